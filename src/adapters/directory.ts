@@ -1,0 +1,97 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import type { Db } from '../db/pool.js';
+import { copyLine } from '../db/copy-text.js';
+import { findRegistryPerson } from '../domain/match.js';
+import type { RegistryPerson } from '../domain/types.js';
+import { readRegistryFile, toRegistryPerson, type RegistryRow } from './registry-file.js';
+
+/** Finds registry people by number, in the lookup order of the matching rules. */
+export interface RegistryDirectory {
+  /** For each number asked, the person the registry would find for it (absent: unknown number). */
+  find(numbers: string[]): Promise<Map<string, RegistryPerson>>;
+}
+
+function resolve(numbers: string[], byDdcn: Map<string, RegistryPerson>, byCmnd: Map<string, RegistryPerson>) {
+  const out = new Map<string, RegistryPerson>();
+  for (const n of numbers) {
+    const p = findRegistryPerson(n, (k) => byDdcn.get(k), (k) => byCmnd.get(k));
+    if (p) out.set(n, p);
+  }
+  return out;
+}
+
+/** The whole registry file in memory: for small data (tests, the HTTP mock server, demos). */
+export async function memoryDirectory(file: string): Promise<RegistryDirectory & { size: number; skipped: number }> {
+  const byDdcn = new Map<string, RegistryPerson>();
+  const byCmnd = new Map<string, RegistryPerson>();
+  const stats = { skipped: 0 };
+  for await (const row of readRegistryFile(file, stats)) {
+    const p = toRegistryPerson(row);
+    byDdcn.set(p.soDdcn, p);
+    if (p.soCmnd) byCmnd.set(p.soCmnd, p);
+  }
+  return { size: byDdcn.size, skipped: stats.skipped, find: async (numbers) => resolve(numbers, byDdcn, byCmnd) };
+}
+
+/**
+ * The registry file loaded into its own schema of the database, so a mock of millions of people costs no
+ * process memory. Reloaded only when the file changes (path, size, modification time).
+ */
+export async function databaseDirectory(db: Db, file: string): Promise<RegistryDirectory & { loaded: boolean; skipped: number }> {
+  const st = await stat(file);
+  const fingerprint = `${path.resolve(file)}:${st.size}:${st.mtimeMs}`;
+  await db.query(`CREATE SCHEMA IF NOT EXISTS mock_registry;
+    CREATE TABLE IF NOT EXISTS mock_registry.source (id int PRIMARY KEY, fingerprint text NOT NULL);
+    CREATE TABLE IF NOT EXISTS mock_registry.person (so_ddcn text PRIMARY KEY, so_cmnd text, ho_ten text NOT NULL,
+      ngay_sinh text NOT NULL, gioi_tinh text NOT NULL);
+    CREATE INDEX IF NOT EXISTS person_so_cmnd ON mock_registry.person (so_cmnd);`);
+  const current = await db.query<{ fingerprint: string }>('SELECT fingerprint FROM mock_registry.source WHERE id = 1');
+  const stats = { skipped: 0 };
+  let loaded = false;
+  if (current.rows[0]?.fingerprint !== fingerprint) {
+    await db.withSession((s) =>
+      s.withTransaction(async (tx) => {
+        await tx.query('TRUNCATE mock_registry.person');
+        const copy = tx.copyIn('COPY mock_registry.person (so_ddcn, so_cmnd, ho_ten, ngay_sinh, gioi_tinh) FROM STDIN');
+        for await (const r of readRegistryFile(file, stats)) {
+          if (!copy.write(copyLine([r.soDdcn, r.soCmnd, r.hoTen, r.ngaySinh, r.gioiTinh]))) {
+            await new Promise<void>((ok) => copy.once('drain', ok));
+          }
+        }
+        copy.end();
+        await finished(copy);
+        await tx.query(
+          `INSERT INTO mock_registry.source (id, fingerprint) VALUES (1, $1::text)
+           ON CONFLICT (id) DO UPDATE SET fingerprint = EXCLUDED.fingerprint`,
+          [fingerprint],
+        );
+      }),
+    );
+    await db.query('ANALYZE mock_registry.person');
+    loaded = true;
+  }
+  return {
+    loaded,
+    skipped: stats.skipped,
+    async find(numbers) {
+      const res = await db.query<RegistryRow & { by: 'ddcn' | 'cmnd' }>(
+        `SELECT 'ddcn' AS by, so_ddcn AS "soDdcn", so_cmnd AS "soCmnd", ho_ten AS "hoTen", ngay_sinh AS "ngaySinh", gioi_tinh AS "gioiTinh"
+           FROM mock_registry.person WHERE so_ddcn = ANY($1::text[])
+         UNION ALL
+         SELECT 'cmnd', so_ddcn, so_cmnd, ho_ten, ngay_sinh, gioi_tinh
+           FROM mock_registry.person WHERE so_cmnd = ANY($1::text[])`,
+        [numbers],
+      );
+      const byDdcn = new Map<string, RegistryPerson>();
+      const byCmnd = new Map<string, RegistryPerson>();
+      for (const r of res.rows) {
+        const p = toRegistryPerson(r);
+        if (r.by === 'ddcn') byDdcn.set(p.soDdcn, p);
+        else if (p.soCmnd) byCmnd.set(p.soCmnd, p);
+      }
+      return resolve(numbers, byDdcn, byCmnd);
+    },
+  };
+}

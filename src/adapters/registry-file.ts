@@ -1,0 +1,56 @@
+import { createReadStream } from 'node:fs';
+import { parse } from 'fast-csv';
+import { cleanName } from '../domain/names.js';
+import { dateKey, parseBirthDate, parseDateKey } from '../domain/dates.js';
+import { parseSex } from '../domain/sex.js';
+import { normalizeNumber } from '../domain/numbers.js';
+import { UserError } from '../errors.js';
+import type { RegistryPerson } from '../domain/types.js';
+
+export const REGISTRY_COLUMNS = ['so_ddcn', 'so_cmnd', 'ho_ten', 'ngay_sinh', 'gioi_tinh'] as const;
+
+/** A registry person in storable form: numbers normalised, the date as its canonical key. */
+export interface RegistryRow {
+  soDdcn: string;
+  soCmnd: string | null;
+  hoTen: string;
+  ngaySinh: string;
+  gioiTinh: 'M' | 'F';
+}
+
+export function toRegistryPerson(r: RegistryRow): RegistryPerson {
+  const d = parseDateKey(r.ngaySinh);
+  if (!d) throw new Error('stored registry date is not a date key');
+  return { soDdcn: r.soDdcn, soCmnd: r.soCmnd, hoTen: r.hoTen, ngaySinh: d, gioiTinh: r.gioiTinh };
+}
+
+/**
+ * Streams the mock-registry CSV (`so_ddcn,so_cmnd,ho_ten,ngay_sinh,gioi_tinh`). Rows that cannot describe a
+ * person (no 12-digit ĐDCN, no date, no sex) are counted in `skipped` and left out.
+ */
+export async function* readRegistryFile(file: string, stats = { skipped: 0 }): AsyncGenerator<RegistryRow> {
+  const stream = createReadStream(file).pipe(parse<Record<string, string>, Record<string, string>>({ headers: (h) => h.map((x) => x?.replace(/^\uFEFF/, '').trim().toLowerCase()) }));
+  let checked = false;
+  try {
+    for await (const rec of stream as AsyncIterable<Record<string, string>>) {
+      if (!checked) {
+        const missing = REGISTRY_COLUMNS.filter((c) => !(c in rec));
+        if (missing.length) throw new UserError(`${file}: registry data needs the columns ${REGISTRY_COLUMNS.join(',')}; missing ${missing.join(', ')}`);
+        checked = true;
+      }
+      const ddcn = normalizeNumber(rec.so_ddcn ?? '');
+      const cmnd = rec.so_cmnd ? normalizeNumber(rec.so_cmnd) : null;
+      const dob = parseBirthDate(rec.ngay_sinh ?? '');
+      const sex = parseSex(rec.gioi_tinh ?? '');
+      if (!ddcn || ddcn.kind !== 'num12' || !dob || !sex) {
+        stats.skipped += 1;
+        continue;
+      }
+      yield { soDdcn: ddcn.value, soCmnd: cmnd?.value ?? null, hoTen: cleanName(rec.ho_ten ?? ''), ngaySinh: dateKey(dob), gioiTinh: sex };
+    }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read registry data ${file}: ${code ?? (err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,21 @@
+import { openDatabase, type Database } from '../db/connect.js';
+import { createLogger, type Logger } from '../log.js';
+import { ttyProgress } from '../progress.js';
+import type { Deps } from '../pipeline/deps.js';
+import { loadConfig, type Config } from './config.js';
+
+/** What every command gets: config, logger, database and clock, opened once and closed when it ends. */
+export async function withContext<T>(logLevel: string | undefined, fn: (deps: Deps, ctx: { config: Config; database: Database; log: Logger }) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const log = createLogger(logLevel ?? config.logLevel);
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    home: config.home,
+    onServerLog: (msg) => log.debug({ component: 'embedded-postgres' }, msg.trim()),
+  });
+  try {
+    return await fn({ db: database.db, log, now: () => new Date(), progress: ttyProgress() }, { config, database, log });
+  } finally {
+    await database.close();
+  }
+}

@@ -1,0 +1,44 @@
+import { createDb, type Db } from './pool.js';
+import { migrate } from './migrate.js';
+import { startEmbedded } from './embedded.js';
+
+export interface Database {
+  db: Db;
+  url: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  databaseUrl?: string | undefined;
+  home: string; // DDCN_HOME: where the embedded server keeps its data
+  poolSize?: number;
+  onServerLog?: (msg: string) => void;
+}
+
+/** DATABASE_URL when given, else the embedded server; migrations are applied either way. */
+export async function openDatabase(opts: ConnectOptions): Promise<Database> {
+  const server = opts.databaseUrl ? null : await startEmbedded(opts.home, opts.onServerLog);
+  const url = opts.databaseUrl ?? server!.url;
+  const db = createDb(url, { max: opts.poolSize ?? 6 });
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    await server?.release().catch(() => undefined);
+    throw new Error(`cannot prepare the database (${redactUrl(url)}): ${(err as Error).message}. Check DATABASE_URL and that the server is running.`, { cause: err });
+  }
+  return {
+    db,
+    url,
+    embedded: server !== null,
+    async close() {
+      await db.close();
+      await server?.release();
+    },
+  };
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

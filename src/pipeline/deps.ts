@@ -1,0 +1,25 @@
+import type { Db } from '../db/pool.js';
+import type { Logger } from '../log.js';
+import type { RegistryAdapter } from '../adapters/types.js';
+import type { Progress } from '../progress.js';
+
+export interface RunConfig {
+  chunkSize: number; // people per chunk: one transaction each
+  batchSize: number; // people per registry request
+  concurrency: number; // registry requests in flight
+}
+
+export const DEFAULT_RUN_CONFIG: RunConfig = { chunkSize: 10_000, batchSize: 500, concurrency: 4 };
+
+/** Built once by the CLI (or a test) and handed to every stage. */
+export interface Deps {
+  db: Db;
+  log: Logger;
+  now: () => Date;
+  progress?: Progress;
+}
+
+export interface RunDeps extends Deps {
+  registry: RegistryAdapter;
+  config: RunConfig;
+}

@@ -1,0 +1,152 @@
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { format } from 'fast-csv';
+import { copyLine } from '../db/copy-text.js';
+import type { Session } from '../db/pool.js';
+import { UserError } from '../errors.js';
+import type { Deps } from './deps.js';
+import { openTable } from './read-table.js';
+import { normalizeParticipantRow, PARTICIPANT_COLUMNS, type ParticipantColumn } from './participant-row.js';
+import { upsertStagedParticipants } from '../db/participants.js';
+
+export interface ImportResult {
+  importId: number;
+  rowsRead: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  rejectsFile: string;
+  unknownColumns: string[];
+}
+
+const UPSERT_CHUNK = 20_000;
+
+/** Writes to a stream, waiting when it asks us to (1 M rows must not pile up in memory). */
+async function write(stream: Writable, chunk: string): Promise<void> {
+  if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+}
+
+/**
+ * `ddcn import participants FILE`: stream the file, validate each row, COPY the good ones into a staging
+ * table, reject duplicates set-based, then upsert in chunks. Every data row ends up imported or rejected.
+ */
+export async function importParticipants(deps: Deps, file: string, rejectsFile = `${file}.rejects.csv`): Promise<ImportResult> {
+  const log = deps.log.child({ stage: 'import' });
+  const table = await openTable(file);
+  if (!table.header.includes('ma_so_bhxh')) {
+    throw new UserError(
+      `${file}: no "ma_so_bhxh" column. Found: ${table.header.join(', ') || '(nothing)'}. Expected: ${PARTICIPANT_COLUMNS.join(', ')}`,
+    );
+  }
+  const known = new Set<string>(PARTICIPANT_COLUMNS);
+  const unknownColumns = table.header.filter((h) => !known.has(h));
+  const missingColumns = PARTICIPANT_COLUMNS.filter((c) => !table.header.includes(c));
+  if (unknownColumns.length) log.warn({ unknownColumns }, 'columns ignored');
+  if (missingColumns.length) log.warn({ missingColumns }, 'columns missing: those fields are imported empty');
+
+  const rejects = format({ headers: ['line', 'reason', ...table.header], includeEndRowDelimiter: true });
+  const rejectsOut = createWriteStream(rejectsFile);
+  rejects.pipe(rejectsOut);
+  let rejected = 0;
+  const reject = async (line: number, reason: string, cells: string[]) => {
+    rejected += 1;
+    if (!rejects.write([String(line), reason, ...cells])) await new Promise<void>((r) => rejects.once('drain', r));
+  };
+
+  const now = deps.now();
+  const result = await deps.db.withSession(async (session) => {
+    const importId = (
+      await session.query<{ id: number }>(
+        `INSERT INTO import_run (kind, file_name, started_at) VALUES ('participants', $1::text, $2::timestamptz) RETURNING id`,
+        [file, now],
+      )
+    ).rows[0]!.id;
+    await session.query(`CREATE TEMP TABLE staging (
+      line int PRIMARY KEY, ma_so_bhxh text NOT NULL, ho_ten text, ngay_sinh text, gioi_tinh text, so_giay_to text,
+      ma_don_vi text, ten_don_vi text, dia_chi_don_vi text, ma_tinh text, ma_huyen text, vssid boolean, email text,
+      findings jsonb, raw text, dup_of int) ON COMMIT PRESERVE ROWS`);
+
+    const copy = session.copyIn(
+      `COPY staging (line, ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ten_don_vi,
+        dia_chi_don_vi, ma_tinh, ma_huyen, vssid, email, findings, raw) FROM STDIN`,
+    );
+    const index = new Map(table.header.map((h, i) => [h, i]));
+    let rowsRead = 0;
+    let staged = 0;
+    deps.progress?.start('import', 0);
+    for await (const row of table.rows) {
+      rowsRead += 1;
+      if (rowsRead % 10_000 === 0) deps.progress?.tick(rowsRead);
+      if (row.problem) {
+        await reject(row.line, row.problem, row.cells);
+        continue;
+      }
+      const raw: Partial<Record<ParticipantColumn, string>> = {};
+      for (const c of PARTICIPANT_COLUMNS) {
+        const i = index.get(c);
+        if (i !== undefined) raw[c] = row.cells[i] ?? '';
+      }
+      const res = normalizeParticipantRow(raw);
+      if (!res.ok) {
+        await reject(row.line, res.reason, row.cells);
+        continue;
+      }
+      const r = res.record;
+      staged += 1;
+      await write(
+        copy,
+        copyLine([
+          row.line, r.maSoBhxh, r.hoTen, r.ngaySinh, r.gioiTinh, r.soGiayTo, r.maDonVi, r.tenDonVi, r.diaChiDonVi,
+          r.maTinh, r.maHuyen, r.vssid, r.email, JSON.stringify(r.findings), JSON.stringify(row.cells),
+        ]),
+      );
+    }
+    copy.end();
+    await finished(copy);
+    deps.progress?.tick(rowsRead);
+    deps.progress?.end();
+
+    // Duplicate keys in one file: the first row wins, later ones are rejected and point at it.
+    await session.query(`UPDATE staging s SET dup_of = f.first_line
+      FROM (SELECT ma_so_bhxh, min(line) AS first_line FROM staging GROUP BY ma_so_bhxh HAVING count(*) > 1) f
+      WHERE s.ma_so_bhxh = f.ma_so_bhxh AND s.line > f.first_line`);
+    const dups = await session.query<{ line: number; dup_of: number; raw: string }>(
+      'SELECT line, dup_of, raw FROM staging WHERE dup_of IS NOT NULL ORDER BY line',
+    );
+    for (const d of dups.rows) {
+      await reject(d.line, `duplicate ma_so_bhxh: already on line ${d.dup_of} of this file`, JSON.parse(d.raw) as string[]);
+    }
+
+    const counts = await upsertAll(session, staged, now);
+    await session.query(
+      `UPDATE import_run SET finished_at = $2::timestamptz, rows_read = $3::int, inserted = $4::int, updated = $5::int,
+         unchanged = $6::int, rejected = $7::int WHERE id = $1::bigint`,
+      [importId, deps.now(), rowsRead, counts.inserted, counts.updated, counts.unchanged, rejected],
+    );
+    await session.query('DROP TABLE staging');
+    return { importId, rowsRead, ...counts };
+  });
+
+  rejects.end();
+  await finished(rejectsOut);
+  const out: ImportResult = { ...result, rejected, rejectsFile, unknownColumns };
+  log.info({ importId: out.importId, rowsRead: out.rowsRead, inserted: out.inserted, updated: out.updated, unchanged: out.unchanged, rejected }, 'import finished');
+  return out;
+}
+
+async function upsertAll(session: Session, staged: number, now: Date) {
+  const totals = { inserted: 0, updated: 0, unchanged: 0 };
+  if (staged === 0) return totals;
+  const bounds = await session.query<{ lo: number; hi: number }>('SELECT min(line) AS lo, max(line) AS hi FROM staging');
+  const { lo, hi } = bounds.rows[0]!;
+  // Chunks by line range: each commits on its own, so a failure part-way leaves whole chunks, never half rows.
+  for (let from = lo; from <= hi; from += UPSERT_CHUNK) {
+    const c = await session.withTransaction((tx) => upsertStagedParticipants(tx, from, from + UPSERT_CHUNK, now));
+    totals.inserted += c.inserted;
+    totals.updated += c.updated;
+    totals.unchanged += c.unchanged;
+  }
+  return totals;
+}
