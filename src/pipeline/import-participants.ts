@@ -46,9 +46,12 @@ export async function importParticipants(deps: Deps, file: string, rejectsFile =
   if (unknownColumns.length) log.warn({ unknownColumns }, 'columns ignored');
   if (missingColumns.length) log.warn({ missingColumns }, 'columns missing: those fields are imported empty');
 
-  const rejects = format({ headers: ['line', 'reason', ...table.header], includeEndRowDelimiter: true });
+  // The header is written as a row of its own: fast-csv's `headers` option would cut longer rows to its length,
+  // and a row with extra fields must keep every value.
+  const rejects = format({ includeEndRowDelimiter: true });
   const rejectsOut = createWriteStream(rejectsFile);
   rejects.pipe(rejectsOut);
+  rejects.write(['line', 'reason', ...table.header]);
   let rejected = 0;
   const reject = async (line: number, reason: string, cells: string[]) => {
     rejected += 1;
@@ -126,6 +129,8 @@ export async function importParticipants(deps: Deps, file: string, rejectsFile =
       [importId, deps.now(), rowsRead, counts.inserted, counts.updated, counts.unchanged, rejected],
     );
     await session.query('DROP TABLE staging');
+    // The planner must see a bulk load at once, not at autovacuum's leisure.
+    if (counts.inserted + counts.updated > 1000) await session.query('ANALYZE participant, unit');
     return { importId, rowsRead, ...counts };
   });
 

@@ -74,6 +74,8 @@ async function runLocked(deps: RunDeps, opts: { province: string | null }): Prom
   }
   if (batch.phase === 'resolve') {
     const chunkNo = (await listChunks(deps.db, batch.id)).length;
+    // Fresh statistics after a large verify phase keep the set-based statements below on good plans.
+    await deps.db.query('ANALYZE verification');
     const conflicts = await deps.db.withTransaction(async (tx) => {
       const n = await resolveConflicts(tx, { batchId: batch.id, extraChunkNo: chunkNo, now: deps.now() });
       await setPhase(tx, batch.id, 'apply', deps.now());
@@ -110,19 +112,30 @@ async function verifyPhase(deps: RunDeps, batch: Batch): Promise<void> {
   let done = total - todo.length;
   deps.progress?.start(`batch ${batch.id}`, total * batch.chunkSize);
   const limit = pLimit(CHUNKS_IN_FLIGHT);
-  await Promise.all(
+  // After a failure, queued chunks must not start, and the ones in flight must finish before the run lock is
+  // released: otherwise a new run could overlap this one.
+  let failed = false;
+  const settled = await Promise.allSettled(
     todo.map((chunk: Chunk) =>
       limit(async () => {
-        const people = await exportChunk(deps.db, { keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, province: batch.province });
-        const outcomes = await verifyPeople(deps.registry, people, deps.config, log);
-        await deps.db.withTransaction((tx) =>
-          recordVerifiedChunk(tx, { batchId: batch.id, chunkNo: chunk.chunkNo, now: deps.now(), outcomes }),
-        );
-        done += 1;
-        deps.progress?.tick(Math.min(done * batch.chunkSize, total * batch.chunkSize));
-        log.debug({ chunk: chunk.chunkNo, people: people.length }, 'chunk verified');
+        if (failed) return;
+        try {
+          const people = await exportChunk(deps.db, { keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, province: batch.province });
+          const outcomes = await verifyPeople(deps.registry, people, deps.config, log);
+          await deps.db.withTransaction((tx) =>
+            recordVerifiedChunk(tx, { batchId: batch.id, chunkNo: chunk.chunkNo, now: deps.now(), outcomes }),
+          );
+          done += 1;
+          deps.progress?.tick(Math.min(done * batch.chunkSize, total * batch.chunkSize));
+          log.debug({ chunk: chunk.chunkNo, people: people.length }, 'chunk verified');
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
       }),
     ),
   );
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (rejected) throw rejected.reason;
   deps.progress?.end();
 }

@@ -2,7 +2,7 @@ import { inject } from 'vitest';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { createDb, type Db } from '../../src/db/pool.js';
-import { TEMPLATE_DB, withDatabase } from './global-setup.js';
+import { runPrefix, templateDb, withDatabase } from './global-setup.js';
 
 export interface TestDatabase {
   db: Db;
@@ -14,11 +14,12 @@ export interface TestDatabase {
 /** A fresh database cloned from the migrated template, so test files run in parallel without sharing rows. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = inject('databaseUrl');
-  const name = `ddcn_test_${randomBytes(5).toString('hex')}`;
+  const pid = inject('testRunPid');
+  const name = `${runPrefix(pid)}${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateDb(pid)}`);
   } finally {
     await admin.end();
   }

@@ -7,7 +7,18 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-export const TEMPLATE_DB = 'ddcn_test_template';
+// Databases of one test run share a prefix with the run's pid, so two runs on one server leave each other alone.
+export const runPrefix = (pid: number) => `ddcn_test_${pid}_`;
+export const templateDb = (pid: number) => `${runPrefix(pid)}template`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** TEST_DATABASE_URL, else a testcontainers PostgreSQL when Docker answers, else the embedded server. */
 async function serverUrl(): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -35,16 +46,25 @@ export default async function setup(project: TestProject) {
   const { url, stop } = await serverUrl();
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  // Leftovers of earlier runs (kept for a look when a test failed) are dropped at the next run.
-  const old = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'ddcn_test_%'`);
-  for (const { datname } of old.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
-  const db = createDb(withDatabase(url, TEMPLATE_DB));
+  // Leftovers of finished runs (a failing test's database is kept for a look) are dropped at the next run.
+  const old = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^ddcn_test_[0-9]+_'`);
+  for (const { datname } of old.rows) {
+    const pid = Number(/^ddcn_test_(\d+)_/.exec(datname)![1]);
+    if (!alive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  }
+  const template = templateDb(process.pid);
+  await admin.query(`CREATE DATABASE ${template}`);
+  const db = createDb(withDatabase(url, template));
   await migrate(db);
   await db.close();
   await admin.end();
   project.provide('databaseUrl', url);
+  project.provide('testRunPid', process.pid);
   return async () => {
+    const a = new pg.Client({ connectionString: url });
+    await a.connect();
+    await a.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await a.end();
     await stop();
   };
 }
@@ -52,5 +72,6 @@ export default async function setup(project: TestProject) {
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    testRunPid: number;
   }
 }

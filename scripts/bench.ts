@@ -1,0 +1,111 @@
+// `npm run bench -- --participants N`: import, batch run and the SQL-join baseline on N synthetic
+// participants, in one process on one database. The last line printed is JSON for scripts.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { openDatabase } from '../src/db/connect.js';
+import { createLogger } from '../src/log.js';
+import { importParticipants } from '../src/pipeline/import-participants.js';
+import { runBatch } from '../src/pipeline/run.js';
+import { databaseDirectory } from '../src/adapters/directory.js';
+import { MockRegistry } from '../src/adapters/mock.js';
+import { DEFAULT_RUN_CONFIG } from '../src/pipeline/deps.js';
+import { writeSynthetic } from './lib/synth.js';
+import { sqlBaseline } from './lib/baseline.js';
+
+const { values } = parseArgs({
+  options: {
+    participants: { type: 'string', default: '100000' },
+    seed: { type: 'string', default: '2207' },
+    'chunk-size': { type: 'string', default: String(DEFAULT_RUN_CONFIG.chunkSize) },
+    'keep-data': { type: 'boolean', default: false },
+  },
+});
+const n = Number(values.participants);
+if (!Number.isSafeInteger(n) || n <= 0) throw new Error('--participants must be a positive whole number');
+
+const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+const log = createLogger(process.env.DDCN_LOG_LEVEL ?? 'warn');
+const work = await mkdtemp(path.join(os.tmpdir(), 'ddcn-bench-'));
+
+// A database of its own: a fresh one on DATABASE_URL's server, else a fresh embedded server.
+let databaseUrl: string | undefined;
+let dropDb: (() => Promise<void>) | undefined;
+if (process.env.DATABASE_URL) {
+  const name = `ddcn_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(process.env.DATABASE_URL);
+  u.pathname = `/${name}`;
+  databaseUrl = u.toString();
+  dropDb = async () => {
+    const a = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await a.connect();
+    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await a.end();
+  };
+}
+
+const database = await openDatabase({ databaseUrl, home: path.join(work, 'home') });
+const deps = { db: database.db, log, now: () => new Date() };
+try {
+  say(`generating ${n} participants in ${work}`);
+  let t = process.hrtime.bigint();
+  const data = await writeSynthetic(path.join(work, 'data'), { count: n, seed: Number(values.seed), matchRate: 0.9 });
+  say(`generated in ${seconds(t).toFixed(1)} s: ${JSON.stringify(data.counts.byStatus)}`);
+
+  t = process.hrtime.bigint();
+  const imported = await importParticipants(deps, data.participantsFile, path.join(work, 'rejects.csv'));
+  const importS = seconds(t);
+  say(`import: ${importS.toFixed(1)} s (${imported.inserted} new, ${imported.rejected} rejected)`);
+
+  t = process.hrtime.bigint();
+  const directory = await databaseDirectory(database.db, data.registryFile);
+  const registryLoadS = seconds(t);
+  say(`mock registry loaded in ${registryLoadS.toFixed(1)} s (not part of run_s: the real registry is remote)`);
+
+  // The baseline works on its own copy of the freshly imported participants.
+  await database.db.query(`CREATE TABLE bench_baseline AS SELECT ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to,
+    NULL::text AS so_ddcn, 'PENDING'::text AS status FROM participant`);
+  await database.db.query('ALTER TABLE bench_baseline ADD PRIMARY KEY (ma_so_bhxh); CREATE INDEX ON bench_baseline (so_giay_to); ANALYZE bench_baseline');
+  await database.db.query('CHECKPOINT');
+
+  t = process.hrtime.bigint();
+  const registry = new MockRegistry(directory);
+  const result = await runBatch(
+    { ...deps, registry, config: { ...DEFAULT_RUN_CONFIG, chunkSize: Number(values['chunk-size']) } },
+    { province: null },
+  );
+  const runS = seconds(t);
+  say(`run: ${runS.toFixed(1)} s ${JSON.stringify(result.counts)}`);
+  await database.db.query('CHECKPOINT');
+
+  t = process.hrtime.bigint();
+  const baselineMatched = await sqlBaseline(database.db);
+  const baselineS = seconds(t);
+  say(`SQL baseline: ${baselineS.toFixed(1)} s (${baselineMatched} matched)`);
+
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  console.log(
+    JSON.stringify({
+      participants: n,
+      import_s: +importS.toFixed(2),
+      run_s: +runS.toFixed(2),
+      sql_baseline_s: +baselineS.toFixed(2),
+      ratio: +(runS / baselineS).toFixed(2),
+      peak_rss_mb: peakRssMb,
+      registry_load_s: +registryLoadS.toFixed(2),
+      matched: result.counts.matched,
+      baseline_matched: baselineMatched,
+    }),
+  );
+} finally {
+  await database.close();
+  await dropDb?.();
+  if (!values['keep-data']) await rm(work, { recursive: true, force: true });
+}

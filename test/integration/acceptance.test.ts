@@ -1,0 +1,47 @@
+// The shared fixture end to end: import, one run against the mock registry, and the results export compared with
+// the expected outcomes (ma_so_bhxh, status, fields) exactly. Skipped until the fixture files exist.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { DEFAULT_RUN_CONFIG } from '../../src/pipeline/deps.js';
+import { runBatch } from '../../src/pipeline/run.js';
+import { deps, exportedResults, mockRegistry, parseCsv, runDeps, databasePerFile, useTempDir } from '../helpers/pipeline.js';
+
+const database = databasePerFile();
+
+const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures');
+const PARTICIPANTS = path.join(FIXTURES, 'participants.csv');
+const REGISTRY = path.join(FIXTURES, 'registry.csv');
+const EXPECTED = path.join(FIXTURES, 'expected-results.csv');
+const present = [PARTICIPANTS, REGISTRY, EXPECTED].every((f) => existsSync(f));
+
+describe.skipIf(!present)('acceptance: fixtures/participants.csv against fixtures/registry.csv', () => {
+  it('exports exactly the expected status and fields for every participant', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const imported = await importParticipants(deps(db), PARTICIPANTS, path.join(dir, 'participants.rejects.csv'));
+    const [, ...rejected] = await parseCsv(await readFile(imported.rejectsFile, 'utf8'));
+    expect(rejected.map((r) => Number(r[0]))).toEqual([152, 313, 329]); // fixtures/README.md
+    // Small chunks so that the fixture spans several of them, as a real run does.
+    const result = await runBatch(runDeps(db, await mockRegistry(REGISTRY), { ...DEFAULT_RUN_CONFIG, chunkSize: 100, batchSize: 50 }), { province: null });
+    expect(result.counts).toMatchObject({ pending: 0, errors: 0 });
+
+    const [expectedHeader, ...expectedRows] = await parseCsv(await readFile(EXPECTED, 'utf8'));
+    const col = (name: string) => expectedHeader!.indexOf(name);
+    const [iCode, iStatus, iFields] = [col('ma_so_bhxh'), col('status'), col('fields')];
+    expect(Math.min(iCode, iStatus, iFields)).toBeGreaterThanOrEqual(0);
+    const expected = new Map(expectedRows.map((r) => [r[iCode]!, `${r[iStatus]}|${r[iFields] ?? ''}`]));
+
+    const actual = await exportedResults(deps(db), dir);
+    expect(actual.header).toEqual(['ma_so_bhxh', 'status', 'fields', 'so_ddcn']);
+    const got = new Map([...actual.rows.values()].map((r) => [r.ma_so_bhxh, `${r.status}|${r.fields}`]));
+
+    const differences: string[] = [];
+    for (const [code, want] of expected) if (got.get(code) !== want) differences.push(`${code}: expected ${want}, got ${got.get(code) ?? '(missing)'}`);
+    for (const code of got.keys()) if (!expected.has(code)) differences.push(`${code}: not in expected-results.csv`);
+    expect(differences.slice(0, 25), `${differences.length} differences`).toEqual([]);
+    expect(got.size).toBe(expected.size);
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { runBatch } from '../../src/pipeline/run.js';
+import {
+  deps, exportedResults, mockRegistry, rows, runDeps, SpyRegistry, databasePerFile, useTempDir, writeParticipants, writeRegistry,
+  type ParticipantInput,
+} from '../helpers/pipeline.js';
+
+const database = databasePerFile();
+
+const HUNG: ParticipantInput = {
+  ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678',
+  ma_don_vi: 'TA0001A', ma_tinh: '01',
+};
+const LAN: ParticipantInput = {
+  ma_so_bhxh: '0100000002', ho_ten: 'Lê Thị Lan', ngay_sinh: '1992', gioi_tinh: 'Nữ', so_giay_to: '023456789',
+  ma_don_vi: 'TA0001A', ma_tinh: '01',
+};
+
+/** Both people imported and MATCHED by a first run; returns what the tests need for the second round. */
+async function matchedOnce() {
+  const { db } = database();
+  const dir = await useTempDir();
+  const registryFile = await writeRegistry(dir, [
+    { so_ddcn: '001090000001', so_cmnd: '012345678', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
+    { so_ddcn: '001192000002', so_cmnd: '023456789', ho_ten: 'Lê Thị Lan', ngay_sinh: '12/04/1992', gioi_tinh: 'Nữ' },
+  ]);
+  const file = await writeParticipants(dir, [HUNG, LAN], 'first.csv');
+  await importParticipants(deps(db), file);
+  const first = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+  expect(first.counts.matched).toBe(2);
+  const spy = new SpyRegistry(await mockRegistry(registryFile));
+  return { db, dir, file, spy };
+}
+
+describe('re-import after the registry confirmed a participant', () => {
+  it('keeps the ĐDCN when the file still carries the old CMND, and does not queue the person again', async () => {
+    const { db, dir, file, spy } = await matchedOnce();
+    const before = await rows(db, 'SELECT * FROM participant ORDER BY ma_so_bhxh');
+
+    const again = await importParticipants(deps(db), file);
+    expect(again).toMatchObject({ rowsRead: 2, inserted: 0, updated: 0, unchanged: 2, rejected: 0 });
+    expect(await rows(db, 'SELECT * FROM participant ORDER BY ma_so_bhxh')).toEqual(before);
+    expect((await exportedResults(deps(db), dir)).rows.get('0100000001')).toEqual({
+      ma_so_bhxh: '0100000001', status: 'MATCHED', fields: '', so_ddcn: '001090000001',
+    });
+
+    const next = await runBatch(runDeps(db, spy), { province: null });
+    expect(next.batchId).toBeNull();
+    expect(spy.verifyRequests).toEqual([]);
+  });
+
+  it('keeps the ĐDCN when the number is left empty in the file', async () => {
+    const { db, dir, spy } = await matchedOnce();
+    const file = await writeParticipants(dir, [{ ...HUNG, so_giay_to: '' }, LAN], 'empty-number.csv');
+    await importParticipants(deps(db), file);
+    expect(await rows(db, `SELECT so_giay_to FROM participant WHERE ma_so_bhxh = '0100000001'`)).toEqual([{ so_giay_to: '001090000001' }]);
+    expect((await runBatch(runDeps(db, spy), { province: null })).batchId).toBeNull();
+  });
+
+  it('queues a participant whose name changed: the status stays until the next run verifies the new name', async () => {
+    const { db, dir, spy } = await matchedOnce();
+    const file = await writeParticipants(dir, [{ ...HUNG, ho_ten: 'Nguyễn Văn Hưng' }, LAN], 'renamed.csv');
+    expect(await importParticipants(deps(db), file)).toMatchObject({ updated: 1, unchanged: 1 });
+    expect((await exportedResults(deps(db), dir)).rows.get('0100000001')).toMatchObject({ status: 'MATCHED', so_ddcn: '001090000001' });
+
+    const next = await runBatch(runDeps(db, spy), { province: null });
+    expect(next.batchId).not.toBeNull();
+    expect(spy.verifyRequests.flat()).toEqual([
+      { requestId: '0100000001', hoTen: 'Nguyễn Văn Hưng', ngaySinh: '1990-03-05', gioiTinh: 'M', soGiayTo: '001090000001' },
+    ]);
+    expect((await exportedResults(deps(db), dir)).rows.get('0100000001')).toEqual({
+      ma_so_bhxh: '0100000001', status: 'MISMATCHED', fields: 'name', so_ddcn: '',
+    });
+    // The former number stays searchable after the second verification.
+    expect(await rows(db, 'SELECT ma_so_bhxh, so_cu FROM number_history ORDER BY 1')).toEqual([
+      { ma_so_bhxh: '0100000001', so_cu: '012345678' },
+      { ma_so_bhxh: '0100000002', so_cu: '023456789' },
+    ]);
+  });
+});

@@ -1,0 +1,160 @@
+// Restart safety: a run that dies in any of its transactions is resumed by the next run, and the end state is the
+// one an uninterrupted run reaches on another database with the same input.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/pool.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { runBatch, type RunResult } from '../../src/pipeline/run.js';
+import {
+  countingDb, crashingDb, deps, exportedResults, mockRegistry, rows, runDeps, SimulatedCrash, databasePerFile,
+  writeParticipants, writeRegistry, type ParticipantInput, type RegistryInput,
+} from '../helpers/pipeline.js';
+import { createTestDatabase } from '../helpers/db.js';
+
+const database = databasePerFile();
+
+const unit = { ma_don_vi: 'TA0001A', ma_tinh: '01' };
+const HUNG = { ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
+
+const REGISTRY: RegistryInput[] = [
+  { so_ddcn: '001090000001', so_cmnd: '012345678', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
+  ...[2, 3, 4, 5, 6, 7, 8].map((i) => ({
+    so_ddcn: `00108000000${i}`, so_cmnd: `02000000${i}`, ho_ten: `Trần Văn Số ${i}`, ngay_sinh: `1980`, gioi_tinh: 'Nam',
+  })),
+];
+
+// Batch 1: Hùng alone. Batch 2 (the one that crashes): eleven more people in four chunks (3+3+3+2), among them a
+// second code for Hùng (a conflict with a holder outside the batch), a same-batch conflict pair in different
+// chunks, a mismatch, an unknown number and a participant without a number.
+const FIRST: ParticipantInput[] = [{ ma_so_bhxh: '0100000001', ...HUNG }];
+const SECOND: ParticipantInput[] = [
+  { ma_so_bhxh: '0100000001', ...HUNG },
+  { ma_so_bhxh: '0200000001', ...HUNG },
+  ...[2, 3, 4, 5, 6].map((i) => ({ ma_so_bhxh: `020000000${i}`, ho_ten: `Trần Văn Số ${i}`, ngay_sinh: '1980', gioi_tinh: 'Nam', so_giay_to: `02000000${i}`, ...unit })),
+  { ma_so_bhxh: '0200000007', ho_ten: 'Trần Văn Số 7', ngay_sinh: '1981', gioi_tinh: 'Nữ', so_giay_to: '020000007', ...unit },
+  { ma_so_bhxh: '0200000008', ho_ten: 'Trần Văn Số 8', ngay_sinh: '1980', gioi_tinh: 'Nam', so_giay_to: '020000008', ...unit },
+  { ma_so_bhxh: '0200000009', ho_ten: 'Trần Văn Số 8', ngay_sinh: '1980', gioi_tinh: 'Nam', so_giay_to: '001080000008', ...unit },
+  { ma_so_bhxh: '0200000010', ho_ten: 'Không Biết', ngay_sinh: '1980', gioi_tinh: 'Nam', so_giay_to: '099999999', ...unit },
+  { ma_so_bhxh: '0200000011', ho_ten: 'Không Số', ngay_sinh: '1980', gioi_tinh: 'Nam', so_giay_to: '', ...unit },
+];
+
+const CONFIG = { chunkSize: 3, batchSize: 2, concurrency: 2 };
+
+let dir: string;
+let registryFile: string;
+let firstFile: string;
+let secondFile: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-restart-'));
+  registryFile = await writeRegistry(dir, REGISTRY);
+  firstFile = await writeParticipants(dir, FIRST, 'first.csv');
+  secondFile = await writeParticipants(dir, SECOND, 'second.csv');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Batch 1 done and the second file imported: the state in which batch 2 starts. */
+async function prepare(db: Db): Promise<void> {
+  await importParticipants(deps(db), firstFile, path.join(dir, 'rejects-ignored.csv'));
+  const first = await runBatch(runDeps(db, await mockRegistry(registryFile), CONFIG), { province: null });
+  expect(first.counts.matched).toBe(1);
+  await importParticipants(deps(db), secondFile, path.join(dir, 'rejects-ignored.csv'));
+}
+
+/** What a user can look at after the run: both exports, former numbers, shares, and the stored outcomes. */
+async function endState(db: Db, batchId: number) {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'ddcn-restart-out-'));
+  try {
+    return {
+      results: (await exportedResults(deps(db), out)).text,
+      batchResults: (await exportedResults(deps(db), out, batchId)).text,
+      participants: await rows(db, `SELECT ma_so_bhxh, so_giay_to, so_ddcn, status, status_fields, data_version, verified_version, last_batch_id
+                                       FROM participant ORDER BY ma_so_bhxh`),
+      history: await rows(db, 'SELECT ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at FROM number_history ORDER BY ma_so_bhxh, so_cu'),
+      shares: await rows(db, 'SELECT ma_so_bhxh, so_ddcn, batch_id, shared_at FROM share_record ORDER BY ma_so_bhxh, so_ddcn'),
+      verifications: await rows(db, `SELECT batch_id, ma_so_bhxh, data_version, status, fields, so_ddcn, detail, verified_at
+                                       FROM verification ORDER BY batch_id, ma_so_bhxh`),
+      batches: await rows(db, 'SELECT id, phase, chunks, shared FROM batch ORDER BY id'),
+    };
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+let reference: { result: RunResult; state: Awaited<ReturnType<typeof endState>>; transactions: number };
+
+beforeAll(async () => {
+  const t = await createTestDatabase();
+  try {
+    await prepare(t.db);
+    const counting = countingDb(t.db);
+    const result = await runBatch(runDeps(counting.db, await mockRegistry(registryFile), CONFIG), { province: null });
+    reference = { result, state: await endState(t.db, result.batchId!), transactions: counting.transactions };
+  } finally {
+    await t.drop();
+  }
+});
+
+describe('restart after a run dies part-way', () => {
+  it('the uninterrupted reference run covers every outcome and several chunks', () => {
+    // 11 people needed verification and were read; the earlier holder of Hùng's ĐDCN is not read, but it is
+    // counted among the conflicts, as a party to one.
+    expect(reference.result.counts).toMatchObject({ read: 11, matched: 5, mismatched: 2, missing: 1, conflict: 4, pending: 0 });
+    expect(reference.state.batches).toEqual([
+      { id: 1, phase: 'done', chunks: 1, shared: 1 },
+      { id: 2, phase: 'done', chunks: 5, shared: 5 }, // 4 chunks + 1 for the holder outside the batch
+    ]);
+    // createBatch + 4 verified chunks + resolve + 5 applied chunks + 1 share page
+    expect(reference.transactions).toBe(12);
+  });
+
+  // Transaction 1 creates the batch: dying there leaves nothing to resume, so the matrix starts at 2.
+  const crashPoints = Array.from({ length: 11 }, (_, i) => i + 2);
+  it.each(crashPoints)('resumes a run that died in transaction %i and ends where an uninterrupted run ends', async (n) => {
+    const { db } = database();
+    await prepare(db);
+
+    const crashing = crashingDb(db, n);
+    await expect(runBatch(runDeps(crashing.db, await mockRegistry(registryFile), CONFIG), { province: null })).rejects.toBeInstanceOf(SimulatedCrash);
+    await crashing.settled();
+    expect(await rows(db, `SELECT id FROM batch WHERE phase <> 'done'`)).toEqual([{ id: reference.result.batchId }]);
+
+    const registry = await mockRegistry(registryFile, { keepShared: true });
+    const resumed = await runBatch(runDeps(db, registry, CONFIG), { province: null });
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.batchId).toBe(reference.result.batchId);
+    expect(resumed.counts).toEqual(reference.result.counts);
+
+    const state = await endState(db, resumed.batchId!);
+    expect(state.results).toBe(reference.state.results);
+    expect(state.batchResults).toBe(reference.state.batchResults);
+    expect(state.history).toEqual(reference.state.history);
+    expect(state.shares).toEqual(reference.state.shares);
+    expect(state.participants).toEqual(reference.state.participants);
+    expect(state.verifications).toEqual(reference.state.verifications);
+    expect(state.batches).toEqual(reference.state.batches);
+
+    // And a run after that has nothing left to do.
+    const after = await runBatch(runDeps(db, registry, CONFIG), { province: null });
+    expect(after.batchId).toBeNull();
+  });
+
+  it('keeps one history row per replaced number when a run dies in the apply phase and is resumed twice', async () => {
+    const { db } = database();
+    await prepare(db);
+    // 6 = createBatch + 4 verify + resolve: the 7th is the first applied chunk, the 8th the second.
+    for (const n of [8, 2]) {
+      const crashing = crashingDb(db, n);
+      await runBatch(runDeps(crashing.db, await mockRegistry(registryFile), CONFIG), { province: null }).catch(() => undefined);
+      await crashing.settled();
+    }
+    await runBatch(runDeps(db, await mockRegistry(registryFile), CONFIG), { province: null });
+    expect(await rows(db, 'SELECT ma_so_bhxh, so_cu, count(*)::int AS n FROM number_history GROUP BY 1, 2 HAVING count(*) > 1')).toEqual([]);
+    expect((await endState(db, reference.result.batchId!)).history).toEqual(reference.state.history);
+  });
+});
+
