@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { positiveInt } from '../config.js';
+import { withContext } from '../context.js';
+import { exportResults } from '../../pipeline/export-results.js';
+
+export function registerExport(cli: Command, logLevel: () => string | undefined): void {
+  cli
+    .command('export')
+    .description('write data out of ddcn')
+    .command('results')
+    .description('CSV of the current outcome per participant: ma_so_bhxh,status,fields,so_ddcn')
+    .requiredOption('--out <file>', "output CSV file ('-' for stdout)")
+    .option('--batch <id>', 'the outcomes of one batch instead of the current state', positiveInt('--batch'))
+    .action(async (o: { out: string; batch?: number }) => {
+      await withContext(logLevel(), (deps) => exportResults(deps, o.out, o.batch ?? null));
+    });
+
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { withContext } from '../context.js';
+import { importParticipants } from '../../pipeline/import-participants.js';
+
+/** `ddcn import …`; returns the `import` command so other inputs (corrections, targets) can be added to it. */
+export function registerImport(cli: Command, logLevel: () => string | undefined): Command {
+  const imp = cli.command('import').description('load data into ddcn');
+  imp
+    .command('participants')
+    .description('load or refresh participants from a CSV (UTF-8) or .xlsx file; bad rows go to a rejects file')
+    .argument('<file>', 'participants file (.csv or .xlsx)')
+    .option('--rejects <path>', 'where to write rejected rows (default: FILE.rejects.csv)')
+    .action(async (file: string, o: { rejects?: string }) => {
+      const started = Date.now();
+      const r = await withContext(logLevel(), (deps) => importParticipants(deps, file, o.rejects));
+      process.stderr.write(
+        `imported ${file} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.rowsRead} rows read · ${r.inserted} new · ` +
+          `${r.updated} updated · ${r.unchanged} unchanged · ${r.rejected} rejected` +
+          (r.rejected ? ` (see ${r.rejectsFile})` : '') + '\n',
+      );
+    });
+
+  return imp;
+}

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { withContext } from '../context.js';
+import { lookupNumber } from '../../db/results.js';
+import { normalizeNumber } from '../../domain/numbers.js';
+
+export function registerLookup(cli: Command, logLevel: () => string | undefined): void {
+  cli
+    .command('lookup')
+    .description('participants whose current or former number (CMND, ĐDCN/CCCD) is NUMBER')
+    .argument('<number>', 'the number, as typed (spaces and dots are ignored)')
+    .option('--json', 'print a JSON array')
+    .action(async (raw: string, o: { json?: boolean }) => {
+      const n = normalizeNumber(raw);
+      if (!n) throw new UsageError(`"${raw}" is not a CMND (9 digits) or an ĐDCN/CCCD (12 digits)`);
+      const rows = await withContext(logLevel(), (deps) => lookupNumber(deps.db, n.value));
+      if (o.json) {
+        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        return;
+      }
+      if (rows.length === 0) process.stderr.write(`no participant has or had the number ${n.value}\n`);
+      for (const r of rows) {
+        process.stdout.write(`${r.ma_so_bhxh}\t${r.ho_ten}\t${r.so_ddcn ?? '-'}\t${r.former_numbers.join(',') || '-'}\n`);
+      }
+    });
+
+}
