@@ -1,0 +1,42 @@
+// `npm run demo`: the main job on the sample in fixtures/, through the real CLI, on the embedded PostgreSQL
+// (unless DATABASE_URL is set). Safe to run again: a second run finds nothing new to do.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const home = path.resolve(process.env.DDCN_HOME || path.join(root, '.ddcn'));
+const out = path.join(home, 'demo');
+mkdirSync(out, { recursive: true });
+const env = { ...process.env, DDCN_HOME: home, DDCN_LOG_LEVEL: process.env.DDCN_LOG_LEVEL || 'warn' };
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+
+function ddcn(args: string[]): string {
+  process.stderr.write(`\n$ ddcn ${args.join(' ')}\n`);
+  const r = spawnSync(tsx, [path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (r.stdout) process.stderr.write(r.stdout);
+  if (r.status !== 0) {
+    process.stderr.write(`demo: "ddcn ${args[0]}" exited with ${r.status ?? r.signal}\n`);
+    process.exit(r.status || 1);
+  }
+  return r.stdout;
+}
+
+const fixtures = path.join(root, 'fixtures');
+const results = path.join(out, 'results.csv');
+ddcn(['import', 'participants', path.join(fixtures, 'participants.csv'), '--rejects', path.join(out, 'participants.rejects.csv')]);
+ddcn(['run', '--registry', 'mock', '--registry-data', path.join(fixtures, 'registry.csv')]);
+ddcn(['export', 'results', '--out', results]);
+
+const counts = new Map<string, number>();
+for (const line of readFileSync(results, 'utf8').trim().split('\n').slice(1)) {
+  const status = line.split(',')[1]!;
+  counts.set(status, (counts.get(status) ?? 0) + 1);
+}
+const order = ['MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT', 'PENDING'];
+process.stdout.write('\nOutcome per participant (Plan 2207):\n');
+for (const s of order) process.stdout.write(`  ${s.padEnd(11)} ${String(counts.get(s) ?? 0).padStart(5)}\n`);
+process.stdout.write(`\nResults:        ${results}\nRejected rows:  ${path.join(out, 'participants.rejects.csv')}\nDatabase:       ${env.DATABASE_URL ? 'DATABASE_URL' : path.join(home, 'pg')} \n`);
+const envPrefix = process.env.DDCN_HOME ? `DDCN_HOME=${home} ` : '';
+process.stdout.write(`Try:            ${envPrefix}npm run -s ddcn -- lookup 012900013 --json   (an old CMND, now replaced by its ĐDCN)\n`);
