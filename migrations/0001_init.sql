@@ -38,11 +38,10 @@ CREATE TABLE participant (
   updated_at       timestamptz NOT NULL
 ) WITH (fillfactor = 80);
 
+-- Few indexes on purpose: every verified person is updated once per batch, and each index costs on every update.
+-- (Who needs verifying is found by a scan in code order; a partial index on it would also defeat HOT updates.)
 CREATE INDEX participant_so_giay_to ON participant (so_giay_to);
 CREATE INDEX participant_unit ON participant (ma_tinh, ma_don_vi);
--- who a batch must look at: never verified, changed since, or still pending
-CREATE INDEX participant_to_verify ON participant (ma_so_bhxh)
-  WHERE status = 'PENDING' OR verified_version IS DISTINCT FROM data_version;
 
 -- Former numbers: the CMND replaced by an ĐDCN stays searchable (Plan I.3).
 CREATE TABLE number_history (
@@ -114,8 +113,8 @@ CREATE TABLE verification (
   verified_at  timestamptz NOT NULL,
   PRIMARY KEY (batch_id, ma_so_bhxh)
 );
-CREATE INDEX verification_person ON verification (ma_so_bhxh, verified_at);
-CREATE INDEX verification_chunk ON verification (batch_id, chunk_no);
+-- No secondary indexes: a chunk's rows are a range of the primary key, and a person's latest outcome is reached
+-- through participant.last_batch_id.
 
 -- Plan I.4: insurance information shared back to the registry, once per person and number.
 CREATE TABLE share_record (

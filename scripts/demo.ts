@@ -37,6 +37,6 @@ for (const line of readFileSync(results, 'utf8').trim().split('\n').slice(1)) {
 const order = ['MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT', 'PENDING'];
 process.stdout.write('\nOutcome per participant (Plan 2207):\n');
 for (const s of order) process.stdout.write(`  ${s.padEnd(11)} ${String(counts.get(s) ?? 0).padStart(5)}\n`);
-process.stdout.write(`\nResults:        ${results}\nRejected rows:  ${path.join(out, 'participants.rejects.csv')}\nDatabase:       ${env.DATABASE_URL ? 'DATABASE_URL' : path.join(home, 'pg')} \n`);
+process.stdout.write(`\nResults:        ${results}\nRejected rows:  ${path.join(out, 'participants.rejects.csv')}\nDatabase:       ${process.env.DATABASE_URL ? 'DATABASE_URL' : path.join(home, 'pg')} \n`);
 const envPrefix = process.env.DDCN_HOME ? `DDCN_HOME=${home} ` : '';
 process.stdout.write(`Try:            ${envPrefix}npm run -s ddcn -- lookup 012900013 --json   (an old CMND, now replaced by its ĐDCN)\n`);

@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import type { Queryable } from './pool.js';
 
 export interface ShareCandidate {
@@ -6,21 +7,16 @@ export interface ShareCandidate {
   vssid: boolean;
 }
 
-/** Matched people whose insurance information has not been shared for their current number (Plan I.4). */
-export async function nextShareCandidates(
-  q: Queryable,
-  args: { afterKey: string; limit: number; province: string | null },
-): Promise<ShareCandidate[]> {
-  const res = await q.query<ShareCandidate>(
-    `SELECT p.ma_so_bhxh AS "maSoBhxh", p.so_ddcn AS "soDdcn", p.vssid
-       FROM participant p
-      WHERE p.status = 'MATCHED' AND p.ma_so_bhxh > $1::text AND ($3::text IS NULL OR p.ma_tinh = $3::text)
-        AND NOT EXISTS (SELECT 1 FROM share_record s WHERE s.ma_so_bhxh = p.ma_so_bhxh AND s.so_ddcn = p.so_ddcn)
-      ORDER BY p.ma_so_bhxh
-      LIMIT $2::int`,
-    [args.afterKey, args.limit, args.province],
-  );
-  return res.rows;
+/**
+ * COPY of the matched people whose insurance information has not been shared for their current number
+ * (Plan I.4): one anti-join, streamed. Columns: ma_so_bhxh, so_ddcn, vssid ('t'/'f').
+ */
+export function shareCandidatesSql(province: string | null): string {
+  const where = province === null ? '' : `AND p.ma_tinh = ${escapeLiteral(province)}`;
+  return `COPY (SELECT p.ma_so_bhxh, p.so_ddcn, p.vssid FROM participant p
+                 WHERE p.status = 'MATCHED' ${where}
+                   AND NOT EXISTS (SELECT 1 FROM share_record s WHERE s.ma_so_bhxh = p.ma_so_bhxh AND s.so_ddcn = p.so_ddcn)
+                 ORDER BY p.ma_so_bhxh) TO STDOUT`;
 }
 
 export async function recordShares(

@@ -108,42 +108,45 @@ export async function resolveConflicts(tx: Queryable, args: { batchId: number; e
  * Plan I.3 for one chunk, in the caller's transaction: write the ĐDCN in place of the number on file (the old
  * one goes to number_history), set every person's current outcome, and record the chunk's counts. A person
  * whose data changed since it was exported is left alone: the next run verifies the new data.
+ * The chunk's rows are found through the primary key (batch, code range), then filtered by chunk number.
  */
-export async function applyChunk(tx: Queryable, args: { batchId: number; chunkNo: number; now: Date }): Promise<void> {
-  const params = [args.batchId, args.chunkNo, args.now];
+export async function applyChunk(
+  tx: Queryable,
+  args: { batchId: number; chunkNo: number; keyFrom: string; keyTo: string; now: Date },
+): Promise<void> {
   await tx.query(
-    `INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
-     SELECT p.ma_so_bhxh, p.so_giay_to, v.so_ddcn, 'registry', v.batch_id, $3::timestamptz
-       FROM verification v JOIN participant p ON p.ma_so_bhxh = v.ma_so_bhxh
-      WHERE v.batch_id = $1::bigint AND v.chunk_no = $2::int AND v.status = 'MATCHED'
-        AND p.data_version = v.data_version AND p.so_giay_to IS NOT NULL AND p.so_giay_to <> v.so_ddcn
+    `WITH updated AS (
+       UPDATE participant p SET
+         status = x.status,
+         status_fields = x.fields,
+         so_ddcn = CASE WHEN x.status = 'MATCHED' THEN x.so_ddcn END,
+         so_giay_to = CASE WHEN x.status = 'MATCHED' THEN x.so_ddcn ELSE p.so_giay_to END,
+         verified_version = CASE WHEN x.status = 'PENDING' THEN p.verified_version ELSE x.data_version END,
+         verified_at = x.verified_at,
+         last_batch_id = x.batch_id
+       FROM (SELECT v.*, cur.so_giay_to AS old_number
+               FROM verification v JOIN participant cur ON cur.ma_so_bhxh = v.ma_so_bhxh AND cur.data_version = v.data_version
+              WHERE v.batch_id = $1::bigint AND v.ma_so_bhxh BETWEEN $3::text AND $4::text AND v.chunk_no = $2::int) x
+       WHERE p.ma_so_bhxh = x.ma_so_bhxh
+       RETURNING p.ma_so_bhxh, x.old_number, x.status, x.so_ddcn
+     )
+     INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
+     SELECT ma_so_bhxh, old_number, so_ddcn, 'registry', $1::bigint, $5::timestamptz
+       FROM updated WHERE status = 'MATCHED' AND old_number IS NOT NULL AND old_number <> so_ddcn
      ON CONFLICT (ma_so_bhxh, so_cu) DO NOTHING`,
-    params,
+    [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now],
   );
   await tx.query(
-    `UPDATE participant p SET
-       status = v.status,
-       status_fields = v.fields,
-       so_ddcn = CASE WHEN v.status = 'MATCHED' THEN v.so_ddcn END,
-       so_giay_to = CASE WHEN v.status = 'MATCHED' THEN v.so_ddcn ELSE p.so_giay_to END,
-       verified_version = CASE WHEN v.status = 'PENDING' THEN p.verified_version ELSE v.data_version END,
-       verified_at = v.verified_at,
-       last_batch_id = v.batch_id
-      FROM verification v
-     WHERE v.batch_id = $1::bigint AND v.chunk_no = $2::int AND p.ma_so_bhxh = v.ma_so_bhxh
-       AND p.data_version = v.data_version`,
-    [args.batchId, args.chunkNo],
-  );
-  await tx.query(
-    `UPDATE batch_chunk c SET applied_at = $3::timestamptz,
+    `UPDATE batch_chunk c SET applied_at = $5::timestamptz,
             n_matched = s.matched, n_mismatched = s.mismatched, n_missing = s.missing, n_conflict = s.conflict, n_pending = s.pending
        FROM (SELECT count(*) FILTER (WHERE status = 'MATCHED')::int AS matched,
                     count(*) FILTER (WHERE status = 'MISMATCHED')::int AS mismatched,
                     count(*) FILTER (WHERE status = 'MISSING_ID')::int AS missing,
                     count(*) FILTER (WHERE status = 'CONFLICT')::int AS conflict,
                     count(*) FILTER (WHERE status = 'PENDING')::int AS pending
-               FROM verification WHERE batch_id = $1::bigint AND chunk_no = $2::int) s
+               FROM verification
+              WHERE batch_id = $1::bigint AND ma_so_bhxh BETWEEN $3::text AND $4::text AND chunk_no = $2::int) s
       WHERE c.batch_id = $1::bigint AND c.chunk_no = $2::int`,
-    params,
+    [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now],
   );
 }

@@ -88,7 +88,9 @@ async function runLocked(deps: RunDeps, opts: { province: string | null }): Prom
     const chunks = (await listChunks(deps.db, batch.id)).filter((c) => !c.applied);
     const stage = log.child({ stage: 'apply' });
     for (const c of chunks) {
-      await deps.db.withTransaction((tx) => applyChunk(tx, { batchId: batch.id, chunkNo: c.chunkNo, now: deps.now() }));
+      await deps.db.withTransaction((tx) =>
+        applyChunk(tx, { batchId: batch.id, chunkNo: c.chunkNo, keyFrom: c.keyFrom, keyTo: c.keyTo, now: deps.now() }),
+      );
       stage.debug({ chunk: c.chunkNo }, 'chunk applied');
     }
     batch.phase = 'share';

@@ -1,46 +1,52 @@
-import pLimit from 'p-limit';
-import { nextShareCandidates, recordShares, type ShareCandidate } from '../db/shares.js';
+import { copyRows } from '../db/copy-rows.js';
+import { recordShares, shareCandidatesSql, type ShareCandidate } from '../db/shares.js';
 import type { RunDeps } from './deps.js';
-
-const PAGE = 5_000;
 
 /**
  * Plan I.4: share matched people's insurance information with the registry, once per person and number.
- * Only acknowledged records are recorded, so a failure or a kill here is picked up by the next run.
+ * Candidates stream from one query; requests go out `concurrency` at a time; only acknowledged records are
+ * recorded, so a failure or a kill here is picked up by the next run.
  */
 export async function shareMatched(deps: RunDeps, batchId: number, province: string | null): Promise<{ shared: number; failed: number }> {
   const log = deps.log.child({ stage: 'share', batch: batchId });
-  const limit = pLimit(deps.config.concurrency);
-  let afterKey = '';
   let shared = 0;
   let failed = 0;
-  for (;;) {
-    const page = await nextShareCandidates(deps.db, { afterKey, limit: PAGE, province });
-    if (page.length === 0) break;
-    afterKey = page[page.length - 1]!.maSoBhxh;
-    const parts: ShareCandidate[][] = [];
-    for (let i = 0; i < page.length; i += deps.config.batchSize) parts.push(page.slice(i, i + deps.config.batchSize));
-    const acked = await Promise.all(
-      parts.map((part) =>
-        limit(async () => {
-          try {
-            const ids = new Set(
-              await deps.registry.share(
-                part.map((c) => ({ requestId: c.maSoBhxh, maSoBhxh: c.maSoBhxh, soDdcn: c.soDdcn, vssid: c.vssid })),
-              ),
-            );
-            return part.filter((c) => ids.has(c.maSoBhxh));
-          } catch (err) {
-            log.warn({ err, people: part.length }, 'share request failed; the next run shares these again');
-            failed += part.length;
-            return [];
-          }
-        }),
-      ),
-    );
-    const ok = acked.flat();
-    if (ok.length) shared += await deps.db.withTransaction((tx) => recordShares(tx, { batchId, now: deps.now(), shared: ok }));
-  }
+  const inFlight = new Set<Promise<void>>();
+
+  const send = (part: ShareCandidate[]) => {
+    const p = (async () => {
+      let acked: ShareCandidate[] = [];
+      try {
+        const ids = new Set(
+          await deps.registry.share(part.map((c) => ({ requestId: c.maSoBhxh, maSoBhxh: c.maSoBhxh, soDdcn: c.soDdcn, vssid: c.vssid }))),
+        );
+        acked = part.filter((c) => ids.has(c.maSoBhxh));
+        failed += part.length - acked.length;
+      } catch (err) {
+        log.warn({ err, people: part.length }, 'share request failed; the next run shares these again');
+        failed += part.length;
+      }
+      if (acked.length === 0) return;
+      // Not `shared += await …`: that reads `shared` before the await and loses concurrent additions.
+      const recorded = await deps.db.withTransaction((tx) => recordShares(tx, { batchId, now: deps.now(), shared: acked }));
+      shared += recorded;
+    })().finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+
+  await deps.db.withSession(async (session) => {
+    let part: ShareCandidate[] = [];
+    for await (const [code, ddcn, vssid] of copyRows(session, shareCandidatesSql(province))) {
+      part.push({ maSoBhxh: code!, soDdcn: ddcn!, vssid: vssid === 't' });
+      if (part.length < deps.config.batchSize) continue;
+      send(part);
+      part = [];
+      // Backpressure: stop reading while the registry has enough to do.
+      while (inFlight.size >= deps.config.concurrency) await Promise.race(inFlight);
+    }
+    if (part.length) send(part);
+    await Promise.all(inFlight);
+  });
   log.info({ shared, failed }, 'insurance information shared');
   return { shared, failed };
 }

@@ -108,12 +108,12 @@ describe('restart after a run dies part-way', () => {
       { id: 1, phase: 'done', chunks: 1, shared: 1 },
       { id: 2, phase: 'done', chunks: 5, shared: 5 }, // 4 chunks + 1 for the holder outside the batch
     ]);
-    // createBatch + 4 verified chunks + resolve + 5 applied chunks + 1 share page
-    expect(reference.transactions).toBe(12);
+    // createBatch + 4 verified chunks + resolve + 5 applied chunks + 3 recorded share requests (5 people, 2 a request)
+    expect(reference.transactions).toBe(14);
   });
 
   // Transaction 1 creates the batch: dying there leaves nothing to resume, so the matrix starts at 2.
-  const crashPoints = Array.from({ length: 11 }, (_, i) => i + 2);
+  const crashPoints = Array.from({ length: 13 }, (_, i) => i + 2);
   it.each(crashPoints)('resumes a run that died in transaction %i and ends where an uninterrupted run ends', async (n) => {
     const { db } = database();
     await prepare(db);
