@@ -68,13 +68,13 @@ CREATE TABLE import_run (
   rejected     integer NOT NULL DEFAULT 0
 );
 
--- One `ddcn run`. Phases: verify (per chunk) → resolve (conflicts, whole batch) → apply (per chunk) → share → done.
+-- One `ddcn run`. Phases: verify (each chunk verified and applied in one transaction) → share → done.
 CREATE TABLE batch (
   id           bigserial PRIMARY KEY,
   registry     text NOT NULL,
   province     text,
   chunk_size   integer NOT NULL,
-  phase        text NOT NULL CHECK (phase IN ('verify', 'resolve', 'apply', 'share', 'done')),
+  phase        text NOT NULL CHECK (phase IN ('verify', 'share', 'done')),
   chunks       integer NOT NULL,
   started_at   timestamptz NOT NULL,
   finished_at  timestamptz,
@@ -82,14 +82,14 @@ CREATE TABLE batch (
   shared       integer NOT NULL DEFAULT 0
 );
 
--- A chunk is a fixed range of participant codes, so a resumed run sees the same chunks.
+-- A chunk is a fixed range of participant codes, so a resumed run sees the same chunks. verified_at: the chunk's
+-- outcomes are stored and applied (one transaction). The counts are those of its own people at that moment.
 CREATE TABLE batch_chunk (
   batch_id     bigint NOT NULL REFERENCES batch,
   chunk_no     integer NOT NULL,
   key_from     text NOT NULL,
   key_to       text NOT NULL,
   verified_at  timestamptz,
-  applied_at   timestamptz,
   n_read       integer NOT NULL DEFAULT 0,
   n_matched    integer NOT NULL DEFAULT 0,
   n_mismatched integer NOT NULL DEFAULT 0,

@@ -1,6 +1,6 @@
 import type { Queryable } from './pool.js';
 
-export type Phase = 'verify' | 'resolve' | 'apply' | 'share' | 'done';
+export type Phase = 'verify' | 'share' | 'done';
 
 export interface Batch {
   id: number;
@@ -17,8 +17,7 @@ export interface Chunk {
   chunkNo: number;
   keyFrom: string;
   keyTo: string;
-  verified: boolean;
-  applied: boolean;
+  done: boolean;
 }
 
 export interface Counts {
@@ -76,7 +75,7 @@ export async function createBatch(
 export async function listChunks(q: Queryable, batchId: number): Promise<Chunk[]> {
   const res = await q.query<Chunk>(
     `SELECT chunk_no AS "chunkNo", key_from AS "keyFrom", key_to AS "keyTo",
-            verified_at IS NOT NULL AS verified, applied_at IS NOT NULL AS applied
+            verified_at IS NOT NULL AS done
        FROM batch_chunk WHERE batch_id = $1::bigint ORDER BY chunk_no`,
     [batchId],
   );
@@ -90,17 +89,26 @@ export async function setPhase(q: Queryable, batchId: number, phase: Phase, now:
   );
 }
 
+/**
+ * The batch's outcome counts, from its verification rows: a person decided in one chunk may become a conflict
+ * party in a later one, so the chunks' own counts are snapshots.
+ */
 export async function batchCounts(q: Queryable, batchId: number): Promise<Counts> {
   const res = await q.query<Counts>(
-    `SELECT coalesce(sum(n_read), 0)::int AS read, coalesce(sum(n_matched), 0)::int AS matched,
-            coalesce(sum(n_mismatched), 0)::int AS mismatched, coalesce(sum(n_missing), 0)::int AS missing,
-            coalesce(sum(n_conflict), 0)::int AS conflict, coalesce(sum(n_pending), 0)::int AS pending,
-            coalesce(sum(n_errors), 0)::int AS errors
-       FROM batch_chunk WHERE batch_id = $1::bigint`,
+    `SELECT (SELECT coalesce(sum(n_read), 0) FROM batch_chunk WHERE batch_id = $1::bigint)::int AS read,
+            count(*) FILTER (WHERE status = 'MATCHED')::int AS matched,
+            count(*) FILTER (WHERE status = 'MISMATCHED')::int AS mismatched,
+            count(*) FILTER (WHERE status = 'MISSING_ID')::int AS missing,
+            count(*) FILTER (WHERE status = 'CONFLICT')::int AS conflict,
+            count(*) FILTER (WHERE status = 'PENDING')::int AS pending,
+            (SELECT coalesce(sum(n_errors), 0) FROM batch_chunk WHERE batch_id = $1::bigint)::int AS errors
+       FROM verification WHERE batch_id = $1::bigint`,
     [batchId],
   );
   return res.rows[0]!;
 }
+
+export const NO_COUNTS: Counts = { read: 0, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: 0, errors: 0 };
 
 /** True while shares of matched people are outstanding (Plan I.4), so a run has work even when nobody needs verifying. */
 export async function sharesOutstanding(q: Queryable, province: string | null): Promise<boolean> {

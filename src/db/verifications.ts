@@ -37,11 +37,18 @@ export async function exportChunk(
   return res.rows;
 }
 
-/** Stores a chunk's outcomes and marks it verified, in the caller's transaction. */
-export async function recordVerifiedChunk(
+/**
+ * One chunk, in the caller's transaction, so that it is all there or not at all:
+ * 1. store every outcome (history), skipping people this batch already decided (a conflict party from an earlier chunk);
+ * 2. resolve conflicts (resolveChunkConflicts);
+ * 3. Plan I.3: write the ĐDCN in place of the number on file, the old one into number_history, and set every
+ *    person's current outcome — unless their data changed since the export: the next run verifies the new data;
+ * 4. mark the chunk done with its counts.
+ */
+export async function recordChunk(
   tx: Queryable,
-  args: { batchId: number; chunkNo: number; now: Date; outcomes: Outcome[] },
-): Promise<void> {
+  args: { batchId: number; chunkNo: number; keyFrom: string; keyTo: string; now: Date; outcomes: Outcome[] },
+): Promise<{ conflicts: number }> {
   const o = args.outcomes;
   await tx.query(
     `INSERT INTO verification (batch_id, ma_so_bhxh, chunk_no, data_version, status, fields, so_ddcn, detail, verified_at)
@@ -55,67 +62,18 @@ export async function recordVerifiedChunk(
       o.map((x) => x.fields.join(';')), o.map((x) => x.soDdcn), o.map((x) => (x.detail ? JSON.stringify(x.detail) : null)),
     ],
   );
+  const parties = await resolveChunkConflicts(tx, args);
   await tx.query(
-    `UPDATE batch_chunk SET verified_at = $3::timestamptz, n_read = $4::int, n_errors = $5::int
-      WHERE batch_id = $1::bigint AND chunk_no = $2::int`,
-    [args.batchId, args.chunkNo, args.now, o.length, o.filter((x) => x.detail?.error).length],
-  );
-}
-
-/**
- * Conflicts, over the whole batch at once: a personal number returned for two social-insurance codes in this
- * batch, or returned for one while another participant already holds it. Neither record gets the number:
- * both become CONFLICT, each naming the other. Holders outside the batch get a verification row in an extra
- * chunk so that applying the batch updates them too. Returns how many people are in conflict.
- */
-export async function resolveConflicts(tx: Queryable, args: { batchId: number; extraChunkNo: number; now: Date }): Promise<number> {
-  const res = await tx.query(
-    // Claims are grouped by number rather than self-joined, so the plan stays linear whatever the statistics say.
-    `WITH m AS (
-       SELECT ma_so_bhxh, so_ddcn FROM verification WHERE batch_id = $1::bigint AND status = 'MATCHED'
-     ), claims AS (
-       SELECT so_ddcn, ma_so_bhxh FROM m
-       UNION
-       SELECT p.so_giay_to, p.ma_so_bhxh FROM participant p WHERE p.so_giay_to IN (SELECT so_ddcn FROM m)
-     ), contested AS (
-       SELECT so_ddcn, array_agg(ma_so_bhxh ORDER BY ma_so_bhxh) AS parties FROM claims GROUP BY so_ddcn HAVING count(*) > 1
-     ), parties AS (
-       SELECT DISTINCT ON (code) code AS ma_so_bhxh, so_ddcn, array_remove(parties, code) AS others
-         FROM contested, unnest(parties) AS code ORDER BY code, so_ddcn
-     )
-     INSERT INTO verification AS v (batch_id, ma_so_bhxh, chunk_no, data_version, status, fields, so_ddcn, detail, verified_at)
-     SELECT $1::bigint, c.ma_so_bhxh, $2::int, p.data_version, 'CONFLICT', '{}', c.so_ddcn,
-            jsonb_build_object('conflictWith', to_jsonb(c.others)), $3::timestamptz
-       FROM parties c JOIN participant p ON p.ma_so_bhxh = c.ma_so_bhxh
-     ON CONFLICT (batch_id, ma_so_bhxh) DO UPDATE SET
-       status = 'CONFLICT',
-       so_ddcn = EXCLUDED.so_ddcn,
-       detail = coalesce(v.detail, '{}'::jsonb) || EXCLUDED.detail || jsonb_build_object('registryStatus', v.status, 'registryFields', to_jsonb(v.fields)),
-       fields = '{}'`,
-    [args.batchId, args.extraChunkNo, args.now],
-  );
-  const extra = await tx.query(
-    `INSERT INTO batch_chunk (batch_id, chunk_no, key_from, key_to, verified_at)
-     SELECT $1::bigint, $2::int, min(ma_so_bhxh), max(ma_so_bhxh), $3::timestamptz
-       FROM verification WHERE batch_id = $1::bigint AND chunk_no = $2::int HAVING count(*) > 0`,
-    [args.batchId, args.extraChunkNo, args.now],
-  );
-  if (extra.rowCount) await tx.query('UPDATE batch SET chunks = chunks + 1 WHERE id = $1::bigint', [args.batchId]);
-  return res.rowCount ?? 0;
-}
-
-/**
- * Plan I.3 for one chunk, in the caller's transaction: write the ĐDCN in place of the number on file (the old
- * one goes to number_history), set every person's current outcome, and record the chunk's counts. A person
- * whose data changed since it was exported is left alone: the next run verifies the new data.
- * The chunk's rows are found through the primary key (batch, code range), then filtered by chunk number.
- */
-export async function applyChunk(
-  tx: Queryable,
-  args: { batchId: number; chunkNo: number; keyFrom: string; keyTo: string; now: Date },
-): Promise<void> {
-  await tx.query(
-    `WITH updated AS (
+    `WITH x AS (
+       SELECT v.*, cur.so_giay_to AS old_number
+         FROM verification v JOIN participant cur ON cur.ma_so_bhxh = v.ma_so_bhxh AND cur.data_version = v.data_version
+        WHERE v.batch_id = $1::bigint AND v.ma_so_bhxh BETWEEN $3::text AND $4::text AND v.chunk_no = $2::int
+       UNION ALL
+       SELECT v.*, cur.so_giay_to
+         FROM verification v JOIN participant cur ON cur.ma_so_bhxh = v.ma_so_bhxh AND cur.data_version = v.data_version
+        WHERE v.batch_id = $1::bigint AND v.ma_so_bhxh = ANY($6::text[])
+          AND NOT (v.ma_so_bhxh BETWEEN $3::text AND $4::text AND v.chunk_no = $2::int)
+     ), updated AS (
        UPDATE participant p SET
          status = x.status,
          status_fields = x.fields,
@@ -124,20 +82,17 @@ export async function applyChunk(
          verified_version = CASE WHEN x.status = 'PENDING' THEN p.verified_version ELSE x.data_version END,
          verified_at = x.verified_at,
          last_batch_id = x.batch_id
-       FROM (SELECT v.*, cur.so_giay_to AS old_number
-               FROM verification v JOIN participant cur ON cur.ma_so_bhxh = v.ma_so_bhxh AND cur.data_version = v.data_version
-              WHERE v.batch_id = $1::bigint AND v.ma_so_bhxh BETWEEN $3::text AND $4::text AND v.chunk_no = $2::int) x
-       WHERE p.ma_so_bhxh = x.ma_so_bhxh
+       FROM x WHERE p.ma_so_bhxh = x.ma_so_bhxh
        RETURNING p.ma_so_bhxh, x.old_number, x.status, x.so_ddcn
      )
      INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
      SELECT ma_so_bhxh, old_number, so_ddcn, 'registry', $1::bigint, $5::timestamptz
        FROM updated WHERE status = 'MATCHED' AND old_number IS NOT NULL AND old_number <> so_ddcn
      ON CONFLICT (ma_so_bhxh, so_cu) DO NOTHING`,
-    [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now],
+    [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now, parties],
   );
   await tx.query(
-    `UPDATE batch_chunk c SET applied_at = $5::timestamptz,
+    `UPDATE batch_chunk c SET verified_at = $5::timestamptz, n_read = $6::int, n_errors = $7::int,
             n_matched = s.matched, n_mismatched = s.mismatched, n_missing = s.missing, n_conflict = s.conflict, n_pending = s.pending
        FROM (SELECT count(*) FILTER (WHERE status = 'MATCHED')::int AS matched,
                     count(*) FILTER (WHERE status = 'MISMATCHED')::int AS mismatched,
@@ -147,6 +102,62 @@ export async function applyChunk(
                FROM verification
               WHERE batch_id = $1::bigint AND ma_so_bhxh BETWEEN $3::text AND $4::text AND chunk_no = $2::int) s
       WHERE c.batch_id = $1::bigint AND c.chunk_no = $2::int`,
-    [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now],
+    [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now, o.length, o.filter((x) => x.detail?.error).length],
   );
+  return { conflicts: parties.length };
+}
+
+/**
+ * Conflicts of one chunk's matches: a personal number returned for two social-insurance codes, or returned for
+ * one while another participant holds it already (from an earlier batch, or from an earlier chunk of this batch).
+ * Neither gets it: both become CONFLICT, each naming the others. A holder that got the number in this very batch
+ * has it taken back (its old number restored, the history row removed), so the end state does not depend on
+ * which chunk came first. Claims are grouped by number, so the plan stays linear whatever the statistics say.
+ * Returns the codes in conflict (the caller applies those whose rows are not among the chunk's own).
+ */
+async function resolveChunkConflicts(tx: Queryable, args: { batchId: number; chunkNo: number; keyFrom: string; keyTo: string; now: Date }): Promise<string[]> {
+  const contested = `
+    WITH m AS (
+      SELECT ma_so_bhxh, so_ddcn FROM verification
+       WHERE batch_id = $1::bigint AND ma_so_bhxh BETWEEN $3::text AND $4::text AND chunk_no = $2::int AND status = 'MATCHED'
+    ), claims AS (
+      SELECT so_ddcn, ma_so_bhxh FROM m
+      UNION
+      SELECT p.so_giay_to, p.ma_so_bhxh FROM participant p WHERE p.so_giay_to IN (SELECT so_ddcn FROM m)
+    ), contested AS (
+      SELECT so_ddcn, array_agg(ma_so_bhxh ORDER BY ma_so_bhxh) AS parties FROM claims GROUP BY so_ddcn HAVING count(*) > 1
+    )
+    SELECT DISTINCT ON (code) code AS ma_so_bhxh, so_ddcn, array_remove(parties, code) AS others
+      FROM contested, unnest(parties) AS code ORDER BY code, so_ddcn`;
+  const found = await tx.query<{ ma_so_bhxh: string; so_ddcn: string; others: string[] }>(contested, [
+    args.batchId, args.chunkNo, args.keyFrom, args.keyTo,
+  ]);
+  if (found.rowCount === 0) return [];
+  const rows = found.rows;
+  const codes = rows.map((r) => r.ma_so_bhxh);
+  // A number given earlier in this batch to a party is taken back.
+  await tx.query(
+    `WITH taken AS (
+       DELETE FROM number_history h USING unnest($2::text[], $3::text[]) AS c(code, ddcn)
+        WHERE h.ma_so_bhxh = c.code AND h.so_moi = c.ddcn AND h.batch_id = $1::bigint AND h.source = 'registry'
+       RETURNING h.ma_so_bhxh, h.so_cu
+     )
+     UPDATE participant p SET so_giay_to = taken.so_cu FROM taken WHERE p.ma_so_bhxh = taken.ma_so_bhxh`,
+    [args.batchId, codes, rows.map((r) => r.so_ddcn)],
+  );
+  await tx.query(
+    `INSERT INTO verification AS v (batch_id, ma_so_bhxh, chunk_no, data_version, status, fields, so_ddcn, detail, verified_at)
+     SELECT $1::bigint, c.code, $2::int, p.data_version, 'CONFLICT', '{}', c.ddcn,
+            jsonb_build_object('conflictWith', c.others::jsonb), $3::timestamptz
+       FROM unnest($4::text[], $5::text[], $6::text[]) AS c(code, ddcn, others)
+       JOIN participant p ON p.ma_so_bhxh = c.code
+     ON CONFLICT (batch_id, ma_so_bhxh) DO UPDATE SET
+       status = 'CONFLICT',
+       so_ddcn = EXCLUDED.so_ddcn,
+       detail = coalesce(v.detail, '{}'::jsonb) || EXCLUDED.detail
+                || CASE WHEN v.status <> 'CONFLICT' THEN jsonb_build_object('registryStatus', v.status, 'registryFields', to_jsonb(v.fields)) ELSE '{}'::jsonb END,
+       fields = '{}'`,
+    [args.batchId, args.chunkNo, args.now, codes, rows.map((r) => r.so_ddcn), rows.map((r) => JSON.stringify(r.others))],
+  );
+  return codes;
 }

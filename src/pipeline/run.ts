@@ -1,9 +1,8 @@
-import pLimit from 'p-limit';
 import {
-  batchCounts, createBatch, findUnfinishedBatch, listChunks, markResumed, setPhase, sharesOutstanding,
+  batchCounts, createBatch, findUnfinishedBatch, listChunks, markResumed, NO_COUNTS, setPhase, sharesOutstanding,
   type Batch, type Chunk, type Counts,
 } from '../db/batches.js';
-import { applyChunk, exportChunk, recordVerifiedChunk, resolveConflicts } from '../db/verifications.js';
+import { exportChunk, recordChunk, type Outcome } from '../db/verifications.js';
 import { RunInProgressError } from '../errors.js';
 import type { RunDeps } from './deps.js';
 import { verifyPeople } from './verify.js';
@@ -13,6 +12,9 @@ import { shareMatched } from './share.js';
 // PostgreSQL when that session ends, so a killed run never leaves it behind.
 const RUN_LOCK = 2207_0002;
 
+/** Chunks being exported and verified ahead of the one being written: the registry and the database work at once. */
+const CHUNKS_AHEAD = 2;
+
 export interface RunResult {
   batchId: number | null; // null: nothing to do
   resumed: boolean;
@@ -20,9 +22,6 @@ export interface RunResult {
   shared: number;
   shareFailed: number;
 }
-
-/** Chunks verified at once: one is read and sent while the other is written. */
-const CHUNKS_IN_FLIGHT = 2;
 
 /**
  * `ddcn run`: one batch of Plan 2207 I.1–I.4 / II.1–II.2. An unfinished batch (a run that died) is resumed
@@ -35,7 +34,7 @@ export async function runBatch(deps: RunDeps, opts: { province: string | null })
       const b = await findUnfinishedBatch(deps.db);
       throw new RunInProgressError(
         `another ddcn run is in progress${b ? ` (batch ${b.id}, started ${b.startedAt.toISOString()})` : ''}. ` +
-          'Wait for it to finish; if its process was killed, its lock is released within a minute and the next run resumes it.',
+          'Wait for it to finish; if its process was killed, PostgreSQL releases its lock when the connection drops and the next run resumes it.',
       );
     }
     try {
@@ -60,7 +59,7 @@ async function runLocked(deps: RunDeps, opts: { province: string | null }): Prom
       // Nothing to verify or share: leave no empty batch behind, so a rerun after success changes nothing.
       await deps.db.query('DELETE FROM batch WHERE id = $1::bigint', [todo.id]);
       deps.log.info('nothing to verify: every participant is up to date');
-      return { batchId: null, resumed: false, counts: await batchCounts(deps.db, -1), shared: 0, shareFailed: 0 };
+      return { batchId: null, resumed: false, counts: NO_COUNTS, shared: 0, shareFailed: 0 };
     }
     batch = todo;
   }
@@ -68,31 +67,7 @@ async function runLocked(deps: RunDeps, opts: { province: string | null }): Prom
   log.info({ chunks: batch.chunks, province: batch.province }, 'batch started');
 
   if (batch.phase === 'verify') {
-    await verifyPhase(deps, batch);
-    batch.phase = 'resolve';
-    await setPhase(deps.db, batch.id, 'resolve', deps.now());
-  }
-  if (batch.phase === 'resolve') {
-    const chunkNo = (await listChunks(deps.db, batch.id)).length;
-    // Fresh statistics after a large verify phase keep the set-based statements below on good plans.
-    await deps.db.query('ANALYZE verification');
-    const conflicts = await deps.db.withTransaction(async (tx) => {
-      const n = await resolveConflicts(tx, { batchId: batch.id, extraChunkNo: chunkNo, now: deps.now() });
-      await setPhase(tx, batch.id, 'apply', deps.now());
-      return n;
-    });
-    log.info({ stage: 'resolve', conflicts }, 'conflicts resolved');
-    batch.phase = 'apply';
-  }
-  if (batch.phase === 'apply') {
-    const chunks = (await listChunks(deps.db, batch.id)).filter((c) => !c.applied);
-    const stage = log.child({ stage: 'apply' });
-    for (const c of chunks) {
-      await deps.db.withTransaction((tx) =>
-        applyChunk(tx, { batchId: batch.id, chunkNo: c.chunkNo, keyFrom: c.keyFrom, keyTo: c.keyTo, now: deps.now() }),
-      );
-      stage.debug({ chunk: c.chunkNo }, 'chunk applied');
-    }
+    await verifyAndApply(deps, batch);
     batch.phase = 'share';
     await setPhase(deps.db, batch.id, 'share', deps.now());
   }
@@ -106,38 +81,45 @@ async function runLocked(deps: RunDeps, opts: { province: string | null }): Prom
   return { batchId: batch.id, resumed, counts, shared: share.shared, shareFailed: share.failed };
 }
 
-async function verifyPhase(deps: RunDeps, batch: Batch): Promise<void> {
+/**
+ * Chunks are exported and verified up to CHUNKS_AHEAD in advance, but written strictly one after another in
+ * chunk order: conflict detection sees every earlier chunk, and a resumed run repeats exactly the same steps.
+ */
+async function verifyAndApply(deps: RunDeps, batch: Batch): Promise<void> {
   const log = deps.log.child({ stage: 'verify', batch: batch.id });
   const all = await listChunks(deps.db, batch.id);
-  const todo = all.filter((c) => !c.verified);
-  const total = all.length;
-  let done = total - todo.length;
-  deps.progress?.start(`batch ${batch.id}`, total * batch.chunkSize);
-  const limit = pLimit(CHUNKS_IN_FLIGHT);
-  // After a failure, queued chunks must not start, and the ones in flight must finish before the run lock is
-  // released: otherwise a new run could overlap this one.
-  let failed = false;
-  const settled = await Promise.allSettled(
-    todo.map((chunk: Chunk) =>
-      limit(async () => {
-        if (failed) return;
-        try {
-          const people = await exportChunk(deps.db, { keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, province: batch.province });
-          const outcomes = await verifyPeople(deps.registry, people, deps.config, log);
-          await deps.db.withTransaction((tx) =>
-            recordVerifiedChunk(tx, { batchId: batch.id, chunkNo: chunk.chunkNo, now: deps.now(), outcomes }),
-          );
-          done += 1;
-          deps.progress?.tick(Math.min(done * batch.chunkSize, total * batch.chunkSize));
-          log.debug({ chunk: chunk.chunkNo, people: people.length }, 'chunk verified');
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
-      }),
-    ),
-  );
-  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (rejected) throw rejected.reason;
-  deps.progress?.end();
+  const todo = all.filter((c) => !c.done);
+  const capacity = all.length * batch.chunkSize;
+  let done = (all.length - todo.length) * batch.chunkSize;
+  deps.progress?.start(`batch ${batch.id}`, capacity);
+
+  const verify = async (chunk: Chunk): Promise<Outcome[]> => {
+    const people = await exportChunk(deps.db, { keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, province: batch.province });
+    return verifyPeople(deps.registry, people, deps.config, log);
+  };
+  const ahead: Array<Promise<Outcome[]>> = [];
+  let next = 0;
+  const startNext = () => {
+    if (next >= todo.length) return;
+    const p = verify(todo[next++]!);
+    p.catch(() => undefined); // observed below, in order; this only keeps an early failure from going unhandled
+    ahead.push(p);
+  };
+  try {
+    for (let i = 0; i < CHUNKS_AHEAD; i++) startNext();
+    for (const chunk of todo) {
+      const outcomes = await ahead.shift()!;
+      startNext();
+      const { conflicts } = await deps.db.withTransaction((tx) =>
+        recordChunk(tx, { batchId: batch.id, chunkNo: chunk.chunkNo, keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, now: deps.now(), outcomes }),
+      );
+      done += batch.chunkSize;
+      deps.progress?.tick(Math.min(done, capacity));
+      log.debug({ chunk: chunk.chunkNo, people: outcomes.length, conflicts }, 'chunk verified and applied');
+    }
+  } finally {
+    // Whatever happened, nothing of this run may still be talking to the registry once the run lock is released.
+    await Promise.allSettled(ahead);
+    deps.progress?.end();
+  }
 }

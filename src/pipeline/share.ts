@@ -2,6 +2,8 @@ import { copyRows } from '../db/copy-rows.js';
 import { recordShares, shareCandidatesSql, type ShareCandidate } from '../db/shares.js';
 import type { RunDeps } from './deps.js';
 
+const RECORD_EVERY = 10_000;
+
 /**
  * Plan I.4: share matched people's insurance information with the registry, once per person and number.
  * Candidates stream from one query; requests go out `concurrency` at a time; only acknowledged records are
@@ -12,6 +14,16 @@ export async function shareMatched(deps: RunDeps, batchId: number, province: str
   let shared = 0;
   let failed = 0;
   const inFlight = new Set<Promise<void>>();
+  // Acknowledged records are written in a few large transactions rather than one per request. A kill between
+  // an acknowledgement and its record only means the registry is told again next run, which it takes as a no-op.
+  let acknowledged: ShareCandidate[] = [];
+  const flush = async () => {
+    if (acknowledged.length === 0) return;
+    const batch = acknowledged;
+    acknowledged = [];
+    const recorded = await deps.db.withTransaction((tx) => recordShares(tx, { batchId, now: deps.now(), shared: batch }));
+    shared += recorded;
+  };
 
   const send = (part: ShareCandidate[]) => {
     const p = (async () => {
@@ -26,10 +38,8 @@ export async function shareMatched(deps: RunDeps, batchId: number, province: str
         log.warn({ err, people: part.length }, 'share request failed; the next run shares these again');
         failed += part.length;
       }
-      if (acked.length === 0) return;
-      // Not `shared += await …`: that reads `shared` before the await and loses concurrent additions.
-      const recorded = await deps.db.withTransaction((tx) => recordShares(tx, { batchId, now: deps.now(), shared: acked }));
-      shared += recorded;
+      acknowledged.push(...acked);
+      if (acknowledged.length >= RECORD_EVERY) await flush();
     })().finally(() => inFlight.delete(p));
     inFlight.add(p);
   };
@@ -46,6 +56,7 @@ export async function shareMatched(deps: RunDeps, batchId: number, province: str
     }
     if (part.length) send(part);
     await Promise.all(inFlight);
+    await flush();
   });
   log.info({ shared, failed }, 'insurance information shared');
   return { shared, failed };
