@@ -44,8 +44,10 @@ CREATE INDEX participant_so_giay_to ON participant (so_giay_to);
 CREATE INDEX participant_unit ON participant (ma_tinh, ma_don_vi);
 
 -- Former numbers: the CMND replaced by an ĐDCN stays searchable (Plan I.3).
+-- The tables written for every verified person carry no foreign keys: their rows are only ever made from
+-- participant and batch rows in the same statement, and a per-row referential check doubled the cost of a chunk.
 CREATE TABLE number_history (
-  ma_so_bhxh  text NOT NULL REFERENCES participant,
+  ma_so_bhxh  text NOT NULL,
   so_cu       text NOT NULL, -- the number that was on file
   so_moi      text,          -- what replaced it
   source      text NOT NULL CHECK (source IN ('registry', 'correction', 'import')),
@@ -102,8 +104,8 @@ CREATE TABLE batch_chunk (
 
 -- Every verification outcome, with its field diffs and time; reports read it "as of" a date.
 CREATE TABLE verification (
-  batch_id     bigint NOT NULL REFERENCES batch,
-  ma_so_bhxh   text NOT NULL REFERENCES participant,
+  batch_id     bigint NOT NULL,
+  ma_so_bhxh   text NOT NULL,
   chunk_no     integer NOT NULL,
   data_version integer NOT NULL,
   status       text NOT NULL CHECK (status IN ('MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT', 'PENDING')),
@@ -118,9 +120,9 @@ CREATE TABLE verification (
 
 -- Plan I.4: insurance information shared back to the registry, once per person and number.
 CREATE TABLE share_record (
-  ma_so_bhxh  text NOT NULL REFERENCES participant,
+  ma_so_bhxh  text NOT NULL,
   so_ddcn     text NOT NULL,
-  batch_id    bigint NOT NULL REFERENCES batch,
+  batch_id    bigint NOT NULL,
   shared_at   timestamptz NOT NULL,
   PRIMARY KEY (ma_so_bhxh, so_ddcn)
 );
