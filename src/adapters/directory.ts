@@ -1,8 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { finished } from 'node:stream/promises';
 import type { Db } from '../db/pool.js';
-import { copyLine } from '../db/copy-text.js';
+import { CopyWriter } from '../db/copy-text.js';
 import { findRegistryPerson } from '../domain/match.js';
 import type { RegistryPerson } from '../domain/types.js';
 import { readRegistryFile, toRegistryPerson, type RegistryRow } from './registry-file.js';
@@ -54,14 +53,9 @@ export async function databaseDirectory(db: Db, file: string): Promise<RegistryD
     await db.withSession((s) =>
       s.withTransaction(async (tx) => {
         await tx.query('TRUNCATE mock_registry.person');
-        const copy = tx.copyIn('COPY mock_registry.person (so_ddcn, so_cmnd, ho_ten, ngay_sinh, gioi_tinh) FROM STDIN');
-        for await (const r of readRegistryFile(file, stats)) {
-          if (!copy.write(copyLine([r.soDdcn, r.soCmnd, r.hoTen, r.ngaySinh, r.gioiTinh]))) {
-            await new Promise<void>((ok) => copy.once('drain', ok));
-          }
-        }
-        copy.end();
-        await finished(copy);
+        const copy = new CopyWriter(tx.copyIn('COPY mock_registry.person (so_ddcn, so_cmnd, ho_ten, ngay_sinh, gioi_tinh) FROM STDIN'));
+        for await (const r of readRegistryFile(file, stats)) await copy.row([r.soDdcn, r.soCmnd, r.hoTen, r.ngaySinh, r.gioiTinh]);
+        await copy.end();
         await tx.query(
           `INSERT INTO mock_registry.source (id, fingerprint) VALUES (1, $1::text)
            ON CONFLICT (id) DO UPDATE SET fingerprint = EXCLUDED.fingerprint`,

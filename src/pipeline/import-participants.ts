@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import type { Writable } from 'node:stream';
 import { format } from 'fast-csv';
 import { copyLine } from '../db/copy-text.js';
 import type { Session } from '../db/pool.js';
@@ -22,11 +21,6 @@ export interface ImportResult {
 }
 
 const UPSERT_CHUNK = 20_000;
-
-/** Writes to a stream, waiting when it asks us to (1 M rows must not pile up in memory). */
-async function write(stream: Writable, chunk: string): Promise<void> {
-  if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', resolve));
-}
 
 /**
  * `ddcn import participants FILE`: stream the file, validate each row, COPY the good ones into a staging
@@ -69,15 +63,12 @@ export async function importParticipants(deps: Deps, file: string, rejectsFile =
     await session.query(`CREATE TEMP TABLE staging (
       line int PRIMARY KEY, ma_so_bhxh text NOT NULL, ho_ten text, ngay_sinh text, gioi_tinh text, so_giay_to text,
       ma_don_vi text, ten_don_vi text, dia_chi_don_vi text, ma_tinh text, ma_huyen text, vssid boolean, email text,
-      findings jsonb, raw text, dup_of int) ON COMMIT PRESERVE ROWS`);
+      findings jsonb, raw text, dup_of int) ON COMMIT PRESERVE ROWS;
+      CREATE INDEX ON staging (ma_so_bhxh, line)`);
 
-    const copy = session.copyIn(
-      `COPY staging (line, ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ten_don_vi,
-        dia_chi_don_vi, ma_tinh, ma_huyen, vssid, email, findings, raw) FROM STDIN`,
-    );
+    const loader = new ChunkLoader(session, now);
     const index = new Map(table.header.map((h, i) => [h, i]));
     let rowsRead = 0;
-    let staged = 0;
     deps.progress?.start('import', 0);
     for await (const row of table.rows) {
       rowsRead += 1;
@@ -97,24 +88,17 @@ export async function importParticipants(deps: Deps, file: string, rejectsFile =
         continue;
       }
       const r = res.record;
-      staged += 1;
-      await write(
-        copy,
-        copyLine([
-          row.line, r.maSoBhxh, r.hoTen, r.ngaySinh, r.gioiTinh, r.soGiayTo, r.maDonVi, r.tenDonVi, r.diaChiDonVi,
-          r.maTinh, r.maHuyen, r.vssid, r.email, JSON.stringify(r.findings), JSON.stringify(row.cells),
-        ]),
-      );
+      const full = loader.add(row.line, [
+        row.line, r.maSoBhxh, r.hoTen, r.ngaySinh, r.gioiTinh, r.soGiayTo, r.maDonVi, r.tenDonVi, r.diaChiDonVi,
+        r.maTinh, r.maHuyen, r.vssid, r.email, JSON.stringify(r.findings), JSON.stringify(row.cells),
+      ]);
+      if (full) await loader.flush();
     }
-    copy.end();
-    await finished(copy);
+    const counts = await loader.finish();
     deps.progress?.tick(rowsRead);
     deps.progress?.end();
 
-    // Duplicate keys in one file: the first row wins, later ones are rejected and point at it.
-    await session.query(`UPDATE staging s SET dup_of = f.first_line
-      FROM (SELECT ma_so_bhxh, min(line) AS first_line FROM staging GROUP BY ma_so_bhxh HAVING count(*) > 1) f
-      WHERE s.ma_so_bhxh = f.ma_so_bhxh AND s.line > f.first_line`);
+    // Duplicate keys in one file: the first row won; later ones are rejected and point at it.
     const dups = await session.query<{ line: number; dup_of: number; raw: string }>(
       'SELECT line, dup_of, raw FROM staging WHERE dup_of IS NOT NULL ORDER BY line',
     );
@@ -122,7 +106,6 @@ export async function importParticipants(deps: Deps, file: string, rejectsFile =
       await reject(d.line, `duplicate ma_so_bhxh: already on line ${d.dup_of} of this file`, JSON.parse(d.raw) as string[]);
     }
 
-    const counts = await upsertAll(session, staged, now);
     await session.query(
       `UPDATE import_run SET finished_at = $2::timestamptz, rows_read = $3::int, inserted = $4::int, updated = $5::int,
          unchanged = $6::int, rejected = $7::int WHERE id = $1::bigint`,
@@ -141,17 +124,67 @@ export async function importParticipants(deps: Deps, file: string, rejectsFile =
   return out;
 }
 
-async function upsertAll(session: Session, staged: number, now: Date) {
-  const totals = { inserted: 0, updated: 0, unchanged: 0 };
-  if (staged === 0) return totals;
-  const bounds = await session.query<{ lo: number; hi: number }>('SELECT min(line) AS lo, max(line) AS hi FROM staging');
-  const { lo, hi } = bounds.rows[0]!;
-  // Chunks by line range: each commits on its own, so a failure part-way leaves whole chunks, never half rows.
-  for (let from = lo; from <= hi; from += UPSERT_CHUNK) {
-    const c = await session.withTransaction((tx) => upsertStagedParticipants(tx, from, from + UPSERT_CHUNK, now));
-    totals.inserted += c.inserted;
-    totals.updated += c.updated;
-    totals.unchanged += c.unchanged;
+/**
+ * Loads staged rows a chunk at a time: while PostgreSQL copies and upserts one chunk (in its own transaction,
+ * so a failure part-way leaves whole chunks, never half rows), the next one is parsed.
+ */
+class ChunkLoader {
+  private lines = '';
+  private count = 0;
+  private firstLine = 0;
+  private lastLine = 0;
+  private inFlight: Promise<void> = Promise.resolve();
+  readonly totals = { inserted: 0, updated: 0, unchanged: 0 };
+
+  constructor(
+    private readonly session: Session,
+    private readonly now: Date,
+  ) {}
+
+  /** Adds a row; true when the chunk is full and flush() should be awaited. */
+  add(line: number, values: Parameters<typeof copyLine>[0]): boolean {
+    if (this.count === 0) this.firstLine = line;
+    this.lastLine = line;
+    this.lines += copyLine(values);
+    this.count += 1;
+    return this.count >= UPSERT_CHUNK;
   }
-  return totals;
+
+  async flush(): Promise<void> {
+    await this.inFlight; // the session does one thing at a time
+    if (this.count === 0) return;
+    const [lines, from, to] = [this.lines, this.firstLine, this.lastLine];
+    this.lines = '';
+    this.count = 0;
+    this.inFlight = this.load(lines, from, to);
+    this.inFlight.catch(() => undefined); // surfaced by the next flush() or finish()
+  }
+
+  async finish() {
+    await this.flush();
+    await this.inFlight;
+    return this.totals;
+  }
+
+  private async load(lines: string, from: number, to: number): Promise<void> {
+    const copy = this.session.copyIn(
+      `COPY staging (line, ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ten_don_vi,
+        dia_chi_don_vi, ma_tinh, ma_huyen, vssid, email, findings, raw) FROM STDIN`,
+    );
+    copy.end(lines);
+    await finished(copy);
+    const c = await this.session.withTransaction(async (tx) => {
+      await tx.query(
+        `UPDATE staging s SET dup_of = d.first_line
+           FROM (SELECT s1.line, (SELECT min(e.line) FROM staging e WHERE e.ma_so_bhxh = s1.ma_so_bhxh) AS first_line
+                   FROM staging s1 WHERE s1.line BETWEEN $1::int AND $2::int) d
+          WHERE s.line = d.line AND d.first_line < s.line`,
+        [from, to],
+      );
+      return upsertStagedParticipants(tx, from, to + 1, this.now);
+    });
+    this.totals.inserted += c.inserted;
+    this.totals.updated += c.updated;
+    this.totals.unchanged += c.unchanged;
+  }
 }
