@@ -6,6 +6,7 @@ import { registerRun } from './commands/run.js';
 import { registerExport } from './commands/export.js';
 import { registerLookup } from './commands/lookup.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerRegistry } from './commands/registry.js';
 
 function program(): Command {
   const cli = new Command('ddcn')
@@ -20,6 +21,7 @@ function program(): Command {
   registerExport(cli, logLevel);
   registerLookup(cli, logLevel);
   registerMigrate(cli, logLevel);
+  registerRegistry(cli, logLevel);
   return cli;
 }
 

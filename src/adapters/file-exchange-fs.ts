@@ -1,0 +1,66 @@
+// Writing and moving exchange files so that a reader never sees half a file and a crash leaves nothing ambiguous.
+import { mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Makes the folder if needed; refuses a path that exists and is not a folder. */
+export async function ensureDir(dir: string, what: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${what} ${dir} cannot be used as a folder (${code ?? (err as Error).message})`, { cause: err });
+  }
+  if (!(await stat(dir)).isDirectory()) throw new Error(`${what} ${dir} is not a folder`);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The name a file has while it is written: a dot file, which readers of the exchange skip. */
+export const partialName = (name: string) => `.${name}.partial`;
+
+/**
+ * Writes `name` in `dir` as a dot file, flushed to disk, runs `commit` (a database transaction), and only then
+ * renames it into place. If commit throws, the partial file is removed and nothing is visible.
+ */
+export async function writeFileAtomic(dir: string, name: string, text: string, commit: () => Promise<void> = async () => undefined): Promise<void> {
+  const tmp = path.join(dir, partialName(name));
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(text, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await commit();
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await rename(tmp, path.join(dir, name));
+  await syncDir(dir);
+}
+
+/** Plain files at the top of a folder, sorted by name (sub-folders such as done/ and refused/ are not looked into). */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+}
+
+/** Moves a file into a sub-folder, keeping its name (with a suffix if the name is taken); returns the new path. */
+export async function moveInto(dir: string, name: string, sub: string, reason?: string): Promise<string> {
+  const target = path.join(dir, sub);
+  await mkdir(target, { recursive: true });
+  let dest = path.join(target, name);
+  for (let n = 1; await stat(dest).then(() => true, () => false); n++) dest = path.join(target, `${name}.${n}`);
+  if (reason !== undefined) await writeFile(`${dest}.reason.txt`, `${reason}\n`, 'utf8');
+  await rename(path.join(dir, name), dest);
+  return dest;
+}

@@ -1,0 +1,112 @@
+// The file exchange's bookkeeping (migrations/0003_file_exchange.sql): requests written, who was in them, answers.
+import type { Queryable } from '../db/pool.js';
+import type { Field, Sex } from '../domain/types.js';
+import type { VerifyAnswer } from './types.js';
+
+export interface LatestItem {
+  maSoBhxh: string;
+  fingerprint: string;
+  state: 'outstanding' | 'answered';
+  createdAt: Date;
+  answer: VerifyAnswer | null;
+}
+
+interface ItemRow {
+  code: string;
+  fingerprint: string;
+  state: 'outstanding' | 'answered';
+  created_at: Date;
+  matched: boolean | null;
+  so_ddcn: string | null;
+  fields: Field[] | null;
+  registry: { hoTen?: string; ngaySinh?: string; gioiTinh?: Sex } | null;
+}
+
+/** Each person's most recent request item: only that one can answer for them or hold them back from sending. */
+export async function latestItems(q: Queryable, codes: string[]): Promise<Map<string, LatestItem>> {
+  const res = await q.query<ItemRow>(
+    `SELECT DISTINCT ON (i.ma_so_bhxh) i.ma_so_bhxh AS code, i.fingerprint, r.state, r.created_at, i.matched, i.so_ddcn, i.fields, i.registry
+       FROM exchange_item i JOIN exchange_request r ON r.id = i.request_id
+      WHERE i.ma_so_bhxh = ANY($1::text[])
+      ORDER BY i.ma_so_bhxh, i.request_id DESC`,
+    [codes],
+  );
+  const out = new Map<string, LatestItem>();
+  for (const r of res.rows) {
+    let answer: VerifyAnswer | null = null;
+    if (r.state === 'answered' && r.matched !== null) {
+      answer = { requestId: r.code, matched: r.matched, soDdcn: r.so_ddcn, fields: r.fields ?? [] };
+      if (r.registry) answer.registry = r.registry;
+    }
+    out.set(r.code, { maSoBhxh: r.code, fingerprint: r.fingerprint, state: r.state, createdAt: r.created_at, answer });
+  }
+  return out;
+}
+
+export async function nextRequestId(q: Queryable): Promise<number> {
+  const res = await q.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('exchange_request', 'id'))::bigint AS id`);
+  return res.rows[0]!.id;
+}
+
+export async function recordRequest(
+  tx: Queryable,
+  args: { id: number; fileName: string; checksum: string; now: Date; items: Array<{ code: string; fingerprint: string }> },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO exchange_request (id, file_name, checksum, people, state, created_at)
+     VALUES ($1::bigint, $2::text, $3::text, $4::int, 'outstanding', $5::timestamptz)`,
+    [args.id, args.fileName, args.checksum, args.items.length, args.now],
+  );
+  await tx.query(
+    `INSERT INTO exchange_item (request_id, ma_so_bhxh, fingerprint)
+     SELECT $1::bigint, u.code, u.fp FROM unnest($2::text[], $3::text[]) AS u(code, fp)`,
+    [args.id, args.items.map((i) => i.code), args.items.map((i) => i.fingerprint)],
+  );
+}
+
+export interface RequestRecord {
+  id: number;
+  fileName: string;
+  checksum: string;
+  state: 'outstanding' | 'answered';
+  answerChecksum: string | null;
+  codes: string[];
+}
+
+export async function requestByFile(q: Queryable, fileName: string): Promise<RequestRecord | null> {
+  const res = await q.query<RequestRecord>(
+    `SELECT r.id, r.file_name AS "fileName", r.checksum, r.state, r.answer_checksum AS "answerChecksum",
+            array(SELECT i.ma_so_bhxh FROM exchange_item i WHERE i.request_id = r.id ORDER BY 1) AS codes
+       FROM exchange_request r WHERE r.file_name = $1::text`,
+    [fileName],
+  );
+  return res.rows[0] ?? null;
+}
+
+export async function knownFiles(q: Queryable, fileNames: string[]): Promise<Set<string>> {
+  const res = await q.query<{ f: string }>('SELECT file_name AS f FROM exchange_request WHERE file_name = ANY($1::text[])', [fileNames]);
+  return new Set(res.rows.map((r) => r.f));
+}
+
+/** Stores the answers of one request and marks it answered, in the caller's transaction. */
+export async function recordAnswers(
+  tx: Queryable,
+  args: { requestId: number; answerFile: string; answerChecksum: string; now: Date; answers: VerifyAnswer[] },
+): Promise<void> {
+  const a = args.answers;
+  await tx.query(
+    `UPDATE exchange_item i SET matched = u.matched, so_ddcn = u.ddcn,
+            fields = CASE WHEN u.fields = '' THEN '{}'::text[] ELSE string_to_array(u.fields, ';') END, registry = u.registry
+       FROM unnest($2::text[], $3::boolean[], $4::text[], $5::text[], $6::jsonb[]) AS u(code, matched, ddcn, fields, registry)
+      WHERE i.request_id = $1::bigint AND i.ma_so_bhxh = u.code`,
+    [
+      args.requestId, a.map((x) => x.requestId), a.map((x) => x.matched), a.map((x) => x.soDdcn), a.map((x) => x.fields.join(';')),
+      a.map((x) => (x.registry && Object.keys(x.registry).length ? JSON.stringify(x.registry) : null)),
+    ],
+  );
+  await tx.query(
+    `UPDATE exchange_request SET state = 'answered', answered_at = $2::timestamptz, answer_file = $3::text, answer_checksum = $4::text
+      WHERE id = $1::bigint`,
+    [args.requestId, args.now, args.answerFile, args.answerChecksum],
+  );
+}

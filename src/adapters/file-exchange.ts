@@ -1,0 +1,209 @@
+// The registry over files (`ddcn run --registry file --outbox DIR --inbox DIR`), as many government exchanges
+// run: each verify call writes one request file to the outbox; a later run ingests the answer files the registry
+// left in the inbox. Meanwhile the people asked have no answer, so the pipeline keeps them PENDING, and they
+// are not sent again while their request is outstanding. Formats: file-exchange-format.ts and the README.
+//
+// Crash safety: a request file is written as a dot file, its request recorded in the database, and only then
+// renamed into place; at the start of the next run a dot file is completed if its request was recorded, else
+// removed. An answer is recorded in one transaction and then moved to inbox/done; an answer file found again
+// after a crash is recognised by its checksum and only moved.
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Db } from '../db/pool.js';
+import type { Logger } from '../log.js';
+import {
+  ANSWER_COLUMNS, ANSWER_SUFFIX, answerFromRow, ExchangeFileError, formatExchangeFile, isInProgress, parseExchangeFile,
+  REQUEST_COLUMNS, REQUEST_PREFIX, requestRow, sha256, SHARE_COLUMNS, SHARE_PREFIX, shareRow,
+} from './file-exchange-format.js';
+import { ensureDir, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
+import { knownFiles, latestItems, nextRequestId, recordAnswers, recordRequest, requestByFile } from './file-exchange-store.js';
+import { answersMisfit } from './http-wire.js';
+import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
+
+export interface FileExchangeSettings {
+  outbox: string;
+  inbox: string;
+  /** A request unanswered for this long no longer holds its people back: they are sent again. */
+  resendAfterMs: number;
+}
+
+export const DEFAULT_RESEND_AFTER_HOURS = 168;
+
+/** What was sent for a person: an answer applies only while their data is still this. */
+export function fingerprint(r: VerifyRequest): string {
+  return sha256(JSON.stringify([r.soGiayTo, r.hoTen, r.ngaySinh, r.gioiTinh]));
+}
+
+export interface ExchangeStats {
+  requestFiles: number;
+  requested: number;
+  awaiting: number;
+  answered: number;
+  ingested: number;
+  refused: string[];
+  shareFiles: number;
+}
+
+export class FileExchangeRegistry implements RegistryAdapter {
+  readonly kind = 'file';
+  readonly stats: ExchangeStats = { requestFiles: 0, requested: 0, awaiting: 0, answered: 0, ingested: 0, refused: [], shareFiles: 0 };
+  private prepared: Promise<void> | null = null;
+  private readonly log: Logger;
+
+  private constructor(
+    readonly settings: FileExchangeSettings,
+    private readonly db: Db,
+    log: Logger,
+    private readonly now: () => Date,
+  ) {
+    this.log = log.child({ stage: 'registry', registry: 'file' });
+  }
+
+  static async open(settings: FileExchangeSettings, db: Db, log: Logger, now: () => Date = () => new Date()): Promise<FileExchangeRegistry> {
+    await ensureDir(settings.outbox, 'outbox');
+    await ensureDir(settings.inbox, 'inbox');
+    return new FileExchangeRegistry(settings, db, log, now);
+  }
+
+  /**
+   * Once per run, on the first call: that is inside the run lock, so no other run is writing to the outbox.
+   * Finishes or removes request files a crash left half-written, then ingests the inbox.
+   */
+  private prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      await this.recoverOutbox();
+      await this.ingestInbox();
+    })();
+    return this.prepared;
+  }
+
+  async verify(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {
+    await this.prepare();
+    if (batch.length === 0) return [];
+    const latest = await latestItems(this.db, batch.map((r) => r.requestId));
+    const stale = this.now().getTime() - this.settings.resendAfterMs;
+    const answers: VerifyAnswer[] = [];
+    const toSend: VerifyRequest[] = [];
+    const prints = new Map<string, string>();
+    for (const req of batch) {
+      const fp = fingerprint(req);
+      prints.set(req.requestId, fp);
+      const item = latest.get(req.requestId);
+      if (item && item.fingerprint === fp) {
+        if (item.answer) {
+          answers.push(item.answer);
+          continue;
+        }
+        if (item.state === 'outstanding' && item.createdAt.getTime() > stale) {
+          this.stats.awaiting += 1;
+          continue;
+        }
+      }
+      toSend.push(req);
+    }
+    if (toSend.length) await this.send(toSend, prints);
+    this.stats.answered += answers.length;
+    return answers;
+  }
+
+  private async send(people: VerifyRequest[], prints: Map<string, string>): Promise<void> {
+    const id = await nextRequestId(this.db);
+    const fileName = `${REQUEST_PREFIX}${String(id).padStart(8, '0')}-${randomBytes(3).toString('hex')}.csv`;
+    const { text, checksum } = formatExchangeFile(REQUEST_COLUMNS, people.map(requestRow));
+    await writeFileAtomic(this.settings.outbox, fileName, text, () =>
+      this.db.withTransaction((tx) =>
+        recordRequest(tx, { id, fileName, checksum, now: this.now(), items: people.map((p) => ({ code: p.requestId, fingerprint: prints.get(p.requestId)! })) }),
+      ),
+    );
+    this.stats.requestFiles += 1;
+    this.stats.requested += people.length;
+    this.stats.awaiting += people.length;
+    this.log.info({ file: fileName, people: people.length }, 'request file written to the outbox');
+  }
+
+  /** I.4 over files: the share file is the delivery, so its records count as acknowledged once it is in place. */
+  async share(records: ShareRecord[]): Promise<string[]> {
+    if (records.length === 0) return [];
+    const fileName = `${SHARE_PREFIX}${this.now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}.csv`;
+    await writeFileAtomic(this.settings.outbox, fileName, formatExchangeFile(SHARE_COLUMNS, records.map(shareRow)).text);
+    this.stats.shareFiles += 1;
+    this.log.info({ file: fileName, people: records.length }, 'share file written to the outbox');
+    return records.map((r) => r.requestId);
+  }
+
+  async close(): Promise<void> {}
+
+  private async recoverOutbox(): Promise<void> {
+    const partial = (await listFiles(this.settings.outbox)).filter((n) => /^\..+\.partial$/.test(n));
+    if (!partial.length) return;
+    const names = partial.map((n) => n.slice(1, -'.partial'.length));
+    const recorded = await knownFiles(this.db, names);
+    for (const [i, name] of names.entries()) {
+      const from = path.join(this.settings.outbox, partial[i]!);
+      if (recorded.has(name)) {
+        await rename(from, path.join(this.settings.outbox, name));
+        this.log.warn({ file: name }, 'completed a request file that a crashed run had recorded but not put in place');
+      } else {
+        await unlink(from);
+        this.log.warn({ file: name }, 'removed a half-written file of a crashed run; its people are sent again');
+      }
+    }
+  }
+
+  private async ingestInbox(): Promise<void> {
+    for (const name of await listFiles(this.settings.inbox)) {
+      if (isInProgress(name)) continue;
+      try {
+        await this.ingest(name);
+      } catch (err) {
+        if (!(err instanceof ExchangeFileError)) throw err;
+        const where = await moveInto(this.settings.inbox, name, 'refused', `refused (${err.reason}): ${err.message}`);
+        this.stats.refused.push(name);
+        this.log.warn({ file: name, reason: err.reason, detail: err.message, movedTo: where }, 'answer file refused; nothing in it was applied');
+      }
+    }
+  }
+
+  private async ingest(name: string): Promise<void> {
+    if (!name.endsWith(ANSWER_SUFFIX)) throw new ExchangeFileError('request', `not an answer file: answers are named <request file without .csv>${ANSWER_SUFFIX}`);
+    const requestFile = `${name.slice(0, -ANSWER_SUFFIX.length)}.csv`;
+    const { rows, trailer } = await parseExchangeFile(await readFile(path.join(this.settings.inbox, name), 'utf8'), ANSWER_COLUMNS);
+    const req = await requestByFile(this.db, requestFile);
+    if (!req) throw new ExchangeFileError('request', `answers ${requestFile}, which this database never sent`);
+    if (trailer.request_sha256 !== req.checksum) throw new ExchangeFileError('request', `request_sha256 in the trailer is not the checksum of ${requestFile}`);
+    if (req.state === 'answered') {
+      if (req.answerChecksum === trailer.sha256) {
+        await moveInto(this.settings.inbox, name, 'done'); // applied before a crash; only the move was missing
+        return;
+      }
+      throw new ExchangeFileError('request', `${requestFile} was already answered by another file`);
+    }
+    const answers: VerifyAnswer[] = [];
+    for (const [i, row] of rows.entries()) {
+      const a = answerFromRow(row);
+      if (!a) throw new ExchangeFileError('format', `row ${i + 2} does not fit the answer format`);
+      answers.push(a);
+    }
+    const misfit = answersMisfit(req.codes, answers.map((a) => a.requestId));
+    if (misfit) throw new ExchangeFileError('ids', `request ids do not fit ${requestFile} (${misfit})`);
+    await this.db.withTransaction((tx) =>
+      recordAnswers(tx, { requestId: req.id, answerFile: name, answerChecksum: trailer.sha256, now: this.now(), answers }),
+    );
+    await moveInto(this.settings.inbox, name, 'done');
+    this.stats.ingested += 1;
+    this.log.info({ file: name, people: answers.length }, 'answer file ingested');
+  }
+
+  /** For the operator, after the run. */
+  summary(): string {
+    const s = this.stats;
+    const parts = [
+      `file exchange: ${s.ingested} answer files ingested`,
+      `${s.refused.length} refused${s.refused.length ? ` (see ${path.join(this.settings.inbox, 'refused')})` : ''}`,
+      `${s.requestFiles} request files written for ${s.requested} people`,
+    ];
+    if (s.awaiting) parts.push(`${s.awaiting} people await answers in ${this.settings.inbox}: PENDING until a later run ingests them`);
+    return parts.join(' · ');
+  }
+}

@@ -1,0 +1,193 @@
+// The population registry over HTTP/JSON (README "Registry API (HTTP)"). Every request has its own timeout, is
+// retried with backoff for timeouts, 5xx, 429 and answers that do not fit, and goes through a circuit breaker;
+// requests in flight are bounded across the whole run. Throwing from verify/share is how a failed request is
+// reported: the pipeline leaves its people PENDING and the next run asks again.
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Logger } from '../log.js';
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker.js';
+import {
+  RegistryAuthError, RegistryCircuitOpenError, RegistryInvalidAnswerError, RegistryRateLimitedError, RegistryRejectedError,
+  RegistryRequestError, RegistryServerError, RegistryTimeoutError, RegistryUnreachableError,
+} from './http-errors.js';
+import { answersMisfit, parseVerifyResponse, toWireRequest, toWireShare, WireShareResponse } from './http-wire.js';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, sleep as realSleep, withRetry, type FailureInfo, type RetryPolicy } from './retry.js';
+import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
+
+export interface HttpRegistrySettings {
+  url: string; // base URL; endpoints are /v1/verify and /v1/share below it
+  token?: string; // bearer token
+  timeoutMs: number; // per attempt, from sending the request to the last byte of the answer
+  concurrency: number; // requests in flight, whatever the pipeline asks for
+  retry: RetryPolicy;
+  breaker: BreakerOptions;
+}
+
+export const DEFAULT_HTTP_SETTINGS: Omit<HttpRegistrySettings, 'url'> = {
+  timeoutMs: 10_000,
+  concurrency: 4,
+  retry: DEFAULT_RETRY_POLICY,
+  breaker: DEFAULT_BREAKER,
+};
+
+/** Seams for tests: a clock, the jitter source and the backoff sleep. */
+export interface HttpRegistryHooks {
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** An answer body larger than this is not read (a garbled Content-Length, a registry gone wrong). */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/** ECONNREFUSED and friends, from undici's "fetch failed" (the cause may be an AggregateError of several tries). */
+function networkCode(err: unknown): string | undefined {
+  const cause = (err as Error).cause as (NodeJS.ErrnoException & { errors?: NodeJS.ErrnoException[] }) | undefined;
+  return cause?.code ?? cause?.errors?.[0]?.code;
+}
+
+function classify(err: unknown): FailureInfo {
+  if (err instanceof RegistryRateLimitedError) return { retryable: true, rateLimitedFor: err.retryAfterMs };
+  if (err instanceof RegistryRequestError) return { retryable: err.retryable };
+  return { retryable: false };
+}
+
+export class HttpRegistry implements RegistryAdapter {
+  readonly kind = 'http';
+  readonly breaker: CircuitBreaker;
+  private readonly limit: LimitFunction;
+  private readonly closing = new AbortController();
+  private readonly log: Logger;
+  private readonly now: () => number;
+  /** Requests (not attempts) that failed for good, by error kind: for the run summary. */
+  readonly failures = new Map<string, number>();
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly settings: HttpRegistrySettings,
+    log: Logger,
+    private readonly hooks: HttpRegistryHooks = {},
+  ) {
+    this.log = log.child({ stage: 'registry', registry: 'http' });
+    this.now = hooks.now ?? Date.now;
+    this.limit = pLimit(settings.concurrency);
+    this.breaker = new CircuitBreaker(settings.breaker, this.now, (state, { failures }) => {
+      if (state === 'open') {
+        this.log.error({ failures, cooldownMs: settings.breaker.cooldownMs }, 'registry circuit breaker opened: not asking the registry until the cool-down ends');
+      } else {
+        this.log.info({ state }, `registry circuit breaker ${state}`);
+      }
+    });
+  }
+
+  async verify(batch: VerifyRequest[], signal?: AbortSignal): Promise<VerifyAnswer[]> {
+    if (batch.length === 0) return [];
+    const body = JSON.stringify({ requests: batch.map(toWireRequest) });
+    return this.call('verify', body, signal, (json) => {
+      const parsed = parseVerifyResponse(json, batch);
+      if (typeof parsed === 'string') throw new RegistryInvalidAnswerError(`verify answer does not fit the request (${parsed}); not used`);
+      return parsed;
+    });
+  }
+
+  async share(records: ShareRecord[], signal?: AbortSignal): Promise<string[]> {
+    if (records.length === 0) return [];
+    const body = JSON.stringify({ records: records.map(toWireShare) });
+    return this.call('share', body, signal, (json) => {
+      const parsed = WireShareResponse.safeParse(json);
+      if (!parsed.success) throw new RegistryInvalidAnswerError('share answer does not fit the schema; not used');
+      // Acknowledging fewer than sent is allowed (the rest is shared again next run); naming strangers is not.
+      const misfit = answersMisfit(records.map((r) => r.requestId), parsed.data.acknowledged);
+      if (misfit === 'unknown_id' || misfit === 'duplicate_id') throw new RegistryInvalidAnswerError(`share answer does not fit the request (${misfit}); not used`);
+      return parsed.data.acknowledged;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort(new Error('registry adapter closed'));
+  }
+
+  /** Why requests failed in this run, for the operator; null when none did. */
+  failureSummary(): string | null {
+    if (this.failures.size === 0 && this.breaker.opened === 0) return null;
+    const n = [...this.failures.values()].reduce((a, b) => a + b, 0);
+    const kinds = [...this.failures].map(([k, c]) => `${c} × ${k}`).join(', ');
+    const parts = [`${n} registry request${n === 1 ? '' : 's'} failed after retries${kinds ? ` (${kinds})` : ''}`];
+    if (this.breaker.opened > 0) parts.push('the circuit breaker opened and the registry was not asked again during its cool-down');
+    if (this.lastError) parts.push(`last error: ${this.lastError}`);
+    return parts.join('; ');
+  }
+
+  private async call<T>(endpoint: 'verify' | 'share', body: string, signal: AbortSignal | undefined, parse: (json: unknown) => T): Promise<T> {
+    const outer = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+    try {
+      return await this.limit(() =>
+        this.breaker.execute(
+          (guard) => {
+            guard(); // the breaker may have opened while this request waited for a slot
+            return withRetry(() => this.attempt(endpoint, body, outer, parse), {
+              policy: this.settings.retry,
+              classify,
+              signal: outer,
+              sleep: this.hooks.sleep ?? realSleep,
+              random: this.hooks.random,
+              beforeRetry: guard,
+              onRetry: ({ err, retry, delayMs }) =>
+                this.log.debug({ endpoint, retry, delayMs, kind: (err as Error).name }, 'registry request failed; retrying'),
+            });
+          },
+          () => !outer.aborted,
+        ),
+      );
+    } catch (err) {
+      const kind = err instanceof Error ? err.name : 'registry_error';
+      if (!(err instanceof RegistryCircuitOpenError)) {
+        this.failures.set(kind, (this.failures.get(kind) ?? 0) + 1);
+        this.lastError = (err as Error).message;
+      }
+      throw err;
+    }
+  }
+
+  /** One HTTP exchange: the answer parsed, or an error of a kind from http-errors.ts. */
+  private async attempt<T>(endpoint: string, body: string, outer: AbortSignal, parse: (json: unknown) => T): Promise<T> {
+    const timeout = AbortSignal.timeout(this.settings.timeoutMs);
+    const url = new URL(`v1/${endpoint}`, this.settings.url.endsWith('/') ? this.settings.url : `${this.settings.url}/`);
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (this.settings.token) headers.authorization = `Bearer ${this.settings.token}`;
+    let status: number;
+    let text: string;
+    let retryAfter: string | null = null;
+    try {
+      const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.any([outer, timeout]) });
+      status = res.status;
+      retryAfter = res.headers.get('retry-after');
+      const length = Number(res.headers.get('content-length') ?? 0);
+      if (length > MAX_ANSWER_BYTES) {
+        await res.body?.cancel();
+        throw new RegistryInvalidAnswerError(`${endpoint} answer too large (${length} bytes)`);
+      }
+      text = await res.text();
+    } catch (err) {
+      if (err instanceof RegistryRequestError) throw err;
+      if (outer.aborted) throw err;
+      if (timeout.aborted) throw new RegistryTimeoutError(`${endpoint}: no complete answer within ${this.settings.timeoutMs} ms`, { cause: err });
+      throw new RegistryUnreachableError(`${endpoint}: ${networkCode(err) ?? (err as Error).message} at ${url.origin}`, { cause: err });
+    }
+    if (status === 429) {
+      throw new RegistryRateLimitedError(parseRetryAfter(retryAfter, this.now()), `${endpoint}: HTTP 429, rate limited`);
+    }
+    if (status === 401 || status === 403) {
+      throw new RegistryAuthError(`${endpoint}: HTTP ${status}; the registry refused the token (check --registry-token / DDCN_REGISTRY_TOKEN)`);
+    }
+    if (status >= 500 || status === 408) throw new RegistryServerError(status, `${endpoint}: HTTP ${status}`);
+    if (status === 413) throw new RegistryRejectedError(status, `${endpoint}: HTTP 413, request too large; lower --batch-size`);
+    if (status < 200 || status >= 300) throw new RegistryRejectedError(status, `${endpoint}: HTTP ${status}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new RegistryInvalidAnswerError(`${endpoint} answer is not JSON (${text.length} characters); not used`);
+    }
+    return parse(json);
+  }
+}
