@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'fast-csv';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
 
 /** One data row of an input table: its line (1 = header) and the cells as text, in header order. */
@@ -99,7 +99,9 @@ export function cellText(value: ExcelJS.CellValue): string {
 
 async function openXlsx(file: string): Promise<Table> {
   await sniff(file);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+  // Loaded only when a workbook is read: exceljs costs more than half a second at every start otherwise.
+  const { default: Excel } = await import('exceljs');
+  const reader = new Excel.stream.xlsx.WorkbookReader(file, {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
     styles: 'cache',
