@@ -26,7 +26,9 @@ const { values } = parseArgs({
 const n = Number(values.participants);
 if (!Number.isSafeInteger(n) || n <= 0) throw new Error('--participants must be a positive whole number');
 
-const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+const say = (msg: string) =>
+  process.stderr.write(`bench: ${msg} [rss ${mb(process.memoryUsage().rss)} MB, peak ${Math.round(process.resourceUsage().maxRSS / 1024)} MB]\n`);
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const log = createLogger(process.env.DDCN_LOG_LEVEL ?? 'warn');
 const work = await mkdtemp(path.join(os.tmpdir(), 'ddcn-bench-'));
