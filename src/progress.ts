@@ -22,7 +22,12 @@ export function ttyProgress(stream: NodeJS.WriteStream = process.stderr): Progre
     const secs = (now - started) / 1000;
     const rate = secs > 0 ? done / secs : 0;
     const eta = rate > 0 && total > done ? Math.ceil((total - done) / rate) : 0;
-    const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
+    if (total <= 0) {
+      // Size unknown (a streamed file): count and rate only.
+      stream.write(`\r${label} ${fmt.format(done)} rows · ${fmt.format(Math.round(rate))}/s · ${Math.round(secs)}s  `);
+      return;
+    }
+    const pct = Math.min(100, Math.floor((100 * done) / total));
     const width = 24;
     const filled = Math.round((width * pct) / 100);
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
