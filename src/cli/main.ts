@@ -7,6 +7,9 @@ import { registerExport } from './commands/export.js';
 import { registerLookup } from './commands/lookup.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerRegistry } from './commands/registry.js';
+import { registerImportMore } from './commands/import-more.js';
+import { registerLists } from './commands/lists.js';
+import { registerReport } from './commands/report.js';
 
 function program(): Command {
   const cli = new Command('ddcn')
@@ -16,12 +19,14 @@ function program(): Command {
     .exitOverride();
   const logLevel = () => cli.opts<{ logLevel?: string }>().logLevel;
 
-  registerImport(cli, logLevel);
+  registerImportMore(registerImport(cli, logLevel), logLevel);
   registerRun(cli, logLevel);
   registerExport(cli, logLevel);
   registerLookup(cli, logLevel);
   registerMigrate(cli, logLevel);
   registerRegistry(cli, logLevel);
+  registerLists(cli, logLevel);
+  registerReport(cli, logLevel);
   return cli;
 }
 

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { withContext } from '../context.js';
+import { importCorrections } from '../../pipeline/corrections.js';
+import { importTargets } from '../../pipeline/targets.js';
+
+/** `ddcn import corrections` and `ddcn import targets`, added to the `import` command of commands/import.ts. */
+export function registerImportMore(imp: Command, logLevel: () => string | undefined): void {
+  imp
+    .command('corrections')
+    .description('apply a Mẫu 02 returned by a unit (columns 10–13); the people corrected are verified again by the next run')
+    .argument('<file>', 'the returned Mẫu 02 (.xlsx)')
+    .option('--rejects <path>', 'where to write rows that cannot be applied (default: FILE.rejects.csv)')
+    .action(async (file: string, o: { rejects?: string }) => {
+      const started = Date.now();
+      const r = await withContext(logLevel(), (deps) => importCorrections(deps, file, o.rejects));
+      process.stderr.write(
+        `corrections from ${file} (unit ${r.unit}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.rowsRead} rows read · ` +
+          `${r.corrected} people corrected (${r.fields} values) · ${r.unchanged} unchanged · ${r.empty} not filled in · ${r.rejected} rejected` +
+          (r.rejected ? ` (see ${r.rejectsFile})` : '') + '\n',
+      );
+    });
+
+  imp
+    .command('targets')
+    .description('VssID account targets per province (CSV or .xlsx: ma_tinh,chi_tieu_vssid, optional ma_huyen)')
+    .argument('<file>', 'targets file')
+    .option('--rejects <path>', 'where to write rejected rows (default: FILE.rejects.csv)')
+    .action(async (file: string, o: { rejects?: string }) => {
+      const r = await withContext(logLevel(), (deps) => importTargets(deps, file, o.rejects));
+      process.stderr.write(
+        `targets from ${file}: ${r.rowsRead} rows read · ${r.imported} imported · ${r.rejected} rejected` +
+          (r.rejected ? ` (see ${r.rejectsFile})` : '') + '\n',
+      );
+    });
+}

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { withContext } from '../context.js';
+import { generateLists } from '../../pipeline/lists.js';
+import { UsageError } from '../../errors.js';
+
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 64) throw new UsageError(`--workers must be a whole number from 0 to 64, got "${value}"`);
+  return n;
+}
+
+export function registerLists(cli: Command, logLevel: () => string | undefined): void {
+  cli
+    .command('lists')
+    .description('Mẫu 01 / Mẫu 02 Excel lists per managing unit (DIR/<ma_tinh>/<ma_don_vi>/mau01.xlsx, mau02.xlsx) and DIR/<ma_tinh>/de-nghi-ho-tro.xlsx')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--province <code>', 'only this province office (ma_tinh)')
+    .option('--unit <code>', 'only this managing unit (ma_don_vi)')
+    .option('--workers <n>', 'worker threads writing files (0: none; default: one per core when there are many units)', workerCount)
+    .action(async (o: { out: string; province?: string; unit?: string; workers?: number }) => {
+      const started = Date.now();
+      const r = await withContext(logLevel(), (deps) =>
+        generateLists(deps, { out: o.out, province: o.province ?? null, unit: o.unit ?? null, workers: o.workers }),
+      );
+      const files = r.files.mau01 + r.files.mau02 + r.files['ho-tro'];
+      process.stderr.write(
+        `wrote ${files} files for ${r.units} units to ${o.out} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+          `${r.files.mau01} Mẫu 01 · ${r.files.mau02} Mẫu 02 · ${r.files['ho-tro']} đề nghị hỗ trợ · ${r.rows} rows` +
+          (r.removed ? ` · ${r.removed} outdated list files removed` : '') + '\n',
+      );
+    });
+}

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { UsageError } from '../../errors.js';
+import { withContext } from '../context.js';
+import { progressReport } from '../../pipeline/progress-report.js';
+import { formatDate, parseIsoDate, type CalendarDate } from '../../reports/vn-date.js';
+
+function asOfDate(value: string): CalendarDate {
+  const d = parseIsoDate(value);
+  if (!d) throw new UsageError(`--as-of must be a date YYYY-MM-DD, got "${value}"`);
+  return d;
+}
+
+export function registerReport(cli: Command, logLevel: () => string | undefined): void {
+  cli
+    .command('report')
+    .description('reports on progress')
+    .command('progress')
+    .description('Mẫu 03: verified personal numbers and VssID per province (or per district with --province), as of a date')
+    .requiredOption('--out <file>', 'output .xlsx file')
+    .addOption(new Option('--period <period>', 'report period').choices(['week', 'month']).default('week'))
+    .option('--as-of <date>', 'figures at the end of this day, YYYY-MM-DD (default: today)', asOfDate)
+    .option('--province <code>', 'one province office (ma_tinh): one row per district')
+    .action(async (o: { out: string; period: 'week' | 'month'; asOf?: CalendarDate; province?: string }) => {
+      const r = await withContext(logLevel(), (deps) =>
+        progressReport(deps, { out: o.out, period: o.period, asOf: o.asOf ?? null, province: o.province ?? null }),
+      );
+      const rate = r.total.matchedRate === null ? '-' : `${(r.total.matchedRate * 100).toFixed(1)} %`;
+      process.stderr.write(
+        `wrote Mẫu 03 to ${o.out}: ${r.rows.length} ${r.province === null ? 'provinces' : 'districts'}, ` +
+          `as of ${formatDate(r.asOf)} (${o.period} from ${formatDate(r.from)}): ${r.total.total} participants · ` +
+          `${r.total.matched} matched (${rate}) · ${r.total.vssid} VssID\n`,
+      );
+    });
+}

@@ -1,0 +1,138 @@
+import type { Queryable } from './pool.js';
+import type { Sex } from '../domain/types.js';
+import type { Finding } from '../pipeline/participant-row.js';
+
+/** A returned Mẫu 02 row after validation: the values the unit filled in, null where it left a column empty. */
+export interface CorrectionInput {
+  line: number;
+  maSoBhxh: string;
+  hoTen: string | null;
+  ngaySinh: string | null; // date key
+  gioiTinh: Sex | null;
+  soGiayTo: string | null;
+  numberRepaired: boolean; // a lost leading zero was put back
+  rawNumber: string;
+}
+
+export type CorrectionOutcome =
+  | { line: number; kind: 'applied'; fields: number }
+  | { line: number; kind: 'unchanged' }
+  | { line: number; kind: 'rejected'; reason: string };
+
+interface Current {
+  ma_so_bhxh: string;
+  ho_ten: string;
+  ngay_sinh: string | null;
+  gioi_tinh: Sex | null;
+  so_giay_to: string | null;
+  ma_don_vi: string | null;
+  status: string;
+  data_version: number;
+  findings: Finding[];
+}
+
+type CorrectedField = 'name' | 'dob' | 'sex' | 'id_number';
+
+interface Change {
+  field: CorrectedField;
+  old: string | null;
+  new: string;
+}
+
+/**
+ * Plan II.5 for one chunk of rows, in the caller's transaction: each row is checked against the record (same
+ * unit, not already confirmed) and its changes are applied with their history — old value, new value, file,
+ * row, time — and a new data_version, which puts the person back in line for verification (II.6). A replaced
+ * number goes to number_history so lookup still finds it. Rows are applied whole or rejected whole.
+ */
+export async function applyCorrections(
+  tx: Queryable,
+  args: { importId: number; unit: string; sourceFile: string; now: Date; rows: CorrectionInput[] },
+): Promise<CorrectionOutcome[]> {
+  const current = new Map(
+    (
+      await tx.query<Current>(
+        `SELECT ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, status, data_version, findings
+           FROM participant WHERE ma_so_bhxh = ANY($1::text[]) FOR UPDATE`,
+        [args.rows.map((r) => r.maSoBhxh)],
+      )
+    ).rows.map((c) => [c.ma_so_bhxh, c]),
+  );
+
+  const outcomes: CorrectionOutcome[] = [];
+  const updates: Array<{ cur: Current; row: CorrectionInput; changes: Change[] }> = [];
+  for (const row of args.rows) {
+    const cur = current.get(row.maSoBhxh);
+    if (!cur) {
+      outcomes.push({ line: row.line, kind: 'rejected', reason: `Không có người tham gia mã số BHXH ${row.maSoBhxh}` });
+    } else if (cur.ma_don_vi !== args.unit) {
+      outcomes.push({ line: row.line, kind: 'rejected', reason: `Mã số BHXH ${row.maSoBhxh} không thuộc đơn vị ${args.unit}` });
+    } else if (cur.status === 'MATCHED') {
+      outcomes.push({
+        line: row.line, kind: 'rejected',
+        reason: 'Người tham gia đã được xác thực khớp với CSDL quốc gia về dân cư: thông tin không điều chỉnh qua Mẫu số 02',
+      });
+    } else {
+      const changes: Change[] = [];
+      if (row.hoTen !== null && row.hoTen !== cur.ho_ten) changes.push({ field: 'name', old: cur.ho_ten || null, new: row.hoTen });
+      if (row.ngaySinh !== null && row.ngaySinh !== cur.ngay_sinh) changes.push({ field: 'dob', old: cur.ngay_sinh, new: row.ngaySinh });
+      if (row.gioiTinh !== null && row.gioiTinh !== cur.gioi_tinh) changes.push({ field: 'sex', old: cur.gioi_tinh, new: row.gioiTinh });
+      if (row.soGiayTo !== null && row.soGiayTo !== cur.so_giay_to) changes.push({ field: 'id_number', old: cur.so_giay_to, new: row.soGiayTo });
+      if (changes.length === 0) outcomes.push({ line: row.line, kind: 'unchanged' });
+      else {
+        updates.push({ cur, row, changes });
+        outcomes.push({ line: row.line, kind: 'applied', fields: changes.length });
+      }
+    }
+  }
+  if (updates.length === 0) return outcomes;
+
+  const next = (u: (typeof updates)[number], field: CorrectedField, old: string | null) =>
+    u.changes.find((c) => c.field === field)?.new ?? old;
+  // Findings about a field the unit corrected no longer hold; a repaired number is noted like on import.
+  const findings = (u: (typeof updates)[number]) => {
+    const fixed = new Set<string>(u.changes.map((c) => c.field));
+    const kept = u.cur.findings.filter((f) => !fixed.has(f.field));
+    if (fixed.has('id_number') && u.row.numberRepaired) kept.push({ field: 'id_number', code: 'repaired', value: u.row.rawNumber });
+    return JSON.stringify(kept);
+  };
+  await tx.query(
+    `UPDATE participant p SET ho_ten = u.ho_ten, ngay_sinh = u.ngay_sinh, gioi_tinh = u.gioi_tinh, so_giay_to = u.so_giay_to,
+            findings = u.findings, data_version = p.data_version + 1, updated_at = $1::timestamptz
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
+            AS u(code, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, findings)
+      WHERE p.ma_so_bhxh = u.code`,
+    [
+      args.now,
+      updates.map((u) => u.cur.ma_so_bhxh),
+      updates.map((u) => next(u, 'name', u.cur.ho_ten)),
+      updates.map((u) => next(u, 'dob', u.cur.ngay_sinh)),
+      updates.map((u) => next(u, 'sex', u.cur.gioi_tinh)),
+      updates.map((u) => next(u, 'id_number', u.cur.so_giay_to)),
+      updates.map(findings),
+    ],
+  );
+
+  const history = updates.flatMap((u) => u.changes.map((c) => ({ u, c })));
+  await tx.query(
+    `INSERT INTO participant_correction (import_id, ma_so_bhxh, field, old_value, new_value, source_file, source_row, data_version, changed_at)
+     SELECT $1::bigint, h.code, h.field, h.old_value, h.new_value, $2::text, h.line, h.version, $3::timestamptz
+       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[]) AS h(code, field, old_value, new_value, line, version)`,
+    [
+      args.importId, args.sourceFile, args.now,
+      history.map((h) => h.u.cur.ma_so_bhxh), history.map((h) => h.c.field), history.map((h) => h.c.old), history.map((h) => h.c.new),
+      history.map((h) => h.u.row.line), history.map((h) => h.u.cur.data_version + 1),
+    ],
+  );
+
+  const renumbered = updates.flatMap((u) => u.changes.filter((c) => c.field === 'id_number' && c.old !== null).map((c) => ({ code: u.cur.ma_so_bhxh, c })));
+  if (renumbered.length) {
+    await tx.query(
+      `INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
+       SELECT n.code, n.so_cu, n.so_moi, 'correction', NULL, $1::timestamptz FROM unnest($2::text[], $3::text[], $4::text[]) AS n(code, so_cu, so_moi)
+       ON CONFLICT (ma_so_bhxh, so_cu) DO NOTHING`,
+      [args.now, renumbered.map((r) => r.code), renumbered.map((r) => r.c.old), renumbered.map((r) => r.c.new)],
+    );
+  }
+  return outcomes;
+}

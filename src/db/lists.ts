@@ -1,0 +1,90 @@
+import type { Queryable } from './pool.js';
+import type { EscalationRow, ListRow } from '../reports/list-row.js';
+
+export interface ListScope {
+  province: string | null; // ma_tinh
+  unit: string | null; // ma_don_vi
+}
+
+/** A person on Mẫu 01 or Mẫu 02, with the unit and form it belongs to. */
+export interface ListDbRow extends ListRow {
+  maTinh: string | null;
+  maDonVi: string | null;
+  form: 'mau01' | 'mau02';
+}
+
+export interface UnitRecord {
+  tenDonVi: string;
+  diaChi: string;
+}
+
+export async function unitRecords(q: Queryable, scope: ListScope): Promise<Map<string, UnitRecord>> {
+  const res = await q.query<UnitRecord & { maDonVi: string }>(
+    `SELECT ma_don_vi AS "maDonVi", ten_don_vi AS "tenDonVi", dia_chi AS "diaChi" FROM unit
+      WHERE ($1::text IS NULL OR ma_don_vi = $1::text)
+        AND ($2::text IS NULL OR ma_don_vi IN (SELECT DISTINCT ma_don_vi FROM participant WHERE ma_tinh = $2::text))`,
+    [scope.unit, scope.province],
+  );
+  return new Map(res.rows.map((r) => [r.maDonVi, { tenDonVi: r.tenDonVi, diaChi: r.diaChi }]));
+}
+
+// The registry's disclosed values and the conflict partners come from the verification that set the outcome.
+const LAST_VERIFICATION = `LEFT JOIN LATERAL (
+    SELECT v.so_ddcn, v.detail FROM verification v
+     WHERE p.status <> 'MATCHED' AND v.batch_id = p.last_batch_id AND v.ma_so_bhxh = p.ma_so_bhxh) v ON true`;
+
+const PERSON_COLUMNS = `p.ma_so_bhxh AS "maSoBhxh", p.ho_ten AS "hoTen", p.ngay_sinh AS "ngaySinh", p.gioi_tinh AS "gioiTinh",
+       p.so_giay_to AS "soGiayTo", CASE WHEN p.status = 'MATCHED' THEN p.so_ddcn ELSE v.so_ddcn END AS "soDdcn",
+       p.vssid, p.email, p.status, p.status_fields AS fields, p.findings, v.detail`;
+
+/**
+ * Everyone on a list, ordered by province, unit, form and code, read through a cursor in pages: the caller
+ * sees one page at a time and memory does not grow with the number of participants. Run it inside a
+ * transaction (a cursor lives only there).
+ */
+export async function forEachListPage(
+  tx: Queryable,
+  scope: ListScope,
+  pageSize: number,
+  onPage: (rows: ListDbRow[]) => Promise<void>,
+): Promise<void> {
+  await tx.query(
+    `DECLARE list_rows NO SCROLL CURSOR FOR
+     SELECT p.ma_tinh AS "maTinh", p.ma_don_vi AS "maDonVi",
+            CASE WHEN p.status = 'MATCHED' THEN 'mau01' ELSE 'mau02' END AS form, ${PERSON_COLUMNS}
+       FROM participant p ${LAST_VERIFICATION}
+      WHERE p.status IN ('MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT')
+        AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
+      ORDER BY p.ma_tinh, p.ma_don_vi, form, p.ma_so_bhxh`,
+    [scope.province, scope.unit],
+  );
+  for (;;) {
+    const page = await tx.query<ListDbRow>(`FETCH FORWARD ${Math.trunc(pageSize)} FROM list_rows`);
+    if (page.rows.length === 0) break;
+    await onPage(page.rows);
+  }
+  await tx.query('CLOSE list_rows');
+}
+
+/**
+ * Plan II.6.2: people corrected from a unit's return whose outcome, decided on the corrected data
+ * (verified_version has reached the correction), is still not a match. With their last correction.
+ */
+export async function escalationRows(q: Queryable, scope: ListScope): Promise<Array<EscalationRow & { maTinh: string | null }>> {
+  const res = await q.query<EscalationRow & { maTinh: string | null; correctedAt: Date }>(
+    `WITH last_fix AS (
+       SELECT DISTINCT ON (c.ma_so_bhxh) c.ma_so_bhxh, c.changed_at, c.source_file, c.source_row, c.data_version
+         FROM participant_correction c ORDER BY c.ma_so_bhxh, c.changed_at DESC, c.id DESC
+     )
+     SELECT p.ma_tinh AS "maTinh", p.ma_don_vi AS "maDonVi", coalesce(u.ten_don_vi, '') AS "tenDonVi", ${PERSON_COLUMNS},
+            f.changed_at AS "correctedAt", f.source_file AS "sourceFile", f.source_row AS "sourceRow"
+       FROM participant p JOIN last_fix f ON f.ma_so_bhxh = p.ma_so_bhxh
+       LEFT JOIN unit u ON u.ma_don_vi = p.ma_don_vi
+       ${LAST_VERIFICATION}
+      WHERE p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND p.verified_version >= f.data_version
+        AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
+      ORDER BY p.ma_tinh, p.ma_don_vi, p.ma_so_bhxh`,
+    [scope.province, scope.unit],
+  );
+  return res.rows.map((r) => ({ ...r, correctedAt: r.correctedAt.toISOString() }));
+}

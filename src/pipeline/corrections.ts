@@ -1,0 +1,153 @@
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import path from 'node:path';
+import { format } from 'fast-csv';
+import { applyCorrections, type CorrectionInput } from '../db/corrections.js';
+import { openReturnedMau02, type ReturnedRow } from '../reports/read-mau02.js';
+import type { Deps } from './deps.js';
+import { normalizeParticipantRow } from './participant-row.js';
+
+export interface CorrectionsResult {
+  importId: number;
+  unit: string;
+  rowsRead: number; // people rows of the table
+  corrected: number; // people whose record changed
+  fields: number; // field values changed
+  unchanged: number; // filled in, but equal to what is on file
+  empty: number; // columns (10)–(13) left empty
+  rejected: number;
+  rejectsFile: string;
+}
+
+/** Rows per transaction: a failure leaves whole chunks applied, never part of a row. */
+const CHUNK_ROWS = 500;
+
+const REJECTS_HEADER = ['dong', 'ly_do', 'ma_so_bhxh', 'cot_10_ho_ten', 'cot_11_ngay_sinh', 'cot_12_gioi_tinh', 'cot_13_so_ddcn'];
+
+type Checked = { kind: 'empty' } | { kind: 'rejected'; reason: string } | { kind: 'ok'; input: CorrectionInput };
+
+/** The same rules as `ddcn import participants`, but a value the unit filled in that cannot be read rejects the row. */
+export function checkReturnedRow(r: ReturnedRow): Checked {
+  if (!r.name && !r.dob && !r.sex && !r.number) return { kind: 'empty' };
+  if (!r.maSoBhxh) return { kind: 'rejected', reason: 'Thiếu mã số BHXH ở cột (2)' };
+  const res = normalizeParticipantRow({ ma_so_bhxh: r.maSoBhxh, ho_ten: r.name, ngay_sinh: r.dob, gioi_tinh: r.sex, so_giay_to: r.number });
+  if (!res.ok) {
+    const digits = r.maSoBhxh.replace(/[\s.]/g, '');
+    const hint = /^\d{9}$/.test(digits) ? ' (mất số 0 ở đầu? định dạng cột là Văn bản)' : '';
+    return { kind: 'rejected', reason: `Mã số BHXH "${r.maSoBhxh}" không hợp lệ: cần đủ 10 chữ số${hint}` };
+  }
+  const invalid = (field: string) => res.record.findings.some((f) => f.field === field && f.code === 'invalid');
+  const reasons: string[] = [];
+  if (r.dob && invalid('dob')) reasons.push(`Cột (11) ngày tháng năm sinh "${r.dob}" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy`);
+  if (r.sex && invalid('sex')) reasons.push(`Cột (12) giới tính "${r.sex}" không hợp lệ: ghi Nam hoặc Nữ`);
+  if (r.number && invalid('id_number')) reasons.push(`Cột (13) số ĐDCN "${r.number}" không hợp lệ: ghi đủ 12 chữ số`);
+  if (reasons.length) return { kind: 'rejected', reason: reasons.join('; ') };
+  const rec = res.record;
+  return {
+    kind: 'ok',
+    input: {
+      line: r.line,
+      maSoBhxh: rec.maSoBhxh,
+      hoTen: r.name ? rec.hoTen : null,
+      ngaySinh: r.dob ? rec.ngaySinh : null,
+      gioiTinh: r.sex ? rec.gioiTinh : null,
+      soGiayTo: r.number ? rec.soGiayTo : null,
+      numberRepaired: rec.findings.some((f) => f.field === 'id_number' && f.code === 'repaired'),
+      rawNumber: r.number,
+    },
+  };
+}
+
+/**
+ * `ddcn import corrections FILE.xlsx` (Plan II.4–II.5): a unit's returned Mẫu 02, columns (10)–(13), applied to
+ * the participants of that unit with their history; the people corrected are verified again by the next run.
+ */
+export async function importCorrections(deps: Deps, file: string, rejectsFile = `${file}.rejects.csv`): Promise<CorrectionsResult> {
+  const log = deps.log.child({ stage: 'corrections' });
+  const form = await openReturnedMau02(file);
+  const sourceFile = path.resolve(file);
+  const importId = (
+    await deps.db.query<{ id: number }>(
+      `INSERT INTO import_run (kind, file_name, started_at) VALUES ('corrections', $1::text, $2::timestamptz) RETURNING id`,
+      [sourceFile, deps.now()],
+    )
+  ).rows[0]!.id;
+
+  // With a byte-order mark: the office staff who read the reasons open it in Excel, which needs it for Vietnamese.
+  const rejects = format({ includeEndRowDelimiter: true, writeBOM: true });
+  const rejectsOut = createWriteStream(rejectsFile);
+  rejects.pipe(rejectsOut);
+  rejects.write(REJECTS_HEADER);
+  const result: CorrectionsResult = {
+    importId, unit: form.unit, rowsRead: 0, corrected: 0, fields: 0, unchanged: 0, empty: 0, rejected: 0, rejectsFile,
+  };
+  const raw = new Map<number, ReturnedRow>();
+  const reject = async (r: ReturnedRow, reason: string) => {
+    result.rejected += 1;
+    if (!rejects.write([String(r.line), reason, r.maSoBhxh, r.name, r.dob, r.sex, r.number])) {
+      await new Promise<void>((resolve) => rejects.once('drain', resolve));
+    }
+  };
+
+  let chunk: CorrectionInput[] = [];
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const rows = chunk;
+    chunk = [];
+    const outcomes = await deps.db.withTransaction((tx) =>
+      applyCorrections(tx, { importId, unit: form.unit, sourceFile, now: deps.now(), rows }),
+    );
+    for (const o of outcomes) {
+      if (o.kind === 'applied') {
+        result.corrected += 1;
+        result.fields += o.fields;
+      } else if (o.kind === 'unchanged') result.unchanged += 1;
+      else await reject(raw.get(o.line)!, o.reason);
+      raw.delete(o.line);
+    }
+  };
+
+  try {
+    const firstLine = new Map<string, number>();
+    for await (const r of form.rows) {
+      const checked = checkReturnedRow(r);
+      if (checked.kind === 'empty') {
+        if (r.maSoBhxh) {
+          result.rowsRead += 1;
+          result.empty += 1;
+        }
+        continue;
+      }
+      result.rowsRead += 1;
+      // Two rows for one person: which one the unit meant is not for us to guess, even if the first was rejected.
+      const code = r.maSoBhxh.replace(/[\s.]/g, '');
+      const earlier = firstLine.get(code);
+      if (code && earlier !== undefined) {
+        await reject(r, `Mã số BHXH đã có ở dòng ${earlier} của tệp này`);
+        continue;
+      }
+      if (code) firstLine.set(code, r.line);
+      if (checked.kind === 'rejected') {
+        await reject(r, checked.reason);
+        continue;
+      }
+      raw.set(r.line, r);
+      chunk.push(checked.input);
+      if (chunk.length >= CHUNK_ROWS) await flush();
+    }
+    await flush();
+  } finally {
+    await deps.db.query(
+      `UPDATE import_run SET finished_at = $2::timestamptz, rows_read = $3::int, updated = $4::int, unchanged = $5::int, rejected = $6::int
+        WHERE id = $1::bigint`,
+      [importId, deps.now(), result.rowsRead, result.corrected, result.unchanged + result.empty, result.rejected],
+    );
+    rejects.end();
+    await finished(rejectsOut);
+  }
+  log.info(
+    { importId, unit: form.unit, rowsRead: result.rowsRead, corrected: result.corrected, fields: result.fields, unchanged: result.unchanged, empty: result.empty, rejected: result.rejected },
+    'corrections imported',
+  );
+  return result;
+}

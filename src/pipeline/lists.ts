@@ -1,0 +1,183 @@
+import { availableParallelism } from 'node:os';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { escalationRows, forEachListPage, unitRecords, type ListDbRow, type ListScope } from '../db/lists.js';
+import type { Queryable } from '../db/pool.js';
+import type { FormKind, ListFileSpec, UnitInfo } from '../reports/list-row.js';
+import { FILE_NAMES, pathSegment, provinceDir, unitDir } from '../reports/list-paths.js';
+import { InlineSink, type ListSink } from '../reports/list-sink.js';
+import { WorkerSink } from '../reports/worker-sink.js';
+import type { Deps } from './deps.js';
+
+export interface ListsOptions {
+  out: string;
+  province: string | null;
+  unit: string | null;
+  /** Worker threads; 0 writes in this thread. Default: one per core when there are many units. */
+  workers?: number;
+}
+
+export interface ListsResult {
+  units: number;
+  rows: number;
+  files: Record<FormKind, number>;
+  removed: number; // list files of an earlier run that no longer have rows
+  workers: number;
+}
+
+const PAGE_ROWS = 5_000;
+/** Rows handed to a writer at once; a unit with more streams through in pieces of this size. */
+const SEND_ROWS = 1_000;
+/** Below this many units, starting threads costs more than it saves. */
+const WORKERS_FROM_UNITS = 64;
+
+interface OpenGroup {
+  key: string;
+  spec: ListFileSpec;
+  id: number | null; // null until the first rows are sent
+  buffer: ListDbRow[];
+}
+
+/**
+ * `ddcn lists`: Mẫu 01 and Mẫu 02 for every managing unit (Plan I.5, II.3), only where the form has rows, and the
+ * escalation list per province (II.6.2). One read-only snapshot, read through a cursor; files are written by
+ * worker threads when there are many units.
+ */
+export async function generateLists(deps: Deps, opts: ListsOptions): Promise<ListsResult> {
+  const log = deps.log.child({ stage: 'lists' });
+  const out = path.resolve(opts.out);
+  const scope: ListScope = { province: opts.province, unit: opts.unit };
+  const issuedAt = deps.now().toISOString();
+  await mkdir(out, { recursive: true });
+
+  return deps.db.withSession((session) =>
+    session.withTransaction(async (tx) => {
+      // Every file of one run shows the same moment, however long the run takes.
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const units = await unitRecords(tx, scope);
+      const workers = opts.workers ?? (units.size >= WORKERS_FROM_UNITS ? Math.min(availableParallelism(), 4) : 0);
+      const sink: ListSink = workers > 0 ? new WorkerSink(workers) : new InlineSink();
+      const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers };
+      try {
+        const total = await countListRows(tx, scope);
+        deps.progress?.start('lists', total);
+        let group: OpenGroup | null = null;
+        let lastUnit = '';
+        const send = async (g: OpenGroup, ended: boolean) => {
+          if (g.id === null) {
+            // The size is known when the group ends within the first piece; else it is a large file.
+            g.spec.expectedRows = ended ? g.buffer.length : Number.MAX_SAFE_INTEGER;
+            await mkdir(path.dirname(g.spec.path), { recursive: true });
+            g.id = await sink.begin(g.spec);
+          }
+          if (g.buffer.length) await sink.rows(g.id, g.buffer);
+          g.buffer = [];
+          if (ended) await sink.end(g.id);
+        };
+        await forEachListPage(tx, scope, PAGE_ROWS, async (page) => {
+          for (const r of page) {
+            const key = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}\u0000${r.form}`;
+            if (group?.key !== key) {
+              if (group) await send(group, true);
+              group = { key, spec: specFor(out, r.form, r, units, issuedAt), id: null, buffer: [] };
+              const unitKey = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}`;
+              if (unitKey !== lastUnit) result.units += 1;
+              lastUnit = unitKey;
+              result.files[r.form] += 1;
+            }
+            group.buffer.push(r);
+            if (group.buffer.length >= SEND_ROWS) await send(group, false);
+          }
+          result.rows += page.length;
+          deps.progress?.tick(result.rows);
+        });
+        if (group) await send(group, true);
+
+        // The escalation list is per province: a run for one unit leaves it alone.
+        if (scope.unit === null) {
+          const escalated = await escalationRows(tx, scope);
+          const byProvince = new Map<string | null, typeof escalated>();
+          for (const r of escalated) {
+            const rows = byProvince.get(r.maTinh);
+            if (rows) rows.push(r);
+            else byProvince.set(r.maTinh, [r]);
+          }
+          for (const [maTinh, rows] of byProvince) {
+            const spec: ListFileSpec = {
+              path: path.join(provinceDir(out, maTinh), FILE_NAMES['ho-tro']),
+              form: 'ho-tro',
+              unit: { maTinh, maDonVi: null, tenDonVi: '', diaChi: '' },
+              issuedAt,
+              expectedRows: rows.length,
+            };
+            await mkdir(path.dirname(spec.path), { recursive: true });
+            const id = await sink.begin(spec);
+            await sink.rows(id, rows);
+            await sink.end(id);
+            result.files['ho-tro'] += 1;
+          }
+        }
+        const done = await sink.finish();
+        deps.progress?.end();
+        result.removed = await removeStale(out, scope, new Set(done.map((d) => d.path)));
+      } finally {
+        await sink.close();
+      }
+      log.info({ ...result.files, units: result.units, rows: result.rows, removed: result.removed, workers }, 'lists written');
+      return result;
+    }),
+  );
+}
+
+function specFor(out: string, form: 'mau01' | 'mau02', r: ListDbRow, units: Map<string, { tenDonVi: string; diaChi: string }>, issuedAt: string): ListFileSpec {
+  const known = r.maDonVi === null ? undefined : units.get(r.maDonVi);
+  const unit: UnitInfo = { maTinh: r.maTinh, maDonVi: r.maDonVi, tenDonVi: known?.tenDonVi ?? '', diaChi: known?.diaChi ?? '' };
+  return { path: path.join(unitDir(out, r.maTinh, r.maDonVi), FILE_NAMES[form]), form, unit, issuedAt, expectedRows: 0 };
+}
+
+async function countListRows(tx: Queryable, scope: ListScope): Promise<number> {
+  const res = await tx.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM participant
+      WHERE status IN ('MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT')
+        AND ($1::text IS NULL OR ma_tinh = $1::text) AND ($2::text IS NULL OR ma_don_vi = $2::text)`,
+    [scope.province, scope.unit],
+  );
+  return res.rows[0]!.n;
+}
+
+async function dirs(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false);
+}
+
+/**
+ * List files of an earlier run in the same scope that this run did not write again: their unit has no rows on
+ * that form any more, and an outdated list must not be sent. Only our own file names are touched.
+ */
+async function removeStale(out: string, scope: ListScope, written: Set<string>): Promise<number> {
+  let removed = 0;
+  const drop = async (file: string) => {
+    if (!written.has(file) && (await exists(file))) {
+      await rm(file);
+      removed += 1;
+    }
+  };
+  const provinces = scope.province !== null ? [pathSegment(scope.province, '')] : await dirs(out);
+  for (const p of provinces) {
+    const pDir = path.join(out, p);
+    if (scope.unit === null) await drop(path.join(pDir, FILE_NAMES['ho-tro']));
+    const unitDirs = scope.unit !== null ? [pathSegment(scope.unit, '')] : await dirs(pDir);
+    for (const u of unitDirs) {
+      await drop(path.join(pDir, u, FILE_NAMES.mau01));
+      await drop(path.join(pDir, u, FILE_NAMES.mau02));
+    }
+  }
+  return removed;
+}

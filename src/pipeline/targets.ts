@@ -1,0 +1,83 @@
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import path from 'node:path';
+import { format } from 'fast-csv';
+import { insertTargets, type Target } from '../db/targets.js';
+import { UserError } from '../errors.js';
+import type { Deps } from './deps.js';
+import { openTable } from './read-table.js';
+
+export interface TargetsResult {
+  importId: number;
+  rowsRead: number;
+  imported: number;
+  rejected: number;
+  rejectsFile: string;
+}
+
+export const TARGET_COLUMNS = ['ma_tinh', 'chi_tieu_vssid', 'ma_huyen'] as const;
+
+/** A whole number of accounts: `250000`, or grouped by thousands as people write it (`250.000`, `250,000`, `250 000`). */
+export function parseTarget(raw: string): number | null {
+  const s = raw.trim();
+  const digits = /^\d+$/.test(s) ? s : /^\d{1,3}([.,\s]\d{3})+$/.test(s) ? s.replace(/[.,\s]/g, '') : null;
+  if (digits === null) return null;
+  const n = Number(digits);
+  return Number.isSafeInteger(n) && n <= 2_147_483_647 ? n : null;
+}
+
+/** `ddcn import targets FILE`: VssID account targets per province (Phụ lục 03), optionally per district. */
+export async function importTargets(deps: Deps, file: string, rejectsFile = `${file}.rejects.csv`): Promise<TargetsResult> {
+  const table = await openTable(file);
+  const col = (name: string) => table.header.indexOf(name);
+  if (col('ma_tinh') < 0 || col('chi_tieu_vssid') < 0) {
+    throw new UserError(`${file}: needs the columns ma_tinh,chi_tieu_vssid (and optionally ma_huyen). Found: ${table.header.join(', ') || '(nothing)'}`);
+  }
+  const rejects = format({ includeEndRowDelimiter: true });
+  const rejectsOut = createWriteStream(rejectsFile);
+  rejects.pipe(rejectsOut);
+  rejects.write(['line', 'reason', ...table.header]);
+  let rowsRead = 0;
+  let rejected = 0;
+  const targets: Target[] = [];
+  const seen = new Map<string, number>();
+  try {
+    for await (const row of table.rows) {
+      rowsRead += 1;
+      const cell = (name: string) => (col(name) < 0 ? '' : (row.cells[col(name)] ?? '').trim());
+      const maTinh = cell('ma_tinh');
+      const maHuyen = cell('ma_huyen');
+      const chiTieu = parseTarget(cell('chi_tieu_vssid'));
+      const key = `${maTinh}\u0000${maHuyen}`;
+      const reason = row.problem
+        ?? (maTinh === '' ? 'ma_tinh is empty'
+          : chiTieu === null ? `chi_tieu_vssid must be a whole number of accounts, got "${cell('chi_tieu_vssid')}"`
+          : seen.has(key) ? `duplicate ma_tinh/ma_huyen: already on line ${seen.get(key)} of this file`
+          : null);
+      if (reason) {
+        rejected += 1;
+        rejects.write([String(row.line), reason, ...row.cells]);
+        continue;
+      }
+      seen.set(key, row.line);
+      targets.push({ maTinh, maHuyen, chiTieu: chiTieu! });
+    }
+  } finally {
+    rejects.end();
+    await finished(rejectsOut);
+  }
+  const now = deps.now();
+  const importId = await deps.db.withTransaction(async (tx) => {
+    const id = (
+      await tx.query<{ id: number }>(
+        `INSERT INTO import_run (kind, file_name, started_at, finished_at, rows_read, inserted, rejected)
+         VALUES ('targets', $1::text, $2::timestamptz, $2::timestamptz, $3::int, $4::int, $5::int) RETURNING id`,
+        [path.resolve(file), now, rowsRead, targets.length, rejected],
+      )
+    ).rows[0]!.id;
+    if (targets.length) await insertTargets(tx, { importId: id, now, targets });
+    return id;
+  });
+  deps.log.info({ stage: 'targets', importId, rowsRead, imported: targets.length, rejected }, 'VssID targets imported');
+  return { importId, rowsRead, imported: targets.length, rejected, rejectsFile };
+}

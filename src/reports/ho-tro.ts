@@ -1,0 +1,82 @@
+// Plan 2207 II.6.2: people whose data the province corrected from the unit's returned Mẫu 02 and who still do
+// not match after verifying again; the province sends this list to the IT centre (TT CNTT) for support.
+import path from 'node:path';
+import { sexLabel } from '../domain/sex.js';
+import type { ListForm } from './list-form.js';
+import type { EscalationRow, ListFileSpec } from './list-row.js';
+import { birthDateText } from './mau01.js';
+import { mismatchText } from './mismatch-text.js';
+import { provinceLabel } from './office.js';
+import { formatDateTime } from './vn-date.js';
+
+export const HO_TRO_TITLE =
+  'DANH SÁCH NGƯỜI THAM GIA ĐÃ ĐIỀU CHỈNH THÔNG TIN THEO HỒ SƠ NHƯNG VẪN CHƯA KHỚP VỚI CSDL QUỐC GIA VỀ DÂN CƯ ĐỀ NGHỊ HỖ TRỢ';
+
+function intro(spec: ListFileSpec): string[] {
+  return [
+    'Kính gửi: Trung tâm Công nghệ thông tin - BHXH Việt Nam',
+    `Đơn vị đề nghị: Bảo hiểm xã hội ${provinceLabel(spec.unit.maTinh)}`,
+    'Các trường hợp dưới đây đã được cập nhật theo hồ sơ đơn vị nộp nhưng kết quả xác thực vẫn chưa khớp với CSDL quốc gia về dân cư.',
+  ];
+}
+
+export const HO_TRO: ListForm<EscalationRow> = {
+  sheetName: 'Đề nghị hỗ trợ',
+  formNo: null,
+  title: HO_TRO_TITLE,
+  intro,
+  columns: [
+    { width: 5, style: 'center' },
+    { width: 12, style: 'code' },
+    { width: 20, style: 'text' },
+    { width: 11, style: 'code' },
+    { width: 7, style: 'center' },
+    { width: 15, style: 'code' },
+    { width: 12, style: 'code' },
+    { width: 22, style: 'text' },
+    { width: 40, style: 'small' },
+    { width: 16, style: 'code' },
+    { width: 24, style: 'small' },
+    { width: 16, style: 'text' },
+  ],
+  headRows: 1,
+  head: [
+    { row: 0, col: 1, text: 'Stt' },
+    { row: 0, col: 2, text: 'Mã số BHXH' },
+    { row: 0, col: 3, text: 'Họ và tên' },
+    { row: 0, col: 4, text: 'Ngày tháng năm sinh' },
+    { row: 0, col: 5, text: 'Giới tính' },
+    { row: 0, col: 6, text: 'Số ĐDCN/CMND' },
+    { row: 0, col: 7, text: 'Mã đơn vị' },
+    { row: 0, col: 8, text: 'Tên đơn vị' },
+    { row: 0, col: 9, text: 'Thông tin vẫn chưa khớp với CSDL quốc gia về Dân cư' },
+    { row: 0, col: 10, text: 'Thời điểm điều chỉnh' },
+    { row: 0, col: 11, text: 'Tệp điều chỉnh của đơn vị' },
+    { row: 0, col: 12, text: 'Hình ảnh hồ sơ kèm theo' },
+  ],
+  frozenColumns: 3,
+  cells: (r, stt) => [
+    stt,
+    r.maSoBhxh,
+    r.hoTen,
+    birthDateText(r.ngaySinh),
+    r.gioiTinh ? sexLabel(r.gioiTinh) : null,
+    r.soGiayTo,
+    r.maDonVi,
+    r.tenDonVi,
+    mismatchText(r),
+    formatDateTime(new Date(r.correctedAt)),
+    `${path.basename(r.sourceFile)}, dòng ${r.sourceRow}`,
+    null,
+  ],
+  notes: [
+    '- Cột (9): Các thông tin vẫn chưa khớp sau khi xác thực lại với CSDL quốc gia về Dân cư.',
+    '- Cột (10), (11): Lần điều chỉnh gần nhất theo danh sách (Mẫu số 02) đơn vị gửi lại.',
+    '- Cột (12): BHXH tỉnh/huyện ghi tên tệp hình ảnh hồ sơ của người tham gia gửi kèm.',
+  ],
+  datedOnIssue: true,
+  signatures: [
+    { title: 'NGƯỜI LẬP BIỂU', hint: '(Ký, ghi rõ họ tên)' },
+    { title: 'GIÁM ĐỐC', hint: '(Ký, ghi rõ họ tên, đóng dấu)' },
+  ],
+};

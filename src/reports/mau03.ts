@@ -1,0 +1,212 @@
+// Mẫu số 03, our design (docs/plan-2207.md): progress of personal-number verification and VssID per province,
+// or per district in a province report, for a week or a month, as of a date. Small, so written in one piece,
+// which also allows conditional formatting: data bars on the two percentage columns.
+import { rename, rm } from 'node:fs/promises';
+import ExcelJS from 'exceljs';
+import type { HeadCell } from './list-form.js';
+import { columnLetter } from './list-form.js';
+import type { Assessment } from './milestones.js';
+import { officeName, PARENT_OFFICE, placeName } from './office.js';
+import { PAGE_FOOTER, printSetup, S } from './styles.js';
+import { formatDate, placeDateLine, vnDate, type CalendarDate } from './vn-date.js';
+
+export const MAU03_TITLE = 'BÁO CÁO TIẾN ĐỘ CẬP NHẬT SỐ ĐDCN/CCCD VÀ CÀI ĐẶT, PHÊ DUYỆT, SỬ DỤNG ỨNG DỤNG VssID';
+
+export interface ProgressRow {
+  label: string;
+  total: number;
+  matched: number;
+  matchedRate: number | null; // fraction of total
+  matchedIncrease: number;
+  mismatched: number;
+  missing: number;
+  conflict: number;
+  pending: number;
+  corrected: number;
+  rematched: number;
+  escalated: number;
+  target: number | null;
+  vssid: number;
+  vssidRate: number | null; // fraction of target
+  vssidIncrease: number;
+  assessment: Assessment;
+}
+
+export interface ProgressReport {
+  province: string | null; // null: national report
+  period: 'week' | 'month';
+  from: CalendarDate;
+  asOf: CalendarDate;
+  issuedAt: Date;
+  rows: ProgressRow[];
+  total: ProgressRow;
+}
+
+type Kind = 'count' | 'percent' | 'label' | 'stt' | 'assessment';
+const COLUMNS: Array<{ width: number; kind: Kind; value?: (r: ProgressRow) => number | null }> = [
+  { width: 5, kind: 'stt' },
+  { width: 24, kind: 'label' },
+  { width: 12, kind: 'count', value: (r) => r.total },
+  { width: 11, kind: 'count', value: (r) => r.matched },
+  { width: 10, kind: 'percent', value: (r) => r.matchedRate },
+  { width: 10, kind: 'count', value: (r) => r.matchedIncrease },
+  { width: 10, kind: 'count', value: (r) => r.mismatched },
+  { width: 10, kind: 'count', value: (r) => r.missing },
+  { width: 10, kind: 'count', value: (r) => r.conflict },
+  { width: 10, kind: 'count', value: (r) => r.pending },
+  { width: 11, kind: 'count', value: (r) => r.corrected },
+  { width: 11, kind: 'count', value: (r) => r.rematched },
+  { width: 11, kind: 'count', value: (r) => r.escalated },
+  { width: 11, kind: 'count', value: (r) => r.target },
+  { width: 11, kind: 'count', value: (r) => r.vssid },
+  { width: 11, kind: 'percent', value: (r) => r.vssidRate },
+  { width: 10, kind: 'count', value: (r) => r.vssidIncrease },
+  { width: 30, kind: 'assessment' },
+];
+
+const HEAD: HeadCell[] = [
+  { row: 0, col: 1, rows: 3, text: 'Stt' },
+  { row: 0, col: 2, rows: 3, text: 'Đơn vị' },
+  { row: 0, col: 3, rows: 3, text: 'Tổng số người tham gia' },
+  { row: 0, col: 4, cols: 7, text: 'Cập nhật, xác thực số ĐDCN/CCCD với CSDL quốc gia về dân cư' },
+  { row: 0, col: 11, cols: 3, text: 'Điều chỉnh theo Mẫu số 02 đơn vị gửi lại' },
+  { row: 0, col: 14, cols: 4, text: 'Ứng dụng VssID' },
+  { row: 0, col: 18, rows: 3, text: 'Đánh giá tiến độ' },
+  { row: 1, col: 4, cols: 3, text: 'Đã xác thực khớp' },
+  { row: 1, col: 7, rows: 2, text: 'Chưa khớp' },
+  { row: 1, col: 8, rows: 2, text: 'Chưa có số ĐDCN' },
+  { row: 1, col: 9, rows: 2, text: 'Trùng mã (số ĐDCN gắn với mã số BHXH khác)' },
+  { row: 1, col: 10, rows: 2, text: 'Chưa xác thực' },
+  { row: 1, col: 11, rows: 2, text: 'Đã nhận điều chỉnh' },
+  { row: 1, col: 12, rows: 2, text: 'Xác thực lại khớp' },
+  { row: 1, col: 13, rows: 2, text: 'Chuyển TT CNTT hỗ trợ' },
+  { row: 1, col: 14, rows: 2, text: 'Chỉ tiêu VssID' },
+  { row: 1, col: 15, cols: 3, text: 'Đã đăng ký VssID' },
+  { row: 2, col: 4, text: 'Số người' },
+  { row: 2, col: 5, text: 'Tỷ lệ (%)' },
+  { row: 2, col: 6, text: 'Tăng trong kỳ' },
+  { row: 2, col: 15, text: 'Số người' },
+  { row: 2, col: 16, text: 'Tỷ lệ (%) so với chỉ tiêu' },
+  { row: 2, col: 17, text: 'Tăng trong kỳ' },
+];
+
+const NOTES = [
+  '- Cột (4) đến cột (10): tình trạng xác thực với CSDL quốc gia về dân cư tính đến hết ngày báo cáo; cột (3) = (4) + (7) + (8) + (9) + (10).',
+  '- Cột (5) = (4) / (3). Cột (6), (17): số tăng (giảm nếu âm) so với đầu kỳ báo cáo.',
+  '- Cột (11): người tham gia đã được cập nhật thông tin theo Mẫu số 02 đơn vị gửi lại; cột (12): trong đó đã xác thực lại khớp; ' +
+    'cột (13): đã xác thực lại nhưng vẫn chưa khớp, có trong danh sách đề nghị TT CNTT hỗ trợ.',
+  '- Cột (14): chỉ tiêu tài khoản VssID được giao (Phụ lục 03); cột (16) = (15) / (14).',
+  '- Cột (18): tỷ lệ cột (5) so với mốc tiến độ 60% đến 30/6, 80% đến 30/9, 100% đến 31/12.',
+];
+
+const LEVEL_STYLE = { good: S.good, onTrack: S.onTrack, behind: S.behind, none: S.text } as const;
+
+function periodLine(r: ProgressReport): string {
+  const range = `từ ngày ${formatDate(r.from)} đến ngày ${formatDate(r.asOf)}`;
+  if (r.period === 'week') return `Kỳ báo cáo: tuần ${range}`;
+  return `Kỳ báo cáo: tháng ${String(r.asOf.month).padStart(2, '0')}/${r.asOf.year} (${range})`;
+}
+
+function put(ws: ExcelJS.Worksheet, row: number, col: number, value: ExcelJS.CellValue, style: Partial<ExcelJS.Style>, cols = 1, rows = 1): void {
+  const cell = ws.getCell(row, col);
+  cell.value = value;
+  cell.style = style;
+  if (cols > 1 || rows > 1) ws.mergeCells(row, col, row + rows - 1, col + cols - 1);
+}
+
+/** Writes the report to `file` (through a temporary name, so a file under the final name is always whole). */
+export async function writeMau03(file: string, report: ProgressReport): Promise<void> {
+  const n = COLUMNS.length;
+  const headTop = 10;
+  const numbered = headTop + 3;
+  const first = numbered + 1;
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'ddcn';
+  wb.created = report.issuedAt;
+  const ws = wb.addWorksheet('Mẫu 03', {
+    pageSetup: printSetup(`${headTop}:${numbered}`),
+    views: [{ state: 'frozen', xSplit: 2, ySplit: numbered }],
+    headerFooter: PAGE_FOOTER,
+  });
+  ws.columns = COLUMNS.map((c) => ({ width: c.width }));
+
+  put(ws, 1, 1, PARENT_OFFICE, S.office, 4);
+  put(ws, 2, 1, report.province === null ? 'TRUNG TÂM CÔNG NGHỆ THÔNG TIN' : officeName(report.province), S.officeBold, 4);
+  put(ws, 3, 1, '――――――――', S.office, 4);
+  put(ws, 1, n - 2, 'Mẫu số 03', S.formNo, 3);
+  put(ws, 5, 1, MAU03_TITLE, S.title, n);
+  ws.getRow(5).height = 24;
+  put(ws, 6, 1, periodLine(report), S.subtitle, n);
+  put(ws, 7, 1, `(Số liệu tính đến hết ngày ${formatDate(report.asOf)})`, S.subtitle, n);
+  const scope = report.province === null ? 'toàn quốc, theo BHXH tỉnh, thành phố' : `${officeName(report.province).replace('BẢO HIỂM XÃ HỘI', 'BHXH')}, theo quận, huyện`;
+  put(ws, 8, 1, `Phạm vi: ${scope}`, S.unitLine, n - 4);
+  put(ws, 8, n - 3, 'Đơn vị tính: người', S.formNo, 4);
+
+  for (const h of HEAD) put(ws, headTop + h.row, h.col, h.text, S.head, h.cols ?? 1, h.rows ?? 1);
+  ws.getRow(headTop).height = 30;
+  ws.getRow(headTop + 1).height = 45;
+  ws.getRow(headTop + 2).height = 45;
+  for (let c = 1; c <= n; c++) put(ws, numbered, c, `(${c})`, S.numbered);
+
+  const writeRow = (r: number, row: ProgressRow, stt: number | null) => {
+    const isTotal = stt === null;
+    COLUMNS.forEach((c, i) => {
+      const cell = ws.getCell(r, i + 1);
+      if (c.kind === 'stt') {
+        cell.value = stt;
+        cell.style = isTotal ? S.totalLabel : S.center;
+      } else if (c.kind === 'label') {
+        cell.value = row.label;
+        cell.style = isTotal ? S.totalText : S.text;
+      } else if (c.kind === 'assessment') {
+        cell.value = row.assessment.text;
+        cell.style = LEVEL_STYLE[row.assessment.level];
+      } else {
+        cell.value = c.value!(row);
+        cell.style = c.kind === 'percent' ? (isTotal ? S.totalPercent : S.percent) : isTotal ? S.totalCount : S.count;
+      }
+    });
+  };
+  report.rows.forEach((row, i) => writeRow(first + i, row, i + 1));
+  const totalRow = first + report.rows.length;
+  writeRow(totalRow, report.total, null);
+
+  // Data bars on the percentage columns: how far each unit has come, at a glance.
+  const last = Math.max(first, totalRow - 1);
+  for (const [col, argb] of [[5, 'FF63BE7B'], [16, 'FF5A8AC6']] as const) {
+    const letter = columnLetter(col);
+    ws.addConditionalFormatting({
+      ref: `${letter}${first}:${letter}${last}`,
+      rules: [
+        {
+          type: 'dataBar', priority: col, gradient: false, minLength: 0, maxLength: 100,
+          cfvo: [{ type: 'num', value: 0 }, { type: 'num', value: 1 }],
+          color: { argb },
+        } as ExcelJS.DataBarRuleType & { color: { argb: string } },
+      ],
+    });
+  }
+
+  let r = totalRow + 2;
+  put(ws, r++, 1, 'Ghi chú:', S.noteTitle, n);
+  for (const note of NOTES) {
+    put(ws, r, 1, note, S.note, n);
+    ws.getRow(r++).height = 28;
+  }
+  r += 1;
+  const place = report.province === null ? 'Hà Nội' : placeName(report.province);
+  put(ws, r++, n - 4, placeDateLine(place, vnDate(report.issuedAt)), S.signDate, 5);
+  put(ws, r, 1, 'NGƯỜI LẬP BIỂU', S.signTitle, 4);
+  put(ws, r++, n - 4, 'GIÁM ĐỐC', S.signTitle, 5);
+  put(ws, r, 1, '(Ký, ghi rõ họ tên)', S.signHint, 4);
+  put(ws, r++, n - 4, '(Ký, ghi rõ họ tên, đóng dấu)', S.signHint, 5);
+
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await wb.xlsx.writeFile(tmp);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,68 @@
+// Calendar dates as people in Vietnam read them. Vietnam keeps UTC+7 all year (no daylight saving), so a fixed
+// offset is exact and no time-zone database is needed.
+
+const OFFSET_MS = 7 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface CalendarDate {
+  year: number;
+  month: number; // 1–12
+  day: number;
+}
+
+/** The calendar date in Vietnam at the instant `t`. */
+export function vnDate(t: Date): CalendarDate {
+  const local = new Date(t.getTime() + OFFSET_MS);
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
+}
+
+/** The first instant of a Vietnamese calendar day (00:00 in Vietnam). */
+export function startOfDay(d: CalendarDate): Date {
+  return new Date(Date.UTC(d.year, d.month - 1, d.day) - OFFSET_MS);
+}
+
+/** The first instant after a Vietnamese calendar day: "as of D" means everything before this. */
+export function endOfDay(d: CalendarDate): Date {
+  return new Date(startOfDay(d).getTime() + DAY_MS);
+}
+
+export function addDays(d: CalendarDate, days: number): CalendarDate {
+  const t = new Date(Date.UTC(d.year, d.month - 1, d.day) + days * DAY_MS);
+  return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
+}
+
+/** ISO weekday: 1 = Monday … 7 = Sunday. */
+export function weekday(d: CalendarDate): number {
+  const w = new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay();
+  return w === 0 ? 7 : w;
+}
+
+/** `YYYY-MM-DD` → a real calendar date, or null. */
+export function parseIsoDate(raw: string): CalendarDate | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw.trim());
+  if (!m) return null;
+  const d = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
+  const back = addDays(d, 0);
+  return back.year === d.year && back.month === d.month && back.day === d.day ? d : null;
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** `dd/mm/yyyy`, the way dates are written on the forms. */
+export function formatDate(d: CalendarDate): string {
+  return `${two(d.day)}/${two(d.month)}/${d.year}`;
+}
+
+/** `dd/mm/yyyy hh:mm` in Vietnam, for "when corrected" columns. */
+export function formatDateTime(t: Date): string {
+  const local = new Date(t.getTime() + OFFSET_MS);
+  return `${formatDate(vnDate(t))} ${two(local.getUTCHours())}:${two(local.getUTCMinutes())}`;
+}
+
+/** The place-and-date line above a signature: `Hà Nội, ngày 03 tháng 06 năm 2024`. */
+export function placeDateLine(place: string, d: CalendarDate): string {
+  return `${place}, ngày ${two(d.day)} tháng ${two(d.month)} năm ${d.year}`;
+}
+
+/** The same line left blank for the person who signs: `………, ngày … tháng … năm ……`. */
+export const BLANK_PLACE_DATE_LINE = '……………, ngày …… tháng …… năm ………';

@@ -1,0 +1,126 @@
+// Spreads list files over worker threads. A file stays on the worker it began on; a new file goes to the worker
+// with the least work queued. The main thread waits before sending more when a worker has too many rows or
+// files outstanding, so memory stays flat however many units there are.
+import { Worker } from 'node:worker_threads';
+import type { ListFileSpec } from './list-row.js';
+import type { FileDone, ListSink } from './list-sink.js';
+import { FILES_IN_FLIGHT } from './list-sink.js';
+import type { FromWorker, ToWorker } from './list-worker.js';
+
+const MAX_QUEUED_ROWS = 20_000;
+const MAX_OPEN_FILES = FILES_IN_FLIGHT * 2;
+
+interface Slot {
+  worker: Worker;
+  queuedRows: number;
+  openFiles: number;
+  waiters: Array<() => void>;
+}
+
+export class WorkerSink implements ListSink {
+  private readonly slots: Slot[];
+  private readonly fileSlot = new Map<number, Slot>();
+  private readonly done: FileDone[] = [];
+  private next = 0;
+  private pending = 0;
+  private failure: Error | null = null;
+  private settled: Array<() => void> = [];
+  private closing = false;
+
+  constructor(workers: number) {
+    this.slots = Array.from({ length: workers }, () => {
+      const slot: Slot = {
+        worker: new Worker(new URL('./list-worker.mjs', import.meta.url)),
+        queuedRows: 0,
+        openFiles: 0,
+        waiters: [],
+      };
+      slot.worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+      slot.worker.on('error', (err) => this.fail(new Error(`a list worker failed: ${err.message}`, { cause: err })));
+      slot.worker.on('exit', (code) => {
+        if (code !== 0 && !this.closing) this.fail(new Error(`a list worker exited with code ${code}`));
+      });
+      return slot;
+    });
+  }
+
+  async begin(spec: ListFileSpec): Promise<number> {
+    this.throwIfFailed();
+    const slot = this.slots.reduce((a, b) => (b.queuedRows + b.openFiles * 50 < a.queuedRows + a.openFiles * 50 ? b : a));
+    await this.waitWhile(slot, () => slot.openFiles >= MAX_OPEN_FILES);
+    const id = this.next++;
+    this.fileSlot.set(id, slot);
+    slot.openFiles += 1;
+    this.pending += 1;
+    this.send(slot, { kind: 'begin', id, spec });
+    return id;
+  }
+
+  async rows(id: number, rows: unknown[]): Promise<void> {
+    const slot = this.slot(id);
+    await this.waitWhile(slot, () => slot.queuedRows >= MAX_QUEUED_ROWS);
+    slot.queuedRows += rows.length;
+    this.send(slot, { kind: 'rows', id, rows });
+  }
+
+  async end(id: number): Promise<void> {
+    this.send(this.slot(id), { kind: 'end', id });
+    this.fileSlot.delete(id);
+  }
+
+  async finish(): Promise<FileDone[]> {
+    while (this.pending > 0 && !this.failure) await new Promise<void>((resolve) => this.settled.push(resolve));
+    this.throwIfFailed();
+    return this.done;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private onMessage(slot: Slot, m: FromWorker): void {
+    if (m.kind === 'ack') slot.queuedRows -= m.rows;
+    else {
+      slot.openFiles -= 1;
+      this.pending -= 1;
+      if (m.kind === 'done') this.done.push({ path: m.path, rows: m.rows });
+      else this.fail(new Error(`writing a list file failed: ${m.message}`));
+      if (this.pending === 0) this.wakeSettled();
+    }
+    const waiting = slot.waiters.splice(0);
+    for (const w of waiting) w();
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const s of this.slots) for (const w of s.waiters.splice(0)) w();
+    this.wakeSettled();
+  }
+
+  private wakeSettled(): void {
+    for (const w of this.settled.splice(0)) w();
+  }
+
+  private async waitWhile(slot: Slot, busy: () => boolean): Promise<void> {
+    for (;;) {
+      this.throwIfFailed();
+      if (!busy()) return;
+      await new Promise<void>((resolve) => slot.waiters.push(resolve));
+    }
+  }
+
+  private send(slot: Slot, m: ToWorker): void {
+    slot.worker.postMessage(m);
+  }
+
+  private slot(id: number): Slot {
+    const s = this.fileSlot.get(id);
+    if (!s) throw new Error(`list file ${id} is not open`);
+    return s;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+}

@@ -1,0 +1,229 @@
+// The correction loop (Plan II.3–II.6): Mẫu 02 out, filled in by the unit, back in, verified again.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { lookupNumber } from '../../src/db/results.js';
+import { UserError } from '../../src/errors.js';
+import { importCorrections } from '../../src/pipeline/corrections.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { generateLists } from '../../src/pipeline/lists.js';
+import { openReturnedMau02 } from '../../src/reports/read-mau02.js';
+import { runBatch } from '../../src/pipeline/run.js';
+import {
+  databasePerFile, deps, exportedResults, FIXED_NOW, mockRegistry, parseCsv, rows, runDeps, useTempDir, writeParticipants, writeRegistry,
+  type ParticipantInput, type RegistryInput,
+} from '../helpers/pipeline.js';
+
+const database = databasePerFile();
+
+const UNIT = { ma_don_vi: 'DV0790001', ten_don_vi: 'Công ty TNHH Sao Mai', ma_tinh: '079', ma_huyen: '760' };
+const OTHER = { ma_don_vi: 'DV0790002', ten_don_vi: 'Công ty Bình Minh', ma_tinh: '079', ma_huyen: '761' };
+const PEOPLE: ParticipantInput[] = [
+  { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '1966', gioi_tinh: 'Nam', so_giay_to: '023456784', ...UNIT },
+  { ma_so_bhxh: '0790000002', ho_ten: 'Ngô Thị Sáu', ngay_sinh: '1992', gioi_tinh: 'Nữ', so_giay_to: '', ...UNIT },
+  { ma_so_bhxh: '0790000003', ho_ten: 'Phạm Văn Hùng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam', so_giay_to: '023456785', ...UNIT },
+  { ma_so_bhxh: '0790000004', ho_ten: 'Trần Thị Lan', ngay_sinh: '12/03/1985', gioi_tinh: 'Nữ', so_giay_to: '023456781', ...UNIT },
+  { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm', ngay_sinh: '1970', gioi_tinh: 'Nam', so_giay_to: '099999999', ...UNIT },
+  { ma_so_bhxh: '0790000009', ho_ten: 'Lê Văn Chín', ngay_sinh: '1979', gioi_tinh: 'Nam', so_giay_to: '', ...OTHER },
+];
+const REGISTRY: RegistryInput[] = [
+  { so_ddcn: '079065000004', so_cmnd: '023456784', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '12/03/1965', gioi_tinh: 'Nam' },
+  { so_ddcn: '079192000006', ho_ten: 'Ngô Thị Sáu', ngay_sinh: '20/10/1992', gioi_tinh: 'Nữ' },
+  { so_ddcn: '079080000005', so_cmnd: '023456785', ho_ten: 'Phạm Văn Hưng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam' },
+  { so_ddcn: '079185000001', so_cmnd: '023456781', ho_ten: 'Trần Thị Lan', ngay_sinh: '12/03/1985', gioi_tinh: 'Nữ' },
+  { so_ddcn: '079070000055', ho_ten: 'Vũ Văn Năm', ngay_sinh: '03/03/1970', gioi_tinh: 'Nam' },
+];
+
+/** Imported, verified once, lists written: the Mẫu 02 of the unit is ready to go out. */
+async function listsOut() {
+  const { db } = database();
+  const dir = await useTempDir();
+  await importParticipants(deps(db), await writeParticipants(dir, PEOPLE));
+  const registryFile = await writeRegistry(dir, REGISTRY);
+  await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+  const out = path.join(dir, 'lists');
+  await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+  return { db, dir, out, registryFile, mau02: path.join(out, '079/DV0790001/mau02.xlsx') };
+}
+
+type Fill = Partial<Record<10 | 11 | 12 | 13, string>>;
+
+/** What a clerk does: open the list in a spreadsheet program, type into columns 10–13, save under a new name. */
+async function fillIn(file: string, saveAs: string, fills: Record<string, Fill>, extraRows: Array<[code: string, fill: Fill]> = []) {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file);
+  const ws = wb.worksheets[0]!;
+  const lines: Record<string, number> = {};
+  let lastPerson = 0;
+  ws.eachRow((row, n) => {
+    const code = row.getCell(2).value;
+    if (typeof code === 'string' && /^\d{10}$/.test(code)) {
+      lines[code] = n;
+      lastPerson = n;
+      for (const [col, v] of Object.entries(fills[code] ?? {})) row.getCell(Number(col)).value = v;
+    }
+  });
+  // Rows a clerk inserts under the last person; the notes and signatures move down.
+  ws.insertRows(
+    lastPerson + 1,
+    extraRows.map(([code, fill]) => {
+      const values: ExcelJS.CellValue[] = [];
+      values[2] = code;
+      for (const [col, v] of Object.entries(fill)) values[Number(col)] = v;
+      return values;
+    }),
+  );
+  extraRows.forEach(([code], i) => (lines[`${code}#${i}`] = lastPerson + 1 + i));
+  await wb.xlsx.writeFile(saveAs);
+  return lines;
+}
+
+describe('import corrections: a returned Mẫu 02', () => {
+  it('applies columns 10–13, keeps the history, and the next run moves the corrected people to Mẫu 01', async () => {
+    const { db, dir, out, registryFile, mau02 } = await listsOut();
+    const returned = path.join(dir, 'mau02-tra-ve.xlsx');
+    const lines = await fillIn(mau02, returned, {
+      '0790000001': { 11: '12/03/1965' },
+      '0790000002': { 13: '079192000006', 11: '20/10/1992' },
+      '0790000003': { 10: 'Phạm Văn Hừng' }, // still not the registry's name
+    });
+
+    const r = await importCorrections(deps(db), returned);
+    expect(r).toMatchObject({ unit: 'DV0790001', rowsRead: 4, corrected: 3, fields: 4, unchanged: 0, empty: 1, rejected: 0 });
+
+    expect(
+      await rows(db, `SELECT ma_so_bhxh, ngay_sinh, so_giay_to, ho_ten, data_version, verified_version FROM participant
+                       WHERE ma_so_bhxh IN ('0790000001', '0790000002', '0790000003') ORDER BY 1`),
+    ).toEqual([
+      { ma_so_bhxh: '0790000001', ngay_sinh: '1965-03-12', so_giay_to: '023456784', ho_ten: 'Đỗ Văn Bốn', data_version: 2, verified_version: 1 },
+      { ma_so_bhxh: '0790000002', ngay_sinh: '1992-10-20', so_giay_to: '079192000006', ho_ten: 'Ngô Thị Sáu', data_version: 2, verified_version: 1 },
+      { ma_so_bhxh: '0790000003', ngay_sinh: '1980-01-01', so_giay_to: '023456785', ho_ten: 'Phạm Văn Hừng', data_version: 2, verified_version: 1 },
+    ]);
+    expect(
+      await rows(db, `SELECT ma_so_bhxh, field, old_value, new_value, source_file, source_row, data_version, changed_at
+                        FROM participant_correction ORDER BY ma_so_bhxh, field`),
+    ).toEqual([
+      { ma_so_bhxh: '0790000001', field: 'dob', old_value: '1966', new_value: '1965-03-12', source_file: returned, source_row: lines['0790000001'], data_version: 2, changed_at: FIXED_NOW },
+      { ma_so_bhxh: '0790000002', field: 'dob', old_value: '1992', new_value: '1992-10-20', source_file: returned, source_row: lines['0790000002'], data_version: 2, changed_at: FIXED_NOW },
+      { ma_so_bhxh: '0790000002', field: 'id_number', old_value: null, new_value: '079192000006', source_file: returned, source_row: lines['0790000002'], data_version: 2, changed_at: FIXED_NOW },
+      { ma_so_bhxh: '0790000003', field: 'name', old_value: 'Phạm Văn Hùng', new_value: 'Phạm Văn Hừng', source_file: returned, source_row: lines['0790000003'], data_version: 2, changed_at: FIXED_NOW },
+    ]);
+
+    const again = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    expect(again.counts).toMatchObject({ read: 3, matched: 2, mismatched: 1 });
+    const results = (await exportedResults(deps(db), dir)).rows;
+    expect(['0790000001', '0790000002', '0790000003'].map((c) => results.get(c)?.status)).toEqual(['MATCHED', 'MATCHED', 'MISMATCHED']);
+
+    await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+    const sheet = async (f: string) => {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(path.join(out, f));
+      const codes: string[] = [];
+      wb.worksheets[0]!.eachRow((row) => {
+        const v = row.getCell(2).value;
+        if (typeof v === 'string' && /^\d{10}$/.test(v)) codes.push(v);
+      });
+      return { ws: wb.worksheets[0]!, codes };
+    };
+    expect((await sheet('079/DV0790001/mau01.xlsx')).codes).toEqual(['0790000001', '0790000002', '0790000004']);
+    expect((await sheet('079/DV0790001/mau02.xlsx')).codes).toEqual(['0790000003', '0790000005']);
+
+    // II.6.2: corrected from the unit's return, verified again, still no match → the IT centre's list
+    const { ws, codes } = await sheet('079/de-nghi-ho-tro.xlsx');
+    expect(codes).toEqual(['0790000003']);
+    let row = 0;
+    ws.eachRow((r, n) => {
+      if (r.getCell(2).value === '0790000003') row = n;
+    });
+    expect((ws.getRow(row).values as unknown[]).slice(1, 12)).toEqual([
+      1, '0790000003', 'Phạm Văn Hừng', '01/01/1980', 'Nam', '023456785', 'DV0790001', 'Công ty TNHH Sao Mai',
+      'Họ và tên: Phạm Văn Hừng — CSDL dân cư: Phạm Văn Hưng (gần giống: Hưng; chỉ để tham khảo)',
+      '03/06/2024 08:30', `mau02-tra-ve.xlsx, dòng ${lines['0790000003']}`,
+    ]);
+    expect(ws.getCell('A5').text).toContain('ĐỀ NGHỊ HỖ TRỢ');
+  });
+
+  it('keeps a replaced number searchable: lookup finds the person by the number the unit corrected', async () => {
+    const { db, dir, registryFile, mau02 } = await listsOut();
+    const returned = path.join(dir, 'so-moi.xlsx');
+    await fillIn(mau02, returned, { '0790000005': { 13: '079070000055', 11: '03/03/1970' } });
+    expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 1, fields: 2, rejected: 0 });
+    expect(await rows(db, `SELECT so_cu, so_moi, source, changed_at FROM number_history WHERE ma_so_bhxh = '0790000005'`)).toEqual([
+      { so_cu: '099999999', so_moi: '079070000055', source: 'correction', changed_at: FIXED_NOW },
+    ]);
+    expect(await lookupNumber(db, '099999999')).toEqual([
+      { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm', so_ddcn: null, former_numbers: ['099999999'] },
+    ]);
+    await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    expect((await exportedResults(deps(db), dir)).rows.get('0790000005')).toEqual({
+      ma_so_bhxh: '0790000005', status: 'MATCHED', fields: '', so_ddcn: '079070000055',
+    });
+  });
+
+  it('rejects a row whole, with the reason, when any value in it cannot be applied', async () => {
+    const { db, dir, mau02 } = await listsOut();
+    const returned = path.join(dir, 'loi.xlsx');
+    const lines = await fillIn(
+      mau02,
+      returned,
+      {
+        '0790000001': { 10: 'Đỗ Văn Bốn Mới', 11: '31/02/1965' }, // a good name, an impossible date
+        '0790000002': { 12: 'X' },
+        '0790000003': { 13: '12345' },
+        '0790000005': { 10: 'Vũ Văn Năm' }, // equal to what is on file
+      },
+      [
+        ['0790000004', { 10: 'Trần Thị Lan Anh' }], // already confirmed by the registry
+        ['0790000009', { 11: '01/01/1979' }], // another unit's participant
+        ['0790000077', { 11: '01/01/1979' }], // nobody
+        ['790000005', { 11: '01/01/1970' }], // a code that lost its leading zero
+        ['0790000003', { 12: 'Nam' }], // second row for the same person
+      ],
+    );
+    const r = await importCorrections(deps(db), returned, path.join(dir, 'loi.rejects.csv'));
+    expect(r).toMatchObject({ corrected: 0, unchanged: 1, rejected: 8 });
+
+    const csv = await readFile(path.join(dir, 'loi.rejects.csv'), 'utf8');
+    expect(csv.startsWith('\uFEFF')).toBe(true); // Excel reads Vietnamese CSV as UTF-8 only with the mark
+    const [header, ...rejected] = await parseCsv(csv.slice(1));
+    expect(header).toEqual(['dong', 'ly_do', 'ma_so_bhxh', 'cot_10_ho_ten', 'cot_11_ngay_sinh', 'cot_12_gioi_tinh', 'cot_13_so_ddcn']);
+    const byLine = new Map(rejected.map((x) => [Number(x[0]), x]));
+    expect(byLine.get(lines['0790000001']!)).toEqual([
+      String(lines['0790000001']), 'Cột (11) ngày tháng năm sinh "31/02/1965" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy',
+      '0790000001', 'Đỗ Văn Bốn Mới', '31/02/1965', '', '',
+    ]);
+    expect(byLine.get(lines['0790000002']!)?.[1]).toBe('Cột (12) giới tính "X" không hợp lệ: ghi Nam hoặc Nữ');
+    expect(byLine.get(lines['0790000003']!)?.[1]).toBe('Cột (13) số ĐDCN "12345" không hợp lệ: ghi đủ 12 chữ số');
+    expect(byLine.get(lines['0790000004#0']!)?.[1]).toContain('đã được xác thực khớp');
+    expect(byLine.get(lines['0790000009#1']!)?.[1]).toBe('Mã số BHXH 0790000009 không thuộc đơn vị DV0790001');
+    expect(byLine.get(lines['0790000077#2']!)?.[1]).toBe('Không có người tham gia mã số BHXH 0790000077');
+    expect(byLine.get(lines['790000005#3']!)?.[1]).toContain('mất số 0 ở đầu');
+    expect(byLine.get(lines['0790000003#4']!)?.[1]).toBe(`Mã số BHXH đã có ở dòng ${lines['0790000003']} của tệp này`);
+
+    // nothing of a rejected row was applied, nothing was queued for verification
+    expect(await rows(db, `SELECT count(*)::int AS n FROM participant_correction`)).toEqual([{ n: 0 }]);
+    expect(await rows(db, `SELECT ho_ten, data_version FROM participant WHERE ma_so_bhxh = '0790000001'`)).toEqual([
+      { ho_ten: 'Đỗ Văn Bốn', data_version: 1 },
+    ]);
+  });
+
+  it('reads a list exactly as `ddcn lists` wrote it, every time', async () => {
+    // Regression: stored zip entries read by exceljs's streaming reader lost the shared strings about one time in three.
+    const { mau02 } = await listsOut();
+    for (let i = 0; i < 20; i++) {
+      const form = await openReturnedMau02(mau02);
+      const codes: string[] = [];
+      for await (const r of form.rows) if (r.maSoBhxh) codes.push(r.maSoBhxh);
+      expect([form.unit, codes]).toEqual(['DV0790001', ['0790000001', '0790000002', '0790000003', '0790000005']]);
+    }
+  });
+
+  it('refuses a file that is not a returned Mẫu 02, saying what to import', async () => {
+    const { db, out, dir } = await listsOut();
+    await expect(importCorrections(deps(db), path.join(out, '079/DV0790001/mau01.xlsx'))).rejects.toThrow(/is not a Mẫu số 02/);
+    const csv = await writeParticipants(dir, PEOPLE.slice(0, 1));
+    await expect(importCorrections(deps(db), csv)).rejects.toBeInstanceOf(UserError);
+    expect(await rows(db, `SELECT count(*)::int AS n FROM import_run WHERE kind = 'corrections'`)).toEqual([{ n: 0 }]);
+  });
+});

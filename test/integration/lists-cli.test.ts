@@ -1,0 +1,106 @@
+// The new commands as an operator runs them: a real process, DATABASE_URL, files in and out, exit codes.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { writeParticipants, writeRegistry } from '../helpers/pipeline.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function ddcn(args: string[], env: Record<string, string>): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      TSX,
+      ['src/cli/main.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, ...env, DDCN_LOG_LEVEL: 'warn' }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== 'number') reject(err);
+        else resolve({ code: child.exitCode ?? (err?.code as number | undefined) ?? 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+const unit = { ma_don_vi: 'DV0790001', ten_don_vi: 'Công ty Sao Mai', ma_tinh: '079', ma_huyen: '760' };
+let t: TestDatabase;
+let dir: string;
+const ran: Record<string, Ran> = {};
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-lists-cli-'));
+  const env = { DATABASE_URL: t.url, DDCN_HOME: path.join(dir, 'home') };
+  const participants = await writeParticipants(dir, [
+    { ma_so_bhxh: '0790000001', ho_ten: 'Trần Thị Lan', ngay_sinh: '12/03/1985', gioi_tinh: 'Nữ', so_giay_to: '023456781', vssid: '1', ...unit },
+    { ma_so_bhxh: '0790000002', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '1966', gioi_tinh: 'Nam', so_giay_to: '023456784', ...unit },
+  ]);
+  const registry = await writeRegistry(dir, [
+    { so_ddcn: '079185000001', so_cmnd: '023456781', ho_ten: 'Trần Thị Lan', ngay_sinh: '12/03/1985', gioi_tinh: 'Nữ' },
+    { so_ddcn: '079065000004', so_cmnd: '023456784', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '12/03/1965', gioi_tinh: 'Nam' },
+  ]);
+  await writeFile(path.join(dir, 'targets.csv'), 'ma_tinh,chi_tieu_vssid\n079,10\n');
+  const inOrder = async () => {
+    await ddcn(['import', 'participants', participants], env);
+    await ddcn(['run', '--registry', 'mock', '--registry-data', registry], env);
+    ran.targets = await ddcn(['import', 'targets', path.join(dir, 'targets.csv')], env);
+    ran.lists = await ddcn(['lists', '--out', path.join(dir, 'lists')], env);
+    ran.corrections = await ddcn(['import', 'corrections', path.join(dir, 'lists/079/DV0790001/mau02.xlsx')], env);
+    ran.report = await ddcn(['report', 'progress', '--out', path.join(dir, 'mau03.xlsx'), '--period', 'month', '--province', '079'], env);
+  };
+  const alongside = async () => {
+    [ran.help, ran.badDate, ran.notXlsx] = await Promise.all([
+      ddcn(['report', 'progress', '--help'], env),
+      ddcn(['report', 'progress', '--out', path.join(dir, 'x.xlsx'), '--as-of', '2024-02-30'], env),
+      ddcn(['import', 'corrections', participants], env),
+    ]);
+  };
+  await Promise.all([inOrder(), alongside()]);
+}, 120_000);
+
+afterAll(async () => {
+  await t?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('ddcn lists, import corrections/targets, report progress on the command line', () => {
+  it('imports targets and writes the lists, reporting counts on stderr and nothing on stdout', async () => {
+    expect(ran.targets!.code, ran.targets!.stderr).toBe(0);
+    expect(ran.targets!.stderr).toContain('1 rows read · 1 imported · 0 rejected');
+    expect(ran.lists!.code, ran.lists!.stderr).toBe(0);
+    expect(ran.lists!.stdout).toBe('');
+    expect(ran.lists!.stderr).toMatch(/wrote 2 files for 1 units .*: 1 Mẫu 01 · 1 Mẫu 02 · 0 đề nghị hỗ trợ · 2 rows/);
+    expect((await readdir(path.join(dir, 'lists/079/DV0790001'))).filter((f) => f.endsWith('.xlsx')).sort()).toEqual(['mau01.xlsx', 'mau02.xlsx']);
+  });
+
+  it('reads back a Mẫu 02 nobody filled in: recognised, nothing applied', () => {
+    expect(ran.corrections!.code, ran.corrections!.stderr).toBe(0);
+    expect(ran.corrections!.stderr).toMatch(/\(unit DV0790001\).*1 rows read · 0 people corrected \(0 values\) · 0 unchanged · 1 not filled in · 0 rejected/);
+  });
+
+  it('writes Mẫu 03 for a province', async () => {
+    expect(ran.report!.code, ran.report!.stderr).toBe(0);
+    expect(ran.report!.stderr).toMatch(/wrote Mẫu 03 .*: 1 districts, .*: 2 participants · 1 matched \(50\.0 %\) · 1 VssID/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(path.join(dir, 'mau03.xlsx'));
+    expect(wb.worksheets[0]!.getCell('B14').text).toBe('Quận, huyện mã 760');
+  });
+
+  it('exits 2 on a bad date and 1 on a file that is not a Mẫu 02, saying what to do', () => {
+    expect(ran.help!.code).toBe(0);
+    expect(ran.help!.stdout).toContain('--as-of <date>');
+    expect(ran.badDate!.code).toBe(2);
+    expect(ran.badDate!.stderr).toContain('--as-of must be a date YYYY-MM-DD, got "2024-02-30"');
+    expect(ran.notXlsx!.code).toBe(1);
+    expect(ran.notXlsx!.stderr).toContain('is not an .xlsx workbook');
+  });
+});

@@ -1,0 +1,52 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { targetsAsOf } from '../../src/db/targets.js';
+import { UserError } from '../../src/errors.js';
+import { importTargets } from '../../src/pipeline/targets.js';
+import { databasePerFile, deps, parseCsv, rows, useTempDir } from '../helpers/pipeline.js';
+
+const database = databasePerFile();
+const at = (iso: string) => ({ ...deps(database().db), now: () => new Date(iso) });
+
+describe('import targets', () => {
+  it('stores VssID targets per province and district, and rejects rows it cannot read, with the reason', async () => {
+    const dir = await useTempDir();
+    const file = path.join(dir, 'chi-tieu.csv');
+    await writeFile(file, 'ma_tinh,chi_tieu_vssid,ma_huyen\n079,1.250.000,\n001,"980,000",\n079,400 000,760\n,5,\n048,nhiều,\n079,3,\n');
+    const r = await importTargets(at('2024-06-03T02:00:00Z'), file);
+    expect(r).toMatchObject({ rowsRead: 6, imported: 3, rejected: 3 });
+    expect(await rows(database().db, 'SELECT ma_tinh, ma_huyen, chi_tieu_vssid FROM vssid_target ORDER BY 1, 2')).toEqual([
+      { ma_tinh: '001', ma_huyen: '', chi_tieu_vssid: 980_000 },
+      { ma_tinh: '079', ma_huyen: '', chi_tieu_vssid: 1_250_000 },
+      { ma_tinh: '079', ma_huyen: '760', chi_tieu_vssid: 400_000 },
+    ]);
+    const [, ...rejected] = await parseCsv(await readFile(`${file}.rejects.csv`, 'utf8'));
+    expect(rejected.map((x) => [x[0], x[1]])).toEqual([
+      ['5', 'ma_tinh is empty'],
+      ['6', 'chi_tieu_vssid must be a whole number of accounts, got "nhiều"'],
+      ['7', 'duplicate ma_tinh/ma_huyen: already on line 2 of this file'],
+    ]);
+  });
+
+  it('keeps every import: a date uses the targets known then, and the first targets before they were imported', async () => {
+    const dir = await useTempDir();
+    const file = path.join(dir, 't.csv');
+    await writeFile(file, 'ma_tinh,chi_tieu_vssid\n079,10\n');
+    await importTargets(at('2024-06-03T02:00:00Z'), file);
+    await writeFile(file, 'ma_tinh,chi_tieu_vssid\n079,20\n');
+    await importTargets(at('2024-06-12T02:00:00Z'), file);
+    const q = database().db;
+    expect(await targetsAsOf(q, new Date('2024-06-01T00:00:00Z'))).toEqual([{ maTinh: '079', maHuyen: '', chiTieu: 10 }]);
+    expect(await targetsAsOf(q, new Date('2024-06-10T00:00:00Z'))).toEqual([{ maTinh: '079', maHuyen: '', chiTieu: 10 }]);
+    expect(await targetsAsOf(q, new Date('2024-06-13T00:00:00Z'))).toEqual([{ maTinh: '079', maHuyen: '', chiTieu: 20 }]);
+  });
+
+  it('refuses a file without the target columns', async () => {
+    const dir = await useTempDir();
+    const file = path.join(dir, 'x.csv');
+    await writeFile(file, 'tinh,so\n079,10\n');
+    await expect(importTargets(at('2024-06-03T02:00:00Z'), file)).rejects.toThrow(UserError);
+    await expect(importTargets(at('2024-06-03T02:00:00Z'), file)).rejects.toThrow(/ma_tinh,chi_tieu_vssid/);
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { checkReturnedRow } from '../../src/pipeline/corrections.js';
+import { parseTarget } from '../../src/pipeline/targets.js';
+import { pathSegment } from '../../src/reports/list-paths.js';
+import type { ListRow } from '../../src/reports/list-row.js';
+import { assess } from '../../src/reports/milestones.js';
+import { mismatchLines } from '../../src/reports/mismatch-text.js';
+import { officeName, placeName, provinceLabel } from '../../src/reports/office.js';
+import { endOfDay, parseIsoDate, placeDateLine, vnDate, weekday } from '../../src/reports/vn-date.js';
+
+const person = (over: Partial<ListRow>): ListRow => ({
+  maSoBhxh: '0100000001', hoTen: 'Nguyễn Văn Hùng', ngaySinh: '1990-03-05', gioiTinh: 'M', soGiayTo: '012345678', soDdcn: null,
+  vssid: false, email: null, status: 'MISMATCHED', fields: [], findings: [], detail: null, ...over,
+});
+
+describe('Mẫu 02 column 9: what does not match', () => {
+  it('gives one line per field in a fixed order, with the registry value at the precision each side holds', () => {
+    const row = person({
+      ngaySinh: '1966', gioiTinh: 'F', fields: ['sex', 'dob', 'name'],
+      detail: { registry: { hoTen: 'Nguyễn Văn Hưng', ngaySinh: '1965-03-12', gioiTinh: 'M' } },
+    });
+    expect(mismatchLines(row)).toEqual([
+      'Họ và tên: Nguyễn Văn Hùng — CSDL dân cư: Nguyễn Văn Hưng (gần giống: Hưng; chỉ để tham khảo)',
+      'Ngày sinh: 1966 — CSDL dân cư: 12/03/1965',
+      'Giới tính: Nữ — CSDL dân cư: Nam',
+    ]);
+  });
+
+  it('offers no hint for another person’s name, and says so when the registry disclosed nothing', () => {
+    expect(mismatchLines(person({ fields: ['name'], detail: { registry: { hoTen: 'Trần Thị Mai' } } }))).toEqual([
+      'Họ và tên: Nguyễn Văn Hùng — CSDL dân cư: Trần Thị Mai',
+    ]);
+    expect(mismatchLines(person({ fields: ['dob'], ngaySinh: '1990-03' }))).toEqual(['Ngày sinh: 03/1990 — không khớp với CSDL dân cư']);
+  });
+
+  it('shows a value that could not be read as it was in the file', () => {
+    const row = person({ ngaySinh: null, fields: ['dob'], findings: [{ field: 'dob', code: 'invalid', value: '31/02/1980' }], detail: { registry: { ngaySinh: '1980-02-28' } } });
+    expect(mismatchLines(row)).toEqual(['Ngày sinh: 31/02/1980 (không hợp lệ) — CSDL dân cư: 28/02/1980']);
+  });
+
+  it('explains an unknown number, a missing one, a conflict and a structure hint', () => {
+    expect(mismatchLines(person({ fields: ['id_number'] }))).toEqual(['Số CMND/ĐDCN: 012345678 — không có trong CSDL dân cư']);
+    expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null }))).toEqual(['Chưa có số ĐDCN/CCCD']);
+    expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null, findings: [{ field: 'id_number', code: 'invalid', value: '12345' }] }))).toEqual([
+      'Số CMND/ĐDCN không hợp lệ: 12345',
+    ]);
+    expect(mismatchLines(person({ status: 'CONFLICT', soDdcn: '001090000001', detail: { conflictWith: ['0100000002', '0100000003'] } }))).toEqual([
+      'Số ĐDCN 001090000001 cũng gắn với 2 mã số BHXH khác: cần kiểm tra, đối chiếu hồ sơ',
+    ]);
+    expect(mismatchLines(person({ fields: ['sex'], detail: { registry: { gioiTinh: 'F' }, cccdHint: ['sex'] } }))).toEqual([
+      'Giới tính: Nam — CSDL dân cư: Nữ',
+      'Lưu ý: giới tính suy ra từ số ĐDCN khác với hồ sơ (chỉ để tham khảo)',
+    ]);
+  });
+});
+
+describe('checking a returned Mẫu 02 row', () => {
+  const row = { line: 15, maSoBhxh: '0100000001', name: '', dob: '', sex: '', number: '' };
+  it('takes values with the import rules: any date form, sex spellings, lost leading zeros', () => {
+    expect(checkReturnedRow({ ...row, name: '  nguyễn  văn hưng ', dob: '1965-03-12', sex: 'nu', number: '12 345 678 901' })).toEqual({
+      kind: 'ok',
+      input: {
+        line: 15, maSoBhxh: '0100000001', hoTen: 'nguyễn văn hưng', ngaySinh: '1965-03-12', gioiTinh: 'F', soGiayTo: '012345678901',
+        numberRepaired: true, rawNumber: '12 345 678 901',
+      },
+    });
+    expect(checkReturnedRow({ ...row, dob: '03/1965' })).toMatchObject({ kind: 'ok', input: { ngaySinh: '1965-03', hoTen: null, gioiTinh: null, soGiayTo: null } });
+  });
+  it('calls a row with nothing filled in empty, and one with a value but no code rejected', () => {
+    expect(checkReturnedRow(row)).toEqual({ kind: 'empty' });
+    expect(checkReturnedRow({ ...row, maSoBhxh: '', sex: 'Nam' })).toEqual({ kind: 'rejected', reason: 'Thiếu mã số BHXH ở cột (2)' });
+  });
+  it('names every value it cannot read', () => {
+    expect(checkReturnedRow({ ...row, dob: '1965-13-01', sex: 'không rõ' })).toEqual({
+      kind: 'rejected',
+      reason: 'Cột (11) ngày tháng năm sinh "1965-13-01" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy; Cột (12) giới tính "không rõ" không hợp lệ: ghi Nam hoặc Nữ',
+    });
+  });
+});
+
+describe('milestones', () => {
+  const d = (month: number, day: number) => ({ year: 2024, month, day });
+  it('judges the verified rate against the next milestone, and a missed one as behind', () => {
+    expect(assess(0.5, d(6, 3))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2024' });
+    expect(assess(0.6, d(6, 30))).toEqual({ level: 'good', text: 'Đạt mốc 60% (hạn 30/06)' });
+    expect(assess(0.59, d(7, 1))).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 60% (hạn 30/06)' });
+    expect(assess(0.7, d(7, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 80% trước 30/09/2024' });
+    expect(assess(0.85, d(10, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 100% trước 31/12/2024' });
+    expect(assess(1, d(12, 31))).toEqual({ level: 'good', text: 'Đạt mốc 100% (hạn 31/12)' });
+    expect(assess(null, d(1, 1)).level).toBe('none');
+  });
+});
+
+describe('dates and places on the forms', () => {
+  it('reads dates in Vietnam time (UTC+7)', () => {
+    expect(vnDate(new Date('2024-06-03T16:59:59Z'))).toEqual({ year: 2024, month: 6, day: 3 });
+    expect(vnDate(new Date('2024-06-03T17:00:00Z'))).toEqual({ year: 2024, month: 6, day: 4 });
+    expect(endOfDay({ year: 2024, month: 6, day: 3 }).toISOString()).toBe('2024-06-03T17:00:00.000Z');
+    expect(weekday({ year: 2024, month: 6, day: 9 })).toBe(7);
+    expect(parseIsoDate('2024-02-30')).toBeNull();
+    expect(parseIsoDate('2024-02-29')).toEqual({ year: 2024, month: 2, day: 29 });
+  });
+  it('names the office and the place from a 2- or 3-digit province code', () => {
+    expect(officeName('79')).toBe('BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH');
+    expect(officeName('075')).toBe('BẢO HIỂM XÃ HỘI TỈNH ĐỒNG NAI');
+    expect(officeName('99')).toBe('BẢO HIỂM XÃ HỘI TỈNH (MÃ 99)');
+    expect(provinceLabel('001')).toBe('Hà Nội');
+    expect(placeDateLine(placeName('01'), { year: 2024, month: 6, day: 3 })).toBe('Hà Nội, ngày 03 tháng 06 năm 2024');
+  });
+  it('keeps codes from data inside the output directory', () => {
+    expect(pathSegment('DV0790001', '_x')).toBe('DV0790001');
+    expect(pathSegment('../../etc/passwd', '_x')).toBe('______etc_passwd');
+    expect(pathSegment('..', '_x')).toBe('__');
+    expect(pathSegment(null, '_x')).toBe('_x');
+  });
+  it('reads targets written with thousands separators', () => {
+    expect(['250000', '250.000', '250,000', '1 250 000', '2,5', '-3', '', '12.34'].map(parseTarget)).toEqual([
+      250000, 250000, 250000, 1250000, null, null, null, null,
+    ]);
+  });
+});
