@@ -28,6 +28,10 @@ const results = path.join(out, 'results.csv');
 ddcn(['import', 'participants', path.join(fixtures, 'participants.csv'), '--rejects', path.join(out, 'participants.rejects.csv')]);
 ddcn(['run', '--registry', 'mock', '--registry-data', path.join(fixtures, 'registry.csv')]);
 ddcn(['export', 'results', '--out', results]);
+const lists = path.join(out, 'lists');
+const report = path.join(out, 'mau03.xlsx');
+ddcn(['lists', '--out', lists]);
+ddcn(['report', 'progress', '--out', report]);
 
 const counts = new Map<string, number>();
 for (const line of readFileSync(results, 'utf8').trim().split('\n').slice(1)) {
@@ -37,6 +41,6 @@ for (const line of readFileSync(results, 'utf8').trim().split('\n').slice(1)) {
 const order = ['MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT', 'PENDING'];
 process.stdout.write('\nOutcome per participant (Plan 2207):\n');
 for (const s of order) process.stdout.write(`  ${s.padEnd(11)} ${String(counts.get(s) ?? 0).padStart(5)}\n`);
-process.stdout.write(`\nResults:        ${results}\nRejected rows:  ${path.join(out, 'participants.rejects.csv')}\nDatabase:       ${process.env.DATABASE_URL ? 'DATABASE_URL' : path.join(home, 'pg')} \n`);
+process.stdout.write(`\nResults:        ${results}\nMẫu 01 / 02:    ${lists}/<ma_tinh>/<ma_don_vi>/mau01.xlsx, mau02.xlsx\nMẫu 03:         ${report}\nRejected rows:  ${path.join(out, 'participants.rejects.csv')}\nDatabase:       ${process.env.DATABASE_URL ? 'DATABASE_URL' : path.join(home, 'pg')} \n`);
 const envPrefix = process.env.DDCN_HOME ? `DDCN_HOME=${home} ` : '';
 process.stdout.write(`Try:            ${envPrefix}npm run -s ddcn -- lookup 012900013 --json   (an old CMND, now replaced by its ĐDCN)\n`);
