@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { HttpRegistry, DEFAULT_HTTP_SETTINGS } from '../src/adapters/http.js';
 import type { VerifyRequest } from '../src/adapters/types.js';
 import { openDatabase } from '../src/db/connect.js';
@@ -21,6 +20,7 @@ import { preflight } from '../src/pipeline/preflight.js';
 import { runBatch } from '../src/pipeline/run.js';
 import { DEFAULT_RUN_CONFIG } from '../src/pipeline/deps.js';
 import { writeSynthetic } from './lib/synth.js';
+import { freshBenchDatabase } from './lib/bench-db.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,25 +59,7 @@ async function startServer(registryFile: string): Promise<{ url: string; stop: (
   return { url, stop: () => void child.kill('SIGTERM') };
 }
 
-// A database of its own: a fresh one on DATABASE_URL's server, else an embedded server.
-let databaseUrl: string | undefined;
-let dropDb: (() => Promise<void>) | undefined;
-if (process.env.DATABASE_URL) {
-  const name = `ddcn_bench_http_${process.pid}`;
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(process.env.DATABASE_URL);
-  u.pathname = `/${name}`;
-  databaseUrl = u.toString();
-  dropDb = async () => {
-    const a = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await a.connect();
-    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await a.end();
-  };
-}
+const { databaseUrl, drop: dropDb } = await freshBenchDatabase('ddcn_bench_http');
 
 async function emptyTables(db: Db): Promise<void> {
   const t = await db.query<{ name: string }>(`SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migration'`);

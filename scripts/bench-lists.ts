@@ -5,7 +5,6 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { databaseDirectory } from '../src/adapters/directory.js';
 import { MockRegistry } from '../src/adapters/mock.js';
 import { openDatabase } from '../src/db/connect.js';
@@ -16,6 +15,7 @@ import { generateLists } from '../src/pipeline/lists.js';
 import { runBatch } from '../src/pipeline/run.js';
 import { CCCD_PROVINCES } from '../src/domain/provinces.js';
 import { writeSynthetic } from './lib/synth.js';
+import { freshBenchDatabase } from './lib/bench-db.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,25 +36,7 @@ const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const log = createLogger(process.env.DDCN_LOG_LEVEL ?? 'warn');
 const work = await mkdtemp(path.join(os.tmpdir(), 'ddcn-bench-lists-'));
 
-// A database of its own: a fresh one on DATABASE_URL's server, else a fresh embedded server.
-let databaseUrl: string | undefined;
-let dropDb: (() => Promise<void>) | undefined;
-if (process.env.DATABASE_URL) {
-  const name = `ddcn_bench_lists_${process.pid}`;
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(process.env.DATABASE_URL);
-  u.pathname = `/${name}`;
-  databaseUrl = u.toString();
-  dropDb = async () => {
-    const a = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await a.connect();
-    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await a.end();
-  };
-}
+const { databaseUrl, drop: dropDb } = await freshBenchDatabase('ddcn_bench_lists');
 
 async function countFiles(dir: string): Promise<number> {
   return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;

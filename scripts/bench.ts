@@ -4,7 +4,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { openDatabase } from '../src/db/connect.js';
 import { createLogger } from '../src/log.js';
 import { importParticipants } from '../src/pipeline/import-participants.js';
@@ -14,6 +13,7 @@ import { MockRegistry } from '../src/adapters/mock.js';
 import { DEFAULT_RUN_CONFIG } from '../src/pipeline/deps.js';
 import { writeSynthetic } from './lib/synth.js';
 import { sqlBaseline } from './lib/baseline.js';
+import { freshBenchDatabase } from './lib/bench-db.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,25 +33,7 @@ const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const log = createLogger(process.env.DDCN_LOG_LEVEL ?? 'warn');
 const work = await mkdtemp(path.join(os.tmpdir(), 'ddcn-bench-'));
 
-// A database of its own: a fresh one on DATABASE_URL's server, else a fresh embedded server.
-let databaseUrl: string | undefined;
-let dropDb: (() => Promise<void>) | undefined;
-if (process.env.DATABASE_URL) {
-  const name = `ddcn_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(process.env.DATABASE_URL);
-  u.pathname = `/${name}`;
-  databaseUrl = u.toString();
-  dropDb = async () => {
-    const a = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await a.connect();
-    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await a.end();
-  };
-}
+const { databaseUrl, drop: dropDb } = await freshBenchDatabase('ddcn_bench');
 
 const database = await openDatabase({ databaseUrl, home: path.join(work, 'home') });
 const deps = { db: database.db, log, now: () => new Date() };

@@ -1,16 +1,8 @@
 // Numbers for synthetic data: the PRNG, ĐDCN structure, and digit strings made without number-to-text calls.
 
-/** mulberry32: tiny, fast, good enough for test data, and identical on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/prng.js';
+
+export { mulberry32 };
 
 /** ĐDCN digit 4: century and sex (0/1 = 1900s male/female, 2/3 = 2000s). */
 export function centuryDigit(male: boolean, year: number): number {

@@ -1,5 +1,6 @@
 // Fault injection for the mock registry server: what goes wrong with one request, drawn from one seeded
 // random stream so that a test can replay the same sequence of faults.
+import { mulberry32 } from '../prng.js';
 
 export interface FaultOptions {
   latencyMs: number; // added before every answer
@@ -16,17 +17,6 @@ export type Fault = 'none' | 'timeout' | 'fail' | 'garbage';
 export type Garbage = 'malformed' | 'truncated' | 'stranger' | 'missing' | 'wrong_type';
 export const GARBAGE: readonly Garbage[] = ['malformed', 'truncated', 'stranger', 'missing', 'wrong_type'];
 
-/** mulberry32: a small, fast, seedable PRNG; good enough to draw faults. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FaultPlan {
   private readonly random: () => number;
@@ -37,7 +27,7 @@ export class FaultPlan {
     readonly options: FaultOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.random = options.seed === undefined ? Math.random : seededRandom(options.seed);
+    this.random = options.seed === undefined ? Math.random : mulberry32(options.seed);
   }
 
   /** One draw decides the fault, so the rates are exact and never overlap. */

@@ -1,0 +1,24 @@
+import pg from 'pg';
+
+/**
+ * A database of the benchmark's own: a fresh one on DATABASE_URL's server (dropped afterwards), or, without
+ * DATABASE_URL, undefined so that openDatabase starts a fresh embedded server under the benchmark's temp home.
+ */
+export async function freshBenchDatabase(prefix: string): Promise<{ databaseUrl: string | undefined; drop: () => Promise<void> }> {
+  const server = process.env.DATABASE_URL;
+  if (!server) return { databaseUrl: undefined, drop: async () => undefined };
+  const name = `${prefix}_${process.pid}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: server });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const u = new URL(server);
+  u.pathname = `/${name}`;
+  return { databaseUrl: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
