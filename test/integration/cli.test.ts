@@ -1,34 +1,15 @@
 // The command line end to end, as an operator (or cron) runs it: a real process, DATABASE_URL, files in and out.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ddcn as run, type Ran } from '../helpers/cli.js';
+
+// The log test reads info-level lines: keep ddcn's own default level.
+const ddcn = (args: string[], env: Record<string, string>) => run(args, { DDCN_LOG_LEVEL: '', ...env });
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { parseCsv, rows, writeParticipants, writeRegistry, type ParticipantInput, type RegistryInput } from '../helpers/pipeline.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ddcn(args: string[], env: Record<string, string>): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      TSX,
-      ['src/cli/main.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, ...env, DDCN_LOG_LEVEL: '' }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err && typeof err.code !== 'number') reject(err);
-        else resolve({ code: child.exitCode ?? (err?.code as number | undefined) ?? 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 const unit = { ma_don_vi: 'TA0001A', ten_don_vi: 'Công ty A', ma_tinh: '01', ma_huyen: '001' };
 const PEOPLE: ParticipantInput[] = [

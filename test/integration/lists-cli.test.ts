@@ -1,35 +1,13 @@
 // The new commands as an operator runs them: a real process, DATABASE_URL, files in and out, exit codes.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ddcn, type Ran } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { writeParticipants, writeRegistry } from '../helpers/pipeline.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ddcn(args: string[], env: Record<string, string>): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      TSX,
-      ['src/cli/main.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, ...env, DDCN_LOG_LEVEL: 'warn' }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        if (err && typeof err.code !== 'number') reject(err);
-        else resolve({ code: child.exitCode ?? (err?.code as number | undefined) ?? 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 const unit = { ma_don_vi: 'DV0790001', ten_don_vi: 'Công ty Sao Mai', ma_tinh: '079', ma_huyen: '760' };
 let t: TestDatabase;
