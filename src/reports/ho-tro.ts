@@ -1,10 +1,9 @@
 // Plan 2207 II.6.2: people whose data the province corrected from the unit's returned Mẫu 02 and who still do
 // not match after verifying again; the province sends this list to the IT centre (TT CNTT) for support.
 import path from 'node:path';
-import { sexLabel } from '../domain/sex.js';
 import type { ListForm } from './list-form.js';
 import type { EscalationRow, ListFileSpec } from './list-row.js';
-import { birthDateText } from './mau01.js';
+import { personCells } from './mau01.js';
 import { mismatchText } from './mismatch-text.js';
 import { provinceLabel } from './office.js';
 import { formatDateTime } from './vn-date.js';
@@ -56,11 +55,7 @@ export const HO_TRO: ListForm<EscalationRow> = {
   ],
   frozenColumns: 3,
   cells: (r, stt) => [
-    stt,
-    r.maSoBhxh,
-    r.hoTen,
-    birthDateText(r.ngaySinh),
-    r.gioiTinh ? sexLabel(r.gioiTinh) : null,
+    ...personCells(r, stt),
     r.soGiayTo,
     r.maDonVi,
     r.tenDonVi,

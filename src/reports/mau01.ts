@@ -26,6 +26,11 @@ export function birthDateText(key: string | null): string {
   return d ? formatBirthDate(d) : '';
 }
 
+/** Columns (1)–(5), the same on every list: Stt, Mã số BHXH, Họ và tên, Ngày tháng năm sinh, Giới tính. */
+export function personCells(r: ListRow, stt: number): [CellValue, CellValue, CellValue, CellValue, CellValue] {
+  return [stt, r.maSoBhxh, r.hoTen, birthDateText(r.ngaySinh), r.gioiTinh ? sexLabel(r.gioiTinh) : null];
+}
+
 /** Columns (7) and (8): the e-mail of a registered participant (or a request for one), or `X` for "not registered". */
 export function vssidCells(row: ListRow): [CellValue, CellValue] {
   if (!row.vssid) return [null, 'X'];
@@ -63,11 +68,7 @@ export const MAU01: ListForm<ListRow> = {
   ],
   frozenColumns: 0,
   cells: (r, stt) => [
-    stt,
-    r.maSoBhxh,
-    r.hoTen,
-    birthDateText(r.ngaySinh),
-    r.gioiTinh ? sexLabel(r.gioiTinh) : null,
+    ...personCells(r, stt),
     r.soDdcn ?? r.soGiayTo,
     ...vssidCells(r),
     null,

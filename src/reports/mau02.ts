@@ -1,10 +1,9 @@
 // Mẫu số 02 (Plan 2207 II.3): participants the registry did not confirm, or with no personal number. The unit
 // fills in columns (10)–(13) and sends it back; `ddcn import corrections` reads those columns (read-mau02.ts).
 import type ExcelJS from 'exceljs';
-import { sexLabel } from '../domain/sex.js';
 import { columnLetter, type ListForm } from './list-form.js';
 import type { ListRow } from './list-row.js';
-import { birthDateText, unitIntro, vssidCells, VSSID_GROUP } from './mau01.js';
+import { personCells, unitIntro, vssidCells, VSSID_GROUP } from './mau01.js';
 import { mismatchText } from './mismatch-text.js';
 
 export const MAU02_TITLE =
@@ -99,11 +98,7 @@ export const MAU02: ListForm<ListRow> = {
   ],
   frozenColumns: 3,
   cells: (r, stt) => [
-    stt,
-    r.maSoBhxh,
-    r.hoTen,
-    birthDateText(r.ngaySinh),
-    r.gioiTinh ? sexLabel(r.gioiTinh) : null,
+    ...personCells(r, stt),
     r.soGiayTo ?? ASK_FOR_NUMBER,
     ...vssidCells(r),
     mismatchText(r),
