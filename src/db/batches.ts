@@ -46,7 +46,7 @@ export async function markResumed(q: Queryable, batchId: number): Promise<void> 
 
 /**
  * Creates a batch and cuts the people who need verification into chunks of fixed code ranges, in one
- * statement, so that a resumed run works on exactly the same chunks. Returns null when nobody needs it.
+ * statement, so that a resumed run works on exactly the same chunks. `chunks` is 0 when nobody needs it.
  */
 export async function createBatch(
   tx: Queryable,

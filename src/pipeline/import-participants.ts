@@ -23,8 +23,9 @@ export interface ImportResult {
 const UPSERT_CHUNK = 20_000;
 
 /**
- * `ddcn import participants FILE`: stream the file, validate each row, COPY the good ones into a staging
- * table, reject duplicates set-based, then upsert in chunks. Every data row ends up imported or rejected.
+ * `ddcn import participants FILE`: stream the file, validate each row, and load the good ones chunk by chunk
+ * (COPY into a staging table, mark keys already staged as duplicates, upsert) while the next chunk is parsed.
+ * Every data row ends up imported or rejected.
  */
 export async function importParticipants(deps: Deps, file: string, rejectsFile = `${file}.rejects.csv`): Promise<ImportResult> {
   const log = deps.log.child({ stage: 'import' });

@@ -3,7 +3,7 @@ import type { Disclosed } from '../adapters/types.js';
 import type { Finding } from '../pipeline/participant-row.js';
 import type { Field, Sex, Status } from '../domain/types.js';
 
-/** What the last verification stored beside the outcome (src/pipeline/verify.ts, resolveConflicts). */
+/** What the last verification stored beside the outcome (src/pipeline/verify.ts, the conflict step of src/db/verifications.ts). */
 export interface VerificationDetail {
   registry?: Disclosed;
   cccdHint?: Array<'sex' | 'dob'>;
