@@ -4,8 +4,7 @@
 // through the HTTP adapter alone (verify_people_per_s) and by a whole `ddcn run` (run_people_per_s: export,
 // verify, write back, share). The last line printed is JSON for scripts.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -20,7 +19,7 @@ import { preflight } from '../src/pipeline/preflight.js';
 import { runBatch } from '../src/pipeline/run.js';
 import { DEFAULT_RUN_CONFIG } from '../src/pipeline/deps.js';
 import { writeSynthetic } from './lib/synth.js';
-import { freshBenchDatabase } from './lib/bench-db.js';
+import { benchWorkDir, freshBenchDatabase } from './lib/bench-db.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +42,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const say = (msg: string) => process.stderr.write(`bench-http: ${msg}\n`);
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const log = createLogger(process.env.DDCN_LOG_LEVEL ?? 'warn');
-const work = await mkdtemp(path.join(os.tmpdir(), 'ddcn-bench-http-'));
+const work = await benchWorkDir('ddcn-bench-http-');
 
 /** The mock registry as a process of its own, so that its event loop does not share a core's time with ours. */
 async function startServer(registryFile: string): Promise<{ url: string; stop: () => void }> {

@@ -1,7 +1,7 @@
 // `npx tsx scripts/bench-lists.ts --participants N`: N synthetic participants over about N/50 managing units,
 // imported and verified against the mock registry, then `ddcn lists` for everything, timed. The last line
 // printed is JSON for scripts: {"participants","units","files","rows","lists_s","rows_per_s","peak_rss_mb",…}.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +15,7 @@ import { generateLists } from '../src/pipeline/lists.js';
 import { runBatch } from '../src/pipeline/run.js';
 import { CCCD_PROVINCES } from '../src/domain/provinces.js';
 import { writeSynthetic } from './lib/synth.js';
-import { freshBenchDatabase } from './lib/bench-db.js';
+import { benchWorkDir, freshBenchDatabase } from './lib/bench-db.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +34,7 @@ const workers = values.workers === undefined ? undefined : Number(values.workers
 const say = (msg: string) => process.stderr.write(`bench-lists: ${msg}\n`);
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const log = createLogger(process.env.DDCN_LOG_LEVEL ?? 'warn');
-const work = await mkdtemp(path.join(os.tmpdir(), 'ddcn-bench-lists-'));
+const work = await benchWorkDir('ddcn-bench-lists-');
 
 const { databaseUrl, drop: dropDb } = await freshBenchDatabase('ddcn_bench_lists');
 

@@ -1,7 +1,6 @@
 // `npm run bench -- --participants N`: import, batch run and the SQL-join baseline on N synthetic
 // participants, in one process on one database. The last line printed is JSON for scripts.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/connect.js';
@@ -13,7 +12,7 @@ import { MockRegistry } from '../src/adapters/mock.js';
 import { DEFAULT_RUN_CONFIG } from '../src/pipeline/deps.js';
 import { writeSynthetic } from './lib/synth.js';
 import { sqlBaseline } from './lib/baseline.js';
-import { freshBenchDatabase } from './lib/bench-db.js';
+import { benchWorkDir, freshBenchDatabase } from './lib/bench-db.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +30,7 @@ const say = (msg: string) =>
   process.stderr.write(`bench: ${msg} [rss ${mb(process.memoryUsage().rss)} MB, peak ${Math.round(process.resourceUsage().maxRSS / 1024)} MB]\n`);
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const log = createLogger(process.env.DDCN_LOG_LEVEL ?? 'warn');
-const work = await mkdtemp(path.join(os.tmpdir(), 'ddcn-bench-'));
+const work = await benchWorkDir('ddcn-bench-');
 
 const { databaseUrl, drop: dropDb } = await freshBenchDatabase('ddcn_bench');
 

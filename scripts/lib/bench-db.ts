@@ -1,4 +1,17 @@
+import { chmod, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+
+/**
+ * The benchmark's own scratch directory. mkdtemp makes it 0700; it is opened for traversal so that an embedded
+ * PostgreSQL under it can run as the `postgres` user when the benchmark runs as root.
+ */
+export async function benchWorkDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  await chmod(dir, 0o711);
+  return dir;
+}
 
 /**
  * A database of the benchmark's own: a fresh one on DATABASE_URL's server (dropped afterwards), or, without
