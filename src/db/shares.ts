@@ -1,5 +1,6 @@
 import { escapeLiteral } from 'pg';
 import type { Queryable } from './pool.js';
+import { CopyWriter } from './copy-text.js';
 
 export interface ShareCandidate {
   maSoBhxh: string;
@@ -19,16 +20,18 @@ export function shareCandidatesSql(province: string | null): string {
                  ORDER BY p.ma_so_bhxh) TO STDOUT`;
 }
 
+/**
+ * Records acknowledged shares by COPY. The candidates come from one anti-join under the run lock, so a person
+ * appears once and is not recorded yet; a duplicate would be a bug, and the primary key stops it loudly.
+ */
 export async function recordShares(
   tx: Queryable,
   args: { batchId: number; now: Date; shared: ShareCandidate[] },
 ): Promise<number> {
-  const res = await tx.query(
-    `INSERT INTO share_record (ma_so_bhxh, so_ddcn, batch_id, shared_at)
-     SELECT u.code, u.ddcn, $1::bigint, $2::timestamptz FROM unnest($3::text[], $4::text[]) AS u(code, ddcn)
-     ON CONFLICT (ma_so_bhxh, so_ddcn) DO NOTHING`,
-    [args.batchId, args.now, args.shared.map((s) => s.maSoBhxh), args.shared.map((s) => s.soDdcn)],
-  );
-  await tx.query('UPDATE batch SET shared = shared + $2::int WHERE id = $1::bigint', [args.batchId, res.rowCount ?? 0]);
-  return res.rowCount ?? 0;
+  const at = args.now.toISOString();
+  const copy = new CopyWriter(tx.copyIn('COPY share_record (ma_so_bhxh, so_ddcn, batch_id, shared_at) FROM STDIN'));
+  for (const s of args.shared) await copy.row([s.maSoBhxh, s.soDdcn, args.batchId, at]);
+  await copy.end();
+  await tx.query('UPDATE batch SET shared = shared + $2::int WHERE id = $1::bigint', [args.batchId, args.shared.length]);
+  return args.shared.length;
 }
