@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/pool.js';
 import { CopyWriter } from '../db/copy-text.js';
-import { findRegistryPerson } from '../domain/match.js';
+import { findRegistryPerson, lookupKeys } from '../domain/match.js';
 import type { RegistryPerson } from '../domain/types.js';
 import { readRegistryFile, toRegistryPerson, type RegistryRow } from './registry-file.js';
 
@@ -70,13 +70,16 @@ export async function databaseDirectory(db: Db, file: string): Promise<RegistryD
     loaded,
     skipped: stats.skipped,
     async find(numbers) {
+      // Each number is probed only where the lookup rules can find it (a 9-digit number is never an ĐDCN).
+      const keys = { ddcn: [] as string[], cmnd: [] as string[] };
+      for (const n of numbers) for (const step of lookupKeys(n)) keys[step.by].push(step.value);
       const res = await db.query<RegistryRow & { by: 'ddcn' | 'cmnd' }>(
         `SELECT 'ddcn' AS by, so_ddcn AS "soDdcn", so_cmnd AS "soCmnd", ho_ten AS "hoTen", ngay_sinh AS "ngaySinh", gioi_tinh AS "gioiTinh"
            FROM mock_registry.person WHERE so_ddcn = ANY($1::text[])
          UNION ALL
          SELECT 'cmnd', so_ddcn, so_cmnd, ho_ten, ngay_sinh, gioi_tinh
-           FROM mock_registry.person WHERE so_cmnd = ANY($1::text[])`,
-        [numbers],
+           FROM mock_registry.person WHERE so_cmnd = ANY($2::text[])`,
+        [keys.ddcn, keys.cmnd],
       );
       const byDdcn = new Map<string, RegistryPerson>();
       const byCmnd = new Map<string, RegistryPerson>();

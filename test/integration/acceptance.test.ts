@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { DEFAULT_RUN_CONFIG } from '../../src/pipeline/deps.js';
 import { runBatch } from '../../src/pipeline/run.js';
-import { deps, exportedResults, mockRegistry, parseCsv, runDeps, databasePerFile, useTempDir } from '../helpers/pipeline.js';
+import { databaseDirectory, memoryDirectory } from '../../src/adapters/directory.js';
+import { MockRegistry } from '../../src/adapters/mock.js';
+import { deps, exportedResults, parseCsv, runDeps, databasePerFile, useTempDir } from '../helpers/pipeline.js';
 
 const database = databasePerFile();
 
@@ -18,14 +20,17 @@ const EXPECTED = path.join(FIXTURES, 'expected-results.csv');
 const present = [PARTICIPANTS, REGISTRY, EXPECTED].every((f) => existsSync(f));
 
 describe.skipIf(!present)('acceptance: fixtures/participants.csv against fixtures/registry.csv', () => {
-  it('exports exactly the expected status and fields for every participant', async () => {
+  // The mock's people either in process memory (tests, the HTTP mock server) or in the database (`ddcn run`):
+  // both must answer exactly as the matching rules say.
+  it.each(['memory', 'database'] as const)('exports exactly the expected status and fields for every participant (registry in %s)', async (where) => {
     const { db } = database();
+    const directory = where === 'memory' ? await memoryDirectory(REGISTRY) : await databaseDirectory(db, REGISTRY);
     const dir = await useTempDir();
     const imported = await importParticipants(deps(db), PARTICIPANTS, path.join(dir, 'participants.rejects.csv'));
     const [, ...rejected] = await parseCsv(await readFile(imported.rejectsFile, 'utf8'));
     expect(rejected.map((r) => Number(r[0]))).toEqual([152, 313, 329]); // fixtures/README.md
     // Small chunks so that the fixture spans several of them, as a real run does.
-    const result = await runBatch(runDeps(db, await mockRegistry(REGISTRY), { ...DEFAULT_RUN_CONFIG, chunkSize: 100, batchSize: 50 }), { province: null });
+    const result = await runBatch(runDeps(db, new MockRegistry(directory), { ...DEFAULT_RUN_CONFIG, chunkSize: 100, batchSize: 50 }), { province: null });
     expect(result.counts).toMatchObject({ pending: 0, errors: 0 });
 
     const [expectedHeader, ...expectedRows] = await parseCsv(await readFile(EXPECTED, 'utf8'));
