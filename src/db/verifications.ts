@@ -16,6 +16,7 @@ export interface ExportedPerson {
 export interface Outcome {
   maSoBhxh: string;
   dataVersion: number;
+  soGiayTo: string | null; // the number on file at export, as sent; null when none was usable
   status: Status;
   fields: Field[];
   soDdcn: string | null;
@@ -52,17 +53,10 @@ export async function recordChunk(
 ): Promise<{ conflicts: number }> {
   const stored = await storeOutcomes(tx, args);
   const parties = (await anyContested(tx, stored)) ? await resolveChunkConflicts(tx, args) : [];
+  // One join: the chunk's outcomes (and conflict parties outside it) with their participants, only while the data is
+  // still what was exported (same data_version, so the number on file is still the one sent, x.so_giay_to).
   await tx.query(
-    `WITH x AS (
-       SELECT v.*, cur.so_giay_to AS old_number
-         FROM verification v JOIN participant cur ON cur.ma_so_bhxh = v.ma_so_bhxh AND cur.data_version = v.data_version
-        WHERE v.batch_id = $1::bigint AND v.ma_so_bhxh BETWEEN $3::text AND $4::text AND v.chunk_no = $2::int
-       UNION ALL
-       SELECT v.*, cur.so_giay_to
-         FROM verification v JOIN participant cur ON cur.ma_so_bhxh = v.ma_so_bhxh AND cur.data_version = v.data_version
-        WHERE v.batch_id = $1::bigint AND v.ma_so_bhxh = ANY($6::text[])
-          AND NOT (v.ma_so_bhxh BETWEEN $3::text AND $4::text AND v.chunk_no = $2::int)
-     ), updated AS (
+    `WITH updated AS (
        UPDATE participant p SET
          status = x.status,
          status_fields = x.fields,
@@ -71,8 +65,11 @@ export async function recordChunk(
          verified_version = CASE WHEN x.status = 'PENDING' THEN p.verified_version ELSE x.data_version END,
          verified_at = x.verified_at,
          last_batch_id = x.batch_id
-       FROM x WHERE p.ma_so_bhxh = x.ma_so_bhxh
-       RETURNING p.ma_so_bhxh, x.old_number, x.status, x.so_ddcn
+       FROM verification x
+       WHERE x.batch_id = $1::bigint
+         AND ((x.ma_so_bhxh BETWEEN $3::text AND $4::text AND x.chunk_no = $2::int) OR x.ma_so_bhxh = ANY($6::text[]))
+         AND p.ma_so_bhxh = x.ma_so_bhxh AND p.data_version = x.data_version
+       RETURNING p.ma_so_bhxh, x.so_giay_to AS old_number, x.status, x.so_ddcn
      )
      INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
      SELECT ma_so_bhxh, old_number, so_ddcn, 'registry', $1::bigint, $5::timestamptz
@@ -116,11 +113,11 @@ async function storeOutcomes(
   const at = args.now.toISOString();
   const stored = skip.size === 0 ? args.outcomes : args.outcomes.filter((x) => !skip.has(x.maSoBhxh));
   const copy = new CopyWriter(
-    tx.copyIn('COPY verification (batch_id, ma_so_bhxh, chunk_no, data_version, status, fields, so_ddcn, detail, verified_at) FROM STDIN'),
+    tx.copyIn('COPY verification (batch_id, ma_so_bhxh, chunk_no, data_version, so_giay_to, status, fields, so_ddcn, detail, verified_at) FROM STDIN'),
   );
   for (const x of stored) {
     await copy.row([
-      args.batchId, x.maSoBhxh, args.chunkNo, x.dataVersion, x.status, arrayLiteral(x.fields), x.soDdcn,
+      args.batchId, x.maSoBhxh, args.chunkNo, x.dataVersion, x.soGiayTo, x.status, arrayLiteral(x.fields), x.soDdcn,
       x.detail ? JSON.stringify(x.detail) : null, at,
     ]);
   }

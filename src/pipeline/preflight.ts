@@ -20,7 +20,7 @@ export function preflight(people: ExportedPerson[]): Preflight {
   const out: Preflight = { toSend: [], decided: [], hints: new Map() };
   for (const p of people) {
     if (!p.soGiayTo) {
-      out.decided.push({ maSoBhxh: p.maSoBhxh, dataVersion: p.dataVersion, status: 'MISSING_ID', fields: [], soDdcn: null, detail: null });
+      out.decided.push({ maSoBhxh: p.maSoBhxh, dataVersion: p.dataVersion, soGiayTo: null, status: 'MISSING_ID', fields: [], soDdcn: null, detail: null });
       continue;
     }
     if (p.soGiayTo.length === 12) {

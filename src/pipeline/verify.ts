@@ -55,7 +55,7 @@ export async function verifyPeople(
       const unusable = a?.matched && !/^\d{12}$/.test(a.soDdcn ?? '');
       if (!a || unusable) {
         const detail = error ? { error } : unusable ? { error: 'invalid_answer' } : { awaiting: true };
-        outcomes.push({ maSoBhxh: code, dataVersion, status: 'PENDING', fields: [], soDdcn: null, detail });
+        outcomes.push({ maSoBhxh: code, dataVersion, soGiayTo: req.soGiayTo, status: 'PENDING', fields: [], soDdcn: null, detail });
         continue;
       }
       const detail: Record<string, unknown> = {};
@@ -64,6 +64,7 @@ export async function verifyPeople(
       outcomes.push({
         maSoBhxh: code,
         dataVersion,
+        soGiayTo: req.soGiayTo,
         status: a.matched ? 'MATCHED' : 'MISMATCHED',
         fields: a.matched ? [] : [...a.fields].sort(),
         soDdcn: a.matched ? a.soDdcn : null,
