@@ -65,8 +65,6 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
         let lastUnit = '';
         const send = async (g: OpenGroup, ended: boolean) => {
           if (g.id === null) {
-            // The size is known when the group ends within the first piece; else it is a large file.
-            g.spec.expectedRows = ended ? g.buffer.length : Number.MAX_SAFE_INTEGER;
             await mkdir(path.dirname(g.spec.path), { recursive: true });
             g.id = await sink.begin(g.spec);
           }
@@ -108,7 +106,6 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
               form: 'ho-tro',
               unit: { maTinh, maDonVi: null, tenDonVi: '', diaChi: '' },
               issuedAt,
-              expectedRows: rows.length,
             };
             await mkdir(path.dirname(spec.path), { recursive: true });
             const id = await sink.begin(spec);
@@ -132,7 +129,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
 function specFor(out: string, form: 'mau01' | 'mau02', r: ListDbRow, units: Map<string, { tenDonVi: string; diaChi: string }>, issuedAt: string): ListFileSpec {
   const known = r.maDonVi === null ? undefined : units.get(r.maDonVi);
   const unit: UnitInfo = { maTinh: r.maTinh, maDonVi: r.maDonVi, tenDonVi: known?.tenDonVi ?? '', diaChi: known?.diaChi ?? '' };
-  return { path: path.join(unitDir(out, r.maTinh, r.maDonVi), FILE_NAMES[form]), form, unit, issuedAt, expectedRows: 0 };
+  return { path: path.join(unitDir(out, r.maTinh, r.maDonVi), FILE_NAMES[form]), form, unit, issuedAt };
 }
 
 async function countListRows(tx: Queryable, scope: ListScope): Promise<number> {

@@ -49,5 +49,4 @@ export interface ListFileSpec {
   form: FormKind;
   unit: UnitInfo;
   issuedAt: string; // ISO instant: the date printed on the form
-  expectedRows: number;
 }

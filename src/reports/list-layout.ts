@@ -1,0 +1,90 @@
+// The printed form around the table of people: office, form number, title and unit lines above; the two-level
+// head and the numbered row (1)…(n); the notes, the date line and the signatures below.
+import type { ListForm } from './list-form.js';
+import type { ListFileSpec } from './list-row.js';
+import { officeName, PARENT_OFFICE, placeName } from './office.js';
+import { BLANK_PLACE_DATE_LINE, formatDate, placeDateLine, vnDate } from './vn-date.js';
+import { Grid } from './xlsx/grid.js';
+import { STYLE_ID as S } from './xlsx/styles-xml.js';
+
+type Form = ListForm<never>;
+
+/** Columns from the left (or right) until their widths reach `chars`: where a block of text above the table goes. */
+function span(form: Form, chars: number, fromRight = false): number {
+  const widths = form.columns.map((c) => c.width);
+  if (fromRight) widths.reverse();
+  let sum = 0;
+  for (let i = 0; i < widths.length; i++) {
+    sum += widths[i] ?? 0;
+    if (sum >= chars) return i + 1;
+  }
+  return widths.length;
+}
+
+/** Rough line count of wrapped text in a cell `width` characters wide. */
+function lines(text: string, width: number): number {
+  return text.split('\n').reduce((n, part) => n + Math.max(1, Math.ceil((part.length * 1.1) / Math.max(width - 1, 1))), 0);
+}
+
+const totalWidth = (form: Form) => form.columns.reduce((s, c) => s + c.width, 0);
+
+export interface Top {
+  grid: Grid;
+  headTop: number; // first row of the table head
+  numbered: number; // the row (1)…(n); people start below it
+}
+
+export function topBlock(form: Form, spec: ListFileSpec): Top {
+  const grid = new Grid();
+  const n = form.columns.length;
+  const intro = form.intro(spec);
+  const headTop = 8 + intro.length;
+  const numbered = headTop + form.headRows;
+  const total = totalWidth(form);
+
+  const left = span(form, 40);
+  const right = span(form, 18, true);
+  grid.put(1, 1, PARENT_OFFICE, S.office, left);
+  if (form.formNo) grid.put(1, n - right + 1, form.formNo, S.formNo, right);
+  grid.put(2, 1, officeName(spec.unit.maTinh), S.officeBold, left);
+  grid.put(3, 1, '――――――――', S.office, left);
+  grid.put(5, 1, form.title, S.title, n);
+  grid.height(5, 18 * lines(form.title, total * 0.9) + 4);
+  grid.put(6, 1, `(Số liệu đến ngày ${formatDate(vnDate(new Date(spec.issuedAt)))})`, S.subtitle, n);
+  intro.forEach((text, i) => grid.put(7 + i, 1, text, S.unitLine, n));
+
+  for (const h of form.head) grid.put(headTop + h.row, h.col, h.text, h.input ? S.headInput : S.head, h.cols ?? 1, h.rows ?? 1);
+  for (let r = 0; r < form.headRows; r++) {
+    const own = form.head.filter((h) => h.row === r && (h.rows ?? 1) === 1);
+    const need = Math.max(1, ...own.map((h) => lines(h.text, form.columns.slice(h.col - 1, h.col - 1 + (h.cols ?? 1)).reduce((s, c) => s + c.width, 0))));
+    grid.height(headTop + r, Math.max(20, 15 * need + 6));
+  }
+  for (let c = 1; c <= n; c++) grid.put(numbered, c, `(${c})`, S.numbered);
+  return { grid, headTop, numbered };
+}
+
+/** Notes and signatures, starting one row below the last person (`lastRow`). */
+export function bottomBlock(form: Form, spec: ListFileSpec, lastRow: number): Grid {
+  const grid = new Grid();
+  const n = form.columns.length;
+  const total = totalWidth(form);
+  let r = lastRow + 2;
+  grid.put(r++, 1, 'Ghi chú:', S.noteTitle, n);
+  for (const note of form.notes) {
+    grid.put(r, 1, note, S.note, n);
+    grid.height(r++, 14 * lines(note, total * 1.1) + 2);
+  }
+  r += 1;
+  const left = span(form, 36);
+  const right = span(form, 40, true);
+  const rightCol = n - right + 1;
+  const dateLine = form.datedOnIssue ? placeDateLine(placeName(spec.unit.maTinh), vnDate(new Date(spec.issuedAt))) : BLANK_PLACE_DATE_LINE;
+  grid.put(r++, rightCol, dateLine, S.signDate, right);
+  const [signLeft, signRight] = form.signatures;
+  grid.put(r, 1, signLeft.title, S.signTitle, left);
+  grid.put(r++, rightCol, signRight.title, S.signTitle, right);
+  grid.put(r, 1, signLeft.hint, S.signHint, left);
+  grid.put(r++, rightCol, signRight.hint, S.signHint, right);
+  grid.height(r, 60); // room to sign
+  return grid;
+}
