@@ -63,16 +63,23 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
         deps.progress?.start('lists', total);
         let group: OpenGroup | null = null;
         let lastUnit = '';
+        // Directories made this run: a unit's Mẫu 01 and Mẫu 02 share one.
+        const made = new Set<string>();
+        const mkdirOnce = async (dir: string) => {
+          if (made.has(dir)) return;
+          await mkdir(dir, { recursive: true });
+          made.add(dir);
+        };
         const send = async (g: OpenGroup, ended: boolean) => {
           if (g.id === null) {
-            await mkdir(path.dirname(g.spec.path), { recursive: true });
-            g.id = await sink.begin(g.spec);
+            await mkdirOnce(path.dirname(g.spec.path));
+            g.id = await sink.begin(g.spec, g.buffer, ended);
+          } else {
+            await sink.rows(g.id, g.buffer, ended);
           }
-          if (g.buffer.length) await sink.rows(g.id, g.buffer);
           g.buffer = [];
-          if (ended) await sink.end(g.id);
         };
-        await forEachListPage(tx, scope, PAGE_ROWS, async (page) => {
+        const dispatch = async (page: ListDbRow[]) => {
           for (const r of page) {
             const key = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}\u0000${r.form}`;
             if (group?.key !== key) {
@@ -88,7 +95,15 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
           }
           result.rows += page.length;
           deps.progress?.tick(result.rows);
+        };
+        // A page goes out to the writers while the database reads the next one; at most one page waits.
+        let dispatching: Promise<void> = Promise.resolve();
+        await forEachListPage(tx, scope, PAGE_ROWS, async (page) => {
+          await dispatching;
+          dispatching = dispatch(page);
+          dispatching.catch(() => undefined); // rethrown where it is awaited: before the next page, or after the last
         });
+        await dispatching;
         if (group) await send(group, true);
 
         // The escalation list is per province: a run for one unit leaves it alone.
@@ -107,10 +122,8 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
               unit: { maTinh, maDonVi: null, tenDonVi: '', diaChi: '' },
               issuedAt,
             };
-            await mkdir(path.dirname(spec.path), { recursive: true });
-            const id = await sink.begin(spec);
-            await sink.rows(id, rows);
-            await sink.end(id);
+            await mkdirOnce(path.dirname(spec.path));
+            await sink.begin(spec, rows, true);
             result.files['ho-tro'] += 1;
           }
         }

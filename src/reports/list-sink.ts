@@ -1,5 +1,6 @@
 // Where list files are produced: in this thread (a few units), or spread over worker threads (many units).
-// Both take the same calls — begin a file, add rows, end it — so the stage that reads the data does not care.
+// Both take the same calls — begin a file with its first rows, add more, the last call saying so — so the
+// stage that reads the data does not care. A file whose rows are all at hand is one call.
 import type { ListFileSpec } from './list-row.js';
 import { ListFileWriter } from './list-file.js';
 
@@ -9,69 +10,48 @@ export interface FileDone {
 }
 
 export interface ListSink {
-  begin(spec: ListFileSpec): Promise<number>;
-  rows(id: number, rows: unknown[]): Promise<void>;
-  end(id: number): Promise<void>;
+  /** Starts a file with its first rows; `last`: they are all of them, and the file is finished. */
+  begin(spec: ListFileSpec, rows: unknown[], last: boolean): Promise<number>;
+  rows(id: number, rows: unknown[], last: boolean): Promise<void>;
   /** Waits for every file begun; rejects with the first failure. */
   finish(): Promise<FileDone[]>;
   close(): Promise<void>;
 }
 
-/** Files finishing at once in one thread: while one waits for the disk another is rendered. */
-export const FILES_IN_FLIGHT = 4;
-
-/** Writes in the calling thread. */
+/** Writes in the calling thread, one file after another. */
 export class InlineSink implements ListSink {
   private next = 0;
   private readonly open = new Map<number, ListFileWriter>();
-  private readonly closing = new Set<Promise<void>>();
   private readonly done: FileDone[] = [];
-  private failure: unknown = null;
 
-  async begin(spec: ListFileSpec): Promise<number> {
-    this.throwIfFailed();
+  async begin(spec: ListFileSpec, rows: unknown[], last: boolean): Promise<number> {
     const id = this.next++;
     this.open.set(id, ListFileWriter.open(spec));
+    await this.rows(id, rows, last);
     return id;
   }
 
-  async rows(id: number, rows: unknown[]): Promise<void> {
-    this.throwIfFailed();
-    this.writer(id).add(rows);
-  }
-
-  async end(id: number): Promise<void> {
-    const w = this.writer(id);
-    this.open.delete(id);
-    const p: Promise<void> = w
-      .close()
-      .then((rows) => void this.done.push({ path: w.path, rows }))
-      .catch((err: unknown) => void (this.failure ??= err))
-      .finally(() => this.closing.delete(p));
-    this.closing.add(p);
-    while (this.closing.size >= FILES_IN_FLIGHT) await Promise.race(this.closing);
-    this.throwIfFailed();
+  async rows(id: number, rows: unknown[], last: boolean): Promise<void> {
+    const w = this.open.get(id);
+    if (!w) throw new Error(`list file ${id} is not open`);
+    try {
+      w.add(rows);
+      if (!last) return;
+      this.open.delete(id);
+      this.done.push({ path: w.path, rows: await w.close() });
+    } catch (err) {
+      this.open.delete(id);
+      await w.abort();
+      throw err;
+    }
   }
 
   async finish(): Promise<FileDone[]> {
-    await Promise.all(this.closing);
-    this.throwIfFailed();
     return this.done;
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.closing);
     await Promise.allSettled([...this.open.values()].map((w) => w.abort()));
     this.open.clear();
-  }
-
-  private writer(id: number): ListFileWriter {
-    const w = this.open.get(id);
-    if (!w) throw new Error(`list file ${id} is not open`);
-    return w;
-  }
-
-  private throwIfFailed(): void {
-    if (this.failure) throw this.failure;
   }
 }

@@ -1,46 +1,56 @@
 // Body of a list-writing worker thread: files are begun, filled and ended by messages from the main thread,
-// which owns the database. Every rows message is acknowledged, so the main thread can hold back when a
-// worker falls behind.
+// which owns the database. Every message with rows is answered once — acknowledged, or, when it was the file's
+// last, with the file's outcome — so the main thread can hold back when a worker falls behind. Most files fit
+// in one message: one message there and one back.
 import { parentPort } from 'node:worker_threads';
 import { ListFileWriter } from './list-file.js';
 import type { ListFileSpec } from './list-row.js';
 
+/** `last`: the file ends with these rows. */
 export type ToWorker =
-  | { kind: 'begin'; id: number; spec: ListFileSpec }
-  | { kind: 'rows'; id: number; rows: unknown[] }
-  | { kind: 'end'; id: number };
+  | { kind: 'begin'; id: number; spec: ListFileSpec; rows: unknown[]; last: boolean }
+  | { kind: 'rows'; id: number; rows: unknown[]; last: boolean };
 
+/** `sent`: rows of the message answered, which the main thread counts as no longer queued. */
 export type FromWorker =
-  | { kind: 'ack'; id: number; rows: number }
-  | { kind: 'done'; id: number; path: string; rows: number }
-  | { kind: 'failed'; id: number; message: string };
+  | { kind: 'ack'; id: number; sent: number }
+  | { kind: 'done'; id: number; sent: number; path: string; rows: number }
+  | { kind: 'failed'; id: number; sent: number; message: string };
 
 const port = parentPort;
 if (!port) throw new Error('list-worker.ts runs only as a worker thread');
 
 const open = new Map<number, ListFileWriter>();
+/** Files that failed before their last message: what still comes for them is only acknowledged. */
+const failed = new Set<number>();
 const post = (m: FromWorker) => port.postMessage(m);
 
 port.on('message', (m: ToWorker) => {
-  try {
-    if (m.kind === 'begin') {
-      open.set(m.id, ListFileWriter.open(m.spec));
-    } else if (m.kind === 'rows') {
-      open.get(m.id)?.add(m.rows);
-      post({ kind: 'ack', id: m.id, rows: m.rows.length });
-    } else {
-      const w = open.get(m.id);
-      open.delete(m.id);
-      if (!w) return;
-      w.close().then(
-        (rows) => post({ kind: 'done', id: m.id, path: w.path, rows }),
-        (err: unknown) => post({ kind: 'failed', id: m.id, message: (err as Error).message ?? String(err) }),
-      );
-    }
-  } catch (err) {
-    const w = open.get(m.id);
-    open.delete(m.id);
-    void w?.abort();
-    post({ kind: 'failed', id: m.id, message: (err as Error).message ?? String(err) });
+  const sent = m.rows.length;
+  if (failed.has(m.id)) {
+    if (m.last) failed.delete(m.id);
+    post({ kind: 'ack', id: m.id, sent });
+    return;
   }
+  const fail = (err: unknown) => post({ kind: 'failed', id: m.id, sent, message: (err as Error).message ?? String(err) });
+  let w: ListFileWriter | undefined;
+  try {
+    w = m.kind === 'begin' ? ListFileWriter.open(m.spec) : open.get(m.id);
+    if (!w) throw new Error(`list file ${m.id} is not open`);
+    w.add(m.rows);
+  } catch (err) {
+    open.delete(m.id);
+    if (!m.last) failed.add(m.id);
+    void w?.abort();
+    fail(err);
+    return;
+  }
+  if (!m.last) {
+    open.set(m.id, w);
+    post({ kind: 'ack', id: m.id, sent });
+    return;
+  }
+  open.delete(m.id);
+  const file = w;
+  file.close().then((rows) => post({ kind: 'done', id: m.id, sent, path: file.path, rows }), fail);
 });

@@ -4,11 +4,11 @@
 import { Worker } from 'node:worker_threads';
 import type { ListFileSpec } from './list-row.js';
 import type { FileDone, ListSink } from './list-sink.js';
-import { FILES_IN_FLIGHT } from './list-sink.js';
 import type { FromWorker, ToWorker } from './list-worker.js';
 
 const MAX_QUEUED_ROWS = 20_000;
-const MAX_OPEN_FILES = FILES_IN_FLIGHT * 2;
+// Enough files queued on a worker to keep it busy while the main thread waits for the next page of rows.
+const MAX_OPEN_FILES = 32;
 
 interface Slot {
   worker: Worker;
@@ -44,28 +44,25 @@ export class WorkerSink implements ListSink {
     });
   }
 
-  async begin(spec: ListFileSpec): Promise<number> {
+  async begin(spec: ListFileSpec, rows: unknown[], last: boolean): Promise<number> {
     this.throwIfFailed();
     const slot = this.slots.reduce((a, b) => (b.queuedRows + b.openFiles * 50 < a.queuedRows + a.openFiles * 50 ? b : a));
-    await this.waitWhile(slot, () => slot.openFiles >= MAX_OPEN_FILES);
+    await this.waitWhile(slot, () => slot.openFiles >= MAX_OPEN_FILES || slot.queuedRows >= MAX_QUEUED_ROWS);
     const id = this.next++;
-    this.fileSlot.set(id, slot);
+    if (!last) this.fileSlot.set(id, slot);
     slot.openFiles += 1;
+    slot.queuedRows += rows.length;
     this.pending += 1;
-    this.send(slot, { kind: 'begin', id, spec });
+    this.send(slot, { kind: 'begin', id, spec, rows, last });
     return id;
   }
 
-  async rows(id: number, rows: unknown[]): Promise<void> {
+  async rows(id: number, rows: unknown[], last: boolean): Promise<void> {
     const slot = this.slot(id);
     await this.waitWhile(slot, () => slot.queuedRows >= MAX_QUEUED_ROWS);
+    if (last) this.fileSlot.delete(id);
     slot.queuedRows += rows.length;
-    this.send(slot, { kind: 'rows', id, rows });
-  }
-
-  async end(id: number): Promise<void> {
-    this.send(this.slot(id), { kind: 'end', id });
-    this.fileSlot.delete(id);
+    this.send(slot, { kind: 'rows', id, rows, last });
   }
 
   async finish(): Promise<FileDone[]> {
@@ -80,8 +77,8 @@ export class WorkerSink implements ListSink {
   }
 
   private onMessage(slot: Slot, m: FromWorker): void {
-    if (m.kind === 'ack') slot.queuedRows -= m.rows;
-    else {
+    slot.queuedRows -= m.sent;
+    if (m.kind !== 'ack') {
       slot.openFiles -= 1;
       this.pending -= 1;
       if (m.kind === 'done') this.done.push({ path: m.path, rows: m.rows });
