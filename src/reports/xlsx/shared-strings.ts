@@ -7,6 +7,21 @@ import type { CompressedEntry, DeflatingEntry } from './zip.js';
 /** Characters of string table XML compressed at once when the table is written. */
 const PIECE_CHARS = 1 << 20;
 
+// The <si> of strings written lately: the form's own texts (head, notes, signatures) recur in every file.
+const recent = new Map<string, string>();
+const RECENT_MAX = 4096;
+
+function si(s: string): string {
+  let xml = recent.get(s);
+  if (xml === undefined) {
+    // Without xml:space a reader may trim the spaces at either end or the line breaks of column (9).
+    xml = /^\s|\s$|\n/.test(s) ? `<si><t xml:space="preserve">${xmlText(s)}</t></si>` : `<si><t>${xmlText(s)}</t></si>`;
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(s, xml);
+  }
+  return xml;
+}
+
 export class SharedStrings {
   private readonly ids = new Map<string, number>();
   private readonly list: string[] = [];
@@ -28,8 +43,7 @@ export class SharedStrings {
       '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
       `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="${this.uses}" uniqueCount="${this.list.length}">`;
     for (const s of this.list) {
-      // Without xml:space a reader may trim the spaces at either end or the line breaks of column (9).
-      xml += /^\s|\s$|\n/.test(s) ? `<si><t xml:space="preserve">${xmlText(s)}</t></si>` : `<si><t>${xmlText(s)}</t></si>`;
+      xml += si(s);
       if (xml.length >= PIECE_CHARS) {
         entry.write(xml);
         xml = '';
