@@ -1,0 +1,217 @@
+// The list files as SpreadsheetML written by ListFileWriter, opened the ways they are read: exceljs's whole-file
+// reader (a clerk's Excel, `ddcn import corrections`) and its streaming reader, and the zip as bytes.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListFileWriter } from '../../src/reports/list-file.js';
+import type { EscalationRow, FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-list-file-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const UNIT = { maTinh: '079', maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai & Cộng sự', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
+const ISSUED = '2024-06-03T01:30:00.000Z';
+
+const person = (i: number, over: Partial<ListRow> = {}): ListRow => ({
+  maSoBhxh: `079${String(i).padStart(7, '0')}`, hoTen: `Nguyễn Văn ${i}`, ngaySinh: '1990-03-05', gioiTinh: 'M',
+  soGiayTo: '012345678', soDdcn: `079090${String(i).padStart(6, '0')}`, vssid: i % 2 === 0, email: i % 2 === 0 ? `p${i}@example.vn` : null,
+  status: 'MATCHED', fields: [], findings: [], detail: null, ...over,
+});
+const unmatched = (i: number, over: Partial<ListRow> = {}) =>
+  person(i, { status: 'MISMATCHED', soDdcn: null, fields: ['dob'], detail: { registry: { ngaySinh: '1990-03-06' } }, ...over });
+
+async function write(name: string, form: FormKind, rows: unknown[], pieces = 1): Promise<string> {
+  const spec: ListFileSpec = { path: path.join(dir, name), form, unit: UNIT, issuedAt: ISSUED };
+  const w = ListFileWriter.open(spec);
+  const size = Math.ceil(rows.length / pieces);
+  for (let i = 0; i < rows.length; i += size) w.add(rows.slice(i, i + size));
+  expect(await w.close()).toBe(rows.length);
+  return spec.path;
+}
+
+async function sheetOf(file: string): Promise<ExcelJS.Worksheet> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file);
+  return wb.worksheets[0]!;
+}
+
+/** Row number → values, as the streaming reader sees them. */
+async function streamed(file: string): Promise<Map<number, unknown[]>> {
+  const rows = new Map<number, unknown[]>();
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { sharedStrings: 'cache', styles: 'cache', worksheets: 'emit' });
+  for await (const ws of reader) {
+    for await (const row of ws) {
+      // The whole-file reader's eachRow skips rows without values (the room to sign); so does this.
+      if (row.hasValues) rows.set(row.number, (row.values as unknown[]).slice(1));
+    }
+  }
+  return rows;
+}
+
+function wholeRows(ws: ExcelJS.Worksheet): Map<number, unknown[]> {
+  const rows = new Map<number, unknown[]>();
+  ws.eachRow((row, n) => rows.set(n, (row.values as unknown[]).slice(1)));
+  return rows;
+}
+
+/** The local file headers of a zip, in order. */
+function localHeaders(zip: Buffer): Array<{ name: string; flags: number; compressedSize: number; size: number; crc: number }> {
+  const out = [];
+  for (let at = 0; zip.readUInt32LE(at) === 0x04034b50; ) {
+    const nameLength = zip.readUInt16LE(at + 26);
+    const compressedSize = zip.readUInt32LE(at + 18);
+    out.push({
+      name: zip.toString('ascii', at + 30, at + 30 + nameLength), flags: zip.readUInt16LE(at + 6),
+      crc: zip.readUInt32LE(at + 14), compressedSize, size: zip.readUInt32LE(at + 22),
+    });
+    at += 30 + nameLength + zip.readUInt16LE(at + 28) + compressedSize;
+  }
+  return out;
+}
+
+describe('list files written as SpreadsheetML', () => {
+  it('lays out Mẫu 02 with merges, frozen panes, print titles and page setup, centred on the page', async () => {
+    const ws = await sheetOf(await write('mau02.xlsx', 'mau02', [unmatched(1), unmatched(2), unmatched(3)]));
+    expect(ws.name).toBe('Mẫu 02');
+    expect(ws.getCell('A7').text).toBe('Tên đơn vị: Công ty TNHH Sao Mai & Cộng sự');
+    expect(ws.model.merges).toEqual(expect.arrayContaining([
+      'A1:D1', 'M1:N1', 'A5:N5', 'A11:A13', 'C11:H11', 'J11:M11', 'G12:H12', 'I11:I13', 'N11:N13', // head
+      'A19:N19', 'A20:N20', 'K26:N26', 'A27:C27', 'K28:N28', // notes and signatures under the 3 people
+    ]));
+    // a merged block carries its style in every cell, so the borders run round it
+    expect(ws.getCell('H11').border.bottom?.style).toBe('thin');
+    expect((ws.getCell('M12').fill as ExcelJS.FillPattern).fgColor?.argb).toBe('FFFFF2CC');
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 3, ySplit: 14, topLeftCell: 'D15' });
+    expect(ws.pageSetup).toMatchObject({
+      paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, horizontalCentered: true,
+      margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.6, header: 0.3, footer: 0.3 }, printTitlesRow: '11:14',
+    });
+    expect(ws.headerFooter.oddFooter).toBe('&C&"Times New Roman,Italic"&10Trang &P/&N');
+    expect(ws.getColumn(9).width).toBe(40);
+    expect(ws.getRow(5).height).toBeGreaterThan(15);
+    expect(ws.getRow(29).height).toBe(60);
+    expect(ws.getCell('A20').alignment).toMatchObject({ vertical: 'top', wrapText: true });
+  });
+
+  it('puts the input rules on columns 10–13 of every person and nowhere else', async () => {
+    const ws = await sheetOf(await write('rules.xlsx', 'mau02', [unmatched(1), unmatched(2), unmatched(3)]));
+    for (const row of [15, 17]) {
+      expect(ws.getCell(row, 10).dataValidation).toMatchObject({ type: 'textLength', operator: 'lessThanOrEqual', formulae: [100], allowBlank: true });
+      expect(ws.getCell(row, 11).dataValidation).toMatchObject({ type: 'textLength', operator: 'between', formulae: [4, 10], errorStyle: 'warning' });
+      expect(ws.getCell(row, 12).dataValidation).toMatchObject({ type: 'list', formulae: ['"Nam,Nữ"'], showErrorMessage: true, errorStyle: 'stop' });
+      expect(ws.getCell(row, 13).dataValidation).toMatchObject({ type: 'custom', formulae: ['AND(LEN(M15)=12,ISNUMBER(VALUE(M15)))'] });
+      expect(ws.getCell(row, 13).dataValidation.prompt).toBe('Ghi đủ 12 chữ số của số ĐDCN/CCCD, kể cả các số 0 ở đầu.');
+    }
+    expect(ws.getCell(14, 12).dataValidation).toBeUndefined(); // the numbered row
+    expect(ws.getCell(18, 12).dataValidation).toBeUndefined(); // below the last person
+    expect(ws.getCell(15, 9).dataValidation).toBeUndefined(); // column (9) is ours, not the unit's
+  });
+
+  it('keeps numbers, codes and anything that looks like a formula as text', async () => {
+    const names = ['=1+1', '+84912345678', '@x', '-5', '=HYPERLINK("http://x.vn","Bấm")', '007'];
+    const rows = names.map((hoTen, i) => person(i + 1, { hoTen, maSoBhxh: `00000000${i}1`, soDdcn: `00109000000${i}` }));
+    const ws = await sheetOf(await write('text.xlsx', 'mau01', rows));
+    names.forEach((name, i) => {
+      const row = ws.getRow(14 + i);
+      expect(row.getCell(1).value).toBe(i + 1); // Stt is a number
+      for (const [c, want] of [[2, `00000000${i}1`], [3, name], [6, `00109000000${i}`]] as const) {
+        const cell = row.getCell(c);
+        expect(cell.type, `${cell.address} ${want}`).toBe(ExcelJS.ValueType.String);
+        expect(cell.value).toBe(want);
+        expect(cell.formula).toBeUndefined();
+      }
+      expect(row.getCell(2).numFmt).toBe('@');
+      expect(row.getCell(6).numFmt).toBe('@');
+    });
+  });
+
+  it('writes any text a data file may hold: markup characters, spaces at the ends, line breaks, control characters', async () => {
+    const rows = [
+      person(1, { hoTen: 'Lê <b>Văn</b> & "Tèo" \'A\'' }),
+      person(2, { hoTen: '  Trần Thị Bé  ' }),
+      person(3, { hoTen: 'Ngô\u0001Văn\u000BBa\u001F\uFFFE' }), // forbidden in XML 1.0: dropped, the file still opens
+      person(4, { hoTen: 'Hà\tNội\r\nCũ', email: 'a&lt;b@example.vn' }),
+      unmatched(5, { fields: ['name', 'dob'], detail: { registry: { hoTen: 'Phạm Văn Năm', ngaySinh: '1990-03-06' } } }),
+    ];
+    const file = await write('chars.xlsx', 'mau01', rows.slice(0, 4));
+    const ws = await sheetOf(file);
+    expect([14, 15, 16, 17].map((r) => ws.getCell(r, 3).value)).toEqual([
+      'Lê <b>Văn</b> & "Tèo" \'A\'', '  Trần Thị Bé  ', 'NgôVănBa', 'Hà\tNội\r\nCũ',
+    ]);
+    expect(ws.getCell(17, 7).value).toBe('a&lt;b@example.vn');
+    expect((await streamed(file)).get(17)?.[6]).toBe('a&lt;b@example.vn');
+
+    const mau02 = await sheetOf(await write('lines.xlsx', 'mau02', rows.slice(4)));
+    expect(mau02.getCell('I15').value).toBe('Họ và tên: Nguyễn Văn 5 — CSDL dân cư: Phạm Văn Năm\nNgày sinh: 05/03/1990 — CSDL dân cư: 06/03/1990');
+  });
+
+  it('streams a unit with thousands of people into one file, read alike by both exceljs readers', async () => {
+    const n = 12_000;
+    const file = await write('big.xlsx', 'mau01', Array.from({ length: n }, (_, i) => person(i + 1)), 7);
+    const ws = await sheetOf(file);
+    expect([ws.getCell(14, 1).value, ws.getCell(14, 2).value]).toEqual([1, '0790000001']);
+    expect([ws.getCell(13 + n, 1).value, ws.getCell(13 + n, 2).value, ws.getCell(13 + n, 7).value]).toEqual([n, '0790012000', 'p12000@example.vn']);
+    expect(ws.getCell(13 + n + 2, 1).value).toBe('Ghi chú:');
+    expect(ws.model.merges).toContain(`A${13 + n + 2}:I${13 + n + 2}`);
+    // The whole-file reader repeats a merged block's value in each of its cells; the streaming one does not.
+    const table = (rows: Map<number, unknown[]>) => [...rows].filter(([r]) => r >= 13 && r <= 13 + n); // (1)…(9) and people
+    const stream = await streamed(file);
+    expect(stream.size).toBe(wholeRows(ws).size);
+    expect(table(stream)).toEqual(table(wholeRows(ws)));
+    expect(stream.get(1)?.[0]).toBe('BẢO HIỂM XÃ HỘI VIỆT NAM');
+  });
+
+  it('gives every zip entry its CRC and sizes in the local header, with the parts a streaming reader needs first', async () => {
+    const file = await write('zip.xlsx', 'mau02', Array.from({ length: 3000 }, (_, i) => unmatched(i + 1)), 3);
+    const entries = localHeaders(await readFile(file));
+    expect(entries.map((e) => e.name)).toEqual([
+      '[Content_Types].xml', '_rels/.rels', 'docProps/app.xml', 'docProps/core.xml', 'xl/workbook.xml',
+      'xl/_rels/workbook.xml.rels', 'xl/styles.xml', 'xl/sharedStrings.xml', 'xl/worksheets/sheet1.xml',
+    ]);
+    for (const e of entries) {
+      expect(e.flags & 0x08, `${e.name} has a data descriptor`).toBe(0);
+      expect(e.size, e.name).toBeGreaterThan(0);
+      expect(e.compressedSize, e.name).toBeGreaterThan(0);
+    }
+    const stream = await streamed(file);
+    expect(stream.get(15)?.slice(0, 3)).toEqual([1, '0790000001', 'Nguyễn Văn 1']);
+    expect(stream.get(14 + 3000)?.[0]).toBe(3000);
+  });
+
+  it('writes the escalation list with its own head and the date under it', async () => {
+    const row: EscalationRow = {
+      ...unmatched(1), maDonVi: 'DV0790001', tenDonVi: 'Công ty Sao Mai', correctedAt: '2024-06-01T02:00:00.000Z',
+      sourceFile: '/tmp/returned/mau02-DV0790001.xlsx', sourceRow: 15,
+    };
+    const ws = await sheetOf(await write('ho-tro.xlsx', 'ho-tro', [row]));
+    expect(ws.name).toBe('Đề nghị hỗ trợ');
+    expect(ws.getCell('A2').text).toBe('BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH');
+    expect((ws.getRow(12).values as unknown[]).slice(1)).toEqual(Array.from({ length: 12 }, (_, i) => `(${i + 1})`));
+    expect((ws.getRow(13).values as unknown[]).slice(1, 11)).toEqual([
+      1, '0790000001', 'Nguyễn Văn 1', '05/03/1990', 'Nam', '012345678', 'DV0790001', 'Công ty Sao Mai',
+      'Ngày sinh: 05/03/1990 — CSDL dân cư: 06/03/1990', '01/06/2024 09:00',
+    ]);
+    expect(ws.getCell(13, 11).value).toBe('mau02-DV0790001.xlsx, dòng 15');
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 3, ySplit: 12 });
+    expect(ws.pageSetup.printTitlesRow).toBe('11:12');
+    let dated = '';
+    ws.eachRow((r) => r.eachCell((c) => void (/, ngày \d\d tháng \d\d năm \d{4}$/.test(c.text) && (dated = c.text))));
+    expect(dated).toBe('Hồ Chí Minh, ngày 03 tháng 06 năm 2024');
+  });
+
+  it('leaves nothing behind when a file is given up', async () => {
+    const spec: ListFileSpec = { path: path.join(dir, 'gone', 'mau01.xlsx'), form: 'mau01', unit: UNIT, issuedAt: ISSUED };
+    const w = ListFileWriter.open(spec);
+    w.add([person(1)]);
+    await expect(w.close()).rejects.toThrow(/ENOENT/); // its directory does not exist
+    await w.abort();
+    expect((await readdir(dir)).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+});
