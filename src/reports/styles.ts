@@ -1,5 +1,5 @@
-// Cell styles of the printed forms. Each style is one shared object: exceljs recognises an object it has seen
-// and reuses its style id, so a million cells cost no more style work than a dozen.
+// Cell styles of the printed forms, in exceljs's terms. Mẫu 03 hands them to exceljs, which reuses the style id
+// of an object it has seen; the list files get them as fixed ids in a styles.xml built once (xlsx/styles-xml.ts).
 import type ExcelJS from 'exceljs';
 
 type Style = Partial<ExcelJS.Style>;
