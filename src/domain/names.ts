@@ -22,7 +22,22 @@ export function nameKey(raw: string): string {
   return words.map(wordKey).join(' ');
 }
 
+// A name has few distinct syllables across a whole population, and every verification compares two names:
+// each syllable's key is worked out once and remembered (the cache is bounded; it starts over when full).
+const WORD_KEYS = new Map<string, string>();
+const WORD_KEYS_MAX = 50_000;
+
 function wordKey(word: string): string {
+  let key = WORD_KEYS.get(word);
+  if (key === undefined) {
+    if (WORD_KEYS.size >= WORD_KEYS_MAX) WORD_KEYS.clear();
+    key = computeWordKey(word);
+    WORD_KEYS.set(word, key);
+  }
+  return key;
+}
+
+function computeWordKey(word: string): string {
   const decomposed = word.normalize('NFD');
   const tones = decomposed.match(TONE_MARKS)?.join('') ?? '';
   const base = decomposed.replace(TONE_MARKS, '').normalize('NFC');
