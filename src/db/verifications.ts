@@ -1,6 +1,7 @@
 import type { Queryable } from './pool.js';
 import { CopyWriter } from './copy-text.js';
 import { NEEDS_VERIFICATION } from './batches.js';
+import { heldByOthers, resolveChunkConflicts } from './conflicts.js';
 import type { Field, Sex, Status } from '../domain/types.js';
 
 /** Plan I.1: what is exported for one person. */
@@ -39,20 +40,63 @@ export async function exportChunk(
   return res.rows;
 }
 
+export interface ChunkRange {
+  batchId: number;
+  chunkNo: number;
+  keyFrom: string;
+  keyTo: string;
+}
+
+export type ChunkArgs = ChunkRange & { now: Date; outcomes: Outcome[] };
+
+/** What prepareChunk found out; applyChunk finishes from here. */
+export interface PreparedChunk {
+  stored: Outcome[];
+  matched: Outcome[];
+  /** A number matched twice in the chunk, or one on file for someone else when the chunk was prepared. */
+  contested: boolean;
+}
+
+/** What an applied chunk changed that the chunk after it must take into account. */
+export interface AppliedChunk {
+  conflicts: number;
+  /** Personal numbers this chunk put on file. */
+  assigned: Set<string>;
+}
+
 /**
- * One chunk, in the caller's transaction, so that it is all there or not at all:
- * 1. store every outcome (history), skipping people this batch already decided (a conflict party from an earlier chunk);
- * 2. resolve conflicts (resolveChunkConflicts);
- * 3. Plan I.3: write the ĐDCN in place of the number on file, the old one into number_history, and set every
- *    person's current outcome — unless their data changed since the export: the next run verifies the new data;
- * 4. mark the chunk done with its counts.
+ * One chunk, in the caller's transaction, so that it is all there or not at all: prepareChunk, then applyChunk.
  */
-export async function recordChunk(
-  tx: Queryable,
-  args: { batchId: number; chunkNo: number; keyFrom: string; keyTo: string; now: Date; outcomes: Outcome[] },
-): Promise<{ conflicts: number }> {
+export async function recordChunk(tx: Queryable, args: ChunkArgs): Promise<AppliedChunk> {
+  return applyChunk(tx, args, await prepareChunk(tx, args), null);
+}
+
+/**
+ * The first half of a chunk's transaction, which may run while the chunk before it is being applied:
+ * store every outcome (history), skipping people this batch already decided (a conflict party from an earlier
+ * chunk), and look for conflicts with what is on file so far.
+ */
+export async function prepareChunk(tx: Queryable, args: ChunkArgs): Promise<PreparedChunk> {
   const stored = await storeOutcomes(tx, args);
-  const parties = (await anyContested(tx, stored)) ? await resolveChunkConflicts(tx, args) : [];
+  const matched = stored.filter((x) => x.status === 'MATCHED');
+  const duplicate = new Set(matched.map((x) => x.soDdcn)).size < matched.length;
+  return { stored, matched, contested: duplicate || (await heldByOthers(tx, matched)) };
+}
+
+/**
+ * The second half, strictly after the chunk before it committed:
+ * 1. resolve conflicts (resolveChunkConflicts) — when prepareChunk found one, or when the chunk committed since
+ *    (`before`) put one of our numbers on file or resolved conflicts of its own;
+ * 2. Plan I.3: write the ĐDCN in place of the number on file, the old one into number_history, and set every
+ *    person's current outcome — unless their data changed since the export: the next run verifies the new data;
+ * 3. mark the chunk done with its counts.
+ */
+export async function applyChunk(tx: Queryable, args: ChunkArgs, prep: PreparedChunk, before: AppliedChunk | null): Promise<AppliedChunk> {
+  let contested = prep.contested;
+  if (!contested && before) {
+    contested = before.conflicts > 0 ? await heldByOthers(tx, prep.matched) : prep.matched.some((x) => before.assigned.has(x.soDdcn!));
+  }
+  const parties = contested ? await resolveChunkConflicts(tx, args) : [];
   // One join: the chunk's outcomes (and conflict parties outside it) with their participants, only while the data is
   // still what was exported (same data_version, so the number on file is still the one sent, x.so_giay_to).
   await tx.query(
@@ -90,21 +134,22 @@ export async function recordChunk(
       WHERE c.batch_id = $1::bigint AND c.chunk_no = $2::int`,
     [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now, args.outcomes.length, args.outcomes.filter((x) => x.detail?.error).length],
   );
-  return { conflicts: parties.length };
+  const party = new Set(parties);
+  return {
+    conflicts: parties.length,
+    assigned: new Set(prep.matched.filter((x) => !party.has(x.maSoBhxh)).map((x) => x.soDdcn!)),
+  };
 }
 
 /** A PostgreSQL array literal of plain words, for COPY text format. */
 const arrayLiteral = (words: readonly string[]): string => `{${words.map((w) => `"${w.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
 /**
- * Step 1 of recordChunk: the chunk's outcomes into `verification` by COPY — the cheapest way PostgreSQL takes
+ * Step 1 of prepareChunk: the chunk's outcomes into `verification` by COPY — the cheapest way PostgreSQL takes
  * ten thousand rows. COPY has no ON CONFLICT, so the few people this batch already decided (conflict parties
  * named by an earlier chunk, whose rows carry that chunk's number) are looked up first and left out.
  */
-async function storeOutcomes(
-  tx: Queryable,
-  args: { batchId: number; chunkNo: number; keyFrom: string; keyTo: string; now: Date; outcomes: Outcome[] },
-): Promise<Outcome[]> {
+async function storeOutcomes(tx: Queryable, args: ChunkArgs): Promise<Outcome[]> {
   const decided = await tx.query<{ ma_so_bhxh: string }>(
     'SELECT ma_so_bhxh FROM verification WHERE batch_id = $1::bigint AND ma_so_bhxh BETWEEN $2::text AND $3::text',
     [args.batchId, args.keyFrom, args.keyTo],
@@ -125,74 +170,3 @@ async function storeOutcomes(
   return stored;
 }
 
-/**
- * Whether any of the chunk's matches can be in conflict: a number matched twice within the chunk, or held on
- * file by another participant. Almost always no, and then this one index probe per match is all it costs.
- */
-async function anyContested(tx: Queryable, stored: Outcome[]): Promise<boolean> {
-  const matched = stored.filter((x) => x.status === 'MATCHED');
-  const numbers = new Set(matched.map((x) => x.soDdcn));
-  if (numbers.size < matched.length) return true;
-  const held = await tx.query(
-    `SELECT 1 FROM unnest($1::text[], $2::text[]) AS m(code, ddcn)
-      WHERE EXISTS (SELECT 1 FROM participant p WHERE p.so_giay_to = m.ddcn AND p.ma_so_bhxh <> m.code)
-      LIMIT 1`,
-    [matched.map((x) => x.maSoBhxh), matched.map((x) => x.soDdcn)],
-  );
-  return (held.rowCount ?? 0) > 0;
-}
-
-/**
- * Conflicts of one chunk's matches: a personal number returned for two social-insurance codes, or returned for
- * one while another participant holds it already (from an earlier batch, or from an earlier chunk of this batch).
- * Neither gets it: both become CONFLICT, each naming the others. A holder that got the number in this very batch
- * has it taken back (its old number restored, the history row removed), so the end state does not depend on
- * which chunk came first. Claims are grouped by number, so the plan stays linear whatever the statistics say.
- * Returns the codes in conflict (the caller applies those whose rows are not among the chunk's own).
- */
-async function resolveChunkConflicts(tx: Queryable, args: { batchId: number; chunkNo: number; keyFrom: string; keyTo: string; now: Date }): Promise<string[]> {
-  const contested = `
-    WITH m AS (
-      SELECT ma_so_bhxh, so_ddcn FROM verification
-       WHERE batch_id = $1::bigint AND ma_so_bhxh BETWEEN $3::text AND $4::text AND chunk_no = $2::int AND status = 'MATCHED'
-    ), claims AS (
-      SELECT so_ddcn, ma_so_bhxh FROM m
-      UNION
-      SELECT p.so_giay_to, p.ma_so_bhxh FROM participant p WHERE p.so_giay_to IN (SELECT so_ddcn FROM m)
-    ), contested AS (
-      SELECT so_ddcn, array_agg(ma_so_bhxh ORDER BY ma_so_bhxh) AS parties FROM claims GROUP BY so_ddcn HAVING count(*) > 1
-    )
-    SELECT DISTINCT ON (code) code AS ma_so_bhxh, so_ddcn, array_remove(parties, code) AS others
-      FROM contested, unnest(parties) AS code ORDER BY code, so_ddcn`;
-  const found = await tx.query<{ ma_so_bhxh: string; so_ddcn: string; others: string[] }>(contested, [
-    args.batchId, args.chunkNo, args.keyFrom, args.keyTo,
-  ]);
-  if (found.rowCount === 0) return [];
-  const rows = found.rows;
-  const codes = rows.map((r) => r.ma_so_bhxh);
-  // A number given earlier in this batch to a party is taken back.
-  await tx.query(
-    `WITH taken AS (
-       DELETE FROM number_history h USING unnest($2::text[], $3::text[]) AS c(code, ddcn)
-        WHERE h.ma_so_bhxh = c.code AND h.so_moi = c.ddcn AND h.batch_id = $1::bigint AND h.source = 'registry'
-       RETURNING h.ma_so_bhxh, h.so_cu
-     )
-     UPDATE participant p SET so_giay_to = taken.so_cu FROM taken WHERE p.ma_so_bhxh = taken.ma_so_bhxh`,
-    [args.batchId, codes, rows.map((r) => r.so_ddcn)],
-  );
-  await tx.query(
-    `INSERT INTO verification AS v (batch_id, ma_so_bhxh, chunk_no, data_version, status, fields, so_ddcn, detail, verified_at)
-     SELECT $1::bigint, c.code, $2::int, p.data_version, 'CONFLICT', '{}', c.ddcn,
-            jsonb_build_object('conflictWith', c.others::jsonb), $3::timestamptz
-       FROM unnest($4::text[], $5::text[], $6::text[]) AS c(code, ddcn, others)
-       JOIN participant p ON p.ma_so_bhxh = c.code
-     ON CONFLICT (batch_id, ma_so_bhxh) DO UPDATE SET
-       status = 'CONFLICT',
-       so_ddcn = EXCLUDED.so_ddcn,
-       detail = coalesce(v.detail, '{}'::jsonb) || EXCLUDED.detail
-                || CASE WHEN v.status <> 'CONFLICT' THEN jsonb_build_object('registryStatus', v.status, 'registryFields', to_jsonb(v.fields)) ELSE '{}'::jsonb END,
-       fields = '{}'`,
-    [args.batchId, args.chunkNo, args.now, codes, rows.map((r) => r.so_ddcn), rows.map((r) => JSON.stringify(r.others))],
-  );
-  return codes;
-}

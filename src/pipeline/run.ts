@@ -2,7 +2,10 @@ import {
   batchCounts, createBatch, findUnfinishedBatch, listChunks, markResumed, NO_COUNTS, setPhase, sharesOutstanding,
   type Batch, type Chunk, type Counts,
 } from '../db/batches.js';
-import { exportChunk, recordChunk, type Outcome } from '../db/verifications.js';
+import {
+  applyChunk, exportChunk, prepareChunk, recordChunk, type AppliedChunk, type ChunkArgs, type Outcome,
+} from '../db/verifications.js';
+import { SQLSTATE, sqlState } from '../db/sqlstate.js';
 import { RunInProgressError } from '../errors.js';
 import type { RunDeps } from './deps.js';
 import { verifyPeople } from './verify.js';
@@ -14,6 +17,11 @@ const RUN_LOCK = 2207_0002;
 
 /** Chunks being exported and verified ahead of the one being written: the registry and the database work at once. */
 const CHUNKS_AHEAD = 2;
+
+/** Chunk transactions open at once: one being applied, the next one preparing. */
+const WRITING = 2;
+/** What two overlapping chunk transactions can do to each other; both are then redone one after the other. */
+const RETRYABLE = new Set<string>([SQLSTATE.deadlockDetected, SQLSTATE.uniqueViolation]);
 
 export interface RunResult {
   batchId: number | null; // null: nothing to do
@@ -82,9 +90,20 @@ async function runLocked(deps: RunDeps, opts: { province: string | null }): Prom
 }
 
 /**
- * Chunks are exported and verified up to CHUNKS_AHEAD in advance, but written strictly one after another in
- * chunk order: conflict detection sees every earlier chunk, and a resumed run repeats exactly the same steps.
+ * Chunks are exported and verified up to CHUNKS_AHEAD in advance, and written two at a time: a chunk's
+ * transaction stores its outcomes and checks its numbers against what is on file while the chunk before it is
+ * being applied; then it waits for that chunk's commit and is applied itself, so chunks are still applied strictly
+ * in chunk order and conflict detection sees every earlier chunk (what the chunk before put on file is passed
+ * along). Should the two get in each other's way — only possible around a conflict that crosses them — both are
+ * rolled back and done again one after the other.
  */
+interface InFlight {
+  args: ChunkArgs;
+  applied: Promise<AppliedChunk>;
+  /** Settles once the chunk's transaction holds its lock (or has failed). */
+  started: Promise<void>;
+}
+
 async function verifyAndApply(deps: RunDeps, batch: Batch): Promise<void> {
   const log = deps.log.child({ stage: 'verify', batch: batch.id });
   const all = await listChunks(deps.db, batch.id);
@@ -105,21 +124,69 @@ async function verifyAndApply(deps: RunDeps, batch: Batch): Promise<void> {
     p.catch(() => undefined); // observed below, in order; this only keeps an early failure from going unhandled
     ahead.push(p);
   };
+
+  const argsOf = (chunk: Chunk, outcomes: Outcome[]): ChunkArgs => ({
+    batchId: batch.id, chunkNo: chunk.chunkNo, keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, now: deps.now(), outcomes,
+  });
+  const committed = (chunk: Chunk, applied: AppliedChunk, people: number) => {
+    done += batch.chunkSize;
+    deps.progress?.tick(Math.min(done, capacity));
+    log.debug({ chunk: chunk.chunkNo, people, conflicts: applied.conflicts }, 'chunk verified and applied');
+  };
+  // Overlapped: each chunk's transaction holds an advisory lock of its own from its start, and waits for the chunk
+  // before by taking that chunk's lock, inside PostgreSQL: should the two wait for each other's rows as well, the
+  // server sees the cycle and ends one of them (deadlock_detected), and both are redone one after the other.
+  const chunkLock = 'SELECT pg_advisory_xact_lock($1::int, $2::int)';
+  const overlapped = (args: ChunkArgs, before: InFlight | null): InFlight => {
+    let locked!: () => void;
+    const started = new Promise<void>((resolve) => (locked = resolve));
+    const applied = deps.db.withTransaction(async (tx) => {
+      await tx.query(chunkLock, [batch.id, args.chunkNo]);
+      locked();
+      const prep = await prepareChunk(tx, args);
+      let prior: AppliedChunk | null = null;
+      if (before) {
+        await tx.query(chunkLock, [batch.id, before.args.chunkNo]);
+        prior = await before.applied;
+      }
+      return applyChunk(tx, args, prep, prior);
+    });
+    applied.catch(() => undefined); // observed by settle, in order
+    return { args, applied, started: Promise.race([started, applied.then(() => undefined, () => undefined)]) };
+  };
+
+  let inFlight: Array<InFlight & { chunk: Chunk }> = [];
+  const settle = async (): Promise<void> => {
+    const head = inFlight.shift()!;
+    try {
+      committed(head.chunk, await head.applied, head.args.outcomes.length);
+    } catch (err) {
+      // Everything still in flight depends on this chunk: let it finish failing, then redo them in turn.
+      const rest = inFlight;
+      inFlight = [];
+      await Promise.allSettled(rest.map((f) => f.applied));
+      if (!RETRYABLE.has(sqlState(err) ?? '')) throw err;
+      log.warn({ chunk: head.chunk.chunkNo, code: sqlState(err) }, 'two chunks got in each other\'s way; applying them one at a time');
+      for (const f of [head, ...rest]) {
+        committed(f.chunk, await deps.db.withTransaction((tx) => recordChunk(tx, { ...f.args, now: deps.now() })), f.args.outcomes.length);
+      }
+    }
+  };
   try {
     for (let i = 0; i < CHUNKS_AHEAD; i++) startNext();
     for (const chunk of todo) {
       const outcomes = await ahead.shift()!;
       startNext();
-      const { conflicts } = await deps.db.withTransaction((tx) =>
-        recordChunk(tx, { batchId: batch.id, chunkNo: chunk.chunkNo, keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, now: deps.now(), outcomes }),
-      );
-      done += batch.chunkSize;
-      deps.progress?.tick(Math.min(done, capacity));
-      log.debug({ chunk: chunk.chunkNo, people: outcomes.length, conflicts }, 'chunk verified and applied');
+      if (inFlight.length >= WRITING) await settle();
+      const before = inFlight.at(-1) ?? null;
+      // The chunk before must hold its lock before this one asks for it.
+      if (before) await before.started;
+      inFlight.push({ chunk, ...overlapped(argsOf(chunk, outcomes), before) });
     }
+    while (inFlight.length) await settle();
   } finally {
-    // Whatever happened, nothing of this run may still be talking to the registry once the run lock is released.
-    await Promise.allSettled(ahead);
+    // Whatever happened, nothing of this run may still be talking to the registry or writing once the run lock is released.
+    await Promise.allSettled([...ahead, ...inFlight.map((f) => f.applied)]);
     deps.progress?.end();
   }
 }
