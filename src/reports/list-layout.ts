@@ -21,9 +21,22 @@ function span(form: Form, chars: number, fromRight = false): number {
   return widths.length;
 }
 
-/** Rough line count of wrapped text in a cell `width` characters wide. */
-function lines(text: string, width: number): number {
-  return text.split('\n').reduce((n, part) => n + Math.max(1, Math.ceil((part.length * 1.1) / Math.max(width - 1, 1))), 0);
+/**
+ * Rough line count of wrapped text in a cell `width` characters wide: each line break starts a line, and a line
+ * longer than the cell wraps by characters, 10% over the count for words pushed whole to the next line. A line
+ * that fits stays one line: a date of 10 characters in a column 11 wide is not two.
+ * Runs for every cell of every person, so it walks the text instead of splitting it.
+ */
+export function lines(text: string, width: number): number {
+  const room = Math.max(width - 1, 1);
+  let n = 0;
+  for (let from = 0; ; ) {
+    const end = text.indexOf('\n', from);
+    const length = (end < 0 ? text.length : end) - from;
+    n += length <= room ? 1 : Math.ceil((length * 1.1) / room);
+    if (end < 0) return n;
+    from = end + 1;
+  }
 }
 
 const totalWidth = (form: Form) => form.columns.reduce((s, c) => s + c.width, 0);
