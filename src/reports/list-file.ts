@@ -5,7 +5,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
 import { HO_TRO } from './ho-tro.js';
-import { bottomBlock, topBlock } from './list-layout.js';
+import { bottomBlock, RowHeights, topBlock } from './list-layout.js';
 import { columnLetter, type ListForm } from './list-form.js';
 import type { FormKind, ListFileSpec } from './list-row.js';
 import { MAU01 } from './mau01.js';
@@ -34,6 +34,7 @@ export class ListFileWriter {
   private readonly strings = new SharedStrings();
   private readonly refs: string[]; // column letters
   private readonly styleIds: number[];
+  private readonly heights: RowHeights;
 
   private constructor(
     private readonly spec: ListFileSpec,
@@ -46,6 +47,7 @@ export class ListFileWriter {
   ) {
     this.refs = form.columns.map((_, i) => columnLetter(i + 1));
     this.styleIds = form.columns.map((c) => STYLE_ID[c.style]);
+    this.heights = new RowHeights(form.columns);
     this.xml = sheetStart(frame) + top.rowsXml(this.strings);
   }
 
@@ -72,15 +74,18 @@ export class ListFileWriter {
     return this.stt;
   }
 
-  /** Appends people, one row each, Stt counting from 1. */
+  /**
+   * Appends people, one row each, Stt counting from 1. Each row gets the height its wrapped text needs: without
+   * one, LibreOffice and the printout keep the default height and the lines run over the next person.
+   */
   add(rows: readonly unknown[]): void {
-    const { refs, styleIds, strings } = this;
+    const { refs, styleIds, strings, heights } = this;
     const n = refs.length;
     for (const r of rows) {
       this.stt += 1;
       const values = this.form.cells(r as never, this.stt);
       const row = this.firstDataRow + this.stt - 1;
-      let xml = `<row r="${row}">`;
+      let xml = `<row r="${row}" ht="${heights.of(values)}" customHeight="1">`;
       for (let c = 0; c < n; c++) xml += cellXml(`${refs[c]}${row}`, styleIds[c]!, values[c] ?? null, strings);
       this.xml += `${xml}</row>`;
       if (this.xml.length >= PIECE_CHARS) this.flush();

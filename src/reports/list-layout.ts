@@ -1,10 +1,12 @@
 // The printed form around the table of people: office, form number, title and unit lines above; the two-level
 // head and the numbered row (1)…(n); the notes, the date line and the signatures below.
-import type { ListForm } from './list-form.js';
+import type { CellValue, FormColumn, ListForm } from './list-form.js';
 import type { ListFileSpec } from './list-row.js';
 import { officeName, PARENT_OFFICE, placeName } from './office.js';
+import { S as STYLES } from './styles.js';
 import { BLANK_PLACE_DATE_LINE, formatDate, placeDateLine, vnDate } from './vn-date.js';
 import { Grid } from './xlsx/grid.js';
+import { DEFAULT_ROW_HEIGHT } from './xlsx/sheet-parts.js';
 import { STYLE_ID as S } from './xlsx/styles-xml.js';
 
 type Form = ListForm<never>;
@@ -36,6 +38,44 @@ export function lines(text: string, width: number): number {
     n += length <= room ? 1 : Math.ceil((length * 1.1) / room);
     if (end < 0) return n;
     from = end + 1;
+  }
+}
+
+/** Excel's ceiling on a row's height. */
+const MAX_ROW_HEIGHT = 409;
+/** Above and below the text of a row taller than one line, so the lines of two rows never touch. */
+const ROW_PADDING = 3;
+
+/** Points per line of text in `size` pt: 1.35 × the size, to the half point up (10 pt → 13.5, 11 → 15, 13 → 18). */
+export const lineHeight = (size: number): number => Math.ceil(size * 2.7) / 2;
+
+/**
+ * Heights of the table's rows, one person each, from what is in them: the tallest wrapping cell's lines at its
+ * column's width times the line height of its font, plus padding; never below the default height.
+ */
+export class RowHeights {
+  private readonly widths: number[];
+  private readonly perLine: number[]; // points per line; 0 where the column's style does not wrap
+
+  constructor(columns: readonly FormColumn[]) {
+    const size = (c: FormColumn) => STYLES[c.style].font?.size ?? 11;
+    // Widths count characters of the 11 pt default font; a column fits more of a smaller font's.
+    this.widths = columns.map((c) => (c.width * 11) / size(c));
+    this.perLine = columns.map((c) => (STYLES[c.style].alignment?.wrapText ? lineHeight(size(c)) : 0));
+  }
+
+  /** Points for a row of `values` (in column order). */
+  of(values: readonly CellValue[]): number {
+    let need = 0;
+    for (let c = 0; c < this.perLine.length; c++) {
+      const v = values[c];
+      const perLine = this.perLine[c]!;
+      // Numbers are not wrapped (a narrow column shows ###), so only text counts.
+      if (typeof v !== 'string' || perLine === 0) continue;
+      const h = lines(v, this.widths[c]!) * perLine;
+      if (h > need) need = h;
+    }
+    return need <= DEFAULT_ROW_HEIGHT ? DEFAULT_ROW_HEIGHT : Math.min(MAX_ROW_HEIGHT, need + ROW_PADDING);
   }
 }
 

@@ -3,9 +3,11 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListFileWriter } from '../../src/reports/list-file.js';
+import { lines, RowHeights } from '../../src/reports/list-layout.js';
 import type { EscalationRow, FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
 
 let dir: string;
@@ -61,19 +63,27 @@ function wholeRows(ws: ExcelJS.Worksheet): Map<number, unknown[]> {
   return rows;
 }
 
-/** The local file headers of a zip, in order. */
-function localHeaders(zip: Buffer): Array<{ name: string; flags: number; compressedSize: number; size: number; crc: number }> {
+/** The local file headers of a zip, in order; `data`: where the entry's compressed bytes start. */
+function localHeaders(zip: Buffer): Array<{ name: string; flags: number; compressedSize: number; size: number; crc: number; data: number }> {
   const out = [];
   for (let at = 0; zip.readUInt32LE(at) === 0x04034b50; ) {
     const nameLength = zip.readUInt16LE(at + 26);
     const compressedSize = zip.readUInt32LE(at + 18);
+    const data = at + 30 + nameLength + zip.readUInt16LE(at + 28);
     out.push({
       name: zip.toString('ascii', at + 30, at + 30 + nameLength), flags: zip.readUInt16LE(at + 6),
-      crc: zip.readUInt32LE(at + 14), compressedSize, size: zip.readUInt32LE(at + 22),
+      crc: zip.readUInt32LE(at + 14), compressedSize, size: zip.readUInt32LE(at + 22), data,
     });
-    at += 30 + nameLength + zip.readUInt16LE(at + 28) + compressedSize;
+    at = data + compressedSize;
   }
   return out;
+}
+
+/** The worksheet XML of a list file, as written. */
+async function sheetXml(file: string): Promise<string> {
+  const zip = await readFile(file);
+  const e = localHeaders(zip).find((h) => h.name === 'xl/worksheets/sheet1.xml')!;
+  return inflateRawSync(zip.subarray(e.data, e.data + e.compressedSize)).toString('utf8');
 }
 
 describe('list files written as SpreadsheetML', () => {
@@ -204,6 +214,53 @@ describe('list files written as SpreadsheetML', () => {
     let dated = '';
     ws.eachRow((r) => r.eachCell((c) => void (/, ngày \d\d tháng \d\d năm \d{4}$/.test(c.text) && (dated = c.text))));
     expect(dated).toBe('Hồ Chí Minh, ngày 03 tháng 06 năm 2024');
+  });
+
+  it('gives each person a row tall enough for its wrapped text, and a one-line row no taller than usual', async () => {
+    const threeFields = unmatched(2, {
+      fields: ['name', 'dob', 'sex'], gioiTinh: 'F',
+      detail: { registry: { hoTen: 'Ngô Thị Hai', ngaySinh: '1966', gioiTinh: 'M' } },
+    });
+    const rows = [
+      unmatched(1, { fields: ['sex'], detail: { registry: { gioiTinh: 'F' } } }), // "Giới tính: Nam — CSDL dân cư: Nữ"
+      threeFields,
+      unmatched(3, { status: 'MISSING_ID', soGiayTo: null, fields: [], detail: null }), // column 6 asks for the number
+    ];
+    const file = await write('heights.xlsx', 'mau02', rows);
+    const ws = await sheetOf(file);
+    const height = (r: number) => ws.getRow(r).height;
+    const lineCount = (r: number, c: number) => String(ws.getCell(r, c).value).split('\n').length;
+
+    expect(lineCount(15, 9)).toBe(1);
+    expect(height(15)).toBe(15);
+    expect(lineCount(16, 9)).toBe(3);
+    expect(height(16)).toBeGreaterThanOrEqual(3 * 13.5); // column (9) is 10 pt
+    expect(ws.getCell(17, 6).value).toBe('đề nghị kê khai bổ sung số ĐDCN tại cột 13');
+    expect(height(17)).toBeGreaterThanOrEqual(3 * 15); // 11 pt in a column 15 characters wide
+    // the heights are the rows' own, not a guess Excel or LibreOffice would redo
+    const xml = await sheetXml(file);
+    for (const r of [15, 16, 17]) expect(xml).toMatch(new RegExp(`<row r="${r}" ht="[0-9.]+" customHeight="1">`));
+
+    const mau01 = await sheetOf(await write('heights01.xlsx', 'mau01', [
+      person(1, { email: 'p1@example.vn' }),
+      person(2, { email: 'nguyen.thi.thanh.huong.phong.ke.toan.2024@congty-saomai.com.vn' }), // column (7), 30 wide
+      person(3, { hoTen: 'Tôn Nữ Hoàng Thị Ngọc Bích Phương Thảo Nguyên' }), // column (3), 26 wide
+    ]));
+    expect(mau01.getRow(14).height).toBe(15);
+    expect(mau01.getRow(15).height).toBeGreaterThanOrEqual(3 * 15);
+    expect(mau01.getRow(16).height).toBeGreaterThanOrEqual(2 * 15);
+  });
+
+  it('counts lines by line breaks and by wrapping at the column width', () => {
+    expect(lines('', 20)).toBe(1);
+    expect(lines('Giới tính: Nam — CSDL dân cư: Nữ', 40)).toBe(1);
+    expect(lines('a\nb\nc', 40)).toBe(3);
+    expect(lines('x'.repeat(60), 20)).toBe(4); // 66 of 19 a line
+    expect(lines('x'.repeat(60) + '\n\nb', 20)).toBe(6);
+    const heights = new RowHeights([{ width: 5, style: 'center' }, { width: 40, style: 'small' }, { width: 10, style: 'count' }]);
+    expect(heights.of([123456789, 'kết quả', null])).toBe(15); // numbers do not wrap
+    expect(heights.of([1, 'a\nb\nc', null])).toBe(3 * 13.5 + 3);
+    expect(heights.of([1, 'a\n'.repeat(100), null])).toBe(409); // as tall as Excel allows
   });
 
   it('leaves nothing behind when a file is given up', async () => {

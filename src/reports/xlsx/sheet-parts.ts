@@ -17,6 +17,9 @@ export function cellXml(ref: string, style: number, value: CellValue, strings: S
   return `<c r="${ref}" s="${style}" t="s"><v>${strings.id(value)}</v></c>`;
 }
 
+/** Rows without a height of their own (`defaultRowHeight`): one line of 11 pt text. */
+export const DEFAULT_ROW_HEIGHT = 15;
+
 export interface SheetFrame {
   widths: number[]; // characters, one per column
   /** Columns and rows kept in view when scrolling: the pane is frozen right of and below them. */
@@ -42,7 +45,7 @@ export function sheetStart(f: SheetFrame): string {
     `${XML_DECLARATION}<worksheet xmlns="${NS.main}" xmlns:r="${NS.rel}">` +
     (f.page.fitToPage ? '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' : '') +
     `<sheetViews><sheetView workbookViewId="0">${paneXml(f.frozenColumns, f.frozenRows)}</sheetView></sheetViews>` +
-    `<sheetFormatPr defaultRowHeight="15"/><cols>${cols}</cols><sheetData>`
+    `<sheetFormatPr defaultRowHeight="${DEFAULT_ROW_HEIGHT}"/><cols>${cols}</cols><sheetData>`
   );
 }
 
