@@ -72,24 +72,25 @@ export async function recordChunk(tx: Queryable, args: ChunkArgs): Promise<Appli
 }
 
 /**
- * The first half of a chunk's transaction, which may run while the chunk before it is being applied:
- * store every outcome (history), skipping people this batch already decided (a conflict party from an earlier
- * chunk), and look for conflicts with what is on file so far.
+ * The first half of a chunk's transaction, which may run while the chunk before it is still being applied (their
+ * people are distinct): store every outcome (history), skipping people this batch already decided (a conflict
+ * party from an earlier chunk); look for conflicts with what is on file so far; then Plan I.3 for the chunk's own
+ * people (writeOutcomes).
  */
 export async function prepareChunk(tx: Queryable, args: ChunkArgs): Promise<PreparedChunk> {
   const stored = await storeOutcomes(tx, args);
   const matched = stored.filter((x) => x.status === 'MATCHED');
   const duplicate = new Set(matched.map((x) => x.soDdcn)).size < matched.length;
-  return { stored, matched, contested: duplicate || (await heldByOthers(tx, matched)) };
+  const contested = duplicate || (await heldByOthers(tx, matched));
+  await writeOutcomes(tx, args, { chunk: true, parties: [] });
+  return { stored, matched, contested };
 }
 
 /**
- * The second half, strictly after the chunk before it committed:
- * 1. resolve conflicts (resolveChunkConflicts) — when prepareChunk found one, or when the chunk committed since
- *    (`before`) put one of our numbers on file or resolved conflicts of its own;
- * 2. Plan I.3: write the ĐDCN in place of the number on file, the old one into number_history, and set every
- *    person's current outcome — unless their data changed since the export: the next run verifies the new data;
- * 3. mark the chunk done with its counts.
+ * The second half, strictly after the chunk before it committed: resolve conflicts (resolveChunkConflicts) — when
+ * prepareChunk found one, or when the chunk committed since (`before`) put one of our numbers on file or resolved
+ * conflicts of its own — and write the parties' outcome; then mark the chunk done with its counts. A party of
+ * this chunk that was given its number a moment ago has it taken back like any holder from earlier in the batch.
  */
 export async function applyChunk(tx: Queryable, args: ChunkArgs, prep: PreparedChunk, before: AppliedChunk | null): Promise<AppliedChunk> {
   let contested = prep.contested;
@@ -97,30 +98,7 @@ export async function applyChunk(tx: Queryable, args: ChunkArgs, prep: PreparedC
     contested = before.conflicts > 0 ? await heldByOthers(tx, prep.matched) : prep.matched.some((x) => before.assigned.has(x.soDdcn!));
   }
   const parties = contested ? await resolveChunkConflicts(tx, args) : [];
-  // One join: the chunk's outcomes (and conflict parties outside it) with their participants, only while the data is
-  // still what was exported (same data_version, so the number on file is still the one sent, x.so_giay_to).
-  await tx.query(
-    `WITH updated AS (
-       UPDATE participant p SET
-         status = x.status,
-         status_fields = x.fields,
-         so_ddcn = CASE WHEN x.status = 'MATCHED' THEN x.so_ddcn END,
-         so_giay_to = CASE WHEN x.status = 'MATCHED' THEN x.so_ddcn ELSE p.so_giay_to END,
-         verified_version = CASE WHEN x.status = 'PENDING' THEN p.verified_version ELSE x.data_version END,
-         verified_at = x.verified_at,
-         last_batch_id = x.batch_id
-       FROM verification x
-       WHERE x.batch_id = $1::bigint
-         AND ((x.ma_so_bhxh BETWEEN $3::text AND $4::text AND x.chunk_no = $2::int) OR x.ma_so_bhxh = ANY($6::text[]))
-         AND p.ma_so_bhxh = x.ma_so_bhxh AND p.data_version = x.data_version
-       RETURNING p.ma_so_bhxh, x.so_giay_to AS old_number, x.status, x.so_ddcn
-     )
-     INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
-     SELECT ma_so_bhxh, old_number, so_ddcn, 'registry', $1::bigint, $5::timestamptz
-       FROM updated WHERE status = 'MATCHED' AND old_number IS NOT NULL AND old_number <> so_ddcn
-     ON CONFLICT (ma_so_bhxh, so_cu) DO NOTHING`,
-    [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now, parties],
-  );
+  if (parties.length) await writeOutcomes(tx, args, { chunk: false, parties });
   await tx.query(
     `UPDATE batch_chunk c SET verified_at = $5::timestamptz, n_read = $6::int, n_errors = $7::int,
             n_matched = s.matched, n_mismatched = s.mismatched, n_missing = s.missing, n_conflict = s.conflict, n_pending = s.pending
@@ -139,6 +117,37 @@ export async function applyChunk(tx: Queryable, args: ChunkArgs, prep: PreparedC
     conflicts: parties.length,
     assigned: new Set(prep.matched.filter((x) => !party.has(x.maSoBhxh)).map((x) => x.soDdcn!)),
   };
+}
+
+/**
+ * Plan I.3 from the stored outcomes — of the chunk's own people, of named conflict parties, or both: write the
+ * ĐDCN in place of the number on file, the old one into number_history, and set every person's current outcome —
+ * unless their data changed since the export: the next run verifies the new data. One join of participant, only
+ * while the data is still what was exported (same data_version, so the number on file is still the one sent).
+ */
+async function writeOutcomes(tx: Queryable, args: ChunkArgs, who: { chunk: boolean; parties: string[] }): Promise<void> {
+  await tx.query(
+    `WITH updated AS (
+       UPDATE participant p SET
+         status = x.status,
+         status_fields = x.fields,
+         so_ddcn = CASE WHEN x.status = 'MATCHED' THEN x.so_ddcn END,
+         so_giay_to = CASE WHEN x.status = 'MATCHED' THEN x.so_ddcn ELSE p.so_giay_to END,
+         verified_version = CASE WHEN x.status = 'PENDING' THEN p.verified_version ELSE x.data_version END,
+         verified_at = x.verified_at,
+         last_batch_id = x.batch_id
+       FROM verification x
+       WHERE x.batch_id = $1::bigint
+         AND (($7::boolean AND x.ma_so_bhxh BETWEEN $3::text AND $4::text AND x.chunk_no = $2::int) OR x.ma_so_bhxh = ANY($6::text[]))
+         AND p.ma_so_bhxh = x.ma_so_bhxh AND p.data_version = x.data_version
+       RETURNING p.ma_so_bhxh, x.so_giay_to AS old_number, x.status, x.so_ddcn
+     )
+     INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
+     SELECT ma_so_bhxh, old_number, so_ddcn, 'registry', $1::bigint, $5::timestamptz
+       FROM updated WHERE status = 'MATCHED' AND old_number IS NOT NULL AND old_number <> so_ddcn
+     ON CONFLICT (ma_so_bhxh, so_cu) DO NOTHING`,
+    [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now, who.parties, who.chunk],
+  );
 }
 
 /** A PostgreSQL array literal of plain words, for COPY text format. */

@@ -91,11 +91,11 @@ async function runLocked(deps: RunDeps, opts: { province: string | null }): Prom
 
 /**
  * Chunks are exported and verified up to CHUNKS_AHEAD in advance, and written two at a time: a chunk's
- * transaction stores its outcomes and checks its numbers against what is on file while the chunk before it is
- * being applied; then it waits for that chunk's commit and is applied itself, so chunks are still applied strictly
- * in chunk order and conflict detection sees every earlier chunk (what the chunk before put on file is passed
- * along). Should the two get in each other's way — only possible around a conflict that crosses them — both are
- * rolled back and done again one after the other.
+ * transaction stores its outcomes, checks its numbers against what is on file and writes its own people while the
+ * chunk before it is still being written; then it waits for that chunk's commit and settles its conflicts knowing
+ * what that chunk put on file. So the heavy writes of two chunks run side by side, while conflicts are still
+ * settled strictly in chunk order and see every earlier chunk. Should the two get in each other's way — only
+ * possible around a conflict that crosses them — both are rolled back and done again one after the other.
  */
 interface InFlight {
   args: ChunkArgs;
