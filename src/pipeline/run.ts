@@ -18,7 +18,7 @@ const RUN_LOCK = 2207_0002;
 /** Chunks being exported and verified ahead of the one being written: the registry and the database work at once. */
 const CHUNKS_AHEAD = 2;
 
-/** Chunk transactions open at once: one being applied, the next one preparing. */
+/** Chunk transactions open at once: one settling its conflicts and committing, the next one writing its people. */
 const WRITING = 2;
 /** What two overlapping chunk transactions can do to each other; both are then redone one after the other. */
 const RETRYABLE = new Set<string>([SQLSTATE.deadlockDetected, SQLSTATE.uniqueViolation]);
