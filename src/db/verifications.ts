@@ -51,7 +51,6 @@ export type ChunkArgs = ChunkRange & { now: Date; outcomes: Outcome[] };
 
 /** What prepareChunk found out; applyChunk finishes from here. */
 export interface PreparedChunk {
-  stored: Outcome[];
   matched: Outcome[];
   /** A number matched twice in the chunk, or one on file for someone else when the chunk was prepared. */
   contested: boolean;
@@ -83,7 +82,7 @@ export async function prepareChunk(tx: Queryable, args: ChunkArgs): Promise<Prep
   const duplicate = new Set(matched.map((x) => x.soDdcn)).size < matched.length;
   const contested = duplicate || (await heldByOthers(tx, matched));
   await writeOutcomes(tx, args, { chunk: true, parties: [] });
-  return { stored, matched, contested };
+  return { matched, contested };
 }
 
 /**
@@ -120,7 +119,7 @@ export async function applyChunk(tx: Queryable, args: ChunkArgs, prep: PreparedC
 }
 
 /**
- * Plan I.3 from the stored outcomes — of the chunk's own people, of named conflict parties, or both: write the
+ * Plan I.3 from the stored outcomes, of the chunk's own people or of named conflict parties: write the
  * ĐDCN in place of the number on file, the old one into number_history, and set every person's current outcome —
  * unless their data changed since the export: the next run verifies the new data. One join of participant, only
  * while the data is still what was exported (same data_version, so the number on file is still the one sent).
