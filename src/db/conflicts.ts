@@ -24,7 +24,8 @@ export async function heldByOthers(tx: Queryable, matched: Outcome[]): Promise<b
  * Neither gets it: both become CONFLICT, each naming the others. A holder that got the number in this very batch
  * has it taken back (its old number restored, the history row removed), so the end state does not depend on
  * which chunk came first. Claims are grouped by number, so the plan stays linear whatever the statistics say.
- * Returns the codes in conflict (the caller applies those whose rows are not among the chunk's own).
+ * Returns the codes in conflict: the caller writes their outcome, those of its own chunk included (their first
+ * outcome was written before the chunk could know of the conflict).
  */
 export async function resolveChunkConflicts(tx: Queryable, args: ChunkRange & { now: Date }): Promise<string[]> {
   const contested = `
