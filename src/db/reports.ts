@@ -16,19 +16,28 @@ export interface GroupCounts {
 }
 
 /**
- * Every participant's state just before `cutoff`, from the state history (the triggers of migration 0002),
- * counted per province — or per district of `province`. Corrections count when made before the cutoff; a
- * correction has been verified again once the verified version has reached the version it created.
+ * Every participant's state just before `cutoff`, counted per province — or per district of `province`: who
+ * existed, with their VssID account and office, from the state history (migrations 0002 and 0006); their outcome
+ * from the outcome history, the last one applied, and the version of their data last decided on (a PENDING
+ * outcome decides nothing). Corrections count when made before the cutoff; a correction has been verified again
+ * once the version decided on has reached the version it created.
  */
 export async function countsAsOf(q: Queryable, args: { cutoff: Date; province: string | null }): Promise<GroupCounts[]> {
   const res = await q.query<GroupCounts>(
     `WITH s AS (
-       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, status, vssid, ma_tinh, ma_huyen, verified_version
+       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, vssid, ma_tinh, ma_huyen
          FROM participant_state WHERE valid_from < $1::timestamptz
         ORDER BY ma_so_bhxh, valid_from DESC, id DESC
+     ), v AS (
+       SELECT ma_so_bhxh, (array_agg(status ORDER BY verified_at DESC, batch_id DESC))[1] AS status,
+              max(data_version) FILTER (WHERE status <> 'PENDING') AS verified_version
+         FROM verification WHERE applied AND verified_at < $1::timestamptz
+        GROUP BY ma_so_bhxh
      ), c AS (
        SELECT ma_so_bhxh, max(data_version) AS version FROM participant_correction
         WHERE changed_at < $1::timestamptz GROUP BY ma_so_bhxh
+     ), o AS (
+       SELECT s.*, coalesce(v.status, 'PENDING') AS status, v.verified_version FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh
      )
      SELECT CASE WHEN $2::text IS NULL THEN s.ma_tinh ELSE s.ma_huyen END AS key,
             count(*)::int AS total,
@@ -41,7 +50,7 @@ export async function countsAsOf(q: Queryable, args: { cutoff: Date; province: s
             count(c.ma_so_bhxh)::int AS corrected,
             count(*) FILTER (WHERE s.status = 'MATCHED' AND s.verified_version >= c.version)::int AS rematched,
             count(*) FILTER (WHERE s.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND s.verified_version >= c.version)::int AS escalated
-       FROM s LEFT JOIN c ON c.ma_so_bhxh = s.ma_so_bhxh
+       FROM o s LEFT JOIN c ON c.ma_so_bhxh = s.ma_so_bhxh
       WHERE $2::text IS NULL OR s.ma_tinh = $2::text
       GROUP BY 1
       ORDER BY 1 NULLS LAST`,

@@ -81,7 +81,7 @@ export async function prepareChunk(tx: Queryable, args: ChunkArgs): Promise<Prep
   const matched = stored.filter((x) => x.status === 'MATCHED');
   const duplicate = new Set(matched.map((x) => x.soDdcn)).size < matched.length;
   const contested = duplicate || (await heldByOthers(tx, matched));
-  await writeOutcomes(tx, args, { chunk: true, parties: [] });
+  await writeOutcomes(tx, args, { chunk: true, parties: [], stored: stored.length });
   return { matched, contested };
 }
 
@@ -97,7 +97,7 @@ export async function applyChunk(tx: Queryable, args: ChunkArgs, prep: PreparedC
     contested = before.conflicts > 0 ? await heldByOthers(tx, prep.matched) : prep.matched.some((x) => before.assigned.has(x.soDdcn!));
   }
   const parties = contested ? await resolveChunkConflicts(tx, args) : [];
-  if (parties.length) await writeOutcomes(tx, args, { chunk: false, parties });
+  if (parties.length) await writeOutcomes(tx, args, { chunk: false, parties, stored: parties.length });
   await tx.query(
     `UPDATE batch_chunk c SET verified_at = $5::timestamptz, n_read = $6::int, n_errors = $7::int,
             n_matched = s.matched, n_mismatched = s.mismatched, n_missing = s.missing, n_conflict = s.conflict, n_pending = s.pending
@@ -121,10 +121,15 @@ export async function applyChunk(tx: Queryable, args: ChunkArgs, prep: PreparedC
 /**
  * Plan I.3 from the stored outcomes, of the chunk's own people or of named conflict parties: write the
  * ĐDCN in place of the number on file, the old one into number_history, and set every person's current outcome —
- * unless their data changed since the export: the next run verifies the new data. One join of participant, only
- * while the data is still what was exported (same data_version, so the number on file is still the one sent).
+ * unless their data changed since the export: the next run verifies the new data, and the stored outcome is
+ * marked as never applied (Mẫu 03 reads outcomes as of a date from `verification`). One join of participant,
+ * only while the data is still what was exported (same data_version, so the number on file is still the one
+ * sent). `stored`: how many outcomes are being written; only when fewer people were updated are the others
+ * looked for.
  */
-async function writeOutcomes(tx: Queryable, args: ChunkArgs, who: { chunk: boolean; parties: string[] }): Promise<void> {
+async function writeOutcomes(tx: Queryable, args: ChunkArgs, who: { chunk: boolean; parties: string[]; stored: number }): Promise<void> {
+  const mine = `x.batch_id = $1::bigint
+         AND (($7::boolean AND x.ma_so_bhxh BETWEEN $3::text AND $4::text AND x.chunk_no = $2::int) OR x.ma_so_bhxh = ANY($6::text[]))`;
   await tx.query(
     `WITH updated AS (
        UPDATE participant p SET
@@ -136,16 +141,18 @@ async function writeOutcomes(tx: Queryable, args: ChunkArgs, who: { chunk: boole
          verified_at = x.verified_at,
          last_batch_id = x.batch_id
        FROM verification x
-       WHERE x.batch_id = $1::bigint
-         AND (($7::boolean AND x.ma_so_bhxh BETWEEN $3::text AND $4::text AND x.chunk_no = $2::int) OR x.ma_so_bhxh = ANY($6::text[]))
-         AND p.ma_so_bhxh = x.ma_so_bhxh AND p.data_version = x.data_version
+       WHERE ${mine} AND p.ma_so_bhxh = x.ma_so_bhxh AND p.data_version = x.data_version
        RETURNING p.ma_so_bhxh, x.so_giay_to AS old_number, x.status, x.so_ddcn
+     ), replaced AS (
+       INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
+       SELECT ma_so_bhxh, old_number, so_ddcn, 'registry', $1::bigint, $5::timestamptz
+         FROM updated WHERE status = 'MATCHED' AND old_number IS NOT NULL AND old_number <> so_ddcn
+       ON CONFLICT (ma_so_bhxh, so_cu) DO NOTHING
      )
-     INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
-     SELECT ma_so_bhxh, old_number, so_ddcn, 'registry', $1::bigint, $5::timestamptz
-       FROM updated WHERE status = 'MATCHED' AND old_number IS NOT NULL AND old_number <> so_ddcn
-     ON CONFLICT (ma_so_bhxh, so_cu) DO NOTHING`,
-    [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now, who.parties, who.chunk],
+     UPDATE verification x SET applied = false
+      WHERE $8::int > (SELECT count(*) FROM updated)
+        AND ${mine} AND NOT EXISTS (SELECT 1 FROM updated u WHERE u.ma_so_bhxh = x.ma_so_bhxh)`,
+    [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now, who.parties, who.chunk, who.stored],
   );
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import type { MockRegistry } from '../../src/adapters/mock.js';
+import type { RegistryAdapter } from '../../src/adapters/types.js';
 import type { Db } from '../../src/db/pool.js';
 import { importCorrections } from '../../src/pipeline/corrections.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
@@ -204,6 +205,47 @@ describe('report progress (Mẫu 03)', () => {
     ]);
     expect(hcm.total.values[C.target]).toBe(10);
     expect(hcm.text('A2')).toBe('BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH');
+  });
+
+  it('does not count an outcome for data that changed while it was being verified', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const registry = await mockRegistry(await writeRegistry(dir, REGISTRY));
+    await importParticipants(at(db, DAY1), await writeParticipants(dir, PEOPLE, 'day1.csv'));
+    // The unit's new file is imported while the registry is answering for Lan: her date of birth changes.
+    const LAN = '0790000001';
+    const changed = await writeParticipants(dir, PEOPLE.map((p) => (p.ma_so_bhxh === LAN ? { ...p, ngay_sinh: '13/03/1985' } : p)), 'day1b.csv');
+    let imported = false;
+    const racing: RegistryAdapter = {
+      kind: 'mock',
+      async verify(batch) {
+        if (!imported && batch.some((r) => r.requestId === LAN)) {
+          imported = true;
+          await importParticipants(at(db, DAY1), changed);
+        }
+        return registry.verify(batch);
+      },
+      share: (records) => registry.share(records),
+      close: async () => undefined,
+    };
+    await runBatch({ ...at(db, DAY1), registry: racing, config: SMALL_RUN }, { province: null });
+    expect(imported).toBe(true);
+
+    const report = async (asOf: string) => {
+      const out = path.join(dir, `mau03-${asOf}.xlsx`);
+      await progressReport(at(db, JULY), { out, period: 'week', asOf: day(asOf), province: null });
+      return readMau03(out);
+    };
+    // The registry matched the old data, which was no longer on file: Lan is still waiting, on Mẫu 03 as in the results.
+    expect((await exportedResults(deps(db), dir)).rows.get(LAN)).toMatchObject({ status: 'PENDING', so_ddcn: '' });
+    const d1 = await report('2024-06-03');
+    expect(d1.total.values.slice(C.total, C.pending + 1)).toEqual([7, 2, 2 / 7, 2, 3, 1, 0, 1]);
+
+    // The next run verifies the new date of birth, which the registry does not have.
+    await runAt(db, registry, DAY10);
+    expect((await exportedResults(deps(db), dir)).rows.get(LAN)).toMatchObject({ status: 'MISMATCHED' });
+    expect((await report('2024-06-12')).total.values.slice(C.total, C.pending + 1)).toEqual([7, 2, 2 / 7, 0, 4, 1, 0, 0]);
+    expect((await report('2024-06-03')).total.values.slice(C.total, C.pending + 1)).toEqual(d1.total.values.slice(C.total, C.pending + 1));
   });
 
   it('counts nobody before the first import', async () => {
