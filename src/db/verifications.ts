@@ -125,12 +125,13 @@ export async function applyChunk(tx: Queryable, args: ChunkArgs, prep: PreparedC
  * marked as never applied (Mẫu 03 reads outcomes as of a date from `verification`). One join of participant,
  * only while the data is still what was exported (same data_version, so the number on file is still the one
  * sent). `stored`: how many outcomes are being written; only when fewer people were updated are the others
- * looked for.
+ * looked for, in a statement of their own.
  */
 async function writeOutcomes(tx: Queryable, args: ChunkArgs, who: { chunk: boolean; parties: string[]; stored: number }): Promise<void> {
   const mine = `x.batch_id = $1::bigint
-         AND (($7::boolean AND x.ma_so_bhxh BETWEEN $3::text AND $4::text AND x.chunk_no = $2::int) OR x.ma_so_bhxh = ANY($6::text[]))`;
-  await tx.query(
+         AND (($6::boolean AND x.ma_so_bhxh BETWEEN $3::text AND $4::text AND x.chunk_no = $2::int) OR x.ma_so_bhxh = ANY($5::text[]))`;
+  const params = [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, who.parties, who.chunk];
+  const res = await tx.query<{ n: number }>(
     `WITH updated AS (
        UPDATE participant p SET
          status = x.status,
@@ -145,14 +146,20 @@ async function writeOutcomes(tx: Queryable, args: ChunkArgs, who: { chunk: boole
        RETURNING p.ma_so_bhxh, x.so_giay_to AS old_number, x.status, x.so_ddcn
      ), replaced AS (
        INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
-       SELECT ma_so_bhxh, old_number, so_ddcn, 'registry', $1::bigint, $5::timestamptz
+       SELECT ma_so_bhxh, old_number, so_ddcn, 'registry', $1::bigint, $7::timestamptz
          FROM updated WHERE status = 'MATCHED' AND old_number IS NOT NULL AND old_number <> so_ddcn
        ON CONFLICT (ma_so_bhxh, so_cu) DO NOTHING
      )
-     UPDATE verification x SET applied = false
-      WHERE $8::int > (SELECT count(*) FROM updated)
-        AND ${mine} AND NOT EXISTS (SELECT 1 FROM updated u WHERE u.ma_so_bhxh = x.ma_so_bhxh)`,
-    [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, args.now, who.parties, who.chunk, who.stored],
+     SELECT count(*)::int AS n FROM updated`,
+    [...params, args.now],
+  );
+  if (res.rows[0]!.n === who.stored) return;
+  // Exact, though imports may run meanwhile: the people just updated stay locked until this transaction ends,
+  // and the others' data_version had moved on already (it only grows).
+  await tx.query(
+    `UPDATE verification x SET applied = false FROM participant p
+      WHERE ${mine} AND p.ma_so_bhxh = x.ma_so_bhxh AND p.data_version <> x.data_version`,
+    params,
   );
 }
 
