@@ -4,9 +4,12 @@ import type { BirthDate } from './types.js';
 export const MIN_BIRTH_YEAR = 1880;
 export const MAX_BIRTH_YEAR = 2100;
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Gregorian calendar; worked out rather than asked of Date, which allocates (two dates per person verified). */
 function daysInMonth(year: number, month: number): number {
-  // Day 0 of the next month is the last day of this one; UTC so the local zone cannot shift it.
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!;
 }
 
 /** True when the parts form a real calendar date (or month/year) inside the accepted birth-year range. */

@@ -48,7 +48,8 @@ export function matchPerson(req: VerifyRequest, person: RegistryPerson | undefin
 
   const fields: Field[] = [];
   const registry: Disclosed = {};
-  if (nameKey(req.hoTen) !== nameKey(person.hoTen)) {
+  // The same text is the same name; only different texts need their comparison keys (most matches are the former).
+  if (req.hoTen !== person.hoTen && nameKey(req.hoTen) !== nameKey(person.hoTen)) {
     fields.push('name');
     registry.hoTen = person.hoTen;
   }

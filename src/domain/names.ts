@@ -6,9 +6,12 @@ const TONE_MARKS = /[\u0300\u0301\u0303\u0309\u0323]/g;
 /** Zero-width characters that ride along when names are copied from web pages or Word; they are not spaces to \s. */
 const INVISIBLE = /[\u200b-\u200d\u2060]/g;
 
+/** Whitespace other than a lone space: a clean name (the usual case) then goes through untouched. */
+const UNTIDY_SPACE = /\s{2,}|[^\S ]/g;
+
 /** Display/storage form: NFC, trimmed, inner whitespace collapsed, case kept as given. */
 export function cleanName(raw: string): string {
-  return raw.normalize('NFC').replace(INVISIBLE, '').trim().replace(/\s+/g, ' ');
+  return raw.normalize('NFC').replace(INVISIBLE, '').trim().replace(UNTIDY_SPACE, ' ');
 }
 
 /**
