@@ -20,7 +20,10 @@ export interface ImportResult {
   unknownColumns: string[];
 }
 
-const UPSERT_CHUNK = 20_000;
+// Rows per COPY and upsert. Two chunks are held at once (one loading, one being parsed), long enough to outlive
+// node's young generation; at 20 000 the promoted text let the process grow to ~440 MB on a 3 M import, at
+// 10 000 it peaks below 300 MB, in the same time.
+const UPSERT_CHUNK = 10_000;
 
 /**
  * `ddcn import participants FILE`: stream the file, validate each row, and load the good ones chunk by chunk
