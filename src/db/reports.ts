@@ -39,19 +39,19 @@ export async function countsAsOf(q: Queryable, args: { cutoff: Date; province: s
      ), o AS (
        SELECT s.*, coalesce(v.status, 'PENDING') AS status, v.verified_version FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh
      )
-     SELECT CASE WHEN $2::text IS NULL THEN s.ma_tinh ELSE s.ma_huyen END AS key,
+     SELECT CASE WHEN $2::text IS NULL THEN o.ma_tinh ELSE o.ma_huyen END AS key,
             count(*)::int AS total,
-            count(*) FILTER (WHERE s.status = 'MATCHED')::int AS matched,
-            count(*) FILTER (WHERE s.status = 'MISMATCHED')::int AS mismatched,
-            count(*) FILTER (WHERE s.status = 'MISSING_ID')::int AS missing,
-            count(*) FILTER (WHERE s.status = 'CONFLICT')::int AS conflict,
-            count(*) FILTER (WHERE s.status = 'PENDING')::int AS pending,
-            count(*) FILTER (WHERE s.vssid)::int AS vssid,
+            count(*) FILTER (WHERE o.status = 'MATCHED')::int AS matched,
+            count(*) FILTER (WHERE o.status = 'MISMATCHED')::int AS mismatched,
+            count(*) FILTER (WHERE o.status = 'MISSING_ID')::int AS missing,
+            count(*) FILTER (WHERE o.status = 'CONFLICT')::int AS conflict,
+            count(*) FILTER (WHERE o.status = 'PENDING')::int AS pending,
+            count(*) FILTER (WHERE o.vssid)::int AS vssid,
             count(c.ma_so_bhxh)::int AS corrected,
-            count(*) FILTER (WHERE s.status = 'MATCHED' AND s.verified_version >= c.version)::int AS rematched,
-            count(*) FILTER (WHERE s.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND s.verified_version >= c.version)::int AS escalated
-       FROM o s LEFT JOIN c ON c.ma_so_bhxh = s.ma_so_bhxh
-      WHERE $2::text IS NULL OR s.ma_tinh = $2::text
+            count(*) FILTER (WHERE o.status = 'MATCHED' AND o.verified_version >= c.version)::int AS rematched,
+            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND o.verified_version >= c.version)::int AS escalated
+       FROM o LEFT JOIN c ON c.ma_so_bhxh = o.ma_so_bhxh
+      WHERE $2::text IS NULL OR o.ma_tinh = $2::text
       GROUP BY 1
       ORDER BY 1 NULLS LAST`,
     [args.cutoff, args.province],
