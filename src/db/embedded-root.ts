@@ -90,7 +90,7 @@ export async function reachableNative(native: string, version: string, user: Pos
 export interface ServerHome {
   /** Where `pg/` (the data folder) and `pg.owner` live. */
   dir: string;
-  /** Set when that is not DDCN_HOME itself: a sentence for stderr saying where the data lives and why. */
+  /** Set the first time the data is placed outside DDCN_HOME: a sentence for stderr saying where and why. */
   moved?: string;
 }
 
@@ -110,8 +110,10 @@ export async function reachableHome(home: string, user: PostgresUser, root = SHA
   const moved =
     `the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${blocked}; ` +
     `the database of DDCN_HOME=${home} lives in ${path.join(dir, 'pg')}`;
+  // Said once, when the data is placed there; from then on DDCN_HOME/pg.location tells where it is.
   const pointer = path.join(home, 'pg.location');
   const text = `${path.join(dir, 'pg')}\n`;
-  if (!existsSync(pointer) || (await readFile(pointer, 'utf8')) !== text) await writeFile(pointer, text);
+  if (existsSync(pointer) && (await readFile(pointer, 'utf8')) === text) return { dir };
+  await writeFile(pointer, text);
   return { dir, moved };
 }
