@@ -9,7 +9,8 @@ import { DEFAULT_RUN_CONFIG } from '../../src/pipeline/deps.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { databaseDirectory, memoryDirectory } from '../../src/adapters/directory.js';
 import { MockRegistry } from '../../src/adapters/mock.js';
-import { deps, exportedResults, parseCsv, runDeps, databasePerFile, useTempDir } from '../helpers/pipeline.js';
+import { deps, exportedResults, parseCsv, rows, runDeps, databasePerFile, useTempDir } from '../helpers/pipeline.js';
+import { fixtureOracle } from '../helpers/oracle.js';
 
 const database = databasePerFile();
 
@@ -53,5 +54,11 @@ describe('acceptance: fixtures/participants.csv against fixtures/registry.csv', 
     for (const code of got.keys()) if (!expected.has(code)) differences.push(`${code}: not in expected-results.csv`);
     expect(differences.slice(0, 25), `${differences.length} differences`).toEqual([]);
     expect(got.size).toBe(expected.size);
+
+    // The ĐDCN on file, the former numbers and the shares, as the fixture files imply them.
+    const oracle = await fixtureOracle();
+    expect(actual.text).toBe(oracle.results);
+    expect(await rows(db, 'SELECT ma_so_bhxh, so_cu, so_moi, source FROM number_history ORDER BY ma_so_bhxh, so_cu')).toEqual(oracle.history);
+    expect(await rows(db, 'SELECT ma_so_bhxh, so_ddcn FROM share_record ORDER BY ma_so_bhxh, so_ddcn')).toEqual(oracle.shares);
   });
 });
