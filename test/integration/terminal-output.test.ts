@@ -66,7 +66,7 @@ describe('ddcn lookup', () => {
     expect(r.code).toBe(0);
     const lines = r.output!.trimEnd().split('\n');
     expect(lines[0]).toBe('Mã số BHXH  Họ tên           Số ĐDCN       Số cũ');
-    expect(lines[1]).toMatch(/^─{10}  ─{15}  ─{12}  ─{9}$/);
+    expect(lines[1]).toMatch(/^─{10} {2}─{15} {2}─{12} {2}─{9}$/);
     expect(lines[2]).toBe('0100000001  Nguyễn Thị Thuỷ  001190000001  012345678');
     expect(r.output).not.toContain('\t');
   });
