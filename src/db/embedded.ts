@@ -9,6 +9,8 @@ import { INITDB_FLAGS, initCluster, startServer } from './postgres-process.js';
 
 export interface EmbeddedServer {
   url: string;
+  /** The data folder: `$DDCN_HOME/pg`, or where it was placed for the postgres user (src/db/embedded-root.ts). */
+  dataDir: string;
   /** Stops the server if this process started it; a server another ddcn process owns is left running. */
   release(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function startEmbedded(
     if (adopt) await writeFile(ownerFile, String(process.pid));
     return {
       url: urlFor(running.port),
+      dataDir,
       async release() {
         if (!adopt) return;
         process.kill(running.pid, 'SIGINT'); // "fast" shutdown, as pg_ctl -m fast does
@@ -118,6 +121,7 @@ export async function startEmbedded(
     await writeFile(ownerFile, String(process.pid));
     return {
       url: urlFor(port),
+      dataDir,
       async release() {
         await proc.stop();
         await rm(ownerFile, { force: true });
@@ -140,6 +144,7 @@ export async function startEmbedded(
   await writeFile(ownerFile, String(process.pid));
   return {
     url: urlFor(port),
+    dataDir,
     async release() {
       await server.stop();
       await rm(ownerFile, { force: true });
