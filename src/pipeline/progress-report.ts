@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { countsAsOf, type GroupCounts } from '../db/reports.js';
 import { targetsAsOf, type Target } from '../db/targets.js';
@@ -107,6 +108,8 @@ export async function progressReport(deps: Deps, opts: ProgressOptions): Promise
   };
 
   const report: ProgressReport = { province: opts.province, period: opts.period, from, asOf, issuedAt, rows, total };
+  // As `lists` does: the folders of --out are made, so `--out reports/2024-06/mau03.xlsx` just works.
+  await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
   await writeMau03(path.resolve(opts.out), report);
   deps.log.info({ stage: 'report', period: opts.period, province: opts.province, rows: rows.length, participants: total.total }, 'progress report written');
   return report;
