@@ -30,17 +30,30 @@ export function interruptedError(): InterruptedError {
   return new InterruptedError(batchId);
 }
 
+/**
+ * A terminal's Ctrl-C reaches every process of the group, and npm and tsx pass it on once more: copies that come
+ * within this time of the first are the same Ctrl-C. A second one after it means "stop now".
+ */
+const SAME_SIGNAL_MS = 1000;
+
 export function handleSignals(): void {
+  let first = 0;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    // process.listeners() leaves out tsx's own hidden handler (it tells the tsx parent the signal arrived), so that
+    // one stays; async-exit-hook's go.
     const previous = process.listeners(signal);
-    process.removeAllListeners(signal);
+    for (const listener of previous) process.removeListener(signal, listener);
     process.on(signal, () => {
       if (!claimed) {
         if (previous.length === 0) process.exit(130);
         for (const listener of previous) listener(signal);
         return;
       }
-      if (controller.signal.aborted) process.exit(130);
+      if (controller.signal.aborted) {
+        if (Date.now() - first > SAME_SIGNAL_MS) process.exit(130);
+        return;
+      }
+      first = Date.now();
       controller.abort(interruptedError());
     });
   }

@@ -4,7 +4,33 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { rows } from '../helpers/pipeline.js';
-import { importFixtures, startDdcn, startRegistryServer } from './http-harness.js';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { importFixtures, ROOT, startDdcn, startRegistryServer, type Ran } from './http-harness.js';
+
+/**
+ * The installed bin (`node bin/ddcn.js`, tsx loaded in-process), in a process group of its own, like a command
+ * in a terminal. Not the tsx CLI: its parent process relays signals and SIGKILLs a child that has not confirmed
+ * one within 30 ms, which on a loaded machine tested tsx rather than ddcn.
+ */
+function startBin(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/ddcn.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DDCN_LOG_LEVEL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<Ran>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { done, stderrLines: createInterface({ input: child.stderr }), kill: (s: NodeJS.Signals) => process.kill(-child.pid!, s) };
+}
 
 let server: Awaited<ReturnType<typeof startRegistryServer>>;
 const databases: TestDatabase[] = [];
@@ -25,7 +51,7 @@ async function interruptedRun(signal: NodeJS.Signals) {
   const t = await createTestDatabase();
   databases.push(t);
   await importFixtures(t.db);
-  const p = startDdcn(runArgs(), { DATABASE_URL: t.url });
+  const p = startBin(runArgs(), { DATABASE_URL: t.url });
   for await (const line of p.stderrLines) if (line.includes('"msg":"batch started"')) break;
   await sleep(1500);
   p.kill(signal);

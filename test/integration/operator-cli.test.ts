@@ -16,6 +16,9 @@ const PEOPLE: ParticipantInput[] = [
   { ma_so_bhxh: '0100000003', ho_ten: 'Lê Văn Hưng', ngay_sinh: '14/07/1981', gioi_tinh: 'Nam', so_giay_to: '023456780', ...unit('TB0001A', '79', '760') },
 ];
 
+// Each test starts real ddcn processes; on a machine shared with other work one can take half a minute.
+const SLOW = 240_000;
+
 let dir: string;
 let filled: TestDatabase;
 let empty: TestDatabase;
@@ -29,7 +32,7 @@ beforeAll(async () => {
   registry = await writeRegistry(dir, [{ so_ddcn: '001090000001', so_cmnd: '012345678', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' }]);
   const imported = await ddcn(['import', 'participants', await writeParticipants(dir, PEOPLE)], env);
   expect(imported.code, imported.stderr).toBe(0);
-}, 120_000);
+}, SLOW);
 
 afterAll(async () => {
   await Promise.all([filled?.drop(), empty?.drop()]);
@@ -51,7 +54,7 @@ describe('a database without participants', () => {
       expect(r.stderr).toContain('ddcn import participants FILE');
     }
     expect(existsSync(path.join(dir, 'empty.xlsx'))).toBe(false);
-  });
+  }, SLOW);
 
   it('says on stderr when a command creates a new embedded database, and where', async () => {
     // DDCN_HOME directly under the temp folder: as root the server runs as "postgres", which must reach it.
@@ -65,7 +68,7 @@ describe('a database without participants', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).not.toContain('created a new');
     expect(again.stderr).toContain(`no participants in the embedded PostgreSQL in ${path.join(home, 'pg')}.`);
-  }, 120_000);
+  }, SLOW);
 });
 
 // Runs the batch the tests below read (lists of verified people).
@@ -77,7 +80,7 @@ describe('the registry is an explicit choice', () => {
     expect(r.stderr).toContain('--registry file');
     expect(r.stderr).toContain('--registry mock --registry-data FILE');
     expect(r.stderr).toContain('DDCN_REGISTRY');
-  });
+  }, SLOW);
 
   it('DDCN_REGISTRY chooses it too, and a wrong value lists the choices', async () => {
     const wrong = await ddcn(['run'], { ...env, DDCN_REGISTRY: 'mok' });
@@ -86,7 +89,7 @@ describe('the registry is an explicit choice', () => {
     const r = await ddcn(['run', '--registry-data', registry], { ...env, DDCN_REGISTRY: 'mock' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('3 read');
-  });
+  }, SLOW);
 });
 
 describe('codes that do not exist', () => {
@@ -98,7 +101,7 @@ describe('codes that do not exist', () => {
     expect(nope.code).toBe(1);
     expect(nope.stderr).toContain('no unit NOPE in');
     expect(nope.stderr).toContain('Check --unit');
-  });
+  }, SLOW);
 
   it('lists --province 999 and report progress --province 999 exit 1', async () => {
     const [lists, report] = await Promise.all([
@@ -109,13 +112,13 @@ describe('codes that do not exist', () => {
     expect(lists.stderr).toMatch(/no province 999 in .*Check --province/);
     expect(report.code).toBe(1);
     expect(report.stderr).toMatch(/no province 79 {2}in .*; nearest codes: 79\b/);
-  });
+  }, SLOW);
 
   it('a known unit and province still work', async () => {
     const r = await ddcn(['lists', '--out', path.join(dir, 'lists-ok'), '--province', '01', '--unit', 'TA0001A'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(path.join(dir, 'lists-ok', '01', 'TA0001A', 'mau01.xlsx'))).toBe(true);
-  });
+  }, SLOW);
 });
 
 describe('report progress --out', () => {
@@ -124,5 +127,5 @@ describe('report progress --out', () => {
     const r = await ddcn(['report', 'progress', '--out', out, '--province', '79'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(out)).toBe(true);
-  });
+  }, SLOW);
 });
