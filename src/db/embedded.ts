@@ -117,11 +117,13 @@ export async function startEmbedded(
     const pkg = await packageNative();
     const native = await reachableNative(options.native ?? pkg.native, pkg.version, user, options.sharedRoot);
     const spec = { native, dataDir, user, superuser: USER, password: PASSWORD, onLog };
-    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initCluster(spec);
+    const created = !existsSync(path.join(dataDir, 'PG_VERSION'));
+    if (created) await initCluster(spec);
     const proc = await startServer(spec, port, SERVER_SETTINGS.flatMap((setting) => ['-c', setting]));
     await writeFile(ownerFile, String(process.pid));
     return {
       url: urlFor(port),
+      created,
       async release() {
         await proc.stop();
         await rm(ownerFile, { force: true });

@@ -61,7 +61,7 @@ export const MAU02: ListForm<ListRow> = {
   title: MAU02_TITLE,
   intro: unitIntro,
   // Fit to the width of A4 landscape, the sheet is scaled by about 1046 px / (7 px × Σ widths + 5 px a column):
-  // at Σ 163 that is 0.86, so the 11 pt text, column 9 included, prints at 9.5 pt. (At the earlier Σ 207 the body
+  // at Σ 166 that is 0.85, so the 11 pt text, column 9 included, prints at 9.3 pt. (At the earlier Σ 207 the body
   // printed at 7.5 pt and column 9, then 10 pt, at 6.5 pt.) Names, e-mails and column 9 wrap; rows grow to fit.
   columns: [
     { width: 4, style: 'center' },
@@ -72,7 +72,7 @@ export const MAU02: ListForm<ListRow> = {
     { width: 13, style: 'code' },
     { width: 15, style: 'text' },
     { width: 6, style: 'center' },
-    { width: 30, style: 'text' },
+    { width: 33, style: 'text' },
     { width: 15, style: 'input' },
     { width: 10, style: 'input' },
     { width: 6, style: 'input' },
