@@ -24,8 +24,11 @@ export async function verifyPeople(
   people: ExportedPerson[],
   opts: VerifyOptions,
   log: Logger,
+  /** Told, per registry request as it ends, how many people it settled (and the pre-flight ones at once). */
+  onVerified: (people: number) => void = () => undefined,
 ): Promise<Outcome[]> {
   const { toSend, decided, hints } = preflight(people);
+  if (decided.length) onVerified(decided.length);
   const version = new Map(people.map((p) => [p.maSoBhxh, p.dataVersion]));
   const limit = pLimit(opts.concurrency);
   const batches: VerifyRequest[][] = [];
@@ -39,6 +42,8 @@ export async function verifyPeople(
         } catch (err) {
           log.warn({ err, people: batch.length }, 'registry request failed; these people stay PENDING');
           return { batch, answers: null, error: errorKind(err) };
+        } finally {
+          onVerified(batch.length);
         }
       }),
     ),
