@@ -109,8 +109,8 @@ describe('dates and places on the forms', () => {
   });
   it('keeps codes from data inside the output directory', () => {
     expect(pathSegment('DV0790001', '_x')).toBe('DV0790001');
-    expect(pathSegment('../../etc/passwd', '_x')).toBe('______etc_passwd');
-    expect(pathSegment('..', '_x')).toBe('__');
+    expect(pathSegment('../../etc/passwd', '_x')).toBe('_-etc-passwd_3754d6cb3a38e118');
+    expect(pathSegment('..', '_x')).toBe('_-_5ec1f7e700f37c3d');
     expect(pathSegment(null, '_x')).toBe('_x');
   });
   it('reads targets written with thousands separators', () => {
