@@ -1,9 +1,9 @@
 import { checkCccdStructure } from '../domain/numbers.js';
 import { parseDateKey } from '../domain/dates.js';
+import type { VerifyRequest } from '../domain/registry.js';
+import type { ExportedPerson, Outcome } from '../domain/outcome.js';
 import { MAX_NAME_CHARS, toWireRequest, WIRE_FIELD, WirePerson } from '../adapters/http-wire.js';
-import type { VerifyRequest } from '../adapters/types.js';
 import type { Field } from '../domain/types.js';
-import type { ExportedPerson, Outcome } from '../db/verifications.js';
 
 export interface Preflight {
   toSend: VerifyRequest[];

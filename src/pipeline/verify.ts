@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
-import type { RegistryAdapter, VerifyRequest } from '../adapters/types.js';
-import type { ExportedPerson, Outcome } from '../db/verifications.js';
+import type { RegistryAdapter } from '../adapters/types.js';
+import type { VerifyRequest } from '../domain/registry.js';
+import type { ExportedPerson, Outcome } from '../domain/outcome.js';
 import type { Logger } from '../log.js';
 import { preflight, refusedOutcome } from './preflight.js';
 import { verifySplittingRefusals } from './split-refused.js';
