@@ -55,7 +55,7 @@ describe('Mẫu 02 column 9: what does not match', () => {
 });
 
 describe('checking a returned Mẫu 02 row', () => {
-  const row = { line: 15, maSoBhxh: '0100000001', name: '', dob: '', sex: '', number: '' };
+  const row = { line: 15, shown: [], errors: [], maSoBhxh: '0100000001', name: '', dob: '', sex: '', number: '' };
   it('takes values with the import rules: any date form, sex spellings, lost leading zeros', () => {
     expect(checkReturnedRow({ ...row, name: '  nguyễn  văn hưng ', dob: '1965-03-12', sex: 'nu', number: '12 345 678 901' })).toEqual({
       kind: 'ok',
