@@ -12,6 +12,8 @@ export interface ProgressOptions {
   period: 'week' | 'month';
   asOf: CalendarDate | null; // default: today in Vietnam
   province: string | null; // null: national report, one row per province
+  district?: string | null; // only the people of this district of `province` (the portal's district accounts)
+  unit?: string | null; // only the people of this managing unit (the portal's unit accounts)
 }
 
 /** The report period: the calendar week (from Monday) or month that contains the as-of date, up to that date. */
@@ -65,18 +67,27 @@ function sum(rows: ProgressRow[], pick: (r: ProgressRow) => number): number {
  * figures whenever it is run.
  */
 export async function progressReport(deps: Deps, opts: ProgressOptions): Promise<ProgressReport> {
+  const report = await progressFigures(deps, opts);
+  await writeMau03(path.resolve(opts.out), report);
+  deps.log.info({ stage: 'report', period: opts.period, province: opts.province, rows: report.rows.length, participants: report.total.total }, 'progress report written');
+  return report;
+}
+
+/** The figures of Mẫu 03 without writing the file: the portal draws them as bars. */
+export async function progressFigures(deps: Deps, opts: Omit<ProgressOptions, 'out'>): Promise<ProgressReport> {
   const issuedAt = deps.now();
   const asOf = opts.asOf ?? vnDate(issuedAt);
   const from = periodStart(opts.period, asOf);
   const cutoff = endOfDay(asOf);
   const start = startOfDay(from);
 
+  const narrow = { province: opts.province, district: opts.district ?? null, unit: opts.unit ?? null };
   const { now, before, targets } = await deps.db.withSession((s) =>
     s.withTransaction(async (tx) => {
       await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       return {
-        now: await countsAsOf(tx, { cutoff, province: opts.province }),
-        before: await countsAsOf(tx, { cutoff: start, province: opts.province }),
+        now: await countsAsOf(tx, { ...narrow, cutoff }),
+        before: await countsAsOf(tx, { ...narrow, cutoff: start }),
         targets: await targetsAsOf(tx, cutoff),
       };
     }),
@@ -106,8 +117,5 @@ export async function progressReport(deps: Deps, opts: ProgressOptions): Promise
     vssidIncrease: sum(rows, (r) => r.vssidIncrease),
   };
 
-  const report: ProgressReport = { province: opts.province, period: opts.period, from, asOf, issuedAt, rows, total };
-  await writeMau03(path.resolve(opts.out), report);
-  deps.log.info({ stage: 'report', period: opts.period, province: opts.province, rows: rows.length, participants: total.total }, 'progress report written');
-  return report;
+  return { province: opts.province, period: opts.period, from, asOf, issuedAt, rows, total };
 }
