@@ -4,6 +4,7 @@ import { dateKey, parseBirthDate } from '../domain/dates.js';
 import { parseSex } from '../domain/sex.js';
 import { normalizeNumber } from '../domain/numbers.js';
 import type { Sex } from '../domain/types.js';
+import type { Finding } from '../domain/finding.js';
 
 export const PARTICIPANT_COLUMNS = [
   'ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to', 'ma_don_vi', 'ten_don_vi',
@@ -11,12 +12,8 @@ export const PARTICIPANT_COLUMNS = [
 ] as const;
 export type ParticipantColumn = (typeof PARTICIPANT_COLUMNS)[number];
 
-/** A data-quality problem in a non-key field: the row is imported and the finding ends up on Mẫu 02. */
-export interface Finding {
-  field: 'name' | 'dob' | 'sex' | 'id_number' | 'unit' | 'vssid' | 'email';
-  code: 'missing' | 'invalid' | 'repaired';
-  value?: string; // the value as it was in the file
-}
+// A data-quality problem in a non-key field: the row is imported and the finding ends up on Mẫu 02.
+export type { Finding } from '../domain/finding.js';
 
 export interface ParticipantRecord {
   maSoBhxh: string;

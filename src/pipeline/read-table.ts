@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse } from 'fast-csv';
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
+import { cellText } from '../reports/cell-text.js';
 
 /** One data row of an input table: its line (1 = header) and the cells as text, in header order. */
 export interface TableRow {
@@ -84,18 +85,8 @@ async function openCsv(file: string): Promise<Table> {
   return { header, rows: rows() };
 }
 
-/** Text of an exceljs cell value; dates as yyyy-mm-dd (UTC parts, as Excel stores them). */
-export function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  if (typeof value === 'number') return Number.isInteger(value) ? value.toFixed(0) : String(value);
-  if (typeof value === 'string' || typeof value === 'boolean') return String(value);
-  if ('richText' in value) return value.richText.map((r) => r.text).join('');
-  if ('formula' in value || 'sharedFormula' in value) return cellText((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
-  if ('text' in value) return String(value.text);
-  if ('error' in value) return '';
-  return String(value);
-}
+// Lives with the forms, which read returned Mẫu 02 cells with it too; the forms sit below the pipeline.
+export { cellText } from '../reports/cell-text.js';
 
 async function openXlsx(file: string): Promise<Table> {
   await sniff(file);
