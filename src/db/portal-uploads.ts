@@ -1,5 +1,14 @@
 import type { Queryable } from './pool.js';
-import type { CorrectionsResult } from '../pipeline/corrections.js';
+
+/** The counts of one import of a returned Mẫu 02 (the pipeline's CorrectionsResult fits). */
+export interface UploadCounts {
+  importId: number;
+  rowsRead: number;
+  corrected: number;
+  unchanged: number;
+  empty: number;
+  rejected: number;
+}
 
 export interface UploadRecord {
   id: number;
@@ -20,7 +29,7 @@ export interface UploadRecord {
  */
 export async function recordUpload(
   q: Queryable,
-  u: { login: string; maDonVi: string; at: Date; fileName: string; result: CorrectionsResult; rejectsCsv: Buffer },
+  u: { login: string; maDonVi: string; at: Date; fileName: string; result: UploadCounts; rejectsCsv: Buffer },
 ): Promise<number> {
   await q.query(`UPDATE participant_correction SET source = 'upload', changed_by = $2::text WHERE import_id = $1::bigint`, [u.result.importId, u.login]);
   const r = u.result;

@@ -44,8 +44,8 @@ let t: TestDatabase;
 let app: Portal;
 let db: Db;
 let dir: string;
-let uploads: Partial<Record<UnitKey, number>> = {};
-let filled: Partial<Record<UnitKey, Buffer>> = {};
+const uploads: Partial<Record<UnitKey, number>> = {};
+const filled: Partial<Record<UnitKey, Buffer>> = {};
 
 beforeAll(async () => {
   t = await createTestDatabase();
