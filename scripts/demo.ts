@@ -44,3 +44,11 @@ for (const s of order) process.stdout.write(`  ${s.padEnd(11)} ${String(counts.g
 process.stdout.write(`\nResults:        ${results}\nMẫu 01 / 02:    ${lists}/<ma_tinh>/<ma_don_vi>/mau01.xlsx, mau02.xlsx\nMẫu 03:         ${report}\nRejected rows:  ${path.join(out, 'participants.rejects.csv')}\nDatabase:       ${process.env.DATABASE_URL ? 'DATABASE_URL' : path.join(home, 'pg')} \n`);
 const envPrefix = process.env.DDCN_HOME ? `DDCN_HOME=${home} ` : '';
 process.stdout.write(`Try:            ${envPrefix}npm run -s ddcn -- lookup 012900013 --json   (an old CMND, now replaced by its ĐDCN)\n`);
+
+// The portal on the demo data: one account of each role, and the command that serves it.
+import { demoAccounts } from './demo-accounts.js';
+
+const accounts = await demoAccounts(home);
+process.stdout.write('\nPortal accounts (passwords are new on every demo run):\n');
+for (const a of accounts) process.stdout.write(`  ${a.login.padEnd(20)} ${a.password}   ${a.what}\n`);
+process.stdout.write(`Portal:         ${envPrefix}npm run -s ddcn -- serve --port 8080   then open http://127.0.0.1:8080/\n`);

@@ -6,6 +6,7 @@ import { writeMau03, type ProgressReport, type ProgressRow } from '../reports/ma
 import { provinceLabel } from '../reports/office.js';
 import { addDays, endOfDay, startOfDay, vnDate, weekday, type CalendarDate } from '../reports/vn-date.js';
 import type { Deps } from './deps.js';
+import type { Queryable } from '../db/pool.js';
 
 export interface ProgressOptions {
   out: string;
@@ -74,7 +75,12 @@ export async function progressReport(deps: Deps, opts: ProgressOptions): Promise
 }
 
 /** The figures of Mẫu 03 without writing the file: the portal draws them as bars. */
-export async function progressFigures(deps: Deps, opts: Omit<ProgressOptions, 'out'>): Promise<ProgressReport> {
+export async function progressFigures(
+  deps: Deps,
+  opts: Omit<ProgressOptions, 'out'>,
+  // the portal passes a cached reader of the same counts (src/db/figures-cache.ts)
+  counts: (q: Queryable, args: Parameters<typeof countsAsOf>[1]) => Promise<GroupCounts[]> = countsAsOf,
+): Promise<ProgressReport> {
   const issuedAt = deps.now();
   const asOf = opts.asOf ?? vnDate(issuedAt);
   const from = periodStart(opts.period, asOf);
@@ -86,8 +92,8 @@ export async function progressFigures(deps: Deps, opts: Omit<ProgressOptions, 'o
     s.withTransaction(async (tx) => {
       await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       return {
-        now: await countsAsOf(tx, { ...narrow, cutoff }),
-        before: await countsAsOf(tx, { ...narrow, cutoff: start }),
+        now: await counts(tx, { ...narrow, cutoff }),
+        before: await counts(tx, { ...narrow, cutoff: start }),
         targets: await targetsAsOf(tx, cutoff),
       };
     }),

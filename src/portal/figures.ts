@@ -1,5 +1,6 @@
 // Mẫu 03 for a user's scope: the same figures as `ddcn report progress`, narrowed to the scope.
 import { progressFigures } from '../pipeline/progress-report.js';
+import { cachedCountsAsOf } from '../db/figures-cache.js';
 import type { Deps } from '../pipeline/deps.js';
 import type { ProgressReport } from '../reports/mau03.js';
 import { parseIsoDate, type CalendarDate } from '../reports/vn-date.js';
@@ -27,7 +28,7 @@ export async function scopeFigures(deps: Deps, scope: Scope, q: FigureQuery): Pr
     : scope.role === 'province' ? { province: scope.maTinh }
     : scope.role === 'district' ? { province: scope.maTinh, district: scope.maHuyen }
     : { province: null, unit: scope.maDonVi };
-  const report = await progressFigures(deps, { ...narrow, asOf: q.asOf, period: q.period });
+  const report = await progressFigures(deps, { ...narrow, asOf: q.asOf, period: q.period }, cachedCountsAsOf(deps.db, deps.now()));
   if (scope.role !== 'unit') return report;
   // VssID targets are set per province or district: against one unit's people they mean nothing.
   const untargeted = <T extends { target: number | null; vssidRate: number | null }>(r: T): T => ({ ...r, target: null, vssidRate: null });
