@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.ddcn/', 'out/'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', '.ddcn/', 'out/', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
