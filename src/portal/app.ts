@@ -58,6 +58,8 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
         imgSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
+        // Behind HTTPS only: on a plain-HTTP office network it would send the stylesheet and forms to https://.
+        upgradeInsecureRequests: ctx.settings.secureCookies ? [] : null,
       },
     },
     hsts: ctx.settings.secureCookies,
