@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -11,6 +12,8 @@ export interface EmbeddedServer {
   url: string;
   /** The data folder: `$DDCN_HOME/pg`, or where it was placed for the postgres user (src/db/embedded-root.ts). */
   dataDir: string;
+  /** True when this process made a new, empty data folder (a wrong DDCN_HOME does this: the CLI says so). */
+  created: boolean;
   /** Stops the server if this process started it; a server another ddcn process owns is left running. */
   release(): Promise<void>;
 }
@@ -103,6 +106,7 @@ export async function startEmbedded(
     return {
       url: urlFor(running.port),
       dataDir,
+      created: false,
       async release() {
         if (!adopt) return;
         process.kill(running.pid, 'SIGINT'); // "fast" shutdown, as pg_ctl -m fast does
@@ -116,12 +120,14 @@ export async function startEmbedded(
     const pkg = await packageNative();
     const native = await reachableNative(options.native ?? pkg.native, pkg.version, user, options.sharedRoot);
     const spec = { native, dataDir, user, superuser: USER, password: PASSWORD, onLog };
-    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initCluster(spec);
+    const created = !existsSync(path.join(dataDir, 'PG_VERSION'));
+    if (created) await initCluster(spec);
     const proc = await startServer(spec, port, SERVER_SETTINGS.flatMap((setting) => ['-c', setting]));
     await writeFile(ownerFile, String(process.pid));
     return {
       url: urlFor(port),
       dataDir,
+      created,
       async release() {
         await proc.stop();
         await rm(ownerFile, { force: true });
@@ -139,14 +145,19 @@ export async function startEmbedded(
     onLog,
     onError: (e) => onLog(String(e)),
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  const created = !existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (created) await server.initialise();
   await server.start();
   await writeFile(ownerFile, String(process.pid));
   return {
     url: urlFor(port),
     dataDir,
+    created,
     async release() {
-      await server.stop();
+      // After Ctrl-C in a terminal the server got the signal too and may have exited already; stop() would then
+      // wait forever for an 'exit' event that has come and gone.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
       await rm(ownerFile, { force: true });
     },
   };
