@@ -11,8 +11,10 @@ import { FileExchangeRegistry, DEFAULT_RESEND_AFTER_HOURS, type FileExchangeSett
 import type { RegistryAdapter } from '../adapters/types.js';
 import { UsageError } from '../errors.js';
 
+export const REGISTRY_KINDS = ['http', 'file', 'mock'] as const;
+
 export interface RegistryOptions {
-  registry: string;
+  registry?: string;
   registryData?: string;
   registryUrl?: string;
   registryToken?: string;
@@ -85,6 +87,18 @@ const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? u
 
 /** Registry settings from flags and environment, validated before anything starts, so a typo fails at once. */
 export function registrySettings(opts: RegistryOptions, env: NodeJS.ProcessEnv = process.env): RegistrySettings {
+  // No default: the mock is a test double, and a nightly job that silently ran against it would "verify" nobody.
+  const fromEnv = opts.registry === undefined ? blank(env.DDCN_REGISTRY)?.trim() : undefined;
+  if (fromEnv !== undefined && !(REGISTRY_KINDS as readonly string[]).includes(fromEnv)) {
+    throw new UsageError(`DDCN_REGISTRY: unknown registry "${fromEnv}"; use --registry http, file or mock`);
+  }
+  opts = { ...opts, registry: opts.registry ?? fromEnv };
+  if (opts.registry === undefined) {
+    throw new UsageError(
+      'choose the registry: --registry http (the population registry API), --registry file (the file exchange) or ' +
+        '--registry mock --registry-data FILE (a test double); or set DDCN_REGISTRY',
+    );
+  }
   const stray = (
     [
       ['--registry-data', opts.registryData, 'mock'], ['--registry-url', opts.registryUrl, 'http'], ['--registry-token', opts.registryToken, 'http'],

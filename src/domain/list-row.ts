@@ -26,6 +26,8 @@ export interface ListRow {
   fields: Field[];
   findings: Finding[];
   detail: VerificationDetail | null;
+  /** Mẫu 02: the day (dd/mm/yyyy) the person went on the IT centre's escalation list, if they did. */
+  escalatedOn?: string | null;
 }
 
 /** A person on the escalation list for the IT centre (Plan II.6.2). */

@@ -27,15 +27,26 @@ export async function verifyPeople(
   people: ExportedPerson[],
   opts: VerifyOptions,
   log: Logger,
+  /** Told, per registry request as it ends, how many people it settled (and the pre-flight ones at once). */
+  onVerified: (people: number) => void = () => undefined,
 ): Promise<Outcome[]> {
   const { toSend, decided, hints } = preflight(people);
+  if (decided.length) onVerified(decided.length);
   const version = new Map(people.map((p) => [p.maSoBhxh, p.dataVersion]));
   const limit = pLimit(opts.concurrency);
   const batches: VerifyRequest[][] = [];
   for (let i = 0; i < toSend.length; i += opts.batchSize) batches.push(toSend.slice(i, i + opts.batchSize));
 
   const answered = await Promise.all(
-    batches.map((batch) => limit(async () => ({ batch, result: await verifySplittingRefusals(registry, batch) }))),
+    batches.map((batch) =>
+      limit(async () => {
+        try {
+          return { batch, result: await verifySplittingRefusals(registry, batch) };
+        } finally {
+          onVerified(batch.length);
+        }
+      }),
+    ),
   );
 
   const outcomes: Outcome[] = [...decided];

@@ -48,9 +48,18 @@ function refusedLine(refused: NonNullable<NonNullable<ListRow['detail']>['refuse
   return `${why.charAt(0).toUpperCase()}${why.slice(1)}: đề nghị kê khai lại tại cột ${where}`;
 }
 
+/** A hint that only lists words of the registry's name, which the line shows already, adds nothing. */
+function repeats(hint: string, registryName: string): boolean {
+  const shown = new Set(registryName.normalize('NFC').toLocaleLowerCase('vi').split(/\s+/));
+  const words = hint.replace(/^gần giống:\s*/, '').normalize('NFC').toLocaleLowerCase('vi').split(/\s+/).filter(Boolean);
+  return words.every((w) => shown.has(w));
+}
+
 /** Column (9) as lines; the cell joins them with line breaks. */
 export function mismatchLines(row: ListRow): string[] {
   const lines: string[] = [];
+  // First, so that the clerk sees it before sending the same correction again.
+  if (row.escalatedOn) lines.push(`Đã chuyển TT CNTT hỗ trợ ngày ${row.escalatedOn}`);
   if (row.status === 'MISSING_ID') {
     const bad = row.findings.find((f) => f.field === 'id_number' && f.code === 'invalid');
     lines.push(bad?.value !== undefined ? `Số CMND/ĐDCN không hợp lệ: ${bad.value}` : 'Chưa có số ĐDCN/CCCD');
@@ -71,7 +80,7 @@ export function mismatchLines(row: ListRow): string[] {
       const mine = ours(row.hoTen, row.findings, 'name');
       let line = fieldLine('Họ và tên', mine, disclosed.hoTen);
       const hint = disclosed.hoTen && row.hoTen ? nameHint(row.hoTen, disclosed.hoTen) : null;
-      if (hint) line += ` (${hint}; chỉ để tham khảo)`;
+      if (hint && !repeats(hint, disclosed.hoTen!)) line += ` (${hint}; chỉ để tham khảo)`;
       lines.push(line);
     } else if (f === 'dob') {
       lines.push(fieldLine('Ngày sinh', ours(dateText(row.ngaySinh), row.findings, 'dob'), dateText(disclosed.ngaySinh ?? null)));

@@ -165,7 +165,7 @@ describe('ddcn lists', () => {
 
     expect(personRow(ws, '0790000004').getCell(9).value).toBe('Ngày sinh: 1966 — CSDL dân cư: 12/03/1965');
     expect(personRow(ws, '0790000005').getCell(9).value).toBe(
-      'Họ và tên: Phạm Văn Hùng — CSDL dân cư: Phạm Văn Hưng (gần giống: Hưng; chỉ để tham khảo)',
+      'Họ và tên: Phạm Văn Hùng — CSDL dân cư: Phạm Văn Hưng',
     );
     const sau = personRow(ws, '0790000006');
     expect([sau.getCell(6).value, sau.getCell(7).value, sau.getCell(9).value]).toEqual([

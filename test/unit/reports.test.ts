@@ -20,7 +20,7 @@ describe('Mẫu 02 column 9: what does not match', () => {
       detail: { registry: { hoTen: 'Nguyễn Văn Hưng', ngaySinh: '1965-03-12', gioiTinh: 'M' } },
     });
     expect(mismatchLines(row)).toEqual([
-      'Họ và tên: Nguyễn Văn Hùng — CSDL dân cư: Nguyễn Văn Hưng (gần giống: Hưng; chỉ để tham khảo)',
+      'Họ và tên: Nguyễn Văn Hùng — CSDL dân cư: Nguyễn Văn Hưng',
       'Ngày sinh: 1966 — CSDL dân cư: 12/03/1965',
       'Giới tính: Nữ — CSDL dân cư: Nam',
     ]);

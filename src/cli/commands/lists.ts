@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
+import { requireCode, requireParticipants } from '../checks.js';
 import { generateLists } from '../../pipeline/lists.js';
 import { UsageError, UserError } from '../../errors.js';
 import { FILE_NAMES, provinceLabel, unitLabel } from '../../reports/list-paths.js';
@@ -21,9 +22,12 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
     .option('--workers <n>', 'worker threads writing files (0: none; default: one per core when there are many units)', workerCount)
     .action(async (o: { out: string; province?: string; unit?: string; workers?: number }) => {
       const started = Date.now();
-      const r = await withContext(logLevel(), (deps) =>
-        generateLists(deps, { out: o.out, province: o.province ?? null, unit: o.unit ?? null, workers: o.workers }),
-      );
+      const r = await withContext(logLevel(), async (deps, { database }) => {
+        await requireParticipants(database);
+        await requireCode(database, 'province', o.province);
+        await requireCode(database, 'unit', o.unit);
+        return generateLists(deps, { out: o.out, province: o.province ?? null, unit: o.unit ?? null, workers: o.workers });
+      });
       const files = r.files.mau01 + r.files.mau02 + r.files['ho-tro'];
       process.stderr.write(
         `wrote ${files} files for ${r.units} units to ${o.out} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
