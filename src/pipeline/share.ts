@@ -4,12 +4,21 @@ import type { RunDeps } from './deps.js';
 
 const RECORD_EVERY = 10_000;
 
+export interface ShareScope {
+  batchId: number;
+  province: string | null;
+  /** Codes after `after` up to `upTo` (either end open when null): one chunk's share step. */
+  after: string | null;
+  upTo: string | null;
+}
+
 /**
  * Plan I.4: share matched people's insurance information with the registry, once per person and number.
  * Candidates stream from one query; requests go out `concurrency` at a time; only acknowledged records are
  * recorded, so a failure or a kill here is picked up by the next run.
  */
-export async function shareMatched(deps: RunDeps, batchId: number, province: string | null): Promise<{ shared: number; failed: number }> {
+export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ shared: number; failed: number }> {
+  const { batchId, province } = scope;
   const log = deps.log.child({ stage: 'share', batch: batchId });
   let shared = 0;
   let failed = 0;
@@ -46,7 +55,7 @@ export async function shareMatched(deps: RunDeps, batchId: number, province: str
 
   await deps.db.withSession(async (session) => {
     let part: ShareCandidate[] = [];
-    for await (const [code, ddcn, vssid] of copyRows(session, shareCandidatesSql(province))) {
+    for await (const [code, ddcn, vssid] of copyRows(session, shareCandidatesSql(province, { after: scope.after, upTo: scope.upTo }))) {
       part.push({ maSoBhxh: code!, soDdcn: ddcn!, vssid: vssid === 't' });
       if (part.length < deps.config.batchSize) continue;
       send(part);
@@ -58,6 +67,6 @@ export async function shareMatched(deps: RunDeps, batchId: number, province: str
     await Promise.all(inFlight);
     await flush();
   });
-  log.info({ shared, failed }, 'insurance information shared');
+  log.debug({ shared, failed, after: scope.after, upTo: scope.upTo }, 'insurance information shared');
   return { shared, failed };
 }
