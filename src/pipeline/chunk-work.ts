@@ -19,7 +19,8 @@ import { shareMatched } from './share.js';
 import { verifyPeople } from './verify.js';
 
 export interface WorkDeps extends RunDeps {
-  queue: JobQueue;
+  /** Where the next phase's jobs go: the job engine (db/jobs.ts), or a test's own order. */
+  queue: Pick<JobQueue, 'enqueue'>;
   /** Who this is, for `ddcn batch status`: host and process id. */
   worker: string;
 }

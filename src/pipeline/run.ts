@@ -51,7 +51,7 @@ const GRACE_MS = 30_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function runWith(deps: WorkDeps, opts: Required<RunOptions>): Promise<RunResult> {
+async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: Required<RunOptions>): Promise<RunResult> {
   const opened = await deps.db.withTransaction(async (tx) => {
     const o = await openBatch(tx, {
       registry: deps.registry.kind, province: opts.province, chunkSize: deps.config.chunkSize, maxInFlight: opts.maxInFlight, now: deps.now(),

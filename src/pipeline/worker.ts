@@ -1,4 +1,4 @@
-import type { ChunkJob } from '../db/jobs.js';
+import type { ChunkJob, JobQueue } from '../db/jobs.js';
 import { workOnChunk, type WorkDeps } from './chunk-work.js';
 
 /** SQLSTATEs and socket errors that mean the database is gone, not that one statement failed. */
@@ -23,7 +23,7 @@ export class LostDatabaseError extends Error {
  * to the queue) and returns. Losing the database ends it with LostDatabaseError: the job it had is taken up by
  * another worker when its expiry passes.
  */
-export async function runWorker(deps: WorkDeps, opts: { workers: number; stop: AbortSignal; graceMs: number; lost: AbortSignal }): Promise<{ jobs: number }> {
+export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { workers: number; stop: AbortSignal; graceMs: number; lost: AbortSignal }): Promise<{ jobs: number }> {
   let jobs = 0;
   let lost: unknown = null;
   const ended = new AbortController();
