@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { UsageError, UserError } from '../errors.js';
 import { registerImport } from './commands/import.js';
 import { registerRun } from './commands/run.js';
+import { registerWorker } from './commands/worker.js';
+import { registerBatch } from './commands/batch.js';
 import { registerExport } from './commands/export.js';
 import { registerLookup } from './commands/lookup.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -21,6 +23,8 @@ function program(): Command {
 
   registerImportMore(registerImport(cli, logLevel), logLevel);
   registerRun(cli, logLevel);
+  registerWorker(cli, logLevel);
+  registerBatch(cli, logLevel);
   registerExport(cli, logLevel);
   registerLookup(cli, logLevel);
   registerMigrate(cli, logLevel);
