@@ -44,6 +44,7 @@ export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number
   const log = deps.log.child({ batch: batch.id, chunk: chunk.chunkNo, stage: job.step });
   const registry = batch.maxInFlight !== null || deps.registry.kind === 'http' ? SharedRegistryCap.of(deps.registry, deps.db, batch, deps.log, deps.config.concurrency) : deps.registry;
   const stepDeps = { ...deps, registry, log };
+  log.debug({ worker: deps.worker }, 'chunk step started');
   switch (job.step) {
     case 'verify':
       return verifyStep(stepDeps, batch, chunk);
