@@ -30,7 +30,7 @@ const UPSERT_CHUNK = 10_000;
  * (COPY into a staging table, mark keys already staged as duplicates, upsert) while the next chunk is parsed.
  * Every data row ends up imported or rejected.
  */
-export async function importParticipants(deps: Deps, file: string, rejectsFile = `${file}.rejects.csv`): Promise<ImportResult> {
+export async function importParticipants(deps: Deps, file: string, rejectsFile = `${file}.rejects.csv`, options: { chunkSize?: number } = {}): Promise<ImportResult> {
   const log = deps.log.child({ stage: 'import' });
   const table = await openTable(file);
   if (!table.header.includes('ma_so_bhxh')) {
@@ -70,7 +70,8 @@ export async function importParticipants(deps: Deps, file: string, rejectsFile =
       findings jsonb, raw text, dup_of int) ON COMMIT PRESERVE ROWS;
       CREATE INDEX ON staging (ma_so_bhxh, line)`);
 
-    const loader = new ChunkLoader(session, now);
+    // options.chunkSize: small chunks let a test cross chunk boundaries with a small file.
+    const loader = new ChunkLoader(session, now, options.chunkSize ?? UPSERT_CHUNK);
     const index = new Map(table.header.map((h, i) => [h, i]));
     let rowsRead = 0;
     deps.progress?.start('import', 0);
@@ -145,6 +146,7 @@ class ChunkLoader {
   constructor(
     private readonly session: Session,
     private readonly now: Date,
+    private readonly chunkSize: number,
   ) {}
 
   /** Adds a row; true when the chunk is full and flush() should be awaited. */
@@ -153,7 +155,7 @@ class ChunkLoader {
     this.lastLine = line;
     this.lines += copyLine(values);
     this.count += 1;
-    return this.count >= UPSERT_CHUNK;
+    return this.count >= this.chunkSize;
   }
 
   async flush(): Promise<void> {
