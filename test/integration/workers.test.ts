@@ -51,9 +51,11 @@ async function logged(p: Started, msg: string): Promise<void> {
  * SIGTERM to the ddcn process itself, as a service manager sends it (tsx, which the tests start it through, would
  * report a signal of its own as 143 whatever the program did).
  */
-function terminate(p: Started): void {
-  const line = seen.get(p)!.lines.find((l) => l.includes('"pid":'));
-  process.kill(Number(/"pid":(\d+)/.exec(line!)![1]), 'SIGTERM');
+async function terminate(p: Started): Promise<void> {
+  const log = seen.get(p)!;
+  let line: string | undefined;
+  while (!(line = log.lines.find((l) => l.includes('"pid":'))) && !log.ended) await sleep(25); // just (re)started
+  if (line) process.kill(Number(/"pid":(\d+)/.exec(line)![1]), 'SIGTERM');
 }
 
 function worker(url: string, registryUrl: string, extra: Record<string, string> = {}): Started {
@@ -98,7 +100,7 @@ describe('ddcn worker', () => {
     }
     const ran = await run.done;
     expect(ran.code, ran.stderr).toBe(0);
-    for (const w of workers) terminate(w);
+    await Promise.all(workers.map((w) => terminate(w)));
     for (const w of workers) expect((await w.done).code).toBe(0);
     expect(kills).toBeGreaterThan(0);
 
@@ -121,7 +123,7 @@ describe('ddcn worker', () => {
       await logged(w, 'worker started: waiting for chunks');
       const run = startDdcn(['run', ...flags(slow.url), '--chunk-size', '20'], { DATABASE_URL: url, ...ENV });
       await logged(w, 'chunk step started');
-      terminate(w);
+      await terminate(w);
       const stopped = await w.done;
       expect(stopped.code, stopped.stderr).toBe(0);
       expect(stopped.stderr).toMatch(/worker stopped: [1-9]\d* chunk steps done/);
@@ -148,7 +150,7 @@ describe('ddcn worker', () => {
       await Promise.all(workers.map((w) => logged(w, 'worker started: waiting for chunks')));
       const ran = await startDdcn(['run', '--registry', 'http', '--registry-url', proxy.url, ...many, '--chunk-size', '20', '--workers', '2', '--registry-max-in-flight', '2'], { DATABASE_URL: url, ...ENV }).done;
       expect(ran.code, ran.stderr).toBe(0);
-      for (const w of workers) terminate(w);
+      await Promise.all(workers.map((w) => terminate(w)));
       for (const w of workers) expect((await w.done).code).toBe(0);
       // Four processes asking up to 3 at a time each (the run 3 over its 2 workers): the cap is what held them.
       expect(proxy.max()).toBe(2);
