@@ -117,7 +117,7 @@ describe('ddcn worker', () => {
 
   it('on SIGTERM finishes the chunk in hand and exits 0; the batch ends as it should', async () => {
     const { db, url } = await freshDatabase();
-    const slow = await startRegistryServer(['--latency-ms', '400']);
+    const slow = await startRegistryServer(['--latency-ms', '200']);
     try {
       const w = worker(url, slow.url);
       await logged(w, 'worker started: waiting for chunks');
