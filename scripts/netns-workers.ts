@@ -99,7 +99,10 @@ try {
   const workers = LINKS.map((l, i) =>
     ddcn(['worker', '--registry', 'http', '--registry-url', urls[i]!, ...flags], { DATABASE_URL: dbUrl(l.hostIp, 15432), DDCN_LOG_LEVEL: 'info' }, l.ns),
   );
-  await Promise.all(workers.map((w) => waitFor(w.lines, 'worker started')));
+  await Promise.all(workers.map((w) => waitFor(w.lines, 'worker started'))).catch((err: unknown) => {
+    for (const w of workers) say(`worker said: ${w.lines.slice(-5).join(' | ').slice(0, 1500)}`);
+    throw err;
+  });
   say('both workers started inside their namespaces');
   const run = ddcn(['run', '--registry', 'http', '--registry-url', urls[0]!, ...flags, '--chunk-size', '20', '--workers', '1'], { DATABASE_URL: hostUrl, DDCN_LOG_LEVEL: 'info' });
   const runCode = await run.done;

@@ -25,7 +25,8 @@ export interface JobQueueOptions {
   pollSeconds?: number;
 }
 
-const JOB_RETRIES = 100; // a chunk whose step keeps failing (the database away a while) is retried, with backoff
+const JOB_RETRIES = 100;
+const START_LOCK = 2207_0014; // a chunk whose step keeps failing (the database away a while) is retried, with backoff
 
 export class JobQueue {
   private readonly workerIds: string[] = [];
@@ -53,14 +54,19 @@ export class JobQueue {
       retryBackoff: true,
     });
     boss.on('error', onError);
-    await boss.start();
-    if (!(await boss.getQueue(CHUNK_QUEUE))) {
-      await boss
-        .createQueue(CHUNK_QUEUE, { name: CHUNK_QUEUE, expireInSeconds, retryLimit: JOB_RETRIES, retryDelay: 1, retryBackoff: true })
-        .catch(async (err: unknown) => {
-          if (!(await boss.getQueue(CHUNK_QUEUE))) throw err; // another process created it meanwhile: fine
-        });
-    }
+    // pg-boss installs its schema on the first start; two processes doing that at once on a new database deadlock
+    // (seen with two workers starting together), so starts are taken one at a time.
+    await db.withSession(async (session) => {
+      await session.query('SELECT pg_advisory_lock($1::bigint)', [START_LOCK]);
+      try {
+        await boss.start();
+        if (!(await boss.getQueue(CHUNK_QUEUE))) {
+          await boss.createQueue(CHUNK_QUEUE, { name: CHUNK_QUEUE, expireInSeconds, retryLimit: JOB_RETRIES, retryDelay: 1, retryBackoff: true });
+        }
+      } finally {
+        await session.query('SELECT pg_advisory_unlock($1::bigint)', [START_LOCK]);
+      }
+    });
     return new JobQueue(boss, opts);
   }
 
