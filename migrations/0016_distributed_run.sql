@@ -16,6 +16,8 @@ ALTER TABLE batch
   ADD COLUMN chunks_verified integer NOT NULL DEFAULT 0,
   ADD COLUMN chunks_written  integer NOT NULL DEFAULT 0,
   ADD COLUMN chunks_shared   integer NOT NULL DEFAULT 0,
+  -- People to verify when the batch was cut into chunks: the total of `ddcn run`'s progress line.
+  ADD COLUMN people          integer NOT NULL DEFAULT 0,
   -- Registry requests in flight across every process working on the batch (--registry-max-in-flight); NULL: no cap.
   ADD COLUMN max_in_flight   integer CHECK (max_in_flight > 0),
   -- Set when the registry answered 429: no worker sends before this moment.

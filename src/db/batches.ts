@@ -88,16 +88,21 @@ export async function openBatch(tx: Queryable, args: NewBatch): Promise<{ batch:
       [args.registry, args.province, args.chunkSize, args.now, args.maxInFlight],
     )
   ).rows[0]!;
-  const chunks = await tx.query(
-    `INSERT INTO batch_chunk (batch_id, chunk_no, key_from, key_to)
-     SELECT $1::bigint, chunk_no, min(ma_so_bhxh), max(ma_so_bhxh)
-       FROM (SELECT ma_so_bhxh, ((row_number() OVER (ORDER BY ma_so_bhxh)) - 1) / $2::int AS chunk_no
-               FROM participant p
-              WHERE ${NEEDS_VERIFICATION} AND ($3::text IS NULL OR p.ma_tinh = $3::text)) todo
-      GROUP BY chunk_no`,
+  const cut = await tx.query<{ chunks: number; people: number }>(
+    `WITH todo AS (
+       SELECT ma_so_bhxh, ((row_number() OVER (ORDER BY ma_so_bhxh)) - 1) / $2::int AS chunk_no
+         FROM participant p
+        WHERE ${NEEDS_VERIFICATION} AND ($3::text IS NULL OR p.ma_tinh = $3::text)
+     ), made AS (
+       INSERT INTO batch_chunk (batch_id, chunk_no, key_from, key_to)
+       SELECT $1::bigint, chunk_no, min(ma_so_bhxh), max(ma_so_bhxh) FROM todo GROUP BY chunk_no
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM made)::int AS chunks, (SELECT count(*) FROM todo)::int AS people`,
     [batch.id, args.chunkSize, args.province],
   );
-  let n = chunks.rowCount ?? 0;
+  await tx.query('UPDATE batch SET people = $2::int WHERE id = $1::bigint', [batch.id, cut.rows[0]!.people]);
+  let n = cut.rows[0]!.chunks;
   if (n === 0) {
     if (!(await sharesOutstanding(tx, args.province))) {
       await tx.query('DELETE FROM batch WHERE id = $1::bigint', [batch.id]);

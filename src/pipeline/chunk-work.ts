@@ -57,7 +57,7 @@ export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number
 
 async function verifyStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
   const people = await exportChunk(deps.db, { keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, province: batch.province });
-  const outcomes = await verifyPeople(deps.registry, people, deps.config, deps.log);
+  const outcomes = await verifyPeople(deps.registry, people, deps.config, deps.log, (n) => deps.runProgress?.advance('verify', n));
   await deps.db.withTransaction(async (tx) => {
     if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'verify'))) return;
     const now = deps.now();
@@ -71,7 +71,7 @@ async function verifyStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promi
 }
 
 async function writeStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
-  return deps.db.withTransaction(async (tx) => {
+  const people = await deps.db.withTransaction(async (tx) => {
     if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'write'))) return 0;
     const now = deps.now();
     await writeChunk(tx, { ...chunk, now });
@@ -80,6 +80,8 @@ async function writeStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promis
     if (last) await startPhase(deps, tx, batch.id, 'share');
     return Object.values(counts).reduce((a, b) => a + b, 0);
   });
+  if (people) deps.runProgress?.advance('write', people);
+  return people;
 }
 
 async function shareStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
@@ -105,6 +107,11 @@ async function startPhase(deps: WorkDeps, tx: Queryable, batchId: number, phase:
     if (settled.parties) deps.log.info({ parties: settled.parties }, 'conflicts settled over the batch: nobody gets a number two people claim');
   }
   await setPhase(tx, batchId, phase, now);
+  if (phase === 'share') {
+    // This process's progress line moves on to sharing (its total is not known ahead: the candidates stream).
+    deps.runProgress?.end();
+    deps.runProgress?.begin(batchId, 'share', 0);
+  }
   if (phase === 'done') {
     deps.log.info('batch done');
     return;

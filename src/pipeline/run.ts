@@ -1,6 +1,7 @@
 import { batchCounts, markResumed, NO_COUNTS, openBatch, type Counts } from '../db/batches.js';
 import { DEFAULT_TAKEOVER_SECONDS, JobQueue, type ChunkJob } from '../db/jobs.js';
 import { hostname } from 'node:os';
+import { InterruptedError } from '../errors.js';
 import type { RunDeps } from './deps.js';
 import { queueOutstanding, workOnChunk, type WorkDeps } from './chunk-work.js';
 
@@ -20,6 +21,10 @@ export interface RunOptions {
   maxInFlight?: number | null;
   /** A chunk whose worker died is taken up by another after this long (default DEFAULT_TAKEOVER_SECONDS). */
   takeoverSeconds?: number;
+  /** Ctrl-C: no new chunk job is taken; the ones in hand finish (each step is one transaction); then InterruptedError. */
+  signal?: AbortSignal;
+  /** Told the batch's id as soon as it is known (for the line printed on an interruption). */
+  onBatch?: (batchId: number) => void;
 }
 
 /** host:pid, what `ddcn batch status` shows for each worker. */
@@ -37,7 +42,7 @@ export async function runBatch(deps: RunDeps, opts: RunOptions): Promise<RunResu
   try {
     return await runWith(
       { ...deps, queue, worker: workerName() },
-      { province: opts.province, workers: opts.workers ?? 1, maxInFlight: opts.maxInFlight ?? null, takeoverSeconds },
+      { ...opts, workers: opts.workers ?? 1, maxInFlight: opts.maxInFlight ?? null, takeoverSeconds },
     );
   } finally {
     await queue.stop(GRACE_MS);
@@ -51,7 +56,8 @@ const GRACE_MS = 30_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: Required<RunOptions>): Promise<RunResult> {
+async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & { workers: number; maxInFlight: number | null }): Promise<RunResult> {
+  if (opts.signal?.aborted) throw new InterruptedError(null);
   const opened = await deps.db.withTransaction(async (tx) => {
     const o = await openBatch(tx, {
       registry: deps.registry.kind, province: opts.province, chunkSize: deps.config.chunkSize, maxInFlight: opts.maxInFlight, now: deps.now(),
@@ -67,6 +73,7 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: Required<RunO
     return { batchId: null, resumed: false, counts: NO_COUNTS, shared: 0, shareFailed: 0 };
   }
   const { batch, resumed } = opened;
+  opts.onBatch?.(batch.id);
   const log = deps.log.child({ batch: batch.id });
   if (resumed) {
     log.warn({ phase: batch.phase, attempts: batch.attempts + 1 }, 'resuming an unfinished batch');
@@ -83,23 +90,38 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: Required<RunO
       throw err; // the job goes back to the queue: the next run (or a worker) does it again
     }
   };
-  deps.progress?.start(`batch ${batch.id}`, batch.chunks * 3);
+  // Progress in people: this process's own steps advance it (src/pipeline/chunk-work.ts), stage by stage.
+  if (batch.phase === 'verify' || batch.phase === 'write') {
+    const people = await batchPeople(deps, batch.id);
+    deps.runProgress?.begin(batch.id, 'verify', people);
+    deps.runProgress?.begin(batch.id, 'write', people);
+  } else if (batch.phase === 'share') deps.runProgress?.begin(batch.id, 'share', 0);
   await deps.queue.work(opts.workers, handler);
+  let interrupted = false;
   try {
     for (;;) {
       const b = await batchProgress(deps, batch.id);
-      deps.progress?.tick(b.stepsDone);
       if (b.phase === 'done' || failure) break;
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       await sleep(POLL_MS);
     }
   } finally {
-    deps.progress?.end();
+    deps.runProgress?.end();
   }
   if (failure) throw failure;
+  if (interrupted) throw new InterruptedError(batch.id);
   const counts = await batchCounts(deps.db, batch.id);
   const { shared, shareFailed, ...rest } = counts;
   log.info({ ...rest, shared }, 'batch finished');
   return { batchId: batch.id, resumed, counts: rest, shared, shareFailed };
+}
+
+async function batchPeople(deps: WorkDeps, batchId: number): Promise<number> {
+  const res = await deps.db.query<{ people: number }>('SELECT people FROM batch WHERE id = $1::bigint', [batchId]);
+  return res.rows[0]?.people ?? 0;
 }
 
 async function batchProgress(deps: WorkDeps, batchId: number): Promise<{ phase: string; stepsDone: number }> {

@@ -10,6 +10,8 @@ export interface ShareScope {
   /** Codes after `after` up to `upTo` (either end open when null): one chunk's share step. */
   after: string | null;
   upTo: string | null;
+  /** Interrupted: what was acknowledged is recorded; the rest is shared by the next run. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
           await deps.registry.share(part.map((c) => ({ requestId: c.maSoBhxh, maSoBhxh: c.maSoBhxh, soDdcn: c.soDdcn, vssid: c.vssid }))),
         );
         acked = part.filter((c) => ids.has(c.maSoBhxh));
+        deps.runProgress?.advance('share', part.length);
         failed += part.length - acked.length;
       } catch (err) {
         log.warn({ err, people: part.length }, 'share request failed; the next run shares these again');
@@ -56,6 +59,7 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
   await deps.db.withSession(async (session) => {
     let part: ShareCandidate[] = [];
     for await (const [code, ddcn, vssid] of copyRows(session, shareCandidatesSql(province, { after: scope.after, upTo: scope.upTo }))) {
+      if (scope.signal?.aborted) break;
       part.push({ maSoBhxh: code!, soDdcn: ddcn!, vssid: vssid === 't' });
       if (part.length < deps.config.batchSize) continue;
       send(part);
@@ -63,7 +67,7 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
       // Backpressure: stop reading while the registry has enough to do.
       while (inFlight.size >= deps.config.concurrency) await Promise.race(inFlight);
     }
-    if (part.length) send(part);
+    if (part.length && !scope.signal?.aborted) send(part);
     await Promise.all(inFlight);
     await flush();
   });

@@ -5,7 +5,7 @@ import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
 import { DEFAULT_TAKEOVER_SECONDS } from '../../db/jobs.js';
 import { UsageError } from '../../errors.js';
 import { positiveInt } from '../config.js';
-import type { RegistryOptions } from '../registry.js';
+import { REGISTRY_KINDS, type RegistryOptions } from '../registry.js';
 
 export interface SharedRunOptions extends RegistryOptions {
   batchSize: number;
@@ -15,7 +15,7 @@ export interface SharedRunOptions extends RegistryOptions {
 
 export function addRegistryFlags(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--registry <kind>', 'registry adapter').choices(['mock', 'http', 'file']).default('mock'))
+    .addOption(new Option('--registry <kind>', 'registry adapter (env DDCN_REGISTRY): http, the population registry API; file, the file exchange; mock, a test double reading --registry-data').choices([...REGISTRY_KINDS]))
     .option('--registry-data <file>', 'mock registry data (CSV: so_ddcn,so_cmnd,ho_ten,ngay_sinh,gioi_tinh)')
     .option('--registry-url <url>', 'http: base URL of the registry API (env DDCN_REGISTRY_URL)')
     .option('--registry-token <token>', 'http: bearer token (env DDCN_REGISTRY_TOKEN, preferred: flags show in ps)')
