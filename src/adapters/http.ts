@@ -37,6 +37,8 @@ export interface HttpRegistryHooks {
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told of every 429 with the wait it asked for, so that other processes can slow down too. */
+  onRateLimited?: (waitMs: number) => void;
 }
 
 /** ECONNREFUSED and friends, from undici's "fetch failed" (the cause may be an AggregateError of several tries). */
@@ -131,8 +133,10 @@ export class HttpRegistry implements RegistryAdapter {
               sleep: this.hooks.sleep ?? realSleep,
               random: this.hooks.random,
               beforeRetry: guard,
-              onRetry: ({ err, retry, delayMs }) =>
-                this.log.debug({ endpoint, retry, delayMs, kind: (err as Error).name }, 'registry request failed; retrying'),
+              onRetry: ({ err, retry, delayMs }) => {
+                if (err instanceof RegistryRateLimitedError) this.hooks.onRateLimited?.(delayMs);
+                this.log.debug({ endpoint, retry, delayMs, kind: (err as Error).name }, 'registry request failed; retrying');
+              },
             });
           },
           // A refusal of one person's data says the registry is working: it does not open the breaker.

@@ -11,12 +11,17 @@ export function commandLogLevel(flag: string | undefined, config: Config, env: N
 }
 
 /** What every command gets: config, logger, database and clock, opened once and closed when it ends. */
-export async function withContext<T>(logLevel: string | undefined, fn: (deps: Deps, ctx: { config: Config; database: Database; log: Logger }) => Promise<T>): Promise<T> {
+export async function withContext<T>(
+  logLevel: string | undefined,
+  fn: (deps: Deps, ctx: { config: Config; database: Database; log: Logger }) => Promise<T>,
+  opts: { poolSize?: number } = {},
+): Promise<T> {
   const config = loadConfig();
   const log = createLogger(commandLogLevel(logLevel, config));
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     home: config.home,
+    poolSize: opts.poolSize,
     onServerLog: (msg) => log.debug({ component: 'embedded-postgres' }, msg.trim()),
   });
   if (database.created) {

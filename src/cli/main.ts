@@ -4,6 +4,8 @@ import { InterruptedError, UsageError, UserError } from '../errors.js';
 import { handleSignals, interruptedError, interruption } from './interrupt.js';
 import { registerImport } from './commands/import.js';
 import { registerRun } from './commands/run.js';
+import { registerWorker } from './commands/worker.js';
+import { registerBatch } from './commands/batch.js';
 import { registerExport } from './commands/export.js';
 import { registerLookup } from './commands/lookup.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -24,6 +26,8 @@ function program(): Command {
 
   registerImportMore(registerImport(cli, logLevel), logLevel);
   registerRun(cli, logLevel);
+  registerWorker(cli, logLevel);
+  registerBatch(cli, logLevel);
   registerExport(cli, logLevel);
   registerLookup(cli, logLevel);
   registerMigrate(cli, logLevel);

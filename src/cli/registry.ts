@@ -5,7 +5,7 @@ import type { Db } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import { databaseDirectory } from '../adapters/directory.js';
 import { MockRegistry } from '../adapters/mock.js';
-import { HttpRegistry, DEFAULT_HTTP_SETTINGS, type HttpRegistrySettings } from '../adapters/http.js';
+import { HttpRegistry, DEFAULT_HTTP_SETTINGS, type HttpRegistryHooks, type HttpRegistrySettings } from '../adapters/http.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../adapters/http-body.js';
 import { FileExchangeRegistry, DEFAULT_RESEND_AFTER_HOURS, type FileExchangeSettings } from '../adapters/file-exchange.js';
 import type { RegistryAdapter } from '../adapters/types.js';
@@ -158,7 +158,13 @@ export function registrySettings(opts: RegistryOptions, env: NodeJS.ProcessEnv =
 }
 
 /** Builds the registry adapter chosen on the command line. */
-export async function buildRegistry(opts: RegistryOptions | RegistrySettings, db: Db, log: Logger, now: () => Date = () => new Date()): Promise<RegistryAdapter> {
+export async function buildRegistry(
+  opts: RegistryOptions | RegistrySettings,
+  db: Db,
+  log: Logger,
+  now: () => Date = () => new Date(),
+  hooks: HttpRegistryHooks = {},
+): Promise<RegistryAdapter> {
   const settings = 'kind' in opts ? opts : registrySettings(opts);
   switch (settings.kind) {
     case 'mock': {
@@ -168,7 +174,7 @@ export async function buildRegistry(opts: RegistryOptions | RegistrySettings, db
       return new MockRegistry(dir);
     }
     case 'http':
-      return new HttpRegistry(settings.http, log);
+      return new HttpRegistry(settings.http, log, hooks);
     case 'file':
       return FileExchangeRegistry.open(settings.file, db, log, now);
   }

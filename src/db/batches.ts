@@ -1,6 +1,7 @@
 import type { Queryable } from './pool.js';
 
-export type Phase = 'verify' | 'share' | 'done';
+/** verify → (conflicts settled) → write → share → done; see migrations/0016_distributed_run.sql. */
+export type Phase = 'verify' | 'write' | 'share' | 'done';
 
 export interface Batch {
   id: number;
@@ -10,14 +11,9 @@ export interface Batch {
   phase: Phase;
   chunks: number;
   startedAt: Date;
+  finishedAt: Date | null;
   attempts: number;
-}
-
-export interface Chunk {
-  chunkNo: number;
-  keyFrom: string;
-  keyTo: string;
-  done: boolean;
+  maxInFlight: number | null;
 }
 
 /** One chunk of a batch: a fixed range of social-insurance codes. */
@@ -41,10 +37,22 @@ export interface Counts {
 // Who a batch looks at: never verified, changed since the last verification, or still pending.
 export const NEEDS_VERIFICATION = `(p.status = 'PENDING' OR p.verified_version IS DISTINCT FROM p.data_version)`;
 
-const BATCH_COLUMNS = `id, registry, province, chunk_size AS "chunkSize", phase, chunks, started_at AS "startedAt", attempts`;
+const BATCH_COLUMNS = `id, registry, province, chunk_size AS "chunkSize", phase, chunks, started_at AS "startedAt",
+  finished_at AS "finishedAt", attempts, max_in_flight AS "maxInFlight"`;
 
+/** The one open batch, if any: `ddcn run` creates a batch only when none is open (openBatch). */
 export async function findUnfinishedBatch(q: Queryable): Promise<Batch | null> {
   const res = await q.query<Batch>(`SELECT ${BATCH_COLUMNS} FROM batch WHERE phase <> 'done' ORDER BY id LIMIT 1`);
+  return res.rows[0] ?? null;
+}
+
+export async function getBatch(q: Queryable, id: number): Promise<Batch | null> {
+  const res = await q.query<Batch>(`SELECT ${BATCH_COLUMNS} FROM batch WHERE id = $1::bigint`, [id]);
+  return res.rows[0] ?? null;
+}
+
+export async function latestBatch(q: Queryable): Promise<Batch | null> {
+  const res = await q.query<Batch>(`SELECT ${BATCH_COLUMNS} FROM batch ORDER BY id DESC LIMIT 1`);
   return res.rows[0] ?? null;
 }
 
@@ -52,65 +60,89 @@ export async function markResumed(q: Queryable, batchId: number): Promise<void> 
   await q.query('UPDATE batch SET attempts = attempts + 1 WHERE id = $1::bigint', [batchId]);
 }
 
+/** Serialises the creation of batches: two `ddcn run` started together end up on the same batch. */
+const CREATE_LOCK = 2207_0012;
+
+export interface NewBatch {
+  registry: string;
+  province: string | null;
+  chunkSize: number;
+  maxInFlight: number | null;
+  now: Date;
+}
+
 /**
- * Creates a batch and cuts the people who need verification into chunks of fixed code ranges, in one
- * statement, so that a resumed run works on exactly the same chunks. `chunks` is 0 when nobody needs it.
+ * The open batch, or a new one when none is open. A new batch cuts the people who need verification into chunks
+ * of fixed code ranges, in one statement, so that whoever resumes it works on exactly the same chunks. A batch
+ * with nobody to verify but shares outstanding gets one empty chunk, whose share step covers every code. Returns
+ * null (and leaves nothing behind) when there is nothing to do at all.
  */
-export async function createBatch(
-  tx: Queryable,
-  args: { registry: string; province: string | null; chunkSize: number; now: Date },
-): Promise<Batch> {
+export async function openBatch(tx: Queryable, args: NewBatch): Promise<{ batch: Batch; resumed: boolean } | null> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [CREATE_LOCK]);
+  const open = await findUnfinishedBatch(tx);
+  if (open) return { batch: open, resumed: true };
   const batch = (
     await tx.query<Batch>(
-      `INSERT INTO batch (registry, province, chunk_size, phase, chunks, started_at)
-       VALUES ($1::text, $2::text, $3::int, 'verify', 0, $4::timestamptz) RETURNING ${BATCH_COLUMNS}`,
-      [args.registry, args.province, args.chunkSize, args.now],
+      `INSERT INTO batch (registry, province, chunk_size, phase, chunks, started_at, max_in_flight)
+       VALUES ($1::text, $2::text, $3::int, 'verify', 0, $4::timestamptz, $5::int) RETURNING ${BATCH_COLUMNS}`,
+      [args.registry, args.province, args.chunkSize, args.now, args.maxInFlight],
     )
   ).rows[0]!;
-  const chunks = await tx.query(
-    `INSERT INTO batch_chunk (batch_id, chunk_no, key_from, key_to)
-     SELECT $1::bigint, chunk_no, min(ma_so_bhxh), max(ma_so_bhxh)
-       FROM (SELECT ma_so_bhxh, ((row_number() OVER (ORDER BY ma_so_bhxh)) - 1) / $2::int AS chunk_no
-               FROM participant p
-              WHERE ${NEEDS_VERIFICATION} AND ($3::text IS NULL OR p.ma_tinh = $3::text)) todo
-      GROUP BY chunk_no`,
+  const cut = await tx.query<{ chunks: number; people: number }>(
+    `WITH todo AS (
+       SELECT ma_so_bhxh, ((row_number() OVER (ORDER BY ma_so_bhxh)) - 1) / $2::int AS chunk_no
+         FROM participant p
+        WHERE ${NEEDS_VERIFICATION} AND ($3::text IS NULL OR p.ma_tinh = $3::text)
+     ), made AS (
+       INSERT INTO batch_chunk (batch_id, chunk_no, key_from, key_to)
+       SELECT $1::bigint, chunk_no, min(ma_so_bhxh), max(ma_so_bhxh) FROM todo GROUP BY chunk_no
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM made)::int AS chunks, (SELECT count(*) FROM todo)::int AS people`,
     [batch.id, args.chunkSize, args.province],
   );
-  await tx.query('UPDATE batch SET chunks = $2::int WHERE id = $1::bigint', [batch.id, chunks.rowCount]);
-  return { ...batch, chunks: chunks.rowCount ?? 0 };
+  await tx.query('UPDATE batch SET people = $2::int WHERE id = $1::bigint', [batch.id, cut.rows[0]!.people]);
+  let n = cut.rows[0]!.chunks;
+  if (n === 0) {
+    if (!(await sharesOutstanding(tx, args.province))) {
+      await tx.query('DELETE FROM batch WHERE id = $1::bigint', [batch.id]);
+      return null;
+    }
+    await tx.query(`INSERT INTO batch_chunk (batch_id, chunk_no, key_from, key_to) VALUES ($1::bigint, 0, '', '')`, [batch.id]);
+    n = 1;
+  }
+  await tx.query('UPDATE batch SET chunks = $2::int WHERE id = $1::bigint', [batch.id, n]);
+  return { batch: { ...batch, chunks: n }, resumed: false };
 }
 
-export async function listChunks(q: Queryable, batchId: number): Promise<Chunk[]> {
-  const res = await q.query<Chunk>(
-    `SELECT chunk_no AS "chunkNo", key_from AS "keyFrom", key_to AS "keyTo",
-            verified_at IS NOT NULL AS done
-       FROM batch_chunk WHERE batch_id = $1::bigint ORDER BY chunk_no`,
+/** The chunks whose `step` is not done yet. */
+export async function chunksToDo(q: Queryable, batchId: number, step: 'verify' | 'write' | 'share'): Promise<number[]> {
+  const done = { verify: 'verified_at', write: 'written_at', share: 'shared_at' }[step];
+  const res = await q.query<{ chunk_no: number }>(
+    `SELECT chunk_no FROM batch_chunk WHERE batch_id = $1::bigint AND ${done} IS NULL ORDER BY chunk_no`,
     [batchId],
   );
-  return res.rows;
-}
-
-export async function setPhase(q: Queryable, batchId: number, phase: Phase, now: Date): Promise<void> {
-  await q.query(
-    `UPDATE batch SET phase = $2::text, finished_at = CASE WHEN $2::text = 'done' THEN $3::timestamptz END WHERE id = $1::bigint`,
-    [batchId, phase, now],
-  );
+  return res.rows.map((r) => r.chunk_no);
 }
 
 /**
- * The batch's outcome counts, from its verification rows: a person decided in one chunk may become a conflict
- * party in a later one, so the chunks' own counts are snapshots.
+ * The batch's outcome counts, from its verification rows (a conflict settled over the whole batch changes people
+ * of any chunk), with the people read and the registry errors from its chunks.
  */
-export async function batchCounts(q: Queryable, batchId: number): Promise<Counts> {
-  const res = await q.query<Counts>(
-    `SELECT (SELECT coalesce(sum(n_read), 0) FROM batch_chunk WHERE batch_id = $1::bigint)::int AS read,
-            count(*) FILTER (WHERE status = 'MATCHED')::int AS matched,
-            count(*) FILTER (WHERE status = 'MISMATCHED')::int AS mismatched,
-            count(*) FILTER (WHERE status = 'MISSING_ID')::int AS missing,
-            count(*) FILTER (WHERE status = 'CONFLICT')::int AS conflict,
-            count(*) FILTER (WHERE status = 'PENDING')::int AS pending,
-            (SELECT coalesce(sum(n_errors), 0) FROM batch_chunk WHERE batch_id = $1::bigint)::int AS errors
-       FROM verification WHERE batch_id = $1::bigint`,
+export async function batchCounts(q: Queryable, batchId: number): Promise<Counts & { shared: number; shareFailed: number }> {
+  const res = await q.query<Counts & { shared: number; shareFailed: number }>(
+    `SELECT c.read, c.errors, c.share_failed AS "shareFailed", b.shared, v.*
+       FROM batch b,
+            LATERAL (SELECT coalesce(sum(n_read), 0)::int AS read, coalesce(sum(n_errors), 0)::int AS errors,
+                            coalesce(sum(n_share_failed), 0)::int AS share_failed
+                       FROM batch_chunk WHERE batch_id = b.id) c,
+            LATERAL (SELECT count(*) FILTER (WHERE status = 'MATCHED')::int AS matched,
+                            count(*) FILTER (WHERE status = 'MISMATCHED')::int AS mismatched,
+                            count(*) FILTER (WHERE status = 'MISSING_ID')::int AS missing,
+                            count(*) FILTER (WHERE status = 'CONFLICT')::int AS conflict,
+                            count(*) FILTER (WHERE status = 'PENDING')::int AS pending
+                       FROM verification WHERE batch_id = b.id) v
+      WHERE b.id = $1::bigint`,
     [batchId],
   );
   return res.rows[0]!;

@@ -1,6 +1,5 @@
 import { escapeLiteral } from 'pg';
 import type { Queryable } from './pool.js';
-import { CopyWriter } from './copy-text.js';
 
 export interface ShareCandidate {
   maSoBhxh: string;
@@ -14,25 +13,33 @@ export interface ShareCandidate {
  * sorting every matched person first held back the first row, and with it the whole step (a million people:
  * 2.3 s → 1.9 s without); the registry makes nothing of the order.
  */
-export function shareCandidatesSql(province: string | null): string {
-  const where = province === null ? '' : `AND p.ma_tinh = ${escapeLiteral(province)}`;
+export function shareCandidatesSql(province: string | null, range: { after: string | null; upTo: string | null } = { after: null, upTo: null }): string {
+  // COPY takes no parameters: the values are quoted literals.
+  let where = province === null ? '' : `AND p.ma_tinh = ${escapeLiteral(province)}`;
+  if (range.after !== null) where += ` AND p.ma_so_bhxh > ${escapeLiteral(range.after)}`;
+  if (range.upTo !== null) where += ` AND p.ma_so_bhxh <= ${escapeLiteral(range.upTo)}`;
   return `COPY (SELECT p.ma_so_bhxh, p.so_ddcn, p.vssid FROM participant p
                  WHERE p.status = 'MATCHED' ${where}
                    AND NOT EXISTS (SELECT 1 FROM share_record s WHERE s.ma_so_bhxh = p.ma_so_bhxh AND s.so_ddcn = p.so_ddcn)) TO STDOUT`;
 }
 
 /**
- * Records acknowledged shares by COPY. The candidates come from one anti-join under the run lock, so a person
- * appears once and is not recorded yet; a duplicate would be a bug, and the primary key stops it loudly.
+ * Records acknowledged shares and counts them on the batch. A chunk's share step may run twice (a worker presumed
+ * dead that was only slow): the second record of a share is dropped, and only new ones are counted.
  */
 export async function recordShares(
   tx: Queryable,
   args: { batchId: number; now: Date; shared: ShareCandidate[] },
 ): Promise<number> {
-  const at = args.now.toISOString();
-  const copy = new CopyWriter(tx.copyIn('COPY share_record (ma_so_bhxh, so_ddcn, batch_id, shared_at) FROM STDIN'));
-  for (const s of args.shared) await copy.row([s.maSoBhxh, s.soDdcn, args.batchId, at]);
-  await copy.end();
-  await tx.query('UPDATE batch SET shared = shared + $2::int WHERE id = $1::bigint', [args.batchId, args.shared.length]);
-  return args.shared.length;
+  const res = await tx.query<{ n: number }>(
+    `WITH ins AS (
+       INSERT INTO share_record (ma_so_bhxh, so_ddcn, batch_id, shared_at)
+       SELECT code, ddcn, $1::bigint, $2::timestamptz FROM unnest($3::text[], $4::text[]) AS s(code, ddcn)
+       ON CONFLICT (ma_so_bhxh, so_ddcn) DO NOTHING
+       RETURNING 1
+     ), n AS (SELECT count(*)::int AS n FROM ins)
+     UPDATE batch SET shared = shared + n.n FROM n WHERE id = $1::bigint RETURNING n.n`,
+    [args.batchId, args.now, args.shared.map((s) => s.maSoBhxh), args.shared.map((s) => s.soDdcn)],
+  );
+  return res.rows[0]?.n ?? 0;
 }

@@ -1,28 +1,9 @@
-import {
-  batchCounts, createBatch, findUnfinishedBatch, listChunks, markResumed, NO_COUNTS, setPhase, sharesOutstanding,
-  type Batch, type Chunk, type Counts,
-} from '../db/batches.js';
-import {
-  applyChunk, exportChunk, prepareChunk, recordChunk, type AppliedChunk, type ChunkArgs, type Outcome,
-} from '../db/verifications.js';
-import { SQLSTATE, sqlState } from '../db/sqlstate.js';
-import { peopleInChunk } from '../db/chunk-people.js';
-import { InterruptedError, RunInProgressError } from '../errors.js';
+import { batchCounts, markResumed, NO_COUNTS, openBatch, type Counts } from '../db/batches.js';
+import { DEFAULT_TAKEOVER_SECONDS, JobQueue, type ChunkJob } from '../db/jobs.js';
+import { hostname } from 'node:os';
+import { InterruptedError } from '../errors.js';
 import type { RunDeps } from './deps.js';
-import { verifyPeople } from './verify.js';
-import { shareMatched } from './share.js';
-
-// One lock for all `ddcn run` processes on a database: held by a session for the whole run, released by
-// PostgreSQL when that session ends, so a killed run never leaves it behind.
-const RUN_LOCK = 2207_0002;
-
-/** Chunks being exported and verified ahead of the one being written: the registry and the database work at once. */
-const CHUNKS_AHEAD = 2;
-
-/** Chunk transactions open at once: one settling its conflicts and committing, the next one writing its people. */
-const WRITING = 2;
-/** What two overlapping chunk transactions can do to each other; both are then redone one after the other. */
-const RETRYABLE = new Set<string>([SQLSTATE.deadlockDetected, SQLSTATE.uniqueViolation]);
+import { queueOutstanding, workOnChunk, type WorkDeps } from './chunk-work.js';
 
 export interface RunResult {
   batchId: number | null; // null: nothing to do
@@ -32,180 +13,123 @@ export interface RunResult {
   shareFailed: number;
 }
 
-/**
- * `ddcn run`: one batch of Plan 2207 I.1–I.4 / II.1–II.2. An unfinished batch (a run that died) is resumed
- * first, from its stored chunks, so the end state is the one an uninterrupted run reaches.
- */
 export interface RunOptions {
   province: string | null;
-  /** Ctrl-C: no new chunk or share request starts; what is in flight commits; then InterruptedError. */
+  /** Chunks worked on at once by this process (default 1). */
+  workers?: number;
+  /** Registry requests in flight across every process of the batch (stored with a new batch); null: no cap. */
+  maxInFlight?: number | null;
+  /** A chunk whose worker died is taken up by another after this long (default DEFAULT_TAKEOVER_SECONDS). */
+  takeoverSeconds?: number;
+  /** Ctrl-C: no new chunk job is taken; the ones in hand finish (each step is one transaction); then InterruptedError. */
   signal?: AbortSignal;
   /** Told the batch's id as soon as it is known (for the line printed on an interruption). */
   onBatch?: (batchId: number) => void;
 }
 
-function stopIfInterrupted(opts: RunOptions, batchId: number | null): void {
-  if (opts.signal?.aborted) throw new InterruptedError(batchId);
-}
-
-export async function runBatch(deps: RunDeps, opts: RunOptions): Promise<RunResult> {
-  return deps.db.withSession(async (lock) => {
-    const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [RUN_LOCK]);
-    if (!got.rows[0]!.ok) {
-      const b = await findUnfinishedBatch(deps.db);
-      throw new RunInProgressError(
-        `another ddcn run is in progress${b ? ` (batch ${b.id}, started ${b.startedAt.toISOString()})` : ''}. ` +
-          'Wait for it to finish; if its process was killed, PostgreSQL releases its lock when the connection drops and the next run resumes it.',
-      );
-    }
-    try {
-      return await runLocked(deps, opts);
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock($1::bigint)', [RUN_LOCK]);
-    }
-  });
-}
-
-async function runLocked(deps: RunDeps, opts: RunOptions): Promise<RunResult> {
-  stopIfInterrupted(opts, null);
-  let batch = await findUnfinishedBatch(deps.db);
-  const resumed = batch !== null;
-  if (batch) {
-    await markResumed(deps.db, batch.id);
-    deps.log.warn({ batch: batch.id, phase: batch.phase, attempts: batch.attempts + 1 }, 'resuming an unfinished batch');
-  } else {
-    const todo = await deps.db.withTransaction((tx) =>
-      createBatch(tx, { registry: deps.registry.kind, province: opts.province, chunkSize: deps.config.chunkSize, now: deps.now() }),
-    );
-    if (todo.chunks === 0 && !(await sharesOutstanding(deps.db, opts.province))) {
-      // Nothing to verify or share: leave no empty batch behind, so a rerun after success changes nothing.
-      await deps.db.query('DELETE FROM batch WHERE id = $1::bigint', [todo.id]);
-      deps.log.info('nothing to verify: every participant is up to date');
-      return { batchId: null, resumed: false, counts: NO_COUNTS, shared: 0, shareFailed: 0 };
-    }
-    batch = todo;
-  }
-  opts.onBatch?.(batch.id);
-  const log = deps.log.child({ batch: batch.id });
-  log.info({ chunks: batch.chunks, province: batch.province }, 'batch started');
-
-  if (batch.phase === 'verify') {
-    await verifyAndApply(deps, batch, opts.signal);
-    stopIfInterrupted(opts, batch.id);
-    batch.phase = 'share';
-    await setPhase(deps.db, batch.id, 'share', deps.now());
-  }
-  let share = { shared: 0, failed: 0 };
-  if (batch.phase === 'share') {
-    share = await shareMatched(deps, batch.id, batch.province, opts.signal);
-    stopIfInterrupted(opts, batch.id);
-    await setPhase(deps.db, batch.id, 'done', deps.now());
-  }
-  const counts = await batchCounts(deps.db, batch.id);
-  log.info({ ...counts, shared: share.shared }, 'batch finished');
-  return { batchId: batch.id, resumed, counts, shared: share.shared, shareFailed: share.failed };
-}
+/** host:pid, what `ddcn batch status` shows for each worker. */
+export const workerName = (): string => `${hostname()}:${process.pid}`;
 
 /**
- * Chunks are exported and verified up to CHUNKS_AHEAD in advance, and written two at a time: a chunk's
- * transaction stores its outcomes, checks its numbers against what is on file and writes its own people while the
- * chunk before it is still being written; then it waits for that chunk's commit and settles its conflicts knowing
- * what that chunk put on file. So the heavy writes of two chunks run side by side, while conflicts are still
- * settled strictly in chunk order and see every earlier chunk. Should the two get in each other's way — only
- * possible around a conflict that crosses them — both are rolled back and done again one after the other.
+ * `ddcn run`: one batch of Plan 2207 I.1–I.4 / II.1–II.2. Opens the batch (a new one, or the one a run that died
+ * left open, resumed from its stored chunks), queues its chunk jobs in the same transaction, works on them with
+ * `workers` loops of its own — any `ddcn worker` may help — and returns when the batch is done. The job queue is
+ * opened for the run and stopped when it ends.
  */
-interface InFlight {
-  args: ChunkArgs;
-  applied: Promise<AppliedChunk>;
-  /** Settles once the chunk's transaction holds its lock (or has failed). */
-  started: Promise<void>;
+export async function runBatch(deps: RunDeps, opts: RunOptions): Promise<RunResult> {
+  const takeoverSeconds = opts.takeoverSeconds ?? DEFAULT_TAKEOVER_SECONDS;
+  const queue = await JobQueue.open(deps.db, { takeoverSeconds }, (err) => deps.log.warn({ err }, 'job queue'));
+  try {
+    return await runWith(
+      { ...deps, queue, worker: workerName() },
+      { ...opts, workers: opts.workers ?? 1, maxInFlight: opts.maxInFlight ?? null, takeoverSeconds },
+    );
+  } finally {
+    await queue.stop(GRACE_MS);
+  }
 }
 
-async function verifyAndApply(deps: RunDeps, batch: Batch, signal?: AbortSignal): Promise<void> {
-  const log = deps.log.child({ stage: 'verify', batch: batch.id });
-  const all = await listChunks(deps.db, batch.id);
-  const todo = all.filter((c) => !c.done);
-  // People, not chunk capacity: chunks are cut full, except the last one, which is counted.
-  const people = todo.length === 0 ? 0 : (todo.length - 1) * batch.chunkSize + (await peopleInChunk(deps.db, batch, todo.at(-1)!));
-  deps.runProgress?.begin(batch.id, 'verify', people);
-  deps.runProgress?.begin(batch.id, 'write', people);
+/** How often the run looks whether its batch is done (other workers may finish it). */
+const POLL_MS = 200;
+/** On the way out, how long a chunk still in hand may take before it is handed back to the queue. */
+const GRACE_MS = 30_000;
 
-  const verify = async (chunk: Chunk): Promise<Outcome[]> => {
-    const people = await exportChunk(deps.db, { keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, province: batch.province });
-    return verifyPeople(deps.registry, people, deps.config, log, (n) => deps.runProgress?.advance('verify', n));
-  };
-  const ahead: Array<Promise<Outcome[]>> = [];
-  let next = 0;
-  const startNext = () => {
-    if (next >= todo.length || signal?.aborted) return;
-    const p = verify(todo[next++]!);
-    p.catch(() => undefined); // observed below, in order; this only keeps an early failure from going unhandled
-    ahead.push(p);
-  };
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-  const argsOf = (chunk: Chunk, outcomes: Outcome[]): ChunkArgs => ({
-    batchId: batch.id, chunkNo: chunk.chunkNo, keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, now: deps.now(), outcomes,
-  });
-  const committed = (chunk: Chunk, applied: AppliedChunk, people: number) => {
-    deps.runProgress?.advance('write', people);
-    log.debug({ chunk: chunk.chunkNo, people, conflicts: applied.conflicts }, 'chunk verified and applied');
-  };
-  // Overlapped: each chunk's transaction holds an advisory lock of its own from its start, and waits for the chunk
-  // before by taking that chunk's lock, inside PostgreSQL: should the two wait for each other's rows as well, the
-  // server sees the cycle and ends one of them (deadlock_detected), and both are redone one after the other.
-  const chunkLock = 'SELECT pg_advisory_xact_lock($1::int, $2::int)';
-  const overlapped = (args: ChunkArgs, before: InFlight | null): InFlight => {
-    let locked!: () => void;
-    const started = new Promise<void>((resolve) => (locked = resolve));
-    const applied = deps.db.withTransaction(async (tx) => {
-      await tx.query(chunkLock, [batch.id, args.chunkNo]);
-      locked();
-      const prep = await prepareChunk(tx, args);
-      let prior: AppliedChunk | null = null;
-      if (before) {
-        await tx.query(chunkLock, [batch.id, before.args.chunkNo]);
-        prior = await before.applied;
-      }
-      return applyChunk(tx, args, prep, prior);
+async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & { workers: number; maxInFlight: number | null }): Promise<RunResult> {
+  if (opts.signal?.aborted) throw new InterruptedError(null);
+  const opened = await deps.db.withTransaction(async (tx) => {
+    const o = await openBatch(tx, {
+      registry: deps.registry.kind, province: opts.province, chunkSize: deps.config.chunkSize, maxInFlight: opts.maxInFlight, now: deps.now(),
     });
-    applied.catch(() => undefined); // observed by settle, in order
-    return { args, applied, started: Promise.race([started, applied.then(() => undefined, () => undefined)]) };
-  };
+    if (o) {
+      if (o.resumed) await markResumed(tx, o.batch.id);
+      await queueOutstanding(deps, tx, o.batch);
+    }
+    return o;
+  });
+  if (!opened) {
+    deps.log.info('nothing to verify: every participant is up to date');
+    return { batchId: null, resumed: false, counts: NO_COUNTS, shared: 0, shareFailed: 0 };
+  }
+  const { batch, resumed } = opened;
+  opts.onBatch?.(batch.id);
+  const log = deps.log.child({ batch: batch.id });
+  if (resumed) {
+    log.warn({ phase: batch.phase, attempts: batch.attempts + 1 }, 'resuming an unfinished batch');
+    if (batch.province !== opts.province) log.warn({ province: batch.province }, 'the open batch covers another province: finishing it first');
+  }
+  log.info({ chunks: batch.chunks, province: batch.province, workers: opts.workers }, 'batch started');
 
-  let inFlight: Array<InFlight & { chunk: Chunk }> = [];
-  const settle = async (): Promise<void> => {
-    const head = inFlight.shift()!;
+  let failure: unknown = null;
+  const handler = async (job: ChunkJob) => {
     try {
-      committed(head.chunk, await head.applied, head.args.outcomes.length);
+      await workOnChunk(deps, job);
     } catch (err) {
-      // Everything still in flight depends on this chunk: let it finish failing, then redo them in turn.
-      const rest = inFlight;
-      inFlight = [];
-      await Promise.allSettled(rest.map((f) => f.applied));
-      if (!RETRYABLE.has(sqlState(err) ?? '')) throw err;
-      log.warn({ chunk: head.chunk.chunkNo, code: sqlState(err) }, 'two chunks got in each other\'s way; applying them one at a time');
-      for (const f of [head, ...rest]) {
-        committed(f.chunk, await deps.db.withTransaction((tx) => recordChunk(tx, { ...f.args, now: deps.now() })), f.args.outcomes.length);
-      }
+      failure ??= err;
+      throw err; // the job goes back to the queue: the next run (or a worker) does it again
     }
   };
+  // Progress in people: this process's own steps advance it (src/pipeline/chunk-work.ts), stage by stage.
+  if (batch.phase === 'verify' || batch.phase === 'write') {
+    const people = await batchPeople(deps, batch.id);
+    deps.runProgress?.begin(batch.id, 'verify', people);
+    deps.runProgress?.begin(batch.id, 'write', people);
+  } else if (batch.phase === 'share') deps.runProgress?.begin(batch.id, 'share', 0);
+  await deps.queue.work(opts.workers, handler);
+  let interrupted = false;
   try {
-    for (let i = 0; i < CHUNKS_AHEAD; i++) startNext();
-    for (const chunk of todo) {
-      // Interrupted: the chunks being written finish (each is one transaction); nothing new starts.
-      if (signal?.aborted) break;
-      const outcomes = await ahead.shift()!;
-      startNext();
-      if (inFlight.length >= WRITING) await settle();
-      const before = inFlight.at(-1) ?? null;
-      // The chunk before must hold its lock before this one asks for it.
-      if (before) await before.started;
-      inFlight.push({ chunk, ...overlapped(argsOf(chunk, outcomes), before) });
+    for (;;) {
+      const b = await batchProgress(deps, batch.id);
+      if (b.phase === 'done' || failure) break;
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      await sleep(POLL_MS);
     }
-    while (inFlight.length) await settle();
   } finally {
-    // Whatever happened, nothing of this run may still be talking to the registry or writing once the run lock is released.
-    await Promise.allSettled([...ahead, ...inFlight.map((f) => f.applied)]);
     deps.runProgress?.end();
   }
+  if (failure) throw failure;
+  if (interrupted) throw new InterruptedError(batch.id);
+  const counts = await batchCounts(deps.db, batch.id);
+  const { shared, shareFailed, ...rest } = counts;
+  log.info({ ...rest, shared }, 'batch finished');
+  return { batchId: batch.id, resumed, counts: rest, shared, shareFailed };
+}
+
+async function batchPeople(deps: WorkDeps, batchId: number): Promise<number> {
+  const res = await deps.db.query<{ people: number }>('SELECT people FROM batch WHERE id = $1::bigint', [batchId]);
+  return res.rows[0]?.people ?? 0;
+}
+
+async function batchProgress(deps: WorkDeps, batchId: number): Promise<{ phase: string; stepsDone: number }> {
+  const res = await deps.db.query<{ phase: string; steps: number }>(
+    'SELECT phase, chunks_verified + chunks_written + chunks_shared AS steps FROM batch WHERE id = $1::bigint',
+    [batchId],
+  );
+  const row = res.rows[0];
+  if (!row) throw new Error(`batch ${batchId} disappeared while running`);
+  return { phase: row.phase, stepsDone: row.steps };
 }

@@ -4,17 +4,23 @@ import type { RunDeps } from './deps.js';
 
 const RECORD_EVERY = 10_000;
 
+export interface ShareScope {
+  batchId: number;
+  province: string | null;
+  /** Codes after `after` up to `upTo` (either end open when null): one chunk's share step. */
+  after: string | null;
+  upTo: string | null;
+  /** Interrupted: what was acknowledged is recorded; the rest is shared by the next run. */
+  signal?: AbortSignal;
+}
+
 /**
  * Plan I.4: share matched people's insurance information with the registry, once per person and number.
  * Candidates stream from one query; requests go out `concurrency` at a time; only acknowledged records are
  * recorded, so a failure or a kill here is picked up by the next run.
  */
-export async function shareMatched(
-  deps: RunDeps,
-  batchId: number,
-  province: string | null,
-  signal?: AbortSignal,
-): Promise<{ shared: number; failed: number }> {
+export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ shared: number; failed: number }> {
+  const { batchId, province } = scope;
   const log = deps.log.child({ stage: 'share', batch: batchId });
   let shared = 0;
   let failed = 0;
@@ -38,25 +44,22 @@ export async function shareMatched(
           await deps.registry.share(part.map((c) => ({ requestId: c.maSoBhxh, maSoBhxh: c.maSoBhxh, soDdcn: c.soDdcn, vssid: c.vssid }))),
         );
         acked = part.filter((c) => ids.has(c.maSoBhxh));
+        deps.runProgress?.advance('share', part.length);
         failed += part.length - acked.length;
       } catch (err) {
         log.warn({ err, people: part.length }, 'share request failed; the next run shares these again');
         failed += part.length;
       }
-      deps.runProgress?.advance('share', part.length);
       acknowledged.push(...acked);
       if (acknowledged.length >= RECORD_EVERY) await flush();
     })().finally(() => inFlight.delete(p));
     inFlight.add(p);
   };
 
-  // The candidates stream from one query: their number is not known ahead, so the bar shows count and rate.
-  deps.runProgress?.begin(batchId, 'share', 0);
   await deps.db.withSession(async (session) => {
     let part: ShareCandidate[] = [];
-    for await (const [code, ddcn, vssid] of copyRows(session, shareCandidatesSql(province))) {
-      // Interrupted: what was acknowledged is recorded below; the rest is shared by the next run.
-      if (signal?.aborted) break;
+    for await (const [code, ddcn, vssid] of copyRows(session, shareCandidatesSql(province, { after: scope.after, upTo: scope.upTo }))) {
+      if (scope.signal?.aborted) break;
       part.push({ maSoBhxh: code!, soDdcn: ddcn!, vssid: vssid === 't' });
       if (part.length < deps.config.batchSize) continue;
       send(part);
@@ -64,10 +67,10 @@ export async function shareMatched(
       // Backpressure: stop reading while the registry has enough to do.
       while (inFlight.size >= deps.config.concurrency) await Promise.race(inFlight);
     }
-    if (part.length && !signal?.aborted) send(part);
+    if (part.length && !scope.signal?.aborted) send(part);
     await Promise.all(inFlight);
     await flush();
-  }).finally(() => deps.runProgress?.end());
-  log.info({ shared, failed }, 'insurance information shared');
+  });
+  log.debug({ shared, failed, after: scope.after, upTo: scope.upTo }, 'insurance information shared');
   return { shared, failed };
 }

@@ -2,6 +2,7 @@ import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { createDb } from '../../src/db/pool.js';
 import { migrate } from '../../src/db/migrate.js';
+import { DEFAULT_TAKEOVER_SECONDS, JobQueue } from '../../src/db/jobs.js';
 import { startEmbedded } from '../../src/db/embedded.js';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -56,6 +57,8 @@ export default async function setup(project: TestProject) {
   await admin.query(`CREATE DATABASE ${template}`);
   const db = createDb(withDatabase(url, template));
   await migrate(db);
+  // pg-boss installs its schema on first start: once here, so that each test database is cloned with it.
+  await (await JobQueue.open(db, { takeoverSeconds: DEFAULT_TAKEOVER_SECONDS }, () => undefined)).stop(1000);
   await db.close();
   await admin.end();
   project.provide('databaseUrl', url);

@@ -146,12 +146,16 @@ describe('restart after a run dies part-way', () => {
       { id: 2, phase: 'done', chunks: 4, shared: 6 },
     ]);
     // createBatch + 4 chunks (each verified and applied in one transaction) + 1 for the recorded shares
-    expect(reference.transactions).toBe(6);
+    // openBatch; per chunk a verify, a write and a share step; and the acknowledged shares recorded by the two
+    // share steps that had any
+    expect(reference.transactions).toBe(1 + 4 * 3 + 2);
     expectOracle(reference.state);
   });
 
-  // Transaction 1 creates the batch: dying there leaves nothing to resume, so the matrix starts at 2.
-  const crashPoints = Array.from({ length: 5 }, (_, i) => i + 2);
+  // Transaction 1 creates the batch: dying there leaves nothing to resume, so the matrix starts at 2 and covers
+  // every step of every phase, the ones that start the next phase included (5: the last verify settles the
+  // conflicts; 9: the last write).
+  const crashPoints = Array.from({ length: 14 }, (_, i) => i + 2);
   it.each(crashPoints)('resumes a run that died in transaction %i and ends where an uninterrupted run ends', async (n) => {
     const { db } = database();
     await prepare(db);
@@ -185,8 +189,9 @@ describe('restart after a run dies part-way', () => {
   it('keeps one history row per replaced number when a run dies while writing chunks and is resumed twice', async () => {
     const { db } = database();
     await prepare(db);
-    // Transaction 1 creates the batch; 2–5 are its chunks: die in the third chunk, then (resumed) in the first left.
-    for (const n of [4, 2]) {
+    // Transaction 1 creates the batch, 2–5 verify its chunks, 6–9 write them: die in the second write, then
+    // (resumed: transaction 1 reopens the batch) in the first write left.
+    for (const n of [7, 2]) {
       const crashing = crashingDb(db, n);
       await runBatch(runDeps(crashing.db, await mockRegistry(registryFile), CONFIG), { province: null }).catch(() => undefined);
       await crashing.settled();

@@ -1,0 +1,113 @@
+// The registry is shared by every process working on a batch: ten machines must not flood it. Two things are
+// held in PostgreSQL, which every worker reaches already:
+// - a cap on requests in flight (batch.max_in_flight): a request first takes one of N advisory-lock slots,
+//   pg_try_advisory_lock(-batch, slot), on a connection of its own, and lets it go when answered. The server
+//   frees the slots of a process that dies with its connections, so a killed worker never keeps one; no table of
+//   leases to clean up, and no process has to be the coordinator.
+// - a pause after a 429 (batch.registry_backoff_until): a worker told to wait records until when, and every
+//   worker reads it before each request.
+// Cost: one round trip per request (two or three when slots are short), against requests of 500 people.
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Db, Queryable } from '../db/pool.js';
+import type { Logger } from '../log.js';
+import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A wait for a free slot: short, and jittered so that waiting workers do not ask in step. */
+const slotWaitMs = () => 5 + Math.random() * 20;
+/** Longest pause read from the batch row (a bad clock must not stall a worker for long). */
+const MAX_PAUSE_MS = 60_000;
+
+const caps = new WeakMap<RegistryAdapter, Map<number, SharedRegistryCap>>();
+
+export class SharedRegistryCap implements RegistryAdapter {
+  readonly kind: string;
+  /** This process's own limit (--concurrency), before a slot is asked for: a request waiting here holds no connection. */
+  private readonly local: LimitFunction;
+
+  private constructor(
+    private readonly inner: RegistryAdapter,
+    private readonly db: Db,
+    private readonly batch: { id: number; maxInFlight: number | null },
+    private readonly log: Logger,
+    concurrency: number,
+  ) {
+    this.kind = inner.kind;
+    this.local = pLimit(concurrency);
+  }
+
+  /** One per process and batch, shared by the process's workers. */
+  static of(inner: RegistryAdapter, db: Db, batch: { id: number; maxInFlight: number | null }, log: Logger, concurrency: number): SharedRegistryCap {
+    let byBatch = caps.get(inner);
+    if (!byBatch) caps.set(inner, (byBatch = new Map()));
+    let cap = byBatch.get(batch.id);
+    if (!cap) byBatch.set(batch.id, (cap = new SharedRegistryCap(inner, db, batch, log, concurrency)));
+    return cap;
+  }
+
+  verify(batch: VerifyRequest[], signal?: AbortSignal): Promise<VerifyAnswer[]> {
+    return this.gated(() => this.inner.verify(batch, signal));
+  }
+
+  share(records: ShareRecord[], signal?: AbortSignal): Promise<string[]> {
+    return this.gated(() => this.inner.share(records, signal));
+  }
+
+  /** The inner adapter belongs to the process, not to one batch: it is closed by whoever made it. */
+  async close(): Promise<void> {}
+
+  private gated<T>(call: () => Promise<T>): Promise<T> {
+    return this.local(() => this.inSlot(call));
+  }
+
+  private async inSlot<T>(call: () => Promise<T>): Promise<T> {
+    const slots = this.batch.maxInFlight;
+    if (slots === null) {
+      await this.pause(this.db);
+      return call();
+    }
+    return this.db.withSession(async (session) => {
+      const slot = await this.takeSlot(session, slots);
+      try {
+        return await call();
+      } finally {
+        await session.query('SELECT pg_advisory_unlock($1::int, $2::int)', [-this.batch.id, slot]);
+      }
+    });
+  }
+
+  /** One free slot of `slots`, tried from a random one on; waits for the batch's 429 pause first. */
+  private async takeSlot(session: Queryable, slots: number): Promise<number> {
+    for (;;) {
+      await this.pause(session);
+      const start = Math.floor(Math.random() * slots);
+      for (let i = 0; i < slots; i++) {
+        const slot = (start + i) % slots;
+        const got = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', [-this.batch.id, slot]);
+        if (got.rows[0]!.ok) return slot;
+      }
+      await sleep(slotWaitMs());
+    }
+  }
+
+  private async pause(q: Queryable): Promise<void> {
+    const res = await q.query<{ ms: number | null }>(
+      `SELECT (extract(epoch FROM registry_backoff_until - clock_timestamp()) * 1000)::int AS ms FROM batch WHERE id = $1::bigint`,
+      [this.batch.id],
+    );
+    const ms = res.rows[0]?.ms ?? null;
+    if (ms !== null && ms > 0) {
+      this.log.debug({ ms }, 'the registry asked to slow down: waiting');
+      await sleep(Math.min(ms, MAX_PAUSE_MS));
+    }
+  }
+}
+
+/** Records a 429's Retry-After on the open batch, so that every worker waits it out (see SharedRegistryCap). */
+export async function reportRateLimited(db: Queryable, waitMs: number): Promise<void> {
+  await db.query(
+    `UPDATE batch SET registry_backoff_until = greatest(registry_backoff_until, clock_timestamp() + make_interval(secs => $1::double precision / 1000))
+      WHERE phase <> 'done'`,
+    [waitMs],
+  );
+}

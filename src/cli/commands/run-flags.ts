@@ -1,0 +1,55 @@
+// The flags `ddcn run` and `ddcn worker` share: the registry, the registry's pace, and the job engine's timing.
+import { Option, type Command } from 'commander';
+import { z } from 'zod';
+import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
+import { DEFAULT_TAKEOVER_SECONDS } from '../../db/jobs.js';
+import { UsageError } from '../../errors.js';
+import { positiveInt } from '../config.js';
+import { REGISTRY_KINDS, type RegistryOptions } from '../registry.js';
+
+export interface SharedRunOptions extends RegistryOptions {
+  batchSize: number;
+  concurrency: number;
+  workers: number;
+}
+
+export function addRegistryFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--registry <kind>', 'registry adapter (env DDCN_REGISTRY): http, the population registry API; file, the file exchange; mock, a test double reading --registry-data').choices([...REGISTRY_KINDS]))
+    .option('--registry-data <file>', 'mock registry data (CSV: so_ddcn,so_cmnd,ho_ten,ngay_sinh,gioi_tinh)')
+    .option('--registry-url <url>', 'http: base URL of the registry API (env DDCN_REGISTRY_URL)')
+    .option('--registry-token <token>', 'http: bearer token (env DDCN_REGISTRY_TOKEN, preferred: flags show in ps)')
+    .option('--registry-timeout <ms>', 'http: per-request timeout in ms (env DDCN_REGISTRY_TIMEOUT_MS; default 10000)')
+    .option('--registry-retries <n>', 'http: retries per request (env DDCN_REGISTRY_RETRIES; default 5)')
+    .option('--outbox <dir>', 'file: folder for request files (env DDCN_REGISTRY_OUTBOX)')
+    .option('--inbox <dir>', 'file: folder the answer files arrive in (env DDCN_REGISTRY_INBOX)')
+    .option('--batch-size <n>', 'people per registry request', positiveInt('--batch-size'), DEFAULT_RUN_CONFIG.batchSize)
+    .option('--concurrency <n>', 'registry requests in flight from this process', positiveInt('--concurrency'), DEFAULT_RUN_CONFIG.concurrency)
+    .option('--workers <n>', 'chunks worked on at once by this process', positiveInt('--workers'), 1);
+}
+
+const whole = z.coerce.number().int().positive();
+
+/** --registry-max-in-flight, else DDCN_REGISTRY_MAX_IN_FLIGHT, else no cap. */
+export function maxInFlight(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number | null {
+  const given = flag ?? (env.DDCN_REGISTRY_MAX_IN_FLIGHT?.trim() || undefined);
+  if (given === undefined) return null;
+  const n = whole.safeParse(given);
+  if (!n.success) throw new UsageError(`--registry-max-in-flight / DDCN_REGISTRY_MAX_IN_FLIGHT must be a positive whole number, got "${given}"`);
+  return n.data;
+}
+
+/** DDCN_TAKEOVER_SECONDS: how soon a dead worker's chunk is taken up by another (default 120). */
+export function takeoverSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env.DDCN_TAKEOVER_SECONDS?.trim();
+  if (!given) return DEFAULT_TAKEOVER_SECONDS;
+  const n = whole.safeParse(given);
+  if (!n.success || n.data < 4) throw new UsageError(`DDCN_TAKEOVER_SECONDS must be a whole number of seconds, at least 4, got "${given}"`);
+  return n.data;
+}
+
+/**
+ * Connections this process needs: per worker a transaction and a streamed read (sharing), per capped registry
+ * request one session holding its slot, and two for the job engine and the run's own look at the batch.
+ */
+export const poolSizeFor = (o: { workers: number; concurrency: number }): number => o.workers * 2 + o.concurrency + 2;

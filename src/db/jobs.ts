@@ -1,0 +1,113 @@
+// The job engine that carries a batch's chunks: pg-boss 10, on the same PostgreSQL (schema `pgboss`, installed
+// and upgraded by pg-boss itself). Why pg-boss over graphile-worker: see README, "The distributed run".
+import PgBoss from 'pg-boss';
+import type { Db, Queryable } from './pool.js';
+import type { Step } from './chunk-steps.js';
+
+export const CHUNK_QUEUE = 'ddcn-chunk';
+
+export interface ChunkJob {
+  batchId: number;
+  step: Step;
+  chunkNo: number;
+}
+
+/** A chunk whose worker died is taken up by another within this time by default (interface.md). */
+export const DEFAULT_TAKEOVER_SECONDS = 120;
+
+export interface JobQueueOptions {
+  /**
+   * A job not finished this long after it was taken is failed by pg-boss's maintenance and retried by whoever
+   * asks next: three quarters of it is the job's expiry, a quarter the maintenance interval.
+   */
+  takeoverSeconds: number;
+  /** How often an idle worker asks for a job; pg-boss's minimum is 0.5 s. */
+  pollSeconds?: number;
+}
+
+const JOB_RETRIES = 100;
+const START_LOCK = 2207_0014; // a chunk whose step keeps failing (the database away a while) is retried, with backoff
+
+export class JobQueue {
+  private readonly workerIds: string[] = [];
+
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly opts: Required<JobQueueOptions>,
+  ) {}
+
+  /**
+   * pg-boss on our own pool (one seam for every connection, and no second pool to size), with its schema and the
+   * queue made sure of.
+   */
+  static async open(db: Db, options: JobQueueOptions, onError: (err: Error) => void): Promise<JobQueue> {
+    const opts = { pollSeconds: 0.5, ...options };
+    const expireInSeconds = Math.max(1, Math.floor((opts.takeoverSeconds * 3) / 4));
+    const boss = new PgBoss({
+      db: { executeSql: async (text, values) => db.query(text, values) },
+      expireInSeconds,
+      maintenanceIntervalSeconds: Math.max(1, Math.floor(opts.takeoverSeconds / 4)),
+      monitorStateIntervalSeconds: 3600,
+      schedule: false,
+      retryLimit: JOB_RETRIES,
+      retryDelay: 1,
+      retryBackoff: true,
+    });
+    boss.on('error', onError);
+    // pg-boss installs its schema on the first start; two processes doing that at once on a new database deadlock
+    // (seen with two workers starting together), so starts are taken one at a time.
+    await db.withSession(async (session) => {
+      await session.query('SELECT pg_advisory_lock($1::bigint)', [START_LOCK]);
+      try {
+        await boss.start();
+        if (!(await boss.getQueue(CHUNK_QUEUE))) {
+          await boss.createQueue(CHUNK_QUEUE, { name: CHUNK_QUEUE, expireInSeconds, retryLimit: JOB_RETRIES, retryDelay: 1, retryBackoff: true });
+        }
+      } finally {
+        await session.query('SELECT pg_advisory_unlock($1::bigint)', [START_LOCK]);
+      }
+    });
+    return new JobQueue(boss, opts);
+  }
+
+  /**
+   * Queues chunk jobs in the caller's transaction: they exist exactly when what made them due has committed.
+   * A job queued twice does its step once (src/db/chunk-steps.ts).
+   */
+  async enqueue(tx: Queryable, jobs: ChunkJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const expireInSeconds = Math.max(1, Math.floor((this.opts.takeoverSeconds * 3) / 4));
+    await this.boss.insert(
+      jobs.map((data) => ({
+        name: CHUNK_QUEUE, data, expireInSeconds, retryLimit: JOB_RETRIES, retryDelay: 1, retryBackoff: true,
+        // Writing and sharing wait on nothing but the verify phase: let them go first when a worker has a choice.
+        priority: data.step === 'verify' ? 0 : 1,
+      })),
+      { db: { executeSql: async (text, values) => tx.query(text, values) } },
+    );
+  }
+
+  /** Starts `workers` loops that each take one chunk job at a time. */
+  async work(workers: number, handler: (job: ChunkJob) => Promise<void>): Promise<void> {
+    for (let i = 0; i < workers; i++) {
+      const id = await this.boss.work<ChunkJob>(CHUNK_QUEUE, { batchSize: 1, pollingIntervalSeconds: this.opts.pollSeconds }, async ([job]) => {
+        try {
+          if (job) await handler(job.data);
+        } finally {
+          // A step that just committed may have queued the next phase's jobs: this process's loops ask at once
+          // instead of after their polling pause (other processes find them at their next poll).
+          for (const w of this.workerIds) this.boss.notifyWorker(w);
+        }
+      });
+      this.workerIds.push(id);
+    }
+  }
+
+  /**
+   * Takes no new job, waits up to `graceMs` for the ones running, then hands back whatever is left (failed, so
+   * that another worker retries it at once) and closes pg-boss's connections.
+   */
+  async stop(graceMs: number): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: graceMs, wait: true });
+  }
+}

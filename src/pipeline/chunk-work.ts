@@ -1,0 +1,139 @@
+// One chunk job: a step of one chunk of one batch, done by whichever worker took it. Each step is one transaction
+// that changes nothing when the step is done already (src/db/chunk-steps.ts), and the chunk that completes a phase
+// starts the next one in that same transaction, queueing its jobs with it:
+//   verify (export, registry, store outcomes) → settle conflicts over the batch → write (ĐDCN, number history)
+//   → share (Plan I.4) → done.
+// So the end state depends neither on the order of the chunks nor on who did them, and a worker killed at any
+// moment only leaves a job that pg-boss hands to another worker when its expiry passes.
+import { getBatch, type Batch, type Phase } from '../db/batches.js';
+import { chunkInfo, claimStep, finishStep, setPhase, stepComplete, type ChunkInfo, type Step } from '../db/chunk-steps.js';
+import { chunksToDo } from '../db/batches.js';
+import { settleConflicts } from '../db/conflicts.js';
+import type { ChunkJob, JobQueue } from '../db/jobs.js';
+import type { Queryable } from '../db/pool.js';
+import { chunkCounts, exportChunk, storeOutcomes, writeChunk, writeParties } from '../db/verifications.js';
+import { SharedRegistryCap } from '../adapters/shared-cap.js';
+import { UserError } from '../errors.js';
+import type { RunDeps } from './deps.js';
+import { shareMatched } from './share.js';
+import { verifyPeople } from './verify.js';
+
+export interface WorkDeps extends RunDeps {
+  /** Where the next phase's jobs go: the job engine (db/jobs.ts), or a test's own order. */
+  queue: Pick<JobQueue, 'enqueue'>;
+  /** Who this is, for `ddcn batch status`: host and process id. */
+  worker: string;
+}
+
+const ORDER: Phase[] = ['verify', 'write', 'share', 'done'];
+const NEXT: Record<Step, Phase> = { verify: 'write', write: 'share', share: 'done' };
+
+/** Does one job. Returns the number of people it dealt with (0 when the step was done already). */
+export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number> {
+  const batch = await getBatch(deps.db, job.batchId);
+  // A job queued again by a resumed run, after its phase ended, finds nothing to do.
+  if (!batch || ORDER.indexOf(batch.phase) > ORDER.indexOf(job.step)) return 0;
+  const chunk = await chunkInfo(deps.db, batch.id, job.chunkNo);
+  if (!chunk || chunk.done[job.step]) return 0;
+  if (batch.registry !== deps.registry.kind) {
+    throw new UserError(
+      `batch ${batch.id} was started with --registry ${batch.registry}, but this worker has --registry ${deps.registry.kind}; ` +
+        'start it with the registry flags of the batch',
+    );
+  }
+  const log = deps.log.child({ batch: batch.id, chunk: chunk.chunkNo, stage: job.step });
+  const registry = batch.maxInFlight !== null || deps.registry.kind === 'http' ? SharedRegistryCap.of(deps.registry, deps.db, batch, deps.log, deps.config.concurrency) : deps.registry;
+  const stepDeps = { ...deps, registry, log };
+  log.debug({ worker: deps.worker }, 'chunk step started');
+  switch (job.step) {
+    case 'verify':
+      return verifyStep(stepDeps, batch, chunk);
+    case 'write':
+      return writeStep(stepDeps, batch, chunk);
+    case 'share':
+      return shareStep(stepDeps, batch, chunk);
+  }
+}
+
+async function verifyStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
+  const people = await exportChunk(deps.db, { keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, province: batch.province });
+  const outcomes = await verifyPeople(deps.registry, people, deps.config, deps.log, (n) => deps.runProgress?.advance('verify', n));
+  await deps.db.withTransaction(async (tx) => {
+    if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'verify'))) return;
+    const now = deps.now();
+    await storeOutcomes(tx, { ...chunk, now, outcomes });
+    const errors = outcomes.filter((x) => x.detail?.error).length;
+    const last = await finishStep(tx, { ...chunk, step: 'verify', worker: deps.worker, now, counts: { n_read: outcomes.length, n_errors: errors } });
+    if (last) await startPhase(deps, tx, batch.id, 'write');
+  });
+  deps.log.debug({ people: outcomes.length }, 'chunk verified');
+  return outcomes.length;
+}
+
+async function writeStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
+  const people = await deps.db.withTransaction(async (tx) => {
+    if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'write'))) return 0;
+    const now = deps.now();
+    await writeChunk(tx, { ...chunk, now });
+    const counts = await chunkCounts(tx, chunk);
+    const last = await finishStep(tx, { ...chunk, step: 'write', worker: deps.worker, now, counts });
+    if (last) await startPhase(deps, tx, batch.id, 'share');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  });
+  if (people) deps.runProgress?.advance('write', people);
+  return people;
+}
+
+async function shareStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
+  const r = await shareMatched(deps, { batchId: batch.id, province: batch.province, after: chunk.shareAfter, upTo: chunk.shareUpTo });
+  await deps.db.withTransaction(async (tx) => {
+    if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'share'))) return;
+    const now = deps.now();
+    const last = await finishStep(tx, { ...chunk, step: 'share', worker: deps.worker, now, counts: { n_shared: r.shared, n_share_failed: r.failed } });
+    if (last) await startPhase(deps, tx, batch.id, 'done');
+  });
+  return r.shared + r.failed;
+}
+
+/**
+ * The next phase, in the transaction of the chunk that completed the last one. Before any number is written, the
+ * conflicts are settled over the whole batch; the holders from outside the batch are written here (they are few).
+ */
+async function startPhase(deps: WorkDeps, tx: Queryable, batchId: number, phase: Phase): Promise<void> {
+  const now = deps.now();
+  if (phase === 'write') {
+    const settled = await settleConflicts(tx, { batchId, now });
+    await writeParties(tx, { batchId, now }, settled.outside);
+    if (settled.parties) deps.log.info({ parties: settled.parties }, 'conflicts settled over the batch: nobody gets a number two people claim');
+  }
+  await setPhase(tx, batchId, phase, now);
+  if (phase === 'share') {
+    // This process's progress line moves on to sharing (its total is not known ahead: the candidates stream).
+    deps.runProgress?.end();
+    deps.runProgress?.begin(batchId, 'share', 0);
+  }
+  if (phase === 'done') {
+    deps.log.info('batch done');
+    return;
+  }
+  const step = phase as Step;
+  const chunks = await chunksToDo(tx, batchId, step);
+  // A batch left by an older ddcn may have done a step already (its chunks were verified and written together).
+  if (chunks.length === 0) return startPhase(deps, tx, batchId, NEXT[step]);
+  await deps.queue.enqueue(tx, chunks.map((chunkNo) => ({ batchId, step, chunkNo })));
+}
+
+/**
+ * For a batch being resumed: queues again the jobs of its current phase that are not done (a job queued twice does
+ * its step once), and moves it on should it have stopped between two phases.
+ */
+export async function queueOutstanding(deps: WorkDeps, tx: Queryable, batch: Batch): Promise<void> {
+  if (batch.phase === 'done') return;
+  const step = batch.phase as Step;
+  if (await stepComplete(tx, batch.id, step)) {
+    await startPhase(deps, tx, batch.id, NEXT[step]);
+    return;
+  }
+  const chunks = await chunksToDo(tx, batch.id, step);
+  await deps.queue.enqueue(tx, chunks.map((chunkNo) => ({ batchId: batch.id, step, chunkNo })));
+}

@@ -1,0 +1,60 @@
+import type { ChunkJob, JobQueue } from '../db/jobs.js';
+import { workOnChunk, type WorkDeps } from './chunk-work.js';
+
+/** SQLSTATEs and socket errors that mean the database is gone, not that one statement failed. */
+const LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+export function lostDatabase(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; cause?: unknown } | null;
+  if (!e) return false;
+  if (e.code && LOST.has(e.code)) return true;
+  if (/Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e.message ?? '')) return true;
+  return e.cause !== undefined && e.cause !== err && lostDatabase(e.cause);
+}
+
+/** The database went away under a worker: it stops, and says so (exit 1). */
+export class LostDatabaseError extends Error {
+  override name = 'LostDatabaseError';
+}
+
+/**
+ * `ddcn worker`: works on the chunk jobs of any open batch with `workers` loops until `stop` is aborted
+ * (SIGTERM/SIGINT): then it takes no new job, lets the one in hand finish (or, after the grace time, hands it back
+ * to the queue) and returns. Losing the database ends it with LostDatabaseError: the job it had is taken up by
+ * another worker when its expiry passes.
+ */
+export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { workers: number; stop: AbortSignal; graceMs: number; lost: AbortSignal }): Promise<{ jobs: number }> {
+  let jobs = 0;
+  let lost: unknown = null;
+  const ended = new AbortController();
+  const onLost = (err: unknown) => {
+    lost ??= err;
+    ended.abort();
+  };
+  opts.lost.addEventListener('abort', () => onLost(opts.lost.reason), { once: true });
+  opts.stop.addEventListener('abort', () => ended.abort(), { once: true });
+  const handler = async (job: ChunkJob) => {
+    try {
+      if ((await workOnChunk(deps, job)) > 0) jobs += 1;
+    } catch (err) {
+      if (lostDatabase(err)) onLost(err);
+      else deps.log.error({ err, batch: job.batchId, chunk: job.chunkNo, step: job.step }, 'chunk failed; it goes back to the queue');
+      throw err;
+    }
+  };
+  await deps.queue.work(opts.workers, handler);
+  deps.log.info({ worker: deps.worker, workers: opts.workers }, 'worker started: waiting for chunks');
+  if (!ended.signal.aborted) await new Promise<void>((resolve) => ended.signal.addEventListener('abort', () => resolve(), { once: true }));
+  deps.log.info({ jobs }, lost ? 'lost the database: stopping' : 'stopping: finishing the chunk in hand');
+  await deps.queue.stop(lost ? 1000 : opts.graceMs).catch((err: unknown) => {
+    if (!lost) throw err;
+  });
+  if (lost) {
+    throw new LostDatabaseError(
+      `lost the database (${(lost as Error).message ?? String(lost)}): this worker stopped. Chunks it had are taken up by another ` +
+        'worker once their expiry passes; start it again when the database is back.',
+      { cause: lost },
+    );
+  }
+  return { jobs };
+}
