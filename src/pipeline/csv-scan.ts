@@ -187,7 +187,7 @@ export class CsvScanner {
         return;
       }
       this.resyncFrom = 0;
-      this.emit(lineNo, r.cells, undefined);
+      this.emit(lineNo, r.cells, undefined, text);
       return;
     }
     this.pending = { start: lineNo, lines: [text] };
@@ -208,7 +208,7 @@ export class CsvScanner {
       return;
     }
     this.pending = null;
-    this.emit(p.start, r.cells, r.problem);
+    this.emit(p.start, r.cells, r.problem, text);
   }
 
   /** The pending record's quote never closed properly: reject its first line, retry the others one by one. */
@@ -220,7 +220,7 @@ export class CsvScanner {
     for (let i = 1; i < p.lines.length; i++) this.feed(p.start + i, p.lines[i]!);
   }
 
-  private emit(line: number, cells: string[], problem: string | undefined): void {
+  private emit(line: number, cells: string[], problem: string | undefined, text: string): void {
     // The first record is the header: it sets how many fields the others must have.
     if (this.expected === undefined) {
       this.expected = cells.length;
@@ -233,8 +233,9 @@ export class CsvScanner {
       (this.expected !== undefined && cells.length !== this.expected
         ? `has ${cells.length} fields, the header has ${this.expected}`
         : undefined) ??
-      controlProblem(cells) ??
-      (cells.some((c) => c.includes('\uFFFD')) ? 'contains bytes that are not UTF-8; save the file as "CSV UTF-8"' : undefined);
+      // One look at the whole text first: nearly every line is clean, and then the cells need no look of their own.
+      (CONTROL.test(text) ? controlProblem(cells) : undefined) ??
+      (text.includes('\uFFFD') ? 'contains bytes that are not UTF-8; save the file as "CSV UTF-8"' : undefined);
     if (why) rec.problem = why;
     this.out.push(rec);
   }

@@ -11,6 +11,27 @@ export const PARTICIPANT_COLUMNS = [
 ] as const;
 export type ParticipantColumn = (typeof PARTICIPANT_COLUMNS)[number];
 
+/**
+ * The longest value each column may hold, in characters. A longer one rejects the row: it is not a name, a code or
+ * an address but a broken export, and storing it would only carry the damage on (a 3 000-character unit code once
+ * stopped the import at the index size limit). The registry refuses names over 200 characters.
+ */
+export const COLUMN_LIMITS: Readonly<Record<ParticipantColumn, number>> = {
+  ma_so_bhxh: 20, ho_ten: 200, ngay_sinh: 20, gioi_tinh: 10, so_giay_to: 20, ma_don_vi: 50, ten_don_vi: 500,
+  dia_chi_don_vi: 500, ma_tinh: 10, ma_huyen: 10, vssid: 10, email: 254,
+};
+
+/** Why a row cannot be imported because of a value's length, or null. Names the column, never the value. */
+export function lengthProblem(raw: Partial<Record<ParticipantColumn, string>>): string | null {
+  for (const c of PARTICIPANT_COLUMNS) {
+    const v = raw[c];
+    if (v !== undefined && v.length > COLUMN_LIMITS[c]) {
+      return `${c} is ${v.length} characters long; at most ${COLUMN_LIMITS[c]} are accepted`;
+    }
+  }
+  return null;
+}
+
 /** A data-quality problem in a non-key field: the row is imported and the finding ends up on Mẫu 02. */
 export interface Finding {
   field: 'name' | 'dob' | 'sex' | 'id_number' | 'unit' | 'vssid' | 'email';
@@ -70,6 +91,8 @@ export type RowResult = { ok: true; record: ParticipantRecord } | { ok: false; r
 
 /** Validates and normalises one input row. Only a bad key rejects the row; other problems become findings. */
 export function normalizeParticipantRow(raw: Partial<Record<ParticipantColumn, string>>): RowResult {
+  const tooLong = lengthProblem(raw);
+  if (tooLong) return { ok: false, reason: tooLong };
   const parsed = RawRow.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((i) => i.message).join('; ') };
   const r = parsed.data;
