@@ -11,6 +11,8 @@ export interface CsvRecord {
   line: number;
   cells: string[];
   problem?: string;
+  /** The record's text as read (its lines joined by \n). */
+  text?: string;
 }
 
 /** The longest physical line kept; longer ones are rejected without being held (memory stays bounded). */
@@ -227,7 +229,7 @@ export class CsvScanner {
       this.out.push(problem ? { line, cells, problem } : { line, cells });
       return;
     }
-    const rec: CsvRecord = { line, cells };
+    const rec: CsvRecord = { line, cells, text };
     const why =
       problem ??
       (this.expected !== undefined && cells.length !== this.expected

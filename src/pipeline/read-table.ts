@@ -11,6 +11,8 @@ export interface TableRow {
   cells: string[];
   /** Why the row cannot be read at all (wrong number of fields, undecodable bytes). */
   problem?: string;
+  /** The record as it stood in the file, when the reader has it (CSV): what the import's change check hashes. */
+  text?: string;
 }
 
 export interface Table {

@@ -11,15 +11,17 @@ const MAX_CELL = 4096;
  * Writes wait for the disk when it falls behind, so a file with millions of rejects stays in bounded memory.
  */
 export class RejectsFile {
-  private readonly csv = format({ includeEndRowDelimiter: true, writeBOM: this.options.bom ?? false });
+  private readonly csv;
   private readonly out;
   count = 0;
 
+  /** `bom`: for files office staff open in Excel, which needs it to show Vietnamese. */
   constructor(
     readonly path: string,
     header: readonly string[],
-    private readonly options: { bom?: boolean } = {},
+    options: { bom?: boolean } = {},
   ) {
+    this.csv = format({ includeEndRowDelimiter: true, writeBOM: options.bom ?? false });
     this.out = createWriteStream(path);
     this.csv.pipe(this.out);
     this.csv.write([...header]);
