@@ -15,9 +15,26 @@ export const ENCODING_LABEL: Readonly<Record<LegacyEncoding, string>> = {
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
+type Fixed = { text: string; from: LegacyEncoding } | null;
+
+// Unit names and addresses repeat on every row of a unit, and names repeat too: each text is judged once (the
+// cache is bounded; it starts over when full).
+const SEEN = new Map<string, Fixed>();
+const SEEN_MAX = 20_000;
+
 /** The converted text and the encoding it was in, or null when the text is left as it is. */
-export function fixLegacyText(text: string): { text: string; from: LegacyEncoding } | null {
+export function fixLegacyText(text: string): Fixed {
   if (!NON_ASCII.test(text)) return null;
+  let fixed = SEEN.get(text);
+  if (fixed === undefined) {
+    if (SEEN.size >= SEEN_MAX) SEEN.clear();
+    fixed = judge(text);
+    SEEN.set(text, fixed);
+  }
+  return fixed;
+}
+
+function judge(text: string): Fixed {
   const utf8 = decodeDoubleUtf8(text);
   // UTF-8 read as Windows-1252 leaves byte patterns (Ã©, á»…) that no real name has: the strict decode is the check.
   if (utf8 !== null) return { text: utf8, from: 'UTF-8' };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fixLegacyText, type LegacyEncoding } from '../domain/legacy-text.js';
 import { cleanName } from '../domain/names.js';
 import { dateKey, parseBirthDate } from '../domain/dates.js';
 import { parseSex } from '../domain/sex.js';
@@ -35,8 +36,10 @@ export function lengthProblem(raw: Partial<Record<ParticipantColumn, string>>): 
 /** A data-quality problem in a non-key field: the row is imported and the finding ends up on Mẫu 02. */
 export interface Finding {
   field: 'name' | 'dob' | 'sex' | 'id_number' | 'unit' | 'vssid' | 'email';
-  code: 'missing' | 'invalid' | 'repaired';
+  code: 'missing' | 'invalid' | 'repaired' | 'converted';
   value?: string; // the value as it was in the file
+  /** For `converted`: the legacy encoding the text was in (the original is `value`). */
+  from?: LegacyEncoding;
 }
 
 export interface ParticipantRecord {
@@ -98,7 +101,16 @@ export function normalizeParticipantRow(raw: Partial<Record<ParticipantColumn, s
   const r = parsed.data;
   const findings: Finding[] = [];
 
-  const hoTen = cleanName(r.ho_ten);
+  // Text typed in a legacy font encoding is converted; the finding keeps the original.
+  const legacy = (field: Finding['field'], text: string): string => {
+    const fixed = fixLegacyText(text);
+    if (!fixed) return text;
+    findings.push({ field, code: 'converted', value: text, from: fixed.from });
+    return fixed.text;
+  };
+  const hoTen = cleanName(legacy('name', r.ho_ten));
+  const tenDonVi = legacy('unit', r.ten_don_vi);
+  const diaChiDonVi = legacy('unit', r.dia_chi_don_vi);
   if (hoTen === '') findings.push({ field: 'name', code: 'missing' });
 
   let ngaySinh: string | null = null;
@@ -149,8 +161,8 @@ export function normalizeParticipantRow(raw: Partial<Record<ParticipantColumn, s
       gioiTinh,
       soGiayTo,
       maDonVi: r.ma_don_vi || null,
-      tenDonVi: r.ten_don_vi,
-      diaChiDonVi: r.dia_chi_don_vi,
+      tenDonVi,
+      diaChiDonVi,
       maTinh: r.ma_tinh || null,
       maHuyen: r.ma_huyen || null,
       vssid,
