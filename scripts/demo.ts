@@ -1,7 +1,7 @@
 // `npm run demo`: the main job on the sample in fixtures/, through the real CLI, on the embedded PostgreSQL
 // (unless DATABASE_URL is set). Safe to run again: a second run finds nothing new to do.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +41,11 @@ for (const line of readFileSync(results, 'utf8').trim().split('\n').slice(1)) {
 const order = ['MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT', 'PENDING'];
 process.stdout.write('\nOutcome per participant (Plan 2207):\n');
 for (const s of order) process.stdout.write(`  ${s.padEnd(11)} ${String(counts.get(s) ?? 0).padStart(5)}\n`);
-process.stdout.write(`\nResults:        ${results}\nMẫu 01 / 02:    ${lists}/<ma_tinh>/<ma_don_vi>/mau01.xlsx, mau02.xlsx\nMẫu 03:         ${report}\nRejected rows:  ${path.join(out, 'participants.rejects.csv')}\nDatabase:       ${process.env.DATABASE_URL ? 'DATABASE_URL' : path.join(home, 'pg')} \n`);
+process.stdout.write(`\nResults:        ${results}\nMẫu 01 / 02:    ${lists}/<ma_tinh>/<ma_don_vi>/mau01.xlsx, mau02.xlsx\nMẫu 03:         ${report}\nRejected rows:  ${path.join(out, 'participants.rejects.csv')}\nDatabase:       ${process.env.DATABASE_URL ? 'DATABASE_URL' : embeddedData()} \n`);
+// As root in a private folder the data lives outside DDCN_HOME, which then says where (src/db/embedded-root.ts).
+function embeddedData(): string {
+  const pointer = path.join(home, 'pg.location');
+  return existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : path.join(home, 'pg');
+}
 const envPrefix = process.env.DDCN_HOME ? `DDCN_HOME=${home} ` : '';
 process.stdout.write(`Try:            ${envPrefix}npm run -s ddcn -- lookup 012900013 --json   (an old CMND, now replaced by its ĐDCN)\n`);

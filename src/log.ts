@@ -19,3 +19,12 @@ export function createLogger(level = 'info', destination: pino.DestinationStream
     destination,
   );
 }
+
+/**
+ * The level of a command's logger. A level asked for (`--log-level`, `DDCN_LOG_LEVEL`) is used as asked. Otherwise,
+ * when stderr is a terminal, a person is reading it: the JSON lines would drown the human ones (summary, progress),
+ * so only warnings and errors are shown. Under cron or a pipe the configured default (info) is kept for the record.
+ */
+export function cliLogLevel(asked: string | undefined, configured: string, stderrIsTTY = Boolean(process.stderr.isTTY)): string {
+  return asked ?? (stderrIsTTY ? 'warn' : configured);
+}

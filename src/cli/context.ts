@@ -1,13 +1,18 @@
 import { openDatabase, type Database } from '../db/connect.js';
-import { createLogger, type Logger } from '../log.js';
+import { cliLogLevel, createLogger, type Logger } from '../log.js';
 import { ttyProgress } from '../progress.js';
 import type { Deps } from '../pipeline/deps.js';
 import { loadConfig, type Config } from './config.js';
 
+/** `--log-level`, else DDCN_LOG_LEVEL when set, else warn on a terminal and the configured default elsewhere. */
+export function commandLogLevel(flag: string | undefined, config: Config, env: NodeJS.ProcessEnv = process.env): string {
+  return cliLogLevel(flag ?? (env.DDCN_LOG_LEVEL ? config.logLevel : undefined), config.logLevel);
+}
+
 /** What every command gets: config, logger, database and clock, opened once and closed when it ends. */
 export async function withContext<T>(logLevel: string | undefined, fn: (deps: Deps, ctx: { config: Config; database: Database; log: Logger }) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const log = createLogger(logLevel ?? config.logLevel);
+  const log = createLogger(commandLogLevel(logLevel, config));
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     home: config.home,

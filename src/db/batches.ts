@@ -20,6 +20,14 @@ export interface Chunk {
   done: boolean;
 }
 
+/** One chunk of a batch: a fixed range of social-insurance codes. */
+export interface ChunkRange {
+  batchId: number;
+  chunkNo: number;
+  keyFrom: string;
+  keyTo: string;
+}
+
 export interface Counts {
   read: number;
   matched: number;

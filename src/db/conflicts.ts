@@ -1,7 +1,8 @@
 // Conflicts (Plan 2207 matching rules): one personal number for two social-insurance codes. Found per chunk, under
 // the same transaction that applies it; neither party gets the number.
 import type { Queryable } from './pool.js';
-import type { ChunkRange, Outcome } from './verifications.js';
+import type { Outcome } from '../domain/outcome.js';
+import type { ChunkRange } from './batches.js';
 
 /**
  * Whether any of these matches' personal numbers is on file for another participant. Almost always no, and then

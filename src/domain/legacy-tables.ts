@@ -87,5 +87,5 @@ export const VNI_ENCODE: ReadonlyMap<string, string> = new Map([
 
 /** VNI-Windows code (one or two characters) → Unicode letter; only codes that are not plain ASCII. */
 export const VNI_DECODE: ReadonlyMap<string, string> = new Map(
-  [...VNI_ENCODE].filter(([, code]) => /[^\x00-\x7f]/.test(code)).map(([l, code]) => [code, l]),
+  [...VNI_ENCODE].filter(([, code]) => [...code].some((c) => c.charCodeAt(0) > 0x7f)).map(([l, code]) => [code, l]),
 );

@@ -13,7 +13,7 @@ export const ENCODING_LABEL: Readonly<Record<LegacyEncoding, string>> = {
   'UTF-8': 'UTF-8 hai lần',
 };
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^\p{ASCII}]/u;
 
 type Fixed = { text: string; from: LegacyEncoding } | null;
 

@@ -1,6 +1,6 @@
 // The registry's decision for one person (Plan 2207, "Matching rules"). The mock registry uses exactly this,
 // so the pipeline and its tests agree with it by construction.
-import type { Disclosed, VerifyAnswer, VerifyRequest } from '../adapters/types.js';
+import type { Disclosed, VerifyAnswer, VerifyRequest } from './registry.js';
 import { dateKey, datesMatch, parseDateKey } from './dates.js';
 import { nameKey } from './names.js';
 import type { Field, RegistryPerson } from './types.js';

@@ -74,6 +74,7 @@ export function splitRecord(text: string): { cells: string[]; open: boolean; pro
 }
 
 /** C0 controls other than tab, and DEL: never part of a name, a code or an address. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 function controlProblem(cells: string[]): string | undefined {

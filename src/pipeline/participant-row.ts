@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { fixLegacyText, type LegacyEncoding } from '../domain/legacy-text.js';
+import { fixLegacyText } from '../domain/legacy-text.js';
 import { cleanName } from '../domain/names.js';
 import { dateKey, parseBirthDate } from '../domain/dates.js';
 import { parseSex } from '../domain/sex.js';
 import { normalizeNumber } from '../domain/numbers.js';
 import type { Sex } from '../domain/types.js';
+import type { Finding } from '../domain/finding.js';
 
 export const PARTICIPANT_COLUMNS = [
   'ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to', 'ma_don_vi', 'ten_don_vi',
@@ -33,14 +34,8 @@ export function lengthProblem(raw: Partial<Record<ParticipantColumn, string>>): 
   return null;
 }
 
-/** A data-quality problem in a non-key field: the row is imported and the finding ends up on Mẫu 02. */
-export interface Finding {
-  field: 'name' | 'dob' | 'sex' | 'id_number' | 'unit' | 'vssid' | 'email';
-  code: 'missing' | 'invalid' | 'repaired' | 'converted';
-  value?: string; // the value as it was in the file
-  /** For `converted`: the legacy encoding the text was in (the original is `value`). */
-  from?: LegacyEncoding;
-}
+// A data-quality problem in a non-key field: the row is imported and the finding ends up on Mẫu 02.
+export type { Finding } from '../domain/finding.js';
 
 export interface ParticipantRecord {
   maSoBhxh: string;

@@ -1,7 +1,7 @@
 import { checkCccdStructure } from '../domain/numbers.js';
 import { parseDateKey } from '../domain/dates.js';
-import type { VerifyRequest } from '../adapters/types.js';
-import type { ExportedPerson, Outcome } from '../db/verifications.js';
+import type { VerifyRequest } from '../domain/registry.js';
+import type { ExportedPerson, Outcome } from '../domain/outcome.js';
 
 export interface Preflight {
   toSend: VerifyRequest[];

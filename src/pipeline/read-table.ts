@@ -4,6 +4,7 @@ import path from 'node:path';
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
 import { CsvScanner, type CsvRecord } from './csv-scan.js';
+import { cellText } from '../reports/cell-text.js';
 
 /** One data row of an input table: its line (1 = header) and the cells as text, in header order. */
 export interface TableRow {
@@ -53,7 +54,11 @@ function looksUtf16(head: Buffer): boolean {
   if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return true;
   let even = 0;
   let odd = 0;
-  for (let i = 0; i < head.length; i++) if (head[i] === 0) (i % 2 ? odd++ : even++);
+  for (let i = 0; i < head.length; i++) {
+    if (head[i] !== 0) continue;
+    if (i % 2) odd++;
+    else even++;
+  }
   return head.length >= 4 && Math.max(even, odd) >= head.length / 4 && Math.min(even, odd) <= Math.max(even, odd) / 10;
 }
 
@@ -115,18 +120,8 @@ function withRows(header: string[], batches: AsyncIterable<TableRow[]>): Table {
   };
 }
 
-/** Text of an exceljs cell value; dates as yyyy-mm-dd (UTC parts, as Excel stores them). */
-export function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  if (typeof value === 'number') return Number.isInteger(value) ? value.toFixed(0) : String(value);
-  if (typeof value === 'string' || typeof value === 'boolean') return String(value);
-  if ('richText' in value) return value.richText.map((r) => r.text).join('');
-  if ('formula' in value || 'sharedFormula' in value) return cellText((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
-  if ('text' in value) return String(value.text);
-  if ('error' in value) return '';
-  return String(value);
-}
+// Lives with the forms, which read returned Mẫu 02 cells with it too; the forms sit below the pipeline.
+export { cellText } from '../reports/cell-text.js';
 
 async function openXlsx(file: string): Promise<Table> {
   await sniff(file);

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
-import type { RegistryAdapter, VerifyAnswer, VerifyRequest } from '../adapters/types.js';
-import type { ExportedPerson, Outcome } from '../db/verifications.js';
+import type { RegistryAdapter } from '../adapters/types.js';
+import type { VerifyAnswer, VerifyRequest } from '../domain/registry.js';
+import type { ExportedPerson, Outcome } from '../domain/outcome.js';
 import type { Logger } from '../log.js';
 import { preflight } from './preflight.js';
 

@@ -5,7 +5,7 @@ import { ENCODING_LABEL } from '../domain/legacy-text.js';
 import { nameHint } from '../domain/names.js';
 import { sexLabel } from '../domain/sex.js';
 import type { Field, Sex } from '../domain/types.js';
-import type { Finding } from '../pipeline/participant-row.js';
+import type { Finding } from '../domain/finding.js';
 import type { ListRow } from './list-row.js';
 
 const REGISTRY = 'CSDL dân cư';

@@ -4,7 +4,7 @@
 import { open } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
-import { cellText } from '../pipeline/read-table.js';
+import { cellText } from './cell-text.js';
 import { INPUT_COLUMNS } from './mau02.js';
 
 export interface ReturnedRow {

@@ -19,6 +19,10 @@ import { createTestDatabase, type TestDatabase } from './db.js';
 export const FIXED_NOW = new Date('2024-06-03T01:30:00.000Z');
 export const SMALL_RUN: RunConfig = { chunkSize: 3, batchSize: 2, concurrency: 2 };
 
+// Set by `npm run mutate` (vitest.stryker.config.ts): there most failures are mutants killed on purpose, and a
+// database kept for each would pile up on the server.
+const DROP_FAILED = process.env.DDCN_TEST_DROP_FAILED === '1';
+
 /**
  * One migrated database for the test file (files run in parallel), emptied before each test so tests do not
  * see each other's rows. After a failing test its database is kept for a look and the next test gets a new one.
@@ -39,7 +43,7 @@ export function databasePerFile(): () => TestDatabase {
       await resetDatabase(current!.db);
     }
     ctx.onTestFailed(() => {
-      keep = true;
+      keep = !DROP_FAILED;
     });
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 // The shared fixture end to end: import, one run against the mock registry, and the results export compared with
-// the expected outcomes (ma_so_bhxh, status, fields) exactly. Skipped until the fixture files exist.
+// the expected outcomes (ma_so_bhxh, status, fields) exactly. A missing fixture fails the suite: it is never skipped.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +9,8 @@ import { DEFAULT_RUN_CONFIG } from '../../src/pipeline/deps.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { databaseDirectory, memoryDirectory } from '../../src/adapters/directory.js';
 import { MockRegistry } from '../../src/adapters/mock.js';
-import { deps, exportedResults, parseCsv, runDeps, databasePerFile, useTempDir } from '../helpers/pipeline.js';
+import { deps, exportedResults, parseCsv, rows, runDeps, databasePerFile, useTempDir } from '../helpers/pipeline.js';
+import { fixtureOracle } from '../helpers/oracle.js';
 
 const database = databasePerFile();
 
@@ -17,9 +18,13 @@ const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures');
 const PARTICIPANTS = path.join(FIXTURES, 'participants.csv');
 const REGISTRY = path.join(FIXTURES, 'registry.csv');
 const EXPECTED = path.join(FIXTURES, 'expected-results.csv');
-const present = [PARTICIPANTS, REGISTRY, EXPECTED].every((f) => existsSync(f));
+const missing = [PARTICIPANTS, REGISTRY, EXPECTED].filter((f) => !existsSync(f)).map((f) => path.relative(process.cwd(), f));
 
-describe.skipIf(!present)('acceptance: fixtures/participants.csv against fixtures/registry.csv', () => {
+describe('acceptance: fixtures/participants.csv against fixtures/registry.csv', () => {
+  it('has its fixture files (regenerate them with `npx tsx scripts/make-fixtures.ts`)', () => {
+    expect(missing, 'fixture files missing').toEqual([]);
+  });
+
   // The mock's people either in process memory (tests, the HTTP mock server) or in the database (`ddcn run`):
   // both must answer exactly as the matching rules say.
   it.each(['memory', 'database'] as const)('exports exactly the expected status and fields for every participant (registry in %s)', async (where) => {
@@ -38,6 +43,7 @@ describe.skipIf(!present)('acceptance: fixtures/participants.csv against fixture
     const [iCode, iStatus, iFields] = [col('ma_so_bhxh'), col('status'), col('fields')];
     expect(Math.min(iCode, iStatus, iFields)).toBeGreaterThanOrEqual(0);
     const expected = new Map(expectedRows.map((r) => [r[iCode]!, `${r[iStatus]}|${r[iFields] ?? ''}`]));
+    expect(expected.size, 'expected-results.csv: 335 participants (fixtures/README.md)').toBe(335);
 
     const actual = await exportedResults(deps(db), dir);
     expect(actual.header).toEqual(['ma_so_bhxh', 'status', 'fields', 'so_ddcn']);
@@ -48,5 +54,11 @@ describe.skipIf(!present)('acceptance: fixtures/participants.csv against fixture
     for (const code of got.keys()) if (!expected.has(code)) differences.push(`${code}: not in expected-results.csv`);
     expect(differences.slice(0, 25), `${differences.length} differences`).toEqual([]);
     expect(got.size).toBe(expected.size);
+
+    // The ĐDCN on file, the former numbers and the shares, as the fixture files imply them.
+    const oracle = await fixtureOracle();
+    expect(actual.text).toBe(oracle.results);
+    expect(await rows(db, 'SELECT ma_so_bhxh, so_cu, so_moi, source FROM number_history ORDER BY ma_so_bhxh, so_cu')).toEqual(oracle.history);
+    expect(await rows(db, 'SELECT ma_so_bhxh, so_ddcn FROM share_record ORDER BY ma_so_bhxh, so_ddcn')).toEqual(oracle.shares);
   });
 });

@@ -147,7 +147,7 @@ describe('HTTP adapter in a run', () => {
     const result = await runBatch(runDeps(db, adapter(s.url, { retry: { retries: 1, baseMs: 1, maxMs: 5, maxRetryAfterMs: 0, rateLimitWaits: 0 } }), { chunkSize: 6, batchSize: 3, concurrency: 2 }), { province: null });
     expect(result.counts).toMatchObject({ read: 12, matched: 0, pending: 12, errors: 12 });
     const out = await exportedResults(deps(db), dir);
-    expect([...out.rows.values()].every((r) => r.status === 'PENDING' && r.so_ddcn === '')).toBe(true);
+    expect([...out.rows.values()].map((r) => [r.ma_so_bhxh, r.status, r.so_ddcn])).toEqual(PEOPLE.map((p) => [p.ma_so_bhxh, 'PENDING', '']));
     expect(await rows(db, 'SELECT count(*)::int AS n FROM number_history')).toEqual([{ n: 0 }]);
     expect(await rows(db, `SELECT DISTINCT detail->>'error' AS kind FROM verification`)).toEqual([{ kind: 'RegistryInvalidAnswer' }]);
     expect(await rows(db, `SELECT count(*)::int AS n FROM participant WHERE so_giay_to LIKE '0123456%'`)).toEqual([{ n: 12 }]);
@@ -172,7 +172,9 @@ describe('HTTP adapter in a run', () => {
     const back = await scripted(async (_req, res, body) => json(res, 200, await answer(mock, body)));
     const next = await runBatch(runDeps(db, adapter(back.url), { chunkSize: 4, batchSize: 2, concurrency: 1 }), { province: null });
     expect(next.counts).toMatchObject({ read: 12, matched: 12, pending: 0, errors: 0 });
-    expect([...(await exportedResults(deps(db), dir)).rows.values()].every((r) => r.status === 'MATCHED')).toBe(true);
+    expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => [r.ma_so_bhxh, r.status])).toEqual(
+      PEOPLE.map((p) => [p.ma_so_bhxh, 'MATCHED']),
+    );
   });
 });
 

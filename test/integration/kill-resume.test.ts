@@ -1,9 +1,11 @@
 // Crash safety, proven with real processes: `ddcn run` against the HTTP mock registry (a process of its own, with
 // latency) is killed with SIGKILL at random moments and started again until it finishes. Every trial must end in
-// the state of an uninterrupted run: same results export, same former numbers, same shares, nothing twice.
+// the state of an uninterrupted run: same results export, same former numbers, same shares, nothing twice — and
+// that state must be the one the fixture files imply (test/helpers/oracle.ts), not only the one the code reached.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { fixtureOracle, type FixtureOracle } from '../helpers/oracle.js';
 import { resetDatabase } from '../helpers/pipeline.js';
 import { endState, importFixtures, seeded, startDdcn, startRegistryServer, type Ran } from './http-harness.js';
 
@@ -35,6 +37,7 @@ async function lane<T>(fn: (t: TestDatabase) => Promise<T>): Promise<T> {
 }
 
 let reference: Awaited<ReturnType<typeof endState>>;
+let oracle: FixtureOracle;
 /** From spawn to "batch started", and from there to "batch finished", in the uninterrupted run. */
 const timing = { startupMs: 0, workMs: 0 };
 
@@ -58,6 +61,7 @@ async function runOnce(env: Record<string, string>, kill?: { after: 'spawn' | 'b
 }
 
 beforeAll(async () => {
+  oracle = await fixtureOracle();
   server = await startRegistryServer(['--latency-ms', '20']);
   const t = await createTestDatabase();
   try {
@@ -91,6 +95,9 @@ describe('ddcn run killed with SIGKILL at random moments', () => {
     expect(reference.history.length).toBeGreaterThan(100);
     expect(reference.shares.length).toBe(291);
     expect(reference.results.split('\n').filter((l) => l.includes(',PENDING,'))).toEqual([]);
+    expect(reference.results).toBe(oracle.results);
+    expect(reference.history).toEqual(oracle.history);
+    expect(reference.shares).toEqual(oracle.shares);
   });
 
   const killed: number[] = [];
@@ -128,6 +135,9 @@ describe('ddcn run killed with SIGKILL at random moments', () => {
     expect(state.results).toBe(reference.results);
     expect(state.history).toEqual(reference.history);
     expect(state.shares).toEqual(reference.shares);
+    expect(state.results).toBe(oracle.results);
+    expect(state.history).toEqual(oracle.history);
+    expect(state.shares).toEqual(oracle.shares);
   }), 180_000);
 
   it('actually killed a run in most trials', () => {

@@ -43,7 +43,9 @@ describe('run lock', () => {
       expect((err as Error).message).toMatch(/another ddcn run is in progress/);
       expect(spy.verifyRequests).toEqual([]);
       expect(await rows(db, 'SELECT id FROM batch')).toEqual([]);
-      expect([...(await exportedResults(deps(db), dir)).rows.values()].every((r) => r.status === 'PENDING')).toBe(true);
+      expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => [r.ma_so_bhxh, r.status])).toEqual(
+        people.map((p) => [p.ma_so_bhxh, 'PENDING']),
+      );
     } finally {
       await other.query('SELECT pg_advisory_unlock($1::bigint)', [RUN_LOCK]);
       await other.end();

@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.js';
 import { withContext } from '../context.js';
 import { lookupNumber } from '../../db/results.js';
 import { normalizeNumber } from '../../domain/numbers.js';
+import { textTable } from '../table.js';
 
 export function registerLookup(cli: Command, logLevel: () => string | undefined): void {
   cli
@@ -18,7 +19,17 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         return;
       }
-      if (rows.length === 0) process.stderr.write(`no participant has or had the number ${n.value}\n`);
+      if (rows.length === 0) {
+        process.stderr.write(`no participant has or had the number ${n.value}\n`);
+        return;
+      }
+      if (process.stdout.isTTY) {
+        // A person reading: a table with the headings of the forms; a number not known is left blank.
+        const cells = rows.map((r) => [r.ma_so_bhxh, r.ho_ten, r.so_ddcn ?? '', r.former_numbers.join(', ')]);
+        process.stdout.write(textTable(['Mã số BHXH', 'Họ tên', 'Số ĐDCN', 'Số cũ'], cells));
+        return;
+      }
+      // A script reading (a pipe or a file): tab-separated, no header, `-` for none, as it always was.
       for (const r of rows) {
         process.stdout.write(`${r.ma_so_bhxh}\t${r.ho_ten}\t${r.so_ddcn ?? '-'}\t${r.former_numbers.join(',') || '-'}\n`);
       }

@@ -8,6 +8,7 @@ import { MockRegistry } from '../../adapters/mock.js';
 import { UsageError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { loadConfig } from '../config.js';
+import { commandLogLevel } from '../context.js';
 import { createRegistryServer } from '../../registry-server/server.js';
 import { answerRequestFiles } from '../../registry-server/answer-files.js';
 
@@ -59,7 +60,7 @@ export function registerRegistry(cli: Command, logLevel: () => string | undefine
         throw new UsageError(parsed.error.issues.map((i) => `${flag(String(i.path[0]))}: ${i.message}`).join('; '));
       }
       const o = parsed.data;
-      const log = createLogger(logLevel() ?? loadConfig().logLevel);
+      const log = createLogger(commandLogLevel(logLevel(), loadConfig()));
       const server = createRegistryServer({ registry: await loadRegistry(o.data), token: o.token, log, faults: o });
       const url = await server.listen(o.port, o.host);
       process.stdout.write(`${url}\n`);
@@ -79,7 +80,7 @@ export function registerRegistry(cli: Command, logLevel: () => string | undefine
     .requiredOption('--inbox <dir>', 'where to write the answer files')
     .action(async (o: { data: string; outbox: string; inbox: string }) => {
       if (!existsSync(o.outbox)) throw new UsageError(`--outbox: no such folder ${o.outbox}`);
-      const log = createLogger(logLevel() ?? loadConfig().logLevel);
+      const log = createLogger(commandLogLevel(logLevel(), loadConfig()));
       const done = await answerRequestFiles({ registry: await loadRegistry(o.data), outbox: o.outbox, inbox: o.inbox, log });
       process.stderr.write(
         `answered ${done.requests} request files (${done.people} people) into ${o.inbox}; accepted ${done.shares} share files` +

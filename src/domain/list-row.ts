@@ -1,0 +1,36 @@
+// One person on a list, as plain data: it crosses to worker threads by structured clone. db reads it, the forms
+// print it, so it lives below both.
+import type { Disclosed } from './registry.js';
+import type { Finding } from './finding.js';
+import type { Field, Sex, Status } from './types.js';
+
+/** What the last verification stored beside the outcome (src/pipeline/verify.ts, the conflict step of src/db/verifications.ts). */
+export interface VerificationDetail {
+  registry?: Disclosed;
+  cccdHint?: Array<'sex' | 'dob'>;
+  conflictWith?: string[];
+}
+
+export interface ListRow {
+  maSoBhxh: string;
+  hoTen: string;
+  ngaySinh: string | null; // date key: yyyy | yyyy-mm | yyyy-mm-dd
+  gioiTinh: Sex | null;
+  soGiayTo: string | null; // number on file
+  soDdcn: string | null; // confirmed personal number (MATCHED) or the contested one (CONFLICT)
+  vssid: boolean;
+  email: string | null;
+  status: Status;
+  fields: Field[];
+  findings: Finding[];
+  detail: VerificationDetail | null;
+}
+
+/** A person on the escalation list for the IT centre (Plan II.6.2). */
+export interface EscalationRow extends ListRow {
+  maDonVi: string | null;
+  tenDonVi: string;
+  correctedAt: string; // ISO time of the last correction
+  sourceFile: string;
+  sourceRow: number;
+}

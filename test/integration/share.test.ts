@@ -1,0 +1,114 @@
+// Plan I.4 through the real pipeline: a person's insurance information counts as shared only when the registry
+// acknowledged it; whatever it did not acknowledge is reported as not shared and sent again by the next run.
+import { describe, expect, it } from 'vitest';
+import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from '../../src/adapters/types.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { runBatch } from '../../src/pipeline/run.js';
+import {
+  databasePerFile, deps, exportedResults, mockRegistry, rows, runDeps, useTempDir, writeParticipants, writeRegistry,
+  type ParticipantInput, type RegistryInput,
+} from '../helpers/pipeline.js';
+
+const database = databasePerFile();
+
+const CODES = ['0100000001', '0100000002', '0100000003', '0100000004'];
+const PEOPLE: ParticipantInput[] = CODES.map((code, k) => ({
+  ma_so_bhxh: code, ho_ten: `Nguyễn Văn Số ${k + 1}`, ngay_sinh: `0${k + 1}/01/1990`, gioi_tinh: 'Nam',
+  so_giay_to: `01234567${k + 1}`, ma_don_vi: 'TA0001A', ma_tinh: '01', vssid: k % 2 === 0 ? '1' : '0',
+}));
+const REGISTRY: RegistryInput[] = PEOPLE.map((p, k) => ({
+  so_ddcn: `00109000000${k + 1}`, so_cmnd: p.so_giay_to, ho_ten: p.ho_ten!, ngay_sinh: p.ngay_sinh!, gioi_tinh: 'Nam',
+}));
+
+/** A registry that verifies normally but acknowledges only the shares `acks` lets through; records what it got. */
+class PickyRegistry implements RegistryAdapter {
+  readonly kind = 'mock';
+  readonly sent: ShareRecord[][] = [];
+  constructor(
+    private readonly inner: RegistryAdapter,
+    private readonly acks: (code: string) => boolean,
+  ) {}
+  verify(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {
+    return this.inner.verify(batch);
+  }
+  async share(records: ShareRecord[]): Promise<string[]> {
+    this.sent.push(records);
+    await this.inner.share(records);
+    return records.filter((r) => this.acks(r.maSoBhxh)).map((r) => r.requestId);
+  }
+  async close(): Promise<void> {
+    await this.inner.close();
+  }
+}
+
+async function setUp() {
+  const { db } = database();
+  const dir = await useTempDir();
+  await importParticipants(deps(db), await writeParticipants(dir, PEOPLE));
+  return { db, dir, registryFile: await writeRegistry(dir, REGISTRY) };
+}
+
+const CONFIG = { chunkSize: 10, batchSize: 2, concurrency: 2 };
+
+describe('share: only acknowledged records count', () => {
+  it('records the 2 of 4 the registry acknowledged, reports 2 not shared, and shares the other 2 on the next run', async () => {
+    const { db, dir, registryFile } = await setUp();
+    const first = new PickyRegistry(await mockRegistry(registryFile), (code) => code === '0100000001' || code === '0100000003');
+    const r1 = await runBatch(runDeps(db, first, CONFIG), { province: null });
+    expect(r1.counts).toMatchObject({ read: 4, matched: 4, pending: 0 });
+    expect(first.sent.flat().map((s) => s.maSoBhxh).sort()).toEqual(CODES);
+    expect(r1.shared).toBe(2);
+    expect(r1.shareFailed).toBe(2);
+    expect(await rows(db, 'SELECT ma_so_bhxh, so_ddcn, batch_id::int AS batch FROM share_record ORDER BY 1')).toEqual([
+      { ma_so_bhxh: '0100000001', so_ddcn: '001090000001', batch: r1.batchId },
+      { ma_so_bhxh: '0100000003', so_ddcn: '001090000003', batch: r1.batchId },
+    ]);
+    expect(await rows(db, 'SELECT shared FROM batch WHERE id = $1::bigint', [r1.batchId])).toEqual([{ shared: 2 }]);
+    // Verification itself is done: everyone is MATCHED with the ĐDCN on file.
+    expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => [r.ma_so_bhxh, r.status, r.so_ddcn])).toEqual(
+      CODES.map((c, k) => [c, 'MATCHED', `00109000000${k + 1}`]),
+    );
+
+    // The next run verifies nobody again but sends exactly the two that were not acknowledged, with their data.
+    const second = new PickyRegistry(await mockRegistry(registryFile), () => true);
+    const r2 = await runBatch(runDeps(db, second, CONFIG), { province: null });
+    expect(r2.batchId).not.toBeNull();
+    expect(r2.batchId).not.toBe(r1.batchId);
+    expect(r2.counts).toMatchObject({ read: 0 });
+    expect(second.sent.flat().sort((a, b) => a.maSoBhxh.localeCompare(b.maSoBhxh))).toEqual([
+      { requestId: '0100000002', maSoBhxh: '0100000002', soDdcn: '001090000002', vssid: false },
+      { requestId: '0100000004', maSoBhxh: '0100000004', soDdcn: '001090000004', vssid: false },
+    ]);
+    expect(r2).toMatchObject({ shared: 2, shareFailed: 0 });
+    expect(await rows(db, 'SELECT ma_so_bhxh, batch_id::int AS batch FROM share_record ORDER BY 1')).toEqual([
+      { ma_so_bhxh: '0100000001', batch: r1.batchId },
+      { ma_so_bhxh: '0100000002', batch: r2.batchId },
+      { ma_so_bhxh: '0100000003', batch: r1.batchId },
+      { ma_so_bhxh: '0100000004', batch: r2.batchId },
+    ]);
+
+    // Everyone shared: a third run has nothing to do and asks the registry nothing.
+    const third = new PickyRegistry(await mockRegistry(registryFile), () => true);
+    const r3 = await runBatch(runDeps(db, third, CONFIG), { province: null });
+    expect(r3.batchId).toBeNull();
+    expect(third.sent).toEqual([]);
+  });
+
+  it('records nothing and reports everyone not shared when the share request fails', async () => {
+    const { db, registryFile } = await setUp();
+    const failing = new PickyRegistry(await mockRegistry(registryFile), () => true);
+    failing.share = async (records) => {
+      failing.sent.push(records);
+      throw new Error('registry unavailable (ECONNRESET)');
+    };
+    const r1 = await runBatch(runDeps(db, failing, CONFIG), { province: null });
+    expect(failing.sent.flat()).toHaveLength(4);
+    expect(r1).toMatchObject({ shared: 0, shareFailed: 4 });
+    expect(await rows(db, 'SELECT ma_so_bhxh FROM share_record')).toEqual([]);
+
+    const working = new PickyRegistry(await mockRegistry(registryFile), () => true);
+    const r2 = await runBatch(runDeps(db, working, CONFIG), { province: null });
+    expect(r2).toMatchObject({ shared: 4, shareFailed: 0 });
+    expect(working.sent.flat().map((s) => s.maSoBhxh).sort()).toEqual(CODES);
+  });
+});
