@@ -4,6 +4,8 @@ import path from 'node:path';
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
 import { CsvScanner, type CsvRecord } from './csv-scan.js';
+import { readSmallXlsx } from './read-xlsx.js';
+import { xlsxPartSizes } from './xlsx-parts.js';
 import { cellText } from '../reports/cell-text.js';
 
 /** One data row of an input table: its line (1 = header) and the cells as text, in header order. */
@@ -123,8 +125,32 @@ function withRows(header: string[], batches: AsyncIterable<TableRow[]>): Table {
 // Lives with the forms, which read returned Mẫu 02 cells with it too; the forms sit below the pipeline.
 export { cellText } from '../reports/cell-text.js';
 
+/** No part of a workbook may unpack to more than this: beyond it, CSV (a 159 KB file can hold a 150 MB cell). */
+const XLSX_PART_LIMIT = 64 * 1024 * 1024;
+/** Workbooks up to this size unpacked are read whole, which resolves merged cells; larger ones are streamed. */
+const XLSX_SMALL = 24 * 1024 * 1024;
+
 async function openXlsx(file: string): Promise<Table> {
   await sniff(file);
+  const sizes = await xlsxPartSizes(file);
+  if (!sizes) throw new UserError(`${file} is not a readable .xlsx workbook (no zip directory); save it again from Excel`);
+  const parts = [...sizes.values()];
+  const largest = Math.max(0, ...parts);
+  if (largest > XLSX_PART_LIMIT) {
+    throw new UserError(
+      `${file}: part of the workbook unpacks to ${Math.round(largest / 1024 / 1024)} MB (at most ${XLSX_PART_LIMIT / 1024 / 1024} MB); ` +
+        'a cell may hold a huge value. Save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV',
+    );
+  }
+  if (parts.reduce((a, b) => a + b, 0) <= XLSX_SMALL) {
+    const { header, rows } = await readSmallXlsx(file);
+    async function* batches(): AsyncGenerator<TableRow[]> {
+      for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000);
+    }
+    return withRows(checkHeader(file, header), batches());
+  }
+  // Streamed: the first sheet in the file, and merged cells only in their top-left cell (exceljs's stream reader
+  // sees the merges after the rows). README says so.
   // Loaded only when a workbook is read: exceljs costs more than half a second at every start otherwise.
   const { default: Excel } = await import('exceljs');
   const reader = new Excel.stream.xlsx.WorkbookReader(file, {
@@ -150,7 +176,7 @@ async function openXlsx(file: string): Promise<Table> {
   }
   if (!headerRow) throw new UserError(`${file} is empty: the first sheet needs a header row and data rows`);
   const values = headerRow.values as ExcelJS.CellValue[];
-  const header = values.slice(1).map((v) => cellText(v).trim().toLowerCase());
+  const header = checkHeader(file, values.slice(1).map((v) => cellText(v).trim().toLowerCase()));
   async function* rows(): AsyncGenerator<TableRow> {
     for (;;) {
       const next = await rowsIt.next();
