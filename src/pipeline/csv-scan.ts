@@ -1,9 +1,9 @@
-// A CSV reader that accounts for every physical line, whatever the bytes. Hand-written rather than fast-csv or
-// papaparse because neither can do what the import promises: fast-csv stops at the first unbalanced quote (and
-// echoes the next row in its error), numbers records rather than physical lines, and grows a field without bound
-// (a 10 MB field took 44 s and 900 MB: quadratic); papaparse and udsv hold or re-scan the input the same way.
-// Measured on the 1 M-row benchmark file (150 MB) on the 2-core machine: fast-csv 9.0 s, papaparse 3.1 s,
-// this reader 1.3 s (see README, *Importing participants*).
+// A CSV reader that accounts for every physical line, whatever the bytes. Hand-written rather than fast-csv because
+// fast-csv cannot do what the import promises: it stops at the first unbalanced quote (and echoes the next row in
+// its error), numbers records rather than physical lines, and grows a field without bound (a 10 MB field took 44 s
+// and 900 MB). Measured with scripts/bench-parsers.ts on the 1 M-row benchmark file (193 MB), in CPU seconds
+// because the shared machine ran at a load average of 25–30: this reader 3.5 s, fast-csv 30.9 s (papaparse and
+// udsv were not installed; the script measures them when they are).
 import { StringDecoder } from 'node:string_decoder';
 
 /** One record: the physical line it starts on (1 = first line of the file), its fields, or why it is refused. */
