@@ -227,7 +227,7 @@ export class CsvScanner {
     // The first record is the header: it sets how many fields the others must have.
     if (this.expected === undefined) {
       this.expected = cells.length;
-      this.out.push(problem ? { line, cells, problem } : { line, cells });
+      this.out.push(problem ? { line, cells, problem, text } : { line, cells, text });
       return;
     }
     const rec: CsvRecord = { line, cells, text };

@@ -85,7 +85,7 @@ export class ParticipantLoader {
         await this.reject(r.row, `duplicate ma_so_bhxh: already on line ${mark} of this file`);
         continue;
       }
-      const res = normalizeParticipantRow(r.raw);
+      const res = normalizeParticipantRow(r.raw, this.now);
       if (!res.ok) {
         await this.reject(r.row, res.reason);
         continue;
