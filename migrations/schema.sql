@@ -112,7 +112,8 @@ CREATE TABLE public.participant (
   verified_at timestamp with time zone,
   last_batch_id bigint,
   created_at timestamp with time zone NOT NULL,
-  updated_at timestamp with time zone NOT NULL
+  updated_at timestamp with time zone NOT NULL,
+  src_hash text
 ) WITH (fillfactor=50);
 CREATE TABLE public.participant_correction (
   id bigint DEFAULT nextval('participant_correction_id_seq'::regclass) NOT NULL,

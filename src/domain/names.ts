@@ -9,9 +9,13 @@ const INVISIBLE = /[\u200b-\u200d\u2060]/g;
 /** Whitespace other than a lone space: a clean name (the usual case) then goes through untouched. */
 const UNTIDY_SPACE = /\s{2,}|[^\S ]/g;
 
-/** Display/storage form: NFC, trimmed, inner whitespace collapsed, case kept as given. */
+/** Ð/ð (U+00D0/U+00F0, Icelandic eth) look like Đ/đ and are typed for them; they never match the registry. */
+const ETH = /[\u00d0\u00f0]/g;
+const fromEth = (c: string) => (c === '\u00d0' ? 'Đ' : 'đ');
+
+/** Display/storage form: NFC, trimmed, inner whitespace collapsed, Ð/ð as Đ/đ, case kept as given. */
 export function cleanName(raw: string): string {
-  return raw.normalize('NFC').replace(INVISIBLE, '').trim().replace(UNTIDY_SPACE, ' ');
+  return raw.normalize('NFC').replace(INVISIBLE, '').replace(ETH, fromEth).trim().replace(UNTIDY_SPACE, ' ');
 }
 
 /**

@@ -1,6 +1,9 @@
 // Sex (giới tính) as written in participant files, and the label printed on Mẫu 01/02.
 import type { Sex } from './types.js';
 
+// Numeric codes follow the health-insurance XML standard: 1 Nam, 2 Nữ. `0` is not read here: in ISO 5218 it means
+// "unknown", and some sources write Nữ as 0 (1/0); the import decides per file (see importParticipants), never per
+// value, so a lone 0 is never taken for Nữ.
 // Keys are lower case with every diacritic stripped, so `Nữ`, `NỮ`, `nu`, `Nũ` and NFD input all land on `nu`.
 const FORMS: ReadonlyMap<string, Sex> = new Map<string, Sex>([
   ['nam', 'M'],
@@ -9,11 +12,11 @@ const FORMS: ReadonlyMap<string, Sex> = new Map<string, Sex>([
   ['male', 'M'],
   ['nu', 'F'],
   ['f', 'F'],
-  ['0', 'F'],
+  ['2', 'F'],
   ['female', 'F'],
 ]);
 
-/** `Nam`/`Nữ` in any case, with or without diacritics, `M`/`F`, `1`/`0` (1 = Nam), `male`/`female`; else null. */
+/** `Nam`/`Nữ` in any case, with or without diacritics, `M`/`F`, `1`/`2` (1 = Nam), `male`/`female`; else null. */
 export function parseSex(raw: string): Sex | null {
   const key = raw.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase();
   return FORMS.get(key) ?? null;

@@ -1,13 +1,12 @@
-import { createWriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
 import path from 'node:path';
-import { format } from 'fast-csv';
+import { finishImportRun, startImportRun } from '../db/import-runs.js';
 import { applyCorrections, type CorrectionInput, type CorrectionOutcome } from '../db/corrections.js';
 import { listRowsOf } from '../db/lists.js';
 import { editedColumns, editedReason, unsafeValues } from './corrections-check.js';
 import { openReturnedMau02, type ReturnedRow } from '../reports/read-mau02.js';
 import type { Deps } from './deps.js';
 import { normalizeParticipantRow } from './participant-row.js';
+import { RejectsFile } from './rejects-file.js';
 
 export interface CorrectionsResult {
   importId: number;
@@ -74,27 +73,17 @@ export async function importCorrections(deps: Deps, file: string, rejectsFile = 
   const log = deps.log.child({ stage: 'corrections' });
   const form = await openReturnedMau02(file);
   const sourceFile = path.resolve(file);
-  const importId = (
-    await deps.db.query<{ id: number }>(
-      `INSERT INTO import_run (kind, file_name, started_at) VALUES ('corrections', $1::text, $2::timestamptz) RETURNING id`,
-      [sourceFile, deps.now()],
-    )
-  ).rows[0]!.id;
+  const importId = await startImportRun(deps.db, 'corrections', sourceFile, deps.now());
 
   // With a byte-order mark: the office staff who read the reasons open it in Excel, which needs it for Vietnamese.
-  const rejects = format({ includeEndRowDelimiter: true, writeBOM: true });
-  const rejectsOut = createWriteStream(rejectsFile);
-  rejects.pipe(rejectsOut);
-  rejects.write(REJECTS_HEADER);
+  const rejects = new RejectsFile(rejectsFile, REJECTS_HEADER, { bom: true });
   const result: CorrectionsResult = {
     importId, unit: form.unit, rowsRead: 0, corrected: 0, fields: 0, unchanged: 0, empty: 0, rejected: 0, rejectsFile,
   };
   const raw = new Map<number, ReturnedRow>();
   const reject = async (r: ReturnedRow, reason: string) => {
     result.rejected += 1;
-    if (!rejects.write([String(r.line), reason, r.maSoBhxh, r.name, r.dob, r.sex, r.number])) {
-      await new Promise<void>((resolve) => rejects.once('drain', resolve));
-    }
+    await rejects.add(r.line, reason, [r.maSoBhxh, r.name, r.dob, r.sex, r.number]);
   };
 
   let chunk: CorrectionInput[] = [];
@@ -157,13 +146,10 @@ export async function importCorrections(deps: Deps, file: string, rejectsFile = 
     }
     await flush();
   } finally {
-    await deps.db.query(
-      `UPDATE import_run SET finished_at = $2::timestamptz, rows_read = $3::int, updated = $4::int, unchanged = $5::int, rejected = $6::int
-        WHERE id = $1::bigint`,
-      [importId, deps.now(), result.rowsRead, result.corrected, result.unchanged + result.empty, result.rejected],
-    );
-    rejects.end();
-    await finished(rejectsOut);
+    await finishImportRun(deps.db, importId, deps.now(), {
+      rowsRead: result.rowsRead, updated: result.corrected, unchanged: result.unchanged + result.empty, rejected: result.rejected,
+    });
+    await rejects.close();
   }
   log.info(
     { importId, unit: form.unit, rowsRead: result.rowsRead, corrected: result.corrected, fields: result.fields, unchanged: result.unchanged, empty: result.empty, rejected: result.rejected },

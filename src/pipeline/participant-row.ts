@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fixLegacyText } from '../domain/legacy-text.js';
 import { cleanName } from '../domain/names.js';
 import { dateKey, isFutureBirthDate, parseBirthDate } from '../domain/dates.js';
 import { parseSex } from '../domain/sex.js';
@@ -11,6 +12,27 @@ export const PARTICIPANT_COLUMNS = [
   'dia_chi_don_vi', 'ma_tinh', 'ma_huyen', 'vssid', 'email',
 ] as const;
 export type ParticipantColumn = (typeof PARTICIPANT_COLUMNS)[number];
+
+/**
+ * The longest value each column may hold, in characters. A longer one rejects the row: it is not a name, a code or
+ * an address but a broken export, and storing it would only carry the damage on (a 3 000-character unit code once
+ * stopped the import at the index size limit). The registry refuses names over 200 characters.
+ */
+export const COLUMN_LIMITS: Readonly<Record<ParticipantColumn, number>> = {
+  ma_so_bhxh: 20, ho_ten: 200, ngay_sinh: 20, gioi_tinh: 10, so_giay_to: 20, ma_don_vi: 50, ten_don_vi: 500,
+  dia_chi_don_vi: 500, ma_tinh: 10, ma_huyen: 10, vssid: 10, email: 254,
+};
+
+/** Why a row cannot be imported because of a value's length, or null. Names the column, never the value. */
+export function lengthProblem(raw: Partial<Record<ParticipantColumn, string>>): string | null {
+  for (const c of PARTICIPANT_COLUMNS) {
+    const v = raw[c];
+    if (v !== undefined && v.length > COLUMN_LIMITS[c]) {
+      return `${c} is ${v.length} characters long; at most ${COLUMN_LIMITS[c]} are accepted`;
+    }
+  }
+  return null;
+}
 
 // A data-quality problem in a non-key field: the row is imported and the finding ends up on Mẫu 02.
 export type { Finding } from '../domain/finding.js';
@@ -70,12 +92,23 @@ export type RowResult = { ok: true; record: ParticipantRecord } | { ok: false; r
  * `now`: the clock, so that a birth date after it is a finding rather than a date.
  */
 export function normalizeParticipantRow(raw: Partial<Record<ParticipantColumn, string>>, now?: Date): RowResult {
+  const tooLong = lengthProblem(raw);
+  if (tooLong) return { ok: false, reason: tooLong };
   const parsed = RawRow.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((i) => i.message).join('; ') };
   const r = parsed.data;
   const findings: Finding[] = [];
 
-  const hoTen = cleanName(r.ho_ten);
+  // Text typed in a legacy font encoding is converted; the finding keeps the original.
+  const legacy = (field: Finding['field'], text: string): string => {
+    const fixed = fixLegacyText(text);
+    if (!fixed) return text;
+    findings.push({ field, code: 'converted', value: text, from: fixed.from });
+    return fixed.text;
+  };
+  const hoTen = cleanName(legacy('name', r.ho_ten));
+  const tenDonVi = legacy('unit', r.ten_don_vi);
+  const diaChiDonVi = legacy('unit', r.dia_chi_don_vi);
   if (hoTen === '') findings.push({ field: 'name', code: 'missing' });
 
   let ngaySinh: string | null = null;
@@ -130,8 +163,8 @@ export function normalizeParticipantRow(raw: Partial<Record<ParticipantColumn, s
       gioiTinh,
       soGiayTo,
       maDonVi: r.ma_don_vi || null,
-      tenDonVi: r.ten_don_vi,
-      diaChiDonVi: r.dia_chi_don_vi,
+      tenDonVi,
+      diaChiDonVi,
       maTinh: r.ma_tinh || null,
       maHuyen: r.ma_huyen || null,
       vssid,

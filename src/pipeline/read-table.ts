@@ -1,9 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'fast-csv';
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
+import { CsvScanner, type CsvRecord } from './csv-scan.js';
+import { readSmallXlsx } from './read-xlsx.js';
+import { xlsxPartSizes } from './xlsx-parts.js';
 import { cellText } from '../reports/cell-text.js';
 
 /** One data row of an input table: its line (1 = header) and the cells as text, in header order. */
@@ -12,14 +14,16 @@ export interface TableRow {
   cells: string[];
   /** Why the row cannot be read at all (wrong number of fields, undecodable bytes). */
   problem?: string;
+  /** The record as it stood in the file, when the reader has it (CSV): what the import's change check hashes. */
+  text?: string;
 }
 
 export interface Table {
   header: string[];
+  /** The rows a batch at a time (cheaper per row); use either this or `rows`, once. */
+  batches: AsyncIterable<TableRow[]>;
   rows: AsyncIterable<TableRow>;
 }
-
-const REPLACEMENT_CHAR = '\uFFFD';
 
 /** Streams a CSV (UTF-8) or the first sheet of an .xlsx file. Never holds the whole file in memory. */
 export async function openTable(file: string): Promise<Table> {
@@ -37,59 +41,116 @@ async function sniff(file: string): Promise<Buffer> {
     throw new UserError(`cannot open ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
   try {
-    const buf = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(buf, 0, 4, 0);
+    const buf = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
     return buf.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
 }
 
+const SAVE_AS_UTF8 = 'save it as "CSV UTF-8 (comma delimited)" and import again';
+
+/** UTF-16 with or without its byte-order mark: many NUL bytes, nearly all on the same side of each pair. */
+function looksUtf16(head: Buffer): boolean {
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return true;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < head.length; i++) {
+    if (head[i] !== 0) continue;
+    if (i % 2) odd++;
+    else even++;
+  }
+  return head.length >= 4 && Math.max(even, odd) >= head.length / 4 && Math.min(even, odd) <= Math.max(even, odd) / 10;
+}
+
+/** Reads the records of a CSV file in batches (one per buffer read), each with its physical line. */
+async function* csvRecords(file: string): AsyncGenerator<CsvRecord[]> {
+  const scanner = new CsvScanner();
+  for await (const buf of createReadStream(file, { highWaterMark: 256 * 1024 })) {
+    const recs = scanner.push(buf as Buffer);
+    if (recs.length) yield recs;
+  }
+  const last = scanner.end();
+  if (last.length) yield last;
+}
+
 async function openCsv(file: string): Promise<Table> {
   const head = await sniff(file);
-  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
-    throw new UserError(`${file} is UTF-16 text; save it as "CSV UTF-8 (comma delimited)" and import again`);
-  }
-  const parser = createReadStream(file).pipe(parse<string[], string[]>({ headers: false, ignoreEmpty: false }));
-  const it = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
-  let line = 0;
-  let first: string[] | undefined;
-  // The header is the first non-blank line.
-  for (;;) {
+  if (looksUtf16(head)) throw new UserError(`${file} is UTF-16 text; ${SAVE_AS_UTF8}`);
+  const it = csvRecords(file)[Symbol.asyncIterator]();
+  let first: CsvRecord | undefined;
+  let rest: CsvRecord[] = [];
+  // The header is the first record (blank lines before it are skipped by the scanner).
+  while (!first) {
     const next = await it.next();
     if (next.done) break;
-    line += 1;
-    if (next.value.some((c) => c.trim() !== '')) {
-      first = next.value;
-      break;
-    }
+    [first, ...rest] = next.value;
   }
   if (!first) throw new UserError(`${file} is empty: expected a header row and data rows`);
-  const header = first.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim().toLowerCase());
-  const headerLine = line;
-  async function* rows(): AsyncGenerator<TableRow> {
-    let n = headerLine;
+  if (first.problem) throw new UserError(`${file}: the header row cannot be read (${first.problem}); ${SAVE_AS_UTF8}`);
+  const header = checkHeader(file, first.cells.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim().toLowerCase()));
+  async function* batches(): AsyncGenerator<TableRow[]> {
+    if (rest.length) yield rest.filter(notBlank);
     for (;;) {
       const next = await it.next();
       if (next.done) return;
-      n += 1;
-      const cells = next.value;
-      if (cells.every((c) => c.trim() === '')) continue;
-      const row: TableRow = { line: n, cells };
-      if (cells.length !== header.length) row.problem = `has ${cells.length} fields, the header has ${header.length}`;
-      else if (cells.some((c) => c.includes(REPLACEMENT_CHAR)))
-        row.problem = 'contains bytes that are not UTF-8; save the file as "CSV UTF-8"';
-      yield row;
+      yield next.value.filter(notBlank);
     }
   }
-  return { header, rows: rows() };
+  return withRows(header, batches());
+}
+
+/** A row whose every field is empty (`,,,,`) is not a record: spreadsheets leave them at the end. */
+const notBlank = (r: TableRow) => r.problem !== undefined || r.cells.some((c) => c.trim() !== '');
+
+/** A header naming a column twice cannot be read: which of the two holds the value? */
+function checkHeader(file: string, header: string[]): string[] {
+  const seen = new Set<string>();
+  const twice = [...new Set(header.filter((h) => h !== '' && (seen.has(h) || !seen.add(h))))];
+  if (twice.length) throw new UserError(`${file}: the header names ${twice.map((h) => `"${h}"`).join(', ')} more than once; keep one column of each name and import again`);
+  return header;
+}
+
+function withRows(header: string[], batches: AsyncIterable<TableRow[]>): Table {
+  return {
+    header,
+    batches,
+    rows: (async function* () {
+      for await (const b of batches) yield* b;
+    })(),
+  };
 }
 
 // Lives with the forms, which read returned Mẫu 02 cells with it too; the forms sit below the pipeline.
 export { cellText } from '../reports/cell-text.js';
 
+/** No part of a workbook may unpack to more than this: beyond it, CSV (a 159 KB file can hold a 150 MB cell). */
+const XLSX_PART_LIMIT = 64 * 1024 * 1024;
+/** Workbooks up to this size unpacked are read whole, which resolves merged cells; larger ones are streamed. */
+const XLSX_SMALL = 24 * 1024 * 1024;
+
 async function openXlsx(file: string): Promise<Table> {
   await sniff(file);
+  const sizes = await xlsxPartSizes(file);
+  if (!sizes) throw new UserError(`${file} is not a readable .xlsx workbook (no zip directory); save it again from Excel`);
+  const parts = [...sizes.values()];
+  const largest = Math.max(0, ...parts);
+  if (largest > XLSX_PART_LIMIT) {
+    throw new UserError(
+      `${file}: part of the workbook unpacks to ${Math.round(largest / 1024 / 1024)} MB (at most ${XLSX_PART_LIMIT / 1024 / 1024} MB); ` +
+        'a cell may hold a huge value. Save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV',
+    );
+  }
+  if (parts.reduce((a, b) => a + b, 0) <= XLSX_SMALL) {
+    const { header, rows } = await readSmallXlsx(file);
+    async function* batches(): AsyncGenerator<TableRow[]> {
+      for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000);
+    }
+    return withRows(checkHeader(file, header), batches());
+  }
+  // Streamed: the first sheet in the file, and merged cells only in their top-left cell (exceljs's stream reader
+  // sees the merges after the rows). README says so.
   // Loaded only when a workbook is read: exceljs costs more than half a second at every start otherwise.
   const { default: Excel } = await import('exceljs');
   const reader = new Excel.stream.xlsx.WorkbookReader(file, {
@@ -115,7 +176,7 @@ async function openXlsx(file: string): Promise<Table> {
   }
   if (!headerRow) throw new UserError(`${file} is empty: the first sheet needs a header row and data rows`);
   const values = headerRow.values as ExcelJS.CellValue[];
-  const header = values.slice(1).map((v) => cellText(v).trim().toLowerCase());
+  const header = checkHeader(file, values.slice(1).map((v) => cellText(v).trim().toLowerCase()));
   async function* rows(): AsyncGenerator<TableRow> {
     for (;;) {
       const next = await rowsIt.next();
@@ -133,5 +194,17 @@ async function openXlsx(file: string): Promise<Table> {
       yield row;
     }
   }
-  return { header, rows: rows() };
+  return withRows(header, inBatches(rows()));
+}
+
+async function* inBatches(rows: AsyncIterable<TableRow>, size = 1000): AsyncGenerator<TableRow[]> {
+  let batch: TableRow[] = [];
+  for await (const r of rows) {
+    batch.push(r);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
 }

@@ -1,11 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
 import path from 'node:path';
-import { format } from 'fast-csv';
+import { finishImportRun, startImportRun } from '../db/import-runs.js';
 import { insertTargets, type Target } from '../db/targets.js';
 import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
 import { openTable } from './read-table.js';
+import { RejectsFile } from './rejects-file.js';
 
 export interface TargetsResult {
   importId: number;
@@ -33,12 +32,8 @@ export async function importTargets(deps: Deps, file: string, rejectsFile = `${f
   if (col('ma_tinh') < 0 || col('chi_tieu_vssid') < 0) {
     throw new UserError(`${file}: needs the columns ma_tinh,chi_tieu_vssid (and optionally ma_huyen). Found: ${table.header.join(', ') || '(nothing)'}`);
   }
-  const rejects = format({ includeEndRowDelimiter: true });
-  const rejectsOut = createWriteStream(rejectsFile);
-  rejects.pipe(rejectsOut);
-  rejects.write(['line', 'reason', ...table.header]);
+  const rejects = new RejectsFile(rejectsFile, ['line', 'reason', ...table.header]);
   let rowsRead = 0;
-  let rejected = 0;
   const targets: Target[] = [];
   const seen = new Map<string, number>();
   try {
@@ -55,26 +50,20 @@ export async function importTargets(deps: Deps, file: string, rejectsFile = `${f
           : seen.has(key) ? `duplicate ma_tinh/ma_huyen: already on line ${seen.get(key)} of this file`
           : null);
       if (reason) {
-        rejected += 1;
-        rejects.write([String(row.line), reason, ...row.cells]);
+        await rejects.add(row.line, reason, row.cells);
         continue;
       }
       seen.set(key, row.line);
       targets.push({ maTinh, maHuyen, chiTieu: chiTieu! });
     }
   } finally {
-    rejects.end();
-    await finished(rejectsOut);
+    await rejects.close();
   }
+  const rejected = rejects.count;
   const now = deps.now();
   const importId = await deps.db.withTransaction(async (tx) => {
-    const id = (
-      await tx.query<{ id: number }>(
-        `INSERT INTO import_run (kind, file_name, started_at, finished_at, rows_read, inserted, rejected)
-         VALUES ('targets', $1::text, $2::timestamptz, $2::timestamptz, $3::int, $4::int, $5::int) RETURNING id`,
-        [path.resolve(file), now, rowsRead, targets.length, rejected],
-      )
-    ).rows[0]!.id;
+    const id = await startImportRun(tx, 'targets', path.resolve(file), now);
+    await finishImportRun(tx, id, now, { rowsRead, inserted: targets.length, rejected });
     if (targets.length) await insertTargets(tx, { importId: id, now, targets });
     return id;
   });

@@ -1,6 +1,7 @@
 // Mẫu 02 column (9), "Thông tin chưa khớp với CSDL quốc gia về Dân cư": one line per field, our value and the
 // registry's where it disclosed it. Similarity is offered as a hint only, never as the answer.
 import { formatBirthDate, parseDateKey } from '../domain/dates.js';
+import { ENCODING_LABEL } from '../domain/legacy-text.js';
 import { nameHint } from '../domain/names.js';
 import { sexLabel } from '../domain/sex.js';
 import type { Field, Sex } from '../domain/types.js';
@@ -94,6 +95,12 @@ export function mismatchLines(row: ListRow): string[] {
   if (hint?.length) {
     const what = hint.map((h) => (h === 'sex' ? 'giới tính' : 'năm sinh')).join(', ');
     lines.push(`Lưu ý: ${what} suy ra từ số ĐDCN khác với hồ sơ (chỉ để tham khảo)`);
+  }
+  // Text converted from a legacy encoding at import: said, with what the file held, so the unit can fix its source.
+  for (const f of row.findings) {
+    if (f.code !== 'converted' || !f.from) continue;
+    const what = f.field === 'name' ? 'Họ và tên' : 'Tên/địa chỉ đơn vị';
+    lines.push(`${what}: tên chuyển từ ${ENCODING_LABEL[f.from]} (trong tệp: ${f.value ?? ''})`);
   }
   if (lines.length === 0) lines.push('Chưa khớp với CSDL dân cư');
   return lines;

@@ -19,13 +19,17 @@ describe('parseSex', () => {
     expect(parseSex('FEMALE')).toBe('F');
   });
 
-  it('reads 1 as Nam and 0 as Nữ', () => {
+  it('reads the numeric codes of the health-insurance XML standard: 1 Nam, 2 Nữ', () => {
     expect(parseSex('1')).toBe('M');
-    expect(parseSex('0')).toBe('F');
+    expect(parseSex('2')).toBe('F');
+  });
+
+  it('never reads 0 as Nữ on its own: ISO 5218 uses 0 for unknown (the import decides 1/0 per file)', () => {
+    expect(parseSex('0')).toBeNull();
   });
 
   it('rejects anything else', () => {
-    for (const raw of ['', ' ', '2', 'x', 'nam nu', 'N']) expect(parseSex(raw)).toBeNull();
+    for (const raw of ['', ' ', '9', 'x', 'nam nu', 'N']) expect(parseSex(raw)).toBeNull();
   });
 });
 

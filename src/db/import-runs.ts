@@ -1,0 +1,28 @@
+import type { Queryable } from './pool.js';
+
+export type ImportKind = 'participants' | 'corrections' | 'targets';
+
+export interface ImportCounts {
+  rowsRead: number;
+  inserted?: number;
+  updated?: number;
+  unchanged?: number;
+  rejected: number;
+}
+
+/** One row of `import_run` per imported file: started now, finished by finishImportRun with its counts. */
+export async function startImportRun(q: Queryable, kind: ImportKind, fileName: string, now: Date): Promise<number> {
+  const res = await q.query<{ id: number }>(
+    'INSERT INTO import_run (kind, file_name, started_at) VALUES ($1::text, $2::text, $3::timestamptz) RETURNING id',
+    [kind, fileName, now],
+  );
+  return Number(res.rows[0]!.id);
+}
+
+export async function finishImportRun(q: Queryable, id: number, now: Date, c: ImportCounts): Promise<void> {
+  await q.query(
+    `UPDATE import_run SET finished_at = $2::timestamptz, rows_read = $3::int, inserted = $4::int, updated = $5::int,
+       unchanged = $6::int, rejected = $7::int WHERE id = $1::bigint`,
+    [id, now, c.rowsRead, c.inserted ?? 0, c.updated ?? 0, c.unchanged ?? 0, c.rejected],
+  );
+}

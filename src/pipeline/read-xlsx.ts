@@ -1,0 +1,52 @@
+import type ExcelJS from 'exceljs';
+import { UserError } from '../errors.js';
+import { cellText } from '../reports/cell-text.js';
+import type { TableRow } from './read-table.js';
+
+/**
+ * Reads the first visible sheet of a workbook held in memory (small workbooks: see openXlsx): merged cells take
+ * the value of their top-left cell, formula cells their cached result, date cells and date-formatted numbers
+ * (a formula's result, `=DATE(1990,2,1)`, is stored as the number 32905) are dates.
+ */
+export async function readSmallXlsx(file: string): Promise<{ header: string[]; rows: TableRow[] }> {
+  const { default: Excel } = await import('exceljs');
+  const wb = new Excel.Workbook();
+  await wb.xlsx.readFile(file).catch((err: unknown) => {
+    throw new UserError(`${file} is not a readable .xlsx workbook: ${(err as Error).message}`, { cause: err });
+  });
+  const sheet = wb.worksheets.find((s) => s.state === 'visible');
+  if (!sheet) throw new UserError(`${file} has no visible worksheet`);
+  const lines: Array<{ line: number; cells: string[] }> = [];
+  let width = 0;
+  sheet.eachRow({ includeEmpty: false }, (row, n) => {
+    const cells: string[] = [];
+    for (let c = 1; c <= row.cellCount; c++) cells.push(text(row.getCell(c)));
+    width = Math.max(width, cells.length);
+    lines.push({ line: n, cells });
+  });
+  const first = lines.findIndex((l) => l.cells.some((c) => c.trim() !== ''));
+  if (first < 0) throw new UserError(`${file} is empty: the first visible sheet needs a header row and data rows`);
+  const header = lines[first]!.cells.map((h) => h.trim().toLowerCase());
+  const rows: TableRow[] = [];
+  for (const l of lines.slice(first + 1)) {
+    if (l.cells.every((c) => c.trim() === '')) continue;
+    const row: TableRow = { line: l.line, cells: header.map((_, i) => l.cells[i] ?? '') };
+    if (l.cells.slice(header.length).some((c) => c.trim() !== '')) row.problem = `has values beyond the ${header.length} header columns`;
+    rows.push(row);
+  }
+  return { header, rows };
+}
+
+/** Excel's day 0 is 1899-12-30 (its 1900 leap-year bug included); serials are days from there, UTC. */
+const EXCEL_EPOCH = Date.UTC(1899, 11, 30);
+const DATE_FORMAT = /(^|[^"\\])[dmy]/i;
+
+function text(cell: ExcelJS.Cell): string {
+  const master = cell.isMerged ? cell.master : cell;
+  const v = master.value;
+  const value = v !== null && typeof v === 'object' && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
+  if (typeof value === 'number' && master.numFmt && DATE_FORMAT.test(master.numFmt) && value > 0 && value < 2_958_466) {
+    return new Date(EXCEL_EPOCH + Math.round(value * 86_400_000)).toISOString().slice(0, 10);
+  }
+  return cellText(value);
+}

@@ -1,0 +1,144 @@
+// Hostile and broken input: every data line is imported or rejected with its physical line, and nothing aborts.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { PARTICIPANT_COLUMNS } from '../../src/pipeline/participant-row.js';
+import { databasePerFile, deps, parseCsv, rows, useTempDir } from '../helpers/pipeline.js';
+
+const database = databasePerFile();
+const HEADER = PARTICIPANT_COLUMNS.join(',');
+const code = (i: number) => String(100_000_000 + i).padStart(10, '0');
+const line = (i: number, o: { name?: string; unit?: string; sex?: string; email?: string } = {}) =>
+  `${code(i)},${o.name ?? `Nguyễn Văn Số ${i}`},05/03/1990,${o.sex ?? 'Nam'},012345678,${o.unit ?? 'TA0001A'},Cty A,Hà Nội,01,001,1,${o.email ?? 'a@b.vn'}`;
+
+async function importText(text: string | Buffer, options?: { chunkSize?: number }) {
+  const { db } = database();
+  const dir = await useTempDir();
+  const file = path.join(dir, 'people.csv');
+  await writeFile(file, text);
+  const result = await importParticipants(deps(db), file, undefined, options);
+  const [, ...rejected] = await parseCsv(await readFile(result.rejectsFile, 'utf8'));
+  const count = (await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM participant'))[0]!.n;
+  return { result, rejected, count, db, file };
+}
+
+describe('import of hostile input', () => {
+  it('rejects the one row with a NUL byte (row 15 000 of 25 000) with its line, and imports the 24 999 others', async () => {
+    const lines = [HEADER];
+    for (let i = 1; i <= 25_000; i++) lines.push(i === 15_000 ? line(i, { name: 'Lê\u0000Thị' }) : line(i));
+    const { result, rejected, count } = await importText(lines.join('\n') + '\n');
+    expect(count).toBe(24_999);
+    expect(result.inserted).toBe(24_999);
+    expect(rejected.map((r) => [r[0], r[1]])).toEqual([['15001', 'field 2 contains a NUL byte']]);
+  });
+
+  it('rejects a line whose quote never closes, resynchronises at the next record and names no one in the reason', async () => {
+    const lines = [HEADER, line(1), `${line(2).replace(/,a@b\.vn$/, '')},"binh@example.vn`, line(3), line(4)];
+    const { result, rejected, count } = await importText(lines.join('\n') + '\n');
+    expect(count).toBe(3);
+    expect(result.rowsRead).toBe(result.inserted + result.rejected);
+    expect(rejected.map((r) => [r[0], r[1]])).toEqual([['3', 'unbalanced quote from line 3']]);
+    expect(rejected[0]![1]).not.toMatch(/Nguyễn|Số/);
+  });
+
+  it('rejects the lines a broken quote swallowed until one parses as a record again', async () => {
+    // Line 3 opens a quote; lines 4–5 are fragments of it; line 6 is a record again.
+    const lines = [HEADER, line(1), `${code(2)},"Trần Thị`, 'B, còn tiếp', 'nữa",x', line(6), line(7)];
+    const { rejected, count } = await importText(lines.join('\n') + '\n');
+    expect(count).toBe(3);
+    expect(rejected.map((r) => [r[0], r[1]])).toEqual([
+      ['3', 'unbalanced quote from line 3'],
+      ['4', 'unbalanced quote from line 3'],
+      ['5', 'unbalanced quote from line 3'],
+    ]);
+  });
+
+  it('counts physical lines: a quoted field holding line breaks does not shift the lines of later rejects', async () => {
+    const lines = [HEADER, line(1).replace('Cty A,Hà Nội', 'Cty A,"Số 1\nHà Nội\nViệt Nam"'), line(5).replace(code(5), 'BAD'), line(6)];
+    const { rejected, count } = await importText(lines.join('\n') + '\n');
+    expect(count).toBe(2);
+    expect(rejected.map((r) => [r[0], r[1]])).toEqual([['5', 'ma_so_bhxh must be 10 digits']]);
+  });
+
+  it('rejects a 3 000-character unit code at row 17 000 of 20 000 and imports the others', async () => {
+    const lines = [HEADER];
+    for (let i = 1; i <= 20_000; i++) lines.push(i === 17_000 ? line(i, { unit: 'U'.repeat(3000) }) : line(i));
+    const { rejected, count } = await importText(lines.join('\n') + '\n');
+    expect(count).toBe(19_999);
+    expect(rejected.map((r) => [r[0], r[1]])).toEqual([['17001', 'ma_don_vi is 3000 characters long; at most 50 are accepted']]);
+  });
+
+  it('rejects over-long fields by their column limit, and a 10 MB field without holding it or storing it as a name', async () => {
+    const lines = [HEADER, line(1, { name: 'A'.repeat(201) }), line(2, { email: `${'x'.repeat(250)}@b.vn` }), line(3, { name: 'B'.repeat(10 * 1024 * 1024) }), line(4)];
+    const { rejected, count, db } = await importText(lines.join('\n') + '\n');
+    expect(count).toBe(1);
+    expect(rejected.map((r) => [r[0], r[1]!.replace(/\d{3,}/g, 'N')])).toEqual([
+      ['2', 'ho_ten is N characters long; at most N are accepted'],
+      ['3', 'email is N characters long; at most N are accepted'],
+      ['4', 'line is longer than N characters; not read (the first N are kept here)'],
+    ]);
+    const longest = (await rows<{ n: number }>(db, 'SELECT max(length(ho_ten))::int AS n FROM participant'))[0]!.n;
+    expect(longest).toBeLessThan(100);
+  });
+
+  it('refuses a header that names a column twice, and imports nothing', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = path.join(dir, 'twice.csv');
+    await writeFile(file, `${HEADER},ho_ten\n${line(1)},Khác\n`);
+    await expect(importParticipants(deps(db), file)).rejects.toThrow(/"ho_ten" more than once/);
+    expect((await rows(db, 'SELECT 1 FROM participant'))).toHaveLength(0);
+  });
+
+  it('refuses UTF-16 without a byte-order mark with a clean message', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = path.join(dir, 'utf16.csv');
+    await writeFile(file, Buffer.from(`${HEADER}\n${line(1)}\n`, 'utf16le'));
+    const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/UTF-16.*CSV UTF-8/);
+    expect((err as Error).message).not.toContain('\u0000');
+  });
+
+  it('rejects a second row for a code in a later chunk, naming the first line', async () => {
+    const lines = [HEADER, line(1), line(2), line(3), line(4), line(5), line(2, { name: 'Bản sao' })];
+    const { rejected, count } = await importText(lines.join('\n') + '\n', { chunkSize: 2 });
+    expect(count).toBe(5);
+    expect(rejected.map((r) => [r[0], r[1]])).toEqual([['7', 'duplicate ma_so_bhxh: already on line 3 of this file']]);
+  });
+});
+
+describe('sex codes', () => {
+  const sexes = async (text: string) => {
+    const { db } = await importText(text);
+    return rows<{ gioi_tinh: string | null; findings: Array<{ field: string; value?: string }> }>(
+      db, 'SELECT gioi_tinh, findings FROM participant ORDER BY ma_so_bhxh');
+  };
+
+  it('reads 1/0 as Nam/Nữ in a file that uses 1/0 throughout', async () => {
+    const got = await sexes([HEADER, line(1, { sex: '1' }), line(2, { sex: '0' }), line(3, { sex: '0' })].join('\n'));
+    expect(got.map((p) => p.gioi_tinh)).toEqual(['M', 'F', 'F']);
+  });
+
+  it('reads 1/2 as Nam/Nữ, and a 0 among them as unknown with a finding, never as Nữ', async () => {
+    const got = await sexes([HEADER, line(1, { sex: '1' }), line(2, { sex: '2' }), line(3, { sex: '0' })].join('\n'));
+    expect(got.map((p) => p.gioi_tinh)).toEqual(['M', 'F', null]);
+    expect(got[2]!.findings).toContainEqual({ field: 'sex', code: 'invalid', value: '0' });
+  });
+});
+
+describe('legacy text', () => {
+  it('converts names and unit names typed in TCVN3, VNI or UTF-8 read twice, keeping the original in a finding', async () => {
+    const text = [HEADER, line(1, { name: 'NguyÔn V¨n Hïng' }), line(2, { name: 'Nguyeãn Vaên Huøng' }), line(3, { name: 'Nguyá»…n VÄƒn HÃ¹ng' }),
+      line(4, { name: 'José Müller' }), line(5, { name: 'Ðinh Thị Ðào' })].join('\n');
+    const { db } = await importText(text);
+    const got = await rows<{ ho_ten: string; findings: Array<{ code: string; from?: string; value?: string }> }>(
+      db, 'SELECT ho_ten, findings FROM participant ORDER BY ma_so_bhxh');
+    expect(got.map((p) => p.ho_ten)).toEqual(['Nguyễn Văn Hùng', 'Nguyễn Văn Hùng', 'Nguyễn Văn Hùng', 'José Müller', 'Đinh Thị Đào']);
+    expect(got.map((p) => p.findings.find((f) => f.code === 'converted')?.from ?? null)).toEqual(['TCVN3', 'VNI', 'UTF-8', null, null]);
+    expect(got[0]!.findings.find((f) => f.code === 'converted')?.value).toBe('NguyÔn V¨n Hïng');
+  });
+});

@@ -1,0 +1,65 @@
+// xlsx input as offices make it: a hidden helper sheet first, merged unit cells, formulas, date cells, and a
+// workbook that unpacks to a huge cell.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { PARTICIPANT_COLUMNS } from '../../src/pipeline/participant-row.js';
+import { compressEntry, zipArchive } from '../../src/reports/xlsx/zip.js';
+import { databasePerFile, deps, rows, useTempDir } from '../helpers/pipeline.js';
+
+const database = databasePerFile();
+
+describe('import participants from .xlsx', () => {
+  it('reads the first visible sheet, merged cells from their top-left cell, formula results and date cells as dates', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const wb = new ExcelJS.Workbook();
+    const hidden = wb.addWorksheet('tra cuu');
+    hidden.state = 'hidden';
+    hidden.addRow([...PARTICIPANT_COLUMNS]);
+    hidden.addRow(['0999999999', 'Không Được Đọc', '01/01/1990', 'Nam', '', 'XX', '', '', '01', '', '', '']);
+    const ws = wb.addWorksheet('Danh sach');
+    ws.addRow([...PARTICIPANT_COLUMNS]);
+    const people = ['Nguyễn Văn An', 'Trần Thị Bình', 'Lê Văn Cường', 'Phạm Thị Dung', 'Hoàng Văn Em'];
+    people.forEach((name, i) => ws.addRow([`010000000${i + 1}`, name, '05/03/1990', 'Nam', '', i === 0 ? 'TA0001A' : null, 'Cty A', 'Hà Nội', i === 0 ? '01' : null, '', '', '']));
+    ws.mergeCells('F2:F6'); // ma_don_vi
+    ws.mergeCells('I2:I6'); // ma_tinh
+    // Row 3: the date of birth is a formula, as Excel stores it: the cached result is the serial, formatted as a date.
+    ws.getCell('C3').value = { formula: 'DATE(1990,2,1)', result: 32905 } as ExcelJS.CellFormulaValue;
+    ws.getCell('C3').numFmt = 'dd/mm/yyyy';
+    // Row 4: a real date cell.
+    ws.getCell('C4').value = new Date(Date.UTC(1985, 11, 31));
+    ws.getCell('C4').numFmt = 'dd/mm/yyyy';
+    const file = path.join(dir, 'people.xlsx');
+    await wb.xlsx.writeFile(file);
+
+    const result = await importParticipants(deps(db), file);
+    expect(result).toMatchObject({ inserted: 5, rejected: 0 });
+    const got = await rows<{ ma_so_bhxh: string; ma_don_vi: string; ma_tinh: string; ngay_sinh: string }>(
+      db, 'SELECT ma_so_bhxh, ma_don_vi, ma_tinh, ngay_sinh FROM participant ORDER BY ma_so_bhxh');
+    expect(got.map((p) => [p.ma_don_vi, p.ma_tinh])).toEqual(Array(5).fill(['TA0001A', '01']));
+    expect(got.map((p) => p.ngay_sinh)).toEqual(['1990-03-05', '1990-02-01', '1985-12-31', '1990-03-05', '1990-03-05']);
+  });
+
+  it('refuses a small workbook whose cell unpacks to 150 MB, before reading it', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const huge = Buffer.alloc(150 * 1024 * 1024, 0x41);
+    const sheet = Buffer.concat([
+      Buffer.from('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>ma_so_bhxh</t></is></c><c r="B1" t="inlineStr"><is><t>ho_ten</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>0100000001</t></is></c><c r="B2" t="inlineStr"><is><t>'),
+      huge,
+      Buffer.from('</t></is></c></row></sheetData></worksheet>'),
+    ]);
+    const file = path.join(dir, 'huge.xlsx');
+    await writeFile(file, zipArchive([compressEntry('xl/worksheets/sheet1.xml', sheet)], new Date()));
+    const before = process.memoryUsage().rss;
+    const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/unpacks to 150 MB.*CSV UTF-8/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+    expect(await rows(db, 'SELECT 1 FROM participant')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,74 @@
+// Properties of the CSV scanner, on random input: every non-blank physical line is accounted for (part of a record
+// or a reject), records are numbered by their physical line, and well-formed CSV always reads back as written.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CsvScanner, MAX_LINE_CHARS, type CsvRecord } from '../../src/pipeline/csv-scan.js';
+
+function scan(buf: Buffer, pieces = 1): CsvRecord[] {
+  const s = new CsvScanner();
+  const out: CsvRecord[] = [];
+  const step = Math.max(1, Math.ceil(buf.length / pieces));
+  for (let i = 0; i < buf.length; i += step) out.push(...s.push(buf.subarray(i, i + step)));
+  return [...out, ...s.end()];
+}
+
+/** Lines covered by each record: from its line over as many lines as its text holds. */
+function covered(recs: CsvRecord[]): number[] {
+  return recs.flatMap((r) => {
+    const n = r.text !== undefined ? r.text.split('\n').length : 1;
+    return Array.from({ length: n }, (_, k) => r.line + k);
+  });
+}
+
+const csvField = fc.oneof(
+  fc.string({ unit: fc.constantFrom('a', 'ễ', ' ', ',', '"', '\n', 'Đ', '1') , maxLength: 12 }),
+  fc.string({ maxLength: 8 }),
+);
+const quote = (v: string) => (/[",\n\r]/.test(v) || v !== v.trim() ? `"${v.replaceAll('"', '""')}"` : v);
+
+describe('CSV scanner properties', () => {
+  it('reads well-formed CSV back exactly, however the bytes are cut into buffers', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.array(fc.array(csvField, { minLength: 5, maxLength: 5 }), { minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 40 }), (_, records, pieces) => {
+        const header = ['a', 'b', 'c', 'd', 'e'];
+        const data = records.filter((r) => r.some((c) => c.trim() !== '')).map((r) => r.map((c) => c.replace(/\r/g, '')));
+        const text = [header, ...data].map((r) => r.map(quote).join(',')).join('\n') + '\n';
+        const recs = scan(Buffer.from(text), pieces).filter((r) => r.cells.some((c) => c.trim() !== ''));
+        expect(recs.every((r) => r.problem === undefined)).toBe(true);
+        expect(recs.slice(1).map((r) => r.cells)).toEqual(data.filter((r) => r.some((c) => c.trim() !== '')));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('accounts for every non-blank physical line of random bytes: in a record or a reject, once, in order', () => {
+    const bytes = fc.array(fc.oneof(fc.constantFrom(0x2c, 0x22, 0x0a, 0x0d, 0x00, 0x41, 0x20, 0xc3, 0xa9, 0xff), fc.integer({ min: 0, max: 255 })), { maxLength: 400 });
+    fc.assert(
+      fc.property(bytes, fc.integer({ min: 1, max: 30 }), (arr, pieces) => {
+        const buf = Buffer.from(arr);
+        const recs = scan(buf, pieces);
+        const lines = buf.toString('latin1').split('\n');
+        if (lines.at(-1) === '') lines.pop();
+        const nonBlank = lines.map((l, i) => [l.replace(/\r$/, ''), i + 1] as const).filter(([l]) => l.trim() !== '').map(([, n]) => n);
+        const seen = covered(recs);
+        // every non-blank line is covered exactly once; blank lines only inside a quoted field
+        for (const n of nonBlank) expect(seen.filter((x) => x === n)).toHaveLength(1);
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(recs.map((r) => r.line)).toEqual([...recs.map((r) => r.line)].sort((a, b) => a - b));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps memory bounded whatever the field size: an over-long line is one reject holding only its start', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: MAX_LINE_CHARS + 1, max: 3 * MAX_LINE_CHARS }), fc.boolean(), (size, quoted) => {
+        const field = quoted ? `"${'x'.repeat(size)}` : 'x'.repeat(size);
+        const recs = scan(Buffer.from(`a,b\n1,${field}\n2,ok\n`), 7);
+        expect(recs.map((r) => [r.line, r.problem?.slice(0, 20)])).toEqual([[1, undefined], [2, 'line is longer than '], [3, undefined]]);
+        expect(recs[1]!.cells.join('').length).toBeLessThanOrEqual(200);
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
