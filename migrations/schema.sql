@@ -65,6 +65,13 @@ CREATE TABLE public.exchange_request (
   answer_file text,
   answer_checksum text
 );
+CREATE TABLE public.figures_cache (
+  cutoff timestamp with time zone NOT NULL,
+  narrow text NOT NULL,
+  fingerprint text NOT NULL,
+  counts jsonb NOT NULL,
+  computed_at timestamp with time zone NOT NULL
+);
 CREATE TABLE public.import_run (
   id bigint DEFAULT nextval('import_run_id_seq'::regclass) NOT NULL,
   kind text NOT NULL,
@@ -215,6 +222,7 @@ ALTER TABLE public.exchange_item ADD CONSTRAINT exchange_item_pkey PRIMARY KEY (
 ALTER TABLE public.exchange_request ADD CONSTRAINT exchange_request_state_check CHECK (state = ANY (ARRAY['outstanding'::text, 'answered'::text]));
 ALTER TABLE public.exchange_request ADD CONSTRAINT exchange_request_pkey PRIMARY KEY (id);
 ALTER TABLE public.exchange_request ADD CONSTRAINT exchange_request_file_name_key UNIQUE (file_name);
+ALTER TABLE public.figures_cache ADD CONSTRAINT figures_cache_pkey PRIMARY KEY (cutoff, narrow);
 ALTER TABLE public.import_run ADD CONSTRAINT import_run_pkey PRIMARY KEY (id);
 ALTER TABLE public.number_history ADD CONSTRAINT number_history_source_check CHECK (source = ANY (ARRAY['registry'::text, 'correction'::text, 'import'::text]));
 ALTER TABLE public.number_history ADD CONSTRAINT number_history_pkey PRIMARY KEY (ma_so_bhxh, so_cu);
