@@ -17,3 +17,14 @@ export class RunInProgressError extends UserError {
 export class RegistryUnavailableError extends UserError {
   override name = 'RegistryUnavailableError';
 }
+
+/**
+ * Ctrl-C or SIGTERM: the run stopped between units of work. Every chunk is one transaction, so what was written
+ * is whole; the next `ddcn run` resumes the batch. Exit code 130.
+ */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(readonly batchId: number | null) {
+    super(batchId === null ? 'interrupted before a batch started; nothing was written' : `interrupted; the next ddcn run resumes batch ${batchId}`);
+  }
+}

@@ -4,6 +4,7 @@ import type { Db } from '../db/pool.js';
 import { CopyWriter } from '../db/copy-text.js';
 import { findRegistryPerson, lookupKeys } from '../domain/match.js';
 import type { RegistryPerson } from '../domain/types.js';
+import { ensureMockSchema } from './mock-schema.js';
 import { readRegistryFile, toRegistryPerson, type RegistryRow } from './registry-file.js';
 
 /** Finds registry people by number, in the lookup order of the matching rules. */
@@ -41,13 +42,7 @@ export async function memoryDirectory(file: string): Promise<RegistryDirectory &
 export async function databaseDirectory(db: Db, file: string): Promise<RegistryDirectory & { loaded: boolean; skipped: number }> {
   const st = await stat(file);
   const fingerprint = `${path.resolve(file)}:${st.size}:${st.mtimeMs}`;
-  await db.query(`CREATE SCHEMA IF NOT EXISTS mock_registry;
-    CREATE TABLE IF NOT EXISTS mock_registry.source (id int PRIMARY KEY, fingerprint text NOT NULL);
-    CREATE TABLE IF NOT EXISTS mock_registry.person (so_ddcn text PRIMARY KEY, so_cmnd text, ho_ten text NOT NULL,
-      ngay_sinh text NOT NULL, gioi_tinh text NOT NULL);
-    CREATE INDEX IF NOT EXISTS person_so_cmnd ON mock_registry.person (so_cmnd);
-    -- Lookups touch a few hundred rows each: never worth starting parallel workers for.
-    ALTER TABLE mock_registry.person SET (parallel_workers = 0);`);
+  await ensureMockSchema(db);
   const current = await db.query<{ fingerprint: string }>('SELECT fingerprint FROM mock_registry.source WHERE id = 1');
   const stats = { skipped: 0 };
   let loaded = false;

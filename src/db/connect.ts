@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { createDb, type Db } from './pool.js';
 import { migrate } from './migrate.js';
 import { startEmbedded } from './embedded.js';
@@ -6,6 +7,10 @@ export interface Database {
   db: Db;
   url: string;
   embedded: boolean;
+  /** True when the embedded server's data folder was made just now: the database is new and empty. */
+  created: boolean;
+  /** Which database this is, for messages: the embedded data folder, or the URL without its password. */
+  where: string;
   close(): Promise<void>;
 }
 
@@ -32,6 +37,8 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
     db,
     url,
     embedded: server !== null,
+    created: server?.created ?? false,
+    where: server ? `the embedded PostgreSQL in ${path.resolve(opts.home, 'pg')}` : redactUrl(url),
     async close() {
       await db.close();
       await server?.release();

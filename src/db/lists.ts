@@ -38,6 +38,16 @@ const PERSON_COLUMNS = `p.ma_so_bhxh AS "maSoBhxh", p.ho_ten AS "hoTen", p.ngay_
        p.vssid, p.email, p.status, p.status_fields AS fields, p.findings, v.detail`;
 
 /**
+ * The day a person went on the escalation list (see escalationRows): the re-verification after their last
+ * correction, which the next \`ddcn lists\` puts on de-nghi-ho-tro.xlsx. Null for everyone else. Shown on Mẫu 02,
+ * so that the unit does not send the same correction again.
+ */
+const ESCALATED_ON = `CASE WHEN p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT')
+        AND (SELECT c.data_version FROM participant_correction c WHERE c.ma_so_bhxh = p.ma_so_bhxh
+              ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) <= p.verified_version
+       THEN to_char(p.verified_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') END AS "escalatedOn"`;
+
+/**
  * Everyone on a list, ordered by province, unit, form and code, read through a cursor in pages: the caller
  * sees one page at a time and memory does not grow with the number of participants. Run it inside a
  * transaction (a cursor lives only there).
@@ -51,7 +61,7 @@ export async function forEachListPage(
   await tx.query(
     `DECLARE list_rows NO SCROLL CURSOR FOR
      SELECT p.ma_tinh AS "maTinh", p.ma_don_vi AS "maDonVi",
-            CASE WHEN p.status = 'MATCHED' THEN 'mau01' ELSE 'mau02' END AS form, ${PERSON_COLUMNS}
+            CASE WHEN p.status = 'MATCHED' THEN 'mau01' ELSE 'mau02' END AS form, ${PERSON_COLUMNS}, ${ESCALATED_ON}
        FROM participant p ${LAST_VERIFICATION}
       WHERE p.status IN ('MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT')
         AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
@@ -87,4 +97,19 @@ export async function escalationRows(q: Queryable, scope: ListScope): Promise<Ar
     [scope.province, scope.unit],
   );
   return res.rows.map((r) => ({ ...r, correctedAt: r.correctedAt.toISOString() }));
+}
+
+/**
+ * The people of `codes` as a Mẫu 02 shows them now, with their unit and outcome, locked for the caller's
+ * transaction: what a returned row's columns (1)–(9) are checked against before its corrections are applied.
+ */
+export async function listRowsOf(q: Queryable, codes: string[]): Promise<Map<string, ListRow & { maDonVi: string | null }>> {
+  const res = await q.query<ListRow & { maDonVi: string | null }>(
+    `SELECT p.ma_don_vi AS "maDonVi", ${PERSON_COLUMNS}
+       FROM participant p ${LAST_VERIFICATION}
+      WHERE p.ma_so_bhxh = ANY($1::text[])
+      FOR UPDATE OF p`,
+    [codes],
+  );
+  return new Map(res.rows.map((r) => [r.maSoBhxh, r]));
 }

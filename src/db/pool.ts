@@ -58,8 +58,10 @@ export function createDb(connectionString: string, options: { max?: number; appl
     max: options.max ?? 4,
     application_name: options.applicationName ?? 'ddcn',
   });
-  // An idle client that loses its server must not crash the process; the next query reports it.
+  // A client that loses its server (Ctrl-C stops the embedded one too: 57P01) must not crash the process with an
+  // unhandled 'error' event, idle in the pool or checked out between queries; the next query reports it.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const base = queryableOf(pool);
   return {
     query: base.query,

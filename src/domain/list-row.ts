@@ -9,6 +9,8 @@ export interface VerificationDetail {
   registry?: Disclosed;
   cccdHint?: Array<'sex' | 'dob'>;
   conflictWith?: string[];
+  /** The record could not be checked as it stands (src/pipeline/preflight.ts refusedOutcome): it needs fixing. */
+  refused?: { fields: Field[]; reason: 'too_long' | 'not_accepted' | 'registry_refused' };
 }
 
 export interface ListRow {
@@ -24,6 +26,8 @@ export interface ListRow {
   fields: Field[];
   findings: Finding[];
   detail: VerificationDetail | null;
+  /** Mẫu 02: the day (dd/mm/yyyy) the person went on the IT centre's escalation list, if they did. */
+  escalatedOn?: string | null;
 }
 
 /** A person on the escalation list for the IT centre (Plan II.6.2). */

@@ -2,6 +2,7 @@ import type { Db } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import type { RegistryAdapter } from '../adapters/types.js';
 import type { Progress } from '../progress.js';
+import type { RunProgress } from '../run-progress.js';
 
 export interface RunConfig {
   chunkSize: number; // people per chunk: one transaction each
@@ -17,6 +18,8 @@ export interface Deps {
   log: Logger;
   now: () => Date;
   progress?: Progress;
+  /** `ddcn run`'s progress: people per stage (verify, write, share). */
+  runProgress?: RunProgress;
 }
 
 export interface RunDeps extends Deps {

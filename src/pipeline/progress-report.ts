@@ -1,9 +1,11 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { countsAsOf, type GroupCounts } from '../db/reports.js';
 import { targetsAsOf, type Target } from '../db/targets.js';
 import { assess } from '../reports/milestones.js';
 import { writeMau03, type ProgressReport, type ProgressRow } from '../reports/mau03.js';
 import { provinceLabel } from '../reports/office.js';
+import { districtLabel } from '../reports/districts.js';
 import { addDays, endOfDay, startOfDay, vnDate, weekday, type CalendarDate } from '../reports/vn-date.js';
 import type { Deps } from './deps.js';
 import type { Queryable } from '../db/pool.js';
@@ -69,6 +71,8 @@ function sum(rows: ProgressRow[], pick: (r: ProgressRow) => number): number {
  */
 export async function progressReport(deps: Deps, opts: ProgressOptions): Promise<ProgressReport> {
   const report = await progressFigures(deps, opts);
+  // As `lists` does: the folders of --out are made, so `--out reports/2024-06/mau03.xlsx` just works.
+  await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
   await writeMau03(path.resolve(opts.out), report);
   deps.log.info({ stage: 'report', period: opts.period, province: opts.province, rows: report.rows.length, participants: report.total.total }, 'progress report written');
   return report;
@@ -103,7 +107,7 @@ export async function progressFigures(
     a === null ? 1 : b === null ? -1 : a.localeCompare(b),
   );
   const label = (key: string | null) =>
-    opts.province === null ? (key === null ? '(chưa có mã tỉnh)' : `${provinceLabel(key)} (${key})`) : key === null ? '(chưa có mã huyện)' : `Quận, huyện mã ${key}`;
+    opts.province === null ? (key === null ? '(chưa có mã tỉnh)' : `${provinceLabel(key)} (${key})`) : districtLabel(opts.province, key);
   const rows = keys.map((k) =>
     row(label(k), now.find((c) => c.key === k), before.find((c) => c.key === k), targetFor(targets, opts.province, k), asOf),
   );

@@ -6,7 +6,8 @@ import {
   applyChunk, exportChunk, prepareChunk, recordChunk, type AppliedChunk, type ChunkArgs, type Outcome,
 } from '../db/verifications.js';
 import { SQLSTATE, sqlState } from '../db/sqlstate.js';
-import { RunInProgressError } from '../errors.js';
+import { peopleInChunk } from '../db/chunk-people.js';
+import { InterruptedError, RunInProgressError } from '../errors.js';
 import type { RunDeps } from './deps.js';
 import { verifyPeople } from './verify.js';
 import { shareMatched } from './share.js';
@@ -35,7 +36,19 @@ export interface RunResult {
  * `ddcn run`: one batch of Plan 2207 I.1–I.4 / II.1–II.2. An unfinished batch (a run that died) is resumed
  * first, from its stored chunks, so the end state is the one an uninterrupted run reaches.
  */
-export async function runBatch(deps: RunDeps, opts: { province: string | null }): Promise<RunResult> {
+export interface RunOptions {
+  province: string | null;
+  /** Ctrl-C: no new chunk or share request starts; what is in flight commits; then InterruptedError. */
+  signal?: AbortSignal;
+  /** Told the batch's id as soon as it is known (for the line printed on an interruption). */
+  onBatch?: (batchId: number) => void;
+}
+
+function stopIfInterrupted(opts: RunOptions, batchId: number | null): void {
+  if (opts.signal?.aborted) throw new InterruptedError(batchId);
+}
+
+export async function runBatch(deps: RunDeps, opts: RunOptions): Promise<RunResult> {
   return deps.db.withSession(async (lock) => {
     const got = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [RUN_LOCK]);
     if (!got.rows[0]!.ok) {
@@ -53,7 +66,8 @@ export async function runBatch(deps: RunDeps, opts: { province: string | null })
   });
 }
 
-async function runLocked(deps: RunDeps, opts: { province: string | null }): Promise<RunResult> {
+async function runLocked(deps: RunDeps, opts: RunOptions): Promise<RunResult> {
+  stopIfInterrupted(opts, null);
   let batch = await findUnfinishedBatch(deps.db);
   const resumed = batch !== null;
   if (batch) {
@@ -71,17 +85,20 @@ async function runLocked(deps: RunDeps, opts: { province: string | null }): Prom
     }
     batch = todo;
   }
+  opts.onBatch?.(batch.id);
   const log = deps.log.child({ batch: batch.id });
   log.info({ chunks: batch.chunks, province: batch.province }, 'batch started');
 
   if (batch.phase === 'verify') {
-    await verifyAndApply(deps, batch);
+    await verifyAndApply(deps, batch, opts.signal);
+    stopIfInterrupted(opts, batch.id);
     batch.phase = 'share';
     await setPhase(deps.db, batch.id, 'share', deps.now());
   }
   let share = { shared: 0, failed: 0 };
   if (batch.phase === 'share') {
-    share = await shareMatched(deps, batch.id, batch.province);
+    share = await shareMatched(deps, batch.id, batch.province, opts.signal);
+    stopIfInterrupted(opts, batch.id);
     await setPhase(deps.db, batch.id, 'done', deps.now());
   }
   const counts = await batchCounts(deps.db, batch.id);
@@ -104,22 +121,23 @@ interface InFlight {
   started: Promise<void>;
 }
 
-async function verifyAndApply(deps: RunDeps, batch: Batch): Promise<void> {
+async function verifyAndApply(deps: RunDeps, batch: Batch, signal?: AbortSignal): Promise<void> {
   const log = deps.log.child({ stage: 'verify', batch: batch.id });
   const all = await listChunks(deps.db, batch.id);
   const todo = all.filter((c) => !c.done);
-  const capacity = all.length * batch.chunkSize;
-  let done = (all.length - todo.length) * batch.chunkSize;
-  deps.progress?.start(`batch ${batch.id}`, capacity);
+  // People, not chunk capacity: chunks are cut full, except the last one, which is counted.
+  const people = todo.length === 0 ? 0 : (todo.length - 1) * batch.chunkSize + (await peopleInChunk(deps.db, batch, todo.at(-1)!));
+  deps.runProgress?.begin(batch.id, 'verify', people);
+  deps.runProgress?.begin(batch.id, 'write', people);
 
   const verify = async (chunk: Chunk): Promise<Outcome[]> => {
     const people = await exportChunk(deps.db, { keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, province: batch.province });
-    return verifyPeople(deps.registry, people, deps.config, log);
+    return verifyPeople(deps.registry, people, deps.config, log, (n) => deps.runProgress?.advance('verify', n));
   };
   const ahead: Array<Promise<Outcome[]>> = [];
   let next = 0;
   const startNext = () => {
-    if (next >= todo.length) return;
+    if (next >= todo.length || signal?.aborted) return;
     const p = verify(todo[next++]!);
     p.catch(() => undefined); // observed below, in order; this only keeps an early failure from going unhandled
     ahead.push(p);
@@ -129,8 +147,7 @@ async function verifyAndApply(deps: RunDeps, batch: Batch): Promise<void> {
     batchId: batch.id, chunkNo: chunk.chunkNo, keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, now: deps.now(), outcomes,
   });
   const committed = (chunk: Chunk, applied: AppliedChunk, people: number) => {
-    done += batch.chunkSize;
-    deps.progress?.tick(Math.min(done, capacity));
+    deps.runProgress?.advance('write', people);
     log.debug({ chunk: chunk.chunkNo, people, conflicts: applied.conflicts }, 'chunk verified and applied');
   };
   // Overlapped: each chunk's transaction holds an advisory lock of its own from its start, and waits for the chunk
@@ -175,6 +192,8 @@ async function verifyAndApply(deps: RunDeps, batch: Batch): Promise<void> {
   try {
     for (let i = 0; i < CHUNKS_AHEAD; i++) startNext();
     for (const chunk of todo) {
+      // Interrupted: the chunks being written finish (each is one transaction); nothing new starts.
+      if (signal?.aborted) break;
       const outcomes = await ahead.shift()!;
       startNext();
       if (inFlight.length >= WRITING) await settle();
@@ -187,6 +206,6 @@ async function verifyAndApply(deps: RunDeps, batch: Batch): Promise<void> {
   } finally {
     // Whatever happened, nothing of this run may still be talking to the registry or writing once the run lock is released.
     await Promise.allSettled([...ahead, ...inFlight.map((f) => f.applied)]);
-    deps.progress?.end();
+    deps.runProgress?.end();
   }
 }

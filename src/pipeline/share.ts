@@ -9,7 +9,12 @@ const RECORD_EVERY = 10_000;
  * Candidates stream from one query; requests go out `concurrency` at a time; only acknowledged records are
  * recorded, so a failure or a kill here is picked up by the next run.
  */
-export async function shareMatched(deps: RunDeps, batchId: number, province: string | null): Promise<{ shared: number; failed: number }> {
+export async function shareMatched(
+  deps: RunDeps,
+  batchId: number,
+  province: string | null,
+  signal?: AbortSignal,
+): Promise<{ shared: number; failed: number }> {
   const log = deps.log.child({ stage: 'share', batch: batchId });
   let shared = 0;
   let failed = 0;
@@ -38,15 +43,20 @@ export async function shareMatched(deps: RunDeps, batchId: number, province: str
         log.warn({ err, people: part.length }, 'share request failed; the next run shares these again');
         failed += part.length;
       }
+      deps.runProgress?.advance('share', part.length);
       acknowledged.push(...acked);
       if (acknowledged.length >= RECORD_EVERY) await flush();
     })().finally(() => inFlight.delete(p));
     inFlight.add(p);
   };
 
+  // The candidates stream from one query: their number is not known ahead, so the bar shows count and rate.
+  deps.runProgress?.begin(batchId, 'share', 0);
   await deps.db.withSession(async (session) => {
     let part: ShareCandidate[] = [];
     for await (const [code, ddcn, vssid] of copyRows(session, shareCandidatesSql(province))) {
+      // Interrupted: what was acknowledged is recorded below; the rest is shared by the next run.
+      if (signal?.aborted) break;
       part.push({ maSoBhxh: code!, soDdcn: ddcn!, vssid: vssid === 't' });
       if (part.length < deps.config.batchSize) continue;
       send(part);
@@ -54,10 +64,10 @@ export async function shareMatched(deps: RunDeps, batchId: number, province: str
       // Backpressure: stop reading while the registry has enough to do.
       while (inFlight.size >= deps.config.concurrency) await Promise.race(inFlight);
     }
-    if (part.length) send(part);
+    if (part.length && !signal?.aborted) send(part);
     await Promise.all(inFlight);
     await flush();
-  });
+  }).finally(() => deps.runProgress?.end());
   log.info({ shared, failed }, 'insurance information shared');
   return { shared, failed };
 }

@@ -125,7 +125,7 @@ export function bottomBlock(form: Form, spec: ListFileSpec, lastRow: number): Gr
   grid.put(r++, 1, 'Ghi chú:', S.noteTitle, n);
   for (const note of form.notes) {
     grid.put(r, 1, note, S.note, n);
-    grid.height(r++, 14 * lines(note, total * 1.1) + 2);
+    grid.height(r++, lineHeight(11) * lines(note, total) + 4);
   }
   r += 1;
   const left = span(form, 36);

@@ -7,6 +7,7 @@ import type { HeadCell } from './list-form.js';
 import { columnLetter } from './list-form.js';
 import type { Assessment } from './milestones.js';
 import { officeName, PARENT_OFFICE, placeName } from './office.js';
+import { lineHeight, lines } from './list-layout.js';
 import { PAGE_FOOTER, printSetup, S } from './styles.js';
 import { formatDate, placeDateLine, vnDate, type CalendarDate } from './vn-date.js';
 
@@ -43,26 +44,41 @@ export interface ProgressReport {
 }
 
 type Kind = 'count' | 'percent' | 'label' | 'stt' | 'assessment';
+/**
+ * Widths in characters of the default font. Fit to the width of A4 landscape, the sheet is scaled by about
+ * 1046 px / (7 px × Σ widths + 5 px a column); at Σ 158 that is 0.87, so the 11 pt text prints at 9.6 pt. (The
+ * earlier widths, Σ 238, printed at 6.7 pt.) Counts up to 10 million fit in 9, rates and increases in 7; the
+ * labels and the assessment wrap, and their rows are made as tall as the wrapped text.
+ */
 const COLUMNS: Array<{ width: number; kind: Kind; value?: (r: ProgressRow) => number | null }> = [
-  { width: 5, kind: 'stt' },
-  { width: 24, kind: 'label' },
-  { width: 12, kind: 'count', value: (r) => r.total },
-  { width: 11, kind: 'count', value: (r) => r.matched },
-  { width: 10, kind: 'percent', value: (r) => r.matchedRate },
-  { width: 10, kind: 'count', value: (r) => r.matchedIncrease },
-  { width: 10, kind: 'count', value: (r) => r.mismatched },
-  { width: 10, kind: 'count', value: (r) => r.missing },
-  { width: 10, kind: 'count', value: (r) => r.conflict },
-  { width: 10, kind: 'count', value: (r) => r.pending },
-  { width: 11, kind: 'count', value: (r) => r.corrected },
-  { width: 11, kind: 'count', value: (r) => r.rematched },
-  { width: 11, kind: 'count', value: (r) => r.escalated },
-  { width: 11, kind: 'count', value: (r) => r.target },
-  { width: 11, kind: 'count', value: (r) => r.vssid },
-  { width: 11, kind: 'percent', value: (r) => r.vssidRate },
-  { width: 10, kind: 'count', value: (r) => r.vssidIncrease },
-  { width: 30, kind: 'assessment' },
+  { width: 4, kind: 'stt' },
+  { width: 20, kind: 'label' },
+  { width: 10, kind: 'count', value: (r) => r.total },
+  { width: 9, kind: 'count', value: (r) => r.matched },
+  { width: 7, kind: 'percent', value: (r) => r.matchedRate },
+  { width: 7, kind: 'count', value: (r) => r.matchedIncrease },
+  { width: 7, kind: 'count', value: (r) => r.mismatched },
+  { width: 7, kind: 'count', value: (r) => r.missing },
+  { width: 7, kind: 'count', value: (r) => r.conflict },
+  { width: 7, kind: 'count', value: (r) => r.pending },
+  { width: 7, kind: 'count', value: (r) => r.corrected },
+  { width: 7, kind: 'count', value: (r) => r.rematched },
+  { width: 7, kind: 'count', value: (r) => r.escalated },
+  { width: 9, kind: 'count', value: (r) => r.target },
+  { width: 9, kind: 'count', value: (r) => r.vssid },
+  { width: 7, kind: 'percent', value: (r) => r.vssidRate },
+  { width: 7, kind: 'count', value: (r) => r.vssidIncrease },
+  { width: 20, kind: 'assessment' },
 ];
+
+/** Every font of the sheet at least this size, so that at the fit-to-width scale it prints at 9 pt or more. */
+const MIN_FONT = 11;
+const atLeast = (style: Partial<ExcelJS.Style>): Partial<ExcelJS.Style> =>
+  (style.font?.size ?? 11) >= MIN_FONT ? style : { ...style, font: { ...style.font, size: MIN_FONT } };
+const widthOf = (from: number, cols: number) => COLUMNS.slice(from - 1, from - 1 + cols).reduce((s, c) => s + c.width, 0);
+/** Height in points of `text` wrapped in `width` characters at `size` pt (never below one line of 15 pt). */
+const heightFor = (text: string, width: number, size = 11, padding = 4) =>
+  Math.max(15, lines(text, (width * 11) / size) * lineHeight(size) + padding);
 
 const HEAD: HeadCell[] = [
   { row: 0, col: 1, rows: 3, text: 'Stt' },
@@ -110,7 +126,7 @@ function periodLine(r: ProgressReport): string {
 function put(ws: ExcelJS.Worksheet, row: number, col: number, value: ExcelJS.CellValue, style: Partial<ExcelJS.Style>, cols = 1, rows = 1): void {
   const cell = ws.getCell(row, col);
   cell.value = value;
-  cell.style = style;
+  cell.style = atLeast(style);
   if (cols > 1 || rows > 1) ws.mergeCells(row, col, row + rows - 1, col + cols - 1);
 }
 
@@ -135,7 +151,7 @@ export async function writeMau03(file: string, report: ProgressReport): Promise<
   put(ws, 3, 1, '――――――――', S.office, 4);
   put(ws, 1, n - 2, 'Mẫu số 03', S.formNo, 3);
   put(ws, 5, 1, MAU03_TITLE, S.title, n);
-  ws.getRow(5).height = 24;
+  ws.getRow(5).height = heightFor(MAU03_TITLE, widthOf(1, n) * 0.9, 13);
   put(ws, 6, 1, periodLine(report), S.subtitle, n);
   put(ws, 7, 1, `(Số liệu tính đến hết ngày ${formatDate(report.asOf)})`, S.subtitle, n);
   const scope = report.province === null ? 'toàn quốc, theo BHXH tỉnh, thành phố' : `${officeName(report.province).replace('BẢO HIỂM XÃ HỘI', 'BHXH')}, theo quận, huyện`;
@@ -143,13 +159,24 @@ export async function writeMau03(file: string, report: ProgressReport): Promise<
   put(ws, 8, n - 3, 'Đơn vị tính: người', S.formNo, 4);
 
   for (const h of HEAD) put(ws, headTop + h.row, h.col, h.text, S.head, h.cols ?? 1, h.rows ?? 1);
-  ws.getRow(headTop).height = 30;
-  ws.getRow(headTop + 1).height = 45;
-  ws.getRow(headTop + 2).height = 45;
+  // Each head row as tall as its tallest one-row cell; a cell over several rows gets their sum, and the last of
+  // its rows grows when that is not enough.
+  const headHeights = [0, 1, 2].map((r) =>
+    Math.max(20, ...HEAD.filter((h) => h.row === r && (h.rows ?? 1) === 1).map((h) => heightFor(h.text, widthOf(h.col, h.cols ?? 1)))),
+  );
+  for (const h of HEAD.filter((x) => (x.rows ?? 1) > 1)) {
+    const rows = h.rows!;
+    const have = headHeights.slice(h.row, h.row + rows).reduce((a, b) => a + b, 0);
+    const need = heightFor(h.text, widthOf(h.col, h.cols ?? 1));
+    if (need > have) headHeights[h.row + rows - 1]! += need - have;
+  }
+  headHeights.forEach((height, r) => (ws.getRow(headTop + r).height = height));
   for (let c = 1; c <= n; c++) put(ws, numbered, c, `(${c})`, S.numbered);
 
   const writeRow = (r: number, row: ProgressRow, stt: number | null) => {
     const isTotal = stt === null;
+    // As tall as its wrapped text (the unit's name, the assessment), so that no line runs into the next row.
+    ws.getRow(r).height = Math.max(heightFor(row.label, COLUMNS[1]!.width), heightFor(row.assessment.text, COLUMNS[17]!.width));
     COLUMNS.forEach((c, i) => {
       const cell = ws.getCell(r, i + 1);
       if (c.kind === 'stt') {
@@ -165,15 +192,17 @@ export async function writeMau03(file: string, report: ProgressReport): Promise<
         cell.value = c.value!(row);
         cell.style = c.kind === 'percent' ? (isTotal ? S.totalPercent : S.percent) : isTotal ? S.totalCount : S.count;
       }
+      cell.style = atLeast(cell.style);
     });
   };
   report.rows.forEach((row, i) => writeRow(first + i, row, i + 1));
   const totalRow = first + report.rows.length;
   writeRow(totalRow, report.total, null);
 
-  // Data bars on the percentage columns: how far each unit has come, at a glance.
+  // Data bars on the percentage columns: how far each unit has come, at a glance. Pale colours, so that the
+  // figure written over the bar stays readable on screen and on paper.
   const last = Math.max(first, totalRow - 1);
-  for (const [col, argb] of [[5, 'FF63BE7B'], [16, 'FF5A8AC6']] as const) {
+  for (const [col, argb] of [[5, 'FFB8E0C2'], [16, 'FFBDD3EE']] as const) {
     const letter = columnLetter(col);
     ws.addConditionalFormatting({
       ref: `${letter}${first}:${letter}${last}`,
@@ -191,7 +220,7 @@ export async function writeMau03(file: string, report: ProgressReport): Promise<
   put(ws, r++, 1, 'Ghi chú:', S.noteTitle, n);
   for (const note of NOTES) {
     put(ws, r, 1, note, S.note, n);
-    ws.getRow(r++).height = 28;
+    ws.getRow(r++).height = heightFor(note, widthOf(1, n));
   }
   r += 1;
   const place = report.province === null ? 'Hà Nội' : placeName(report.province);

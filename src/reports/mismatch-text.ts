@@ -30,10 +30,36 @@ function fieldLine(label: string, our: string, theirs: string | null | undefined
 }
 
 const ORDER: Field[] = ['name', 'dob', 'sex', 'id_number'];
+const LABEL: Record<Field, string> = { name: 'họ và tên', dob: 'ngày sinh', sex: 'giới tính', id_number: 'số CMND/ĐDCN' };
+const INPUT_COLUMN: Record<Field, number> = { name: 10, dob: 11, sex: 12, id_number: 13 };
+
+/** A record the registry did not or would not check: say what needs fixing, never the value (it may be huge). */
+function refusedLine(refused: NonNullable<NonNullable<ListRow['detail']>['refused']>): string {
+  const fields = ORDER.filter((f) => refused.fields.includes(f));
+  if (fields.length === 0) {
+    return 'CSDL dân cư từ chối đối chiếu hồ sơ này: đề nghị kiểm tra, kê khai lại thông tin đúng tại cột 10–13';
+  }
+  const what = fields.map((f) => LABEL[f]).join(', ');
+  const where = fields.map((f) => INPUT_COLUMN[f]).join(', ');
+  const why =
+    refused.reason === 'too_long' ? `${what} dài quá ${fields.includes('name') ? '200 ký tự' : 'mức cho phép'}, CSDL dân cư không nhận để đối chiếu`
+      : refused.reason === 'not_accepted' ? `${what} không đúng dạng CSDL dân cư nhận để đối chiếu`
+        : `CSDL dân cư từ chối đối chiếu vì ${what} không hợp lệ`;
+  return `${why.charAt(0).toUpperCase()}${why.slice(1)}: đề nghị kê khai lại tại cột ${where}`;
+}
+
+/** A hint that only lists words of the registry's name, which the line shows already, adds nothing. */
+function repeats(hint: string, registryName: string): boolean {
+  const shown = new Set(registryName.normalize('NFC').toLocaleLowerCase('vi').split(/\s+/));
+  const words = hint.replace(/^gần giống:\s*/, '').normalize('NFC').toLocaleLowerCase('vi').split(/\s+/).filter(Boolean);
+  return words.every((w) => shown.has(w));
+}
 
 /** Column (9) as lines; the cell joins them with line breaks. */
 export function mismatchLines(row: ListRow): string[] {
   const lines: string[] = [];
+  // First, so that the clerk sees it before sending the same correction again.
+  if (row.escalatedOn) lines.push(`Đã chuyển TT CNTT hỗ trợ ngày ${row.escalatedOn}`);
   if (row.status === 'MISSING_ID') {
     const bad = row.findings.find((f) => f.field === 'id_number' && f.code === 'invalid');
     lines.push(bad?.value !== undefined ? `Số CMND/ĐDCN không hợp lệ: ${bad.value}` : 'Chưa có số ĐDCN/CCCD');
@@ -45,14 +71,16 @@ export function mismatchLines(row: ListRow): string[] {
     const number = row.soDdcn ? `Số ĐDCN ${row.soDdcn}` : 'Số ĐDCN';
     lines.push(`${number} cũng gắn với ${others}: cần kiểm tra, đối chiếu hồ sơ`);
   }
+  const refused = row.detail?.refused;
+  if (refused) lines.push(refusedLine(refused));
   const disclosed = row.detail?.registry ?? {};
-  const fields = ORDER.filter((f) => row.fields.includes(f));
+  const fields = ORDER.filter((f) => row.fields.includes(f) && !refused?.fields.includes(f));
   for (const f of fields) {
     if (f === 'name') {
       const mine = ours(row.hoTen, row.findings, 'name');
       let line = fieldLine('Họ và tên', mine, disclosed.hoTen);
       const hint = disclosed.hoTen && row.hoTen ? nameHint(row.hoTen, disclosed.hoTen) : null;
-      if (hint) line += ` (${hint}; chỉ để tham khảo)`;
+      if (hint && !repeats(hint, disclosed.hoTen!)) line += ` (${hint}; chỉ để tham khảo)`;
       lines.push(line);
     } else if (f === 'dob') {
       lines.push(fieldLine('Ngày sinh', ours(dateText(row.ngaySinh), row.findings, 'dob'), dateText(disclosed.ngaySinh ?? null)));

@@ -25,7 +25,8 @@ export const S = {
   unitLine: { font: font(12), alignment: { horizontal: 'left', vertical: 'middle' }, numFmt: TEXT_FORMAT } as Style,
   head: { font: font(11, { bold: true }), alignment: CENTER, border: BORDER, fill: solid('FFF2F2F2') } as Style,
   headInput: { font: font(11, { bold: true }), alignment: CENTER, border: BORDER, fill: solid('FFFFF2CC') } as Style,
-  numbered: { font: font(10, { italic: true }), alignment: CENTER, border: BORDER } as Style,
+  // 11 pt, not 10: the forms are scaled to fit A4 landscape (about 0.86), and nothing may print under 9 pt.
+  numbered: { font: font(11, { italic: true }), alignment: CENTER, border: BORDER } as Style,
   // table body
   center: { font: font(11), alignment: CENTER, border: BORDER } as Style,
   code: { font: font(11), alignment: CENTER, border: BORDER, numFmt: TEXT_FORMAT } as Style,
@@ -43,10 +44,10 @@ export const S = {
   behind: { font: font(11, { color: { argb: 'FF9C0006' } }), alignment: LEFT, border: BORDER, fill: solid('FFFFC7CE') } as Style,
   // under the table
   noteTitle: { font: font(11, { bold: true, italic: true }), alignment: { horizontal: 'left', vertical: 'top' } } as Style,
-  note: { font: font(10, { italic: true }), alignment: { horizontal: 'left', vertical: 'top', wrapText: true } } as Style,
+  note: { font: font(11, { italic: true }), alignment: { horizontal: 'left', vertical: 'top', wrapText: true } } as Style,
   signDate: { font: font(11, { italic: true }), alignment: CENTER } as Style,
   signTitle: { font: font(11, { bold: true }), alignment: CENTER } as Style,
-  signHint: { font: font(10, { italic: true }), alignment: CENTER } as Style,
+  signHint: { font: font(11, { italic: true }), alignment: CENTER } as Style,
 } as const;
 
 export type StyleName = keyof typeof S;

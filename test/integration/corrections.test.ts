@@ -138,7 +138,7 @@ describe('import corrections: a returned Mẫu 02', () => {
     });
     expect((ws.getRow(row).values as unknown[]).slice(1, 12)).toEqual([
       1, '0790000003', 'Phạm Văn Hừng', '01/01/1980', 'Nam', '023456785', 'DV0790001', 'Công ty TNHH Sao Mai',
-      'Họ và tên: Phạm Văn Hừng — CSDL dân cư: Phạm Văn Hưng (gần giống: Hưng; chỉ để tham khảo)',
+      'Họ và tên: Phạm Văn Hừng — CSDL dân cư: Phạm Văn Hưng',
       '03/06/2024 08:30', `mau02-tra-ve.xlsx, dòng ${lines['0790000003']}`,
     ]);
     expect(ws.getCell('A5').text).toContain('ĐỀ NGHỊ HỖ TRỢ');

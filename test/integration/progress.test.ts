@@ -200,8 +200,8 @@ describe('report progress (Mẫu 03)', () => {
     // A province report: one row per district, with the district targets.
     const hcm = await report('2024-06-03', 'month', '079');
     expect(hcm.rows.map((r) => [r.label, r.values[C.total], r.values[C.matched], r.values[C.target]])).toEqual([
-      ['Quận, huyện mã 760', 3, 1, 6],
-      ['Quận, huyện mã 770', 2, 1, null],
+      ['Quận 1 (760)', 3, 1, 6],
+      ['Quận 3 (770)', 2, 1, null],
     ]);
     expect(hcm.total.values[C.target]).toBe(10);
     expect(hcm.text('A2')).toBe('BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH');

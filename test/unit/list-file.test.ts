@@ -93,7 +93,7 @@ describe('list files written as SpreadsheetML', () => {
     expect(ws.getCell('A7').text).toBe('Tên đơn vị: Công ty TNHH Sao Mai & Cộng sự');
     expect(ws.model.merges).toEqual(expect.arrayContaining([
       'A1:D1', 'M1:N1', 'A5:N5', 'A11:A13', 'C11:H11', 'J11:M11', 'G12:H12', 'I11:I13', 'N11:N13', // head
-      'A19:N19', 'A20:N20', 'K26:N26', 'A27:C27', 'K28:N28', // notes and signatures under the 3 people
+      'A19:N19', 'A20:N20', 'J26:N26', 'A27:D27', 'J28:N28', // notes and signatures under the 3 people
     ]));
     // a merged block carries its style in every cell, so the borders run round it
     expect(ws.getCell('H11').border.bottom?.style).toBe('thin');
@@ -104,7 +104,7 @@ describe('list files written as SpreadsheetML', () => {
       margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.6, header: 0.3, footer: 0.3 }, printTitlesRow: '11:14',
     });
     expect(ws.headerFooter.oddFooter).toBe('&C&"Times New Roman,Italic"&10Trang &P/&N');
-    expect(ws.getColumn(9).width).toBe(40);
+    expect(ws.getColumn(9).width).toBe(33);
     expect(ws.getRow(5).height).toBeGreaterThan(15);
     expect(ws.getRow(29).height).toBe(60);
     expect(ws.getCell('A20').alignment).toMatchObject({ vertical: 'top', wrapText: true });
@@ -234,7 +234,7 @@ describe('list files written as SpreadsheetML', () => {
     expect(lineCount(15, 9)).toBe(1);
     expect(height(15)).toBe(15);
     expect(lineCount(16, 9)).toBe(3);
-    expect(height(16)).toBeGreaterThanOrEqual(3 * 13.5); // column (9) is 10 pt
+    expect(height(16)).toBeGreaterThanOrEqual(3 * 15); // column (9) is 11 pt
     expect(ws.getCell(17, 6).value).toBe('đề nghị kê khai bổ sung số ĐDCN tại cột 13');
     expect(height(17)).toBeGreaterThanOrEqual(3 * 15); // 11 pt in a column 15 characters wide
     // the heights are the rows' own, not a guess Excel or LibreOffice would redo

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
+import { requireCode, requireParticipants } from '../checks.js';
 import { generateLists } from '../../pipeline/lists.js';
-import { UsageError } from '../../errors.js';
+import { UsageError, UserError } from '../../errors.js';
+import { FILE_NAMES, provinceLabel, unitLabel } from '../../reports/list-paths.js';
+import type { FileFailed } from '../../reports/list-sink.js';
 
 function workerCount(value: string): number {
   const n = Number(value);
@@ -19,14 +22,30 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
     .option('--workers <n>', 'worker threads writing files (0: none; default: one per core when there are many units)', workerCount)
     .action(async (o: { out: string; province?: string; unit?: string; workers?: number }) => {
       const started = Date.now();
-      const r = await withContext(logLevel(), (deps) =>
-        generateLists(deps, { out: o.out, province: o.province ?? null, unit: o.unit ?? null, workers: o.workers }),
-      );
+      const r = await withContext(logLevel(), async (deps, { database }) => {
+        await requireParticipants(database);
+        await requireCode(database, 'province', o.province);
+        await requireCode(database, 'unit', o.unit);
+        return generateLists(deps, { out: o.out, province: o.province ?? null, unit: o.unit ?? null, workers: o.workers });
+      });
       const files = r.files.mau01 + r.files.mau02 + r.files['ho-tro'];
       process.stderr.write(
         `wrote ${files} files for ${r.units} units to ${o.out} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
           `${r.files.mau01} Mẫu 01 · ${r.files.mau02} Mẫu 02 · ${r.files['ho-tro']} đề nghị hỗ trợ · ${r.rows} rows` +
           (r.removed ? ` · ${r.removed} outdated list files removed` : '') + '\n',
       );
+      if (r.failed.length) throw new UserError(notWritten(r.failed));
     });
+}
+
+/** Shown at most, so that a broken disk does not bury the terminal; the log has every one. */
+const LISTED = 20;
+
+function notWritten(failed: FileFailed[]): string {
+  const lines = failed.slice(0, LISTED).map((f) => `  ${FILE_NAMES[f.spec.form]} of ${f.spec.form === 'ho-tro' ? provinceLabel(f.spec.unit.maTinh) : unitLabel(f.spec.unit.maTinh, f.spec.unit.maDonVi)}: ${f.reason}`);
+  if (failed.length > LISTED) lines.push(`  … and ${failed.length - LISTED} more (each is in the log as "list file not written")`);
+  return (
+    `${failed.length} list file${failed.length === 1 ? '' : 's'} could not be written; every other file was:\n${lines.join('\n')}\n` +
+    'Fix the cause (permissions, disk space, a file or folder in the way) and run ddcn lists again.'
+  );
 }

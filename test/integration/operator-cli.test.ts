@@ -1,0 +1,131 @@
+// What an operator meets when something is set up wrong: a new, empty database (cron without DDCN_HOME), a
+// mistyped code, a missing output folder, no registry named. Each must fail loudly, saying what to do.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { ddcn } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { writeParticipants, writeRegistry, type ParticipantInput } from '../helpers/pipeline.js';
+
+const unit = (ma_don_vi: string, ma_tinh: string, ma_huyen: string) => ({ ma_don_vi, ten_don_vi: `Công ty ${ma_don_vi}`, ma_tinh, ma_huyen });
+const PEOPLE: ParticipantInput[] = [
+  { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit('TA0001A', '01', '001') },
+  { ma_so_bhxh: '0100000002', ho_ten: 'Trần Thị Thủy', ngay_sinh: '25/12/1985', gioi_tinh: 'Nữ', so_giay_to: '079185000002', ...unit('TA0002B', '01', '002') },
+  { ma_so_bhxh: '0100000003', ho_ten: 'Lê Văn Hưng', ngay_sinh: '14/07/1981', gioi_tinh: 'Nam', so_giay_to: '023456780', ...unit('TB0001A', '79', '760') },
+];
+
+// Each test starts real ddcn processes; on a machine shared with other work one can take half a minute.
+const SLOW = 240_000;
+
+let dir: string;
+let filled: TestDatabase;
+let empty: TestDatabase;
+let env: Record<string, string>;
+let registry: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-operator-'));
+  [filled, empty] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+  env = { DATABASE_URL: filled.url, DDCN_HOME: path.join(dir, 'home') };
+  registry = await writeRegistry(dir, [{ so_ddcn: '001090000001', so_cmnd: '012345678', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' }]);
+  const imported = await ddcn(['import', 'participants', await writeParticipants(dir, PEOPLE)], env);
+  expect(imported.code, imported.stderr).toBe(0);
+}, SLOW);
+
+afterAll(async () => {
+  await Promise.all([filled?.drop(), empty?.drop()]);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('a database without participants', () => {
+  it('makes run, lists and report progress exit 1, naming the database and how to point at the right one', async () => {
+    const at = { DATABASE_URL: empty.url, DDCN_HOME: path.join(dir, 'home') };
+    const ran = await Promise.all([
+      ddcn(['run', '--registry', 'mock', '--registry-data', registry], at),
+      ddcn(['lists', '--out', path.join(dir, 'lists-empty')], at),
+      ddcn(['report', 'progress', '--out', path.join(dir, 'empty.xlsx')], at),
+    ]);
+    for (const r of ran) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`no participants in ${empty.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')}`);
+      expect(r.stderr).toMatch(/DDCN_HOME=.*DATABASE_URL=/);
+      expect(r.stderr).toContain('ddcn import participants FILE');
+    }
+    expect(existsSync(path.join(dir, 'empty.xlsx'))).toBe(false);
+  }, SLOW);
+
+  it('says on stderr when a command creates a new embedded database, and where', async () => {
+    // DDCN_HOME directly under the temp folder: as root the server runs as "postgres", which must reach it.
+    const home = await mkdtemp(path.join(os.tmpdir(), 'ddcn-new-home-'));
+    onTestFinished(() => rm(home, { recursive: true, force: true }));
+    const first = await ddcn(['lists', '--out', path.join(dir, 'lists-new')], { DATABASE_URL: '', DDCN_HOME: home });
+    expect(first.code, first.stderr).toBe(1);
+    expect(first.stderr).toContain(`created a new, empty database: the embedded PostgreSQL in ${path.join(home, 'pg')}`);
+    expect(first.stderr).toContain(`no participants in the embedded PostgreSQL in ${path.join(home, 'pg')} (created just now)`);
+    const again = await ddcn(['report', 'progress', '--out', path.join(dir, 'new.xlsx')], { DATABASE_URL: '', DDCN_HOME: home });
+    expect(again.code).toBe(1);
+    expect(again.stderr).not.toContain('created a new');
+    expect(again.stderr).toContain(`no participants in the embedded PostgreSQL in ${path.join(home, 'pg')}.`);
+  }, SLOW);
+});
+
+// Runs the batch the tests below read (lists of verified people).
+describe('the registry is an explicit choice', () => {
+  it('ddcn run without --registry or DDCN_REGISTRY is a usage error listing the choices', async () => {
+    const r = await ddcn(['run'], { ...env, DDCN_REGISTRY: ' ' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('choose the registry: --registry http');
+    expect(r.stderr).toContain('--registry file');
+    expect(r.stderr).toContain('--registry mock --registry-data FILE');
+    expect(r.stderr).toContain('DDCN_REGISTRY');
+  }, SLOW);
+
+  it('DDCN_REGISTRY chooses it too, and a wrong value lists the choices', async () => {
+    const wrong = await ddcn(['run'], { ...env, DDCN_REGISTRY: 'mok' });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('DDCN_REGISTRY: unknown registry "mok"; use --registry http, file or mock');
+    const r = await ddcn(['run', '--registry-data', registry], { ...env, DDCN_REGISTRY: 'mock' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('3 read');
+  }, SLOW);
+});
+
+describe('codes that do not exist', () => {
+  it('lists --unit NOPE exits 1 with the nearest codes', async () => {
+    const r = await ddcn(['lists', '--out', path.join(dir, 'lists-nope'), '--unit', 'TA0001'], env);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/no unit TA0001 in .*; nearest codes: TA0001A, TA0002B/);
+    const nope = await ddcn(['lists', '--out', path.join(dir, 'lists-nope'), '--unit', 'NOPE'], env);
+    expect(nope.code).toBe(1);
+    expect(nope.stderr).toContain('no unit NOPE in');
+    expect(nope.stderr).toContain('Check --unit');
+  }, SLOW);
+
+  it('lists --province 999 and report progress --province 999 exit 1', async () => {
+    const [lists, report] = await Promise.all([
+      ddcn(['lists', '--out', path.join(dir, 'lists-999'), '--province', '999'], env),
+      ddcn(['report', 'progress', '--out', path.join(dir, 'r999.xlsx'), '--province', '79 '], env),
+    ]);
+    expect(lists.code).toBe(1);
+    expect(lists.stderr).toMatch(/no province 999 in .*Check --province/);
+    expect(report.code).toBe(1);
+    expect(report.stderr).toMatch(/no province 79 {2}in .*; nearest codes: 79\b/);
+  }, SLOW);
+
+  it('a known unit and province still work', async () => {
+    const r = await ddcn(['lists', '--out', path.join(dir, 'lists-ok'), '--province', '01', '--unit', 'TA0001A'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'lists-ok', '01', 'TA0001A', 'mau01.xlsx'))).toBe(true);
+  }, SLOW);
+});
+
+describe('report progress --out', () => {
+  it('creates the folders of the output file', async () => {
+    const out = path.join(dir, 'new', 'folder', 'mau03.xlsx');
+    const r = await ddcn(['report', 'progress', '--out', out, '--province', '79'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(out)).toBe(true);
+  }, SLOW);
+});
