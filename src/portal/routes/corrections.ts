@@ -126,7 +126,11 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const found = await person(req);
     const values = { ho_ten: text(req, 'ho_ten'), ngay_sinh: text(req, 'ngay_sinh'), gioi_tinh: text(req, 'gioi_tinh'), so_ddcn: text(req, 'so_ddcn') };
     // Exactly the check of a returned sheet's row (columns 10–13).
-    const checked = checkReturnedRow({ line: 0, maSoBhxh: found.who, name: values.ho_ten, dob: values.ngay_sinh, sex: values.gioi_tinh, number: values.so_ddcn });
+    // A form has no columns (1)–(9) to compare and no Excel error cells.
+    const checked = checkReturnedRow(
+      { line: 0, shown: [], errors: [], maSoBhxh: found.who, name: values.ho_ten, dob: values.ngay_sinh, sex: values.gioi_tinh, number: values.so_ddcn },
+      ctx.deps.now(),
+    );
     if (checked.kind === 'empty') return render(reply.code(422), req, 'person', formPage(found, values, 'Chưa điền thông tin nào cần sửa.'));
     if (checked.kind === 'rejected') return render(reply.code(422), req, 'person', formPage(found, values, checked.reason));
     const now = ctx.deps.now();
