@@ -71,7 +71,7 @@ export class RegistryAnswerTooLargeError extends RegistryInvalidAnswerError {
  * (`requests.3.ho_ten`), structure only, never values. Not retried, and not a sign that the registry is down.
  */
 export class RegistryRefusedError extends RegistryRejectedError {
-  override name = 'RegistryRequestRefused';
+  // Named as its parent: the error kind stored with PENDING people and counted in the summary stays the same.
   constructor(message: string, readonly paths: string[]) {
     super(400, message);
   }

@@ -70,7 +70,12 @@ async function sharedDir(root: string, ...sub: string[]): Promise<string> {
  * (their RUNPATH is $ORIGIN/../lib and PostgreSQL finds share/ next to bin/), so a copy works anywhere. The copy is
  * made once per package version, into a temporary name renamed into place, so two processes never see half a copy.
  */
-export async function reachableNative(native: string, version: string, user: PostgresUser, root = SHARED_ROOT): Promise<string> {
+export async function reachableNative(
+  native: string,
+  version: string,
+  user: PostgresUser,
+  root = SHARED_ROOT,
+): Promise<string> {
   if ((await blockedAt(path.join(native, 'bin'), user)) === null) return native;
   const target = path.join(await sharedDir(root), `pg-${version}-${os.platform()}-${os.arch()}`);
   if (existsSync(path.join(target, 'bin', 'postgres'))) return target;
@@ -104,7 +109,10 @@ export async function reachableHome(home: string, user: PostgresUser, root = SHA
   if ((st.mode & 0o001) === 0) await chmod(home, st.mode | 0o011);
   const blocked = await blockedAt(home, user);
   if (blocked === null) return { dir: home };
-  const slug = home.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(-48);
+  const slug = home
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(-48);
   const hash = createHash('sha256').update(home).digest('hex').slice(0, 8);
   const dir = await sharedDir(root, 'data', `${slug}-${hash}`);
   const moved =

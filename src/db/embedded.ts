@@ -10,6 +10,8 @@ import { INITDB_FLAGS, initCluster, startServer } from './postgres-process.js';
 
 export interface EmbeddedServer {
   url: string;
+  /** The data folder: `$DDCN_HOME/pg`, or where it was placed for the postgres user (src/db/embedded-root.ts). */
+  dataDir: string;
   /** True when this process made a new, empty data folder (a wrong DDCN_HOME does this: the CLI says so). */
   created: boolean;
   /** Stops the server if this process started it; a server another ddcn process owns is left running. */
@@ -103,6 +105,7 @@ export async function startEmbedded(
     if (adopt) await writeFile(ownerFile, String(process.pid));
     return {
       url: urlFor(running.port),
+      dataDir,
       created: false,
       async release() {
         if (!adopt) return;
@@ -123,6 +126,7 @@ export async function startEmbedded(
     await writeFile(ownerFile, String(process.pid));
     return {
       url: urlFor(port),
+      dataDir,
       created,
       async release() {
         await proc.stop();
@@ -147,6 +151,7 @@ export async function startEmbedded(
   await writeFile(ownerFile, String(process.pid));
   return {
     url: urlFor(port),
+    dataDir,
     created,
     async release() {
       // After Ctrl-C in a terminal the server got the signal too and may have exited already; stop() would then

@@ -32,7 +32,9 @@ function runToEnd(file: string, args: string[], spec: ClusterSpec): Promise<void
       spec.onLog(b.toString('utf8'));
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} failed (code ${code}): ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(file)} failed (code ${code}): ${stderr.trim()}`)),
+    );
   });
 }
 
@@ -46,14 +48,18 @@ export async function initCluster(spec: ClusterSpec): Promise<void> {
     await chown(tmp, spec.user.uid, spec.user.gid);
     await writeFile(pwfile, `${spec.password}\n`, { mode: 0o600 });
     await chown(pwfile, spec.user.uid, spec.user.gid);
-    await runToEnd(path.join(spec.native, 'bin', 'initdb'), [
-      `--pgdata=${spec.dataDir}`,
-      '--auth=password',
-      `--username=${spec.superuser}`,
-      `--pwfile=${pwfile}`,
-      '--lc-messages=C',
-      ...INITDB_FLAGS,
-    ], spec);
+    await runToEnd(
+      path.join(spec.native, 'bin', 'initdb'),
+      [
+        `--pgdata=${spec.dataDir}`,
+        '--auth=password',
+        `--username=${spec.superuser}`,
+        `--pwfile=${pwfile}`,
+        '--lc-messages=C',
+        ...INITDB_FLAGS,
+      ],
+      spec,
+    );
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -88,6 +94,8 @@ export function startServer(spec: ClusterSpec, port: number, flags: string[]): P
       }
     });
     child.on('error', reject);
-    child.on('close', (code) => reject(new Error(`the embedded PostgreSQL stopped at start (code ${code}): ${log.trim().slice(-1000)}`)));
+    child.on('close', (code) =>
+      reject(new Error(`the embedded PostgreSQL stopped at start (code ${code}): ${log.trim().slice(-1000)}`)),
+    );
   });
 }

@@ -160,6 +160,6 @@ describe('a refusal caused by one person\'s data', () => {
     expect(requests).toBeLessThanOrEqual(40); // 9 people refused alone, then it stops
     expect(r.counts).toMatchObject({ mismatched: 0, pending: 200 });
     const errors = await rows<{ error: string }>(db, `SELECT DISTINCT detail->>'error' AS error FROM verification`);
-    expect(errors).toEqual([{ error: 'RegistryRequestRefused' }]);
+    expect(errors).toEqual([{ error: 'RegistryRequestRejected' }]);
   });
 });

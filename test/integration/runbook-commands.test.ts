@@ -10,10 +10,13 @@ const FILED = ['worker', 'batch status', 'serve', 'users'];
 
 /** `ddcn CMD [SUB]` as written in the runbook's code (blocks and `spans`), also as `bin/ddcn.js CMD`. */
 function namedCommands(markdown: string): string[] {
-  const code = [...markdown.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm), ...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
+  const code = [...markdown.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm), ...markdown.matchAll(/`([^`\n]+)`/g)].map(
+    (m) => m[1]!,
+  );
   const found = new Set<string>();
   for (const text of code) {
-    for (const m of text.matchAll(/\bddcn(?:\.js)?[ \t]+([a-z][a-z-]*)(?:[ \t]+([a-z][a-z-]*))?/g)) found.add(m[2] ? `${m[1]} ${m[2]}` : m[1]!);
+    for (const m of text.matchAll(/\bddcn(?:\.js)?[ \t]+([a-z][a-z-]*)(?:[ \t]+([a-z][a-z-]*))?/g))
+      found.add(m[2] ? `${m[1]} ${m[2]}` : m[1]!);
   }
   return [...found].sort();
 }
@@ -40,7 +43,16 @@ beforeAll(async () => {
 describe('the commands the runbook names', () => {
   it('include the whole nightly sequence', () => {
     expect(named).toEqual(
-      expect.arrayContaining(['import participants', 'import corrections', 'run', 'lists', 'report progress', 'migrate', 'export results', 'batch status']),
+      expect.arrayContaining([
+        'import participants',
+        'import corrections',
+        'run',
+        'lists',
+        'report progress',
+        'migrate',
+        'export results',
+        'batch status',
+      ]),
     );
   });
 
@@ -49,9 +61,12 @@ describe('the commands the runbook names', () => {
     const missing: string[] = [];
     for (const n of named) {
       const [cmd, sub] = n.split(' ') as [string, string | undefined];
-      const exists = help.get('')!.includes(cmd) && (sub === undefined || (help.get(cmd) ?? []).length === 0 || help.get(cmd)!.includes(sub));
+      const exists =
+        help.get('')!.includes(cmd) &&
+        (sub === undefined || (help.get(cmd) ?? []).length === 0 || help.get(cmd)!.includes(sub));
       if (exists) continue;
-      const filed = FILED.some((f) => n === f || n.startsWith(`${f} `) || f.startsWith(`${n} `)) && contract.includes(`ddcn ${n}`);
+      const filed =
+        FILED.some((f) => n === f || n.startsWith(`${f} `) || f.startsWith(`${n} `)) && contract.includes(`ddcn ${n}`);
       if (!filed) missing.push(n);
     }
     expect(missing).toEqual([]);

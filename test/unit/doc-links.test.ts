@@ -6,7 +6,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 
-const DOCS = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** GitHub's anchors: lower case, punctuation dropped (letters with diacritics kept), spaces to hyphens, -1, -2 … for repeats. */
 function anchors(markdown: string): Set<string> {
@@ -36,25 +41,31 @@ function references(markdown: string): string[] {
 
 function problem(from: string, target: string): string | null {
   const [file, anchor] = target.split('#', 2) as [string, string | undefined];
-  const resolved = file === '' ? path.join(ROOT, from) : path.resolve(path.dirname(path.join(ROOT, from)), decodeURI(file));
+  const resolved =
+    file === '' ? path.join(ROOT, from) : path.resolve(path.dirname(path.join(ROOT, from)), decodeURI(file));
   if (resolved !== ROOT && !resolved.startsWith(ROOT + path.sep)) return `${from}: ${target} is outside the repository`;
   if (!existsSync(resolved)) return `${from}: ${target} does not exist`;
   if (anchor !== undefined) {
     if (!statSync(resolved).isFile()) return `${from}: ${target} points into a folder`;
-    if (!anchors(readFileSync(resolved, 'utf8')).has(decodeURIComponent(anchor))) return `${from}: no heading #${anchor} in ${file || from}`;
+    if (!anchors(readFileSync(resolved, 'utf8')).has(decodeURIComponent(anchor)))
+      return `${from}: no heading #${anchor} in ${file || from}`;
   }
   return null;
 }
 
 describe('links in README.md and docs/', () => {
   it('finds the documents and their references (the check below is not empty)', () => {
-    expect(DOCS).toEqual(expect.arrayContaining(['README.md', 'docs/README.md', 'docs/interface.md', 'docs/runbook.md']));
+    expect(DOCS).toEqual(
+      expect.arrayContaining(['README.md', 'docs/README.md', 'docs/interface.md', 'docs/runbook.md']),
+    );
     const all = DOCS.flatMap((d) => references(readFileSync(path.join(ROOT, d), 'utf8')));
     expect(all.length).toBeGreaterThan(20);
   });
 
   it('points only at files and headings inside the repository', () => {
-    const problems = DOCS.flatMap((d) => references(readFileSync(path.join(ROOT, d), 'utf8')).map((t) => problem(d, t)));
+    const problems = DOCS.flatMap((d) =>
+      references(readFileSync(path.join(ROOT, d), 'utf8')).map((t) => problem(d, t)),
+    );
     expect(problems.filter(Boolean)).toEqual([]);
   });
 
@@ -62,10 +73,9 @@ describe('links in README.md and docs/', () => {
     expect(anchors('# Column 9 of Mẫu 02: how to read it\n## A\n## A\n```\n# not a heading\n```')).toEqual(
       new Set(['column-9-of-mẫu-02-how-to-read-it', 'a', 'a-1']),
     );
-    expect(references('see [x](docs/a.md#b), `../shared/docs/interface.md`, [web](https://example.vn) and `npm test`')).toEqual([
-      'docs/a.md#b',
-      '../shared/docs/interface.md',
-    ]);
+    expect(
+      references('see [x](docs/a.md#b), `../shared/docs/interface.md`, [web](https://example.vn) and `npm test`'),
+    ).toEqual(['docs/a.md#b', '../shared/docs/interface.md']);
     expect(problem('README.md', '../shared/docs/interface.md')).toMatch(/outside the repository/);
     expect(problem('README.md', 'docs/nope.md')).toMatch(/does not exist/);
   });
