@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { withContext } from '../context.js';
+import { claimInterrupts } from '../interrupt.js';
 import { buildPortal } from '../../portal/app.js';
 import { portalSettings } from '../../portal/settings.js';
 import { deleteIdleSessions } from '../../db/portal-sessions.js';
@@ -29,11 +30,10 @@ export function registerServe(cli: Command, logLevel: () => string | undefined):
         const sweep = setInterval(() => {
           deleteIdleSessions(deps.db, deps.now(), settings.idleMinutes * 60_000).catch((err: unknown) => log.warn({ err }, 'idle session clean-up failed'));
         }, 10 * 60_000);
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        // Ctrl-C or SIGTERM: stop taking requests, finish those under way, then the database closes (and the
+        // embedded server stops) on the way out of withContext. A second signal exits at once (cli/interrupt.ts).
+        const stopping = claimInterrupts();
+        await new Promise<void>((resolve) => stopping.addEventListener('abort', () => resolve(), { once: true }));
         clearInterval(sweep);
         await app.close();
         log.info('portal stopped');
