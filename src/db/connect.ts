@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { createDb, type Db } from './pool.js';
 import { migrate } from './migrate.js';
 import { startEmbedded } from './embedded.js';
@@ -38,7 +37,7 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
     url,
     embedded: server !== null,
     created: server?.created ?? false,
-    where: server ? `the embedded PostgreSQL in ${path.resolve(opts.home, 'pg')}` : redactUrl(url),
+    where: server ? `the embedded PostgreSQL in ${server.dataDir}` : redactUrl(url),
     async close() {
       await db.close();
       await server?.release();

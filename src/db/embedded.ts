@@ -12,6 +12,8 @@ export interface EmbeddedServer {
   url: string;
   /** True when this process made a new, empty data folder (a wrong DDCN_HOME does this: the CLI says so). */
   created: boolean;
+  /** Where the data lives (as root it may be outside DDCN_HOME), for messages. */
+  dataDir: string;
   /** Stops the server if this process started it; a server another ddcn process owns is left running. */
   release(): Promise<void>;
 }
@@ -104,6 +106,7 @@ export async function startEmbedded(
     return {
       url: urlFor(running.port),
       created: false,
+      dataDir,
       async release() {
         if (!adopt) return;
         process.kill(running.pid, 'SIGINT'); // "fast" shutdown, as pg_ctl -m fast does
@@ -124,6 +127,7 @@ export async function startEmbedded(
     return {
       url: urlFor(port),
       created,
+      dataDir,
       async release() {
         await proc.stop();
         await rm(ownerFile, { force: true });
@@ -148,6 +152,7 @@ export async function startEmbedded(
   return {
     url: urlFor(port),
     created,
+    dataDir,
     async release() {
       // After Ctrl-C in a terminal the server got the signal too and may have exited already; stop() would then
       // wait forever for an 'exit' event that has come and gone.
