@@ -49,3 +49,11 @@ function embeddedData(): string {
 }
 const envPrefix = process.env.DDCN_HOME ? `DDCN_HOME=${home} ` : '';
 process.stdout.write(`Try:            ${envPrefix}npm run -s ddcn -- lookup 012900013 --json   (an old CMND, now replaced by its ĐDCN)\n`);
+
+// The portal on the demo data: one account of each role, and the command that serves it.
+import { demoAccounts } from './demo-accounts.js';
+
+const accounts = await demoAccounts(home);
+process.stdout.write('\nPortal accounts (passwords are new on every demo run):\n');
+for (const a of accounts) process.stdout.write(`  ${a.login.padEnd(20)} ${a.password}   ${a.what}\n`);
+process.stdout.write(`Portal:         ${envPrefix}npm run -s ddcn -- serve --port 8080   then open http://127.0.0.1:8080/\n`);

@@ -8,7 +8,7 @@
 // removed. An answer is recorded in one transaction and then moved to inbox/done; an answer file found again
 // after a crash is recognised by its checksum and only moved.
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink } from 'node:fs/promises';
+import { readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../log.js';
@@ -18,6 +18,7 @@ import {
 } from './file-exchange-format.js';
 import { ensureDir, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
 import { knownFiles, latestItems, nextRequestId, recordAnswers, recordRequest, requestByFile } from './file-exchange-store.js';
+import { DEFAULT_MAX_ANSWER_BYTES } from './http-body.js';
 import { answersMisfit } from './http-wire.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
 
@@ -168,7 +169,11 @@ export class FileExchangeRegistry implements RegistryAdapter {
   private async ingest(name: string): Promise<void> {
     if (!name.endsWith(ANSWER_SUFFIX)) throw new ExchangeFileError('request', `not an answer file: answers are named <request file without .csv>${ANSWER_SUFFIX}`);
     const requestFile = `${name.slice(0, -ANSWER_SUFFIX.length)}.csv`;
-    const { rows, trailer } = await parseExchangeFile(await readFile(path.join(this.settings.inbox, name), 'utf8'), ANSWER_COLUMNS);
+    const file = path.join(this.settings.inbox, name);
+    // Read whole, so bounded first: an answer to one request (≤ 1000 people) is far below the bound.
+    const { size } = await stat(file);
+    if (size > DEFAULT_MAX_ANSWER_BYTES) throw new ExchangeFileError('format', `${size} bytes, more than an answer can be (${DEFAULT_MAX_ANSWER_BYTES}); not read`);
+    const { rows, trailer } = await parseExchangeFile(await readFile(file, 'utf8'), ANSWER_COLUMNS);
     const req = await requestByFile(this.db, requestFile);
     if (!req) throw new ExchangeFileError('request', `answers ${requestFile}, which this database never sent`);
     if (trailer.request_sha256 !== req.checksum) throw new ExchangeFileError('request', `request_sha256 in the trailer is not the checksum of ${requestFile}`);

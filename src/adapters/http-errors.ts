@@ -59,3 +59,20 @@ export class RegistryCircuitOpenError extends RegistryRequestError {
   override name = 'RegistryCircuitOpen';
   override readonly retryable = false;
 }
+
+/** An answer body longer than the bound (DDCN_REGISTRY_MAX_ANSWER_BYTES): not read further, not used. */
+export class RegistryAnswerTooLargeError extends RegistryInvalidAnswerError {
+  override name = 'RegistryAnswerTooLarge';
+}
+
+/**
+ * HTTP 400 refusing what the request says (not its JSON or its ids): the data of one or more people in it, which a
+ * smaller request without them may not have. `paths` are where the registry says the request does not fit
+ * (`requests.3.ho_ten`), structure only, never values. Not retried, and not a sign that the registry is down.
+ */
+export class RegistryRefusedError extends RegistryRejectedError {
+  override name = 'RegistryRequestRefused';
+  constructor(message: string, readonly paths: string[]) {
+    super(400, message);
+  }
+}

@@ -14,17 +14,24 @@ const sex = z.enum(['M', 'F']);
 const ddcn = z.string().regex(/^\d{12}$/);
 const FIELDS = ['dob', 'id_number', 'name', 'sex'] as const satisfies readonly Field[];
 
+/** The longest name the registry takes (characters as JavaScript counts them). */
+export const MAX_NAME_CHARS = 200;
+
+/** One person in a verify request; the pipeline checks each against it before sending (preflight.ts). */
+export const WirePerson = z.object({
+  request_id: requestId,
+  ho_ten: z.string().max(MAX_NAME_CHARS),
+  ngay_sinh: dateKey.nullable(),
+  gioi_tinh: sex.nullable(),
+  so_giay_to: z.string().regex(/^(\d{9}|\d{12})$/),
+});
+
+/** Request fields by the matching field they carry, for saying which field a refusal is about. */
+export const WIRE_FIELD: Readonly<Record<string, Field>> = { ho_ten: 'name', ngay_sinh: 'dob', gioi_tinh: 'sex', so_giay_to: 'id_number' };
+
 export const WireVerifyRequest = z.object({
   requests: z
-    .array(
-      z.object({
-        request_id: requestId,
-        ho_ten: z.string().max(200),
-        ngay_sinh: dateKey.nullable(),
-        gioi_tinh: sex.nullable(),
-        so_giay_to: z.string().regex(/^(\d{9}|\d{12})$/),
-      }),
-    )
+    .array(WirePerson)
     .min(1)
     .max(MAX_PEOPLE_PER_REQUEST),
 });

@@ -7,8 +7,9 @@ import type { Logger } from '../log.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker.js';
 import {
   RegistryAuthError, RegistryCircuitOpenError, RegistryInvalidAnswerError, RegistryRateLimitedError, RegistryRejectedError,
-  RegistryRequestError, RegistryServerError, RegistryTimeoutError, RegistryUnreachableError,
+  RegistryRefusedError, RegistryRequestError, RegistryServerError, RegistryTimeoutError, RegistryUnreachableError,
 } from './http-errors.js';
+import { badRequest, DEFAULT_MAX_ANSWER_BYTES, readBounded } from './http-body.js';
 import { answersMisfit, parseVerifyResponse, toWireRequest, toWireShare, WireShareResponse } from './http-wire.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, sleep as realSleep, withRetry, type FailureInfo, type RetryPolicy } from './retry.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
@@ -18,6 +19,7 @@ export interface HttpRegistrySettings {
   token?: string; // bearer token
   timeoutMs: number; // per attempt, from sending the request to the last byte of the answer
   concurrency: number; // requests in flight, whatever the pipeline asks for
+  maxAnswerBytes?: number; // an answer body longer than this is a failure of the request (default 4 MiB)
   retry: RetryPolicy;
   breaker: BreakerOptions;
 }
@@ -25,6 +27,7 @@ export interface HttpRegistrySettings {
 export const DEFAULT_HTTP_SETTINGS: Omit<HttpRegistrySettings, 'url'> = {
   timeoutMs: 10_000,
   concurrency: 4,
+  maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
   retry: DEFAULT_RETRY_POLICY,
   breaker: DEFAULT_BREAKER,
 };
@@ -35,9 +38,6 @@ export interface HttpRegistryHooks {
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
-
-/** An answer body larger than this is not read (a garbled Content-Length, a registry gone wrong). */
-const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /** ECONNREFUSED and friends, from undici's "fetch failed" (the cause may be an AggregateError of several tries). */
 function networkCode(err: unknown): string | undefined {
@@ -135,7 +135,8 @@ export class HttpRegistry implements RegistryAdapter {
                 this.log.debug({ endpoint, retry, delayMs, kind: (err as Error).name }, 'registry request failed; retrying'),
             });
           },
-          () => !outer.aborted,
+          // A refusal of one person's data says the registry is working: it does not open the breaker.
+          (err) => !outer.aborted && !(err instanceof RegistryRefusedError),
         ),
       );
     } catch (err) {
@@ -161,12 +162,7 @@ export class HttpRegistry implements RegistryAdapter {
       const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.any([outer, timeout]) });
       status = res.status;
       retryAfter = res.headers.get('retry-after');
-      const length = Number(res.headers.get('content-length') ?? 0);
-      if (length > MAX_ANSWER_BYTES) {
-        await res.body?.cancel();
-        throw new RegistryInvalidAnswerError(`${endpoint} answer too large (${length} bytes)`);
-      }
-      text = await res.text();
+      text = await readBounded(res, this.settings.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES, endpoint);
     } catch (err) {
       if (err instanceof RegistryRequestError) throw err;
       if (outer.aborted) throw err;
@@ -180,6 +176,7 @@ export class HttpRegistry implements RegistryAdapter {
       throw new RegistryAuthError(`${endpoint}: HTTP ${status}; the registry refused the token (check --registry-token / DDCN_REGISTRY_TOKEN)`);
     }
     if (status >= 500 || status === 408) throw new RegistryServerError(status, `${endpoint}: HTTP ${status}`);
+    if (status === 400) throw badRequest(endpoint, text);
     if (status === 413) throw new RegistryRejectedError(status, `${endpoint}: HTTP 413, request too large; lower --batch-size`);
     if (status < 200 || status >= 300) throw new RegistryRejectedError(status, `${endpoint}: HTTP ${status}`);
     let json: unknown;

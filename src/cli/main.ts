@@ -11,6 +11,8 @@ import { registerRegistry } from './commands/registry.js';
 import { registerImportMore } from './commands/import-more.js';
 import { registerLists } from './commands/lists.js';
 import { registerReport } from './commands/report.js';
+import { registerServe } from './commands/serve.js';
+import { registerUsers } from './commands/users.js';
 
 function program(): Command {
   const cli = new Command('ddcn')
@@ -28,6 +30,8 @@ function program(): Command {
   registerRegistry(cli, logLevel);
   registerLists(cli, logLevel);
   registerReport(cli, logLevel);
+  registerServe(cli, logLevel);
+  registerUsers(cli, logLevel);
   return cli;
 }
 

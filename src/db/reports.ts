@@ -22,7 +22,11 @@ export interface GroupCounts {
  * outcome decides nothing). Corrections count when made before the cutoff; a correction has been verified again
  * once the version decided on has reached the version it created.
  */
-export async function countsAsOf(q: Queryable, args: { cutoff: Date; province: string | null }): Promise<GroupCounts[]> {
+export async function countsAsOf(
+  q: Queryable,
+  // district and unit narrow the people counted (the portal's district and unit accounts); rows stay per district.
+  args: { cutoff: Date; province: string | null; district?: string | null; unit?: string | null },
+): Promise<GroupCounts[]> {
   const res = await q.query<GroupCounts>(
     `WITH s AS (
        SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, vssid, ma_tinh, ma_huyen
@@ -51,10 +55,11 @@ export async function countsAsOf(q: Queryable, args: { cutoff: Date; province: s
             count(*) FILTER (WHERE o.status = 'MATCHED' AND o.verified_version >= c.version)::int AS rematched,
             count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND o.verified_version >= c.version)::int AS escalated
        FROM o LEFT JOIN c ON c.ma_so_bhxh = o.ma_so_bhxh
-      WHERE $2::text IS NULL OR o.ma_tinh = $2::text
+      WHERE ($2::text IS NULL OR o.ma_tinh = $2::text) AND ($3::text IS NULL OR o.ma_huyen = $3::text)
+        AND ($4::text IS NULL OR o.ma_so_bhxh IN (SELECT ma_so_bhxh FROM participant WHERE ma_don_vi = $4::text))
       GROUP BY 1
       ORDER BY 1 NULLS LAST`,
-    [args.cutoff, args.province],
+    [args.cutoff, args.province, args.district ?? null, args.unit ?? null],
   );
   return res.rows;
 }

@@ -34,8 +34,9 @@ export async function lookupNumber(q: Queryable, number: string): Promise<Lookup
             coalesce((SELECT array_agg(h.so_cu ORDER BY h.changed_at, h.so_cu) FROM number_history h
                        WHERE h.ma_so_bhxh = p.ma_so_bhxh), '{}') AS former_numbers
        FROM participant p
-      WHERE p.so_giay_to = $1::text
-         OR p.ma_so_bhxh IN (SELECT h.ma_so_bhxh FROM number_history h WHERE h.so_cu = $1::text)
+      -- One index look-up on each side: written as \`so_giay_to = $1 OR ma_so_bhxh IN (…)\` it read every participant.
+      WHERE p.ma_so_bhxh IN (SELECT c.ma_so_bhxh FROM participant c WHERE c.so_giay_to = $1::text
+                             UNION SELECT h.ma_so_bhxh FROM number_history h WHERE h.so_cu = $1::text)
       ORDER BY p.ma_so_bhxh`,
     [number],
   );

@@ -32,25 +32,42 @@ function build(year: string, month?: string, day?: string): BirthDate | null {
 }
 
 // Day first is the Vietnamese order; the separator must be the same on both sides (`1/2-1990` is not a date).
+// A day (and month) of 00 is how registers write "unknown": `00/00/2003` is the year 2003, `00/05/2003` May 2003.
 const DAY_FIRST = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$/;
+const COMPACT = /^(\d{4})(\d{2})(\d{2})$/; // yyyymmdd; never ddmmyyyy, which no valid date can also be read as
 const MONTH_FIRST = /^(\d{1,2})[/.-](\d{4})$/;
 const ISO_DAY = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
 const ISO_MONTH = /^(\d{4})-(\d{1,2})$/;
 const YEAR = /^(\d{4})$/;
 
 /**
- * Accepts `dd/mm/yyyy`, `d/m/yyyy` (also with `-` or `.`), `mm/yyyy`, `m/yyyy`, `yyyy`, `yyyy-mm-dd`, `yyyy-mm`.
+ * Accepts `dd/mm/yyyy`, `d/m/yyyy` (also with `-` or `.`), `mm/yyyy`, `m/yyyy`, `yyyy`, `yyyy-mm-dd`, `yyyy-mm`,
+ * `yyyymmdd`; a day or month of `00` means unknown (`00/00/2003` → 2003, `00/05/2003` → 05/2003, `00/2003` → 2003).
  * Null for anything else, impossible dates (31/02) and years outside 1880–2100.
  */
 export function parseBirthDate(raw: string): BirthDate | null {
   const s = raw.trim();
   let m: RegExpExecArray | null;
-  if ((m = DAY_FIRST.exec(s))) return build(m[4] ?? '', m[3], m[1]);
-  if ((m = MONTH_FIRST.exec(s))) return build(m[2] ?? '', m[1]);
+  if ((m = DAY_FIRST.exec(s))) {
+    const [day, month] = [Number(m[1]), Number(m[3])];
+    if (day === 0 && month === 0) return build(m[4] ?? '');
+    return day === 0 ? build(m[4] ?? '', m[3]) : build(m[4] ?? '', m[3], m[1]);
+  }
+  if ((m = MONTH_FIRST.exec(s))) return Number(m[1]) === 0 ? build(m[2] ?? '') : build(m[2] ?? '', m[1]);
+  if ((m = COMPACT.exec(s))) return build(m[1] ?? '', m[2], m[3]);
   if ((m = ISO_DAY.exec(s))) return build(m[1] ?? '', m[2], m[3]);
   if ((m = ISO_MONTH.exec(s))) return build(m[1] ?? '', m[2]);
   if ((m = YEAR.exec(s))) return build(m[1] ?? '');
   return null;
+}
+
+/** A birth date after `now` (at the precision held: a year after this year, a month after this month…). */
+export function isFutureBirthDate(d: BirthDate, now: Date): boolean {
+  const [y, m, day] = [now.getUTCFullYear(), now.getUTCMonth() + 1, now.getUTCDate()];
+  if (d.year !== y) return d.year > y;
+  if (d.precision === 'year') return false;
+  if (d.month! !== m) return d.month! > m;
+  return d.precision === 'day' && d.day! > day;
 }
 
 /**

@@ -9,6 +9,8 @@ export interface VerificationDetail {
   registry?: Disclosed;
   cccdHint?: Array<'sex' | 'dob'>;
   conflictWith?: string[];
+  /** The record could not be checked as it stands (src/pipeline/preflight.ts refusedOutcome): it needs fixing. */
+  refused?: { fields: Field[]; reason: 'too_long' | 'not_accepted' | 'registry_refused' };
 }
 
 export interface ListRow {

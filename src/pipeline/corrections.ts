@@ -2,7 +2,9 @@ import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import { format } from 'fast-csv';
-import { applyCorrections, type CorrectionInput } from '../db/corrections.js';
+import { applyCorrections, type CorrectionInput, type CorrectionOutcome } from '../db/corrections.js';
+import { listRowsOf } from '../db/lists.js';
+import { editedColumns, editedReason, unsafeValues } from './corrections-check.js';
 import { openReturnedMau02, type ReturnedRow } from '../reports/read-mau02.js';
 import type { Deps } from './deps.js';
 import { normalizeParticipantRow } from './participant-row.js';
@@ -26,11 +28,17 @@ const REJECTS_HEADER = ['dong', 'ly_do', 'ma_so_bhxh', 'cot_10_ho_ten', 'cot_11_
 
 type Checked = { kind: 'empty' } | { kind: 'rejected'; reason: string } | { kind: 'ok'; input: CorrectionInput };
 
-/** The same rules as `ddcn import participants`, but a value the unit filled in that cannot be read rejects the row. */
-export function checkReturnedRow(r: ReturnedRow): Checked {
-  if (!r.name && !r.dob && !r.sex && !r.number) return { kind: 'empty' };
+/**
+ * The same rules as `ddcn import participants`, but a value the unit filled in that cannot be read rejects the
+ * row, and so do an Excel error value, a control or direction-changing character and an over-long value.
+ * `now`: a date of birth after it is not a date of birth.
+ */
+export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
+  if (!r.name && !r.dob && !r.sex && !r.number && r.errors.length === 0) return { kind: 'empty' };
   if (!r.maSoBhxh) return { kind: 'rejected', reason: 'Thiếu mã số BHXH ở cột (2)' };
-  const res = normalizeParticipantRow({ ma_so_bhxh: r.maSoBhxh, ho_ten: r.name, ngay_sinh: r.dob, gioi_tinh: r.sex, so_giay_to: r.number });
+  const unsafe = unsafeValues(r);
+  if (unsafe.length) return { kind: 'rejected', reason: unsafe.join('; ') };
+  const res = normalizeParticipantRow({ ma_so_bhxh: r.maSoBhxh, ho_ten: r.name, ngay_sinh: r.dob, gioi_tinh: r.sex, so_giay_to: r.number }, now);
   if (!res.ok) {
     const digits = r.maSoBhxh.replace(/[\s.]/g, '');
     const hint = /^\d{9}$/.test(digits) ? ' (mất số 0 ở đầu? định dạng cột là Văn bản)' : '';
@@ -94,9 +102,21 @@ export async function importCorrections(deps: Deps, file: string, rejectsFile = 
     if (chunk.length === 0) return;
     const rows = chunk;
     chunk = [];
-    const outcomes = await deps.db.withTransaction((tx) =>
-      applyCorrections(tx, { importId, unit: form.unit, sourceFile, now: deps.now(), rows }),
-    );
+    const outcomes = await deps.db.withTransaction(async (tx) => {
+      // Columns (1)–(9) must still be what we sent for the code in column (2); read and locked with the rows.
+      const people = await listRowsOf(tx, rows.map((r) => r.maSoBhxh));
+      const edited: CorrectionOutcome[] = [];
+      const asSent = rows.filter((r) => {
+        const person = people.get(r.maSoBhxh);
+        // Not on file, of another unit, or confirmed already: applyCorrections says so.
+        if (!person || person.maDonVi !== form.unit || person.status === 'MATCHED') return true;
+        const cols = editedColumns(raw.get(r.line)!, person);
+        if (cols.length) edited.push({ line: r.line, kind: 'rejected', reason: editedReason(r.maSoBhxh, cols) });
+        return cols.length === 0;
+      });
+      const applied = asSent.length ? await applyCorrections(tx, { importId, unit: form.unit, sourceFile, now: deps.now(), rows: asSent }) : [];
+      return [...edited, ...applied];
+    });
     for (const o of outcomes) {
       if (o.kind === 'applied') {
         result.corrected += 1;
@@ -110,7 +130,7 @@ export async function importCorrections(deps: Deps, file: string, rejectsFile = 
   try {
     const firstLine = new Map<string, number>();
     for await (const r of form.rows) {
-      const checked = checkReturnedRow(r);
+      const checked = checkReturnedRow(r, deps.now());
       if (checked.kind === 'empty') {
         if (r.maSoBhxh) {
           result.rowsRead += 1;

@@ -87,7 +87,7 @@ export async function importParticipants(deps: Deps, file: string, rejectsFile =
         const i = index.get(c);
         if (i !== undefined) raw[c] = row.cells[i] ?? '';
       }
-      const res = normalizeParticipantRow(raw);
+      const res = normalizeParticipantRow(raw, now);
       if (!res.ok) {
         await reject(row.line, res.reason, row.cells);
         continue;

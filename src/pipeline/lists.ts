@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { escalationRows, forEachListPage, unitRecords, type ListDbRow, type ListScope } from '../db/lists.js';
 import type { Queryable } from '../db/pool.js';
 import type { FormKind, ListFileSpec, UnitInfo } from '../reports/list-row.js';
-import { FILE_NAMES, pathSegment, provinceDir, unitDir } from '../reports/list-paths.js';
-import { InlineSink, type ListSink } from '../reports/list-sink.js';
+import { FILE_NAMES, FolderClaims, pathSegment, provinceDir, provinceLabel, unitDir, unitLabel } from '../reports/list-paths.js';
+import { failureReason, InlineSink, type FileFailed, type ListSink } from '../reports/list-sink.js';
 import { WorkerSink } from '../reports/worker-sink.js';
 import type { Deps } from './deps.js';
 
@@ -23,6 +23,8 @@ export interface ListsResult {
   files: Record<FormKind, number>;
   removed: number; // list files of an earlier run that no longer have rows
   workers: number;
+  /** Files that could not be written, with why; every other file was. */
+  failed: FileFailed[];
 }
 
 const PAGE_ROWS = 5_000;
@@ -36,6 +38,7 @@ interface OpenGroup {
   spec: ListFileSpec;
   id: number | null; // null until the first rows are sent
   buffer: ListDbRow[];
+  failed: boolean; // its folder could not be made or belongs to another unit: its rows are dropped
 }
 
 /**
@@ -57,22 +60,46 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
       const units = await unitRecords(tx, scope);
       const workers = opts.workers ?? (units.size >= WORKERS_FROM_UNITS ? Math.min(availableParallelism(), 4) : 0);
       const sink: ListSink = workers > 0 ? new WorkerSink(workers) : new InlineSink();
-      const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers };
+      const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers, failed: [] };
+      const failed: FileFailed[] = [];
       try {
         const total = await countListRows(tx, scope);
         deps.progress?.start('lists', total);
         let group: OpenGroup | null = null;
         let lastUnit = '';
-        // Directories made this run: a unit's Mẫu 01 and Mẫu 02 share one.
+        // Directories made this run: a unit's Mẫu 01 and Mẫu 02 share one. Each is given to one unit (or, for
+        // the escalation list, one province) only: a second owner is refused rather than let overwrite the first.
         const made = new Set<string>();
-        const mkdirOnce = async (dir: string) => {
-          if (made.has(dir)) return;
-          await mkdir(dir, { recursive: true });
+        const claims = new FolderClaims();
+        /** False (and the file reported as failed) when the spec's folder is not its unit's to write in. */
+        const prepare = async (spec: ListFileSpec, owner: string): Promise<boolean> => {
+          const dir = path.dirname(spec.path);
+          const holder = claims.claim(dir, owner);
+          if (holder !== null) {
+            failed.push({ spec, reason: `its folder ${path.relative(out, dir)} is already that of ${holder}` });
+            return false;
+          }
+          if (made.has(dir)) return true;
+          try {
+            await mkdir(dir, { recursive: true });
+          } catch (err) {
+            failed.push({ spec, reason: failureReason(err) });
+            return false;
+          }
           made.add(dir);
+          return true;
         };
         const send = async (g: OpenGroup, ended: boolean) => {
+          if (g.failed) {
+            g.buffer = [];
+            return;
+          }
           if (g.id === null) {
-            await mkdirOnce(path.dirname(g.spec.path));
+            if (!(await prepare(g.spec, unitLabel(g.spec.unit.maTinh, g.spec.unit.maDonVi)))) {
+              g.failed = true;
+              g.buffer = [];
+              return;
+            }
             g.id = await sink.begin(g.spec, g.buffer, ended);
           } else {
             await sink.rows(g.id, g.buffer, ended);
@@ -84,7 +111,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
             const key = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}\u0000${r.form}`;
             if (group?.key !== key) {
               if (group) await send(group, true);
-              group = { key, spec: specFor(out, r.form, r, units, issuedAt), id: null, buffer: [] };
+              group = { key, spec: specFor(out, r.form, r, units, issuedAt), id: null, buffer: [], failed: false };
               const unitKey = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}`;
               if (unitKey !== lastUnit) result.units += 1;
               lastUnit = unitKey;
@@ -122,18 +149,23 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
               unit: { maTinh, maDonVi: null, tenDonVi: '', diaChi: '' },
               issuedAt,
             };
-            await mkdirOnce(path.dirname(spec.path));
+            if (!(await prepare(spec, provinceLabel(maTinh)))) continue;
             await sink.begin(spec, rows, true);
             result.files['ho-tro'] += 1;
           }
         }
-        const done = await sink.finish();
+        const { done, failed: notWritten } = await sink.finish();
+        result.failed = [...failed, ...notWritten];
+        for (const f of result.failed) {
+          result.files[f.spec.form] -= 1;
+          log.warn({ form: f.spec.form, maTinh: f.spec.unit.maTinh, maDonVi: f.spec.unit.maDonVi, reason: f.reason }, 'list file not written');
+        }
         deps.progress?.end();
         result.removed = await removeStale(out, scope, new Set(done.map((d) => d.path)));
       } finally {
         await sink.close();
       }
-      log.info({ ...result.files, units: result.units, rows: result.rows, removed: result.removed, workers }, 'lists written');
+      log.info({ ...result.files, units: result.units, rows: result.rows, removed: result.removed, workers, failed: result.failed.length }, 'lists written');
       return result;
     }),
   );
@@ -163,8 +195,9 @@ async function dirs(dir: string): Promise<string[]> {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
+/** Only a plain file is ours to remove: whatever else sits under one of our names is left alone. */
+async function isFile(file: string): Promise<boolean> {
+  return lstat(file).then((s) => s.isFile(), () => false);
 }
 
 /**
@@ -174,7 +207,7 @@ async function exists(file: string): Promise<boolean> {
 async function removeStale(out: string, scope: ListScope, written: Set<string>): Promise<number> {
   let removed = 0;
   const drop = async (file: string) => {
-    if (!written.has(file) && (await exists(file))) {
+    if (!written.has(file) && (await isFile(file))) {
       await rm(file);
       removed += 1;
     }

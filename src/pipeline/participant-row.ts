@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cleanName } from '../domain/names.js';
-import { dateKey, parseBirthDate } from '../domain/dates.js';
+import { dateKey, isFutureBirthDate, parseBirthDate } from '../domain/dates.js';
 import { parseSex } from '../domain/sex.js';
 import { normalizeNumber } from '../domain/numbers.js';
 import type { Sex } from '../domain/types.js';
@@ -65,8 +65,11 @@ const Email = z.email();
 
 export type RowResult = { ok: true; record: ParticipantRecord } | { ok: false; reason: string };
 
-/** Validates and normalises one input row. Only a bad key rejects the row; other problems become findings. */
-export function normalizeParticipantRow(raw: Partial<Record<ParticipantColumn, string>>): RowResult {
+/**
+ * Validates and normalises one input row. Only a bad key rejects the row; other problems become findings.
+ * `now`: the clock, so that a birth date after it is a finding rather than a date.
+ */
+export function normalizeParticipantRow(raw: Partial<Record<ParticipantColumn, string>>, now?: Date): RowResult {
   const parsed = RawRow.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((i) => i.message).join('; ') };
   const r = parsed.data;
@@ -76,10 +79,14 @@ export function normalizeParticipantRow(raw: Partial<Record<ParticipantColumn, s
   if (hoTen === '') findings.push({ field: 'name', code: 'missing' });
 
   let ngaySinh: string | null = null;
+  let birthYear: number | null = null;
   if (r.ngay_sinh === '') findings.push({ field: 'dob', code: 'missing' });
   else {
     const d = parseBirthDate(r.ngay_sinh);
-    if (d) ngaySinh = dateKey(d);
+    if (d && !(now && isFutureBirthDate(d, now))) {
+      ngaySinh = dateKey(d);
+      birthYear = d.year;
+    }
     else findings.push({ field: 'dob', code: 'invalid', value: r.ngay_sinh });
   }
 
@@ -93,7 +100,7 @@ export function normalizeParticipantRow(raw: Partial<Record<ParticipantColumn, s
   let soGiayTo: string | null = null;
   if (r.so_giay_to === '') findings.push({ field: 'id_number', code: 'missing' });
   else {
-    const n = normalizeNumber(r.so_giay_to);
+    const n = normalizeNumber(r.so_giay_to, { gioiTinh, birthYear });
     if (!n) findings.push({ field: 'id_number', code: 'invalid', value: r.so_giay_to });
     else {
       soGiayTo = n.value;

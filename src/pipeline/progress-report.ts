@@ -8,12 +8,15 @@ import { provinceLabel } from '../reports/office.js';
 import { districtLabel } from '../reports/districts.js';
 import { addDays, endOfDay, startOfDay, vnDate, weekday, type CalendarDate } from '../reports/vn-date.js';
 import type { Deps } from './deps.js';
+import type { Queryable } from '../db/pool.js';
 
 export interface ProgressOptions {
   out: string;
   period: 'week' | 'month';
   asOf: CalendarDate | null; // default: today in Vietnam
   province: string | null; // null: national report, one row per province
+  district?: string | null; // only the people of this district of `province` (the portal's district accounts)
+  unit?: string | null; // only the people of this managing unit (the portal's unit accounts)
 }
 
 /** The report period: the calendar week (from Monday) or month that contains the as-of date, up to that date. */
@@ -67,18 +70,34 @@ function sum(rows: ProgressRow[], pick: (r: ProgressRow) => number): number {
  * figures whenever it is run.
  */
 export async function progressReport(deps: Deps, opts: ProgressOptions): Promise<ProgressReport> {
+  const report = await progressFigures(deps, opts);
+  // As `lists` does: the folders of --out are made, so `--out reports/2024-06/mau03.xlsx` just works.
+  await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
+  await writeMau03(path.resolve(opts.out), report);
+  deps.log.info({ stage: 'report', period: opts.period, province: opts.province, rows: report.rows.length, participants: report.total.total }, 'progress report written');
+  return report;
+}
+
+/** The figures of Mẫu 03 without writing the file: the portal draws them as bars. */
+export async function progressFigures(
+  deps: Deps,
+  opts: Omit<ProgressOptions, 'out'>,
+  // the portal passes a cached reader of the same counts (src/db/figures-cache.ts)
+  counts: (q: Queryable, args: Parameters<typeof countsAsOf>[1]) => Promise<GroupCounts[]> = countsAsOf,
+): Promise<ProgressReport> {
   const issuedAt = deps.now();
   const asOf = opts.asOf ?? vnDate(issuedAt);
   const from = periodStart(opts.period, asOf);
   const cutoff = endOfDay(asOf);
   const start = startOfDay(from);
 
+  const narrow = { province: opts.province, district: opts.district ?? null, unit: opts.unit ?? null };
   const { now, before, targets } = await deps.db.withSession((s) =>
     s.withTransaction(async (tx) => {
       await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       return {
-        now: await countsAsOf(tx, { cutoff, province: opts.province }),
-        before: await countsAsOf(tx, { cutoff: start, province: opts.province }),
+        now: await counts(tx, { ...narrow, cutoff }),
+        before: await counts(tx, { ...narrow, cutoff: start }),
         targets: await targetsAsOf(tx, cutoff),
       };
     }),
@@ -108,10 +127,5 @@ export async function progressReport(deps: Deps, opts: ProgressOptions): Promise
     vssidIncrease: sum(rows, (r) => r.vssidIncrease),
   };
 
-  const report: ProgressReport = { province: opts.province, period: opts.period, from, asOf, issuedAt, rows, total };
-  // As `lists` does: the folders of --out are made, so `--out reports/2024-06/mau03.xlsx` just works.
-  await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
-  await writeMau03(path.resolve(opts.out), report);
-  deps.log.info({ stage: 'report', period: opts.period, province: opts.province, rows: rows.length, participants: total.total }, 'progress report written');
-  return report;
+  return { province: opts.province, period: opts.period, from, asOf, issuedAt, rows, total };
 }

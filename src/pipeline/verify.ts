@@ -1,9 +1,10 @@
 import pLimit from 'p-limit';
 import type { RegistryAdapter } from '../adapters/types.js';
-import type { VerifyAnswer, VerifyRequest } from '../domain/registry.js';
+import type { VerifyRequest } from '../domain/registry.js';
 import type { ExportedPerson, Outcome } from '../domain/outcome.js';
 import type { Logger } from '../log.js';
-import { preflight } from './preflight.js';
+import { preflight, refusedOutcome } from './preflight.js';
+import { verifySplittingRefusals } from './split-refused.js';
 
 export interface VerifyOptions {
   batchSize: number;
@@ -17,7 +18,9 @@ function errorKind(err: unknown): string {
 
 /**
  * Plan I.1–I.2 / II.1–II.2 for one chunk: pre-flight, then the registry in batches with bounded concurrency.
- * A failed registry request leaves its people PENDING with the error kind; nothing is guessed.
+ * A failed registry request leaves its people PENDING with the error kind; nothing is guessed. A request the
+ * registry refuses for someone's data is split until that person is alone (split-refused.ts): the others are
+ * answered, and that person is MISMATCHED with a note that the record needs fixing.
  */
 export async function verifyPeople(
   registry: RegistryAdapter,
@@ -36,12 +39,9 @@ export async function verifyPeople(
 
   const answered = await Promise.all(
     batches.map((batch) =>
-      limit(async (): Promise<{ batch: VerifyRequest[]; answers: VerifyAnswer[] | null; error?: string }> => {
+      limit(async () => {
         try {
-          return { batch, answers: await registry.verify(batch) };
-        } catch (err) {
-          log.warn({ err, people: batch.length }, 'registry request failed; these people stay PENDING');
-          return { batch, answers: null, error: errorKind(err) };
+          return { batch, result: await verifySplittingRefusals(registry, batch) };
         } finally {
           onVerified(batch.length);
         }
@@ -50,13 +50,26 @@ export async function verifyPeople(
   );
 
   const outcomes: Outcome[] = [...decided];
-  for (const { batch, answers, error } of answered) {
-    const byId = new Map((answers ?? []).map((a) => [a.requestId, a]));
+  for (const { batch, result } of answered) {
+    const failedWith = new Map<string, string>();
+    for (const { people: part, error } of result.failed) {
+      log.warn({ err: error, people: part.length }, 'registry request failed; these people stay PENDING');
+      for (const req of part) failedWith.set(req.requestId, errorKind(error));
+    }
+    const refused = new Map(result.refused.map((r) => [r.request.requestId, r]));
+    if (refused.size) log.warn({ people: refused.size }, "the registry refused these people's data: MISMATCHED until the record is fixed");
+    const byId = new Map(result.answers.map((a) => [a.requestId, a]));
     for (const req of batch) {
       const code = req.requestId;
       const dataVersion = version.get(code)!;
+      const refusal = refused.get(code);
+      if (refusal) {
+        outcomes.push(refusedOutcome(req, dataVersion, refusal.fields, 'registry_refused'));
+        continue;
+      }
       const a = byId.get(code);
       const hint = hints.get(code);
+      const error = failedWith.get(code);
       // An answer that says "matched" without a valid personal number cannot be written: treat it as no answer.
       const unusable = a?.matched && !/^\d{12}$/.test(a.soDdcn ?? '');
       if (!a || unusable) {

@@ -37,7 +37,7 @@ export class ListFileWriter {
   private readonly heights: RowHeights;
 
   private constructor(
-    private readonly spec: ListFileSpec,
+    readonly spec: ListFileSpec,
     private readonly form: ListForm<never>,
     private readonly frame: SheetFrame,
     private readonly top: Grid,

@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { ListFileWriter } from './list-file.js';
 import type { ListFileSpec } from './list-row.js';
+import { failureReason } from './list-sink.js';
 
 /** `last`: the file ends with these rows. */
 export type ToWorker =
@@ -32,7 +33,7 @@ port.on('message', (m: ToWorker) => {
     post({ kind: 'ack', id: m.id, sent });
     return;
   }
-  const fail = (err: unknown) => post({ kind: 'failed', id: m.id, sent, message: (err as Error).message ?? String(err) });
+  const fail = (err: unknown) => post({ kind: 'failed', id: m.id, sent, message: failureReason(err) });
   let w: ListFileWriter | undefined;
   try {
     w = m.kind === 'begin' ? ListFileWriter.open(m.spec) : open.get(m.id);

@@ -30,6 +30,23 @@ function fieldLine(label: string, our: string, theirs: string | null | undefined
 }
 
 const ORDER: Field[] = ['name', 'dob', 'sex', 'id_number'];
+const LABEL: Record<Field, string> = { name: 'họ và tên', dob: 'ngày sinh', sex: 'giới tính', id_number: 'số CMND/ĐDCN' };
+const INPUT_COLUMN: Record<Field, number> = { name: 10, dob: 11, sex: 12, id_number: 13 };
+
+/** A record the registry did not or would not check: say what needs fixing, never the value (it may be huge). */
+function refusedLine(refused: NonNullable<NonNullable<ListRow['detail']>['refused']>): string {
+  const fields = ORDER.filter((f) => refused.fields.includes(f));
+  if (fields.length === 0) {
+    return 'CSDL dân cư từ chối đối chiếu hồ sơ này: đề nghị kiểm tra, kê khai lại thông tin đúng tại cột 10–13';
+  }
+  const what = fields.map((f) => LABEL[f]).join(', ');
+  const where = fields.map((f) => INPUT_COLUMN[f]).join(', ');
+  const why =
+    refused.reason === 'too_long' ? `${what} dài quá ${fields.includes('name') ? '200 ký tự' : 'mức cho phép'}, CSDL dân cư không nhận để đối chiếu`
+      : refused.reason === 'not_accepted' ? `${what} không đúng dạng CSDL dân cư nhận để đối chiếu`
+        : `CSDL dân cư từ chối đối chiếu vì ${what} không hợp lệ`;
+  return `${why.charAt(0).toUpperCase()}${why.slice(1)}: đề nghị kê khai lại tại cột ${where}`;
+}
 
 /** A hint that only lists words of the registry's name, which the line shows already, adds nothing. */
 function repeats(hint: string, registryName: string): boolean {
@@ -54,8 +71,10 @@ export function mismatchLines(row: ListRow): string[] {
     const number = row.soDdcn ? `Số ĐDCN ${row.soDdcn}` : 'Số ĐDCN';
     lines.push(`${number} cũng gắn với ${others}: cần kiểm tra, đối chiếu hồ sơ`);
   }
+  const refused = row.detail?.refused;
+  if (refused) lines.push(refusedLine(refused));
   const disclosed = row.detail?.registry ?? {};
-  const fields = ORDER.filter((f) => row.fields.includes(f));
+  const fields = ORDER.filter((f) => row.fields.includes(f) && !refused?.fields.includes(f));
   for (const f of fields) {
     if (f === 'name') {
       const mine = ours(row.hoTen, row.findings, 'name');

@@ -9,6 +9,10 @@ import { INPUT_COLUMNS } from './mau02.js';
 
 export interface ReturnedRow {
   line: number; // row number in the sheet
+  /** Columns (1)–(9) as text, index 0 = column (1): what we sent, unless someone edited it. */
+  shown: string[];
+  /** Cells of columns (1)–(13) holding an Excel error value (`#DIV/0!`, `#N/A`…): `(11) #N/A`. */
+  errors: string[];
   maSoBhxh: string; // column (2)
   name: string; // (10)
   dob: string; // (11)
@@ -31,6 +35,32 @@ const COLUMN_NO = /^\((\d{1,2})\)$/;
 const FOOTER = /^ghi chú|, ngày \S+ tháng \S+ năm \S+$|^người lập biểu$|^thủ trưởng đơn vị$|^\(ký, ghi rõ/i;
 
 const text = (v: ExcelJS.CellValue): string => cellText(v).normalize('NFC').trim();
+
+/** The Excel error value a cell holds (itself, or as a formula's result), else null. */
+function excelError(v: ExcelJS.CellValue): string | null {
+  if (v === null || typeof v !== 'object' || v instanceof Date) return null;
+  if ('error' in v) return String(v.error);
+  if ('formula' in v || 'sharedFormula' in v) return excelError((v as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
+  return null;
+}
+
+// Excel's day 0 is 1899-12-30 (counting its phantom 29/02/1900, which no birth date reaches back to).
+const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
+const LAST_EXCEL_SERIAL = 2_958_465; // 31/12/9999
+
+/**
+ * Column (11), a date of birth. A date typed into a cell formatted as a date arrives as a Date; a date pasted
+ * into our text-formatted column arrives as its serial number (31512 for 10/04/1986). A whole number from 1880 to
+ * 2100 is a year, as typed; a larger one up to Excel's last day is a serial date. Either way, dd/mm/yyyy.
+ */
+function dobText(v: ExcelJS.CellValue): string {
+  const raw = v !== null && typeof v === 'object' && !(v instanceof Date) && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
+  let date: Date | null = raw instanceof Date ? raw : null;
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw > 2100 && raw <= LAST_EXCEL_SERIAL) date = new Date(EXCEL_EPOCH_MS + raw * 86_400_000);
+  if (!date || Number.isNaN(date.getTime())) return text(v);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getUTCDate())}/${pad(date.getUTCMonth() + 1)}/${date.getUTCFullYear()}`;
+}
 
 async function checkReadable(file: string): Promise<void> {
   let handle;
@@ -101,11 +131,20 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
       const values = valuesOf(n);
       // The notes and signatures under the table are not people: the table ends where they begin.
       if (values.some((v) => FOOTER.test(text(v)))) return;
+      const errors: string[] = [];
+      for (let k = 1; k <= INPUT_COLUMNS.number; k++) {
+        const c = col.get(k);
+        const e = c === undefined ? null : excelError(values[c]);
+        if (e) errors.push(`(${k}) ${e}`);
+      }
+      const shown = Array.from({ length: 9 }, (_, i) => (col.has(i + 1) ? at(values, i + 1) : ''));
       yield {
         line: n,
+        shown,
+        errors,
         maSoBhxh: at(values, 2),
         name: at(values, INPUT_COLUMNS.name),
-        dob: at(values, INPUT_COLUMNS.dob),
+        dob: dobText(values[col.get(INPUT_COLUMNS.dob)!]),
         sex: at(values, INPUT_COLUMNS.sex),
         number: at(values, INPUT_COLUMNS.number),
       };

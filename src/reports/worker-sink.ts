@@ -3,7 +3,7 @@
 // files outstanding, so memory stays flat however many units there are.
 import { Worker } from 'node:worker_threads';
 import type { ListFileSpec } from './list-row.js';
-import type { FileDone, ListSink } from './list-sink.js';
+import type { FileDone, FileFailed, ListSink } from './list-sink.js';
 import type { FromWorker, ToWorker } from './list-worker.js';
 
 const MAX_QUEUED_ROWS = 20_000;
@@ -21,6 +21,9 @@ export class WorkerSink implements ListSink {
   private readonly slots: Slot[];
   private readonly fileSlot = new Map<number, Slot>();
   private readonly done: FileDone[] = [];
+  private readonly failed: FileFailed[] = [];
+  /** Files begun and not yet done or failed, so a failure can say whose file it was. */
+  private readonly specs = new Map<number, ListFileSpec>();
   private next = 0;
   private pending = 0;
   private failure: Error | null = null;
@@ -50,6 +53,7 @@ export class WorkerSink implements ListSink {
     await this.waitWhile(slot, () => slot.openFiles >= MAX_OPEN_FILES || slot.queuedRows >= MAX_QUEUED_ROWS);
     const id = this.next++;
     if (!last) this.fileSlot.set(id, slot);
+    this.specs.set(id, spec);
     slot.openFiles += 1;
     slot.queuedRows += rows.length;
     this.pending += 1;
@@ -58,6 +62,7 @@ export class WorkerSink implements ListSink {
   }
 
   async rows(id: number, rows: unknown[], last: boolean): Promise<void> {
+    this.throwIfFailed();
     const slot = this.slot(id);
     await this.waitWhile(slot, () => slot.queuedRows >= MAX_QUEUED_ROWS);
     if (last) this.fileSlot.delete(id);
@@ -65,10 +70,10 @@ export class WorkerSink implements ListSink {
     this.send(slot, { kind: 'rows', id, rows, last });
   }
 
-  async finish(): Promise<FileDone[]> {
+  async finish(): Promise<{ done: FileDone[]; failed: FileFailed[] }> {
     while (this.pending > 0 && !this.failure) await new Promise<void>((resolve) => this.settled.push(resolve));
     this.throwIfFailed();
-    return this.done;
+    return { done: this.done, failed: this.failed };
   }
 
   async close(): Promise<void> {
@@ -82,7 +87,8 @@ export class WorkerSink implements ListSink {
       slot.openFiles -= 1;
       this.pending -= 1;
       if (m.kind === 'done') this.done.push({ path: m.path, rows: m.rows });
-      else this.fail(new Error(`writing a list file failed: ${m.message}`));
+      else this.failed.push({ spec: this.specs.get(m.id)!, reason: m.message });
+      this.specs.delete(m.id);
       if (this.pending === 0) this.wakeSettled();
     }
     const waiting = slot.waiters.splice(0);

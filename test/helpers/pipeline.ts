@@ -62,7 +62,12 @@ export async function resetDatabase(db: Db): Promise<void> {
   const tables = await db.query<{ name: string }>(
     `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migration'`,
   );
-  await db.query(`TRUNCATE ${tables.rows.map((t) => t.name).join(', ')} RESTART IDENTITY CASCADE`);
+  // The audit trail refuses TRUNCATE (migration 0012); a test database is emptied with triggers off.
+  await db.withSession(async (s) => {
+    await s.query('SET session_replication_role = replica');
+    await s.query(`TRUNCATE ${tables.rows.map((t) => t.name).join(', ')} RESTART IDENTITY CASCADE`);
+    await s.query('RESET session_replication_role');
+  });
   await db.query('DROP SCHEMA IF EXISTS mock_registry CASCADE');
 }
 

@@ -80,7 +80,7 @@ describe('ddcn lists', () => {
       '001/DV0010001/mau01.xlsx',
       '079/DV0790001/mau01.xlsx',
       '079/DV0790001/mau02.xlsx',
-      '079/______etc/mau01.xlsx', // a unit code with "../" stays inside DIR
+      '079/_-etc_74ccf3c5b4c19a81/mau01.xlsx', // a unit code with "../" stays inside DIR, encoded
       '079/_chua-co-ma-don-vi/mau02.xlsx',
     ]);
     expect(r).toMatchObject({ units: 4, rows: 11, files: { mau01: 3, mau02: 2, 'ho-tro': 0 } });
@@ -207,12 +207,14 @@ describe('ddcn lists', () => {
     }
   });
 
-  it('fails with the reason when a file cannot be written, in this thread or in a worker', async () => {
+  it('reports a file that cannot be written with the reason, in this thread or in a worker, and writes the others', async () => {
     const { db, out } = await verified();
     // A directory where the file must go: the final rename fails.
     await mkdir(path.join(out, '079/DV0790001/mau01.xlsx'), { recursive: true });
     for (const workers of [0, 2]) {
-      await expect(generateLists(deps(db), { out, province: null, unit: null, workers })).rejects.toThrow(/EISDIR|directory/);
+      const r = await generateLists(deps(db), { out, province: null, unit: null, workers });
+      expect(r.failed.map((f) => [f.spec.unit.maDonVi, f.spec.form, f.reason])).toEqual([['DV0790001', 'mau01', 'EISDIR']]);
+      expect(await files(out)).toContain('079/DV0790001/mau02.xlsx');
     }
     expect((await files(out)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

@@ -69,13 +69,13 @@ describe('cccdCenturyDigit', () => {
     expect(cccdCenturyDigit('F', 2099)).toBe(3);
     expect(cccdCenturyDigit('M', 2150)).toBe(4);
     expect(cccdCenturyDigit('F', 2250)).toBe(7);
-    expect(cccdCenturyDigit('M', 1899)).toBe(8);
-    expect(cccdCenturyDigit('F', 1880)).toBe(9);
+    expect(cccdCenturyDigit('M', 2300)).toBe(8);
+    expect(cccdCenturyDigit('F', 2399)).toBe(9);
   });
 
-  it('is null outside 1800–2299', () => {
-    expect(cccdCenturyDigit('M', 1799)).toBeNull();
-    expect(cccdCenturyDigit('M', 2300)).toBeNull();
+  it('is null outside 1900–2399 (Thông tư 07/2016: no digit for the 1800s)', () => {
+    expect(cccdCenturyDigit('M', 1899)).toBeNull();
+    expect(cccdCenturyDigit('M', 2400)).toBeNull();
   });
 });
 
@@ -87,7 +87,7 @@ describe('checkCccdStructure', () => {
       provinceCode: '001',
     });
     expect(checkCccdStructure('079305000001', { gioiTinh: 'F', ngaySinh: born(2005) }).problems).toEqual([]);
-    expect(checkCccdStructure('079985000001', { gioiTinh: 'F', ngaySinh: born(1885) }).problems).toEqual([]);
+    expect(checkCccdStructure('079985000001', { gioiTinh: 'F', ngaySinh: born(2385) }).problems).toEqual([]);
   });
 
   it('reports sex when the century digit says the other sex', () => {

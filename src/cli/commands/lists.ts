@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { withContext } from '../context.js';
 import { requireCode, requireParticipants } from '../checks.js';
 import { generateLists } from '../../pipeline/lists.js';
-import { UsageError } from '../../errors.js';
+import { UsageError, UserError } from '../../errors.js';
+import { FILE_NAMES, provinceLabel, unitLabel } from '../../reports/list-paths.js';
+import type { FileFailed } from '../../reports/list-sink.js';
 
 function workerCount(value: string): number {
   const n = Number(value);
@@ -32,5 +34,18 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
           `${r.files.mau01} Mẫu 01 · ${r.files.mau02} Mẫu 02 · ${r.files['ho-tro']} đề nghị hỗ trợ · ${r.rows} rows` +
           (r.removed ? ` · ${r.removed} outdated list files removed` : '') + '\n',
       );
+      if (r.failed.length) throw new UserError(notWritten(r.failed));
     });
+}
+
+/** Shown at most, so that a broken disk does not bury the terminal; the log has every one. */
+const LISTED = 20;
+
+function notWritten(failed: FileFailed[]): string {
+  const lines = failed.slice(0, LISTED).map((f) => `  ${FILE_NAMES[f.spec.form]} of ${f.spec.form === 'ho-tro' ? provinceLabel(f.spec.unit.maTinh) : unitLabel(f.spec.unit.maTinh, f.spec.unit.maDonVi)}: ${f.reason}`);
+  if (failed.length > LISTED) lines.push(`  … and ${failed.length - LISTED} more (each is in the log as "list file not written")`);
+  return (
+    `${failed.length} list file${failed.length === 1 ? '' : 's'} could not be written; every other file was:\n${lines.join('\n')}\n` +
+    'Fix the cause (permissions, disk space, a file or folder in the way) and run ddcn lists again.'
+  );
 }

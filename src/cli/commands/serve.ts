@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { withContext } from '../context.js';
+import { buildPortal } from '../../portal/app.js';
+import { portalSettings } from '../../portal/settings.js';
+import { deleteIdleSessions } from '../../db/portal-sessions.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 65_535) throw new UsageError(`--port must be a port number from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+/** `ddcn serve`: the portal, until SIGINT or SIGTERM; prints its base URL on stdout. */
+export function registerServe(cli: Command, logLevel: () => string | undefined): void {
+  cli
+    .command('serve')
+    .description('the web portal for offices and units (settings: DDCN_PORTAL_* variables, see README)')
+    .option('--port <port>', 'TCP port (0: any free port)', port, 8080)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (o: { port: number; host: string }) => {
+      const settings = portalSettings();
+      await withContext(logLevel(), async (deps, { log }) => {
+        const { app } = await buildPortal({ deps: { ...deps, progress: undefined }, settings });
+        const address = await app.listen({ port: o.port, host: o.host });
+        process.stdout.write(`${address}\n`);
+        log.info({ address }, 'portal listening');
+        // Idle sessions are refused on use already; this only keeps the table small.
+        const sweep = setInterval(() => {
+          deleteIdleSessions(deps.db, deps.now(), settings.idleMinutes * 60_000).catch((err: unknown) => log.warn({ err }, 'idle session clean-up failed'));
+        }, 10 * 60_000);
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        clearInterval(sweep);
+        await app.close();
+        log.info('portal stopped');
+      });
+    });
+}

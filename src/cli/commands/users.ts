@@ -1,0 +1,125 @@
+import os from 'node:os';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { UsageError, UserError } from '../../errors.js';
+import { withContext } from '../context.js';
+import { audit } from '../../db/audit.js';
+import type { Scope } from '../../db/portal-scope.js';
+import { disableUser, insertUser, listUsers, setPassword } from '../../db/portal-users.js';
+import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from '../../portal/passwords.js';
+
+const LOGIN = /^[a-z0-9._-]{2,64}$/;
+
+function checkLogin(login: string): string {
+  if (!LOGIN.test(login)) throw new UsageError(`login "${login}" must be 2–64 characters: lower-case letters, digits, ".", "_" or "-"`);
+  return login;
+}
+
+async function readPasswordStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  const password = text.replace(/\r?\n$/, '');
+  if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password on stdin must have at least ${MIN_PASSWORD_LENGTH} characters`);
+  return password;
+}
+
+function scopeFrom(o: { role: Scope['role']; province?: string; district?: string; unit?: string }): Scope {
+  const need = (v: string | undefined, flag: string) => {
+    if (!v) throw new UsageError(`--role ${o.role} needs ${flag}`);
+    return v;
+  };
+  const none = (flags: Array<[string | undefined, string]>) => {
+    const extra = flags.filter(([v]) => v !== undefined).map(([, f]) => f);
+    if (extra.length) throw new UsageError(`--role ${o.role} does not take ${extra.join(', ')}`);
+  };
+  switch (o.role) {
+    case 'national':
+      none([[o.province, '--province'], [o.district, '--district'], [o.unit, '--unit']]);
+      return { role: 'national' };
+    case 'province':
+      none([[o.district, '--district'], [o.unit, '--unit']]);
+      return { role: 'province', maTinh: need(o.province, '--province CODE') };
+    case 'district':
+      none([[o.unit, '--unit']]);
+      return { role: 'district', maTinh: need(o.province, '--province CODE'), maHuyen: need(o.district, '--district CODE') };
+    case 'unit':
+      none([[o.province, '--province'], [o.district, '--district']]);
+      return { role: 'unit', maDonVi: need(o.unit, '--unit CODE') };
+  }
+}
+
+// Who ran a `users` command, for the audit trail: the operator's system account.
+const operator = () => `cli:${os.userInfo().username}`;
+
+/** `ddcn users add|list|disable|reset-password`: the portal's accounts (docs/interface.md, "The portal"). */
+export function registerUsers(cli: Command, logLevel: () => string | undefined): void {
+  const users = cli.command('users').description('portal accounts');
+
+  users
+    .command('add')
+    .description('create an account; without --password-stdin a password is generated and printed once on stdout')
+    .argument('<login>', 'login name', checkLogin)
+    .addOption(new Option('--role <role>', 'what the account sees').choices(['national', 'province', 'district', 'unit']).makeOptionMandatory())
+    .option('--province <code>', 'ma_tinh (province and district accounts)')
+    .option('--district <code>', 'ma_huyen (district accounts)')
+    .option('--unit <code>', 'ma_don_vi (unit accounts)')
+    .option('--password-stdin', 'read the password from stdin instead of generating one')
+    .action(async (login: string, o: { role: Scope['role']; province?: string; district?: string; unit?: string; passwordStdin?: boolean }) => {
+      const scope = scopeFrom(o);
+      const password = o.passwordStdin ? await readPasswordStdin() : generatePassword();
+      const passwordHash = await hashPassword(password);
+      await withContext(logLevel(), (deps) =>
+        deps.db.withTransaction(async (tx) => {
+          const added = await insertUser(tx, { login, scope, passwordHash, now: deps.now() });
+          if (!added) throw new UserError(`the login "${login}" exists already; choose another, or use \`ddcn users reset-password ${login}\``);
+          await audit(tx, { at: deps.now(), login: operator(), action: 'users', object: `add ${login} (${o.role})`, result: 'ok', ip: null });
+        }),
+      );
+      if (!o.passwordStdin) process.stdout.write(`${password}\n`);
+      process.stderr.write(`account ${login} (${o.role}) created\n`);
+    });
+
+  users
+    .command('list')
+    .description('the accounts: login, role, scope, state')
+    .action(async () => {
+      const rows = await withContext(logLevel(), (deps) => listUsers(deps.db));
+      for (const u of rows) {
+        const scope = [u.maTinh, u.maHuyen, u.maDonVi].filter(Boolean).join('/') || '-';
+        const state = u.disabled ? 'disabled' : u.lockedUntil && u.lockedUntil > new Date() ? 'locked' : 'active';
+        process.stdout.write(`${u.login}\t${u.role}\t${scope}\t${state}\n`);
+      }
+    });
+
+  users
+    .command('disable')
+    .description('disable an account; its sessions end at once')
+    .argument('<login>', 'login name', checkLogin)
+    .action(async (login: string) => {
+      await withContext(logLevel(), (deps) =>
+        deps.db.withTransaction(async (tx) => {
+          if (!(await disableUser(tx, login))) throw new UserError(`no account "${login}"; see \`ddcn users list\``);
+          await audit(tx, { at: deps.now(), login: operator(), action: 'users', object: `disable ${login}`, result: 'ok', ip: null });
+        }),
+      );
+      process.stderr.write(`account ${login} disabled; its sessions have ended\n`);
+    });
+
+  users
+    .command('reset-password')
+    .description('set a new password (generated and printed unless --password-stdin); ends the sessions and lifts a lock-out')
+    .argument('<login>', 'login name', checkLogin)
+    .option('--password-stdin', 'read the password from stdin instead of generating one')
+    .action(async (login: string, o: { passwordStdin?: boolean }) => {
+      const password = o.passwordStdin ? await readPasswordStdin() : generatePassword();
+      const passwordHash = await hashPassword(password);
+      await withContext(logLevel(), (deps) =>
+        deps.db.withTransaction(async (tx) => {
+          if (!(await setPassword(tx, login, passwordHash, deps.now()))) throw new UserError(`no account "${login}"; see \`ddcn users list\``);
+          await audit(tx, { at: deps.now(), login: operator(), action: 'users', object: `reset-password ${login}`, result: 'ok', ip: null });
+        }),
+      );
+      if (!o.passwordStdin) process.stdout.write(`${password}\n`);
+      process.stderr.write(`password of ${login} reset; its sessions have ended\n`);
+    });
+}

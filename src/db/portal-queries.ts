@@ -1,0 +1,105 @@
+// What the portal reads about units and people. Every function takes the user's Scope and passes it through
+// scopeCondition: a unit or person outside it is simply not found.
+import type { Queryable } from './pool.js';
+import { scopeCondition, type Scope } from './portal-scope.js';
+import { lookupNumber, type LookupRow } from './results.js';
+
+export interface UnitCounts {
+  total: number;
+  matched: number;
+  mismatched: number;
+  missing: number;
+  conflict: number;
+  pending: number;
+  corrected: number; // people with a correction received (file, upload or form)
+}
+
+export interface UnitSummary extends UnitCounts {
+  maDonVi: string;
+  tenDonVi: string;
+  maTinh: string | null;
+  maHuyen: string | null;
+}
+
+export interface UnitDetail extends UnitSummary {
+  diaChi: string;
+}
+
+const COUNTS = `count(*)::int AS total,
+  count(*) FILTER (WHERE p.status = 'MATCHED')::int AS matched,
+  count(*) FILTER (WHERE p.status = 'MISMATCHED')::int AS mismatched,
+  count(*) FILTER (WHERE p.status = 'MISSING_ID')::int AS missing,
+  count(*) FILTER (WHERE p.status = 'CONFLICT')::int AS conflict,
+  count(*) FILTER (WHERE p.status = 'PENDING')::int AS pending,
+  count(*) FILTER (WHERE EXISTS (SELECT 1 FROM participant_correction c WHERE c.ma_so_bhxh = p.ma_so_bhxh))::int AS corrected`;
+
+/**
+ * One page of the units in scope, by code, with their counts. `q` matches the start of the code or any part of
+ * the name. The page is read from the unit table's key and only its units' people are counted, so a page costs
+ * the same in a province of 5 000 units as in one of 50. Offsets are bounded by the caller.
+ */
+export async function unitsPage(
+  q: Queryable,
+  scope: Scope,
+  args: { search: string | null; offset: number; limit: number },
+): Promise<{ units: UnitSummary[]; more: boolean }> {
+  const params: unknown[] = [];
+  const inScope = scopeCondition(scope, 'u', params);
+  params.push(args.search, args.limit + 1, args.offset);
+  const [search, limit, offset] = [params.length - 2, params.length - 1, params.length];
+  const peopleScope = scopeCondition(scope, 'p', params);
+  const res = await q.query<UnitSummary>(
+    `WITH page AS (
+       SELECT u.ma_don_vi, u.ten_don_vi, u.ma_tinh, u.ma_huyen FROM unit u
+        WHERE ${inScope}
+          AND ($${search}::text IS NULL OR u.ma_don_vi ILIKE replace(replace($${search}::text, '%', ''), '_', '\\_') || '%'
+               OR u.ten_don_vi ILIKE '%' || replace(replace($${search}::text, '%', ''), '_', '\\_') || '%')
+        ORDER BY u.ma_don_vi LIMIT $${limit}::int OFFSET $${offset}::int
+     )
+     SELECT page.ma_don_vi AS "maDonVi", page.ten_don_vi AS "tenDonVi", page.ma_tinh AS "maTinh", page.ma_huyen AS "maHuyen", c.*
+       FROM page CROSS JOIN LATERAL (SELECT ${COUNTS} FROM participant p WHERE p.ma_don_vi = page.ma_don_vi AND ${peopleScope}) c
+      ORDER BY page.ma_don_vi`,
+    params,
+  );
+  return { units: res.rows.slice(0, args.limit), more: res.rows.length > args.limit };
+}
+
+/** One unit with its counts, or null when it does not exist or is outside the scope. */
+export async function unitInScope(q: Queryable, scope: Scope, maDonVi: string): Promise<UnitDetail | null> {
+  const params: unknown[] = [maDonVi];
+  const inScope = scopeCondition(scope, 'u', params);
+  const peopleScope = scopeCondition(scope, 'p', params);
+  const res = await q.query<UnitDetail>(
+    `SELECT u.ma_don_vi AS "maDonVi", u.ten_don_vi AS "tenDonVi", u.dia_chi AS "diaChi", u.ma_tinh AS "maTinh", u.ma_huyen AS "maHuyen", c.*
+       FROM unit u CROSS JOIN LATERAL (SELECT ${COUNTS} FROM participant p WHERE p.ma_don_vi = u.ma_don_vi AND ${peopleScope}) c
+      WHERE u.ma_don_vi = $1::text AND ${inScope}`,
+    params,
+  );
+  return res.rows[0] ?? null;
+}
+
+/** A person on the unit's Mẫu 02 (not confirmed, not pending), within the scope; null otherwise. */
+export async function mau02PersonInScope(q: Queryable, scope: Scope, maDonVi: string, maSoBhxh: string): Promise<{ maSoBhxh: string; status: string } | null> {
+  const params: unknown[] = [maDonVi, maSoBhxh];
+  const inScope = scopeCondition(scope, 'p', params);
+  const res = await q.query<{ maSoBhxh: string; status: string }>(
+    `SELECT p.ma_so_bhxh AS "maSoBhxh", p.status FROM participant p
+      WHERE p.ma_don_vi = $1::text AND p.ma_so_bhxh = $2::text AND p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND ${inScope}`,
+    params,
+  );
+  return res.rows[0] ?? null;
+}
+
+/** `ddcn lookup`'s search, keeping only the people in scope. */
+export async function lookupInScope(q: Queryable, scope: Scope, number: string): Promise<Array<LookupRow & { maDonVi: string | null }>> {
+  const found = await lookupNumber(q, number);
+  if (found.length === 0) return [];
+  const params: unknown[] = [found.map((r) => r.ma_so_bhxh)];
+  const inScope = scopeCondition(scope, 'p', params);
+  const res = await q.query<{ code: string; maDonVi: string | null }>(
+    `SELECT p.ma_so_bhxh AS code, p.ma_don_vi AS "maDonVi" FROM participant p WHERE p.ma_so_bhxh = ANY($1::text[]) AND ${inScope}`,
+    params,
+  );
+  const units = new Map(res.rows.map((r) => [r.code, r.maDonVi]));
+  return found.filter((r) => units.has(r.ma_so_bhxh)).map((r) => ({ ...r, maDonVi: units.get(r.ma_so_bhxh) ?? null }));
+}

@@ -1,0 +1,53 @@
+import type { Queryable } from './pool.js';
+
+/** The counts of one import of a returned Mẫu 02 (the pipeline's CorrectionsResult fits). */
+export interface UploadCounts {
+  importId: number;
+  rowsRead: number;
+  corrected: number;
+  unchanged: number;
+  empty: number;
+  rejected: number;
+}
+
+export interface UploadRecord {
+  id: number;
+  login: string;
+  maDonVi: string;
+  at: Date;
+  fileName: string;
+  rowsRead: number;
+  corrected: number;
+  unchanged: number;
+  empty: number;
+  rejected: number;
+}
+
+/**
+ * Records an upload, and marks the corrections it made as uploaded by `login` (the import itself is the one of
+ * `ddcn import corrections`, which records a file as their source).
+ */
+export async function recordUpload(
+  q: Queryable,
+  u: { login: string; maDonVi: string; at: Date; fileName: string; result: UploadCounts; rejectsCsv: Buffer },
+): Promise<number> {
+  await q.query(`UPDATE participant_correction SET source = 'upload', changed_by = $2::text WHERE import_id = $1::bigint`, [u.result.importId, u.login]);
+  const r = u.result;
+  const res = await q.query<{ id: number }>(
+    `INSERT INTO portal_upload (import_id, login, ma_don_vi, at, file_name, rows_read, corrected, unchanged, empty, rejected, rejects_csv)
+     VALUES ($1::bigint, $2::text, $3::text, $4::timestamptz, $5::text, $6::int, $7::int, $8::int, $9::int, $10::int, $11::bytea) RETURNING id`,
+    [r.importId, u.login, u.maDonVi, u.at, u.fileName, r.rowsRead, r.corrected, r.unchanged, r.empty, r.rejected, u.rejectsCsv],
+  );
+  return res.rows[0]!.id;
+}
+
+/** An upload of this unit (the caller has checked the unit is in the user's scope). */
+export async function findUpload(q: Queryable, maDonVi: string, id: number): Promise<(UploadRecord & { rejectsCsv: Buffer }) | null> {
+  const res = await q.query<UploadRecord & { rejectsCsv: Buffer }>(
+    `SELECT id, login, ma_don_vi AS "maDonVi", at, file_name AS "fileName", rows_read AS "rowsRead", corrected, unchanged, empty, rejected,
+            rejects_csv AS "rejectsCsv"
+       FROM portal_upload WHERE ma_don_vi = $1::text AND id = $2::bigint`,
+    [maDonVi, id],
+  );
+  return res.rows[0] ?? null;
+}

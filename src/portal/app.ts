@@ -1,0 +1,117 @@
+// `ddcn serve`: the portal for province and district offices and the managing units (Plan 2207 C.2). Server-
+// rendered pages, no script of ours in the browser; every page and file is cut to the user's scope by
+// src/db/portal-scope.ts.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import view from '@fastify/view';
+import { Eta } from 'eta';
+import type { PortalContext } from './context.js';
+import { HttpError } from './errors.js';
+import { checkCsrf, loadSession } from './session.js';
+import { render } from './render.js';
+import { registerAuth } from './routes/auth.js';
+import { registerDashboard } from './routes/dashboard.js';
+import { registerUnits } from './routes/units.js';
+import { registerFiles } from './routes/files.js';
+import { registerCorrections } from './routes/corrections.js';
+import { registerLookup } from './routes/lookup.js';
+import { registerAudit } from './routes/audit.js';
+
+const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
+const CSS = readFileSync(fileURLToPath(new URL('./static/portal.css', import.meta.url)), 'utf8');
+
+export interface PortalRoute {
+  method: string;
+  url: string;
+}
+
+export interface Portal {
+  app: FastifyInstance;
+  /** Every route the portal answers: the scope test walks this list, so a new route without a case fails it. */
+  routes: PortalRoute[];
+}
+
+export async function buildPortal(ctx: PortalContext): Promise<Portal> {
+  const app = Fastify({
+    logger: false, // requests are logged by our own hook, without query strings or bodies
+    trustProxy: ctx.settings.trustProxy,
+    bodyLimit: 64 * 1024,
+  });
+  const routes: PortalRoute[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
+  });
+
+  await app.register(helmet, {
+    // No script at all; styles only from our own file.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        // Behind HTTPS only: on a plain-HTTP office network it would send the stylesheet and forms to https://.
+        upgradeInsecureRequests: ctx.settings.secureCookies ? [] : null,
+      },
+    },
+    hsts: ctx.settings.secureCookies,
+  });
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(multipart, {
+    attachFieldsToBody: true,
+    limits: { fileSize: ctx.settings.maxUploadBytes, files: 1, fields: 5, parts: 6 },
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(view, { engine: { eta: new Eta({ views: VIEWS, cache: true }) }, root: VIEWS, production: true });
+
+  app.decorateRequest('user', null);
+  app.decorateRequest('scope', null);
+  app.decorateRequest('sessionToken', null);
+  app.addHook('onRequest', (req, reply) => loadSession(ctx, req, reply));
+  app.addHook('preHandler', async (req) => {
+    if (req.method === 'POST') await checkCsrf(req);
+  });
+  const log = ctx.deps.log.child({ component: 'portal' });
+  app.addHook('onResponse', async (req, reply) => {
+    // The path only: look-up numbers travel in bodies and never reach a log line.
+    log.info({ method: req.method, path: req.routeOptions.url ?? '(unknown)', status: reply.statusCode, ms: Math.round(reply.elapsedTime), login: req.user?.login }, 'request');
+  });
+
+  app.setNotFoundHandler(async (req, reply) => render(reply.code(404), req, 'error', { title: 'Không tìm thấy', message: 'Không tìm thấy trang hoặc dữ liệu này.' }));
+  app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof HttpError) {
+      if (err.redirect && req.method === 'GET') return reply.redirect(err.redirect, 303);
+      return render(reply.code(err.status), req, 'error', { title: 'Không thực hiện được', message: err.message });
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) log.error({ err, path: req.routeOptions.url }, 'portal request failed');
+    const message =
+      status === 413 ? `Tệp quá lớn: tối đa ${Math.round(ctx.settings.maxUploadBytes / 1024 / 1024)} MB.`
+      : status === 429 ? 'Quá nhiều lần thử. Hãy đợi một phút rồi thử lại.'
+      : status === 500 ? 'Có lỗi khi xử lý yêu cầu. Hãy thử lại; nếu vẫn lỗi, báo bộ phận CNTT.'
+      : 'Yêu cầu không hợp lệ.';
+    return render(reply.code(status), req, 'error', { title: 'Không thực hiện được', message });
+  });
+
+  app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
+  app.get('/static/portal.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(CSS));
+
+  registerAuth(app, ctx);
+  registerDashboard(app, ctx);
+  registerUnits(app, ctx);
+  registerFiles(app, ctx);
+  registerCorrections(app, ctx);
+  registerLookup(app, ctx);
+  registerAudit(app, ctx);
+  await app.ready();
+  return { app, routes };
+}

@@ -1,0 +1,36 @@
+// Mẫu 03 for a user's scope: the same figures as `ddcn report progress`, narrowed to the scope.
+import { progressFigures } from '../pipeline/progress-report.js';
+import { cachedCountsAsOf } from '../db/figures-cache.js';
+import type { Deps } from '../pipeline/deps.js';
+import type { ProgressReport } from '../reports/mau03.js';
+import { parseIsoDate, type CalendarDate } from '../reports/vn-date.js';
+import type { Scope } from '../db/portal-scope.js';
+import { HttpError } from './errors.js';
+
+export interface FigureQuery {
+  asOf: CalendarDate | null;
+  period: 'week' | 'month';
+}
+
+/** `?as_of=YYYY-MM-DD&period=week|month`; a wrong value is a 400 with what to write. */
+export function figureQuery(query: Record<string, unknown>): FigureQuery {
+  const rawDate = typeof query.as_of === 'string' ? query.as_of.trim() : '';
+  const asOf = rawDate ? parseIsoDate(rawDate) : null;
+  if (rawDate && !asOf) throw new HttpError(400, 'Ngày báo cáo phải có dạng YYYY-MM-DD, ví dụ 2024-06-30.');
+  const rawPeriod = typeof query.period === 'string' ? query.period : 'week';
+  if (rawPeriod !== 'week' && rawPeriod !== 'month') throw new HttpError(400, 'Kỳ báo cáo là week (tuần) hoặc month (tháng).');
+  return { asOf, period: rawPeriod };
+}
+
+export async function scopeFigures(deps: Deps, scope: Scope, q: FigureQuery): Promise<ProgressReport> {
+  const narrow =
+    scope.role === 'national' ? { province: null }
+    : scope.role === 'province' ? { province: scope.maTinh }
+    : scope.role === 'district' ? { province: scope.maTinh, district: scope.maHuyen }
+    : { province: null, unit: scope.maDonVi };
+  const report = await progressFigures(deps, { ...narrow, asOf: q.asOf, period: q.period }, cachedCountsAsOf(deps.db, deps.now()));
+  if (scope.role !== 'unit') return report;
+  // VssID targets are set per province or district: against one unit's people they mean nothing.
+  const untargeted = <T extends { target: number | null; vssidRate: number | null }>(r: T): T => ({ ...r, target: null, vssidRate: null });
+  return { ...report, rows: report.rows.map(untargeted), total: untargeted(report.total) };
+}

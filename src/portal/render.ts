@@ -1,0 +1,22 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { describeScope } from '../db/portal-scope.js';
+import { csrfToken } from './session.js';
+
+/**
+ * A page in the common layout. `csrf` is the token for the page's forms: the session's once signed in (the
+ * sign-in page makes its own, see routes/auth.ts).
+ */
+export function render(reply: FastifyReply, req: FastifyRequest, page: string, data: Record<string, unknown>) {
+  const user = req.user;
+  return reply.type('text/html; charset=utf-8').view(`${page}.eta`, {
+    user,
+    scopeText: req.scope ? describeScope(req.scope) : '',
+    isOffice: user !== null && user.role !== 'unit',
+    isNational: user?.role === 'national',
+    csrf: req.sessionToken ? csrfToken(req.sessionToken) : '',
+    ...data,
+  });
+}
+
+export const number = (n: number | null | undefined) => (n === null || n === undefined ? '–' : n.toLocaleString('vi-VN'));
+export const percent = (r: number | null | undefined) => (r === null || r === undefined ? '–' : `${(r * 100).toLocaleString('vi-VN', { maximumFractionDigits: 1 })} %`);

@@ -1,0 +1,74 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audit } from '../../db/audit.js';
+import { createSession, deleteSession } from '../../db/portal-sessions.js';
+import { findUser, recordFailedLogin, recordGoodLogin } from '../../db/portal-users.js';
+import type { PortalContext } from '../context.js';
+import { dummyHash, verifyPassword } from '../passwords.js';
+import { render } from '../render.js';
+import { cookieOptions, formToken, PRE_COOKIE, SESSION_COOKIE } from '../session.js';
+
+const FAILED = 'Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang bị khoá.';
+
+const field = (req: FastifyRequest, name: string) => {
+  const v = (req.body as Record<string, unknown> | null)?.[name];
+  return typeof v === 'string' ? v : '';
+};
+
+export function registerAuth(app: FastifyInstance, ctx: PortalContext): void {
+  const log = ctx.deps.log.child({ component: 'portal', stage: 'login' });
+
+  app.get('/login', async (req, reply) => {
+    if (req.user) return reply.redirect('/', 303);
+    return render(reply, req, 'login', { title: 'Đăng nhập', loginToken: formToken(ctx, req, reply), message: null, login: '' });
+  });
+
+  // Per address here; per account by the lock-out below.
+  app.post('/login', { config: { rateLimit: { max: ctx.settings.loginsPerMinute, timeWindow: 60_000 } } }, async (req, reply) => {
+    const login = field(req, 'login').trim().toLowerCase().slice(0, 64);
+    const password = field(req, 'password');
+    const now = ctx.deps.now();
+    const outcome = await ctx.deps.db.withTransaction(async (tx) => {
+      // Locked for the check: two attempts at once cannot both slip under the lock-out.
+      const user = login ? await findUser(tx, login, true) : null;
+      const locked = user?.lockedUntil && user.lockedUntil > now;
+      // An unknown login costs the same time as a wrong password.
+      const ok = (await verifyPassword(user?.passwordHash ?? (await dummyHash()), password)) && user !== null && !user.disabled && !locked;
+      let result: string;
+      let token: string | null = null;
+      if (ok) {
+        await recordGoodLogin(tx, login);
+        token = await createSession(tx, login, now, req.ip);
+        result = 'ok';
+      } else if (!user) result = 'unknown-login';
+      else if (user.disabled) result = 'disabled';
+      else if (locked) result = 'locked';
+      else {
+        const lockUntil = new Date(now.getTime() + ctx.settings.lockoutMinutes * 60_000);
+        await recordFailedLogin(tx, login, ctx.settings.lockoutFailures, lockUntil);
+        result = user.failedLogins + 1 >= ctx.settings.lockoutFailures ? 'wrong-password, locked' : 'wrong-password';
+      }
+      await audit(tx, { at: now, login: login || null, action: 'login', object: '', result, ip: req.ip });
+      return { token, result };
+    });
+    log.info({ login, ip: req.ip, result: outcome.result }, 'sign-in');
+    if (!outcome.token) {
+      return render(reply.code(401), req, 'login', { title: 'Đăng nhập', loginToken: formToken(ctx, req, reply), message: FAILED, login });
+    }
+    reply.clearCookie(PRE_COOKIE, { path: '/' });
+    reply.setCookie(SESSION_COOKIE, outcome.token, cookieOptions(ctx));
+    return reply.redirect('/', 303);
+  });
+
+  app.post('/logout', async (req, reply) => {
+    if (req.sessionToken && req.user) {
+      const token = req.sessionToken;
+      const login = req.user.login;
+      await ctx.deps.db.withTransaction(async (tx) => {
+        await deleteSession(tx, token);
+        await audit(tx, { at: ctx.deps.now(), login, action: 'logout', object: '', result: 'ok', ip: req.ip });
+      });
+    }
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/login', 303);
+  });
+}

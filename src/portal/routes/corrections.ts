@@ -1,0 +1,155 @@
+// Corrections from the portal: a returned Mẫu 02 uploaded for one unit (the import of `ddcn import corrections`),
+// or one person's columns (10)–(13) typed into a form (the same check and the same history).
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { MultipartFile } from '@fastify/multipart';
+import { audit } from '../../db/audit.js';
+import { applyCorrections } from '../../db/corrections.js';
+import { mau02PersonInScope, unitInScope } from '../../db/portal-queries.js';
+import { findUpload, recordUpload } from '../../db/portal-uploads.js';
+import { UserError } from '../../errors.js';
+import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
+import { openReturnedMau02 } from '../../reports/read-mau02.js';
+import type { PortalContext } from '../context.js';
+import { HttpError, notFound } from '../errors.js';
+import { render } from '../render.js';
+import { requireUser } from '../session.js';
+import { inTempDir } from '../temp.js';
+import { mau02People, STATUS_TEXT } from './units.js';
+import { mismatchLines } from '../../reports/mismatch-text.js';
+
+const text = (req: FastifyRequest, name: string) => {
+  const v = (req.body as Record<string, unknown> | null)?.[name];
+  return typeof v === 'string' ? v.trim() : '';
+};
+
+/** Checks the sheet before anything is applied: a Mẫu 02, of this unit, within the row limit. */
+async function checkUpload(file: string, unit: string, maxRows: number): Promise<void> {
+  let form;
+  try {
+    form = await openReturnedMau02(file);
+  } catch (err) {
+    if (err instanceof UserError) {
+      throw new HttpError(422, 'Tệp không phải Mẫu số 02 do hệ thống lập (không đọc được tiêu đề, dòng "Mã đơn vị:" hoặc dòng đánh số cột). Hãy tải Mẫu số 02 của đơn vị, điền cột (10)–(13) và lưu dạng Excel (.xlsx).');
+    }
+    throw err;
+  }
+  if (form.unit !== unit) {
+    throw new HttpError(422, `Tệp này là Mẫu số 02 của đơn vị ${form.unit}, không phải của đơn vị ${unit}. Không có thông tin nào được cập nhật.`);
+  }
+  let rows = 0;
+  for await (const r of form.rows) if (r.maSoBhxh) rows += 1;
+  if (rows > maxRows) {
+    throw new HttpError(413, `Tệp có ${rows} dòng người tham gia, vượt giới hạn ${maxRows} dòng mỗi lần gửi. Không có thông tin nào được cập nhật; hãy chia tệp và gửi lại.`);
+  }
+}
+
+export function registerCorrections(app: FastifyInstance, ctx: PortalContext): void {
+  app.post('/units/:ma_don_vi/corrections', async (req, reply) => {
+    const { user, scope } = requireUser(req);
+    const { ma_don_vi: code } = req.params as { ma_don_vi: string };
+    const unit = await unitInScope(ctx.deps.db, scope, code);
+    if (!unit) throw notFound();
+    const part = (req.body as Record<string, unknown> | null)?.file as MultipartFile | undefined;
+    if (!part || typeof part !== 'object' || !('filename' in part) || !part.filename) throw new HttpError(400, 'Chưa chọn tệp Mẫu số 02 (.xlsx) để gửi.');
+    if (!/\.xlsx$/i.test(part.filename)) throw new HttpError(415, 'Chỉ nhận tệp Excel .xlsx (Mẫu số 02 do hệ thống lập, đã điền cột (10)–(13)).');
+    const original = path.basename(part.filename).slice(0, 200);
+    const now = ctx.deps.now();
+    const outcome = await inTempDir(async (dir) => {
+      const file = path.join(dir, 'mau02.xlsx');
+      await writeFile(file, await part.toBuffer());
+      try {
+        await checkUpload(file, code, ctx.settings.maxUploadRows);
+      } catch (err) {
+        if (err instanceof HttpError) await audit(ctx.deps.db, { at: now, login: user.login, action: 'upload', object: `mau02 ${code}`, result: `refused ${err.status}`, ip: req.ip });
+        throw err;
+      }
+      const rejects = path.join(dir, 'rejects.csv');
+      const result = await importCorrections({ ...ctx.deps, progress: undefined }, file, rejects);
+      const rejectsCsv = await readFile(rejects);
+      const id = await ctx.deps.db.withTransaction(async (tx) => {
+        const id = await recordUpload(tx, { login: user.login, maDonVi: code, at: now, fileName: original, result, rejectsCsv });
+        await audit(tx, {
+          at: now, login: user.login, action: 'upload', object: `mau02 ${code} upload ${id}`,
+          result: `ok: ${result.corrected} corrected, ${result.rejected} rejected`, ip: req.ip,
+        });
+        return id;
+      });
+      return { id, result };
+    });
+    return render(reply, req, 'upload-result', { title: 'Kết quả gửi Mẫu số 02', unit, upload: outcome.result, uploadId: outcome.id, fileName: original });
+  });
+
+  app.get('/units/:ma_don_vi/uploads/:id/rejects.csv', async (req, reply) => {
+    const { user, scope } = requireUser(req);
+    const { ma_don_vi: code, id } = req.params as { ma_don_vi: string; id: string };
+    if (!/^\d{1,15}$/.test(id)) throw notFound();
+    const unit = await unitInScope(ctx.deps.db, scope, code);
+    const upload = unit ? await findUpload(ctx.deps.db, code, Number(id)) : null;
+    if (!upload) throw notFound();
+    await audit(ctx.deps.db, { at: ctx.deps.now(), login: user.login, action: 'download', object: `rejects ${code} upload ${id}`, result: 'ok', ip: req.ip });
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="mau02-${code.replace(/[^A-Za-z0-9_-]/g, '_')}-loi-${id}.csv"`)
+      .header('cache-control', 'no-store')
+      .send(upload.rejectsCsv);
+  });
+
+  const person = async (req: FastifyRequest) => {
+    const { user, scope } = requireUser(req);
+    const { ma_don_vi: code, ma_so_bhxh: who } = req.params as { ma_don_vi: string; ma_so_bhxh: string };
+    const found = await ctx.deps.db.withTransaction(async (tx) => {
+      const unit = await unitInScope(tx, scope, code);
+      if (!unit || !(await mau02PersonInScope(tx, scope, code, who))) return null;
+      const people = await mau02People(tx, scope, code, Number.MAX_SAFE_INTEGER);
+      const row = people.rows.find((r) => r.maSoBhxh === who);
+      return row ? { unit, row } : null;
+    });
+    if (!found) throw notFound();
+    return { user, code, who, ...found };
+  };
+  const formPage = (found: Awaited<ReturnType<typeof person>>, values: Record<string, string>, message: string | null) => ({
+    title: `Điều chỉnh thông tin ${found.who}`,
+    unit: found.unit,
+    person: { ...found.row, column9: mismatchLines(found.row), statusText: STATUS_TEXT[found.row.status] ?? found.row.status },
+    values,
+    message,
+  });
+
+  app.get('/units/:ma_don_vi/people/:ma_so_bhxh', async (req, reply) => {
+    const found = await person(req);
+    return render(reply, req, 'person', formPage(found, { ho_ten: '', ngay_sinh: '', gioi_tinh: '', so_ddcn: '' }, null));
+  });
+
+  app.post('/units/:ma_don_vi/people/:ma_so_bhxh', async (req, reply) => {
+    const found = await person(req);
+    const values = { ho_ten: text(req, 'ho_ten'), ngay_sinh: text(req, 'ngay_sinh'), gioi_tinh: text(req, 'gioi_tinh'), so_ddcn: text(req, 'so_ddcn') };
+    // Exactly the check of a returned sheet's row (columns 10–13).
+    // A form has no columns (1)–(9) to compare and no Excel error cells.
+    const checked = checkReturnedRow(
+      { line: 0, shown: [], errors: [], maSoBhxh: found.who, name: values.ho_ten, dob: values.ngay_sinh, sex: values.gioi_tinh, number: values.so_ddcn },
+      ctx.deps.now(),
+    );
+    if (checked.kind === 'empty') return render(reply.code(422), req, 'person', formPage(found, values, 'Chưa điền thông tin nào cần sửa.'));
+    if (checked.kind === 'rejected') return render(reply.code(422), req, 'person', formPage(found, values, checked.reason));
+    const now = ctx.deps.now();
+    const outcome = await ctx.deps.db.withTransaction(async (tx) => {
+      const source = `web:${found.user.login}`;
+      const importId = (
+        await tx.query<{ id: number }>(
+          `INSERT INTO import_run (kind, file_name, started_at, finished_at, rows_read) VALUES ('corrections-web', $1::text, $2::timestamptz, $2::timestamptz, 1) RETURNING id`,
+          [source, now],
+        )
+      ).rows[0]!.id;
+      const [o] = await applyCorrections(tx, { importId, unit: found.code, sourceFile: source, now, rows: [checked.input] });
+      await tx.query(`UPDATE participant_correction SET source = 'web', changed_by = $2::text WHERE import_id = $1::bigint`, [importId, found.user.login]);
+      const result = o!.kind === 'applied' ? `ok: ${o!.fields} values` : o!.kind;
+      await audit(tx, { at: now, login: found.user.login, action: 'correct', object: `${found.code} ${found.who}`, result, ip: req.ip });
+      return o!;
+    });
+    if (outcome.kind === 'rejected') return render(reply.code(422), req, 'person', formPage(found, values, outcome.reason));
+    const message = outcome.kind === 'unchanged' ? 'Thông tin đã điền giống thông tin đang lưu: không có gì thay đổi.' : null;
+    return render(reply, req, 'person-saved', { title: 'Đã ghi điều chỉnh', unit: found.unit, who: found.who, outcome, message });
+  });
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { PortalContext } from '../context.js';
+import { figureQuery, scopeFigures } from '../figures.js';
+import { number, percent, render } from '../render.js';
+import { requireUser } from '../session.js';
+import { MILESTONES } from '../../reports/milestones.js';
+import { formatDate } from '../../reports/vn-date.js';
+
+export function registerDashboard(app: FastifyInstance, ctx: PortalContext): void {
+  app.get('/', async (req, reply) => {
+    const { scope } = requireUser(req);
+    const q = figureQuery(req.query as Record<string, unknown>);
+    const report = await scopeFigures(ctx.deps, scope, q);
+    const isoAsOf = `${report.asOf.year}-${String(report.asOf.month).padStart(2, '0')}-${String(report.asOf.day).padStart(2, '0')}`;
+    return render(reply, req, 'dashboard', {
+      title: 'Tổng quan tiến độ',
+      report,
+      isoAsOf,
+      period: q.period,
+      asOfText: formatDate(report.asOf),
+      fromText: formatDate(report.from),
+      milestones: MILESTONES.map((m) => ({ rate: m.rate, label: `${Math.round(m.rate * 100)}% (${String(m.day).padStart(2, '0')}/${String(m.month).padStart(2, '0')})` })),
+      number,
+      percent,
+    });
+  });
+}

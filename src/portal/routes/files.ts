@@ -1,0 +1,71 @@
+// Downloads, made from the current data by the same code as `ddcn lists` and `ddcn report progress`, in a
+// private temporary folder that is removed once the file is sent.
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { audit } from '../../db/audit.js';
+import { unitInScope } from '../../db/portal-queries.js';
+import { scopeProvince } from '../../db/portal-scope.js';
+import { generateLists } from '../../pipeline/lists.js';
+import { FILE_NAMES, unitDir } from '../../reports/list-paths.js';
+import { writeMau03 } from '../../reports/mau03.js';
+import { vnDate } from '../../reports/vn-date.js';
+import type { PortalContext } from '../context.js';
+import { figureQuery, scopeFigures } from '../figures.js';
+import { notFound } from '../errors.js';
+import { requireUser } from '../session.js';
+import { inTempDir } from '../temp.js';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+const isoDay = (t: Date) => {
+  const d = vnDate(t);
+  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+};
+
+/** A name safe in a header: codes come from data files. */
+const fileName = (form: string, code: string, day: string) => `${form}-${code.replace(/[^A-Za-z0-9_-]/g, '_')}-${day}.xlsx`;
+
+function sendXlsx(reply: FastifyReply, name: string, body: Buffer) {
+  return reply
+    .type(XLSX)
+    .header('content-disposition', `attachment; filename="${name}"`)
+    .header('cache-control', 'no-store')
+    .send(body);
+}
+
+export function registerFiles(app: FastifyInstance, ctx: PortalContext): void {
+  const list = (form: 'mau01' | 'mau02') => async (req: FastifyRequest, reply: FastifyReply) => {
+    const { user, scope } = requireUser(req);
+    const { ma_don_vi: code } = req.params as { ma_don_vi: string };
+    const unit = await unitInScope(ctx.deps.db, scope, code);
+    if (!unit) throw notFound();
+    const now = ctx.deps.now();
+    const body = await inTempDir(async (dir) => {
+      const maTinh = scopeProvince(scope) ?? unit.maTinh;
+      await generateLists({ ...ctx.deps, progress: undefined }, { out: dir, province: maTinh, unit: code, workers: 0 });
+      const file = path.join(unitDir(dir, maTinh, code), FILE_NAMES[form]);
+      return (await stat(file).catch(() => null)) ? readFile(file) : null;
+    });
+    await audit(ctx.deps.db, { at: now, login: user.login, action: 'download', object: `${form} ${code}`, result: body ? 'ok' : 'no-rows', ip: req.ip });
+    if (!body) throw notFound(); // the form has no rows: there is no such file (docs/interface.md)
+    return sendXlsx(reply, fileName(form, code, isoDay(now)), body);
+  };
+  app.get('/units/:ma_don_vi/mau01.xlsx', list('mau01'));
+  app.get('/units/:ma_don_vi/mau02.xlsx', list('mau02'));
+
+  app.get('/report/mau03.xlsx', async (req, reply) => {
+    const { user, scope } = requireUser(req);
+    const q = figureQuery(req.query as Record<string, unknown>);
+    const report = await scopeFigures(ctx.deps, scope, q);
+    const body = await inTempDir(async (dir) => {
+      const file = path.join(dir, 'mau03.xlsx');
+      await writeMau03(file, report);
+      return readFile(file);
+    });
+    const day = `${report.asOf.year}-${String(report.asOf.month).padStart(2, '0')}-${String(report.asOf.day).padStart(2, '0')}`;
+    const scopeCode = scope.role === 'national' ? 'toan-quoc' : scope.role === 'province' ? scope.maTinh : scope.role === 'district' ? `${scope.maTinh}-${scope.maHuyen}` : scope.maDonVi;
+    await audit(ctx.deps.db, { at: ctx.deps.now(), login: user.login, action: 'download', object: `mau03 ${scopeCode} ${q.period} ${day}`, result: 'ok', ip: req.ip });
+    return sendXlsx(reply, fileName('mau03', scopeCode, day), body);
+  });
+}

@@ -1,0 +1,44 @@
+// Plan 2207 C.2: offices look up a person by an old CMND after it was replaced by the ĐDCN. The number travels in
+// the POST body only: never in a URL, a log line or the audit trail.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audit } from '../../db/audit.js';
+import { lookupInScope } from '../../db/portal-queries.js';
+import { normalizeNumber } from '../../domain/numbers.js';
+import type { PortalContext } from '../context.js';
+import { notFound } from '../errors.js';
+import { render } from '../render.js';
+import { requireUser } from '../session.js';
+
+function officeOnly(req: FastifyRequest) {
+  const who = requireUser(req);
+  if (who.user.role === 'unit') throw notFound();
+  return who;
+}
+
+export function registerLookup(app: FastifyInstance, ctx: PortalContext): void {
+  app.get('/lookup', async (req, reply) => {
+    officeOnly(req);
+    return render(reply, req, 'lookup', { title: 'Tra cứu số CMND/ĐDCN', rows: null, message: null });
+  });
+
+  app.post('/lookup', async (req, reply) => {
+    const { user, scope } = officeOnly(req);
+    const raw = (req.body as Record<string, unknown> | null)?.number;
+    const n = typeof raw === 'string' ? normalizeNumber(raw) : null;
+    if (!n) {
+      await audit(ctx.deps.db, { at: ctx.deps.now(), login: user.login, action: 'lookup', object: '', result: 'invalid-number', ip: req.ip });
+      return render(reply.code(422), req, 'lookup', {
+        title: 'Tra cứu số CMND/ĐDCN', rows: null,
+        message: 'Số cần tra phải là số CMND (9 chữ số) hoặc số ĐDCN/CCCD (12 chữ số).',
+      });
+    }
+    const rows = await ctx.deps.db.withTransaction(async (tx) => {
+      const rows = await lookupInScope(tx, scope, n.value);
+      await audit(tx, { at: ctx.deps.now(), login: user.login, action: 'lookup', object: '', result: `${rows.length} found`, ip: req.ip });
+      return rows;
+    });
+    return render(reply, req, 'lookup', {
+      title: 'Tra cứu số CMND/ĐDCN', rows, message: rows.length ? null : 'Không có người tham gia nào trong phạm vi quản lý có hoặc đã từng có số này.',
+    });
+  });
+}

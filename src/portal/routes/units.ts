@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import { forEachListPage, type ListDbRow } from '../../db/lists.js';
+import { unitInScope, unitsPage } from '../../db/portal-queries.js';
+import { scopeProvince, type Scope } from '../../db/portal-scope.js';
+import { mismatchLines } from '../../reports/mismatch-text.js';
+import type { PortalContext } from '../context.js';
+import { notFound } from '../errors.js';
+import { number, render } from '../render.js';
+import { requireUser } from '../session.js';
+import type { Queryable } from '../../db/pool.js';
+
+const PAGE_SIZE = 50;
+// An offset walks the unit key this far at most: beyond, the search box is the way (20 000 units = 400 pages).
+const MAX_PAGE = 1_000;
+// More people than this on one page are for the downloaded Mẫu 02.
+const MAX_PEOPLE_SHOWN = 1_000;
+
+export const STATUS_TEXT: Record<string, string> = {
+  MATCHED: 'Đã khớp',
+  MISMATCHED: 'Chưa khớp',
+  MISSING_ID: 'Chưa có số ĐDCN',
+  CONFLICT: 'Trùng số ĐDCN',
+  PENDING: 'Chưa xác thực',
+};
+
+export const pageNumber = (raw: unknown): number => {
+  const n = typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Number(raw) : 1;
+  return Math.min(Math.max(n, 1), MAX_PAGE);
+};
+
+/** The people of a unit's Mẫu 02, read with `ddcn lists`' own query, within the scope's province. */
+export async function mau02People(tx: Queryable, scope: Scope, maDonVi: string, limit: number): Promise<{ rows: ListDbRow[]; more: boolean }> {
+  const rows: ListDbRow[] = [];
+  let more = false;
+  await forEachListPage(tx, { province: scopeProvince(scope), unit: maDonVi }, 500, async (page) => {
+    for (const r of page) {
+      if (r.form !== 'mau02') continue;
+      if (rows.length < limit) rows.push(r);
+      else more = true;
+    }
+  });
+  return { rows, more };
+}
+
+export function registerUnits(app: FastifyInstance, ctx: PortalContext): void {
+  app.get('/units', async (req, reply) => {
+    const { scope } = requireUser(req);
+    const query = req.query as Record<string, unknown>;
+    const search = typeof query.q === 'string' && query.q.trim() ? query.q.trim().slice(0, 100) : null;
+    const page = pageNumber(query.page);
+    const { units, more } = await unitsPage(ctx.deps.db, scope, { search, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE });
+    const link = (p: number) => `/units?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(p) })}`;
+    return render(reply, req, 'units', {
+      title: 'Đơn vị quản lý', units, search: search ?? '', page,
+      prev: page > 1 ? link(page - 1) : null, next: more && page < MAX_PAGE ? link(page + 1) : null, number,
+    });
+  });
+
+  app.get('/units/:ma_don_vi', async (req, reply) => {
+    const { scope } = requireUser(req);
+    const { ma_don_vi: code } = req.params as { ma_don_vi: string };
+    const { unit, people } = await ctx.deps.db.withTransaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const unit = await unitInScope(tx, scope, code);
+      if (!unit) throw notFound();
+      return { unit, people: await mau02People(tx, scope, code, MAX_PEOPLE_SHOWN) };
+    });
+    return render(reply, req, 'unit', {
+      title: `Đơn vị ${unit.maDonVi}`,
+      unit,
+      people: people.rows.map((r) => ({ ...r, column9: mismatchLines(r), statusText: STATUS_TEXT[r.status] ?? r.status })),
+      more: people.more,
+      maxShown: MAX_PEOPLE_SHOWN,
+      number,
+      maxUploadMb: Math.round(ctx.settings.maxUploadBytes / 1024 / 1024),
+      maxUploadRows: ctx.settings.maxUploadRows,
+    });
+  });
+}

@@ -1,0 +1,86 @@
+// Who is asking, and whether a POST came from our own form. The session lives in PostgreSQL (portal_session);
+// the cookie holds a random token. The CSRF token is derived from that cookie's secret value (or, before
+// sign-in, from a pre-session cookie): a page of ours can put it in a form, another site cannot know it.
+// (@fastify/csrf-protection reads the token in a hook before a multipart body is parsed and keeps a secret
+// cookie of its own; binding the token to our session cookie needs neither.)
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sessionUser } from '../db/portal-sessions.js';
+import { scopeOf, type PortalUser } from '../db/portal-users.js';
+import type { Scope } from '../db/portal-scope.js';
+import type { PortalContext } from './context.js';
+import { HttpError } from './errors.js';
+
+export const SESSION_COOKIE = 'ddcn_session';
+export const PRE_COOKIE = 'ddcn_pre';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: PortalUser | null;
+    scope: Scope | null;
+    sessionToken: string | null;
+  }
+}
+
+export function cookieOptions(ctx: PortalContext) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: ctx.settings.secureCookies };
+}
+
+export function csrfToken(secret: string): string {
+  return createHash('sha256').update(`ddcn-csrf\u0000${secret}`).digest('base64url');
+}
+
+/** The token for the forms of this page; sets a pre-session cookie when the visitor has no session yet. */
+export function formToken(ctx: PortalContext, req: FastifyRequest, reply: FastifyReply): string {
+  if (req.sessionToken) return csrfToken(req.sessionToken);
+  let pre = req.cookies[PRE_COOKIE];
+  if (!pre || pre.length < 32) {
+    pre = randomBytes(32).toString('base64url');
+    reply.setCookie(PRE_COOKIE, pre, cookieOptions(ctx));
+  }
+  return csrfToken(pre);
+}
+
+/** onRequest: loads the signed-in user, if any. An ended or idle session clears its cookie. */
+export async function loadSession(ctx: PortalContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  req.user = null;
+  req.scope = null;
+  req.sessionToken = null;
+  const token = req.cookies[SESSION_COOKIE];
+  if (!token) return;
+  const user = await sessionUser(ctx.deps.db, token, ctx.deps.now(), ctx.settings.idleMinutes * 60_000);
+  if (!user) {
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return;
+  }
+  req.user = user;
+  req.scope = scopeOf(user);
+  req.sessionToken = token;
+}
+
+function submittedToken(req: FastifyRequest): string | null {
+  const body = req.body as Record<string, unknown> | undefined | null;
+  const field = body?._csrf;
+  if (typeof field === 'string') return field;
+  // multipart fields arrive as { value } objects (@fastify/multipart, attachFieldsToBody)
+  if (field && typeof field === 'object' && 'value' in field && typeof field.value === 'string') return field.value;
+  return null;
+}
+
+/** preHandler of every POST: 403 unless `_csrf` matches the token of this browser's session or pre-session. */
+export async function checkCsrf(req: FastifyRequest): Promise<void> {
+  const secret = req.sessionToken ?? req.cookies[PRE_COOKIE];
+  const sent = submittedToken(req);
+  if (!secret || !sent) throw new HttpError(403, 'Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.');
+  const want = Buffer.from(csrfToken(secret));
+  const got = Buffer.from(sent);
+  if (want.length !== got.length || !timingSafeEqual(want, got)) {
+    throw new HttpError(403, 'Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.');
+  }
+}
+
+/** The signed-in user of a page, or a redirect to the sign-in page. */
+export function requireUser(req: FastifyRequest): { user: PortalUser; scope: Scope } {
+  if (!req.user || !req.scope) throw new HttpError(401, 'Cần đăng nhập.', '/login');
+  return { user: req.user, scope: req.scope };
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+
+/** The portal's settings from the environment (README, "The portal"), validated when `ddcn serve` starts. */
+export interface PortalSettings {
+  secureCookies: boolean; // cookies only over HTTPS: set behind a TLS-terminating proxy
+  trustProxy: boolean; // take the client address from X-Forwarded-For (only behind your own proxy)
+  idleMinutes: number; // a session unused this long ends
+  lockoutFailures: number; // failed sign-ins in a row that lock an account
+  lockoutMinutes: number;
+  loginsPerMinute: number; // sign-in attempts per client address
+  maxUploadBytes: number;
+  maxUploadRows: number;
+}
+
+export const DEFAULT_PORTAL_SETTINGS: PortalSettings = {
+  secureCookies: false,
+  trustProxy: false,
+  idleMinutes: 30,
+  lockoutFailures: 5,
+  lockoutMinutes: 15,
+  loginsPerMinute: 20,
+  maxUploadBytes: 5 * 1024 * 1024,
+  maxUploadRows: 5_000,
+};
+
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const Env = z.object({
+  DDCN_PORTAL_SECURE_COOKIES: flag.optional(),
+  DDCN_PORTAL_TRUST_PROXY: flag.optional(),
+  DDCN_PORTAL_IDLE_MINUTES: int(1, 24 * 60).optional(),
+  DDCN_PORTAL_LOCKOUT_FAILURES: int(1, 100).optional(),
+  DDCN_PORTAL_LOCKOUT_MINUTES: int(1, 24 * 60).optional(),
+  DDCN_PORTAL_LOGINS_PER_MINUTE: int(1, 10_000).optional(),
+  DDCN_PORTAL_MAX_UPLOAD_MB: int(1, 100).optional(),
+  DDCN_PORTAL_MAX_UPLOAD_ROWS: int(1, 1_000_000).optional(),
+});
+
+export function portalSettings(env: NodeJS.ProcessEnv = process.env): PortalSettings {
+  const raw = Object.fromEntries(Object.keys(Env.shape).map((k) => [k, env[k] || undefined]));
+  const parsed = Env.safeParse(raw);
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const e = parsed.data;
+  const d = DEFAULT_PORTAL_SETTINGS;
+  return {
+    secureCookies: e.DDCN_PORTAL_SECURE_COOKIES ?? d.secureCookies,
+    trustProxy: e.DDCN_PORTAL_TRUST_PROXY ?? d.trustProxy,
+    idleMinutes: e.DDCN_PORTAL_IDLE_MINUTES ?? d.idleMinutes,
+    lockoutFailures: e.DDCN_PORTAL_LOCKOUT_FAILURES ?? d.lockoutFailures,
+    lockoutMinutes: e.DDCN_PORTAL_LOCKOUT_MINUTES ?? d.lockoutMinutes,
+    loginsPerMinute: e.DDCN_PORTAL_LOGINS_PER_MINUTE ?? d.loginsPerMinute,
+    maxUploadBytes: (e.DDCN_PORTAL_MAX_UPLOAD_MB ?? 0) * 1024 * 1024 || d.maxUploadBytes,
+    maxUploadRows: e.DDCN_PORTAL_MAX_UPLOAD_ROWS ?? d.maxUploadRows,
+  };
+}

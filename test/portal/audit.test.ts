@@ -1,0 +1,101 @@
+// The audit trail: a row for every sign-in, sign-out, download, upload, correction, look-up and `ddcn users`
+// command; the trail cannot be changed; a looked-up number reaches neither the trail nor the logs.
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildPortal, type Portal } from '../../src/portal/app.js';
+import { DEFAULT_PORTAL_SETTINGS } from '../../src/portal/settings.js';
+import { createLogger } from '../../src/log.js';
+import { databasePerFile, rows, useTempDir, FIXED_NOW } from '../helpers/pipeline.js';
+import { ddcn } from '../helpers/cli.js';
+import { fillMau02 } from './fill-mau02.js';
+import { Client, seed, signedIn } from './harness.js';
+
+const database = databasePerFile();
+let open: Portal | null = null;
+afterEach(async () => {
+  await open?.app.close();
+  open = null;
+});
+
+describe('portal audit trail', () => {
+  it('has a row for each audited action, and audit.csv gives them to the national office', async () => {
+    const { db } = database();
+    await seed(db, await useTempDir());
+    let logs = '';
+    const log = createLogger('info', new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) }));
+    open = await buildPortal({ deps: { db, log, now: () => FIXED_NOW }, settings: DEFAULT_PORTAL_SETTINGS });
+    const app = open.app;
+
+    await new Client(app).signIn('tinh-001', 'sai-mat-khau-nay');
+    const office = await signedIn(app, 'tinh-001');
+    await office.post('/lookup', { number: '012345612' });
+    await office.get('/units/HN0010002/mau01.xlsx');
+    const sheet = await office.get('/units/HN0010002/mau02.xlsx');
+    await office.get('/report/mau03.xlsx?period=month');
+    await office.upload('/units/HN0010002/corrections', { name: 'tra-ve.xlsx', body: await fillMau02(sheet.raw, { '0010000012': { 10: 'Hoàng Văn Êm' } }) });
+    await office.post('/units/HN0010002/people/0010000013', { so_ddcn: '001170000013' });
+    await office.post('/logout', {});
+
+    const trail = await rows<{ login: string; action: string; object: string; result: string; ip: string }>(
+      db, `SELECT login, action, object, result, ip FROM audit_log ORDER BY id`);
+    expect(trail.map((r) => [r.login, r.action, r.object, r.result])).toEqual([
+      ['tinh-001', 'login', '', 'wrong-password'],
+      ['tinh-001', 'login', '', 'ok'],
+      ['tinh-001', 'lookup', '', '1 found'],
+      ['tinh-001', 'download', 'mau01 HN0010002', 'ok'],
+      ['tinh-001', 'download', 'mau02 HN0010002', 'ok'],
+      ['tinh-001', 'download', 'mau03 001 month 2024-06-03', 'ok'],
+      ['tinh-001', 'upload', 'mau02 HN0010002 upload 1', 'ok: 1 corrected, 0 rejected'],
+      ['tinh-001', 'correct', 'HN0010002 0010000013', 'ok: 1 values'],
+      ['tinh-001', 'logout', '', 'ok'],
+    ]);
+    expect(trail.every((r) => r.ip === '127.0.0.1')).toBe(true);
+    // The number looked up is in no row and no log line.
+    expect(JSON.stringify(trail)).not.toContain('012345612');
+    expect(logs).toContain('"stage":"login"');
+    expect(logs).not.toContain('012345612');
+    expect(logs).not.toContain('sai-mat-khau-nay');
+
+    const national = await signedIn(app, 'tw');
+    const csv = await national.get('/audit.csv');
+    expect(csv.status).toBe(200);
+    const lines = csv.body.trim().split('\n');
+    expect(lines[0]).toBe('at,login,action,object,result,ip');
+    expect(lines[1]).toBe('2024-06-03T01:30:00.000Z,tinh-001,login,"",wrong-password,127.0.0.1');
+  });
+
+  it('cannot be changed or emptied', async () => {
+    const { db } = database();
+    await db.query(`INSERT INTO audit_log (at, login, action, object, result, ip) VALUES (now(), 'tw', 'login', '', 'ok', '127.0.0.1')`);
+    await expect(db.query(`UPDATE audit_log SET result = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
+    expect(await rows(db, 'SELECT result FROM audit_log')).toEqual([{ result: 'ok' }]);
+  });
+
+  it('records the `ddcn users` commands, which manage accounts as the contract says', async () => {
+    const { db, url } = database();
+    const env = { DATABASE_URL: url };
+    const add = await ddcn(['users', 'add', 'tinh-079', '--role', 'province', '--province', '079'], env);
+    expect(add.code).toBe(0);
+    const password = add.stdout.trim();
+    expect(password).toMatch(/^\S{16}$/);
+    expect((await ddcn(['users', 'add', 'tinh-079', '--role', 'national'], env)).code).toBe(1); // taken
+    expect((await ddcn(['users', 'add', 'x1', '--role', 'district', '--province', '079'], env)).code).toBe(2); // no --district
+    expect((await ddcn(['users', 'list'], env)).stdout).toBe('tinh-079\tprovince\t079\tactive\n');
+
+    open = await buildPortal({ deps: { db, log: createLogger('silent'), now: () => new Date() }, settings: DEFAULT_PORTAL_SETTINGS });
+    const c = new Client(open.app);
+    expect((await c.signIn('tinh-079', password)).status).toBe(303);
+    expect((await c.get('/units')).status).toBe(200);
+    expect((await ddcn(['users', 'disable', 'tinh-079'], env)).code).toBe(0);
+    expect((await c.get('/units')).status).toBe(303);
+    expect(await rows(db, 'SELECT login, disabled FROM portal_user')).toEqual([{ login: 'tinh-079', disabled: true }]);
+    const reset = await ddcn(['users', 'reset-password', 'tinh-079'], env);
+    expect(reset.code).toBe(0);
+    expect(reset.stdout.trim()).not.toBe(password);
+
+    const trail = await rows<{ action: string; object: string }>(db, `SELECT action, object FROM audit_log ORDER BY id`);
+    expect(trail.filter((r) => r.action === 'users').map((r) => r.object)).toEqual(['add tinh-079 (province)', 'disable tinh-079', 'reset-password tinh-079']);
+  }, 600_000); // seven runs of the real CLI: each takes half a minute on a loaded machine
+});

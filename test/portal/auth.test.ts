@@ -1,0 +1,130 @@
+// Accounts and sessions over HTTP: sign-in and its audit, CSRF on every form, a disabled account or a new password
+// ending sessions at once, the lock-out after repeated failures, the idle timeout.
+import { afterEach, describe, expect, it } from 'vitest';
+import { disableUser, setPassword } from '../../src/db/portal-users.js';
+import { hashPassword } from '../../src/portal/passwords.js';
+import { databasePerFile, rows, useTempDir } from '../helpers/pipeline.js';
+import { Client, PASSWORD, portal, seed, signedIn } from './harness.js';
+import type { Portal } from '../../src/portal/app.js';
+
+const database = databasePerFile();
+let open: Portal | null = null;
+afterEach(async () => {
+  await open?.app.close();
+  open = null;
+});
+
+async function setUp(settings = {}, now?: () => Date) {
+  const { db } = database();
+  await seed(db, await useTempDir());
+  open = await portal(db, settings, now);
+  return { db, app: open.app };
+}
+
+const auditRows = (db: Parameters<typeof rows>[0]) =>
+  rows<{ login: string | null; action: string; object: string; result: string; ip: string | null }>(db, 'SELECT login, action, object, result, ip FROM audit_log ORDER BY id');
+
+describe('portal sign-in', () => {
+  it('signs in with the right password (303 to / with an httpOnly SameSite=Lax cookie) and refuses a wrong one with 401', async () => {
+    const { db, app } = await setUp();
+    const c = new Client(app);
+    expect((await c.get('/')).status).toBe(303);
+    const bad = await c.signIn('tinh-001', 'sai-mat-khau-roi');
+    expect(bad.status).toBe(401);
+    expect(bad.body).toContain('Tên đăng nhập hoặc mật khẩu không đúng');
+    const ok = await c.signIn('tinh-001');
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe('/');
+    const cookie = [ok.headers['set-cookie']].flat().find((s) => String(s).startsWith('ddcn_session='));
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).not.toMatch(/Secure/);
+    const home = await c.get('/');
+    expect(home.status).toBe(200);
+    expect(home.body).toContain('Tiến độ cập nhật số ĐDCN/CCCD');
+    await c.post('/logout', {});
+    expect((await c.get('/')).status).toBe(303);
+    const trail = await auditRows(db);
+    expect(trail.map((r) => [r.login, r.action, r.result])).toEqual([
+      ['tinh-001', 'login', 'wrong-password'],
+      ['tinh-001', 'login', 'ok'],
+      ['tinh-001', 'logout', 'ok'],
+    ]);
+    // No password in the trail, whatever the outcome.
+    expect(JSON.stringify(trail)).not.toContain('sai-mat-khau-roi');
+    expect(JSON.stringify(trail)).not.toContain(PASSWORD);
+  });
+
+  it('marks the cookie Secure when the HTTPS setting is on', async () => {
+    const { app } = await setUp({ secureCookies: true });
+    const ok = await new Client(app).signIn('tw');
+    expect([ok.headers['set-cookie']].flat().find((s) => String(s).startsWith('ddcn_session='))).toMatch(/Secure/);
+  });
+
+  it('answers 403 to every POST without a valid _csrf, and changes nothing', async () => {
+    const { db, app } = await setUp();
+    const anon = new Client(app);
+    await anon.get('/login');
+    expect((await anon.post('/login', { login: 'tw', password: PASSWORD }, null)).status).toBe(403);
+    expect((await anon.post('/login', { login: 'tw', password: PASSWORD }, 'forged')).status).toBe(403);
+
+    const c = await signedIn(app, 'dv-hn1');
+    const other = await signedIn(app, 'tw'); // a token of another session is not this session's
+    for (const token of [null, 'forged', other.csrf]) {
+      expect((await c.post('/logout', {}, token)).status).toBe(403);
+      expect((await c.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bính' }, token)).status).toBe(403);
+      expect((await c.upload('/units/HN0010001/corrections', { name: 'x.xlsx', body: Buffer.from('PK') }, token)).status).toBe(403);
+    }
+    const office = await signedIn(app, 'tinh-001');
+    expect((await office.post('/lookup', { number: '012345602' }, null)).status).toBe(403);
+    expect((await c.get('/')).status).toBe(200); // still signed in: the logouts were refused
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM participant_correction')).toEqual([{ n: 0 }]);
+  });
+
+  it('ends the sessions of a disabled account, or of one whose password was reset, at the next request', async () => {
+    const { db, app } = await setUp();
+    const a = await signedIn(app, 'tinh-001');
+    const b = await signedIn(app, 'tinh-001');
+    const u = await signedIn(app, 'dv-hn1');
+    await db.withTransaction((tx) => disableUser(tx, 'tinh-001'));
+    expect((await a.get('/units')).status).toBe(303);
+    expect((await b.get('/units/HN0010001')).status).toBe(303);
+    expect((await new Client(app).signIn('tinh-001')).status).toBe(401);
+
+    expect((await u.get('/units')).status).toBe(200);
+    await db.withTransaction(async (tx) => setPassword(tx, 'dv-hn1', await hashPassword('mat-khau-moi-123'), new Date()));
+    expect((await u.get('/units')).status).toBe(303);
+    expect((await new Client(app).signIn('dv-hn1', 'mat-khau-moi-123')).status).toBe(303);
+  });
+
+  it('locks an account after repeated failures, even for the right password, and logs no password', async () => {
+    const { db, app } = await setUp({ lockoutFailures: 3, lockoutMinutes: 15 });
+    const c = new Client(app);
+    for (let i = 0; i < 3; i++) expect((await c.signIn('huyen-001-005', `sai-${i}-mat-khau`)).status).toBe(401);
+    expect((await c.signIn('huyen-001-005')).status).toBe(401);
+    expect((await c.signIn('tinh-001')).status).toBe(303); // other accounts are not affected
+    const trail = (await auditRows(db)).filter((r) => r.login === 'huyen-001-005').map((r) => r.result);
+    expect(trail).toEqual(['wrong-password', 'wrong-password', 'wrong-password, locked', 'locked']);
+  });
+
+  it('limits sign-in attempts per address', async () => {
+    const { app } = await setUp({ loginsPerMinute: 3 });
+    const c = new Client(app);
+    for (let i = 0; i < 3; i++) expect((await c.signIn('khong-co', 'sai-mat-khau-1')).status).toBe(401);
+    const limited = await c.signIn('tw');
+    expect(limited.status).toBe(429);
+    expect(limited.body).toContain('Quá nhiều lần thử');
+  });
+
+  it('ends a session left idle longer than the timeout', async () => {
+    let now = new Date('2024-06-03T01:00:00Z');
+    const { app } = await setUp({ idleMinutes: 30 }, () => now);
+    const c = await signedIn(app, 'tw');
+    now = new Date(now.getTime() + 29 * 60_000);
+    expect((await c.get('/units')).status).toBe(200);
+    now = new Date(now.getTime() + 29 * 60_000); // 29 minutes since the last request: still alive
+    expect((await c.get('/units')).status).toBe(200);
+    now = new Date(now.getTime() + 31 * 60_000);
+    expect((await c.get('/units')).status).toBe(303);
+  });
+});

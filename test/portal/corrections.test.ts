@@ -1,0 +1,106 @@
+// Corrections through the portal: a returned Mẫu 02 uploaded for a unit, and one person's columns 10–13 typed
+// into a form. Same checks and history as `ddcn import corrections`; the next run verifies the people again.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Portal } from '../../src/portal/app.js';
+import { runBatch } from '../../src/pipeline/run.js';
+import { databasePerFile, exportedResults, deps, mockRegistry, rows, runDeps, useTempDir } from '../helpers/pipeline.js';
+import { fillMau02 } from './fill-mau02.js';
+import { portal, seed, signedIn } from './harness.js';
+
+const database = databasePerFile();
+let open: Portal | null = null;
+afterEach(async () => {
+  await open?.app.close();
+  open = null;
+});
+
+async function setUp(settings = {}) {
+  const { db } = database();
+  const dir = await useTempDir();
+  const { registryFile } = await seed(db, dir);
+  open = await portal(db, settings);
+  return { db, dir, app: open.app, registryFile };
+}
+
+const history = (db: Parameters<typeof rows>[0]) =>
+  rows(db, `SELECT ma_so_bhxh, field, new_value, source, changed_by FROM participant_correction ORDER BY ma_so_bhxh, field`);
+
+describe('portal corrections', () => {
+  it('takes a unit’s filled-in Mẫu 02, shows the result with its rejects, and the next run verifies the people again', async () => {
+    const { db, dir, app, registryFile } = await setUp();
+    const unit = await signedIn(app, 'dv-hn1');
+    const sheet = await unit.get('/units/HN0010001/mau02.xlsx');
+    expect(sheet.status).toBe(200);
+    const returned = await fillMau02(sheet.raw, {
+      '0010000002': { 10: 'Trần Thị Bính' }, // the registry's spelling
+      '0010000003': { 11: '31/02/1979' }, // no such day
+    });
+    const res = await unit.upload('/units/HN0010001/corrections', { name: 'Mẫu 02 đã điền.xlsx', body: returned });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('1 người được điều chỉnh');
+    expect(res.body).toContain('1 dòng không nhận');
+    const rejectsUrl = /href="([^"]*rejects\.csv)"/.exec(res.body)![1]!;
+    const rejects = await unit.get(rejectsUrl);
+    expect(rejects.status).toBe(200);
+    expect(rejects.body).toContain('0010000003');
+    expect(rejects.body).toContain('Cột (11) ngày tháng năm sinh ""31/02/1979"" không hợp lệ'); // CSV-quoted
+    expect(await history(db)).toEqual([{ ma_so_bhxh: '0010000002', field: 'name', new_value: 'Trần Thị Bính', source: 'upload', changed_by: 'dv-hn1' }]);
+
+    // The office sees the correction counted, then the run moves the person to Mẫu 01.
+    const office = await signedIn(app, 'tinh-001');
+    expect((await office.get('/units?q=HN0010001')).body).toMatch(/<td class="num">1<\/td>\s*<\/tr>/); // corrections received
+    await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    expect((await exportedResults(deps(db), dir)).rows.get('0010000002')?.status).toBe('MATCHED');
+    const page = await office.get('/units/HN0010001');
+    expect(page.body).toContain('<span class="n">2</span><span>đã khớp</span>');
+  });
+
+  it('takes one person’s correction from the form, checked like a sheet row, into the same history', async () => {
+    const { db, dir, app, registryFile } = await setUp();
+    const unit = await signedIn(app, 'dv-hn1');
+    const form = await unit.get('/units/HN0010001/people/0010000002');
+    expect(form.status).toBe(200);
+    expect(form.body).toContain('Trần Thị Bính'); // column 9: the registry's name
+
+    const bad = await unit.post('/units/HN0010001/people/0010000002', { ngay_sinh: '31/02/1985', gioi_tinh: 'X' });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toContain('Cột (11) ngày tháng năm sinh &quot;31/02/1985&quot; không hợp lệ');
+    expect(bad.body).toContain('Cột (12) giới tính &quot;X&quot; không hợp lệ');
+    expect(await history(db)).toEqual([]);
+
+    expect((await unit.post('/units/HN0010001/people/0010000002', {})).status).toBe(422);
+    const ok = await unit.post('/units/HN0010001/people/0010000002', { ho_ten: '  Trần Thị   Bính ' });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('Đã ghi 1 thông tin điều chỉnh');
+    expect(await history(db)).toEqual([{ ma_so_bhxh: '0010000002', field: 'name', new_value: 'Trần Thị Bính', source: 'web', changed_by: 'dv-hn1' }]);
+
+    const again = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    expect(again.counts).toMatchObject({ read: 1, matched: 1 });
+    expect((await exportedResults(deps(db), dir)).rows.get('0010000002')?.status).toBe('MATCHED');
+    // Now confirmed: no longer on Mẫu 02, so no longer correctable here.
+    expect((await unit.get('/units/HN0010001/people/0010000002')).status).toBe(404);
+  });
+
+  it('refuses a file that is too large, has too many rows, or is not .xlsx, clearly and without applying anything', async () => {
+    const { db, app } = await setUp({ maxUploadBytes: 64 * 1024, maxUploadRows: 1 });
+    const unit = await signedIn(app, 'dv-hn1');
+    const sheet = await unit.get('/units/HN0010001/mau02.xlsx');
+    const returned = await fillMau02(sheet.raw, { '0010000002': { 10: 'Trần Thị Bính' } });
+
+    const tooManyRows = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: returned });
+    expect(tooManyRows.status).toBe(413);
+    expect(tooManyRows.body).toContain('vượt giới hạn 1 dòng');
+
+    const tooLarge = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: Buffer.alloc(65 * 1024, 1) });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body).toContain('Tệp quá lớn');
+
+    const csv = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.csv', body: Buffer.from('a,b\n') });
+    expect(csv.status).toBe(415);
+    expect(csv.body).toContain('Chỉ nhận tệp Excel .xlsx');
+
+    const notAForm = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: Buffer.from('PK not a zip') });
+    expect(notAForm.status).toBe(422);
+    expect(await history(db)).toEqual([]);
+  });
+});
