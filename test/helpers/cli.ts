@@ -11,12 +11,12 @@ export interface Ran {
 }
 
 /** Runs the real CLI as a user would, with `env` added (DATABASE_URL at least); resolves with its exit code. */
-export function ddcn(args: string[], env: Record<string, string>): Promise<Ran> {
+export function ddcn(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       TSX,
       ['src/cli/main.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, DDCN_LOG_LEVEL: 'warn', ...env }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: ROOT, env: { ...process.env, DDCN_LOG_LEVEL: 'warn', ...env }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err && typeof err.code !== 'number') reject(err);
         else resolve({ code: child.exitCode ?? (err?.code as number | undefined) ?? 0, stdout, stderr });
