@@ -5,18 +5,12 @@ import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
 import { CsvScanner, type CsvRecord } from './csv-scan.js';
 import { readSmallXlsx } from './read-xlsx.js';
+import type { TableRow } from './table-row.js';
+
+export type { TableRow } from './table-row.js';
+
 import { xlsxPartSizes } from './xlsx-parts.js';
 import { cellText } from '../reports/cell-text.js';
-
-/** One data row of an input table: its line (1 = header) and the cells as text, in header order. */
-export interface TableRow {
-  line: number;
-  cells: string[];
-  /** Why the row cannot be read at all (wrong number of fields, undecodable bytes). */
-  problem?: string;
-  /** The record as it stood in the file, when the reader has it (CSV): what the import's change check hashes. */
-  text?: string;
-}
 
 export interface Table {
   header: string[];

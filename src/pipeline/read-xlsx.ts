@@ -1,7 +1,7 @@
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
 import { cellText } from '../reports/cell-text.js';
-import type { TableRow } from './read-table.js';
+import type { TableRow } from './table-row.js';
 
 /**
  * Reads the first visible sheet of a workbook held in memory (small workbooks: see openXlsx): merged cells take
