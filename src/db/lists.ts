@@ -4,6 +4,8 @@ import type { EscalationRow, ListRow } from '../domain/list-row.js';
 export interface ListScope {
   province: string | null; // ma_tinh
   unit: string | null; // ma_don_vi
+  /** ma_huyen within the province: the portal's district users see only their district's people. */
+  district?: string | null;
 }
 
 /** A person on Mẫu 01 or Mẫu 02, with the unit and form it belongs to. */
@@ -65,8 +67,9 @@ export async function forEachListPage(
        FROM participant p ${LAST_VERIFICATION}
       WHERE p.status IN ('MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT')
         AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
+        AND ($3::text IS NULL OR p.ma_huyen = $3::text)
       ORDER BY p.ma_tinh, p.ma_don_vi, form, p.ma_so_bhxh`,
-    [scope.province, scope.unit],
+    [scope.province, scope.unit, scope.district ?? null],
   );
   for (;;) {
     const page = await tx.query<ListDbRow>(`FETCH FORWARD ${Math.trunc(pageSize)} FROM list_rows`);
@@ -93,8 +96,9 @@ export async function escalationRows(q: Queryable, scope: ListScope): Promise<Ar
        ${LAST_VERIFICATION}
       WHERE p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND p.verified_version >= f.data_version
         AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
+        AND ($3::text IS NULL OR p.ma_huyen = $3::text)
       ORDER BY p.ma_tinh, p.ma_don_vi, p.ma_so_bhxh`,
-    [scope.province, scope.unit],
+    [scope.province, scope.unit, scope.district ?? null],
   );
   return res.rows.map((r) => ({ ...r, correctedAt: r.correctedAt.toISOString() }));
 }

@@ -37,6 +37,11 @@ export function scopeProvince(scope: Scope): string | null {
   return scope.role === 'province' || scope.role === 'district' ? scope.maTinh : null;
 }
 
+/** The district filter within scopeProvince: a district user sees only the people of its district. */
+export function scopeDistrict(scope: Scope): string | null {
+  return scope.role === 'district' ? scope.maHuyen : null;
+}
+
 export function describeScope(scope: Scope): string {
   switch (scope.role) {
     case 'national':

@@ -13,6 +13,8 @@ export interface ListsOptions {
   out: string;
   province: string | null;
   unit: string | null;
+  /** ma_huyen within `province` (the portal's district users); the command line has no such filter. */
+  district?: string | null;
   /** Worker threads; 0 writes in this thread. Default: one per core when there are many units. */
   workers?: number;
 }
@@ -49,7 +51,7 @@ interface OpenGroup {
 export async function generateLists(deps: Deps, opts: ListsOptions): Promise<ListsResult> {
   const log = deps.log.child({ stage: 'lists' });
   const out = path.resolve(opts.out);
-  const scope: ListScope = { province: opts.province, unit: opts.unit };
+  const scope: ListScope = { province: opts.province, unit: opts.unit, district: opts.district ?? null };
   const issuedAt = deps.now().toISOString();
   await mkdir(out, { recursive: true });
 
@@ -181,8 +183,9 @@ async function countListRows(tx: Queryable, scope: ListScope): Promise<number> {
   const res = await tx.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM participant
       WHERE status IN ('MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT')
-        AND ($1::text IS NULL OR ma_tinh = $1::text) AND ($2::text IS NULL OR ma_don_vi = $2::text)`,
-    [scope.province, scope.unit],
+        AND ($1::text IS NULL OR ma_tinh = $1::text) AND ($2::text IS NULL OR ma_don_vi = $2::text)
+        AND ($3::text IS NULL OR ma_huyen = $3::text)`,
+    [scope.province, scope.unit, scope.district ?? null],
   );
   return res.rows[0]!.n;
 }

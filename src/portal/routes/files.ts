@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { audit } from '../../db/audit.js';
 import { unitInScope } from '../../db/portal-queries.js';
-import { scopeProvince } from '../../db/portal-scope.js';
+import { scopeDistrict, scopeProvince } from '../../db/portal-scope.js';
 import { generateLists } from '../../pipeline/lists.js';
 import { FILE_NAMES, unitDir } from '../../reports/list-paths.js';
 import { writeMau03 } from '../../reports/mau03.js';
@@ -43,7 +43,7 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext): void {
     const now = ctx.deps.now();
     const body = await inTempDir(async (dir) => {
       const maTinh = scopeProvince(scope) ?? unit.maTinh;
-      await generateLists({ ...ctx.deps, progress: undefined }, { out: dir, province: maTinh, unit: code, workers: 0 });
+      await generateLists({ ...ctx.deps, progress: undefined }, { out: dir, province: maTinh, unit: code, district: scopeDistrict(scope), workers: 0 });
       const file = path.join(unitDir(dir, maTinh, code), FILE_NAMES[form]);
       return (await stat(file).catch(() => null)) ? readFile(file) : null;
     });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { forEachListPage, type ListDbRow } from '../../db/lists.js';
 import { unitInScope, unitsPage } from '../../db/portal-queries.js';
-import { scopeProvince, type Scope } from '../../db/portal-scope.js';
+import { scopeDistrict, scopeProvince, type Scope } from '../../db/portal-scope.js';
 import { mismatchLines } from '../../reports/mismatch-text.js';
 import type { PortalContext } from '../context.js';
 import { notFound } from '../errors.js';
@@ -28,11 +28,11 @@ export const pageNumber = (raw: unknown): number => {
   return Math.min(Math.max(n, 1), MAX_PAGE);
 };
 
-/** The people of a unit's Mẫu 02, read with `ddcn lists`' own query, within the scope's province. */
+/** The people of a unit's Mẫu 02, read with `ddcn lists`' own query, within the scope's province or district. */
 export async function mau02People(tx: Queryable, scope: Scope, maDonVi: string, limit: number): Promise<{ rows: ListDbRow[]; more: boolean }> {
   const rows: ListDbRow[] = [];
   let more = false;
-  await forEachListPage(tx, { province: scopeProvince(scope), unit: maDonVi }, 500, async (page) => {
+  await forEachListPage(tx, { province: scopeProvince(scope), unit: maDonVi, district: scopeDistrict(scope) }, 500, async (page) => {
     for (const r of page) {
       if (r.form !== 'mau02') continue;
       if (rows.length < limit) rows.push(r);

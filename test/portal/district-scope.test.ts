@@ -1,0 +1,72 @@
+// A unit whose people live in two districts: a district office sees, and downloads, only its own district's
+// people of that unit. (The unit page and the Mẫu 02 download once filtered by province only.)
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertUser } from '../../src/db/portal-users.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { runBatch } from '../../src/pipeline/run.js';
+import type { Portal } from '../../src/portal/app.js';
+import { hashPassword } from '../../src/portal/passwords.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { deps, mockRegistry, runDeps, writeParticipants, writeRegistry } from '../helpers/pipeline.js';
+import { PASSWORD, portal, signedIn, xlsxText } from './harness.js';
+
+const UNIT = { ma_don_vi: 'HN0019999', ten_don_vi: 'Công ty Hai Huyện', ma_tinh: '001' };
+const HERE = { ma_so_bhxh: '0010009001', ho_ten: 'Ngô Thị Ở Đây', ngay_sinh: '05/03/1990', gioi_tinh: 'Nữ', so_giay_to: '012349001', ...UNIT, ma_huyen: '005' };
+const THERE = { ma_so_bhxh: '0010009002', ho_ten: 'Lý Văn Ở Kia', ngay_sinh: '06/04/1991', gioi_tinh: 'Nam', so_giay_to: '012349002', ...UNIT, ma_huyen: '006' };
+
+let t: TestDatabase;
+let app: Portal;
+let dir: string;
+let here: typeof HERE;
+let there: typeof HERE;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-district-'));
+  await importParticipants(deps(t.db), await writeParticipants(dir, [HERE, THERE]));
+  // The registry knows neither number: both are on the unit's Mẫu 02.
+  const registryFile = await writeRegistry(dir, [{ so_ddcn: '001090000001', ho_ten: 'Người Khác', ngay_sinh: '1990', gioi_tinh: 'Nam' }]);
+  await runBatch(runDeps(t.db, await mockRegistry(registryFile)), { province: null });
+  const passwordHash = await hashPassword(PASSWORD);
+  // The unit belongs to the district office that manages it (one of the two); its people of the other district
+  // are not that office's.
+  const { rows } = await t.db.query<{ ma_huyen: string }>('SELECT ma_huyen FROM unit WHERE ma_don_vi = $1::text', [UNIT.ma_don_vi]);
+  const managing = rows[0]!.ma_huyen;
+  [here, there] = managing === HERE.ma_huyen ? [HERE, THERE] : [THERE, HERE];
+  await insertUser(t.db, { login: 'huyen', scope: { role: 'district', maTinh: '001', maHuyen: managing }, passwordHash, now: new Date() });
+  await insertUser(t.db, { login: 'tinh-001', scope: { role: 'province', maTinh: '001' }, passwordHash, now: new Date() });
+  app = await portal(t.db);
+});
+
+afterAll(async () => {
+  await app?.app.close();
+  await rm(dir, { recursive: true, force: true });
+  await t?.drop();
+});
+
+describe('a unit spread over two districts', () => {
+  it('shows a district office only the people of its district, on the page and in the Mẫu 02 it downloads', async () => {
+    const district = await signedIn(app.app, 'huyen');
+    const page = await district.get(`/units/${UNIT.ma_don_vi}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(here.ma_so_bhxh);
+    expect(page.body).not.toContain(there.ma_so_bhxh);
+    expect(page.body).not.toContain(there.ho_ten);
+    const file = await district.get(`/units/${UNIT.ma_don_vi}/mau02.xlsx`);
+    expect(file.status).toBe(200);
+    const text = await xlsxText(file.raw);
+    expect(text).toContain(here.ma_so_bhxh);
+    expect(text).not.toContain(there.ma_so_bhxh);
+    expect(await district.get(`/units/${UNIT.ma_don_vi}/people/${there.ma_so_bhxh}`).then((r) => r.status)).toBe(404);
+  });
+
+  it('shows the province office both', async () => {
+    const province = await signedIn(app.app, 'tinh-001');
+    const text = await xlsxText((await province.get(`/units/${UNIT.ma_don_vi}/mau02.xlsx`)).raw);
+    expect(text).toContain(HERE.ma_so_bhxh);
+    expect(text).toContain(THERE.ma_so_bhxh);
+  });
+});
