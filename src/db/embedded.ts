@@ -14,8 +14,6 @@ export interface EmbeddedServer {
   dataDir: string;
   /** True when this process made a new, empty data folder (a wrong DDCN_HOME does this: the CLI says so). */
   created: boolean;
-  /** Where the data lives (as root it may be outside DDCN_HOME), for messages. */
-  dataDir: string;
   /** Stops the server if this process started it; a server another ddcn process owns is left running. */
   release(): Promise<void>;
 }
@@ -109,7 +107,6 @@ export async function startEmbedded(
       url: urlFor(running.port),
       dataDir,
       created: false,
-      dataDir,
       async release() {
         if (!adopt) return;
         process.kill(running.pid, 'SIGINT'); // "fast" shutdown, as pg_ctl -m fast does
@@ -131,7 +128,6 @@ export async function startEmbedded(
       url: urlFor(port),
       dataDir,
       created,
-      dataDir,
       async release() {
         await proc.stop();
         await rm(ownerFile, { force: true });
@@ -157,7 +153,6 @@ export async function startEmbedded(
     url: urlFor(port),
     dataDir,
     created,
-    dataDir,
     async release() {
       // After Ctrl-C in a terminal the server got the signal too and may have exited already; stop() would then
       // wait forever for an 'exit' event that has come and gone.
