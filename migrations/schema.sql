@@ -29,7 +29,13 @@ CREATE TABLE public.batch (
   started_at timestamp with time zone NOT NULL,
   finished_at timestamp with time zone,
   attempts integer DEFAULT 1 NOT NULL,
-  shared integer DEFAULT 0 NOT NULL
+  shared integer DEFAULT 0 NOT NULL,
+  chunks_verified integer DEFAULT 0 NOT NULL,
+  chunks_written integer DEFAULT 0 NOT NULL,
+  chunks_shared integer DEFAULT 0 NOT NULL,
+  people integer DEFAULT 0 NOT NULL,
+  max_in_flight integer,
+  registry_backoff_until timestamp with time zone
 );
 CREATE TABLE public.batch_chunk (
   batch_id bigint NOT NULL,
@@ -43,7 +49,14 @@ CREATE TABLE public.batch_chunk (
   n_missing integer DEFAULT 0 NOT NULL,
   n_conflict integer DEFAULT 0 NOT NULL,
   n_pending integer DEFAULT 0 NOT NULL,
-  n_errors integer DEFAULT 0 NOT NULL
+  n_errors integer DEFAULT 0 NOT NULL,
+  verified_by text,
+  written_at timestamp with time zone,
+  written_by text,
+  shared_at timestamp with time zone,
+  shared_by text,
+  n_shared integer DEFAULT 0 NOT NULL,
+  n_share_failed integer DEFAULT 0 NOT NULL
 );
 CREATE TABLE public.exchange_item (
   request_id bigint NOT NULL,
@@ -214,7 +227,8 @@ CREATE TABLE public.vssid_target (
 -- constraints
 ALTER TABLE public.audit_log ADD CONSTRAINT audit_log_action_check CHECK (action = ANY (ARRAY['login'::text, 'logout'::text, 'download'::text, 'upload'::text, 'correct'::text, 'lookup'::text, 'users'::text]));
 ALTER TABLE public.audit_log ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
-ALTER TABLE public.batch ADD CONSTRAINT batch_phase_check CHECK (phase = ANY (ARRAY['verify'::text, 'share'::text, 'done'::text]));
+ALTER TABLE public.batch ADD CONSTRAINT batch_max_in_flight_check CHECK (max_in_flight > 0);
+ALTER TABLE public.batch ADD CONSTRAINT batch_phase_check CHECK (phase = ANY (ARRAY['verify'::text, 'write'::text, 'share'::text, 'done'::text]));
 ALTER TABLE public.batch ADD CONSTRAINT batch_pkey PRIMARY KEY (id);
 ALTER TABLE public.batch_chunk ADD CONSTRAINT batch_chunk_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES batch(id);
 ALTER TABLE public.batch_chunk ADD CONSTRAINT batch_chunk_pkey PRIMARY KEY (batch_id, chunk_no);
