@@ -6,8 +6,9 @@ import type { Queryable } from './pool.js';
  * embedded server is 18, the machine's 15), and its output carries version and SET noise. What PostgreSQL 18
  * newly records (NOT NULL as named constraints) is left out, so that 15 and 18 give the same text.
  */
-// mock_registry: the test double's tables (src/adapters/mock-schema.ts), not part of the migrated schema.
-const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'mock_registry') AND n.nspname NOT LIKE 'pg_temp%'
+// mock_registry: the test double's tables (src/adapters/mock-schema.ts); pgboss: the job engine's own schema,
+// installed and versioned by pg-boss. Neither is built by migrations/.
+const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'mock_registry', 'pgboss') AND n.nspname NOT LIKE 'pg_temp%'
   AND n.nspname NOT LIKE 'pg_toast_temp%'`;
 
 async function lines(db: Queryable, sql: string): Promise<string[]> {
