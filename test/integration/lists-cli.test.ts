@@ -70,7 +70,7 @@ describe('ddcn lists, import corrections/targets, report progress on the command
     expect(ran.report!.stderr).toMatch(/wrote Mẫu 03 .*: 1 districts, .*: 2 participants · 1 matched \(50\.0 %\) · 1 VssID/);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(path.join(dir, 'mau03.xlsx'));
-    expect(wb.worksheets[0]!.getCell('B14').text).toBe('Quận, huyện mã 760');
+    expect(wb.worksheets[0]!.getCell('B14').text).toBe('Quận 1 (760)');
   });
 
   it('exits 2 on a bad date and 1 on a file that is not a Mẫu 02, saying what to do', () => {
