@@ -1,8 +1,25 @@
 // The job engine that carries a batch's chunks: pg-boss 10, on the same PostgreSQL (schema `pgboss`, installed
 // and upgraded by pg-boss itself). Why pg-boss over graphile-worker: see README, "The distributed run".
+import { createRequire } from 'node:module';
 import PgBoss from 'pg-boss';
 import type { Db, Queryable } from './pool.js';
 import type { Step } from './chunk-steps.js';
+
+// pg-boss 10 does not await the complete()/fail() it sends after a job's callback: when the database is gone at
+// that moment (a worker losing its server) the rejection is unhandled, which ends a Node process. Those two calls
+// are given a handler here; callers that await them still get the error. A job whose completion was lost expires
+// and is taken again, and every chunk step is idempotent, so nothing is done twice. (pg-boss keeps its Manager
+// private; the class is reached by its file, pinned by the package version.)
+type Settle = (...args: unknown[]) => Promise<unknown>;
+const Manager = createRequire(import.meta.url)('pg-boss/src/manager.js') as { prototype: Record<'complete' | 'fail', Settle> };
+for (const method of ['complete', 'fail'] as const) {
+  const original = Manager.prototype[method];
+  Manager.prototype[method] = function (this: unknown, ...args: unknown[]) {
+    const result = original.apply(this, args);
+    result.catch(() => undefined);
+    return result;
+  };
+}
 
 export const CHUNK_QUEUE = 'ddcn-chunk';
 

@@ -44,7 +44,7 @@ const SHARE = [{ requestId: '0100000001', maSoBhxh: '0100000001', soDdcn: '00109
 
 describe('HTTP adapter: refused requests', () => {
   it.each([
-    [400, 'RegistryRequestRefused'], // the registry refused the data of people in it: resending will not help
+    [400, 'RegistryRequestRejected'], // the registry refused the data of people in it: resending will not help
     [404, 'RegistryRequestRejected'],
     [413, 'RegistryRequestRejected'],
     [401, 'RegistryAuthRejected'],
@@ -59,7 +59,7 @@ describe('HTTP adapter: refused requests', () => {
 
   it('sends a share request answered 400 exactly once', async () => {
     const s = await refusing(400);
-    await expect(adapter(s.url).share(SHARE)).rejects.toMatchObject({ name: 'RegistryRequestRefused', status: 400 });
+    await expect(adapter(s.url).share(SHARE)).rejects.toMatchObject({ name: 'RegistryRequestRejected', status: 400 });
     expect(s.seen.requests).toBe(1);
   });
 

@@ -146,16 +146,16 @@ describe('restart after a run dies part-way', () => {
       { id: 2, phase: 'done', chunks: 4, shared: 6 },
     ]);
     // createBatch + 4 chunks (each verified and applied in one transaction) + 1 for the recorded shares
-    // openBatch; per chunk a verify, a write and a share step; and the acknowledged shares recorded by the two
-    // share steps that had any
-    expect(reference.transactions).toBe(1 + 4 * 3 + 2);
+    // openBatch; per chunk a verify, a write and a share step; and the acknowledged shares recorded by the three
+    // share steps that had any (chunks 1, 2 and 4: chunk 3 holds a mismatch and the conflict)
+    expect(reference.transactions).toBe(1 + 4 * 3 + 3);
     expectOracle(reference.state);
   });
 
   // Transaction 1 creates the batch: dying there leaves nothing to resume, so the matrix starts at 2 and covers
   // every step of every phase, the ones that start the next phase included (5: the last verify settles the
   // conflicts; 9: the last write).
-  const crashPoints = Array.from({ length: 14 }, (_, i) => i + 2);
+  const crashPoints = Array.from({ length: 15 }, (_, i) => i + 2);
   it.each(crashPoints)('resumes a run that died in transaction %i and ends where an uninterrupted run ends', async (n) => {
     const { db } = database();
     await prepare(db);

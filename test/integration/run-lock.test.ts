@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { VerifyAnswer, VerifyRequest } from '../../src/adapters/types.js';
 import type { Db, Queryable } from '../../src/db/pool.js';
-import { RunInProgressError } from '../../src/errors.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import {
@@ -12,8 +10,6 @@ import {
 } from '../helpers/pipeline.js';
 
 const database = databasePerFile();
-
-const RUN_LOCK = 2207_0002;
 
 const people: ParticipantInput[] = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => ({
   ma_so_bhxh: `010000000${i}`, ho_ten: `Nguyễn Văn Số ${i}`, ngay_sinh: '1990', gioi_tinh: 'Nam', so_giay_to: `01234567${i}`,
@@ -30,48 +26,40 @@ async function setup() {
   return { ...t, dir, registryFile: await writeRegistry(dir, registry) };
 }
 
-describe('run lock', () => {
-  it('refuses a second run while another holds the run lock, and changes nothing', async () => {
-    const { db, url, dir, registryFile } = await setup();
-    const other = new pg.Client({ connectionString: url });
-    await other.connect();
-    try {
-      await other.query('SELECT pg_advisory_lock($1::bigint)', [RUN_LOCK]);
-      const spy = new SpyRegistry(await mockRegistry(registryFile));
-      const err = await runBatch(runDeps(db, spy), { province: null }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(RunInProgressError);
-      expect((err as Error).message).toMatch(/another ddcn run is in progress/);
-      expect(spy.verifyRequests).toEqual([]);
-      expect(await rows(db, 'SELECT id FROM batch')).toEqual([]);
-      expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => [r.ma_so_bhxh, r.status])).toEqual(
-        people.map((p) => [p.ma_so_bhxh, 'PENDING']),
-      );
-    } finally {
-      await other.query('SELECT pg_advisory_unlock($1::bigint)', [RUN_LOCK]);
-      await other.end();
-    }
-    // Once the other run is gone, the next run goes ahead.
-    const result = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
-    expect(result.counts.matched).toBe(8);
+// The global run lock is retired (the distributed run): a second `ddcn run` while one is going joins the open
+// batch as another worker instead of refusing. What must hold is what the lock used to protect.
+describe('two runs at once', () => {
+  it('share one batch and write every person exactly once, as one run would', async () => {
+    const { db, dir, registryFile } = await setup();
+    const a = new SlowRegistry(await mockRegistry(registryFile));
+    const b = new SlowRegistry(await mockRegistry(registryFile));
+    const config = { chunkSize: 2, batchSize: 1, concurrency: 1 };
+    const [first, second] = await Promise.all([
+      runBatch(runDeps(db, a, config), { province: null }),
+      runBatch(runDeps(db, b, config), { province: null }),
+    ]);
+    expect(await rows(db, 'SELECT id FROM batch')).toEqual([{ id: first.batchId }]);
+    expect(second.batchId).toBe(first.batchId);
+    // Everyone asked (a chunk taken by both may be asked twice: asking changes nothing), written once, shared once.
+    expect([...new Set([...a.verifyRequests, ...b.verifyRequests].flat().map((r) => r.requestId))].sort()).toEqual(people.map((p) => p.ma_so_bhxh));
+    expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => [r.ma_so_bhxh, r.status])).toEqual(
+      people.map((p) => [p.ma_so_bhxh, 'MATCHED']),
+    );
+    expect(await rows(db, 'SELECT ma_so_bhxh, so_cu FROM number_history ORDER BY 1')).toEqual(
+      people.map((p) => ({ ma_so_bhxh: p.ma_so_bhxh, so_cu: p.so_giay_to })),
+    );
+    expect(await rows(db, 'SELECT count(*)::int AS n, count(DISTINCT ma_so_bhxh)::int AS people FROM share_record')).toEqual([{ n: 8, people: 8 }]);
   });
 
-  it('names the unfinished batch when refusing while a died run is being resumed by someone else', async () => {
-    const { db, url, registryFile } = await setup();
+  it('let the next run resume a batch whose run died, and end as one uninterrupted run', async () => {
+    const { db, dir, registryFile } = await setup();
     const crashing = crashingDb(db, 3);
     await runBatch(runDeps(crashing.db, await mockRegistry(registryFile)), { province: null }).catch(() => undefined);
     await crashing.settled();
     const [unfinished] = await rows<{ id: number }>(db, `SELECT id FROM batch WHERE phase <> 'done'`);
-
-    const other = new pg.Client({ connectionString: url });
-    await other.connect();
-    try {
-      await other.query('SELECT pg_advisory_lock($1::bigint)', [RUN_LOCK]);
-      const err = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(RunInProgressError);
-      expect((err as Error).message).toContain(`batch ${unfinished!.id}`);
-    } finally {
-      await other.end();
-    }
+    const resumed = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    expect(resumed.batchId).toBe(unfinished!.id);
+    expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => r.status)).toEqual(people.map(() => 'MATCHED'));
   });
 });
 
