@@ -1,6 +1,7 @@
 import type { Queryable } from './pool.js';
 
-export type ImportKind = 'participants' | 'corrections' | 'targets';
+/** `corrections-web`: one person's columns (10)–(13) entered in the portal's form. */
+export type ImportKind = 'participants' | 'corrections' | 'targets' | 'corrections-web';
 
 export interface ImportCounts {
   rowsRead: number;

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { audit } from '../../db/audit.js';
 import { applyCorrections } from '../../db/corrections.js';
+import { finishImportRun, startImportRun } from '../../db/import-runs.js';
 import { mau02PersonInScope, unitInScope } from '../../db/portal-queries.js';
 import { findUpload, recordUpload } from '../../db/portal-uploads.js';
 import { UserError } from '../../errors.js';
@@ -127,22 +128,18 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const values = { ho_ten: text(req, 'ho_ten'), ngay_sinh: text(req, 'ngay_sinh'), gioi_tinh: text(req, 'gioi_tinh'), so_ddcn: text(req, 'so_ddcn') };
     // Exactly the check of a returned sheet's row (columns 10–13).
     // A form has no columns (1)–(9) to compare and no Excel error cells.
+    const now = ctx.deps.now();
     const checked = checkReturnedRow(
       { line: 0, shown: [], errors: [], maSoBhxh: found.who, name: values.ho_ten, dob: values.ngay_sinh, sex: values.gioi_tinh, number: values.so_ddcn },
-      ctx.deps.now(),
+      now,
     );
     if (checked.kind === 'empty') return render(reply.code(422), req, 'person', formPage(found, values, 'Chưa điền thông tin nào cần sửa.'));
     if (checked.kind === 'rejected') return render(reply.code(422), req, 'person', formPage(found, values, checked.reason));
-    const now = ctx.deps.now();
     const outcome = await ctx.deps.db.withTransaction(async (tx) => {
       const source = `web:${found.user.login}`;
-      const importId = (
-        await tx.query<{ id: number }>(
-          `INSERT INTO import_run (kind, file_name, started_at, finished_at, rows_read) VALUES ('corrections-web', $1::text, $2::timestamptz, $2::timestamptz, 1) RETURNING id`,
-          [source, now],
-        )
-      ).rows[0]!.id;
+      const importId = await startImportRun(tx, 'corrections-web', source, now);
       const [o] = await applyCorrections(tx, { importId, unit: found.code, sourceFile: source, now, rows: [checked.input] });
+      await finishImportRun(tx, importId, now, { rowsRead: 1, rejected: o!.kind === 'rejected' ? 1 : 0 });
       await tx.query(`UPDATE participant_correction SET source = 'web', changed_by = $2::text WHERE import_id = $1::bigint`, [importId, found.user.login]);
       const result = o!.kind === 'applied' ? `ok: ${o!.fields} values` : o!.kind;
       await audit(tx, { at: now, login: found.user.login, action: 'correct', object: `${found.code} ${found.who}`, result, ip: req.ip });
