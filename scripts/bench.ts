@@ -123,6 +123,9 @@ try {
   }
 } finally {
   await database.close();
-  await dropDb?.();
-  if (!values['keep-data']) await rm(work, { recursive: true, force: true });
+  if (values['keep-data']) say(`kept: ${work}${databaseUrl ? ` and ${databaseUrl}` : ''}`);
+  else {
+    await dropDb?.();
+    await rm(work, { recursive: true, force: true });
+  }
 }
