@@ -1,9 +1,14 @@
-// `npx tsx scripts/bench-portal.ts [--participants N] [--units U] [--users 20] [--rounds R]`: the portal under
-// signed-in users at once, over a real socket. Generates N participants over about U managing units, verifies
-// them once, moves 500 unmatched people into one unit (a 500-person Mẫu 02), signs in `--users` accounts of every
-// role and has each ask its pages `--rounds` times at once. Prints p50/p95 per route; the last line is JSON.
-// (A benchmark, not a test: figures depend on the machine, so record `uptime` next to them.)
+// `npx tsx scripts/bench-portal.ts [--participants N] [--units U] [--users 20] [--rounds R] [--keep] [--reuse URL]`:
+// the portal under signed-in users at once, over a real socket. Generates N participants over about U managing
+// units, verifies them once, moves 500 unmatched people into one unit (a 500-person Mẫu 02), signs in `--users`
+// accounts of every role (national, province, district, unit) and has each ask its pages `--rounds` times at once.
+// Before that, alone: the first dashboard of each kind of scope after the run (the figures cache is empty), the
+// first national dashboard as of a past day, and the first after a correction (the cache's figures as of now no
+// longer hold). Prints p50/p95 per page and role; the last line is JSON.
+// `--keep` leaves the generated database (needs DATABASE_URL) and prints `--reuse URL` to time it again without
+// generating anything. (A benchmark, not a test: figures depend on the machine, so record `uptime` next to them.)
 import { rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/db/connect.js';
@@ -28,6 +33,8 @@ const { values } = parseArgs({
     users: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '10' },
     seed: { type: 'string', default: '2207' },
+    keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
   },
 });
 const n = Number(values.participants);
@@ -38,40 +45,61 @@ const say = (msg: string) => process.stderr.write(`bench-portal: ${msg}\n`);
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const PASSWORD = 'bench-portal-password';
 const BIG = 'DVBENCH0500';
+// The users' roles in turn: 20 users are 4 national, 8 province, 4 district and 4 unit accounts.
+const ROLES = ['national', 'province', 'district', 'unit', 'province'] as const;
 
+if (values.keep && !process.env.DATABASE_URL) throw new Error('--keep needs DATABASE_URL (the embedded server goes with the process)');
 const work = await benchWorkDir('ddcn-bench-portal-');
-const { databaseUrl, drop } = await freshBenchDatabase('ddcn_bench_portal');
-const database = await openDatabase({ databaseUrl, home: path.join(work, 'home'), poolSize: 10 });
+const fresh = values.reuse ? { databaseUrl: values.reuse, drop: async () => undefined } : await freshBenchDatabase('ddcn_bench_portal');
+const database = await openDatabase({ databaseUrl: fresh.databaseUrl, home: path.join(work, 'home'), poolSize: 10 });
 const log = createLogger('warn');
 const deps = { db: database.db, log, now: () => new Date() };
+const q = async <T extends object>(sql: string, params: unknown[] = []) => (await database.db.query<T>(sql, params)).rows;
 try {
   let t = process.hrtime.bigint();
-  const data = await writeSynthetic(path.join(work, 'data'), { count: n, seed: Number(values.seed), matchRate: 0.9, unitsPerProvince });
-  await importParticipants(deps, data.participantsFile, path.join(work, 'rejects.csv'));
-  const registry = new MockRegistry(await databaseDirectory(database.db, data.registryFile));
-  await runBatch({ ...deps, registry, config: DEFAULT_RUN_CONFIG }, { province: null });
-  say(`${n} participants over ${63 * unitsPerProvince} units imported and verified in ${seconds(t).toFixed(0)} s`);
+  if (!values.reuse) {
+    const data = await writeSynthetic(path.join(work, 'data'), { count: n, seed: Number(values.seed), matchRate: 0.9, unitsPerProvince });
+    await importParticipants(deps, data.participantsFile, path.join(work, 'rejects.csv'));
+    say(`${n} participants imported in ${seconds(t).toFixed(0)} s`);
+    const registry = new MockRegistry(await databaseDirectory(database.db, data.registryFile));
+    await runBatch({ ...deps, registry, config: DEFAULT_RUN_CONFIG }, { province: null });
+    say(`${n} participants over ${63 * unitsPerProvince} units imported and verified in ${seconds(t).toFixed(0)} s`);
 
-  // One unit with 500 people on its Mẫu 02, in the first province.
-  const first = (await database.db.query<{ ma_tinh: string }>(`SELECT min(ma_tinh) AS ma_tinh FROM participant`)).rows[0]!.ma_tinh;
-  await database.db.query(`INSERT INTO unit (ma_don_vi, ten_don_vi, dia_chi, ma_tinh, ma_huyen, updated_at) SELECT $1::text, 'Đơn vị 500 người', '', $2::text, min(ma_huyen), now() FROM participant WHERE ma_tinh = $2::text`, [BIG, first]);
-  await database.db.query(
-    `UPDATE participant SET ma_don_vi = $1::text WHERE ma_so_bhxh IN (SELECT ma_so_bhxh FROM participant WHERE ma_tinh = $2::text AND status <> 'MATCHED' ORDER BY ma_so_bhxh LIMIT 500)`,
-    [BIG, first],
-  );
-  await database.db.query('ANALYZE');
-  const unitsOf = (await database.db.query<{ ma_don_vi: string; ma_tinh: string; ma_huyen: string }>(
-    `SELECT ma_don_vi, ma_tinh, ma_huyen FROM unit WHERE ma_tinh = $1::text ORDER BY ma_don_vi`, [first])).rows;
-  const numbers = (await database.db.query<{ so_giay_to: string }>(`SELECT so_giay_to FROM participant WHERE ma_tinh = $1::text AND so_giay_to IS NOT NULL LIMIT 200`, [first])).rows.map((r) => r.so_giay_to);
+    // One unit with 500 people on its Mẫu 02, in the first province.
+    const first = (await q<{ ma_tinh: string }>(`SELECT min(ma_tinh) AS ma_tinh FROM participant`))[0]!.ma_tinh;
+    await q(`INSERT INTO unit (ma_don_vi, ten_don_vi, dia_chi, ma_tinh, ma_huyen, updated_at) SELECT $1::text, 'Đơn vị 500 người', '', $2::text, min(ma_huyen), now() FROM participant WHERE ma_tinh = $2::text`, [BIG, first]);
+    await q(
+      `UPDATE participant SET ma_don_vi = $1::text WHERE ma_so_bhxh IN (SELECT ma_so_bhxh FROM participant WHERE ma_tinh = $2::text AND status <> 'MATCHED' ORDER BY ma_so_bhxh LIMIT 500)`,
+      [BIG, first],
+    );
+    await q('VACUUM ANALYZE');
+  } else {
+    // Timed again from scratch: no figures kept, the accounts made anew.
+    await q('TRUNCATE figures_cache');
+    await q(`DELETE FROM portal_user WHERE login LIKE 'bench-%'`);
+  }
+  const big = (await q<{ ma_tinh: string; ma_huyen: string }>(`SELECT ma_tinh, ma_huyen FROM unit WHERE ma_don_vi = $1::text`, [BIG]))[0]!;
+  const unitsOf = (await q<{ ma_don_vi: string; ma_huyen: string }>(`SELECT ma_don_vi, ma_huyen FROM unit WHERE ma_tinh = $1::text ORDER BY ma_don_vi`, [big.ma_tinh]));
+  const districtUnits = unitsOf.filter((u) => u.ma_huyen === big.ma_huyen);
+  const numbers = (await q<{ so_giay_to: string }>(`SELECT so_giay_to FROM participant WHERE ma_tinh = $1::text AND so_giay_to IS NOT NULL LIMIT 200`, [big.ma_tinh])).map((r) => r.so_giay_to);
+  // People of the 500 not corrected yet: one is corrected through the form below, a different one on each run.
+  const uncorrected = (await q<{ ma_so_bhxh: string }>(
+    `SELECT ma_so_bhxh FROM participant p WHERE ma_don_vi = $1::text AND status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT')
+        AND NOT EXISTS (SELECT 1 FROM participant_correction c WHERE c.ma_so_bhxh = p.ma_so_bhxh) ORDER BY ma_so_bhxh LIMIT 1`, [BIG])).map((r) => r.ma_so_bhxh);
 
-  // Accounts: a quarter national, half province, a quarter unit — all in the first province.
   const hash = await hashPassword(PASSWORD);
   const accounts: Array<{ login: string; scope: Scope }> = [];
   for (let i = 0; i < users; i++) {
-    const scope: Scope = i % 4 === 0 ? { role: 'national' } : i % 4 === 3 ? { role: 'unit', maDonVi: BIG } : { role: 'province', maTinh: first };
+    const role = ROLES[i % ROLES.length]!;
+    const scope: Scope =
+      role === 'national' ? { role }
+      : role === 'province' ? { role, maTinh: big.ma_tinh }
+      : role === 'district' ? { role, maTinh: big.ma_tinh, maHuyen: big.ma_huyen }
+      : { role, maDonVi: BIG };
     accounts.push({ login: `bench-${i}`, scope });
     await insertUser(database.db, { login: `bench-${i}`, scope, passwordHash: hash, now: new Date() });
   }
+  const totals = (await q<{ people: number; units: number }>(`SELECT (SELECT count(*) FROM participant)::int AS people, (SELECT count(*) FROM unit)::int AS units`))[0]!;
 
   const { app } = await buildPortal({ deps: { ...deps }, settings: { ...DEFAULT_PORTAL_SETTINGS, loginsPerMinute: 10_000 } });
   const base = (await app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
@@ -91,37 +119,62 @@ try {
   };
 
   const timings = new Map<string, number[]>();
-  const timed = async (route: string, fn: () => Promise<Response>) => {
+  const timed = async (route: string, fn: () => Promise<Response>, expect = 200) => {
     const t0 = process.hrtime.bigint();
     const res = await fn();
     await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`${route} answered ${res.status}`);
+    if (res.status !== expect) throw new Error(`${route} answered ${res.status}`);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     (timings.get(route) ?? timings.set(route, []).get(route)!).push(ms);
+    return ms;
   };
 
   const sessions = await Promise.all(accounts.map(async (a) => ({ ...a, ...(await signIn(a.login)) })));
-  // The first national dashboard after a run works the figures out; it is reported apart from the steady state.
-  const t0 = process.hrtime.bigint();
-  await timed('first national dashboard after the run', () => fetch(`${base}/`, { headers: { cookie: sessions[0]!.cookie } }));
-  say(`first national dashboard: ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
+  const of = (role: Scope['role']) => sessions.find((s) => s.scope.role === role)!;
+  const get = (s: { cookie: string }, url: string) => () => fetch(`${base}${url}`, { headers: { cookie: s.cookie } });
+  const post = (s: { cookie: string; token: string }, url: string, form: Record<string, string>) => () =>
+    fetch(`${base}${url}`, {
+      method: 'POST', redirect: 'manual', headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: s.token, ...form }),
+    });
+
+  // Alone, one after the other: what the figures cache does not hide.
+  for (const role of ['national', 'province', 'district', 'unit'] as const) {
+    say(`first ${role} dashboard after the run: ${(await timed(`first dashboard after the run [${role}]`, get(of(role), '/'))).toFixed(0)} ms`);
+  }
+  const past = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+  say(`first national dashboard as of ${past}: ${(await timed('first dashboard as of a past day [national]', get(of('national'), `/?as_of=${past}`))).toFixed(0)} ms`);
+  if (uncorrected[0]) {
+    const ms = await timed('correction by form [unit]', post(of('unit'), `/units/${BIG}/people/${uncorrected[0]}`, { ho_ten: 'Nguyễn Văn Sửa', ngay_sinh: '', gioi_tinh: '', so_ddcn: '' }), 200);
+    say(`a correction through the form: ${ms.toFixed(0)} ms`);
+    say(`first national dashboard after it: ${(await timed('first dashboard after a correction [national]', get(of('national'), '/'))).toFixed(0)} ms`);
+  }
 
   t = process.hrtime.bigint();
   await Promise.all(
     sessions.map(async (s, i) => {
-      const get = (url: string) => () => fetch(`${base}${url}`, { headers: { cookie: s.cookie } });
       for (let r = 0; r < rounds; r++) {
-        const unit = unitsOf[(i * 31 + r * 7) % unitsOf.length]!.ma_don_vi;
-        if (s.scope.role === 'national') await timed('GET / (national dashboard)', get('/'));
-        if (s.scope.role === 'province') {
-          await timed('GET /units (province unit list)', get(`/units?page=${1 + ((i + r) % Math.max(1, Math.floor(unitsOf.length / 50)))}`));
-          await timed('GET /units/:u (unit page)', get(`/units/${unit}`));
-          await timed('POST /lookup', () => fetch(`${base}/lookup`, {
-            method: 'POST', headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ _csrf: s.token, number: numbers[(i * 13 + r) % numbers.length]! }),
-          }));
+        const pick = <T>(xs: T[]) => xs[(i * 31 + r * 7) % xs.length]!;
+        const listPage = (count: number) => 1 + ((i + r) % Math.max(1, Math.ceil(count / 50)));
+        const role = s.scope.role;
+        const page = (kind: string) => `${kind} [${role}]`;
+        await timed(page('GET / (dashboard)'), get(s, '/'));
+        if (role === 'national') {
+          await timed(page('GET /units (unit list)'), get(s, `/units?page=${listPage(totals.units)}`));
+          await timed(page('GET /units/:u (unit page)'), get(s, `/units/${pick(unitsOf).ma_don_vi}`));
+          await timed(page('GET /report/mau03.xlsx'), get(s, '/report/mau03.xlsx'));
         }
-        if (s.scope.role === 'unit') await timed('GET /units/:u/mau02.xlsx (500 people)', get(`/units/${BIG}/mau02.xlsx`));
+        if (role === 'province' || role === 'district') {
+          const units = role === 'province' ? unitsOf : districtUnits;
+          await timed(page('GET /units (unit list)'), get(s, `/units?page=${listPage(units.length)}`));
+          await timed(page('GET /units?q= (search)'), get(s, `/units?q=${encodeURIComponent(pick(units).ma_don_vi.slice(0, 7))}`));
+          await timed(page('GET /units/:u (unit page)'), get(s, `/units/${pick(units).ma_don_vi}`));
+          await timed(page('POST /lookup'), post(s, '/lookup', { number: pick(numbers) }));
+        }
+        if (role === 'unit') {
+          await timed(page('GET /units/:u (unit page, 500 people)'), get(s, `/units/${BIG}`));
+          await timed(page('GET /units/:u/mau02.xlsx (500 people)'), get(s, `/units/${BIG}/mau02.xlsx`));
+        }
       }
     }),
   );
@@ -130,13 +183,15 @@ try {
 
   const pct = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
   const result: Record<string, { n: number; p50_ms: number; p95_ms: number }> = {};
-  for (const [route, xs] of timings) {
+  for (const [route, xs] of [...timings].sort(([a], [b]) => a.localeCompare(b))) {
     result[route] = { n: xs.length, p50_ms: Math.round(pct(xs, 50)), p95_ms: Math.round(pct(xs, 95)) };
-    say(`${route.padEnd(42)} n=${String(xs.length).padStart(4)}  p50 ${String(result[route].p50_ms).padStart(5)} ms  p95 ${String(result[route].p95_ms).padStart(5)} ms`);
+    say(`${route.padEnd(58)} n=${String(xs.length).padStart(4)}  p50 ${String(result[route].p50_ms).padStart(5)} ms  p95 ${String(result[route].p95_ms).padStart(5)} ms`);
   }
-  console.log(JSON.stringify({ participants: n, units: 63 * unitsPerProvince, users, rounds, wall_s: +wall.toFixed(1), routes: result }));
+  const load = loadavg().map((l) => +l.toFixed(2));
+  if (values.keep) say(`kept: --reuse ${fresh.databaseUrl}`);
+  console.log(JSON.stringify({ participants: totals.people, units: totals.units, users, rounds, wall_s: +wall.toFixed(1), loadavg: load, routes: result }));
 } finally {
   await database.close();
-  await drop();
+  if (!values.keep) await fresh.drop();
   await rm(work, { recursive: true, force: true });
 }
