@@ -21,10 +21,15 @@ export interface UnitRecord {
 }
 
 export async function unitRecords(q: Queryable, scope: ListScope): Promise<Map<string, UnitRecord>> {
+  // One unit (the portal's downloads): its own people tell whether it has any in the province, by index. The list
+  // of every unit of a province reads the province's people once instead.
+  const inProvince = scope.unit !== null
+    ? `EXISTS (SELECT 1 FROM participant p WHERE p.ma_don_vi = unit.ma_don_vi AND p.ma_tinh = $2::text)`
+    : `ma_don_vi IN (SELECT DISTINCT ma_don_vi FROM participant WHERE ma_tinh = $2::text)`;
   const res = await q.query<UnitRecord & { maDonVi: string }>(
     `SELECT ma_don_vi AS "maDonVi", ten_don_vi AS "tenDonVi", dia_chi AS "diaChi" FROM unit
       WHERE ($1::text IS NULL OR ma_don_vi = $1::text)
-        AND ($2::text IS NULL OR ma_don_vi IN (SELECT DISTINCT ma_don_vi FROM participant WHERE ma_tinh = $2::text))`,
+        AND ($2::text IS NULL OR ${inProvince})`,
     [scope.unit, scope.province],
   );
   return new Map(res.rows.map((r) => [r.maDonVi, { tenDonVi: r.tenDonVi, diaChi: r.diaChi }]));
