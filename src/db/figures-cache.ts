@@ -1,45 +1,102 @@
-// Mẫu 03 counts through figures_cache (migration 0014): the national query reads the whole history (≈1.8 s per
-// cut-off at 1 M participants), which a dashboard cannot wait for on every visit.
+// Mẫu 03 counts through figures_cache (migrations 0014, 0017): the national query reads the whole history (≈1.8 s
+// per cut-off at 1 M participants), which a dashboard cannot wait for on every visit.
 import type { Queryable } from './pool.js';
-import { countsAsOf, type GroupCounts } from './reports.js';
-
-type CountsArgs = Parameters<typeof countsAsOf>[1];
+import { correctionCountsAsOf, mergeCounts, outcomeCountsAsOf, type CountsArgs, type GroupCounts } from './reports.js';
 
 /** A cut-off this far behind the clock is past for good: nothing can still be written with an earlier time. */
 const SETTLED_MS = 5 * 60_000;
 
-/**
- * What changes whenever any figure can: the newest state and correction rows, and the chunks applied (each
- * chunk's outcomes are written in the transaction that marks it verified).
- */
-async function fingerprint(q: Queryable): Promise<string> {
-  const res = await q.query<{ f: string }>(
-    `SELECT concat_ws(':',
-              (SELECT max(id) FROM participant_state),
-              (SELECT max(id) FROM participant_correction),
-              (SELECT count(*) || '@' || coalesce(max(verified_at)::text, '') FROM batch_chunk WHERE verified_at IS NOT NULL)) AS f`,
-  );
-  return res.rows[0]!.f;
+export interface CacheLimits {
+  /** Figures worked out longer ago than this are dropped (and worked out again when asked for). */
+  keepMs: number;
+  /** At most this many figures are kept; the oldest go first. */
+  maxRows: number;
 }
 
 /**
- * countsAsOf, from the cache when it still holds: exactly the same rows (test/portal/figures-cache.test.ts). Reads
- * in the caller's snapshot `q` (its fingerprint and its counts agree); stores through `db`, outside that snapshot,
- * which may be read-only.
+ * A week of figures, and 50 000 rows at most: each is one scope's counts at one cut-off, a few hundred bytes for a
+ * unit or district, about 10 kB for the national one (README, "The portal").
  */
-export const cachedCountsAsOf = (db: Queryable, now: Date) => async (q: Queryable, args: CountsArgs): Promise<GroupCounts[]> => {
-  const narrow = `p=${args.province ?? ''};d=${args.district ?? ''};u=${args.unit ?? ''}`;
-  const print = args.cutoff.getTime() <= now.getTime() - SETTLED_MS ? 'past' : await fingerprint(q);
-  const hit = await q.query<{ counts: GroupCounts[] }>(
-    `SELECT counts FROM figures_cache WHERE cutoff = $1::timestamptz AND narrow = $2::text AND fingerprint = $3::text`,
-    [args.cutoff, narrow, print],
+export const CACHE_LIMITS: CacheLimits = { keepMs: 7 * 86_400_000, maxRows: 50_000 };
+
+/**
+ * What changes whenever a figure can. The outcomes: the newest state row, and the chunks verified (each chunk's
+ * outcomes are stored in the transaction that marks it verified) and written (an outcome found out of date when
+ * written is marked not applied). The corrections: their number and newest row — the number as well, since a
+ * correction committed after a newer one does not move the newest.
+ */
+async function fingerprints(q: Queryable): Promise<{ outcomes: string; corrections: string }> {
+  const res = await q.query<{ outcomes: string; corrections: string }>(
+    `SELECT concat_ws(':',
+              (SELECT max(id) FROM participant_state),
+              (SELECT count(verified_at) || '@' || coalesce(max(verified_at)::text, '') || ';' || count(written_at) || '@' || coalesce(max(written_at)::text, '')
+                 FROM batch_chunk)) AS outcomes,
+            (SELECT count(*) || '@' || coalesce(max(id), 0) FROM participant_correction) AS corrections`,
   );
-  if (hit.rows[0]) return hit.rows[0].counts;
-  const counts = await countsAsOf(q, args);
+  const r = res.rows[0]!;
+  return { outcomes: r.outcomes, corrections: `${r.outcomes}/${r.corrections}` };
+}
+
+/** Figures being worked out in this process: a second visitor waits for the first one's instead of starting its own. */
+const working = new Map<string, Promise<unknown>>();
+
+/**
+ * countsAsOf, from the cache when it still holds: exactly the same rows (test/portal/figures-cache.test.ts). Kept
+ * in two parts: everyone's outcomes, which only a run or an import moves, and the corrections, which come in all
+ * day and are quick to count again. Reads in the caller's snapshot `q` (its fingerprint and its counts agree);
+ * stores through `db`, outside that snapshot, which may be read-only.
+ */
+export const cachedCountsAsOf =
+  (db: Queryable, now: Date, limits: CacheLimits = CACHE_LIMITS) =>
+  async (q: Queryable, args: CountsArgs): Promise<GroupCounts[]> => {
+    const narrow = `p=${args.province ?? ''};d=${args.district ?? ''};u=${args.unit ?? ''}`;
+    const print = args.cutoff.getTime() <= now.getTime() - SETTLED_MS ? { outcomes: 'past', corrections: 'past' } : await fingerprints(q);
+    const part = async <T>(name: string, fingerprint: string, count: () => Promise<T>): Promise<T> => {
+      const key = `${name}:${narrow}`;
+      const hit = await q.query<{ counts: T }>(
+        `SELECT counts FROM figures_cache WHERE cutoff = $1::timestamptz AND narrow = $2::text AND fingerprint = $3::text`,
+        [args.cutoff, key, fingerprint],
+      );
+      if (hit.rows[0]) return hit.rows[0].counts;
+      const flight = `${args.cutoff.toISOString()}|${key}|${fingerprint}`;
+      const pending = working.get(flight) as Promise<T> | undefined;
+      if (pending) return pending;
+      const counting = (async () => {
+        const counts = await count();
+        await store(db, { cutoff: args.cutoff, narrow: key, fingerprint, counts, now, limits });
+        return counts;
+      })();
+      working.set(flight, counting);
+      try {
+        return await counting;
+      } finally {
+        working.delete(flight);
+      }
+    };
+    const outcomes = await part('outcomes', print.outcomes, () => outcomeCountsAsOf(q, args));
+    const corrections = await part('corrections', print.corrections, () => correctionCountsAsOf(q, args));
+    return mergeCounts(outcomes, corrections);
+  };
+
+/**
+ * Stores one part's counts and bounds the table: figures as of a moment now settled that were kept with a
+ * fingerprint (never asked for again: a settled cut-off is looked up as 'past'), figures older than
+ * `limits.keepMs`, and the oldest beyond `limits.maxRows` are deleted.
+ */
+async function store(
+  db: Queryable,
+  e: { cutoff: Date; narrow: string; fingerprint: string; counts: unknown; now: Date; limits: CacheLimits },
+): Promise<void> {
   await db.query(
     `INSERT INTO figures_cache (cutoff, narrow, fingerprint, counts, computed_at) VALUES ($1::timestamptz, $2::text, $3::text, $4::jsonb, $5::timestamptz)
      ON CONFLICT (cutoff, narrow) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, counts = EXCLUDED.counts, computed_at = EXCLUDED.computed_at`,
-    [args.cutoff, narrow, print, JSON.stringify(counts), now],
+    [e.cutoff, e.narrow, e.fingerprint, JSON.stringify(e.counts), e.now],
   );
-  return counts;
-};
+  await db.query(
+    `DELETE FROM figures_cache
+      WHERE (fingerprint <> 'past' AND cutoff <= $1::timestamptz)
+         OR computed_at < $2::timestamptz
+         OR (cutoff, narrow) IN (SELECT cutoff, narrow FROM figures_cache ORDER BY computed_at DESC, cutoff DESC, narrow OFFSET $3::int)`,
+    [new Date(e.now.getTime() - SETTLED_MS), new Date(e.now.getTime() - e.limits.keepMs), e.limits.maxRows],
+  );
+}

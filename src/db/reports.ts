@@ -15,51 +15,128 @@ export interface GroupCounts {
   escalated: number; // … and still not matching when verified again (Plan II.6.2)
 }
 
+export interface CountsArgs {
+  cutoff: Date;
+  province: string | null;
+  // district and unit narrow the people counted (the portal's district and unit accounts); rows stay per district.
+  district?: string | null;
+  unit?: string | null;
+}
+
+export type OutcomeCounts = Omit<GroupCounts, 'corrected' | 'rematched' | 'escalated'>;
+export type CorrectionCounts = Pick<GroupCounts, 'key' | 'corrected' | 'rematched' | 'escalated'>;
+
 /**
  * Every participant's state just before `cutoff`, counted per province — or per district of `province`: who
  * existed, with their VssID account and office, from the state history (migrations 0002 and 0006); their outcome
  * from the outcome history, the last one applied, and the version of their data last decided on (a PENDING
  * outcome decides nothing). Corrections count when made before the cutoff; a correction has been verified again
  * once the version decided on has reached the version it created.
+ *
+ * Two queries: the outcomes of everyone, and the corrections of the few corrected — so that a dashboard's cache
+ * keeps the first, the costly one, when only corrections have come in (src/db/figures-cache.ts).
  */
-export async function countsAsOf(
-  q: Queryable,
-  // district and unit narrow the people counted (the portal's district and unit accounts); rows stay per district.
-  args: { cutoff: Date; province: string | null; district?: string | null; unit?: string | null },
-): Promise<GroupCounts[]> {
-  const res = await q.query<GroupCounts>(
+export async function countsAsOf(q: Queryable, args: CountsArgs): Promise<GroupCounts[]> {
+  return mergeCounts(await outcomeCountsAsOf(q, args), await correctionCountsAsOf(q, args));
+}
+
+/** One row per key of `outcomes` (in its order), with the correction figures of that key, zero where none. */
+export function mergeCounts(outcomes: OutcomeCounts[], corrections: CorrectionCounts[]): GroupCounts[] {
+  const fixes = new Map(corrections.map((c) => [c.key, c]));
+  return outcomes.map((o) => {
+    const c = fixes.get(o.key);
+    return { ...o, corrected: c?.corrected ?? 0, rematched: c?.rematched ?? 0, escalated: c?.escalated ?? 0 };
+  });
+}
+
+/**
+ * The people a narrowed count can be about, as a condition on `col`: those of the unit now (the portal's unit
+ * accounts are by the current managing unit), and those who had the province's (district's) codes at some time
+ * before the cutoff — the state as of the cutoff, which decides, is among those (index participant_state_office).
+ * Written only when it narrows: a `$4 IS NULL OR …` around a subquery would keep PostgreSQL from turning it into a
+ * join, and so from looking the few people up by index.
+ */
+function candidates(args: CountsArgs, col: string): string {
+  const conditions = ['true'];
+  if (args.unit) conditions.push(`${col} IN (SELECT ma_so_bhxh FROM participant WHERE ma_don_vi = $4::text)`);
+  if (args.province) {
+    conditions.push(`${col} IN (SELECT ma_so_bhxh FROM participant_state
+                                 WHERE ma_tinh = $2::text AND ($3::text IS NULL OR ma_huyen = $3::text) AND valid_from < $1::timestamptz)`);
+  }
+  return conditions.join(' AND ');
+}
+
+/** $1 cutoff, $2 province, $3 district, $4 unit (only when there is one: a parameter must be used). */
+const params = (args: CountsArgs) => [args.cutoff, args.province, args.district ?? null, ...(args.unit ? [args.unit] : [])];
+
+// The state as of the cutoff is kept only within the scope; the group key is the province, or the district in a
+// province's count.
+const IN_SCOPE = `($2::text IS NULL OR o.ma_tinh = $2::text) AND ($3::text IS NULL OR o.ma_huyen = $3::text)`;
+const KEY = `CASE WHEN $2::text IS NULL THEN o.ma_tinh ELSE o.ma_huyen END`;
+
+/** Everyone's outcome and VssID as of the cutoff, per group (countsAsOf without the corrections). */
+export async function outcomeCountsAsOf(q: Queryable, args: CountsArgs): Promise<OutcomeCounts[]> {
+  const and = `AND ${candidates(args, 'ma_so_bhxh')}`;
+  const res = await q.query<OutcomeCounts>(
     `WITH s AS (
        SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, vssid, ma_tinh, ma_huyen
-         FROM participant_state WHERE valid_from < $1::timestamptz
+         FROM participant_state WHERE valid_from < $1::timestamptz ${and}
         ORDER BY ma_so_bhxh, valid_from DESC, id DESC
      ), v AS (
-       SELECT ma_so_bhxh, (array_agg(status ORDER BY verified_at DESC, batch_id DESC))[1] AS status,
-              max(data_version) FILTER (WHERE status <> 'PENDING') AS verified_version
-         FROM verification WHERE applied AND verified_at < $1::timestamptz
+       SELECT ma_so_bhxh, (array_agg(status ORDER BY verified_at DESC, batch_id DESC))[1] AS status
+         FROM verification WHERE applied AND verified_at < $1::timestamptz ${and}
         GROUP BY ma_so_bhxh
-     ), c AS (
-       SELECT ma_so_bhxh, max(data_version) AS version FROM participant_correction
-        WHERE changed_at < $1::timestamptz GROUP BY ma_so_bhxh
      ), o AS (
-       SELECT s.*, coalesce(v.status, 'PENDING') AS status, v.verified_version FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh
+       SELECT s.*, coalesce(v.status, 'PENDING') AS status FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh
      )
-     SELECT CASE WHEN $2::text IS NULL THEN o.ma_tinh ELSE o.ma_huyen END AS key,
+     SELECT ${KEY} AS key,
             count(*)::int AS total,
             count(*) FILTER (WHERE o.status = 'MATCHED')::int AS matched,
             count(*) FILTER (WHERE o.status = 'MISMATCHED')::int AS mismatched,
             count(*) FILTER (WHERE o.status = 'MISSING_ID')::int AS missing,
             count(*) FILTER (WHERE o.status = 'CONFLICT')::int AS conflict,
             count(*) FILTER (WHERE o.status = 'PENDING')::int AS pending,
-            count(*) FILTER (WHERE o.vssid)::int AS vssid,
-            count(c.ma_so_bhxh)::int AS corrected,
-            count(*) FILTER (WHERE o.status = 'MATCHED' AND o.verified_version >= c.version)::int AS rematched,
-            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND o.verified_version >= c.version)::int AS escalated
-       FROM o LEFT JOIN c ON c.ma_so_bhxh = o.ma_so_bhxh
-      WHERE ($2::text IS NULL OR o.ma_tinh = $2::text) AND ($3::text IS NULL OR o.ma_huyen = $3::text)
-        AND ($4::text IS NULL OR o.ma_so_bhxh IN (SELECT ma_so_bhxh FROM participant WHERE ma_don_vi = $4::text))
+            count(*) FILTER (WHERE o.vssid)::int AS vssid
+       FROM o
+      WHERE ${IN_SCOPE}
       GROUP BY 1
       ORDER BY 1 NULLS LAST`,
-    [args.cutoff, args.province, args.district ?? null, args.unit ?? null],
+    params(args),
+  );
+  return res.rows;
+}
+
+/**
+ * The corrected people as of the cutoff, per group: each one's state and outcome looked up by their code, so the
+ * cost follows the number of people corrected, not of participants.
+ */
+export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Promise<CorrectionCounts[]> {
+  const res = await q.query<CorrectionCounts>(
+    `WITH c AS (
+       SELECT ma_so_bhxh, max(data_version) AS version FROM participant_correction
+        WHERE changed_at < $1::timestamptz AND ${candidates(args, 'ma_so_bhxh')}
+        GROUP BY ma_so_bhxh
+     ), o AS (
+       SELECT s.ma_tinh, s.ma_huyen, coalesce(v.status, 'PENDING') AS status, v.verified_version, c.version
+         FROM c
+         CROSS JOIN LATERAL (
+           SELECT ma_tinh, ma_huyen FROM participant_state st
+            WHERE st.ma_so_bhxh = c.ma_so_bhxh AND st.valid_from < $1::timestamptz
+            ORDER BY st.valid_from DESC, st.id DESC LIMIT 1) s
+         CROSS JOIN LATERAL (
+           SELECT (array_agg(x.status ORDER BY x.verified_at DESC, x.batch_id DESC))[1] AS status,
+                  max(x.data_version) FILTER (WHERE x.status <> 'PENDING') AS verified_version
+             FROM verification x
+            WHERE x.ma_so_bhxh = c.ma_so_bhxh AND x.applied AND x.verified_at < $1::timestamptz) v
+     )
+     SELECT ${KEY} AS key,
+            count(*)::int AS corrected,
+            count(*) FILTER (WHERE o.status = 'MATCHED' AND o.verified_version >= o.version)::int AS rematched,
+            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND o.verified_version >= o.version)::int AS escalated
+       FROM o
+      WHERE ${IN_SCOPE}
+      GROUP BY 1`,
+    params(args),
   );
   return res.rows;
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { cachedCountsAsOf } from '../../src/db/figures-cache.js';
-import type { Db } from '../../src/db/pool.js';
+import type { Db, Queryable } from '../../src/db/pool.js';
+import { countsAsOf, type CountsArgs } from '../../src/db/reports.js';
 import { importCorrections } from '../../src/pipeline/corrections.js';
 import type { Deps } from '../../src/pipeline/deps.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
@@ -29,6 +30,46 @@ async function both(d: Deps, asOf: { year: number; month: number; day: number } 
     out.push({ exact, fast });
   }
   return out;
+}
+
+// The Mẫu 03 query as one statement over the whole history, as it was before it was split and narrowed for the
+// dashboards: countsAsOf must give exactly its rows.
+async function wholeHistoryCounts(q: Queryable, args: CountsArgs) {
+  return rows(q,
+    `WITH s AS (
+       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, vssid, ma_tinh, ma_huyen FROM participant_state WHERE valid_from < $1::timestamptz
+        ORDER BY ma_so_bhxh, valid_from DESC, id DESC
+     ), v AS (
+       SELECT ma_so_bhxh, (array_agg(status ORDER BY verified_at DESC, batch_id DESC))[1] AS status,
+              max(data_version) FILTER (WHERE status <> 'PENDING') AS verified_version
+         FROM verification WHERE applied AND verified_at < $1::timestamptz GROUP BY ma_so_bhxh
+     ), c AS (
+       SELECT ma_so_bhxh, max(data_version) AS version FROM participant_correction WHERE changed_at < $1::timestamptz GROUP BY ma_so_bhxh
+     ), o AS (
+       SELECT s.*, coalesce(v.status, 'PENDING') AS status, v.verified_version FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh
+     )
+     SELECT CASE WHEN $2::text IS NULL THEN o.ma_tinh ELSE o.ma_huyen END AS key, count(*)::int AS total,
+            count(*) FILTER (WHERE o.status = 'MATCHED')::int AS matched, count(*) FILTER (WHERE o.status = 'MISMATCHED')::int AS mismatched,
+            count(*) FILTER (WHERE o.status = 'MISSING_ID')::int AS missing, count(*) FILTER (WHERE o.status = 'CONFLICT')::int AS conflict,
+            count(*) FILTER (WHERE o.status = 'PENDING')::int AS pending, count(*) FILTER (WHERE o.vssid)::int AS vssid,
+            count(c.ma_so_bhxh)::int AS corrected,
+            count(*) FILTER (WHERE o.status = 'MATCHED' AND o.verified_version >= c.version)::int AS rematched,
+            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND o.verified_version >= c.version)::int AS escalated
+       FROM o LEFT JOIN c ON c.ma_so_bhxh = o.ma_so_bhxh
+      WHERE ($2::text IS NULL OR o.ma_tinh = $2::text) AND ($3::text IS NULL OR o.ma_huyen = $3::text)
+        AND ($4::text IS NULL OR o.ma_so_bhxh IN (SELECT ma_so_bhxh FROM participant WHERE ma_don_vi = $4::text))
+      GROUP BY 1 ORDER BY 1 NULLS LAST`,
+    [args.cutoff, args.province, args.district ?? null, args.unit ?? null],
+  );
+}
+
+async function sameAsWholeHistory(db: Db, cutoffs: string[]) {
+  for (const cutoff of cutoffs) {
+    for (const s of [...SCOPES, { province: '079' }, { province: '001', district: '006' }]) {
+      const args = { ...s, cutoff: new Date(cutoff) };
+      expect({ args, counts: await countsAsOf(db, args) }).toEqual({ args, counts: await wholeHistoryCounts(db, args) });
+    }
+  }
 }
 
 const cached = async (db: Db) => (await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM figures_cache'))[0]!.n;
@@ -57,6 +98,10 @@ describe('dashboard figures through the cache', () => {
     const sheet = path.join(out, '001', 'HN0010002', 'mau02.xlsx');
     await writeFile(sheet, await fillMau02(await readFile(sheet), { '0010000012': { 10: 'Hoàng Văn Êm' } }));
     const before = await nationalToday(day2);
+    // Meanwhile one person of HN2 has moved to Hồ Chí Minh City, and one of HN1 to the other district of Hà Nội.
+    const moved = PEOPLE.map((p) =>
+      p.ma_so_bhxh === '0010000013' ? { ...p, ma_tinh: '079', ma_huyen: '760' } : p.ma_so_bhxh === '0010000003' ? { ...p, ma_huyen: '006' } : p);
+    await importParticipants(day2, await writeParticipants(dir, moved, 'moved.csv'));
     await importCorrections(day2, sheet);
     const corrected = await nationalToday(day2);
     expect(corrected.corrected).toBe(before.corrected + 1);
@@ -64,5 +109,29 @@ describe('dashboard figures through the cache', () => {
     expect((await nationalToday(day2)).matched).toBe(corrected.matched + 1);
     for (const { exact, fast } of await both(day2, null)) expect(fast).toEqual(exact);
     for (const { exact, fast } of await both(day2, { year: 2024, month: 6, day: 3 })) expect(fast).toEqual(exact);
+    await sameAsWholeHistory(db, ['2024-06-03T02:00:00Z', '2024-06-04T00:00:00Z', '2024-06-06T00:00:00Z']);
+  });
+
+  it('stay bounded: figures of a settled moment kept with a fingerprint, too old, or beyond the row limit are dropped', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const day1: Deps = { ...deps(db), now: at(DAY1) };
+    await importParticipants(day1, await writeParticipants(dir, PEOPLE));
+    const row = (cutoff: string, narrow: string, fingerprint: string, computedAt: string) =>
+      db.query(`INSERT INTO figures_cache (cutoff, narrow, fingerprint, counts, computed_at) VALUES ($1::timestamptz, $2::text, $3::text, '[]', $4::timestamptz)`, [
+        cutoff, narrow, fingerprint, computedAt]);
+    await row('2024-06-02T17:00:00Z', 'outcomes:stale-now', '1:2', '2024-06-02T03:00:00Z'); // as of a day now past, with a fingerprint
+    await row('2024-05-01T00:00:00Z', 'outcomes:too-old', 'past', '2024-05-20T03:00:00Z'); // worked out two weeks ago
+    await row('2024-06-01T00:00:00Z', 'outcomes:kept', 'past', '2024-06-02T03:00:00Z');
+    const keys = async () => (await rows<{ narrow: string }>(db, 'SELECT narrow FROM figures_cache ORDER BY narrow')).map((r) => r.narrow);
+
+    await progressFigures(day1, { province: null, asOf: null, period: 'week' }, cachedCountsAsOf(db, day1.now()));
+    expect(await keys()).toContain('outcomes:kept');
+    expect(await keys()).not.toContain('outcomes:stale-now');
+    expect(await keys()).not.toContain('outcomes:too-old');
+
+    // With room for two figures only, the two newest stay.
+    await progressFigures(day1, { province: '001', asOf: null, period: 'week' }, cachedCountsAsOf(db, day1.now(), { keepMs: 86_400_000, maxRows: 2 }));
+    expect(await cached(db)).toBe(2);
   });
 });
