@@ -90,6 +90,17 @@ export async function mau02PersonInScope(q: Queryable, scope: Scope, maDonVi: st
   return res.rows[0] ?? null;
 }
 
+/** Those of `codes` who are people of the unit within the scope: whom an upload for that unit may correct. */
+export async function unitPeopleInScope(q: Queryable, scope: Scope, maDonVi: string, codes: string[]): Promise<Set<string>> {
+  const params: unknown[] = [maDonVi, codes];
+  const inScope = scopeCondition(scope, 'p', params);
+  const res = await q.query<{ code: string }>(
+    `SELECT p.ma_so_bhxh AS code FROM participant p WHERE p.ma_don_vi = $1::text AND p.ma_so_bhxh = ANY($2::text[]) AND ${inScope}`,
+    params,
+  );
+  return new Set(res.rows.map((r) => r.code));
+}
+
 /** `ddcn lookup`'s search, keeping only the people in scope. */
 export async function lookupInScope(q: Queryable, scope: Scope, number: string): Promise<Array<LookupRow & { maDonVi: string | null }>> {
   const found = await lookupNumber(q, number);

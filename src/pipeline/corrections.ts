@@ -5,6 +5,7 @@ import { listRowsOf } from '../db/lists.js';
 import { editedColumns, editedReason, unsafeValues } from './corrections-check.js';
 import { openReturnedMau02, type ReturnedRow } from '../reports/read-mau02.js';
 import type { Deps } from './deps.js';
+import type { Queryable } from '../db/pool.js';
 import { normalizeParticipantRow } from './participant-row.js';
 import { RejectsFile } from './rejects-file.js';
 
@@ -69,7 +70,18 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
  * `ddcn import corrections FILE.xlsx` (Plan II.4–II.5): a unit's returned Mẫu 02, columns (10)–(13), applied to
  * the participants of that unit with their history; the people corrected are verified again by the next run.
  */
-export async function importCorrections(deps: Deps, file: string, rejectsFile = `${file}.rejects.csv`): Promise<CorrectionsResult> {
+/**
+ * The people of `codes` whom the caller may correct (the portal: those in the user's scope). A person left out is
+ * rejected as if not on file, so that a sheet cannot tell whether someone outside the scope exists.
+ */
+export type Correctable = (tx: Queryable, codes: string[]) => Promise<Set<string>>;
+
+export async function importCorrections(
+  deps: Deps,
+  file: string,
+  rejectsFile = `${file}.rejects.csv`,
+  correctable?: Correctable,
+): Promise<CorrectionsResult> {
   const log = deps.log.child({ stage: 'corrections' });
   const form = await openReturnedMau02(file);
   const sourceFile = path.resolve(file);
@@ -94,8 +106,13 @@ export async function importCorrections(deps: Deps, file: string, rejectsFile = 
     const outcomes = await deps.db.withTransaction(async (tx) => {
       // Columns (1)–(9) must still be what we sent for the code in column (2); read and locked with the rows.
       const people = await listRowsOf(tx, rows.map((r) => r.maSoBhxh));
+      const allowed = correctable ? await correctable(tx, [...people.keys()]) : null;
       const edited: CorrectionOutcome[] = [];
       const asSent = rows.filter((r) => {
+        if (allowed && !allowed.has(r.maSoBhxh)) {
+          edited.push({ line: r.line, kind: 'rejected', reason: `Không có người tham gia mã số BHXH ${r.maSoBhxh}` });
+          return false;
+        }
         const person = people.get(r.maSoBhxh);
         // Not on file, of another unit, or confirmed already: applyCorrections says so.
         if (!person || person.maDonVi !== form.unit || person.status === 'MATCHED') return true;

@@ -11,6 +11,7 @@ import type { Portal } from '../../src/portal/app.js';
 import { hashPassword } from '../../src/portal/passwords.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deps, mockRegistry, runDeps, writeParticipants, writeRegistry } from '../helpers/pipeline.js';
+import { fillMau02 } from './fill-mau02.js';
 import { PASSWORD, portal, signedIn, xlsxText } from './harness.js';
 
 const UNIT = { ma_don_vi: 'HN0019999', ten_don_vi: 'Công ty Hai Huyện', ma_tinh: '001' };
@@ -61,6 +62,22 @@ describe('a unit spread over two districts', () => {
     expect(text).toContain(here.ma_so_bhxh);
     expect(text).not.toContain(there.ma_so_bhxh);
     expect(await district.get(`/units/${UNIT.ma_don_vi}/people/${there.ma_so_bhxh}`).then((r) => r.status)).toBe(404);
+  });
+
+  it("lets a district office's upload correct only its district's people of the unit, as if the others did not exist", async () => {
+    // The province's sheet has both people; the district office fills in both rows and sends it.
+    const province = await signedIn(app.app, 'tinh-001');
+    const sheet = (await province.get(`/units/${UNIT.ma_don_vi}/mau02.xlsx`)).raw;
+    const filled = await fillMau02(sheet, { [here.ma_so_bhxh]: { 10: 'Ngô Thị Đã Sửa' }, [there.ma_so_bhxh]: { 10: 'Lý Văn Đã Sửa' } });
+    const district = await signedIn(app.app, 'huyen');
+    await district.get(`/units/${UNIT.ma_don_vi}`);
+    const res = await district.upload(`/units/${UNIT.ma_don_vi}/corrections`, { name: 'mau02.xlsx', body: filled });
+    expect(res.status).toBe(200);
+    const changed = await t.db.query<{ ma_so_bhxh: string; ho_ten: string }>('SELECT ma_so_bhxh, ho_ten FROM participant WHERE ma_don_vi = $1::text ORDER BY 1', [UNIT.ma_don_vi]);
+    expect(Object.fromEntries(changed.rows.map((r) => [r.ma_so_bhxh, r.ho_ten]))).toEqual({ [here.ma_so_bhxh]: 'Ngô Thị Đã Sửa', [there.ma_so_bhxh]: there.ho_ten });
+    const rejects = /href="([^"]*rejects\.csv)"/.exec(res.body)![1]!;
+    const csv = (await district.get(rejects)).body;
+    expect(csv).toContain(`Không có người tham gia mã số BHXH ${there.ma_so_bhxh}`);
   });
 
   it('shows the province office both', async () => {

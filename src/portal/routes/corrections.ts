@@ -7,7 +7,7 @@ import type { MultipartFile } from '@fastify/multipart';
 import { audit } from '../../db/audit.js';
 import { applyCorrections } from '../../db/corrections.js';
 import { finishImportRun, startImportRun } from '../../db/import-runs.js';
-import { mau02PersonInScope, unitInScope } from '../../db/portal-queries.js';
+import { mau02PersonInScope, unitInScope, unitPeopleInScope } from '../../db/portal-queries.js';
 import { findUpload, recordUpload } from '../../db/portal-uploads.js';
 import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
@@ -67,7 +67,9 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
         throw err;
       }
       const rejects = path.join(dir, 'rejects.csv');
-      const result = await importCorrections({ ...ctx.deps, progress: undefined }, file, rejects);
+      // Only the unit's people within the user's scope: a district office's sheet of a unit spread over several
+      // districts changes nobody of the other districts (docs/interface.md, scopes).
+      const result = await importCorrections({ ...ctx.deps, progress: undefined }, file, rejects, (tx, codes) => unitPeopleInScope(tx, scope, code, codes));
       const rejectsCsv = await readFile(rejects);
       const id = await ctx.deps.db.withTransaction(async (tx) => {
         const id = await recordUpload(tx, { login: user.login, maDonVi: code, at: now, fileName: original, result, rejectsCsv });
