@@ -150,6 +150,11 @@ CREATE TABLE public.participant_state (
   ma_tinh text,
   ma_huyen text
 );
+CREATE TABLE public.portal_login_attempt (
+  ip text NOT NULL,
+  minute timestamp with time zone NOT NULL,
+  attempts integer NOT NULL
+);
 CREATE TABLE public.portal_session (
   token_sha256 bytea NOT NULL,
   login text NOT NULL,
@@ -254,6 +259,7 @@ ALTER TABLE public.participant_correction ADD CONSTRAINT participant_correction_
 ALTER TABLE public.participant_correction ADD CONSTRAINT participant_correction_ma_so_bhxh_fkey FOREIGN KEY (ma_so_bhxh) REFERENCES participant(ma_so_bhxh);
 ALTER TABLE public.participant_correction ADD CONSTRAINT participant_correction_pkey PRIMARY KEY (id);
 ALTER TABLE public.participant_state ADD CONSTRAINT participant_state_pkey PRIMARY KEY (ma_so_bhxh, valid_from, id);
+ALTER TABLE public.portal_login_attempt ADD CONSTRAINT portal_login_attempt_pkey PRIMARY KEY (ip, minute);
 ALTER TABLE public.portal_session ADD CONSTRAINT portal_session_login_fkey FOREIGN KEY (login) REFERENCES portal_user(login) ON DELETE CASCADE;
 ALTER TABLE public.portal_session ADD CONSTRAINT portal_session_pkey PRIMARY KEY (token_sha256);
 ALTER TABLE public.portal_upload ADD CONSTRAINT portal_upload_import_id_fkey FOREIGN KEY (import_id) REFERENCES import_run(id);

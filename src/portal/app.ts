@@ -8,7 +8,6 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
-import rateLimit from '@fastify/rate-limit';
 import view from '@fastify/view';
 import { Eta } from 'eta';
 import type { PortalContext } from './context.js';
@@ -70,7 +69,6 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
     attachFieldsToBody: true,
     limits: { fileSize: ctx.settings.maxUploadBytes, files: 1, fields: 5, parts: 6 },
   });
-  await app.register(rateLimit, { global: false });
   await app.register(view, { engine: { eta: new Eta({ views: VIEWS, cache: true }) }, root: VIEWS, production: true });
 
   app.decorateRequest('user', null);

@@ -107,13 +107,23 @@ describe('portal sign-in', () => {
     expect(trail).toEqual(['wrong-password', 'wrong-password', 'wrong-password, locked', 'locked']);
   });
 
-  it('limits sign-in attempts per address', async () => {
-    const { app } = await setUp({ loginsPerMinute: 3 });
-    const c = new Client(app);
-    for (let i = 0; i < 3; i++) expect((await c.signIn('khong-co', 'sai-mat-khau-1')).status).toBe(401);
-    const limited = await c.signIn('tw');
-    expect(limited.status).toBe(429);
-    expect(limited.body).toContain('Quá nhiều lần thử');
+  it('limits sign-in attempts per address, counted for every portal process on the database, per minute', async () => {
+    let now = new Date('2024-06-03T01:00:10Z');
+    const { db, app } = await setUp({ loginsPerMinute: 3 }, () => now);
+    // A second `ddcn serve` on the same database (behind one proxy): the attempts add up.
+    const other = await portal(db, { loginsPerMinute: 3 }, () => now);
+    try {
+      expect((await new Client(app).signIn('khong-co', 'sai-mat-khau-1')).status).toBe(401);
+      for (let i = 0; i < 2; i++) expect((await new Client(other.app).signIn('khong-co', 'sai-mat-khau-1')).status).toBe(401);
+      const limited = await new Client(app).signIn('tw');
+      expect(limited.status).toBe(429);
+      expect(limited.body).toContain('Quá nhiều lần thử');
+      expect(limited.headers['retry-after']).toBe('50');
+      now = new Date('2024-06-03T01:01:00Z'); // the next minute
+      expect((await new Client(app).signIn('tw')).status).toBe(303);
+    } finally {
+      await other.app.close();
+    }
   });
 
   it('ends a session left idle longer than the timeout', async () => {

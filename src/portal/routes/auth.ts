@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../../db/audit.js';
+import { countLoginAttempt } from '../../db/portal-login-attempts.js';
 import { createSession, deleteSession } from '../../db/portal-sessions.js';
 import { findUser, recordFailedLogin, recordGoodLogin } from '../../db/portal-users.js';
 import type { PortalContext } from '../context.js';
+import { HttpError } from '../errors.js';
 import { dummyHash, verifyPassword } from '../passwords.js';
 import { render } from '../render.js';
 import { cookieOptions, formToken, PRE_COOKIE, SESSION_COOKIE } from '../session.js';
@@ -22,11 +24,17 @@ export function registerAuth(app: FastifyInstance, ctx: PortalContext): void {
     return render(reply, req, 'login', { title: 'Đăng nhập', loginToken: formToken(ctx, req, reply), message: null, login: '' });
   });
 
-  // Per address here; per account by the lock-out below.
-  app.post('/login', { config: { rateLimit: { max: ctx.settings.loginsPerMinute, timeWindow: 60_000 } } }, async (req, reply) => {
+  app.post('/login', async (req, reply) => {
     const login = field(req, 'login').trim().toLowerCase().slice(0, 64);
     const password = field(req, 'password');
     const now = ctx.deps.now();
+    // Per address here, counted in PostgreSQL (every process behind a proxy shares it); per account by the
+    // lock-out below. Refused before the password is hashed: a flood costs no argon2 time.
+    if ((await countLoginAttempt(ctx.deps.db, req.ip, now)) > ctx.settings.loginsPerMinute) {
+      log.warn({ login, ip: req.ip }, 'sign-in refused: too many attempts from this address');
+      reply.header('retry-after', String(60 - now.getUTCSeconds()));
+      throw new HttpError(429, 'Quá nhiều lần thử. Hãy đợi một phút rồi thử lại.');
+    }
     const outcome = await ctx.deps.db.withTransaction(async (tx) => {
       // Locked for the check: two attempts at once cannot both slip under the lock-out.
       const user = login ? await findUser(tx, login, true) : null;
