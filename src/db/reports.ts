@@ -83,9 +83,11 @@ export async function outcomeCountsAsOf(q: Queryable, args: CountsArgs): Promise
          FROM participant_state WHERE valid_from < $1::timestamptz ${and}
         ORDER BY ma_so_bhxh, valid_from DESC, id DESC
      ), v AS (
-       SELECT ma_so_bhxh, (array_agg(status ORDER BY verified_at DESC, batch_id DESC))[1] AS status
+       -- The last outcome applied (one row per batch and person, so the order is total). DISTINCT ON sorts once;
+       -- an ordered array_agg sorted each person's outcomes apart, a million small sorts nationally.
+       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, status
          FROM verification WHERE applied AND verified_at < $1::timestamptz ${and}
-        GROUP BY ma_so_bhxh
+        ORDER BY ma_so_bhxh, verified_at DESC, batch_id DESC
      ), o AS (
        SELECT s.*, coalesce(v.status, 'PENDING') AS status FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh
      )

@@ -95,6 +95,8 @@ export async function progressFigures(
   const { now, before, targets } = await deps.db.withSession((s) =>
     s.withTransaction(async (tx) => {
       await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      // The national counts sort the whole history: in memory rather than in temporary files.
+      await tx.query(`SET LOCAL work_mem = '64MB'`);
       return {
         now: await counts(tx, { ...narrow, cutoff }),
         before: await counts(tx, { ...narrow, cutoff: start }),
