@@ -291,6 +291,7 @@ CREATE INDEX number_history_so_cu ON public.number_history USING btree (so_cu);
 CREATE INDEX participant_correction_person ON public.participant_correction USING btree (ma_so_bhxh, changed_at);
 CREATE INDEX participant_ma_don_vi ON public.participant USING btree (ma_don_vi);
 CREATE INDEX participant_so_giay_to ON public.participant USING btree (so_giay_to);
+CREATE INDEX participant_state_id ON public.participant_state USING btree (id);
 CREATE INDEX participant_state_office ON public.participant_state USING btree (ma_tinh, ma_huyen) INCLUDE (ma_so_bhxh, valid_from);
 CREATE INDEX portal_session_login ON public.portal_session USING btree (login);
 CREATE INDEX portal_upload_unit ON public.portal_upload USING btree (ma_don_vi, id);
