@@ -37,8 +37,11 @@ async function fingerprints(q: Queryable): Promise<{ outcomes: string; correctio
   return { outcomes: r.outcomes, corrections: `${r.outcomes}/${r.corrections}` };
 }
 
-/** Figures being worked out in this process: a second visitor waits for the first one's instead of starting its own. */
-const working = new Map<string, Promise<unknown>>();
+/**
+ * Figures being worked out in this process, per database: a second visitor waits for the first one's instead of
+ * starting its own.
+ */
+const workingOn = new WeakMap<Queryable, Map<string, Promise<unknown>>>();
 
 /**
  * countsAsOf, from the cache when it still holds: exactly the same rows (test/portal/figures-cache.test.ts). Kept
@@ -50,6 +53,7 @@ export const cachedCountsAsOf =
   (db: Queryable, now: Date, limits: CacheLimits = CACHE_LIMITS) =>
   async (q: Queryable, args: CountsArgs): Promise<GroupCounts[]> => {
     const narrow = `p=${args.province ?? ''};d=${args.district ?? ''};u=${args.unit ?? ''}`;
+    const working = workingOn.get(db) ?? workingOn.set(db, new Map()).get(db)!;
     const print = args.cutoff.getTime() <= now.getTime() - SETTLED_MS ? { outcomes: 'past', corrections: 'past' } : await fingerprints(q);
     const part = async <T>(name: string, fingerprint: string, count: () => Promise<T>): Promise<T> => {
       const key = `${name}:${narrow}`;

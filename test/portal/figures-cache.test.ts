@@ -112,6 +112,37 @@ describe('dashboard figures through the cache', () => {
     await sameAsWholeHistory(db, ['2024-06-03T02:00:00Z', '2024-06-04T00:00:00Z', '2024-06-06T00:00:00Z']);
   });
 
+  it('are worked out once for visitors asking at the same time', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const day1: Deps = { ...deps(db), now: at(DAY1) };
+    await importParticipants(day1, await writeParticipants(dir, PEOPLE));
+    let outcomeQueries = 0;
+    // Both visitors find the cache empty before either has worked anything out.
+    let looked = 0;
+    let bothLooked!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothLooked = resolve));
+    const counting: Queryable = {
+      query: (async (sql: string, values?: unknown[]) => {
+        if (sql.includes('FROM participant_state WHERE valid_from')) outcomeQueries += 1;
+        const res = await db.query(sql, values);
+        if (sql.includes('SELECT counts FROM figures_cache') && ++looked <= 2) {
+          if (looked === 2) bothLooked();
+          await barrier;
+        }
+        return res;
+      }) as Queryable['query'],
+      copyIn: (sql) => db.copyIn(sql),
+      copyOut: (sql) => db.copyOut(sql),
+    };
+    const read = cachedCountsAsOf(db, day1.now());
+    const args = { cutoff: new Date(DAY1), province: null };
+    const [a, b] = await Promise.all([read(counting, args), read(counting, args)]);
+    expect(outcomeQueries).toBe(1);
+    expect(b).toEqual(a);
+    expect(a).toEqual(await countsAsOf(db, args));
+  });
+
   it('stay bounded: figures of a settled moment kept with a fingerprint, too old, or beyond the row limit are dropped', async () => {
     const { db } = database();
     const dir = await useTempDir();
