@@ -4,6 +4,7 @@ import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { cachedCountsAsOf } from '../../src/db/figures-cache.js';
+import { warmNationalFigures } from '../../src/portal/figures.js';
 import type { Db, Queryable } from '../../src/db/pool.js';
 import { countsAsOf, type CountsArgs } from '../../src/db/reports.js';
 import { importCorrections } from '../../src/pipeline/corrections.js';
@@ -141,6 +142,15 @@ describe('dashboard figures through the cache', () => {
     expect(outcomeQueries).toBe(1);
     expect(b).toEqual(a);
     expect(a).toEqual(await countsAsOf(db, args));
+  });
+
+  it('are worked out ahead for the national dashboard (what `ddcn serve` does every minute)', async () => {
+    const { db } = database();
+    const day1: Deps = { ...deps(db), now: at(DAY1) };
+    await importParticipants(day1, await writeParticipants(await useTempDir(), PEOPLE));
+    await warmNationalFigures(day1);
+    const kept = await rows<{ narrow: string }>(db, 'SELECT narrow FROM figures_cache ORDER BY narrow');
+    expect(kept.map((r) => r.narrow)).toEqual(expect.arrayContaining(['corrections:p=;d=;u=', 'outcomes:p=;d=;u=']));
   });
 
   it('stay bounded: figures of a settled moment kept with a fingerprint, too old, or beyond the row limit are dropped', async () => {

@@ -4,6 +4,7 @@ import { withContext } from '../context.js';
 import { claimInterrupts } from '../interrupt.js';
 import { buildPortal } from '../../portal/app.js';
 import { portalSettings } from '../../portal/settings.js';
+import { warmNationalFigures } from '../../portal/figures.js';
 import { deleteIdleSessions } from '../../db/portal-sessions.js';
 
 function port(value: string): number {
@@ -30,11 +31,20 @@ export function registerServe(cli: Command, logLevel: () => string | undefined):
         const sweep = setInterval(() => {
           deleteIdleSessions(deps.db, deps.now(), settings.idleMinutes * 60_000).catch((err: unknown) => log.warn({ err }, 'idle session clean-up failed'));
         }, 10 * 60_000);
+        // The national figures are kept worked out: the first national dashboard after a run does not wait for them.
+        let warming: Promise<void> = Promise.resolve();
+        const warm = () => {
+          warming = warming.then(() => warmNationalFigures(deps)).catch((err: unknown) => log.warn({ err }, 'national figures not worked out ahead'));
+        };
+        warm();
+        const warmer = setInterval(warm, 60_000);
         // Ctrl-C or SIGTERM: stop taking requests, finish those under way, then the database closes (and the
         // embedded server stops) on the way out of withContext. A second signal exits at once (cli/interrupt.ts).
         const stopping = claimInterrupts();
         await new Promise<void>((resolve) => stopping.addEventListener('abort', () => resolve(), { once: true }));
         clearInterval(sweep);
+        clearInterval(warmer);
+        await warming;
         await app.close();
         log.info('portal stopped');
       });
