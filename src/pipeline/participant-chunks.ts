@@ -6,6 +6,8 @@ import { type ChunkMarks, markChunkKeys, upsertStagedParticipants } from '../db/
 import { normalizeParticipantRow, PARTICIPANT_COLUMNS, type ParticipantColumn } from './participant-row.js';
 import type { TableRow } from './read-table.js';
 
+const YIELD_EVERY = 500;
+
 /** A row that passed the checks that can reject it: its key is known, its values are not normalised yet. */
 export interface KeyedRow {
   row: TableRow;
@@ -118,6 +120,9 @@ export class ParticipantLoader {
     let staged = '';
     let count = 0;
     for (let i = 0; i < rows.length; i++) {
+      // Meanwhile the server is taking the previous chunk's COPY from this process's socket, which is only refilled
+      // when the event loop runs: without these pauses the COPY waited for the whole chunk's normalisation.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
       const r = rows[i]!;
       const dupOf = marks.duplicates.get(r.row.line);
       if (dupOf !== undefined) {
