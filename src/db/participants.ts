@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import { SQLSTATE, sqlState } from './sqlstate.js';
 
 const CHANGED = `(p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi, p.ma_tinh, p.ma_huyen, p.vssid, p.email, p.findings)
            IS DISTINCT FROM (EXCLUDED.ho_ten, EXCLUDED.ngay_sinh, EXCLUDED.gioi_tinh, EXCLUDED.so_giay_to, EXCLUDED.ma_don_vi,
@@ -19,6 +20,21 @@ export const STAGING_TABLES = `
     ma_don_vi text, ten_don_vi text, dia_chi_don_vi text, ma_tinh text, ma_huyen text, vssid boolean, email text,
     findings jsonb, src_hash text, sex_code text);
   CREATE TEMP TABLE staging_waiting (LIKE staging)`;
+
+/**
+ * Creates the import's temporary tables on the session. They live in the session's local buffers, 8 MB by default,
+ * which a 100 k-row import already outgrew (spilling to disk): 64 MB are asked for first. PostgreSQL refuses that
+ * once the session has used a temporary table (a second import on the same connection); it then keeps what it has.
+ * (Set here rather than as a connection option, which connection poolers such as PgBouncer refuse.)
+ */
+export async function createStagingTables(session: Queryable): Promise<void> {
+  try {
+    await session.query(`SET temp_buffers = '64MB'`);
+  } catch (err) {
+    if (sqlState(err) !== SQLSTATE.invalidParameterValue) throw err;
+  }
+  await session.query(STAGING_TABLES);
+}
 
 /** What the server says about a chunk's keys: the lines whose key came earlier in the file, and the lines to load. */
 export interface ChunkMarks {

@@ -57,9 +57,6 @@ export function createDb(connectionString: string, options: { max?: number; appl
     connectionString,
     max: options.max ?? 4,
     application_name: options.applicationName ?? 'ddcn',
-    // The import's temporary tables (its seen keys and one chunk) live in the session's local buffers; at the
-    // default 8 MB a 100 k-row import already spilled them to disk. Allocated only by sessions that use them.
-    options: '-c temp_buffers=64MB',
   });
   // A client that loses its server (Ctrl-C stops the embedded one too: 57P01) must not crash the process with an
   // unhandled 'error' event, idle in the pool or checked out between queries; the next query reports it.

@@ -1,5 +1,5 @@
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
-import { settleSexZero, STAGING_TABLES, upsertStagedParticipants } from '../db/participants.js';
+import { createStagingTables, settleSexZero, upsertStagedParticipants } from '../db/participants.js';
 import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
 import { keyColumns, ParticipantLoader } from './participant-chunks.js';
@@ -65,7 +65,7 @@ export async function importParticipants(
   const now = deps.now();
   const result = await deps.db.withSession(async (session) => {
     const importId = await startImportRun(session, 'participants', file, now);
-    await session.query(STAGING_TABLES);
+    await createStagingTables(session);
     const loader = new ParticipantLoader(session, now, chunkSize, `${table.header.join(',')}\n`, reject);
     let rowsRead = 0;
     const sexCodes = { zero: 0, two: 0 };
