@@ -42,6 +42,12 @@ async function fingerprints(q: Queryable): Promise<{ outcomes: string; correctio
  * starting its own.
  */
 const workingOn = new WeakMap<Queryable, Map<string, Promise<unknown>>>();
+const storing = new Set<Promise<unknown>>();
+
+/** Resolves once every figure worked out so far in this process is stored (tests look at the table after it). */
+export async function figuresStored(): Promise<void> {
+  while (storing.size) await Promise.all([...storing]);
+}
 
 /**
  * countsAsOf, from the cache when it still holds: exactly the same rows (test/portal/figures-cache.test.ts). Kept
@@ -65,17 +71,18 @@ export const cachedCountsAsOf =
       const flight = `${args.cutoff.toISOString()}|${key}|${fingerprint}`;
       const pending = working.get(flight) as Promise<T> | undefined;
       if (pending) return pending;
-      const counting = (async () => {
-        const counts = await count();
-        await store(db, { cutoff: args.cutoff, narrow: key, fingerprint, counts, now, limits });
-        return counts;
-      })();
+      const counting = count();
       working.set(flight, counting);
-      try {
-        return await counting;
-      } finally {
+      // Stored without waiting: the caller holds a pool connection for its transaction, and a store awaited here
+      // needs a second one — with every connection held by a visitor waiting for figures, nobody got one. The
+      // figures stay shared until they are stored; a figure that could not be stored is worked out again next time.
+      const stored = counting.then((counts) => store(db, { cutoff: args.cutoff, narrow: key, fingerprint, counts, now, limits })).catch(() => undefined);
+      storing.add(stored);
+      void stored.finally(() => {
         working.delete(flight);
-      }
+        storing.delete(stored);
+      });
+      return counting;
     };
     const outcomes = await part('outcomes', print.outcomes, () => outcomeCountsAsOf(q, args));
     const corrections = await part('corrections', print.corrections, () => correctionCountsAsOf(q, args));

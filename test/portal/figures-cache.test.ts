@@ -3,9 +3,9 @@
 import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { cachedCountsAsOf } from '../../src/db/figures-cache.js';
+import { cachedCountsAsOf, figuresStored } from '../../src/db/figures-cache.js';
 import { warmNationalFigures } from '../../src/portal/figures.js';
-import type { Db, Queryable } from '../../src/db/pool.js';
+import { createDb, type Db, type Queryable } from '../../src/db/pool.js';
 import { countsAsOf, type CountsArgs } from '../../src/db/reports.js';
 import { importCorrections } from '../../src/pipeline/corrections.js';
 import type { Deps } from '../../src/pipeline/deps.js';
@@ -73,7 +73,7 @@ async function sameAsWholeHistory(db: Db, cutoffs: string[]) {
   }
 }
 
-const cached = async (db: Db) => (await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM figures_cache'))[0]!.n;
+const cached = async (db: Db) => (await figuresStored(), await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM figures_cache'))[0]!.n;
 const nationalToday = async (d: Deps) => (await progressFigures(d, { province: null, asOf: null, period: 'week' }, cachedCountsAsOf(d.db, d.now()))).total;
 
 describe('dashboard figures through the cache', () => {
@@ -144,11 +144,27 @@ describe('dashboard figures through the cache', () => {
     expect(a).toEqual(await countsAsOf(db, args));
   });
 
+  it('are worked out even when every pool connection is held by a visitor (no second connection is waited for)', async () => {
+    const { db, url } = database();
+    const day1: Deps = { ...deps(db), now: at(DAY1) };
+    await importParticipants(day1, await writeParticipants(await useTempDir(), PEOPLE));
+    const one = createDb(url, { max: 1 });
+    try {
+      const report = progressFigures({ ...day1, db: one }, { province: null, asOf: null, period: 'week' }, cachedCountsAsOf(one, day1.now()));
+      const late = new Promise((resolve) => setTimeout(resolve, 20_000, 'waited for a connection'));
+      expect(await Promise.race([report.then((r) => r.total.total), late])).toBe(PEOPLE.length);
+      await figuresStored();
+    } finally {
+      await one.close();
+    }
+  });
+
   it('are worked out ahead for the national dashboard (what `ddcn serve` does every minute)', async () => {
     const { db } = database();
     const day1: Deps = { ...deps(db), now: at(DAY1) };
     await importParticipants(day1, await writeParticipants(await useTempDir(), PEOPLE));
     await warmNationalFigures(day1);
+    await figuresStored();
     const kept = await rows<{ narrow: string }>(db, 'SELECT narrow FROM figures_cache ORDER BY narrow');
     expect(kept.map((r) => r.narrow)).toEqual(expect.arrayContaining(['corrections:p=;d=;u=', 'outcomes:p=;d=;u=']));
   });
@@ -164,7 +180,7 @@ describe('dashboard figures through the cache', () => {
     await row('2024-06-02T17:00:00Z', 'outcomes:stale-now', '1:2', '2024-06-02T03:00:00Z'); // as of a day now past, with a fingerprint
     await row('2024-05-01T00:00:00Z', 'outcomes:too-old', 'past', '2024-05-20T03:00:00Z'); // worked out two weeks ago
     await row('2024-06-01T00:00:00Z', 'outcomes:kept', 'past', '2024-06-02T03:00:00Z');
-    const keys = async () => (await rows<{ narrow: string }>(db, 'SELECT narrow FROM figures_cache ORDER BY narrow')).map((r) => r.narrow);
+    const keys = async () => (await figuresStored(), await rows<{ narrow: string }>(db, 'SELECT narrow FROM figures_cache ORDER BY narrow')).map((r) => r.narrow);
 
     await progressFigures(day1, { province: null, asOf: null, period: 'week' }, cachedCountsAsOf(db, day1.now()));
     expect(await keys()).toContain('outcomes:kept');
