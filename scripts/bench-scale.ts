@@ -2,9 +2,11 @@
 // against the HTTP mock registry with latency, with 1, 2, 4 and 8 `ddcn worker` processes of the same per-worker
 // concurrency: people/s for each. Needs DATABASE_URL (the workers are processes of their own); a fresh database
 // per measurement. The batch is opened and queued by this script, so the workers alone do the work, and the clock
-// runs from the jobs being queued to the batch done. The last line is JSON.
+// runs from the jobs being queued to the batch done. The last line is JSON. Each measurement also reports how busy the
+// machine's cores were (cpu_busy, from /proc/stat): once it nears 1 more workers cannot help on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -43,8 +45,23 @@ function ddcn(args: string[], env: Record<string, string>, onLine?: (line: strin
   return { child, done: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
 }
 
+/**
+ * The machine's busy CPU time so far (all cores, every process: workers, PostgreSQL, the mock registry), from
+ * /proc/stat. Null where there is none. On a machine with few cores the workers' speed-up stops where the cores are
+ * all busy; this shows which limit a measurement hit.
+ */
+async function cpuBusySeconds(): Promise<number | null> {
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return (user! + nice! + system! + irq! + softirq! + steal!) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
 const work = await benchWorkDir('ddcn-scale-');
-const results: Array<{ workers: number; seconds: number; people_per_s: number }> = [];
+const results: Array<{ workers: number; seconds: number; people_per_s: number; cpu_busy: number | null }> = [];
 try {
   say(`generating ${n} participants`);
   const data = await writeSynthetic(path.join(work, 'data'), { count: n, seed: 2207, matchRate: 0.9 });
@@ -67,6 +84,7 @@ try {
       });
       await Promise.all(procs.map((p) => p.started));
       const t0 = process.hrtime.bigint();
+      const busy0 = await cpuBusySeconds();
       const deps = { db: database.db, log, now: () => new Date(), queue, worker: 'bench', registry: { kind: 'http' } as never,
         config: { chunkSize: Number(values['chunk-size']), batchSize: Number(values['batch-size']), concurrency: Number(values.concurrency) } };
       const batchId = await database.db.withTransaction(async (tx) => {
@@ -80,12 +98,15 @@ try {
         await new Promise((r) => setTimeout(r, 100));
       }
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const busy1 = await cpuBusySeconds();
+      // Share of the machine's cores kept busy during the measurement (1 = every core all the time).
+      const cpuBusy = busy0 === null || busy1 === null ? null : +((busy1 - busy0) / (seconds * os.cpus().length)).toFixed(2);
       const read = (await database.db.query<{ n: number }>('SELECT sum(n_read)::int AS n FROM batch_chunk WHERE batch_id = $1::bigint', [batchId])).rows[0]!.n;
       for (const p of procs) process.kill(-p.child.pid!, 'SIGTERM');
       await Promise.all(procs.map((p) => p.done));
       await queue.stop(1000);
-      results.push({ workers: w, seconds: +seconds.toFixed(2), people_per_s: Math.round(read / seconds) });
-      say(`${w} worker process(es): ${read} people in ${seconds.toFixed(1)} s = ${Math.round(read / seconds)} people/s`);
+      results.push({ workers: w, seconds: +seconds.toFixed(2), people_per_s: Math.round(read / seconds), cpu_busy: cpuBusy });
+      say(`${w} worker process(es): ${read} people in ${seconds.toFixed(1)} s = ${Math.round(read / seconds)} people/s; cores busy ${cpuBusy === null ? '?' : `${Math.round(cpuBusy * 100)} %`} of ${os.cpus().length}`);
     } finally {
       await database.close();
       await drop();
@@ -94,7 +115,7 @@ try {
   process.kill(-server.child.pid!, 'SIGTERM');
   await server.done;
   const one = results.find((r) => r.workers === 1)?.people_per_s ?? results[0]!.people_per_s;
-  console.log(JSON.stringify({ participants: n, latency_ms: Number(values['latency-ms']), per_worker_concurrency: Number(values.concurrency),
+  console.log(JSON.stringify({ participants: n, cores: os.cpus().length, latency_ms: Number(values['latency-ms']), per_worker_concurrency: Number(values.concurrency),
     results: results.map((r) => ({ ...r, speedup: +(r.people_per_s / one).toFixed(2) })) }));
 } finally {
   await rm(work, { recursive: true, force: true });

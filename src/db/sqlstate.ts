@@ -1,6 +1,7 @@
 // SQLSTATE codes the code reacts to, by name.
 export const SQLSTATE = {
   uniqueViolation: '23505',
+  invalidParameterValue: '22023',
   deadlockDetected: '40P01',
   undefinedTable: '42P01',
   duplicateDatabase: '42P04',

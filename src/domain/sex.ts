@@ -16,8 +16,15 @@ const FORMS: ReadonlyMap<string, Sex> = new Map<string, Sex>([
   ['female', 'F'],
 ]);
 
+const AS_WRITTEN: ReadonlyMap<string, Sex> = new Map<string, Sex>([
+  ['Nam', 'M'], ['NAM', 'M'], ['nam', 'M'], ['1', 'M'], ['M', 'M'],
+  ['N\u1eef', 'F'], ['N\u1eee', 'F'], ['n\u1eef', 'F'], ['2', 'F'], ['F', 'F'],
+]);
+
 /** `Nam`/`Nữ` in any case, with or without diacritics, `M`/`F`, `1`/`2` (1 = Nam), `male`/`female`; else null. */
 export function parseSex(raw: string): Sex | null {
+  const plain = AS_WRITTEN.get(raw); // the usual spellings, without the Unicode work below
+  if (plain) return plain;
   const key = raw.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase();
   return FORMS.get(key) ?? null;
 }

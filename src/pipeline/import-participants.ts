@@ -1,5 +1,5 @@
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
-import { settleSexZero, STAGING_TABLES, upsertStagedParticipants } from '../db/participants.js';
+import { createStagingTables, settleSexZero, upsertStagedParticipants } from '../db/participants.js';
 import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
 import { keyColumns, ParticipantLoader } from './participant-chunks.js';
@@ -65,7 +65,7 @@ export async function importParticipants(
   const now = deps.now();
   const result = await deps.db.withSession(async (session) => {
     const importId = await startImportRun(session, 'participants', file, now);
-    await session.query(STAGING_TABLES);
+    await createStagingTables(session);
     const loader = new ParticipantLoader(session, now, chunkSize, `${table.header.join(',')}\n`, reject);
     let rowsRead = 0;
     const sexCodes = { zero: 0, two: 0 };
@@ -99,7 +99,7 @@ export async function importParticipants(
     // Sex written as 0: Nữ only in a file that uses 1/0 throughout; anywhere else unknown, and said so.
     const waiting = await session.withTransaction(async (tx) => {
       await settleSexZero(tx, sexCodes.zero > 0 && sexCodes.two === 0);
-      return upsertStagedParticipants(tx, { from: 0, to: 2_147_483_647, now, waiting: true });
+      return upsertStagedParticipants(tx, { now, staged: loader.held, waiting: true });
     });
     counts.inserted += waiting.inserted;
     counts.updated += waiting.updated;
@@ -108,7 +108,7 @@ export async function importParticipants(
     deps.progress?.end();
 
     await finishImportRun(session, importId, deps.now(), { rowsRead, ...counts, rejected: rejects.count });
-    await session.query('DROP TABLE staging, staging_key');
+    await session.query('DROP TABLE seen_key, chunk_key, staging, staging_waiting');
     // After a bulk load: statistics now, not at autovacuum's leisure, for the planner of the run that follows; and
     // a vacuum, which sets the loaded rows' hint bits and marks their pages all-visible once, here, instead of the
     // next run's reads each doing it (a 1 M run straight after its import: ~1.5 s faster, about 7 %).

@@ -2,9 +2,11 @@ import { hash } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { copyLine } from '../db/copy-text.js';
 import type { Session } from '../db/pool.js';
-import { markKeysAndFindUnchanged, upsertStagedParticipants } from '../db/participants.js';
+import { type ChunkMarks, markChunkKeys, upsertStagedParticipants } from '../db/participants.js';
 import { normalizeParticipantRow, PARTICIPANT_COLUMNS, type ParticipantColumn } from './participant-row.js';
 import type { TableRow } from './read-table.js';
+
+const YIELD_EVERY = 500;
 
 /** A row that passed the checks that can reject it: its key is known, its values are not normalised yet. */
 export interface KeyedRow {
@@ -21,14 +23,22 @@ export interface ChunkTotals {
 
 /**
  * Loads rows a chunk at a time, in two steps: first only each row's key and source hash go to the server, which
- * marks second rows for a key (rejected, naming the first) and answers which rows are unchanged since the last
- * import; then only the other rows are normalised, copied and upserted (one transaction per chunk). While the
- * server works on one chunk, the next is read. The unchanged re-import, the nightly case, thus costs reading the
- * file and one small COPY.
+ * marks second rows for a key (rejected, naming the first) and answers which rows are new or changed since the last
+ * import; then only those rows are normalised, copied and upserted (one transaction per chunk). The unchanged
+ * re-import, the nightly case, thus costs reading the file and one small COPY.
+ *
+ * The session runs one statement at a time, so its work is a chain, and the order on it is chosen so that the
+ * server and this process work at the same time: chunk N's keys are sent and marked while chunk N-1 is normalised
+ * here, and chunk N-1 is written while chunk N+1 is read. 100 k rows: 14.3 s before, when each chunk waited for
+ * the one before it; the unchanged re-import, which only reads and marks, 3.0 s when it waited for each chunk's marks.
  */
 export class ParticipantLoader {
   private rows: KeyedRow[] = [];
-  private inFlight: Promise<void> = Promise.resolve();
+  /** The session's queue: every statement goes through it, in order. */
+  private chain: Promise<unknown> = Promise.resolve();
+  /** The last chunk sent, whose keys the server is marking; it is normalised and written at the next flush. */
+  private marking: { rows: KeyedRow[]; hashes: string[]; marks: Promise<ChunkMarks> } | null = null;
+  private waiting = 0;
   readonly totals: ChunkTotals = { inserted: 0, updated: 0, unchanged: 0 };
 
   constructor(
@@ -47,42 +57,82 @@ export class ParticipantLoader {
   }
 
   async flush(): Promise<void> {
-    await this.inFlight; // the session does one thing at a time
     if (this.rows.length === 0) return;
     const rows = this.rows;
     this.rows = [];
-    this.inFlight = this.load(rows);
-    this.inFlight.catch(() => undefined); // surfaced by the next flush() or finish()
+    let keys = '';
+    const hashes = rows.map((r) => hash('md5', this.headerKey + (r.row.text ?? r.row.cells.join('\u001f')), 'base64'));
+    for (let i = 0; i < rows.length; i++) keys += copyLine([rows[i]!.row.line, rows[i]!.key, hashes[i]]);
+    const marks = this.enqueue(async () => {
+      await this.copy('COPY chunk_key (line, ma_so_bhxh, src_hash) FROM STDIN', keys);
+      return markChunkKeys(this.session);
+    });
+    const previous = this.marking;
+    this.marking = { rows, hashes, marks };
+    if (previous) await this.settle(previous);
   }
 
+  /** Loads what is left and waits for the server; then the rows held for the file's sex codes can be settled. */
   async finish(): Promise<ChunkTotals> {
     await this.flush();
-    await this.inFlight;
+    const last = this.marking;
+    this.marking = null;
+    if (last) await this.settle(last);
+    await this.chain;
     return this.totals;
   }
 
-  private async load(rows: KeyedRow[]): Promise<void> {
-    const from = rows[0]!.row.line;
-    const to = rows[rows.length - 1]!.row.line;
-    const hashes = rows.map((r) => hash('md5', this.headerKey + (r.row.text ?? r.row.cells.join('\u001f')), 'base64'));
-    let keys = '';
-    for (let i = 0; i < rows.length; i++) keys += copyLine([rows[i]!.row.line, rows[i]!.key, hashes[i]]);
-    const copy = this.session.copyIn('COPY staging_key (line, ma_so_bhxh, src_hash) FROM STDIN');
-    copy.end(keys);
-    await finished(copy);
-    const marks = await markKeysAndFindUnchanged(this.session, from, to);
+  /** Rows held back for the whole file's sex codes, in staging_waiting. */
+  get held(): number {
+    return this.waiting;
+  }
 
+  private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(op);
+    this.chain = next;
+    next.catch(() => undefined); // surfaced by whoever awaits it, or by finish()
+    return next;
+  }
+
+  private async copy(sql: string, text: string): Promise<void> {
+    const stream = this.session.copyIn(sql);
+    stream.end(text);
+    await finished(stream);
+  }
+
+  /** Normalises a chunk once its keys are marked, and queues its write. */
+  private async settle(chunk: { rows: KeyedRow[]; hashes: string[]; marks: Promise<ChunkMarks> }): Promise<void> {
+    const { staged, count } = await this.normalize(chunk.rows, chunk.hashes, await chunk.marks);
+    if (count === 0) return;
+    void this.enqueue(async () => {
+      await this.copy(
+        `COPY staging (line, ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ten_don_vi,
+          dia_chi_don_vi, ma_tinh, ma_huyen, vssid, email, findings, src_hash, sex_code) FROM STDIN`,
+        staged,
+      );
+      const c = await this.session.withTransaction((tx) => upsertStagedParticipants(tx, { now: this.now, staged: count }));
+      this.totals.inserted += c.inserted;
+      this.totals.updated += c.updated;
+      this.totals.unchanged += c.unchanged;
+      this.waiting += c.held;
+    });
+  }
+
+  private async normalize(rows: KeyedRow[], hashes: string[], marks: ChunkMarks): Promise<{ staged: string; count: number }> {
     let staged = '';
     let count = 0;
     for (let i = 0; i < rows.length; i++) {
+      // Meanwhile the server is taking the previous chunk's COPY from this process's socket, which is only refilled
+      // when the event loop runs: without these pauses the COPY waited for the whole chunk's normalisation.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
       const r = rows[i]!;
-      const mark = marks.get(r.row.line);
-      if (mark === 'unchanged') {
-        this.totals.unchanged += 1;
+      const dupOf = marks.duplicates.get(r.row.line);
+      if (dupOf !== undefined) {
+        await this.reject(r.row, `duplicate ma_so_bhxh: already on line ${dupOf} of this file`);
         continue;
       }
-      if (mark !== undefined) {
-        await this.reject(r.row, `duplicate ma_so_bhxh: already on line ${mark} of this file`);
+      if (!marks.load.has(r.row.line)) {
+        this.totals.unchanged += 1;
         continue;
       }
       const res = normalizeParticipantRow(r.raw, this.now);
@@ -100,17 +150,7 @@ export class ParticipantLoader {
       ]);
       count += 1;
     }
-    if (count === 0) return;
-    const copyRows = this.session.copyIn(
-      `COPY staging (line, ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ten_don_vi,
-        dia_chi_don_vi, ma_tinh, ma_huyen, vssid, email, findings, src_hash, sex_code) FROM STDIN`,
-    );
-    copyRows.end(staged);
-    await finished(copyRows);
-    const c = await this.session.withTransaction((tx) => upsertStagedParticipants(tx, { from, to, now: this.now }));
-    this.totals.inserted += c.inserted;
-    this.totals.updated += c.updated;
-    this.totals.unchanged += c.unchanged;
+    return { staged, count };
   }
 }
 
