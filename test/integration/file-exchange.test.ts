@@ -121,6 +121,9 @@ describe('file exchange', () => {
     await writeFile(path.join(f.inbox, c), formatExchangeFile(ANSWER_COLUMNS, rc.rows.slice(1), rc).text);
     await writeFile(path.join(f.inbox, 'notes.txt'), 'hello\n');
     await writeFile(path.join(f.inbox, 'ddcn-req-99999999-abcdef.answer.csv'), await readFile(path.join(keep, a), 'utf8'));
+    // Files the registry is still writing (a leading dot, .partial, .tmp) are left where they are: not refused.
+    const writing = ['.ddcn-req-1.answer.csv', 'ddcn-req-2.answer.csv.partial', 'ddcn-req-3.answer.csv.tmp'];
+    for (const n of writing) await writeFile(path.join(f.inbox, n), 'half written');
 
     const second = await run(db, f);
     expect(second.exchange.stats.ingested).toBe(answers.length - 3);
@@ -131,6 +134,7 @@ describe('file exchange', () => {
     expect(await readFile(path.join(refused, `${c}.reason.txt`), 'utf8')).toMatch(/^refused \(ids\).*missing_id/);
     expect(await readFile(path.join(refused, 'ddcn-req-99999999-abcdef.answer.csv.reason.txt'), 'utf8')).toMatch(/never sent/);
     expect(await readFile(path.join(refused, 'notes.txt.reason.txt'), 'utf8')).toMatch(/not an answer file/);
+    for (const n of writing) expect(await readFile(path.join(f.inbox, n), 'utf8')).toBe('half written');
     // The people of the three refused answers are still PENDING; nobody was sent again.
     const held = (await Promise.all([a, b, c].map(async (n) => (await parseExchangeFile(await readFile(path.join(keep, n), 'utf8'), ANSWER_COLUMNS)).rows.length)))
       .reduce((x, y) => x + y, 0);

@@ -133,6 +133,17 @@ describe('HTTP adapter: retries', () => {
     await new Promise((ok) => opened.pop()!.close(ok)); // nothing listens there any more
     await expect(adapter(url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryUnreachable' });
   });
+
+  // The kind is what a PENDING person's row and the run's summary say went wrong: the operator acts on it.
+  it('reports a registry that never answers, and one that keeps answering 429, by kind in the summary', async () => {
+    const quick = { retries: 1, baseMs: 1, maxMs: 1, maxRetryAfterMs: 0, rateLimitWaits: 0 };
+    const silent = adapter((await scripted(() => undefined)).url, { timeoutMs: 50, retry: quick });
+    await expect(silent.verify(ASK)).rejects.toMatchObject({ name: 'RegistryTimeout' });
+    expect(silent.failureSummary()).toContain('1 × RegistryTimeout');
+    const busy = adapter((await scripted((_req, res) => json(res, 429, { error: { code: 'rate_limited', message: 'slow down' } }))).url, { retry: quick });
+    await expect(busy.verify(ASK)).rejects.toMatchObject({ name: 'RegistryRateLimited' });
+    expect(busy.failureSummary()).toContain('1 × RegistryRateLimited');
+  });
 });
 
 describe('HTTP adapter in a run', () => {

@@ -5,14 +5,24 @@ import { RegistryCircuitOpenError } from '../../src/adapters/http-errors.js';
 function setup(failureThreshold = 3, cooldownMs = 1000) {
   let now = 0;
   const changes: BreakerState[] = [];
-  const breaker = new CircuitBreaker({ failureThreshold, cooldownMs }, () => now, (s) => changes.push(s));
+  const failuresAtChange: number[] = [];
+  const breaker = new CircuitBreaker({ failureThreshold, cooldownMs }, () => now, (s, info) => {
+    changes.push(s);
+    failuresAtChange.push(info.failures);
+  });
   const calls = { n: 0 };
   const ok = () => breaker.execute(async () => void (calls.n += 1));
   const bad = () => breaker.execute(async () => {
     calls.n += 1;
     throw new Error('HTTP 503');
   });
-  return { breaker, changes, calls, ok, bad, advance: (ms: number) => void (now += ms) };
+  /** A request that is out until `settle` is called, then succeeds or fails. */
+  const pending = () => {
+    let settle!: (fail: boolean) => void;
+    const done = breaker.execute(() => new Promise<void>((ok, no) => (settle = (fail) => (fail ? no(new Error('HTTP 503')) : ok()))));
+    return { done, settle: (fail: boolean) => settle(fail) };
+  };
+  return { breaker, changes, failuresAtChange, calls, ok, bad, pending, advance: (ms: number) => void (now += ms) };
 }
 
 describe('circuit breaker', () => {
@@ -79,5 +89,48 @@ describe('circuit breaker', () => {
     const b = setup(1);
     await expect(b.breaker.execute(async () => Promise.reject(new Error('aborted')), () => false)).rejects.toThrow('aborted');
     expect(b.breaker.state).toBe('closed');
+  });
+
+  // What the operator reads when a request is refused, and what the log says when the breaker opens.
+  it('says how many requests failed and how long it will not ask, and reports the count when it opens', async () => {
+    const b = setup(3, 30_000);
+    b.advance(5000); // a clock that does not start at 0
+    for (let i = 0; i < 3; i++) await expect(b.bad()).rejects.toThrow();
+    expect(b.failuresAtChange).toEqual([3]);
+    b.advance(10_400);
+    await expect(b.ok()).rejects.toThrow('open after 3 failed requests in a row; not asking for another 20 s');
+    b.advance(19_000);
+    await expect(b.ok()).rejects.toThrow('not asking for another 1 s');
+  });
+
+  it('lets a probe through after every cool-down, not only the first', async () => {
+    const b = setup();
+    for (let i = 0; i < 3; i++) await expect(b.bad()).rejects.toThrow();
+    b.advance(1000);
+    await expect(b.bad()).rejects.toThrow('HTTP 503'); // the first probe fails
+    b.advance(1000);
+    await b.ok(); // the second is let through, and closes it
+    expect(b.breaker.state).toBe('closed');
+    for (let i = 0; i < 3; i++) await expect(b.bad()).rejects.toThrow();
+    b.advance(1000);
+    await b.ok(); // and after opening again, so is the next
+    expect(b.changes).toEqual(['open', 'half-open', 'open', 'half-open', 'closed', 'open', 'half-open', 'closed']);
+  });
+
+  it('lets one probe at a time through: a request sent before it opened neither frees a second probe nor re-opens it', async () => {
+    const b = setup(1);
+    const stale = b.pending(); // out while the breaker is still closed
+    await expect(b.bad()).rejects.toThrow(); // opens it
+    b.advance(1000);
+    const probe = b.pending();
+    expect(b.breaker.state).toBe('half-open');
+    stale.settle(true);
+    await expect(stale.done).rejects.toThrow('HTTP 503');
+    expect(b.breaker.state).toBe('half-open');
+    await expect(b.ok()).rejects.toBeInstanceOf(RegistryCircuitOpenError); // still the one probe
+    probe.settle(false);
+    await probe.done;
+    expect(b.changes).toEqual(['open', 'half-open', 'closed']);
+    expect(b.breaker.opened).toBe(1);
   });
 });

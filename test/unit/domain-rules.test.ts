@@ -69,6 +69,18 @@ describe('a birth date in the future', () => {
     expect(isFutureBirthDate({ precision: 'day', year: 2026, month: 12, day: 1 }, NOW)).toBe(false);
   });
 
+  it('compares the month, then the day, within the current year', () => {
+    const june15 = new Date('2026-06-15T08:00:00Z');
+    expect(isFutureBirthDate(born(2025), june15)).toBe(false);
+    expect(isFutureBirthDate({ precision: 'month', year: 2026, month: 7 }, june15)).toBe(true);
+    expect(isFutureBirthDate({ precision: 'month', year: 2026, month: 6 }, june15)).toBe(false);
+    expect(isFutureBirthDate({ precision: 'month', year: 2026, month: 5 }, june15)).toBe(false);
+    expect(isFutureBirthDate({ precision: 'day', year: 2026, month: 7, day: 1 }, june15)).toBe(true);
+    expect(isFutureBirthDate({ precision: 'day', year: 2026, month: 5, day: 20 }, june15)).toBe(false);
+    expect(isFutureBirthDate({ precision: 'day', year: 2026, month: 6, day: 16 }, june15)).toBe(true);
+    expect(isFutureBirthDate({ precision: 'day', year: 2026, month: 6, day: 15 }, june15)).toBe(false);
+  });
+
   it('is a finding on import, not a date', () => {
     const res = normalizeParticipantRow({ ma_so_bhxh: '0100000001', ho_ten: 'A', ngay_sinh: '2090', gioi_tinh: 'Nam' }, NOW);
     expect(res.ok && res.record.ngaySinh).toBeNull();

@@ -84,6 +84,15 @@ describe('whole names', () => {
     expect(touched).toEqual([]);
   });
 
+  // Unit names and addresses are converted too, though their words are not names: any Vietnamese reading beats
+  // text that is not Vietnamese at all.
+  it('converts a legacy address or unit name that holds no name syllable', () => {
+    for (const text of ['Số nhà 12', 'Công ty Cổ phần Xây dựng', 'Tổ 5, khu phố 3']) {
+      expect(fixLegacyText(encodeTcvn3(text))).toEqual({ text, from: 'TCVN3' });
+      expect(fixLegacyText(encodeVni(text))).toEqual({ text, from: 'VNI' });
+    }
+  });
+
   it('checks syllables, not just characters', () => {
     expect(isVietnameseText('Nguyễn Văn Hùng')).toBe(true);
     expect(isVietnameseText('NGUYỄN THỊ HOÀ')).toBe(true);

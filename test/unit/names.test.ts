@@ -18,6 +18,11 @@ describe('cleanName', () => {
   it('drops zero-width characters copied along with a name', () => {
     expect(cleanName('Lê\u200b Na')).toBe('Lê Na');
   });
+
+  it('stores Ð/ð (the Icelandic eth, typed for Đ/đ) as Đ/đ, the letters the registry has', () => {
+    expect(cleanName('\u00d0inh V\u0103n \u00d0\u00f0ng')).toBe('Đinh Văn Đđng');
+    expect(nameKey('\u00d0\u1ed7 \u00f0\u1ee9c')).toBe(nameKey('Đỗ đức'));
+  });
 });
 
 describe('nameKey: names that match', () => {

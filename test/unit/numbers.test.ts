@@ -23,6 +23,18 @@ describe('normalizeNumber', () => {
     expect(normalizeNumber('79090123456')).toEqual({ value: '079090123456', kind: 'num12', repaired: true });
   });
 
+  // 1090123456: 001 (Hà Nội), century digit 0 (a man born in the 1900s), year 90.
+  it('puts back two lost zeros of a 10-digit number only when it then reads as the person’s ĐDCN', () => {
+    const repaired = { value: '001090123456', kind: 'num12', repaired: true };
+    expect(normalizeNumber('1090123456', { gioiTinh: 'M', birthYear: 1990 })).toEqual(repaired);
+    expect(normalizeNumber('1090123456', { gioiTinh: null, birthYear: 1990 })).toEqual(repaired);
+    expect(normalizeNumber('1090123456', { gioiTinh: 'F', birthYear: 1990 })).toBeNull(); // digit 0 is a man
+    expect(normalizeNumber('1090123456', { gioiTinh: 'M', birthYear: 1991 })).toBeNull();
+    expect(normalizeNumber('1090123456', { gioiTinh: 'M', birthYear: null })).toBeNull();
+    expect(normalizeNumber('9990123456', { gioiTinh: 'M', birthYear: 1990 })).toBeNull(); // 009 is no province
+    expect(normalizeNumber('1090123456')).toBeNull();
+  });
+
   it('ignores spaces, non-breaking spaces and dots', () => {
     expect(normalizeNumber(' 001 090 123 456 ')?.value).toBe('001090123456');
     expect(normalizeNumber('001\u00a0090\u00a0123\u00a0456')?.value).toBe('001090123456');
