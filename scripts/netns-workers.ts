@@ -10,6 +10,7 @@ import { createServer, connect, type Server } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import { adminQuery } from './lib/bench-db.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -49,15 +50,7 @@ const waitFor = async (lines: string[], text: string, ms = 120_000) => {
   }
 };
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: server });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const admin = (sql: string) => adminQuery(server, sql);
 
 let failed = false;
 try {

@@ -13,6 +13,17 @@ export async function benchWorkDir(prefix: string): Promise<string> {
   return dir;
 }
 
+/** One statement on its own connection to `server` (CREATE/DROP DATABASE cannot run in a pool's transaction). */
+export async function adminQuery(server: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: server });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
 /**
  * A database of the benchmark's own: a fresh one on DATABASE_URL's server (dropped afterwards), or, without
  * DATABASE_URL, undefined so that openDatabase starts a fresh embedded server under the benchmark's temp home.
@@ -21,15 +32,7 @@ export async function freshBenchDatabase(prefix: string): Promise<{ databaseUrl:
   const server = process.env.DATABASE_URL;
   if (!server) return { databaseUrl: undefined, drop: async () => undefined };
   const name = `${prefix}_${process.pid}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: server });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = (sql: string) => adminQuery(server, sql);
   await admin(`CREATE DATABASE ${name}`);
   const u = new URL(server);
   u.pathname = `/${name}`;

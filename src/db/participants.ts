@@ -12,7 +12,7 @@ const CHANGED = `(p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi,
  * index and are emptied after each chunk: a 10 000-row chunk is read whole, and an index on it was most of the
  * cost of the earlier two-table design (keys COPY and marking 1.7 s per 100 k rows, now 0.6 s).
  */
-export const STAGING_TABLES = `
+const STAGING_TABLES = `
   CREATE TEMP TABLE seen_key (ma_so_bhxh text PRIMARY KEY, line int NOT NULL);
   CREATE TEMP TABLE chunk_key (line int NOT NULL, ma_so_bhxh text NOT NULL, src_hash text NOT NULL);
   CREATE TEMP TABLE staging (

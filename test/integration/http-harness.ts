@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { expect } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { deps, exportedResults, rows } from '../helpers/pipeline.js';
@@ -108,6 +109,21 @@ export async function endState(db: Db) {
   } finally {
     await rm(out, { recursive: true, force: true });
   }
+}
+
+/**
+ * The end state after crashes, kills or faults is the one expected (a reference run, or the fixtures' oracle):
+ * every batch done, no former number written twice, and the same results, history and shares.
+ */
+export function expectEndState(
+  state: Awaited<ReturnType<typeof endState>>,
+  expected: { results: string; history: unknown[]; shares: unknown[] },
+): void {
+  expect(state.unfinished).toEqual([]);
+  expect(state.duplicateHistory).toEqual([]);
+  expect(state.results).toBe(expected.results);
+  expect(state.history).toEqual(expected.history);
+  expect(state.shares).toEqual(expected.shares);
 }
 
 export { mulberry32 as seeded } from '../../src/prng.js';

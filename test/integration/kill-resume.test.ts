@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { fixtureOracle, type FixtureOracle } from '../helpers/oracle.js';
 import { resetDatabase } from '../helpers/pipeline.js';
-import { endState, importFixtures, seeded, startDdcn, startRegistryServer, type Ran } from './http-harness.js';
+import { endState, expectEndState, importFixtures, seeded, startDdcn, startRegistryServer, type Ran } from './http-harness.js';
 
 const TRIALS = 20;
 const SEED = 22070004; // fixed: the same kill moments on every run of the suite
@@ -130,14 +130,8 @@ describe('ddcn run killed with SIGKILL at random moments', () => {
     expect(finished, 'the run finished within 10 starts').toBe(true);
     killed.push(kills);
     const state = await endState(db);
-    expect(state.unfinished).toEqual([]);
-    expect(state.duplicateHistory).toEqual([]);
-    expect(state.results).toBe(reference.results);
-    expect(state.history).toEqual(reference.history);
-    expect(state.shares).toEqual(reference.shares);
-    expect(state.results).toBe(oracle.results);
-    expect(state.history).toEqual(oracle.history);
-    expect(state.shares).toEqual(oracle.shares);
+    expectEndState(state, reference);
+    expectEndState(state, oracle);
   }), 180_000);
 
   it('actually killed a run in most trials', () => {

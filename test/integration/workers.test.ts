@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { rows } from '../helpers/pipeline.js';
-import { endState, importFixtures, seeded, startDdcn, startRegistryServer, type Started } from './http-harness.js';
+import { endState, expectEndState, importFixtures, seeded, startDdcn, startRegistryServer, type Started } from './http-harness.js';
 
 const SEED = 22070012;
 // Takeover of a killed worker's chunk after 4 s instead of 2 minutes, so that a trial takes seconds.
@@ -105,11 +105,7 @@ describe('ddcn worker', () => {
     expect(kills).toBeGreaterThan(0);
 
     const state = await endState(db);
-    expect(state.unfinished).toEqual([]);
-    expect(state.duplicateHistory).toEqual([]);
-    expect(state.results).toBe(reference.results);
-    expect(state.history).toEqual(reference.history);
-    expect(state.shares).toEqual(reference.shares);
+    expectEndState(state, reference);
     // Work was shared: more than the run's own process finished chunk steps.
     const by = await rows<{ n: number }>(db, `SELECT count(DISTINCT w)::int AS n FROM batch_chunk, unnest(ARRAY[verified_by, written_by, shared_by]) AS w`);
     expect(by[0]!.n).toBeGreaterThan(1);
