@@ -6,7 +6,7 @@ import type { Queryable } from '../db/pool.js';
 import type { FormKind, ListFileSpec, UnitInfo } from '../reports/list-row.js';
 import { FILE_NAMES, FolderClaims, pathSegment, provinceDir, provinceLabel, unitDir, unitLabel } from '../reports/list-paths.js';
 import { failureReason, InlineSink, type FileFailed, type ListSink } from '../reports/list-sink.js';
-import { WorkerSink } from '../reports/worker-sink.js';
+import { WorkerSink, type ListWorkerPool } from '../reports/worker-sink.js';
 import type { Deps } from './deps.js';
 
 export interface ListsOptions {
@@ -17,6 +17,8 @@ export interface ListsOptions {
   district?: string | null;
   /** Worker threads; 0 writes in this thread. Default: one per core when there are many units. */
   workers?: number;
+  /** Threads kept by the caller (the portal) to write in; `workers` is then ignored. */
+  pool?: ListWorkerPool;
 }
 
 export interface ListsResult {
@@ -60,8 +62,8 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
       // Every file of one run shows the same moment, however long the run takes.
       await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       const units = await unitRecords(tx, scope);
-      const workers = opts.workers ?? (units.size >= WORKERS_FROM_UNITS ? Math.min(availableParallelism(), 4) : 0);
-      const sink: ListSink = workers > 0 ? new WorkerSink(workers) : new InlineSink();
+      const workers = opts.pool?.size ?? opts.workers ?? (units.size >= WORKERS_FROM_UNITS ? Math.min(availableParallelism(), 4) : 0);
+      const sink: ListSink = opts.pool ? new WorkerSink(opts.pool) : workers > 0 ? new WorkerSink(workers) : new InlineSink();
       const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers, failed: [] };
       const failed: FileFailed[] = [];
       try {

@@ -21,6 +21,7 @@ import { registerFiles } from './routes/files.js';
 import { registerCorrections } from './routes/corrections.js';
 import { registerLookup } from './routes/lookup.js';
 import { registerAudit } from './routes/audit.js';
+import { ListWorkerPool } from '../reports/worker-sink.js';
 
 const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
 const CSS = readFileSync(fileURLToPath(new URL('./static/portal.css', import.meta.url)), 'utf8');
@@ -106,7 +107,12 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   registerAuth(app, ctx);
   registerDashboard(app, ctx);
   registerUnits(app, ctx);
-  registerFiles(app, ctx);
+  // One thread makes the downloads' workbooks (the main thread keeps answering pages meanwhile). It starts when
+  // the portal listens, or with the first download of an app that never listens (tests), and ends with the app.
+  const files = new ListWorkerPool(1);
+  app.addHook('onListen', async () => files.warm());
+  app.addHook('onClose', () => files.close());
+  registerFiles(app, ctx, files);
   registerCorrections(app, ctx);
   registerLookup(app, ctx);
   registerAudit(app, ctx);

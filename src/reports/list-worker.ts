@@ -1,16 +1,20 @@
 // Body of a list-writing worker thread: files are begun, filled and ended by messages from the main thread,
-// which owns the database. Every message with rows is answered once — acknowledged, or, when it was the file's
+// which owns the database; a Mẫu 03 workbook comes whole in one message. Every message with rows is answered once — acknowledged, or, when it was the file's
 // last, with the file's outcome — so the main thread can hold back when a worker falls behind. Most files fit
 // in one message: one message there and one back.
 import { parentPort } from 'node:worker_threads';
 import { ListFileWriter } from './list-file.js';
 import type { ListFileSpec } from './list-row.js';
 import { failureReason } from './list-sink.js';
+import { writeMau03, type ProgressReport } from './mau03.js';
 
 /** `last`: the file ends with these rows. */
 export type ToWorker =
   | { kind: 'begin'; id: number; spec: ListFileSpec; rows: unknown[]; last: boolean }
-  | { kind: 'rows'; id: number; rows: unknown[]; last: boolean };
+  | { kind: 'rows'; id: number; rows: unknown[]; last: boolean }
+  | { kind: 'mau03'; id: number; file: string; report: ProgressReport }
+  /** The file's owner gave up on it: drop it, answer nothing. */
+  | { kind: 'abort'; id: number };
 
 /** `sent`: rows of the message answered, which the main thread counts as no longer queued. */
 export type FromWorker =
@@ -27,6 +31,19 @@ const failed = new Set<number>();
 const post = (m: FromWorker) => port.postMessage(m);
 
 port.on('message', (m: ToWorker) => {
+  if (m.kind === 'abort') {
+    failed.delete(m.id);
+    void open.get(m.id)?.abort();
+    open.delete(m.id);
+    return;
+  }
+  if (m.kind === 'mau03') {
+    writeMau03(m.file, m.report).then(
+      () => post({ kind: 'done', id: m.id, sent: 0, path: m.file, rows: m.report.rows.length }),
+      (err: unknown) => post({ kind: 'failed', id: m.id, sent: 0, message: failureReason(err) }),
+    );
+    return;
+  }
   const sent = m.rows.length;
   if (failed.has(m.id)) {
     if (m.last) failed.delete(m.id);

@@ -1,73 +1,199 @@
 // Spreads list files over worker threads. A file stays on the worker it began on; a new file goes to the worker
 // with the least work queued. The main thread waits before sending more when a worker has too many rows or
 // files outstanding, so memory stays flat however many units there are.
+//
+// The threads are a ListWorkerPool. `ddcn lists` makes one for its run; the portal keeps one for as long as it
+// serves, so that making a download's workbook (exceljs, hundreds of milliseconds for a 500-person Mẫu 02) never
+// holds the thread that answers everybody else's pages, and no download pays for starting a thread.
 import { Worker } from 'node:worker_threads';
 import type { ListFileSpec } from './list-row.js';
 import type { FileDone, FileFailed, ListSink } from './list-sink.js';
 import type { FromWorker, ToWorker } from './list-worker.js';
+import type { ProgressReport } from './mau03.js';
 
 const MAX_QUEUED_ROWS = 20_000;
 // Enough files queued on a worker to keep it busy while the main thread waits for the next page of rows.
 const MAX_OPEN_FILES = 32;
 
 interface Slot {
-  worker: Worker;
+  worker: Worker | null; // started on first use
   queuedRows: number;
   openFiles: number;
   waiters: Array<() => void>;
 }
 
-export class WorkerSink implements ListSink {
+type Owner = { message: (m: FromWorker) => void; broken: (err: Error) => void };
+
+/** Worker threads that write list files and Mẫu 03 workbooks, shared by whoever holds the pool. */
+export class ListWorkerPool {
   private readonly slots: Slot[];
+  /** Who waits for the answers about each file in flight. */
+  private readonly owners = new Map<number, { slot: Slot; owner: Owner }>();
+  private next = 0;
+  private closing = false;
+
+  constructor(readonly size: number) {
+    if (!(size >= 1)) throw new Error('a list worker pool needs at least one thread');
+    this.slots = Array.from({ length: size }, () => ({ worker: null, queuedRows: 0, openFiles: 0, waiters: [] }));
+  }
+
+  /** The slot with the least work queued, once it has room for one more file. */
+  async slotForNewFile(): Promise<Slot> {
+    const slot = this.slots.reduce((a, b) => (b.queuedRows + b.openFiles * 50 < a.queuedRows + a.openFiles * 50 ? b : a));
+    await this.waitWhile(slot, () => slot.openFiles >= MAX_OPEN_FILES || slot.queuedRows >= MAX_QUEUED_ROWS);
+    return slot;
+  }
+
+  async waitForRoom(slot: Slot): Promise<void> {
+    await this.waitWhile(slot, () => slot.queuedRows >= MAX_QUEUED_ROWS);
+  }
+
+  /** Sends the first message of a file (or a whole job) and registers who hears about it. */
+  start(slot: Slot, owner: Owner, message: (id: number) => ToWorker): number {
+    this.throwIfClosed();
+    const id = this.next++;
+    this.owners.set(id, { slot, owner });
+    slot.openFiles += 1;
+    this.send(slot, message(id));
+    return id;
+  }
+
+  send(slot: Slot, m: ToWorker): void {
+    if ('rows' in m) slot.queuedRows += m.rows.length;
+    this.worker(slot).postMessage(m);
+  }
+
+  /** A file its owner gives up on (its request failed): the worker drops it; nothing more is heard of it. */
+  abandon(id: number): void {
+    const entry = this.owners.get(id);
+    if (!entry) return;
+    this.owners.delete(id);
+    entry.slot.openFiles -= 1;
+    entry.slot.worker?.postMessage({ kind: 'abort', id } satisfies ToWorker);
+    this.wake(entry.slot);
+  }
+
+  /** Mẫu 03 written to `file` in a worker thread. */
+  async writeMau03(file: string, report: ProgressReport): Promise<void> {
+    const slot = await this.slotForNewFile();
+    await new Promise<void>((resolve, reject) => {
+      this.start(
+        slot,
+        {
+          message: (m) => (m.kind === 'failed' ? reject(new Error(`Mẫu 03 not written: ${m.message}`)) : m.kind === 'done' ? resolve() : undefined),
+          broken: reject,
+        },
+        (id) => ({ kind: 'mau03', id, file, report }),
+      );
+    });
+  }
+
+  /** Starts the threads now rather than with the first file (a thread loads its code for a good second). */
+  warm(): void {
+    for (const slot of this.slots) this.worker(slot);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.slots.map((s) => s.worker?.terminate()));
+  }
+
+  private worker(slot: Slot): Worker {
+    if (slot.worker) return slot.worker;
+    const worker = new Worker(new URL('./list-worker.mjs', import.meta.url));
+    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    const broke = (err: Error) => {
+      if (this.closing || slot.worker !== worker) return;
+      // The thread is gone, and with it every file it held: their owners hear so, and the next file starts a new one.
+      slot.worker = null;
+      slot.queuedRows = 0;
+      slot.openFiles = 0;
+      for (const [id, e] of this.owners) {
+        if (e.slot !== slot) continue;
+        this.owners.delete(id);
+        e.owner.broken(err);
+      }
+      this.wake(slot);
+    };
+    worker.on('error', (err) => broke(new Error(`a list worker failed: ${err.message}`, { cause: err })));
+    worker.on('exit', (code) => broke(new Error(`a list worker exited with code ${code}`)));
+    slot.worker = worker;
+    return worker;
+  }
+
+  private onMessage(slot: Slot, m: FromWorker): void {
+    slot.queuedRows -= m.sent;
+    const entry = this.owners.get(m.id);
+    if (m.kind !== 'ack' && entry) {
+      slot.openFiles -= 1;
+      this.owners.delete(m.id);
+    }
+    entry?.owner.message(m);
+    this.wake(slot);
+  }
+
+  private wake(slot: Slot): void {
+    for (const w of slot.waiters.splice(0)) w();
+  }
+
+  private async waitWhile(slot: Slot, busy: () => boolean): Promise<void> {
+    while (busy()) {
+      this.throwIfClosed();
+      await new Promise<void>((resolve) => slot.waiters.push(resolve));
+    }
+  }
+
+  private throwIfClosed(): void {
+    if (this.closing) throw new Error('the list worker pool is closed');
+  }
+}
+
+/** The files of one `ddcn lists` run or one download, written by a pool's threads. */
+export class WorkerSink implements ListSink {
+  private readonly pool: ListWorkerPool;
+  private readonly ownsPool: boolean;
   private readonly fileSlot = new Map<number, Slot>();
   private readonly done: FileDone[] = [];
   private readonly failed: FileFailed[] = [];
   /** Files begun and not yet done or failed, so a failure can say whose file it was. */
   private readonly specs = new Map<number, ListFileSpec>();
-  private next = 0;
   private pending = 0;
   private failure: Error | null = null;
   private settled: Array<() => void> = [];
-  private closing = false;
+  private readonly owner: Owner = {
+    message: (m) => this.onMessage(m),
+    broken: (err) => this.fail(err),
+  };
 
-  constructor(workers: number) {
-    this.slots = Array.from({ length: workers }, () => {
-      const slot: Slot = {
-        worker: new Worker(new URL('./list-worker.mjs', import.meta.url)),
-        queuedRows: 0,
-        openFiles: 0,
-        waiters: [],
-      };
-      slot.worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
-      slot.worker.on('error', (err) => this.fail(new Error(`a list worker failed: ${err.message}`, { cause: err })));
-      slot.worker.on('exit', (code) => {
-        if (code !== 0 && !this.closing) this.fail(new Error(`a list worker exited with code ${code}`));
-      });
-      return slot;
-    });
+  /** `workers`: threads of a pool of its own, closed with the sink; or a pool shared with others, left open. */
+  constructor(workers: number | ListWorkerPool) {
+    this.ownsPool = typeof workers === 'number';
+    this.pool = typeof workers === 'number' ? new ListWorkerPool(workers) : workers;
+  }
+
+  get workers(): number {
+    return this.pool.size;
   }
 
   async begin(spec: ListFileSpec, rows: unknown[], last: boolean): Promise<number> {
     this.throwIfFailed();
-    const slot = this.slots.reduce((a, b) => (b.queuedRows + b.openFiles * 50 < a.queuedRows + a.openFiles * 50 ? b : a));
-    await this.waitWhile(slot, () => slot.openFiles >= MAX_OPEN_FILES || slot.queuedRows >= MAX_QUEUED_ROWS);
-    const id = this.next++;
+    const slot = await this.pool.slotForNewFile();
+    this.throwIfFailed();
+    this.pending += 1;
+    const id = this.pool.start(slot, this.owner, (id) => ({ kind: 'begin', id, spec, rows, last }));
     if (!last) this.fileSlot.set(id, slot);
     this.specs.set(id, spec);
-    slot.openFiles += 1;
-    slot.queuedRows += rows.length;
-    this.pending += 1;
-    this.send(slot, { kind: 'begin', id, spec, rows, last });
     return id;
   }
 
   async rows(id: number, rows: unknown[], last: boolean): Promise<void> {
     this.throwIfFailed();
-    const slot = this.slot(id);
-    await this.waitWhile(slot, () => slot.queuedRows >= MAX_QUEUED_ROWS);
+    const slot = this.fileSlot.get(id);
+    if (!slot) throw new Error(`list file ${id} is not open`);
+    await this.pool.waitForRoom(slot);
+    this.throwIfFailed();
     if (last) this.fileSlot.delete(id);
-    slot.queuedRows += rows.length;
-    this.send(slot, { kind: 'rows', id, rows, last });
+    this.pool.send(slot, { kind: 'rows', id, rows, last });
   }
 
   async finish(): Promise<{ done: FileDone[]; failed: FileFailed[] }> {
@@ -77,50 +203,30 @@ export class WorkerSink implements ListSink {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    // Files still open (the run failed half-way) are dropped by their worker.
+    for (const id of this.specs.keys()) this.pool.abandon(id);
+    this.specs.clear();
+    this.fileSlot.clear();
+    if (this.ownsPool) await this.pool.close();
   }
 
-  private onMessage(slot: Slot, m: FromWorker): void {
-    slot.queuedRows -= m.sent;
-    if (m.kind !== 'ack') {
-      slot.openFiles -= 1;
-      this.pending -= 1;
-      if (m.kind === 'done') this.done.push({ path: m.path, rows: m.rows });
-      else this.failed.push({ spec: this.specs.get(m.id)!, reason: m.message });
-      this.specs.delete(m.id);
-      if (this.pending === 0) this.wakeSettled();
-    }
-    const waiting = slot.waiters.splice(0);
-    for (const w of waiting) w();
+  private onMessage(m: FromWorker): void {
+    if (m.kind === 'ack') return;
+    this.pending -= 1;
+    if (m.kind === 'done') this.done.push({ path: m.path, rows: m.rows });
+    else this.failed.push({ spec: this.specs.get(m.id)!, reason: m.message });
+    this.specs.delete(m.id);
+    this.fileSlot.delete(m.id);
+    if (this.pending === 0) this.wakeSettled();
   }
 
   private fail(err: Error): void {
     this.failure ??= err;
-    for (const s of this.slots) for (const w of s.waiters.splice(0)) w();
     this.wakeSettled();
   }
 
   private wakeSettled(): void {
     for (const w of this.settled.splice(0)) w();
-  }
-
-  private async waitWhile(slot: Slot, busy: () => boolean): Promise<void> {
-    for (;;) {
-      this.throwIfFailed();
-      if (!busy()) return;
-      await new Promise<void>((resolve) => slot.waiters.push(resolve));
-    }
-  }
-
-  private send(slot: Slot, m: ToWorker): void {
-    slot.worker.postMessage(m);
-  }
-
-  private slot(id: number): Slot {
-    const s = this.fileSlot.get(id);
-    if (!s) throw new Error(`list file ${id} is not open`);
-    return s;
   }
 
   private throwIfFailed(): void {

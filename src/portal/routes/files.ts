@@ -8,7 +8,7 @@ import { unitInScope } from '../../db/portal-queries.js';
 import { scopeDistrict, scopeProvince } from '../../db/portal-scope.js';
 import { generateLists } from '../../pipeline/lists.js';
 import { FILE_NAMES, unitDir } from '../../reports/list-paths.js';
-import { writeMau03 } from '../../reports/mau03.js';
+import type { ListWorkerPool } from '../../reports/worker-sink.js';
 import { vnDate } from '../../reports/vn-date.js';
 import type { PortalContext } from '../context.js';
 import { figureQuery, scopeFigures } from '../figures.js';
@@ -34,7 +34,8 @@ function sendXlsx(reply: FastifyReply, name: string, body: Buffer) {
     .send(body);
 }
 
-export function registerFiles(app: FastifyInstance, ctx: PortalContext): void {
+/** `files`: the threads that make the workbooks, so that this thread goes on answering pages meanwhile. */
+export function registerFiles(app: FastifyInstance, ctx: PortalContext, files: ListWorkerPool): void {
   const list = (form: 'mau01' | 'mau02') => async (req: FastifyRequest, reply: FastifyReply) => {
     const { user, scope } = requireUser(req);
     const { ma_don_vi: code } = req.params as { ma_don_vi: string };
@@ -43,7 +44,7 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext): void {
     const now = ctx.deps.now();
     const body = await inTempDir(async (dir) => {
       const maTinh = scopeProvince(scope) ?? unit.maTinh;
-      await generateLists({ ...ctx.deps, progress: undefined }, { out: dir, province: maTinh, unit: code, district: scopeDistrict(scope), workers: 0 });
+      await generateLists({ ...ctx.deps, progress: undefined }, { out: dir, province: maTinh, unit: code, district: scopeDistrict(scope), pool: files });
       const file = path.join(unitDir(dir, maTinh, code), FILE_NAMES[form]);
       return (await stat(file).catch(() => null)) ? readFile(file) : null;
     });
@@ -60,7 +61,7 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext): void {
     const report = await scopeFigures(ctx.deps, scope, q);
     const body = await inTempDir(async (dir) => {
       const file = path.join(dir, 'mau03.xlsx');
-      await writeMau03(file, report);
+      await files.writeMau03(file, report);
       return readFile(file);
     });
     const day = `${report.asOf.year}-${String(report.asOf.month).padStart(2, '0')}-${String(report.asOf.day).padStart(2, '0')}`;
