@@ -1,16 +1,19 @@
 // `npx tsx scripts/bench-portal.ts [--participants N] [--units U] [--users 20] [--rounds R] [--keep] [--reuse URL]`:
 // the portal under signed-in users at once, over a real socket. Generates N participants over about U managing
 // units, verifies them once, moves 500 unmatched people into one unit (a 500-person Mẫu 02), signs in `--users`
-// accounts of every role (national, province, district, unit) and has each ask its pages `--rounds` times at once.
+// accounts of every role (national, province, district, unit) and has each ask its pages `--rounds` times at once,
+// from a thread of their own (scripts/lib/bench-portal-client.mjs) so the clients do not share the server's event loop.
 // Before that, alone: the first dashboard of each kind of scope after the run (the figures cache is empty), the
 // first national dashboard as of a past day, and the first after a correction (the cache's figures as of now no
 // longer hold). Prints p50/p95 per page and role; the last line is JSON.
 // `--keep` leaves the generated database (needs DATABASE_URL) and prints `--reuse URL` to time it again without
 // generating anything. (A benchmark, not a test: figures depend on the machine, so record `uptime` next to them.)
-import { rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { openDatabase } from '../src/db/connect.js';
 import { createLogger } from '../src/log.js';
 import { importParticipants } from '../src/pipeline/import-participants.js';
@@ -25,6 +28,27 @@ import { hashPassword } from '../src/portal/passwords.js';
 import { DEFAULT_PORTAL_SETTINGS } from '../src/portal/settings.js';
 import { writeSynthetic } from './lib/synth.js';
 import { benchWorkDir, freshBenchDatabase } from './lib/bench-db.js';
+
+const TICKS = 100; // USER_HZ: /proc's CPU times are in hundredths of a second on Linux
+/** CPU seconds of this process's main thread (Linux: /proc/self/task/<pid>/stat, utime + stime). */
+function threadCpuSeconds(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / TICKS;
+}
+/** CPU seconds of every `postgres` process of the machine (the benchmark's server is local), 0 where unreadable. */
+async function postgresCpuSeconds(): Promise<number> {
+  let total = 0;
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const name = /\(([^)]*)\)/.exec(stat)?.[1] ?? '';
+    if (!name.startsWith('postgres')) continue;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(f[11]) + Number(f[12])) / TICKS;
+  }
+  return total;
+}
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +80,7 @@ const log = createLogger('warn');
 const deps = { db: database.db, log, now: () => new Date() };
 const q = async <T extends object>(sql: string, params: unknown[] = []) => (await database.db.query<T>(sql, params)).rows;
 try {
-  let t = process.hrtime.bigint();
+  const t = process.hrtime.bigint();
   if (!values.reuse) {
     const data = await writeSynthetic(path.join(work, 'data'), { count: n, seed: Number(values.seed), matchRate: 0.9, unitsPerProvince });
     await importParticipants(deps, data.participantsFile, path.join(work, 'rejects.csv'));
@@ -150,35 +174,27 @@ try {
     say(`first national dashboard after it: ${(await timed('first dashboard after a correction [national]', get(of('national'), '/'))).toFixed(0)} ms`);
   }
 
-  t = process.hrtime.bigint();
-  await Promise.all(
-    sessions.map(async (s, i) => {
-      for (let r = 0; r < rounds; r++) {
-        const pick = <T>(xs: T[]) => xs[(i * 31 + r * 7) % xs.length]!;
-        const listPage = (count: number) => 1 + ((i + r) % Math.max(1, Math.ceil(count / 50)));
-        const role = s.scope.role;
-        const page = (kind: string) => `${kind} [${role}]`;
-        await timed(page('GET / (dashboard)'), get(s, '/'));
-        if (role === 'national') {
-          await timed(page('GET /units (unit list)'), get(s, `/units?page=${listPage(totals.units)}`));
-          await timed(page('GET /units/:u (unit page)'), get(s, `/units/${pick(unitsOf).ma_don_vi}`));
-          await timed(page('GET /report/mau03.xlsx'), get(s, '/report/mau03.xlsx'));
-        }
-        if (role === 'province' || role === 'district') {
-          const units = role === 'province' ? unitsOf : districtUnits;
-          await timed(page('GET /units (unit list)'), get(s, `/units?page=${listPage(units.length)}`));
-          await timed(page('GET /units?q= (search)'), get(s, `/units?q=${encodeURIComponent(pick(units).ma_don_vi.slice(0, 7))}`));
-          await timed(page('GET /units/:u (unit page)'), get(s, `/units/${pick(units).ma_don_vi}`));
-          await timed(page('POST /lookup'), post(s, '/lookup', { number: pick(numbers) }));
-        }
-        if (role === 'unit') {
-          await timed(page('GET /units/:u (unit page, 500 people)'), get(s, `/units/${BIG}`));
-          await timed(page('GET /units/:u/mau02.xlsx (500 people)'), get(s, `/units/${BIG}/mau02.xlsx`));
-        }
-      }
-    }),
-  );
-  const wall = seconds(t);
+  // CPU spent meanwhile by this thread (the server's event loop) and by PostgreSQL's processes: unlike the
+  // latencies, these hardly move with what else the machine is doing, so they compare two versions of the code.
+  const cpuBefore = { server: threadCpuSeconds(), postgres: await postgresCpuSeconds() };
+  // The users at once, from another thread (scripts/lib/bench-portal-client.mjs): this thread is the server's.
+  const client = new Worker(new URL('./lib/bench-portal-client.mjs', import.meta.url), {
+    workerData: {
+      base, rounds, big: BIG, totalUnits: totals.units, numbers,
+      sessions: sessions.map((s) => ({ scope: s.scope, cookie: s.cookie, token: s.token })),
+      unitsOf: unitsOf.map((u) => ({ ma_don_vi: u.ma_don_vi })), districtUnits: districtUnits.map((u) => ({ ma_don_vi: u.ma_don_vi })),
+    },
+  });
+  const loadResult = await new Promise<{ timings: Record<string, number[]>; wallMs: number }>((resolve, reject) => {
+    client.once('message', resolve);
+    client.once('error', reject);
+    client.once('exit', (code) => reject(new Error(`the benchmark's client thread exited with code ${code}`)));
+  });
+  for (const [route, xs] of Object.entries(loadResult.timings)) (timings.get(route) ?? timings.set(route, []).get(route)!).push(...xs);
+  const wall = loadResult.wallMs / 1000;
+  const requests = Object.values(loadResult.timings).reduce((n, xs) => n + xs.length, 0);
+  const cpu = { server: threadCpuSeconds() - cpuBefore.server, postgres: (await postgresCpuSeconds()) - cpuBefore.postgres };
+  say(`${requests} requests in ${wall.toFixed(1)} s: CPU per request ${((cpu.server / requests) * 1000).toFixed(1)} ms in the server's thread, ${((cpu.postgres / requests) * 1000).toFixed(1)} ms in PostgreSQL`);
   await app.close();
 
   const pct = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
@@ -189,7 +205,11 @@ try {
   }
   const load = loadavg().map((l) => +l.toFixed(2));
   if (values.keep) say(`kept: --reuse ${fresh.databaseUrl}`);
-  console.log(JSON.stringify({ participants: totals.people, units: totals.units, users, rounds, wall_s: +wall.toFixed(1), loadavg: load, routes: result }));
+  console.log(JSON.stringify({
+    participants: totals.people, units: totals.units, users, rounds, wall_s: +wall.toFixed(1), loadavg: load,
+    cpu_ms_per_request: { server_thread: +((cpu.server / requests) * 1000).toFixed(1), postgres: +((cpu.postgres / requests) * 1000).toFixed(1) },
+    routes: result,
+  }));
 } finally {
   await database.close();
   if (!values.keep) await fresh.drop();
