@@ -14,22 +14,28 @@ export async function createSession(q: Queryable, login: string, now: Date, ip: 
   return token;
 }
 
+/** A session's last-seen time is written again only once it is this old: most requests then write nothing. */
+export const TOUCH_EVERY_MS = 60_000;
+
 /**
  * The signed-in user of a session token, or null when the session is unknown, idle longer than `idleMs`, or its
- * account is disabled. A live session's last-seen time moves on (at most once a minute, to spare writes).
+ * account is disabled. A live session's last-seen time moves on at most once a minute: a request that would move
+ * it by less reads only, so it needs no commit to disk (the idle timeout is then up to a minute generous).
  */
 export async function sessionUser(q: Queryable, token: string, now: Date, idleMs: number): Promise<PortalUser | null> {
   const res = await q.query<PortalUser>(
     `WITH s AS (
-       UPDATE portal_session s SET last_seen_at = $2::timestamptz
-        FROM portal_user u
-       WHERE s.token_sha256 = $1::bytea AND u.login = s.login AND NOT u.disabled
-         AND s.last_seen_at > $2::timestamptz - make_interval(secs => $3::double precision / 1000)
-       RETURNING u.login, u.role, u.ma_tinh, u.ma_huyen, u.ma_don_vi, u.disabled, u.failed_logins, u.locked_until, u.created_at
+       SELECT s.token_sha256, s.last_seen_at, u.login, u.role, u.ma_tinh, u.ma_huyen, u.ma_don_vi, u.disabled, u.failed_logins, u.locked_until, u.created_at
+         FROM portal_session s JOIN portal_user u ON u.login = s.login
+        WHERE s.token_sha256 = $1::bytea AND NOT u.disabled
+          AND s.last_seen_at > $2::timestamptz - make_interval(secs => $3::double precision / 1000)
+     ), touched AS (
+       UPDATE portal_session t SET last_seen_at = $2::timestamptz
+         FROM s WHERE t.token_sha256 = s.token_sha256 AND s.last_seen_at <= $2::timestamptz - make_interval(secs => $4::double precision / 1000)
      )
      SELECT login, role, ma_tinh AS "maTinh", ma_huyen AS "maHuyen", ma_don_vi AS "maDonVi", disabled,
             failed_logins AS "failedLogins", locked_until AS "lockedUntil", created_at AS "createdAt" FROM s`,
-    [sha256(token), now, idleMs],
+    [sha256(token), now, idleMs, TOUCH_EVERY_MS],
   );
   return res.rows[0] ?? null;
 }

@@ -137,4 +137,23 @@ describe('portal sign-in', () => {
     now = new Date(now.getTime() + 31 * 60_000);
     expect((await c.get('/units')).status).toBe(303);
   });
+
+  it('writes a session\'s last-seen time at most once a minute, and ends it within the minute before the timeout', async () => {
+    const t0 = new Date('2024-06-03T01:00:00Z').getTime();
+    let now = new Date(t0);
+    const { db, app } = await setUp({ idleMinutes: 30 }, () => now);
+    const c = await signedIn(app, 'tw');
+    const lastSeen = async () => (await db.query<{ at: Date }>(`SELECT max(last_seen_at) AS at FROM portal_session WHERE login = 'tw'`)).rows[0]!.at.getTime();
+    now = new Date(t0 + 59_000);
+    expect((await c.get('/units')).status).toBe(200);
+    expect(await lastSeen()).toBe(t0); // under a minute: read only
+    now = new Date(t0 + 61_000);
+    expect((await c.get('/units')).status).toBe(200);
+    expect(await lastSeen()).toBe(t0 + 61_000);
+    now = new Date(t0 + 61_000 + 50_000); // not written…
+    expect((await c.get('/units')).status).toBe(200);
+    expect(await lastSeen()).toBe(t0 + 61_000);
+    now = new Date(t0 + 61_000 + 30 * 60_000 + 1_000); // …so 29 min 11 s after the last request the session is over
+    expect((await c.get('/units')).status).toBe(303);
+  });
 });
