@@ -18,5 +18,10 @@ export function render(reply: FastifyReply, req: FastifyRequest, page: string, d
   });
 }
 
-export const number = (n: number | null | undefined) => (n === null || n === undefined ? '–' : n.toLocaleString('vi-VN'));
-export const percent = (r: number | null | undefined) => (r === null || r === undefined ? '–' : `${(r * 100).toLocaleString('vi-VN', { maximumFractionDigits: 1 })} %`);
+// One formatter each, made once: toLocaleString builds a new one per call, and a national dashboard formats about
+// a thousand figures (a fifth of the page's time in the portal benchmark's profile).
+const INTEGER = new Intl.NumberFormat('vi-VN');
+const ONE_DECIMAL = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 1 });
+
+export const number = (n: number | null | undefined) => (n === null || n === undefined ? '–' : INTEGER.format(n));
+export const percent = (r: number | null | undefined) => (r === null || r === undefined ? '–' : `${ONE_DECIMAL.format(r * 100)} %`);
