@@ -54,6 +54,15 @@ const ESCALATED_ON = `CASE WHEN p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLI
               ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) <= p.verified_version
        THEN to_char(p.verified_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') END AS "escalatedOn"`;
 
+/** Who of the scope is on a list, with the columns of ListDbRow; `$1`–`$3` are the scope's province, unit, district. */
+const listRowsSql = (statuses: string) => `
+     SELECT p.ma_tinh AS "maTinh", p.ma_don_vi AS "maDonVi",
+            CASE WHEN p.status = 'MATCHED' THEN 'mau01' ELSE 'mau02' END AS form, ${PERSON_COLUMNS}, ${ESCALATED_ON}
+       FROM participant p ${LAST_VERIFICATION}
+      WHERE p.status IN (${statuses})
+        AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
+        AND ($3::text IS NULL OR p.ma_huyen = $3::text)`;
+
 /**
  * Everyone on a list, ordered by province, unit, form and code, read through a cursor in pages: the caller
  * sees one page at a time and memory does not grow with the number of participants. Run it inside a
@@ -66,13 +75,7 @@ export async function forEachListPage(
   onPage: (rows: ListDbRow[]) => Promise<void>,
 ): Promise<void> {
   await tx.query(
-    `DECLARE list_rows NO SCROLL CURSOR FOR
-     SELECT p.ma_tinh AS "maTinh", p.ma_don_vi AS "maDonVi",
-            CASE WHEN p.status = 'MATCHED' THEN 'mau01' ELSE 'mau02' END AS form, ${PERSON_COLUMNS}, ${ESCALATED_ON}
-       FROM participant p ${LAST_VERIFICATION}
-      WHERE p.status IN ('MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT')
-        AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
-        AND ($3::text IS NULL OR p.ma_huyen = $3::text)
+    `DECLARE list_rows NO SCROLL CURSOR FOR ${listRowsSql(`'MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT'`)}
       ORDER BY p.ma_tinh, p.ma_don_vi, form, p.ma_so_bhxh`,
     [scope.province, scope.unit, scope.district ?? null],
   );
@@ -82,6 +85,18 @@ export async function forEachListPage(
     await onPage(page.rows);
   }
   await tx.query('CLOSE list_rows');
+}
+
+/**
+ * The first `limit` people of one unit's Mẫu 02 within the scope, as `ddcn lists` writes them, in one statement
+ * (the portal's unit page): `more` says there are others.
+ */
+export async function unitMau02Rows(q: Queryable, scope: ListScope & { unit: string }, limit: number): Promise<{ rows: ListDbRow[]; more: boolean }> {
+  const res = await q.query<ListDbRow>(
+    `${listRowsSql(`'MISMATCHED', 'MISSING_ID', 'CONFLICT'`)} ORDER BY p.ma_tinh, p.ma_so_bhxh LIMIT $4::bigint`,
+    [scope.province, scope.unit, scope.district ?? null, limit + 1],
+  );
+  return { rows: res.rows.slice(0, limit), more: res.rows.length > limit };
 }
 
 /**

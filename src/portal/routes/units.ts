@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { forEachListPage, type ListDbRow } from '../../db/lists.js';
+import { unitMau02Rows, type ListDbRow } from '../../db/lists.js';
 import { unitInScope, unitsPage } from '../../db/portal-queries.js';
 import { scopeDistrict, scopeProvince, type Scope } from '../../db/portal-scope.js';
 import { mismatchLines } from '../../reports/mismatch-text.js';
@@ -28,18 +28,9 @@ export const pageNumber = (raw: unknown): number => {
   return Math.min(Math.max(n, 1), MAX_PAGE);
 };
 
-/** The people of a unit's Mẫu 02, read with `ddcn lists`' own query, within the scope's province or district. */
-export async function mau02People(tx: Queryable, scope: Scope, maDonVi: string, limit: number): Promise<{ rows: ListDbRow[]; more: boolean }> {
-  const rows: ListDbRow[] = [];
-  let more = false;
-  await forEachListPage(tx, { province: scopeProvince(scope), unit: maDonVi, district: scopeDistrict(scope) }, 500, async (page) => {
-    for (const r of page) {
-      if (r.form !== 'mau02') continue;
-      if (rows.length < limit) rows.push(r);
-      else more = true;
-    }
-  });
-  return { rows, more };
+/** The people of a unit's Mẫu 02, read with `ddcn lists`' own columns, within the scope's province or district. */
+export function mau02People(tx: Queryable, scope: Scope, maDonVi: string, limit: number): Promise<{ rows: ListDbRow[]; more: boolean }> {
+  return unitMau02Rows(tx, { province: scopeProvince(scope), unit: maDonVi, district: scopeDistrict(scope) }, limit);
 }
 
 export function registerUnits(app: FastifyInstance, ctx: PortalContext): void {
