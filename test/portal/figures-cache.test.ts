@@ -113,6 +113,24 @@ describe('dashboard figures through the cache', () => {
     await sameAsWholeHistory(db, ['2024-06-03T02:00:00Z', '2024-06-04T00:00:00Z', '2024-06-06T00:00:00Z']);
   });
 
+  it('of a unit are counted again when an import moves one of its people to another unit (no state row marks that)', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const day1: Deps = { ...deps(db), now: at(DAY1) };
+    await importParticipants(day1, await writeParticipants(dir, PEOPLE));
+    const unitOf = (code: string) => PEOPLE.find((p) => p.ma_so_bhxh === code)!.ma_don_vi;
+    // Someone of HN1 goes to work for HN2, with the same province and district codes: no state row changes.
+    const mover = PEOPLE.find((p) => p.ma_don_vi === 'HN0010001')!;
+    const unitTotal = async () =>
+      (await progressFigures(day1, { province: null, unit: 'HN0010002', asOf: null, period: 'week' }, cachedCountsAsOf(db, day1.now()))).total.total;
+    const before = await unitTotal();
+    await figuresStored();
+    expect(await unitTotal()).toBe(before); // from the cache
+    await importParticipants(day1, await writeParticipants(dir, PEOPLE.map((p) => (p === mover ? { ...p, ma_don_vi: 'HN0010002' } : p)), 'moved.csv'));
+    expect(unitOf(mover.ma_so_bhxh)).not.toBe('HN0010002');
+    expect(await unitTotal()).toBe(before + 1);
+  });
+
   it('are worked out once for visitors asking at the same time', async () => {
     const { db } = database();
     const dir = await useTempDir();
