@@ -93,16 +93,15 @@ export async function progressFigures(
 
   const narrow = { province: opts.province, district: opts.district ?? null, unit: opts.unit ?? null };
   const { now, before, targets } = await deps.db.withSession((s) =>
-    s.withTransaction(async (tx) => {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      // The national counts sort the whole history: in memory rather than in temporary files.
-      await tx.query(`SET LOCAL work_mem = '64MB'`);
-      return {
+    // The national counts sort the whole history: in memory rather than in temporary files.
+    s.withTransaction(
+      async (tx) => ({
         now: await counts(tx, { ...narrow, cutoff }),
         before: await counts(tx, { ...narrow, cutoff: start }),
         targets: await targetsAsOf(tx, cutoff),
-      };
-    }),
+      }),
+      { snapshot: true, workMem: '64MB' },
+    ),
   );
 
   const keys = [...new Set([...now.map((c) => c.key), ...before.map((c) => c.key)])].sort((a, b) =>

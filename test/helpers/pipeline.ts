@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, onTestFinished } from 'vitest';
 import { memoryDirectory } from '../../src/adapters/directory.js';
 import { MockRegistry } from '../../src/adapters/mock.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from '../../src/adapters/types.js';
-import type { Db, Queryable } from '../../src/db/pool.js';
+import type { Db, Queryable, TransactionOptions } from '../../src/db/pool.js';
 import { createLogger } from '../../src/log.js';
 import type { Deps, RunConfig, RunDeps } from '../../src/pipeline/deps.js';
 import { exportResults } from '../../src/pipeline/export-results.js';
@@ -211,7 +211,7 @@ export function crashingDb(db: Db, crashAtTransaction: number) {
     query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => (dead ? gone() : db.query<R>(text, values)),
     copyIn: (sql) => db.copyIn(sql),
     copyOut: (sql) => db.copyOut(sql),
-    withTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    withTransaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
       if (dead) return gone();
       started += 1;
       const mine = started;
@@ -220,7 +220,7 @@ export function crashingDb(db: Db, crashAtTransaction: number) {
         if (mine === crashAtTransaction) dead = true;
         if (dead) throw new SimulatedCrash(`crashed in transaction ${mine}`);
         return out;
-      });
+      }, options);
       open.add(p);
       void p.catch(() => undefined).finally(() => open.delete(p));
       return p;
@@ -247,9 +247,9 @@ export function countingDb(db: Db) {
   let n = 0;
   const wrapped: Db = {
     ...db,
-    withTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    withTransaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
       n += 1;
-      return db.withTransaction(fn);
+      return db.withTransaction(fn, options);
     },
   };
   return {

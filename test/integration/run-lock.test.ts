@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { VerifyAnswer, VerifyRequest } from '../../src/adapters/types.js';
-import type { Db, Queryable } from '../../src/db/pool.js';
+import type { Db, Queryable, TransactionOptions } from '../../src/db/pool.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import {
@@ -76,10 +76,10 @@ function failingOnce(db: Db, n: number): Db {
   let count = 0;
   return {
     ...db,
-    withTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    withTransaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
       count += 1;
       if (count === n) return Promise.reject(new Error('Connection terminated unexpectedly'));
-      return db.withTransaction(fn);
+      return db.withTransaction(fn, options);
     },
   };
 }

@@ -50,12 +50,14 @@ export function registerUnits(app: FastifyInstance, ctx: PortalContext): void {
   app.get('/units/:ma_don_vi', async (req, reply) => {
     const { scope } = requireUser(req);
     const { ma_don_vi: code } = req.params as { ma_don_vi: string };
-    const { unit, people } = await ctx.deps.db.withTransaction(async (tx) => {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      const unit = await unitInScope(tx, scope, code);
-      if (!unit) throw notFound();
-      return { unit, people: await mau02People(tx, scope, code, MAX_PEOPLE_SHOWN) };
-    });
+    const { unit, people } = await ctx.deps.db.withTransaction(
+      async (tx) => {
+        const unit = await unitInScope(tx, scope, code);
+        if (!unit) throw notFound();
+        return { unit, people: await mau02People(tx, scope, code, MAX_PEOPLE_SHOWN) };
+      },
+      { snapshot: true },
+    );
     return render(reply, req, 'unit', {
       title: `Đơn vị ${unit.maDonVi}`,
       unit,
