@@ -107,12 +107,18 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   registerAuth(app, ctx);
   registerDashboard(app, ctx);
   registerUnits(app, ctx);
-  // One thread makes the downloads' workbooks (the main thread keeps answering pages meanwhile). It starts when
-  // the portal listens, or with the first download of an app that never listens (tests), and ends with the app.
-  const files = new ListWorkerPool(1);
-  app.addHook('onListen', async () => files.warm());
-  app.addHook('onClose', () => files.close());
-  registerFiles(app, ctx, files);
+  // Threads make the downloads' workbooks while the main thread keeps answering pages: one for the units' lists
+  // and one for Mẫu 03 (exceljs, slower), so a unit's Mẫu 02 never waits behind the offices' reports. They start
+  // when the portal listens, or with the first download of an app that never listens (tests), and end with it.
+  const threads = { lists: new ListWorkerPool(1), reports: new ListWorkerPool(1) };
+  app.addHook('onListen', async () => {
+    threads.lists.warm();
+    threads.reports.warm();
+  });
+  app.addHook('onClose', async () => {
+    await Promise.all([threads.lists.close(), threads.reports.close()]);
+  });
+  registerFiles(app, ctx, threads);
   registerCorrections(app, ctx);
   registerLookup(app, ctx);
   registerAudit(app, ctx);

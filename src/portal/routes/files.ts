@@ -34,8 +34,8 @@ function sendXlsx(reply: FastifyReply, name: string, body: Buffer) {
     .send(body);
 }
 
-/** `files`: the threads that make the workbooks, so that this thread goes on answering pages meanwhile. */
-export function registerFiles(app: FastifyInstance, ctx: PortalContext, files: ListWorkerPool): void {
+/** `threads`: those that make the workbooks, so that this thread goes on answering pages meanwhile. */
+export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads: { lists: ListWorkerPool; reports: ListWorkerPool }): void {
   const list = (form: 'mau01' | 'mau02') => async (req: FastifyRequest, reply: FastifyReply) => {
     const { user, scope } = requireUser(req);
     const { ma_don_vi: code } = req.params as { ma_don_vi: string };
@@ -44,7 +44,7 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, files: L
     const now = ctx.deps.now();
     const body = await inTempDir(async (dir) => {
       const maTinh = scopeProvince(scope) ?? unit.maTinh;
-      await generateLists({ ...ctx.deps, progress: undefined }, { out: dir, province: maTinh, unit: code, district: scopeDistrict(scope), pool: files });
+      await generateLists({ ...ctx.deps, progress: undefined }, { out: dir, province: maTinh, unit: code, district: scopeDistrict(scope), pool: threads.lists });
       const file = path.join(unitDir(dir, maTinh, code), FILE_NAMES[form]);
       return (await stat(file).catch(() => null)) ? readFile(file) : null;
     });
@@ -61,7 +61,7 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, files: L
     const report = await scopeFigures(ctx.deps, scope, q);
     const body = await inTempDir(async (dir) => {
       const file = path.join(dir, 'mau03.xlsx');
-      await files.writeMau03(file, report);
+      await threads.reports.writeMau03(file, report);
       return readFile(file);
     });
     const day = `${report.asOf.year}-${String(report.asOf.month).padStart(2, '0')}-${String(report.asOf.day).padStart(2, '0')}`;
