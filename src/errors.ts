@@ -28,3 +28,22 @@ export class InterruptedError extends Error {
     super(batchId === null ? 'interrupted before a batch started; nothing was written' : `interrupted; the next ddcn run resumes batch ${batchId}`);
   }
 }
+
+/** What a file-system error code means, in words an operator acts on; the code stays in brackets for a search. */
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file (check the path)',
+  EACCES: 'permission denied (check who may read it)',
+  EPERM: 'permission denied (check who may read it)',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+  ELOOP: 'too many symbolic links in the path',
+  ENAMETOOLONG: 'the path is too long',
+  EMFILE: 'too many files open at once (try again)',
+};
+
+/** `cannot open FILE: why`, for a file the user named. */
+export function cannotOpen(file: string, err: unknown): UserError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const why = code && FILE_ERRORS[code] ? `${FILE_ERRORS[code]} [${code}]` : (code ?? (err as Error)?.message ?? String(err));
+  return new UserError(`cannot open ${file}: ${why}`, { cause: err });
+}

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type ExcelJS from 'exceljs';
-import { UserError } from '../errors.js';
+import { cannotOpen, UserError } from '../errors.js';
 import { CsvScanner, type CsvRecord } from './csv-scan.js';
 import { readSmallXlsx } from './read-xlsx.js';
 import type { TableRow } from './table-row.js';
@@ -32,7 +32,11 @@ async function sniff(file: string): Promise<Buffer> {
   try {
     handle = await open(file, 'r');
   } catch (err) {
-    throw new UserError(`cannot open ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw cannotOpen(file, err);
+  }
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close();
+    throw cannotOpen(file, Object.assign(new Error('a folder'), { code: 'EISDIR' }));
   }
   try {
     const buf = Buffer.alloc(4096);

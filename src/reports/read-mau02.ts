@@ -3,7 +3,7 @@
 // row `(1) … (14)`, so a sheet that gained a row above the table or was re-saved by LibreOffice still reads.
 import { open } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
-import { UserError } from '../errors.js';
+import { cannotOpen, UserError } from '../errors.js';
 import { cellText } from './cell-text.js';
 import { INPUT_COLUMNS } from './mau02.js';
 
@@ -67,7 +67,11 @@ async function checkReadable(file: string): Promise<void> {
   try {
     handle = await open(file, 'r');
   } catch (err) {
-    throw new UserError(`cannot open ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw cannotOpen(file, err);
+  }
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close();
+    throw cannotOpen(file, Object.assign(new Error('a folder'), { code: 'EISDIR' }));
   }
   const head = Buffer.alloc(2);
   await handle.read(head, 0, 2, 0);

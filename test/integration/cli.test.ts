@@ -127,7 +127,8 @@ describe('ddcn command line', () => {
   });
 
   it('exits 1 with a message when the input file does not exist', () => {
-    expect(ran.missingFile!.stderr).toMatch(/cannot open .*nope\.csv/);
+    expect(ran.missingFile!.stderr).toMatch(/cannot open .*nope\.csv: no such file \(check the path\)/);
+    expect(ran.missingFile!.stderr.trim().split('\n')).toHaveLength(1); // one line, no stack
     expect(ran.missingFile!.code).toBe(1);
   });
 });
