@@ -6,7 +6,12 @@ export interface ListScope {
   unit: string | null; // ma_don_vi
   /** ma_huyen within the province: the portal's district users see only their district's people. */
   district?: string | null;
+  /** One form only (the portal's downloads); both when absent. */
+  form?: 'mau01' | 'mau02' | null;
 }
+
+const FORM_STATUSES = { mau01: `'MATCHED'`, mau02: `'MISMATCHED', 'MISSING_ID', 'CONFLICT'` } as const;
+const statusesOf = (scope: ListScope) => (scope.form ? FORM_STATUSES[scope.form] : `${FORM_STATUSES.mau01}, ${FORM_STATUSES.mau02}`);
 
 /** A person on Mẫu 01 or Mẫu 02, with the unit and form it belongs to. */
 export interface ListDbRow extends ListRow {
@@ -75,14 +80,15 @@ export async function forEachListPage(
   onPage: (rows: ListDbRow[]) => Promise<void>,
 ): Promise<void> {
   await tx.query(
-    `DECLARE list_rows NO SCROLL CURSOR FOR ${listRowsSql(`'MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT'`)}
+    `DECLARE list_rows NO SCROLL CURSOR FOR ${listRowsSql(statusesOf(scope))}
       ORDER BY p.ma_tinh, p.ma_don_vi, form, p.ma_so_bhxh`,
     [scope.province, scope.unit, scope.district ?? null],
   );
+  const size = Math.trunc(pageSize);
   for (;;) {
-    const page = await tx.query<ListDbRow>(`FETCH FORWARD ${Math.trunc(pageSize)} FROM list_rows`);
-    if (page.rows.length === 0) break;
-    await onPage(page.rows);
+    const page = await tx.query<ListDbRow>(`FETCH FORWARD ${size} FROM list_rows`);
+    if (page.rows.length > 0) await onPage(page.rows);
+    if (page.rows.length < size) break; // the last page: no round trip to learn that nothing follows
   }
   await tx.query('CLOSE list_rows');
 }
@@ -93,7 +99,7 @@ export async function forEachListPage(
  */
 export async function unitMau02Rows(q: Queryable, scope: ListScope & { unit: string }, limit: number): Promise<{ rows: ListDbRow[]; more: boolean }> {
   const res = await q.query<ListDbRow>(
-    `${listRowsSql(`'MISMATCHED', 'MISSING_ID', 'CONFLICT'`)} ORDER BY p.ma_tinh, p.ma_so_bhxh LIMIT $4::bigint`,
+    `${listRowsSql(FORM_STATUSES.mau02)} ORDER BY p.ma_tinh, p.ma_so_bhxh LIMIT $4::bigint`,
     [scope.province, scope.unit, scope.district ?? null, limit + 1],
   );
   return { rows: res.rows.slice(0, limit), more: res.rows.length > limit };

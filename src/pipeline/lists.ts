@@ -19,6 +19,10 @@ export interface ListsOptions {
   workers?: number;
   /** Threads kept by the caller (the portal) to write in; `workers` is then ignored. */
   pool?: ListWorkerPool;
+  /** Only this form (a portal download); Mẫu 01 and Mẫu 02 when absent. */
+  form?: 'mau01' | 'mau02';
+  /** `out` is a new, empty folder (a portal download): no list of an earlier run there to remove. */
+  fresh?: boolean;
 }
 
 export interface ListsResult {
@@ -53,22 +57,20 @@ interface OpenGroup {
 export async function generateLists(deps: Deps, opts: ListsOptions): Promise<ListsResult> {
   const log = deps.log.child({ stage: 'lists' });
   const out = path.resolve(opts.out);
-  const scope: ListScope = { province: opts.province, unit: opts.unit, district: opts.district ?? null };
+  const scope: ListScope = { province: opts.province, unit: opts.unit, district: opts.district ?? null, form: opts.form ?? null };
   const issuedAt = deps.now().toISOString();
   await mkdir(out, { recursive: true });
 
   return deps.db.withSession((session) =>
+    // Every file of one run shows the same moment, however long the run takes.
     session.withTransaction(async (tx) => {
-      // Every file of one run shows the same moment, however long the run takes.
-      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       const units = await unitRecords(tx, scope);
       const workers = opts.pool?.size ?? opts.workers ?? (units.size >= WORKERS_FROM_UNITS ? Math.min(availableParallelism(), 4) : 0);
       const sink: ListSink = opts.pool ? new WorkerSink(opts.pool) : workers > 0 ? new WorkerSink(workers) : new InlineSink();
       const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers, failed: [] };
       const failed: FileFailed[] = [];
       try {
-        const total = await countListRows(tx, scope);
-        deps.progress?.start('lists', total);
+        if (deps.progress) deps.progress.start('lists', await countListRows(tx, scope));
         let group: OpenGroup | null = null;
         let lastUnit = '';
         // Directories made this run: a unit's Mẫu 01 and Mẫu 02 share one. Each is given to one unit (or, for
@@ -137,8 +139,8 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
         await dispatching;
         if (group) await send(group, true);
 
-        // The escalation list is per province: a run for one unit leaves it alone.
-        if (scope.unit === null) {
+        // The escalation list is per province: a run for one unit (or one form) leaves it alone.
+        if (scope.unit === null && scope.form === null) {
           const escalated = await escalationRows(tx, scope);
           const byProvince = new Map<string | null, typeof escalated>();
           for (const r of escalated) {
@@ -165,13 +167,13 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
           log.warn({ form: f.spec.form, maTinh: f.spec.unit.maTinh, maDonVi: f.spec.unit.maDonVi, reason: f.reason }, 'list file not written');
         }
         deps.progress?.end();
-        result.removed = await removeStale(out, scope, new Set(done.map((d) => d.path)));
+        result.removed = opts.fresh ? 0 : await removeStale(out, scope, new Set(done.map((d) => d.path)));
       } finally {
         await sink.close();
       }
       log.info({ ...result.files, units: result.units, rows: result.rows, removed: result.removed, workers, failed: result.failed.length }, 'lists written');
       return result;
-    }),
+    }, { snapshot: true }),
   );
 }
 

@@ -44,7 +44,7 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
     const now = ctx.deps.now();
     const body = await inTempDir(async (dir) => {
       const maTinh = scopeProvince(scope) ?? unit.maTinh;
-      await generateLists({ ...ctx.deps, progress: undefined }, { out: dir, province: maTinh, unit: code, district: scopeDistrict(scope), pool: threads.lists });
+      await generateLists({ ...ctx.deps, progress: undefined }, { out: dir, province: maTinh, unit: code, district: scopeDistrict(scope), pool: threads.lists, form, fresh: true });
       const file = path.join(unitDir(dir, maTinh, code), FILE_NAMES[form]);
       return (await stat(file).catch(() => null)) ? readFile(file) : null;
     });
