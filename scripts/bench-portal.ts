@@ -75,7 +75,7 @@ const ROLES = ['national', 'province', 'district', 'unit', 'province'] as const;
 if (values.keep && !process.env.DATABASE_URL) throw new Error('--keep needs DATABASE_URL (the embedded server goes with the process)');
 const work = await benchWorkDir('ddcn-bench-portal-');
 const fresh = values.reuse ? { databaseUrl: values.reuse, drop: async () => undefined } : await freshBenchDatabase('ddcn_bench_portal');
-const database = await openDatabase({ databaseUrl: fresh.databaseUrl, home: path.join(work, 'home'), poolSize: 10 });
+const database = await openDatabase({ databaseUrl: fresh.databaseUrl, home: path.join(work, 'home'), poolSize: DEFAULT_PORTAL_SETTINGS.dbConnections }); // as `ddcn serve`
 const log = createLogger('warn');
 const deps = { db: database.db, log, now: () => new Date() };
 const q = async <T extends object>(sql: string, params: unknown[] = []) => (await database.db.query<T>(sql, params)).rows;

@@ -11,6 +11,8 @@ export interface PortalSettings {
   loginsPerMinute: number; // sign-in attempts per client address
   maxUploadBytes: number;
   maxUploadRows: number;
+  /** Connections to PostgreSQL: a page holds one for its few statements, a download for as long as it reads. */
+  dbConnections: number;
 }
 
 export const DEFAULT_PORTAL_SETTINGS: PortalSettings = {
@@ -22,6 +24,7 @@ export const DEFAULT_PORTAL_SETTINGS: PortalSettings = {
   loginsPerMinute: 20,
   maxUploadBytes: 5 * 1024 * 1024,
   maxUploadRows: 5_000,
+  dbConnections: 16,
 };
 
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -36,6 +39,7 @@ const Env = z.object({
   DDCN_PORTAL_LOGINS_PER_MINUTE: int(1, 10_000).optional(),
   DDCN_PORTAL_MAX_UPLOAD_MB: int(1, 100).optional(),
   DDCN_PORTAL_MAX_UPLOAD_ROWS: int(1, 1_000_000).optional(),
+  DDCN_PORTAL_DB_CONNECTIONS: int(2, 200).optional(),
 });
 
 export function portalSettings(env: NodeJS.ProcessEnv = process.env): PortalSettings {
@@ -53,5 +57,6 @@ export function portalSettings(env: NodeJS.ProcessEnv = process.env): PortalSett
     loginsPerMinute: e.DDCN_PORTAL_LOGINS_PER_MINUTE ?? d.loginsPerMinute,
     maxUploadBytes: (e.DDCN_PORTAL_MAX_UPLOAD_MB ?? 0) * 1024 * 1024 || d.maxUploadBytes,
     maxUploadRows: e.DDCN_PORTAL_MAX_UPLOAD_ROWS ?? d.maxUploadRows,
+    dbConnections: e.DDCN_PORTAL_DB_CONNECTIONS ?? d.dbConnections,
   };
 }

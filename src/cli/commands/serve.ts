@@ -47,6 +47,6 @@ export function registerServe(cli: Command, logLevel: () => string | undefined):
         await warming;
         await app.close();
         log.info('portal stopped');
-      });
+      }, { poolSize: settings.dbConnections });
     });
 }

@@ -1,6 +1,5 @@
 // Downloads, made from the current data by the same code as `ddcn lists` and `ddcn report progress`, in a
 // private temporary folder that is removed once the file is sent.
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { audit } from '../../db/audit.js';
@@ -14,7 +13,7 @@ import type { PortalContext } from '../context.js';
 import { figureQuery, scopeFigures } from '../figures.js';
 import { notFound } from '../errors.js';
 import { requireUser } from '../session.js';
-import { inTempDir } from '../temp.js';
+import { inTempDir, readMade } from '../temp.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -46,7 +45,7 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
       const maTinh = scopeProvince(scope) ?? unit.maTinh;
       await generateLists({ ...ctx.deps, progress: undefined }, { out: dir, province: maTinh, unit: code, district: scopeDistrict(scope), pool: threads.lists, form, fresh: true });
       const file = path.join(unitDir(dir, maTinh, code), FILE_NAMES[form]);
-      return (await stat(file).catch(() => null)) ? readFile(file) : null;
+      return readMade(file);
     });
     await audit(ctx.deps.db, { at: now, login: user.login, action: 'download', object: `${form} ${code}`, result: body ? 'ok' : 'no-rows', ip: req.ip });
     if (!body) throw notFound(); // the form has no rows: there is no such file (docs/interface.md)
@@ -62,7 +61,9 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
     const body = await inTempDir(async (dir) => {
       const file = path.join(dir, 'mau03.xlsx');
       await threads.reports.writeMau03(file, report);
-      return readFile(file);
+      const made = readMade(file);
+      if (!made) throw new Error('Mẫu 03 was not written');
+      return made;
     });
     const day = `${report.asOf.year}-${String(report.asOf.month).padStart(2, '0')}-${String(report.asOf.day).padStart(2, '0')}`;
     const scopeCode = scope.role === 'national' ? 'toan-quoc' : scope.role === 'province' ? scope.maTinh : scope.role === 'district' ? `${scope.maTinh}-${scope.maHuyen}` : scope.maDonVi;

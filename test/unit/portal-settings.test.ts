@@ -1,0 +1,31 @@
+// `ddcn serve` reads its settings from DDCN_PORTAL_* variables: the defaults the README lists, each variable
+// taking effect, and a wrong value refused at start with the variable named rather than a portal that misbehaves.
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { DEFAULT_PORTAL_SETTINGS, portalSettings } from '../../src/portal/settings.js';
+
+describe('portal settings', () => {
+  it('are the README defaults when nothing is set', () => {
+    expect(portalSettings({})).toEqual(DEFAULT_PORTAL_SETTINGS);
+    expect(DEFAULT_PORTAL_SETTINGS).toMatchObject({ idleMinutes: 30, lockoutFailures: 5, lockoutMinutes: 15, loginsPerMinute: 20, maxUploadRows: 5000, dbConnections: 16 });
+    expect(DEFAULT_PORTAL_SETTINGS.maxUploadBytes).toBe(5 * 1024 * 1024);
+  });
+
+  it('take each variable', () => {
+    const s = portalSettings({
+      DDCN_PORTAL_SECURE_COOKIES: '1', DDCN_PORTAL_TRUST_PROXY: 'true', DDCN_PORTAL_IDLE_MINUTES: '10', DDCN_PORTAL_LOCKOUT_FAILURES: '3',
+      DDCN_PORTAL_LOCKOUT_MINUTES: '60', DDCN_PORTAL_LOGINS_PER_MINUTE: '5', DDCN_PORTAL_MAX_UPLOAD_MB: '2', DDCN_PORTAL_MAX_UPLOAD_ROWS: '100',
+      DDCN_PORTAL_DB_CONNECTIONS: '40',
+    });
+    expect(s).toEqual({
+      secureCookies: true, trustProxy: true, idleMinutes: 10, lockoutFailures: 3, lockoutMinutes: 60, loginsPerMinute: 5,
+      maxUploadBytes: 2 * 1024 * 1024, maxUploadRows: 100, dbConnections: 40,
+    });
+  });
+
+  it('refuse a wrong value, naming the variable', () => {
+    expect(() => portalSettings({ DDCN_PORTAL_DB_CONNECTIONS: '1' })).toThrow(UsageError);
+    expect(() => portalSettings({ DDCN_PORTAL_DB_CONNECTIONS: 'many' })).toThrow(/DDCN_PORTAL_DB_CONNECTIONS/);
+    expect(() => portalSettings({ DDCN_PORTAL_SECURE_COOKIES: 'yes' })).toThrow(/DDCN_PORTAL_SECURE_COOKIES/);
+  });
+});
