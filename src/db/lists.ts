@@ -6,12 +6,9 @@ export interface ListScope {
   unit: string | null; // ma_don_vi
   /** ma_huyen within the province: the portal's district users see only their district's people. */
   district?: string | null;
-  /** One form only (the portal's downloads); both when absent. */
-  form?: 'mau01' | 'mau02' | null;
 }
 
 const FORM_STATUSES = { mau01: `'MATCHED'`, mau02: `'MISMATCHED', 'MISSING_ID', 'CONFLICT'` } as const;
-const statusesOf = (scope: ListScope) => (scope.form ? FORM_STATUSES[scope.form] : `${FORM_STATUSES.mau01}, ${FORM_STATUSES.mau02}`);
 
 /** A person on Mẫu 01 or Mẫu 02, with the unit and form it belongs to. */
 export interface ListDbRow extends ListRow {
@@ -80,7 +77,7 @@ export async function forEachListPage(
   onPage: (rows: ListDbRow[]) => Promise<void>,
 ): Promise<void> {
   await tx.query(
-    `DECLARE list_rows NO SCROLL CURSOR FOR ${listRowsSql(statusesOf(scope))}
+    `DECLARE list_rows NO SCROLL CURSOR FOR ${listRowsSql(`${FORM_STATUSES.mau01}, ${FORM_STATUSES.mau02}`)}
       ORDER BY p.ma_tinh, p.ma_don_vi, form, p.ma_so_bhxh`,
     [scope.province, scope.unit, scope.district ?? null],
   );
@@ -94,13 +91,17 @@ export async function forEachListPage(
 }
 
 /**
- * The first `limit` people of one unit's Mẫu 02 within the scope, as `ddcn lists` writes them, in one statement
- * (the portal's unit page): `more` says there are others.
+ * One unit's people on one form within the scope, as `ddcn lists` writes them (same columns, same order), in one
+ * statement: the portal's unit page (the first `limit`; `more` says there are others) and its downloads.
  */
-export async function unitMau02Rows(q: Queryable, scope: ListScope & { unit: string }, limit: number): Promise<{ rows: ListDbRow[]; more: boolean }> {
+export async function unitListRows(
+  q: Queryable,
+  scope: ListScope & { unit: string; form: 'mau01' | 'mau02' },
+  limit: number = Number.MAX_SAFE_INTEGER,
+): Promise<{ rows: ListDbRow[]; more: boolean }> {
   const res = await q.query<ListDbRow>(
-    `${listRowsSql(FORM_STATUSES.mau02)} ORDER BY p.ma_tinh, p.ma_so_bhxh LIMIT $4::bigint`,
-    [scope.province, scope.unit, scope.district ?? null, limit + 1],
+    `${listRowsSql(FORM_STATUSES[scope.form])} ORDER BY p.ma_tinh, p.ma_so_bhxh LIMIT $4::bigint`,
+    [scope.province, scope.unit, scope.district ?? null, Math.min(limit, Number.MAX_SAFE_INTEGER - 1) + 1],
   );
   return { rows: res.rows.slice(0, limit), more: res.rows.length > limit };
 }

@@ -6,7 +6,7 @@ import type { Queryable } from '../db/pool.js';
 import type { FormKind, ListFileSpec, UnitInfo } from '../reports/list-row.js';
 import { FILE_NAMES, FolderClaims, pathSegment, provinceDir, provinceLabel, unitDir, unitLabel } from '../reports/list-paths.js';
 import { failureReason, InlineSink, type FileFailed, type ListSink } from '../reports/list-sink.js';
-import { WorkerSink, type ListWorkerPool } from '../reports/worker-sink.js';
+import { WorkerSink } from '../reports/worker-sink.js';
 import type { Deps } from './deps.js';
 
 export interface ListsOptions {
@@ -17,12 +17,6 @@ export interface ListsOptions {
   district?: string | null;
   /** Worker threads; 0 writes in this thread. Default: one per core when there are many units. */
   workers?: number;
-  /** Threads kept by the caller (the portal) to write in; `workers` is then ignored. */
-  pool?: ListWorkerPool;
-  /** Only this form (a portal download); Mẫu 01 and Mẫu 02 when absent. */
-  form?: 'mau01' | 'mau02';
-  /** `out` is a new, empty folder (a portal download): no list of an earlier run there to remove. */
-  fresh?: boolean;
 }
 
 export interface ListsResult {
@@ -57,7 +51,7 @@ interface OpenGroup {
 export async function generateLists(deps: Deps, opts: ListsOptions): Promise<ListsResult> {
   const log = deps.log.child({ stage: 'lists' });
   const out = path.resolve(opts.out);
-  const scope: ListScope = { province: opts.province, unit: opts.unit, district: opts.district ?? null, form: opts.form ?? null };
+  const scope: ListScope = { province: opts.province, unit: opts.unit, district: opts.district ?? null };
   const issuedAt = deps.now().toISOString();
   await mkdir(out, { recursive: true });
 
@@ -65,8 +59,8 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
     // Every file of one run shows the same moment, however long the run takes.
     session.withTransaction(async (tx) => {
       const units = await unitRecords(tx, scope);
-      const workers = opts.pool?.size ?? opts.workers ?? (units.size >= WORKERS_FROM_UNITS ? Math.min(availableParallelism(), 4) : 0);
-      const sink: ListSink = opts.pool ? new WorkerSink(opts.pool) : workers > 0 ? new WorkerSink(workers) : new InlineSink();
+      const workers = opts.workers ?? (units.size >= WORKERS_FROM_UNITS ? Math.min(availableParallelism(), 4) : 0);
+      const sink: ListSink = workers > 0 ? new WorkerSink(workers) : new InlineSink();
       const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers, failed: [] };
       const failed: FileFailed[] = [];
       try {
@@ -139,8 +133,8 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
         await dispatching;
         if (group) await send(group, true);
 
-        // The escalation list is per province: a run for one unit (or one form) leaves it alone.
-        if (scope.unit === null && scope.form === null) {
+        // The escalation list is per province: a run for one unit leaves it alone.
+        if (scope.unit === null) {
           const escalated = await escalationRows(tx, scope);
           const byProvince = new Map<string | null, typeof escalated>();
           for (const r of escalated) {
@@ -167,7 +161,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
           log.warn({ form: f.spec.form, maTinh: f.spec.unit.maTinh, maDonVi: f.spec.unit.maDonVi, reason: f.reason }, 'list file not written');
         }
         deps.progress?.end();
-        result.removed = opts.fresh ? 0 : await removeStale(out, scope, new Set(done.map((d) => d.path)));
+        result.removed = await removeStale(out, scope, new Set(done.map((d) => d.path)));
       } finally {
         await sink.close();
       }

@@ -97,20 +97,22 @@ export class ListFileWriter {
     this.xml = '';
   }
 
-  /** Notes and signatures under the table; then the file is finished and moved into place. */
+  /** Notes and signatures under the table: the finished workbook, kept in memory (the portal's downloads). */
+  bytes(): Buffer {
+    const last = this.firstDataRow + this.stt - 1;
+    const bottom = bottomBlock(this.form, this.spec, last);
+    const validations = this.form.validations && this.stt > 0 ? this.form.validations(this.firstDataRow, last) : [];
+    const rest = bottom.rowsXml(this.strings) + sheetEnd(this.frame, [...this.top.merges, ...bottom.merges], validations);
+    const sheet = this.sheet.finish(this.xml + rest);
+    const strings = this.strings.writeTo(new DeflatingEntry(STRINGS_PART));
+    const issued = new Date(this.spec.issuedAt);
+    return zipArchive([...packageParts(this.form.sheetName, this.printTitles, issued), strings, sheet], new Date(issued.getTime() + VN_OFFSET_MS));
+  }
+
+  /** The workbook finished (bytes()) and moved into place at the spec's path. */
   async close(): Promise<number> {
     try {
-      const last = this.firstDataRow + this.stt - 1;
-      const bottom = bottomBlock(this.form, this.spec, last);
-      const validations = this.form.validations && this.stt > 0 ? this.form.validations(this.firstDataRow, last) : [];
-      const rest = bottom.rowsXml(this.strings) + sheetEnd(this.frame, [...this.top.merges, ...bottom.merges], validations);
-      const sheet = this.sheet.finish(this.xml + rest);
-      const strings = this.strings.writeTo(new DeflatingEntry(STRINGS_PART));
-      const issued = new Date(this.spec.issuedAt);
-      const zip = zipArchive(
-        [...packageParts(this.form.sheetName, this.printTitles, issued), strings, sheet],
-        new Date(issued.getTime() + VN_OFFSET_MS),
-      );
+      const zip = this.bytes();
       // Written under a temporary name and renamed: a file with the final name is always complete. Synchronously:
       // writes run on worker threads, and for a small file the promise API's four round trips to the thread pool
       // (open, write, close, rename) cost more CPU than the writing.

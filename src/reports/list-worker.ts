@@ -13,6 +13,8 @@ export type ToWorker =
   | { kind: 'begin'; id: number; spec: ListFileSpec; rows: unknown[]; last: boolean }
   | { kind: 'rows'; id: number; rows: unknown[]; last: boolean }
   | { kind: 'mau03'; id: number; file: string; report: ProgressReport }
+  /** A whole list file at once, answered with its bytes instead of written (a portal download). */
+  | { kind: 'build'; id: number; spec: ListFileSpec; rows: unknown[] }
   /** The file's owner gave up on it: drop it, answer nothing. */
   | { kind: 'abort'; id: number };
 
@@ -20,7 +22,8 @@ export type ToWorker =
 export type FromWorker =
   | { kind: 'ack'; id: number; sent: number }
   | { kind: 'done'; id: number; sent: number; path: string; rows: number }
-  | { kind: 'failed'; id: number; sent: number; message: string };
+  | { kind: 'failed'; id: number; sent: number; message: string }
+  | { kind: 'bytes'; id: number; sent: number; bytes: Uint8Array; rows: number };
 
 const port = parentPort;
 if (!port) throw new Error('list-worker.ts runs only as a worker thread');
@@ -42,6 +45,20 @@ port.on('message', (m: ToWorker) => {
       () => post({ kind: 'done', id: m.id, sent: 0, path: m.file, rows: m.report.rows.length }),
       (err: unknown) => post({ kind: 'failed', id: m.id, sent: 0, message: failureReason(err) }),
     );
+    return;
+  }
+  if (m.kind === 'build') {
+    try {
+      const w = ListFileWriter.open(m.spec);
+      w.add(m.rows);
+      const bytes = w.bytes();
+      // The memory moves to the main thread rather than being copied: a buffer of its own (a small Buffer can be a
+      // slice of Node's shared pool, which must not be handed away).
+      const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : new Uint8Array(bytes).buffer;
+      port.postMessage({ kind: 'bytes', id: m.id, sent: m.rows.length, bytes: new Uint8Array(own), rows: w.rows } satisfies FromWorker, [own]);
+    } catch (err) {
+      post({ kind: 'failed', id: m.id, sent: m.rows.length, message: failureReason(err) });
+    }
     return;
   }
   const sent = m.rows.length;

@@ -93,6 +93,24 @@ export class ListWorkerPool {
     for (const slot of this.slots) this.worker(slot);
   }
 
+  /** One list file made whole in a worker thread and given back as bytes, nothing written to disk. */
+  async buildList(spec: ListFileSpec, rows: unknown[]): Promise<Buffer> {
+    const slot = await this.slotForNewFile();
+    return new Promise<Buffer>((resolve, reject) => {
+      this.start(
+        slot,
+        {
+          message: (m) => {
+            if (m.kind === 'bytes') resolve(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
+            else if (m.kind === 'failed') reject(new Error(`list file not made: ${m.message}`));
+          },
+          broken: reject,
+        },
+        (id) => ({ kind: 'build', id, spec, rows }),
+      );
+    });
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.slots.map((s) => s.worker?.terminate()));
@@ -211,7 +229,7 @@ export class WorkerSink implements ListSink {
   }
 
   private onMessage(m: FromWorker): void {
-    if (m.kind === 'ack') return;
+    if (m.kind === 'ack' || m.kind === 'bytes') return; // bytes answer buildList only
     this.pending -= 1;
     if (m.kind === 'done') this.done.push({ path: m.path, rows: m.rows });
     else this.failed.push({ spec: this.specs.get(m.id)!, reason: m.message });

@@ -3,10 +3,10 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { audit } from '../../db/audit.js';
+import { unitListRows } from '../../db/lists.js';
 import { unitInScope } from '../../db/portal-queries.js';
 import { scopeDistrict, scopeProvince } from '../../db/portal-scope.js';
-import { generateLists } from '../../pipeline/lists.js';
-import { FILE_NAMES, unitDir } from '../../reports/list-paths.js';
+import { FILE_NAMES } from '../../reports/list-paths.js';
 import type { ListWorkerPool } from '../../reports/worker-sink.js';
 import { vnDate } from '../../reports/vn-date.js';
 import type { PortalContext } from '../context.js';
@@ -35,18 +35,25 @@ function sendXlsx(reply: FastifyReply, name: string, body: Buffer) {
 
 /** `threads`: those that make the workbooks, so that this thread goes on answering pages meanwhile. */
 export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads: { lists: ListWorkerPool; reports: ListWorkerPool }): void {
+  // The unit's rows are read in one statement (`ddcn lists`' own columns and order) and the workbook is made by
+  // `ddcn lists`' own writer on the lists thread, in memory: no folder, no cursor, and no connection held while
+  // the file is made.
   const list = (form: 'mau01' | 'mau02') => async (req: FastifyRequest, reply: FastifyReply) => {
     const { user, scope } = requireUser(req);
     const { ma_don_vi: code } = req.params as { ma_don_vi: string };
     const unit = await unitInScope(ctx.deps.db, scope, code);
     if (!unit) throw notFound();
     const now = ctx.deps.now();
-    const body = await inTempDir(async (dir) => {
-      const maTinh = scopeProvince(scope) ?? unit.maTinh;
-      await generateLists({ ...ctx.deps, progress: undefined }, { out: dir, province: maTinh, unit: code, district: scopeDistrict(scope), pool: threads.lists, form, fresh: true });
-      const file = path.join(unitDir(dir, maTinh, code), FILE_NAMES[form]);
-      return readMade(file);
-    });
+    const maTinh = scopeProvince(scope) ?? unit.maTinh;
+    const { rows } = await unitListRows(ctx.deps.db, { province: maTinh, unit: code, district: scopeDistrict(scope), form });
+    // A unit without a province code: its people without one, as `ddcn lists` puts them in the same file.
+    const own = maTinh === null ? rows.filter((r) => r.maTinh === null) : rows;
+    const body = own.length
+      ? await threads.lists.buildList(
+          { path: FILE_NAMES[form], form, unit: { maTinh, maDonVi: code, tenDonVi: unit.tenDonVi, diaChi: unit.diaChi }, issuedAt: now.toISOString() },
+          own,
+        )
+      : null;
     await audit(ctx.deps.db, { at: now, login: user.login, action: 'download', object: `${form} ${code}`, result: body ? 'ok' : 'no-rows', ip: req.ip });
     if (!body) throw notFound(); // the form has no rows: there is no such file (docs/interface.md)
     return sendXlsx(reply, fileName(form, code, isoDay(now)), body);

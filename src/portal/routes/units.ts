@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { unitMau02Rows, type ListDbRow } from '../../db/lists.js';
+import { unitListRows, type ListDbRow } from '../../db/lists.js';
 import { unitInScope, unitsPage } from '../../db/portal-queries.js';
 import { scopeDistrict, scopeProvince, type Scope } from '../../db/portal-scope.js';
 import { mismatchLines } from '../../reports/mismatch-text.js';
@@ -30,7 +30,7 @@ export const pageNumber = (raw: unknown): number => {
 
 /** The people of a unit's Mẫu 02, read with `ddcn lists`' own columns, within the scope's province or district. */
 export function mau02People(tx: Queryable, scope: Scope, maDonVi: string, limit: number): Promise<{ rows: ListDbRow[]; more: boolean }> {
-  return unitMau02Rows(tx, { province: scopeProvince(scope), unit: maDonVi, district: scopeDistrict(scope) }, limit);
+  return unitListRows(tx, { province: scopeProvince(scope), unit: maDonVi, district: scopeDistrict(scope), form: 'mau02' }, limit);
 }
 
 export function registerUnits(app: FastifyInstance, ctx: PortalContext): void {
