@@ -110,7 +110,8 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   // Threads make the downloads' workbooks while the main thread keeps answering pages: one for the units' lists
   // and one for Mẫu 03 (exceljs, slower), so a unit's Mẫu 02 never waits behind the offices' reports. They start
   // when the portal listens, or with the first download of an app that never listens (tests), and end with it.
-  const threads = { lists: new ListWorkerPool(1), reports: new ListWorkerPool(1) };
+  // The Mẫu 03 thread runs at a lower priority (nice 10): when the CPU is short, pages come before a report.
+  const threads = { lists: new ListWorkerPool(1), reports: new ListWorkerPool(1, { nice: 10 }) };
   app.addHook('onListen', async () => {
     threads.lists.warm();
     threads.reports.warm();

@@ -24,7 +24,7 @@ export const DEFAULT_PORTAL_SETTINGS: PortalSettings = {
   loginsPerMinute: 20,
   maxUploadBytes: 5 * 1024 * 1024,
   maxUploadRows: 5_000,
-  dbConnections: 16,
+  dbConnections: 10,
 };
 
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');

@@ -2,7 +2,8 @@
 // which owns the database; a Mẫu 03 workbook comes whole in one message. Every message with rows is answered once — acknowledged, or, when it was the file's
 // last, with the file's outcome — so the main thread can hold back when a worker falls behind. Most files fit
 // in one message: one message there and one back.
-import { parentPort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { ListFileWriter } from './list-file.js';
 import type { ListFileSpec } from './list-row.js';
 import { failureReason } from './list-sink.js';
@@ -24,6 +25,17 @@ export type FromWorker =
   | { kind: 'done'; id: number; sent: number; path: string; rows: number }
   | { kind: 'failed'; id: number; sent: number; message: string }
   | { kind: 'bytes'; id: number; sent: number; bytes: Uint8Array; rows: number };
+
+// A pool may ask for its threads to yield the CPU to the process's other threads (the portal's Mẫu 03 thread
+// yields to the one answering pages). On Linux a thread's nice value is its own.
+const nice = (workerData as { nice?: number } | null)?.nice;
+if (nice) {
+  try {
+    setPriority(nice);
+  } catch {
+    // not allowed here: the thread keeps the process's priority
+  }
+}
 
 const port = parentPort;
 if (!port) throw new Error('list-worker.ts runs only as a worker thread');

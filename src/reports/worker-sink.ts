@@ -32,7 +32,11 @@ export class ListWorkerPool {
   private next = 0;
   private closing = false;
 
-  constructor(readonly size: number) {
+  /** `nice`: the threads' nice value (0–19; higher yields the CPU to the process's other threads). */
+  constructor(
+    readonly size: number,
+    private readonly options: { nice?: number } = {},
+  ) {
     if (!(size >= 1)) throw new Error('a list worker pool needs at least one thread');
     this.slots = Array.from({ length: size }, () => ({ worker: null, queuedRows: 0, openFiles: 0, waiters: [] }));
   }
@@ -118,7 +122,7 @@ export class ListWorkerPool {
 
   private worker(slot: Slot): Worker {
     if (slot.worker) return slot.worker;
-    const worker = new Worker(new URL('./list-worker.mjs', import.meta.url));
+    const worker = new Worker(new URL('./list-worker.mjs', import.meta.url), { workerData: { nice: this.options.nice ?? 0 } });
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     const broke = (err: Error) => {
       if (this.closing || slot.worker !== worker) return;

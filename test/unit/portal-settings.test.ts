@@ -7,7 +7,7 @@ import { DEFAULT_PORTAL_SETTINGS, portalSettings } from '../../src/portal/settin
 describe('portal settings', () => {
   it('are the README defaults when nothing is set', () => {
     expect(portalSettings({})).toEqual(DEFAULT_PORTAL_SETTINGS);
-    expect(DEFAULT_PORTAL_SETTINGS).toMatchObject({ idleMinutes: 30, lockoutFailures: 5, lockoutMinutes: 15, loginsPerMinute: 20, maxUploadRows: 5000, dbConnections: 16 });
+    expect(DEFAULT_PORTAL_SETTINGS).toMatchObject({ idleMinutes: 30, lockoutFailures: 5, lockoutMinutes: 15, loginsPerMinute: 20, maxUploadRows: 5000, dbConnections: 10 });
     expect(DEFAULT_PORTAL_SETTINGS.maxUploadBytes).toBe(5 * 1024 * 1024);
   });
 
