@@ -2,7 +2,7 @@
 // scopeCondition: a unit or person outside it is simply not found.
 import type { Queryable } from './pool.js';
 import { scopeCondition, type Scope } from './portal-scope.js';
-import { lookupNumber, type LookupRow } from './results.js';
+import { lookupNumberWhere, type LookupRow } from './results.js';
 
 export interface UnitCounts {
   total: number;
@@ -101,16 +101,8 @@ export async function unitPeopleInScope(q: Queryable, scope: Scope, maDonVi: str
   return new Set(res.rows.map((r) => r.code));
 }
 
-/** `ddcn lookup`'s search, keeping only the people in scope. */
+/** `ddcn lookup`'s search, keeping only the people in scope (in the same statement). */
 export async function lookupInScope(q: Queryable, scope: Scope, number: string): Promise<Array<LookupRow & { maDonVi: string | null }>> {
-  const found = await lookupNumber(q, number);
-  if (found.length === 0) return [];
-  const params: unknown[] = [found.map((r) => r.ma_so_bhxh)];
-  const inScope = scopeCondition(scope, 'p', params);
-  const res = await q.query<{ code: string; maDonVi: string | null }>(
-    `SELECT p.ma_so_bhxh AS code, p.ma_don_vi AS "maDonVi" FROM participant p WHERE p.ma_so_bhxh = ANY($1::text[]) AND ${inScope}`,
-    params,
-  );
-  const units = new Map(res.rows.map((r) => [r.code, r.maDonVi]));
-  return found.filter((r) => units.has(r.ma_so_bhxh)).map((r) => ({ ...r, maDonVi: units.get(r.ma_so_bhxh) ?? null }));
+  const found = await lookupNumberWhere(q, number, (alias, params) => scopeCondition(scope, alias, params));
+  return found.map(({ ma_don_vi, ...r }) => ({ ...r, maDonVi: ma_don_vi }));
 }

@@ -29,16 +29,35 @@ export interface LookupRow {
 
 /** Participants whose current or former number is `number` (already normalised). */
 export async function lookupNumber(q: Queryable, number: string): Promise<LookupRow[]> {
+  return lookupRows(q, number, null);
+}
+
+/**
+ * lookupNumber keeping only the people who meet a further condition (the portal's scope), in the same statement,
+ * with each one's unit.
+ */
+export async function lookupNumberWhere(
+  q: Queryable,
+  number: string,
+  where: (alias: string, params: unknown[]) => string,
+): Promise<Array<LookupRow & { ma_don_vi: string | null }>> {
+  return lookupRows(q, number, where) as Promise<Array<LookupRow & { ma_don_vi: string | null }>>;
+}
+
+async function lookupRows(q: Queryable, number: string, where: ((alias: string, params: unknown[]) => string) | null): Promise<LookupRow[]> {
+  const params: unknown[] = [number];
+  const more = where ? ` AND ${where('p', params)}` : '';
+  const unit = where ? ', p.ma_don_vi' : '';
   const res = await q.query<LookupRow>(
-    `SELECT p.ma_so_bhxh, p.ho_ten, CASE WHEN p.status = 'MATCHED' THEN p.so_ddcn END AS so_ddcn,
+    `SELECT p.ma_so_bhxh, p.ho_ten, CASE WHEN p.status = 'MATCHED' THEN p.so_ddcn END AS so_ddcn${unit},
             coalesce((SELECT array_agg(h.so_cu ORDER BY h.changed_at, h.so_cu) FROM number_history h
                        WHERE h.ma_so_bhxh = p.ma_so_bhxh), '{}') AS former_numbers
        FROM participant p
       -- One index look-up on each side: written as \`so_giay_to = $1 OR ma_so_bhxh IN (…)\` it read every participant.
       WHERE p.ma_so_bhxh IN (SELECT c.ma_so_bhxh FROM participant c WHERE c.so_giay_to = $1::text
-                             UNION SELECT h.ma_so_bhxh FROM number_history h WHERE h.so_cu = $1::text)
+                             UNION SELECT h.ma_so_bhxh FROM number_history h WHERE h.so_cu = $1::text)${more}
       ORDER BY p.ma_so_bhxh`,
-    [number],
+    params,
   );
   return res.rows;
 }

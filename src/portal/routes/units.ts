@@ -50,14 +50,12 @@ export function registerUnits(app: FastifyInstance, ctx: PortalContext): void {
   app.get('/units/:ma_don_vi', async (req, reply) => {
     const { scope } = requireUser(req);
     const { ma_don_vi: code } = req.params as { ma_don_vi: string };
-    const { unit, people } = await ctx.deps.db.withTransaction(
-      async (tx) => {
-        const unit = await unitInScope(tx, scope, code);
-        if (!unit) throw notFound();
-        return { unit, people: await mau02People(tx, scope, code, MAX_PEOPLE_SHOWN) };
-      },
-      { snapshot: true },
-    );
+    // Two statements, no transaction around them (a BEGIN and a COMMIT were two of a page's five round trips): the
+    // counts and the list are each consistent; a run writing between them can at most make the list a person
+    // ahead of the counts until the next view.
+    const unit = await unitInScope(ctx.deps.db, scope, code);
+    if (!unit) throw notFound();
+    const people = await mau02People(ctx.deps.db, scope, code, MAX_PEOPLE_SHOWN);
     return render(reply, req, 'unit', {
       title: `Đơn vị ${unit.maDonVi}`,
       unit,
