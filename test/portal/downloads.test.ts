@@ -44,4 +44,27 @@ describe('portal downloads', () => {
     }
     expect(compared).toBeGreaterThanOrEqual(3);
   });
+
+  it('give Mẫu 03 again from the workbook already made while the figures are the same, and a new one once they move', async () => {
+    const { db } = database();
+    await seed(db, await useTempDir());
+    let now = new Date('2024-06-05T03:00:00Z');
+    open = await portal(db, {}, () => now);
+    const office = await signedIn(open.app, 'tinh-001');
+    const first = await office.get('/report/mau03.xlsx');
+    expect(first.status).toBe(200);
+    now = new Date('2024-06-05T03:20:00Z'); // later the same day, nothing changed
+    const again = await office.get('/report/mau03.xlsx');
+    expect(again.status).toBe(200);
+    expect(again.raw.equals(first.raw)).toBe(true);
+    const unit = await signedIn(open.app, 'dv-hn1');
+    expect((await unit.post('/units/HN0010001/people/0010000003', { so_ddcn: '001170000003' })).status).toBeLessThan(400);
+    const moved = await office.get('/report/mau03.xlsx');
+    expect(moved.raw.equals(first.raw)).toBe(false);
+    expect(await xlsxText(moved.raw)).not.toBe(await xlsxText(first.raw)); // the corrections received
+    now = new Date('2024-06-06T04:00:00Z'); // the next day: issued that day
+    const nextDay = await (await signedIn(open.app, 'tinh-001')).get('/report/mau03.xlsx');
+    expect(nextDay.status).toBe(200);
+    expect(await xlsxText(nextDay.raw)).toContain('06 tháng 06 năm 2024');
+  });
 });
