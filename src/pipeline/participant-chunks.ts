@@ -45,7 +45,7 @@ export class ParticipantLoader {
     private readonly session: Session,
     private readonly now: Date,
     private readonly chunkSize: number,
-    /** Salt of every row's hash: the header, so that a reordered file is compared in full. */
+    /** Salt of every row's hash (headerSalt). */
     private readonly headerKey: string,
     private readonly reject: (row: TableRow, reason: string) => Promise<void>,
   ) {}
@@ -61,7 +61,7 @@ export class ParticipantLoader {
     const rows = this.rows;
     this.rows = [];
     let keys = '';
-    const hashes = rows.map((r) => hash('md5', this.headerKey + (r.row.text ?? r.row.cells.join('\u001f')), 'base64'));
+    const hashes = rows.map((r) => rowHash(this.headerKey, r.row));
     for (let i = 0; i < rows.length; i++) keys += copyLine([rows[i]!.row.line, rows[i]!.key, hashes[i]]);
     const marks = this.enqueue(async () => {
       await this.copy('COPY chunk_key (line, ma_so_bhxh, src_hash) FROM STDIN', keys);
@@ -105,11 +105,7 @@ export class ParticipantLoader {
     const { staged, count } = await this.normalize(chunk.rows, chunk.hashes, await chunk.marks);
     if (count === 0) return;
     void this.enqueue(async () => {
-      await this.copy(
-        `COPY staging (line, ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ten_don_vi,
-          dia_chi_don_vi, ma_tinh, ma_huyen, vssid, email, findings, src_hash, sex_code) FROM STDIN`,
-        staged,
-      );
+      await this.copy(STAGING_COPY, staged);
       const c = await this.session.withTransaction((tx) => upsertStagedParticipants(tx, { now: this.now, staged: count }));
       this.totals.inserted += c.inserted;
       this.totals.updated += c.updated;
@@ -135,23 +131,52 @@ export class ParticipantLoader {
         this.totals.unchanged += 1;
         continue;
       }
-      const res = normalizeParticipantRow(r.raw, this.now);
-      if (!res.ok) {
-        await this.reject(r.row, res.reason);
+      const one = stageRow(r, hashes[i]!, this.now);
+      if ('reason' in one) {
+        await this.reject(r.row, one.reason);
         continue;
       }
-      const rec = res.record;
-      // `0` for sex is decided once the whole file has been read (1/0 file, or ISO 5218 "unknown"): the row waits.
-      const sexCode = r.raw.gioi_tinh?.trim() === '0' ? '0' : null;
-      const findings = sexCode ? rec.findings.filter((f) => f.field !== 'sex') : rec.findings;
-      staged += copyLine([
-        r.row.line, rec.maSoBhxh, rec.hoTen, rec.ngaySinh, rec.gioiTinh, rec.soGiayTo, rec.maDonVi, rec.tenDonVi,
-        rec.diaChiDonVi, rec.maTinh, rec.maHuyen, rec.vssid, rec.email, JSON.stringify(findings), hashes[i], sexCode,
-      ]);
+      staged += one.line;
       count += 1;
     }
     return { staged, count };
   }
+}
+
+export const STAGING_COPY = `COPY staging (line, ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ten_don_vi,
+  dia_chi_don_vi, ma_tinh, ma_huyen, vssid, email, findings, src_hash, sex_code) FROM STDIN`;
+
+/**
+ * The salt of every row's hash in a file with this header, so that a reordered file is compared in full: the
+ * header's own hash, shortened.
+ */
+export function headerSalt(header: readonly string[]): string {
+  return hash('md5', `${header.join(',')}\n`, 'base64').slice(0, 8);
+}
+
+/**
+ * What is stored with the participant to recognise an unchanged row next time: the header's salt and the hash of
+ * the row's text. (The salt is put in front of the row's hash rather than hashed with the text: hashing the
+ * concatenation cost ~2.7 µs a row against ~1.4 µs, V8 flattening the joined string first.)
+ */
+export function rowHash(salt: string, row: TableRow): string {
+  return salt + hash('md5', row.text ?? row.cells.join('\u001f'), 'base64');
+}
+
+/** A row normalised into one line of STAGING_COPY, or why it is refused. */
+export function stageRow(r: KeyedRow, srcHash: string, now: Date): { line: string } | { reason: string } {
+  const res = normalizeParticipantRow(r.raw, now);
+  if (!res.ok) return { reason: res.reason };
+  const rec = res.record;
+  // `0` for sex is decided once the whole file has been read (1/0 file, or ISO 5218 "unknown"): the row waits.
+  const sexCode = r.raw.gioi_tinh?.trim() === '0' ? '0' : null;
+  const findings = sexCode ? rec.findings.filter((f) => f.field !== 'sex') : rec.findings;
+  return {
+    line: copyLine([
+      r.row.line, rec.maSoBhxh, rec.hoTen, rec.ngaySinh, rec.gioiTinh, rec.soGiayTo, rec.maDonVi, rec.tenDonVi,
+      rec.diaChiDonVi, rec.maTinh, rec.maHuyen, rec.vssid, rec.email, JSON.stringify(findings), srcHash, sexCode,
+    ]),
+  };
 }
 
 export const keyColumns = (header: string[]) => {
