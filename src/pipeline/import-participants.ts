@@ -14,7 +14,7 @@ import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
 import { BulkLoader } from './participant-bulk.js';
 import { type ChunkTotals, headerSalt, keyColumns, ParticipantLoader } from './participant-chunks.js';
-import { keyOf, lengthProblem, PARTICIPANT_COLUMNS, rawReader } from './participant-row.js';
+import { keyOf, lengthProblem, limitsChecker, PARTICIPANT_COLUMNS, rawReader } from './participant-row.js';
 import { openTable, type TableRow } from './read-table.js';
 import { RejectsFile } from './rejects-file.js';
 
@@ -29,9 +29,7 @@ export interface ImportResult {
   unknownColumns: string[];
 }
 
-// Rows per COPY and upsert. Two chunks are held at once (one loading, one being parsed), long enough to outlive
-// node's young generation; at 20 000 the promoted text let the process grow to ~440 MB on a 3 M import, at
-// 10 000 it peaks below 300 MB, in the same time.
+// Rows per COPY and upsert on the chunked path's second reading (only new and changed rows are held, as COPY text).
 const UPSERT_CHUNK = 10_000;
 
 export interface ImportOptions {
@@ -78,6 +76,8 @@ export async function importParticipants(
   const columns = keyColumns(table.header);
   const sexAt = table.header.indexOf('gioi_tinh');
   const readRaw = rawReader(table.header);
+  const withinLimits = limitsChecker(table.header);
+  const keyAt = table.header.indexOf('ma_so_bhxh');
 
   const now = deps.now();
   const result = await deps.db.withSession(async (session) => {
@@ -86,7 +86,7 @@ export async function importParticipants(
     const headerKey = headerSalt(table.header);
     const bulk =
       (options.bulk ?? (await participantsEmpty(session))) ? new BulkLoader(session, now, headerKey, reject) : null;
-    const loader = bulk ? null : new ParticipantLoader(session, now, chunkSize, headerKey, reject);
+    const loader = bulk ? null : new ParticipantLoader(session, now, chunkSize, headerKey, reject, readRaw);
     let rowsRead = 0;
     const sexCodes = { zero: 0, two: 0 };
     deps.progress?.start('import', 0);
@@ -101,10 +101,9 @@ export async function importParticipants(
             await reject(row, row.problem);
             continue;
           }
-          const raw = readRaw(row.cells);
           // What can reject a row is checked here; everything else is decided only for rows that changed.
-          const k = keyOf(raw.ma_so_bhxh ?? '');
-          const problem = lengthProblem(raw) ?? ('reason' in k ? k.reason : null);
+          const k = keyOf(row.cells[keyAt] ?? '');
+          const problem = (withinLimits(row.cells) ? null : lengthProblem(readRaw(row.cells))) ?? ('reason' in k ? k.reason : null);
           if (problem !== null || !('key' in k)) {
             await reject(row, problem ?? 'ma_so_bhxh must be 10 digits');
             continue;
@@ -114,13 +113,15 @@ export async function importParticipants(
             if (sex === '0') sexCodes.zero += 1;
             else if (sex === '2') sexCodes.two += 1;
           }
-          const keyed = { row, key: k.key, raw };
-          if (bulk) await bulk.add(keyed);
-          else if (loader!.add(keyed)) await loader!.flush();
+          if (bulk) await bulk.add({ row, key: k.key, raw: readRaw(row.cells) });
+          else {
+            const wait = loader!.add(row, k.key);
+            if (wait) await wait;
+          }
         }
       }
     } catch (err) {
-      await bulk?.abort();
+      await (bulk ?? loader)!.abort();
       throw err;
     }
     // Sex written as 0: Nữ only in a file that uses 1/0 throughout; anywhere else unknown, and said so.
@@ -143,7 +144,9 @@ export async function importParticipants(
         return { inserted: c.inserted, updated: c.updated, unchanged: c.unchanged };
       });
     } else {
-      counts = await loader!.finish();
+      phase('read');
+      counts = await loader!.finish(async () => (await openTable(file)).batches);
+      phase('marked and loaded');
       const waiting = await session.withTransaction(async (tx) => {
         await settleSexZero(tx, oneZero);
         return upsertStagedParticipants(tx, { now, staged: loader!.held, waiting: true });
@@ -156,7 +159,7 @@ export async function importParticipants(
     deps.progress?.end();
 
     await finishImportRun(session, importId, deps.now(), { rowsRead, ...counts, rejected: rejects.count });
-    await session.query('DROP TABLE seen_key, chunk_key, staging, staging_waiting');
+    await session.query('DROP TABLE IF EXISTS file_key, file_mark, staging, staging_waiting');
     // After a bulk load: statistics now, not at autovacuum's leisure, for the planner of the run that follows; and
     // a vacuum, which sets the loaded rows' hint bits and marks their pages all-visible once, here, instead of the
     // next run's reads each doing it (a 1 M run straight after its import: ~1.5 s faster, about 7 %).

@@ -38,6 +38,20 @@ export function rawReader(header: readonly string[]): (cells: readonly string[])
   });
 }
 
+/**
+ * For a file with this header: whether every cell of a row is within its column's limit (COLUMN_LIMITS), looking
+ * only at lengths; lengthProblem says which one is not. (A row is checked before it is read into columns.)
+ */
+export function limitsChecker(header: readonly string[]): (cells: readonly string[]) => boolean {
+  const checks = PARTICIPANT_COLUMNS.map((c) => [header.indexOf(c), COLUMN_LIMITS[c]] as const).filter(([i]) => i >= 0);
+  const at = Int32Array.from(checks.map(([i]) => i));
+  const max = Int32Array.from(checks.map(([, m]) => m));
+  return (cells) => {
+    for (let j = 0; j < at.length; j++) if ((cells[at[j]!] ?? '').length > max[j]!) return false;
+    return true;
+  };
+}
+
 /** Why a row cannot be imported because of a value's length, or null. Names the column, never the value. */
 export function lengthProblem(raw: Partial<Record<ParticipantColumn, string>>): string | null {
   for (const c of PARTICIPANT_COLUMNS) {
