@@ -113,11 +113,8 @@ export async function importParticipants(
             if (sex === '0') sexCodes.zero += 1;
             else if (sex === '2') sexCodes.two += 1;
           }
-          if (bulk) await bulk.add({ row, key: k.key, raw: readRaw(row.cells) });
-          else {
-            const wait = loader!.add(row, k.key);
-            if (wait) await wait;
-          }
+          const wait = bulk ? bulk.add({ row, key: k.key, raw: readRaw(row.cells) }) : loader!.add(row, k.key);
+          if (wait) await wait;
         }
       }
     } catch (err) {
@@ -159,7 +156,7 @@ export async function importParticipants(
     deps.progress?.end();
 
     await finishImportRun(session, importId, deps.now(), { rowsRead, ...counts, rejected: rejects.count });
-    await session.query('DROP TABLE IF EXISTS file_key, file_mark, staging, staging_waiting');
+    await session.query('DROP TABLE IF EXISTS file_key, file_mark, staging, staging_waiting; RESET jit');
     // After a bulk load: statistics now, not at autovacuum's leisure, for the planner of the run that follows; and
     // a vacuum, which sets the loaded rows' hint bits and marks their pages all-visible once, here, instead of the
     // next run's reads each doing it (a 1 M run straight after its import: ~1.5 s faster, about 7 %).

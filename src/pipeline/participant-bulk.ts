@@ -36,14 +36,21 @@ export class BulkLoader {
     this.stream.on('error', () => undefined);
   }
 
-  /** Normalises and queues one row; resolves at once unless the socket is behind. */
-  async add(r: KeyedRow): Promise<void> {
+  /**
+   * Normalises and queues one row. Returns a promise only when there is something to wait for (a reject to write,
+   * the socket behind): no promise and no await per row otherwise.
+   */
+  add(r: KeyedRow): Promise<void> | undefined {
     const one = stageRow(r, rowHash(this.headerKey, r.row), this.now);
     if ('reason' in one) return this.reject(r.row, one.reason);
-    if (one.line.length * 3 > BUFFER - this.used) await this.write();
-    this.used += this.buf.write(one.line, this.used);
+    if (one.line.length * 3 > BUFFER - this.used) return this.write().then(() => this.put(one.line));
+    return this.put(one.line);
+  }
+
+  private put(line: string): Promise<void> | undefined {
+    this.used += this.buf.write(line, this.used);
     this.staged += 1;
-    if (this.used >= WRITE_AT) await this.write();
+    return this.used >= WRITE_AT ? this.write() : undefined;
   }
 
   /** Sends what is left and waits until the server has taken the whole COPY. */

@@ -165,7 +165,7 @@ export function stageRow(r: KeyedRow, srcHash: string, now: Date): { line: strin
   return {
     line: copyLine([
       r.row.line, rec.maSoBhxh, rec.hoTen, rec.ngaySinh, rec.gioiTinh, rec.soGiayTo, rec.maDonVi, rec.tenDonVi,
-      rec.diaChiDonVi, rec.maTinh, rec.maHuyen, rec.vssid, rec.email, JSON.stringify(findings), srcHash, sexCode,
+      rec.diaChiDonVi, rec.maTinh, rec.maHuyen, rec.vssid, rec.email, findings.length ? JSON.stringify(findings) : '[]', srcHash, sexCode,
     ]),
   };
 }
