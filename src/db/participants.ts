@@ -217,27 +217,30 @@ export async function takeDuplicateLines(tx: Queryable): Promise<number> {
 
 export const DUPLICATE_LINES_SQL = 'COPY (SELECT line, first, ma_so_bhxh FROM duplicate_line ORDER BY line) TO STDOUT';
 
+/** The indexes the bulk load drops and builds again (see beginBulkLoad). */
+export interface DroppedIndex {
+  tbl: string;
+  name: string;
+  def: string;
+  conname: string | null;
+  condef: string | null;
+}
+
 /**
- * Loads the whole file, staged in `staging` (duplicates and sex codes settled), into an empty participant table
- * in one statement, with the indexes of participant and participant_state dropped and built again afterwards.
- * Measured at 100 k rows: the insert with the two secondary indexes of participant and the three of
- * participant_state kept up row by row took ~4.7 s; the same insert without them and the indexes built after,
- * ~2.6 s. (participant's primary key stays, since participant_correction refers to it. The rows go in in file
- * order: sorting them by key first cost ~0.55 s per 100 k and saved ~0.4 s only when the file was in random
- * order.) The state rows are still written by participant_state_insert, the trigger the chunked path uses, so both
- * paths store the same; inserting them directly with the trigger disabled measured no faster.
+ * Starts the bulk load of an empty participant table, in the session's open transaction: takes participant and
+ * participant_state in ACCESS EXCLUSIVE mode until commit, and drops every index of the two tables that no foreign
+ * key depends on (participant's primary key stays: participant_correction refers to it). Returns null, having
+ * changed nothing, when participant is not empty (another import got there first).
  *
- * Holds participant in ACCESS EXCLUSIVE mode until commit. Returns null, having changed nothing, when the table is
- * no longer empty (another import got there first): the caller then upserts instead.
+ * Measured at 100 k rows: inserting with the two secondary indexes of participant and the three of
+ * participant_state kept up row by row took ~4.7 s; the same insert without them and the indexes built after,
+ * ~2.6 s. The state rows are still written by participant_state_insert, the trigger the chunked path uses, so both
+ * paths store the same (inserting them directly with the trigger disabled measured no faster).
  */
-export async function bulkInsertStaged(tx: Queryable, now: Date): Promise<number | null> {
+export async function beginBulkLoad(tx: Queryable): Promise<DroppedIndex[] | null> {
   await tx.query('LOCK TABLE participant, participant_state IN ACCESS EXCLUSIVE MODE');
   if (!(await participantsEmpty(tx))) return null;
-  await tx.query(`SET LOCAL maintenance_work_mem = '256MB'`);
-  await upsertUnits(tx, 'staging', now);
-  // Every index of the two tables that no foreign key depends on (participant's primary key stays: participant_correction
-  // refers to it), dropped and built again the way the schema has it.
-  const built = await tx.query<{ tbl: string; name: string; def: string; conname: string | null; condef: string | null }>(
+  const built = await tx.query<DroppedIndex>(
     `SELECT i.indrelid::regclass::text AS tbl, i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def,
             c.conname, pg_get_constraintdef(c.oid) AS condef
        FROM pg_index i
@@ -249,17 +252,49 @@ export async function bulkInsertStaged(tx: Queryable, now: Date): Promise<number
   for (const ix of built.rows) {
     await tx.query(ix.conname ? `ALTER TABLE ${ix.tbl} DROP CONSTRAINT ${ix.conname}` : `DROP INDEX ${ix.name}`);
   }
+  await tx.query('CREATE TEMP TABLE segment (LIKE staging) ON COMMIT DROP');
+  return built.rows;
+}
+
+export const SEGMENT_COPY = `COPY segment (line, ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ten_don_vi,
+  dia_chi_don_vi, ma_tinh, ma_huyen, vssid, email, findings, src_hash, sex_code) FROM STDIN`;
+
+/**
+ * Inserts the rows COPYed into `segment` (the next lines of the file) into participant, each key's first line only
+ * (an earlier segment's or an earlier line of this one), and keeps them in `staging` for what is settled over the
+ * whole file. Runs while this process reads and normalises the next segment. Returns the rows inserted.
+ */
+export async function loadSegment(tx: Queryable, now: Date): Promise<number> {
   const res = await tx.query(
     `INSERT INTO participant (ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
                               vssid, email, findings, src_hash, created_at, updated_at)
-     SELECT ma_so_bhxh, coalesce(ho_ten, ''), ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
+     SELECT DISTINCT ON (ma_so_bhxh COLLATE "C")
+            ma_so_bhxh, coalesce(ho_ten, ''), ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
             coalesce(vssid, false), email, findings, src_hash, $1::timestamptz, $1::timestamptz
-       FROM staging`,
+       FROM segment s
+      WHERE NOT EXISTS (SELECT 1 FROM participant p WHERE p.ma_so_bhxh = s.ma_so_bhxh)
+      ORDER BY ma_so_bhxh COLLATE "C", line`,
     [now],
   );
-  for (const ix of built.rows) {
+  await tx.query('INSERT INTO staging SELECT * FROM segment; TRUNCATE segment');
+  return res.rowCount ?? 0;
+}
+
+/**
+ * Ends the bulk load once every segment is in and the duplicates are out of staging: the rows with sex code `0`
+ * settled in participant (as settleSexZero), the units, and the dropped indexes built again.
+ */
+export async function finishBulkLoad(tx: Queryable, now: Date, fileUsesOneZero: boolean, dropped: DroppedIndex[]): Promise<void> {
+  await tx.query(
+    fileUsesOneZero
+      ? `UPDATE participant p SET gioi_tinh = 'F' FROM staging s WHERE s.sex_code = '0' AND p.ma_so_bhxh = s.ma_so_bhxh`
+      : `UPDATE participant p SET findings = p.findings || '[{"field":"sex","code":"invalid","value":"0"}]'::jsonb
+           FROM staging s WHERE s.sex_code = '0' AND p.ma_so_bhxh = s.ma_so_bhxh`,
+  );
+  await upsertUnits(tx, 'staging', now);
+  await tx.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+  for (const ix of dropped) {
     await tx.query(ix.conname ? `ALTER TABLE ${ix.tbl} ADD CONSTRAINT ${ix.conname} ${ix.condef}` : ix.def);
   }
   await tx.query('TRUNCATE staging');
-  return res.rowCount ?? 0;
 }

@@ -1,10 +1,8 @@
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
 import { copyRows } from '../db/copy-rows.js';
 import {
-  bulkInsertStaged,
   createStagingTables,
   DUPLICATE_LINES_SQL,
-  participantsEmpty,
   settleSexZero,
   takeDuplicateLines,
   upsertStagedParticipants,
@@ -27,20 +25,26 @@ export interface ImportResult {
   rejected: number;
   rejectsFile: string;
   unknownColumns: string[];
+  /** Whether the bulk path loaded the file (participant was empty). */
+  bulk: boolean;
 }
 
 // Rows per COPY and upsert on the chunked path's second reading (only new and changed rows are held, as COPY text).
 const UPSERT_CHUNK = 10_000;
 
 export interface ImportOptions {
-  /** Rows per chunk (COPY and upsert, one transaction); tests make it small to cross chunk boundaries. */
+  /**
+   * Rows per chunk (chunked path: COPY and upsert, one transaction) or segment (bulk path: COPY and insert); tests
+   * make it small to cross chunk boundaries.
+   */
   chunkSize?: number;
   /**
-   * The bulk path (one COPY of the whole file, then one set-based load with the indexes built afterwards), or the
-   * chunked path (keys marked chunk by chunk, only new and changed rows normalised and upserted). By default bulk
-   * when no participant is on file yet. Both end in the same state (test/integration/import-bulk.test.ts).
+   * false: the chunked path (the file's keys marked once, then only new and changed rows normalised and upserted,
+   * a chunk per transaction) even into an empty participant table, which otherwise takes the bulk path (one
+   * transaction, rows inserted a segment at a time with the indexes built afterwards; participant-bulk.ts). Both
+   * end in the same state (test/integration/import-bulk.test.ts).
    */
-  bulk?: boolean;
+  bulk?: false;
 }
 
 /**
@@ -85,7 +89,7 @@ export async function importParticipants(
     await createStagingTables(session);
     const headerKey = headerSalt(table.header);
     const bulk =
-      (options.bulk ?? (await participantsEmpty(session))) ? new BulkLoader(session, now, headerKey, reject) : null;
+      options.bulk === false ? null : await BulkLoader.begin(session, now, headerKey, reject, options.chunkSize);
     const loader = bulk ? null : new ParticipantLoader(session, now, chunkSize, headerKey, reject, readRaw);
     let rowsRead = 0;
     const sexCodes = { zero: 0, two: 0 };
@@ -126,20 +130,15 @@ export async function importParticipants(
     let counts: ChunkTotals;
     if (bulk) {
       phase('read and normalised');
-      const staged = await bulk.end();
-      phase('copied');
-      counts = await session.withTransaction(async (tx) => {
-        await settleSexZero(tx, oneZero, 'staging');
-        phase('sex codes settled');
-        const duplicates = await takeDuplicateLines(tx);
-        phase('duplicates found');
-        if (duplicates > 0) await rejectDuplicates(tx, file, columns, reject);
-        const inserted = await bulkInsertStaged(tx, now);
+      const r = await bulk.finish(oneZero, async () => {
         phase('loaded');
-        if (inserted !== null) return { inserted, updated: 0, unchanged: 0 };
-        const c = await upsertStagedParticipants(tx, { now, staged: staged - duplicates });
-        return { inserted: c.inserted, updated: c.updated, unchanged: c.unchanged };
+        const duplicates = await takeDuplicateLines(session);
+        if (duplicates > 0) await rejectDuplicates(session, file, columns, reject);
+        phase('duplicates settled');
+        return duplicates;
       });
+      phase('indexes built');
+      counts = { inserted: r.inserted, updated: 0, unchanged: 0 };
     } else {
       phase('read');
       counts = await loader!.finish(async () => (await openTable(file)).batches);
@@ -168,7 +167,7 @@ export async function importParticipants(
         { rows: sexCodes.zero, readAs: sexCodes.two === 0 ? 'F (file uses 1/0)' : 'unknown (file uses 1/2)' },
         'sex code 0',
       );
-    return { importId, rowsRead, ...counts };
+    return { importId, rowsRead, ...counts, bulk: bulk !== null };
   });
 
   await rejects.close();

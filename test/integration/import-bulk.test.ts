@@ -42,6 +42,7 @@ function file(sexZero: '1/2' | '1/0'): ParticipantInput[] {
     person(25, { ma_so_bhxh: '12345' }), // rejected key
     person(26, { gioi_tinh: '0', ma_don_vi: 'DV1', ten_don_vi: 'Công ty Một Cuối' }),
     person(3, { ho_ten: 'Người Khác Ba Nữa' }),
+    person(20, { ho_ten: 'Người Khác Hai Mươi', gioi_tinh: '1' }), // duplicate of a first line whose sex may be 0
   ];
 }
 
@@ -72,17 +73,22 @@ describe('import participants: the bulk path and the chunked path end in the sam
     await Promise.all([bulkDb.drop(), chunkedDb.drop()]);
   });
 
-  it.each(['1/2', '1/0'] as const)('for a file with sex written %s, duplicates across chunks, legacy text and findings', async (sexCodes) => {
+  it.each([
+    ['1/2', 4],
+    ['1/0', 4],
+    ['1/2', undefined],
+  ] as const)('for a file with sex written %s, in chunks and segments of %s rows (undefined: the defaults), duplicates across them, legacy text and findings', async (sexCodes, size) => {
     for (const { db } of [bulkDb, chunkedDb]) {
       await db.query('DELETE FROM participant_state; DELETE FROM participant; DELETE FROM unit; DELETE FROM number_history');
     }
     const dir = await useTempDir();
     const input = await writeParticipants(dir, file(sexCodes));
-    const bulk = await importParticipants(deps(bulkDb.db), input, path.join(dir, 'bulk.rejects.csv'));
+    const bulk = await importParticipants(deps(bulkDb.db), input, path.join(dir, 'bulk.rejects.csv'), { chunkSize: size });
     const chunked = await importParticipants(deps(chunkedDb.db), input, path.join(dir, 'chunked.rejects.csv'), { chunkSize: 4, bulk: false });
 
-    expect(counts(bulk)).toEqual({ rowsRead: 28, inserted: 25, updated: 0, unchanged: 0, rejected: 3 });
+    expect(counts(bulk)).toEqual({ rowsRead: 29, inserted: 25, updated: 0, unchanged: 0, rejected: 4 });
     expect(counts(chunked)).toEqual(counts(bulk));
+    expect([bulk.bulk, chunked.bulk]).toEqual([true, false]);
     expect(await rejectsOf(chunked)).toEqual(await rejectsOf(bulk));
     const state = await endState(bulkDb.db);
     expect(await endState(chunkedDb.db)).toEqual(state);
@@ -99,7 +105,7 @@ describe('import participants: the bulk path and the chunked path end in the sam
       await importParticipants(deps(bulkDb.db), again, path.join(dir, 'b2.csv')),
       await importParticipants(deps(chunkedDb.db), again, path.join(dir, 'c2.csv'), { chunkSize: 4 }),
     ];
-    expect(counts(b2)).toEqual({ rowsRead: 29, inserted: 1, updated: 1, unchanged: 24, rejected: 3 });
+    expect(counts(b2)).toEqual({ rowsRead: 30, inserted: 1, updated: 1, unchanged: 24, rejected: 4 });
     expect(counts(c2)).toEqual(counts(b2));
     expect(await endState(chunkedDb.db)).toEqual(await endState(bulkDb.db));
   });
