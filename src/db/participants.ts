@@ -276,7 +276,12 @@ export async function loadSegment(tx: Queryable, now: Date): Promise<number> {
       ORDER BY ma_so_bhxh COLLATE "C", line`,
     [now],
   );
-  await tx.query('INSERT INTO staging SELECT * FROM segment; TRUNCATE segment');
+  // What the end of the load needs of every row (duplicates, sex codes, units), not the whole row.
+  await tx.query(
+    `INSERT INTO staging (line, ma_so_bhxh, ma_don_vi, ten_don_vi, dia_chi_don_vi, ma_tinh, ma_huyen, sex_code)
+     SELECT line, ma_so_bhxh, ma_don_vi, ten_don_vi, dia_chi_don_vi, ma_tinh, ma_huyen, sex_code FROM segment;
+     TRUNCATE segment`,
+  );
   return res.rowCount ?? 0;
 }
 
