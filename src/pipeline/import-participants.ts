@@ -130,7 +130,7 @@ export async function importParticipants(
     let counts: ChunkTotals;
     if (bulk) {
       phase('read and normalised');
-      const r = await bulk.finish(oneZero, async () => {
+      const r = await bulk.finish({ rows: sexCodes.zero, fileUsesOneZero: oneZero }, async () => {
         phase('loaded');
         const duplicates = await takeDuplicateLines(session);
         if (duplicates > 0) await rejectDuplicates(session, file, columns, reject);

@@ -80,11 +80,14 @@ export class BulkLoader {
   }
 
   /** Loads the last segment, then settles the file: `settleDuplicates` rejects them (they are out of staging). */
-  async finish(fileUsesOneZero: boolean, settleDuplicates: () => Promise<number>): Promise<{ inserted: number; duplicates: number }> {
+  async finish(
+    sexZero: { rows: number; fileUsesOneZero: boolean },
+    settleDuplicates: () => Promise<number>,
+  ): Promise<{ inserted: number; duplicates: number }> {
     await this.handOver();
     await this.loading;
     const duplicates = await settleDuplicates();
-    await finishBulkLoad(this.session, this.now, fileUsesOneZero, this.dropped);
+    await finishBulkLoad(this.session, this.now, sexZero, this.dropped);
     await this.session.query('COMMIT');
     return { inserted: this.inserted, duplicates };
   }
