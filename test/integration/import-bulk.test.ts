@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import { importParticipants, type ImportResult } from '../../src/pipeline/import-participants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { RejectsFile } from '../../src/pipeline/rejects-file.js';
 import { deps, parseCsv, rows, useTempDir, writeParticipants, type ParticipantInput } from '../helpers/pipeline.js';
 
 const person = (i: number, over: Partial<ParticipantInput> = {}): ParticipantInput => ({
@@ -108,5 +109,32 @@ describe('import participants: the bulk path and the chunked path end in the sam
     expect(counts(b2)).toEqual({ rowsRead: 30, inserted: 1, updated: 1, unchanged: 24, rejected: 4 });
     expect(counts(c2)).toEqual(counts(b2));
     expect(await endState(chunkedDb.db)).toEqual(await endState(bulkDb.db));
+  });
+
+  it.each([true, false])('an import that dies part-way (bulk path: %s) is resumed by importing again, and ends as one that did not', async (bulkPath) => {
+    for (const { db } of [bulkDb, chunkedDb]) {
+      await db.query('DELETE FROM participant_state; DELETE FROM participant; DELETE FROM unit; DELETE FROM number_history');
+    }
+    const dir = await useTempDir();
+    // 25 people, then a second row for person 1: its reject comes after the chunked path has written six chunks of
+    // four, and inside the bulk path's transaction.
+    const input = await writeParticipants(dir, [...Array.from({ length: 25 }, (_, k) => person(k + 1)), person(1, { ho_ten: 'Người Khác' })]);
+    const options = { chunkSize: 4, ...(bulkPath ? {} : { bulk: false as const }) };
+    const crash = new Error('simulated crash');
+    const add = RejectsFile.prototype.add;
+    RejectsFile.prototype.add = () => Promise.reject(crash);
+    try {
+      await expect(importParticipants(deps(bulkDb.db), input, path.join(dir, 'dying.csv'), options)).rejects.toBe(crash);
+    } finally {
+      RejectsFile.prototype.add = add;
+    }
+    const n = (await rows<{ n: number }>(bulkDb.db, 'SELECT count(*)::int AS n FROM participant'))[0]!.n;
+    expect(n).toBe(bulkPath ? 0 : 24);
+
+    const resumed = await importParticipants(deps(bulkDb.db), input, path.join(dir, 'resumed.csv'), options);
+    const whole = await importParticipants(deps(chunkedDb.db), input, path.join(dir, 'whole.csv'), options);
+    expect(counts(resumed)).toEqual({ rowsRead: 26, inserted: 25 - n, updated: 0, unchanged: n, rejected: 1 });
+    expect(counts(whole)).toEqual({ rowsRead: 26, inserted: 25, updated: 0, unchanged: 0, rejected: 1 });
+    expect(await endState(bulkDb.db)).toEqual(await endState(chunkedDb.db));
   });
 });
