@@ -276,15 +276,13 @@ export async function loadSegment(tx: Queryable, now: Date): Promise<number> {
   const res = await tx.query(
     `INSERT INTO participant (ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
                               vssid, email, findings, src_hash, created_at, updated_at)
-     SELECT DISTINCT ON (ma_so_bhxh COLLATE "C")
-            ma_so_bhxh, coalesce(ho_ten, ''), ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
+     SELECT ma_so_bhxh, coalesce(ho_ten, ''), ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
             coalesce(vssid, false), email, findings, src_hash, $1::timestamptz, $1::timestamptz
-       FROM segment s
-       -- LIMIT keeps this a probe of the primary key per row: the tables have no statistics yet, and a plan that
-       -- scanned participant for each row of the segment could not be ruled out.
-       LEFT JOIN LATERAL (SELECT 1 AS found FROM participant p WHERE p.ma_so_bhxh = s.ma_so_bhxh LIMIT 1) e ON true
-      WHERE e.found IS NULL
-      ORDER BY ma_so_bhxh COLLATE "C", line`,
+       FROM segment
+      -- In file order, so that a key's first line is inserted and any later one (here or in a later segment) does
+      -- nothing: the primary key's own check, where a probe per row before the insert cost a second look-up.
+      ORDER BY line
+     ON CONFLICT (ma_so_bhxh) DO NOTHING`,
     [now],
   );
   // What the end of the load needs of every row (duplicates, sex codes, units), not the whole row.
