@@ -11,16 +11,14 @@ const CHANGED = `(p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi,
  * `staging_waiting`: the rows whose sex code `0` is decided once the whole file is read.
  */
 const STAGING_TABLES = `
-  CREATE TEMP TABLE key_segment (line int NOT NULL, ma_so_bhxh text NOT NULL, src_hash text NOT NULL);
-  CREATE TEMP TABLE file_key (line int NOT NULL, ma_so_bhxh text NOT NULL);
-  CREATE TEMP TABLE file_mark (line int PRIMARY KEY, dup_of int, ma_so_bhxh text NOT NULL);
+  CREATE TEMP TABLE file_key (line int NOT NULL, ma_so_bhxh text NOT NULL, src_hash text NOT NULL);
   CREATE TEMP TABLE staging (
     line int NOT NULL, ma_so_bhxh text NOT NULL, ho_ten text, ngay_sinh text, gioi_tinh text, so_giay_to text,
     ma_don_vi text, ten_don_vi text, dia_chi_don_vi text, ma_tinh text, ma_huyen text, vssid boolean, email text,
     findings jsonb, src_hash text, sex_code text);
   CREATE TEMP TABLE staging_waiting (LIKE staging)`;
 
-export const KEY_SEGMENT_COPY = 'COPY key_segment (line, ma_so_bhxh, src_hash) FROM STDIN';
+export const FILE_KEY_COPY = 'COPY file_key (line, ma_so_bhxh, src_hash) FROM STDIN';
 
 /**
  * Creates the import's temporary tables on the session. They live in the session's local buffers, 8 MB by default,
@@ -42,47 +40,31 @@ export async function createStagingTables(session: Queryable): Promise<void> {
 }
 
 /**
- * For the keys of a segment of the file (key_segment): marks in `file_mark` the lines that are new or changed since
- * the last import (their hash is not the stored one), keeps line and key in `file_key` for markDuplicateKeys, and
- * empties key_segment. One probe of participant's primary key per row (LATERAL … LIMIT 1, whatever the
- * statistics), while this process reads the next segment.
+ * Once file_key holds the whole file: marks, in `file_mark` (line, dup_of, ma_so_bhxh; indexed by line), every line
+ * whose key an earlier line has (dup_of: the first line; the first row wins) and every line that is new or changed
+ * since the last import (dup_of null). Returns how many lines are marked; the others are unchanged.
  *
- * Before, the whole file's keys were marked once after reading it, by a sort and a hash join with participant:
- * ~0.3 s per 100 k rows, 3.4 s of an 11.7 s unchanged re-import of 1 M rows, with the reading done. And before
- * that, per 10 000-row chunk with a seen-keys index: ~1.8 s per 100 k, longer than the reading.
+ * Set-based, once per file: a sort of the file's keys (byte order, "C": the keys are digits, and the database's
+ * collation sorted 100 k keys in ~160 ms) and one join with participant. It replaced a marking per
+ * 10 000-row chunk by correlated subqueries (one probe of a seen-keys index and one of participant per row, and an
+ * insert into that index), which at 100 k rows kept the server busy ~180 ms per chunk, 1.8 s in all, while
+ * reading the file took ~1.2 s: the unchanged re-import waited for the server.
  */
-export async function markSegmentKeys(q: Queryable): Promise<void> {
-  await q.query(
-    `INSERT INTO file_mark (line, dup_of, ma_so_bhxh)
-     SELECT k.line, NULL, k.ma_so_bhxh FROM key_segment k
-       LEFT JOIN LATERAL (SELECT p.src_hash FROM participant p WHERE p.ma_so_bhxh = k.ma_so_bhxh LIMIT 1) p ON true
-      WHERE p.src_hash IS DISTINCT FROM k.src_hash;
-     INSERT INTO file_key (line, ma_so_bhxh) SELECT line, ma_so_bhxh FROM key_segment;
-     TRUNCATE key_segment`,
-  );
-}
-
-/**
- * Once every segment is marked: marks every line whose key an earlier line has (dup_of: the first line; the first
- * row wins), changed or not. Returns how many lines are marked in all; the others are unchanged. A sort of the
- * file's keys in byte order ("C": the keys are digits, and the database's collation sorted 100 k keys in ~160 ms
- * against ~75 ms).
- */
-export async function markDuplicateKeys(q: Queryable): Promise<number> {
+export async function markFileKeys(q: Queryable): Promise<number> {
   await q.query(`SET work_mem = '256MB'`);
   try {
-    await q.query(
-      `INSERT INTO file_mark (line, dup_of, ma_so_bhxh)
-       SELECT line, first, ma_so_bhxh FROM (
-         SELECT line, ma_so_bhxh, min(line) OVER (PARTITION BY ma_so_bhxh COLLATE "C") AS first FROM file_key) d
-        WHERE line <> first
-       ON CONFLICT (line) DO UPDATE SET dup_of = EXCLUDED.dup_of`,
+    const res = await q.query(
+      `CREATE TEMP TABLE file_mark AS
+       SELECT k.line, CASE WHEN k.line <> k.first THEN k.first END AS dup_of, k.ma_so_bhxh
+         FROM (SELECT line, ma_so_bhxh, src_hash, min(line) OVER (PARTITION BY ma_so_bhxh COLLATE "C") AS first FROM file_key) k
+         LEFT JOIN participant p ON p.ma_so_bhxh = k.ma_so_bhxh
+        WHERE k.line <> k.first OR p.src_hash IS DISTINCT FROM k.src_hash`,
     );
+    await q.query('CREATE INDEX ON file_mark (line)');
+    return res.rowCount ?? 0;
   } finally {
     await q.query('RESET work_mem');
   }
-  const res = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM file_mark');
-  return res.rows[0]!.n;
 }
 
 export interface FileMark {

@@ -90,9 +90,7 @@ export async function importParticipants(
     const headerKey = headerSalt(table.header);
     const bulk =
       options.bulk === false ? null : await BulkLoader.begin(session, now, headerKey, reject, options.chunkSize);
-    const loader = bulk
-      ? null
-      : new ParticipantLoader(session, now, chunkSize, headerKey, reject, readRaw, options.chunkSize);
+    const loader = bulk ? null : new ParticipantLoader(session, now, chunkSize, headerKey, reject, readRaw);
     let rowsRead = 0;
     const sexCodes = { zero: 0, two: 0 };
     deps.progress?.start('import', 0);
@@ -157,7 +155,7 @@ export async function importParticipants(
     deps.progress?.end();
 
     await finishImportRun(session, importId, deps.now(), { rowsRead, ...counts, rejected: rejects.count });
-    await session.query('DROP TABLE IF EXISTS key_segment, file_key, file_mark, staging, staging_waiting; RESET jit');
+    await session.query('DROP TABLE IF EXISTS file_key, file_mark, staging, staging_waiting; RESET jit');
     // After a bulk load: statistics now, not at autovacuum's leisure, for the planner of the run that follows; and
     // a vacuum, which sets the loaded rows' hint bits and marks their pages all-visible once, here, instead of the
     // next run's reads each doing it (a 1 M run straight after its import: ~1.5 s faster, about 7 %).

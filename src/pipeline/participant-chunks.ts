@@ -2,9 +2,8 @@ import { hash } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { copyLine } from '../db/copy-text.js';
 import type { Session } from '../db/pool.js';
-import {
-  fileMarksAfter, KEY_SEGMENT_COPY, markDuplicateKeys, markSegmentKeys, upsertStagedParticipants,
-} from '../db/participants.js';
+import { CopyWriter } from '../db/copy-text.js';
+import { FILE_KEY_COPY, fileMarksAfter, markFileKeys, upsertStagedParticipants } from '../db/participants.js';
 import { UserError } from '../errors.js';
 import { keyOf, normalizeParticipantRow, PARTICIPANT_COLUMNS, type ParticipantColumn } from './participant-row.js';
 import type { TableRow } from './read-table.js';
@@ -24,13 +23,6 @@ export interface ChunkTotals {
 
 /** Marks fetched from the server at a time, in the second reading. */
 const MARKS_PAGE = 10_000;
-/**
- * Rows per segment of the first reading. At 1 M rows, marking the whole file once after reading it took 3.4 s of
- * an 11.7 s unchanged re-import; a segment's keys are now compared with participant while the next is read, and
- * what is left after the reading is the last segment and the duplicates (at 100 k: ~0.2 s; with segments of
- * 100 000, ~0.5-0.75 s).
- */
-const MARK_SEGMENT = 20_000;
 
 /**
  * The chunked path, in two readings of the file. First every accepted row's line, key and source hash go to the
@@ -42,10 +34,7 @@ const MARK_SEGMENT = 20_000;
  * rows in memory.
  */
 export class ParticipantLoader {
-  /** The key lines of the segment being read (COPY text). */
-  private segment: string[] = [];
-  /** The last segment's COPY and marking, running on the server while the next is read. */
-  private marking: Promise<void> = Promise.resolve();
+  private readonly keys: CopyWriter;
   /** Rows whose key and hash went to the server. */
   private sent = 0;
   private waiting = 0;
@@ -59,49 +48,32 @@ export class ParticipantLoader {
     private readonly headerKey: string,
     private readonly reject: (row: TableRow, reason: string) => Promise<void>,
     private readonly readRaw: (cells: readonly string[]) => KeyedRow['raw'],
-    /** Rows per segment of the first reading, each marked on the server while the next is read. */
-    private readonly segmentRows = MARK_SEGMENT,
-  ) {}
+  ) {
+    this.keys = new CopyWriter(session.copyIn(FILE_KEY_COPY));
+  }
 
-  /** First reading: queues one row's key and hash; returns a promise only when a segment is handed over. */
+  /** First reading: sends one row's key and hash; resolves at once unless the socket is behind. */
   add(row: TableRow, key: string): Promise<void> | undefined {
     this.sent += 1;
     // Written as is: a line number, ten digits and base64 never need COPY's escapes.
-    this.segment.push(`${row.line}\t${key}\t${rowHash(this.headerKey, row)}\n`);
-    return this.segment.length >= this.segmentRows ? this.handOver() : undefined;
+    return this.keys.line(`${row.line}\t${key}\t${rowHash(this.headerKey, row)}\n`);
   }
 
-  /** Waits for whatever the server is doing, so that the session is usable again. */
-  async abort(): Promise<void> {
-    await this.marking.catch(() => undefined);
+  /** Ends the first reading's COPY with a failure, so that the session is usable again. */
+  abort(): Promise<void> {
+    return this.keys.abort();
   }
 
   /**
-   * After the first reading: marks the duplicates, and when any row is marked, reads the file again (`rows`) to
+   * After the first reading: marks the file's keys, and when any row is marked, reads the file again (`rows`) to
    * load the marked rows and reject the duplicates. Then the rows held for the file's sex codes can be settled.
    */
   async finish(rows: () => Promise<AsyncIterable<TableRow[]>>): Promise<ChunkTotals> {
-    await this.handOver();
-    await this.marking;
-    const marked = await markDuplicateKeys(this.session);
+    await this.keys.end();
+    const marked = await markFileKeys(this.session);
     this.totals.unchanged += this.sent - marked;
     if (marked > 0) await this.loadMarked(await rows());
     return this.totals;
-  }
-
-  /** Waits for the server to be done with the last segment, then hands it this one (not waiting for it). */
-  private async handOver(): Promise<void> {
-    const text = this.segment.join('');
-    this.segment = [];
-    await this.marking;
-    if (text === '') return;
-    this.marking = (async () => {
-      const stream = this.session.copyIn(KEY_SEGMENT_COPY);
-      stream.end(text);
-      await finished(stream);
-      await markSegmentKeys(this.session);
-    })();
-    this.marking.catch(() => undefined); // surfaced by the next handOver or by finish()
   }
 
   /** Rows held back for the whole file's sex codes, in staging_waiting. */
