@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { Session } from './pool.js';
+import type { Queryable } from './pool.js';
 
 function unescapeCopy(field: string): string | null {
   if (field === '\\N') return null;
@@ -11,7 +11,7 @@ function unescapeCopy(field: string): string | null {
  * Streams the rows of a `COPY (…) TO STDOUT` (text format) one by one, pulling only as fast as the consumer
  * iterates, so a million rows never sit in memory.
  */
-export async function* copyRows(session: Session, sql: string): AsyncGenerator<Array<string | null>> {
+export async function* copyRows(session: Queryable, sql: string): AsyncGenerator<Array<string | null>> {
   const lines = createInterface({ input: session.copyOut(sql), crlfDelay: Infinity });
   for await (const line of lines) yield line.split('\t').map(unescapeCopy);
 }

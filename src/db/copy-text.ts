@@ -31,15 +31,32 @@ export class CopyWriter {
   constructor(
     private readonly stream: Writable,
     private readonly threshold = 256 * 1024,
-  ) {}
+  ) {
+    // A server error is reported by the next flush or by end(); this keeps it from being unhandled in between.
+    stream.on('error', () => undefined);
+  }
 
   async row(values: ReadonlyArray<string | number | boolean | null | undefined>): Promise<void> {
     this.pending += copyLine(values);
     if (this.pending.length >= this.threshold) await this.flush();
   }
 
+  /** A line made by copyLine; returns a promise only when the socket must be waited for (no promise per row). */
+  line(text: string): Promise<void> | undefined {
+    this.pending += text;
+    return this.pending.length >= this.threshold ? this.flush() : undefined;
+  }
+
+  /** Ends the COPY with a failure (the server discards it), so that the session is usable again. */
+  async abort(): Promise<void> {
+    if (this.stream.destroyed || this.stream.writableFinished) return;
+    this.stream.destroy(new Error('import stopped'));
+    await finished(this.stream).catch(() => undefined);
+  }
+
   private async flush(): Promise<void> {
     if (this.pending === '') return;
+    if (this.stream.errored) throw this.stream.errored;
     const chunk = this.pending;
     this.pending = '';
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');

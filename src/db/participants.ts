@@ -6,20 +6,19 @@ const CHANGED = `(p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi,
                              EXCLUDED.ma_tinh, EXCLUDED.ma_huyen, EXCLUDED.vssid, EXCLUDED.email, EXCLUDED.findings)`;
 
 /**
- * The import's temporary tables. `seen_key`: the first line of every key read so far, for the whole file (the one
- * index the import keeps). `chunk_key`: one chunk's keys and source hashes. `staging`: one chunk's rows to write;
- * `staging_waiting`: the rows whose sex code `0` is decided once the whole file is read. The chunk tables have no
- * index and are emptied after each chunk: a 10 000-row chunk is read whole, and an index on it was most of the
- * cost of the earlier two-table design (keys COPY and marking 1.7 s per 100 k rows, now 0.6 s).
+ * The import's temporary tables. `file_key`: every accepted line's key and source hash, the whole file, unindexed
+ * (one COPY while the file is read). `staging`: rows to write (a chunk, or the whole file on the bulk path);
+ * `staging_waiting`: the rows whose sex code `0` is decided once the whole file is read.
  */
 const STAGING_TABLES = `
-  CREATE TEMP TABLE seen_key (ma_so_bhxh text PRIMARY KEY, line int NOT NULL);
-  CREATE TEMP TABLE chunk_key (line int NOT NULL, ma_so_bhxh text NOT NULL, src_hash text NOT NULL);
+  CREATE TEMP TABLE file_key (line int NOT NULL, ma_so_bhxh text NOT NULL, src_hash text NOT NULL);
   CREATE TEMP TABLE staging (
     line int NOT NULL, ma_so_bhxh text NOT NULL, ho_ten text, ngay_sinh text, gioi_tinh text, so_giay_to text,
     ma_don_vi text, ten_don_vi text, dia_chi_don_vi text, ma_tinh text, ma_huyen text, vssid boolean, email text,
     findings jsonb, src_hash text, sex_code text);
   CREATE TEMP TABLE staging_waiting (LIKE staging)`;
+
+export const FILE_KEY_COPY = 'COPY file_key (line, ma_so_bhxh, src_hash) FROM STDIN';
 
 /**
  * Creates the import's temporary tables on the session. They live in the session's local buffers, 8 MB by default,
@@ -33,56 +32,66 @@ export async function createStagingTables(session: Queryable): Promise<void> {
   } catch (err) {
     if (sqlState(err) !== SQLSTATE.invalidParameterValue) throw err;
   }
+  // No JIT for the import's statements: the temporary tables have no statistics, so the planner's row estimates
+  // for them are wild, and their costs call for JIT compilation that took ~1.2 s of a 1.3 s statement (the units of
+  // a 100 k bulk load; the statement itself ran in ~0.1 s).
+  await session.query('SET jit = off');
   await session.query(STAGING_TABLES);
 }
 
-/** What the server says about a chunk's keys: the lines whose key came earlier in the file, and the lines to load. */
-export interface ChunkMarks {
-  /** line → the first line of its key in this file (the first row wins). */
-  duplicates: Map<number, number>;
-  /** Lines that are new or changed since the last import; the chunk's other lines are unchanged. */
-  load: Set<number>;
+/**
+ * Once file_key holds the whole file: marks, in `file_mark` (line, dup_of, ma_so_bhxh; indexed by line), every line
+ * whose key an earlier line has (dup_of: the first line; the first row wins) and every line that is new or changed
+ * since the last import (dup_of null). Returns how many lines are marked; the others are unchanged.
+ *
+ * Set-based, once per file: a sort of the file's keys (byte order, "C": the keys are digits, and the database's
+ * collation sorted 100 k keys in ~160 ms) and one join with participant. It replaced a marking per
+ * 10 000-row chunk by correlated subqueries (one probe of a seen-keys index and one of participant per row, and an
+ * insert into that index), which at 100 k rows kept the server busy ~180 ms per chunk, 1.8 s in all, while
+ * reading the file took ~1.2 s: the unchanged re-import waited for the server.
+ */
+export async function markFileKeys(q: Queryable): Promise<number> {
+  await q.query(`SET work_mem = '256MB'`);
+  try {
+    const res = await q.query(
+      `CREATE TEMP TABLE file_mark AS
+       SELECT k.line, CASE WHEN k.line <> k.first THEN k.first END AS dup_of, k.ma_so_bhxh
+         FROM (SELECT line, ma_so_bhxh, src_hash, min(line) OVER (PARTITION BY ma_so_bhxh COLLATE "C") AS first FROM file_key) k
+         LEFT JOIN participant p ON p.ma_so_bhxh = k.ma_so_bhxh
+        WHERE k.line <> k.first OR p.src_hash IS DISTINCT FROM k.src_hash`,
+    );
+    await q.query('CREATE INDEX ON file_mark (line)');
+    return res.rowCount ?? 0;
+  } finally {
+    await q.query('RESET work_mem');
+  }
 }
 
-/**
- * For the keys in chunk_key: marks a key already seen on an earlier line, records the others in seen_key, and
- * finds the rows whose source hash differs from the one stored with the participant. Only duplicates and rows to
- * load come back, so an unchanged night returns nothing. Empties chunk_key.
- */
-export async function markChunkKeys(q: Queryable): Promise<ChunkMarks> {
-  const res = await q.query<{ line: number; dup_of: number | null }>(
-    // The look-ups into seen_key and participant are correlated subqueries on purpose: one index probe per row of
-    // the chunk, whatever the tables' sizes. As joins, the planner hashed the whole of seen_key and participant for
-    // every chunk (a 10 000-row chunk against a 100 M-row table).
-    `WITH c AS MATERIALIZED (
-       SELECT line, ma_so_bhxh, src_hash, min(line) OVER (PARTITION BY ma_so_bhxh) AS first_in_chunk FROM chunk_key),
-     marked AS MATERIALIZED (
-       SELECT c.*, coalesce((SELECT s.line FROM seen_key s WHERE s.ma_so_bhxh = c.ma_so_bhxh),
-                            CASE WHEN c.line <> c.first_in_chunk THEN c.first_in_chunk END) AS dup_of
-         FROM c),
-     seen AS (INSERT INTO seen_key SELECT ma_so_bhxh, line FROM marked WHERE dup_of IS NULL)
-     SELECT m.line, m.dup_of FROM marked m
-      WHERE m.dup_of IS NOT NULL
-         OR (SELECT p.src_hash FROM participant p WHERE p.ma_so_bhxh = m.ma_so_bhxh) IS DISTINCT FROM m.src_hash`,
+export interface FileMark {
+  line: number;
+  /** The first line of the key when this line repeats it; null for a line to load. */
+  dupOf: number | null;
+  key: string;
+}
+
+/** The next marks after `afterLine`, in line order. */
+export async function fileMarksAfter(q: Queryable, afterLine: number, limit: number): Promise<FileMark[]> {
+  const res = await q.query<{ line: number; dup_of: number | null; ma_so_bhxh: string }>(
+    'SELECT line, dup_of, ma_so_bhxh FROM file_mark WHERE line > $1::int ORDER BY line LIMIT $2::int',
+    [afterLine, limit],
   );
-  await q.query('TRUNCATE chunk_key');
-  const marks: ChunkMarks = { duplicates: new Map(), load: new Set() };
-  for (const r of res.rows) {
-    if (r.dup_of === null) marks.load.add(r.line);
-    else marks.duplicates.set(r.line, r.dup_of);
-  }
-  return marks;
+  return res.rows.map((r) => ({ line: r.line, dupOf: r.dup_of, key: r.ma_so_bhxh }));
 }
 
 /**
  * The rows with a sex code of `0`, once the whole file is read: Nữ when the file writes sex as 1/0 throughout (no
  * `2` anywhere), otherwise unknown (ISO 5218) and carried as a finding.
  */
-export async function settleSexZero(q: Queryable, fileUsesOneZero: boolean): Promise<void> {
+export async function settleSexZero(q: Queryable, fileUsesOneZero: boolean, table: 'staging' | 'staging_waiting' = 'staging_waiting'): Promise<void> {
   await q.query(
     fileUsesOneZero
-      ? `UPDATE staging_waiting SET gioi_tinh = 'F' WHERE sex_code = '0'`
-      : `UPDATE staging_waiting SET findings = findings || '[{"field":"sex","code":"invalid","value":"0"}]'::jsonb WHERE sex_code = '0'`,
+      ? `UPDATE ${table} SET gioi_tinh = 'F', sex_code = NULL WHERE sex_code = '0'`
+      : `UPDATE ${table} SET findings = findings || '[{"field":"sex","code":"invalid","value":"0"}]'::jsonb, sex_code = NULL WHERE sex_code = '0'`,
   );
 }
 
@@ -99,29 +108,14 @@ export async function upsertStagedParticipants(
 ) {
   const table = waiting ? 'staging_waiting' : 'staging';
   let held = 0;
+  // The units first, from every row of the chunk, those held back for their sex code included: so each unit field
+  // ends as the last value the file gave it, whatever the chunks (the bulk load gives the same).
+  if (!waiting) await upsertUnits(tx, table, now);
   if (!waiting) {
     const moved = await tx.query(`INSERT INTO staging_waiting SELECT * FROM staging WHERE sex_code IS NOT NULL`);
     held = moved.rowCount ?? 0;
     if (held > 0) await tx.query(`DELETE FROM staging WHERE sex_code IS NOT NULL`);
   }
-  await tx.query(
-    `INSERT INTO unit AS u (ma_don_vi, ten_don_vi, dia_chi, ma_tinh, ma_huyen, updated_at)
-     SELECT DISTINCT ON (ma_don_vi) ma_don_vi, coalesce(ten_don_vi, ''), coalesce(dia_chi_don_vi, ''), ma_tinh, ma_huyen, $1::timestamptz
-       FROM ${table}
-      WHERE ma_don_vi IS NOT NULL
-      ORDER BY ma_don_vi, line DESC
-     ON CONFLICT (ma_don_vi) DO UPDATE SET
-       ten_don_vi = CASE WHEN EXCLUDED.ten_don_vi <> '' THEN EXCLUDED.ten_don_vi ELSE u.ten_don_vi END,
-       dia_chi = CASE WHEN EXCLUDED.dia_chi <> '' THEN EXCLUDED.dia_chi ELSE u.dia_chi END,
-       ma_tinh = coalesce(EXCLUDED.ma_tinh, u.ma_tinh),
-       ma_huyen = coalesce(EXCLUDED.ma_huyen, u.ma_huyen),
-       updated_at = EXCLUDED.updated_at
-     WHERE (u.ten_don_vi, u.dia_chi, u.ma_tinh, u.ma_huyen) IS DISTINCT FROM
-           (CASE WHEN EXCLUDED.ten_don_vi <> '' THEN EXCLUDED.ten_don_vi ELSE u.ten_don_vi END,
-            CASE WHEN EXCLUDED.dia_chi <> '' THEN EXCLUDED.dia_chi ELSE u.dia_chi END,
-            coalesce(EXCLUDED.ma_tinh, u.ma_tinh), coalesce(EXCLUDED.ma_huyen, u.ma_huyen))`,
-    [now],
-  );
   const res = await tx.query<{ inserted: number; updated: number }>(
     `WITH w AS (
      INSERT INTO participant AS p (ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
@@ -156,4 +150,172 @@ export async function upsertStagedParticipants(
   await tx.query(`TRUNCATE ${table}`);
   const { inserted, updated } = res.rows[0]!;
   return { inserted, updated, unchanged: staged - held - inserted - updated, held };
+}
+
+/**
+ * Upserts the units of the rows in `table`: each field takes the value of the last line (in file order) that gives
+ * one, and a field no line gives keeps what is stored. Done chunk by chunk, or once over the whole file by the bulk
+ * load, this ends in the same state.
+ */
+async function upsertUnits(tx: Queryable, table: 'staging' | 'staging_waiting', now: Date): Promise<void> {
+  // Hash joins only: the staging tables have no statistics, and a nested loop that scanned staging once per unit
+  // could not be ruled out. (SET LOCAL: the caller is in a transaction; turned back on for what follows.)
+  await tx.query('SET LOCAL enable_nestloop = off');
+  await tx.query(
+    // Each field's last line in one hash aggregate, then those few lines' values: ordered aggregates
+    // (array_agg(… ORDER BY line DESC)) did the same in ~700 ms per 100 k rows, sorting per field.
+    `WITH last AS (
+       SELECT ma_don_vi,
+              max(line) FILTER (WHERE ten_don_vi <> '') AS l_ten,
+              max(line) FILTER (WHERE dia_chi_don_vi <> '') AS l_dia_chi,
+              max(line) FILTER (WHERE ma_tinh IS NOT NULL) AS l_tinh,
+              max(line) FILTER (WHERE ma_huyen IS NOT NULL) AS l_huyen
+         FROM ${table} WHERE ma_don_vi IS NOT NULL GROUP BY ma_don_vi),
+     wanted AS (SELECT l_ten AS line FROM last UNION SELECT l_dia_chi FROM last
+                UNION SELECT l_tinh FROM last UNION SELECT l_huyen FROM last),
+     v AS MATERIALIZED (SELECT line, ten_don_vi, dia_chi_don_vi, ma_tinh, ma_huyen FROM ${table}
+                         WHERE line IN (SELECT line FROM wanted))
+     INSERT INTO unit AS u (ma_don_vi, ten_don_vi, dia_chi, ma_tinh, ma_huyen, updated_at)
+     SELECT l.ma_don_vi, coalesce(a.ten_don_vi, ''), coalesce(b.dia_chi_don_vi, ''), c.ma_tinh, d.ma_huyen, $1::timestamptz
+       FROM last l
+       LEFT JOIN v a ON a.line = l.l_ten
+       LEFT JOIN v b ON b.line = l.l_dia_chi
+       LEFT JOIN v c ON c.line = l.l_tinh
+       LEFT JOIN v d ON d.line = l.l_huyen
+     ON CONFLICT (ma_don_vi) DO UPDATE SET
+       ten_don_vi = CASE WHEN EXCLUDED.ten_don_vi <> '' THEN EXCLUDED.ten_don_vi ELSE u.ten_don_vi END,
+       dia_chi = CASE WHEN EXCLUDED.dia_chi <> '' THEN EXCLUDED.dia_chi ELSE u.dia_chi END,
+       ma_tinh = coalesce(EXCLUDED.ma_tinh, u.ma_tinh),
+       ma_huyen = coalesce(EXCLUDED.ma_huyen, u.ma_huyen),
+       updated_at = EXCLUDED.updated_at
+     WHERE (u.ten_don_vi, u.dia_chi, u.ma_tinh, u.ma_huyen) IS DISTINCT FROM
+           (CASE WHEN EXCLUDED.ten_don_vi <> '' THEN EXCLUDED.ten_don_vi ELSE u.ten_don_vi END,
+            CASE WHEN EXCLUDED.dia_chi <> '' THEN EXCLUDED.dia_chi ELSE u.dia_chi END,
+            coalesce(EXCLUDED.ma_tinh, u.ma_tinh), coalesce(EXCLUDED.ma_huyen, u.ma_huyen))`,
+    [now],
+  );
+  await tx.query('SET LOCAL enable_nestloop = on');
+}
+
+/** True when no participant is on file: an import then takes the bulk path (see bulkInsertStaged). */
+export async function participantsEmpty(q: Queryable): Promise<boolean> {
+  const res = await q.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM participant) AS empty');
+  return res.rows[0]!.empty;
+}
+
+/**
+ * The bulk load's duplicates, with `staging` holding the whole file: every line whose key an earlier line has is
+ * moved out of `staging` into the transaction's `duplicate_line` (line, first line of the key, key), the same rule
+ * as markChunkKeys (the first line wins). Returns how many; read them in line order with copyRows.
+ */
+export async function takeDuplicateLines(tx: Queryable): Promise<number> {
+  await tx.query(
+    `CREATE TEMP TABLE duplicate_line ON COMMIT DROP AS
+     SELECT line, first, ma_so_bhxh FROM (
+       SELECT line, ma_so_bhxh, min(line) OVER (PARTITION BY ma_so_bhxh COLLATE "C") AS first FROM staging) d
+      WHERE line <> first`,
+  );
+  if (((await tx.query('SELECT 1 FROM duplicate_line LIMIT 1')).rowCount ?? 0) === 0) return 0;
+  // A hash join whatever the (missing) statistics say: a nested loop could scan staging once per duplicate.
+  await tx.query('SET LOCAL enable_nestloop = off');
+  const res = await tx.query('DELETE FROM staging s USING duplicate_line d WHERE s.line = d.line');
+  await tx.query('SET LOCAL enable_nestloop = on');
+  return res.rowCount ?? 0;
+}
+
+export const DUPLICATE_LINES_SQL = 'COPY (SELECT line, first, ma_so_bhxh FROM duplicate_line ORDER BY line) TO STDOUT';
+
+/** The indexes the bulk load drops and builds again (see beginBulkLoad). */
+export interface DroppedIndex {
+  tbl: string;
+  name: string;
+  def: string;
+  conname: string | null;
+  condef: string | null;
+}
+
+/**
+ * Starts the bulk load of an empty participant table, in the session's open transaction: takes participant and
+ * participant_state in ACCESS EXCLUSIVE mode until commit, and drops every index of the two tables that no foreign
+ * key depends on (participant's primary key stays: participant_correction refers to it). Returns null, having
+ * changed nothing, when participant is not empty (another import got there first).
+ *
+ * Measured at 100 k rows: inserting with the two secondary indexes of participant and the three of
+ * participant_state kept up row by row took ~4.7 s; the same insert without them and the indexes built after,
+ * ~2.6 s. The state rows are still written by participant_state_insert, the trigger the chunked path uses, so both
+ * paths store the same (inserting them directly with the trigger disabled measured no faster).
+ */
+export async function beginBulkLoad(tx: Queryable): Promise<DroppedIndex[] | null> {
+  await tx.query('LOCK TABLE participant, participant_state IN ACCESS EXCLUSIVE MODE');
+  if (!(await participantsEmpty(tx))) return null;
+  const built = await tx.query<DroppedIndex>(
+    `SELECT i.indrelid::regclass::text AS tbl, i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def,
+            c.conname, pg_get_constraintdef(c.oid) AS condef
+       FROM pg_index i
+       LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u')
+      WHERE i.indrelid IN ('participant'::regclass, 'participant_state'::regclass)
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+      ORDER BY 2`,
+  );
+  for (const ix of built.rows) {
+    await tx.query(ix.conname ? `ALTER TABLE ${ix.tbl} DROP CONSTRAINT ${ix.conname}` : `DROP INDEX ${ix.name}`);
+  }
+  await tx.query('CREATE TEMP TABLE segment (LIKE staging) ON COMMIT DROP');
+  return built.rows;
+}
+
+export const SEGMENT_COPY = `COPY segment (line, ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ten_don_vi,
+  dia_chi_don_vi, ma_tinh, ma_huyen, vssid, email, findings, src_hash, sex_code) FROM STDIN`;
+
+/**
+ * Inserts the rows COPYed into `segment` (the next lines of the file) into participant, each key's first line only
+ * (an earlier segment's or an earlier line of this one), and keeps them in `staging` for what is settled over the
+ * whole file. Runs while this process reads and normalises the next segment. Returns the rows inserted.
+ */
+export async function loadSegment(tx: Queryable, now: Date): Promise<number> {
+  const res = await tx.query(
+    `INSERT INTO participant (ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
+                              vssid, email, findings, src_hash, created_at, updated_at)
+     SELECT ma_so_bhxh, coalesce(ho_ten, ''), ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
+            coalesce(vssid, false), email, findings, src_hash, $1::timestamptz, $1::timestamptz
+       FROM segment
+      -- In file order, so that a key's first line is inserted and any later one (here or in a later segment) does
+      -- nothing: the primary key's own check, where a probe per row before the insert cost a second look-up.
+      ORDER BY line
+     ON CONFLICT (ma_so_bhxh) DO NOTHING`,
+    [now],
+  );
+  // What the end of the load needs of every row (duplicates, sex codes, units), not the whole row.
+  await tx.query(
+    `INSERT INTO staging (line, ma_so_bhxh, ma_don_vi, ten_don_vi, dia_chi_don_vi, ma_tinh, ma_huyen, sex_code)
+     SELECT line, ma_so_bhxh, ma_don_vi, ten_don_vi, dia_chi_don_vi, ma_tinh, ma_huyen, sex_code FROM segment;
+     TRUNCATE segment`,
+  );
+  return res.rowCount ?? 0;
+}
+
+/**
+ * Ends the bulk load once every segment is in and the duplicates are out of staging: the rows with sex code `0`
+ * settled in participant (as settleSexZero), the units, and the dropped indexes built again.
+ */
+export async function finishBulkLoad(
+  tx: Queryable,
+  now: Date,
+  sexZero: { rows: number; fileUsesOneZero: boolean },
+  dropped: DroppedIndex[],
+): Promise<void> {
+  if (sexZero.rows > 0) {
+    const zero = `ma_so_bhxh IN (SELECT ma_so_bhxh FROM staging WHERE sex_code = '0')`;
+    await tx.query(
+      sexZero.fileUsesOneZero
+        ? `UPDATE participant SET gioi_tinh = 'F' WHERE ${zero}`
+        : `UPDATE participant SET findings = findings || '[{"field":"sex","code":"invalid","value":"0"}]'::jsonb WHERE ${zero}`,
+    );
+  }
+  await upsertUnits(tx, 'staging', now);
+  await tx.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+  for (const ix of dropped) {
+    await tx.query(ix.conname ? `ALTER TABLE ${ix.tbl} ADD CONSTRAINT ${ix.conname} ${ix.condef}` : ix.def);
+  }
+  await tx.query('TRUNCATE staging');
 }

@@ -1,9 +1,18 @@
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
-import { createStagingTables, settleSexZero, upsertStagedParticipants } from '../db/participants.js';
+import { copyRows } from '../db/copy-rows.js';
+import {
+  createStagingTables,
+  DUPLICATE_LINES_SQL,
+  settleSexZero,
+  takeDuplicateLines,
+  upsertStagedParticipants,
+} from '../db/participants.js';
+import type { Queryable } from '../db/pool.js';
 import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
-import { keyColumns, ParticipantLoader } from './participant-chunks.js';
-import { lengthProblem, normalizeParticipantRow, PARTICIPANT_COLUMNS, type ParticipantColumn } from './participant-row.js';
+import { BulkLoader } from './participant-bulk.js';
+import { type ChunkTotals, headerSalt, keyColumns, ParticipantLoader } from './participant-chunks.js';
+import { keyOf, lengthProblem, limitsChecker, PARTICIPANT_COLUMNS, rawReader } from './participant-row.js';
 import { openTable, type TableRow } from './read-table.js';
 import { RejectsFile } from './rejects-file.js';
 
@@ -16,19 +25,27 @@ export interface ImportResult {
   rejected: number;
   rejectsFile: string;
   unknownColumns: string[];
+  /** Whether the bulk path loaded the file (participant was empty). */
+  bulk: boolean;
 }
 
-// Rows per COPY and upsert. Two chunks are held at once (one loading, one being parsed), long enough to outlive
-// node's young generation; at 20 000 the promoted text let the process grow to ~440 MB on a 3 M import, at
-// 10 000 it peaks below 300 MB, in the same time.
+// Rows per COPY and upsert on the chunked path's second reading (only new and changed rows are held, as COPY text).
 const UPSERT_CHUNK = 10_000;
 
 export interface ImportOptions {
-  /** Rows per chunk (COPY and upsert, one transaction); tests make it small to cross chunk boundaries. */
+  /**
+   * Rows per chunk (chunked path: COPY and upsert, one transaction) or segment (bulk path: COPY and insert); tests
+   * make it small to cross chunk boundaries.
+   */
   chunkSize?: number;
+  /**
+   * false: the chunked path (the file's keys marked once, then only new and changed rows normalised and upserted,
+   * a chunk per transaction) even into an empty participant table, which otherwise takes the bulk path (one
+   * transaction, rows inserted a segment at a time with the indexes built afterwards; participant-bulk.ts). Both
+   * end in the same state (test/integration/import-bulk.test.ts).
+   */
+  bulk?: false;
 }
-
-const KEY_FORM = /^\d{10}$/;
 
 /**
  * `ddcn import participants FILE`: stream the file, check each row, and load the good ones chunk by chunk while
@@ -43,7 +60,8 @@ export async function importParticipants(
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   const chunkSize = options.chunkSize ?? UPSERT_CHUNK;
-  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new Error(`chunkSize must be a positive whole number, got ${chunkSize}`);
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1)
+    throw new Error(`chunkSize must be a positive whole number, got ${chunkSize}`);
   const log = deps.log.child({ stage: 'import' });
   const table = await openTable(file);
   if (!table.header.includes('ma_so_bhxh')) {
@@ -61,70 +79,141 @@ export async function importParticipants(
   const reject = (row: TableRow, reason: string) => rejects.add(row.line, reason, row.cells);
   const columns = keyColumns(table.header);
   const sexAt = table.header.indexOf('gioi_tinh');
+  const readRaw = rawReader(table.header);
+  const withinLimits = limitsChecker(table.header);
+  const keyAt = table.header.indexOf('ma_so_bhxh');
 
   const now = deps.now();
   const result = await deps.db.withSession(async (session) => {
     const importId = await startImportRun(session, 'participants', file, now);
     await createStagingTables(session);
-    const loader = new ParticipantLoader(session, now, chunkSize, `${table.header.join(',')}\n`, reject);
+    const headerKey = headerSalt(table.header);
+    const bulk =
+      options.bulk === false ? null : await BulkLoader.begin(session, now, headerKey, reject, options.chunkSize);
+    const loader = bulk ? null : new ParticipantLoader(session, now, chunkSize, headerKey, reject, readRaw);
     let rowsRead = 0;
     const sexCodes = { zero: 0, two: 0 };
     deps.progress?.start('import', 0);
-    for await (const batch of table.batches) {
-      for (const row of batch) {
-        rowsRead += 1;
-        if (rowsRead % 10_000 === 0) deps.progress?.tick(rowsRead);
-        if (row.problem) {
-          await reject(row, row.problem);
-          continue;
+    const t0 = performance.now();
+    const phase = (what: string) => log.debug({ ms: Math.round(performance.now() - t0) }, what);
+    try {
+      for await (const batch of table.batches) {
+        for (const row of batch) {
+          rowsRead += 1;
+          if (rowsRead % 10_000 === 0) deps.progress?.tick(rowsRead);
+          if (row.problem) {
+            await reject(row, row.problem);
+            continue;
+          }
+          // What can reject a row is checked here; everything else is decided only for rows that changed.
+          const k = keyOf(row.cells[keyAt] ?? '');
+          const problem = (withinLimits(row.cells) ? null : lengthProblem(readRaw(row.cells))) ?? ('reason' in k ? k.reason : null);
+          if (problem !== null || !('key' in k)) {
+            await reject(row, problem ?? 'ma_so_bhxh must be 10 digits');
+            continue;
+          }
+          if (sexAt >= 0) {
+            const sex = row.cells[sexAt]!.trim();
+            if (sex === '0') sexCodes.zero += 1;
+            else if (sex === '2') sexCodes.two += 1;
+          }
+          const wait = bulk ? bulk.add({ row, key: k.key, raw: readRaw(row.cells) }) : loader!.add(row, k.key);
+          if (wait) await wait;
         }
-        const raw: Partial<Record<ParticipantColumn, string>> = {};
-        for (const [c, i] of columns) raw[c] = row.cells[i] ?? '';
-        // What can reject a row is checked here; everything else is decided only for rows that changed.
-        const key = (raw.ma_so_bhxh ?? '').replace(/[\s.]/g, '');
-        const problem = lengthProblem(raw) ?? (KEY_FORM.test(key) ? null : keyProblem(raw));
-        if (problem) {
-          await reject(row, problem);
-          continue;
-        }
-        if (sexAt >= 0) {
-          const sex = row.cells[sexAt]!.trim();
-          if (sex === '0') sexCodes.zero += 1;
-          else if (sex === '2') sexCodes.two += 1;
-        }
-        if (loader.add({ row, key, raw })) await loader.flush();
       }
+    } catch (err) {
+      await (bulk ?? loader)!.abort();
+      throw err;
     }
-    const counts = await loader.finish();
     // Sex written as 0: Nữ only in a file that uses 1/0 throughout; anywhere else unknown, and said so.
-    const waiting = await session.withTransaction(async (tx) => {
-      await settleSexZero(tx, sexCodes.zero > 0 && sexCodes.two === 0);
-      return upsertStagedParticipants(tx, { now, staged: loader.held, waiting: true });
-    });
-    counts.inserted += waiting.inserted;
-    counts.updated += waiting.updated;
-    counts.unchanged += waiting.unchanged;
+    const oneZero = sexCodes.zero > 0 && sexCodes.two === 0;
+    let counts: ChunkTotals;
+    if (bulk) {
+      phase('read and normalised');
+      const r = await bulk.finish({ rows: sexCodes.zero, fileUsesOneZero: oneZero }, async () => {
+        phase('loaded');
+        const duplicates = await takeDuplicateLines(session);
+        if (duplicates > 0) await rejectDuplicates(session, file, columns, reject);
+        phase('duplicates settled');
+        return duplicates;
+      });
+      phase('indexes built');
+      counts = { inserted: r.inserted, updated: 0, unchanged: 0 };
+    } else {
+      phase('read');
+      counts = await loader!.finish(async () => (await openTable(file)).batches);
+      phase('marked and loaded');
+      const waiting = await session.withTransaction(async (tx) => {
+        await settleSexZero(tx, oneZero);
+        return upsertStagedParticipants(tx, { now, staged: loader!.held, waiting: true });
+      });
+      counts.inserted += waiting.inserted;
+      counts.updated += waiting.updated;
+      counts.unchanged += waiting.unchanged;
+    }
     deps.progress?.tick(rowsRead);
     deps.progress?.end();
 
     await finishImportRun(session, importId, deps.now(), { rowsRead, ...counts, rejected: rejects.count });
-    await session.query('DROP TABLE seen_key, chunk_key, staging, staging_waiting');
+    await session.query('DROP TABLE IF EXISTS file_key, file_mark, staging, staging_waiting; RESET jit');
     // After a bulk load: statistics now, not at autovacuum's leisure, for the planner of the run that follows; and
     // a vacuum, which sets the loaded rows' hint bits and marks their pages all-visible once, here, instead of the
     // next run's reads each doing it (a 1 M run straight after its import: ~1.5 s faster, about 7 %).
+    phase('before vacuum');
     if (counts.inserted + counts.updated > 1000) await session.query('VACUUM (ANALYZE) participant, unit');
-    if (sexCodes.zero > 0) log.info({ rows: sexCodes.zero, readAs: sexCodes.two === 0 ? 'F (file uses 1/0)' : 'unknown (file uses 1/2)' }, 'sex code 0');
-    return { importId, rowsRead, ...counts };
+    phase('vacuumed');
+    if (sexCodes.zero > 0)
+      log.info(
+        { rows: sexCodes.zero, readAs: sexCodes.two === 0 ? 'F (file uses 1/0)' : 'unknown (file uses 1/2)' },
+        'sex code 0',
+      );
+    return { importId, rowsRead, ...counts, bulk: bulk !== null };
   });
 
   await rejects.close();
   const out: ImportResult = { ...result, rejected: rejects.count, rejectsFile, unknownColumns };
-  log.info({ importId: out.importId, rowsRead: out.rowsRead, inserted: out.inserted, updated: out.updated, unchanged: out.unchanged, rejected: out.rejected }, 'import finished');
+  log.info(
+    {
+      importId: out.importId,
+      rowsRead: out.rowsRead,
+      inserted: out.inserted,
+      updated: out.updated,
+      unchanged: out.unchanged,
+      rejected: out.rejected,
+    },
+    'import finished',
+  );
   return out;
 }
 
-/** The reason a key is refused, in the words normalizeParticipantRow uses. */
-function keyProblem(raw: Partial<Record<ParticipantColumn, string>>): string {
-  const res = normalizeParticipantRow({ ma_so_bhxh: raw.ma_so_bhxh ?? '' });
-  return res.ok ? 'ma_so_bhxh must be 10 digits' : res.reason;
+/**
+ * The bulk path's duplicates (takeDuplicateLines), rejected with their cells: the file is read a second time, up
+ * to the last duplicate, since only the first reading saw the cells. Rare in practice; a file changed in between
+ * fails the import, which is still in its transaction, so nothing is written.
+ */
+async function rejectDuplicates(
+  tx: Queryable,
+  file: string,
+  columns: ReturnType<typeof keyColumns>,
+  reject: (row: TableRow, reason: string) => Promise<void>,
+): Promise<void> {
+  const keyAt = columns.find(([c]) => c === 'ma_so_bhxh')![1];
+  const dups = copyRows(tx, DUPLICATE_LINES_SQL)[Symbol.asyncIterator]();
+  let next = await dups.next();
+  const table = await openTable(file);
+  for await (const batch of table.batches) {
+    for (const row of batch) {
+      if (next.done) break;
+      if (row.line !== Number(next.value[0])) continue;
+      const key = keyOf(row.cells[keyAt] ?? '');
+      if (!('key' in key) || key.key !== next.value[2]) break;
+      await reject(row, `duplicate ma_so_bhxh: already on line ${next.value[1]} of this file`);
+      next = await dups.next();
+    }
+    if (next.done) break;
+  }
+  if (!next.done) {
+    while (!(await dups.next()).done); // the COPY is read to its end, so that the transaction can roll back
+    throw new UserError(`${file} changed while it was being imported; import it again`);
+  }
 }

@@ -1,0 +1,140 @@
+// An import into an empty participant table takes the bulk path (one COPY of the whole file, duplicates and sex
+// codes settled set-based, the load done with the plain indexes built afterwards); any other takes the chunked
+// path. Both must end in the same state: the same file imported each way, on two databases, compared table by
+// table, then a changed file imported on top of each.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/pool.js';
+import { importParticipants, type ImportResult } from '../../src/pipeline/import-participants.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { RejectsFile } from '../../src/pipeline/rejects-file.js';
+import { deps, parseCsv, rows, useTempDir, writeParticipants, type ParticipantInput } from '../helpers/pipeline.js';
+
+const person = (i: number, over: Partial<ParticipantInput> = {}): ParticipantInput => ({
+  ma_so_bhxh: `01${String(i).padStart(8, '0')}`,
+  ho_ten: `Nguyễn Văn Số ${i}`,
+  ngay_sinh: `0${(i % 9) + 1}/03/198${i % 10}`,
+  gioi_tinh: i % 2 ? '1' : '2',
+  so_giay_to: `0${String(i).padStart(8, '0')}`,
+  ma_don_vi: `DV${i % 3}`,
+  ten_don_vi: `Công ty ${i % 3}`,
+  dia_chi_don_vi: `Số ${i % 3} Lý Thường Kiệt`,
+  ma_tinh: '01',
+  ma_huyen: `00${i % 3}`,
+  vssid: i % 4 ? '1' : '0',
+  email: i % 5 ? '' : `so${i}@example.vn`,
+  ...over,
+});
+
+/** Units that change name, address and district along the file, some lines leaving them empty. */
+function file(sexZero: '1/2' | '1/0'): ParticipantInput[] {
+  const people = Array.from({ length: 24 }, (_, k) => person(k + 1));
+  people[4] = person(5, { ten_don_vi: '', dia_chi_don_vi: '', ma_huyen: '' });
+  people[7] = person(8, { ma_don_vi: 'DV2', ten_don_vi: 'Công ty Hai Mới', ma_tinh: '' });
+  people[10] = person(11, { ho_ten: 'NguyÔn V¨n Hïng' }); // TCVN3
+  people[13] = person(14, { ngay_sinh: '31/02/1990', so_giay_to: '12345' }); // findings
+  people[16] = person(17, { ma_don_vi: 'DV2', ten_don_vi: '', dia_chi_don_vi: 'Số 9 Mới' });
+  if (sexZero === '1/0') for (const p of people) p.gioi_tinh = p.gioi_tinh === '2' ? '0' : '1';
+  else people[19] = person(20, { gioi_tinh: '0' });
+  return [
+    ...people,
+    person(3, { ho_ten: 'Người Khác Ba' }), // duplicate of line 4, in a later chunk
+    person(25, { ma_so_bhxh: '12345' }), // rejected key
+    person(26, { gioi_tinh: '0', ma_don_vi: 'DV1', ten_don_vi: 'Công ty Một Cuối' }),
+    person(3, { ho_ten: 'Người Khác Ba Nữa' }),
+    person(20, { ho_ten: 'Người Khác Hai Mươi', gioi_tinh: '1' }), // duplicate of a first line whose sex may be 0
+  ];
+}
+
+async function endState(db: Db) {
+  return {
+    participant: await rows(db, 'SELECT * FROM participant ORDER BY ma_so_bhxh'),
+    state: await rows(db, 'SELECT ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen FROM participant_state ORDER BY 1, 2, 3, 4, 5'),
+    unit: await rows(db, 'SELECT * FROM unit ORDER BY ma_don_vi'),
+    numberHistory: await rows(db, 'SELECT * FROM number_history ORDER BY 1, 2'),
+    indexes: await rows(db, `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('participant', 'participant_state') ORDER BY 1`),
+  };
+}
+
+async function rejectsOf(result: ImportResult): Promise<string[][]> {
+  const [, ...data] = await parseCsv(await readFile(result.rejectsFile, 'utf8'));
+  return data.sort((a, b) => Number(a[0]) - Number(b[0]));
+}
+
+const counts = (r: ImportResult) => ({ rowsRead: r.rowsRead, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected });
+
+describe('import participants: the bulk path and the chunked path end in the same state', () => {
+  let bulkDb: TestDatabase;
+  let chunkedDb: TestDatabase;
+  beforeAll(async () => {
+    [bulkDb, chunkedDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+  });
+  afterAll(async () => {
+    await Promise.all([bulkDb.drop(), chunkedDb.drop()]);
+  });
+
+  it.each([
+    ['1/2', 4],
+    ['1/0', 4],
+    ['1/2', undefined],
+  ] as const)('for a file with sex written %s, in chunks and segments of %s rows (undefined: the defaults), duplicates across them, legacy text and findings', async (sexCodes, size) => {
+    for (const { db } of [bulkDb, chunkedDb]) {
+      await db.query('DELETE FROM participant_state; DELETE FROM participant; DELETE FROM unit; DELETE FROM number_history');
+    }
+    const dir = await useTempDir();
+    const input = await writeParticipants(dir, file(sexCodes));
+    const bulk = await importParticipants(deps(bulkDb.db), input, path.join(dir, 'bulk.rejects.csv'), { chunkSize: size });
+    const chunked = await importParticipants(deps(chunkedDb.db), input, path.join(dir, 'chunked.rejects.csv'), { chunkSize: 4, bulk: false });
+
+    expect(counts(bulk)).toEqual({ rowsRead: 29, inserted: 25, updated: 0, unchanged: 0, rejected: 4 });
+    expect(counts(chunked)).toEqual(counts(bulk));
+    expect([bulk.bulk, chunked.bulk]).toEqual([true, false]);
+    expect(await rejectsOf(chunked)).toEqual(await rejectsOf(bulk));
+    const state = await endState(bulkDb.db);
+    expect(await endState(chunkedDb.db)).toEqual(state);
+    // The file's unit values, each the last the file gave, are what both stored.
+    expect(state.unit.find((u) => u.ma_don_vi === 'DV2')).toMatchObject({ ten_don_vi: 'Công ty 2', dia_chi: 'Số 2 Lý Thường Kiệt', ma_tinh: '01', ma_huyen: '002' });
+    expect(state.unit.find((u) => u.ma_don_vi === 'DV1')).toMatchObject({ ten_don_vi: 'Công ty Một Cuối' });
+    expect(state.participant.find((p) => p.ma_so_bhxh === '0100000011')).toMatchObject({ ho_ten: 'Nguyễn Văn Hùng' });
+
+    // Then the same changed file on each: the chunked path on both, from the same state.
+    const changed = file(sexCodes).map((p, k) => (k === 2 ? { ...p, ho_ten: 'Nguyễn Văn Ba Mới', vssid: '0' } : p));
+    changed.push(person(40));
+    const again = await writeParticipants(dir, changed, 'changed.csv');
+    const [b2, c2] = [
+      await importParticipants(deps(bulkDb.db), again, path.join(dir, 'b2.csv')),
+      await importParticipants(deps(chunkedDb.db), again, path.join(dir, 'c2.csv'), { chunkSize: 4 }),
+    ];
+    expect(counts(b2)).toEqual({ rowsRead: 30, inserted: 1, updated: 1, unchanged: 24, rejected: 4 });
+    expect(counts(c2)).toEqual(counts(b2));
+    expect(await endState(chunkedDb.db)).toEqual(await endState(bulkDb.db));
+  });
+
+  it.each([true, false])('an import that dies part-way (bulk path: %s) is resumed by importing again, and ends as one that did not', async (bulkPath) => {
+    for (const { db } of [bulkDb, chunkedDb]) {
+      await db.query('DELETE FROM participant_state; DELETE FROM participant; DELETE FROM unit; DELETE FROM number_history');
+    }
+    const dir = await useTempDir();
+    // 25 people, then a second row for person 1: its reject comes after the chunked path has written six chunks of
+    // four, and inside the bulk path's transaction.
+    const input = await writeParticipants(dir, [...Array.from({ length: 25 }, (_, k) => person(k + 1)), person(1, { ho_ten: 'Người Khác' })]);
+    const options = { chunkSize: 4, ...(bulkPath ? {} : { bulk: false as const }) };
+    const crash = new Error('simulated crash');
+    const add = RejectsFile.prototype.add;
+    RejectsFile.prototype.add = () => Promise.reject(crash);
+    try {
+      await expect(importParticipants(deps(bulkDb.db), input, path.join(dir, 'dying.csv'), options)).rejects.toBe(crash);
+    } finally {
+      RejectsFile.prototype.add = add;
+    }
+    const n = (await rows<{ n: number }>(bulkDb.db, 'SELECT count(*)::int AS n FROM participant'))[0]!.n;
+    expect(n).toBe(bulkPath ? 0 : 24);
+
+    const resumed = await importParticipants(deps(bulkDb.db), input, path.join(dir, 'resumed.csv'), options);
+    const whole = await importParticipants(deps(chunkedDb.db), input, path.join(dir, 'whole.csv'), options);
+    expect(counts(resumed)).toEqual({ rowsRead: 26, inserted: 25 - n, updated: 0, unchanged: n, rejected: 1 });
+    expect(counts(whole)).toEqual({ rowsRead: 26, inserted: 25, updated: 0, unchanged: 0, rejected: 1 });
+    expect(await endState(bulkDb.db)).toEqual(await endState(chunkedDb.db));
+  });
+});
