@@ -2,7 +2,8 @@
 // scopeCondition: a unit or person outside it is simply not found.
 import type { Queryable } from './pool.js';
 import { scopeCondition, type Scope } from './portal-scope.js';
-import { lookupNumberWhere, type LookupRow } from './results.js';
+import type { AuditEntry } from './audit.js';
+import { lookupNumberAudited, type LookupRow } from './results.js';
 
 export interface UnitCounts {
   total: number;
@@ -101,8 +102,16 @@ export async function unitPeopleInScope(q: Queryable, scope: Scope, maDonVi: str
   return new Set(res.rows.map((r) => r.code));
 }
 
-/** `ddcn lookup`'s search, keeping only the people in scope (in the same statement). */
-export async function lookupInScope(q: Queryable, scope: Scope, number: string): Promise<Array<LookupRow & { maDonVi: string | null }>> {
-  const found = await lookupNumberWhere(q, number, (alias, params) => scopeCondition(scope, alias, params));
+/**
+ * `ddcn lookup`'s search, keeping only the people in scope, with the look-up's audit row (result: how many were
+ * found), all in one statement.
+ */
+export async function lookupInScopeAudited(
+  q: Queryable,
+  scope: Scope,
+  number: string,
+  entry: Omit<AuditEntry, 'action' | 'result'>,
+): Promise<Array<LookupRow & { maDonVi: string | null }>> {
+  const found = await lookupNumberAudited(q, number, (alias, params) => scopeCondition(scope, alias, params), entry);
   return found.map(({ ma_don_vi, ...r }) => ({ ...r, maDonVi: ma_don_vi }));
 }

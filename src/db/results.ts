@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import type { AuditEntry } from './audit.js';
 
 /** `ddcn export results`: current outcome per participant, or the outcomes of one batch, as CSV via COPY. */
 export function resultsCopySql(batchId: number | null): string {
@@ -29,35 +30,48 @@ export interface LookupRow {
 
 /** Participants whose current or former number is `number` (already normalised). */
 export async function lookupNumber(q: Queryable, number: string): Promise<LookupRow[]> {
-  return lookupRows(q, number, null);
+  return lookupRows(q, number);
 }
 
 /**
- * lookupNumber keeping only the people who meet a further condition (the portal's scope), in the same statement,
- * with each one's unit.
+ * lookupNumber keeping only the people who meet a further condition (the portal's scope), with each one's unit, and
+ * the audit row of the look-up (its result: how many were found) written by the same statement: one round trip,
+ * and the row stands or falls with the look-up.
  */
-export async function lookupNumberWhere(
+export async function lookupNumberAudited(
   q: Queryable,
   number: string,
   where: (alias: string, params: unknown[]) => string,
+  entry: Omit<AuditEntry, 'action' | 'result'>,
 ): Promise<Array<LookupRow & { ma_don_vi: string | null }>> {
-  return lookupRows(q, number, where) as Promise<Array<LookupRow & { ma_don_vi: string | null }>>;
+  const params: unknown[] = [number];
+  const select = lookupSelect(`, p.ma_don_vi`, ` AND ${where('p', params)}`);
+  params.push(entry.at, entry.login, entry.object, entry.ip);
+  const n = params.length;
+  const res = await q.query<LookupRow & { ma_don_vi: string | null }>(
+    `WITH found AS MATERIALIZED (${select}),
+     logged AS (
+       INSERT INTO audit_log (at, login, action, object, result, ip)
+       SELECT $${n - 3}::timestamptz, $${n - 2}::text, 'lookup', $${n - 1}::text, (SELECT count(*) FROM found) || ' found', $${n}::text
+     )
+     SELECT * FROM found ORDER BY ma_so_bhxh`,
+    params,
+  );
+  return res.rows;
 }
 
-async function lookupRows(q: Queryable, number: string, where: ((alias: string, params: unknown[]) => string) | null): Promise<LookupRow[]> {
-  const params: unknown[] = [number];
-  const more = where ? ` AND ${where('p', params)}` : '';
-  const unit = where ? ', p.ma_don_vi' : '';
-  const res = await q.query<LookupRow>(
-    `SELECT p.ma_so_bhxh, p.ho_ten, CASE WHEN p.status = 'MATCHED' THEN p.so_ddcn END AS so_ddcn${unit},
+/** The look-up's statement: `$1` is the number; `columns` and `condition` are added to its select and its WHERE. */
+function lookupSelect(columns: string, condition: string): string {
+  return `SELECT p.ma_so_bhxh, p.ho_ten, CASE WHEN p.status = 'MATCHED' THEN p.so_ddcn END AS so_ddcn${columns},
             coalesce((SELECT array_agg(h.so_cu ORDER BY h.changed_at, h.so_cu) FROM number_history h
                        WHERE h.ma_so_bhxh = p.ma_so_bhxh), '{}') AS former_numbers
        FROM participant p
       -- One index look-up on each side: written as \`so_giay_to = $1 OR ma_so_bhxh IN (…)\` it read every participant.
       WHERE p.ma_so_bhxh IN (SELECT c.ma_so_bhxh FROM participant c WHERE c.so_giay_to = $1::text
-                             UNION SELECT h.ma_so_bhxh FROM number_history h WHERE h.so_cu = $1::text)${more}
-      ORDER BY p.ma_so_bhxh`,
-    params,
-  );
+                             UNION SELECT h.ma_so_bhxh FROM number_history h WHERE h.so_cu = $1::text)${condition}`;
+}
+
+async function lookupRows(q: Queryable, number: string): Promise<LookupRow[]> {
+  const res = await q.query<LookupRow>(`${lookupSelect('', '')} ORDER BY p.ma_so_bhxh`, [number]);
   return res.rows;
 }

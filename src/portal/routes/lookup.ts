@@ -2,7 +2,7 @@
 // the POST body only: never in a URL, a log line or the audit trail.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { audit } from '../../db/audit.js';
-import { lookupInScope } from '../../db/portal-queries.js';
+import { lookupInScopeAudited } from '../../db/portal-queries.js';
 import { normalizeNumber } from '../../domain/numbers.js';
 import type { PortalContext } from '../context.js';
 import { notFound } from '../errors.js';
@@ -32,11 +32,8 @@ export function registerLookup(app: FastifyInstance, ctx: PortalContext): void {
         message: 'Số cần tra phải là số CMND (9 chữ số) hoặc số ĐDCN/CCCD (12 chữ số).',
       });
     }
-    const rows = await ctx.deps.db.withTransaction(async (tx) => {
-      const rows = await lookupInScope(tx, scope, n.value);
-      await audit(tx, { at: ctx.deps.now(), login: user.login, action: 'lookup', object: '', result: `${rows.length} found`, ip: req.ip });
-      return rows;
-    });
+    // The look-up and its audit row in one statement (one round trip; the row stands or falls with the look-up).
+    const rows = await lookupInScopeAudited(ctx.deps.db, scope, n.value, { at: ctx.deps.now(), login: user.login, object: '', ip: req.ip });
     return render(reply, req, 'lookup', {
       title: 'Tra cứu số CMND/ĐDCN', rows, message: rows.length ? null : 'Không có người tham gia nào trong phạm vi quản lý có hoặc đã từng có số này.',
     });
