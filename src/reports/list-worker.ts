@@ -1,19 +1,20 @@
 // Body of a list-writing worker thread: files are begun, filled and ended by messages from the main thread,
-// which owns the database; a Mẫu 03 workbook comes whole in one message. Every message with rows is answered once — acknowledged, or, when it was the file's
+// which owns the database. Every message with rows is answered once — acknowledged, or, when it was the file's
 // last, with the file's outcome — so the main thread can hold back when a worker falls behind. Most files fit
-// in one message: one message there and one back.
+// in one message: one message there and one back. A portal download (a unit's list, or Mẫu 03) comes whole in
+// one message and is answered with the workbook's bytes.
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ListFileWriter } from './list-file.js';
 import type { ListFileSpec } from './list-row.js';
 import { failureReason } from './list-sink.js';
-import { writeMau03, type ProgressReport } from './mau03.js';
+import { mau03Bytes, type ProgressReport } from './mau03.js';
 
 /** `last`: the file ends with these rows. */
 export type ToWorker =
   | { kind: 'begin'; id: number; spec: ListFileSpec; rows: unknown[]; last: boolean }
   | { kind: 'rows'; id: number; rows: unknown[]; last: boolean }
-  | { kind: 'mau03'; id: number; file: string; report: ProgressReport }
+  | { kind: 'mau03'; id: number; report: ProgressReport }
   /** A whole list file at once, answered with its bytes instead of written (a portal download). */
   | { kind: 'build'; id: number; spec: ListFileSpec; rows: unknown[] }
   /** The file's owner gave up on it: drop it, answer nothing. */
@@ -45,6 +46,15 @@ const open = new Map<number, ListFileWriter>();
 const failed = new Set<number>();
 const post = (m: FromWorker) => port.postMessage(m);
 
+/**
+ * A workbook's bytes to the main thread, moved rather than copied: in a buffer of their own (a small Buffer can be a
+ * slice of Node's shared pool, which must not be handed away).
+ */
+function postBytes(id: number, sent: number, rows: number, bytes: Buffer): void {
+  const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : new Uint8Array(bytes).buffer;
+  port!.postMessage({ kind: 'bytes', id, sent, bytes: new Uint8Array(own), rows } satisfies FromWorker, [own]);
+}
+
 port.on('message', (m: ToWorker) => {
   if (m.kind === 'abort') {
     failed.delete(m.id);
@@ -53,8 +63,8 @@ port.on('message', (m: ToWorker) => {
     return;
   }
   if (m.kind === 'mau03') {
-    writeMau03(m.file, m.report).then(
-      () => post({ kind: 'done', id: m.id, sent: 0, path: m.file, rows: m.report.rows.length }),
+    mau03Bytes(m.report).then(
+      (bytes) => postBytes(m.id, 0, m.report.rows.length, bytes),
       (err: unknown) => post({ kind: 'failed', id: m.id, sent: 0, message: failureReason(err) }),
     );
     return;
@@ -63,11 +73,7 @@ port.on('message', (m: ToWorker) => {
     try {
       const w = ListFileWriter.open(m.spec);
       w.add(m.rows);
-      const bytes = w.bytes();
-      // The memory moves to the main thread rather than being copied: a buffer of its own (a small Buffer can be a
-      // slice of Node's shared pool, which must not be handed away).
-      const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : new Uint8Array(bytes).buffer;
-      port.postMessage({ kind: 'bytes', id: m.id, sent: m.rows.length, bytes: new Uint8Array(own), rows: w.rows } satisfies FromWorker, [own]);
+      postBytes(m.id, m.rows.length, w.rows, w.bytes());
     } catch (err) {
       post({ kind: 'failed', id: m.id, sent: m.rows.length, message: failureReason(err) });
     }

@@ -132,6 +132,23 @@ function put(ws: ExcelJS.Worksheet, row: number, col: number, value: ExcelJS.Cel
 
 /** Writes the report to `file` (through a temporary name, so a file under the final name is always whole). */
 export async function writeMau03(file: string, report: ProgressReport): Promise<void> {
+  const wb = mau03Workbook(report);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await wb.xlsx.writeFile(tmp);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** The same workbook as writeMau03's, as bytes (the portal's download: nothing written to disk). */
+export async function mau03Bytes(report: ProgressReport): Promise<Buffer> {
+  return Buffer.from(await mau03Workbook(report).xlsx.writeBuffer());
+}
+
+function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
   const n = COLUMNS.length;
   const headTop = 10;
   const numbered = headTop + 3;
@@ -229,13 +246,5 @@ export async function writeMau03(file: string, report: ProgressReport): Promise<
   put(ws, r++, n - 4, 'GIÁM ĐỐC', S.signTitle, 5);
   put(ws, r, 1, '(Ký, ghi rõ họ tên)', S.signHint, 4);
   put(ws, r++, n - 4, '(Ký, ghi rõ họ tên, đóng dấu)', S.signHint, 5);
-
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await wb.xlsx.writeFile(tmp);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  return wb;
 }

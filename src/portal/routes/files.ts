@@ -1,7 +1,6 @@
-// Downloads, made from the current data by the same code as `ddcn lists` and `ddcn report progress`, in a
-// private temporary folder that is removed once the file is sent.
+// Downloads, made from the current data by the same writers as `ddcn lists` and `ddcn report progress`, on the
+// portal's workbook threads and in memory.
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { audit } from '../../db/audit.js';
 import { unitListRows } from '../../db/lists.js';
@@ -15,7 +14,6 @@ import type { PortalContext } from '../context.js';
 import { figureQuery, scopeFigures } from '../figures.js';
 import { notFound } from '../errors.js';
 import { requireUser } from '../session.js';
-import { inTempDir, readMade } from '../temp.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -91,15 +89,7 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
     const { user, scope } = requireUser(req);
     const q = figureQuery(req.query as Record<string, unknown>);
     const report = await scopeFigures(ctx.deps, scope, q);
-    const body = await madeReports.get(report, () =>
-      inTempDir(async (dir) => {
-        const file = path.join(dir, 'mau03.xlsx');
-        await threads.reports.writeMau03(file, report);
-        const made = readMade(file);
-        if (!made) throw new Error('Mẫu 03 was not written');
-        return made;
-      }),
-    );
+    const body = await madeReports.get(report, () => threads.reports.mau03Bytes(report));
     const day = `${report.asOf.year}-${String(report.asOf.month).padStart(2, '0')}-${String(report.asOf.day).padStart(2, '0')}`;
     const scopeCode = scope.role === 'national' ? 'toan-quoc' : scope.role === 'province' ? scope.maTinh : scope.role === 'district' ? `${scope.maTinh}-${scope.maHuyen}` : scope.maDonVi;
     await audit(ctx.deps.db, { at: ctx.deps.now(), login: user.login, action: 'download', object: `mau03 ${scopeCode} ${q.period} ${day}`, result: 'ok', ip: req.ip });
