@@ -55,6 +55,8 @@ const START_LOCK = 2207_0014; // a chunk whose step keeps failing (the database 
 
 export class JobQueue {
   private readonly workerIds: string[] = [];
+  private stopping = false;
+  private running = 0;
 
   private constructor(
     private readonly boss: PgBoss,
@@ -124,9 +126,14 @@ export class JobQueue {
     const loops = [...Array.from({ length: workers }, () => CHUNK_QUEUE), ...Array.from({ length: writers }, () => WRITE_QUEUE)];
     for (const name of loops) {
       const id = await this.boss.work<ChunkJob>(name, { batchSize: 1, pollingIntervalSeconds: this.opts.pollSeconds }, async ([job]) => {
+        // pg-boss's graceful stop waits only for loops that hold a job: a loop whose fetch was in flight when stop
+        // began gets its job afterwards and would start it after stop() returned. Such a job is handed back instead.
+        if (this.stopping) throw new Error('this worker is stopping: chunk handed back');
+        this.running += 1;
         try {
           if (job) await handler(job.data);
         } finally {
+          this.running -= 1;
           for (const w of this.workerIds) this.boss.notifyWorker(w);
         }
       });
@@ -139,6 +146,10 @@ export class JobQueue {
    * that another worker retries it at once) and closes pg-boss's connections.
    */
   async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const until = Date.now() + graceMs;
     await this.boss.stop({ graceful: true, timeout: graceMs, wait: true });
+    // What pg-boss counted is done; a job that started in the same tick as stop is waited for too.
+    while (this.running > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
