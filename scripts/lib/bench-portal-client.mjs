@@ -42,7 +42,7 @@ await Promise.all(
         await timed(page('POST /lookup'), post(s, '/lookup', { number: pick(numbers) }));
       }
       if (role === 'unit') {
-        await timed(page('GET /units/:u (unit page, 500 people)'), get(s, `/units/${big}`));
+        await timed(page('GET /units/:u (unit page, 500-person unit)'), get(s, `/units/${big}`));
         await timed(page('GET /units/:u/mau02.xlsx (500 people)'), get(s, `/units/${big}/mau02.xlsx`));
       }
     }

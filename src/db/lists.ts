@@ -92,16 +92,18 @@ export async function forEachListPage(
 
 /**
  * One unit's people on one form within the scope, as `ddcn lists` writes them (same columns, same order), in one
- * statement: the portal's unit page (the first `limit`; `more` says there are others) and its downloads.
+ * statement: the portal's unit page (`limit` of them from `offset`; `more` says there are others after) and its
+ * downloads (all).
  */
 export async function unitListRows(
   q: Queryable,
   scope: ListScope & { unit: string; form: 'mau01' | 'mau02' },
   limit: number = Number.MAX_SAFE_INTEGER,
+  offset = 0,
 ): Promise<{ rows: ListDbRow[]; more: boolean }> {
   const res = await q.query<ListDbRow>(
-    `${listRowsSql(FORM_STATUSES[scope.form])} ORDER BY p.ma_tinh, p.ma_so_bhxh LIMIT $4::bigint`,
-    [scope.province, scope.unit, scope.district ?? null, Math.min(limit, Number.MAX_SAFE_INTEGER - 1) + 1],
+    `${listRowsSql(FORM_STATUSES[scope.form])} ORDER BY p.ma_tinh, p.ma_so_bhxh LIMIT $4::bigint OFFSET $5::bigint`,
+    [scope.province, scope.unit, scope.district ?? null, Math.min(limit, Number.MAX_SAFE_INTEGER - 1) + 1, offset],
   );
   return { rows: res.rows.slice(0, limit), more: res.rows.length > limit };
 }

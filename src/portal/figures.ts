@@ -36,7 +36,7 @@ export async function scopeFigures(deps: Deps, scope: Scope, q: FigureQuery): Pr
 }
 
 /**
- * The national figures as of now, worked out ahead of the first visitor: `ddcn serve` calls this every minute, so
+ * The national figures as of now, worked out ahead of the first visitor: `ddcn serve` calls this every 15 s, so
  * after a run or an import moved the history the morning's first national dashboard finds them ready instead of
  * waiting for the whole-history count (from the cache, this is a fingerprint and two look-ups).
  */

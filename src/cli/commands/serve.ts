@@ -7,6 +7,9 @@ import { portalSettings } from '../../portal/settings.js';
 import { warmNationalFigures } from '../../portal/figures.js';
 import { deleteIdleSessions } from '../../db/portal-sessions.js';
 
+/** How often `ddcn serve` looks whether the national figures moved (a run or an import ended) and works them out. */
+const WARM_EVERY_MS = 15_000;
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0 || n > 65_535) throw new UsageError(`--port must be a port number from 0 to 65535, got "${value}"`);
@@ -32,12 +35,18 @@ export function registerServe(cli: Command, logLevel: () => string | undefined):
           deleteIdleSessions(deps.db, deps.now(), settings.idleMinutes * 60_000).catch((err: unknown) => log.warn({ err }, 'idle session clean-up failed'));
         }, 10 * 60_000);
         // The national figures are kept worked out: the first national dashboard after a run does not wait for them.
-        let warming: Promise<void> = Promise.resolve();
+        // Every WARM_EVERY_MS a fingerprint query tells whether they moved; one work-out at a time (at 10 M people
+        // one takes longer than the interval).
+        let warming: Promise<void> | null = null;
         const warm = () => {
-          warming = warming.then(() => warmNationalFigures(deps)).catch((err: unknown) => log.warn({ err }, 'national figures not worked out ahead'));
+          warming ??= warmNationalFigures(deps)
+            .catch((err: unknown) => log.warn({ err }, 'national figures not worked out ahead'))
+            .finally(() => {
+              warming = null;
+            });
         };
         warm();
-        const warmer = setInterval(warm, 60_000);
+        const warmer = setInterval(warm, WARM_EVERY_MS);
         // Ctrl-C or SIGTERM: stop taking requests, finish those under way, then the database closes (and the
         // embedded server stops) on the way out of withContext. A second signal exits at once (cli/interrupt.ts).
         const stopping = claimInterrupts();

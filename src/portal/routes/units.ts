@@ -12,8 +12,8 @@ import type { Queryable } from '../../db/pool.js';
 const PAGE_SIZE = 50;
 // An offset walks the unit key this far at most: beyond, the search box is the way (20 000 units = 400 pages).
 const MAX_PAGE = 1_000;
-// More people than this on one page are for the downloaded Mẫu 02.
-const MAX_PEOPLE_SHOWN = 1_000;
+// A unit's Mẫu 02 people, this many a page (a phone shows them as cards; a unit of thousands pages through them).
+const PEOPLE_PAGE_SIZE = 100;
 
 export const STATUS_TEXT: Record<string, string> = {
   MATCHED: 'Đã khớp',
@@ -29,8 +29,8 @@ export const pageNumber = (raw: unknown): number => {
 };
 
 /** The people of a unit's Mẫu 02, read with `ddcn lists`' own columns, within the scope's province or district. */
-export function mau02People(tx: Queryable, scope: Scope, maDonVi: string, limit: number): Promise<{ rows: ListDbRow[]; more: boolean }> {
-  return unitListRows(tx, { province: scopeProvince(scope), unit: maDonVi, district: scopeDistrict(scope), form: 'mau02' }, limit);
+export function mau02People(tx: Queryable, scope: Scope, maDonVi: string, limit: number, offset = 0): Promise<{ rows: ListDbRow[]; more: boolean }> {
+  return unitListRows(tx, { province: scopeProvince(scope), unit: maDonVi, district: scopeDistrict(scope), form: 'mau02' }, limit, offset);
 }
 
 export function registerUnits(app: FastifyInstance, ctx: PortalContext): void {
@@ -53,15 +53,22 @@ export function registerUnits(app: FastifyInstance, ctx: PortalContext): void {
     // Two statements, no transaction around them (a BEGIN and a COMMIT were two of a page's five round trips): the
     // counts and the list are each consistent; a run writing between them can at most make the list a person
     // ahead of the counts until the next view.
+    const page = pageNumber((req.query as Record<string, unknown>).page);
     const unit = await unitInScope(ctx.deps.db, scope, code);
     if (!unit) throw notFound();
-    const people = await mau02People(ctx.deps.db, scope, code, MAX_PEOPLE_SHOWN);
+    const people = await mau02People(ctx.deps.db, scope, code, PEOPLE_PAGE_SIZE, (page - 1) * PEOPLE_PAGE_SIZE);
+    const onForm = unit.mismatched + unit.missing + unit.conflict;
+    const link = (p: number) => `/units/${encodeURIComponent(code)}?page=${p}`;
     return render(reply, req, 'unit', {
       title: `Đơn vị ${unit.maDonVi}`,
       unit,
       people: people.rows.map((r) => ({ ...r, column9: mismatchLines(r), statusText: STATUS_TEXT[r.status] ?? r.status })),
-      more: people.more,
-      maxShown: MAX_PEOPLE_SHOWN,
+      onForm,
+      first: (page - 1) * PEOPLE_PAGE_SIZE + 1,
+      page,
+      pages: Math.max(1, Math.ceil(onForm / PEOPLE_PAGE_SIZE)),
+      prev: page > 1 ? link(page - 1) : null,
+      next: people.more && page < MAX_PAGE ? link(page + 1) : null,
       number,
       maxUploadMb: Math.round(ctx.settings.maxUploadBytes / 1024 / 1024),
       maxUploadRows: ctx.settings.maxUploadRows,

@@ -1,0 +1,60 @@
+// A unit's page shows its Mẫu 02 people a page at a time: every person on exactly one page, in the list's order,
+// with the total and the links between pages; a page past the end says so.
+import { afterEach, describe, expect, it } from 'vitest';
+import { insertUser } from '../../src/db/portal-users.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { runBatch } from '../../src/pipeline/run.js';
+import type { Portal } from '../../src/portal/app.js';
+import { hashPassword } from '../../src/portal/passwords.js';
+import { databasePerFile, deps, mockRegistry, runDeps, useTempDir, writeParticipants, writeRegistry } from '../helpers/pipeline.js';
+import { PASSWORD, portal, signedIn } from './harness.js';
+
+const database = databasePerFile();
+let open: Portal | undefined;
+afterEach(async () => {
+  await open?.app.close();
+  open = undefined;
+});
+
+const UNIT = { ma_don_vi: 'HN0010077', ten_don_vi: 'Công ty Đông Người', ma_tinh: '001', ma_huyen: '005' };
+const COUNT = 230; // 100 + 100 + 30
+const code = (i: number) => `00100${String(i).padStart(5, '0')}`;
+
+describe('a unit page with many people on its Mẫu 02', () => {
+  it('pages through them: each person once, in order, with the total and the way to the next page', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const people = Array.from({ length: COUNT }, (_, i) => ({
+      ma_so_bhxh: code(i + 1), ho_ten: `Nguyễn Văn Người ${i + 1}`, ngay_sinh: '1990', gioi_tinh: 'Nam', so_giay_to: '', ...UNIT,
+    }));
+    await importParticipants(deps(db), await writeParticipants(dir, people));
+    await runBatch(runDeps(db, await mockRegistry(await writeRegistry(dir, []))), { province: null });
+    await insertUser(db, { login: 'tinh', scope: { role: 'province', maTinh: '001' }, passwordHash: await hashPassword(PASSWORD), now: new Date() });
+    open = await portal(db);
+    const office = await signedIn(open.app, 'tinh');
+
+    const seen: string[] = [];
+    let url: string | null = `/units/${UNIT.ma_don_vi}`;
+    const pages: string[] = [];
+    while (url) {
+      const page = await office.get(url);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('Người tham gia trên Mẫu số 02 (230)');
+      pages.push(page.body);
+      seen.push(...[...page.body.matchAll(/<td class="code">(\d+)<\/td>/g)].map((m) => m[1]!));
+      url = /<a href="([^"]+)">Trang sau »<\/a>/.exec(page.body)?.[1]?.replace(/&amp;/g, '&') ?? null;
+      expect(pages.length).toBeLessThanOrEqual(3);
+    }
+    expect(pages).toHaveLength(3);
+    expect(seen).toEqual(people.map((p) => p.ma_so_bhxh));
+    expect(pages[0]).toContain('Trang 1/3');
+    expect(pages[0]).not.toContain('Trang trước');
+    expect(pages[2]).toContain('Người thứ 201–230');
+    expect(pages[2]).toContain(`<a href="/units/${UNIT.ma_don_vi}?page=2">« Trang trước</a>`);
+
+    const beyond = await office.get(`/units/${UNIT.ma_don_vi}?page=9`);
+    expect(beyond.status).toBe(200);
+    expect(beyond.body).toContain('Trang này không có ai.');
+    expect(beyond.body).not.toMatch(/<td class="code">/);
+  });
+});
