@@ -161,6 +161,25 @@ describe('import corrections: a returned Mẫu 02', () => {
     });
   });
 
+  it('corrects the sex (column 12), and restores the leading zero a number cell lost in column 13, noted as repaired', async () => {
+    const { db, dir, mau02 } = await listsOut();
+    const returned = path.join(dir, 'gioi-tinh.xlsx');
+    await fillIn(mau02, returned, {
+      '0790000003': { 12: 'Nữ' },
+      // 079070000055 typed into a number cell, which dropped its leading zero
+      '0790000005': { 13: '79070000055' },
+    });
+    expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 2, fields: 2, rejected: 0 });
+    expect(await rows(db, `SELECT ma_so_bhxh, gioi_tinh, so_giay_to, findings FROM participant WHERE ma_so_bhxh IN ('0790000003', '0790000005') ORDER BY 1`)).toEqual([
+      { ma_so_bhxh: '0790000003', gioi_tinh: 'F', so_giay_to: '023456785', findings: [] },
+      { ma_so_bhxh: '0790000005', gioi_tinh: 'M', so_giay_to: '079070000055', findings: [{ field: 'id_number', code: 'repaired', value: '79070000055' }] },
+    ]);
+    expect(await rows(db, `SELECT ma_so_bhxh, field, old_value, new_value FROM participant_correction ORDER BY 1, 2`)).toEqual([
+      { ma_so_bhxh: '0790000003', field: 'sex', old_value: 'M', new_value: 'F' },
+      { ma_so_bhxh: '0790000005', field: 'id_number', old_value: '099999999', new_value: '079070000055' },
+    ]);
+  });
+
   it('rejects a row whole, with the reason, when any value in it cannot be applied', async () => {
     const { db, dir, mau02 } = await listsOut();
     const returned = path.join(dir, 'loi.xlsx');

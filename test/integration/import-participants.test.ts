@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/pool.js';
 import { UserError } from '../../src/errors.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { PARTICIPANT_COLUMNS } from '../../src/pipeline/participant-row.js';
@@ -201,6 +202,24 @@ describe('import participants from CSV', () => {
     const second = await importParticipants(deps(db), file);
     expect(second).toMatchObject({ rowsRead: 3, inserted: 0, updated: 0, unchanged: 2, rejected: 1 });
     expect(await rows(db, 'SELECT * FROM participant ORDER BY ma_so_bhxh')).toEqual(before);
+  });
+
+  it('imports on a connection where an earlier step used a temporary table (its buffers can no longer be resized there)', async () => {
+    const { url } = database();
+    const dir = await useTempDir();
+    const one = createDb(url, { max: 1 }); // every step on the same server session, as in a long-running process
+    try {
+      await one.withSession(async (s) => {
+        await s.query('CREATE TEMP TABLE earlier_step (x int)');
+        await s.query('INSERT INTO earlier_step VALUES (1)');
+      });
+      const first = await importParticipants(deps(one), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...GOOD }], 'a.csv'));
+      const second = await importParticipants(deps(one), await writeParticipants(dir, [{ ma_so_bhxh: '0100000002', ...GOOD }], 'b.csv'));
+      expect([first, second]).toMatchObject([{ rowsRead: 1, inserted: 1, rejected: 0 }, { rowsRead: 1, inserted: 1, rejected: 0 }]);
+      expect((await participants(one)).map((p) => p.ma_so_bhxh)).toEqual(['0100000001', '0100000002']);
+    } finally {
+      await one.close();
+    }
   });
 
   it('counts an edited row as updated and a new row as inserted on re-import', async () => {
