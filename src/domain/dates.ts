@@ -47,17 +47,18 @@ const YEAR = /^(\d{4})$/;
  */
 export function parseBirthDate(raw: string): BirthDate | null {
   const s = raw.trim();
+  // The year group is not optional in any of these patterns: once one matched, `m[n]!` is its text.
   let m: RegExpExecArray | null;
   if ((m = DAY_FIRST.exec(s))) {
     const [day, month] = [Number(m[1]), Number(m[3])];
-    if (day === 0 && month === 0) return build(m[4] ?? '');
-    return day === 0 ? build(m[4] ?? '', m[3]) : build(m[4] ?? '', m[3], m[1]);
+    if (day === 0 && month === 0) return build(m[4]!);
+    return day === 0 ? build(m[4]!, m[3]) : build(m[4]!, m[3], m[1]);
   }
-  if ((m = MONTH_FIRST.exec(s))) return Number(m[1]) === 0 ? build(m[2] ?? '') : build(m[2] ?? '', m[1]);
-  if ((m = COMPACT.exec(s))) return build(m[1] ?? '', m[2], m[3]);
-  if ((m = ISO_DAY.exec(s))) return build(m[1] ?? '', m[2], m[3]);
-  if ((m = ISO_MONTH.exec(s))) return build(m[1] ?? '', m[2]);
-  if ((m = YEAR.exec(s))) return build(m[1] ?? '');
+  if ((m = MONTH_FIRST.exec(s))) return Number(m[1]) === 0 ? build(m[2]!) : build(m[2]!, m[1]);
+  if ((m = COMPACT.exec(s))) return build(m[1]!, m[2], m[3]);
+  if ((m = ISO_DAY.exec(s))) return build(m[1]!, m[2], m[3]);
+  if ((m = ISO_MONTH.exec(s))) return build(m[1]!, m[2]);
+  if ((m = YEAR.exec(s))) return build(m[1]!);
   return null;
 }
 
@@ -96,7 +97,7 @@ const DATE_KEY = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
 export function parseDateKey(key: string): BirthDate | null {
   const m = DATE_KEY.exec(key);
   if (!m) return null;
-  return build(m[1] ?? '', m[2], m[3]);
+  return build(m[1]!, m[2], m[3]);
 }
 
 /** The form people read on Mẫu 01/02: `dd/mm/yyyy`, `mm/yyyy` or `yyyy`. */

@@ -1,0 +1,96 @@
+// What an operator sees when an import cannot finish, and what it tells them while it runs: a connection lost in
+// the middle or a file changed between its two readings leave nothing half-imported; a header that lacks columns is
+// warned about by name; the debug log times each phase.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Db, Queryable, Session } from '../../src/db/pool.js';
+import { UserError } from '../../src/errors.js';
+import { createLogger } from '../../src/log.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { databasePerFile, deps, rows, useTempDir, writeParticipants, type ParticipantInput } from '../helpers/pipeline.js';
+
+const database = databasePerFile();
+
+const person = (i: number, over: Partial<ParticipantInput> = {}): ParticipantInput => ({
+  ma_so_bhxh: `01${String(i).padStart(8, '0')}`, ho_ten: `Nguyễn Văn Số ${i}`, ngay_sinh: '1990', gioi_tinh: 'Nam',
+  so_giay_to: `0${String(i).padStart(8, '0')}`, ma_don_vi: 'TA0001A', ma_tinh: '01', ...over,
+});
+
+/** The log lines an operator would read, as JSON objects; `onLine` sees each as it is written. */
+function capturedLog(level: string, onLine: (line: Record<string, unknown>) => void = () => undefined) {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = createLogger(level, {
+    write: (s: string) => {
+      const line = JSON.parse(s) as Record<string, unknown>;
+      lines.push(line);
+      onLine(line);
+    },
+  });
+  return { lines, log };
+}
+
+/** The database, with the Nth statement that inserts a loaded segment into `participant` failing (a lost connection). */
+function failingSegment(db: Db, n: number): Db {
+  let seen = 0;
+  const wrap = (q: Queryable): Queryable => ({
+    ...q,
+    query: (text: string, values?: unknown[]) => {
+      if (text.includes('FROM segment')) {
+        seen += 1;
+        if (seen === n) return Promise.reject(new Error('Connection terminated unexpectedly'));
+      }
+      return q.query(text, values);
+    },
+  }) as Queryable;
+  return {
+    ...db,
+    withSession: <T>(fn: (session: Session) => Promise<T>) => db.withSession((s) => fn({ ...s, ...wrap(s) } as Session)),
+  };
+}
+
+describe('an import that cannot finish', () => {
+  it('loses its connection in the middle of the file: the error is reported and nobody is imported', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = await writeParticipants(dir, Array.from({ length: 12 }, (_, i) => person(i + 1)));
+    // Segments of 3 rows: the second segment's insert fails while later rows are still being read.
+    const err = await importParticipants(deps(failingSegment(db, 2)), file, path.join(dir, 'rejects.csv'), { chunkSize: 3 }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('Connection terminated unexpectedly');
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
+    // The same file imports whole afterwards.
+    expect(await importParticipants(deps(db), file, path.join(dir, 'rejects.csv'), { chunkSize: 3 })).toMatchObject({ rowsRead: 12, inserted: 12 });
+  });
+
+  it('refuses a file changed between its two readings (duplicates are read again from the file), importing nobody', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const rowsIn = [...Array.from({ length: 6 }, (_, i) => person(i + 1)), person(2, { ho_ten: 'Người Khác' })];
+    const file = await writeParticipants(dir, rowsIn);
+    const changed = await writeParticipants(dir, [...rowsIn.slice(0, 6), person(9)], 'changed.csv');
+    // Once every row is loaded, before the duplicates are read again, another program saves the file anew.
+    const { log } = capturedLog('debug', (line) => {
+      if (line.msg === 'loaded') writeFileSync(file, readFileSync(changed));
+    });
+    const err = await importParticipants({ ...deps(db), log }, file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toBe(`${file} changed while it was being imported; import it again`);
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('what an import tells the operator', () => {
+  it('warns about missing columns by name, and times each phase in the debug log', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = path.join(dir, 'thieu-cot.csv');
+    writeFileSync(file, 'ma_so_bhxh,ho_ten,ngay_sinh\n0100000001,Nguyễn Văn An,1990\n');
+    const { lines, log } = capturedLog('debug');
+    expect(await importParticipants({ ...deps(db), log }, file)).toMatchObject({ rowsRead: 1, inserted: 1 });
+    expect(lines.find((l) => l.missingColumns)).toMatchObject({
+      level: 40, msg: 'columns missing: those fields are imported empty', missingColumns: ['gioi_tinh', 'so_giay_to', 'ma_don_vi', 'ten_don_vi', 'dia_chi_don_vi', 'ma_tinh', 'ma_huyen', 'vssid', 'email'],
+    });
+    const phases = lines.filter((l) => l.stage === 'import' && typeof l.ms === 'number').map((l) => l.msg);
+    expect(phases).toEqual(['read and normalised', 'loaded', 'duplicates settled', 'indexes built', 'before vacuum', 'vacuumed']);
+  });
+});
