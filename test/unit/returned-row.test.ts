@@ -1,0 +1,15 @@
+// A returned Mẫu 02 row whose code in column (2) cannot be read: the reason says what is wrong, and adds the likely
+// cause (a lost leading zero) only when the code has nine digits.
+import { describe, expect, it } from 'vitest';
+import { checkReturnedRow } from '../../src/pipeline/corrections.js';
+
+describe('a returned row with an unreadable code in column (2)', () => {
+  const row = { line: 15, shown: [], errors: [], maSoBhxh: '0100000001', name: '', dob: '', sex: 'Nam', number: '' };
+  it('asks for ten digits, and suggests the lost zero only for nine', () => {
+    expect(checkReturnedRow({ ...row, maSoBhxh: '100000001' })).toEqual({
+      kind: 'rejected', reason: 'Mã số BHXH "100000001" không hợp lệ: cần đủ 10 chữ số (mất số 0 ở đầu? định dạng cột là Văn bản)',
+    });
+    expect(checkReturnedRow({ ...row, maSoBhxh: '01000000' })).toEqual({ kind: 'rejected', reason: 'Mã số BHXH "01000000" không hợp lệ: cần đủ 10 chữ số' });
+    expect(checkReturnedRow({ ...row, maSoBhxh: 'BH01000001' })).toEqual({ kind: 'rejected', reason: 'Mã số BHXH "BH01000001" không hợp lệ: cần đủ 10 chữ số' });
+  });
+});
