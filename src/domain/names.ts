@@ -1,4 +1,5 @@
 // Names (họ và tên): the storage form, the comparison key of Plan 2207's matching rules, and a hint for people.
+import { distance } from 'fastest-levenshtein';
 
 /** The five Vietnamese tone marks as combining characters: huyền, sắc, ngã, hỏi, nặng. */
 const TONE_MARKS = /[\u0300\u0301\u0303\u0309\u0323]/g;
@@ -57,21 +58,6 @@ function stripDiacritics(key: string): string {
   return key.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd');
 }
 
-function editDistance(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-    }
-    prev = cur;
-  }
-  return prev[y.length] ?? 0;
-}
-
 /**
  * A hint for the people who fix Mẫu 02 (e.g. `gần giống: Hưng`), never an input to matching.
  * Close = at most 1 edit apart once diacritics are stripped (2 for names of 10+ letters), so a wrong mark or a
@@ -85,7 +71,7 @@ export function nameHint(ours: string, theirs: string): string | null {
   const a = stripDiacritics(ourKey);
   const b = stripDiacritics(theirKey);
   const allowed = Math.max(a.length, b.length) >= 10 ? 2 : 1;
-  if (editDistance(a, b) > allowed) return null;
+  if (distance(a, b) > allowed) return null;
 
   const ourWords = ourKey.split(' ');
   const theirKeys = theirKey.split(' ');
