@@ -1,0 +1,52 @@
+// TCVN3 (VN3) has no capitals with a tone: a clerk typed them in lower case in a capitals font, so the case of a
+// converted name comes back from its words. Names in capitals, in title case, in lower case, and mixed (a family
+// name in capitals), with toned capitals first, inside and last: each comes back exactly as it was written.
+import { describe, expect, it } from 'vitest';
+import {
+  decodeDoubleUtf8, decodeTcvn3, decodeVni, encodeDoubleUtf8, encodeTcvn3, fixLegacyText, isVietnameseText,
+} from '../../src/domain/legacy-text.js';
+
+const WRITTEN = [
+  'NGUYỄN VĂN ÁNH', 'Nguyễn Văn Ánh', 'nguyễn văn ánh', 'NGUYỄN Văn Ánh', 'LÊ ÂN', 'Lê Ân', 'Ân Lê', 'ĐỖ ĂN', 'Đỗ Ăn',
+  'Trần Thị Ứng', 'TRẦN THỊ ỨNG', 'Ứng Trần', 'ỨNG TRẦN', 'Lý Ánh', 'LÝ ÁNH', 'Số 12, Ngõ Ánh Dương',
+  // a given name in capitals after a name in title case: the word's capitals decide, to its last letter
+  'Nguyễn Văn LỘC', 'Lê Văn AN',
+];
+
+describe('the case of a name converted from TCVN3', () => {
+  it.each(WRITTEN)('%s comes back as written', (name) => {
+    const legacy = encodeTcvn3(name);
+    expect(legacy).not.toBe(name);
+    expect(decodeTcvn3(legacy)).toBe(name);
+    expect(fixLegacyText(legacy)).toEqual({ text: name, from: 'TCVN3' });
+  });
+});
+
+describe('what counts as Vietnamese text', () => {
+  it('any case, separators at either end, digits as house numbers; never empty, never two tones in a word', () => {
+    expect(['NGUYỄN VĂN AN', ' Hà Nội ', 'Số 12, ngõ 3/5 (khu phố 2) – Hà Nội.', 'Toán'].filter((t) => !isVietnameseText(t))).toEqual([]);
+    expect(['', ' , ', 'Tóán', 'Hòà Bình'].filter((t) => isVietnameseText(t))).toEqual([]);
+  });
+});
+
+describe('a genuine name that also reads as Vietnamese in a legacy encoding', () => {
+  // Hoàng read as VNI is Hồng, Bùi read as TCVN3 is Bựi: every word of these is a syllable both ways, and only how
+  // name-like each reading is tells them apart.
+  it.each(['Hoàng Công Toàn', 'Bùi Hùng Tùng', 'Ngô Hòa', 'Võ Phúc Bình', 'Lê Quân', 'Hòa'])('%s is left as it is', (name) => {
+    expect(fixLegacyText(name)).toBeNull();
+  });
+});
+
+describe('the decoders, on text that is not in their encoding', () => {
+  it('give nothing for a character their encoding does not have, or for text that reads the same', () => {
+    expect(decodeTcvn3('Łukasz')).toBeNull();
+    expect(decodeVni('Łukasz')).toBeNull();
+    expect(decodeDoubleUtf8('Łukasz')).toBeNull();
+    expect(decodeDoubleUtf8('Nguyen Van An')).toBeNull();
+  });
+
+  it('write and read UTF-8 decoded twice as Windows shows it, € for the byte 0x80 included', () => {
+    expect(encodeDoubleUtf8('Nguyễn Văn Ề')).toBe('Nguyá»…n VÄƒn á»€');
+    expect(decodeDoubleUtf8('Nguyá»…n VÄƒn á»€')).toBe('Nguyễn Văn Ề');
+  });
+});
