@@ -162,6 +162,28 @@ describe('list files written as SpreadsheetML', () => {
     expect(mau02.getCell('I15').value).toBe('Họ và tên: Nguyễn Văn 5 — CSDL dân cư: Phạm Văn Năm\nNgày sinh: 05/03/1990 — CSDL dân cư: 06/03/1990');
   });
 
+  it('keeps characters beyond the first 65 536 (Nôm, emoji) and drops halves of broken pairs, in an all-ASCII strings part', async () => {
+    const names = [
+      'Nguyễn Văn 𠀀', // U+20000: its second half is the first low surrogate, DC00
+      'Trần Thị 𠏿', // U+203FF: second half DFFF, the last
+      'Lê 😀 \u{10000}\u{10FFFD}', // the first character past 65 535, and one of the last plane (first half DBFF)
+      'Ngô\uD800Văn\uDC00Ba\uDFFF', // halves on their own: after a letter, before one, at the end
+      'Hà\uDC00Nội', // a lone second half right after a non-ASCII letter
+      'Ａ\uD83D！', // a lone first half before a fullwidth letter (above DFFF), which stays
+    ];
+    const file = await write('astral.xlsx', 'mau01', names.map((hoTen, i) => person(i + 1, { hoTen })));
+    const want = ['Nguyễn Văn 𠀀', 'Trần Thị 𠏿', 'Lê 😀 \u{10000}\u{10FFFD}', 'NgôVănBa', 'HàNội', 'Ａ！'];
+    const ws = await sheetOf(file);
+    expect(names.map((_, i) => ws.getCell(14 + i, 3).value)).toEqual(want);
+    const stream = await streamed(file);
+    expect(names.map((_, i) => stream.get(14 + i)?.[2])).toEqual(want);
+    const zip = await readFile(file);
+    const e = localHeaders(zip).find((h) => h.name === 'xl/sharedStrings.xml')!;
+    const strings = inflateRawSync(zip.subarray(e.data, e.data + e.compressedSize)).toString('latin1');
+    expect(strings).toMatch(/^[\t\n\x20-\x7e]*$/);
+    expect(strings).toContain('Nguy&#7877;n V&#259;n &#131072;');
+  });
+
   it('streams a unit with thousands of people into one file, read alike by both exceljs readers', async () => {
     const n = 12_000;
     const file = await write('big.xlsx', 'mau01', Array.from({ length: n }, (_, i) => person(i + 1)), 7);
