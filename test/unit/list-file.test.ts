@@ -8,6 +8,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import { lines, RowHeights } from '../../src/reports/list-layout.js';
+import { zipArchive, type CompressedEntry } from '../../src/reports/xlsx/zip.js';
 import type { EscalationRow, FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
 
 let dir: string;
@@ -182,6 +183,20 @@ describe('list files written as SpreadsheetML', () => {
     const strings = inflateRawSync(zip.subarray(e.data, e.data + e.compressedSize)).toString('latin1');
     expect(strings).toMatch(/^[\t\n\x20-\x7e]*$/);
     expect(strings).toContain('Nguy&#7877;n V&#259;n &#131072;');
+  });
+
+  it('leaves column (4) empty for a person whose birth date is not known', async () => {
+    const ws = await sheetOf(await write('no-dob.xlsx', 'mau01', [person(1, { ngaySinh: null }), person(2)]));
+    expect([ws.getCell(14, 4).value, ws.getCell(15, 4).value]).toEqual([null, '05/03/1990']);
+  });
+
+  it('refuses a part or a workbook too large for a zip without zip64 (4 GiB) instead of writing a broken file', () => {
+    // Only the sizes matter here: the check comes before any byte is copied.
+    const part = (name: string, size: number): CompressedEntry => ({ name, crc: 0, size, compressedSize: size, data: [] });
+    const at = new Date('2024-06-03T08:30:00Z');
+    expect(() => zipArchive([part('xl/worksheets/sheet1.xml', 2 ** 32)], at)).toThrow('xl/worksheets/sheet1.xml is too large for a zip without zip64');
+    expect(() => zipArchive([part('a.xml', 3 * 2 ** 30), part('b.xml', 3 * 2 ** 30)], at)).toThrow('archive too large for a zip without zip64');
+    expect(zipArchive([part('a.xml', 2 ** 31)], at).readUInt32LE(0)).toBe(0x04034b50);
   });
 
   it('streams a unit with thousands of people into one file, read alike by both exceljs readers', async () => {

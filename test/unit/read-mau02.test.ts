@@ -55,16 +55,18 @@ function cellWith(ws: ExcelJS.Worksheet, re: RegExp): ExcelJS.Cell {
 }
 
 describe('reading a returned Mẫu 02', () => {
-  it('names the Excel error a formula left in an input column, also where the formula was filled down', async () => {
+  it('names the Excel error a formula left in an input column, also where the formula was filled down, and reads rich text as text', async () => {
     const file = await returned('formula-error', (ws) => {
       ws.getCell(`K${FIRST}`).value = { formula: '1/0', result: { error: '#DIV/0!' }, shareType: 'shared', ref: `K${FIRST}:K${FIRST + 1}` } as ExcelJS.CellValue;
       ws.getCell(`K${FIRST + 1}`).value = { sharedFormula: `K${FIRST}`, result: { error: '#DIV/0!' } } as ExcelJS.CellValue;
       ws.getCell(`L${FIRST}`).value = { formula: 'IF(1,"Nam")', result: 'Nam' };
+      // A name typed with part of it in bold is rich text: read as its plain text.
+      ws.getCell(`J${FIRST}`).value = { richText: [{ text: 'Nguyễn ' }, { font: { bold: true }, text: 'Văn Hưng' }] };
     });
     const rows = (await rowsOf(file)).slice(0, 2);
-    expect(rows.map((r) => [r.line, r.maSoBhxh, r.errors, r.sex])).toEqual([
-      [FIRST, '0790000001', ['(11) #DIV/0!'], 'Nam'],
-      [FIRST + 1, '0790000002', ['(11) #DIV/0!'], ''],
+    expect(rows.map((r) => [r.line, r.maSoBhxh, r.errors, r.sex, r.name])).toEqual([
+      [FIRST, '0790000001', ['(11) #DIV/0!'], 'Nam', 'Nguyễn Văn Hưng'],
+      [FIRST + 1, '0790000002', ['(11) #DIV/0!'], '', ''],
     ]);
   });
 

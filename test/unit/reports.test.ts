@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkReturnedRow } from '../../src/pipeline/corrections.js';
 import { parseTarget } from '../../src/pipeline/targets.js';
-import { pathSegment } from '../../src/reports/list-paths.js';
+import { districtLabel } from '../../src/reports/districts.js';
+import { pathSegment, unitLabel } from '../../src/reports/list-paths.js';
 import type { Field } from '../../src/domain/types.js';
 import type { ListRow } from '../../src/reports/list-row.js';
 import { assess } from '../../src/reports/milestones.js';
@@ -165,6 +166,16 @@ describe('dates and places on the forms', () => {
     expect(officeName('99')).toBe('BẢO HIỂM XÃ HỘI TỈNH (MÃ 99)');
     expect(provinceLabel('001')).toBe('Hà Nội');
     expect(placeDateLine(placeName('01'), { year: 2024, month: 6, day: 3 })).toBe('Hà Nội, ngày 03 tháng 06 năm 2024');
+  });
+  it('says so where a unit has no province or district code, and leaves the place to fill in', () => {
+    expect([provinceLabel(null), provinceLabel('99'), provinceLabel('ab')]).toEqual(['(chưa có mã tỉnh)', 'Tỉnh mã 99', 'Tỉnh mã ab']);
+    expect([officeName(null), officeName('')]).toEqual(['BẢO HIỂM XÃ HỘI TỈNH ……', 'BẢO HIỂM XÃ HỘI TỈNH ……']);
+    expect([placeName(null), placeName('99')]).toEqual(['……………', '……………']);
+    expect([districtLabel('79', null), districtLabel('79', '760'), districtLabel('79', '999')]).toEqual(['(chưa có mã huyện)', 'Quận 1 (760)', 'Quận, huyện mã 999']);
+  });
+  it('names a unit in messages by its codes, or says it has none', () => {
+    expect(unitLabel('079', 'DV0790001')).toBe('unit "DV0790001" of province "079"');
+    expect(unitLabel(null, null)).toBe('unit (no ma_don_vi) of province (no ma_tinh)');
   });
   it('keeps codes from data inside the output directory', () => {
     expect(pathSegment('DV0790001', '_x')).toBe('DV0790001');
