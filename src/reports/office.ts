@@ -15,7 +15,6 @@ function provinceKey(maTinh: string): string | null {
 }
 
 export interface Province {
-  code: string;
   name: string | null; // null: a code we do not know
   city: boolean;
 }
@@ -23,7 +22,7 @@ export interface Province {
 export function province(maTinh: string | null): Province {
   const key = maTinh === null ? null : provinceKey(maTinh);
   const name = key === null ? undefined : cccdProvinceName(key);
-  return { code: maTinh ?? '', name: name ?? null, city: key !== null && CITIES.has(key) };
+  return { name: name ?? null, city: key !== null && CITIES.has(key) };
 }
 
 /** `Hồ Chí Minh`, or `Tỉnh mã 99` for a code we cannot name. */

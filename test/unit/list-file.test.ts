@@ -8,6 +8,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import { lines, RowHeights } from '../../src/reports/list-layout.js';
+import { zipArchive, type CompressedEntry } from '../../src/reports/xlsx/zip.js';
 import type { EscalationRow, FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
 
 let dir: string;
@@ -160,6 +161,42 @@ describe('list files written as SpreadsheetML', () => {
 
     const mau02 = await sheetOf(await write('lines.xlsx', 'mau02', rows.slice(4)));
     expect(mau02.getCell('I15').value).toBe('Họ và tên: Nguyễn Văn 5 — CSDL dân cư: Phạm Văn Năm\nNgày sinh: 05/03/1990 — CSDL dân cư: 06/03/1990');
+  });
+
+  it('keeps characters beyond the first 65 536 (Nôm, emoji) and drops halves of broken pairs, in an all-ASCII strings part', async () => {
+    const names = [
+      'Nguyễn Văn 𠀀', // U+20000: its second half is the first low surrogate, DC00
+      'Trần Thị 𠏿', // U+203FF: second half DFFF, the last
+      'Lê 😀 \u{10000}\u{10FFFD}', // the first character past 65 535, and one of the last plane (first half DBFF)
+      'Ngô\uD800Văn\uDC00Ba\uDFFF', // halves on their own: after a letter, before one, at the end
+      'Hà\uDC00Nội', // a lone second half right after a non-ASCII letter
+      'Ａ\uD83D！', // a lone first half before a fullwidth letter (above DFFF), which stays
+    ];
+    const file = await write('astral.xlsx', 'mau01', names.map((hoTen, i) => person(i + 1, { hoTen })));
+    const want = ['Nguyễn Văn 𠀀', 'Trần Thị 𠏿', 'Lê 😀 \u{10000}\u{10FFFD}', 'NgôVănBa', 'HàNội', 'Ａ！'];
+    const ws = await sheetOf(file);
+    expect(names.map((_, i) => ws.getCell(14 + i, 3).value)).toEqual(want);
+    const stream = await streamed(file);
+    expect(names.map((_, i) => stream.get(14 + i)?.[2])).toEqual(want);
+    const zip = await readFile(file);
+    const e = localHeaders(zip).find((h) => h.name === 'xl/sharedStrings.xml')!;
+    const strings = inflateRawSync(zip.subarray(e.data, e.data + e.compressedSize)).toString('latin1');
+    expect(strings).toMatch(/^[\t\n\x20-\x7e]*$/);
+    expect(strings).toContain('Nguy&#7877;n V&#259;n &#131072;');
+  });
+
+  it('leaves column (4) empty for a person whose birth date is not known', async () => {
+    const ws = await sheetOf(await write('no-dob.xlsx', 'mau01', [person(1, { ngaySinh: null }), person(2)]));
+    expect([ws.getCell(14, 4).value, ws.getCell(15, 4).value]).toEqual([null, '05/03/1990']);
+  });
+
+  it('refuses a part or a workbook too large for a zip without zip64 (4 GiB) instead of writing a broken file', () => {
+    // Only the sizes matter here: the check comes before any byte is copied.
+    const part = (name: string, size: number): CompressedEntry => ({ name, crc: 0, size, compressedSize: size, data: [] });
+    const at = new Date('2024-06-03T08:30:00Z');
+    expect(() => zipArchive([part('xl/worksheets/sheet1.xml', 2 ** 32)], at)).toThrow('xl/worksheets/sheet1.xml is too large for a zip without zip64');
+    expect(() => zipArchive([part('a.xml', 3 * 2 ** 30), part('b.xml', 3 * 2 ** 30)], at)).toThrow('archive too large for a zip without zip64');
+    expect(zipArchive([part('a.xml', 2 ** 31)], at).readUInt32LE(0)).toBe(0x04034b50);
   });
 
   it('streams a unit with thousands of people into one file, read alike by both exceljs readers', async () => {

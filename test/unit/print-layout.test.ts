@@ -1,6 +1,6 @@
 // The forms as they print: A4 landscape, fit to the page width, at 9 pt or more once scaled, and every row at
 // least as tall as the lines its wrapped text needs (else LibreOffice and paper print one row over the next).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { districtLabel } from '../../src/reports/districts.js';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import type { ListRow } from '../../src/reports/list-row.js';
-import { writeMau03, type ProgressRow } from '../../src/reports/mau03.js';
+import { mau03Bytes, writeMau03, type ProgressRow } from '../../src/reports/mau03.js';
 import { assess } from '../../src/reports/milestones.js';
 
 let dir: string;
@@ -143,6 +143,40 @@ const person = (i: number, over: Partial<ListRow>): ListRow => ({
   soGiayTo: '012345678', soDdcn: null, vssid: i % 2 === 0, email: i % 2 === 0 ? `nguyen.thi.phuong.thao.${i}@congty-saomai.example.vn` : null,
   status: 'MISMATCHED', fields: ['dob', 'name', 'sex'], findings: [],
   detail: { registry: { hoTen: 'Nguyễn Thị Phương Thảo', ngaySinh: '1990-03-06', gioiTinh: 'M' } }, ...over,
+});
+
+describe('Mẫu 03 as a download and as a file', () => {
+  const report = {
+    province: '79', period: 'week' as const, from: { year: 2024, month: 8, day: 9 }, asOf: { year: 2024, month: 8, day: 15 },
+    issuedAt: new Date('2024-08-15T03:00:00Z'), rows: [progressRow(districtLabel('79', '760'), 1000, 900), progressRow(districtLabel('79', null), 10, 0)],
+    total: progressRow('Tổng cộng', 1010, 900),
+  };
+  const cells = (ws: ExcelJS.Worksheet) => {
+    const out: string[] = [];
+    ws.eachRow((row, r) => row.eachCell((c, k) => void out.push(`${r}:${k} ${JSON.stringify(c.value)}`)));
+    return out;
+  };
+
+  it('gives the portal the same workbook as the file ddcn writes', async () => {
+    const file = path.join(dir, 'mau03-week.xlsx');
+    await writeMau03(file, report);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await mau03Bytes(report)) as unknown as ArrayBuffer); // exceljs types want an ArrayBuffer; it reads a Buffer
+    const downloaded = wb.worksheets[0]!;
+    expect(downloaded.name).toBe('Mẫu 03');
+    expect(cells(downloaded)).toEqual(cells(await sheetOf(file)));
+    expect(downloaded.getCell(15, 2).value).toBe('(chưa có mã huyện)');
+  });
+
+  it('reports why the file cannot be written, the write’s own error, and leaves no temporary file behind', async () => {
+    // No folder to write into: the error is the write's, not that of cleaning up a temporary file never made.
+    await expect(writeMau03(path.join(dir, 'no-such-folder', 'mau03.xlsx'), report)).rejects.toMatchObject({ code: 'ENOENT', syscall: 'open' });
+    // A folder in the file's place: the workbook is written, cannot be moved there, and is removed.
+    const taken = path.join(dir, 'taken');
+    await mkdir(path.join(taken, 'mau03.xlsx'), { recursive: true });
+    await expect(writeMau03(path.join(taken, 'mau03.xlsx'), report)).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(await readdir(taken)).toEqual(['mau03.xlsx']);
+  });
 });
 
 describe('Mẫu 02 prints', () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkReturnedRow } from '../../src/pipeline/corrections.js';
 import { parseTarget } from '../../src/pipeline/targets.js';
-import { pathSegment } from '../../src/reports/list-paths.js';
+import { districtLabel } from '../../src/reports/districts.js';
+import { pathSegment, unitLabel } from '../../src/reports/list-paths.js';
+import type { Field } from '../../src/domain/types.js';
 import type { ListRow } from '../../src/reports/list-row.js';
 import { assess } from '../../src/reports/milestones.js';
 import { mismatchLines } from '../../src/reports/mismatch-text.js';
@@ -50,6 +52,64 @@ describe('Mẫu 02 column 9: what does not match', () => {
     expect(mismatchLines(person({ fields: ['sex'], detail: { registry: { gioiTinh: 'F' }, cccdHint: ['sex'] } }))).toEqual([
       'Giới tính: Nam — CSDL dân cư: Nữ',
       'Lưu ý: giới tính suy ra từ số ĐDCN khác với hồ sơ (chỉ để tham khảo)',
+    ]);
+  });
+});
+
+describe('Mẫu 02 column 9: records the registry would not check, and text converted at import', () => {
+  it('says which fields to fix, in which input columns, and why the registry would not take them', () => {
+    const refused = (fields: Field[], reason: 'too_long' | 'not_accepted' | 'registry_refused') =>
+      mismatchLines(person({ fields, detail: { refused: { fields, reason } } }));
+    expect(refused(['name'], 'too_long')).toEqual([
+      'Họ và tên dài quá 200 ký tự, CSDL dân cư không nhận để đối chiếu: đề nghị kê khai lại tại cột 10',
+    ]);
+    expect(refused(['id_number', 'dob'], 'too_long')).toEqual([
+      'Ngày sinh, số CMND/ĐDCN dài quá mức cho phép, CSDL dân cư không nhận để đối chiếu: đề nghị kê khai lại tại cột 11, 13',
+    ]);
+    expect(refused(['sex'], 'not_accepted')).toEqual([
+      'Giới tính không đúng dạng CSDL dân cư nhận để đối chiếu: đề nghị kê khai lại tại cột 12',
+    ]);
+    expect(refused([], 'registry_refused')).toEqual([
+      'CSDL dân cư từ chối đối chiếu hồ sơ này: đề nghị kiểm tra, kê khai lại thông tin đúng tại cột 10–13',
+    ]);
+  });
+
+  it('names a conflict without its number when none is held, and a birth-year hint from the ĐDCN', () => {
+    expect(mismatchLines(person({ status: 'CONFLICT', soDdcn: null, detail: null }))).toEqual([
+      'Số ĐDCN cũng gắn với một mã số BHXH khác: cần kiểm tra, đối chiếu hồ sơ',
+    ]);
+    expect(mismatchLines(person({ fields: ['dob'], ngaySinh: '1990', detail: { registry: { ngaySinh: '1991' }, cccdHint: ['dob', 'sex'] } }))).toEqual([
+      'Ngày sinh: 1990 — CSDL dân cư: 1991',
+      'Lưu ý: năm sinh, giới tính suy ra từ số ĐDCN khác với hồ sơ (chỉ để tham khảo)',
+    ]);
+  });
+
+  it('tells the unit which names were converted from a legacy encoding, with what its file held', () => {
+    const row = person({
+      status: 'MATCHED',
+      findings: [
+        { field: 'name', code: 'converted', from: 'TCVN3', value: 'NguyÔn V¨n Hïng' },
+        { field: 'unit', code: 'converted', from: 'VNI', value: 'Coâng ty Sao Mai' },
+        { field: 'name', code: 'converted', from: 'UTF-8' },
+        { field: 'name', code: 'repaired', value: 'x' },
+        { field: 'name', code: 'converted', value: 'no encoding named' },
+      ],
+    });
+    expect(mismatchLines(row)).toEqual([
+      'Họ và tên: tên chuyển từ mã TCVN3 (trong tệp: NguyÔn V¨n Hïng)',
+      'Tên/địa chỉ đơn vị: tên chuyển từ mã VNI (trong tệp: Coâng ty Sao Mai)',
+      'Họ và tên: tên chuyển từ UTF-8 hai lần (trong tệp: )',
+    ]);
+  });
+
+  it('says the record does not match when nothing more precise is known', () => {
+    expect(mismatchLines(person({}))).toEqual(['Chưa khớp với CSDL dân cư']);
+  });
+
+  it('adds a hint when the registry wrote the differing word with a look-alike letter', () => {
+    // Ð (U+00D0, Icelandic eth) looks like Đ: the registry's text shows "Ðỗ", the hint the word as it is read.
+    expect(mismatchLines(person({ hoTen: 'Đổ Văn Hùng', fields: ['name'], detail: { registry: { hoTen: 'Ðỗ Văn Hùng' } } }))).toEqual([
+      'Họ và tên: Đổ Văn Hùng — CSDL dân cư: Ðỗ Văn Hùng (gần giống: Đỗ; chỉ để tham khảo)',
     ]);
   });
 });
@@ -106,6 +166,16 @@ describe('dates and places on the forms', () => {
     expect(officeName('99')).toBe('BẢO HIỂM XÃ HỘI TỈNH (MÃ 99)');
     expect(provinceLabel('001')).toBe('Hà Nội');
     expect(placeDateLine(placeName('01'), { year: 2024, month: 6, day: 3 })).toBe('Hà Nội, ngày 03 tháng 06 năm 2024');
+  });
+  it('says so where a unit has no province or district code, and leaves the place to fill in', () => {
+    expect([provinceLabel(null), provinceLabel('99'), provinceLabel('ab')]).toEqual(['(chưa có mã tỉnh)', 'Tỉnh mã 99', 'Tỉnh mã ab']);
+    expect([officeName(null), officeName('')]).toEqual(['BẢO HIỂM XÃ HỘI TỈNH ……', 'BẢO HIỂM XÃ HỘI TỈNH ……']);
+    expect([placeName(null), placeName('99')]).toEqual(['……………', '……………']);
+    expect([districtLabel('79', null), districtLabel('79', '760'), districtLabel('79', '999')]).toEqual(['(chưa có mã huyện)', 'Quận 1 (760)', 'Quận, huyện mã 999']);
+  });
+  it('names a unit in messages by its codes, or says it has none', () => {
+    expect(unitLabel('079', 'DV0790001')).toBe('unit "DV0790001" of province "079"');
+    expect(unitLabel(null, null)).toBe('unit (no ma_don_vi) of province (no ma_tinh)');
   });
   it('keeps codes from data inside the output directory', () => {
     expect(pathSegment('DV0790001', '_x')).toBe('DV0790001');

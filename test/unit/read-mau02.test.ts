@@ -1,0 +1,99 @@
+// Reading a Mẫu 02 a unit sent back: the workbook as ddcn wrote it, then changed the ways a clerk's Excel changes it
+// (a formula filled down, a column deleted, the unit line cleared), and files that are no returned Mẫu 02 at all.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { ListFileWriter } from '../../src/reports/list-file.js';
+import type { ListRow } from '../../src/reports/list-row.js';
+import { openReturnedMau02, type ReturnedRow } from '../../src/reports/read-mau02.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-read-mau02-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const UNIT = { maTinh: '079', maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
+const person = (i: number): ListRow => ({
+  maSoBhxh: `079000000${i}`, hoTen: `Nguyễn Văn ${i}`, ngaySinh: '1990-03-05', gioiTinh: 'M', soGiayTo: '012345678', soDdcn: null,
+  vssid: false, email: null, status: 'MISMATCHED', fields: ['dob'], findings: [], detail: { registry: { ngaySinh: '1990-03-06' } },
+});
+// On the Mẫu 02 as written: the numbered row (1) … (14) is row 14, the people from row 15.
+const FIRST = 15;
+
+/** The Mẫu 02 ddcn writes for two people, changed by `edit` in exceljs (as a clerk's Excel would) and saved. */
+async function returned(name: string, edit: (ws: ExcelJS.Worksheet) => void): Promise<string> {
+  const sent = path.join(dir, `${name}.sent.xlsx`);
+  const w = ListFileWriter.open({ path: sent, form: 'mau02', unit: UNIT, issuedAt: '2024-06-03T01:30:00.000Z' });
+  w.add([person(1), person(2)]);
+  await w.close();
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(sent);
+  edit(wb.worksheets[0]!);
+  const file = path.join(dir, `${name}.xlsx`);
+  await wb.xlsx.writeFile(file);
+  return file;
+}
+
+async function rowsOf(file: string): Promise<ReturnedRow[]> {
+  const form = await openReturnedMau02(file);
+  const out: ReturnedRow[] = [];
+  for await (const r of form.rows) out.push(r);
+  return out;
+}
+
+function cellWith(ws: ExcelJS.Worksheet, re: RegExp): ExcelJS.Cell {
+  let found: ExcelJS.Cell | undefined;
+  ws.eachRow((row) => row.eachCell((c) => void (re.test(c.text) && !found && (found = c))));
+  if (!found) throw new Error(`nothing matches ${re}`);
+  return found;
+}
+
+describe('reading a returned Mẫu 02', () => {
+  it('names the Excel error a formula left in an input column, also where the formula was filled down, and reads rich text as text', async () => {
+    const file = await returned('formula-error', (ws) => {
+      ws.getCell(`K${FIRST}`).value = { formula: '1/0', result: { error: '#DIV/0!' }, shareType: 'shared', ref: `K${FIRST}:K${FIRST + 1}` } as ExcelJS.CellValue;
+      ws.getCell(`K${FIRST + 1}`).value = { sharedFormula: `K${FIRST}`, result: { error: '#DIV/0!' } } as ExcelJS.CellValue;
+      ws.getCell(`L${FIRST}`).value = { formula: 'IF(1,"Nam")', result: 'Nam' };
+      // A name typed with part of it in bold is rich text: read as its plain text.
+      ws.getCell(`J${FIRST}`).value = { richText: [{ text: 'Nguyễn ' }, { font: { bold: true }, text: 'Văn Hưng' }] };
+    });
+    const rows = (await rowsOf(file)).slice(0, 2);
+    expect(rows.map((r) => [r.line, r.maSoBhxh, r.errors, r.sex, r.name])).toEqual([
+      [FIRST, '0790000001', ['(11) #DIV/0!'], 'Nam', 'Nguyễn Văn Hưng'],
+      [FIRST + 1, '0790000002', ['(11) #DIV/0!'], '', ''],
+    ]);
+  });
+
+  it('gives an empty text for a column (1)–(9) whose number is gone from the numbered row, and reads the others by theirs', async () => {
+    const file = await returned('no-number-8', (ws) => void (ws.getCell(FIRST - 1, 8).value = null));
+    const [first] = await rowsOf(file);
+    expect(first!.shown.slice(0, 8)).toEqual(['1', '0790000001', 'Nguyễn Văn 1', '05/03/1990', 'Nam', '012345678', '', '']);
+    expect(first!.shown[8]).toMatch(/^Ngày sinh: 05\/03\/1990/);
+  });
+
+  it('refuses a sheet whose unit line is empty, or whose columns are not numbered', async () => {
+    const noUnit = await returned('no-unit', (ws) => void (cellWith(ws, /^Mã đơn vị/).value = 'Mã đơn vị: '));
+    await expect(openReturnedMau02(noUnit)).rejects.toThrow(`${noUnit}: the "Mã đơn vị:" line above the table is missing or empty`);
+    const unnumbered = await returned('unnumbered', (ws) => ws.getRow(FIRST - 1).eachCell((c) => void (c.value = null)));
+    await expect(openReturnedMau02(unnumbered)).rejects.toThrow(`${unnumbered}: no row numbering the columns (1) … (14) above the table`);
+  });
+
+  it('says why a path cannot be read: missing, a folder, a workbook without sheets', async () => {
+    const missing = path.join(dir, 'missing.xlsx');
+    const e = await openReturnedMau02(missing).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(UserError);
+    expect((e as Error).message).toBe(`cannot open ${missing}: no such file (check the path) [ENOENT]`);
+    const folder = path.join(dir, 'a-folder.xlsx');
+    await mkdir(folder);
+    await expect(openReturnedMau02(folder)).rejects.toThrow(`cannot open ${folder}: it is a folder, not a file [EISDIR]`);
+    const empty = path.join(dir, 'no-sheets.xlsx');
+    await new ExcelJS.Workbook().xlsx.writeFile(empty);
+    await expect(openReturnedMau02(empty)).rejects.toThrow(`${empty} has no worksheet`);
+  });
+});
