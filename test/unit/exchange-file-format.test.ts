@@ -1,7 +1,7 @@
 // The exchange file's bytes are an interface (README "File exchange"): the registry's side writes and checks them
 // with its own code, so a field is quoted exactly when CSV needs it, and read back as it was written.
 import { describe, expect, it } from 'vitest';
-import { formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS, sha256 } from '../../src/adapters/file-exchange-format.js';
+import { ExchangeFileError, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS, sha256 } from '../../src/adapters/file-exchange-format.js';
 
 describe('exchange file format', () => {
   it('quotes a field only for a quote, comma, line break, # or space at either end, and reads every field back', async () => {
@@ -21,5 +21,31 @@ describe('exchange file format', () => {
     expect(checksum).toBe(sha256(body));
     const back = await parseExchangeFile(text, REQUEST_COLUMNS);
     expect(back.rows.map((r) => REQUEST_COLUMNS.map((c) => r[c]))).toEqual(rows);
+  });
+
+  it('reads a file whose trailer has no line end after it', async () => {
+    const { text } = formatExchangeFile(REQUEST_COLUMNS, [['0100000001', 'An', '', '', '012345678']]);
+    const back = await parseExchangeFile(text.slice(0, -1), REQUEST_COLUMNS);
+    expect(back.rows).toEqual([{ request_id: '0100000001', ho_ten: 'An', ngay_sinh: '', gioi_tinh: '', so_giay_to: '012345678' }]);
+    expect(back.trailer).toEqual({ sha256: sha256(text.slice(0, text.lastIndexOf('#'))), rows: 1 });
+  });
+
+  /** A file of this body with a trailer that fits it, so that only the body's own fault is left. */
+  const signed = (body: string, rows: number) => `${body}#ddcn;sha256=${sha256(body)};rows=${rows}\n`;
+  const HEADER = 'request_id,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n';
+
+  it.each([
+    ['no trailer', HEADER, 'checksum', 'no trailer line (#ddcn;sha256=…;rows=…): the file is incomplete or not ours'],
+    ['something before the trailer on its line', `${HEADER}x#ddcn;sha256=${sha256(HEADER)};rows=0\n`, 'checksum',
+      'no trailer line (#ddcn;sha256=…;rows=…): the file is incomplete or not ours'],
+    ['a quote left open', signed(`${HEADER}"0100000001,An,,,012345678\n`, 1), 'format', 'not a readable CSV'],
+    ['another header', signed('request_id,ho_ten\n', 0), 'format', 'header must be request_id,ho_ten,ngay_sinh,gioi_tinh,so_giay_to'],
+    ['no header', signed('', 0), 'format', 'header must be request_id,ho_ten,ngay_sinh,gioi_tinh,so_giay_to'],
+    ['more rows than the trailer says', signed(`${HEADER}0100000001,An,,,012345678\n0100000002,Bình,,,012345679\n`, 1), 'checksum', 'trailer says 1 rows, the file has 2'],
+    ['a row short of fields', signed(`${HEADER}0100000001,An,,,012345678\n0100000002,Bình,,012345679\n`, 2), 'format', 'row 3 has 4 fields, not 5'],
+  ])('refuses a file with %s, saying why', async (_what, text, reason, message) => {
+    const err = await parseExchangeFile(text, REQUEST_COLUMNS).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExchangeFileError);
+    expect(err).toMatchObject({ reason, message });
   });
 });
