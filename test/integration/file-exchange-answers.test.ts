@@ -5,7 +5,8 @@ import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileExchangeRegistry } from '../../src/adapters/file-exchange.js';
-import { ANSWER_COLUMNS, formatExchangeFile, parseExchangeFile } from '../../src/adapters/file-exchange-format.js';
+import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS } from '../../src/adapters/file-exchange-format.js';
+import type { VerifyAnswer } from '../../src/adapters/types.js';
 import { memoryDirectory } from '../../src/adapters/directory.js';
 import { MockRegistry } from '../../src/adapters/mock.js';
 import type { Db } from '../../src/db/pool.js';
@@ -82,7 +83,7 @@ describe('file exchange answers', () => {
     await copyFile(path.join(doneDir, a), path.join(f.inbox, a));
     const rb = await answerRows(path.join(doneDir, b));
     const changed = rb.rows.findIndex((r) => r[1] === 'true');
-    rb.rows[changed] = [rb.rows[changed]![0]!, 'false', '', 'ho_ten', 'Người Khác', '', ''];
+    rb.rows[changed] = [rb.rows[changed]![0]!, 'false', '', 'name', 'Người Khác', '', ''];
     await writeFile(path.join(f.inbox, b), formatExchangeFile(ANSWER_COLUMNS, rb.rows, rb).text);
     const statusBefore = await rows(db, 'SELECT ma_so_bhxh, status, so_ddcn FROM participant ORDER BY 1');
 
@@ -137,5 +138,26 @@ describe('file exchange answers', () => {
     // Asked again at once: still awaited, not sent twice.
     expect(await exchange.verify([person])).toEqual([]);
     expect(exchange.stats).toMatchObject({ requestFiles: 1, requested: 1, awaiting: 2 });
+  });
+
+  it('gives a later run the answers of its request, with the values the registry disclosed, and only for the people asked', async () => {
+    const { db } = database();
+    const f = await folders();
+    const ask = (id: string, name: string) => ({ requestId: id, hoTen: name, ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: `0123456${id.slice(-2)}` });
+    const people = [ask('0100000001', 'Nguyễn Văn An'), ask('0100000002', 'Trần Văn Bình')];
+    const first = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    expect(await first.verify(people)).toEqual([]);
+    const [request] = await files(f.outbox);
+    const requestText = await readFile(path.join(f.outbox, request!), 'utf8');
+    const answers: VerifyAnswer[] = [
+      { requestId: '0100000001', matched: true, soDdcn: '001090000001', fields: [] },
+      { requestId: '0100000002', matched: false, soDdcn: null, fields: ['dob', 'name'], registry: { hoTen: 'Trần Văn Bính', ngaySinh: '1990-02-01' } },
+    ];
+    const requestSha256 = (await parseExchangeFile(requestText, REQUEST_COLUMNS)).trailer.sha256;
+    await writeFile(path.join(f.inbox, answerFileFor(request!)), formatExchangeFile(ANSWER_COLUMNS, answers.map(answerRow), { requestSha256 }).text);
+
+    const next = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    expect(await next.verify([...people, ask('0100000003', 'Lê Văn Cường')])).toEqual(answers);
+    expect(next.stats).toMatchObject({ ingested: 1, answered: 2, requestFiles: 1, requested: 1 });
   });
 });
