@@ -3,6 +3,7 @@
 // naming another request's checksum, a row that is no answer; and the summary the operator reads after a run.
 import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FileExchangeRegistry } from '../../src/adapters/file-exchange.js';
 import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS } from '../../src/adapters/file-exchange-format.js';
@@ -123,7 +124,15 @@ describe('file exchange answers', () => {
   it('asks nothing for nobody, and keeps time by the clock when given none', async () => {
     const { db } = database();
     const f = await folders();
-    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log);
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+        done();
+      },
+    });
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, createLogger('info', sink));
+    expect(exchange.kind).toBe('file'); // recorded with the batch, shown by `ddcn status`
     expect(await exchange.verify([])).toEqual([]);
     expect(await exchange.share([])).toEqual([]);
     expect(await readdir(f.outbox)).toEqual([]);
@@ -132,6 +141,9 @@ describe('file exchange answers', () => {
     const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
     expect(await exchange.verify([person])).toEqual([]);
     expect(await files(f.outbox)).toHaveLength(1);
+    // The operator's log says where the request went, under the registry stage; no personal data.
+    expect(lines).toEqual([expect.objectContaining({ stage: 'registry', registry: 'file', file: (await files(f.outbox))[0], people: 1, msg: 'request file written to the outbox' })]);
+    expect(JSON.stringify(lines)).not.toContain('012345678');
     const sent = await rows<{ created_at: Date }>(db, 'SELECT created_at FROM exchange_request');
     expect(sent).toHaveLength(1);
     expect(sent[0]!.created_at.getTime()).toBeGreaterThanOrEqual(before - 1000);
