@@ -172,4 +172,19 @@ describe('file exchange answers', () => {
     expect(await next.verify([...people, ask('0100000003', 'Lê Văn Cường')])).toEqual(answers);
     expect(next.stats).toMatchObject({ ingested: 1, answered: 2, requestFiles: 1, requested: 1 });
   });
+
+  it('holds a person back while their request is younger than the resend delay, and sends them again once it is that old', async () => {
+    const { db } = database();
+    const f = await folders();
+    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+    const at = (ms: number) => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(FIXED_NOW.getTime() + ms));
+    await (await at(0)).verify([person]);
+    const early = await at(WEEK - 1);
+    await early.verify([person]);
+    expect(early.stats).toMatchObject({ requestFiles: 0, awaiting: 1 });
+    const due = await at(WEEK);
+    await due.verify([person]);
+    expect(due.stats).toMatchObject({ requestFiles: 1, requested: 1 });
+    expect(await files(f.outbox)).toHaveLength(2);
+  });
 });
