@@ -35,6 +35,7 @@ export async function latestItems(q: Queryable, codes: string[]): Promise<Map<st
   for (const r of res.rows) {
     let answer: VerifyAnswer | null = null;
     if (r.state === 'answered' && r.matched !== null) {
+      // Stryker disable next-line ArrayDeclaration: recordAnswers sets fields with matched, for every item of an answered request
       answer = { requestId: r.code, matched: r.matched, soDdcn: r.so_ddcn, fields: r.fields ?? [] };
       if (r.registry) answer.registry = r.registry;
     }

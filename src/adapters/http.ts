@@ -50,6 +50,9 @@ function networkCode(err: unknown): string | undefined {
 function classify(err: unknown): FailureInfo {
   if (err instanceof RegistryRateLimitedError) return { retryable: true, rateLimitedFor: err.retryAfterMs };
   if (err instanceof RegistryRequestError) return { retryable: err.retryable };
+  // Not reached in practice: attempt() throws only RegistryRequestErrors, or the caller's abort, which withRetry
+  // rethrows before asking. A retried unknown error would fail the same after a few back-off waits.
+  // Stryker disable next-line ObjectLiteral,BooleanLiteral: see above
   return { retryable: false };
 }
 
@@ -144,6 +147,7 @@ export class HttpRegistry implements RegistryAdapter {
         ),
       );
     } catch (err) {
+      // Stryker disable next-line StringLiteral: every failure here is an Error (a caller's abort reason too: ddcn aborts with InterruptedError or a DOMException)
       const kind = err instanceof Error ? err.name : 'registry_error';
       if (!(err instanceof RegistryCircuitOpenError)) {
         this.failures.set(kind, (this.failures.get(kind) ?? 0) + 1);

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { parse } from 'fast-csv';
 import { cleanName } from '../domain/names.js';
 import { dateKey, parseBirthDate, parseDateKey } from '../domain/dates.js';
@@ -8,6 +9,8 @@ import { UserError } from '../errors.js';
 import type { RegistryPerson } from '../domain/types.js';
 
 export const REGISTRY_COLUMNS = ['so_ddcn', 'so_cmnd', 'ho_ten', 'ngay_sinh', 'gioi_tinh'] as const;
+/** A row of the file once its header is checked: every column is there (a short row reads its missing fields as ''). */
+type RegistryRecord = Record<(typeof REGISTRY_COLUMNS)[number], string>;
 
 /** A registry person in storable form: numbers normalised, the date as its canonical key. */
 export interface RegistryRow {
@@ -28,25 +31,32 @@ export function toRegistryPerson(r: RegistryRow): RegistryPerson {
  * Streams the mock-registry CSV (`so_ddcn,so_cmnd,ho_ten,ngay_sinh,gioi_tinh`). Rows that cannot describe a
  * person (no 12-digit ĐDCN, no date, no sex) are counted in `skipped` and left out.
  */
-export async function* readRegistryFile(file: string, stats = { skipped: 0 }): AsyncGenerator<RegistryRow> {
-  const stream = createReadStream(file).pipe(parse<Record<string, string>, Record<string, string>>({ headers: (h) => h.map((x) => x?.replace(/^\uFEFF/, '').trim().toLowerCase()) }));
+export async function* readRegistryFile(file: string, stats: { skipped: number }): AsyncGenerator<RegistryRow> {
+  // pipeline, not pipe: a read error (a folder, no permission) must end the rows with that error; pipe left it
+  // unhandled (the process crashed) and the rows waiting forever. The error reaches the loop below; the callback
+  // has nothing to add.
+  const stream = pipeline(
+    createReadStream(file),
+    parse<RegistryRecord, RegistryRecord>({ headers: (h) => h.map((x) => x?.replace(/^\uFEFF/, '').trim().toLowerCase()) }),
+    () => undefined,
+  );
   let checked = false;
   try {
-    for await (const rec of stream as AsyncIterable<Record<string, string>>) {
+    for await (const rec of stream as AsyncIterable<RegistryRecord>) {
       if (!checked) {
         const missing = REGISTRY_COLUMNS.filter((c) => !(c in rec));
         if (missing.length) throw new UserError(`${file}: registry data needs the columns ${REGISTRY_COLUMNS.join(',')}; missing ${missing.join(', ')}`);
         checked = true;
       }
-      const ddcn = normalizeNumber(rec.so_ddcn ?? '');
+      const ddcn = normalizeNumber(rec.so_ddcn);
       const cmnd = rec.so_cmnd ? normalizeNumber(rec.so_cmnd) : null;
-      const dob = parseBirthDate(rec.ngay_sinh ?? '');
-      const sex = parseSex(rec.gioi_tinh ?? '');
+      const dob = parseBirthDate(rec.ngay_sinh);
+      const sex = parseSex(rec.gioi_tinh);
       if (!ddcn || ddcn.kind !== 'num12' || !dob || !sex) {
         stats.skipped += 1;
         continue;
       }
-      yield { soDdcn: ddcn.value, soCmnd: cmnd?.value ?? null, hoTen: cleanName(rec.ho_ten ?? ''), ngaySinh: dateKey(dob), gioiTinh: sex };
+      yield { soDdcn: ddcn.value, soCmnd: cmnd?.value ?? null, hoTen: cleanName(rec.ho_ten), ngaySinh: dateKey(dob), gioiTinh: sex };
     }
   } catch (err) {
     if (err instanceof UserError) throw err;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, parseRetryAfter, withRetry, type FailureInfo, type RetryPolicy } from '../../src/adapters/retry.js';
+import { backoffDelay, parseRetryAfter, sleep, withRetry, type FailureInfo, type RetryPolicy } from '../../src/adapters/retry.js';
 
 const POLICY: RetryPolicy = { retries: 3, baseMs: 100, maxMs: 1_000, maxRetryAfterMs: 5_000, rateLimitWaits: 2 };
 
@@ -143,4 +143,21 @@ describe('withRetry', () => {
     ).rejects.toBe(stopped);
     expect(calls).toBe(2);
   });
+
+  it('stops waiting between attempts as soon as the run is stopped, with the stop\'s reason, and tries no more', async () => {
+    let calls = 0;
+    const stop = new AbortController();
+    const reason = new Error('interrupted');
+    const retrying = withRetry(
+      async () => {
+        calls += 1;
+        if (calls === 1) setTimeout(() => stop.abort(reason), 10); // stopped during the minute-long wait that follows
+        throw new Flaky({ retryable: true });
+      },
+      { policy: { ...POLICY, baseMs: 60_000, maxMs: 60_000 }, classify, signal: stop.signal, random: () => 0.999 },
+    );
+    await expect(retrying).rejects.toBe(reason);
+    expect(calls).toBe(1);
+    await expect(sleep(60_000, stop.signal)).rejects.toBe(reason); // a wait asked for after the stop does not start
+  }, 10_000);
 });

@@ -1,0 +1,190 @@
+// The registry over files, the answers an operator may find in the inbox besides the expected ones: an answer
+// applied before a crash that was not yet moved away, a second answer to a request already answered, an answer
+// naming another request's checksum, a row that is no answer; and the summary the operator reads after a run.
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { FileExchangeRegistry } from '../../src/adapters/file-exchange.js';
+import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS } from '../../src/adapters/file-exchange-format.js';
+import type { VerifyAnswer } from '../../src/adapters/types.js';
+import { memoryDirectory } from '../../src/adapters/directory.js';
+import { MockRegistry } from '../../src/adapters/mock.js';
+import type { Db } from '../../src/db/pool.js';
+import { createLogger } from '../../src/log.js';
+import { runBatch } from '../../src/pipeline/run.js';
+import { answerRequestFiles } from '../../src/registry-server/answer-files.js';
+import { databasePerFile, FIXED_NOW, rows, runDeps, useTempDir } from '../helpers/pipeline.js';
+import { FIXTURE_REGISTRY, importFixtures } from './http-harness.js';
+
+const database = databasePerFile();
+const log = createLogger('silent');
+const CONFIG = { chunkSize: 100, batchSize: 50, concurrency: 2 };
+const WEEK = 7 * 24 * 3_600_000;
+
+async function folders() {
+  const dir = await useTempDir();
+  return { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
+}
+
+async function run(db: Db, f: { outbox: string; inbox: string }) {
+  const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+  const result = await runBatch(runDeps(db, exchange, CONFIG), { province: null });
+  return { result, exchange };
+}
+
+const files = async (dir: string) => (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+const requestOf = (answerFile: string) => answerFile.replace(/\.answer\.csv$/, '.csv');
+
+/** An answer file's rows and trailer, to write an altered copy that still fits its own checksum. */
+async function answerRows(file: string) {
+  const p = await parseExchangeFile(await readFile(file, 'utf8'), ANSWER_COLUMNS);
+  return { rows: p.rows.map((r) => ANSWER_COLUMNS.map((k) => r[k]!)), requestSha256: p.trailer.request_sha256! };
+}
+
+describe('file exchange answers', () => {
+  it('moves aside an answer already applied, refuses a second answer, a foreign request checksum and a row that is no answer, and says so in the summary', async () => {
+    const { db } = database();
+    await importFixtures(db);
+    const f = await folders();
+    const refusedDir = path.join(f.inbox, 'refused');
+    const doneDir = path.join(f.inbox, 'done');
+
+    const first = await run(db, f);
+    expect(first.exchange.summary()).toBe(
+      `file exchange: 0 answer files ingested · 0 refused · 7 request files written for 328 people · 328 people await answers in ${f.inbox}: PENDING until a later run ingests them`,
+    );
+
+    await answerRequestFiles({ registry: new MockRegistry(await memoryDirectory(FIXTURE_REGISTRY)), ...f, log });
+    const answers = await files(f.inbox);
+    expect(answers).toHaveLength(7);
+    const [c, d] = answers as [string, string];
+    const pristine = { c: await readFile(path.join(f.inbox, c), 'utf8'), d: await readFile(path.join(f.inbox, d), 'utf8') };
+    // c names a request checksum that is not its request's; d's second data row (line 3) is no answer.
+    const rc = await answerRows(path.join(f.inbox, c));
+    await writeFile(path.join(f.inbox, c), formatExchangeFile(ANSWER_COLUMNS, rc.rows, { requestSha256: 'f'.repeat(64) }).text);
+    const rd = await answerRows(path.join(f.inbox, d));
+    rd.rows[1]![1] = 'perhaps';
+    await writeFile(path.join(f.inbox, d), formatExchangeFile(ANSWER_COLUMNS, rd.rows, rd).text);
+    const held = rc.rows.length + rd.rows.length;
+
+    const second = await run(db, f);
+    expect(second.exchange.stats).toMatchObject({ ingested: 5, refused: [c, d] });
+    expect(await readFile(path.join(refusedDir, `${c}.reason.txt`), 'utf8'))
+      .toBe(`refused (request): request_sha256 in the trailer is not the checksum of ${requestOf(c)}\n`);
+    expect(await readFile(path.join(refusedDir, `${d}.reason.txt`), 'utf8')).toBe('refused (format): row 3 does not fit the answer format\n');
+    expect(second.result.counts.pending).toBe(held);
+    expect(second.exchange.summary()).toBe(
+      `file exchange: 5 answer files ingested · 2 refused (see ${refusedDir}) · 0 request files written for 0 people · ${held} people await answers in ${f.inbox}: PENDING until a later run ingests them`,
+    );
+
+    // A run that died after recording answer a but before moving it finds it again: it is only moved to done.
+    // b is another answer to a request already answered (one answer changed): refused, the first answer stands.
+    const [a, b] = (await files(doneDir)) as [string, string];
+    await copyFile(path.join(doneDir, a), path.join(f.inbox, a));
+    const rb = await answerRows(path.join(doneDir, b));
+    const changed = rb.rows.findIndex((r) => r[1] === 'true');
+    rb.rows[changed] = [rb.rows[changed]![0]!, 'false', '', 'name', 'Người Khác', '', ''];
+    await writeFile(path.join(f.inbox, b), formatExchangeFile(ANSWER_COLUMNS, rb.rows, rb).text);
+    const statusBefore = await rows(db, 'SELECT ma_so_bhxh, status, so_ddcn FROM participant ORDER BY 1');
+
+    const third = await run(db, f);
+    expect(third.exchange.stats).toMatchObject({ ingested: 0, refused: [b], requestFiles: 0 });
+    expect(await files(f.inbox)).toEqual([]);
+    expect(await files(doneDir)).toContain(`${a}.1`);
+    expect(await readFile(path.join(doneDir, `${a}.1`), 'utf8')).toBe(await readFile(path.join(doneDir, a), 'utf8'));
+    expect(await readFile(path.join(refusedDir, `${b}.reason.txt`), 'utf8')).toBe(`refused (request): ${requestOf(b)} was already answered by another file\n`);
+    expect(await rows(db, 'SELECT ma_so_bhxh, status, so_ddcn FROM participant ORDER BY 1')).toEqual(statusBefore);
+
+    // The registry sends c and d again as they should be: applied, and nobody awaits an answer any more. (a is
+    // found once more, and kept beside the other two copies.)
+    await writeFile(path.join(f.inbox, c), pristine.c);
+    await writeFile(path.join(f.inbox, d), pristine.d);
+    await copyFile(path.join(doneDir, a), path.join(f.inbox, a));
+    const fourth = await run(db, f);
+    expect(fourth.result.counts.pending).toBe(0);
+    expect((await files(doneDir)).filter((n) => n.startsWith(a))).toEqual([a, `${a}.1`, `${a}.2`]);
+    expect(fourth.exchange.summary()).toBe('file exchange: 2 answer files ingested · 0 refused · 0 request files written for 0 people');
+  });
+
+  it('refuses an outbox or inbox that cannot be a folder, saying why', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const plain = path.join(dir, 'plain.txt');
+    await writeFile(plain, 'not a folder');
+    const open = (outbox: string, inbox: string) => FileExchangeRegistry.open({ outbox, inbox, resendAfterMs: WEEK }, db, log).then(() => null, (e: unknown) => e as Error);
+
+    const outbox = await open(plain, path.join(dir, 'inbox'));
+    expect(outbox?.message).toBe(`outbox ${plain} cannot be used as a folder (EEXIST)`);
+    expect(outbox?.cause).toMatchObject({ code: 'EEXIST' });
+    const inbox = await open(path.join(dir, 'outbox'), path.join(plain, 'inbox'));
+    expect(inbox?.message).toBe(`inbox ${path.join(plain, 'inbox')} cannot be used as a folder (ENOTDIR)`);
+  });
+
+  it('asks nothing for nobody, and keeps time by the clock when given none', async () => {
+    const { db } = database();
+    const f = await folders();
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+        done();
+      },
+    });
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, createLogger('info', sink));
+    expect(exchange.kind).toBe('file'); // recorded with the batch, shown by `ddcn status`
+    expect(await exchange.verify([])).toEqual([]);
+    expect(await exchange.share([])).toEqual([]);
+    expect(await readdir(f.outbox)).toEqual([]);
+
+    const before = Date.now();
+    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+    expect(await exchange.verify([person])).toEqual([]);
+    expect(await files(f.outbox)).toHaveLength(1);
+    // The operator's log says where the request went, under the registry stage; no personal data.
+    expect(lines).toEqual([expect.objectContaining({ stage: 'registry', registry: 'file', file: (await files(f.outbox))[0], people: 1, msg: 'request file written to the outbox' })]);
+    expect(JSON.stringify(lines)).not.toContain('012345678');
+    const sent = await rows<{ created_at: Date }>(db, 'SELECT created_at FROM exchange_request');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.created_at.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    // Asked again at once: still awaited, not sent twice.
+    expect(await exchange.verify([person])).toEqual([]);
+    expect(exchange.stats).toMatchObject({ requestFiles: 1, requested: 1, awaiting: 2 });
+  });
+
+  it('gives a later run the answers of its request, with the values the registry disclosed, and only for the people asked', async () => {
+    const { db } = database();
+    const f = await folders();
+    const ask = (id: string, name: string) => ({ requestId: id, hoTen: name, ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: `0123456${id.slice(-2)}` });
+    const people = [ask('0100000001', 'Nguyễn Văn An'), ask('0100000002', 'Trần Văn Bình')];
+    const first = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    expect(await first.verify(people)).toEqual([]);
+    const [request] = await files(f.outbox);
+    const requestText = await readFile(path.join(f.outbox, request!), 'utf8');
+    const answers: VerifyAnswer[] = [
+      { requestId: '0100000001', matched: true, soDdcn: '001090000001', fields: [] },
+      { requestId: '0100000002', matched: false, soDdcn: null, fields: ['dob', 'name'], registry: { hoTen: 'Trần Văn Bính', ngaySinh: '1990-02-01' } },
+    ];
+    const requestSha256 = (await parseExchangeFile(requestText, REQUEST_COLUMNS)).trailer.sha256;
+    await writeFile(path.join(f.inbox, answerFileFor(request!)), formatExchangeFile(ANSWER_COLUMNS, answers.map(answerRow), { requestSha256 }).text);
+
+    const next = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    expect(await next.verify([...people, ask('0100000003', 'Lê Văn Cường')])).toEqual(answers);
+    expect(next.stats).toMatchObject({ ingested: 1, answered: 2, requestFiles: 1, requested: 1 });
+  });
+
+  it('holds a person back while their request is younger than the resend delay, and sends them again once it is that old', async () => {
+    const { db } = database();
+    const f = await folders();
+    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+    const at = (ms: number) => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(FIXED_NOW.getTime() + ms));
+    await (await at(0)).verify([person]);
+    const early = await at(WEEK - 1);
+    await early.verify([person]);
+    expect(early.stats).toMatchObject({ requestFiles: 0, awaiting: 1 });
+    const due = await at(WEEK);
+    await due.verify([person]);
+    expect(due.stats).toMatchObject({ requestFiles: 1, requested: 1 });
+    expect(await files(f.outbox)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,184 @@
+// The HTTP adapter's answers to the caller for what a registry may send besides a good answer (a body that is not
+// JSON, none at all, a share answer that does not fit, one person answered twice, a 400 about the request's form),
+// a registry address that cannot be used, a request stopped by the caller or by close(), and what the operator is
+// told: the failure summary and the circuit breaker's log lines. Real sockets, no mocked fetch.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RegistryRefusedError } from '../../src/adapters/http-errors.js';
+import { HttpRegistry, type HttpRegistryHooks, type HttpRegistrySettings } from '../../src/adapters/http.js';
+import type { Logger } from '../../src/log.js';
+import { createLogger } from '../../src/log.js';
+
+const silent = createLogger('silent');
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: { requests?: Array<{ request_id: string }>; records?: Array<{ request_id: string }> }) => void;
+
+const opened: http.Server[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => new Promise((ok) => {
+    s.closeAllConnections();
+    s.close(ok);
+  })));
+});
+
+/** A local registry whose every answer the test decides; `seen` counts the requests that arrived. */
+async function scripted(handler: Handler) {
+  const seen: string[] = [];
+  const server = http.createServer(async (req, res) => {
+    const parts: Buffer[] = [];
+    for await (const c of req) parts.push(c as Buffer);
+    seen.push(req.url ?? '');
+    handler(req, res, JSON.parse(Buffer.concat(parts).toString() || 'null'));
+  });
+  opened.push(server);
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const NO_RETRY = { retries: 0, baseMs: 1, maxMs: 1, maxRetryAfterMs: 0, rateLimitWaits: 0 };
+
+function adapter(url: string, over: Partial<HttpRegistrySettings> = {}, log: Logger = silent, hooks: HttpRegistryHooks = {}) {
+  return new HttpRegistry({ url, timeoutMs: 5_000, concurrency: 2, retry: NO_RETRY, breaker: { failureThreshold: 100, cooldownMs: 60_000 }, ...over }, log, hooks);
+}
+
+const person = (id: string) => ({ requestId: id, hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345601' });
+const ASK = [person('0100000001'), person('0100000002')];
+const SHARE = ASK.map((p) => ({ requestId: p.requestId, maSoBhxh: p.requestId, soDdcn: '001090000001', vssid: true }));
+const noMatch = (id: string) => ({ request_id: id, matched: false, so_ddcn: null, fields: ['id_number'] });
+
+async function until(cond: () => boolean) {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe('HTTP adapter: what the caller is given', () => {
+  it('asks the registry nothing for nobody', async () => {
+    const s = await scripted((_q, res) => json(res, 500, {}));
+    const a = adapter(s.url);
+    expect(await a.verify([])).toEqual([]);
+    expect(await a.share([])).toEqual([]);
+    expect(s.seen).toEqual([]);
+  });
+
+  it('refuses a verify answer that names a person twice, and a share answer that does not fit; accepts a share acknowledged in part', async () => {
+    const twice = await scripted((_q, res, body) => json(res, 200, body.requests
+      ? { answers: body.requests.map(() => noMatch(body.requests![0]!.request_id)) }
+      : { acknowledged: [body.records![0]!.request_id, body.records![0]!.request_id] }));
+    await expect(adapter(twice.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryInvalidAnswer', message: 'verify answer does not fit the request (duplicate_id); not used' });
+    await expect(adapter(twice.url).share(SHARE)).rejects.toMatchObject({ name: 'RegistryInvalidAnswer', message: 'share answer does not fit the request (duplicate_id); not used' });
+
+    const stranger = await scripted((_q, res) => json(res, 200, { acknowledged: ['0999999999'] }));
+    await expect(adapter(stranger.url).share(SHARE)).rejects.toMatchObject({ message: 'share answer does not fit the request (unknown_id); not used' });
+    const shapeless = await scripted((_q, res) => json(res, 200, { ok: true }));
+    await expect(adapter(shapeless.url).share(SHARE)).rejects.toMatchObject({ name: 'RegistryInvalidAnswer', message: 'share answer does not fit the schema; not used' });
+    const part = await scripted((_q, res, body) => json(res, 200, { acknowledged: [body.records![1]!.request_id] }));
+    expect(await adapter(part.url).share(SHARE)).toEqual(['0100000002']);
+  });
+
+  it('refuses an answer that is not JSON, or has no body, saying only how long it was', async () => {
+    const text = await scripted((_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('not json');
+    });
+    await expect(adapter(text.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryInvalidAnswer', message: 'verify answer is not JSON (8 characters); not used' });
+    const empty = await scripted((_q, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    await expect(adapter(empty.url).share(SHARE)).rejects.toMatchObject({ name: 'RegistryInvalidAnswer', message: 'share answer is not JSON (0 characters); not used' });
+  });
+
+  it('gives up at once on an answer that declares more than the bound, without waiting for its body', async () => {
+    // The registry declares 5000 bytes, sends 10 and then nothing more: only the declared length can refuse it.
+    const declared = await scripted((_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
+      res.write('{"answers"');
+    });
+    const err = await adapter(declared.url, { maxAnswerBytes: 1000, timeoutMs: 20_000 }).verify(ASK).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'RegistryAnswerTooLarge', message: 'verify answer larger than 1000 bytes (DDCN_REGISTRY_MAX_ANSWER_BYTES); not read further, not used' });
+    // The same for an answer with no body at all (a 304) that declares too much.
+    const headless = await scripted((_q, res) => {
+      res.writeHead(304, { 'content-length': '999999' });
+      res.end();
+    });
+    await expect(adapter(headless.url, { maxAnswerBytes: 1000 }).verify(ASK)).rejects.toMatchObject({ name: 'RegistryAnswerTooLarge' });
+  }, 15_000);
+
+  it('tells a refusal of the request\'s form from a refusal of people\'s data, naming every path refused', async () => {
+    const form = await scripted((_q, res) => json(res, 400, { error: { code: 'duplicate_request_id', message: 'requests.1.request_id repeats requests.0' } }));
+    await expect(adapter(form.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryRequestRejected', status: 400, message: 'verify: HTTP 400 duplicate_request_id' });
+    const data = await scripted((_q, res) => json(res, 400, { error: { code: 'invalid_field', message: 'requests.0.ho_ten: too long; requests.1.ngay_sinh: not a date; requests.0.ho_ten again' } }));
+    // A refusal of data (RegistryRefusedError): the pipeline splits the request to find the people refused.
+    const refused = await adapter(data.url).verify(ASK).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RegistryRefusedError);
+    expect(refused).toMatchObject({ message: 'verify: HTTP 400 invalid_field at requests.0.ho_ten, requests.1.ngay_sinh' });
+  });
+
+  it('reports a registry address it may not connect to (a port fetch refuses, no system error code) as unreachable', async () => {
+    await expect(adapter('http://127.0.0.1:1').verify(ASK)).rejects.toMatchObject({ name: 'RegistryUnreachable', message: 'verify: fetch failed at http://127.0.0.1:1' });
+  });
+
+  it('stops a request when the caller aborts it, and every request in flight when closed', async () => {
+    const s = await scripted(() => undefined); // never answers
+    const a = adapter(s.url, { timeoutMs: 20_000 });
+    const stop = new AbortController();
+    const asked = a.verify(ASK, stop.signal).catch((e: unknown) => e);
+    await until(() => s.seen.length === 1);
+    const reason = new Error('operator pressed Ctrl-C');
+    stop.abort(reason);
+    expect(await asked).toBe(reason);
+
+    const first = a.verify(ASK).catch((e: unknown) => e);
+    const second = a.share(SHARE).catch((e: unknown) => e);
+    await until(() => s.seen.length === 3);
+    await a.close();
+    for (const err of await Promise.all([first, second])) expect(err).toMatchObject({ message: 'registry adapter closed' });
+  }, 15_000);
+
+  it('sums up failed requests for the operator: how many, of which kind, the last error', async () => {
+    const s = await scripted(() => undefined);
+    const a = adapter(s.url, { timeoutMs: 50 });
+    expect(a.failureSummary()).toBeNull();
+    await expect(a.verify(ASK)).rejects.toMatchObject({ name: 'RegistryTimeout' });
+    expect(a.failureSummary()).toBe('1 registry request failed after retries (1 × RegistryTimeout); last error: verify: no complete answer within 50 ms');
+    await expect(a.share(SHARE)).rejects.toMatchObject({ name: 'RegistryTimeout' });
+    expect(a.failureSummary()).toBe('2 registry requests failed after retries (2 × RegistryTimeout); last error: share: no complete answer within 50 ms');
+  });
+});
+
+describe('HTTP adapter: the circuit breaker in the log', () => {
+  it('logs when it opens, lets a probe through after the cool-down, and logs the probe and the close', async () => {
+    const lines: Array<{ level: number; msg: string; failures?: number; state?: string }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as (typeof lines)[number]);
+        done();
+      },
+    });
+    let up = false;
+    const s = await scripted((_q, res, body) => (up ? json(res, 200, { answers: body.requests!.map((r) => noMatch(r.request_id)) }) : json(res, 503, {})));
+    let clock = 1_000_000;
+    const a = adapter(s.url, { breaker: { failureThreshold: 1, cooldownMs: 10_000 } }, createLogger('info', sink), { now: () => clock });
+
+    await expect(a.verify(ASK)).rejects.toMatchObject({ name: 'RegistryServerError' });
+    await expect(a.verify(ASK)).rejects.toMatchObject({ name: 'RegistryCircuitOpen' });
+    expect(s.seen).toHaveLength(1);
+    up = true;
+    clock += 10_000;
+    expect((await a.verify(ASK)).map((x) => x.requestId)).toEqual(['0100000001', '0100000002']);
+    const breaker = lines.filter((l) => l.msg.startsWith('registry circuit breaker'));
+    expect(breaker.map((l) => [l.msg, l.state])).toEqual([
+      ['registry circuit breaker opened: not asking the registry until the cool-down ends', undefined],
+      ['registry circuit breaker half-open', 'half-open'],
+      ['registry circuit breaker closed', 'closed'],
+    ]);
+    expect(breaker[0]).toMatchObject({ failures: 1 });
+    expect(a.failureSummary()).toBe('1 registry request failed after retries (1 × RegistryServerError); the circuit breaker opened and the registry was not asked again during its cool-down; last error: verify: HTTP 503');
+  });
+});

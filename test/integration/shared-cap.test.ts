@@ -1,0 +1,141 @@
+// The registry request cap shared by the processes working on one batch (`--registry-max-in-flight`), and the
+// pause after a 429 that every process waits out. `ddcn worker`s are child processes (workers.test.ts); here two
+// caps on their own connection pools stand for two processes, so the cap's own code runs in the test process.
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { reportRateLimited, SharedRegistryCap } from '../../src/adapters/shared-cap.js';
+import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from '../../src/adapters/types.js';
+import { createDb, type Db } from '../../src/db/pool.js';
+import { createLogger } from '../../src/log.js';
+import { databasePerFile } from '../helpers/pipeline.js';
+
+const database = databasePerFile();
+
+/** A registry that takes a little while per request and counts the requests it has in hand at once. */
+class CountingRegistry implements RegistryAdapter {
+  readonly kind = 'http';
+  readonly sentAt: number[] = [];
+  constructor(private readonly seen: { now: number; max: number }) {}
+  async verify(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {
+    return this.hold(() => batch.map((r) => ({ requestId: r.requestId, matched: false, soDdcn: null, fields: ['id_number'] })));
+  }
+  async share(records: ShareRecord[]): Promise<string[]> {
+    return this.hold(() => records.map((r) => r.requestId));
+  }
+  async close(): Promise<void> {}
+  private async hold<T>(answer: () => T): Promise<T> {
+    this.sentAt.push(Date.now());
+    this.seen.now += 1;
+    this.seen.max = Math.max(this.seen.max, this.seen.now);
+    await new Promise((r) => setTimeout(r, 15));
+    this.seen.now -= 1;
+    return answer();
+  }
+}
+
+const person = (n: number): VerifyRequest => ({ requestId: String(n).padStart(10, '0'), hoTen: 'X', ngaySinh: null, gioiTinh: null, soGiayTo: '012345678' });
+
+async function newBatch(db: Db, maxInFlight: number | null, phase = 'verify'): Promise<{ id: number; maxInFlight: number | null }> {
+  const res = await db.query<{ id: number }>(
+    `INSERT INTO batch (registry, province, chunk_size, phase, chunks, started_at, max_in_flight)
+     VALUES ('http', NULL, 10, $1::text, 0, now(), $2::int) RETURNING id::int AS id`,
+    [phase, maxInFlight],
+  );
+  return { id: res.rows[0]!.id, maxInFlight };
+}
+
+/** A logger at debug level whose lines the test reads. */
+function capturedLog() {
+  const lines: { msg: string; ms?: number }[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as { msg: string; ms?: number });
+      done();
+    },
+  });
+  return { log: createLogger('debug', sink), lines };
+}
+
+/** A second "process": its own connection pool on the same database. */
+async function otherProcess(url: string): Promise<Db> {
+  return createDb(url);
+}
+
+describe('registry requests shared by the processes of a batch', () => {
+  it('never has more requests in flight than the batch allows, across processes, and answers every one', { timeout: 20_000 }, async () => {
+    const { db, url } = database();
+    const other = await otherProcess(url);
+    try {
+      const batch = await newBatch(db, 2);
+      const seen = { now: 0, max: 0 };
+      const { log } = capturedLog();
+      // Each process allows 4 requests of its own (--concurrency): 8 ask at once for the batch's 2 slots.
+      const a = SharedRegistryCap.of(new CountingRegistry(seen), db, batch, log, 4);
+      const b = SharedRegistryCap.of(new CountingRegistry(seen), other, batch, log, 4);
+      const asks = Array.from({ length: 12 }, (_, i) => [person(2 * i), person(2 * i + 1)]);
+      const answers = await Promise.all(asks.map((people, i) => (i % 2 ? a : b).verify(people)));
+      expect(answers.map((x) => x.map((y) => y.requestId))).toEqual(asks.map((people) => people.map((p) => p.requestId)));
+      expect(seen.max).toBeLessThanOrEqual(2);
+
+      // The slots were given back: a second round (shares this time) is answered as well, under the same cap.
+      const acked = await Promise.all(asks.map((people, i) =>
+        (i % 2 ? b : a).share(people.map((p) => ({ requestId: p.requestId, maSoBhxh: p.requestId, soDdcn: '001090000001', vssid: false })))));
+      expect(acked.flat()).toHaveLength(24);
+      expect(seen.max).toBeLessThanOrEqual(2);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('one process is given the same cap for a batch each time it asks', async () => {
+    const { db } = database();
+    const batch = await newBatch(db, 3);
+    const inner = new CountingRegistry({ now: 0, max: 0 });
+    const { log } = capturedLog();
+    expect(SharedRegistryCap.of(inner, db, batch, log, 2)).toBe(SharedRegistryCap.of(inner, db, batch, log, 2));
+    expect(SharedRegistryCap.of(inner, db, batch, log, 2)).not.toBe(SharedRegistryCap.of(inner, db, { ...batch, id: batch.id + 1 }, log, 2));
+  });
+
+  for (const maxInFlight of [null, 2]) {
+    it(`after a 429 seen by one process, no process sends before the wait it asked for is over (cap ${maxInFlight ?? 'none'})`, { timeout: 20_000 }, async () => {
+      const { db, url } = database();
+      const other = await otherProcess(url);
+      try {
+        const batch = await newBatch(db, maxInFlight);
+        const done = await newBatch(db, null, 'done');
+        const inner = new CountingRegistry({ now: 0, max: 0 });
+        const { log, lines } = capturedLog();
+        const cap = SharedRegistryCap.of(inner, other, batch, log, 2);
+
+        const told = Date.now();
+        await reportRateLimited(db, 600);
+        const [answer] = await cap.verify([person(1)]);
+        expect(answer).toMatchObject({ requestId: person(1).requestId, matched: false });
+        // The database rounds the wait to a millisecond; nothing was sent before the wait ended.
+        expect(inner.sentAt[0]! - told).toBeGreaterThanOrEqual(600 - 5);
+        const waited = lines.filter((l) => l.msg === 'the registry asked to slow down: waiting');
+        expect(waited).toHaveLength(1);
+        expect(waited[0]!.ms).toBeGreaterThan(0);
+        expect(waited[0]!.ms).toBeLessThanOrEqual(600);
+
+        // Once the wait is over, requests go out without waiting again (and a finished batch was left alone).
+        await cap.verify([person(2)]);
+        expect(lines.filter((l) => l.msg === 'the registry asked to slow down: waiting')).toHaveLength(1);
+        const until = await db.query<{ id: number; set: boolean }>('SELECT id::int AS id, registry_backoff_until IS NOT NULL AS set FROM batch ORDER BY id');
+        expect(until.rows).toEqual([{ id: batch.id, set: true }, { id: done.id, set: false }]);
+      } finally {
+        await other.close();
+      }
+    });
+  }
+
+  it('a pause that a later 429 asks for does not shorten one already recorded', async () => {
+    const { db } = database();
+    const batch = await newBatch(db, null);
+    await reportRateLimited(db, 60_000);
+    await reportRateLimited(db, 10);
+    const left = await db.query<{ ms: number }>(
+      `SELECT (extract(epoch FROM registry_backoff_until - clock_timestamp()) * 1000)::int AS ms FROM batch WHERE id = $1::bigint`, [batch.id]);
+    expect(left.rows[0]!.ms).toBeGreaterThan(50_000);
+  });
+});
