@@ -64,7 +64,8 @@ function judge(text: string): Fixed {
 /** How name-like a Vietnamese text is: its syllables common in names, and a family name first. */
 function nameScore(text: string): number {
   const words = text.normalize('NFC').toLowerCase().split(/\s+/).filter((w) => w !== '');
-  return words.filter((w) => NAME_SYLLABLES.has(w)).length + (FAMILY_SYLLABLES.has(words[0] ?? '') ? 1 : 0);
+  // Called only for Vietnamese text, which has a word: words[0] is there.
+  return words.filter((w) => NAME_SYLLABLES.has(w)).length + (FAMILY_SYLLABLES.has(words[0]!) ? 1 : 0);
 }
 
 // ---- TCVN3 ----

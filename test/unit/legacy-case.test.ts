@@ -11,6 +11,8 @@ const WRITTEN = [
   'Trần Thị Ứng', 'TRẦN THỊ ỨNG', 'Ứng Trần', 'ỨNG TRẦN', 'Lý Ánh', 'LÝ ÁNH', 'Số 12, Ngõ Ánh Dương',
   // a given name in capitals after a name in title case: the word's capitals decide, to its last letter
   'Nguyễn Văn LỘC', 'Lê Văn AN',
+  // few letters of plain ASCII to judge the case by: two capitals make a name in capitals, one does not
+  'LỮ LỢI', 'Lư',
 ];
 
 describe('the case of a name converted from TCVN3', () => {
