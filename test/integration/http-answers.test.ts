@@ -102,6 +102,13 @@ describe('HTTP adapter: what the caller is given', () => {
     });
     const err = await adapter(declared.url, { maxAnswerBytes: 1000, timeoutMs: 20_000 }).verify(ASK).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'RegistryAnswerTooLarge', message: 'verify answer larger than 1000 bytes (DDCN_REGISTRY_MAX_ANSWER_BYTES); not read further, not used' });
+    // An answer of exactly the bound is read and used.
+    const answer = JSON.stringify({ answers: ASK.map((p) => noMatch(p.requestId)) });
+    const exact = await scripted((_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(answer)) });
+      res.end(answer);
+    });
+    expect(await adapter(exact.url, { maxAnswerBytes: Buffer.byteLength(answer) }).verify(ASK)).toHaveLength(2);
     // The same for an answer with no body at all (a 304) that declares too much.
     const headless = await scripted((_q, res) => {
       res.writeHead(304, { 'content-length': '999999' });
@@ -113,6 +120,14 @@ describe('HTTP adapter: what the caller is given', () => {
   it('tells a refusal of the request\'s form from a refusal of people\'s data, naming every path refused', async () => {
     const form = await scripted((_q, res) => json(res, 400, { error: { code: 'duplicate_request_id', message: 'requests.1.request_id repeats requests.0' } }));
     await expect(adapter(form.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryRequestRejected', status: 400, message: 'verify: HTTP 400 duplicate_request_id' });
+    // A 400 without a readable reason (not JSON): a refusal of the data, with nothing more to say.
+    const bare = await scripted((_q, res) => {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('Bad Request');
+    });
+    const unexplained = await adapter(bare.url).verify(ASK).catch((e: unknown) => e);
+    expect(unexplained).toBeInstanceOf(RegistryRefusedError);
+    expect(unexplained).toMatchObject({ message: 'verify: HTTP 400', paths: [] });
     const data = await scripted((_q, res) => json(res, 400, { error: { code: 'invalid_field', message: 'requests.0.ho_ten: too long; requests.1.ngay_sinh: not a date; requests.0.ho_ten again' } }));
     // A refusal of data (RegistryRefusedError): the pipeline splits the request to find the people refused.
     const refused = await adapter(data.url).verify(ASK).catch((e: unknown) => e);
