@@ -135,6 +135,32 @@ describe('HTTP adapter: what the caller is given', () => {
     expect(refused).toMatchObject({ message: 'verify: HTTP 400 invalid_field at requests.0.ho_ten, requests.1.ngay_sinh' });
   });
 
+  it('sends each request as JSON, by POST, to /v1/verify or /v1/share below the base address, with the token only when there is one', async () => {
+    const got: Array<{ method?: string; url?: string; type?: string; accept?: string; auth?: string; body: unknown }> = [];
+    const s = await scripted((q, res, body) => {
+      got.push({ method: q.method, url: q.url, type: q.headers['content-type'], accept: q.headers.accept, auth: q.headers.authorization, body });
+      json(res, 200, body.requests ? { answers: body.requests.map((r) => noMatch(r.request_id)) } : { acknowledged: body.records!.map((r) => r.request_id) });
+    });
+    await adapter(`${s.url}/registry/api`, { token: 's3cret' }).verify(ASK.slice(0, 1));
+    await adapter(`${s.url}/registry/api/`).share(SHARE.slice(0, 1));
+    expect(got).toEqual([
+      {
+        method: 'POST', url: '/registry/api/v1/verify', type: 'application/json', accept: 'application/json', auth: 'Bearer s3cret',
+        body: { requests: [{ request_id: '0100000001', ho_ten: 'Nguyễn Văn An', ngay_sinh: '1990-01-01', gioi_tinh: 'M', so_giay_to: '012345601' }] },
+      },
+      {
+        method: 'POST', url: '/registry/api/v1/share', type: 'application/json', accept: 'application/json', auth: undefined,
+        body: { records: [{ request_id: '0100000001', ma_so_bhxh: '0100000001', so_ddcn: '001090000001', vssid: true }] },
+      },
+    ]);
+  });
+
+  it('reports a registry nobody listens at by the system\'s code', async () => {
+    const s = await scripted(() => undefined);
+    await new Promise((ok) => opened.pop()!.close(ok));
+    await expect(adapter(s.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryUnreachable', message: `verify: ECONNREFUSED at ${s.url}` });
+  });
+
   it('reports a registry address it may not connect to (a port fetch refuses, no system error code) as unreachable', async () => {
     await expect(adapter('http://127.0.0.1:1').verify(ASK)).rejects.toMatchObject({ name: 'RegistryUnreachable', message: 'verify: fetch failed at http://127.0.0.1:1' });
   });
@@ -164,6 +190,11 @@ describe('HTTP adapter: what the caller is given', () => {
     expect(a.failureSummary()).toBe('1 registry request failed after retries (1 × RegistryTimeout); last error: verify: no complete answer within 50 ms');
     await expect(a.share(SHARE)).rejects.toMatchObject({ name: 'RegistryTimeout' });
     expect(a.failureSummary()).toBe('2 registry requests failed after retries (2 × RegistryTimeout); last error: share: no complete answer within 50 ms');
+    const mixed = await scripted((q, res) => (q.url === '/v1/share' ? json(res, 503, {}) : undefined));
+    const b = adapter(mixed.url, { timeoutMs: 50 });
+    await expect(b.verify(ASK)).rejects.toMatchObject({ name: 'RegistryTimeout' });
+    await expect(b.share(SHARE)).rejects.toMatchObject({ name: 'RegistryServerError' });
+    expect(b.failureSummary()).toBe('2 registry requests failed after retries (1 × RegistryTimeout, 1 × RegistryServerError); last error: share: HTTP 503');
   });
 });
 
