@@ -187,4 +187,31 @@ describe('file exchange answers', () => {
     expect(due.stats).toMatchObject({ requestFiles: 1, requested: 1 });
     expect(await files(f.outbox)).toHaveLength(2);
   });
+
+  it('writes a share file named by the time, counts and logs it, and leaves files in the outbox that are not its own alone', async () => {
+    const { db } = database();
+    const f = await folders();
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+        done();
+      },
+    });
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, createLogger('info', sink), () => FIXED_NOW);
+    // Someone else's files: not the dot files a crashed run leaves (".<name>.partial"), so not touched.
+    await writeFile(path.join(f.outbox, 'notes.partial'), 'mine');
+    await writeFile(path.join(f.outbox, '.keep.partial.old'), 'mine too');
+    const records = [{ requestId: '0100000001', maSoBhxh: '0100000001', soDdcn: '001090000001', vssid: true }];
+    expect(await exchange.share(records)).toEqual(['0100000001']);
+    expect(await exchange.verify([])).toEqual([]);
+
+    const shared = (await files(f.outbox)).filter((n) => n.startsWith('ddcn-share-'));
+    expect(shared).toHaveLength(1);
+    expect(shared[0]).toMatch(/^ddcn-share-20240603T013000000Z-[0-9a-f]{6}\.csv$/);
+    expect(exchange.stats.shareFiles).toBe(1);
+    expect(lines).toEqual([expect.objectContaining({ stage: 'registry', registry: 'file', file: shared[0], people: 1, msg: 'share file written to the outbox' })]);
+    expect(await readFile(path.join(f.outbox, 'notes.partial'), 'utf8')).toBe('mine');
+    expect(await readFile(path.join(f.outbox, '.keep.partial.old'), 'utf8')).toBe('mine too');
+  });
 });
