@@ -1,7 +1,7 @@
 // The registry over files, the answers an operator may find in the inbox besides the expected ones: an answer
 // applied before a crash that was not yet moved away, a second answer to a request already answered, an answer
 // naming another request's checksum, a row that is no answer; and the summary the operator reads after a run.
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -27,8 +27,20 @@ async function folders() {
   return { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
 }
 
-async function run(db: Db, f: { outbox: string; inbox: string }) {
-  const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+/** A logger whose JSON lines the test reads, as an operator reads the run's log. */
+function capturedLog() {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, log: createLogger('info', sink) };
+}
+
+async function run(db: Db, f: { outbox: string; inbox: string }, logger = log) {
+  const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => FIXED_NOW);
   const result = await runBatch(runDeps(db, exchange, CONFIG), { province: null });
   return { result, exchange };
 }
@@ -68,8 +80,17 @@ describe('file exchange answers', () => {
     await writeFile(path.join(f.inbox, d), formatExchangeFile(ANSWER_COLUMNS, rd.rows, rd).text);
     const held = rc.rows.length + rd.rows.length;
 
-    const second = await run(db, f);
+    const logged = capturedLog();
+    const second = await run(db, f, logged.log);
     expect(second.exchange.stats).toMatchObject({ ingested: 5, refused: [c, d] });
+    // The log says which files were refused, why and where they went; and each file applied, with its count.
+    expect(logged.lines.filter((l) => l.msg === 'answer file refused; nothing in it was applied')).toEqual([
+      expect.objectContaining({ stage: 'registry', file: c, reason: 'request', detail: `request_sha256 in the trailer is not the checksum of ${requestOf(c)}`, movedTo: path.join(refusedDir, c) }),
+      expect.objectContaining({ stage: 'registry', file: d, reason: 'format', detail: 'row 3 does not fit the answer format', movedTo: path.join(refusedDir, d) }),
+    ]);
+    const ingested = logged.lines.filter((l) => l.msg === 'answer file ingested');
+    expect(ingested.map((l) => l.file)).toEqual(answers.slice(2));
+    expect(ingested.reduce((n, l) => n + (l.people as number), 0)).toBe(328 - held);
     expect(await readFile(path.join(refusedDir, `${c}.reason.txt`), 'utf8'))
       .toBe(`refused (request): request_sha256 in the trailer is not the checksum of ${requestOf(c)}\n`);
     expect(await readFile(path.join(refusedDir, `${d}.reason.txt`), 'utf8')).toBe('refused (format): row 3 does not fit the answer format\n');
@@ -124,14 +145,8 @@ describe('file exchange answers', () => {
   it('asks nothing for nobody, and keeps time by the clock when given none', async () => {
     const { db } = database();
     const f = await folders();
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-        done();
-      },
-    });
-    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, createLogger('info', sink));
+    const { lines, log: logger } = capturedLog();
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger);
     expect(exchange.kind).toBe('file'); // recorded with the batch, shown by `ddcn status`
     expect(await exchange.verify([])).toEqual([]);
     expect(await exchange.share([])).toEqual([]);
@@ -191,14 +206,8 @@ describe('file exchange answers', () => {
   it('writes a share file named by the time, counts and logs it, and leaves files in the outbox that are not its own alone', async () => {
     const { db } = database();
     const f = await folders();
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-        done();
-      },
-    });
-    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, createLogger('info', sink), () => FIXED_NOW);
+    const { lines, log: logger } = capturedLog();
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => FIXED_NOW);
     // Someone else's files: not the dot files a crashed run leaves (".<name>.partial"), so not touched.
     await writeFile(path.join(f.outbox, 'notes.partial'), 'mine');
     await writeFile(path.join(f.outbox, '.keep.partial.old'), 'mine too');
@@ -213,5 +222,24 @@ describe('file exchange answers', () => {
     expect(lines).toEqual([expect.objectContaining({ stage: 'registry', registry: 'file', file: shared[0], people: 1, msg: 'share file written to the outbox' })]);
     expect(await readFile(path.join(f.outbox, 'notes.partial'), 'utf8')).toBe('mine');
     expect(await readFile(path.join(f.outbox, '.keep.partial.old'), 'utf8')).toBe('mine too');
+  });
+
+  it('after a crash, tells the operator which request file it put in place and which half-written one it removed', async () => {
+    const { db } = database();
+    const f = await folders();
+    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
+    const [request] = await files(f.outbox);
+    await rename(path.join(f.outbox, request!), path.join(f.outbox, `.${request}.partial`)); // recorded, not yet in place
+    await writeFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), 'half a fi'); // never recorded
+
+    const { lines, log: logger } = capturedLog();
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => FIXED_NOW)).verify([]);
+    expect(await files(f.outbox)).toEqual([request]);
+    // Warnings, in the order of the file names.
+    expect(lines.map((l) => [l.level, l.msg, l.file])).toEqual([
+      [40, 'completed a request file that a crashed run had recorded but not put in place', request],
+      [40, 'removed a half-written file of a crashed run; its people are sent again', 'ddcn-req-99999999-aaaaaa.csv'],
+    ]);
   });
 });
