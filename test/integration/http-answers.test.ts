@@ -66,6 +66,17 @@ describe('HTTP adapter: what the caller is given', () => {
     expect(s.seen).toEqual([]);
   });
 
+  it('hands on each answer with its fields sorted and exactly the values the registry disclosed', async () => {
+    const s = await scripted((_q, res) => json(res, 200, { answers: [
+      { request_id: '0100000001', matched: false, so_ddcn: null, fields: ['sex', 'name', 'dob'], registry: { ho_ten: 'Nguyễn Văn Ân' } },
+      { request_id: '0100000002', matched: false, so_ddcn: null, fields: ['sex'], registry: { gioi_tinh: 'F' } },
+    ] }));
+    expect(await adapter(s.url).verify(ASK)).toStrictEqual([
+      { requestId: '0100000001', matched: false, soDdcn: null, fields: ['dob', 'name', 'sex'], registry: { hoTen: 'Nguyễn Văn Ân' } },
+      { requestId: '0100000002', matched: false, soDdcn: null, fields: ['sex'], registry: { gioiTinh: 'F' } },
+    ]);
+  });
+
   it('refuses a verify answer that names a person twice, and a share answer that does not fit; accepts a share acknowledged in part', async () => {
     const twice = await scripted((_q, res, body) => json(res, 200, body.requests
       ? { answers: body.requests.map(() => noMatch(body.requests![0]!.request_id)) }
