@@ -235,7 +235,9 @@ describe('HTTP adapter: the circuit breaker in the log', () => {
       ['registry circuit breaker half-open', 'half-open'],
       ['registry circuit breaker closed', 'closed'],
     ]);
-    expect(breaker[0]).toMatchObject({ failures: 1 });
+    expect(breaker[0]).toMatchObject({ failures: 1, cooldownMs: 10_000 });
+    for (const l of breaker) expect(l).toMatchObject({ stage: 'registry', registry: 'http' });
+    expect(a.kind).toBe('http'); // recorded with the batch; an http registry is reached through the shared request cap
     expect(a.failureSummary()).toBe('1 registry request failed after retries (1 × RegistryServerError); the circuit breaker opened and the registry was not asked again during its cool-down; last error: verify: HTTP 503');
   });
 });
