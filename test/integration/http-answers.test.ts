@@ -193,6 +193,31 @@ describe('HTTP adapter: what the caller is given', () => {
     for (const err of await Promise.all([first, second])) expect(err).toMatchObject({ message: 'registry adapter closed' });
   }, 15_000);
 
+  it('tells the run of every 429 with the wait it asked for (so other processes wait too), and waits through the sleep it was given', async () => {
+    let n = 0;
+    const s = await scripted((_q, res, body) => {
+      n += 1;
+      if (n === 1) {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });
+        res.end(JSON.stringify({ error: { code: 'rate_limited', message: 'slow down' } }));
+      } else {
+        json(res, 200, { answers: body.requests!.map((r) => noMatch(r.request_id)) });
+      }
+    });
+    const slept: number[] = [];
+    const told: number[] = [];
+    const a = adapter(s.url, { retry: { retries: 0, baseMs: 10, maxMs: 10, maxRetryAfterMs: 5_000, rateLimitWaits: 1 } }, silent, {
+      sleep: async (ms) => void slept.push(ms),
+      onRateLimited: (ms) => told.push(ms),
+      random: () => 0.5,
+    });
+    expect(await a.verify(ASK)).toHaveLength(2);
+    expect(s.seen).toHaveLength(2);
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThanOrEqual(2_000);
+    expect(told).toEqual(slept);
+  });
+
   it('sums up failed requests for the operator: how many, of which kind, the last error', async () => {
     const s = await scripted(() => undefined);
     const a = adapter(s.url, { timeoutMs: 50 });
