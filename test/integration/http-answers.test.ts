@@ -198,6 +198,8 @@ describe('HTTP adapter: what the caller is given', () => {
     const s = await scripted((_q, res, body) => {
       n += 1;
       if (n === 1) {
+        json(res, 503, {}); // retried too, but not a request to slow down: nobody else is told
+      } else if (n === 2) {
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });
         res.end(JSON.stringify({ error: { code: 'rate_limited', message: 'slow down' } }));
       } else {
@@ -206,16 +208,16 @@ describe('HTTP adapter: what the caller is given', () => {
     });
     const slept: number[] = [];
     const told: number[] = [];
-    const a = adapter(s.url, { retry: { retries: 0, baseMs: 10, maxMs: 10, maxRetryAfterMs: 5_000, rateLimitWaits: 1 } }, silent, {
+    const a = adapter(s.url, { retry: { retries: 1, baseMs: 10, maxMs: 10, maxRetryAfterMs: 5_000, rateLimitWaits: 1 } }, silent, {
       sleep: async (ms) => void slept.push(ms),
       onRateLimited: (ms) => told.push(ms),
       random: () => 0.5,
     });
     expect(await a.verify(ASK)).toHaveLength(2);
-    expect(s.seen).toHaveLength(2);
-    expect(slept).toHaveLength(1);
-    expect(slept[0]).toBeGreaterThanOrEqual(2_000);
-    expect(told).toEqual(slept);
+    expect(s.seen).toHaveLength(3);
+    expect(slept).toHaveLength(2);
+    expect(slept[1]).toBeGreaterThanOrEqual(2_000);
+    expect(told).toEqual([slept[1]]);
   });
 
   it('sums up failed requests for the operator: how many, of which kind, the last error', async () => {
