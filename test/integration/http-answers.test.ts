@@ -208,7 +208,14 @@ describe('HTTP adapter: what the caller is given', () => {
     });
     const slept: number[] = [];
     const told: number[] = [];
-    const a = adapter(s.url, { retry: { retries: 1, baseMs: 10, maxMs: 10, maxRetryAfterMs: 5_000, rateLimitWaits: 1 } }, silent, {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+        done();
+      },
+    });
+    const a = adapter(s.url, { retry: { retries: 1, baseMs: 10, maxMs: 10, maxRetryAfterMs: 5_000, rateLimitWaits: 1 } }, createLogger('debug', sink), {
       sleep: async (ms) => void slept.push(ms),
       onRateLimited: (ms) => told.push(ms),
       random: () => 0.5,
@@ -218,6 +225,24 @@ describe('HTTP adapter: what the caller is given', () => {
     expect(slept).toHaveLength(2);
     expect(slept[1]).toBeGreaterThanOrEqual(2_000);
     expect(told).toEqual([slept[1]]);
+    // At debug level the log shows each retry: of what, which one, after how long.
+    expect(lines.filter((l) => l.msg === 'registry request failed; retrying').map(({ endpoint, retry, delayMs, kind }) => ({ endpoint, retry, delayMs, kind }))).toEqual([
+      { endpoint: 'verify', retry: 1, delayMs: slept[0], kind: 'RegistryServerError' },
+      { endpoint: 'verify', retry: 2, delayMs: slept[1], kind: 'RegistryRateLimited' },
+    ]);
+  });
+
+  it('does not open the circuit breaker for a refusal of one person\'s data: the registry is working', async () => {
+    let n = 0;
+    const s = await scripted((_q, res, body) => {
+      n += 1;
+      if (n === 1) json(res, 400, { error: { code: 'invalid_field', message: 'requests.0.ho_ten: too long' } });
+      else json(res, 200, { answers: body.requests!.map((r) => noMatch(r.request_id)) });
+    });
+    const a = adapter(s.url, { breaker: { failureThreshold: 1, cooldownMs: 60_000 } });
+    await expect(a.verify(ASK)).rejects.toBeInstanceOf(RegistryRefusedError);
+    expect(await a.verify(ASK)).toHaveLength(2);
+    expect(a.breaker.opened).toBe(0);
   });
 
   it('sums up failed requests for the operator: how many, of which kind, the last error', async () => {
