@@ -169,7 +169,7 @@ describe('HTTP adapter: what the caller is given', () => {
   it('reports a registry nobody listens at by the system\'s code', async () => {
     const s = await scripted(() => undefined);
     await new Promise((ok) => opened.pop()!.close(ok));
-    await expect(adapter(s.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryUnreachable', message: `verify: ECONNREFUSED at ${s.url}` });
+    await expect(adapter(s.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryUnreachable', message: `verify: ECONNREFUSED at ${s.url}`, cause: { message: 'fetch failed' } });
   });
 
   it('reports a registry address it may not connect to (a port fetch refuses, no system error code) as unreachable', async () => {
@@ -249,7 +249,8 @@ describe('HTTP adapter: what the caller is given', () => {
     const s = await scripted(() => undefined);
     const a = adapter(s.url, { timeoutMs: 50 });
     expect(a.failureSummary()).toBeNull();
-    await expect(a.verify(ASK)).rejects.toMatchObject({ name: 'RegistryTimeout' });
+    // The cause (in the logged error) says which clock ran out.
+    await expect(a.verify(ASK)).rejects.toMatchObject({ name: 'RegistryTimeout', cause: { name: 'TimeoutError' } });
     expect(a.failureSummary()).toBe('1 registry request failed after retries (1 × RegistryTimeout); last error: verify: no complete answer within 50 ms');
     await expect(a.share(SHARE)).rejects.toMatchObject({ name: 'RegistryTimeout' });
     expect(a.failureSummary()).toBe('2 registry requests failed after retries (2 × RegistryTimeout); last error: share: no complete answer within 50 ms');
