@@ -232,6 +232,17 @@ describe('HTTP adapter: what the caller is given', () => {
     ]);
   });
 
+  it.each([
+    [401, 'RegistryAuthRejected', 'verify: HTTP 401; the registry refused the token (check --registry-token / DDCN_REGISTRY_TOKEN)'],
+    [403, 'RegistryAuthRejected', 'verify: HTTP 403; the registry refused the token (check --registry-token / DDCN_REGISTRY_TOKEN)'],
+    [413, 'RegistryRequestRejected', 'verify: HTTP 413, request too large; lower --batch-size'],
+    [418, 'RegistryRequestRejected', 'verify: HTTP 418'],
+    [429, 'RegistryRateLimited', 'verify: HTTP 429, rate limited'],
+  ])('tells the operator what an HTTP %i means and what to do', async (status, name, message) => {
+    const s = await scripted((_q, res) => json(res, status, { error: { code: 'x', message: 'no' } }));
+    await expect(adapter(s.url).verify(ASK)).rejects.toMatchObject({ name, message });
+  });
+
   it('does not open the circuit breaker for a refusal of one person\'s data: the registry is working', async () => {
     let n = 0;
     const s = await scripted((_q, res, body) => {
