@@ -237,6 +237,7 @@ describe('HTTP adapter: what the caller is given', () => {
     [403, 'RegistryAuthRejected', 'verify: HTTP 403; the registry refused the token (check --registry-token / DDCN_REGISTRY_TOKEN)'],
     [413, 'RegistryRequestRejected', 'verify: HTTP 413, request too large; lower --batch-size'],
     [418, 'RegistryRequestRejected', 'verify: HTTP 418'],
+    [300, 'RegistryRequestRejected', 'verify: HTTP 300'],
     [429, 'RegistryRateLimited', 'verify: HTTP 429, rate limited'],
   ])('tells the operator what an HTTP %i means and what to do', async (status, name, message) => {
     const s = await scripted((_q, res) => json(res, status, { error: { code: 'x', message: 'no' } }));

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, parseRetryAfter, sleep, withRetry, type FailureInfo, type RetryPolicy } from '../../src/adapters/retry.js';
 
@@ -44,6 +45,11 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Mon, 03 Jun 2024 01:30:05 GMT', now)).toBe(5000);
     expect(parseRetryAfter('Mon, 03 Jun 2024 01:29:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeNull();
+    // Seconds only as a whole run of digits, spaces around allowed; digits beside other text are not seconds.
+    expect(parseRetryAfter('30', now)).toBe(30_000);
+    expect(parseRetryAfter(' 3 ', now)).toBe(3000);
+    expect(parseRetryAfter('x5', now)).toBeNull();
+    expect(parseRetryAfter('5 s', now)).toBeNull();
     expect(parseRetryAfter(null, now)).toBeNull();
   });
 });
@@ -159,5 +165,16 @@ describe('withRetry', () => {
     await expect(retrying).rejects.toBe(reason);
     expect(calls).toBe(1);
     await expect(sleep(60_000, stop.signal)).rejects.toBe(reason); // a wait asked for after the stop does not start
+  }, 10_000);
+
+  it('sleeps without a stop signal too, and leaves no listener on the run\'s signal after a sleep, ended or stopped', async () => {
+    await expect(sleep(1)).resolves.toBeUndefined();
+    const run = new AbortController();
+    for (let i = 0; i < 20; i++) await sleep(1, run.signal);
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+    const stopped = sleep(60_000, run.signal);
+    run.abort(new Error('stop'));
+    await expect(stopped).rejects.toThrow('stop');
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   }, 10_000);
 });
