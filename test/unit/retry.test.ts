@@ -58,8 +58,10 @@ describe('withRetry', () => {
   it('retries retryable failures with growing backoff until one succeeds', async () => {
     const { waits, sleep } = recorder();
     let calls = 0;
+    const attempts: number[] = [];
     const out = await withRetry(
-      async () => {
+      async (attempt) => {
+        attempts.push(attempt);
         calls += 1;
         if (calls < 3) throw new Flaky({ retryable: true });
         return 'ok';
@@ -68,6 +70,7 @@ describe('withRetry', () => {
     );
     expect(out).toBe('ok');
     expect(calls).toBe(3);
+    expect(attempts).toEqual([0, 1, 2]); // each attempt is told its number
     expect(waits).toEqual([50, 100]);
   });
 
