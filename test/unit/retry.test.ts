@@ -124,6 +124,13 @@ describe('withRetry', () => {
   it('stops on 429 when the server asks for longer than it is willing to wait, or too often', async () => {
     const tooLong = withRetry(async () => Promise.reject(new Flaky({ retryable: true, rateLimitedFor: 60_000 })), { policy: POLICY, classify, sleep: async () => undefined });
     await expect(tooLong).rejects.toBeInstanceOf(Flaky);
+    let asked = 0;
+    const askedOnce = withRetry(async () => {
+      asked += 1;
+      throw new Flaky({ retryable: true, rateLimitedFor: 60_000 });
+    }, { policy: POLICY, classify, sleep: async () => undefined });
+    await expect(askedOnce).rejects.toBeInstanceOf(Flaky);
+    expect(asked).toBe(1); // not asked again at all
     let calls = 0;
     const tooOften = withRetry(
       async () => {
@@ -180,4 +187,33 @@ describe('withRetry', () => {
     await expect(stopped).rejects.toThrow('stop');
     expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   }, 10_000);
+
+  it('waits what a 429 asked for (up to the most it will wait) plus a little jitter; without a Retry-After, a back-off', async () => {
+    const { waits, sleep } = recorder();
+    const answers: Array<number | null> = [POLICY.maxRetryAfterMs, null];
+    let calls = 0;
+    const out = await withRetry(async () => {
+      calls += 1;
+      if (calls <= answers.length) throw new Flaky({ retryable: true, rateLimitedFor: answers[calls - 1] });
+      return 'ok';
+    }, { policy: POLICY, classify, sleep, random: () => 0.5 });
+    expect(out).toBe('ok');
+    // jitter: half of min(maxMs, baseMs) = 50; the back-off for the second 429: half of min(maxMs, baseMs·2²) = 200
+    expect(waits).toEqual([5000 + 50, 200 + 50]);
+  });
+
+  it('does not retry once the run is stopped', async () => {
+    const { waits, sleep } = recorder();
+    const stop = new AbortController();
+    let calls = 0;
+    const failed = new Flaky({ retryable: true });
+    const run = withRetry(async () => {
+      calls += 1;
+      stop.abort(new Error('stop'));
+      throw failed;
+    }, { policy: POLICY, classify, sleep, signal: stop.signal });
+    await expect(run).rejects.toBe(failed);
+    expect(calls).toBe(1);
+    expect(waits).toEqual([]);
+  });
 });
