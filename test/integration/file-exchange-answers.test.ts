@@ -1,11 +1,12 @@
 // The registry over files, the answers an operator may find in the inbox besides the expected ones: an answer
 // applied before a crash that was not yet moved away, a second answer to a request already answered, an answer
 // naming another request's checksum, a row that is no answer; and the summary the operator reads after a run.
-import { copyFile, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FileExchangeRegistry } from '../../src/adapters/file-exchange.js';
+import { DEFAULT_MAX_ANSWER_BYTES } from '../../src/adapters/http-body.js';
 import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS } from '../../src/adapters/file-exchange-format.js';
 import type { VerifyAnswer } from '../../src/adapters/types.js';
 import { memoryDirectory } from '../../src/adapters/directory.js';
@@ -241,5 +242,17 @@ describe('file exchange answers', () => {
       [40, 'completed a request file that a crashed run had recorded but not put in place', request],
       [40, 'removed a half-written file of a crashed run; its people are sent again', 'ddcn-req-99999999-aaaaaa.csv'],
     ]);
+  });
+
+  it('reads an answer file of exactly the size bound (it is refused only for what it holds)', async () => {
+    const { db } = database();
+    const f = await folders();
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    await mkdir(f.inbox, { recursive: true });
+    const name = 'ddcn-req-00000001-abcdef.answer.csv';
+    await writeFile(path.join(f.inbox, name), 'x'.repeat(DEFAULT_MAX_ANSWER_BYTES));
+    await exchange.verify([]);
+    expect(exchange.stats.refused).toEqual([name]);
+    expect(await readFile(path.join(f.inbox, 'refused', `${name}.reason.txt`), 'utf8')).toMatch(/^refused \(checksum\): no trailer line/);
   });
 });
