@@ -255,4 +255,23 @@ describe('file exchange answers', () => {
     expect(exchange.stats.refused).toEqual([name]);
     expect(await readFile(path.join(f.inbox, 'refused', `${name}.reason.txt`), 'utf8')).toMatch(/^refused \(checksum\): no trailer line/);
   });
+
+  it('stops on a database failure while applying an answer, and leaves the answer file in the inbox for the next run', async () => {
+    const { db } = database();
+    const f = await folders();
+    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
+    const [request] = await files(f.outbox);
+    const requestSha256 = (await parseExchangeFile(await readFile(path.join(f.outbox, request!), 'utf8'), REQUEST_COLUMNS)).trailer.sha256;
+    const answerFile = answerFileFor(request!);
+    await writeFile(path.join(f.inbox, answerFile), formatExchangeFile(ANSWER_COLUMNS, [answerRow({ requestId: '0100000001', matched: true, soDdcn: '001090000001', fields: [] })], { requestSha256 }).text);
+
+    const lost = new Error('connection lost');
+    const broken = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, { ...db, withTransaction: () => Promise.reject(lost) }, log, () => FIXED_NOW);
+    await expect(broken.verify([person])).rejects.toBe(lost);
+    expect(await readdir(f.inbox)).toEqual([answerFile]); // not refused: nothing was wrong with the file
+
+    const next = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    expect(await next.verify([person])).toEqual([{ requestId: '0100000001', matched: true, soDdcn: '001090000001', fields: [] }]);
+  });
 });
