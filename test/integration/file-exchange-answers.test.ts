@@ -1,11 +1,12 @@
 // The registry over files, the answers an operator may find in the inbox besides the expected ones: an answer
 // applied before a crash that was not yet moved away, a second answer to a request already answered, an answer
 // naming another request's checksum, a row that is no answer; and the summary the operator reads after a run.
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FileExchangeRegistry } from '../../src/adapters/file-exchange.js';
+import { DEFAULT_MAX_ANSWER_BYTES } from '../../src/adapters/http-body.js';
 import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS } from '../../src/adapters/file-exchange-format.js';
 import type { VerifyAnswer } from '../../src/adapters/types.js';
 import { memoryDirectory } from '../../src/adapters/directory.js';
@@ -27,8 +28,20 @@ async function folders() {
   return { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
 }
 
-async function run(db: Db, f: { outbox: string; inbox: string }) {
-  const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+/** A logger whose JSON lines the test reads, as an operator reads the run's log. */
+function capturedLog() {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, log: createLogger('info', sink) };
+}
+
+async function run(db: Db, f: { outbox: string; inbox: string }, logger = log) {
+  const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => FIXED_NOW);
   const result = await runBatch(runDeps(db, exchange, CONFIG), { province: null });
   return { result, exchange };
 }
@@ -68,8 +81,17 @@ describe('file exchange answers', () => {
     await writeFile(path.join(f.inbox, d), formatExchangeFile(ANSWER_COLUMNS, rd.rows, rd).text);
     const held = rc.rows.length + rd.rows.length;
 
-    const second = await run(db, f);
+    const logged = capturedLog();
+    const second = await run(db, f, logged.log);
     expect(second.exchange.stats).toMatchObject({ ingested: 5, refused: [c, d] });
+    // The log says which files were refused, why and where they went; and each file applied, with its count.
+    expect(logged.lines.filter((l) => l.msg === 'answer file refused; nothing in it was applied')).toEqual([
+      expect.objectContaining({ stage: 'registry', file: c, reason: 'request', detail: `request_sha256 in the trailer is not the checksum of ${requestOf(c)}`, movedTo: path.join(refusedDir, c) }),
+      expect.objectContaining({ stage: 'registry', file: d, reason: 'format', detail: 'row 3 does not fit the answer format', movedTo: path.join(refusedDir, d) }),
+    ]);
+    const ingested = logged.lines.filter((l) => l.msg === 'answer file ingested');
+    expect(ingested.map((l) => l.file)).toEqual(answers.slice(2));
+    expect(ingested.reduce((n, l) => n + (l.people as number), 0)).toBe(328 - held);
     expect(await readFile(path.join(refusedDir, `${c}.reason.txt`), 'utf8'))
       .toBe(`refused (request): request_sha256 in the trailer is not the checksum of ${requestOf(c)}\n`);
     expect(await readFile(path.join(refusedDir, `${d}.reason.txt`), 'utf8')).toBe('refused (format): row 3 does not fit the answer format\n');
@@ -124,14 +146,8 @@ describe('file exchange answers', () => {
   it('asks nothing for nobody, and keeps time by the clock when given none', async () => {
     const { db } = database();
     const f = await folders();
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-        done();
-      },
-    });
-    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, createLogger('info', sink));
+    const { lines, log: logger } = capturedLog();
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger);
     expect(exchange.kind).toBe('file'); // recorded with the batch, shown by `ddcn status`
     expect(await exchange.verify([])).toEqual([]);
     expect(await exchange.share([])).toEqual([]);
@@ -186,5 +202,76 @@ describe('file exchange answers', () => {
     await due.verify([person]);
     expect(due.stats).toMatchObject({ requestFiles: 1, requested: 1 });
     expect(await files(f.outbox)).toHaveLength(2);
+  });
+
+  it('writes a share file named by the time, counts and logs it, and leaves files in the outbox that are not its own alone', async () => {
+    const { db } = database();
+    const f = await folders();
+    const { lines, log: logger } = capturedLog();
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => FIXED_NOW);
+    // Someone else's files: not the dot files a crashed run leaves (".<name>.partial"), so not touched.
+    await writeFile(path.join(f.outbox, 'notes.partial'), 'mine');
+    await writeFile(path.join(f.outbox, '.keep.partial.old'), 'mine too');
+    const records = [{ requestId: '0100000001', maSoBhxh: '0100000001', soDdcn: '001090000001', vssid: true }];
+    expect(await exchange.share(records)).toEqual(['0100000001']);
+    expect(await exchange.verify([])).toEqual([]);
+
+    const shared = (await files(f.outbox)).filter((n) => n.startsWith('ddcn-share-'));
+    expect(shared).toHaveLength(1);
+    expect(shared[0]).toMatch(/^ddcn-share-20240603T013000000Z-[0-9a-f]{6}\.csv$/);
+    expect(exchange.stats.shareFiles).toBe(1);
+    expect(lines).toEqual([expect.objectContaining({ stage: 'registry', registry: 'file', file: shared[0], people: 1, msg: 'share file written to the outbox' })]);
+    expect(await readFile(path.join(f.outbox, 'notes.partial'), 'utf8')).toBe('mine');
+    expect(await readFile(path.join(f.outbox, '.keep.partial.old'), 'utf8')).toBe('mine too');
+  });
+
+  it('after a crash, tells the operator which request file it put in place and which half-written one it removed', async () => {
+    const { db } = database();
+    const f = await folders();
+    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
+    const [request] = await files(f.outbox);
+    await rename(path.join(f.outbox, request!), path.join(f.outbox, `.${request}.partial`)); // recorded, not yet in place
+    await writeFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), 'half a fi'); // never recorded
+
+    const { lines, log: logger } = capturedLog();
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => FIXED_NOW)).verify([]);
+    expect(await files(f.outbox)).toEqual([request]);
+    // Warnings, in the order of the file names.
+    expect(lines.map((l) => [l.level, l.msg, l.file])).toEqual([
+      [40, 'completed a request file that a crashed run had recorded but not put in place', request],
+      [40, 'removed a half-written file of a crashed run; its people are sent again', 'ddcn-req-99999999-aaaaaa.csv'],
+    ]);
+  });
+
+  it('reads an answer file of exactly the size bound (it is refused only for what it holds)', async () => {
+    const { db } = database();
+    const f = await folders();
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    await mkdir(f.inbox, { recursive: true });
+    const name = 'ddcn-req-00000001-abcdef.answer.csv';
+    await writeFile(path.join(f.inbox, name), 'x'.repeat(DEFAULT_MAX_ANSWER_BYTES));
+    await exchange.verify([]);
+    expect(exchange.stats.refused).toEqual([name]);
+    expect(await readFile(path.join(f.inbox, 'refused', `${name}.reason.txt`), 'utf8')).toMatch(/^refused \(checksum\): no trailer line/);
+  });
+
+  it('stops on a database failure while applying an answer, and leaves the answer file in the inbox for the next run', async () => {
+    const { db } = database();
+    const f = await folders();
+    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
+    const [request] = await files(f.outbox);
+    const requestSha256 = (await parseExchangeFile(await readFile(path.join(f.outbox, request!), 'utf8'), REQUEST_COLUMNS)).trailer.sha256;
+    const answerFile = answerFileFor(request!);
+    await writeFile(path.join(f.inbox, answerFile), formatExchangeFile(ANSWER_COLUMNS, [answerRow({ requestId: '0100000001', matched: true, soDdcn: '001090000001', fields: [] })], { requestSha256 }).text);
+
+    const lost = new Error('connection lost');
+    const broken = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, { ...db, withTransaction: () => Promise.reject(lost) }, log, () => FIXED_NOW);
+    await expect(broken.verify([person])).rejects.toBe(lost);
+    expect(await readdir(f.inbox)).toEqual([answerFile]); // not refused: nothing was wrong with the file
+
+    const next = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    expect(await next.verify([person])).toEqual([{ requestId: '0100000001', matched: true, soDdcn: '001090000001', fields: [] }]);
   });
 });

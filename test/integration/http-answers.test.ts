@@ -66,6 +66,17 @@ describe('HTTP adapter: what the caller is given', () => {
     expect(s.seen).toEqual([]);
   });
 
+  it('hands on each answer with its fields sorted and exactly the values the registry disclosed', async () => {
+    const s = await scripted((_q, res) => json(res, 200, { answers: [
+      { request_id: '0100000001', matched: false, so_ddcn: null, fields: ['sex', 'name', 'dob'], registry: { ho_ten: 'Nguyễn Văn Ân' } },
+      { request_id: '0100000002', matched: false, so_ddcn: null, fields: ['sex'], registry: { gioi_tinh: 'F' } },
+    ] }));
+    expect(await adapter(s.url).verify(ASK)).toStrictEqual([
+      { requestId: '0100000001', matched: false, soDdcn: null, fields: ['dob', 'name', 'sex'], registry: { hoTen: 'Nguyễn Văn Ân' } },
+      { requestId: '0100000002', matched: false, soDdcn: null, fields: ['sex'], registry: { gioiTinh: 'F' } },
+    ]);
+  });
+
   it('refuses a verify answer that names a person twice, and a share answer that does not fit; accepts a share acknowledged in part', async () => {
     const twice = await scripted((_q, res, body) => json(res, 200, body.requests
       ? { answers: body.requests.map(() => noMatch(body.requests![0]!.request_id)) }
@@ -102,6 +113,13 @@ describe('HTTP adapter: what the caller is given', () => {
     });
     const err = await adapter(declared.url, { maxAnswerBytes: 1000, timeoutMs: 20_000 }).verify(ASK).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'RegistryAnswerTooLarge', message: 'verify answer larger than 1000 bytes (DDCN_REGISTRY_MAX_ANSWER_BYTES); not read further, not used' });
+    // An answer of exactly the bound is read and used.
+    const answer = JSON.stringify({ answers: ASK.map((p) => noMatch(p.requestId)) });
+    const exact = await scripted((_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(answer)) });
+      res.end(answer);
+    });
+    expect(await adapter(exact.url, { maxAnswerBytes: Buffer.byteLength(answer) }).verify(ASK)).toHaveLength(2);
     // The same for an answer with no body at all (a 304) that declares too much.
     const headless = await scripted((_q, res) => {
       res.writeHead(304, { 'content-length': '999999' });
@@ -113,11 +131,45 @@ describe('HTTP adapter: what the caller is given', () => {
   it('tells a refusal of the request\'s form from a refusal of people\'s data, naming every path refused', async () => {
     const form = await scripted((_q, res) => json(res, 400, { error: { code: 'duplicate_request_id', message: 'requests.1.request_id repeats requests.0' } }));
     await expect(adapter(form.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryRequestRejected', status: 400, message: 'verify: HTTP 400 duplicate_request_id' });
+    // A 400 without a readable reason (not JSON): a refusal of the data, with nothing more to say.
+    const bare = await scripted((_q, res) => {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('Bad Request');
+    });
+    const unexplained = await adapter(bare.url).verify(ASK).catch((e: unknown) => e);
+    expect(unexplained).toBeInstanceOf(RegistryRefusedError);
+    expect(unexplained).toMatchObject({ message: 'verify: HTTP 400', paths: [] });
     const data = await scripted((_q, res) => json(res, 400, { error: { code: 'invalid_field', message: 'requests.0.ho_ten: too long; requests.1.ngay_sinh: not a date; requests.0.ho_ten again' } }));
     // A refusal of data (RegistryRefusedError): the pipeline splits the request to find the people refused.
     const refused = await adapter(data.url).verify(ASK).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(RegistryRefusedError);
     expect(refused).toMatchObject({ message: 'verify: HTTP 400 invalid_field at requests.0.ho_ten, requests.1.ngay_sinh' });
+  });
+
+  it('sends each request as JSON, by POST, to /v1/verify or /v1/share below the base address, with the token only when there is one', async () => {
+    const got: Array<{ method?: string; url?: string; type?: string; accept?: string; auth?: string; body: unknown }> = [];
+    const s = await scripted((q, res, body) => {
+      got.push({ method: q.method, url: q.url, type: q.headers['content-type'], accept: q.headers.accept, auth: q.headers.authorization, body });
+      json(res, 200, body.requests ? { answers: body.requests.map((r) => noMatch(r.request_id)) } : { acknowledged: body.records!.map((r) => r.request_id) });
+    });
+    await adapter(`${s.url}/registry/api`, { token: 's3cret' }).verify(ASK.slice(0, 1));
+    await adapter(`${s.url}/registry/api/`).share(SHARE.slice(0, 1));
+    expect(got).toEqual([
+      {
+        method: 'POST', url: '/registry/api/v1/verify', type: 'application/json', accept: 'application/json', auth: 'Bearer s3cret',
+        body: { requests: [{ request_id: '0100000001', ho_ten: 'Nguyễn Văn An', ngay_sinh: '1990-01-01', gioi_tinh: 'M', so_giay_to: '012345601' }] },
+      },
+      {
+        method: 'POST', url: '/registry/api/v1/share', type: 'application/json', accept: 'application/json', auth: undefined,
+        body: { records: [{ request_id: '0100000001', ma_so_bhxh: '0100000001', so_ddcn: '001090000001', vssid: true }] },
+      },
+    ]);
+  });
+
+  it('reports a registry nobody listens at by the system\'s code', async () => {
+    const s = await scripted(() => undefined);
+    await new Promise((ok) => opened.pop()!.close(ok));
+    await expect(adapter(s.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryUnreachable', message: `verify: ECONNREFUSED at ${s.url}`, cause: { message: 'fetch failed' } });
   });
 
   it('reports a registry address it may not connect to (a port fetch refuses, no system error code) as unreachable', async () => {
@@ -141,14 +193,84 @@ describe('HTTP adapter: what the caller is given', () => {
     for (const err of await Promise.all([first, second])) expect(err).toMatchObject({ message: 'registry adapter closed' });
   }, 15_000);
 
+  it('tells the run of every 429 with the wait it asked for (so other processes wait too), and waits through the sleep it was given', async () => {
+    let n = 0;
+    const s = await scripted((_q, res, body) => {
+      n += 1;
+      if (n === 1) {
+        json(res, 503, {}); // retried too, but not a request to slow down: nobody else is told
+      } else if (n === 2) {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });
+        res.end(JSON.stringify({ error: { code: 'rate_limited', message: 'slow down' } }));
+      } else {
+        json(res, 200, { answers: body.requests!.map((r) => noMatch(r.request_id)) });
+      }
+    });
+    const slept: number[] = [];
+    const told: number[] = [];
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+        done();
+      },
+    });
+    const a = adapter(s.url, { retry: { retries: 1, baseMs: 10, maxMs: 10, maxRetryAfterMs: 5_000, rateLimitWaits: 1 } }, createLogger('debug', sink), {
+      sleep: async (ms) => void slept.push(ms),
+      onRateLimited: (ms) => told.push(ms),
+      random: () => 0.5,
+    });
+    expect(await a.verify(ASK)).toHaveLength(2);
+    expect(s.seen).toHaveLength(3);
+    expect(slept).toHaveLength(2);
+    expect(slept[1]).toBeGreaterThanOrEqual(2_000);
+    expect(told).toEqual([slept[1]]);
+    // At debug level the log shows each retry: of what, which one, after how long.
+    expect(lines.filter((l) => l.msg === 'registry request failed; retrying').map(({ endpoint, retry, delayMs, kind }) => ({ endpoint, retry, delayMs, kind }))).toEqual([
+      { endpoint: 'verify', retry: 1, delayMs: slept[0], kind: 'RegistryServerError' },
+      { endpoint: 'verify', retry: 2, delayMs: slept[1], kind: 'RegistryRateLimited' },
+    ]);
+  });
+
+  it.each([
+    [401, 'RegistryAuthRejected', 'verify: HTTP 401; the registry refused the token (check --registry-token / DDCN_REGISTRY_TOKEN)'],
+    [403, 'RegistryAuthRejected', 'verify: HTTP 403; the registry refused the token (check --registry-token / DDCN_REGISTRY_TOKEN)'],
+    [413, 'RegistryRequestRejected', 'verify: HTTP 413, request too large; lower --batch-size'],
+    [418, 'RegistryRequestRejected', 'verify: HTTP 418'],
+    [300, 'RegistryRequestRejected', 'verify: HTTP 300'],
+    [429, 'RegistryRateLimited', 'verify: HTTP 429, rate limited'],
+  ])('tells the operator what an HTTP %i means and what to do', async (status, name, message) => {
+    const s = await scripted((_q, res) => json(res, status, { error: { code: 'x', message: 'no' } }));
+    await expect(adapter(s.url).verify(ASK)).rejects.toMatchObject({ name, message });
+  });
+
+  it('does not open the circuit breaker for a refusal of one person\'s data: the registry is working', async () => {
+    let n = 0;
+    const s = await scripted((_q, res, body) => {
+      n += 1;
+      if (n === 1) json(res, 400, { error: { code: 'invalid_field', message: 'requests.0.ho_ten: too long' } });
+      else json(res, 200, { answers: body.requests!.map((r) => noMatch(r.request_id)) });
+    });
+    const a = adapter(s.url, { breaker: { failureThreshold: 1, cooldownMs: 60_000 } });
+    await expect(a.verify(ASK)).rejects.toBeInstanceOf(RegistryRefusedError);
+    expect(await a.verify(ASK)).toHaveLength(2);
+    expect(a.breaker.opened).toBe(0);
+  });
+
   it('sums up failed requests for the operator: how many, of which kind, the last error', async () => {
     const s = await scripted(() => undefined);
     const a = adapter(s.url, { timeoutMs: 50 });
     expect(a.failureSummary()).toBeNull();
-    await expect(a.verify(ASK)).rejects.toMatchObject({ name: 'RegistryTimeout' });
+    // The cause (in the logged error) says which clock ran out.
+    await expect(a.verify(ASK)).rejects.toMatchObject({ name: 'RegistryTimeout', cause: { name: 'TimeoutError' } });
     expect(a.failureSummary()).toBe('1 registry request failed after retries (1 × RegistryTimeout); last error: verify: no complete answer within 50 ms');
     await expect(a.share(SHARE)).rejects.toMatchObject({ name: 'RegistryTimeout' });
     expect(a.failureSummary()).toBe('2 registry requests failed after retries (2 × RegistryTimeout); last error: share: no complete answer within 50 ms');
+    const mixed = await scripted((q, res) => (q.url === '/v1/share' ? json(res, 503, {}) : undefined));
+    const b = adapter(mixed.url, { timeoutMs: 50 });
+    await expect(b.verify(ASK)).rejects.toMatchObject({ name: 'RegistryTimeout' });
+    await expect(b.share(SHARE)).rejects.toMatchObject({ name: 'RegistryServerError' });
+    expect(b.failureSummary()).toBe('2 registry requests failed after retries (1 × RegistryTimeout, 1 × RegistryServerError); last error: share: HTTP 503');
   });
 });
 
@@ -178,7 +300,9 @@ describe('HTTP adapter: the circuit breaker in the log', () => {
       ['registry circuit breaker half-open', 'half-open'],
       ['registry circuit breaker closed', 'closed'],
     ]);
-    expect(breaker[0]).toMatchObject({ failures: 1 });
+    expect(breaker[0]).toMatchObject({ failures: 1, cooldownMs: 10_000 });
+    for (const l of breaker) expect(l).toMatchObject({ stage: 'registry', registry: 'http' });
+    expect(a.kind).toBe('http'); // recorded with the batch; an http registry is reached through the shared request cap
     expect(a.failureSummary()).toBe('1 registry request failed after retries (1 × RegistryServerError); the circuit breaker opened and the registry was not asked again during its cool-down; last error: verify: HTTP 503');
   });
 });

@@ -86,6 +86,7 @@ describe('exchange file format', () => {
     expect(answerFromRow(await through(ANSWER_COLUMNS, answerRow(sexOnly)))).toEqual(sexOnly);
     // "matched" is true or false, nothing else.
     expect(answerFromRow(await through(ANSWER_COLUMNS, ['0100000001', 'yes', '001090000001', '', '', '', '']))).toBeNull();
+    expect(answerFromRow(await through(ANSWER_COLUMNS, ['0100000001', 'no', '', 'name', '', '', '']))).toBeNull();
   });
 
   it('writes a share record\'s VssID account as 1 or 0', () => {

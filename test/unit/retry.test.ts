@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, parseRetryAfter, sleep, withRetry, type FailureInfo, type RetryPolicy } from '../../src/adapters/retry.js';
 
@@ -44,6 +45,11 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Mon, 03 Jun 2024 01:30:05 GMT', now)).toBe(5000);
     expect(parseRetryAfter('Mon, 03 Jun 2024 01:29:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeNull();
+    // Seconds only as a whole run of digits, spaces around allowed; digits beside other text are not seconds.
+    expect(parseRetryAfter('30', now)).toBe(30_000);
+    expect(parseRetryAfter(' 3 ', now)).toBe(3000);
+    expect(parseRetryAfter('x5', now)).toBeNull();
+    expect(parseRetryAfter('5 s', now)).toBeNull();
     expect(parseRetryAfter(null, now)).toBeNull();
   });
 });
@@ -52,8 +58,10 @@ describe('withRetry', () => {
   it('retries retryable failures with growing backoff until one succeeds', async () => {
     const { waits, sleep } = recorder();
     let calls = 0;
+    const attempts: number[] = [];
     const out = await withRetry(
-      async () => {
+      async (attempt) => {
+        attempts.push(attempt);
         calls += 1;
         if (calls < 3) throw new Flaky({ retryable: true });
         return 'ok';
@@ -62,6 +70,7 @@ describe('withRetry', () => {
     );
     expect(out).toBe('ok');
     expect(calls).toBe(3);
+    expect(attempts).toEqual([0, 1, 2]); // each attempt is told its number
     expect(waits).toEqual([50, 100]);
   });
 
@@ -115,6 +124,13 @@ describe('withRetry', () => {
   it('stops on 429 when the server asks for longer than it is willing to wait, or too often', async () => {
     const tooLong = withRetry(async () => Promise.reject(new Flaky({ retryable: true, rateLimitedFor: 60_000 })), { policy: POLICY, classify, sleep: async () => undefined });
     await expect(tooLong).rejects.toBeInstanceOf(Flaky);
+    let asked = 0;
+    const askedOnce = withRetry(async () => {
+      asked += 1;
+      throw new Flaky({ retryable: true, rateLimitedFor: 60_000 });
+    }, { policy: POLICY, classify, sleep: async () => undefined });
+    await expect(askedOnce).rejects.toBeInstanceOf(Flaky);
+    expect(asked).toBe(1); // not asked again at all
     let calls = 0;
     const tooOften = withRetry(
       async () => {
@@ -160,4 +176,44 @@ describe('withRetry', () => {
     expect(calls).toBe(1);
     await expect(sleep(60_000, stop.signal)).rejects.toBe(reason); // a wait asked for after the stop does not start
   }, 10_000);
+
+  it('sleeps without a stop signal too, and leaves no listener on the run\'s signal after a sleep, ended or stopped', async () => {
+    await expect(sleep(1)).resolves.toBeUndefined();
+    const run = new AbortController();
+    for (let i = 0; i < 20; i++) await sleep(1, run.signal);
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+    const stopped = sleep(60_000, run.signal);
+    run.abort(new Error('stop'));
+    await expect(stopped).rejects.toThrow('stop');
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+  }, 10_000);
+
+  it('waits what a 429 asked for (up to the most it will wait) plus a little jitter; without a Retry-After, a back-off', async () => {
+    const { waits, sleep } = recorder();
+    const answers: Array<number | null> = [POLICY.maxRetryAfterMs, null];
+    let calls = 0;
+    const out = await withRetry(async () => {
+      calls += 1;
+      if (calls <= answers.length) throw new Flaky({ retryable: true, rateLimitedFor: answers[calls - 1] });
+      return 'ok';
+    }, { policy: POLICY, classify, sleep, random: () => 0.5 });
+    expect(out).toBe('ok');
+    // jitter: half of min(maxMs, baseMs) = 50; the back-off for the second 429: half of min(maxMs, baseMs·2²) = 200
+    expect(waits).toEqual([5000 + 50, 200 + 50]);
+  });
+
+  it('does not retry once the run is stopped', async () => {
+    const { waits, sleep } = recorder();
+    const stop = new AbortController();
+    let calls = 0;
+    const failed = new Flaky({ retryable: true });
+    const run = withRetry(async () => {
+      calls += 1;
+      stop.abort(new Error('stop'));
+      throw failed;
+    }, { policy: POLICY, classify, sleep, signal: stop.signal });
+    await expect(run).rejects.toBe(failed);
+    expect(calls).toBe(1);
+    expect(waits).toEqual([]);
+  });
 });
