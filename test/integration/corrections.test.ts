@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
+import { applyCorrections, type CorrectionInput } from '../../src/db/corrections.js';
+import { startImportRun } from '../../src/db/import-runs.js';
 import { lookupNumber } from '../../src/db/results.js';
 import { UserError } from '../../src/errors.js';
 import { importCorrections } from '../../src/pipeline/corrections.js';
@@ -177,6 +179,42 @@ describe('import corrections: a returned Mẫu 02', () => {
     expect(await rows(db, `SELECT ma_so_bhxh, field, old_value, new_value FROM participant_correction ORDER BY 1, 2`)).toEqual([
       { ma_so_bhxh: '0790000003', field: 'sex', old_value: 'M', new_value: 'F' },
       { ma_so_bhxh: '0790000005', field: 'id_number', old_value: '099999999', new_value: '079070000055' },
+    ]);
+  });
+
+  it('applies a chunk of rows only to the unit\'s people not yet confirmed, records only what changed, and drops the findings of corrected fields', async () => {
+    const { db } = await listsOut();
+    await db.query(
+      `UPDATE participant SET findings = '[{"field":"sex","code":"invalid","value":"X"},{"field":"id_number","code":"missing"}]' WHERE ma_so_bhxh = '0790000002'`,
+    );
+    const row = (maSoBhxh: string, over: Partial<CorrectionInput>): CorrectionInput => ({
+      line: 0, maSoBhxh, hoTen: null, ngaySinh: null, gioiTinh: null, soGiayTo: null, numberRepaired: false, rawNumber: '', ...over,
+    });
+    const outcomes = await db.withTransaction(async (tx) =>
+      applyCorrections(tx, {
+        importId: await startImportRun(tx, 'corrections', 'tra-ve.xlsx', FIXED_NOW), unit: 'DV0790001', sourceFile: 'tra-ve.xlsx', now: FIXED_NOW,
+        rows: [
+          row('0790000099', { line: 15, hoTen: 'Ai Đó' }),
+          row('0790000009', { line: 16, hoTen: 'Lê Văn Chín' }), // of another unit
+          row('0790000004', { line: 17, ngaySinh: '1985-03-12' }), // already confirmed
+          row('0790000003', { line: 18, hoTen: 'Phạm Văn Hưng', gioiTinh: 'M', soGiayTo: '023456785' }), // sex and number as they are
+          row('0790000002', { line: 19, soGiayTo: '079192000006' }),
+        ],
+      }),
+    );
+    expect(outcomes).toEqual([
+      { line: 15, kind: 'rejected', reason: 'Không có người tham gia mã số BHXH 0790000099' },
+      { line: 16, kind: 'rejected', reason: 'Mã số BHXH 0790000009 không thuộc đơn vị DV0790001' },
+      { line: 17, kind: 'rejected', reason: 'Người tham gia đã được xác thực khớp với CSDL quốc gia về dân cư: thông tin không điều chỉnh qua Mẫu số 02' },
+      { line: 18, kind: 'applied', fields: 1 },
+      { line: 19, kind: 'applied', fields: 1 },
+    ]);
+    expect(await rows(db, `SELECT ma_so_bhxh, field, old_value, new_value, source_row FROM participant_correction ORDER BY 1`)).toEqual([
+      { ma_so_bhxh: '0790000002', field: 'id_number', old_value: null, new_value: '079192000006', source_row: 19 },
+      { ma_so_bhxh: '0790000003', field: 'name', old_value: 'Phạm Văn Hùng', new_value: 'Phạm Văn Hưng', source_row: 18 },
+    ]);
+    expect(await rows(db, `SELECT findings FROM participant WHERE ma_so_bhxh = '0790000002'`)).toEqual([
+      { findings: [{ field: 'sex', code: 'invalid', value: 'X' }] },
     ]);
   });
 
