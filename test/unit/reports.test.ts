@@ -69,6 +69,9 @@ describe('Mẫu 02 column 9: records the registry would not check, and text conv
     expect(refused(['sex'], 'not_accepted')).toEqual([
       'Giới tính không đúng dạng CSDL dân cư nhận để đối chiếu: đề nghị kê khai lại tại cột 12',
     ]);
+    expect(refused(['dob'], 'registry_refused')).toEqual([
+      'CSDL dân cư từ chối đối chiếu vì ngày sinh không hợp lệ: đề nghị kê khai lại tại cột 11',
+    ]);
     expect(refused([], 'registry_refused')).toEqual([
       'CSDL dân cư từ chối đối chiếu hồ sơ này: đề nghị kiểm tra, kê khai lại thông tin đúng tại cột 10–13',
     ]);
@@ -176,6 +179,11 @@ describe('dates and places on the forms', () => {
   it('names a unit in messages by its codes, or says it has none', () => {
     expect(unitLabel('079', 'DV0790001')).toBe('unit "DV0790001" of province "079"');
     expect(unitLabel(null, null)).toBe('unit (no ma_don_vi) of province (no ma_tinh)');
+  });
+  it('gives a unit without a code, or with a Vietnamese one, a folder of its own', () => {
+    expect([pathSegment('', '_x'), pathSegment(null, '_x')]).toEqual(['_x', '_x']);
+    expect(pathSegment('Đơn vị số 1 đội 5', '_x')).toMatch(/^_Don-vi-so-1-doi-5_[0-9a-f]{16}$/);
+    expect(pathSegment('Ánh Dương', '_x')).not.toBe(pathSegment('Anh Duong', '_x'));
   });
   it('keeps codes from data inside the output directory', () => {
     expect(pathSegment('DV0790001', '_x')).toBe('DV0790001');
