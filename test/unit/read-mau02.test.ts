@@ -112,7 +112,7 @@ describe('reading a returned Mẫu 02', () => {
     await expect(openReturnedMau02(csv)).rejects.toThrow(`${csv} is not an .xlsx workbook; save the returned Mẫu 02 as "Excel Workbook (.xlsx)" and import it again`);
     const damaged = path.join(dir, 'damaged.xlsx');
     await writeFile(damaged, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]));
-    const e = await openReturnedMau02(damaged).catch((err: unknown) => err as Error);
+    const e = (await openReturnedMau02(damaged).catch((err: unknown) => err)) as Error;
     expect(e).toBeInstanceOf(UserError);
     expect(e.message.startsWith(`${damaged} is not a readable .xlsx workbook: `) && e.message.length > damaged.length + 40).toBe(true);
     expect(e.cause).toBeInstanceOf(Error);
