@@ -1,6 +1,6 @@
 // The list files as SpreadsheetML written by ListFileWriter, opened the ways they are read: exceljs's whole-file
 // reader (a clerk's Excel, `ddcn import corrections`) and its streaming reader, and the zip as bytes.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -65,7 +65,7 @@ function wholeRows(ws: ExcelJS.Worksheet): Map<number, unknown[]> {
 }
 
 /** The local file headers of a zip, in order; `data`: where the entry's compressed bytes start. */
-function localHeaders(zip: Buffer): Array<{ name: string; flags: number; compressedSize: number; size: number; crc: number; data: number }> {
+function localHeaders(zip: Buffer): Array<{ name: string; flags: number; compressedSize: number; size: number; crc: number; data: number; modified: string }> {
   const out = [];
   for (let at = 0; zip.readUInt32LE(at) === 0x04034b50; ) {
     const nameLength = zip.readUInt16LE(at + 26);
@@ -73,11 +73,17 @@ function localHeaders(zip: Buffer): Array<{ name: string; flags: number; compres
     const data = at + 30 + nameLength + zip.readUInt16LE(at + 28);
     out.push({
       name: zip.toString('ascii', at + 30, at + 30 + nameLength), flags: zip.readUInt16LE(at + 6),
-      crc: zip.readUInt32LE(at + 14), compressedSize, size: zip.readUInt32LE(at + 22), data,
+      crc: zip.readUInt32LE(at + 14), compressedSize, size: zip.readUInt32LE(at + 22), data, modified: dosTime(zip.readUInt16LE(at + 12), zip.readUInt16LE(at + 10)),
     });
     at = data + compressedSize;
   }
   return out;
+}
+
+/** A zip entry's MS-DOS date and time (local time, 2-second steps) as `yyyy-mm-dd hh:mm:ss`. */
+function dosTime(date: number, time: number): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${1980 + (date >> 9)}-${p((date >> 5) & 15)}-${p(date & 31)} ${p(time >> 11)}:${p((time >> 5) & 63)}:${p((time & 31) * 2)}`;
 }
 
 /** The worksheet XML of a list file, as written. */
@@ -123,6 +129,14 @@ describe('list files written as SpreadsheetML', () => {
     expect(ws.getCell(14, 12).dataValidation).toBeUndefined(); // the numbered row
     expect(ws.getCell(18, 12).dataValidation).toBeUndefined(); // below the last person
     expect(ws.getCell(15, 9).dataValidation).toBeUndefined(); // column (9) is ours, not the unit's
+  });
+
+  it('puts no input rules on a Mẫu 02 without people, nor anywhere on a Mẫu 01', async () => {
+    const empty = await write('empty-mau02.xlsx', 'mau02', []);
+    expect(await sheetXml(empty)).not.toContain('<dataValidation');
+    const ws = await sheetOf(empty);
+    expect([ws.getCell(14, 10).dataValidation, ws.getCell(15, 10).dataValidation]).toEqual([undefined, undefined]);
+    expect(await sheetXml(await write('rules-mau01.xlsx', 'mau01', [person(1)]))).not.toContain('<dataValidation');
   });
 
   it('keeps numbers, codes and anything that looks like a formula as text', async () => {
@@ -213,6 +227,11 @@ describe('list files written as SpreadsheetML', () => {
     expect(stream.size).toBe(wholeRows(ws).size);
     expect(table(stream)).toEqual(table(wholeRows(ws)));
     expect(stream.get(1)?.[0]).toBe('BẢO HIỂM XÃ HỘI VIỆT NAM');
+    // Written to the compressor in pieces of about 1 MB: between the pieces, nothing but rows and cells (whose
+    // values here are numbers: Stt and shared-string ids).
+    const sheetData = (await sheetXml(file)).split('<sheetData>')[1]!.split('</sheetData>')[0]!;
+    expect(sheetData.length).toBeGreaterThan(2 << 20);
+    expect(sheetData.replace(/<[^>]*>/g, '')).toMatch(/^\d*$/);
   });
 
   it('gives every zip entry its CRC and sizes in the local header, with the parts a streaming reader needs first', async () => {
@@ -223,6 +242,7 @@ describe('list files written as SpreadsheetML', () => {
       'xl/_rels/workbook.xml.rels', 'xl/styles.xml', 'xl/sharedStrings.xml', 'xl/worksheets/sheet1.xml',
     ]);
     for (const e of entries) {
+      expect(e.modified, `${e.name} is dated in Vietnam time, when the list was issued`).toBe('2024-06-03 08:30:00');
       expect(e.flags & 0x08, `${e.name} has a data descriptor`).toBe(0);
       expect(e.size, e.name).toBeGreaterThan(0);
       expect(e.compressedSize, e.name).toBeGreaterThan(0);
@@ -249,8 +269,11 @@ describe('list files written as SpreadsheetML', () => {
     expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 3, ySplit: 12 });
     expect(ws.pageSetup.printTitlesRow).toBe('11:12');
     let dated = '';
-    ws.eachRow((r) => r.eachCell((c) => void (/, ngày \d\d tháng \d\d năm \d{4}$/.test(c.text) && (dated = c.text))));
+    let datedRow = 0;
+    ws.eachRow((r) => r.eachCell((c) => void (/, ngày \d\d tháng \d\d năm \d{4}$/.test(c.text) && (dated = c.text) && (datedRow = r.number))));
     expect(dated).toBe('Hồ Chí Minh, ngày 03 tháng 06 năm 2024');
+    // The date and the right-hand signature over the last two columns (16 + 24 characters, the 40 the block needs).
+    for (const r of [datedRow, datedRow + 1, datedRow + 2]) expect(ws.model.merges).toContain(`K${r}:L${r}`);
   });
 
   it('gives each person a row tall enough for its wrapped text, and a one-line row no taller than usual', async () => {
@@ -294,8 +317,11 @@ describe('list files written as SpreadsheetML', () => {
     expect(lines('a\nb\nc', 40)).toBe(3);
     expect(lines('x'.repeat(60), 20)).toBe(4); // 66 of 19 a line
     expect(lines('x'.repeat(60) + '\n\nb', 20)).toBe(6);
+    expect(lines('a\n' + 'x'.repeat(40), 20)).toBe(1 + 3); // each line on its own: a short one, then 44 of 19 a line
+    expect(lines('\n' + 'x'.repeat(40), 20)).toBe(1 + 3); // a text that starts with a line break
     const heights = new RowHeights([{ width: 5, style: 'center' }, { width: 40, style: 'small' }, { width: 10, style: 'count' }]);
     expect(heights.of([123456789, 'kết quả', null])).toBe(15); // numbers do not wrap
+    expect(heights.of([1, 'kết quả', 'x'.repeat(80)])).toBe(15); // nor text in a column whose style does not wrap
     expect(heights.of([1, 'a\nb\nc', null])).toBe(3 * 13.5 + 3);
     expect(heights.of([1, 'a\n'.repeat(100), null])).toBe(409); // as tall as Excel allows
   });
@@ -307,5 +333,12 @@ describe('list files written as SpreadsheetML', () => {
     await expect(w.close()).rejects.toThrow(/ENOENT/); // its directory does not exist
     await w.abort();
     expect((await readdir(dir)).filter((f) => f.includes('.tmp'))).toEqual([]);
+    // A folder in the file's place: the workbook is written under its temporary name, cannot be moved, and is removed.
+    const taken = path.join(dir, 'taken');
+    await mkdir(path.join(taken, 'mau01.xlsx'), { recursive: true });
+    const w2 = ListFileWriter.open({ ...spec, path: path.join(taken, 'mau01.xlsx') });
+    w2.add([person(1)]);
+    await expect(w2.close()).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(await readdir(taken)).toEqual(['mau01.xlsx']);
   });
 });
