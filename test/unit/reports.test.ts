@@ -8,7 +8,7 @@ import type { ListRow } from '../../src/reports/list-row.js';
 import { assess } from '../../src/reports/milestones.js';
 import { mismatchLines } from '../../src/reports/mismatch-text.js';
 import { officeName, placeName, provinceLabel } from '../../src/reports/office.js';
-import { endOfDay, parseIsoDate, placeDateLine, vnDate, weekday } from '../../src/reports/vn-date.js';
+import { addDays, endOfDay, parseIsoDate, placeDateLine, vnDate, weekday } from '../../src/reports/vn-date.js';
 
 const person = (over: Partial<ListRow>): ListRow => ({
   maSoBhxh: '0100000001', hoTen: 'Nguyễn Văn Hùng', ngaySinh: '1990-03-05', gioiTinh: 'M', soGiayTo: '012345678', soDdcn: null,
@@ -150,7 +150,7 @@ describe('milestones', () => {
     expect(assess(0.7, d(7, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 80% trước 30/09/2024' });
     expect(assess(0.85, d(10, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 100% trước 31/12/2024' });
     expect(assess(1, d(12, 31))).toEqual({ level: 'good', text: 'Đạt mốc 100% (hạn 31/12)' });
-    expect(assess(null, d(1, 1)).level).toBe('none');
+    expect(assess(null, d(1, 1))).toEqual({ level: 'none', text: 'Chưa có người tham gia' });
   });
 });
 
@@ -162,6 +162,12 @@ describe('dates and places on the forms', () => {
     expect(weekday({ year: 2024, month: 6, day: 9 })).toBe(7);
     expect(parseIsoDate('2024-02-30')).toBeNull();
     expect(parseIsoDate('2024-02-29')).toEqual({ year: 2024, month: 2, day: 29 });
+    // --as-of as typed: spaces around it are fine, anything else is no date.
+    expect(parseIsoDate(' 2024-02-29 ')).toEqual({ year: 2024, month: 2, day: 29 });
+    expect(['2024-02-29T00:00', 'x2024-02-29', '29/02/2024', '2024-13-01', ''].map(parseIsoDate)).toEqual([null, null, null, null, null]);
+    expect(addDays({ year: 2024, month: 2, day: 28 }, 2)).toEqual({ year: 2024, month: 3, day: 1 });
+    expect(addDays({ year: 2024, month: 1, day: 1 }, -1)).toEqual({ year: 2023, month: 12, day: 31 });
+    expect(weekday({ year: 2024, month: 6, day: 3 })).toBe(1); // a Monday
   });
   it('names the office and the place from a 2- or 3-digit province code', () => {
     expect(officeName('79')).toBe('BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH');
