@@ -227,6 +227,10 @@ describe('list files written as SpreadsheetML', () => {
     expect(stream.size).toBe(wholeRows(ws).size);
     expect(table(stream)).toEqual(table(wholeRows(ws)));
     expect(stream.get(1)?.[0]).toBe('BẢO HIỂM XÃ HỘI VIỆT NAM');
+    // A merged block holds its text once, in its first cell, as Excel writes it (the other cells only its style).
+    const filled = (r: number) => stream.get(r)!.filter((v) => v !== null && v !== undefined);
+    expect(filled(1)).toEqual(['BẢO HIỂM XÃ HỘI VIỆT NAM', 'Mẫu số 01']);
+    expect(filled(13 + n + 2)).toEqual(['Ghi chú:']);
     // Written to the compressor in pieces of about 1 MB: between the pieces, nothing but rows and cells (whose
     // values here are numbers: Stt and shared-string ids).
     const sheetData = (await sheetXml(file)).split('<sheetData>')[1]!.split('</sheetData>')[0]!;
