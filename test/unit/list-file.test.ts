@@ -131,6 +131,31 @@ describe('list files written as SpreadsheetML', () => {
     expect(ws.getCell(15, 9).dataValidation).toBeUndefined(); // column (9) is ours, not the unit's
   });
 
+  it('writes rows in ascending order with numeric heights, each row’s cells in column order, and merges only blocks of several cells, as Excel requires', async () => {
+    for (const form of ['mau01', 'mau02', 'ho-tro'] as const) {
+      const people = [unmatched(1), unmatched(2)].map((p) =>
+        form === 'ho-tro' ? { ...p, maDonVi: 'DV0790001', tenDonVi: 'Công ty Sao Mai', correctedAt: ISSUED, sourceFile: '/tmp/mau02.xlsx', sourceRow: 15 } : p);
+      const xml = await sheetXml(await write(`order-${form}.xlsx`, form, people));
+      const rows = [...xml.matchAll(/<row r="(\d+)"[^>]*>(.*?)<\/row>/g)];
+      const numbers = rows.map((m) => Number(m[1]));
+      expect(numbers, form).toEqual([...numbers].sort((a, b) => a - b));
+      expect(new Set(numbers).size, form).toBe(numbers.length);
+      // A height is a number of points, or absent (the default height).
+      expect([...xml.matchAll(/ ht="([^"]*)"/g)].map((m) => m[1]).filter((h) => !/^\d+(\.\d+)?$/.test(h!)), form).toEqual([]);
+      for (const [, r, cells] of rows) {
+        const columns = [...cells!.matchAll(/<c r="([A-Z]+)(\d+)"/g)].map(([, col, row]) => {
+          expect(row, `${form} row ${r}`).toBe(r);
+          return col!.length * 100 + col!.charCodeAt(col!.length - 1); // A…Z, then AA…: enough for these forms
+        });
+        expect(columns, `${form} row ${r}`).toEqual([...columns].sort((a, b) => a - b));
+        expect(new Set(columns).size).toBe(columns.length);
+      }
+      const merges = [...xml.matchAll(/<mergeCell ref="([A-Z]+\d+):([A-Z]+\d+)"\/>/g)];
+      expect(merges.length, form).toBeGreaterThan(10);
+      for (const [, from, to] of merges) expect(from, form).not.toBe(to);
+    }
+  });
+
   it('puts no input rules on a Mẫu 02 without people, nor anywhere on a Mẫu 01', async () => {
     const empty = await write('empty-mau02.xlsx', 'mau02', []);
     expect(await sheetXml(empty)).not.toContain('<dataValidation');
