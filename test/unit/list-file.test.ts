@@ -8,6 +8,8 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import { lines, RowHeights } from '../../src/reports/list-layout.js';
+import { MAU01 } from '../../src/reports/mau01.js';
+import { MAU02 } from '../../src/reports/mau02.js';
 import { zipArchive, type CompressedEntry } from '../../src/reports/xlsx/zip.js';
 import type { EscalationRow, FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
 
@@ -153,6 +155,22 @@ describe('list files written as SpreadsheetML', () => {
       const merges = [...xml.matchAll(/<mergeCell ref="([A-Z]+\d+):([A-Z]+\d+)"\/>/g)];
       expect(merges.length, form).toBeGreaterThan(10);
       for (const [, from, to] of merges) expect(from, form).not.toBe(to);
+    }
+  });
+
+  it('freezes the panes Excel shows when scrolling, and gives each column the width its form sets', async () => {
+    const mau02 = await write('panes-mau02.xlsx', 'mau02', [unmatched(1)]);
+    const mau01 = await write('panes-mau01.xlsx', 'mau01', [person(1)]);
+    // Mẫu 02 keeps Stt, the code and the name in view (3 columns) and the head to row 14; Mẫu 01 only the head.
+    expect(await sheetXml(mau02)).toContain('<pane xSplit="3" ySplit="14" topLeftCell="D15" activePane="bottomRight" state="frozen"/><selection pane="bottomRight"/>');
+    expect(await sheetXml(mau01)).toContain('<pane ySplit="13" topLeftCell="A14" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/>');
+    for (const [file, form] of [[mau02, MAU02], [mau01, MAU01]] as const) {
+      const ws = await sheetOf(file);
+      expect(form.columns.map((_, i) => ws.getColumn(i + 1).width)).toEqual(form.columns.map((c) => c.width));
+      const xml = await sheetXml(file);
+      expect(xml).toMatch(/<cols>(<col [^>]*\/>)+<\/cols>/);
+      // One <col> a column, numbered from 1: overlapping or zero ranges make Excel repair the file.
+      expect([...xml.matchAll(/<col min="(\d+)" max="(\d+)"/g)].map((m) => [Number(m[1]), Number(m[2])])).toEqual(form.columns.map((_, i) => [i + 1, i + 1]));
     }
   });
 
