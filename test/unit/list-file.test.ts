@@ -152,6 +152,12 @@ describe('list files written as SpreadsheetML', () => {
         expect(columns, `${form} row ${r}`).toEqual([...columns].sort((a, b) => a - b));
         expect(new Set(columns).size).toBe(columns.length);
       }
+      // Text only where SpreadsheetML has text (values, rule formulae, the footer), none between elements.
+      const stray = xml.replace(/^<\?xml[^>]*\?>\n/, '').replace(/<(v|formula1|formula2|oddFooter)>[^<]*<\/\1>/g, '').replace(/<[^>]*>/g, '');
+      expect(stray, form).toBe('');
+      // Rule operators are SpreadsheetML's, or absent (a list or a formula rule; between, the default).
+      const operators = [...xml.matchAll(/ operator="([^"]*)"/g)].map((m) => m[1]);
+      for (const op of operators) expect(['between', 'notBetween', 'equal', 'notEqual', 'lessThan', 'lessThanOrEqual', 'greaterThan', 'greaterThanOrEqual'], form).toContain(op);
       const merges = [...xml.matchAll(/<mergeCell ref="([A-Z]+\d+):([A-Z]+\d+)"\/>/g)];
       expect(merges.length, form).toBeGreaterThan(10);
       for (const [, from, to] of merges) expect(from, form).not.toBe(to);
