@@ -254,12 +254,20 @@ describe('list files written as SpreadsheetML', () => {
   });
 
   it('refuses a part or a workbook too large for a zip without zip64 (4 GiB) instead of writing a broken file', () => {
-    // Only the sizes matter here: the check comes before any byte is copied.
-    const part = (name: string, size: number): CompressedEntry => ({ name, crc: 0, size, compressedSize: size, data: [] });
+    // Only the sizes matter here: the checks come before any byte is copied.
+    const part = (name: string, size: number, compressedSize = size): CompressedEntry => ({ name, crc: 0, size, compressedSize, data: [] });
     const at = new Date('2024-06-03T08:30:00Z');
-    expect(() => zipArchive([part('xl/worksheets/sheet1.xml', 2 ** 32)], at)).toThrow('xl/worksheets/sheet1.xml is too large for a zip without zip64');
+    const LAST = 2 ** 32 - 1; // the largest size or offset a zip without zip64 holds
+    const header = (name: string) => 30 + name.length;
+    // Sizes: up to the last that fits, whether the part compresses well (XML does) or not.
+    expect(zipArchive([part('a.xml', LAST, 2 ** 20)], at).readUInt32LE(0)).toBe(0x04034b50);
+    expect(zipArchive([part('a.xml', 2 ** 20, LAST - header('a.xml'))], at).readUInt32LE(0)).toBe(0x04034b50);
+    expect(() => zipArchive([part('xl/worksheets/sheet1.xml', LAST + 1, 2 ** 20)], at)).toThrow('xl/worksheets/sheet1.xml is too large for a zip without zip64');
+    expect(() => zipArchive([part('xl/sharedStrings.xml', 2 ** 20, LAST + 1)], at)).toThrow('xl/sharedStrings.xml is too large for a zip without zip64');
+    // Offsets: a part may start at the last offset there is; one after it may not; nor may the archive end past it.
+    expect(() => zipArchive([part('a.xml', 8, LAST - header('a.xml')), part('b.xml', 0, 0)], at)).toThrow('archive too large for a zip without zip64');
+    expect(() => zipArchive([part('a.xml', 8, LAST), part('b.xml', 0, 0)], at)).toThrow('b.xml is too large for a zip without zip64');
     expect(() => zipArchive([part('a.xml', 3 * 2 ** 30), part('b.xml', 3 * 2 ** 30)], at)).toThrow('archive too large for a zip without zip64');
-    expect(zipArchive([part('a.xml', 2 ** 31)], at).readUInt32LE(0)).toBe(0x04034b50);
   });
 
   it('streams a unit with thousands of people into one file, read alike by both exceljs readers', async () => {
