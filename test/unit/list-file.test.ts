@@ -293,6 +293,17 @@ describe('list files written as SpreadsheetML', () => {
     const sheetData = (await sheetXml(file)).split('<sheetData>')[1]!.split('</sheetData>')[0]!;
     expect(sheetData.length).toBeGreaterThan(2 << 20);
     expect(sheetData.replace(/<[^>]*>/g, '')).toMatch(/^\d*$/);
+    // The string table likewise, written in pieces too: its texts, each once, counted as Excel counts them.
+    const zip = await readFile(file);
+    const e = localHeaders(zip).find((h) => h.name === 'xl/sharedStrings.xml')!;
+    const sst = inflateRawSync(zip.subarray(e.data, e.data + e.compressedSize)).toString('latin1');
+    expect(sst.length).toBeGreaterThan(1 << 20);
+    expect(sst.replace(/^<\?xml[^>]*\?>\n/, '').replace(/<t( [^>]*)?>[^<]*<\/t>/g, '').replace(/<[^>]*>/g, '')).toBe('');
+    const texts = [...sst.matchAll(/<si><t(?: [^>]*)?>([^<]*)<\/t><\/si>/g)].map((m) => m[1]);
+    expect(new Set(texts).size).toBe(texts.length);
+    const [, count, unique] = /<sst [^>]*count="(\d+)" uniqueCount="(\d+)"/.exec(sst)!;
+    expect(Number(unique)).toBe(texts.length);
+    expect(Number(count)).toBe([...(await sheetXml(file)).matchAll(/ t="s"/g)].length);
   });
 
   it('gives every zip entry its CRC and sizes in the local header, with the parts a streaming reader needs first', async () => {

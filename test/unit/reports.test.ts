@@ -146,6 +146,9 @@ describe('milestones', () => {
   it('judges the verified rate against the next milestone, and a missed one as behind', () => {
     expect(assess(0.5, d(6, 3))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2024' });
     expect(assess(0.6, d(6, 30))).toEqual({ level: 'good', text: 'Đạt mốc 60% (hạn 30/06)' });
+    // The deadline day still counts: not behind on 30/06, and exactly 60% on 01/07 is on track for the next.
+    expect(assess(0.59, d(6, 30))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2024' });
+    expect(assess(0.6, d(7, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 80% trước 30/09/2024' });
     expect(assess(0.59, d(7, 1))).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 60% (hạn 30/06)' });
     expect(assess(0.7, d(7, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 80% trước 30/09/2024' });
     expect(assess(0.85, d(10, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 100% trước 31/12/2024' });
