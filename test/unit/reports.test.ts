@@ -3,6 +3,7 @@ import { checkReturnedRow } from '../../src/pipeline/corrections.js';
 import { parseTarget } from '../../src/pipeline/targets.js';
 import { districtLabel } from '../../src/reports/districts.js';
 import { pathSegment, unitLabel } from '../../src/reports/list-paths.js';
+import type { Finding } from '../../src/domain/finding.js';
 import type { Field } from '../../src/domain/types.js';
 import type { ListRow } from '../../src/reports/list-row.js';
 import { assess } from '../../src/reports/milestones.js';
@@ -36,13 +37,19 @@ describe('Mẫu 02 column 9: what does not match', () => {
   });
 
   it('shows a value that could not be read as it was in the file', () => {
-    const row = person({ ngaySinh: null, fields: ['dob'], findings: [{ field: 'dob', code: 'invalid', value: '31/02/1980' }], detail: { registry: { ngaySinh: '1980-02-28' } } });
+    // Only this field's unreadable value: not another field's, nor one the import repaired.
+    const findings: Finding[] = [
+      { field: 'sex', code: 'invalid', value: 'X' }, { field: 'dob', code: 'repaired', value: '1980-2-31' }, { field: 'dob', code: 'invalid', value: '31/02/1980' },
+    ];
+    const row = person({ ngaySinh: null, fields: ['dob'], findings, detail: { registry: { ngaySinh: '1980-02-28' } } });
     expect(mismatchLines(row)).toEqual(['Ngày sinh: 31/02/1980 (không hợp lệ) — CSDL dân cư: 28/02/1980']);
   });
 
   it('explains an unknown number, a missing one, a conflict and a structure hint', () => {
     expect(mismatchLines(person({ fields: ['id_number'] }))).toEqual(['Số CMND/ĐDCN: 012345678 — không có trong CSDL dân cư']);
     expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null }))).toEqual(['Chưa có số ĐDCN/CCCD']);
+    expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null, findings: [{ field: 'dob', code: 'invalid', value: '1990-13' }, { field: 'id_number', code: 'missing', value: '' }] }))).toEqual(['Chưa có số ĐDCN/CCCD']);
+    expect(mismatchLines(person({ fields: ['name'] }))).toEqual(['Họ và tên: Nguyễn Văn Hùng — không khớp với CSDL dân cư']);
     expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null, findings: [{ field: 'id_number', code: 'invalid', value: '12345' }] }))).toEqual([
       'Số CMND/ĐDCN không hợp lệ: 12345',
     ]);
