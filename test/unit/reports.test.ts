@@ -50,6 +50,17 @@ describe('Mẫu 02 column 9: what does not match', () => {
     expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null }))).toEqual(['Chưa có số ĐDCN/CCCD']);
     expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null, findings: [{ field: 'dob', code: 'invalid', value: '1990-13' }, { field: 'id_number', code: 'missing', value: '' }] }))).toEqual(['Chưa có số ĐDCN/CCCD']);
     expect(mismatchLines(person({ fields: ['name'] }))).toEqual(['Họ và tên: Nguyễn Văn Hùng — không khớp với CSDL dân cư']);
+    // Nothing held: the unreadable value from the file, else "(chưa có)".
+    expect(mismatchLines(person({
+      hoTen: '', gioiTinh: null, fields: ['name', 'sex'],
+      findings: [{ field: 'name', code: 'invalid', value: '@@@' }, { field: 'sex', code: 'invalid', value: 'X' }],
+    }))).toEqual(['Họ và tên: @@@ (không hợp lệ) — không khớp với CSDL dân cư', 'Giới tính: X (không hợp lệ) — không khớp với CSDL dân cư']);
+    expect(mismatchLines(person({ hoTen: '', ngaySinh: null, fields: ['name', 'dob'] }))).toEqual([
+      'Họ và tên: (chưa có) — không khớp với CSDL dân cư', 'Ngày sinh: (chưa có) — không khớp với CSDL dân cư',
+    ]);
+    expect(mismatchLines(person({ status: 'CONFLICT', soDdcn: '001090000001', detail: {} }))).toEqual([
+      'Số ĐDCN 001090000001 cũng gắn với một mã số BHXH khác: cần kiểm tra, đối chiếu hồ sơ',
+    ]);
     expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null, findings: [{ field: 'id_number', code: 'invalid', value: '12345' }] }))).toEqual([
       'Số CMND/ĐDCN không hợp lệ: 12345',
     ]);
@@ -120,6 +131,10 @@ describe('Mẫu 02 column 9: records the registry would not check, and text conv
     // Ð (U+00D0, Icelandic eth) looks like Đ: the registry's text shows "Ðỗ", the hint the word as it is read.
     expect(mismatchLines(person({ hoTen: 'Đổ Văn Hùng', fields: ['name'], detail: { registry: { hoTen: 'Ðỗ Văn Hùng' } } }))).toEqual([
       'Họ và tên: Đổ Văn Hùng — CSDL dân cư: Ðỗ Văn Hùng (gần giống: Đỗ; chỉ để tham khảo)',
+    ]);
+    // Also when only one of the differing words is written with it.
+    expect(mismatchLines(person({ hoTen: 'Đổ Văn Hùng', fields: ['name'], detail: { registry: { hoTen: 'Ðỗ Văn Hưng' } } }))).toEqual([
+      'Họ và tên: Đổ Văn Hùng — CSDL dân cư: Ðỗ Văn Hưng (gần giống: Đỗ Hưng; chỉ để tham khảo)',
     ]);
   });
 });
