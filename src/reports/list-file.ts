@@ -70,10 +70,6 @@ export class ListFileWriter {
     return this.spec.path;
   }
 
-  get rows(): number {
-    return this.stt;
-  }
-
   /**
    * Appends people, one row each, Stt counting from 1. Each row gets the height its wrapped text needs: without
    * one, LibreOffice and the printout keep the default height and the lines run over the next person.

@@ -43,7 +43,7 @@ export function pathSegment(code: string | null, missing: string): string {
     .replace(/Đ/g, 'D')
     .replace(/[^0-9A-Za-z-]+/g, '-')
     .slice(0, READABLE_CHARS);
-  const hash = createHash('sha256').update(code, 'utf8').digest('hex').slice(0, HASH_HEX);
+  const hash = createHash('sha256').update(code).digest('hex').slice(0, HASH_HEX); // a string is hashed as UTF-8
   return `_${readable}_${hash}`;
 }
 

@@ -25,7 +25,7 @@ export type FromWorker =
   | { kind: 'ack'; id: number; sent: number }
   | { kind: 'done'; id: number; sent: number; path: string; rows: number }
   | { kind: 'failed'; id: number; sent: number; message: string }
-  | { kind: 'bytes'; id: number; sent: number; bytes: Uint8Array; rows: number };
+  | { kind: 'bytes'; id: number; sent: number; bytes: Uint8Array };
 
 // A pool may ask for its threads to yield the CPU to the process's other threads (the portal's Mẫu 03 thread
 // yields to the one answering pages). On Linux a thread's nice value is its own.
@@ -50,9 +50,9 @@ const post = (m: FromWorker) => port.postMessage(m);
  * A workbook's bytes to the main thread, moved rather than copied: in a buffer of their own (a small Buffer can be a
  * slice of Node's shared pool, which must not be handed away).
  */
-function postBytes(id: number, sent: number, rows: number, bytes: Buffer): void {
+function postBytes(id: number, sent: number, bytes: Buffer): void {
   const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : new Uint8Array(bytes).buffer;
-  port!.postMessage({ kind: 'bytes', id, sent, bytes: new Uint8Array(own), rows } satisfies FromWorker, [own]);
+  port!.postMessage({ kind: 'bytes', id, sent, bytes: new Uint8Array(own) } satisfies FromWorker, [own]);
 }
 
 port.on('message', (m: ToWorker) => {
@@ -64,7 +64,7 @@ port.on('message', (m: ToWorker) => {
   }
   if (m.kind === 'mau03') {
     mau03Bytes(m.report).then(
-      (bytes) => postBytes(m.id, 0, m.report.rows.length, bytes),
+      (bytes) => postBytes(m.id, 0, bytes),
       (err: unknown) => post({ kind: 'failed', id: m.id, sent: 0, message: failureReason(err) }),
     );
     return;
@@ -73,7 +73,7 @@ port.on('message', (m: ToWorker) => {
     try {
       const w = ListFileWriter.open(m.spec);
       w.add(m.rows);
-      postBytes(m.id, m.rows.length, w.rows, w.bytes());
+      postBytes(m.id, m.rows.length, w.bytes());
     } catch (err) {
       post({ kind: 'failed', id: m.id, sent: m.rows.length, message: failureReason(err) });
     }

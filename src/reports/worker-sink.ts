@@ -74,7 +74,8 @@ export class ListWorkerPool {
     if (!entry) return;
     this.owners.delete(id);
     entry.slot.openFiles -= 1;
-    entry.slot.worker?.postMessage({ kind: 'abort', id } satisfies ToWorker);
+    // A file's entry lives only as long as its thread: start() started it, and broke() drops the entries with it.
+    entry.slot.worker!.postMessage({ kind: 'abort', id } satisfies ToWorker);
     this.wake(entry.slot);
   }
 
@@ -187,10 +188,6 @@ export class WorkerSink implements ListSink {
   constructor(workers: number | ListWorkerPool) {
     this.ownsPool = typeof workers === 'number';
     this.pool = typeof workers === 'number' ? new ListWorkerPool(workers) : workers;
-  }
-
-  get workers(): number {
-    return this.pool.size;
   }
 
   async begin(spec: ListFileSpec, rows: unknown[], last: boolean): Promise<number> {

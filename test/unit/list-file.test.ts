@@ -1,6 +1,6 @@
 // The list files as SpreadsheetML written by ListFileWriter, opened the ways they are read: exceljs's whole-file
 // reader (a clerk's Excel, `ddcn import corrections`) and its streaming reader, and the zip as bytes.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -8,6 +8,8 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import { lines, RowHeights } from '../../src/reports/list-layout.js';
+import { MAU01 } from '../../src/reports/mau01.js';
+import { MAU02 } from '../../src/reports/mau02.js';
 import { zipArchive, type CompressedEntry } from '../../src/reports/xlsx/zip.js';
 import type { EscalationRow, FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
 
@@ -65,7 +67,7 @@ function wholeRows(ws: ExcelJS.Worksheet): Map<number, unknown[]> {
 }
 
 /** The local file headers of a zip, in order; `data`: where the entry's compressed bytes start. */
-function localHeaders(zip: Buffer): Array<{ name: string; flags: number; compressedSize: number; size: number; crc: number; data: number }> {
+function localHeaders(zip: Buffer): Array<{ name: string; flags: number; compressedSize: number; size: number; crc: number; data: number; modified: string }> {
   const out = [];
   for (let at = 0; zip.readUInt32LE(at) === 0x04034b50; ) {
     const nameLength = zip.readUInt16LE(at + 26);
@@ -73,11 +75,17 @@ function localHeaders(zip: Buffer): Array<{ name: string; flags: number; compres
     const data = at + 30 + nameLength + zip.readUInt16LE(at + 28);
     out.push({
       name: zip.toString('ascii', at + 30, at + 30 + nameLength), flags: zip.readUInt16LE(at + 6),
-      crc: zip.readUInt32LE(at + 14), compressedSize, size: zip.readUInt32LE(at + 22), data,
+      crc: zip.readUInt32LE(at + 14), compressedSize, size: zip.readUInt32LE(at + 22), data, modified: dosTime(zip.readUInt16LE(at + 12), zip.readUInt16LE(at + 10)),
     });
     at = data + compressedSize;
   }
   return out;
+}
+
+/** A zip entry's MS-DOS date and time (local time, 2-second steps) as `yyyy-mm-dd hh:mm:ss`. */
+function dosTime(date: number, time: number): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${1980 + (date >> 9)}-${p((date >> 5) & 15)}-${p(date & 31)} ${p(time >> 11)}:${p((time >> 5) & 63)}:${p((time & 31) * 2)}`;
 }
 
 /** The worksheet XML of a list file, as written. */
@@ -123,6 +131,61 @@ describe('list files written as SpreadsheetML', () => {
     expect(ws.getCell(14, 12).dataValidation).toBeUndefined(); // the numbered row
     expect(ws.getCell(18, 12).dataValidation).toBeUndefined(); // below the last person
     expect(ws.getCell(15, 9).dataValidation).toBeUndefined(); // column (9) is ours, not the unit's
+  });
+
+  it('writes rows in ascending order with numeric heights, each row’s cells in column order, and merges only blocks of several cells, as Excel requires', async () => {
+    for (const form of ['mau01', 'mau02', 'ho-tro'] as const) {
+      const people = [unmatched(1), unmatched(2)].map((p) =>
+        form === 'ho-tro' ? { ...p, maDonVi: 'DV0790001', tenDonVi: 'Công ty Sao Mai', correctedAt: ISSUED, sourceFile: '/tmp/mau02.xlsx', sourceRow: 15 } : p);
+      const xml = await sheetXml(await write(`order-${form}.xlsx`, form, people));
+      const rows = [...xml.matchAll(/<row r="(\d+)"[^>]*>(.*?)<\/row>/g)];
+      const numbers = rows.map((m) => Number(m[1]));
+      expect(numbers, form).toEqual([...numbers].sort((a, b) => a - b));
+      expect(new Set(numbers).size, form).toBe(numbers.length);
+      // A height is a number of points, or absent (the default height).
+      expect([...xml.matchAll(/ ht="([^"]*)"/g)].map((m) => m[1]).filter((h) => !/^\d+(\.\d+)?$/.test(h!)), form).toEqual([]);
+      for (const [, r, cells] of rows) {
+        const columns = [...cells!.matchAll(/<c r="([A-Z]+)(\d+)"/g)].map(([, col, row]) => {
+          expect(row, `${form} row ${r}`).toBe(r);
+          return col!.length * 100 + col!.charCodeAt(col!.length - 1); // A…Z, then AA…: enough for these forms
+        });
+        expect(columns, `${form} row ${r}`).toEqual([...columns].sort((a, b) => a - b));
+        expect(new Set(columns).size).toBe(columns.length);
+      }
+      // Text only where SpreadsheetML has text (values, rule formulae, the footer), none between elements.
+      const stray = xml.replace(/^<\?xml[^>]*\?>\n/, '').replace(/<(v|formula1|formula2|oddFooter)>[^<]*<\/\1>/g, '').replace(/<[^>]*>/g, '');
+      expect(stray, form).toBe('');
+      // Rule operators are SpreadsheetML's, or absent (a list or a formula rule; between, the default).
+      const operators = [...xml.matchAll(/ operator="([^"]*)"/g)].map((m) => m[1]);
+      for (const op of operators) expect(['between', 'notBetween', 'equal', 'notEqual', 'lessThan', 'lessThanOrEqual', 'greaterThan', 'greaterThanOrEqual'], form).toContain(op);
+      const merges = [...xml.matchAll(/<mergeCell ref="([A-Z]+\d+):([A-Z]+\d+)"\/>/g)];
+      expect(merges.length, form).toBeGreaterThan(10);
+      for (const [, from, to] of merges) expect(from, form).not.toBe(to);
+    }
+  });
+
+  it('freezes the panes Excel shows when scrolling, and gives each column the width its form sets', async () => {
+    const mau02 = await write('panes-mau02.xlsx', 'mau02', [unmatched(1)]);
+    const mau01 = await write('panes-mau01.xlsx', 'mau01', [person(1)]);
+    // Mẫu 02 keeps Stt, the code and the name in view (3 columns) and the head to row 14; Mẫu 01 only the head.
+    expect(await sheetXml(mau02)).toContain('<pane xSplit="3" ySplit="14" topLeftCell="D15" activePane="bottomRight" state="frozen"/><selection pane="bottomRight"/>');
+    expect(await sheetXml(mau01)).toContain('<pane ySplit="13" topLeftCell="A14" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/>');
+    for (const [file, form] of [[mau02, MAU02], [mau01, MAU01]] as const) {
+      const ws = await sheetOf(file);
+      expect(form.columns.map((_, i) => ws.getColumn(i + 1).width)).toEqual(form.columns.map((c) => c.width));
+      const xml = await sheetXml(file);
+      expect(xml).toMatch(/<cols>(<col [^>]*\/>)+<\/cols>/);
+      // One <col> a column, numbered from 1: overlapping or zero ranges make Excel repair the file.
+      expect([...xml.matchAll(/<col min="(\d+)" max="(\d+)"/g)].map((m) => [Number(m[1]), Number(m[2])])).toEqual(form.columns.map((_, i) => [i + 1, i + 1]));
+    }
+  });
+
+  it('puts no input rules on a Mẫu 02 without people, nor anywhere on a Mẫu 01', async () => {
+    const empty = await write('empty-mau02.xlsx', 'mau02', []);
+    expect(await sheetXml(empty)).not.toContain('<dataValidation');
+    const ws = await sheetOf(empty);
+    expect([ws.getCell(14, 10).dataValidation, ws.getCell(15, 10).dataValidation]).toEqual([undefined, undefined]);
+    expect(await sheetXml(await write('rules-mau01.xlsx', 'mau01', [person(1)]))).not.toContain('<dataValidation');
   });
 
   it('keeps numbers, codes and anything that looks like a formula as text', async () => {
@@ -171,9 +234,10 @@ describe('list files written as SpreadsheetML', () => {
       'Ngô\uD800Văn\uDC00Ba\uDFFF', // halves on their own: after a letter, before one, at the end
       'Hà\uDC00Nội', // a lone second half right after a non-ASCII letter
       'Ａ\uD83D！', // a lone first half before a fullwidth letter (above DFFF), which stays
+      'Vũ\u007FAn', // DEL is allowed in XML: kept, as a reference
     ];
     const file = await write('astral.xlsx', 'mau01', names.map((hoTen, i) => person(i + 1, { hoTen })));
-    const want = ['Nguyễn Văn 𠀀', 'Trần Thị 𠏿', 'Lê 😀 \u{10000}\u{10FFFD}', 'NgôVănBa', 'HàNội', 'Ａ！'];
+    const want = ['Nguyễn Văn 𠀀', 'Trần Thị 𠏿', 'Lê 😀 \u{10000}\u{10FFFD}', 'NgôVănBa', 'HàNội', 'Ａ！', 'Vũ\u007FAn'];
     const ws = await sheetOf(file);
     expect(names.map((_, i) => ws.getCell(14 + i, 3).value)).toEqual(want);
     const stream = await streamed(file);
@@ -191,12 +255,20 @@ describe('list files written as SpreadsheetML', () => {
   });
 
   it('refuses a part or a workbook too large for a zip without zip64 (4 GiB) instead of writing a broken file', () => {
-    // Only the sizes matter here: the check comes before any byte is copied.
-    const part = (name: string, size: number): CompressedEntry => ({ name, crc: 0, size, compressedSize: size, data: [] });
+    // Only the sizes matter here: the checks come before any byte is copied.
+    const part = (name: string, size: number, compressedSize = size): CompressedEntry => ({ name, crc: 0, size, compressedSize, data: [] });
     const at = new Date('2024-06-03T08:30:00Z');
-    expect(() => zipArchive([part('xl/worksheets/sheet1.xml', 2 ** 32)], at)).toThrow('xl/worksheets/sheet1.xml is too large for a zip without zip64');
+    const LAST = 2 ** 32 - 1; // the largest size or offset a zip without zip64 holds
+    const header = (name: string) => 30 + name.length;
+    // Sizes: up to the last that fits, whether the part compresses well (XML does) or not.
+    expect(zipArchive([part('a.xml', LAST, 2 ** 20)], at).readUInt32LE(0)).toBe(0x04034b50);
+    expect(zipArchive([part('a.xml', 2 ** 20, LAST - header('a.xml'))], at).readUInt32LE(0)).toBe(0x04034b50);
+    expect(() => zipArchive([part('xl/worksheets/sheet1.xml', LAST + 1, 2 ** 20)], at)).toThrow('xl/worksheets/sheet1.xml is too large for a zip without zip64');
+    expect(() => zipArchive([part('xl/sharedStrings.xml', 2 ** 20, LAST + 1)], at)).toThrow('xl/sharedStrings.xml is too large for a zip without zip64');
+    // Offsets: a part may start at the last offset there is; one after it may not; nor may the archive end past it.
+    expect(() => zipArchive([part('a.xml', 8, LAST - header('a.xml')), part('b.xml', 0, 0)], at)).toThrow('archive too large for a zip without zip64');
+    expect(() => zipArchive([part('a.xml', 8, LAST), part('b.xml', 0, 0)], at)).toThrow('b.xml is too large for a zip without zip64');
     expect(() => zipArchive([part('a.xml', 3 * 2 ** 30), part('b.xml', 3 * 2 ** 30)], at)).toThrow('archive too large for a zip without zip64');
-    expect(zipArchive([part('a.xml', 2 ** 31)], at).readUInt32LE(0)).toBe(0x04034b50);
   });
 
   it('streams a unit with thousands of people into one file, read alike by both exceljs readers', async () => {
@@ -213,6 +285,26 @@ describe('list files written as SpreadsheetML', () => {
     expect(stream.size).toBe(wholeRows(ws).size);
     expect(table(stream)).toEqual(table(wholeRows(ws)));
     expect(stream.get(1)?.[0]).toBe('BẢO HIỂM XÃ HỘI VIỆT NAM');
+    // A merged block holds its text once, in its first cell, as Excel writes it (the other cells only its style).
+    const filled = (r: number) => stream.get(r)!.filter((v) => v !== null && v !== undefined);
+    expect(filled(1)).toEqual(['BẢO HIỂM XÃ HỘI VIỆT NAM', 'Mẫu số 01']);
+    expect(filled(13 + n + 2)).toEqual(['Ghi chú:']);
+    // Written to the compressor in pieces of about 1 MB: between the pieces, nothing but rows and cells (whose
+    // values here are numbers: Stt and shared-string ids).
+    const sheetData = (await sheetXml(file)).split('<sheetData>')[1]!.split('</sheetData>')[0]!;
+    expect(sheetData.length).toBeGreaterThan(2 << 20);
+    expect(sheetData.replace(/<[^>]*>/g, '')).toMatch(/^\d*$/);
+    // The string table likewise, written in pieces too: its texts, each once, counted as Excel counts them.
+    const zip = await readFile(file);
+    const e = localHeaders(zip).find((h) => h.name === 'xl/sharedStrings.xml')!;
+    const sst = inflateRawSync(zip.subarray(e.data, e.data + e.compressedSize)).toString('latin1');
+    expect(sst.length).toBeGreaterThan(1 << 20);
+    expect(sst.replace(/^<\?xml[^>]*\?>\n/, '').replace(/<t( [^>]*)?>[^<]*<\/t>/g, '').replace(/<[^>]*>/g, '')).toBe('');
+    const texts = [...sst.matchAll(/<si><t(?: [^>]*)?>([^<]*)<\/t><\/si>/g)].map((m) => m[1]);
+    expect(new Set(texts).size).toBe(texts.length);
+    const [, count, unique] = /<sst [^>]*count="(\d+)" uniqueCount="(\d+)"/.exec(sst)!;
+    expect(Number(unique)).toBe(texts.length);
+    expect(Number(count)).toBe([...(await sheetXml(file)).matchAll(/ t="s"/g)].length);
   });
 
   it('gives every zip entry its CRC and sizes in the local header, with the parts a streaming reader needs first', async () => {
@@ -223,6 +315,7 @@ describe('list files written as SpreadsheetML', () => {
       'xl/_rels/workbook.xml.rels', 'xl/styles.xml', 'xl/sharedStrings.xml', 'xl/worksheets/sheet1.xml',
     ]);
     for (const e of entries) {
+      expect(e.modified, `${e.name} is dated in Vietnam time, when the list was issued`).toBe('2024-06-03 08:30:00');
       expect(e.flags & 0x08, `${e.name} has a data descriptor`).toBe(0);
       expect(e.size, e.name).toBeGreaterThan(0);
       expect(e.compressedSize, e.name).toBeGreaterThan(0);
@@ -249,8 +342,11 @@ describe('list files written as SpreadsheetML', () => {
     expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 3, ySplit: 12 });
     expect(ws.pageSetup.printTitlesRow).toBe('11:12');
     let dated = '';
-    ws.eachRow((r) => r.eachCell((c) => void (/, ngày \d\d tháng \d\d năm \d{4}$/.test(c.text) && (dated = c.text))));
+    let datedRow = 0;
+    ws.eachRow((r) => r.eachCell((c) => void (/, ngày \d\d tháng \d\d năm \d{4}$/.test(c.text) && (dated = c.text) && (datedRow = r.number))));
     expect(dated).toBe('Hồ Chí Minh, ngày 03 tháng 06 năm 2024');
+    // The date and the right-hand signature over the last two columns (16 + 24 characters, the 40 the block needs).
+    for (const r of [datedRow, datedRow + 1, datedRow + 2]) expect(ws.model.merges).toContain(`K${r}:L${r}`);
   });
 
   it('gives each person a row tall enough for its wrapped text, and a one-line row no taller than usual', async () => {
@@ -294,8 +390,11 @@ describe('list files written as SpreadsheetML', () => {
     expect(lines('a\nb\nc', 40)).toBe(3);
     expect(lines('x'.repeat(60), 20)).toBe(4); // 66 of 19 a line
     expect(lines('x'.repeat(60) + '\n\nb', 20)).toBe(6);
+    expect(lines('a\n' + 'x'.repeat(40), 20)).toBe(1 + 3); // each line on its own: a short one, then 44 of 19 a line
+    expect(lines('\n' + 'x'.repeat(40), 20)).toBe(1 + 3); // a text that starts with a line break
     const heights = new RowHeights([{ width: 5, style: 'center' }, { width: 40, style: 'small' }, { width: 10, style: 'count' }]);
     expect(heights.of([123456789, 'kết quả', null])).toBe(15); // numbers do not wrap
+    expect(heights.of([1, 'kết quả', 'x'.repeat(80)])).toBe(15); // nor text in a column whose style does not wrap
     expect(heights.of([1, 'a\nb\nc', null])).toBe(3 * 13.5 + 3);
     expect(heights.of([1, 'a\n'.repeat(100), null])).toBe(409); // as tall as Excel allows
   });
@@ -307,5 +406,12 @@ describe('list files written as SpreadsheetML', () => {
     await expect(w.close()).rejects.toThrow(/ENOENT/); // its directory does not exist
     await w.abort();
     expect((await readdir(dir)).filter((f) => f.includes('.tmp'))).toEqual([]);
+    // A folder in the file's place: the workbook is written under its temporary name, cannot be moved, and is removed.
+    const taken = path.join(dir, 'taken');
+    await mkdir(path.join(taken, 'mau01.xlsx'), { recursive: true });
+    const w2 = ListFileWriter.open({ ...spec, path: path.join(taken, 'mau01.xlsx') });
+    w2.add([person(1)]);
+    await expect(w2.close()).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(await readdir(taken)).toEqual(['mau01.xlsx']);
   });
 });

@@ -1,6 +1,6 @@
 // Reading a Mẫu 02 a unit sent back: the workbook as ddcn wrote it, then changed the ways a clerk's Excel changes it
 // (a formula filled down, a column deleted, the unit line cleared), and files that are no returned Mẫu 02 at all.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -75,6 +75,54 @@ describe('reading a returned Mẫu 02', () => {
     const [first] = await rowsOf(file);
     expect(first!.shown.slice(0, 8)).toEqual(['1', '0790000001', 'Nguyễn Văn 1', '05/03/1990', 'Nam', '012345678', '', '']);
     expect(first!.shown[8]).toMatch(/^Ngày sinh: 05\/03\/1990/);
+  });
+
+  it('reads a birth date typed as a date, pasted as a serial number, or typed as a year, as dd/mm/yyyy or the year', async () => {
+    // Excel counts days from 30/12/1899: 31512 is 10/04/1986, 2 958 465 its last day, 31/12/9999.
+    const dobs: ExcelJS.CellValue[] = [31512, new Date(Date.UTC(1986, 3, 10)), 1986, 2100, 2101, 2958465, 2958466, '05/03/1990', 1986.5];
+    const file = await returned('dates', (ws) => {
+      dobs.forEach((v, i) => {
+        ws.getCell(FIRST + i, 2).value = `07900000${10 + i}`;
+        ws.getCell(FIRST + i, 11).value = v;
+      });
+    });
+    const rows = (await rowsOf(file)).slice(0, dobs.length);
+    expect(rows.map((r) => r.dob)).toEqual(['10/04/1986', '10/04/1986', '1986', '2100', '01/10/1905', '31/12/9999', '2958466', '05/03/1990', '1986.5']);
+  });
+
+  it('reads what else a clerk’s Excel may hold: a formula filled down, a link, TRUE, an error value', async () => {
+    const file = await returned('cell-kinds', (ws) => {
+      ws.getCell(`L${FIRST}`).value = { formula: 'IF(1,"Nữ")', result: 'Nữ', shareType: 'shared', ref: `L${FIRST}:L${FIRST + 1}` } as ExcelJS.CellValue;
+      ws.getCell(`L${FIRST + 1}`).value = { sharedFormula: `L${FIRST}`, result: 'Nữ' } as ExcelJS.CellValue;
+      // A name pasted from a web page or an e-mail arrives as a link: its text is the name.
+      ws.getCell(`J${FIRST}`).value = { text: 'Nguyễn Văn Hưng', hyperlink: 'mailto:hung@example.vn' };
+      ws.getCell(`J${FIRST + 1}`).value = { error: '#N/A' } as ExcelJS.CellValue;
+      ws.getCell(`M${FIRST + 1}`).value = true;
+    });
+    const rows = (await rowsOf(file)).slice(0, 2);
+    expect(rows.map((r) => [r.name, r.sex, r.number, r.errors])).toEqual([
+      ['Nguyễn Văn Hưng', 'Nữ', '', []],
+      ['', 'Nữ', 'true', ['(10) #N/A']],
+    ]);
+  });
+
+  it('refuses a file that is not an .xlsx workbook, a damaged one, and a list that is not a Mẫu 02', async () => {
+    const csv = path.join(dir, 'mau02.xlsx.csv');
+    await writeFile(csv, 'Stt,Mã số BHXH\n1,0790000001\n');
+    await expect(openReturnedMau02(csv)).rejects.toThrow(`${csv} is not an .xlsx workbook; save the returned Mẫu 02 as "Excel Workbook (.xlsx)" and import it again`);
+    const damaged = path.join(dir, 'damaged.xlsx');
+    await writeFile(damaged, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]));
+    const e = (await openReturnedMau02(damaged).catch((err: unknown) => err)) as Error;
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message.startsWith(`${damaged} is not a readable .xlsx workbook: `) && e.message.length > damaged.length + 40).toBe(true);
+    expect(e.cause).toBeInstanceOf(Error);
+    const mau01 = path.join(dir, 'mau01.xlsx');
+    const w = ListFileWriter.open({ path: mau01, form: 'mau01', unit: UNIT, issuedAt: '2024-06-03T01:30:00.000Z' });
+    w.add([{ ...person(1), status: 'MATCHED', soDdcn: '079090000001', fields: [], detail: null }]);
+    await w.close();
+    await expect(openReturnedMau02(mau01)).rejects.toThrow(
+      `${mau01} is not a Mẫu số 02 (no "Mẫu số 02" and list title at the top of its first sheet); import the list that \`ddcn lists\` wrote`,
+    );
   });
 
   it('refuses a sheet whose unit line is empty, or whose columns are not numbered', async () => {

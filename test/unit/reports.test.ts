@@ -3,12 +3,13 @@ import { checkReturnedRow } from '../../src/pipeline/corrections.js';
 import { parseTarget } from '../../src/pipeline/targets.js';
 import { districtLabel } from '../../src/reports/districts.js';
 import { pathSegment, unitLabel } from '../../src/reports/list-paths.js';
+import type { Finding } from '../../src/domain/finding.js';
 import type { Field } from '../../src/domain/types.js';
 import type { ListRow } from '../../src/reports/list-row.js';
 import { assess } from '../../src/reports/milestones.js';
 import { mismatchLines } from '../../src/reports/mismatch-text.js';
 import { officeName, placeName, provinceLabel } from '../../src/reports/office.js';
-import { endOfDay, parseIsoDate, placeDateLine, vnDate, weekday } from '../../src/reports/vn-date.js';
+import { addDays, endOfDay, parseIsoDate, placeDateLine, vnDate, weekday } from '../../src/reports/vn-date.js';
 
 const person = (over: Partial<ListRow>): ListRow => ({
   maSoBhxh: '0100000001', hoTen: 'Nguyễn Văn Hùng', ngaySinh: '1990-03-05', gioiTinh: 'M', soGiayTo: '012345678', soDdcn: null,
@@ -36,13 +37,30 @@ describe('Mẫu 02 column 9: what does not match', () => {
   });
 
   it('shows a value that could not be read as it was in the file', () => {
-    const row = person({ ngaySinh: null, fields: ['dob'], findings: [{ field: 'dob', code: 'invalid', value: '31/02/1980' }], detail: { registry: { ngaySinh: '1980-02-28' } } });
+    // Only this field's unreadable value: not another field's, nor one the import repaired.
+    const findings: Finding[] = [
+      { field: 'sex', code: 'invalid', value: 'X' }, { field: 'dob', code: 'repaired', value: '1980-2-31' }, { field: 'dob', code: 'invalid', value: '31/02/1980' },
+    ];
+    const row = person({ ngaySinh: null, fields: ['dob'], findings, detail: { registry: { ngaySinh: '1980-02-28' } } });
     expect(mismatchLines(row)).toEqual(['Ngày sinh: 31/02/1980 (không hợp lệ) — CSDL dân cư: 28/02/1980']);
   });
 
   it('explains an unknown number, a missing one, a conflict and a structure hint', () => {
     expect(mismatchLines(person({ fields: ['id_number'] }))).toEqual(['Số CMND/ĐDCN: 012345678 — không có trong CSDL dân cư']);
     expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null }))).toEqual(['Chưa có số ĐDCN/CCCD']);
+    expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null, findings: [{ field: 'dob', code: 'invalid', value: '1990-13' }, { field: 'id_number', code: 'missing', value: '' }] }))).toEqual(['Chưa có số ĐDCN/CCCD']);
+    expect(mismatchLines(person({ fields: ['name'] }))).toEqual(['Họ và tên: Nguyễn Văn Hùng — không khớp với CSDL dân cư']);
+    // Nothing held: the unreadable value from the file, else "(chưa có)".
+    expect(mismatchLines(person({
+      hoTen: '', gioiTinh: null, fields: ['name', 'sex'],
+      findings: [{ field: 'name', code: 'invalid', value: '@@@' }, { field: 'sex', code: 'invalid', value: 'X' }],
+    }))).toEqual(['Họ và tên: @@@ (không hợp lệ) — không khớp với CSDL dân cư', 'Giới tính: X (không hợp lệ) — không khớp với CSDL dân cư']);
+    expect(mismatchLines(person({ hoTen: '', ngaySinh: null, fields: ['name', 'dob'] }))).toEqual([
+      'Họ và tên: (chưa có) — không khớp với CSDL dân cư', 'Ngày sinh: (chưa có) — không khớp với CSDL dân cư',
+    ]);
+    expect(mismatchLines(person({ status: 'CONFLICT', soDdcn: '001090000001', detail: {} }))).toEqual([
+      'Số ĐDCN 001090000001 cũng gắn với một mã số BHXH khác: cần kiểm tra, đối chiếu hồ sơ',
+    ]);
     expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null, findings: [{ field: 'id_number', code: 'invalid', value: '12345' }] }))).toEqual([
       'Số CMND/ĐDCN không hợp lệ: 12345',
     ]);
@@ -68,6 +86,9 @@ describe('Mẫu 02 column 9: records the registry would not check, and text conv
     ]);
     expect(refused(['sex'], 'not_accepted')).toEqual([
       'Giới tính không đúng dạng CSDL dân cư nhận để đối chiếu: đề nghị kê khai lại tại cột 12',
+    ]);
+    expect(refused(['dob'], 'registry_refused')).toEqual([
+      'CSDL dân cư từ chối đối chiếu vì ngày sinh không hợp lệ: đề nghị kê khai lại tại cột 11',
     ]);
     expect(refused([], 'registry_refused')).toEqual([
       'CSDL dân cư từ chối đối chiếu hồ sơ này: đề nghị kiểm tra, kê khai lại thông tin đúng tại cột 10–13',
@@ -111,6 +132,10 @@ describe('Mẫu 02 column 9: records the registry would not check, and text conv
     expect(mismatchLines(person({ hoTen: 'Đổ Văn Hùng', fields: ['name'], detail: { registry: { hoTen: 'Ðỗ Văn Hùng' } } }))).toEqual([
       'Họ và tên: Đổ Văn Hùng — CSDL dân cư: Ðỗ Văn Hùng (gần giống: Đỗ; chỉ để tham khảo)',
     ]);
+    // Also when only one of the differing words is written with it.
+    expect(mismatchLines(person({ hoTen: 'Đổ Văn Hùng', fields: ['name'], detail: { registry: { hoTen: 'Ðỗ Văn Hưng' } } }))).toEqual([
+      'Họ và tên: Đổ Văn Hùng — CSDL dân cư: Ðỗ Văn Hưng (gần giống: Đỗ Hưng; chỉ để tham khảo)',
+    ]);
   });
 });
 
@@ -143,11 +168,14 @@ describe('milestones', () => {
   it('judges the verified rate against the next milestone, and a missed one as behind', () => {
     expect(assess(0.5, d(6, 3))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2024' });
     expect(assess(0.6, d(6, 30))).toEqual({ level: 'good', text: 'Đạt mốc 60% (hạn 30/06)' });
+    // The deadline day still counts: not behind on 30/06, and exactly 60% on 01/07 is on track for the next.
+    expect(assess(0.59, d(6, 30))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2024' });
+    expect(assess(0.6, d(7, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 80% trước 30/09/2024' });
     expect(assess(0.59, d(7, 1))).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 60% (hạn 30/06)' });
     expect(assess(0.7, d(7, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 80% trước 30/09/2024' });
     expect(assess(0.85, d(10, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 100% trước 31/12/2024' });
     expect(assess(1, d(12, 31))).toEqual({ level: 'good', text: 'Đạt mốc 100% (hạn 31/12)' });
-    expect(assess(null, d(1, 1)).level).toBe('none');
+    expect(assess(null, d(1, 1))).toEqual({ level: 'none', text: 'Chưa có người tham gia' });
   });
 });
 
@@ -159,6 +187,12 @@ describe('dates and places on the forms', () => {
     expect(weekday({ year: 2024, month: 6, day: 9 })).toBe(7);
     expect(parseIsoDate('2024-02-30')).toBeNull();
     expect(parseIsoDate('2024-02-29')).toEqual({ year: 2024, month: 2, day: 29 });
+    // --as-of as typed: spaces around it are fine, anything else is no date.
+    expect(parseIsoDate(' 2024-02-29 ')).toEqual({ year: 2024, month: 2, day: 29 });
+    expect(['2024-02-29T00:00', 'x2024-02-29', '29/02/2024', '2024-13-01', ''].map(parseIsoDate)).toEqual([null, null, null, null, null]);
+    expect(addDays({ year: 2024, month: 2, day: 28 }, 2)).toEqual({ year: 2024, month: 3, day: 1 });
+    expect(addDays({ year: 2024, month: 1, day: 1 }, -1)).toEqual({ year: 2023, month: 12, day: 31 });
+    expect(weekday({ year: 2024, month: 6, day: 3 })).toBe(1); // a Monday
   });
   it('names the office and the place from a 2- or 3-digit province code', () => {
     expect(officeName('79')).toBe('BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH');
@@ -176,6 +210,11 @@ describe('dates and places on the forms', () => {
   it('names a unit in messages by its codes, or says it has none', () => {
     expect(unitLabel('079', 'DV0790001')).toBe('unit "DV0790001" of province "079"');
     expect(unitLabel(null, null)).toBe('unit (no ma_don_vi) of province (no ma_tinh)');
+  });
+  it('gives a unit without a code, or with a Vietnamese one, a folder of its own', () => {
+    expect([pathSegment('', '_x'), pathSegment(null, '_x')]).toEqual(['_x', '_x']);
+    expect(pathSegment('Đơn vị số 1 đội 5', '_x')).toMatch(/^_Don-vi-so-1-doi-5_[0-9a-f]{16}$/);
+    expect(pathSegment('Ánh Dương', '_x')).not.toBe(pathSegment('Anh Duong', '_x'));
   });
   it('keeps codes from data inside the output directory', () => {
     expect(pathSegment('DV0790001', '_x')).toBe('DV0790001');

@@ -1,0 +1,170 @@
+// List files written by worker threads (`ddcn lists` with many units; the portal's shared pool), driven from this
+// thread: a file sent in several messages, files given up on, a thread that dies, a pool that is closed.
+// The files are read back as a clerk's Excel would (exceljs's whole-file reader).
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failureReason, InlineSink } from '../../src/reports/list-sink.js';
+import type { FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
+import { ListWorkerPool, WorkerSink } from '../../src/reports/worker-sink.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-worker-sink-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const UNIT = { maTinh: '079', maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
+const spec = (name: string, form: FormKind = 'mau01'): ListFileSpec => ({ path: path.join(dir, name), form, unit: UNIT, issuedAt: '2024-06-03T01:30:00.000Z' });
+const person = (i: number): ListRow => ({
+  maSoBhxh: `079${String(i).padStart(7, '0')}`, hoTen: `Nguyễn Văn ${i}`, ngaySinh: '1990-03-05', gioiTinh: 'M', soGiayTo: '012345678',
+  soDdcn: `079090${String(i).padStart(6, '0')}`, vssid: false, email: null, status: 'MATCHED', fields: [], findings: [], detail: null,
+});
+const people = (from: number, n: number) => Array.from({ length: n }, (_, i) => person(from + i));
+
+/** Stt and Mã số BHXH of each person on a Mẫu 01 (people start on row 14). */
+async function codesIn(file: string): Promise<Array<[unknown, unknown]>> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file);
+  const ws = wb.worksheets[0]!;
+  const out: Array<[unknown, unknown]> = [];
+  for (let r = 14; typeof ws.getCell(r, 1).value === 'number'; r++) out.push([ws.getCell(r, 1).value, ws.getCell(r, 2).value]);
+  return out;
+}
+
+const exists = (file: string) => access(file).then(() => true, () => false);
+
+// A mutant that loses a message makes a test wait for ever: fail it well before the suite's own limit.
+const WAIT = { timeout: 20_000 };
+
+describe('list files written by worker threads', () => {
+  it('writes a file whose people come in several messages, all of them in order', WAIT, async () => {
+    const sink = new WorkerSink(1);
+    try {
+      const id = await sink.begin(spec('parts.xlsx'), people(1, 3), false);
+      await sink.rows(id, people(4, 2), false);
+      await sink.rows(id, people(6, 1), true);
+      // A file once ended takes no more rows.
+      await expect(sink.rows(id, people(7, 1), true)).rejects.toThrow(`list file ${id} is not open`);
+      await expect(sink.rows(id + 1, [], true)).rejects.toThrow(`list file ${id + 1} is not open`);
+      expect(await sink.finish()).toEqual({ done: [{ path: spec('parts.xlsx').path, rows: 6 }], failed: [] });
+      expect(await codesIn(spec('parts.xlsx').path)).toEqual(people(1, 6).map((p, i) => [i + 1, p.maSoBhxh]));
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('lets a pool shared with others go on after one of them gave up on its open files', WAIT, async () => {
+    const pool = new ListWorkerPool(1);
+    const quitter = new WorkerSink(pool);
+    const other = new WorkerSink(pool);
+    try {
+      const kept = await other.begin(spec('kept.xlsx'), people(1, 2), false);
+      // As many files open as a thread takes (32): the next file has room only once giving up frees theirs.
+      for (let i = 0; i < 31; i++) await quitter.begin(spec(`given-up-${i}.xlsx`), people(1, 2), false);
+      await quitter.close();
+      const next = new WorkerSink(pool);
+      await next.begin(spec('next.xlsx'), people(1, 1), true);
+      await other.rows(kept, people(3, 2), true);
+      expect((await next.finish()).done).toEqual([{ path: spec('next.xlsx').path, rows: 1 }]);
+      expect((await other.finish()).done).toEqual([{ path: spec('kept.xlsx').path, rows: 4 }]);
+      expect(await codesIn(spec('kept.xlsx').path)).toEqual(people(1, 4).map((p, i) => [i + 1, p.maSoBhxh]));
+      expect(await exists(spec('given-up-0.xlsx').path)).toBe(false);
+    } finally {
+      await other.close();
+      await pool.close();
+    }
+  });
+
+  it('waits for room when a thread holds 32 open files, and goes on once one of them is finished', WAIT, async () => {
+    const sink = new WorkerSink(1);
+    try {
+      const ids: number[] = [];
+      for (let i = 0; i < 32; i++) ids.push(await sink.begin(spec(`open-${i}.xlsx`), people(1, 1), false));
+      const waiting = sink.begin(spec('open-32.xlsx'), people(1, 1), true);
+      await sink.rows(ids[0]!, people(2, 1), true);
+      await waiting;
+      for (const id of ids.slice(1)) await sink.rows(id, [], true);
+      const { done, failed } = await sink.finish();
+      expect([done.length, failed]).toEqual([33, []]);
+      expect(await codesIn(spec('open-0.xlsx').path)).toEqual([[1, person(1).maSoBhxh], [2, person(2).maSoBhxh]]);
+      expect(await codesIn(spec('open-32.xlsx').path)).toEqual([[1, person(1).maSoBhxh]]);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('fails the files of a thread that dies with the reason, and only those; the next file gets a new thread', WAIT, async () => {
+    const pool = new ListWorkerPool(2);
+    const onDying = new WorkerSink(pool);
+    const onOther = new WorkerSink(pool);
+    try {
+      const dying = await pool.slotForNewFile(); // the least busy thread: the one the next file goes to
+      await onDying.begin(spec('lost.xlsx'), people(1, 2), false);
+      const kept = await onOther.begin(spec('kept.xlsx'), people(1, 2), false); // the other thread
+      const thread = dying.worker!;
+      // What Node reports when a thread throws: 'error', and its 'exit' some time later.
+      const cause = new Error('out of memory');
+      thread.emit('error', cause);
+      const broken = await onDying.finish().catch((e: unknown) => e as Error);
+      expect(broken).toBeInstanceOf(Error);
+      expect((broken as Error).message).toBe('a list worker failed: out of memory');
+      expect((broken as Error).cause).toBe(cause);
+      await expect(onDying.rows(0, people(3, 1), true)).rejects.toThrow('a list worker failed: out of memory');
+      await onDying.close();
+
+      // A new file starts a new thread in the dead one's place; the old thread's exit does not touch it.
+      const after = new WorkerSink(pool);
+      const late = await after.begin(spec('after.xlsx'), people(1, 1), false);
+      await thread.terminate();
+      await after.rows(late, people(2, 1), true);
+      expect((await after.finish()).done).toEqual([{ path: spec('after.xlsx').path, rows: 2 }]);
+
+      await onOther.rows(kept, people(3, 1), true);
+      expect((await onOther.finish()).done).toEqual([{ path: spec('kept.xlsx').path, rows: 3 }]);
+      expect(await exists(spec('lost.xlsx').path)).toBe(false);
+    } finally {
+      await onOther.close();
+      await pool.close();
+    }
+  });
+
+  it('answers a download that cannot be made with why, and refuses work once closed', WAIT, async () => {
+    const pool = new ListWorkerPool(1);
+    try {
+      const bytes = await pool.buildList(spec('download.xlsx'), people(1, 2));
+      expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
+      await expect(pool.buildList(spec('download.xlsx'), [null])).rejects.toThrow(/^list file not made: \S/);
+    } finally {
+      await pool.close();
+    }
+    await expect(pool.buildList(spec('download.xlsx'), people(1, 1))).rejects.toThrow('the list worker pool is closed');
+    await expect(new WorkerSink(pool).begin(spec('late.xlsx'), people(1, 1), true)).rejects.toThrow('the list worker pool is closed');
+    expect(() => new ListWorkerPool(0)).toThrow('a list worker pool needs at least one thread');
+  });
+});
+
+describe('list files written in this thread', () => {
+  it('reports a file that cannot even be begun as not written, and goes on with the others', async () => {
+    const sink = new InlineSink();
+    const bad = { ...spec('bad.xlsx'), form: 'mau99' as FormKind };
+    await sink.begin(bad, people(1, 1), true);
+    await sink.begin(spec('good.xlsx'), people(1, 1), true);
+    const { done, failed } = await sink.finish();
+    expect(done).toEqual([{ path: spec('good.xlsx').path, rows: 1 }]);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.spec).toBe(bad);
+    expect(failed[0]!.reason).toMatch(/\S/);
+  });
+
+  it('gives a reason for whatever was thrown: the error code, else its message, else the value as text', () => {
+    expect(failureReason(Object.assign(new Error('no space left'), { code: 'ENOSPC' }))).toBe('ENOSPC');
+    expect(failureReason(new Error('bad row'))).toBe('bad row');
+    expect(failureReason(null)).toBe('null');
+    expect(failureReason(undefined)).toBe('undefined');
+  });
+});
