@@ -112,3 +112,35 @@ describe('share: only acknowledged records count', () => {
     expect(working.sent.flat().map((s) => s.maSoBhxh).sort()).toEqual(CODES);
   });
 });
+
+describe('share: each person once, and only the batch\'s own', () => {
+  it('sends each person once in a batch of many chunks, even when the registry acknowledges nobody', async () => {
+    const { db, registryFile } = await setUp();
+    const deaf = new PickyRegistry(await mockRegistry(registryFile), () => false);
+    const r = await runBatch(runDeps(db, deaf, { chunkSize: 1, batchSize: 1, concurrency: 1 }), { province: null });
+    expect(r).toMatchObject({ shared: 0, shareFailed: 4 });
+    expect(deaf.sent.flat().map((s) => s.maSoBhxh).sort()).toEqual(CODES);
+  });
+
+  it('leaves another province\'s people still to share to that province\'s batch', async () => {
+    const { db, dir } = await setUp();
+    const south: ParticipantInput[] = ['7900000001', '7900000002'].map((code, k) => ({
+      ma_so_bhxh: code, ho_ten: `Trần Thị Nam ${k + 1}`, ngay_sinh: '1991', gioi_tinh: 'Nữ', so_giay_to: `07934567${k + 1}`, ma_don_vi: 'SG0001A', ma_tinh: '79',
+    }));
+    const late: ParticipantInput = { ...PEOPLE[0]!, ma_so_bhxh: '0100000005', ho_ten: 'Nguyễn Văn Số 5', so_giay_to: '012345675' };
+    const registry = await writeRegistry(dir, [
+      ...REGISTRY,
+      ...south.map((p, k) => ({ so_ddcn: `07919100000${k + 1}`, so_cmnd: p.so_giay_to, ho_ten: p.ho_ten!, ngay_sinh: '1991', gioi_tinh: 'Nữ' as const })),
+      { so_ddcn: '001090000005', so_cmnd: '012345675', ho_ten: 'Nguyễn Văn Số 5', ngay_sinh: PEOPLE[0]!.ngay_sinh!, gioi_tinh: 'Nam' },
+    ], 'registry-all.csv');
+    await importParticipants(deps(db), await writeParticipants(dir, [...PEOPLE, ...south], 'all.csv'));
+    // Everyone verified; the registry acknowledges the shares of Hà Nội (01) only: the south's wait.
+    const first = new PickyRegistry(await mockRegistry(registry), (code) => code.startsWith('01'));
+    expect(await runBatch(runDeps(db, first, CONFIG), { province: null })).toMatchObject({ shared: 4, shareFailed: 2 });
+    // A newcomer in Hà Nội, and a batch for Hà Nội: it shares the newcomer, not the south's people.
+    await importParticipants(deps(db), await writeParticipants(dir, [...PEOPLE, ...south, late], 'all-2.csv'));
+    const hanoi = new PickyRegistry(await mockRegistry(registry), () => true);
+    expect(await runBatch(runDeps(db, hanoi, CONFIG), { province: '01' })).toMatchObject({ shared: 1, shareFailed: 0 });
+    expect(hanoi.sent.flat().map((s) => s.maSoBhxh)).toEqual(['0100000005']);
+  });
+});
