@@ -169,6 +169,26 @@ describe('run: one batch against the mock registry', () => {
 });
 
 describe('run: conflicts with numbers already on file', () => {
+  it('marks CONFLICT an earlier holder that is not in the batch at all: its confirmation withdrawn, the number on file left', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const registry = await mockRegistry(await writeRegistry(dir, REGISTRY), { keepShared: true });
+    const hung = { ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }], 'first.csv'));
+    await runBatch(runDeps(db, registry), { province: null });
+    // Only the new code comes in the next file: the holder is unchanged, so it is not in the next batch.
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0200000009', ...hung }], 'second.csv'));
+    const second = await runBatch(runDeps(db, registry), { province: null });
+    expect([...(await exportedResults(deps(db), dir, second.batchId)).rows.keys()]).toEqual(['0100000001', '0200000009']);
+    expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => [r.ma_so_bhxh, r.status])).toEqual([
+      ['0100000001', 'CONFLICT'], ['0200000009', 'CONFLICT'],
+    ]);
+    expect(await rows(db, `SELECT ma_so_bhxh, so_giay_to, so_ddcn FROM participant ORDER BY 1`)).toEqual([
+      { ma_so_bhxh: '0100000001', so_giay_to: '001090000001', so_ddcn: null },
+      { ma_so_bhxh: '0200000009', so_giay_to: '012345678', so_ddcn: null },
+    ]);
+  });
+
   it('marks both the new code and the earlier holder CONFLICT and writes nothing', async () => {
     const { db } = database();
     const dir = await useTempDir();
