@@ -151,6 +151,10 @@ describe('import corrections: a returned Mẫu 02', () => {
     const returned = path.join(dir, 'so-moi.xlsx');
     await fillIn(mau02, returned, { '0790000005': { 13: '079070000055', 11: '03/03/1970' } });
     expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 1, fields: 2, rejected: 0 });
+    // A number written whole is not "repaired": the record carries no such finding.
+    expect(await rows(db, `SELECT so_giay_to, findings FROM participant WHERE ma_so_bhxh = '0790000005'`)).toEqual([
+      { so_giay_to: '079070000055', findings: [] },
+    ]);
     expect(await rows(db, `SELECT so_cu, so_moi, source, changed_at FROM number_history WHERE ma_so_bhxh = '0790000005'`)).toEqual([
       { so_cu: '099999999', so_moi: '079070000055', source: 'correction', changed_at: FIXED_NOW },
     ]);

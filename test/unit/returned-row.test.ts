@@ -11,5 +11,8 @@ describe('a returned row with an unreadable code in column (2)', () => {
     });
     expect(checkReturnedRow({ ...row, maSoBhxh: '01000000' })).toEqual({ kind: 'rejected', reason: 'Mã số BHXH "01000000" không hợp lệ: cần đủ 10 chữ số' });
     expect(checkReturnedRow({ ...row, maSoBhxh: 'BH01000001' })).toEqual({ kind: 'rejected', reason: 'Mã số BHXH "BH01000001" không hợp lệ: cần đủ 10 chữ số' });
+    // nine digits somewhere in a longer code are not a code that lost its zero
+    expect(checkReturnedRow({ ...row, maSoBhxh: 'A100000001' })).toEqual({ kind: 'rejected', reason: 'Mã số BHXH "A100000001" không hợp lệ: cần đủ 10 chữ số' });
+    expect(checkReturnedRow({ ...row, maSoBhxh: '10000000012' })).toEqual({ kind: 'rejected', reason: 'Mã số BHXH "10000000012" không hợp lệ: cần đủ 10 chữ số' });
   });
 });
