@@ -3,7 +3,8 @@
 // settings check at start-up.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { serversClosedAfterEach } from '../helpers/test-servers.js';
 import { HttpRegistry, type HttpRegistrySettings } from '../../src/adapters/http.js';
 import { fromWireRequest, toWireAnswer, WireShareRequest, WireVerifyRequest } from '../../src/adapters/http-wire.js';
 import type { MockRegistry } from '../../src/adapters/mock.js';
@@ -30,13 +31,7 @@ const REGISTRY: RegistryInput[] = PEOPLE.map((p, k) => ({
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown, n: number) => void | Promise<void>;
 
-const opened: http.Server[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => new Promise((ok) => {
-    s.closeAllConnections();
-    s.close(ok);
-  })));
-});
+const opened = serversClosedAfterEach();
 
 /** A local registry whose every answer the test decides; `seen` records when each request arrived. */
 async function scripted(handler: Handler) {

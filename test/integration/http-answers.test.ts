@@ -5,7 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { serversClosedAfterEach } from '../helpers/test-servers.js';
 import { RegistryRefusedError } from '../../src/adapters/http-errors.js';
 import { HttpRegistry, type HttpRegistryHooks, type HttpRegistrySettings } from '../../src/adapters/http.js';
 import type { Logger } from '../../src/log.js';
@@ -15,13 +16,7 @@ const silent = createLogger('silent');
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: { requests?: Array<{ request_id: string }>; records?: Array<{ request_id: string }> }) => void;
 
-const opened: http.Server[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => new Promise((ok) => {
-    s.closeAllConnections();
-    s.close(ok);
-  })));
-});
+const opened = serversClosedAfterEach();
 
 /** A local registry whose every answer the test decides; `seen` counts the requests that arrived. */
 async function scripted(handler: Handler) {

@@ -2,17 +2,12 @@
 // send it a second time. Counted on a real socket (a local http.createServer), not on a mocked fetch.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { serversClosedAfterEach } from '../helpers/test-servers.js';
 import { HttpRegistry } from '../../src/adapters/http.js';
 import { createLogger } from '../../src/log.js';
 
-const opened: http.Server[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => new Promise((ok) => {
-    s.closeAllConnections();
-    s.close(ok);
-  })));
-});
+const opened = serversClosedAfterEach();
 
 /** A registry that answers every request with `status`; `requests` counts what reached it. */
 async function refusing(status: number) {
