@@ -80,6 +80,24 @@ describe('an import that cannot finish', () => {
 });
 
 describe('what an import tells the operator', () => {
+  it('names the columns it ignores, in the log and in its result', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = path.join(dir, 'them-cot.csv');
+    writeFileSync(file, 'ma_so_bhxh,ghi_chu,ho_ten,so_dien_thoai\n0100000001,x,Nguyễn Văn An,0900000000\n');
+    const { lines, log } = capturedLog('info');
+    expect(await importParticipants({ ...deps(db), log }, file)).toMatchObject({ rowsRead: 1, inserted: 1, unknownColumns: ['ghi_chu', 'so_dien_thoai'] });
+    expect(lines.find((l) => l.unknownColumns)).toMatchObject({ level: 40, msg: 'columns ignored', unknownColumns: ['ghi_chu', 'so_dien_thoai'] });
+  });
+
+  it('refuses a chunk size that is not a positive whole number', async () => {
+    const { db } = database();
+    const file = await writeParticipants(await useTempDir(), [person(1)]);
+    for (const chunkSize of [0, -1, 1.5]) {
+      await expect(importParticipants(deps(db), file, undefined, { chunkSize })).rejects.toThrow(`chunkSize must be a positive whole number, got ${chunkSize}`);
+    }
+  });
+
   it('warns about missing columns by name, and times each phase in the debug log', async () => {
     const { db } = database();
     const dir = await useTempDir();

@@ -164,7 +164,7 @@ describe('import participants from CSV', () => {
     expect(err).toBeInstanceOf(UserError);
     const msg = (err as Error).message;
     expect(msg).toContain('ma_so_bhxh');
-    expect(msg).toContain('so_bhxh, ho_ten'); // what it found
+    expect(msg).toContain('Found: so_bhxh, ho_ten.'); // what it found (not a piece of what it expects)
     expect(msg).toContain(PARTICIPANT_COLUMNS.join(', ')); // what it expects
   });
 
