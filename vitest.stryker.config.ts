@@ -28,6 +28,8 @@ const config = mergeConfig(
         'test/integration/run-order.test.ts',
         '**/node_modules/**',
       ],
+      // The module caches emptied before each test: a cache filled by an earlier run hides a mutant (see the file).
+      setupFiles: ['test/helpers/stryker-fresh-caches.ts'],
       // Stryker stops at a mutant's first failing test: the quick files first (see the sequencer).
       sequence: { sequencer: FastFirstSequencer },
       // A mutant that makes a test hang fails it here, in 30 s, instead of running into Stryker's timeout, which

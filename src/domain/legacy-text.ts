@@ -25,6 +25,10 @@ type Fixed = { text: string; from: LegacyEncoding } | null;
 // cache is bounded; it starts over when full).
 const SEEN = new Map<string, Fixed>();
 const SEEN_MAX = 20_000;
+/** Forgets every judged text (for the mutation runs, which run the tests again in one process: see docs/mutation-testing.md). */
+export function forgetJudgedTexts(): void {
+  SEEN.clear();
+}
 
 /** The converted text and the encoding it was in, or null when the text is left as it is. */
 export function fixLegacyText(text: string): Fixed {

@@ -34,6 +34,10 @@ export function nameKey(raw: string): string {
 // each syllable's key is worked out once and remembered (the cache is bounded; it starts over when full).
 const WORD_KEYS = new Map<string, string>();
 const WORD_KEYS_MAX = 50_000;
+/** Forgets every word key worked out (for the mutation runs: see docs/mutation-testing.md). */
+export function forgetWordKeys(): void {
+  WORD_KEYS.clear();
+}
 
 function wordKey(word: string): string {
   let key = WORD_KEYS.get(word);

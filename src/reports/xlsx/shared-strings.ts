@@ -10,6 +10,10 @@ const PIECE_CHARS = 1 << 20;
 // The <si> of strings written lately: the form's own texts (head, notes, signatures) recur in every file.
 const recent = new Map<string, string>();
 const RECENT_MAX = 4096;
+/** Forgets the strings written lately (for the mutation runs: see docs/mutation-testing.md). */
+export function forgetRecentStrings(): void {
+  recent.clear();
+}
 
 function si(s: string): string {
   let xml = recent.get(s);
