@@ -1,20 +1,13 @@
 // Every ID number, code and date on every list form is a text cell, so a clerk's Excel keeps `023456784` as it is
 // (a number cell would show 23456784 and lose the leading zero for good once saved). Only Stt is a number.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirPerFile } from '../helpers/temp-dir.js';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import type { EscalationRow, FormKind, ListRow } from '../../src/reports/list-row.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-text-cells-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerFile('ddcn-text-cells-');
 
 const UNIT = { maTinh: '079', maDonVi: '0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
 

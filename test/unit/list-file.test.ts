@@ -1,11 +1,11 @@
 // The list files as SpreadsheetML written by ListFileWriter, opened the ways they are read: exceljs's whole-file
 // reader (a clerk's Excel, `ddcn import corrections`) and its streaming reader, and the zip as bytes.
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirPerFile } from '../helpers/temp-dir.js';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import { lines, RowHeights } from '../../src/reports/list-layout.js';
 import { MAU01 } from '../../src/reports/mau01.js';
@@ -13,13 +13,7 @@ import { MAU02 } from '../../src/reports/mau02.js';
 import { zipArchive, type CompressedEntry } from '../../src/reports/xlsx/zip.js';
 import type { EscalationRow, FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-list-file-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerFile('ddcn-list-file-');
 
 const UNIT = { maTinh: '079', maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai & Cộng sự', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
 const ISSUED = '2024-06-03T01:30:00.000Z';

@@ -1,22 +1,16 @@
 // Reading a Mẫu 02 a unit sent back: the workbook as ddcn wrote it, then changed the ways a clerk's Excel changes it
 // (a formula filled down, a column deleted, the unit line cleared), and files that are no returned Mẫu 02 at all.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirPerFile } from '../helpers/temp-dir.js';
 import { UserError } from '../../src/errors.js';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import type { ListRow } from '../../src/reports/list-row.js';
 import { openReturnedMau02, type ReturnedRow } from '../../src/reports/read-mau02.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-read-mau02-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerFile('ddcn-read-mau02-');
 
 const UNIT = { maTinh: '079', maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
 const person = (i: number): ListRow => ({

@@ -1,22 +1,16 @@
 // List files written by worker threads (`ddcn lists` with many units; the portal's shared pool), driven from this
 // thread: a file sent in several messages, files given up on, a thread that dies, a pool that is closed.
 // The files are read back as a clerk's Excel would (exceljs's whole-file reader).
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirPerFile } from '../helpers/temp-dir.js';
 import { failureReason, InlineSink } from '../../src/reports/list-sink.js';
 import type { FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
 import { ListWorkerPool, WorkerSink } from '../../src/reports/worker-sink.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-worker-sink-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirPerFile('ddcn-worker-sink-');
 
 const UNIT = { maTinh: '079', maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
 const spec = (name: string, form: FormKind = 'mau01'): ListFileSpec => ({ path: path.join(dir, name), form, unit: UNIT, issuedAt: '2024-06-03T01:30:00.000Z' });
