@@ -83,7 +83,7 @@ delete env.DATABASE_URL;
 try {
   await mkdir(logs, { recursive: true });
   say(`generating ${n} participants in ${work}`);
-  let t = process.hrtime.bigint();
+  const t = process.hrtime.bigint();
   const data = await writeSynthetic(path.join(work, 'data'), { count: n, seed: Number(values.seed), matchRate: 0.9 });
   say(`generated in ${(Number(process.hrtime.bigint() - t) / 1e9).toFixed(0)} s: ${JSON.stringify(data.counts.byStatus)}`);
 
