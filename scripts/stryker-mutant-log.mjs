@@ -105,13 +105,13 @@ class MutantLogReporter {
       const old = this.oldTests.get(id);
       if (old) addTest(id, old);
     }
-    const report = {
+    const report = compactTestIds({
       schemaVersion: '1.0',
       thresholds: this.options.thresholds,
       files,
       testFiles,
       projectRoot: process.cwd(),
-    };
+    });
     const tmp = `${this.incrementalFile}.partial`;
     fs.mkdirSync(path.dirname(this.incrementalFile), { recursive: true });
     fs.writeFileSync(tmp, JSON.stringify(report, null, 2));
@@ -140,6 +140,28 @@ function readOldTests(file) {
     }
   }
   return byKey;
+}
+
+/**
+ * Test ids as Stryker writes them: '0', '1', … in the order of testFiles, instead of `file#full test name` repeated
+ * in every mutant's coveredBy (at the whole scope, tens of megabytes). An id no test carries is kept as it is.
+ */
+export function compactTestIds(report) {
+  const ids = new Map();
+  for (const testFile of Object.values(report.testFiles)) {
+    for (const t of testFile.tests) {
+      if (!ids.has(t.id)) ids.set(t.id, String(ids.size));
+      t.id = ids.get(t.id);
+    }
+  }
+  const remap = (list) => list?.map((id) => ids.get(id) ?? id);
+  for (const file of Object.values(report.files)) {
+    for (const m of file.mutants) {
+      if (m.coveredBy) m.coveredBy = remap(m.coveredBy);
+      if (m.killedBy) m.killedBy = remap(m.killedBy);
+    }
+  }
+  return report;
 }
 
 function toSchemaPosition(pos) {
