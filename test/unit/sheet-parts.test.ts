@@ -1,0 +1,105 @@
+// The worksheet XML around the rows, for frames the forms of today do not use (the forms all freeze rows and
+// columns, fit to a page, set margins): a form added tomorrow — a list without frozen columns, a report printed
+// unfitted — must still get a sheet Excel opens as meant. Found by mutation testing: these branches were reached by
+// no test.
+import { describe, expect, it } from 'vitest';
+import type ExcelJS from 'exceljs';
+import { cellXml, sheetEnd, sheetStart, type SheetFrame } from '../../src/reports/xlsx/sheet-parts.js';
+import { SharedStrings } from '../../src/reports/xlsx/shared-strings.js';
+
+const frame = (over: Partial<SheetFrame> = {}): SheetFrame => ({
+  widths: [6, 30],
+  frozenColumns: 0,
+  frozenRows: 0,
+  page: {},
+  footer: '&CTrang &P/&N',
+  ...over,
+});
+
+const pane = (xml: string) => /<sheetView [^>]*>(.*)<\/sheetView>/.exec(xml)![1];
+
+describe('the worksheet XML before the rows', () => {
+  it('freezes nothing when the frame keeps nothing in view', () => {
+    expect(pane(sheetStart(frame()))).toBe('');
+  });
+
+  it('freezes rows only, columns only, or both, with the pane Excel expects for each', () => {
+    expect(pane(sheetStart(frame({ frozenRows: 3 })))).toBe(
+      '<pane ySplit="3" topLeftCell="A4" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/>',
+    );
+    expect(pane(sheetStart(frame({ frozenColumns: 2 })))).toBe(
+      '<pane xSplit="2" topLeftCell="C1" activePane="topRight" state="frozen"/><selection pane="topRight"/>',
+    );
+    expect(pane(sheetStart(frame({ frozenColumns: 2, frozenRows: 3 })))).toBe(
+      '<pane xSplit="2" ySplit="3" topLeftCell="C4" activePane="bottomRight" state="frozen"/><selection pane="bottomRight"/>',
+    );
+  });
+
+  it('asks to fit the page only when the frame says so, and gives every column its width', () => {
+    expect(sheetStart(frame())).toMatch(/<worksheet [^>]*><sheetViews>/);
+    expect(sheetStart(frame({ page: { fitToPage: true } }))).toContain(
+      '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
+    );
+    expect(sheetStart(frame())).toContain(
+      '<cols><col min="1" max="1" width="6" customWidth="1"/><col min="2" max="2" width="30" customWidth="1"/></cols><sheetData>',
+    );
+  });
+
+  it('writes a cell that is not a finite number as an empty cell, never NaN or Infinity', () => {
+    const strings = new SharedStrings();
+    expect(cellXml('B2', 3, Number.NaN, strings)).toBe('<c r="B2" s="3"/>');
+    expect(cellXml('B2', 3, Number.POSITIVE_INFINITY, strings)).toBe('<c r="B2" s="3"/>');
+    expect(cellXml('B2', 3, 12.5, strings)).toBe('<c r="B2" s="3"><v>12.5</v></c>');
+  });
+});
+
+describe('the worksheet XML after the rows', () => {
+  it('writes only what the page setup gives: no margins, no centring, no paper size or fitting when not set', () => {
+    expect(sheetEnd(frame(), [], [])).toBe(
+      '</sheetData><pageSetup/><headerFooter><oddFooter>&amp;CTrang &amp;P/&amp;N</oddFooter></headerFooter></worksheet>',
+    );
+  });
+
+  it('centres the print vertically alone, or horizontally alone', () => {
+    expect(sheetEnd(frame({ page: { verticalCentered: true } }), [], [])).toContain(
+      '<printOptions verticalCentered="1"/>',
+    );
+    expect(sheetEnd(frame({ page: { horizontalCentered: true } }), [], [])).toContain(
+      '<printOptions horizontalCentered="1"/>',
+    );
+  });
+
+  it('writes the page setup and margins that are set', () => {
+    const margins = { left: 0.3, right: 0.3, top: 0.5, bottom: 0.5, header: 0.2, footer: 0.2 };
+    const xml = sheetEnd(
+      frame({ page: { margins, paperSize: 9, orientation: 'landscape', fitToWidth: 1, fitToHeight: 0 } }),
+      [],
+      [],
+    );
+    expect(xml).toContain('<pageMargins left="0.3" right="0.3" top="0.5" bottom="0.5" header="0.2" footer="0.2"/>');
+    expect(xml).toContain('<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>');
+  });
+
+  it('writes an input rule with its operator, its flags and its texts only where set (non-ASCII as character references), and at most two formulas', () => {
+    const lessThan: ExcelJS.DataValidation = {
+      type: 'whole',
+      operator: 'lessThan',
+      allowBlank: true,
+      showErrorMessage: true,
+      error: 'Nhập số <100 & >0',
+      formulae: [100, 0, 7],
+    };
+    expect(sheetEnd(frame(), [], [['J5:J9', lessThan]])).toContain(
+      '<dataValidations count="1"><dataValidation type="whole" operator="lessThan" allowBlank="1" showErrorMessage="1"' +
+        ' error="Nh&#7853;p s&#7889; &lt;100 &amp; &gt;0" sqref="J5:J9"><formula1>100</formula1><formula2>0</formula2></dataValidation></dataValidations>',
+    );
+    const between: ExcelJS.DataValidation = {
+      type: 'textLength',
+      operator: 'between',
+      formulae: undefined as unknown as [],
+    };
+    expect(sheetEnd(frame(), [], [['K5', between]])).toContain(
+      '<dataValidation type="textLength" sqref="K5"></dataValidation>',
+    );
+  });
+});
