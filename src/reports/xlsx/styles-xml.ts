@@ -9,7 +9,13 @@ type Style = Partial<ExcelJS.Style>;
 // Number formats Excel knows by id; anything else gets an id of its own from 164 on.
 const BUILTIN_FORMATS: Record<string, number> = { General: 0, '0': 1, '#,##0': 3, '0%': 9, '@': 49 };
 
-const VERTICAL: Record<string, string> = { middle: 'center', top: 'top', bottom: 'bottom', distributed: 'distributed', justify: 'justify' };
+const VERTICAL: Record<string, string> = {
+  middle: 'center',
+  top: 'top',
+  bottom: 'bottom',
+  distributed: 'distributed',
+  justify: 'justify',
+};
 
 function colorXml(c: Partial<ExcelJS.Color> | undefined): string {
   return c?.argb ? `<color rgb="${c.argb}"/>` : '';
@@ -54,16 +60,23 @@ class Table {
   }
 }
 
-function build(): { xml: string; ids: Record<StyleName, number> } {
+/**
+ * styles.xml for a set of named styles, and each style's cell format id (its position in cellXfs). Exported for
+ * tests, which give it styles today's forms do not use.
+ */
+export function styleSheet<N extends string>(styles: Record<N, Style>): { xml: string; ids: Record<N, number> } {
   const defaultFont = fontXml({ name: 'Calibri', size: 11 }); // column widths are measured in this font's digits
   const fonts = new Table([defaultFont]);
-  const fills = new Table(['<fill><patternFill patternType="none"/></fill>', '<fill><patternFill patternType="gray125"/></fill>']);
+  const fills = new Table([
+    '<fill><patternFill patternType="none"/></fill>',
+    '<fill><patternFill patternType="gray125"/></fill>',
+  ]);
   const borders = new Table([borderXml({})]);
   const formats = new Map<string, number>();
   const xfs = ['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'];
-  const ids = {} as Record<StyleName, number>;
+  const ids = {} as Record<N, number>;
 
-  for (const [name, style] of Object.entries(S) as Array<[StyleName, Style]>) {
+  for (const [name, style] of Object.entries(styles) as Array<[N, Style]>) {
     let numFmtId = 0;
     if (style.numFmt) {
       numFmtId = BUILTIN_FORMATS[style.numFmt] ?? formats.get(style.numFmt) ?? 164 + formats.size;
@@ -80,7 +93,10 @@ function build(): { xml: string; ids: Record<StyleName, number> } {
       style.alignment ? ' applyAlignment="1"' : '',
     ].join('');
     const body = style.alignment ? alignmentXml(style.alignment) : '';
-    ids[name] = xfs.push(`<xf numFmtId="${numFmtId}" fontId="${fontId}" fillId="${fillId}" borderId="${borderId}" xfId="0"${apply}>${body}</xf>`) - 1;
+    ids[name] =
+      xfs.push(
+        `<xf numFmtId="${numFmtId}" fontId="${fontId}" fillId="${fillId}" borderId="${borderId}" xfId="0"${apply}>${body}</xf>`,
+      ) - 1;
   }
 
   const numFmts = [...formats].map(([code, id]) => `<numFmt numFmtId="${id}" formatCode="${xmlAttr(code)}"/>`);
@@ -98,7 +114,7 @@ function build(): { xml: string; ids: Record<StyleName, number> } {
   return { xml, ids };
 }
 
-const built = build();
+const built = styleSheet<StyleName>(S);
 
 /** The whole styles.xml part. */
 export const STYLES_XML = built.xml;
