@@ -13,12 +13,16 @@ const all = process.argv.includes('--all');
 const report = JSON.parse(fs.readFileSync(REPORT, 'utf8'));
 const doc = fs.readFileSync(DOC, 'utf8');
 
-// Lines the doc names, per file base name: `verifications.ts:63`, `list-layout.ts:111–112`, `xml.ts:23:5`.
+// Lines the doc names, per file base name: `verifications.ts:63`, `list-layout.ts:111–112`, `xml.ts:23:5`,
+// `sheet-parts.ts:33, 34, 37`, `file-exchange-fs.ts:22`, `40`.
 const named = new Map();
-for (const m of doc.matchAll(/([\w.-]+\.ts):(\d+)(?:[–-](\d+))?/g)) {
-  const [, base, first, last] = m;
+for (const m of doc.matchAll(/([\w.-]+\.ts):(\d+(?:[–-]\d+)?(?:`?,\s*`?\d+(?:[–-]\d+)?)*)/g)) {
+  const base = m[1];
   const lines = named.get(base) ?? new Set();
-  for (let l = Number(first); l <= Number(last ?? first); l++) lines.add(l);
+  for (const part of m[2].split(/`?,\s*`?/)) {
+    const [first, last] = part.split(/[–-]/).map(Number);
+    for (let l = first; l <= (last ?? first); l++) lines.add(l);
+  }
   named.set(base, lines);
 }
 

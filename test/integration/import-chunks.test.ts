@@ -50,14 +50,18 @@ describe('import participants: duplicates across chunks', () => {
     expect(await rows(db, 'SELECT count(*)::int AS n, min(data_version)::int AS v FROM participant')).toEqual([{ n: 9, v: 1 }]);
   });
 
-  it('rejects a duplicate on line 10 005 of a file, past the first 10 000-row chunk, and keeps the first row', async () => {
+  it('rejects a duplicate on line 10 005 of a file, past the first 10 000-row chunk, and keeps the first row; tells the progress line every 10 000 rows', async () => {
     const { db } = database();
     const dir = await useTempDir();
     const input = Array.from({ length: 10_003 }, (_, k) => person(k + 1));
     input.push(person(7, { ho_ten: 'Người Khác Bảy', so_giay_to: '099999997' })); // line 10 005
     const file = await writeParticipants(dir, input);
-    const result = await importParticipants(deps(db), file, path.join(dir, 'rejects.csv'));
+    // What the operator's progress line is told (src/progress.ts draws it): the stage, every 10 000 rows, the end.
+    const told: unknown[][] = [];
+    const progress = { start: (...a: unknown[]) => told.push(['start', ...a]), tick: (n: number) => told.push(['tick', n]), end: () => told.push(['end']) };
+    const result = await importParticipants({ ...deps(db), progress }, file, path.join(dir, 'rejects.csv'));
     expect(result).toMatchObject({ rowsRead: 10_004, inserted: 10_003, rejected: 1 });
+    expect(told).toEqual([['start', 'import', 0], ['tick', 10_000], ['tick', 10_004], ['end']]);
     expect(await rejectsOf(result.rejectsFile)).toEqual([
       { line: 10_005, reason: 'duplicate ma_so_bhxh: already on line 8 of this file', code: '0100000007', name: 'Người Khác Bảy' },
     ]);
