@@ -212,6 +212,7 @@ describe('file exchange answers', () => {
     // Someone else's files: not the dot files a crashed run leaves (".<name>.partial"), so not touched.
     await writeFile(path.join(f.outbox, 'notes.partial'), 'mine');
     await writeFile(path.join(f.outbox, '.keep.partial.old'), 'mine too');
+    await writeFile(path.join(f.outbox, 'draft.v2.partial'), 'and mine'); // ends like ours, but no leading dot
     const records = [{ requestId: '0100000001', maSoBhxh: '0100000001', soDdcn: '001090000001', vssid: true }];
     expect(await exchange.share(records)).toEqual(['0100000001']);
     expect(await exchange.verify([])).toEqual([]);
@@ -223,6 +224,7 @@ describe('file exchange answers', () => {
     expect(lines).toEqual([expect.objectContaining({ stage: 'registry', registry: 'file', file: shared[0], people: 1, msg: 'share file written to the outbox' })]);
     expect(await readFile(path.join(f.outbox, 'notes.partial'), 'utf8')).toBe('mine');
     expect(await readFile(path.join(f.outbox, '.keep.partial.old'), 'utf8')).toBe('mine too');
+    expect(await readFile(path.join(f.outbox, 'draft.v2.partial'), 'utf8')).toBe('and mine');
   });
 
   it('after a crash, tells the operator which request file it put in place and which half-written one it removed', async () => {

@@ -132,8 +132,10 @@ describe('file exchange', () => {
     expect(await readFile(path.join(refused, `${a}.reason.txt`), 'utf8')).toMatch(/^refused \(checksum\)/);
     expect(await readFile(path.join(refused, `${b}.reason.txt`), 'utf8')).toMatch(/^refused \(ids\).*unknown_id/);
     expect(await readFile(path.join(refused, `${c}.reason.txt`), 'utf8')).toMatch(/^refused \(ids\).*missing_id/);
-    expect(await readFile(path.join(refused, 'ddcn-req-99999999-abcdef.answer.csv.reason.txt'), 'utf8')).toMatch(/never sent/);
-    expect(await readFile(path.join(refused, 'notes.txt.reason.txt'), 'utf8')).toMatch(/not an answer file/);
+    expect(await readFile(path.join(refused, 'ddcn-req-99999999-abcdef.answer.csv.reason.txt'), 'utf8')).toBe(
+      'refused (request): answers ddcn-req-99999999-abcdef.csv, which this database never sent\n',
+    );
+    expect(await readFile(path.join(refused, 'notes.txt.reason.txt'), 'utf8')).toMatch(/^refused \(request\): not an answer file: /);
     for (const n of writing) expect(await readFile(path.join(f.inbox, n), 'utf8')).toBe('half written');
     // The people of the three refused answers are still PENDING; nobody was sent again.
     const held = (await Promise.all([a, b, c].map(async (n) => (await parseExchangeFile(await readFile(path.join(keep, n), 'utf8'), ANSWER_COLUMNS)).rows.length)))
