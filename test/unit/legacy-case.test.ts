@@ -41,6 +41,25 @@ describe('a genuine name that also reads as Vietnamese in a legacy encoding', ()
   });
 });
 
+describe('a legacy name that reads as Vietnamese in both encodings', () => {
+  // Phan Minh Yến typed in TCVN3 is "Phan Minh YÕn"; read as VNI that is "Phan Minh Ỹn", Vietnamese too (Ỹ is a
+  // valid letter), and VNI is tried first. The likelier name must win whichever reading came first: TCVN3's here,
+  // VNI's for Lê Minh Hưng typed in VNI ("Leâ Minh Höng", in TCVN3 "Leõ Minh Hửng"). Found by searching the
+  // synthetic names for texts that decode both ways.
+  it.each([
+    ['Phan Minh YÕn', 'Phan Minh Yến', 'TCVN3'],
+    ['PHAN MINH YÕN', 'PHAN MINH YẾN', 'TCVN3'],
+    ['Leâ Minh Höng', 'Lê Minh Hưng', 'VNI'],
+    // No name syllable either way (Trưng / Trửng, Phủ / Phuỷ score alike): the tie goes to VNI, which is right here.
+    ['Tröng', 'Trưng', 'VNI'],
+    ['Phuû', 'Phủ', 'VNI'],
+  ])('%s is %s (%s)', (legacy, name, from) => {
+    expect(decodeVni(legacy)).not.toBeNull();
+    expect(decodeTcvn3(legacy)).not.toBeNull();
+    expect(fixLegacyText(legacy)).toEqual({ text: name, from });
+  });
+});
+
 describe('the decoders, on text that is not in their encoding', () => {
   it('give nothing for a character their encoding does not have, or for text that reads the same', () => {
     expect(decodeTcvn3('Łukasz')).toBeNull();
