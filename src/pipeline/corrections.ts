@@ -81,7 +81,11 @@ export async function importCorrections(
   file: string,
   rejectsFile = `${file}.rejects.csv`,
   correctable?: Correctable,
+  /** Rows per transaction (default 500); tests make it small to cross chunk boundaries. */
+  options: { chunkRows?: number } = {},
 ): Promise<CorrectionsResult> {
+  const chunkRows = options.chunkRows ?? CHUNK_ROWS;
+  if (!Number.isSafeInteger(chunkRows) || chunkRows < 1) throw new Error(`chunkRows must be a positive whole number, got ${chunkRows}`);
   const log = deps.log.child({ stage: 'corrections' });
   const form = await openReturnedMau02(file);
   const sourceFile = path.resolve(file);
@@ -159,7 +163,7 @@ export async function importCorrections(
       }
       raw.set(r.line, r);
       chunk.push(checked.input);
-      if (chunk.length >= CHUNK_ROWS) await flush();
+      if (chunk.length >= chunkRows) await flush();
     }
     await flush();
   } finally {

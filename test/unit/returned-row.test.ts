@@ -14,5 +14,20 @@ describe('a returned row with an unreadable code in column (2)', () => {
     // nine digits somewhere in a longer code are not a code that lost its zero
     expect(checkReturnedRow({ ...row, maSoBhxh: 'A100000001' })).toEqual({ kind: 'rejected', reason: 'Mã số BHXH "A100000001" không hợp lệ: cần đủ 10 chữ số' });
     expect(checkReturnedRow({ ...row, maSoBhxh: '10000000012' })).toEqual({ kind: 'rejected', reason: 'Mã số BHXH "10000000012" không hợp lệ: cần đủ 10 chữ số' });
+    // Excel's digit grouping (dots or spaces) is not part of the code: nine digits grouped still lost their zero
+    for (const grouped of ['100.000.001', '100 000 001']) {
+      expect(checkReturnedRow({ ...row, maSoBhxh: grouped })).toEqual({
+        kind: 'rejected', reason: `Mã số BHXH "${grouped}" không hợp lệ: cần đủ 10 chữ số (mất số 0 ở đầu? định dạng cột là Văn bản)`,
+      });
+    }
+  });
+
+  it('names every unsafe value of the row, one after the other', () => {
+    expect(checkReturnedRow({ ...row, name: 'Lê\u202EVăn', errors: ['11'] })).toEqual({
+      kind: 'rejected',
+      reason:
+        'Ô có giá trị lỗi của Excel ở cột 11: ghi lại giá trị đúng; ' +
+        'Cột (10) họ và tên có ký tự điều khiển hoặc ký tự đổi chiều văn bản (như U+202E): xoá ô và gõ lại',
+    });
   });
 });
