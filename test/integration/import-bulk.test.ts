@@ -2,11 +2,12 @@
 // codes settled set-based, the load done with the plain indexes built afterwards); any other takes the chunked
 // path. Both must end in the same state: the same file imported each way, on two databases, compared table by
 // table, then a changed file imported on top of each.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import { importParticipants, type ImportResult } from '../../src/pipeline/import-participants.js';
+import { createLogger } from '../../src/log.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { RejectsFile } from '../../src/pipeline/rejects-file.js';
 import { deps, parseCsv, rows, useTempDir, writeParticipants, type ParticipantInput } from '../helpers/pipeline.js';
@@ -84,7 +85,13 @@ describe('import participants: the bulk path and the chunked path end in the sam
     }
     const dir = await useTempDir();
     const input = await writeParticipants(dir, file(sexCodes));
-    const bulk = await importParticipants(deps(bulkDb.db), input, path.join(dir, 'bulk.rejects.csv'), { chunkSize: size });
+    const said: Array<Record<string, unknown>> = [];
+    const log = createLogger('info', { write: (line: string) => void said.push(JSON.parse(line) as Record<string, unknown>) });
+    const bulk = await importParticipants({ ...deps(bulkDb.db), log }, input, path.join(dir, 'bulk.rejects.csv'), { chunkSize: size });
+    // The operator is told how sex code 0 was read, and why.
+    expect(said.filter((l) => l.msg === 'sex code 0').map(({ rows: n, readAs }) => ({ n, readAs }))).toEqual([
+      sexCodes === '1/0' ? { n: 13, readAs: 'F (file uses 1/0)' } : { n: 2, readAs: 'unknown (file uses 1/2)' },
+    ]);
     const chunked = await importParticipants(deps(chunkedDb.db), input, path.join(dir, 'chunked.rejects.csv'), { chunkSize: 4, bulk: false });
 
     expect(counts(bulk)).toEqual({ rowsRead: 29, inserted: 25, updated: 0, unchanged: 0, rejected: 4 });
@@ -99,16 +106,38 @@ describe('import participants: the bulk path and the chunked path end in the sam
     expect(state.participant.find((p) => p.ma_so_bhxh === '0100000011')).toMatchObject({ ho_ten: 'Nguyễn Văn Hùng' });
 
     // Then the same changed file on each: the chunked path on both, from the same state.
-    const changed = file(sexCodes).map((p, k) => (k === 2 ? { ...p, ho_ten: 'Nguyễn Văn Ba Mới', vssid: '0' } : p));
-    changed.push(person(40));
+    // Person 2 renamed, and person 4's name with a space after it (the same name once trimmed): in a 1/0 file both
+    // have sex 0, so they wait for the whole file's sex codes and are counted at its end.
+    const changed = file(sexCodes).map((p, k) =>
+      k === 2 ? { ...p, ho_ten: 'Nguyễn Văn Ba Mới', vssid: '0' } : k === 1 ? { ...p, ho_ten: 'Nguyễn Văn Hai Mới' } : k === 3 ? { ...p, ho_ten: `${p.ho_ten} ` } : p,
+    );
+    changed.push(person(40, { gioi_tinh: sexCodes === '1/0' ? '0' : '2' })); // in the file's own convention
     const again = await writeParticipants(dir, changed, 'changed.csv');
+    // A day later: a row whose stored values do not change keeps its updated_at, and is counted unchanged by it.
+    const later = (db: Db) => ({ ...deps(db), now: () => new Date(Date.parse('2024-06-04T01:30:00Z')) });
     const [b2, c2] = [
-      await importParticipants(deps(bulkDb.db), again, path.join(dir, 'b2.csv')),
-      await importParticipants(deps(chunkedDb.db), again, path.join(dir, 'c2.csv'), { chunkSize: 4 }),
+      await importParticipants(later(bulkDb.db), again, path.join(dir, 'b2.csv')),
+      await importParticipants(later(chunkedDb.db), again, path.join(dir, 'c2.csv'), { chunkSize: 4 }),
     ];
-    expect(counts(b2)).toEqual({ rowsRead: 30, inserted: 1, updated: 1, unchanged: 24, rejected: 4 });
+    expect(counts(b2)).toEqual({ rowsRead: 30, inserted: 1, updated: 2, unchanged: 23, rejected: 4 });
     expect(counts(c2)).toEqual(counts(b2));
     expect(await endState(chunkedDb.db)).toEqual(await endState(bulkDb.db));
+  });
+
+  it('rejects a duplicate on the bulk path when ma_so_bhxh is not the first column, naming the first line', async () => {
+    await bulkDb.db.query('DELETE FROM participant_state; DELETE FROM participant; DELETE FROM unit; DELETE FROM number_history');
+    const dir = await useTempDir();
+    const input = path.join(dir, 'reordered.csv');
+    await writeFile(
+      input,
+      'ho_ten,ngay_sinh,ma_so_bhxh,gioi_tinh,ma_don_vi,ma_tinh\n' +
+        'Lê Văn Một,1990,0100000001,Nam,DV1,01\nLê Văn Hai,1991,0100000002,Nam,DV1,01\nNgười Khác,1992,0100000001,Nữ,DV1,01\n',
+    );
+    const r = await importParticipants(deps(bulkDb.db), input, path.join(dir, 'reordered.rejects.csv'));
+    expect([r.bulk, counts(r)]).toEqual([true, { rowsRead: 3, inserted: 2, updated: 0, unchanged: 0, rejected: 1 }]);
+    expect(await rejectsOf(r)).toEqual([
+      ['4', 'duplicate ma_so_bhxh: already on line 2 of this file', 'Người Khác', '1992', '0100000001', 'Nữ', 'DV1', '01'],
+    ]);
   });
 
   it.each([true, false])('an import that dies part-way (bulk path: %s) is resumed by importing again, and ends as one that did not', async (bulkPath) => {
