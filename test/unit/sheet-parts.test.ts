@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type ExcelJS from 'exceljs';
 import { cellXml, sheetEnd, sheetStart, type SheetFrame } from '../../src/reports/xlsx/sheet-parts.js';
 import { SharedStrings } from '../../src/reports/xlsx/shared-strings.js';
+import { columnLetter } from '../../src/reports/list-form.js';
 
 const frame = (over: Partial<SheetFrame> = {}): SheetFrame => ({
   widths: [6, 30],
@@ -101,5 +102,11 @@ describe('the worksheet XML after the rows', () => {
     expect(sheetEnd(frame(), [], [['K5', between]])).toContain(
       '<dataValidation type="textLength" sqref="K5"></dataValidation>',
     );
+  });
+});
+
+describe('column letters', () => {
+  it('count as Excel does past Z (the forms of today stop at column T)', () => {
+    expect([1, 20, 25, 26, 27, 52, 53, 702, 703].map(columnLetter)).toEqual(['A', 'T', 'Y', 'Z', 'AA', 'AZ', 'BA', 'ZZ', 'AAA']);
   });
 });
