@@ -11,14 +11,22 @@ const CHANGED = `(p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi,
  * `staging_waiting`: the rows whose sex code `0` is decided once the whole file is read.
  */
 const STAGING_TABLES = `
-  CREATE TEMP TABLE file_key (line int NOT NULL, ma_so_bhxh text NOT NULL, src_hash text NOT NULL);
+  CREATE TEMP TABLE file_key (line int NOT NULL, ma_so_bhxh text NOT NULL, src_hash text NOT NULL, sex_zero boolean NOT NULL);
   CREATE TEMP TABLE staging (
     line int NOT NULL, ma_so_bhxh text NOT NULL, ho_ten text, ngay_sinh text, gioi_tinh text, so_giay_to text,
     ma_don_vi text, ten_don_vi text, dia_chi_don_vi text, ma_tinh text, ma_huyen text, vssid boolean, email text,
     findings jsonb, src_hash text, sex_code text);
   CREATE TEMP TABLE staging_waiting (LIKE staging)`;
 
-export const FILE_KEY_COPY = 'COPY file_key (line, ma_so_bhxh, src_hash) FROM STDIN';
+export const FILE_KEY_COPY = 'COPY file_key (line, ma_so_bhxh, src_hash, sex_zero) FROM STDIN';
+
+/**
+ * What a row with sex code `0` adds to its source hash: how the file's `0` was read (Nữ in a file written 1/0
+ * throughout, unknown in any other). The reading depends on the whole file, so a row whose own text did not change
+ * still changes when its file's convention does (a 1/0 file that gains a `2`): the stored hash carries the reading,
+ * and such a row is read again. Hashes stored before this suffix make their `0` rows read again once.
+ */
+export const sexZeroSuffix = (fileUsesOneZero: boolean): string => (fileUsesOneZero ? '|0=F' : '|0=?');
 
 /**
  * Creates the import's temporary tables on the session. They live in the session's local buffers, 8 MB by default,
@@ -50,15 +58,17 @@ export async function createStagingTables(session: Queryable): Promise<void> {
  * insert into that index), which at 100 k rows kept the server busy ~180 ms per chunk, 1.8 s in all, while
  * reading the file took ~1.2 s: the unchanged re-import waited for the server.
  */
-export async function markFileKeys(q: Queryable): Promise<number> {
+export async function markFileKeys(q: Queryable, zeroSuffix: string): Promise<number> {
   await q.query(`SET work_mem = '256MB'`);
   try {
     const res = await q.query(
       `CREATE TEMP TABLE file_mark AS
        SELECT k.line, CASE WHEN k.line <> k.first THEN k.first END AS dup_of, k.ma_so_bhxh
-         FROM (SELECT line, ma_so_bhxh, src_hash, min(line) OVER (PARTITION BY ma_so_bhxh COLLATE "C") AS first FROM file_key) k
+         FROM (SELECT line, ma_so_bhxh, src_hash || CASE WHEN sex_zero THEN $1::text ELSE '' END AS src_hash,
+                      min(line) OVER (PARTITION BY ma_so_bhxh COLLATE "C") AS first FROM file_key) k
          LEFT JOIN participant p ON p.ma_so_bhxh = k.ma_so_bhxh
         WHERE k.line <> k.first OR p.src_hash IS DISTINCT FROM k.src_hash`,
+      [zeroSuffix],
     );
     await q.query('CREATE INDEX ON file_mark (line)');
     return res.rowCount ?? 0;
@@ -308,8 +318,10 @@ export async function finishBulkLoad(
     const zero = `ma_so_bhxh IN (SELECT ma_so_bhxh FROM staging WHERE sex_code = '0')`;
     await tx.query(
       sexZero.fileUsesOneZero
-        ? `UPDATE participant SET gioi_tinh = 'F' WHERE ${zero}`
-        : `UPDATE participant SET findings = findings || '[{"field":"sex","code":"invalid","value":"0"}]'::jsonb WHERE ${zero}`,
+        ? `UPDATE participant SET gioi_tinh = 'F', src_hash = src_hash || $1::text WHERE ${zero}`
+        : `UPDATE participant SET findings = findings || '[{"field":"sex","code":"invalid","value":"0"}]'::jsonb,
+                                  src_hash = src_hash || $1::text WHERE ${zero}`,
+      [sexZeroSuffix(sexZero.fileUsesOneZero)],
     );
   }
   await upsertUnits(tx, 'staging', now);

@@ -4,6 +4,7 @@ import {
   createStagingTables,
   DUPLICATE_LINES_SQL,
   settleSexZero,
+  sexZeroSuffix,
   takeDuplicateLines,
   upsertStagedParticipants,
 } from '../db/participants.js';
@@ -112,12 +113,10 @@ export async function importParticipants(
             await reject(row, problem ?? 'ma_so_bhxh must be 10 digits');
             continue;
           }
-          if (sexAt >= 0) {
-            const sex = row.cells[sexAt]!.trim();
-            if (sex === '0') sexCodes.zero += 1;
-            else if (sex === '2') sexCodes.two += 1;
-          }
-          const wait = bulk ? bulk.add({ row, key: k.key, raw: readRaw(row.cells) }) : loader!.add(row, k.key);
+          const sex = sexAt >= 0 ? row.cells[sexAt]!.trim() : '';
+          if (sex === '0') sexCodes.zero += 1;
+          else if (sex === '2') sexCodes.two += 1;
+          const wait = bulk ? bulk.add({ row, key: k.key, raw: readRaw(row.cells) }) : loader!.add(row, k.key, sex === '0');
           if (wait) await wait;
         }
       }
@@ -141,7 +140,7 @@ export async function importParticipants(
       counts = { inserted: r.inserted, updated: 0, unchanged: 0 };
     } else {
       phase('read');
-      counts = await loader!.finish(async () => (await openTable(file)).batches);
+      counts = await loader!.finish(async () => (await openTable(file)).batches, sexZeroSuffix(oneZero));
       phase('marked and loaded');
       const waiting = await session.withTransaction(async (tx) => {
         await settleSexZero(tx, oneZero);

@@ -53,10 +53,10 @@ export class ParticipantLoader {
   }
 
   /** First reading: sends one row's key and hash; resolves at once unless the socket is behind. */
-  add(row: TableRow, key: string): Promise<void> | undefined {
+  add(row: TableRow, key: string, sexZero: boolean): Promise<void> | undefined {
     this.sent += 1;
     // Written as is: a line number, ten digits and base64 never need COPY's escapes.
-    return this.keys.line(`${row.line}\t${key}\t${rowHash(this.headerKey, row)}\n`);
+    return this.keys.line(`${row.line}\t${key}\t${rowHash(this.headerKey, row)}\t${sexZero ? 't' : 'f'}\n`);
   }
 
   /** Ends the first reading's COPY with a failure, so that the session is usable again. */
@@ -68,11 +68,11 @@ export class ParticipantLoader {
    * After the first reading: marks the file's keys, and when any row is marked, reads the file again (`rows`) to
    * load the marked rows and reject the duplicates. Then the rows held for the file's sex codes can be settled.
    */
-  async finish(rows: () => Promise<AsyncIterable<TableRow[]>>): Promise<ChunkTotals> {
+  async finish(rows: () => Promise<AsyncIterable<TableRow[]>>, zeroSuffix: string): Promise<ChunkTotals> {
     await this.keys.end();
-    const marked = await markFileKeys(this.session);
+    const marked = await markFileKeys(this.session, zeroSuffix);
     this.totals.unchanged += this.sent - marked;
-    if (marked > 0) await this.loadMarked(await rows());
+    if (marked > 0) await this.loadMarked(await rows(), zeroSuffix);
     return this.totals;
   }
 
@@ -81,7 +81,7 @@ export class ParticipantLoader {
     return this.waiting;
   }
 
-  private async loadMarked(batches: AsyncIterable<TableRow[]>): Promise<void> {
+  private async loadMarked(batches: AsyncIterable<TableRow[]>, zeroSuffix: string): Promise<void> {
     let marks = await fileMarksAfter(this.session, 0, MARKS_PAGE);
     let at = 0;
     let staged = '';
@@ -105,7 +105,8 @@ export class ParticipantLoader {
           await this.reject(row, `duplicate ma_so_bhxh: already on line ${mark.dupOf} of this file`);
           continue;
         }
-        const one = stageRow({ row, key: k.key, raw }, rowHash(this.headerKey, row), this.now);
+        const hashed = rowHash(this.headerKey, row);
+        const one = stageRow({ row, key: k.key, raw }, raw.gioi_tinh?.trim() === '0' ? hashed + zeroSuffix : hashed, this.now);
         if ('reason' in one) {
           await this.reject(row, one.reason);
           continue;

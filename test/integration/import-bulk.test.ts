@@ -124,6 +124,37 @@ describe('import participants: the bulk path and the chunked path end in the sam
     expect(await endState(chunkedDb.db)).toEqual(await endState(bulkDb.db));
   });
 
+  // Sex code 0 is read by the whole file (Nữ when it is written 1/0 throughout, else unknown): when a re-imported file
+  // stops or starts being 1/0, its 0 rows are read again even where their own text did not change.
+  it.each([true, false])('re-reads every sex 0 row when the file changes convention, ending as a fresh import of it (first import on the bulk path: %s)', async (firstBulk) => {
+    for (const { db } of [bulkDb, chunkedDb]) {
+      await db.query('DELETE FROM participant_state; DELETE FROM participant; DELETE FROM unit; DELETE FROM number_history');
+    }
+    const dir = await useTempDir();
+    const oneZero = file('1/0');
+    const withTwo = [...oneZero, person(41, { gioi_tinh: '2' })]; // one row of 1/2: every 0 now means unknown
+    const a = await writeParticipants(dir, oneZero, 'a.csv');
+    const b = await writeParticipants(dir, withTwo, 'b.csv');
+    const sexes = (db: Db) =>
+      rows(db, `SELECT ma_so_bhxh, gioi_tinh, findings, src_hash FROM participant WHERE ma_so_bhxh IN ('0100000002', '0100000004', '0100000041') ORDER BY 1`);
+
+    await importParticipants(deps(bulkDb.db), a, path.join(dir, 'r1.csv'), firstBulk ? {} : { bulk: false });
+    const later = { ...deps(bulkDb.db), now: () => new Date(Date.parse('2024-06-04T01:30:00Z')) };
+    const second = await importParticipants(later, b, path.join(dir, 'r2.csv'));
+    await importParticipants(deps(chunkedDb.db), b, path.join(dir, 'r3.csv')); // fresh
+    // The even people (sex 0 in the file): 13 rows, each read again, and the new person.
+    expect(counts(second)).toEqual({ rowsRead: 30, inserted: 1, updated: 13, unchanged: 12, rejected: 4 });
+    const fresh = await sexes(chunkedDb.db);
+    expect(fresh.map((r) => r.gioi_tinh)).toEqual([null, null, 'F']);
+    expect(fresh[0]!.findings).toEqual([{ field: 'sex', code: 'invalid', value: '0' }]);
+    expect(await sexes(bulkDb.db)).toEqual(fresh);
+
+    // And back: the 1/0 file again reads its 0 rows as Nữ.
+    const third = await importParticipants({ ...deps(bulkDb.db), now: () => new Date(Date.parse('2024-06-05T01:30:00Z')) }, a, path.join(dir, 'r4.csv'));
+    expect(counts(third)).toMatchObject({ updated: 13, rejected: 4 });
+    expect((await sexes(bulkDb.db)).map((r) => r.gioi_tinh)).toEqual(['F', 'F', 'F']);
+  });
+
   it('rejects a duplicate on the bulk path when ma_so_bhxh is not the first column, naming the first line', async () => {
     await bulkDb.db.query('DELETE FROM participant_state; DELETE FROM participant; DELETE FROM unit; DELETE FROM number_history');
     const dir = await useTempDir();
