@@ -105,8 +105,7 @@ export class ParticipantLoader {
           await this.reject(row, `duplicate ma_so_bhxh: already on line ${mark.dupOf} of this file`);
           continue;
         }
-        const hashed = rowHash(this.headerKey, row);
-        const one = stageRow({ row, key: k.key, raw }, raw.gioi_tinh?.trim() === '0' ? hashed + zeroSuffix : hashed, this.now);
+        const one = stageRow({ row, key: k.key, raw }, rowHash(this.headerKey, row), this.now, zeroSuffix);
         if ('reason' in one) {
           await this.reject(row, one.reason);
           continue;
@@ -156,13 +155,18 @@ export function rowHash(salt: string, row: TableRow): string {
   return salt + hash('md5', row.text ?? row.cells.join('\u001f'), 'base64');
 }
 
-/** A row normalised into one line of STAGING_COPY, or why it is refused. */
-export function stageRow(r: KeyedRow, srcHash: string, now: Date): { line: string } | { reason: string } {
+/**
+ * A row normalised into one line of STAGING_COPY, or why it is refused. `zeroSuffix`: the file's reading of sex code
+ * `0` (sexZeroSuffix), added to a `0` row's hash when it is known already (the chunked path's second reading; the
+ * bulk path adds it at the end, in finishBulkLoad).
+ */
+export function stageRow(r: KeyedRow, srcHash: string, now: Date, zeroSuffix = ''): { line: string } | { reason: string } {
   const res = normalizeParticipantRow(r.raw, now);
   if (!res.ok) return { reason: res.reason };
   const rec = res.record;
   // `0` for sex is decided once the whole file has been read (1/0 file, or ISO 5218 "unknown"): the row waits.
   const sexCode = r.raw.gioi_tinh?.trim() === '0' ? '0' : null;
+  if (sexCode) srcHash += zeroSuffix;
   const findings = sexCode ? rec.findings.filter((f) => f.field !== 'sex') : rec.findings;
   return {
     line: copyLine([
