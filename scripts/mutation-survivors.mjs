@@ -6,12 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+const ROOT = path.resolve(import.meta.dirname, '..');
 const REPORT = 'reports/stryker-incremental.json';
 const DOC = 'docs/mutation-testing.md';
 const all = process.argv.includes('--all');
 
-const report = JSON.parse(fs.readFileSync(REPORT, 'utf8'));
-const doc = fs.readFileSync(DOC, 'utf8');
+if (!fs.existsSync(path.join(ROOT, REPORT))) {
+  console.error(`mutation-survivors: no ${REPORT} yet; run \`npm run mutate\` first (it is written while the run goes)`);
+  process.exit(2);
+}
+const report = JSON.parse(fs.readFileSync(path.join(ROOT, REPORT), 'utf8'));
+const doc = fs.readFileSync(path.join(ROOT, DOC), 'utf8');
 
 // Lines the doc names, per file base name: `verifications.ts:63`, `list-layout.ts:111–112`, `xml.ts:23:5`,
 // `sheet-parts.ts:33, 34, 37`, `file-exchange-fs.ts:22`, `40`.
