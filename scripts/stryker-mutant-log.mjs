@@ -19,6 +19,8 @@ import { declareClassPlugin, commonTokens, PluginKind } from '@stryker-mutator/a
 
 const LOG = 'reports/mutation/mutants.jsonl';
 const EVERY_MS = 30_000;
+/** The folders whose files' texts are kept as the run found them (see readTexts). */
+const SOURCE_DIRS = ['src', 'test'];
 
 class MutantLogReporter {
   static inject = [commonTokens.options];
@@ -31,6 +33,7 @@ class MutantLogReporter {
     this.tests = new Map(); // test id → { fileName, name, location }
     this.lastWrite = 0;
     this.done = false;
+    this.texts = readTexts(SOURCE_DIRS);
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     fs.writeFileSync(this.file, '');
     this.incrementalFile = options.incremental ? path.resolve(options.incrementalFile) : null;
@@ -75,6 +78,15 @@ class MutantLogReporter {
     if (Date.now() - this.lastWrite >= EVERY_MS) this.writeSnapshot();
   }
 
+  /**
+   * A file's text as the run found it. Read from disk at each snapshot, a file edited while the run goes (it runs
+   * for hours) would be recorded with results found on its old text, and the next run would reuse them at the
+   * wrong places.
+   */
+  textOf(fileName) {
+    return this.texts.get(path.resolve(fileName)) ?? readText(fileName);
+  }
+
   // Stryker writes the complete file after this; ours must not overwrite it.
   onMutationTestReportReady() {
     this.done = true;
@@ -87,7 +99,7 @@ class MutantLogReporter {
     const referenced = new Set();
     for (const r of this.results.values()) {
       const name = relative(r.fileName);
-      files[name] ??= { language: 'typescript', source: readText(r.fileName), mutants: [] };
+      files[name] ??= { language: 'typescript', source: this.textOf(r.fileName), mutants: [] };
       const { fileName: _f, ...mutant } = r;
       files[name].mutants.push(mutant);
       for (const id of [...(r.coveredBy ?? []), ...(r.killedBy ?? [])]) referenced.add(id);
@@ -95,7 +107,7 @@ class MutantLogReporter {
     const testFiles = {};
     const addTest = (id, t) => {
       const name = relative(t.fileName);
-      testFiles[name] ??= { source: t.fileName ? readText(t.fileName) : undefined, tests: [] };
+      testFiles[name] ??= { source: t.fileName ? this.textOf(t.fileName) : undefined, tests: [] };
       testFiles[name].tests.push({ id, name: t.name, location: t.location });
     };
     for (const [id, t] of this.tests) addTest(id, t);
@@ -170,6 +182,25 @@ function toSchemaPosition(pos) {
 
 function relative(fileName) {
   return fileName ? path.relative(process.cwd(), fileName).split(path.sep).join('/') : '';
+}
+
+/** The text of every file under `dirs`, by absolute path, read when the run starts (a few MB). */
+function readTexts(dirs) {
+  const texts = new Map();
+  for (const dir of dirs) {
+    let names = [];
+    try {
+      names = fs.readdirSync(dir, { recursive: true });
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!/\.(ts|mts|js|mjs)$/.test(name)) continue;
+      const text = readText(path.join(dir, name));
+      if (text !== undefined) texts.set(path.resolve(dir, name), text);
+    }
+  }
+  return texts;
 }
 
 function readText(fileName) {
