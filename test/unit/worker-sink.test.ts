@@ -155,6 +155,25 @@ describe('list files written in this thread', () => {
     expect(failed[0]!.reason).toMatch(/\S/);
   });
 
+  it('writes a file whose people come in several calls, all of them in order, and ignores more rows for a file that failed', async () => {
+    const sink = new InlineSink();
+    const id = await sink.begin(spec('inline-parts.xlsx'), people(1, 3), false);
+    await sink.rows(id, people(4, 2), false);
+    await sink.rows(id, people(6, 1), true);
+    const bad = await sink.begin({ ...spec('inline-bad.xlsx'), form: 'mau99' as FormKind }, people(1, 1), false);
+    await sink.rows(bad, people(2, 1), true); // reported once, when it failed
+    const other = await sink.begin(spec('inline-other.xlsx'), people(1, 1), true);
+    expect(new Set([id, bad, other]).size).toBe(3);
+    const { done, failed } = await sink.finish();
+    expect(done).toEqual([
+      { path: spec('inline-parts.xlsx').path, rows: 6 },
+      { path: spec('inline-other.xlsx').path, rows: 1 },
+    ]);
+    expect(failed.map((f) => f.spec.path)).toEqual([spec('inline-bad.xlsx').path]);
+    expect(await codesIn(spec('inline-parts.xlsx').path)).toEqual(people(1, 6).map((p, i) => [i + 1, p.maSoBhxh]));
+    await sink.close();
+  });
+
   it('gives a reason for whatever was thrown: the error code, else its message, else the value as text', () => {
     expect(failureReason(Object.assign(new Error('no space left'), { code: 'ENOSPC' }))).toBe('ENOSPC');
     expect(failureReason(new Error('bad row'))).toBe('bad row');
