@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDirPerFile } from '../helpers/temp-dir.js';
 import { failureReason, InlineSink } from '../../src/reports/list-sink.js';
 import type { FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
+import type { ProgressReport } from '../../src/reports/mau03.js';
 import { ListWorkerPool, WorkerSink } from '../../src/reports/worker-sink.js';
 
 const dir = tempDirPerFile('ddcn-worker-sink-');
@@ -133,12 +134,29 @@ describe('list files written by worker threads', () => {
       const bytes = await pool.buildList(spec('download.xlsx'), people(1, 2));
       expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
       await expect(pool.buildList(spec('download.xlsx'), [null])).rejects.toThrow(/^list file not made: \S/);
+      await expect(pool.mau03Bytes({} as ProgressReport)).rejects.toThrow(/^Mẫu 03 not made: \S/);
     } finally {
       await pool.close();
     }
     await expect(pool.buildList(spec('download.xlsx'), people(1, 1))).rejects.toThrow('the list worker pool is closed');
     await expect(new WorkerSink(pool).begin(spec('late.xlsx'), people(1, 1), true)).rejects.toThrow('the list worker pool is closed');
     expect(() => new ListWorkerPool(0)).toThrow('a list worker pool needs at least one thread');
+  });
+
+  it('closes the threads of its own pool with the sink, and leaves a shared pool open', WAIT, async () => {
+    const own = new WorkerSink(1);
+    await own.begin(spec('own.xlsx'), people(1, 1), true);
+    await own.finish();
+    await own.close();
+    await expect(own.begin(spec('own-late.xlsx'), people(1, 1), true)).rejects.toThrow('the list worker pool is closed');
+    const pool = new ListWorkerPool(1);
+    try {
+      const shared = new WorkerSink(pool);
+      await shared.close();
+      expect((await pool.buildList(spec('still-open.xlsx'), people(1, 1))).subarray(0, 2).toString('latin1')).toBe('PK');
+    } finally {
+      await pool.close();
+    }
   });
 });
 
