@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type ExcelJS from 'exceljs';
 import { cellXml, sheetEnd, sheetStart, type SheetFrame } from '../../src/reports/xlsx/sheet-parts.js';
 import { SharedStrings } from '../../src/reports/xlsx/shared-strings.js';
+import { packageParts } from '../../src/reports/xlsx/package-parts.js';
 import { columnLetter } from '../../src/reports/list-form.js';
 
 const frame = (over: Partial<SheetFrame> = {}): SheetFrame => ({
@@ -139,5 +140,15 @@ describe('the string table', () => {
     expect(entry.size).toBe(Buffer.byteLength(xml));
     const texts = [...xml.matchAll(/<si><t>([^<]*)<\/t><\/si>/g)].map((m) => m[1]);
     expect(texts).toEqual(many);
+  });
+});
+
+describe('the workbook around the sheet', () => {
+  it("quotes a sheet name with an apostrophe in the print titles, as Excel writes it (O'Brien → 'O''Brien')", () => {
+    const parts = packageParts("Danh sach O'Brien", '11:14', new Date('2024-06-03T01:30:00Z'));
+    const workbook = parts.find((p) => p.name === 'xl/workbook.xml')!;
+    const xml = inflateRawSync(Buffer.concat(workbook.data)).toString('utf8');
+    expect(xml).toContain('<sheet name="Danh sach O\'Brien" sheetId="1" r:id="rId1"/>');
+    expect(xml).toContain('<definedName name="_xlnm.Print_Titles" localSheetId="0">\'Danh sach O\'\'Brien\'!$11:$14</definedName>');
   });
 });
