@@ -1,4 +1,4 @@
-// `npx tsx scripts/bench-national.ts [--participants 10000000] [--seed 2207] [--workers 1] [--keep-data]`
+// `npx tsx scripts/bench-national.ts [--participants 10000000] [--seed 2207] [--workers 1] [--units-per-province 20] [--keep-data]`
 //
 // The night as an operator runs it, at national scale, on the embedded PostgreSQL (no DATABASE_URL): `ddcn import
 // participants`, `ddcn run --registry mock`, `ddcn lists`, `ddcn report progress`, each as its own process the way
@@ -10,6 +10,8 @@
 //
 // Issue 12 asks for these figures at 10 M with peak RSS within 10 % of the 1 M figure: run it with
 // --participants 1000000 and 10000000 and compare. Needs about 25 GB free under the temp folder at 10 M.
+// --units-per-province (default 20, so 1 260 units whatever N) sets how many people a unit's lists hold: 1 M with 2
+// per province gives each unit about as many people as 10 M with 20, without the hour the 10 M night takes.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     participants: { type: 'string', default: '10000000' },
     seed: { type: 'string', default: '2207' },
     workers: { type: 'string', default: '1' },
+    'units-per-province': { type: 'string', default: '20' },
     'keep-data': { type: 'boolean', default: false },
   },
 });
@@ -30,6 +33,10 @@ const n = Number(values.participants);
 if (!Number.isSafeInteger(n) || n <= 0) throw new Error('--participants must be a positive whole number');
 const workers = Number(values.workers);
 if (!Number.isSafeInteger(workers) || workers <= 0) throw new Error('--workers must be a positive whole number');
+const unitsPerProvince = Number(values['units-per-province']);
+if (!Number.isSafeInteger(unitsPerProvince) || unitsPerProvince <= 0 || unitsPerProvince > 65536) {
+  throw new Error('--units-per-province must be a whole number from 1 to 65536');
+}
 
 const repo = path.resolve(import.meta.dirname, '..');
 const say = (msg: string) => process.stderr.write(`bench-national: ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
@@ -111,7 +118,7 @@ try {
   await mkdir(logs, { recursive: true });
   say(`generating ${n} participants in ${work}`);
   const t = process.hrtime.bigint();
-  const data = await writeSynthetic(path.join(work, 'data'), { count: n, seed: Number(values.seed), matchRate: 0.9 });
+  const data = await writeSynthetic(path.join(work, 'data'), { count: n, seed: Number(values.seed), matchRate: 0.9, unitsPerProvince });
   say(`generated in ${(Number(process.hrtime.bigint() - t) / 1e9).toFixed(0)} s: ${JSON.stringify(data.counts.byStatus)}`);
 
   const steps: Step[] = [];
@@ -133,6 +140,7 @@ try {
     JSON.stringify({
       participants: n,
       workers,
+      units_per_province: unitsPerProvince,
       steps: Object.fromEntries(steps.map((s) => [s.step, { s: s.seconds, peak_rss_mb: s.peak_rss_mb, tree_max_rss_mb: s.tree_max_rss_mb, exit: s.exit }])),
       peak_rss_mb: Math.max(...steps.map((s) => s.peak_rss_mb)),
       database_gb: gb(dbBytes),

@@ -50,7 +50,9 @@ export async function createStagingTables(session: Queryable): Promise<void> {
 /**
  * Once file_key holds the whole file: marks, in `file_mark` (line, dup_of, ma_so_bhxh; indexed by line), every line
  * whose key an earlier line has (dup_of: the first line; the first row wins) and every line that is new or changed
- * since the last import (dup_of null). Returns how many lines are marked; the others are unchanged.
+ * since the last import (dup_of null). Returns how many lines are marked (the others are unchanged), and of them
+ * how many are marked only because sex code `0` is read otherwise than at the last import (`otherSuffix`: the
+ * other reading's suffix): one `2` in a file written 1/0 turns every `0` of it from Nữ to unknown.
  *
  * Set-based, once per file: a sort of the file's keys (byte order, "C": the keys are digits, and the database's
  * collation sorted 100 k keys in ~160 ms) and one join with participant. It replaced a marking per
@@ -58,20 +60,28 @@ export async function createStagingTables(session: Queryable): Promise<void> {
  * insert into that index), which at 100 k rows kept the server busy ~180 ms per chunk, 1.8 s in all, while
  * reading the file took ~1.2 s: the unchanged re-import waited for the server.
  */
-export async function markFileKeys(q: Queryable, zeroSuffix: string): Promise<number> {
+export async function markFileKeys(q: Queryable, zeroSuffix: string, otherSuffix: string): Promise<{ marked: number; zeroReread: number }> {
   await q.query(`SET work_mem = '256MB'`);
   try {
     const res = await q.query(
       `CREATE TEMP TABLE file_mark AS
-       SELECT k.line, CASE WHEN k.line <> k.first THEN k.first END AS dup_of, k.ma_so_bhxh
-         FROM (SELECT line, ma_so_bhxh, src_hash || CASE WHEN sex_zero THEN $1::text ELSE '' END AS src_hash,
+       SELECT k.line, CASE WHEN k.line <> k.first THEN k.first END AS dup_of, k.ma_so_bhxh,
+              k.sex_zero AND k.line = k.first AND p.src_hash = k.raw_hash || $2::text AS zero_reread
+         FROM (SELECT line, ma_so_bhxh, sex_zero, src_hash AS raw_hash,
+                      src_hash || CASE WHEN sex_zero THEN $1::text ELSE '' END AS src_hash,
                       min(line) OVER (PARTITION BY ma_so_bhxh COLLATE "C") AS first FROM file_key) k
          LEFT JOIN participant p ON p.ma_so_bhxh = k.ma_so_bhxh
         WHERE k.line <> k.first OR p.src_hash IS DISTINCT FROM k.src_hash`,
-      [zeroSuffix],
+      [zeroSuffix, otherSuffix],
     );
-    await q.query('CREATE INDEX ON file_mark (line)');
-    return res.rowCount ?? 0;
+    const marked = res.rowCount ?? 0;
+    let zeroReread = 0;
+    if (marked > 0) {
+      await q.query('CREATE INDEX ON file_mark (line)');
+      const n = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM file_mark WHERE zero_reread');
+      zeroReread = n.rows[0]!.n;
+    }
+    return { marked, zeroReread };
   } finally {
     await q.query('RESET work_mem');
   }

@@ -140,7 +140,7 @@ export async function importParticipants(
       counts = { inserted: r.inserted, updated: 0, unchanged: 0 };
     } else {
       phase('read');
-      counts = await loader!.finish(async () => (await openTable(file)).batches, sexZeroSuffix(oneZero));
+      counts = await loader!.finish(async () => (await openTable(file)).batches, sexZeroSuffix(oneZero), sexZeroSuffix(!oneZero));
       phase('marked and loaded');
       const waiting = await session.withTransaction(async (tx) => {
         await settleSexZero(tx, oneZero);
@@ -161,11 +161,16 @@ export async function importParticipants(
     phase('before vacuum');
     if (counts.inserted + counts.updated > 1000) await session.query('VACUUM (ANALYZE) participant, unit');
     phase('vacuumed');
-    if (sexCodes.zero > 0)
-      log.info(
-        { rows: sexCodes.zero, readAs: sexCodes.two === 0 ? 'F (file uses 1/0)' : 'unknown (file uses 1/2)' },
-        'sex code 0',
+    const readAs = oneZero ? 'F (file uses 1/0)' : 'unknown (file uses 1/2)';
+    if (sexCodes.zero > 0) log.info({ rows: sexCodes.zero, readAs }, 'sex code 0');
+    // A file written 1/0 night after night that gains one `2` (or loses its last) changes every `0` of it: said
+    // loudly, since those people then change sex or get a finding, and go back to the registry.
+    if (loader && loader.zeroReread > 0) {
+      log.warn(
+        { rows: loader.zeroReread, readAs, before: oneZero ? 'unknown (file used 1/2)' : 'F (file used 1/0)' },
+        'sex code 0 is read otherwise than at the last import: those people are updated',
       );
+    }
     return { importId, rowsRead, ...counts, bulk: bulk !== null };
   });
 

@@ -68,13 +68,17 @@ export class ParticipantLoader {
    * After the first reading: marks the file's keys, and when any row is marked, reads the file again (`rows`) to
    * load the marked rows and reject the duplicates. Then the rows held for the file's sex codes can be settled.
    */
-  async finish(rows: () => Promise<AsyncIterable<TableRow[]>>, zeroSuffix: string): Promise<ChunkTotals> {
+  async finish(rows: () => Promise<AsyncIterable<TableRow[]>>, zeroSuffix: string, otherSuffix: string): Promise<ChunkTotals> {
     await this.keys.end();
-    const marked = await markFileKeys(this.session, zeroSuffix);
+    const { marked, zeroReread } = await markFileKeys(this.session, zeroSuffix, otherSuffix);
+    this.zeroReread = zeroReread;
     this.totals.unchanged += this.sent - marked;
     if (marked > 0) await this.loadMarked(await rows(), zeroSuffix);
     return this.totals;
   }
+
+  /** Rows read again only because sex code `0` is read otherwise than at the last import (markFileKeys). */
+  zeroReread = 0;
 
   /** Rows held back for the whole file's sex codes, in staging_waiting. */
   get held(): number {

@@ -11,7 +11,7 @@ import type { FormKind, ListFileSpec } from './list-row.js';
 import { MAU01 } from './mau01.js';
 import { MAU02 } from './mau02.js';
 import { PAGE_FOOTER, printSetup } from './styles.js';
-import { packageParts, SHEET_PART, STRINGS_PART } from './xlsx/package-parts.js';
+import { packageParts, SHEET_PART } from './xlsx/package-parts.js';
 import { SharedStrings } from './xlsx/shared-strings.js';
 import { cellXml, sheetEnd, sheetStart, type SheetFrame } from './xlsx/sheet-parts.js';
 import { STYLE_ID } from './xlsx/styles-xml.js';
@@ -100,7 +100,7 @@ export class ListFileWriter {
     const validations = this.form.validations && this.stt > 0 ? this.form.validations(this.firstDataRow, last) : [];
     const rest = bottom.rowsXml(this.strings) + sheetEnd(this.frame, [...this.top.merges, ...bottom.merges], validations);
     const sheet = this.sheet.finish(this.xml + rest);
-    const strings = this.strings.writeTo(new DeflatingEntry(STRINGS_PART));
+    const strings = this.strings.finish();
     const issued = new Date(this.spec.issuedAt);
     return zipArchive([...packageParts(this.form.sheetName, this.printTitles, issued), strings, sheet], new Date(issued.getTime() + VN_OFFSET_MS));
   }

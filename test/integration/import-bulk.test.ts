@@ -138,9 +138,23 @@ describe('import participants: the bulk path and the chunked path end in the sam
     const sexes = (db: Db) =>
       rows(db, `SELECT ma_so_bhxh, gioi_tinh, findings, src_hash FROM participant WHERE ma_so_bhxh IN ('0100000002', '0100000004', '0100000041') ORDER BY 1`);
 
-    await importParticipants(deps(bulkDb.db), a, path.join(dir, 'r1.csv'), firstBulk ? {} : { bulk: false });
-    const later = { ...deps(bulkDb.db), now: () => new Date(Date.parse('2024-06-04T01:30:00Z')) };
+    // The operator is warned when the reading of `0` changes from one import to the next, with how many it moves.
+    let said: Array<Record<string, unknown>> = [];
+    const log = createLogger('info', { write: (line: string) => void said.push(JSON.parse(line) as Record<string, unknown>) });
+    const warned = () => {
+      const w = said.filter((l) => l.level === 40).map(({ msg, rows: n, readAs, before }) => ({ msg, n, readAs, before })); // 40: pino's warn
+      said = [];
+      return w;
+    };
+    const CHANGED_READING = 'sex code 0 is read otherwise than at the last import: those people are updated';
+    await importParticipants({ ...deps(bulkDb.db), log }, a, path.join(dir, 'r1.csv'), firstBulk ? {} : { bulk: false });
+    expect(warned()).toEqual([]);
+    const later = { ...deps(bulkDb.db), log, now: () => new Date(Date.parse('2024-06-04T01:30:00Z')) };
     const second = await importParticipants(later, b, path.join(dir, 'r2.csv'));
+    expect(warned()).toEqual([{ msg: CHANGED_READING, n: 13, readAs: 'unknown (file uses 1/2)', before: 'F (file used 1/0)' }]);
+    // The same file again: nothing changes, nothing said.
+    await importParticipants(later, b, path.join(dir, 'r2b.csv'));
+    expect(warned()).toEqual([]);
     await importParticipants(deps(chunkedDb.db), b, path.join(dir, 'r3.csv')); // fresh
     // The even people (sex 0 in the file): 13 rows, each read again, and the new person.
     expect(counts(second)).toEqual({ rowsRead: 30, inserted: 1, updated: 13, unchanged: 12, rejected: 4 });
@@ -150,15 +164,17 @@ describe('import participants: the bulk path and the chunked path end in the sam
     expect(await sexes(bulkDb.db)).toEqual(fresh);
 
     // And back: the 1/0 file again reads its 0 rows as Nữ.
-    const third = await importParticipants({ ...deps(bulkDb.db), now: () => new Date(Date.parse('2024-06-05T01:30:00Z')) }, a, path.join(dir, 'r4.csv'));
+    const third = await importParticipants({ ...deps(bulkDb.db), log, now: () => new Date(Date.parse('2024-06-05T01:30:00Z')) }, a, path.join(dir, 'r4.csv'));
     expect(counts(third)).toMatchObject({ updated: 13, rejected: 4 });
+    expect(warned()).toEqual([{ msg: CHANGED_READING, n: 13, readAs: 'F (file uses 1/0)', before: 'unknown (file used 1/2)' }]);
     expect((await sexes(bulkDb.db)).map((r) => r.gioi_tinh)).toEqual(['F', 'F', 'F']);
 
     // A database whose hashes were stored before the reading was part of them (here: the 1/0 file's, Nữ): the next
     // file that is not 1/0 still reads its 0 rows again.
     await bulkDb.db.query(`UPDATE participant SET src_hash = regexp_replace(src_hash, '[|]0=.$', '')`);
-    const upgraded = await importParticipants({ ...deps(bulkDb.db), now: () => new Date(Date.parse('2024-06-06T01:30:00Z')) }, b, path.join(dir, 'r5.csv'));
+    const upgraded = await importParticipants({ ...deps(bulkDb.db), log, now: () => new Date(Date.parse('2024-06-06T01:30:00Z')) }, b, path.join(dir, 'r5.csv'));
     expect(counts(upgraded)).toMatchObject({ updated: 13, rejected: 4 });
+    expect(warned()).toEqual([]); // no reading was stored: nothing to compare with
     expect(await sexes(bulkDb.db)).toEqual(fresh);
   });
 

@@ -102,6 +102,9 @@ describe('ddcn lists folder names', () => {
     expect(claims.claim('/out/079/AB', 'unit "AB"')).toBeNull();
     expect(claims.claim('/out/079/AB', 'unit "AB"')).toBeNull();
     expect(claims.claim('/out/079/ab', 'unit "ab"')).toBe('unit "AB"');
+    // Refused, the second unit gets nothing: the folder stays the first one's, for its next file too.
+    expect(claims.claim('/out/079/ab', 'unit "ab"')).toBe('unit "AB"');
+    expect(claims.claim('/out/079/AB', 'unit "AB"')).toBeNull();
   });
 
   it('exits 1 naming the unit whose file could not be written, after writing the others', async () => {

@@ -84,6 +84,22 @@ describe('reading a returned Mẫu 02', () => {
     expect(rows.map((r) => r.dob)).toEqual(['10/04/1986', '10/04/1986', '1986', '2100', '01/10/1905', '31/12/9999', '2958466', '05/03/1990', '1986.5']);
   });
 
+  it('reads a birth date a formula gives (=DATE(…), a serial number or a date) as dd/mm/yyyy', async () => {
+    const dobs: ExcelJS.CellValue[] = [
+      { formula: 'DATE(1990,2,1)', result: 32905 },
+      { formula: 'DATE(1986,4,10)', result: new Date(Date.UTC(1986, 3, 10)) },
+      { formula: 'TEXT(1990,"0")', result: '1990' },
+    ];
+    const file = await returned('formula-dates', (ws) => {
+      dobs.forEach((v, i) => {
+        ws.getCell(FIRST + i, 2).value = `07900000${20 + i}`;
+        ws.getCell(FIRST + i, 11).value = v;
+      });
+    });
+    const rows = (await rowsOf(file)).slice(0, dobs.length);
+    expect(rows.map((r) => r.dob)).toEqual(['01/02/1990', '10/04/1986', '1990']);
+  });
+
   it('reads what else a clerk’s Excel may hold: a formula filled down, a link, TRUE, an error value', async () => {
     const file = await returned('cell-kinds', (ws) => {
       ws.getCell(`L${FIRST}`).value = { formula: 'IF(1,"Nữ")', result: 'Nữ', shareType: 'shared', ref: `L${FIRST}:L${FIRST + 1}` } as ExcelJS.CellValue;

@@ -2,10 +2,12 @@
 // columns, fit to a page, set margins): a form added tomorrow — a list without frozen columns, a report printed
 // unfitted — must still get a sheet Excel opens as meant. Found by mutation testing: these branches were reached by
 // no test.
+import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type ExcelJS from 'exceljs';
 import { cellXml, sheetEnd, sheetStart, type SheetFrame } from '../../src/reports/xlsx/sheet-parts.js';
 import { SharedStrings } from '../../src/reports/xlsx/shared-strings.js';
+import { packageParts } from '../../src/reports/xlsx/package-parts.js';
 import { columnLetter } from '../../src/reports/list-form.js';
 
 const frame = (over: Partial<SheetFrame> = {}): SheetFrame => ({
@@ -108,5 +110,45 @@ describe('the worksheet XML after the rows', () => {
 describe('column letters', () => {
   it('count as Excel does past Z (the forms of today stop at column T)', () => {
     expect([1, 20, 25, 26, 27, 52, 53, 702, 703].map(columnLetter)).toEqual(['A', 'T', 'Y', 'Z', 'AA', 'AZ', 'BA', 'ZZ', 'AAA']);
+  });
+});
+
+describe('the string table', () => {
+  const xmlOf = (e: { data: Buffer[] }) => inflateRawSync(Buffer.concat(e.data)).toString('utf8');
+
+  it('gives a string met lately its index again, and a forgotten one a new entry, in order', () => {
+    const strings = new SharedStrings(2);
+    expect([strings.id('a'), strings.id('a'), strings.id('b'), strings.id('a')]).toEqual([0, 0, 1, 0]);
+    // Two remembered: a third forgets them all, then is remembered itself.
+    expect([strings.id('c'), strings.id('c'), strings.id('a'), strings.id('c')]).toEqual([2, 2, 3, 2]);
+    const entry = strings.finish();
+    expect(entry.name).toBe('xl/sharedStrings.xml');
+    expect(xmlOf(entry)).toBe(
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
+        '<si><t>a</t></si><si><t>b</t></si><si><t>c</t></si><si><t>a</t></si></sst>',
+    );
+  });
+
+  it('compresses the table in pieces as it grows, into one valid part', () => {
+    const strings = new SharedStrings();
+    const many = Array.from({ length: 40_000 }, (_, i) => `Nguyen Thi Nguoi Thu ${i} o mot noi rat xa`);
+    for (const s of many) strings.id(s);
+    const entry = strings.finish();
+    expect(entry.data.length).toBeGreaterThan(4);
+    const xml = xmlOf(entry);
+    expect(entry.size).toBe(Buffer.byteLength(xml));
+    const texts = [...xml.matchAll(/<si><t>([^<]*)<\/t><\/si>/g)].map((m) => m[1]);
+    expect(texts).toEqual(many);
+  });
+});
+
+describe('the workbook around the sheet', () => {
+  it("quotes a sheet name with an apostrophe in the print titles, as Excel writes it (O'Brien → 'O''Brien')", () => {
+    const parts = packageParts("Danh sach O'Brien", '11:14', new Date('2024-06-03T01:30:00Z'));
+    const workbook = parts.find((p) => p.name === 'xl/workbook.xml')!;
+    const xml = inflateRawSync(Buffer.concat(workbook.data)).toString('utf8');
+    expect(xml).toContain('<sheet name="Danh sach O\'Brien" sheetId="1" r:id="rId1"/>');
+    expect(xml).toContain('<definedName name="_xlnm.Print_Titles" localSheetId="0">\'Danh sach O\'\'Brien\'!$11:$14</definedName>');
   });
 });

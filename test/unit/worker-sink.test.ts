@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDirPerFile } from '../helpers/temp-dir.js';
 import { failureReason, InlineSink } from '../../src/reports/list-sink.js';
 import type { FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
+import type { ProgressReport } from '../../src/reports/mau03.js';
 import { ListWorkerPool, WorkerSink } from '../../src/reports/worker-sink.js';
 
 const dir = tempDirPerFile('ddcn-worker-sink-');
@@ -133,12 +134,29 @@ describe('list files written by worker threads', () => {
       const bytes = await pool.buildList(spec('download.xlsx'), people(1, 2));
       expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
       await expect(pool.buildList(spec('download.xlsx'), [null])).rejects.toThrow(/^list file not made: \S/);
+      await expect(pool.mau03Bytes({} as ProgressReport)).rejects.toThrow(/^Mẫu 03 not made: \S/);
     } finally {
       await pool.close();
     }
     await expect(pool.buildList(spec('download.xlsx'), people(1, 1))).rejects.toThrow('the list worker pool is closed');
     await expect(new WorkerSink(pool).begin(spec('late.xlsx'), people(1, 1), true)).rejects.toThrow('the list worker pool is closed');
     expect(() => new ListWorkerPool(0)).toThrow('a list worker pool needs at least one thread');
+  });
+
+  it('closes the threads of its own pool with the sink, and leaves a shared pool open', WAIT, async () => {
+    const own = new WorkerSink(1);
+    await own.begin(spec('own.xlsx'), people(1, 1), true);
+    await own.finish();
+    await own.close();
+    await expect(own.begin(spec('own-late.xlsx'), people(1, 1), true)).rejects.toThrow('the list worker pool is closed');
+    const pool = new ListWorkerPool(1);
+    try {
+      const shared = new WorkerSink(pool);
+      await shared.close();
+      expect((await pool.buildList(spec('still-open.xlsx'), people(1, 1))).subarray(0, 2).toString('latin1')).toBe('PK');
+    } finally {
+      await pool.close();
+    }
   });
 });
 
@@ -153,6 +171,25 @@ describe('list files written in this thread', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]!.spec).toBe(bad);
     expect(failed[0]!.reason).toMatch(/\S/);
+  });
+
+  it('writes a file whose people come in several calls, all of them in order, and ignores more rows for a file that failed', async () => {
+    const sink = new InlineSink();
+    const id = await sink.begin(spec('inline-parts.xlsx'), people(1, 3), false);
+    await sink.rows(id, people(4, 2), false);
+    await sink.rows(id, people(6, 1), true);
+    const bad = await sink.begin({ ...spec('inline-bad.xlsx'), form: 'mau99' as FormKind }, people(1, 1), false);
+    await sink.rows(bad, people(2, 1), true); // reported once, when it failed
+    const other = await sink.begin(spec('inline-other.xlsx'), people(1, 1), true);
+    expect(new Set([id, bad, other]).size).toBe(3);
+    const { done, failed } = await sink.finish();
+    expect(done).toEqual([
+      { path: spec('inline-parts.xlsx').path, rows: 6 },
+      { path: spec('inline-other.xlsx').path, rows: 1 },
+    ]);
+    expect(failed.map((f) => f.spec.path)).toEqual([spec('inline-bad.xlsx').path]);
+    expect(await codesIn(spec('inline-parts.xlsx').path)).toEqual(people(1, 6).map((p, i) => [i + 1, p.maSoBhxh]));
+    await sink.close();
   });
 
   it('gives a reason for whatever was thrown: the error code, else its message, else the value as text', () => {
