@@ -10,7 +10,7 @@
 // forgotten is stored a second time, which the format allows (Excel keeps one when it saves): a file of 80 000
 // people came out 0.7 % larger. `count` and `uniqueCount`, not known until the end, are left out: both are optional.
 import { STRINGS_PART } from './package-parts.js';
-import { XML_DECLARATION, xmlText } from './xml.js';
+import { NS, XML_DECLARATION, xmlText } from './xml.js';
 import { DeflatingEntry, type CompressedEntry } from './zip.js';
 
 /** Characters of string table XML compressed at once. */
@@ -40,7 +40,7 @@ function si(s: string): string {
 export class SharedStrings {
   private readonly ids = new Map<string, number>();
   private readonly entry = new DeflatingEntry(STRINGS_PART);
-  private xml = `${XML_DECLARATION}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`;
+  private xml = `${XML_DECLARATION}<sst xmlns="${NS.main}">`;
   private size = 0;
 
   /** `remember`: how many strings are kept for reuse (REMEMBERED_STRINGS; smaller in tests). */
