@@ -1,0 +1,16 @@
+import { createLogger } from '../../src/log.js';
+
+/** A logger whose lines an operator would read come back as JSON objects; `onLine` sees each as it is written. */
+export function capturedLog(level: string, onLine: (line: Record<string, unknown>) => void = () => undefined) {
+  const lines: Array<Record<string, unknown>> = [];
+  const text: string[] = [];
+  const log = createLogger(level, {
+    write: (s: string) => {
+      text.push(s);
+      const line = JSON.parse(s) as Record<string, unknown>;
+      lines.push(line);
+      onLine(line);
+    },
+  });
+  return { lines, text, log };
+}

@@ -1,0 +1,43 @@
+// A returned Mẫu 02 row, field by field: a reason names only the columns that are wrong, and a number is noted as
+// repaired only when its lost leading zero was put back.
+import { describe, expect, it } from 'vitest';
+import { checkReturnedRow, importCorrections } from '../../src/pipeline/corrections.js';
+import type { Deps } from '../../src/pipeline/deps.js';
+
+const row = { line: 15, shown: [], errors: [], maSoBhxh: '0790000001', name: '', dob: '', sex: '', number: '' };
+const NOW = new Date('2024-06-03T01:30:00.000Z');
+
+describe('checkReturnedRow', () => {
+  it('names only the column that is wrong, not its valid neighbours', () => {
+    expect(checkReturnedRow({ ...row, dob: '12/03/1965', sex: 'X' }, NOW)).toEqual({
+      kind: 'rejected', reason: 'Cột (12) giới tính "X" không hợp lệ: ghi Nam hoặc Nữ',
+    });
+    expect(checkReturnedRow({ ...row, sex: 'Nữ', number: '0790650000041' }, NOW)).toEqual({
+      kind: 'rejected', reason: 'Cột (13) số ĐDCN "0790650000041" không hợp lệ: ghi đủ 12 chữ số',
+    });
+  });
+
+  it('notes a number as repaired only when its leading zero was put back', () => {
+    const input = (r: Partial<typeof row>) => {
+      const c = checkReturnedRow({ ...row, ...r }, NOW);
+      if (c.kind !== 'ok') throw new Error(`expected the row to be taken, got ${c.kind}`);
+      return c.input;
+    };
+    expect(input({ number: '79065000004' })).toMatchObject({ soGiayTo: '079065000004', numberRepaired: true, rawNumber: '79065000004' });
+    expect(input({ number: '079065000004' })).toMatchObject({ soGiayTo: '079065000004', numberRepaired: false });
+    // no number given: nothing to repair, whatever else the row says
+    expect(input({ name: 'Đỗ Văn Bốn' })).toMatchObject({ hoTen: 'Đỗ Văn Bốn', soGiayTo: null, numberRepaired: false });
+    expect(input({ dob: '12/03/1965' })).toMatchObject({ ngaySinh: '1965-03-12', numberRepaired: false });
+  });
+});
+
+describe('importCorrections options', () => {
+  it('refuses a chunk size that is not a positive whole number, before reading anything', async () => {
+    const unused = {} as Deps; // touched only after the check
+    for (const chunkRows of [0, -1, 1.5, Number.NaN]) {
+      await expect(importCorrections(unused, 'no-such-file.xlsx', undefined, undefined, { chunkRows })).rejects.toThrow(
+        `chunkRows must be a positive whole number, got ${chunkRows}`,
+      );
+    }
+  });
+});
