@@ -8,6 +8,7 @@ import {
   databasePerFile, deps, exportedResults, mockRegistry, rows, runDeps, useTempDir, writeParticipants, writeRegistry,
   type ParticipantInput, type RegistryInput,
 } from '../helpers/pipeline.js';
+import { capturedLog } from '../helpers/log.js';
 
 const database = databasePerFile();
 
@@ -101,9 +102,15 @@ describe('share: only acknowledged records count', () => {
       failing.sent.push(records);
       throw new Error('registry unavailable (ECONNRESET)');
     };
-    const r1 = await runBatch(runDeps(db, failing, CONFIG), { province: null });
+    const { lines, log } = capturedLog('info');
+    const r1 = await runBatch({ ...runDeps(db, failing, CONFIG), log }, { province: null });
     expect(failing.sent.flat()).toHaveLength(4);
     expect(r1).toMatchObject({ shared: 0, shareFailed: 4 });
+    // The operator reads why, and how many wait for the next run (batchSize 2: two requests of two).
+    const warnings = lines.filter((l) => l.msg === 'share request failed; the next run shares these again');
+    expect(warnings.map((w) => [w.level, w.people, (w.err as { message: string }).message])).toEqual([
+      [40, 2, 'registry unavailable (ECONNRESET)'], [40, 2, 'registry unavailable (ECONNRESET)'],
+    ]);
     expect(await rows(db, 'SELECT ma_so_bhxh FROM share_record')).toEqual([]);
 
     const working = new PickyRegistry(await mockRegistry(registryFile), () => true);
