@@ -57,6 +57,7 @@ export class RegistryRejectedError extends RegistryRequestError {
 /** The circuit breaker is open: the registry is not asked until its cool-down ends. */
 export class RegistryCircuitOpenError extends RegistryRequestError {
   override name = 'RegistryCircuitOpen';
+  // Stryker disable next-line BooleanLiteral: the breaker's guard runs before every retry and throws again: a retry sends no request, it only waits
   override readonly retryable = false;
 }
 

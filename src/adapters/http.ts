@@ -52,7 +52,7 @@ function classify(err: unknown): FailureInfo {
   if (err instanceof RegistryRequestError) return { retryable: err.retryable };
   // Not reached in practice: attempt() throws only RegistryRequestErrors, or the caller's abort, which withRetry
   // rethrows before asking. A retried unknown error would fail the same after a few back-off waits.
-  // Stryker disable next-line ObjectLiteral,BooleanLiteral: see above
+  // Stryker disable next-line ObjectLiteral,BooleanLiteral: not reached (attempt throws only RegistryRequestErrors or the caller's abort)
   return { retryable: false };
 }
 

@@ -14,6 +14,7 @@ import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from '
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** A wait for a free slot: short, and jittered so that waiting workers do not ask in step. */
+// Stryker disable next-line ArithmeticOperator: only how long a request waits before asking for a slot again; the cap and the answers are the same
 const slotWaitMs = () => 5 + Math.random() * 20;
 /** Longest pause read from the batch row (a bad clock must not stall a worker for long). */
 const MAX_PAUSE_MS = 60_000;
@@ -80,6 +81,7 @@ export class SharedRegistryCap implements RegistryAdapter {
   private async takeSlot(session: Queryable, slots: number): Promise<number> {
     for (;;) {
       await this.pause(session);
+      // Stryker disable next-line ArithmeticOperator: which free slot is tried first; the number of slots, hence the cap, is the same
       const start = Math.floor(Math.random() * slots);
       for (let i = 0; i < slots; i++) {
         const slot = (start + i) % slots;
@@ -95,6 +97,7 @@ export class SharedRegistryCap implements RegistryAdapter {
       `SELECT (extract(epoch FROM registry_backoff_until - clock_timestamp()) * 1000)::int AS ms FROM batch WHERE id = $1::bigint`,
       [this.batch.id],
     );
+    // Stryker disable next-line OptionalChaining: the batch row always exists while its chunks are worked (batch_chunk references it)
     const ms = res.rows[0]?.ms ?? null;
     if (ms !== null && ms > 0) {
       this.log.debug({ ms }, 'the registry asked to slow down: waiting');

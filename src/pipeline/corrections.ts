@@ -121,6 +121,7 @@ export async function importCorrections(
         // Not on file, of another unit, or confirmed already: applyCorrections says so.
         if (!person || person.maDonVi !== form.unit || person.status === 'MATCHED') return true;
         const cols = editedColumns(raw.get(r.line)!, person);
+        // Stryker disable next-line StringLiteral: the outcomes loop counts applied and unchanged and rejects everything else, with the same reason
         if (cols.length) edited.push({ line: r.line, kind: 'rejected', reason: editedReason(r.maSoBhxh, cols) });
         return cols.length === 0;
       });
@@ -163,6 +164,7 @@ export async function importCorrections(
       }
       raw.set(r.line, r);
       chunk.push(checked.input);
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: how many rows go to one transaction, not what is applied: duplicates are found over the whole file
       if (chunk.length >= chunkRows) await flush();
     }
     await flush();

@@ -58,9 +58,11 @@ export class RowHeights {
   private readonly perLine: number[]; // points per line; 0 where the column's style does not wrap
 
   constructor(columns: readonly FormColumn[]) {
+    // Stryker disable next-line OptionalChaining: every style in styles.ts has a font
     const size = (c: FormColumn) => STYLES[c.style].font?.size ?? 11;
     // Widths count characters of the 11 pt default font; a column fits more of a smaller font's.
     this.widths = columns.map((c) => (c.width * 11) / size(c));
+    // Stryker disable next-line OptionalChaining: every style in styles.ts has an alignment
     this.perLine = columns.map((c) => (STYLES[c.style].alignment?.wrapText ? lineHeight(size(c)) : 0));
   }
 

@@ -38,6 +38,7 @@ export class InlineSink implements ListSink {
   private readonly failed: FileFailed[] = [];
 
   async begin(spec: ListFileSpec, rows: unknown[], last: boolean): Promise<number> {
+    // Stryker disable next-line UpdateOperator: a file's id only has to differ from the others of its sink; counting down does that too
     const id = this.next++;
     try {
       this.open.set(id, ListFileWriter.open(spec));
@@ -68,7 +69,9 @@ export class InlineSink implements ListSink {
     return { done: this.done, failed: this.failed };
   }
 
+  // Stryker disable next-line BlockStatement: a ListFileWriter has nothing on disk until close() (written and renamed in one go): aborting an open one removes nothing
   async close(): Promise<void> {
+    // Stryker disable next-line ArrayDeclaration,ArrowFunction: as above: aborting an open ListFileWriter removes nothing
     await Promise.allSettled([...this.open.values()].map((w) => w.abort()));
     this.open.clear();
   }
