@@ -46,6 +46,7 @@ export function badRequest(endpoint: string, text: string): RegistryRejectedErro
   let message = '';
   try {
     const parsed = WireError.safeParse(JSON.parse(text));
+    // Stryker disable next-line ConditionalExpression: a body that is JSON but not the error shape throws inside the try, whose catch leaves code and message empty: the same refusal
     if (parsed.success) ({ code, message } = parsed.data.error);
   } catch {
     // not JSON: a refusal without reasons

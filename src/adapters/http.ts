@@ -44,11 +44,13 @@ export interface HttpRegistryHooks {
 /** ECONNREFUSED and friends, from undici's "fetch failed" (the cause may be an AggregateError of several tries). */
 function networkCode(err: unknown): string | undefined {
   const cause = (err as Error).cause as (NodeJS.ErrnoException & { errors?: NodeJS.ErrnoException[] }) | undefined;
+  // Stryker disable next-line OptionalChaining: undici's 'fetch failed' always has a cause, whose errors (an AggregateError's) is absent or not empty
   return cause?.code ?? cause?.errors?.[0]?.code;
 }
 
 function classify(err: unknown): FailureInfo {
   if (err instanceof RegistryRateLimitedError) return { retryable: true, rateLimitedFor: err.retryAfterMs };
+  // Stryker disable next-line ConditionalExpression: any other error would get retryable: undefined, as falsy as the false below, which is not reached anyway
   if (err instanceof RegistryRequestError) return { retryable: err.retryable };
   // Not reached in practice: attempt() throws only RegistryRequestErrors, or the caller's abort, which withRetry
   // rethrows before asking. A retried unknown error would fail the same after a few back-off waits.
@@ -113,11 +115,13 @@ export class HttpRegistry implements RegistryAdapter {
 
   /** Why requests failed in this run, for the operator; null when none did. */
   failureSummary(): string | null {
+    // Stryker disable next-line ConditionalExpression: the breaker opens only after failures, all of them recorded: with no failure it has not opened
     if (this.failures.size === 0 && this.breaker.opened === 0) return null;
     const n = [...this.failures.values()].reduce((a, b) => a + b, 0);
     const kinds = [...this.failures].map(([k, c]) => `${c} × ${k}`).join(', ');
     const parts = [`${n} registry request${n === 1 ? '' : 's'} failed after retries${kinds ? ` (${kinds})` : ''}`];
     if (this.breaker.opened > 0) parts.push('the circuit breaker opened and the registry was not asked again during its cool-down');
+    // Stryker disable next-line ConditionalExpression: the summary gets here only after a recorded failure, which always sets lastError
     if (this.lastError) parts.push(`last error: ${this.lastError}`);
     return parts.join('; ');
   }
@@ -186,6 +190,7 @@ export class HttpRegistry implements RegistryAdapter {
     if (status >= 500 || status === 408) throw new RegistryServerError(status, `${endpoint}: HTTP ${status}`);
     if (status === 400) throw badRequest(endpoint, text);
     if (status === 413) throw new RegistryRejectedError(status, `${endpoint}: HTTP 413, request too large; lower --batch-size`);
+    // Stryker disable next-line ConditionalExpression: a 1xx status is never a final answer: Node's fetch handles 100-199 itself and hands back the answer that follows
     if (status < 200 || status >= 300) throw new RegistryRejectedError(status, `${endpoint}: HTTP ${status}`);
     let json: unknown;
     try {

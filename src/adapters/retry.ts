@@ -79,6 +79,7 @@ export async function withRetry<T>(op: (attempt: number) => Promise<T>, opts: Re
         rateLimited += 1;
         if (rateLimited > opts.policy.rateLimitWaits) throw err;
         const asked = info.rateLimitedFor;
+        // Stryker disable next-line ConditionalExpression: with no Retry-After, null > max is false: the same as the guard
         if (asked !== null && asked > opts.policy.maxRetryAfterMs) throw err;
         // At least what the server asked for; a little jitter on top so that waiting callers do not return together.
         delayMs = (asked ?? backoffDelay(rateLimited, opts.policy, random)) + backoffDelay(0, opts.policy, random);

@@ -83,6 +83,7 @@ export class SharedRegistryCap implements RegistryAdapter {
       await this.pause(session);
       // Stryker disable next-line ArithmeticOperator: which free slot is tried first; the number of slots, hence the cap, is the same
       const start = Math.floor(Math.random() * slots);
+      // Stryker disable next-line EqualityOperator: one more step tries the first slot again: (start + slots) % slots is start
       for (let i = 0; i < slots; i++) {
         const slot = (start + i) % slots;
         const got = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', [-this.batch.id, slot]);
@@ -99,6 +100,7 @@ export class SharedRegistryCap implements RegistryAdapter {
     );
     // Stryker disable next-line OptionalChaining: the batch row always exists while its chunks are worked (batch_chunk references it)
     const ms = res.rows[0]?.ms ?? null;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: null > 0 is false, and a pause ending this very millisecond sleeps 0 ms: the same waits
     if (ms !== null && ms > 0) {
       this.log.debug({ ms }, 'the registry asked to slow down: waiting');
       await sleep(Math.min(ms, MAX_PAUSE_MS));

@@ -58,6 +58,7 @@ function judge(text: string): Fixed {
     const out = decode(text);
     if (out === null || out === text || !isVietnameseText(out)) continue;
     const score = nameScore(out);
+    // Stryker disable next-line ConditionalExpression: bestScore starts at asIs, -1 for text that is not Vietnamese, and every score is >= 0: the first reading is taken either way
     if (asIs < 0 ? best === null || score > bestScore : score > bestScore) {
       best = { text: out, from };
       bestScore = score;
@@ -173,6 +174,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeDoubleUtf8(text: string): string {
   let out = '';
+  // Stryker disable next-line StringLiteral: an empty encoding is Node's default, UTF-8
   for (const b of Buffer.from(text.normalize('NFC'), 'utf8')) out += cp1252Char(b);
   return out;
 }

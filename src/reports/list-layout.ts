@@ -16,6 +16,7 @@ function span(form: Form, chars: number, fromRight = false): number {
   const widths = form.columns.map((c) => c.width);
   if (fromRight) widths.reverse();
   let sum = 0;
+  // Stryker disable next-line EqualityOperator: one more step adds widths[length] ?? 0 = 0 to the sum
   for (let i = 0; i < widths.length; i++) {
     sum += widths[i] ?? 0;
     if (sum >= chars) return i + 1;
@@ -69,12 +70,15 @@ export class RowHeights {
   /** Points for a row of `values` (in column order). */
   of(values: readonly CellValue[]): number {
     let need = 0;
+    // Stryker disable next-line EqualityOperator: the extra step reads values[length], undefined, which is skipped as not text
     for (let c = 0; c < this.perLine.length; c++) {
       const v = values[c];
       const perLine = this.perLine[c]!;
       // Numbers are not wrapped (a narrow column shows ###), so only text counts.
+      // Stryker disable next-line ConditionalExpression: a column that does not wrap has perLine 0, so its height is 0 whatever its lines
       if (typeof v !== 'string' || perLine === 0) continue;
       const h = lines(v, this.widths[c]!) * perLine;
+      // Stryker disable next-line EqualityOperator: taking a maximum: equal heights give the same maximum
       if (h > need) need = h;
     }
     return need <= DEFAULT_ROW_HEIGHT ? DEFAULT_ROW_HEIGHT : Math.min(MAX_ROW_HEIGHT, need + ROW_PADDING);

@@ -71,7 +71,7 @@ export class InlineSink implements ListSink {
 
   // Stryker disable next-line BlockStatement: a ListFileWriter has nothing on disk until close() (written and renamed in one go): aborting an open one removes nothing
   async close(): Promise<void> {
-    // Stryker disable next-line ArrayDeclaration,ArrowFunction: as above: aborting an open ListFileWriter removes nothing
+    // Stryker disable next-line ArrayDeclaration,ArrowFunction: aborting an open ListFileWriter removes nothing
     await Promise.allSettled([...this.open.values()].map((w) => w.abort()));
     this.open.clear();
   }
