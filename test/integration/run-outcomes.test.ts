@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { lookupNumber } from '../../src/db/results.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
+import { capturedLog } from '../helpers/log.js';
 import {
   deps, exportedResults, mockRegistry, rows, runDeps, SpyRegistry, databasePerFile, useTempDir, writeParticipants, writeRegistry,
   type ParticipantInput, type RegistryInput,
@@ -96,7 +97,10 @@ describe('run: one batch against the mock registry', () => {
 
   it('writes nothing for two codes that resolve to the same registry person in one batch', async () => {
     const { db, spy } = await setup();
-    await runBatch(runDeps(db, spy), { province: null });
+    const { lines, log } = capturedLog('info');
+    await runBatch({ ...runDeps(db, spy), log }, { province: null });
+    // The operator is told how many people the batch's conflicts hold back.
+    expect(lines.filter((l) => l.msg === 'conflicts settled over the batch: nobody gets a number two people claim').map((l) => l.parties)).toEqual([2]);
     expect(
       await rows(db, `SELECT ma_so_bhxh, status, so_giay_to, so_ddcn FROM participant WHERE ma_so_bhxh IN ('0100000006', '0100000007') ORDER BY 1`),
     ).toEqual([

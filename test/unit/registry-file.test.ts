@@ -55,6 +55,21 @@ describe('the registry data file', () => {
     expect([...(await d.find(['012345671', '012345672']))].map(([n, p]) => [n, p.hoTen, p.soDdcn])).toEqual([['012345671', 'Nguyễn Văn An', '001090000001']]);
   });
 
+  it('skips a row without a 12-digit personal number, a birth date or a sex, and reads the others', async () => {
+    const f = await file('gaps.csv', [
+      'so_ddcn,so_cmnd,ho_ten,ngay_sinh,gioi_tinh',
+      'chua co,012345671,Không Số,01/01/1990,Nam', // no number at all
+      '012345672,012345672,Số Cũ,01/01/1990,Nam', // a 9-digit CMND where the ĐDCN goes
+      '001090000003,012345673,Không Ngày,,Nam',
+      '001090000004,012345674,Không Giới,01/01/1990,',
+      '001090000005,012345675,Đủ Cả,01/01/1990,Nữ',
+    ].join('\n'));
+    const d = await memoryDirectory(f);
+    expect(d).toMatchObject({ size: 1, skipped: 4 });
+    const found = await d.find(['012345671', '012345672', '012345673', '012345674', '012345675']);
+    expect([...found].map(([n, p]) => [n, p.soDdcn])).toEqual([['012345675', '001090000005']]);
+  });
+
   it('refuses a stored registry row whose date is not a date key rather than read it as another date', () => {
     expect(() => toRegistryPerson({ soDdcn: '001090000001', soCmnd: null, hoTen: 'X', ngaySinh: '01/01/1990', gioiTinh: 'M' }))
       .toThrow('stored registry date is not a date key');

@@ -53,6 +53,18 @@ describe('list files written by worker threads', () => {
     }
   });
 
+  it('takes no more rows for a file sent whole in its first message', WAIT, async () => {
+    const sink = new WorkerSink(1);
+    try {
+      const id = await sink.begin(spec('whole.xlsx'), people(1, 2), true);
+      await expect(sink.rows(id, people(3, 1), true)).rejects.toThrow(`list file ${id} is not open`);
+      expect(await sink.finish()).toEqual({ done: [{ path: spec('whole.xlsx').path, rows: 2 }], failed: [] });
+      expect(await codesIn(spec('whole.xlsx').path)).toEqual(people(1, 2).map((p, i) => [i + 1, p.maSoBhxh]));
+    } finally {
+      await sink.close();
+    }
+  });
+
   it('lets a pool shared with others go on after one of them gave up on its open files', WAIT, async () => {
     const pool = new ListWorkerPool(1);
     const quitter = new WorkerSink(pool);
