@@ -21,7 +21,6 @@ async function syncDir(dir: string): Promise<void> {
   // Stryker disable next-line BlockStatement: an fsync of the folder after a rename matters only if the machine loses power right then
   try {
     await fh.sync();
-  // Stryker disable next-line BlockStatement: a handle not closed here is closed by the garbage collector later: a leak no deterministic test can pin (tried: /proc/self/fd)
   } finally {
     await fh.close();
   }
@@ -41,7 +40,6 @@ export async function writeFileAtomic(dir: string, name: string, text: string, c
     // Stryker disable next-line StringLiteral: an empty encoding is Node's default, UTF-8
     await fh.writeFile(text, 'utf8');
     await fh.sync();
-  // Stryker disable next-line BlockStatement: a handle not closed here is closed by the garbage collector later: a leak no deterministic test can pin (tried: /proc/self/fd)
   } finally {
     await fh.close();
   }

@@ -39,7 +39,6 @@ export async function createStagingTables(session: Queryable): Promise<void> {
   try {
     // Stryker disable next-line StringLiteral: temp_buffers is memory only: the same rows either way
     await session.query(`SET temp_buffers = '64MB'`);
-  // Stryker disable next-line BlockStatement: temp_buffers is memory only; the statement fails for no other reason than the one tolerated
   } catch (err) {
     // Stryker disable next-line ConditionalExpression: SET temp_buffers fails only as tolerated
     if (sqlState(err) !== SQLSTATE.invalidParameterValue) throw err;
@@ -90,7 +89,6 @@ export async function markFileKeys(q: Queryable, zeroSuffix: string, otherSuffix
       zeroReread = n.rows[0]!.n;
     }
     return { marked, zeroReread };
-  // Stryker disable next-line BlockStatement: work_mem is a planner and memory setting: the same rows either way
   } finally {
     // Stryker disable next-line StringLiteral: work_mem is a planner and memory setting: the same rows either way
     await q.query('RESET work_mem');

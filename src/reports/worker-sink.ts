@@ -107,7 +107,7 @@ export class ListWorkerPool {
           message: (m) => {
             if (m.kind === 'bytes') resolve(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
             // Stryker disable next-line ConditionalExpression: a whole-file job is answered with bytes or failed, nothing else
-            else if (m.kind === 'failed') reject(new Error(`${failure}: ${m.message}`));
+            if (m.kind === 'failed') reject(new Error(`${failure}: ${m.message}`));
           },
           broken: reject,
         },
