@@ -12,7 +12,7 @@ export async function readSmallXlsx(file: string): Promise<{ header: string[]; r
   const { default: Excel } = await import('exceljs');
   const wb = new Excel.Workbook();
   await wb.xlsx.readFile(file).catch((err: unknown) => {
-    throw new UserError(`${file} is not a readable .xlsx workbook: ${(err as Error).message}`, { cause: err });
+    throw new UserError(`${file} is not a readable .xlsx workbook (${(err as Error).message}); open it in Excel and save it again, or save it as CSV UTF-8`, { cause: err });
   });
   const sheet = wb.worksheets.find((s) => s.state === 'visible');
   if (!sheet) throw new UserError(`${file} has no visible worksheet`);
