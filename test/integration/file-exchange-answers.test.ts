@@ -129,6 +129,25 @@ describe('file exchange answers', () => {
     expect(fourth.exchange.summary()).toBe('file exchange: 2 answer files ingested · 0 refused · 0 request files written for 0 people');
   });
 
+  it('refuses a file that is no answer, and an answer to a request this database never sent, saying why in each reason file', async () => {
+    const { db } = database();
+    await importFixtures(db);
+    const f = await folders();
+    await run(db, f);
+    await answerRequestFiles({ registry: new MockRegistry(await memoryDirectory(FIXTURE_REGISTRY)), ...f, log });
+    const [one] = await files(f.inbox);
+    const stranger = 'ddcn-req-99999999-abcdef.answer.csv';
+    await copyFile(path.join(f.inbox, one!), path.join(f.inbox, stranger));
+    await writeFile(path.join(f.inbox, 'ghi-chu.csv'), 'a note someone left here\n');
+    const second = await run(db, f);
+    expect(second.exchange.stats.refused).toEqual(['ddcn-req-99999999-abcdef.answer.csv', 'ghi-chu.csv']);
+    const refusedDir = path.join(f.inbox, 'refused');
+    expect(await readFile(path.join(refusedDir, `${stranger}.reason.txt`), 'utf8'))
+      .toBe('refused (request): answers ddcn-req-99999999-abcdef.csv, which this database never sent\n');
+    expect(await readFile(path.join(refusedDir, 'ghi-chu.csv.reason.txt'), 'utf8'))
+      .toBe('refused (request): not an answer file: answers are named <request file without .csv>.answer.csv\n');
+  });
+
   it('refuses an outbox or inbox that cannot be a folder, saying why', async () => {
     const { db } = database();
     const dir = await useTempDir();

@@ -14,6 +14,8 @@ describe('xmlText', () => {
     // a low surrogate after another non-ASCII character is not half of a pair
     expect(xmlText('é\udc00x')).toBe('&#233;x');
     expect(xmlText('\ud800é\udbff')).toBe('&#233;');
+    // two low surrogates are no pair either
+    expect(xmlText('\udc00\udc00x')).toBe('x');
     expect(xmlText('a\ufffeb\uffffc')).toBe('abc');
   });
 });
