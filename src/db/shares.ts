@@ -16,6 +16,7 @@ export interface ShareCandidate {
 export function shareCandidatesSql(province: string | null, range: { after: string | null; upTo: string | null } = { after: null, upTo: null }): string {
   // COPY takes no parameters: the values are quoted literals.
   let where = province === null ? '' : `AND p.ma_tinh = ${escapeLiteral(province)}`;
+  // Stryker disable next-line ConditionalExpression: escapeLiteral(null) is '', and every code is greater than ''
   if (range.after !== null) where += ` AND p.ma_so_bhxh > ${escapeLiteral(range.after)}`;
   if (range.upTo !== null) where += ` AND p.ma_so_bhxh <= ${escapeLiteral(range.upTo)}`;
   return `COPY (SELECT p.ma_so_bhxh, p.so_ddcn, p.vssid FROM participant p
@@ -41,5 +42,6 @@ export async function recordShares(
      UPDATE batch SET shared = shared + n.n FROM n WHERE id = $1::bigint RETURNING n.n`,
     [args.batchId, args.now, args.shared.map((s) => s.maSoBhxh), args.shared.map((s) => s.soDdcn)],
   );
+  // Stryker disable next-line OptionalChaining: the UPDATE ... RETURNING always returns the chunk's own batch row
   return res.rows[0]?.n ?? 0;
 }

@@ -55,8 +55,12 @@ describe('share: only acknowledged records count', () => {
   it('records the 2 of 4 the registry acknowledged, reports 2 not shared, and shares the other 2 on the next run', async () => {
     const { db, dir, registryFile } = await setUp();
     const first = new PickyRegistry(await mockRegistry(registryFile), (code) => code === '0100000001' || code === '0100000003');
-    const r1 = await runBatch(runDeps(db, first, CONFIG), { province: null });
+    const { lines, log } = capturedLog('debug');
+    const r1 = await runBatch({ ...runDeps(db, first, CONFIG), log }, { province: null });
     expect(r1.counts).toMatchObject({ read: 4, matched: 4, pending: 0 });
+    // Each chunk's debug line counts what it recorded and what failed: 2 and 2 in all.
+    const chunks = lines.filter((l) => l.msg === 'insurance information shared');
+    expect([chunks.reduce((n, l) => n + (l.shared as number), 0), chunks.reduce((n, l) => n + (l.failed as number), 0)]).toEqual([2, 2]);
     expect(first.sent.flat().map((s) => s.maSoBhxh).sort()).toEqual(CODES);
     expect(r1.shared).toBe(2);
     expect(r1.shareFailed).toBe(2);
