@@ -35,10 +35,15 @@ for (const m of doc.matchAll(/([\w.-]+\.ts):(\d+(?:[–-]\d+)?(?:`?,\s*`?\d+(?:[
 let open = 0;
 let listed = 0;
 const counts = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, Ignored: 0, other: 0 };
+/** Per folder of src/ (adapters, db, domain, pipeline, reports): the same counts, for the score table. */
+const folders = new Map();
 for (const [file, result] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
   const out = [];
+  const folder = file.split('/')[1] ?? file;
+  if (!folders.has(folder)) folders.set(folder, { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, Ignored: 0, other: 0 });
   for (const m of result.mutants) {
     counts[m.status in counts ? m.status : 'other'] += 1;
+    folders.get(folder)[m.status in counts ? m.status : 'other'] += 1;
     if (m.status !== 'Survived' && m.status !== 'NoCoverage') continue;
     const line = m.location.start.line;
     const isNamed = named.get(path.basename(file))?.has(line) ?? false;
@@ -49,6 +54,15 @@ for (const [file, result] of Object.entries(report.files).sort(([a], [b]) => a.l
     }
   }
   if (out.length) console.log(`${file}\n${out.join('\n')}`);
+}
+const score = (c) => {
+  const detected = c.Killed + c.Timeout;
+  const valid = detected + c.Survived + c.NoCoverage;
+  return valid ? `${((100 * detected) / valid).toFixed(1)} %` : '–';
+};
+console.log('\nfolder      killed  timed out  survived  no coverage  ignored  score');
+for (const [folder, c] of folders) {
+  console.log(`${folder.padEnd(10)} ${String(c.Killed).padStart(7)} ${String(c.Timeout).padStart(10)} ${String(c.Survived).padStart(9)} ${String(c.NoCoverage).padStart(12)} ${String(c.Ignored).padStart(8)}  ${score(c)}`);
 }
 const detected = counts.Killed + counts.Timeout;
 const valid = detected + counts.Survived + counts.NoCoverage;
