@@ -33,9 +33,12 @@ export function forgetJudgedTexts(): void {
 
 /** The converted text and the encoding it was in, or null when the text is left as it is. */
 export function fixLegacyText(text: string): Fixed {
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: a shortcut: ASCII has no other reading, and a text with a letter only Unicode has (ă, ơ, ư, a precomposed tone) is no legacy text: judging them finds nothing
   if (!NON_ASCII.test(text) || UNICODE_ONLY.test(text)) return null;
   let fixed = SEEN.get(text);
+  // Stryker disable next-line ConditionalExpression: a cache: a text is judged the same every time
   if (fixed === undefined) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a cache: a text is judged the same every time
     if (SEEN.size >= SEEN_MAX) SEEN.clear();
     fixed = judge(text);
     // A key of its own: the text is usually a slice of the reader's 64 KB block, and a cached slice keeps the whole
