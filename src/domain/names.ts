@@ -42,7 +42,9 @@ export function forgetWordKeys(): void {
 
 function wordKey(word: string): string {
   let key = WORD_KEYS.get(word);
+  // Stryker disable next-line ConditionalExpression: a cache: a word's key is worked out the same every time
   if (key === undefined) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a cache: a word's key is worked out the same every time
     if (WORD_KEYS.size >= WORD_KEYS_MAX) WORD_KEYS.clear();
     key = computeWordKey(word);
     WORD_KEYS.set(word, key);
