@@ -343,7 +343,7 @@ export async function finishBulkLoad(
   sexZero: { rows: number; fileUsesOneZero: boolean },
   dropped: DroppedIndex[],
 ): Promise<void> {
-  // Stryker disable next-line ConditionalExpression: a shortcut: with no sex-0 row the statements below change nothing
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut: with no sex-0 row the statements below change nothing
   if (sexZero.rows > 0) {
     const zero = `ma_so_bhxh IN (SELECT ma_so_bhxh FROM staging WHERE sex_code = '0')`;
     await tx.query(
