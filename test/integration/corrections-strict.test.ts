@@ -1,16 +1,9 @@
 // A returned Mẫu 02 is believed only where it is still what we sent: column (2), the name and date in (3)–(4),
 // the rest of (1)–(9) and the unit line must belong together, and what the unit typed must be clean.
-import path from 'node:path';
-import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { importCorrections } from '../../src/pipeline/corrections.js';
-import { importParticipants } from '../../src/pipeline/import-participants.js';
-import { generateLists } from '../../src/pipeline/lists.js';
-import { runBatch } from '../../src/pipeline/run.js';
-import {
-  databasePerFile, deps, mockRegistry, parseCsv, rows, runDeps, useTempDir, writeParticipants, writeRegistry, type ParticipantInput, type RegistryInput,
-} from '../helpers/pipeline.js';
-import { readFile } from 'node:fs/promises';
+import { databasePerFile, deps, rows, type ParticipantInput, type RegistryInput } from '../helpers/pipeline.js';
+import { listsOut, rejectsByCode, returned } from '../helpers/returned-mau02.js';
 
 const database = databasePerFile();
 
@@ -28,35 +21,10 @@ const REGISTRY: RegistryInput[] = [
   { so_ddcn: '079080000005', so_cmnd: '023456785', ho_ten: 'Phạm Văn Hưng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam' },
 ];
 
-async function listsOut() {
+/** Imported, verified once, lists written: DV0790001's Mẫu 02 is ready to go out. */
+async function listsOutHere() {
   const { db } = database();
-  const dir = await useTempDir();
-  await importParticipants(deps(db), await writeParticipants(dir, PEOPLE));
-  await runBatch(runDeps(db, await mockRegistry(await writeRegistry(dir, REGISTRY))), { province: null });
-  const out = path.join(dir, 'lists');
-  await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
-  return { db, dir, mau02: path.join(out, '079/DV0790001/mau02.xlsx') };
-}
-
-/** Opens the list as a clerk would, lets `edit` change it (rows by code), saves it under a new name. */
-async function returned(file: string, dir: string, edit: (ws: ExcelJS.Worksheet, row: (code: string) => ExcelJS.Row) => void): Promise<string> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.readFile(file);
-  const ws = wb.worksheets[0]!;
-  const byCode = new Map<string, ExcelJS.Row>();
-  ws.eachRow((r) => {
-    const v = r.getCell(2).value;
-    if (typeof v === 'string' && /^\d{10}$/.test(v)) byCode.set(v, r);
-  });
-  edit(ws, (code) => byCode.get(code)!);
-  const saveAs = path.join(dir, `tra-ve-${Math.random().toString(36).slice(2)}.xlsx`);
-  await wb.xlsx.writeFile(saveAs);
-  return saveAs;
-}
-
-async function rejects(file: string): Promise<Map<string, string>> {
-  const [, ...lines] = await parseCsv((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
-  return new Map(lines.map((l) => [l[2]!, l[1]!]));
+  return { db, ...(await listsOut(db, PEOPLE, REGISTRY, 'DV0790001')) };
 }
 
 const state = (db: ReturnType<typeof database>['db']) =>
@@ -64,7 +32,7 @@ const state = (db: ReturnType<typeof database>['db']) =>
 
 describe('import corrections checks each row against what was sent', () => {
   it('swapping column (2) between two rows changes nobody', async () => {
-    const { db, dir, mau02 } = await listsOut();
+    const { db, dir, mau02 } = await listsOutHere();
     const before = await state(db);
     const file = await returned(mau02, dir, (_ws, row) => {
       const [a, b] = [row('0790000001'), row('0790000005')];
@@ -77,12 +45,12 @@ describe('import corrections checks each row against what was sent', () => {
     expect(r).toMatchObject({ corrected: 0, rejected: 2 });
     expect(await state(db)).toEqual(before);
     expect(await rows(db, 'SELECT * FROM number_history')).toEqual([]);
-    const why = await rejects(r.rejectsFile);
+    const why = await rejectsByCode(r.rejectsFile);
     expect(why.get('0790000005')).toMatch(/^Cột \(3\), \(4\), \(6\), \(9\) khác với danh sách đã gửi cho mã số BHXH 0790000005/);
   });
 
   it('a unit line rewritten to another unit corrects nobody of that unit', async () => {
-    const { db, dir, mau02 } = await listsOut();
+    const { db, dir, mau02 } = await listsOutHere();
     const before = await state(db);
     const file = await returned(mau02, dir, (ws, row) => {
       ws.eachRow((r) => r.eachCell((c) => {
@@ -96,13 +64,13 @@ describe('import corrections checks each row against what was sent', () => {
     const r = await importCorrections(deps(db), file);
     expect(r).toMatchObject({ unit: 'DV0790002', corrected: 0, rejected: 2 });
     expect(await state(db)).toEqual(before);
-    const why = await rejects(r.rejectsFile);
+    const why = await rejectsByCode(r.rejectsFile);
     expect(why.get('0790000009')).toMatch(/^Cột \(3\), \(4\), \(5\) khác với danh sách đã gửi/);
     expect(why.get('0790000003')).toBe('Mã số BHXH 0790000003 không thuộc đơn vị DV0790002');
   });
 
   it('refuses a row whose columns (3), (4) or (5) were edited, and applies the row next to it', async () => {
-    const { db, dir, mau02 } = await listsOut();
+    const { db, dir, mau02 } = await listsOutHere();
     const file = await returned(mau02, dir, (_ws, row) => {
       row('0790000001').getCell(3).value = 'Đỗ Văn Bốn Mới';
       row('0790000001').getCell(11).value = '12/03/1965';
@@ -114,7 +82,7 @@ describe('import corrections checks each row against what was sent', () => {
     });
     const r = await importCorrections(deps(db), file);
     expect(r).toMatchObject({ corrected: 1, rejected: 3 });
-    const why = await rejects(r.rejectsFile);
+    const why = await rejectsByCode(r.rejectsFile);
     expect(why.get('0790000001')).toMatch(/^Cột \(3\) khác/);
     expect(why.get('0790000002')).toMatch(/^Cột \(4\) khác/);
     expect(why.get('0790000003')).toMatch(/^Cột \(5\) khác/);
@@ -122,7 +90,7 @@ describe('import corrections checks each row against what was sent', () => {
   });
 
   it('refuses over-long values, control characters, a right-to-left override and Excel error values', async () => {
-    const { db, dir, mau02 } = await listsOut();
+    const { db, dir, mau02 } = await listsOutHere();
     const before = await state(db);
     const file = await returned(mau02, dir, (_ws, row) => {
       row('0790000001').getCell(10).value = 'Đỗ Văn Bốn'.repeat(4000); // 40 000 characters
@@ -136,7 +104,7 @@ describe('import corrections checks each row against what was sent', () => {
     // A control character as Excel itself writes it (_x0007_), which is how a spreadsheet library reads it back.
     const bell = await returned(mau02, dir, (_ws, row) => void (row('0790000002').getCell(10).value = 'Ngô Thị_x0007_ Sáu'));
     expect(await importCorrections(deps(db), bell)).toMatchObject({ corrected: 0, rejected: 1 });
-    const why = await rejects(r.rejectsFile);
+    const why = await rejectsByCode(r.rejectsFile);
     expect(why.get('0790000001')).toBe('Cột (10) họ và tên dài 40000 ký tự: tối đa 100');
     expect(why.get('0790000002')).toMatch(/^Cột \(10\) họ và tên có ký tự điều khiển/);
     expect(why.get('0790000003')).toMatch(/^Cột \(10\) họ và tên có ký tự điều khiển hoặc ký tự đổi chiều văn bản \(như U\+202E\)/);
@@ -144,7 +112,7 @@ describe('import corrections checks each row against what was sent', () => {
   });
 
   it('takes real Excel date cells in column (11), date-formatted or pasted into the text column', async () => {
-    const { db, dir, mau02 } = await listsOut();
+    const { db, dir, mau02 } = await listsOutHere();
     const file = await returned(mau02, dir, (_ws, row) => {
       const a = row('0790000001').getCell(11);
       a.value = new Date(Date.UTC(1965, 2, 12));
