@@ -4,7 +4,7 @@ import path from 'node:path';
 import type ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
 import { CsvScanner, type CsvRecord } from './csv-scan.js';
-import { readSmallXlsx } from './read-xlsx.js';
+import { readSmallXlsx, unreadableWorkbook } from './read-xlsx.js';
 import type { TableRow } from './table-row.js';
 
 export type { TableRow } from './table-row.js';
@@ -159,7 +159,7 @@ async function openXlsx(file: string): Promise<Table> {
   });
   const sheets = reader[Symbol.asyncIterator]();
   const sheet = await sheets.next().catch((err: unknown) => {
-    throw new UserError(`${file} is not a readable .xlsx workbook (${(err as Error).message}); open it in Excel and save it again, or save it as CSV UTF-8`, { cause: err });
+    throw unreadableWorkbook(file, err);
   });
   if (sheet.done) throw new UserError(`${file} has no worksheet`);
   const rowsIt = (sheet.value as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator]();

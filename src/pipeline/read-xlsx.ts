@@ -8,11 +8,16 @@ import type { TableRow } from './table-row.js';
  * the value of their top-left cell, formula cells their cached result, date cells and date-formatted numbers
  * (a formula's result, `=DATE(1990,2,1)`, is stored as the number 32905) are dates.
  */
+/** What the operator is told when the zip library cannot read a workbook, read whole or streamed. */
+export function unreadableWorkbook(file: string, err: unknown): UserError {
+  return new UserError(`${file} is not a readable .xlsx workbook (${(err as Error).message}); open it in Excel and save it again, or save it as CSV UTF-8`, { cause: err });
+}
+
 export async function readSmallXlsx(file: string): Promise<{ header: string[]; rows: TableRow[] }> {
   const { default: Excel } = await import('exceljs');
   const wb = new Excel.Workbook();
   await wb.xlsx.readFile(file).catch((err: unknown) => {
-    throw new UserError(`${file} is not a readable .xlsx workbook (${(err as Error).message}); open it in Excel and save it again, or save it as CSV UTF-8`, { cause: err });
+    throw unreadableWorkbook(file, err);
   });
   const sheet = wb.worksheets.find((s) => s.state === 'visible');
   if (!sheet) throw new UserError(`${file} has no visible worksheet`);
