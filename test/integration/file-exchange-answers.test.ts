@@ -3,7 +3,6 @@
 // naming another request's checksum, a row that is no answer; and the summary the operator reads after a run.
 import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FileExchangeRegistry } from '../../src/adapters/file-exchange.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../../src/adapters/http-body.js';
@@ -16,6 +15,7 @@ import { createLogger } from '../../src/log.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { answerRequestFiles } from '../../src/registry-server/answer-files.js';
 import { databasePerFile, FIXED_NOW, rows, runDeps, useTempDir } from '../helpers/pipeline.js';
+import { capturedLog } from '../helpers/log.js';
 import { FIXTURE_REGISTRY, importFixtures } from './http-harness.js';
 
 const database = databasePerFile();
@@ -26,18 +26,6 @@ const WEEK = 7 * 24 * 3_600_000;
 async function folders() {
   const dir = await useTempDir();
   return { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
-}
-
-/** A logger whose JSON lines the test reads, as an operator reads the run's log. */
-function capturedLog() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, log: createLogger('info', sink) };
 }
 
 async function run(db: Db, f: { outbox: string; inbox: string }, logger = log) {
@@ -81,7 +69,7 @@ describe('file exchange answers', () => {
     await writeFile(path.join(f.inbox, d), formatExchangeFile(ANSWER_COLUMNS, rd.rows, rd).text);
     const held = rc.rows.length + rd.rows.length;
 
-    const logged = capturedLog();
+    const logged = capturedLog('info');
     const second = await run(db, f, logged.log);
     expect(second.exchange.stats).toMatchObject({ ingested: 5, refused: [c, d] });
     // The log says which files were refused, why and where they went; and each file applied, with its count.
@@ -165,7 +153,7 @@ describe('file exchange answers', () => {
   it('asks nothing for nobody, and keeps time by the clock when given none', async () => {
     const { db } = database();
     const f = await folders();
-    const { lines, log: logger } = capturedLog();
+    const { lines, log: logger } = capturedLog('info');
     const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger);
     expect(exchange.kind).toBe('file'); // recorded with the batch, shown by `ddcn status`
     expect(await exchange.verify([])).toEqual([]);
@@ -226,7 +214,7 @@ describe('file exchange answers', () => {
   it('writes a share file named by the time, counts and logs it, and leaves files in the outbox that are not its own alone', async () => {
     const { db } = database();
     const f = await folders();
-    const { lines, log: logger } = capturedLog();
+    const { lines, log: logger } = capturedLog('info');
     const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => FIXED_NOW);
     // Someone else's files: not the dot files a crashed run leaves (".<name>.partial"), so not touched.
     await writeFile(path.join(f.outbox, 'notes.partial'), 'mine');
@@ -255,7 +243,7 @@ describe('file exchange answers', () => {
     await rename(path.join(f.outbox, request!), path.join(f.outbox, `.${request}.partial`)); // recorded, not yet in place
     await writeFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), 'half a fi'); // never recorded
 
-    const { lines, log: logger } = capturedLog();
+    const { lines, log: logger } = capturedLog('info');
     await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => FIXED_NOW)).verify([]);
     expect(await files(f.outbox)).toEqual([request]);
     // Warnings, in the order of the file names.

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Db, Queryable, Session } from '../../src/db/pool.js';
 import { UserError } from '../../src/errors.js';
-import { createLogger } from '../../src/log.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { databasePerFile, deps, rows, useTempDir, writeParticipants, type ParticipantInput } from '../helpers/pipeline.js';
+import { capturedLog } from '../helpers/log.js';
 
 const database = databasePerFile();
 
@@ -16,19 +16,6 @@ const person = (i: number, over: Partial<ParticipantInput> = {}): ParticipantInp
   ma_so_bhxh: `01${String(i).padStart(8, '0')}`, ho_ten: `Nguyễn Văn Số ${i}`, ngay_sinh: '1990', gioi_tinh: 'Nam',
   so_giay_to: `0${String(i).padStart(8, '0')}`, ma_don_vi: 'TA0001A', ma_tinh: '01', ...over,
 });
-
-/** The log lines an operator would read, as JSON objects; `onLine` sees each as it is written. */
-function capturedLog(level: string, onLine: (line: Record<string, unknown>) => void = () => undefined) {
-  const lines: Array<Record<string, unknown>> = [];
-  const log = createLogger(level, {
-    write: (s: string) => {
-      const line = JSON.parse(s) as Record<string, unknown>;
-      lines.push(line);
-      onLine(line);
-    },
-  });
-  return { lines, log };
-}
 
 /** The database, with the Nth statement that inserts a loaded segment into `participant` failing (a lost connection). */
 function failingSegment(db: Db, n: number): Db {

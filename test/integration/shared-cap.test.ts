@@ -1,13 +1,12 @@
 // The registry request cap shared by the processes working on one batch (`--registry-max-in-flight`), and the
 // pause after a 429 that every process waits out. `ddcn worker`s are child processes (workers.test.ts); here two
 // caps on their own connection pools stand for two processes, so the cap's own code runs in the test process.
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { reportRateLimited, SharedRegistryCap } from '../../src/adapters/shared-cap.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from '../../src/adapters/types.js';
 import { createDb, type Db } from '../../src/db/pool.js';
-import { createLogger } from '../../src/log.js';
 import { databasePerFile } from '../helpers/pipeline.js';
+import { capturedLog } from '../helpers/log.js';
 
 const database = databasePerFile();
 
@@ -44,18 +43,6 @@ async function newBatch(db: Db, maxInFlight: number | null, phase = 'verify'): P
   return { id: res.rows[0]!.id, maxInFlight };
 }
 
-/** A logger at debug level whose lines the test reads. */
-function capturedLog() {
-  const lines: { msg: string; ms?: number }[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as { msg: string; ms?: number });
-      done();
-    },
-  });
-  return { log: createLogger('debug', sink), lines };
-}
-
 /** A second "process": its own connection pool on the same database. */
 async function otherProcess(url: string): Promise<Db> {
   return createDb(url);
@@ -68,7 +55,7 @@ describe('registry requests shared by the processes of a batch', () => {
     try {
       const batch = await newBatch(db, 2);
       const seen = { now: 0, max: 0 };
-      const { log } = capturedLog();
+      const { log } = capturedLog('debug');
       // Each process allows 4 requests of its own (--concurrency): 8 ask at once for the batch's 2 slots.
       const a = SharedRegistryCap.of(new CountingRegistry(seen), db, batch, log, 4);
       const b = SharedRegistryCap.of(new CountingRegistry(seen), other, batch, log, 4);
@@ -91,7 +78,7 @@ describe('registry requests shared by the processes of a batch', () => {
     const { db } = database();
     const batch = await newBatch(db, 3);
     const inner = new CountingRegistry({ now: 0, max: 0 });
-    const { log } = capturedLog();
+    const { log } = capturedLog('debug');
     expect(SharedRegistryCap.of(inner, db, batch, log, 2)).toBe(SharedRegistryCap.of(inner, db, batch, log, 2));
     expect(SharedRegistryCap.of(inner, db, batch, log, 2)).not.toBe(SharedRegistryCap.of(inner, db, { ...batch, id: batch.id + 1 }, log, 2));
   });
@@ -104,7 +91,7 @@ describe('registry requests shared by the processes of a batch', () => {
         const batch = await newBatch(db, maxInFlight);
         const done = await newBatch(db, null, 'done');
         const inner = new CountingRegistry({ now: 0, max: 0 });
-        const { log, lines } = capturedLog();
+        const { log, lines } = capturedLog('debug');
         const cap = SharedRegistryCap.of(inner, other, batch, log, 2);
 
         const told = Date.now();
