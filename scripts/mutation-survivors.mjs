@@ -65,11 +65,10 @@ for (const [folder, c] of folders) {
   console.log(`${folder.padEnd(10)} ${String(c.Killed).padStart(7)} ${String(c.Timeout).padStart(10)} ${String(c.Survived).padStart(9)} ${String(c.NoCoverage).padStart(12)} ${String(c.Ignored).padStart(8)}  ${score(c)}`);
 }
 const detected = counts.Killed + counts.Timeout;
-const valid = detected + counts.Survived + counts.NoCoverage;
 console.log(
   `\n${Object.values(report.files).reduce((n, f) => n + f.mutants.length, 0)} mutants known: ${counts.Killed} killed, ${counts.Timeout} timed out, ` +
     `${counts.Survived} survived, ${counts.NoCoverage} no coverage, ${counts.Ignored} ignored (static or marked equivalent)` +
     (counts.other ? `, ${counts.other} other` : '') +
-    `; score ${valid ? ((100 * detected) / valid).toFixed(1) : '–'} %, covered ${detected + counts.Survived ? ((100 * detected) / (detected + counts.Survived)).toFixed(1) : '–'} %` +
+    `; score ${score(counts)}, covered ${detected + counts.Survived ? ((100 * detected) / (detected + counts.Survived)).toFixed(1) : '–'} %` +
     `\nsurvived or not covered: ${listed} named in ${DOC}, ${open} not named`,
 );
