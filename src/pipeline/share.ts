@@ -10,8 +10,6 @@ export interface ShareScope {
   /** Codes after `after` up to `upTo` (either end open when null): one chunk's share step. */
   after: string | null;
   upTo: string | null;
-  /** Interrupted: what was acknowledged is recorded; the rest is shared by the next run. */
-  signal?: AbortSignal;
 }
 
 /**
@@ -63,7 +61,6 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
   await deps.db.withSession(async (session) => {
     let part: ShareCandidate[] = [];
     for await (const [code, ddcn, vssid] of copyRows(session, shareCandidatesSql(province, { after: scope.after, upTo: scope.upTo }))) {
-      if (scope.signal?.aborted) break;
       part.push({ maSoBhxh: code!, soDdcn: ddcn!, vssid: vssid === 't' });
       if (part.length < deps.config.batchSize) continue;
       send(part);
@@ -71,7 +68,7 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
       // Backpressure: stop reading while the registry has enough to do.
       while (inFlight.size >= deps.config.concurrency) await Promise.race(inFlight);
     }
-    if (part.length && !scope.signal?.aborted) send(part);
+    if (part.length) send(part);
     await Promise.all(inFlight);
     await flush();
   });

@@ -137,6 +137,24 @@ describe('share: acknowledged records written a few at a time', () => {
     );
     expect(await rows(db, 'SELECT shared FROM batch WHERE id = $1::bigint', [r.batchId])).toEqual([{ shared: 4 }]);
   });
+
+  it('keeps at most --concurrency share requests in flight', async () => {
+    const { db, registryFile } = await setUp();
+    const slow = new PickyRegistry(await mockRegistry(registryFile), () => true);
+    let inFlight = 0;
+    let most = 0;
+    const share = slow.share.bind(slow);
+    slow.share = async (records) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight -= 1;
+      return share(records);
+    };
+    const r = await runBatch(runDeps(db, slow, { chunkSize: 10, batchSize: 1, concurrency: 2 }), { province: null });
+    expect(r).toMatchObject({ shared: 4, shareFailed: 0 });
+    expect(slow.sent).toHaveLength(4);
+    expect(most).toBe(2);
+  });
 });
 
 describe('share: each person once, and only the batch\'s own', () => {
