@@ -8,6 +8,8 @@ export interface RunConfig {
   chunkSize: number; // people per chunk: one transaction each
   batchSize: number; // people per registry request
   concurrency: number; // registry requests in flight
+  /** Acknowledged shares recorded per transaction (default 10 000); tests make it small to cross it. */
+  recordSharesEvery?: number;
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = { chunkSize: 10_000, batchSize: 500, concurrency: 4 };

@@ -16,7 +16,8 @@ export interface Assessment {
 }
 
 const pct = (r: number) => `${Math.round(r * 100)}%`;
-const dm = (m: { month: number; day: number }) => `${String(m.day).padStart(2, '0')}/${String(m.month).padStart(2, '0')}`;
+const two = (n: number) => String(n).padStart(2, '0');
+const dm = (m: { month: number; day: number }) => `${two(m.day)}/${two(m.month)}`;
 const ord = (d: { month: number; day: number }) => d.month * 100 + d.day;
 
 /**

@@ -109,13 +109,14 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
   for (let n = 1; n <= Math.min(last, HEAD_SEARCH_ROWS) && !columns; n++) {
     const values = valuesOf(n);
     const numbered = new Map<number, number>();
-    for (let c = 1; c < values.length; c++) {
-      const t = text(values[c]);
-      if (t === '') continue;
+    // Every cell, empty ones too (an empty text matches none of the patterns); index 0 is always empty.
+    for (const [c, v] of values.entries()) {
+      const t = text(v);
       if (FORM_NO.test(t)) formNo = true;
       if (t.toLocaleUpperCase('vi').includes(TITLE_PART)) title = true;
+      // The cell's text is trimmed and `\s*` takes the spaces after the colon: the code has none around it.
       const u = UNIT_LINE.exec(t);
-      if (u && unit === null) unit = u[1]!.trim();
+      if (u && unit === null) unit = u[1]!;
       const no = COLUMN_NO.exec(t);
       if (no) numbered.set(Number(no[1]), c);
     }
@@ -140,6 +141,7 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
       const errors: string[] = [];
       for (let k = 1; k <= INPUT_COLUMNS.number; k++) {
         const c = col.get(k);
+        // Stryker disable next-line ConditionalExpression: without the guard a column missing from the numbered row reads values[undefined], an empty cell, and excelError of an empty cell is null too
         const e = c === undefined ? null : excelError(values[c]);
         if (e) errors.push(`(${k}) ${e}`);
       }

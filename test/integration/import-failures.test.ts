@@ -64,9 +64,42 @@ describe('an import that cannot finish', () => {
     expect((err as Error).message).toBe(`${file} changed while it was being imported; import it again`);
     expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
   });
+
+  it('fails, importing nobody, when something goes wrong while the rows are read (here the progress display)', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    // The progress line is drawn every 10 000 rows: the first drawing fails, half-way through the file.
+    const file = await writeParticipants(dir, Array.from({ length: 10_001 }, (_, i) => person(i + 1)));
+    const progress = { start() {}, tick() { throw new Error('write EPIPE'); }, end() {} };
+    await expect(importParticipants({ ...deps(db), progress }, file)).rejects.toThrow('write EPIPE');
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
+  });
 });
 
 describe('what an import tells the operator', () => {
+  it('ends with one line of counts, and says how it read sex code 0 only when the file has one (spaces around it too)', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = path.join(dir, 'mot-khong.csv');
+    writeFileSync(file, 'ma_so_bhxh,ho_ten,gioi_tinh\n0100000001,Nguyễn Văn An,1\n0100000002,Trần Thị Bình, 0 \nABC,Lê Văn Cường,1\n');
+    const first = capturedLog('info');
+    expect(await importParticipants({ ...deps(db), log: first.log }, file)).toMatchObject({ rowsRead: 3, inserted: 2, rejected: 1 });
+    expect(first.lines.filter((l) => l.msg === 'sex code 0')).toMatchObject([{ level: 30, stage: 'import', rows: 1, readAs: 'F (file uses 1/0)' }]);
+    expect(await rows(db, 'SELECT gioi_tinh FROM participant ORDER BY ma_so_bhxh')).toEqual([{ gioi_tinh: 'M' }, { gioi_tinh: 'F' }]);
+    const done = first.lines.filter((l) => l.msg === 'import finished');
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ level: 30, stage: 'import', rowsRead: 3, inserted: 2, updated: 0, unchanged: 0, rejected: 1 });
+    expect(done[0]!.importId).toEqual(expect.any(Number));
+    // No name, no code in what the operator's log keeps.
+    expect(first.text.join('')).not.toMatch(/Nguyễn|Trần|0100000001|ABC/);
+
+    writeFileSync(file, 'ma_so_bhxh,ho_ten,gioi_tinh\n0100000001,Nguyễn Văn An,1\n0100000002,Trần Thị Bình,2\n');
+    const second = capturedLog('info');
+    expect(await importParticipants({ ...deps(db), log: second.log }, file)).toMatchObject({ rowsRead: 2, updated: 1, unchanged: 1 });
+    expect(second.lines.filter((l) => l.msg === 'sex code 0')).toEqual([]);
+    expect(second.lines.find((l) => l.msg === 'import finished')).toMatchObject({ rowsRead: 2, inserted: 0, updated: 1, unchanged: 1, rejected: 0 });
+  });
+
   it('names the columns it ignores, in the log and in its result', async () => {
     const { db } = database();
     const dir = await useTempDir();

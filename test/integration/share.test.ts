@@ -112,8 +112,8 @@ describe('share: only acknowledged records count', () => {
     expect(r1).toMatchObject({ shared: 0, shareFailed: 4 });
     // The operator reads why, and how many wait for the next run (batchSize 2: two requests of two).
     const warnings = lines.filter((l) => l.msg === 'share request failed; the next run shares these again');
-    expect(warnings.map((w) => [w.level, w.people, (w.err as { message: string }).message])).toEqual([
-      [40, 2, 'registry unavailable (ECONNRESET)'], [40, 2, 'registry unavailable (ECONNRESET)'],
+    expect(warnings.map((w) => [w.level, w.stage, w.batch, w.people, (w.err as { message: string }).message])).toEqual([
+      [40, 'share', r1.batchId, 2, 'registry unavailable (ECONNRESET)'], [40, 'share', r1.batchId, 2, 'registry unavailable (ECONNRESET)'],
     ]);
     expect(await rows(db, 'SELECT ma_so_bhxh FROM share_record')).toEqual([]);
 
@@ -121,6 +121,39 @@ describe('share: only acknowledged records count', () => {
     const r2 = await runBatch(runDeps(db, working, CONFIG), { province: null });
     expect(r2).toMatchObject({ shared: 4, shareFailed: 0 });
     expect(working.sent.flat().map((s) => s.maSoBhxh).sort()).toEqual(CODES);
+  });
+});
+
+describe('share: acknowledged records written a few at a time', () => {
+  it('records every acknowledged person once when the records are written after each request', async () => {
+    const { db, registryFile } = await setUp();
+    const all = new PickyRegistry(await mockRegistry(registryFile), () => true);
+    // Two requests of two, each acknowledged whole: the records are written twice, two at a time.
+    const r = await runBatch(runDeps(db, all, { ...CONFIG, concurrency: 1, recordSharesEvery: 1 }), { province: null });
+    expect(r).toMatchObject({ shared: 4, shareFailed: 0 });
+    expect(all.sent.map((part) => part.length)).toEqual([2, 2]);
+    expect(await rows(db, 'SELECT ma_so_bhxh, batch_id::int AS batch FROM share_record ORDER BY 1')).toEqual(
+      CODES.map((c) => ({ ma_so_bhxh: c, batch: r.batchId })),
+    );
+    expect(await rows(db, 'SELECT shared FROM batch WHERE id = $1::bigint', [r.batchId])).toEqual([{ shared: 4 }]);
+  });
+
+  it('keeps at most --concurrency share requests in flight', async () => {
+    const { db, registryFile } = await setUp();
+    const slow = new PickyRegistry(await mockRegistry(registryFile), () => true);
+    let inFlight = 0;
+    let most = 0;
+    const share = slow.share.bind(slow);
+    slow.share = async (records) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight -= 1;
+      return share(records);
+    };
+    const r = await runBatch(runDeps(db, slow, { chunkSize: 10, batchSize: 1, concurrency: 2 }), { province: null });
+    expect(r).toMatchObject({ shared: 4, shareFailed: 0 });
+    expect(slow.sent).toHaveLength(4);
+    expect(most).toBe(2);
   });
 });
 

@@ -13,6 +13,8 @@ const WRITTEN = [
   'Nguyễn Văn LỘC', 'Lê Văn AN',
   // few letters of plain ASCII to judge the case by: two capitals make a name in capitals, one does not
   'LỮ LỢI', 'Lư',
+  // two capitals of their own (Đ, I) in the whole name, none after the code of Ỗ in its word: that word is in capitals too
+  'ĐỖ ÁI',
 ];
 
 describe('the case of a name converted from TCVN3', () => {

@@ -49,18 +49,19 @@ function cellWith(ws: ExcelJS.Worksheet, re: RegExp): ExcelJS.Cell {
 }
 
 describe('reading a returned Mẫu 02', () => {
-  it('names the Excel error a formula left in an input column, also where the formula was filled down, and reads rich text as text', async () => {
+  it('names the Excel error a formula left in an input column, the last one (13) too, also where the formula was filled down, and reads rich text as text', async () => {
     const file = await returned('formula-error', (ws) => {
       ws.getCell(`K${FIRST}`).value = { formula: '1/0', result: { error: '#DIV/0!' }, shareType: 'shared', ref: `K${FIRST}:K${FIRST + 1}` } as ExcelJS.CellValue;
       ws.getCell(`K${FIRST + 1}`).value = { sharedFormula: `K${FIRST}`, result: { error: '#DIV/0!' } } as ExcelJS.CellValue;
       ws.getCell(`L${FIRST}`).value = { formula: 'IF(1,"Nam")', result: 'Nam' };
+      ws.getCell(`M${FIRST + 1}`).value = { formula: 'VALUE("x")', result: { error: '#VALUE!' } } as ExcelJS.CellValue;
       // A name typed with part of it in bold is rich text: read as its plain text.
       ws.getCell(`J${FIRST}`).value = { richText: [{ text: 'Nguyễn ' }, { font: { bold: true }, text: 'Văn Hưng' }] };
     });
     const rows = (await rowsOf(file)).slice(0, 2);
     expect(rows.map((r) => [r.line, r.maSoBhxh, r.errors, r.sex, r.name])).toEqual([
       [FIRST, '0790000001', ['(11) #DIV/0!'], 'Nam', 'Nguyễn Văn Hưng'],
-      [FIRST + 1, '0790000002', ['(11) #DIV/0!'], '', ''],
+      [FIRST + 1, '0790000002', ['(11) #DIV/0!', '(13) #VALUE!'], '', ''],
     ]);
   });
 
@@ -73,7 +74,8 @@ describe('reading a returned Mẫu 02', () => {
 
   it('reads a birth date typed as a date, pasted as a serial number, or typed as a year, as dd/mm/yyyy or the year', async () => {
     // Excel counts days from 30/12/1899: 31512 is 10/04/1986, 2 958 465 its last day, 31/12/9999.
-    const dobs: ExcelJS.CellValue[] = [31512, new Date(Date.UTC(1986, 3, 10)), 1986, 2100, 2101, 2958465, 2958466, '05/03/1990', 1986.5];
+    // A serial with a time of day (31512.5) or a serial typed as text ('31512') is no date: kept as typed.
+    const dobs: ExcelJS.CellValue[] = [31512, new Date(Date.UTC(1986, 3, 10)), 1986, 2100, 2101, 2958465, 2958466, '05/03/1990', 1986.5, 31512.5, '31512'];
     const file = await returned('dates', (ws) => {
       dobs.forEach((v, i) => {
         ws.getCell(FIRST + i, 2).value = `07900000${10 + i}`;
@@ -81,7 +83,9 @@ describe('reading a returned Mẫu 02', () => {
       });
     });
     const rows = (await rowsOf(file)).slice(0, dobs.length);
-    expect(rows.map((r) => r.dob)).toEqual(['10/04/1986', '10/04/1986', '1986', '2100', '01/10/1905', '31/12/9999', '2958466', '05/03/1990', '1986.5']);
+    expect(rows.map((r) => r.dob)).toEqual([
+      '10/04/1986', '10/04/1986', '1986', '2100', '01/10/1905', '31/12/9999', '2958466', '05/03/1990', '1986.5', '31512.5', '31512',
+    ]);
   });
 
   it('reads a birth date a formula gives (=DATE(…), a serial number or a date) as dd/mm/yyyy', async () => {
@@ -114,6 +118,29 @@ describe('reading a returned Mẫu 02', () => {
       ['Nguyễn Văn Hưng', 'Nữ', '', []],
       ['', 'Nữ', 'true', ['(10) #N/A']],
     ]);
+  });
+
+  it('reads a name and a date typed with spaces around them without the spaces, and a person’s empty cells merged over the date column as empty', async () => {
+    const file = await returned('spaces-merged', (ws) => {
+      ws.getCell(`J${FIRST}`).value = '  Nguyễn Văn Hưng ';
+      ws.getCell(`K${FIRST}`).value = ' 05/03/1990 ';
+      ws.mergeCells(`J${FIRST + 1}:K${FIRST + 1}`);
+    });
+    const rows = (await rowsOf(file)).slice(0, 2);
+    expect(rows.map((r) => [r.maSoBhxh, r.name, r.dob, r.errors])).toEqual([
+      ['0790000001', 'Nguyễn Văn Hưng', '05/03/1990', []],
+      ['0790000002', '', '', []],
+    ]);
+  });
+
+  it('ends the table at the signature row also where the unit added a signer of its own (KẾ TOÁN TRƯỞNG) to it', async () => {
+    const file = await returned('third-signer', (ws) => {
+      // The blank row under the people, typed over with the three signers' titles.
+      ws.getCell(`B${FIRST + 2}`).value = 'NGƯỜI LẬP BIỂU';
+      ws.getCell(`G${FIRST + 2}`).value = 'KẾ TOÁN TRƯỞNG';
+      ws.getCell(`K${FIRST + 2}`).value = 'THỦ TRƯỞNG ĐƠN VỊ';
+    });
+    expect((await rowsOf(file)).map((r) => [r.line, r.maSoBhxh])).toEqual([[FIRST, '0790000001'], [FIRST + 1, '0790000002']]);
   });
 
   it('refuses a file that is not an .xlsx workbook, a damaged one, and a list that is not a Mẫu 02', async () => {

@@ -207,6 +207,12 @@ describe('dates and places on the forms', () => {
     expect([placeName(null), placeName('99')]).toEqual(['……………', '……………']);
     expect([districtLabel('79', null), districtLabel('79', '760'), districtLabel('79', '999')]).toEqual(['(chưa có mã huyện)', 'Quận 1 (760)', 'Quận, huyện mã 999']);
   });
+  it('names a district under its province given as a 2- or 3-digit code, and under no other', () => {
+    // The first and the last row of reference/don-vi-hanh-chinh.csv, and Hà Nội's `01`, whose `0` is part of the code.
+    expect([districtLabel('01', '001'), districtLabel('001', '001'), districtLabel('96', '973')]).toEqual(['Quận Ba Đình (001)', 'Quận Ba Đình (001)', 'Huyện Ngọc Hiển (973)']);
+    // A mistyped province code does not borrow Hồ Chí Minh's districts, nor does a district code of another province.
+    expect([districtLabel('179', '760'), districtLabel('0079', '760'), districtLabel('01', '760')]).toEqual(['Quận, huyện mã 760', 'Quận, huyện mã 760', 'Quận, huyện mã 760']);
+  });
   it('names a unit in messages by its codes, or says it has none', () => {
     expect(unitLabel('079', 'DV0790001')).toBe('unit "DV0790001" of province "079"');
     expect(unitLabel(null, null)).toBe('unit (no ma_don_vi) of province (no ma_tinh)');

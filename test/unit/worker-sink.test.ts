@@ -1,7 +1,8 @@
 // List files written by worker threads (`ddcn lists` with many units; the portal's shared pool), driven from this
 // thread: a file sent in several messages, files given up on, a thread that dies, a pool that is closed.
 // The files are read back as a clerk's Excel would (exceljs's whole-file reader).
-import { access } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
+import { getPriority } from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { failureReason, InlineSink } from '../../src/reports/list-sink.js';
 import type { FormKind, ListFileSpec, ListRow } from '../../src/reports/list-row.js';
 import type { ProgressReport } from '../../src/reports/mau03.js';
 import { ListWorkerPool, WorkerSink } from '../../src/reports/worker-sink.js';
+import type { Worker } from 'node:worker_threads';
 
 const dir = tempDirPerFile('ddcn-worker-sink-');
 
@@ -32,6 +34,46 @@ async function codesIn(file: string): Promise<Array<[unknown, unknown]>> {
 }
 
 const exists = (file: string) => access(file).then(() => true, () => false);
+
+/** True once `p` has settled; false while it is still pending after every other ready callback had its turn. */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void p.then(() => (done = true), () => (done = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+/**
+ * A thread that has not caught up yet: what it answers is held from the pool until `release()`. `answered` settles
+ * once it has answered something (the pool has not heard it).
+ */
+function holdAnswers(thread: Worker): { answered: Promise<void>; release: () => void } {
+  const held: unknown[][] = [];
+  let heard: () => void = () => {};
+  const answered = new Promise<void>((resolve) => (heard = resolve));
+  const emit = thread.emit.bind(thread);
+  thread.emit = (event: string | symbol, ...args: unknown[]) => {
+    if (event !== 'message') return emit(event, ...args);
+    held.push(args);
+    heard();
+    return true;
+  };
+  return {
+    answered,
+    release: () => {
+      thread.emit = emit;
+      for (const args of held.splice(0)) emit('message', ...args);
+    },
+  };
+}
+
+/** The nice values of this process's threads (Linux). */
+async function threadNiceValues(): Promise<number[]> {
+  const tids = await readdir('/proc/self/task');
+  const stats = await Promise.all(tids.map((t) => readFile(`/proc/self/task/${t}/stat`, 'utf8').catch(() => null)));
+  // After the command name in parentheses, nice is the 17th field.
+  return stats.flatMap((st) => (st === null ? [] : [Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16])]));
+}
 
 // A mutant that loses a message makes a test wait for ever: fail it well before the suite's own limit.
 const WAIT = { timeout: 20_000 };
@@ -93,6 +135,7 @@ describe('list files written by worker threads', () => {
       const ids: number[] = [];
       for (let i = 0; i < 32; i++) ids.push(await sink.begin(spec(`open-${i}.xlsx`), people(1, 1), false));
       const waiting = sink.begin(spec('open-32.xlsx'), people(1, 1), true);
+      expect(await settled(waiting)).toBe(false);
       await sink.rows(ids[0]!, people(2, 1), true);
       await waiting;
       for (const id of ids.slice(1)) await sink.rows(id, [], true);
@@ -103,6 +146,60 @@ describe('list files written by worker threads', () => {
     } finally {
       await sink.close();
     }
+  });
+
+  it('holds a new file back while a thread has 20 000 rows it has not taken yet, and sends it once the thread catches up', WAIT, async () => {
+    const pool = new ListWorkerPool(1);
+    const sink = new WorkerSink(pool);
+    try {
+      pool.warm();
+      const thread = holdAnswers((await pool.slotForNewFile()).worker!);
+      const big = await sink.begin(spec('big.xlsx'), people(1, 20_000), false);
+      const small = sink.begin(spec('small.xlsx'), people(1, 1), true);
+      await thread.answered; // the thread has taken the rows; the pool does not know yet
+      expect(await settled(small)).toBe(false);
+      thread.release();
+      await small;
+      await sink.rows(big, people(20_001, 1), true);
+      expect((await sink.finish()).done).toEqual([
+        { path: spec('small.xlsx').path, rows: 1 },
+        { path: spec('big.xlsx').path, rows: 20_001 },
+      ]);
+    } finally {
+      await sink.close();
+      await pool.close();
+    }
+  });
+
+  it('fails the files of a thread that exits on its own, saying so with its exit code; the next file gets a new thread', WAIT, async () => {
+    const pool = new ListWorkerPool(1);
+    const lost = new WorkerSink(pool);
+    try {
+      await lost.begin(spec('exited.xlsx'), people(1, 2), false);
+      await (await pool.slotForNewFile()).worker!.terminate();
+      await expect(lost.finish()).rejects.toThrow(/^a list worker exited with code \d+$/);
+      await lost.close();
+      const after = new WorkerSink(pool);
+      await after.begin(spec('after-exit.xlsx'), people(1, 1), true);
+      expect((await after.finish()).done).toEqual([{ path: spec('after-exit.xlsx').path, rows: 1 }]);
+      expect(await exists(spec('exited.xlsx').path)).toBe(false);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  // Linux (/proc), as the nightly hosts are; run at a nice value below 13, or the test cannot see the change.
+  it('runs its threads at the nice value it was given, and ends them when closed', WAIT, async () => {
+    expect(getPriority()).toBeLessThan(13);
+    expect(await threadNiceValues()).not.toContain(13);
+    const pool = new ListWorkerPool(1, { nice: 13 });
+    try {
+      expect((await pool.buildList(spec('nice.xlsx'), people(1, 1))).subarray(0, 2).toString('latin1')).toBe('PK');
+      expect(await threadNiceValues()).toContain(13);
+    } finally {
+      await pool.close();
+    }
+    expect(await threadNiceValues()).not.toContain(13);
   });
 
   it('fails the files of a thread that dies with the reason, and only those; the next file gets a new thread', WAIT, async () => {

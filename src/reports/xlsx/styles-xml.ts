@@ -65,6 +65,7 @@ class Table {
  * tests, which give it styles today's forms do not use.
  */
 export function styleSheet<N extends string>(styles: Record<N, Style>): { xml: string; ids: Record<N, number> } {
+  // Stryker disable next-line ObjectLiteral: fontXml's defaults are Calibri 11 too; named here since widths depend on it
   const defaultFont = fontXml({ name: 'Calibri', size: 11 }); // column widths are measured in this font's digits
   const fonts = new Table([defaultFont]);
   const fills = new Table([
