@@ -1,15 +1,8 @@
 // The social-insurance office that issues a form, named from the province code (mã tỉnh) the data carries.
-import { cccdProvinceName } from '../domain/provinces.js';
+import { cccdProvinceCode, cccdProvinceName } from '../domain/provinces.js';
 
 // Centrally governed cities are "thành phố", everything else "tỉnh".
 const CITIES = new Set(['001', '031', '048', '079', '092']);
-
-/**
- * Province codes arrive either as the 3-digit code of the ĐDCN (`079`) or as the 2-digit administrative code
- * the social-insurance software uses (`79`); both name the same province. Anything else is looked up as it is
- * and names no province (the list has 3-digit codes only), so it needs no check of its own.
- */
-const provinceKey = (maTinh: string) => (maTinh.length === 2 ? `0${maTinh}` : maTinh);
 
 interface Province {
   name: string;
@@ -19,7 +12,7 @@ interface Province {
 /** The province a code names, or null for no code or one we do not know. */
 function province(maTinh: string | null): Province | null {
   if (maTinh === null) return null;
-  const key = provinceKey(maTinh);
+  const key = cccdProvinceCode(maTinh);
   const name = cccdProvinceName(key);
   return name === undefined ? null : { name, city: CITIES.has(key) };
 }
