@@ -58,6 +58,7 @@ try {
   t = process.hrtime.bigint();
   const again = await importParticipants(deps, data.participantsFile, path.join(work, 'rejects.csv'));
   const reimportS = seconds(t);
+  const reimportPeakMb = Math.round(process.resourceUsage().maxRSS / 1024);
   say(`re-import, unchanged: ${reimportS.toFixed(1)} s (${again.unchanged} unchanged, ${again.updated} updated)`);
 
   await database.db.query('CHECKPOINT');
@@ -73,6 +74,9 @@ try {
     import_ratio: +(importS / rawCopyS).toFixed(2),
     reimport_ratio: +(reimportS / rawCopyS).toFixed(2),
     import_peak_rss_mb: importPeakMb,
+    // The process's peak after the re-import too (its first reading on two threads holds a second heap).
+    reimport_peak_rss_mb: reimportPeakMb,
+    reading_threads: again.readingThreads,
   };
   if (values['import-only']) {
     console.log(JSON.stringify(importFigures));

@@ -47,6 +47,13 @@ export class CopyWriter {
     return this.pending.length >= this.threshold ? this.flush() : undefined;
   }
 
+  /** COPY text already encoded (whole lines), after what is pending. */
+  async bytes(chunk: Uint8Array): Promise<void> {
+    await this.flush();
+    if (this.stream.errored) throw this.stream.errored;
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+  }
+
   /** Ends the COPY with a failure (the server discards it), so that the session is usable again. */
   async abort(): Promise<void> {
     if (this.stream.destroyed || this.stream.writableFinished) return;

@@ -112,6 +112,31 @@ export class CsvScanner {
   /** Fields per record, from the first record (the header); until then any count is accepted. */
   private expected: number | undefined;
 
+  /**
+   * `from`: scan a part of a file that starts at a line start after `lines` physical lines, where a scanner of the
+   * part before stood clean (see `clean`) with a header of `fields` fields. Its records are then exactly those a
+   * scanner of the whole file would give for that part.
+   */
+  constructor(from?: { lines: number; fields: number }) {
+    if (from) {
+      this.lineNo = from.lines;
+      this.expected = from.fields;
+    }
+  }
+
+  /**
+   * Whether the input so far ends at a line end outside any record: nothing carried, no quoted field open, not
+   * resynchronising after an unbalanced quote. A scanner of what follows can then start afresh (constructor `from`).
+   */
+  get clean(): boolean {
+    return this.carry === '' && !this.carryTooLong && this.pending === null && this.resyncFrom === 0;
+  }
+
+  /** Physical lines read so far. */
+  get lines(): number {
+    return this.lineNo;
+  }
+
   push(buf: Buffer): CsvRecord[] {
     this.take(this.decoder.write(buf));
     return this.drain();
@@ -193,8 +218,11 @@ export class CsvScanner {
       this.emit(lineNo, r.cells, undefined, text);
       return;
     }
-    this.pending = { start: lineNo, lines: [text] };
-    this.tryPending();
+    // Most records are one line: split at once, and held as pending only when a quoted field is left open (no
+    // object and array made per line; tryPending decides a one-line record the same way).
+    const r = splitRecord(text);
+    if (r.open) this.pending = { start: lineNo, lines: [text] };
+    else this.emit(lineNo, r.cells, r.problem, text);
   }
 
   private tryPending(): void {

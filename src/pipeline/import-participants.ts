@@ -12,8 +12,10 @@ import type { Queryable } from '../db/pool.js';
 import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
 import { BulkLoader } from './participant-bulk.js';
-import { type ChunkTotals, headerSalt, keyColumns, ParticipantLoader } from './participant-chunks.js';
-import { keyOf, lengthProblem, limitsChecker, PARTICIPANT_COLUMNS, rawReader } from './participant-row.js';
+import { type ChunkTotals, keyColumns, ParticipantLoader } from './participant-chunks.js';
+import { keyOf, PARTICIPANT_COLUMNS, rawReader } from './participant-row.js';
+import { headerSalt, rowScreen } from './first-reading.js';
+import { type KeysWorker, startKeysWorker } from './import-keys.js';
 import { openTable, type TableRow } from './read-table.js';
 import { RejectsFile } from './rejects-file.js';
 
@@ -28,6 +30,8 @@ export interface ImportResult {
   unknownColumns: string[];
   /** Whether the bulk path loaded the file (participant was empty). */
   bulk: boolean;
+  /** Threads of the first reading: 2 when a worker thread read the second half of a large CSV (import-keys.ts). */
+  readingThreads: 1 | 2;
 }
 
 // Rows per COPY and upsert on the chunked path's second reading (only new and changed rows are held, as COPY text).
@@ -46,6 +50,11 @@ export interface ImportOptions {
    * end in the same state (test/integration/import-bulk.test.ts).
    */
   bulk?: false;
+  /**
+   * A CSV of at least this many bytes has its first reading on two threads on the chunked path (import-keys.ts);
+   * tests make it small.
+   */
+  twoThreadsFrom?: number;
 }
 
 /**
@@ -66,6 +75,7 @@ export async function importParticipants(
   const log = deps.log.child({ stage: 'import' });
   const table = await openTable(file);
   if (!table.header.includes('ma_so_bhxh')) {
+    await table.close?.();
     throw new UserError(
       `${file}: no "ma_so_bhxh" column. Found: ${table.header.join(', ') || '(nothing)'}. Expected: ${PARTICIPANT_COLUMNS.join(', ')}`,
     );
@@ -79,10 +89,8 @@ export async function importParticipants(
   const rejects = new RejectsFile(rejectsFile, ['line', 'reason', ...table.header]);
   const reject = (row: TableRow, reason: string) => rejects.add(row.line, reason, row.cells);
   const columns = keyColumns(table.header);
-  const sexAt = table.header.indexOf('gioi_tinh');
   const readRaw = rawReader(table.header);
-  const withinLimits = limitsChecker(table.header);
-  const keyAt = table.header.indexOf('ma_so_bhxh');
+  const screen = rowScreen(table.header);
 
   const now = deps.now();
   const result = await deps.db.withSession(async (session) => {
@@ -93,39 +101,59 @@ export async function importParticipants(
       options.bulk === false ? null : await BulkLoader.begin(session, now, headerKey, reject, options.chunkSize);
     const loader = bulk ? null : new ParticipantLoader(session, now, chunkSize, headerKey, reject, readRaw);
     let rowsRead = 0;
+    let workerRead = 0;
     const sexCodes = { zero: 0, two: 0 };
     deps.progress?.start('import', 0);
     const t0 = performance.now();
     // Stryker disable next-line ArithmeticOperator: the milliseconds of a debug log line, for profiling
     const phase = (what: string) => log.debug({ ms: Math.round(performance.now() - t0) }, what);
+    // The chunked path's first reading of a large CSV: the second half on a worker thread (import-keys.ts).
+    let worker: KeysWorker | null = null;
+    let readingThreads: 1 | 2 = 1;
     try {
+      if (loader) {
+        worker = await startKeysWorker(
+          table,
+          headerKey,
+          { keys: (text, rows) => loader.addFromWorker(text, rows), read: (n) => (workerRead = n) },
+          options.twoThreadsFrom,
+        );
+      }
       for await (const batch of table.batches) {
         for (const row of batch) {
           rowsRead += 1;
-          if (rowsRead % 10_000 === 0) deps.progress?.tick(rowsRead);
-          if (row.problem) {
-            await reject(row, row.problem);
+          if (rowsRead % 10_000 === 0) deps.progress?.tick(rowsRead + workerRead);
+          const s = screen(row);
+          if ('reason' in s) {
+            await reject(row, s.reason);
             continue;
           }
-          // What can reject a row is checked here; everything else is decided only for rows that changed.
-          const k = keyOf(row.cells[keyAt] ?? '');
-          const problem = (withinLimits(row.cells) ? null : lengthProblem(readRaw(row.cells))) ?? ('reason' in k ? k.reason : null);
-          // Stryker disable next-line LogicalOperator: a row without a key always has a problem (the key's reason), so the first test alone decides
-          if (problem !== null || !('key' in k)) {
-            await reject(row, problem ?? 'ma_so_bhxh must be 10 digits');
-            continue;
-          }
-          // Stryker disable next-line StringLiteral: neither text is 0 or 2, the only sex codes counted
-          const sex = sexAt >= 0 ? row.cells[sexAt]!.trim() : '';
-          if (sex === '0') sexCodes.zero += 1;
+          if (s.sex === '0') sexCodes.zero += 1;
           // Stryker disable next-line AssignmentOperator: the count is only compared with 0 (a file uses 1/0 when it has no 2): minus one is as far from 0
-          if (sex === '2') sexCodes.two += 1;
-          const wait = bulk ? bulk.add({ row, key: k.key, raw: readRaw(row.cells) }) : loader!.add(row, k.key, sex === '0');
+          if (s.sex === '2') sexCodes.two += 1;
+          const wait = bulk ? bulk.add({ row, key: s.key, raw: readRaw(row.cells) }) : loader!.add(row, s.key, s.sex === '0');
           // Stryker disable next-line ConditionalExpression: awaiting undefined only yields once: the same rows in the same order
           if (wait) await wait;
         }
       }
+      // The worker's part is taken whole, kept or dropped: the same whatever the threads' timing.
+      const w = await worker?.done();
+      if (worker && w && table.csv!.stopped) {
+        // The worker's part is the rest of the file: its rows, counts and rejects (after this thread's).
+        rowsRead += w.read;
+        sexCodes.zero += w.zero;
+        sexCodes.two += w.two;
+        await rejects.append(worker.rejects);
+        await worker.cleanUp();
+        readingThreads = 2;
+      } else if (worker) {
+        // This thread read the worker's part itself (the cut fell inside a record): what the worker sent goes.
+        await worker.discard();
+        loader!.dropWorkerRows();
+      }
+      worker = null;
     } catch (err) {
+      await worker?.discard();
       await (bulk ?? loader)!.abort();
       throw err;
     }
@@ -181,7 +209,7 @@ export async function importParticipants(
         'sex code 0 is read otherwise than at the last import: those people are updated',
       );
     }
-    return { importId, rowsRead, ...counts, bulk: bulk !== null };
+    return { importId, rowsRead, ...counts, bulk: bulk !== null, readingThreads };
   });
 
   await rejects.close();
@@ -194,6 +222,7 @@ export async function importParticipants(
       updated: out.updated,
       unchanged: out.unchanged,
       rejected: out.rejected,
+      readingThreads: out.readingThreads,
     },
     'import finished',
   );

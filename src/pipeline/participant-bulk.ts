@@ -3,7 +3,8 @@ import {
   beginBulkLoad, type DroppedIndex, finishBulkLoad, loadSegment, participantsEmpty, SEGMENT_COPY,
 } from '../db/participants.js';
 import type { Session } from '../db/pool.js';
-import { type KeyedRow, rowHash, stageRow } from './participant-chunks.js';
+import { type KeyedRow, stageRow } from './participant-chunks.js';
+import { rowHash } from './first-reading.js';
 import type { TableRow } from './read-table.js';
 
 /**

@@ -1,12 +1,12 @@
-import { hash } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { copyLine } from '../db/copy-text.js';
 import type { Session } from '../db/pool.js';
 import { CopyWriter } from '../db/copy-text.js';
-import { FILE_KEY_COPY, fileMarksAfter, markFileKeys, upsertStagedParticipants } from '../db/participants.js';
+import { dropWorkerKeys, FILE_KEY_COPY, fileMarksAfter, markFileKeys, upsertStagedParticipants } from '../db/participants.js';
 import { UserError } from '../errors.js';
 import { keyOf, normalizeParticipantRow, PARTICIPANT_COLUMNS, type ParticipantColumn } from './participant-row.js';
 import type { TableRow } from './read-table.js';
+import { keyLine, rowHash } from './first-reading.js';
 
 /** A row that passed the checks that can reject it: its key is known, its values are not normalised yet. */
 export interface KeyedRow {
@@ -37,6 +37,9 @@ export class ParticipantLoader {
   private readonly keys: CopyWriter;
   /** Rows whose key and hash went to the server. */
   private sent = 0;
+  /** Of them, those a worker thread read (import-keys.ts). */
+  private sentByWorker = 0;
+  private dropWorker = false;
   private waiting = 0;
   readonly totals: ChunkTotals = { inserted: 0, updated: 0, unchanged: 0 };
 
@@ -55,8 +58,22 @@ export class ParticipantLoader {
   /** First reading: sends one row's key and hash; resolves at once unless the socket is behind. */
   add(row: TableRow, key: string, sexZero: boolean): Promise<void> | undefined {
     this.sent += 1;
-    // Written as is: a line number, ten digits and base64 never need COPY's escapes.
-    return this.keys.line(`${row.line}\t${key}\t${rowHash(this.headerKey, row)}\t${sexZero ? 't' : 'f'}\n`);
+    return this.keys.line(keyLine(row, key, this.headerKey, sexZero, false));
+  }
+
+  /** First reading: the key lines (keyLine) of `rows` rows that a worker thread read, as COPY text. */
+  addFromWorker(text: Uint8Array, rows: number): Promise<void> | undefined {
+    this.sent += rows;
+    this.sentByWorker += rows;
+    return this.keys.bytes(text);
+  }
+
+  /**
+   * The worker thread's part started inside a record after all, and this reading went on through it: what the
+   * worker sent is taken out again before the marking.
+   */
+  dropWorkerRows(): void {
+    this.dropWorker = true;
   }
 
   /** Ends the first reading's COPY with a failure, so that the session is usable again. */
@@ -70,6 +87,10 @@ export class ParticipantLoader {
    */
   async finish(rows: () => Promise<AsyncIterable<TableRow[]>>, zeroSuffix: string, otherSuffix: string): Promise<ChunkTotals> {
     await this.keys.end();
+    if (this.dropWorker && this.sentByWorker > 0) {
+      await dropWorkerKeys(this.session);
+      this.sent -= this.sentByWorker;
+    }
     const { marked, zeroReread } = await markFileKeys(this.session, zeroSuffix, otherSuffix);
     this.zeroReread = zeroReread;
     this.totals.unchanged += this.sent - marked;
@@ -141,23 +162,6 @@ export class ParticipantLoader {
 
 export const STAGING_COPY = `COPY staging (line, ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ten_don_vi,
   dia_chi_don_vi, ma_tinh, ma_huyen, vssid, email, findings, src_hash, sex_code) FROM STDIN`;
-
-/**
- * The salt of every row's hash in a file with this header, so that a reordered file is compared in full: the
- * header's own hash, shortened.
- */
-export function headerSalt(header: readonly string[]): string {
-  return hash('md5', `${header.join(',')}\n`, 'base64').slice(0, 8);
-}
-
-/**
- * What is stored with the participant to recognise an unchanged row next time: the header's salt and the hash of
- * the row's text. (The salt is put in front of the row's hash rather than hashed with the text: hashing the
- * concatenation cost ~2.7 µs a row against ~1.4 µs, V8 flattening the joined string first.)
- */
-export function rowHash(salt: string, row: TableRow): string {
-  return salt + hash('md5', row.text ?? row.cells.join('\u001f'), 'base64');
-}
 
 /**
  * A row normalised into one line of STAGING_COPY, or why it is refused. `zeroSuffix`: the file's reading of sex code

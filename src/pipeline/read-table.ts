@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type ExcelJS from 'exceljs';
@@ -17,6 +16,10 @@ export interface Table {
   /** The rows a batch at a time (cheaper per row); use either this or `rows`, once. */
   batches: AsyncIterable<TableRow[]>;
   rows: AsyncIterable<TableRow>;
+  /** A CSV file's reading, which can be stopped at a line start (CsvReading). */
+  csv?: CsvReading;
+  /** Closes the file of a table whose rows are not read to the end (a CSV's; nothing to do for a workbook). */
+  close?: () => Promise<void>;
 }
 
 /** Streams a CSV (UTF-8) or the first sheet of an .xlsx file. Never holds the whole file in memory. */
@@ -62,41 +65,136 @@ function looksUtf16(head: Buffer): boolean {
   return head.length >= 4 && Math.max(even, odd) >= head.length / 4 && Math.min(even, odd) <= Math.max(even, odd) / 10;
 }
 
-/** Reads the records of a CSV file in batches (one per buffer read), each with its physical line. */
-async function* csvRecords(file: string): AsyncGenerator<CsvRecord[]> {
-  const scanner = new CsvScanner();
-  for await (const buf of createReadStream(file, { highWaterMark: 256 * 1024 })) {
-    const recs = scanner.push(buf as Buffer);
-    if (recs.length) yield recs;
+/** Bytes read from a CSV file at a time. */
+const CSV_READ = 256 * 1024;
+
+/**
+ * Where the reading of a CSV file stops. By default at the end; `stopAt` a line start lets another thread read the
+ * rest (import-keys.ts): the reading stops there only if its scanner stands clean (outside any record, CsvScanner
+ * `clean`), and otherwise goes on to the end of the file itself.
+ */
+export class CsvReading {
+  private end = Infinity;
+  /** Once the reading has come to the stop: whether it stopped there (true) or went on to the end (false). */
+  stopped: boolean | undefined;
+  /** Bytes consumed so far. */
+  consumed = 0;
+
+  constructor(
+    readonly file: string,
+    /** Fields of the header record: every record must have as many. */
+    public fields = 0,
+  ) {}
+
+  /** Stops the reading at `at`, the start of a line; false (and no stop) when the reading is past it already. */
+  stopAt(at: number): boolean {
+    if (at <= this.consumed) return false;
+    this.end = at;
+    return true;
+  }
+
+  /** How many bytes to read next (0 at the stop). */
+  next(): number {
+    return Math.min(CSV_READ, this.end - this.consumed);
+  }
+
+  /** The stop is reached with `scanner` as it stands: stop there (true), or read on to the end of the file. */
+  reached(scanner: CsvScanner): boolean {
+    this.stopped = scanner.clean;
+    if (!this.stopped) this.end = Infinity;
+    return this.stopped;
+  }
+}
+
+/**
+ * Reads the records of a CSV file in batches (one per buffer read), each with its physical line: from the start, or
+ * from `start` (a line start) with a scanner set up as `from` says (CsvScanner).
+ */
+async function* csvRecords(reading: CsvReading, start = 0, from?: { lines: number; fields: number }): AsyncGenerator<CsvRecord[]> {
+  const scanner = new CsvScanner(from);
+  const handle = await open(reading.file, 'r');
+  try {
+    reading.consumed = start;
+    for (;;) {
+      const want = reading.next();
+      if (want <= 0) {
+        if (reading.reached(scanner)) return;
+        continue;
+      }
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await handle.read(buf, 0, want, reading.consumed);
+      if (bytesRead === 0) break;
+      reading.consumed += bytesRead;
+      const recs = scanner.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+      if (recs.length) yield recs;
+    }
+  } finally {
+    await handle.close();
   }
   const last = scanner.end();
   if (last.length) yield last;
 }
 
+/**
+ * The data rows of a CSV file from `start`, a line start after `lines` physical lines, where a reading from the
+ * beginning stood clean (CsvReading): what a reading of the whole file gives for that part.
+ */
+export async function* csvRowsFrom(file: string, start: number, from: { lines: number; fields: number }): AsyncGenerator<TableRow[]> {
+  for await (const recs of csvRecords(new CsvReading(file, from.fields), start, from)) yield recs.filter(notBlank);
+}
+
+/** The start of the first line that begins at or after `pos` (> 0), or null when none does within 64 KB. */
+export async function lineStartFrom(file: string, pos: number): Promise<number | null> {
+  const handle = await open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, pos - 1);
+    const nl = buf.subarray(0, bytesRead).indexOf(10);
+    return nl < 0 || pos + nl >= size ? null : pos + nl;
+  } finally {
+    await handle.close();
+  }
+}
+
 async function openCsv(file: string): Promise<Table> {
   const head = await sniff(file);
   if (looksUtf16(head)) throw new UserError(`${file} is UTF-16 text; ${SAVE_AS_UTF8}`);
-  const it = csvRecords(file)[Symbol.asyncIterator]();
+  const reading = new CsvReading(file);
+  const it = csvRecords(reading)[Symbol.asyncIterator]();
   let first: CsvRecord | undefined;
   let rest: CsvRecord[] = [];
-  // The header is the first record (blank lines before it are skipped by the scanner).
-  while (!first) {
-    const next = await it.next();
-    if (next.done) break;
-    [first, ...rest] = next.value;
-  }
-  if (!first) throw new UserError(`${file} is empty: expected a header row and data rows`);
-  if (first.problem) throw new UserError(`${file}: the header row cannot be read (${first.problem}); ${SAVE_AS_UTF8}`);
-  const header = checkHeader(file, first.cells.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim().toLowerCase()));
-  async function* batches(): AsyncGenerator<TableRow[]> {
-    if (rest.length) yield rest.filter(notBlank);
-    for (;;) {
+  // The file stays open from here until its records are read to the end, or close() is called.
+  const close = async () => void (await it.return(undefined));
+  let header: string[];
+  try {
+    // The header is the first record (blank lines before it are skipped by the scanner).
+    while (!first) {
       const next = await it.next();
-      if (next.done) return;
-      yield next.value.filter(notBlank);
+      if (next.done) break;
+      [first, ...rest] = next.value;
+    }
+    if (!first) throw new UserError(`${file} is empty: expected a header row and data rows`);
+    if (first.problem) throw new UserError(`${file}: the header row cannot be read (${first.problem}); ${SAVE_AS_UTF8}`);
+    header = checkHeader(file, first.cells.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim().toLowerCase()));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  reading.fields = first.cells.length;
+  async function* batches(): AsyncGenerator<TableRow[]> {
+    try {
+      if (rest.length) yield rest.filter(notBlank);
+      for (;;) {
+        const next = await it.next();
+        if (next.done) return;
+        yield next.value.filter(notBlank);
+      }
+    } finally {
+      await close(); // a reader that stops early (break) closes the file too
     }
   }
-  return withRows(header, batches());
+  return { ...withRows(header, batches()), csv: reading, close };
 }
 
 /** A row whose every field is empty (`,,,,`) is not a record: spreadsheets leave them at the end. */

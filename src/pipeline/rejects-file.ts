@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { format } from 'fast-csv';
@@ -11,20 +12,43 @@ const MAX_CELL = 4096;
  * Writes wait for the disk when it falls behind, so a file with millions of rejects stays in bounded memory.
  */
 export class RejectsFile {
-  private readonly csv;
+  private csv;
   private readonly out;
   count = 0;
 
-  /** `bom`: for files office staff open in Excel, which needs it to show Vietnamese. */
+  /**
+   * `header`: null for a part that another rejects file takes in (append). `bom`: for files office staff open in
+   * Excel, which needs it to show Vietnamese.
+   */
   constructor(
     readonly path: string,
-    header: readonly string[],
+    header: readonly string[] | null,
     options: { bom?: boolean } = {},
   ) {
-    this.csv = format({ includeEndRowDelimiter: true, writeBOM: options.bom ?? false });
     this.out = createWriteStream(path);
-    this.csv.pipe(this.out);
-    this.csv.write([...header]);
+    this.csv = this.formatter(options.bom ?? false);
+    if (header) this.csv.write([...header]);
+  }
+
+  private formatter(bom: boolean) {
+    const csv = format({ includeEndRowDelimiter: true, writeBOM: bom });
+    csv.pipe(this.out, { end: false });
+    return csv;
+  }
+
+  /** Takes in the rows of `part` (a file made with no header), after the rows written so far; removes its file. */
+  async append(part: RejectsFile): Promise<void> {
+    await part.close();
+    // What this file's formatter holds reaches the file first; a new formatter takes the rows after.
+    const csv = this.csv;
+    csv.end();
+    await finished(csv);
+    for await (const chunk of createReadStream(part.path)) {
+      if (!this.out.write(chunk)) await once(this.out, 'drain');
+    }
+    this.csv = this.formatter(false);
+    this.count += part.count;
+    await rm(part.path, { force: true });
   }
 
   async add(line: number, reason: string, cells: readonly string[]): Promise<void> {
@@ -35,6 +59,8 @@ export class RejectsFile {
 
   async close(): Promise<void> {
     this.csv.end();
+    await finished(this.csv);
+    this.out.end();
     await finished(this.out);
   }
 }

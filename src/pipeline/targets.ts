@@ -30,6 +30,7 @@ export async function importTargets(deps: Deps, file: string, rejectsFile = `${f
   const table = await openTable(file);
   const col = (name: string) => table.header.indexOf(name);
   if (col('ma_tinh') < 0 || col('chi_tieu_vssid') < 0) {
+    await table.close?.();
     throw new UserError(`${file}: needs the columns ma_tinh,chi_tieu_vssid (and optionally ma_huyen). Found: ${table.header.join(', ') || '(nothing)'}`);
   }
   const rejects = new RejectsFile(rejectsFile, ['line', 'reason', ...table.header]);
