@@ -83,11 +83,14 @@ export class BulkLoader {
   /** Loads the last segment, then settles the file: `settleDuplicates` rejects them (they are out of staging). */
   async finish(
     sexZero: { rows: number; fileUsesOneZero: boolean },
-    settleDuplicates: () => Promise<number>,
+    /** `any`: whether the file can have duplicates at all (a row was not inserted). */
+    settleDuplicates: (any: boolean) => Promise<number>,
   ): Promise<{ inserted: number; duplicates: number }> {
     await this.handOver();
     await this.loading;
-    const duplicates = await settleDuplicates();
+    // Every staged row inserted: no key came twice (a later line of a key is the one the primary key turns away),
+    // and the search for duplicates over the whole file (~0.7-0.9 s at 1 M) can be skipped.
+    const duplicates = await settleDuplicates(this.staged !== this.inserted);
     await finishBulkLoad(this.session, this.now, sexZero, this.dropped);
     await this.session.query('COMMIT');
     return { inserted: this.inserted, duplicates };
