@@ -1,6 +1,7 @@
 import { codeExists, hasParticipants, knownCodes, type CodeKind } from '../db/codes.js';
 import type { Database } from '../db/connect.js';
 import { nearestCodes } from '../domain/nearest-codes.js';
+import { cccdProvinceCode } from '../domain/provinces.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -22,9 +23,15 @@ const NAMES: Record<CodeKind, { noun: string; flag: string }> = {
   province: { noun: 'province', flag: '--province' },
 };
 
-/** A code given on the command line must exist: a typo would otherwise write nothing and exit 0. */
-export async function requireCode(database: Database, kind: CodeKind, code: string | undefined): Promise<void> {
-  if (code === undefined || (await codeExists(database.db, kind, code))) return;
+/**
+ * A code given on the command line must exist: a typo would otherwise write nothing and exit 0. Returns the code as
+ * the data writes it: a province given in the other of its two forms (`01` for `001`, or `079` for `79`: the
+ * administrative code and the ĐDCN's three digits, domain/provinces.ts) is taken in the form on file.
+ */
+export async function requireCode(database: Database, kind: CodeKind, code: string | undefined): Promise<string | undefined> {
+  if (code === undefined || (await codeExists(database.db, kind, code))) return code;
+  const other = kind === 'province' ? otherProvinceForm(code) : null;
+  if (other !== null && (await codeExists(database.db, kind, other))) return other;
   const near = nearestCodes(code, await knownCodes(database.db, kind));
   const { noun, flag } = NAMES[kind];
   throw new UserError(
@@ -32,4 +39,11 @@ export async function requireCode(database: Database, kind: CodeKind, code: stri
       (near.length ? `; nearest codes: ${near.join(', ')}` : '') +
       `. Check ${flag}.`,
   );
+}
+
+/** `01` → `001`, `001` → `01`; null for a code that has no other form. */
+function otherProvinceForm(code: string): string | null {
+  if (/^\d{2}$/.test(code)) return cccdProvinceCode(code);
+  if (/^0\d{2}$/.test(code)) return code.slice(1);
+  return null;
 }

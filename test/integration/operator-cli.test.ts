@@ -117,6 +117,25 @@ describe('codes that do not exist', () => {
     expect(report.stderr).toMatch(/no province 79 {2}in .*; nearest codes: 79\b/);
   }, SLOW);
 
+  it('takes a province in its other form, as the data writes it (001 for 01, 079 for 79)', async () => {
+    const [lists, report] = await Promise.all([
+      ddcn(['lists', '--out', path.join(dir, 'lists-001'), '--province', '001'], env),
+      ddcn(['report', 'progress', '--out', path.join(dir, 'r079.xlsx'), '--province', '079'], env),
+    ]);
+    expect(lists.code, lists.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'lists-001', '01', 'TA0001A', 'mau01.xlsx'))).toBe(true);
+    expect(existsSync(path.join(dir, 'lists-001', '79'))).toBe(false);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stderr).toContain('districts');
+    const none = await ddcn(['report', 'progress', '--out', path.join(dir, 'r002.xlsx'), '--province', '002'], env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no province 002 in .*Check --province/);
+    // A run for a province nobody belongs to says so, rather than verifying nobody and exiting 0.
+    const run = await ddcn(['run', '--registry-data', registry, '--province', '02'], { ...env, DDCN_REGISTRY: 'mock' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no province 02 in .*; nearest codes: 01\b.*Check --province/);
+  }, SLOW);
+
   it('a known unit and province still work', async () => {
     const r = await ddcn(['lists', '--out', path.join(dir, 'lists-ok'), '--province', '01', '--unit', 'TA0001A'], env);
     expect(r.code, r.stderr).toBe(0);

@@ -24,9 +24,9 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
       const started = Date.now();
       const r = await withContext(logLevel(), async (deps, { database }) => {
         await requireParticipants(database);
-        await requireCode(database, 'province', o.province);
-        await requireCode(database, 'unit', o.unit);
-        return generateLists(deps, { out: o.out, province: o.province ?? null, unit: o.unit ?? null, workers: o.workers });
+        const province = await requireCode(database, 'province', o.province);
+        const unit = await requireCode(database, 'unit', o.unit);
+        return generateLists(deps, { out: o.out, province: province ?? null, unit: unit ?? null, workers: o.workers });
       });
       const files = r.files.mau01 + r.files.mau02 + r.files['ho-tro'];
       process.stderr.write(

@@ -25,8 +25,8 @@ export function registerReport(cli: Command, logLevel: () => string | undefined)
     .action(async (o: { out: string; period: 'week' | 'month'; asOf?: CalendarDate; province?: string }) => {
       const r = await withContext(logLevel(), async (deps, { database }) => {
         await requireParticipants(database);
-        await requireCode(database, 'province', o.province);
-        return progressReport(deps, { out: o.out, period: o.period, asOf: o.asOf ?? null, province: o.province ?? null });
+        const province = await requireCode(database, 'province', o.province);
+        return progressReport(deps, { out: o.out, period: o.period, asOf: o.asOf ?? null, province: province ?? null });
       });
       const rate = r.total.matchedRate === null ? '-' : `${(r.total.matchedRate * 100).toFixed(1)} %`;
       process.stderr.write(

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { RegistryUnavailableError } from '../../errors.js';
 import { positiveInt } from '../config.js';
 import { withContext } from '../context.js';
-import { requireParticipants } from '../checks.js';
+import { requireCode, requireParticipants } from '../checks.js';
 import { claimInterrupts, noteBatch } from '../interrupt.js';
 import { buildRegistry, registrySettings } from '../registry.js';
 import { runBatch } from '../../pipeline/run.js';
@@ -38,12 +38,13 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
         logLevel(),
         async (deps, { database, log }) => {
           await requireParticipants(database);
+          const province = await requireCode(database, 'province', o.province);
           const signal = claimInterrupts();
           const registry = await buildRegistry(settings, deps.db, log, deps.now, rateLimitHooks(deps.db, log));
           try {
             const result = await runBatch(
               { ...deps, registry, config: { chunkSize: o.chunkSize, batchSize: o.batchSize, concurrency: o.concurrency } },
-              { province: o.province ?? null, workers: o.workers, maxInFlight: cap, takeoverSeconds: takeover, signal, onBatch: noteBatch },
+              { province: province ?? null, workers: o.workers, maxInFlight: cap, takeoverSeconds: takeover, signal, onBatch: noteBatch },
             );
             if (result.batchId !== null) process.stdout.write(`${result.batchId}\n`);
             process.stderr.write(formatSummary(result, (Date.now() - started) / 1000) + '\n');
