@@ -176,10 +176,14 @@ export class CsvScanner {
     }
   }
 
-  /** Keeps the start of an unfinished line; past the limit only a preview is kept and the rest is skipped. */
+  /**
+   * Keeps the start of an unfinished line; past the limit only a preview is kept and the rest is skipped. One
+   * character more than the limit is kept, which may be the line's closing \r: line() decides on the line without
+   * it, as for a line read in one piece, so the outcome does not depend on where the buffers were cut.
+   */
   private append(part: string): void {
     if (this.carryTooLong) return;
-    if (this.carry.length + part.length > MAX_LINE_CHARS) {
+    if (this.carry.length + part.length > MAX_LINE_CHARS + 1) {
       this.carry = (this.carry + part.slice(0, PREVIEW_CHARS)).slice(0, PREVIEW_CHARS);
       this.carryTooLong = true;
     } else this.carry += part;
@@ -187,7 +191,8 @@ export class CsvScanner {
 
   private line(raw: string): void {
     this.lineNo += 1;
-    const text = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    // A preview (carryTooLong) is the line's first characters, its \r included, as when it is cut below.
+    const text = !this.carryTooLong && raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     if (this.carryTooLong || text.length > MAX_LINE_CHARS) {
       // An over-long line ends whatever record was open: the next line starts afresh.
       if (this.pending) this.unbalanced();

@@ -80,9 +80,10 @@ let two = 0;
 
 async function post(): Promise<void> {
   while (unanswered >= IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
-  const bytes = Buffer.from(text);
-  // Moved, not copied: Buffer.from(string) may hand out a slice of Node's shared pool, which must not be moved.
-  const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength ? bytes : Buffer.from(bytes);
+  // Moved, not copied, in a buffer of its own: Buffer.from(string) may hand out a slice of Node's shared pool,
+  // which must not be moved (Node 21 and later refuse it).
+  const own = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  own.write(text);
   unanswered += 1;
   const m: FromKeysWorker = { kind: 'part', text: own, sent, read, rejects };
   port!.postMessage(m, [own.buffer as ArrayBuffer]);

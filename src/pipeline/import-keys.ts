@@ -8,9 +8,7 @@
 // the worker's records exactly those of a single reading. If not (a quoted field with line breaks across the cut,
 // or an unbalanced quote resynchronising over it), the main thread reads on to the end itself and the worker's
 // rows are dropped (their file_key lines carry by_worker, their rejects are in a part file of their own).
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { FromKeysWorker, KeysWorkerData } from './import-keys-worker.js';
 import { lineStartFrom, type Table } from './read-table.js';
@@ -42,24 +40,37 @@ export interface KeysSink {
 
 /**
  * Starts a worker on the second half of `table`'s file and stops the table's own reading at the cut, when the file
- * is a CSV of at least `from` bytes. Null otherwise (the table is read whole on this thread).
+ * is a CSV of at least `from` bytes. Null otherwise, the table then read whole on this thread: also when the worker
+ * cannot be set up (`failed` is told why), which costs time, never rows. The worker's rejects wait in
+ * `rejectsPath`.part, beside the rejects file (and like it overwritten by the next import).
  */
 export async function startKeysWorker(
   table: Table,
   salt: string,
   sink: KeysSink,
-  from = TWO_THREADS_FROM,
+  rejectsPath: string,
+  options: { from?: number; failed?: (err: unknown) => void } = {},
 ): Promise<KeysWorker | null> {
   const reading = table.csv;
   if (!reading) return null;
-  const size = (await stat(reading.file)).size;
-  if (size < from || size < 2) return null;
-  const at = await lineStartFrom(reading.file, Math.floor(size / 2));
-  if (at === null || !reading.stopAt(at)) return null;
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-import-'));
-  const rejects = new RejectsFile(path.join(dir, 'part.csv'), null);
-  const data: KeysWorkerData = { file: reading.file, start: at, header: table.header, fields: reading.fields, salt };
-  return new KeysWorker(new Worker(new URL('./import-keys-worker.mjs', import.meta.url), { workerData: data, resourceLimits: WORKER_HEAP }), dir, rejects, sink);
+  let rejects: RejectsFile | null = null;
+  try {
+    const size = (await stat(reading.file)).size;
+    if (size < (options.from ?? TWO_THREADS_FROM) || size < 2) return null;
+    const at = await lineStartFrom(reading.file, Math.floor(size / 2));
+    if (at === null || !reading.canStopAt(at)) return null;
+    rejects = new RejectsFile(`${rejectsPath}.part`, null);
+    await rejects.opened();
+    const data: KeysWorkerData = { file: reading.file, start: at, header: table.header, fields: reading.fields, salt };
+    const worker = new Worker(new URL('./import-keys-worker.mjs', import.meta.url), { workerData: data, resourceLimits: WORKER_HEAP });
+    // Last, once nothing can fail: from here the rows past the cut are the worker's.
+    reading.stopAt(at);
+    return new KeysWorker(worker, rejects, sink);
+  } catch (err) {
+    await rejects?.discard();
+    options.failed?.(err);
+    return null;
+  }
 }
 
 export class KeysWorker {
@@ -73,7 +84,6 @@ export class KeysWorker {
 
   constructor(
     private readonly worker: Worker,
-    private readonly dir: string,
     /** The worker's rejects, until the main reading's rejects file takes them in. */
     readonly rejects: RejectsFile,
     private readonly sink: KeysSink,
@@ -121,12 +131,6 @@ export class KeysWorker {
     this.stopped = true;
     await this.worker.terminate();
     await this.chain.catch(() => undefined);
-    await this.rejects.close().catch(() => undefined);
-    await rm(this.dir, { recursive: true, force: true });
-  }
-
-  /** Removes the part file's folder, once the rejects are taken in. */
-  async cleanUp(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    await this.rejects.discard();
   }
 }

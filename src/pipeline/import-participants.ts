@@ -116,7 +116,11 @@ export async function importParticipants(
           table,
           headerKey,
           { keys: (text, rows) => loader.addFromWorker(text, rows), read: (n) => (workerRead = n) },
-          options.twoThreadsFrom,
+          rejectsFile,
+          {
+            from: options.twoThreadsFrom,
+            failed: (err) => log.warn({ err }, 'the first reading stays on one thread: its second could not be started'),
+          },
         );
       }
       for await (const batch of table.batches) {
@@ -144,7 +148,6 @@ export async function importParticipants(
         sexCodes.zero += w.zero;
         sexCodes.two += w.two;
         await rejects.append(worker.rejects);
-        await worker.cleanUp();
         readingThreads = 2;
       } else if (worker) {
         // This thread read the worker's part itself (the cut fell inside a record): what the worker sent goes.
@@ -154,6 +157,7 @@ export async function importParticipants(
       worker = null;
     } catch (err) {
       await worker?.discard();
+      await table.close?.(); // the file, when its reading had not begun
       await (bulk ?? loader)!.abort();
       throw err;
     }
@@ -211,6 +215,9 @@ export async function importParticipants(
       );
     }
     return { importId, rowsRead, ...counts, bulk: bulk !== null, readingThreads };
+  }).catch(async (err: unknown) => {
+    await rejects.close().catch(() => undefined); // what was rejected until the failure, written out
+    throw err;
   });
 
   await rejects.close();

@@ -86,16 +86,27 @@ export class CsvReading {
     public fields = 0,
   ) {}
 
-  /** Stops the reading at `at`, the start of a line; false (and no stop) when the reading is past it already. */
-  stopAt(at: number): boolean {
-    if (at <= this.consumed) return false;
-    this.end = at;
-    return true;
+  /**
+   * Whether the reading can stop at `at`, the start of a line: not when it is past it already. (Called between two
+   * reads: the table is opened, its rows not yet asked for.)
+   */
+  canStopAt(at: number): boolean {
+    return at > this.consumed;
   }
 
-  /** How many bytes to read next (0 at the stop). */
+  /** Stops the reading at `at` (canStopAt). */
+  stopAt(at: number): void {
+    if (!this.canStopAt(at)) throw new Error(`cannot stop the reading at byte ${at}: ${this.consumed} are read already`);
+    this.end = at;
+  }
+
+  /**
+   * How many bytes to read next (0 at the stop). Reads end on multiples of CSV_READ from the file's start, whichever
+   * byte a reading starts from, so that a part read by another thread is cut into buffers where a single reading
+   * would cut it (the scanner's outcome does not depend on it; this keeps it so).
+   */
   next(): number {
-    return Math.min(CSV_READ, this.end - this.consumed);
+    return Math.min(CSV_READ - (this.consumed % CSV_READ), this.end - this.consumed);
   }
 
   /** The stop is reached with `scanner` as it stands: stop there (true), or read on to the end of the file. */

@@ -12,7 +12,8 @@ const MAX_CELL = 4096;
  * Writes wait for the disk when it falls behind, so a file with millions of rejects stays in bounded memory.
  */
 export class RejectsFile {
-  private csv;
+  /** The formatter of the rows to come; null after append() until a row comes (an unused one ends with a bare line break). */
+  private csv: ReturnType<typeof format> | null;
   private readonly out;
   count = 0;
 
@@ -36,31 +37,54 @@ export class RejectsFile {
     return csv;
   }
 
-  /** Takes in the rows of `part` (a file made with no header), after the rows written so far; removes its file. */
+  /** Resolves once the file is open (fails if it cannot be made). */
+  async opened(): Promise<void> {
+    if (this.out.pending) await once(this.out, 'ready');
+  }
+
+  /**
+   * Takes in the rows of `part` (a file made with no header), after the rows written so far; removes its file. A
+   * part with no rows adds nothing.
+   */
   async append(part: RejectsFile): Promise<void> {
+    if (part.count === 0) return part.discard();
     await part.close();
     // What this file's formatter holds reaches the file first; a new formatter takes the rows after.
-    const csv = this.csv;
-    csv.end();
-    await finished(csv);
+    await this.endFormatter();
     for await (const chunk of createReadStream(part.path)) {
       if (!this.out.write(chunk)) await once(this.out, 'drain');
     }
-    this.csv = this.formatter(false);
     this.count += part.count;
     await rm(part.path, { force: true });
+  }
+
+  /** Drops the file, whatever state it is in (a part that is not taken in, or could not be made). */
+  async discard(): Promise<void> {
+    this.csv?.destroy();
+    this.csv = null;
+    this.out.destroy();
+    await finished(this.out).catch(() => undefined);
+    await rm(this.path, { force: true }).catch(() => undefined);
+  }
+
+  private async endFormatter(): Promise<void> {
+    const csv = this.csv;
+    this.csv = null;
+    if (!csv) return;
+    csv.end();
+    await finished(csv);
   }
 
   async add(line: number, reason: string, cells: readonly string[]): Promise<void> {
     this.count += 1;
     const row = [String(line), reason, ...cells.map(cut)];
-    if (!this.csv.write(row)) await once(this.csv, 'drain');
+    const csv = (this.csv ??= this.formatter(false));
+    if (!csv.write(row)) await once(csv, 'drain');
   }
 
   async close(): Promise<void> {
-    this.csv.end();
-    await finished(this.csv);
-    this.out.end();
+    await this.endFormatter();
+    if (!this.out.writableEnded) this.out.end();
     await finished(this.out);
   }
 }

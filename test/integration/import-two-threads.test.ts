@@ -3,10 +3,12 @@
 // same participants, the same rejects in the same order, the same counts — whatever lies across the cut: an ordinary
 // line break (two threads), or a quoted field with line breaks, or an unbalanced quote being resynchronised (the
 // main thread then reads on through the worker's half itself and the worker's rows are dropped).
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
+import type { Deps } from '../../src/pipeline/deps.js';
 import { importParticipants, type ImportResult } from '../../src/pipeline/import-participants.js';
 import { lineStartFrom } from '../../src/pipeline/read-table.js';
 import { PARTICIPANT_COLUMNS } from '../../src/pipeline/participant-row.js';
@@ -92,6 +94,47 @@ describe('import participants: the first reading on two threads', () => {
     expect(firstReading.length).toBeGreaterThan(10);
     expect([...firstReading].sort((a, b) => a - b)).toEqual(firstReading);
     expect(Math.max(...firstReading)).toBeGreaterThan(4500);
+    // The worker's rejects waited beside the rejects file; nothing of them is left.
+    expect(existsSync(`${two.first.rejectsFile}.part`)).toBe(false);
+  });
+
+  it.each([
+    ['no reject at all', () => undefined],
+    ['rejects only before the cut', (i: number) => (i < 1000 && i % 97 === 0 ? line(i, { ma_so_bhxh: '12' }) : undefined)],
+    ['rejects only after the cut', (i: number) => (i > 5000 && i % 97 === 0 ? line(i, { ma_so_bhxh: '12' }) : undefined)],
+  ])('writes the same rejects file with %s', async (_what, at) => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const data = Array.from({ length: 6000 }, (_, k) => at(k + 1) ?? line(k + 1));
+    const file = await write(dir, data);
+    const one = await importTwice(db, file, dir, Infinity);
+    const two = await importTwice(db, file, dir, 0);
+    expect(two.first.readingThreads).toBe(2);
+    expect(two.rejects).toBe(one.rejects);
+    expect(two.rejectsAgain).toBe(one.rejectsAgain);
+    expect(two.state).toEqual(one.state);
+  });
+
+  it('reads on one thread, and says so, when the second cannot be started', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = await write(dir, damaged(6000));
+    const one = await importTwice(db, file, dir, Infinity);
+    // Where the worker's rejects would wait, a folder: the worker is not started, and no row is lost.
+    const rejectsFile = path.join(dir, 'blocked.csv');
+    await mkdir(`${rejectsFile}.part`);
+    await resetDatabase(db);
+    const warned: unknown[] = [];
+    const log = Object.assign(Object.create(deps(db).log) as Deps['log'], {
+      child: () => log,
+      warn: (...args: unknown[]) => void warned.push(args),
+    });
+    const r = await importParticipants({ ...deps(db), log }, file, rejectsFile, { bulk: false, twoThreadsFrom: 0 });
+    expect(r.readingThreads).toBe(1);
+    expect(counts(r)).toEqual(counts(one.first));
+    expect(await readFile(rejectsFile, 'utf8')).toBe(one.rejects);
+    expect(await endState(db)).toEqual(one.state);
+    expect(JSON.stringify(warned)).toContain('the first reading stays on one thread');
   });
 
   it.each([

@@ -71,4 +71,23 @@ describe('CSV scanner properties', () => {
       { numRuns: 20 },
     );
   });
+
+  it('decides a line at the length limit the same wherever the buffers are cut, its \\r\\n included (CRLF files)', () => {
+    // Lines of the limit's length and one more, CRLF, with a \r also at the 200th character (what a reject keeps):
+    // the two-thread reading of the import cuts a file into buffers elsewhere than a single reading does.
+    for (const size of [MAX_LINE_CHARS - 1, MAX_LINE_CHARS, MAX_LINE_CHARS + 1]) {
+      const long = `2,${'y'.repeat(197)}\r${'x'.repeat(size - 200)}`;
+      const bytes = Buffer.from(`a,b\r\n${long}\r\n3,ok\r\n`);
+      const whole = scan(bytes, 1);
+      expect(whole.map((r) => r.line)).toEqual([1, 2, 3]);
+      // (At or under the limit the line is read, and refused for its \r, a control character.)
+      expect(whole[1]!.problem?.startsWith('line is longer than')).toBe(size > MAX_LINE_CHARS);
+      const head = 'a,b\r\n'.length;
+      for (const cut of [head + 1, head + 100, head + MAX_LINE_CHARS - 1, head + MAX_LINE_CHARS, head + MAX_LINE_CHARS + 1, head + MAX_LINE_CHARS + 2, head + size, head + size + 1]) {
+        const s = new CsvScanner();
+        const recs = [...s.push(bytes.subarray(0, cut)), ...s.push(bytes.subarray(cut)), ...s.end()];
+        expect(recs, `size ${size}, cut at ${cut}`).toEqual(whole);
+      }
+    }
+  });
 });
