@@ -70,7 +70,10 @@ async function linesBefore(file: string, start: number): Promise<number> {
 }
 
 const screen = rowScreen(data.header);
-let text = '';
+/** The part's COPY text, encoded line by line (a string gathered from pieces would outlive the young generation). */
+const newText = () => Buffer.allocUnsafeSlow(PART_BYTES + 64 * 1024);
+let text = newText();
+let used = 0;
 let sent = 0;
 let read = 0;
 let rejects: Array<[number, string, string[]]> = [];
@@ -80,14 +83,14 @@ let two = 0;
 
 async function post(): Promise<void> {
   while (unanswered >= IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
-  // Moved, not copied, in a buffer of its own: Buffer.from(string) may hand out a slice of Node's shared pool,
-  // which must not be moved (Node 21 and later refuse it).
-  const own = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  own.write(text);
+  // Moved, not copied: a buffer of its own (allocUnsafeSlow, never a slice of Node's shared pool, which must not
+  // be moved; Node 21 and later refuse it).
+  const own = text;
   unanswered += 1;
-  const m: FromKeysWorker = { kind: 'part', text: own, sent, read, rejects };
+  const m: FromKeysWorker = { kind: 'part', text: new Uint8Array(own.buffer, own.byteOffset, used), sent, read, rejects };
   port!.postMessage(m, [own.buffer as ArrayBuffer]);
-  text = '';
+  text = newText();
+  used = 0;
   sent = 0;
   read = 0;
   rejects = [];
@@ -106,11 +109,14 @@ for await (const batch of csvRowsFrom(data.file, data.start, { lines, fields: da
     } else {
       if (s.sex === '0') zero += 1;
       if (s.sex === '2') two += 1;
-      text += keyLine(row, s.key, data.salt, s.sex === '0', true);
+      const line = keyLine(row, s.key, data.salt, s.sex === '0', true);
+      // Room for it first (three bytes a UTF-16 unit at most; a key line is ASCII and short).
+      if (line.length * 3 > text.length - used) await post();
+      used += text.write(line, used);
       sent += 1;
     }
   }
-  if (text.length >= PART_BYTES || read >= PART_ROWS) await post();
+  if (used >= PART_BYTES || read >= PART_ROWS) await post();
 }
 if (read > 0) await post();
 port.postMessage({ kind: 'done', zero, two } satisfies FromKeysWorker);

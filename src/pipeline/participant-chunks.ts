@@ -2,7 +2,7 @@ import { finished } from 'node:stream/promises';
 import { copyLine } from '../db/copy-text.js';
 import type { Session } from '../db/pool.js';
 import { CopyWriter } from '../db/copy-text.js';
-import { dropWorkerKeys, FILE_KEY_COPY, fileMarksAfter, markFileKeys, upsertStagedParticipants } from '../db/participants.js';
+import { dropWorkerKeys, fileKeyCopy, fileMarksAfter, markFileKeys, upsertStagedParticipants } from '../db/participants.js';
 import { UserError } from '../errors.js';
 import { keyOf, normalizeParticipantRow, PARTICIPANT_COLUMNS, type ParticipantColumn } from './participant-row.js';
 import type { TableRow } from './read-table.js';
@@ -51,8 +51,10 @@ export class ParticipantLoader {
     private readonly headerKey: string,
     private readonly reject: (row: TableRow, reason: string) => Promise<void>,
     private readonly readRaw: (cells: readonly string[]) => KeyedRow['raw'],
+    /** Where the file's keys go (createFileKeyTable). */
+    readonly keyTable: string,
   ) {
-    this.keys = new CopyWriter(session.copyIn(FILE_KEY_COPY));
+    this.keys = new CopyWriter(session.copyIn(fileKeyCopy(keyTable)));
   }
 
   /** First reading: sends one row's key and hash; resolves at once unless the socket is behind. */
@@ -88,10 +90,10 @@ export class ParticipantLoader {
   async finish(rows: () => Promise<AsyncIterable<TableRow[]>>, zeroSuffix: string, otherSuffix: string): Promise<ChunkTotals> {
     await this.keys.end();
     if (this.dropWorker && this.sentByWorker > 0) {
-      await dropWorkerKeys(this.session);
+      await dropWorkerKeys(this.session, this.keyTable);
       this.sent -= this.sentByWorker;
     }
-    const { marked, zeroReread } = await markFileKeys(this.session, zeroSuffix, otherSuffix);
+    const { marked, zeroReread } = await markFileKeys(this.session, this.keyTable, zeroSuffix, otherSuffix);
     this.zeroReread = zeroReread;
     this.totals.unchanged += this.sent - marked;
     if (marked > 0) await this.loadMarked(await rows(), zeroSuffix);

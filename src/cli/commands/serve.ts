@@ -2,10 +2,6 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { withContext } from '../context.js';
 import { claimInterrupts } from '../interrupt.js';
-import { buildPortal } from '../../portal/app.js';
-import { portalSettings } from '../../portal/settings.js';
-import { warmNationalFigures } from '../../portal/figures.js';
-import { deleteIdleSessions } from '../../db/portal-sessions.js';
 
 /** How often `ddcn serve` looks whether the national figures moved (a run or an import ended) and works them out. */
 const WARM_EVERY_MS = 15_000;
@@ -24,6 +20,14 @@ export function registerServe(cli: Command, logLevel: () => string | undefined):
     .option('--port <port>', 'TCP port (0: any free port)', port, 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (o: { port: number; host: string }) => {
+      // Loaded here, not with the CLI: the portal's modules (Fastify and its plugins, the templates) added ~25 MB
+      // to every other command, the nightly import's peak included.
+      const [{ buildPortal }, { portalSettings }, { warmNationalFigures }, { deleteIdleSessions }] = await Promise.all([
+        import('../../portal/app.js'),
+        import('../../portal/settings.js'),
+        import('../../portal/figures.js'),
+        import('../../db/portal-sessions.js'),
+      ]);
       const settings = portalSettings();
       await withContext(logLevel(), async (deps, { log }) => {
         const { app } = await buildPortal({ deps: { ...deps, progress: undefined }, settings });
