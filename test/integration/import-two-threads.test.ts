@@ -115,6 +115,22 @@ describe('import participants: the first reading on two threads', () => {
     expect(two.state).toEqual(one.state);
   });
 
+  it("keeps the file's keys in a work table of its own, and drops those that imports which died left behind", async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = await write(dir, damaged(300));
+    await db.withSession(async (other) => {
+      // One left by an import whose server process is gone; one of a session still there (held while the import runs).
+      const live = (await rows<{ pid: number }>(other, 'SELECT pg_backend_pid() AS pid'))[0]!.pid;
+      await other.query('CREATE UNLOGGED TABLE import_work.file_key_999999 (line int)');
+      await other.query(`CREATE UNLOGGED TABLE import_work.file_key_${live} (line int)`);
+      await importParticipants(deps(db), file, path.join(dir, 'r.csv'), { bulk: false });
+      const left = await rows<{ name: string }>(other, `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'import_work' ORDER BY 1`);
+      expect(left.map((t) => t.name)).toEqual([`file_key_${live}`]);
+      await other.query(`DROP TABLE import_work.file_key_${live}`);
+    });
+  });
+
   it('reads on one thread, and says so, when the second cannot be started', async () => {
     const { db } = database();
     const dir = await useTempDir();
