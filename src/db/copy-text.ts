@@ -44,7 +44,10 @@ export class CopyWriter {
     await this.line(copyLine(values));
   }
 
-  /** A line made by copyLine; returns a promise only when the socket must be waited for (no promise per row). */
+  /**
+   * A line made by copyLine (whole lines only: each is encoded on its own); returns a promise only when the socket
+   * must be waited for (no promise per row).
+   */
   line(text: string): Promise<void> | undefined {
     // Three bytes a UTF-16 unit at most in UTF-8.
     if (text.length * 3 <= this.buf.length - this.used) {
@@ -73,11 +76,14 @@ export class CopyWriter {
     await finished(this.stream).catch(() => undefined);
   }
 
-  /** Sends what is gathered; the buffer goes with it (the stream may hold it until written), a new one follows. */
-  private flush(): Promise<void> | undefined {
+  /**
+   * Sends what is gathered; the buffer goes with it (the stream may hold it until written), a new one follows
+   * unless this is the end.
+   */
+  private flush(last = false): Promise<void> | undefined {
     if (this.used === 0) return undefined;
     const chunk = this.buf.subarray(0, this.used);
-    this.buf = Buffer.allocUnsafe(this.threshold);
+    this.buf = last ? Buffer.alloc(0) : Buffer.allocUnsafe(this.threshold);
     this.used = 0;
     return this.send(chunk);
   }
@@ -89,7 +95,7 @@ export class CopyWriter {
 
   /** Sends what is left and waits until the server has taken the whole COPY. */
   async end(): Promise<void> {
-    await this.flush();
+    await this.flush(true);
     this.stream.end();
     await finished(this.stream);
   }

@@ -27,9 +27,12 @@ export async function createFileKeyTable(session: Queryable): Promise<string> {
   const left = await session.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'import_work' AND c.relkind = 'r' AND c.relname ~ '^file_key_[0-9]+$'
-        AND substring(c.relname FROM 10)::int NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)`,
+        AND substring(c.relname FROM 10) NOT IN (SELECT pid::text FROM pg_stat_activity WHERE pid IS NOT NULL)`,
   );
-  for (const { name } of left.rows) await session.query(`DROP TABLE IF EXISTS import_work.${name}`);
+  for (const { name } of left.rows) {
+    // Another import may be dropping it too, or it is not ours to drop: it is left for later, not this import's failure.
+    await session.query(`DROP TABLE IF EXISTS import_work.${name}`).catch(() => undefined);
+  }
   const pid = (await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   const table = `import_work.file_key_${pid}`;
   await session.query(

@@ -27,7 +27,13 @@ export type FromKeysWorker =
       read: number;
       rejects: Array<[line: number, reason: string, cells: string[]]>;
     }
-  | { kind: 'done'; zero: number; two: number };
+  | {
+      kind: 'done';
+      zero: number;
+      two: number;
+      /** Every row read is sent or rejected: the main thread checks that the parts it took add up to these. */
+      total: { read: number; sent: number; rejected: number };
+    };
 
 /**
  * A part is sent at this many bytes of COPY text, rows read, or characters of rejected rows (a hostile file's
@@ -80,6 +86,9 @@ let rejects: Array<[number, string, string[]]> = [];
 let rejectChars = 0;
 let zero = 0;
 let two = 0;
+let totalRead = 0;
+let totalSent = 0;
+let totalRejected = 0;
 
 async function post(): Promise<void> {
   while (unanswered >= IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
@@ -87,6 +96,9 @@ async function post(): Promise<void> {
   // be moved; Node 21 and later refuse it).
   const own = text;
   unanswered += 1;
+  totalRead += read;
+  totalSent += sent;
+  totalRejected += rejects.length;
   const m: FromKeysWorker = { kind: 'part', text: new Uint8Array(own.buffer, own.byteOffset, used), sent, read, rejects };
   port!.postMessage(m, [own.buffer as ArrayBuffer]);
   text = newText();
@@ -118,5 +130,6 @@ for await (const batch of csvRowsFrom(data.file, data.start, { lines, fields: da
   }
   if (used >= PART_BYTES || read >= PART_ROWS) await post();
 }
-if (read > 0) await post();
-port.postMessage({ kind: 'done', zero, two } satisfies FromKeysWorker);
+// What is left: rows read, a key line written after the last part went (the room check), rejects.
+if (read > 0 || sent > 0 || rejects.length > 0) await post();
+port.postMessage({ kind: 'done', zero, two, total: { read: totalRead, sent: totalSent, rejected: totalRejected } } satisfies FromKeysWorker);
