@@ -1,6 +1,6 @@
 // What the import's first reading decides about each row, the same on the main thread and on the worker thread
 // that reads the second half of a large CSV (import-keys.ts): whether the row is rejected, and otherwise its key
-// and the line that goes to file_key.
+// and the line that goes to the file's key table (createFileKeyTable).
 import { hash } from 'node:crypto';
 import { keyOf, lengthProblem, limitsChecker, rawReader } from './participant-row.js';
 import type { TableRow } from './table-row.js';

@@ -1,13 +1,13 @@
 // The import's first reading of a large CSV on two threads. The first reading (every row's key and source hash to
-// file_key, import-participants.ts) is nearly all this process's CPU in an unchanged re-import, the nightly case, and
-// the database is idle while it runs; a worker thread reads the second half of the file while the main thread reads
-// the first. Measured on the 1 M-row benchmark file (193 MB): the reading alone 3.7 s on one thread, 2.3 s on two.
+// the file's key table, import-participants.ts) is nearly all this process's CPU in an unchanged re-import, the
+// nightly case, and the database is idle while it runs; a worker thread reads the second half of the file while the
+// main thread reads the first. Measured on the 1 M-row benchmark file (193 MB): the reading alone 3.7 s on one thread, 2.3 s on two.
 //
 // The file is cut at a line start near its middle. The worker scans from there as if a record started there; the
 // main thread's reading stops at the cut only if its scanner stands outside any record (CsvReading), which makes
 // the worker's records exactly those of a single reading. If not (a quoted field with line breaks across the cut,
 // or an unbalanced quote resynchronising over it), the main thread reads on to the end itself and the worker's
-// rows are dropped (their file_key lines carry by_worker, their rejects are in a part file of their own).
+// rows are dropped (their key lines carry by_worker, their rejects are in a part file of their own).
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { FromKeysWorker, KeysWorkerData } from './import-keys-worker.js';
