@@ -131,8 +131,7 @@ export async function markFileKeys(
                              AND p.src_hash = k.src_hash || CASE WHEN k.sex_zero THEN $1::text ELSE '' END)`,
       [zeroSuffix],
     );
-    // Stryker disable next-line StringLiteral: a planner setting: the same rows either way
-    await q.query('RESET parallel_tuple_cost');
+    // (Reset with work_mem below: nothing that follows can run in parallel, an INSERT and statements on temporary tables.)
     // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut: with nothing changed the insert inserts nothing
     if ((changed.rowCount ?? 0) > 0) {
       await q.query(

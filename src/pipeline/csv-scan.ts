@@ -132,11 +132,6 @@ export class CsvScanner {
     return this.carry === '' && !this.carryTooLong && this.pending === null && this.resyncFrom === 0;
   }
 
-  /** Physical lines read so far. */
-  get lines(): number {
-    return this.lineNo;
-  }
-
   push(buf: Buffer): CsvRecord[] {
     this.take(this.decoder.write(buf));
     return this.drain();

@@ -48,7 +48,7 @@ export function rowHash(salt: string, row: TableRow): string {
   return salt + hash('md5', row.text ?? row.cells.join('\u001f'), 'base64');
 }
 
-/** One line of FILE_KEY_COPY. Written as is: a line number, ten digits and base64 never need COPY's escapes. */
+/** One line of fileKeyCopy's COPY. Written as is: a line number, ten digits and base64 never need COPY's escapes. */
 export function keyLine(row: TableRow, key: string, salt: string, sexZero: boolean, byWorker: boolean): string {
   return `${row.line}\t${key}\t${rowHash(salt, row)}\t${sexZero ? 't' : 'f'}\t${byWorker ? 't' : 'f'}\n`;
 }

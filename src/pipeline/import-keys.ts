@@ -77,8 +77,8 @@ export class KeysWorker {
   private read = 0;
   private zero = 0;
   private two = 0;
-  /** What the parts taken held, to check against the worker's own totals. */
-  private took = { sent: 0, rejected: 0 };
+  /** Key lines in the parts taken, to check against the worker's own totals (its rejects: `rejects.count`). */
+  private sent = 0;
   /** Parts are handled one after the other, in the order they come. */
   private chain: Promise<void> = Promise.resolve();
   private readonly finished: Promise<void>;
@@ -112,8 +112,9 @@ export class KeysWorker {
       const t = m.total;
       // Every row the thread read is a key line or a reject, and every part it sent was taken: else rows would be
       // lost without a word, which the import must never do.
-      if (t.read !== this.read || t.read !== t.sent + t.rejected || t.sent !== this.took.sent || t.rejected !== this.took.rejected) {
-        throw new Error(`the import's reading thread does not account for every row (${JSON.stringify({ ...t, took: this.took, read: this.read })})`);
+      const took = { read: this.read, sent: this.sent, rejected: this.rejects.count };
+      if (t.read !== took.read || t.read !== t.sent + t.rejected || t.sent !== took.sent || t.rejected !== took.rejected) {
+        throw new Error(`the import's reading thread does not account for every row (${JSON.stringify({ ...t, took })})`);
       }
       this.zero = m.zero;
       this.two = m.two;
@@ -121,8 +122,7 @@ export class KeysWorker {
       return;
     }
     this.read += m.read;
-    this.took.sent += m.sent;
-    this.took.rejected += m.rejects.length;
+    this.sent += m.sent;
     this.sink.read(this.read);
     for (const [line, reason, cells] of m.rejects) await this.rejects.add(line, reason, cells);
     if (m.sent > 0) await this.sink.keys(m.text, m.sent);

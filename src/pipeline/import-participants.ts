@@ -141,25 +141,27 @@ export async function importParticipants(
           if (wait) await wait;
         }
       }
-      // The worker's part is taken whole, kept or dropped: the same whatever the threads' timing.
-      // Stryker disable next-line ConditionalExpression: debug timeline labels, for profiling
-      if (worker) phase('this thread read');
-      const w = await worker?.done();
-      // Stryker disable next-line ConditionalExpression: debug timeline labels, for profiling
-      if (worker) phase('the worker read');
-      if (worker && w && table.csv!.stopped) {
-        // The worker's part is the rest of the file: its rows, counts and rejects (after this thread's).
-        rowsRead += w.read;
-        sexCodes.zero += w.zero;
-        sexCodes.two += w.two;
-        await rejects.append(worker.rejects);
-        readingThreads = 2;
-      } else if (worker) {
-        // This thread read the worker's part itself (the cut fell inside a record): what the worker sent goes.
-        await worker.discard();
-        loader!.dropWorkerRows();
+      if (worker) {
+        // The worker's part is taken whole, kept or dropped: the same whatever the threads' timing.
+        // Stryker disable next-line StringLiteral: a debug timeline label, for profiling
+        phase('this thread read');
+        const w = await worker.done();
+        // Stryker disable next-line StringLiteral: a debug timeline label, for profiling
+        phase('the worker read');
+        if (table.csv!.stopped) {
+          // The worker's part is the rest of the file: its rows, counts and rejects (after this thread's).
+          rowsRead += w.read;
+          sexCodes.zero += w.zero;
+          sexCodes.two += w.two;
+          await rejects.append(worker.rejects);
+          readingThreads = 2;
+        } else {
+          // This thread read the worker's part itself (the cut fell inside a record): what the worker sent goes.
+          await worker.discard();
+          loader!.dropWorkerRows();
+        }
+        worker = null;
       }
-      worker = null;
     } catch (err) {
       await worker?.discard();
       await table.close?.(); // the file, when its reading had not begun
