@@ -89,10 +89,10 @@ export async function importCorrections(
   const log = deps.log.child({ stage: 'corrections' });
   const form = await openReturnedMau02(file);
   const sourceFile = path.resolve(file);
+  // With a byte-order mark: the office staff who read the reasons open it in Excel, which needs it for Vietnamese.
+  const rejects = await RejectsFile.open(rejectsFile, REJECTS_HEADER, { bom: true });
   const importId = await startImportRun(deps.db, 'corrections', sourceFile, deps.now());
 
-  // With a byte-order mark: the office staff who read the reasons open it in Excel, which needs it for Vietnamese.
-  const rejects = new RejectsFile(rejectsFile, REJECTS_HEADER, { bom: true });
   const result: CorrectionsResult = {
     importId, unit: form.unit, rowsRead: 0, corrected: 0, fields: 0, unchanged: 0, empty: 0, rejected: 0, rejectsFile,
   };

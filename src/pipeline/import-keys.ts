@@ -59,8 +59,7 @@ export async function startKeysWorker(
     if (size < (options.from ?? TWO_THREADS_FROM) || size < 2) return null;
     const at = await lineStartFrom(reading.file, Math.floor(size / 2));
     if (at === null || !reading.canStopAt(at)) return null;
-    rejects = new RejectsFile(`${rejectsPath}.part`, null);
-    await rejects.opened();
+    rejects = await RejectsFile.open(`${rejectsPath}.part`, null);
     const data: KeysWorkerData = { file: reading.file, start: at, header: table.header, fields: reading.fields, salt };
     const worker = new Worker(new URL('./import-keys-worker.mjs', import.meta.url), { workerData: data, resourceLimits: WORKER_HEAP });
     // Last, once nothing can fail: from here the rows past the cut are the worker's.

@@ -87,7 +87,10 @@ export async function importParticipants(
   if (unknownColumns.length) log.warn({ unknownColumns }, 'columns ignored');
   if (missingColumns.length) log.warn({ missingColumns }, 'columns missing: those fields are imported empty');
 
-  const rejects = new RejectsFile(rejectsFile, ['line', 'reason', ...table.header]);
+  const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header]).catch(async (err: unknown) => {
+    await table.close?.();
+    throw err;
+  });
   const reject = (row: TableRow, reason: string) => rejects.add(row.line, reason, row.cells);
   const columns = keyColumns(table.header);
   const readRaw = rawReader(table.header);

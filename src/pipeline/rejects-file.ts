@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { format } from 'fast-csv';
+import { cannotOpen } from '../errors.js';
 
 /** What a reject keeps of a cell: a whole value up to this size; beyond it, the start and the length. */
 const MAX_CELL = 4096;
@@ -18,13 +19,25 @@ export class RejectsFile {
   count = 0;
 
   /**
-   * `header`: null for a part that another rejects file takes in (append). `bom`: for files office staff open in
-   * Excel, which needs it to show Vietnamese.
+   * Makes the file, or says why it cannot (`cannot open PATH: no such folder…`) rather than failing later in the
+   * stream. `header`: null for a part that another rejects file takes in (append). `bom`: for files office staff
+   * open in Excel, which needs it to show Vietnamese.
    */
-  constructor(
+  static async open(path: string, header: readonly string[] | null, options: { bom?: boolean } = {}): Promise<RejectsFile> {
+    const file = new RejectsFile(path, header, options);
+    try {
+      if (file.out.pending) await once(file.out, 'ready');
+    } catch (err) {
+      await file.discard();
+      throw cannotOpen(path, err);
+    }
+    return file;
+  }
+
+  private constructor(
     readonly path: string,
     header: readonly string[] | null,
-    options: { bom?: boolean } = {},
+    options: { bom?: boolean },
   ) {
     this.out = createWriteStream(path);
     this.csv = this.formatter(options.bom ?? false);
@@ -35,11 +48,6 @@ export class RejectsFile {
     const csv = format({ includeEndRowDelimiter: true, writeBOM: bom });
     csv.pipe(this.out, { end: false });
     return csv;
-  }
-
-  /** Resolves once the file is open (fails if it cannot be made). */
-  async opened(): Promise<void> {
-    if (this.out.pending) await once(this.out, 'ready');
   }
 
   /**

@@ -33,7 +33,10 @@ export async function importTargets(deps: Deps, file: string, rejectsFile = `${f
     await table.close?.();
     throw new UserError(`${file}: needs the columns ma_tinh,chi_tieu_vssid (and optionally ma_huyen). Found: ${table.header.join(', ') || '(nothing)'}`);
   }
-  const rejects = new RejectsFile(rejectsFile, ['line', 'reason', ...table.header]);
+  const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header]).catch(async (err: unknown) => {
+    await table.close?.();
+    throw err;
+  });
   let rowsRead = 0;
   const targets: Target[] = [];
   const seen = new Map<string, number>();

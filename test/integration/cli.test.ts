@@ -52,10 +52,11 @@ beforeAll(async () => {
   };
   // Commands that fail before touching data run alongside, to keep the suite fast.
   const alongside = async () => {
-    [ran.help, ran.badNumber, ran.missingFile] = await Promise.all([
+    [ran.help, ran.badNumber, ran.missingFile, ran.missingRejectsFolder] = await Promise.all([
       ddcn(['--help'], env),
       ddcn(['lookup', 'abc'], env),
       ddcn(['import', 'participants', path.join(dir, 'nope.csv')], env),
+      ddcn(['import', 'participants', participants, '--rejects', path.join(dir, 'no-such-folder', 'r.csv')], env),
     ]);
   };
   await Promise.all([inOrder(), alongside()]);
@@ -130,5 +131,12 @@ describe('ddcn command line', () => {
     expect(ran.missingFile!.stderr).toMatch(/cannot open .*nope\.csv: no such file \(check the path\)/);
     expect(ran.missingFile!.stderr.trim().split('\n')).toHaveLength(1); // one line, no stack
     expect(ran.missingFile!.code).toBe(1);
+  });
+
+  it('exits 1 with a message, before importing anything, when the rejects file cannot be made', () => {
+    const r = ran.missingRejectsFolder!;
+    expect(r.stderr).toMatch(/cannot open .*no-such-folder\/r\.csv: no such file \(check the path\)/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1); // one line, no stack
+    expect(r.code).toBe(1);
   });
 });
