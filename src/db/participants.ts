@@ -334,22 +334,42 @@ export interface DroppedIndex {
   condef: string | null;
 }
 
+/** A foreign key to participant, dropped with its primary key for the bulk load and added again after it. */
+export interface DroppedForeignKey {
+  tbl: string;
+  conname: string;
+  condef: string;
+}
+
+export interface BulkDrops {
+  indexes: DroppedIndex[];
+  foreignKeys: DroppedForeignKey[];
+}
+
 /**
  * Starts the bulk load of an empty participant table, in the session's open transaction: takes participant and
- * participant_state in ACCESS EXCLUSIVE mode until commit, and drops every index of the two tables that no foreign
- * key depends on (participant's primary key stays: participant_correction refers to it). Returns null, having
- * changed nothing, when participant is not empty (another import got there first).
+ * participant_state in ACCESS EXCLUSIVE mode until commit, and drops every index of the two tables, the primary key
+ * included, with the foreign keys that refer to them (participant_correction's: empty, since participant is). Returns
+ * null, having changed nothing, when participant is not empty (another import got there first).
  *
  * Measured at 100 k rows: inserting with the two secondary indexes of participant and the three of
  * participant_state kept up row by row took ~4.7 s; the same insert without them and the indexes built after,
- * ~2.6 s. The state rows are still written by participant_state_insert, the trigger the chunked path uses, so both
- * paths store the same (inserting them directly with the trigger disabled measured no faster).
+ * ~2.6 s. At 1 M rows, the primary key kept up row by row cost ~3 s of the ~9 s insert (one INSERT of 1 M rows:
+ * 9.3 s with it, 5.8 s without and 0.6 s to build it after); it is built once the rows are in (addBulkPrimaryKey),
+ * which is also how the file's duplicate keys are found. The state rows are still written by
+ * participant_state_insert, the trigger the chunked path uses, so both paths store the same (inserting them
+ * directly with the trigger disabled measured no faster).
  */
-export async function beginBulkLoad(tx: Queryable): Promise<DroppedIndex[] | null> {
+export async function beginBulkLoad(tx: Queryable): Promise<BulkDrops | null> {
   // Stryker disable next-line StringLiteral: the lock only keeps a second import from bulk-loading at the same moment; a race test would be a flaky one
   await tx.query('LOCK TABLE participant, participant_state IN ACCESS EXCLUSIVE MODE');
   // Stryker disable next-line ConditionalExpression: the emptiness was checked just before the lock; it differs only if another import filled the table in between (a race)
   if (!(await participantsEmpty(tx))) return null;
+  const foreign = await tx.query<DroppedForeignKey>(
+    `SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS condef FROM pg_constraint
+      WHERE contype = 'f' AND confrelid IN ('participant'::regclass, 'participant_state'::regclass) ORDER BY 1, 2`,
+  );
+  for (const fk of foreign.rows) await tx.query(`ALTER TABLE ${fk.tbl} DROP CONSTRAINT ${fk.conname}`);
   const built = await tx.query<DroppedIndex>(
     // Stryker disable next-line StringLiteral: with no index found to drop, the load keeps them: slower, the same rows
     `SELECT i.indrelid::regclass::text AS tbl, i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def,
@@ -357,23 +377,69 @@ export async function beginBulkLoad(tx: Queryable): Promise<DroppedIndex[] | nul
        FROM pg_index i
        LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u')
       WHERE i.indrelid IN ('participant'::regclass, 'participant_state'::regclass)
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
       ORDER BY 2`,
   );
   for (const ix of built.rows) {
     await tx.query(ix.conname ? `ALTER TABLE ${ix.tbl} DROP CONSTRAINT ${ix.conname}` : `DROP INDEX ${ix.name}`);
   }
   await tx.query('CREATE TEMP TABLE segment (LIKE staging) ON COMMIT DROP');
-  return built.rows;
+  return { indexes: built.rows, foreignKeys: foreign.rows };
+}
+
+const isParticipantKey = (ix: DroppedIndex): boolean => ix.tbl === 'participant' && ix.condef?.startsWith('PRIMARY KEY') === true;
+
+/**
+ * Builds participant's primary key once every segment is in. Returns false, having built nothing, when a key is
+ * on two lines of the file (the build fails on it): the duplicates are then taken out (takeDuplicateLines,
+ * dropDuplicateRows) and this is called again. A file without duplicates, the usual case, pays for no search.
+ */
+export async function addBulkPrimaryKey(tx: Queryable, drops: BulkDrops): Promise<boolean> {
+  const key = drops.indexes.find(isParticipantKey);
+  // Stryker disable next-line ConditionalExpression: participant always has its primary key (migration 0001)
+  if (!key) return true;
+  await tx.query('SAVEPOINT bulk_key');
+  try {
+    await tx.query(`ALTER TABLE participant ADD CONSTRAINT ${key.conname!} ${key.condef!}`);
+  } catch (err) {
+    if (sqlState(err) !== SQLSTATE.uniqueViolation) throw err;
+    await tx.query('ROLLBACK TO SAVEPOINT bulk_key');
+    return false;
+  }
+  await tx.query('RELEASE SAVEPOINT bulk_key');
+  drops.indexes = drops.indexes.filter((ix) => !isParticipantKey(ix));
+  return true;
+}
+
+/**
+ * The bulk load's rows of the later lines of a key, once takeDuplicateLines has left only each key's first line in
+ * `staging`: deleted from participant, so that the row of the first line stays. Told apart by their source hash
+ * (two lines with the same hash are the same row: either is kept). Their state rows are written again from the rows
+ * that stay. Returns the rows deleted.
+ */
+export async function dropDuplicateRows(tx: Queryable): Promise<number> {
+  const res = await tx.query(
+    `WITH keys AS (SELECT DISTINCT ma_so_bhxh FROM duplicate_line),
+     ranked AS (
+       SELECT p.ctid AS row_id, row_number() OVER (PARTITION BY p.ma_so_bhxh ORDER BY p.src_hash IS NOT DISTINCT FROM s.src_hash DESC, p.ctid) AS rank
+         FROM participant p JOIN keys k ON k.ma_so_bhxh = p.ma_so_bhxh JOIN staging s ON s.ma_so_bhxh = p.ma_so_bhxh)
+     DELETE FROM participant WHERE ctid = ANY (ARRAY(SELECT row_id FROM ranked WHERE rank > 1))`,
+  );
+  await tx.query(
+    `DELETE FROM participant_state WHERE ma_so_bhxh IN (SELECT ma_so_bhxh FROM duplicate_line);
+     INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen)
+     SELECT ma_so_bhxh, updated_at, vssid, ma_tinh, ma_huyen FROM participant WHERE ma_so_bhxh IN (SELECT ma_so_bhxh FROM duplicate_line)`,
+  );
+  return res.rowCount ?? 0;
 }
 
 export const SEGMENT_COPY = `COPY segment (line, ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ten_don_vi,
   dia_chi_don_vi, ma_tinh, ma_huyen, vssid, email, findings, src_hash, sex_code) FROM STDIN`;
 
 /**
- * Inserts the rows COPYed into `segment` (the next lines of the file) into participant, each key's first line only
- * (an earlier segment's or an earlier line of this one), and keeps them in `staging` for what is settled over the
- * whole file. Runs while this process reads and normalises the next segment. Returns the rows inserted.
+ * Inserts the rows COPYed into `segment` (the next lines of the file) into participant, and keeps what is settled
+ * over the whole file in `staging`. Runs while this process reads and normalises the next segment. Every row goes
+ * in, a key's later lines too: the primary key is built at the end (addBulkPrimaryKey), and only if it cannot be are
+ * the later lines taken out (dropDuplicateRows). Returns the rows inserted.
  */
 export async function loadSegment(tx: Queryable, now: Date): Promise<number> {
   const res = await tx.query(
@@ -381,17 +447,13 @@ export async function loadSegment(tx: Queryable, now: Date): Promise<number> {
                               vssid, email, findings, src_hash, created_at, updated_at)
      SELECT ma_so_bhxh, coalesce(ho_ten, ''), ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
             coalesce(vssid, false), email, findings, src_hash, $1::timestamptz, $1::timestamptz
-       FROM segment
-      -- In file order, so that a key's first line is inserted and any later one (here or in a later segment) does
-      -- nothing: the primary key's own check, where a probe per row before the insert cost a second look-up.
-      ORDER BY line
-     ON CONFLICT (ma_so_bhxh) DO NOTHING`,
+       FROM segment`,
     [now],
   );
   // What the end of the load needs of every row (duplicates, sex codes, units), not the whole row.
   await tx.query(
-    `INSERT INTO staging (line, ma_so_bhxh, ma_don_vi, ten_don_vi, dia_chi_don_vi, ma_tinh, ma_huyen, sex_code)
-     SELECT line, ma_so_bhxh, ma_don_vi, ten_don_vi, dia_chi_don_vi, ma_tinh, ma_huyen, sex_code FROM segment;
+    `INSERT INTO staging (line, ma_so_bhxh, ma_don_vi, ten_don_vi, dia_chi_don_vi, ma_tinh, ma_huyen, src_hash, sex_code)
+     SELECT line, ma_so_bhxh, ma_don_vi, ten_don_vi, dia_chi_don_vi, ma_tinh, ma_huyen, src_hash, sex_code FROM segment;
      TRUNCATE segment`,
   );
   return res.rowCount ?? 0;
@@ -399,13 +461,14 @@ export async function loadSegment(tx: Queryable, now: Date): Promise<number> {
 
 /**
  * Ends the bulk load once every segment is in and the duplicates are out of staging: the rows with sex code `0`
- * settled in participant (as settleSexZero), the units, and the dropped indexes built again.
+ * settled in participant (as settleSexZero), the units, the dropped indexes built again (the primary key was, by
+ * addBulkPrimaryKey) and the foreign keys to participant added again.
  */
 export async function finishBulkLoad(
   tx: Queryable,
   now: Date,
   sexZero: { rows: number; fileUsesOneZero: boolean },
-  dropped: DroppedIndex[],
+  drops: BulkDrops,
 ): Promise<void> {
   // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut: with no sex-0 row the statements below change nothing
   if (sexZero.rows > 0) {
@@ -421,9 +484,11 @@ export async function finishBulkLoad(
   await upsertUnits(tx, 'staging', now);
   // Stryker disable next-line StringLiteral: a memory setting for the index builds: the same indexes
   await tx.query(`SET LOCAL maintenance_work_mem = '256MB'`);
-  for (const ix of dropped) {
+  for (const ix of drops.indexes) {
     await tx.query(ix.conname ? `ALTER TABLE ${ix.tbl} ADD CONSTRAINT ${ix.conname} ${ix.condef}` : ix.def);
   }
+  // Their tables are empty (they refer to participant, which was): nothing to check.
+  for (const fk of drops.foreignKeys) await tx.query(`ALTER TABLE ${fk.tbl} ADD CONSTRAINT ${fk.conname} ${fk.condef}`);
   // Stryker disable next-line StringLiteral: the import drops staging right after (import-participants.ts), rows and all
   await tx.query('TRUNCATE staging');
 }

@@ -45,6 +45,7 @@ function file(sexZero: '1/2' | '1/0'): ParticipantInput[] {
     person(26, { gioi_tinh: '0', ma_don_vi: 'DV1', ten_don_vi: 'Công ty Một Cuối' }),
     person(3, { ho_ten: 'Người Khác Ba Nữa' }),
     person(20, { ho_ten: 'Người Khác Hai Mươi', gioi_tinh: '1' }), // duplicate of a first line whose sex may be 0
+    people[8]!, // the same line twice
   ];
 }
 
@@ -55,6 +56,12 @@ async function endState(db: Db) {
     unit: await rows(db, 'SELECT * FROM unit ORDER BY ma_don_vi'),
     numberHistory: await rows(db, 'SELECT * FROM number_history ORDER BY 1, 2'),
     indexes: await rows(db, `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('participant', 'participant_state') ORDER BY 1`),
+    // The bulk load drops the foreign keys to participant with its primary key: they must be back.
+    constraints: await rows(
+      db,
+      `SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+        WHERE conrelid IN ('participant'::regclass, 'participant_state'::regclass) OR confrelid = 'participant'::regclass ORDER BY 1, 2`,
+    ),
   };
 }
 
@@ -94,7 +101,7 @@ describe('import participants: the bulk path and the chunked path end in the sam
     ]);
     const chunked = await importParticipants(deps(chunkedDb.db), input, path.join(dir, 'chunked.rejects.csv'), { chunkSize: 4, bulk: false });
 
-    expect(counts(bulk)).toEqual({ rowsRead: 29, inserted: 25, updated: 0, unchanged: 0, rejected: 4 });
+    expect(counts(bulk)).toEqual({ rowsRead: 30, inserted: 25, updated: 0, unchanged: 0, rejected: 5 });
     expect(counts(chunked)).toEqual(counts(bulk));
     expect([bulk.bulk, chunked.bulk]).toEqual([true, false]);
     expect(await rejectsOf(chunked)).toEqual(await rejectsOf(bulk));
@@ -119,7 +126,7 @@ describe('import participants: the bulk path and the chunked path end in the sam
       await importParticipants(later(bulkDb.db), again, path.join(dir, 'b2.csv')),
       await importParticipants(later(chunkedDb.db), again, path.join(dir, 'c2.csv'), { chunkSize: 4 }),
     ];
-    expect(counts(b2)).toEqual({ rowsRead: 30, inserted: 1, updated: 2, unchanged: 23, rejected: 4 });
+    expect(counts(b2)).toEqual({ rowsRead: 31, inserted: 1, updated: 2, unchanged: 23, rejected: 5 });
     expect(counts(c2)).toEqual(counts(b2));
     expect(await endState(chunkedDb.db)).toEqual(await endState(bulkDb.db));
   });
@@ -157,7 +164,7 @@ describe('import participants: the bulk path and the chunked path end in the sam
     expect(warned()).toEqual([]);
     await importParticipants(deps(chunkedDb.db), b, path.join(dir, 'r3.csv')); // fresh
     // The even people (sex 0 in the file): 13 rows, each read again, and the new person.
-    expect(counts(second)).toEqual({ rowsRead: 30, inserted: 1, updated: 13, unchanged: 12, rejected: 4 });
+    expect(counts(second)).toEqual({ rowsRead: 31, inserted: 1, updated: 13, unchanged: 12, rejected: 5 });
     const fresh = await sexes(chunkedDb.db);
     expect(fresh.map((r) => r.gioi_tinh)).toEqual([null, null, 'F']);
     expect(fresh[0]!.findings).toEqual([{ field: 'sex', code: 'invalid', value: '0' }]);
@@ -165,7 +172,7 @@ describe('import participants: the bulk path and the chunked path end in the sam
 
     // And back: the 1/0 file again reads its 0 rows as Nữ.
     const third = await importParticipants({ ...deps(bulkDb.db), log, now: () => new Date(Date.parse('2024-06-05T01:30:00Z')) }, a, path.join(dir, 'r4.csv'));
-    expect(counts(third)).toMatchObject({ updated: 13, rejected: 4 });
+    expect(counts(third)).toMatchObject({ updated: 13, rejected: 5 });
     expect(warned()).toEqual([{ msg: CHANGED_READING, n: 13, readAs: 'F (file uses 1/0)', before: 'unknown (file used 1/2)' }]);
     expect((await sexes(bulkDb.db)).map((r) => r.gioi_tinh)).toEqual(['F', 'F', 'F']);
 
@@ -173,7 +180,7 @@ describe('import participants: the bulk path and the chunked path end in the sam
     // file that is not 1/0 still reads its 0 rows again.
     await bulkDb.db.query(`UPDATE participant SET src_hash = regexp_replace(src_hash, '[|]0=.$', '')`);
     const upgraded = await importParticipants({ ...deps(bulkDb.db), log, now: () => new Date(Date.parse('2024-06-06T01:30:00Z')) }, b, path.join(dir, 'r5.csv'));
-    expect(counts(upgraded)).toMatchObject({ updated: 13, rejected: 4 });
+    expect(counts(upgraded)).toMatchObject({ updated: 13, rejected: 5 });
     expect(warned()).toEqual([]); // no reading was stored: nothing to compare with
     expect(await sexes(bulkDb.db)).toEqual(fresh);
   });
