@@ -402,7 +402,8 @@ export async function addBulkPrimaryKey(tx: Queryable, drops: BulkDrops): Promis
     await tx.query(`ALTER TABLE participant ADD CONSTRAINT ${key.conname!} ${key.condef!}`);
   } catch (err) {
     if (sqlState(err) !== SQLSTATE.uniqueViolation) throw err;
-    await tx.query('ROLLBACK TO SAVEPOINT bulk_key');
+    // Rolled back and released: what follows (the duplicates taken out) runs in the load's own transaction.
+    await tx.query('ROLLBACK TO SAVEPOINT bulk_key; RELEASE SAVEPOINT bulk_key');
     return false;
   }
   await tx.query('RELEASE SAVEPOINT bulk_key');
