@@ -45,6 +45,13 @@ export function handleSignals(): void {
     for (const listener of previous) process.removeListener(signal, listener);
     process.on(signal, () => {
       if (!claimed) {
+        // An operator who pressed Ctrl-C learns that it was heard and what became of the work (a command that
+        // does not claim the signals stops where it is: every transaction not committed is rolled back, every
+        // list file not renamed into place is not there).
+        if (first === 0) {
+          first = Date.now();
+          process.stderr.write(`ddcn: interrupted (${signal}) before the command finished; what it had written whole stays, the rest was not kept: run it again\n`);
+        }
         if (previous.length === 0) process.exit(130);
         for (const listener of previous) listener(signal);
         return;

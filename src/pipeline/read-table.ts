@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
@@ -31,15 +31,22 @@ export async function openTable(file: string): Promise<Table> {
 }
 
 async function sniff(file: string): Promise<Buffer> {
+  // Looked at before it is opened: opening a named pipe waits for a writer.
+  let info;
+  try {
+    info = await stat(file);
+  } catch (err) {
+    throw cannotOpen(file, err);
+  }
+  if (info.isDirectory()) throw cannotOpen(file, Object.assign(new Error('a folder'), { code: 'EISDIR' }));
+  // A pipe (`/dev/stdin`, `<(…)`) or a device: the import reads the file more than once (its first bytes, a
+  // second reading of changed lines, a worker from the middle), which only a file on disk allows.
+  if (!info.isFile()) throw new UserError(`cannot read ${file}: not a regular file (a pipe or a device); save it to a file and import that`);
   let handle;
   try {
     handle = await open(file, 'r');
   } catch (err) {
     throw cannotOpen(file, err);
-  }
-  if ((await handle.stat()).isDirectory()) {
-    await handle.close();
-    throw cannotOpen(file, Object.assign(new Error('a folder'), { code: 'EISDIR' }));
   }
   try {
     const buf = Buffer.alloc(4096);

@@ -1,6 +1,7 @@
 // What an operator sees when an import cannot finish, and what it tells them while it runs: a connection lost in
 // the middle or a file changed between its two readings leave nothing half-imported; a header that lacks columns is
 // warned about by name; the debug log times each phase.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +64,17 @@ describe('an import that cannot finish', () => {
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toBe(`${file} changed while it was being imported; import it again`);
     expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses a pipe at once, saying so, instead of waiting for a writer or failing on a seek', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const fifo = path.join(dir, 'participants.csv');
+    execFileSync('mkfifo', [fifo]);
+    // Nobody ever writes to it: opening it to read would wait for ever.
+    const err = await importParticipants(deps(db), fifo).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toBe(`cannot read ${fifo}: not a regular file (a pipe or a device); save it to a file and import that`);
   });
 
   it('fails, importing nobody, when something goes wrong while the rows are read (here the progress display)', async () => {

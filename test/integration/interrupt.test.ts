@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { rows } from '../helpers/pipeline.js';
 import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { importFixtures, ROOT, startDdcn, startRegistryServer, type Ran } from './http-harness.js';
@@ -84,4 +86,27 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s during ddcn run', (signal) => 
     expect(await rows(t.db, 'SELECT phase FROM batch')).toEqual([{ phase: 'done' }]);
     expect(await rows(t.db, `SELECT count(*)::int AS n FROM participant WHERE status = 'PENDING'`)).toEqual([{ n: 0 }]);
   }, 120_000);
+});
+
+describe('Ctrl-C during a command that stops where it is (import)', () => {
+  it('says so in one line and exits 130, nothing of the import kept', async () => {
+    const t = await createTestDatabase();
+    databases.push(t);
+    const dir = await mkdtemp(path.join(tmpdir(), 'ddcn-interrupt-'));
+    const file = path.join(dir, 'participants.csv');
+    // 300 000 rows (~4 s to import here): still being read when the signal comes, right after the reading began.
+    const lines = ['ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to,ma_don_vi,ma_tinh'];
+    for (let i = 0; i < 300_000; i++) lines.push(`01${String(i).padStart(8, '0')},Nguyễn Văn Hùng,1990,Nam,0231${String(i % 100_000).padStart(5, '0')},TA0001A,01`);
+    await writeFile(file, lines.join('\n') + '\n');
+    const p = startBin(['import', 'participants', file], { DATABASE_URL: t.url });
+    for await (const line of p.stderrLines) if (line.includes('columns missing')) break;
+    p.kill('SIGINT');
+    const ran = await p.done;
+    expect(ran.code, ran.stderr).toBe(130);
+    const human = ran.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+    expect(human).toEqual(['ddcn: interrupted (SIGINT) before the command finished; what it had written whole stays, the rest was not kept: run it again']);
+    expect(ran.stdout).toBe('');
+    // The first load of a database is one transaction: nothing of it was kept.
+    expect(await rows(t.db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
+  }, 60_000);
 });
