@@ -10,6 +10,7 @@ import { createLogger } from '../../log.js';
 import { loadConfig } from '../config.js';
 import { commandLogLevel } from '../context.js';
 import { createRegistryServer } from '../../registry-server/server.js';
+import { claimInterrupts } from '../interrupt.js';
 import { answerRequestFiles } from '../../registry-server/answer-files.js';
 
 const rate = z.coerce.number({ error: 'must be a number from 0 to 1' }).min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1');
@@ -65,11 +66,10 @@ export function registerRegistry(cli: Command, logLevel: () => string | undefine
       const url = await server.listen(o.port, o.host);
       process.stdout.write(`${url}\n`);
       log.info({ url, faults: { ...o, data: undefined, token: undefined } }, 'mock registry listening');
-      await new Promise<void>((resolve) => {
-        const stop = () => void server.close().then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      // Ctrl-C or SIGTERM is how it is meant to stop: the requests under way are answered, then it exits 0.
+      const stopping = claimInterrupts();
+      await new Promise<void>((resolve) => stopping.addEventListener('abort', () => resolve(), { once: true }));
+      await server.close();
       log.info({ ...server.stats }, 'mock registry stopped');
     });
   registry
