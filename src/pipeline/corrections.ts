@@ -90,7 +90,7 @@ export async function importCorrections(
   const form = await openReturnedMau02(file);
   const sourceFile = path.resolve(file);
   // With a byte-order mark: the office staff who read the reasons open it in Excel, which needs it for Vietnamese.
-  const rejects = await RejectsFile.open(rejectsFile, REJECTS_HEADER, { bom: true });
+  const rejects = await RejectsFile.open(rejectsFile, REJECTS_HEADER, { bom: true, input: file });
   const importId = await startImportRun(deps.db, 'corrections', sourceFile, deps.now());
 
   const result: CorrectionsResult = {

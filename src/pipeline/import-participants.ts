@@ -18,6 +18,7 @@ import { keyOf, PARTICIPANT_COLUMNS, rawReader } from './participant-row.js';
 import { headerSalt, rowScreen } from './first-reading.js';
 import { type KeysWorker, startKeysWorker } from './import-keys.js';
 import { openTable, type TableRow } from './read-table.js';
+import { firstRowForMessage } from './table-row.js';
 import { RejectsFile } from './rejects-file.js';
 
 export interface ImportResult {
@@ -78,7 +79,7 @@ export async function importParticipants(
   if (!table.header.includes('ma_so_bhxh')) {
     await table.close?.();
     throw new UserError(
-      `${file}: no "ma_so_bhxh" column. Found: ${table.header.join(', ') || '(nothing)'}. Expected: ${PARTICIPANT_COLUMNS.join(', ')}`,
+      `${file}: no "ma_so_bhxh" column. Found: ${firstRowForMessage(table.header, PARTICIPANT_COLUMNS)}. Expected: ${PARTICIPANT_COLUMNS.join(', ')}`,
     );
   }
   const known = new Set<string>(PARTICIPANT_COLUMNS);
@@ -87,7 +88,7 @@ export async function importParticipants(
   if (unknownColumns.length) log.warn({ unknownColumns }, 'columns ignored');
   if (missingColumns.length) log.warn({ missingColumns }, 'columns missing: those fields are imported empty');
 
-  const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header]).catch(async (err: unknown) => {
+  const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header], { input: file }).catch(async (err: unknown) => {
     await table.close?.();
     throw err;
   });

@@ -1,9 +1,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { format } from 'fast-csv';
-import { cannotOpen } from '../errors.js';
+import { cannotOpen, UserError } from '../errors.js';
 
 /** What a reject keeps of a cell: a whole value up to this size; beyond it, the start and the length. */
 const MAX_CELL = 4096;
@@ -23,7 +24,11 @@ export class RejectsFile {
    * stream. `header`: null for a part that another rejects file takes in (append). `bom`: for files office staff
    * open in Excel, which needs it to show Vietnamese.
    */
-  static async open(path: string, header: readonly string[] | null, options: { bom?: boolean } = {}): Promise<RejectsFile> {
+  static async open(path: string, header: readonly string[] | null, options: { bom?: boolean; input?: string } = {}): Promise<RejectsFile> {
+    if (options.input !== undefined && (await sameFile(path, options.input))) {
+      // Opening it would empty the file being imported: the night's export, gone, and the import told to go again.
+      throw new UserError(`the rejects file ${path} is the file being imported; give --rejects another path (default: FILE.rejects.csv)`);
+    }
     const file = new RejectsFile(path, header, options);
     try {
       if (file.out.pending) await once(file.out, 'ready');
@@ -99,4 +104,11 @@ export class RejectsFile {
 
 function cut(v: string): string {
   return v.length <= MAX_CELL ? v : `${v.slice(0, 200)}… [${v.length} ký tự, đã cắt]`;
+}
+
+/** The same path, or two names (a link, a relative path) of the same file on disk. */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  if (resolve(a) === resolve(b)) return true;
+  const [x, y] = await Promise.all([stat(a).catch(() => null), stat(b).catch(() => null)]);
+  return x !== null && y !== null && x.dev === y.dev && x.ino === y.ino;
 }

@@ -7,3 +7,16 @@ export interface TableRow {
   /** The record as it stood in the file, when the reader has it (CSV): what the import's change check hashes. */
   text?: string;
 }
+
+/**
+ * The first row of a file whose header is wrong, for the error message: its cells when it is a header (it names a
+ * known column, or none of its cells looks like data), else only that it looks like data. A file saved without its
+ * header row has a person there, and names, numbers and e-mails never go into messages.
+ */
+export function firstRowForMessage(header: readonly string[], known: readonly string[]): string {
+  if (header.length === 0) return '(nothing)';
+  // A number of 6 digits or more, a date, an e-mail address: what a header never holds.
+  const dataLike = (cell: string) => /\d{6,}|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|@/.test(cell);
+  if (header.some((h) => known.includes(h)) || !header.some(dataLike)) return header.join(', ');
+  return `a row of ${header.length} values that looks like data, not a header (is the header row missing?)`;
+}

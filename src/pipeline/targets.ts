@@ -4,6 +4,7 @@ import { insertTargets, type Target } from '../db/targets.js';
 import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
 import { openTable } from './read-table.js';
+import { firstRowForMessage } from './table-row.js';
 import { RejectsFile } from './rejects-file.js';
 
 export interface TargetsResult {
@@ -31,9 +32,9 @@ export async function importTargets(deps: Deps, file: string, rejectsFile = `${f
   const col = (name: string) => table.header.indexOf(name);
   if (col('ma_tinh') < 0 || col('chi_tieu_vssid') < 0) {
     await table.close?.();
-    throw new UserError(`${file}: needs the columns ma_tinh,chi_tieu_vssid (and optionally ma_huyen). Found: ${table.header.join(', ') || '(nothing)'}`);
+    throw new UserError(`${file}: needs the columns ma_tinh,chi_tieu_vssid (and optionally ma_huyen). Found: ${firstRowForMessage(table.header, ['ma_tinh', 'ma_huyen', 'chi_tieu_vssid'])}`);
   }
-  const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header]).catch(async (err: unknown) => {
+  const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header], { input: file }).catch(async (err: unknown) => {
     await table.close?.();
     throw err;
   });

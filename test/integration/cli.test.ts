@@ -115,7 +115,8 @@ describe('ddcn command line', () => {
 
   it('exits 2 on a usage error and says what is wrong', () => {
     const { badNumber } = ran;
-    expect(badNumber!.stderr).toContain('"abc" is not a CMND');
+    expect(badNumber!.stderr).toContain('the number given (3 characters) is not a CMND (9 digits)');
+    expect(badNumber!.stderr).not.toContain('abc');
     expect(badNumber!.stdout).toBe('');
     expect(badNumber!.code).toBe(2);
   });

@@ -2,7 +2,7 @@
 // the middle or a file changed between its two readings leave nothing half-imported; a header that lacks columns is
 // warned about by name; the debug log times each phase.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Db, Queryable, Session } from '../../src/db/pool.js';
@@ -75,6 +75,37 @@ describe('an import that cannot finish', () => {
     const err = await importParticipants(deps(db), fifo).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toBe(`cannot read ${fifo}: not a regular file (a pipe or a device); save it to a file and import that`);
+  });
+
+  it('refuses a rejects file that is the file being imported (same path, relative, or a link), leaving it whole', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = await writeParticipants(dir, [person(1), person(2, { ma_so_bhxh: '12345' })]);
+    const before = readFileSync(file, 'utf8');
+    const link = path.join(dir, 'link.csv');
+    symlinkSync(file, link);
+    for (const rejects of [file, path.relative(process.cwd(), file), link]) {
+      const err = await importParticipants(deps(db), file, rejects).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as Error).message).toBe(`the rejects file ${rejects} is the file being imported; give --rejects another path (default: FILE.rejects.csv)`);
+      expect(readFileSync(file, 'utf8')).toBe(before);
+    }
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
+  });
+
+  it('does not repeat a first row of data in its message when the header row is missing', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = path.join(dir, 'no-header.csv');
+    writeFileSync(file, '0100000001,Nguyễn Thị Tuyết,15/08/1966,Nữ,096166538554,DV0790002,79,,,1,tuyet@example.vn\n');
+    const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    const message = (err as Error).message;
+    expect(message).toContain('no "ma_so_bhxh" column. Found: a row of 11 values that looks like data, not a header (is the header row missing?)');
+    for (const value of ['0100000001', 'Tuyết', '15/08/1966', '096166538554', 'tuyet@example.vn']) expect(message).not.toContain(value);
+    // A header with wrong names is still shown as it is: it is what the operator has to fix.
+    writeFileSync(file, 'Mã số BHXH,Họ tên\n0100000001,Nguyễn Thị Tuyết\n');
+    await expect(importParticipants(deps(db), file)).rejects.toThrow('Found: mã số bhxh, họ tên.');
   });
 
   it('fails, importing nobody, when something goes wrong while the rows are read (here the progress display)', async () => {

@@ -13,14 +13,15 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
     .option('--json', 'print a JSON array')
     .action(async (raw: string, o: { json?: boolean }) => {
       const n = normalizeNumber(raw);
-      if (!n) throw new UsageError(`"${raw}" is not a CMND (9 digits) or an ĐDCN/CCCD (12 digits)`);
+      // Not echoed: a mistyped ID number is still one (personal data stays out of messages).
+      if (!n) throw new UsageError(`the number given (${[...raw].length} characters) is not a CMND (9 digits) or an ĐDCN/CCCD (12 digits)`);
       const rows = await withContext(logLevel(), (deps) => lookupNumber(deps.db, n.value));
       if (o.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         return;
       }
       if (rows.length === 0) {
-        process.stderr.write(`no participant has or had the number ${n.value}\n`);
+        process.stderr.write('no participant has or had that number\n');
         return;
       }
       if (process.stdout.isTTY) {
