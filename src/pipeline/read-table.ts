@@ -41,7 +41,10 @@ async function sniff(file: string): Promise<Buffer> {
   if (info.isDirectory()) throw cannotOpen(file, Object.assign(new Error('a folder'), { code: 'EISDIR' }));
   // A pipe (`/dev/stdin`, `<(…)`) or a device: the import reads the file more than once (its first bytes, a
   // second reading of changed lines, a worker from the middle), which only a file on disk allows.
-  if (!info.isFile()) throw new UserError(`cannot read ${file}: not a regular file (a pipe or a device); save it to a file and import that`);
+  // `/dev/stdin` redirected from a file is a file to stat(), but the rejects file would go beside it, into /dev.
+  if (!info.isFile() || /^\/(dev\/(stdin|fd\/)|proc\/)/.test(path.resolve(file))) {
+    throw new UserError(`cannot read ${file}: not a regular file (a pipe or a device); save it to a file and import that`);
+  }
   let handle;
   try {
     handle = await open(file, 'r');

@@ -1,8 +1,9 @@
 // What an operator sees when an import cannot finish, and what it tells them while it runs: a connection lost in
 // the middle or a file changed between its two readings leave nothing half-imported; a header that lacks columns is
 // warned about by name; the debug log times each phase.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Db, Queryable, Session } from '../../src/db/pool.js';
@@ -75,6 +76,16 @@ describe('an import that cannot finish', () => {
     const err = await importParticipants(deps(db), fifo).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toBe(`cannot read ${fifo}: not a regular file (a pipe or a device); save it to a file and import that`);
+    // `ddcn import participants /dev/stdin < file.csv`: stdin is then the file itself, but its rejects would go to /dev.
+    const file = await writeParticipants(dir, [person(1)], 'stdin.csv');
+    const stdin = openSync(file, 'r');
+    const script = `import('./src/pipeline/read-table.ts').then((m) => m.openTable('/dev/stdin')).then(() => console.log('opened'), (e) => console.log(e.message))`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: [stdin, 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await once(child, 'close');
+    closeSync(stdin);
+    expect(out.trim()).toBe('cannot read /dev/stdin: not a regular file (a pipe or a device); save it to a file and import that');
   });
 
   it('refuses a rejects file that is the file being imported (same path, relative, or a link), leaving it whole', async () => {
