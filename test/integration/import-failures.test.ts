@@ -82,7 +82,7 @@ describe('an import that cannot finish', () => {
     const script = `import('./src/pipeline/read-table.ts').then((m) => m.openTable('/dev/stdin')).then(() => console.log('opened'), (e) => console.log(e.message))`;
     const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: [stdin, 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     await once(child, 'close');
     closeSync(stdin);
     expect(out.trim()).toBe('cannot read /dev/stdin: not a regular file (a pipe or a device); save it to a file and import that');

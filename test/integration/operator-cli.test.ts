@@ -140,6 +140,11 @@ describe('codes that do not exist', () => {
     const r = await ddcn(['lists', '--out', path.join(dir, 'lists-ok'), '--province', '01', '--unit', 'TA0001A'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(path.join(dir, 'lists-ok', '01', 'TA0001A', 'mau01.xlsx'))).toBe(true);
+    // Each exists, but the unit has nobody in that province: exit 1, not "wrote 0 files".
+    const apart = await ddcn(['lists', '--out', path.join(dir, 'lists-apart'), '--province', '79', '--unit', 'TA0001A'], env);
+    expect(apart.code).toBe(1);
+    expect(apart.stderr).toMatch(/unit TA0001A has nobody in province 79; give --unit alone, or the unit's own --province/);
+    expect(existsSync(path.join(dir, 'lists-apart'))).toBe(false);
   }, SLOW);
 });
 

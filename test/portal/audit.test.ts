@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildPortal, type Portal } from '../../src/portal/app.js';
 import { DEFAULT_PORTAL_SETTINGS } from '../../src/portal/settings.js';
 import { createLogger } from '../../src/log.js';
-import { databasePerFile, rows, useTempDir, FIXED_NOW } from '../helpers/pipeline.js';
+import { databasePerFile, deps, rows, useTempDir, writeParticipants, FIXED_NOW } from '../helpers/pipeline.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { ddcn } from '../helpers/cli.js';
 import { fillMau02 } from './fill-mau02.js';
 import { Client, seed, signedIn } from './harness.js';
@@ -76,8 +77,20 @@ describe('portal audit trail', () => {
   it('records the `ddcn users` commands, which manage accounts as the contract says', async () => {
     const { db, url } = database();
     const env = { DATABASE_URL: url };
-    const add = await ddcn(['users', 'add', 'tinh-079', '--role', 'province', '--province', '079'], env);
-    expect(add.code).toBe(0);
+    // The province as the data writes it: 79 is taken as 079; a code nobody is in gets no account.
+    const people = [
+      { ma_so_bhxh: '7900000001', ho_ten: 'Trần Thị Lan', ngay_sinh: '1985', gioi_tinh: 'Nữ', so_giay_to: '023456781', ma_don_vi: 'SG0790001', ma_tinh: '079' },
+      { ma_so_bhxh: '0100000001', ho_ten: 'Lê Văn Ba', ngay_sinh: '1971', gioi_tinh: 'Nam', so_giay_to: '023456782', ma_don_vi: 'HN0010001', ma_tinh: '001' },
+    ];
+    await importParticipants(deps(db), await writeParticipants(await useTempDir(), people));
+    const add = await ddcn(['users', 'add', 'tinh-079', '--role', 'province', '--province', '79'], env);
+    expect(add.code, add.stderr).toBe(0);
+    const nowhere = await ddcn(['users', 'add', 'tinh-099', '--role', 'province', '--province', '99'], env);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(/no province 99 in .*Check --province/);
+    const noUnit = await ddcn(['users', 'add', 'dv-x', '--role', 'unit', '--unit', 'HN001000'], env);
+    expect(noUnit.code).toBe(1);
+    expect(noUnit.stderr).toMatch(/no unit HN001000 in .*; nearest codes: HN0010001/);
     const password = add.stdout.trim();
     expect(password).toMatch(/^\S{16}$/);
     expect((await ddcn(['users', 'add', 'tinh-079', '--role', 'national'], env)).code).toBe(1); // taken

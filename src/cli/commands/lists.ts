@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
 import { requireCode, requireParticipants } from '../checks.js';
+import { unitInProvince } from '../../db/codes.js';
 import { generateLists } from '../../pipeline/lists.js';
 import { UsageError, UserError } from '../../errors.js';
 import { FILE_NAMES, provinceLabel, unitLabel } from '../../reports/list-paths.js';
@@ -26,6 +27,10 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
         await requireParticipants(database);
         const province = await requireCode(database, 'province', o.province);
         const unit = await requireCode(database, 'unit', o.unit);
+        // Both given and nobody of the unit in the province: nothing would be written, and 0 files is no answer.
+        if (province !== undefined && unit !== undefined && !(await unitInProvince(database.db, unit, province))) {
+          throw new UserError(`unit ${unit} has nobody in province ${province}; give --unit alone, or the unit's own --province`);
+        }
         return generateLists(deps, { out: o.out, province: province ?? null, unit: unit ?? null, workers: o.workers });
       });
       const files = r.files.mau01 + r.files.mau02 + r.files['ho-tro'];

@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError, UserError } from '../../errors.js';
 import { withContext } from '../context.js';
+import { requireCode } from '../checks.js';
+import { hasParticipants } from '../../db/codes.js';
+import type { Database } from '../../db/connect.js';
 import { audit } from '../../db/audit.js';
 import type { Scope } from '../../db/portal-scope.js';
 import { disableUser, insertUser, listUsers, setPassword } from '../../db/portal-users.js';
@@ -13,6 +16,21 @@ const LOGIN = /^[a-z0-9._-]{2,64}$/;
 function checkLogin(login: string): string {
   if (!LOGIN.test(login)) throw new UsageError(`login "${login}" must be 2–64 characters: lower-case letters, digits, ".", "_" or "-"`);
   return login;
+}
+
+/**
+ * The account's province or unit as the data writes it, once participants are on file: a code that is not there
+ * would give the office an empty portal (`--province 79` where the data says `079`, taken in that form; `99`,
+ * refused with the nearest codes). Before the first import nothing can be checked: the code is kept as given.
+ */
+async function scopeOnFile(database: Database, scope: Scope): Promise<Scope> {
+  if (!(await hasParticipants(database.db))) {
+    process.stderr.write('no participants on file yet: the account\'s codes are not checked\n');
+    return scope;
+  }
+  if (scope.role === 'province' || scope.role === 'district') return { ...scope, maTinh: (await requireCode(database, 'province', scope.maTinh))! };
+  if (scope.role === 'unit') return { ...scope, maDonVi: (await requireCode(database, 'unit', scope.maDonVi))! };
+  return scope;
 }
 
 async function readPasswordStdin(): Promise<string> {
@@ -65,16 +83,17 @@ export function registerUsers(cli: Command, logLevel: () => string | undefined):
     .option('--unit <code>', 'ma_don_vi (unit accounts)')
     .option('--password-stdin', 'read the password from stdin instead of generating one')
     .action(async (login: string, o: { role: Scope['role']; province?: string; district?: string; unit?: string; passwordStdin?: boolean }) => {
-      const scope = scopeFrom(o);
+      const given = scopeFrom(o);
       const password = o.passwordStdin ? await readPasswordStdin() : generatePassword();
       const passwordHash = await hashPassword(password);
-      await withContext(logLevel(), (deps) =>
-        deps.db.withTransaction(async (tx) => {
+      await withContext(logLevel(), async (deps, { database }) => {
+        const scope = await scopeOnFile(database, given);
+        return deps.db.withTransaction(async (tx) => {
           const added = await insertUser(tx, { login, scope, passwordHash, now: deps.now() });
           if (!added) throw new UserError(`the login "${login}" exists already; choose another, or use \`ddcn users reset-password ${login}\``);
           await audit(tx, { at: deps.now(), login: operator(), action: 'users', object: `add ${login} (${o.role})`, result: 'ok', ip: null });
-        }),
-      );
+        });
+      });
       if (!o.passwordStdin) process.stdout.write(`${password}\n`);
       process.stderr.write(`account ${login} (${o.role}) created\n`);
     });
