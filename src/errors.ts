@@ -47,3 +47,20 @@ export function cannotOpen(file: string, err: unknown): UserError {
   const why = code && FILE_ERRORS[code] ? `${FILE_ERRORS[code]} [${code}]` : (code ?? (err as Error)?.message ?? String(err));
   return new UserError(`cannot open ${file}: ${why}`, { cause: err });
 }
+
+/**
+ * A server that cannot listen, said so: the port taken (another `ddcn serve` still running?) or not allowed (below
+ * 1024 for a user that is not root). Anything else as it came.
+ */
+export function cannotListen(host: string, port: number, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'EADDRINUSE') return new UserError(`cannot listen on ${host}:${port}: the port is in use (another ddcn serve?); stop that process or choose another --port`, { cause: err });
+  if (code === 'EACCES') return new UserError(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need root); choose another --port`, { cause: err });
+  if (code === 'EADDRNOTAVAIL') return new UserError(`cannot listen on ${host}:${port}: no such address on this machine; check --host`, { cause: err });
+  return err;
+}
+
+/** An output file that is a folder on disk: said before anything is written (`--out reports/` instead of a file). */
+export function outputIsFolder(out: string, example: string): UserError {
+  return new UserError(`--out ${out} is a folder; give a file name, for example ${example}`);
+}

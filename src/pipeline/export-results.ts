@@ -1,7 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { batchExists, resultsCopySql } from '../db/results.js';
-import { UserError } from '../errors.js';
+import { cannotOpen, outputIsFolder, UserError } from '../errors.js';
+import { mkdir, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import path from 'node:path';
 import type { Deps } from './deps.js';
 
 /** Streams the results CSV to a file ('-' = stdout) without holding it in memory. */
@@ -9,8 +12,20 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
   if (batchId !== null && !(await batchExists(deps.db, batchId))) {
     throw new UserError(`there is no batch ${batchId}; \`ddcn run\` prints the id of each batch it starts`);
   }
+  let target: NodeJS.WritableStream = process.stdout;
+  if (out !== '-') {
+    // As `report progress` and `lists` do: the folders of --out are made; a folder given as the file is said so.
+    if ((await stat(out).catch(() => null))?.isDirectory()) throw outputIsFolder(out, path.join(out, 'results.csv'));
+    await mkdir(path.dirname(path.resolve(out)), { recursive: true });
+    const file = createWriteStream(out);
+    try {
+      await once(file, 'ready');
+    } catch (err) {
+      throw cannotOpen(out, err);
+    }
+    target = file;
+  }
   await deps.db.withSession(async (s) => {
-    const target = out === '-' ? process.stdout : createWriteStream(out);
     await pipeline(s.copyOut(resultsCopySql(batchId)), target, { end: out !== '-' });
   });
   deps.log.info({ stage: 'export', batch: batchId, out: out === '-' ? 'stdout' : out }, 'results exported');

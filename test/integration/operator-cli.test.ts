@@ -2,6 +2,7 @@
 // mistyped code, a missing output folder, no registry named. Each must fail loudly, saying what to do.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -154,5 +155,34 @@ describe('report progress --out', () => {
     const r = await ddcn(['report', 'progress', '--out', out, '--province', '79'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(out)).toBe(true);
+  }, SLOW);
+});
+
+describe('an output or a port given wrong', () => {
+  it('says which, and what to give instead, for report, lists and export; export makes its folders', async () => {
+    const [report, lists, exported] = await Promise.all([
+      ddcn(['report', 'progress', '--out', dir], env),
+      ddcn(['lists', '--out', path.join(dir, 'participants.csv')], env),
+      ddcn(['export', 'results', '--out', path.join(dir, 'exports', 'today', 'results.csv')], env),
+    ]);
+    expect(report.code).toBe(1);
+    expect(report.stderr).toContain(`--out ${dir} is a folder; give a file name, for example ${path.join(dir, 'mau03.xlsx')}`);
+    expect(lists.code).toBe(1);
+    expect(lists.stderr).toContain(`--out ${path.join(dir, 'participants.csv')} is a file; give a folder for the lists`);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'exports', 'today', 'results.csv'))).toBe(true);
+    const intoFolder = await ddcn(['export', 'results', '--out', dir], env);
+    expect(intoFolder.code).toBe(1);
+    expect(intoFolder.stderr).toContain(`--out ${dir} is a folder; give a file name`);
+  }, SLOW);
+
+  it('a port in use: the server says so and exits 1', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+    const port = (taken.address() as net.AddressInfo).port;
+    const r = await ddcn(['registry', 'serve', '--data', registry, '--port', String(port)], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use (another ddcn serve?); stop that process or choose another --port`);
   }, SLOW);
 });

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { memoryDirectory } from '../../adapters/directory.js';
 import { MockRegistry } from '../../adapters/mock.js';
-import { UsageError } from '../../errors.js';
+import { cannotListen, UsageError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { loadConfig } from '../config.js';
 import { commandLogLevel } from '../context.js';
@@ -63,7 +63,9 @@ export function registerRegistry(cli: Command, logLevel: () => string | undefine
       const o = parsed.data;
       const log = createLogger(commandLogLevel(logLevel(), loadConfig()));
       const server = createRegistryServer({ registry: await loadRegistry(o.data), token: o.token, log, faults: o });
-      const url = await server.listen(o.port, o.host);
+      const url = await server.listen(o.port, o.host).catch((err: unknown) => {
+        throw cannotListen(o.host, o.port, err);
+      });
       process.stdout.write(`${url}\n`);
       log.info({ url, faults: { ...o, data: undefined, token: undefined } }, 'mock registry listening');
       // Ctrl-C or SIGTERM is how it is meant to stop: the requests under way are answered, then it exits 0.

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { cannotListen, UsageError } from '../../errors.js';
 import { withContext } from '../context.js';
 import { claimInterrupts } from '../interrupt.js';
 
@@ -31,7 +31,9 @@ export function registerServe(cli: Command, logLevel: () => string | undefined):
       const settings = portalSettings();
       await withContext(logLevel(), async (deps, { log }) => {
         const { app } = await buildPortal({ deps: { ...deps, progress: undefined }, settings });
-        const address = await app.listen({ port: o.port, host: o.host });
+        const address = await app.listen({ port: o.port, host: o.host }).catch((err: unknown) => {
+          throw cannotListen(o.host, o.port, err);
+        });
         process.stdout.write(`${address}\n`);
         log.info({ address }, 'portal listening');
         // Idle sessions are refused on use already; this only keeps the table small.
