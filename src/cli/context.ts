@@ -14,7 +14,7 @@ export function commandLogLevel(flag: string | undefined, config: Config, env: N
 export async function withContext<T>(
   logLevel: string | undefined,
   fn: (deps: Deps, ctx: { config: Config; database: Database; log: Logger }) => Promise<T>,
-  opts: { poolSize?: number } = {},
+  opts: { poolSize?: number; applicationName?: string } = {},
 ): Promise<T> {
   const config = loadConfig();
   const log = createLogger(commandLogLevel(logLevel, config));
@@ -22,6 +22,7 @@ export async function withContext<T>(
     databaseUrl: config.databaseUrl,
     home: config.home,
     poolSize: opts.poolSize,
+    applicationName: opts.applicationName,
     onServerLog: (msg) => log.debug({ component: 'embedded-postgres' }, msg.trim()),
   });
   if (database.created) {

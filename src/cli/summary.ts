@@ -4,7 +4,7 @@ export function formatSummary(r: RunResult, seconds: number): string {
   if (r.batchId === null) return `nothing to verify: every participant is up to date (${seconds.toFixed(1)} s)`;
   const c = r.counts;
   return (
-    `batch ${r.batchId}${r.resumed ? ' (resumed)' : ''} done in ${seconds.toFixed(1)} s: ${c.read} read · ${c.matched} MATCHED · ` +
+    `batch ${r.batchId}${r.resumed ? ' (resumed)' : r.joined ? ' (joined)' : ''} done in ${seconds.toFixed(1)} s: ${c.read} read · ${c.matched} MATCHED · ` +
     `${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${c.conflict} CONFLICT · ${c.pending} PENDING · ${c.errors} errors · ` +
     `${r.shared} shared`
   );

@@ -17,6 +17,8 @@ export interface ConnectOptions {
   databaseUrl?: string | undefined;
   home: string; // DDCN_HOME: where the embedded server keeps its data
   poolSize?: number;
+  /** How the connections show in pg_stat_activity (default `ddcn`). */
+  applicationName?: string;
   onServerLog?: (msg: string) => void;
 }
 
@@ -24,7 +26,7 @@ export interface ConnectOptions {
 export async function openDatabase(opts: ConnectOptions): Promise<Database> {
   const server = opts.databaseUrl ? null : await startEmbedded(opts.home, opts.onServerLog);
   const url = opts.databaseUrl ?? server!.url;
-  const db = createDb(url, { max: opts.poolSize ?? 6 });
+  const db = createDb(url, { max: opts.poolSize ?? 6, applicationName: opts.applicationName });
   try {
     await migrate(db);
   } catch (err) {

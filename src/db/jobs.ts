@@ -40,6 +40,25 @@ export interface ChunkJob {
 /** A chunk whose worker died is taken up by another within this time by default (interface.md). */
 export const DEFAULT_TAKEOVER_SECONDS = 120;
 
+/** How the connections of a `ddcn run` or `ddcn worker` show in pg_stat_activity: `ddcn-run host:pid`. */
+export const workingConnectionName = (role: 'run' | 'worker', worker: string): string => `ddcn-${role} ${worker}`.slice(0, 63);
+
+/**
+ * Whether another process is at work on a batch: it holds chunk jobs of it (pg-boss's `active`) and a `ddcn run`
+ * or `ddcn worker` other than this one is connected. A process that died leaves its jobs active until the takeover
+ * time, but its connections go with it: that batch is resumed, not joined.
+ */
+export async function othersAtWork(q: Queryable, batchId: number): Promise<boolean> {
+  const res = await q.query<{ yes: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pgboss.job WHERE name = ANY($1::text[]) AND state = 'active' AND (data->>'batchId')::bigint = $2::bigint)
+        AND EXISTS (SELECT 1 FROM pg_stat_activity
+                     WHERE (application_name LIKE 'ddcn-run %' OR application_name LIKE 'ddcn-worker %')
+                       AND application_name <> current_setting('application_name')) AS yes`,
+    [[CHUNK_QUEUE, WRITE_QUEUE], batchId],
+  );
+  return res.rows[0]!.yes;
+}
+
 export interface JobQueueOptions {
   /**
    * A job not finished this long after it was taken is failed by pg-boss's maintenance and retried by whoever

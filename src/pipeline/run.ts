@@ -1,5 +1,5 @@
 import { batchCounts, markResumed, NO_COUNTS, openBatch, type Counts } from '../db/batches.js';
-import { DEFAULT_TAKEOVER_SECONDS, JobQueue, type ChunkJob } from '../db/jobs.js';
+import { othersAtWork, DEFAULT_TAKEOVER_SECONDS, JobQueue, type ChunkJob } from '../db/jobs.js';
 import { hostname } from 'node:os';
 import { InterruptedError } from '../errors.js';
 import type { RunDeps } from './deps.js';
@@ -8,6 +8,8 @@ import { queueOutstanding, workOnChunk, type WorkDeps } from './chunk-work.js';
 export interface RunResult {
   batchId: number | null; // null: nothing to do
   resumed: boolean;
+  /** The batch was open and another process held chunks of it: this run helped it finish. */
+  joined: boolean;
   counts: Counts;
   shared: number;
   shareFailed: number;
@@ -62,19 +64,21 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & 
     const o = await openBatch(tx, {
       registry: deps.registry.kind, province: opts.province, chunkSize: deps.config.chunkSize, maxInFlight: opts.maxInFlight, now: deps.now(),
     });
-    if (o) {
-      if (o.resumed) await markResumed(tx, o.batch.id);
-      await queueOutstanding(deps, tx, o.batch);
-    }
-    return o;
+    if (!o) return null;
+    // An open batch whose chunks another process holds is joined, not resumed: that run is (or was) at work on it.
+    const joined = o.resumed && (await othersAtWork(tx, o.batch.id));
+    if (o.resumed && !joined) await markResumed(tx, o.batch.id);
+    await queueOutstanding(deps, tx, o.batch);
+    return { ...o, resumed: o.resumed && !joined, joined };
   });
   if (!opened) {
     deps.log.info('nothing to verify: every participant is up to date');
-    return { batchId: null, resumed: false, counts: NO_COUNTS, shared: 0, shareFailed: 0 };
+    return { batchId: null, resumed: false, joined: false, counts: NO_COUNTS, shared: 0, shareFailed: 0 };
   }
-  const { batch, resumed } = opened;
+  const { batch, resumed, joined } = opened;
   opts.onBatch?.(batch.id);
   const log = deps.log.child({ batch: batch.id });
+  if (joined) log.info({ phase: batch.phase }, 'joining the open batch: another ddcn run or worker is at work on it');
   if (resumed) {
     log.warn({ phase: batch.phase, attempts: batch.attempts + 1 }, 'resuming an unfinished batch');
     if (batch.province !== opts.province) log.warn({ province: batch.province }, 'the open batch covers another province: finishing it first');
@@ -116,7 +120,7 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & 
   const counts = await batchCounts(deps.db, batch.id);
   const { shared, shareFailed, ...rest } = counts;
   log.info({ ...rest, shared }, 'batch finished');
-  return { batchId: batch.id, resumed, counts: rest, shared, shareFailed };
+  return { batchId: batch.id, resumed, joined, counts: rest, shared, shareFailed };
 }
 
 async function batchPeople(deps: WorkDeps, batchId: number): Promise<number> {

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createDb } from '../../src/db/pool.js';
+import { workingConnectionName } from '../../src/db/jobs.js';
 import type { VerifyAnswer, VerifyRequest } from '../../src/adapters/types.js';
 import type { Db, Queryable, TransactionOptions } from '../../src/db/pool.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
@@ -51,6 +53,24 @@ describe('two runs at once', () => {
     expect(await rows(db, 'SELECT count(*)::int AS n, count(DISTINCT ma_so_bhxh)::int AS people FROM share_record')).toEqual([{ n: 8, people: 8 }]);
   });
 
+  it('a run started while another holds chunks of the open batch says it joined it, not that it resumed it', async () => {
+    const { db, url, registryFile } = await setup();
+    // Two processes, as `ddcn run` names their connections.
+    const [one, two] = [1, 2].map((pid) => createDb(url, { applicationName: workingConnectionName('run', `test:${pid}`) }));
+    onTestFinished(() => Promise.all([one!.close(), two!.close()]).then(() => undefined));
+    const gate = new GatedRegistry(await mockRegistry(registryFile));
+    const config = { chunkSize: 2, batchSize: 1, concurrency: 1 };
+    const first = runBatch(runDeps(one!, gate, config), { province: null });
+    await gate.asked; // the first run holds a chunk job now
+    const second = runBatch(runDeps(two!, await mockRegistry(registryFile), config), { province: null });
+    await sleep(500);
+    gate.open();
+    const [a, b] = await Promise.all([first, second]);
+    expect(b.batchId).toBe(a.batchId);
+    expect([a.resumed, a.joined, b.resumed, b.joined]).toEqual([false, false, false, true]);
+    expect(await rows(db, 'SELECT attempts FROM batch')).toEqual([{ attempts: 1 }]);
+  });
+
   it('let the next run resume a batch whose run died, and end as one uninterrupted run', async () => {
     const { db, dir, registryFile } = await setup();
     const crashing = crashingDb(db, 3);
@@ -59,9 +79,26 @@ describe('two runs at once', () => {
     const [unfinished] = await rows<{ id: number }>(db, `SELECT id FROM batch WHERE phase <> 'done'`);
     const resumed = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
     expect(resumed.batchId).toBe(unfinished!.id);
+    expect([resumed.resumed, resumed.joined]).toEqual([true, false]);
     expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => r.status)).toEqual(people.map(() => 'MATCHED'));
   });
 });
+
+/** A registry whose first answer waits until the test opens it. */
+class GatedRegistry extends SpyRegistry {
+  private release!: () => void;
+  private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
+  private told!: () => void;
+  readonly asked = new Promise<void>((resolve) => (this.told = resolve));
+  open(): void {
+    this.release();
+  }
+  override async verify(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {
+    this.told();
+    await this.gate;
+    return super.verify(batch);
+  }
+}
 
 /** A registry that takes a little while per request, as a real one does. */
 class SlowRegistry extends SpyRegistry {

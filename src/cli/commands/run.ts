@@ -5,7 +5,8 @@ import { withContext } from '../context.js';
 import { requireCode, requireParticipants } from '../checks.js';
 import { claimInterrupts, noteBatch } from '../interrupt.js';
 import { buildRegistry, registrySettings } from '../registry.js';
-import { runBatch } from '../../pipeline/run.js';
+import { runBatch, workerName } from '../../pipeline/run.js';
+import { workingConnectionName } from '../../db/jobs.js';
 import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
 import { formatSummary } from '../summary.js';
 import { HttpRegistry } from '../../adapters/http.js';
@@ -61,7 +62,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             await registry.close();
           }
         },
-        { poolSize: poolSizeFor(o) },
+        { poolSize: poolSizeFor(o), applicationName: workingConnectionName('run', workerName()) },
       );
     });
 }

@@ -3,7 +3,7 @@ import { withContext } from '../context.js';
 import { buildRegistry, registrySettings } from '../registry.js';
 import { runWorker } from '../../pipeline/worker.js';
 import { workerName } from '../../pipeline/run.js';
-import { JobQueue } from '../../db/jobs.js';
+import { JobQueue, workingConnectionName } from '../../db/jobs.js';
 import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
 import { lostDatabase } from '../../pipeline/worker.js';
 import { addRegistryFlags, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
@@ -50,7 +50,7 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
             await registry.close();
           }
         },
-        { poolSize: poolSizeFor(o) },
+        { poolSize: poolSizeFor(o), applicationName: workingConnectionName('worker', workerName()) },
       );
     } finally {
       for (const { sig, listeners } of taken) {
