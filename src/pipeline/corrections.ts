@@ -8,6 +8,7 @@ import type { Deps } from './deps.js';
 import type { Queryable } from '../db/pool.js';
 import { normalizeParticipantRow } from './participant-row.js';
 import { RejectsFile } from './rejects-file.js';
+import type { ListRow } from '../domain/list-row.js';
 
 export interface CorrectionsResult {
   importId: number;
@@ -123,6 +124,13 @@ export async function importCorrections(
         // Not on file, of another unit, or confirmed already: applyCorrections says so.
         if (!person || person.maDonVi !== form.unit || person.status === 'MATCHED') return true;
         const cols = editedColumns(raw.get(r.line)!, person);
+        // The same file entered again (by the nightly script and by hand, or uploaded too): its columns (3)–(9) are
+        // the person's data before the correction, which is now on file. Nothing to apply: unchanged, not the
+        // unit's error. (A row that would change nothing cannot correct the wrong person.)
+        if (cols.length && alreadyOnFile(r, person)) {
+          edited.push({ line: r.line, kind: 'unchanged' });
+          return false;
+        }
         // Stryker disable next-line StringLiteral: the outcomes loop counts applied and unchanged and rejects everything else, with the same reason
         if (cols.length) edited.push({ line: r.line, kind: 'rejected', reason: editedReason(r.maSoBhxh, cols) });
         return cols.length === 0;
@@ -182,4 +190,14 @@ export async function importCorrections(
     'corrections imported',
   );
   return result;
+}
+
+/** Whether every value a returned row gives in columns (10)–(13) is the person's value on file already. */
+function alreadyOnFile(r: CorrectionInput, person: ListRow): boolean {
+  return (
+    (r.hoTen ?? person.hoTen) === person.hoTen &&
+    (r.ngaySinh ?? person.ngaySinh) === person.ngaySinh &&
+    (r.gioiTinh ?? person.gioiTinh) === person.gioiTinh &&
+    (r.soGiayTo ?? person.soGiayTo) === person.soGiayTo
+  );
 }

@@ -93,6 +93,10 @@ describe('import corrections: a returned Mẫu 02', () => {
 
     const r = await importCorrections(deps(db), returned);
     expect(r).toMatchObject({ unit: 'DV0790001', rowsRead: 4, corrected: 3, fields: 4, unchanged: 0, empty: 1, rejected: 0 });
+    // The same file entered a second time (the nightly script and a clerk's upload): nothing to apply, nobody
+    // told that the unit edited columns (3)–(9), which now differ from the list only because the correction is in.
+    const twice = await importCorrections(deps(db), returned, path.join(dir, 'twice.rejects.csv'));
+    expect(twice).toMatchObject({ rowsRead: 4, corrected: 0, unchanged: 3, empty: 1, rejected: 0 });
 
     expect(
       await rows(db, `SELECT ma_so_bhxh, ngay_sinh, so_giay_to, ho_ten, data_version, verified_version FROM participant
