@@ -4,6 +4,7 @@ import { ttyProgress } from '../progress.js';
 import { ttyRunProgress } from '../run-progress.js';
 import type { Deps } from '../pipeline/deps.js';
 import { loadConfig, type Config } from './config.js';
+import { stopOnInterrupt } from './interrupt.js';
 
 /** `--log-level`, else DDCN_LOG_LEVEL when set, else warn on a terminal and the configured default elsewhere. */
 export function commandLogLevel(flag: string | undefined, config: Config, env: NodeJS.ProcessEnv = process.env): string {
@@ -29,9 +30,11 @@ export async function withContext<T>(
     // Loud on purpose: under cron, a new database usually means DDCN_HOME is missing or wrong.
     process.stderr.write(`ddcn: created a new, empty database: ${database.where} (set DDCN_HOME or DATABASE_URL to use another)\n`);
   }
+  const unregister = database.embedded ? stopOnInterrupt(() => database.stopServer()) : () => false;
   try {
     return await fn({ db: database.db, log, now: () => new Date(), progress: ttyProgress(), runProgress: ttyRunProgress() }, { config, database, log });
   } finally {
+    unregister();
     await database.close();
   }
 }

@@ -35,6 +35,17 @@ export function interruptedError(): InterruptedError {
  * within this time of the first are the same Ctrl-C. A second one after it means "stop now".
  */
 const SAME_SIGNAL_MS = 1000;
+/** How long an interrupted command waits for its embedded server to stop. */
+const STOP_MS = 15_000;
+
+/** What stops this process's embedded server, while a command has it open (cli/context.ts). */
+const stops = new Set<() => Promise<void>>();
+
+/** Registers how to stop the embedded server on an interruption; returns what unregisters it. */
+export function stopOnInterrupt(stop: () => Promise<void>): () => void {
+  stops.add(stop);
+  return () => stops.delete(stop);
+}
 
 export function handleSignals(): void {
   let first = 0;
@@ -51,6 +62,18 @@ export function handleSignals(): void {
         if (first === 0) {
           first = Date.now();
           process.stderr.write(`ddcn: interrupted (${signal}) before the command finished; what it had written whole stays, the rest was not kept: run it again\n`);
+          if (stops.size > 0) {
+            // The embedded server this process started is stopped before it exits (run as root, it is a process
+            // of its own that outlives this one otherwise); a server that does not stop in time is left.
+            const stopped = Promise.allSettled([...stops].map((stop) => stop()));
+            void Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, STOP_MS))]).then(() => process.exit(130));
+            return;
+          }
+        }
+        if (stops.size > 0) {
+          // Stopping already: a copy of the same Ctrl-C waits for it, a second one exits at once.
+          if (Date.now() - first > SAME_SIGNAL_MS) process.exit(130);
+          return;
         }
         if (previous.length === 0) process.exit(130);
         for (const listener of previous) listener(signal);

@@ -11,6 +11,8 @@ export interface Database {
   /** Which database this is, for messages: the embedded data folder, or the URL without its password. */
   where: string;
   close(): Promise<void>;
+  /** Stops the embedded server at once, queries under way or not (an interruption); nothing for DATABASE_URL. */
+  stopServer(): Promise<void>;
 }
 
 export interface ConnectOptions {
@@ -42,6 +44,9 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
     where: server ? `the embedded PostgreSQL in ${server.dataDir}` : redactUrl(url),
     async close() {
       await db.close();
+      await server?.release();
+    },
+    async stopServer() {
       await server?.release();
     },
   };

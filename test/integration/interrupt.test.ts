@@ -1,11 +1,12 @@
 // Ctrl-C (SIGINT to the whole foreground process group, as a terminal sends it) and SIGTERM during `ddcn run`:
 // one line, exit 130, every chunk either written whole or not at all, and the next run resumes the batch.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { rows } from '../helpers/pipeline.js';
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -88,16 +89,20 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s during ddcn run', (signal) => 
   }, 120_000);
 });
 
+/** 300 000 rows (~4 s to import here): still being read when the signal comes, right after the reading began. */
+function bigFile(): string {
+  const lines = ['ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to,ma_don_vi,ma_tinh'];
+  for (let i = 0; i < 300_000; i++) lines.push(`01${String(i).padStart(8, '0')},Nguyễn Văn Hùng,1990,Nam,0231${String(i % 100_000).padStart(5, '0')},TA0001A,01`);
+  return lines.join('\n') + '\n';
+}
+
 describe('Ctrl-C during a command that stops where it is (import)', () => {
   it('says so in one line and exits 130, nothing of the import kept', async () => {
     const t = await createTestDatabase();
     databases.push(t);
     const dir = await mkdtemp(path.join(tmpdir(), 'ddcn-interrupt-'));
     const file = path.join(dir, 'participants.csv');
-    // 300 000 rows (~4 s to import here): still being read when the signal comes, right after the reading began.
-    const lines = ['ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to,ma_don_vi,ma_tinh'];
-    for (let i = 0; i < 300_000; i++) lines.push(`01${String(i).padStart(8, '0')},Nguyễn Văn Hùng,1990,Nam,0231${String(i % 100_000).padStart(5, '0')},TA0001A,01`);
-    await writeFile(file, lines.join('\n') + '\n');
+    await writeFile(file, bigFile());
     const p = startBin(['import', 'participants', file], { DATABASE_URL: t.url });
     for await (const line of p.stderrLines) if (line.includes('columns missing')) break;
     p.kill('SIGINT');
@@ -109,4 +114,22 @@ describe('Ctrl-C during a command that stops where it is (import)', () => {
     // The first load of a database is one transaction: nothing of it was kept.
     expect(await rows(t.db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
   }, 60_000);
+
+  it('stops the embedded server it started before it exits', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ddcn-interrupt-home-'));
+    const file = path.join(dir, 'participants.csv');
+    await writeFile(file, bigFile());
+    const home = path.join(dir, 'home');
+    const p = startBin(['import', 'participants', file], { DDCN_HOME: home, DATABASE_URL: '' });
+    for await (const line of p.stderrLines) if (line.includes('columns missing')) break;
+    p.kill('SIGINT');
+    const ran = await p.done;
+    expect(ran.code, ran.stderr).toBe(130);
+    // The data folder is under DDCN_HOME, or where pg.location says (run as root, postgres cannot enter /root).
+    const location = path.join(home, 'pg.location');
+    const dataDir = existsSync(location) ? (await readFile(location, 'utf8')).trim() : path.join(home, 'pg');
+    onTestFinished(() => Promise.all([rm(dir, { recursive: true, force: true }), rm(existsSync(location) ? path.dirname(dataDir) : dataDir, { recursive: true, force: true })]).then(() => undefined));
+    expect(existsSync(path.join(dataDir, 'PG_VERSION')), dataDir).toBe(true);
+    expect(existsSync(path.join(dataDir, 'postmaster.pid')), 'the server is still running').toBe(false);
+  }, 120_000);
 });
