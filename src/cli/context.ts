@@ -26,6 +26,7 @@ export async function withContext<T>(
     applicationName: opts.applicationName,
     onServerLog: (msg) => log.debug({ component: 'embedded-postgres' }, msg.trim()),
   });
+  if (database.migrated.length) log.info({ migrations: database.migrated }, 'database migrations applied');
   if (database.created) {
     // Loud on purpose: under cron, a new database usually means DDCN_HOME is missing or wrong.
     process.stderr.write(`ddcn: created a new, empty database: ${database.where} (set DDCN_HOME or DATABASE_URL to use another)\n`);

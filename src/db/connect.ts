@@ -10,6 +10,8 @@ export interface Database {
   created: boolean;
   /** Which database this is, for messages: the embedded data folder, or the URL without its password. */
   where: string;
+  /** The migrations this opening applied (a new database: all of them; after an upgrade: the new ones). */
+  migrated: string[];
   close(): Promise<void>;
   /** Stops the embedded server at once, queries under way or not (an interruption); nothing for DATABASE_URL. */
   stopServer(): Promise<void>;
@@ -29,8 +31,9 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
   const server = opts.databaseUrl ? null : await startEmbedded(opts.home, opts.onServerLog);
   const url = opts.databaseUrl ?? server!.url;
   const db = createDb(url, { max: opts.poolSize ?? 6, applicationName: opts.applicationName });
+  let migrated: string[];
   try {
-    await migrate(db);
+    migrated = await migrate(db);
   } catch (err) {
     await db.close().catch(() => undefined);
     await server?.release().catch(() => undefined);
@@ -41,6 +44,7 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
     url,
     embedded: server !== null,
     created: server?.created ?? false,
+    migrated,
     where: server ? `the embedded PostgreSQL in ${server.dataDir}` : redactUrl(url),
     async close() {
       await db.close();

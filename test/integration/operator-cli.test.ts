@@ -5,7 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
+import pg from 'pg';
+import { withDatabase } from '../helpers/global-setup.js';
 import { ddcn as run } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { writeParticipants, writeRegistry, type ParticipantInput } from '../helpers/pipeline.js';
@@ -184,5 +186,25 @@ describe('an output or a port given wrong', () => {
     const r = await ddcn(['registry', 'serve', '--data', registry, '--port', String(port)], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use (another ddcn serve?); stop that process or choose another --port`);
+  }, SLOW);
+});
+
+describe('ddcn migrate', () => {
+  it('names the migrations it applied on a new database, then says the schema is up to date', async () => {
+    const serverUrl = inject('databaseUrl');
+    const name = `ddcn_migrate_${process.pid}_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    onTestFinished(async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    });
+    const url = withDatabase(serverUrl, name);
+    const first = await ddcn(['migrate'], { DATABASE_URL: url });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^applied 0001_init.sql, 0002_.*, 0021_import_work.sql\n$/m);
+    const again = await ddcn(['migrate'], { DATABASE_URL: url });
+    expect(again.stderr).toContain('database schema is up to date');
   }, SLOW);
 });

@@ -7,8 +7,9 @@ export function registerMigrate(cli: Command, logLevel: () => string | undefined
     .command('migrate')
     .description('apply database migrations (every command also does this on start)')
     .action(async () => {
-      await withContext(logLevel(), async (deps) => {
-        const applied = await migrate(deps.db);
+      await withContext(logLevel(), async (deps, { database }) => {
+        // Opening the database applied what was missing already: those are the ones to name.
+        const applied = [...database.migrated, ...(await migrate(deps.db))];
         process.stderr.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database schema is up to date\n');
       });
     });
