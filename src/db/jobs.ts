@@ -52,7 +52,8 @@ export async function othersAtWork(q: Queryable, batchId: number): Promise<boole
   const res = await q.query<{ yes: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pgboss.job WHERE name = ANY($1::text[]) AND state = 'active' AND (data->>'batchId')::bigint = $2::bigint)
         AND EXISTS (SELECT 1 FROM pg_stat_activity
-                     WHERE (application_name LIKE 'ddcn-run %' OR application_name LIKE 'ddcn-worker %')
+                     WHERE datname = current_database()
+                       AND (application_name LIKE 'ddcn-run %' OR application_name LIKE 'ddcn-worker %')
                        AND application_name <> current_setting('application_name')) AS yes`,
     [[CHUNK_QUEUE, WRITE_QUEUE], batchId],
   );
