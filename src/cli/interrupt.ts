@@ -52,8 +52,10 @@ export function handleSignals(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     // process.listeners() leaves out tsx's own hidden handler (it tells the tsx parent the signal arrived), so that
     // one stays; async-exit-hook's go.
-    const previous = process.listeners(signal);
-    for (const listener of previous) process.removeListener(signal, listener);
+    // bin/ddcn.js's handler for a Ctrl-C while the modules load goes for good: from here on, this one answers.
+    const early = (globalThis as Record<symbol, unknown>)[Symbol.for('ddcn.earlySignalHandler')];
+    const previous = process.listeners(signal).filter((listener) => listener !== early);
+    for (const listener of process.listeners(signal)) process.removeListener(signal, listener);
     process.on(signal, () => {
       if (!claimed) {
         // An operator who pressed Ctrl-C learns that it was heard and what became of the work (a command that

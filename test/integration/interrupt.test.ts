@@ -133,3 +133,22 @@ describe('Ctrl-C during a command that stops where it is (import)', () => {
     expect(existsSync(path.join(dataDir, 'postmaster.pid')), 'the server is still running').toBe(false);
   }, 120_000);
 });
+
+describe('Ctrl-C while ddcn is still starting', () => {
+  it('says that nothing was done, and exits 130', async () => {
+    // The modules take about a second to load; the signal must come after node itself has started the bin (a
+    // process that got it even earlier died of it, and the test tries again a little later).
+    for (const delay of [400, 250, 600]) {
+      const p = startBin(['lists', '--out', path.join(tmpdir(), 'never')], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+      await sleep(delay);
+      p.kill('SIGINT');
+      const ran = await p.done;
+      if (ran.signal === 'SIGINT') continue;
+      expect(ran.code, ran.stderr).toBe(130);
+      expect(ran.stderr.trim().split('\n').filter((l) => !l.startsWith('{'))).toHaveLength(1);
+      expect(ran.stderr).toMatch(/^ddcn: interrupted \(SIGINT\) (while starting; nothing was done|before the command finished)/m);
+      return;
+    }
+    throw new Error('every attempt was killed before node ran the bin');
+  }, 60_000);
+});
