@@ -1,7 +1,7 @@
 // What an operator meets when something is set up wrong: a new, empty database (cron without DDCN_HOME), a
 // mistyped code, a missing output folder, no registry named. Each must fail loudly, saying what to do.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -162,13 +162,15 @@ describe('report progress --out', () => {
 
 describe('an output or a port given wrong', () => {
   it('says which, and what to give instead, for report, lists and export; export makes its folders', async () => {
+    const folder = path.join(dir, 'old.xlsx');
+    await mkdir(folder, { recursive: true });
     const [report, lists, exported] = await Promise.all([
-      ddcn(['report', 'progress', '--out', dir], env),
+      ddcn(['report', 'progress', '--out', folder], env),
       ddcn(['lists', '--out', path.join(dir, 'participants.csv')], env),
       ddcn(['export', 'results', '--out', path.join(dir, 'exports', 'today', 'results.csv')], env),
     ]);
     expect(report.code).toBe(1);
-    expect(report.stderr).toContain(`--out ${dir} is a folder; give a file name, for example ${path.join(dir, 'mau03.xlsx')}`);
+    expect(report.stderr).toContain(`--out ${folder} is a folder; give a file name, for example ${path.join(folder, 'mau03.xlsx')}`);
     expect(lists.code).toBe(1);
     expect(lists.stderr).toContain(`--out ${path.join(dir, 'participants.csv')} is a file; give a folder for the lists`);
     expect(exported.code, exported.stderr).toBe(0);
@@ -176,6 +178,16 @@ describe('an output or a port given wrong', () => {
     const intoFolder = await ddcn(['export', 'results', '--out', dir], env);
     expect(intoFolder.code).toBe(1);
     expect(intoFolder.stderr).toContain(`--out ${dir} is a folder; give a file name`);
+    // Mẫu 03 under a name that is not a workbook's, or as of a day still to come: usage errors, nothing written.
+    const [csv, future] = await Promise.all([
+      ddcn(['report', 'progress', '--out', path.join(dir, 'mau03.csv')], env),
+      ddcn(['report', 'progress', '--out', path.join(dir, 'later.xlsx'), '--as-of', '2999-01-01'], env),
+    ]);
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toContain('--out must name an .xlsx file (Mẫu 03 is a workbook)');
+    expect(future.code).toBe(2);
+    expect(future.stderr).toContain('--as-of 2999-01-01 is a day still to come (in Vietnam); give today or a past day');
+    expect(existsSync(path.join(dir, 'mau03.csv')) || existsSync(path.join(dir, 'later.xlsx'))).toBe(false);
   }, SLOW);
 
   it('a port in use: the server says so and exits 1', async () => {

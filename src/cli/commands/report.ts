@@ -4,12 +4,20 @@ import { UsageError } from '../../errors.js';
 import { withContext } from '../context.js';
 import { requireCode, requireParticipants } from '../checks.js';
 import { progressReport } from '../../pipeline/progress-report.js';
-import { formatDate, parseIsoDate, type CalendarDate } from '../../reports/vn-date.js';
+import { formatDate, parseIsoDate, startOfDay, type CalendarDate } from '../../reports/vn-date.js';
 
 function asOfDate(value: string): CalendarDate {
   const d = parseIsoDate(value);
   if (!d) throw new UsageError(`--as-of must be a date YYYY-MM-DD, got "${value}"`);
+  // Figures of a day to come would be today's under that day's heading: a typo in the year, most likely.
+  if (startOfDay(d) > new Date()) throw new UsageError(`--as-of ${value} is a day still to come (in Vietnam); give today or a past day`);
   return d;
+}
+
+/** Mẫu 03 is a workbook: a name ending otherwise (`mau03.csv`) would hand the office an .xlsx under a wrong name. */
+function xlsxOut(value: string): string {
+  if (!/\.xlsx$/i.test(value)) throw new UsageError(`--out must name an .xlsx file (Mẫu 03 is a workbook), got "${value}"`);
+  return value;
 }
 
 export function registerReport(cli: Command, logLevel: () => string | undefined): void {
@@ -18,7 +26,7 @@ export function registerReport(cli: Command, logLevel: () => string | undefined)
     .description('reports on progress')
     .command('progress')
     .description('Mẫu 03: verified personal numbers and VssID per province (or per district with --province), as of a date')
-    .requiredOption('--out <file>', 'output .xlsx file')
+    .requiredOption('--out <file>', 'output .xlsx file', xlsxOut)
     .addOption(new Option('--period <period>', 'report period').choices(['week', 'month']).default('week'))
     .option('--as-of <date>', 'figures at the end of this day, YYYY-MM-DD (default: today)', asOfDate)
     .option('--province <code>', 'one province office (ma_tinh): one row per district')
