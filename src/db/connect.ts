@@ -39,6 +39,9 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
     await server?.release().catch(() => undefined);
     throw new Error(`cannot prepare the database (${redactUrl(url)}): ${(err as Error).message}. Check DATABASE_URL and that the server is running.`, { cause: err });
   }
+  // Once: an interruption may stop the server while the command's own close() is on its way.
+  let released: Promise<void> | null = null;
+  const release = () => (released ??= server ? server.release() : Promise.resolve());
   return {
     db,
     url,
@@ -48,10 +51,10 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
     where: server ? `the embedded PostgreSQL in ${server.dataDir}` : redactUrl(url),
     async close() {
       await db.close();
-      await server?.release();
+      await release();
     },
     async stopServer() {
-      await server?.release();
+      await release();
     },
   };
 }
