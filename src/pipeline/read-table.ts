@@ -2,6 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
+import { firstRowForMessage, looksLikeData } from './table-row.js';
 import { CsvScanner, type CsvRecord } from './csv-scan.js';
 import { readSmallXlsx, unreadableWorkbook } from './read-xlsx.js';
 import type { TableRow } from './table-row.js';
@@ -225,6 +226,11 @@ const notBlank = (r: TableRow) => r.problem !== undefined || r.cells.some((c) =>
 function checkHeader(file: string, header: string[]): string[] {
   const seen = new Set<string>();
   const twice = [...new Set(header.filter((h) => h !== '' && (seen.has(h) || !seen.add(h))))];
+  if (twice.length && looksLikeData(header)) {
+    // A first row of data with a value twice (the personal number as the code too, an owner's name as the unit's):
+    // it is a person, not a header, and is not repeated.
+    throw new UserError(`${file}: ${firstRowForMessage(header, [])}`);
+  }
   if (twice.length) throw new UserError(`${file}: the header names ${twice.map((h) => `"${h}"`).join(', ')} more than once; keep one column of each name and import again`);
   return header;
 }

@@ -15,8 +15,14 @@ export interface TableRow {
  */
 export function firstRowForMessage(header: readonly string[], known: readonly string[]): string {
   if (header.length === 0) return '(nothing)';
-  // A number of 6 digits or more, a date, an e-mail address: what a header never holds.
-  const dataLike = (cell: string) => /\d{6,}|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|@/.test(cell);
-  if (header.some((h) => known.includes(h)) || !header.some(dataLike)) return header.join(', ');
+  if (header.some((h) => known.includes(h)) || !looksLikeData(header)) return header.join(', ');
   return `a row of ${header.length} values that looks like data, not a header (is the header row missing?)`;
+}
+
+/**
+ * Whether a first row holds what a header never does: a number of 4 digits or more standing alone (a year, a code)
+ * or inside a value (6 or more), a date, an e-mail address.
+ */
+export function looksLikeData(cells: readonly string[]): boolean {
+  return cells.some((cell) => /^\s*\d{4,}\s*$|\d{6,}|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|@/.test(cell));
 }

@@ -114,6 +114,19 @@ describe('an import that cannot finish', () => {
     const message = (err as Error).message;
     expect(message).toContain('no "ma_so_bhxh" column. Found: a row of 11 values that looks like data, not a header (is the header row missing?)');
     for (const value of ['0100000001', 'Tuyết', '15/08/1966', '096166538554', 'tuyet@example.vn']) expect(message).not.toContain(value);
+    // A value twice in that row (the personal number as the code too; an owner's name as the household business's),
+    // or no number long enough to be a code: still described, never repeated.
+    for (const line of [
+      '096166538554,Nguyễn Thị Tuyết,15/08/1966,Nữ,096166538554,DV0790002,79',
+      '0100000001,Nguyễn Văn Tuấn,1966,Nam,,HKD01,Nguyễn Văn Tuấn',
+      'Nguyễn Văn Tuấn,1966,Nam,Hà Nội',
+    ]) {
+      writeFileSync(file, `${line}\n0100000002,Lê Văn Ba,1971,Nam,023456781,DV0790002,79\n`);
+      const e = await importParticipants(deps(db), file).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(UserError);
+      expect((e as Error).message).toContain('looks like data, not a header (is the header row missing?)');
+      for (const value of ['096166538554', 'tuyết', 'tuấn', '1966', 'hà nội']) expect((e as Error).message.toLowerCase()).not.toContain(value);
+    }
     // A header with wrong names is still shown as it is: it is what the operator has to fix.
     writeFileSync(file, 'Mã số BHXH,Họ tên\n0100000001,Nguyễn Thị Tuyết\n');
     await expect(importParticipants(deps(db), file)).rejects.toThrow('Found: mã số bhxh, họ tên.');
