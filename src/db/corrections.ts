@@ -138,3 +138,18 @@ export async function applyCorrections(
   }
   return outcomes;
 }
+
+/** The corrections on record for these people, as `field value` keys (what a returned row entered again matches). */
+export async function recordedCorrections(q: Queryable, codes: string[]): Promise<Map<string, Set<string>>> {
+  const res = await q.query<{ ma_so_bhxh: string; field: string; new_value: string | null }>(
+    'SELECT ma_so_bhxh, field, new_value FROM participant_correction WHERE ma_so_bhxh = ANY($1::text[])',
+    [codes],
+  );
+  const out = new Map<string, Set<string>>();
+  for (const r of res.rows) {
+    const set = out.get(r.ma_so_bhxh) ?? new Set<string>();
+    set.add(`${r.field} ${r.new_value ?? ''}`);
+    out.set(r.ma_so_bhxh, set);
+  }
+  return out;
+}

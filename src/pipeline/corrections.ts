@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
-import { applyCorrections, type CorrectionInput, type CorrectionOutcome } from '../db/corrections.js';
+import { applyCorrections, recordedCorrections, type CorrectionInput, type CorrectionOutcome } from '../db/corrections.js';
 import { listRowsOf } from '../db/lists.js';
 import { editedColumns, editedReason, unsafeValues } from './corrections-check.js';
 import { openReturnedMau02, type ReturnedRow } from '../reports/read-mau02.js';
@@ -112,6 +112,7 @@ export async function importCorrections(
     const outcomes = await deps.db.withTransaction(async (tx) => {
       // Columns (1)–(9) must still be what we sent for the code in column (2); read and locked with the rows.
       const people = await listRowsOf(tx, rows.map((r) => r.maSoBhxh));
+      const recorded = await recordedCorrections(tx, rows.map((r) => r.maSoBhxh));
       const allowed = correctable ? await correctable(tx, [...people.keys()]) : null;
       const edited: CorrectionOutcome[] = [];
       const asSent = rows.filter((r) => {
@@ -125,9 +126,10 @@ export async function importCorrections(
         if (!person || person.maDonVi !== form.unit || person.status === 'MATCHED') return true;
         const cols = editedColumns(raw.get(r.line)!, person);
         // The same file entered again (by the nightly script and by hand, or uploaded too): its columns (3)–(9) are
-        // the person's data before the correction, which is now on file. Nothing to apply: unchanged, not the
-        // unit's error. (A row that would change nothing cannot correct the wrong person.)
-        if (cols.length && alreadyOnFile(r, person)) {
+        // the person's data before the correction, which is now on file and on record. Nothing to apply:
+        // unchanged, not the unit's error. A row whose values merely happen to be the person's (column (2) moved to
+        // another row) has no such record: it is refused as edited, so that the unit enters it again.
+        if (cols.length && alreadyOnFile(r, person) && correctedBefore(r, recorded.get(r.maSoBhxh))) {
           edited.push({ line: r.line, kind: 'unchanged' });
           return false;
         }
@@ -200,4 +202,11 @@ function alreadyOnFile(r: CorrectionInput, person: ListRow): boolean {
     (r.gioiTinh ?? person.gioiTinh) === person.gioiTinh &&
     (r.soGiayTo ?? person.soGiayTo) === person.soGiayTo
   );
+}
+
+/** Whether one of the values a returned row gives was written by a correction of this person before. */
+function correctedBefore(r: CorrectionInput, recorded: Set<string> | undefined): boolean {
+  if (!recorded) return false;
+  const given: Array<[string, string | null]> = [['name', r.hoTen], ['dob', r.ngaySinh], ['sex', r.gioiTinh], ['id_number', r.soGiayTo]];
+  return given.some(([field, value]) => value !== null && recorded.has(`${field} ${value}`));
 }

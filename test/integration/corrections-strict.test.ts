@@ -49,6 +49,22 @@ describe('import corrections checks each row against what was sent', () => {
     expect(why.get('0790000005')).toMatch(/^Cột \(3\), \(4\), \(6\), \(9\) khác với danh sách đã gửi cho mã số BHXH 0790000005/);
   });
 
+  it('a swapped row whose values happen to be the other person\'s on file is refused, not counted unchanged', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const file = await returned(mau02, dir, (_ws, row) => {
+      const [a, b] = [row('0790000001'), row('0790000005')];
+      a.getCell(2).value = '0790000005';
+      b.getCell(2).value = '0790000001';
+      a.getCell(12).value = 'Nam'; // Vũ Văn Năm (0790000005) is Nam on file already
+      b.getCell(11).value = '1966'; // Đỗ Văn Bốn (0790000001) was born in 1966 on file already
+    });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 0, unchanged: 0, rejected: 2 });
+    const why = await rejectsByCode(r.rejectsFile);
+    expect(why.get('0790000005')).toMatch(/khác với danh sách đã gửi cho mã số BHXH 0790000005/);
+    expect(why.get('0790000001')).toMatch(/khác với danh sách đã gửi cho mã số BHXH 0790000001/);
+  });
+
   it('a unit line rewritten to another unit corrects nobody of that unit', async () => {
     const { db, dir, mau02 } = await listsOutHere();
     const before = await state(db);
