@@ -6,6 +6,9 @@ export function formatSummary(r: RunResult, seconds: number): string {
   return (
     `batch ${r.batchId}${r.resumed ? ' (resumed)' : r.joined ? ' (joined)' : ''} done in ${seconds.toFixed(1)} s: ${c.read} read · ${c.matched} MATCHED · ` +
     `${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${c.conflict} CONFLICT · ${c.pending} PENDING · ${c.errors} errors · ` +
-    `${r.shared} shared`
+    `${r.shared} shared` +
+    (r.otherScope
+      ? `\nthat was the open batch of ${r.province === null ? 'the whole country' : `province ${r.province}`}, finished first: run ddcn run again for what you asked`
+      : '')
   );
 }

@@ -10,6 +10,10 @@ export interface RunResult {
   resumed: boolean;
   /** The batch was open and another process held chunks of it: this run helped it finish. */
   joined: boolean;
+  /** The batch's province (null: the whole country). */
+  province: string | null;
+  /** The batch finished was an open one of another scope than asked: what was asked is still to do. */
+  otherScope: boolean;
   counts: Counts;
   shared: number;
   shareFailed: number;
@@ -73,16 +77,15 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & 
   });
   if (!opened) {
     deps.log.info('nothing to verify: every participant is up to date');
-    return { batchId: null, resumed: false, joined: false, counts: NO_COUNTS, shared: 0, shareFailed: 0 };
+    return { batchId: null, resumed: false, joined: false, province: opts.province, otherScope: false, counts: NO_COUNTS, shared: 0, shareFailed: 0 };
   }
   const { batch, resumed, joined } = opened;
   opts.onBatch?.(batch.id);
   const log = deps.log.child({ batch: batch.id });
   if (joined) log.info({ phase: batch.phase }, 'joining the open batch: another ddcn run or worker is at work on it');
-  if (resumed) {
-    log.warn({ phase: batch.phase, attempts: batch.attempts + 1 }, 'resuming an unfinished batch');
-    if (batch.province !== opts.province) log.warn({ province: batch.province }, 'the open batch covers another province: finishing it first');
-  }
+  if (resumed) log.warn({ phase: batch.phase, attempts: batch.attempts + 1 }, 'resuming an unfinished batch');
+  // Resumed or joined, the open batch is finished first, whatever province it covers: said, and in the summary.
+  if ((resumed || joined) && batch.province !== opts.province) log.warn({ province: batch.province }, 'the open batch covers another province: finishing it first');
   log.info({ chunks: batch.chunks, province: batch.province, workers: opts.workers }, 'batch started');
 
   let failure: unknown = null;
@@ -120,7 +123,7 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & 
   const counts = await batchCounts(deps.db, batch.id);
   const { shared, shareFailed, ...rest } = counts;
   log.info({ ...rest, shared }, 'batch finished');
-  return { batchId: batch.id, resumed, joined, counts: rest, shared, shareFailed };
+  return { batchId: batch.id, resumed, joined, province: batch.province, otherScope: batch.province !== opts.province, counts: rest, shared, shareFailed };
 }
 
 async function batchPeople(deps: WorkDeps, batchId: number): Promise<number> {

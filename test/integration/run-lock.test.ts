@@ -6,6 +6,7 @@ import type { VerifyAnswer, VerifyRequest } from '../../src/adapters/types.js';
 import type { Db, Queryable, TransactionOptions } from '../../src/db/pool.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
+import { formatSummary } from '../../src/cli/summary.js';
 import {
   crashingDb, deps, exportedResults, mockRegistry, rows, runDeps, SpyRegistry, databasePerFile, useTempDir, writeParticipants,
   writeRegistry, type ParticipantInput, type RegistryInput,
@@ -71,6 +72,16 @@ describe('two runs at once', () => {
     expect(await rows(db, 'SELECT attempts FROM batch')).toEqual([{ attempts: 1 }]);
   });
 
+  it('a run for another scope finishes the open batch first, and says that what it was asked is still to do', async () => {
+    const { db, registryFile } = await setup();
+    const crashing = crashingDb(db, 3);
+    await runBatch(runDeps(crashing.db, await mockRegistry(registryFile)), { province: '01' }).catch(() => undefined);
+    await crashing.settled();
+    const r = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    expect([r.resumed, r.province, r.otherScope]).toEqual([true, '01', true]);
+    expect(formatSummary(r, 1)).toMatch(/\nthat was the open batch of province 01, finished first: run ddcn run again for what you asked$/);
+  });
+
   it('let the next run resume a batch whose run died, and end as one uninterrupted run', async () => {
     const { db, dir, registryFile } = await setup();
     const crashing = crashingDb(db, 3);
@@ -79,7 +90,7 @@ describe('two runs at once', () => {
     const [unfinished] = await rows<{ id: number }>(db, `SELECT id FROM batch WHERE phase <> 'done'`);
     const resumed = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
     expect(resumed.batchId).toBe(unfinished!.id);
-    expect([resumed.resumed, resumed.joined]).toEqual([true, false]);
+    expect([resumed.resumed, resumed.joined, resumed.otherScope]).toEqual([true, false, false]);
     expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => r.status)).toEqual(people.map(() => 'MATCHED'));
   });
 });
