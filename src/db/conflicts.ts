@@ -3,6 +3,7 @@
 // of its claims, after every chunk is verified and before any number is written: so the outcome cannot depend on
 // which chunk was verified first, or by whom.
 import type { Queryable } from './pool.js';
+import { SQLSTATE, sqlState } from './sqlstate.js';
 
 /**
  * One set-based statement over the whole batch: the numbers claimed twice within the batch, or claimed by one
@@ -19,8 +20,7 @@ export async function settleConflicts(tx: Queryable, args: { batchId: number; no
   // Statistics for the batch's outcomes, stored just now: without them the planner takes the batch for a dozen rows
   // and probes the numbers on file one by one (1 M: 2.6 s; with them a hash join, 1.2 s, for ~0.2 s of ANALYZE,
   // which samples the same number of rows whatever the table's size). Autovacuum had not analysed it 40 minutes on.
-  // Stryker disable next-line StringLiteral: planner statistics: the same rows either way
-  await tx.query('ANALYZE verification');
+  await analyzeOutcomes(tx);
   const res = await tx.query<{ ma_so_bhxh: string; outside: boolean }>(
     `WITH m AS (
        SELECT ma_so_bhxh, so_ddcn FROM verification WHERE batch_id = $1::bigint AND status = 'MATCHED'
@@ -53,4 +53,24 @@ export async function settleConflicts(tx: Queryable, args: { batchId: number; no
   );
   // Stryker disable next-line MethodExpression: parties inside the batch are then written again by their own chunk, with the same outcome: the same end state
   return { parties: res.rowCount ?? 0, outside: res.rows.filter((r) => r.outside).map((r) => r.ma_so_bhxh) };
+}
+
+/**
+ * ANALYZE of the outcomes, for the settling statement's plan. It waits at most a few seconds for its lock (a VACUUM
+ * of the table holds it, an anti-wraparound one for long): then the statement runs on the old statistics, slower,
+ * rather than the batch waiting with its rows locked. As a role that does not own the table, PostgreSQL skips it
+ * with a warning.
+ */
+async function analyzeOutcomes(tx: Queryable): Promise<void> {
+  const before = (await tx.query<{ v: string }>(`SELECT current_setting('lock_timeout') AS v`)).rows[0]!.v;
+  await tx.query(`SAVEPOINT outcome_statistics; SELECT set_config('lock_timeout', '3s', true)`);
+  try {
+    // Stryker disable next-line StringLiteral: planner statistics: the same rows either way
+    await tx.query('ANALYZE verification');
+    await tx.query('RELEASE SAVEPOINT outcome_statistics');
+  } catch (err) {
+    if (sqlState(err) !== SQLSTATE.lockNotAvailable) throw err;
+    await tx.query('ROLLBACK TO SAVEPOINT outcome_statistics; RELEASE SAVEPOINT outcome_statistics');
+  }
+  await tx.query(`SELECT set_config('lock_timeout', $1::text, true)`, [before]);
 }

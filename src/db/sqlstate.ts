@@ -3,6 +3,7 @@ export const SQLSTATE = {
   uniqueViolation: '23505',
   invalidParameterValue: '22023',
   deadlockDetected: '40P01',
+  lockNotAvailable: '55P03',
   undefinedTable: '42P01',
   duplicateDatabase: '42P04',
   invalidCatalogName: '3D000',

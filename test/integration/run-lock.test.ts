@@ -82,6 +82,24 @@ describe('two runs at once', () => {
     expect(formatSummary(r, 1)).toMatch(/\nthat was the open batch of province 01, finished first: run ddcn run again for what you asked$/);
   });
 
+  it('settles the batch on the old statistics when a VACUUM of the outcomes holds the lock ANALYZE needs', async () => {
+    const { db, url, dir, registryFile } = await setup();
+    // What a long VACUUM (an anti-wraparound one is not cancelled) holds for its whole length.
+    const vacuum = createDb(url);
+    onTestFinished(() => vacuum.close());
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holding = vacuum.withTransaction(async (tx) => {
+      await tx.query('LOCK TABLE verification IN SHARE UPDATE EXCLUSIVE MODE');
+      await held;
+    });
+    const r = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    release();
+    await holding;
+    expect(r.counts).toMatchObject({ read: 8, matched: 8 });
+    expect([...(await exportedResults(deps(db), dir)).rows.values()].map((x) => x.status)).toEqual(people.map(() => 'MATCHED'));
+  }, 60_000);
+
   it('let the next run resume a batch whose run died, and end as one uninterrupted run', async () => {
     const { db, dir, registryFile } = await setup();
     const crashing = crashingDb(db, 3);
