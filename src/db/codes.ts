@@ -53,3 +53,15 @@ export async function unitInProvince(db: Queryable, unit: string, province: stri
   );
   return r.rows[0]!.any;
 }
+
+/** Whether a district (ma_huyen) of a province has a unit or a participant now (index look-ups, as codeExists). */
+export async function districtExists(db: Queryable, province: string, district: string): Promise<boolean> {
+  const r = await db.query<{ any: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM unit WHERE ma_tinh = $1::text AND ma_huyen = $2::text)
+         OR EXISTS (SELECT 1 FROM participant_state s
+                      JOIN participant p ON p.ma_so_bhxh = s.ma_so_bhxh AND p.ma_tinh = s.ma_tinh AND p.ma_huyen = s.ma_huyen
+                     WHERE s.ma_tinh = $1::text AND s.ma_huyen = $2::text) AS any`,
+    [province, district],
+  );
+  return r.rows[0]!.any;
+}

@@ -79,7 +79,7 @@ describe('portal audit trail', () => {
     const env = { DATABASE_URL: url };
     // The province as the data writes it: 79 is taken as 079; a code nobody is in gets no account.
     const people = [
-      { ma_so_bhxh: '7900000001', ho_ten: 'Trần Thị Lan', ngay_sinh: '1985', gioi_tinh: 'Nữ', so_giay_to: '023456781', ma_don_vi: 'SG0790001', ma_tinh: '079' },
+      { ma_so_bhxh: '7900000001', ho_ten: 'Trần Thị Lan', ngay_sinh: '1985', gioi_tinh: 'Nữ', so_giay_to: '023456781', ma_don_vi: 'SG0790001', ma_tinh: '079', ma_huyen: '760' },
       { ma_so_bhxh: '0100000001', ho_ten: 'Lê Văn Ba', ngay_sinh: '1971', gioi_tinh: 'Nam', so_giay_to: '023456782', ma_don_vi: 'HN0010001', ma_tinh: '001' },
     ];
     await importParticipants(deps(db), await writeParticipants(await useTempDir(), people));
@@ -88,6 +88,9 @@ describe('portal audit trail', () => {
     const nowhere = await ddcn(['users', 'add', 'tinh-099', '--role', 'province', '--province', '99'], env);
     expect(nowhere.code).toBe(1);
     expect(nowhere.stderr).toMatch(/no province 99 in .*Check --province/);
+    const noDistrict = await ddcn(['users', 'add', 'huyen-x', '--role', 'district', '--province', '79', '--district', '761'], env);
+    expect(noDistrict.code).toBe(1);
+    expect(noDistrict.stderr).toMatch(/no district 761 of province 079 in .*Check --district/);
     const noUnit = await ddcn(['users', 'add', 'dv-x', '--role', 'unit', '--unit', 'HN001000'], env);
     expect(noUnit.code).toBe(1);
     expect(noUnit.stderr).toMatch(/no unit HN001000 in .*; nearest codes: HN0010001/);

@@ -4,7 +4,7 @@ import { Option } from 'commander';
 import { UsageError, UserError } from '../../errors.js';
 import { withContext } from '../context.js';
 import { requireCode } from '../checks.js';
-import { hasParticipants } from '../../db/codes.js';
+import { districtExists, hasParticipants } from '../../db/codes.js';
 import type { Database } from '../../db/connect.js';
 import { audit } from '../../db/audit.js';
 import type { Scope } from '../../db/portal-scope.js';
@@ -28,7 +28,14 @@ async function scopeOnFile(database: Database, scope: Scope): Promise<Scope> {
     process.stderr.write('no participants on file yet: the account\'s codes are not checked\n');
     return scope;
   }
-  if (scope.role === 'province' || scope.role === 'district') return { ...scope, maTinh: (await requireCode(database, 'province', scope.maTinh))! };
+  if (scope.role === 'province') return { ...scope, maTinh: (await requireCode(database, 'province', scope.maTinh))! };
+  if (scope.role === 'district') {
+    const maTinh = (await requireCode(database, 'province', scope.maTinh))!;
+    if (!(await districtExists(database.db, maTinh, scope.maHuyen))) {
+      throw new UserError(`no district ${scope.maHuyen} of province ${maTinh} in ${database.where}. Check --district.`);
+    }
+    return { ...scope, maTinh };
+  }
   if (scope.role === 'unit') return { ...scope, maDonVi: (await requireCode(database, 'unit', scope.maDonVi))! };
   return scope;
 }
