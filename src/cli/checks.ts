@@ -32,14 +32,21 @@ export async function requireCode(database: Database, kind: CodeKind, code: stri
   if (code === undefined || (await codeExists(database.db, kind, code))) return code;
   const other = kind === 'province' ? otherProvinceForm(code) : null;
   if (other !== null && (await codeExists(database.db, kind, other))) return other;
-  const near = nearestCodes(code, await knownCodes(database.db, kind));
+  const known = await knownCodes(database.db, kind);
+  const near = nearestCodes(code, known);
   const { noun, flag } = NAMES[kind];
+  // Nothing near, but only a few codes on file (a province office's own data): all of them, in order.
+  const few = near.length === 0 && known.length > 0 && known.length <= FEW_CODES ? [...known].sort() : [];
   throw new UserError(
     `no ${noun} ${code} in ${database.where}` +
       (near.length ? `; nearest codes: ${near.join(', ')}` : '') +
+      (few.length ? `; the ${noun} codes on file: ${few.join(', ')}` : '') +
       `. Check ${flag}.`,
   );
 }
+
+/** Up to this many codes on file are all listed when none is near the one given. */
+const FEW_CODES = 10;
 
 /** `01` → `001`, `001` → `01`; null for a code that has no other form. */
 function otherProvinceForm(code: string): string | null {

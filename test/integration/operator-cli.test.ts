@@ -115,7 +115,8 @@ describe('codes that do not exist', () => {
       ddcn(['report', 'progress', '--out', path.join(dir, 'r999.xlsx'), '--province', '79 '], env),
     ]);
     expect(lists.code).toBe(1);
-    expect(lists.stderr).toMatch(/no province 999 in .*Check --province/);
+    // Nothing near 999, and only two provinces on file: both are named.
+    expect(lists.stderr).toMatch(/no province 999 in .*; the province codes on file: 01, 79\. Check --province/);
     expect(report.code).toBe(1);
     expect(report.stderr).toMatch(/no province 79 {2}in .*; nearest codes: 79\b/);
   }, SLOW);
