@@ -1,10 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { batchExists, resultsCopySql } from '../db/results.js';
-import { cannotOpen, outputIsFolder, UserError } from '../errors.js';
-import { mkdir, stat } from 'node:fs/promises';
+import { cannotOpen, UserError } from '../errors.js';
 import { once } from 'node:events';
-import path from 'node:path';
+import { prepareOutputFile } from './output-file.js';
 import type { Deps } from './deps.js';
 
 /** Streams the results CSV to a file ('-' = stdout) without holding it in memory. */
@@ -14,10 +13,7 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
   }
   let target: NodeJS.WritableStream = process.stdout;
   if (out !== '-') {
-    // As `report progress` and `lists` do: the folders of --out are made; a folder given as the file is said so.
-    if ((await stat(out).catch(() => null))?.isDirectory()) throw outputIsFolder(out, path.join(out, 'results.csv'));
-    await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-    const file = createWriteStream(out);
+    const file = createWriteStream(await prepareOutputFile(out, 'results.csv'));
     try {
       await once(file, 'ready');
     } catch (err) {

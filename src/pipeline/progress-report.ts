@@ -1,6 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { outputIsFolder } from '../errors.js';
-import path from 'node:path';
+import { prepareOutputFile } from './output-file.js';
 import { countsAsOf, type GroupCounts } from '../db/reports.js';
 import { targetsAsOf, type Target } from '../db/targets.js';
 import { assess } from '../reports/milestones.js';
@@ -72,10 +70,7 @@ function sum(rows: ProgressRow[], pick: (r: ProgressRow) => number): number {
  */
 export async function progressReport(deps: Deps, opts: ProgressOptions): Promise<ProgressReport> {
   const report = await progressFigures(deps, opts);
-  // As `lists` does: the folders of --out are made, so `--out reports/2024-06/mau03.xlsx` just works.
-  if ((await stat(opts.out).catch(() => null))?.isDirectory()) throw outputIsFolder(opts.out, path.join(opts.out, 'mau03.xlsx'));
-  await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
-  await writeMau03(path.resolve(opts.out), report);
+  await writeMau03(await prepareOutputFile(opts.out, 'mau03.xlsx'), report);
   deps.log.info({ stage: 'report', period: opts.period, province: opts.province, rows: report.rows.length, participants: report.total.total }, 'progress report written');
   return report;
 }
