@@ -129,7 +129,7 @@ export async function importCorrections(
         // the person's data before the correction, which is now on file and on record. Nothing to apply:
         // unchanged, not the unit's error. A row whose values merely happen to be the person's (column (2) moved to
         // another row) has no such record: it is refused as edited, so that the unit enters it again.
-        if (cols.length && alreadyOnFile(r, person) && correctedBefore(r, recorded.get(r.maSoBhxh))) {
+        if (cols.length && enteredBefore(r, person, recorded.get(r.maSoBhxh))) {
           edited.push({ line: r.line, kind: 'unchanged' });
           return false;
         }
@@ -194,19 +194,19 @@ export async function importCorrections(
   return result;
 }
 
-/** Whether every value a returned row gives in columns (10)–(13) is the person's value on file already. */
-function alreadyOnFile(r: CorrectionInput, person: ListRow): boolean {
+/**
+ * Whether a returned row was entered before: every value it gives in columns (10)–(13) is the person's on file, and
+ * one of them was written by a recorded correction of that person (`recorded`: `field value` keys).
+ */
+function enteredBefore(r: CorrectionInput, person: ListRow, recorded: Set<string> | undefined): boolean {
+  const fields: Array<[field: string, given: string | null, onFile: string | null]> = [
+    ['name', r.hoTen, person.hoTen],
+    ['dob', r.ngaySinh, person.ngaySinh],
+    ['sex', r.gioiTinh, person.gioiTinh],
+    ['id_number', r.soGiayTo, person.soGiayTo],
+  ];
   return (
-    (r.hoTen ?? person.hoTen) === person.hoTen &&
-    (r.ngaySinh ?? person.ngaySinh) === person.ngaySinh &&
-    (r.gioiTinh ?? person.gioiTinh) === person.gioiTinh &&
-    (r.soGiayTo ?? person.soGiayTo) === person.soGiayTo
+    fields.every(([, given, onFile]) => given === null || given === onFile) &&
+    fields.some(([field, given]) => given !== null && recorded?.has(`${field} ${given}`) === true)
   );
-}
-
-/** Whether one of the values a returned row gives was written by a correction of this person before. */
-function correctedBefore(r: CorrectionInput, recorded: Set<string> | undefined): boolean {
-  if (!recorded) return false;
-  const given: Array<[string, string | null]> = [['name', r.hoTen], ['dob', r.ngaySinh], ['sex', r.gioiTinh], ['id_number', r.soGiayTo]];
-  return given.some(([field, value]) => value !== null && recorded.has(`${field} ${value}`));
 }
