@@ -53,9 +53,10 @@ export async function othersAtWork(q: Queryable, batchId: number): Promise<boole
     `SELECT EXISTS (SELECT 1 FROM pgboss.job WHERE name = ANY($1::text[]) AND state = 'active' AND (data->>'batchId')::bigint = $2::bigint)
         AND EXISTS (SELECT 1 FROM pg_stat_activity
                      WHERE datname = current_database()
-                       AND (application_name LIKE 'ddcn-run %' OR application_name LIKE 'ddcn-worker %')
+                       AND application_name LIKE ANY($3::text[])
                        AND application_name <> current_setting('application_name')) AS yes`,
-    [[CHUNK_QUEUE, WRITE_QUEUE], batchId],
+    // The names workingConnectionName gives, whatever the process: `ddcn-run %`, `ddcn-worker %`.
+    [[CHUNK_QUEUE, WRITE_QUEUE], batchId, [workingConnectionName('run', '%'), workingConnectionName('worker', '%')]],
   );
   return res.rows[0]!.yes;
 }
