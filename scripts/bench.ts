@@ -11,6 +11,7 @@ import { databaseDirectory } from '../src/adapters/directory.js';
 import { DEFAULT_TAKEOVER_SECONDS, JobQueue } from '../src/db/jobs.js';
 import { MockRegistry } from '../src/adapters/mock.js';
 import { DEFAULT_RUN_CONFIG } from '../src/pipeline/deps.js';
+import { poolSizeFor } from '../src/cli/commands/run-flags.js';
 import { PARTICIPANT_COLUMNS, writeSynthetic } from './lib/synth.js';
 import { rawCopy } from './lib/raw-copy.js';
 import { sqlBaseline } from './lib/baseline.js';
@@ -40,7 +41,7 @@ const work = await benchWorkDir('ddcn-bench-');
 const { databaseUrl, drop: dropDb } = await freshBenchDatabase('ddcn_bench');
 
 const workers = Number(values.workers);
-const database = await openDatabase({ databaseUrl, home: path.join(work, 'home'), poolSize: workers * 2 + DEFAULT_RUN_CONFIG.concurrency + 2 });
+const database = await openDatabase({ databaseUrl, home: path.join(work, 'home'), poolSize: poolSizeFor({ workers, concurrency: DEFAULT_RUN_CONFIG.concurrency }) });
 const deps = { db: database.db, log, now: () => new Date() };
 try {
   say(`generating ${n} participants in ${work}`);
