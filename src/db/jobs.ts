@@ -138,15 +138,13 @@ export class JobQueue {
   }
 
   /**
-   * Starts `workers` + 1 loops that each take one chunk job at a time, and `workers` (at least WRITE_LOOPS) for the
-   * write step's jobs. Of the chunk loops at most `workers` are at the registry at once (the handler waits its turn:
-   * chunk-work.ts); the one more reads its chunk's people or stores its outcomes meanwhile, so that the database's
-   * part of a chunk is not added to the registry's (1 M people, one worker: the verify phase from ~16 s to ~11 s).
+   * Starts `workers` loops that each take one chunk job at a time, and as many (at least WRITE_LOOPS) for the write
+   * step's jobs.
    * (A write job queued by an older ddcn on the chunk queue is done by the first loops: the handler takes any step.)
    */
   async work(workers: number, handler: (job: ChunkJob) => Promise<void>): Promise<void> {
     const writers = Math.max(workers, WRITE_LOOPS);
-    const loops = [...Array.from({ length: workers + 1 }, () => CHUNK_QUEUE), ...Array.from({ length: writers }, () => WRITE_QUEUE)];
+    const loops = [...Array.from({ length: workers }, () => CHUNK_QUEUE), ...Array.from({ length: writers }, () => WRITE_QUEUE)];
     for (const name of loops) {
       const id = await this.boss.work<ChunkJob>(name, { batchSize: 1, pollingIntervalSeconds: this.opts.pollSeconds }, async ([job]) => {
         // pg-boss's graceful stop waits only for loops that hold a job: a loop whose fetch was in flight when stop

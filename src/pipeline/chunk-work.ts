@@ -17,19 +17,12 @@ import { UserError } from '../errors.js';
 import type { RunDeps } from './deps.js';
 import { shareMatched } from './share.js';
 import { verifyPeople } from './verify.js';
-import type { LimitFunction } from 'p-limit';
 
 export interface WorkDeps extends RunDeps {
   /** Where the next phase's jobs go: the job engine (db/jobs.ts), or a test's own order. */
   queue: Pick<JobQueue, 'enqueue'>;
   /** Who this is, for `ddcn batch status`: host and process id. */
   worker: string;
-  /**
-   * The chunks of this process at the registry at once (--workers): a step waits its turn for the registry only,
-   * so that one chunk's people are read and its outcomes stored while another's are at the registry
-   * (JobQueue.work takes one chunk more than --workers). None: no limit (a test's own order).
-   */
-  registryTurn?: LimitFunction;
 }
 
 const ORDER: Phase[] = ['verify', 'write', 'share', 'done'];
@@ -64,9 +57,7 @@ export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number
 
 async function verifyStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
   const people = await exportChunk(deps.db, { keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, province: batch.province });
-  const outcomes = await atTheRegistry(deps, () =>
-    verifyPeople(deps.registry, people, deps.config, deps.log, (n) => deps.runProgress?.advance('verify', n)),
-  );
+  const outcomes = await verifyPeople(deps.registry, people, deps.config, deps.log, (n) => deps.runProgress?.advance('verify', n));
   await deps.db.withTransaction(async (tx) => {
     if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'verify'))) return;
     const now = deps.now();
@@ -94,9 +85,7 @@ async function writeStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promis
 }
 
 async function shareStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
-  const r = await shareMatched(deps, { batchId: batch.id, province: batch.province, after: chunk.shareAfter, upTo: chunk.shareUpTo }, (work) =>
-    atTheRegistry(deps, work),
-  );
+  const r = await shareMatched(deps, { batchId: batch.id, province: batch.province, after: chunk.shareAfter, upTo: chunk.shareUpTo });
   await deps.db.withTransaction(async (tx) => {
     if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'share'))) return;
     const now = deps.now();
@@ -105,8 +94,6 @@ async function shareStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promis
   });
   return r.shared + r.failed;
 }
-
-const atTheRegistry = <T>(deps: WorkDeps, work: () => Promise<T>): Promise<T> => (deps.registryTurn ? deps.registryTurn(work) : work());
 
 /**
  * The next phase, in the transaction of the chunk that completed the last one. Before any number is written, the

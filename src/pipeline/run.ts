@@ -1,7 +1,6 @@
 import { batchCounts, markResumed, NO_COUNTS, openBatch, type Counts } from '../db/batches.js';
 import { othersAtWork, DEFAULT_TAKEOVER_SECONDS, JobQueue, type ChunkJob } from '../db/jobs.js';
 import { hostname } from 'node:os';
-import pLimit from 'p-limit';
 import { InterruptedError } from '../errors.js';
 import type { RunDeps } from './deps.js';
 import { queueOutstanding, workOnChunk, type WorkDeps } from './chunk-work.js';
@@ -22,7 +21,7 @@ export interface RunResult {
 
 export interface RunOptions {
   province: string | null;
-  /** Chunks of this process at the registry at once (default 1); it reads or stores one more meanwhile. */
+  /** Chunks worked on at once by this process (default 1). */
   workers?: number;
   /** Registry requests in flight across every process of the batch (stored with a new batch); null: no cap. */
   maxInFlight?: number | null;
@@ -48,7 +47,7 @@ export async function runBatch(deps: RunDeps, opts: RunOptions): Promise<RunResu
   const queue = await JobQueue.open(deps.db, { takeoverSeconds }, (err) => deps.log.warn({ err }, 'job queue'));
   try {
     return await runWith(
-      { ...deps, queue, worker: workerName(), registryTurn: pLimit(opts.workers ?? 1) },
+      { ...deps, queue, worker: workerName() },
       { ...opts, workers: opts.workers ?? 1, maxInFlight: opts.maxInFlight ?? null, takeoverSeconds },
     );
   } finally {

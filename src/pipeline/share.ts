@@ -17,12 +17,7 @@ export interface ShareScope {
  * Candidates stream from one query; requests go out `concurrency` at a time; only acknowledged records are
  * recorded, so a failure or a kill here is picked up by the next run.
  */
-export async function shareMatched(
-  deps: RunDeps,
-  scope: ShareScope,
-  /** Waits for this process's turn at the registry (chunk-work.ts); the last acknowledgements are recorded after it. */
-  atTheRegistry: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
-): Promise<{ shared: number; failed: number }> {
+export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ shared: number; failed: number }> {
   const { batchId, province } = scope;
   const log = deps.log; // the chunk step's logger (chunk-work.ts): it names the batch, the chunk and the stage
   let shared = 0;
@@ -63,7 +58,7 @@ export async function shareMatched(
     inFlight.add(p);
   };
 
-  await atTheRegistry(() => deps.db.withSession(async (session) => {
+  await deps.db.withSession(async (session) => {
     let part: ShareCandidate[] = [];
     for await (const [code, ddcn, vssid] of copyRows(session, shareCandidatesSql(province, { after: scope.after, upTo: scope.upTo }))) {
       part.push({ maSoBhxh: code!, soDdcn: ddcn!, vssid: vssid === 't' });
@@ -75,8 +70,8 @@ export async function shareMatched(
     }
     if (part.length) send(part);
     await Promise.all(inFlight);
-  }));
-  await flush();
+    await flush();
+  });
   log.debug({ shared, failed, after: scope.after, upTo: scope.upTo }, 'insurance information shared');
   return { shared, failed };
 }

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { ChunkJob, JobQueue } from '../db/jobs.js';
 import { workOnChunk, type WorkDeps } from './chunk-work.js';
 
@@ -34,10 +33,9 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
   };
   opts.lost.addEventListener('abort', () => onLost(opts.lost.reason), { once: true });
   opts.stop.addEventListener('abort', () => ended.abort(), { once: true });
-  const work = { ...deps, registryTurn: pLimit(opts.workers) };
   const handler = async (job: ChunkJob) => {
     try {
-      if ((await workOnChunk(work, job)) > 0) jobs += 1;
+      if ((await workOnChunk(deps, job)) > 0) jobs += 1;
     } catch (err) {
       if (lostDatabase(err)) onLost(err);
       else deps.log.error({ err, batch: job.batchId, chunk: job.chunkNo, step: job.step }, 'chunk failed; it goes back to the queue');

@@ -25,7 +25,7 @@ export function addRegistryFlags(cmd: Command): Command {
     .option('--inbox <dir>', 'file: folder the answer files arrive in (env DDCN_REGISTRY_INBOX)')
     .option('--batch-size <n>', 'people per registry request', positiveInt('--batch-size'), DEFAULT_RUN_CONFIG.batchSize)
     .option('--concurrency <n>', 'registry requests in flight from this process', positiveInt('--concurrency'), DEFAULT_RUN_CONFIG.concurrency)
-    .option('--workers <n>', 'chunks of this process at the registry at once (it reads or stores one more meanwhile)', positiveInt('--workers'), 1);
+    .option('--workers <n>', 'chunks worked on at once by this process', positiveInt('--workers'), 1);
 }
 
 const whole = z.coerce.number().int().positive();
@@ -49,9 +49,7 @@ export function takeoverSeconds(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
- * Connections this process needs: per chunk loop (--workers, and the one more that reads and stores while the
- * others are at the registry: db/jobs.ts) a transaction and a streamed read (sharing), per capped registry request
- * one session holding its slot, and two for the job engine and the run's own look at the batch. (The write loops
- * work in another phase than the chunk loops: they use the same connections.)
+ * Connections this process needs: per worker a transaction and a streamed read (sharing), per capped registry
+ * request one session holding its slot, and two for the job engine and the run's own look at the batch.
  */
-export const poolSizeFor = (o: { workers: number; concurrency: number }): number => (o.workers + 1) * 2 + o.concurrency + 2;
+export const poolSizeFor = (o: { workers: number; concurrency: number }): number => o.workers * 2 + o.concurrency + 2;
