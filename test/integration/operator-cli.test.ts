@@ -176,6 +176,10 @@ describe('an output or a port given wrong', () => {
     expect(lists.stderr).toContain(`--out ${path.join(dir, 'participants.csv')} is a file; give a folder for the lists`);
     expect(exported.code, exported.stderr).toBe(0);
     expect(existsSync(path.join(dir, 'exports', 'today', 'results.csv'))).toBe(true);
+    // A folder whose name says nothing of a workbook: said as a folder too (exit 1), not as a wrong file name.
+    const plainFolder = await ddcn(['report', 'progress', '--out', dir], env);
+    expect(plainFolder.code).toBe(1);
+    expect(plainFolder.stderr).toContain(`--out ${dir} is a folder; give a file name, for example ${path.join(dir, 'mau03.xlsx')}`);
     const intoFolder = await ddcn(['export', 'results', '--out', dir], env);
     expect(intoFolder.code).toBe(1);
     expect(intoFolder.stderr).toContain(`--out ${dir} is a folder; give a file name`);
@@ -189,6 +193,19 @@ describe('an output or a port given wrong', () => {
     expect(future.code).toBe(2);
     expect(future.stderr).toContain('--as-of 2999-01-01 is a day still to come (in Vietnam); give today or a past day');
     expect(existsSync(path.join(dir, 'mau03.csv')) || existsSync(path.join(dir, 'later.xlsx'))).toBe(false);
+  }, SLOW);
+
+  it('a request size the registry never takes, and a code where a number goes: usage errors that say so', async () => {
+    const [tooBig, code] = await Promise.all([
+      ddcn(['run', '--registry', 'mock', '--registry-data', registry, '--batch-size', '1001'], env),
+      ddcn(['lookup', '0100000001'], env),
+    ]);
+    expect(tooBig.code).toBe(2);
+    expect(tooBig.stderr).toContain('--batch-size 1001 is more than the registry takes in one request (at most 1000 people)');
+    expect(tooBig.stdout).toBe(''); // no batch was started
+    expect(code.code).toBe(2);
+    expect(code.stderr).toContain('10 digits is a mã số BHXH, and lookup takes an ID number');
+    expect(code.stderr).not.toContain('0100000001');
   }, SLOW);
 
   it('a port in use: the server says so and exits 1', async () => {

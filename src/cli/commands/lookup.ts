@@ -14,7 +14,12 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
     .action(async (raw: string, o: { json?: boolean }) => {
       const n = normalizeNumber(raw);
       // Not echoed: a mistyped ID number is still one (personal data stays out of messages).
-      if (!n) throw new UsageError(`the number given (${[...raw].length} characters) is not a CMND (9 digits) or an ĐDCN/CCCD (12 digits)`);
+      if (!n) {
+        const digits = raw.replace(/[\s.]/g, '');
+        // A social-insurance code is the usual slip: said as such, without repeating it.
+        const code = /^\d{10}$/.test(digits) ? '; 10 digits is a mã số BHXH, and lookup takes an ID number (the portal and `ddcn export results` show people by code)' : '';
+        throw new UsageError(`the number given (${[...raw].length} characters) is not a CMND (9 digits) or an ĐDCN/CCCD (12 digits)${code}`);
+      }
       const rows = await withContext(logLevel(), (deps) => lookupNumber(deps.db, n.value));
       if (o.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');

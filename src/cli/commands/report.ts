@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../../errors.js';
@@ -16,9 +17,13 @@ function asOfDate(value: string): CalendarDate {
 
 /** Mẫu 03 is a workbook: a name ending otherwise (`mau03.csv`) would hand the office an .xlsx under a wrong name. */
 function xlsxOut(value: string): string {
+  // An existing folder is said as such when the file is prepared (exit 1, as for every --out).
+  if (isFolder(value)) return value;
   if (!/\.xlsx$/i.test(value)) throw new UsageError(`--out must name an .xlsx file (Mẫu 03 is a workbook), got "${value}"`);
   return value;
 }
+
+const isFolder = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 
 export function registerReport(cli: Command, logLevel: () => string | undefined): void {
   cli

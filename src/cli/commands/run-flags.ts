@@ -5,6 +5,7 @@ import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
 import { DEFAULT_TAKEOVER_SECONDS } from '../../db/jobs.js';
 import { UsageError } from '../../errors.js';
 import { positiveInt } from '../config.js';
+import { MAX_PEOPLE_PER_REQUEST } from '../../adapters/http-wire.js';
 import { REGISTRY_KINDS, type RegistryOptions } from '../registry.js';
 
 export interface SharedRunOptions extends RegistryOptions {
@@ -23,7 +24,7 @@ export function addRegistryFlags(cmd: Command): Command {
     .option('--registry-retries <n>', 'http: retries per request (env DDCN_REGISTRY_RETRIES; default 5)')
     .option('--outbox <dir>', 'file: folder for request files (env DDCN_REGISTRY_OUTBOX)')
     .option('--inbox <dir>', 'file: folder the answer files arrive in (env DDCN_REGISTRY_INBOX)')
-    .option('--batch-size <n>', 'people per registry request', positiveInt('--batch-size'), DEFAULT_RUN_CONFIG.batchSize)
+    .option('--batch-size <n>', `people per registry request (at most ${MAX_PEOPLE_PER_REQUEST})`, batchSize, DEFAULT_RUN_CONFIG.batchSize)
     .option('--concurrency <n>', 'registry requests in flight from this process', positiveInt('--concurrency'), DEFAULT_RUN_CONFIG.concurrency)
     .option('--workers <n>', 'chunks worked on at once by this process', positiveInt('--workers'), 1);
 }
@@ -46,6 +47,16 @@ export function takeoverSeconds(env: NodeJS.ProcessEnv = process.env): number {
   const n = whole.safeParse(given);
   if (!n.success || n.data < 4) throw new UsageError(`DDCN_TAKEOVER_SECONDS must be a whole number of seconds, at least 4, got "${given}"`);
   return n.data;
+}
+
+/**
+ * The registry API takes at most MAX_PEOPLE_PER_REQUEST people a request (413 beyond): a larger request would be
+ * refused every time, each run leaving everyone PENDING. A usage error at once instead.
+ */
+function batchSize(value: string): number {
+  const n = positiveInt('--batch-size')(value);
+  if (n > MAX_PEOPLE_PER_REQUEST) throw new UsageError(`--batch-size ${n} is more than the registry takes in one request (at most ${MAX_PEOPLE_PER_REQUEST} people)`);
+  return n;
 }
 
 /**
