@@ -17,8 +17,10 @@ export interface BatchStatus {
   attempts: number;
   maxInFlight: number | null;
   chunks: { total: number; verified: number; written: number; shared: number };
+  /** The people the batch set out to verify; `counts.read` of them are verified (or failed) so far. */
+  people: number;
   counts: Counts & { shared: number; shareFailed: number };
-  /** People verified per second, from the batch's start to its end (or to now, while it runs). */
+  /** People read (verified, or failed at the registry) per second, from the batch's start to its end (or to now). */
   peoplePerSecond: number;
   workers: WorkerSeen[];
 }
@@ -27,10 +29,11 @@ export interface BatchStatus {
 export async function batchStatus(q: Queryable, id: number | null, now: Date): Promise<BatchStatus | null> {
   const batch = id === null ? await latestBatch(q) : await getBatch(q, id);
   if (!batch) return null;
-  const steps = await q.query<{ verified: number; written: number; shared: number }>(
-    `SELECT chunks_verified AS verified, chunks_written AS written, chunks_shared AS shared FROM batch WHERE id = $1::bigint`,
+  const steps = await q.query<{ verified: number; written: number; shared: number; people: number }>(
+    `SELECT chunks_verified AS verified, chunks_written AS written, chunks_shared AS shared, people FROM batch WHERE id = $1::bigint`,
     [batch.id],
   );
+  const { people, ...chunkSteps } = steps.rows[0]!;
   const workers = await q.query<WorkerSeen>(
     `SELECT worker, count(*)::int AS steps, max(at) AS "lastSeen"
        FROM batch_chunk c,
@@ -44,7 +47,8 @@ export async function batchStatus(q: Queryable, id: number | null, now: Date): P
   return {
     id: batch.id, phase: batch.phase, province: batch.province, registry: batch.registry, startedAt: batch.startedAt,
     finishedAt: batch.finishedAt, attempts: batch.attempts, maxInFlight: batch.maxInFlight,
-    chunks: { total: batch.chunks, ...steps.rows[0]! },
+    chunks: { total: batch.chunks, ...chunkSteps },
+    people,
     counts,
     peoplePerSecond: Math.round((counts.read / seconds) * 10) / 10,
     workers: workers.rows,

@@ -1,0 +1,76 @@
+// `ddcn batch status`: what an operator reads while a batch runs (from any machine) and after it ended. Half-way,
+// the people line says how many of the batch's people are read, so that "0 PENDING" is not taken for "all done".
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBatch } from '../../src/db/batches.js';
+import { workOnChunk } from '../../src/pipeline/chunk-work.js';
+import { ddcn } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { deps, mockRegistry, runDeps, writeParticipants, writeRegistry, type ParticipantInput } from '../helpers/pipeline.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+
+const people: ParticipantInput[] = [1, 2, 3, 4, 5, 6].map((i) => ({
+  ma_so_bhxh: `010000000${i}`, ho_ten: `Phạm Văn Số ${i}`, ngay_sinh: '01/02/1980', gioi_tinh: 'Nam', so_giay_to: `01234567${i}`,
+  ma_don_vi: 'TA0001A', ma_tinh: '01',
+}));
+
+let dir: string;
+let t: TestDatabase;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-batch-status-'));
+  t = await createTestDatabase();
+  await importParticipants(deps(t.db), await writeParticipants(dir, people));
+});
+afterAll(async () => {
+  await t?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('ddcn batch status', () => {
+  it('half-way through the verify phase: chunks and people read of the whole batch; after it, the same batch done', async () => {
+    const registryFile = await writeRegistry(dir, people.slice(0, 4).map((p, i) => ({
+      so_ddcn: `00108000000${i + 1}`, so_cmnd: p.so_giay_to!, ho_ten: p.ho_ten!, ngay_sinh: '01/02/1980', gioi_tinh: 'Nam',
+    })));
+    const registry = await mockRegistry(registryFile);
+    const opened = await t.db.withTransaction((tx) =>
+      openBatch(tx, { registry: 'mock', province: null, chunkSize: 3, maxInFlight: null, now: new Date() }),
+    );
+    const batchId = opened!.batch.id;
+    // One worker did the first chunk's verify step and nothing more (the others wait in the queue).
+    const work = { ...runDeps(t.db, registry, { chunkSize: 3, batchSize: 3, concurrency: 1 }), queue: { enqueue: async () => undefined }, worker: 'host-a:41' };
+    expect(await workOnChunk(work, { batchId, step: 'verify', chunkNo: 0 })).toBe(3);
+
+    const env = { DATABASE_URL: t.url, DDCN_HOME: path.join(dir, 'home') };
+    const [text, json] = await Promise.all([ddcn(['batch', 'status'], env), ddcn(['batch', 'status', String(batchId), '--json'], env)]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`batch ${batchId}: verify (asking the registry)`);
+    expect(text.stdout).toContain('chunks: 1/2 verified · 0/2 written · 0/2 shared');
+    expect(text.stdout).toContain('people: 3 of 6 read · 3 MATCHED · 0 MISMATCHED · 0 MISSING_ID · 0 CONFLICT · 0 PENDING · 0 errors');
+    expect(text.stdout).toMatch(/workers \(chunk steps done, last seen\):\n {2}host-a:41 {2}1 {2}\d{4}-/);
+    const status = JSON.parse(json.stdout) as { id: number; phase: string; people: number; counts: { read: number }; chunks: { verified: number } };
+    expect(status).toMatchObject({ id: batchId, phase: 'verify', people: 6, counts: { read: 3 }, chunks: { verified: 1 } });
+
+    // Anyone may finish it: `ddcn run` joins the open batch and ends it.
+    const done = await ddcn(['run', '--registry', 'mock', '--registry-data', registryFile], env);
+    expect(done.code, done.stderr).toBe(0);
+    const after = await ddcn(['batch', 'status'], env);
+    expect(after.stdout).toContain(`batch ${batchId}: done`);
+    expect(after.stdout).toContain('people: 6 of 6 read · 4 MATCHED · 2 MISMATCHED · 0 MISSING_ID · 0 CONFLICT · 0 PENDING · 0 errors · 4 shared');
+  }, 120_000);
+
+  it('no batch yet, or one that does not exist: exit 1 saying what to do', async () => {
+    const empty = await createTestDatabase();
+    try {
+      const env = { DATABASE_URL: empty.url, DDCN_HOME: path.join(dir, 'home') };
+      const [none, missing] = await Promise.all([ddcn(['batch', 'status'], env), ddcn(['batch', 'status', '99'], env)]);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain('no batch yet: start one with `ddcn run`');
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('no batch 99; `ddcn batch status` shows the latest');
+    } finally {
+      await empty.drop();
+    }
+  }, 60_000);
+});
