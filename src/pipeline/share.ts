@@ -37,6 +37,7 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
     shared += recorded;
   };
 
+  const failures = { requests: 0, people: 0, first: undefined as unknown };
   const send = (part: ShareCandidate[]) => {
     const p = (async () => {
       let acked: ShareCandidate[] = [];
@@ -48,7 +49,11 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
         deps.runProgress?.advance('share', part.length);
         failed += part.length - acked.length;
       } catch (err) {
-        log.warn({ err, people: part.length }, 'share request failed; the next run shares these again');
+        // Said once for the step, below: one line per request buried the summary when the registry was down.
+        log.debug({ err, people: part.length }, 'share request failed');
+        failures.requests += 1;
+        failures.people += part.length;
+        failures.first ??= err;
         failed += part.length;
       }
       acknowledged.push(...acked);
@@ -72,6 +77,9 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
     await Promise.all(inFlight);
     await flush();
   });
+  if (failures.requests) {
+    log.warn({ err: failures.first, requests: failures.requests, people: failures.people }, 'share requests failed; the next run shares these again');
+  }
   log.debug({ shared, failed, after: scope.after, upTo: scope.upTo }, 'insurance information shared');
   return { shared, failed };
 }

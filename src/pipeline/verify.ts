@@ -50,10 +50,16 @@ export async function verifyPeople(
   );
 
   const outcomes: Outcome[] = [...decided];
+  // Failed requests are said once for the chunk (the first error, how many requests and people): one line per
+  // request, each with its stack, buried the run's summary when the registry was down for everyone.
+  const failures = { requests: 0, people: 0, first: undefined as unknown };
   for (const { batch, result } of answered) {
     const failedWith = new Map<string, string>();
     for (const { people: part, error } of result.failed) {
-      log.warn({ err: error, people: part.length }, 'registry request failed; these people stay PENDING');
+      log.debug({ err: error, people: part.length }, 'registry request failed');
+      failures.requests += 1;
+      failures.people += part.length;
+      failures.first ??= error;
       for (const req of part) failedWith.set(req.requestId, errorKind(error));
     }
     const refused = new Map(result.refused.map((r) => [r.request.requestId, r]));
@@ -90,6 +96,9 @@ export async function verifyPeople(
         detail: Object.keys(detail).length ? detail : null,
       });
     }
+  }
+  if (failures.requests) {
+    log.warn({ err: failures.first, requests: failures.requests, people: failures.people }, 'registry requests failed; these people stay PENDING');
   }
   return outcomes;
 }

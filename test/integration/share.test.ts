@@ -111,9 +111,10 @@ describe('share: only acknowledged records count', () => {
     expect(failing.sent.flat()).toHaveLength(4);
     expect(r1).toMatchObject({ shared: 0, shareFailed: 4 });
     // The operator reads why, and how many wait for the next run (batchSize 2: two requests of two).
-    const warnings = lines.filter((l) => l.msg === 'share request failed; the next run shares these again');
-    expect(warnings.map((w) => [w.level, w.stage, w.batch, w.people, (w.err as { message: string }).message])).toEqual([
-      [40, 'share', r1.batchId, 2, 'registry unavailable (ECONNRESET)'], [40, 'share', r1.batchId, 2, 'registry unavailable (ECONNRESET)'],
+    // One line for the step, not one per request.
+    const warnings = lines.filter((l) => l.msg === 'share requests failed; the next run shares these again');
+    expect(warnings.map((w) => [w.level, w.stage, w.batch, w.requests, w.people, (w.err as { message: string }).message])).toEqual([
+      [40, 'share', r1.batchId, 2, 4, 'registry unavailable (ECONNRESET)'],
     ]);
     expect(await rows(db, 'SELECT ma_so_bhxh FROM share_record')).toEqual([]);
 
