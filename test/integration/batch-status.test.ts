@@ -58,6 +58,10 @@ describe('ddcn batch status', () => {
     const after = await ddcn(['batch', 'status'], env);
     expect(after.stdout).toContain(`batch ${batchId}: done`);
     expect(after.stdout).toContain('people: 6 of 6 read · 4 MATCHED · 2 MISMATCHED · 0 MISSING_ID · 0 CONFLICT · 0 PENDING · 0 errors · 4 shared');
+    // A batch made by an older ddcn kept no total: the count stands alone rather than "6 of 0".
+    await t.db.query('UPDATE batch SET people = 0 WHERE id = $1::bigint', [batchId]);
+    const older = await ddcn(['batch', 'status'], env);
+    expect(older.stdout).toContain('people: 6 read · 4 MATCHED');
   }, 120_000);
 
   it('no batch yet, or one that does not exist: exit 1 saying what to do', async () => {

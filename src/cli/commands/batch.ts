@@ -19,7 +19,8 @@ function formatStatus(s: BatchStatus): string {
     `started ${s.startedAt.toISOString()}${s.finishedAt ? ` · finished ${s.finishedAt.toISOString()}` : ''}${s.attempts > 1 ? ` · resumed ${s.attempts - 1}×` : ''}`,
     `chunks: ${s.chunks.verified}/${s.chunks.total} verified · ${s.chunks.written}/${s.chunks.total} written · ${s.chunks.shared}/${s.chunks.total} shared`,
     // Read: verified, or failed at the registry (those are PENDING); the rest of the batch's people are still to come.
-    `people: ${c.read} of ${s.people} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${c.conflict} CONFLICT · ` +
+    // (A batch made by an older ddcn has no total: 0.)
+    `people: ${c.read}${s.people >= c.read ? ` of ${s.people}` : ''} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${c.conflict} CONFLICT · ` +
       `${c.pending} PENDING · ${c.errors} errors · ${c.shared} shared · ${s.peoplePerSecond} people/s`,
     s.workers.length ? 'workers (chunk steps done, last seen):' : 'workers: none has finished a chunk step yet',
     ...s.workers.map((w) => `  ${w.worker}  ${w.steps}  ${w.lastSeen.toISOString()}`),
