@@ -7,10 +7,12 @@
 // portal accounts with printed passwords, which must never land in a database that an operator's shell happens to
 // point at.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runningServer } from '../src/db/embedded.js';
+import { sharedDataDir } from '../src/db/embedded-root.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const home = path.resolve(process.env.DDCN_HOME || path.join(root, '.ddcn'));
@@ -36,8 +38,14 @@ if (process.env.DATABASE_URL && !useDatabaseUrl) {
   );
 }
 if (useDatabaseUrl && !process.env.DATABASE_URL) refuse('--use-database-url given, but DATABASE_URL is not set');
-if (flags.fresh) startOver();
+// The demo marks a database it created itself, so that --fresh never removes one that was there before it.
+const marker = path.join(out, '.database-made-by-demo');
+if (flags.fresh) await startOver();
+const hadDatabase = existsSync(path.join(home, 'pg')) || existsSync(sharedDataDir(home));
 mkdirSync(out, { recursive: true });
+if (!useDatabaseUrl && !hadDatabase && !existsSync(marker)) {
+  writeFileSync(marker, 'The embedded database of this DDCN_HOME was created by npm run demo: `npm run demo -- --fresh` may remove it.\n');
+}
 const env: NodeJS.ProcessEnv = { ...process.env, DDCN_HOME: home, DDCN_LOG_LEVEL: process.env.DDCN_LOG_LEVEL || 'warn' };
 if (!useDatabaseUrl) delete env.DATABASE_URL;
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
@@ -79,21 +87,32 @@ function embeddedData(): string {
 }
 
 /**
- * --fresh: the demo's home (and its database, wherever the data lives) removed, so that the demo starts from an empty
- * database. Only a home the demo made (it holds demo/), and not while a server (`ddcn serve`) has the database open.
+ * --fresh: the database the demo created (in DDCN_HOME/pg, or where DDCN_HOME/pg.location says when run as root) and
+ * the demo's own files removed, so that the demo starts from an empty database. Nothing else of DDCN_HOME is touched,
+ * and nothing at all unless the demo made that database (the marker) and no server has it open.
  */
-function startOver(): void {
+async function startOver(): Promise<void> {
   if (useDatabaseUrl) refuse('--fresh starts the embedded demo database over; with --use-database-url there is none to remove');
-  if (!existsSync(home)) return;
-  if (!existsSync(out)) refuse(`--fresh removes only a home the demo made, and ${home} holds no demo/ folder: nothing removed`);
-  const data = embeddedData();
-  if (existsSync(path.join(data, 'postmaster.pid'))) {
-    refuse(`the demo database (${data}) is in use, by \`ddcn serve\` perhaps: stop it first, then run npm run demo -- --fresh again`);
+  const shared = sharedDataDir(home);
+  if (!existsSync(marker)) {
+    if (existsSync(path.join(home, 'pg'))) {
+      refuse(
+        `--fresh removes only a database the demo created, and the one of DDCN_HOME=${home} was there before the demo ran ` +
+          '(or was made by an older demo): nothing removed. Remove it yourself if it holds nothing you need.',
+      );
+    }
+    if (existsSync(shared)) {
+      refuse(`the database of DDCN_HOME=${home} is still in ${shared}, and the demo cannot tell whether it made it: remove that folder yourself, then run the demo again`);
+    }
+    return; // no database yet: the demo starts from an empty one anyway
   }
-  // Stryker disable next-line ConditionalExpression: the data folder is named by ddcn itself, never the root
-  if (data !== home && path.isAbsolute(data) && data !== path.parse(data).root) rmSync(data, { recursive: true, force: true });
-  rmSync(home, { recursive: true, force: true });
-  process.stderr.write(`demo: started over: removed ${home}${data.startsWith(home) ? '' : ` and ${data}`}\n`);
+  for (const data of [path.join(home, 'pg'), path.join(shared, 'pg')]) {
+    if (await runningServer(data)) refuse(`the demo database (${data}) is in use, by \`ddcn serve\` perhaps: stop it first, then run npm run demo -- --fresh again`);
+  }
+  const removed = [path.join(home, 'demo'), path.join(home, 'pg'), path.join(home, 'pg.location'), path.join(home, 'pg.owner'), shared].filter((p) => existsSync(p));
+  for (const p of removed) rmSync(p, { recursive: true, force: true });
+  if (readdirSync(home).length === 0) rmSync(home, { recursive: true, force: true });
+  process.stderr.write(`demo: started over: removed ${removed.join(', ')}\n`);
 }
 const envPrefix = process.env.DDCN_HOME ? `DDCN_HOME=${home} ` : '';
 process.stdout.write(`Try:            ${envPrefix}npm run -s ddcn -- lookup 012900013 --json   (an old CMND, now replaced by its ĐDCN)\n`);

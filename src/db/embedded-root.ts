@@ -99,6 +99,16 @@ export interface ServerHome {
   moved?: string;
 }
 
+/** Where the data of DDCN_HOME `home` goes when postgres cannot enter it (reachableHome), made or not. */
+export function sharedDataDir(home: string, root = SHARED_ROOT): string {
+  const slug = home
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(-48);
+  const hash = createHash('sha256').update(home).digest('hex').slice(0, 8);
+  return path.join(root, 'data', `${slug}-${hash}`);
+}
+
 /**
  * DDCN_HOME itself is opened for traversal (o+x; often a `mktemp -d`, mode 0700). When a parent blocks the way
  * (/root), nothing above DDCN_HOME is changed: the data folder goes under /var/lib/ddcn/data, named after the
@@ -109,12 +119,7 @@ export async function reachableHome(home: string, user: PostgresUser, root = SHA
   if ((st.mode & 0o001) === 0) await chmod(home, st.mode | 0o011);
   const blocked = await blockedAt(home, user);
   if (blocked === null) return { dir: home };
-  const slug = home
-    .replace(/[^A-Za-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(-48);
-  const hash = createHash('sha256').update(home).digest('hex').slice(0, 8);
-  const dir = await sharedDir(root, 'data', `${slug}-${hash}`);
+  const dir = await sharedDir(root, 'data', path.basename(sharedDataDir(home, root)));
   const moved =
     `the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${blocked}; ` +
     `the database of DDCN_HOME=${home} lives in ${path.join(dir, 'pg')}`;

@@ -43,8 +43,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** postmaster.pid: line 1 the server's pid, line 4 its port. */
-async function runningServer(dataDir: string): Promise<{ pid: number; port: number } | null> {
+/** postmaster.pid: line 1 the server's pid, line 4 its port. Null when there is none, or its process is gone. */
+export async function runningServer(dataDir: string): Promise<{ pid: number; port: number } | null> {
   const file = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(file)) return null;
   const lines = (await readFile(file, 'utf8')).split('\n');

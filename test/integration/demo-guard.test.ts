@@ -2,7 +2,7 @@
 // an operator's shell happens to hold, and `--fresh` must remove nothing but a demo's own home.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 function demo(args: string[], env: Record<string, string | undefined>): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = execFile(TSX, ['scripts/demo.ts', ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: undefined, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    const child = execFile(TSX, ['scripts/demo.ts', ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: undefined, ...env }, timeout: 200_000 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') reject(err);
       else resolve({ code: child.exitCode ?? (err?.code as number | undefined) ?? 0, stdout, stderr });
     });
@@ -53,25 +53,48 @@ describe('npm run demo, guarded', () => {
     expect(existsSync(path.join(dir, 'home-none'))).toBe(false);
   });
 
-  it('--fresh removes only a home the demo made, and not while its database is in use', async () => {
-    // A DDCN_HOME that is not a demo's (no demo/ folder): left as it is.
+  it('--fresh removes nothing of a database the demo did not make, nor one a live server has open', async () => {
+    // A DDCN_HOME whose database was there before the demo ran in it (no marker): left as it is.
     const other = path.join(dir, 'operator-home');
     await mkdir(path.join(other, 'pg'), { recursive: true });
+    await mkdir(path.join(other, 'demo'), { recursive: true });
     await writeFile(path.join(other, 'pg', 'PG_VERSION'), '15\n');
     const notDemo = await demo(['--fresh'], { DDCN_HOME: other });
     expect(notDemo.code).toBe(2);
-    expect(notDemo.stderr).toContain(`--fresh removes only a home the demo made, and ${other} holds no demo/ folder: nothing removed`);
+    expect(notDemo.stderr).toContain(`--fresh removes only a database the demo created, and the one of DDCN_HOME=${other} was there before the demo ran`);
     expect(await readdir(path.join(other, 'pg'))).toEqual(['PG_VERSION']);
 
-    // A demo's home whose database a server has open (postmaster.pid): left as it is.
+    // The demo's own database, which a server (this test's process, alive) has open: left as it is.
     const busy = path.join(dir, 'demo-home');
     await mkdir(path.join(busy, 'demo'), { recursive: true });
     await mkdir(path.join(busy, 'pg'), { recursive: true });
-    await writeFile(path.join(busy, 'pg', 'postmaster.pid'), '12345\n');
+    await writeFile(path.join(busy, 'demo', '.database-made-by-demo'), 'made\n');
+    await writeFile(path.join(busy, 'pg', 'postmaster.pid'), `${process.pid}\n${path.join(busy, 'pg')}\n0\n54321\n`);
     const inUse = await demo(['--fresh'], { DDCN_HOME: busy });
     expect(inUse.code).toBe(2);
     expect(inUse.stderr).toContain('is in use, by `ddcn serve` perhaps: stop it first');
     expect(existsSync(path.join(busy, 'pg', 'postmaster.pid'))).toBe(true);
     expect(existsSync(path.join(busy, 'demo'))).toBe(true);
   });
+
+  it('--fresh on a home the demo made: its database and files go, anything else of the home stays, and the demo runs anew', async () => {
+    // A folder the embedded server's user can enter, so that the data lives in DDCN_HOME/pg (not /var/lib/ddcn).
+    await chmod(dir, 0o755);
+    const home = path.join(dir, 'own-home');
+    await mkdir(home);
+    const first = await demo([], { DDCN_HOME: home });
+    expect(first.code, first.stderr).toBe(0);
+    expect(existsSync(path.join(home, 'demo', '.database-made-by-demo'))).toBe(true);
+    // Something of the operator's beside it, and a stale pid file of a server that died (kill -9, a reboot).
+    await writeFile(path.join(home, 'notes.txt'), 'mine\n');
+    await writeFile(path.join(home, 'demo', 'old.txt'), 'old\n');
+    await writeFile(path.join(home, 'pg', 'postmaster.pid'), `999999\n${path.join(home, 'pg')}\n0\n54321\n`);
+    const again = await demo(['--fresh'], { DDCN_HOME: home });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`demo: started over: removed ${path.join(home, 'demo')}, ${path.join(home, 'pg')}`);
+    expect(again.stderr).toContain('created a new, empty database');
+    expect(again.stdout).toMatch(/MATCHED\s+291/);
+    expect(existsSync(path.join(home, 'notes.txt'))).toBe(true);
+    expect(existsSync(path.join(home, 'demo', 'old.txt'))).toBe(false);
+  }, 240_000);
 });
