@@ -114,7 +114,9 @@ async function startOver(): Promise<void> {
   if (readdirSync(home).length === 0) rmSync(home, { recursive: true, force: true });
   process.stderr.write(`demo: started over: removed ${removed.join(', ')}\n`);
 }
-const envPrefix = process.env.DDCN_HOME ? `DDCN_HOME=${home} ` : '';
+// The commands to try open the demo's database: not one a DATABASE_URL left in the shell names (the refusal above
+// advises `env -u DATABASE_URL npm run demo`, which leaves it set there).
+const envPrefix = `${useDatabaseUrl ? '' : 'env -u DATABASE_URL '}${process.env.DDCN_HOME ? `DDCN_HOME=${home} ` : ''}`;
 process.stdout.write(`Try:            ${envPrefix}npm run -s ddcn -- lookup 012900013 --json   (an old CMND, now replaced by its ĐDCN)\n`);
 
 // The portal on the demo data: one account of each role, and the command that serves it.
