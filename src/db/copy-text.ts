@@ -40,8 +40,9 @@ export class CopyWriter {
     stream.on('error', () => undefined);
   }
 
-  async row(values: ReadonlyArray<string | number | boolean | null | undefined>): Promise<void> {
-    await this.line(copyLine(values));
+  /** One row; as line(), a promise only when the socket must be waited for (ten thousand awaits cost more than the rows). */
+  row(values: ReadonlyArray<string | number | boolean | null | undefined>): Promise<void> | undefined {
+    return this.line(copyLine(values));
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Queryable } from './pool.js';
-import { copyLine, CopyWriter } from './copy-text.js';
+import { CopyWriter } from './copy-text.js';
 import { NEEDS_VERIFICATION, type ChunkRange } from './batches.js';
 import type { ExportedPerson, Outcome } from '../domain/outcome.js';
 
@@ -38,11 +38,10 @@ export async function storeOutcomes(tx: Queryable, args: ChunkArgs & { outcomes:
     tx.copyIn('COPY verification (batch_id, ma_so_bhxh, chunk_no, data_version, so_giay_to, status, fields, so_ddcn, detail, verified_at) FROM STDIN'),
   );
   for (const x of args.outcomes) {
-    // A promise only when the socket must be waited for: ten thousand awaits a chunk cost more than the lines.
-    const wait = copy.line(copyLine([
+    const wait = copy.row([
       args.batchId, x.maSoBhxh, args.chunkNo, x.dataVersion, x.soGiayTo, x.status, arrayLiteral(x.fields), x.soDdcn,
       x.detail ? JSON.stringify(x.detail) : null, at,
-    ]));
+    ]);
     if (wait) await wait;
   }
   await copy.end();
