@@ -1,6 +1,7 @@
 import { copyRows } from '../db/copy-rows.js';
 import { recordShares, shareCandidatesSql, type ShareCandidate } from '../db/shares.js';
 import type { RunDeps } from './deps.js';
+import { FailedRequests } from './failed-requests.js';
 
 const RECORD_EVERY = 10_000;
 
@@ -37,7 +38,7 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
     shared += recorded;
   };
 
-  const failures = { requests: 0, people: 0, first: undefined as unknown };
+  const failures = new FailedRequests(log, 'share');
   const send = (part: ShareCandidate[]) => {
     const p = (async () => {
       let acked: ShareCandidate[] = [];
@@ -49,11 +50,7 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
         deps.runProgress?.advance('share', part.length);
         failed += part.length - acked.length;
       } catch (err) {
-        // Said once for the step, below: one line per request buried the summary when the registry was down.
-        log.debug({ err, people: part.length }, 'share request failed');
-        failures.requests += 1;
-        failures.people += part.length;
-        failures.first ??= err;
+        failures.add(err, part.length);
         failed += part.length;
       }
       acknowledged.push(...acked);
@@ -77,9 +74,7 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
     await Promise.all(inFlight);
     await flush();
   });
-  if (failures.requests) {
-    log.warn({ err: failures.first, requests: failures.requests, people: failures.people }, 'share requests failed; the next run shares these again');
-  }
+  failures.warn('the next run shares these again');
   log.debug({ shared, failed, after: scope.after, upTo: scope.upTo }, 'insurance information shared');
   return { shared, failed };
 }

@@ -5,6 +5,7 @@ import type { ExportedPerson, Outcome } from '../domain/outcome.js';
 import type { Logger } from '../log.js';
 import { preflight, refusedOutcome } from './preflight.js';
 import { verifySplittingRefusals } from './split-refused.js';
+import { FailedRequests } from './failed-requests.js';
 
 export interface VerifyOptions {
   batchSize: number;
@@ -50,16 +51,11 @@ export async function verifyPeople(
   );
 
   const outcomes: Outcome[] = [...decided];
-  // Failed requests are said once for the chunk (the first error, how many requests and people): one line per
-  // request, each with its stack, buried the run's summary when the registry was down for everyone.
-  const failures = { requests: 0, people: 0, first: undefined as unknown };
+  const failures = new FailedRequests(log, 'registry');
   for (const { batch, result } of answered) {
     const failedWith = new Map<string, string>();
     for (const { people: part, error } of result.failed) {
-      log.debug({ err: error, people: part.length }, 'registry request failed');
-      failures.requests += 1;
-      failures.people += part.length;
-      failures.first ??= error;
+      failures.add(error, part.length);
       for (const req of part) failedWith.set(req.requestId, errorKind(error));
     }
     const refused = new Map(result.refused.map((r) => [r.request.requestId, r]));
@@ -97,8 +93,6 @@ export async function verifyPeople(
       });
     }
   }
-  if (failures.requests) {
-    log.warn({ err: failures.first, requests: failures.requests, people: failures.people }, 'registry requests failed; these people stay PENDING');
-  }
+  failures.warn('these people stay PENDING');
   return outcomes;
 }
