@@ -40,8 +40,11 @@ if (process.env.DATABASE_URL && !useDatabaseUrl) {
 if (useDatabaseUrl && !process.env.DATABASE_URL) refuse('--use-database-url given, but DATABASE_URL is not set');
 // The demo marks a database it created itself, so that --fresh never removes one that was there before it.
 const marker = path.join(out, '.database-made-by-demo');
+// Where the embedded database of the home is: in it, or (as root, when postgres cannot enter it) under /var/lib/ddcn.
+const homeData = path.join(home, 'pg');
+const sharedData = sharedDataDir(home);
 if (flags.fresh) await startOver();
-const hadDatabase = existsSync(path.join(home, 'pg')) || existsSync(sharedDataDir(home));
+const hadDatabase = existsSync(homeData) || existsSync(sharedData);
 mkdirSync(out, { recursive: true });
 if (!useDatabaseUrl && !hadDatabase && !existsSync(marker)) {
   writeFileSync(marker, 'The embedded database of this DDCN_HOME was created by npm run demo: `npm run demo -- --fresh` may remove it.\n');
@@ -93,23 +96,22 @@ function embeddedData(): string {
  */
 async function startOver(): Promise<void> {
   if (useDatabaseUrl) refuse('--fresh starts the embedded demo database over; with --use-database-url there is none to remove');
-  const shared = sharedDataDir(home);
   if (!existsSync(marker)) {
-    if (existsSync(path.join(home, 'pg'))) {
+    if (existsSync(homeData)) {
       refuse(
         `--fresh removes only a database the demo created, and the one of DDCN_HOME=${home} was there before the demo ran ` +
           '(or was made by an older demo): nothing removed. Remove it yourself if it holds nothing you need.',
       );
     }
-    if (existsSync(shared)) {
-      refuse(`the database of DDCN_HOME=${home} is still in ${shared}, and the demo cannot tell whether it made it: remove that folder yourself, then run the demo again`);
+    if (existsSync(sharedData)) {
+      refuse(`the database of DDCN_HOME=${home} is still in ${sharedData}, and the demo cannot tell whether it made it: remove that folder yourself, then run the demo again`);
     }
     return; // no database yet: the demo starts from an empty one anyway
   }
-  for (const data of [path.join(home, 'pg'), path.join(shared, 'pg')]) {
+  for (const data of [homeData, path.join(sharedData, 'pg')]) {
     if (await runningServer(data)) refuse(`the demo database (${data}) is in use, by \`ddcn serve\` perhaps: stop it first, then run npm run demo -- --fresh again`);
   }
-  const removed = [path.join(home, 'demo'), path.join(home, 'pg'), path.join(home, 'pg.location'), path.join(home, 'pg.owner'), shared].filter((p) => existsSync(p));
+  const removed = [out, homeData, path.join(home, 'pg.location'), path.join(home, 'pg.owner'), sharedData].filter((p) => existsSync(p));
   for (const p of removed) rmSync(p, { recursive: true, force: true });
   if (readdirSync(home).length === 0) rmSync(home, { recursive: true, force: true });
   process.stderr.write(`demo: started over: removed ${removed.join(', ')}\n`);

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
 import { requireCode, requireParticipants } from '../checks.js';
@@ -25,7 +25,7 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
     .action(async (o: { out: string; province?: string; unit?: string; workers?: number }) => {
       const started = Date.now();
       // A file where the folder of lists should go: said before anything else (mkdir would fail with EEXIST).
-      if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new UserError(`--out ${o.out} is a file; give a folder for the lists (it is made if missing)`);
+      if (statSync(o.out, { throwIfNoEntry: false })?.isDirectory() === false) throw new UserError(`--out ${o.out} is a file; give a folder for the lists (it is made if missing)`);
       const r = await withContext(logLevel(), async (deps, { database }) => {
         await requireParticipants(database);
         const province = await requireCode(database, 'province', o.province);
