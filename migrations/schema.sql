@@ -63,10 +63,10 @@ CREATE TABLE public.batch_chunk (
 );
 CREATE TABLE public.exchange_item (
   request_id bigint NOT NULL,
-  ma_so_bhxh text NOT NULL,
+  ma_so_bhxh text COLLATE "C" NOT NULL,
   fingerprint text NOT NULL,
   matched boolean,
-  so_ddcn text,
+  so_ddcn text COLLATE "C",
   fields text[],
   registry jsonb
 );
@@ -101,29 +101,29 @@ CREATE TABLE public.import_run (
   rejected integer DEFAULT 0 NOT NULL
 );
 CREATE TABLE public.number_history (
-  ma_so_bhxh text NOT NULL,
-  so_cu text NOT NULL,
-  so_moi text,
+  ma_so_bhxh text COLLATE "C" NOT NULL,
+  so_cu text COLLATE "C" NOT NULL,
+  so_moi text COLLATE "C",
   source text NOT NULL,
   batch_id bigint,
   changed_at timestamp with time zone NOT NULL
 );
 CREATE TABLE public.participant (
-  ma_so_bhxh text NOT NULL,
+  ma_so_bhxh text COLLATE "C" NOT NULL,
   ho_ten text DEFAULT ''::text NOT NULL,
   ngay_sinh text,
   gioi_tinh text,
-  so_giay_to text,
-  ma_don_vi text,
-  ma_tinh text,
-  ma_huyen text,
+  so_giay_to text COLLATE "C",
+  ma_don_vi text COLLATE "C",
+  ma_tinh text COLLATE "C",
+  ma_huyen text COLLATE "C",
   vssid boolean DEFAULT false NOT NULL,
   email text,
   findings jsonb DEFAULT '[]'::jsonb NOT NULL,
   data_version integer DEFAULT 1 NOT NULL,
   status text DEFAULT 'PENDING'::text NOT NULL,
   status_fields text[] DEFAULT '{}'::text[] NOT NULL,
-  so_ddcn text,
+  so_ddcn text COLLATE "C",
   verified_version integer,
   verified_at timestamp with time zone,
   last_batch_id bigint,
@@ -134,7 +134,7 @@ CREATE TABLE public.participant (
 CREATE TABLE public.participant_correction (
   id bigint DEFAULT nextval('participant_correction_id_seq'::regclass) NOT NULL,
   import_id bigint NOT NULL,
-  ma_so_bhxh text NOT NULL,
+  ma_so_bhxh text COLLATE "C" NOT NULL,
   field text NOT NULL,
   old_value text,
   new_value text NOT NULL,
@@ -147,11 +147,11 @@ CREATE TABLE public.participant_correction (
 );
 CREATE TABLE public.participant_state (
   id bigint DEFAULT nextval('participant_state_id_seq'::regclass) NOT NULL,
-  ma_so_bhxh text NOT NULL,
+  ma_so_bhxh text COLLATE "C" NOT NULL,
   valid_from timestamp with time zone NOT NULL,
   vssid boolean NOT NULL,
-  ma_tinh text,
-  ma_huyen text
+  ma_tinh text COLLATE "C",
+  ma_huyen text COLLATE "C"
 );
 CREATE TABLE public.portal_login_attempt (
   ip text NOT NULL,
@@ -169,7 +169,7 @@ CREATE TABLE public.portal_upload (
   id bigint DEFAULT nextval('portal_upload_id_seq'::regclass) NOT NULL,
   import_id bigint NOT NULL,
   login text NOT NULL,
-  ma_don_vi text NOT NULL,
+  ma_don_vi text COLLATE "C" NOT NULL,
   at timestamp with time zone NOT NULL,
   file_name text NOT NULL,
   rows_read integer NOT NULL,
@@ -182,9 +182,9 @@ CREATE TABLE public.portal_upload (
 CREATE TABLE public.portal_user (
   login text NOT NULL,
   role text NOT NULL,
-  ma_tinh text,
-  ma_huyen text,
-  ma_don_vi text,
+  ma_tinh text COLLATE "C",
+  ma_huyen text COLLATE "C",
+  ma_don_vi text COLLATE "C",
   password_hash text NOT NULL,
   disabled boolean DEFAULT false NOT NULL,
   failed_logins integer DEFAULT 0 NOT NULL,
@@ -198,35 +198,35 @@ CREATE TABLE public.schema_migration (
   applied_at timestamp with time zone NOT NULL
 );
 CREATE TABLE public.share_record (
-  ma_so_bhxh text NOT NULL,
-  so_ddcn text NOT NULL,
+  ma_so_bhxh text COLLATE "C" NOT NULL,
+  so_ddcn text COLLATE "C" NOT NULL,
   batch_id bigint NOT NULL,
   shared_at timestamp with time zone NOT NULL
 );
 CREATE TABLE public.unit (
-  ma_don_vi text NOT NULL,
+  ma_don_vi text COLLATE "C" NOT NULL,
   ten_don_vi text DEFAULT ''::text NOT NULL,
   dia_chi text DEFAULT ''::text NOT NULL,
-  ma_tinh text,
-  ma_huyen text,
+  ma_tinh text COLLATE "C",
+  ma_huyen text COLLATE "C",
   updated_at timestamp with time zone NOT NULL
 );
 CREATE TABLE public.verification (
   batch_id bigint NOT NULL,
-  ma_so_bhxh text NOT NULL,
+  ma_so_bhxh text COLLATE "C" NOT NULL,
   chunk_no integer NOT NULL,
   data_version integer NOT NULL,
   status text NOT NULL,
   fields text[] DEFAULT '{}'::text[] NOT NULL,
-  so_ddcn text,
+  so_ddcn text COLLATE "C",
   detail jsonb,
   verified_at timestamp with time zone NOT NULL,
-  so_giay_to text,
+  so_giay_to text COLLATE "C",
   applied boolean DEFAULT true NOT NULL
 );
 CREATE TABLE public.vssid_target (
-  ma_tinh text NOT NULL,
-  ma_huyen text DEFAULT ''::text NOT NULL,
+  ma_tinh text COLLATE "C" NOT NULL,
+  ma_huyen text COLLATE "C" DEFAULT ''::text NOT NULL,
   chi_tieu_vssid integer NOT NULL,
   import_id bigint NOT NULL,
   valid_from timestamp with time zone NOT NULL

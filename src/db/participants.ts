@@ -8,13 +8,14 @@ const CHANGED = `(p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi,
 /**
  * The import's temporary tables. `staging`: rows to write (a chunk, or the whole file on the bulk path);
  * `staging_waiting`: the rows whose sex code `0` is decided once the whole file is read. (The file's keys go to a
- * work table of their own, fileKeyTable.)
+ * work table of their own, fileKeyTable.) Codes take the "C" collation, as in participant (migration 0022).
  */
 const STAGING_TABLES = `
   CREATE TEMP TABLE staging (
-    line int NOT NULL, ma_so_bhxh text NOT NULL, ho_ten text, ngay_sinh text, gioi_tinh text, so_giay_to text,
-    ma_don_vi text, ten_don_vi text, dia_chi_don_vi text, ma_tinh text, ma_huyen text, vssid boolean, email text,
-    findings jsonb, src_hash text, sex_code text);
+    line int NOT NULL, ma_so_bhxh text COLLATE "C" NOT NULL, ho_ten text, ngay_sinh text, gioi_tinh text,
+    so_giay_to text COLLATE "C", ma_don_vi text COLLATE "C", ten_don_vi text, dia_chi_don_vi text,
+    ma_tinh text COLLATE "C", ma_huyen text COLLATE "C", vssid boolean, email text, findings jsonb, src_hash text,
+    sex_code text);
   CREATE TEMP TABLE staging_waiting (LIKE staging)`;
 
 /**
@@ -37,7 +38,7 @@ export async function createFileKeyTable(session: Queryable): Promise<string> {
   const table = `import_work.file_key_${pid}`;
   await session.query(
     `DROP TABLE IF EXISTS ${table};
-     CREATE UNLOGGED TABLE ${table} (line int NOT NULL, ma_so_bhxh text NOT NULL, src_hash text NOT NULL,
+     CREATE UNLOGGED TABLE ${table} (line int NOT NULL, ma_so_bhxh text COLLATE "C" NOT NULL, src_hash text NOT NULL,
                                      sex_zero boolean NOT NULL, by_worker boolean NOT NULL)`,
   );
   return table;
