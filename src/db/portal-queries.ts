@@ -36,7 +36,8 @@ const COUNTS = `count(*)::int AS total,
 
 /**
  * One page of the units in scope, by code, with their counts. `q` matches the start of the code or any part of
- * the name. The page is read from the unit table's key and only its units' people are counted, so a page costs
+ * the name, in any letter case (the code in the database's collation: in its own, "C", ILIKE folds ASCII letters
+ * only, and a code may hold Đ). The page is read from the unit table's key and only its units' people are counted, so a page costs
  * the same in a province of 5 000 units as in one of 50. Offsets are bounded by the caller.
  */
 export async function unitsPage(
@@ -53,7 +54,7 @@ export async function unitsPage(
     `WITH page AS (
        SELECT u.ma_don_vi, u.ten_don_vi, u.ma_tinh, u.ma_huyen FROM unit u
         WHERE ${inScope}
-          AND ($${search}::text IS NULL OR u.ma_don_vi ILIKE replace(replace($${search}::text, '%', ''), '_', '\\_') || '%'
+          AND ($${search}::text IS NULL OR u.ma_don_vi COLLATE "default" ILIKE replace(replace($${search}::text, '%', ''), '_', '\\_') || '%'
                OR u.ten_don_vi ILIKE '%' || replace(replace($${search}::text, '%', ''), '_', '\\_') || '%')
         ORDER BY u.ma_don_vi LIMIT $${limit}::int OFFSET $${offset}::int
      )

@@ -58,3 +58,28 @@ describe('a unit page with many people on its Mẫu 02', () => {
     expect(beyond.body).not.toMatch(/<td class="code">/);
   });
 });
+
+describe('the unit list search', () => {
+  it('finds a unit by the start of its code or a part of its name, whatever the letter case, Vietnamese letters too', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const units = [
+      { ma_don_vi: 'ĐN0010001', ten_don_vi: 'Công ty Đông Người', ma_tinh: '001', ma_huyen: '005' },
+      { ma_don_vi: 'HN0010002', ten_don_vi: 'Xí nghiệp Bình Minh', ma_tinh: '001', ma_huyen: '005' },
+    ];
+    const people = units.map((u, i) => ({ ma_so_bhxh: code(i + 1), ho_ten: `Trần Thị Mai ${i + 1}`, ngay_sinh: '1990', gioi_tinh: 'Nữ', so_giay_to: '', ...u }));
+    await importParticipants(deps(db), await writeParticipants(dir, people));
+    await insertUser(db, { login: 'tinh', scope: { role: 'province', maTinh: '001' }, passwordHash: await hashPassword(PASSWORD), now: new Date() });
+    open = await portal(db);
+    const office = await signedIn(open.app, 'tinh');
+    const found = async (q: string) => {
+      const page = await office.get(`/units?q=${encodeURIComponent(q)}`);
+      expect(page.status).toBe(200);
+      return units.filter((u) => page.body.includes(`/units/${encodeURIComponent(u.ma_don_vi)}`)).map((u) => u.ma_don_vi);
+    };
+    expect(await found('đn001')).toEqual(['ĐN0010001']); // a code compares byte by byte (migration 0022), the search not
+    expect(await found('hn001')).toEqual(['HN0010002']);
+    expect(await found('BÌNH')).toEqual(['HN0010002']);
+    expect(await found('0010')).toEqual([]); // the code's start, not any part of it
+  });
+});
