@@ -4,14 +4,21 @@
 -- Why: with a database locale other than C (C.UTF-8 and en_US.UTF-8 included, in PostgreSQL 15), every comparison
 -- of these columns went through the C library's strcoll, and sorts could not use abbreviated keys. Measured on
 -- 1 M rows (this server, C.UTF-8): building the index on so_giay_to 865 → 430 ms, the unit index 947 → 574 ms, the
--- import's index builds ~4.3 → ~2.6 s in all; 100 000 updates of a participant's number and outcome 2.0 → 1.7 s.
--- Equality is unchanged (both collations are deterministic). Order changes only on a server whose locale sorts
--- punctuation or letter case differently: codes are then listed in the same order on every server.
+-- import's index builds ~4.0 → ~2.8 s in all; 100 000 updates of a participant's number and outcome 2.0 → 1.7 s.
+-- Equality is unchanged (both collations are deterministic). Order is code-point order, as it was under C.UTF-8;
+-- under a locale such as en_US.UTF-8 it changes for codes with lower-case letters, punctuation or letters beyond
+-- ASCII (a code starting with Đ now comes after every ASCII code): codes are listed in the same order on every
+-- server. (ILIKE under "C" folds ASCII letters only: the portal's unit search compares in the database's collation.)
+-- The import's work tables take "C" too, so that their sorts of codes (the search for duplicate keys) are byte
+-- order as well.
 --
--- A comparison of a "C" column with a column of the database's collation takes "C" (the non-default collation
--- wins), so the import's and the run's work tables say COLLATE "C" too, to keep their indexes usable.
---
--- On an existing database this rebuilds the indexes of these columns (the rows are not rewritten).
+-- On an existing database this rebuilds the indexes of these columns and reads each table again to check its
+-- constraints (the rows are not rewritten), and gathers the statistics that changing a column's type drops.
+-- Every table is locked first, at once, so that no batch or import working meanwhile can take one of them in
+-- between (which ended in a deadlock); the migration runner bounds the wait and tries again (src/db/migrate.ts).
+LOCK TABLE participant, participant_state, participant_correction, number_history, verification, share_record,
+  exchange_item, unit, portal_user, portal_upload, vssid_target IN ACCESS EXCLUSIVE MODE;
+
 DROP TRIGGER participant_state_change ON participant;
 
 ALTER TABLE participant
@@ -56,3 +63,6 @@ ALTER TABLE vssid_target
 CREATE TRIGGER participant_state_change AFTER UPDATE OF vssid, ma_tinh, ma_huyen ON participant FOR EACH ROW
   WHEN (old.vssid IS DISTINCT FROM new.vssid OR old.ma_tinh IS DISTINCT FROM new.ma_tinh OR old.ma_huyen IS DISTINCT FROM new.ma_huyen)
   EXECUTE FUNCTION participant_state_after_change();
+
+ANALYZE participant, participant_state, participant_correction, number_history, verification, share_record,
+  exchange_item, unit, portal_user, portal_upload, vssid_target;

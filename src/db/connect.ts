@@ -1,5 +1,5 @@
 import { createDb, type Db } from './pool.js';
-import { migrate } from './migrate.js';
+import { MigrationBusyError, migrate } from './migrate.js';
 import { startEmbedded } from './embedded.js';
 
 export interface Database {
@@ -37,6 +37,7 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
   } catch (err) {
     await db.close().catch(() => undefined);
     await server?.release().catch(() => undefined);
+    if (err instanceof MigrationBusyError) throw err; // the server answered: neither the URL nor the server is at fault
     throw new Error(`cannot prepare the database (${redactUrl(url)}): ${(err as Error).message}. Check DATABASE_URL and that the server is running.`, { cause: err });
   }
   // Once: an interruption may stop the server while the command's own close() is on its way.
