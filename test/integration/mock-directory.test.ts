@@ -36,4 +36,25 @@ describe('the mock registry in the database', () => {
     expect(await names(changed, ['012345671', '012345672'])).toEqual([['012345672', 'Trần Thị Bình']]);
     expect(await databaseDirectory(db, file)).toMatchObject({ loaded: false });
   });
+
+  it('keeps answering from a registry loaded by an earlier version, whose numbers were in the database collation', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = await writeRegistry(dir, [AN]);
+    expect(await databaseDirectory(db, file)).toMatchObject({ loaded: true });
+    // As the mock made its table before its numbers compared byte by byte.
+    await db.query(`ALTER TABLE mock_registry.person ALTER COLUMN so_ddcn TYPE text COLLATE "default", ALTER COLUMN so_cmnd TYPE text COLLATE "default"`);
+
+    const later = await databaseDirectory(db, file);
+    expect(later).toMatchObject({ loaded: false }); // the same file: not loaded again
+    expect(await names(later, ['012345671', '001090000001'])).toEqual([
+      ['012345671', 'Nguyễn Văn An'],
+      ['001090000001', 'Nguyễn Văn An'],
+    ]);
+    const collations = await db.query<{ attname: string; c: string }>(
+      `SELECT attname, attcollation::regcollation::text AS c FROM pg_attribute
+        WHERE attrelid = 'mock_registry.person'::regclass AND attname IN ('so_ddcn', 'so_cmnd') ORDER BY 1`,
+    );
+    expect(collations.rows).toEqual([{ attname: 'so_cmnd', c: '"C"' }, { attname: 'so_ddcn', c: '"C"' }]);
+  });
 });
