@@ -14,8 +14,9 @@
 --
 -- On an existing database this rebuilds the indexes of these columns and reads each table again to check its
 -- constraints (the rows are not rewritten), and gathers the statistics that changing a column's type drops.
--- Every table is locked first, at once, so that no batch or import working meanwhile can take one of them in
--- between (which ended in a deadlock); the migration runner bounds the wait and tries again (src/db/migrate.ts).
+-- Every table is locked first, in one statement, before any work, so that the wait for a table in use comes before
+-- the index rebuilds; the migration runner bounds that wait below the deadlock check (half a second), gives way to
+-- the batch or import holding the table, and tries again (src/db/migrate.ts).
 LOCK TABLE participant, participant_state, participant_correction, number_history, verification, share_record,
   exchange_item, unit, portal_user, portal_upload, vssid_target IN ACCESS EXCLUSIVE MODE;
 

@@ -4,7 +4,7 @@ import { ttyProgress } from '../progress.js';
 import { ttyRunProgress } from '../run-progress.js';
 import type { Deps } from '../pipeline/deps.js';
 import { loadConfig, type Config } from './config.js';
-import { stopOnInterrupt } from './interrupt.js';
+import { interruption, stopOnInterrupt } from './interrupt.js';
 
 /** `--log-level`, else DDCN_LOG_LEVEL when set, else warn on a terminal and the configured default elsewhere. */
 export function commandLogLevel(flag: string | undefined, config: Config, env: NodeJS.ProcessEnv = process.env): string {
@@ -15,7 +15,7 @@ export function commandLogLevel(flag: string | undefined, config: Config, env: N
 export async function withContext<T>(
   logLevel: string | undefined,
   fn: (deps: Deps, ctx: { config: Config; database: Database; log: Logger }) => Promise<T>,
-  opts: { poolSize?: number; applicationName?: string } = {},
+  opts: { poolSize?: number; applicationName?: string; signal?: AbortSignal } = {},
 ): Promise<T> {
   const config = loadConfig();
   const log = createLogger(commandLogLevel(logLevel, config));
@@ -25,6 +25,9 @@ export async function withContext<T>(
     poolSize: opts.poolSize,
     applicationName: opts.applicationName,
     onServerLog: (msg) => log.debug({ component: 'embedded-postgres' }, msg.trim()),
+    say: (msg) => log.warn(msg),
+    // A command that claims the signals (run) stops waiting for a migration on them; the others exit on them anyway.
+    signal: opts.signal ?? interruption,
   });
   if (database.migrated.length) log.info({ migrations: database.migrated }, 'database migrations applied');
   if (database.created) {

@@ -24,6 +24,10 @@ export interface ConnectOptions {
   /** How the connections show in pg_stat_activity (default `ddcn`). */
   applicationName?: string;
   onServerLog?: (msg: string) => void;
+  /** Said while the migrations wait (for another process's migration, for tables in use). */
+  say?: (msg: string) => void;
+  /** Stops those waits (Ctrl-C, SIGTERM): its reason is thrown as it is. */
+  signal?: AbortSignal;
 }
 
 /** DATABASE_URL when given, else the embedded server; migrations are applied either way. */
@@ -33,11 +37,12 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
   const db = createDb(url, { max: opts.poolSize ?? 6, applicationName: opts.applicationName });
   let migrated: string[];
   try {
-    migrated = await migrate(db);
+    migrated = await migrate(db, new Date(), { say: opts.say, signal: opts.signal });
   } catch (err) {
     await db.close().catch(() => undefined);
     await server?.release().catch(() => undefined);
-    if (err instanceof MigrationBusyError) throw err; // the server answered: neither the URL nor the server is at fault
+    // The server answered: neither the URL nor the server is at fault.
+    if (err instanceof MigrationBusyError || opts.signal?.aborted) throw err;
     throw new Error(`cannot prepare the database (${redactUrl(url)}): ${(err as Error).message}. Check DATABASE_URL and that the server is running.`, { cause: err });
   }
   // Once: an interruption may stop the server while the command's own close() is on its way.

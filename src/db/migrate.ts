@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
-import type { Db } from './pool.js';
+import type { Db, Queryable } from './pool.js';
 import { SQLSTATE, sqlState } from './sqlstate.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
@@ -30,10 +30,12 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 /**
  * How long a migration waits for a table that other sessions are using, and how often it starts again after that
  * wait ran out or it was chosen as a deadlock's victim (its transaction rolled back whole, so starting again is
- * safe). Without a bound, a migration's ACCESS EXCLUSIVE request queued behind a running batch's transaction holds
- * up every later reader of that table; and a migration that altered one table, then waited for another that a
- * batch held while that batch waited for the first, ended in a deadlock reported as a database that cannot be
- * reached.
+ * safe). The wait is below PostgreSQL's default deadlock_timeout (1 s): a migration holding one table and waiting
+ * for another gives way before a deadlock is detected, so a batch's or an import's transaction is never the one
+ * cancelled; and the readers queued behind its ACCESS EXCLUSIVE request wait half a second at most per attempt.
+ * (Unbounded, a migration that altered one table, then waited for another that a batch held while that batch waited
+ * for the first, ended in a deadlock reported as a database that cannot be reached.) The waits add up to about a
+ * minute, under systemd's 90 s for stopping a service.
  */
 export interface MigrationPatience {
   lockTimeoutMs: number;
@@ -41,26 +43,68 @@ export interface MigrationPatience {
   retryWaitsMs: number[];
 }
 
-export const DEFAULT_PATIENCE: MigrationPatience = { lockTimeoutMs: 10_000, retryWaitsMs: [1_000, 2_000, 4_000, 8_000, 15_000] };
+export const DEFAULT_PATIENCE: MigrationPatience = { lockTimeoutMs: 500, retryWaitsMs: [500, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000] };
 
-/** A migration could not take the tables it changes: other processes kept using them. */
+/** A migration could not take the tables it changes: other sessions kept using them. */
 export class MigrationBusyError extends UserError {
   override name = 'MigrationBusyError';
+}
+
+export interface MigrateOptions {
+  migrations?: Migration[];
+  patience?: MigrationPatience;
+  /** What the operator is told while the migration waits (for another process's migration, for tables in use). */
+  say?: (message: string) => void;
+  /** Stops the waiting (Ctrl-C, SIGTERM): the migration is then left unapplied and the signal's reason thrown. */
+  signal?: AbortSignal;
+}
+
+/** Waits, or throws the signal's reason (an InterruptedError after Ctrl-C) once it is aborted. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(ms, undefined, { signal }).catch((err: unknown) => {
+    throw signal?.aborted ? signal.reason : err;
+  });
+}
+
+/** How often a process waiting for another's migration asks again for the migration lock. */
+const LOCK_POLL_MS = 250;
+
+/**
+ * The other sessions holding locks on this database's tables, by application name (ddcn names its connections
+ * after the command, host and process; pg_dump, psql and others name theirs), for the operator to find them.
+ */
+async function tableHolders(q: Queryable): Promise<string> {
+  const res = await q.query<{ app: string; n: number }>(
+    `SELECT coalesce(nullif(a.application_name, ''), 'a session without a name') AS app, count(DISTINCT a.pid)::int AS n
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.granted AND l.locktype = 'relation' AND a.pid <> pg_backend_pid()
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND l.relation IN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public')
+      GROUP BY 1 ORDER BY 1`,
+  );
+  return res.rows.map((r) => (r.n > 1 ? `${r.app} ×${r.n}` : r.app)).join(', ') || 'sessions that have ended since';
 }
 
 /**
  * Forward-only migrations, each in its own transaction, under an advisory lock so that two ddcn
  * processes starting at once do not race. Returns the names of the migrations applied now.
+ *
+ * A process that found another migrating waits for it (and says so), then makes one attempt only at whatever is
+ * still pending: the other gave up on busy tables, and commands started meanwhile must not each wait the whole
+ * patience again, one after the other.
  */
-export async function migrate(
-  db: Db,
-  now: Date = new Date(),
-  options: { migrations?: Migration[]; patience?: MigrationPatience } = {},
-): Promise<string[]> {
+export async function migrate(db: Db, now: Date = new Date(), options: MigrateOptions = {}): Promise<string[]> {
   const migrations = options.migrations ?? (await loadMigrations());
-  const patience = options.patience ?? DEFAULT_PATIENCE;
+  const say = options.say ?? (() => undefined);
+  const signal = options.signal;
   return db.withSession(async (session) => {
-    await session.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK]);
+    let waited = false;
+    while (!(await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [MIGRATION_LOCK])).rows[0]!.ok) {
+      if (!waited) say('another process is migrating the database; waiting for it to finish');
+      waited = true;
+      await pause(LOCK_POLL_MS, signal);
+    }
+    const patience = waited ? { ...(options.patience ?? DEFAULT_PATIENCE), retryWaitsMs: [] } : (options.patience ?? DEFAULT_PATIENCE);
     try {
       await session.query(`CREATE TABLE IF NOT EXISTS schema_migration (
         version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`);
@@ -85,16 +129,21 @@ export async function migrate(
           } catch (err) {
             const state = sqlState(err);
             if (state !== SQLSTATE.lockNotAvailable && state !== SQLSTATE.deadlockDetected) throw err;
+            const holders = await tableHolders(session);
             const wait = patience.retryWaitsMs[attempt];
             if (wait === undefined) {
+              const before = applied.length ? ` (applied before it: ${applied.join(', ')})` : '';
               throw new MigrationBusyError(
-                `migration ${m.name} could not take the tables it changes: other ddcn processes kept using them ` +
-                  `(a batch being run, a worker, the portal, an import). Nothing of it was applied. Stop them, or let ` +
-                  `the batch finish, then run \`ddcn migrate\` again`,
+                `migration ${m.name} could not take the tables it changes: other sessions kept using them (${holders}). ` +
+                  `It was not applied${before}. Stop them, or let the batch finish, then run \`ddcn migrate\` again`,
                 { cause: err },
               );
             }
-            await sleep(wait);
+            say(
+              `migration ${m.name}: its tables are in use (${holders}); trying again in ${wait / 1000} s ` +
+                `(attempt ${attempt + 2} of ${patience.retryWaitsMs.length + 1})`,
+            );
+            await pause(wait, signal);
           }
         }
         applied.push(m.name);

@@ -2,7 +2,10 @@
 // starts) waits a bounded time, starts again whole, and if the tables stay busy says so and applies nothing.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MigrationBusyError, migrate, type Migration } from '../../src/db/migrate.js';
+import { DEFAULT_PATIENCE, MigrationBusyError, migrate, type Migration } from '../../src/db/migrate.js';
+
+/** The advisory lock ddcn's migrations take (src/db/migrate.ts). */
+const MIGRATION_LOCK_FOR_TEST = 2207_0001;
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let database: TestDatabase;
@@ -13,8 +16,8 @@ afterAll(async () => {
   await database.drop();
 });
 
-const other = async () => {
-  const c = new pg.Client({ connectionString: database.url });
+const other = async (name = 'ddcn run (a batch)') => {
+  const c = new pg.Client({ connectionString: database.url, application_name: name });
   await c.connect();
   return c;
 };
@@ -46,6 +49,39 @@ describe('a migration that meets tables in use', () => {
       expect(await migrating).toEqual(['9001_busy_then_free.sql']);
       expect(await hasColumn('unit', 'busy_then_free')).toBe(true);
       expect(await applied(9001)).toBe(true);
+    } finally {
+      await batch.end();
+    }
+  });
+
+  it('gives way to a batch that waits for a table it holds, before a deadlock cancels the batch', async () => {
+    const batch = await other();
+    try {
+      await batch.query('BEGIN');
+      await batch.query('LOCK TABLE vssid_target IN ACCESS SHARE MODE');
+      const m: Migration = {
+        version: 9004,
+        name: '9004_gives_way.sql',
+        sql: `LOCK TABLE unit IN ACCESS EXCLUSIVE MODE;
+              SELECT pg_sleep(0.2);
+              LOCK TABLE vssid_target IN ACCESS EXCLUSIVE MODE;
+              ALTER TABLE unit ADD COLUMN gave_way int`,
+      };
+      const said: string[] = [];
+      // The default wait for a table, below PostgreSQL's default deadlock_timeout (1 s), which the batch keeps.
+      const patience = { ...DEFAULT_PATIENCE, retryWaitsMs: [200, 200, 200, 200, 200, 200, 200, 200] };
+      const migrating = migrate(database.db, new Date(), { migrations: [m], patience, say: (msg) => said.push(msg) });
+      await someoneWaitsFor('vssid_target'); // the migration holds unit and waits for vssid_target
+      // Past the migration's own deadlock check (PostgreSQL checks once, deadlock_timeout after a wait begins): a
+      // cycle formed now is found by the batch's check, which would cancel the batch, were the migration still waiting.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const read = await batch.query('SELECT count(*)::int AS n FROM unit'); // the batch needs unit: not cancelled
+      expect(read.rows[0].n).toBe(0);
+      await batch.query('COMMIT');
+      expect(await migrating).toEqual(['9004_gives_way.sql']);
+      expect(await hasColumn('unit', 'gave_way')).toBe(true);
+      // Who held the tables is looked up after the attempt: by then the batch may have committed.
+      expect(said[0]).toMatch(/^migration 9004_gives_way\.sql: its tables are in use \(.+\); trying again in 0\.2 s \(attempt 2 of 9\)$/);
     } finally {
       await batch.end();
     }
@@ -93,14 +129,62 @@ describe('a migration that meets tables in use', () => {
       );
       expect(err).toBeInstanceOf(MigrationBusyError);
       expect((err as Error).message).toBe(
-        'migration 9003_never_free.sql could not take the tables it changes: other ddcn processes kept using them ' +
-          '(a batch being run, a worker, the portal, an import). Nothing of it was applied. Stop them, or let the ' +
-          'batch finish, then run `ddcn migrate` again',
+        'migration 9003_never_free.sql could not take the tables it changes: other sessions kept using them ' +
+          '(ddcn run (a batch)). It was not applied. Stop them, or let the batch finish, then run `ddcn migrate` again',
       );
       await batch.query('COMMIT');
       expect(await applied(9003)).toBe(false);
       expect(await hasColumn('unit', 'never_free')).toBe(false);
       expect((await database.db.query(`SELECT to_regclass('never_free_marker') AS t`)).rows[0]!.t).toBeNull();
+    } finally {
+      await batch.end();
+    }
+  });
+
+  it('waits for another process migrating and says so, then tries once: commands started meanwhile do not each wait again', async () => {
+    const migrating = await other('ddcn migrate (another)');
+    const batch = await other();
+    try {
+      await migrating.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_FOR_TEST]);
+      await batch.query('BEGIN');
+      await batch.query('LOCK TABLE unit IN ACCESS SHARE MODE');
+      const said: string[] = [];
+      const m: Migration = { version: 9005, name: '9005_after_another.sql', sql: 'ALTER TABLE unit ADD COLUMN after_another int' };
+      // Patience enough for minutes: only the single attempt makes this end at once.
+      const result = migrate(database.db, new Date(), {
+        migrations: [m],
+        patience: { lockTimeoutMs: 100, retryWaitsMs: [60_000, 60_000] },
+        say: (msg) => said.push(msg),
+      }).catch((e: unknown) => e);
+      while (said.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(said).toEqual(['another process is migrating the database; waiting for it to finish']);
+      await migrating.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_FOR_TEST]); // it gave up
+      const err = await result;
+      expect(err).toBeInstanceOf(MigrationBusyError);
+      expect(said).toHaveLength(1);
+      expect(await applied(9005)).toBe(false);
+    } finally {
+      await batch.end();
+      await migrating.end();
+    }
+  });
+
+  it('stops waiting when the command is interrupted, with the interruption as the error', async () => {
+    const batch = await other();
+    try {
+      await batch.query('BEGIN');
+      await batch.query('LOCK TABLE unit IN ACCESS SHARE MODE');
+      const stop = new AbortController();
+      const reason = new Error('interrupted (SIGTERM)');
+      const m: Migration = { version: 9006, name: '9006_interrupted.sql', sql: 'ALTER TABLE unit ADD COLUMN interrupted int' };
+      const result = migrate(database.db, new Date(), {
+        migrations: [m],
+        patience: { lockTimeoutMs: 100, retryWaitsMs: [60_000] },
+        say: () => stop.abort(reason), // interrupted during the first wait between attempts
+        signal: stop.signal,
+      }).catch((e: unknown) => e);
+      expect(await result).toBe(reason);
+      expect(await applied(9006)).toBe(false);
     } finally {
       await batch.end();
     }

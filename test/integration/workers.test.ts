@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { rows } from '../helpers/pipeline.js';
@@ -156,6 +157,31 @@ describe('ddcn worker', () => {
       await proxy.close();
     }
   }, 240_000);
+
+  it('on SIGTERM while it waits for a migration whose tables are in use, exits 0 having applied nothing', async () => {
+    const { db, url } = await freshDatabase();
+    // An upgrade's migration still to apply (0022 can be applied again), and a session using one of its tables.
+    await db.query(`DELETE FROM schema_migration WHERE name = '0022_code_collation.sql'`);
+    const other = new pg.Client({ connectionString: url, application_name: 'pg_dump' });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('LOCK TABLE unit IN ACCESS SHARE MODE');
+      const w = worker(url, server.url);
+      const log = seen.get(w)!;
+      while (!log.lines.some((l) => l.includes('migration 0022_code_collation.sql: its tables are in use (pg_dump)'))) {
+        if (log.ended) throw new Error(`exited before waiting: ${log.lines.join('\n')}`);
+        await sleep(25);
+      }
+      await terminate(w);
+      const stopped = await w.done;
+      expect(stopped.code, stopped.stderr).toBe(0);
+      expect(stopped.stderr).toContain('worker stopped before it took any work (the database migration it waited for was not applied)');
+      expect(await rows(db, `SELECT 1 FROM schema_migration WHERE name = '0022_code_collation.sql'`)).toEqual([]);
+    } finally {
+      await other.end();
+    }
+  }, 120_000);
 });
 
 /** Passes requests on to the registry and counts how many are in flight at once. */

@@ -50,8 +50,12 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
             await registry.close();
           }
         },
-        { poolSize: poolSizeFor(o), applicationName: workingConnectionName('worker', workerName()) },
+        { poolSize: poolSizeFor(o), applicationName: workingConnectionName('worker', workerName()), signal: stop.signal },
       );
+    } catch (err) {
+      // Stopped while it waited for a migration: no chunk was taken, so this is the clean stop its help promises.
+      if (!stop.signal.aborted || err !== stop.signal.reason) throw err;
+      process.stderr.write('worker stopped before it took any work (the database migration it waited for was not applied)\n');
     } finally {
       for (const { sig, listeners } of taken) {
         process.off(sig, onSignal);
