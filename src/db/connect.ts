@@ -66,5 +66,6 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
 }
 
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  // The password may be in the user part or, as libpq also reads it, a query parameter (password, sslpassword).
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@').replace(/([?&](?:ssl)?password=)[^&#]*/gi, '$1***');
 }

@@ -238,3 +238,15 @@ describe('ddcn migrate', () => {
     expect(again.stderr).toContain('database schema is up to date');
   }, SLOW);
 });
+
+describe('a database that cannot be reached', () => {
+  it('is named without its password, whether in the user part of DATABASE_URL or as a parameter', async () => {
+    for (const url of ['postgres://clerk:s3cret-one@127.0.0.1:1/livedb', 'postgres://clerk@127.0.0.1:1/livedb?sslmode=disable&password=s3cret-two']) {
+      const r = await ddcn(['lookup', '001090000001'], { DATABASE_URL: url });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('Check DATABASE_URL and that the server is running');
+      expect(r.stderr).toContain('127.0.0.1:1/livedb');
+      expect(r.stderr).not.toMatch(/s3cret/);
+    }
+  }, SLOW);
+});
