@@ -68,6 +68,8 @@ async function pause(ms: number, signal: AbortSignal | undefined): Promise<void>
 
 /** How often a process waiting for another's migration asks again for the migration lock. */
 const LOCK_POLL_MS = 250;
+/** A wait for another process's migration is said once it lasts this long. */
+const SAY_WAITING_AFTER_MS = 2_000;
 
 /**
  * The other sessions holding locks on this database's tables, by application name (ddcn names its connections
@@ -99,9 +101,15 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
   const signal = options.signal;
   return db.withSession(async (session) => {
     let waited = false;
+    let told = false;
+    const from = Date.now();
     while (!(await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [MIGRATION_LOCK])).rows[0]!.ok) {
-      if (!waited) say('another process is migrating the database; waiting for it to finish');
       waited = true;
+      // Every starting process takes the lock a moment to see whether anything is pending: only a real wait is said.
+      if (!told && Date.now() - from >= SAY_WAITING_AFTER_MS) {
+        say('another process is migrating the database; waiting for it to finish');
+        told = true;
+      }
       await pause(LOCK_POLL_MS, signal);
     }
     const patience = waited ? { ...(options.patience ?? DEFAULT_PATIENCE), retryWaitsMs: [] } : (options.patience ?? DEFAULT_PATIENCE);

@@ -189,4 +189,19 @@ describe('a migration that meets tables in use', () => {
       await batch.end();
     }
   });
+
+  it('says nothing when another process held the migration lock only for a moment, as every starting process does', async () => {
+    const starting = await other('ddcn lookup (starting)');
+    try {
+      await starting.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_FOR_TEST]);
+      const said: string[] = [];
+      const result = migrate(database.db, new Date(), { migrations: [], say: (msg) => said.push(msg) });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await starting.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_FOR_TEST]);
+      expect(await result).toEqual([]);
+      expect(said).toEqual([]);
+    } finally {
+      await starting.end();
+    }
+  });
 });
