@@ -1,6 +1,7 @@
 // Retries with exponential backoff and full jitter, honouring Retry-After. Hand-written because no retry library
 // is among the dependencies; cockatiel would fit (retry, breaker, timeout in one, TypeScript) and p-retry + opossum
 // were considered too. The loop is small and every delay goes through an injected sleep, so tests need no timers.
+import { sleep } from '../sleep.js';
 
 export interface RetryPolicy {
   retries: number; // attempts after the first, for failures (timeouts, 5xx, unreachable, invalid answers)
@@ -46,20 +47,8 @@ export interface RetryOptions {
   onRetry?: (info: { err: unknown; retry: number; delayMs: number }) => void;
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+// The one abortable wait, shared with the migration runner (src/db cannot import adapters).
+export { sleep } from '../sleep.js';
 
 /** Runs `op` until it succeeds, a failure is not retryable, or the retries (and 429 waits) are used up. */
 export async function withRetry<T>(op: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {

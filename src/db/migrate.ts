@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import type { Db, Queryable } from './pool.js';
 import { SQLSTATE, sqlState } from './sqlstate.js';
 
@@ -59,13 +59,6 @@ export interface MigrateOptions {
   signal?: AbortSignal;
 }
 
-/** Waits, or throws the signal's reason (an InterruptedError after Ctrl-C) once it is aborted. */
-async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  await sleep(ms, undefined, { signal }).catch((err: unknown) => {
-    throw signal?.aborted ? signal.reason : err;
-  });
-}
-
 /** How often a process waiting for another's migration asks again for the migration lock. */
 const LOCK_POLL_MS = 250;
 /** A wait for another process's migration is said once it lasts this long. */
@@ -110,7 +103,7 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
         say('another process is migrating the database; waiting for it to finish');
         told = true;
       }
-      await pause(LOCK_POLL_MS, signal);
+      await sleep(LOCK_POLL_MS, signal);
     }
     const patience = waited ? { ...(options.patience ?? DEFAULT_PATIENCE), retryWaitsMs: [] } : (options.patience ?? DEFAULT_PATIENCE);
     try {
@@ -151,7 +144,7 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
               `migration ${m.name}: its tables are in use (${holders}); trying again in ${wait / 1000} s ` +
                 `(attempt ${attempt + 2} of ${patience.retryWaitsMs.length + 1})`,
             );
-            await pause(wait, signal);
+            await sleep(wait, signal);
           }
         }
         applied.push(m.name);
