@@ -21,6 +21,13 @@ const other = async (name = 'ddcn run (a batch)') => {
   await c.connect();
   return c;
 };
+/** Another session in a transaction that reads `table` (a batch at work), holding its lock until COMMIT. */
+const holding = async (table: string) => {
+  const c = await other();
+  await c.query('BEGIN');
+  await c.query(`LOCK TABLE ${table} IN ACCESS SHARE MODE`);
+  return c;
+};
 const applied = async (version: number) =>
   (await database.db.query('SELECT 1 FROM schema_migration WHERE version = $1::int', [version])).rowCount === 1;
 const hasColumn = async (table: string, column: string) =>
@@ -37,10 +44,8 @@ async function someoneWaitsFor(table: string): Promise<void> {
 
 describe('a migration that meets tables in use', () => {
   it('waits for them and starts again, and is applied once they are free', async () => {
-    const batch = await other();
+    const batch = await holding('unit'); // a transaction of a batch reading units
     try {
-      await batch.query('BEGIN');
-      await batch.query('LOCK TABLE unit IN ACCESS SHARE MODE'); // a transaction of a batch reading units
       const m: Migration = { version: 9001, name: '9001_busy_then_free.sql', sql: 'ALTER TABLE unit ADD COLUMN busy_then_free int' };
       const migrating = migrate(database.db, new Date(), { migrations: [m], patience: { lockTimeoutMs: 300, retryWaitsMs: [200, 200, 200, 200, 200] } });
       await someoneWaitsFor('unit');
@@ -55,10 +60,8 @@ describe('a migration that meets tables in use', () => {
   });
 
   it('gives way to a batch that waits for a table it holds, before a deadlock cancels the batch', async () => {
-    const batch = await other();
+    const batch = await holding('vssid_target');
     try {
-      await batch.query('BEGIN');
-      await batch.query('LOCK TABLE vssid_target IN ACCESS SHARE MODE');
       const m: Migration = {
         version: 9004,
         name: '9004_gives_way.sql',
@@ -115,10 +118,8 @@ describe('a migration that meets tables in use', () => {
   });
 
   it('says which migration and what to do when the tables stay busy, and applies nothing of it', async () => {
-    const batch = await other();
+    const batch = await holding('unit');
     try {
-      await batch.query('BEGIN');
-      await batch.query('LOCK TABLE unit IN ACCESS SHARE MODE');
       const m: Migration = {
         version: 9003,
         name: '9003_never_free.sql',
@@ -143,11 +144,9 @@ describe('a migration that meets tables in use', () => {
 
   it('waits for another process migrating and says so, then tries once: commands started meanwhile do not each wait again', async () => {
     const migrating = await other('ddcn migrate (another)');
-    const batch = await other();
+    const batch = await holding('unit');
     try {
       await migrating.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_FOR_TEST]);
-      await batch.query('BEGIN');
-      await batch.query('LOCK TABLE unit IN ACCESS SHARE MODE');
       const said: string[] = [];
       const m: Migration = { version: 9005, name: '9005_after_another.sql', sql: 'ALTER TABLE unit ADD COLUMN after_another int' };
       // Patience enough for minutes: only the single attempt makes this end at once.
@@ -170,10 +169,8 @@ describe('a migration that meets tables in use', () => {
   });
 
   it('stops waiting when the command is interrupted, with the interruption as the error', async () => {
-    const batch = await other();
+    const batch = await holding('unit');
     try {
-      await batch.query('BEGIN');
-      await batch.query('LOCK TABLE unit IN ACCESS SHARE MODE');
       const stop = new AbortController();
       const reason = new Error('interrupted (SIGTERM)');
       const m: Migration = { version: 9006, name: '9006_interrupted.sql', sql: 'ALTER TABLE unit ADD COLUMN interrupted int' };
