@@ -292,10 +292,10 @@ CREATE INDEX exchange_item_person ON public.exchange_item USING btree (ma_so_bhx
 CREATE INDEX figures_cache_computed ON public.figures_cache USING btree (computed_at);
 CREATE INDEX number_history_so_cu ON public.number_history USING btree (so_cu);
 CREATE INDEX participant_correction_person ON public.participant_correction USING btree (ma_so_bhxh, changed_at);
-CREATE INDEX participant_ma_don_vi ON public.participant USING btree (ma_don_vi);
 CREATE INDEX participant_so_giay_to ON public.participant USING btree (so_giay_to);
 CREATE INDEX participant_state_id ON public.participant_state USING btree (id);
 CREATE INDEX participant_state_office ON public.participant_state USING btree (ma_tinh, ma_huyen) INCLUDE (ma_so_bhxh, valid_from);
+CREATE INDEX participant_unit_counts ON public.participant USING btree (ma_don_vi) INCLUDE (status, ma_tinh, ma_huyen, ma_so_bhxh);
 CREATE INDEX portal_session_login ON public.portal_session USING btree (login);
 CREATE INDEX portal_upload_unit ON public.portal_upload USING btree (ma_don_vi, id);
 CREATE INDEX unit_office ON public.unit USING btree (ma_tinh, ma_huyen, ma_don_vi);

@@ -45,7 +45,7 @@ export async function knownCodes(db: Queryable, kind: CodeKind): Promise<string[
   return r.rows.map((x) => x.code);
 }
 
-/** Whether any participant of a unit is in a province (the unit's people by participant_ma_don_vi, until one is). */
+/** Whether any participant of a unit is in a province (an index-only look-up of participant_unit_counts). */
 export async function unitInProvince(db: Queryable, unit: string, province: string): Promise<boolean> {
   const r = await db.query<{ any: boolean }>(
     'SELECT EXISTS (SELECT 1 FROM participant WHERE ma_don_vi = $1::text AND ma_tinh = $2::text) AS any',

@@ -1,4 +1,4 @@
-// participant's CHECK constraints on the code, the numbers and the date were rewritten for speed (migration 0024).
+// participant's CHECK constraints on the code, the numbers and the date were rewritten for speed (migration 0023).
 // They must accept exactly what the original regular expressions of migration 0001 accepted: here the installed
 // constraints, read from the catalog, are evaluated next to those expressions on edge cases and random strings.
 import { describe, expect, it } from 'vitest';
