@@ -16,13 +16,64 @@ const ORIGINAL: Record<string, { regex: string; collate: string }> = {
 };
 
 const EDGES = [
-  '', ' ', '0', '-', '--', '0123456789', '012345678', '01234567890', '012345678901', '0123456789012', '12345678901',
-  ' 0123456789', '0123456789 ', '0123456789\n', '\n0123456789', '01234 6789', '012345678a', 'a012345678',
-  '０１２３４５６７８９', '٠١٢٣٤٥٦٧٨٩', '012345678\u00b2', '01234567８９',
-  '001192000004', '001192000004 ', '00119200000', '0011920000040', '023456781', '02345678', '0234567810',
-  '1990', '199', '19900', '1990-', '1990-1', '1990-01', '1990-011', '1990-01-', '1990-01-1', '1990-01-01', '1990-01-011',
-  '1990/01/01', '1990-01/01', '01-01-1990', '1990-0a-01', '199O-01-01', '1990--01', '1990-01--1', '-1990', '1990-01-01\n',
-  '9999-99-99', '0000', '0000-00', 'abcd', 'abcd-ef-gh', '1990-01-01-01', '1990-01-01 ', ' 1990', '1990‐01‐01',
+  '',
+  ' ',
+  '0',
+  '-',
+  '--',
+  '0123456789',
+  '012345678',
+  '01234567890',
+  '012345678901',
+  '0123456789012',
+  '12345678901',
+  ' 0123456789',
+  '0123456789 ',
+  '0123456789\n',
+  '\n0123456789',
+  '01234 6789',
+  '012345678a',
+  'a012345678',
+  '０１２３４５６７８９',
+  '٠١٢٣٤٥٦٧٨٩',
+  '012345678\u00b2',
+  '01234567８９',
+  '001192000004',
+  '001192000004 ',
+  '00119200000',
+  '0011920000040',
+  '023456781',
+  '02345678',
+  '0234567810',
+  '1990',
+  '199',
+  '19900',
+  '1990-',
+  '1990-1',
+  '1990-01',
+  '1990-011',
+  '1990-01-',
+  '1990-01-1',
+  '1990-01-01',
+  '1990-01-011',
+  '1990/01/01',
+  '1990-01/01',
+  '01-01-1990',
+  '1990-0a-01',
+  '199O-01-01',
+  '1990--01',
+  '1990-01--1',
+  '-1990',
+  '1990-01-01\n',
+  '9999-99-99',
+  '0000',
+  '0000-00',
+  'abcd',
+  'abcd-ef-gh',
+  '1990-01-01-01',
+  '1990-01-01 ',
+  ' 1990',
+  '1990‐01‐01',
 ];
 
 /** Random strings over an alphabet that makes near misses likely: digits, '-', letters, space, newline, others. */
@@ -42,7 +93,11 @@ function randomStrings(n: number, seed: number): string[] {
       const chars = [...shape].map((c) => (c === '0' ? String(Math.floor(random() * 10)) : c));
       const at = Math.floor(random() * chars.length);
       chars[at] = alphabet[Math.floor(random() * alphabet.length)]!;
-      out.push(chars.join(''), chars.slice(0, -1).join(''), `${chars.join('')}${alphabet[Math.floor(random() * alphabet.length)]!}`);
+      out.push(
+        chars.join(''),
+        chars.slice(0, -1).join(''),
+        `${chars.join('')}${alphabet[Math.floor(random() * alphabet.length)]!}`,
+      );
     }
   }
   return out;
@@ -90,10 +145,14 @@ describe("participant's CHECK constraints", () => {
   it('still refuse a bad value on insert, naming the constraint', async () => {
     const { db } = database();
     await expect(
-      db.query(`INSERT INTO participant (ma_so_bhxh, ngay_sinh, created_at, updated_at) VALUES ('0100000001', '1990-1-01', now(), now())`),
+      db.query(
+        `INSERT INTO participant (ma_so_bhxh, ngay_sinh, created_at, updated_at) VALUES ('0100000001', '1990-1-01', now(), now())`,
+      ),
     ).rejects.toThrow(/participant_ngay_sinh_check/);
     await expect(
-      db.query(`INSERT INTO participant (ma_so_bhxh, so_giay_to, created_at, updated_at) VALUES ('0100000001', '０２３４５６７８１', now(), now())`),
+      db.query(
+        `INSERT INTO participant (ma_so_bhxh, so_giay_to, created_at, updated_at) VALUES ('0100000001', '０２３４５６７８１', now(), now())`,
+      ),
     ).rejects.toThrow(/participant_so_giay_to_check/);
   });
 });
