@@ -1,4 +1,4 @@
-// `npx tsx scripts/bench-portal.ts [--participants N] [--units U] [--users 20] [--rounds R] [--keep] [--reuse URL]`:
+// `npx tsx scripts/bench-portal.ts [--participants N] [--units U] [--unit-skew K] [--users 20] [--rounds R] [--keep] [--reuse URL]`:
 // the portal under signed-in users at once, over a real socket. Generates N participants over about U managing
 // units, verifies them once, moves 500 unmatched people into one unit (a 500-person Mẫu 02), signs in `--users`
 // accounts of every role (national, province, district, unit) and has each ask its pages `--rounds` times at once,
@@ -56,6 +56,9 @@ const { values } = parseArgs({
   options: {
     participants: { type: 'string', default: '1000000' },
     units: { type: 'string', default: '20000' },
+    // 1: people spread evenly over the units (50 each at the defaults); 2: a few large units at the head of each
+    // province's list and many small ones (scripts/lib/synth.ts unitSkew), which costs differ by unit size show.
+    'unit-skew': { type: 'string', default: '1' },
     users: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '10' },
     seed: { type: 'string', default: '2207' },
@@ -65,6 +68,8 @@ const { values } = parseArgs({
 });
 const n = Number(values.participants);
 const unitsPerProvince = Math.max(1, Math.round(Number(values.units) / 63));
+const unitSkew = Number(values['unit-skew']);
+if (!(unitSkew >= 1 && unitSkew <= 16)) throw new Error('--unit-skew: a number from 1 (even) to 16');
 const users = Number(values.users);
 const rounds = Number(values.rounds);
 const say = (msg: string) => process.stderr.write(`bench-portal: ${msg}\n`);
@@ -84,7 +89,7 @@ const q = async <T extends object>(sql: string, params: unknown[] = []) => (awai
 try {
   const t = process.hrtime.bigint();
   if (!values.reuse) {
-    const data = await writeSynthetic(path.join(work, 'data'), { count: n, seed: Number(values.seed), matchRate: 0.9, unitsPerProvince });
+    const data = await writeSynthetic(path.join(work, 'data'), { count: n, seed: Number(values.seed), matchRate: 0.9, unitsPerProvince, unitSkew });
     await importParticipants(deps, data.participantsFile, path.join(work, 'rejects.csv'));
     say(`${n} participants imported in ${seconds(t).toFixed(0)} s`);
     const registry = new MockRegistry(await databaseDirectory(database.db, data.registryFile));
@@ -104,6 +109,12 @@ try {
     await q('TRUNCATE figures_cache');
     await q(`DELETE FROM portal_user WHERE login LIKE 'bench-%'`);
   }
+  // What the unit pages count: a page's cost follows the people of its units, not their number.
+  const shape = (await q<{ median: number; largest: number }>(
+    `SELECT (percentile_disc(0.5) WITHIN GROUP (ORDER BY n))::int AS median, max(n)::int AS largest
+       FROM (SELECT count(*) AS n FROM participant GROUP BY ma_don_vi) u`,
+  ))[0]!;
+  say(`people per unit: median ${shape.median}, largest ${shape.largest}`);
   const big = (await q<{ ma_tinh: string; ma_huyen: string }>(`SELECT ma_tinh, ma_huyen FROM unit WHERE ma_don_vi = $1::text`, [BIG]))[0]!;
   const unitsOf = (await q<{ ma_don_vi: string; ma_huyen: string }>(`SELECT ma_don_vi, ma_huyen FROM unit WHERE ma_tinh = $1::text ORDER BY ma_don_vi`, [big.ma_tinh]));
   const districtUnits = unitsOf.filter((u) => u.ma_huyen === big.ma_huyen);
@@ -217,7 +228,7 @@ try {
   const load = loadavg().map((l) => +l.toFixed(2));
   if (values.keep) say(`kept: --reuse ${fresh.databaseUrl}`);
   console.log(JSON.stringify({
-    participants: totals.people, units: totals.units, users, rounds, wall_s: +wall.toFixed(1), loadavg: load,
+    participants: totals.people, units: totals.units, unit_people: { median: shape.median, largest: shape.largest }, users, rounds, wall_s: +wall.toFixed(1), loadavg: load,
     cpu_ms_per_request: { server_thread: +((cpu.server / requests) * 1000).toFixed(1), postgres: +((cpu.postgres / requests) * 1000).toFixed(1) },
     routes: result,
   }));

@@ -44,6 +44,10 @@ export interface SynthOptions {
   matchRate?: number; // default 0.9; the rest is split evenly over the five other cases
   provinces?: string[]; // ma_tinh of the managing offices, 3-digit CCCD province codes; default all 63
   unitsPerProvince?: number; // default 20
+  // How unevenly people spread over a province's units: 1 (default) evenly; k > 1 puts a unit's index at
+  // units × r^k (r uniform), so the first units of each province are large (k = 2, 317 units: the first ~5.6 % of
+  // the province's people, the first 50 units ~40 %) and the last ones small, as employers are.
+  unitSkew?: number;
   firstCode?: number; // first ma_so_bhxh as a number; default 100000001 → '0100000001'
 }
 
@@ -132,11 +136,13 @@ export function* generate(opts: SynthOptions): Generator<SynthRecord, void, unde
   const matchRate = opts.matchRate ?? 0.9;
   const provinces = opts.provinces ? [...new Set(opts.provinces)] : ALL_CODES; // a repeat would clash unit codes
   const units = opts.unitsPerProvince ?? 20;
+  const skew = opts.unitSkew ?? 1;
   const firstCode = opts.firstCode ?? 100_000_001;
   if (!Number.isInteger(count) || count < 0 || count > 100_000_000) throw new RangeError('count: 0 … 100 000 000');
   if (firstCode < 0 || firstCode + count > 1e10) throw new RangeError('firstCode + count must stay within 10 digits');
   if (matchRate < 0 || matchRate > 1) throw new RangeError('matchRate: 0 … 1');
   if (provinces.length === 0 || units < 1 || units > 65536) throw new RangeError('need 1+ provinces and 1 … 65536 units');
+  if (!(skew >= 1 && skew <= 16)) throw new RangeError('unitSkew: 1 … 16');
 
   const { below, chance } = draws(seed);
   const matchCut = Math.round(matchRate * 65536);
@@ -149,7 +155,8 @@ export function* generate(opts: SynthOptions): Generator<SynthRecord, void, unde
 
   for (let i = 0; i < count; i++) {
     const pIdx = below(provinces.length);
-    const uIdx = below(units);
+    // One 16-bit draw either way, so that a skew changes the units and nothing else of the people.
+    const uIdx = skew === 1 ? below(units) : Math.floor(units * (below(65536) / 65536) ** skew);
     const unitKey = pIdx * units + uIdx;
     let unit = unitCache.get(unitKey);
     if (!unit) unitCache.set(unitKey, (unit = managingUnit(provinces, pIdx, uIdx, units)));
