@@ -21,6 +21,24 @@ describe('generate: determinism', () => {
     expect(take({ count: 2000, seed: 7 })).toEqual(take({ count: 2000, seed: 7 }));
   });
 
+  it('with unitSkew, spreads people unevenly over the units and changes nothing else of them', () => {
+    const opts = { count: 20_000, seed: 7, unitsPerProvince: 100 };
+    const even = take(opts);
+    const skewed = take({ ...opts, unitSkew: 2 });
+    expect(take({ ...opts, unitSkew: 1 })).toEqual(even);
+    const unitFields = ['ma_don_vi', 'ten_don_vi', 'dia_chi_don_vi', 'ma_tinh', 'ma_huyen'] as const;
+    const rest = (r: SynthRecord) => ({ ...r.participant, ...Object.fromEntries(unitFields.map((f) => [f, ''])), registry: r.registry });
+    expect(skewed.map(rest)).toEqual(even.map(rest));
+    const sizes = (rows: SynthRecord[]) => {
+      const n = new Map<string, number>();
+      for (const r of rows) n.set(r.participant.ma_don_vi, (n.get(r.participant.ma_don_vi) ?? 0) + 1);
+      return [...n.values()].sort((a, b) => b - a);
+    };
+    // 20 000 people over 63 × 100 units: ~3 a unit evenly; the largest skewed unit holds ~5.6 % of its province's.
+    expect(sizes(even)[0]).toBeLessThan(15);
+    expect(sizes(skewed)[0]).toBeGreaterThan(20);
+  });
+
   it('gives other rows for another seed', () => {
     const a = take({ count: 50, seed: 7 }).map((r) => r.participant.ho_ten + r.participant.so_giay_to);
     const b = take({ count: 50, seed: 8 }).map((r) => r.participant.ho_ten + r.participant.so_giay_to);
