@@ -27,7 +27,11 @@ describe('generate: determinism', () => {
     const skewed = take({ ...opts, unitSkew: 2 });
     expect(take({ ...opts, unitSkew: 1 })).toEqual(even);
     const unitFields = ['ma_don_vi', 'ten_don_vi', 'dia_chi_don_vi', 'ma_tinh', 'ma_huyen'] as const;
-    const rest = (r: SynthRecord) => ({ ...r.participant, ...Object.fromEntries(unitFields.map((f) => [f, ''])), registry: r.registry });
+    const rest = (r: SynthRecord) => ({
+      ...r.participant,
+      ...Object.fromEntries(unitFields.map((f) => [f, ''])),
+      registry: r.registry,
+    });
     expect(skewed.map(rest)).toEqual(even.map(rest));
     const sizes = (rows: SynthRecord[]) => {
       const n = new Map<string, number>();
