@@ -251,7 +251,7 @@ ALTER TABLE public.number_history ADD CONSTRAINT number_history_source_check CHE
 ALTER TABLE public.number_history ADD CONSTRAINT number_history_pkey PRIMARY KEY (ma_so_bhxh, so_cu);
 ALTER TABLE public.participant ADD CONSTRAINT participant_gioi_tinh_check CHECK (gioi_tinh = ANY (ARRAY['M'::text, 'F'::text]));
 ALTER TABLE public.participant ADD CONSTRAINT participant_ma_so_bhxh_check CHECK (octet_length(ma_so_bhxh) = 10 AND ma_so_bhxh ~ '^[0-9]+$'::text);
-ALTER TABLE public.participant ADD CONSTRAINT participant_ngay_sinh_check CHECK (translate(ngay_sinh, '0123456789'::text, '9999999999'::text) = ANY (ARRAY['9999'::text, '9999-99'::text, '9999-99-99'::text]));
+ALTER TABLE public.participant ADD CONSTRAINT participant_ngay_sinh_check CHECK (ngay_sinh ~ '^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$'::text);
 ALTER TABLE public.participant ADD CONSTRAINT participant_so_ddcn_check CHECK (octet_length(so_ddcn) = 12 AND so_ddcn ~ '^[0-9]+$'::text);
 ALTER TABLE public.participant ADD CONSTRAINT participant_so_giay_to_check CHECK ((octet_length(so_giay_to) = ANY (ARRAY[9, 12])) AND so_giay_to ~ '^[0-9]+$'::text);
 ALTER TABLE public.participant ADD CONSTRAINT participant_status_check CHECK (status = ANY (ARRAY['MATCHED'::text, 'MISMATCHED'::text, 'MISSING_ID'::text, 'CONFLICT'::text, 'PENDING'::text]));
