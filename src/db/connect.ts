@@ -1,5 +1,5 @@
 import { createDb, type Db } from './pool.js';
-import { MigrationBusyError, migrate } from './migrate.js';
+import { MigrationBusyError, MigrationMismatchError, migrate } from './migrate.js';
 import { startEmbedded } from './embedded.js';
 
 export interface Database {
@@ -42,7 +42,7 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
     await db.close().catch(() => undefined);
     await server?.release().catch(() => undefined);
     // The server answered: neither the URL nor the server is at fault.
-    if (err instanceof MigrationBusyError || opts.signal?.aborted) throw err;
+    if (err instanceof MigrationBusyError || err instanceof MigrationMismatchError || opts.signal?.aborted) throw err;
     throw new Error(`cannot prepare the database (${redactUrl(url)}): ${(err as Error).message}. Check DATABASE_URL and that the server is running.`, { cause: err });
   }
   // Once: an interruption may stop the server while the command's own close() is on its way.

@@ -50,6 +50,15 @@ export class MigrationBusyError extends UserError {
   override name = 'MigrationBusyError';
 }
 
+/**
+ * The database records a migration under a number this ddcn gives another file: it was migrated by another build
+ * (one whose migration was withdrawn before release, say). Applying nothing is the only safe answer: the runner
+ * goes by number, and would otherwise skip this build's migration of that number for good.
+ */
+export class MigrationMismatchError extends UserError {
+  override name = 'MigrationMismatchError';
+}
+
 export interface MigrateOptions {
   migrations?: Migration[];
   patience?: MigrationPatience;
@@ -109,9 +118,16 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
     try {
       await session.query(`CREATE TABLE IF NOT EXISTS schema_migration (
         version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`);
-      const done = new Set(
-        (await session.query<{ version: number }>('SELECT version FROM schema_migration')).rows.map((r) => r.version),
+      const done = new Map(
+        (await session.query<{ version: number; name: string }>('SELECT version, name FROM schema_migration')).rows.map((r) => [r.version, r.name]),
       );
+      const other = migrations.find((m) => done.has(m.version) && done.get(m.version) !== m.name);
+      if (other) {
+        throw new MigrationMismatchError(
+          `the database has migration ${done.get(other.version)} applied where this ddcn has ${other.name}: it was migrated by ` +
+            'another build of ddcn. Nothing was applied. Use this database with the build that migrated it, or this build with a database it made',
+        );
+      }
       const applied: string[] = [];
       for (const m of migrations) {
         if (done.has(m.version)) continue;

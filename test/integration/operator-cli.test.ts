@@ -236,6 +236,25 @@ describe('ddcn migrate', () => {
     expect(first.stderr).toMatch(/^applied 0001_init.sql, 0002_.*, 0023_cheaper_number_checks.sql\n$/m);
     const again = await ddcn(['migrate'], { DATABASE_URL: url });
     expect(again.stderr).toContain('database schema is up to date');
+
+    // A database migrated by another build, whose 0023 was another file (one withdrawn before release), with a
+    // migration of this build still to apply: nothing is applied, and the operator is told why.
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      await db.query(`UPDATE schema_migration SET name = '0023_outcome_updates_hot.sql' WHERE version = 23`);
+      await db.query(`DELETE FROM schema_migration WHERE version = 22`);
+      const other = await ddcn(['migrate'], { DATABASE_URL: url });
+      expect(other.code).toBe(1);
+      expect(other.stderr).toContain(
+        'the database has migration 0023_outcome_updates_hot.sql applied where this ddcn has 0023_cheaper_number_checks.sql: ' +
+          'it was migrated by another build of ddcn. Nothing was applied.',
+      );
+      expect(other.stderr).not.toContain('Check DATABASE_URL');
+      expect((await db.query('SELECT 1 FROM schema_migration WHERE version = 22')).rowCount).toBe(0);
+    } finally {
+      await db.end();
+    }
   }, SLOW);
 });
 
