@@ -1,5 +1,6 @@
+import { UserError } from '../errors.js';
 import { createDb, type Db } from './pool.js';
-import { MigrationBusyError, MigrationMismatchError, migrate } from './migrate.js';
+import { migrate } from './migrate.js';
 import { startEmbedded } from './embedded.js';
 
 export interface Database {
@@ -41,8 +42,9 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
   } catch (err) {
     await db.close().catch(() => undefined);
     await server?.release().catch(() => undefined);
-    // The server answered: neither the URL nor the server is at fault.
-    if (err instanceof MigrationBusyError || err instanceof MigrationMismatchError || opts.signal?.aborted) throw err;
+    // The server answered and the migrations said what is wrong (tables in use, another build's database): neither
+    // the URL nor the server is at fault.
+    if (err instanceof UserError || opts.signal?.aborted) throw err;
     throw new Error(`cannot prepare the database (${redactUrl(url)}): ${(err as Error).message}. Check DATABASE_URL and that the server is running.`, { cause: err });
   }
   // Once: an interruption may stop the server while the command's own close() is on its way.
