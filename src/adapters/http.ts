@@ -11,7 +11,8 @@ import {
 } from './http-errors.js';
 import { badRequest, DEFAULT_MAX_ANSWER_BYTES, readBounded } from './http-body.js';
 import { answersMisfit, parseVerifyResponse, toWireRequest, toWireShare, WireShareResponse } from './http-wire.js';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, sleep as realSleep, withRetry, type FailureInfo, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetry, type FailureInfo, type RetryPolicy } from './retry.js';
+import { sleep as realSleep } from '../sleep.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
 
 export interface HttpRegistrySettings {

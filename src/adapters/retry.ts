@@ -47,9 +47,6 @@ export interface RetryOptions {
   onRetry?: (info: { err: unknown; retry: number; delayMs: number }) => void;
 }
 
-// The one abortable wait, shared with the migration runner (src/db cannot import adapters).
-export { sleep } from '../sleep.js';
-
 /** Runs `op` until it succeeds, a failure is not retryable, or the retries (and 429 waits) are used up. */
 export async function withRetry<T>(op: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
   const wait = opts.sleep ?? sleep;

@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, parseRetryAfter, sleep, withRetry, type FailureInfo, type RetryPolicy } from '../../src/adapters/retry.js';
+import { backoffDelay, parseRetryAfter, withRetry, type FailureInfo, type RetryPolicy } from '../../src/adapters/retry.js';
+import { sleep } from '../../src/sleep.js';
 
 const POLICY: RetryPolicy = { retries: 3, baseMs: 100, maxMs: 1_000, maxRetryAfterMs: 5_000, rateLimitWaits: 2 };
 
