@@ -23,10 +23,12 @@ for (const method of ['complete', 'fail'] as const) {
 
 export const CHUNK_QUEUE = 'ddcn-chunk';
 /**
- * The write step's jobs: database work only, no registry. A process works on at least WRITE_LOOPS of them at once
- * whatever its number of workers, so that one worker's run keeps two of the server's cores busy, as the run did before it
- * moved onto the job engine (1 M people, one worker: the write phase from ~60 s to ~35 s). Two chunks written at
- * once touch different people; they meet only on the batch row, which each takes last.
+ * The write and share steps' jobs: database work (over HTTP, sharing's requests in flight keep to --concurrency per
+ * process: SharedRegistryCap). A process works on at least WRITE_LOOPS of them at once whatever its number of workers,
+ * so that one worker's run keeps two of the server's cores busy, as the run did before it moved onto the job engine
+ * (1 M people, one worker: the write phase from ~60 s to ~35 s; the share phase 6.7–7.0 s → 5.2–5.9 s). Two chunks
+ * written or shared at once touch different people; they meet only on the batch row, which each takes last.
+ * The verify step's jobs stay on CHUNK_QUEUE: --workers chunks at once, as many as the operator asked the registry for.
  */
 export const WRITE_QUEUE = 'ddcn-write';
 export const WRITE_LOOPS = 2;
@@ -129,7 +131,7 @@ export class JobQueue {
     const expireInSeconds = Math.max(1, Math.floor((this.opts.takeoverSeconds * 3) / 4));
     await this.boss.insert(
       jobs.map((data) => ({
-        name: data.step === 'write' ? WRITE_QUEUE : CHUNK_QUEUE, data, expireInSeconds, retryLimit: JOB_RETRIES, retryDelay: 1, retryBackoff: true,
+        name: data.step === 'verify' ? CHUNK_QUEUE : WRITE_QUEUE, data, expireInSeconds, retryLimit: JOB_RETRIES, retryDelay: 1, retryBackoff: true,
         // Writing and sharing wait on nothing but the verify phase: let them go first when a worker has a choice.
         priority: data.step === 'verify' ? 0 : 1,
       })),
@@ -139,8 +141,8 @@ export class JobQueue {
 
   /**
    * Starts `workers` loops that each take one chunk job at a time, and as many (at least WRITE_LOOPS) for the write
-   * step's jobs.
-   * (A write job queued by an older ddcn on the chunk queue is done by the first loops: the handler takes any step.)
+   * and share steps' jobs.
+   * (A write or share job queued by an older ddcn on the chunk queue is done by the first loops: the handler takes any step.)
    */
   async work(workers: number, handler: (job: ChunkJob) => Promise<void>): Promise<void> {
     const writers = Math.max(workers, WRITE_LOOPS);

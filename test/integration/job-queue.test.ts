@@ -51,3 +51,36 @@ describe('the job queue, stopping', () => {
     else expect(job!.state).toBe('completed');
   });
 });
+
+describe('the job queue, how many steps one process works on at once', () => {
+  /** Works `jobs` with `workers` loops; each job holds its loop until two are held or 1.5 s passed. Returns the most held at once. */
+  async function mostAtOnce(db: Db, workers: number, jobs: ChunkJob[]): Promise<number> {
+    const queue = await JobQueue.open(db, { takeoverSeconds: 120, pollSeconds: 0.5 }, () => undefined);
+    await db.withTransaction((tx) => queue.enqueue(tx, jobs));
+    let held = 0;
+    let most = 0;
+    let done = 0;
+    await queue.work(workers, async () => {
+      held += 1;
+      most = Math.max(most, held);
+      for (let waited = 0; held < 2 && waited < 1_500; waited += 20) await sleep(20);
+      held -= 1;
+      done += 1;
+    });
+    for (let i = 0; i < 500 && done < jobs.length; i += 1) await sleep(20);
+    await queue.stop(5_000);
+    expect(done).toBe(jobs.length);
+    return most;
+  }
+  const two = (step: ChunkJob['step']): ChunkJob[] => [1, 2].map((chunkNo) => ({ batchId: 1, step, chunkNo }));
+
+  it('asks the registry for one chunk at a time with one worker, as --workers says', async () => {
+    expect(await mostAtOnce(database().db, 1, two('verify'))).toBe(1);
+  });
+
+  // The write and share steps are database work (over HTTP, sharing's requests keep to --concurrency per process): with
+  // one worker they still keep two of the server's cores busy.
+  it.each(['write', 'share'] as const)('works on two %s steps at once even with one worker', async (step) => {
+    expect(await mostAtOnce(database().db, 1, two(step))).toBe(2);
+  });
+});
