@@ -23,12 +23,15 @@ for (const method of ['complete', 'fail'] as const) {
 
 export const CHUNK_QUEUE = 'ddcn-chunk';
 /**
- * The write and share steps' jobs: database work (over HTTP, sharing's requests in flight keep to --concurrency per
- * process: SharedRegistryCap). A process works on at least WRITE_LOOPS of them at once whatever its number of workers,
- * so that one worker's run keeps two of the server's cores busy, as the run did before it moved onto the job engine
- * (1 M people, one worker: the write phase from ~60 s to ~35 s; the share phase 6.7–7.0 s → 5.2–5.9 s). Two chunks
- * written or shared at once touch different people; they meet only on the batch row, which each takes last.
- * The verify step's jobs stay on CHUNK_QUEUE: --workers chunks at once, as many as the operator asked the registry for.
+ * The queue of the steps that are database work: the write step's jobs, and the share step's unless the registry is
+ * reached over HTTP (the mock answers in-process, the file exchange writes files). A process works on at least
+ * WRITE_LOOPS of them at once whatever its number of workers, so that one worker's run keeps two of the server's
+ * cores busy, as the run did before it moved onto the job engine (1 M people, one worker: the write phase from ~60 s
+ * to ~35 s; the share phase 6.7–7.0 s → 5.2–5.9 s). Two chunks written or shared at once touch different people;
+ * they meet only on the batch row, which each takes last.
+ * Verify steps, and share steps over HTTP, stay on CHUNK_QUEUE, --workers chunks at once: there the registry's
+ * latency bounds the step, a second chunk would only halve each one's share of --concurrency, and a worker stopping
+ * would hand back twice the registry work in hand.
  */
 export const WRITE_QUEUE = 'ddcn-write';
 export const WRITE_LOOPS = 2;
@@ -37,6 +40,12 @@ export interface ChunkJob {
   batchId: number;
   step: Step;
   chunkNo: number;
+}
+
+/** The queue a chunk step's jobs go on (see WRITE_QUEUE); `registry` is the batch's registry kind. */
+export function queueFor(step: Step, registry: string): string {
+  if (step === 'verify' || (step === 'share' && registry === 'http')) return CHUNK_QUEUE;
+  return WRITE_QUEUE;
 }
 
 /** A chunk whose worker died is taken up by another within this time by default (interface.md). */
@@ -80,6 +89,8 @@ export class JobQueue {
   private readonly workerIds: string[] = [];
   private stopping = false;
   private running = 0;
+  /** The chunk steps this process is working on (batch:step:chunk). */
+  private readonly inHand = new Set<string>();
 
   private constructor(
     private readonly boss: PgBoss,
@@ -124,14 +135,15 @@ export class JobQueue {
 
   /**
    * Queues chunk jobs in the caller's transaction: they exist exactly when what made them due has committed.
-   * A job queued twice does its step once (src/db/chunk-steps.ts).
+   * A job queued twice does its step once (src/db/chunk-steps.ts). `registry`: the batch's registry kind, which
+   * decides the share step's queue (queueFor).
    */
-  async enqueue(tx: Queryable, jobs: ChunkJob[]): Promise<void> {
+  async enqueue(tx: Queryable, jobs: ChunkJob[], registry: string): Promise<void> {
     if (jobs.length === 0) return;
     const expireInSeconds = Math.max(1, Math.floor((this.opts.takeoverSeconds * 3) / 4));
     await this.boss.insert(
       jobs.map((data) => ({
-        name: data.step === 'verify' ? CHUNK_QUEUE : WRITE_QUEUE, data, expireInSeconds, retryLimit: JOB_RETRIES, retryDelay: 1, retryBackoff: true,
+        name: queueFor(data.step, registry), data, expireInSeconds, retryLimit: JOB_RETRIES, retryDelay: 1, retryBackoff: true,
         // Writing and sharing wait on nothing but the verify phase: let them go first when a worker has a choice.
         priority: data.step === 'verify' ? 0 : 1,
       })),
@@ -152,10 +164,18 @@ export class JobQueue {
         // pg-boss's graceful stop waits only for loops that hold a job: a loop whose fetch was in flight when stop
         // began gets its job afterwards and would start it after stop() returned. Such a job is handed back instead.
         if (this.stopping) throw new Error('this worker is stopping: chunk handed back');
+        // A chunk step queued twice (a resumed or joined batch queues its phase again) whose other copy this process
+        // has in hand: done with nothing to do. The copy in hand completes the step, or fails and is retried, so
+        // nothing is lost; doing both would only ask the registry twice (both copies share before one claims).
+        if (!job) return;
+        const key = `${job.data.batchId}:${job.data.step}:${job.data.chunkNo}`;
+        if (this.inHand.has(key)) return;
+        this.inHand.add(key);
         this.running += 1;
         try {
-          if (job) await handler(job.data);
+          await handler(job.data);
         } finally {
+          this.inHand.delete(key);
           this.running -= 1;
           for (const w of this.workerIds) this.boss.notifyWorker(w);
         }

@@ -42,7 +42,9 @@ export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number
     );
   }
   const log = deps.log.child({ batch: batch.id, chunk: chunk.chunkNo, stage: job.step });
-  const registry = batch.maxInFlight !== null || deps.registry.kind === 'http' ? SharedRegistryCap.of(deps.registry, deps.db, batch, deps.log, deps.config.concurrency) : deps.registry;
+  // Every registry through the process's limiter, the mock too: --concurrency is the requests in flight from this
+  // process, however many chunk steps it works on at once (two share steps with one worker, see queueFor).
+  const registry = SharedRegistryCap.of(deps.registry, deps.db, batch, deps.log, deps.config.concurrency);
   const stepDeps = { ...deps, registry, log };
   log.debug({ worker: deps.worker }, 'chunk step started');
   switch (job.step) {
@@ -64,7 +66,7 @@ async function verifyStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promi
     await storeOutcomes(tx, { ...chunk, now, outcomes });
     const errors = outcomes.filter((x) => x.detail?.error).length;
     const last = await finishStep(tx, { ...chunk, step: 'verify', worker: deps.worker, now, counts: { n_read: outcomes.length, n_errors: errors } });
-    if (last) await startPhase(deps, tx, batch.id, 'write');
+    if (last) await startPhase(deps, tx, batch, 'write');
   });
   deps.log.debug({ people: outcomes.length }, 'chunk verified');
   return outcomes.length;
@@ -77,7 +79,7 @@ async function writeStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promis
     await writeChunk(tx, { ...chunk, now });
     const counts = await chunkCounts(tx, chunk);
     const last = await finishStep(tx, { ...chunk, step: 'write', worker: deps.worker, now, counts });
-    if (last) await startPhase(deps, tx, batch.id, 'share');
+    if (last) await startPhase(deps, tx, batch, 'share');
     return Object.values(counts).reduce((a, b) => a + b, 0);
   });
   if (people) deps.runProgress?.advance('write', people);
@@ -90,7 +92,7 @@ async function shareStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promis
     if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'share'))) return;
     const now = deps.now();
     const last = await finishStep(tx, { ...chunk, step: 'share', worker: deps.worker, now, counts: { n_shared: r.shared, n_share_failed: r.failed } });
-    if (last) await startPhase(deps, tx, batch.id, 'done');
+    if (last) await startPhase(deps, tx, batch, 'done');
   });
   return r.shared + r.failed;
 }
@@ -99,7 +101,8 @@ async function shareStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promis
  * The next phase, in the transaction of the chunk that completed the last one. Before any number is written, the
  * conflicts are settled over the whole batch; the holders from outside the batch are written here (they are few).
  */
-async function startPhase(deps: WorkDeps, tx: Queryable, batchId: number, phase: Phase): Promise<void> {
+async function startPhase(deps: WorkDeps, tx: Queryable, batch: Pick<Batch, 'id' | 'registry'>, phase: Phase): Promise<void> {
+  const batchId = batch.id;
   const now = deps.now();
   if (phase === 'write') {
     const settled = await settleConflicts(tx, { batchId, now });
@@ -119,8 +122,8 @@ async function startPhase(deps: WorkDeps, tx: Queryable, batchId: number, phase:
   const step = phase as Step;
   const chunks = await chunksToDo(tx, batchId, step);
   // A batch left by an older ddcn may have done a step already (its chunks were verified and written together).
-  if (chunks.length === 0) return startPhase(deps, tx, batchId, NEXT[step]);
-  await deps.queue.enqueue(tx, chunks.map((chunkNo) => ({ batchId, step, chunkNo })));
+  if (chunks.length === 0) return startPhase(deps, tx, batch, NEXT[step]);
+  await deps.queue.enqueue(tx, chunks.map((chunkNo) => ({ batchId, step, chunkNo })), batch.registry);
 }
 
 /**
@@ -131,9 +134,9 @@ export async function queueOutstanding(deps: WorkDeps, tx: Queryable, batch: Bat
   if (batch.phase === 'done') return;
   const step = batch.phase as Step;
   if (await stepComplete(tx, batch.id, step)) {
-    await startPhase(deps, tx, batch.id, NEXT[step]);
+    await startPhase(deps, tx, batch, NEXT[step]);
     return;
   }
   const chunks = await chunksToDo(tx, batch.id, step);
-  await deps.queue.enqueue(tx, chunks.map((chunkNo) => ({ batchId: batch.id, step, chunkNo })));
+  await deps.queue.enqueue(tx, chunks.map((chunkNo) => ({ batchId: batch.id, step, chunkNo })), batch.registry);
 }

@@ -34,7 +34,7 @@ describe('the job queue, stopping', () => {
     const { db } = database();
     const slow = slowFetch(db, 600);
     const queue = await JobQueue.open(slow.db, { takeoverSeconds: 120 }, () => undefined);
-    await db.withTransaction((tx) => queue.enqueue(tx, [{ batchId: 1, step: 'verify', chunkNo: 1 } satisfies ChunkJob]));
+    await db.withTransaction((tx) => queue.enqueue(tx, [{ batchId: 1, step: 'verify', chunkNo: 1 } satisfies ChunkJob], 'mock'));
     const started: number[] = [];
     await queue.work(1, async () => {
       started.push(Date.now());
@@ -53,34 +53,56 @@ describe('the job queue, stopping', () => {
 });
 
 describe('the job queue, how many steps one process works on at once', () => {
-  /** Works `jobs` with `workers` loops; each job holds its loop until two are held or 1.5 s passed. Returns the most held at once. */
-  async function mostAtOnce(db: Db, workers: number, jobs: ChunkJob[]): Promise<number> {
+  /**
+   * Works `jobs` (of a batch with `registry`) with `workers` loops; each job holds its loop until two are held or
+   * 1.5 s passed. Returns the most held at once, and how many times the handler ran.
+   */
+  async function mostAtOnce(db: Db, workers: number, jobs: ChunkJob[], registry = 'mock'): Promise<{ most: number; ran: number }> {
     const queue = await JobQueue.open(db, { takeoverSeconds: 120, pollSeconds: 0.5 }, () => undefined);
-    await db.withTransaction((tx) => queue.enqueue(tx, jobs));
+    await db.withTransaction((tx) => queue.enqueue(tx, jobs, registry));
     let held = 0;
     let most = 0;
-    let done = 0;
+    let ran = 0;
     await queue.work(workers, async () => {
       held += 1;
+      ran += 1;
       most = Math.max(most, held);
       for (let waited = 0; held < 2 && waited < 1_500; waited += 20) await sleep(20);
       held -= 1;
-      done += 1;
     });
-    for (let i = 0; i < 500 && done < jobs.length; i += 1) await sleep(20);
+    const done = async () => (await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM pgboss.job WHERE state = 'completed'`))[0]!.n;
+    for (let i = 0; i < 500 && (await done()) < jobs.length; i += 1) await sleep(20);
     await queue.stop(5_000);
-    expect(done).toBe(jobs.length);
-    return most;
+    expect(await done()).toBe(jobs.length);
+    return { most, ran };
   }
   const two = (step: ChunkJob['step']): ChunkJob[] => [1, 2].map((chunkNo) => ({ batchId: 1, step, chunkNo }));
 
   it('asks the registry for one chunk at a time with one worker, as --workers says', async () => {
-    expect(await mostAtOnce(database().db, 1, two('verify'))).toBe(1);
+    expect((await mostAtOnce(database().db, 1, two('verify'))).most).toBe(1);
   });
 
-  // The write and share steps are database work (over HTTP, sharing's requests keep to --concurrency per process): with
-  // one worker they still keep two of the server's cores busy.
-  it.each(['write', 'share'] as const)('works on two %s steps at once even with one worker', async (step) => {
-    expect(await mostAtOnce(database().db, 1, two(step))).toBe(2);
+  // The write step is database work, and so is sharing with the mock or the file exchange: with one worker they
+  // still keep two of the server's cores busy.
+  it.each([
+    ['write', 'mock'],
+    ['share', 'mock'],
+    ['share', 'file'],
+    ['write', 'http'],
+  ] as const)('works on two %s steps at once even with one worker (registry %s)', async (step, registry) => {
+    expect((await mostAtOnce(database().db, 1, two(step), registry)).most).toBe(2);
+  });
+
+  // Over HTTP the registry's latency bounds sharing: a second chunk would only halve each one's share of
+  // --concurrency, and a worker told to stop would have twice the registry work in hand.
+  it('shares one chunk at a time over HTTP with one worker', async () => {
+    expect((await mostAtOnce(database().db, 1, two('share'), 'http')).most).toBe(1);
+  });
+
+  it('does not work on two copies of one chunk step at once (a resumed batch queues its phase again)', async () => {
+    const copies: ChunkJob[] = [{ batchId: 1, step: 'share', chunkNo: 7 }, { batchId: 1, step: 'share', chunkNo: 7 }];
+    const r = await mostAtOnce(database().db, 1, copies);
+    // The copy that came while the other was in hand is done with nothing to do; both jobs are completed.
+    expect(r).toEqual({ most: 1, ran: 1 });
   });
 });

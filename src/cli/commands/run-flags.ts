@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
-import { DEFAULT_TAKEOVER_SECONDS } from '../../db/jobs.js';
+import { DEFAULT_TAKEOVER_SECONDS, WRITE_LOOPS } from '../../db/jobs.js';
 import { UsageError } from '../../errors.js';
 import { positiveInt } from '../config.js';
 import { MAX_PEOPLE_PER_REQUEST } from '../../adapters/http-wire.js';
@@ -60,7 +60,9 @@ function batchSize(value: string): number {
 }
 
 /**
- * Connections this process needs: per worker a transaction and a streamed read (sharing), per capped registry
- * request one session holding its slot, and two for the job engine and the run's own look at the batch.
+ * Connections this process needs: per loop (its --workers, and at least WRITE_LOOPS for the write and share steps)
+ * a transaction and a streamed read (sharing), per capped registry request one session holding its slot, and two
+ * for the job engine and the run's own look at the batch.
  */
-export const poolSizeFor = (o: { workers: number; concurrency: number }): number => o.workers * 2 + o.concurrency + 2;
+export const poolSizeFor = (o: { workers: number; concurrency: number }): number =>
+  (o.workers + Math.max(o.workers, WRITE_LOOPS)) * 2 + o.concurrency + 2;
