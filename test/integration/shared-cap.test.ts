@@ -12,9 +12,11 @@ const database = databasePerFile();
 
 /** A registry that takes a little while per request and counts the requests it has in hand at once. */
 class CountingRegistry implements RegistryAdapter {
-  readonly kind = 'http';
   readonly sentAt: number[] = [];
-  constructor(private readonly seen: { now: number; max: number }) {}
+  constructor(
+    private readonly seen: { now: number; max: number },
+    readonly kind = 'http',
+  ) {}
   async verify(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {
     return this.hold(() => batch.map((r) => ({ requestId: r.requestId, matched: false, soDdcn: null, fields: ['id_number'] })));
   }
@@ -115,6 +117,18 @@ describe('registry requests shared by the processes of a batch', () => {
       }
     });
   }
+
+  // Every registry goes through the process's limiter (chunk-work.ts), but only the HTTP registry answers 429: the
+  // others have no pause to read before each request.
+  it.each(['mock', 'file'])('the %s registry, which cannot ask for a pause, does not wait for one', { timeout: 10_000 }, async (kind) => {
+    const { db } = database();
+    const batch = await newBatch(db, null);
+    await reportRateLimited(db, 60_000);
+    const { log, lines } = capturedLog('debug');
+    const cap = SharedRegistryCap.of(new CountingRegistry({ now: 0, max: 0 }, kind), db, batch, log, 2);
+    await expect(cap.share([{ requestId: '1', maSoBhxh: '0100000001', soDdcn: '001090000001', vssid: true }])).resolves.toEqual(['1']);
+    expect(lines.filter((l) => l.msg === 'the registry asked to slow down: waiting')).toEqual([]);
+  });
 
   it('a pause that a later 429 asks for does not shorten one already recorded', async () => {
     const { db } = database();
