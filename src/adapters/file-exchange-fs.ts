@@ -29,13 +29,37 @@ async function syncDir(dir: string): Promise<void> {
 /** The name a file has while it is written: a dot file, which readers of the exchange skip. */
 export const partialName = (name: string) => `.${name}.partial`;
 
+/** writeFileAtomic with `keepExisting`: a file of that name is there, or being written by another process. */
+export class FileExistsError extends Error {
+  constructor(name: string) {
+    super(`${name} exists already`);
+    this.name = 'FileExistsError';
+  }
+}
+
 /**
  * Writes `name` in `dir` as a dot file, flushed to disk, runs `commit` (a database transaction), and only then
- * renames it into place. If commit throws, the partial file is removed and nothing is visible.
+ * renames it into place. If commit throws, the partial file is removed and nothing is visible. With `keepExisting`,
+ * a file of that name already in place, or being written (its dot file exists), is never replaced: FileExistsError,
+ * and nothing is written. Two writers of one name cannot both get through: the second can only create the dot file
+ * once the first has renamed it away, and then finds the first's file in place.
  */
-export async function writeFileAtomic(dir: string, name: string, text: string, commit: () => Promise<void> = async () => undefined): Promise<void> {
+export async function writeFileAtomic(
+  dir: string,
+  name: string,
+  text: string,
+  commit: () => Promise<void> = async () => undefined,
+  opts: { keepExisting?: boolean } = {},
+): Promise<void> {
   const tmp = path.join(dir, partialName(name));
-  const fh = await open(tmp, 'w');
+  const target = path.join(dir, name);
+  let fh;
+  try {
+    fh = await open(tmp, opts.keepExisting ? 'wx' : 'w');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new FileExistsError(name);
+    throw err;
+  }
   try {
     // Stryker disable next-line StringLiteral: an empty encoding is Node's default, UTF-8
     await fh.writeFile(text, 'utf8');
@@ -43,14 +67,28 @@ export async function writeFileAtomic(dir: string, name: string, text: string, c
   } finally {
     await fh.close();
   }
+  if (opts.keepExisting && (await exists(target))) {
+    await unlink(tmp);
+    throw new FileExistsError(name);
+  }
   try {
     await commit();
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  await rename(tmp, path.join(dir, name));
+  await rename(tmp, target);
   await syncDir(dir);
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
 }
 
 /** Plain files at the top of a folder, sorted by name (sub-folders such as done/ and refused/ are not looked into). */

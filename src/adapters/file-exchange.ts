@@ -16,7 +16,7 @@ import {
   ANSWER_COLUMNS, ANSWER_SUFFIX, answerFromRow, ExchangeFileError, formatExchangeFile, isInProgress, parseExchangeFile,
   REQUEST_COLUMNS, REQUEST_PREFIX, requestRow, sha256, SHARE_COLUMNS, SHARE_PREFIX, shareRow,
 } from './file-exchange-format.js';
-import { ensureDir, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
+import { ensureDir, FileExistsError, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
 import { knownFiles, latestItems, nextRequestId, recordAnswers, recordRequest, requestByFile } from './file-exchange-store.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from './http-body.js';
 import { answersMisfit } from './http-wire.js';
@@ -44,6 +44,25 @@ export interface ExchangeStats {
   ingested: number;
   refused: string[];
   shareFiles: number;
+}
+
+/** `ddcn-share-<time>-<6 hex>.csv` (interface.md). */
+export const shareFileName = (now: Date): string => `${SHARE_PREFIX}${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}.csv`;
+
+/** Names tried for one share file before giving up (each a one-in-16-million coincidence). */
+const SHARE_NAME_TRIES = 5;
+
+/** Writes with `write` under the first of `tries` names from `nameFor` that is free (FileExistsError: the next). */
+export async function writeUnderFreeName(tries: number, nameFor: () => string, write: (name: string) => Promise<void>): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const name = nameFor();
+    try {
+      await write(name);
+      return name;
+    } catch (err) {
+      if (!(err instanceof FileExistsError) || attempt >= tries) throw err;
+    }
+  }
 }
 
 export class FileExchangeRegistry implements RegistryAdapter {
@@ -125,11 +144,17 @@ export class FileExchangeRegistry implements RegistryAdapter {
     this.log.info({ file: fileName, people: people.length }, 'request file written to the outbox');
   }
 
-  /** I.4 over files: the share file is the delivery, so its records count as acknowledged once it is in place. */
+  /**
+   * I.4 over files: the share file is the delivery, so its records count as acknowledged once it is in place. Its
+   * name (time and 6 random hex digits, interface.md) is taken only if free: two processes sharing in the same
+   * millisecond with the same digits must not replace each other's file, whose records would count as shared.
+   */
   async share(records: ShareRecord[]): Promise<string[]> {
     if (records.length === 0) return [];
-    const fileName = `${SHARE_PREFIX}${this.now().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}.csv`;
-    await writeFileAtomic(this.settings.outbox, fileName, formatExchangeFile(SHARE_COLUMNS, records.map(shareRow)).text);
+    const text = formatExchangeFile(SHARE_COLUMNS, records.map(shareRow)).text;
+    const fileName = await writeUnderFreeName(SHARE_NAME_TRIES, () => shareFileName(this.now()), (name) =>
+      writeFileAtomic(this.settings.outbox, name, text, undefined, { keepExisting: true }),
+    );
     this.stats.shareFiles += 1;
     this.log.info({ file: fileName, people: records.length }, 'share file written to the outbox');
     return records.map((r) => r.requestId);

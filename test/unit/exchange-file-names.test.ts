@@ -1,0 +1,73 @@
+// Share files over the file exchange are the delivery: a file written under a name already taken must never replace
+// the one there (its people would count as shared and never reach the registry).
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileExistsError, partialName, writeFileAtomic } from '../../src/adapters/file-exchange-fs.js';
+import { shareFileName, writeUnderFreeName } from '../../src/adapters/file-exchange.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-names-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('writing an exchange file that must not replace another', () => {
+  it('refuses a name whose file is in place, and leaves that file and no dot file', async () => {
+    await writeFile(path.join(dir, 'a.csv'), 'first');
+    await expect(writeFileAtomic(dir, 'a.csv', 'second', undefined, { keepExisting: true })).rejects.toBeInstanceOf(FileExistsError);
+    expect(await readFile(path.join(dir, 'a.csv'), 'utf8')).toBe('first');
+    expect(await readdir(dir)).toEqual(['a.csv']);
+  });
+
+  it('refuses a name another process is writing (its dot file exists), and leaves that dot file alone', async () => {
+    await writeFile(path.join(dir, partialName('a.csv')), 'being written');
+    await expect(writeFileAtomic(dir, 'a.csv', 'second', undefined, { keepExisting: true })).rejects.toBeInstanceOf(FileExistsError);
+    expect(await readFile(path.join(dir, partialName('a.csv')), 'utf8')).toBe('being written');
+    expect(await readdir(dir)).toEqual([partialName('a.csv')]);
+  });
+
+  it('writes a free name, and without keepExisting still replaces (a request or answer file written again)', async () => {
+    await writeFileAtomic(dir, 'a.csv', 'first', undefined, { keepExisting: true });
+    await writeFileAtomic(dir, 'a.csv', 'again');
+    expect(await readFile(path.join(dir, 'a.csv'), 'utf8')).toBe('again');
+    expect(await readdir(dir)).toEqual(['a.csv']);
+  });
+
+  it('of two writers of one name at the same moment, one gets it and the other is told', async () => {
+    const results = await Promise.allSettled(
+      ['one', 'two'].map((text) => writeFileAtomic(dir, 'a.csv', text, undefined, { keepExisting: true })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const winner = results.findIndex((r) => r.status === 'fulfilled');
+    expect(await readFile(path.join(dir, 'a.csv'), 'utf8')).toBe(['one', 'two'][winner]);
+    expect(await readdir(dir)).toEqual(['a.csv']);
+  });
+});
+
+describe('a share file name', () => {
+  it('is ddcn-share-<time>-<6 hex>.csv (interface.md)', () => {
+    expect(shareFileName(new Date('2024-06-03T01:30:00.123Z'))).toMatch(/^ddcn-share-20240603T013000123Z-[0-9a-f]{6}\.csv$/);
+  });
+
+  it('is drawn again when taken, up to the tries allowed; other errors are not retried', async () => {
+    await writeFile(path.join(dir, 'taken.csv'), 'first');
+    const names = ['taken.csv', 'taken.csv', 'free.csv'];
+    const write = (name: string) => writeFileAtomic(dir, name, 'mine', undefined, { keepExisting: true });
+    expect(await writeUnderFreeName(3, () => names.shift()!, write)).toBe('free.csv');
+    expect(await readFile(path.join(dir, 'taken.csv'), 'utf8')).toBe('first');
+    expect(await readFile(path.join(dir, 'free.csv'), 'utf8')).toBe('mine');
+
+    await expect(writeUnderFreeName(2, () => 'taken.csv', write)).rejects.toBeInstanceOf(FileExistsError);
+    let calls = 0;
+    const failing = async () => {
+      calls += 1;
+      throw new Error('disk full');
+    };
+    await expect(writeUnderFreeName(5, () => 'x.csv', failing)).rejects.toThrow('disk full');
+    expect(calls).toBe(1);
+  });
+});
