@@ -89,8 +89,8 @@ export class JobQueue {
   private readonly workerIds: string[] = [];
   private stopping = false;
   private running = 0;
-  /** The chunk steps this process is working on (batch:step:chunk). */
-  private readonly inHand = new Set<string>();
+  /** The chunk steps this process is working on (batch:step:chunk), each settled when its handler is. */
+  private readonly inHand = new Map<string, Promise<void>>();
 
   private constructor(
     private readonly boss: PgBoss,
@@ -164,21 +164,26 @@ export class JobQueue {
         // pg-boss's graceful stop waits only for loops that hold a job: a loop whose fetch was in flight when stop
         // began gets its job afterwards and would start it after stop() returned. Such a job is handed back instead.
         if (this.stopping) throw new Error('this worker is stopping: chunk handed back');
-        // A chunk step queued twice (a resumed or joined batch queues its phase again) whose other copy this process
-        // has in hand: done with nothing to do. The copy in hand completes the step, or fails and is retried, so
-        // nothing is lost; doing both would only ask the registry twice (both copies share before one claims).
         if (!job) return;
+        // A copy of a chunk step this process has in hand (a resumed or joined batch queues its phase again; pg-boss
+        // retries a job whose handler outlived its expiry, while that handler still runs) waits for it, then runs:
+        // it finds the step done and does nothing. Completing the copy unrun would lose the step should the one in
+        // hand fail after pg-boss stopped tracking it; running both at once would ask the registry twice.
         const key = `${job.data.batchId}:${job.data.step}:${job.data.chunkNo}`;
-        if (this.inHand.has(key)) return;
-        this.inHand.add(key);
-        this.running += 1;
-        try {
-          await handler(job.data);
-        } finally {
-          this.inHand.delete(key);
-          this.running -= 1;
-          for (const w of this.workerIds) this.boss.notifyWorker(w);
-        }
+        for (let other = this.inHand.get(key); other; other = this.inHand.get(key)) await other;
+        if (this.stopping) throw new Error('this worker is stopping: chunk handed back');
+        const work = (async () => {
+          this.running += 1;
+          try {
+            await handler(job.data);
+          } finally {
+            this.inHand.delete(key);
+            this.running -= 1;
+            for (const w of this.workerIds) this.boss.notifyWorker(w);
+          }
+        })();
+        this.inHand.set(key, work.catch(() => undefined));
+        await work;
       });
       this.workerIds.push(id);
     }

@@ -99,10 +99,32 @@ describe('the job queue, how many steps one process works on at once', () => {
     expect((await mostAtOnce(database().db, 1, two('share'), 'http')).most).toBe(1);
   });
 
-  it('does not work on two copies of one chunk step at once (a resumed batch queues its phase again)', async () => {
+  it('works on two copies of one chunk step one after the other (a resumed batch queues its phase again)', async () => {
     const copies: ChunkJob[] = [{ batchId: 1, step: 'share', chunkNo: 7 }, { batchId: 1, step: 'share', chunkNo: 7 }];
-    const r = await mostAtOnce(database().db, 1, copies);
-    // The copy that came while the other was in hand is done with nothing to do; both jobs are completed.
-    expect(r).toEqual({ most: 1, ran: 1 });
+    // The copy that came while the other was in hand waited for it, then ran (a real step then finds itself done).
+    expect(await mostAtOnce(database().db, 1, copies)).toEqual({ most: 1, ran: 2 });
+  });
+});
+
+describe('the job queue, a chunk step slower than its expiry', () => {
+  // pg-boss fails a job whose handler outlives its expiry and offers it again, while that handler still runs here.
+  it('does not complete the offered copy unrun: the step is retried when the slow handler then fails', { timeout: 30_000 }, async () => {
+    const { db } = database();
+    const queue = await JobQueue.open(db, { takeoverSeconds: 4, pollSeconds: 0.5 }, () => undefined); // expiry 3 s
+    await db.withTransaction((tx) => queue.enqueue(tx, [{ batchId: 1, step: 'verify', chunkNo: 1 }], 'http'));
+    let calls = 0;
+    let done = false;
+    await queue.work(1, async () => {
+      calls += 1;
+      if (calls === 1) {
+        await sleep(6_000);
+        throw new Error('failed after its expiry');
+      }
+      done = true;
+    });
+    for (let i = 0; i < 200 && !done; i += 1) await sleep(100);
+    await queue.stop(2_000);
+    expect(done).toBe(true);
+    expect(calls).toBe(2);
   });
 });
