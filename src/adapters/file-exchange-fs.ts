@@ -77,7 +77,13 @@ export async function writeFileAtomic(
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  await rename(tmp, target);
+  try {
+    await rename(tmp, target);
+  } catch (err) {
+    // Put in place meanwhile by another worker's recovery of the outbox, which completes a dot file whose request
+    // is recorded (file-exchange.ts, recoverOutbox): the same complete file.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !(await exists(target))) throw err;
+  }
   await syncDir(dir);
 }
 

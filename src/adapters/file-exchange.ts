@@ -49,6 +49,19 @@ export interface ExchangeStats {
 /** `ddcn-share-<time>-<6 hex>.csv` (interface.md). */
 export const shareFileName = (now: Date): string => `${SHARE_PREFIX}${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}.csv`;
 
+/** An outbox dot file not recorded is another process's write in progress until it is this old (recoverOutbox). */
+export const STALE_PARTIAL_MS = 60 * 60_000;
+
+/** The operation's result, or true when the file was gone (put in place or removed by another process). */
+async function goneMeanwhile<T>(op: Promise<T>): Promise<T | true> {
+  try {
+    return await op;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+}
+
 /** Names tried for one share file before giving up (each a one-in-16-million coincidence). */
 const SHARE_NAME_TRIES = 5;
 
@@ -162,6 +175,13 @@ export class FileExchangeRegistry implements RegistryAdapter {
 
   async close(): Promise<void> {}
 
+  /**
+   * A dot file in the outbox is a request or share file being written, or one a crash left. Workers on several
+   * machines share the outbox, so a young one may be another live process's, between its write and its rename:
+   * only one recorded in the database (its request committed: the content is complete) is put in place now; one
+   * not recorded is removed once it is older than any write takes (STALE_PARTIAL_MS), its people sent again. Either
+   * may have been put in place or removed by its writer or another worker meanwhile: that is no error.
+   */
   private async recoverOutbox(): Promise<void> {
     const partial = (await listFiles(this.settings.outbox)).filter((n) => /^\..+\.partial$/.test(n));
     // Stryker disable next-line ConditionalExpression: a shortcut: with no half-written file, the look-up of no names finds nothing and the loop does nothing
@@ -171,10 +191,13 @@ export class FileExchangeRegistry implements RegistryAdapter {
     for (const [i, name] of names.entries()) {
       const from = path.join(this.settings.outbox, partial[i]!);
       if (recorded.has(name)) {
-        await rename(from, path.join(this.settings.outbox, name));
+        if (await goneMeanwhile(rename(from, path.join(this.settings.outbox, name)))) continue;
         this.log.warn({ file: name }, 'completed a request file that a crashed run had recorded but not put in place');
       } else {
-        await unlink(from);
+        const since = await goneMeanwhile(stat(from));
+        // The file's time is the file system's: compared with the wall clock, not the exchange's own clock.
+        if (since === true || Date.now() - since.mtimeMs < STALE_PARTIAL_MS) continue;
+        if (await goneMeanwhile(unlink(from))) continue;
         this.log.warn({ file: name }, 'removed a half-written file of a crashed run; its people are sent again');
       }
     }

@@ -1,22 +1,28 @@
 // The registry over files, the answers an operator may find in the inbox besides the expected ones: an answer
 // applied before a crash that was not yet moved away, a second answer to a request already answered, an answer
 // naming another request's checksum, a row that is no answer; and the summary the operator reads after a run.
-import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileExchangeRegistry } from '../../src/adapters/file-exchange.js';
+import { FileExchangeRegistry, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../../src/adapters/http-body.js';
 import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS } from '../../src/adapters/file-exchange-format.js';
 import type { VerifyAnswer } from '../../src/adapters/types.js';
 import { memoryDirectory } from '../../src/adapters/directory.js';
 import { MockRegistry } from '../../src/adapters/mock.js';
-import type { Db } from '../../src/db/pool.js';
+import type { Db, Queryable } from '../../src/db/pool.js';
 import { createLogger } from '../../src/log.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { answerRequestFiles } from '../../src/registry-server/answer-files.js';
 import { databasePerFile, FIXED_NOW, rows, runDeps, useTempDir } from '../helpers/pipeline.js';
 import { capturedLog } from '../helpers/log.js';
 import { FIXTURE_REGISTRY, importFixtures } from './http-harness.js';
+
+/** Sets a file's times `ms` in the past, as a crash that long ago would have left it. */
+async function ageFile(file: string, ms: number): Promise<void> {
+  const then = (Date.now() - ms) / 1000;
+  await utimes(file, then, then);
+}
 
 const database = databasePerFile();
 const log = createLogger('silent');
@@ -242,15 +248,63 @@ describe('file exchange answers', () => {
     const [request] = await files(f.outbox);
     await rename(path.join(f.outbox, request!), path.join(f.outbox, `.${request}.partial`)); // recorded, not yet in place
     await writeFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), 'half a fi'); // never recorded
+    await ageFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), STALE_PARTIAL_MS + 60_000);
 
     const { lines, log: logger } = capturedLog('info');
     await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => FIXED_NOW)).verify([]);
     expect(await files(f.outbox)).toEqual([request]);
+    expect(await readdir(f.outbox)).toEqual([request]);
     // Warnings, in the order of the file names.
     expect(lines.map((l) => [l.level, l.msg, l.file])).toEqual([
       [40, 'completed a request file that a crashed run had recorded but not put in place', request],
       [40, 'removed a half-written file of a crashed run; its people are sent again', 'ddcn-req-99999999-aaaaaa.csv'],
     ]);
+  });
+
+  // Workers on several machines share the outbox: a dot file not recorded yet may be another process's write in
+  // progress, between its write and its commit. Removing it lost that request (recorded, never delivered).
+  it('leaves a young half-written file that is not recorded: another worker may be writing it', async () => {
+    const { db } = database();
+    const f = await folders();
+    const person = (n: number) => ({ requestId: `010000000${n}`, hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: `01234567${n}` });
+    // A worker whose request file is written and whose commit waits until the other worker has started.
+    let written!: () => void;
+    const isWritten = new Promise<void>((resolve) => (written = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slowDb = {
+      ...db,
+      withTransaction: async (fn: (tx: Queryable) => Promise<unknown>) => {
+        written();
+        await released;
+        return db.withTransaction(fn);
+      },
+    } as unknown as Db;
+    const slow = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, slowDb, log, () => FIXED_NOW);
+    const sending = slow.verify([person(1)]);
+    await isWritten;
+    expect((await readdir(f.outbox)).filter((n) => n.endsWith('.partial'))).toHaveLength(1);
+    // The other worker starts: its first call recovers the outbox.
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person(2)]);
+    release();
+    await sending;
+    const requests = await files(f.outbox);
+    expect(requests).toHaveLength(2);
+    expect(await readdir(f.outbox)).toEqual(requests);
+  });
+
+  it('two workers recovering the outbox at once both go on, and the files end as one would leave them', async () => {
+    const { db } = database();
+    const f = await folders();
+    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
+    const [request] = await files(f.outbox);
+    await rename(path.join(f.outbox, request!), path.join(f.outbox, `.${request}.partial`)); // recorded, not yet in place
+    await writeFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), 'half a fi'); // never recorded
+    await ageFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), STALE_PARTIAL_MS + 60_000);
+    const workers = await Promise.all([1, 2].map(() => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)));
+    await Promise.all(workers.map((w) => w.verify([])));
+    expect(await readdir(f.outbox)).toEqual([request]);
   });
 
   it('reads an answer file of exactly the size bound (it is refused only for what it holds)', async () => {

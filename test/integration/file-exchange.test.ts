@@ -1,10 +1,10 @@
 // The registry over files: request files with our ids and a checksum go to the outbox; answer files from the
 // inbox are checked and applied on a later run, or refused and moved aside with the reason.
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryDirectory } from '../../src/adapters/directory.js';
-import { FileExchangeRegistry } from '../../src/adapters/file-exchange.js';
+import { FileExchangeRegistry, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
 import { ANSWER_COLUMNS, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS, SHARE_COLUMNS } from '../../src/adapters/file-exchange-format.js';
 import { MockRegistry } from '../../src/adapters/mock.js';
 import type { Db } from '../../src/db/pool.js';
@@ -194,6 +194,8 @@ describe('file exchange', () => {
     // Died after recording `first` but before renaming it; and a run that died before recording left a partial file.
     await rename(path.join(f.outbox, first!), path.join(f.outbox, `.${first}.partial`));
     await writeFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), 'half a fi');
+    const hourAgo = (Date.now() - STALE_PARTIAL_MS - 60_000) / 1000;
+    await utimes(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), hourAgo, hourAgo);
     const again = await run(db, f);
     expect(again.exchange.stats.requestFiles).toBe(0);
     expect(await readdir(f.outbox).then((n) => n.sort())).toEqual([first, ...rest].sort());
