@@ -49,6 +49,20 @@ async function answerRows(file: string) {
   return { rows: p.rows.map((r) => ANSWER_COLUMNS.map((k) => r[k]!)), requestSha256: p.trailer.request_sha256! };
 }
 
+/**
+ * The outbox as two crashes leave it: one request file recorded but not put in place, and an hour-old dot file of a
+ * request never recorded. Returns the recorded request's file name.
+ */
+async function crashLeftOutbox(db: Db, f: { outbox: string; inbox: string }): Promise<string> {
+  const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+  await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
+  const [request] = await files(f.outbox);
+  await rename(path.join(f.outbox, request!), path.join(f.outbox, `.${request}.partial`));
+  await writeFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), 'half a fi');
+  await ageFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), STALE_PARTIAL_MS + 60_000);
+  return request!;
+}
+
 describe('file exchange answers', () => {
   it('moves aside an answer already applied, refuses a second answer, a foreign request checksum and a row that is no answer, and says so in the summary', async () => {
     const { db } = database();
@@ -243,12 +257,7 @@ describe('file exchange answers', () => {
   it('after a crash, tells the operator which request file it put in place and which half-written one it removed', async () => {
     const { db } = database();
     const f = await folders();
-    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
-    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
-    const [request] = await files(f.outbox);
-    await rename(path.join(f.outbox, request!), path.join(f.outbox, `.${request}.partial`)); // recorded, not yet in place
-    await writeFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), 'half a fi'); // never recorded
-    await ageFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), STALE_PARTIAL_MS + 60_000);
+    const request = await crashLeftOutbox(db, f);
 
     const { lines, log: logger } = capturedLog('info');
     await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => FIXED_NOW)).verify([]);
@@ -296,12 +305,7 @@ describe('file exchange answers', () => {
   it('two workers recovering the outbox at once both go on, and the files end as one would leave them', async () => {
     const { db } = database();
     const f = await folders();
-    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
-    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
-    const [request] = await files(f.outbox);
-    await rename(path.join(f.outbox, request!), path.join(f.outbox, `.${request}.partial`)); // recorded, not yet in place
-    await writeFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), 'half a fi'); // never recorded
-    await ageFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), STALE_PARTIAL_MS + 60_000);
+    const request = await crashLeftOutbox(db, f);
     const workers = await Promise.all([1, 2].map(() => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)));
     await Promise.all(workers.map((w) => w.verify([])));
     expect(await readdir(f.outbox)).toEqual([request]);
