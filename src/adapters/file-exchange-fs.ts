@@ -39,23 +39,59 @@ export class FileExistsError extends Error {
 
 /**
  * Writes `name` in `dir` as a dot file, flushed to disk, runs `commit` (a database transaction), and only then
- * renames it into place. If commit throws, the partial file is removed and nothing is visible. With `keepExisting`,
- * a file of that name already in place, or being written (its dot file exists), is never replaced: FileExistsError,
- * and nothing is written. Two writers of one name cannot both get through: the second can only create the dot file
- * once the first has renamed it away, and then finds the first's file in place.
+ * renames it into place. If commit throws, the partial file is removed and nothing is visible — unless
+ * `wasCommitted` says the commit went through all the same (the connection lost on its acknowledgement): the file is
+ * then put in place and nothing is thrown; and if that cannot be told (the database away), the dot file is left for
+ * the outbox's recovery, which asks again. With `keepExisting`, a file of that name already in place, or being
+ * written (its dot file exists), is never replaced: FileExistsError, and nothing is written. Two writers of one name
+ * cannot both get through: the second can only create the dot file once the first has renamed it away, and then
+ * finds the first's file in place.
  */
 export async function writeFileAtomic(
   dir: string,
   name: string,
   text: string,
   commit: () => Promise<void> = async () => undefined,
-  opts: { keepExisting?: boolean } = {},
+  opts: { keepExisting?: boolean; wasCommitted?: () => Promise<boolean> } = {},
 ): Promise<void> {
   const tmp = path.join(dir, partialName(name));
   const target = path.join(dir, name);
+  const keep = opts.keepExisting ?? false;
+  await writePartial(tmp, name, text, keep);
+  if (keep && (await exists(target))) {
+    await unlink(tmp);
+    throw new FileExistsError(name);
+  }
+  try {
+    await commit();
+  } catch (err) {
+    const committed = opts.wasCommitted ? await opts.wasCommitted().catch(() => null) : false;
+    if (committed !== true) {
+      if (committed === false) await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+  }
+  try {
+    await rename(tmp, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    // The dot file went meanwhile. A share file (keepExisting, nothing recorded): written again under a new name.
+    if (keep) throw new FileExistsError(name);
+    // A recorded file: put in place by another worker's recovery of the outbox (the same complete file), or removed
+    // by one that took it for a crash's leftover (a clock far off): then written again, for it is recorded.
+    if (!(await exists(target))) {
+      await writePartial(tmp, name, text, false);
+      await rename(tmp, target);
+    }
+  }
+  await syncDir(dir);
+}
+
+/** The dot file, written and flushed to disk; 'wx' when `exclusive` (FileExistsError if it is there). */
+async function writePartial(tmp: string, name: string, text: string, exclusive: boolean): Promise<void> {
   let fh;
   try {
-    fh = await open(tmp, opts.keepExisting ? 'wx' : 'w');
+    fh = await open(tmp, exclusive ? 'wx' : 'w');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new FileExistsError(name);
     throw err;
@@ -67,24 +103,6 @@ export async function writeFileAtomic(
   } finally {
     await fh.close();
   }
-  if (opts.keepExisting && (await exists(target))) {
-    await unlink(tmp);
-    throw new FileExistsError(name);
-  }
-  try {
-    await commit();
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  try {
-    await rename(tmp, target);
-  } catch (err) {
-    // Put in place meanwhile by another worker's recovery of the outbox, which completes a dot file whose request
-    // is recorded (file-exchange.ts, recoverOutbox): the same complete file.
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !(await exists(target))) throw err;
-  }
-  await syncDir(dir);
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -146,10 +146,16 @@ export class FileExchangeRegistry implements RegistryAdapter {
     const id = await nextRequestId(this.db);
     const fileName = `${REQUEST_PREFIX}${String(id).padStart(8, '0')}-${randomBytes(3).toString('hex')}.csv`;
     const { text, checksum } = formatExchangeFile(REQUEST_COLUMNS, people.map(requestRow));
-    await writeFileAtomic(this.settings.outbox, fileName, text, () =>
-      this.db.withTransaction((tx) =>
-        recordRequest(tx, { id, fileName, checksum, now: this.now(), items: people.map((p) => ({ code: p.requestId, fingerprint: prints.get(p.requestId)! })) }),
-      ),
+    await writeFileAtomic(
+      this.settings.outbox,
+      fileName,
+      text,
+      () =>
+        this.db.withTransaction((tx) =>
+          recordRequest(tx, { id, fileName, checksum, now: this.now(), items: people.map((p) => ({ code: p.requestId, fingerprint: prints.get(p.requestId)! })) }),
+        ),
+      // A request recorded must have its file in place, or its people wait a week for an answer to nothing.
+      { wasCommitted: async () => (await knownFiles(this.db, [fileName])).has(fileName) },
     );
     this.stats.requestFiles += 1;
     this.stats.requested += people.length;

@@ -172,18 +172,18 @@ export class JobQueue {
         const key = `${job.data.batchId}:${job.data.step}:${job.data.chunkNo}`;
         for (let other = this.inHand.get(key); other; other = this.inHand.get(key)) await other;
         if (this.stopping) throw new Error('this worker is stopping: chunk handed back');
-        const work = (async () => {
-          this.running += 1;
-          try {
-            await handler(job.data);
-          } finally {
-            this.inHand.delete(key);
-            this.running -= 1;
-            for (const w of this.workerIds) this.boss.notifyWorker(w);
-          }
-        })();
-        this.inHand.set(key, work.catch(() => undefined));
-        await work;
+        // In the map before the handler is called: a handler that throws at once still settles and removes it.
+        let settle!: () => void;
+        this.inHand.set(key, new Promise<void>((resolve) => (settle = resolve)));
+        this.running += 1;
+        try {
+          await handler(job.data);
+        } finally {
+          this.inHand.delete(key);
+          this.running -= 1;
+          settle();
+          for (const w of this.workerIds) this.boss.notifyWorker(w);
+        }
       });
       this.workerIds.push(id);
     }

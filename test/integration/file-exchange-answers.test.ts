@@ -302,6 +302,24 @@ describe('file exchange answers', () => {
     expect(await readdir(f.outbox)).toEqual(requests);
   });
 
+  it('puts a request file in place when its commit went through but the acknowledgement was lost', async () => {
+    const { db } = database();
+    const f = await folders();
+    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+    const lostAck = {
+      ...db,
+      withTransaction: async (fn: (tx: Queryable) => Promise<unknown>) => {
+        await db.withTransaction(fn);
+        throw new Error('Connection terminated unexpectedly');
+      },
+    } as unknown as Db;
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, lostAck, log, () => FIXED_NOW);
+    await expect(exchange.verify([person])).resolves.toEqual([]);
+    const [request] = await files(f.outbox);
+    expect(await readdir(f.outbox)).toEqual([request]);
+    expect(await rows(db, 'SELECT file_name FROM exchange_request')).toEqual([{ file_name: request }]);
+  });
+
   it('two workers recovering the outbox at once both go on, and the files end as one would leave them', async () => {
     const { db } = database();
     const f = await folders();

@@ -106,6 +106,26 @@ describe('the job queue, how many steps one process works on at once', () => {
   });
 });
 
+describe('the job queue, a handler that throws at once', () => {
+  it('gives the job back and does the step on the next offer', { timeout: 30_000 }, async () => {
+    const { db } = database();
+    const queue = await JobQueue.open(db, { takeoverSeconds: 120, pollSeconds: 0.5 }, () => undefined);
+    await db.withTransaction((tx) => queue.enqueue(tx, [{ batchId: 1, step: 'write', chunkNo: 1 }], 'mock'));
+    let calls = 0;
+    let done = false;
+    await queue.work(1, (() => {
+      calls += 1;
+      if (calls === 1) throw new Error('thrown before any promise');
+      done = true;
+      return Promise.resolve();
+    }) as (job: ChunkJob) => Promise<void>);
+    for (let i = 0; i < 150 && !done; i += 1) await sleep(100);
+    await queue.stop(2_000);
+    expect(done).toBe(true);
+    expect(calls).toBe(2);
+  });
+});
+
 describe('the job queue, a chunk step slower than its expiry', () => {
   // pg-boss fails a job whose handler outlives its expiry and offers it again, while that handler still runs here.
   it('does not complete the offered copy unrun: the step is retried when the slow handler then fails', { timeout: 30_000 }, async () => {

@@ -71,3 +71,59 @@ describe('a share file name', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('writing an exchange file whose commit or dot file goes wrong', () => {
+  const lost = () => Promise.reject(new Error('Connection terminated unexpectedly'));
+  const files = async () => (await readdir(dir)).sort();
+
+  it('puts the file in place when the commit failed but went through (the acknowledgement lost)', async () => {
+    await writeFileAtomic(dir, 'r.csv', 'req', lost, { wasCommitted: async () => true });
+    expect(await files()).toEqual(['r.csv']);
+    expect(await readFile(path.join(dir, 'r.csv'), 'utf8')).toBe('req');
+  });
+
+  it('removes the dot file when the commit did not go through, and says why', async () => {
+    await expect(writeFileAtomic(dir, 'r.csv', 'req', lost, { wasCommitted: async () => false })).rejects.toThrow('Connection terminated');
+    expect(await files()).toEqual([]);
+  });
+
+  it('leaves the dot file for the outbox recovery when nobody can tell whether the commit went through', async () => {
+    await expect(writeFileAtomic(dir, 'r.csv', 'req', lost, { wasCommitted: lost })).rejects.toThrow('Connection terminated');
+    expect(await files()).toEqual([partialName('r.csv')]);
+  });
+
+  it('writes a recorded file again when its dot file was removed during the commit (a recovery with a clock far off)', async () => {
+    const commit = async () => rm(path.join(dir, partialName('r.csv')));
+    await writeFileAtomic(dir, 'r.csv', 'req', commit);
+    expect(await files()).toEqual(['r.csv']);
+    expect(await readFile(path.join(dir, 'r.csv'), 'utf8')).toBe('req');
+  });
+
+  it('is done when another worker put the recorded file in place during the commit', async () => {
+    const commit = async () => {
+      await writeFile(path.join(dir, 'r.csv'), await readFile(path.join(dir, partialName('r.csv'))));
+      await rm(path.join(dir, partialName('r.csv')));
+    };
+    await writeFileAtomic(dir, 'r.csv', 'req', commit);
+    expect(await files()).toEqual(['r.csv']);
+    expect(await readFile(path.join(dir, 'r.csv'), 'utf8')).toBe('req');
+  });
+
+  it('a share file whose dot file went is written again under another name', async () => {
+    const names = ['s1.csv', 's2.csv'];
+    let first = true;
+    const write = (name: string) =>
+      writeFileAtomic(
+        dir,
+        name,
+        'share',
+        async () => {
+          if (first) await rm(path.join(dir, partialName(name)));
+          first = false;
+        },
+        { keepExisting: true },
+      );
+    expect(await writeUnderFreeName(3, () => names.shift()!, write)).toBe('s2.csv');
+    expect(await files()).toEqual(['s2.csv']);
+  });
+});
