@@ -37,15 +37,17 @@ export class FileExistsError extends Error {
   }
 }
 
+/** The name a dot file of a crash is given by the outbox's recovery: still skipped by readers (file-exchange.ts). */
+export const abandonedName = (name: string) => `.${name}.abandoned`;
+
 /**
  * Writes `name` in `dir` as a dot file, flushed to disk, runs `commit` (a database transaction), and only then
- * renames it into place. If commit throws, the partial file is removed and nothing is visible — unless
- * `wasCommitted` says the commit went through all the same (the connection lost on its acknowledgement): the file is
- * then put in place and nothing is thrown; and if that cannot be told (the database away), the dot file is left for
- * the outbox's recovery, which asks again. With `keepExisting`, a file of that name already in place, or being
- * written (its dot file exists), is never replaced: FileExistsError, and nothing is written. Two writers of one name
- * cannot both get through: the second can only create the dot file once the first has renamed it away, and then
- * finds the first's file in place.
+ * renames it into place. If commit throws, `wasCommitted` tells whether it went through all the same (the
+ * connection lost on its acknowledgement): yes, the file is put in place and nothing is thrown; no, the dot file is
+ * removed; cannot tell (the database away), the dot file is left for the outbox's recovery. With `keepExisting`, a
+ * file of that name already in place, or being written (its dot file exists), is never replaced: FileExistsError,
+ * and nothing is written. Two writers of one name cannot both get through: the second can only create the dot file
+ * once the first has renamed it away, and then finds the first's file in place.
  */
 export async function writeFileAtomic(
   dir: string,
@@ -77,11 +79,12 @@ export async function writeFileAtomic(
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     // The dot file went meanwhile. A share file (keepExisting, nothing recorded): written again under a new name.
     if (keep) throw new FileExistsError(name);
-    // A recorded file: put in place by another worker's recovery of the outbox (the same complete file), or removed
-    // by one that took it for a crash's leftover (a clock far off): then written again, for it is recorded.
-    if (!(await exists(target))) {
-      await writePartial(tmp, name, text, false);
-      await rename(tmp, target);
+    // A recorded file: put in place by another worker's recovery of the outbox (and perhaps already taken by the
+    // registry: then it is delivered), or set aside as a crash's by one whose clock is far ahead: put in place.
+    try {
+      await rename(path.join(dir, abandonedName(name)), target);
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'ENOENT') throw again;
     }
   }
   await syncDir(dir);

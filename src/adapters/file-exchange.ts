@@ -16,7 +16,7 @@ import {
   ANSWER_COLUMNS, ANSWER_SUFFIX, answerFromRow, ExchangeFileError, formatExchangeFile, isInProgress, parseExchangeFile,
   REQUEST_COLUMNS, REQUEST_PREFIX, requestRow, sha256, SHARE_COLUMNS, SHARE_PREFIX, shareRow,
 } from './file-exchange-format.js';
-import { ensureDir, FileExistsError, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
+import { abandonedName, ensureDir, FileExistsError, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
 import { knownFiles, latestItems, nextRequestId, recordAnswers, recordRequest, requestByFile } from './file-exchange-store.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from './http-body.js';
 import { answersMisfit } from './http-wire.js';
@@ -51,6 +51,26 @@ export const shareFileName = (now: Date): string => `${SHARE_PREFIX}${now.toISOS
 
 /** An outbox dot file not recorded is another process's write in progress until it is this old (recoverOutbox). */
 export const STALE_PARTIAL_MS = 60 * 60_000;
+
+/**
+ * Whether the transaction `xact` committed, asked of the server by its id (a look-up of what it wrote could answer
+ * "no" while its commit is still under way): waits while it is in progress; throws when that cannot be told.
+ */
+async function committed(db: Db, xact: string | null): Promise<boolean> {
+  if (xact === null) return false; // failed before it wrote anything
+  for (let waited = 0; waited < 30_000; waited += 100) {
+    const res = await db.query<{ s: string | null }>('SELECT pg_xact_status($1::xid8) AS s', [xact]);
+    const status = res.rows[0]!.s;
+    if (status === 'committed') return true;
+    if (status === 'aborted') return false;
+    if (status === null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('whether the request was recorded cannot be told');
+}
+
+/** How long a set-aside dot file is kept: past the resend delay (DEFAULT_RESEND_AFTER_HOURS), nobody can want it. */
+export const ABANDONED_KEPT_MS = (DEFAULT_RESEND_AFTER_HOURS + 24) * 3_600_000;
 
 /** The operation's result, or true when the file was gone (put in place or removed by another process). */
 async function goneMeanwhile<T>(op: Promise<T>): Promise<T | true> {
@@ -146,17 +166,26 @@ export class FileExchangeRegistry implements RegistryAdapter {
     const id = await nextRequestId(this.db);
     const fileName = `${REQUEST_PREFIX}${String(id).padStart(8, '0')}-${randomBytes(3).toString('hex')}.csv`;
     const { text, checksum } = formatExchangeFile(REQUEST_COLUMNS, people.map(requestRow));
-    await writeFileAtomic(
-      this.settings.outbox,
-      fileName,
-      text,
-      () =>
-        this.db.withTransaction((tx) =>
-          recordRequest(tx, { id, fileName, checksum, now: this.now(), items: people.map((p) => ({ code: p.requestId, fingerprint: prints.get(p.requestId)! })) }),
-        ),
-      // A request recorded must have its file in place, or its people wait a week for an answer to nothing.
-      { wasCommitted: async () => (await knownFiles(this.db, [fileName])).has(fileName) },
-    );
+    let xact: string | null = null;
+    try {
+      await writeFileAtomic(
+        this.settings.outbox,
+        fileName,
+        text,
+        () =>
+          this.db.withTransaction(async (tx) => {
+            xact = (await tx.query<{ x: string }>('SELECT pg_current_xact_id()::text AS x')).rows[0]!.x;
+            await recordRequest(tx, { id, fileName, checksum, now: this.now(), items: people.map((p) => ({ code: p.requestId, fingerprint: prints.get(p.requestId)! })) });
+          }),
+        // A request recorded must have its file in place, or its people wait a week for an answer to nothing.
+        { wasCommitted: () => committed(this.db, xact) },
+      );
+    } catch (err) {
+      // A dot file may be left for recovery (the database could not say whether the request was recorded): this
+      // process looks at the outbox again on its next call, not only when the next process starts.
+      this.prepared = null;
+      throw err;
+    }
     this.stats.requestFiles += 1;
     this.stats.requested += people.length;
     this.stats.awaiting += people.length;
@@ -185,16 +214,23 @@ export class FileExchangeRegistry implements RegistryAdapter {
    * A dot file in the outbox is a request or share file being written, or one a crash left. Workers on several
    * machines share the outbox, so a young one may be another live process's, between its write and its rename:
    * only one recorded in the database (its request committed: the content is complete) is put in place now; one
-   * not recorded is removed once it is older than any write takes (STALE_PARTIAL_MS), its people sent again. Either
-   * may have been put in place or removed by its writer or another worker meanwhile: that is no error.
+   * not recorded is set aside (`.NAME.abandoned`, still skipped by readers) once it is older than any write takes
+   * (STALE_PARTIAL_MS), its people sent again — set aside, not removed, so that a writer whose commit did go through
+   * (a clock far off) still finds it. Set-aside files are removed after ABANDONED_KEPT_MS. Either kind may have been
+   * put in place or moved by its writer or another worker meanwhile: that is no error.
    */
   private async recoverOutbox(): Promise<void> {
-    const partial = (await listFiles(this.settings.outbox)).filter((n) => /^\..+\.partial$/.test(n));
+    const names = await listFiles(this.settings.outbox);
+    for (const old of names.filter((n) => /^\..+\.abandoned$/.test(n))) {
+      const since = await goneMeanwhile(stat(path.join(this.settings.outbox, old)));
+      if (since !== true && Date.now() - since.mtimeMs > ABANDONED_KEPT_MS) await goneMeanwhile(unlink(path.join(this.settings.outbox, old)));
+    }
+    const partial = names.filter((n) => /^\..+\.partial$/.test(n));
     // Stryker disable next-line ConditionalExpression: a shortcut: with no half-written file, the look-up of no names finds nothing and the loop does nothing
     if (!partial.length) return;
-    const names = partial.map((n) => n.slice(1, -'.partial'.length));
-    const recorded = await knownFiles(this.db, names);
-    for (const [i, name] of names.entries()) {
+    const inPlace = partial.map((n) => n.slice(1, -'.partial'.length));
+    const recorded = await knownFiles(this.db, inPlace);
+    for (const [i, name] of inPlace.entries()) {
       const from = path.join(this.settings.outbox, partial[i]!);
       if (recorded.has(name)) {
         if (await goneMeanwhile(rename(from, path.join(this.settings.outbox, name)))) continue;
@@ -203,8 +239,9 @@ export class FileExchangeRegistry implements RegistryAdapter {
         const since = await goneMeanwhile(stat(from));
         // The file's time is the file system's: compared with the wall clock, not the exchange's own clock.
         if (since === true || Date.now() - since.mtimeMs < STALE_PARTIAL_MS) continue;
-        if (await goneMeanwhile(unlink(from))) continue;
-        this.log.warn({ file: name }, 'removed a half-written file of a crashed run; its people are sent again');
+        // The mtime is kept by the rename: set-aside files are aged from when they were written.
+        if (await goneMeanwhile(rename(from, path.join(this.settings.outbox, abandonedName(name))))) continue;
+        this.log.warn({ file: name }, 'set aside a half-written file of a crashed run; its people are sent again');
       }
     }
   }

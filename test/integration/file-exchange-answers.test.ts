@@ -4,7 +4,7 @@
 import { copyFile, mkdir, readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileExchangeRegistry, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
+import { ABANDONED_KEPT_MS, FileExchangeRegistry, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../../src/adapters/http-body.js';
 import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS } from '../../src/adapters/file-exchange-format.js';
 import type { VerifyAnswer } from '../../src/adapters/types.js';
@@ -254,20 +254,23 @@ describe('file exchange answers', () => {
     expect(await readFile(path.join(f.outbox, 'draft.v2.partial'), 'utf8')).toBe('and mine');
   });
 
-  it('after a crash, tells the operator which request file it put in place and which half-written one it removed', async () => {
+  it('after a crash, tells the operator which request file it put in place and which half-written one it set aside', async () => {
     const { db } = database();
     const f = await folders();
     const request = await crashLeftOutbox(db, f);
 
     const { lines, log: logger } = capturedLog('info');
     await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => FIXED_NOW)).verify([]);
-    expect(await files(f.outbox)).toEqual([request]);
-    expect(await readdir(f.outbox)).toEqual([request]);
+    expect(await readdir(f.outbox)).toEqual(['.ddcn-req-99999999-aaaaaa.csv.abandoned', request]);
     // Warnings, in the order of the file names.
     expect(lines.map((l) => [l.level, l.msg, l.file])).toEqual([
       [40, 'completed a request file that a crashed run had recorded but not put in place', request],
-      [40, 'removed a half-written file of a crashed run; its people are sent again', 'ddcn-req-99999999-aaaaaa.csv'],
+      [40, 'set aside a half-written file of a crashed run; its people are sent again', 'ddcn-req-99999999-aaaaaa.csv'],
     ]);
+    // A set-aside file is removed once past the resend delay (nobody can want it then).
+    await ageFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.abandoned'), ABANDONED_KEPT_MS + 60_000);
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([]);
+    expect(await readdir(f.outbox)).toEqual([request]);
   });
 
   // Workers on several machines share the outbox: a dot file not recorded yet may be another process's write in
@@ -320,13 +323,54 @@ describe('file exchange answers', () => {
     expect(await rows(db, 'SELECT file_name FROM exchange_request')).toEqual([{ file_name: request }]);
   });
 
+  /** The database as a worker sees it when the answer to its commit is lost, with `query` answered by `asked` first. */
+  function lostAcknowledgement(db: Db, asked: (text: string) => Promise<unknown> | undefined): Db {
+    return {
+      ...db,
+      query: (text: string, values?: unknown[]) => asked(text) ?? db.query(text, values),
+      withTransaction: async (fn: (tx: Queryable) => Promise<unknown>) => {
+        await db.withTransaction(fn);
+        throw new Error('Connection terminated unexpectedly');
+      },
+    } as unknown as Db;
+  }
+  const somebody = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+
+  it('waits for a commit still under way before it decides what becomes of the request file', async () => {
+    const { db } = database();
+    const f = await folders();
+    let asked = 0;
+    // The server says the transaction is in progress the first two times it is asked.
+    const slowCommit = lostAcknowledgement(db, (text) => (text.includes('pg_xact_status') && ++asked <= 2 ? Promise.resolve({ rows: [{ s: 'in progress' }] }) : undefined));
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, slowCommit, log, () => FIXED_NOW)).verify([somebody]);
+    expect(asked).toBe(3);
+    const [request] = await files(f.outbox);
+    expect(await readdir(f.outbox)).toEqual([request]);
+  });
+
+  it('when it cannot tell whether its request was recorded, leaves the file and puts it in place on its next call', async () => {
+    const { db } = database();
+    const f = await folders();
+    let away = true;
+    const flaky = lostAcknowledgement(db, (text) => (away && text.includes('pg_xact_status') ? Promise.reject(new Error('database away')) : undefined));
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, flaky, log, () => FIXED_NOW);
+    await expect(exchange.verify([somebody])).rejects.toThrow('Connection terminated');
+    const [left] = await readdir(f.outbox);
+    expect(left).toMatch(/^\.ddcn-req-00000001-[0-9a-f]{6}\.csv\.partial$/);
+    away = false;
+    // The same process, the database back: the recorded request's file is put in place; the person awaits its answer.
+    await expect(exchange.verify([somebody])).resolves.toEqual([]);
+    expect(await readdir(f.outbox)).toEqual([left!.slice(1, -'.partial'.length)]);
+    expect(exchange.stats.awaiting).toBe(1);
+  });
+
   it('two workers recovering the outbox at once both go on, and the files end as one would leave them', async () => {
     const { db } = database();
     const f = await folders();
     const request = await crashLeftOutbox(db, f);
     const workers = await Promise.all([1, 2].map(() => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)));
     await Promise.all(workers.map((w) => w.verify([])));
-    expect(await readdir(f.outbox)).toEqual([request]);
+    expect(await readdir(f.outbox)).toEqual(['.ddcn-req-99999999-aaaaaa.csv.abandoned', request]);
   });
 
   it('reads an answer file of exactly the size bound (it is refused only for what it holds)', async () => {

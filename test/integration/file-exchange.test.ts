@@ -198,7 +198,7 @@ describe('file exchange', () => {
     await utimes(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), hourAgo, hourAgo);
     const again = await run(db, f);
     expect(again.exchange.stats.requestFiles).toBe(0);
-    expect(await readdir(f.outbox).then((n) => n.sort())).toEqual([first, ...rest].sort());
+    expect(await readdir(f.outbox).then((n) => n.sort())).toEqual(['.ddcn-req-99999999-aaaaaa.csv.abandoned', first, ...rest].sort());
   });
 
   it('works from the command line: run, `ddcn registry answer`, run', async () => {

@@ -1,10 +1,10 @@
 // Share files over the file exchange are the delivery: a file written under a name already taken must never replace
 // the one there (its people would count as shared and never reach the registry).
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileExistsError, partialName, writeFileAtomic } from '../../src/adapters/file-exchange-fs.js';
+import { abandonedName, FileExistsError, partialName, writeFileAtomic } from '../../src/adapters/file-exchange-fs.js';
 import { shareFileName, writeUnderFreeName } from '../../src/adapters/file-exchange.js';
 
 let dir: string;
@@ -92,11 +92,19 @@ describe('writing an exchange file whose commit or dot file goes wrong', () => {
     expect(await files()).toEqual([partialName('r.csv')]);
   });
 
-  it('writes a recorded file again when its dot file was removed during the commit (a recovery with a clock far off)', async () => {
-    const commit = async () => rm(path.join(dir, partialName('r.csv')));
+  it('puts in place a recorded file that another worker set aside as a crash\'s during the commit (its clock far ahead)', async () => {
+    const commit = async () => rename(path.join(dir, partialName('r.csv')), path.join(dir, abandonedName('r.csv')));
     await writeFileAtomic(dir, 'r.csv', 'req', commit);
     expect(await files()).toEqual(['r.csv']);
     expect(await readFile(path.join(dir, 'r.csv'), 'utf8')).toBe('req');
+  });
+
+  it('writes nothing again when the recorded file was put in place and taken by the registry during the commit', async () => {
+    await mkdir(path.join(dir, 'answered'));
+    const commit = async () => rename(path.join(dir, partialName('r.csv')), path.join(dir, 'answered', 'r.csv'));
+    await writeFileAtomic(dir, 'r.csv', 'req', commit);
+    expect(await files()).toEqual(['answered']);
+    expect(await readdir(path.join(dir, 'answered'))).toEqual(['r.csv']);
   });
 
   it('is done when another worker put the recorded file in place during the commit', async () => {
