@@ -58,7 +58,7 @@ export const STALE_PARTIAL_MS = 60 * 60_000;
  */
 async function committed(db: Db, xact: string | null): Promise<boolean> {
   if (xact === null) return false; // failed before it wrote anything
-  for (let waited = 0; waited < 30_000; waited += 100) {
+  for (const until = Date.now() + 30_000; Date.now() < until; ) {
     const res = await db.query<{ s: string | null }>('SELECT pg_xact_status($1::xid8) AS s', [xact]);
     const status = res.rows[0]!.s;
     if (status === 'committed') return true;
@@ -120,14 +120,20 @@ export class FileExchangeRegistry implements RegistryAdapter {
   }
 
   /**
-   * Once per run, on the first call: that is inside the run lock, so no other run is writing to the outbox.
-   * Finishes or removes request files a crash left half-written, then ingests the inbox.
+   * Once per process, on the first call (again after a request file was left in doubt, see send): recovers the
+   * outbox (recoverOutbox), then ingests the inbox. If that fails (the database away), the next call tries again.
    */
   private prepare(): Promise<void> {
-    this.prepared ??= (async () => {
-      await this.recoverOutbox();
-      await this.ingestInbox();
-    })();
+    if (!this.prepared) {
+      const p = (async () => {
+        await this.recoverOutbox();
+        await this.ingestInbox();
+      })();
+      this.prepared = p;
+      p.catch(() => {
+        if (this.prepared === p) this.prepared = null;
+      });
+    }
     return this.prepared;
   }
 
@@ -221,15 +227,25 @@ export class FileExchangeRegistry implements RegistryAdapter {
    */
   private async recoverOutbox(): Promise<void> {
     const names = await listFiles(this.settings.outbox);
-    for (const old of names.filter((n) => /^\..+\.abandoned$/.test(n))) {
-      const since = await goneMeanwhile(stat(path.join(this.settings.outbox, old)));
-      if (since !== true && Date.now() - since.mtimeMs > ABANDONED_KEPT_MS) await goneMeanwhile(unlink(path.join(this.settings.outbox, old)));
-    }
     const partial = names.filter((n) => /^\..+\.partial$/.test(n));
-    // Stryker disable next-line ConditionalExpression: a shortcut: with no half-written file, the look-up of no names finds nothing and the loop does nothing
-    if (!partial.length) return;
+    const setAside = names.filter((n) => /^\..+\.abandoned$/.test(n));
+    // Stryker disable next-line ConditionalExpression: a shortcut: with no half-written file, the look-up of no names finds nothing and the loops do nothing
+    if (!partial.length && !setAside.length) return;
     const inPlace = partial.map((n) => n.slice(1, -'.partial'.length));
-    const recorded = await knownFiles(this.db, inPlace);
+    const asideInPlace = setAside.map((n) => n.slice(1, -'.abandoned'.length));
+    const recorded = await knownFiles(this.db, [...inPlace, ...asideInPlace]);
+    // Set aside although recorded (its writer's commit went through after a worker took it for a crash's): put in
+    // place. Not recorded and past the resend delay: nobody can want it, removed.
+    for (const [i, name] of asideInPlace.entries()) {
+      const from = path.join(this.settings.outbox, setAside[i]!);
+      if (recorded.has(name)) {
+        if (await goneMeanwhile(rename(from, path.join(this.settings.outbox, name)))) continue;
+        this.log.warn({ file: name }, 'completed a request file that had been set aside but was recorded');
+      } else {
+        const since = await goneMeanwhile(stat(from));
+        if (since !== true && Date.now() - since.mtimeMs > ABANDONED_KEPT_MS) await goneMeanwhile(unlink(from));
+      }
+    }
     for (const [i, name] of inPlace.entries()) {
       const from = path.join(this.settings.outbox, partial[i]!);
       if (recorded.has(name)) {

@@ -364,6 +364,29 @@ describe('file exchange answers', () => {
     expect(exchange.stats.awaiting).toBe(1);
   });
 
+  it('tries its recovery again on the next call when the database was away for it', async () => {
+    const { db } = database();
+    const f = await folders();
+    let away = true;
+    const flaky = lostAcknowledgement(db, () => (away ? Promise.reject(new Error('database away')) : undefined));
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, flaky, log, () => FIXED_NOW);
+    await writeFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), 'half a fi');
+    await expect(exchange.verify([])).rejects.toThrow('database away');
+    away = false;
+    await expect(exchange.verify([])).resolves.toEqual([]);
+  });
+
+  it('puts in place a recorded request file that another worker had set aside', async () => {
+    const { db } = database();
+    const f = await folders();
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([somebody]);
+    const [request] = await files(f.outbox);
+    await rename(path.join(f.outbox, request!), path.join(f.outbox, `.${request}.abandoned`));
+    await ageFile(path.join(f.outbox, `.${request}.abandoned`), ABANDONED_KEPT_MS + 60_000);
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([]);
+    expect(await readdir(f.outbox)).toEqual([request]);
+  });
+
   it('two workers recovering the outbox at once both go on, and the files end as one would leave them', async () => {
     const { db } = database();
     const f = await folders();
