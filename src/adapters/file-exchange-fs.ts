@@ -73,19 +73,12 @@ export async function writeFileAtomic(
       throw err;
     }
   }
-  try {
-    await rename(tmp, target);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  if (await goneMeanwhile(rename(tmp, target))) {
     // The dot file went meanwhile. A share file (keepExisting, nothing recorded): written again under a new name.
     if (keep) throw new FileExistsError(name);
     // A recorded file: put in place by another worker's recovery of the outbox (and perhaps already taken by the
     // registry: then it is delivered), or set aside as a crash's by one whose clock is far ahead: put in place.
-    try {
-      await rename(path.join(dir, abandonedName(name)), target);
-    } catch (again) {
-      if ((again as NodeJS.ErrnoException).code !== 'ENOENT') throw again;
-    }
+    await goneMeanwhile(rename(path.join(dir, abandonedName(name)), target));
   }
   await syncDir(dir);
 }
@@ -108,15 +101,20 @@ async function writePartial(tmp: string, name: string, text: string, exclusive: 
   }
 }
 
-async function exists(file: string): Promise<boolean> {
+/**
+ * The operation's result, or true when its file was not there (ENOENT): in an outbox that several workers share, a
+ * file put in place, set aside or removed by another process meanwhile.
+ */
+export async function goneMeanwhile<T>(op: Promise<T>): Promise<T | true> {
   try {
-    await stat(file);
-    return true;
+    return await op;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw err;
   }
 }
+
+const exists = async (file: string): Promise<boolean> => (await goneMeanwhile(stat(file))) !== true;
 
 /** Plain files at the top of a folder, sorted by name (sub-folders such as done/ and refused/ are not looked into). */
 export async function listFiles(dir: string): Promise<string[]> {

@@ -12,11 +12,12 @@ import { readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/pool.js';
 import type { Logger } from '../log.js';
+import { sleep } from '../sleep.js';
 import {
   ANSWER_COLUMNS, ANSWER_SUFFIX, answerFromRow, ExchangeFileError, formatExchangeFile, isInProgress, parseExchangeFile,
   REQUEST_COLUMNS, REQUEST_PREFIX, requestRow, sha256, SHARE_COLUMNS, SHARE_PREFIX, shareRow,
 } from './file-exchange-format.js';
-import { abandonedName, ensureDir, FileExistsError, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
+import { abandonedName, ensureDir, FileExistsError, goneMeanwhile, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
 import { knownFiles, latestItems, nextRequestId, recordAnswers, recordRequest, requestByFile } from './file-exchange-store.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from './http-body.js';
 import { answersMisfit } from './http-wire.js';
@@ -64,23 +65,13 @@ async function committed(db: Db, xact: string | null): Promise<boolean> {
     if (status === 'committed') return true;
     if (status === 'aborted') return false;
     if (status === null) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error('whether the request was recorded cannot be told');
 }
 
 /** How long a set-aside dot file is kept: past the resend delay (DEFAULT_RESEND_AFTER_HOURS), nobody can want it. */
 export const ABANDONED_KEPT_MS = (DEFAULT_RESEND_AFTER_HOURS + 24) * 3_600_000;
-
-/** The operation's result, or true when the file was gone (put in place or removed by another process). */
-async function goneMeanwhile<T>(op: Promise<T>): Promise<T | true> {
-  try {
-    return await op;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    throw err;
-  }
-}
 
 /** Names tried for one share file before giving up (each a one-in-16-million coincidence). */
 const SHARE_NAME_TRIES = 5;
@@ -226,36 +217,32 @@ export class FileExchangeRegistry implements RegistryAdapter {
    * put in place or moved by its writer or another worker meanwhile: that is no error.
    */
   private async recoverOutbox(): Promise<void> {
-    const names = await listFiles(this.settings.outbox);
-    const partial = names.filter((n) => /^\..+\.partial$/.test(n));
-    const setAside = names.filter((n) => /^\..+\.abandoned$/.test(n));
-    // Stryker disable next-line ConditionalExpression: a shortcut: with no half-written file, the look-up of no names finds nothing and the loops do nothing
-    if (!partial.length && !setAside.length) return;
-    const inPlace = partial.map((n) => n.slice(1, -'.partial'.length));
-    const asideInPlace = setAside.map((n) => n.slice(1, -'.abandoned'.length));
-    const recorded = await knownFiles(this.db, [...inPlace, ...asideInPlace]);
-    // Set aside although recorded (its writer's commit went through after a worker took it for a crash's): put in
-    // place. Not recorded and past the resend delay: nobody can want it, removed.
-    for (const [i, name] of asideInPlace.entries()) {
-      const from = path.join(this.settings.outbox, setAside[i]!);
+    const found = (await listFiles(this.settings.outbox)).flatMap((file) => {
+      const m = /^\.(.+)\.(partial|abandoned)$/.exec(file);
+      return m ? [{ file, name: m[1]!, setAside: m[2] === 'abandoned' }] : [];
+    });
+    // Stryker disable next-line ConditionalExpression: a shortcut: with no such file, the look-up of no names finds nothing and the loop does nothing
+    if (!found.length) return;
+    const recorded = await knownFiles(this.db, found.map((f) => f.name));
+    for (const { file, name, setAside } of found) {
+      const from = path.join(this.settings.outbox, file);
       if (recorded.has(name)) {
+        // Recorded: complete. Set aside although recorded: its writer's commit went through after a worker took it
+        // for a crash's.
         if (await goneMeanwhile(rename(from, path.join(this.settings.outbox, name)))) continue;
-        this.log.warn({ file: name }, 'completed a request file that had been set aside but was recorded');
-      } else {
-        const since = await goneMeanwhile(stat(from));
-        if (since !== true && Date.now() - since.mtimeMs > ABANDONED_KEPT_MS) await goneMeanwhile(unlink(from));
+        const why = setAside ? 'had been set aside but was recorded' : 'a crashed run had recorded but not put in place';
+        this.log.warn({ file: name }, `completed a request file that ${why}`);
+        continue;
       }
-    }
-    for (const [i, name] of inPlace.entries()) {
-      const from = path.join(this.settings.outbox, partial[i]!);
-      if (recorded.has(name)) {
-        if (await goneMeanwhile(rename(from, path.join(this.settings.outbox, name)))) continue;
-        this.log.warn({ file: name }, 'completed a request file that a crashed run had recorded but not put in place');
-      } else {
-        const since = await goneMeanwhile(stat(from));
-        // The file's time is the file system's: compared with the wall clock, not the exchange's own clock.
-        if (since === true || Date.now() - since.mtimeMs < STALE_PARTIAL_MS) continue;
-        // The mtime is kept by the rename: set-aside files are aged from when they were written.
+      const since = await goneMeanwhile(stat(from));
+      if (since === true) continue;
+      // The file's time is the file system's: compared with the wall clock, not the exchange's own clock. A rename
+      // keeps it, so set-aside files are aged from when they were written.
+      const age = Date.now() - since.mtimeMs;
+      if (setAside) {
+        // Not recorded and past the resend delay: nobody can want it.
+        if (age > ABANDONED_KEPT_MS) await goneMeanwhile(unlink(from));
+      } else if (age >= STALE_PARTIAL_MS) {
         if (await goneMeanwhile(rename(from, path.join(this.settings.outbox, abandonedName(name))))) continue;
         this.log.warn({ file: name }, 'set aside a half-written file of a crashed run; its people are sent again');
       }

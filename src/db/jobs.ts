@@ -170,13 +170,8 @@ export class JobQueue {
         // it finds the step done and does nothing. Completing the copy unrun would lose the step should the one in
         // hand fail after pg-boss stopped tracking it; running both at once would ask the registry twice.
         const key = `${job.data.batchId}:${job.data.step}:${job.data.chunkNo}`;
-        for (let other = this.inHand.get(key); other; ) {
-          await other;
-          const next = this.inHand.get(key);
-          // Stryker disable next-line ConditionalExpression: a guard: each entry is removed as it settles, so the same one is never found again
-          if (next === other) this.inHand.delete(key);
-          other = next === other ? undefined : next;
-        }
+        // The entry is removed before it settles (below), so a waiter never finds the same one again.
+        for (let other = this.inHand.get(key); other; other = this.inHand.get(key)) await other;
         if (this.stopping) throw new Error('this worker is stopping: chunk handed back');
         // In the map before the handler is called: a handler that throws at once still settles and removes it.
         let settle!: () => void;
