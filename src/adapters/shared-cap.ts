@@ -10,9 +10,9 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Db, Queryable } from '../db/pool.js';
 import type { Logger } from '../log.js';
+import { sleep } from '../sleep.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** A wait for a free slot: short, and jittered so that waiting workers do not ask in step. */
 // Stryker disable next-line ArithmeticOperator: only how long a request waits before asking for a slot again; the cap and the answers are the same
 const slotWaitMs = () => 5 + Math.random() * 20;
