@@ -23,15 +23,18 @@ for (const method of ['complete', 'fail'] as const) {
 
 export const CHUNK_QUEUE = 'ddcn-chunk';
 /**
- * The queue of the steps that are database work: the write step's jobs, and the share step's unless the registry is
- * reached over HTTP (the mock answers in-process, the file exchange writes files). A process works on at least
- * WRITE_LOOPS of them at once whatever its number of workers, so that one worker's run keeps two of the server's
- * cores busy, as the run did before it moved onto the job engine (1 M people, one worker: the write phase from ~60 s
- * to ~35 s; the share phase 6.7–7.0 s → 5.2–5.9 s). Two chunks written or shared at once touch different people;
- * they meet only on the batch row, which each takes last.
- * Verify steps, and share steps over HTTP, stay on CHUNK_QUEUE, --workers chunks at once: there the registry's
- * latency bounds the step, a second chunk would only halve each one's share of --concurrency, and a worker stopping
- * would hand back twice the registry work in hand.
+ * The queue of the steps that are work for this machine and its database: the write step's jobs, and the verify and
+ * share steps' unless the registry is reached over HTTP (the mock answers in-process from the database, the file
+ * exchange writes and reads files). A process works on at least WRITE_LOOPS of them at once whatever its number of
+ * workers, so that one worker's run keeps two of the server's cores busy, as the run did before it moved onto the
+ * job engine (1 M people, one worker: the write phase from ~60 s to ~35 s; the share phase 6.7–7.0 s → 5.2–5.9 s;
+ * the verify phase 20.5–21.6 s → 16.6–18.3 s, where one chunk at a time kept 1.31 cores busy: its export and
+ * its COPY of outcomes wait on the server while this process is idle, and its lookups the other way round). Two
+ * chunks at once touch different people; they meet only on the batch row, which each takes last. The registry's
+ * requests in flight stay within --concurrency for the process whatever the loops (SharedRegistryCap).
+ * Over HTTP, verify and share steps stay on CHUNK_QUEUE, --workers chunks at once: there the registry's latency
+ * bounds the step, a second chunk would only halve each one's share of --concurrency, and a worker stopping would
+ * hand back twice the registry work in hand.
  */
 export const WRITE_QUEUE = 'ddcn-write';
 export const WRITE_LOOPS = 2;
@@ -44,8 +47,7 @@ export interface ChunkJob {
 
 /** The queue a chunk step's jobs go on (see WRITE_QUEUE); `registry` is the batch's registry kind. */
 export function queueFor(step: Step, registry: string): string {
-  if (step === 'verify' || (step === 'share' && registry === 'http')) return CHUNK_QUEUE;
-  return WRITE_QUEUE;
+  return step === 'write' || registry !== 'http' ? WRITE_QUEUE : CHUNK_QUEUE;
 }
 
 /** A chunk whose worker died is taken up by another within this time by default (interface.md). */

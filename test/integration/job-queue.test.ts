@@ -34,7 +34,7 @@ describe('the job queue, stopping', () => {
     const { db } = database();
     const slow = slowFetch(db, 600);
     const queue = await JobQueue.open(slow.db, { takeoverSeconds: 120 }, () => undefined);
-    await db.withTransaction((tx) => queue.enqueue(tx, [{ batchId: 1, step: 'verify', chunkNo: 1 } satisfies ChunkJob], 'mock'));
+    await db.withTransaction((tx) => queue.enqueue(tx, [{ batchId: 1, step: 'verify', chunkNo: 1 } satisfies ChunkJob], 'http'));
     const started: number[] = [];
     await queue.work(1, async () => {
       started.push(Date.now());
@@ -78,14 +78,16 @@ describe('the job queue, how many steps one process works on at once', () => {
   }
   const two = (step: ChunkJob['step']): ChunkJob[] => [1, 2].map((chunkNo) => ({ batchId: 1, step, chunkNo }));
 
-  it('asks the registry for one chunk at a time with one worker, as --workers says', async () => {
-    expect((await mostAtOnce(database().db, 1, two('verify'))).most).toBe(1);
+  it('asks the registry over HTTP for one chunk at a time with one worker, as --workers says', async () => {
+    expect((await mostAtOnce(database().db, 1, two('verify'), 'http')).most).toBe(1);
   });
 
-  // The write step is database work, and so is sharing with the mock or the file exchange: with one worker they
-  // still keep two of the server's cores busy.
+  // The write step is database work, and so are verifying and sharing with the mock or the file exchange: with one
+  // worker they still keep two of the server's cores busy.
   it.each([
     ['write', 'mock'],
+    ['verify', 'mock'],
+    ['verify', 'file'],
     ['share', 'mock'],
     ['share', 'file'],
     ['write', 'http'],

@@ -26,7 +26,7 @@ export function addRegistryFlags(cmd: Command): Command {
     .option('--inbox <dir>', 'file: folder the answer files arrive in (env DDCN_REGISTRY_INBOX)')
     .option('--batch-size <n>', `people per registry request (at most ${MAX_PEOPLE_PER_REQUEST})`, batchSize, DEFAULT_RUN_CONFIG.batchSize)
     .option('--concurrency <n>', 'registry requests in flight from this process', positiveInt('--concurrency'), DEFAULT_RUN_CONFIG.concurrency)
-    .option('--workers <n>', 'chunks worked on at once by this process (writing, and sharing other than over HTTP: at least 2)', positiveInt('--workers'), 1);
+    .option('--workers <n>', 'chunks worked on at once by this process (at least 2, except verifying and sharing over HTTP)', positiveInt('--workers'), 1);
 }
 
 const whole = z.coerce.number().int().positive();
