@@ -71,7 +71,9 @@ export function lineRunProgress(draw: (line: string) => void, newline: () => voi
     },
     advance(stage, people) {
       const s = stages.get(stage);
-      if (!s) return;
+      // Once the line is ended (the run failed or was interrupted), a step still in hand draws nothing: the message
+      // that follows starts on a line of its own.
+      if (!s || !open) return;
       s.done += people;
       if (clock() - lastDraw >= 200 || (s.total > 0 && s.done >= s.total)) render();
     },

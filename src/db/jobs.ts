@@ -138,7 +138,7 @@ export class JobQueue {
   /**
    * Queues chunk jobs in the caller's transaction: they exist exactly when what made them due has committed.
    * A job queued twice does its step once (src/db/chunk-steps.ts). `registry`: the batch's registry kind, which
-   * decides the share step's queue (queueFor).
+   * decides the verify and share steps' queue (queueFor).
    */
   async enqueue(tx: Queryable, jobs: ChunkJob[], registry: string): Promise<void> {
     if (jobs.length === 0) return;
@@ -154,9 +154,9 @@ export class JobQueue {
   }
 
   /**
-   * Starts `workers` loops that each take one chunk job at a time, and as many (at least WRITE_LOOPS) for the write
-   * and share steps' jobs.
-   * (A write or share job queued by an older ddcn on the chunk queue is done by the first loops: the handler takes any step.)
+   * Starts `workers` loops that each take one chunk job at a time, and as many (at least WRITE_LOOPS) for
+   * WRITE_QUEUE's jobs. With the mock or the file exchange every step's jobs go on WRITE_QUEUE: the first loops then
+   * only take jobs an older ddcn queued on the chunk queue (the handler takes any step), which a resumed batch needs.
    */
   async work(workers: number, handler: (job: ChunkJob) => Promise<void>): Promise<void> {
     const writers = Math.max(workers, WRITE_LOOPS);

@@ -43,7 +43,7 @@ export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number
   }
   const log = deps.log.child({ batch: batch.id, chunk: chunk.chunkNo, stage: job.step });
   // Every registry through the process's limiter, the mock too: --concurrency is the requests in flight from this
-  // process, however many chunk steps it works on at once (two share steps with one worker, see queueFor).
+  // process, however many chunk steps it works on at once (two verify or share steps with one worker, see queueFor).
   const registry = SharedRegistryCap.of(deps.registry, deps.db, batch, deps.log, deps.config.concurrency);
   const stepDeps = { ...deps, registry, log };
   log.debug({ worker: deps.worker }, 'chunk step started');

@@ -30,11 +30,15 @@ function slowFetch(db: Db, ms: number): { db: Db; fetching: () => number } {
 }
 
 describe('the job queue, stopping', () => {
-  it('starts no job whose fetch was in flight when stop began, and hands that job back', async () => {
+  // A verify step over HTTP goes on the chunk queue, with the mock on the write queue (queueFor): both stop alike.
+  it.each([
+    ['http', 'ddcn-chunk'],
+    ['mock', 'ddcn-write'],
+  ])('starts no job whose fetch was in flight when stop began, and hands that job back (registry %s)', async (registry, queueName) => {
     const { db } = database();
     const slow = slowFetch(db, 600);
     const queue = await JobQueue.open(slow.db, { takeoverSeconds: 120 }, () => undefined);
-    await db.withTransaction((tx) => queue.enqueue(tx, [{ batchId: 1, step: 'verify', chunkNo: 1 } satisfies ChunkJob], 'http'));
+    await db.withTransaction((tx) => queue.enqueue(tx, [{ batchId: 1, step: 'verify', chunkNo: 1 } satisfies ChunkJob], registry));
     const started: number[] = [];
     await queue.work(1, async () => {
       started.push(Date.now());
@@ -46,7 +50,7 @@ describe('the job queue, stopping', () => {
     await sleep(1_000); // every fetch in flight has answered by now
     expect(started.filter((t) => t >= stoppedAt)).toEqual([]);
     // The chunk is either done (started before stop returned) or back in the queue for another worker: never lost.
-    const [job] = await rows<{ state: string }>(db, `SELECT state FROM pgboss.job WHERE name = 'ddcn-chunk'`);
+    const [job] = await rows<{ state: string }>(db, `SELECT state FROM pgboss.job WHERE name = $1`, [queueName]);
     if (started.length === 0) expect(['created', 'retry']).toContain(job!.state);
     else expect(job!.state).toBe('completed');
   });

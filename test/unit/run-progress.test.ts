@@ -34,6 +34,18 @@ describe('the run progress line', () => {
     expect(s.last()).toBe('batch 7 · verify 60/300 · write 100/300 · 50 people/s · ETA 4s');
   });
 
+  it('draws nothing once the line is ended, although a step still in hand tells of its people', () => {
+    const s = screen();
+    s.progress.begin(7, 'verify', 300);
+    s.progress.begin(7, 'write', 300);
+    s.progress.end();
+    const drawn = s.lines.length;
+    s.at(1000);
+    s.progress.advance('verify', 50);
+    expect(s.lines.length).toBe(drawn);
+    expect(s.newlines()).toBe(1);
+  });
+
   it('draws the share step on a line of its own, counting people without a known total', () => {
     const s = screen();
     s.progress.begin(3, 'verify', 20);

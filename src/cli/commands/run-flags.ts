@@ -60,7 +60,7 @@ function batchSize(value: string): number {
 }
 
 /**
- * Connections this process needs: per loop (its --workers, and at least WRITE_LOOPS for the write and share steps)
+ * Connections this process needs: per loop (its --workers, and at least WRITE_LOOPS for WRITE_QUEUE's steps)
  * a transaction and a streamed read (sharing), per capped registry request one session holding its slot, and two
  * for the job engine and the run's own look at the batch.
  */
