@@ -1,5 +1,4 @@
-import { copyRows } from '../db/copy-rows.js';
-import { recordShares, shareCandidatesSql, type ShareCandidate } from '../db/shares.js';
+import { recordShares, shareCandidates, type ShareCandidate } from '../db/shares.js';
 import type { RunDeps } from './deps.js';
 import { FailedRequests } from './failed-requests.js';
 
@@ -62,8 +61,8 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
 
   await deps.db.withSession(async (session) => {
     let part: ShareCandidate[] = [];
-    for await (const [code, ddcn, vssid] of copyRows(session, shareCandidatesSql(province, { after: scope.after, upTo: scope.upTo }))) {
-      part.push({ maSoBhxh: code!, soDdcn: ddcn!, vssid: vssid === 't' });
+    for await (const candidate of shareCandidates(session, province, { after: scope.after, upTo: scope.upTo })) {
+      part.push(candidate);
       if (part.length < deps.config.batchSize) continue;
       send(part);
       part = [];
