@@ -9,43 +9,54 @@ export interface ShareCandidate {
 }
 
 /**
- * COPY of the matched people whose insurance information has not been shared for their current number
- * (Plan I.4): one anti-join, streamed. Columns: ma_so_bhxh, so_ddcn, vssid ('t'/'f'). In no particular order:
- * sorting every matched person first held back the first row, and with it the whole step (a million people:
- * 2.3 s → 1.9 s without); the registry makes nothing of the order.
+ * The matched people whose insurance information has not been shared for their current number (Plan I.4), of one
+ * chunk's key range (either end open when null) and province: one anti-join, streamed. Columns: ma_so_bhxh, so_ddcn,
+ * vssid ('t'/'f'). In no particular order: sorting every matched person first held back the first row, and with it
+ * the whole step (a million people: 2.3 s → 1.9 s without); the registry makes nothing of the order.
+ *
+ * With the planner setting it is run under (`setting`), because of how share_record grows. A batch's first share
+ * steps begin while share_record is empty, and migration 0022 analysed it so: the planner then costs reading it at
+ * nothing, and may probe it for each candidate by scanning it whole (a nested-loop anti-join over a sequential scan,
+ * nothing materialised), while the other share steps, and this one's own records, fill it. One 1 M benchmark run's
+ * first share step took 47.5 s that way, the other 99 at most 0.44 s; the time grows with the square of what is
+ * shared meanwhile. So:
+ * - a range closed at either end (a chunk of a batch of several): each candidate is an index probe of share_record's
+ *   key, whatever its size: a sub-plan kept apart from the join (OFFSET 0) with sequential scans off, the chunk's
+ *   people read by their key range as before;
+ * - a range open at both ends (a batch of one chunk: every candidate of the scope): share_record read once, by a hash
+ *   or merge anti-join (nested loops off), the participants by a sequential scan (not by key, one page per person).
  */
-export function shareCandidatesSql(province: string | null, range: { after: string | null; upTo: string | null } = { after: null, upTo: null }): string {
+export function shareCandidatesQuery(
+  province: string | null,
+  range: { after: string | null; upTo: string | null } = { after: null, upTo: null },
+): { setting: 'enable_seqscan' | 'enable_nestloop'; select: string } {
   // COPY takes no parameters: the values are quoted literals.
   let where = province === null ? '' : `AND p.ma_tinh = ${escapeLiteral(province)}`;
-  // Stryker disable next-line ConditionalExpression: escapeLiteral(null) is '', and every code is greater than ''
   if (range.after !== null) where += ` AND p.ma_so_bhxh > ${escapeLiteral(range.after)}`;
   if (range.upTo !== null) where += ` AND p.ma_so_bhxh <= ${escapeLiteral(range.upTo)}`;
-  return `COPY (SELECT p.ma_so_bhxh, p.so_ddcn, p.vssid FROM participant p
-                 WHERE p.status = 'MATCHED' ${where}
-                   AND NOT EXISTS (SELECT 1 FROM share_record s WHERE s.ma_so_bhxh = p.ma_so_bhxh AND s.so_ddcn = p.so_ddcn)) TO STDOUT`;
+  const chunk = range.after !== null || range.upTo !== null;
+  return {
+    setting: chunk ? 'enable_seqscan' : 'enable_nestloop',
+    select: `SELECT p.ma_so_bhxh, p.so_ddcn, p.vssid FROM participant p
+              WHERE p.status = 'MATCHED' ${where}
+                AND NOT EXISTS (SELECT 1 FROM share_record s WHERE s.ma_so_bhxh = p.ma_so_bhxh AND s.so_ddcn = p.so_ddcn${chunk ? ' OFFSET 0' : ''})`,
+  };
 }
 
-/**
- * A chunk's share candidates (shareCandidatesSql), streamed on `session`, with the planner kept off sequential scans
- * for that one statement. Why: share_record is empty when a database's first batch starts sharing (and small beside
- * what the batch adds), so the planner may probe it for each candidate by scanning it whole (a nested-loop anti-join
- * over a sequential scan, costed as nothing); meanwhile the other share steps insert into it, and every probe scans
- * more. Seen on a 1 M benchmark run: the first share step took 47.5 s, the other 99 at most 0.44 s; the time grows
- * with the square of what is shared meanwhile, which at national scale is tens of millions. Without sequential scans the probe is an index look-up of share_record's primary key, whatever
- * its size, and the chunk's people are read by their key range as before.
- */
+/** The share candidates (shareCandidatesQuery), streamed on `session` under the planner setting they need. */
 export async function* shareCandidates(
   session: Queryable,
   province: string | null,
   range: { after: string | null; upTo: string | null },
 ): AsyncGenerator<ShareCandidate> {
-  await session.query('SET enable_seqscan = off');
-  for await (const [code, ddcn, vssid] of copyRows(session, shareCandidatesSql(province, range))) {
+  const { setting, select } = shareCandidatesQuery(province, range);
+  await session.query(`SET ${setting} = off`);
+  for await (const [code, ddcn, vssid] of copyRows(session, `COPY (${select}) TO STDOUT`)) {
     yield { maSoBhxh: code!, soDdcn: ddcn!, vssid: vssid === 't' };
   }
   // Reset once every row is read, which is how the share step reads them (a RESET behind a COPY left unread would wait
   // forever). A failure on the way leaves the setting with the session, which withSession then discards.
-  await session.query('RESET enable_seqscan');
+  await session.query(`RESET ${setting}`);
 }
 
 /**

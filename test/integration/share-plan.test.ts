@@ -1,8 +1,9 @@
-// A batch's first share steps start while share_record is empty, and other steps fill it as they run: the look-up
-// of what was shared already must be an index probe, not a scan of the whole table for every candidate
-// (src/db/shares.ts, shareCandidates).
+// A batch's first share steps start while share_record is empty (and analysed so), and other steps fill it as they
+// run: what was shared already must be looked up by share_record's key, or read once, never scanned whole for every
+// candidate (src/db/shares.ts, shareCandidatesQuery).
 import { describe, expect, it } from 'vitest';
-import { shareCandidates, type ShareCandidate } from '../../src/db/shares.js';
+import { shareCandidates, shareCandidatesQuery, type ShareCandidate } from '../../src/db/shares.js';
+import type { Db } from '../../src/db/pool.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { databasePerFile, deps, rows, useTempDir, writeParticipants, type ParticipantInput } from '../helpers/pipeline.js';
 
@@ -13,17 +14,63 @@ const PEOPLE: ParticipantInput[] = Array.from({ length: 200 }, (_, k) => ({
   so_giay_to: `0123${String(k + 1).padStart(5, '0')}`, ma_don_vi: 'TA0001A', ma_tinh: '01',
 }));
 
-describe('the share step, looking up what was shared already', () => {
-  it('probes share_record by its key while the table is still empty, as at the start of a first batch', async () => {
-    const { db } = database();
-    await importParticipants(deps(db), await writeParticipants(await useTempDir(), PEOPLE));
-    // The planner's picture at that moment: everyone still PENDING (statistics taken before the write phase), and
-    // share_record known to be empty (migration 0022 analyses it on a new database).
-    await db.query('ANALYZE participant, share_record');
-    await db.query(`UPDATE participant SET status = 'MATCHED', so_ddcn = '0010900' || right(ma_so_bhxh, 5)`);
-    const [before] = await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM share_record');
-    expect(before!.n).toBe(0);
+/**
+ * The database as a first batch's share phase finds it: everyone matched, though the planner's statistics are still
+ * those of before the write phase (all PENDING), and share_record empty and known to be (migration 0022 analyses it
+ * on a new database).
+ */
+async function firstSharePhase(): Promise<Db> {
+  const { db } = database();
+  await importParticipants(deps(db), await writeParticipants(await useTempDir(), PEOPLE));
+  await db.query('ANALYZE participant, share_record');
+  await db.query(`UPDATE participant SET status = 'MATCHED', so_ddcn = '0010900' || right(ma_so_bhxh, 5)`);
+  return db;
+}
 
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+
+/** Every node that reads share_record, with the node types above it. */
+async function shareRecordReads(db: Db, range: { after: string | null; upTo: string | null }): Promise<Array<{ node: PlanNode; above: string[] }>> {
+  const { setting, select } = shareCandidatesQuery(null, range);
+  const plan = await db.withSession(async (session) => {
+    await session.query(`SET ${setting} = off`);
+    const [r] = await rows<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(session, `EXPLAIN (FORMAT JSON) ${select}`);
+    await session.query(`RESET ${setting}`);
+    return r!['QUERY PLAN'][0]!.Plan;
+  });
+  const found: Array<{ node: PlanNode; above: string[] }> = [];
+  const walk = (node: PlanNode, above: string[]) => {
+    if (node['Relation Name'] === 'share_record') found.push({ node, above });
+    for (const child of node.Plans ?? []) walk(child, [...above, node['Node Type']]);
+  };
+  walk(plan, []);
+  return found;
+}
+
+describe('the share step, looking up what was shared already', () => {
+  it('probes share_record by the candidate\'s key in a chunk of a batch, however empty the table looked', async () => {
+    const db = await firstSharePhase();
+    for (const range of [{ after: '0100000010', upTo: '0100000150' }, { after: null, upTo: '0100000150' }, { after: '0100000010', upTo: null }]) {
+      const reads = await shareRecordReads(db, range);
+      expect(reads.length).toBe(1);
+      expect(reads[0]!.node['Index Cond']).toMatch(/ma_so_bhxh = p\.ma_so_bhxh.*so_ddcn = p\.so_ddcn/);
+    }
+  });
+
+  it('reads share_record once when one step shares the whole scope (a batch of one chunk)', async () => {
+    const db = await firstSharePhase();
+    const reads = await shareRecordReads(db, { after: null, upTo: null });
+    expect(reads.length).toBe(1);
+    expect(reads[0]!.above).not.toContain('Nested Loop');
+  });
+
+  it('streams a chunk\'s candidates with no scan of share_record, and gives the session back as it came', async () => {
+    const db = await firstSharePhase();
     const read: ShareCandidate[] = [];
     const scans = await db.withSession(async (session) => {
       // This backend's own counts, not yet flushed to the shared statistics: read before and after.
@@ -33,14 +80,17 @@ describe('the share step, looking up what was shared already', () => {
       const before = await count();
       for await (const c of shareCandidates(session, null, { after: '0100000010', upTo: '0100000150' })) read.push(c);
       const after = await count();
-      // The session goes back to the pool as it came: sequential scans allowed again.
-      const [setting] = await rows<{ enable_seqscan: string }>(session, 'SHOW enable_seqscan');
+      const [settings] = await rows<{ seqscan: string; nestloop: string }>(
+        session,
+        `SELECT current_setting('enable_seqscan') AS seqscan, current_setting('enable_nestloop') AS nestloop`,
+      );
       await session.query('ROLLBACK');
-      return { seq: after.seq - before.seq, idx: after.idx - before.idx, seqscanAfter: setting!.enable_seqscan };
+      return { seq: after.seq - before.seq, idx: after.idx - before.idx, settings: settings! };
     });
     expect(read.length).toBe(140);
+    expect(read[0]).toEqual({ maSoBhxh: expect.stringMatching(/^01000\d{5}$/), soDdcn: expect.stringMatching(/^0010900\d{5}$/), vssid: false });
     expect(scans.seq).toBe(0);
-    expect(scans.idx).toBeGreaterThan(0);
-    expect(scans.seqscanAfter).toBe('on');
+    expect(scans.idx).toBe(140);
+    expect(scans.settings).toEqual({ seqscan: 'on', nestloop: 'on' });
   });
 });
