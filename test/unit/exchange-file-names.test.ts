@@ -1,18 +1,15 @@
 // Share files over the file exchange are the delivery: a file written under a name already taken must never replace
 // the one there (its people would count as shared and never reach the registry).
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { abandonedName, FileExistsError, partialName, writeFileAtomic } from '../../src/adapters/file-exchange-fs.js';
 import { shareFileName, writeUnderFreeName } from '../../src/adapters/file-exchange.js';
+import { useTempDir } from '../helpers/pipeline.js';
 
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-names-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await useTempDir();
 });
 
 describe('writing an exchange file that must not replace another', () => {
