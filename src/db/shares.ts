@@ -11,6 +11,9 @@ export interface ShareCandidate {
   vssid: boolean;
 }
 
+/** A range open at both ends: one share step for every candidate of the scope (a batch of one chunk). */
+const isWholeScope = (range: { after: string | null; upTo: string | null }): boolean => range.after === null && range.upTo === null;
+
 /**
  * The matched people whose insurance information has not been shared for their current number (Plan I.4), of one
  * chunk's key range (either end open when null) and province: one anti-join, streamed. Columns: ma_so_bhxh, so_ddcn,
@@ -42,7 +45,7 @@ export function shareCandidatesQuery(
   let where = province === null ? '' : `AND p.ma_tinh = ${escapeLiteral(province)}`;
   if (range.after !== null) where += ` AND p.ma_so_bhxh > ${escapeLiteral(range.after)}`;
   if (range.upTo !== null) where += ` AND p.ma_so_bhxh <= ${escapeLiteral(range.upTo)}`;
-  const chunk = range.after !== null || range.upTo !== null;
+  const chunk = !isWholeScope(range);
   return {
     setting: chunk ? 'enable_seqscan' : shareRecordBytes < SMALL_SHARE_RECORD ? 'enable_nestloop' : null,
     select: `SELECT p.ma_so_bhxh, p.so_ddcn, p.vssid FROM participant p
@@ -57,7 +60,8 @@ export async function* shareCandidates(
   province: string | null,
   range: { after: string | null; upTo: string | null },
 ): AsyncGenerator<ShareCandidate> {
-  const bytes = range.after === null && range.upTo === null ? await shareRecordSize(session) : 0;
+  // share_record's size decides only a whole-scope share's setting.
+  const bytes = isWholeScope(range) ? await shareRecordSize(session) : 0;
   const { setting, select } = shareCandidatesQuery(province, range, bytes);
   if (setting) await session.query(`SET ${setting} = off`);
   for await (const [code, ddcn, vssid] of copyRows(session, `COPY (${select}) TO STDOUT`)) {
