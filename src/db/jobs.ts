@@ -163,9 +163,6 @@ export class JobQueue {
     const loops = [...Array.from({ length: workers }, () => CHUNK_QUEUE), ...Array.from({ length: writers }, () => WRITE_QUEUE)];
     for (const name of loops) {
       const id = await this.boss.work<ChunkJob>(name, { batchSize: 1, pollingIntervalSeconds: this.opts.pollSeconds }, async ([job]) => {
-        // pg-boss's graceful stop waits only for loops that hold a job: a loop whose fetch was in flight when stop
-        // began gets its job afterwards and would start it after stop() returned. Such a job is handed back instead.
-        if (this.stopping) throw new Error('this worker is stopping: chunk handed back');
         if (!job) return;
         // A copy of a chunk step this process has in hand (a resumed or joined batch queues its phase again; pg-boss
         // retries a job whose handler outlived its expiry, while that handler still runs) waits for it, then runs:
@@ -174,6 +171,9 @@ export class JobQueue {
         const key = `${job.data.batchId}:${job.data.step}:${job.data.chunkNo}`;
         // The entry is removed before it settles (below), so a waiter never finds the same one again.
         for (let other = this.inHand.get(key); other; other = this.inHand.get(key)) await other;
+        // pg-boss's graceful stop waits only for loops that hold a job: a loop whose fetch was in flight when stop
+        // began (or that waited above) gets its job afterwards and would start it after stop() returned. Such a job
+        // is handed back instead.
         if (this.stopping) throw new Error('this worker is stopping: chunk handed back');
         // In the map before the handler is called: a handler that throws at once still settles and removes it.
         let settle!: () => void;
