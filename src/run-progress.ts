@@ -9,8 +9,13 @@ export interface RunProgress {
   begin(batchId: number, stage: RunStage, total: number): void;
   /** People a stage has just finished: one call per registry request, per chunk written, per share request. */
   advance(stage: RunStage, people: number): void;
-  /** Ends the line. */
+  /** Ends the line (a stage may begin a new one: sharing does). */
   end(): void;
+  /**
+   * Ends the line for good: the run is over (done, failed or interrupted). A step still in hand, which may finish
+   * meanwhile and begin the next stage, draws nothing more: what the command says next starts on a line of its own.
+   */
+  close(): void;
 }
 
 interface StageState {
@@ -37,6 +42,7 @@ export function lineRunProgress(draw: (line: string) => void, newline: () => voi
   let started = 0;
   let lastDraw = 0;
   let open = false;
+  let closed = false;
 
   const render = () => {
     const now = clock();
@@ -56,8 +62,16 @@ export function lineRunProgress(draw: (line: string) => void, newline: () => voi
     lastDraw = now;
   };
 
+  const end = () => {
+    if (!open) return;
+    render();
+    newline();
+    open = false;
+  };
+
   return {
     begin(batchId, stage, total) {
+      if (closed) return;
       batch = batchId;
       stages.set(stage, { total, done: 0 });
       if (stage !== 'write' || !open) {
@@ -71,17 +85,15 @@ export function lineRunProgress(draw: (line: string) => void, newline: () => voi
     },
     advance(stage, people) {
       const s = stages.get(stage);
-      // Once the line is ended (the run failed or was interrupted), a step still in hand draws nothing: the message
-      // that follows starts on a line of its own.
+      // Nothing is drawn between a stage's end and the next one's begin, nor once the line is closed.
       if (!s || !open) return;
       s.done += people;
       if (clock() - lastDraw >= 200 || (s.total > 0 && s.done >= s.total)) render();
     },
-    end() {
-      if (!open) return;
-      render();
-      newline();
-      open = false;
+    end,
+    close() {
+      end();
+      closed = true;
     },
   };
 }

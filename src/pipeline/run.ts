@@ -116,7 +116,7 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & 
       await sleep(POLL_MS);
     }
   } finally {
-    deps.runProgress?.end();
+    deps.runProgress?.close();
   }
   if (failure) throw failure;
   if (interrupted) throw new InterruptedError(batch.id);

@@ -13,6 +13,8 @@ function recorder() {
     begin: (_batch, stage, total) => events.push({ kind: 'begin', stage, n: total }),
     advance: (stage, n) => events.push({ kind: 'advance', stage, n }),
     end: () => events.push({ kind: 'end' }),
+    // The run's last end of the line, for good.
+    close: () => events.push({ kind: 'end' }),
   };
   const steps = (stage: RunStage) => events.filter((e) => e.kind === 'advance' && e.stage === stage).map((e) => e.n!);
   const total = (stage: RunStage) => events.find((e) => e.kind === 'begin' && e.stage === stage)?.n;

@@ -46,6 +46,20 @@ describe('the run progress line', () => {
     expect(s.newlines()).toBe(1);
   });
 
+  it('draws nothing once closed, although a step still in hand begins the next stage', () => {
+    const s = screen();
+    s.progress.begin(7, 'verify', 300);
+    s.progress.begin(7, 'write', 300);
+    s.progress.close();
+    const drawn = s.lines.length;
+    // The last write step, finishing after an interrupt, moves the batch on to sharing (chunk-work.ts, startPhase).
+    s.progress.end();
+    s.progress.begin(7, 'share', 0);
+    s.progress.advance('share', 50);
+    expect(s.lines.length).toBe(drawn);
+    expect(s.newlines()).toBe(1);
+  });
+
   it('draws the share step on a line of its own, counting people without a known total', () => {
     const s = screen();
     s.progress.begin(3, 'verify', 20);
