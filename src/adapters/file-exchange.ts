@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Db } from '../db/pool.js';
+import type { Db, Session } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../sleep.js';
 import {
@@ -28,7 +28,23 @@ export interface FileExchangeSettings {
   inbox: string;
   /** A request unanswered for this long no longer holds its people back: they are sent again. */
   resendAfterMs: number;
+  /** How long a process goes on verifying before it looks at the outbox and the inbox again (INBOX_LOOK_EVERY_MS). */
+  lookEveryMs?: number;
 }
+
+/**
+ * A process that verifies looks at the outbox and the inbox when it begins, and again before a verify call once this
+ * long has passed since its last look: a worker that runs for days applies the answers that arrive meanwhile, within
+ * a minute, instead of leaving those people PENDING until a process that starts afterwards reads them.
+ */
+export const INBOX_LOOK_EVERY_MS = 60_000;
+
+/**
+ * The advisory lock under which one process at a time takes answer files out of the inbox. Workers on several
+ * machines share it: two taking the same file at once each applied it, then one failed to move it away (ENOENT),
+ * which failed its chunk. The others wait for the lock, then find the files gone.
+ */
+const INBOX_LOCK = 2207_0016;
 
 export const DEFAULT_RESEND_AFTER_HOURS = 168;
 
@@ -93,6 +109,8 @@ export class FileExchangeRegistry implements RegistryAdapter {
   readonly kind = 'file';
   readonly stats: ExchangeStats = { requestFiles: 0, requested: 0, awaiting: 0, answered: 0, ingested: 0, refused: [], shareFiles: 0 };
   private prepared: Promise<void> | null = null;
+  /** When the last look at the outbox and the inbox ended, by the exchange's clock; null while one is under way. */
+  private lookedAt: number | null = null;
   private readonly log: Logger;
 
   private constructor(
@@ -111,19 +129,29 @@ export class FileExchangeRegistry implements RegistryAdapter {
   }
 
   /**
-   * Once per process, on the first call (again after a request file was left in doubt, see send): recovers the
-   * outbox (recoverOutbox), then ingests the inbox. If that fails (the database away), the next call tries again.
+   * On the first call, and again once INBOX_LOOK_EVERY_MS has passed since the last look (or after a request file was
+   * left in doubt, see send): recovers the outbox (recoverOutbox), then ingests the inbox. Calls meanwhile wait for
+   * the look under way. If it fails (the database away), the next call tries again.
    */
   private prepare(): Promise<void> {
-    if (!this.prepared) {
+    const now = this.now().getTime();
+    const every = this.settings.lookEveryMs ?? INBOX_LOOK_EVERY_MS;
+    // A clock set back counts as time passed: the next look comes early rather than late.
+    if (!this.prepared || (this.lookedAt !== null && (now - this.lookedAt >= every || now < this.lookedAt))) {
       const p = (async () => {
         await this.recoverOutbox();
         await this.ingestInbox();
       })();
       this.prepared = p;
-      p.catch(() => {
-        if (this.prepared === p) this.prepared = null;
-      });
+      this.lookedAt = null;
+      p.then(
+        () => {
+          if (this.prepared === p) this.lookedAt = this.now().getTime();
+        },
+        () => {
+          if (this.prepared === p) this.prepared = null;
+        },
+      );
     }
     return this.prepared;
   }
@@ -250,20 +278,25 @@ export class FileExchangeRegistry implements RegistryAdapter {
   }
 
   private async ingestInbox(): Promise<void> {
-    for (const name of await listFiles(this.settings.inbox)) {
-      if (isInProgress(name)) continue;
-      try {
-        await this.ingest(name);
-      } catch (err) {
-        if (!(err instanceof ExchangeFileError)) throw err;
-        const where = await moveInto(this.settings.inbox, name, 'refused', `refused (${err.reason}): ${err.message}`);
-        this.stats.refused.push(name);
-        this.log.warn({ file: name, reason: err.reason, detail: err.message, movedTo: where }, 'answer file refused; nothing in it was applied');
+    await this.db.withSession(async (session) => {
+      // One process at a time (INBOX_LOCK); a session that fails is discarded by withSession, and its lock with it.
+      await session.query('SELECT pg_advisory_lock($1::bigint)', [INBOX_LOCK]);
+      for (const name of await listFiles(this.settings.inbox)) {
+        if (isInProgress(name)) continue;
+        try {
+          await this.ingest(session, name);
+        } catch (err) {
+          if (!(err instanceof ExchangeFileError)) throw err;
+          const where = await moveInto(this.settings.inbox, name, 'refused', `refused (${err.reason}): ${err.message}`);
+          this.stats.refused.push(name);
+          this.log.warn({ file: name, reason: err.reason, detail: err.message, movedTo: where }, 'answer file refused; nothing in it was applied');
+        }
       }
-    }
+      await session.query('SELECT pg_advisory_unlock($1::bigint)', [INBOX_LOCK]);
+    });
   }
 
-  private async ingest(name: string): Promise<void> {
+  private async ingest(session: Session, name: string): Promise<void> {
     if (!name.endsWith(ANSWER_SUFFIX)) throw new ExchangeFileError('request', `not an answer file: answers are named <request file without .csv>${ANSWER_SUFFIX}`);
     const requestFile = `${name.slice(0, -ANSWER_SUFFIX.length)}.csv`;
     const file = path.join(this.settings.inbox, name);
@@ -271,7 +304,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     const { size } = await stat(file);
     if (size > DEFAULT_MAX_ANSWER_BYTES) throw new ExchangeFileError('format', `${size} bytes, more than an answer can be (${DEFAULT_MAX_ANSWER_BYTES}); not read`);
     const { rows, trailer } = await parseExchangeFile(await readFile(file, 'utf8'), ANSWER_COLUMNS);
-    const req = await requestByFile(this.db, requestFile);
+    const req = await requestByFile(session, requestFile);
     if (!req) throw new ExchangeFileError('request', `answers ${requestFile}, which this database never sent`);
     if (trailer.request_sha256 !== req.checksum) throw new ExchangeFileError('request', `request_sha256 in the trailer is not the checksum of ${requestFile}`);
     if (req.state === 'answered') {
@@ -289,7 +322,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     }
     const misfit = answersMisfit(req.codes, answers.map((a) => a.requestId));
     if (misfit) throw new ExchangeFileError('ids', `request ids do not fit ${requestFile} (${misfit})`);
-    await this.db.withTransaction((tx) =>
+    await session.withTransaction((tx) =>
       recordAnswers(tx, { requestId: req.id, answerFile: name, answerChecksum: trailer.sha256, now: this.now(), answers }),
     );
     await moveInto(this.settings.inbox, name, 'done');

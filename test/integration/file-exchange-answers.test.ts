@@ -4,7 +4,7 @@
 import { copyFile, mkdir, readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ABANDONED_KEPT_MS, FileExchangeRegistry, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
+import { ABANDONED_KEPT_MS, FileExchangeRegistry, INBOX_LOOK_EVERY_MS, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../../src/adapters/http-body.js';
 import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS } from '../../src/adapters/file-exchange-format.js';
 import type { VerifyAnswer } from '../../src/adapters/types.js';
@@ -49,12 +49,13 @@ async function answerRows(file: string) {
   return { rows: p.rows.map((r) => ANSWER_COLUMNS.map((k) => r[k]!)), requestSha256: p.trailer.request_sha256! };
 }
 
+const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
+
 /**
  * The outbox as two crashes leave it: one request file recorded but not put in place, and an hour-old dot file of a
  * request never recorded. Returns the recorded request's file name.
  */
 async function crashLeftOutbox(db: Db, f: { outbox: string; inbox: string }): Promise<string> {
-  const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
   await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
   const [request] = await files(f.outbox);
   await rename(path.join(f.outbox, request!), path.join(f.outbox, `.${request}.partial`));
@@ -62,6 +63,21 @@ async function crashLeftOutbox(db: Db, f: { outbox: string; inbox: string }): Pr
   await ageFile(path.join(f.outbox, '.ddcn-req-99999999-aaaaaa.csv.partial'), STALE_PARTIAL_MS + 60_000);
   return request!;
 }
+
+
+/** Asks the registry about `person` (one request file), then puts the registry's answer to it in the inbox. */
+async function askedAndAnswered(db: Db, f: { outbox: string; inbox: string }): Promise<string> {
+  await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
+  const [request] = await files(f.outbox);
+  const requestSha256 = (await parseExchangeFile(await readFile(path.join(f.outbox, request!), 'utf8'), REQUEST_COLUMNS)).trailer.sha256;
+  const answerFile = answerFileFor(request!);
+  await writeFile(
+    path.join(f.inbox, answerFile),
+    formatExchangeFile(ANSWER_COLUMNS, [answerRow({ requestId: person.requestId, matched: true, soDdcn: '001090000001', fields: [] })], { requestSha256 }).text,
+  );
+  return answerFile;
+}
+const ANSWERED = [{ requestId: '0100000001', matched: true, soDdcn: '001090000001', fields: [] }];
 
 describe('file exchange answers', () => {
   it('moves aside an answer already applied, refuses a second answer, a foreign request checksum and a row that is no answer, and says so in the summary', async () => {
@@ -181,8 +197,7 @@ describe('file exchange answers', () => {
     expect(await readdir(f.outbox)).toEqual([]);
 
     const before = Date.now();
-    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
-    expect(await exchange.verify([person])).toEqual([]);
+      expect(await exchange.verify([person])).toEqual([]);
     expect(await files(f.outbox)).toHaveLength(1);
     // The operator's log says where the request went, under the registry stage; no personal data.
     expect(lines).toEqual([expect.objectContaining({ stage: 'registry', registry: 'file', file: (await files(f.outbox))[0], people: 1, msg: 'request file written to the outbox' })]);
@@ -219,8 +234,7 @@ describe('file exchange answers', () => {
   it('holds a person back while their request is younger than the resend delay, and sends them again once it is that old', async () => {
     const { db } = database();
     const f = await folders();
-    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
-    const at = (ms: number) => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(FIXED_NOW.getTime() + ms));
+      const at = (ms: number) => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(FIXED_NOW.getTime() + ms));
     await (await at(0)).verify([person]);
     const early = await at(WEEK - 1);
     await early.verify([person]);
@@ -278,7 +292,7 @@ describe('file exchange answers', () => {
   it('leaves a young half-written file that is not recorded: another worker may be writing it', async () => {
     const { db } = database();
     const f = await folders();
-    const person = (n: number) => ({ requestId: `010000000${n}`, hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: `01234567${n}` });
+    const personNo = (n: number) => ({ requestId: `010000000${n}`, hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: `01234567${n}` });
     // A worker whose request file is written and whose commit waits until the other worker has started.
     let written!: () => void;
     const isWritten = new Promise<void>((resolve) => (written = resolve));
@@ -293,11 +307,11 @@ describe('file exchange answers', () => {
       },
     } as unknown as Db;
     const slow = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, slowDb, log, () => FIXED_NOW);
-    const sending = slow.verify([person(1)]);
+    const sending = slow.verify([personNo(1)]);
     await isWritten;
     expect((await readdir(f.outbox)).filter((n) => n.endsWith('.partial'))).toHaveLength(1);
     // The other worker starts: its first call recovers the outbox.
-    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person(2)]);
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([personNo(2)]);
     release();
     await sending;
     const requests = await files(f.outbox);
@@ -308,8 +322,7 @@ describe('file exchange answers', () => {
   it('puts a request file in place when its commit went through but the acknowledgement was lost', async () => {
     const { db } = database();
     const f = await folders();
-    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
-    const lostAck = {
+      const lostAck = {
       ...db,
       withTransaction: async (fn: (tx: Queryable) => Promise<unknown>) => {
         await db.withTransaction(fn);
@@ -411,19 +424,62 @@ describe('file exchange answers', () => {
   it('stops on a database failure while applying an answer, and leaves the answer file in the inbox for the next run', async () => {
     const { db } = database();
     const f = await folders();
-    const person = { requestId: '0100000001', hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345678' };
-    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
+      await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
     const [request] = await files(f.outbox);
     const requestSha256 = (await parseExchangeFile(await readFile(path.join(f.outbox, request!), 'utf8'), REQUEST_COLUMNS)).trailer.sha256;
     const answerFile = answerFileFor(request!);
     await writeFile(path.join(f.inbox, answerFile), formatExchangeFile(ANSWER_COLUMNS, [answerRow({ requestId: '0100000001', matched: true, soDdcn: '001090000001', fields: [] })], { requestSha256 }).text);
 
     const lost = new Error('connection lost');
-    const broken = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, { ...db, withTransaction: () => Promise.reject(lost) }, log, () => FIXED_NOW);
+    const failing: Db = { ...db, withSession: (fn) => db.withSession((s) => fn({ ...s, withTransaction: () => Promise.reject(lost) })) };
+    const broken = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, failing, log, () => FIXED_NOW);
     await expect(broken.verify([person])).rejects.toBe(lost);
     expect(await readdir(f.inbox)).toEqual([answerFile]); // not refused: nothing was wrong with the file
 
     const next = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
     expect(await next.verify([person])).toEqual([{ requestId: '0100000001', matched: true, soDdcn: '001090000001', fields: [] }]);
+  });
+
+  it('several workers taking answers out of one inbox at once: each file is applied or refused once, and every worker goes on', async () => {
+    const { db } = database();
+    const f = await folders();
+    const answerFile = await askedAndAnswered(db, f);
+    await writeFile(path.join(f.inbox, 'not-an-answer.csv'), 'nothing');
+    const workers = await Promise.all([1, 2, 3].map(() => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)));
+    // Before the inbox was taken one process at a time, two of the three failed here (ENOENT moving the file away).
+    expect(await Promise.all(workers.map((w) => w.verify([person])))).toEqual([ANSWERED, ANSWERED, ANSWERED]);
+    expect(await files(f.inbox)).toEqual([]);
+    expect(await files(path.join(f.inbox, 'done'))).toEqual([answerFile]);
+    expect(await files(path.join(f.inbox, 'refused'))).toEqual(['not-an-answer.csv', 'not-an-answer.csv.reason.txt']);
+    expect(workers.reduce((n, w) => n + w.stats.ingested, 0)).toBe(1);
+    expect(workers.flatMap((w) => w.stats.refused)).toEqual(['not-an-answer.csv']);
+  });
+
+  it('a worker that runs on looks at the inbox again once a minute has passed, and applies an answer that arrived meanwhile', async () => {
+    const { db } = database();
+    const f = await folders();
+    let now = FIXED_NOW.getTime();
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(now));
+    expect(await exchange.verify([])).toEqual([]); // its first look, at FIXED_NOW
+    const answerFile = await askedAndAnswered(db, f);
+    now += INBOX_LOOK_EVERY_MS - 1;
+    expect(await exchange.verify([person])).toEqual([]); // asked and awaited: not sent again, the inbox not looked at yet
+    expect(exchange.stats).toMatchObject({ awaiting: 1, ingested: 0, requestFiles: 0 });
+    expect(await files(f.inbox)).toEqual([answerFile]);
+    now += 1;
+    expect(await exchange.verify([person])).toEqual(ANSWERED);
+    expect(exchange.stats).toMatchObject({ ingested: 1, answered: 1 });
+    expect(await files(path.join(f.inbox, 'done'))).toEqual([answerFile]);
+  });
+
+  it('looks at the inbox again at once when its clock was set back', async () => {
+    const { db } = database();
+    const f = await folders();
+    let now = FIXED_NOW.getTime();
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(now));
+    await exchange.verify([]);
+    await askedAndAnswered(db, f);
+    now -= 1;
+    expect(await exchange.verify([person])).toEqual(ANSWERED);
   });
 });
