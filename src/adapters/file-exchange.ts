@@ -28,23 +28,28 @@ export interface FileExchangeSettings {
   inbox: string;
   /** A request unanswered for this long no longer holds its people back: they are sent again. */
   resendAfterMs: number;
-  /** How long a process goes on verifying before it looks at the outbox and the inbox again (INBOX_LOOK_EVERY_MS). */
-  lookEveryMs?: number;
 }
 
 /**
- * A process that verifies looks at the outbox and the inbox when it begins, and again before a verify call once this
- * long has passed since its last look: a worker that runs for days applies the answers that arrive meanwhile, within
- * a minute, instead of leaving those people PENDING until a process that starts afterwards reads them.
+ * A process that verifies looks at the outbox and the inbox before its first verify call, and at the inbox again once
+ * this long has passed since its last look (in the background: no verify call waits for it). A worker that runs for
+ * days thus applies, in the chunks it verifies, the answers that arrived meanwhile, within about a minute.
  */
 export const INBOX_LOOK_EVERY_MS = 60_000;
 
 /**
+ * How long a process's first look waits for another process that is taking answer files out of the inbox (as
+ * workers starting together do) before it goes on without: the files are then that process's to apply.
+ */
+export const FIRST_LOOK_WAITS_MS = 10_000;
+
+/**
  * The advisory lock under which one process at a time takes answer files out of the inbox. Workers on several
  * machines share it: two taking the same file at once each applied it, then one failed to move it away (ENOENT),
- * which failed its chunk. The others wait for the lock, then find the files gone.
+ * which failed its chunk. Only ever tried (pg_try_advisory_lock), so that nobody waits on a blocked lock query.
  */
-const INBOX_LOCK = 2207_0016;
+export const INBOX_LOCK = 2207_0016;
+const LOCK_POLL_MS = 100;
 
 export const DEFAULT_RESEND_AFTER_HOURS = 168;
 
@@ -109,8 +114,10 @@ export class FileExchangeRegistry implements RegistryAdapter {
   readonly kind = 'file';
   readonly stats: ExchangeStats = { requestFiles: 0, requested: 0, awaiting: 0, answered: 0, ingested: 0, refused: [], shareFiles: 0 };
   private prepared: Promise<void> | null = null;
-  /** When the last look at the outbox and the inbox ended, by the exchange's clock; null while one is under way. */
+  /** When the last look at the inbox ended, by the exchange's clock; null before the first or while it is under way. */
   private lookedAt: number | null = null;
+  /** A look at the inbox again, under way in the background (prepare). */
+  private lookingAgain: Promise<void> | null = null;
   private readonly log: Logger;
 
   private constructor(
@@ -129,18 +136,17 @@ export class FileExchangeRegistry implements RegistryAdapter {
   }
 
   /**
-   * On the first call, and again once INBOX_LOOK_EVERY_MS has passed since the last look (or after a request file was
-   * left in doubt, see send): recovers the outbox (recoverOutbox), then ingests the inbox. Calls meanwhile wait for
-   * the look under way. If it fails (the database away), the next call tries again.
+   * The first call (again the next after a request file was left in doubt, see send) waits for a look at the outbox
+   * and the inbox: recoverOutbox, then ingestInbox. If it fails (the database away), the next call tries again.
+   * Afterwards a call made once INBOX_LOOK_EVERY_MS has passed since the last look starts a look at the inbox in the
+   * background and goes on: one that fails is logged and tried again an interval later, so that a healthy worker's
+   * verify calls never fail for it.
    */
   private prepare(): Promise<void> {
-    const now = this.now().getTime();
-    const every = this.settings.lookEveryMs ?? INBOX_LOOK_EVERY_MS;
-    // A clock set back counts as time passed: the next look comes early rather than late.
-    if (!this.prepared || (this.lookedAt !== null && (now - this.lookedAt >= every || now < this.lookedAt))) {
+    if (!this.prepared) {
       const p = (async () => {
         await this.recoverOutbox();
-        await this.ingestInbox();
+        await this.ingestInbox(FIRST_LOOK_WAITS_MS);
       })();
       this.prepared = p;
       this.lookedAt = null;
@@ -152,6 +158,17 @@ export class FileExchangeRegistry implements RegistryAdapter {
           if (this.prepared === p) this.prepared = null;
         },
       );
+      return p;
+    }
+    const now = this.now().getTime();
+    // A clock set back counts as time passed: the next look comes early rather than late.
+    if (this.lookedAt !== null && !this.lookingAgain && (now - this.lookedAt >= INBOX_LOOK_EVERY_MS || now < this.lookedAt)) {
+      this.lookingAgain = this.ingestInbox(0)
+        .catch((err: unknown) => this.log.warn({ err }, 'could not look at the inbox again; trying again in a minute'))
+        .finally(() => {
+          this.lookedAt = this.now().getTime();
+          this.lookingAgain = null;
+        });
     }
     return this.prepared;
   }
@@ -233,7 +250,10 @@ export class FileExchangeRegistry implements RegistryAdapter {
     return records.map((r) => r.requestId);
   }
 
-  async close(): Promise<void> {}
+  /** Waits for a look at the inbox under way in the background (prepare), before the database closes. */
+  async close(): Promise<void> {
+    await this.lookingAgain;
+  }
 
   /**
    * A dot file in the outbox is a request or share file being written, or one a crash left. Workers on several
@@ -277,12 +297,27 @@ export class FileExchangeRegistry implements RegistryAdapter {
     }
   }
 
-  private async ingestInbox(): Promise<void> {
+  /** The inbox's answer files, and whatever else is in it and not being written: refused if no answer. */
+  private async inboxFiles(): Promise<string[]> {
+    return (await listFiles(this.settings.inbox)).filter((name) => !isInProgress(name));
+  }
+
+  /**
+   * Takes the files out of the inbox, one process at a time (INBOX_LOCK): with the lock held by another process,
+   * waits for it up to `waitMs`, then leaves the files to that process. Nothing in the inbox: no lock taken.
+   */
+  private async ingestInbox(waitMs: number): Promise<void> {
+    if ((await this.inboxFiles()).length === 0) return;
     await this.db.withSession(async (session) => {
-      // One process at a time (INBOX_LOCK); a session that fails is discarded by withSession, and its lock with it.
-      await session.query('SELECT pg_advisory_lock($1::bigint)', [INBOX_LOCK]);
-      for (const name of await listFiles(this.settings.inbox)) {
-        if (isInProgress(name)) continue;
+      const lock = async () => (await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [INBOX_LOCK])).rows[0]!.ok;
+      for (const until = Date.now() + waitMs; !(await lock()); await sleep(LOCK_POLL_MS)) {
+        if (Date.now() >= until) {
+          this.log.debug('another process is taking the files out of the inbox: left to it');
+          return;
+        }
+      }
+      // A session that fails is discarded by withSession, and the lock with it.
+      for (const name of await this.inboxFiles()) {
         try {
           await this.ingest(session, name);
         } catch (err) {

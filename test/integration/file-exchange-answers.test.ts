@@ -4,7 +4,7 @@
 import { copyFile, mkdir, readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ABANDONED_KEPT_MS, FileExchangeRegistry, INBOX_LOOK_EVERY_MS, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
+import { ABANDONED_KEPT_MS, FileExchangeRegistry, INBOX_LOCK, INBOX_LOOK_EVERY_MS, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../../src/adapters/http-body.js';
 import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS } from '../../src/adapters/file-exchange-format.js';
 import type { VerifyAnswer } from '../../src/adapters/types.js';
@@ -13,6 +13,7 @@ import { MockRegistry } from '../../src/adapters/mock.js';
 import type { Db, Queryable } from '../../src/db/pool.js';
 import { createLogger } from '../../src/log.js';
 import { runBatch } from '../../src/pipeline/run.js';
+import { sleep } from '../../src/sleep.js';
 import { answerRequestFiles } from '../../src/registry-server/answer-files.js';
 import { databasePerFile, FIXED_NOW, rows, runDeps, useTempDir } from '../helpers/pipeline.js';
 import { capturedLog } from '../helpers/log.js';
@@ -64,7 +65,6 @@ async function crashLeftOutbox(db: Db, f: { outbox: string; inbox: string }): Pr
   return request!;
 }
 
-
 /** Asks the registry about `person` (one request file), then puts the registry's answer to it in the inbox. */
 async function askedAndAnswered(db: Db, f: { outbox: string; inbox: string }): Promise<string> {
   await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
@@ -77,6 +77,9 @@ async function askedAndAnswered(db: Db, f: { outbox: string; inbox: string }): P
   );
   return answerFile;
 }
+/** Sessions holding the inbox's advisory lock: none once the exchanges are done. */
+const inboxLocks = async (db: Db) =>
+  Number((await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND objsubid = 1`, [INBOX_LOCK]))[0]!.n);
 const ANSWERED = [{ requestId: '0100000001', matched: true, soDdcn: '001090000001', fields: [] }];
 
 describe('file exchange answers', () => {
@@ -197,7 +200,7 @@ describe('file exchange answers', () => {
     expect(await readdir(f.outbox)).toEqual([]);
 
     const before = Date.now();
-      expect(await exchange.verify([person])).toEqual([]);
+    expect(await exchange.verify([person])).toEqual([]);
     expect(await files(f.outbox)).toHaveLength(1);
     // The operator's log says where the request went, under the registry stage; no personal data.
     expect(lines).toEqual([expect.objectContaining({ stage: 'registry', registry: 'file', file: (await files(f.outbox))[0], people: 1, msg: 'request file written to the outbox' })]);
@@ -234,7 +237,7 @@ describe('file exchange answers', () => {
   it('holds a person back while their request is younger than the resend delay, and sends them again once it is that old', async () => {
     const { db } = database();
     const f = await folders();
-      const at = (ms: number) => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(FIXED_NOW.getTime() + ms));
+    const at = (ms: number) => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(FIXED_NOW.getTime() + ms));
     await (await at(0)).verify([person]);
     const early = await at(WEEK - 1);
     await early.verify([person]);
@@ -322,7 +325,7 @@ describe('file exchange answers', () => {
   it('puts a request file in place when its commit went through but the acknowledgement was lost', async () => {
     const { db } = database();
     const f = await folders();
-      const lostAck = {
+    const lostAck = {
       ...db,
       withTransaction: async (fn: (tx: Queryable) => Promise<unknown>) => {
         await db.withTransaction(fn);
@@ -424,7 +427,7 @@ describe('file exchange answers', () => {
   it('stops on a database failure while applying an answer, and leaves the answer file in the inbox for the next run', async () => {
     const { db } = database();
     const f = await folders();
-      await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
+    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
     const [request] = await files(f.outbox);
     const requestSha256 = (await parseExchangeFile(await readFile(path.join(f.outbox, request!), 'utf8'), REQUEST_COLUMNS)).trailer.sha256;
     const answerFile = answerFileFor(request!);
@@ -453,9 +456,26 @@ describe('file exchange answers', () => {
     expect(await files(path.join(f.inbox, 'refused'))).toEqual(['not-an-answer.csv', 'not-an-answer.csv.reason.txt']);
     expect(workers.reduce((n, w) => n + w.stats.ingested, 0)).toBe(1);
     expect(workers.flatMap((w) => w.stats.refused)).toEqual(['not-an-answer.csv']);
+    expect(await inboxLocks(db)).toBe(0);
   });
 
-  it('a worker that runs on looks at the inbox again once a minute has passed, and applies an answer that arrived meanwhile', async () => {
+  it('a first look waits while another process takes the files out of the inbox, then goes on', async () => {
+    const { db } = database();
+    const f = await folders();
+    await askedAndAnswered(db, f);
+    await db.withSession(async (other) => {
+      await other.query('SELECT pg_advisory_lock($1::bigint)', [INBOX_LOCK]);
+      const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+      const asked = exchange.verify([person]);
+      await sleep(300);
+      expect(await files(f.inbox)).toHaveLength(1); // untouched while the other holds the inbox
+      await other.query('SELECT pg_advisory_unlock($1::bigint)', [INBOX_LOCK]);
+      expect(await asked).toEqual(ANSWERED);
+    });
+    expect(await inboxLocks(db)).toBe(0);
+  });
+
+  it('a worker that runs on looks at the inbox again once a minute has passed, without holding up its verify calls', async () => {
     const { db } = database();
     const f = await folders();
     let now = FIXED_NOW.getTime();
@@ -463,13 +483,29 @@ describe('file exchange answers', () => {
     expect(await exchange.verify([])).toEqual([]); // its first look, at FIXED_NOW
     const answerFile = await askedAndAnswered(db, f);
     now += INBOX_LOOK_EVERY_MS - 1;
-    expect(await exchange.verify([person])).toEqual([]); // asked and awaited: not sent again, the inbox not looked at yet
+    expect(await exchange.verify([person])).toEqual([]); // asked and awaited: not sent again, the inbox not looked at
     expect(exchange.stats).toMatchObject({ awaiting: 1, ingested: 0, requestFiles: 0 });
     expect(await files(f.inbox)).toEqual([answerFile]);
+    // Another process holds the inbox: the look due now leaves it to that one, and the call goes on meanwhile.
+    await db.withSession(async (other) => {
+      await other.query('SELECT pg_advisory_lock($1::bigint)', [INBOX_LOCK]);
+      now += 1;
+      expect(await exchange.verify([person])).toEqual([]);
+      await exchange.close(); // the look in the background has ended
+      expect(await files(f.inbox)).toEqual([answerFile]);
+      await other.query('SELECT pg_advisory_unlock($1::bigint)', [INBOX_LOCK]);
+    });
+    now += INBOX_LOOK_EVERY_MS - 1;
+    await exchange.verify([]);
+    await exchange.close();
+    expect(await files(f.inbox)).toEqual([answerFile]); // a minute after that look, not before
     now += 1;
+    expect(await exchange.verify([person])).toEqual([]); // the look starts; this call does not wait for it
+    await exchange.close();
+    expect(await files(path.join(f.inbox, 'done'))).toEqual([answerFile]);
     expect(await exchange.verify([person])).toEqual(ANSWERED);
     expect(exchange.stats).toMatchObject({ ingested: 1, answered: 1 });
-    expect(await files(path.join(f.inbox, 'done'))).toEqual([answerFile]);
+    expect(await inboxLocks(db)).toBe(0);
   });
 
   it('looks at the inbox again at once when its clock was set back', async () => {
@@ -480,6 +516,33 @@ describe('file exchange answers', () => {
     await exchange.verify([]);
     await askedAndAnswered(db, f);
     now -= 1;
+    await exchange.verify([]);
+    await exchange.close();
+    expect(await exchange.verify([person])).toEqual(ANSWERED);
+  });
+
+  it('a look again that fails is logged, fails no verify call, and is tried again a minute later', async () => {
+    const { db } = database();
+    const f = await folders();
+    let now = FIXED_NOW.getTime();
+    let away = false;
+    const flaky: Db = { ...db, withSession: (fn) => (away ? Promise.reject(new Error('connection lost')) : db.withSession(fn)) };
+    const logged = capturedLog('info');
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, flaky, logged.log, () => new Date(now));
+    await exchange.verify([]);
+    const answerFile = await askedAndAnswered(db, f);
+    away = true;
+    now += INBOX_LOOK_EVERY_MS;
+    expect(await exchange.verify([person])).toEqual([]);
+    await exchange.close();
+    expect(logged.lines.filter((l) => l.msg === 'could not look at the inbox again; trying again in a minute')).toHaveLength(1);
+    away = false;
+    expect(await exchange.verify([person])).toEqual([]); // not tried again at once
+    await exchange.close();
+    expect(await files(f.inbox)).toEqual([answerFile]);
+    now += INBOX_LOOK_EVERY_MS;
+    await exchange.verify([]);
+    await exchange.close();
     expect(await exchange.verify([person])).toEqual(ANSWERED);
   });
 });
