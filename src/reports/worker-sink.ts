@@ -16,6 +16,16 @@ const MAX_QUEUED_ROWS = 20_000;
 // Enough files queued on a worker to keep it busy while the main thread waits for the next page of rows.
 const MAX_OPEN_FILES = 32;
 
+/**
+ * The old generation of a thread of `ddcn lists`'s own pool, in MB. What such a thread holds is bounded (rows come in
+ * pieces, at most MAX_QUEUED_ROWS queued; a file's string table and sheet piece): after full collections at most
+ * ~25 MB, also writing one unit of 405 000 people, or 159 000 Mẫu 02 rows with 200-character names (`--trace-gc`).
+ * Left to V8's default, a thread's heap grew with the length of the run rather than with what it held: 93–96 MB
+ * before a collection at 1 M people, 118–120 MB at 10 M, which put `ddcn lists` at 10 M 14–16 % above its 1 M
+ * peak RSS. A pool shared with the portal keeps the default: it also builds a unit's whole file from one message.
+ */
+export const LISTS_THREAD_HEAP_MB = 64;
+
 interface Slot {
   worker: Worker | null; // started on first use
   queuedRows: number;
@@ -33,10 +43,13 @@ export class ListWorkerPool {
   private next = 0;
   private closing = false;
 
-  /** `nice`: the threads' nice value (0–19; higher yields the CPU to the process's other threads). */
+  /**
+   * `nice`: the threads' nice value (0–19; higher yields the CPU to the process's other threads). `heapMb`: each
+   * thread's old generation (V8's default when not given).
+   */
   constructor(
     readonly size: number,
-    private readonly options: { nice?: number } = {},
+    private readonly options: { nice?: number; heapMb?: number } = {},
   ) {
     if (!(size >= 1)) throw new Error('a list worker pool needs at least one thread');
     this.slots = Array.from({ length: size }, () => ({ worker: null, queuedRows: 0, openFiles: 0, waiters: [] }));
@@ -124,7 +137,11 @@ export class ListWorkerPool {
 
   private worker(slot: Slot): Worker {
     if (slot.worker) return slot.worker;
-    const worker = new Worker(new URL('./list-worker.mjs', import.meta.url), { workerData: { nice: this.options.nice ?? 0 } });
+    const heapMb = this.options.heapMb;
+    const worker = new Worker(new URL('./list-worker.mjs', import.meta.url), {
+      workerData: { nice: this.options.nice ?? 0 },
+      resourceLimits: heapMb === undefined ? undefined : { maxOldGenerationSizeMb: heapMb },
+    });
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     const broke = (err: Error) => {
       if (this.closing || slot.worker !== worker) return;
@@ -189,10 +206,13 @@ export class WorkerSink implements ListSink {
     broken: (err) => this.fail(err),
   };
 
-  /** `workers`: threads of a pool of its own, closed with the sink; or a pool shared with others, left open. */
+  /**
+   * `workers`: threads of a pool of its own (`ddcn lists`: rows come in pieces, LISTS_THREAD_HEAP_MB), closed with
+   * the sink; or a pool shared with others, left open.
+   */
   constructor(workers: number | ListWorkerPool) {
     this.ownsPool = typeof workers === 'number';
-    this.pool = typeof workers === 'number' ? new ListWorkerPool(workers) : workers;
+    this.pool = typeof workers === 'number' ? new ListWorkerPool(workers, { heapMb: LISTS_THREAD_HEAP_MB }) : workers;
   }
 
   async begin(spec: ListFileSpec, rows: unknown[], last: boolean): Promise<number> {
