@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Queryable } from './pool.js';
 import type { EscalationRow, ListRow } from '../domain/list-row.js';
 
@@ -76,18 +77,31 @@ export async function forEachListPage(
   pageSize: number,
   onPage: (rows: ListDbRow[]) => Promise<void>,
 ): Promise<void> {
-  await tx.query(
-    `DECLARE list_rows NO SCROLL CURSOR FOR ${listRowsSql(`${FORM_STATUSES.mau01}, ${FORM_STATUSES.mau02}`)}
-      ORDER BY p.ma_tinh, p.ma_don_vi, form, p.ma_so_bhxh`,
+  await forEachPage(
+    tx,
+    `${listRowsSql(`${FORM_STATUSES.mau01}, ${FORM_STATUSES.mau02}`)} ORDER BY p.ma_tinh, p.ma_don_vi, form, p.ma_so_bhxh`,
     [scope.province, scope.unit, scope.district ?? null],
+    pageSize,
+    onPage,
   );
+}
+
+/** The rows of `sql` a page at a time, through a cursor of the caller's transaction (forEachListPage). */
+async function forEachPage<R extends pg.QueryResultRow>(
+  tx: Queryable,
+  sql: string,
+  values: unknown[],
+  pageSize: number,
+  onPage: (rows: R[]) => Promise<void>,
+): Promise<void> {
+  await tx.query(`DECLARE page_rows NO SCROLL CURSOR FOR ${sql}`, values);
   const size = Math.trunc(pageSize);
   for (;;) {
-    const page = await tx.query<ListDbRow>(`FETCH FORWARD ${size} FROM list_rows`);
+    const page = await tx.query<R>(`FETCH FORWARD ${size} FROM page_rows`);
     if (page.rows.length > 0) await onPage(page.rows);
     if (page.rows.length < size) break; // the last page: no round trip to learn that nothing follows
   }
-  await tx.query('CLOSE list_rows');
+  await tx.query('CLOSE page_rows');
 }
 
 /**
@@ -110,10 +124,17 @@ export async function unitListRows(
 
 /**
  * Plan II.6.2: people corrected from a unit's return whose outcome, decided on the corrected data
- * (verified_version has reached the correction), is still not a match. With their last correction.
+ * (verified_version has reached the correction), is still not a match. With their last correction. Ordered by
+ * province, read a page at a time as forEachListPage reads.
  */
-export async function escalationRows(q: Queryable, scope: ListScope): Promise<Array<EscalationRow & { maTinh: string | null }>> {
-  const res = await q.query<EscalationRow & { maTinh: string | null; correctedAt: Date }>(
+export async function forEachEscalationPage(
+  tx: Queryable,
+  scope: ListScope,
+  pageSize: number,
+  onPage: (rows: Array<EscalationRow & { maTinh: string | null }>) => Promise<void>,
+): Promise<void> {
+  await forEachPage<EscalationRow & { maTinh: string | null; correctedAt: Date }>(
+    tx,
     `WITH last_fix AS (
        SELECT DISTINCT ON (c.ma_so_bhxh) c.ma_so_bhxh, c.changed_at, c.source_file, c.source_row, c.data_version
          FROM participant_correction c ORDER BY c.ma_so_bhxh, c.changed_at DESC, c.id DESC
@@ -128,8 +149,9 @@ export async function escalationRows(q: Queryable, scope: ListScope): Promise<Ar
         AND ($3::text IS NULL OR p.ma_huyen = $3::text)
       ORDER BY p.ma_tinh, p.ma_don_vi, p.ma_so_bhxh`,
     [scope.province, scope.unit, scope.district ?? null],
+    pageSize,
+    (rows) => onPage(rows.map((r) => ({ ...r, correctedAt: r.correctedAt.toISOString() }))),
   );
-  return res.rows.map((r) => ({ ...r, correctedAt: r.correctedAt.toISOString() }));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { escalationRows, forEachListPage, unitRecords, type ListDbRow, type ListScope } from '../db/lists.js';
+import { forEachEscalationPage, forEachListPage, unitRecords, type ListDbRow, type ListScope } from '../db/lists.js';
 import type { Queryable } from '../db/pool.js';
 import type { FormKind, ListFileSpec, UnitInfo } from '../reports/list-row.js';
 import { FILE_NAMES, FolderClaims, pathSegment, provinceDir, provinceLabel, unitDir, unitLabel } from '../reports/list-paths.js';
@@ -38,8 +38,10 @@ const WORKERS_FROM_UNITS = 64;
 interface OpenGroup {
   key: string;
   spec: ListFileSpec;
+  /** Whose folder the file's is (FolderClaims): the unit's, or for the escalation list the province's. */
+  owner: string;
   id: number | null; // null until the first rows are sent
-  buffer: ListDbRow[];
+  buffer: unknown[];
   failed: boolean; // its folder could not be made or belongs to another unit: its rows are dropped
 }
 
@@ -95,7 +97,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
             return;
           }
           if (g.id === null) {
-            if (!(await prepare(g.spec, unitLabel(g.spec.unit.maTinh, g.spec.unit.maDonVi)))) {
+            if (!(await prepare(g.spec, g.owner))) {
               g.failed = true;
               g.buffer = [];
               return;
@@ -111,7 +113,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
             const key = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}\u0000${r.form}`;
             if (group?.key !== key) {
               if (group) await send(group, true);
-              group = { key, spec: specFor(out, r.form, r, units, issuedAt), id: null, buffer: [], failed: false };
+              group = { key, spec: specFor(out, r.form, r, units, issuedAt), owner: unitLabel(r.maTinh, r.maDonVi), id: null, buffer: [], failed: false };
               const unitKey = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}`;
               if (unitKey !== lastUnit) result.units += 1;
               lastUnit = unitKey;
@@ -133,26 +135,28 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
         await dispatching;
         if (group) await send(group, true);
 
-        // The escalation list is per province: a run for one unit leaves it alone.
+        // The escalation list is per province: a run for one unit leaves it alone. Read and sent as a unit's lists
+        // are (pages, pieces of SEND_ROWS): a province's list is never held whole.
         if (scope.unit === null) {
-          const escalated = await escalationRows(tx, scope);
-          const byProvince = new Map<string | null, typeof escalated>();
-          for (const r of escalated) {
-            const rows = byProvince.get(r.maTinh);
-            if (rows) rows.push(r);
-            else byProvince.set(r.maTinh, [r]);
-          }
-          for (const [maTinh, rows] of byProvince) {
-            const spec: ListFileSpec = {
-              path: path.join(provinceDir(out, maTinh), FILE_NAMES['ho-tro']),
-              form: 'ho-tro',
-              unit: { maTinh, maDonVi: null, tenDonVi: '', diaChi: '' },
-              issuedAt,
-            };
-            if (!(await prepare(spec, provinceLabel(maTinh)))) continue;
-            await sink.begin(spec, rows, true);
-            result.files['ho-tro'] += 1;
-          }
+          let list: OpenGroup | null = null;
+          await forEachEscalationPage(tx, scope, PAGE_ROWS, async (page) => {
+            for (const r of page) {
+              if (list?.key !== (r.maTinh ?? '')) {
+                if (list) await send(list, true);
+                const spec: ListFileSpec = {
+                  path: path.join(provinceDir(out, r.maTinh), FILE_NAMES['ho-tro']),
+                  form: 'ho-tro',
+                  unit: { maTinh: r.maTinh, maDonVi: null, tenDonVi: '', diaChi: '' },
+                  issuedAt,
+                };
+                list = { key: r.maTinh ?? '', spec, owner: provinceLabel(r.maTinh), id: null, buffer: [], failed: false };
+                result.files['ho-tro'] += 1;
+              }
+              list.buffer.push(r);
+              if (list.buffer.length >= SEND_ROWS) await send(list, false);
+            }
+          });
+          if (list) await send(list, true);
         }
         const { done, failed: notWritten } = await sink.finish();
         result.failed = [...failed, ...notWritten];

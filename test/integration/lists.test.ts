@@ -232,4 +232,69 @@ describe('ddcn lists', () => {
     expect(u).toMatchObject({ units: 1, rows: 8, removed: 0 });
     expect(await files(out)).toEqual(['001/DV0010001/mau01.xlsx', '079/DV0790001/mau01.xlsx', '079/DV0790001/mau02.xlsx']);
   });
+
+  it('writes an escalation list of more people than go to a writer at once, whole and in order, in this thread and in workers', async () => {
+    const { db, out } = await verified();
+    // 2 600 people of province 079 corrected from a returned Mẫu 02 and, verified again, still not a match (II.6.2),
+    // made directly: more than one piece (1 000 rows) of the list, and more than a page (5 000) with the others.
+    const n = 2600;
+    await db.query(`INSERT INTO import_run (kind, file_name, started_at, finished_at) VALUES ('corrections', 'tra-ve.xlsx', now(), now())`);
+    await db.query(
+      `INSERT INTO participant (ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen, status,
+                                status_fields, data_version, verified_version, verified_at, created_at, updated_at)
+       SELECT '07950' || lpad(i::text, 5, '0'), 'Người Số ' || i, '1980', 'M', '0795' || lpad(i::text, 5, '0'),
+              'DV0790001', '079', '760', 'MISMATCHED', '{name}', 2, 2, now(), now(), now()
+         FROM generate_series(1, $1::int) i`,
+      [n],
+    );
+    await db.query(
+      `INSERT INTO participant_correction (import_id, ma_so_bhxh, field, old_value, new_value, source_file, source_row, data_version, changed_at)
+       SELECT (SELECT max(id) FROM import_run), '07950' || lpad(i::text, 5, '0'), 'name', 'Người Cũ', 'Người Số ' || i,
+              'tra-ve.xlsx', i + 15, 2, now() FROM generate_series(1, $1::int) i`,
+      [n],
+    );
+    const codes = async (dir: string) => {
+      const ws = await sheetOf(path.join(dir, '079/de-nghi-ho-tro.xlsx'));
+      const found: string[] = [];
+      ws.eachRow((row) => {
+        const v = row.getCell(2).value;
+        if (typeof v === 'string' && /^\d{10}$/.test(v)) found.push(v);
+      });
+      return found;
+    };
+    const expected = Array.from({ length: n }, (_, i) => `07950${String(i + 1).padStart(5, '0')}`);
+    for (const workers of [0, 2]) {
+      const dir = `${out}-${workers}`;
+      const r = await generateLists(deps(db), { out: dir, province: null, unit: null, workers });
+      expect(r.files['ho-tro']).toBe(1);
+      expect(await codes(dir)).toEqual(expected);
+    }
+  });
+
+  it('counts an escalation list it could not write once, as not written', async () => {
+    const { db, out } = await verified();
+    await db.query(`INSERT INTO import_run (kind, file_name, started_at, finished_at) VALUES ('corrections', 'tra-ve.xlsx', now(), now())`);
+    await db.query(`UPDATE participant SET data_version = 2, verified_version = 2 WHERE ma_so_bhxh = '0790000005'`);
+    await db.query(
+      `INSERT INTO participant_correction (import_id, ma_so_bhxh, field, old_value, new_value, source_file, source_row, data_version, changed_at)
+       VALUES ((SELECT max(id) FROM import_run), '0790000005', 'name', 'Phạm Văn Hùng', 'Phạm Văn Hừng', 'tra-ve.xlsx', 16, 2, now())`,
+    );
+    // A folder where the escalation list must go: its rename fails, the units' files are written.
+    await mkdir(path.join(out, '079/de-nghi-ho-tro.xlsx'), { recursive: true });
+    for (const workers of [0, 2]) {
+      const r = await generateLists(deps(db), { out, province: null, unit: null, workers });
+      expect(r.failed.map((f) => [f.spec.unit.maTinh, f.spec.form, f.reason])).toEqual([['079', 'ho-tro', 'EISDIR']]);
+      expect(r.files).toEqual({ mau01: 3, mau02: 2, 'ho-tro': 0 });
+    }
+    // A file where the province's folder must go: nothing of it can be written, the list no more than the units'.
+    // (The escalation list was once counted -1 here: never counted as begun, then taken off as not written.)
+    const blocked = `${out}-blocked`;
+    await mkdir(blocked);
+    await writeFile(path.join(blocked, '079'), 'not a folder');
+    for (const workers of [0, 2]) {
+      const r = await generateLists(deps(db), { out: blocked, province: null, unit: null, workers });
+      expect(r.failed.filter((f) => f.spec.form === 'ho-tro').map((f) => f.spec.unit.maTinh)).toEqual(['079']);
+      expect(r.files).toEqual({ mau01: 1, mau02: 0, 'ho-tro': 0 });
+    }
+  });
 });
