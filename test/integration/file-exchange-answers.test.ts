@@ -77,6 +77,14 @@ async function askedAndAnswered(db: Db, f: { outbox: string; inbox: string }): P
   );
   return answerFile;
 }
+/** An exchange on a clock the test moves (`clock.ms`), its first look at the inbox done at FIXED_NOW. */
+async function lookedOnce(db: Db, f: { outbox: string; inbox: string }, logger = log) {
+  const clock = { ms: FIXED_NOW.getTime() };
+  const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger, () => new Date(clock.ms));
+  expect(await exchange.verify([])).toEqual([]);
+  return { exchange, clock };
+}
+
 /** Sessions holding the inbox's advisory lock: none once the exchanges are done. */
 const inboxLocks = async (db: Db) =>
   Number((await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND objsubid = 1`, [INBOX_LOCK]))[0]!.n);
@@ -478,28 +486,26 @@ describe('file exchange answers', () => {
   it('a worker that runs on looks at the inbox again once a minute has passed, without holding up its verify calls', async () => {
     const { db } = database();
     const f = await folders();
-    let now = FIXED_NOW.getTime();
-    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(now));
-    expect(await exchange.verify([])).toEqual([]); // its first look, at FIXED_NOW
+    const { exchange, clock } = await lookedOnce(db, f);
     const answerFile = await askedAndAnswered(db, f);
-    now += INBOX_LOOK_EVERY_MS - 1;
+    clock.ms += INBOX_LOOK_EVERY_MS - 1;
     expect(await exchange.verify([person])).toEqual([]); // asked and awaited: not sent again, the inbox not looked at
     expect(exchange.stats).toMatchObject({ awaiting: 1, ingested: 0, requestFiles: 0 });
     expect(await files(f.inbox)).toEqual([answerFile]);
     // Another process holds the inbox: the look due now leaves it to that one, and the call goes on meanwhile.
     await db.withSession(async (other) => {
       await other.query('SELECT pg_advisory_lock($1::bigint)', [INBOX_LOCK]);
-      now += 1;
+      clock.ms += 1;
       expect(await exchange.verify([person])).toEqual([]);
       await exchange.close(); // the look in the background has ended
       expect(await files(f.inbox)).toEqual([answerFile]);
       await other.query('SELECT pg_advisory_unlock($1::bigint)', [INBOX_LOCK]);
     });
-    now += INBOX_LOOK_EVERY_MS - 1;
+    clock.ms += INBOX_LOOK_EVERY_MS - 1;
     await exchange.verify([]);
     await exchange.close();
     expect(await files(f.inbox)).toEqual([answerFile]); // a minute after that look, not before
-    now += 1;
+    clock.ms += 1;
     expect(await exchange.verify([person])).toEqual([]); // the look starts; this call does not wait for it
     await exchange.close();
     expect(await files(path.join(f.inbox, 'done'))).toEqual([answerFile]);
@@ -511,11 +517,9 @@ describe('file exchange answers', () => {
   it('looks at the inbox again at once when its clock was set back', async () => {
     const { db } = database();
     const f = await folders();
-    let now = FIXED_NOW.getTime();
-    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(now));
-    await exchange.verify([]);
+    const { exchange, clock } = await lookedOnce(db, f);
     await askedAndAnswered(db, f);
-    now -= 1;
+    clock.ms -= 1;
     await exchange.verify([]);
     await exchange.close();
     expect(await exchange.verify([person])).toEqual(ANSWERED);
@@ -524,15 +528,13 @@ describe('file exchange answers', () => {
   it('a look again that fails is logged, fails no verify call, and is tried again a minute later', async () => {
     const { db } = database();
     const f = await folders();
-    let now = FIXED_NOW.getTime();
     let away = false;
     const flaky: Db = { ...db, withSession: (fn) => (away ? Promise.reject(new Error('connection lost')) : db.withSession(fn)) };
     const logged = capturedLog('info');
-    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, flaky, logged.log, () => new Date(now));
-    await exchange.verify([]);
+    const { exchange, clock } = await lookedOnce(flaky, f, logged.log);
     const answerFile = await askedAndAnswered(db, f);
     away = true;
-    now += INBOX_LOOK_EVERY_MS;
+    clock.ms += INBOX_LOOK_EVERY_MS;
     expect(await exchange.verify([person])).toEqual([]);
     await exchange.close();
     expect(logged.lines.filter((l) => l.msg === 'could not look at the inbox again; trying again in a minute')).toHaveLength(1);
@@ -540,7 +542,7 @@ describe('file exchange answers', () => {
     expect(await exchange.verify([person])).toEqual([]); // not tried again at once
     await exchange.close();
     expect(await files(f.inbox)).toEqual([answerFile]);
-    now += INBOX_LOOK_EVERY_MS;
+    clock.ms += INBOX_LOOK_EVERY_MS;
     await exchange.verify([]);
     await exchange.close();
     expect(await exchange.verify([person])).toEqual(ANSWERED);
