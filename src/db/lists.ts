@@ -48,7 +48,7 @@ const PERSON_COLUMNS = `p.ma_so_bhxh AS "maSoBhxh", p.ho_ten AS "hoTen", p.ngay_
        p.vssid, p.email, p.status, p.status_fields AS fields, p.findings, v.detail`;
 
 /**
- * The day a person went on the escalation list (see escalationRows): the re-verification after their last
+ * The day a person went on the escalation list (see forEachEscalationPage): the re-verification after their last
  * correction, which the next \`ddcn lists\` puts on de-nghi-ho-tro.xlsx. Null for everyone else. Shown on Mẫu 02,
  * so that the unit does not send the same correction again.
  */

@@ -17,6 +17,8 @@ export interface ListsOptions {
   district?: string | null;
   /** Worker threads; 0 writes in this thread. Default: one per core when there are many units. */
   workers?: number;
+  /** Rows read from the database at a time (PAGE_ROWS); tests make it small to cross pages. */
+  pageRows?: number;
 }
 
 export interface ListsResult {
@@ -127,7 +129,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
         };
         // A page goes out to the writers while the database reads the next one; at most one page waits.
         let dispatching: Promise<void> = Promise.resolve();
-        await forEachListPage(tx, scope, PAGE_ROWS, async (page) => {
+        await forEachListPage(tx, scope, opts.pageRows ?? PAGE_ROWS, async (page) => {
           await dispatching;
           dispatching = dispatch(page);
           dispatching.catch(() => undefined); // rethrown where it is awaited: before the next page, or after the last
@@ -139,7 +141,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
         // are (pages, pieces of SEND_ROWS): a province's list is never held whole.
         if (scope.unit === null) {
           let list: OpenGroup | null = null;
-          await forEachEscalationPage(tx, scope, PAGE_ROWS, async (page) => {
+          await forEachEscalationPage(tx, scope, opts.pageRows ?? PAGE_ROWS, async (page) => {
             for (const r of page) {
               if (list?.key !== (r.maTinh ?? '')) {
                 if (list) await send(list, true);

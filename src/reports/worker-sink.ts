@@ -33,7 +33,8 @@ interface Slot {
   waiters: Array<() => void>;
 }
 
-type Owner = { message: (m: FromWorker) => void; broken: (err: Error) => void };
+/** Who hears about a file: its answers, or that its thread died (`id`: the file's). */
+type Owner = { message: (m: FromWorker) => void; broken: (err: Error, id: number) => void };
 
 /** Worker threads that write list files and Mẫu 03 workbooks, shared by whoever holds the pool. */
 export class ListWorkerPool {
@@ -152,7 +153,7 @@ export class ListWorkerPool {
       for (const [id, e] of this.owners) {
         if (e.slot !== slot) continue;
         this.owners.delete(id);
-        e.owner.broken(err);
+        e.owner.broken(err, id);
       }
       this.wake(slot);
     };
@@ -194,6 +195,8 @@ export class WorkerSink implements ListSink {
   private readonly pool: ListWorkerPool;
   private readonly ownsPool: boolean;
   private readonly fileSlot = new Map<number, Slot>();
+  /** Files that failed while more of their rows were still to come (rows() takes those quietly). */
+  private readonly failedEarly = new Set<number>();
   private readonly done: FileDone[] = [];
   private readonly failed: FileFailed[] = [];
   /** Files begun and not yet done or failed, so a failure can say whose file it was. */
@@ -203,7 +206,7 @@ export class WorkerSink implements ListSink {
   private settled: Array<() => void> = [];
   private readonly owner: Owner = {
     message: (m) => this.onMessage(m),
-    broken: (err) => this.fail(err),
+    broken: (err, id) => this.fail(err, this.specs.get(id)),
   };
 
   /**
@@ -229,7 +232,14 @@ export class WorkerSink implements ListSink {
   async rows(id: number, rows: unknown[], last: boolean): Promise<void> {
     this.throwIfFailed();
     const slot = this.fileSlot.get(id);
-    if (!slot) throw new Error(`list file ${id} is not open`);
+    if (!slot) {
+      // The file failed before its last rows came (reported by finish, as InlineSink does): they go nowhere.
+      if (this.failedEarly.has(id)) {
+        if (last) this.failedEarly.delete(id);
+        return;
+      }
+      throw new Error(`list file ${id} is not open`);
+    }
     await this.pool.waitForRoom(slot);
     this.throwIfFailed();
     if (last) this.fileSlot.delete(id);
@@ -255,15 +265,19 @@ export class WorkerSink implements ListSink {
     if (m.kind === 'ack' || m.kind === 'bytes') return; // bytes answer buildList only
     this.pending -= 1;
     if (m.kind === 'done') this.done.push({ path: m.path, rows: m.rows });
-    else this.failed.push({ spec: this.specs.get(m.id)!, reason: m.message });
+    else {
+      this.failed.push({ spec: this.specs.get(m.id)!, reason: m.message });
+      if (this.fileSlot.has(m.id)) this.failedEarly.add(m.id);
+    }
     this.specs.delete(m.id);
     this.fileSlot.delete(m.id);
     // Stryker disable next-line ConditionalExpression: waking the waiters early changes nothing: finish() checks again what is pending
     if (this.pending === 0) this.wakeSettled();
   }
 
-  private fail(err: Error): void {
-    this.failure ??= err;
+  /** The run stops; the operator is told which file the thread had in hand (its unit's folder). */
+  private fail(err: Error, spec?: ListFileSpec): void {
+    this.failure ??= spec ? new Error(`${err.message} (while writing ${spec.path})`, { cause: err.cause }) : err;
     this.wakeSettled();
   }
 

@@ -236,7 +236,7 @@ describe('ddcn lists', () => {
   it('writes an escalation list of more people than go to a writer at once, whole and in order, in this thread and in workers', async () => {
     const { db, out } = await verified();
     // 2 600 people of province 079 corrected from a returned Mẫu 02 and, verified again, still not a match (II.6.2),
-    // made directly: more than one piece (1 000 rows) of the list, and more than a page (5 000) with the others.
+    // made directly: three pieces (1 000 rows) of the list, read in pages of 700 (a province across four pages).
     const n = 2600;
     await db.query(`INSERT INTO import_run (kind, file_name, started_at, finished_at) VALUES ('corrections', 'tra-ve.xlsx', now(), now())`);
     await db.query(
@@ -265,7 +265,7 @@ describe('ddcn lists', () => {
     const expected = Array.from({ length: n }, (_, i) => `07950${String(i + 1).padStart(5, '0')}`);
     for (const workers of [0, 2]) {
       const dir = `${out}-${workers}`;
-      const r = await generateLists(deps(db), { out: dir, province: null, unit: null, workers });
+      const r = await generateLists(deps(db), { out: dir, province: null, unit: null, workers, pageRows: 700 });
       expect(r.files['ho-tro']).toBe(1);
       expect(await codes(dir)).toEqual(expected);
     }

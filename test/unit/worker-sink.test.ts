@@ -177,7 +177,7 @@ describe('list files written by worker threads', () => {
     try {
       await lost.begin(spec('exited.xlsx'), people(1, 2), false);
       await (await pool.slotForNewFile()).worker!.terminate();
-      await expect(lost.finish()).rejects.toThrow(/^a list worker exited with code \d+$/);
+      await expect(lost.finish()).rejects.toThrow(/^a list worker exited with code \d+ \(while writing .*exited\.xlsx\)$/);
       await lost.close();
       const after = new WorkerSink(pool);
       await after.begin(spec('after-exit.xlsx'), people(1, 1), true);
@@ -216,7 +216,8 @@ describe('list files written by worker threads', () => {
       thread.emit('error', cause);
       const broken = await onDying.finish().catch((e: unknown) => e as Error);
       expect(broken).toBeInstanceOf(Error);
-      expect((broken as Error).message).toBe('a list worker failed: out of memory');
+      // Which file the thread had in hand: the operator knows which unit's list to look at.
+      expect((broken as Error).message).toBe(`a list worker failed: out of memory (while writing ${spec('lost.xlsx').path})`);
       expect((broken as Error).cause).toBe(cause);
       await expect(onDying.rows(0, people(3, 1), true)).rejects.toThrow('a list worker failed: out of memory');
       await onDying.close();
@@ -267,7 +268,61 @@ describe('list files written by worker threads', () => {
       await pool.close();
     }
   });
+  it('takes the rest of a file that failed before its last rows came quietly, as in this thread, and reports it once', WAIT, async () => {
+    const pool = new ListWorkerPool(1);
+    const sink = new WorkerSink(pool);
+    try {
+      pool.warm();
+      const thread = holdAnswers((await pool.slotForNewFile()).worker!);
+      const bad = await sink.begin({ ...spec('bad-parts.xlsx'), form: 'mau99' as FormKind }, people(1, 1), false);
+      await thread.answered;
+      thread.release(); // its failure is heard before the rest of it is sent (once, this ended the whole run)
+      await sink.rows(bad, people(2, 1), false);
+      await sink.rows(bad, people(3, 1), true);
+      await expect(sink.rows(bad, people(4, 1), true)).rejects.toThrow(`list file ${bad} is not open`);
+      await sink.begin(spec('after-bad.xlsx'), people(1, 2), true);
+      const { done, failed } = await sink.finish();
+      expect(done).toEqual([{ path: spec('after-bad.xlsx').path, rows: 2 }]);
+      expect(failed.map((f) => f.spec.path)).toEqual([spec('bad-parts.xlsx').path]);
+    } finally {
+      await sink.close();
+      await pool.close();
+    }
+  });
+
+  it("writes a Mẫu 02 of long, heavily accented texts within the heap of `ddcn lists`'s threads", { timeout: 60_000 }, async () => {
+    // Every text at its column's limit and nearly every letter accented, plus three texts converted from a legacy
+    // encoding (a name, a unit's name and address) shown in column 9. The string table's cache once kept each escaped text as a chain of small pieces
+    // (~56 bytes a character): the thread died of its heap within the first thousand rows.
+    const accented = 'ẮẰẲẴẶắằẳẵặẤẦẨẪẬấầẩẫậĐđẾỀỂỄỆếềểễệỐỒỔỖỘốồổỗộỚỜỞỠỢớờởỡợỨỪỬỮỰứừửữựỲỶỸỴýỳỷỹỵ';
+    // A different text for every row and column (the string table would otherwise find them again).
+    const text = (seed: number, n: number) => {
+      let x = seed;
+      return Array.from({ length: n }, (_, k) => (k % 7 === 6 ? ' ' : accented[(x = (x * 1103515245 + 12345) & 0x7fffffff) % accented.length])).join('');
+    };
+    const row = (i: number): ListRow => ({
+      ...person(i), hoTen: text(5 * i, 200), status: 'MISMATCHED', soDdcn: null, fields: ['name'], email: `${'a'.repeat(240)}${i}@example.vn`,
+      findings: [
+        { field: 'name', code: 'converted', from: 'TCVN3', value: text(5 * i + 1, 200) },
+        { field: 'unit', code: 'converted', from: 'VNI', value: text(5 * i + 2, 200) },
+        { field: 'unit', code: 'converted', from: 'VNI', value: text(5 * i + 3, 200) },
+      ],
+      detail: { registry: { hoTen: text(5 * i + 4, 200), ngaySinh: '1981-02-03', gioiTinh: 'F' } },
+    });
+    const sink = new WorkerSink(1);
+    try {
+      const n = 4000;
+      const id = await sink.begin(spec('accented.xlsx', 'mau02'), Array.from({ length: 1000 }, (_, k) => row(k + 1)), false);
+      for (let from = 1001; from <= n; from += 1000) {
+        await sink.rows(id, Array.from({ length: 1000 }, (_, k) => row(from + k)), from + 1000 > n);
+      }
+      expect(await sink.finish()).toEqual({ done: [{ path: spec('accented.xlsx', 'mau02').path, rows: n }], failed: [] });
+    } finally {
+      await sink.close();
+    }
+  });
 });
+
 
 describe('list files written in this thread', () => {
   it('reports a file that cannot even be begun as not written, and goes on with the others', async () => {
