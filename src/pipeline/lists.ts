@@ -53,6 +53,9 @@ interface OpenGroup {
  * worker threads when there are many units.
  */
 export async function generateLists(deps: Deps, opts: ListsOptions): Promise<ListsResult> {
+  if (opts.pageRows !== undefined && !(Number.isSafeInteger(opts.pageRows) && opts.pageRows > 0)) {
+    throw new Error(`pageRows must be a positive whole number, got ${opts.pageRows}`);
+  }
   const log = deps.log.child({ stage: 'lists' });
   const out = path.resolve(opts.out);
   const scope: ListScope = { province: opts.province, unit: opts.unit, district: opts.district ?? null };

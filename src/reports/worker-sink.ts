@@ -202,7 +202,8 @@ export class WorkerSink implements ListSink {
   /** Files begun and not yet done or failed, so a failure can say whose file it was. */
   private readonly specs = new Map<number, ListFileSpec>();
   private pending = 0;
-  private failure: Error | null = null;
+  /** A thread that died: its error, and the files of this sink it had (pool's broke: all in one go). */
+  private failure: { err: Error; paths: string[] } | null = null;
   private settled: Array<() => void> = [];
   private readonly owner: Owner = {
     message: (m) => this.onMessage(m),
@@ -242,6 +243,8 @@ export class WorkerSink implements ListSink {
     }
     await this.pool.waitForRoom(slot);
     this.throwIfFailed();
+    // It may have failed while this waited for room.
+    if (!this.fileSlot.has(id)) return this.rows(id, rows, last);
     if (last) this.fileSlot.delete(id);
     // Stryker disable next-line StringLiteral: the worker takes any message that is not begin, build, mau03 or abort as more rows of an open file
     this.pool.send(slot, { kind: 'rows', id, rows, last });
@@ -275,9 +278,10 @@ export class WorkerSink implements ListSink {
     if (this.pending === 0) this.wakeSettled();
   }
 
-  /** The run stops; the operator is told which file the thread had in hand (its unit's folder). */
+  /** The run stops; the operator is told which files the thread had (their units' folders). */
   private fail(err: Error, spec?: ListFileSpec): void {
-    this.failure ??= spec ? new Error(`${err.message} (while writing ${spec.path})`, { cause: err.cause }) : err;
+    this.failure ??= { err, paths: [] };
+    if (spec && this.failure.err === err) this.failure.paths.push(spec.path);
     this.wakeSettled();
   }
 
@@ -286,6 +290,8 @@ export class WorkerSink implements ListSink {
   }
 
   private throwIfFailed(): void {
-    if (this.failure) throw this.failure;
+    if (!this.failure) return;
+    const { err, paths } = this.failure;
+    throw paths.length ? new Error(`${err.message} (it had ${paths.join(', ')})`, { cause: err.cause ?? err }) : err;
   }
 }

@@ -176,8 +176,12 @@ describe('list files written by worker threads', () => {
     const lost = new WorkerSink(pool);
     try {
       await lost.begin(spec('exited.xlsx'), people(1, 2), false);
+      await lost.begin(spec('exited-too.xlsx'), people(1, 2), false);
       await (await pool.slotForNewFile()).worker!.terminate();
-      await expect(lost.finish()).rejects.toThrow(/^a list worker exited with code \d+ \(while writing .*exited\.xlsx\)$/);
+      // Every file the thread had, so that the operator can find the unit whose list it was writing.
+      await expect(lost.finish()).rejects.toThrow(
+        new RegExp(`^a list worker exited with code \\d+ \\(it had ${spec('exited.xlsx').path}, ${spec('exited-too.xlsx').path}\\)$`),
+      );
       await lost.close();
       const after = new WorkerSink(pool);
       await after.begin(spec('after-exit.xlsx'), people(1, 1), true);
@@ -217,7 +221,7 @@ describe('list files written by worker threads', () => {
       const broken = await onDying.finish().catch((e: unknown) => e as Error);
       expect(broken).toBeInstanceOf(Error);
       // Which file the thread had in hand: the operator knows which unit's list to look at.
-      expect((broken as Error).message).toBe(`a list worker failed: out of memory (while writing ${spec('lost.xlsx').path})`);
+      expect((broken as Error).message).toBe(`a list worker failed: out of memory (it had ${spec('lost.xlsx').path})`);
       expect((broken as Error).cause).toBe(cause);
       await expect(onDying.rows(0, people(3, 1), true)).rejects.toThrow('a list worker failed: out of memory');
       await onDying.close();
