@@ -67,6 +67,14 @@ function holdAnswers(thread: Worker): { answered: Promise<void>; release: () => 
   };
 }
 
+/** A sink on a pool of one thread, started, whose answers are held from the pool (holdAnswers). */
+async function sinkOnHeldThread() {
+  const pool = new ListWorkerPool(1);
+  const sink = new WorkerSink(pool);
+  pool.warm();
+  return { pool, sink, thread: holdAnswers((await pool.slotForNewFile()).worker!) };
+}
+
 /** The nice values of this process's threads (Linux). */
 async function threadNiceValues(): Promise<number[]> {
   const tids = await readdir('/proc/self/task');
@@ -149,11 +157,8 @@ describe('list files written by worker threads', () => {
   });
 
   it('holds a new file back while a thread has 20 000 rows it has not taken yet, and sends it once the thread catches up', WAIT, async () => {
-    const pool = new ListWorkerPool(1);
-    const sink = new WorkerSink(pool);
+    const { pool, sink, thread } = await sinkOnHeldThread();
     try {
-      pool.warm();
-      const thread = holdAnswers((await pool.slotForNewFile()).worker!);
       const big = await sink.begin(spec('big.xlsx'), people(1, 20_000), false);
       const small = sink.begin(spec('small.xlsx'), people(1, 1), true);
       await thread.answered; // the thread has taken the rows; the pool does not know yet
@@ -272,12 +277,10 @@ describe('list files written by worker threads', () => {
       await pool.close();
     }
   });
+
   it('takes the rest of a file that failed before its last rows came quietly, as in this thread, and reports it once', WAIT, async () => {
-    const pool = new ListWorkerPool(1);
-    const sink = new WorkerSink(pool);
+    const { pool, sink, thread } = await sinkOnHeldThread();
     try {
-      pool.warm();
-      const thread = holdAnswers((await pool.slotForNewFile()).worker!);
       const bad = await sink.begin({ ...spec('bad-parts.xlsx'), form: 'mau99' as FormKind }, people(1, 1), false);
       await thread.answered;
       thread.release(); // its failure is heard before the rest of it is sent (once, this ended the whole run)
