@@ -113,19 +113,30 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
           }
           g.buffer = [];
         };
+        /**
+         * Adds a row to the file of `key`, the rows coming ordered by file: at a new key the open file is ended and
+         * `open` makes the next. Rows go to the writer SEND_ROWS at a time.
+         */
+        const addRow = async (g: OpenGroup | null, key: string, open: () => OpenGroup, r: unknown): Promise<OpenGroup> => {
+          let to = g;
+          if (to?.key !== key) {
+            if (to) await send(to, true);
+            to = open();
+          }
+          to.buffer.push(r);
+          if (to.buffer.length >= SEND_ROWS) await send(to, false);
+          return to;
+        };
         const dispatch = async (page: ListDbRow[]) => {
           for (const r of page) {
             const key = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}\u0000${r.form}`;
-            if (group?.key !== key) {
-              if (group) await send(group, true);
-              group = { key, spec: specFor(out, r.form, r, units, issuedAt), owner: unitLabel(r.maTinh, r.maDonVi), id: null, buffer: [], failed: false };
+            group = await addRow(group, key, () => {
               const unitKey = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}`;
               if (unitKey !== lastUnit) result.units += 1;
               lastUnit = unitKey;
               result.files[r.form] += 1;
-            }
-            group.buffer.push(r);
-            if (group.buffer.length >= SEND_ROWS) await send(group, false);
+              return { key, spec: specFor(out, r.form, r, units, issuedAt), owner: unitLabel(r.maTinh, r.maDonVi), id: null, buffer: [], failed: false };
+            }, r);
           }
           result.rows += page.length;
           deps.progress?.tick(result.rows);
@@ -146,19 +157,17 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
           let list: OpenGroup | null = null;
           await forEachEscalationPage(tx, scope, opts.pageRows ?? PAGE_ROWS, async (page) => {
             for (const r of page) {
-              if (list?.key !== (r.maTinh ?? '')) {
-                if (list) await send(list, true);
+              const key = r.maTinh ?? '';
+              list = await addRow(list, key, () => {
+                result.files['ho-tro'] += 1;
                 const spec: ListFileSpec = {
                   path: path.join(provinceDir(out, r.maTinh), FILE_NAMES['ho-tro']),
                   form: 'ho-tro',
                   unit: { maTinh: r.maTinh, maDonVi: null, tenDonVi: '', diaChi: '' },
                   issuedAt,
                 };
-                list = { key: r.maTinh ?? '', spec, owner: provinceLabel(r.maTinh), id: null, buffer: [], failed: false };
-                result.files['ho-tro'] += 1;
-              }
-              list.buffer.push(r);
-              if (list.buffer.length >= SEND_ROWS) await send(list, false);
+                return { key, spec, owner: provinceLabel(r.maTinh), id: null, buffer: [], failed: false };
+              }, r);
             }
           });
           if (list) await send(list, true);
