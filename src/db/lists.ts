@@ -104,22 +104,36 @@ async function forEachPage<R extends pg.QueryResultRow>(
   await tx.query('CLOSE page_rows');
 }
 
+const UNIT_LIST_ORDER = 'ORDER BY p.ma_tinh, p.ma_so_bhxh';
+
 /**
- * One unit's people on one form within the scope, as `ddcn lists` writes them (same columns, same order), in one
- * statement: the portal's unit page (`limit` of them from `offset`; `more` says there are others after) and its
- * downloads (all).
+ * One unit's people on one form within the scope, as `ddcn lists` writes them (same columns, same order): the
+ * portal's unit page, `limit` of them from `offset` (`more` says there are others after).
  */
 export async function unitListRows(
   q: Queryable,
   scope: ListScope & { unit: string; form: 'mau01' | 'mau02' },
-  limit: number = Number.MAX_SAFE_INTEGER,
+  limit: number,
   offset = 0,
 ): Promise<{ rows: ListDbRow[]; more: boolean }> {
   const res = await q.query<ListDbRow>(
-    `${listRowsSql(FORM_STATUSES[scope.form])} ORDER BY p.ma_tinh, p.ma_so_bhxh LIMIT $4::bigint OFFSET $5::bigint`,
-    [scope.province, scope.unit, scope.district ?? null, Math.min(limit, Number.MAX_SAFE_INTEGER - 1) + 1, offset],
+    `${listRowsSql(FORM_STATUSES[scope.form])} ${UNIT_LIST_ORDER} LIMIT $4::bigint OFFSET $5::bigint`,
+    [scope.province, scope.unit, scope.district ?? null, limit + 1, offset],
   );
   return { rows: res.rows.slice(0, limit), more: res.rows.length > limit };
+}
+
+/**
+ * The same people a page at a time, through a cursor of the caller's transaction: the portal's downloads, whose
+ * memory then does not grow with the size of the unit.
+ */
+export async function forEachUnitListPage(
+  tx: Queryable,
+  scope: ListScope & { unit: string; form: 'mau01' | 'mau02' },
+  pageSize: number,
+  onPage: (rows: ListDbRow[]) => Promise<void>,
+): Promise<void> {
+  await forEachPage(tx, `${listRowsSql(FORM_STATUSES[scope.form])} ${UNIT_LIST_ORDER}`, [scope.province, scope.unit, scope.district ?? null], pageSize, onPage);
 }
 
 /**

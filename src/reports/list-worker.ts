@@ -1,8 +1,8 @@
 // Body of a list-writing worker thread: files are begun, filled and ended by messages from the main thread,
 // which owns the database. Every message with rows is answered once — acknowledged, or, when it was the file's
 // last, with the file's outcome — so the main thread can hold back when a worker falls behind. Most files fit
-// in one message: one message there and one back. A portal download (a unit's list, or Mẫu 03) comes whole in
-// one message and is answered with the workbook's bytes.
+// in one message: one message there and one back. A portal download's list comes in pieces the same way and is
+// answered with the workbook's bytes instead of being written; its Mẫu 03 comes whole in one message.
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ListFileWriter } from './list-file.js';
@@ -10,13 +10,11 @@ import type { ListFileSpec } from './list-row.js';
 import { failureReason } from './list-sink.js';
 import { mau03Bytes, type ProgressReport } from './mau03.js';
 
-/** `last`: the file ends with these rows. */
+/** `last`: the file ends with these rows. `bytes`: answered with the workbook's bytes, not written (a portal download). */
 export type ToWorker =
-  | { kind: 'begin'; id: number; spec: ListFileSpec; rows: unknown[]; last: boolean }
+  | { kind: 'begin'; id: number; spec: ListFileSpec; rows: unknown[]; last: boolean; bytes?: boolean }
   | { kind: 'rows'; id: number; rows: unknown[]; last: boolean }
   | { kind: 'mau03'; id: number; report: ProgressReport }
-  /** A whole list file at once, answered with its bytes instead of written (a portal download). */
-  | { kind: 'build'; id: number; spec: ListFileSpec; rows: unknown[] }
   /** The file's owner gave up on it: drop it, answer nothing. */
   | { kind: 'abort'; id: number };
 
@@ -42,6 +40,8 @@ const port = parentPort;
 if (!port) throw new Error('list-worker.ts runs only as a worker thread');
 
 const open = new Map<number, ListFileWriter>();
+/** Open files whose owner wants the bytes back rather than a file on disk. */
+const toBytes = new Set<number>();
 /** Files that failed before their last message: what still comes for them is only acknowledged. */
 const failed = new Set<number>();
 const post = (m: FromWorker) => port.postMessage(m);
@@ -58,7 +58,8 @@ function postBytes(id: number, sent: number, bytes: Buffer): void {
 port.on('message', (m: ToWorker) => {
   if (m.kind === 'abort') {
     failed.delete(m.id);
-    void open.get(m.id)?.abort();
+    // A download's workbook is only in memory: no temporary file to remove.
+    if (!toBytes.delete(m.id)) void open.get(m.id)?.abort();
     open.delete(m.id);
     return;
   }
@@ -69,16 +70,6 @@ port.on('message', (m: ToWorker) => {
     );
     return;
   }
-  if (m.kind === 'build') {
-    try {
-      const w = ListFileWriter.open(m.spec);
-      w.add(m.rows);
-      postBytes(m.id, m.rows.length, w.bytes());
-    } catch (err) {
-      post({ kind: 'failed', id: m.id, sent: m.rows.length, message: failureReason(err) });
-    }
-    return;
-  }
   const sent = m.rows.length;
   if (failed.has(m.id)) {
     if (m.last) failed.delete(m.id);
@@ -87,14 +78,18 @@ port.on('message', (m: ToWorker) => {
   }
   const fail = (err: unknown) => post({ kind: 'failed', id: m.id, sent, message: failureReason(err) });
   let w: ListFileWriter | undefined;
+  if (m.kind === 'begin' && m.bytes) toBytes.add(m.id);
   try {
     w = m.kind === 'begin' ? ListFileWriter.open(m.spec) : open.get(m.id);
     if (!w) throw new Error(`list file ${m.id} is not open`);
     w.add(m.rows);
   } catch (err) {
     open.delete(m.id);
-    if (!m.last) failed.add(m.id);
-    void w?.abort();
+    // A download that failed is given up by its owner, which sends no more of it; what may still come on its way
+    // is answered as not open, and not heard. A file on disk takes the rest of its rows quietly (WorkerSink).
+    const download = toBytes.delete(m.id);
+    if (!m.last && !download) failed.add(m.id);
+    if (!download) void w?.abort();
     fail(err);
     return;
   }
@@ -104,6 +99,17 @@ port.on('message', (m: ToWorker) => {
     return;
   }
   open.delete(m.id);
+  if (toBytes.delete(m.id)) {
+    let bytes: Buffer;
+    try {
+      bytes = w.bytes();
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    postBytes(m.id, sent, bytes);
+    return;
+  }
   const file = w;
   file.close().then((rows) => post({ kind: 'done', id: m.id, sent, path: file.path, rows }), fail);
 });

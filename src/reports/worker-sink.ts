@@ -33,6 +33,16 @@ interface Slot {
   waiters: Array<() => void>;
 }
 
+/** A download's list file being made (ListWorkerPool.openBytes). */
+export interface BytesFile {
+  /** More people, after those already sent; waits while the thread has too many rows queued. */
+  add(rows: unknown[]): Promise<void>;
+  /** Ends the file (call it once): its workbook's bytes. */
+  bytes(): Promise<Buffer>;
+  /** Gives up on the file (the request failed): the thread drops it. */
+  abandon(): void;
+}
+
 /** Who hears about a file: its answers, or that its thread died (`id`: the file's). */
 type Owner = { message: (m: FromWorker) => void; broken: (err: Error, id: number) => void };
 
@@ -107,9 +117,53 @@ export class ListWorkerPool {
     for (const slot of this.slots) this.worker(slot);
   }
 
-  /** One list file made whole in a worker thread and given back as bytes, nothing written to disk. */
-  buildList(spec: ListFileSpec, rows: unknown[]): Promise<Buffer> {
-    return this.requestBytes((id) => ({ kind: 'build', id, spec, rows }), 'list file not made');
+  /**
+   * One list file made in a worker thread from rows sent in pieces, and given back as bytes: nothing is written to
+   * disk (a portal download). The rows wait for room as `ddcn lists`' do, so what a download holds at once is a
+   * page of rows and the workbook being made, whatever the size of the unit.
+   */
+  async openBytes(spec: ListFileSpec): Promise<BytesFile> {
+    const slot = await this.slotForNewFile();
+    let failure: Error | null = null;
+    let resolve: (bytes: Buffer) => void = () => {};
+    let reject: (err: Error) => void = () => {};
+    const made = new Promise<Buffer>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    made.catch(() => undefined); // heard by the next add() or by bytes()
+    const failed = (err: Error) => {
+      failure = err;
+      reject(err);
+    };
+    const id = this.start(
+      slot,
+      {
+        message: (m) => {
+          if (m.kind === 'bytes') resolve(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
+          if (m.kind === 'failed') failed(new Error(`list file not made: ${m.message}`));
+        },
+        broken: failed,
+      },
+      (id) => ({ kind: 'begin', id, spec, rows: [], last: false, bytes: true }),
+    );
+    const throwIfFailed = () => {
+      if (failure) throw failure;
+    };
+    return {
+      add: async (rows) => {
+        throwIfFailed();
+        await this.waitForRoom(slot);
+        throwIfFailed();
+        this.send(slot, { kind: 'rows', id, rows, last: false });
+      },
+      bytes: () => {
+        // Once it failed (its thread may be gone), nothing more is sent for it.
+        if (!failure) this.send(slot, { kind: 'rows', id, rows: [], last: true });
+        return made;
+      },
+      abandon: () => this.abandon(id),
+    };
   }
 
   /** Sends one whole job and waits for the workbook's bytes it is answered with. */
@@ -265,7 +319,7 @@ export class WorkerSink implements ListSink {
   }
 
   private onMessage(m: FromWorker): void {
-    if (m.kind === 'ack' || m.kind === 'bytes') return; // bytes answer buildList only
+    if (m.kind === 'ack' || m.kind === 'bytes') return; // bytes answer openBytes and mau03Bytes only
     this.pending -= 1;
     if (m.kind === 'done') this.done.push({ path: m.path, rows: m.rows });
     else {

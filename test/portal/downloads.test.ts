@@ -1,10 +1,11 @@
 // A unit's Mẫu 01 and Mẫu 02 downloaded from the portal are the files `ddcn lists` writes for that unit at the same
 // moment: the same writer on the same rows, byte for byte, for an office and for the unit itself.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateLists } from '../../src/pipeline/lists.js';
 import type { Portal } from '../../src/portal/app.js';
+import type { Db } from '../../src/db/pool.js';
 import { databasePerFile, deps, useTempDir } from '../helpers/pipeline.js';
 import { portal, seed, signedIn, xlsxText } from './harness.js';
 
@@ -15,6 +16,24 @@ afterEach(async () => {
   await open?.app.close();
   open = undefined;
 });
+
+/** `n` more confirmed people of `unit` in province `maTinh` (null: none on file), made from the first seeded one. */
+async function morePeople(db: Db, unit: string, maTinh: string | null, from: number, n: number): Promise<void> {
+  await db.query(
+    `INSERT INTO participant
+     SELECT (jsonb_populate_record(NULL::participant, to_jsonb(p) || jsonb_build_object(
+       'ma_so_bhxh', '9' || lpad(g::text, 9, '0'), 'ho_ten', 'Nguyễn Thị Thanh Hương ' || g, 'ma_don_vi', $1::text, 'ma_tinh', $2::text,
+       'so_ddcn', '00119' || lpad(g::text, 7, '0'), 'so_giay_to', '00119' || lpad(g::text, 7, '0')))).*
+       FROM participant p, generate_series($3::int, $3::int + $4::int - 1) g WHERE p.ma_so_bhxh = '0010000001'`,
+    [unit, maTinh, from, n],
+  );
+}
+
+/** Every file under `dir` whose path ends with `end`. */
+async function filesEnding(dir: string, end: string): Promise<string[]> {
+  const all = await readdir(dir, { recursive: true });
+  return all.filter((f) => f.endsWith(end)).map((f) => path.join(dir, f));
+}
 
 describe('portal downloads', () => {
   it('are byte for byte the files of ddcn lists for the unit', async () => {
@@ -43,6 +62,29 @@ describe('portal downloads', () => {
       }
     }
     expect(compared).toBeGreaterThanOrEqual(3);
+  });
+
+  it('read a large unit a page at a time and still give the file of ddcn lists, also for the people of a unit without a province code', { timeout: 60_000 }, async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    await seed(db, dir);
+    await morePeople(db, 'HN0010001', '001', 1, 10_001); // three pages of 5 000
+    // A unit with no province on file: its download is its people without one (2 000, after 5 001 who have one: a first page with none of them).
+    await db.query(`INSERT INTO unit (ma_don_vi, ten_don_vi, dia_chi, updated_at) VALUES ('DVKHONGTINH', 'Công ty Không Tỉnh', '', now())`);
+    await morePeople(db, 'DVKHONGTINH', '001', 20_001, 5_001);
+    await morePeople(db, 'DVKHONGTINH', null, 30_001, 2_000);
+    const out = path.join(dir, 'lists');
+    await generateLists({ ...deps(db), now: () => NOW }, { out, province: null, unit: null, workers: 0 });
+    open = await portal(db, {}, () => NOW);
+    const national = await signedIn(open.app, 'tw');
+    const big = await national.get('/units/HN0010001/mau01.xlsx');
+    expect(big.status).toBe(200);
+    expect(big.raw.equals(await readFile(path.join(out, '001', 'HN0010001', 'mau01.xlsx')))).toBe(true);
+    const office = await national.get('/units/DVKHONGTINH/mau01.xlsx');
+    expect(office.status).toBe(200);
+    const [written, ...others] = (await filesEnding(out, path.join('DVKHONGTINH', 'mau01.xlsx'))).filter((f) => !f.includes(`${path.sep}001${path.sep}`));
+    expect(others).toEqual([]);
+    expect(office.raw.equals(await readFile(written!))).toBe(true);
   });
 
   it('give Mẫu 03 again from the workbook already made while the figures are the same, and a new one once they move', async () => {

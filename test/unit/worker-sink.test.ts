@@ -1,7 +1,7 @@
 // List files written by worker threads (`ddcn lists` with many units; the portal's shared pool), driven from this
 // thread: a file sent in several messages, files given up on, a thread that dies, a pool that is closed.
 // The files are read back as a clerk's Excel would (exceljs's whole-file reader).
-import { access, readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { getPriority } from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -73,6 +73,19 @@ async function sinkOnHeldThread() {
   const sink = new WorkerSink(pool);
   pool.warm();
   return { pool, sink, thread: holdAnswers((await pool.slotForNewFile()).worker!) };
+}
+
+/** A download's workbook made on `pool` from `pieces` of people sent one after another. */
+async function download(pool: ListWorkerPool, name: string, ...pieces: unknown[][]): Promise<Buffer> {
+  const file = await pool.openBytes(spec(name));
+  for (const rows of pieces) await file.add(rows);
+  return file.bytes();
+}
+
+/** `bytes` saved as `name` in the test's folder, to be read back. */
+async function written(name: string, bytes: Buffer): Promise<string> {
+  await writeFile(spec(name).path, bytes);
+  return spec(name).path;
 }
 
 /** The nice values of this process's threads (Linux). */
@@ -203,7 +216,7 @@ describe('list files written by worker threads', () => {
     expect(await threadNiceValues()).not.toContain(13);
     const pool = new ListWorkerPool(1, { nice: 13 });
     try {
-      expect((await pool.buildList(spec('nice.xlsx'), people(1, 1))).subarray(0, 2).toString('latin1')).toBe('PK');
+      expect((await download(pool, 'nice.xlsx', people(1, 1))).subarray(0, 2).toString('latin1')).toBe('PK');
       expect(await threadNiceValues()).toContain(13);
     } finally {
       await pool.close();
@@ -250,16 +263,75 @@ describe('list files written by worker threads', () => {
   it('answers a download that cannot be made with why, and refuses work once closed', WAIT, async () => {
     const pool = new ListWorkerPool(1);
     try {
-      const bytes = await pool.buildList(spec('download.xlsx'), people(1, 2));
+      const bytes = await download(pool, 'download.xlsx', people(1, 2));
       expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
-      await expect(pool.buildList(spec('download.xlsx'), [null])).rejects.toThrow(/^list file not made: \S/);
+      await expect(download(pool, 'download.xlsx', people(1, 1), [null])).rejects.toThrow(/^list file not made: \S/);
       await expect(pool.mau03Bytes({} as ProgressReport)).rejects.toThrow(/^Mẫu 03 not made: \S/);
     } finally {
       await pool.close();
     }
-    await expect(pool.buildList(spec('download.xlsx'), people(1, 1))).rejects.toThrow('the list worker pool is closed');
+    await expect(download(pool, 'download.xlsx', people(1, 1))).rejects.toThrow('the list worker pool is closed');
     await expect(new WorkerSink(pool).begin(spec('late.xlsx'), people(1, 1), true)).rejects.toThrow('the list worker pool is closed');
     expect(() => new ListWorkerPool(0)).toThrow('a list worker pool needs at least one thread');
+  });
+
+  it('makes a download sent in pieces the very file written to disk, holding each piece while the thread is behind', WAIT, async () => {
+    const { pool, sink, thread } = await sinkOnHeldThread();
+    try {
+      const file = await pool.openBytes(spec('download.xlsx'));
+      await file.add(people(1, 20_000));
+      const next = file.add(people(20_001, 5_000));
+      await thread.answered; // the thread has taken the first piece; the pool does not know yet
+      expect(await settled(next)).toBe(false);
+      thread.release();
+      await next;
+      await file.add([]);
+      await file.add(people(25_001, 1));
+      const bytes = await file.bytes();
+      const id = await sink.begin(spec('written.xlsx'), people(1, 10_000), false);
+      await sink.rows(id, people(10_001, 15_001), true);
+      expect((await sink.finish()).done).toEqual([{ path: spec('written.xlsx').path, rows: 25_001 }]);
+      expect(bytes.equals(await readFile(spec('written.xlsx').path))).toBe(true);
+      expect(await exists(spec('download.xlsx').path)).toBe(false); // nothing on disk for a download
+    } finally {
+      await sink.close();
+      await pool.close();
+    }
+  });
+
+  it('answers a download whose thread dies with why, sends nothing more for it, and makes the next on a new thread', WAIT, async () => {
+    const pool = new ListWorkerPool(1);
+    try {
+      const file = await pool.openBytes(spec('lost-download.xlsx'));
+      await file.add(people(1, 2));
+      const slot = await pool.slotForNewFile();
+      const cause = new Error('out of memory');
+      slot.worker!.emit('error', cause);
+      await expect(file.add(people(3, 1))).rejects.toThrow('a list worker failed: out of memory');
+      await expect(file.bytes()).rejects.toThrow('a list worker failed: out of memory');
+      expect(slot.worker).toBeNull(); // no thread started to hear the end of a file nobody holds
+      file.abandon();
+      expect(await codesIn(await written('after-death.xlsx', await download(pool, 'after-death.xlsx', people(1, 2))))).toEqual(
+        people(1, 2).map((p, i) => [i + 1, p.maSoBhxh]),
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('drops a download given up half-way, and makes the next one whole', WAIT, async () => {
+    const pool = new ListWorkerPool(1);
+    try {
+      const given = await pool.openBytes(spec('given-up.xlsx'));
+      await given.add(people(1, 3));
+      given.abandon();
+      const slot = await pool.slotForNewFile();
+      expect(slot.openFiles).toBe(0);
+      const bytes = await download(pool, 'kept-download.xlsx', people(1, 1), people(2, 2));
+      expect(await codesIn(await written('kept-download.xlsx', bytes))).toEqual(people(1, 3).map((p, i) => [i + 1, p.maSoBhxh]));
+    } finally {
+      await pool.close();
+    }
   });
 
   it('closes the threads of its own pool with the sink, and leaves a shared pool open', WAIT, async () => {
@@ -272,7 +344,7 @@ describe('list files written by worker threads', () => {
     try {
       const shared = new WorkerSink(pool);
       await shared.close();
-      expect((await pool.buildList(spec('still-open.xlsx'), people(1, 1))).subarray(0, 2).toString('latin1')).toBe('PK');
+      expect((await download(pool, 'still-open.xlsx', people(1, 1))).subarray(0, 2).toString('latin1')).toBe('PK');
     } finally {
       await pool.close();
     }

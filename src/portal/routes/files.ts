@@ -2,13 +2,14 @@
 // portal's workbook threads and in memory.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import pLimit from 'p-limit';
 import { audit } from '../../db/audit.js';
-import { unitListRows } from '../../db/lists.js';
+import { forEachUnitListPage } from '../../db/lists.js';
 import { unitInScope } from '../../db/portal-queries.js';
 import { scopeDistrict, scopeProvince } from '../../db/portal-scope.js';
 import { FILE_NAMES } from '../../reports/list-paths.js';
 import type { ProgressReport } from '../../reports/mau03.js';
-import type { ListWorkerPool } from '../../reports/worker-sink.js';
+import type { BytesFile, ListWorkerPool } from '../../reports/worker-sink.js';
 import { vnDate } from '../../reports/vn-date.js';
 import type { PortalContext } from '../context.js';
 import { figureQuery, scopeFigures } from '../figures.js';
@@ -16,6 +17,9 @@ import { notFound } from '../errors.js';
 import { requireUser } from '../session.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** People read at a time for a download, as `ddcn lists` reads them. */
+const PAGE_ROWS = 5_000;
 
 const isoDay = (t: Date) => {
   const d = vnDate(t);
@@ -59,9 +63,13 @@ class MadeReports {
 /** `threads`: those that make the workbooks, so that this thread goes on answering pages meanwhile. */
 export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads: { lists: ListWorkerPool; reports: ListWorkerPool }): void {
   const madeReports = new MadeReports(100);
-  // The unit's rows are read in one statement (`ddcn lists`' own columns and order) and the workbook is made by
-  // `ddcn lists`' own writer on the lists thread, in memory: no folder, no cursor, and no connection held while
-  // the file is made.
+  // A unit's rows are read a page at a time through a cursor and sent on to the lists thread, which makes the
+  // workbook with `ddcn lists`' own writer, in memory; the next page is read once the thread has room for it. Read
+  // whole before it was sent, a download of 90 000 people added ~215 MB to this process, and eight at once ~850 MB;
+  // a page at a time, ~165 and ~370 MB (scripts/bench-download.ts). A unit within one page (most) is read in one
+  // FETCH, and its connection goes back before the file is made. A large unit holds its connection while the thread
+  // makes its file: at most half the connections do that at once, so that pages are still answered.
+  const reading = pLimit(Math.max(1, Math.floor(ctx.settings.dbConnections / 2)));
   const list = (form: 'mau01' | 'mau02') => async (req: FastifyRequest, reply: FastifyReply) => {
     const { user, scope } = requireUser(req);
     const { ma_don_vi: code } = req.params as { ma_don_vi: string };
@@ -69,15 +77,26 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
     if (!unit) throw notFound();
     const now = ctx.deps.now();
     const maTinh = scopeProvince(scope) ?? unit.maTinh;
-    const { rows } = await unitListRows(ctx.deps.db, { province: maTinh, unit: code, district: scopeDistrict(scope), form });
-    // A unit without a province code: its people without one, as `ddcn lists` puts them in the same file.
-    const own = maTinh === null ? rows.filter((r) => r.maTinh === null) : rows;
-    const body = own.length
-      ? await threads.lists.buildList(
-          { path: FILE_NAMES[form], form, unit: { maTinh, maDonVi: code, tenDonVi: unit.tenDonVi, diaChi: unit.diaChi }, issuedAt: now.toISOString() },
-          own,
-        )
-      : null;
+    const spec = { path: FILE_NAMES[form], form, unit: { maTinh, maDonVi: code, tenDonVi: unit.tenDonVi, diaChi: unit.diaChi }, issuedAt: now.toISOString() };
+    const made: { file?: BytesFile } = {};
+    let body: Buffer | null;
+    try {
+      await reading(() =>
+        ctx.deps.db.withTransaction((tx) =>
+          forEachUnitListPage(tx, { province: maTinh, unit: code, district: scopeDistrict(scope), form }, PAGE_ROWS, async (rows) => {
+            // A unit without a province code: its people without one, as `ddcn lists` puts them in the same file.
+            const own = maTinh === null ? rows.filter((r) => r.maTinh === null) : rows;
+            if (own.length === 0) return;
+            made.file ??= await threads.lists.openBytes(spec);
+            await made.file.add(own);
+          }),
+        ),
+      );
+      body = made.file ? await made.file.bytes() : null;
+    } catch (err) {
+      made.file?.abandon();
+      throw err;
+    }
     await audit(ctx.deps.db, { at: now, login: user.login, action: 'download', object: `${form} ${code}`, result: body ? 'ok' : 'no-rows', ip: req.ip });
     if (!body) throw notFound(); // the form has no rows: there is no such file (docs/interface.md)
     return sendXlsx(reply, fileName(form, code, isoDay(now)), body);
