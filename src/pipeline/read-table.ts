@@ -10,7 +10,7 @@ import type { TableRow } from './table-row.js';
 export type { TableRow } from './table-row.js';
 
 import { xlsxPartSizes } from './xlsx-parts.js';
-import { cellText } from '../reports/cell-text.js';
+import { cellText, NOT_A_DATE, notADate } from '../reports/cell-text.js';
 
 export interface Table {
   header: string[];
@@ -308,9 +308,11 @@ async function openXlsx(file: string): Promise<Table> {
       const vals = next.value.values as ExcelJS.CellValue[];
       const cells = header.map((_, i) => cellText(vals[i + 1]));
       const row: TableRow = { line: next.value.number, cells };
+      const notDate = header.findIndex((_, i) => notADate(vals[i + 1]));
+      if (notDate >= 0) row.problem = `column ${header[notDate]}: ${NOT_A_DATE}`;
       // exceljs's streaming reader sometimes hands back an unresolved shared-string reference for workbooks whose
       // zip entries are stored uncompressed: better a reject that says so than "[object Object]" in the data.
-      if (vals.some((v) => typeof v === 'object' && v !== null && 'sharedString' in v))
+      else if (vals.some((v) => typeof v === 'object' && v !== null && 'sharedString' in v))
         row.problem = 'a cell could not be read (unresolved shared string); open and save the file in Excel, then import again';
       else if (vals.length - 1 > header.length && vals.slice(header.length + 1).some((v) => cellText(v).trim() !== ''))
         row.problem = `has values beyond the ${header.length} header columns`;

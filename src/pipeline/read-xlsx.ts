@@ -1,6 +1,6 @@
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
-import { cellText } from '../reports/cell-text.js';
+import { cellText, NOT_A_DATE, notADate } from '../reports/cell-text.js';
 import type { TableRow } from './table-row.js';
 
 /**
@@ -21,13 +21,16 @@ export async function readSmallXlsx(file: string): Promise<{ header: string[]; r
   });
   const sheet = wb.worksheets.find((s) => s.state === 'visible');
   if (!sheet) throw new UserError(`${file} has no visible worksheet`);
-  const lines: Array<{ line: number; cells: string[] }> = [];
-  let width = 0;
+  const lines: Array<{ line: number; cells: string[]; notDates: number[] }> = [];
   sheet.eachRow({ includeEmpty: false }, (row, n) => {
     const cells: string[] = [];
-    for (let c = 1; c <= row.cellCount; c++) cells.push(text(row.getCell(c)));
-    width = Math.max(width, cells.length);
-    lines.push({ line: n, cells });
+    const notDates: number[] = [];
+    for (let c = 1; c <= row.cellCount; c++) {
+      const cell = row.getCell(c);
+      if (notADate((cell.isMerged ? cell.master : cell).value)) notDates.push(c - 1);
+      cells.push(text(cell));
+    }
+    lines.push({ line: n, cells, notDates });
   });
   const first = lines.findIndex((l) => l.cells.some((c) => c.trim() !== ''));
   if (first < 0) throw new UserError(`${file} is empty: the first visible sheet needs a header row and data rows`);
@@ -36,7 +39,9 @@ export async function readSmallXlsx(file: string): Promise<{ header: string[]; r
   for (const l of lines.slice(first + 1)) {
     if (l.cells.every((c) => c.trim() === '')) continue;
     const row: TableRow = { line: l.line, cells: header.map((_, i) => l.cells[i] ?? '') };
-    if (l.cells.slice(header.length).some((c) => c.trim() !== '')) row.problem = `has values beyond the ${header.length} header columns`;
+    const notDate = l.notDates.find((i) => i < header.length);
+    if (notDate !== undefined) row.problem = `column ${header[notDate]}: ${NOT_A_DATE}`;
+    else if (l.cells.slice(header.length).some((c) => c.trim() !== '')) row.problem = `has values beyond the ${header.length} header columns`;
     rows.push(row);
   }
   return { header, rows };

@@ -1,9 +1,25 @@
 import type ExcelJS from 'exceljs';
 
+/** Excel's last day, 31/12/9999. */
+const LAST_EXCEL_DAY_MS = Date.UTC(9999, 11, 31);
+
+/**
+ * Whether a cell (or a formula's cached result) that exceljs read as a date holds none: a number typed into a cell
+ * formatted as a date and too large to be one (a CCCD number: exceljs makes it an Invalid Date, and the number is
+ * lost). Its text is empty; the readers reject its row and say why.
+ */
+export function notADate(value: ExcelJS.CellValue): boolean {
+  const v = value !== null && typeof value === 'object' && !(value instanceof Date) && 'result' in value ? (value.result as ExcelJS.CellValue) : value;
+  return v instanceof Date && !(v.getTime() <= LAST_EXCEL_DAY_MS);
+}
+
+/** Why a row with such a cell is refused, for the operator or the unit (no value is shown: it is lost). */
+export const NOT_A_DATE = 'a number in a cell formatted as a date, too large to be one: format the column as Text and type the value again';
+
 /** Text of an exceljs cell value; dates as yyyy-mm-dd (UTC parts, as Excel stores them). */
 export function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  if (value instanceof Date) return notADate(value) ? '' : value.toISOString().slice(0, 10);
   if (typeof value === 'number') return Number.isInteger(value) ? value.toFixed(0) : String(value);
   if (typeof value === 'string' || typeof value === 'boolean') return String(value);
   if ('richText' in value) return value.richText.map((r) => r.text).join('');

@@ -4,7 +4,7 @@
 import { open } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
-import { cellText } from './cell-text.js';
+import { cellText, notADate } from './cell-text.js';
 import { INPUT_COLUMNS } from './mau02.js';
 
 export interface ReturnedRow {
@@ -36,8 +36,12 @@ const FOOTER = /^ghi chú|, ngày \S+ tháng \S+ năm \S+$|^người lập biể
 
 const text = (v: ExcelJS.CellValue): string => cellText(v).normalize('NFC').trim();
 
-/** The Excel error value a cell holds (itself, or as a formula's result), else null. */
+/**
+ * The Excel error value a cell holds (itself, or as a formula's result), else null; a number too large for a date
+ * in a cell formatted as one is an error too (its number is lost).
+ */
 function excelError(v: ExcelJS.CellValue): string | null {
+  if (notADate(v)) return 'số quá lớn trong ô định dạng ngày (định dạng cột là Text rồi nhập lại)';
   if (v === null || typeof v !== 'object' || v instanceof Date) return null;
   if ('error' in v) return String(v.error);
   // Stryker disable next-line ConditionalExpression: the other objects that get here (rich text, links) have no result: excelError(undefined) is null, as the next line returns

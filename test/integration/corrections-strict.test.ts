@@ -127,6 +127,21 @@ describe('import corrections checks each row against what was sent', () => {
     expect(why.get('0790000005')).toBe('Ô có giá trị lỗi của Excel ở cột (11) #DIV/0!: ghi lại giá trị đúng');
   });
 
+  it('refuses, with why, a row whose number was typed into a cell formatted as a date, and applies the others', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const file = await returned(mau02, dir, (_ws, row) => {
+      const a = row('0790000002').getCell(13);
+      a.value = 79179018501; // a CCCD typed as a number, its leading zero gone: far past Excel's last day
+      a.style = { ...a.style, numFmt: 'dd/mm/yyyy' };
+      row('0790000003').getCell(10).value = 'Hùng Văn Phạm';
+    });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 1, rejected: 1 });
+    expect((await rejectsByCode(r.rejectsFile)).get('0790000002')).toBe(
+      'Ô có giá trị lỗi của Excel ở cột (13) số quá lớn trong ô định dạng ngày (định dạng cột là Text rồi nhập lại): ghi lại giá trị đúng',
+    );
+  });
+
   it('takes real Excel date cells in column (11), date-formatted or pasted into the text column', async () => {
     const { db, dir, mau02 } = await listsOutHere();
     const file = await returned(mau02, dir, (_ws, row) => {

@@ -1,6 +1,6 @@
 // xlsx input as offices make it: a hidden helper sheet first, merged unit cells, formulas, date cells, and a
 // workbook that unpacks to a huge cell.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,25 @@ describe('import participants from .xlsx', () => {
       db, 'SELECT ma_so_bhxh, ma_don_vi, ma_tinh, ngay_sinh FROM participant ORDER BY ma_so_bhxh');
     expect(got.map((p) => [p.ma_don_vi, p.ma_tinh])).toEqual(Array(5).fill(['TA0001A', '01']));
     expect(got.map((p) => p.ngay_sinh)).toEqual(['1990-03-05', '1990-02-01', '1985-12-31', '1990-03-05', '1990-03-05']);
+  });
+
+  it('rejects, with the column, a row whose number was typed into a cell formatted as a date, and imports the others', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Danh sach');
+    ws.addRow([...PARTICIPANT_COLUMNS]);
+    for (let i = 1; i <= 3; i++) ws.addRow([`010000000${i}`, 'Nguyễn Văn An', '05/03/1990', 'Nam', '001090000001', 'TA0001A', 'Cty A', 'Hà Nội', '01', '', '', '']);
+    // Row 3: a CCCD typed as a number into a date-formatted cell, too large to be a date (exceljs: Invalid Date).
+    ws.getCell('E3').value = 79179018501;
+    ws.getCell('E3').numFmt = 'dd/mm/yyyy';
+    const file = path.join(dir, 'dates.xlsx');
+    await wb.xlsx.writeFile(file);
+    const rejectsFile = path.join(dir, 'rejects.csv');
+    expect(await importParticipants(deps(db), file, rejectsFile)).toMatchObject({ inserted: 2, rejected: 1 });
+    const rejects = await readFile(rejectsFile, 'utf8');
+    expect(rejects).toContain('3,"column so_giay_to: a number in a cell formatted as a date, too large to be one: format the column as Text and type the value again"');
+    expect(await rows(db, 'SELECT ma_so_bhxh FROM participant ORDER BY 1')).toEqual([{ ma_so_bhxh: '0100000001' }, { ma_so_bhxh: '0100000003' }]);
   });
 
   it('refuses a small workbook whose cell unpacks to 150 MB, before reading it', async () => {
