@@ -1,6 +1,14 @@
 import type { Queryable } from './pool.js';
 import { SQLSTATE, sqlState } from './sqlstate.js';
 
+/**
+ * Participant fields a file may leave out: people on file keep theirs (upsertStagedParticipants), new people get
+ * them empty. The fields the registry compares cannot be left out (IDENTITY_COLUMNS); a unit's name and address are
+ * kept when empty anyway (upsertUnits).
+ */
+export const KEPT_WHEN_ABSENT = ['ma_don_vi', 'ma_tinh', 'ma_huyen', 'vssid', 'email'] as const;
+export type KeptColumn = (typeof KEPT_WHEN_ABSENT)[number];
+
 const CHANGED = `(p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi, p.ma_tinh, p.ma_huyen, p.vssid, p.email, p.findings)
            IS DISTINCT FROM (EXCLUDED.ho_ten, EXCLUDED.ngay_sinh, EXCLUDED.gioi_tinh, EXCLUDED.so_giay_to, EXCLUDED.ma_don_vi,
                              EXCLUDED.ma_tinh, EXCLUDED.ma_huyen, EXCLUDED.vssid, EXCLUDED.email, EXCLUDED.findings)`;
@@ -197,13 +205,26 @@ export async function settleSexZero(q: Queryable, fileUsesOneZero: boolean, tabl
  */
 export async function upsertStagedParticipants(
   tx: Queryable,
-  { now, staged, waiting = false }: { now: Date; staged: number; waiting?: boolean },
+  { now, staged, waiting = false, kept = [] }: { now: Date; staged: number; waiting?: boolean; kept?: readonly KeptColumn[] },
 ) {
   const table = waiting ? 'staging_waiting' : 'staging';
   let held = 0;
   // The units first, from every row of the chunk, those held back for their sex code included: so each unit field
   // ends as the last value the file gave it, whatever the chunks (the bulk load gives the same).
   if (!waiting) await upsertUnits(tx, table, now);
+  // Fields whose column the file does not have: what is on file (before the rows held back for their sex code move).
+  if (!waiting && kept.length) {
+    // A person who keeps their unit is not "without a unit" (the finding the row's empty value gave).
+    const unitFinding = kept.includes('ma_don_vi')
+      ? `, findings = CASE WHEN p.ma_don_vi IS NULL THEN s.findings ELSE
+           (SELECT coalesce(jsonb_agg(e.f ORDER BY e.i), '[]'::jsonb) FROM jsonb_array_elements(s.findings) WITH ORDINALITY e(f, i)
+             WHERE e.f <> '{"field": "unit", "code": "missing"}'::jsonb) END`
+      : '';
+    await tx.query(
+      `UPDATE staging s SET ${kept.map((c) => `${c} = p.${c}`).join(', ')}${unitFinding}
+         FROM participant p WHERE p.ma_so_bhxh = s.ma_so_bhxh`,
+    );
+  }
   // Stryker disable next-line ConditionalExpression: in the waiting pass staging is empty: moving its rows moves none
   if (!waiting) {
     const moved = await tx.query(`INSERT INTO staging_waiting SELECT * FROM staging WHERE sex_code IS NOT NULL`);

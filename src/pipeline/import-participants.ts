@@ -4,6 +4,7 @@ import {
   createFileKeyTable,
   createStagingTables,
   DUPLICATE_LINES_SQL,
+  KEPT_WHEN_ABSENT,
   settleSexZero,
   sexZeroSuffix,
   takeDuplicateLines,
@@ -14,7 +15,7 @@ import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
 import { BulkLoader } from './participant-bulk.js';
 import { type ChunkTotals, keyColumns, ParticipantLoader } from './participant-chunks.js';
-import { keyOf, PARTICIPANT_COLUMNS, rawReader } from './participant-row.js';
+import { IDENTITY_COLUMNS, keyOf, PARTICIPANT_COLUMNS, rawReader } from './participant-row.js';
 import { headerSalt, rowScreen } from './first-reading.js';
 import { type KeysWorker, startKeysWorker } from './import-keys.js';
 import { openTable, type TableRow } from './read-table.js';
@@ -82,11 +83,24 @@ export async function importParticipants(
       `${file}: no "ma_so_bhxh" column. Found: ${firstRowForMessage(table.header, PARTICIPANT_COLUMNS)}. Expected: ${PARTICIPANT_COLUMNS.join(', ')}`,
     );
   }
+  // Without one of the fields the registry compares, every person on file would lose it (and a confirmed person
+  // their confirmation): the file is refused. An empty value in the column is another matter (a finding).
+  const lacking = IDENTITY_COLUMNS.filter((c) => !table.header.includes(c));
+  if (lacking.length) {
+    await table.close?.();
+    throw new UserError(
+      `${file}: no ${lacking.map((c) => `"${c}"`).join(', ')} column${lacking.length > 1 ? 's' : ''}; nothing was imported. ` +
+        `A participants file needs ${['ma_so_bhxh', ...IDENTITY_COLUMNS].join(', ')} (their values may be empty). ` +
+        `Found: ${firstRowForMessage(table.header, PARTICIPANT_COLUMNS)}`,
+    );
+  }
   const known = new Set<string>(PARTICIPANT_COLUMNS);
   const unknownColumns = table.header.filter((h) => !known.has(h));
   const missingColumns = PARTICIPANT_COLUMNS.filter((c) => !table.header.includes(c));
+  // The other fields a file leaves out stay as they are on file; new people get them empty.
+  const kept = KEPT_WHEN_ABSENT.filter((c) => !table.header.includes(c));
   if (unknownColumns.length) log.warn({ unknownColumns }, 'columns ignored');
-  if (missingColumns.length) log.warn({ missingColumns }, 'columns missing: those fields are imported empty');
+  if (missingColumns.length) log.warn({ missingColumns }, 'columns missing: new people get those fields empty, people on file keep theirs');
 
   const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header], { input: file }).catch(async (err: unknown) => {
     await table.close?.();
@@ -104,7 +118,7 @@ export async function importParticipants(
     const headerKey = headerSalt(table.header);
     const bulk =
       options.bulk === false ? null : await BulkLoader.begin(session, now, headerKey, reject, options.chunkSize);
-    const loader = bulk ? null : new ParticipantLoader(session, now, chunkSize, headerKey, reject, readRaw, await createFileKeyTable(session));
+    const loader = bulk ? null : new ParticipantLoader(session, now, chunkSize, headerKey, reject, readRaw, await createFileKeyTable(session), kept);
     let rowsRead = 0;
     let workerRead = 0;
     const sexCodes = { zero: 0, two: 0 };

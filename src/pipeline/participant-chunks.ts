@@ -2,7 +2,7 @@ import { finished } from 'node:stream/promises';
 import { copyLine } from '../db/copy-text.js';
 import type { Session } from '../db/pool.js';
 import { CopyWriter } from '../db/copy-text.js';
-import { dropWorkerKeys, fileKeyCopy, fileMarksAfter, markFileKeys, upsertStagedParticipants } from '../db/participants.js';
+import { dropWorkerKeys, fileKeyCopy, fileMarksAfter, type KeptColumn, markFileKeys, upsertStagedParticipants } from '../db/participants.js';
 import { UserError } from '../errors.js';
 import { keyOf, normalizeParticipantRow, PARTICIPANT_COLUMNS, type ParticipantColumn } from './participant-row.js';
 import type { TableRow } from './read-table.js';
@@ -53,6 +53,8 @@ export class ParticipantLoader {
     private readonly readRaw: (cells: readonly string[]) => KeyedRow['raw'],
     /** Where the file's keys go (createFileKeyTable). */
     readonly keyTable: string,
+    /** Fields the file has no column for: people on file keep theirs. */
+    private readonly kept: readonly KeptColumn[] = [],
   ) {
     this.keys = new CopyWriter(session.copyIn(fileKeyCopy(keyTable)));
   }
@@ -154,7 +156,7 @@ export class ParticipantLoader {
     const stream = this.session.copyIn(STAGING_COPY);
     stream.end(staged);
     await finished(stream);
-    const c = await this.session.withTransaction((tx) => upsertStagedParticipants(tx, { now: this.now, staged: count }));
+    const c = await this.session.withTransaction((tx) => upsertStagedParticipants(tx, { now: this.now, staged: count, kept: this.kept }));
     this.totals.inserted += c.inserted;
     this.totals.updated += c.updated;
     this.totals.unchanged += c.unchanged;

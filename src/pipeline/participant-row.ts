@@ -12,6 +12,9 @@ export const PARTICIPANT_COLUMNS = [
 ] as const;
 export type ParticipantColumn = (typeof PARTICIPANT_COLUMNS)[number];
 
+/** The fields the registry compares: a participants file must have their columns (values may be empty). */
+export const IDENTITY_COLUMNS = ['ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to'] as const;
+
 /**
  * The longest value each column may hold, in characters. A longer one rejects the row: it is not a name, a code or
  * an address but a broken export, and storing it would only carry the damage on (a 3 000-character unit code once

@@ -206,13 +206,13 @@ describe('import participants: the bulk path and the chunked path end in the sam
     const input = path.join(dir, 'reordered.csv');
     await writeFile(
       input,
-      'ho_ten,ngay_sinh,ma_so_bhxh,gioi_tinh,ma_don_vi,ma_tinh\n' +
-        'Lê Văn Một,1990,0100000001,Nam,DV1,01\nLê Văn Hai,1991,0100000002,Nam,DV1,01\nNgười Khác,1992,0100000001,Nữ,DV1,01\n',
+      'ho_ten,ngay_sinh,ma_so_bhxh,gioi_tinh,ma_don_vi,ma_tinh,so_giay_to\n' +
+        'Lê Văn Một,1990,0100000001,Nam,DV1,01,\nLê Văn Hai,1991,0100000002,Nam,DV1,01,\nNgười Khác,1992,0100000001,Nữ,DV1,01,\n',
     );
     const r = await importParticipants(deps(bulkDb.db), input, path.join(dir, 'reordered.rejects.csv'));
     expect([r.bulk, counts(r)]).toEqual([true, { rowsRead: 3, inserted: 2, updated: 0, unchanged: 0, rejected: 1 }]);
     expect(await rejectsOf(r)).toEqual([
-      ['4', 'duplicate ma_so_bhxh: already on line 2 of this file', 'Người Khác', '1992', '0100000001', 'Nữ', 'DV1', '01'],
+      ['4', 'duplicate ma_so_bhxh: already on line 2 of this file', 'Người Khác', '1992', '0100000001', 'Nữ', 'DV1', '01', ''],
     ]);
   });
 

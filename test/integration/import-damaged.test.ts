@@ -15,7 +15,7 @@ const database = databasePerFile();
 async function workbook(file: string, n: number): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: false });
   const ws = wb.addWorksheet('Danh sach');
-  ws.addRow(['ma_so_bhxh', 'ho_ten']).commit();
+  ws.addRow(['ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to']).commit();
   // Names that differ row to row, so that the compressed sheet has no long repeats.
   for (let i = 1; i <= n; i++) ws.addRow([`01${String(i).padStart(8, '0')}`, `Nguyen Van ${(i * 7919).toString(36)}`]).commit();
   ws.commit();

@@ -148,7 +148,7 @@ describe('what an import tells the operator', () => {
     const { db } = database();
     const dir = await useTempDir();
     const file = path.join(dir, 'mot-khong.csv');
-    writeFileSync(file, 'ma_so_bhxh,ho_ten,gioi_tinh\n0100000001,Nguyễn Văn An,1\n0100000002,Trần Thị Bình, 0 \nABC,Lê Văn Cường,1\n');
+    writeFileSync(file, 'ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n0100000001,Nguyễn Văn An,,1,\n0100000002,Trần Thị Bình,, 0 ,\nABC,Lê Văn Cường,,1,\n');
     const first = capturedLog('info');
     expect(await importParticipants({ ...deps(db), log: first.log }, file)).toMatchObject({ rowsRead: 3, inserted: 2, rejected: 1 });
     expect(first.lines.filter((l) => l.msg === 'sex code 0')).toMatchObject([{ level: 30, stage: 'import', rows: 1, readAs: 'F (file uses 1/0)' }]);
@@ -160,7 +160,7 @@ describe('what an import tells the operator', () => {
     // No name, no code in what the operator's log keeps.
     expect(first.text.join('')).not.toMatch(/Nguyễn|Trần|0100000001|ABC/);
 
-    writeFileSync(file, 'ma_so_bhxh,ho_ten,gioi_tinh\n0100000001,Nguyễn Văn An,1\n0100000002,Trần Thị Bình,2\n');
+    writeFileSync(file, 'ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n0100000001,Nguyễn Văn An,,1,\n0100000002,Trần Thị Bình,,2,\n');
     const second = capturedLog('info');
     expect(await importParticipants({ ...deps(db), log: second.log }, file)).toMatchObject({ rowsRead: 2, updated: 1, unchanged: 1 });
     expect(second.lines.filter((l) => l.msg === 'sex code 0')).toEqual([]);
@@ -171,7 +171,7 @@ describe('what an import tells the operator', () => {
     const { db } = database();
     const dir = await useTempDir();
     const file = path.join(dir, 'them-cot.csv');
-    writeFileSync(file, 'ma_so_bhxh,ghi_chu,ho_ten,so_dien_thoai\n0100000001,x,Nguyễn Văn An,0900000000\n');
+    writeFileSync(file, 'ma_so_bhxh,ghi_chu,ho_ten,ngay_sinh,gioi_tinh,so_giay_to,so_dien_thoai\n0100000001,x,Nguyễn Văn An,,,,0900000000\n');
     const { lines, log } = capturedLog('info');
     expect(await importParticipants({ ...deps(db), log }, file)).toMatchObject({ rowsRead: 1, inserted: 1, unknownColumns: ['ghi_chu', 'so_dien_thoai'] });
     expect(lines.find((l) => l.unknownColumns)).toMatchObject({ level: 40, msg: 'columns ignored', unknownColumns: ['ghi_chu', 'so_dien_thoai'] });
@@ -189,13 +189,55 @@ describe('what an import tells the operator', () => {
     const { db } = database();
     const dir = await useTempDir();
     const file = path.join(dir, 'thieu-cot.csv');
-    writeFileSync(file, 'ma_so_bhxh,ho_ten,ngay_sinh\n0100000001,Nguyễn Văn An,1990\n');
+    writeFileSync(file, 'ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n0100000001,Nguyễn Văn An,1990,Nam,\n');
     const { lines, log } = capturedLog('debug');
     expect(await importParticipants({ ...deps(db), log }, file)).toMatchObject({ rowsRead: 1, inserted: 1 });
     expect(lines.find((l) => l.missingColumns)).toMatchObject({
-      level: 40, msg: 'columns missing: those fields are imported empty', missingColumns: ['gioi_tinh', 'so_giay_to', 'ma_don_vi', 'ten_don_vi', 'dia_chi_don_vi', 'ma_tinh', 'ma_huyen', 'vssid', 'email'],
+      level: 40, msg: 'columns missing: new people get those fields empty, people on file keep theirs',
+      missingColumns: ['ma_don_vi', 'ten_don_vi', 'dia_chi_don_vi', 'ma_tinh', 'ma_huyen', 'vssid', 'email'],
     });
     const phases = lines.filter((l) => l.stage === 'import' && typeof l.ms === 'number').map((l) => l.msg);
     expect(phases).toEqual(['read and normalised', 'loaded', 'duplicates settled', 'indexes built', 'before vacuum', 'vacuumed']);
+  });
+
+  it('refuses a file without a column the registry compares, before anything is written: nobody loses that field', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    await importParticipants(deps(db), await writeParticipants(dir, [person(1, { vssid: '1', email: 'a@example.vn' }), person(2)]));
+    const before = await rows(db, 'SELECT * FROM participant ORDER BY ma_so_bhxh');
+    const runs = await rows(db, 'SELECT count(*)::int AS n FROM import_run');
+    const file = path.join(dir, 'khong-gioi-tinh.csv');
+    writeFileSync(file, 'ma_so_bhxh,ho_ten,ngay_sinh,so_giay_to\n0100000001,Nguyễn Văn Số 1,1990,000000001\n');
+    const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toBe(
+      `${file}: no "gioi_tinh" column; nothing was imported. A participants file needs ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to ` +
+        '(their values may be empty). Found: ma_so_bhxh, ho_ten, ngay_sinh, so_giay_to',
+    );
+    writeFileSync(file, 'ma_so_bhxh,ho_ten\n0100000001,Nguyễn Văn Số 1\n');
+    await expect(importParticipants(deps(db), file)).rejects.toThrow(`${file}: no "ngay_sinh", "gioi_tinh", "so_giay_to" columns; nothing was imported.`);
+    expect(await rows(db, 'SELECT * FROM participant ORDER BY ma_so_bhxh')).toEqual(before);
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM import_run')).toEqual(runs);
+  });
+
+  it('leaves what is on file of the fields whose columns a file leaves out, and gives new people those fields empty', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    await importParticipants(deps(db), await writeParticipants(dir, [
+      person(1, { vssid: '1', email: 'mot@example.vn', ma_huyen: '005' }),
+      person(2, { ma_don_vi: 'TB0002B', ma_tinh: '79', ma_huyen: '760' }),
+    ]));
+    const file = path.join(dir, 'chi-nhan-than.csv');
+    // Person 2's name changes; person 3 is new. No unit, office, VssID or e-mail column.
+    writeFileSync(file, 'ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n0100000001,Nguyễn Văn Số 1,1990,Nam,000000001\n' +
+      '0100000002,Nguyễn Văn Hai,1990,Nam,000000002\n0100000003,Nguyễn Văn Ba,1990,Nam,000000003\n');
+    const later = { ...deps(db), now: () => new Date('2024-07-01T01:00:00Z') }; // what changes is told by its time
+    expect(await importParticipants(later, file)).toMatchObject({ inserted: 1, updated: 1, unchanged: 1, rejected: 0 });
+    const unitMissing = [{ field: 'unit', code: 'missing' }];
+    expect(await rows(db, 'SELECT ma_so_bhxh, ho_ten, ma_don_vi, ma_tinh, ma_huyen, vssid, email, findings FROM participant ORDER BY 1')).toEqual([
+      { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Số 1', ma_don_vi: 'TA0001A', ma_tinh: '01', ma_huyen: '005', vssid: true, email: 'mot@example.vn', findings: [] },
+      { ma_so_bhxh: '0100000002', ho_ten: 'Nguyễn Văn Hai', ma_don_vi: 'TB0002B', ma_tinh: '79', ma_huyen: '760', vssid: false, email: null, findings: [] },
+      { ma_so_bhxh: '0100000003', ho_ten: 'Nguyễn Văn Ba', ma_don_vi: null, ma_tinh: null, ma_huyen: null, vssid: false, email: null, findings: unitMissing },
+    ]);
   });
 });

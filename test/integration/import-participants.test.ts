@@ -98,11 +98,11 @@ describe('import participants from CSV', () => {
     const dir = await useTempDir();
     const file = path.join(dir, 'wide.csv');
     // A name with an unquoted comma: the classic way a row gains a field.
-    await writeFile(file, 'ma_so_bhxh,ho_ten,ngay_sinh\n0100000001,Nguyễn, Văn An,1990\n');
+    await writeFile(file, 'ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n0100000001,Nguyễn, Văn An,1990,Nam,\n');
     const result = await importParticipants(deps(db), file);
     expect(result).toMatchObject({ rowsRead: 1, rejected: 1 });
     const [, row] = await parseCsv(await readFile(result.rejectsFile, 'utf8'));
-    expect(row).toEqual(['2', 'has 4 fields, the header has 3', '0100000001', 'Nguyễn', ' Văn An', '1990']);
+    expect(row).toEqual(['2', 'has 6 fields, the header has 5', '0100000001', 'Nguyễn', ' Văn An', '1990', 'Nam', '']);
   });
 
   it('accounts for every row of a larger file: imported or rejected, with multi-byte text across read buffers', async () => {

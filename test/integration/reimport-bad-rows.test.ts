@@ -13,13 +13,13 @@ describe('a re-import', () => {
     const { db } = database();
     const dir = await useTempDir();
     const file = path.join(dir, 'lan-2.csv');
-    await writeFile(file, 'ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh\n0100000001,Nguyễn Văn An,1990,1\n');
+    await writeFile(file, 'ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n0100000001,Nguyễn Văn An,1990,1,\n');
     await importParticipants(deps(db), file, path.join(dir, 'r1.csv'));
     await writeFile(file, [
-      'gioi_tinh,ma_so_bhxh,ho_ten,ngay_sinh',
-      '1,0100000001,Nguyễn Văn An,1990',
-      '0,0100000002,Trần Thị Bình,1991',
-      '1,ABC0000003,Lê Văn Cường,1992',
+      'gioi_tinh,ma_so_bhxh,ho_ten,ngay_sinh,so_giay_to',
+      '1,0100000001,Nguyễn Văn An,1990,',
+      '0,0100000002,Trần Thị Bình,1991,',
+      '1,ABC0000003,Lê Văn Cường,1992,',
       '',
     ].join('\n'));
     const r = await importParticipants(deps(db), file, path.join(dir, 'r2.csv'));
