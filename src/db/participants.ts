@@ -236,17 +236,38 @@ export async function upsertStagedParticipants(
     `WITH w AS (
      INSERT INTO participant AS p (ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
                                    vssid, email, findings, src_hash, created_at, updated_at)
-     SELECT s.ma_so_bhxh, coalesce(s.ho_ten, ''), s.ngay_sinh, s.gioi_tinh,
+     SELECT s.ma_so_bhxh, CASE WHEN fix.name THEN cur.ho_ten ELSE coalesce(s.ho_ten, '') END,
+            CASE WHEN fix.dob THEN cur.ngay_sinh ELSE s.ngay_sinh END,
+            CASE WHEN fix.sex THEN cur.gioi_tinh ELSE s.gioi_tinh END,
             CASE WHEN cur.ma_so_bhxh IS NOT NULL
-                  AND ((s.so_giay_to IS NULL AND cur.so_ddcn IS NOT NULL)
+                  AND ((s.so_giay_to IS NULL AND cur.so_ddcn IS NOT NULL) OR fix.num
                        OR EXISTS (SELECT 1 FROM number_history h WHERE h.ma_so_bhxh = s.ma_so_bhxh AND h.so_cu = s.so_giay_to))
                  THEN cur.so_giay_to ELSE s.so_giay_to END,
-            s.ma_don_vi, s.ma_tinh, s.ma_huyen, coalesce(s.vssid, false), s.email, s.findings, s.src_hash,
-            $1::timestamptz, $1::timestamptz
+            s.ma_don_vi, s.ma_tinh, s.ma_huyen, coalesce(s.vssid, false), s.email,
+            -- What the row says about a field whose correction it keeps no longer holds (as when it was corrected).
+            CASE WHEN fix.name OR fix.dob OR fix.sex OR fix.num THEN
+              (SELECT coalesce(jsonb_agg(e.f ORDER BY e.i), '[]'::jsonb) FROM jsonb_array_elements(s.findings) WITH ORDINALITY e(f, i)
+                WHERE NOT ((fix.name AND e.f->>'field' = 'name') OR (fix.dob AND e.f->>'field' = 'dob')
+                           OR (fix.sex AND e.f->>'field' = 'sex') OR (fix.num AND e.f->>'field' = 'id_number')))
+            ELSE s.findings END,
+            s.src_hash, $1::timestamptz, $1::timestamptz
        FROM ${table} s
        -- LIMIT keeps this a per-row index probe (see markChunkKeys), not a join the planner may hash.
-       LEFT JOIN LATERAL (SELECT c.ma_so_bhxh, c.so_ddcn, c.so_giay_to FROM participant c
+       LEFT JOIN LATERAL (SELECT c.ma_so_bhxh, c.ho_ten, c.ngay_sinh, c.gioi_tinh, c.so_ddcn, c.so_giay_to FROM participant c
                            WHERE c.ma_so_bhxh = s.ma_so_bhxh LIMIT 1) cur ON true
+       -- A correction (a returned Mẫu 02, the portal) stays while the file still gives the value it replaced: the
+       -- field is kept when the row's value is one a correction replaced and what is on file is the last one made.
+       -- (A number that replaced another is also kept through number_history, above: the row's old number.)
+       LEFT JOIN LATERAL (
+         SELECT coalesce(bool_or(k.field = 'name' AND coalesce(k.old_value, '') = coalesce(s.ho_ten, ''))
+                  AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'name'))[1] = cur.ho_ten, false) AS name,
+                coalesce(bool_or(k.field = 'dob' AND k.old_value IS NOT DISTINCT FROM s.ngay_sinh)
+                  AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'dob'))[1] = cur.ngay_sinh, false) AS dob,
+                coalesce(bool_or(k.field = 'sex' AND k.old_value IS NOT DISTINCT FROM s.gioi_tinh)
+                  AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'sex'))[1] = cur.gioi_tinh, false) AS sex,
+                coalesce(bool_or(k.field = 'id_number' AND k.old_value IS NOT DISTINCT FROM s.so_giay_to)
+                  AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'id_number'))[1] = cur.so_giay_to, false) AS num
+           FROM participant_correction k WHERE k.ma_so_bhxh = cur.ma_so_bhxh) fix ON true
      ON CONFLICT (ma_so_bhxh) DO UPDATE SET
        ho_ten = EXCLUDED.ho_ten, ngay_sinh = EXCLUDED.ngay_sinh, gioi_tinh = EXCLUDED.gioi_tinh,
        so_giay_to = EXCLUDED.so_giay_to, ma_don_vi = EXCLUDED.ma_don_vi, ma_tinh = EXCLUDED.ma_tinh,

@@ -150,6 +150,38 @@ describe('import corrections: a returned Mẫu 02', () => {
     expect(ws.getCell('A5').text).toContain('ĐỀ NGHỊ HỖ TRỢ');
   });
 
+  it("keeps a correction while the nightly export still gives the value it replaced, whatever else of the person's line changes", async () => {
+    const { db, dir, registryFile, mau02 } = await listsOut();
+    const returned = path.join(dir, 'mau02-tra-ve.xlsx');
+    await fillIn(mau02, returned, {
+      '0790000001': { 11: '12/03/1965' },
+      '0790000002': { 13: '079192000006', 11: '20/10/1992' }, // a number for someone the file gives none
+      '0790000003': { 10: 'Phạm Văn Hưng', 12: 'Nữ' }, // the registry's name, and a sex that is a mistake
+    });
+    expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 3, rejected: 0 });
+    await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    const fields = `SELECT ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, email, findings, data_version, status FROM participant
+                     WHERE ma_so_bhxh IN ('0790000001', '0790000002', '0790000003') ORDER BY 1`;
+    const corrected = await rows<Record<string, unknown>>(db, fields);
+    expect(corrected.map((p) => p.status)).toEqual(['MATCHED', 'MATCHED', 'MISMATCHED']); // 3: the sex was a mistake
+    expect(corrected[1]).toMatchObject({ so_giay_to: '079192000006', findings: [] });
+    const later = { ...deps(db), now: () => new Date('2024-06-04T01:00:00Z') };
+
+    // The next export: the same uncorrected values, and an e-mail for the first person. The corrections stay, and
+    // nobody is queued again: their data did not change.
+    const next = PEOPLE.map((p) => (['0790000001', '0790000002'].includes(p.ma_so_bhxh) ? { ...p, email: `${p.ma_so_bhxh}@example.vn` } : p));
+    expect(await importParticipants(later, await writeParticipants(dir, next, 'ngay-2.csv'))).toMatchObject({ updated: 2, rejected: 0 });
+    const withEmail = [{ ...corrected[0], email: '0790000001@example.vn' }, { ...corrected[1], email: '0790000002@example.vn' }];
+    expect(await rows(db, fields)).toEqual([...withEmail, corrected[2]]);
+
+    // The export then changes the name at the source: the source wins for that field; the sex it still gives as
+    // before, so the unit's correction of it stays (undone only by another correction).
+    const renamed = next.map((p) => (p.ma_so_bhxh === '0790000003' ? { ...p, ho_ten: 'Phạm Hưng' } : p));
+    expect(await importParticipants(later, await writeParticipants(dir, renamed, 'ngay-3.csv'))).toMatchObject({ updated: 1, rejected: 0 });
+    expect(await rows(db, fields)).toEqual([...withEmail, { ...corrected[2], ho_ten: 'Phạm Hưng', data_version: 3 }]);
+    expect((await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null })).counts).toMatchObject({ read: 1, mismatched: 1 });
+  });
+
   it('keeps a replaced number searchable: lookup finds the person by the number the unit corrected', async () => {
     const { db, dir, registryFile, mau02 } = await listsOut();
     const returned = path.join(dir, 'so-moi.xlsx');
