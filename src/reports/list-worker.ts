@@ -88,7 +88,8 @@ port.on('message', (m: ToWorker) => {
     // A download that failed is given up by its owner, which sends no more of it; what may still come on its way
     // is answered as not open, and not heard. A file on disk takes the rest of its rows quietly (WorkerSink).
     const download = toBytes.delete(m.id);
-    if (!m.last && !download) failed.add(m.id);
+    // Only a file this thread knew (begun now, or open): rows for an id it does not know are refused each time.
+    if (!m.last && !download && (m.kind === 'begin' || w)) failed.add(m.id);
     if (!download) void w?.abort();
     fail(err);
     return;

@@ -187,6 +187,12 @@ export class ListWorkerPool {
 
   async close(): Promise<void> {
     this.closing = true;
+    // Whoever still waits for a file hears that it will not come, and whoever waits for room stops waiting.
+    const closed = new Error('the list worker pool is closed');
+    const owners = [...this.owners];
+    this.owners.clear();
+    for (const [id, e] of owners) e.owner.broken(closed, id);
+    for (const slot of this.slots) this.wake(slot);
     await Promise.all(this.slots.map((s) => s.worker?.terminate()));
   }
 
@@ -197,7 +203,10 @@ export class ListWorkerPool {
       workerData: { nice: this.options.nice ?? 0 },
       resourceLimits: heapMb === undefined ? undefined : { maxOldGenerationSizeMb: heapMb },
     });
-    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    // Answers a thread sent just before it died are not this slot's any more (its counts were reset when it died).
+    worker.on('message', (m: FromWorker) => {
+      if (slot.worker === worker) this.onMessage(slot, m);
+    });
     const broke = (err: Error) => {
       if (this.closing || slot.worker !== worker) return;
       // The thread is gone, and with it every file it held: their owners hear so, and the next file starts a new one.

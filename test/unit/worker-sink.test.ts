@@ -319,6 +319,43 @@ describe('list files written by worker threads', () => {
     }
   });
 
+  it('answers a download in flight, and one waiting for room, once the pool closes; nothing more is taken', WAIT, async () => {
+    const pool = new ListWorkerPool(1);
+    pool.warm();
+    const thread = holdAnswers((await pool.slotForNewFile()).worker!); // the thread falls behind: nothing is answered
+    const ended = await pool.openBytes(spec('closing-1.xlsx'));
+    await ended.add(people(1, 1));
+    const made = ended.bytes();
+    const mau03 = pool.mau03Bytes({} as ProgressReport);
+    const waiting = await pool.openBytes(spec('closing-2.xlsx'));
+    await waiting.add(people(1, 20_000)); // the thread's queue is full: the next piece waits for room
+    const held = waiting.add(people(20_001, 10));
+    await thread.answered;
+    expect(await settled(held)).toBe(false);
+    const answered = Promise.allSettled([held, made, mau03]);
+    await pool.close();
+    expect((await answered).map((a) => a.status === 'rejected' && (a.reason as Error).message)).toEqual(Array(3).fill('the list worker pool is closed'));
+    await expect(ended.add(people(2, 1))).rejects.toThrow('the list worker pool is closed');
+    await expect(pool.openBytes(spec('closing-3.xlsx'))).rejects.toThrow('the list worker pool is closed');
+  });
+
+  it('does not count against the next thread what a dead thread answered after it died', WAIT, async () => {
+    const pool = new ListWorkerPool(1);
+    try {
+      const file = await pool.openBytes(spec('dying.xlsx'));
+      await file.add(people(1, 5));
+      const slot = await pool.slotForNewFile();
+      const dead = slot.worker!;
+      dead.emit('error', new Error('out of memory'));
+      await expect(file.bytes()).rejects.toThrow('a list worker failed: out of memory');
+      dead.emit('message', { kind: 'ack', id: 0, sent: 5 }); // on its way before the thread went
+      expect(slot.queuedRows).toBe(0);
+      await dead.terminate();
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('drops a download given up half-way, and makes the next one whole', WAIT, async () => {
     const pool = new ListWorkerPool(1);
     try {

@@ -67,8 +67,9 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
   // workbook with `ddcn lists`' own writer, in memory; the next page is read once the thread has room for it. Read
   // whole before it was sent, a download of 90 000 people added ~215 MB to this process, and eight at once ~850 MB;
   // a page at a time, ~165 and ~370 MB (scripts/bench-download.ts). A unit within one page (most) is read in one
-  // FETCH, and its connection goes back before the file is made. A large unit holds its connection while the thread
-  // makes its file: at most half the connections do that at once, so that pages are still answered.
+  // FETCH and its connection goes back once its rows are handed to the thread (at once, unless the thread is
+  // behind); a large unit holds its connection while the thread makes its file. At most half the connections are
+  // held so at once, so that pages are still answered.
   const reading = pLimit(Math.max(1, Math.floor(ctx.settings.dbConnections / 2)));
   const list = (form: 'mau01' | 'mau02') => async (req: FastifyRequest, reply: FastifyReply) => {
     const { user, scope } = requireUser(req);
@@ -83,12 +84,10 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
     try {
       await reading(() =>
         ctx.deps.db.withTransaction((tx) =>
+          // A unit without a province code (maTinh null): its people without one, as `ddcn lists` files them.
           forEachUnitListPage(tx, { province: maTinh, unit: code, district: scopeDistrict(scope), form }, PAGE_ROWS, async (rows) => {
-            // A unit without a province code: its people without one, as `ddcn lists` puts them in the same file.
-            const own = maTinh === null ? rows.filter((r) => r.maTinh === null) : rows;
-            if (own.length === 0) return;
             made.file ??= await threads.lists.openBytes(spec);
-            await made.file.add(own);
+            await made.file.add(rows);
           }),
         ),
       );
