@@ -101,6 +101,9 @@ interface Pending {
  * every following line is tried again on its own; those that still do not parse as a record are rejected as
  * "unbalanced quote from line N" until one does (resynchronisation).
  */
+/** Why a record whose text is not UTF-8 is rejected. */
+export const NOT_UTF8 = 'contains bytes that are not UTF-8; save the file as "CSV UTF-8"';
+
 export class CsvScanner {
   private readonly decoder = new StringDecoder('utf8');
   private carry = '';
@@ -266,7 +269,7 @@ export class CsvScanner {
         : undefined) ??
       // One look at the whole text first: nearly every line is clean, and then the cells need no look of their own.
       (CONTROL.test(text) ? controlProblem(cells) : undefined) ??
-      (text.includes('\uFFFD') ? 'contains bytes that are not UTF-8; save the file as "CSV UTF-8"' : undefined);
+      (text.includes('\uFFFD') ? NOT_UTF8 : undefined);
     if (why) rec.problem = why;
     this.out.push(rec);
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
 import { firstRowForMessage, looksLikeData } from './table-row.js';
-import { CsvScanner, type CsvRecord } from './csv-scan.js';
+import { CsvScanner, NOT_UTF8, type CsvRecord } from './csv-scan.js';
 import { readSmallXlsx, unreadableWorkbook } from './read-xlsx.js';
 import type { TableRow } from './table-row.js';
 
@@ -199,6 +199,7 @@ async function openCsv(file: string): Promise<Table> {
     if (!first) throw new UserError(`${file} is empty: expected a header row and data rows`);
     if (first.problem) throw new UserError(`${file}: the header row cannot be read (${first.problem}); ${SAVE_AS_UTF8}`);
     header = checkHeader(file, first.cells.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim().toLowerCase()));
+    notUtf8(file, rest);
   } catch (err) {
     await close();
     throw err;
@@ -217,6 +218,23 @@ async function openCsv(file: string): Promise<Table> {
     }
   }
   return { ...withRows(header, batches()), csv: reading, close };
+}
+
+/**
+ * A file saved in an 8-bit encoding ("CSV" rather than "CSV UTF-8" from Excel: Windows-1258; a TCVN3 or VNI font
+ * file) has an ASCII header and rows that are not UTF-8: when half or more of the rows of the first read are such,
+ * the file fails whole, rather than every row going to the rejects file with its text already garbled. A few such
+ * rows among good ones are rejected one by one.
+ */
+function notUtf8(file: string, first: readonly CsvRecord[]): void {
+  const rows = first.filter(notBlank);
+  const bad = rows.filter((r) => r.problem === NOT_UTF8).length;
+  if (bad > 0 && bad * 2 >= rows.length) {
+    throw new UserError(
+      `${file} is not UTF-8: ${bad} of its first ${rows.length} rows have bytes of another encoding (Windows-1258, or a TCVN3 or VNI ` +
+        `font file); nothing was imported. Open it in Excel and ${SAVE_AS_UTF8}`,
+    );
+  }
 }
 
 /** A row whose every field is empty (`,,,,`) is not a record: spreadsheets leave them at the end. */

@@ -1,7 +1,7 @@
 // What an operator meets when something is set up wrong: a new, empty database (cron without DDCN_HOME), a
 // mistyped code, a missing output folder, no registry named. Each must fail loudly, saying what to do.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,6 +149,32 @@ describe('codes that do not exist', () => {
     expect(apart.code).toBe(1);
     expect(apart.stderr).toMatch(/unit TA0001A has nobody in province 79; give --unit alone, or the unit's own --province/);
     expect(existsSync(path.join(dir, 'lists-apart'))).toBe(false);
+  }, SLOW);
+});
+
+describe('an import that takes nothing from its file', () => {
+  it('exits 1 for a file in another encoding, a file of only a header, or one whose every row is rejected, saying what to do', async () => {
+    const before = await filled.db.query('SELECT ma_so_bhxh, ho_ten, src_hash FROM participant ORDER BY 1');
+    const header = 'ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n';
+    // Saved as "CSV" from a Vietnamese Excel: Windows-1258, whose Vietnamese letters are not UTF-8.
+    const ansi = path.join(dir, 'ansi.csv');
+    await writeFile(ansi, Buffer.concat([Buffer.from(header), Buffer.from('0100000001,Nguy\xd2n V\xe3n H\xf9ng,05/03/1990,Nam,012345678\n0100000002,Tr\xc7n Th\xd2 Th\xf9y,25/12/1985,N\xf5,079185000002\n', 'latin1')]));
+    const encoding = await ddcn(['import', 'participants', ansi], env);
+    expect(encoding.code, encoding.stderr).toBe(1);
+    expect(encoding.stderr).toContain(`ddcn: ${ansi} is not UTF-8: 2 of its first 2 rows have bytes of another encoding`);
+    expect(encoding.stderr).toContain('save it as "CSV UTF-8 (comma delimited)" and import again');
+    const headerOnly = path.join(dir, 'header-only.csv');
+    await writeFile(headerOnly, header);
+    const none = await ddcn(['import', 'participants', headerOnly], env);
+    expect(none.code, none.stderr).toBe(1);
+    expect(none.stderr).toContain(`ddcn: ${headerOnly} has a header and no data rows: nothing was imported; check the export`);
+    const wrong = path.join(dir, 'wrong-codes.csv');
+    await writeFile(wrong, `${header}1.00E+09,Nguyễn Văn Hùng,05/03/1990,Nam,012345678\n12345,Trần Thị Thủy,25/12/1985,Nữ,\n`);
+    const rejected = await ddcn(['import', 'participants', wrong], env);
+    expect(rejected.code, rejected.stderr).toBe(1);
+    expect(rejected.stderr).toContain(`2 rows read · 0 new · 0 updated · 0 unchanged · 2 rejected`);
+    expect(rejected.stderr).toContain(`ddcn: no row of ${wrong} was imported: all 2 were rejected (the reasons are in ${wrong}.rejects.csv)`);
+    expect((await filled.db.query('SELECT ma_so_bhxh, ho_ten, src_hash FROM participant ORDER BY 1')).rows).toEqual(before.rows);
   }, SLOW);
 });
 
