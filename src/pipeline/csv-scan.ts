@@ -24,9 +24,16 @@ const PREVIEW_CHARS = 200;
 
 const NEEDS_SLOW_PATH = /"/;
 
-/** Splits one record's text. `open` when a quoted field is still open at the end of the text. */
-export function splitRecord(text: string): { cells: string[]; open: boolean; problem?: string } {
-  if (!NEEDS_SLOW_PATH.test(text)) return { cells: text.split(','), open: false };
+/**
+ * What separates the fields: a comma, or a semicolon in a file whose header has no comma and has semicolons — what
+ * Excel writes as "CSV" (and "CSV UTF-8") where the list separator is `;`, as in Vietnamese regional settings.
+ */
+export type Separator = ',' | ';';
+
+/** Splits one record's text at `sep`. `open` when a quoted field is still open at the end of the text. */
+export function splitRecord(text: string, sep: Separator = ','): { cells: string[]; open: boolean; problem?: string } {
+  if (!NEEDS_SLOW_PATH.test(text)) return { cells: text.split(sep), open: false };
+  const sepCode = sep.charCodeAt(0);
   const cells: string[] = [];
   let problem: string | undefined;
   let cell = '';
@@ -49,14 +56,14 @@ export function splitRecord(text: string): { cells: string[]; open: boolean; pro
         break;
       }
       // After the closing quote only a separator or the end may follow.
-      if (i < n && text.charCodeAt(i) !== 44) {
+      if (i < n && text.charCodeAt(i) !== sepCode) {
         problem ??= `field ${cells.length + 1} has text after its closing quote`;
-        const c = text.indexOf(',', i);
+        const c = text.indexOf(sep, i);
         cell += c < 0 ? text.slice(i) : text.slice(i, c);
         i = c < 0 ? n : c;
       }
     } else {
-      const c = text.indexOf(',', i);
+      const c = text.indexOf(sep, i);
       // A quote inside an unquoted field is an ordinary character (as Excel writes `5"`).
       cell = c < 0 ? text.slice(i) : text.slice(i, c);
       i = c < 0 ? n : c;
@@ -114,17 +121,25 @@ export class CsvScanner {
   private out: CsvRecord[] = [];
   /** Fields per record, from the first record (the header); until then any count is accepted. */
   private expected: number | undefined;
+  /** Decided on the header's line (Separator). */
+  private sep: Separator = ',';
 
   /**
    * `from`: scan a part of a file that starts at a line start after `lines` physical lines, where a scanner of the
    * part before stood clean (see `clean`) with a header of `fields` fields. Its records are then exactly those a
    * scanner of the whole file would give for that part.
    */
-  constructor(from?: { lines: number; fields: number }) {
+  constructor(from?: { lines: number; fields: number; separator: Separator }) {
     if (from) {
       this.lineNo = from.lines;
       this.expected = from.fields;
+      this.sep = from.separator;
     }
+  }
+
+  /** The file's separator, once its header has been read. */
+  get separator(): Separator {
+    return this.sep;
   }
 
   /**
@@ -211,8 +226,9 @@ export class CsvScanner {
       return;
     }
     if (text.trim() === '') return; // blank lines are not records
+    if (this.expected === undefined && !text.includes(',') && text.includes(';')) this.sep = ';';
     if (this.resyncFrom) {
-      const r = splitRecord(text);
+      const r = splitRecord(text, this.sep);
       if (r.open || r.problem || (this.expected !== undefined && r.cells.length !== this.expected)) {
         this.out.push({ line: lineNo, cells: r.open ? [text] : r.cells, problem: `unbalanced quote from line ${this.resyncFrom}` });
         return;
@@ -223,7 +239,7 @@ export class CsvScanner {
     }
     // Most records are one line: split at once, and held as pending only when a quoted field is left open (no
     // object and array made per line; tryPending decides a one-line record the same way).
-    const r = splitRecord(text);
+    const r = splitRecord(text, this.sep);
     if (r.open) this.pending = { start: lineNo, lines: [text] };
     else this.emit(lineNo, r.cells, r.problem, text);
   }
@@ -231,7 +247,7 @@ export class CsvScanner {
   private tryPending(): void {
     const p = this.pending!;
     const text = p.lines.length === 1 ? p.lines[0]! : p.lines.join('\n');
-    const r = splitRecord(text);
+    const r = splitRecord(text, this.sep);
     if (r.open) {
       if (p.lines.length >= MAX_RECORD_LINES || text.length > MAX_LINE_CHARS) this.unbalanced();
       return;

@@ -5,6 +5,7 @@
 import { open } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { keyLine, rowScreen } from './first-reading.js';
+import type { Separator } from './csv-scan.js';
 import { csvRowsFrom } from './read-table.js';
 
 export interface KeysWorkerData {
@@ -14,6 +15,8 @@ export interface KeysWorkerData {
   header: string[];
   /** Fields of the header record. */
   fields: number;
+  /** What separates them (CsvScanner). */
+  separator: Separator;
   salt: string;
 }
 
@@ -110,7 +113,7 @@ async function post(): Promise<void> {
 }
 
 const lines = await linesBefore(data.file, data.start);
-for await (const batch of csvRowsFrom(data.file, data.start, { lines, fields: data.fields })) {
+for await (const batch of csvRowsFrom(data.file, data.start, { lines, fields: data.fields, separator: data.separator })) {
   for (const row of batch) {
     read += 1;
     const s = screen(row);

@@ -60,7 +60,7 @@ export async function startKeysWorker(
     const at = await lineStartFrom(reading.file, Math.floor(size / 2));
     if (at === null || !reading.canStopAt(at)) return null;
     rejects = await RejectsFile.open(`${rejectsPath}.part`, null);
-    const data: KeysWorkerData = { file: reading.file, start: at, header: table.header, fields: reading.fields, salt };
+    const data: KeysWorkerData = { file: reading.file, start: at, header: table.header, fields: reading.fields, separator: reading.separator, salt };
     const worker = new Worker(new URL('./import-keys-worker.mjs', import.meta.url), { workerData: data, resourceLimits: WORKER_HEAP });
     // Last, once nothing can fail: from here the rows past the cut are the worker's.
     reading.stopAt(at);

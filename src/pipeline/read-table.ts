@@ -3,7 +3,7 @@ import path from 'node:path';
 import type ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
 import { firstRowForMessage, looksLikeData } from './table-row.js';
-import { CsvScanner, NOT_UTF8, type CsvRecord } from './csv-scan.js';
+import { CsvScanner, NOT_UTF8, type CsvRecord, type Separator } from './csv-scan.js';
 import { readSmallXlsx, unreadableWorkbook } from './read-xlsx.js';
 import type { TableRow } from './table-row.js';
 
@@ -90,6 +90,8 @@ export class CsvReading {
   stopped: boolean | undefined;
   /** Bytes consumed so far. */
   consumed = 0;
+  /** The fields' separator, as the scanner decided it on the header. */
+  separator: Separator = ',';
 
   constructor(
     readonly file: string,
@@ -132,7 +134,7 @@ export class CsvReading {
  * Reads the records of a CSV file in batches (one per buffer read), each with its physical line: from the start, or
  * from `start` (a line start) with a scanner set up as `from` says (CsvScanner).
  */
-async function* csvRecords(reading: CsvReading, start = 0, from?: { lines: number; fields: number }): AsyncGenerator<CsvRecord[]> {
+async function* csvRecords(reading: CsvReading, start = 0, from?: { lines: number; fields: number; separator: Separator }): AsyncGenerator<CsvRecord[]> {
   const scanner = new CsvScanner(from);
   const handle = await open(reading.file, 'r');
   try {
@@ -148,6 +150,7 @@ async function* csvRecords(reading: CsvReading, start = 0, from?: { lines: numbe
       if (bytesRead === 0) break;
       reading.consumed += bytesRead;
       const recs = scanner.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+      reading.separator = scanner.separator;
       if (recs.length) yield recs;
     }
   } finally {
@@ -161,7 +164,7 @@ async function* csvRecords(reading: CsvReading, start = 0, from?: { lines: numbe
  * The data rows of a CSV file from `start`, a line start after `lines` physical lines, where a reading from the
  * beginning stood clean (CsvReading): what a reading of the whole file gives for that part.
  */
-export async function* csvRowsFrom(file: string, start: number, from: { lines: number; fields: number }): AsyncGenerator<TableRow[]> {
+export async function* csvRowsFrom(file: string, start: number, from: { lines: number; fields: number; separator: Separator }): AsyncGenerator<TableRow[]> {
   for await (const recs of csvRecords(new CsvReading(file, from.fields), start, from)) yield recs.filter(notBlank);
 }
 

@@ -147,6 +147,31 @@ describe('import participants: the first reading on two threads', () => {
     }
   });
 
+  it('reads a file whose fields are separated by semicolons (Excel in Vietnamese settings) on either path, as the same file with commas', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const n = 20_000; // past the first read (256 KB), so that a second thread can take the second half
+    const line = (sep: string, i: number) =>
+      [`${1_000_000_001 + i}`, i % 7 === 0 ? `"Nguyễn; Văn, ${i}"` : `Trần Thị ${i}`, '01/01/1990', i % 2 ? 'Nam' : 'Nữ', '', 'DV0001', '79'].join(sep);
+    const header = (sep: string) => ['ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to', 'ma_don_vi', 'ma_tinh'].join(sep);
+    const semi = path.join(dir, 'cham-phay.csv');
+    await writeFile(semi, `\uFEFF${header(';')}\r\n${Array.from({ length: n }, (_, i) => line(';', i)).join('\r\n')}\r\n`);
+    const comma = path.join(dir, 'phay.csv');
+    await writeFile(comma, `${header(',')}\n${Array.from({ length: n }, (_, i) => line(',', i)).join('\n')}\n`);
+    const people = 'SELECT ma_so_bhxh, ho_ten, gioi_tinh, ma_don_vi, ma_tinh FROM participant ORDER BY 1';
+    const got: unknown[] = [];
+    for (const [file, options] of [[comma, { bulk: true }], [semi, { bulk: true }], [semi, { bulk: false, twoThreadsFrom: 1 }]] as const) {
+      await resetDatabase(db);
+      const r = await importParticipants(deps(db), file, `${file}.rejects.csv`, options);
+      expect([r.rowsRead, r.inserted, r.rejected]).toEqual([n, n, 0]);
+      if (!options.bulk) expect(r.readingThreads).toBe(2);
+      got.push(await rows(db, people));
+    }
+    expect(got[1]).toEqual(got[0]);
+    expect(got[2]).toEqual(got[0]);
+    expect((got[0] as Array<{ ho_ten: string }>)[0]!.ho_ten).toBe('Nguyễn; Văn, 0');
+  });
+
   it('reads on one thread, and says so, when the second cannot be started', async () => {
     const { db } = database();
     const dir = await useTempDir();
