@@ -1,7 +1,7 @@
 import { batchCounts, markResumed, NO_COUNTS, openBatch, type Counts } from '../db/batches.js';
 import { othersAtWork, DEFAULT_TAKEOVER_SECONDS, JobQueue, type ChunkJob } from '../db/jobs.js';
 import { hostname } from 'node:os';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import type { RunDeps } from './deps.js';
 import { queueOutstanding, workOnChunk, type WorkDeps } from './chunk-work.js';
 
@@ -69,6 +69,13 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & 
       registry: deps.registry.kind, province: opts.province, chunkSize: deps.config.chunkSize, maxInFlight: opts.maxInFlight, now: deps.now(),
     });
     if (!o) return null;
+    // Before anything is marked: the open batch's answers must come from the registry it was started with.
+    if (o.resumed && o.batch.registry !== deps.registry.kind) {
+      throw new UsageError(
+        `batch ${o.batch.id} is open and was started with --registry ${o.batch.registry}, not ${deps.registry.kind}: run ddcn run ` +
+          `with the registry flags it was started with to finish it; a batch with another registry can start once it is done`,
+      );
+    }
     // An open batch whose chunks another process holds is joined, not resumed: that run is (or was) at work on it.
     const joined = o.resumed && (await othersAtWork(tx, o.batch.id));
     if (o.resumed && !joined) await markResumed(tx, o.batch.id);

@@ -52,6 +52,15 @@ describe('ddcn batch status', () => {
     const status = JSON.parse(json.stdout) as { id: number; phase: string; people: number; counts: { read: number }; chunks: { verified: number } };
     expect(status).toMatchObject({ id: batchId, phase: 'verify', people: 6, counts: { read: 3 }, chunks: { verified: 1 } });
 
+    // Not with another registry: a usage error, said before anything is done (the batch is not marked resumed).
+    const attempts = (await t.db.query('SELECT attempts FROM batch WHERE id = $1::bigint', [batchId])).rows;
+    const other = await ddcn(['run', '--registry', 'file', '--outbox', path.join(dir, 'out'), '--inbox', path.join(dir, 'in')], env);
+    expect(other.code, other.stderr).toBe(2);
+    expect(other.stderr).toContain(
+      `ddcn: batch ${batchId} is open and was started with --registry mock, not file: run ddcn run with the registry flags it was started with`,
+    );
+    expect((await t.db.query('SELECT attempts FROM batch WHERE id = $1::bigint', [batchId])).rows).toEqual(attempts);
+
     // Anyone may finish it: `ddcn run` joins the open batch and ends it.
     const done = await ddcn(['run', '--registry', 'mock', '--registry-data', registryFile], env);
     expect(done.code, done.stderr).toBe(0);
