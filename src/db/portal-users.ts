@@ -73,15 +73,24 @@ export async function disableUser(q: Queryable, login: string): Promise<boolean>
   return (res.rowCount ?? 0) > 0;
 }
 
-/** A new password ends every session of the account and lifts a lock-out. */
-export async function setPassword(q: Queryable, login: string, passwordHash: string, now: Date): Promise<boolean> {
-  const res = await q.query(
+/** Enabling a disabled account lifts a lock-out too; its password is the one it had. False: no such login. */
+export async function enableUser(q: Queryable, login: string): Promise<boolean> {
+  const res = await q.query(`UPDATE portal_user SET disabled = false, failed_logins = 0, locked_until = NULL WHERE login = $1::text`, [login]);
+  return (res.rowCount ?? 0) > 0;
+}
+
+/**
+ * A new password ends every session of the account and lifts a lock-out (a disabled account stays disabled).
+ * Null when there is no such login.
+ */
+export async function setPassword(q: Queryable, login: string, passwordHash: string, now: Date): Promise<{ disabled: boolean } | null> {
+  const res = await q.query<{ disabled: boolean }>(
     `UPDATE portal_user SET password_hash = $2::text, password_changed_at = $3::timestamptz, failed_logins = 0, locked_until = NULL
-      WHERE login = $1::text`,
+      WHERE login = $1::text RETURNING disabled`,
     [login, passwordHash, now],
   );
   await q.query(`DELETE FROM portal_session WHERE login = $1::text`, [login]);
-  return (res.rowCount ?? 0) > 0;
+  return res.rows[0] ?? null;
 }
 
 /** A failed sign-in: after `maxFailures` in a row the account is locked until `lockUntil`. */

@@ -109,9 +109,21 @@ describe('portal audit trail', () => {
     expect(await rows(db, 'SELECT login, disabled FROM portal_user')).toEqual([{ login: 'tinh-079', disabled: true }]);
     const reset = await ddcn(['users', 'reset-password', 'tinh-079'], env);
     expect(reset.code).toBe(0);
-    expect(reset.stdout.trim()).not.toBe(password);
+    const newPassword = reset.stdout.trim();
+    expect(newPassword).not.toBe(password);
+    // A new password does not enable the account, and says so; `users enable` does.
+    expect(reset.stderr).toContain('password of tinh-079 reset; its sessions have ended. The account is still disabled: `ddcn users enable tinh-079` lets it sign in');
+    expect((await new Client(open.app).signIn('tinh-079', newPassword)).status).not.toBe(303);
+    const enable = await ddcn(['users', 'enable', 'tinh-079'], env);
+    expect(enable.code, enable.stderr).toBe(0);
+    expect(enable.stderr).toContain('account tinh-079 enabled; it signs in with its password');
+    expect((await new Client(open.app).signIn('tinh-079', newPassword)).status).toBe(303);
+    expect((await ddcn(['users', 'list'], env)).stdout).toBe('tinh-079\tprovince\t079\tactive\n');
+    expect((await ddcn(['users', 'enable', 'khong-co'], env)).code).toBe(1);
 
     const trail = await rows<{ action: string; object: string }>(db, `SELECT action, object FROM audit_log ORDER BY id`);
-    expect(trail.filter((r) => r.action === 'users').map((r) => r.object)).toEqual(['add tinh-079 (province)', 'disable tinh-079', 'reset-password tinh-079']);
-  }, 600_000); // seven runs of the real CLI: each takes half a minute on a loaded machine
+    expect(trail.filter((r) => r.action === 'users').map((r) => r.object)).toEqual([
+      'add tinh-079 (province)', 'disable tinh-079', 'reset-password tinh-079', 'enable tinh-079',
+    ]);
+  }, 600_000); // ten runs of the real CLI: each takes half a minute on a loaded machine
 });

@@ -8,7 +8,7 @@ import { districtExists, hasParticipants } from '../../db/codes.js';
 import type { Database } from '../../db/connect.js';
 import { audit } from '../../db/audit.js';
 import type { Scope } from '../../db/portal-scope.js';
-import { disableUser, insertUser, listUsers, setPassword } from '../../db/portal-users.js';
+import { disableUser, enableUser, insertUser, listUsers, setPassword } from '../../db/portal-users.js';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from '../../portal/passwords.js';
 
 const LOGIN = /^[a-z0-9._-]{2,64}$/;
@@ -139,13 +139,32 @@ export function registerUsers(cli: Command, logLevel: () => string | undefined):
     .action(async (login: string, o: { passwordStdin?: boolean }) => {
       const password = o.passwordStdin ? await readPasswordStdin() : generatePassword();
       const passwordHash = await hashPassword(password);
-      await withContext(logLevel(), (deps) =>
+      const set = await withContext(logLevel(), (deps) =>
         deps.db.withTransaction(async (tx) => {
-          if (!(await setPassword(tx, login, passwordHash, deps.now()))) throw new UserError(`no account "${login}"; see \`ddcn users list\``);
+          const done = await setPassword(tx, login, passwordHash, deps.now());
+          if (!done) throw new UserError(`no account "${login}"; see \`ddcn users list\``);
           await audit(tx, { at: deps.now(), login: operator(), action: 'users', object: `reset-password ${login}`, result: 'ok', ip: null });
+          return done;
         }),
       );
       if (!o.passwordStdin) process.stdout.write(`${password}\n`);
-      process.stderr.write(`password of ${login} reset; its sessions have ended\n`);
+      process.stderr.write(
+        `password of ${login} reset; its sessions have ended` +
+          (set.disabled ? `. The account is still disabled: \`ddcn users enable ${login}\` lets it sign in\n` : '\n'),
+      );
+    });
+
+  users
+    .command('enable')
+    .description('enable a disabled account again (with the password it had; a lock-out is lifted too)')
+    .argument('<login>', 'login name', checkLogin)
+    .action(async (login: string) => {
+      await withContext(logLevel(), (deps) =>
+        deps.db.withTransaction(async (tx) => {
+          if (!(await enableUser(tx, login))) throw new UserError(`no account "${login}"; see \`ddcn users list\``);
+          await audit(tx, { at: deps.now(), login: operator(), action: 'users', object: `enable ${login}`, result: 'ok', ip: null });
+        }),
+      );
+      process.stderr.write(`account ${login} enabled; it signs in with its password (\`ddcn users reset-password ${login}\` gives it a new one)\n`);
     });
 }
