@@ -8,6 +8,7 @@ import { districtLabel } from '../reports/districts.js';
 import { addDays, endOfDay, startOfDay, vnDate, weekday, type CalendarDate } from '../reports/vn-date.js';
 import type { Deps } from './deps.js';
 import type { Queryable } from '../db/pool.js';
+import { cccdProvinceCode } from '../domain/provinces.js';
 
 export interface ProgressOptions {
   out: string;
@@ -25,7 +26,9 @@ export function periodStart(period: 'week' | 'month', asOf: CalendarDate): Calen
 
 function targetFor(targets: Target[], province: string | null, key: string | null): number | null {
   if (key === null) return null;
-  const [maTinh, maHuyen] = province === null ? [key, ''] : [province, key];
+  const [given, maHuyen] = province === null ? [key, ''] : [province, key];
+  // Targets are held in the 3-digit form; the participants' offices may write 79 for 079.
+  const maTinh = cccdProvinceCode(given);
   const own = targets.find((t) => t.maTinh === maTinh && t.maHuyen === maHuyen);
   if (own) return own.chiTieu;
   // A province without a target of its own: the sum of its districts' targets, when there are any.

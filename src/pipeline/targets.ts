@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
 import { insertTargets, type Target } from '../db/targets.js';
+import { cccdProvinceCode, isCccdProvinceCode } from '../domain/provinces.js';
 import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
 import { openTable } from './read-table.js';
@@ -45,12 +46,15 @@ export async function importTargets(deps: Deps, file: string, rejectsFile = `${f
     for await (const row of table.rows) {
       rowsRead += 1;
       const cell = (name: string) => (col(name) < 0 ? '' : (row.cells[col(name)] ?? '').trim());
-      const maTinh = cell('ma_tinh');
+      const given = cell('ma_tinh');
+      // Stored in the 3-digit form (79 and 079 are one province; Mẫu 03 matches either form of the participants').
+      const maTinh = cccdProvinceCode(given);
       const maHuyen = cell('ma_huyen');
       const chiTieu = parseTarget(cell('chi_tieu_vssid'));
       const key = `${maTinh}\u0000${maHuyen}`;
       const reason = row.problem
         ?? (maTinh === '' ? 'ma_tinh is empty'
+          : !isCccdProvinceCode(maTinh) ? `no province ${given}: ma_tinh is a province's code, 01 to 96 (or 001 to 096)`
           : chiTieu === null ? `chi_tieu_vssid must be a whole number of accounts, got "${cell('chi_tieu_vssid')}"`
           : seen.has(key) ? `duplicate ma_tinh/ma_huyen: already on line ${seen.get(key)} of this file`
           : null);

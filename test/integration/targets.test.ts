@@ -13,20 +13,26 @@ describe('import targets', () => {
   it('stores VssID targets per province and district, and rejects rows it cannot read, with the reason', async () => {
     const dir = await useTempDir();
     const file = path.join(dir, 'chi-tieu.csv');
-    await writeFile(file, 'ma_tinh,chi_tieu_vssid,ma_huyen\n079,1.250.000,\n001,"980,000",\n079,400 000,760\n,5,\n048,nhiều,\n079,3,\n');
+    await writeFile(file, 'ma_tinh,chi_tieu_vssid,ma_huyen\n079,1.250.000,\n1,"980,000",\n79,400 000,760\n,5,\n048,nhiều,\n079,3,\n999,10,\n');
     const r = await importTargets(at('2024-06-03T02:00:00Z'), file);
-    expect(r).toMatchObject({ rowsRead: 6, imported: 3, rejected: 3 });
+    expect(r).toMatchObject({ rowsRead: 7, imported: 2, rejected: 5 });
+    // 79 is 079 (kept in the 3-digit form); 1 is no province's code.
     expect(await rows(database().db, 'SELECT ma_tinh, ma_huyen, chi_tieu_vssid FROM vssid_target ORDER BY 1, 2')).toEqual([
-      { ma_tinh: '001', ma_huyen: '', chi_tieu_vssid: 980_000 },
       { ma_tinh: '079', ma_huyen: '', chi_tieu_vssid: 1_250_000 },
       { ma_tinh: '079', ma_huyen: '760', chi_tieu_vssid: 400_000 },
     ]);
     const [, ...rejected] = await parseCsv(await readFile(`${file}.rejects.csv`, 'utf8'));
     expect(rejected.map((x) => [x[0], x[1]])).toEqual([
+      ['3', 'no province 1: ma_tinh is a province\'s code, 01 to 96 (or 001 to 096)'],
       ['5', 'ma_tinh is empty'],
       ['6', 'chi_tieu_vssid must be a whole number of accounts, got "nhiều"'],
       ['7', 'duplicate ma_tinh/ma_huyen: already on line 2 of this file'],
+      ['8', 'no province 999: ma_tinh is a province\'s code, 01 to 96 (or 001 to 096)'],
     ]);
+    // Written as the social-insurance offices write it (01), a target of 001 is that province's.
+    await writeFile(file, 'ma_tinh,chi_tieu_vssid\n01,980000\n');
+    expect(await importTargets(at('2024-06-04T02:00:00Z'), file)).toMatchObject({ imported: 1, rejected: 0 });
+    expect(await rows(database().db, `SELECT ma_tinh FROM vssid_target WHERE chi_tieu_vssid = 980000`)).toEqual([{ ma_tinh: '001' }]);
   });
 
   it('keeps every import: a date uses the targets known then, and the first targets before they were imported', async () => {
@@ -40,6 +46,20 @@ describe('import targets', () => {
     expect(await targetsAsOf(q, new Date('2024-06-01T00:00:00Z'))).toEqual([{ maTinh: '079', maHuyen: '', chiTieu: 10 }]);
     expect(await targetsAsOf(q, new Date('2024-06-10T00:00:00Z'))).toEqual([{ maTinh: '079', maHuyen: '', chiTieu: 10 }]);
     expect(await targetsAsOf(q, new Date('2024-06-13T00:00:00Z'))).toEqual([{ maTinh: '079', maHuyen: '', chiTieu: 20 }]);
+  });
+
+  it('holds one target per province in either form of its code, the latest, also one an older ddcn stored as written', async () => {
+    const dir = await useTempDir();
+    const file = path.join(dir, 'hai-dang.csv');
+    const q = database().db;
+    await writeFile(file, 'ma_tinh,chi_tieu_vssid\n001,1\n');
+    const first = await importTargets(at('2024-05-01T00:00:00Z'), file);
+    // What an older ddcn stored for a file that wrote 79.
+    await q.query(`INSERT INTO vssid_target (ma_tinh, ma_huyen, chi_tieu_vssid, valid_from, import_id) VALUES ('79', '', 5, '2024-06-01T00:00:00Z', $1::bigint)`, [first.importId]);
+    await writeFile(file, 'ma_tinh,chi_tieu_vssid\n079,7\n');
+    await importTargets(at('2024-06-10T00:00:00Z'), file);
+    expect((await targetsAsOf(q, new Date('2024-06-05T00:00:00Z'))).filter((t) => t.maTinh === '079')).toEqual([{ maTinh: '079', maHuyen: '', chiTieu: 5 }]);
+    expect((await targetsAsOf(q, new Date('2024-06-11T00:00:00Z'))).filter((t) => t.maTinh === '079')).toEqual([{ maTinh: '079', maHuyen: '', chiTieu: 7 }]);
   });
 
   it('refuses a file without the target columns', async () => {
