@@ -5,8 +5,8 @@
 export type RunStage = 'verify' | 'write' | 'share';
 
 export interface RunProgress {
-  /** A stage starts with this many people to do (0: not known ahead). */
-  begin(batchId: number, stage: RunStage, total: number): void;
+  /** A stage starts with this many people to do (0: not known ahead), `done` of them done already (a resumed batch). */
+  begin(batchId: number, stage: RunStage, total: number, done?: number): void;
   /** People a stage has just finished: one call per registry request, per chunk written, per share request. */
   advance(stage: RunStage, people: number): void;
   /** Ends the line (a stage may begin a new one: sharing does). */
@@ -21,6 +21,11 @@ export interface RunProgress {
 interface StageState {
   total: number;
   done: number;
+  /**
+   * Done when its rate started to be measured, and when: the rate is of this run's own work. Verify and share from
+   * their begin; write from the end of verifying (its first chunk written), as writing starts once all are verified.
+   */
+  from: { done: number; at: number } | null;
 }
 
 const fmt = new Intl.NumberFormat('en-US');
@@ -39,8 +44,8 @@ export function lineRunProgress(draw: (line: string) => void, newline: () => voi
   const stages = new Map<RunStage, StageState>();
   let batch = 0;
   let current: RunStage = 'verify';
-  let started = 0;
   let lastDraw = 0;
+  let lastVerified: number | null = null;
   let open = false;
   let closed = false;
 
@@ -51,10 +56,12 @@ export function lineRunProgress(draw: (line: string) => void, newline: () => voi
       const s = stages.get(stage);
       if (s) parts.push(s.total > 0 ? `${stage} ${fmt.format(s.done)}/${fmt.format(s.total)}` : `${stage} ${fmt.format(s.done)}`);
     }
-    // Rate and ETA of the stage that ends the work: writing (during verify/write), or sharing.
-    const lead = stages.get(current === 'share' ? 'share' : 'write') ?? { total: 0, done: 0 };
-    const elapsed = now - started;
-    const rate = elapsed >= RATE_AFTER_MS && lead.done > 0 ? (lead.done * 1000) / elapsed : null;
+    // Rate and ETA of the phase under way: the batch verifies every chunk (asking the registry, most of a night),
+    // then writes them, then shares; the ETA is that phase's end.
+    const write = stages.get('write');
+    const lead = stages.get(current === 'share' ? 'share' : write?.from ? 'write' : 'verify') ?? { total: 0, done: 0, from: null };
+    const elapsed = lead.from ? now - lead.from.at : 0;
+    const rate = lead.from && elapsed >= RATE_AFTER_MS && lead.done > lead.from.done ? ((lead.done - lead.from.done) * 1000) / elapsed : null;
     parts.push(rate === null ? '– people/s' : `${fmt.format(Math.round(rate))} people/s`);
     const left = lead.total - lead.done;
     parts.push(rate === null || lead.total === 0 ? 'ETA –' : `ETA ${formatSeconds(left / rate)}`);
@@ -70,15 +77,14 @@ export function lineRunProgress(draw: (line: string) => void, newline: () => voi
   };
 
   return {
-    begin(batchId, stage, total) {
+    begin(batchId, stage, total, done = 0) {
       if (closed) return;
       batch = batchId;
-      stages.set(stage, { total, done: 0 });
+      stages.set(stage, { total, done, from: stage === 'write' ? null : { done, at: clock() } });
       if (stage !== 'write' || !open) {
         // verify and write start together; share starts a line of its own with a rate of its own.
         if (open && stage === 'share') newline();
         current = stage === 'share' ? 'share' : 'verify';
-        started = clock();
       }
       open = true;
       render();
@@ -87,6 +93,8 @@ export function lineRunProgress(draw: (line: string) => void, newline: () => voi
       const s = stages.get(stage);
       // Nothing is drawn between a stage's end and the next one's begin, nor once the line is closed.
       if (!s || !open) return;
+      if (stage === 'verify') lastVerified = clock();
+      s.from ??= { done: s.done, at: lastVerified ?? clock() };
       s.done += people;
       if (clock() - lastDraw >= 200 || (s.total > 0 && s.done >= s.total)) render();
     },

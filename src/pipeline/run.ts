@@ -106,9 +106,10 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & 
   };
   // Progress in people: this process's own steps advance it (src/pipeline/chunk-work.ts), stage by stage.
   if (batch.phase === 'verify' || batch.phase === 'write') {
-    const people = await batchPeople(deps, batch.id);
-    deps.runProgress?.begin(batch.id, 'verify', people);
-    deps.runProgress?.begin(batch.id, 'write', people);
+    // A resumed (or joined) batch counts from where it stands.
+    const { people, verified, written } = await batchPeople(deps, batch.id);
+    deps.runProgress?.begin(batch.id, 'verify', people, verified);
+    deps.runProgress?.begin(batch.id, 'write', people, written);
   } else if (batch.phase === 'share') deps.runProgress?.begin(batch.id, 'share', 0);
   await deps.queue.work(opts.workers, handler);
   let interrupted = false;
@@ -133,9 +134,17 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & 
   return { batchId: batch.id, resumed, joined, province: batch.province, otherScope: batch.province !== opts.province, counts: rest, shared, shareFailed };
 }
 
-async function batchPeople(deps: WorkDeps, batchId: number): Promise<number> {
-  const res = await deps.db.query<{ people: number }>('SELECT people FROM batch WHERE id = $1::bigint', [batchId]);
-  return res.rows[0]?.people ?? 0;
+/** The batch's people, and those of its chunks verified and written so far. */
+async function batchPeople(deps: WorkDeps, batchId: number): Promise<{ people: number; verified: number; written: number }> {
+  const res = await deps.db.query<{ people: number; verified: number; written: number }>(
+    `SELECT b.people,
+            (SELECT coalesce(sum(n_read), 0)::int FROM batch_chunk c WHERE c.batch_id = b.id AND c.verified_at IS NOT NULL) AS verified,
+            (SELECT coalesce(sum(n_matched + n_mismatched + n_missing + n_conflict + n_pending), 0)::int
+               FROM batch_chunk c WHERE c.batch_id = b.id AND c.written_at IS NOT NULL) AS written
+       FROM batch b WHERE b.id = $1::bigint`,
+    [batchId],
+  );
+  return res.rows[0] ?? { people: 0, verified: 0, written: 0 };
 }
 
 async function batchProgress(deps: WorkDeps, batchId: number): Promise<{ phase: string; stepsDone: number }> {

@@ -20,18 +20,35 @@ describe('the run progress line', () => {
     expect(s.last()).toBe('batch 7 · verify 10/335 · write 0/335 · – people/s · ETA –');
   });
 
-  it('gives rate and ETA from the people written once it has a second of history', () => {
+  it('gives rate and ETA of the phase under way, verifying and then writing, once it has a second of history', () => {
     const s = screen();
     s.progress.begin(7, 'verify', 300);
     s.progress.begin(7, 'write', 300);
     s.at(500);
-    s.progress.advance('write', 40);
-    expect(s.last()).toContain('– people/s · ETA –');
+    s.progress.advance('verify', 100);
+    expect(s.last()).toBe('batch 7 · verify 100/300 · write 0/300 · – people/s · ETA –');
+    s.at(2000);
+    s.progress.advance('verify', 100);
+    expect(s.last()).toBe('batch 7 · verify 200/300 · write 0/300 · 100 people/s · ETA 1s');
+    s.at(3000);
+    s.progress.advance('verify', 100); // the last chunk verified: writing starts
+    // Writing's own rate, from the end of verifying, once it rests on a second.
+    s.at(3500);
+    s.progress.advance('write', 150);
+    expect(s.last()).toBe('batch 7 · verify 300/300 · write 150/300 · – people/s · ETA –');
+    s.at(4000);
+    s.progress.advance('write', 50);
+    expect(s.last()).toBe('batch 7 · verify 300/300 · write 200/300 · 200 people/s · ETA 1s');
+  });
+
+  it('counts, for a resumed batch, the people done before it, and the rate of what this run does', () => {
+    const s = screen();
+    s.progress.begin(7, 'verify', 300, 120);
+    s.progress.begin(7, 'write', 300, 0);
+    expect(s.last()).toBe('batch 7 · verify 120/300 · write 0/300 · – people/s · ETA –');
     s.at(2000);
     s.progress.advance('verify', 60);
-    s.progress.advance('write', 60); // within 200 ms of the last drawing: drawn at the end
-    s.progress.end();
-    expect(s.last()).toBe('batch 7 · verify 60/300 · write 100/300 · 50 people/s · ETA 4s');
+    expect(s.last()).toBe('batch 7 · verify 180/300 · write 0/300 · 30 people/s · ETA 4s');
   });
 
   it('draws nothing once the line is ended, although a step still in hand tells of its people', () => {
