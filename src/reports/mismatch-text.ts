@@ -94,6 +94,20 @@ export function mismatchLines(row: ListRow): string[] {
       lines.push(`Số CMND/ĐDCN: ${row.soGiayTo ?? NONE} — không có trong ${REGISTRY}`);
     }
   }
+  // Fields the registry never compared (no number, or one it does not know) that are missing or unreadable on file:
+  // said now, so that the unit fixes them with the number rather than after the next run refuses them.
+  const uncompared = row.status === 'MISSING_ID' || (row.status === 'MISMATCHED' && fields.length === 1 && fields[0] === 'id_number');
+  for (const f of uncompared ? (['name', 'dob', 'sex'] as const) : []) {
+    if (refused?.fields.includes(f)) continue;
+    const finding = row.findings.find((x) => x.field === f && (x.code === 'invalid' || x.code === 'missing'));
+    if (!finding) continue;
+    const label = LABEL[f].charAt(0).toUpperCase() + LABEL[f].slice(1);
+    lines.push(
+      finding.code === 'invalid'
+        ? `${label}: ${finding.value ?? ''} (không hợp lệ) — kê khai lại tại cột ${INPUT_COLUMN[f]}`
+        : `${label}: ${NONE} — kê khai bổ sung tại cột ${INPUT_COLUMN[f]}`,
+    );
+  }
   const hint = row.detail?.cccdHint;
   if (hint?.length) {
     const what = hint.map((h) => (h === 'sex' ? 'giới tính' : 'năm sinh')).join(', ');

@@ -48,7 +48,14 @@ describe('Mẫu 02 column 9: what does not match', () => {
   it('explains an unknown number, a missing one, a conflict and a structure hint', () => {
     expect(mismatchLines(person({ fields: ['id_number'] }))).toEqual(['Số CMND/ĐDCN: 012345678 — không có trong CSDL dân cư']);
     expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null }))).toEqual(['Chưa có số ĐDCN/CCCD']);
-    expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null, findings: [{ field: 'dob', code: 'invalid', value: '1990-13' }, { field: 'id_number', code: 'missing', value: '' }] }))).toEqual(['Chưa có số ĐDCN/CCCD']);
+    // What the registry could not compare without a number, but will refuse next: said with the number.
+    expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null, findings: [{ field: 'dob', code: 'invalid', value: '1990-13' }, { field: 'id_number', code: 'missing', value: '' }] }))).toEqual([
+      'Chưa có số ĐDCN/CCCD', 'Ngày sinh: 1990-13 (không hợp lệ) — kê khai lại tại cột 11',
+    ]);
+    expect(mismatchLines(person({ fields: ['id_number'], gioiTinh: null, findings: [{ field: 'sex', code: 'missing' }, { field: 'name', code: 'converted', value: 'x', from: 'TCVN3' }] }))).toEqual([
+      'Số CMND/ĐDCN: 012345678 — không có trong CSDL dân cư', 'Giới tính: (chưa có) — kê khai bổ sung tại cột 12',
+      'Họ và tên: tên chuyển từ mã TCVN3 (trong tệp: x)',
+    ]);
     expect(mismatchLines(person({ fields: ['name'] }))).toEqual(['Họ và tên: Nguyễn Văn Hùng — không khớp với CSDL dân cư']);
     // Nothing held: the unreadable value from the file, else "(chưa có)".
     expect(mismatchLines(person({
