@@ -242,7 +242,7 @@ ALTER TABLE public.batch_chunk ADD CONSTRAINT batch_chunk_batch_id_fkey FOREIGN 
 ALTER TABLE public.batch_chunk ADD CONSTRAINT batch_chunk_pkey PRIMARY KEY (batch_id, chunk_no);
 ALTER TABLE public.exchange_item ADD CONSTRAINT exchange_item_request_id_fkey FOREIGN KEY (request_id) REFERENCES exchange_request(id);
 ALTER TABLE public.exchange_item ADD CONSTRAINT exchange_item_pkey PRIMARY KEY (request_id, ma_so_bhxh);
-ALTER TABLE public.exchange_request ADD CONSTRAINT exchange_request_state_check CHECK (state = ANY (ARRAY['outstanding'::text, 'answered'::text]));
+ALTER TABLE public.exchange_request ADD CONSTRAINT exchange_request_state_check CHECK (state = ANY (ARRAY['outstanding'::text, 'answered'::text, 'refused'::text]));
 ALTER TABLE public.exchange_request ADD CONSTRAINT exchange_request_pkey PRIMARY KEY (id);
 ALTER TABLE public.exchange_request ADD CONSTRAINT exchange_request_file_name_key UNIQUE (file_name);
 ALTER TABLE public.figures_cache ADD CONSTRAINT figures_cache_pkey PRIMARY KEY (cutoff, narrow);

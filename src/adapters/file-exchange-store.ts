@@ -3,10 +3,13 @@ import type { Queryable } from '../db/pool.js';
 import type { Field, Sex } from '../domain/types.js';
 import type { VerifyAnswer } from './types.js';
 
+/** `refused`: an answer file naming it was refused; its people are sent again (migration 0024). */
+export type RequestState = 'outstanding' | 'answered' | 'refused';
+
 export interface LatestItem {
   maSoBhxh: string;
   fingerprint: string;
-  state: 'outstanding' | 'answered';
+  state: RequestState;
   createdAt: Date;
   answer: VerifyAnswer | null;
 }
@@ -14,7 +17,7 @@ export interface LatestItem {
 interface ItemRow {
   code: string;
   fingerprint: string;
-  state: 'outstanding' | 'answered';
+  state: RequestState;
   created_at: Date;
   matched: boolean | null;
   so_ddcn: string | null;
@@ -70,7 +73,7 @@ export interface RequestRecord {
   id: number;
   fileName: string;
   checksum: string;
-  state: 'outstanding' | 'answered';
+  state: RequestState;
   answerChecksum: string | null;
   codes: string[];
 }
@@ -88,6 +91,11 @@ export async function requestByFile(q: Queryable, fileName: string): Promise<Req
 export async function knownFiles(q: Queryable, fileNames: string[]): Promise<Set<string>> {
   const res = await q.query<{ f: string }>('SELECT file_name AS f FROM exchange_request WHERE file_name = ANY($1::text[])', [fileNames]);
   return new Set(res.rows.map((r) => r.f));
+}
+
+/** A request whose answer file was refused: nobody waits for it any more; its people are sent again. */
+export async function markRefused(q: Queryable, requestId: number): Promise<void> {
+  await q.query(`UPDATE exchange_request SET state = 'refused' WHERE id = $1::bigint AND state = 'outstanding'`, [requestId]);
 }
 
 /** Stores the answers of one request and marks it answered, in the caller's transaction. */

@@ -18,7 +18,7 @@ import {
   REQUEST_COLUMNS, REQUEST_PREFIX, requestRow, sha256, SHARE_COLUMNS, SHARE_PREFIX, shareRow,
 } from './file-exchange-format.js';
 import { abandonedName, ensureDir, FileExistsError, goneMeanwhile, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
-import { knownFiles, latestItems, nextRequestId, recordAnswers, recordRequest, requestByFile } from './file-exchange-store.js';
+import { knownFiles, latestItems, markRefused, nextRequestId, recordAnswers, recordRequest, requestByFile, type RequestRecord } from './file-exchange-store.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from './http-body.js';
 import { answersMisfit } from './http-wire.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
@@ -65,6 +65,8 @@ export interface ExchangeStats {
   answered: number;
   ingested: number;
   refused: string[];
+  /** People of requests whose answer was refused: sent again. */
+  resent: number;
   shareFiles: number;
 }
 
@@ -112,7 +114,7 @@ export async function writeUnderFreeName(tries: number, nameFor: () => string, w
 
 export class FileExchangeRegistry implements RegistryAdapter {
   readonly kind = 'file';
-  readonly stats: ExchangeStats = { requestFiles: 0, requested: 0, awaiting: 0, answered: 0, ingested: 0, refused: [], shareFiles: 0 };
+  readonly stats: ExchangeStats = { requestFiles: 0, requested: 0, awaiting: 0, answered: 0, ingested: 0, refused: [], resent: 0, shareFiles: 0 };
   private prepared: Promise<void> | null = null;
   /** When the last look at the inbox ended, by the exchange's clock; null before the first or while it is under way. */
   private lookedAt: number | null = null;
@@ -334,13 +336,31 @@ export class FileExchangeRegistry implements RegistryAdapter {
   private async ingest(session: Session, name: string): Promise<void> {
     if (!name.endsWith(ANSWER_SUFFIX)) throw new ExchangeFileError('request', `not an answer file: answers are named <request file without .csv>${ANSWER_SUFFIX}`);
     const requestFile = `${name.slice(0, -ANSWER_SUFFIX.length)}.csv`;
+    const req = await requestByFile(session, requestFile);
+    try {
+      return await this.apply(session, name, requestFile, req);
+    } catch (err) {
+      // An answer to one of our outstanding requests that cannot be applied: the registry believes it answered, so
+      // its people are sent again now (the run that is ingesting asks for them in a new request file) instead of
+      // waiting the resend delay for nothing.
+      if (err instanceof ExchangeFileError && req?.state === 'outstanding') {
+        await markRefused(session, req.id);
+        this.stats.resent += req.codes.length;
+      }
+      throw err;
+    }
+  }
+
+  private async apply(session: Session, name: string, requestFile: string, req: RequestRecord | null): Promise<void> {
     const file = path.join(this.settings.inbox, name);
     // Read whole, so bounded first: an answer to one request (≤ 1000 people) is far below the bound.
     const { size } = await stat(file);
     if (size > DEFAULT_MAX_ANSWER_BYTES) throw new ExchangeFileError('format', `${size} bytes, more than an answer can be (${DEFAULT_MAX_ANSWER_BYTES}); not read`);
     const { rows, trailer } = await parseExchangeFile(await readFile(file, 'utf8'), ANSWER_COLUMNS);
-    const req = await requestByFile(session, requestFile);
     if (!req) throw new ExchangeFileError('request', `answers ${requestFile}, which this database never sent`);
+    if (req.state === 'refused') {
+      throw new ExchangeFileError('request', `an earlier answer to ${requestFile} was refused and its people were sent again: the answer to that request counts`);
+    }
     if (trailer.request_sha256 !== req.checksum) throw new ExchangeFileError('request', `request_sha256 in the trailer is not the checksum of ${requestFile}`);
     if (req.state === 'answered') {
       if (req.answerChecksum === trailer.sha256) {
@@ -370,7 +390,8 @@ export class FileExchangeRegistry implements RegistryAdapter {
     const s = this.stats;
     const parts = [
       `file exchange: ${s.ingested} answer files ingested`,
-      `${s.refused.length} refused${s.refused.length ? ` (see ${path.join(this.settings.inbox, 'refused')})` : ''}`,
+      `${s.refused.length} refused${s.refused.length ? ` (see ${path.join(this.settings.inbox, 'refused')})` : ''}` +
+        (s.resent ? ` (their ${s.resent} people are asked for again)` : ''),
       `${s.requestFiles} request files written for ${s.requested} people`,
     ];
     if (s.awaiting) parts.push(`${s.awaiting} people await answers in ${this.settings.inbox}: PENDING until a later run ingests them`);

@@ -118,7 +118,10 @@ describe('file exchange answers', () => {
 
     const logged = capturedLog('info');
     const second = await run(db, f, logged.log);
-    expect(second.exchange.stats).toMatchObject({ ingested: 5, refused: [c, d] });
+    // The registry believes it answered c's and d's requests: their people are asked for again, in this run.
+    expect(second.exchange.stats).toMatchObject({ ingested: 5, refused: [c, d], resent: held, requested: held });
+    const resentFiles = second.exchange.stats.requestFiles;
+    expect(resentFiles).toBeGreaterThanOrEqual(1);
     // The log says which files were refused, why and where they went; and each file applied, with its count.
     expect(logged.lines.filter((l) => l.msg === 'answer file refused; nothing in it was applied')).toEqual([
       expect.objectContaining({ stage: 'registry', file: c, reason: 'request', detail: `request_sha256 in the trailer is not the checksum of ${requestOf(c)}`, movedTo: path.join(refusedDir, c) }),
@@ -132,7 +135,8 @@ describe('file exchange answers', () => {
     expect(await readFile(path.join(refusedDir, `${d}.reason.txt`), 'utf8')).toBe('refused (format): row 3 does not fit the answer format\n');
     expect(second.result.counts.pending).toBe(held);
     expect(second.exchange.summary()).toBe(
-      `file exchange: 5 answer files ingested · 2 refused (see ${refusedDir}) · 0 request files written for 0 people · ${held} people await answers in ${f.inbox}: PENDING until a later run ingests them`,
+      `file exchange: 5 answer files ingested · 2 refused (see ${refusedDir}) (their ${held} people are asked for again) · ` +
+        `${resentFiles} request file${resentFiles > 1 ? 's' : ''} written for ${held} people · ${held} people await answers in ${f.inbox}: PENDING until a later run ingests them`,
     );
 
     // A run that died after recording answer a but before moving it finds it again: it is only moved to done.
@@ -153,15 +157,19 @@ describe('file exchange answers', () => {
     expect(await readFile(path.join(refusedDir, `${b}.reason.txt`), 'utf8')).toBe(`refused (request): ${requestOf(b)} was already answered by another file\n`);
     expect(await rows(db, 'SELECT ma_so_bhxh, status, so_ddcn FROM participant ORDER BY 1')).toEqual(statusBefore);
 
-    // The registry sends c and d again as they should be: applied, and nobody awaits an answer any more. (a is
-    // found once more, and kept beside the other two copies.)
+    // The registry answers the requests sent again: applied, and nobody awaits an answer any more. c and d, sent
+    // again late as they should have been, are refused: the answers to the new requests count. (a is found once
+    // more, and kept beside the other two copies.)
+    await answerRequestFiles({ registry: new MockRegistry(await memoryDirectory(FIXTURE_REGISTRY)), ...f, log });
     await writeFile(path.join(f.inbox, c), pristine.c);
     await writeFile(path.join(f.inbox, d), pristine.d);
     await copyFile(path.join(doneDir, a), path.join(f.inbox, a));
     const fourth = await run(db, f);
     expect(fourth.result.counts.pending).toBe(0);
     expect((await files(doneDir)).filter((n) => n.startsWith(a))).toEqual([a, `${a}.1`, `${a}.2`]);
-    expect(fourth.exchange.summary()).toBe('file exchange: 2 answer files ingested · 0 refused · 0 request files written for 0 people');
+    expect(fourth.exchange.stats).toMatchObject({ ingested: resentFiles, refused: [c, d], resent: 0, requestFiles: 0 });
+    expect(await readFile(path.join(refusedDir, `${c}.1.reason.txt`), 'utf8').catch(() => readFile(path.join(refusedDir, `${c}.reason.txt`), 'utf8')))
+      .toContain(`an earlier answer to ${requestOf(c)} was refused and its people were sent again: the answer to that request counts`);
   });
 
   it('refuses a file that is no answer, and an answer to a request this database never sent, saying why in each reason file', async () => {

@@ -137,15 +137,19 @@ describe('file exchange', () => {
     );
     expect(await readFile(path.join(refused, 'notes.txt.reason.txt'), 'utf8')).toMatch(/^refused \(request\): not an answer file: /);
     for (const n of writing) expect(await readFile(path.join(f.inbox, n), 'utf8')).toBe('half written');
-    // The people of the three refused answers are still PENDING; nobody was sent again.
+    // The people of the three refused answers are still PENDING, and asked for again in the same run: the registry
+    // believes it answered them. Nobody else is.
     const held = (await Promise.all([a, b, c].map(async (n) => (await parseExchangeFile(await readFile(path.join(keep, n), 'utf8'), ANSWER_COLUMNS)).rows.length)))
       .reduce((x, y) => x + y, 0);
     expect(second.result.counts.pending).toBe(held);
-    expect(second.exchange.stats.requestFiles).toBe(0);
+    expect(second.exchange.stats).toMatchObject({ resent: held, requested: held });
 
+    // The registry answers those requests; the first answers, sent again late as they should have been, no longer count.
+    await answer(f);
     for (const n of [a, b, c]) await writeFile(path.join(f.inbox, n), await readFile(path.join(keep, n), 'utf8'));
     const third = await run(db, f);
-    expect(third.exchange.stats).toMatchObject({ ingested: 3, refused: [] });
+    expect(third.exchange.stats).toMatchObject({ ingested: second.exchange.stats.requestFiles, resent: 0, requestFiles: 0 });
+    expect(third.exchange.stats.refused.sort()).toEqual([a, b, c].sort());
     expect((await endState(db)).results).toBe(reference.results);
   });
 
