@@ -12,3 +12,8 @@ export function formatSummary(r: RunResult, seconds: number): string {
       : '')
   );
 }
+
+/** A share as a percentage with one decimal, rounded down: 5 000 of 5 001 is 99.9 %, never a 100 % that is not. */
+export function percentDown(rate: number): string {
+  return `${(Math.floor(rate * 1000 + 1e-9) / 10).toFixed(1)} %`;
+}

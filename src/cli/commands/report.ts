@@ -4,6 +4,7 @@ import { Option } from 'commander';
 import { UsageError } from '../../errors.js';
 import { withContext } from '../context.js';
 import { requireCode, requireParticipants } from '../checks.js';
+import { percentDown } from '../summary.js';
 import { progressReport } from '../../pipeline/progress-report.js';
 import { formatDate, parseIsoDate, startOfDay, type CalendarDate } from '../../reports/vn-date.js';
 
@@ -41,7 +42,7 @@ export function registerReport(cli: Command, logLevel: () => string | undefined)
         const province = await requireCode(database, 'province', o.province);
         return progressReport(deps, { out: o.out, period: o.period, asOf: o.asOf ?? null, province: province ?? null });
       });
-      const rate = r.total.matchedRate === null ? '-' : `${(r.total.matchedRate * 100).toFixed(1)} %`;
+      const rate = r.total.matchedRate === null ? '-' : percentDown(r.total.matchedRate);
       process.stderr.write(
         `wrote Mẫu 03 to ${o.out}: ${r.rows.length} ${r.province === null ? 'provinces' : 'districts'}, ` +
           `as of ${formatDate(r.asOf)} (${o.period} from ${formatDate(r.from)}): ${r.total.total} participants · ` +

@@ -1,0 +1,14 @@
+// The share of people confirmed, as the operator reads it after `ddcn report progress`.
+import { describe, expect, it } from 'vitest';
+import { percentDown } from '../../src/cli/summary.js';
+
+describe('the confirmed share in a summary line', () => {
+  it('is rounded down, so that 100 % means everyone', () => {
+    expect(percentDown(5000 / 5001)).toBe('99.9 %');
+    expect(percentDown(1)).toBe('100.0 %');
+    expect(percentDown(0.5)).toBe('50.0 %');
+    expect(percentDown(0.57)).toBe('57.0 %'); // not 56.9: 0.57 × 1000 is 569.999… in binary
+    expect(percentDown(2 / 3)).toBe('66.6 %');
+    expect(percentDown(0)).toBe('0.0 %');
+  });
+});
