@@ -7,7 +7,8 @@ import { prepareOutputFile } from './output-file.js';
 import type { Deps } from './deps.js';
 
 /** Streams the results CSV to a file ('-' = stdout) without holding it in memory. */
-export async function exportResults(deps: Deps, out: string, batchId: number | null): Promise<void> {
+/** Returns how many participants (or outcomes of the batch) were written. */
+export async function exportResults(deps: Deps, out: string, batchId: number | null): Promise<number> {
   if (batchId !== null && !(await batchExists(deps.db, batchId))) {
     throw new UserError(`there is no batch ${batchId}; \`ddcn run\` prints the id of each batch it starts`);
   }
@@ -21,8 +22,12 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
     }
     target = file;
   }
-  await deps.db.withSession(async (s) => {
-    await pipeline(s.copyOut(resultsCopySql(batchId)), target, { end: out !== '-' });
+  const rows = await deps.db.withSession(async (s) => {
+    const copy = s.copyOut(resultsCopySql(batchId));
+    await pipeline(copy, target, { end: out !== '-' });
+    // pg-copy-streams counts the rows COPY sent (its CopyToStreamQuery's rowCount, from the command tag).
+    return (copy as unknown as { rowCount: number }).rowCount;
   });
-  deps.log.info({ stage: 'export', batch: batchId, out: out === '-' ? 'stdout' : out }, 'results exported');
+  deps.log.info({ stage: 'export', batch: batchId, out: out === '-' ? 'stdout' : out, rows }, 'results exported');
+  return rows;
 }

@@ -202,6 +202,7 @@ describe('an output or a port given wrong', () => {
     expect(lists.stderr).toContain(`--out ${path.join(dir, 'participants.csv')} is a file; give a folder for the lists`);
     expect(exported.code, exported.stderr).toBe(0);
     expect(existsSync(path.join(dir, 'exports', 'today', 'results.csv'))).toBe(true);
+    expect(exported.stderr).toContain(`exported 3 results to ${path.join(dir, 'exports', 'today', 'results.csv')}`); // one line per participant
     // A folder whose name says nothing of a workbook: said as a folder too (exit 1), not as a wrong file name.
     const plainFolder = await ddcn(['report', 'progress', '--out', dir], env);
     expect(plainFolder.code).toBe(1);

@@ -12,7 +12,8 @@ export function registerExport(cli: Command, logLevel: () => string | undefined)
     .requiredOption('--out <file>', "output CSV file ('-' for stdout)")
     .option('--batch <id>', 'the outcomes of one batch instead of the current state', positiveInt('--batch'))
     .action(async (o: { out: string; batch?: number }) => {
-      await withContext(logLevel(), (deps) => exportResults(deps, o.out, o.batch ?? null));
+      const rows = await withContext(logLevel(), (deps) => exportResults(deps, o.out, o.batch ?? null));
+      process.stderr.write(`exported ${rows} result${rows === 1 ? '' : 's'}${o.batch ? ` of batch ${o.batch}` : ''} to ${o.out === '-' ? 'stdout' : o.out}\n`);
     });
 
 }
