@@ -102,7 +102,8 @@ export async function importParticipants(
   if (unknownColumns.length) log.warn({ unknownColumns }, 'columns ignored');
   if (missingColumns.length) log.warn({ missingColumns }, 'columns missing: new people get those fields empty, people on file keep theirs');
 
-  const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header], { input: file }).catch(async (err: unknown) => {
+  // With a byte-order mark, as the corrections' rejects: Excel then opens the Vietnamese text as UTF-8.
+  const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header], { bom: true, input: file }).catch(async (err: unknown) => {
     await table.close?.();
     throw err;
   });

@@ -35,7 +35,8 @@ export async function importTargets(deps: Deps, file: string, rejectsFile = `${f
     await table.close?.();
     throw new UserError(`${file}: needs the columns ma_tinh,chi_tieu_vssid (and optionally ma_huyen). Found: ${firstRowForMessage(table.header, ['ma_tinh', 'ma_huyen', 'chi_tieu_vssid'])}`);
   }
-  const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header], { input: file }).catch(async (err: unknown) => {
+  // With a byte-order mark, as the corrections' rejects: Excel then opens the Vietnamese text as UTF-8.
+  const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header], { bom: true, input: file }).catch(async (err: unknown) => {
     await table.close?.();
     throw err;
   });

@@ -59,6 +59,7 @@ describe('import participants from .xlsx', () => {
     const rejectsFile = path.join(dir, 'rejects.csv');
     expect(await importParticipants(deps(db), file, rejectsFile)).toMatchObject({ inserted: 2, rejected: 1 });
     const rejects = await readFile(rejectsFile, 'utf8');
+    expect(rejects.startsWith('\uFEFFline,reason,ma_so_bhxh,')).toBe(true); // a byte-order mark: Excel reads it as UTF-8
     expect(rejects).toContain('3,"column so_giay_to: a number in a cell formatted as a date, too large to be one: format the column as Text and type the value again"');
     expect(await rows(db, 'SELECT ma_so_bhxh FROM participant ORDER BY 1')).toEqual([{ ma_so_bhxh: '0100000001' }, { ma_so_bhxh: '0100000003' }]);
   });
