@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { format } from 'fast-csv';
@@ -28,6 +28,12 @@ export class RejectsFile {
     if (options.input !== undefined && (await sameFile(path, options.input))) {
       // Opening it would empty the file being imported: the night's export, gone, and the import told to go again.
       throw new UserError(`the rejects file ${path} is the file being imported; give --rejects another path (default: FILE.rejects.csv)`);
+    }
+    // Its folder is made, as `export results --out` and `lists --out` make theirs (`--rejects rejects/today.csv`).
+    try {
+      await mkdir(dirname(path), { recursive: true });
+    } catch (err) {
+      throw cannotOpen(path, err);
     }
     const file = new RejectsFile(path, header, options);
     try {

@@ -56,7 +56,7 @@ describe('import participants from .xlsx', () => {
     ws.getCell('E3').numFmt = 'dd/mm/yyyy';
     const file = path.join(dir, 'dates.xlsx');
     await wb.xlsx.writeFile(file);
-    const rejectsFile = path.join(dir, 'rejects.csv');
+    const rejectsFile = path.join(dir, 'loai', 'hom-nay', 'rejects.csv'); // its folders are made
     expect(await importParticipants(deps(db), file, rejectsFile)).toMatchObject({ inserted: 2, rejected: 1 });
     const rejects = await readFile(rejectsFile, 'utf8');
     expect(rejects.startsWith('\uFEFFline,reason,ma_so_bhxh,')).toBe(true); // a byte-order mark: Excel reads it as UTF-8
