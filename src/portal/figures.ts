@@ -3,7 +3,9 @@ import { progressFigures } from '../pipeline/progress-report.js';
 import { cachedCountsAsOf } from '../db/figures-cache.js';
 import type { Deps } from '../pipeline/deps.js';
 import type { ProgressReport } from '../reports/mau03.js';
-import { parseIsoDate, type CalendarDate } from '../reports/vn-date.js';
+import { parseIsoDate, vnDate, type CalendarDate } from '../reports/vn-date.js';
+
+const laterThan = (a: CalendarDate, b: CalendarDate) => a.year * 10_000 + a.month * 100 + a.day > b.year * 10_000 + b.month * 100 + b.day;
 import type { Scope } from '../db/portal-scope.js';
 import { HttpError } from './errors.js';
 
@@ -13,10 +15,15 @@ export interface FigureQuery {
 }
 
 /** `?as_of=YYYY-MM-DD&period=week|month`; a wrong value is a 400 with what to write. */
-export function figureQuery(query: Record<string, unknown>): FigureQuery {
+export function figureQuery(query: Record<string, unknown>, now: Date): FigureQuery {
   const rawDate = typeof query.as_of === 'string' ? query.as_of.trim() : '';
   const asOf = rawDate ? parseIsoDate(rawDate) : null;
   if (rawDate && !asOf) throw new HttpError(400, 'Ngày báo cáo phải có dạng YYYY-MM-DD, ví dụ 2024-06-30.');
+  // As `ddcn report progress --as-of`: figures of a day still to come would be today's under a later date.
+  const today = vnDate(now);
+  if (asOf && laterThan(asOf, today)) {
+    throw new HttpError(400, 'Ngày báo cáo không được sau hôm nay.');
+  }
   const rawPeriod = typeof query.period === 'string' ? query.period : 'week';
   if (rawPeriod !== 'week' && rawPeriod !== 'month') throw new HttpError(400, 'Kỳ báo cáo là week (tuần) hoặc month (tháng).');
   return { asOf, period: rawPeriod };

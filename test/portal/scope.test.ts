@@ -23,6 +23,8 @@ interface Who {
   foreignLabels: string[]; // how other scopes would show on the figures
 }
 
+/** Today as a UTC date: never after Vietnam's today (UTC+7), so the figures as of it take everything in. */
+const TODAY = new Date().toISOString().slice(0, 10);
 const WHO: Who[] = [
   { login: 'tw', own: 'HCM1', foreign: [], office: true, national: true, total: 9, foreignLabels: [] },
   { login: 'tinh-001', own: 'HN2', foreign: ['HCM1'], office: true, national: false, total: 6, foreignLabels: ['Hồ Chí Minh', 'mã 760'] },
@@ -99,8 +101,10 @@ const CASES: Record<string, Case> = {
   },
   'POST /logout': async () => undefined, // exercised last, by the test itself
   'GET /': async (c, w) => {
-    const r = await c.get('/?as_of=2099-12-31&period=month');
+    const r = await c.get(`/?as_of=${TODAY}&period=month`);
     expect(r.status).toBe(200);
+    // A day still to come is refused, as by `ddcn report progress --as-of`.
+    expect((await c.get('/?as_of=2099-12-31&period=month')).status).toBe(400);
     expect(r.body).toContain(`<span class="n">${w.total}</span><span>người tham gia</span>`);
     expectNoLeak(w, r.body);
   },
@@ -173,8 +177,9 @@ const CASES: Record<string, Case> = {
     }
   },
   'GET /report/mau03.xlsx': async (c, w) => {
-    const r = await c.get('/report/mau03.xlsx?as_of=2099-12-31&period=week');
+    const r = await c.get(`/report/mau03.xlsx?as_of=${TODAY}&period=week`);
     expect(r.status).toBe(200);
+    expect((await c.get('/report/mau03.xlsx?as_of=2099-12-31&period=week')).status).toBe(400);
     const text = await xlsxText(r.raw);
     expectNoLeak(w, text);
   },

@@ -9,7 +9,7 @@ import { formatDate } from '../../reports/vn-date.js';
 export function registerDashboard(app: FastifyInstance, ctx: PortalContext): void {
   app.get('/', async (req, reply) => {
     const { scope } = requireUser(req);
-    const q = figureQuery(req.query as Record<string, unknown>);
+    const q = figureQuery(req.query as Record<string, unknown>, ctx.deps.now());
     const report = await scopeFigures(ctx.deps, scope, q);
     const isoAsOf = `${report.asOf.year}-${String(report.asOf.month).padStart(2, '0')}-${String(report.asOf.day).padStart(2, '0')}`;
     return render(reply, req, 'dashboard', {

@@ -105,7 +105,7 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
 
   app.get('/report/mau03.xlsx', async (req, reply) => {
     const { user, scope } = requireUser(req);
-    const q = figureQuery(req.query as Record<string, unknown>);
+    const q = figureQuery(req.query as Record<string, unknown>, ctx.deps.now());
     const report = await scopeFigures(ctx.deps, scope, q);
     const body = await madeReports.get(report, () => threads.reports.mau03Bytes(report));
     const day = `${report.asOf.year}-${String(report.asOf.month).padStart(2, '0')}-${String(report.asOf.day).padStart(2, '0')}`;
