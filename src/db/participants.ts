@@ -191,8 +191,8 @@ export async function fileMarksAfter(q: Queryable, afterLine: number, limit: num
 export async function settleSexZero(q: Queryable, fileUsesOneZero: boolean, table: 'staging' | 'staging_waiting' = 'staging_waiting'): Promise<void> {
   await q.query(
     fileUsesOneZero
-      ? `UPDATE ${table} SET gioi_tinh = 'F', sex_code = NULL WHERE sex_code = '0'`
-      : `UPDATE ${table} SET findings = findings || '[{"field":"sex","code":"invalid","value":"0"}]'::jsonb, sex_code = NULL WHERE sex_code = '0'`,
+      ? `UPDATE ${table} SET gioi_tinh = 'F', sex_code = 'z' WHERE sex_code = '0'`
+      : `UPDATE ${table} SET findings = findings || '[{"field":"sex","code":"invalid","value":"0"}]'::jsonb, sex_code = 'z' WHERE sex_code = '0'`,
   );
 }
 
@@ -263,7 +263,10 @@ export async function upsertStagedParticipants(
                   AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'name'))[1] = cur.ho_ten, false) AS name,
                 coalesce(bool_or(k.field = 'dob' AND k.old_value IS NOT DISTINCT FROM s.ngay_sinh)
                   AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'dob'))[1] = cur.ngay_sinh, false) AS dob,
-                coalesce(bool_or(k.field = 'sex' AND k.old_value IS NOT DISTINCT FROM s.gioi_tinh)
+                -- A 0 in the file (sex_code 'z', settled) is the same text whichever way the file reads it now (Nữ in
+                -- a 1/0 file, unknown otherwise): a correction of what it was read as stays.
+                coalesce(bool_or(k.field = 'sex' AND (k.old_value IS NOT DISTINCT FROM s.gioi_tinh
+                                                      OR (s.sex_code = 'z' AND (k.old_value IS NULL OR k.old_value = 'F'))))
                   AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'sex'))[1] = cur.gioi_tinh, false) AS sex,
                 coalesce(bool_or(k.field = 'id_number' AND k.old_value IS NOT DISTINCT FROM s.so_giay_to)
                   AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'id_number'))[1] = cur.so_giay_to, false) AS num

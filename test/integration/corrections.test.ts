@@ -182,6 +182,28 @@ describe('import corrections: a returned Mẫu 02', () => {
     expect((await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null })).counts).toMatchObject({ read: 1, mismatched: 1 });
   });
 
+  it("keeps a correction of a sex written 0 in the export, whichever way the next export's other rows make 0 read", async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const two = (p1: string, p2: string): ParticipantInput[] => [
+      { ma_so_bhxh: '0790000001', ho_ten: 'Ngô Sáu', ngay_sinh: '1992', gioi_tinh: p1, so_giay_to: '', ...UNIT },
+      { ma_so_bhxh: '0790000002', ho_ten: 'Đỗ Bảy', ngay_sinh: '1990', gioi_tinh: p2, so_giay_to: '', ...UNIT },
+    ];
+    await importParticipants(deps(db), await writeParticipants(dir, two('0', '1'), 'mot-khong.csv')); // 1/0: 0 is Nữ
+    const correct = (sex: 'M' | 'F') => db.withTransaction(async (tx) => applyCorrections(tx, {
+      importId: await startImportRun(tx, 'corrections', 'tra-ve.xlsx', FIXED_NOW), unit: 'DV0790001', sourceFile: 'tra-ve.xlsx', now: FIXED_NOW,
+      rows: [{ line: 14, maSoBhxh: '0790000001', hoTen: null, ngaySinh: null, gioiTinh: sex, soGiayTo: null, numberRepaired: false, rawNumber: '' }],
+    }));
+    expect(await correct('M')).toEqual([{ line: 14, kind: 'applied', fields: 1 }]);
+    const person = `SELECT gioi_tinh, findings, data_version FROM participant WHERE ma_so_bhxh = '0790000001'`;
+    const corrected = await rows(db, person);
+    expect(corrected).toEqual([{ gioi_tinh: 'M', findings: [{ field: 'id_number', code: 'missing' }], data_version: 2 }]);
+    // The next export: the same line for person 1; person 2's sex now written 2, so 0 reads as unknown.
+    const later = { ...deps(db), now: () => new Date('2024-06-04T01:00:00Z') };
+    await importParticipants(later, await writeParticipants(dir, two('0', '2'), 'mot-hai.csv'));
+    expect(await rows(db, person)).toEqual(corrected);
+  });
+
   it('keeps a replaced number searchable: lookup finds the person by the number the unit corrected', async () => {
     const { db, dir, registryFile, mau02 } = await listsOut();
     const returned = path.join(dir, 'so-moi.xlsx');
