@@ -26,7 +26,7 @@ export async function targetsAsOf(q: Queryable, cutoff: Date): Promise<Target[]>
   const res = await q.query<Target>(
     // A province in either form (`79`, `079`: an older ddcn stored the file's): one target, the latest, in 3 digits.
     `SELECT DISTINCT ON (p.ma_tinh, ma_huyen) p.ma_tinh AS "maTinh", ma_huyen AS "maHuyen", chi_tieu_vssid AS "chiTieu"
-       FROM vssid_target CROSS JOIN LATERAL (SELECT CASE WHEN ma_tinh ~ '^[0-9]{2}$' THEN '0' || ma_tinh ELSE ma_tinh END AS ma_tinh) p
+       FROM vssid_target CROSS JOIN LATERAL (SELECT CASE WHEN ma_tinh ~ '^[0-9]{1,2}$' THEN lpad(ma_tinh, 3, '0') ELSE ma_tinh END AS ma_tinh) p
       ORDER BY p.ma_tinh, ma_huyen, (valid_from < $1::timestamptz) DESC,
                CASE WHEN valid_from < $1::timestamptz THEN valid_from END DESC NULLS LAST, valid_from`,
     [cutoff],

@@ -87,3 +87,9 @@ export function isCccdProvinceCode(code: string): boolean {
 export function cccdProvinceName(code: string): string | undefined {
   return NAMES.get(code);
 }
+
+/**
+ * A province code as targets are kept and matched: 3 digits, the leading zeros a spreadsheet's number cell or the
+ * 2-digit administrative form left out put back (`1`, `01` → `001`; `79` → `079`). Anything else as it is.
+ */
+export const provinceKey = (code: string): string => (/^\d{1,2}$/.test(code) ? code.padStart(3, '0') : code);

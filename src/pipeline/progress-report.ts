@@ -8,7 +8,7 @@ import { districtLabel } from '../reports/districts.js';
 import { addDays, endOfDay, startOfDay, vnDate, weekday, type CalendarDate } from '../reports/vn-date.js';
 import type { Deps } from './deps.js';
 import type { Queryable } from '../db/pool.js';
-import { cccdProvinceCode } from '../domain/provinces.js';
+import { provinceKey } from '../domain/provinces.js';
 
 export interface ProgressOptions {
   out: string;
@@ -28,7 +28,7 @@ function targetFor(targets: Target[], province: string | null, key: string | nul
   if (key === null) return null;
   const [given, maHuyen] = province === null ? [key, ''] : [province, key];
   // Targets are held in the 3-digit form; the participants' offices may write 79 for 079.
-  const maTinh = cccdProvinceCode(given);
+  const maTinh = provinceKey(given);
   const own = targets.find((t) => t.maTinh === maTinh && t.maHuyen === maHuyen);
   if (own) return own.chiTieu;
   // A province without a target of its own: the sum of its districts' targets, when there are any.
@@ -109,9 +109,17 @@ export async function progressFigures(
   );
   const label = (key: string | null) =>
     opts.province === null ? (key === null ? '(chưa có mã tỉnh)' : `${provinceLabel(key)} (${key})`) : districtLabel(opts.province, key);
-  const rows = keys.map((k) =>
-    row(label(k), now.find((c) => c.key === k), before.find((c) => c.key === k), targetFor(targets, opts.province, k), asOf),
-  );
+  // A province whose participants are written both ways (79 and 079) has two rows: its target goes with the first,
+  // so that the national total counts it once.
+  const targeted = new Set<string>();
+  const rowTarget = (k: string | null): number | null => {
+    if (opts.province !== null || k === null) return targetFor(targets, opts.province, k);
+    const province = provinceKey(k);
+    if (targeted.has(province)) return null;
+    targeted.add(province);
+    return targetFor(targets, null, k);
+  };
+  const rows = keys.map((k) => row(label(k), now.find((c) => c.key === k), before.find((c) => c.key === k), rowTarget(k), asOf));
 
   const rowTargets = rows.map((r) => r.target).filter((t): t is number => t !== null);
   const totalTarget = opts.province !== null ? (targetFor(targets, null, opts.province) ?? (rowTargets.length ? rowTargets.reduce((a, b) => a + b, 0) : null))

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
 import { insertTargets, type Target } from '../db/targets.js';
-import { cccdProvinceCode, isCccdProvinceCode } from '../domain/provinces.js';
+import { isCccdProvinceCode, provinceKey } from '../domain/provinces.js';
 import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
 import { openTable } from './read-table.js';
@@ -49,7 +49,7 @@ export async function importTargets(deps: Deps, file: string, rejectsFile = `${f
       const cell = (name: string) => (col(name) < 0 ? '' : (row.cells[col(name)] ?? '').trim());
       const given = cell('ma_tinh');
       // Stored in the 3-digit form (79 and 079 are one province; Mẫu 03 matches either form of the participants').
-      const maTinh = cccdProvinceCode(given);
+      const maTinh = provinceKey(given);
       const maHuyen = cell('ma_huyen');
       const chiTieu = parseTarget(cell('chi_tieu_vssid'));
       const key = `${maTinh}\u0000${maHuyen}`;

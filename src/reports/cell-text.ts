@@ -1,7 +1,7 @@
 import type ExcelJS from 'exceljs';
 
-/** Excel's last day, 31/12/9999. */
-const LAST_EXCEL_DAY_MS = Date.UTC(9999, 11, 31);
+/** The first moment after Excel's last day (31/12/9999, which may carry a time). */
+const AFTER_EXCEL_DAYS_MS = Date.UTC(10000, 0, 1);
 
 /**
  * Whether a cell (or a formula's cached result) that exceljs read as a date holds none: a number typed into a cell
@@ -10,7 +10,7 @@ const LAST_EXCEL_DAY_MS = Date.UTC(9999, 11, 31);
  */
 export function notADate(value: ExcelJS.CellValue): boolean {
   const v = value !== null && typeof value === 'object' && !(value instanceof Date) && 'result' in value ? (value.result as ExcelJS.CellValue) : value;
-  return v instanceof Date && !(v.getTime() <= LAST_EXCEL_DAY_MS);
+  return v instanceof Date && !(v.getTime() < AFTER_EXCEL_DAYS_MS);
 }
 
 /** Why a row with such a cell is refused, for the operator or the unit (no value is shown: it is lost). */

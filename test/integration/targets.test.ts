@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { targetsAsOf } from '../../src/db/targets.js';
 import { UserError } from '../../src/errors.js';
+import { progressFigures } from '../../src/pipeline/progress-report.js';
 import { importTargets } from '../../src/pipeline/targets.js';
 import { databasePerFile, deps, parseCsv, rows, useTempDir } from '../helpers/pipeline.js';
 
@@ -13,26 +14,27 @@ describe('import targets', () => {
   it('stores VssID targets per province and district, and rejects rows it cannot read, with the reason', async () => {
     const dir = await useTempDir();
     const file = path.join(dir, 'chi-tieu.csv');
-    await writeFile(file, 'ma_tinh,chi_tieu_vssid,ma_huyen\n079,1.250.000,\n1,"980,000",\n79,400 000,760\n,5,\n048,nhiều,\n079,3,\n999,10,\n');
+    await writeFile(file, 'ma_tinh,chi_tieu_vssid,ma_huyen\n079,1.250.000,\n1,"980,000",\n79,400 000,760\n,5,\n048,nhiều,\n079,3,\n999,10,\n100,1,\n');
     const r = await importTargets(at('2024-06-03T02:00:00Z'), file);
-    expect(r).toMatchObject({ rowsRead: 7, imported: 2, rejected: 5 });
-    // 79 is 079 (kept in the 3-digit form); 1 is no province's code.
+    expect(r).toMatchObject({ rowsRead: 8, imported: 3, rejected: 5 });
+    // 79 is 079, and 1 (a number cell) is 001: kept in the 3-digit form. 100 is no province's code.
     expect(await rows(database().db, 'SELECT ma_tinh, ma_huyen, chi_tieu_vssid FROM vssid_target ORDER BY 1, 2')).toEqual([
+      { ma_tinh: '001', ma_huyen: '', chi_tieu_vssid: 980_000 },
       { ma_tinh: '079', ma_huyen: '', chi_tieu_vssid: 1_250_000 },
       { ma_tinh: '079', ma_huyen: '760', chi_tieu_vssid: 400_000 },
     ]);
     const [, ...rejected] = await parseCsv(await readFile(`${file}.rejects.csv`, 'utf8'));
     expect(rejected.map((x) => [x[0], x[1]])).toEqual([
-      ['3', 'no province 1: ma_tinh is a province\'s code, 01 to 96 (or 001 to 096)'],
       ['5', 'ma_tinh is empty'],
       ['6', 'chi_tieu_vssid must be a whole number of accounts, got "nhiều"'],
       ['7', 'duplicate ma_tinh/ma_huyen: already on line 2 of this file'],
       ['8', 'no province 999: ma_tinh is a province\'s code, 01 to 96 (or 001 to 096)'],
+      ['9', 'no province 100: ma_tinh is a province\'s code, 01 to 96 (or 001 to 096)'],
     ]);
     // Written as the social-insurance offices write it (01), a target of 001 is that province's.
-    await writeFile(file, 'ma_tinh,chi_tieu_vssid\n01,980000\n');
+    await writeFile(file, 'ma_tinh,chi_tieu_vssid\n01,990000\n');
     expect(await importTargets(at('2024-06-04T02:00:00Z'), file)).toMatchObject({ imported: 1, rejected: 0 });
-    expect(await rows(database().db, `SELECT ma_tinh FROM vssid_target WHERE chi_tieu_vssid = 980000`)).toEqual([{ ma_tinh: '001' }]);
+    expect(await rows(database().db, `SELECT ma_tinh FROM vssid_target WHERE chi_tieu_vssid = 990000`)).toEqual([{ ma_tinh: '001' }]);
   });
 
   it('keeps every import: a date uses the targets known then, and the first targets before they were imported', async () => {
@@ -60,6 +62,18 @@ describe('import targets', () => {
     await importTargets(at('2024-06-10T00:00:00Z'), file);
     expect((await targetsAsOf(q, new Date('2024-06-05T00:00:00Z'))).filter((t) => t.maTinh === '079')).toEqual([{ maTinh: '079', maHuyen: '', chiTieu: 5 }]);
     expect((await targetsAsOf(q, new Date('2024-06-11T00:00:00Z'))).filter((t) => t.maTinh === '079')).toEqual([{ maTinh: '079', maHuyen: '', chiTieu: 7 }]);
+  });
+
+  it("counts a province's target once in the national total, also when its participants write its code both ways", async () => {
+    const dir = await useTempDir();
+    const file = path.join(dir, 't.csv');
+    await writeFile(file, 'ma_tinh,chi_tieu_vssid\n079,1000\n001,500\n');
+    await importTargets(at('2024-06-03T02:00:00Z'), file);
+    const group = (key: string, total: number, vssid: number) => ({ key, total, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: total, vssid, corrected: 0, rematched: 0, escalated: 0 });
+    const r = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: null },
+      async () => [group('079', 600, 100), group('79', 400, 50), group('001', 10, 1)]);
+    expect(r.rows.map((x) => [x.label, x.target])).toEqual([['Hà Nội (001)', 500], ['Hồ Chí Minh (079)', 1000], ['Hồ Chí Minh (79)', null]]);
+    expect(r.total.target).toBe(1500);
   });
 
   it('refuses a file without the target columns', async () => {
