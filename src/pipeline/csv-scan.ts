@@ -25,8 +25,9 @@ const PREVIEW_CHARS = 200;
 const NEEDS_SLOW_PATH = /"/;
 
 /**
- * What separates the fields: a comma, or a semicolon in a file whose header has no comma and has semicolons — what
- * Excel writes as "CSV" (and "CSV UTF-8") where the list separator is `;`, as in Vietnamese regional settings.
+ * What separates the fields: a comma, or a semicolon in a file whose header it cuts into more fields than the comma
+ * does — what Excel writes as "CSV" (and "CSV UTF-8") where the list separator is `;`, as in Vietnamese regional
+ * settings.
  */
 export type Separator = ',' | ';';
 
@@ -226,7 +227,9 @@ export class CsvScanner {
       return;
     }
     if (text.trim() === '') return; // blank lines are not records
-    if (this.expected === undefined && !text.includes(',') && text.includes(';')) this.sep = ';';
+    // The header decides: semicolons when they cut it into more fields than commas do (a header cell may hold a
+    // comma, `Ghi chú, nếu có`, in a file Excel wrote with semicolons; or a semicolon in a comma file).
+    if (this.expected === undefined && text.includes(';') && splitRecord(text, ';').cells.length > splitRecord(text, ',').cells.length) this.sep = ';';
     if (this.resyncFrom) {
       const r = splitRecord(text, this.sep);
       if (r.open || r.problem || (this.expected !== undefined && r.cells.length !== this.expected)) {

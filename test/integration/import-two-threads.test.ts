@@ -152,8 +152,9 @@ describe('import participants: the first reading on two threads', () => {
     const dir = await useTempDir();
     const n = 20_000; // past the first read (256 KB), so that a second thread can take the second half
     const line = (sep: string, i: number) =>
-      [`${1_000_000_001 + i}`, i % 7 === 0 ? `"Nguyễn; Văn, ${i}"` : `Trần Thị ${i}`, '01/01/1990', i % 2 ? 'Nam' : 'Nữ', '', 'DV0001', '79'].join(sep);
-    const header = (sep: string) => ['ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to', 'ma_don_vi', 'ma_tinh'].join(sep);
+      [`${1_000_000_001 + i}`, i % 7 === 0 ? `"Nguyễn; Văn, ${i}"` : `Trần Thị ${i}`, '01/01/1990', i % 2 ? 'Nam' : 'Nữ', '', 'DV0001', '79', ''].join(sep);
+    // A last column whose heading holds the other separator, as Excel writes it in either mode (unquoted).
+    const header = (sep: string) => ['ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to', 'ma_don_vi', 'ma_tinh', sep === ';' ? 'ghi chú, nếu có' : 'ghi chú; nếu có'].join(sep);
     const semi = path.join(dir, 'cham-phay.csv');
     await writeFile(semi, `\uFEFF${header(';')}\r\n${Array.from({ length: n }, (_, i) => line(';', i)).join('\r\n')}\r\n`);
     const comma = path.join(dir, 'phay.csv');
