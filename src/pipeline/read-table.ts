@@ -202,7 +202,7 @@ async function openCsv(file: string): Promise<Table> {
     if (!first) throw new UserError(`${file} is empty: expected a header row and data rows`);
     if (first.problem) throw new UserError(`${file}: the header row cannot be read (${first.problem}); ${SAVE_AS_UTF8}`);
     header = checkHeader(file, first.cells.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim().toLowerCase()));
-    notUtf8(file, rest);
+    await notUtf8(file, rest);
   } catch (err) {
     await close();
     throw err;
@@ -229,14 +229,36 @@ async function openCsv(file: string): Promise<Table> {
  * the file fails whole, rather than every row going to the rejects file with its text already garbled. A few such
  * rows among good ones are rejected one by one.
  */
-function notUtf8(file: string, first: readonly CsvRecord[]): void {
+async function notUtf8(file: string, first: readonly CsvRecord[]): Promise<void> {
   const rows = first.filter(notBlank);
   const bad = rows.filter((r) => r.problem === NOT_UTF8).length;
-  if (bad > 0 && bad * 2 >= rows.length) {
+  // Every row of the first read, or at least three and half of them; and bytes that truly are not UTF-8 (a U+FFFD
+  // written in a UTF-8 file is a character, not a sign of another encoding).
+  if ((bad > 0 && bad === rows.length) || (bad >= 3 && bad * 2 >= rows.length)) {
+    if (await firstReadIsUtf8(file)) return;
     throw new UserError(
       `${file} is not UTF-8: ${bad} of its first ${rows.length} rows have bytes of another encoding (Windows-1258, or a TCVN3 or VNI ` +
         `font file); nothing was imported. Open it in Excel and ${SAVE_AS_UTF8}`,
     );
+  }
+}
+
+/** Whether the bytes of the first read (CSV_READ) are UTF-8; a character cut at its end does not count against it. */
+async function firstReadIsUtf8(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  const buf = Buffer.alloc(CSV_READ);
+  let bytesRead: number;
+  try {
+    ({ bytesRead } = await handle.read(buf, 0, CSV_READ, 0));
+  } finally {
+    await handle.close();
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, bytesRead), { stream: true });
+    return true;
+  } catch (err) {
+    if (err instanceof TypeError) return false; // what a fatal decoder throws on bytes that are not UTF-8
+    throw err;
   }
 }
 

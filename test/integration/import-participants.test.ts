@@ -93,6 +93,19 @@ describe('import participants from CSV', () => {
     ]);
   });
 
+  it('imports a UTF-8 file that holds U+FFFD as a character, and rejects one row of other bytes among two, rather than the whole file', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const header = 'ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n';
+    const genuine = path.join(dir, 'fffd.csv');
+    await writeFile(genuine, `${header}0100000001,Nguy\uFFFDn Văn An,1990,Nam,\n0100000002,Tr\uFFFDn Thị Bình,1991,Nữ,\n`);
+    // Each row is rejected (its text says something was garbled before), not the file: its bytes are UTF-8.
+    expect(await importParticipants(deps(db), genuine)).toMatchObject({ rowsRead: 2, rejected: 2 });
+    const mixed = path.join(dir, 'mot-dong.csv');
+    await writeFile(mixed, Buffer.concat([Buffer.from(`${header}0100000003,`), Buffer.from('Tr\xe2n', 'latin1'), Buffer.from(',1992,Nam,\n0100000004,Lê Văn Cường,1993,Nam,\n')]));
+    expect(await importParticipants(deps(db), mixed)).toMatchObject({ rowsRead: 2, inserted: 1, rejected: 1 });
+  });
+
   it('keeps every value of a row with more fields than the header in the rejects file', async () => {
     const { db } = database();
     const dir = await useTempDir();
