@@ -80,7 +80,11 @@ export function lineRunProgress(draw: (line: string) => void, newline: () => voi
     begin(batchId, stage, total, done = 0) {
       if (closed) return;
       batch = batchId;
-      stages.set(stage, { total, done, from: stage === 'write' ? null : { done, at: clock() } });
+      // Writing is measured from the end of verifying (its first advance), or from now when the batch is resumed
+      // past verifying (nothing to verify here: no end of it to measure from).
+      const verified = stages.get('verify');
+      const writing = stage === 'write' && done === 0 && !(verified && verified.total > 0 && verified.done >= verified.total);
+      stages.set(stage, { total, done, from: writing ? null : { done, at: clock() } });
       if (stage !== 'write' || !open) {
         // verify and write start together; share starts a line of its own with a rate of its own.
         if (open && stage === 'share') newline();

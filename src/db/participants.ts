@@ -214,15 +214,18 @@ export async function upsertStagedParticipants(
   if (!waiting) await upsertUnits(tx, table, now);
   // Fields whose column the file does not have: what is on file (before the rows held back for their sex code move).
   if (!waiting && kept.length) {
-    // A person who keeps their unit is not "without a unit" (the finding the row's empty value gave).
-    const unitFinding = kept.includes('ma_don_vi')
-      ? `, findings = CASE WHEN p.ma_don_vi IS NULL THEN s.findings ELSE
-           (SELECT coalesce(jsonb_agg(e.f ORDER BY e.i), '[]'::jsonb) FROM jsonb_array_elements(s.findings) WITH ORDINALITY e(f, i)
-             WHERE e.f <> '{"field": "unit", "code": "missing"}'::jsonb) END`
-      : '';
+    // A person who keeps their unit is not "without a unit" (the finding the row's empty value gave); one who keeps
+    // an e-mail or VssID flag keeps what was found about it.
+    const ownUnit = kept.includes('ma_don_vi') ? `(e.f <> '{"field": "unit", "code": "missing"}'::jsonb OR p.ma_don_vi IS NULL)` : 'true';
+    const keptFields = kept.filter((c) => c === 'email' || c === 'vssid');
     await tx.query(
-      `UPDATE staging s SET ${kept.map((c) => `${c} = p.${c}`).join(', ')}${unitFinding}
+      `UPDATE staging s SET ${kept.map((c) => `${c} = p.${c}`).join(', ')},
+              findings = (SELECT coalesce(jsonb_agg(e.f ORDER BY e.i), '[]'::jsonb) FROM jsonb_array_elements(s.findings) WITH ORDINALITY e(f, i)
+                           WHERE ${ownUnit})
+                         || (SELECT coalesce(jsonb_agg(e.f ORDER BY e.i), '[]'::jsonb) FROM jsonb_array_elements(p.findings) WITH ORDINALITY e(f, i)
+                              WHERE e.f->>'field' = ANY($1::text[]))
          FROM participant p WHERE p.ma_so_bhxh = s.ma_so_bhxh`,
+      [keptFields],
     );
   }
   // Stryker disable next-line ConditionalExpression: in the waiting pass staging is empty: moving its rows moves none

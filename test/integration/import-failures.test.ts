@@ -225,8 +225,10 @@ describe('what an import tells the operator', () => {
     const dir = await useTempDir();
     await importParticipants(deps(db), await writeParticipants(dir, [
       person(1, { vssid: '1', email: 'mot@example.vn', ma_huyen: '005' }),
-      person(2, { ma_don_vi: 'TB0002B', ma_tinh: '79', ma_huyen: '760' }),
+      person(2, { ma_don_vi: 'TB0002B', ma_tinh: '79', ma_huyen: '760', vssid: 'có lẽ', email: 'khong-phai-email' }),
     ]));
+    const invalid = [{ field: 'vssid', code: 'invalid', value: 'có lẽ' }, { field: 'email', code: 'invalid', value: 'khong-phai-email' }];
+    expect(await rows(db, `SELECT findings FROM participant WHERE ma_so_bhxh = '0100000002'`)).toEqual([{ findings: invalid }]);
     const file = path.join(dir, 'chi-nhan-than.csv');
     // Person 2's name changes; person 3 is new. No unit, office, VssID or e-mail column.
     writeFileSync(file, 'ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n0100000001,Nguyễn Văn Số 1,1990,Nam,000000001\n' +
@@ -236,7 +238,8 @@ describe('what an import tells the operator', () => {
     const unitMissing = [{ field: 'unit', code: 'missing' }];
     expect(await rows(db, 'SELECT ma_so_bhxh, ho_ten, ma_don_vi, ma_tinh, ma_huyen, vssid, email, findings FROM participant ORDER BY 1')).toEqual([
       { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Số 1', ma_don_vi: 'TA0001A', ma_tinh: '01', ma_huyen: '005', vssid: true, email: 'mot@example.vn', findings: [] },
-      { ma_so_bhxh: '0100000002', ho_ten: 'Nguyễn Văn Hai', ma_don_vi: 'TB0002B', ma_tinh: '79', ma_huyen: '760', vssid: false, email: null, findings: [] },
+      // What was found about the e-mail and VssID flag it keeps stays with them.
+      { ma_so_bhxh: '0100000002', ho_ten: 'Nguyễn Văn Hai', ma_don_vi: 'TB0002B', ma_tinh: '79', ma_huyen: '760', vssid: false, email: null, findings: invalid },
       { ma_so_bhxh: '0100000003', ho_ten: 'Nguyễn Văn Ba', ma_don_vi: null, ma_tinh: null, ma_huyen: null, vssid: false, email: null, findings: unitMissing },
     ]);
   });

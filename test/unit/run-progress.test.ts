@@ -49,6 +49,13 @@ describe('the run progress line', () => {
     s.at(2000);
     s.progress.advance('verify', 60);
     expect(s.last()).toBe('batch 7 · verify 180/300 · write 0/300 · 30 people/s · ETA 4s');
+    // Resumed past verifying: writing's rate from the resumption, not from the end of its first chunk.
+    const w = screen();
+    w.progress.begin(8, 'verify', 100_000, 100_000);
+    w.progress.begin(8, 'write', 100_000, 50_000);
+    w.at(10_000);
+    w.progress.advance('write', 10_000);
+    expect(w.last()).toBe('batch 8 · verify 100,000/100,000 · write 60,000/100,000 · 1,000 people/s · ETA 40s');
   });
 
   it('draws nothing once the line is ended, although a step still in hand tells of its people', () => {
