@@ -68,6 +68,8 @@ export class HttpRegistry implements RegistryAdapter {
   private readonly now: () => number;
   /** Requests (not attempts) that failed for good, by error kind: for the run summary. */
   readonly failures = new Map<string, number>();
+  /** Kinds of failure a retry cannot help (a refused token, a rejected request): not retried, and said so. */
+  private readonly notRetried = new Set<string>();
   private lastError: string | null = null;
 
   constructor(
@@ -119,8 +121,9 @@ export class HttpRegistry implements RegistryAdapter {
     // Stryker disable next-line ConditionalExpression: the breaker opens only after failures, all of them recorded: with no failure it has not opened
     if (this.failures.size === 0 && this.breaker.opened === 0) return null;
     const n = [...this.failures.values()].reduce((a, b) => a + b, 0);
-    const kinds = [...this.failures].map(([k, c]) => `${c} × ${k}`).join(', ');
-    const parts = [`${n} registry request${n === 1 ? '' : 's'} failed after retries${kinds ? ` (${kinds})` : ''}`];
+    const kinds = [...this.failures].map(([k, c]) => `${c} × ${k}${this.notRetried.has(k) ? ', not retried' : ''}`).join(', ');
+    const retried = [...this.failures.keys()].some((k) => !this.notRetried.has(k));
+    const parts = [`${n} registry request${n === 1 ? '' : 's'} failed${retried ? ' after retries' : ''}${kinds ? ` (${kinds})` : ''}`];
     if (this.breaker.opened > 0) parts.push('the circuit breaker opened and the registry was not asked again during its cool-down');
     // Stryker disable next-line ConditionalExpression: the summary gets here only after a recorded failure, which always sets lastError
     if (this.lastError) parts.push(`last error: ${this.lastError}`);
@@ -156,6 +159,7 @@ export class HttpRegistry implements RegistryAdapter {
       const kind = err instanceof Error ? err.name : 'registry_error';
       if (!(err instanceof RegistryCircuitOpenError)) {
         this.failures.set(kind, (this.failures.get(kind) ?? 0) + 1);
+        if (err instanceof RegistryRequestError && !err.retryable) this.notRetried.add(kind);
         this.lastError = (err as Error).message;
       }
       throw err;

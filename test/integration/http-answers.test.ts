@@ -236,7 +236,10 @@ describe('HTTP adapter: what the caller is given', () => {
     [429, 'RegistryRateLimited', 'verify: HTTP 429, rate limited'],
   ])('tells the operator what an HTTP %i means and what to do', async (status, name, message) => {
     const s = await scripted((_q, res) => json(res, status, { error: { code: 'x', message: 'no' } }));
-    await expect(adapter(s.url).verify(ASK)).rejects.toMatchObject({ name, message });
+    const a = adapter(s.url);
+    await expect(a.verify(ASK)).rejects.toMatchObject({ name, message });
+    // A refused token or request is not retried (a retry cannot help), and the summary does not say it was.
+    if (status !== 429) expect(a.failureSummary()).toBe(`1 registry request failed (1 × ${name}, not retried); last error: ${message}`);
   });
 
   it('does not open the circuit breaker for a refusal of one person\'s data: the registry is working', async () => {
