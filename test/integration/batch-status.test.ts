@@ -48,7 +48,9 @@ describe('ddcn batch status', () => {
     expect(text.stdout).toContain(`batch ${batchId}: verify (asking the registry)`);
     expect(text.stdout).toContain('chunks: 1/2 verified · 0/2 written · 0/2 shared');
     expect(text.stdout).toContain('people: 3 of 6 read · 3 MATCHED · 0 MISMATCHED · 0 MISSING_ID · 0 CONFLICT · 0 PENDING · 0 errors');
-    expect(text.stdout).toMatch(/workers \(chunk steps done, last seen\):\n {2}host-a:41 {2}1 {2}\d{4}-/);
+    // Times as the offices read them: Vietnam's (the JSON keeps ISO in UTC).
+    expect(text.stdout).toMatch(/\nstarted \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC\+7\)\n/);
+    expect(text.stdout).toMatch(/workers \(chunk steps done, last seen\):\n {2}host-a:41 {2}1 {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC\+7\)/);
     const status = JSON.parse(json.stdout) as { id: number; phase: string; people: number; counts: { read: number }; chunks: { verified: number } };
     expect(status).toMatchObject({ id: batchId, phase: 'verify', people: 6, counts: { read: 3 }, chunks: { verified: 1 } });
 

@@ -11,19 +11,22 @@ const PHASE: Record<BatchStatus['phase'], string> = {
   done: 'done',
 };
 
+/** A moment as the offices read it: Vietnam's time (UTC+7 all year), to the second. `--json` keeps ISO in UTC. */
+const vnTime = (t: Date): string => `${new Date(t.getTime() + 7 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ')} (UTC+7)`;
+
 function formatStatus(s: BatchStatus): string {
   const c = s.counts;
   const lines = [
     `batch ${s.id}: ${PHASE[s.phase]}${s.province ? ` · province ${s.province}` : ''} · registry ${s.registry}` +
       `${s.maxInFlight ? ` · at most ${s.maxInFlight} requests in flight` : ''}`,
-    `started ${s.startedAt.toISOString()}${s.finishedAt ? ` · finished ${s.finishedAt.toISOString()}` : ''}${s.attempts > 1 ? ` · resumed ${s.attempts - 1}×` : ''}`,
+    `started ${vnTime(s.startedAt)}${s.finishedAt ? ` · finished ${vnTime(s.finishedAt)}` : ''}${s.attempts > 1 ? ` · resumed ${s.attempts - 1}×` : ''}`,
     `chunks: ${s.chunks.verified}/${s.chunks.total} verified · ${s.chunks.written}/${s.chunks.total} written · ${s.chunks.shared}/${s.chunks.total} shared`,
     // Read: verified, or failed at the registry (those are PENDING); the rest of the batch's people are still to come.
     // (A batch made by an older ddcn has no total: 0.)
     `people: ${c.read}${s.people >= c.read ? ` of ${s.people}` : ''} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${c.conflict} CONFLICT · ` +
       `${c.pending} PENDING · ${c.errors} errors · ${c.shared} shared · ${s.peoplePerSecond} people/s`,
     s.workers.length ? 'workers (chunk steps done, last seen):' : 'workers: none has finished a chunk step yet',
-    ...s.workers.map((w) => `  ${w.worker}  ${w.steps}  ${w.lastSeen.toISOString()}`),
+    ...s.workers.map((w) => `  ${w.worker}  ${w.steps}  ${vnTime(w.lastSeen)}`),
   ];
   return lines.join('\n') + '\n';
 }
