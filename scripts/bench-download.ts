@@ -22,6 +22,7 @@ import { buildPortal } from '../src/portal/app.js';
 import { hashPassword } from '../src/portal/passwords.js';
 import { DEFAULT_PORTAL_SETTINGS } from '../src/portal/settings.js';
 import { benchWorkDir, freshBenchDatabase } from './lib/bench-db.js';
+import { portalSignIn } from './lib/portal-sign-in.js';
 import { writeSynthetic } from './lib/synth.js';
 
 const { values } = parseArgs({
@@ -91,7 +92,7 @@ async function measure(url: string, k: number): Promise<void> {
   const { app } = await buildPortal({ deps: { db: database.db, log: createLogger('warn'), now: () => new Date() }, settings: { ...DEFAULT_PORTAL_SETTINGS, loginsPerMinute: 10_000 } });
   const base = (await app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
   try {
-    const cookies = await Promise.all(Array.from({ length: k }, (_, i) => signIn(base, `bench-dl-${i}`)));
+    const cookies = await Promise.all(Array.from({ length: k }, (_, i) => portalSignIn(base, `bench-dl-${i}`, PASSWORD)));
     await new Promise((r) => setTimeout(r, 2_000)); // the workbook threads, started on listen, have loaded their code
     const before = process.memoryUsage().rss;
     let peak = before;
@@ -105,18 +106,6 @@ async function measure(url: string, k: number): Promise<void> {
     await app.close();
     await database.close();
   }
-}
-
-async function signIn(base: string, login: string): Promise<string> {
-  const pre = await fetch(`${base}/login`);
-  const preCookie = pre.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await pre.text())![1]!;
-  const res = await fetch(`${base}/login`, {
-    method: 'POST', redirect: 'manual', headers: { cookie: preCookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, login, password: PASSWORD }),
-  });
-  if (res.status !== 303) throw new Error(`sign-in of ${login} answered ${res.status}`);
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).filter((c) => c!.startsWith('ddcn_session=')).join('; ');
 }
 
 async function download(base: string, cookie: string): Promise<number> {

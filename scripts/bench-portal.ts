@@ -30,6 +30,7 @@ import { hashPassword } from '../src/portal/passwords.js';
 import { DEFAULT_PORTAL_SETTINGS } from '../src/portal/settings.js';
 import { writeSynthetic } from './lib/synth.js';
 import { benchWorkDir, freshBenchDatabase } from './lib/bench-db.js';
+import { portalSignIn } from './lib/portal-sign-in.js';
 
 const TICKS = 100; // USER_HZ: /proc's CPU times are in hundredths of a second on Linux
 /** CPU seconds of this process's main thread (Linux: /proc/self/task/<pid>/stat, utime + stime). */
@@ -144,14 +145,7 @@ try {
   const base = (await app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
 
   const signIn = async (login: string) => {
-    const pre = await fetch(`${base}/login`);
-    const preCookie = pre.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(await pre.text())![1]!;
-    const res = await fetch(`${base}/login`, {
-      method: 'POST', redirect: 'manual', headers: { cookie: preCookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrf, login, password: PASSWORD }),
-    });
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).filter((c) => c!.startsWith('ddcn_session=')).join('; ');
+    const cookie = await portalSignIn(base, login, PASSWORD);
     const home = await fetch(`${base}/units`, { headers: { cookie } });
     const token = /name="_csrf" value="([^"]+)"/.exec(await home.text())![1]!;
     return { cookie, token };

@@ -9,11 +9,17 @@ function screen() {
   return { progress, lines, last: () => lines.at(-1), newlines: () => newlines, at: (ms: number) => (t = ms) };
 }
 
+/** A line whose batch 7 has begun verifying and writing `total` people, `done` of them done before. */
+function begun(total: number, done = { verify: 0, write: 0 }) {
+  const s = screen();
+  s.progress.begin(7, 'verify', total, done.verify);
+  s.progress.begin(7, 'write', total, done.write);
+  return s;
+}
+
 describe('the run progress line', () => {
   it('shows the stage, people done of people to do, and "ETA –" while the rate is unknown', () => {
-    const s = screen();
-    s.progress.begin(7, 'verify', 335);
-    s.progress.begin(7, 'write', 335);
+    const s = begun(335);
     expect(s.last()).toBe('batch 7 · verify 0/335 · write 0/335 · – people/s · ETA –');
     s.at(300);
     s.progress.advance('verify', 10);
@@ -21,9 +27,7 @@ describe('the run progress line', () => {
   });
 
   it('gives rate and ETA of the phase under way, verifying and then writing, once it has a second of history', () => {
-    const s = screen();
-    s.progress.begin(7, 'verify', 300);
-    s.progress.begin(7, 'write', 300);
+    const s = begun(300);
     s.at(500);
     s.progress.advance('verify', 100);
     expect(s.last()).toBe('batch 7 · verify 100/300 · write 0/300 · – people/s · ETA –');
@@ -42,26 +46,20 @@ describe('the run progress line', () => {
   });
 
   it('counts, for a resumed batch, the people done before it, and the rate of what this run does', () => {
-    const s = screen();
-    s.progress.begin(7, 'verify', 300, 120);
-    s.progress.begin(7, 'write', 300, 0);
+    const s = begun(300, { verify: 120, write: 0 });
     expect(s.last()).toBe('batch 7 · verify 120/300 · write 0/300 · – people/s · ETA –');
     s.at(2000);
     s.progress.advance('verify', 60);
     expect(s.last()).toBe('batch 7 · verify 180/300 · write 0/300 · 30 people/s · ETA 4s');
     // Resumed past verifying: writing's rate from the resumption, not from the end of its first chunk.
-    const w = screen();
-    w.progress.begin(8, 'verify', 100_000, 100_000);
-    w.progress.begin(8, 'write', 100_000, 50_000);
+    const w = begun(100_000, { verify: 100_000, write: 50_000 });
     w.at(10_000);
     w.progress.advance('write', 10_000);
-    expect(w.last()).toBe('batch 8 · verify 100,000/100,000 · write 60,000/100,000 · 1,000 people/s · ETA 40s');
+    expect(w.last()).toBe('batch 7 · verify 100,000/100,000 · write 60,000/100,000 · 1,000 people/s · ETA 40s');
   });
 
   it('draws nothing once the line is ended, although a step still in hand tells of its people', () => {
-    const s = screen();
-    s.progress.begin(7, 'verify', 300);
-    s.progress.begin(7, 'write', 300);
+    const s = begun(300);
     s.progress.end();
     const drawn = s.lines.length;
     s.at(1000);
@@ -71,9 +69,7 @@ describe('the run progress line', () => {
   });
 
   it('draws nothing once closed, although a step still in hand begins the next stage', () => {
-    const s = screen();
-    s.progress.begin(7, 'verify', 300);
-    s.progress.begin(7, 'write', 300);
+    const s = begun(300);
     s.progress.close();
     const drawn = s.lines.length;
     // The last write step, finishing after an interrupt, moves the batch on to sharing (chunk-work.ts, startPhase).
