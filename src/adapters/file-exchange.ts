@@ -65,7 +65,7 @@ export interface ExchangeStats {
   answered: number;
   ingested: number;
   refused: string[];
-  /** People of requests whose answer was refused: sent again. */
+  /** People asked for again because the answer to their last request was refused. */
   resent: number;
   shareFiles: number;
 }
@@ -199,6 +199,8 @@ export class FileExchangeRegistry implements RegistryAdapter {
           continue;
         }
       }
+      // Asked for again because the answer to their last request was refused (ingest).
+      if (item?.state === 'refused') this.stats.resent += 1;
       toSend.push(req);
     }
     if (toSend.length) await this.send(toSend, prints);
@@ -343,10 +345,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
       // An answer to one of our outstanding requests that cannot be applied: the registry believes it answered, so
       // its people are sent again now (the run that is ingesting asks for them in a new request file) instead of
       // waiting the resend delay for nothing.
-      if (err instanceof ExchangeFileError && req?.state === 'outstanding') {
-        await markRefused(session, req.id);
-        this.stats.resent += req.codes.length;
-      }
+      if (err instanceof ExchangeFileError && req?.state === 'outstanding') await markRefused(session, req.id);
       throw err;
     }
   }
@@ -359,7 +358,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     const { rows, trailer } = await parseExchangeFile(await readFile(file, 'utf8'), ANSWER_COLUMNS);
     if (!req) throw new ExchangeFileError('request', `answers ${requestFile}, which this database never sent`);
     if (req.state === 'refused') {
-      throw new ExchangeFileError('request', `an earlier answer to ${requestFile} was refused and its people were sent again: the answer to that request counts`);
+      throw new ExchangeFileError('request', `an answer to ${requestFile} was refused before and its people were asked for again in a new request file: only that request's answer counts`);
     }
     if (trailer.request_sha256 !== req.checksum) throw new ExchangeFileError('request', `request_sha256 in the trailer is not the checksum of ${requestFile}`);
     if (req.state === 'answered') {

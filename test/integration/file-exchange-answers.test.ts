@@ -169,7 +169,7 @@ describe('file exchange answers', () => {
     expect((await files(doneDir)).filter((n) => n.startsWith(a))).toEqual([a, `${a}.1`, `${a}.2`]);
     expect(fourth.exchange.stats).toMatchObject({ ingested: resentFiles, refused: [c, d], resent: 0, requestFiles: 0 });
     expect(await readFile(path.join(refusedDir, `${c}.1.reason.txt`), 'utf8').catch(() => readFile(path.join(refusedDir, `${c}.reason.txt`), 'utf8')))
-      .toContain(`an earlier answer to ${requestOf(c)} was refused and its people were sent again: the answer to that request counts`);
+      .toContain(`an answer to ${requestOf(c)} was refused before and its people were asked for again in a new request file: only that request's answer counts`);
   });
 
   it('refuses a file that is no answer, and an answer to a request this database never sent, saying why in each reason file', async () => {
@@ -262,6 +262,21 @@ describe('file exchange answers', () => {
     await due.verify([person]);
     expect(due.stats).toMatchObject({ requestFiles: 1, requested: 1 });
     expect(await files(f.outbox)).toHaveLength(2);
+  });
+
+  it('counts as asked for again only those whose last request had its answer refused', async () => {
+    const { db } = database();
+    const f = await folders();
+    const open = () => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    const other = { ...person, requestId: '0100000002', soGiayTo: '012345679' };
+    await (await open()).verify([person, other]); // request 1: both
+    await (await open()).verify([{ ...other, hoTen: 'Nguyễn Văn Ân' }]); // request 2: the second, whose name changed
+    const [first] = await files(f.outbox);
+    await writeFile(path.join(f.inbox, first!.replace(/\.csv$/, '.answer.csv')), 'not an answer\n');
+    const again = await open();
+    await again.verify([person, { ...other, hoTen: 'Nguyễn Văn Ân' }]);
+    // The first is asked for again; the second still waits for request 2, which nothing refused.
+    expect(again.stats).toMatchObject({ refused: [first!.replace(/\.csv$/, '.answer.csv')], resent: 1, requested: 1, awaiting: 2 });
   });
 
   it('writes a share file named by the time, counts and logs it, and leaves files in the outbox that are not its own alone', async () => {
