@@ -24,6 +24,9 @@ const PREVIEW_CHARS = 200;
 
 const NEEDS_SLOW_PATH = /"/;
 
+/** Why a record whose text is not UTF-8 is rejected. */
+export const NOT_UTF8 = 'contains bytes that are not UTF-8; save the file as "CSV UTF-8"';
+
 /**
  * What separates the fields: a comma, or a semicolon in a file whose header it cuts into more fields than the comma
  * does — what Excel writes as "CSV" (and "CSV UTF-8") where the list separator is `;`, as in Vietnamese regional
@@ -109,9 +112,6 @@ interface Pending {
  * every following line is tried again on its own; those that still do not parse as a record are rejected as
  * "unbalanced quote from line N" until one does (resynchronisation).
  */
-/** Why a record whose text is not UTF-8 is rejected. */
-export const NOT_UTF8 = 'contains bytes that are not UTF-8; save the file as "CSV UTF-8"';
-
 export class CsvScanner {
   private readonly decoder = new StringDecoder('utf8');
   private carry = '';

@@ -6,8 +6,10 @@ import { once } from 'node:events';
 import { prepareOutputFile } from './output-file.js';
 import type { Deps } from './deps.js';
 
-/** Streams the results CSV to a file ('-' = stdout) without holding it in memory. */
-/** Returns how many participants (or outcomes of the batch) were written. */
+/**
+ * Streams the results CSV to a file ('-' = stdout) without holding it in memory. Returns how many participants (or
+ * outcomes of the batch) were written.
+ */
 export async function exportResults(deps: Deps, out: string, batchId: number | null): Promise<number> {
   if (batchId !== null && !(await batchExists(deps.db, batchId))) {
     throw new UserError(`there is no batch ${batchId}; \`ddcn run\` prints the id of each batch it starts`);

@@ -3,9 +3,7 @@ import { progressFigures } from '../pipeline/progress-report.js';
 import { cachedCountsAsOf } from '../db/figures-cache.js';
 import type { Deps } from '../pipeline/deps.js';
 import type { ProgressReport } from '../reports/mau03.js';
-import { parseIsoDate, vnDate, type CalendarDate } from '../reports/vn-date.js';
-
-const laterThan = (a: CalendarDate, b: CalendarDate) => a.year * 10_000 + a.month * 100 + a.day > b.year * 10_000 + b.month * 100 + b.day;
+import { parseIsoDate, startOfDay, type CalendarDate } from '../reports/vn-date.js';
 import type { Scope } from '../db/portal-scope.js';
 import { HttpError } from './errors.js';
 
@@ -19,9 +17,8 @@ export function figureQuery(query: Record<string, unknown>, now: Date): FigureQu
   const rawDate = typeof query.as_of === 'string' ? query.as_of.trim() : '';
   const asOf = rawDate ? parseIsoDate(rawDate) : null;
   if (rawDate && !asOf) throw new HttpError(400, 'Ngày báo cáo phải có dạng YYYY-MM-DD, ví dụ 2024-06-30.');
-  // As `ddcn report progress --as-of`: figures of a day still to come would be today's under a later date.
-  const today = vnDate(now);
-  if (asOf && laterThan(asOf, today)) {
+  // As `ddcn report progress --as-of` (the same rule): figures of a day still to come would be today's under a later date.
+  if (asOf && startOfDay(asOf) > now) {
     throw new HttpError(400, 'Ngày báo cáo không được sau hôm nay.');
   }
   const rawPeriod = typeof query.period === 'string' ? query.period : 'week';
