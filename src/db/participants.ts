@@ -9,6 +9,19 @@ import { SQLSTATE, sqlState } from './sqlstate.js';
 export const KEPT_WHEN_ABSENT = ['ma_don_vi', 'ma_tinh', 'ma_huyen', 'vssid', 'email'] as const;
 export type KeptColumn = (typeof KEPT_WHEN_ABSENT)[number];
 
+/** SQL: the elements of the findings array `source` (each `e.f`) for which `where` holds, in their order. */
+const findingsWhere = (source: string, where: string) =>
+  `(SELECT coalesce(jsonb_agg(e.f ORDER BY e.i), '[]'::jsonb) FROM jsonb_array_elements(${source}) WITH ORDINALITY e(f, i) WHERE ${where})`;
+
+/**
+ * SQL, in the lateral over a person's corrections (`k`): whether the correction of `field` stays — the row's value
+ * (`fromFile`, a condition on `k.old_value`) is one a correction replaced, and what is on file (`onFile`) is the
+ * value of the last one made.
+ */
+const correctionStays = (field: string, fromFile: string, onFile: string) =>
+  `coalesce(bool_or(k.field = '${field}' AND (${fromFile}))
+                  AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = '${field}'))[1] = ${onFile}, false)`;
+
 const CHANGED = `(p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi, p.ma_tinh, p.ma_huyen, p.vssid, p.email, p.findings)
            IS DISTINCT FROM (EXCLUDED.ho_ten, EXCLUDED.ngay_sinh, EXCLUDED.gioi_tinh, EXCLUDED.so_giay_to, EXCLUDED.ma_don_vi,
                              EXCLUDED.ma_tinh, EXCLUDED.ma_huyen, EXCLUDED.vssid, EXCLUDED.email, EXCLUDED.findings)`;
@@ -220,10 +233,7 @@ export async function upsertStagedParticipants(
     const keptFields = kept.filter((c) => c === 'email' || c === 'vssid');
     await tx.query(
       `UPDATE staging s SET ${kept.map((c) => `${c} = p.${c}`).join(', ')},
-              findings = (SELECT coalesce(jsonb_agg(e.f ORDER BY e.i), '[]'::jsonb) FROM jsonb_array_elements(s.findings) WITH ORDINALITY e(f, i)
-                           WHERE ${ownUnit})
-                         || (SELECT coalesce(jsonb_agg(e.f ORDER BY e.i), '[]'::jsonb) FROM jsonb_array_elements(p.findings) WITH ORDINALITY e(f, i)
-                              WHERE e.f->>'field' = ANY($1::text[]))
+              findings = ${findingsWhere('s.findings', ownUnit)} || ${findingsWhere('p.findings', `e.f->>'field' = ANY($1::text[])`)}
          FROM participant p WHERE p.ma_so_bhxh = s.ma_so_bhxh`,
       [keptFields],
     );
@@ -249,9 +259,8 @@ export async function upsertStagedParticipants(
             s.ma_don_vi, s.ma_tinh, s.ma_huyen, coalesce(s.vssid, false), s.email,
             -- What the row says about a field whose correction it keeps no longer holds (as when it was corrected).
             CASE WHEN fix.name OR fix.dob OR fix.sex OR fix.num THEN
-              (SELECT coalesce(jsonb_agg(e.f ORDER BY e.i), '[]'::jsonb) FROM jsonb_array_elements(s.findings) WITH ORDINALITY e(f, i)
-                WHERE NOT ((fix.name AND e.f->>'field' = 'name') OR (fix.dob AND e.f->>'field' = 'dob')
-                           OR (fix.sex AND e.f->>'field' = 'sex') OR (fix.num AND e.f->>'field' = 'id_number')))
+              ${findingsWhere('s.findings', `NOT ((fix.name AND e.f->>'field' = 'name') OR (fix.dob AND e.f->>'field' = 'dob')
+                           OR (fix.sex AND e.f->>'field' = 'sex') OR (fix.num AND e.f->>'field' = 'id_number'))`)}
             ELSE s.findings END,
             s.src_hash, $1::timestamptz, $1::timestamptz
        FROM ${table} s
@@ -262,17 +271,12 @@ export async function upsertStagedParticipants(
        -- field is kept when the row's value is one a correction replaced and what is on file is the last one made.
        -- (A number that replaced another is also kept through number_history, above: the row's old number.)
        LEFT JOIN LATERAL (
-         SELECT coalesce(bool_or(k.field = 'name' AND coalesce(k.old_value, '') = coalesce(s.ho_ten, ''))
-                  AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'name'))[1] = cur.ho_ten, false) AS name,
-                coalesce(bool_or(k.field = 'dob' AND k.old_value IS NOT DISTINCT FROM s.ngay_sinh)
-                  AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'dob'))[1] = cur.ngay_sinh, false) AS dob,
+         SELECT ${correctionStays('name', `coalesce(k.old_value, '') = coalesce(s.ho_ten, '')`, 'cur.ho_ten')} AS name,
+                ${correctionStays('dob', 'k.old_value IS NOT DISTINCT FROM s.ngay_sinh', 'cur.ngay_sinh')} AS dob,
                 -- A 0 in the file (sex_code 'z', settled) is the same text whichever way the file reads it now (Nữ in
                 -- a 1/0 file, unknown otherwise): a correction of what it was read as stays.
-                coalesce(bool_or(k.field = 'sex' AND (k.old_value IS NOT DISTINCT FROM s.gioi_tinh
-                                                      OR (s.sex_code = 'z' AND (k.old_value IS NULL OR k.old_value = 'F'))))
-                  AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'sex'))[1] = cur.gioi_tinh, false) AS sex,
-                coalesce(bool_or(k.field = 'id_number' AND k.old_value IS NOT DISTINCT FROM s.so_giay_to)
-                  AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = 'id_number'))[1] = cur.so_giay_to, false) AS num
+                ${correctionStays('sex', `k.old_value IS NOT DISTINCT FROM s.gioi_tinh OR (s.sex_code = 'z' AND (k.old_value IS NULL OR k.old_value = 'F'))`, 'cur.gioi_tinh')} AS sex,
+                ${correctionStays('id_number', 'k.old_value IS NOT DISTINCT FROM s.so_giay_to', 'cur.so_giay_to')} AS num
            FROM participant_correction k WHERE k.ma_so_bhxh = cur.ma_so_bhxh) fix ON true
      ON CONFLICT (ma_so_bhxh) DO UPDATE SET
        ho_ten = EXCLUDED.ho_ten, ngay_sinh = EXCLUDED.ngay_sinh, gioi_tinh = EXCLUDED.gioi_tinh,

@@ -10,7 +10,7 @@ import type { TableRow } from './table-row.js';
 export type { TableRow } from './table-row.js';
 
 import { xlsxPartSizes } from './xlsx-parts.js';
-import { cellText, NOT_A_DATE, notADate } from '../reports/cell-text.js';
+import { cellText, notADate, notADateProblem } from '../reports/cell-text.js';
 
 export interface Table {
   header: string[];
@@ -352,7 +352,7 @@ async function openXlsx(file: string): Promise<Table> {
       const cells = header.map((_, i) => cellText(vals[i + 1]));
       const row: TableRow = { line: next.value.number, cells };
       const notDate = header.findIndex((_, i) => notADate(vals[i + 1]));
-      if (notDate >= 0) row.problem = `column ${header[notDate]}: ${NOT_A_DATE}`;
+      if (notDate >= 0) row.problem = notADateProblem(header[notDate]!);
       // exceljs's streaming reader sometimes hands back an unresolved shared-string reference for workbooks whose
       // zip entries are stored uncompressed: better a reject that says so than "[object Object]" in the data.
       else if (vals.some((v) => typeof v === 'object' && v !== null && 'sharedString' in v))

@@ -1,6 +1,6 @@
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
-import { cellText, NOT_A_DATE, notADate } from '../reports/cell-text.js';
+import { cellText, notADate, notADateProblem } from '../reports/cell-text.js';
 import type { TableRow } from './table-row.js';
 
 /**
@@ -40,7 +40,7 @@ export async function readSmallXlsx(file: string): Promise<{ header: string[]; r
     if (l.cells.every((c) => c.trim() === '')) continue;
     const row: TableRow = { line: l.line, cells: header.map((_, i) => l.cells[i] ?? '') };
     const notDate = l.notDates.find((i) => i < header.length);
-    if (notDate !== undefined) row.problem = `column ${header[notDate]}: ${NOT_A_DATE}`;
+    if (notDate !== undefined) row.problem = notADateProblem(header[notDate]!);
     else if (l.cells.slice(header.length).some((c) => c.trim() !== '')) row.problem = `has values beyond the ${header.length} header columns`;
     rows.push(row);
   }

@@ -13,8 +13,9 @@ export function notADate(value: ExcelJS.CellValue): boolean {
   return v instanceof Date && !(v.getTime() < AFTER_EXCEL_DAYS_MS);
 }
 
-/** Why a row with such a cell is refused, for the operator or the unit (no value is shown: it is lost). */
-export const NOT_A_DATE = 'a number in a cell formatted as a date, too large to be one: format the column as Text and type the value again';
+/** Why a row with such a cell in `column` is refused, for the operator (no value is shown: it is lost). */
+export const notADateProblem = (column: string): string =>
+  `column ${column}: a number in a cell formatted as a date, too large to be one: format the column as Text and type the value again`;
 
 /** Text of an exceljs cell value; dates as yyyy-mm-dd (UTC parts, as Excel stores them). */
 export function cellText(value: ExcelJS.CellValue): string {
