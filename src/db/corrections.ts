@@ -1,6 +1,8 @@
 import type { Queryable } from './pool.js';
 import type { Sex } from '../domain/types.js';
 import type { Finding } from '../domain/finding.js';
+import { ddcnProblem, precisionProblem } from '../domain/correction-rules.js';
+import { nameKey } from '../domain/names.js';
 
 /** A returned Mẫu 02 row after validation: the values the unit filled in, null where it left a column empty. */
 export interface CorrectionInput {
@@ -29,6 +31,8 @@ interface Current {
   status: string;
   data_version: number;
   findings: Finding[];
+  /** The date of birth the registry disclosed at the last verification, if it did (a date key). */
+  registry_dob: string | null;
 }
 
 type CorrectedField = 'name' | 'dob' | 'sex' | 'id_number';
@@ -52,8 +56,10 @@ export async function applyCorrections(
   const current = new Map(
     (
       await tx.query<Current>(
-        `SELECT ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, status, data_version, findings
-           FROM participant WHERE ma_so_bhxh = ANY($1::text[]) FOR UPDATE`,
+        `SELECT p.ma_so_bhxh, p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi, p.status, p.data_version, p.findings,
+                (SELECT v.detail->'registry'->>'ngaySinh' FROM verification v
+                  WHERE v.batch_id = p.last_batch_id AND v.ma_so_bhxh = p.ma_so_bhxh) AS registry_dob
+           FROM participant p WHERE p.ma_so_bhxh = ANY($1::text[]) FOR UPDATE OF p`,
         [args.rows.map((r) => r.maSoBhxh)],
       )
     ).rows.map((c) => [c.ma_so_bhxh, c]),
@@ -63,26 +69,24 @@ export async function applyCorrections(
   const updates: Array<{ cur: Current; row: CorrectionInput; changes: Change[] }> = [];
   for (const row of args.rows) {
     const cur = current.get(row.maSoBhxh);
-    if (!cur) {
-      outcomes.push({ line: row.line, kind: 'rejected', reason: `Không có người tham gia mã số BHXH ${row.maSoBhxh}` });
-    } else if (cur.ma_don_vi !== args.unit) {
-      outcomes.push({ line: row.line, kind: 'rejected', reason: `Mã số BHXH ${row.maSoBhxh} không thuộc đơn vị ${args.unit}` });
-    } else if (cur.status === 'MATCHED') {
-      outcomes.push({
-        line: row.line, kind: 'rejected',
-        reason: 'Người tham gia đã được xác thực khớp với CSDL quốc gia về dân cư: thông tin không điều chỉnh qua Mẫu số 02',
-      });
-    } else {
-      const changes: Change[] = [];
-      if (row.hoTen !== null && row.hoTen !== cur.ho_ten) changes.push({ field: 'name', old: cur.ho_ten || null, new: row.hoTen });
-      if (row.ngaySinh !== null && row.ngaySinh !== cur.ngay_sinh) changes.push({ field: 'dob', old: cur.ngay_sinh, new: row.ngaySinh });
-      if (row.gioiTinh !== null && row.gioiTinh !== cur.gioi_tinh) changes.push({ field: 'sex', old: cur.gioi_tinh, new: row.gioiTinh });
-      if (row.soGiayTo !== null && row.soGiayTo !== cur.so_giay_to) changes.push({ field: 'id_number', old: cur.so_giay_to, new: row.soGiayTo });
-      if (changes.length === 0) outcomes.push({ line: row.line, kind: 'unchanged' });
-      else {
-        updates.push({ cur, row, changes });
-        outcomes.push({ line: row.line, kind: 'applied', fields: changes.length });
-      }
+    const refused = !cur ? `Không có người tham gia mã số BHXH ${row.maSoBhxh}`
+      : cur.ma_don_vi !== args.unit ? `Mã số BHXH ${row.maSoBhxh} không thuộc đơn vị ${args.unit}`
+        : cur.status === 'MATCHED' ? 'Người tham gia đã được xác thực khớp với CSDL quốc gia về dân cư: thông tin không điều chỉnh qua Mẫu số 02'
+          : recordProblem(row, cur, args.now);
+    if (refused !== null || !cur) {
+      outcomes.push({ line: row.line, kind: 'rejected', reason: refused ?? '' });
+      continue;
+    }
+    const changes: Change[] = [];
+    // The same name for the registry (case, stray spaces, where the tone mark sits) is no correction.
+    if (row.hoTen !== null && nameKey(row.hoTen) !== nameKey(cur.ho_ten)) changes.push({ field: 'name', old: cur.ho_ten || null, new: row.hoTen });
+    if (row.ngaySinh !== null && row.ngaySinh !== cur.ngay_sinh) changes.push({ field: 'dob', old: cur.ngay_sinh, new: row.ngaySinh });
+    if (row.gioiTinh !== null && row.gioiTinh !== cur.gioi_tinh) changes.push({ field: 'sex', old: cur.gioi_tinh, new: row.gioiTinh });
+    if (row.soGiayTo !== null && row.soGiayTo !== cur.so_giay_to) changes.push({ field: 'id_number', old: cur.so_giay_to, new: row.soGiayTo });
+    if (changes.length === 0) outcomes.push({ line: row.line, kind: 'unchanged' });
+    else {
+      updates.push({ cur, row, changes });
+      outcomes.push({ line: row.line, kind: 'applied', fields: changes.length });
     }
   }
   // Stryker disable next-line ConditionalExpression: a shortcut: the statements that follow change no row when there is none to change
@@ -137,6 +141,17 @@ export async function applyCorrections(
     );
   }
   return outcomes;
+}
+
+/** Why a row cannot correct this record (src/domain/correction-rules.ts), or null. */
+function recordProblem(row: CorrectionInput, cur: Current, now: Date): string | null {
+  const reasons = [
+    row.ngaySinh !== null ? precisionProblem(row.ngaySinh, cur.ngay_sinh, cur.registry_dob) : null,
+    row.soGiayTo !== null && row.soGiayTo !== cur.so_giay_to
+      ? ddcnProblem(row.soGiayTo, { sex: row.gioiTinh ?? cur.gioi_tinh, dobKey: row.ngaySinh ?? cur.ngay_sinh }, now)
+      : null,
+  ].filter((r): r is string => r !== null);
+  return reasons.length ? reasons.join('; ') : null;
 }
 
 /** The corrections on record for these people, as `field value` keys (what a returned row entered again matches). */

@@ -57,10 +57,24 @@ const ESCALATED_ON = `CASE WHEN p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLI
               ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) <= p.verified_version
        THEN to_char(p.verified_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') END AS "escalatedOn"`;
 
+/**
+ * Corrections made since the person's last verification, which the next run checks: the day of the last one and
+ * the fields they changed. Column (9) then says the correction is in, rather than comparing the corrected value
+ * with what the registry said of the old one. Null when there is none.
+ */
+const CORRECTED_SINCE = `(SELECT CASE WHEN count(*) > 0 THEN json_build_object(
+          'on', to_char(max(c.changed_at) AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'), 'fields', array_agg(DISTINCT c.field)) END
+       FROM participant_correction c
+      WHERE p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND c.ma_so_bhxh = p.ma_so_bhxh
+        AND c.data_version > coalesce(p.verified_version, 0)) AS "correctedSince"`;
+
+/** What column (9) says beyond the outcome: the escalation and the corrections awaiting verification. */
+const COLUMN9_STATE = `${ESCALATED_ON}, ${CORRECTED_SINCE}`;
+
 /** Who of the scope is on a list, with the columns of ListDbRow; `$1`–`$3` are the scope's province, unit, district. */
 const listRowsSql = (statuses: string) => `
      SELECT p.ma_tinh AS "maTinh", p.ma_don_vi AS "maDonVi",
-            CASE WHEN p.status = 'MATCHED' THEN 'mau01' ELSE 'mau02' END AS form, ${PERSON_COLUMNS}, ${ESCALATED_ON}
+            CASE WHEN p.status = 'MATCHED' THEN 'mau01' ELSE 'mau02' END AS form, ${PERSON_COLUMNS}, ${COLUMN9_STATE}
        FROM participant p ${LAST_VERIFICATION}
       WHERE p.status IN (${statuses})
         AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
@@ -185,7 +199,7 @@ export async function forEachEscalationPage(
  */
 export async function listRowsOf(q: Queryable, codes: string[]): Promise<Map<string, ListRow & { maDonVi: string | null }>> {
   const res = await q.query<ListRow & { maDonVi: string | null }>(
-    `SELECT p.ma_don_vi AS "maDonVi", ${PERSON_COLUMNS}
+    `SELECT p.ma_don_vi AS "maDonVi", ${PERSON_COLUMNS}, ${COLUMN9_STATE}
        FROM participant p ${LAST_VERIFICATION}
       WHERE p.ma_so_bhxh = ANY($1::text[])
       FOR UPDATE OF p`,

@@ -28,6 +28,8 @@ export interface ListRow {
   detail: VerificationDetail | null;
   /** Mẫu 02: the day (dd/mm/yyyy) the person went on the IT centre's escalation list, if they did. */
   escalatedOn?: string | null;
+  /** Mẫu 02: corrections made since the last verification (the next run checks them): the day of the last, the fields. */
+  correctedSince?: { on: string; fields: Field[] } | null;
 }
 
 /** A person on the escalation list for the IT centre (Plan II.6.2). */

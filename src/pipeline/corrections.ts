@@ -7,6 +7,7 @@ import { openReturnedMau02, type ReturnedRow } from '../reports/read-mau02.js';
 import type { Deps } from './deps.js';
 import type { Queryable } from '../db/pool.js';
 import { normalizeParticipantRow } from './participant-row.js';
+import { capitalisedName } from '../domain/correction-rules.js';
 import { RejectsFile } from './rejects-file.js';
 import type { ListRow } from '../domain/list-row.js';
 
@@ -45,19 +46,24 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
     const hint = /^\d{9}$/.test(digits) ? ' (mất số 0 ở đầu? định dạng cột là Văn bản)' : '';
     return { kind: 'rejected', reason: `Mã số BHXH "${r.maSoBhxh}" không hợp lệ: cần đủ 10 chữ số${hint}` };
   }
-  const invalid = (field: string) => res.record.findings.some((f) => f.field === field && f.code === 'invalid');
-  const reasons: string[] = [];
-  if (r.dob && invalid('dob')) reasons.push(`Cột (11) ngày tháng năm sinh "${r.dob}" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy`);
-  if (r.sex && invalid('sex')) reasons.push(`Cột (12) giới tính "${r.sex}" không hợp lệ: ghi Nam hoặc Nữ`);
-  if (r.number && invalid('id_number')) reasons.push(`Cột (13) số ĐDCN "${r.number}" không hợp lệ: ghi đủ 12 chữ số`);
-  if (reasons.length) return { kind: 'rejected', reason: reasons.join('; ') };
   const rec = res.record;
+  const invalid = (field: string) => rec.findings.some((f) => f.field === field && f.code === 'invalid');
+  const reasons: string[] = [];
+  // A value that cleaning leaves empty (zero-width or other invisible characters only) is no value: never "erase".
+  if (r.name && !rec.hoTen) reasons.push(`Cột (10) ${NOTHING_READABLE}`);
+  if (r.dob && invalid('dob')) reasons.push(`Cột (11) ngày tháng năm sinh "${r.dob}" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy`);
+  else if (r.dob && rec.ngaySinh === null) reasons.push(`Cột (11) ${NOTHING_READABLE}`);
+  if (r.sex && invalid('sex')) reasons.push(`Cột (12) giới tính "${r.sex}" không hợp lệ: ghi Nam hoặc Nữ`);
+  else if (r.sex && rec.gioiTinh === null) reasons.push(`Cột (12) ${NOTHING_READABLE}`);
+  const numberReason = r.number ? numberShapeProblem(r.number, rec.soGiayTo) : null;
+  if (numberReason) reasons.push(numberReason);
+  if (reasons.length) return { kind: 'rejected', reason: reasons.join('; ') };
   return {
     kind: 'ok',
     input: {
       line: r.line,
       maSoBhxh: rec.maSoBhxh,
-      hoTen: r.name ? rec.hoTen : null,
+      hoTen: r.name ? capitalisedName(rec.hoTen) : null,
       ngaySinh: r.dob ? rec.ngaySinh : null,
       gioiTinh: r.sex ? rec.gioiTinh : null,
       soGiayTo: r.number ? rec.soGiayTo : null,
@@ -65,6 +71,22 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
       rawNumber: r.number,
     },
   };
+}
+
+const NOTHING_READABLE = 'không có ký tự nào đọc được (chỉ có ký tự ẩn, như khi dán từ trang web): xoá ô và gõ lại';
+
+/**
+ * Why column (13) is not a 12-digit personal number, or null. `normalized`: the number as the import reads it
+ * (separators out, a single lost leading zero put back), null when it cannot be read as one.
+ */
+function numberShapeProblem(raw: string, normalized: string | null): string | null {
+  if (normalized !== null && normalized.length === 12) return null;
+  const digits = raw.replace(/[\s.]/g, '');
+  const hint =
+    normalized !== null ? ' — đây là số CMND 9 chữ số; ghi số định danh cá nhân 12 chữ số (số trên thẻ CCCD)'
+      : /^\d{10}$/.test(digits) ? ' (mất 2 số 0 ở đầu? định dạng cột là Văn bản rồi gõ lại đủ 12 chữ số)'
+        : '';
+  return `Cột (13) số ĐDCN "${raw}" không hợp lệ: ghi đủ 12 chữ số${hint}`;
 }
 
 /**
@@ -122,8 +144,17 @@ export async function importCorrections(
           return false;
         }
         const person = people.get(r.maSoBhxh);
-        // Not on file, of another unit, or confirmed already: applyCorrections says so.
-        if (!person || person.maDonVi !== form.unit || person.status === 'MATCHED') return true;
+        // Not on file, or of another unit: applyCorrections says so.
+        if (!person || person.maDonVi !== form.unit) return true;
+        if (person.status === 'MATCHED') {
+          // The same file entered again after the run that confirmed what it corrected: nothing to do, and not the
+          // unit's error. Any other row for a confirmed person is refused by applyCorrections, saying why.
+          if (recordedAlready(r, recorded.get(r.maSoBhxh))) {
+            edited.push({ line: r.line, kind: 'unchanged' });
+            return false;
+          }
+          return true;
+        }
         const cols = editedColumns(raw.get(r.line)!, person);
         // The same file entered again (by the nightly script and by hand, or uploaded too): its columns (3)–(9) are
         // the person's data before the correction, which is now on file and on record. Nothing to apply:
@@ -192,6 +223,12 @@ export async function importCorrections(
     'corrections imported',
   );
   return result;
+}
+
+/** Whether every value a row gives is one a recorded correction of that person wrote (`recorded`: `field value` keys). */
+function recordedAlready(r: CorrectionInput, recorded: Set<string> | undefined): boolean {
+  const given = ([['name', r.hoTen], ['dob', r.ngaySinh], ['sex', r.gioiTinh], ['id_number', r.soGiayTo]] as const).filter(([, v]) => v !== null);
+  return given.length > 0 && given.every(([field, v]) => recorded?.has(`${field} ${v}`) === true);
 }
 
 /**

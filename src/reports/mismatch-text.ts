@@ -64,11 +64,17 @@ export function mismatchLines(row: ListRow): string[] {
   const lines: string[] = [];
   // First, so that the clerk sees it before sending the same correction again.
   if (row.escalatedOn) lines.push(`Đã chuyển TT CNTT hỗ trợ ngày ${row.escalatedOn}`);
-  if (row.status === 'MISSING_ID') {
+  // A correction awaiting the next run: said, and what the registry said of the value it replaced is no longer shown.
+  const corrected = new Set<Field>(row.correctedSince?.fields ?? []);
+  if (row.correctedSince) {
+    const what = ORDER.filter((f) => corrected.has(f)).map((f) => LABEL[f]).join(', ');
+    lines.push(`Đã nhận điều chỉnh ${what} ngày ${row.correctedSince.on}: chờ đối chiếu lại với ${REGISTRY}`);
+  }
+  if (row.status === 'MISSING_ID' && !corrected.has('id_number')) {
     const bad = row.findings.find((f) => f.field === 'id_number' && f.code === 'invalid');
     lines.push(bad?.value !== undefined ? `Số CMND/ĐDCN không hợp lệ: ${bad.value}` : 'Chưa có số ĐDCN/CCCD');
   }
-  if (row.status === 'CONFLICT') {
+  if (row.status === 'CONFLICT' && !corrected.has('id_number')) {
     const n = row.detail?.conflictWith?.length ?? 1;
     // The other codes belong to other people, maybe of other units: the unit is told that they exist, not who.
     const others = n > 1 ? `${n} mã số BHXH khác` : 'một mã số BHXH khác';
@@ -76,9 +82,14 @@ export function mismatchLines(row: ListRow): string[] {
     lines.push(`${number} cũng gắn với ${others}: cần kiểm tra, đối chiếu hồ sơ`);
   }
   const refused = row.detail?.refused;
-  if (refused) lines.push(refusedLine(refused));
+  if (refused) {
+    // The fields corrected since are the next run's to judge; a refusal of the whole record stands until then.
+    const still = refused.fields.filter((f) => !corrected.has(f));
+    if (still.length || refused.fields.length === 0) lines.push(refusedLine({ ...refused, fields: still }));
+  }
   const disclosed = row.detail?.registry ?? {};
-  const fields = ORDER.filter((f) => row.fields.includes(f) && !refused?.fields.includes(f));
+  const compared = ORDER.filter((f) => row.fields.includes(f) && !refused?.fields.includes(f));
+  const fields = compared.filter((f) => !corrected.has(f));
   for (const f of fields) {
     if (f === 'name') {
       const mine = ours(row.hoTen, row.findings, 'name');
@@ -96,9 +107,9 @@ export function mismatchLines(row: ListRow): string[] {
   }
   // Fields the registry never compared (no number, or one it does not know) that are missing or unreadable on file:
   // said now, so that the unit fixes them with the number rather than after the next run refuses them.
-  const uncompared = row.status === 'MISSING_ID' || (row.status === 'MISMATCHED' && fields.length === 1 && fields[0] === 'id_number');
+  const uncompared = row.status === 'MISSING_ID' || (row.status === 'MISMATCHED' && compared.length === 1 && compared[0] === 'id_number');
   for (const f of uncompared ? (['name', 'dob', 'sex'] as const) : []) {
-    if (refused?.fields.includes(f)) continue;
+    if (refused?.fields.includes(f) || corrected.has(f)) continue;
     const finding = row.findings.find((x) => x.field === f && (x.code === 'invalid' || x.code === 'missing'));
     if (!finding) continue;
     const label = LABEL[f].charAt(0).toUpperCase() + LABEL[f].slice(1);
@@ -109,7 +120,7 @@ export function mismatchLines(row: ListRow): string[] {
     );
   }
   const hint = row.detail?.cccdHint;
-  if (hint?.length) {
+  if (hint?.length && !corrected.has('id_number') && !hint.some((h) => corrected.has(h))) {
     const what = hint.map((h) => (h === 'sex' ? 'giới tính' : 'năm sinh')).join(', ');
     lines.push(`Lưu ý: ${what} suy ra từ số ĐDCN khác với hồ sơ (chỉ để tham khảo)`);
   }

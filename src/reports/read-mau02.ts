@@ -36,6 +36,17 @@ const FOOTER = /^ghi chú|, ngày \S+ tháng \S+ năm \S+$|^người lập biể
 
 const text = (v: ExcelJS.CellValue): string => cellText(v).normalize('NFC').trim();
 
+/** What column (2) holds in a person's row, however mistyped: digits, with the spaces and dots people put in. */
+const PLAUSIBLE_CODE = /^[\d\s.]{1,20}$/;
+
+/** Whether a sheet's first rows hold the form's number (`Mẫu số 02`). */
+function isMau02Sheet(ws: ExcelJS.Worksheet): boolean {
+  for (let n = 1; n <= Math.min(ws.rowCount, HEAD_SEARCH_ROWS); n++) {
+    if ((ws.getRow(n).values as ExcelJS.CellValue[]).some((v) => FORM_NO.test(text(v)))) return true;
+  }
+  return false;
+}
+
 /**
  * The Excel error value a cell holds (itself, or as a formula's result), else null; a number too large for a date
  * in a cell formatted as one is an error too (its number is lost).
@@ -79,10 +90,13 @@ async function checkReadable(file: string): Promise<void> {
     // Stryker disable next-line StringLiteral: cannotOpen words a known code (EISDIR) by the code; this message is shown nowhere
     throw cannotOpen(file, Object.assign(new Error('a folder'), { code: 'EISDIR' }));
   }
-  const head = Buffer.alloc(2);
-  await handle.read(head, 0, 2, 0);
+  // An OpenDocument file (LibreOffice's .ods, sometimes renamed .xlsx) is a zip too: its first entry, stored
+  // uncompressed, is `mimetype` naming it.
+  const head = Buffer.alloc(80);
+  const { bytesRead } = await handle.read(head, 0, head.length, 0);
   await handle.close();
-  if (head.toString('latin1') !== 'PK') {
+  const start = head.subarray(0, bytesRead).toString('latin1');
+  if (!start.startsWith('PK') || start.includes('application/vnd.oasis.opendocument')) {
     throw new UserError(`${file} is not an .xlsx workbook; save the returned Mẫu 02 as "Excel Workbook (.xlsx)" and import it again`);
   }
 }
@@ -100,8 +114,11 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
   } catch (err) {
     throw new UserError(`${file} is not a readable .xlsx workbook: ${(err as Error).message}`, { cause: err });
   }
-  const ws = wb.worksheets[0];
-  if (!ws) throw new UserError(`${file} has no worksheet`);
+  // The Mẫu 02 sheet, wherever the clerk moved it: the first visible sheet with the form's number at its top, else
+  // the first visible one (whose refusal below then says what is missing).
+  const visible = wb.worksheets.filter((w) => w.state === 'visible');
+  const ws = visible.find(isMau02Sheet) ?? visible[0];
+  if (!ws) throw new UserError(`${file} has no visible worksheet`);
   const last = ws.rowCount;
   const valuesOf = (n: number) => ws.getRow(n).values as ExcelJS.CellValue[];
 
@@ -130,7 +147,7 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
     }
   }
   if (!formNo || !title) {
-    throw new UserError(`${file} is not a Mẫu số 02 (no "Mẫu số 02" and list title at the top of its first sheet); import the list that \`ddcn lists\` wrote`);
+    throw new UserError(`${file} is not a Mẫu số 02 (no "Mẫu số 02" and list title at the top of any visible sheet); import the list that \`ddcn lists\` wrote`);
   }
   if (!unit) throw new UserError(`${file}: the "Mã đơn vị:" line above the table is missing or empty`);
   if (!columns) throw new UserError(`${file}: no row numbering the columns (1) … (14) above the table`);
@@ -138,10 +155,16 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
   const at = (values: ExcelJS.CellValue[], k: number) => text(values[col.get(k)!]);
 
   async function* rows(): AsyncGenerator<ReturnedRow> {
+    let footer = false;
     for (let n = numberedRow + 1; n <= last; n++) {
       const values = valuesOf(n);
-      // The notes and signatures under the table are not people: the table ends where they begin.
-      if (values.some((v) => FOOTER.test(text(v)))) return;
+      // The notes and signatures under the table are not people: from the first of them (a row without a code
+      // in column (2) — a note merged across the row fills (2) with the note), only rows with a code are read.
+      // A clerk's note in a person's row, or a note row inserted into the table, ends nothing.
+      const code = at(values, 2);
+      const person = PLAUSIBLE_CODE.test(code);
+      if (!person && values.some((v) => FOOTER.test(text(v)))) footer = true;
+      if (footer && !person) continue;
       const errors: string[] = [];
       for (let k = 1; k <= INPUT_COLUMNS.number; k++) {
         const c = col.get(k);

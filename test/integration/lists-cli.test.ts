@@ -33,6 +33,14 @@ beforeAll(async () => {
     ran.targets = await ddcn(['import', 'targets', path.join(dir, 'targets.csv')], env);
     ran.lists = await ddcn(['lists', '--out', path.join(dir, 'lists')], env);
     ran.corrections = await ddcn(['import', 'corrections', path.join(dir, 'lists/079/DV0790001/mau02.xlsx')], env);
+    // The same sheet with its people's codes wiped: a table read empty.
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(path.join(dir, 'lists/079/DV0790001/mau02.xlsx'));
+    wb.worksheets[0]!.eachRow((r) => {
+      if (/^\d{10}$/.test(r.getCell(2).text)) r.getCell(2).value = null;
+    });
+    await wb.xlsx.writeFile(path.join(dir, 'no-codes.xlsx'));
+    ran.noCodes = await ddcn(['import', 'corrections', path.join(dir, 'no-codes.xlsx')], env);
     ran.report = await ddcn(['report', 'progress', '--out', path.join(dir, 'mau03.xlsx'), '--period', 'month', '--province', '079'], env);
   };
   const alongside = async () => {
@@ -63,6 +71,12 @@ describe('ddcn lists, import corrections/targets, report progress on the command
   it('reads back a Mẫu 02 nobody filled in: recognised, nothing applied', () => {
     expect(ran.corrections!.code, ran.corrections!.stderr).toBe(0);
     expect(ran.corrections!.stderr).toMatch(/\(unit DV0790001\).*1 rows read · 0 people corrected \(0 values\) · 0 unchanged · 1 not filled in · 0 rejected/);
+  });
+
+  it('exits 1 on a Mẫu 02 whose table holds nobody: not a night to file the sheet as done', () => {
+    expect(ran.noCodes!.code, ran.noCodes!.stderr).toBe(1);
+    expect(ran.noCodes!.stderr).toMatch(/0 rows read · 0 people corrected/);
+    expect(ran.noCodes!.stderr).toContain("no person's row was read from");
   });
 
   it('writes Mẫu 03 for a province', async () => {

@@ -100,7 +100,7 @@ describe('portal downloads', () => {
     expect(again.status).toBe(200);
     expect(again.raw.equals(first.raw)).toBe(true);
     const unit = await signedIn(open.app, 'dv-hn1');
-    expect((await unit.post('/units/HN0010001/people/0010000003', { so_ddcn: '001170000003' })).status).toBeLessThan(400);
+    expect((await unit.post('/units/HN0010001/people/0010000003', { so_ddcn: '001079000003' })).status).toBeLessThan(400);
     const moved = await office.get('/report/mau03.xlsx');
     expect(moved.raw.equals(first.raw)).toBe(false);
     expect(await xlsxText(moved.raw)).not.toBe(await xlsxText(first.raw)); // the corrections received

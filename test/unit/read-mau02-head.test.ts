@@ -40,7 +40,7 @@ async function read(file: string): Promise<{ unit: string; rows: ReturnedRow[] }
 }
 
 const notMau02 = (file: string) =>
-  `${file} is not a Mẫu số 02 (no "Mẫu số 02" and list title at the top of its first sheet); import the list that \`ddcn lists\` wrote`;
+  `${file} is not a Mẫu số 02 (no "Mẫu số 02" and list title at the top of any visible sheet); import the list that \`ddcn lists\` wrote`;
 const unnumbered = (file: string) => `${file}: no row numbering the columns (1) … (14) above the table`;
 
 describe('recognising a returned Mẫu 02 by its head', () => {

@@ -158,8 +158,27 @@ describe('reading a returned Mẫu 02', () => {
     w.add([{ ...person(1), status: 'MATCHED', soDdcn: '079090000001', fields: [], detail: null }]);
     await w.close();
     await expect(openReturnedMau02(mau01)).rejects.toThrow(
-      `${mau01} is not a Mẫu số 02 (no "Mẫu số 02" and list title at the top of its first sheet); import the list that \`ddcn lists\` wrote`,
+      `${mau01} is not a Mẫu số 02 (no "Mẫu số 02" and list title at the top of any visible sheet); import the list that \`ddcn lists\` wrote`,
     );
+  });
+
+  it('finds the Mẫu 02 behind a sheet the clerk put in front of it, and refuses an OpenDocument file as not .xlsx', async () => {
+    const sent = await returned('moved', () => undefined);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(sent);
+    const notes = wb.addWorksheet('Ghi chú');
+    notes.getCell('A1').value = 'Danh sách đã kiểm tra ngày 05/06/2024';
+    // exceljs orders the sheets by orderNo, which its types do not declare.
+    const [form] = wb.worksheets as Array<ExcelJS.Worksheet & { orderNo: number }>;
+    (notes as ExcelJS.Worksheet & { orderNo: number }).orderNo = 0;
+    form!.orderNo = 1;
+    const moved = path.join(dir, 'moved-behind.xlsx');
+    await wb.xlsx.writeFile(moved);
+    expect((await rowsOf(moved)).map((r) => r.maSoBhxh).filter(Boolean)).toEqual(['0790000001', '0790000002']);
+    // LibreOffice's own format, renamed: a zip whose first entry names it.
+    const ods = path.join(dir, 'tra-ve.xlsx');
+    await writeFile(ods, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(26), Buffer.from('mimetypeapplication/vnd.oasis.opendocument.spreadsheet')]));
+    await expect(openReturnedMau02(ods)).rejects.toThrow(`${ods} is not an .xlsx workbook; save the returned Mẫu 02 as "Excel Workbook (.xlsx)"`);
   });
 
   it('refuses a sheet whose unit line is empty, or whose columns are not numbered', async () => {
@@ -179,6 +198,6 @@ describe('reading a returned Mẫu 02', () => {
     await expect(openReturnedMau02(folder)).rejects.toThrow(`cannot open ${folder}: it is a folder, not a file [EISDIR]`);
     const empty = path.join(dir, 'no-sheets.xlsx');
     await new ExcelJS.Workbook().xlsx.writeFile(empty);
-    await expect(openReturnedMau02(empty)).rejects.toThrow(`${empty} has no worksheet`);
+    await expect(openReturnedMau02(empty)).rejects.toThrow(`${empty} has no visible worksheet`);
   });
 });

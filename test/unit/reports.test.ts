@@ -148,11 +148,11 @@ describe('Mẫu 02 column 9: records the registry would not check, and text conv
 
 describe('checking a returned Mẫu 02 row', () => {
   const row = { line: 15, shown: [], errors: [], maSoBhxh: '0100000001', name: '', dob: '', sex: '', number: '' };
-  it('takes values with the import rules: any date form, sex spellings, lost leading zeros', () => {
+  it('takes values with the import rules: any date form, sex spellings, lost leading zeros, a name in lower case capitalised', () => {
     expect(checkReturnedRow({ ...row, name: '  nguyễn  văn hưng ', dob: '1965-03-12', sex: 'nu', number: '12 345 678 901' })).toEqual({
       kind: 'ok',
       input: {
-        line: 15, maSoBhxh: '0100000001', hoTen: 'nguyễn văn hưng', ngaySinh: '1965-03-12', gioiTinh: 'F', soGiayTo: '012345678901',
+        line: 15, maSoBhxh: '0100000001', hoTen: 'Nguyễn Văn Hưng', ngaySinh: '1965-03-12', gioiTinh: 'F', soGiayTo: '012345678901',
         numberRepaired: true, rawNumber: '12 345 678 901',
       },
     });

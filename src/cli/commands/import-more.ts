@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
+import { UserError } from '../../errors.js';
 import { importCorrections } from '../../pipeline/corrections.js';
 import { importTargets } from '../../pipeline/targets.js';
 
@@ -18,6 +19,14 @@ export function registerImportMore(imp: Command, logLevel: () => string | undefi
           `${r.corrected} people corrected (${r.fields} values) · ${r.unchanged} unchanged · ${r.empty} not filled in · ${r.rejected} rejected` +
           (r.rejected ? ` (see ${r.rejectsFile})` : '') + '\n',
       );
+      // A Mẫu 02 always lists someone: a table read empty is a sheet changed beyond reading, not a unit with nothing
+      // to say, and the nightly script must not file it as done.
+      if (r.rowsRead === 0) {
+        throw new UserError(
+          `no person's row was read from ${file}: the table under the row numbering the columns (1) … (14) is empty or its ` +
+            'column (2) holds no codes; compare it with the Mẫu 02 that `ddcn lists` wrote and have the unit fill in that one',
+        );
+      }
     });
 
   imp

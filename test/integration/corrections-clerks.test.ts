@@ -1,0 +1,179 @@
+// A returned Mẫu 02 as clerks really fill it in: notes in the table, a name in lower case, a number typed from the
+// card with a slip, a year where a date was, the same file sent twice, a person already sent to the IT centre.
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { importCorrections } from '../../src/pipeline/corrections.js';
+import { generateLists } from '../../src/pipeline/lists.js';
+import { runBatch } from '../../src/pipeline/run.js';
+import { databasePerFile, deps, mockRegistry, rows, runDeps, type ParticipantInput, type RegistryInput } from '../helpers/pipeline.js';
+import { listsOut, rejectsByCode, returned } from '../helpers/returned-mau02.js';
+
+const database = databasePerFile();
+
+const UNIT = { ma_don_vi: 'DV0790001', ten_don_vi: 'Công ty TNHH Sao Mai', ma_tinh: '079', ma_huyen: '760' };
+const PEOPLE: ParticipantInput[] = [
+  { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '1966', gioi_tinh: 'Nam', so_giay_to: '023456784', ...UNIT },
+  { ma_so_bhxh: '0790000002', ho_ten: 'Ngô Thị Sáu', ngay_sinh: '1992', gioi_tinh: 'Nữ', so_giay_to: '', ...UNIT },
+  { ma_so_bhxh: '0790000003', ho_ten: 'Phạm Văn Hùng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam', so_giay_to: '023456785', ...UNIT },
+  { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm', ngay_sinh: '1970', gioi_tinh: 'Nam', so_giay_to: '099999999', ...UNIT },
+  { ma_so_bhxh: '0790000006', ho_ten: 'Trần Văn Sáu', ngay_sinh: '05/11/1990', gioi_tinh: 'Nam', so_giay_to: '023456786', ...UNIT },
+  { ma_so_bhxh: '0790000007', ho_ten: 'Lý Văn Bảy', ngay_sinh: '01/01/1950', gioi_tinh: 'Nam', so_giay_to: '023456787', ...UNIT },
+];
+const REGISTRY: RegistryInput[] = [
+  { so_ddcn: '079065000004', so_cmnd: '023456784', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '12/03/1965', gioi_tinh: 'Nam' },
+  { so_ddcn: '079080000005', so_cmnd: '023456785', ho_ten: 'Phạm Văn Hưng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam' },
+  { so_ddcn: '079090000006', so_cmnd: '023456786', ho_ten: 'Trần Văn Sáu', ngay_sinh: '11/05/1990', gioi_tinh: 'Nam' },
+  { so_ddcn: '079050000007', so_cmnd: '023456787', ho_ten: 'Lý Văn Bảy', ngay_sinh: '1950', gioi_tinh: 'Nam' },
+];
+
+async function listsOutHere() {
+  const { db } = database();
+  const out = await listsOut(db, PEOPLE, REGISTRY, 'DV0790001');
+  /** The next night: a run, then the lists again (the new Mẫu 02's path). */
+  const nextNight = async (name: string) => {
+    await runBatch(runDeps(db, await mockRegistry(path.join(out.dir, 'registry.csv'))), { province: null });
+    const lists = path.join(out.dir, name);
+    await generateLists(deps(db), { out: lists, province: null, unit: null, workers: 0 });
+    return path.join(lists, '079/DV0790001/mau02.xlsx');
+  };
+  return { db, ...out, nextNight };
+}
+
+/** Column (9) of each person's row of a Mẫu 02, by the code in column (2). */
+async function column9(file: string): Promise<Map<string, string>> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file);
+  const out = new Map<string, string>();
+  wb.worksheets[0]!.eachRow((r) => {
+    if (/^\d{10}$/.test(r.getCell(2).text)) out.set(r.getCell(2).text, r.getCell(9).text);
+  });
+  return out;
+}
+
+const person = async (db: ReturnType<typeof database>['db'], code: string) =>
+  (await rows(db, 'SELECT ho_ten, ngay_sinh, gioi_tinh, so_giay_to, status FROM participant WHERE ma_so_bhxh = $1', [code]))[0];
+
+describe('import corrections, as clerks fill the sheet in', () => {
+  it('corrects a person already sent to the IT centre, from the newest list', async () => {
+    const { db, dir, mau02, nextNight } = await listsOutHere();
+    const wrong = await returned(mau02, dir, (_ws, row) => void (row('0790000003').getCell(10).value = 'Phạm Văn Hừng'));
+    expect(await importCorrections(deps(db), wrong)).toMatchObject({ corrected: 1, rejected: 0 });
+    const newest = await nextNight('lists-2');
+    expect((await column9(newest)).get('0790000003')).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày 03\/06\/2024\n/);
+    const right = await returned(newest, dir, (_ws, row) => void (row('0790000003').getCell(10).value = 'Phạm Văn Hưng'));
+    const r = await importCorrections(deps(db), right);
+    expect(r).toMatchObject({ corrected: 1, rejected: 0 });
+    await nextNight('lists-3');
+    expect(await person(db, '0790000003')).toMatchObject({ ho_ten: 'Phạm Văn Hưng', status: 'MATCHED' });
+  });
+
+  it('says in column (9) that a correction is in and awaits the next run, without comparing the corrected value', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const filled = await returned(mau02, dir, (_ws, row) => {
+      row('0790000003').getCell(10).value = 'Phạm Văn Hưng';
+      row('0790000001').getCell(11).value = '12/03/1965';
+    });
+    expect(await importCorrections(deps(db), filled)).toMatchObject({ corrected: 2 });
+    const lists = path.join(dir, 'lists-after');
+    await generateLists(deps(db), { out: lists, province: null, unit: null, workers: 0 });
+    const col9 = await column9(path.join(lists, '079/DV0790001/mau02.xlsx'));
+    expect(col9.get('0790000003')).toBe('Đã nhận điều chỉnh họ và tên ngày 03/06/2024: chờ đối chiếu lại với CSDL dân cư');
+    expect(col9.get('0790000001')).toBe('Đã nhận điều chỉnh ngày sinh ngày 03/06/2024: chờ đối chiếu lại với CSDL dân cư');
+    // Untouched people still read as before; the sheet already sent, entered again, changes nothing.
+    expect(col9.get('0790000006')).toBe('Ngày sinh: 05/11/1990 — CSDL dân cư: 11/05/1990');
+    expect(await importCorrections(deps(db), filled)).toMatchObject({ corrected: 0, unchanged: 2, rejected: 0 });
+  });
+
+  it('reads on past a note row in the table and past a note in column (14)', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const file = await returned(mau02, dir, (ws, row) => {
+      const first = row('0790000001');
+      first.getCell(11).value = '12/03/1965';
+      first.getCell(14).value = 'Ghi chú: đã đối chiếu CCCD';
+      row('0790000003').getCell(10).value = 'Phạm Văn Hưng';
+      row('0790000005').getCell(13).value = '079070000055';
+      ws.insertRow(row('0790000003').number, ['Ghi chú: những người dưới đây đơn vị đã kiểm tra lại']);
+    });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 3, rejected: 0 });
+    expect(await person(db, '0790000005')).toMatchObject({ so_giay_to: '079070000055' });
+  });
+
+  it('refuses a name made of invisible characters only, and erases nothing', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const file = await returned(mau02, dir, (_ws, row) => void (row('0790000003').getCell(10).value = '\u200b\u200b'));
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 0, rejected: 1 });
+    expect((await rejectsByCode(r.rejectsFile)).get('0790000003')).toMatch(/^Cột \(10\) không có ký tự nào đọc được/);
+    expect(await person(db, '0790000003')).toMatchObject({ ho_ten: 'Phạm Văn Hùng' });
+  });
+
+  it('takes in column (13) only a number that can be this person\'s ĐDCN, saying what is wrong', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const first = await returned(mau02, dir, (_ws, row) => {
+      row('0790000005').getCell(13).value = '999070000055'; // no such province
+      row('0790000002').getCell(13).value = '079992000006'; // born in 2392
+      row('0790000001').getCell(13).value = '079166000004'; // digit 4 says a woman; Đỗ Văn Bốn is Nam
+      row('0790000003').getCell(13).value = '023456789'; // an old CMND
+      row('0790000006').getCell(13).value = '07909535330'; // a digit short: padded, province 007 does not exist
+      row('0790000007').getCell(13).value = '7905000007'; // two zeros lost the other way round
+    });
+    const r = await importCorrections(deps(db), first);
+    expect(r).toMatchObject({ corrected: 0, rejected: 6 });
+    const why = await rejectsByCode(r.rejectsFile);
+    expect(why.get('0790000005')).toMatch(/^Cột \(13\) số ĐDCN "999070000055": 3 chữ số đầu \(999\) không phải mã tỉnh/);
+    expect(why.get('0790000002')).toMatch(/chữ số thứ 4–6 cho năm sinh 2392, chưa đến/);
+    expect(why.get('0790000001')).toMatch(/^Cột \(13\) số ĐDCN "079166000004" cho giới tính Nữ, khác giới tính Nam của người này — /);
+    expect(why.get('0790000003')).toMatch(/đây là số CMND 9 chữ số; ghi số định danh cá nhân 12 chữ số/);
+    expect(why.get('0790000006')).toMatch(/3 chữ số đầu \(007\) không phải mã tỉnh/);
+    expect(why.get('0790000007')).toMatch(/mất 2 số 0 ở đầu\?/);
+    // The same person's number with its year digits matching a corrected date in the same row is taken.
+    const second = await returned(mau02, dir, (_ws, row) => {
+      row('0790000001').getCell(11).value = '12/03/1965';
+      row('0790000001').getCell(13).value = '079065000004';
+    });
+    expect(await importCorrections(deps(db), second)).toMatchObject({ corrected: 1, rejected: 0 });
+  });
+
+  it('writes a name typed in lower case capitalised; the same name in other capitals is no correction', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const file = await returned(mau02, dir, (_ws, row) => {
+      row('0790000003').getCell(10).value = 'phạm văn hưng';
+      row('0790000001').getCell(10).value = 'ĐỖ VĂN BỐN';
+    });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 1, unchanged: 1, rejected: 0 });
+    expect(await person(db, '0790000003')).toMatchObject({ ho_ten: 'Phạm Văn Hưng' });
+    expect(await person(db, '0790000001')).toMatchObject({ ho_ten: 'Đỗ Văn Bốn' });
+  });
+
+  it('refuses a year alone in place of a whole date, unless the registry itself holds only the year', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const file = await returned(mau02, dir, (_ws, row) => {
+      row('0790000006').getCell(11).value = '1990';
+      row('0790000007').getCell(11).value = '1950';
+    });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 1, rejected: 1 });
+    expect((await rejectsByCode(r.rejectsFile)).get('0790000006')).toBe(
+      'Cột (11) chỉ ghi năm sinh, trong khi ngày sinh đang lưu có đủ ngày, tháng, năm: ghi đủ ngày, tháng, năm sinh như trên giấy tờ',
+    );
+    expect(await person(db, '0790000006')).toMatchObject({ ngay_sinh: '1990-11-05' });
+    expect(await person(db, '0790000007')).toMatchObject({ ngay_sinh: '1950' });
+  });
+
+  it('counts the same file entered again after the run that confirmed it as unchanged, not rejected', async () => {
+    const { db, dir, mau02, nextNight } = await listsOutHere();
+    const file = await returned(mau02, dir, (_ws, row) => void (row('0790000003').getCell(10).value = 'Phạm Văn Hưng'));
+    expect(await importCorrections(deps(db), file)).toMatchObject({ corrected: 1 });
+    await nextNight('lists-2');
+    expect(await person(db, '0790000003')).toMatchObject({ status: 'MATCHED' });
+    expect(await importCorrections(deps(db), file)).toMatchObject({ corrected: 0, unchanged: 1, rejected: 0 });
+    // Anything else for a confirmed person is still refused, with why.
+    const other = await returned(mau02, dir, (_ws, row) => void (row('0790000003').getCell(10).value = 'Phạm Văn Hưởng'));
+    const r = await importCorrections(deps(db), other);
+    expect(r).toMatchObject({ rejected: 1 });
+    expect((await rejectsByCode(r.rejectsFile)).get('0790000003')).toMatch(/^Người tham gia đã được xác thực khớp/);
+  });
+});
