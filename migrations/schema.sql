@@ -209,7 +209,8 @@ CREATE TABLE public.unit (
   dia_chi text DEFAULT ''::text NOT NULL,
   ma_tinh text COLLATE "C",
   ma_huyen text COLLATE "C",
-  updated_at timestamp with time zone NOT NULL
+  updated_at timestamp with time zone NOT NULL,
+  ten_don_vi_fold text GENERATED ALWAYS AS (search_fold(ten_don_vi)) STORED
 );
 CREATE TABLE public.verification (
   batch_id bigint NOT NULL,
@@ -327,6 +328,11 @@ BEGIN
   SELECT n.ma_so_bhxh, n.updated_at, n.vssid, n.ma_tinh, n.ma_huyen FROM inserted n;
   RETURN NULL;
 END $function$;
+CREATE OR REPLACE FUNCTION public.search_fold(t text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$ SELECT lower(btrim(regexp_replace(regexp_replace(translate(normalize(t, NFD), 'đĐ', 'dd'), '[\u0300-\u036f]+', '', 'g'), '\s+', ' ', 'g'))) $function$;
 
 -- triggers
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();

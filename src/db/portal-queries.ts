@@ -35,10 +35,20 @@ const COUNTS = `count(*)::int AS total,
   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM participant_correction c WHERE c.ma_so_bhxh = p.ma_so_bhxh))::int AS corrected`;
 
 /**
- * One page of the units in scope, by code, with their counts. `q` matches the start of the code or any part of
- * the name, in any letter case (the code in the database's collation: in its own, "C", ILIKE folds ASCII letters
- * only, and a code may hold Đ). The page is read from the unit table's key and only its units' people are counted, so a page costs
- * the same in a province of 5 000 units as in one of 50. Offsets are bounded by the caller.
+ * What a typed search compares: NFC, white space runs made one space, LIKE's `%`, `_` and `\\` escaped (so that
+ * "100%" finds "100%", not every name with "100"). The name side is then folded in SQL (search_fold, migration 0025).
+ */
+export function searchPattern(typed: string): string {
+  return typed.normalize('NFC').replace(/\s+/g, ' ').trim().replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * One page of the units in scope, by code, with their counts. `q` matches the start of the code in any letter case
+ * (in the database's collation: in the code's own, "C", ILIKE folds ASCII letters only, and a code may hold Đ), or
+ * any part of the name whatever its tones, letter case and spacing (both folded by search_fold, the name's stored
+ * in unit.ten_don_vi_fold: migration 0025). The page is read from the unit table's key and only its units' people
+ * are counted, so a page costs the same in a province of 5 000 units as in one of 50. Offsets are bounded by the
+ * caller.
  */
 export async function unitsPage(
   q: Queryable,
@@ -47,15 +57,15 @@ export async function unitsPage(
 ): Promise<{ units: UnitSummary[]; more: boolean }> {
   const params: unknown[] = [];
   const inScope = scopeCondition(scope, 'u', params);
-  params.push(args.search, args.limit + 1, args.offset);
+  params.push(args.search === null ? null : searchPattern(args.search), args.limit + 1, args.offset);
   const [search, limit, offset] = [params.length - 2, params.length - 1, params.length];
   const peopleScope = scopeCondition(scope, 'p', params);
   const res = await q.query<UnitSummary>(
     `WITH page AS (
        SELECT u.ma_don_vi, u.ten_don_vi, u.ma_tinh, u.ma_huyen FROM unit u
         WHERE ${inScope}
-          AND ($${search}::text IS NULL OR u.ma_don_vi COLLATE "default" ILIKE replace(replace($${search}::text, '%', ''), '_', '\\_') || '%'
-               OR u.ten_don_vi ILIKE '%' || replace(replace($${search}::text, '%', ''), '_', '\\_') || '%')
+          AND ($${search}::text IS NULL OR u.ma_don_vi COLLATE "default" ILIKE $${search}::text || '%'
+               OR u.ten_don_vi_fold LIKE '%' || search_fold($${search}::text) || '%')
         ORDER BY u.ma_don_vi LIMIT $${limit}::int OFFSET $${offset}::int
      )
      SELECT page.ma_don_vi AS "maDonVi", page.ten_don_vi AS "tenDonVi", page.ma_tinh AS "maTinh", page.ma_huyen AS "maHuyen", c.*
@@ -75,6 +85,31 @@ export async function unitInScope(q: Queryable, scope: Scope, maDonVi: string): 
     `SELECT u.ma_don_vi AS "maDonVi", u.ten_don_vi AS "tenDonVi", u.dia_chi AS "diaChi", u.ma_tinh AS "maTinh", u.ma_huyen AS "maHuyen", c.*
        FROM unit u CROSS JOIN LATERAL (SELECT ${COUNTS} FROM participant p WHERE p.ma_don_vi = u.ma_don_vi AND ${peopleScope}) c
       WHERE u.ma_don_vi = $1::text AND ${inScope}`,
+    params,
+  );
+  return res.rows[0] ?? null;
+}
+
+/**
+ * A unit's name and office codes without its counts (one look-up by key), or null when it does not exist or is
+ * outside the scope: for the labels of Mẫu 03 and the links of the error pages.
+ */
+export async function unitNameInScope(q: Queryable, scope: Scope, maDonVi: string): Promise<{ maDonVi: string; tenDonVi: string; maTinh: string | null } | null> {
+  const params: unknown[] = [maDonVi];
+  const inScope = scopeCondition(scope, 'u', params);
+  const res = await q.query<{ maDonVi: string; tenDonVi: string; maTinh: string | null }>(
+    `SELECT u.ma_don_vi AS "maDonVi", u.ten_don_vi AS "tenDonVi", u.ma_tinh AS "maTinh" FROM unit u WHERE u.ma_don_vi = $1::text AND ${inScope}`,
+    params,
+  );
+  return res.rows[0] ?? null;
+}
+
+/** A person of the unit within the scope, whatever their outcome (on Mẫu 01, 02 or not verified yet); null otherwise. */
+export async function unitPersonInScope(q: Queryable, scope: Scope, maDonVi: string, maSoBhxh: string): Promise<{ maSoBhxh: string; status: string } | null> {
+  const params: unknown[] = [maDonVi, maSoBhxh];
+  const inScope = scopeCondition(scope, 'p', params);
+  const res = await q.query<{ maSoBhxh: string; status: string }>(
+    `SELECT p.ma_so_bhxh AS "maSoBhxh", p.status FROM participant p WHERE p.ma_don_vi = $1::text AND p.ma_so_bhxh = $2::text AND ${inScope}`,
     params,
   );
   return res.rows[0] ?? null;

@@ -11,7 +11,8 @@ import multipart from '@fastify/multipart';
 import view from '@fastify/view';
 import { Eta } from 'eta';
 import type { PortalContext } from './context.js';
-import { HttpError } from './errors.js';
+import { HttpError, notFound, type ErrorLink } from './errors.js';
+import { unitNameInScope } from '../db/portal-queries.js';
 import { checkCsrf, loadSession } from './session.js';
 import { render } from './render.js';
 import { registerAuth } from './routes/auth.js';
@@ -25,6 +26,20 @@ import { ListWorkerPool } from '../reports/worker-sink.js';
 
 const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
 const CSS = readFileSync(fileURLToPath(new URL('./static/portal.css', import.meta.url)), 'utf8');
+
+/** The most a plain form's body may hold (an upload's file has its own limit, DDCN_PORTAL_MAX_UPLOAD_MB). */
+const FORM_LIMIT = 64 * 1024;
+
+/** A value PostgreSQL cannot store as text: a NUL, in a string or in a form part (multipart: `value`, `filename`). */
+function unsafe(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (Array.isArray(v)) return v.some(unsafe);
+  if (v && typeof v === 'object') {
+    const part = v as { value?: unknown; filename?: unknown };
+    return unsafe(part.value) || unsafe(part.filename);
+  }
+  return false;
+}
 
 export interface PortalRoute {
   method: string;
@@ -41,7 +56,7 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   const app = Fastify({
     logger: false, // requests are logged by our own hook, without query strings or bodies
     trustProxy: ctx.settings.trustProxy,
-    bodyLimit: 64 * 1024,
+    bodyLimit: FORM_LIMIT,
   });
   const routes: PortalRoute[] = [];
   app.addHook('onRoute', (r) => {
@@ -75,7 +90,24 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   app.decorateRequest('user', null);
   app.decorateRequest('scope', null);
   app.decorateRequest('sessionToken', null);
+  // What PostgreSQL cannot take as text (a NUL) never reaches a query: a path with one names nothing (404), a query
+  // string or form field with one is not a request of ours (400). Checked here, once, for every route.
+  app.addHook('onRequest', async (req) => {
+    if (Object.values((req.params ?? {}) as Record<string, unknown>).some(unsafe)) throw notFound();
+    if (Object.values((req.query ?? {}) as Record<string, unknown>).some(unsafe)) throw new HttpError(400, 'Yêu cầu không hợp lệ.');
+  });
   app.addHook('onRequest', (req, reply) => loadSession(ctx, req, reply));
+  app.addHook('preValidation', async (req) => {
+    if (req.body && typeof req.body === 'object' && Object.values(req.body as Record<string, unknown>).some(unsafe)) {
+      throw new HttpError(400, 'Yêu cầu không hợp lệ.');
+    }
+  });
+  // Nothing of ours is kept by a browser or a proxy but the stylesheet: a page with people's data must not come back
+  // from the cache after sign-out (Back). Answers that say otherwise (the stylesheet) keep their own header.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
   app.addHook('preHandler', async (req) => {
     if (req.method === 'POST') await checkCsrf(req);
   });
@@ -85,20 +117,46 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
     log.info({ method: req.method, path: req.routeOptions.url ?? '(unknown)', status: reply.statusCode, ms: Math.round(reply.elapsedTime), login: req.user?.login }, 'request');
   });
 
-  app.setNotFoundHandler(async (req, reply) => render(reply.code(404), req, 'error', { title: 'Không tìm thấy', message: 'Không tìm thấy trang hoặc dữ liệu này.' }));
+  /**
+   * An error page. Under /units/{code}, it also links back to that unit, when the unit is in the user's scope
+   * (the same look-up as the pages: a 404 for a unit of another scope shows nothing more than a unit that does not
+   * exist).
+   */
+  const errorPage = async (req: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string, links: ErrorLink[] = []) => {
+    const back = await unitLink(req).catch(() => null); // a page about a failure must not fail in turn
+    return render(reply.code(status), req, 'error', { title, message, links: back ? [...links, back] : links });
+  };
+  const unitLink = async (req: FastifyRequest): Promise<ErrorLink | null> => {
+    const m = /^\/units\/([^/?#]+)\/[^?#]/.exec(req.url); // below a unit's page, not the page itself
+    if (!m || !req.scope) return null;
+    let code: string;
+    try {
+      code = decodeURIComponent(m[1]!);
+    } catch {
+      return null;
+    }
+    if (unsafe(code)) return null;
+    const unit = await unitNameInScope(ctx.deps.db, req.scope, code);
+    return unit ? { href: `/units/${encodeURIComponent(unit.maDonVi)}`, text: `« Về trang đơn vị ${unit.tenDonVi || unit.maDonVi}` } : null;
+  };
+
+  app.setNotFoundHandler(async (req, reply) => errorPage(req, reply, 404, 'Không tìm thấy', 'Không tìm thấy trang hoặc dữ liệu này.'));
   app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpError) {
       if (err.redirect && req.method === 'GET') return reply.redirect(err.redirect, 303);
-      return render(reply.code(err.status), req, 'error', { title: 'Không thực hiện được', message: err.message });
+      return errorPage(req, reply, err.status, 'Không thực hiện được', err.message, err.links);
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error({ err, path: req.routeOptions.url }, 'portal request failed');
+    // Over a size: the file of an upload (multipart), or else the fields of a plain form.
+    const multipart = String(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/');
     const message =
-      status === 413 ? `Tệp quá lớn: tối đa ${Math.round(ctx.settings.maxUploadBytes / 1024 / 1024)} MB.`
+      status === 413 && multipart ? `Tệp quá lớn: tối đa ${Math.round(ctx.settings.maxUploadBytes / 1024 / 1024)} MB.`
+      : status === 413 ? `Nội dung gửi quá dài: một biểu mẫu nhận tối đa ${FORM_LIMIT / 1024} KB.`
       : status === 429 ? 'Quá nhiều lần thử. Hãy đợi một phút rồi thử lại.'
       : status === 500 ? 'Có lỗi khi xử lý yêu cầu. Hãy thử lại; nếu vẫn lỗi, báo bộ phận CNTT.'
       : 'Yêu cầu không hợp lệ.';
-    return render(reply.code(status), req, 'error', { title: 'Không thực hiện được', message });
+    return errorPage(req, reply, status, 'Không thực hiện được', message);
   });
 
   app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));

@@ -1,9 +1,19 @@
-/** An answer other than 200 with a message for the user (Vietnamese); `redirect` sends a browser there instead. */
+/** A link offered on an error page, besides the way back to the dashboard. */
+export interface ErrorLink {
+  href: string;
+  text: string;
+}
+
+/**
+ * An answer other than 200 with a message for the user (Vietnamese); `redirect` sends a browser there instead (GET
+ * only); `links` are offered on the error page.
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly redirect?: string,
+    readonly links: ErrorLink[] = [],
   ) {
     super(message);
   }

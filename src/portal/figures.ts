@@ -6,6 +6,7 @@ import type { ProgressReport } from '../reports/mau03.js';
 import { parseIsoDate, startOfDay, type CalendarDate } from '../reports/vn-date.js';
 import type { Scope } from '../db/portal-scope.js';
 import { HttpError } from './errors.js';
+import { unitNameInScope } from '../db/portal-queries.js';
 
 export interface FigureQuery {
   asOf: CalendarDate | null;
@@ -16,7 +17,10 @@ export interface FigureQuery {
 export function figureQuery(query: Record<string, unknown>, now: Date): FigureQuery {
   const rawDate = typeof query.as_of === 'string' ? query.as_of.trim() : '';
   const asOf = rawDate ? parseIsoDate(rawDate) : null;
-  if (rawDate && !asOf) throw new HttpError(400, 'Ngày báo cáo phải có dạng YYYY-MM-DD, ví dụ 2024-06-30.');
+  if (rawDate && !asOf) {
+    // Well formed but not in the calendar (2026-02-30): the form is right, the day is not.
+    throw new HttpError(400, /^\d{4}-\d{2}-\d{2}$/.test(rawDate) ? `Ngày báo cáo ${rawDate} không có trong lịch.` : 'Ngày báo cáo phải có dạng YYYY-MM-DD, ví dụ 2024-06-30.');
+  }
   // As `ddcn report progress --as-of` (the same rule): figures of a day still to come would be today's under a later date.
   if (asOf && startOfDay(asOf) > now) {
     throw new HttpError(400, 'Ngày báo cáo không được sau hôm nay.');
@@ -33,10 +37,17 @@ export async function scopeFigures(deps: Deps, scope: Scope, q: FigureQuery): Pr
     : scope.role === 'district' ? { province: scope.maTinh, district: scope.maHuyen }
     : { province: null, unit: scope.maDonVi };
   const report = await progressFigures(deps, { ...narrow, asOf: q.asOf, period: q.period }, cachedCountsAsOf(deps.db, deps.now()));
+  if (scope.role === 'district') return { ...report, within: { kind: 'district', maTinh: scope.maTinh, maHuyen: scope.maHuyen } };
   if (scope.role !== 'unit') return report;
+  // A unit's people are counted per province like the nation's, but the sheet and the dashboard are of the unit:
+  // one row, the unit's, labelled as the unit (not as "Hà Nội (001)", which would read as the province's figures).
+  const unit = await unitNameInScope(deps.db, scope, scope.maDonVi);
+  const within = { kind: 'unit' as const, maDonVi: scope.maDonVi, tenDonVi: unit?.tenDonVi ?? '', maTinh: unit?.maTinh ?? null };
   // VssID targets are set per province or district: against one unit's people they mean nothing.
   const untargeted = <T extends { target: number | null; vssidRate: number | null }>(r: T): T => ({ ...r, target: null, vssidRate: null });
-  return { ...report, rows: report.rows.map(untargeted), total: untargeted(report.total) };
+  const total = untargeted(report.total);
+  const label = within.tenDonVi ? `${within.tenDonVi} (${within.maDonVi})` : `Đơn vị ${within.maDonVi}`;
+  return { ...report, within, rows: [{ ...total, label }], total };
 }
 
 /**

@@ -71,12 +71,15 @@ function submittedToken(req: FastifyRequest): string | null {
 export async function checkCsrf(req: FastifyRequest): Promise<void> {
   const secret = req.sessionToken ?? req.cookies[PRE_COOKIE];
   const sent = submittedToken(req);
-  if (!secret || !sent) throw new HttpError(403, 'Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.');
-  const want = Buffer.from(csrfToken(secret));
-  const got = Buffer.from(sent);
-  if (want.length !== got.length || !timingSafeEqual(want, got)) {
-    throw new HttpError(403, 'Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.');
+  const want = secret ? Buffer.from(csrfToken(secret)) : null;
+  const got = sent ? Buffer.from(sent) : null;
+  if (want && got && want.length === got.length && timingSafeEqual(want, got)) return;
+  // A form of a signed-in page sent after the session ended (signed out in another tab, idle, disabled): say so,
+  // rather than blame the form.
+  if (!req.user && req.url !== '/login') {
+    throw new HttpError(403, 'Bạn đã đăng xuất hoặc phiên đã hết hạn: đăng nhập lại.', undefined, [{ href: '/login', text: 'Đăng nhập lại' }]);
   }
+  throw new HttpError(403, 'Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.');
 }
 
 /** The signed-in user of a page, or a redirect to the sign-in page. */

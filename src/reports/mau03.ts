@@ -7,6 +7,7 @@ import type { HeadCell } from './list-form.js';
 import { columnLetter } from './list-form.js';
 import type { Assessment } from './milestones.js';
 import { officeName, PARENT_OFFICE, placeName } from './office.js';
+import { districtLabel, districtName } from './districts.js';
 import { lineHeight, lines } from './list-layout.js';
 import { PAGE_FOOTER, printSetup, S } from './styles.js';
 import { formatDate, placeDateLine, vnDate, type CalendarDate } from './vn-date.js';
@@ -33,8 +34,17 @@ export interface ProgressRow {
   assessment: Assessment;
 }
 
+/**
+ * A report narrower than one province: the portal's district and unit accounts. `ddcn report progress` makes
+ * national and province reports only, without it.
+ */
+export type ReportWithin =
+  | { kind: 'district'; maTinh: string; maHuyen: string }
+  | { kind: 'unit'; maDonVi: string; tenDonVi: string; maTinh: string | null };
+
 export interface ProgressReport {
   province: string | null; // null: national report
+  within?: ReportWithin;
   period: 'week' | 'month';
   from: CalendarDate;
   asOf: CalendarDate;
@@ -150,6 +160,25 @@ export async function mau03Bytes(report: ProgressReport): Promise<Buffer> {
   return Buffer.from(await mau03Workbook(report).xlsx.writeBuffer());
 }
 
+/** What the report covers, as its "Phạm vi:" line says (and the portal's dashboard). */
+export function reportScope(report: ProgressReport): string {
+  const w = report.within;
+  if (w?.kind === 'unit') return `đơn vị ${w.maDonVi}${w.tenDonVi ? ` — ${w.tenDonVi}` : ''}`;
+  if (w?.kind === 'district') return `${districtLabel(w.maTinh, w.maHuyen)}, ${officeName(w.maTinh).replace('BẢO HIỂM XÃ HỘI', 'BHXH')}`;
+  return report.province === null ? 'toàn quốc, theo BHXH tỉnh, thành phố' : `${officeName(report.province).replace('BẢO HIỂM XÃ HỘI', 'BHXH')}, theo quận, huyện`;
+}
+
+/** The two lines at the top left: the office above, and the one the report is of. */
+function issuers(report: ProgressReport): [string, string] {
+  const w = report.within;
+  if (w?.kind === 'unit') return [w.maTinh ? officeName(w.maTinh) : PARENT_OFFICE, (w.tenDonVi || `Đơn vị ${w.maDonVi}`).toLocaleUpperCase('vi')];
+  if (w?.kind === 'district') {
+    const name = districtName(w.maTinh, w.maHuyen);
+    return [officeName(w.maTinh), name ? `BẢO HIỂM XÃ HỘI ${name.toLocaleUpperCase('vi')}` : `BẢO HIỂM XÃ HỘI QUẬN, HUYỆN (MÃ ${w.maHuyen})`];
+  }
+  return [PARENT_OFFICE, report.province === null ? 'TRUNG TÂM CÔNG NGHỆ THÔNG TIN' : officeName(report.province)];
+}
+
 function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
   const n = COLUMNS.length;
   const headTop = 10;
@@ -165,8 +194,9 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
   });
   ws.columns = COLUMNS.map((c) => ({ width: c.width }));
 
-  put(ws, 1, 1, PARENT_OFFICE, S.office, 4);
-  put(ws, 2, 1, report.province === null ? 'TRUNG TÂM CÔNG NGHỆ THÔNG TIN' : officeName(report.province), S.officeBold, 4);
+  const [parent, office] = issuers(report);
+  put(ws, 1, 1, parent, S.office, 4);
+  put(ws, 2, 1, office, S.officeBold, 4);
   put(ws, 3, 1, '――――――――', S.office, 4);
   put(ws, 1, n - 2, 'Mẫu số 03', S.formNo, 3);
   put(ws, 5, 1, MAU03_TITLE, S.title, n);
@@ -174,8 +204,7 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
   ws.getRow(5).height = heightFor(MAU03_TITLE, widthOf(1, n) * 0.9, 13);
   put(ws, 6, 1, periodLine(report), S.subtitle, n);
   put(ws, 7, 1, `(Số liệu tính đến hết ngày ${formatDate(report.asOf)})`, S.subtitle, n);
-  const scope = report.province === null ? 'toàn quốc, theo BHXH tỉnh, thành phố' : `${officeName(report.province).replace('BẢO HIỂM XÃ HỘI', 'BHXH')}, theo quận, huyện`;
-  put(ws, 8, 1, `Phạm vi: ${scope}`, S.unitLine, n - 4);
+  put(ws, 8, 1, `Phạm vi: ${reportScope(report)}`, S.unitLine, n - 4);
   put(ws, 8, n - 3, 'Đơn vị tính: người', S.formNo, 4);
 
   for (const h of HEAD) put(ws, headTop + h.row, h.col, h.text, S.head, h.cols ?? 1, h.rows ?? 1);
@@ -245,7 +274,7 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
     ws.getRow(r++).height = heightFor(note, widthOf(1, n));
   }
   r += 1;
-  const place = report.province === null ? 'Hà Nội' : placeName(report.province);
+  const place = report.within?.kind === 'unit' ? placeName(report.within.maTinh) : report.province === null ? 'Hà Nội' : placeName(report.province);
   put(ws, r++, n - 4, placeDateLine(place, vnDate(report.issuedAt)), S.signDate, 5);
   put(ws, r, 1, 'NGƯỜI LẬP BIỂU', S.signTitle, 4);
   put(ws, r++, n - 4, 'GIÁM ĐỐC', S.signTitle, 5);

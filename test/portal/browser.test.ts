@@ -93,7 +93,14 @@ describe('portal in a browser', () => {
       // A unit clerk on a phone corrects the person without a number.
       const phone = await signIn(base, 'dv-hn1', { width: 390, height: 844 });
       await phone.goto(`${base}/units/HN0010001`);
-      await phone.locator('tr', { hasText: '0010000003' }).getByRole('link', { name: 'Điều chỉnh' }).click();
+      // The people read as cards: nothing beyond the screen's edge, the link to the form included.
+      await phone.screenshot({ path: path.join(SHOTS, 'unit-phone-before.png'), fullPage: true });
+      const link = phone.locator('tr', { hasText: '0010000003' }).getByRole('link', { name: 'Điều chỉnh' });
+      const box = (await link.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await link.click();
       await phone.getByLabel('(11) Ngày tháng năm sinh').fill('15/08/1979');
       await phone.getByLabel('(13) Số ĐDCN').fill('001079000003');
       await phone.getByRole('button', { name: 'Ghi điều chỉnh' }).click();
@@ -101,6 +108,22 @@ describe('portal in a browser', () => {
       expect(await phone.locator('main').textContent()).toContain('Đã ghi 2 thông tin điều chỉnh');
       await phone.goto(`${base}/units/HN0010001`);
       await phone.screenshot({ path: path.join(SHOTS, 'unit-phone.png'), fullPage: true });
+      // Signed out, Back does not show the page from the browser's cache (Cache-Control: no-store).
+      expect(await phone.locator('main').textContent()).toContain('Lê Văn Cường');
+      await phone.getByRole('button', { name: 'Đăng xuất' }).click();
+      await phone.waitForURL(`${base}/login`);
+      await phone.goBack();
+      await phone.waitForLoadState();
+      expect(await phone.locator('body').textContent()).not.toContain('Lê Văn Cường');
+      expect(phone.url()).toBe(`${base}/login`);
+
+      // An office on a phone: the unit list as cards too.
+      const officePhone = await signIn(base, 'tinh-001', { width: 390, height: 844 });
+      await officePhone.goto(`${base}/units`);
+      await officePhone.screenshot({ path: path.join(SHOTS, 'units-phone.png'), fullPage: true });
+      expect(await officePhone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      const corrected = (await officePhone.locator('tr', { hasText: 'HN0010001' }).locator('td[data-label="Đã nhận điều chỉnh"]').boundingBox())!;
+      expect(corrected.x + corrected.width).toBeLessThanOrEqual(390);
 
       await office.goto(`${base}/lookup`);
       await office.getByLabel('Số CMND/ĐDCN').fill('012345602'); // the old CMND, replaced by the ĐDCN in the run

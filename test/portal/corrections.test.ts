@@ -48,7 +48,7 @@ describe('portal corrections', () => {
 
     // The office sees the correction counted, then the run moves the person to Mẫu 01.
     const office = await signedIn(app, 'tinh-001');
-    expect((await office.get('/units?q=HN0010001')).body).toMatch(/<td class="num">1<\/td>\s*<\/tr>/); // corrections received
+    expect((await office.get('/units?q=HN0010001')).body).toMatch(/<td class="num"[^>]*>1<\/td>\s*<\/tr>/); // corrections received
     await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
     expect((await exportedResults(deps(db), dir)).rows.get('0010000002')?.status).toBe('MATCHED');
     const page = await office.get('/units/HN0010001');
@@ -77,8 +77,11 @@ describe('portal corrections', () => {
     const again = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
     expect(again.counts).toMatchObject({ read: 1, matched: 1 });
     expect((await exportedResults(deps(db), dir)).rows.get('0010000002')?.status).toBe('MATCHED');
-    // Now confirmed: no longer on Mẫu 02, so no longer correctable here.
-    expect((await unit.get('/units/HN0010001/people/0010000002')).status).toBe(404);
+    // Now confirmed: no longer on Mẫu 02, so no longer correctable here; the page says so (the person is in scope).
+    const confirmed = await unit.get('/units/HN0010001/people/0010000002');
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toContain('đã được xác thực khớp');
+    expect(confirmed.body).not.toContain('name="ho_ten"');
   });
 
   it('refuses a file that is too large, has too many rows, or is not .xlsx, clearly and without applying anything', async () => {

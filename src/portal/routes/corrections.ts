@@ -7,7 +7,8 @@ import type { MultipartFile } from '@fastify/multipart';
 import { audit } from '../../db/audit.js';
 import { applyCorrections } from '../../db/corrections.js';
 import { finishImportRun, startImportRun } from '../../db/import-runs.js';
-import { mau02PersonInScope, unitInScope, unitPeopleInScope } from '../../db/portal-queries.js';
+import { mau02PersonInScope, unitInScope, unitPeopleInScope, unitPersonInScope, type UnitDetail } from '../../db/portal-queries.js';
+import type { ListDbRow } from '../../db/lists.js';
 import { findUpload, recordUpload } from '../../db/portal-uploads.js';
 import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
@@ -19,6 +20,8 @@ import { requireUser } from '../session.js';
 import { inTempDir } from '../temp.js';
 import { mau02People, STATUS_TEXT } from './units.js';
 import { mismatchLines } from '../../reports/mismatch-text.js';
+import { birthDateText } from '../../reports/mau01.js';
+import { sexLabel } from '../../domain/sex.js';
 
 const text = (req: FastifyRequest, name: string) => {
   const v = (req.body as Record<string, unknown> | null)?.[name];
@@ -52,19 +55,23 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const { ma_don_vi: code } = req.params as { ma_don_vi: string };
     const unit = await unitInScope(ctx.deps.db, scope, code);
     if (!unit) throw notFound();
-    const part = (req.body as Record<string, unknown> | null)?.file as MultipartFile | undefined;
-    if (!part || typeof part !== 'object' || !('filename' in part) || !part.filename) throw new HttpError(400, 'Chưa chọn tệp Mẫu số 02 (.xlsx) để gửi.');
-    if (!/\.xlsx$/i.test(part.filename)) throw new HttpError(415, 'Chỉ nhận tệp Excel .xlsx (Mẫu số 02 do hệ thống lập, đã điền cột (10)–(13)).');
-    const original = path.basename(part.filename).slice(0, 200);
     const now = ctx.deps.now();
+    // Every upload is audited, a refused one too (by its status: never the file's name, which may hold a person's).
+    const refuse = async (err: HttpError) => {
+      await audit(ctx.deps.db, { at: now, login: user.login, action: 'upload', object: `mau02 ${code}`, result: `refused ${err.status}`, ip: req.ip });
+      return err;
+    };
+    const part = (req.body as Record<string, unknown> | null)?.file as MultipartFile | undefined;
+    if (!part || typeof part !== 'object' || !('filename' in part) || !part.filename) throw await refuse(new HttpError(400, 'Chưa chọn tệp Mẫu số 02 (.xlsx) để gửi.'));
+    if (!/\.xlsx$/i.test(part.filename)) throw await refuse(new HttpError(415, 'Chỉ nhận tệp Excel .xlsx (Mẫu số 02 do hệ thống lập, đã điền cột (10)–(13)).'));
+    const original = path.basename(part.filename).slice(0, 200);
     const outcome = await inTempDir(async (dir) => {
       const file = path.join(dir, 'mau02.xlsx');
       await writeFile(file, await part.toBuffer());
       try {
         await checkUpload(file, code, ctx.settings.maxUploadRows);
       } catch (err) {
-        if (err instanceof HttpError) await audit(ctx.deps.db, { at: now, login: user.login, action: 'upload', object: `mau02 ${code}`, result: `refused ${err.status}`, ip: req.ip });
-        throw err;
+        throw err instanceof HttpError ? await refuse(err) : err;
       }
       const rejects = path.join(dir, 'rejects.csv');
       // Only the unit's people within the user's scope: a district office's sheet of a unit spread over several
@@ -99,34 +106,54 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
       .send(upload.rejectsCsv);
   });
 
+  /**
+   * The person of the form: on the unit's Mẫu 02 and in scope. A person of the unit in scope who is no longer on it
+   * (matched, or corrected and waiting for the next run — perhaps since the form was opened) gets `offForm`, a page
+   * that says so; anyone else is not found.
+   */
   const person = async (req: FastifyRequest) => {
     const { user, scope } = requireUser(req);
     const { ma_don_vi: code, ma_so_bhxh: who } = req.params as { ma_don_vi: string; ma_so_bhxh: string };
-    const found = await ctx.deps.db.withTransaction(async (tx) => {
+    type Found = { unit: UnitDetail; row: ListDbRow } | { unit: UnitDetail; status: string } | null;
+    const found = await ctx.deps.db.withTransaction(async (tx): Promise<Found> => {
       const unit = await unitInScope(tx, scope, code);
-      if (!unit || !(await mau02PersonInScope(tx, scope, code, who))) return null;
+      const someone = unit ? await unitPersonInScope(tx, scope, code, who) : null;
+      if (!unit || !someone) return null;
+      if (!(await mau02PersonInScope(tx, scope, code, who))) return { unit, status: someone.status };
       const people = await mau02People(tx, scope, code, Number.MAX_SAFE_INTEGER);
       const row = people.rows.find((r) => r.maSoBhxh === who);
       return row ? { unit, row } : null;
     });
     if (!found) throw notFound();
-    return { user, code, who, ...found };
+    if ('status' in found) return { offForm: { title: 'Không cần điều chỉnh', unit: found.unit, who, status: found.status } };
+    return { user, code, who, unit: found.unit, row: found.row };
   };
-  const formPage = (found: Awaited<ReturnType<typeof person>>, values: Record<string, string>, message: string | null) => ({
+  const formPage = (found: { who: string; unit: UnitDetail; row: ListDbRow }, values: Record<string, string>, message: string | null) => ({
     title: `Điều chỉnh thông tin ${found.who}`,
     unit: found.unit,
-    person: { ...found.row, column9: mismatchLines(found.row), statusText: STATUS_TEXT[found.row.status] ?? found.row.status },
+    person: {
+      ...found.row,
+      column9: mismatchLines(found.row),
+      statusText: STATUS_TEXT[found.row.status] ?? found.row.status,
+      // What is on file, as Mẫu 01/02 write it: what an empty field keeps.
+      dobText: found.row.ngaySinh ? birthDateText(found.row.ngaySinh) : '–',
+      sexText: found.row.gioiTinh ? sexLabel(found.row.gioiTinh) : '–',
+      numberText: found.row.soGiayTo || '–',
+    },
     values,
     message,
   });
 
   app.get('/units/:ma_don_vi/people/:ma_so_bhxh', async (req, reply) => {
     const found = await person(req);
+    if (found.offForm) return render(reply, req, 'person-off-form', found.offForm);
     return render(reply, req, 'person', formPage(found, { ho_ten: '', ngay_sinh: '', gioi_tinh: '', so_ddcn: '' }, null));
   });
 
   app.post('/units/:ma_don_vi/people/:ma_so_bhxh', async (req, reply) => {
+    // 409: what was typed no longer applies (the person left the form after it was opened).
     const found = await person(req);
+    if (found.offForm) return render(reply.code(409), req, 'person-off-form', found.offForm);
     const values = { ho_ten: text(req, 'ho_ten'), ngay_sinh: text(req, 'ngay_sinh'), gioi_tinh: text(req, 'gioi_tinh'), so_ddcn: text(req, 'so_ddcn') };
     // Exactly the check of a returned sheet's row (columns 10–13).
     // A form has no columns (1)–(9) to compare and no Excel error cells.

@@ -5,6 +5,7 @@ import { number, percent, render } from '../render.js';
 import { requireUser } from '../session.js';
 import { MILESTONES } from '../../reports/milestones.js';
 import { formatDate } from '../../reports/vn-date.js';
+import { reportScope } from '../../reports/mau03.js';
 
 export function registerDashboard(app: FastifyInstance, ctx: PortalContext): void {
   app.get('/', async (req, reply) => {
@@ -15,6 +16,8 @@ export function registerDashboard(app: FastifyInstance, ctx: PortalContext): voi
     return render(reply, req, 'dashboard', {
       title: 'Tổng quan tiến độ',
       report,
+      // A district's or unit's figures say what they cover, as their Mẫu 03 does.
+      coverage: report.within ? reportScope(report) : null,
       isoAsOf,
       period: q.period,
       asOfText: formatDate(report.asOf),

@@ -28,14 +28,15 @@ export function registerLookup(app: FastifyInstance, ctx: PortalContext): void {
     if (!n) {
       await audit(ctx.deps.db, { at: ctx.deps.now(), login: user.login, action: 'lookup', object: '', result: 'invalid-number', ip: req.ip });
       return render(reply.code(422), req, 'lookup', {
-        title: 'Tra cứu số CMND/ĐDCN', rows: null,
+        title: 'Tra cứu số CMND/ĐDCN', rows: null, typedNumber: typeof raw === 'string' ? raw.slice(0, 20) : '',
         message: 'Số cần tra phải là số CMND (9 chữ số) hoặc số ĐDCN/CCCD (12 chữ số).',
       });
     }
     // The look-up and its audit row in one statement (one round trip; the row stands or falls with the look-up).
     const rows = await lookupInScopeAudited(ctx.deps.db, scope, n.value, { at: ctx.deps.now(), login: user.login, object: '', ip: req.ip });
     return render(reply, req, 'lookup', {
-      title: 'Tra cứu số CMND/ĐDCN', rows, message: rows.length ? null : 'Không có người tham gia nào trong phạm vi quản lý có hoặc đã từng có số này.',
+      // The number stays in the field (a page of the POST's answer, never kept: Cache-Control no-store).
+      title: 'Tra cứu số CMND/ĐDCN', rows, typedNumber: typeof raw === 'string' ? raw.trim().slice(0, 20) : '', message: rows.length ? null : 'Không có người tham gia nào trong phạm vi quản lý có hoặc đã từng có số này.',
     });
   });
 }

@@ -1,0 +1,213 @@
+// What the portal answers beyond the happy path: no page kept by the browser, no 500 for a NUL in a URL, error
+// pages that say what applies and lead back, a person form that shows what is on file and says when the person
+// left Mẫu 02, and Mẫu 03 (sheet and dashboard) saying what a district's or unit's figures cover.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Db } from '../../src/db/pool.js';
+import type { Portal } from '../../src/portal/app.js';
+import { runBatch } from '../../src/pipeline/run.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { mockRegistry, rows, runDeps } from '../helpers/pipeline.js';
+import { Client, portal, seed, signedIn, xlsxText } from './harness.js';
+
+let t: TestDatabase;
+let db: Db;
+let dir: string;
+let registryFile: string;
+let app: Portal;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  db = t.db;
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-answers-'));
+  ({ registryFile } = await seed(db, dir));
+  app = await portal(db);
+});
+
+afterAll(async () => {
+  await app?.app.close();
+  await rm(dir, { recursive: true, force: true });
+  await t?.drop();
+});
+
+describe('caching', () => {
+  it('tells the browser to keep no page: signed-in pages, the sign-in page and error pages', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    for (const url of ['/', '/units/HN0010001', '/units/HN0010001/people/0010000002', '/units/SG0790001']) {
+      expect((await unit.get(url)).headers['cache-control'], url).toBe('no-store');
+    }
+    expect((await new Client(app.app).get('/login')).headers['cache-control']).toBe('no-store');
+    expect((await unit.get('/static/portal.css')).headers['cache-control']).toBe('public, max-age=3600');
+  });
+});
+
+describe('bytes PostgreSQL cannot take', () => {
+  it('answers 404 for a NUL in a path and 400 for one in a query or a form field, never 500', async () => {
+    const office = await signedIn(app.app, 'tinh-001');
+    for (const url of ['/units/HN0010001%00', '/units/HN0010001%00/mau01.xlsx', '/units/HN0010001/people/0010000002%00', '/units/HN0010001/uploads/1%00/rejects.csv']) {
+      const r = await office.get(url);
+      expect(r.status, url).toBe(404);
+      expect(r.body).toContain('Không tìm thấy trang hoặc dữ liệu này.');
+    }
+    expect((await office.get('/units?q=Hoa%00Sen')).status).toBe(400);
+    expect((await office.get('/?as_of=2024-01-01%00')).status).toBe(400);
+    expect((await office.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần\u0000Bính' })).status).toBe(400);
+    expect((await office.post('/lookup', { number: '012345602\u0000' })).status).toBe(400);
+  });
+});
+
+describe('error pages', () => {
+  it('say what applies: a form over its size is not a file; a well-formed day that does not exist', async () => {
+    const office = await signedIn(app.app, 'tinh-001');
+    const big = await office.post('/lookup', { number: 'x'.repeat(70 * 1024) });
+    expect(big.status).toBe(413);
+    expect(big.body).toContain('Nội dung gửi quá dài');
+    expect(big.body).not.toContain('Tệp quá lớn');
+    const day = await office.get('/?as_of=2026-02-30');
+    expect(day.status).toBe(400);
+    expect(day.body).toContain('Ngày báo cáo 2026-02-30 không có trong lịch.');
+    expect((await office.get('/?as_of=30/02/2026')).body).toContain('phải có dạng YYYY-MM-DD');
+  });
+
+  it('lead back to the unit when below a unit in scope, and reveal nothing of one out of scope', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    const own = await unit.get('/units/HN0010001/people/0099999999');
+    expect(own.status).toBe(404);
+    expect(own.body).toContain('<a href="/units/HN0010001">« Về trang đơn vị Công ty Hoa Sen</a>');
+    const foreign = await unit.get('/units/SG0790001/people/0790000022');
+    expect(foreign.status).toBe(404);
+    expect(foreign.body).not.toContain('SG0790001');
+    expect(foreign.body).not.toContain('Bến Nghé');
+    expect(foreign.body.replace(/<header[\s\S]*<\/header>/, '')).toBe(own.body.replace(/<header[\s\S]*<\/header>/, '').replace(/<p><a href="\/units\/HN0010001">[^<]*<\/a><\/p>\n/, ''));
+  });
+
+  it('say a stale form was sent after signing out, with the way to sign in again', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    await unit.get('/units/HN0010001/people/0010000002');
+    const token = unit.csrf;
+    const other = new Client(app.app); // another tab of the same browser signs out
+    other.cookies.set('ddcn_session', unit.cookies.get('ddcn_session')!);
+    await other.post('/logout', {}, token);
+    const r = await unit.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bính' }, token);
+    expect(r.status).toBe(403);
+    expect(r.body).toContain('Bạn đã đăng xuất hoặc phiên đã hết hạn: đăng nhập lại.');
+    expect(r.body).toContain('<a href="/login">Đăng nhập lại</a>');
+    // Signed in, a form without its token is still only "expired".
+    const again = await signedIn(app.app, 'dv-hn1');
+    const bad = await again.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bính' }, 'khong-dung');
+    expect(bad.status).toBe(403);
+    expect(bad.body).toContain('Biểu mẫu đã hết hạn');
+  });
+});
+
+describe('small things', () => {
+  it('keeps the searched number in the look-up field', async () => {
+    const office = await signedIn(app.app, 'tinh-001');
+    await office.get('/lookup');
+    const r = await office.post('/lookup', { number: '012345602' });
+    expect(r.body).toMatch(/<input name="number"[^>]* value="012345602">/);
+  });
+
+  it('audits a refused upload of a wrong type, without its file name', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    await unit.get('/units/HN0010001');
+    const r = await unit.upload('/units/HN0010001/corrections', { name: 'Trần Thị Bích.csv', body: Buffer.from('a,b\n') });
+    expect(r.status).toBe(415);
+    const audited = await rows<{ object: string; result: string }>(db, `SELECT object, result FROM audit_log WHERE action = 'upload' AND result = 'refused 415'`);
+    expect(audited).toEqual([{ object: 'mau02 HN0010001', result: 'refused 415' }]);
+  });
+
+  it('promises a new verification after an upload only when someone was corrected', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    const sheet = await unit.get('/units/HN0010001/mau02.xlsx');
+    await unit.get('/units/HN0010001');
+    const r = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: sheet.raw }); // nothing filled in
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('0 người được điều chỉnh');
+    expect(r.body).not.toContain('sẽ được xác thực lại');
+  });
+
+  it('offers a list download only for a form the unit has people on', async () => {
+    // HN1: one matched (Mẫu 01), two on Mẫu 02. Its matched person moved away: no one on Mẫu 01 any more.
+    const office = await signedIn(app.app, 'tw');
+    const before = await office.get('/units/HN0010001');
+    expect(before.body).toContain('Tải Mẫu số 01 (.xlsx)');
+    expect(before.body).toContain('Tải Mẫu số 02 (.xlsx)');
+    await db.query(`INSERT INTO unit (ma_don_vi, ten_don_vi, ma_tinh, ma_huyen, updated_at) VALUES ('HN0010099', 'Công ty Trống', '001', '005', now())`);
+    const empty = await office.get('/units/HN0010099');
+    expect(empty.status).toBe(200);
+    expect(empty.body).not.toContain('mau01.xlsx');
+    expect(empty.body).not.toContain('mau02.xlsx');
+    expect(empty.body).toContain('Đơn vị chưa có ai trên Mẫu số 01.');
+    expect(empty.body).toContain('Đơn vị chưa có ai trên Mẫu số 02.');
+  });
+});
+
+describe('the person form', () => {
+  it('shows what is on file: name, date of birth, sex and number', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    const r = await unit.get('/units/HN0010001/people/0010000002');
+    const stored = /<dl class="facts stored">([\s\S]*?)<\/dl>/.exec(r.body)?.[1] ?? '';
+    expect(stored).toContain('<dd>Trần Thị Bích</dd>');
+    expect(stored).toContain('<dd>12/07/1985</dd>');
+    expect(stored).toContain('<dd>Nữ</dd>');
+    expect(stored).toContain('<dd class="code">012345602</dd>');
+  });
+});
+
+describe('Mẫu 03 of a district or a unit', () => {
+  it('says what it covers, on the sheet and the dashboard, and labels the unit’s row as the unit', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    const sheet = await xlsxText((await unit.get('/report/mau03.xlsx')).raw);
+    expect(sheet).toContain('Phạm vi: đơn vị HN0010001 — Công ty Hoa Sen');
+    expect(sheet).toContain('CÔNG TY HOA SEN');
+    expect(sheet).toContain('Công ty Hoa Sen (HN0010001)');
+    for (const national of ['toàn quốc', 'TRUNG TÂM CÔNG NGHỆ THÔNG TIN', 'Hà Nội (001)']) expect(sheet).not.toContain(national);
+    const dashboard = await unit.get('/');
+    expect(dashboard.body).toContain('Phạm vi: đơn vị HN0010001 — Công ty Hoa Sen');
+    expect(dashboard.body).toContain('<td>Công ty Hoa Sen (HN0010001)</td>');
+    expect(dashboard.body).not.toContain('Hà Nội (001)');
+
+    const district = await signedIn(app.app, 'huyen-001-005');
+    const districtSheet = await xlsxText((await district.get('/report/mau03.xlsx')).raw);
+    expect(districtSheet).toMatch(/Phạm vi: .*\(005\), BHXH THÀNH PHỐ HÀ NỘI/);
+    expect(districtSheet).not.toContain('theo quận, huyện');
+    expect((await district.get('/')).body).toMatch(/Phạm vi: .*\(005\), BHXH THÀNH PHỐ HÀ NỘI/);
+
+    // A province's sheet is `ddcn report progress --province`'s, unchanged.
+    const province = await signedIn(app.app, 'tinh-001');
+    expect(await xlsxText((await province.get('/report/mau03.xlsx')).raw)).toContain('Phạm vi: BHXH THÀNH PHỐ HÀ NỘI, theo quận, huyện');
+  });
+
+  it('shows the columns (12) re-verified and matched and (13) sent to the IT centre on the dashboard', async () => {
+    const office = await signedIn(app.app, 'tinh-001');
+    const r = await office.get('/');
+    expect(r.body).toContain('<th class="num">Xác thực lại khớp</th>');
+    expect(r.body).toContain('<th class="num">Chuyển TT CNTT hỗ trợ</th>');
+    const total = /<tr class="total">([\s\S]*?)<\/tr>/.exec(r.body)![1]!;
+    expect([...total.matchAll(/<td class="num">/g)]).toHaveLength(10);
+  });
+});
+
+// Last: it runs a verification, which moves people between the forms.
+describe('a person matched after the form was opened', () => {
+  it('answers a page that says so, 409, not "not found"; out of scope stays 404', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    const form = await unit.get('/units/HN0010001/people/0010000002');
+    expect(form.status).toBe(200);
+    // Another clerk corrects the person and the night's run matches them, while this form stays open.
+    const other = await signedIn(app.app, 'dv-hn1');
+    await other.get('/units/HN0010001/people/0010000002');
+    expect((await other.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bính' })).status).toBe(200);
+    await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    expect((await rows<{ status: string }>(db, `SELECT status FROM participant WHERE ma_so_bhxh = '0010000002'`))[0]!.status).toBe('MATCHED');
+    const sent = await unit.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bính' });
+    expect(sent.status).toBe(409);
+    expect(sent.body).toContain('đã được xác thực khớp');
+    expect(sent.body).toContain('<a href="/units/HN0010001">« Về trang đơn vị</a>');
+    expect((await unit.post('/units/SG0790001/people/0790000021', { ho_ten: 'X' })).status).toBe(404); // matched, another scope
+    expect((await unit.post('/units/HN0010001/people/0790000021', { ho_ten: 'X' })).status).toBe(404);
+  });
+});
