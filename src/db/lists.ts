@@ -126,13 +126,14 @@ const UNIT_LIST_ORDER = 'ORDER BY p.ma_tinh, p.ma_so_bhxh';
  */
 export async function unitListRows(
   q: Queryable,
-  scope: ListScope & { unit: string; form: 'mau01' | 'mau02' },
+  scope: ListScope & { unit: string; form: 'mau01' | 'mau02'; /** One person of the unit's list (the portal's form). */ person?: string },
   limit: number,
   offset = 0,
 ): Promise<{ rows: ListDbRow[]; more: boolean }> {
   const res = await q.query<ListDbRow>(
-    `${listRowsSql(FORM_STATUSES[scope.form])} ${UNIT_LIST_ORDER} LIMIT $4::bigint OFFSET $5::bigint`,
-    [scope.province, scope.unit, scope.district ?? null, limit + 1, offset],
+    `${listRowsSql(FORM_STATUSES[scope.form])} AND ($6::text IS NULL OR p.ma_so_bhxh = $6::text)
+     ${UNIT_LIST_ORDER} LIMIT $4::bigint OFFSET $5::bigint`,
+    [scope.province, scope.unit, scope.district ?? null, limit + 1, offset, scope.person ?? null],
   );
   return { rows: res.rows.slice(0, limit), more: res.rows.length > limit };
 }

@@ -1,5 +1,6 @@
 // Corrections through the portal: a returned Mẫu 02 uploaded for a unit, and one person's columns 10–13 typed
 // into a form. Same checks and history as `ddcn import corrections`; the next run verifies the people again.
+import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Portal } from '../../src/portal/app.js';
 import { runBatch } from '../../src/pipeline/run.js';
@@ -104,6 +105,14 @@ describe('portal corrections', () => {
 
     const notAForm = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: Buffer.from('PK not a zip') });
     expect(notAForm.status).toBe(422);
+
+    // The codes in column (2) wiped: a table that holds nobody is said to be so, not "0 corrected".
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(returned as unknown as ArrayBuffer);
+    wb.worksheets[0]!.eachRow((r) => void (/^\d{10}$/.test(r.getCell(2).text) && (r.getCell(2).value = null)));
+    const nobody = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: Buffer.from(await wb.xlsx.writeBuffer()) });
+    expect(nobody.status).toBe(422);
+    expect(nobody.body).toContain('Không đọc được dòng người tham gia nào trong bảng');
     expect(await history(db)).toEqual([]);
   });
 });

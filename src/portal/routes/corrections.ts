@@ -44,6 +44,9 @@ async function checkUpload(file: string, unit: string, maxRows: number): Promise
   }
   let rows = 0;
   for await (const r of form.rows) if (r.maSoBhxh) rows += 1;
+  if (rows === 0) {
+    throw new HttpError(422, 'Không đọc được dòng người tham gia nào trong bảng (cột (2) không có mã số BHXH). Không có thông tin nào được cập nhật; hãy tải Mẫu số 02 của đơn vị, điền cột (10)–(13) và gửi lại.');
+  }
   if (rows > maxRows) {
     throw new HttpError(413, `Tệp có ${rows} dòng người tham gia, vượt giới hạn ${maxRows} dòng mỗi lần gửi. Không có thông tin nào được cập nhật; hãy chia tệp và gửi lại.`);
   }
@@ -120,8 +123,7 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
       const someone = unit ? await unitPersonInScope(tx, scope, code, who) : null;
       if (!unit || !someone) return null;
       if (!(await mau02PersonInScope(tx, scope, code, who))) return { unit, status: someone.status };
-      const people = await mau02People(tx, scope, code, Number.MAX_SAFE_INTEGER);
-      const row = people.rows.find((r) => r.maSoBhxh === who);
+      const [row] = (await mau02People(tx, scope, code, 1, 0, who)).rows;
       return row ? { unit, row } : null;
     });
     if (!found) throw notFound();

@@ -28,9 +28,14 @@ export const pageNumber = (raw: unknown): number => {
   return Math.min(Math.max(n, 1), MAX_PAGE);
 };
 
-/** The people of a unit's Mẫu 02, read with `ddcn lists`' own columns, within the scope's province or district. */
-export function mau02People(tx: Queryable, scope: Scope, maDonVi: string, limit: number, offset = 0): Promise<{ rows: ListDbRow[]; more: boolean }> {
-  return unitListRows(tx, { province: scopeProvince(scope), unit: maDonVi, district: scopeDistrict(scope), form: 'mau02' }, limit, offset);
+/**
+ * The people of a unit's Mẫu 02, read with `ddcn lists`' own columns, within the scope's province or district;
+ * `person`: only that one (the form of one person reads one row, not the unit's list).
+ */
+export function mau02People(
+  tx: Queryable, scope: Scope, maDonVi: string, limit: number, offset = 0, person?: string,
+): Promise<{ rows: ListDbRow[]; more: boolean }> {
+  return unitListRows(tx, { province: scopeProvince(scope), unit: maDonVi, district: scopeDistrict(scope), form: 'mau02', person }, limit, offset);
 }
 
 export function registerUnits(app: FastifyInstance, ctx: PortalContext): void {
