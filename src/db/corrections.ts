@@ -33,6 +33,8 @@ interface Current {
   findings: Finding[];
   /** The date of birth the registry disclosed at the last verification, if it did (a date key). */
   registry_dob: string | null;
+  /** The fields the last verification found different. */
+  status_fields: string[];
 }
 
 type CorrectedField = 'name' | 'dob' | 'sex' | 'id_number';
@@ -56,7 +58,7 @@ export async function applyCorrections(
   const current = new Map(
     (
       await tx.query<Current>(
-        `SELECT p.ma_so_bhxh, p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi, p.status, p.data_version, p.findings,
+        `SELECT p.ma_so_bhxh, p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi, p.status, p.data_version, p.findings, p.status_fields,
                 (SELECT v.detail->'registry'->>'ngaySinh' FROM verification v
                   WHERE v.batch_id = p.last_batch_id AND v.ma_so_bhxh = p.ma_so_bhxh) AS registry_dob
            FROM participant p WHERE p.ma_so_bhxh = ANY($1::text[]) FOR UPDATE OF p`,
@@ -146,7 +148,7 @@ export async function applyCorrections(
 /** Why a row cannot correct this record (src/domain/correction-rules.ts), or null. */
 function recordProblem(row: CorrectionInput, cur: Current, now: Date): string | null {
   const reasons = [
-    row.ngaySinh !== null ? precisionProblem(row.ngaySinh, cur.ngay_sinh, cur.registry_dob) : null,
+    row.ngaySinh !== null ? precisionProblem(row.ngaySinh, { key: cur.ngay_sinh, dobDiffered: cur.status_fields.includes('dob') }, cur.registry_dob) : null,
     row.soGiayTo !== null && row.soGiayTo !== cur.so_giay_to
       ? ddcnProblem(row.soGiayTo, { sex: row.gioiTinh ?? cur.gioi_tinh, dobKey: row.ngaySinh ?? cur.ngay_sinh }, now)
       : null,
@@ -154,7 +156,13 @@ function recordProblem(row: CorrectionInput, cur: Current, now: Date): string | 
   return reasons.length ? reasons.join('; ') : null;
 }
 
-/** The corrections on record for these people, as `field value` keys (what a returned row entered again matches). */
+/**
+ * How a corrected value is known again: `field value`, a name by its comparison key (the same name for the registry
+ * whatever its capitals, spaces or tone placement — one stored before names were capitalised too).
+ */
+export const correctionKey = (field: string, value: string): string => `${field} ${field === 'name' ? nameKey(value) : value}`;
+
+/** The corrections on record for these people, as correctionKey keys (what a returned row entered again matches). */
 export async function recordedCorrections(q: Queryable, codes: string[]): Promise<Map<string, Set<string>>> {
   const res = await q.query<{ ma_so_bhxh: string; field: string; new_value: string | null }>(
     'SELECT ma_so_bhxh, field, new_value FROM participant_correction WHERE ma_so_bhxh = ANY($1::text[])',
@@ -163,7 +171,7 @@ export async function recordedCorrections(q: Queryable, codes: string[]): Promis
   const out = new Map<string, Set<string>>();
   for (const r of res.rows) {
     const set = out.get(r.ma_so_bhxh) ?? new Set<string>();
-    set.add(`${r.field} ${r.new_value ?? ''}`);
+    set.add(correctionKey(r.field, r.new_value ?? ''));
     out.set(r.ma_so_bhxh, set);
   }
   return out;

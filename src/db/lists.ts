@@ -48,34 +48,34 @@ const PERSON_COLUMNS = `p.ma_so_bhxh AS "maSoBhxh", p.ho_ten AS "hoTen", p.ngay_
        p.vssid, p.email, p.status, p.status_fields AS fields, p.findings, v.detail`;
 
 /**
- * The day a person went on the escalation list (see forEachEscalationPage): the re-verification after their last
- * correction, which the next \`ddcn lists\` puts on de-nghi-ho-tro.xlsx. Null for everyone else. Shown on Mẫu 02,
- * so that the unit does not send the same correction again.
+ * The corrections of a person on Mẫu 02, in one look-up (list pages read it for every such person): the version
+ * the last one made, and those made since the last verification (the next run checks them) — the day of the
+ * last, the fields.
  */
-const ESCALATED_ON = `CASE WHEN p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT')
-        AND (SELECT c.data_version FROM participant_correction c WHERE c.ma_so_bhxh = p.ma_so_bhxh
-              ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) <= p.verified_version
-       THEN to_char(p.verified_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') END AS "escalatedOn"`;
+const CORRECTIONS = `LEFT JOIN LATERAL (
+    SELECT max(c.data_version) AS last_version,
+           max(c.changed_at) FILTER (WHERE c.data_version > coalesce(p.verified_version, 0)) AS pending_at,
+           array_agg(DISTINCT c.field) FILTER (WHERE c.data_version > coalesce(p.verified_version, 0)) AS pending_fields
+      FROM participant_correction c
+     WHERE p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND c.ma_so_bhxh = p.ma_so_bhxh) fix ON true`;
 
 /**
- * Corrections made since the person's last verification, which the next run checks: the day of the last one and
- * the fields they changed. Column (9) then says the correction is in, rather than comparing the corrected value
- * with what the registry said of the old one. Null when there is none.
+ * What column (9) says beyond the outcome (read with CORRECTIONS). `escalatedOn`: the day a person went on the
+ * escalation list (see forEachEscalationPage), the re-verification after their last correction, which the next
+ * `ddcn lists` puts on de-nghi-ho-tro.xlsx — so that the unit does not send the same correction again.
+ * `correctedSince`: the corrections awaiting the next run, so that column (9) says they are in rather than
+ * comparing a corrected value with what the registry said of the old one. Null for everyone else.
  */
-const CORRECTED_SINCE = `(SELECT CASE WHEN count(*) > 0 THEN json_build_object(
-          'on', to_char(max(c.changed_at) AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'), 'fields', array_agg(DISTINCT c.field)) END
-       FROM participant_correction c
-      WHERE p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND c.ma_so_bhxh = p.ma_so_bhxh
-        AND c.data_version > coalesce(p.verified_version, 0)) AS "correctedSince"`;
-
-/** What column (9) says beyond the outcome: the escalation and the corrections awaiting verification. */
-const COLUMN9_STATE = `${ESCALATED_ON}, ${CORRECTED_SINCE}`;
+const COLUMN9_STATE = `CASE WHEN fix.last_version <= p.verified_version
+         THEN to_char(p.verified_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') END AS "escalatedOn",
+       CASE WHEN fix.pending_at IS NOT NULL THEN json_build_object(
+         'on', to_char(fix.pending_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'), 'fields', fix.pending_fields) END AS "correctedSince"`;
 
 /** Who of the scope is on a list, with the columns of ListDbRow; `$1`–`$3` are the scope's province, unit, district. */
 const listRowsSql = (statuses: string) => `
      SELECT p.ma_tinh AS "maTinh", p.ma_don_vi AS "maDonVi",
             CASE WHEN p.status = 'MATCHED' THEN 'mau01' ELSE 'mau02' END AS form, ${PERSON_COLUMNS}, ${COLUMN9_STATE}
-       FROM participant p ${LAST_VERIFICATION}
+       FROM participant p ${LAST_VERIFICATION} ${CORRECTIONS}
       WHERE p.status IN (${statuses})
         AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
         AND ($3::text IS NULL OR p.ma_huyen = $3::text)`;
@@ -201,7 +201,7 @@ export async function forEachEscalationPage(
 export async function listRowsOf(q: Queryable, codes: string[]): Promise<Map<string, ListRow & { maDonVi: string | null }>> {
   const res = await q.query<ListRow & { maDonVi: string | null }>(
     `SELECT p.ma_don_vi AS "maDonVi", ${PERSON_COLUMNS}, ${COLUMN9_STATE}
-       FROM participant p ${LAST_VERIFICATION}
+       FROM participant p ${LAST_VERIFICATION} ${CORRECTIONS}
       WHERE p.ma_so_bhxh = ANY($1::text[])
       FOR UPDATE OF p`,
     [codes],

@@ -19,7 +19,8 @@ export function ddcnProblem(number: string, person: { sex: Sex | null; dobKey: s
     return `Cột (13) số ĐDCN "${number}": 3 chữ số đầu (${province}) không phải mã tỉnh nơi đăng ký khai sinh — kiểm tra lại số trên thẻ CCCD`;
   }
   const { sex, year } = cccdBirth(number);
-  if (year > now.getUTCFullYear()) {
+  // The year in Vietnam (UTC+7): from midnight on 1 January there, a child born that day has a number.
+  if (year > new Date(now.getTime() + VIETNAM_OFFSET_MS).getUTCFullYear()) {
     return `Cột (13) số ĐDCN "${number}": chữ số thứ 4–6 cho năm sinh ${year}, chưa đến — kiểm tra lại số trên thẻ CCCD`;
   }
   const problems: string[] = [];
@@ -33,29 +34,36 @@ export function ddcnProblem(number: string, person: { sex: Sex | null; dobKey: s
   );
 }
 
+const VIETNAM_OFFSET_MS = 7 * 3_600_000;
+
 const PRECISION_WORDS = { 4: 'năm sinh', 7: 'tháng và năm sinh' } as const;
 
 /**
- * Why a corrected date of birth cannot replace the one on file for lack of precision, or null. A year alone in
- * place of a whole date would match any date of that year (dates compare at the precision on file), so it is
- * taken only where the registry itself holds no more (`registryKey`, what it disclosed); an unreadable or missing
- * date on file is replaced by whatever is readable.
+ * Why a corrected date of birth cannot replace the one on file for lack of precision, or null. Dates compare at
+ * the precision on file, so a year alone in place of a whole date that the registry found different would match
+ * any date of that year: refused, unless the registry's own date, as it disclosed it (`registryKey`), holds no
+ * more. Where the registry did not find the date different (`dobDiffered` false: it never compared it — no number
+ * on file, one it did not know — or only other fields differed), the unit's papers are all there is, and a year is
+ * taken; so is anything readable in place of an unreadable or missing date.
  */
-export function precisionProblem(newKey: string, currentKey: string | null, registryKey: string | null | undefined): string | null {
-  if (currentKey === null || newKey.length >= currentKey.length) return null;
+export function precisionProblem(
+  newKey: string, current: { key: string | null; dobDiffered: boolean }, registryKey: string | null | undefined,
+): string | null {
+  if (current.key === null || newKey.length >= current.key.length || !current.dobDiffered) return null;
   if (registryKey && registryKey.length <= newKey.length) return null;
   const what = PRECISION_WORDS[newKey.length as 4 | 7];
   return (
-    `Cột (11) chỉ ghi ${what}, trong khi ngày sinh đang lưu có đủ ${currentKey.length === 10 ? 'ngày, tháng, năm' : 'tháng, năm'}: ` +
-    'ghi đủ ngày, tháng, năm sinh như trên giấy tờ'
+    `Cột (11) chỉ ghi ${what}, trong khi ngày sinh đang lưu có đủ ${current.key.length === 10 ? 'ngày, tháng, năm' : 'tháng, năm'} ` +
+    'và khác với CSDL dân cư: ghi đủ ngày, tháng, năm sinh như trên giấy tờ (nếu giấy tờ chỉ ghi năm sinh, báo cơ quan BHXH kiểm tra)'
   );
 }
 
 /**
  * A name typed all in lower case (`hồ minh toàn`), as a clerk in a hurry does: every word capitalised, as names
- * are written on papers and lists. Any other name is kept as typed (upper case is how the CCCD prints names).
+ * are written on papers and lists — after a space, a hyphen or an apostrophe (`Y-Bih`, `H'Hen`, `Jean-Pierre`).
+ * Any other name is kept as typed (upper case is how the CCCD prints names).
  */
 export function capitalisedName(name: string): string {
   if (name !== name.toLocaleLowerCase('vi') || name === name.toLocaleUpperCase('vi')) return name;
-  return name.replace(/(^|\s)(\p{L})/gu, (_, space: string, letter: string) => space + letter.toLocaleUpperCase('vi'));
+  return name.replace(/(^|[\s'’-])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toLocaleUpperCase('vi'));
 }

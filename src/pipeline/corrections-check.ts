@@ -49,6 +49,14 @@ export function editedColumns(r: ReturnedRow, person: ListRow): number[] {
 }
 
 export function editedReason(code: string, edited: number[]): string {
+  // Column (9) alone changes when we note something (a correction received, an escalation): most likely the list is
+  // older than the data, else the clerk typed into it.
+  if (edited.length === 1 && edited[0] === 9) {
+    return (
+      `Cột (9) khác với danh sách mới nhất cho mã số BHXH ${code}: danh sách này đã cũ (hoặc cột (9) đã bị sửa) — ` +
+      'tải Mẫu số 02 mới nhất của đơn vị, ghi thông tin đúng vào cột (10)–(13), không sửa cột (9)'
+    );
+  }
   return (
     `Cột ${edited.map((k) => `(${k})`).join(', ')} khác với danh sách đã gửi cho mã số BHXH ${code}: ` +
     'không sửa từ cột (1) đến cột (9), ghi thông tin đúng vào cột (10)–(13); nếu danh sách đã cũ, dùng danh sách mới nhất'

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
-import { applyCorrections, recordedCorrections, type CorrectionInput, type CorrectionOutcome } from '../db/corrections.js';
+import { applyCorrections, correctionKey, recordedCorrections, type CorrectionInput, type CorrectionOutcome } from '../db/corrections.js';
 import { listRowsOf } from '../db/lists.js';
 import { editedColumns, editedReason, unsafeValues } from './corrections-check.js';
 import { openReturnedMau02, type ReturnedRow } from '../reports/read-mau02.js';
@@ -228,7 +228,7 @@ export async function importCorrections(
 /** Whether every value a row gives is one a recorded correction of that person wrote (`recorded`: `field value` keys). */
 function recordedAlready(r: CorrectionInput, recorded: Set<string> | undefined): boolean {
   const given = ([['name', r.hoTen], ['dob', r.ngaySinh], ['sex', r.gioiTinh], ['id_number', r.soGiayTo]] as const).filter(([, v]) => v !== null);
-  return given.length > 0 && given.every(([field, v]) => recorded?.has(`${field} ${v}`) === true);
+  return given.length > 0 && given.every(([field, v]) => recorded?.has(correctionKey(field, v!)) === true);
 }
 
 /**
@@ -243,7 +243,7 @@ function enteredBefore(r: CorrectionInput, person: ListRow, recorded: Set<string
     ['id_number', r.soGiayTo, person.soGiayTo],
   ];
   return (
-    fields.every(([, given, onFile]) => given === null || given === onFile) &&
-    fields.some(([field, given]) => given !== null && recorded?.has(`${field} ${given}`) === true)
+    fields.every(([field, given, onFile]) => given === null || (onFile !== null && correctionKey(field, given) === correctionKey(field, onFile))) &&
+    fields.some(([field, given]) => given !== null && recorded?.has(correctionKey(field, given)) === true)
   );
 }

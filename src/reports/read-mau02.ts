@@ -117,8 +117,16 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
   // The Mẫu 02 sheet, wherever the clerk moved it: the first visible sheet with the form's number at its top, else
   // the first visible one (whose refusal below then says what is missing).
   const visible = wb.worksheets.filter((w) => w.state === 'visible');
-  const ws = visible.find(isMau02Sheet) ?? visible[0];
+  const forms = visible.filter(isMau02Sheet);
+  // Two of them (the list as sent and a filled-in copy, say): which one the unit meant is not for us to guess.
+  if (forms.length > 1) {
+    throw new UserError(
+      `${file} has ${forms.length} sheets with "Mẫu số 02" at the top (${forms.map((w) => `"${w.name}"`).join(', ')}): keep only the filled-in one and import it again`,
+    );
+  }
+  const ws = forms[0] ?? visible[0];
   if (!ws) throw new UserError(`${file} has no visible worksheet`);
+  const sheet: ExcelJS.Worksheet = ws;
   const last = ws.rowCount;
   const valuesOf = (n: number) => ws.getRow(n).values as ExcelJS.CellValue[];
 
@@ -154,17 +162,29 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
   const col = columns;
   const at = (values: ExcelJS.CellValue[], k: number) => text(values[col.get(k)!]);
 
+  const filled = (values: ExcelJS.CellValue[]) => Object.values(INPUT_COLUMNS).some((k) => at(values, k) !== '');
+  const personLike = (row: ExcelJS.Row, values: ExcelJS.CellValue[]): boolean => {
+    if (row.getCell(col.get(2)!).isMerged) return false;
+    const code = at(values, 2);
+    if (PLAUSIBLE_CODE.test(code)) return true;
+    return filled(values) && col.has(1) && /^\d+$/.test(at(values, 1));
+  };
+
   async function* rows(): AsyncGenerator<ReturnedRow> {
     let footer = false;
     for (let n = numberedRow + 1; n <= last; n++) {
       const values = valuesOf(n);
-      // The notes and signatures under the table are not people: from the first of them (a row without a code
-      // in column (2) — a note merged across the row fills (2) with the note), only rows with a code are read.
-      // A clerk's note in a person's row, or a note row inserted into the table, ends nothing.
+      // The notes and signatures under the table are not people. From the first of them (a row without a code in
+      // column (2) that reads as one: a note merged across the row fills (2) with the note), a row is read only
+      // when it looks like a person's: a code in an unmerged column (2), or the row's number in column (1) with
+      // something in (10)–(13) — so that a mistyped or emptied code after a note is refused with its reason, not
+      // dropped, while the signers' names typed under the signatures are no row at all. A clerk's note in a
+      // person's row, or a note row inserted into the table, ends nothing.
       const code = at(values, 2);
-      const person = PLAUSIBLE_CODE.test(code);
-      if (!person && values.some((v) => FOOTER.test(text(v)))) footer = true;
-      if (footer && !person) continue;
+      const numbered = filled(values) && col.has(1) && /^\d+$/.test(at(values, 1));
+      const footerRow = !PLAUSIBLE_CODE.test(code) && !numbered && values.some((v) => FOOTER.test(text(v)));
+      footer ||= footerRow;
+      if (footerRow || (footer && !personLike(sheet.getRow(n), values))) continue;
       const errors: string[] = [];
       for (let k = 1; k <= INPUT_COLUMNS.number; k++) {
         const c = col.get(k);

@@ -19,12 +19,14 @@ const PEOPLE: ParticipantInput[] = [
   { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm', ngay_sinh: '1970', gioi_tinh: 'Nam', so_giay_to: '099999999', ...UNIT },
   { ma_so_bhxh: '0790000006', ho_ten: 'Trần Văn Sáu', ngay_sinh: '05/11/1990', gioi_tinh: 'Nam', so_giay_to: '023456786', ...UNIT },
   { ma_so_bhxh: '0790000007', ho_ten: 'Lý Văn Bảy', ngay_sinh: '01/01/1950', gioi_tinh: 'Nam', so_giay_to: '023456787', ...UNIT },
+  { ma_so_bhxh: '0790000008', ho_ten: 'Hà Văn Tám', ngay_sinh: '01/01/1955', gioi_tinh: 'Nam', so_giay_to: '', ...UNIT },
 ];
 const REGISTRY: RegistryInput[] = [
   { so_ddcn: '079065000004', so_cmnd: '023456784', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '12/03/1965', gioi_tinh: 'Nam' },
   { so_ddcn: '079080000005', so_cmnd: '023456785', ho_ten: 'Phạm Văn Hưng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam' },
   { so_ddcn: '079090000006', so_cmnd: '023456786', ho_ten: 'Trần Văn Sáu', ngay_sinh: '11/05/1990', gioi_tinh: 'Nam' },
   { so_ddcn: '079050000007', so_cmnd: '023456787', ho_ten: 'Lý Văn Bảy', ngay_sinh: '1950', gioi_tinh: 'Nam' },
+  { so_ddcn: '079055000008', ho_ten: 'Hà Văn Tám', ngay_sinh: '1955', gioi_tinh: 'Nam' },
 ];
 
 async function listsOutHere() {
@@ -148,19 +150,60 @@ describe('import corrections, as clerks fill the sheet in', () => {
     expect(await person(db, '0790000001')).toMatchObject({ ho_ten: 'Đỗ Văn Bốn' });
   });
 
-  it('refuses a year alone in place of a whole date, unless the registry itself holds only the year', async () => {
-    const { db, dir, mau02 } = await listsOutHere();
+  it('refuses a year alone in place of a whole date the registry found different, unless it holds only the year', async () => {
+    const { db, dir, mau02, nextNight } = await listsOutHere();
     const file = await returned(mau02, dir, (_ws, row) => {
       row('0790000006').getCell(11).value = '1990';
       row('0790000007').getCell(11).value = '1950';
+      // No number on file: the registry never compared the date, and the papers give only the year.
+      row('0790000008').getCell(11).value = '1955';
+      row('0790000008').getCell(13).value = '079055000008';
     });
     const r = await importCorrections(deps(db), file);
-    expect(r).toMatchObject({ corrected: 1, rejected: 1 });
+    expect(r).toMatchObject({ corrected: 2, rejected: 1 });
     expect((await rejectsByCode(r.rejectsFile)).get('0790000006')).toBe(
-      'Cột (11) chỉ ghi năm sinh, trong khi ngày sinh đang lưu có đủ ngày, tháng, năm: ghi đủ ngày, tháng, năm sinh như trên giấy tờ',
+      'Cột (11) chỉ ghi năm sinh, trong khi ngày sinh đang lưu có đủ ngày, tháng, năm và khác với CSDL dân cư: ' +
+        'ghi đủ ngày, tháng, năm sinh như trên giấy tờ (nếu giấy tờ chỉ ghi năm sinh, báo cơ quan BHXH kiểm tra)',
     );
     expect(await person(db, '0790000006')).toMatchObject({ ngay_sinh: '1990-11-05' });
     expect(await person(db, '0790000007')).toMatchObject({ ngay_sinh: '1950' });
+    await nextNight('lists-2');
+    expect(await person(db, '0790000008')).toMatchObject({ ngay_sinh: '1955', so_giay_to: '079055000008', status: 'MATCHED' });
+  });
+
+  it('after a note row, refuses a person\'s row whose code was mistyped, and reads no signer typed under the signatures', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const file = await returned(mau02, dir, (ws, row) => {
+      const a = row('0790000005');
+      a.getCell(2).value = '079000000S';
+      a.getCell(13).value = '079070000055';
+      const b = row('0790000006');
+      b.getCell(2).value = null;
+      b.getCell(11).value = '11/05/1990';
+      ws.insertRow(row('0790000005').number, ['Ghi chú: những người dưới đây đơn vị đã kiểm tra lại']);
+      // Under the signature titles (the last rows of the sheet): the signers' names, where a clerk types them.
+      const last = ws.rowCount + 2;
+      ws.getCell(last, 2).value = 'Nguyễn Thị Lập';
+      ws.getCell(last, 11).value = 'Trần Văn Trưởng';
+    });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 0, rejected: 2 });
+    const reasons = [...(await rejectsByCode(r.rejectsFile)).values()].sort();
+    expect(reasons[0]).toMatch(/^Mã số BHXH "079000000S" không hợp lệ/);
+    expect(reasons[1]).toBe('Thiếu mã số BHXH ở cột (2)');
+  });
+
+  it('refuses a workbook holding two Mẫu 02 sheets, naming them', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const filled = await returned(mau02, dir, (_ws, row) => void (row('0790000003').getCell(10).value = 'Phạm Văn Hưng'));
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(filled);
+    const copy = wb.addWorksheet('Bản gốc');
+    wb.worksheets[0]!.eachRow((r, n) => r.eachCell((c, k) => void (copy.getCell(n, k).value = c.value)));
+    const two = path.join(dir, 'hai-trang.xlsx');
+    await wb.xlsx.writeFile(two);
+    await expect(importCorrections(deps(db), two)).rejects.toThrow(/has 2 sheets with "Mẫu số 02" at the top \(".*", "Bản gốc"\): keep only the filled-in one/);
+    expect(await person(db, '0790000003')).toMatchObject({ ho_ten: 'Phạm Văn Hùng' });
   });
 
   it('counts the same file entered again after the run that confirmed it as unchanged, not rejected', async () => {
