@@ -210,7 +210,7 @@ CREATE TABLE public.unit (
   ma_tinh text COLLATE "C",
   ma_huyen text COLLATE "C",
   updated_at timestamp with time zone NOT NULL,
-  ten_don_vi_fold text GENERATED ALWAYS AS (search_fold(ten_don_vi)) STORED
+  ten_don_vi_fold text
 );
 CREATE TABLE public.verification (
   batch_id bigint NOT NULL,
@@ -332,10 +332,17 @@ CREATE OR REPLACE FUNCTION public.search_fold(t text)
  RETURNS text
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE STRICT
-AS $function$ SELECT lower(btrim(regexp_replace(regexp_replace(translate(normalize(t, NFD), 'đĐ', 'dd'), '[\u0300-\u036f]+', '', 'g'), '\s+', ' ', 'g'))) $function$;
+AS $function$ SELECT lower(btrim(regexp_replace(
+          regexp_replace(translate(normalize(t, NFD), 'đĐðÐ', 'dddd'), '[\u0300-\u036f\u200b-\u200d\u2060\ufeff]+', '', 'g'),
+          '[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', ' ', 'g'))) $function$;
+CREATE OR REPLACE FUNCTION public.unit_fold_name()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$ BEGIN NEW.ten_don_vi_fold := search_fold(NEW.ten_don_vi); RETURN NEW; END $function$;
 
 -- triggers
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_update BEFORE DELETE OR UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER participant_state_change AFTER UPDATE OF vssid, ma_tinh, ma_huyen ON participant FOR EACH ROW WHEN (old.vssid IS DISTINCT FROM new.vssid OR old.ma_tinh IS DISTINCT FROM new.ma_tinh OR old.ma_huyen IS DISTINCT FROM new.ma_huyen) EXECUTE FUNCTION participant_state_after_change();
 CREATE TRIGGER participant_state_insert AFTER INSERT ON participant REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION participant_state_after_insert();
+CREATE TRIGGER unit_fold_name BEFORE INSERT OR UPDATE OF ten_don_vi ON unit FOR EACH ROW EXECUTE FUNCTION unit_fold_name();

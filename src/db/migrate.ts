@@ -102,6 +102,15 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
   const say = options.say ?? (() => undefined);
   const signal = options.signal;
   return db.withSession(async (session) => {
+    // Vietnamese names, Unicode normalisation (NFC on import, the unit search's folding): nothing else will do. Said
+    // before anything is created, rather than as a failure of the first import that meets a unit.
+    const encoding = (await session.query<{ e: string }>("SELECT current_setting('server_encoding') AS e")).rows[0]!.e;
+    if (encoding !== 'UTF8') {
+      throw new UserError(
+        `the database's encoding is ${encoding}; ddcn needs a UTF8 database: create one with ` +
+          '`createdb -E UTF8 -T template0 NAME` (or CREATE DATABASE … ENCODING \'UTF8\' TEMPLATE template0) and point DATABASE_URL at it',
+      );
+    }
     let waited = false;
     let told = false;
     const from = Date.now();

@@ -65,7 +65,7 @@ export async function unitsPage(
        SELECT u.ma_don_vi, u.ten_don_vi, u.ma_tinh, u.ma_huyen FROM unit u
         WHERE ${inScope}
           AND ($${search}::text IS NULL OR u.ma_don_vi COLLATE "default" ILIKE $${search}::text || '%'
-               OR u.ten_don_vi_fold LIKE '%' || search_fold($${search}::text) || '%')
+               OR (search_fold($${search}::text) <> '' AND u.ten_don_vi_fold LIKE '%' || search_fold($${search}::text) || '%'))
         ORDER BY u.ma_don_vi LIMIT $${limit}::int OFFSET $${offset}::int
      )
      SELECT page.ma_don_vi AS "maDonVi", page.ten_don_vi AS "tenDonVi", page.ma_tinh AS "maTinh", page.ma_huyen AS "maHuyen", c.*

@@ -122,8 +122,11 @@ export async function progressFigures(
   const rows = keys.map((k) => row(label(k), now.find((c) => c.key === k), before.find((c) => c.key === k), rowTarget(k), asOf));
 
   const rowTargets = rows.map((r) => r.target).filter((t): t is number => t !== null);
-  const totalTarget = opts.province !== null ? (targetFor(targets, null, opts.province) ?? (rowTargets.length ? rowTargets.reduce((a, b) => a + b, 0) : null))
-    : rowTargets.length ? rowTargets.reduce((a, b) => a + b, 0) : null;
+  const rowSum = rowTargets.length ? rowTargets.reduce((a, b) => a + b, 0) : null;
+  // One district's figures (a district account) are of that district, its target too, never the province's.
+  const totalTarget = opts.district ? rowSum
+    : opts.province !== null ? (targetFor(targets, null, opts.province) ?? rowSum)
+      : rowSum;
   const totals = {
     key: null, total: sum(rows, (r) => r.total), matched: sum(rows, (r) => r.matched), mismatched: sum(rows, (r) => r.mismatched),
     missing: sum(rows, (r) => r.missing), conflict: sum(rows, (r) => r.conflict), pending: sum(rows, (r) => r.pending),

@@ -90,13 +90,14 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   app.decorateRequest('user', null);
   app.decorateRequest('scope', null);
   app.decorateRequest('sessionToken', null);
+  app.addHook('onRequest', (req, reply) => loadSession(ctx, req, reply));
   // What PostgreSQL cannot take as text (a NUL) never reaches a query: a path with one names nothing (404), a query
-  // string or form field with one is not a request of ours (400). Checked here, once, for every route.
+  // string or form field with one is not a request of ours (400). Checked here, once, for every route — after the
+  // session is known, so that the answer is the signed-in user's page and the request's log line names them.
   app.addHook('onRequest', async (req) => {
     if (Object.values((req.params ?? {}) as Record<string, unknown>).some(unsafe)) throw notFound();
     if (Object.values((req.query ?? {}) as Record<string, unknown>).some(unsafe)) throw new HttpError(400, 'Yêu cầu không hợp lệ.');
   });
-  app.addHook('onRequest', (req, reply) => loadSession(ctx, req, reply));
   app.addHook('preValidation', async (req) => {
     if (req.body && typeof req.body === 'object' && Object.values(req.body as Record<string, unknown>).some(unsafe)) {
       throw new HttpError(400, 'Yêu cầu không hợp lệ.');

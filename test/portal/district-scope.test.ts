@@ -4,6 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
+import { startImportRun } from '../../src/db/import-runs.js';
+import { insertTargets } from '../../src/db/targets.js';
 import { insertUser } from '../../src/db/portal-users.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
@@ -78,6 +81,25 @@ describe('a unit spread over two districts', () => {
     const rejects = /href="([^"]*rejects\.csv)"/.exec(res.body)![1]!;
     const csv = (await district.get(rejects)).body;
     expect(csv).toContain(`Không có người tham gia mã số BHXH ${there.ma_so_bhxh}`);
+  });
+
+  it("gives a district office its own district's VssID target on its Mẫu 03, in its row and its total, never the province's", async () => {
+    const now = new Date();
+    const importId = await startImportRun(t.db, 'targets', 'chi-tieu.csv', now);
+    const other = here.ma_huyen === '005' ? '006' : '005';
+    await insertTargets(t.db, { importId, now, targets: [
+      { maTinh: '001', maHuyen: '', chiTieu: 1000 }, { maTinh: '001', maHuyen: here.ma_huyen, chiTieu: 10 }, { maTinh: '001', maHuyen: other, chiTieu: 990 },
+    ] });
+    const office = await signedIn(app.app, 'huyen');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await office.get('/report/mau03.xlsx')).raw as unknown as ArrayBuffer);
+    const targets: Record<string, string> = {};
+    wb.worksheets[0]!.eachRow((r) => {
+      const label = r.getCell(2).text;
+      if (label) targets[label] = r.getCell(14).text;
+    });
+    expect(targets['Tổng cộng']).toBe('10');
+    expect(Object.values(targets)).not.toContain('1000');
   });
 
   it('shows the province office both', async () => {

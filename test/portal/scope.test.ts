@@ -38,6 +38,12 @@ const mismatched = (u: UnitKey) => people(u)[1]!; // second of each unit: on M�
 /** Anything that would show a foreign unit or its people. */
 const markers = (w: Who) => [...w.foreign.flatMap((u) => [code(u), UNITS[u].ten_don_vi, ...people(u).flatMap((p) => [p.ma_so_bhxh, p.ho_ten!])]), ...w.foreignLabels];
 
+/** Out of scope: a 404 that tells nothing of the other scope (the error page names no foreign unit or person). */
+function expectNotFound(w: Who, r: { status: number; body: string }) {
+  expect(r.status).toBe(404);
+  expectNoLeak(w, r.body);
+}
+
 function expectNoLeak(w: Who, text: string) {
   for (const m of markers(w)) expect(text, `"${m}" must not reach ${w.login}`).not.toContain(m);
 }
@@ -127,21 +133,21 @@ const CASES: Record<string, Case> = {
     const own = await c.get(`/units/${code(w.own)}/mau01.xlsx`);
     expect(own.status).toBe(200);
     expectNoLeak(w, await xlsxText(own.raw));
-    for (const f of w.foreign) expect((await c.get(`/units/${code(f)}/mau01.xlsx`)).status).toBe(404);
+    for (const f of w.foreign) expectNotFound(w, await c.get(`/units/${code(f)}/mau01.xlsx`));
   },
   'GET /units/:ma_don_vi/mau02.xlsx': async (c, w) => {
     const own = await c.get(`/units/${code(w.own)}/mau02.xlsx`);
     expect(own.status).toBe(200);
     expect(own.headers['content-disposition']).toMatch(new RegExp(`filename="mau02-${code(w.own)}-\\d{4}-\\d{2}-\\d{2}\\.xlsx"`));
     expectNoLeak(w, await xlsxText(own.raw));
-    for (const f of w.foreign) expect((await c.get(`/units/${code(f)}/mau02.xlsx`)).status).toBe(404);
+    for (const f of w.foreign) expectNotFound(w, await c.get(`/units/${code(f)}/mau02.xlsx`));
   },
   'POST /units/:ma_don_vi/corrections': async (c, w) => {
     for (const f of w.foreign) {
       const before = await corrections();
       // by URL: the other unit's page
       const byUrl = await c.upload(`/units/${code(f)}/corrections`, { name: 'mau02.xlsx', body: filled[f]! });
-      expect(byUrl.status).toBe(404);
+      expectNotFound(w, byUrl);
       // by the file: the other unit's sheet sent to one's own unit
       const byFile = await c.upload(`/units/${code(w.own)}/corrections`, { name: 'mau02.xlsx', body: filled[f]! });
       expect(byFile.status).toBe(422);
@@ -155,24 +161,27 @@ const CASES: Record<string, Case> = {
     expect(own.status).toBe(200);
     expect(own.body).toContain('Cột (11)');
     for (const f of w.foreign) {
-      expect((await c.get(`/units/${code(f)}/uploads/${uploads[f]}/rejects.csv`)).status).toBe(404);
-      expect((await c.get(`/units/${code(w.own)}/uploads/${uploads[f]}/rejects.csv`)).status).toBe(404);
+      expectNotFound(w, await c.get(`/units/${code(f)}/uploads/${uploads[f]}/rejects.csv`));
+      expectNotFound(w, await c.get(`/units/${code(w.own)}/uploads/${uploads[f]}/rejects.csv`));
     }
   },
   'GET /units/:ma_don_vi/people/:ma_so_bhxh': async (c, w) => {
     expect((await c.get(`/units/${code(w.own)}/people/${mismatched(w.own).ma_so_bhxh}`)).status).toBe(200);
     for (const f of w.foreign) {
-      expect((await c.get(`/units/${code(f)}/people/${mismatched(f).ma_so_bhxh}`)).status).toBe(404);
-      const mixed = await c.get(`/units/${code(w.own)}/people/${mismatched(f).ma_so_bhxh}`);
-      expect(mixed.status).toBe(404);
-      expectNoLeak(w, mixed.body);
+      // People on the other unit's Mẫu 02 and off it (matched: the page that says a person needs no correction).
+      for (const p of [mismatched(f), people(f)[0]!]) {
+        expectNotFound(w, await c.get(`/units/${code(f)}/people/${p.ma_so_bhxh}`));
+        expectNotFound(w, await c.get(`/units/${code(w.own)}/people/${p.ma_so_bhxh}`));
+      }
     }
   },
   'POST /units/:ma_don_vi/people/:ma_so_bhxh': async (c, w) => {
     for (const f of w.foreign) {
       const before = await corrections();
-      expect((await c.post(`/units/${code(f)}/people/${mismatched(f).ma_so_bhxh}`, { ho_ten: 'Tên Đã Sửa' })).status).toBe(404);
-      expect((await c.post(`/units/${code(w.own)}/people/${mismatched(f).ma_so_bhxh}`, { ho_ten: 'Tên Đã Sửa' })).status).toBe(404);
+      for (const p of [mismatched(f), people(f)[0]!]) {
+        expectNotFound(w, await c.post(`/units/${code(f)}/people/${p.ma_so_bhxh}`, { ho_ten: 'Tên Đã Sửa' }));
+        expectNotFound(w, await c.post(`/units/${code(w.own)}/people/${p.ma_so_bhxh}`, { ho_ten: 'Tên Đã Sửa' }));
+      }
       expect(await corrections()).toBe(before);
     }
   },

@@ -94,6 +94,7 @@ describe('the unit list search, as people type', () => {
       HN0010104: 'Quỹ 100% vốn nhà nước',
       HN0010105: 'Công ty A_B',
       HN0010106: 'Đoàn Luật sư',
+      HN0010107: 'Trạm\u00a0Y tế\u200b Ðông Anh', // a no-break space and a zero-width one pasted from Excel; Ð for Đ
     };
     for (const [code, name] of Object.entries(names)) {
       await db.query(`INSERT INTO unit (ma_don_vi, ten_don_vi, ma_tinh, ma_huyen, updated_at) VALUES ($1, $2, '001', '005', now())`, [code, name]);
@@ -120,6 +121,8 @@ describe('the unit list search, as people type', () => {
     expect(await found('a_b')).toEqual(['HN0010105']);
     expect(await found('_')).toEqual(['HN0010105']);
     expect(await found('\\')).toEqual([]);
+    expect(await found('tram y te dong anh')).toEqual(['HN0010107']);
+    expect(await found('\u0301\u0300')).toEqual([]); // marks alone fold to nothing: no name matches, not every one
     expect(await found('hn00101')).toEqual(Object.keys(names)); // the code's start
   });
 });

@@ -59,7 +59,9 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const unit = await unitInScope(ctx.deps.db, scope, code);
     if (!unit) throw notFound();
     const now = ctx.deps.now();
-    // Every upload is audited, a refused one too (by its status: never the file's name, which may hold a person's).
+    // Every upload that reaches this handler is audited, a refused one too (by its status: never the file's name,
+    // which may hold a person's). A body over the size limit, or with a NUL in a field, is refused before it
+    // (app.ts), and shows in the request log only.
     const refuse = async (err: HttpError) => {
       await audit(ctx.deps.db, { at: now, login: user.login, action: 'upload', object: `mau02 ${code}`, result: `refused ${err.status}`, ip: req.ip });
       return err;
