@@ -140,8 +140,8 @@ export async function unitListRows(
 
 /**
  * The same people a page at a time, through a cursor of the caller's transaction: the portal's downloads, whose
- * memory then does not grow with the size of the unit. `province` null: the unit's people without a province code
- * (the file `ddcn lists` writes for them), not those of every province.
+ * memory then does not grow with the size of the unit. `province` null: the unit's people of every province (the
+ * unit's own account and the national one, whose unit page lists them all), ordered by province.
  */
 export async function forEachUnitListPage(
   tx: Queryable,
@@ -152,10 +152,9 @@ export async function forEachUnitListPage(
   // The cursor is read to its end: planned for all its rows, not for its first ones (cursor_tuple_fraction 0.1 walked
   // the whole table in key order for a unit of over ~0.5 % of it, instead of the unit's index and a sort).
   await tx.query('SET LOCAL cursor_tuple_fraction = 1');
-  const withoutProvince = scope.province === null ? ' AND p.ma_tinh IS NULL' : '';
   await forEachPage(
     tx,
-    `${listRowsSql(FORM_STATUSES[scope.form])}${withoutProvince} ${UNIT_LIST_ORDER}`,
+    `${listRowsSql(FORM_STATUSES[scope.form])} ${UNIT_LIST_ORDER}`,
     [scope.province, scope.unit, scope.district],
     pageSize,
     onPage,

@@ -20,6 +20,8 @@ import { PASSWORD, portal, signedIn, xlsxText } from './harness.js';
 const UNIT = { ma_don_vi: 'HN0019999', ten_don_vi: 'Công ty Hai Huyện', ma_tinh: '001' };
 const HERE = { ma_so_bhxh: '0010009001', ho_ten: 'Ngô Thị Ở Đây', ngay_sinh: '05/03/1990', gioi_tinh: 'Nữ', so_giay_to: '012349001', ...UNIT, ma_huyen: '005' };
 const THERE = { ma_so_bhxh: '0010009002', ho_ten: 'Lý Văn Ở Kia', ngay_sinh: '06/04/1991', gioi_tinh: 'Nam', so_giay_to: '012349002', ...UNIT, ma_huyen: '006' };
+/** One of the unit's people whom another province manages (first in the file: the unit keeps its office in 001). */
+const ELSEWHERE = { ma_so_bhxh: '0790009003', ho_ten: 'Võ Văn Ở Xa', ngay_sinh: '07/05/1992', gioi_tinh: 'Nam', so_giay_to: '012349003', ...UNIT, ma_tinh: '079', ma_huyen: '760' };
 
 let t: TestDatabase;
 let app: Portal;
@@ -30,7 +32,7 @@ let there: typeof HERE;
 beforeAll(async () => {
   t = await createTestDatabase();
   dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-district-'));
-  await importParticipants(deps(t.db), await writeParticipants(dir, [HERE, THERE]));
+  await importParticipants(deps(t.db), await writeParticipants(dir, [ELSEWHERE, HERE, THERE]));
   // The registry knows neither number: both are on the unit's Mẫu 02.
   const registryFile = await writeRegistry(dir, [{ so_ddcn: '001090000001', ho_ten: 'Người Khác', ngay_sinh: '1990', gioi_tinh: 'Nam' }]);
   await runBatch(runDeps(t.db, await mockRegistry(registryFile)), { province: null });
@@ -42,6 +44,7 @@ beforeAll(async () => {
   [here, there] = managing === HERE.ma_huyen ? [HERE, THERE] : [THERE, HERE];
   await insertUser(t.db, { login: 'huyen', scope: { role: 'district', maTinh: '001', maHuyen: managing }, passwordHash, now: new Date() });
   await insertUser(t.db, { login: 'tinh-001', scope: { role: 'province', maTinh: '001' }, passwordHash, now: new Date() });
+  await insertUser(t.db, { login: 'dv', scope: { role: 'unit', maDonVi: UNIT.ma_don_vi }, passwordHash, now: new Date() });
   app = await portal(t.db);
 });
 
@@ -76,7 +79,9 @@ describe('a unit spread over two districts', () => {
     await district.get(`/units/${UNIT.ma_don_vi}`);
     const res = await district.upload(`/units/${UNIT.ma_don_vi}/corrections`, { name: 'mau02.xlsx', body: filled });
     expect(res.status).toBe(200);
-    const changed = await t.db.query<{ ma_so_bhxh: string; ho_ten: string }>('SELECT ma_so_bhxh, ho_ten FROM participant WHERE ma_don_vi = $1::text ORDER BY 1', [UNIT.ma_don_vi]);
+    const changed = await t.db.query<{ ma_so_bhxh: string; ho_ten: string }>(
+      `SELECT ma_so_bhxh, ho_ten FROM participant WHERE ma_don_vi = $1::text AND ma_tinh = '001' ORDER BY 1`, [UNIT.ma_don_vi],
+    );
     expect(Object.fromEntries(changed.rows.map((r) => [r.ma_so_bhxh, r.ho_ten]))).toEqual({ [here.ma_so_bhxh]: 'Ngô Thị Đã Sửa', [there.ma_so_bhxh]: there.ho_ten });
     const rejects = /href="([^"]*rejects\.csv)"/.exec(res.body)![1]!;
     const csv = (await district.get(rejects)).body;
@@ -107,5 +112,16 @@ describe('a unit spread over two districts', () => {
     const text = await xlsxText((await province.get(`/units/${UNIT.ma_don_vi}/mau02.xlsx`)).raw);
     expect(text).toContain(HERE.ma_so_bhxh);
     expect(text).toContain(THERE.ma_so_bhxh);
+    expect(text).not.toContain(ELSEWHERE.ma_so_bhxh); // another province's
+  });
+
+  it('gives the unit itself, in its download as on its page, its people of every province', async () => {
+    const unit = await signedIn(app.app, 'dv');
+    const page = await unit.get(`/units/${UNIT.ma_don_vi}`);
+    const text = await xlsxText((await unit.get(`/units/${UNIT.ma_don_vi}/mau02.xlsx`)).raw);
+    for (const p of [HERE, THERE, ELSEWHERE]) {
+      expect(page.body).toContain(p.ma_so_bhxh);
+      expect(text).toContain(p.ma_so_bhxh);
+    }
   });
 });

@@ -1,6 +1,7 @@
 // A unit's Mẫu 01 and Mẫu 02 downloaded from the portal are the files `ddcn lists` writes for that unit at the same
 // moment: the same writer on the same rows, byte for byte, for an office and for the unit itself.
 import { readdir, readFile } from 'node:fs/promises';
+import ExcelJS from 'exceljs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateLists } from '../../src/pipeline/lists.js';
@@ -35,6 +36,15 @@ async function filesEnding(dir: string, end: string): Promise<string[]> {
   return all.filter((f) => f.endsWith(end)).map((f) => path.join(dir, f));
 }
 
+/** The codes in column (2) of a list, in order. */
+async function codesOn(file: Buffer): Promise<string[]> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(file as unknown as ArrayBuffer);
+  const codes: string[] = [];
+  wb.worksheets[0]!.eachRow((r) => void (/^\d{10}$/.test(r.getCell(2).text) && codes.push(r.getCell(2).text)));
+  return codes;
+}
+
 describe('portal downloads', () => {
   it('are byte for byte the files of ddcn lists for the unit', async () => {
     const { db } = database();
@@ -64,12 +74,12 @@ describe('portal downloads', () => {
     expect(compared).toBeGreaterThanOrEqual(3);
   });
 
-  it('read a large unit a page at a time and still give the file of ddcn lists, also for the people of a unit without a province code', { timeout: 60_000 }, async () => {
+  it('read a large unit a page at a time and still give the file of ddcn lists; to the national account, a unit\'s people of every province', { timeout: 60_000 }, async () => {
     const { db } = database();
     const dir = await useTempDir();
     await seed(db, dir);
     await morePeople(db, 'HN0010001', '001', 1, 10_001); // three pages of 5 000
-    // A unit with no province on file: its download is its people without one (2 000, after 5 001 who have one: a first page with none of them).
+    // A unit with no province on file, its people in province 001 and without one: `ddcn lists` files them apart.
     await db.query(`INSERT INTO unit (ma_don_vi, ten_don_vi, dia_chi, updated_at) VALUES ('DVKHONGTINH', 'Công ty Không Tỉnh', '', now())`);
     await morePeople(db, 'DVKHONGTINH', '001', 20_001, 5_001);
     await morePeople(db, 'DVKHONGTINH', null, 30_001, 2_000);
@@ -80,11 +90,16 @@ describe('portal downloads', () => {
     const big = await national.get('/units/HN0010001/mau01.xlsx');
     expect(big.status).toBe(200);
     expect(big.raw.equals(await readFile(path.join(out, '001', 'HN0010001', 'mau01.xlsx')))).toBe(true);
-    const office = await national.get('/units/DVKHONGTINH/mau01.xlsx');
-    expect(office.status).toBe(200);
-    const [written, ...others] = (await filesEnding(out, path.join('DVKHONGTINH', 'mau01.xlsx'))).filter((f) => !f.includes(`${path.sep}001${path.sep}`));
-    expect(others).toEqual([]);
-    expect(office.raw.equals(await readFile(written!))).toBe(true);
+    // The national account, as the unit page lists them: every one, by province (001, then those without one).
+    const all = await national.get('/units/DVKHONGTINH/mau01.xlsx');
+    expect(all.status).toBe(200);
+    const [inProvince, withoutProvince] = [
+      ...(await filesEnding(out, path.join('DVKHONGTINH', 'mau01.xlsx'))).filter((f) => f.includes(`${path.sep}001${path.sep}`)),
+      ...(await filesEnding(out, path.join('DVKHONGTINH', 'mau01.xlsx'))).filter((f) => !f.includes(`${path.sep}001${path.sep}`)),
+    ];
+    const fromLists = [...(await codesOn(await readFile(inProvince!))), ...(await codesOn(await readFile(withoutProvince!)))];
+    expect(fromLists).toHaveLength(7_001);
+    expect(await codesOn(all.raw)).toEqual(fromLists);
   });
 
   it('give Mẫu 03 again from the workbook already made while the figures are the same, and a new one once they move', async () => {

@@ -77,15 +77,20 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
     const unit = await unitInScope(ctx.deps.db, scope, code);
     if (!unit) throw notFound();
     const now = ctx.deps.now();
-    const maTinh = scopeProvince(scope) ?? unit.maTinh;
-    const spec = { path: FILE_NAMES[form], form, unit: { maTinh, maDonVi: code, tenDonVi: unit.tenDonVi, diaChi: unit.diaChi }, issuedAt: now.toISOString() };
+    // A province or district office: its province's people of the unit, as `ddcn lists` files them. The unit itself
+    // and the national account: the unit's people of every province, as its page lists them (a unit whose people
+    // some other province manages too), under the unit's own province's heading.
+    const province = scopeProvince(scope);
+    const spec = {
+      path: FILE_NAMES[form], form, unit: { maTinh: province ?? unit.maTinh, maDonVi: code, tenDonVi: unit.tenDonVi, diaChi: unit.diaChi },
+      issuedAt: now.toISOString(),
+    };
     const made: { file?: BytesFile } = {};
     let body: Buffer | null;
     try {
       await reading(() =>
         ctx.deps.db.withTransaction((tx) =>
-          // A unit without a province code (maTinh null): its people without one, as `ddcn lists` files them.
-          forEachUnitListPage(tx, { province: maTinh, unit: code, district: scopeDistrict(scope), form }, PAGE_ROWS, async (rows) => {
+          forEachUnitListPage(tx, { province, unit: code, district: scopeDistrict(scope), form }, PAGE_ROWS, async (rows) => {
             made.file ??= await threads.lists.openBytes(spec);
             await made.file.add(rows);
           }),
