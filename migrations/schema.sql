@@ -333,8 +333,8 @@ CREATE OR REPLACE FUNCTION public.search_fold(t text)
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE STRICT
 AS $function$ SELECT lower(btrim(regexp_replace(
-          regexp_replace(translate(normalize(t, NFD), 'đĐðÐ', 'dddd'), '[\u0300-\u036f\u200b-\u200d\u2060\ufeff]+', '', 'g'),
-          '[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', ' ', 'g'))) $function$;
+              regexp_replace(translate(normalize(t, NFD), 'đĐðÐ', 'dddd'), '[\u0300-\u036f\u200b-\u200d\u2060\ufeff]+', '', 'g'),
+              '[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', ' ', 'g'))) $function$;
 CREATE OR REPLACE FUNCTION public.unit_fold_name()
  RETURNS trigger
  LANGUAGE plpgsql

@@ -145,10 +145,18 @@ export async function applyCorrections(
   return outcomes;
 }
 
+/**
+ * Whether the last verification compared the person's date of birth with the registry's: it found the record
+ * (different in something, or a number two codes claim) — not when there was no number to ask by (MISSING_ID) or
+ * the registry did not know it (MISMATCHED on the number alone), nor before any verification.
+ */
+const dobCompared = (cur: Current): boolean =>
+  (cur.status === 'MISMATCHED' || cur.status === 'CONFLICT') && !(cur.status_fields.length === 1 && cur.status_fields[0] === 'id_number');
+
 /** Why a row cannot correct this record (src/domain/correction-rules.ts), or null. */
 function recordProblem(row: CorrectionInput, cur: Current, now: Date): string | null {
   const reasons = [
-    row.ngaySinh !== null ? precisionProblem(row.ngaySinh, { key: cur.ngay_sinh, dobDiffered: cur.status_fields.includes('dob') }, cur.registry_dob) : null,
+    row.ngaySinh !== null ? precisionProblem(row.ngaySinh, { key: cur.ngay_sinh, dobCompared: dobCompared(cur) }, cur.registry_dob) : null,
     row.soGiayTo !== null && row.soGiayTo !== cur.so_giay_to
       ? ddcnProblem(row.soGiayTo, { sex: row.gioiTinh ?? cur.gioi_tinh, dobKey: row.ngaySinh ?? cur.ngay_sinh }, now)
       : null,

@@ -102,14 +102,23 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
   const say = options.say ?? (() => undefined);
   const signal = options.signal;
   return db.withSession(async (session) => {
-    // Vietnamese names, Unicode normalisation (NFC on import, the unit search's folding): nothing else will do. Said
-    // before anything is created, rather than as a failure of the first import that meets a unit.
-    const encoding = (await session.query<{ e: string }>("SELECT current_setting('server_encoding') AS e")).rows[0]!.e;
-    if (encoding !== 'UTF8') {
+    // Vietnamese names and Unicode normalisation (the unit search's folding) want a UTF8 database. A new schema is
+    // made only in one, said before anything is created; a database an older ddcn already made in another encoding
+    // (an embedded one initialised under a C locale, before its initdb was told UTF8) goes on working, told what it
+    // lacks, rather than being locked out.
+    const { encoding, fresh } = (
+      await session.query<{ encoding: string; fresh: boolean }>(
+        `SELECT current_setting('server_encoding') AS encoding, to_regclass('schema_migration') IS NULL AS fresh`,
+      )
+    ).rows[0]!;
+    if (encoding !== 'UTF8' && fresh) {
       throw new UserError(
         `the database's encoding is ${encoding}; ddcn needs a UTF8 database: create one with ` +
           '`createdb -E UTF8 -T template0 NAME` (or CREATE DATABASE … ENCODING \'UTF8\' TEMPLATE template0) and point DATABASE_URL at it',
       );
+    }
+    if (encoding !== 'UTF8') {
+      say(`the database's encoding is ${encoding}, not UTF8: the portal's unit search then ignores case and spacing but not tones (README, Configuration)`);
     }
     let waited = false;
     let told = false;

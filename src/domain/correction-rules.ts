@@ -40,21 +40,21 @@ const PRECISION_WORDS = { 4: 'năm sinh', 7: 'tháng và năm sinh' } as const;
 
 /**
  * Why a corrected date of birth cannot replace the one on file for lack of precision, or null. Dates compare at
- * the precision on file, so a year alone in place of a whole date that the registry found different would match
- * any date of that year: refused, unless the registry's own date, as it disclosed it (`registryKey`), holds no
- * more. Where the registry did not find the date different (`dobDiffered` false: it never compared it — no number
- * on file, one it did not know — or only other fields differed), the unit's papers are all there is, and a year is
- * taken; so is anything readable in place of an unreadable or missing date.
+ * the precision on file, so a year alone in place of a whole date would match any date of that year: refused
+ * where the registry has compared the person's date (`dobCompared`: whether it found it different or the same),
+ * unless its own date, as it disclosed it (`registryKey`), holds no more. Where it never compared it (no number on
+ * file, or one it did not know), the unit's papers are all there is, and a year is taken; so is anything readable
+ * in place of an unreadable or missing date.
  */
 export function precisionProblem(
-  newKey: string, current: { key: string | null; dobDiffered: boolean }, registryKey: string | null | undefined,
+  newKey: string, current: { key: string | null; dobCompared: boolean }, registryKey: string | null | undefined,
 ): string | null {
-  if (current.key === null || newKey.length >= current.key.length || !current.dobDiffered) return null;
+  if (current.key === null || newKey.length >= current.key.length || !current.dobCompared) return null;
   if (registryKey && registryKey.length <= newKey.length) return null;
   const what = PRECISION_WORDS[newKey.length as 4 | 7];
   return (
     `Cột (11) chỉ ghi ${what}, trong khi ngày sinh đang lưu có đủ ${current.key.length === 10 ? 'ngày, tháng, năm' : 'tháng, năm'} ` +
-    'và khác với CSDL dân cư: ghi đủ ngày, tháng, năm sinh như trên giấy tờ (nếu giấy tờ chỉ ghi năm sinh, báo cơ quan BHXH kiểm tra)'
+    'và đã được đối chiếu với CSDL dân cư: ghi đủ ngày, tháng, năm sinh như trên giấy tờ (nếu giấy tờ chỉ ghi năm sinh, báo cơ quan BHXH kiểm tra)'
   );
 }
 

@@ -124,7 +124,7 @@ export async function progressFigures(
   const rowTargets = rows.map((r) => r.target).filter((t): t is number => t !== null);
   const rowSum = rowTargets.length ? rowTargets.reduce((a, b) => a + b, 0) : null;
   // One district's figures (a district account) are of that district, its target too, never the province's.
-  const totalTarget = opts.district ? rowSum
+  const totalTarget = opts.district ? (targetFor(targets, opts.province, opts.district) ?? rowSum)
     : opts.province !== null ? (targetFor(targets, null, opts.province) ?? rowSum)
       : rowSum;
   const totals = {

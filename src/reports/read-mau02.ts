@@ -36,6 +36,13 @@ const FOOTER = /^ghi chú|, ngày \S+ tháng \S+ năm \S+$|^người lập biể
 
 const text = (v: ExcelJS.CellValue): string => cellText(v).normalize('NFC').trim();
 
+/** A returned file refused whole, with what to tell a clerk in the portal (`vi`) besides the operator's message. */
+export class ReturnedFileError extends UserError {
+  constructor(message: string, readonly vi: string) {
+    super(message);
+  }
+}
+
 /** What column (2) holds in a person's row, however mistyped: digits, with the spaces and dots people put in. */
 const PLAUSIBLE_CODE = /^[\d\s.]{1,20}$/;
 
@@ -97,7 +104,10 @@ async function checkReadable(file: string): Promise<void> {
   await handle.close();
   const start = head.subarray(0, bytesRead).toString('latin1');
   if (!start.startsWith('PK') || start.includes('application/vnd.oasis.opendocument')) {
-    throw new UserError(`${file} is not an .xlsx workbook; save the returned Mẫu 02 as "Excel Workbook (.xlsx)" and import it again`);
+    throw new ReturnedFileError(
+      `${file} is not an .xlsx workbook; save the returned Mẫu 02 as "Excel Workbook (.xlsx)" and import it again`,
+      'Tệp không phải dạng Excel .xlsx (tệp .ods, .xls hoặc .csv đổi tên?). Mở tệp, chọn Lưu thành "Excel Workbook (.xlsx)" rồi gửi lại.',
+    );
   }
 }
 
@@ -120,8 +130,10 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
   const forms = visible.filter(isMau02Sheet);
   // Two of them (the list as sent and a filled-in copy, say): which one the unit meant is not for us to guess.
   if (forms.length > 1) {
-    throw new UserError(
-      `${file} has ${forms.length} sheets with "Mẫu số 02" at the top (${forms.map((w) => `"${w.name}"`).join(', ')}): keep only the filled-in one and import it again`,
+    const names = forms.map((w) => `"${w.name}"`).join(', ');
+    throw new ReturnedFileError(
+      `${file} has ${forms.length} sheets with "Mẫu số 02" at the top (${names}): keep only the filled-in one and import it again`,
+      `Tệp có ${forms.length} trang tính Mẫu số 02 (${names}). Xoá các trang không dùng, chỉ giữ trang đã điền, rồi gửi lại.`,
     );
   }
   const ws = forms[0] ?? visible[0];
@@ -164,7 +176,9 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
 
   const filled = (values: ExcelJS.CellValue[]) => Object.values(INPUT_COLUMNS).some((k) => at(values, k) !== '');
   const personLike = (row: ExcelJS.Row, values: ExcelJS.CellValue[]): boolean => {
-    if (row.getCell(col.get(2)!).isMerged) return false;
+    // Column (2) covered by a merge that starts in another cell (a note merged across the row) holds that cell's
+    // text, not this row's; a merge starting at (2) itself (a person given a second line) is this row's code.
+    if (row.getCell(col.get(2)!).type === ExcelJS.ValueType.Merge) return false;
     const code = at(values, 2);
     if (PLAUSIBLE_CODE.test(code)) return true;
     return filled(values) && col.has(1) && /^\d+$/.test(at(values, 1));

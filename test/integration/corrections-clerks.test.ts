@@ -150,19 +150,23 @@ describe('import corrections, as clerks fill the sheet in', () => {
     expect(await person(db, '0790000001')).toMatchObject({ ho_ten: 'Đỗ Văn Bốn' });
   });
 
-  it('refuses a year alone in place of a whole date the registry found different, unless it holds only the year', async () => {
+  it('refuses a year alone in place of a whole date the registry compared, unless it holds only the year', async () => {
     const { db, dir, mau02, nextNight } = await listsOutHere();
     const file = await returned(mau02, dir, (_ws, row) => {
       row('0790000006').getCell(11).value = '1990';
+      // The registry found the name different and the date the same: a year would drop what it confirmed.
+      row('0790000003').getCell(10).value = 'Phạm Văn Hưng';
+      row('0790000003').getCell(11).value = '1980';
       row('0790000007').getCell(11).value = '1950';
       // No number on file: the registry never compared the date, and the papers give only the year.
       row('0790000008').getCell(11).value = '1955';
       row('0790000008').getCell(13).value = '079055000008';
     });
     const r = await importCorrections(deps(db), file);
-    expect(r).toMatchObject({ corrected: 2, rejected: 1 });
+    expect(r).toMatchObject({ corrected: 2, rejected: 2 });
+    expect(await person(db, '0790000003')).toMatchObject({ ngay_sinh: '1980-01-01', ho_ten: 'Phạm Văn Hùng' });
     expect((await rejectsByCode(r.rejectsFile)).get('0790000006')).toBe(
-      'Cột (11) chỉ ghi năm sinh, trong khi ngày sinh đang lưu có đủ ngày, tháng, năm và khác với CSDL dân cư: ' +
+      'Cột (11) chỉ ghi năm sinh, trong khi ngày sinh đang lưu có đủ ngày, tháng, năm và đã được đối chiếu với CSDL dân cư: ' +
         'ghi đủ ngày, tháng, năm sinh như trên giấy tờ (nếu giấy tờ chỉ ghi năm sinh, báo cơ quan BHXH kiểm tra)',
     );
     expect(await person(db, '0790000006')).toMatchObject({ ngay_sinh: '1990-11-05' });
@@ -191,6 +195,25 @@ describe('import corrections, as clerks fill the sheet in', () => {
     const reasons = [...(await rejectsByCode(r.rejectsFile)).values()].sort();
     expect(reasons[0]).toMatch(/^Mã số BHXH "079000000S" không hợp lệ/);
     expect(reasons[1]).toBe('Thiếu mã số BHXH ở cột (2)');
+  });
+
+  it('after a note row, reads a person given a second line by merging columns (1) and (2) each down over it', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const file = await returned(mau02, dir, (ws, row) => {
+      // The first person's row made a note (the clerk removed that person); the last one given a second line, the
+      // row under the table, with (1)–(2) merged down over both. (Rows are not inserted: exceljs moves cells, not
+      // merges.)
+      const first = row('0790000001');
+      for (let c = 1; c <= 14; c++) first.getCell(c).value = null;
+      first.getCell(1).value = 'Ghi chú: đơn vị đã đối chiếu CCCD của những người dưới đây';
+      const last = row('0790000008');
+      last.getCell(11).value = '1955';
+      last.getCell(13).value = '079055000008';
+      ws.mergeCells(last.number, 1, last.number + 1, 1);
+      ws.mergeCells(last.number, 2, last.number + 1, 2);
+    });
+    expect(await importCorrections(deps(db), file)).toMatchObject({ corrected: 1, rejected: 0 });
+    expect(await person(db, '0790000008')).toMatchObject({ so_giay_to: '079055000008' });
   });
 
   it('refuses a workbook holding two Mẫu 02 sheets, naming them', async () => {

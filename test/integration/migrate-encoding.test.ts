@@ -8,7 +8,7 @@ import { createDb } from '../../src/db/pool.js';
 import { UserError } from '../../src/errors.js';
 import { runPrefix, withDatabase } from '../helpers/global-setup.js';
 
-it('refuses a database that is not UTF8, saying how to create one, and creates nothing in it', async () => {
+it('refuses to make its schema in a database that is not UTF8, saying how to create one; one made so before goes on', async () => {
   const serverUrl = inject('databaseUrl');
   const name = `${runPrefix(inject('testRunPid'))}ascii_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -20,6 +20,13 @@ it('refuses a database that is not UTF8, saying how to create one, and creates n
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/^the database's encoding is SQL_ASCII; ddcn needs a UTF8 database: create one with `createdb -E UTF8 -T template0 NAME`/);
     expect((await db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).rows[0]).toEqual({ n: 0 });
+    // A database an older ddcn already made so (its schema begun): it goes on working, told what it lacks.
+    await db.query('CREATE TABLE schema_migration (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)');
+    const said: string[] = [];
+    expect((await migrate(db, new Date(), { say: (m) => said.push(m) })).length).toBeGreaterThan(20);
+    expect(said).toEqual([expect.stringMatching(/^the database's encoding is SQL_ASCII, not UTF8: the portal's unit search then ignores case and spacing but not tones/)]);
+    await db.query(`INSERT INTO unit (ma_don_vi, ten_don_vi, updated_at) VALUES ('DV1', 'Công  TY Sao Mai', now())`);
+    expect((await db.query('SELECT ten_don_vi_fold FROM unit')).rows[0]).toEqual({ ten_don_vi_fold: 'công ty sao mai' });
   } finally {
     await db.close();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

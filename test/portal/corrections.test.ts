@@ -106,6 +106,15 @@ describe('portal corrections', () => {
     const notAForm = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: Buffer.from('PK not a zip') });
     expect(notAForm.status).toBe(422);
 
+    // The list as sent and a filled-in copy in one workbook: which one is meant is said, not "not a Mẫu 02".
+    const both = new ExcelJS.Workbook();
+    await both.xlsx.load(returned as unknown as ArrayBuffer);
+    const copy = both.addWorksheet('Bản điền');
+    both.worksheets[0]!.eachRow((r, n) => r.eachCell((c, k) => void (copy.getCell(n, k).value = c.value)));
+    const two = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: Buffer.from(await both.xlsx.writeBuffer()) });
+    expect(two.status).toBe(422);
+    expect(two.body).toContain('Tệp có 2 trang tính Mẫu số 02');
+
     // The codes in column (2) wiped: a table that holds nobody is said to be so, not "0 corrected".
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(returned as unknown as ArrayBuffer);

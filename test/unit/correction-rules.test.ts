@@ -21,13 +21,13 @@ describe('correction rules', () => {
     expect(ddcnProblem('079327000001', { sex: null, dobKey: null }, new Date('2026-12-31T16:00:00Z'))).toMatch(/năm sinh 2027, chưa đến/);
   });
 
-  it('refuses a date less precise than the one on file only where the registry found the date different and holds more', () => {
-    const differed = { key: '1990-11-05', dobDiffered: true };
+  it('refuses a date less precise than the one on file only where the registry compared the date and holds more', () => {
+    const differed = { key: '1990-11-05', dobCompared: true };
     expect(precisionProblem('1990', differed, '1990-05-11')).toMatch(/^Cột \(11\) chỉ ghi năm sinh, trong khi ngày sinh đang lưu có đủ ngày, tháng, năm/);
     expect(precisionProblem('1990-11', differed, null)).toMatch(/^Cột \(11\) chỉ ghi tháng và năm sinh/);
     expect(precisionProblem('1990', differed, '1990')).toBeNull();
-    expect(precisionProblem('1990', { key: '1990-11-05', dobDiffered: false }, null)).toBeNull();
-    expect(precisionProblem('1990', { key: null, dobDiffered: true }, '1990-05-11')).toBeNull();
+    expect(precisionProblem('1990', { key: '1990-11-05', dobCompared: false }, null)).toBeNull();
+    expect(precisionProblem('1990', { key: null, dobCompared: true }, '1990-05-11')).toBeNull();
     expect(precisionProblem('1990-05-11', differed, '1990-05-11')).toBeNull();
   });
 

@@ -12,7 +12,7 @@ import type { ListDbRow } from '../../db/lists.js';
 import { findUpload, recordUpload } from '../../db/portal-uploads.js';
 import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
-import { openReturnedMau02 } from '../../reports/read-mau02.js';
+import { openReturnedMau02, ReturnedFileError } from '../../reports/read-mau02.js';
 import type { PortalContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { render } from '../render.js';
@@ -34,6 +34,7 @@ async function checkUpload(file: string, unit: string, maxRows: number): Promise
   try {
     form = await openReturnedMau02(file);
   } catch (err) {
+    if (err instanceof ReturnedFileError) throw new HttpError(422, `${err.vi} Không có thông tin nào được cập nhật.`);
     if (err instanceof UserError) {
       throw new HttpError(422, 'Tệp không phải Mẫu số 02 do hệ thống lập (không đọc được tiêu đề, dòng "Mã đơn vị:" hoặc dòng đánh số cột). Hãy tải Mẫu số 02 của đơn vị, điền cột (10)–(13) và lưu dạng Excel (.xlsx).');
     }
