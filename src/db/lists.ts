@@ -163,8 +163,10 @@ export async function forEachUnitListPage(
 
 /**
  * Plan II.6.2: people corrected from a unit's return whose outcome, decided on the corrected data
- * (verified_version has reached the correction), is still not a match. With their last correction. Ordered by
- * province, read a page at a time as forEachListPage reads.
+ * (verified_version has reached the correction), is still not a match. With their last correction — the last by
+ * data version, as column (9)'s escalation line takes it (a correction's time is taken when its request begins, so
+ * two made at once may commit in the other order). Ordered by province, read a page at a time as forEachListPage
+ * reads.
  */
 export async function forEachEscalationPage(
   tx: Queryable,
@@ -176,7 +178,7 @@ export async function forEachEscalationPage(
     tx,
     `WITH last_fix AS (
        SELECT DISTINCT ON (c.ma_so_bhxh) c.ma_so_bhxh, c.changed_at, c.source_file, c.source_row, c.data_version
-         FROM participant_correction c ORDER BY c.ma_so_bhxh, c.changed_at DESC, c.id DESC
+         FROM participant_correction c ORDER BY c.ma_so_bhxh, c.data_version DESC, c.changed_at DESC, c.id DESC
      )
      SELECT p.ma_tinh AS "maTinh", p.ma_don_vi AS "maDonVi", coalesce(u.ten_don_vi, '') AS "tenDonVi", ${PERSON_COLUMNS},
             f.changed_at AS "correctedAt", f.source_file AS "sourceFile", f.source_row AS "sourceRow"
