@@ -104,8 +104,8 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
   return db.withSession(async (session) => {
     // Vietnamese names and Unicode normalisation (the unit search's folding) want a UTF8 database. A new schema is
     // made only in one, said before anything is created; a database an older ddcn already made in another encoding
-    // (an embedded one initialised under a C locale, before its initdb was told UTF8) goes on working, told what it
-    // lacks, rather than being locked out.
+    // (an embedded one initialised under a C locale, before its initdb was told UTF8) goes on working, told once what
+    // it lacks, rather than being locked out.
     const { encoding, fresh } = (
       await session.query<{ encoding: string; fresh: boolean }>(
         `SELECT current_setting('server_encoding') AS encoding, to_regclass('schema_migration') IS NULL AS fresh`,
@@ -117,9 +117,7 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
           '`createdb -E UTF8 -T template0 NAME` (or CREATE DATABASE … ENCODING \'UTF8\' TEMPLATE template0) and point DATABASE_URL at it',
       );
     }
-    if (encoding !== 'UTF8') {
-      say(`the database's encoding is ${encoding}, not UTF8: the portal's unit search then ignores case and spacing but not tones (README, Configuration)`);
-    }
+
     let waited = false;
     let told = false;
     const from = Date.now();
@@ -182,6 +180,13 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
           }
         }
         applied.push(m.name);
+      }
+      // Said once, when the search's folding is installed (migration 0025), not by every command after.
+      if (encoding !== 'UTF8' && applied.some((name) => name.startsWith('0025_'))) {
+        say(
+          `the database's encoding is ${encoding}, not UTF8: the portal's unit search then folds spacing and the case of ` +
+            'unaccented letters only, not tones (README, Configuration)',
+        );
       }
       return applied;
     } finally {

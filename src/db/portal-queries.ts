@@ -46,7 +46,8 @@ export function searchPattern(typed: string): string {
  * One page of the units in scope, by code, with their counts. `q` matches the start of the code in any letter case
  * (in the database's collation: in the code's own, "C", ILIKE folds ASCII letters only, and a code may hold Đ), or
  * any part of the name whatever its tones, letter case and spacing (both folded by search_fold, the name's stored
- * in unit.ten_don_vi_fold: migration 0025). The page is read from the unit table's key and only its units' people
+ * in unit.ten_don_vi_fold: migrations 0025–0026; a name not folded yet — 0026 not applied — is folded as it is
+ * read). The page is read from the unit table's key and only its units' people
  * are counted, so a page costs the same in a province of 5 000 units as in one of 50. Offsets are bounded by the
  * caller.
  */
@@ -65,7 +66,8 @@ export async function unitsPage(
        SELECT u.ma_don_vi, u.ten_don_vi, u.ma_tinh, u.ma_huyen FROM unit u
         WHERE ${inScope}
           AND ($${search}::text IS NULL OR u.ma_don_vi COLLATE "default" ILIKE $${search}::text || '%'
-               OR (search_fold($${search}::text) <> '' AND u.ten_don_vi_fold LIKE '%' || search_fold($${search}::text) || '%'))
+               OR (search_fold($${search}::text) <> ''
+                   AND coalesce(u.ten_don_vi_fold, search_fold(u.ten_don_vi)) LIKE '%' || search_fold($${search}::text) || '%'))
         ORDER BY u.ma_don_vi LIMIT $${limit}::int OFFSET $${offset}::int
      )
      SELECT page.ma_don_vi AS "maDonVi", page.ten_don_vi AS "tenDonVi", page.ma_tinh AS "maTinh", page.ma_huyen AS "maHuyen", c.*

@@ -176,9 +176,11 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
 
   const filled = (values: ExcelJS.CellValue[]) => Object.values(INPUT_COLUMNS).some((k) => at(values, k) !== '');
   const personLike = (row: ExcelJS.Row, values: ExcelJS.CellValue[]): boolean => {
-    // Column (2) covered by a merge that starts in another cell (a note merged across the row) holds that cell's
-    // text, not this row's; a merge starting at (2) itself (a person given a second line) is this row's code.
-    if (row.getCell(col.get(2)!).type === ExcelJS.ValueType.Merge) return false;
+    // Column (2) covered by a merge from another column (a note merged across the row) holds that cell's text, not
+    // this row's. Covered from above in (2) itself (a person given a second line): read when the line holds values,
+    // as it is read before any note — refused as the person's second row, not dropped.
+    const codeCell = row.getCell(col.get(2)!);
+    if (codeCell.type === ExcelJS.ValueType.Merge) return codeCell.master.col === codeCell.col && filled(values);
     const code = at(values, 2);
     if (PLAUSIBLE_CODE.test(code)) return true;
     return filled(values) && col.has(1) && /^\d+$/.test(at(values, 1));

@@ -175,6 +175,17 @@ describe('import corrections, as clerks fill the sheet in', () => {
     expect(await person(db, '0790000008')).toMatchObject({ ngay_sinh: '1955', so_giay_to: '079055000008', status: 'MATCHED' });
   });
 
+  it('takes a year where the registry refused to check the record as it stood (nothing was compared)', async () => {
+    const { db, dir } = await listsOutHere();
+    await db.query(`UPDATE verification SET detail = coalesce(detail, '{}'::jsonb) || '{"refused":{"fields":["name"],"reason":"not_accepted"}}'::jsonb
+                     WHERE ma_so_bhxh = '0790000006'`);
+    const lists = path.join(dir, 'lists-refused');
+    await generateLists(deps(db), { out: lists, province: null, unit: null, workers: 0 });
+    const file = await returned(path.join(lists, '079/DV0790001/mau02.xlsx'), dir, (_ws, row) => void (row('0790000006').getCell(11).value = '1990'));
+    expect(await importCorrections(deps(db), file)).toMatchObject({ corrected: 1, rejected: 0 });
+    expect(await person(db, '0790000006')).toMatchObject({ ngay_sinh: '1990' });
+  });
+
   it('after a note row, refuses a person\'s row whose code was mistyped, and reads no signer typed under the signatures', async () => {
     const { db, dir, mau02 } = await listsOutHere();
     const file = await returned(mau02, dir, (ws, row) => {
@@ -211,8 +222,12 @@ describe('import corrections, as clerks fill the sheet in', () => {
       last.getCell(13).value = '079055000008';
       ws.mergeCells(last.number, 1, last.number + 1, 1);
       ws.mergeCells(last.number, 2, last.number + 1, 2);
+      // Something typed on the second line too: read as the person's second row (refused), not dropped.
+      ws.getCell(last.number + 1, 12).value = 'Nam';
     });
-    expect(await importCorrections(deps(db), file)).toMatchObject({ corrected: 1, rejected: 0 });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 1, rejected: 1 });
+    expect((await rejectsByCode(r.rejectsFile)).get('0790000008')).toMatch(/^Mã số BHXH đã có ở dòng \d+ của tệp này$/);
     expect(await person(db, '0790000008')).toMatchObject({ so_giay_to: '079055000008' });
   });
 

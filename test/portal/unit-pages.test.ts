@@ -122,6 +122,10 @@ describe('the unit list search, as people type', () => {
     expect(await found('_')).toEqual(['HN0010105']);
     expect(await found('\\')).toEqual([]);
     expect(await found('tram y te dong anh')).toEqual(['HN0010107']);
+    // A name not folded yet (migration 0026 not applied: it failed, or runs meanwhile) is folded as it is read.
+    await db.query(`ALTER TABLE unit DISABLE TRIGGER unit_fold_name; UPDATE unit SET ten_don_vi_fold = NULL WHERE ma_don_vi = 'HN0010101';
+                    ALTER TABLE unit ENABLE TRIGGER unit_fold_name`);
+    expect(await found('chu van an')).toEqual(['HN0010101']);
     expect(await found('\u0301\u0300')).toEqual([]); // marks alone fold to nothing: no name matches, not every one
     expect(await found('hn00101')).toEqual(Object.keys(names)); // the code's start
   });
