@@ -11,6 +11,19 @@ import {
   deps, mockRegistry, parseCsv, runDeps, useTempDir, writeParticipants, writeRegistry, type ParticipantInput, type RegistryInput,
 } from './pipeline.js';
 
+/** The correction tests' unit and its four people on Mẫu 02: a date, a name, no number, an unknown number. */
+export const SAO_MAI = { ma_don_vi: 'DV0790001', ten_don_vi: 'Công ty TNHH Sao Mai', ma_tinh: '079', ma_huyen: '760' };
+export const SAO_MAI_PEOPLE: ParticipantInput[] = [
+  { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '1966', gioi_tinh: 'Nam', so_giay_to: '023456784', ...SAO_MAI },
+  { ma_so_bhxh: '0790000002', ho_ten: 'Ngô Thị Sáu', ngay_sinh: '1992', gioi_tinh: 'Nữ', so_giay_to: '', ...SAO_MAI },
+  { ma_so_bhxh: '0790000003', ho_ten: 'Phạm Văn Hùng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam', so_giay_to: '023456785', ...SAO_MAI },
+  { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm', ngay_sinh: '1970', gioi_tinh: 'Nam', so_giay_to: '099999999', ...SAO_MAI },
+];
+export const SAO_MAI_REGISTRY: RegistryInput[] = [
+  { so_ddcn: '079065000004', so_cmnd: '023456784', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '12/03/1965', gioi_tinh: 'Nam' },
+  { so_ddcn: '079080000005', so_cmnd: '023456785', ho_ten: 'Phạm Văn Hưng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam' },
+];
+
 /** Imported, verified once, lists written: the Mẫu 02 of `unit` (province 079) is ready to go out. */
 export async function listsOut(db: Db, people: ParticipantInput[], registry: RegistryInput[], unit: string) {
   const dir = await useTempDir();

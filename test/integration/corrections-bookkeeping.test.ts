@@ -4,22 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { importCorrections } from '../../src/pipeline/corrections.js';
 import { capturedLog } from '../helpers/log.js';
-import { databasePerFile, deps, FIXED_NOW, rows, type ParticipantInput, type RegistryInput } from '../helpers/pipeline.js';
-import { listsOut, rejectsByCode, returned } from '../helpers/returned-mau02.js';
+import { databasePerFile, deps, FIXED_NOW, rows } from '../helpers/pipeline.js';
+import { listsOut, rejectsByCode, returned, SAO_MAI_PEOPLE, SAO_MAI_REGISTRY } from '../helpers/returned-mau02.js';
 
 const database = databasePerFile();
 
-const UNIT = { ma_don_vi: 'DV0790001', ten_don_vi: 'Công ty TNHH Sao Mai', ma_tinh: '079', ma_huyen: '760' };
-const PEOPLE: ParticipantInput[] = [
-  { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '1966', gioi_tinh: 'Nam', so_giay_to: '023456784', ...UNIT },
-  { ma_so_bhxh: '0790000002', ho_ten: 'Ngô Thị Sáu', ngay_sinh: '1992', gioi_tinh: 'Nữ', so_giay_to: '', ...UNIT },
-  { ma_so_bhxh: '0790000003', ho_ten: 'Phạm Văn Hùng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam', so_giay_to: '023456785', ...UNIT },
-  { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm', ngay_sinh: '1970', gioi_tinh: 'Nam', so_giay_to: '099999999', ...UNIT },
-];
-const REGISTRY: RegistryInput[] = [
-  { so_ddcn: '079065000004', so_cmnd: '023456784', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '12/03/1965', gioi_tinh: 'Nam' },
-  { so_ddcn: '079080000005', so_cmnd: '023456785', ho_ten: 'Phạm Văn Hưng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam' },
-];
+const PEOPLE = SAO_MAI_PEOPLE;
+const REGISTRY = SAO_MAI_REGISTRY;
 
 describe('import corrections: its bookkeeping', () => {
   it('records the file in import_run with the counts, and logs them once without a name or number', async () => {

@@ -7,23 +7,19 @@ import { importCorrections } from '../../src/pipeline/corrections.js';
 import { generateLists } from '../../src/pipeline/lists.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { databasePerFile, deps, mockRegistry, rows, runDeps, type ParticipantInput, type RegistryInput } from '../helpers/pipeline.js';
-import { listsOut, rejectsByCode, returned } from '../helpers/returned-mau02.js';
+import { listsOut, rejectsByCode, returned, SAO_MAI, SAO_MAI_PEOPLE, SAO_MAI_REGISTRY } from '../helpers/returned-mau02.js';
 
 const database = databasePerFile();
 
-const UNIT = { ma_don_vi: 'DV0790001', ten_don_vi: 'Công ty TNHH Sao Mai', ma_tinh: '079', ma_huyen: '760' };
+const UNIT = SAO_MAI;
 const PEOPLE: ParticipantInput[] = [
-  { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '1966', gioi_tinh: 'Nam', so_giay_to: '023456784', ...UNIT },
-  { ma_so_bhxh: '0790000002', ho_ten: 'Ngô Thị Sáu', ngay_sinh: '1992', gioi_tinh: 'Nữ', so_giay_to: '', ...UNIT },
-  { ma_so_bhxh: '0790000003', ho_ten: 'Phạm Văn Hùng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam', so_giay_to: '023456785', ...UNIT },
-  { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm', ngay_sinh: '1970', gioi_tinh: 'Nam', so_giay_to: '099999999', ...UNIT },
+  ...SAO_MAI_PEOPLE,
   { ma_so_bhxh: '0790000006', ho_ten: 'Trần Văn Sáu', ngay_sinh: '05/11/1990', gioi_tinh: 'Nam', so_giay_to: '023456786', ...UNIT },
   { ma_so_bhxh: '0790000007', ho_ten: 'Lý Văn Bảy', ngay_sinh: '01/01/1950', gioi_tinh: 'Nam', so_giay_to: '023456787', ...UNIT },
   { ma_so_bhxh: '0790000008', ho_ten: 'Hà Văn Tám', ngay_sinh: '01/01/1955', gioi_tinh: 'Nam', so_giay_to: '', ...UNIT },
 ];
 const REGISTRY: RegistryInput[] = [
-  { so_ddcn: '079065000004', so_cmnd: '023456784', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '12/03/1965', gioi_tinh: 'Nam' },
-  { so_ddcn: '079080000005', so_cmnd: '023456785', ho_ten: 'Phạm Văn Hưng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam' },
+  ...SAO_MAI_REGISTRY,
   { so_ddcn: '079090000006', so_cmnd: '023456786', ho_ten: 'Trần Văn Sáu', ngay_sinh: '11/05/1990', gioi_tinh: 'Nam' },
   { so_ddcn: '079050000007', so_cmnd: '023456787', ho_ten: 'Lý Văn Bảy', ngay_sinh: '1950', gioi_tinh: 'Nam' },
   { so_ddcn: '079055000008', ho_ten: 'Hà Văn Tám', ngay_sinh: '1955', gioi_tinh: 'Nam' },

@@ -2,24 +2,17 @@
 // the rest of (1)–(9) and the unit line must belong together, and what the unit typed must be clean.
 import { describe, expect, it } from 'vitest';
 import { importCorrections } from '../../src/pipeline/corrections.js';
-import { databasePerFile, deps, rows, type ParticipantInput, type RegistryInput } from '../helpers/pipeline.js';
-import { listsOut, rejectsByCode, returned } from '../helpers/returned-mau02.js';
+import { databasePerFile, deps, rows, type ParticipantInput } from '../helpers/pipeline.js';
+import { listsOut, rejectsByCode, returned, SAO_MAI_PEOPLE, SAO_MAI_REGISTRY } from '../helpers/returned-mau02.js';
 
 const database = databasePerFile();
 
-const UNIT = { ma_don_vi: 'DV0790001', ten_don_vi: 'Công ty TNHH Sao Mai', ma_tinh: '079', ma_huyen: '760' };
 const OTHER = { ma_don_vi: 'DV0790002', ten_don_vi: 'Công ty Bình Minh', ma_tinh: '079', ma_huyen: '761' };
 const PEOPLE: ParticipantInput[] = [
-  { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '1966', gioi_tinh: 'Nam', so_giay_to: '023456784', ...UNIT },
-  { ma_so_bhxh: '0790000002', ho_ten: 'Ngô Thị Sáu', ngay_sinh: '1992', gioi_tinh: 'Nữ', so_giay_to: '', ...UNIT },
-  { ma_so_bhxh: '0790000003', ho_ten: 'Phạm Văn Hùng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam', so_giay_to: '023456785', ...UNIT },
-  { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm', ngay_sinh: '1970', gioi_tinh: 'Nam', so_giay_to: '099999999', ...UNIT },
+  ...SAO_MAI_PEOPLE,
   { ma_so_bhxh: '0790000009', ho_ten: 'Lê Văn Chín', ngay_sinh: '1979', gioi_tinh: 'Nam', so_giay_to: '', ...OTHER },
 ];
-const REGISTRY: RegistryInput[] = [
-  { so_ddcn: '079065000004', so_cmnd: '023456784', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '12/03/1965', gioi_tinh: 'Nam' },
-  { so_ddcn: '079080000005', so_cmnd: '023456785', ho_ten: 'Phạm Văn Hưng', ngay_sinh: '01/01/1980', gioi_tinh: 'Nam' },
-];
+const REGISTRY = SAO_MAI_REGISTRY;
 
 /** Imported, verified once, lists written: DV0790001's Mẫu 02 is ready to go out. */
 async function listsOutHere() {
