@@ -35,8 +35,6 @@ interface Current {
   registry_dob: string | null;
   /** The fields the last verification found different. */
   status_fields: string[];
-  /** The last verification could not check the record as it stood (detail.refused): nothing was compared. */
-  refused: boolean | null;
 }
 
 type CorrectedField = 'name' | 'dob' | 'sex' | 'id_number';
@@ -61,10 +59,9 @@ export async function applyCorrections(
     (
       await tx.query<Current>(
         `SELECT p.ma_so_bhxh, p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi, p.status, p.data_version, p.findings, p.status_fields,
-                v.detail->'registry'->>'ngaySinh' AS registry_dob, v.detail ? 'refused' AS refused
-           FROM participant p
-           LEFT JOIN verification v ON v.batch_id = p.last_batch_id AND v.ma_so_bhxh = p.ma_so_bhxh
-          WHERE p.ma_so_bhxh = ANY($1::text[]) FOR UPDATE OF p`,
+                (SELECT v.detail->'registry'->>'ngaySinh' FROM verification v
+                  WHERE v.batch_id = p.last_batch_id AND v.ma_so_bhxh = p.ma_so_bhxh) AS registry_dob
+           FROM participant p WHERE p.ma_so_bhxh = ANY($1::text[]) FOR UPDATE OF p`,
         [args.rows.map((r) => r.maSoBhxh)],
       )
     ).rows.map((c) => [c.ma_so_bhxh, c]),
@@ -149,14 +146,13 @@ export async function applyCorrections(
 }
 
 /**
- * Whether the last verification compared the person's date of birth with the registry's: it found the record
- * (different in something, or a number two codes claim) — not when there was no number to ask by (MISSING_ID), the
- * registry did not know it (MISMATCHED on the number alone) or the record could not be checked as it stood
- * (refused), nor before any verification.
+ * Whether the registry may have compared the person's date of birth with its own: not when the last verification
+ * had no number to ask by (MISSING_ID) or a number the registry did not know (MISMATCHED on the number alone), nor
+ * before any verification. A record the registry refused to check as it stood counts as compared: an earlier
+ * verification may have confirmed its date, and only the refusal is on record.
  */
 const dobCompared = (cur: Current): boolean =>
-  (cur.status === 'MISMATCHED' || cur.status === 'CONFLICT') && cur.refused !== true &&
-  !(cur.status_fields.length === 1 && cur.status_fields[0] === 'id_number');
+  (cur.status === 'MISMATCHED' || cur.status === 'CONFLICT') && !(cur.status_fields.length === 1 && cur.status_fields[0] === 'id_number');
 
 /** Why a row cannot correct this record (src/domain/correction-rules.ts), or null. */
 function recordProblem(row: CorrectionInput, cur: Current, now: Date): string | null {

@@ -180,13 +180,14 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
           }
         }
         applied.push(m.name);
-      }
-      // Said once, when the search's folding is installed (migration 0025), not by every command after.
-      if (encoding !== 'UTF8' && applied.some((name) => name.startsWith('0025_'))) {
-        say(
-          `the database's encoding is ${encoding}, not UTF8: the portal's unit search then folds spacing and the case of ` +
-            'unaccented letters only, not tones (README, Configuration)',
-        );
+        // Said once, as the search's folding is installed (migration 0025) — whatever becomes of the migrations
+        // after it in this run — not by every command after.
+        if (encoding !== 'UTF8' && m.name.startsWith('0025_')) {
+          say(
+            `the database's encoding is ${encoding}, not UTF8: the portal's unit search then folds spacing and the case of ` +
+              'unaccented letters only, not tones (README, Configuration)',
+          );
+        }
       }
       return applied;
     } finally {

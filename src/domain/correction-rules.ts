@@ -41,10 +41,10 @@ const PRECISION_WORDS = { 4: 'năm sinh', 7: 'tháng và năm sinh' } as const;
 /**
  * Why a corrected date of birth cannot replace the one on file for lack of precision, or null. Dates compare at
  * the precision on file, so a year alone in place of a whole date would match any date of that year: refused
- * where the registry has compared the person's date (`dobCompared`: whether it found it different or the same),
- * unless its own date, as it disclosed it (`registryKey`), holds no more. Where it never compared it (no number on
- * file, or one it did not know), the unit's papers are all there is, and a year is taken; so is anything readable
- * in place of an unreadable or missing date.
+ * where the registry may have compared the person's date (`dobCompared`: found it different or the same), unless
+ * its own date, as it disclosed it (`registryKey`), holds no more. Where it never compared it (no number on file,
+ * or one it did not know), the unit's papers are all there is, and a year is taken; so is anything readable in
+ * place of an unreadable or missing date.
  */
 export function precisionProblem(
   newKey: string, current: { key: string | null; dobCompared: boolean }, registryKey: string | null | undefined,
@@ -53,8 +53,8 @@ export function precisionProblem(
   if (registryKey && registryKey.length <= newKey.length) return null;
   const what = PRECISION_WORDS[newKey.length as 4 | 7];
   return (
-    `Cột (11) chỉ ghi ${what}, trong khi ngày sinh đang lưu có đủ ${current.key.length === 10 ? 'ngày, tháng, năm' : 'tháng, năm'} ` +
-    'và đã được đối chiếu với CSDL dân cư: ghi đủ ngày, tháng, năm sinh như trên giấy tờ (nếu giấy tờ chỉ ghi năm sinh, báo cơ quan BHXH kiểm tra)'
+    `Cột (11) chỉ ghi ${what}, trong khi ngày sinh đang lưu có đủ ${current.key.length === 10 ? 'ngày, tháng, năm' : 'tháng, năm'}: ` +
+    'ghi đủ ngày, tháng, năm sinh như trên giấy tờ (nếu giấy tờ chỉ ghi năm sinh, báo cơ quan BHXH kiểm tra)'
   );
 }
 

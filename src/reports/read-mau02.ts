@@ -174,16 +174,23 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
   const col = columns;
   const at = (values: ExcelJS.CellValue[], k: number) => text(values[col.get(k)!]);
 
-  const filled = (values: ExcelJS.CellValue[]) => Object.values(INPUT_COLUMNS).some((k) => at(values, k) !== '');
+  // Something typed in (10)–(13) on this row itself: a cell a merge covers holds its first cell's value, not this row's.
+  const typedHere = (row: ExcelJS.Row) =>
+    Object.values(INPUT_COLUMNS).some((k) => {
+      const c = row.getCell(col.get(k)!);
+      return c.type !== ExcelJS.ValueType.Merge && text(c.value) !== '';
+    });
+  const numbered = (row: ExcelJS.Row, values: ExcelJS.CellValue[]) => typedHere(row) && col.has(1) && /^\d+$/.test(at(values, 1));
   const personLike = (row: ExcelJS.Row, values: ExcelJS.CellValue[]): boolean => {
-    // Column (2) covered by a merge from another column (a note merged across the row) holds that cell's text, not
-    // this row's. Covered from above in (2) itself (a person given a second line): read when the line holds values,
-    // as it is read before any note — refused as the person's second row, not dropped.
+    // Column (2) covered by a merge holds its first cell's text, not this row's (a note merged across the row; a
+    // remark merged over several). Covered from above in (2) alone, under a code (a person given a second line):
+    // read when something was typed on this line itself — refused as the person's second row, as before any note,
+    // not dropped.
     const codeCell = row.getCell(col.get(2)!);
-    if (codeCell.type === ExcelJS.ValueType.Merge) return codeCell.master.col === codeCell.col && filled(values);
-    const code = at(values, 2);
-    if (PLAUSIBLE_CODE.test(code)) return true;
-    return filled(values) && col.has(1) && /^\d+$/.test(at(values, 1));
+    if (codeCell.type === ExcelJS.ValueType.Merge) {
+      return codeCell.master.col === codeCell.col && PLAUSIBLE_CODE.test(text(codeCell.master.value)) && typedHere(row);
+    }
+    return PLAUSIBLE_CODE.test(at(values, 2)) || numbered(row, values);
   };
 
   async function* rows(): AsyncGenerator<ReturnedRow> {
@@ -197,8 +204,7 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
       // dropped, while the signers' names typed under the signatures are no row at all. A clerk's note in a
       // person's row, or a note row inserted into the table, ends nothing.
       const code = at(values, 2);
-      const numbered = filled(values) && col.has(1) && /^\d+$/.test(at(values, 1));
-      const footerRow = !PLAUSIBLE_CODE.test(code) && !numbered && values.some((v) => FOOTER.test(text(v)));
+      const footerRow = !PLAUSIBLE_CODE.test(code) && !numbered(sheet.getRow(n), values) && values.some((v) => FOOTER.test(text(v)));
       footer ||= footerRow;
       if (footerRow || (footer && !personLike(sheet.getRow(n), values))) continue;
       const errors: string[] = [];

@@ -162,7 +162,7 @@ describe('import corrections, as clerks fill the sheet in', () => {
     expect(r).toMatchObject({ corrected: 2, rejected: 2 });
     expect(await person(db, '0790000003')).toMatchObject({ ngay_sinh: '1980-01-01', ho_ten: 'Phạm Văn Hùng' });
     expect((await rejectsByCode(r.rejectsFile)).get('0790000006')).toBe(
-      'Cột (11) chỉ ghi năm sinh, trong khi ngày sinh đang lưu có đủ ngày, tháng, năm và đã được đối chiếu với CSDL dân cư: ' +
+      'Cột (11) chỉ ghi năm sinh, trong khi ngày sinh đang lưu có đủ ngày, tháng, năm: ' +
         'ghi đủ ngày, tháng, năm sinh như trên giấy tờ (nếu giấy tờ chỉ ghi năm sinh, báo cơ quan BHXH kiểm tra)',
     );
     expect(await person(db, '0790000006')).toMatchObject({ ngay_sinh: '1990-11-05' });
@@ -171,15 +171,37 @@ describe('import corrections, as clerks fill the sheet in', () => {
     expect(await person(db, '0790000008')).toMatchObject({ ngay_sinh: '1955', so_giay_to: '079055000008', status: 'MATCHED' });
   });
 
-  it('takes a year where the registry refused to check the record as it stood (nothing was compared)', async () => {
+  it('refuses a year where the registry last refused to check the record (an earlier run may have confirmed its date)', async () => {
     const { db, dir } = await listsOutHere();
     await db.query(`UPDATE verification SET detail = coalesce(detail, '{}'::jsonb) || '{"refused":{"fields":["name"],"reason":"not_accepted"}}'::jsonb
                      WHERE ma_so_bhxh = '0790000006'`);
     const lists = path.join(dir, 'lists-refused');
     await generateLists(deps(db), { out: lists, province: null, unit: null, workers: 0 });
     const file = await returned(path.join(lists, '079/DV0790001/mau02.xlsx'), dir, (_ws, row) => void (row('0790000006').getCell(11).value = '1990'));
-    expect(await importCorrections(deps(db), file)).toMatchObject({ corrected: 1, rejected: 0 });
-    expect(await person(db, '0790000006')).toMatchObject({ ngay_sinh: '1990' });
+    expect(await importCorrections(deps(db), file)).toMatchObject({ corrected: 0, rejected: 1 });
+    expect(await person(db, '0790000006')).toMatchObject({ ngay_sinh: '1990-11-05' });
+  });
+
+  it('after a note row, reads neither a remark merged over several rows nor a person\'s merged-down empty second line', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const file = await returned(mau02, dir, (ws, row) => {
+      const first = row('0790000001');
+      for (let c = 1; c <= 14; c++) first.getCell(c).value = null;
+      first.getCell(1).value = 'Ghi chú: đơn vị đã đối chiếu CCCD của những người dưới đây';
+      // A remark typed in (2) and merged over (2)–(14) of two people's rows.
+      const a = row('0790000002');
+      const b = row('0790000003');
+      for (let c = 2; c <= 14; c++) [a, b].forEach((r) => void (r.getCell(c).value = null));
+      a.getCell(2).value = 'Hai người này đã nghỉ việc, đề nghị cơ quan BHXH kiểm tra lại';
+      ws.mergeCells(a.number, 2, b.number, 14);
+      // The last person corrected, (1), (2) and (10)–(14) each merged down over the empty row under the table.
+      const last = row('0790000008');
+      last.getCell(13).value = '079055000008';
+      for (const c of [1, 2, 10, 11, 12, 13, 14]) ws.mergeCells(last.number, c, last.number + 1, c);
+    });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 1, rejected: 0 });
+    expect(r.rowsRead).toBe(4); // 0790000005, 06, 07, 08: nobody twice, no remark as a person
   });
 
   it('after a note row, refuses a person\'s row whose code was mistyped, and reads no signer typed under the signatures', async () => {
