@@ -8,6 +8,7 @@ import type { Deps } from './deps.js';
 import type { Queryable } from '../db/pool.js';
 import { normalizeParticipantRow } from './participant-row.js';
 import { capitalisedName } from '../domain/correction-rules.js';
+import { parseBirthDate } from '../domain/dates.js';
 import { RejectsFile } from './rejects-file.js';
 import type { ListRow } from '../domain/list-row.js';
 
@@ -51,7 +52,9 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
   const reasons: string[] = [];
   // A value that cleaning leaves empty (zero-width or other invisible characters only) is no value: never "erase".
   if (r.name && !rec.hoTen) reasons.push(`Cột (10) ${NOTHING_READABLE}`);
-  if (r.dob && invalid('dob')) reasons.push(`Cột (11) ngày tháng năm sinh "${r.dob}" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy`);
+  // Well formed but after today (parseBirthDate reads it; the import's finding is the same): said as such.
+  if (r.dob && invalid('dob') && parseBirthDate(r.dob)) reasons.push(`Cột (11) ngày sinh "${r.dob}" là ngày sau hôm nay: ghi đúng ngày sinh`);
+  else if (r.dob && invalid('dob')) reasons.push(`Cột (11) ngày tháng năm sinh "${r.dob}" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy`);
   else if (r.dob && rec.ngaySinh === null) reasons.push(`Cột (11) ${NOTHING_READABLE}`);
   if (r.sex && invalid('sex')) reasons.push(`Cột (12) giới tính "${r.sex}" không hợp lệ: ghi Nam hoặc Nữ`);
   else if (r.sex && rec.gioiTinh === null) reasons.push(`Cột (12) ${NOTHING_READABLE}`);

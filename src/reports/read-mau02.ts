@@ -180,7 +180,8 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
       const c = row.getCell(col.get(k)!);
       return c.type !== ExcelJS.ValueType.Merge && text(c.value) !== '';
     });
-  const numbered = (row: ExcelJS.Row, values: ExcelJS.CellValue[]) => typedHere(row) && col.has(1) && /^\d+$/.test(at(values, 1));
+  /** The row's number in column (1) and something typed in (10)–(13): a person's row, whatever its code. */
+  const numberedWithValues = (row: ExcelJS.Row, values: ExcelJS.CellValue[]) => typedHere(row) && col.has(1) && /^\d+$/.test(at(values, 1));
   const personLike = (row: ExcelJS.Row, values: ExcelJS.CellValue[]): boolean => {
     // Column (2) covered by a merge holds its first cell's text, not this row's (a note merged across the row; a
     // remark merged over several). Covered from above in (2) alone, under a code (a person given a second line):
@@ -190,7 +191,7 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
     if (codeCell.type === ExcelJS.ValueType.Merge) {
       return codeCell.master.col === codeCell.col && PLAUSIBLE_CODE.test(text(codeCell.master.value)) && typedHere(row);
     }
-    return PLAUSIBLE_CODE.test(at(values, 2)) || numbered(row, values);
+    return PLAUSIBLE_CODE.test(at(values, 2)) || numberedWithValues(row, values);
   };
 
   async function* rows(): AsyncGenerator<ReturnedRow> {
@@ -204,7 +205,7 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
       // dropped, while the signers' names typed under the signatures are no row at all. A clerk's note in a
       // person's row, or a note row inserted into the table, ends nothing.
       const code = at(values, 2);
-      const footerRow = !PLAUSIBLE_CODE.test(code) && !numbered(sheet.getRow(n), values) && values.some((v) => FOOTER.test(text(v)));
+      const footerRow = !PLAUSIBLE_CODE.test(code) && !numberedWithValues(sheet.getRow(n), values) && values.some((v) => FOOTER.test(text(v)));
       footer ||= footerRow;
       if (footerRow || (footer && !personLike(sheet.getRow(n), values))) continue;
       const errors: string[] = [];

@@ -162,6 +162,12 @@ describe('checking a returned Mẫu 02 row', () => {
     expect(checkReturnedRow(row)).toEqual({ kind: 'empty' });
     expect(checkReturnedRow({ ...row, maSoBhxh: '', sex: 'Nam' })).toEqual({ kind: 'rejected', reason: 'Thiếu mã số BHXH ở cột (2)' });
   });
+  it('says a well-formed date of birth after today is one, not that it is badly written', () => {
+    expect(checkReturnedRow({ ...row, dob: '01/01/2099' }, new Date('2024-06-03T00:00:00Z'))).toEqual({
+      kind: 'rejected',
+      reason: 'Cột (11) ngày sinh "01/01/2099" là ngày sau hôm nay: ghi đúng ngày sinh',
+    });
+  });
   it('names every value it cannot read', () => {
     expect(checkReturnedRow({ ...row, dob: '1965-13-01', sex: 'không rõ' })).toEqual({
       kind: 'rejected',
