@@ -13,7 +13,7 @@ import type { ChunkJob, JobQueue } from '../db/jobs.js';
 import type { Queryable } from '../db/pool.js';
 import { chunkCounts, exportChunk, storeOutcomes, writeChunk, writeParties } from '../db/verifications.js';
 import { SharedRegistryCap } from '../adapters/shared-cap.js';
-import { UserError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { RunDeps } from './deps.js';
 import { shareMatched } from './share.js';
 import { verifyPeople } from './verify.js';
@@ -28,6 +28,21 @@ export interface WorkDeps extends RunDeps {
 const ORDER: Phase[] = ['verify', 'write', 'share', 'done'];
 const NEXT: Record<Step, Phase> = { verify: 'write', write: 'share', share: 'done' };
 
+/**
+ * A process whose registry is not the batch's: its answers must not be mixed into the batch. A usage error (exit 2):
+ * a worker that meets it stops rather than hand the batch's chunks back one after another (each spends one of the
+ * job's retries, and pg-boss's back-off then holds the chunk for longer and longer).
+ */
+export class RegistryMismatchError extends UsageError {
+  override name = 'RegistryMismatchError';
+  constructor(batchId: number, batchRegistry: string, mine: string) {
+    super(
+      `batch ${batchId} was started with --registry ${batchRegistry}, but this process has --registry ${mine}; ` +
+        'start it with the registry flags of the batch',
+    );
+  }
+}
+
 /** Does one job. Returns the number of people it dealt with (0 when the step was done already). */
 export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number> {
   const batch = await getBatch(deps.db, job.batchId);
@@ -35,12 +50,7 @@ export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number
   if (!batch || ORDER.indexOf(batch.phase) > ORDER.indexOf(job.step)) return 0;
   const chunk = await chunkInfo(deps.db, batch.id, job.chunkNo);
   if (!chunk || chunk.done[job.step]) return 0;
-  if (batch.registry !== deps.registry.kind) {
-    throw new UserError(
-      `batch ${batch.id} was started with --registry ${batch.registry}, but this worker has --registry ${deps.registry.kind}; ` +
-        'start it with the registry flags of the batch',
-    );
-  }
+  if (batch.registry !== deps.registry.kind) throw new RegistryMismatchError(batch.id, batch.registry, deps.registry.kind);
   const log = deps.log.child({ batch: batch.id, chunk: chunk.chunkNo, stage: job.step });
   // Every registry through the process's limiter, the mock too: --concurrency is the requests in flight from this
   // process, however many chunk steps it works on at once (two verify or share steps with one worker, see queueFor).

@@ -1,5 +1,6 @@
 import type { ChunkJob, JobQueue } from '../db/jobs.js';
-import { workOnChunk, type WorkDeps } from './chunk-work.js';
+import { findUnfinishedBatch } from '../db/batches.js';
+import { RegistryMismatchError, workOnChunk, type WorkDeps } from './chunk-work.js';
 
 /** SQLSTATEs and socket errors that mean the database is gone, not that one statement failed. */
 const LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
@@ -24,8 +25,12 @@ export class LostDatabaseError extends Error {
  * another worker when its expiry passes.
  */
 export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { workers: number; stop: AbortSignal; graceMs: number; lost: AbortSignal }): Promise<{ jobs: number }> {
+  // Started with another registry than the open batch's: said at once (exit 2), before any chunk is taken.
+  const open = await findUnfinishedBatch(deps.db);
+  if (open && open.registry !== deps.registry.kind) throw new RegistryMismatchError(open.id, open.registry, deps.registry.kind);
   let jobs = 0;
   let lost: unknown = null;
+  let mismatch: RegistryMismatchError | null = null;
   const ended = new AbortController();
   const onLost = (err: unknown) => {
     lost ??= err;
@@ -38,17 +43,22 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
       if ((await workOnChunk(deps, job)) > 0) jobs += 1;
     } catch (err) {
       if (lostDatabase(err)) onLost(err);
-      else deps.log.error({ err, batch: job.batchId, chunk: job.chunkNo, step: job.step }, 'chunk failed; it goes back to the queue');
+      else if (err instanceof RegistryMismatchError) {
+        // A batch opened since with another registry: this worker stops taking its chunks (the one met goes back).
+        mismatch ??= err;
+        ended.abort();
+      } else deps.log.error({ err, batch: job.batchId, chunk: job.chunkNo, step: job.step }, 'chunk failed; it goes back to the queue');
       throw err;
     }
   };
   await deps.queue.work(opts.workers, handler);
   deps.log.info({ worker: deps.worker, workers: opts.workers }, 'worker started: waiting for chunks');
   if (!ended.signal.aborted) await new Promise<void>((resolve) => ended.signal.addEventListener('abort', () => resolve(), { once: true }));
-  deps.log.info({ jobs }, lost ? 'lost the database: stopping' : 'stopping: finishing the chunk in hand');
+  deps.log.info({ jobs }, lost ? 'lost the database: stopping' : mismatch ? 'the open batch has another registry: stopping' : 'stopping: finishing the chunk in hand');
   await deps.queue.stop(lost ? 1000 : opts.graceMs).catch((err: unknown) => {
     if (!lost) throw err;
   });
+  if (mismatch && !lost) throw mismatch;
   if (lost) {
     throw new LostDatabaseError(
       `lost the database (${(lost as Error).message ?? String(lost)}): this worker stopped. Chunks it had are taken up by another ` +

@@ -1,0 +1,63 @@
+// A `ddcn worker` started with another registry than the open batch's (a misconfigured machine at 2 a.m.): it says
+// so and stops (exit 2), rather than hand every chunk it takes back to the queue, each time spending one of the
+// job's retries while pg-boss's back-off holds the chunk for longer and longer.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { openBatch } from '../../src/db/batches.js';
+import { JobQueue } from '../../src/db/jobs.js';
+import { queueOutstanding, RegistryMismatchError } from '../../src/pipeline/chunk-work.js';
+import { runWorker } from '../../src/pipeline/worker.js';
+import { UsageError } from '../../src/errors.js';
+import { databasePerFile, FIXED_NOW, mockRegistry, rows, runDeps, useTempDir, writeParticipants, writeRegistry } from '../helpers/pipeline.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { deps as baseDeps } from '../helpers/pipeline.js';
+
+const database = databasePerFile();
+
+async function setUp() {
+  const { db } = database();
+  const dir = await useTempDir();
+  const people = [1, 2, 3, 4].map((i) => ({
+    ma_so_bhxh: `079000000${i}`, ho_ten: `Người Thứ ${i}`, ngay_sinh: '1990', gioi_tinh: 'Nam', so_giay_to: `02345678${i}`, ma_tinh: '079',
+  }));
+  await importParticipants(baseDeps(db), await writeParticipants(dir, people));
+  const registry = await mockRegistry(await writeRegistry(dir, []));
+  const queue = await JobQueue.open(db, { takeoverSeconds: 120, pollSeconds: 0.5 }, () => undefined);
+  const deps = { ...runDeps(db, registry), queue, worker: 'test:1' };
+  /** A batch opened by a `ddcn run --registry http` elsewhere, its chunks queued. */
+  const httpBatch = () =>
+    db.withTransaction(async (tx) => {
+      const o = (await openBatch(tx, { registry: 'http', province: null, chunkSize: 2, maxInFlight: null, now: FIXED_NOW }))!;
+      await queueOutstanding(deps, tx, o.batch);
+      return o.batch.id;
+    });
+  return { db, queue, deps, httpBatch };
+}
+
+describe('a worker with another registry than the open batch', () => {
+  it('refuses to start, as a usage error, when that batch is open already', async () => {
+    const { queue, deps, httpBatch } = await setUp();
+    const id = await httpBatch();
+    const stop = new AbortController();
+    const err = await runWorker(deps, { workers: 1, stop: stop.signal, graceMs: 1000, lost: new AbortController().signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryMismatchError);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe(
+      `batch ${id} was started with --registry http, but this process has --registry mock; start it with the registry flags of the batch`,
+    );
+    await queue.stop(1000);
+  });
+
+  it('stops at the first chunk of a batch opened since, handing it back once, not over and over', async () => {
+    const { db, deps, httpBatch } = await setUp();
+    const stop = new AbortController();
+    const running = runWorker(deps, { workers: 2, stop: stop.signal, graceMs: 1000, lost: new AbortController().signal }).catch((e: unknown) => e);
+    await sleep(200); // the worker waits for chunks
+    await httpBatch();
+    const err = await Promise.race([running, sleep(20_000).then(() => 'still running')]);
+    stop.abort();
+    expect(err).toBeInstanceOf(RegistryMismatchError);
+    const tries = await rows<{ most: number }>(db, `SELECT coalesce(max(retry_count), 0)::int AS most FROM pgboss.job`);
+    expect(tries[0]!.most).toBeLessThanOrEqual(2); // at most the chunks each loop had in hand
+  });
+});
