@@ -93,6 +93,13 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & 
   if (resumed) log.warn({ phase: batch.phase, attempts: batch.attempts + 1 }, 'resuming an unfinished batch');
   // Resumed or joined, the open batch is finished first, whatever province it covers: said, and in the summary.
   if ((resumed || joined) && batch.province !== opts.province) log.warn({ province: batch.province }, 'the open batch covers another province: finishing it first');
+  // Its chunks and its registry cap were set when it was opened: flags that differ apply to the next batch, said so.
+  if ((resumed || joined) && batch.chunkSize !== deps.config.chunkSize) {
+    log.warn({ chunkSize: batch.chunkSize, asked: deps.config.chunkSize }, 'the open batch keeps its chunk size; --chunk-size applies to the next batch');
+  }
+  if ((resumed || joined) && opts.maxInFlight !== null && batch.maxInFlight !== opts.maxInFlight) {
+    log.warn({ maxInFlight: batch.maxInFlight, asked: opts.maxInFlight }, 'the open batch keeps its registry cap; --registry-max-in-flight applies to the next batch');
+  }
   log.info({ chunks: batch.chunks, province: batch.province, workers: opts.workers }, 'batch started');
 
   let failure: unknown = null;

@@ -1,6 +1,7 @@
-// A `ddcn worker` started with another registry than the open batch's (a misconfigured machine at 2 a.m.): it says
-// so and stops (exit 2), rather than hand every chunk it takes back to the queue, each time spending one of the
-// job's retries while pg-boss's back-off holds the chunk for longer and longer.
+// Flags that disagree with the open batch, as an operator meets them at 2 a.m.: a `ddcn worker` started with another
+// registry (it says so and stops, exit 2, rather than hand every chunk it takes back to the queue, each time spending
+// one of the job's retries while pg-boss's back-off holds the chunk for longer and longer); a `ddcn run` resuming
+// with another chunk size or registry cap (the batch keeps its own: said).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { openBatch } from '../../src/db/batches.js';
@@ -11,6 +12,8 @@ import { UsageError } from '../../src/errors.js';
 import { databasePerFile, FIXED_NOW, mockRegistry, rows, runDeps, useTempDir, writeParticipants, writeRegistry } from '../helpers/pipeline.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { deps as baseDeps } from '../helpers/pipeline.js';
+import { capturedLog } from '../helpers/log.js';
+import { runBatch } from '../../src/pipeline/run.js';
 
 const database = databasePerFile();
 
@@ -59,5 +62,24 @@ describe('a worker with another registry than the open batch', () => {
     expect(err).toBeInstanceOf(RegistryMismatchError);
     const tries = await rows<{ most: number }>(db, `SELECT coalesce(max(retry_count), 0)::int AS most FROM pgboss.job`);
     expect(tries[0]!.most).toBeLessThanOrEqual(2); // at most the chunks each loop had in hand
+  });
+});
+
+describe('a run resuming the open batch with other flags', () => {
+  it('says the batch keeps its chunk size and registry cap, and finishes it with them', async () => {
+    const { db, queue, deps } = await setUp();
+    await queue.stop(1000);
+    const id = await db.withTransaction(async (tx) =>
+      (await openBatch(tx, { registry: 'mock', province: null, chunkSize: 2, maxInFlight: 3, now: FIXED_NOW }))!.batch.id);
+    const { lines, log } = capturedLog('warn');
+    const r = await runBatch({ ...deps, log }, { province: null, maxInFlight: 6 }); // SMALL_RUN: chunks of 3
+    expect(r).toMatchObject({ batchId: id, resumed: true });
+    expect(lines.filter((l) => l.level === 40).map((l) => [l.msg, l.chunkSize ?? l.maxInFlight, l.asked])).toEqual(
+      expect.arrayContaining([
+        ['the open batch keeps its chunk size; --chunk-size applies to the next batch', 2, 3],
+        ['the open batch keeps its registry cap; --registry-max-in-flight applies to the next batch', 3, 6],
+      ]),
+    );
+    expect((await rows<{ chunks: number; max_in_flight: number }>(db, 'SELECT chunks, max_in_flight FROM batch WHERE id = $1', [id]))[0]).toEqual({ chunks: 2, max_in_flight: 3 });
   });
 });
