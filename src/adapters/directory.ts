@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Db } from '../db/pool.js';
+import type { Db, Queryable } from '../db/pool.js';
+import { SQLSTATE, sqlState } from '../db/sqlstate.js';
+import { UserError } from '../errors.js';
 import { CopyWriter } from '../db/copy-text.js';
 import { findRegistryPerson, lookupKeys } from '../domain/match.js';
 import type { RegistryPerson } from '../domain/types.js';
@@ -40,6 +42,14 @@ export async function memoryDirectory(file: string): Promise<RegistryDirectory &
  * The registry file loaded into its own schema of the database, so a mock of millions of people costs no
  * process memory. Reloaded only when the file changes (path, size, modification time).
  */
+/** The registry file's people into mock_registry.person (emptied first), in the caller's transaction. */
+async function loadPeople(tx: Queryable, file: string, stats: { skipped: number }): Promise<void> {
+  await tx.query('TRUNCATE mock_registry.person');
+  const copy = new CopyWriter(tx.copyIn('COPY mock_registry.person (so_ddcn, so_cmnd, ho_ten, ngay_sinh, gioi_tinh) FROM STDIN'));
+  for await (const r of readRegistryFile(file, stats)) await copy.row([r.soDdcn, r.soCmnd, r.hoTen, r.ngaySinh, r.gioiTinh]);
+  await copy.end();
+}
+
 export async function databaseDirectory(db: Db, file: string): Promise<RegistryDirectory & { loaded: boolean; skipped: number }> {
   const st = await stat(file);
   const fingerprint = `${path.resolve(file)}:${st.size}:${st.mtimeMs}`;
@@ -50,10 +60,15 @@ export async function databaseDirectory(db: Db, file: string): Promise<RegistryD
   if (current.rows[0]?.fingerprint !== fingerprint) {
     await db.withSession((s) =>
       s.withTransaction(async (tx) => {
-        await tx.query('TRUNCATE mock_registry.person');
-        const copy = new CopyWriter(tx.copyIn('COPY mock_registry.person (so_ddcn, so_cmnd, ho_ten, ngay_sinh, gioi_tinh) FROM STDIN'));
-        for await (const r of readRegistryFile(file, stats)) await copy.row([r.soDdcn, r.soCmnd, r.hoTen, r.ngaySinh, r.gioiTinh]);
-        await copy.end();
+        try {
+          await loadPeople(tx, file, stats);
+        } catch (err) {
+          // The number itself is a person's: the message names the file and what to do, not the value.
+          if (sqlState(err) === SQLSTATE.uniqueViolation) {
+            throw new UserError(`${file} holds the same so_ddcn on more than one line: the mock registry takes one line per person; remove the duplicates`, { cause: err });
+          }
+          throw err;
+        }
         await tx.query(
           `INSERT INTO mock_registry.source (id, fingerprint) VALUES (1, $1::text)
            ON CONFLICT (id) DO UPDATE SET fingerprint = EXCLUDED.fingerprint`,

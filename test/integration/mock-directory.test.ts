@@ -3,6 +3,7 @@
 import { utimes } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { databaseDirectory } from '../../src/adapters/directory.js';
+import { UserError } from '../../src/errors.js';
 import { databasePerFile, useTempDir, writeRegistry, type RegistryInput } from '../helpers/pipeline.js';
 
 const database = databasePerFile();
@@ -35,6 +36,17 @@ describe('the mock registry in the database', () => {
     expect(changed).toMatchObject({ loaded: true, skipped: 0 });
     expect(await names(changed, ['012345671', '012345672'])).toEqual([['012345672', 'Trần Thị Bình']]);
     expect(await databaseDirectory(db, file)).toMatchObject({ loaded: false });
+  });
+
+  it('refuses a file holding one number twice, naming the file and not the number, and keeps what it had', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const good = await databaseDirectory(db, await writeRegistry(dir, [AN]));
+    const twice = await writeRegistry(dir, [BINH, { ...BINH, ho_ten: 'Trần Thị Bính' }], 'twice.csv');
+    const err = await databaseDirectory(db, twice).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toBe(`${twice} holds the same so_ddcn on more than one line: the mock registry takes one line per person; remove the duplicates`);
+    expect(await names(good, ['012345671'])).toEqual([['012345671', 'Nguyễn Văn An']]);
   });
 
   it('keeps answering from a registry loaded by an earlier version, whose numbers were in the database collation', async () => {
