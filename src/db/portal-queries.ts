@@ -117,18 +117,6 @@ export async function unitPersonInScope(q: Queryable, scope: Scope, maDonVi: str
   return res.rows[0] ?? null;
 }
 
-/** A person on the unit's Mẫu 02 (not confirmed, not pending), within the scope; null otherwise. */
-export async function mau02PersonInScope(q: Queryable, scope: Scope, maDonVi: string, maSoBhxh: string): Promise<{ maSoBhxh: string; status: string } | null> {
-  const params: unknown[] = [maDonVi, maSoBhxh];
-  const inScope = scopeCondition(scope, 'p', params);
-  const res = await q.query<{ maSoBhxh: string; status: string }>(
-    `SELECT p.ma_so_bhxh AS "maSoBhxh", p.status FROM participant p
-      WHERE p.ma_don_vi = $1::text AND p.ma_so_bhxh = $2::text AND p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND ${inScope}`,
-    params,
-  );
-  return res.rows[0] ?? null;
-}
-
 /** Those of `codes` who are people of the unit within the scope: whom an upload for that unit may correct. */
 export async function unitPeopleInScope(q: Queryable, scope: Scope, maDonVi: string, codes: string[]): Promise<Set<string>> {
   const params: unknown[] = [maDonVi, codes];

@@ -197,7 +197,8 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
   async function* rows(): AsyncGenerator<ReturnedRow> {
     let footer = false;
     for (let n = numberedRow + 1; n <= last; n++) {
-      const values = valuesOf(n);
+      const row = sheet.getRow(n);
+      const values = row.values as ExcelJS.CellValue[];
       // The notes and signatures under the table are not people. From the first of them (a row without a code in
       // column (2) that reads as one: a note merged across the row fills (2) with the note), a row is read only
       // when it looks like a person's: a code in an unmerged column (2), or the row's number in column (1) with
@@ -205,9 +206,9 @@ export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
       // dropped, while the signers' names typed under the signatures are no row at all. A clerk's note in a
       // person's row, or a note row inserted into the table, ends nothing.
       const code = at(values, 2);
-      const footerRow = !PLAUSIBLE_CODE.test(code) && !numberedWithValues(sheet.getRow(n), values) && values.some((v) => FOOTER.test(text(v)));
+      const footerRow = !PLAUSIBLE_CODE.test(code) && !numberedWithValues(row, values) && values.some((v) => FOOTER.test(text(v)));
       footer ||= footerRow;
-      if (footerRow || (footer && !personLike(sheet.getRow(n), values))) continue;
+      if (footerRow || (footer && !personLike(row, values))) continue;
       const errors: string[] = [];
       for (let k = 1; k <= INPUT_COLUMNS.number; k++) {
         const c = col.get(k);

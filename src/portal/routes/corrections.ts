@@ -7,7 +7,7 @@ import type { MultipartFile } from '@fastify/multipart';
 import { audit } from '../../db/audit.js';
 import { applyCorrections } from '../../db/corrections.js';
 import { finishImportRun, startImportRun } from '../../db/import-runs.js';
-import { mau02PersonInScope, unitInScope, unitPeopleInScope, unitPersonInScope, type UnitDetail } from '../../db/portal-queries.js';
+import { unitInScope, unitPeopleInScope, unitPersonInScope, type UnitDetail } from '../../db/portal-queries.js';
 import type { ListDbRow } from '../../db/lists.js';
 import { findUpload, recordUpload } from '../../db/portal-uploads.js';
 import { UserError } from '../../errors.js';
@@ -125,9 +125,9 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
       const unit = await unitInScope(tx, scope, code);
       const someone = unit ? await unitPersonInScope(tx, scope, code, who) : null;
       if (!unit || !someone) return null;
-      if (!(await mau02PersonInScope(tx, scope, code, who))) return { unit, status: someone.status };
+      // On the unit's Mẫu 02 (read with the list's own columns), or no longer on it: its status says why.
       const [row] = (await mau02People(tx, scope, code, 1, 0, who)).rows;
-      return row ? { unit, row } : null;
+      return row ? { unit, row } : { unit, status: someone.status };
     });
     if (!found) throw notFound();
     if ('status' in found) return { offForm: { title: 'Không cần điều chỉnh', unit: found.unit, who, status: found.status } };
