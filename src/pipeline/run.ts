@@ -1,7 +1,7 @@
 import { batchCounts, markResumed, NO_COUNTS, openBatch, type Counts } from '../db/batches.js';
 import { othersAtWork, DEFAULT_TAKEOVER_SECONDS, JobQueue, type ChunkJob } from '../db/jobs.js';
 import { hostname } from 'node:os';
-import { InterruptedError, UsageError } from '../errors.js';
+import { InterruptedError, UsageError, UserError } from '../errors.js';
 import type { RunDeps } from './deps.js';
 import { queueOutstanding, workOnChunk, type WorkDeps } from './chunk-work.js';
 
@@ -12,8 +12,21 @@ export interface RunResult {
   joined: boolean;
   /** The batch's province (null: the whole country). */
   province: string | null;
-  /** The batch finished was an open one of another scope than asked: what was asked is still to do. */
-  otherScope: boolean;
+  counts: Counts;
+  shared: number;
+  shareFailed: number;
+  /**
+   * Open batches of another scope than asked (a run that died, or one another process started) that this run
+   * finished before it could open the batch it was asked for, oldest first.
+   */
+  finishedFirst: FinishedBatch[];
+}
+
+export interface FinishedBatch {
+  batchId: number;
+  resumed: boolean;
+  joined: boolean;
+  province: string | null;
   counts: Counts;
   shared: number;
   shareFailed: number;
@@ -46,12 +59,39 @@ export async function runBatch(deps: RunDeps, opts: RunOptions): Promise<RunResu
   const takeoverSeconds = opts.takeoverSeconds ?? DEFAULT_TAKEOVER_SECONDS;
   const queue = await JobQueue.open(deps.db, { takeoverSeconds }, (err) => deps.log.warn({ err }, 'job queue'));
   try {
-    return await runWith(
-      { ...deps, queue, worker: workerName() },
-      { ...opts, workers: opts.workers ?? 1, maxInFlight: opts.maxInFlight ?? null, takeoverSeconds },
-    );
+    // One batch is open at a time. One of another scope than asked (a national batch left open when the province
+    // is asked, or the reverse) is finished first, then the asked one runs: a run from cron that exited 0 has
+    // done what it was asked, and `ddcn lists` after it lists what was verified.
+    const finishedFirst: FinishedBatch[] = [];
+    for (;;) {
+      const r = await runWith(
+        { ...deps, queue, worker: workerName() },
+        { ...opts, workers: opts.workers ?? 1, maxInFlight: opts.maxInFlight ?? null, takeoverSeconds },
+      );
+      if (r.batchId === null || r.province === opts.province) return { ...r, finishedFirst };
+      finishedFirst.push({ ...r, batchId: r.batchId });
+      // Each turn finishes a batch; only other processes opening batch after batch of other scopes could keep
+      // this going, and then the operator is told rather than the run going on for ever.
+      if (finishedFirst.length >= MAX_OTHER_BATCHES) {
+        throw new BatchesOfOtherScopeError(finishedFirst.map((b) => b.batchId), opts.province);
+      }
+    }
   } finally {
     await queue.stop(GRACE_MS);
+  }
+}
+
+/** Open batches of another scope one run finishes before it gives up on its own (see runBatch). */
+const MAX_OTHER_BATCHES = 5;
+
+/** Other processes kept opening batches of other scopes while this run finished them: its own is still to do. */
+export class BatchesOfOtherScopeError extends UserError {
+  override name = 'BatchesOfOtherScopeError';
+  constructor(readonly batchIds: number[], province: string | null) {
+    super(
+      `finished ${batchIds.length} open batches of other scopes (${batchIds.join(', ')}) started by other processes, ` +
+        `and none for ${province === null ? 'the whole country' : `province ${province}`} yet: see ddcn batch status, then run ddcn run again`,
+    );
   }
 }
 
@@ -62,7 +102,10 @@ const GRACE_MS = 30_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & { workers: number; maxInFlight: number | null }): Promise<RunResult> {
+async function runWith(
+  deps: WorkDeps & { queue: JobQueue },
+  opts: RunOptions & { workers: number; maxInFlight: number | null },
+): Promise<Omit<RunResult, 'finishedFirst'>> {
   if (opts.signal?.aborted) throw new InterruptedError(null);
   const opened = await deps.db.withTransaction(async (tx) => {
     const o = await openBatch(tx, {
@@ -84,15 +127,17 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & 
   });
   if (!opened) {
     deps.log.info('nothing to verify: every participant is up to date');
-    return { batchId: null, resumed: false, joined: false, province: opts.province, otherScope: false, counts: NO_COUNTS, shared: 0, shareFailed: 0 };
+    return { batchId: null, resumed: false, joined: false, province: opts.province, counts: NO_COUNTS, shared: 0, shareFailed: 0 };
   }
   const { batch, resumed, joined } = opened;
   opts.onBatch?.(batch.id);
   const log = deps.log.child({ batch: batch.id });
   if (joined) log.info({ phase: batch.phase }, 'joining the open batch: another ddcn run or worker is at work on it');
   if (resumed) log.warn({ phase: batch.phase, attempts: batch.attempts + 1 }, 'resuming an unfinished batch');
-  // Resumed or joined, the open batch is finished first, whatever province it covers: said, and in the summary.
-  if ((resumed || joined) && batch.province !== opts.province) log.warn({ province: batch.province }, 'the open batch covers another province: finishing it first');
+  // Resumed or joined, the open batch is finished first, whatever province it covers; then the asked one (runBatch).
+  if ((resumed || joined) && batch.province !== opts.province) {
+    log.warn({ province: batch.province }, 'the open batch covers another scope: finishing it first, then the one asked');
+  }
   // Its chunks and its registry cap were set when it was opened: flags that differ apply to the next batch, said so.
   if ((resumed || joined) && batch.chunkSize !== deps.config.chunkSize) {
     log.warn({ chunkSize: batch.chunkSize, asked: deps.config.chunkSize }, 'the open batch keeps its chunk size; --chunk-size applies to the next batch');
@@ -138,7 +183,7 @@ async function runWith(deps: WorkDeps & { queue: JobQueue }, opts: RunOptions & 
   const counts = await batchCounts(deps.db, batch.id);
   const { shared, shareFailed, ...rest } = counts;
   log.info({ ...rest, shared }, 'batch finished');
-  return { batchId: batch.id, resumed, joined, province: batch.province, otherScope: batch.province !== opts.province, counts: rest, shared, shareFailed };
+  return { batchId: batch.id, resumed, joined, province: batch.province, counts: rest, shared, shareFailed };
 }
 
 /** The batch's people, and those of its chunks verified and written so far. */

@@ -259,3 +259,19 @@ export function countingDb(db: Db) {
     },
   };
 }
+
+/** A registry that holds every request until opened: a chunk step stays in hand for as long as a test needs. */
+export class GatedRegistry extends SpyRegistry {
+  private release!: () => void;
+  private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
+  private told!: () => void;
+  readonly asked = new Promise<void>((resolve) => (this.told = resolve));
+  open(): void {
+    this.release();
+  }
+  override async verify(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {
+    this.told();
+    await this.gate;
+    return super.verify(batch);
+  }
+}

@@ -8,7 +8,7 @@ import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { formatSummary } from '../../src/cli/summary.js';
 import {
-  crashingDb, deps, exportedResults, mockRegistry, rows, runDeps, SpyRegistry, databasePerFile, useTempDir, writeParticipants,
+  crashingDb, deps, exportedResults, GatedRegistry, mockRegistry, rows, runDeps, SpyRegistry, databasePerFile, useTempDir, writeParticipants,
   writeRegistry, type ParticipantInput, type RegistryInput,
 } from '../helpers/pipeline.js';
 
@@ -72,14 +72,43 @@ describe('two runs at once', () => {
     expect(await rows(db, 'SELECT attempts FROM batch')).toEqual([{ attempts: 1 }]);
   });
 
-  it('a run for another scope finishes the open batch first, and says that what it was asked is still to do', async () => {
+  it('a run for another scope finishes the open batch first, then does what it was asked, and says both', async () => {
+    const t = database();
+    const dir = await useTempDir();
+    // Beside province 01's eight people, two of province 79 whom a batch of province 01 does not cover.
+    const southern: ParticipantInput[] = [1, 2].map((i) => ({
+      ma_so_bhxh: `790000000${i}`, ho_ten: `Trần Thị Nam ${i}`, ngay_sinh: '1985', gioi_tinh: 'Nữ', so_giay_to: `07912345${i}`,
+      ma_don_vi: 'TB0002B', ma_tinh: '79',
+    }));
+    await importParticipants(deps(t.db), await writeParticipants(dir, [...people, ...southern]));
+    const registryFile = await writeRegistry(dir, [
+      ...registry,
+      ...southern.map((p, i) => ({ so_ddcn: `07918500000${i + 1}`, so_cmnd: p.so_giay_to!, ho_ten: p.ho_ten!, ngay_sinh: '1985', gioi_tinh: 'Nữ' })),
+    ]);
+    const crashing = crashingDb(t.db, 3);
+    await runBatch(runDeps(crashing.db, await mockRegistry(registryFile)), { province: '01' }).catch(() => undefined);
+    await crashing.settled();
+    const [left] = await rows<{ id: number }>(t.db, `SELECT id FROM batch WHERE phase <> 'done'`);
+
+    const r = await runBatch(runDeps(t.db, await mockRegistry(registryFile)), { province: null });
+    expect(r.finishedFirst.map((b) => [b.batchId, b.resumed, b.province, b.counts.read, b.counts.matched])).toEqual([[left!.id, true, '01', 8, 8]]);
+    // The batch asked for ran after it, and covered the rest of the country: nobody is left to verify.
+    expect([r.batchId === left!.id, r.province, r.counts.read, r.counts.matched]).toEqual([false, null, 2, 2]);
+    expect([...(await exportedResults(deps(t.db), dir)).rows.values()].map((x) => x.status)).toEqual([...people, ...southern].map(() => 'MATCHED'));
+    expect(formatSummary(r, 1)).toMatch(
+      new RegExp(`^batch ${left!.id} \\(resumed\\) of province 01 was open and is finished first: 8 read · 8 MATCHED .*\\nbatch ${r.batchId} of the whole country done in 1\\.0 s: 2 read · 2 MATCHED`),
+    );
+  });
+
+  it('a run for another scope whose own scope has nothing left says so after finishing the open batch', async () => {
     const { db, registryFile } = await setup();
     const crashing = crashingDb(db, 3);
     await runBatch(runDeps(crashing.db, await mockRegistry(registryFile)), { province: '01' }).catch(() => undefined);
     await crashing.settled();
+    // The whole country is these eight people of province 01: the open batch covers them all.
     const r = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
-    expect([r.resumed, r.province, r.otherScope]).toEqual([true, '01', true]);
-    expect(formatSummary(r, 1)).toMatch(/\nthat was the open batch of province 01, finished first: run ddcn run again for what you asked$/);
+    expect([r.batchId, r.finishedFirst.length]).toEqual([null, 1]);
+    expect(formatSummary(r, 1)).toMatch(/finished first: 8 read · 8 MATCHED .*\nnothing to verify for the whole country: every participant is up to date/);
   });
 
   it('settles the batch on the old statistics when a VACUUM of the outcomes holds the lock ANALYZE needs', async () => {
@@ -108,27 +137,12 @@ describe('two runs at once', () => {
     const [unfinished] = await rows<{ id: number }>(db, `SELECT id FROM batch WHERE phase <> 'done'`);
     const resumed = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
     expect(resumed.batchId).toBe(unfinished!.id);
-    expect([resumed.resumed, resumed.joined, resumed.otherScope]).toEqual([true, false, false]);
+    expect([resumed.resumed, resumed.joined, resumed.finishedFirst]).toEqual([true, false, []]);
     expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => r.status)).toEqual(people.map(() => 'MATCHED'));
   });
 });
 
 /** A registry whose first answer waits until the test opens it. */
-class GatedRegistry extends SpyRegistry {
-  private release!: () => void;
-  private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
-  private told!: () => void;
-  readonly asked = new Promise<void>((resolve) => (this.told = resolve));
-  open(): void {
-    this.release();
-  }
-  override async verify(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {
-    this.told();
-    await this.gate;
-    return super.verify(batch);
-  }
-}
-
 /** A registry that takes a little while per request, as a real one does. */
 class SlowRegistry extends SpyRegistry {
   override async verify(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {

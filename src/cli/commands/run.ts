@@ -50,12 +50,15 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             if (result.batchId !== null) process.stdout.write(`${result.batchId}\n`);
             process.stderr.write(formatSummary(result, (Date.now() - started) / 1000) + '\n');
             if (registry instanceof FileExchangeRegistry) process.stderr.write(registry.summary() + '\n');
-            const unverified = result.counts.errors + result.shareFailed;
-            if (unverified > 0) {
+            // Every batch this run finished counts, the other scope's too: its PENDING people wait all the same.
+            const batches = [...result.finishedFirst, result];
+            const errors = batches.reduce((n, b) => n + b.counts.errors, 0);
+            const shareFailed = batches.reduce((n, b) => n + b.shareFailed, 0);
+            if (errors + shareFailed > 0) {
               const why = registry instanceof HttpRegistry ? registry.failureSummary() : null;
               throw new RegistryUnavailableError(
-                `the registry is unavailable${why ? ` (${why})` : ''}: ${result.counts.errors} people could not be verified and ` +
-                  `${result.shareFailed} could not be shared. They are PENDING and the next \`ddcn run\` picks them up.`,
+                `the registry is unavailable${why ? ` (${why})` : ''}: ${errors} people could not be verified and ` +
+                  `${shareFailed} could not be shared. They are PENDING and the next \`ddcn run\` picks them up.`,
               );
             }
           } finally {
