@@ -110,9 +110,12 @@ export function lineRunProgress(draw: (line: string) => void, newline: () => voi
   };
 }
 
-function formatSeconds(s: number): string {
+/** A span as an operator reads it: `42s`, `3m05s`, `2h10m`. */
+export function formatSeconds(s: number): string {
   const secs = Math.max(0, Math.ceil(s));
   if (secs < 60) return `${secs}s`;
   const m = Math.floor(secs / 60);
-  return m < 60 ? `${m}m${String(secs % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  if (m < 60) return `${m}m${String(secs % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  return h < 48 ? `${h}h${String(m % 60).padStart(2, '0')}m` : `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
 }

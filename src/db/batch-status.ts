@@ -1,5 +1,7 @@
 import type { Queryable } from './pool.js';
 import { batchCounts, getBatch, latestBatch, type Batch, type Counts } from './batches.js';
+import type { Step } from './chunk-steps.js';
+import { CHUNK_QUEUE, WRITE_QUEUE, workingConnectionName } from './jobs.js';
 
 export interface WorkerSeen {
   worker: string; // host:pid
@@ -23,6 +25,85 @@ export interface BatchStatus {
   /** People read (verified, or failed at the registry) per second, from the batch's start to its end (or to now). */
   peoplePerSecond: number;
   workers: WorkerSeen[];
+  /** When the last chunk step of the batch was finished (null: none yet). */
+  lastStepAt: Date | null;
+  /** What is going on now; empty lists for a batch that is done. */
+  now: Activity;
+}
+
+/** A `ddcn run` or `ddcn worker` connected to the database now (it may be idle, or at work on any open batch). */
+export interface ProcessAtWork {
+  worker: string; // host:pid
+  role: 'run' | 'worker';
+}
+
+/** A chunk step of the batch taken from the queue and not finished. */
+export interface StepInHand {
+  chunkNo: number;
+  step: Step;
+  since: Date;
+  /** How long it has been in hand, by the database server's clock (the machines' clocks may differ). */
+  seconds: number;
+  /** Past this moment its process is taken for dead and the step is handed to another (the takeover time). */
+  takeoverAt: Date;
+  overdue: boolean;
+}
+
+export interface Activity {
+  processes: ProcessAtWork[];
+  inHand: StepInHand[];
+  /** Chunk steps queued and not taken; of them, those held back after a failure until `retryAt` (the earliest). */
+  queued: number;
+  retrying: number;
+  retryAt: Date | null;
+}
+
+const NO_ACTIVITY: Activity = { processes: [], inHand: [], queued: 0, retrying: 0, retryAt: null };
+
+/**
+ * Who is at work and on what, from the job engine's rows and the server's list of connections — both seen from any
+ * machine, so that a batch nobody works on (its run died, no worker left) is told from a slow one. Connection
+ * names are set by `ddcn run` and `ddcn worker` (workingConnectionName); a database role that may not see other
+ * roles' connections still sees their names.
+ */
+async function activity(q: Queryable, batchId: number): Promise<Activity> {
+  const processes = await q.query<{ name: string }>(
+    `SELECT DISTINCT application_name AS name FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name LIKE ANY($1::text[])
+      ORDER BY 1`,
+    [[workingConnectionName('run', '%'), workingConnectionName('worker', '%')]],
+  );
+  // The job engine's schema is installed by the first `ddcn run` or `ddcn worker` that opens it.
+  const installed = (await q.query<{ yes: boolean }>(`SELECT to_regclass('pgboss.job') IS NOT NULL AS yes`)).rows[0]!.yes;
+  const jobs = installed
+    ? (
+        await q.query<{
+          state: string; chunkNo: number; step: Step; since: Date | null; seconds: number | null; takeoverAt: Date | null; overdue: boolean | null; startAfter: Date;
+        }>(
+          `SELECT state, (data->>'chunkNo')::int AS "chunkNo", data->>'step' AS step, started_on AS since,
+                  extract(epoch FROM now() - started_on)::float8 AS seconds,
+                  started_on + expire_in AS "takeoverAt", started_on + expire_in < now() AS overdue, start_after AS "startAfter"
+             FROM pgboss.job
+            WHERE name = ANY($1::text[]) AND state IN ('created', 'retry', 'active') AND (data->>'batchId')::bigint = $2::bigint
+            ORDER BY started_on, (data->>'chunkNo')::int`,
+          [[CHUNK_QUEUE, WRITE_QUEUE], batchId],
+        )
+      ).rows
+    : [];
+  const waiting = jobs.filter((j) => j.state !== 'active');
+  const retrying = waiting.filter((j) => j.state === 'retry');
+  return {
+    processes: processes.rows.map((r) => {
+      const [, role, worker] = /^ddcn-(run|worker) (.*)$/s.exec(r.name)!;
+      return { worker: worker!, role: role as ProcessAtWork['role'] };
+    }),
+    inHand: jobs
+      .filter((j) => j.state === 'active')
+      .map((j) => ({ chunkNo: j.chunkNo, step: j.step, since: j.since!, seconds: j.seconds!, takeoverAt: j.takeoverAt!, overdue: j.overdue! })),
+    queued: waiting.length,
+    retrying: retrying.length,
+    retryAt: retrying.length ? new Date(Math.min(...retrying.map((j) => j.startAfter.getTime()))) : null,
+  };
 }
 
 /** `ddcn batch status`: everything from the batch's own rows, so it works from any machine, running or not. */
@@ -43,6 +124,7 @@ export async function batchStatus(q: Queryable, id: number | null, now: Date): P
     [batch.id],
   );
   const counts = await batchCounts(q, batch.id);
+  const activityNow = batch.phase === 'done' ? NO_ACTIVITY : await activity(q, batch.id);
   const seconds = Math.max(0.001, ((batch.finishedAt ?? now).getTime() - batch.startedAt.getTime()) / 1000);
   return {
     id: batch.id, phase: batch.phase, province: batch.province, registry: batch.registry, startedAt: batch.startedAt,
@@ -52,5 +134,7 @@ export async function batchStatus(q: Queryable, id: number | null, now: Date): P
     counts,
     peoplePerSecond: Math.round((counts.read / seconds) * 10) / 10,
     workers: workers.rows,
+    lastStepAt: workers.rows[0]?.lastSeen ?? null,
+    now: activityNow,
   };
 }

@@ -3,12 +3,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { openBatch } from '../../src/db/batches.js';
+import { batchStatus, type BatchStatus } from '../../src/db/batch-status.js';
+import { workingConnectionName } from '../../src/db/jobs.js';
+import { createDb } from '../../src/db/pool.js';
+import { formatStatus } from '../../src/cli/commands/batch.js';
+import { runBatch } from '../../src/pipeline/run.js';
 import { workOnChunk } from '../../src/pipeline/chunk-work.js';
 import { ddcn } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { deps, mockRegistry, runDeps, writeParticipants, writeRegistry, type ParticipantInput } from '../helpers/pipeline.js';
+import { deps, GatedRegistry, mockRegistry, runDeps, writeParticipants, writeRegistry, type ParticipantInput } from '../helpers/pipeline.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 
 const people: ParticipantInput[] = [1, 2, 3, 4, 5, 6].map((i) => ({
@@ -51,6 +56,11 @@ describe('ddcn batch status', () => {
     // Times as the offices read them: Vietnam's (the JSON keeps ISO in UTC).
     expect(text.stdout).toMatch(/\nstarted \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC\+7\)\n/);
     expect(text.stdout).toMatch(/workers \(chunk steps done, last seen\):\n {2}host-a:41 {2}1 {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC\+7\)/);
+    // Nobody is connected: the batch waits for someone, and the operator is told what to start.
+    expect(text.stdout).toMatch(/\nlast chunk step finished \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC\+7\), (\d+[dhms])+\d* ago\n/);
+    expect(text.stdout).toContain(
+      '\nat work now: nobody — the batch waits. Run ddcn run --registry mock (with the flags it was started with) to resume it, or start ddcn worker\n',
+    );
     const status = JSON.parse(json.stdout) as { id: number; phase: string; people: number; counts: { read: number }; chunks: { verified: number } };
     expect(status).toMatchObject({ id: batchId, phase: 'verify', people: 6, counts: { read: 3 }, chunks: { verified: 1 } });
 
@@ -68,11 +78,46 @@ describe('ddcn batch status', () => {
     expect(done.code, done.stderr).toBe(0);
     const after = await ddcn(['batch', 'status'], env);
     expect(after.stdout).toContain(`batch ${batchId}: done`);
+    expect(after.stdout).not.toContain('at work now');
     expect(after.stdout).toContain('people: 6 of 6 read · 4 MATCHED · 2 MISMATCHED · 0 MISSING_ID · 0 CONFLICT · 0 PENDING · 0 errors · 4 shared');
     // A batch made by an older ddcn kept no total: the count stands alone rather than "6 of 0".
     await t.db.query('UPDATE batch SET people = 0 WHERE id = $1::bigint', [batchId]);
     const older = await ddcn(['batch', 'status'], env);
     expect(older.stdout).toContain('people: 6 read · 4 MATCHED');
+  }, 120_000);
+
+  it('while a worker holds chunk steps: who is at work, on what, what is queued; a step held past the takeover time is said', async () => {
+    const own = await createTestDatabase();
+    onTestFinished(() => own.drop());
+    await importParticipants(deps(own.db), await writeParticipants(dir, people));
+    const registryFile = await writeRegistry(dir, []);
+    // A `ddcn worker` on another machine, as the database sees it, whose registry does not answer yet.
+    const worker = createDb(own.url, { applicationName: workingConnectionName('worker', 'host-b:77') });
+    const gate = new GatedRegistry(await mockRegistry(registryFile));
+    const running = runBatch(runDeps(worker, gate, { chunkSize: 2, batchSize: 2, concurrency: 1 }), { province: null });
+    onTestFinished(async () => {
+      gate.open();
+      await running.catch(() => undefined);
+      await worker.close();
+    });
+    await gate.asked;
+    const env = { DATABASE_URL: own.url, DDCN_HOME: path.join(dir, 'home') };
+    const [text, json] = await Promise.all([ddcn(['batch', 'status'], env), ddcn(['batch', 'status', '--json'], env)]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('\nno chunk step finished yet (started ');
+    expect(text.stdout).toContain('\nat work now: host-b:77 (ddcn worker)\n');
+    expect(text.stdout).toMatch(/\nin hand: verify of chunk \d for \d+s(, verify of chunk \d for \d+s)? · queued: [01]\n/);
+    const status = JSON.parse(json.stdout) as BatchStatus;
+    // Three chunks: each is in hand or queued, none lost between the two.
+    expect(status.now.inHand.length + status.now.queued).toBe(3);
+    expect(status.now.processes).toEqual([{ worker: 'host-b:77', role: 'worker' }]);
+
+    // The worker's machine went silent an hour ago, its step still in hand: said, with what happens next.
+    await own.db.query(`UPDATE pgboss.job SET started_on = started_on - interval '1 hour' WHERE state = 'active'`);
+    const stale = await batchStatus(own.db, null, new Date());
+    expect(formatStatus(stale!, new Date())).toMatch(
+      /\n {2}chunk \d's verify has been in hand past the takeover time: its process is taken for dead, and the step is handed to the next worker that asks/,
+    );
   }, 120_000);
 
   it('no batch yet, or one that does not exist: exit 1 saying what to do', async () => {

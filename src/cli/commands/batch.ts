@@ -3,6 +3,7 @@ import { withContext } from '../context.js';
 import { batchStatus, type BatchStatus } from '../../db/batch-status.js';
 import { UserError } from '../../errors.js';
 import { positiveInt } from '../config.js';
+import { formatSeconds } from '../../run-progress.js';
 
 const PHASE: Record<BatchStatus['phase'], string> = {
   verify: 'verify (asking the registry)',
@@ -14,7 +15,43 @@ const PHASE: Record<BatchStatus['phase'], string> = {
 /** A moment as the offices read it: Vietnam's time (UTC+7 all year), to the second. `--json` keeps ISO in UTC. */
 const vnTime = (t: Date): string => `${new Date(t.getTime() + 7 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ')} (UTC+7)`;
 
-function formatStatus(s: BatchStatus): string {
+const ago = (t: Date, now: Date) => `${formatSeconds((now.getTime() - t.getTime()) / 1000)} ago`;
+
+/**
+ * For a batch not done: who is at work on it and on what, and when a step last finished — so that a batch nobody
+ * works on (its run killed, no worker left) or one stuck on a step is told from one that is merely slow.
+ */
+function activityLines(s: BatchStatus, now: Date): string[] {
+  const a = s.now;
+  const lines: string[] = [];
+  lines.push(
+    s.lastStepAt
+      ? `last chunk step finished ${vnTime(s.lastStepAt)}, ${ago(s.lastStepAt, now)}`
+      : `no chunk step finished yet (started ${ago(s.startedAt, now)})`,
+  );
+  if (a.processes.length === 0) {
+    lines.push(
+      `at work now: nobody — the batch waits. Run ddcn run --registry ${s.registry} (with the flags it was started with) to resume it, ` +
+        'or start ddcn worker',
+    );
+  } else {
+    lines.push(`at work now: ${a.processes.map((p) => `${p.worker} (ddcn ${p.role})`).join(', ')}`);
+  }
+  const hand = a.inHand.map((h) => `${h.step} of chunk ${h.chunkNo} for ${formatSeconds(h.seconds)}`);
+  lines.push(
+    `in hand: ${hand.length ? hand.join(', ') : 'nothing'} · queued: ${a.queued}` +
+      (a.retrying ? ` (${a.retrying} held back after a failure until ${vnTime(a.retryAt!)})` : ''),
+  );
+  for (const h of a.inHand.filter((x) => x.overdue)) {
+    lines.push(
+      `  chunk ${h.chunkNo}'s ${h.step} has been in hand past the takeover time: its process is taken for dead, and the step is handed ` +
+        'to the next worker that asks (see DDCN_TAKEOVER_SECONDS)',
+    );
+  }
+  return lines;
+}
+
+export function formatStatus(s: BatchStatus, now: Date): string {
   const c = s.counts;
   const lines = [
     `batch ${s.id}: ${PHASE[s.phase]}${s.province ? ` · province ${s.province}` : ''} · registry ${s.registry}` +
@@ -27,6 +64,7 @@ function formatStatus(s: BatchStatus): string {
       `${c.pending} PENDING · ${c.errors} errors · ${c.shared} shared · ${s.peoplePerSecond} people/s`,
     s.workers.length ? 'workers (chunk steps done, last seen):' : 'workers: none has finished a chunk step yet',
     ...s.workers.map((w) => `  ${w.worker}  ${w.steps}  ${vnTime(w.lastSeen)}`),
+    ...(s.phase === 'done' ? [] : activityLines(s, now)),
   ];
   return lines.join('\n') + '\n';
 }
@@ -40,9 +78,10 @@ export function registerBatch(cli: Command, logLevel: () => string | undefined):
     .action(async (id: string | undefined, o: { json?: boolean }) => {
       const wanted = id === undefined ? null : positiveInt('batch id')(id);
       await withContext(logLevel(), async (deps) => {
-        const status = await batchStatus(deps.db, wanted, deps.now());
+        const now = deps.now();
+        const status = await batchStatus(deps.db, wanted, now);
         if (!status) throw new UserError(wanted === null ? 'no batch yet: start one with `ddcn run`' : `no batch ${wanted}; \`ddcn batch status\` shows the latest`);
-        process.stdout.write(o.json ? JSON.stringify(status) + '\n' : formatStatus(status));
+        process.stdout.write(o.json ? JSON.stringify(status) + '\n' : formatStatus(status, now));
       });
     });
 }
