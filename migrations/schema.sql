@@ -38,7 +38,8 @@ CREATE TABLE public.batch (
   chunks_shared integer DEFAULT 0 NOT NULL,
   people integer DEFAULT 0 NOT NULL,
   max_in_flight integer,
-  registry_backoff_until timestamp with time zone
+  registry_backoff_until timestamp with time zone,
+  batch_size integer
 );
 CREATE TABLE public.batch_chunk (
   batch_id bigint NOT NULL,
@@ -236,6 +237,7 @@ CREATE TABLE public.vssid_target (
 -- constraints
 ALTER TABLE public.audit_log ADD CONSTRAINT audit_log_action_check CHECK (action = ANY (ARRAY['login'::text, 'logout'::text, 'download'::text, 'upload'::text, 'correct'::text, 'lookup'::text, 'users'::text]));
 ALTER TABLE public.audit_log ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
+ALTER TABLE public.batch ADD CONSTRAINT batch_batch_size_check CHECK (batch_size > 0);
 ALTER TABLE public.batch ADD CONSTRAINT batch_max_in_flight_check CHECK (max_in_flight > 0);
 ALTER TABLE public.batch ADD CONSTRAINT batch_phase_check CHECK (phase = ANY (ARRAY['verify'::text, 'write'::text, 'share'::text, 'done'::text]));
 ALTER TABLE public.batch ADD CONSTRAINT batch_pkey PRIMARY KEY (id);

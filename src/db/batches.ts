@@ -14,6 +14,8 @@ export interface Batch {
   finishedAt: Date | null;
   attempts: number;
   maxInFlight: number | null;
+  /** People per registry request, set by the run that opened the batch (null: a batch of an older ddcn). */
+  batchSize: number | null;
 }
 
 /** One chunk of a batch: a fixed range of social-insurance codes. */
@@ -38,7 +40,7 @@ export interface Counts {
 export const NEEDS_VERIFICATION = `(p.status = 'PENDING' OR p.verified_version IS DISTINCT FROM p.data_version)`;
 
 const BATCH_COLUMNS = `id, registry, province, chunk_size AS "chunkSize", phase, chunks, started_at AS "startedAt",
-  finished_at AS "finishedAt", attempts, max_in_flight AS "maxInFlight"`;
+  finished_at AS "finishedAt", attempts, max_in_flight AS "maxInFlight", batch_size AS "batchSize"`;
 
 /** The one open batch, if any: `ddcn run` creates a batch only when none is open (openBatch). */
 export async function findUnfinishedBatch(q: Queryable): Promise<Batch | null> {
@@ -68,6 +70,8 @@ export interface NewBatch {
   province: string | null;
   chunkSize: number;
   maxInFlight: number | null;
+  /** People per registry request for every process of the batch (absent: each process's own). */
+  batchSize?: number | null;
   now: Date;
 }
 
@@ -83,9 +87,9 @@ export async function openBatch(tx: Queryable, args: NewBatch): Promise<{ batch:
   if (open) return { batch: open, resumed: true };
   const batch = (
     await tx.query<Batch>(
-      `INSERT INTO batch (registry, province, chunk_size, phase, chunks, started_at, max_in_flight)
-       VALUES ($1::text, $2::text, $3::int, 'verify', 0, $4::timestamptz, $5::int) RETURNING ${BATCH_COLUMNS}`,
-      [args.registry, args.province, args.chunkSize, args.now, args.maxInFlight],
+      `INSERT INTO batch (registry, province, chunk_size, phase, chunks, started_at, max_in_flight, batch_size)
+       VALUES ($1::text, $2::text, $3::int, 'verify', 0, $4::timestamptz, $5::int, $6::int) RETURNING ${BATCH_COLUMNS}`,
+      [args.registry, args.province, args.chunkSize, args.now, args.maxInFlight, args.batchSize ?? null],
     )
   ).rows[0]!;
   const cut = await tx.query<{ chunks: number; people: number }>(

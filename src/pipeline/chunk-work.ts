@@ -55,7 +55,9 @@ export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number
   // Every registry through the process's limiter, the mock too: --concurrency is the requests in flight from this
   // process, however many chunk steps it works on at once (two verify or share steps with one worker, see queueFor).
   const registry = SharedRegistryCap.of(deps.registry, deps.db, batch, deps.log, deps.config.concurrency);
-  const stepDeps = { ...deps, registry, log };
+  // Requests of the size the batch was opened with, whoever does the step (a batch of an older ddcn: this process's).
+  const config = batch.batchSize === null ? deps.config : { ...deps.config, batchSize: batch.batchSize };
+  const stepDeps = { ...deps, registry, log, config };
   log.debug({ worker: deps.worker }, 'chunk step started');
   switch (job.step) {
     case 'verify':

@@ -109,7 +109,8 @@ async function runWith(
   if (opts.signal?.aborted) throw new InterruptedError(null);
   const opened = await deps.db.withTransaction(async (tx) => {
     const o = await openBatch(tx, {
-      registry: deps.registry.kind, province: opts.province, chunkSize: deps.config.chunkSize, maxInFlight: opts.maxInFlight, now: deps.now(),
+      registry: deps.registry.kind, province: opts.province, chunkSize: deps.config.chunkSize, maxInFlight: opts.maxInFlight,
+      batchSize: deps.config.batchSize, now: deps.now(),
     });
     if (!o) return null;
     // Before anything is marked: the open batch's answers must come from the registry it was started with.
@@ -141,6 +142,9 @@ async function runWith(
   // Its chunks and its registry cap were set when it was opened: flags that differ apply to the next batch, said so.
   if ((resumed || joined) && batch.chunkSize !== deps.config.chunkSize) {
     log.warn({ chunkSize: batch.chunkSize, asked: deps.config.chunkSize }, 'the open batch keeps its chunk size; --chunk-size applies to the next batch');
+  }
+  if ((resumed || joined) && batch.batchSize !== null && batch.batchSize !== deps.config.batchSize) {
+    log.warn({ batchSize: batch.batchSize, asked: deps.config.batchSize }, 'the open batch keeps its request size; --batch-size applies to the next batch');
   }
   if ((resumed || joined) && opts.maxInFlight !== null && batch.maxInFlight !== opts.maxInFlight) {
     log.warn({ maxInFlight: batch.maxInFlight, asked: opts.maxInFlight }, 'the open batch keeps its registry cap; --registry-max-in-flight applies to the next batch');

@@ -28,7 +28,8 @@ it('refuses to make its schema in a database that is not UTF8, saying how to cre
     await expect(migrate(db, new Date(), { migrations: failingFill, say: (m) => said.push(m) })).rejects.toThrow(/division by zero/);
     expect(said).toEqual([expect.stringMatching(/^the database's encoding is SQL_ASCII, not UTF8: the portal's unit search then folds spacing and the case of unaccented letters only/)]);
     said.length = 0;
-    expect(await migrate(db, new Date(), { say: (m) => said.push(m) })).toEqual(['0026_unit_search_fill.sql']);
+    // The failed one applied now (and any migration after it), without the note again.
+    expect((await migrate(db, new Date(), { say: (m) => said.push(m) }))[0]).toBe('0026_unit_search_fill.sql');
     expect(said).toEqual([]);
     // Once: the next command, with nothing to apply, says nothing.
     said.length = 0;

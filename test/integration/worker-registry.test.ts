@@ -9,7 +9,7 @@ import { JobQueue } from '../../src/db/jobs.js';
 import { queueOutstanding, RegistryMismatchError } from '../../src/pipeline/chunk-work.js';
 import { runWorker } from '../../src/pipeline/worker.js';
 import { UsageError } from '../../src/errors.js';
-import { databasePerFile, FIXED_NOW, mockRegistry, rows, runDeps, useTempDir, writeParticipants, writeRegistry } from '../helpers/pipeline.js';
+import { databasePerFile, FIXED_NOW, mockRegistry, rows, runDeps, SpyRegistry, useTempDir, writeParticipants, writeRegistry } from '../helpers/pipeline.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { deps as baseDeps } from '../helpers/pipeline.js';
 import { capturedLog } from '../helpers/log.js';
@@ -66,20 +66,24 @@ describe('a worker with another registry than the open batch', () => {
 });
 
 describe('a run resuming the open batch with other flags', () => {
-  it('says the batch keeps its chunk size and registry cap, and finishes it with them', async () => {
+  it('says the batch keeps its chunk size, request size and registry cap, and finishes it with them', async () => {
     const { db, queue, deps } = await setUp();
     await queue.stop(1000);
     const id = await db.withTransaction(async (tx) =>
-      (await openBatch(tx, { registry: 'mock', province: null, chunkSize: 2, maxInFlight: 3, now: FIXED_NOW }))!.batch.id);
+      (await openBatch(tx, { registry: 'mock', province: null, chunkSize: 2, maxInFlight: 3, batchSize: 1, now: FIXED_NOW }))!.batch.id);
     const { lines, log } = capturedLog('warn');
-    const r = await runBatch({ ...deps, log }, { province: null, maxInFlight: 6 }); // SMALL_RUN: chunks of 3
+    const spy = new SpyRegistry(deps.registry);
+    const r = await runBatch({ ...deps, registry: spy, log }, { province: null, maxInFlight: 6 }); // SMALL_RUN: chunks of 3, requests of 2
     expect(r).toMatchObject({ batchId: id, resumed: true });
-    expect(lines.filter((l) => l.level === 40).map((l) => [l.msg, l.chunkSize ?? l.maxInFlight, l.asked])).toEqual(
+    expect(lines.filter((l) => l.level === 40).map((l) => [l.msg, l.chunkSize ?? l.maxInFlight ?? l.batchSize, l.asked])).toEqual(
       expect.arrayContaining([
         ['the open batch keeps its chunk size; --chunk-size applies to the next batch', 2, 3],
+        ['the open batch keeps its request size; --batch-size applies to the next batch', 1, 2],
         ['the open batch keeps its registry cap; --registry-max-in-flight applies to the next batch', 3, 6],
       ]),
     );
+    // Every request of the batch's size, though this process was told another.
+    expect(spy.verifyRequests.map((req) => req.length)).toEqual([1, 1, 1, 1]);
     expect((await rows<{ chunks: number; max_in_flight: number }>(db, 'SELECT chunks, max_in_flight FROM batch WHERE id = $1', [id]))[0]).toEqual({ chunks: 2, max_in_flight: 3 });
   });
 });
