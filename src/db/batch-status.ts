@@ -18,6 +18,8 @@ export interface BatchStatus {
   finishedAt: Date | null;
   attempts: number;
   maxInFlight: number | null;
+  /** People per registry request for every process of the batch (null: a batch of an older ddcn). */
+  batchSize: number | null;
   chunks: { total: number; verified: number; written: number; shared: number };
   /** The people the batch set out to verify; `counts.read` of them are verified (or failed) so far. */
   people: number;
@@ -128,7 +130,7 @@ export async function batchStatus(q: Queryable, id: number | null, now: Date): P
   const seconds = Math.max(0.001, ((batch.finishedAt ?? now).getTime() - batch.startedAt.getTime()) / 1000);
   return {
     id: batch.id, phase: batch.phase, province: batch.province, registry: batch.registry, startedAt: batch.startedAt,
-    finishedAt: batch.finishedAt, attempts: batch.attempts, maxInFlight: batch.maxInFlight,
+    finishedAt: batch.finishedAt, attempts: batch.attempts, maxInFlight: batch.maxInFlight, batchSize: batch.batchSize,
     chunks: { total: batch.chunks, ...chunkSteps },
     people,
     counts,

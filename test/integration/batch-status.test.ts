@@ -106,6 +106,7 @@ describe('ddcn batch status', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('\nno chunk step finished yet (started ');
     expect(text.stdout).toContain('\nat work now: host-b:77 (ddcn worker)\n');
+    expect(text.stdout).toMatch(/^batch \d+: verify \(asking the registry\) · registry mock · requests of 2 people\n/);
     expect(text.stdout).toMatch(/\nin hand: verify of chunk \d for \d+s(, verify of chunk \d for \d+s)? · queued: [01]\n/);
     const status = JSON.parse(json.stdout) as BatchStatus;
     // Three chunks: each is in hand or queued, none lost between the two.

@@ -55,7 +55,7 @@ export function formatStatus(s: BatchStatus, now: Date): string {
   const c = s.counts;
   const lines = [
     `batch ${s.id}: ${PHASE[s.phase]}${s.province ? ` · province ${s.province}` : ''} · registry ${s.registry}` +
-      `${s.maxInFlight ? ` · at most ${s.maxInFlight} requests in flight` : ''}`,
+      `${s.batchSize ? ` · requests of ${s.batchSize} people` : ''}${s.maxInFlight ? ` · at most ${s.maxInFlight} requests in flight` : ''}`,
     `started ${vnTime(s.startedAt)}${s.finishedAt ? ` · finished ${vnTime(s.finishedAt)}` : ''}${s.attempts > 1 ? ` · resumed ${s.attempts - 1}×` : ''}`,
     `chunks: ${s.chunks.verified}/${s.chunks.total} verified · ${s.chunks.written}/${s.chunks.total} written · ${s.chunks.shared}/${s.chunks.total} shared`,
     // Read: verified, or failed at the registry (those are PENDING); the rest of the batch's people are still to come.
