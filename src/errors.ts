@@ -32,20 +32,27 @@ export class InterruptedError extends Error {
 /** What a file-system error code means, in words an operator acts on; the code stays in brackets for a search. */
 const FILE_ERRORS: Record<string, string> = {
   ENOENT: 'no such file (check the path)',
-  EACCES: 'permission denied (check who may read it)',
-  EPERM: 'permission denied (check who may read it)',
+  EACCES: 'permission denied (check the permissions of the file and its folders)',
+  EPERM: 'permission denied (check the permissions of the file and its folders)',
   EISDIR: 'it is a folder, not a file',
   ENOTDIR: 'a part of the path is not a folder',
   ELOOP: 'too many symbolic links in the path',
   ENAMETOOLONG: 'the path is too long',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'the file system is read-only',
+  EDQUOT: 'the disk quota is used up',
   EMFILE: 'too many files open at once (try again)',
 };
 
+/** A file-system error in words an operator acts on, with its code in brackets (`permission denied … [EACCES]`). */
+export function fileErrorWords(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code && FILE_ERRORS[code] ? `${FILE_ERRORS[code]} [${code}]` : (code ?? (err as Error)?.message ?? String(err));
+}
+
 /** `cannot open FILE: why`, for a file the user named. */
 export function cannotOpen(file: string, err: unknown): UserError {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  const why = code && FILE_ERRORS[code] ? `${FILE_ERRORS[code]} [${code}]` : (code ?? (err as Error)?.message ?? String(err));
-  return new UserError(`cannot open ${file}: ${why}`, { cause: err });
+  return new UserError(`cannot open ${file}: ${fileErrorWords(err)}`, { cause: err });
 }
 
 /**

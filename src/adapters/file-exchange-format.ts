@@ -22,8 +22,15 @@ export function answerFileFor(requestFile: string): string {
 
 /** A file in the outbox or inbox that is still being written: ours start with a dot (see README). */
 export function isInProgress(name: string): boolean {
-  return name.startsWith('.') || name.endsWith('.partial') || name.endsWith('.tmp');
+  return name.startsWith('.') || IN_PROGRESS_SUFFIXES.some((suffix) => name.toLowerCase().endsWith(suffix));
 }
+
+/**
+ * Names transfer tools give a file while they write it, renamed when complete: ours and the common ones (WinSCP's
+ * `.filepart`, rsync-like and browser `.part`/`.crdownload`, `.tmp`, `.partial`, FileZilla's `.temp`). Taking such a
+ * file half-uploaded would refuse it as "not an answer file", and its people would wait the resend delay.
+ */
+const IN_PROGRESS_SUFFIXES = ['.partial', '.tmp', '.temp', '.filepart', '.part', '.crdownload', '.download', '~'];
 
 export class ExchangeFileError extends Error {
   // Stryker disable next-line StringLiteral: the error's name is shown nowhere: the reason file and the log use its reason and message
@@ -66,6 +73,30 @@ function parseCsv(text: string): Promise<string[][]> {
 
 /** Checks the trailer and the header; returns the data rows by column. Throws ExchangeFileError with the reason. */
 export async function parseExchangeFile(text: string, columns: readonly string[]): Promise<{ rows: Record<string, string>[]; trailer: Trailer }> {
+  try {
+    return await parseExact(text, columns);
+  } catch (err) {
+    // A transfer in text mode (FTP ASCII, a Windows copy) turns LF into CRLF, and an editor may add a byte-order
+    // mark: the content is the same, the bytes are not. Read as written if that fits its trailer; else say what
+    // the transfer did rather than "altered or cut short", which sends the operator looking for the wrong thing.
+    const changed = text.startsWith('\uFEFF') || text.includes('\r\n');
+    if (!changed || !(err instanceof ExchangeFileError) || err.reason !== 'checksum') throw err;
+    const restored = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
+    try {
+      return await parseExact(restored, columns);
+    } catch (again) {
+      if (again instanceof ExchangeFileError && again.reason === 'checksum') {
+        throw new ExchangeFileError(
+          'checksum',
+          `${again.message} (the file has ${text.includes('\r\n') ? 'Windows line ends (CRLF)' : 'a byte-order mark'}: was it transferred in text mode? transfer answer files in binary mode)`,
+        );
+      }
+      throw again;
+    }
+  }
+}
+
+async function parseExact(text: string, columns: readonly string[]): Promise<{ rows: Record<string, string>[]; trailer: Trailer }> {
   const end = text.endsWith('\n') ? text.length - 1 : text.length;
   const at = text.lastIndexOf('\n', end - 1) + 1;
   const last = text.slice(at, end);

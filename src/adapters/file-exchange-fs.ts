@@ -3,9 +3,11 @@ import { mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/p
 import path from 'node:path';
 
 /** Makes the folder if needed; refuses a path that exists and is not a folder. */
-export async function ensureDir(dir: string, what: string): Promise<void> {
+/** Makes the folder if it is missing; true when it did not exist. */
+export async function ensureDir(dir: string, what: string): Promise<boolean> {
+  let made: string | undefined;
   try {
-    await mkdir(dir, { recursive: true });
+    made = await mkdir(dir, { recursive: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`${what} ${dir} cannot be used as a folder (${code ?? (err as Error).message})`, { cause: err });
@@ -13,6 +15,7 @@ export async function ensureDir(dir: string, what: string): Promise<void> {
   // A guard: mkdir -p already fails (EEXIST) on a path that is not a folder, so this message is never seen.
   // Stryker disable next-line StringLiteral,ConditionalExpression: unreachable: mkdir -p already fails (EEXIST) on a path that is not a folder
   if (!(await stat(dir)).isDirectory()) throw new Error(`${what} ${dir} is not a folder`);
+  return made !== undefined;
 }
 
 // Stryker disable next-line BlockStatement: an fsync of the folder after a rename matters only if the machine loses power right then: no test of a running system can tell

@@ -11,41 +11,55 @@ export interface LatestItem {
   fingerprint: string;
   state: RequestState;
   createdAt: Date;
-  answer: VerifyAnswer | null;
 }
 
 interface ItemRow {
   code: string;
-  fingerprint: string;
-  state: RequestState;
-  created_at: Date;
   matched: boolean | null;
   so_ddcn: string | null;
   fields: Field[] | null;
   registry: { hoTen?: string; ngaySinh?: string; gioiTinh?: Sex } | null;
 }
 
-/** Each person's most recent request item: only that one can answer for them or hold them back from sending. */
+/** Each person's most recent request item: only that one can hold them back from sending (see answersFor). */
 export async function latestItems(q: Queryable, codes: string[]): Promise<Map<string, LatestItem>> {
-  const res = await q.query<ItemRow>(
-    `SELECT DISTINCT ON (i.ma_so_bhxh) i.ma_so_bhxh AS code, i.fingerprint, r.state, r.created_at, i.matched, i.so_ddcn, i.fields, i.registry
+  const res = await q.query<{ code: string; fingerprint: string; state: RequestState; created_at: Date }>(
+    `SELECT DISTINCT ON (i.ma_so_bhxh) i.ma_so_bhxh AS code, i.fingerprint, r.state, r.created_at
        FROM exchange_item i JOIN exchange_request r ON r.id = i.request_id
       WHERE i.ma_so_bhxh = ANY($1::text[])
       ORDER BY i.ma_so_bhxh, i.request_id DESC`,
     [codes],
   );
-  const out = new Map<string, LatestItem>();
-  for (const r of res.rows) {
-    let answer: VerifyAnswer | null = null;
-    // Stryker disable next-line LogicalOperator,ConditionalExpression: matched is set by the statement that marks the request answered, for every item: the two halves never differ
-    if (r.state === 'answered' && r.matched !== null) {
-      // Stryker disable next-line ArrayDeclaration: recordAnswers sets fields with matched, for every item of an answered request
-      answer = { requestId: r.code, matched: r.matched, soDdcn: r.so_ddcn, fields: r.fields ?? [] };
-      if (r.registry) answer.registry = r.registry;
-    }
-    out.set(r.code, { maSoBhxh: r.code, fingerprint: r.fingerprint, state: r.state, createdAt: r.created_at, answer });
-  }
-  return out;
+  return new Map(res.rows.map((r) => [r.code, { maSoBhxh: r.code, fingerprint: r.fingerprint, state: r.state, createdAt: r.created_at }]));
+}
+
+/**
+ * For each person, the registry's answer to the data they have now (`fingerprint`): the latest answer to a request
+ * that carried exactly that data, sent since their data last differed. Not only their latest request's: a request
+ * sent again after the resend delay leaves the first one outstanding, and a late answer to it answers the same
+ * data. An answer from before a change of data (A, then B, then A again) is not taken: the registry may have
+ * changed meanwhile too.
+ */
+export async function answersFor(q: Queryable, people: Array<{ code: string; fingerprint: string }>): Promise<Map<string, VerifyAnswer>> {
+  const res = await q.query<ItemRow>(
+    `SELECT u.code, a.matched, a.so_ddcn, a.fields, a.registry
+       FROM unnest($1::text[], $2::text[]) AS u(code, fp)
+       CROSS JOIN LATERAL (
+         SELECT i.matched, i.so_ddcn, i.fields, i.registry
+           FROM exchange_item i JOIN exchange_request r ON r.id = i.request_id
+          WHERE i.ma_so_bhxh = u.code AND i.fingerprint = u.fp AND r.state = 'answered' AND i.matched IS NOT NULL
+            AND i.request_id > coalesce((SELECT max(o.request_id) FROM exchange_item o WHERE o.ma_so_bhxh = u.code AND o.fingerprint <> u.fp), 0)
+          ORDER BY i.request_id DESC LIMIT 1) a`,
+    [people.map((p) => p.code), people.map((p) => p.fingerprint)],
+  );
+  return new Map(res.rows.map((r) => [r.code, answerOf(r)]));
+}
+
+function answerOf(r: Pick<ItemRow, 'code' | 'matched' | 'so_ddcn' | 'fields' | 'registry'>): VerifyAnswer {
+  // Stryker disable next-line ArrayDeclaration: recordAnswers sets fields with matched, for every item of an answered request
+  const answer: VerifyAnswer = { requestId: r.code, matched: r.matched!, soDdcn: r.so_ddcn, fields: r.fields ?? [] };
+  if (r.registry) answer.registry = r.registry;
+  return answer;
 }
 
 export async function nextRequestId(q: Queryable): Promise<number> {

@@ -13,12 +13,13 @@ import path from 'node:path';
 import type { Db, Session } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../sleep.js';
+import { fileErrorWords } from '../errors.js';
 import {
   ANSWER_COLUMNS, ANSWER_SUFFIX, answerFromRow, ExchangeFileError, formatExchangeFile, isInProgress, parseExchangeFile,
   REQUEST_COLUMNS, REQUEST_PREFIX, requestRow, sha256, SHARE_COLUMNS, SHARE_PREFIX, shareRow,
 } from './file-exchange-format.js';
 import { abandonedName, ensureDir, FileExistsError, goneMeanwhile, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
-import { knownFiles, latestItems, markRefused, nextRequestId, recordAnswers, recordRequest, requestByFile, type RequestRecord } from './file-exchange-store.js';
+import { answersFor, knownFiles, latestItems, markRefused, nextRequestId, recordAnswers, recordRequest, requestByFile, type RequestRecord } from './file-exchange-store.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from './http-body.js';
 import { answersMisfit } from './http-wire.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
@@ -28,6 +29,12 @@ export interface FileExchangeSettings {
   inbox: string;
   /** A request unanswered for this long no longer holds its people back: they are sent again. */
   resendAfterMs: number;
+  /**
+   * People waiting longer than this for an answer make the run exit 1 (DDCN_REGISTRY_ANSWER_DUE_HOURS): answers
+   * take hours, not days, and requests that never reached the registry (a wrong folder, a transfer that stopped)
+   * must not leave people waiting for the resend delay behind nights that all exit 0. Absent: DEFAULT_ANSWER_DUE_HOURS.
+   */
+  answerDueMs?: number;
 }
 
 /**
@@ -52,6 +59,16 @@ export const INBOX_LOCK = 2207_0016;
 const LOCK_POLL_MS = 100;
 
 export const DEFAULT_RESEND_AFTER_HOURS = 168;
+export const DEFAULT_ANSWER_DUE_HOURS = 48;
+
+/** Who waits for the registry's answers, as the database has it (whichever process sent their requests). */
+export interface Waiting {
+  people: number;
+  /** The oldest request they wait on (null: nobody waits). */
+  oldest: { file: string; createdAt: Date } | null;
+  /** Its people have waited longer than answerDueMs. */
+  overdue: boolean;
+}
 
 /** What was sent for a person: an answer applies only while their data is still this. */
 export function fingerprint(r: VerifyRequest): string {
@@ -132,9 +149,43 @@ export class FileExchangeRegistry implements RegistryAdapter {
   }
 
   static async open(settings: FileExchangeSettings, db: Db, log: Logger, now: () => Date = () => new Date()): Promise<FileExchangeRegistry> {
-    await ensureDir(settings.outbox, 'outbox');
-    await ensureDir(settings.inbox, 'inbox');
-    return new FileExchangeRegistry(settings, db, log, now);
+    const created = [];
+    if (await ensureDir(settings.outbox, 'outbox')) created.push(`the outbox ${settings.outbox}`);
+    if (await ensureDir(settings.inbox, 'inbox')) created.push(`the inbox ${settings.inbox}`);
+    const registry = new FileExchangeRegistry(settings, db, log, now);
+    registry.created = created;
+    // A folder made now was not there: right on the first night, a mistyped path (or cron's working folder) later.
+    if (created.length) log.warn({ created }, 'created the exchange folders that did not exist');
+    return registry;
+  }
+
+  /** The exchange folders this process made (they did not exist), for the summary. */
+  private created: string[] = [];
+
+  /**
+   * Who waits for an answer now, from the database: the people still PENDING whose request is outstanding and not
+   * yet due for resending, whoever sent it — a resumed batch's too.
+   */
+  async waiting(): Promise<Waiting> {
+    const since = new Date(this.now().getTime() - this.settings.resendAfterMs);
+    const res = await this.db.query<{ people: number; file: string | null; created_at: Date | null }>(
+      `SELECT (SELECT count(DISTINCT i.ma_so_bhxh) FROM exchange_request r JOIN exchange_item i ON i.request_id = r.id
+                 JOIN participant p ON p.ma_so_bhxh = i.ma_so_bhxh AND p.status = 'PENDING'
+                WHERE r.state = 'outstanding' AND r.created_at > $1::timestamptz)::int AS people,
+              o.file_name AS file, o.created_at
+         FROM (SELECT 1) one
+         LEFT JOIN LATERAL (
+           SELECT r.file_name, r.created_at FROM exchange_request r
+            WHERE r.state = 'outstanding' AND r.created_at > $1::timestamptz
+              AND EXISTS (SELECT 1 FROM exchange_item i JOIN participant p ON p.ma_so_bhxh = i.ma_so_bhxh AND p.status = 'PENDING'
+                           WHERE i.request_id = r.id)
+            ORDER BY r.created_at, r.id LIMIT 1) o ON true`,
+      [since],
+    );
+    const r = res.rows[0]!;
+    const oldest = r.file && r.created_at ? { file: r.file, createdAt: r.created_at } : null;
+    const due = this.settings.answerDueMs ?? DEFAULT_ANSWER_DUE_HOURS * 3_600_000;
+    return { people: r.people, oldest, overdue: oldest !== null && this.now().getTime() - oldest.createdAt.getTime() > due };
   }
 
   /**
@@ -175,24 +226,54 @@ export class FileExchangeRegistry implements RegistryAdapter {
     return this.prepared;
   }
 
+  /** Why calls failed in this process (folders that could not be written or read), for the operator's last line. */
+  private readonly failures = new Map<string, number>();
+
+  /** What went wrong with the folders in this run, for the operator; null when nothing did. */
+  failureSummary(): string | null {
+    if (this.failures.size === 0) return null;
+    return [...this.failures].map(([why, n]) => (n > 1 ? `${why} (${n} times)` : why)).join('; ');
+  }
+
+  /**
+   * Notes a folder's failure (what was done to which path, in words, with the error code: file names are request
+   * ids, never anyone's data) and rethrows. The database's failures have no `syscall` and are told by the run.
+   */
+  private noted(err: unknown): never {
+    const e = err as NodeJS.ErrnoException & { dest?: string };
+    if (e?.syscall && e.code) {
+      const why = `${e.syscall} ${e.path ?? ''}${e.dest ? ` → ${e.dest}` : ''}: ${fileErrorWords(e)}`.replace(/ {2,}/g, ' ');
+      this.failures.set(why, (this.failures.get(why) ?? 0) + 1);
+    }
+    throw err;
+  }
+
   async verify(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {
+    return this.verifyOrThrow(batch).catch((err: unknown) => this.noted(err));
+  }
+
+  private async verifyOrThrow(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {
     await this.prepare();
     // Stryker disable next-line ConditionalExpression: a shortcut: with nobody asked, nothing is sent and the answers are [] all the same
     if (batch.length === 0) return [];
-    const latest = await latestItems(this.db, batch.map((r) => r.requestId));
+    const prints = new Map(batch.map((req) => [req.requestId, fingerprint(req)]));
+    const [latest, answered] = await Promise.all([
+      latestItems(this.db, batch.map((r) => r.requestId)),
+      answersFor(this.db, batch.map((r) => ({ code: r.requestId, fingerprint: prints.get(r.requestId)! }))),
+    ]);
     const stale = this.now().getTime() - this.settings.resendAfterMs;
     const answers: VerifyAnswer[] = [];
     const toSend: VerifyRequest[] = [];
-    const prints = new Map<string, string>();
     for (const req of batch) {
-      const fp = fingerprint(req);
-      prints.set(req.requestId, fp);
+      const fp = prints.get(req.requestId)!;
+      // Answered for the data they have now, by their latest request or an earlier one answered late.
+      const answer = answered.get(req.requestId);
+      if (answer) {
+        answers.push(answer);
+        continue;
+      }
       const item = latest.get(req.requestId);
       if (item && item.fingerprint === fp) {
-        if (item.answer) {
-          answers.push(item.answer);
-          continue;
-        }
         // Stryker disable next-line ConditionalExpression: reached only for an item without an answer, which is always outstanding: an answered request has an answer for every item
         if (item.state === 'outstanding' && item.createdAt.getTime() > stale) {
           this.stats.awaiting += 1;
@@ -244,6 +325,10 @@ export class FileExchangeRegistry implements RegistryAdapter {
    * millisecond with the same digits must not replace each other's file, whose records would count as shared.
    */
   async share(records: ShareRecord[]): Promise<string[]> {
+    return this.shareOrThrow(records).catch((err: unknown) => this.noted(err));
+  }
+
+  private async shareOrThrow(records: ShareRecord[]): Promise<string[]> {
     if (records.length === 0) return [];
     const text = formatExchangeFile(SHARE_COLUMNS, records.map(shareRow)).text;
     const fileName = await writeUnderFreeName(SHARE_NAME_TRIES, () => shareFileName(this.now()), (name) =>
@@ -384,8 +469,8 @@ export class FileExchangeRegistry implements RegistryAdapter {
     this.log.info({ file: name, people: answers.length }, 'answer file ingested');
   }
 
-  /** For the operator, after the run. */
-  summary(): string {
+  /** For the operator, after the run: this process's files, then who waits for answers (from the database). */
+  summary(waiting: Waiting): string {
     const s = this.stats;
     const parts = [
       `file exchange: ${s.ingested} answer files ingested`,
@@ -393,7 +478,25 @@ export class FileExchangeRegistry implements RegistryAdapter {
         (s.resent ? ` (their ${s.resent} people are asked for again)` : ''),
       `${s.requestFiles} request files written for ${s.requested} people`,
     ];
-    if (s.awaiting) parts.push(`${s.awaiting} people await answers in ${this.settings.inbox}: PENDING until a later run ingests them`);
-    return parts.join(' · ');
+    if (waiting.people && waiting.oldest) {
+      parts.push(
+        `${waiting.people} people await answers in ${this.settings.inbox} (the oldest request, ${waiting.oldest.file}, written ` +
+          `${waiting.oldest.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC): PENDING until a later run ingests them`,
+      );
+    }
+    const lines = [parts.join(' · ')];
+    if (this.created.length) lines.push(`created ${this.created.join(' and ')}, which did not exist: if that is not the first night, check the path`);
+    return lines.join('\n');
+  }
+
+  /** The run's failure when people have waited past the due time (see FileExchangeSettings.answerDueMs). */
+  overdueMessage(waiting: Waiting): string {
+    const hours = Math.round((this.settings.answerDueMs ?? DEFAULT_ANSWER_DUE_HOURS * 3_600_000) / 3_600_000);
+    return (
+      `${waiting.people} people have waited more than ${hours} h for the registry's answers (the oldest request, ${waiting.oldest!.file}, ` +
+      `was written ${waiting.oldest!.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC): check that the registry side takes the ` +
+      `request files from ${this.settings.outbox} and puts its answers in ${this.settings.inbox} (not in a subfolder); to send them ` +
+      `again now, run once with DDCN_REGISTRY_RESEND_AFTER_HOURS=1 (docs/runbook.md, "The file exchange")`
+    );
   }
 }

@@ -7,7 +7,7 @@ import { databaseDirectory } from '../adapters/directory.js';
 import { MockRegistry } from '../adapters/mock.js';
 import { HttpRegistry, DEFAULT_HTTP_SETTINGS, type HttpRegistryHooks, type HttpRegistrySettings } from '../adapters/http.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../adapters/http-body.js';
-import { FileExchangeRegistry, DEFAULT_RESEND_AFTER_HOURS, type FileExchangeSettings } from '../adapters/file-exchange.js';
+import { FileExchangeRegistry, DEFAULT_ANSWER_DUE_HOURS, DEFAULT_RESEND_AFTER_HOURS, type FileExchangeSettings } from '../adapters/file-exchange.js';
 import type { RegistryAdapter } from '../adapters/types.js';
 import { UsageError } from '../errors.js';
 
@@ -65,6 +65,7 @@ const NAMES: Record<string, string> = {
   outbox: '--outbox / DDCN_REGISTRY_OUTBOX',
   inbox: '--inbox / DDCN_REGISTRY_INBOX',
   resendAfterHours: 'DDCN_REGISTRY_RESEND_AFTER_HOURS',
+  answerDueHours: 'DDCN_REGISTRY_ANSWER_DUE_HOURS',
 };
 
 const FileSettings = z
@@ -72,6 +73,7 @@ const FileSettings = z
     outbox: z.string().min(1),
     inbox: z.string().min(1),
     resendAfterHours: z.coerce.number({ error: 'must be a number of hours' }).positive('must be more than 0').max(24 * 365, 'must be at most a year').default(DEFAULT_RESEND_AFTER_HOURS),
+    answerDueHours: z.coerce.number({ error: 'must be a number of hours' }).positive('must be more than 0').max(24 * 365, 'must be at most a year').default(DEFAULT_ANSWER_DUE_HOURS),
   })
   .refine((s) => path.resolve(s.outbox) !== path.resolve(s.inbox), { message: 'must be different folders', path: ['inbox'] });
 
@@ -147,10 +149,15 @@ export function registrySettings(opts: RegistryOptions, env: NodeJS.ProcessEnv =
         outbox: blank(opts.outbox) ?? blank(env.DDCN_REGISTRY_OUTBOX),
         inbox: blank(opts.inbox) ?? blank(env.DDCN_REGISTRY_INBOX),
         resendAfterHours: blank(env.DDCN_REGISTRY_RESEND_AFTER_HOURS),
+        answerDueHours: blank(env.DDCN_REGISTRY_ANSWER_DUE_HOURS),
       };
       const parsed = FileSettings.safeParse(given);
       if (!parsed.success) fail('file', parsed.error, given);
-      return { kind: 'file', file: { outbox: path.resolve(parsed.data.outbox), inbox: path.resolve(parsed.data.inbox), resendAfterMs: parsed.data.resendAfterHours * 3_600_000 } };
+      const d = parsed.data;
+      return {
+        kind: 'file',
+        file: { outbox: path.resolve(d.outbox), inbox: path.resolve(d.inbox), resendAfterMs: d.resendAfterHours * 3_600_000, answerDueMs: d.answerDueHours * 3_600_000 },
+      };
     }
     default:
       throw new UsageError(`unknown registry "${opts.registry}"; use --registry mock, http or file`);

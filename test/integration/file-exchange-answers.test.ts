@@ -1,7 +1,7 @@
 // The registry over files, the answers an operator may find in the inbox besides the expected ones: an answer
 // applied before a crash that was not yet moved away, a second answer to a request already answered, an answer
 // naming another request's checksum, a row that is no answer; and the summary the operator reads after a run.
-import { copyFile, mkdir, readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ABANDONED_KEPT_MS, FileExchangeRegistry, INBOX_LOCK, INBOX_LOOK_EVERY_MS, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
@@ -30,9 +30,12 @@ const log = createLogger('silent');
 const CONFIG = { chunkSize: 100, batchSize: 50, concurrency: 2 };
 const WEEK = 7 * 24 * 3_600_000;
 
+/** The exchange's two folders, there already (as after the first night). */
 async function folders() {
   const dir = await useTempDir();
-  return { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
+  const f = { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
+  await Promise.all([mkdir(f.outbox), mkdir(f.inbox)]);
+  return f;
 }
 
 async function run(db: Db, f: { outbox: string; inbox: string }, logger = log) {
@@ -88,6 +91,12 @@ async function lookedOnce(db: Db, f: { outbox: string; inbox: string }, logger =
 /** Sessions holding the inbox's advisory lock: none once the exchanges are done. */
 const inboxLocks = async (db: Db) =>
   Number((await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND objsubid = 1`, [INBOX_LOCK]))[0]!.n);
+/** The registry's answer file to a request file in the outbox. */
+async function answerTo(requestFile: string, answers: VerifyAnswer[]): Promise<string> {
+  const requestSha256 = (await parseExchangeFile(await readFile(requestFile, 'utf8'), REQUEST_COLUMNS)).trailer.sha256;
+  return formatExchangeFile(ANSWER_COLUMNS, answers.map(answerRow), { requestSha256 }).text;
+}
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ANSWERED = [{ requestId: '0100000001', matched: true, soDdcn: '001090000001', fields: [] }];
 
 describe('file exchange answers', () => {
@@ -99,8 +108,12 @@ describe('file exchange answers', () => {
     const doneDir = path.join(f.inbox, 'done');
 
     const first = await run(db, f);
-    expect(first.exchange.summary()).toBe(
-      `file exchange: 0 answer files ingested · 0 refused · 7 request files written for 328 people · 328 people await answers in ${f.inbox}: PENDING until a later run ingests them`,
+    // Who waits is read from the database, with the oldest request they wait on.
+    expect(first.exchange.summary(await first.exchange.waiting())).toMatch(
+      new RegExp(
+        `^file exchange: 0 answer files ingested · 0 refused · 7 request files written for 328 people · 328 people await answers in ${escape(f.inbox)} ` +
+          `\\(the oldest request, ddcn-req-\\d{8}-[0-9a-f]{6}\\.csv, written 2024-06-03 01:30 UTC\\): PENDING until a later run ingests them$`,
+      ),
     );
 
     await answerRequestFiles({ registry: new MockRegistry(await memoryDirectory(FIXTURE_REGISTRY)), ...f, log });
@@ -134,9 +147,11 @@ describe('file exchange answers', () => {
       .toBe(`refused (request): request_sha256 in the trailer is not the checksum of ${requestOf(c)}\n`);
     expect(await readFile(path.join(refusedDir, `${d}.reason.txt`), 'utf8')).toBe('refused (format): row 3 does not fit the answer format\n');
     expect(second.result.counts.pending).toBe(held);
-    expect(second.exchange.summary()).toBe(
-      `file exchange: 5 answer files ingested · 2 refused (see ${refusedDir}) (their ${held} people are asked for again) · ` +
-        `${resentFiles} request file${resentFiles > 1 ? 's' : ''} written for ${held} people · ${held} people await answers in ${f.inbox}: PENDING until a later run ingests them`,
+    expect(second.exchange.summary(await second.exchange.waiting())).toMatch(
+      new RegExp(
+        `^${escape(`file exchange: 5 answer files ingested · 2 refused (see ${refusedDir}) (their ${held} people are asked for again) · ` +
+          `${resentFiles} request file${resentFiles > 1 ? 's' : ''} written for ${held} people · ${held} people await answers in ${f.inbox}`)} \\(the oldest request, ddcn-req-0000000[89]-`,
+      ),
     );
 
     // A run that died after recording answer a but before moving it finds it again: it is only moved to done.
@@ -262,6 +277,99 @@ describe('file exchange answers', () => {
     await due.verify([person]);
     expect(due.stats).toMatchObject({ requestFiles: 1, requested: 1 });
     expect(await files(f.outbox)).toHaveLength(2);
+  });
+
+  it('takes a late answer to the first request after the person was sent again: it answers the same data', async () => {
+    const { db } = database();
+    const f = await folders();
+    const at = (ms: number) => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(FIXED_NOW.getTime() + ms));
+    await (await at(0)).verify([person]); // request 1
+    await (await at(WEEK)).verify([person]); // unanswered for a week: request 2
+    const [first, second] = (await files(f.outbox)).sort();
+    const answer: VerifyAnswer = { requestId: person.requestId, matched: true, soDdcn: '001090000001', fields: [] };
+    // The registry answers request 1 after all; request 2 is still on its way.
+    await writeFile(path.join(f.inbox, answerFileFor(first!)), await answerTo(path.join(f.outbox, first!), [answer]));
+    const later = await at(WEEK + 3_600_000);
+    expect(await later.verify([person])).toEqual([answer]);
+    expect(later.stats).toMatchObject({ ingested: 1, answered: 1, requestFiles: 0 });
+    // Not once the data changed: that answer was about other data.
+    const renamed = { ...person, hoTen: 'Nguyễn Văn Ân' };
+    const after = await at(WEEK + 7_200_000);
+    expect(await after.verify([renamed])).toEqual([]);
+    expect(after.stats).toMatchObject({ requestFiles: 1 });
+    // …nor after it changed back (A, B, A): the registry may have changed meanwhile too.
+    await writeFile(path.join(f.inbox, answerFileFor(second!)), await answerTo(path.join(f.outbox, second!), [answer]));
+    const back = await at(WEEK + 10_800_000);
+    expect(await back.verify([person])).toEqual([]);
+    expect(back.stats).toMatchObject({ ingested: 1, requestFiles: 1 });
+  });
+
+  it('reads an answer a transfer in text mode gave CRLF line ends or a byte-order mark; skips files a transfer tool is still writing', async () => {
+    const { db } = database();
+    const f = await folders();
+    const open = () => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    const other = { ...person, requestId: '0100000002', soGiayTo: '012345679' };
+    await (await open()).verify([person]);
+    await (await open()).verify([other]);
+    const [one, two] = (await files(f.outbox)).sort();
+    const answers = [person, other].map((p) => ({ requestId: p.requestId, matched: false, soDdcn: null, fields: ['name' as const] }));
+    const crlf = (await answerTo(path.join(f.outbox, one!), [answers[0]!])).replace(/\n/g, '\r\n');
+    await writeFile(path.join(f.inbox, answerFileFor(one!)), crlf);
+    // A BOM, and a half-uploaded copy under WinSCP's temporary name beside it: left alone until renamed.
+    await writeFile(path.join(f.inbox, `${answerFileFor(two!)}.filepart`), 'ddcn-req');
+    await writeFile(path.join(f.inbox, answerFileFor(two!)), '\uFEFF' + (await answerTo(path.join(f.outbox, two!), [answers[1]!])));
+    const next = await open();
+    expect(await next.verify([person, other])).toEqual(answers);
+    expect(next.stats).toMatchObject({ ingested: 2, refused: [] });
+    expect(await files(f.inbox)).toEqual([`${answerFileFor(two!)}.filepart`]);
+
+    // Altered besides: refused, the reason naming what the transfer did.
+    await (await open()).verify([{ ...person, hoTen: 'Nguyễn Văn Ân' }]);
+    const three = (await files(f.outbox)).sort()[2]!;
+    const altered = (await answerTo(path.join(f.outbox, three), [answers[0]!])).replace('false', 'true ').replace(/\n/g, '\r\n');
+    await writeFile(path.join(f.inbox, answerFileFor(three)), altered);
+    await (await open()).verify([]);
+    await (await open()).verify([{ ...person, hoTen: 'Nguyễn Văn Ân' }]);
+    expect(await readFile(path.join(f.inbox, 'refused', `${answerFileFor(three)}.reason.txt`), 'utf8')).toBe(
+      'refused (checksum): checksum does not match the content: the file was altered or cut short (the file has Windows line ends (CRLF): ' +
+        'was it transferred in text mode? transfer answer files in binary mode)\n',
+    );
+  });
+
+  it('says which folder failed, and how, when a request or share file cannot be written', async () => {
+    const { db } = database();
+    const f = await folders();
+    const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    // The outbox replaced by a file after the run started (a mount gone, a clean-up script): every write fails.
+    await rm(f.outbox, { recursive: true });
+    await writeFile(f.outbox, 'not a folder any more');
+    await expect(exchange.verify([person])).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(exchange.share([{ requestId: '0100000001', maSoBhxh: '0100000001', soDdcn: '001090000001', vssid: true }])).rejects.toMatchObject({ code: 'ENOTDIR' });
+    expect(exchange.failureSummary()).toMatch(
+      new RegExp(`^scandir ${escape(f.outbox)}: a part of the path is not a folder \\[ENOTDIR\\]; open ${escape(f.outbox)}/\\.ddcn-share-\\d{8}T\\d{9}Z-[0-9a-f]{6}\\.csv\\.partial: a part of the path is not a folder \\[ENOTDIR\\]$`),
+    );
+    expect(exchange.failureSummary()).not.toContain(person.soGiayTo);
+  });
+
+  it('tells who has waited past the due time for answers, from the database, whichever process sent them', async () => {
+    const { db } = database();
+    await importFixtures(db);
+    const f = await folders();
+    await run(db, f); // 328 people asked at FIXED_NOW
+    const HOUR = 3_600_000;
+    const at = async (ms: number) => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK, answerDueMs: 48 * HOUR }, db, log, () => new Date(FIXED_NOW.getTime() + ms));
+    const soon = await (await at(47 * HOUR)).waiting();
+    expect([soon.people, soon.overdue]).toEqual([328, false]);
+    const late = await at(49 * HOUR);
+    const waiting = await late.waiting();
+    expect([waiting.people, waiting.overdue, waiting.oldest!.createdAt]).toEqual([328, true, FIXED_NOW]);
+    expect(late.overdueMessage(waiting)).toBe(
+      `328 people have waited more than 48 h for the registry's answers (the oldest request, ${waiting.oldest!.file}, was written 2024-06-03 01:30 UTC): ` +
+        `check that the registry side takes the request files from ${f.outbox} and puts its answers in ${f.inbox} (not in a subfolder); ` +
+        'to send them again now, run once with DDCN_REGISTRY_RESEND_AFTER_HOURS=1 (docs/runbook.md, "The file exchange")',
+    );
+    // Past the resend delay they are no longer waited for: the next run sends them again.
+    expect((await (await at(WEEK + 1)).waiting()).people).toBe(0);
   });
 
   it('counts as asked for again only those whose last request had its answer refused', async () => {

@@ -213,13 +213,25 @@ describe('file exchange', () => {
     const args = ['run', '--registry', 'file', '--outbox', f.outbox, '--inbox', f.inbox, '--batch-size', '100'];
     const first = await ddcn(args, env);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toMatch(/4 request files written for 328 people · 328 people await answers in .*inbox: PENDING until a later run ingests them/);
+    expect(first.stderr).toMatch(
+      /4 request files written for 328 people · 328 people await answers in .*inbox \(the oldest request, ddcn-req-\d{8}-[0-9a-f]{6}\.csv, written [-\d: ]+ UTC\): PENDING until a later run ingests them\n/,
+    );
+    // The first night makes the folders, and says so (a mistyped path later would make them too).
+    expect(first.stderr).toContain(`\ncreated the outbox ${f.outbox} and the inbox ${f.inbox}, which did not exist: if that is not the first night, check the path\n`);
+    // Three days on, nothing answered (the transfer stopped): the night's run fails, saying who waits since when.
+    await db.query(`UPDATE exchange_request SET created_at = created_at - interval '3 days'`);
+    const stuck = await ddcn(args, env);
+    expect(stuck.code, stuck.stderr).toBe(1);
+    expect(stuck.stderr).toMatch(/\nddcn: 328 people have waited more than 48 h for the registry's answers \(the oldest request, ddcn-req-\d{8}-[0-9a-f]{6}\.csv, was written /);
+    expect(stuck.stderr).toContain('0 request files written for 0 people');
     const answered = await ddcn(['registry', 'answer', '--data', FIXTURE_REGISTRY, '--outbox', f.outbox, '--inbox', f.inbox], env);
     expect(answered.code, answered.stderr).toBe(0);
     expect(answered.stderr).toContain('answered 4 request files (328 people)');
     const second = await ddcn(args, env);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/file exchange: 4 answer files ingested · 0 refused/);
+    expect(second.stderr).not.toContain('await answers');
+    expect(second.stderr).not.toContain('which did not exist');
     expect((await endState(db)).results).toBe(reference.results);
   });
 });

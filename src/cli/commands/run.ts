@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { RegistryUnavailableError } from '../../errors.js';
+import { RegistryUnavailableError, UserError } from '../../errors.js';
 import { positiveInt } from '../config.js';
 import { withContext } from '../context.js';
 import { requireCode, requireParticipants } from '../checks.js';
@@ -49,18 +49,22 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             );
             if (result.batchId !== null) process.stdout.write(`${result.batchId}\n`);
             process.stderr.write(formatSummary(result, (Date.now() - started) / 1000) + '\n');
-            if (registry instanceof FileExchangeRegistry) process.stderr.write(registry.summary() + '\n');
+            const waiting = registry instanceof FileExchangeRegistry ? await registry.waiting() : null;
+            if (registry instanceof FileExchangeRegistry) process.stderr.write(registry.summary(waiting!) + '\n');
             // Every batch this run finished counts, the other scope's too: its PENDING people wait all the same.
             const batches = [...result.finishedFirst, result];
             const errors = batches.reduce((n, b) => n + b.counts.errors, 0);
             const shareFailed = batches.reduce((n, b) => n + b.shareFailed, 0);
             if (errors + shareFailed > 0) {
-              const why = registry instanceof HttpRegistry ? registry.failureSummary() : null;
-              throw new RegistryUnavailableError(
-                `the registry is unavailable${why ? ` (${why})` : ''}: ${errors} people could not be verified and ` +
-                  `${shareFailed} could not be shared. They are PENDING and the next \`ddcn run\` picks them up.`,
-              );
+              const why = registry instanceof HttpRegistry || registry instanceof FileExchangeRegistry ? registry.failureSummary() : null;
+              const what = registry instanceof FileExchangeRegistry ? 'the file exchange failed' : 'the registry is unavailable';
+              const parts = [];
+              if (errors > 0) parts.push(`${errors} people could not be verified. They are PENDING and the next \`ddcn run\` picks them up.`);
+              // Matched and written; only their shares (Plan I.4) are owed, and the next run sends them.
+              if (shareFailed > 0) parts.push(`${shareFailed} matched people could not be shared; the next \`ddcn run\` shares them.`);
+              throw new RegistryUnavailableError(`${what}${why ? ` (${why})` : ''}: ${parts.join(' ')}`);
             }
+            if (registry instanceof FileExchangeRegistry && waiting!.overdue) throw new UserError(registry.overdueMessage(waiting!));
           } finally {
             await registry.close();
           }
