@@ -1,3 +1,4 @@
+import { rateDown } from '../domain/rates.js';
 import type { FinishedBatch, RunResult } from '../pipeline/run.js';
 
 const scope = (province: string | null) => (province === null ? 'the whole country' : `province ${province}`);
@@ -29,5 +30,5 @@ export function formatSummary(r: RunResult, seconds: number): string {
 
 /** A share as a percentage with one decimal, rounded down: 5 000 of 5 001 is 99.9 %, never a 100 % that is not. */
 export function percentDown(rate: number): string {
-  return `${(Math.floor(rate * 1000 + 1e-9) / 10).toFixed(1)} %`;
+  return `${(rateDown(rate) * 100).toFixed(1)} %`;
 }

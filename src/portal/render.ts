@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { describeScope } from '../db/portal-scope.js';
 import { csrfToken } from './session.js';
+import { rateDown } from '../domain/rates.js';
 
 /**
  * A page in the common layout. `csrf` is the token for the page's forms: the session's once signed in (the
@@ -24,4 +25,5 @@ const INTEGER = new Intl.NumberFormat('vi-VN');
 const ONE_DECIMAL = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 1 });
 
 export const number = (n: number | null | undefined) => (n === null || n === undefined ? '–' : INTEGER.format(n));
-export const percent = (r: number | null | undefined) => (r === null || r === undefined ? '–' : `${ONE_DECIMAL.format(r * 100)} %`);
+// Rounded down (domain/rates.ts), as on the forms: 1 999 of 2 000 is 99,9 %, not 100 %.
+export const percent = (r: number | null | undefined) => (r === null || r === undefined ? '–' : `${ONE_DECIMAL.format(Math.round(rateDown(r) * 1000) / 10)} %`);

@@ -8,6 +8,7 @@ import { columnLetter } from './list-form.js';
 import type { Assessment } from './milestones.js';
 import { officeName, PARENT_OFFICE, placeName } from './office.js';
 import { districtLabel, districtName } from './districts.js';
+import { rateDown } from '../domain/rates.js';
 import { lineHeight, lines } from './list-layout.js';
 import { PAGE_FOOTER, printSetup, S } from './styles.js';
 import { formatDate, placeDateLine, vnDate, type CalendarDate } from './vn-date.js';
@@ -240,7 +241,9 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
         cell.value = row.assessment.text;
         cell.style = LEVEL_STYLE[row.assessment.level];
       } else {
-        cell.value = c.value!(row);
+        const value = c.value!(row);
+        // The cell holds the rate rounded down to what its format shows (0.0%): 0.9995 would display 100.0%.
+        cell.value = c.kind === 'percent' && typeof value === 'number' ? rateDown(value) : value;
         cell.style = c.kind === 'percent' ? (isTotal ? S.totalPercent : S.percent) : isTotal ? S.totalCount : S.count;
       }
       cell.style = atLeast(cell.style);

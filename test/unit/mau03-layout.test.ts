@@ -121,4 +121,10 @@ describe('Mẫu 03, the rows', () => {
     expect(ws.getCell(17, 1).fill).toMatchObject({ fgColor: { argb: 'FFF2F2F2' } });
     expect(ws.getCell(14, 1).fill).not.toMatchObject({ fgColor: { argb: 'FFF2F2F2' } });
   });
+
+  it('holds each rate rounded down to what its format shows: 1 999 of 2 000 prints 99.9 %, not 100.0 %', async () => {
+    const ws = await sheet(report('031', 'week', [row('A', 2000, 1999), row('B', 3, 2)]));
+    expect([ws.getCell(14, 5).value, ws.getCell(15, 5).value]).toEqual([0.999, 0.666]);
+    expect(ws.getCell(14, 16).value).toBe(0.617); // a rate already at a tenth stays as it is
+  });
 });

@@ -1,6 +1,7 @@
 // The share of people confirmed, as the operator reads it after `ddcn report progress`.
 import { describe, expect, it } from 'vitest';
 import { percentDown } from '../../src/cli/summary.js';
+import { percent } from '../../src/portal/render.js';
 
 describe('the confirmed share in a summary line', () => {
   it('is rounded down, so that 100 % means everyone', () => {
@@ -10,5 +11,13 @@ describe('the confirmed share in a summary line', () => {
     expect(percentDown(0.57)).toBe('57.0 %'); // not 56.9: 0.57 × 1000 is 569.999… in binary
     expect(percentDown(2 / 3)).toBe('66.6 %');
     expect(percentDown(0)).toBe('0.0 %');
+  });
+
+  it('is rounded down in the portal too, written the Vietnamese way', () => {
+    expect(percent(1999 / 2000)).toBe('99,9 %');
+    expect(percent(0.89668)).toBe('89,6 %');
+    expect(percent(1)).toBe('100 %');
+    expect(percent(0.57)).toBe('57 %');
+    expect(percent(null)).toBe('–');
   });
 });
