@@ -66,7 +66,7 @@ const CORRECTIONS = `LEFT JOIN LATERAL (
  * `correctedSince`: the corrections awaiting the next run, so that column (9) says they are in rather than
  * comparing a corrected value with what the registry said of the old one. Null for everyone else.
  */
-const COLUMN9_STATE = `CASE WHEN fix.last_version <= p.verified_version
+const COLUMN9_STATE = `CASE WHEN fix.last_version <= p.verified_version AND p.status <> 'MISSING_ID'
          THEN to_char(p.verified_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') END AS "escalatedOn",
        CASE WHEN fix.pending_at IS NOT NULL THEN json_build_object(
          'on', to_char(fix.pending_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'), 'fields', fix.pending_fields) END AS "correctedSince"`;
@@ -185,7 +185,9 @@ export async function forEachEscalationPage(
        FROM participant p JOIN last_fix f ON f.ma_so_bhxh = p.ma_so_bhxh
        LEFT JOIN unit u ON u.ma_don_vi = p.ma_don_vi
        ${LAST_VERIFICATION}
-      WHERE p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND p.verified_version >= f.data_version
+      -- Not MISSING_ID: a person corrected without a number was never compared with the registry (Plan II.6.2
+      -- escalates who still does not match once their data fits the dossier); the unit is still asked for it.
+      WHERE p.status IN ('MISMATCHED', 'CONFLICT') AND p.verified_version >= f.data_version
         AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
         AND ($3::text IS NULL OR p.ma_huyen = $3::text)
       ORDER BY p.ma_tinh, p.ma_don_vi, p.ma_so_bhxh`,

@@ -134,7 +134,7 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
      SELECT ${KEY} AS key,
             count(*)::int AS corrected,
             count(*) FILTER (WHERE o.status = 'MATCHED' AND o.verified_version >= o.version)::int AS rematched,
-            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND o.verified_version >= o.version)::int AS escalated
+            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'CONFLICT') AND o.verified_version >= o.version)::int AS escalated
        FROM o
       WHERE ${IN_SCOPE}
       GROUP BY 1`,

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { applyCorrections, type CorrectionInput } from '../../src/db/corrections.js';
 import { startImportRun } from '../../src/db/import-runs.js';
 import { lookupNumber } from '../../src/db/results.js';
+import { countsAsOf } from '../../src/db/reports.js';
 import { UserError } from '../../src/errors.js';
 import { importCorrections } from '../../src/pipeline/corrections.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
@@ -148,6 +149,36 @@ describe('import corrections: a returned Mẫu 02', () => {
       '03/06/2024 08:30', `mau02-tra-ve.xlsx, dòng ${lines['0790000003']}`,
     ]);
     expect(ws.getCell('A5').text).toContain('ĐỀ NGHỊ HỖ TRỢ');
+  });
+
+  it('sends to the IT centre only who was compared again and still differs, not someone corrected without a number (Plan II.6.2)', async () => {
+    const { db, dir, out, registryFile, mau02 } = await listsOut();
+    const returned = path.join(dir, 'mau02-tra-ve.xlsx');
+    await fillIn(mau02, returned, {
+      '0790000002': { 10: 'Ngô Thị Sáo' }, // a new name, still no number: the registry cannot be asked
+      '0790000003': { 10: 'Phạm Văn Hừng' }, // compared again, still not the registry's name
+    });
+    expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 2, rejected: 0 });
+    const again = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    expect(again.counts).toMatchObject({ read: 2, missing: 1, mismatched: 1 });
+    await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+    const read = async (f: string) => {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(path.join(out, f));
+      const found = new Map<string, string>();
+      wb.worksheets[0]!.eachRow((row) => {
+        const v = row.getCell(2).value;
+        if (typeof v === 'string' && /^\d{10}$/.test(v)) found.set(v, row.getCell(9).text);
+      });
+      return found;
+    };
+    expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000003']);
+    const list = await read('079/DV0790001/mau02.xlsx');
+    expect(list.get('0790000002')).toBe('Chưa có số ĐDCN/CCCD');
+    expect(list.get('0790000003')).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày /);
+    // Mẫu 03's column (13) counts the same one.
+    const [figures] = await countsAsOf(db, { cutoff: new Date('2030-01-01T00:00:00Z'), province: null });
+    expect(figures).toMatchObject({ corrected: 2, escalated: 1 });
   });
 
   it("keeps a correction while the nightly export still gives the value it replaced, whatever else of the person's line changes", async () => {
