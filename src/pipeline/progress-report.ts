@@ -24,16 +24,31 @@ export function periodStart(period: 'week' | 'month', asOf: CalendarDate): Calen
   return period === 'week' ? addDays(asOf, 1 - weekday(asOf)) : { ...asOf, day: 1 };
 }
 
-function targetFor(targets: Target[], province: string | null, key: string | null): number | null {
+/**
+ * A row's VssID target. A province without a target of its own has the sum of its districts' — only when every
+ * district with people has one (`districts`: their codes): against the targets of some districts, the whole
+ * province's VssID count would read 130 %. Otherwise none is known, and (14) and (16) say so ("–").
+ */
+function targetFor(targets: Target[], province: string | null, key: string | null, districts: Array<string | null> = []): number | null {
   if (key === null) return null;
   const [given, maHuyen] = province === null ? [key, ''] : [province, key];
   // Targets are held in the 3-digit form; the participants' offices may write 79 for 079.
   const maTinh = provinceKey(given);
   const own = targets.find((t) => t.maTinh === maTinh && t.maHuyen === maHuyen);
   if (own) return own.chiTieu;
-  // A province without a target of its own: the sum of its districts' targets, when there are any.
   const parts = maHuyen === '' ? targets.filter((t) => t.maTinh === maTinh && t.maHuyen !== '') : [];
-  return parts.length ? parts.reduce((s, t) => s + t.chiTieu, 0) : null;
+  if (parts.length === 0) return null;
+  const covered = districts.every((d) => d !== null && parts.some((t) => t.maHuyen === d));
+  return covered ? parts.reduce((s, t) => s + t.chiTieu, 0) : null;
+}
+
+/** Provinces (as the national rows write them) whose target can only be their districts' sum. */
+function byDistrictsOnly(targets: Target[], keys: Array<string | null>): string[] {
+  return keys.filter((k): k is string => {
+    if (k === null) return false;
+    const maTinh = provinceKey(k);
+    return !targets.some((t) => t.maTinh === maTinh && t.maHuyen === '') && targets.some((t) => t.maTinh === maTinh && t.maHuyen !== '');
+  });
 }
 
 const ratio = (a: number, b: number | null) => (b ? a / b : null);
@@ -92,14 +107,22 @@ export async function progressFigures(
   const start = startOfDay(from);
 
   const narrow = { province: opts.province, district: opts.district ?? null, unit: opts.unit ?? null };
-  const { now, before, targets } = await deps.db.withSession((s) =>
+  const { now, before, targets, districtsOf } = await deps.db.withSession((s) =>
     // The national counts sort the whole history: in memory rather than in temporary files.
     s.withTransaction(
-      async (tx) => ({
-        now: await counts(tx, { ...narrow, cutoff }),
-        before: await counts(tx, { ...narrow, cutoff: start }),
-        targets: await targetsAsOf(tx, cutoff),
-      }),
+      async (tx) => {
+        const now = await counts(tx, { ...narrow, cutoff });
+        const targets = await targetsAsOf(tx, cutoff);
+        // Nationally, for the provinces whose target is their districts' sum: which districts have people (few
+        // provinces, each counted by index; see targetFor).
+        const districtsOf = new Map<string, Array<string | null>>();
+        if (opts.province === null) {
+          for (const k of byDistrictsOnly(targets, now.map((c) => c.key))) {
+            districtsOf.set(k, (await counts(tx, { province: k, district: null, unit: narrow.unit, cutoff })).filter((c) => c.total > 0).map((c) => c.key));
+          }
+        }
+        return { now, before: await counts(tx, { ...narrow, cutoff: start }), targets, districtsOf };
+      },
       { snapshot: true, workMem: '64MB' },
     ),
   );
@@ -112,20 +135,26 @@ export async function progressFigures(
   // A province whose participants are written both ways (79 and 079) has two rows: its target goes with the first,
   // so that the national total counts it once.
   const targeted = new Set<string>();
+  const countedElsewhere = new Set<string>();
   const rowTarget = (k: string | null): number | null => {
     if (opts.province !== null || k === null) return targetFor(targets, opts.province, k);
     const province = provinceKey(k);
-    if (targeted.has(province)) return null;
+    if (targeted.has(province)) {
+      countedElsewhere.add(k);
+      return null;
+    }
     targeted.add(province);
-    return targetFor(targets, null, k);
+    return targetFor(targets, null, k, districtsOf.get(k));
   };
   const rows = keys.map((k) => row(label(k), now.find((c) => c.key === k), before.find((c) => c.key === k), rowTarget(k), asOf));
 
   const rowTargets = rows.map((r) => r.target).filter((t): t is number => t !== null);
-  const rowSum = rowTargets.length ? rowTargets.reduce((a, b) => a + b, 0) : null;
+  // A province's (or the nation's) total target is its rows' sum only when every row with people has one.
+  const everyRow = keys.every((k, i) => rows[i]!.target !== null || rows[i]!.total === 0 || (k !== null && countedElsewhere.has(k)));
+  const rowSum = rowTargets.length && everyRow ? rowTargets.reduce((a, b) => a + b, 0) : null;
   // One district's figures (a district account) are of that district, its target too, never the province's.
   const totalTarget = opts.district ? (targetFor(targets, opts.province, opts.district) ?? rowSum)
-    : opts.province !== null ? (targetFor(targets, null, opts.province) ?? rowSum)
+    : opts.province !== null ? (targetFor(targets, null, opts.province, keys.filter((_, i) => rows[i]!.total > 0)) ?? rowSum)
       : rowSum;
   const totals = {
     key: null, total: sum(rows, (r) => r.total), matched: sum(rows, (r) => r.matched), mismatched: sum(rows, (r) => r.mismatched),

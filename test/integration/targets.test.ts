@@ -76,6 +76,30 @@ describe('import targets', () => {
     expect(r.total.target).toBe(1500);
   });
 
+  it("gives a province without a target of its own its districts' sum only when every district with people has one", async () => {
+    const dir = await useTempDir();
+    const file = path.join(dir, 't.csv');
+    await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n079,790,300\n079,791,300\n001,,500\n');
+    await importTargets(at('2024-06-03T02:00:00Z'), file);
+    const group = (key: string, total: number, vssid: number) => ({ key, total, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: total, vssid, corrected: 0, rematched: 0, escalated: 0 });
+    // HCMC's people are in four districts, two of them with targets: 781 VssID accounts against 600 would read 130 %.
+    const byDistrict = [group('790', 500, 200), group('791', 500, 200), group('792', 300, 200), group('793', 300, 181)];
+    const counts = async (_q: unknown, args: { province: string | null }) =>
+      args.province === '079' ? byDistrict : args.province === null ? [group('001', 10, 1), group('079', 1600, 781)] : [];
+    const nation = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: null }, counts);
+    expect(nation.rows.map((x) => [x.label, x.target, x.vssidRate])).toEqual([['Hà Nội (001)', 500, 0.002], ['Hồ Chí Minh (079)', null, null]]);
+    expect([nation.total.target, nation.total.vssidRate]).toEqual([null, null]); // not known for the whole country either
+    const province = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: '079' }, counts);
+    expect(province.rows.map((x) => x.target)).toEqual([300, 300, null, null]);
+    expect([province.total.target, province.total.vssidRate]).toEqual([null, null]);
+    // Every district with people has its target: their sum is the province's.
+    await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n079,790,300\n079,791,300\n079,792,200\n079,793,200\n001,,500\n');
+    await importTargets(at('2024-06-04T02:00:00Z'), file);
+    const covered = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: null }, counts);
+    expect(covered.rows.map((x) => x.target)).toEqual([500, 1000]);
+    expect(covered.total.target).toBe(1500);
+  });
+
   it('refuses a file without the target columns', async () => {
     const dir = await useTempDir();
     const file = path.join(dir, 'x.csv');
