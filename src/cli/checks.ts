@@ -1,4 +1,4 @@
-import { codeExists, hasParticipants, knownCodes, type CodeKind } from '../db/codes.js';
+import { codeExists, hasParticipants, knownCodes, provinceEverHad, type CodeKind } from '../db/codes.js';
 import type { Database } from '../db/connect.js';
 import { nearestCodes } from '../domain/nearest-codes.js';
 import { cccdProvinceCode } from '../domain/provinces.js';
@@ -28,10 +28,26 @@ const NAMES: Record<CodeKind, { noun: string; flag: string }> = {
  * the data writes it: a province given in the other of its two forms (`01` for `001`, or `079` for `79`: the
  * administrative code and the ĐDCN's three digits, domain/provinces.ts) is taken in the form on file.
  */
-export async function requireCode(database: Database, kind: CodeKind, code: string | undefined): Promise<string | undefined> {
+export async function requireCode(
+  database: Database,
+  kind: CodeKind,
+  code: string | undefined,
+  /** A province that had participants before and has none now is taken (a report of past dates); else said so. */
+  opts: { formerProvince?: boolean } = {},
+): Promise<string | undefined> {
   if (code === undefined || (await codeExists(database.db, kind, code))) return code;
   const other = kind === 'province' ? otherProvinceForm(code) : null;
   if (other !== null && (await codeExists(database.db, kind, other))) return other;
+  if (kind === 'province') {
+    for (const form of [code, other]) {
+      if (form === null || !(await provinceEverHad(database.db, form))) continue;
+      if (opts.formerProvince) return form;
+      throw new UserError(
+        `province ${form} has no participants now: they are all in other provinces since (ddcn report progress --province ${form} ` +
+          '--as-of DATE gives its figures of an earlier day). Check --province.',
+      );
+    }
+  }
   const known = await knownCodes(database.db, kind);
   const near = nearestCodes(code, known);
   const { noun, flag } = NAMES[kind];

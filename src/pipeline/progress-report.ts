@@ -127,7 +127,16 @@ export async function progressFigures(
     ),
   );
 
-  const keys = [...new Set([...now.map((c) => c.key), ...before.map((c) => c.key)])].sort((a, b) =>
+  // One row per province (per district in a province's report) that has people or a target: a province with a target
+  // and nobody yet has its row of zeros, and the total counts its target on every day alike.
+  const withPeople = [...new Set([...now.map((c) => c.key), ...before.map((c) => c.key)])];
+  const targetOnly =
+    opts.unit || opts.district
+      ? []
+      : opts.province === null
+        ? targets.filter((t) => !withPeople.some((k) => k !== null && provinceKey(k) === t.maTinh)).map((t) => t.maTinh)
+        : targets.filter((t) => t.maTinh === provinceKey(opts.province!) && t.maHuyen !== '' && !withPeople.includes(t.maHuyen)).map((t) => t.maHuyen);
+  const keys = [...new Set([...withPeople, ...targetOnly])].sort((a, b) =>
     a === null ? 1 : b === null ? -1 : a.localeCompare(b),
   );
   const label = (key: string | null) =>

@@ -100,6 +100,21 @@ describe('import targets', () => {
     expect(covered.total.target).toBe(1500);
   });
 
+  it('gives a province with a target and nobody yet its row of zeros, so that the total target is the same every day', async () => {
+    const dir = await useTempDir();
+    const file = path.join(dir, 't.csv');
+    await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n001,,500\n048,,300\n079,,1000\n079,790,600\n079,791,400\n');
+    await importTargets(at('2024-06-03T02:00:00Z'), file);
+    const group = (key: string, total: number, vssid: number) => ({ key, total, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: total, vssid, corrected: 0, rematched: 0, escalated: 0 });
+    const counts = async (_q: unknown, args: { province: string | null }) => (args.province === '79' ? [group('790', 10, 5)] : [group('001', 10, 1), group('79', 10, 5)]);
+    const nation = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: null }, counts);
+    // 048 has nobody; HCMC's people write 79, its target 079: one row each.
+    expect(nation.rows.map((x) => [x.label, x.total, x.target])).toEqual([['Hà Nội (001)', 10, 500], ['Đà Nẵng (048)', 0, 300], ['Hồ Chí Minh (79)', 10, 1000]]);
+    expect(nation.total.target).toBe(1800);
+    const province = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: '79' }, counts);
+    expect(province.rows.map((x) => [x.total, x.target])).toEqual([[10, 600], [0, 400]]);
+  });
+
   it('refuses a file without the target columns', async () => {
     const dir = await useTempDir();
     const file = path.join(dir, 'x.csv');

@@ -39,7 +39,8 @@ export function registerReport(cli: Command, logLevel: () => string | undefined)
     .action(async (o: { out: string; period: 'week' | 'month'; asOf?: CalendarDate; province?: string }) => {
       const r = await withContext(logLevel(), async (deps, { database }) => {
         await requireParticipants(database);
-        const province = await requireCode(database, 'province', o.province);
+        // A province that had people on an earlier day is reported too: its figures of that day, or of now (0).
+        const province = await requireCode(database, 'province', o.province, { formerProvince: true });
         return progressReport(deps, { out: o.out, period: o.period, asOf: o.asOf ?? null, province: province ?? null });
       });
       const rate = r.total.matchedRate === null ? '-' : percentDown(r.total.matchedRate);
