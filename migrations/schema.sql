@@ -152,7 +152,8 @@ CREATE TABLE public.participant_state (
   valid_from timestamp with time zone NOT NULL,
   vssid boolean NOT NULL,
   ma_tinh text COLLATE "C",
-  ma_huyen text COLLATE "C"
+  ma_huyen text COLLATE "C",
+  data_version integer
 );
 CREATE TABLE public.portal_login_attempt (
   ip text NOT NULL,
@@ -317,8 +318,8 @@ CREATE OR REPLACE FUNCTION public.participant_state_after_change()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen)
-  VALUES (NEW.ma_so_bhxh, NEW.updated_at, NEW.vssid, NEW.ma_tinh, NEW.ma_huyen);
+  INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen, data_version)
+  VALUES (NEW.ma_so_bhxh, NEW.updated_at, NEW.vssid, NEW.ma_tinh, NEW.ma_huyen, NEW.data_version);
   RETURN NULL;
 END $function$;
 CREATE OR REPLACE FUNCTION public.participant_state_after_insert()
@@ -326,8 +327,8 @@ CREATE OR REPLACE FUNCTION public.participant_state_after_insert()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen)
-  SELECT n.ma_so_bhxh, n.updated_at, n.vssid, n.ma_tinh, n.ma_huyen FROM inserted n;
+  INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen, data_version)
+  SELECT n.ma_so_bhxh, n.updated_at, n.vssid, n.ma_tinh, n.ma_huyen, n.data_version FROM inserted n;
   RETURN NULL;
 END $function$;
 CREATE OR REPLACE FUNCTION public.search_fold(t text)
@@ -345,6 +346,6 @@ AS $function$ BEGIN NEW.ten_don_vi_fold := search_fold(NEW.ten_don_vi); RETURN N
 -- triggers
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_update BEFORE DELETE OR UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
-CREATE TRIGGER participant_state_change AFTER UPDATE OF vssid, ma_tinh, ma_huyen ON participant FOR EACH ROW WHEN (old.vssid IS DISTINCT FROM new.vssid OR old.ma_tinh IS DISTINCT FROM new.ma_tinh OR old.ma_huyen IS DISTINCT FROM new.ma_huyen) EXECUTE FUNCTION participant_state_after_change();
+CREATE TRIGGER participant_state_change AFTER UPDATE OF vssid, ma_tinh, ma_huyen, data_version ON participant FOR EACH ROW WHEN (old.vssid IS DISTINCT FROM new.vssid OR old.ma_tinh IS DISTINCT FROM new.ma_tinh OR old.ma_huyen IS DISTINCT FROM new.ma_huyen OR old.data_version IS DISTINCT FROM new.data_version) EXECUTE FUNCTION participant_state_after_change();
 CREATE TRIGGER participant_state_insert AFTER INSERT ON participant REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION participant_state_after_insert();
 CREATE TRIGGER unit_fold_name BEFORE INSERT OR UPDATE OF ten_don_vi ON unit FOR EACH ROW EXECUTE FUNCTION unit_fold_name();

@@ -79,17 +79,28 @@ export async function outcomeCountsAsOf(q: Queryable, args: CountsArgs): Promise
   const and = `AND ${candidates(args, 'ma_so_bhxh')}`;
   const res = await q.query<OutcomeCounts>(
     `WITH s AS (
-       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, vssid, ma_tinh, ma_huyen
+       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, vssid, ma_tinh, ma_huyen, data_version
          FROM participant_state WHERE valid_from < $1::timestamptz ${and}
         ORDER BY ma_so_bhxh, valid_from DESC, id DESC
      ), v AS (
        -- The last outcome applied (one row per batch and person, so the order is total). DISTINCT ON sorts once;
        -- an ordered array_agg sorted each person's outcomes apart, a million small sorts nationally.
-       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, status
+       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, status, data_version
          FROM verification WHERE applied AND verified_at < $1::timestamptz ${and}
         ORDER BY ma_so_bhxh, verified_at DESC, batch_id DESC
      ), o AS (
-       SELECT s.*, coalesce(v.status, 'PENDING') AS status FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh
+       -- Data changed since that outcome, other than by corrections of Mẫu 02 (those stay on it, column 9 saying
+       -- they are in): not verified yet, as the import sets the person's status (db/participants.ts). Each change
+       -- adds one to the version, so more versions since than corrections made means the import changed it.
+       SELECT s.ma_so_bhxh, s.vssid, s.ma_tinh, s.ma_huyen,
+              CASE WHEN v.status IS NULL THEN 'PENDING'
+                   WHEN s.data_version > v.data_version
+                        AND s.data_version - v.data_version > (
+                          SELECT count(DISTINCT c.data_version) FROM participant_correction c
+                           WHERE c.ma_so_bhxh = s.ma_so_bhxh AND c.data_version > v.data_version AND c.data_version <= s.data_version)
+                   THEN 'PENDING'
+                   ELSE v.status END AS status
+         FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh
      )
      SELECT ${KEY} AS key,
             count(*)::int AS total,

@@ -1,4 +1,5 @@
 // `ddcn report progress` (Mẫu 03): figures per province or district, from the stored history, for any past date.
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -247,6 +248,50 @@ describe('report progress (Mẫu 03)', () => {
     expect((await exportedResults(deps(db), dir)).rows.get(LAN)).toMatchObject({ status: 'MISMATCHED' });
     expect((await report('2024-06-12')).total.values.slice(C.total, C.pending + 1)).toEqual([7, 2, rateDown(2 / 7), 0, 4, 1, 0, 0]);
     expect((await report('2024-06-03')).total.values.slice(C.total, C.pending + 1)).toEqual(d1.total.values.slice(C.total, C.pending + 1));
+  });
+
+  it('counts as not verified someone whose data the source changed after the registry confirmed it, on no list until the next run', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const registry = await mockRegistry(await writeRegistry(dir, REGISTRY));
+    await importParticipants(at(db, DAY1), await writeParticipants(dir, PEOPLE, 'day1.csv'));
+    await runAt(db, registry, DAY1);
+    // Day 10: the export gives Lan (MATCHED) another name, and Bốn (MISMATCHED on his date of birth) another date.
+    const LAN = '0790000001';
+    const BON = '0790000002';
+    const next = PEOPLE.map((p) => (p.ma_so_bhxh === LAN ? { ...p, ho_ten: 'Trần Thị Lan Anh' } : p.ma_so_bhxh === BON ? { ...p, ngay_sinh: '1967' } : p));
+    await importParticipants(at(db, DAY10), await writeParticipants(dir, next, 'day10.csv'));
+    const results = (await exportedResults(deps(db), dir)).rows;
+    expect([results.get(LAN)?.status, results.get(BON)?.status]).toEqual(['PENDING', 'PENDING']);
+    const lists = path.join(dir, 'lists');
+    await generateLists(at(db, DAY10), { out: lists, province: null, unit: null, workers: 0 });
+    const codes = async (f: string) => {
+      const wb = new ExcelJS.Workbook();
+      if (!existsSync(path.join(lists, f))) return []; // nobody of the unit on that form
+      await wb.xlsx.readFile(path.join(lists, f));
+      const found: string[] = [];
+      wb.worksheets[0]!.eachRow((row) => {
+        const v = row.getCell(2).value;
+        if (typeof v === 'string' && /^\d{10}$/.test(v)) found.push(v);
+      });
+      return found;
+    };
+    // Mẫu 01 no longer tells Lan that her new, unchecked name is synchronised; Bốn's Mẫu 02 line compared other data.
+    expect(await codes('079/DV0790001/mau01.xlsx')).not.toContain(LAN);
+    expect(await codes('079/DV0790002/mau01.xlsx')).toEqual(['0790000005']); // the others are as they were
+    expect(await codes('079/DV0790001/mau02.xlsx')).not.toContain(BON);
+    const report = async (asOf: string) => {
+      const out = path.join(dir, `mau03-${asOf}.xlsx`);
+      await progressReport(at(db, JULY), { out, period: 'week', asOf: day(asOf), province: null });
+      return readMau03(out);
+    };
+    // Mẫu 03 agrees, as of day 10; as of day 1 it still has what was so that day.
+    const [total, matched, , , mismatched, missing, conflict, pending] = (await report('2024-06-12')).total.values.slice(C.total, C.pending + 1);
+    const [, matched1, , , mismatched1, , , pending1] = (await report('2024-06-03')).total.values.slice(C.total, C.pending + 1);
+    expect([total, matched, mismatched, missing, conflict, pending]).toEqual([7, matched1! - 1, mismatched1! - 1, 1, 0, pending1! + 2]);
+    // The next run verifies the new data.
+    await runAt(db, registry, JULY);
+    expect((await exportedResults(deps(db), dir)).rows.get(LAN)?.status).toBe('MISMATCHED'); // the registry has the old name
   });
 
   it('counts nobody before the first import', async () => {
