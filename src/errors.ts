@@ -24,8 +24,18 @@ export class RegistryUnavailableError extends UserError {
  */
 export class InterruptedError extends Error {
   override name = 'InterruptedError';
-  constructor(readonly batchId: number | null) {
-    super(batchId === null ? 'interrupted before a batch started; nothing was written' : `interrupted; the next ddcn run resumes batch ${batchId}`);
+  constructor(
+    readonly batchId: number | null,
+    /** Batches of another scope this run finished before it was interrupted (see runBatch): they are done. */
+    readonly finished: number[] = [],
+  ) {
+    super(
+      batchId !== null
+        ? `interrupted; the next ddcn run resumes batch ${batchId}`
+        : finished.length
+          ? `interrupted after finishing batch ${finished.join(', ')} (another scope, open before); the batch asked for was not started: run ddcn run again`
+          : 'interrupted before a batch started; nothing was written',
+    );
   }
 }
 

@@ -3,7 +3,7 @@ import type { FinishedBatch, RunResult } from '../pipeline/run.js';
 
 const scope = (province: string | null) => (province === null ? 'the whole country' : `province ${province}`);
 
-const countsOf = (b: Omit<FinishedBatch, 'batchId'>) => {
+const countsOf = (b: Pick<FinishedBatch, 'counts' | 'shared'>) => {
   const c = b.counts;
   return (
     `${c.read} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${c.conflict} CONFLICT · ` +
@@ -13,19 +13,20 @@ const countsOf = (b: Omit<FinishedBatch, 'batchId'>) => {
 
 const how = (b: { resumed: boolean; joined: boolean }) => (b.resumed ? ' (resumed)' : b.joined ? ' (joined)' : '');
 
+/** An open batch of another scope the run finished before its own: one line, printed as soon as it is done. */
+export function formatFinishedFirst(b: FinishedBatch): string {
+  return `batch ${b.batchId}${how(b)} of ${scope(b.province)} was open and is finished first (${b.seconds.toFixed(1)} s): ${countsOf(b)}`;
+}
+
 /**
- * The run's summary on stderr: first any open batch of another scope it finished before its own (one line each),
- * then the batch asked for — or that nothing was left to verify.
+ * The run's last line on stderr: the batch asked for, or that nothing was left to verify. (Batches of another scope
+ * finished first were told on lines of their own, formatFinishedFirst.)
  */
 export function formatSummary(r: RunResult, seconds: number): string {
-  const first = r.finishedFirst.map(
-    (b) => `batch ${b.batchId}${how(b)} of ${scope(b.province)} was open and is finished first: ${countsOf(b)}\n`,
-  );
-  const asked =
-    r.batchId === null
-      ? `nothing to verify${r.finishedFirst.length > 0 ? ` for ${scope(r.province)}` : ''}: every participant is up to date (${seconds.toFixed(1)} s)`
-      : `batch ${r.batchId}${how(r)}${r.finishedFirst.length > 0 ? ` of ${scope(r.province)}` : ''} done in ${seconds.toFixed(1)} s: ${countsOf(r)}`;
-  return first.join('') + asked;
+  const other = r.finishedFirst.length > 0;
+  return r.batchId === null
+    ? `nothing to verify${other ? ` for ${scope(r.province)}` : ''}: every participant is up to date (${seconds.toFixed(1)} s)`
+    : `batch ${r.batchId}${how(r)}${other ? ` of ${scope(r.province)}` : ''} done in ${seconds.toFixed(1)} s: ${countsOf(r)}`;
 }
 
 /** A share as a percentage with one decimal, rounded down: 5 000 of 5 001 is 99.9 %, never a 100 % that is not. */

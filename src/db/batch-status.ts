@@ -29,6 +29,8 @@ export interface BatchStatus {
   workers: WorkerSeen[];
   /** When the last chunk step of the batch was finished (null: none yet). */
   lastStepAt: Date | null;
+  /** The database server's time of this reading: how long ago things were is told by one clock for every machine. */
+  checkedAt: Date;
   /** What is going on now; empty lists for a batch that is done. */
   now: Activity;
 }
@@ -46,15 +48,14 @@ export interface StepInHand {
   since: Date;
   /** How long it has been in hand, by the database server's clock (the machines' clocks may differ). */
   seconds: number;
-  /** Past this moment its process is taken for dead and the step is handed to another (the takeover time). */
-  takeoverAt: Date;
+  /** Held longer than a step may take (the job's expiry, 3/4 of the takeover time): its process is taken for dead. */
   overdue: boolean;
 }
 
 export interface Activity {
   processes: ProcessAtWork[];
   inHand: StepInHand[];
-  /** Chunk steps queued and not taken; of them, those held back after a failure until `retryAt` (the earliest). */
+  /** Chunk steps queued and not taken; of them, those that may not be taken before `retryAt` (the earliest): handed back. */
   queued: number;
   retrying: number;
   retryAt: Date | null;
@@ -77,34 +78,48 @@ async function activity(q: Queryable, batchId: number): Promise<Activity> {
   );
   // The job engine's schema is installed by the first `ddcn run` or `ddcn worker` that opens it.
   const installed = (await q.query<{ yes: boolean }>(`SELECT to_regclass('pgboss.job') IS NOT NULL AS yes`)).rows[0]!.yes;
+  // Only steps still to do: a resumed run queues its phase's jobs again, and a killed process leaves its job
+  // active until it expires; those copies find their step done and do nothing, so they are not work.
   const jobs = installed
     ? (
-        await q.query<{
-          state: string; chunkNo: number; step: Step; since: Date | null; seconds: number | null; takeoverAt: Date | null; overdue: boolean | null; startAfter: Date;
-        }>(
-          `SELECT state, (data->>'chunkNo')::int AS "chunkNo", data->>'step' AS step, started_on AS since,
-                  extract(epoch FROM now() - started_on)::float8 AS seconds,
-                  started_on + expire_in AS "takeoverAt", started_on + expire_in < now() AS overdue, start_after AS "startAfter"
-             FROM pgboss.job
-            WHERE name = ANY($1::text[]) AND state IN ('created', 'retry', 'active') AND (data->>'batchId')::bigint = $2::bigint
-            ORDER BY started_on, (data->>'chunkNo')::int`,
+        await q.query<{ state: string; chunkNo: number; step: Step; since: Date | null; seconds: number | null; overdue: boolean | null; later: Date | null }>(
+          `SELECT j.state, (j.data->>'chunkNo')::int AS "chunkNo", j.data->>'step' AS step, j.started_on AS since,
+                  extract(epoch FROM now() - j.started_on)::float8 AS seconds,
+                  j.started_on + j.expire_in < now() AS overdue,
+                  CASE WHEN j.start_after > now() THEN j.start_after END AS later
+             FROM pgboss.job j
+             JOIN batch_chunk c ON c.batch_id = $2::bigint AND c.chunk_no = (j.data->>'chunkNo')::int
+            WHERE j.name = ANY($1::text[]) AND j.state IN ('created', 'retry', 'active') AND (j.data->>'batchId')::bigint = $2::bigint
+              AND CASE j.data->>'step' WHEN 'verify' THEN c.verified_at IS NULL WHEN 'write' THEN c.written_at IS NULL
+                                       ELSE c.shared_at IS NULL END
+            ORDER BY j.started_on, (j.data->>'chunkNo')::int`,
           [[CHUNK_QUEUE, WRITE_QUEUE], batchId],
         )
       ).rows
     : [];
-  const waiting = jobs.filter((j) => j.state !== 'active');
-  const retrying = waiting.filter((j) => j.state === 'retry');
+  // Each step once: the earliest copy in hand, else one waiting.
+  const key = (j: { step: Step; chunkNo: number }) => `${j.step}:${j.chunkNo}`;
+  const inHand = new Map<string, StepInHand>();
+  for (const j of jobs) {
+    if (j.state === 'active' && !inHand.has(key(j))) inHand.set(key(j), { chunkNo: j.chunkNo, step: j.step, since: j.since!, seconds: j.seconds!, overdue: j.overdue! });
+  }
+  const waiting = new Map<string, Date | null>();
+  for (const j of jobs) {
+    if (j.state === 'active' || inHand.has(key(j))) continue;
+    const was = waiting.get(key(j));
+    // A step waits until the earliest of its copies may be taken.
+    waiting.set(key(j), was === undefined ? j.later : was === null || j.later === null ? null : was < j.later ? was : j.later);
+  }
+  const later = [...waiting.values()].filter((d): d is Date => d !== null);
   return {
     processes: processes.rows.map((r) => {
       const [, role, worker] = /^ddcn-(run|worker) (.*)$/s.exec(r.name)!;
       return { worker: worker!, role: role as ProcessAtWork['role'] };
     }),
-    inHand: jobs
-      .filter((j) => j.state === 'active')
-      .map((j) => ({ chunkNo: j.chunkNo, step: j.step, since: j.since!, seconds: j.seconds!, takeoverAt: j.takeoverAt!, overdue: j.overdue! })),
-    queued: waiting.length,
-    retrying: retrying.length,
-    retryAt: retrying.length ? new Date(Math.min(...retrying.map((j) => j.startAfter.getTime()))) : null,
+    inHand: [...inHand.values()],
+    queued: waiting.size,
+    retrying: later.length,
+    retryAt: later.length ? new Date(Math.min(...later.map((d) => d.getTime()))) : null,
   };
 }
 
@@ -127,6 +142,7 @@ export async function batchStatus(q: Queryable, id: number | null, now: Date): P
   );
   const counts = await batchCounts(q, batch.id);
   const activityNow = batch.phase === 'done' ? NO_ACTIVITY : await activity(q, batch.id);
+  const checkedAt = (await q.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
   const seconds = Math.max(0.001, ((batch.finishedAt ?? now).getTime() - batch.startedAt.getTime()) / 1000);
   return {
     id: batch.id, phase: batch.phase, province: batch.province, registry: batch.registry, startedAt: batch.startedAt,
@@ -137,6 +153,7 @@ export async function batchStatus(q: Queryable, id: number | null, now: Date): P
     peoplePerSecond: Math.round((counts.read / seconds) * 10) / 10,
     workers: workers.rows,
     lastStepAt: workers.rows[0]?.lastSeen ?? null,
+    checkedAt,
     now: activityNow,
   };
 }

@@ -165,3 +165,17 @@ export async function sharesOutstanding(q: Queryable, province: string | null): 
   );
   return (res.rowCount ?? 0) > 0;
 }
+
+/**
+ * The people the registry failed for in these batches who are PENDING still: those a later batch of the same run
+ * verified are not (a province's batch finished first, then the whole country's, which asked for them again).
+ */
+export async function stillFailed(q: Queryable, batchIds: number[]): Promise<number> {
+  const res = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM verification v
+       JOIN participant p ON p.ma_so_bhxh = v.ma_so_bhxh AND p.last_batch_id = v.batch_id AND p.status = 'PENDING'
+      WHERE v.batch_id = ANY($1::bigint[]) AND v.detail ? 'error'`,
+    [batchIds],
+  );
+  return res.rows[0]!.n;
+}

@@ -54,7 +54,15 @@ export function queueFor(step: Step, registry: string): string {
 export const DEFAULT_TAKEOVER_SECONDS = 120;
 
 /** How the connections of a `ddcn run` or `ddcn worker` show in pg_stat_activity: `ddcn-run host:pid`. */
-export const workingConnectionName = (role: 'run' | 'worker', worker: string): string => `ddcn-${role} ${worker}`.slice(0, 63);
+export function workingConnectionName(role: 'run' | 'worker', worker: string): string {
+  const name = `ddcn-${role} ${worker}`;
+  // PostgreSQL keeps 63 bytes: a long host name is cut, never the process id after it (two workers of one host
+  // would read as one). Names are ASCII (host names, digits).
+  if (name.length <= 63) return name;
+  const colon = worker.lastIndexOf(':');
+  const pid = colon >= 0 ? worker.slice(colon) : '';
+  return `ddcn-${role} ${worker.slice(0, colon >= 0 ? colon : worker.length)}`.slice(0, 63 - pid.length) + pid;
+}
 
 /**
  * Whether another process is at work on a batch: it holds chunk jobs of it (pg-boss's `active`) and a `ddcn run`

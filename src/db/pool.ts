@@ -70,9 +70,24 @@ async function inTransaction<T>(client: pg.PoolClient, fn: (tx: Queryable) => Pr
   }
 }
 
+/**
+ * The URL without its `application_name`: node-pg lets the URL's win over the one given, and `ddcn run` and
+ * `ddcn worker` are told apart by theirs (`ddcn batch status`, joining a batch: db/jobs.ts). Unchanged if unparsable.
+ */
+function withoutApplicationName(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    if (!url.searchParams.has('application_name')) return connectionString;
+    url.searchParams.delete('application_name');
+    return url.toString();
+  } catch {
+    return connectionString;
+  }
+}
+
 export function createDb(connectionString: string, options: { max?: number; applicationName?: string } = {}): Db {
   const pool = new pg.Pool({
-    connectionString,
+    connectionString: options.applicationName ? withoutApplicationName(connectionString) : connectionString,
     max: options.max ?? 4,
     application_name: options.applicationName ?? 'ddcn',
   });

@@ -1,7 +1,7 @@
 import { batchCounts, markResumed, NO_COUNTS, openBatch, type Counts } from '../db/batches.js';
 import { othersAtWork, DEFAULT_TAKEOVER_SECONDS, JobQueue, type ChunkJob } from '../db/jobs.js';
 import { hostname } from 'node:os';
-import { InterruptedError, UsageError, UserError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import type { RunDeps } from './deps.js';
 import { queueOutstanding, workOnChunk, type WorkDeps } from './chunk-work.js';
 
@@ -15,6 +15,8 @@ export interface RunResult {
   counts: Counts;
   shared: number;
   shareFailed: number;
+  /** How long the batch took in this run (with the batches finished first, the run took longer). */
+  seconds: number;
   /**
    * Open batches of another scope than asked (a run that died, or one another process started) that this run
    * finished before it could open the batch it was asked for, oldest first.
@@ -30,6 +32,7 @@ export interface FinishedBatch {
   counts: Counts;
   shared: number;
   shareFailed: number;
+  seconds: number;
 }
 
 export interface RunOptions {
@@ -44,6 +47,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Told the batch's id as soon as it is known (for the line printed on an interruption). */
   onBatch?: (batchId: number) => void;
+  /** Told each open batch of another scope as soon as it is finished, before the asked one starts (its summary). */
+  onFinishedFirst?: (batch: FinishedBatch) => void;
 }
 
 /** host:pid, what `ddcn batch status` shows for each worker. */
@@ -58,41 +63,42 @@ export const workerName = (): string => `${hostname()}:${process.pid}`;
 export async function runBatch(deps: RunDeps, opts: RunOptions): Promise<RunResult> {
   const takeoverSeconds = opts.takeoverSeconds ?? DEFAULT_TAKEOVER_SECONDS;
   const queue = await JobQueue.open(deps.db, { takeoverSeconds }, (err) => deps.log.warn({ err }, 'job queue'));
+  // The process's worker loops, started once for all the batches of the run: `--workers` chunks at a time.
+  const state: WorkState = { failure: null };
+  const workDeps = { ...deps, queue, worker: workerName() };
+  await queue.work(opts.workers ?? 1, async (job: ChunkJob) => {
+    try {
+      await workOnChunk(workDeps, job);
+    } catch (err) {
+      state.failure ??= err;
+      throw err; // the job goes back to the queue: the next run (or a worker) does it again
+    }
+  });
   try {
-    // One batch is open at a time. One of another scope than asked (a national batch left open when the province
-    // is asked, or the reverse) is finished first, then the asked one runs: a run from cron that exited 0 has
-    // done what it was asked, and `ddcn lists` after it lists what was verified.
+    // One batch is open at a time. One of another scope than asked (a national batch left open when a province is
+    // asked, the reverse, or another province's run started at the same moment) is finished first, then the asked
+    // one runs: a run from cron that exits 0 has done what it was asked, and `ddcn lists` after it lists what was
+    // verified. Each turn finishes a batch, so the loop ends once the other processes stop opening batches.
     const finishedFirst: FinishedBatch[] = [];
     for (;;) {
-      const r = await runWith(
-        { ...deps, queue, worker: workerName() },
-        { ...opts, workers: opts.workers ?? 1, maxInFlight: opts.maxInFlight ?? null, takeoverSeconds },
-      );
-      if (r.batchId === null || r.province === opts.province) return { ...r, finishedFirst };
-      finishedFirst.push({ ...r, batchId: r.batchId });
-      // Each turn finishes a batch; only other processes opening batch after batch of other scopes could keep
-      // this going, and then the operator is told rather than the run going on for ever.
-      if (finishedFirst.length >= MAX_OTHER_BATCHES) {
-        throw new BatchesOfOtherScopeError(finishedFirst.map((b) => b.batchId), opts.province);
-      }
+      const started = Date.now();
+      if (opts.signal?.aborted) throw new InterruptedError(null, finishedFirst.map((b) => b.batchId));
+      const r = await runWith(workDeps, state, { ...opts, workers: opts.workers ?? 1, maxInFlight: opts.maxInFlight ?? null, takeoverSeconds });
+      const seconds = (Date.now() - started) / 1000;
+      if (r.batchId === null || r.province === opts.province) return { ...r, seconds, finishedFirst };
+      const done = { ...r, batchId: r.batchId, seconds };
+      finishedFirst.push(done);
+      opts.onFinishedFirst?.(done);
     }
   } finally {
+    deps.runProgress?.close();
     await queue.stop(GRACE_MS);
   }
 }
 
-/** Open batches of another scope one run finishes before it gives up on its own (see runBatch). */
-const MAX_OTHER_BATCHES = 5;
-
-/** Other processes kept opening batches of other scopes while this run finished them: its own is still to do. */
-export class BatchesOfOtherScopeError extends UserError {
-  override name = 'BatchesOfOtherScopeError';
-  constructor(readonly batchIds: number[], province: string | null) {
-    super(
-      `finished ${batchIds.length} open batches of other scopes (${batchIds.join(', ')}) started by other processes, ` +
-        `and none for ${province === null ? 'the whole country' : `province ${province}`} yet: see ddcn batch status, then run ddcn run again`,
-    );
-  }
+interface WorkState {
+  /** The first failure of a chunk step of this process: the run stops and reports it. */
+  failure: unknown;
 }
 
 /** How often the run looks whether its batch is done (other workers may finish it). */
@@ -104,9 +110,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function runWith(
   deps: WorkDeps & { queue: JobQueue },
+  state: WorkState,
   opts: RunOptions & { workers: number; maxInFlight: number | null },
-): Promise<Omit<RunResult, 'finishedFirst'>> {
-  if (opts.signal?.aborted) throw new InterruptedError(null);
+): Promise<Omit<RunResult, 'finishedFirst' | 'seconds'>> {
   const opened = await deps.db.withTransaction(async (tx) => {
     const o = await openBatch(tx, {
       registry: deps.registry.kind, province: opts.province, chunkSize: deps.config.chunkSize, maxInFlight: opts.maxInFlight,
@@ -151,15 +157,6 @@ async function runWith(
   }
   log.info({ chunks: batch.chunks, province: batch.province, workers: opts.workers }, 'batch started');
 
-  let failure: unknown = null;
-  const handler = async (job: ChunkJob) => {
-    try {
-      await workOnChunk(deps, job);
-    } catch (err) {
-      failure ??= err;
-      throw err; // the job goes back to the queue: the next run (or a worker) does it again
-    }
-  };
   // Progress in people: this process's own steps advance it (src/pipeline/chunk-work.ts), stage by stage.
   if (batch.phase === 'verify' || batch.phase === 'write') {
     // A resumed (or joined) batch counts from where it stands.
@@ -167,12 +164,11 @@ async function runWith(
     deps.runProgress?.begin(batch.id, 'verify', people, verified);
     deps.runProgress?.begin(batch.id, 'write', people, written);
   } else if (batch.phase === 'share') deps.runProgress?.begin(batch.id, 'share', 0);
-  await deps.queue.work(opts.workers, handler);
   let interrupted = false;
   try {
     for (;;) {
       const b = await batchProgress(deps, batch.id);
-      if (b.phase === 'done' || failure) break;
+      if (b.phase === 'done' || state.failure) break;
       if (opts.signal?.aborted) {
         interrupted = true;
         break;
@@ -180,9 +176,10 @@ async function runWith(
       await sleep(POLL_MS);
     }
   } finally {
-    deps.runProgress?.close();
+    // This batch's line ends; the next batch of the run (runBatch) begins its own.
+    deps.runProgress?.end();
   }
-  if (failure) throw failure;
+  if (state.failure) throw state.failure;
   if (interrupted) throw new InterruptedError(batch.id);
   const counts = await batchCounts(deps.db, batch.id);
   const { shared, shareFailed, ...rest } = counts;

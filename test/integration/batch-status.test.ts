@@ -113,13 +113,39 @@ describe('ddcn batch status', () => {
     expect(status.now.inHand.length + status.now.queued).toBe(3);
     expect(status.now.processes).toEqual([{ worker: 'host-b:77', role: 'worker' }]);
 
+    // A run resumed twice queued every job again: each step still counts once.
+    await own.db.query(
+      `INSERT INTO pgboss.job (name, data, state, expire_in, retry_limit)
+       SELECT name, data, 'created', expire_in, retry_limit FROM pgboss.job WHERE (data->>'batchId')::bigint = $1::bigint`,
+      [status.id],
+    );
+    const [jobs] = (await own.db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE (data->>'batchId')::bigint = $1::bigint AND state <> 'completed'`, [status.id])).rows;
+    expect(jobs).toEqual({ n: 6 });
+    const copies = await batchStatus(own.db, null, new Date());
+    expect(copies!.now.inHand.length + copies!.now.queued).toBe(3);
+
     // The worker's machine went silent an hour ago, its step still in hand: said, with what happens next.
     await own.db.query(`UPDATE pgboss.job SET started_on = started_on - interval '1 hour' WHERE state = 'active'`);
     const stale = await batchStatus(own.db, null, new Date());
-    expect(formatStatus(stale!, new Date())).toMatch(
-      /\n {2}chunk \d's verify has been in hand past the takeover time: its process is taken for dead, and the step is handed to the next worker that asks/,
+    expect(formatStatus(stale!)).toMatch(
+      /\n {2}chunk \d's verify has been in hand longer than a step may take: its process is taken for dead \(killed, its machine lost\), and the step goes to the next worker that asks/,
     );
+    // Nobody at work on a province's batch: the command that resumes it names the province (without it, a run would go
+    // on to a batch of the whole country once this one is done).
+    const alone = { ...stale!, province: '01', now: { ...stale!.now, processes: [] } };
+    expect(formatStatus(alone)).toContain('at work now: nobody — the batch waits. Run ddcn run --registry mock --province 01 (with the flags');
   }, 120_000);
+
+  it("names a run's connections as ddcn does whatever DATABASE_URL says, and keeps a long host's process id", async () => {
+    const url = new URL(t.url);
+    url.searchParams.set('application_name', 'ddcn-nightly');
+    const named = createDb(url.toString(), { applicationName: workingConnectionName('run', 'host-c:9') });
+    onTestFinished(() => named.close());
+    expect((await named.query<{ name: string }>(`SELECT current_setting('application_name') AS name`)).rows[0]!.name).toBe('ddcn-run host-c:9');
+    const long = workingConnectionName('worker', `${'a'.repeat(40)}.bhxh.gov.vn:123456`);
+    expect([long.length, long.endsWith(':123456')]).toEqual([63, true]);
+    expect(long.startsWith('ddcn-worker aaaa')).toBe(true);
+  });
 
   it('no batch yet, or one that does not exist: exit 1 saying what to do', async () => {
     const empty = await createTestDatabase();

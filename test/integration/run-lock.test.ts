@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createDb } from '../../src/db/pool.js';
-import { workingConnectionName } from '../../src/db/jobs.js';
 import type { VerifyAnswer, VerifyRequest } from '../../src/adapters/types.js';
 import type { Db, Queryable, TransactionOptions } from '../../src/db/pool.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
-import { formatSummary } from '../../src/cli/summary.js';
+import { formatFinishedFirst, formatSummary } from '../../src/cli/summary.js';
+import { stillFailed } from '../../src/db/batches.js';
+import { WRITE_LOOPS, workingConnectionName } from '../../src/db/jobs.js';
+import { InterruptedError } from '../../src/errors.js';
 import {
   crashingDb, deps, exportedResults, GatedRegistry, mockRegistry, rows, runDeps, SpyRegistry, databasePerFile, useTempDir, writeParticipants,
   writeRegistry, type ParticipantInput, type RegistryInput,
@@ -72,11 +74,11 @@ describe('two runs at once', () => {
     expect(await rows(db, 'SELECT attempts FROM batch')).toEqual([{ attempts: 1 }]);
   });
 
-  it('a run for another scope finishes the open batch first, then does what it was asked, and says both', async () => {
+  /** Province 01's eight people and some of province 79 (two), with province 01's batch left open by a run that died. */
+  async function provinceBatchLeftOpen(inSouth = 2) {
     const t = database();
     const dir = await useTempDir();
-    // Beside province 01's eight people, two of province 79 whom a batch of province 01 does not cover.
-    const southern: ParticipantInput[] = [1, 2].map((i) => ({
+    const southern: ParticipantInput[] = Array.from({ length: inSouth }, (_, k) => k + 1).map((i) => ({
       ma_so_bhxh: `790000000${i}`, ho_ten: `Trần Thị Nam ${i}`, ngay_sinh: '1985', gioi_tinh: 'Nữ', so_giay_to: `07912345${i}`,
       ma_don_vi: 'TB0002B', ma_tinh: '79',
     }));
@@ -89,15 +91,20 @@ describe('two runs at once', () => {
     await runBatch(runDeps(crashing.db, await mockRegistry(registryFile)), { province: '01' }).catch(() => undefined);
     await crashing.settled();
     const [left] = await rows<{ id: number }>(t.db, `SELECT id FROM batch WHERE phase <> 'done'`);
+    return { ...t, dir, registryFile, southern, left: left!.id };
+  }
 
-    const r = await runBatch(runDeps(t.db, await mockRegistry(registryFile)), { province: null });
-    expect(r.finishedFirst.map((b) => [b.batchId, b.resumed, b.province, b.counts.read, b.counts.matched])).toEqual([[left!.id, true, '01', 8, 8]]);
+  it('a run for another scope finishes the open batch first, then does what it was asked, and says both', async () => {
+    const { db, dir, registryFile, southern, left } = await provinceBatchLeftOpen();
+    const told: string[] = [];
+    const r = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null, onFinishedFirst: (b) => told.push(formatFinishedFirst(b)) });
+    expect(r.finishedFirst.map((b) => [b.batchId, b.resumed, b.province, b.counts.read, b.counts.matched])).toEqual([[left, true, '01', 8, 8]]);
     // The batch asked for ran after it, and covered the rest of the country: nobody is left to verify.
-    expect([r.batchId === left!.id, r.province, r.counts.read, r.counts.matched]).toEqual([false, null, 2, 2]);
-    expect([...(await exportedResults(deps(t.db), dir)).rows.values()].map((x) => x.status)).toEqual([...people, ...southern].map(() => 'MATCHED'));
-    expect(formatSummary(r, 1)).toMatch(
-      new RegExp(`^batch ${left!.id} \\(resumed\\) of province 01 was open and is finished first: 8 read · 8 MATCHED .*\\nbatch ${r.batchId} of the whole country done in 1\\.0 s: 2 read · 2 MATCHED`),
-    );
+    expect([r.batchId === left, r.province, r.counts.read, r.counts.matched]).toEqual([false, null, 2, 2]);
+    expect([...(await exportedResults(deps(db), dir)).rows.values()].map((x) => x.status)).toEqual([...people, ...southern].map(() => 'MATCHED'));
+    // Each said in its own line: the one finished first as soon as it was done, then the one asked.
+    expect(told).toEqual([expect.stringMatching(new RegExp(`^batch ${left} \\(resumed\\) of province 01 was open and is finished first \\(\\d+\\.\\d s\\): 8 read · 8 MATCHED `))]);
+    expect(formatSummary(r, r.seconds)).toMatch(new RegExp(`^batch ${r.batchId} of the whole country done in \\d+\\.\\d s: 2 read · 2 MATCHED`));
   });
 
   it('a run for another scope whose own scope has nothing left says so after finishing the open batch', async () => {
@@ -108,7 +115,48 @@ describe('two runs at once', () => {
     // The whole country is these eight people of province 01: the open batch covers them all.
     const r = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
     expect([r.batchId, r.finishedFirst.length]).toEqual([null, 1]);
-    expect(formatSummary(r, 1)).toMatch(/finished first: 8 read · 8 MATCHED .*\nnothing to verify for the whole country: every participant is up to date/);
+    expect(formatSummary(r, 1)).toBe('nothing to verify for the whole country: every participant is up to date (1.0 s)');
+  });
+
+  it('counts as failed only who is PENDING when the run ends: the batch asked for verified again those the first could not', async () => {
+    const { db, registryFile, left } = await provinceBatchLeftOpen();
+    const spy = new SpyRegistry(await mockRegistry(registryFile));
+    let outage = true;
+    spy.failVerify = () => outage;
+    const r = await runBatch(runDeps(db, spy), { province: null, onFinishedFirst: () => (outage = false) });
+    expect(r.finishedFirst[0]!.counts.errors).toBeGreaterThan(0);
+    expect(await stillFailed(db, [left, r.batchId!])).toBe(0);
+  });
+
+  it('counts each person the registry failed for once, not once per batch of the run', async () => {
+    const { db, registryFile, left } = await provinceBatchLeftOpen();
+    const down = new SpyRegistry(await mockRegistry(registryFile));
+    down.failVerify = () => true;
+    const failed = await runBatch(runDeps(db, down), { province: null });
+    const perBatch = failed.finishedFirst[0]!.counts.errors + failed.counts.errors;
+    const [pending] = await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM participant WHERE status = 'PENDING'`);
+    expect(pending!.n).toBeGreaterThan(2); // the two of province 79, and those of 01 the run that died had not verified
+    expect(perBatch).toBeGreaterThan(pending!.n); // asked in both batches
+    expect(await stillFailed(db, [left, failed.batchId!])).toBe(pending!.n);
+  });
+
+  it('works on the batches of one run with the same worker loops: --workers chunk steps at a time, not more with each batch', async () => {
+    const { db, registryFile } = await provinceBatchLeftOpen(8);
+    const counting = new ConcurrencyRegistry(await mockRegistry(registryFile));
+    const r = await runBatch(runDeps(db, counting, { chunkSize: 1, batchSize: 1, concurrency: 1 }), { province: null, workers: 1 });
+    expect(r.counts.read).toBe(8); // the asked batch: eight one-person chunks
+    // One loop of the run, and the write queue's second (WRITE_LOOPS: the mock's verify steps go there too).
+    expect(counting.most).toBeLessThanOrEqual(WRITE_LOOPS);
+  });
+
+  it('interrupted between the two batches: says which was finished, and that the one asked was not started', async () => {
+    const { db, registryFile, left } = await provinceBatchLeftOpen();
+    const stop = new AbortController();
+    const err = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null, signal: stop.signal, onFinishedFirst: () => stop.abort() })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InterruptedError);
+    expect((err as Error).message).toBe(`interrupted after finishing batch ${left} (another scope, open before); the batch asked for was not started: run ddcn run again`);
+    expect(await rows(db, `SELECT count(*)::int AS n FROM batch WHERE phase <> 'done'`)).toEqual([{ n: 0 }]);
   });
 
   it('settles the batch on the old statistics when a VACUUM of the outcomes holds the lock ANALYZE needs', async () => {
@@ -143,6 +191,23 @@ describe('two runs at once', () => {
 });
 
 /** A registry whose first answer waits until the test opens it. */
+/** Counts the requests in flight at once (each chunk step of one person asks once). */
+class ConcurrencyRegistry extends SpyRegistry {
+  most = 0;
+  calls = 0;
+  private now = 0;
+  override async verify(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {
+    this.calls += 1;
+    this.most = Math.max(this.most, ++this.now);
+    try {
+      await sleep(40);
+      return await super.verify(batch);
+    } finally {
+      this.now -= 1;
+    }
+  }
+}
+
 /** A registry that takes a little while per request, as a real one does. */
 class SlowRegistry extends SpyRegistry {
   override async verify(batch: VerifyRequest[]): Promise<VerifyAnswer[]> {

@@ -10,13 +10,18 @@ import { FIXTURE_REGISTRY, importFixtures } from './http-harness.js';
 const database = databasePerFile();
 
 function recorder() {
-  const events: Array<{ kind: 'begin' | 'advance' | 'end'; stage?: RunStage; n?: number; done?: number }> = [];
+  const events: Array<{ kind: 'begin' | 'advance' | 'end' | 'close'; stage?: RunStage; n?: number; done?: number; batch?: number; closed?: boolean }> = [];
+  let closed = false;
   const progress: RunProgress = {
-    begin: (_batch, stage, total, done = 0) => events.push({ kind: 'begin', stage, n: total, done }),
+    // A line closed for good draws nothing more: a begin after the close would never be seen (recorded as such).
+    begin: (batch, stage, total, done = 0) => events.push({ kind: 'begin', stage, n: total, done, batch, closed }),
     advance: (stage, n) => events.push({ kind: 'advance', stage, n }),
     end: () => events.push({ kind: 'end' }),
     // The run's last end of the line, for good.
-    close: () => events.push({ kind: 'end' }),
+    close: () => {
+      closed = true;
+      events.push({ kind: 'close' });
+    },
   };
   const steps = (stage: RunStage) => events.filter((e) => e.kind === 'advance' && e.stage === stage).map((e) => e.n!);
   const total = (stage: RunStage) => events.find((e) => e.kind === 'begin' && e.stage === stage)?.n;
@@ -49,7 +54,9 @@ describe('run progress', () => {
     expect(r.steps('share').every((n) => n >= 1 && n <= 10)).toBe(true);
     expect(r.steps('share').length).toBeGreaterThanOrEqual(Math.ceil(result.shared / 10));
     expect(r.steps('share').length).toBeLessThanOrEqual(Math.ceil(result.shared / 10) + 9);
+    // verify and write end as sharing begins, sharing with the batch; the line is closed once, last.
     expect(r.events.filter((e) => e.kind === 'end')).toHaveLength(2);
+    expect(r.events.at(-1)).toEqual({ kind: 'close' });
   });
 
   it('starts a resumed batch from the people its chunks verified before', async () => {
@@ -68,5 +75,22 @@ describe('run progress', () => {
     expect(result).toMatchObject({ batchId, resumed: true });
     expect([r.total('verify'), r.doneBefore('verify'), r.doneBefore('write')]).toEqual([335, 80, 0]);
     expect(r.steps('verify').reduce((a, b) => a + b, 0)).toBe(335 - 80);
+  });
+
+  it('shows every batch of a run: the open one of another scope finished first, then the one asked', async () => {
+    const db = database().db;
+    await importFixtures(db);
+    const config = { chunkSize: 40, batchSize: 10, concurrency: 2 };
+    const registry = await mockRegistry(FIXTURE_REGISTRY);
+    // A batch of the first province on file, opened by a run that then died.
+    const [{ ma_tinh: first }] = (await db.query<{ ma_tinh: string }>('SELECT min(ma_tinh) AS ma_tinh FROM participant')).rows as [{ ma_tinh: string }];
+    const opened = await db.withTransaction((tx) => openBatch(tx, { registry: 'mock', province: first, chunkSize: 40, maxInFlight: null, now: new Date() }));
+    const r = recorder();
+    const result = await runBatch({ ...runDeps(db, registry, config), runProgress: r.progress }, { province: null });
+    expect(result.finishedFirst.map((b) => b.batchId)).toEqual([opened!.batch.id]);
+    const begins = r.events.filter((e) => e.kind === 'begin');
+    expect([...new Set(begins.map((e) => e.batch))]).toEqual([opened!.batch.id, result.batchId]);
+    expect(begins.every((e) => !e.closed)).toBe(true);
+    expect(r.events.filter((e) => e.kind === 'close')).toHaveLength(1);
   });
 });

@@ -19,43 +19,44 @@ const ago = (t: Date, now: Date) => `${formatSeconds((now.getTime() - t.getTime(
 
 /**
  * For a batch not done: who is at work on it and on what, and when a step last finished — so that a batch nobody
- * works on (its run killed, no worker left) or one stuck on a step is told from one that is merely slow.
+ * works on (its run killed, no worker left) or one stuck on a step is told from one that is merely slow. Times ago
+ * are by the database server's clock (checkedAt), the one clock every machine shares.
  */
-function activityLines(s: BatchStatus, now: Date): string[] {
+function activityLines(s: BatchStatus): string[] {
   const a = s.now;
   const lines: string[] = [];
   lines.push(
     s.lastStepAt
-      ? `last chunk step finished ${vnTime(s.lastStepAt)}, ${ago(s.lastStepAt, now)}`
-      : `no chunk step finished yet (started ${ago(s.startedAt, now)})`,
+      ? `last chunk step finished ${vnTime(s.lastStepAt)}, ${ago(s.lastStepAt, s.checkedAt)}`
+      : `no chunk step finished yet (started ${ago(s.startedAt, s.checkedAt)})`,
   );
   if (a.processes.length === 0) {
-    lines.push(
-      `at work now: nobody — the batch waits. Run ddcn run --registry ${s.registry} (with the flags it was started with) to resume it, ` +
-        'or start ddcn worker',
-    );
+    // The command that resumes this batch and nothing else: a run without the batch's --province would, once it is
+    // done, start a batch of the whole country.
+    const resume = `ddcn run --registry ${s.registry}${s.province ? ` --province ${s.province}` : ''}`;
+    lines.push(`at work now: nobody — the batch waits. Run ${resume} (with the flags it was started with) to resume it, or start ddcn worker`);
   } else {
     lines.push(`at work now: ${a.processes.map((p) => `${p.worker} (ddcn ${p.role})`).join(', ')}`);
   }
   const hand = a.inHand.map((h) => `${h.step} of chunk ${h.chunkNo} for ${formatSeconds(h.seconds)}`);
   lines.push(
     `in hand: ${hand.length ? hand.join(', ') : 'nothing'} · queued: ${a.queued}` +
-      (a.retrying ? ` (${a.retrying} held back after a failure until ${vnTime(a.retryAt!)})` : ''),
+      (a.retrying ? ` (${a.retrying} handed back, to be taken again from ${vnTime(a.retryAt!)})` : ''),
   );
   for (const h of a.inHand.filter((x) => x.overdue)) {
     lines.push(
-      `  chunk ${h.chunkNo}'s ${h.step} has been in hand past the takeover time: its process is taken for dead, and the step is handed ` +
-        'to the next worker that asks (see DDCN_TAKEOVER_SECONDS)',
+      `  chunk ${h.chunkNo}'s ${h.step} has been in hand longer than a step may take: its process is taken for dead (killed, its machine ` +
+        'lost), and the step goes to the next worker that asks, within the takeover time (DDCN_TAKEOVER_SECONDS)',
     );
   }
   return lines;
 }
 
-export function formatStatus(s: BatchStatus, now: Date): string {
+export function formatStatus(s: BatchStatus): string {
   const c = s.counts;
   const lines = [
     `batch ${s.id}: ${PHASE[s.phase]}${s.province ? ` · province ${s.province}` : ''} · registry ${s.registry}` +
-      `${s.batchSize ? ` · requests of ${s.batchSize} people` : ''}${s.maxInFlight ? ` · at most ${s.maxInFlight} requests in flight` : ''}`,
+      `${s.batchSize ? ` · requests of ${s.batchSize} ${s.batchSize === 1 ? 'person' : 'people'}` : ''}${s.maxInFlight ? ` · at most ${s.maxInFlight} requests in flight` : ''}`,
     `started ${vnTime(s.startedAt)}${s.finishedAt ? ` · finished ${vnTime(s.finishedAt)}` : ''}${s.attempts > 1 ? ` · resumed ${s.attempts - 1}×` : ''}`,
     `chunks: ${s.chunks.verified}/${s.chunks.total} verified · ${s.chunks.written}/${s.chunks.total} written · ${s.chunks.shared}/${s.chunks.total} shared`,
     // Read: verified, or failed at the registry (those are PENDING); the rest of the batch's people are still to come.
@@ -64,7 +65,7 @@ export function formatStatus(s: BatchStatus, now: Date): string {
       `${c.pending} PENDING · ${c.errors} errors · ${c.shared} shared · ${s.peoplePerSecond} people/s`,
     s.workers.length ? 'workers (chunk steps done, last seen):' : 'workers: none has finished a chunk step yet',
     ...s.workers.map((w) => `  ${w.worker}  ${w.steps}  ${vnTime(w.lastSeen)}`),
-    ...(s.phase === 'done' ? [] : activityLines(s, now)),
+    ...(s.phase === 'done' ? [] : activityLines(s)),
   ];
   return lines.join('\n') + '\n';
 }
@@ -81,7 +82,7 @@ export function registerBatch(cli: Command, logLevel: () => string | undefined):
         const now = deps.now();
         const status = await batchStatus(deps.db, wanted, now);
         if (!status) throw new UserError(wanted === null ? 'no batch yet: start one with `ddcn run`' : `no batch ${wanted}; \`ddcn batch status\` shows the latest`);
-        process.stdout.write(o.json ? JSON.stringify(status) + '\n' : formatStatus(status, now));
+        process.stdout.write(o.json ? JSON.stringify(status) + '\n' : formatStatus(status));
       });
     });
 }

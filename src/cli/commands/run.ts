@@ -8,7 +8,8 @@ import { buildRegistry, registrySettings } from '../registry.js';
 import { runBatch, workerName } from '../../pipeline/run.js';
 import { workingConnectionName } from '../../db/jobs.js';
 import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
-import { formatSummary } from '../summary.js';
+import { formatFinishedFirst, formatSummary } from '../summary.js';
+import { stillFailed } from '../../db/batches.js';
 import { HttpRegistry } from '../../adapters/http.js';
 import { FileExchangeRegistry } from '../../adapters/file-exchange.js';
 import { addRegistryFlags, maxInFlight, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
@@ -45,16 +46,26 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
           try {
             const result = await runBatch(
               { ...deps, registry, config: { chunkSize: o.chunkSize, batchSize: o.batchSize, concurrency: o.concurrency } },
-              { province: province ?? null, workers: o.workers, maxInFlight: cap, takeoverSeconds: takeover, signal, onBatch: noteBatch },
+              {
+                province: province ?? null, workers: o.workers, maxInFlight: cap, takeoverSeconds: takeover, signal, onBatch: noteBatch,
+                // Said as each is done: a later failure or Ctrl-C must not lose what was finished.
+                onFinishedFirst: (b) => process.stderr.write(formatFinishedFirst(b) + '\n'),
+              },
             );
             if (result.batchId !== null) process.stdout.write(`${result.batchId}\n`);
-            process.stderr.write(formatSummary(result, (Date.now() - started) / 1000) + '\n');
+            const seconds = result.finishedFirst.length ? result.seconds : (Date.now() - started) / 1000;
+            process.stderr.write(formatSummary(result, seconds) + '\n');
             const waiting = registry instanceof FileExchangeRegistry ? await registry.waiting() : null;
             if (registry instanceof FileExchangeRegistry) process.stderr.write(registry.summary(waiting!) + '\n');
-            // Every batch this run finished counts, the other scope's too: its PENDING people wait all the same.
-            const batches = [...result.finishedFirst, result];
-            const errors = batches.reduce((n, b) => n + b.counts.errors, 0);
-            const shareFailed = batches.reduce((n, b) => n + b.shareFailed, 0);
+            // The people left PENDING by the registry when the run ends, in any batch it finished: a later batch of
+            // the run may have verified again those an earlier one could not (and shared again its owed shares).
+            const first = result.finishedFirst;
+            const failedFirst = first.some((b) => b.counts.errors > 0);
+            const errors = !failedFirst
+              ? result.counts.errors
+              : await stillFailed(deps.db, [...first.map((b) => b.batchId), ...(result.batchId === null ? [] : [result.batchId])]);
+            const covered = (b: { province: string | null }) => result.province === null || result.province === b.province;
+            const shareFailed = result.shareFailed + first.filter((b) => !covered(b)).reduce((n, b) => n + b.shareFailed, 0);
             if (errors + shareFailed > 0) {
               const why = registry instanceof HttpRegistry || registry instanceof FileExchangeRegistry ? registry.failureSummary() : null;
               const what = registry instanceof FileExchangeRegistry ? 'the file exchange failed' : 'the registry is unavailable';
