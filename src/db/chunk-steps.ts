@@ -89,3 +89,17 @@ export async function setPhase(q: Queryable, batchId: number, phase: Phase, now:
     [batchId, phase, now],
   );
 }
+
+/**
+ * The chunk steps a worker (host:pid) is credited with since it started (a pid is used again by later processes):
+ * what `ddcn batch status` lists for it.
+ */
+export async function stepsDoneBy(q: Queryable, worker: string, since: Date): Promise<number> {
+  const res = await q.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM batch_chunk WHERE verified_by = $1::text AND verified_at >= $2::timestamptz)
+          + (SELECT count(*) FROM batch_chunk WHERE written_by = $1::text AND written_at >= $2::timestamptz)
+          + (SELECT count(*) FROM batch_chunk WHERE shared_by = $1::text AND shared_at >= $2::timestamptz) AS n`,
+    [worker, since],
+  );
+  return Number(res.rows[0]!.n);
+}

@@ -1,5 +1,6 @@
 import type { ChunkJob, JobQueue } from '../db/jobs.js';
 import { findUnfinishedBatch } from '../db/batches.js';
+import { stepsDoneBy } from '../db/chunk-steps.js';
 import { RegistryMismatchError, workOnChunk, type WorkDeps } from './chunk-work.js';
 
 /** SQLSTATEs and socket errors that mean the database is gone, not that one statement failed. */
@@ -28,6 +29,7 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
   // Started with another registry than the open batch's: said at once (exit 2), before any chunk is taken.
   const open = await findUnfinishedBatch(deps.db);
   if (open && open.registry !== deps.registry.kind) throw new RegistryMismatchError(open.id, open.registry, deps.registry.kind);
+  const started = deps.now();
   let jobs = 0;
   let lost: unknown = null;
   let mismatch: RegistryMismatchError | null = null;
@@ -40,7 +42,7 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
   opts.stop.addEventListener('abort', () => ended.abort(), { once: true });
   const handler = async (job: ChunkJob) => {
     try {
-      if ((await workOnChunk(deps, job)) > 0) jobs += 1;
+      if ((await workOnChunk(deps, job)) > 0) jobs += 1; // the count if the database cannot say it at the end
     } catch (err) {
       if (lostDatabase(err)) onLost(err);
       else if (err instanceof RegistryMismatchError) {
@@ -66,5 +68,7 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
       { cause: lost },
     );
   }
-  return { jobs };
+  // The steps it is credited with, as `ddcn batch status` lists them (a share step that had nobody to share is
+  // one; a job whose step another worker had done meanwhile is none).
+  return { jobs: await stepsDoneBy(deps.db, deps.worker, started).catch(() => jobs) };
 }

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { openBatch } from '../../src/db/batches.js';
+import { batchStatus } from '../../src/db/batch-status.js';
 import { JobQueue } from '../../src/db/jobs.js';
 import { queueOutstanding, RegistryMismatchError } from '../../src/pipeline/chunk-work.js';
 import { runWorker } from '../../src/pipeline/worker.js';
@@ -62,6 +63,27 @@ describe('a worker with another registry than the open batch', () => {
     expect(err).toBeInstanceOf(RegistryMismatchError);
     const tries = await rows<{ most: number }>(db, `SELECT coalesce(max(retry_count), 0)::int AS most FROM pgboss.job`);
     expect(tries[0]!.most).toBeLessThanOrEqual(2); // at most the chunks each loop had in hand
+  });
+});
+
+describe('a worker that stops', () => {
+  it('says as many chunk steps done as batch status credits it with, share steps that had nobody to share too', async () => {
+    const { db, deps } = await setUp();
+    const id = await db.withTransaction(async (tx) => {
+      const o = (await openBatch(tx, { registry: 'mock', province: null, chunkSize: 2, maxInFlight: null, now: FIXED_NOW }))!;
+      await queueOutstanding(deps, tx, o.batch);
+      return o.batch.id;
+    });
+    const stop = new AbortController();
+    const running = runWorker(deps, { workers: 1, stop: stop.signal, graceMs: 1000, lost: new AbortController().signal });
+    for (let i = 0; i < 200 && (await rows<{ phase: string }>(db, 'SELECT phase FROM batch WHERE id = $1', [id]))[0]!.phase !== 'done'; i++) await sleep(100);
+    stop.abort();
+    const { jobs } = await running;
+    const status = await batchStatus(db, id, new Date());
+    expect(status!.phase).toBe('done');
+    // Two chunks, three steps each; nobody matched (the registry knows none of them), so the share steps shared nobody.
+    expect(status!.workers).toEqual([expect.objectContaining({ worker: 'test:1', steps: 6 })]);
+    expect(jobs).toBe(6);
   });
 });
 
