@@ -58,11 +58,14 @@ describe('re-import after the registry confirmed a participant', () => {
     expect((await runBatch(runDeps(db, spy), { province: null })).batchId).toBeNull();
   });
 
-  it('queues a participant whose name changed: the status stays until the next run verifies the new name', async () => {
+  it('queues a participant whose name changed: not verified (PENDING) until the next run verifies the new name', async () => {
     const { db, dir, spy } = await matchedOnce();
     const file = await writeParticipants(dir, [{ ...HUNG, ho_ten: 'Nguyễn Văn Hưng' }, LAN], 'renamed.csv');
     expect(await importParticipants(deps(db), file)).toMatchObject({ updated: 1, unchanged: 1 });
-    expect((await exportedResults(deps(db), dir)).rows.get('0100000001')).toMatchObject({ status: 'MATCHED', so_ddcn: '001090000001' });
+    // The registry confirmed the old name, not this one: off Mẫu 01 until it is verified (forms.md). The number on file
+    // stays the personal number written, and the old one searchable.
+    expect((await exportedResults(deps(db), dir)).rows.get('0100000001')).toMatchObject({ status: 'PENDING' });
+    expect(await rows(db, `SELECT so_giay_to FROM participant WHERE ma_so_bhxh = '0100000001'`)).toEqual([{ so_giay_to: '001090000001' }]);
 
     const next = await runBatch(runDeps(db, spy), { province: null });
     expect(next.batchId).not.toBeNull();
