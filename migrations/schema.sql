@@ -153,7 +153,7 @@ CREATE TABLE public.participant_state (
   vssid boolean NOT NULL,
   ma_tinh text COLLATE "C",
   ma_huyen text COLLATE "C",
-  data_version integer
+  changed_version integer
 );
 CREATE TABLE public.portal_login_attempt (
   ip text NOT NULL,
@@ -297,6 +297,7 @@ CREATE INDEX figures_cache_computed ON public.figures_cache USING btree (compute
 CREATE INDEX number_history_so_cu ON public.number_history USING btree (so_cu);
 CREATE INDEX participant_correction_person ON public.participant_correction USING btree (ma_so_bhxh, changed_at);
 CREATE INDEX participant_so_giay_to ON public.participant USING btree (so_giay_to);
+CREATE INDEX participant_state_changed ON public.participant_state USING btree (ma_so_bhxh) INCLUDE (changed_version, valid_from) WHERE (changed_version IS NOT NULL);
 CREATE INDEX participant_state_id ON public.participant_state USING btree (id);
 CREATE INDEX participant_state_office ON public.participant_state USING btree (ma_tinh, ma_huyen) INCLUDE (ma_so_bhxh, valid_from);
 CREATE INDEX participant_unit_counts ON public.participant USING btree (ma_don_vi) INCLUDE (status, ma_tinh, ma_huyen, ma_so_bhxh);
@@ -313,13 +314,25 @@ AS $function$
 BEGIN
   RAISE EXCEPTION 'audit_log is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
 END $function$;
+CREATE OR REPLACE FUNCTION public.name_key(t text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$
+  SELECT string_agg(regexp_replace(w, '[\u0300\u0301\u0303\u0309\u0323]', '', 'g')
+                    || coalesce((SELECT string_agg(m[1], '') FROM regexp_matches(w, '([\u0300\u0301\u0303\u0309\u0323])', 'g') AS m), ''),
+                    ' ' ORDER BY n)
+    FROM regexp_split_to_table(lower(normalize(btrim(regexp_replace(t, '\s+', ' ', 'g')), NFD)), ' ') WITH ORDINALITY AS x(w, n)
+$function$;
 CREATE OR REPLACE FUNCTION public.participant_state_after_change()
  RETURNS trigger
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen, data_version)
-  VALUES (NEW.ma_so_bhxh, NEW.updated_at, NEW.vssid, NEW.ma_tinh, NEW.ma_huyen, NEW.data_version);
+  INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen, changed_version)
+  VALUES (NEW.ma_so_bhxh, NEW.updated_at, NEW.vssid, NEW.ma_tinh, NEW.ma_huyen,
+          CASE WHEN NEW.status = 'PENDING' AND OLD.status <> 'PENDING' AND NEW.data_version <> OLD.data_version
+               THEN NEW.data_version END);
   RETURN NULL;
 END $function$;
 CREATE OR REPLACE FUNCTION public.participant_state_after_insert()
@@ -327,8 +340,8 @@ CREATE OR REPLACE FUNCTION public.participant_state_after_insert()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen, data_version)
-  SELECT n.ma_so_bhxh, n.updated_at, n.vssid, n.ma_tinh, n.ma_huyen, n.data_version FROM inserted n;
+  INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen)
+  SELECT n.ma_so_bhxh, n.updated_at, n.vssid, n.ma_tinh, n.ma_huyen FROM inserted n;
   RETURN NULL;
 END $function$;
 CREATE OR REPLACE FUNCTION public.search_fold(t text)
@@ -346,6 +359,6 @@ AS $function$ BEGIN NEW.ten_don_vi_fold := search_fold(NEW.ten_don_vi); RETURN N
 -- triggers
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_update BEFORE DELETE OR UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
-CREATE TRIGGER participant_state_change AFTER UPDATE OF vssid, ma_tinh, ma_huyen, data_version ON participant FOR EACH ROW WHEN (old.vssid IS DISTINCT FROM new.vssid OR old.ma_tinh IS DISTINCT FROM new.ma_tinh OR old.ma_huyen IS DISTINCT FROM new.ma_huyen OR old.data_version IS DISTINCT FROM new.data_version) EXECUTE FUNCTION participant_state_after_change();
+CREATE TRIGGER participant_state_change AFTER UPDATE OF vssid, ma_tinh, ma_huyen, status ON participant FOR EACH ROW WHEN (old.vssid IS DISTINCT FROM new.vssid OR old.ma_tinh IS DISTINCT FROM new.ma_tinh OR old.ma_huyen IS DISTINCT FROM new.ma_huyen OR new.status = 'PENDING'::text AND old.status <> 'PENDING'::text AND new.data_version <> old.data_version) EXECUTE FUNCTION participant_state_after_change();
 CREATE TRIGGER participant_state_insert AFTER INSERT ON participant REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION participant_state_after_insert();
 CREATE TRIGGER unit_fold_name BEFORE INSERT OR UPDATE OF ten_don_vi ON unit FOR EACH ROW EXECUTE FUNCTION unit_fold_name();

@@ -166,26 +166,33 @@ export class FileExchangeRegistry implements RegistryAdapter {
    * Who waits for an answer now, from the database: the people still PENDING whose request is outstanding and not
    * yet due for resending, whoever sent it — a resumed batch's too.
    */
-  async waiting(): Promise<Waiting> {
+  async waiting(province: string | null = null): Promise<Waiting> {
     const since = new Date(this.now().getTime() - this.settings.resendAfterMs);
+    // Each person against their latest request only: one sent again (after the resend delay, or because their data
+    // changed) is what they wait on, not the first, whose answer may never come.
     const res = await this.db.query<{ people: number; file: string | null; created_at: Date | null }>(
-      `SELECT (SELECT count(DISTINCT i.ma_so_bhxh) FROM exchange_request r JOIN exchange_item i ON i.request_id = r.id
-                 JOIN participant p ON p.ma_so_bhxh = i.ma_so_bhxh AND p.status = 'PENDING'
-                WHERE r.state = 'outstanding' AND r.created_at > $1::timestamptz)::int AS people,
-              o.file_name AS file, o.created_at
-         FROM (SELECT 1) one
-         LEFT JOIN LATERAL (
-           SELECT r.file_name, r.created_at FROM exchange_request r
-            WHERE r.state = 'outstanding' AND r.created_at > $1::timestamptz
-              AND EXISTS (SELECT 1 FROM exchange_item i JOIN participant p ON p.ma_so_bhxh = i.ma_so_bhxh AND p.status = 'PENDING'
-                           WHERE i.request_id = r.id)
-            ORDER BY r.created_at, r.id LIMIT 1) o ON true`,
-      [since],
+      `WITH latest AS (
+         SELECT DISTINCT ON (i.ma_so_bhxh) i.ma_so_bhxh, i.request_id
+           FROM exchange_item i JOIN participant p ON p.ma_so_bhxh = i.ma_so_bhxh AND p.status = 'PENDING'
+          WHERE $2::text IS NULL OR p.ma_tinh = $2::text
+          ORDER BY i.ma_so_bhxh, i.request_id DESC
+       ), waiting AS (
+         SELECT r.file_name, r.created_at, r.id FROM latest l JOIN exchange_request r ON r.id = l.request_id
+          WHERE r.state = 'outstanding' AND r.created_at > $1::timestamptz
+       )
+       SELECT (SELECT count(*) FROM waiting)::int AS people, o.file_name AS file, o.created_at
+         FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT file_name, created_at FROM waiting ORDER BY created_at, id LIMIT 1) o ON true`,
+      [since, province],
     );
     const r = res.rows[0]!;
     const oldest = r.file && r.created_at ? { file: r.file, createdAt: r.created_at } : null;
     const due = this.settings.answerDueMs ?? DEFAULT_ANSWER_DUE_HOURS * 3_600_000;
     return { people: r.people, oldest, overdue: oldest !== null && this.now().getTime() - oldest.createdAt.getTime() > due };
+  }
+
+  /** Whether this process looked at the inbox (it verified someone): only then does it know who still waits. */
+  get lookedAtInbox(): boolean {
+    return this.lookedAt !== null || this.lookingAgain !== null;
   }
 
   /**
@@ -470,7 +477,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
   }
 
   /** For the operator, after the run: this process's files, then who waits for answers (from the database). */
-  summary(waiting: Waiting): string {
+  summary(waiting: Waiting | null): string {
     const s = this.stats;
     const parts = [
       `file exchange: ${s.ingested} answer files ingested`,
@@ -478,7 +485,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
         (s.resent ? ` (their ${s.resent} people are asked for again)` : ''),
       `${s.requestFiles} request files written for ${s.requested} people`,
     ];
-    if (waiting.people && waiting.oldest) {
+    if (waiting?.people && waiting.oldest) {
       parts.push(
         `${waiting.people} people await answers in ${this.settings.inbox} (the oldest request, ${waiting.oldest.file}, written ` +
           `${waiting.oldest.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC): PENDING until a later run ingests them`,

@@ -12,14 +12,15 @@ export type CodeKind = 'unit' | 'province';
  * Whether a managing unit (ma_don_vi) or a province (ma_tinh) of the participants exists. Index look-ups only, so
  * that a typo costs the same on 100 M participants as on 100: every unit of a participant has its unit row (the
  * import writes one for every ma_don_vi it reads), and every province a participant is in has a state row
- * (participant_state, written by the table's triggers), checked against the participant's current province.
+ * (participant_state, written by the table's triggers), checked against the participant's current province: a
+ * province is one some participant is in now.
  */
 export async function codeExists(db: Queryable, kind: CodeKind, code: string): Promise<boolean> {
   const sql =
     kind === 'unit'
       ? 'SELECT EXISTS (SELECT 1 FROM unit WHERE ma_don_vi = $1::text) OR EXISTS (SELECT 1 FROM participant WHERE ma_don_vi = $1::text) AS any'
-      : `SELECT EXISTS (SELECT 1 FROM unit WHERE ma_tinh = $1::text)
-             OR EXISTS (SELECT 1 FROM participant_state s JOIN participant p ON p.ma_so_bhxh = s.ma_so_bhxh AND p.ma_tinh = s.ma_tinh
+      // Not from the units: a unit row keeps its province when its people move to other units elsewhere.
+      : `SELECT EXISTS (SELECT 1 FROM participant_state s JOIN participant p ON p.ma_so_bhxh = s.ma_so_bhxh AND p.ma_tinh = s.ma_tinh
                          WHERE s.ma_tinh = $1::text) AS any`;
   const r = await db.query<{ any: boolean }>(sql, [code]);
   return r.rows[0]!.any;

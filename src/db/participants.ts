@@ -25,6 +25,10 @@ const correctionStays = (field: string, fromFile: string, onFile: string) =>
 /** A change of what the registry verifies (name, date of birth, sex, number): a new data version. */
 const VERIFIED_DATA_CHANGED = `(p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to)
                    IS DISTINCT FROM (EXCLUDED.ho_ten, EXCLUDED.ngay_sinh, EXCLUDED.gioi_tinh, EXCLUDED.so_giay_to)`;
+/** Such a change the registry would compare differently: a name by its key (name_key, migration 0028). */
+const VERIFIED_DATA_MOVED = `(${VERIFIED_DATA_CHANGED}
+                   AND (name_key(p.ho_ten), p.ngay_sinh, p.gioi_tinh, p.so_giay_to)
+                       IS DISTINCT FROM (name_key(EXCLUDED.ho_ten), EXCLUDED.ngay_sinh, EXCLUDED.gioi_tinh, EXCLUDED.so_giay_to))`;
 
 const CHANGED = `(p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi, p.ma_tinh, p.ma_huyen, p.vssid, p.email, p.findings)
            IS DISTINCT FROM (EXCLUDED.ho_ten, EXCLUDED.ngay_sinh, EXCLUDED.gioi_tinh, EXCLUDED.so_giay_to, EXCLUDED.ma_don_vi,
@@ -289,9 +293,11 @@ export async function upsertStagedParticipants(
        src_hash = EXCLUDED.src_hash,
        data_version = p.data_version + CASE WHEN ${VERIFIED_DATA_CHANGED} THEN 1 ELSE 0 END,
        -- What the registry confirmed (or not) was other data: not verified until the next run verifies this, and on
-       -- no list meanwhile — Mẫu 01 would tell the person that data unchecked is synchronised (forms.md).
-       status = CASE WHEN ${VERIFIED_DATA_CHANGED} THEN 'PENDING' ELSE p.status END,
-       status_fields = CASE WHEN ${VERIFIED_DATA_CHANGED} THEN '{}'::text[] ELSE p.status_fields END,
+       -- no list meanwhile — Mẫu 01 would tell the person that data unchecked is synchronised (forms.md). Not for a
+       -- name that differs only in case, spaces or where a tone mark sits: the registry compares it the same (the
+       -- next run asks again all the same). participant_state notes the moment for Mẫu 03 (migration 0028).
+       status = CASE WHEN ${VERIFIED_DATA_MOVED} THEN 'PENDING' ELSE p.status END,
+       status_fields = CASE WHEN ${VERIFIED_DATA_MOVED} THEN '{}'::text[] ELSE p.status_fields END,
        -- A row whose data is the same but whose hash was not yet stored only takes the hash: not an update.
        updated_at = CASE WHEN ${CHANGED} THEN EXCLUDED.updated_at ELSE p.updated_at END
      WHERE ${CHANGED} OR p.src_hash IS DISTINCT FROM EXCLUDED.src_hash
@@ -485,8 +491,8 @@ export async function dropDuplicateRows(tx: Queryable): Promise<number> {
   );
   await tx.query(
     `DELETE FROM participant_state WHERE ma_so_bhxh IN (SELECT ma_so_bhxh FROM duplicate_line);
-     INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen, data_version)
-     SELECT ma_so_bhxh, updated_at, vssid, ma_tinh, ma_huyen, data_version FROM participant WHERE ma_so_bhxh IN (SELECT ma_so_bhxh FROM duplicate_line)`,
+     INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen)
+     SELECT ma_so_bhxh, updated_at, vssid, ma_tinh, ma_huyen FROM participant WHERE ma_so_bhxh IN (SELECT ma_so_bhxh FROM duplicate_line)`,
   );
   return res.rowCount ?? 0;
 }

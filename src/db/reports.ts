@@ -74,12 +74,25 @@ const params = (args: CountsArgs) => [args.cutoff, args.province, args.district 
 const IN_SCOPE = `($2::text IS NULL OR o.ma_tinh = $2::text) AND ($3::text IS NULL OR o.ma_huyen = $3::text)`;
 const KEY = `CASE WHEN $2::text IS NULL THEN o.ma_tinh ELSE o.ma_huyen END`;
 
+/**
+ * `ch`: who had what the registry verifies changed by an import before the cutoff, and the data version it made
+ * (participant_state.changed_version, migration 0028: few rows, by a partial index). Their outcome from before is
+ * about other data: not verified until an outcome of that version or a later one — as the import set their
+ * status (db/participants.ts). Corrections of Mẫu 02 write no such row: their people stay on Mẫu 02.
+ */
+const CHANGED_BY_IMPORT = `ch AS (
+       SELECT ma_so_bhxh, max(changed_version) AS version FROM participant_state
+        WHERE changed_version IS NOT NULL AND valid_from < $1::timestamptz GROUP BY ma_so_bhxh
+     )`;
+/** A person's outcome as of the cutoff, from `v` (the last applied) and `ch`. */
+const STATUS_AS_OF = `CASE WHEN v.status IS NULL OR ch.version > v.data_version THEN 'PENDING' ELSE v.status END`;
+
 /** Everyone's outcome and VssID as of the cutoff, per group (countsAsOf without the corrections). */
 export async function outcomeCountsAsOf(q: Queryable, args: CountsArgs): Promise<OutcomeCounts[]> {
   const and = `AND ${candidates(args, 'ma_so_bhxh')}`;
   const res = await q.query<OutcomeCounts>(
     `WITH s AS (
-       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, vssid, ma_tinh, ma_huyen, data_version
+       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, vssid, ma_tinh, ma_huyen
          FROM participant_state WHERE valid_from < $1::timestamptz ${and}
         ORDER BY ma_so_bhxh, valid_from DESC, id DESC
      ), v AS (
@@ -88,19 +101,9 @@ export async function outcomeCountsAsOf(q: Queryable, args: CountsArgs): Promise
        SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, status, data_version
          FROM verification WHERE applied AND verified_at < $1::timestamptz ${and}
         ORDER BY ma_so_bhxh, verified_at DESC, batch_id DESC
-     ), o AS (
-       -- Data changed since that outcome, other than by corrections of Mẫu 02 (those stay on it, column 9 saying
-       -- they are in): not verified yet, as the import sets the person's status (db/participants.ts). Each change
-       -- adds one to the version, so more versions since than corrections made means the import changed it.
-       SELECT s.ma_so_bhxh, s.vssid, s.ma_tinh, s.ma_huyen,
-              CASE WHEN v.status IS NULL THEN 'PENDING'
-                   WHEN s.data_version > v.data_version
-                        AND s.data_version - v.data_version > (
-                          SELECT count(DISTINCT c.data_version) FROM participant_correction c
-                           WHERE c.ma_so_bhxh = s.ma_so_bhxh AND c.data_version > v.data_version AND c.data_version <= s.data_version)
-                   THEN 'PENDING'
-                   ELSE v.status END AS status
-         FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh
+     ), ${CHANGED_BY_IMPORT}, o AS (
+       SELECT s.*, ${STATUS_AS_OF} AS status
+         FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh LEFT JOIN ch ON ch.ma_so_bhxh = s.ma_so_bhxh
      )
      SELECT ${KEY} AS key,
             count(*)::int AS total,
@@ -130,7 +133,9 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
         WHERE changed_at < $1::timestamptz AND ${candidates(args, 'ma_so_bhxh')}
         GROUP BY ma_so_bhxh
      ), o AS (
-       SELECT s.ma_tinh, s.ma_huyen, coalesce(v.status, 'PENDING') AS status, v.verified_version, c.version
+       -- As outcomeCountsAsOf has it: an import change since the last outcome makes it not verified (CHANGED_BY_IMPORT).
+       SELECT s.ma_tinh, s.ma_huyen, CASE WHEN v.status IS NULL OR ch.version > v.data_version THEN 'PENDING' ELSE v.status END AS status,
+              v.verified_version, c.version
          FROM c
          CROSS JOIN LATERAL (
            SELECT ma_tinh, ma_huyen FROM participant_state st
@@ -138,9 +143,13 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
             ORDER BY st.valid_from DESC, st.id DESC LIMIT 1) s
          CROSS JOIN LATERAL (
            SELECT (array_agg(x.status ORDER BY x.verified_at DESC, x.batch_id DESC))[1] AS status,
+                  (array_agg(x.data_version ORDER BY x.verified_at DESC, x.batch_id DESC))[1] AS data_version,
                   max(x.data_version) FILTER (WHERE x.status <> 'PENDING') AS verified_version
              FROM verification x
             WHERE x.ma_so_bhxh = c.ma_so_bhxh AND x.applied AND x.verified_at < $1::timestamptz) v
+         CROSS JOIN LATERAL (
+           SELECT max(st.changed_version) AS version FROM participant_state st
+            WHERE st.ma_so_bhxh = c.ma_so_bhxh AND st.changed_version IS NOT NULL AND st.valid_from < $1::timestamptz) ch
      )
      SELECT ${KEY} AS key,
             count(*)::int AS corrected,

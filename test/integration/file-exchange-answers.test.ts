@@ -226,7 +226,10 @@ describe('file exchange answers', () => {
     const { lines, log: logger } = capturedLog('info');
     const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logger);
     expect(exchange.kind).toBe('file'); // recorded with the batch, shown by `ddcn status`
+    // Until it has looked at the inbox, it cannot tell who still waits (the run says nothing of it then).
+    expect(exchange.lookedAtInbox).toBe(false);
     expect(await exchange.verify([])).toEqual([]);
+    expect(exchange.lookedAtInbox).toBe(true);
     expect(await exchange.share([])).toEqual([]);
     expect(await readdir(f.outbox)).toEqual([]);
 
@@ -370,6 +373,13 @@ describe('file exchange answers', () => {
     );
     // Past the resend delay they are no longer waited for: the next run sends them again.
     expect((await (await at(WEEK + 1)).waiting()).people).toBe(0);
+    // The runbook's remedy: sent again at once (a resend delay of an hour). They wait on the new request, not the old.
+    const resend = await FileExchangeRegistry.open({ ...f, resendAfterMs: HOUR }, db, log, () => new Date(FIXED_NOW.getTime() + 49 * HOUR));
+    await runBatch(runDeps(db, resend, CONFIG), { province: null });
+    const after = await (await at(51 * HOUR)).waiting();
+    expect([after.people, after.overdue, after.oldest!.createdAt]).toEqual([328, false, new Date(FIXED_NOW.getTime() + 49 * HOUR)]);
+    // A province's run counts that province's people only.
+    expect((await (await at(51 * HOUR)).waiting('01')).people).toBeLessThan(328);
   });
 
   it('counts as asked for again only those whose last request had its answer refused', async () => {

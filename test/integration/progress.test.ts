@@ -294,6 +294,40 @@ describe('report progress (Mẫu 03)', () => {
     expect((await exportedResults(deps(db), dir)).rows.get(LAN)?.status).toBe('MISMATCHED'); // the registry has the old name
   });
 
+  it('keeps the outcome of a name the export only writes in capitals (the registry compares it the same)', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const registry = await mockRegistry(await writeRegistry(dir, REGISTRY));
+    await importParticipants(at(db, DAY1), await writeParticipants(dir, PEOPLE, 'day1.csv'));
+    await runAt(db, registry, DAY1);
+    const before = [...(await exportedResults(deps(db), dir)).rows.values()];
+    await importParticipants(at(db, DAY10), await writeParticipants(dir, PEOPLE.map((p) => ({ ...p, ho_ten: p.ho_ten!.toUpperCase() })), 'upper.csv'));
+    expect([...(await exportedResults(deps(db), dir)).rows.values()]).toEqual(before);
+  });
+
+  it('takes a corrected person out of (12) and (13) once the export changes their data again, and a correction writes no state row', async () => {
+    const { db, dir } = await history(); // by July: 0790000002 matched again after a correction, 0790000003 escalated
+    const report = async (asOf: string) => {
+      const out = path.join(dir, `mau03-${asOf}-${Math.random()}.xlsx`);
+      await progressReport(at(db, '2024-07-20T02:00:00Z'), { out, period: 'week', asOf: day(asOf), province: null });
+      return (await readMau03(out)).total.values;
+    };
+    const july = await report('2024-07-05');
+    expect(july.slice(C.corrected, C.escalated + 1)).toEqual([2, 1, 1]);
+    // The two corrections left no mark of an import change (nor moved the dashboards' fingerprint: figures-cache.ts).
+    const marks = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM participant_state WHERE changed_version IS NOT NULL')).rows[0]!.n;
+    expect(await marks()).toBe(0);
+    // The next export changes both: Hùng's date of birth, Bốn's sex. Neither is verified now, nor on any list.
+    const changed = PEOPLE.map((p) => (p.ma_so_bhxh === '0790000003' ? { ...p, ngay_sinh: '02/01/1980' } : p.ma_so_bhxh === '0790000002' ? { ...p, gioi_tinh: 'Nữ' } : p));
+    await importParticipants(at(db, '2024-07-10T02:00:00Z'), await writeParticipants(dir, changed, 'july10.csv'));
+    expect(await marks()).toBe(2);
+    const after = await report('2024-07-12');
+    expect(after.slice(C.corrected, C.escalated + 1)).toEqual([2, 0, 0]);
+    expect(after[C.pending]).toBe(july[C.pending]! + 2);
+    expect(after[C.total]).toBe(after[C.matched]! + after[C.mismatched]! + after[C.missing]! + after[C.conflict]! + after[C.pending]!);
+    expect(await report('2024-07-05')).toEqual(july); // the day before stays as it was
+  });
+
   it('counts nobody before the first import', async () => {
     const { db, dir } = await history();
     const out = path.join(dir, 'before.xlsx');

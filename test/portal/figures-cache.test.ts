@@ -42,12 +42,16 @@ async function wholeHistoryCounts(q: Queryable, args: CountsArgs) {
         ORDER BY ma_so_bhxh, valid_from DESC, id DESC
      ), v AS (
        SELECT ma_so_bhxh, (array_agg(status ORDER BY verified_at DESC, batch_id DESC))[1] AS status,
+              (array_agg(data_version ORDER BY verified_at DESC, batch_id DESC))[1] AS data_version,
               max(data_version) FILTER (WHERE status <> 'PENDING') AS verified_version
          FROM verification WHERE applied AND verified_at < $1::timestamptz GROUP BY ma_so_bhxh
      ), c AS (
        SELECT ma_so_bhxh, max(data_version) AS version FROM participant_correction WHERE changed_at < $1::timestamptz GROUP BY ma_so_bhxh
+     ), ch AS (
+       SELECT ma_so_bhxh, max(changed_version) AS version FROM participant_state WHERE changed_version IS NOT NULL AND valid_from < $1::timestamptz GROUP BY 1
      ), o AS (
-       SELECT s.*, coalesce(v.status, 'PENDING') AS status, v.verified_version FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh
+       SELECT s.*, CASE WHEN v.status IS NULL OR ch.version > v.data_version THEN 'PENDING' ELSE v.status END AS status, v.verified_version
+         FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh LEFT JOIN ch ON ch.ma_so_bhxh = s.ma_so_bhxh
      )
      SELECT CASE WHEN $2::text IS NULL THEN o.ma_tinh ELSE o.ma_huyen END AS key, count(*)::int AS total,
             count(*) FILTER (WHERE o.status = 'MATCHED')::int AS matched, count(*) FILTER (WHERE o.status = 'MISMATCHED')::int AS mismatched,
@@ -55,7 +59,7 @@ async function wholeHistoryCounts(q: Queryable, args: CountsArgs) {
             count(*) FILTER (WHERE o.status = 'PENDING')::int AS pending, count(*) FILTER (WHERE o.vssid)::int AS vssid,
             count(c.ma_so_bhxh)::int AS corrected,
             count(*) FILTER (WHERE o.status = 'MATCHED' AND o.verified_version >= c.version)::int AS rematched,
-            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND o.verified_version >= c.version)::int AS escalated
+            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'CONFLICT') AND o.verified_version >= c.version)::int AS escalated
        FROM o LEFT JOIN c ON c.ma_so_bhxh = o.ma_so_bhxh
       WHERE ($2::text IS NULL OR o.ma_tinh = $2::text) AND ($3::text IS NULL OR o.ma_huyen = $3::text)
         AND ($4::text IS NULL OR o.ma_so_bhxh IN (SELECT ma_so_bhxh FROM participant WHERE ma_don_vi = $4::text))

@@ -55,8 +55,11 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             if (result.batchId !== null) process.stdout.write(`${result.batchId}\n`);
             const seconds = result.finishedFirst.length ? result.seconds : (Date.now() - started) / 1000;
             process.stderr.write(formatSummary(result, seconds) + '\n');
-            const waiting = registry instanceof FileExchangeRegistry ? await registry.waiting() : null;
-            if (registry instanceof FileExchangeRegistry) process.stderr.write(registry.summary(waiting!) + '\n');
+            // Who waits for answers, of the scope run, once this run has read the inbox (a run with nobody to verify
+            // has not: answers may be there, for the next run to read).
+            const exchange = registry instanceof FileExchangeRegistry ? registry : null;
+            const waiting = exchange?.lookedAtInbox ? await exchange.waiting(result.province) : null;
+            if (exchange) process.stderr.write(exchange.summary(waiting) + '\n');
             // The people left PENDING by the registry when the run ends, in any batch it finished: a later batch of
             // the run may have verified again those an earlier one could not (and shared again its owed shares).
             const first = result.finishedFirst;
@@ -75,7 +78,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
               if (shareFailed > 0) parts.push(`${shareFailed} matched people could not be shared; the next \`ddcn run\` shares them.`);
               throw new RegistryUnavailableError(`${what}${why ? ` (${why})` : ''}: ${parts.join(' ')}`);
             }
-            if (registry instanceof FileExchangeRegistry && waiting!.overdue) throw new UserError(registry.overdueMessage(waiting!));
+            if (exchange && waiting?.overdue) throw new UserError(exchange.overdueMessage(waiting));
           } finally {
             await registry.close();
           }
