@@ -319,11 +319,10 @@ CREATE OR REPLACE FUNCTION public.name_key(t text)
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE STRICT
 AS $function$
-  SELECT string_agg(regexp_replace(w, '[\u0300\u0301\u0303\u0309\u0323]', '', 'g')
-                    || coalesce((SELECT string_agg(m[1], '') FROM regexp_matches(w, '([\u0300\u0301\u0303\u0309\u0323])', 'g') AS m), ''),
-                    ' ' ORDER BY n)
-    FROM regexp_split_to_table(lower(normalize(btrim(regexp_replace(t, '\s+', ' ', 'g')), NFD)), ' ') WITH ORDINALITY AS x(w, n)
-$function$;
+      SELECT string_agg(regexp_replace(w, '[\u0300\u0301\u0303\u0309\u0323]', '', 'g')
+                        || coalesce((SELECT string_agg(m[1], '') FROM regexp_matches(w, '([\u0300\u0301\u0303\u0309\u0323])', 'g') AS m), ''),
+                        ' ' ORDER BY n)
+        FROM regexp_split_to_table(lower(normalize(btrim(regexp_replace(t, '\s+', ' ', 'g')), NFD)), ' ') WITH ORDINALITY AS x(w, n) $function$;
 CREATE OR REPLACE FUNCTION public.participant_state_after_change()
  RETURNS trigger
  LANGUAGE plpgsql

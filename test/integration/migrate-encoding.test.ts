@@ -7,6 +7,8 @@ import { loadMigrations, migrate } from '../../src/db/migrate.js';
 import { createDb } from '../../src/db/pool.js';
 import { UserError } from '../../src/errors.js';
 import { runPrefix, withDatabase } from '../helpers/global-setup.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { deps, useTempDir, writeParticipants } from '../helpers/pipeline.js';
 
 it('refuses to make its schema in a database that is not UTF8, saying how to create one; one made so before goes on', async () => {
   const serverUrl = inject('databaseUrl');
@@ -37,6 +39,13 @@ it('refuses to make its schema in a database that is not UTF8, saying how to cre
     expect(said).toEqual([]);
     await db.query(`INSERT INTO unit (ma_don_vi, ten_don_vi, updated_at) VALUES ('DV1', 'Công  TY Sao Mai', now())`);
     expect((await db.query('SELECT ten_don_vi_fold FROM unit')).rows[0]).toEqual({ ten_don_vi_fold: 'công ty sao mai' });
+    // An import that changes a name works too (the name's key folds case and spaces there: migration 0028).
+    const dir = await useTempDir();
+    const person = { ma_so_bhxh: '0100000001', ho_ten: 'Lê Văn An', ngay_sinh: '1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ma_tinh: '01' };
+    await importParticipants(deps(db), await writeParticipants(dir, [person], 'a.csv'));
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ...person, ho_ten: 'LÊ  VĂN AN' }], 'b.csv'));
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ...person, ho_ten: 'Lê Văn Ân' }], 'c.csv'));
+    expect((await db.query('SELECT ho_ten, data_version FROM participant')).rows).toEqual([{ ho_ten: 'Lê Văn Ân', data_version: 3 }]);
   } finally {
     await db.close();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
