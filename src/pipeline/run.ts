@@ -24,16 +24,8 @@ export interface RunResult {
   finishedFirst: FinishedBatch[];
 }
 
-export interface FinishedBatch {
-  batchId: number;
-  resumed: boolean;
-  joined: boolean;
-  province: string | null;
-  counts: Counts;
-  shared: number;
-  shareFailed: number;
-  seconds: number;
-}
+/** A batch of another scope the run finished first: what a run returns of its own, with a batch always. */
+export type FinishedBatch = Omit<RunResult, 'batchId' | 'finishedFirst'> & { batchId: number };
 
 export interface RunOptions {
   province: string | null;

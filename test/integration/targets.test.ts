@@ -9,6 +9,8 @@ import { databasePerFile, deps, parseCsv, rows, useTempDir } from '../helpers/pi
 
 const database = databasePerFile();
 const at = (iso: string) => ({ ...deps(database().db), now: () => new Date(iso) });
+/** A row of counts as countsAsOf gives it: nobody verified yet, some VssID accounts. */
+const group = (key: string, total: number, vssid: number) => ({ key, total, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: total, vssid, corrected: 0, rematched: 0, escalated: 0 });
 
 describe('import targets', () => {
   it('stores VssID targets per province and district, and rejects rows it cannot read, with the reason', async () => {
@@ -69,7 +71,6 @@ describe('import targets', () => {
     const file = path.join(dir, 't.csv');
     await writeFile(file, 'ma_tinh,chi_tieu_vssid\n079,1000\n001,500\n');
     await importTargets(at('2024-06-03T02:00:00Z'), file);
-    const group = (key: string, total: number, vssid: number) => ({ key, total, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: total, vssid, corrected: 0, rematched: 0, escalated: 0 });
     const r = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: null },
       async () => [group('079', 600, 100), group('79', 400, 50), group('001', 10, 1)]);
     expect(r.rows.map((x) => [x.label, x.target])).toEqual([['Hà Nội (001)', 500], ['Hồ Chí Minh (079)', 1000], ['Hồ Chí Minh (79)', null]]);
@@ -81,7 +82,6 @@ describe('import targets', () => {
     const file = path.join(dir, 't.csv');
     await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n079,790,300\n079,791,300\n001,,500\n');
     await importTargets(at('2024-06-03T02:00:00Z'), file);
-    const group = (key: string, total: number, vssid: number) => ({ key, total, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: total, vssid, corrected: 0, rematched: 0, escalated: 0 });
     // HCMC's people are in four districts, two of them with targets: 781 VssID accounts against 600 would read 130 %.
     const byDistrict = [group('790', 500, 200), group('791', 500, 200), group('792', 300, 200), group('793', 300, 181)];
     const counts = async (_q: unknown, args: { province: string | null }) =>
@@ -105,7 +105,6 @@ describe('import targets', () => {
     const file = path.join(dir, 't.csv');
     await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n001,,500\n048,,300\n079,,1000\n079,790,600\n079,791,400\n');
     await importTargets(at('2024-06-03T02:00:00Z'), file);
-    const group = (key: string, total: number, vssid: number) => ({ key, total, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: total, vssid, corrected: 0, rematched: 0, escalated: 0 });
     const counts = async (_q: unknown, args: { province: string | null }) => (args.province === '79' ? [group('790', 10, 5)] : [group('001', 10, 1), group('79', 10, 5)]);
     const nation = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: null }, counts);
     // 048 has nobody; HCMC's people write 79, its target 079: one row each.
