@@ -135,3 +135,31 @@ export async function recordAnswers(
     [args.requestId, args.now, args.answerFile, args.answerChecksum],
   );
 }
+
+/**
+ * Who waits for the registry's answers: PENDING people (of a province, or all) whose latest request is outstanding
+ * and younger than the resend delay (`since`), and the oldest such request. Each person against their latest
+ * request only: one sent again (after the resend delay, or because their data changed) is what they wait on, not
+ * the first, whose answer may never come.
+ */
+export async function awaitingAnswers(
+  q: Queryable,
+  args: { since: Date; province: string | null },
+): Promise<{ people: number; oldest: { file: string; createdAt: Date } | null }> {
+  const res = await q.query<{ people: number; file: string | null; created_at: Date | null }>(
+    `WITH latest AS (
+       SELECT DISTINCT ON (i.ma_so_bhxh) i.ma_so_bhxh, i.request_id
+         FROM exchange_item i JOIN participant p ON p.ma_so_bhxh = i.ma_so_bhxh AND p.status = 'PENDING'
+        WHERE $2::text IS NULL OR p.ma_tinh = $2::text
+        ORDER BY i.ma_so_bhxh, i.request_id DESC
+     ), waiting AS (
+       SELECT r.file_name, r.created_at, r.id FROM latest l JOIN exchange_request r ON r.id = l.request_id
+        WHERE r.state = 'outstanding' AND r.created_at > $1::timestamptz
+     )
+     SELECT (SELECT count(*) FROM waiting)::int AS people, o.file_name AS file, o.created_at
+       FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT file_name, created_at FROM waiting ORDER BY created_at, id LIMIT 1) o ON true`,
+    [args.since, args.province],
+  );
+  const r = res.rows[0]!;
+  return { people: r.people, oldest: r.file && r.created_at ? { file: r.file, createdAt: r.created_at } : null };
+}

@@ -19,7 +19,7 @@ import {
   REQUEST_COLUMNS, REQUEST_PREFIX, requestRow, sha256, SHARE_COLUMNS, SHARE_PREFIX, shareRow,
 } from './file-exchange-format.js';
 import { abandonedName, ensureDir, FileExistsError, goneMeanwhile, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
-import { answersFor, knownFiles, latestItems, markRefused, nextRequestId, recordAnswers, recordRequest, requestByFile, type RequestRecord } from './file-exchange-store.js';
+import { answersFor, awaitingAnswers, knownFiles, latestItems, markRefused, nextRequestId, recordAnswers, recordRequest, requestByFile, type RequestRecord } from './file-exchange-store.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from './http-body.js';
 import { answersMisfit } from './http-wire.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
@@ -168,26 +168,9 @@ export class FileExchangeRegistry implements RegistryAdapter {
    */
   async waiting(province: string | null = null): Promise<Waiting> {
     const since = new Date(this.now().getTime() - this.settings.resendAfterMs);
-    // Each person against their latest request only: one sent again (after the resend delay, or because their data
-    // changed) is what they wait on, not the first, whose answer may never come.
-    const res = await this.db.query<{ people: number; file: string | null; created_at: Date | null }>(
-      `WITH latest AS (
-         SELECT DISTINCT ON (i.ma_so_bhxh) i.ma_so_bhxh, i.request_id
-           FROM exchange_item i JOIN participant p ON p.ma_so_bhxh = i.ma_so_bhxh AND p.status = 'PENDING'
-          WHERE $2::text IS NULL OR p.ma_tinh = $2::text
-          ORDER BY i.ma_so_bhxh, i.request_id DESC
-       ), waiting AS (
-         SELECT r.file_name, r.created_at, r.id FROM latest l JOIN exchange_request r ON r.id = l.request_id
-          WHERE r.state = 'outstanding' AND r.created_at > $1::timestamptz
-       )
-       SELECT (SELECT count(*) FROM waiting)::int AS people, o.file_name AS file, o.created_at
-         FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT file_name, created_at FROM waiting ORDER BY created_at, id LIMIT 1) o ON true`,
-      [since, province],
-    );
-    const r = res.rows[0]!;
-    const oldest = r.file && r.created_at ? { file: r.file, createdAt: r.created_at } : null;
+    const { people, oldest } = await awaitingAnswers(this.db, { since, province });
     const due = this.settings.answerDueMs ?? DEFAULT_ANSWER_DUE_HOURS * 3_600_000;
-    return { people: r.people, oldest, overdue: oldest !== null && this.now().getTime() - oldest.createdAt.getTime() > due };
+    return { people, oldest, overdue: oldest !== null && this.now().getTime() - oldest.createdAt.getTime() > due };
   }
 
   /** Whether this process looked at the inbox (it verified someone): only then does it know who still waits. */

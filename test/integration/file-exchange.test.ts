@@ -218,6 +218,10 @@ describe('file exchange', () => {
     );
     // The first night makes the folders, and says so (a mistyped path later would make them too).
     expect(first.stderr).toContain(`\ncreated the outbox ${f.outbox} and the inbox ${f.inbox}, which did not exist: if that is not the first night, check the path\n`);
+    // The batch is done; its PENDING people wait for answers, as batch status says (and --json gives).
+    const status = await ddcn(['batch', 'status'], env);
+    expect(status.stdout).toMatch(/\nfile exchange: 328 people await the registry's answers \(the oldest request, ddcn-req-\d{8}-[0-9a-f]{6}\.csv, written [-\d: ]+ \(UTC\+7\)\)\n/);
+    expect(JSON.parse((await ddcn(['batch', 'status', '--json'], env)).stdout).awaiting).toMatchObject({ people: 328 });
     // Three days on, nothing answered (the transfer stopped): the night's run fails, saying who waits since when.
     await db.query(`UPDATE exchange_request SET created_at = created_at - interval '3 days'`);
     const stuck = await ddcn(args, env);

@@ -4,6 +4,8 @@ import { batchStatus, type BatchStatus } from '../../db/batch-status.js';
 import { UserError } from '../../errors.js';
 import { positiveInt } from '../config.js';
 import { formatSeconds } from '../../run-progress.js';
+import { awaitingAnswers } from '../../adapters/file-exchange-store.js';
+import { DEFAULT_RESEND_AFTER_HOURS } from '../../adapters/file-exchange.js';
 
 const PHASE: Record<BatchStatus['phase'], string> = {
   verify: 'verify (asking the registry)',
@@ -14,6 +16,8 @@ const PHASE: Record<BatchStatus['phase'], string> = {
 
 /** A moment as the offices read it: Vietnam's time (UTC+7 all year), to the second. `--json` keeps ISO in UTC. */
 const vnTime = (t: Date): string => `${new Date(t.getTime() + 7 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ')} (UTC+7)`;
+
+type Awaiting = Awaited<ReturnType<typeof awaitingAnswers>>;
 
 const ago = (t: Date, now: Date) => `${formatSeconds((now.getTime() - t.getTime()) / 1000)} ago`;
 
@@ -52,7 +56,7 @@ function activityLines(s: BatchStatus): string[] {
   return lines;
 }
 
-export function formatStatus(s: BatchStatus): string {
+export function formatStatus(s: BatchStatus, awaiting: Awaiting | null = null): string {
   const c = s.counts;
   const lines = [
     `batch ${s.id}: ${PHASE[s.phase]}${s.province ? ` · province ${s.province}` : ''} · registry ${s.registry}` +
@@ -66,6 +70,9 @@ export function formatStatus(s: BatchStatus): string {
     s.workers.length ? 'workers (chunk steps done, last seen):' : 'workers: none has finished a chunk step yet',
     ...s.workers.map((w) => `  ${w.worker}  ${w.steps}  ${vnTime(w.lastSeen)}`),
     ...(s.phase === 'done' ? [] : activityLines(s)),
+    ...(awaiting?.people && awaiting.oldest
+      ? [`file exchange: ${awaiting.people} people await the registry's answers (the oldest request, ${awaiting.oldest.file}, written ${vnTime(awaiting.oldest.createdAt)})`]
+      : []),
   ];
   return lines.join('\n') + '\n';
 }
@@ -82,7 +89,11 @@ export function registerBatch(cli: Command, logLevel: () => string | undefined):
         const now = deps.now();
         const status = await batchStatus(deps.db, wanted, now);
         if (!status) throw new UserError(wanted === null ? 'no batch yet: start one with `ddcn run`' : `no batch ${wanted}; \`ddcn batch status\` shows the latest`);
-        process.stdout.write(o.json ? JSON.stringify(status) + '\n' : formatStatus(status));
+        // Over the file exchange, PENDING people are mostly waiting for answers: how many, since when.
+        const hours = Number(process.env.DDCN_REGISTRY_RESEND_AFTER_HOURS?.trim() || DEFAULT_RESEND_AFTER_HOURS) || DEFAULT_RESEND_AFTER_HOURS;
+        const awaiting =
+          status.registry === 'file' ? await awaitingAnswers(deps.db, { since: new Date(now.getTime() - hours * 3_600_000), province: status.province }) : null;
+        process.stdout.write(o.json ? JSON.stringify(awaiting ? { ...status, awaiting } : status) + '\n' : formatStatus(status, awaiting));
       });
     });
 }
