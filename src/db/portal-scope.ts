@@ -42,15 +42,3 @@ export function scopeDistrict(scope: Scope): string | null {
   return scope.role === 'district' ? scope.maHuyen : null;
 }
 
-export function describeScope(scope: Scope): string {
-  switch (scope.role) {
-    case 'national':
-      return 'toàn quốc';
-    case 'province':
-      return `tỉnh mã ${scope.maTinh}`;
-    case 'district':
-      return `huyện mã ${scope.maHuyen} (tỉnh ${scope.maTinh})`;
-    case 'unit':
-      return `đơn vị ${scope.maDonVi}`;
-  }
-}

@@ -1,7 +1,23 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { describeScope } from '../db/portal-scope.js';
+import type { Scope } from '../db/portal-scope.js';
+import { districtLabel } from '../reports/districts.js';
+import { officeInText } from '../reports/office.js';
 import { csrfToken } from './session.js';
 import { rateDown } from '../domain/rates.js';
+
+/** Whose the account's pages are, as the forms name offices: `Bảo hiểm xã hội thành phố Hải Phòng (031)`. */
+export function scopeText(scope: Scope): string {
+  switch (scope.role) {
+    case 'national':
+      return 'toàn quốc';
+    case 'province':
+      return `${officeInText(scope.maTinh)} (${scope.maTinh})`;
+    case 'district':
+      return `${districtLabel(scope.maTinh, scope.maHuyen)}, ${officeInText(scope.maTinh)}`;
+    case 'unit':
+      return `đơn vị ${scope.maDonVi}`;
+  }
+}
 
 /**
  * A page in the common layout. `csrf` is the token for the page's forms: the session's once signed in (the
@@ -11,7 +27,7 @@ export function render(reply: FastifyReply, req: FastifyRequest, page: string, d
   const user = req.user;
   return reply.type('text/html; charset=utf-8').view(`${page}.eta`, {
     user,
-    scopeText: req.scope ? describeScope(req.scope) : '',
+    scopeText: req.scope ? scopeText(req.scope) : '',
     isOffice: user !== null && user.role !== 'unit',
     isNational: user?.role === 'national',
     csrf: req.sessionToken ? csrfToken(req.sessionToken) : '',

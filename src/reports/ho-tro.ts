@@ -5,7 +5,7 @@ import type { ListForm } from './list-form.js';
 import type { EscalationRow, ListFileSpec } from './list-row.js';
 import { personCells } from './mau01.js';
 import { mismatchText } from './mismatch-text.js';
-import { provinceLabel } from './office.js';
+import { officeInText } from './office.js';
 import { formatDateTime } from './vn-date.js';
 
 export const HO_TRO_TITLE =
@@ -14,7 +14,7 @@ export const HO_TRO_TITLE =
 function intro(spec: ListFileSpec): string[] {
   return [
     'Kính gửi: Trung tâm Công nghệ thông tin - BHXH Việt Nam',
-    `Đơn vị đề nghị: Bảo hiểm xã hội ${provinceLabel(spec.unit.maTinh)}`,
+    `Đơn vị đề nghị: ${officeInText(spec.unit.maTinh)}`,
     'Các trường hợp dưới đây đã được cập nhật theo hồ sơ đơn vị nộp nhưng kết quả xác thực vẫn chưa khớp với CSDL quốc gia về dân cư.',
   ];
 }

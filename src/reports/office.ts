@@ -23,6 +23,13 @@ export function provinceLabel(maTinh: string | null): string {
   return province(maTinh)?.name ?? `Tỉnh mã ${maTinh}`;
 }
 
+/** The office named in a sentence, as the head names it in capitals: `Bảo hiểm xã hội thành phố Hồ Chí Minh`. */
+export function officeInText(maTinh: string | null): string {
+  const p = province(maTinh);
+  if (p === null) return maTinh ? `Bảo hiểm xã hội tỉnh (mã ${maTinh})` : 'Bảo hiểm xã hội tỉnh ……';
+  return `Bảo hiểm xã hội ${p.city ? 'thành phố' : 'tỉnh'} ${p.name}`;
+}
+
 /** The issuing office as printed in capitals at the top left: `BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH`. */
 export function officeName(maTinh: string | null): string {
   const p = province(maTinh);

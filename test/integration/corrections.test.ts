@@ -149,6 +149,10 @@ describe('import corrections: a returned Mẫu 02', () => {
       '03/06/2024 08:30', `mau02-tra-ve.xlsx, dòng ${lines['0790000003']}`,
     ]);
     expect(ws.getCell('A5').text).toContain('ĐỀ NGHỊ HỖ TRỢ');
+    // The requesting office named as the head names it (a city: "thành phố").
+    const intro: string[] = [];
+    ws.eachRow((r) => intro.push(r.getCell(1).text));
+    expect(intro).toContain('Đơn vị đề nghị: Bảo hiểm xã hội thành phố Hồ Chí Minh');
   });
 
   it('sends to the IT centre only who was compared again and still differs, not someone corrected without a number (Plan II.6.2)', async () => {
