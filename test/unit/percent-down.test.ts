@@ -20,6 +20,4 @@ describe('the confirmed share in a summary line', () => {
     expect(percent(0.57)).toBe('57 %');
     expect(percent(null)).toBe('–');
   });
-
-
 });
