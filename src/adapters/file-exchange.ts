@@ -70,6 +70,9 @@ export interface Waiting {
   overdue: boolean;
 }
 
+/** When a request was written, in the operator's lines: `2026-12-03 22:00 UTC`. */
+const utcMinute = (t: Date): string => `${t.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
 /** What was sent for a person: an answer applies only while their data is still this. */
 export function fingerprint(r: VerifyRequest): string {
   return sha256(JSON.stringify([r.soGiayTo, r.hoTen, r.ngaySinh, r.gioiTinh]));
@@ -169,8 +172,11 @@ export class FileExchangeRegistry implements RegistryAdapter {
   async waiting(province: string | null = null): Promise<Waiting> {
     const since = new Date(this.now().getTime() - this.settings.resendAfterMs);
     const { people, oldest } = await awaitingAnswers(this.db, { since, province });
-    const due = this.settings.answerDueMs ?? DEFAULT_ANSWER_DUE_HOURS * 3_600_000;
-    return { people, oldest, overdue: oldest !== null && this.now().getTime() - oldest.createdAt.getTime() > due };
+    return { people, oldest, overdue: oldest !== null && this.now().getTime() - oldest.createdAt.getTime() > this.answerDueMs };
+  }
+
+  private get answerDueMs(): number {
+    return this.settings.answerDueMs ?? DEFAULT_ANSWER_DUE_HOURS * 3_600_000;
   }
 
   /** Whether this process looked at the inbox (it verified someone): only then does it know who still waits. */
@@ -471,7 +477,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     if (waiting?.people && waiting.oldest) {
       parts.push(
         `${waiting.people} people await answers in ${this.settings.inbox} (the oldest request, ${waiting.oldest.file}, written ` +
-          `${waiting.oldest.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC): PENDING until a later run ingests them`,
+          `${utcMinute(waiting.oldest.createdAt)}): PENDING until a later run ingests them`,
       );
     }
     const lines = [parts.join(' · ')];
@@ -481,10 +487,10 @@ export class FileExchangeRegistry implements RegistryAdapter {
 
   /** The run's failure when people have waited past the due time (see FileExchangeSettings.answerDueMs). */
   overdueMessage(waiting: Waiting): string {
-    const hours = Math.round((this.settings.answerDueMs ?? DEFAULT_ANSWER_DUE_HOURS * 3_600_000) / 3_600_000);
+    const hours = Math.round(this.answerDueMs / 3_600_000);
     return (
       `${waiting.people} people have waited more than ${hours} h for the registry's answers (the oldest request, ${waiting.oldest!.file}, ` +
-      `was written ${waiting.oldest!.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC): check that the registry side takes the ` +
+      `was written ${utcMinute(waiting.oldest!.createdAt)}): check that the registry side takes the ` +
       `request files from ${this.settings.outbox} and puts its answers in ${this.settings.inbox} (not in a subfolder); to send them ` +
       `again now, run once with DDCN_REGISTRY_RESEND_AFTER_HOURS=1 (docs/runbook.md, "The file exchange")`
     );

@@ -68,12 +68,15 @@ const NAMES: Record<string, string> = {
   answerDueHours: 'DDCN_REGISTRY_ANSWER_DUE_HOURS',
 };
 
+const hours = (fallback: number) =>
+  z.coerce.number({ error: 'must be a number of hours' }).positive('must be more than 0').max(24 * 365, 'must be at most a year').default(fallback);
+
 const FileSettings = z
   .object({
     outbox: z.string().min(1),
     inbox: z.string().min(1),
-    resendAfterHours: z.coerce.number({ error: 'must be a number of hours' }).positive('must be more than 0').max(24 * 365, 'must be at most a year').default(DEFAULT_RESEND_AFTER_HOURS),
-    answerDueHours: z.coerce.number({ error: 'must be a number of hours' }).positive('must be more than 0').max(24 * 365, 'must be at most a year').default(DEFAULT_ANSWER_DUE_HOURS),
+    resendAfterHours: hours(DEFAULT_RESEND_AFTER_HOURS),
+    answerDueHours: hours(DEFAULT_ANSWER_DUE_HOURS),
   })
   .refine((s) => path.resolve(s.outbox) !== path.resolve(s.inbox), { message: 'must be different folders', path: ['inbox'] });
 
@@ -86,6 +89,14 @@ function fail(kind: string, error: z.ZodError, given: Record<string, unknown>): 
 }
 
 const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
+
+/** DDCN_REGISTRY_RESEND_AFTER_HOURS alone, read as the file exchange's settings read it (`ddcn batch status`). */
+export function resendAfterMs(env: NodeJS.ProcessEnv = process.env): number {
+  const given = { resendAfterHours: blank(env.DDCN_REGISTRY_RESEND_AFTER_HOURS) };
+  const parsed = z.object({ resendAfterHours: hours(DEFAULT_RESEND_AFTER_HOURS) }).safeParse(given);
+  if (!parsed.success) fail('file', parsed.error, given);
+  return parsed.data.resendAfterHours * 3_600_000;
+}
 
 /** Registry settings from flags and environment, validated before anything starts, so a typo fails at once. */
 export function registrySettings(opts: RegistryOptions, env: NodeJS.ProcessEnv = process.env): RegistrySettings {

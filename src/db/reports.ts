@@ -134,8 +134,7 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
         GROUP BY ma_so_bhxh
      ), o AS (
        -- As outcomeCountsAsOf has it: an import change since the last outcome makes it not verified (CHANGED_BY_IMPORT).
-       SELECT s.ma_tinh, s.ma_huyen, CASE WHEN v.status IS NULL OR ch.version > v.data_version THEN 'PENDING' ELSE v.status END AS status,
-              v.verified_version, c.version
+       SELECT s.ma_tinh, s.ma_huyen, ${STATUS_AS_OF} AS status, v.verified_version, c.version
          FROM c
          CROSS JOIN LATERAL (
            SELECT ma_tinh, ma_huyen FROM participant_state st

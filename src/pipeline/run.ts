@@ -58,7 +58,8 @@ export async function runBatch(deps: RunDeps, opts: RunOptions): Promise<RunResu
   // The process's worker loops, started once for all the batches of the run: `--workers` chunks at a time.
   const state: WorkState = { failure: null };
   const workDeps = { ...deps, queue, worker: workerName() };
-  await queue.work(opts.workers ?? 1, async (job: ChunkJob) => {
+  const turn = { ...opts, workers: opts.workers ?? 1, maxInFlight: opts.maxInFlight ?? null, takeoverSeconds };
+  await queue.work(turn.workers, async (job: ChunkJob) => {
     try {
       await workOnChunk(workDeps, job);
     } catch (err) {
@@ -75,7 +76,7 @@ export async function runBatch(deps: RunDeps, opts: RunOptions): Promise<RunResu
     for (;;) {
       const started = Date.now();
       if (opts.signal?.aborted) throw new InterruptedError(null, finishedFirst.map((b) => b.batchId));
-      const r = await runWith(workDeps, state, { ...opts, workers: opts.workers ?? 1, maxInFlight: opts.maxInFlight ?? null, takeoverSeconds });
+      const r = await runWith(workDeps, state, turn);
       const seconds = (Date.now() - started) / 1000;
       if (r.batchId === null || r.province === opts.province) return { ...r, seconds, finishedFirst };
       const done = { ...r, batchId: r.batchId, seconds };

@@ -5,7 +5,7 @@ import { UserError } from '../../errors.js';
 import { positiveInt } from '../config.js';
 import { formatSeconds } from '../../run-progress.js';
 import { awaitingAnswers } from '../../adapters/file-exchange-store.js';
-import { DEFAULT_RESEND_AFTER_HOURS } from '../../adapters/file-exchange.js';
+import { resendAfterMs } from '../registry.js';
 
 const PHASE: Record<BatchStatus['phase'], string> = {
   verify: 'verify (asking the registry)',
@@ -90,9 +90,8 @@ export function registerBatch(cli: Command, logLevel: () => string | undefined):
         const status = await batchStatus(deps.db, wanted, now);
         if (!status) throw new UserError(wanted === null ? 'no batch yet: start one with `ddcn run`' : `no batch ${wanted}; \`ddcn batch status\` shows the latest`);
         // Over the file exchange, PENDING people are mostly waiting for answers: how many, since when.
-        const hours = Number(process.env.DDCN_REGISTRY_RESEND_AFTER_HOURS?.trim() || DEFAULT_RESEND_AFTER_HOURS) || DEFAULT_RESEND_AFTER_HOURS;
         const awaiting =
-          status.registry === 'file' ? await awaitingAnswers(deps.db, { since: new Date(now.getTime() - hours * 3_600_000), province: status.province }) : null;
+          status.registry === 'file' ? await awaitingAnswers(deps.db, { since: new Date(now.getTime() - resendAfterMs()), province: status.province }) : null;
         process.stdout.write(o.json ? JSON.stringify(awaiting ? { ...status, awaiting } : status) + '\n' : formatStatus(status, awaiting));
       });
     });
