@@ -23,6 +23,7 @@ import { answersFor, awaitingAnswers, knownFiles, latestItems, markRefused, next
 import { DEFAULT_MAX_ANSWER_BYTES } from './http-body.js';
 import { answersMisfit } from './http-wire.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
+import { vnTime } from '../domain/vn-time.js';
 
 export interface FileExchangeSettings {
   outbox: string;
@@ -70,8 +71,6 @@ export interface Waiting {
   overdue: boolean;
 }
 
-/** When a request was written, in the operator's lines: `2026-12-03 22:00 UTC`. */
-const utcMinute = (t: Date): string => `${t.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** What was sent for a person: an answer applies only while their data is still this. */
 export function fingerprint(r: VerifyRequest): string {
@@ -477,7 +476,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     if (waiting?.people && waiting.oldest) {
       parts.push(
         `${waiting.people} people await answers in ${this.settings.inbox} (the oldest request, ${waiting.oldest.file}, written ` +
-          `${utcMinute(waiting.oldest.createdAt)}): PENDING until a later run ingests them`,
+          `${vnTime(waiting.oldest.createdAt)}): PENDING until a later run ingests them`,
       );
     }
     const lines = [parts.join(' · ')];
@@ -490,7 +489,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     const hours = Math.round(this.answerDueMs / 3_600_000);
     return (
       `${waiting.people} people have waited more than ${hours} h for the registry's answers (the oldest request, ${waiting.oldest!.file}, ` +
-      `was written ${utcMinute(waiting.oldest!.createdAt)}): check that the registry side takes the ` +
+      `was written ${vnTime(waiting.oldest!.createdAt)}): check that the registry side takes the ` +
       `request files from ${this.settings.outbox} and puts its answers in ${this.settings.inbox} (not in a subfolder); to send them ` +
       `again now, run once with DDCN_REGISTRY_RESEND_AFTER_HOURS=1 (docs/runbook.md, "The file exchange")`
     );

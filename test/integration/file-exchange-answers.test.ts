@@ -112,7 +112,7 @@ describe('file exchange answers', () => {
     expect(first.exchange.summary(await first.exchange.waiting())).toMatch(
       new RegExp(
         `^file exchange: 0 answer files ingested · 0 refused · 7 request files written for 328 people · 328 people await answers in ${escape(f.inbox)} ` +
-          `\\(the oldest request, ddcn-req-\\d{8}-[0-9a-f]{6}\\.csv, written 2024-06-03 01:30 UTC\\): PENDING until a later run ingests them$`,
+          `\\(the oldest request, ddcn-req-\\d{8}-[0-9a-f]{6}\\.csv, written 2024-06-03 08:30:00 \\(UTC\\+7\\)\\): PENDING until a later run ingests them$`,
       ),
     );
 
@@ -367,7 +367,7 @@ describe('file exchange answers', () => {
     const waiting = await late.waiting();
     expect([waiting.people, waiting.overdue, waiting.oldest!.createdAt]).toEqual([328, true, FIXED_NOW]);
     expect(late.overdueMessage(waiting)).toBe(
-      `328 people have waited more than 48 h for the registry's answers (the oldest request, ${waiting.oldest!.file}, was written 2024-06-03 01:30 UTC): ` +
+      `328 people have waited more than 48 h for the registry's answers (the oldest request, ${waiting.oldest!.file}, was written 2024-06-03 08:30:00 (UTC+7)): ` +
         `check that the registry side takes the request files from ${f.outbox} and puts its answers in ${f.inbox} (not in a subfolder); ` +
         'to send them again now, run once with DDCN_REGISTRY_RESEND_AFTER_HOURS=1 (docs/runbook.md, "The file exchange")',
     );

@@ -6,6 +6,7 @@ import { positiveInt } from '../config.js';
 import { formatSeconds } from '../../run-progress.js';
 import { awaitingAnswers } from '../../adapters/file-exchange-store.js';
 import { resendAfterMs } from '../registry.js';
+import { vnTime } from '../../domain/vn-time.js';
 
 const PHASE: Record<BatchStatus['phase'], string> = {
   verify: 'verify (asking the registry)',
@@ -14,8 +15,6 @@ const PHASE: Record<BatchStatus['phase'], string> = {
   done: 'done',
 };
 
-/** A moment as the offices read it: Vietnam's time (UTC+7 all year), to the second. `--json` keeps ISO in UTC. */
-const vnTime = (t: Date): string => `${new Date(t.getTime() + 7 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ')} (UTC+7)`;
 
 type Awaiting = Awaited<ReturnType<typeof awaitingAnswers>>;
 
