@@ -1,16 +1,19 @@
 // What the portal answers beyond the happy path: no page kept by the browser, no 500 for a NUL in a URL, error
 // pages that say what applies and lead back, a person form that shows what is on file and says when the person
 // left Mẫu 02, and Mẫu 03 (sheet and dashboard) saying what a district's or unit's figures cover.
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Db } from '../../src/db/pool.js';
 import type { Portal } from '../../src/portal/app.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { mockRegistry, rows, runDeps } from '../helpers/pipeline.js';
-import { Client, portal, seed, signedIn, xlsxText } from './harness.js';
+import { deps, mockRegistry, rows, runDeps, writeParticipants } from '../helpers/pipeline.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { importTargets } from '../../src/pipeline/targets.js';
+import { Client, PEOPLE, portal, seed, signedIn, xlsxText } from './harness.js';
 
 let t: TestDatabase;
 let db: Db;
@@ -188,6 +191,33 @@ describe('Mẫu 03 of a district or a unit', () => {
     expect(r.body).toContain('<th class="num">Chuyển TT CNTT hỗ trợ</th>');
     const total = /<tr class="total">([\s\S]*?)<\/tr>/.exec(r.body)![1]!;
     expect([...total.matchAll(/<td class="num">/g)]).toHaveLength(10);
+  });
+});
+
+describe('the dashboard’s VssID columns (14)–(17)', () => {
+  it('shows each row’s target, accounts, rate against the target and increase, as Mẫu 03 does', async () => {
+    // One Hà Nội person has an account now; Hà Nội has a target of 4, TP Hồ Chí Minh none.
+    const today = { ...deps(db), now: () => new Date() }; // the portal's clock: this week's increase
+    await importParticipants(today, await writeParticipants(dir, PEOPLE.map((p, i) => ({ ...p, vssid: i === 0 ? '1' : '' })), 'vssid.csv'));
+    await writeFile(path.join(dir, 'targets.csv'), 'ma_tinh,chi_tieu_vssid\n001,4\n');
+    await importTargets(deps(db), path.join(dir, 'targets.csv'));
+    const r = await (await signedIn(app.app, 'tw')).get('/');
+    const table = /<table class="figures vssid">([\s\S]*?)<\/table>/.exec(r.body)![1]!;
+    const cells = (label: string) =>
+      [...new RegExp(`<tr[^>]*>\\s*<td>${label}</td>([\\s\\S]*?)</tr>`).exec(table)![1]!.matchAll(/<td class="(?:num|bar-col)">([\s\S]*?)<\/td>/g)].map((m) =>
+        m[1]!.includes('<svg') ? /aria-label="([^"]*)"/.exec(m[1]!)![1] : m[1]!.trim(),
+      );
+    // target, accounts, rate against the target, increase in the week, participants
+    expect(cells('Hà Nội \\(001\\)')).toEqual(['4', '1', '25 %', '1', '6']);
+    expect(cells('Hồ Chí Minh \\(079\\)')).toEqual(['–', '0', '–', '0', '3']);
+    expect(cells('Tổng cộng')).toEqual(['–', '1', '–', '1', '9']); // a total over rows that do not all have a target
+    // The same figures as columns (14)–(17) of the Mẫu 03 the page offers.
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await (await signedIn(app.app, 'tw')).get('/report/mau03.xlsx')).raw as unknown as ArrayBuffer);
+    const sheetRows: string[][] = [];
+    wb.worksheets[0]!.eachRow((row) => sheetRows.push(Array.from({ length: 18 }, (_, i) => row.getCell(i + 1).text)));
+    const hanoi = sheetRows.find((row) => row[1] === 'Hà Nội (001)')!;
+    expect(hanoi.slice(13, 17)).toEqual(['4', '1', '0.25', '1']); // the rate cell holds its fraction, shown as a percentage
   });
 });
 
