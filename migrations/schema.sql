@@ -153,7 +153,8 @@ CREATE TABLE public.participant_state (
   vssid boolean NOT NULL,
   ma_tinh text COLLATE "C",
   ma_huyen text COLLATE "C",
-  changed_version integer
+  changed_version integer,
+  left_unit text COLLATE "C"
 );
 CREATE TABLE public.portal_login_attempt (
   ip text NOT NULL,
@@ -299,6 +300,7 @@ CREATE INDEX participant_correction_person ON public.participant_correction USIN
 CREATE INDEX participant_so_giay_to ON public.participant USING btree (so_giay_to);
 CREATE INDEX participant_state_changed ON public.participant_state USING btree (ma_so_bhxh) INCLUDE (changed_version, valid_from) WHERE (changed_version IS NOT NULL);
 CREATE INDEX participant_state_id ON public.participant_state USING btree (id);
+CREATE INDEX participant_state_left_unit ON public.participant_state USING btree (left_unit) INCLUDE (ma_so_bhxh) WHERE (left_unit IS NOT NULL);
 CREATE INDEX participant_state_office ON public.participant_state USING btree (ma_tinh, ma_huyen) INCLUDE (ma_so_bhxh, valid_from);
 CREATE INDEX participant_unit_counts ON public.participant USING btree (ma_don_vi) INCLUDE (status, ma_tinh, ma_huyen, ma_so_bhxh);
 CREATE INDEX portal_session_login ON public.portal_session USING btree (login);
@@ -328,10 +330,11 @@ CREATE OR REPLACE FUNCTION public.participant_state_after_change()
  LANGUAGE plpgsql
 AS $function$
 BEGIN
-  INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen, changed_version)
+  INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen, changed_version, left_unit)
   VALUES (NEW.ma_so_bhxh, NEW.updated_at, NEW.vssid, NEW.ma_tinh, NEW.ma_huyen,
           CASE WHEN NEW.status = 'PENDING' AND OLD.status <> 'PENDING' AND NEW.data_version <> OLD.data_version
-               THEN NEW.data_version END);
+               THEN NEW.data_version END,
+          CASE WHEN OLD.ma_don_vi IS DISTINCT FROM NEW.ma_don_vi THEN coalesce(OLD.ma_don_vi, '') END);
   RETURN NULL;
 END $function$;
 CREATE OR REPLACE FUNCTION public.participant_state_after_insert()
@@ -358,6 +361,6 @@ AS $function$ BEGIN NEW.ten_don_vi_fold := search_fold(NEW.ten_don_vi); RETURN N
 -- triggers
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_update BEFORE DELETE OR UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
-CREATE TRIGGER participant_state_change AFTER UPDATE OF vssid, ma_tinh, ma_huyen, status ON participant FOR EACH ROW WHEN (old.vssid IS DISTINCT FROM new.vssid OR old.ma_tinh IS DISTINCT FROM new.ma_tinh OR old.ma_huyen IS DISTINCT FROM new.ma_huyen OR new.status = 'PENDING'::text AND old.status <> 'PENDING'::text AND new.data_version <> old.data_version) EXECUTE FUNCTION participant_state_after_change();
+CREATE TRIGGER participant_state_change AFTER UPDATE OF vssid, ma_tinh, ma_huyen, ma_don_vi, status ON participant FOR EACH ROW WHEN (old.vssid IS DISTINCT FROM new.vssid OR old.ma_tinh IS DISTINCT FROM new.ma_tinh OR old.ma_huyen IS DISTINCT FROM new.ma_huyen OR old.ma_don_vi IS DISTINCT FROM new.ma_don_vi OR new.status = 'PENDING'::text AND old.status <> 'PENDING'::text AND new.data_version <> old.data_version) EXECUTE FUNCTION participant_state_after_change();
 CREATE TRIGGER participant_state_insert AFTER INSERT ON participant REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION participant_state_after_insert();
 CREATE TRIGGER unit_fold_name BEFORE INSERT OR UPDATE OF ten_don_vi ON unit FOR EACH ROW EXECUTE FUNCTION unit_fold_name();
