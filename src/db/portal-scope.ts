@@ -42,3 +42,11 @@ export function scopeDistrict(scope: Scope): string | null {
   return scope.role === 'district' ? scope.maHuyen : null;
 }
 
+
+/**
+ * Whose uploads of a returned Mẫu 02 an account may read the rejects of: its own only (their rows are the file as
+ * its sender typed it, people out of another office's scope included), or, for the national account, anyone's.
+ */
+export function uploadsReadable(scope: Scope, login: string): string | null {
+  return scope.role === 'national' ? null : login;
+}

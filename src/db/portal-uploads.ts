@@ -41,13 +41,18 @@ export async function recordUpload(
   return res.rows[0]!.id;
 }
 
-/** An upload of this unit (the caller has checked the unit is in the user's scope). */
-export async function findUpload(q: Queryable, maDonVi: string, id: number): Promise<(UploadRecord & { rejectsCsv: Buffer }) | null> {
+/**
+ * An upload of this unit (the caller has checked the unit is in the user's scope) made by `uploader` (null: by
+ * anyone, for the national account). Its rejects hold the rows as the uploader's file had them — names, dates and
+ * numbers typed in, people of other provinces or districts for a unit account's sheet — so another office with the
+ * unit in scope must not read them: only the account that sent the file, as its result page offers.
+ */
+export async function findUpload(q: Queryable, maDonVi: string, id: number, uploader: string | null): Promise<(UploadRecord & { rejectsCsv: Buffer }) | null> {
   const res = await q.query<UploadRecord & { rejectsCsv: Buffer }>(
     `SELECT id, login, ma_don_vi AS "maDonVi", at, file_name AS "fileName", rows_read AS "rowsRead", corrected, unchanged, empty, rejected,
             rejects_csv AS "rejectsCsv"
-       FROM portal_upload WHERE ma_don_vi = $1::text AND id = $2::bigint`,
-    [maDonVi, id],
+       FROM portal_upload WHERE ma_don_vi = $1::text AND id = $2::bigint AND ($3::text IS NULL OR login = $3::text)`,
+    [maDonVi, id, uploader],
   );
   return res.rows[0] ?? null;
 }

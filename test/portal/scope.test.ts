@@ -54,6 +54,7 @@ let db: Db;
 let dir: string;
 const uploads: Partial<Record<UnitKey, number>> = {};
 const filled: Partial<Record<UnitKey, Buffer>> = {};
+const badDate: Partial<Record<UnitKey, Buffer>> = {}; // a sheet whose one filled row is rejected: nobody corrected
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -69,6 +70,7 @@ beforeAll(async () => {
     expect(file.status).toBe(200);
     const third = people(u)[2]!;
     filled[u] = await fillMau02(file.raw, { [third.ma_so_bhxh]: { 11: '31/02/1979' } });
+    badDate[u] = filled[u];
   }
   for (const u of Object.keys(UNITS) as UnitKey[]) {
     const res = await tw.upload(`/units/${code(u)}/corrections`, { name: `mau02-${u}.xlsx`, body: filled[u]! });
@@ -157,9 +159,17 @@ const CASES: Record<string, Case> = {
     }
   },
   'GET /units/:ma_don_vi/uploads/:id/rejects.csv': async (c, w) => {
-    const own = await c.get(`/units/${code(w.own)}/uploads/${uploads[w.own]}/rejects.csv`);
+    // Its own upload's rejects: the rows as its file had them, and why.
+    const sent = await c.upload(`/units/${code(w.own)}/corrections`, { name: 'mau02.xlsx', body: badDate[w.own]! });
+    const mine = Number(/\/uploads\/(\d+)\/rejects\.csv/.exec(sent.body)![1]);
+    const own = await c.get(`/units/${code(w.own)}/uploads/${mine}/rejects.csv`);
     expect(own.status).toBe(200);
     expect(own.body).toContain('Cột (11)');
+    // Another account's upload for a unit in scope holds what that account typed, people out of this scope
+    // included: only its sender (and the national account) reads it.
+    const others = await c.get(`/units/${code(w.own)}/uploads/${uploads[w.own]}/rejects.csv`);
+    if (w.national) expect(others.status).toBe(200);
+    else expectNotFound(w, others);
     for (const f of w.foreign) {
       expectNotFound(w, await c.get(`/units/${code(f)}/uploads/${uploads[f]}/rejects.csv`));
       expectNotFound(w, await c.get(`/units/${code(w.own)}/uploads/${uploads[f]}/rejects.csv`));

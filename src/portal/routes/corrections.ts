@@ -10,6 +10,7 @@ import { finishImportRun, startImportRun } from '../../db/import-runs.js';
 import { unitInScope, unitPeopleInScope, unitPersonInScope, type UnitDetail } from '../../db/portal-queries.js';
 import type { ListDbRow } from '../../db/lists.js';
 import { findUpload, recordUpload } from '../../db/portal-uploads.js';
+import { uploadsReadable } from '../../db/portal-scope.js';
 import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
 import { openReturnedMau02, ReturnedFileError } from '../../reports/read-mau02.js';
@@ -102,7 +103,7 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const { ma_don_vi: code, id } = req.params as { ma_don_vi: string; id: string };
     if (!/^\d{1,15}$/.test(id)) throw notFound();
     const unit = await unitInScope(ctx.deps.db, scope, code);
-    const upload = unit ? await findUpload(ctx.deps.db, code, Number(id)) : null;
+    const upload = unit ? await findUpload(ctx.deps.db, code, Number(id), uploadsReadable(scope, user.login)) : null;
     if (!upload) throw notFound();
     await audit(ctx.deps.db, { at: ctx.deps.now(), login: user.login, action: 'download', object: `rejects ${code} upload ${id}`, result: 'ok', ip: req.ip });
     return reply
