@@ -9,7 +9,7 @@ import type { TableRow } from './table-row.js';
 
 export type { TableRow } from './table-row.js';
 
-import { xlsxPartSizes } from './xlsx-parts.js';
+import { xlsxPartSizes } from '../reports/xlsx/part-sizes.js';
 import { cellText, notADate, notADateProblem } from '../reports/cell-text.js';
 
 export interface Table {

@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
 import { cellText, notADate } from './cell-text.js';
 import { INPUT_COLUMNS } from './mau02.js';
+import { xlsxPartSizes } from './xlsx/part-sizes.js';
 
 export interface ReturnedRow {
   line: number; // row number in the sheet
@@ -112,12 +113,41 @@ async function checkReadable(file: string): Promise<void> {
 }
 
 /**
+ * The most a returned Mẫu 02 may unpack to, all its parts together, before it is read: a zip of 1.7 MB can unpack
+ * to 1.6 GB (sheets of one repeated letter), which the reader would build in memory (1.5 GB of RSS, 13 s). The
+ * list as ddcn writes it unpacks to ~0.6 KB a person (the fixtures' lists: 28–31 KB for 4–8 people, 12 KB of it
+ * the same for all); say twice that once a spreadsheet saves it again: 64 MB is a Mẫu 02 of some 50 000 people.
+ * The portal asks less, from its upload's row limit (UPLOAD_UNPACKED_PER_ROW).
+ */
+export const RETURNED_UNPACKED_LIMIT = 64 * 1024 * 1024;
+
+async function checkUnpackedSize(file: string, limit: number): Promise<void> {
+  const sizes = await xlsxPartSizes(file);
+  if (!sizes) {
+    throw new ReturnedFileError(
+      `${file} is not a readable .xlsx workbook (no zip directory): save the returned Mẫu 02 again from Excel and import it again`,
+      'Tệp Excel bị hỏng (không đọc được cấu trúc tệp). Mở tệp, lưu lại dạng "Excel Workbook (.xlsx)" rồi gửi lại.',
+    );
+  }
+  const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+  if (total > limit) {
+    const mb = (n: number) => Math.ceil(n / 1024 / 1024);
+    throw new ReturnedFileError(
+      `${file} unpacks to ${mb(total)} MB (at most ${mb(limit)} MB for a returned Mẫu 02): keep only the Mẫu 02 sheet, without pictures or ` +
+        'other sheets, and import it again',
+      `Tệp quá lớn khi giải nén (${mb(total)} MB, tối đa ${mb(limit)} MB). Chỉ giữ trang Mẫu số 02 (xoá các trang, hình ảnh khác) rồi gửi lại.`,
+    );
+  }
+}
+
+/**
  * Reads the whole workbook at once: a returned Mẫu 02 holds one unit's unmatched people, and the full reader
  * goes by the zip's central directory, which every producer writes correctly. (exceljs's streaming reader
  * misreads, now and then, entries stored with a data descriptor.)
  */
-export async function openReturnedMau02(file: string): Promise<ReturnedForm> {
+export async function openReturnedMau02(file: string, maxUnpackedBytes = RETURNED_UNPACKED_LIMIT): Promise<ReturnedForm> {
   await checkReadable(file);
+  await checkUnpackedSize(file, maxUnpackedBytes);
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.readFile(file);

@@ -95,6 +95,17 @@ describe('portal corrections', () => {
     expect(tooManyRows.status).toBe(413);
     expect(tooManyRows.body).toContain('vượt giới hạn 1 dòng');
 
+    // A small file that unpacks to much more (a sheet of five 1 MB cells): refused before it is read.
+    const bomb = new ExcelJS.Workbook();
+    await bomb.xlsx.load(returned as unknown as ArrayBuffer);
+    const filler = bomb.addWorksheet('Trang phụ', { state: 'hidden' });
+    for (let i = 1; i <= 5; i++) filler.getCell(i, 1).value = `${i}${'A'.repeat(1024 * 1024)}`;
+    const bombFile = Buffer.from(await bomb.xlsx.writeBuffer());
+    expect(bombFile.length).toBeLessThan(64 * 1024);
+    const unpacks = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: bombFile });
+    expect(unpacks.status).toBe(422);
+    expect(unpacks.body).toMatch(/Tệp quá lớn khi giải nén \(6 MB, tối đa 5 MB\)/);
+
     const tooLarge = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: Buffer.alloc(65 * 1024, 1) });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body).toContain('Tệp quá lớn');

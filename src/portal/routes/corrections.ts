@@ -13,7 +13,7 @@ import { findUpload, recordUpload } from '../../db/portal-uploads.js';
 import { uploadsReadable } from '../../db/portal-scope.js';
 import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
-import { openReturnedMau02, ReturnedFileError } from '../../reports/read-mau02.js';
+import { openReturnedMau02, RETURNED_UNPACKED_LIMIT, ReturnedFileError } from '../../reports/read-mau02.js';
 import type { PortalContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { render } from '../render.js';
@@ -30,10 +30,14 @@ const text = (req: FastifyRequest, name: string) => {
 };
 
 /** Checks the sheet before anything is applied: a Mẫu 02, of this unit, within the row limit. */
+/** What an upload may unpack to, per row allowed, over 4 MB for the rest (read-mau02.ts, RETURNED_UNPACKED_LIMIT). */
+const UPLOAD_UNPACKED_PER_ROW = 2048;
+
 async function checkUpload(file: string, unit: string, maxRows: number): Promise<void> {
   let form;
   try {
-    form = await openReturnedMau02(file);
+    // 5 000 rows: 14 MB, checked before the workbook is read.
+    form = await openReturnedMau02(file, Math.min(RETURNED_UNPACKED_LIMIT, 4 * 1024 * 1024 + maxRows * UPLOAD_UNPACKED_PER_ROW));
   } catch (err) {
     if (err instanceof ReturnedFileError) throw new HttpError(422, `${err.vi} Không có thông tin nào được cập nhật.`);
     if (err instanceof UserError) {
