@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { format } from 'fast-csv';
 import { cannotOpen, UserError } from '../errors.js';
+import { csvText } from '../domain/spreadsheet-text.js';
 
 /** What a reject keeps of a cell: a whole value up to this size; beyond it, the start and the length. */
 const MAX_CELL = 4096;
@@ -96,7 +97,7 @@ export class RejectsFile {
 
   async add(line: number, reason: string, cells: readonly string[]): Promise<void> {
     this.count += 1;
-    const row = [String(line), reason, ...cells.map(cut)];
+    const row = [String(line), csvText(reason), ...cells.map((c) => csvText(cut(c)))];
     const csv = (this.csv ??= this.formatter(false));
     if (!csv.write(row)) await once(csv, 'drain');
   }

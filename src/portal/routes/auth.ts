@@ -31,7 +31,8 @@ export function registerAuth(app: FastifyInstance, ctx: PortalContext): void {
     // Per address here, counted in PostgreSQL (every process behind a proxy shares it); per account by the
     // lock-out below. Refused before the password is hashed: a flood costs no argon2 time.
     if ((await countLoginAttempt(ctx.deps.db, req.ip, now)) > ctx.settings.loginsPerMinute) {
-      log.warn({ login, ip: req.ip }, 'sign-in refused: too many attempts from this address');
+      // Without the login typed: it may be anything, a password typed in the wrong field too.
+      log.warn({ ip: req.ip }, 'sign-in refused: too many attempts from this address');
       reply.header('retry-after', String(60 - now.getUTCSeconds()));
       throw new HttpError(429, 'Quá nhiều lần thử. Hãy đợi một phút rồi thử lại.');
     }
@@ -55,10 +56,11 @@ export function registerAuth(app: FastifyInstance, ctx: PortalContext): void {
         await recordFailedLogin(tx, login, ctx.settings.lockoutFailures, lockUntil);
         result = user.failedLogins + 1 >= ctx.settings.lockoutFailures ? 'wrong-password, locked' : 'wrong-password';
       }
-      await audit(tx, { at: now, login: login || null, action: 'login', object: '', result, ip: req.ip });
-      return { token, result };
+      // An account's login only: text typed for no account (a password in the wrong field, say) is kept nowhere.
+      await audit(tx, { at: now, login: user ? login : null, action: 'login', object: '', result, ip: req.ip });
+      return { token, result, known: user !== null };
     });
-    log.info({ login, ip: req.ip, result: outcome.result }, 'sign-in');
+    log.info({ login: outcome.known ? login : undefined, ip: req.ip, result: outcome.result }, 'sign-in');
     if (!outcome.token) {
       return render(reply.code(401), req, 'login', { title: 'Đăng nhập', loginToken: formToken(ctx, req, reply), message: FAILED, login });
     }
