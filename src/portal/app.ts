@@ -30,13 +30,18 @@ const CSS = readFileSync(fileURLToPath(new URL('./static/portal.css', import.met
 /** The most a plain form's body may hold (an upload's file has its own limit, DDCN_PORTAL_MAX_UPLOAD_MB). */
 const FORM_LIMIT = 64 * 1024;
 
-/** A value PostgreSQL cannot store as text: a NUL, in a string or in a form part (multipart: `value`, `filename`). */
-function unsafe(v: unknown): boolean {
+/**
+ * A value PostgreSQL cannot store as text: a NUL, in a string or in a form part (multipart: `value`, `filename`).
+ * Our forms nest two levels at most (a repeated field, a part); anything deeper is no request of ours — and a
+ * body nested 30 000 deep must not exhaust the stack.
+ */
+function unsafe(v: unknown, depth = 0): boolean {
   if (typeof v === 'string') return v.includes('\u0000');
-  if (Array.isArray(v)) return v.some(unsafe);
+  if (depth > 3) return true;
+  if (Array.isArray(v)) return v.some((x) => unsafe(x, depth + 1));
   if (v && typeof v === 'object') {
     const part = v as { value?: unknown; filename?: unknown };
-    return unsafe(part.value) || unsafe(part.filename);
+    return unsafe(part.value, depth + 1) || unsafe(part.filename, depth + 1);
   }
   return false;
 }
@@ -55,7 +60,9 @@ export interface Portal {
 export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   const app = Fastify({
     logger: false, // requests are logged by our own hook, without query strings or bodies
-    trustProxy: ctx.settings.trustProxy,
+    // A hop count (proxy-addr's: hop 0 is the socket's address): Fastify's `true` would take the leftmost
+    // X-Forwarded-For entry, which the client writes itself.
+    trustProxy: ctx.settings.trustProxy > 0 ? (_address: string, hop: number) => hop < ctx.settings.trustProxy : false,
     bodyLimit: FORM_LIMIT,
   });
   const routes: PortalRoute[] = [];
@@ -79,6 +86,8 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
     },
     hsts: ctx.settings.secureCookies,
   });
+  // Forms and uploads only (docs/interface.md): a JSON or plain-text body is refused (415) before anything reads it.
+  app.removeAllContentTypeParsers();
   await app.register(cookie);
   await app.register(formbody);
   await app.register(multipart, {
@@ -149,10 +158,12 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error({ err, path: req.routeOptions.url }, 'portal request failed');
-    // Over a size: the file of an upload (multipart), or else the fields of a plain form.
+    // Over a size: the file of an upload (multipart), or else the fields of a plain form; or more parts than a form.
     const multipart = String(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/');
+    const parts = ['FST_FILES_LIMIT', 'FST_PARTS_LIMIT', 'FST_FIELDS_LIMIT'].includes(err.code ?? '');
     const message =
-      status === 413 && multipart ? `Tệp quá lớn: tối đa ${Math.round(ctx.settings.maxUploadBytes / 1024 / 1024)} MB.`
+      status === 413 && parts ? 'Mỗi lần chỉ gửi một tệp Mẫu số 02 (.xlsx), bằng nút chọn tệp của trang.'
+      : status === 413 && multipart ? `Tệp quá lớn: tối đa ${Math.round(ctx.settings.maxUploadBytes / 1024 / 1024)} MB.`
       : status === 413 ? `Nội dung gửi quá dài: một biểu mẫu nhận tối đa ${FORM_LIMIT / 1024} KB.`
       : status === 429 ? 'Quá nhiều lần thử. Hãy đợi một phút rồi thử lại.'
       : status === 500 ? 'Có lỗi khi xử lý yêu cầu. Hãy thử lại; nếu vẫn lỗi, báo bộ phận CNTT.'

@@ -4,7 +4,11 @@ import { UsageError } from '../errors.js';
 /** The portal's settings from the environment (README, "The portal"), validated when `ddcn serve` starts. */
 export interface PortalSettings {
   secureCookies: boolean; // cookies only over HTTPS: set behind a TLS-terminating proxy
-  trustProxy: boolean; // take the client address from X-Forwarded-For (only behind your own proxy)
+  /**
+   * Proxies of ours in front of the portal (0: none): the client address is the one the outermost of them saw, the
+   * entry of X-Forwarded-For it appended — never the leftmost, which the client writes as it likes.
+   */
+  trustProxy: number;
   idleMinutes: number; // a session unused this long ends
   lockoutFailures: number; // failed sign-ins in a row that lock an account
   lockoutMinutes: number;
@@ -17,7 +21,7 @@ export interface PortalSettings {
 
 export const DEFAULT_PORTAL_SETTINGS: PortalSettings = {
   secureCookies: false,
-  trustProxy: false,
+  trustProxy: 0,
   idleMinutes: 30,
   lockoutFailures: 5,
   lockoutMinutes: 15,
@@ -28,11 +32,13 @@ export const DEFAULT_PORTAL_SETTINGS: PortalSettings = {
 };
 
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+/** A count of proxies: `true` (as before) is one, `false` none. */
+const hops = z.union([z.enum(['true', 'false']).transform((v) => (v === 'true' ? 1 : 0)), z.coerce.number().int().min(0).max(9)]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const Env = z.object({
   DDCN_PORTAL_SECURE_COOKIES: flag.optional(),
-  DDCN_PORTAL_TRUST_PROXY: flag.optional(),
+  DDCN_PORTAL_TRUST_PROXY: hops.optional(),
   DDCN_PORTAL_IDLE_MINUTES: int(1, 24 * 60).optional(),
   DDCN_PORTAL_LOCKOUT_FAILURES: int(1, 100).optional(),
   DDCN_PORTAL_LOCKOUT_MINUTES: int(1, 24 * 60).optional(),

@@ -59,6 +59,26 @@ describe('bytes PostgreSQL cannot take', () => {
     expect((await office.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần\u0000Bính' })).status).toBe(400);
     expect((await office.post('/lookup', { number: '012345602\u0000' })).status).toBe(400);
   });
+
+  it('takes forms and uploads only: a JSON body, however deep, is refused (415), never a 500', async () => {
+    const deep = '{"a":' + '['.repeat(30_000) + ']'.repeat(30_000) + '}';
+    for (const [type, payload] of [['application/json', deep], ['text/plain', 'login=tw']]) {
+      const r = await app.app.inject({ method: 'POST', url: '/login', headers: { 'content-type': type }, payload });
+      expect(r.statusCode, type).toBe(415);
+      expect(r.body).toContain('Yêu cầu không hợp lệ.');
+    }
+  });
+
+  it('says a form sends one file, when an upload has more parts than the form', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    await unit.get('/units/HN0010001');
+    const boundary = '----ddcntwo';
+    const part = (name: string) => `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n`;
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${unit.csrf}\r\n${part('a.xlsx')}${part('b.xlsx')}--${boundary}--\r\n`;
+    const r = await unit.request('POST', '/units/HN0010001/corrections', { body, type: `multipart/form-data; boundary=${boundary}` });
+    expect(r.status).toBe(413);
+    expect(r.body).toContain('Mỗi lần chỉ gửi một tệp Mẫu số 02');
+  });
 });
 
 describe('error pages', () => {

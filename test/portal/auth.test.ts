@@ -126,6 +126,20 @@ describe('portal sign-in', () => {
     }
   });
 
+  it('behind a proxy, takes the address the proxy saw, not the one a client writes into X-Forwarded-For', async () => {
+    const { db, app } = await setUp({ loginsPerMinute: 2, trustProxy: 1 });
+    // Each attempt claims another address at the left; the proxy appends the one it saw, the same each time.
+    const attempt = (i: number) => {
+      const c = new Client(app);
+      c.headers = { 'x-forwarded-for': `10.0.0.${i}, 192.0.2.9` };
+      return c.signIn('khong-co', 'sai-mat-khau');
+    };
+    expect((await attempt(1)).status).toBe(401);
+    expect((await attempt(2)).status).toBe(401);
+    expect((await attempt(3)).status).toBe(429);
+    expect((await auditRows(db)).map((r) => r.ip)).toEqual(['192.0.2.9', '192.0.2.9']);
+  });
+
   it('ends a session left idle longer than the timeout', async () => {
     let now = new Date('2024-06-03T01:00:00Z');
     const { app } = await setUp({ idleMinutes: 30 }, () => now);

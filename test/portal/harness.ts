@@ -82,6 +82,8 @@ const csrfIn = (html: string) => /name="_csrf" value="([^"]*)"/.exec(html)?.[1] 
 export class Client {
   readonly cookies = new Map<string, string>();
   csrf: string | null = null;
+  /** Sent with every request (a proxy's X-Forwarded-For, say). */
+  headers: Record<string, string> = {};
 
   constructor(private readonly app: FastifyInstance) {}
 
@@ -103,7 +105,7 @@ export class Client {
   async request(method: 'GET' | 'POST', url: string, payload?: { body: Buffer | string; type: string }): Promise<Answer> {
     const res = await this.app.inject({
       method, url,
-      headers: { cookie: this.cookieHeader(), ...(payload ? { 'content-type': payload.type } : {}) },
+      headers: { ...this.headers, cookie: this.cookieHeader(), ...(payload ? { 'content-type': payload.type } : {}) },
       ...(payload ? { payload: payload.body } : {}),
     });
     this.keep(res.headers);

@@ -18,9 +18,16 @@ describe('portal settings', () => {
       DDCN_PORTAL_DB_CONNECTIONS: '40',
     });
     expect(s).toEqual({
-      secureCookies: true, trustProxy: true, idleMinutes: 10, lockoutFailures: 3, lockoutMinutes: 60, loginsPerMinute: 5,
+      secureCookies: true, trustProxy: 1, idleMinutes: 10, lockoutFailures: 3, lockoutMinutes: 60, loginsPerMinute: 5,
       maxUploadBytes: 2 * 1024 * 1024, maxUploadRows: 100, dbConnections: 40,
     });
+  });
+
+  it('count the proxies in front: true is one (as before), false none, or a number', () => {
+    const hops = (v: string) => portalSettings({ DDCN_PORTAL_TRUST_PROXY: v }).trustProxy;
+    expect(['true', 'false', '0', '1', '2'].map(hops)).toEqual([1, 0, 0, 1, 2]);
+    expect(() => hops('yes')).toThrow(/DDCN_PORTAL_TRUST_PROXY/);
+    expect(() => hops('-1')).toThrow(/DDCN_PORTAL_TRUST_PROXY/);
   });
 
   it('refuse a wrong value, naming the variable', () => {
