@@ -1,6 +1,6 @@
 // Reading a Mẫu 02 a unit sent back: the workbook as ddcn wrote it, then changed the ways a clerk's Excel changes it
 // (a formula filled down, a column deleted, the unit line cleared), and files that are no returned Mẫu 02 at all.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
@@ -149,14 +149,22 @@ describe('reading a returned Mẫu 02', () => {
     await expect(openReturnedMau02(csv)).rejects.toThrow(`${csv} is not an .xlsx workbook; save the returned Mẫu 02 as "Excel Workbook (.xlsx)" and import it again`);
     const damaged = path.join(dir, 'damaged.xlsx');
     await writeFile(damaged, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]));
-    const e = (await openReturnedMau02(damaged).catch((err: unknown) => err)) as Error;
-    expect(e).toBeInstanceOf(UserError);
-    expect(e.message.startsWith(`${damaged} is not a readable .xlsx workbook: `) && e.message.length > damaged.length + 40).toBe(true);
-    expect(e.cause).toBeInstanceOf(Error);
+    await expect(openReturnedMau02(damaged)).rejects.toThrow(
+      `${damaged} is not a readable .xlsx workbook (no zip directory): save the returned Mẫu 02 again from Excel and import it again`,
+    );
     const mau01 = path.join(dir, 'mau01.xlsx');
     const w = ListFileWriter.open({ path: mau01, form: 'mau01', unit: UNIT, issuedAt: '2024-06-03T01:30:00.000Z' });
     w.add([{ ...person(1), status: 'MATCHED', soDdcn: '079090000001', fields: [], detail: null }]);
     await w.close();
+    // Its directory whole, its contents not: the reader's own failure, said with its cause.
+    const bytes = await readFile(mau01);
+    bytes.fill(0x55, 60, 1200);
+    const broken = path.join(dir, 'broken.xlsx');
+    await writeFile(broken, bytes);
+    const e = (await openReturnedMau02(broken).catch((err: unknown) => err)) as Error;
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message.startsWith(`${broken} is not a readable .xlsx workbook: `) && e.message.length > broken.length + 40).toBe(true);
+    expect(e.cause).toBeInstanceOf(Error);
     await expect(openReturnedMau02(mau01)).rejects.toThrow(
       `${mau01} is not a Mẫu số 02 (no "Mẫu số 02" and list title at the top of any visible sheet); import the list that \`ddcn lists\` wrote`,
     );
