@@ -9,7 +9,7 @@ import type { TableRow } from './table-row.js';
 
 export type { TableRow } from './table-row.js';
 
-import { xlsxPartSizes } from '../reports/xlsx/part-sizes.js';
+import { unpackedWithin, xlsxPartSizes } from '../reports/xlsx/part-sizes.js';
 import { cellText, notADate, notADateProblem } from '../reports/cell-text.js';
 
 export interface Table {
@@ -308,7 +308,16 @@ async function openXlsx(file: string): Promise<Table> {
         'a cell may hold a huge value. Save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV',
     );
   }
-  if (parts.reduce((a, b) => a + b, 0) <= XLSX_SMALL) {
+  const small = parts.reduce((a, b) => a + b, 0) <= XLSX_SMALL;
+  // The directory may state less than its parts hold: they are inflated, up to the limits, before a reader builds
+  // them (~4 ms per MB unpacked). An unreadable zip is left to the reader, which says what is wrong with it.
+  if ((await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT })) === 'over') {
+    throw new UserError(
+      `${file}: the workbook unpacks to more than its zip directory states (over ${XLSX_PART_LIMIT / 1024 / 1024} MB in a part, or over ` +
+        `${XLSX_SMALL / 1024 / 1024} MB in all for a workbook that says it is smaller): save it again from Excel, or as "CSV UTF-8 (comma delimited)", and import it again`,
+    );
+  }
+  if (small) {
     const { header, rows } = await readSmallXlsx(file);
     async function* batches(): AsyncGenerator<TableRow[]> {
       for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000);

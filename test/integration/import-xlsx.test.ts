@@ -81,5 +81,16 @@ describe('import participants from .xlsx', () => {
     expect((err as Error).message).toMatch(/unpacks to 150 MB.*CSV UTF-8/);
     expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
     expect(await rows(db, 'SELECT 1 FROM participant')).toHaveLength(0);
+
+    // The same workbook whose zip directory says the sheet holds 1 000 bytes: refused for what it inflates to.
+    const lying = await readFile(file);
+    const end = lying.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    lying.writeUInt32LE(1000, lying.readUInt32LE(end + 16) + 24);
+    await writeFile(file, lying);
+    const lied = await importParticipants(deps(db), file).catch((e: unknown) => e);
+    expect(lied).toBeInstanceOf(UserError);
+    expect((lied as Error).message).toMatch(/unpacks to more than its zip directory states.*CSV UTF-8/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+    expect(await rows(db, 'SELECT 1 FROM participant')).toHaveLength(0);
   });
 });

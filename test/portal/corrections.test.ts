@@ -105,6 +105,16 @@ describe('portal corrections', () => {
     const unpacks = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: bombFile });
     expect(unpacks.status).toBe(422);
     expect(unpacks.body).toMatch(/Tệp quá lớn khi giải nén \(6 MB, tối đa 5 MB\)/);
+    // The same with a directory that says every part holds 100 bytes: what the parts inflate to is what counts.
+    const lying = Buffer.from(bombFile);
+    const end = lying.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    for (let i = 0, p = lying.readUInt32LE(end + 16); i < lying.readUInt16LE(end + 10); i++) {
+      lying.writeUInt32LE(100, p + 24);
+      p += 46 + lying.readUInt16LE(p + 28) + lying.readUInt16LE(p + 30) + lying.readUInt16LE(p + 32);
+    }
+    const lied = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: lying });
+    expect(lied.status).toBe(422);
+    expect(lied.body).toMatch(/Tệp quá lớn khi giải nén \(hơn 5 MB, tối đa 5 MB\)/);
 
     const tooLarge = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: Buffer.alloc(65 * 1024, 1) });
     expect(tooLarge.status).toBe(413);
