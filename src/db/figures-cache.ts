@@ -22,9 +22,9 @@ export const CACHE_LIMITS: CacheLimits = { keepMs: 7 * 86_400_000, maxRows: 50_0
 /**
  * What changes whenever a figure can. The outcomes: the newest state row, and the chunks verified (each chunk's
  * outcomes are stored in the transaction that marks it verified) and written (an outcome found out of date when
- * written is marked not applied), and the imports of participants begun and ended: an import can move
- * people between units without a state row, and a unit's figures count its people of today (while an import is
- * under way a unit's figures may lag it; they are counted again when it ends). The corrections: their number
+ * written is marked not applied), and the imports of participants begun and ended (a move between units writes a
+ * state row since migration 0029; the imports are kept in the key all the same: while an import is under way a
+ * unit's figures may lag it, and they are counted again when it ends). The corrections: their number
  * and newest row — the number as well, since a correction committed after a newer one does not move the newest.
  * Each with its table's file node, which a
  * TRUNCATE (a database emptied and filled again, as the tests do) changes: counts and ids starting again from the

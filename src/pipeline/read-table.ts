@@ -299,7 +299,8 @@ const XLSX_SMALL = 24 * 1024 * 1024;
 async function openXlsx(file: string): Promise<Table> {
   await sniff(file);
   const sizes = await xlsxPartSizes(file);
-  if (!sizes) throw new UserError(`${file} is not a readable .xlsx workbook (no zip directory); save it again from Excel`);
+  const damaged = () => new UserError(`${file} is not a readable .xlsx workbook (its zip structure is damaged or unusual); save it again from Excel`);
+  if (!sizes) throw damaged();
   const parts = [...sizes.values()];
   const largest = Math.max(0, ...parts);
   if (largest > XLSX_PART_LIMIT) {
@@ -310,8 +311,10 @@ async function openXlsx(file: string): Promise<Table> {
   }
   const small = parts.reduce((a, b) => a + b, 0) <= XLSX_SMALL;
   // The directory may state less than its parts hold: they are inflated, up to the limits, before a reader builds
-  // them (~4 ms per MB unpacked). An unreadable zip is left to the reader, which says what is wrong with it.
-  if ((await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT })) === 'over') {
+  // them (~4 ms per MB unpacked).
+  const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT });
+  if (inflated === 'unreadable') throw damaged();
+  if (inflated === 'over') {
     throw new UserError(
       `${file}: the workbook unpacks to more than its zip directory states (over ${XLSX_PART_LIMIT / 1024 / 1024} MB in a part, or over ` +
         `${XLSX_SMALL / 1024 / 1024} MB in all for a workbook that says it is smaller): save it again from Excel, or as "CSV UTF-8 (comma delimited)", and import it again`,

@@ -53,7 +53,7 @@ export class RejectsFile {
   ) {
     this.out = createWriteStream(path);
     this.csv = this.formatter(options.bom ?? false);
-    if (header) this.csv.write([...header]);
+    if (header) this.csv.write(header.map(csvText)); // the input's own header, text from outside too
   }
 
   private formatter(bom: boolean) {

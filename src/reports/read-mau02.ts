@@ -122,23 +122,24 @@ async function checkReadable(file: string): Promise<void> {
 export const RETURNED_UNPACKED_LIMIT = 64 * 1024 * 1024;
 
 async function checkUnpackedSize(file: string, limit: number): Promise<void> {
-  const sizes = await xlsxPartSizes(file);
-  if (!sizes) {
-    throw new ReturnedFileError(
-      `${file} is not a readable .xlsx workbook (no zip directory): save the returned Mẫu 02 again from Excel and import it again`,
+  const damaged = () =>
+    new ReturnedFileError(
+      `${file} is not a readable .xlsx workbook (its zip structure is damaged or unusual): save the returned Mẫu 02 again from Excel and import it again`,
       'Tệp Excel bị hỏng (không đọc được cấu trúc tệp). Mở tệp, lưu lại dạng "Excel Workbook (.xlsx)" rồi gửi lại.',
     );
-  }
+  const sizes = await xlsxPartSizes(file);
+  if (!sizes) throw damaged();
   // What the directory states, then — as it may lie — what the parts really inflate to, stopping at the limit.
   const total = [...sizes.values()].reduce((a, b) => a + b, 0);
-  const over = total > limit ? total : (await unpackedWithin(file, { total: limit })) === 'over' ? null : 0;
-  if (over !== 0) {
+  const inflated = total > limit ? 'over' : await unpackedWithin(file, { total: limit });
+  if (inflated === 'unreadable') throw damaged();
+  if (inflated === 'over') {
     const mb = (n: number) => Math.ceil(n / 1024 / 1024);
-    const size = over === null ? `more than ${mb(limit)} MB` : `${mb(over)} MB`;
+    const stated = total > limit;
     throw new ReturnedFileError(
-      `${file} unpacks to ${size} (at most ${mb(limit)} MB for a returned Mẫu 02): keep only the Mẫu 02 sheet, without pictures or ` +
-        'other sheets, and import it again',
-      `Tệp quá lớn khi giải nén (${over === null ? `hơn ${mb(limit)} MB` : `${mb(over)} MB`}, tối đa ${mb(limit)} MB). ` +
+      `${file} unpacks to ${stated ? `${mb(total)} MB` : `more than ${mb(limit)} MB`} (at most ${mb(limit)} MB for a returned Mẫu 02): keep only ` +
+        'the Mẫu 02 sheet, without pictures or other sheets, and import it again',
+      `Tệp quá lớn khi giải nén (${stated ? `${mb(total)} MB` : `hơn ${mb(limit)} MB`}, tối đa ${mb(limit)} MB). ` +
         'Chỉ giữ trang Mẫu số 02 (xoá các trang, hình ảnh khác) rồi gửi lại.',
     );
   }

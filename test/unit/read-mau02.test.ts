@@ -9,6 +9,7 @@ import { UserError } from '../../src/errors.js';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import type { ListRow } from '../../src/reports/list-row.js';
 import { openReturnedMau02, type ReturnedRow } from '../../src/reports/read-mau02.js';
+import { compressEntry, zipArchive } from '../../src/reports/xlsx/zip.js';
 
 const dir = tempDirPerFile('ddcn-read-mau02-');
 
@@ -150,21 +151,24 @@ describe('reading a returned Mẫu 02', () => {
     const damaged = path.join(dir, 'damaged.xlsx');
     await writeFile(damaged, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]));
     await expect(openReturnedMau02(damaged)).rejects.toThrow(
-      `${damaged} is not a readable .xlsx workbook (no zip directory): save the returned Mẫu 02 again from Excel and import it again`,
+      `${damaged} is not a readable .xlsx workbook (its zip structure is damaged or unusual): save the returned Mẫu 02 again from Excel and import it again`,
     );
     const mau01 = path.join(dir, 'mau01.xlsx');
     const w = ListFileWriter.open({ path: mau01, form: 'mau01', unit: UNIT, issuedAt: '2024-06-03T01:30:00.000Z' });
     w.add([{ ...person(1), status: 'MATCHED', soDdcn: '079090000001', fields: [], detail: null }]);
     await w.close();
-    // Its directory whole, its contents not: the reader's own failure, said with its cause.
+    // Its directory whole, its contents not: refused as damaged before the reader.
     const bytes = await readFile(mau01);
     bytes.fill(0x55, 60, 1200);
-    const broken = path.join(dir, 'broken.xlsx');
-    await writeFile(broken, bytes);
-    const e = (await openReturnedMau02(broken).catch((err: unknown) => err)) as Error;
+    const corrupt = path.join(dir, 'corrupt.xlsx');
+    await writeFile(corrupt, bytes);
+    await expect(openReturnedMau02(corrupt)).rejects.toThrow(`${corrupt} is not a readable .xlsx workbook (its zip structure is damaged or unusual)`);
+    // A sound zip that holds no workbook: the reader finds no sheet in it.
+    const empty = path.join(dir, 'empty.xlsx');
+    await writeFile(empty, zipArchive([compressEntry('[Content_Types].xml', Buffer.from('không phải XML'))], new Date()));
+    const e = (await openReturnedMau02(empty).catch((err: unknown) => err)) as Error;
     expect(e).toBeInstanceOf(UserError);
-    expect(e.message.startsWith(`${broken} is not a readable .xlsx workbook: `) && e.message.length > broken.length + 40).toBe(true);
-    expect(e.cause).toBeInstanceOf(Error);
+    expect(e.message).toBe(`${empty} has no visible worksheet`);
     await expect(openReturnedMau02(mau01)).rejects.toThrow(
       `${mau01} is not a Mẫu số 02 (no "Mẫu số 02" and list title at the top of any visible sheet); import the list that \`ddcn lists\` wrote`,
     );

@@ -1,0 +1,84 @@
+// The zip checks that come before a workbook is read: every reader must see the zip the check saw, and the check
+// must cost no more than reading the file once. Each case below passed the first version of the check and then
+// unpacked to gigabytes in exceljs, or kept a core busy for minutes, or threw a RangeError.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { unpackedWithin, xlsxPartSizes } from '../../src/reports/xlsx/part-sizes.js';
+import { compressEntry, zipArchive } from '../../src/reports/xlsx/zip.js';
+import { tempDirPerFile } from '../helpers/temp-dir.js';
+
+const dir = tempDirPerFile('ddcn-part-sizes-');
+
+/** A zip of three parts, the last one 1 MB of one letter (a few KB zipped). */
+const sound = () =>
+  zipArchive(
+    [compressEntry('[Content_Types].xml', '<Types/>'), compressEntry('xl/workbook.xml', '<workbook/>'), compressEntry('xl/sharedStrings.xml', 'A'.repeat(1 << 20))],
+    new Date('2024-06-03T01:30:00Z'),
+  );
+const endRecord = (zip: Buffer) => zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+
+async function check(name: string, zip: Buffer) {
+  const file = path.join(dir, name);
+  await writeFile(file, zip);
+  return { sizes: await xlsxPartSizes(file), within: await unpackedWithin(file, { total: 2 << 20 }), small: await unpackedWithin(file, { total: 512 << 10 }) };
+}
+
+describe('the zip checks before a workbook is read', () => {
+  it('read a sound zip, and tell its real size against the limit', async () => {
+    const r = await check('sound.xlsx', sound());
+    expect([...r.sizes!.entries()]).toEqual([['[Content_Types].xml', 8], ['xl/workbook.xml', 11], ['xl/sharedStrings.xml', 1 << 20]]);
+    expect([r.within, r.small]).toEqual(['yes', 'over']);
+  });
+
+  it('refuse a zip that one reader would see otherwise than another', async () => {
+    // The end record's count says one part: a reader that reads the directory on sees the big one.
+    const fewer = sound();
+    fewer.writeUInt16LE(1, endRecord(fewer) + 8);
+    fewer.writeUInt16LE(1, endRecord(fewer) + 10);
+    // Bytes before the first part: JSZip shifts every offset by them.
+    const prepended = Buffer.concat([Buffer.alloc(100, 0x20), sound()]);
+    // A ZIP64 locator before the end record: JSZip follows it to another directory.
+    const plain = sound();
+    const at = endRecord(plain);
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0);
+    const zip64 = Buffer.concat([plain.subarray(0, at), locator, plain.subarray(at)]);
+    zip64.writeUInt32LE(zip64.readUInt32LE(at + 20 + 16), at + 20 + 16); // the directory's offset as it was
+    for (const [name, zip] of Object.entries({ fewer, prepended, zip64 })) {
+      const r = await check(`${name}.xlsx`, zip);
+      expect([name, r.sizes, r.within]).toEqual([name, null, 'unreadable']);
+    }
+  });
+
+  it('refuse parts that share or skip bytes, and a directory of more parts than a workbook has, at the cost of one reading', async () => {
+    // Every directory entry pointing at the first part: each would be inflated in turn, the file read n times.
+    const zip = sound();
+    const end = endRecord(zip);
+    const dirAt = zip.readUInt32LE(end + 16);
+    let p = dirAt;
+    for (let i = 0; i < 3; i++) {
+      zip.writeUInt32LE(0, p + 42);
+      p += 46 + zip.readUInt16LE(p + 28) + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
+    }
+    expect((await check('shared.xlsx', zip)).within).toBe('unreadable');
+    // 20 000 entries (the most is 10 000).
+    const entry = zip.subarray(dirAt, dirAt + 46 + zip.readUInt16LE(dirAt + 28));
+    const many = Buffer.concat([zip.subarray(0, dirAt), ...Array.from({ length: 20_000 }, () => entry), zip.subarray(end)]);
+    const tail = endRecord(many);
+    many.writeUInt16LE(20_000 % 65_536, tail + 8);
+    many.writeUInt16LE(20_000 % 65_536, tail + 10);
+    many.writeUInt32LE(entry.length * 20_000, tail + 12);
+    const started = performance.now();
+    expect((await check('many.xlsx', many)).within).toBe('unreadable');
+    expect(performance.now() - started).toBeLessThan(5_000); // a sanity bound for a hung loop, not a timing
+  });
+
+  it('refuse a file that only ends like a zip, without throwing', async () => {
+    const fake = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(200, 7), Buffer.from([0x50, 0x4b, 0x05, 0x06, 0, 0])]);
+    const r = await check('fake.xlsx', fake);
+    expect([r.sizes, r.within]).toEqual([null, 'unreadable']);
+    const short = await check('short.xlsx', Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    expect([short.sizes, short.within]).toEqual([null, 'unreadable']);
+  });
+});
