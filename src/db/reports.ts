@@ -72,14 +72,17 @@ function candidates(args: CountsArgs, col: string): string {
 const params = (args: CountsArgs) => [args.cutoff, args.province, args.district ?? null, ...(args.unit ? [args.unit] : [])];
 
 /**
- * For a unit's count, first `cand`: the people of the unit now (now_in) and those who ever left it (index
- * participant_state_left_unit), made once for the whole statement; last `mv`: each of them's first change of unit
- * after the cutoff, with the unit they left by it ('' for none; migration 0029). A person's unit as of the cutoff is
- * that one, or their unit now when they have not changed since (moves from before 0029 were not recorded: the unit
- * now stands for those days). Every look-up goes by index, whatever the size of the tables: on 1 M people, a unit of
- * 900 takes 16 ms (14–20 before the unit history); a unit of 31 659 people who had all moved in that day 350–380 ms,
- * where before the planner hash-joined a parallel scan of the whole state history (220–250 ms at 1 M, a scan that
- * grows with the nation's 100 M).
+ * For a unit's count, `cand`: the people of the unit now (now_in) and those who ever left it (index
+ * participant_state_left_unit), made once for the whole statement; then, per person, `mv`: their first change of
+ * unit after the cutoff, with the unit they left by it ('' for none; migration 0029). A person's unit as of the
+ * cutoff is that one, or their unit now when they have not changed since (moves from before 0029 were not
+ * recorded: for those days the first move recorded, or the unit now, stands). Every look-up goes by index whatever
+ * the size of the tables. Measured on 1 M people, a unit of 31 659 who all moved in that day:
+ * - as of after the move, 340–370 ms (all of them counted), where before the unit history the planner hash-joined
+ *   a parallel scan of the whole state history (220–250 ms at 1 M, a scan that grows with the nation's 100 M);
+ * - as of before it, 325–365 ms; `mv` as a set joined to the people (the planner cannot size `= ANY (ARRAY(…))`
+ *   and chose a nested loop over both) took 13 s;
+ * - a unit of 900, 11–16 ms.
  */
 const unitCandidates = (args: CountsArgs) =>
   args.unit
@@ -90,22 +93,20 @@ const unitCandidates = (args: CountsArgs) =>
         GROUP BY ma_so_bhxh
      ), `
     : '';
-const unitMoves = (args: CountsArgs) =>
-  args.unit
-    ? `, mv AS (
-       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, left_unit FROM participant_state
-        WHERE left_unit IS NOT NULL AND valid_from >= $1::timestamptz AND ${candidates(args, 'ma_so_bhxh')}
-        ORDER BY ma_so_bhxh, valid_from, id
-     )`
-    : '';
 const withMoves = (args: CountsArgs) =>
-  args.unit ? ' JOIN cand ON cand.ma_so_bhxh = o.ma_so_bhxh LEFT JOIN mv ON mv.ma_so_bhxh = o.ma_so_bhxh' : '';
+  args.unit
+    ? ` JOIN cand ON cand.ma_so_bhxh = o.ma_so_bhxh
+        LEFT JOIN LATERAL (
+          SELECT l.left_unit FROM participant_state l
+           WHERE l.ma_so_bhxh = o.ma_so_bhxh AND l.left_unit IS NOT NULL AND l.valid_from >= $1::timestamptz
+           ORDER BY l.valid_from, l.id LIMIT 1) mv ON true`
+    : '';
 
 // The state as of the cutoff is kept only within the scope; the group key is the province, or the district in a
 // province's count.
 const inScope = (args: CountsArgs) =>
   `($2::text IS NULL OR o.ma_tinh = $2::text) AND ($3::text IS NULL OR o.ma_huyen = $3::text)` +
-  (args.unit ? ` AND (mv.left_unit = $4::text OR (mv.ma_so_bhxh IS NULL AND cand.now_in))` : '');
+  (args.unit ? ` AND (mv.left_unit = $4::text OR (mv.left_unit IS NULL AND cand.now_in))` : '');
 const KEY = `CASE WHEN $2::text IS NULL THEN o.ma_tinh ELSE o.ma_huyen END`;
 
 /**
@@ -138,7 +139,7 @@ export async function outcomeCountsAsOf(q: Queryable, args: CountsArgs): Promise
      ), ${CHANGED_BY_IMPORT}, o AS (
        SELECT s.*, ${STATUS_AS_OF} AS status
          FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh LEFT JOIN ch ON ch.ma_so_bhxh = s.ma_so_bhxh
-     )${unitMoves(args)}
+     )
      SELECT ${KEY} AS key,
             count(*)::int AS total,
             count(*) FILTER (WHERE o.status = 'MATCHED')::int AS matched,
@@ -183,7 +184,7 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
          CROSS JOIN LATERAL (
            SELECT max(st.changed_version) AS version FROM participant_state st
             WHERE st.ma_so_bhxh = c.ma_so_bhxh AND st.changed_version IS NOT NULL AND st.valid_from < $1::timestamptz) ch
-     )${unitMoves(args)}
+     )
      SELECT ${KEY} AS key,
             count(*)::int AS corrected,
             count(*) FILTER (WHERE o.status = 'MATCHED' AND o.verified_version >= o.version)::int AS rematched,
