@@ -44,4 +44,21 @@ describe('a unit’s figures of a past day', () => {
     const province = await progressFigures(deps(db), { period: 'week', asOf: { year: 2024, month: 6, day: 12 }, province: '001' });
     expect(province.total.total).toBe(4);
   });
+
+  it('count a person whose name an import changed as not verified alike nationally, for the province and for the unit', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const people = [person(1, 'DV0010001'), person(2, 'DV0010001')];
+    await importParticipants({ ...deps(db), now: () => new Date('2024-06-03T01:00:00Z') }, await writeParticipants(dir, people, 'a.csv'));
+    const registry = await writeRegistry(dir, [1, 2].map((i) => ({ so_ddcn: `00109000000${i}`, ho_ten: `Nguyễn Văn Số ${i}`, ngay_sinh: `0${i}/01/1990`, gioi_tinh: 'Nam' })));
+    await runBatch(runDeps(db, await mockRegistry(registry)), { province: null });
+    const renamed = [people[0]!, { ...people[1]!, ho_ten: 'Nguyễn Văn Đổi Tên' }];
+    await importParticipants({ ...deps(db), now: () => new Date('2024-06-05T01:00:00Z') }, await writeParticipants(dir, renamed, 'b.csv'));
+    const asOf = (day: number) => ({ period: 'week' as const, asOf: { year: 2024, month: 6, day } });
+    for (const scope of [{ province: null }, { province: '001' }, { province: '001', district: '005' }, { province: null, unit: 'DV0010001' }]) {
+      const before = await progressFigures(deps(db), { ...asOf(4), ...scope });
+      const after = await progressFigures(deps(db), { ...asOf(6), ...scope });
+      expect([JSON.stringify(scope), before.total.matched, after.total.matched, after.total.pending]).toEqual([JSON.stringify(scope), 2, 1, 1]);
+    }
+  });
 });
