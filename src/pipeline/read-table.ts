@@ -10,6 +10,7 @@ import type { TableRow } from './table-row.js';
 export type { TableRow } from './table-row.js';
 
 import { unpackedWithin, xlsxPartSizes } from '../reports/xlsx/part-sizes.js';
+import { isWorksheet, sheetExtent } from '../reports/xlsx/sheet-extent.js';
 import { cellText, notADate, notADateProblem } from '../reports/cell-text.js';
 
 export interface Table {
@@ -293,6 +294,9 @@ export { cellText } from '../reports/cell-text.js';
 
 /** No part of a workbook may unpack to more than this: beyond it, CSV (a 159 KB file can hold a 150 MB cell). */
 const XLSX_PART_LIMIT = 64 * 1024 * 1024;
+/** Beyond these a sheet is refused before it is read (sheet-extent.ts); the file has 12 columns, a few more kept. */
+const XLSX_COLUMN_LIMIT = 1_000;
+const XLSX_MERGED_LIMIT = 100_000;
 /** Workbooks up to this size unpacked are read whole, which resolves merged cells; larger ones are streamed. */
 const XLSX_SMALL = 24 * 1024 * 1024;
 
@@ -312,8 +316,22 @@ async function openXlsx(file: string): Promise<Table> {
   const small = parts.reduce((a, b) => a + b, 0) <= XLSX_SMALL;
   // The directory may state less than its parts hold: they are inflated, up to the limits, before a reader builds
   // them (~4 ms per MB unpacked).
-  const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT });
+  // And what a sheet makes the reader build (sheet-extent.ts): a merged range or a far column costs cells by the
+  // million whatever the file's size.
+  let wide: { columns: number; merged: number } | null = null;
+  const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT }, (name, data) => {
+    if (!isWorksheet(name) || wide) return;
+    const e = sheetExtent(data);
+    if (e.columns > XLSX_COLUMN_LIMIT || e.merged > XLSX_MERGED_LIMIT) wide = e;
+  });
   if (inflated === 'unreadable') throw damaged();
+  if (wide) {
+    const e: { columns: number; merged: number } = wide;
+    throw new UserError(
+      `${file}: a sheet reaches column ${e.columns} or merges ${e.merged} cells (at most ${XLSX_COLUMN_LIMIT} columns and ${XLSX_MERGED_LIMIT} ` +
+        'merged cells): unmerge the cells and remove the columns beyond the data, or save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV',
+    );
+  }
   if (inflated === 'over') {
     throw new UserError(
       `${file}: the workbook unpacks to more than its zip directory states (over ${XLSX_PART_LIMIT / 1024 / 1024} MB in a part, or over ` +

@@ -7,6 +7,7 @@ import { cannotOpen, UserError } from '../errors.js';
 import { cellText, notADate } from './cell-text.js';
 import { INPUT_COLUMNS } from './mau02.js';
 import { unpackedWithin, xlsxPartSizes } from './xlsx/part-sizes.js';
+import { isWorksheet, sheetExtent } from './xlsx/sheet-extent.js';
 
 export interface ReturnedRow {
   line: number; // row number in the sheet
@@ -121,7 +122,16 @@ async function checkReadable(file: string): Promise<void> {
  */
 export const RETURNED_UNPACKED_LIMIT = 64 * 1024 * 1024;
 
-async function checkUnpackedSize(file: string, limit: number): Promise<void> {
+/**
+ * What a sheet of a returned Mẫu 02 may make the reader build (sheet-extent.ts): rows (the portal: its upload's row
+ * limit and 1 000 more, for the heading, signatures and notes), columns (the form has 14; a clerk's notes beside
+ * them), and cells in merged ranges (the form merges a few hundred).
+ */
+export const RETURNED_ROW_LIMIT = 100_000;
+const RETURNED_COLUMN_LIMIT = 256;
+const RETURNED_MERGED_LIMIT = 100_000;
+
+async function checkUnpackedSize(file: string, limit: number, maxRows: number): Promise<void> {
   const damaged = () =>
     new ReturnedFileError(
       `${file} is not a readable .xlsx workbook (its zip structure is damaged or unusual): save the returned Mẫu 02 again from Excel and import it again`,
@@ -131,8 +141,23 @@ async function checkUnpackedSize(file: string, limit: number): Promise<void> {
   if (!sizes) throw damaged();
   // What the directory states, then — as it may lie — what the parts really inflate to, stopping at the limit.
   const total = [...sizes.values()].reduce((a, b) => a + b, 0);
-  const inflated = total > limit ? 'over' : await unpackedWithin(file, { total: limit });
+  let extent: { part: string; rows: number; columns: number; merged: number } | null = null;
+  const inflated = total > limit ? 'over' : await unpackedWithin(file, { total: limit }, (name, data) => {
+    if (!isWorksheet(name) || extent) return;
+    const e = sheetExtent(data);
+    if (e.rows > maxRows || e.columns > RETURNED_COLUMN_LIMIT || e.merged > RETURNED_MERGED_LIMIT) extent = { part: name, ...e };
+  });
   if (inflated === 'unreadable') throw damaged();
+  if (extent) {
+    const e: { rows: number; columns: number; merged: number } = extent;
+    throw new ReturnedFileError(
+      `${file}: a sheet reaches row ${e.rows}, column ${e.columns}, with ${e.merged} merged cells (at most ${maxRows} rows, ` +
+        `${RETURNED_COLUMN_LIMIT} columns, ${RETURNED_MERGED_LIMIT} merged cells): remove what was added beyond the list, or ` +
+        'copy the list into the Mẫu 02 the office sent, and import it again',
+      `Trang tính vượt quá kích thước của Mẫu số 02 (đến dòng ${e.rows}, cột ${e.columns}, ${e.merged} ô gộp). ` +
+        'Xoá phần thêm ngoài danh sách (hoặc chép danh sách sang Mẫu số 02 đã nhận) rồi gửi lại.',
+    );
+  }
   if (inflated === 'over') {
     const mb = (n: number) => Math.ceil(n / 1024 / 1024);
     const stated = total > limit;
@@ -150,9 +175,9 @@ async function checkUnpackedSize(file: string, limit: number): Promise<void> {
  * goes by the zip's central directory, which every producer writes correctly. (exceljs's streaming reader
  * misreads, now and then, entries stored with a data descriptor.)
  */
-export async function openReturnedMau02(file: string, maxUnpackedBytes = RETURNED_UNPACKED_LIMIT): Promise<ReturnedForm> {
+export async function openReturnedMau02(file: string, maxUnpackedBytes = RETURNED_UNPACKED_LIMIT, maxSheetRows = RETURNED_ROW_LIMIT): Promise<ReturnedForm> {
   await checkReadable(file);
-  await checkUnpackedSize(file, maxUnpackedBytes);
+  await checkUnpackedSize(file, maxUnpackedBytes, maxSheetRows);
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.readFile(file);

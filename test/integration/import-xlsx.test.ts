@@ -9,6 +9,7 @@ import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { PARTICIPANT_COLUMNS } from '../../src/pipeline/participant-row.js';
 import { compressEntry, zipArchive } from '../../src/reports/xlsx/zip.js';
 import { databasePerFile, deps, rows, useTempDir } from '../helpers/pipeline.js';
+import { withPart } from '../helpers/zip-parts.js';
 
 const database = databasePerFile();
 
@@ -64,6 +65,25 @@ describe('import participants from .xlsx', () => {
     expect(await rows(db, 'SELECT ma_so_bhxh FROM participant ORDER BY 1')).toEqual([{ ma_so_bhxh: '0100000001' }, { ma_so_bhxh: '0100000003' }]);
   });
 
+  it('refuses a workbook whose merged range or far column would make the reader build cells by the million', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Người tham gia');
+    ws.addRow([...PARTICIPANT_COLUMNS]);
+    ws.addRow(['0100000001', 'Nguyễn Văn An', '05/03/1990', 'Nam', '001090000001', 'DV0010001', '', '', '001', '', '', '']);
+    const plain = Buffer.from(await wb.xlsx.writeBuffer());
+    const file = path.join(dir, 'wide.xlsx');
+    for (const extra of ['<mergeCells count="1"><mergeCell ref="A3:Z200000"/></mergeCells>', '']) {
+      const far = extra ? (xml: string) => xml.replace('</sheetData>', `</sheetData>${extra}`) : (xml: string) => xml.replace('</sheetData>', '<row r="9"><c r="XFD9" t="inlineStr"><is><t>x</t></is></c></row></sheetData>');
+      await writeFile(file, await withPart(plain, path.join(dir, 'scratch.xlsx'), 'xl/worksheets/sheet1.xml', far));
+      const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as Error).message).toMatch(/a sheet reaches column \d+ or merges \d+ cells .*CSV UTF-8/);
+    }
+    expect(await rows(db, 'SELECT 1 FROM participant')).toHaveLength(0);
+  });
+
   it('refuses a small workbook whose cell unpacks to 150 MB, before reading it', async () => {
     const { db } = database();
     const dir = await useTempDir();
@@ -82,10 +102,11 @@ describe('import participants from .xlsx', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
     expect(await rows(db, 'SELECT 1 FROM participant')).toHaveLength(0);
 
-    // The same workbook whose zip directory says the sheet holds 1 000 bytes: refused for what it inflates to.
+    // The same workbook whose zip says the sheet holds 1 000 bytes: refused for what it inflates to.
     const lying = await readFile(file);
     const end = lying.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
     lying.writeUInt32LE(1000, lying.readUInt32LE(end + 16) + 24);
+    lying.writeUInt32LE(1000, lying.readUInt32LE(lying.readUInt32LE(end + 16) + 42) + 22); // its own header agrees
     await writeFile(file, lying);
     const lied = await importParticipants(deps(db), file).catch((e: unknown) => e);
     expect(lied).toBeInstanceOf(UserError);

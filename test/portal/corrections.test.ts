@@ -7,6 +7,8 @@ import { runBatch } from '../../src/pipeline/run.js';
 import { databasePerFile, exportedResults, deps, mockRegistry, rows, runDeps, useTempDir } from '../helpers/pipeline.js';
 import { fillMau02 } from './fill-mau02.js';
 import { portal, seed, signedIn } from './harness.js';
+import path from 'node:path';
+import { withPart } from '../helpers/zip-parts.js';
 
 const database = databasePerFile();
 let open: Portal | null = null;
@@ -86,7 +88,7 @@ describe('portal corrections', () => {
   });
 
   it('refuses a file that is too large, has too many rows, or is not .xlsx, clearly and without applying anything', async () => {
-    const { db, app } = await setUp({ maxUploadBytes: 64 * 1024, maxUploadRows: 1 });
+    const { db, dir, app } = await setUp({ maxUploadBytes: 64 * 1024, maxUploadRows: 1 });
     const unit = await signedIn(app, 'dv-hn1');
     const sheet = await unit.get('/units/HN0010001/mau02.xlsx');
     const returned = await fillMau02(sheet.raw, { '0010000002': { 10: 'Trần Thị Bính' } });
@@ -105,16 +107,33 @@ describe('portal corrections', () => {
     const unpacks = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: bombFile });
     expect(unpacks.status).toBe(422);
     expect(unpacks.body).toMatch(/Tệp quá lớn khi giải nén \(6 MB, tối đa 5 MB\)/);
-    // The same with a directory that says every part holds 100 bytes: what the parts inflate to is what counts.
+    // The same with a zip that says every part holds 100 bytes: what the parts inflate to is what counts.
     const lying = Buffer.from(bombFile);
     const end = lying.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
     for (let i = 0, p = lying.readUInt32LE(end + 16); i < lying.readUInt16LE(end + 10); i++) {
       lying.writeUInt32LE(100, p + 24);
+      lying.writeUInt32LE(100, lying.readUInt32LE(p + 42) + 22); // and the part's own header, which agrees
       p += 46 + lying.readUInt16LE(p + 28) + lying.readUInt16LE(p + 30) + lying.readUInt16LE(p + 32);
     }
     const lied = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: lying });
     expect(lied.status).toBe(422);
     expect(lied.body).toMatch(/Tệp quá lớn khi giải nén \(hơn 5 MB, tối đa 5 MB\)/);
+    // 6.8 KB that would make the reader build a cell for every one of a merged range to the sheet's last row and
+    // column (the portal ran out of memory): refused before it is read, as are a row far below and a far column.
+    const sheetPart = 'xl/worksheets/sheet1.xml';
+    const scratch = path.join(dir, 'scratch.xlsx');
+    const edits: Array<[string, (xml: string) => string]> = [
+      ['a merged range', (xml) => xml.replace('</sheetData>', '</sheetData><mergeCells count="1"><mergeCell ref="A20:XFD1048576"/></mergeCells>')],
+      ['a far row', (xml) => xml.replace('</sheetData>', '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')],
+      ['a far column', (xml) => xml.replace('</sheetData>', '<row r="40"><c r="XFD40" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')],
+    ];
+    for (const [what, edit] of edits) {
+      const started = performance.now();
+      const r = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: await withPart(returned, scratch, sheetPart, edit) });
+      expect([what, r.status]).toEqual([what, 422]);
+      expect(r.body).toContain('Trang tính vượt quá kích thước của Mẫu số 02');
+      expect(performance.now() - started).toBeLessThan(5_000); // a bound for a read that ran away, not a timing
+    }
     // An end record that counts fewer parts than the directory holds (the reader reads them all): damaged.
     const fewer = Buffer.from(bombFile);
     const tail = fewer.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));

@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unpackedWithin, xlsxPartSizes } from '../../src/reports/xlsx/part-sizes.js';
+import { sheetExtent } from '../../src/reports/xlsx/sheet-extent.js';
 import { compressEntry, zipArchive } from '../../src/reports/xlsx/zip.js';
 import { tempDirPerFile } from '../helpers/temp-dir.js';
 
@@ -74,6 +75,23 @@ describe('the zip checks before a workbook is read', () => {
     expect(performance.now() - started).toBeLessThan(5_000); // a sanity bound for a hung loop, not a timing
   });
 
+  it('refuse a part whose own header says otherwise than the directory: a streaming reader goes by that header', async () => {
+    const zip = sound();
+    const dirAt = zip.readUInt32LE(endRecord(zip) + 16);
+    const last = (z: Buffer) => {
+      let p = dirAt;
+      for (let i = 0; i < 2; i++) p += 46 + z.readUInt16LE(p + 28) + z.readUInt16LE(p + 30) + z.readUInt16LE(p + 32);
+      return z.readUInt32LE(p + 42); // the big part's local header
+    };
+    const method = Buffer.from(zip);
+    method.writeUInt16LE(0, last(method) + 8); // stored, says its header; deflated, says the directory
+    const size = Buffer.from(zip);
+    size.writeUInt32LE(4, last(size) + 18); // 4 bytes of data, says its header: the rest would read as another part
+    const name = Buffer.from(zip);
+    name.write('xl/sharedStrings.xmX', last(name) + 30, 'latin1');
+    for (const [what, z] of Object.entries({ method, size, name })) expect([what, (await check(`${what}.xlsx`, z)).within]).toEqual([what, 'unreadable']);
+  });
+
   it('refuse a file that only ends like a zip, without throwing', async () => {
     const fake = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(200, 7), Buffer.from([0x50, 0x4b, 0x05, 0x06, 0, 0])]);
     const r = await check('fake.xlsx', fake);
@@ -82,3 +100,16 @@ describe('the zip checks before a workbook is read', () => {
     expect([short.sizes, short.within]).toEqual([null, 'unreadable']);
   });
 });
+
+describe('what a sheet makes a reader build', () => {
+  it('is read from its XML: the last row and column, and the cells inside merged ranges', () => {
+    const xml = Buffer.from(
+      '<worksheet><sheetData><row r="1"><c r="A1"/><c r="N1"/></row><row><c/></row><row r="20"><c r="B20" t="s"/></row></sheetData>' +
+        '<mergeCells count="2"><mergeCell ref="A1:N1"/><mergeCell ref="B3:C4"/></mergeCells></worksheet>',
+    );
+    expect(sheetExtent(xml)).toEqual({ rows: 20, columns: 14, merged: 14 + 4 });
+    expect(sheetExtent(Buffer.from('<sheetData><row><c/></row><row><c/></row><row><c/></row></sheetData>')).rows).toBe(3);
+    expect(sheetExtent(Buffer.from('<mergeCells><mergeCell ref="A20:XFD1048576"/></mergeCells>'))).toEqual({ rows: 1_048_576, columns: 16_384, merged: 16_384 * 1_048_557 });
+  });
+});
+

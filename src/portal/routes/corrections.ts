@@ -37,7 +37,7 @@ async function checkUpload(file: string, unit: string, maxRows: number): Promise
   let form;
   try {
     // 5 000 rows: 14 MB, checked before the workbook is read.
-    form = await openReturnedMau02(file, Math.min(RETURNED_UNPACKED_LIMIT, 4 * 1024 * 1024 + maxRows * UPLOAD_UNPACKED_PER_ROW));
+    form = await openReturnedMau02(file, Math.min(RETURNED_UNPACKED_LIMIT, 4 * 1024 * 1024 + maxRows * UPLOAD_UNPACKED_PER_ROW), maxRows + 1_000);
   } catch (err) {
     if (err instanceof ReturnedFileError) throw new HttpError(422, `${err.vi} Không có thông tin nào được cập nhật.`);
     if (err instanceof UserError) {
