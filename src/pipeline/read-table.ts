@@ -294,7 +294,8 @@ export { cellText } from '../reports/cell-text.js';
 
 /** No part of a workbook may unpack to more than this: beyond it, CSV (a 159 KB file can hold a 150 MB cell). */
 const XLSX_PART_LIMIT = 64 * 1024 * 1024;
-/** Beyond these a sheet is refused before it is read (sheet-extent.ts); the file has 12 columns, a few more kept. */
+/** Beyond these a sheet is refused before it is read (sheet-extent.ts); the file has 12 columns, a few more kept.
+ * Merged and validated cells count together: exceljs builds an entry for each. */
 const XLSX_COLUMN_LIMIT = 1_000;
 const XLSX_MERGED_LIMIT = 100_000;
 /** Workbooks up to this size unpacked are read whole, which resolves merged cells; larger ones are streamed. */
@@ -318,18 +319,19 @@ async function openXlsx(file: string): Promise<Table> {
   // them (~4 ms per MB unpacked).
   // And what a sheet makes the reader build (sheet-extent.ts): a merged range or a far column costs cells by the
   // million whatever the file's size.
-  let wide: { columns: number; merged: number } | null = null;
+  let wide: { columns: number; merged: number; validated: number } | null = null;
   const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT }, (name, data) => {
     if (!isWorksheet(name) || wide) return;
     const e = sheetExtent(data);
-    if (e.columns > XLSX_COLUMN_LIMIT || e.merged > XLSX_MERGED_LIMIT) wide = e;
+    if (e.columns > XLSX_COLUMN_LIMIT || e.merged + e.validated > XLSX_MERGED_LIMIT) wide = e;
   });
   if (inflated === 'unreadable') throw damaged();
   if (wide) {
-    const e: { columns: number; merged: number } = wide;
+    const e: { columns: number; merged: number; validated: number } = wide;
     throw new UserError(
-      `${file}: a sheet reaches column ${e.columns} or merges ${e.merged} cells (at most ${XLSX_COLUMN_LIMIT} columns and ${XLSX_MERGED_LIMIT} ` +
-        'merged cells): unmerge the cells and remove the columns beyond the data, or save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV',
+      `${file}: a sheet reaches column ${e.columns} or merges ${e.merged} cells, ${e.validated} under data validation (at most ` +
+        `${XLSX_COLUMN_LIMIT} columns and ${XLSX_MERGED_LIMIT} merged or validated cells): unmerge the cells, remove the data validation ` +
+        'and the columns beyond the data, or save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV',
     );
   }
   if (inflated === 'over') {

@@ -141,20 +141,21 @@ async function checkUnpackedSize(file: string, limit: number, maxRows: number): 
   if (!sizes) throw damaged();
   // What the directory states, then — as it may lie — what the parts really inflate to, stopping at the limit.
   const total = [...sizes.values()].reduce((a, b) => a + b, 0);
-  let extent: { part: string; rows: number; columns: number; merged: number } | null = null;
+  let extent: { part: string; rows: number; columns: number; merged: number; validated: number } | null = null;
   const inflated = total > limit ? 'over' : await unpackedWithin(file, { total: limit }, (name, data) => {
     if (!isWorksheet(name) || extent) return;
     const e = sheetExtent(data);
-    if (e.rows > maxRows || e.columns > RETURNED_COLUMN_LIMIT || e.merged > RETURNED_MERGED_LIMIT) extent = { part: name, ...e };
+    // The form validates columns (10)–(13) of each person's row: 4 cells a row, 8 allowed.
+    if (e.rows > maxRows || e.columns > RETURNED_COLUMN_LIMIT || e.merged > RETURNED_MERGED_LIMIT || e.validated > 8 * maxRows) extent = { part: name, ...e };
   });
   if (inflated === 'unreadable') throw damaged();
   if (extent) {
-    const e: { rows: number; columns: number; merged: number } = extent;
+    const e: { rows: number; columns: number; merged: number; validated: number } = extent;
     throw new ReturnedFileError(
-      `${file}: a sheet reaches row ${e.rows}, column ${e.columns}, with ${e.merged} merged cells (at most ${maxRows} rows, ` +
-        `${RETURNED_COLUMN_LIMIT} columns, ${RETURNED_MERGED_LIMIT} merged cells): remove what was added beyond the list, or ` +
-        'copy the list into the Mẫu 02 the office sent, and import it again',
-      `Trang tính vượt quá kích thước của Mẫu số 02 (đến dòng ${e.rows}, cột ${e.columns}, ${e.merged} ô gộp). ` +
+      `${file}: a sheet reaches row ${e.rows}, column ${e.columns}, with ${e.merged} merged cells and ${e.validated} under data validation ` +
+        `(at most ${maxRows} rows, ${RETURNED_COLUMN_LIMIT} columns, ${RETURNED_MERGED_LIMIT} merged cells, ${8 * maxRows} validated): remove ` +
+        'what was added beyond the list, or copy the list into the Mẫu 02 the office sent, and import it again',
+      `Trang tính vượt quá kích thước của Mẫu số 02 (đến dòng ${e.rows}, cột ${e.columns}, ${e.merged} ô gộp, ${e.validated} ô có kiểm tra dữ liệu). ` +
         'Xoá phần thêm ngoài danh sách (hoặc chép danh sách sang Mẫu số 02 đã nhận) rồi gửi lại.',
     );
   }

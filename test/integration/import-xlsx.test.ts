@@ -74,12 +74,12 @@ describe('import participants from .xlsx', () => {
     ws.addRow(['0100000001', 'Nguyễn Văn An', '05/03/1990', 'Nam', '001090000001', 'DV0010001', '', '', '001', '', '', '']);
     const plain = Buffer.from(await wb.xlsx.writeBuffer());
     const file = path.join(dir, 'wide.xlsx');
-    for (const extra of ['<mergeCells count="1"><mergeCell ref="A3:Z200000"/></mergeCells>', '']) {
+    for (const extra of ['<mergeCells count="1"><mergeCell ref="A3:Z200000"/></mergeCells>', '<dataValidations count="1"><dataValidation type="list" sqref="D2:D1048576"><formula1>"Nam,Nữ"</formula1></dataValidation></dataValidations>', '']) {
       const far = extra ? (xml: string) => xml.replace('</sheetData>', `</sheetData>${extra}`) : (xml: string) => xml.replace('</sheetData>', '<row r="9"><c r="XFD9" t="inlineStr"><is><t>x</t></is></c></row></sheetData>');
       await writeFile(file, await withPart(plain, path.join(dir, 'scratch.xlsx'), 'xl/worksheets/sheet1.xml', far));
       const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UserError);
-      expect((err as Error).message).toMatch(/a sheet reaches column \d+ or merges \d+ cells .*CSV UTF-8/);
+      expect((err as Error).message).toMatch(/a sheet reaches column \d+ or merges \d+ cells, \d+ under data validation .*CSV UTF-8/);
     }
     expect(await rows(db, 'SELECT 1 FROM participant')).toHaveLength(0);
   });

@@ -126,6 +126,7 @@ describe('portal corrections', () => {
       ['a merged range', (xml) => xml.replace('</sheetData>', '</sheetData><mergeCells count="1"><mergeCell ref="A20:XFD1048576"/></mergeCells>')],
       ['a far row', (xml) => xml.replace('</sheetData>', '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')],
       ['a far column', (xml) => xml.replace('</sheetData>', '<row r="40"><c r="XFD40" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')],
+      ['a validation of the whole sheet', (xml) => xml.replace('</sheetData>', '</sheetData><dataValidations count="1"><dataValidation type="whole" sqref="A1:XFD1048576"><formula1>1</formula1></dataValidation></dataValidations>')],
     ];
     for (const [what, edit] of edits) {
       const started = performance.now();

@@ -107,9 +107,12 @@ describe('what a sheet makes a reader build', () => {
       '<worksheet><sheetData><row r="1"><c r="A1"/><c r="N1"/></row><row><c/></row><row r="20"><c r="B20" t="s"/></row></sheetData>' +
         '<mergeCells count="2"><mergeCell ref="A1:N1"/><mergeCell ref="B3:C4"/></mergeCells></worksheet>',
     );
-    expect(sheetExtent(xml)).toEqual({ rows: 20, columns: 14, merged: 14 + 4 });
+    expect(sheetExtent(xml)).toEqual({ rows: 20, columns: 14, merged: 14 + 4, validated: 0 });
     expect(sheetExtent(Buffer.from('<sheetData><row><c/></row><row><c/></row><row><c/></row></sheetData>')).rows).toBe(3);
-    expect(sheetExtent(Buffer.from('<mergeCells><mergeCell ref="A20:XFD1048576"/></mergeCells>'))).toEqual({ rows: 1_048_576, columns: 16_384, merged: 16_384 * 1_048_557 });
+    expect(sheetExtent(Buffer.from('<mergeCells><mergeCell ref="A20:XFD1048576"/></mergeCells>'))).toEqual({ rows: 1_048_576, columns: 16_384, merged: 16_384 * 1_048_557, validated: 0 });
+    // exceljs keeps an entry per cell of a validated range: a whole sheet's is 17 billion.
+    const validations = '<dataValidations><dataValidation type="list" sqref="J15:M20 $A$1:$XFD$1048576"><formula1>"Nam,Nữ"</formula1></dataValidation></dataValidations>';
+    expect(sheetExtent(Buffer.from(validations)).validated).toBe(4 * 6 + 16_384 * 1_048_576);
   });
 });
 
