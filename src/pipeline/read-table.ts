@@ -10,7 +10,7 @@ import type { TableRow } from './table-row.js';
 export type { TableRow } from './table-row.js';
 
 import { unpackedWithin, xlsxPartSizes } from '../reports/xlsx/part-sizes.js';
-import { isWorksheet, sheetExtent } from '../reports/xlsx/sheet-extent.js';
+import { sheetExtent, type SheetExtent } from '../reports/xlsx/sheet-extent.js';
 import { cellText, notADate, notADateProblem } from '../reports/cell-text.js';
 
 export interface Table {
@@ -298,6 +298,7 @@ const XLSX_PART_LIMIT = 64 * 1024 * 1024;
  * Merged and validated cells count together: exceljs builds an entry for each. */
 const XLSX_COLUMN_LIMIT = 1_000;
 const XLSX_MERGED_LIMIT = 100_000;
+const XLSX_MERGES_LIMIT = 2_000; // exceljs compares each merged range with every earlier one
 /** Workbooks up to this size unpacked are read whole, which resolves merged cells; larger ones are streamed. */
 const XLSX_SMALL = 24 * 1024 * 1024;
 
@@ -319,18 +320,18 @@ async function openXlsx(file: string): Promise<Table> {
   // them (~4 ms per MB unpacked).
   // And what a sheet makes the reader build (sheet-extent.ts): a merged range or a far column costs cells by the
   // million whatever the file's size.
-  let wide: { columns: number; merged: number; validated: number } | null = null;
-  const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT }, (name, data) => {
-    if (!isWorksheet(name) || wide) return;
+  let wide: SheetExtent | null = null;
+  const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT }, (_name, data) => {
+    if (wide) return;
     const e = sheetExtent(data);
-    if (e.columns > XLSX_COLUMN_LIMIT || e.merged + e.validated > XLSX_MERGED_LIMIT) wide = e;
+    if (e.columns > XLSX_COLUMN_LIMIT || e.columnDefinitions > 16_384 || e.merges > XLSX_MERGES_LIMIT || e.merged + e.validated + e.named > XLSX_MERGED_LIMIT) wide = e;
   });
   if (inflated === 'unreadable') throw damaged();
   if (wide) {
-    const e: { columns: number; merged: number; validated: number } = wide;
+    const e: SheetExtent = wide;
     throw new UserError(
-      `${file}: a sheet reaches column ${e.columns} or merges ${e.merged} cells, ${e.validated} under data validation (at most ` +
-        `${XLSX_COLUMN_LIMIT} columns and ${XLSX_MERGED_LIMIT} merged or validated cells): unmerge the cells, remove the data validation ` +
+      `${file}: a sheet reaches column ${e.columns} or merges ${e.merged} cells, ${e.validated} under data validation, ${e.named} in named ranges ` +
+        `(at most ${XLSX_COLUMN_LIMIT} columns, ${XLSX_MERGES_LIMIT} merged ranges and ${XLSX_MERGED_LIMIT} merged, validated or named cells): unmerge the cells, remove the data validation, the names `+
         'and the columns beyond the data, or save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV',
     );
   }

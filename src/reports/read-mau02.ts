@@ -7,7 +7,7 @@ import { cannotOpen, UserError } from '../errors.js';
 import { cellText, notADate } from './cell-text.js';
 import { INPUT_COLUMNS } from './mau02.js';
 import { unpackedWithin, xlsxPartSizes } from './xlsx/part-sizes.js';
-import { isWorksheet, sheetExtent } from './xlsx/sheet-extent.js';
+import { sheetExtent, type SheetExtent } from './xlsx/sheet-extent.js';
 
 export interface ReturnedRow {
   line: number; // row number in the sheet
@@ -130,6 +130,8 @@ export const RETURNED_UNPACKED_LIMIT = 64 * 1024 * 1024;
 export const RETURNED_ROW_LIMIT = 100_000;
 const RETURNED_COLUMN_LIMIT = 256;
 const RETURNED_MERGED_LIMIT = 100_000;
+/** exceljs compares each merged range with every earlier one: 50 000 small merges cost 169 s. */
+const RETURNED_MERGES_LIMIT = 2_000;
 
 async function checkUnpackedSize(file: string, limit: number, maxRows: number): Promise<void> {
   const damaged = () =>
@@ -141,21 +143,24 @@ async function checkUnpackedSize(file: string, limit: number, maxRows: number): 
   if (!sizes) throw damaged();
   // What the directory states, then — as it may lie — what the parts really inflate to, stopping at the limit.
   const total = [...sizes.values()].reduce((a, b) => a + b, 0);
-  let extent: { part: string; rows: number; columns: number; merged: number; validated: number } | null = null;
-  const inflated = total > limit ? 'over' : await unpackedWithin(file, { total: limit }, (name, data) => {
-    if (!isWorksheet(name) || extent) return;
+  let extent: SheetExtent | null = null;
+  const inflated = total > limit ? 'over' : await unpackedWithin(file, { total: limit }, (_name, data) => {
+    if (extent) return;
     const e = sheetExtent(data);
-    // The form validates columns (10)–(13) of each person's row: 4 cells a row, 8 allowed.
-    if (e.rows > maxRows || e.columns > RETURNED_COLUMN_LIMIT || e.merged > RETURNED_MERGED_LIMIT || e.validated > 8 * maxRows) extent = { part: name, ...e };
+    // The form validates columns (10)–(13) of each person's row (4 cells a row, 8 allowed) and merges a few dozen ranges.
+    const built = e.merged + e.validated + e.named;
+    if (e.rows > maxRows || e.columns > RETURNED_COLUMN_LIMIT || e.columnDefinitions > 16_384 || e.merges > RETURNED_MERGES_LIMIT || built > RETURNED_MERGED_LIMIT + 8 * maxRows) extent = e;
   });
   if (inflated === 'unreadable') throw damaged();
   if (extent) {
-    const e: { rows: number; columns: number; merged: number; validated: number } = extent;
+    const e: SheetExtent = extent;
     throw new ReturnedFileError(
-      `${file}: a sheet reaches row ${e.rows}, column ${e.columns}, with ${e.merged} merged cells and ${e.validated} under data validation ` +
-        `(at most ${maxRows} rows, ${RETURNED_COLUMN_LIMIT} columns, ${RETURNED_MERGED_LIMIT} merged cells, ${8 * maxRows} validated): remove ` +
-        'what was added beyond the list, or copy the list into the Mẫu 02 the office sent, and import it again',
-      `Trang tính vượt quá kích thước của Mẫu số 02 (đến dòng ${e.rows}, cột ${e.columns}, ${e.merged} ô gộp, ${e.validated} ô có kiểm tra dữ liệu). ` +
+      `${file}: a part reaches row ${e.rows}, column ${e.columns}, with ${e.merges} merged ranges (${e.merged} cells), ${e.validated} cells under ` +
+        `data validation and ${e.named} in named ranges (at most ${maxRows} rows, ${RETURNED_COLUMN_LIMIT} columns, ${RETURNED_MERGES_LIMIT} ` +
+        `merged ranges, ${RETURNED_MERGED_LIMIT + 8 * maxRows} cells in all): remove what was added beyond the list, or copy the list into ` +
+        'the Mẫu 02 the office sent, and import it again',
+      `Trang tính vượt quá kích thước của Mẫu số 02 (đến dòng ${e.rows}, cột ${e.columns}, ${e.merges} vùng gộp ô, ` +
+        `${e.validated} ô có kiểm tra dữ liệu, ${e.named} ô trong vùng đặt tên). ` +
         'Xoá phần thêm ngoài danh sách (hoặc chép danh sách sang Mẫu số 02 đã nhận) rồi gửi lại.',
     );
   }

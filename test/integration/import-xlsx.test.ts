@@ -79,7 +79,7 @@ describe('import participants from .xlsx', () => {
       await writeFile(file, await withPart(plain, path.join(dir, 'scratch.xlsx'), 'xl/worksheets/sheet1.xml', far));
       const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UserError);
-      expect((err as Error).message).toMatch(/a sheet reaches column \d+ or merges \d+ cells, \d+ under data validation .*CSV UTF-8/);
+      expect((err as Error).message).toMatch(/a sheet reaches column \d+ or merges \d+ cells, \d+ under data validation.*CSV UTF-8/);
     }
     expect(await rows(db, 'SELECT 1 FROM participant')).toHaveLength(0);
   });

@@ -92,6 +92,14 @@ describe('the zip checks before a workbook is read', () => {
     for (const [what, z] of Object.entries({ method, size, name })) expect([what, (await check(`${what}.xlsx`, z)).within]).toEqual([what, 'unreadable']);
   });
 
+  it('refuse a part whose deflate stream ends before the part does: what follows would be read as another part', async () => {
+    const part = compressEntry('xl/sharedStrings.xml', '<sst/>');
+    const hidden = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(60, 1)]);
+    const smuggled = { ...part, data: [...part.data, hidden], compressedSize: part.compressedSize + hidden.length };
+    const zip = zipArchive([compressEntry('[Content_Types].xml', '<Types/>'), smuggled], new Date('2024-06-03T01:30:00Z'));
+    expect((await check('smuggled.xlsx', zip)).within).toBe('unreadable');
+  });
+
   it('refuse a file that only ends like a zip, without throwing', async () => {
     const fake = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(200, 7), Buffer.from([0x50, 0x4b, 0x05, 0x06, 0, 0])]);
     const r = await check('fake.xlsx', fake);
@@ -101,18 +109,34 @@ describe('the zip checks before a workbook is read', () => {
   });
 });
 
-describe('what a sheet makes a reader build', () => {
-  it('is read from its XML: the last row and column, and the cells inside merged ranges', () => {
+describe('what a part makes a reader build', () => {
+  it('is read from its XML as a parser reads it: rows, columns, merged ranges and cells, validations, names', () => {
     const xml = Buffer.from(
-      '<worksheet><sheetData><row r="1"><c r="A1"/><c r="N1"/></row><row><c/></row><row r="20"><c r="B20" t="s"/></row></sheetData>' +
+      '<worksheet><cols><col min="1" max="14"/></cols><sheetData><row r="1"><c r="A1"/><c r="N1"/></row><row><c/></row><row r="20"><c r="B20" t="s"/></row></sheetData>' +
         '<mergeCells count="2"><mergeCell ref="A1:N1"/><mergeCell ref="B3:C4"/></mergeCells></worksheet>',
     );
-    expect(sheetExtent(xml)).toEqual({ rows: 20, columns: 14, merged: 14 + 4, validated: 0 });
+    expect(sheetExtent(xml)).toEqual({ rows: 20, columns: 14, columnDefinitions: 14, merges: 2, merged: 14 + 4, validated: 0, named: 0 });
     expect(sheetExtent(Buffer.from('<sheetData><row><c/></row><row><c/></row><row><c/></row></sheetData>')).rows).toBe(3);
-    expect(sheetExtent(Buffer.from('<mergeCells><mergeCell ref="A20:XFD1048576"/></mergeCells>'))).toEqual({ rows: 1_048_576, columns: 16_384, merged: 16_384 * 1_048_557, validated: 0 });
-    // exceljs keeps an entry per cell of a validated range: a whole sheet's is 17 billion.
+    const whole = 16_384 * 1_048_557;
+    // The same range however its attribute is written: XML allows either quote, spaces, character references, `$`.
+    for (const ref of ['ref="A20:XFD1048576"', "ref='A20:XFD1048576'", 'ref = " $A$20:$XFD$1048576 "', 'ref="&#65;20:XFD1048576"']) {
+      expect([ref, sheetExtent(Buffer.from(`<mergeCells><mergeCell ${ref}/></mergeCells>`)).merged]).toEqual([ref, whole]);
+    }
+    expect(sheetExtent(Buffer.from("<row r='1000000'><c r=' $B$1000000'/></row>"))).toMatchObject({ rows: 1_000_000, columns: 2 });
+    // exceljs keeps an entry per cell of a validated range, builds the cells of a defined name, a column per <col>.
     const validations = '<dataValidations><dataValidation type="list" sqref="J15:M20 $A$1:$XFD$1048576"><formula1>"Nam,Nữ"</formula1></dataValidation></dataValidations>';
     expect(sheetExtent(Buffer.from(validations)).validated).toBe(4 * 6 + 16_384 * 1_048_576);
+    expect(sheetExtent(Buffer.from(`<definedNames><definedName name="zz">'Mẫu 02'!$A$1:$CV$100000</definedName></definedNames>`)).named).toBe(100 * 100_000);
+    expect(sheetExtent(Buffer.from('<cols><col min="15" max="30000000"/></cols>')).columnDefinitions).toBe(30_000_000);
+    // A print area over whole columns is page setup, not cells.
+    expect(sheetExtent(Buffer.from(`<definedName name="_xlnm.Print_Area" localSheetId="0">'Mẫu 02'!$A:$N</definedName>`)).named).toBe(0);
+  });
+
+  it('reads malformed text in time linear in its length', () => {
+    for (const tag of ['<row ', '<c ', '<mergeCell ', '<dataValidation ']) {
+      const started = performance.now();
+      sheetExtent(Buffer.from(tag.repeat(200_000)));
+      expect([tag, performance.now() - started < 2_000]).toEqual([tag, true]); // 1 MB: quadratic took minutes
+    }
   });
 });
-

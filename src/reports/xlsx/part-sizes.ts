@@ -2,7 +2,10 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
 
-const inflate = promisify(inflateRaw);
+// With `info`, zlib says how many bytes of input the stream took: all the part's, or data hides after its end.
+const inflate = promisify((data: Buffer, options: { maxOutputLength: number; info: true }, done: (err: Error | null, r: { buffer: Buffer; engine: { bytesWritten: number } }) => void) =>
+  inflateRaw(data, options, done as never),
+);
 
 /**
  * More parts than a workbook has (tens, hundreds with pictures): a directory of 60 000 entries is an attack, and
@@ -152,7 +155,11 @@ export async function unpackedWithin(
         unpacked = data;
       } else if (e.method === 8) {
         try {
-          unpacked = await inflate(data, { maxOutputLength: Math.min(left, part) + 1 });
+          const r = await inflate(data, { maxOutputLength: Math.min(left, part) + 1, info: true });
+          // A stream that ends before the part's stated end: the rest (a hidden part, for a reader that scans for
+          // the next header) is refused as damaged.
+          if (r.engine.bytesWritten !== e.compressed) return 'unreadable';
+          unpacked = r.buffer;
         } catch (err) {
           return (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'over' : 'unreadable';
         }
