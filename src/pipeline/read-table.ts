@@ -10,7 +10,7 @@ import type { TableRow } from './table-row.js';
 export type { TableRow } from './table-row.js';
 
 import { unpackedWithin, xlsxPartSizes } from '../reports/xlsx/part-sizes.js';
-import { sheetExtent, type SheetExtent } from '../reports/xlsx/sheet-extent.js';
+import { SHEET_COLUMNS, sheetExtent, type SheetExtent } from '../reports/xlsx/sheet-extent.js';
 import { cellText, notADate, notADateProblem } from '../reports/cell-text.js';
 
 export interface Table {
@@ -324,7 +324,7 @@ async function openXlsx(file: string): Promise<Table> {
   const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT }, (_name, data) => {
     if (wide) return;
     const e = sheetExtent(data);
-    if (e.columns > XLSX_COLUMN_LIMIT || e.columnDefinitions > 16_384 || e.merges > XLSX_MERGES_LIMIT || e.merged + e.validated + e.named > XLSX_MERGED_LIMIT) wide = e;
+    if (e.columns > XLSX_COLUMN_LIMIT || e.columnDefinitions > SHEET_COLUMNS || e.merges > XLSX_MERGES_LIMIT || e.merged + e.validated + e.named > XLSX_MERGED_LIMIT) wide = e;
   });
   if (inflated === 'unreadable') throw damaged();
   if (wide) {

@@ -7,7 +7,7 @@ import { cannotOpen, UserError } from '../errors.js';
 import { cellText, notADate } from './cell-text.js';
 import { INPUT_COLUMNS } from './mau02.js';
 import { unpackedWithin, xlsxPartSizes } from './xlsx/part-sizes.js';
-import { sheetExtent, type SheetExtent } from './xlsx/sheet-extent.js';
+import { SHEET_COLUMNS, sheetExtent, type SheetExtent } from './xlsx/sheet-extent.js';
 
 export interface ReturnedRow {
   line: number; // row number in the sheet
@@ -143,13 +143,14 @@ async function checkUnpackedSize(file: string, limit: number, maxRows: number): 
   if (!sizes) throw damaged();
   // What the directory states, then — as it may lie — what the parts really inflate to, stopping at the limit.
   const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+  const cells = RETURNED_MERGED_LIMIT + 8 * maxRows;
   let extent: SheetExtent | null = null;
   const inflated = total > limit ? 'over' : await unpackedWithin(file, { total: limit }, (_name, data) => {
     if (extent) return;
     const e = sheetExtent(data);
     // The form validates columns (10)–(13) of each person's row (4 cells a row, 8 allowed) and merges a few dozen ranges.
     const built = e.merged + e.validated + e.named;
-    if (e.rows > maxRows || e.columns > RETURNED_COLUMN_LIMIT || e.columnDefinitions > 16_384 || e.merges > RETURNED_MERGES_LIMIT || built > RETURNED_MERGED_LIMIT + 8 * maxRows) extent = e;
+    if (e.rows > maxRows || e.columns > RETURNED_COLUMN_LIMIT || e.columnDefinitions > SHEET_COLUMNS || e.merges > RETURNED_MERGES_LIMIT || built > cells) extent = e;
   });
   if (inflated === 'unreadable') throw damaged();
   if (extent) {
@@ -157,7 +158,7 @@ async function checkUnpackedSize(file: string, limit: number, maxRows: number): 
     throw new ReturnedFileError(
       `${file}: a part reaches row ${e.rows}, column ${e.columns}, with ${e.merges} merged ranges (${e.merged} cells), ${e.validated} cells under ` +
         `data validation and ${e.named} in named ranges (at most ${maxRows} rows, ${RETURNED_COLUMN_LIMIT} columns, ${RETURNED_MERGES_LIMIT} ` +
-        `merged ranges, ${RETURNED_MERGED_LIMIT + 8 * maxRows} cells in all): remove what was added beyond the list, or copy the list into ` +
+        `merged ranges, ${cells} cells in all): remove what was added beyond the list, or copy the list into ` +
         'the Mẫu 02 the office sent, and import it again',
       `Trang tính vượt quá kích thước của Mẫu số 02 (đến dòng ${e.rows}, cột ${e.columns}, ${e.merges} vùng gộp ô, ` +
         `${e.validated} ô có kiểm tra dữ liệu, ${e.named} ô trong vùng đặt tên). ` +

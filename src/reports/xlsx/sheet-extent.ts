@@ -8,6 +8,10 @@
 // Hand-written: a scan of the text (~10 ms per MB, linear: no pattern reads past the next `<`), where an XML parser
 // would be the very cost avoided.
 
+/** A sheet's last column and row (Excel's size): a range written without one reaches them. */
+export const SHEET_COLUMNS = 16_384;
+const SHEET_ROWS = 1_048_576;
+
 export interface SheetExtent {
   rows: number; // the highest row number, or the count of rows written without one
   columns: number; // the highest column number a cell or a range names
@@ -34,7 +38,7 @@ function area(ranges: string[]): { cells: number; row: number; column: number } 
   for (const range of ranges) {
     const [a, b = a] = range.split(':').map(address);
     if (!a || !b) continue;
-    const c1 = a[0] || 1, c2 = b[0] || 16_384, r1 = a[1] || 1, r2 = b[1] || 1_048_576;
+    const c1 = a[0] || 1, c2 = b[0] || SHEET_COLUMNS, r1 = a[1] || 1, r2 = b[1] || SHEET_ROWS;
     cells += (Math.abs(c2 - c1) + 1) * (Math.abs(r2 - r1) + 1);
     row = Math.max(row, r1, r2);
     column = Math.max(column, c1, c2);
