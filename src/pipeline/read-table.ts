@@ -4,7 +4,8 @@ import type ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
 import { firstRowForMessage, looksLikeData } from './table-row.js';
 import { CsvScanner, NOT_UTF8, type CsvRecord, type Separator } from './csv-scan.js';
-import { readSmallXlsx, unreadableWorkbook } from './read-xlsx.js';
+import { type SmallWorkbook, unreadableWorkbook } from './read-xlsx.js';
+import { readInThread, type ThreadLimits } from '../reports/xlsx/read-thread.js';
 import type { TableRow } from './table-row.js';
 
 export type { TableRow } from './table-row.js';
@@ -342,7 +343,7 @@ async function openXlsx(file: string): Promise<Table> {
     );
   }
   if (small) {
-    const { header, rows } = await readSmallXlsx(file);
+    const { header, rows } = await readSmallInThread(file);
     async function* batches(): AsyncGenerator<TableRow[]> {
       for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000);
     }
@@ -396,6 +397,28 @@ async function openXlsx(file: string): Promise<Table> {
     }
   }
   return withRows(header, inBatches(rows()));
+}
+
+/**
+ * The reading thread's heap and time for a workbook read whole (read-thread.ts): exceljs builds every cell of it.
+ * Measured (scripts/bench-read-workbooks.ts) at the XLSX_SMALL limit, 24 MB unpacked (43 000 rows of 12 columns):
+ * read in 2.4 s with a heap of 208 MB at the least. Five times the heap and fifty times the time: a busy machine never
+ * meets them, a workbook built to make the reader run away soon does.
+ */
+const XLSX_HEAP_MB = 1024;
+const XLSX_READ_MS = 120_000;
+
+export async function readSmallInThread(file: string, limits: ThreadLimits = { heapMb: XLSX_HEAP_MB, timeoutMs: XLSX_READ_MS }): Promise<SmallWorkbook> {
+  const read = await readInThread<SmallWorkbook>(new URL('./read-xlsx.ts', import.meta.url), 'readSmallXlsx', file, limits);
+  if (read.ok) return read.value;
+  if ('limit' in read) {
+    const over = read.limit === 'memory' ? `needs more than ${limits.heapMb} MB of memory to read` : `took more than ${limits.timeoutMs / 1000} s to read`;
+    throw new UserError(
+      `${file} ${over}; save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV (a CSV is read in a stream, whatever its size)`,
+    );
+  }
+  if (read.error.user) throw new UserError(read.error.message);
+  throw new Error(read.error.message);
 }
 
 async function* inBatches(rows: AsyncIterable<TableRow>, size = 1000): AsyncGenerator<TableRow[]> {

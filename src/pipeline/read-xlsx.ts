@@ -13,7 +13,13 @@ export function unreadableWorkbook(file: string, err: unknown): UserError {
   return new UserError(`${file} is not a readable .xlsx workbook (${(err as Error).message}); open it in Excel and save it again, or save it as CSV UTF-8`, { cause: err });
 }
 
-export async function readSmallXlsx(file: string): Promise<{ header: string[]; rows: TableRow[] }> {
+export interface SmallWorkbook {
+  header: string[];
+  rows: TableRow[];
+}
+
+/** Run on a thread of its own (read-table.ts, readSmallInThread): exceljs builds the whole workbook. */
+export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
   const { default: Excel } = await import('exceljs');
   const wb = new Excel.Workbook();
   await wb.xlsx.readFile(file).catch((err: unknown) => {

@@ -7,6 +7,7 @@ import { cannotOpen, UserError } from '../errors.js';
 import { cellText, notADate } from './cell-text.js';
 import { INPUT_COLUMNS } from './mau02.js';
 import { unpackedWithin, xlsxPartSizes } from './xlsx/part-sizes.js';
+import { readInThread } from './xlsx/read-thread.js';
 import { SHEET_COLUMNS, sheetExtent, type SheetExtent } from './xlsx/sheet-extent.js';
 
 export interface ReturnedRow {
@@ -177,14 +178,69 @@ async function checkUnpackedSize(file: string, limit: number, maxRows: number): 
   }
 }
 
+/** What a returned Mẫu 02 may cost the thread that reads it (read-thread.ts). */
+export interface ReturnedReadLimits {
+  /** All its parts together, unpacked (RETURNED_UNPACKED_LIMIT). */
+  unpackedBytes?: number;
+  /** A sheet's rows (RETURNED_ROW_LIMIT). */
+  sheetRows?: number;
+  /** The reading thread's heap, in MB (RETURNED_HEAP_MB). */
+  heapMb?: number;
+  /** The reading thread's time (RETURNED_READ_MS). */
+  timeoutMs?: number;
+}
+
 /**
- * Reads the whole workbook at once: a returned Mẫu 02 holds one unit's unmatched people, and the full reader
- * goes by the zip's central directory, which every producer writes correctly. (exceljs's streaming reader
- * misreads, now and then, entries stored with a data descriptor.)
+ * The reading thread's heap and time. Measured (scripts/bench-read-mau02.ts) on Mẫu 02 as ddcn writes them and as a
+ * spreadsheet saves them again filled in: 5 000 people read in 1.0 s with a heap of 48 MB at the least; 40 000 people
+ * (3.4 MB zipped, near the 64 MB unpacked limit) in 3.3–4.1 s with 224–263 MB. Four times the largest, and thirty
+ * times the time: a slow or busy machine never meets them, a workbook built to make the reader run away soon does.
+ * The portal gives less, from its upload's row limit (routes/corrections.ts).
  */
-export async function openReturnedMau02(file: string, maxUnpackedBytes = RETURNED_UNPACKED_LIMIT, maxSheetRows = RETURNED_ROW_LIMIT): Promise<ReturnedForm> {
+export const RETURNED_HEAP_MB = 1024;
+export const RETURNED_READ_MS = 120_000;
+
+/** The parsed sheet as the reading thread hands it back. */
+interface ReadSheet {
+  unit: string;
+  rows: ReturnedRow[];
+}
+
+/**
+ * Reads a returned Mẫu 02: checks first what its zip says and holds (cheap, linear, on this thread), then reads it
+ * whole with exceljs on a thread of its own within `heapMb` and `timeoutMs`, so that a workbook built to make the
+ * reader run away costs a refusal, never the process. The whole workbook at once: a returned Mẫu 02 holds one unit's
+ * unmatched people, and the full reader goes by the zip's central directory, which every producer writes correctly.
+ * (exceljs's streaming reader misreads, now and then, entries stored with a data descriptor.)
+ */
+export async function openReturnedMau02(file: string, limits: ReturnedReadLimits = {}): Promise<ReturnedForm> {
+  const maxRows = limits.sheetRows ?? RETURNED_ROW_LIMIT;
   await checkReadable(file);
-  await checkUnpackedSize(file, maxUnpackedBytes, maxSheetRows);
+  await checkUnpackedSize(file, limits.unpackedBytes ?? RETURNED_UNPACKED_LIMIT, maxRows);
+  const heapMb = limits.heapMb ?? RETURNED_HEAP_MB;
+  const timeoutMs = limits.timeoutMs ?? RETURNED_READ_MS;
+  const read = await readInThread<ReadSheet>(new URL(import.meta.url), 'readReturnedSheet', file, { heapMb, timeoutMs });
+  if (read.ok) {
+    const rows = read.value.rows;
+    return { unit: read.value.unit, rows: (async function* () { yield* rows; })() };
+  }
+  if ('limit' in read) {
+    const over = read.limit === 'memory' ? `needs more than ${heapMb} MB of memory to read` : `took more than ${timeoutMs / 1000} s to read`;
+    throw new ReturnedFileError(
+      `${file} ${over} (a Mẫu 02 as ddcn writes it needs a small part of that): copy the list into the Mẫu 02 the office ` +
+        'sent, without other sheets, pictures or formatting added, and import it again',
+      'Tệp Excel quá nặng để đọc (cần quá nhiều bộ nhớ hoặc thời gian). Chép danh sách sang Mẫu số 02 đã nhận, ' +
+        'không thêm trang tính, hình ảnh hay định dạng, rồi gửi lại.',
+    );
+  }
+  const e = read.error;
+  if (e.vi !== undefined) throw new ReturnedFileError(e.message, e.vi);
+  if (e.user) throw new UserError(e.message);
+  throw new Error(e.message);
+}
+
+/** The reading thread's part: the sheet read with exceljs, all its rows (export of openReturnedMau02's thread). */
+export async function readReturnedSheet(file: string): Promise<ReadSheet> {
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.readFile(file);
@@ -261,7 +317,8 @@ export async function openReturnedMau02(file: string, maxUnpackedBytes = RETURNE
     return PLAUSIBLE_CODE.test(at(values, 2)) || numberedWithValues(row, values);
   };
 
-  async function* rows(): AsyncGenerator<ReturnedRow> {
+  const rows: ReturnedRow[] = [];
+  {
     let footer = false;
     for (let n = numberedRow + 1; n <= last; n++) {
       const row = sheet.getRow(n);
@@ -284,7 +341,7 @@ export async function openReturnedMau02(file: string, maxUnpackedBytes = RETURNE
         if (e) errors.push(`(${k}) ${e}`);
       }
       const shown = Array.from({ length: 9 }, (_, i) => (col.has(i + 1) ? at(values, i + 1) : ''));
-      yield {
+      rows.push({
         line: n,
         shown,
         errors,
@@ -293,8 +350,8 @@ export async function openReturnedMau02(file: string, maxUnpackedBytes = RETURNE
         dob: dobText(values[col.get(INPUT_COLUMNS.dob)!]),
         sex: at(values, INPUT_COLUMNS.sex),
         number: at(values, INPUT_COLUMNS.number),
-      };
+      });
     }
   }
-  return { unit, rows: rows() };
+  return { unit, rows };
 }

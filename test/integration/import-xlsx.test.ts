@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { PARTICIPANT_COLUMNS } from '../../src/pipeline/participant-row.js';
+import { readSmallInThread } from '../../src/pipeline/read-table.js';
 import { compressEntry, zipArchive } from '../../src/reports/xlsx/zip.js';
 import { databasePerFile, deps, rows, useTempDir } from '../helpers/pipeline.js';
 import { withPart } from '../helpers/zip-parts.js';
@@ -82,6 +83,26 @@ describe('import participants from .xlsx', () => {
       expect((err as Error).message).toMatch(/a sheet reaches column \d+ or merges \d+ cells, \d+ under data validation.*CSV UTF-8/);
     }
     expect(await rows(db, 'SELECT 1 FROM participant')).toHaveLength(0);
+  });
+
+  it('reads a workbook whole on a thread of its own: one that needs more memory or time than given is refused, saying to import it as CSV', async () => {
+    const dir = await useTempDir();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Người tham gia');
+    ws.addRow([...PARTICIPANT_COLUMNS]);
+    for (let i = 1; i <= 5000; i++) ws.addRow([String(100_000_000 + i).padStart(10, '0'), `Nguyễn Văn An ${i}`, '05/03/1990', 'Nam', '', 'DV0010001', '', '', '001', '', '', '']);
+    const file = path.join(dir, 'five-thousand.xlsx');
+    await wb.xlsx.writeFile(file);
+    const memory = await readSmallInThread(file, { heapMb: 16, timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(memory).toBeInstanceOf(UserError);
+    expect((memory as Error).message).toBe(
+      `${file} needs more than 16 MB of memory to read; save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV (a CSV is read in a stream, whatever its size)`,
+    );
+    await expect(readSmallInThread(file, { heapMb: 1024, timeoutMs: 1 })).rejects.toThrow(`${file} took more than 0.001 s to read; save the sheet as "CSV UTF-8`);
+    // Within the limits, every row, from the same thread pool.
+    const read = await readSmallInThread(file);
+    expect(read.rows).toHaveLength(5000);
+    expect(read.rows[4999]).toEqual({ line: 5001, cells: ['0100005000', 'Nguyễn Văn An 5000', '05/03/1990', 'Nam', '', 'DV0010001', '', '', '001', '', '', ''] });
   });
 
   it('refuses a small workbook whose cell unpacks to 150 MB, before reading it', async () => {

@@ -8,7 +8,7 @@ import { tempDirPerFile } from '../helpers/temp-dir.js';
 import { UserError } from '../../src/errors.js';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import type { ListRow } from '../../src/reports/list-row.js';
-import { openReturnedMau02, type ReturnedRow } from '../../src/reports/read-mau02.js';
+import { openReturnedMau02, ReturnedFileError, type ReturnedRow } from '../../src/reports/read-mau02.js';
 import { compressEntry, zipArchive } from '../../src/reports/xlsx/zip.js';
 
 const dir = tempDirPerFile('ddcn-read-mau02-');
@@ -198,6 +198,26 @@ describe('reading a returned Mẫu 02', () => {
     await expect(openReturnedMau02(noUnit)).rejects.toThrow(`${noUnit}: the "Mã đơn vị:" line above the table is missing or empty`);
     const unnumbered = await returned('unnumbered', (ws) => ws.getRow(FIRST - 1).eachCell((c) => void (c.value = null)));
     await expect(openReturnedMau02(unnumbered)).rejects.toThrow(`${unnumbered}: no row numbering the columns (1) … (14) above the table`);
+  });
+
+  it('reads on a thread of its own: a workbook that needs more memory or time than given is refused with what to do, and the next one reads', async () => {
+    const sent = path.join(dir, 'five-thousand.xlsx');
+    const w = ListFileWriter.open({ path: sent, form: 'mau02', unit: UNIT, issuedAt: '2024-06-03T01:30:00.000Z' });
+    w.add(Array.from({ length: 5000 }, (_, i) => ({ ...person(i), maSoBhxh: String(790_000_000 + i).padStart(10, '0') })));
+    await w.close();
+    // 5 000 people need a heap of 48 MB at the least (scripts/bench-read-workbooks.ts).
+    const memory = (await openReturnedMau02(sent, { heapMb: 24 }).catch((err: unknown) => err)) as ReturnedFileError;
+    expect(memory).toBeInstanceOf(ReturnedFileError);
+    expect(memory.message).toBe(
+      `${sent} needs more than 24 MB of memory to read (a Mẫu 02 as ddcn writes it needs a small part of that): copy the list into ` +
+        'the Mẫu 02 the office sent, without other sheets, pictures or formatting added, and import it again',
+    );
+    expect(memory.vi).toMatch(/^Tệp Excel quá nặng để đọc \(cần quá nhiều bộ nhớ hoặc thời gian\)\./);
+    await expect(openReturnedMau02(sent, { timeoutMs: 1 })).rejects.toThrow(`${sent} took more than 0.001 s to read (a Mẫu 02 as ddcn writes it`);
+    // This process is unharmed, and a thread that met a limit is not the one that reads next.
+    const rows = await rowsOf(sent);
+    expect(rows.filter((r) => r.maSoBhxh !== '')).toHaveLength(5000);
+    expect(rows[4999]).toMatchObject({ line: FIRST + 4999, maSoBhxh: '0790004999', shown: expect.arrayContaining(['Nguyễn Văn 4999']) as unknown });
   });
 
   it('says why a path cannot be read: missing, a folder, a workbook without sheets', async () => {

@@ -1,0 +1,132 @@
+// Reads a workbook on a thread of its own, within a heap and a time limit. exceljs was never made for hostile
+// files: four reviews each found another shape (merged ranges, validations, defined names, column ranges, …) that
+// makes it build cells by the million or compare them pairwise. The checks before it (part-sizes.ts,
+// sheet-extent.ts) refuse every shape known; this bounds the ones not yet known, so that whatever exceljs does
+// with a file, it costs at most the heap and the seconds given here, and the process that asked — the portal
+// serving everyone, or the nightly import — goes on.
+//
+// The thread runs one exported function of one module (`fn` of `module`, by URL) on the file and posts back its
+// plain result; an error comes back as its message (and `vi`, the clerk's wording, when it has one), with whether
+// it was a UserError (a refusal to show) or not (a fault: its message is the module's own, no personal data).
+//
+// A thread is kept a while after a read that ended well, for the next one with the same heap: starting one costs
+// ~0.45 s (TypeScript loader and exceljs loaded anew), more than reading a unit's Mẫu 02. A thread that met a limit
+// is stopped, never reused.
+import { Worker } from 'node:worker_threads';
+import pLimit from 'p-limit';
+
+export interface ThreadLimits {
+  /** The thread's heap, its old generation (V8's `maxOldGenerationSizeMb`). */
+  heapMb: number;
+  /** Past this, the thread is stopped. */
+  timeoutMs: number;
+}
+
+export type ThreadOutcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; limit: 'memory' | 'time' }
+  | { ok: false; error: { message: string; user: boolean; vi?: string } };
+
+/**
+ * Threads reading at once in this process: two heaps at most, whatever the number of uploads in flight (the others
+ * wait their turn; each turn is bounded by its time limit).
+ */
+const running = pLimit(2);
+
+/** How long a thread waits for another read before it is stopped. */
+const IDLE_MS = 60_000;
+
+/** Idle threads, by heap: one of each at most. */
+const idle = new Map<number, { worker: Worker; timer: NodeJS.Timeout }>();
+
+function startThread(heapMb: number): Worker {
+  const worker = new Worker(new URL('./read-thread.mjs', import.meta.url), {
+    // The young generation small: what the reader lets pile up between collections counts against the heap too.
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+    stdout: true, // nothing a reader prints reaches the operator's terminal or the portal's log
+    stderr: true,
+  });
+  worker.stdout.resume();
+  worker.stderr.resume();
+  // Between reads no one else listens: an error then (none is known) must not become the process's uncaught one.
+  worker.on('error', () => undefined);
+  return worker;
+}
+
+function takeIdle(heapMb: number): Worker | null {
+  const kept = idle.get(heapMb);
+  if (!kept) return null;
+  idle.delete(heapMb);
+  clearTimeout(kept.timer);
+  kept.worker.ref();
+  return kept.worker;
+}
+
+function keepIdle(heapMb: number, worker: Worker): void {
+  if (idle.has(heapMb)) {
+    void worker.terminate();
+    return;
+  }
+  worker.unref(); // an idle thread never keeps the process alive
+  const timer = setTimeout(() => {
+    if (idle.get(heapMb)?.worker === worker) idle.delete(heapMb);
+    void worker.terminate();
+  }, IDLE_MS);
+  timer.unref();
+  idle.set(heapMb, { worker, timer });
+  // Should it end while idle (it does not on its own), it is no longer offered.
+  worker.once('exit', () => {
+    if (idle.get(heapMb)?.worker === worker) {
+      clearTimeout(timer);
+      idle.delete(heapMb);
+    }
+  });
+}
+
+/** Runs `fn(file)` of `module` on a thread with `limits`; never throws for what the file makes the reader do. */
+export function readInThread<T>(module: URL, fn: string, file: string, limits: ThreadLimits): Promise<ThreadOutcome<T>> {
+  return running(
+    () =>
+      new Promise<ThreadOutcome<T>>((resolve, reject) => {
+        const worker = takeIdle(limits.heapMb) ?? startThread(limits.heapMb);
+        let ended: ThreadOutcome<T> | null = null;
+        const done = () => {
+          clearTimeout(timer);
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+        };
+        const timer = setTimeout(() => {
+          ended = { ok: false, limit: 'time' };
+          void worker.terminate();
+        }, limits.timeoutMs);
+        const onMessage = (m: ThreadOutcome<T>) => {
+          if (ended) return;
+          done();
+          keepIdle(limits.heapMb, worker);
+          resolve(m);
+        };
+        const onError = (err: Error & { code?: string }) => {
+          // Stryker disable next-line all: any other error of the thread itself (its module not found, say) is a fault, raised below
+          ended ??= err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? { ok: false, limit: 'memory' } : null;
+          if (!ended) {
+            done();
+            reject(err);
+          }
+        };
+        const onExit = (code: number) => {
+          done();
+          if (!ended) {
+            // Stryker disable next-line all: a thread that ends without a word or an error, which Node does not do
+            reject(new Error(`the workbook reading thread stopped without an answer (exit code ${code})`));
+            return;
+          }
+          resolve(ended);
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        worker.postMessage({ module: module.href, fn, file });
+      }),
+  );
+}
