@@ -105,7 +105,12 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   // session is known, so that the answer is the signed-in user's page and the request's log line names them.
   app.addHook('onRequest', async (req) => {
     if (Object.values((req.params ?? {}) as Record<string, unknown>).some(unsafe)) throw notFound();
-    if (Object.values((req.query ?? {}) as Record<string, unknown>).some(unsafe)) throw new HttpError(400, 'Yêu cầu không hợp lệ.');
+    const query = Object.entries((req.query ?? {}) as Record<string, unknown>);
+    if (query.some(([, v]) => unsafe(v))) throw new HttpError(400, 'Yêu cầu không hợp lệ.');
+    // A parameter given twice (`?as_of=…&as_of=…`): which one was meant is not for us to guess, nor to take neither
+    // silently (the page would show today's figures under a link that asked for another day).
+    const twice = query.filter(([, v]) => Array.isArray(v)).map(([k]) => k);
+    if (twice.length) throw new HttpError(400, `Tham số ${twice.join(', ')} có nhiều hơn một giá trị trong địa chỉ; mỗi tham số chỉ ghi một lần.`);
   });
   app.addHook('preValidation', async (req) => {
     if (req.body && typeof req.body === 'object' && Object.values(req.body as Record<string, unknown>).some(unsafe)) {

@@ -92,6 +92,11 @@ describe('error pages', () => {
     expect(day.status).toBe(400);
     expect(day.body).toContain('Ngày báo cáo 2026-02-30 không có trong lịch.');
     expect((await office.get('/?as_of=30/02/2026')).body).toContain('phải có dạng YYYY-MM-DD');
+    // A parameter given twice is neither one nor the other: said so, never today's figures under the link's date.
+    const twice = await office.get('/?as_of=2024-06-01&period=week&as_of=2024-06-30');
+    expect(twice.status).toBe(400);
+    expect(twice.body).toContain('Tham số as_of có nhiều hơn một giá trị trong địa chỉ; mỗi tham số chỉ ghi một lần.');
+    expect((await office.get('/units?page=1&page=2')).body).toContain('Tham số page có nhiều hơn một giá trị');
   });
 
   it('lead back to the unit when below a unit in scope, and reveal nothing of one out of scope', async () => {
