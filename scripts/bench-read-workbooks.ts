@@ -30,7 +30,7 @@ const person = (i: number): ListRow => ({
 
 async function rowsRead(file: string, heapMb: number, timeoutMs = 600_000): Promise<number | Error> {
   if (file.includes('participants')) {
-    const read = await readInThread<SmallWorkbook>(new URL('../src/pipeline/read-xlsx.ts', import.meta.url), 'readSmallXlsx', file, { heapMb, timeoutMs });
+    const read = await readInThread<SmallWorkbook>(new URL('../src/pipeline/read-xlsx.ts', import.meta.url), 'readSmallXlsx', file, { heapMb, timeoutMs, maxResultBytes: 2 ** 30 });
     return read.ok ? read.value.rows.length : new Error(JSON.stringify(read));
   }
   try {

@@ -3,7 +3,7 @@ import { finishImportRun, startImportRun } from '../db/import-runs.js';
 import { applyCorrections, correctionKey, recordedCorrections, type CorrectionInput, type CorrectionOutcome } from '../db/corrections.js';
 import { listRowsOf } from '../db/lists.js';
 import { editedColumns, editedReason, unsafeValues } from './corrections-check.js';
-import { openReturnedMau02, type ReturnedRow } from '../reports/read-mau02.js';
+import { openReturnedMau02, type ReturnedForm, type ReturnedRow } from '../reports/read-mau02.js';
 import type { Deps } from './deps.js';
 import type { Queryable } from '../db/pool.js';
 import { normalizeParticipantRow } from './participant-row.js';
@@ -107,13 +107,16 @@ export async function importCorrections(
   file: string,
   rejectsFile = `${file}.rejects.csv`,
   correctable?: Correctable,
-  /** Rows per transaction (default 500); tests make it small to cross chunk boundaries. */
-  options: { chunkRows?: number } = {},
+  /**
+   * `chunkRows`: rows per transaction (default 500); tests make it small to cross chunk boundaries. `form`: the file
+   * as already read (the portal reads it within its own limits to check it first).
+   */
+  options: { chunkRows?: number; form?: ReturnedForm } = {},
 ): Promise<CorrectionsResult> {
   const chunkRows = options.chunkRows ?? CHUNK_ROWS;
   if (!Number.isSafeInteger(chunkRows) || chunkRows < 1) throw new Error(`chunkRows must be a positive whole number, got ${chunkRows}`);
   const log = deps.log.child({ stage: 'corrections' });
-  const form = await openReturnedMau02(file);
+  const form = options.form ?? (await openReturnedMau02(file));
   const sourceFile = path.resolve(file);
   // With a byte-order mark: the office staff who read the reasons open it in Excel, which needs it for Vietnamese.
   const rejects = await RejectsFile.open(rejectsFile, REJECTS_HEADER, { bom: true, input: file });
@@ -186,7 +189,7 @@ export async function importCorrections(
 
   try {
     const firstLine = new Map<string, number>();
-    for await (const r of form.rows) {
+    for (const r of form.rows) {
       const checked = checkReturnedRow(r, deps.now());
       if (checked.kind === 'empty') {
         if (r.maSoBhxh) {

@@ -408,11 +408,18 @@ async function openXlsx(file: string): Promise<Table> {
 const XLSX_HEAP_MB = 1024;
 const XLSX_READ_MS = 120_000;
 
-export async function readSmallInThread(file: string, limits: ThreadLimits = { heapMb: XLSX_HEAP_MB, timeoutMs: XLSX_READ_MS }): Promise<SmallWorkbook> {
+/** What a workbook read whole may hand back, as JSON: twice what it may unpack to (its cells' text is in it once). */
+const XLSX_RESULT_BYTES = 2 * XLSX_SMALL;
+
+export async function readSmallInThread(file: string, given: Partial<ThreadLimits> = {}): Promise<SmallWorkbook> {
+  const limits: ThreadLimits = { heapMb: XLSX_HEAP_MB, timeoutMs: XLSX_READ_MS, maxResultBytes: XLSX_RESULT_BYTES, ...given };
   const read = await readInThread<SmallWorkbook>(new URL('./read-xlsx.ts', import.meta.url), 'readSmallXlsx', file, limits);
   if (read.ok) return read.value;
   if ('limit' in read) {
-    const over = read.limit === 'memory' ? `needs more than ${limits.heapMb} MB of memory to read` : `took more than ${limits.timeoutMs / 1000} s to read`;
+    const over =
+      read.limit === 'memory' ? `needs more than ${limits.heapMb} MB of memory to read`
+      : read.limit === 'time' ? `took more than ${limits.timeoutMs / 1000} s to read`
+      : `holds more than ${Math.round(limits.maxResultBytes / 1024 / 1024)} MB of text once read (a long text repeated in many cells?)`;
     throw new UserError(
       `${file} ${over}; save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV (a CSV is read in a stream, whatever its size)`,
     );

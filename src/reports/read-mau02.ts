@@ -25,7 +25,7 @@ export interface ReturnedRow {
 
 export interface ReturnedForm {
   unit: string; // Mã đơn vị
-  rows: AsyncIterable<ReturnedRow>;
+  rows: readonly ReturnedRow[];
 }
 
 /** How far down the table head may be. */
@@ -200,12 +200,6 @@ export interface ReturnedReadLimits {
 export const RETURNED_HEAP_MB = 1024;
 export const RETURNED_READ_MS = 120_000;
 
-/** The parsed sheet as the reading thread hands it back. */
-interface ReadSheet {
-  unit: string;
-  rows: ReturnedRow[];
-}
-
 /**
  * Reads a returned Mẫu 02: checks first what its zip says and holds (cheap, linear, on this thread), then reads it
  * whole with exceljs on a thread of its own within `heapMb` and `timeoutMs`, so that a workbook built to make the
@@ -215,17 +209,21 @@ interface ReadSheet {
  */
 export async function openReturnedMau02(file: string, limits: ReturnedReadLimits = {}): Promise<ReturnedForm> {
   const maxRows = limits.sheetRows ?? RETURNED_ROW_LIMIT;
+  const unpackedBytes = limits.unpackedBytes ?? RETURNED_UNPACKED_LIMIT;
   await checkReadable(file);
-  await checkUnpackedSize(file, limits.unpackedBytes ?? RETURNED_UNPACKED_LIMIT, maxRows);
+  await checkUnpackedSize(file, unpackedBytes, maxRows);
   const heapMb = limits.heapMb ?? RETURNED_HEAP_MB;
   const timeoutMs = limits.timeoutMs ?? RETURNED_READ_MS;
-  const read = await readInThread<ReadSheet>(new URL(import.meta.url), 'readReturnedSheet', file, { heapMb, timeoutMs });
-  if (read.ok) {
-    const rows = read.value.rows;
-    return { unit: read.value.unit, rows: (async function* () { yield* rows; })() };
-  }
+  // Its text can be no more than the sheet that holds it, twice over (columns (1)–(9) are read twice): more is one
+  // text shown in many cells.
+  const maxResultBytes = 2 * unpackedBytes;
+  const read = await readInThread<ReturnedForm>(new URL(import.meta.url), 'readReturnedSheet', file, { heapMb, timeoutMs, maxResultBytes });
+  if (read.ok) return read.value;
   if ('limit' in read) {
-    const over = read.limit === 'memory' ? `needs more than ${heapMb} MB of memory to read` : `took more than ${timeoutMs / 1000} s to read`;
+    const over =
+      read.limit === 'memory' ? `needs more than ${heapMb} MB of memory to read`
+      : read.limit === 'time' ? `took more than ${timeoutMs / 1000} s to read`
+      : `holds more than ${Math.round(maxResultBytes / 1024 / 1024)} MB of text once read (a long text repeated in many cells?)`;
     throw new ReturnedFileError(
       `${file} ${over} (a Mẫu 02 as ddcn writes it needs a small part of that): copy the list into the Mẫu 02 the office ` +
         'sent, without other sheets, pictures or formatting added, and import it again',
@@ -240,7 +238,7 @@ export async function openReturnedMau02(file: string, limits: ReturnedReadLimits
 }
 
 /** The reading thread's part: the sheet read with exceljs, all its rows (export of openReturnedMau02's thread). */
-export async function readReturnedSheet(file: string): Promise<ReadSheet> {
+export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.readFile(file);

@@ -370,7 +370,7 @@ describe('import corrections: a returned Mẫu 02', () => {
     for (let i = 0; i < 20; i++) {
       const form = await openReturnedMau02(mau02);
       const codes: string[] = [];
-      for await (const r of form.rows) if (r.maSoBhxh) codes.push(r.maSoBhxh);
+      for (const r of form.rows) if (r.maSoBhxh) codes.push(r.maSoBhxh);
       expect([form.unit, codes]).toEqual(['DV0790001', ['0790000001', '0790000002', '0790000003', '0790000005']]);
     }
   });

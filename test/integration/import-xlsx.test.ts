@@ -105,6 +105,27 @@ describe('import participants from .xlsx', () => {
     expect(read.rows[4999]).toEqual({ line: 5001, cells: ['0100005000', 'Nguyễn Văn An 5000', '05/03/1990', 'Nam', '', 'DV0010001', '', '', '001', '', '', ''] });
   });
 
+  it('refuses a workbook whose one long text is shown in every cell, with nothing imported, before the main thread takes it in', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Người tham gia');
+    ws.addRow([...PARTICIPANT_COLUMNS]);
+    // One 1 MB text in 1 200 cells: stored once (a shared string), 10 KB zipped; read, 1.2 GB of text.
+    const long = 'a'.repeat(1024 * 1024);
+    for (let i = 1; i <= 100; i++) ws.addRow(Array(12).fill(long));
+    const file = path.join(dir, 'one-text.xlsx');
+    await wb.xlsx.writeFile(file);
+    const heap = process.memoryUsage().heapUsed;
+    const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toBe(
+      `${file} holds more than 48 MB of text once read (a long text repeated in many cells?); save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV (a CSV is read in a stream, whatever its size)`,
+    );
+    expect(process.memoryUsage().heapUsed - heap).toBeLessThan(100 * 1024 * 1024);
+    expect(await rows(db, 'SELECT 1 FROM participant')).toHaveLength(0);
+  });
+
   it('refuses a small workbook whose cell unpacks to 150 MB, before reading it', async () => {
     const { db } = database();
     const dir = await useTempDir();

@@ -35,7 +35,7 @@ async function typed(name: string, rows: Rows): Promise<string> {
 async function read(file: string): Promise<{ unit: string; rows: ReturnedRow[] }> {
   const form = await openReturnedMau02(file);
   const rows: ReturnedRow[] = [];
-  for await (const r of form.rows) rows.push(r);
+  for (const r of form.rows) rows.push(r);
   return { unit: form.unit, rows };
 }
 

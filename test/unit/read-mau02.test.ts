@@ -38,7 +38,7 @@ async function returned(name: string, edit: (ws: ExcelJS.Worksheet) => void): Pr
 async function rowsOf(file: string): Promise<ReturnedRow[]> {
   const form = await openReturnedMau02(file);
   const out: ReturnedRow[] = [];
-  for await (const r of form.rows) out.push(r);
+  for (const r of form.rows) out.push(r);
   return out;
 }
 
@@ -218,6 +218,40 @@ describe('reading a returned Mẫu 02', () => {
     const rows = await rowsOf(sent);
     expect(rows.filter((r) => r.maSoBhxh !== '')).toHaveLength(5000);
     expect(rows[4999]).toMatchObject({ line: FIRST + 4999, maSoBhxh: '0790004999', shown: expect.arrayContaining(['Nguyễn Văn 4999']) as unknown });
+  });
+
+  it('refuses a workbook whose one long text is shown in many cells, before the main thread takes it in', async () => {
+    // A shared string is in the workbook once however many cells show it: 20 people × 11 cells of one 200 000-letter
+    // text unpack to 0.2 MB and read as 44 MB of text (a 29 KB file of this kind took a portal to 13.7 GB in review).
+    const long = 'a'.repeat(200_000);
+    const file = await returned('one-text-everywhere', (ws) => {
+      for (let r = FIRST; r < FIRST + 20; r++) for (const c of [1, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14]) ws.getCell(r, c).value = long;
+      for (let r = FIRST + 2; r < FIRST + 20; r++) ws.getCell(r, 2).value = String(790_000_000 + r).padStart(10, '0');
+    });
+    const heap = process.memoryUsage().heapUsed;
+    const e = (await openReturnedMau02(file, { unpackedBytes: 4 * 1024 * 1024 }).catch((err: unknown) => err)) as ReturnedFileError;
+    expect(e).toBeInstanceOf(ReturnedFileError);
+    expect(e.message).toBe(
+      `${file} holds more than 8 MB of text once read (a long text repeated in many cells?) (a Mẫu 02 as ddcn writes it needs a small part of that): ` +
+        'copy the list into the Mẫu 02 the office sent, without other sheets, pictures or formatting added, and import it again',
+    );
+    expect(process.memoryUsage().heapUsed - heap).toBeLessThan(30 * 1024 * 1024);
+    // Within the CLI's limits (twice its 64 MB unpacked) it is read, with every row.
+    expect((await rowsOf(file)).filter((r) => r.maSoBhxh !== '')).toHaveLength(20);
+  });
+
+  it('reuses its reading thread without piling up listeners on it', async () => {
+    const file = await returned('again-and-again', () => undefined);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 15; i++) expect((await rowsOf(file)).filter((r) => r.maSoBhxh !== '')).toHaveLength(2);
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
   });
 
   it('says why a path cannot be read: missing, a folder, a workbook without sheets', async () => {

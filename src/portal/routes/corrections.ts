@@ -13,7 +13,7 @@ import { findUpload, recordUpload } from '../../db/portal-uploads.js';
 import { uploadsReadable } from '../../db/portal-scope.js';
 import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
-import { openReturnedMau02, RETURNED_HEAP_MB, RETURNED_UNPACKED_LIMIT, ReturnedFileError } from '../../reports/read-mau02.js';
+import { openReturnedMau02, RETURNED_HEAP_MB, RETURNED_UNPACKED_LIMIT, ReturnedFileError, type ReturnedForm } from '../../reports/read-mau02.js';
 import type { PortalContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { render } from '../render.js';
@@ -39,7 +39,7 @@ const UPLOAD_UNPACKED_PER_ROW = 2048;
 const UPLOAD_HEAP_MB = (rows: number) => Math.min(RETURNED_HEAP_MB, 96 + Math.ceil(rows / 64));
 const UPLOAD_READ_MS = (rows: number) => 30_000 + 2 * rows;
 
-async function checkUpload(file: string, unit: string, maxRows: number): Promise<void> {
+async function checkUpload(file: string, unit: string, maxRows: number): Promise<ReturnedForm> {
   let form;
   try {
     // 5 000 rows: 14 MB, checked before the workbook is read.
@@ -59,14 +59,14 @@ async function checkUpload(file: string, unit: string, maxRows: number): Promise
   if (form.unit !== unit) {
     throw new HttpError(422, `Tệp này là Mẫu số 02 của đơn vị ${form.unit}, không phải của đơn vị ${unit}. Không có thông tin nào được cập nhật.`);
   }
-  let rows = 0;
-  for await (const r of form.rows) if (r.maSoBhxh) rows += 1;
+  const rows = form.rows.filter((r) => r.maSoBhxh).length;
   if (rows === 0) {
     throw new HttpError(422, 'Không đọc được dòng người tham gia nào trong bảng (cột (2) không có mã số BHXH). Không có thông tin nào được cập nhật; hãy tải Mẫu số 02 của đơn vị, điền cột (10)–(13) và gửi lại.');
   }
   if (rows > maxRows) {
     throw new HttpError(413, `Tệp có ${rows} dòng người tham gia, vượt giới hạn ${maxRows} dòng mỗi lần gửi. Không có thông tin nào được cập nhật; hãy chia tệp và gửi lại.`);
   }
+  return form;
 }
 
 export function registerCorrections(app: FastifyInstance, ctx: PortalContext): void {
@@ -90,15 +90,17 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const outcome = await inTempDir(async (dir) => {
       const file = path.join(dir, 'mau02.xlsx');
       await writeFile(file, await part.toBuffer());
+      let form: ReturnedForm;
       try {
-        await checkUpload(file, code, ctx.settings.maxUploadRows);
+        form = await checkUpload(file, code, ctx.settings.maxUploadRows);
       } catch (err) {
         throw err instanceof HttpError ? await refuse(err) : err;
       }
       const rejects = path.join(dir, 'rejects.csv');
       // Only the unit's people within the user's scope: a district office's sheet of a unit spread over several
       // districts changes nobody of the other districts (docs/interface.md, scopes).
-      const result = await importCorrections({ ...ctx.deps, progress: undefined }, file, rejects, (tx, codes) => unitPeopleInScope(tx, scope, code, codes));
+      // The form as read above, within the portal's limits: not read a second time.
+      const result = await importCorrections({ ...ctx.deps, progress: undefined }, file, rejects, (tx, codes) => unitPeopleInScope(tx, scope, code, codes), { form });
       const rejectsCsv = await readFile(rejects);
       const id = await ctx.deps.db.withTransaction(async (tx) => {
         const id = await recordUpload(tx, { login: user.login, maDonVi: code, at: now, fileName: original, result, rejectsCsv });

@@ -1,16 +1,47 @@
 // Entry of a workbook reading thread (read-thread.ts). A new thread starts without the TypeScript loader its parent
 // has (tsx, or vitest's transform), so it registers tsx itself before loading the readers' modules. It reads one
 // file per message, one after the other, until its parent stops it.
+//
+// The result goes back as JSON bytes, made here: the text of many cells may be one string in the workbook (a shared
+// string referenced by every cell), which a structured clone would copy once per cell outside this thread's heap and
+// rebuild on the main thread, unbounded (a 29 KB file took a portal to 13.7 GB in review). Made here, the text counts
+// against this thread's heap, and over `maxResultBytes` it is not sent at all.
 import { parentPort } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
+// Nothing a reader prints reaches the operator's terminal or the portal's log.
+process.stdout.write = () => true;
+process.stderr.write = () => true;
+
+class TooLarge extends Error {}
+
 register();
-parentPort.on('message', async ({ module, fn, file }) => {
+parentPort.on('message', async ({ module, fn, file, maxResultBytes }) => {
+  let json;
   try {
     const reader = await import(module);
-    parentPort.postMessage({ ok: true, value: await reader[fn](file) });
+    const value = await reader[fn](file);
+    // Counted as it is written, and stopped at the limit: the text is never built beyond it.
+    let left = maxResultBytes;
+    json = JSON.stringify({ ok: true, value }, (_key, v) => {
+      if (typeof v === 'string' && (left -= v.length) < 0) throw new TooLarge();
+      return v;
+    });
   } catch (err) {
-    const vi = typeof err?.vi === 'string' ? err.vi : undefined;
-    parentPort.postMessage({ ok: false, error: { message: String(err?.message ?? err), user: err?.name === 'UserError', vi } });
+    if (err instanceof TooLarge) json = JSON.stringify({ ok: false, limit: 'size' });
+    else {
+      const vi = typeof err?.vi === 'string' ? err.vi : undefined;
+      json = JSON.stringify({ ok: false, error: { message: String(err?.message ?? err), user: err?.name === 'UserError', vi } });
+    }
   }
+  if (json.length > maxResultBytes) json = JSON.stringify({ ok: false, limit: 'size' }); // UTF-16 units: at most the bytes
+  const bytes = Buffer.from(json);
+  if (bytes.length > maxResultBytes) {
+    parentPort.postMessage(Buffer.from(JSON.stringify({ ok: false, limit: 'size' })));
+    return;
+  }
+  // Its own ArrayBuffer, handed over whole (a small Buffer may share Node's pool).
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  parentPort.postMessage(out, [out.buffer]);
 });

@@ -1,13 +1,14 @@
-// Reads a workbook on a thread of its own, within a heap and a time limit. exceljs was never made for hostile
-// files: four reviews each found another shape (merged ranges, validations, defined names, column ranges, …) that
-// makes it build cells by the million or compare them pairwise. The checks before it (part-sizes.ts,
-// sheet-extent.ts) refuse every shape known; this bounds the ones not yet known, so that whatever exceljs does
-// with a file, it costs at most the heap and the seconds given here, and the process that asked — the portal
-// serving everyone, or the nightly import — goes on.
+// Reads a workbook on a thread of its own, within a heap, a time and a size of result. exceljs was never made for
+// hostile files: four reviews each found another shape (merged ranges, validations, defined names, column ranges, …)
+// that makes it build cells by the million or compare them pairwise. The checks before it (part-sizes.ts,
+// sheet-extent.ts) refuse every shape known; this bounds the ones not yet known, so that whatever exceljs does with
+// a file, it costs at most the heap and the seconds given here, and the process that asked — the portal serving
+// everyone, or the nightly import — goes on.
 //
-// The thread runs one exported function of one module (`fn` of `module`, by URL) on the file and posts back its
-// plain result; an error comes back as its message (and `vi`, the clerk's wording, when it has one), with whether
-// it was a UserError (a refusal to show) or not (a fault: its message is the module's own, no personal data).
+// The thread runs one exported function of one module (`fn` of `module`, by URL) on the file and sends back its
+// plain result as JSON bytes, at most `maxResultBytes` (read-thread.mjs says why not a structured clone); an error
+// comes back as its message (and `vi`, the clerk's wording, when it has one), with whether it was a UserError (a
+// refusal to show) or not (a fault: its message is the module's own, no personal data).
 //
 // A thread is kept a while after a read that ended well, for the next one with the same heap: starting one costs
 // ~0.45 s (TypeScript loader and exceljs loaded anew), more than reading a unit's Mẫu 02. A thread that met a limit
@@ -20,11 +21,16 @@ export interface ThreadLimits {
   heapMb: number;
   /** Past this, the thread is stopped. */
   timeoutMs: number;
+  /**
+   * The most the result may hold, as JSON (UTF-8): what the main thread takes in. A cell's text is in the workbook
+   * once however many cells show it, so the unpacked size alone does not bound the result.
+   */
+  maxResultBytes: number;
 }
 
 export type ThreadOutcome<T> =
   | { ok: true; value: T }
-  | { ok: false; limit: 'memory' | 'time' }
+  | { ok: false; limit: 'memory' | 'time' | 'size' }
   | { ok: false; error: { message: string; user: boolean; vi?: string } };
 
 /**
@@ -35,19 +41,23 @@ const running = pLimit(2);
 
 /** How long a thread waits for another read before it is stopped. */
 const IDLE_MS = 60_000;
+/** Idle threads kept at most, one per heap size: a third stops the one idle longest. */
+const IDLE_KEPT = 2;
 
-/** Idle threads, by heap: one of each at most. */
-const idle = new Map<number, { worker: Worker; timer: NodeJS.Timeout }>();
+interface Idle {
+  worker: Worker;
+  timer: NodeJS.Timeout;
+  onExit: () => void;
+}
+
+/** Idle threads by heap size, the one idle longest first. */
+const idle = new Map<number, Idle>();
 
 function startThread(heapMb: number): Worker {
   const worker = new Worker(new URL('./read-thread.mjs', import.meta.url), {
     // The young generation small: what the reader lets pile up between collections counts against the heap too.
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
-    stdout: true, // nothing a reader prints reaches the operator's terminal or the portal's log
-    stderr: true,
   });
-  worker.stdout.resume();
-  worker.stderr.resume();
   // Between reads no one else listens: an error then (none is known) must not become the process's uncaught one.
   worker.on('error', () => undefined);
   return worker;
@@ -58,6 +68,7 @@ function takeIdle(heapMb: number): Worker | null {
   if (!kept) return null;
   idle.delete(heapMb);
   clearTimeout(kept.timer);
+  kept.worker.off('exit', kept.onExit);
   kept.worker.ref();
   return kept.worker;
 }
@@ -67,20 +78,24 @@ function keepIdle(heapMb: number, worker: Worker): void {
     void worker.terminate();
     return;
   }
+  if (idle.size >= IDLE_KEPT) {
+    const [oldest] = idle.keys();
+    void takeIdle(oldest!)?.terminate();
+  }
   worker.unref(); // an idle thread never keeps the process alive
-  const timer = setTimeout(() => {
-    if (idle.get(heapMb)?.worker === worker) idle.delete(heapMb);
-    void worker.terminate();
-  }, IDLE_MS);
-  timer.unref();
-  idle.set(heapMb, { worker, timer });
-  // Should it end while idle (it does not on its own), it is no longer offered.
-  worker.once('exit', () => {
-    if (idle.get(heapMb)?.worker === worker) {
-      clearTimeout(timer);
-      idle.delete(heapMb);
-    }
-  });
+  const entry: Idle = {
+    worker,
+    timer: setTimeout(() => void takeIdle(heapMb)?.terminate(), IDLE_MS).unref(),
+    // Should it end while idle (it does not on its own), it is no longer offered.
+    onExit: () => {
+      if (idle.get(heapMb) === entry) {
+        clearTimeout(entry.timer);
+        idle.delete(heapMb);
+      }
+    },
+  };
+  worker.once('exit', entry.onExit);
+  idle.set(heapMb, entry);
 }
 
 /** Runs `fn(file)` of `module` on a thread with `limits`; never throws for what the file makes the reader do. */
@@ -100,10 +115,14 @@ export function readInThread<T>(module: URL, fn: string, file: string, limits: T
           ended = { ok: false, limit: 'time' };
           void worker.terminate();
         }, limits.timeoutMs);
-        const onMessage = (m: ThreadOutcome<T>) => {
+        const onMessage = (bytes: Uint8Array) => {
           if (ended) return;
           done();
-          keepIdle(limits.heapMb, worker);
+          // The thread keeps to the size; a thread that did not (none does) is not believed.
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: the thread never sends more than it was allowed
+          const m: ThreadOutcome<T> = bytes.byteLength > limits.maxResultBytes ? { ok: false, limit: 'size' } : (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as ThreadOutcome<T>);
+          if (m.ok || 'error' in m) keepIdle(limits.heapMb, worker);
+          else void worker.terminate();
           resolve(m);
         };
         const onError = (err: Error & { code?: string }) => {
@@ -126,7 +145,7 @@ export function readInThread<T>(module: URL, fn: string, file: string, limits: T
         worker.on('message', onMessage);
         worker.on('error', onError);
         worker.on('exit', onExit);
-        worker.postMessage({ module: module.href, fn, file });
+        worker.postMessage({ module: module.href, fn, file, maxResultBytes: limits.maxResultBytes });
       }),
   );
 }
