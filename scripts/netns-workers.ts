@@ -4,6 +4,10 @@
 // host side of the link, the mock registry listening there itself. `ddcn run --workers 1` on the host opens the
 // batch; the end state is checked against fixtures/expected-results.csv; everything is torn down, also on failure.
 // Needs root (ip netns); not part of npm test.
+//
+// `--partition`: once the second worker has begun a chunk step, its link is cut silently (both ends of the veth
+// pair down: no packet passes and no reset is sent, as when a cable is pulled): that worker must exit 1 saying it lost the database,
+// and the others must finish the batch to the same end state.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer, connect, type Server } from 'node:net';
@@ -19,6 +23,7 @@ if (!server) throw new Error('netns-workers needs DATABASE_URL (a server it may 
 if (process.getuid?.() !== 0) throw new Error('netns-workers needs root: it creates network namespaces');
 
 const say = (msg: string) => process.stderr.write(`netns: ${msg}\n`);
+const partition = process.argv.includes('--partition');
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 const LINKS = [1, 2].map((i) => ({ ns: `ddcn-w${i}`, host: `ddcn-h${i}`, peer: `ddcn-p${i}`, hostIp: `10.220.${i}.1`, peerIp: `10.220.${i}.2` }));
 const DB = `ddcn_netns_${process.pid}`;
@@ -90,21 +95,41 @@ try {
 
   const flags = ['--batch-size', '10', '--concurrency', '2'];
   const workers = LINKS.map((l, i) =>
-    ddcn(['worker', '--registry', 'http', '--registry-url', urls[i]!, ...flags], { DATABASE_URL: dbUrl(l.hostIp, 15432), DDCN_LOG_LEVEL: 'info' }, l.ns),
+    ddcn(['worker', '--registry', 'http', '--registry-url', urls[i]!, ...flags], { DATABASE_URL: dbUrl(l.hostIp, 15432), DDCN_LOG_LEVEL: partition ? 'debug' : 'info' }, l.ns),
   );
   await Promise.all(workers.map((w) => waitFor(w.lines, 'worker started'))).catch((err: unknown) => {
     for (const w of workers) say(`worker said: ${w.lines.slice(-5).join(' | ').slice(0, 1500)}`);
     throw err;
   });
   say('both workers started inside their namespaces');
+  const runStart = Date.now();
   const run = ddcn(['run', '--registry', 'http', '--registry-url', urls[0]!, ...flags, '--chunk-size', '20', '--workers', '1'], { DATABASE_URL: hostUrl, DDCN_LOG_LEVEL: 'info' });
+  let cut: { at: number; exited: Promise<{ code: number | null; after: number }> } | null = null;
+  if (partition) {
+    const [, w2] = workers;
+    const l2 = LINKS[1]!;
+    await waitFor(w2!.lines, 'chunk step started');
+    // Both ends of the link down: no packet passes and nobody is told (no reset), as when a cable is pulled.
+    ip('netns', 'exec', l2.ns, 'ip', 'link', 'set', l2.peer, 'down');
+    ip('link', 'set', l2.host, 'down');
+    const at = Date.now();
+    say(`cut ${l2.ns}'s link silently while its worker was in a chunk step`);
+    cut = { at, exited: w2!.done.then((code) => ({ code, after: Date.now() - at })) };
+  }
   const runCode = await run.done;
-  say(`ddcn run exited ${runCode}: ${run.lines.find((l) => l.startsWith('batch '))}`);
-  for (const w of workers) {
+  say(`ddcn run exited ${runCode} after ${((Date.now() - runStart) / 1000).toFixed(1)} s: ${run.lines.find((l) => l.startsWith('batch '))}`);
+  let cutWorker: { code: number | null; after: number; said: string | undefined } | null = null;
+  if (cut) {
+    const ended = await Promise.race([cut.exited, new Promise<null>((r) => setTimeout(() => r(null), 600_000))]);
+    const said = workers[1]!.lines.find((l) => /lost the database/.test(l));
+    cutWorker = ended ? { ...ended, said } : { code: null, after: Date.now() - cut.at, said };
+    say(ended ? `the cut worker exited ${ended.code} ${(ended.after / 1000).toFixed(1)} s after the cut: ${said?.slice(0, 400)}` : 'the cut worker has not exited 10 min after the cut');
+  }
+  for (const w of cut ? workers.slice(0, 1) : workers) {
     const pid = /"pid":(\d+)/.exec(w.lines.find((l) => l.includes('"pid":'))!)![1];
     process.kill(Number(pid), 'SIGTERM');
   }
-  const workerCodes = await Promise.all(workers.map((w) => w.done));
+  const workerCodes = await Promise.all((cut ? workers.slice(0, 1) : workers).map((w) => w.done));
   say(`workers exited ${workerCodes.join(', ')}`);
 
   const c = new pg.Client({ connectionString: hostUrl });
@@ -124,7 +149,8 @@ try {
     const dupHistory = (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM (SELECT ma_so_bhxh FROM number_history GROUP BY 1 HAVING count(*) > 1) d')).rows[0]!.n;
     const inNs = byWorker.rows.filter((r) => workers.some((w) => w.lines.some((l) => l.includes(`"worker":"${r.worker}"`)))).length;
     say(`end state: ${actual.length} participants, ${differences} differences from expected-results.csv, ${shares} shares, ${dupHistory} duplicate history rows`);
-    failed = runCode !== 0 || workerCodes.some((x) => x !== 0) || differences > 0 || shares !== 291 || dupHistory > 0 || inNs === 0;
+    failed = runCode !== 0 || workerCodes.some((x) => x !== 0) || differences > 0 || shares !== 291 || dupHistory > 0 || inNs === 0 ||
+      (cutWorker !== null && (cutWorker.code !== 1 || !cutWorker.said));
     say(failed ? 'FAILED' : `OK: ${inNs} worker(s) in namespaces did chunk steps over the veth links; end state as expected`);
   } finally {
     await c.end();

@@ -15,7 +15,7 @@ export function commandLogLevel(flag: string | undefined, config: Config, env: N
 export async function withContext<T>(
   logLevel: string | undefined,
   fn: (deps: Deps, ctx: { config: Config; database: Database; log: Logger }) => Promise<T>,
-  opts: { poolSize?: number; applicationName?: string; signal?: AbortSignal } = {},
+  opts: { poolSize?: number; applicationName?: string; deadClientSeconds?: number; signal?: AbortSignal } = {},
 ): Promise<T> {
   const config = loadConfig();
   const log = createLogger(commandLogLevel(logLevel, config));
@@ -24,6 +24,7 @@ export async function withContext<T>(
     home: config.home,
     poolSize: opts.poolSize,
     applicationName: opts.applicationName,
+    deadClientSeconds: opts.deadClientSeconds,
     onServerLog: (msg) => log.debug({ component: 'embedded-postgres' }, msg.trim()),
     say: (msg) => log.warn(msg),
     // A command that claims the signals (run) stops waiting for a migration on them; the others exit on them anyway.

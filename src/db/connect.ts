@@ -24,6 +24,8 @@ export interface ConnectOptions {
   poolSize?: number;
   /** How the connections show in pg_stat_activity (default `ddcn`). */
   applicationName?: string;
+  /** A batch's processes: how soon the server ends the sessions of one cut off from it (pool.ts). */
+  deadClientSeconds?: number;
   onServerLog?: (msg: string) => void;
   /** Said while the migrations wait (for another process's migration, for tables in use). */
   say?: (msg: string) => void;
@@ -35,7 +37,7 @@ export interface ConnectOptions {
 export async function openDatabase(opts: ConnectOptions): Promise<Database> {
   const server = opts.databaseUrl ? null : await startEmbedded(opts.home, opts.onServerLog);
   const url = opts.databaseUrl ?? server!.url;
-  const db = createDb(url, { max: opts.poolSize ?? 6, applicationName: opts.applicationName });
+  const db = createDb(url, { max: opts.poolSize ?? 6, applicationName: opts.applicationName, deadClientSeconds: opts.deadClientSeconds });
   let migrated: string[];
   try {
     migrated = await migrate(db, new Date(), { say: opts.say, signal: opts.signal });

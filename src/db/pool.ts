@@ -85,11 +85,28 @@ function withoutApplicationName(connectionString: string): string {
   }
 }
 
-export function createDb(connectionString: string, options: { max?: number; applicationName?: string } = {}): Db {
+/**
+ * For the processes of a batch (`ddcn run`, `ddcn worker`), which may be cut off from the server without a word: the
+ * server ends such a process's sessions once `seconds` pass without it (TCP keepalives and a cap on unacknowledged
+ * data, then 2 × seconds), and any session left idle inside a transaction for 2 × `seconds` — so that the locks a
+ * cut-off worker held go with it, and the worker that takes its chunk over is not kept waiting on them.
+ * Their transactions hold no wait of any other kind (a registry call, a file) inside them.
+ */
+function deadClientSettings(seconds: number): pg.PoolConfig {
+  const s = Math.max(1, Math.round(seconds));
+  return {
+    idle_in_transaction_session_timeout: 2 * s * 1000,
+    options: `-c tcp_keepalives_idle=${s} -c tcp_keepalives_interval=${Math.max(1, Math.round(s / 3))} -c tcp_keepalives_count=3 -c tcp_user_timeout=${2 * s * 1000}`,
+    keepAlive: true,
+  };
+}
+
+export function createDb(connectionString: string, options: { max?: number; applicationName?: string; deadClientSeconds?: number } = {}): Db {
   const pool = new pg.Pool({
     connectionString: options.applicationName ? withoutApplicationName(connectionString) : connectionString,
     max: options.max ?? 4,
     application_name: options.applicationName ?? 'ddcn',
+    ...(options.deadClientSeconds ? deadClientSettings(options.deadClientSeconds) : {}),
   });
   // A client that loses its server (Ctrl-C stops the embedded one too: 57P01) must not crash the process with an
   // unhandled 'error' event, idle in the pool or checked out between queries; the next query reports it.

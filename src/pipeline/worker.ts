@@ -14,6 +14,13 @@ export function lostDatabase(err: unknown): boolean {
   return e.cause !== undefined && e.cause !== err && lostDatabase(e.cause);
 }
 
+/** What a worker (or a run) that lost its database says as it stops. */
+export function lostDatabaseMessage(reason: string, who: 'worker' | 'run' = 'worker'): string {
+  return who === 'worker'
+    ? `lost the database (${reason}): this worker stopped. Chunks it had are taken up by another worker once their expiry passes; start it again when the database is back.`
+    : `lost the database (${reason}): this run stopped. Its batch stays open: the workers go on with it, and the next ddcn run resumes it.`;
+}
+
 /** The database went away under a worker: it stops, and says so (exit 1). */
 export class LostDatabaseError extends Error {
   override name = 'LostDatabaseError';
@@ -57,16 +64,14 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
   deps.log.info({ worker: deps.worker, workers: opts.workers }, 'worker started: waiting for chunks');
   if (!ended.signal.aborted) await new Promise<void>((resolve) => ended.signal.addEventListener('abort', () => resolve(), { once: true }));
   deps.log.info({ jobs }, lost ? 'lost the database: stopping' : mismatch ? 'the open batch has another registry: stopping' : 'stopping: finishing the chunk in hand');
-  await deps.queue.stop(lost ? 1000 : opts.graceMs).catch((err: unknown) => {
+  const stopping = deps.queue.stop(lost ? 1000 : opts.graceMs).catch((err: unknown) => {
     if (!lost) throw err;
   });
+  // A database that stopped answering leaves the queue's own queries hanging: the worker does not wait on them.
+  await (lost ? Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 2000).unref())]) : stopping);
   if (mismatch && !lost) throw mismatch;
   if (lost) {
-    throw new LostDatabaseError(
-      `lost the database (${(lost as Error).message ?? String(lost)}): this worker stopped. Chunks it had are taken up by another ` +
-        'worker once their expiry passes; start it again when the database is back.',
-      { cause: lost },
-    );
+    throw new LostDatabaseError(lostDatabaseMessage((lost as Error).message ?? String(lost)), { cause: lost });
   }
   // The steps it is credited with, as `ddcn batch status` lists them (a share step that had nobody to share is
   // one; a job whose step another worker had done meanwhile is none).

@@ -2,7 +2,7 @@
 // process of its own, with latency). Workers are SIGKILLed at random moments and started again; one is stopped
 // with SIGTERM while it holds a chunk; a cap on requests in flight holds across all of them.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +138,34 @@ describe('ddcn worker', () => {
     }
   }, 240_000);
 
+  it('cut off from the database without a word, exits 1 saying so; the others finish the batch, unhindered by what it held', async () => {
+    const { db, url } = await freshDatabase();
+    const slow = await startRegistryServer(['--latency-ms', '200']);
+    const relay = await freezableRelay(url);
+    try {
+      const w = worker(relay.url, slow.url, { DDCN_DATABASE_ANSWER_SECONDS: '2' });
+      await logged(w, 'worker started: waiting for chunks');
+      const run = startDdcn(['run', ...flags(slow.url), '--chunk-size', '20'], { DATABASE_URL: url, ...ENV });
+      await logged(w, 'chunk step started');
+      // As a cable pulled: nothing passes either way, nobody is told, and the server keeps the sessions open.
+      relay.freeze();
+      const stopped = await w.done;
+      expect(stopped.code, stopped.stderr).toBe(1);
+      expect(stopped.stderr).toContain(
+        'lost the database (no answer from the database to a question within 2 s): this worker stopped. Chunks it had are taken up by another worker once their expiry passes',
+      );
+      // Its sessions, a transaction open perhaps, are the server's to end: the run goes on past them.
+      const ran = await run.done;
+      expect(ran.code, ran.stderr).toBe(0);
+      const state = await endState(db);
+      expect(state.results).toBe(reference.results);
+      expect(state.shares).toEqual(reference.shares);
+    } finally {
+      relay.close();
+      await slow.stop();
+    }
+  }, 240_000);
+
   it('keeps registry requests in flight under --registry-max-in-flight across every process', async () => {
     const { db, url } = await freshDatabase();
     const proxy = await countingProxy(server.url);
@@ -215,5 +243,44 @@ async function countingProxy(target: string): Promise<{ url: string; max: () => 
     max: () => max,
     requests: () => total,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * A TCP relay to the database of `url` that can be frozen: then nothing passes either way and no connection is
+ * closed, on either side — as when a worker's machine is cut off. New connections are taken and left unanswered.
+ */
+async function freezableRelay(url: string): Promise<{ url: string; freeze: () => void; close: () => void }> {
+  const target = new URL(url);
+  let frozen = false;
+  const sockets: Socket[] = [];
+  const relay = createNetServer((client) => {
+    sockets.push(client);
+    client.on('error', () => undefined);
+    if (frozen) return;
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    sockets.push(upstream);
+    upstream.on('error', () => undefined);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const through = new URL(url);
+  through.hostname = '127.0.0.1';
+  through.port = String((relay.address() as AddressInfo).port);
+  return {
+    url: through.toString(),
+    freeze: () => {
+      frozen = true;
+      for (const s of sockets) {
+        s.unpipe();
+        s.pause();
+        // Not closed when the other side ends: the far end never hears of it.
+        s.removeAllListeners('end');
+      }
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      relay.close();
+    },
   };
 }

@@ -14,6 +14,7 @@ import { HttpRegistry } from '../../adapters/http.js';
 import { FileExchangeRegistry } from '../../adapters/file-exchange.js';
 import { addRegistryFlags, maxInFlight, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
 import { rateLimitHooks } from './rate-limit.js';
+import { answerSeconds, watchForLostDatabase } from '../db-watch.js';
 
 interface RunOptions extends SharedRunOptions {
   province?: string;
@@ -43,6 +44,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
           const province = await requireCode(database, 'province', o.province);
           const signal = claimInterrupts();
           const registry = await buildRegistry(settings, deps.db, log, deps.now, rateLimitHooks(deps.db, log));
+          const watch = watchForLostDatabase(database.url, workingConnectionName('run', workerName()), 'run');
           try {
             const result = await runBatch(
               { ...deps, registry, config: { chunkSize: o.chunkSize, batchSize: o.batchSize, concurrency: o.concurrency } },
@@ -80,10 +82,11 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             }
             if (exchange && waiting?.overdue) throw new UserError(exchange.overdueMessage(waiting));
           } finally {
+            await watch.stop();
             await registry.close();
           }
         },
-        { poolSize: poolSizeFor(o), applicationName: workingConnectionName('run', workerName()) },
+        { poolSize: poolSizeFor(o), applicationName: workingConnectionName('run', workerName()), deadClientSeconds: answerSeconds() },
       );
     });
 }

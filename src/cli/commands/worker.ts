@@ -8,6 +8,7 @@ import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
 import { lostDatabase } from '../../pipeline/worker.js';
 import { addRegistryFlags, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
 import { rateLimitHooks } from './rate-limit.js';
+import { answerSeconds, watchForLostDatabase } from '../db-watch.js';
 
 /** After SIGTERM/SIGINT, how long the chunk in hand may take before it is handed back to the queue. */
 const GRACE_MS = 30_000;
@@ -32,8 +33,9 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
     try {
       await withContext(
         logLevel(),
-        async (deps, { log }) => {
+        async (deps, { database, log }) => {
           const lost = new AbortController();
+          const watch = watchForLostDatabase(database.url, workingConnectionName('worker', workerName()), 'worker', lost);
           const queue = await JobQueue.open(deps.db, { takeoverSeconds: takeover }, (err) => {
             // pg-boss reports failed polls here: the database gone is the end of this worker.
             if (lostDatabase(err)) lost.abort(err);
@@ -47,10 +49,11 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
             );
             process.stderr.write(`worker stopped: ${done.jobs} chunk steps done\n`);
           } finally {
+            await watch.stop();
             await registry.close();
           }
         },
-        { poolSize: poolSizeFor(o), applicationName: workingConnectionName('worker', workerName()), signal: stop.signal },
+        { poolSize: poolSizeFor(o), applicationName: workingConnectionName('worker', workerName()), deadClientSeconds: answerSeconds(), signal: stop.signal },
       );
     } catch (err) {
       // Stopped while it waited for a migration: no chunk was taken, so this is the clean stop its help promises.

@@ -1,0 +1,60 @@
+// The watch `ddcn run` and `ddcn worker` keep on their database (src/db/watchdog.ts, src/cli/db-watch.ts): quiet
+// while it answers, told at once when it refuses, and the setting that times it checked as every setting is.
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { answerSeconds } from '../../src/cli/db-watch.js';
+import { watchDatabase } from '../../src/db/watchdog.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+const dbs: TestDatabase[] = [];
+afterAll(async () => {
+  for (const t of dbs) await t.drop();
+});
+
+describe('the database watch', () => {
+  it('says nothing while the database answers, and shows in pg_stat_activity under the name given', async () => {
+    const t = await createTestDatabase();
+    dbs.push(t);
+    const lost: string[] = [];
+    const watch = watchDatabase(t.url, { applicationName: 'ddcn worker zz-watch:1', answerWithinMs: 3_000, onLost: (r) => lost.push(r) });
+    try {
+      await sleep(2_500); // two questions at least
+      const seen = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'ddcn worker zz-watch:1'`);
+      expect(seen.rows[0]!.n).toBe(1);
+    } finally {
+      await watch.stop();
+    }
+    expect(lost).toEqual([]);
+  });
+
+  it('says so when no answer comes in time, or the server refuses', async () => {
+    // A server that takes the connection and never says a word.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const told = await new Promise<string>((resolve) => {
+        const w = watchDatabase(`postgres://postgres@127.0.0.1:${port}/none`, { applicationName: 'zz', answerWithinMs: 300, onLost: (r) => void w.stop().then(() => resolve(r)) });
+      });
+      expect(told).toBe('no answer from the database to a new connection within 0.3 s');
+    } finally {
+      silent.close();
+    }
+    const closed = await new Promise<string>((resolve) => {
+      const w = watchDatabase('postgres://postgres@127.0.0.1:1/none', { applicationName: 'zz', answerWithinMs: 5_000, onLost: (r) => void w.stop().then(() => resolve(r)) });
+    });
+    expect(closed).toMatch(/ECONNREFUSED/);
+  });
+
+  it('takes its time from DDCN_DATABASE_ANSWER_SECONDS, a whole number of seconds from 1', () => {
+    expect(answerSeconds({})).toBe(30);
+    expect(answerSeconds({ DDCN_DATABASE_ANSWER_SECONDS: ' 5 ' })).toBe(5);
+    for (const bad of ['0', '1.5', 'ba mươi', '-3']) {
+      expect(() => answerSeconds({ DDCN_DATABASE_ANSWER_SECONDS: bad })).toThrow(UsageError);
+      expect(() => answerSeconds({ DDCN_DATABASE_ANSWER_SECONDS: bad })).toThrow(`DDCN_DATABASE_ANSWER_SECONDS must be a whole number of seconds, at least 1, got "${bad}"`);
+    }
+  });
+});
