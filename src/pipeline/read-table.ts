@@ -322,7 +322,9 @@ async function openXlsx(file: string): Promise<Table> {
   // And what a sheet makes the reader build (sheet-extent.ts): a merged range or a far column costs cells by the
   // million whatever the file's size.
   let wide: SheetExtent | null = null;
+  let unpacked = 0;
   const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT }, (_name, data) => {
+    unpacked += data.length;
     if (wide) return;
     const e = sheetExtent(data);
     if (e.columns > XLSX_COLUMN_LIMIT || e.columnDefinitions > SHEET_COLUMNS || e.merges > XLSX_MERGES_LIMIT || e.merged + e.validated + e.named > XLSX_MERGED_LIMIT) wide = e;
@@ -343,7 +345,8 @@ async function openXlsx(file: string): Promise<Table> {
     );
   }
   if (small) {
-    const { header, rows } = await readSmallInThread(file);
+    // Its cells' text is in the workbook once: read, it is at most what it unpacks to, twice over, and a little.
+    const { header, rows } = await readSmallInThread(file, { maxResultBytes: 2 * unpacked + 64 * 1024 });
     async function* batches(): AsyncGenerator<TableRow[]> {
       for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000);
     }
@@ -408,7 +411,7 @@ async function openXlsx(file: string): Promise<Table> {
 const XLSX_HEAP_MB = 1024;
 const XLSX_READ_MS = 120_000;
 
-/** What a workbook read whole may hand back, as JSON: twice what it may unpack to (its cells' text is in it once). */
+/** What a workbook read whole may hand back, as JSON, at most: twice what it may unpack to. */
 const XLSX_RESULT_BYTES = 2 * XLSX_SMALL;
 
 export async function readSmallInThread(file: string, given: Partial<ThreadLimits> = {}): Promise<SmallWorkbook> {
@@ -419,7 +422,7 @@ export async function readSmallInThread(file: string, given: Partial<ThreadLimit
     const over =
       read.limit === 'memory' ? `needs more than ${limits.heapMb} MB of memory to read`
       : read.limit === 'time' ? `took more than ${limits.timeoutMs / 1000} s to read`
-      : `holds more than ${Math.round(limits.maxResultBytes / 1024 / 1024)} MB of text once read (a long text repeated in many cells?)`;
+      : `holds more than ${(limits.maxResultBytes / 1024 / 1024).toFixed(1)} MB of text once read, twice what it unpacks to (a long text repeated in many cells?)`;
     throw new UserError(
       `${file} ${over}; save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV (a CSV is read in a stream, whatever its size)`,
     );

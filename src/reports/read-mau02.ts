@@ -37,7 +37,17 @@ const COLUMN_NO = /^\((\d{1,2})\)$/;
 // What follows the table: the notes, the place-and-date line, the signatures.
 const FOOTER = /^ghi chú|, ngày \S+ tháng \S+ năm \S+$|^người lập biểu$|^thủ trưởng đơn vị$|^\(ký, ghi rõ/i;
 
-const text = (v: ExcelJS.CellValue): string => cellText(v).normalize('NFC').trim();
+/**
+ * The longest text a cell of the form is read as: 4 096 characters, far past any name, number or column (9) ddcn
+ * writes, so that a longer one is still refused for its length downstream. Cut before anything else is done with
+ * it: one 10 MB text shown in every cell cost 14 ms a cell to normalise (a 68 KB upload held a reading slot 40 s).
+ */
+export const CELL_TEXT_MAX = 4096;
+
+const text = (v: ExcelJS.CellValue): string => {
+  const t = cellText(v);
+  return (t.length > CELL_TEXT_MAX ? t.slice(0, CELL_TEXT_MAX + 1) : t).normalize('NFC').trim();
+};
 
 /** A returned file refused whole, with what to tell a clerk in the portal (`vi`) besides the operator's message. */
 export class ReturnedFileError extends UserError {
@@ -134,7 +144,8 @@ const RETURNED_MERGED_LIMIT = 100_000;
 /** exceljs compares each merged range with every earlier one: 50 000 small merges cost 169 s. */
 const RETURNED_MERGES_LIMIT = 2_000;
 
-async function checkUnpackedSize(file: string, limit: number, maxRows: number): Promise<void> {
+/** Checks what a returned Mẫu 02 unpacks to, and what it would make the reader build; the bytes it unpacks to. */
+async function checkUnpackedSize(file: string, limit: number, maxRows: number): Promise<number> {
   const damaged = () =>
     new ReturnedFileError(
       `${file} is not a readable .xlsx workbook (its zip structure is damaged or unusual): save the returned Mẫu 02 again from Excel and import it again`,
@@ -146,7 +157,9 @@ async function checkUnpackedSize(file: string, limit: number, maxRows: number): 
   const total = [...sizes.values()].reduce((a, b) => a + b, 0);
   const cells = RETURNED_MERGED_LIMIT + 8 * maxRows;
   let extent: SheetExtent | null = null;
+  let unpacked = 0;
   const inflated = total > limit ? 'over' : await unpackedWithin(file, { total: limit }, (_name, data) => {
+    unpacked += data.length;
     if (extent) return;
     const e = sheetExtent(data);
     // The form validates columns (10)–(13) of each person's row (4 cells a row, 8 allowed) and merges a few dozen ranges.
@@ -176,6 +189,7 @@ async function checkUnpackedSize(file: string, limit: number, maxRows: number): 
         'Chỉ giữ trang Mẫu số 02 (xoá các trang, hình ảnh khác) rồi gửi lại.',
     );
   }
+  return unpacked;
 }
 
 /** What a returned Mẫu 02 may cost the thread that reads it (read-thread.ts). */
@@ -198,6 +212,11 @@ export interface ReturnedReadLimits {
  * The portal gives less, from its upload's row limit (routes/corrections.ts).
  */
 export const RETURNED_HEAP_MB = 1024;
+/** 1.2 MB, 340 KB. */
+const sizeText = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
+
+/** What the reading thread's result may hold beyond twice the file unpacked (a form of 5 000 people: 0.42 times). */
+const RESULT_SLACK = 64 * 1024;
 export const RETURNED_READ_MS = 120_000;
 
 /**
@@ -211,24 +230,27 @@ export async function openReturnedMau02(file: string, limits: ReturnedReadLimits
   const maxRows = limits.sheetRows ?? RETURNED_ROW_LIMIT;
   const unpackedBytes = limits.unpackedBytes ?? RETURNED_UNPACKED_LIMIT;
   await checkReadable(file);
-  await checkUnpackedSize(file, unpackedBytes, maxRows);
+  const unpacked = await checkUnpackedSize(file, unpackedBytes, maxRows);
   const heapMb = limits.heapMb ?? RETURNED_HEAP_MB;
   const timeoutMs = limits.timeoutMs ?? RETURNED_READ_MS;
-  // Its text can be no more than the sheet that holds it, twice over (columns (1)–(9) are read twice): more is one
-  // text shown in many cells.
-  const maxResultBytes = 2 * unpackedBytes;
+  // Its text can be no more than the file holds unpacked, twice over (columns (1)–(9) are read twice), and a little
+  // for the rows' shape: more is one text shown in many cells.
+  const maxResultBytes = 2 * unpacked + RESULT_SLACK;
   const read = await readInThread<ReturnedForm>(new URL(import.meta.url), 'readReturnedSheet', file, { heapMb, timeoutMs, maxResultBytes });
   if (read.ok) return read.value;
   if ('limit' in read) {
     const over =
       read.limit === 'memory' ? `needs more than ${heapMb} MB of memory to read`
       : read.limit === 'time' ? `took more than ${timeoutMs / 1000} s to read`
-      : `holds more than ${Math.round(maxResultBytes / 1024 / 1024)} MB of text once read (a long text repeated in many cells?)`;
+      : `holds more than ${sizeText(maxResultBytes)} of text once read, twice what it unpacks to (a long text repeated in many cells?)`;
     throw new ReturnedFileError(
       `${file} ${over} (a Mẫu 02 as ddcn writes it needs a small part of that): copy the list into the Mẫu 02 the office ` +
         'sent, without other sheets, pictures or formatting added, and import it again',
-      'Tệp Excel quá nặng để đọc (cần quá nhiều bộ nhớ hoặc thời gian). Chép danh sách sang Mẫu số 02 đã nhận, ' +
-        'không thêm trang tính, hình ảnh hay định dạng, rồi gửi lại.',
+      read.limit === 'size'
+        ? 'Tệp có nội dung rất dài lặp lại ở nhiều ô (khi đọc ra lớn hơn gấp đôi tệp). Chép danh sách sang Mẫu số 02 đã nhận, ' +
+            'chỉ điền cột (10)–(13), rồi gửi lại.'
+        : 'Tệp Excel quá nặng để đọc (cần quá nhiều bộ nhớ hoặc thời gian). Chép danh sách sang Mẫu số 02 đã nhận, ' +
+            'không thêm trang tính, hình ảnh hay định dạng, rồi gửi lại.',
     );
   }
   const e = read.error;

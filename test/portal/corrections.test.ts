@@ -87,6 +87,33 @@ describe('portal corrections', () => {
     expect(confirmed.body).not.toContain('name="ho_ten"');
   });
 
+  it('reads one upload at a time per account (a second one sent meanwhile is a 429), and refuses one long text shown in many cells', async () => {
+    const { db, app } = await setUp();
+    const unit = await signedIn(app, 'dv-hn1');
+    const sheet = await unit.get('/units/HN0010001/mau02.xlsx');
+    const returned = await fillMau02(sheet.raw, { '0010000002': { 10: 'Trần Thị Bính' } });
+    // 3 000 more people's rows (their codes on no list of the unit): a file that takes a moment to read.
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(returned as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0]!;
+    for (let i = 0; i < 3000; i++) ws.addRow([i + 10, String(9_900_000_000 + i), `Người ${i}`, '01/01/1990', 'Nam', '', '', '', '', `Người ${i}`]);
+    const large = Buffer.from(await wb.xlsx.writeBuffer());
+    const both = await Promise.all([1, 2].map(() => unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: large })));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 429]);
+    expect(both.find((r) => r.status === 429)!.body).toContain('Tệp gửi trước của tài khoản này đang được xử lý. Chờ kết quả của tệp đó rồi gửi tiếp.');
+    // The next one, once the first is done, is read.
+    expect((await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: returned })).status).toBe(200);
+
+    // One 4 KB text shown in columns (10)–(13) of 1 680 rows: 50 KB zipped, 28 MB read.
+    const long = 'x'.repeat(4096);
+    for (let r = 15; r < 15 + 1680; r++) for (const c of [10, 11, 12, 13]) ws.getCell(r, c).value = long;
+    const repeated = Buffer.from(await wb.xlsx.writeBuffer());
+    const refused = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: repeated });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toContain('Tệp có nội dung rất dài lặp lại ở nhiều ô (khi đọc ra lớn hơn gấp đôi tệp).');
+    expect(await rows(db, `SELECT count(*)::int AS n FROM portal_upload`)).toEqual([{ n: 2 }]);
+  });
+
   it('refuses a file that is too large, has too many rows, or is not .xlsx, clearly and without applying anything', async () => {
     const { db, dir, app } = await setUp({ maxUploadBytes: 64 * 1024, maxUploadRows: 1 });
     const unit = await signedIn(app, 'dv-hn1');

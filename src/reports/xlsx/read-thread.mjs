@@ -14,6 +14,9 @@ process.stdout.write = () => true;
 process.stderr.write = () => true;
 
 class TooLarge extends Error {}
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f]/g;
+const QUOTED = /["\\]/g;
 
 register();
 parentPort.on('message', async ({ module, fn, file, maxResultBytes }) => {
@@ -21,10 +24,14 @@ parentPort.on('message', async ({ module, fn, file, maxResultBytes }) => {
   try {
     const reader = await import(module);
     const value = await reader[fn](file);
-    // Counted as it is written, and stopped at the limit: the text is never built beyond it.
+    // Counted as it is written, and stopped at the limit: the text is never built beyond it. Each string at its
+    // width in the JSON: UTF-8 bytes, and 6 for a control character (\u0001), 2 for a quote or a backslash.
     let left = maxResultBytes;
     json = JSON.stringify({ ok: true, value }, (_key, v) => {
-      if (typeof v === 'string' && (left -= v.length) < 0) throw new TooLarge();
+      if (typeof v === 'string') {
+        left -= Buffer.byteLength(v, 'utf8') + 5 * (v.match(CONTROL)?.length ?? 0) + (v.match(QUOTED)?.length ?? 0);
+        if (left < 0) throw new TooLarge();
+      }
       return v;
     });
   } catch (err) {

@@ -115,12 +115,22 @@ export function readInThread<T>(module: URL, fn: string, file: string, limits: T
           ended = { ok: false, limit: 'time' };
           void worker.terminate();
         }, limits.timeoutMs);
-        const onMessage = (bytes: Uint8Array) => {
+        const onMessage = (bytes: unknown) => {
           if (ended) return;
           done();
-          // The thread keeps to the size; a thread that did not (none does) is not believed.
-          // Stryker disable next-line ConditionalExpression,EqualityOperator: the thread never sends more than it was allowed
-          const m: ThreadOutcome<T> = bytes.byteLength > limits.maxResultBytes ? { ok: false, limit: 'size' } : (JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as ThreadOutcome<T>);
+          // What comes from the thread is checked as anything from outside: never thrown from this listener, where it
+          // would end the process. The thread keeps to the size; a thread that did not (none does) is not believed.
+          let m: ThreadOutcome<T>;
+          try {
+            // Stryker disable next-line ConditionalExpression,EqualityOperator: the thread never sends more than it was allowed
+            if (!(bytes instanceof Uint8Array) || bytes.byteLength > limits.maxResultBytes) throw new Error('not a result within its size');
+            m = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as ThreadOutcome<T>;
+            if (typeof m !== 'object' || m === null || typeof m.ok !== 'boolean') throw new Error('not a result');
+          } catch (err) {
+            void worker.terminate();
+            reject(new Error(`the workbook reading thread answered what is not a result (${(err as Error).message})`));
+            return;
+          }
           if (m.ok || 'error' in m) keepIdle(limits.heapMb, worker);
           else void worker.terminate();
           resolve(m);
