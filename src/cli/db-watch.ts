@@ -25,9 +25,12 @@ const STOP_WITHIN_MS = 15_000;
  * ended by itself STOP_WITHIN_MS later: its queries hang where the database went.
  */
 export function watchForLostDatabase(url: string, applicationName: string, who: 'worker' | 'run', lost?: AbortController): Watch {
+  const seconds = answerSeconds();
   return watchDatabase(url, {
     applicationName,
-    answerWithinMs: answerSeconds() * 1000,
+    // Its own session ends with the process's others when the process is gone (pool.ts).
+    deadClientSeconds: seconds,
+    answerWithinMs: seconds * 1000,
     onLost: (reason) => {
       const end = () => {
         process.stderr.write(`ddcn: failed: ${lostDatabaseMessage(reason, who)}\n`);

@@ -85,29 +85,53 @@ function withoutApplicationName(connectionString: string): string {
   }
 }
 
-/**
- * For the processes of a batch (`ddcn run`, `ddcn worker`), which may be cut off from the server without a word: the
- * server ends such a process's sessions once `seconds` pass without it (TCP keepalives and a cap on unacknowledged
- * data, then 2 × seconds), and any session left idle inside a transaction for 2 × `seconds` — so that the locks a
- * cut-off worker held go with it, and the worker that takes its chunk over is not kept waiting on them.
- * Their transactions hold no wait of any other kind (a registry call, a file) inside them.
- */
-function deadClientSettings(seconds: number): pg.PoolConfig {
-  const s = Math.max(1, Math.round(seconds));
-  return {
-    idle_in_transaction_session_timeout: 2 * s * 1000,
-    options: `-c tcp_keepalives_idle=${s} -c tcp_keepalives_interval=${Math.max(1, Math.round(s / 3))} -c tcp_keepalives_count=3 -c tcp_user_timeout=${2 * s * 1000}`,
-    keepAlive: true,
-  };
+/** The URL without its `options` parameter, and that parameter (node-pg lets the URL's win over the one given). */
+function withoutOptions(connectionString: string): { url: string; options: string | null } {
+  try {
+    const url = new URL(connectionString);
+    const options = url.searchParams.get('options');
+    if (options === null) return { url: connectionString, options: null };
+    url.searchParams.delete('options');
+    return { url: url.toString(), options };
+  } catch {
+    return { url: connectionString, options: null };
+  }
 }
 
-export function createDb(connectionString: string, options: { max?: number; applicationName?: string; deadClientSeconds?: number } = {}): Db {
-  const pool = new pg.Pool({
-    connectionString: options.applicationName ? withoutApplicationName(connectionString) : connectionString,
-    max: options.max ?? 4,
-    application_name: options.applicationName ?? 'ddcn',
-    ...(options.deadClientSeconds ? deadClientSettings(options.deadClientSeconds) : {}),
-  });
+export interface ConnectionOptions {
+  /** How the connections show in pg_stat_activity (default `ddcn`). */
+  applicationName?: string;
+  /**
+   * For the processes of a batch (`ddcn run`, `ddcn worker`), which may be cut off from the server without a word: the
+   * server ends a session whose process is gone, by TCP keepalives (`seconds` idle, then three probes a third of that
+   * apart: about twice `seconds`), and any session left idle inside a transaction for 2 × `seconds` — so that the
+   * locks a cut-off worker held go with it, and the worker that takes its chunk over is not kept waiting on them. (No
+   * `tcp_user_timeout`: it also ends the session of a live process that reads slowly, as the share step's COPY does
+   * while the registry answers.) The transactions of a run and a worker hold no wait of any other kind inside them.
+   * Options given in the URL or `PGOPTIONS` are kept.
+   */
+  deadClientSeconds?: number;
+}
+
+/** The connection settings of a pool, or of a single connection beside it (the database watch). */
+export function connectionConfig(connectionString: string, options: ConnectionOptions = {}): pg.ClientConfig {
+  let url = options.applicationName ? withoutApplicationName(connectionString) : connectionString;
+  const config: pg.ClientConfig = { application_name: options.applicationName ?? 'ddcn' };
+  if (options.deadClientSeconds) {
+    const s = Math.max(1, Math.round(options.deadClientSeconds));
+    const given = withoutOptions(url);
+    url = given.url;
+    const ours = `-c tcp_keepalives_idle=${s} -c tcp_keepalives_interval=${Math.max(1, Math.round(s / 3))} -c tcp_keepalives_count=3`;
+    config.options = `${given.options ?? process.env.PGOPTIONS ?? ''} ${ours}`.trim();
+    config.idle_in_transaction_session_timeout = 2 * s * 1000;
+    config.keepAlive = true;
+    config.keepAliveInitialDelayMillis = s * 1000;
+  }
+  return { ...config, connectionString: url };
+}
+
+export function createDb(connectionString: string, options: { max?: number } & ConnectionOptions = {}): Db {
+  const pool = new pg.Pool({ ...connectionConfig(connectionString, options), max: options.max ?? 4 });
   // A client that loses its server (Ctrl-C stops the embedded one too: 57P01) must not crash the process with an
   // unhandled 'error' event, idle in the pool or checked out between queries; the next query reports it.
   pool.on('error', () => undefined);

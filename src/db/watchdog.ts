@@ -4,14 +4,18 @@
 // with data in flight, never on an idle connection). Measured across a network (scripts/netns-workers.ts
 // --partition): the batch was finished by the others, and the cut worker had not exited ten minutes later.
 //
-// So a worker asks `SELECT 1` every few seconds on a connection no chunk step waits for, and is told when no answer
-// comes within the time given. A busy database answers it at once: it takes no lock and reads nothing.
+// So a run or a worker asks `SELECT 1` every third of the time given, on a connection no chunk step waits for (one
+// connection more per process), and is told once no answer has come for the whole of that time. An error (a
+// connection refused, the server full, the session ended by an administrator) is asked again, on a new connection, a
+// second later: only a silence or errors that last the whole time count. A busy database answers at once: the
+// question takes no lock and reads nothing.
 import pg from 'pg';
+import { connectionConfig, type ConnectionOptions } from './pool.js';
 
-export interface WatchOptions {
-  /** The name the connection shows in pg_stat_activity: the worker's own, so that it is counted once. */
+export interface WatchOptions extends ConnectionOptions {
+  /** The name the connection shows in pg_stat_activity: the process's own, so that it is counted once. */
   applicationName: string;
-  /** How long an answer may take before the database is taken for lost. */
+  /** How long the database may go without answering before it is taken for lost. */
   answerWithinMs: number;
   /** Called once, with what happened (no personal data: a timeout or the driver's error). */
   onLost: (reason: string) => void;
@@ -21,52 +25,76 @@ export interface Watch {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** After an error, the next question. */
+const AGAIN_MS = 1000;
 
-/** Within `ms`, or null. */
-async function within<T>(ms: number, work: Promise<T>): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Asks the database at `url` whether it answers, every third of `answerWithinMs`, until stopped; `onLost` once it
- * does not (in time, or at all). Its timers keep no process alive.
- */
 export function watchDatabase(url: string, opts: WatchOptions): Watch {
-  const client = new pg.Client({ connectionString: url, application_name: opts.applicationName, keepAlive: true });
-  client.on('error', () => undefined); // said by the next question
-  let stopped = false;
+  const config = connectionConfig(url, opts);
   const every = Math.max(250, Math.floor(opts.answerWithinMs / 3));
-  const seconds = opts.answerWithinMs / 1000;
-  const ask = async (work: () => Promise<unknown>, what: string): Promise<boolean> => {
-    try {
-      if ((await within(opts.answerWithinMs, work().then(() => true))) !== null) return true;
-      if (!stopped) opts.onLost(`no answer from the database ${what} within ${seconds} s`);
-    } catch (err) {
-      if (!stopped) opts.onLost((err as Error).message);
-    }
-    return false;
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => ((wake = null), resolve()), ms).unref();
+      wake = () => (clearTimeout(timer), (wake = null), resolve());
+    });
+  const drop = () => {
+    const c = client;
+    client = null;
+    void c?.end().catch(() => undefined);
   };
+
+  /** One question, within `ms`: null when answered, else what went wrong. */
+  const ask = async (ms: number): Promise<string | null> => {
+    let answered = false;
+    const work = (async () => {
+      if (!client) {
+        client = new pg.Client(config);
+        client.on('error', () => undefined); // said by the question under way, or the next
+        await client.connect();
+      }
+      await client.query('SELECT 1');
+      answered = true;
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+    const outcome = await Promise.race([work.then(() => null, (err: unknown) => (err as Error).message), late]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      // The timer may have fired first only because this thread was busy while the answer waited to be read.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (answered) return null;
+      work.catch(() => undefined);
+      drop();
+      return `no answer from the database within ${opts.answerWithinMs / 1000} s`;
+    }
+    if (outcome !== null) drop();
+    return outcome;
+  };
+
   const loop = (async () => {
-    if (!(await ask(() => client.connect(), 'to a new connection'))) return;
+    let answeredAt = Date.now();
     while (!stopped) {
-      await sleep(every);
-      if (stopped || !(await ask(() => client.query('SELECT 1'), 'to a question'))) return;
+      const wrong = await ask(Math.max(1, answeredAt + opts.answerWithinMs - Date.now()));
+      if (stopped) return;
+      if (wrong === null) answeredAt = Date.now();
+      else if (Date.now() - answeredAt >= opts.answerWithinMs) {
+        opts.onLost(wrong);
+        return;
+      }
+      await pause(wrong === null ? every : Math.min(every, AGAIN_MS));
     }
   })();
+
   return {
     async stop() {
       stopped = true;
-      await within(1000, loop);
-      await within(1000, client.end().catch(() => undefined));
+      wake?.();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([loop, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
+      drop();
     },
   };
 }

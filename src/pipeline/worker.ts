@@ -18,7 +18,7 @@ export function lostDatabase(err: unknown): boolean {
 export function lostDatabaseMessage(reason: string, who: 'worker' | 'run' = 'worker'): string {
   return who === 'worker'
     ? `lost the database (${reason}): this worker stopped. Chunks it had are taken up by another worker once their expiry passes; start it again when the database is back.`
-    : `lost the database (${reason}): this run stopped. Its batch stays open: the workers go on with it, and the next ddcn run resumes it.`;
+    : `lost the database (${reason}): this run stopped. Its batch stays open: a ddcn worker at work goes on with it, and the next ddcn run resumes it.`;
 }
 
 /** The database went away under a worker: it stops, and says so (exit 1). */
@@ -45,8 +45,11 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
     lost ??= err;
     ended.abort();
   };
-  opts.lost.addEventListener('abort', () => onLost(opts.lost.reason), { once: true });
-  opts.stop.addEventListener('abort', () => ended.abort(), { once: true });
+  // Lost already (the database watch starts before this): a listener added now would never be called.
+  if (opts.lost.aborted) onLost(opts.lost.reason);
+  else opts.lost.addEventListener('abort', () => onLost(opts.lost.reason), { once: true });
+  if (opts.stop.aborted) ended.abort();
+  else opts.stop.addEventListener('abort', () => ended.abort(), { once: true });
   const handler = async (job: ChunkJob) => {
     try {
       if ((await workOnChunk(deps, job)) > 0) jobs += 1; // the count if the database cannot say it at the end
@@ -60,8 +63,10 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
       throw err;
     }
   };
-  await deps.queue.work(opts.workers, handler);
-  deps.log.info({ worker: deps.worker, workers: opts.workers }, 'worker started: waiting for chunks');
+  if (!ended.signal.aborted) {
+    await deps.queue.work(opts.workers, handler);
+    deps.log.info({ worker: deps.worker, workers: opts.workers }, 'worker started: waiting for chunks');
+  }
   if (!ended.signal.aborted) await new Promise<void>((resolve) => ended.signal.addEventListener('abort', () => resolve(), { once: true }));
   deps.log.info({ jobs }, lost ? 'lost the database: stopping' : mismatch ? 'the open batch has another registry: stopping' : 'stopping: finishing the chunk in hand');
   const stopping = deps.queue.stop(lost ? 1000 : opts.graceMs).catch((err: unknown) => {

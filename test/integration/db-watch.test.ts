@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { answerSeconds } from '../../src/cli/db-watch.js';
 import { watchDatabase } from '../../src/db/watchdog.js';
+import { createDb } from '../../src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const dbs: TestDatabase[] = [];
@@ -30,7 +31,7 @@ describe('the database watch', () => {
     expect(lost).toEqual([]);
   });
 
-  it('says so when no answer comes in time, or the server refuses', async () => {
+  it('says so when no answer comes in time, or the server keeps refusing for that long — not at its first refusal', async () => {
     // A server that takes the connection and never says a word.
     const silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -39,14 +40,60 @@ describe('the database watch', () => {
       const told = await new Promise<string>((resolve) => {
         const w = watchDatabase(`postgres://postgres@127.0.0.1:${port}/none`, { applicationName: 'zz', answerWithinMs: 300, onLost: (r) => void w.stop().then(() => resolve(r)) });
       });
-      expect(told).toBe('no answer from the database to a new connection within 0.3 s');
+      expect(told).toBe('no answer from the database within 0.3 s');
     } finally {
       silent.close();
     }
+    const started = Date.now();
     const closed = await new Promise<string>((resolve) => {
-      const w = watchDatabase('postgres://postgres@127.0.0.1:1/none', { applicationName: 'zz', answerWithinMs: 5_000, onLost: (r) => void w.stop().then(() => resolve(r)) });
+      const w = watchDatabase('postgres://postgres@127.0.0.1:1/none', { applicationName: 'zz', answerWithinMs: 2_500, onLost: (r) => void w.stop().then(() => resolve(r)) });
     });
     expect(closed).toMatch(/ECONNREFUSED/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_500); // asked again after each refusal, for the whole time
+  });
+
+  it('takes an ended session for a refusal: a new connection answers, and nothing is said', async () => {
+    const t = await createTestDatabase();
+    dbs.push(t);
+    const lost: string[] = [];
+    const watch = watchDatabase(t.url, { applicationName: 'ddcn worker zz-watch:2', answerWithinMs: 3_000, onLost: (r) => lost.push(r) });
+    try {
+      await sleep(300);
+      await t.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ddcn worker zz-watch:2'`);
+      await sleep(3_500);
+      const seen = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'ddcn worker zz-watch:2'`);
+      expect(seen.rows[0]!.n).toBe(1);
+    } finally {
+      await watch.stop();
+    }
+    expect(lost).toEqual([]);
+  });
+
+  it('gives a batch process’s sessions to the server to end: one idle in a transaction past twice the time, its locks with it', async () => {
+    const t = await createTestDatabase();
+    dbs.push(t);
+    // Options of the operator's own are kept beside ours.
+    const url = new URL(t.url);
+    url.searchParams.set('options', '-c statement_timeout=7s');
+    const worker = createDb(url.toString(), { applicationName: 'ddcn worker zz-cut:3', deadClientSeconds: 1, max: 1 });
+    try {
+      const settings = await worker.query<{ st: string; ki: string; iit: string }>(
+        `SELECT current_setting('statement_timeout') AS st, current_setting('tcp_keepalives_idle') AS ki, current_setting('idle_in_transaction_session_timeout') AS iit`,
+      );
+      expect(settings.rows[0]).toMatchObject({ st: '7s', iit: '2s' });
+      // A transaction left open with a lock, as by a worker cut off in a chunk step.
+      const held = worker.withTransaction(async (tx) => {
+        await tx.query('CREATE TABLE zz_lock (n int)');
+        await tx.query('LOCK TABLE zz_lock IN ACCESS EXCLUSIVE MODE');
+        await sleep(4_000);
+        await tx.query('SELECT 1');
+      });
+      await expect(held).rejects.toThrow(/idle-in-transaction timeout|terminat|connection error/i);
+    } finally {
+      await worker.close();
+    }
+    // What it held went with it: nothing of it was committed, nobody waits on its lock.
+    expect((await t.db.query(`SELECT to_regclass('zz_lock') AS t`)).rows[0]).toEqual({ t: null });
   });
 
   it('takes its time from DDCN_DATABASE_ANSWER_SECONDS, a whole number of seconds from 1', () => {

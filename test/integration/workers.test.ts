@@ -152,7 +152,7 @@ describe('ddcn worker', () => {
       const stopped = await w.done;
       expect(stopped.code, stopped.stderr).toBe(1);
       expect(stopped.stderr).toContain(
-        'lost the database (no answer from the database to a question within 2 s): this worker stopped. Chunks it had are taken up by another worker once their expiry passes',
+        'lost the database (no answer from the database within 2 s): this worker stopped. Chunks it had are taken up by another worker once their expiry passes',
       );
       // Its sessions, a transaction open perhaps, are the server's to end: the run goes on past them.
       const ran = await run.done;
