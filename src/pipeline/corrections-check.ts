@@ -4,7 +4,7 @@
 // between two rows, or rewriting the unit line, would otherwise correct the wrong people.
 import type { ListRow } from '../domain/list-row.js';
 import { MAU02 } from '../reports/mau02.js';
-import type { ReturnedRow } from '../reports/read-mau02.js';
+import { CELL_TEXT_MAX, type ReturnedRow } from '../reports/read-mau02.js';
 
 /**
  * C0 and C1 control characters (tabs and line breaks too: none belongs in a name, date, sex or number), the
@@ -27,7 +27,11 @@ export function unsafeValues(r: ReturnedRow): string[] {
   const inputs: Array<[10 | 11 | 12 | 13, string]> = [[10, r.name], [11, r.dob], [12, r.sex], [13, r.number]];
   for (const [col, value] of inputs) {
     if (UNSAFE.test(value)) reasons.push(`Cột (${col}) ${LABEL[col]} có ký tự điều khiển hoặc ký tự đổi chiều văn bản (như U+202E): xoá ô và gõ lại`);
-    else if (value.length > MAX_CHARS[col]) reasons.push(`Cột (${col}) ${LABEL[col]} dài ${value.length} ký tự: tối đa ${MAX_CHARS[col]}`);
+    else if (value.length > MAX_CHARS[col]) {
+      // A cell is read as its first CELL_TEXT_MAX characters and one more: past that, its length is not known.
+      const length = value.length > CELL_TEXT_MAX ? `hơn ${CELL_TEXT_MAX}` : String(value.length);
+      reasons.push(`Cột (${col}) ${LABEL[col]} dài ${length} ký tự: tối đa ${MAX_CHARS[col]}`);
+    }
   }
   return reasons;
 }

@@ -46,7 +46,8 @@ export const CELL_TEXT_MAX = 4096;
 
 const text = (v: ExcelJS.CellValue): string => {
   const t = cellText(v);
-  return (t.length > CELL_TEXT_MAX ? t.slice(0, CELL_TEXT_MAX + 1) : t).normalize('NFC').trim();
+  // Cut, it stays longer than CELL_TEXT_MAX (not trimmed back under it), so that it is refused as too long.
+  return t.length > CELL_TEXT_MAX ? t.slice(0, CELL_TEXT_MAX + 1).normalize('NFC').padEnd(CELL_TEXT_MAX + 1, '…') : t.normalize('NFC').trim();
 };
 
 /** A returned file refused whole, with what to tell a clerk in the portal (`vi`) besides the operator's message. */
