@@ -4,7 +4,7 @@
 // between two rows, or rewriting the unit line, would otherwise correct the wrong people.
 import type { ListRow } from '../domain/list-row.js';
 import { MAU02 } from '../reports/mau02.js';
-import { CELL_TEXT_MAX, type ReturnedRow } from '../reports/read-mau02.js';
+import { INPUT_MAX, type ReturnedRow } from '../reports/read-mau02.js';
 
 /**
  * C0 and C1 control characters (tabs and line breaks too: none belongs in a name, date, sex or number), the
@@ -16,7 +16,7 @@ import { CELL_TEXT_MAX, type ReturnedRow } from '../reports/read-mau02.js';
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]|_x[0-9A-Fa-f]{4}_/u;
 
 /** The longest value each input column takes: the name as the form's own validation allows, the others by form. */
-const MAX_CHARS: Record<10 | 11 | 12 | 13, number> = { 10: 100, 11: 10, 12: 10, 13: 20 };
+const MAX_CHARS: Record<10 | 11 | 12 | 13, number> = { 10: INPUT_MAX.name, 11: INPUT_MAX.dob, 12: INPUT_MAX.sex, 13: INPUT_MAX.number };
 const LABEL: Record<10 | 11 | 12 | 13, string> = { 10: 'họ và tên', 11: 'ngày tháng năm sinh', 12: 'giới tính', 13: 'số ĐDCN' };
 
 /** Why the row's own values cannot be taken, before they are read as a name, date, sex or number; [] when clean. */
@@ -27,11 +27,8 @@ export function unsafeValues(r: ReturnedRow): string[] {
   const inputs: Array<[10 | 11 | 12 | 13, string]> = [[10, r.name], [11, r.dob], [12, r.sex], [13, r.number]];
   for (const [col, value] of inputs) {
     if (UNSAFE.test(value)) reasons.push(`Cột (${col}) ${LABEL[col]} có ký tự điều khiển hoặc ký tự đổi chiều văn bản (như U+202E): xoá ô và gõ lại`);
-    else if (value.length > MAX_CHARS[col]) {
-      // A cell is read as its first CELL_TEXT_MAX characters and one more: past that, its length is not known.
-      const length = value.length > CELL_TEXT_MAX ? `hơn ${CELL_TEXT_MAX}` : String(value.length);
-      reasons.push(`Cột (${col}) ${LABEL[col]} dài ${length} ký tự: tối đa ${MAX_CHARS[col]}`);
-    }
+    // A value is read as its first MAX_CHARS characters and one more (read-mau02.ts): its whole length is not known.
+    else if (value.length > MAX_CHARS[col]) reasons.push(`Cột (${col}) ${LABEL[col]} dài hơn ${MAX_CHARS[col]} ký tự cho phép`);
   }
   return reasons;
 }

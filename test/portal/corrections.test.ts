@@ -104,14 +104,21 @@ describe('portal corrections', () => {
     // The next one, once the first is done, is read.
     expect((await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: returned })).status).toBe(200);
 
-    // One 4 KB text shown in columns (10)–(13) of 1 680 rows: 50 KB zipped, 28 MB read.
+    // One 4 KB text shown in columns (10)–(13) of 1 680 rows: 50 KB zipped, 28 MB as typed. Each value is kept to its
+    // column's limit and one more character: every row refused as too long, and the rejects stored are small.
     const long = 'x'.repeat(4096);
     for (let r = 15; r < 15 + 1680; r++) for (const c of [10, 11, 12, 13]) ws.getCell(r, c).value = long;
     const repeated = Buffer.from(await wb.xlsx.writeBuffer());
-    const refused = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: repeated });
-    expect(refused.status).toBe(422);
-    expect(refused.body).toContain('Tệp có nội dung rất dài lặp lại ở nhiều ô (khi đọc ra lớn hơn gấp đôi tệp).');
-    expect(await rows(db, `SELECT count(*)::int AS n FROM portal_upload`)).toEqual([{ n: 2 }]);
+    const read = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: repeated });
+    expect(read.status).toBe(200);
+    const stored = await rows<{ n: number }>(db, `SELECT octet_length(rejects_csv)::int AS n FROM portal_upload ORDER BY id DESC LIMIT 1`);
+    expect(stored[0]!.n).toBeLessThan(1024 * 1024);
+    // One long text shown in columns (1)–(9) too, which are compared with what was sent: more text than the file
+    // unpacks to, twice over, is refused before the portal takes it in.
+    for (let r = 15; r < 15 + 1680; r++) for (const c of [1, 3, 4, 5, 6, 7, 8, 9]) ws.getCell(r, c).value = long;
+    const everywhere = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: Buffer.from(await wb.xlsx.writeBuffer()) });
+    expect(everywhere.status).toBe(422);
+    expect(everywhere.body).toContain('Tệp có nội dung rất dài lặp lại ở nhiều ô (khi đọc ra lớn hơn gấp đôi tệp).');
   });
 
   it('refuses a file that is too large, has too many rows, or is not .xlsx, clearly and without applying anything', async () => {

@@ -221,12 +221,13 @@ describe('reading a returned Mẫu 02', () => {
   });
 
   it('refuses a workbook whose one long text is shown in many cells, before the main thread takes it in', async () => {
-    // A shared string is in the workbook once however many cells show it: 20 people × 11 cells of one 200 000-letter
-    // text unpack to 0.2 MB and read as 44 MB of text (a 29 KB file of this kind took a portal to 13.7 GB in review).
+    // A shared string is in the workbook once however many cells show it: 60 people × 13 cells of one 200 000-letter
+    // text unpack to 0.2 MB and read, each cell kept to 4 096 characters at most, as 2 MB of text (a 29 KB file of
+    // this kind took a portal to 13.7 GB in review, before cells were cut and the result bounded).
     const long = 'a'.repeat(200_000);
     const file = await returned('one-text-everywhere', (ws) => {
-      for (let r = FIRST; r < FIRST + 20; r++) for (const c of [1, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14]) ws.getCell(r, c).value = long;
-      for (let r = FIRST + 2; r < FIRST + 20; r++) ws.getCell(r, 2).value = String(790_000_000 + r).padStart(10, '0');
+      for (let r = FIRST; r < FIRST + 60; r++) for (const c of [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]) ws.getCell(r, c).value = long;
+      for (let r = FIRST + 2; r < FIRST + 60; r++) ws.getCell(r, 2).value = String(790_000_000 + r).padStart(10, '0');
     });
     const heap = process.memoryUsage().heapUsed;
     const e = (await openReturnedMau02(file, { unpackedBytes: 4 * 1024 * 1024 }).catch((err: unknown) => err)) as ReturnedFileError;
@@ -238,6 +239,19 @@ describe('reading a returned Mẫu 02', () => {
     expect(process.memoryUsage().heapUsed - heap).toBeLessThan(30 * 1024 * 1024);
     // The CLI's limits are the same: twice what the file unpacks to, whatever its limit.
     await expect(rowsOf(file)).rejects.toThrow('of text once read, twice what it unpacks to');
+  });
+
+  it('reads a value followed by thousands of spaces as the value, and a cell of spaces as empty; keeps a long one over its limit', async () => {
+    const file = await returned('spaces', (ws) => {
+      ws.getCell(`J${FIRST}`).value = `Nguyễn Văn Hưng${' '.repeat(5000)}`;
+      ws.getCell(`K${FIRST}`).value = '\u00a0'.repeat(5000);
+      ws.getCell(`J${FIRST + 1}`).value = 'Đỗ Văn Bốn'.repeat(4000);
+    });
+    const [first, second] = await rowsOf(file);
+    expect([first!.name, first!.dob]).toEqual(['Nguyễn Văn Hưng', '']);
+    // Kept to its limit and one more character: refused as too long, at a few hundred bytes whatever it held.
+    expect(second!.name).toHaveLength(101);
+    expect(second!.name.startsWith('Đỗ Văn BốnĐỗ Văn Bốn')).toBe(true);
   });
 
   it('reuses its reading thread without piling up listeners on it', async () => {

@@ -14,9 +14,10 @@ process.stdout.write = () => true;
 process.stderr.write = () => true;
 
 class TooLarge extends Error {}
+// Written \u0001 (6 bytes for 1), or \n, \r, \t, \b, \f, \" and \\ (2 for 1).
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f]/g;
-const QUOTED = /["\\]/g;
+const CONTROL = /[\u0000-\u0007\u000b\u000e-\u001f]/g;
+const SHORT_ESCAPE = /["\\\n\r\t\b\f]/g;
 
 register();
 parentPort.on('message', async ({ module, fn, file, maxResultBytes }) => {
@@ -25,11 +26,11 @@ parentPort.on('message', async ({ module, fn, file, maxResultBytes }) => {
     const reader = await import(module);
     const value = await reader[fn](file);
     // Counted as it is written, and stopped at the limit: the text is never built beyond it. Each string at its
-    // width in the JSON: UTF-8 bytes, and 6 for a control character (\u0001), 2 for a quote or a backslash.
+    // width in the JSON: UTF-8 bytes, and 6 for a control character (\u0001), 2 for a line break, a quote or a backslash.
     let left = maxResultBytes;
     json = JSON.stringify({ ok: true, value }, (_key, v) => {
       if (typeof v === 'string') {
-        left -= Buffer.byteLength(v, 'utf8') + 5 * (v.match(CONTROL)?.length ?? 0) + (v.match(QUOTED)?.length ?? 0);
+        left -= Buffer.byteLength(v, 'utf8') + 5 * (v.match(CONTROL)?.length ?? 0) + (v.match(SHORT_ESCAPE)?.length ?? 0);
         if (left < 0) throw new TooLarge();
       }
       return v;
