@@ -107,7 +107,9 @@ export interface ConnectionOptions {
    * apart: about twice `seconds`), and any session left idle inside a transaction for 2 × `seconds` — so that the
    * locks a cut-off worker held go with it, and the worker that takes its chunk over is not kept waiting on them. (No
    * `tcp_user_timeout`: it also ends the session of a live process that reads slowly, as the share step's COPY does
-   * while the registry answers.) The transactions of a run and a worker hold no wait of any other kind inside them.
+   * while the registry answers; a session cut off while the server sends it rows is so ended only by the kernel's
+   * retransmission timeout, some 15 minutes, holding no lock a chunk step waits on.) The transactions of a run and a
+   * worker hold no wait of any other kind inside them.
    * Options given in the URL or `PGOPTIONS` are kept.
    */
   deadClientSeconds?: number;

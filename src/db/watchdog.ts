@@ -40,8 +40,11 @@ export function watchDatabase(url: string, opts: WatchOptions): Watch {
       wake = () => (clearTimeout(timer), (wake = null), resolve());
     });
   const drop = () => {
-    const c = client;
+    const c = client as (pg.Client & { connection?: { stream?: { destroy(): void } } }) | null;
     client = null;
+    // Its socket closed at once: a polite end waits on a server that may never answer (and never settles a connect
+    // under way, node-pg 8).
+    c?.connection?.stream?.destroy();
     void c?.end().catch(() => undefined);
   };
 
@@ -57,33 +60,49 @@ export function watchDatabase(url: string, opts: WatchOptions): Watch {
       await client.query('SELECT 1');
       answered = true;
     })();
+    work.catch(() => undefined); // a question given up on may still fail later
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms).unref()));
     const outcome = await Promise.race([work.then(() => null, (err: unknown) => (err as Error).message), late]);
     clearTimeout(timer);
     if (outcome === 'late') {
       // The timer may have fired first only because this thread was busy while the answer waited to be read.
       await new Promise((resolve) => setImmediate(resolve));
       if (answered) return null;
-      work.catch(() => undefined);
       drop();
-      return `no answer from the database within ${opts.answerWithinMs / 1000} s`;
+      return 'late';
     }
     if (outcome !== null) drop();
     return outcome;
   };
 
   const loop = (async () => {
-    let answeredAt = Date.now();
+    // Timed by the monotonic clock: a step of the wall clock (NTP) neither makes a silence nor hides one.
+    let answeredAt = performance.now();
+    let lastError: string | null = null;
     while (!stopped) {
-      const wrong = await ask(Math.max(1, answeredAt + opts.answerWithinMs - Date.now()));
+      // At least a pause's length for each question, whatever is left of the time: after the process was stopped
+      // (Ctrl-Z) or its thread busy longer than the time, the question after is not given a millisecond.
+      const wrong = await ask(Math.max(every, answeredAt + opts.answerWithinMs - performance.now()));
       if (stopped) return;
-      if (wrong === null) answeredAt = Date.now();
-      else if (Date.now() - answeredAt >= opts.answerWithinMs) {
-        opts.onLost(wrong);
-        return;
+      if (wrong === null) {
+        answeredAt = performance.now();
+        lastError = null;
+      } else {
+        if (wrong !== 'late') lastError = wrong;
+        if (performance.now() - answeredAt >= opts.answerWithinMs) {
+          const seconds = opts.answerWithinMs / 1000;
+          // A server that answered with errors all along said why: that, not a silence.
+          opts.onLost(lastError ? `errors from the database for ${seconds} s, the last: ${lastError}` : `no answer from the database within ${seconds} s`);
+          return;
+        }
       }
-      await pause(wrong === null ? every : Math.min(every, AGAIN_MS));
+      const planned = wrong === null ? every : Math.min(every, AGAIN_MS);
+      const before = performance.now();
+      await pause(planned);
+      // A pause that overran by more than the time: this process was not running (stopped, or its thread busy), not
+      // the database silent. The time starts again.
+      if (performance.now() - before - planned >= opts.answerWithinMs) answeredAt = performance.now();
     }
   })();
 

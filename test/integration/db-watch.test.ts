@@ -48,8 +48,28 @@ describe('the database watch', () => {
     const closed = await new Promise<string>((resolve) => {
       const w = watchDatabase('postgres://postgres@127.0.0.1:1/none', { applicationName: 'zz', answerWithinMs: 2_500, onLost: (r) => void w.stop().then(() => resolve(r)) });
     });
-    expect(closed).toMatch(/ECONNREFUSED/);
+    expect(closed).toBe('errors from the database for 2.5 s, the last: connect ECONNREFUSED 127.0.0.1:1');
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_500); // asked again after each refusal, for the whole time
+  });
+
+  it('takes this process not running (its thread busy longer than the time) for what it is, not for a silent database', async () => {
+    const t = await createTestDatabase();
+    dbs.push(t);
+    const lost: string[] = [];
+    const watch = watchDatabase(t.url, { applicationName: 'zz-watch-busy', answerWithinMs: 1_500, onLost: (r) => lost.push(r) });
+    try {
+      for (const at of [700, 900]) {
+        await sleep(at);
+        const until = performance.now() + 2_000; // the thread busy for longer than the time, as a long parse is
+        while (performance.now() < until) {
+          // busy
+        }
+      }
+      await sleep(2_000);
+    } finally {
+      await watch.stop();
+    }
+    expect(lost).toEqual([]);
   });
 
   it('takes an ended session for a refusal: a new connection answers, and nothing is said', async () => {
