@@ -80,29 +80,40 @@ export function watchDatabase(url: string, opts: WatchOptions): Watch {
     // Timed by the monotonic clock: a step of the wall clock (NTP) neither makes a silence nor hides one.
     let answeredAt = performance.now();
     let lastError: string | null = null;
+    let silent = false; // a question since the last answer had no answer at all
     while (!stopped) {
       // At least a pause's length for each question, whatever is left of the time: after the process was stopped
-      // (Ctrl-Z) or its thread busy longer than the time, the question after is not given a millisecond.
-      const wrong = await ask(Math.max(every, answeredAt + opts.answerWithinMs - performance.now()));
+      // (Ctrl-Z) or its thread busy longer than the time, the question after is not given a millisecond. So a
+      // silence is told at most a pause and a second after the time (41 s for 30).
+      const allowed = Math.max(every, answeredAt + opts.answerWithinMs - performance.now());
+      const asked = performance.now();
+      const wrong = await ask(allowed);
       if (stopped) return;
       if (wrong === null) {
         answeredAt = performance.now();
         lastError = null;
+        silent = false;
+      } else if (performance.now() - asked - allowed >= AGAIN_MS) {
+        // The question's own timer fired a second or more late: this process was not running meanwhile (its thread
+        // busy, or stopped), and an answer may be waiting to be read. The question does not count; the time starts
+        // again.
+        answeredAt = performance.now();
       } else {
-        if (wrong !== 'late') lastError = wrong;
+        if (wrong === 'late') silent = true;
+        else lastError = wrong;
         if (performance.now() - answeredAt >= opts.answerWithinMs) {
           const seconds = opts.answerWithinMs / 1000;
           // A server that answered with errors all along said why: that, not a silence.
-          opts.onLost(lastError ? `errors from the database for ${seconds} s, the last: ${lastError}` : `no answer from the database within ${seconds} s`);
+          opts.onLost(lastError && !silent ? `errors from the database for ${seconds} s, the last: ${lastError}` : `no answer from the database within ${seconds} s`);
           return;
         }
       }
       const planned = wrong === null ? every : Math.min(every, AGAIN_MS);
       const before = performance.now();
       await pause(planned);
-      // A pause that overran by more than the time: this process was not running (stopped, or its thread busy), not
+      // A pause that overran by a second or more: this process was not running (stopped, or its thread busy), not
       // the database silent. The time starts again.
-      if (performance.now() - before - planned >= opts.answerWithinMs) answeredAt = performance.now();
+      if (performance.now() - before - planned >= AGAIN_MS) answeredAt = performance.now();
     }
   })();
 

@@ -3,7 +3,7 @@ import { finishImportRun, startImportRun } from '../db/import-runs.js';
 import { applyCorrections, correctionKey, recordedCorrections, type CorrectionInput, type CorrectionOutcome } from '../db/corrections.js';
 import { listRowsOf } from '../db/lists.js';
 import { editedColumns, editedReason, unsafeValues } from './corrections-check.js';
-import { openReturnedMau02, type ReturnedForm, type ReturnedRow } from '../reports/read-mau02.js';
+import { INPUT_MAX, openReturnedMau02, type ReturnedForm, type ReturnedRow } from '../reports/read-mau02.js';
 import type { Deps } from './deps.js';
 import type { Queryable } from '../db/pool.js';
 import { normalizeParticipantRow } from './participant-row.js';
@@ -200,7 +200,8 @@ export async function importCorrections(
       }
       result.rowsRead += 1;
       // Two rows for one person: which one the unit meant is not for us to guess, even if the first was rejected.
-      const code = r.maSoBhxh.replace(/[\s.]/g, '');
+      // A code read cut (over its limit: refused) is no person's: it never makes another row a second one.
+      const code = r.maSoBhxh.length > INPUT_MAX.code ? '' : r.maSoBhxh.replace(/[\s.]/g, '');
       const earlier = firstLine.get(code);
       if (code && earlier !== undefined) {
         await reject(r, `Mã số BHXH đã có ở dòng ${earlier} của tệp này`);

@@ -46,13 +46,20 @@ export const CELL_TEXT_MAX = 4096;
 
 const text = (v: ExcelJS.CellValue): string => {
   const t = cellText(v);
-  // Spaces around a value are not part of it (a name followed by 5 000 spaces is the name), up to twice the limit.
-  return cut(t.length > 2 * CELL_TEXT_MAX ? t : t.trim(), CELL_TEXT_MAX).normalize('NFC').trim();
+  // Spaces around a value are not part of it (a name followed by 5 000 spaces is the name), up to twice the limit;
+  // trimmed once, before the cut and never after it, so that a cut text stays over the limit and is refused whole.
+  const s = t.length > 2 * CELL_TEXT_MAX ? t : t.trim();
+  return s.length > CELL_TEXT_MAX ? cut(s, CELL_TEXT_MAX) : s.normalize('NFC').trim();
 };
 
-/** At most `max` characters and one more: a longer text stays longer than `max` (never trimmed back under it). */
+/**
+ * At most `max` characters and one more, so that a longer text stays longer than `max`; a surrogate pair is never
+ * split (the cut then keeps both halves).
+ */
 function cut(t: string, max: number): string {
-  return t.length > max ? t.slice(0, max + 1).padEnd(max + 1, '…') : t;
+  if (t.length <= max) return t;
+  const high = t.charCodeAt(max);
+  return t.slice(0, high >= 0xd800 && high <= 0xdbff ? max + 2 : max + 1);
 }
 
 /**

@@ -246,12 +246,20 @@ describe('reading a returned Mẫu 02', () => {
       ws.getCell(`J${FIRST}`).value = `Nguyễn Văn Hưng${' '.repeat(5000)}`;
       ws.getCell(`K${FIRST}`).value = '\u00a0'.repeat(5000);
       ws.getCell(`J${FIRST + 1}`).value = 'Đỗ Văn Bốn'.repeat(4000);
+      // Past twice the cell limit, text after the spaces is no less part of the cell: never trimmed away.
+      ws.getCell(`M${FIRST}`).value = `079192000006${' '.repeat(9000)}079192000007`;
+      ws.getCell(`M${FIRST + 1}`).value = `${' '.repeat(9000)}079192000007`;
+      // Cut where a character takes two UTF-16 units: both kept.
+      ws.getCell(`L${FIRST}`).value = `${'N'.repeat(10)}😀`;
     });
     const [first, second] = await rowsOf(file);
     expect([first!.name, first!.dob]).toEqual(['Nguyễn Văn Hưng', '']);
     // Kept to its limit and one more character: refused as too long, at a few hundred bytes whatever it held.
     expect(second!.name).toHaveLength(101);
     expect(second!.name.startsWith('Đỗ Văn BốnĐỗ Văn Bốn')).toBe(true);
+    expect([first!.number.length, second!.number.length]).toEqual([21, 21]);
+    expect([first!.number.slice(0, 12), second!.number.trim()]).toEqual(['079192000006', '']);
+    expect(first!.sex).toBe(`${'N'.repeat(10)}😀`);
   });
 
   it('reuses its reading thread without piling up listeners on it', async () => {
