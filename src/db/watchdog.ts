@@ -84,7 +84,8 @@ export function watchDatabase(url: string, opts: WatchOptions): Watch {
     while (!stopped) {
       // At least a pause's length for each question, whatever is left of the time: after the process was stopped
       // (Ctrl-Z) or its thread busy longer than the time, the question after is not given a millisecond. So a
-      // silence is told at most a pause and a second after the time (41 s for 30).
+      // silence is told at most a pause and a second after the time (41 s for 30), and the time this process was
+      // not running.
       const allowed = Math.max(every, answeredAt + opts.answerWithinMs - performance.now());
       const asked = performance.now();
       const wrong = await ask(allowed);
@@ -95,9 +96,9 @@ export function watchDatabase(url: string, opts: WatchOptions): Watch {
         silent = false;
       } else if (performance.now() - asked - allowed >= AGAIN_MS) {
         // The question's own timer fired a second or more late: this process was not running meanwhile (its thread
-        // busy, or stopped), and an answer may be waiting to be read. The question does not count; the time starts
-        // again.
-        answeredAt = performance.now();
+        // busy, or stopped), and an answer may be waiting to be read. The question does not count, nor does the
+        // time this process lost — only that (a restart of the time would let stalls hide a silence for ever).
+        answeredAt += performance.now() - asked - allowed;
       } else {
         if (wrong === 'late') silent = true;
         else lastError = wrong;
@@ -112,8 +113,9 @@ export function watchDatabase(url: string, opts: WatchOptions): Watch {
       const before = performance.now();
       await pause(planned);
       // A pause that overran by a second or more: this process was not running (stopped, or its thread busy), not
-      // the database silent. The time starts again.
-      if (performance.now() - before - planned >= AGAIN_MS) answeredAt = performance.now();
+      // the database silent. That time does not count.
+      const overrun = performance.now() - before - planned;
+      if (overrun >= AGAIN_MS) answeredAt += overrun;
     }
   })();
 

@@ -48,8 +48,8 @@ const text = (v: ExcelJS.CellValue): string => {
   const t = cellText(v);
   // Spaces around a value are not part of it (a name followed by 5 000 spaces is the name), up to twice the limit;
   // trimmed once, before the cut and never after it, so that a cut text stays over the limit and is refused whole.
-  const s = t.length > 2 * CELL_TEXT_MAX ? t : t.trim();
-  return s.length > CELL_TEXT_MAX ? cut(s, CELL_TEXT_MAX) : s.normalize('NFC').trim();
+  const s = t.length > 2 * CELL_TEXT_MAX ? t : t.trim().normalize('NFC');
+  return s.length > CELL_TEXT_MAX ? cut(s, CELL_TEXT_MAX) : s.trim();
 };
 
 /**

@@ -72,6 +72,29 @@ describe('the database watch', () => {
     expect(lost).toEqual([]);
   });
 
+  it('tells a silence all the same when this process stalls now and then: only the stalls do not count', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const lost: string[] = [];
+    const watch = watchDatabase(`postgres://postgres@127.0.0.1:${port}/none`, { applicationName: 'zz', answerWithinMs: 3_000, onLost: (r) => lost.push(r) });
+    try {
+      // 1.5 s of a busy thread every 4.5 s: a restart of the time at each would never tell it (review: 27 stalls).
+      for (let i = 0; i < 8 && lost.length === 0; i++) {
+        await sleep(i === 0 ? 2_500 : 3_000);
+        const until = performance.now() + 1_500;
+        while (performance.now() < until) {
+          // busy
+        }
+      }
+      await sleep(100);
+    } finally {
+      await watch.stop();
+      silent.close();
+    }
+    expect(lost).toEqual(['no answer from the database within 3 s']);
+  });
+
   it('takes an ended session for a refusal: a new connection answers, and nothing is said', async () => {
     const t = await createTestDatabase();
     dbs.push(t);
