@@ -27,6 +27,9 @@ export interface Watch {
 
 /** After an error, the next question. */
 const AGAIN_MS = 1000;
+/** The beat that tells the time this process was not running, and the lateness a beat has anyway. */
+const BEAT_MS = 100;
+const BEAT_JITTER_MS = 20;
 
 export function watchDatabase(url: string, opts: WatchOptions): Watch {
   const config = connectionConfig(url, opts);
@@ -76,52 +79,53 @@ export function watchDatabase(url: string, opts: WatchOptions): Watch {
     return outcome;
   };
 
+  // The time this process was not running (its thread busy, or the process stopped), told by a beat that notes how
+  // late it comes: that time is no silence of the database's, whenever it falls.
+  let lostMs = 0;
+  let beatAt = performance.now();
+  const beat = setInterval(() => {
+    const now = performance.now();
+    const late = now - beatAt - BEAT_MS;
+    if (late > BEAT_JITTER_MS) lostMs += late;
+    beatAt = now;
+  }, BEAT_MS).unref();
+
   const loop = (async () => {
     // Timed by the monotonic clock: a step of the wall clock (NTP) neither makes a silence nor hides one.
     let answeredAt = performance.now();
+    let lostAtAnswer = lostMs;
+    const silence = () => performance.now() - answeredAt - (lostMs - lostAtAnswer);
     let lastError: string | null = null;
     let silent = false; // a question since the last answer had no answer at all
     while (!stopped) {
       // At least a pause's length for each question, whatever is left of the time: after the process was stopped
-      // (Ctrl-Z) or its thread busy longer than the time, the question after is not given a millisecond. So a
-      // silence is told at most a pause and a second after the time (41 s for 30), and the time this process was
-      // not running.
-      const allowed = Math.max(every, answeredAt + opts.answerWithinMs - performance.now());
-      const asked = performance.now();
-      const wrong = await ask(allowed);
+      // (Ctrl-Z) or its thread busy, the question after is not given a millisecond. So a silence is told at most a
+      // pause and a second after the time (41 s for 30), plus the time this process was not running.
+      const wrong = await ask(Math.max(every, opts.answerWithinMs - silence()));
       if (stopped) return;
       if (wrong === null) {
         answeredAt = performance.now();
+        lostAtAnswer = lostMs;
         lastError = null;
         silent = false;
-      } else if (performance.now() - asked - allowed >= AGAIN_MS) {
-        // The question's own timer fired a second or more late: this process was not running meanwhile (its thread
-        // busy, or stopped), and an answer may be waiting to be read. The question does not count, nor does the
-        // time this process lost — only that (a restart of the time would let stalls hide a silence for ever).
-        answeredAt += performance.now() - asked - allowed;
       } else {
         if (wrong === 'late') silent = true;
         else lastError = wrong;
-        if (performance.now() - answeredAt >= opts.answerWithinMs) {
+        if (silence() >= opts.answerWithinMs) {
           const seconds = opts.answerWithinMs / 1000;
           // A server that answered with errors all along said why: that, not a silence.
           opts.onLost(lastError && !silent ? `errors from the database for ${seconds} s, the last: ${lastError}` : `no answer from the database within ${seconds} s`);
           return;
         }
       }
-      const planned = wrong === null ? every : Math.min(every, AGAIN_MS);
-      const before = performance.now();
-      await pause(planned);
-      // A pause that overran by a second or more: this process was not running (stopped, or its thread busy), not
-      // the database silent. That time does not count.
-      const overrun = performance.now() - before - planned;
-      if (overrun >= AGAIN_MS) answeredAt += overrun;
+      await pause(wrong === null ? every : Math.min(every, AGAIN_MS));
     }
   })();
 
   return {
     async stop() {
       stopped = true;
+      clearInterval(beat);
       wake?.();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([loop, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
