@@ -1,20 +1,8 @@
 // `ddcn run` and `ddcn worker` on a database that stops answering without a word (db/watchdog.ts): said, and the
 // process ends with exit 1, rather than waiting for ever on queries that will not come back.
-import { UsageError } from '../errors.js';
 import { watchDatabase, type Watch } from '../db/watchdog.js';
 import { lostDatabaseMessage } from '../pipeline/worker.js';
-
-export const DEFAULT_ANSWER_SECONDS = 30;
-
-/** `DDCN_DATABASE_ANSWER_SECONDS`: how long the database may take to answer the watch's question. */
-export function answerSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const given = env.DDCN_DATABASE_ANSWER_SECONDS?.trim();
-  if (!given) return DEFAULT_ANSWER_SECONDS;
-  if (!/^\d{1,6}$/.test(given) || Number(given) < 1) {
-    throw new UsageError(`DDCN_DATABASE_ANSWER_SECONDS must be a whole number of seconds, at least 1, got "${given}"`);
-  }
-  return Number(given);
-}
+import { answerSeconds } from './commands/run-flags.js';
 
 /** Once lost, how long the process may take to stop the ordinary way (its queue, its pool) before it is ended. */
 const STOP_WITHIN_MS = 15_000;

@@ -5,7 +5,7 @@ import { cannotOpen, UserError } from '../errors.js';
 import { firstRowForMessage, looksLikeData } from './table-row.js';
 import { CsvScanner, NOT_UTF8, type CsvRecord, type Separator } from './csv-scan.js';
 import { type SmallWorkbook, unreadableWorkbook } from './read-xlsx.js';
-import { readInThread, type ThreadLimits } from '../reports/xlsx/read-thread.js';
+import { limitMet, readInThread, type ThreadLimits } from '../reports/xlsx/read-thread.js';
 import type { TableRow } from './table-row.js';
 
 export type { TableRow } from './table-row.js';
@@ -420,12 +420,8 @@ export async function readSmallInThread(file: string, given: Partial<ThreadLimit
   const read = await readInThread<SmallWorkbook>(new URL('./read-xlsx.ts', import.meta.url), 'readSmallXlsx', file, limits);
   if (read.ok) return read.value;
   if ('limit' in read) {
-    const over =
-      read.limit === 'memory' ? `needs more than ${limits.heapMb} MB of memory to read`
-      : read.limit === 'time' ? `took more than ${limits.timeoutMs / 1000} s to read`
-      : `holds more than ${(limits.maxResultBytes / 1024 / 1024).toFixed(1)} MB of text once read, twice what it unpacks to (a long text repeated in many cells?)`;
     throw new UserError(
-      `${file} ${over}; save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV (a CSV is read in a stream, whatever its size)`,
+      `${file} ${limitMet(read.limit, limits)}; save the sheet as "CSV UTF-8 (comma delimited)" and import the CSV (a CSV is read in a stream, whatever its size)`,
     );
   }
   if (read.error.user) throw new UserError(read.error.message);

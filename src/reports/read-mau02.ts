@@ -7,7 +7,7 @@ import { cannotOpen, UserError } from '../errors.js';
 import { cellText, notADate } from './cell-text.js';
 import { INPUT_COLUMNS } from './mau02.js';
 import { unpackedWithin, xlsxPartSizes } from './xlsx/part-sizes.js';
-import { readInThread } from './xlsx/read-thread.js';
+import { limitMet, readInThread } from './xlsx/read-thread.js';
 import { SHEET_COLUMNS, sheetExtent, type SheetExtent } from './xlsx/sheet-extent.js';
 
 export interface ReturnedRow {
@@ -226,19 +226,17 @@ export interface ReturnedReadLimits {
 }
 
 /**
- * The reading thread's heap and time. Measured (scripts/bench-read-mau02.ts) on Mẫu 02 as ddcn writes them and as a
+ * The reading thread's heap and time. Measured (scripts/bench-read-workbooks.ts) on Mẫu 02 as ddcn writes them and as a
  * spreadsheet saves them again filled in: 5 000 people read in 1.0 s with a heap of 48 MB at the least; 40 000 people
  * (3.4 MB zipped, near the 64 MB unpacked limit) in 3.3–4.1 s with 224–263 MB. Four times the largest, and thirty
  * times the time: a slow or busy machine never meets them, a workbook built to make the reader run away soon does.
  * The portal gives less, from its upload's row limit (routes/corrections.ts).
  */
 export const RETURNED_HEAP_MB = 1024;
-/** 1.2 MB, 340 KB. */
-const sizeText = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
+export const RETURNED_READ_MS = 120_000;
 
 /** What the reading thread's result may hold beyond twice the file unpacked (a form of 5 000 people: 0.42 times). */
 const RESULT_SLACK = 64 * 1024;
-export const RETURNED_READ_MS = 120_000;
 
 /**
  * Reads a returned Mẫu 02: checks first what its zip says and holds (cheap, linear, on this thread), then reads it
@@ -257,15 +255,12 @@ export async function openReturnedMau02(file: string, limits: ReturnedReadLimits
   // Its text can be no more than the file holds unpacked, twice over (columns (1)–(9) are read twice), and a little
   // for the rows' shape: more is one text shown in many cells.
   const maxResultBytes = 2 * unpacked + RESULT_SLACK;
-  const read = await readInThread<ReturnedForm>(new URL(import.meta.url), 'readReturnedSheet', file, { heapMb, timeoutMs, maxResultBytes });
+  const threadLimits = { heapMb, timeoutMs, maxResultBytes };
+  const read = await readInThread<ReturnedForm>(new URL(import.meta.url), 'readReturnedSheet', file, threadLimits);
   if (read.ok) return read.value;
   if ('limit' in read) {
-    const over =
-      read.limit === 'memory' ? `needs more than ${heapMb} MB of memory to read`
-      : read.limit === 'time' ? `took more than ${timeoutMs / 1000} s to read`
-      : `holds more than ${sizeText(maxResultBytes)} of text once read, twice what it unpacks to (a long text repeated in many cells?)`;
     throw new ReturnedFileError(
-      `${file} ${over} (a Mẫu 02 as ddcn writes it needs a small part of that): copy the list into the Mẫu 02 the office ` +
+      `${file} ${limitMet(read.limit, threadLimits)} (a Mẫu 02 as ddcn writes it needs a small part of that): copy the list into the Mẫu 02 the office ` +
         'sent, without other sheets, pictures or formatting added, and import it again',
       read.limit === 'size'
         ? 'Tệp có nội dung rất dài lặp lại ở nhiều ô (khi đọc ra lớn hơn gấp đôi tệp). Chép danh sách sang Mẫu số 02 đã nhận, ' +
@@ -359,40 +354,38 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
   };
 
   const rows: ReturnedRow[] = [];
-  {
-    let footer = false;
-    for (let n = numberedRow + 1; n <= last; n++) {
-      const row = sheet.getRow(n);
-      const values = row.values as ExcelJS.CellValue[];
-      // The notes and signatures under the table are not people. From the first of them (a row without a code in
-      // column (2) that reads as one: a note merged across the row fills (2) with the note), a row is read only
-      // when it looks like a person's: a code in an unmerged column (2), or the row's number in column (1) with
-      // something in (10)–(13) — so that a mistyped or emptied code after a note is refused with its reason, not
-      // dropped, while the signers' names typed under the signatures are no row at all. A clerk's note in a
-      // person's row, or a note row inserted into the table, ends nothing.
-      const code = at(values, 2);
-      const footerRow = !PLAUSIBLE_CODE.test(code) && !numberedWithValues(row, values) && values.some((v) => FOOTER.test(text(v)));
-      footer ||= footerRow;
-      if (footerRow || (footer && !personLike(row, values))) continue;
-      const errors: string[] = [];
-      for (let k = 1; k <= INPUT_COLUMNS.number; k++) {
-        const c = col.get(k);
-        // Stryker disable next-line ConditionalExpression: without the guard a column missing from the numbered row reads values[undefined], an empty cell, and excelError of an empty cell is null too
-        const e = c === undefined ? null : excelError(values[c]);
-        if (e) errors.push(`(${k}) ${e}`);
-      }
-      const shown = Array.from({ length: 9 }, (_, i) => (col.has(i + 1) ? at(values, i + 1) : ''));
-      rows.push({
-        line: n,
-        shown,
-        errors,
-        maSoBhxh: cut(at(values, 2), INPUT_MAX.code),
-        name: cut(at(values, INPUT_COLUMNS.name), INPUT_MAX.name),
-        dob: cut(dobText(values[col.get(INPUT_COLUMNS.dob)!]), INPUT_MAX.dob),
-        sex: cut(at(values, INPUT_COLUMNS.sex), INPUT_MAX.sex),
-        number: cut(at(values, INPUT_COLUMNS.number), INPUT_MAX.number),
-      });
+  let footer = false;
+  for (let n = numberedRow + 1; n <= last; n++) {
+    const row = sheet.getRow(n);
+    const values = row.values as ExcelJS.CellValue[];
+    // The notes and signatures under the table are not people. From the first of them (a row without a code in
+    // column (2) that reads as one: a note merged across the row fills (2) with the note), a row is read only
+    // when it looks like a person's: a code in an unmerged column (2), or the row's number in column (1) with
+    // something in (10)–(13) — so that a mistyped or emptied code after a note is refused with its reason, not
+    // dropped, while the signers' names typed under the signatures are no row at all. A clerk's note in a
+    // person's row, or a note row inserted into the table, ends nothing.
+    const code = at(values, 2);
+    const footerRow = !PLAUSIBLE_CODE.test(code) && !numberedWithValues(row, values) && values.some((v) => FOOTER.test(text(v)));
+    footer ||= footerRow;
+    if (footerRow || (footer && !personLike(row, values))) continue;
+    const errors: string[] = [];
+    for (let k = 1; k <= INPUT_COLUMNS.number; k++) {
+      const c = col.get(k);
+      // Stryker disable next-line ConditionalExpression: without the guard a column missing from the numbered row reads values[undefined], an empty cell, and excelError of an empty cell is null too
+      const e = c === undefined ? null : excelError(values[c]);
+      if (e) errors.push(`(${k}) ${e}`);
     }
+    const shown = Array.from({ length: 9 }, (_, i) => (col.has(i + 1) ? at(values, i + 1) : ''));
+    rows.push({
+      line: n,
+      shown,
+      errors,
+      maSoBhxh: cut(at(values, 2), INPUT_MAX.code),
+      name: cut(at(values, INPUT_COLUMNS.name), INPUT_MAX.name),
+      dob: cut(dobText(values[col.get(INPUT_COLUMNS.dob)!]), INPUT_MAX.dob),
+      sex: cut(at(values, INPUT_COLUMNS.sex), INPUT_MAX.sex),
+      number: cut(at(values, INPUT_COLUMNS.number), INPUT_MAX.number),
+    });
   }
   return { unit, rows };
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { answerSeconds } from '../../src/cli/db-watch.js';
+import { answerSeconds } from '../../src/cli/commands/run-flags.js';
 import { watchDatabase } from '../../src/db/watchdog.js';
 import { createDb } from '../../src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';

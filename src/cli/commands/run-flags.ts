@@ -42,10 +42,22 @@ export function maxInFlight(flag: string | undefined, env: NodeJS.ProcessEnv = p
 
 /** DDCN_TAKEOVER_SECONDS: how soon a dead worker's chunk is taken up by another (default 120). */
 export function takeoverSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const given = env.DDCN_TAKEOVER_SECONDS?.trim();
-  if (!given) return DEFAULT_TAKEOVER_SECONDS;
+  return wholeSeconds(env, 'DDCN_TAKEOVER_SECONDS', 4, DEFAULT_TAKEOVER_SECONDS);
+}
+
+export const DEFAULT_ANSWER_SECONDS = 30;
+
+/** `DDCN_DATABASE_ANSWER_SECONDS`: how long the database may go without answering a run's or worker's watch. */
+export function answerSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  return wholeSeconds(env, 'DDCN_DATABASE_ANSWER_SECONDS', 1, DEFAULT_ANSWER_SECONDS);
+}
+
+/** A setting of whole seconds from the environment, at least `min`; `fallback` when unset or blank. */
+function wholeSeconds(env: NodeJS.ProcessEnv, name: string, min: number, fallback: number): number {
+  const given = env[name]?.trim();
+  if (!given) return fallback;
   const n = whole.safeParse(given);
-  if (!n.success || n.data < 4) throw new UsageError(`DDCN_TAKEOVER_SECONDS must be a whole number of seconds, at least 4, got "${given}"`);
+  if (!n.success || n.data < min) throw new UsageError(`${name} must be a whole number of seconds, at least ${min}, got "${given}"`);
   return n.data;
 }
 

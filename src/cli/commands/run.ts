@@ -12,9 +12,9 @@ import { formatFinishedFirst, formatSummary } from '../summary.js';
 import { stillFailed } from '../../db/batches.js';
 import { HttpRegistry } from '../../adapters/http.js';
 import { FileExchangeRegistry } from '../../adapters/file-exchange.js';
-import { addRegistryFlags, maxInFlight, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
+import { addRegistryFlags, answerSeconds, maxInFlight, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
 import { rateLimitHooks } from './rate-limit.js';
-import { answerSeconds, watchForLostDatabase } from '../db-watch.js';
+import { watchForLostDatabase } from '../db-watch.js';
 
 interface RunOptions extends SharedRunOptions {
   province?: string;
@@ -37,6 +37,8 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
       const settings = registrySettings(o);
       const cap = maxInFlight(o.registryMaxInFlight);
       const takeover = takeoverSeconds();
+      // One name for the pool's connections and the database watch's: counted as one process.
+      const connectionName = workingConnectionName('run', workerName());
       await withContext(
         logLevel(),
         async (deps, { database, log }) => {
@@ -44,7 +46,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
           const province = await requireCode(database, 'province', o.province);
           const signal = claimInterrupts();
           const registry = await buildRegistry(settings, deps.db, log, deps.now, rateLimitHooks(deps.db, log));
-          const watch = watchForLostDatabase(database.url, workingConnectionName('run', workerName()), 'run');
+          const watch = watchForLostDatabase(database.url, connectionName, 'run');
           try {
             const result = await runBatch(
               { ...deps, registry, config: { chunkSize: o.chunkSize, batchSize: o.batchSize, concurrency: o.concurrency } },
@@ -86,7 +88,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             await registry.close();
           }
         },
-        { poolSize: poolSizeFor(o), applicationName: workingConnectionName('run', workerName()), deadClientSeconds: answerSeconds() },
+        { poolSize: poolSizeFor(o), applicationName: connectionName, deadClientSeconds: answerSeconds() },
       );
     });
 }

@@ -6,9 +6,9 @@ import { workerName } from '../../pipeline/run.js';
 import { JobQueue, workingConnectionName } from '../../db/jobs.js';
 import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
 import { lostDatabase } from '../../pipeline/worker.js';
-import { addRegistryFlags, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
+import { addRegistryFlags, answerSeconds, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
 import { rateLimitHooks } from './rate-limit.js';
-import { answerSeconds, watchForLostDatabase } from '../db-watch.js';
+import { watchForLostDatabase } from '../db-watch.js';
 
 /** After SIGTERM/SIGINT, how long the chunk in hand may take before it is handed back to the queue. */
 const GRACE_MS = 30_000;
@@ -31,11 +31,13 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
       process.on(sig, onSignal);
     }
     try {
+      // One name for the pool's connections and the database watch's: counted as one process.
+      const connectionName = workingConnectionName('worker', workerName());
       await withContext(
         logLevel(),
         async (deps, { database, log }) => {
           const lost = new AbortController();
-          const watch = watchForLostDatabase(database.url, workingConnectionName('worker', workerName()), 'worker', lost);
+          const watch = watchForLostDatabase(database.url, connectionName, 'worker', lost);
           const queue = await JobQueue.open(deps.db, { takeoverSeconds: takeover }, (err) => {
             // pg-boss reports failed polls here: the database gone is the end of this worker.
             if (lostDatabase(err)) lost.abort(err);
@@ -53,7 +55,7 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
             await registry.close();
           }
         },
-        { poolSize: poolSizeFor(o), applicationName: workingConnectionName('worker', workerName()), deadClientSeconds: answerSeconds(), signal: stop.signal },
+        { poolSize: poolSizeFor(o), applicationName: connectionName, deadClientSeconds: answerSeconds(), signal: stop.signal },
       );
     } catch (err) {
       // Stopped while it waited for a migration: no chunk was taken, so this is the clean stop its help promises.

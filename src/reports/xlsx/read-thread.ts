@@ -33,6 +33,16 @@ export type ThreadOutcome<T> =
   | { ok: false; limit: 'memory' | 'time' | 'size' }
   | { ok: false; error: { message: string; user: boolean; vi?: string } };
 
+/** 1.2 MB, 340 KB. */
+const sizeText = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
+
+/** What the file did, for the refusal both readers write: `needs more than 1024 MB of memory to read`. */
+export function limitMet(limit: 'memory' | 'time' | 'size', limits: ThreadLimits): string {
+  if (limit === 'memory') return `needs more than ${limits.heapMb} MB of memory to read`;
+  if (limit === 'time') return `took more than ${limits.timeoutMs / 1000} s to read`;
+  return `holds more than ${sizeText(limits.maxResultBytes)} of text once read, twice what it unpacks to (a long text repeated in many cells?)`;
+}
+
 /**
  * Threads reading at once in this process: two heaps at most, whatever the number of uploads in flight (the others
  * wait their turn; each turn is bounded by its time limit).
