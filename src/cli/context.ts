@@ -1,4 +1,4 @@
-import { openDatabase, type Database } from '../db/connect.js';
+import { openDatabase, type ConnectOptions, type Database } from '../db/connect.js';
 import { cliLogLevel, createLogger, type Logger } from '../log.js';
 import { ttyProgress } from '../progress.js';
 import { ttyRunProgress } from '../run-progress.js';
@@ -15,7 +15,7 @@ export function commandLogLevel(flag: string | undefined, config: Config, env: N
 export async function withContext<T>(
   logLevel: string | undefined,
   fn: (deps: Deps, ctx: { config: Config; database: Database; log: Logger }) => Promise<T>,
-  opts: { poolSize?: number; applicationName?: string; deadClientSeconds?: number; signal?: AbortSignal } = {},
+  opts: { poolSize?: number; applicationName?: string; deadClientSeconds?: number; signal?: AbortSignal; watch?: ConnectOptions['watch'] } = {},
 ): Promise<T> {
   const config = loadConfig();
   const log = createLogger(commandLogLevel(logLevel, config));
@@ -29,6 +29,7 @@ export async function withContext<T>(
     say: (msg) => log.warn(msg),
     // A command that claims the signals (run) stops waiting for a migration on them; the others exit on them anyway.
     signal: opts.signal ?? interruption,
+    watch: opts.watch,
   });
   if (database.migrated.length) log.info({ migrations: database.migrated }, 'database migrations applied');
   if (database.created) {

@@ -7,26 +7,46 @@ import { answerSeconds } from './commands/run-flags.js';
 /** Once lost, how long the process may take to stop the ordinary way (its queue, its pool) before it is ended. */
 const STOP_WITHIN_MS = 15_000;
 
+/** A watch that also knows whether the process has begun its work, to say what a loss left behind. */
+export interface LostWatch extends Watch {
+  /** From now on the process works on a batch (a run) or takes chunks (a worker). */
+  begin(): void;
+  /** Whether the database has been found lost. */
+  readonly lost: boolean;
+}
+
 /**
- * Watches the database for a worker (`lost` is told, and the worker stops the ordinary way) or a run (which has
- * nothing to hand back: it ends at once). Either way the process is ended, exit 1, with the message, if it has not
- * ended by itself STOP_WITHIN_MS later: its queries hang where the database went.
+ * Watches the database for a worker at work (`lost` is told, and the worker stops the ordinary way) or a run or a
+ * process still starting (which have nothing to hand back: they end at once). Either way the process is ended, exit 1, with the message, if it has not
+ * ended by itself STOP_WITHIN_MS later: its queries hang where the database went. Started before the migrations
+ * (connect.ts), so that a process cut off while it starts is told too.
  */
-export function watchForLostDatabase(url: string, applicationName: string, who: 'worker' | 'run', lost?: AbortController): Watch {
+export function watchForLostDatabase(url: string, applicationName: string, who: 'worker' | 'run', lost?: AbortController): LostWatch {
   const seconds = answerSeconds();
-  return watchDatabase(url, {
+  let begun = false;
+  let found = false;
+  const watch = watchDatabase(url, {
     applicationName,
     // Its own session ends with the process's others when the process is gone (pool.ts).
     deadClientSeconds: seconds,
     answerWithinMs: seconds * 1000,
     onLost: (reason) => {
+      found = true;
       const end = () => {
-        process.stderr.write(`ddcn: failed: ${lostDatabaseMessage(reason, who)}\n`);
+        process.stderr.write(`ddcn: failed: ${lostDatabaseMessage(reason, who, begun)}\n`);
         process.exit(1);
       };
-      if (!lost) return end();
+      // Before it has begun, a worker holds no chunk to hand back: like a run, it has nothing to finish.
+      if (!lost || !begun) return end();
       lost.abort(new Error(reason));
       setTimeout(end, STOP_WITHIN_MS).unref();
     },
   });
+  return {
+    stop: () => watch.stop(),
+    begin: () => (begun = true),
+    get lost() {
+      return found;
+    },
+  };
 }

@@ -31,6 +31,13 @@ export interface ConnectOptions {
   say?: (msg: string) => void;
   /** Stops those waits (Ctrl-C, SIGTERM): its reason is thrown as it is. */
   signal?: AbortSignal;
+  /**
+   * Started as soon as the server's address is known, before the migrations: a batch process cut off from the
+   * database while it migrates, or waits for another process's migration, is told so like one cut off later
+   * (cli/db-watch.ts). Stopped before the pool is closed or the server stopped, which it would take for a loss.
+   * Once it has found the database lost, closing does not wait for the pool: its sessions would never answer.
+   */
+  watch?: (url: string) => { stop(): Promise<void>; readonly lost: boolean };
 }
 
 /** DATABASE_URL when given, else the embedded server; migrations are applied either way. */
@@ -38,11 +45,19 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
   const server = opts.databaseUrl ? null : await startEmbedded(opts.home, opts.onServerLog);
   const url = opts.databaseUrl ?? server!.url;
   const db = createDb(url, { max: opts.poolSize ?? 6, applicationName: opts.applicationName, deadClientSeconds: opts.deadClientSeconds });
+  const watch = opts.watch?.(url) ?? null;
+  const closePool = async () => {
+    await watch?.stop();
+    const closing = db.close();
+    // Stryker disable next-line ConditionalExpression: awaiting a pool whose server is gone only makes the exit wait for the watch's hard stop
+    if (watch?.lost) closing.catch(() => undefined);
+    else await closing;
+  };
   let migrated: string[];
   try {
     migrated = await migrate(db, new Date(), { say: opts.say, signal: opts.signal });
   } catch (err) {
-    await db.close().catch(() => undefined);
+    await closePool().catch(() => undefined);
     await server?.release().catch(() => undefined);
     // The server answered and the migrations said what is wrong (tables in use, another build's database): neither
     // the URL nor the server is at fault.
@@ -60,10 +75,11 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
     migrated,
     where: server ? `the embedded PostgreSQL in ${server.dataDir}` : redactUrl(url),
     async close() {
-      await db.close();
+      await closePool();
       await release();
     },
     async stopServer() {
+      await watch?.stop();
       await release();
     },
   };

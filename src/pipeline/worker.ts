@@ -14,8 +14,16 @@ export function lostDatabase(err: unknown): boolean {
   return e.cause !== undefined && e.cause !== err && lostDatabase(e.cause);
 }
 
-/** What a worker (or a run) that lost its database says as it stops. */
-export function lostDatabaseMessage(reason: string, who: 'worker' | 'run' = 'worker'): string {
+/**
+ * What a worker (or a run) that lost its database says as it stops; `begun` false: lost while it started (the
+ * migrations, or waiting for another process's), before it took any work.
+ */
+export function lostDatabaseMessage(reason: string, who: 'worker' | 'run' = 'worker', begun = true): string {
+  if (!begun) {
+    return who === 'worker'
+      ? `lost the database (${reason}) before this worker took any work: it stopped. Start it again when the database is back.`
+      : `lost the database (${reason}) before this run began its batch: it stopped. Run it again when the database is back.`;
+  }
   return who === 'worker'
     ? `lost the database (${reason}): this worker stopped. Chunks it had are taken up by another worker once their expiry passes; start it again when the database is back.`
     : `lost the database (${reason}): this run stopped. Its batch stays open: a ddcn worker at work goes on with it, and the next ddcn run resumes it.`;

@@ -164,6 +164,43 @@ describe('ddcn worker', () => {
     }
   }, 240_000);
 
+  it('cut off while it waits for another process’s migration, a worker or a run exits 1 saying so, having begun nothing', async () => {
+    const { db, url } = await freshDatabase();
+    const other = new pg.Client({ connectionString: url, application_name: 'pg_dump' });
+    await other.connect();
+    try {
+      for (const [command, said] of [
+        ['worker', 'before this worker took any work: it stopped. Start it again when the database is back.'],
+        ['run', 'before this run began its batch: it stopped. Run it again when the database is back.'],
+      ] as const) {
+        // An upgrade's migration still to apply (0022 can be applied again), held up by a session using its table.
+        await db.query(`DELETE FROM schema_migration WHERE name = '0022_code_collation.sql'`);
+        await other.query('BEGIN');
+        await other.query('LOCK TABLE unit IN ACCESS SHARE MODE');
+        const relay = await freezableRelay(url);
+        try {
+          const p = watch(startDdcn([command, ...flags(server.url)], { DATABASE_URL: relay.url, DDCN_LOG_LEVEL: 'debug', ...ENV, DDCN_DATABASE_ANSWER_SECONDS: '2' }));
+          const log = seen.get(p)!;
+          while (!log.lines.some((l) => l.includes('its tables are in use (pg_dump)'))) {
+            if (log.ended) throw new Error(`exited before waiting: ${log.lines.join('\n')}`);
+            await sleep(25);
+          }
+          relay.freeze();
+          const stopped = await p.done;
+          expect(stopped.code, stopped.stderr).toBe(1);
+          expect(stopped.stderr).toContain(`lost the database (no answer from the database within 2 s) ${said}`);
+          expect(stopped.stderr).not.toContain('chunk step started');
+        } finally {
+          relay.close();
+          await other.query('ROLLBACK');
+        }
+      }
+      expect(await rows(db, 'SELECT count(*)::int AS n FROM batch')).toEqual([{ n: 0 }]);
+    } finally {
+      await other.end();
+    }
+  }, 120_000);
+
   it('keeps registry requests in flight under --registry-max-in-flight across every process', async () => {
     const { db, url } = await freshDatabase();
     const proxy = await countingProxy(server.url);

@@ -14,7 +14,7 @@ import { HttpRegistry } from '../../adapters/http.js';
 import { FileExchangeRegistry } from '../../adapters/file-exchange.js';
 import { addRegistryFlags, answerSeconds, maxInFlight, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
 import { rateLimitHooks } from './rate-limit.js';
-import { watchForLostDatabase } from '../db-watch.js';
+import { watchForLostDatabase, type LostWatch } from '../db-watch.js';
 
 interface RunOptions extends SharedRunOptions {
   province?: string;
@@ -39,6 +39,8 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
       const takeover = takeoverSeconds();
       // One name for the pool's connections and the database watch's: counted as one process.
       const connectionName = workingConnectionName('run', workerName());
+      // Watched from the start, the migrations included (connect.ts).
+      let watch: LostWatch | undefined;
       await withContext(
         logLevel(),
         async (deps, { database, log }) => {
@@ -46,7 +48,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
           const province = await requireCode(database, 'province', o.province);
           const signal = claimInterrupts();
           const registry = await buildRegistry(settings, deps.db, log, deps.now, rateLimitHooks(deps.db, log));
-          const watch = watchForLostDatabase(database.url, connectionName, 'run');
+          watch!.begin();
           try {
             const result = await runBatch(
               { ...deps, registry, config: { chunkSize: o.chunkSize, batchSize: o.batchSize, concurrency: o.concurrency } },
@@ -84,11 +86,13 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             }
             if (exchange && waiting?.overdue) throw new UserError(exchange.overdueMessage(waiting));
           } finally {
-            await watch.stop();
             await registry.close();
           }
         },
-        { poolSize: poolSizeFor(o), applicationName: connectionName, deadClientSeconds: answerSeconds() },
+        {
+          poolSize: poolSizeFor(o), applicationName: connectionName, deadClientSeconds: answerSeconds(),
+          watch: (url) => (watch = watchForLostDatabase(url, connectionName, 'run')),
+        },
       );
     });
 }

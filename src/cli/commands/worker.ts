@@ -8,7 +8,7 @@ import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
 import { lostDatabase } from '../../pipeline/worker.js';
 import { addRegistryFlags, answerSeconds, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
 import { rateLimitHooks } from './rate-limit.js';
-import { watchForLostDatabase } from '../db-watch.js';
+import { watchForLostDatabase, type LostWatch } from '../db-watch.js';
 
 /** After SIGTERM/SIGINT, how long the chunk in hand may take before it is handed back to the queue. */
 const GRACE_MS = 30_000;
@@ -33,11 +33,12 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
     try {
       // One name for the pool's connections and the database watch's: counted as one process.
       const connectionName = workingConnectionName('worker', workerName());
+      // Told by the database watch, which runs from the start, the migrations included (connect.ts).
+      const lost = new AbortController();
+      let watch: LostWatch | undefined;
       await withContext(
         logLevel(),
-        async (deps, { database, log }) => {
-          const lost = new AbortController();
-          const watch = watchForLostDatabase(database.url, connectionName, 'worker', lost);
+        async (deps, { log }) => {
           const queue = await JobQueue.open(deps.db, { takeoverSeconds: takeover }, (err) => {
             // pg-boss reports failed polls here: the database gone is the end of this worker.
             if (lostDatabase(err)) lost.abort(err);
@@ -45,17 +46,21 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
           });
           const registry = await buildRegistry(settings, deps.db, log, deps.now, rateLimitHooks(deps.db, log));
           try {
+            watch!.begin();
             const done = await runWorker(
               { ...deps, registry, queue, worker: workerName(), config: { chunkSize: DEFAULT_RUN_CONFIG.chunkSize, batchSize: o.batchSize, concurrency: o.concurrency } },
               { workers: o.workers, stop: stop.signal, graceMs: GRACE_MS, lost: lost.signal },
             );
             process.stderr.write(`worker stopped: ${done.jobs} chunk steps done\n`);
           } finally {
-            await watch.stop();
             await registry.close();
           }
         },
-        { poolSize: poolSizeFor(o), applicationName: connectionName, deadClientSeconds: answerSeconds(), signal: stop.signal },
+        {
+          poolSize: poolSizeFor(o), applicationName: connectionName, deadClientSeconds: answerSeconds(),
+          signal: stop.signal,
+          watch: (url) => (watch = watchForLostDatabase(url, connectionName, 'worker', lost)),
+        },
       );
     } catch (err) {
       // Stopped while it waited for a migration: no chunk was taken, so this is the clean stop its help promises.
