@@ -87,7 +87,7 @@ describe('portal corrections', () => {
     expect(confirmed.body).not.toContain('name="ho_ten"');
   });
 
-  it('reads one upload at a time per account (a second one sent meanwhile is a 429), and refuses one long text shown in many cells', async () => {
+  it('reads one upload at a time per account (another file sent meanwhile is a 429, the same file again is shown the first one’s result), and refuses one long text shown in many cells', async () => {
     const { db, app } = await setUp();
     const unit = await signedIn(app, 'dv-hn1');
     const sheet = await unit.get('/units/HN0010001/mau02.xlsx');
@@ -98,9 +98,23 @@ describe('portal corrections', () => {
     const ws = wb.worksheets[0]!;
     for (let i = 0; i < 3000; i++) ws.addRow([i + 10, String(9_900_000_000 + i), `Người ${i}`, '01/01/1990', 'Nam', '', '', '', '', `Người ${i}`]);
     const large = Buffer.from(await wb.xlsx.writeBuffer());
-    const both = await Promise.all([1, 2].map(() => unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: large })));
+    ws.getCell(15, 3).value = 'Người khác';
+    const other = Buffer.from(await wb.xlsx.writeBuffer());
+    const both = await Promise.all([large, other].map((body) => unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body })));
     expect(both.map((r) => r.status).sort()).toEqual([200, 429]);
     expect(both.find((r) => r.status === 429)!.body).toContain('Tệp gửi trước của tài khoản này đang được xử lý. Chờ kết quả của tệp đó rồi gửi tiếp.');
+    ws.getCell(15, 3).value = 'Người 0';
+    // A double click: the same file twice at once is read and applied once, and both answers show that one result.
+    const uploads = async () => (await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM portal_upload'))[0]!.n;
+    const before = await uploads();
+    const twice = await Promise.all([1, 2].map(() => unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: large })));
+    expect(twice.map((r) => r.status)).toEqual([200, 200]);
+    expect(twice[1]!.body).toBe(twice[0]!.body);
+    expect(twice[0]!.body).toContain('Kết quả gửi Mẫu số 02');
+    expect(await uploads()).toBe(before + 1);
+    expect(await rows(db, `SELECT result FROM audit_log WHERE action = 'upload' ORDER BY id DESC LIMIT 2`)).toEqual(
+      expect.arrayContaining([{ result: 'same file as the upload in progress: shown its result' }]),
+    );
     // The next one, once the first is done, is read.
     expect((await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: returned })).status).toBe(200);
 

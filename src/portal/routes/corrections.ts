@@ -1,5 +1,6 @@
 // Corrections from the portal: a returned Mẫu 02 uploaded for one unit (the import of `ddcn import corrections`),
 // or one person's columns (10)–(13) typed into a form (the same check and the same history).
+import { hash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -72,9 +73,11 @@ async function checkUpload(file: string, unit: string, maxRows: number): Promise
 export function registerCorrections(app: FastifyInstance, ctx: PortalContext): void {
   /**
    * Accounts with an upload being read and applied: one at a time each, so that one account cannot hold the portal's
-   * workbook reading threads (two, read-thread.ts) while everyone else's upload waits behind its files.
+   * workbook reading threads (two, read-thread.ts) while everyone else's upload waits behind its files. The same file
+   * sent again for the same unit meanwhile (a double click, a page reloaded) waits for that upload and is shown its
+   * result; only another file is refused (429).
    */
-  const uploading = new Set<string>();
+  const uploading = new Map<string, { unit: string; digest: string; outcome: Promise<{ id: number; result: Awaited<ReturnType<typeof importCorrections>> }> }>();
 
   app.post('/units/:ma_don_vi/corrections', async (req, reply) => {
     const { user, scope } = requireUser(req);
@@ -93,41 +96,53 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     if (!part || typeof part !== 'object' || !('filename' in part) || !part.filename) throw await refuse(new HttpError(400, 'Chưa chọn tệp Mẫu số 02 (.xlsx) để gửi.'));
     if (!/\.xlsx$/i.test(part.filename)) throw await refuse(new HttpError(415, 'Chỉ nhận tệp Excel .xlsx (Mẫu số 02 do hệ thống lập, đã điền cột (10)–(13)).'));
     const original = path.basename(part.filename).slice(0, 200);
-    if (uploading.has(user.login)) {
+    const bytes = await part.toBuffer();
+    const digest = hash('sha256', bytes, 'base64');
+    const inFlight = uploading.get(user.login);
+    if (inFlight?.unit === code && inFlight.digest === digest) {
+      // The same file again while it is applied: its result, once, whatever the clicks (a refusal is shown again).
+      const first = await inFlight.outcome.catch(async (err: unknown) => {
+        throw err instanceof HttpError ? await refuse(err) : err;
+      });
+      await audit(ctx.deps.db, { at: now, login: user.login, action: 'upload', object: `mau02 ${code} upload ${first.id}`, result: 'same file as the upload in progress: shown its result', ip: req.ip });
+      return render(reply, req, 'upload-result', { title: 'Kết quả gửi Mẫu số 02', unit, upload: first.result, uploadId: first.id, fileName: original });
+    }
+    if (inFlight) {
       throw await refuse(new HttpError(429, 'Tệp gửi trước của tài khoản này đang được xử lý. Chờ kết quả của tệp đó rồi gửi tiếp.'));
     }
-    uploading.add(user.login);
-    let outcome;
-    try {
-      outcome = await inTempDir(async (dir) => {
-        const file = path.join(dir, 'mau02.xlsx');
-        await writeFile(file, await part.toBuffer());
-        let form: ReturnedForm;
-        try {
-          form = await checkUpload(file, code, ctx.settings.maxUploadRows);
-        } catch (err) {
-          throw err instanceof HttpError ? await refuse(err) : err;
-        }
-        const rejects = path.join(dir, 'rejects.csv');
-        // Only the unit's people within the user's scope: a district office's sheet of a unit spread over several
-        // districts changes nobody of the other districts (docs/interface.md, scopes).
-        // The form as read above, within the portal's limits: not read a second time.
-        const result = await importCorrections({ ...ctx.deps, progress: undefined }, file, rejects, (tx, codes) => unitPeopleInScope(tx, scope, code, codes), { form });
-        const rejectsCsv = await readFile(rejects);
-        const id = await ctx.deps.db.withTransaction(async (tx) => {
-          const id = await recordUpload(tx, { login: user.login, maDonVi: code, at: now, fileName: original, result, rejectsCsv });
-          await audit(tx, {
-            at: now, login: user.login, action: 'upload', object: `mau02 ${code} upload ${id}`,
-            result: `ok: ${result.corrected} corrected, ${result.rejected} rejected`, ip: req.ip,
-          });
-          return id;
+    const outcome = inTempDir(async (dir) => {
+      const file = path.join(dir, 'mau02.xlsx');
+      await writeFile(file, bytes);
+      let form: ReturnedForm;
+      try {
+        form = await checkUpload(file, code, ctx.settings.maxUploadRows);
+      } catch (err) {
+        throw err instanceof HttpError ? await refuse(err) : err;
+      }
+      const rejects = path.join(dir, 'rejects.csv');
+      // Only the unit's people within the user's scope: a district office's sheet of a unit spread over several
+      // districts changes nobody of the other districts (docs/interface.md, scopes).
+      // The form as read above, within the portal's limits: not read a second time.
+      const result = await importCorrections({ ...ctx.deps, progress: undefined }, file, rejects, (tx, codes) => unitPeopleInScope(tx, scope, code, codes), { form });
+      const rejectsCsv = await readFile(rejects);
+      const id = await ctx.deps.db.withTransaction(async (tx) => {
+        const id = await recordUpload(tx, { login: user.login, maDonVi: code, at: now, fileName: original, result, rejectsCsv });
+        await audit(tx, {
+          at: now, login: user.login, action: 'upload', object: `mau02 ${code} upload ${id}`,
+          result: `ok: ${result.corrected} corrected, ${result.rejected} rejected`, ip: req.ip,
         });
-        return { id, result };
+        return id;
       });
+      return { id, result };
+    });
+    uploading.set(user.login, { unit: code, digest, outcome });
+    let done;
+    try {
+      done = await outcome;
     } finally {
       uploading.delete(user.login);
     }
-    return render(reply, req, 'upload-result', { title: 'Kết quả gửi Mẫu số 02', unit, upload: outcome.result, uploadId: outcome.id, fileName: original });
+    return render(reply, req, 'upload-result', { title: 'Kết quả gửi Mẫu số 02', unit, upload: done.result, uploadId: done.id, fileName: original });
   });
 
   app.get('/units/:ma_don_vi/uploads/:id/rejects.csv', async (req, reply) => {
