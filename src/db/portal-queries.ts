@@ -137,7 +137,13 @@ export async function lookupInScopeAudited(
   scope: Scope,
   number: string,
   entry: Omit<AuditEntry, 'action' | 'result'>,
-): Promise<Array<LookupRow & { maDonVi: string | null }>> {
+): Promise<Array<LookupRow & { maDonVi: string | null; unitInScope: boolean }>> {
   const found = await lookupNumberAudited(q, number, (alias, params) => scopeCondition(scope, alias, params), entry);
-  return found.map(({ ma_don_vi, ...r }) => ({ ...r, maDonVi: ma_don_vi }));
+  // A person in scope may belong to a unit managed by another office, whose page is not the user's (a 404): its
+  // code is shown without a link.
+  const params: unknown[] = [[...new Set(found.map((r) => r.ma_don_vi).filter((c) => c !== null))]];
+  const units = found.length
+    ? new Set((await q.query<{ code: string }>(`SELECT u.ma_don_vi AS code FROM unit u WHERE u.ma_don_vi = ANY($1::text[]) AND ${scopeCondition(scope, 'u', params)}`, params)).rows.map((r) => r.code))
+    : new Set<string>();
+  return found.map(({ ma_don_vi, ...r }) => ({ ...r, maDonVi: ma_don_vi, unitInScope: ma_don_vi !== null && units.has(ma_don_vi) }));
 }

@@ -19,8 +19,9 @@ export const TOUCH_EVERY_MS = 60_000;
 
 /**
  * The signed-in user of a session token, or null when the session is unknown, idle longer than `idleMs`, or its
- * account is disabled. A live session's last-seen time moves on at most once a minute: a request that would move
- * it by less reads only, so it needs no commit to disk (the idle timeout is then up to a minute generous).
+ * account is disabled. A live session's last-seen time moves on at most once a minute (or half the idle time, when
+ * that is shorter: else a one-minute timeout would end sessions in use): a request that would move it by less reads
+ * only, so it needs no commit to disk (the idle timeout is then up to that much generous).
  */
 export async function sessionUser(q: Queryable, token: string, now: Date, idleMs: number): Promise<PortalUser | null> {
   const res = await q.query<PortalUser>(
@@ -35,7 +36,7 @@ export async function sessionUser(q: Queryable, token: string, now: Date, idleMs
      )
      SELECT login, role, ma_tinh AS "maTinh", ma_huyen AS "maHuyen", ma_don_vi AS "maDonVi", disabled,
             failed_logins AS "failedLogins", locked_until AS "lockedUntil", created_at AS "createdAt" FROM s`,
-    [sha256(token), now, idleMs, TOUCH_EVERY_MS],
+    [sha256(token), now, idleMs, Math.min(TOUCH_EVERY_MS, idleMs / 2)],
   );
   return res.rows[0] ?? null;
 }

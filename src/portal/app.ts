@@ -14,7 +14,7 @@ import type { PortalContext } from './context.js';
 import { HttpError, notFound, type ErrorLink } from './errors.js';
 import { unitNameInScope } from '../db/portal-queries.js';
 import { checkCsrf, loadSession } from './session.js';
-import { render } from './render.js';
+import { pageData, render } from './render.js';
 import { registerAuth } from './routes/auth.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { registerUnits } from './routes/units.js';
@@ -58,12 +58,26 @@ export interface Portal {
 }
 
 export async function buildPortal(ctx: PortalContext): Promise<Portal> {
+  const eta = new Eta({ views: VIEWS, cache: true });
   const app = Fastify({
     logger: false, // requests are logged by our own hook, without query strings or bodies
     // A hop count (proxy-addr's: hop 0 is the socket's address): Fastify's `true` would take the leftmost
     // X-Forwarded-For entry, which the client writes itself.
     trustProxy: ctx.settings.trustProxy > 0 ? (_address: string, hop: number) => hop < ctx.settings.trustProxy : false,
     bodyLimit: FORM_LIMIT,
+    // A path that is not UTF-8 once decoded (`/units/%FF`) names nothing: our 404 page rather than the framework's
+    // JSON. No hook or plugin has run for it (no session, no helmet, no view): the signed-out page, made here, under
+    // a policy stricter than the pages' (it shows nothing but the message and the stylesheet).
+    frameworkErrors: (_err, _req, reply) =>
+      (reply as FastifyReply)
+        .code(404)
+        .headers({
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy': "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
+          'x-content-type-options': 'nosniff',
+        })
+        .send(eta.render('error', pageData({ user: null, scope: null, sessionToken: null }, { title: 'Không thực hiện được', message: notFound().message, links: [] }))),
   });
   const routes: PortalRoute[] = [];
   app.addHook('onRoute', (r) => {
@@ -94,7 +108,7 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
     attachFieldsToBody: true,
     limits: { fileSize: ctx.settings.maxUploadBytes, files: 1, fields: 5, parts: 6 },
   });
-  await app.register(view, { engine: { eta: new Eta({ views: VIEWS, cache: true }) }, root: VIEWS, production: true });
+  await app.register(view, { engine: { eta }, root: VIEWS, production: true });
 
   app.decorateRequest('user', null);
   app.decorateRequest('scope', null);
@@ -112,7 +126,14 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
     const twice = query.filter(([, v]) => Array.isArray(v)).map(([k]) => k);
     if (twice.length) throw new HttpError(400, `Tham số ${twice.join(', ')} có nhiều hơn một giá trị trong địa chỉ; mỗi tham số chỉ ghi một lần.`);
   });
+  // A body whose reading failed (a multipart cut off or malformed: a dropped connection, a hand-made request) is
+  // the sender's fault, said as such (400), not a failure of ours: the request is between these two hooks.
+  const readingBody = new WeakSet<FastifyRequest>();
+  app.addHook('preParsing', async (req) => {
+    readingBody.add(req);
+  });
   app.addHook('preValidation', async (req) => {
+    readingBody.delete(req);
     if (req.body && typeof req.body === 'object' && Object.values(req.body as Record<string, unknown>).some(unsafe)) {
       throw new HttpError(400, 'Yêu cầu không hợp lệ.');
     }
@@ -161,7 +182,8 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
       if (err.redirect && req.method === 'GET') return reply.redirect(err.redirect, 303);
       return errorPage(req, reply, err.status, 'Không thực hiện được', err.message, err.links);
     }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const unreadable = readingBody.has(req) && !(err.statusCode && err.statusCode < 500);
+    const status = unreadable ? 400 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error({ err, path: req.routeOptions.url }, 'portal request failed');
     // Over a size: the file of an upload (multipart), or else the fields of a plain form; or more parts than a form.
     const multipart = String(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/');
@@ -172,6 +194,7 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
       : status === 413 ? `Nội dung gửi quá dài: một biểu mẫu nhận tối đa ${FORM_LIMIT / 1024} KB.`
       : status === 429 ? 'Quá nhiều lần thử. Hãy đợi một phút rồi thử lại.'
       : status === 500 ? 'Có lỗi khi xử lý yêu cầu. Hãy thử lại; nếu vẫn lỗi, báo bộ phận CNTT.'
+      : unreadable ? 'Nội dung gửi lên không đọc được (bị ngắt giữa chừng hoặc sai định dạng). Hãy gửi lại từ trang của hệ thống.'
       : 'Yêu cầu không hợp lệ.';
     return errorPage(req, reply, status, 'Không thực hiện được', message);
   });

@@ -21,3 +21,6 @@ export class HttpError extends Error {
 
 /** Out of scope and non-existent look the same (docs/interface.md). */
 export const notFound = () => new HttpError(404, 'Không tìm thấy trang hoặc dữ liệu này.');
+
+/** The route options of a file download: GET only (a HEAD would make the file, and audit a download not received). */
+export const DOWNLOAD = { exposeHeadRoute: false } as const;

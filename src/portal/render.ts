@@ -24,15 +24,20 @@ export function scopeText(scope: Scope): string {
  * sign-in page makes its own, see routes/auth.ts).
  */
 export function render(reply: FastifyReply, req: FastifyRequest, page: string, data: Record<string, unknown>) {
+  return reply.type('text/html; charset=utf-8').view(`${page}.eta`, pageData(req, data));
+}
+
+/** What every page's template is given besides its own data: who is signed in, and the token of the page's forms. */
+export function pageData(req: Pick<FastifyRequest, 'user' | 'scope' | 'sessionToken'>, data: Record<string, unknown>): Record<string, unknown> {
   const user = req.user;
-  return reply.type('text/html; charset=utf-8').view(`${page}.eta`, {
+  return {
     user,
     scopeText: req.scope ? scopeText(req.scope) : '',
     isOffice: user !== null && user.role !== 'unit',
     isNational: user?.role === 'national',
     csrf: req.sessionToken ? csrfToken(req.sessionToken) : '',
     ...data,
-  });
+  };
 }
 
 // One formatter each, made once: toLocaleString builds a new one per call, and a national dashboard formats about

@@ -10,6 +10,13 @@ export interface CalendarDate {
   day: number;
 }
 
+/** Midnight UTC of a calendar date, in milliseconds; years 0–99 too (Date.UTC would take them for 1900–1999). */
+function utcMs(d: CalendarDate): number {
+  const t = new Date(0);
+  t.setUTCFullYear(d.year, d.month - 1, d.day);
+  return t.getTime();
+}
+
 /** The calendar date in Vietnam at the instant `t`. */
 export function vnDate(t: Date): CalendarDate {
   const local = new Date(t.getTime() + OFFSET_MS);
@@ -18,7 +25,7 @@ export function vnDate(t: Date): CalendarDate {
 
 /** The first instant of a Vietnamese calendar day (00:00 in Vietnam). */
 export function startOfDay(d: CalendarDate): Date {
-  return new Date(Date.UTC(d.year, d.month - 1, d.day) - OFFSET_MS);
+  return new Date(utcMs(d) - OFFSET_MS);
 }
 
 /** The first instant after a Vietnamese calendar day: "as of D" means everything before this. */
@@ -27,13 +34,13 @@ export function endOfDay(d: CalendarDate): Date {
 }
 
 export function addDays(d: CalendarDate, days: number): CalendarDate {
-  const t = new Date(Date.UTC(d.year, d.month - 1, d.day) + days * DAY_MS);
+  const t = new Date(utcMs(d) + days * DAY_MS);
   return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
 }
 
 /** ISO weekday: 1 = Monday … 7 = Sunday. */
 export function weekday(d: CalendarDate): number {
-  const w = new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay();
+  const w = new Date(utcMs(d)).getUTCDay();
   return w === 0 ? 7 : w;
 }
 

@@ -81,6 +81,46 @@ describe('bytes PostgreSQL cannot take', () => {
   });
 });
 
+describe('requests the framework or the body reader refuses', () => {
+  it('answers a path that is not UTF-8 once decoded with the portal’s 404 page, kept by no browser', async () => {
+    for (const url of ['/units/%FF', '/units/HN0010001/people/%C0%80', '/units/%ED%A0%80']) {
+      const r = await app.app.inject({ url });
+      expect(r.statusCode, url).toBe(404);
+      expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(r.headers['cache-control']).toBe('no-store');
+      expect(r.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(r.body).toContain('Không tìm thấy trang hoặc dữ liệu này.');
+    }
+  });
+
+  it('answers a multipart body cut off or malformed with a 400 that says to send it again, signed in or not, never a 500', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    await unit.get('/units/HN0010001');
+    const cut = '--XX\r\nContent-Disposition: form-data; name="file"; filename="mau02.xlsx"\r\n\r\nPK';
+    for (const [who, url, type, body] of [
+      ['signed out', '/login', 'multipart/form-data', 'x'],
+      ['signed out', '/logout', 'multipart/form-data; boundary=XX', cut],
+      ['signed in', '/units/HN0010001/corrections', 'multipart/form-data; boundary=XX', cut],
+    ] as const) {
+      const r = who === 'signed in' ? await unit.request('POST', url, { body, type }) : await new Client(app.app).request('POST', url, { body, type });
+      expect(r.status, `${who} ${url}`).toBe(400);
+      expect(r.body).toContain('Nội dung gửi lên không đọc được (bị ngắt giữa chừng hoặc sai định dạng). Hãy gửi lại từ trang của hệ thống.');
+    }
+  });
+
+  it('answers HEAD on a download with 404: no file made, no download audited', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    const audited = async () => (await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM audit_log WHERE action = 'download'`))[0]!.n;
+    const before = await audited();
+    for (const url of ['/units/HN0010001/mau02.xlsx', '/units/HN0010001/mau01.xlsx', '/report/mau03.xlsx']) {
+      expect((await unit.request('HEAD', url)).status, url).toBe(404);
+    }
+    expect(await audited()).toBe(before);
+    expect((await unit.get('/units/HN0010001/mau02.xlsx')).status).toBe(200);
+    expect(await audited()).toBe(before + 1);
+  });
+});
+
 describe('error pages', () => {
   it('say what applies: a form over its size is not a file; a well-formed day that does not exist', async () => {
     const office = await signedIn(app.app, 'tinh-001');
@@ -91,6 +131,8 @@ describe('error pages', () => {
     const day = await office.get('/?as_of=2026-02-30');
     expect(day.status).toBe(400);
     expect(day.body).toContain('Ngày báo cáo 2026-02-30 không có trong lịch.');
+    // Years 1–99 are days of the calendar too (JavaScript's Date.UTC took them for 1901–1999).
+    expect((await office.get('/?as_of=0001-01-01')).body).not.toContain('không có trong lịch');
     expect((await office.get('/?as_of=30/02/2026')).body).toContain('phải có dạng YYYY-MM-DD');
     // A parameter given twice is neither one nor the other: said so, never today's figures under the link's date.
     const twice = await office.get('/?as_of=2024-06-01&period=week&as_of=2024-06-30');

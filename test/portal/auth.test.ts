@@ -170,4 +170,17 @@ describe('portal sign-in', () => {
     now = new Date(t0 + 61_000 + 30 * 60_000 + 1_000); // …so 29 min 11 s after the last request the session is over
     expect((await c.get('/units')).status).toBe(303);
   });
+
+  it('keeps a session in use alive under the shortest timeout, a minute: its last-seen time is written every half minute then', async () => {
+    const t0 = new Date('2024-06-03T01:00:00Z').getTime();
+    let now = new Date(t0);
+    const { app } = await setUp({ idleMinutes: 1 }, () => now);
+    const c = await signedIn(app, 'tw');
+    for (let s = 20; s <= 200; s += 20) {
+      now = new Date(t0 + s * 1000);
+      expect((await c.get('/units')).status, `${s} s`).toBe(200);
+    }
+    now = new Date(now.getTime() + 61_000);
+    expect((await c.get('/units')).status).toBe(303);
+  });
 });

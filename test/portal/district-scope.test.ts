@@ -43,6 +43,7 @@ beforeAll(async () => {
   const managing = rows[0]!.ma_huyen;
   [here, there] = managing === HERE.ma_huyen ? [HERE, THERE] : [THERE, HERE];
   await insertUser(t.db, { login: 'huyen', scope: { role: 'district', maTinh: '001', maHuyen: managing }, passwordHash, now: new Date() });
+  await insertUser(t.db, { login: 'huyen-khac', scope: { role: 'district', maTinh: '001', maHuyen: there.ma_huyen }, passwordHash, now: new Date() });
   await insertUser(t.db, { login: 'tinh-001', scope: { role: 'province', maTinh: '001' }, passwordHash, now: new Date() });
   await insertUser(t.db, { login: 'dv', scope: { role: 'unit', maDonVi: UNIT.ma_don_vi }, passwordHash, now: new Date() });
   app = await portal(t.db);
@@ -123,5 +124,20 @@ describe('a unit spread over two districts', () => {
       expect(page.body).toContain(p.ma_so_bhxh);
       expect(text).toContain(p.ma_so_bhxh);
     }
+  });
+
+  it('finds in a look-up the people of its district of a unit another office manages, without a link to that unit’s page (a 404 for it)', async () => {
+    const other = await signedIn(app.app, 'huyen-khac');
+    await other.get('/lookup');
+    const found = await other.post('/lookup', { number: there.so_giay_to });
+    expect(found.status).toBe(200);
+    expect(found.body).toContain(there.ma_so_bhxh);
+    expect(found.body).toContain(`<td>${UNIT.ma_don_vi}</td>`);
+    expect(found.body).not.toContain(`href="/units/${UNIT.ma_don_vi}"`);
+    expect((await other.get(`/units/${UNIT.ma_don_vi}`)).status).toBe(404);
+    // The office that manages the unit gets the link.
+    const managing = await signedIn(app.app, 'huyen');
+    await managing.get('/lookup');
+    expect((await managing.post('/lookup', { number: here.so_giay_to })).body).toContain(`href="/units/${UNIT.ma_don_vi}"`);
   });
 });

@@ -102,7 +102,7 @@ export class Client {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  async request(method: 'GET' | 'POST', url: string, payload?: { body: Buffer | string; type: string }): Promise<Answer> {
+  async request(method: 'GET' | 'POST' | 'HEAD', url: string, payload?: { body: Buffer | string; type: string }): Promise<Answer> {
     const res = await this.app.inject({
       method, url,
       headers: { ...this.headers, cookie: this.cookieHeader(), ...(payload ? { 'content-type': payload.type } : {}) },

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { AUDIT_CSV_COPY } from '../../db/audit.js';
 import type { PortalContext } from '../context.js';
-import { notFound } from '../errors.js';
+import { DOWNLOAD, notFound } from '../errors.js';
 import { requireUser } from '../session.js';
 
 export function registerAudit(app: FastifyInstance, ctx: PortalContext): void {
-  app.get('/audit.csv', async (req, reply) => {
+  app.get('/audit.csv', DOWNLOAD, async (req, reply) => {
     const { user } = requireUser(req);
     if (user.role !== 'national') throw notFound();
     // Read whole from COPY: the trail of a portal is small next to a request's memory; streamed rows would hold a

@@ -16,7 +16,7 @@ import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
 import { openReturnedMau02, RETURNED_HEAP_MB, RETURNED_UNPACKED_LIMIT, ReturnedFileError, type ReturnedForm } from '../../reports/read-mau02.js';
 import type { PortalContext } from '../context.js';
-import { HttpError, notFound } from '../errors.js';
+import { DOWNLOAD, HttpError, notFound } from '../errors.js';
 import { render } from '../render.js';
 import { requireUser } from '../session.js';
 import { inTempDir } from '../temp.js';
@@ -145,7 +145,7 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     return render(reply, req, 'upload-result', { title: 'Kết quả gửi Mẫu số 02', unit, upload: done.result, uploadId: done.id, fileName: original });
   });
 
-  app.get('/units/:ma_don_vi/uploads/:id/rejects.csv', async (req, reply) => {
+  app.get('/units/:ma_don_vi/uploads/:id/rejects.csv', DOWNLOAD, async (req, reply) => {
     const { user, scope } = requireUser(req);
     const { ma_don_vi: code, id } = req.params as { ma_don_vi: string; id: string };
     if (!/^\d{1,15}$/.test(id)) throw notFound();
@@ -229,6 +229,7 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     });
     if (outcome.kind === 'rejected') return render(reply.code(422), req, 'person', formPage(found, values, outcome.reason));
     const message = outcome.kind === 'unchanged' ? 'Thông tin đã điền giống thông tin đang lưu: không có gì thay đổi.' : null;
-    return render(reply, req, 'person-saved', { title: 'Đã ghi điều chỉnh', unit: found.unit, who: found.who, outcome, message });
+    const title = outcome.kind === 'unchanged' ? 'Không có gì thay đổi' : 'Đã ghi điều chỉnh';
+    return render(reply, req, 'person-saved', { title, unit: found.unit, who: found.who, outcome, message });
   });
 }

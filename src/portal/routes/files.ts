@@ -13,7 +13,7 @@ import type { BytesFile, ListWorkerPool } from '../../reports/worker-sink.js';
 import { vnDate } from '../../reports/vn-date.js';
 import type { PortalContext } from '../context.js';
 import { figureQuery, scopeFigures } from '../figures.js';
-import { notFound } from '../errors.js';
+import { DOWNLOAD, notFound } from '../errors.js';
 import { requireUser } from '../session.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -105,10 +105,11 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
     if (!body) throw notFound(); // the form has no rows: there is no such file (docs/interface.md)
     return sendXlsx(reply, fileName(form, code, isoDay(now)), body);
   };
-  app.get('/units/:ma_don_vi/mau01.xlsx', list('mau01'));
-  app.get('/units/:ma_don_vi/mau02.xlsx', list('mau02'));
+  // Downloads answer GET only: Fastify's HEAD would make the file, and audit a download nobody received.
+  app.get('/units/:ma_don_vi/mau01.xlsx', DOWNLOAD, list('mau01'));
+  app.get('/units/:ma_don_vi/mau02.xlsx', DOWNLOAD, list('mau02'));
 
-  app.get('/report/mau03.xlsx', async (req, reply) => {
+  app.get('/report/mau03.xlsx', DOWNLOAD, async (req, reply) => {
     const { user, scope } = requireUser(req);
     const q = figureQuery(req.query as Record<string, unknown>, ctx.deps.now());
     const report = await scopeFigures(ctx.deps, scope, q);
