@@ -39,7 +39,8 @@ CREATE TABLE public.batch (
   people integer DEFAULT 0 NOT NULL,
   max_in_flight integer,
   registry_backoff_until timestamp with time zone,
-  batch_size integer
+  batch_size integer,
+  opened_by text
 );
 CREATE TABLE public.batch_chunk (
   batch_id bigint NOT NULL,

@@ -58,8 +58,9 @@ export async function latestBatch(q: Queryable): Promise<Batch | null> {
   return res.rows[0] ?? null;
 }
 
+/** A batch taken up again by this process, its opener gone: one attempt more, and this process its opener now. */
 export async function markResumed(q: Queryable, batchId: number): Promise<void> {
-  await q.query('UPDATE batch SET attempts = attempts + 1 WHERE id = $1::bigint', [batchId]);
+  await q.query(`UPDATE batch SET attempts = attempts + 1, opened_by = current_setting('application_name') WHERE id = $1::bigint`, [batchId]);
 }
 
 /** Serialises the creation of batches: two `ddcn run` started together end up on the same batch. */
@@ -85,10 +86,18 @@ export async function openBatch(tx: Queryable, args: NewBatch): Promise<{ batch:
   await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [CREATE_LOCK]);
   const open = await findUnfinishedBatch(tx);
   if (open) return { batch: open, resumed: true };
+  // Nothing to verify and no share owed: no batch, and no batch id used up (the ids of the batches an operator sees
+  // follow one another, quiet nights or not).
+  const todo = await tx.query<{ yes: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM participant p WHERE ${NEEDS_VERIFICATION} AND ($1::text IS NULL OR p.ma_tinh = $1::text)) AS yes`,
+    [args.province],
+  );
+  if (!todo.rows[0]!.yes && !(await sharesOutstanding(tx, args.province))) return null;
   const batch = (
     await tx.query<Batch>(
-      `INSERT INTO batch (registry, province, chunk_size, phase, chunks, started_at, max_in_flight, batch_size)
-       VALUES ($1::text, $2::text, $3::int, 'verify', 0, $4::timestamptz, $5::int, $6::int) RETURNING ${BATCH_COLUMNS}`,
+      `INSERT INTO batch (registry, province, chunk_size, phase, chunks, started_at, max_in_flight, batch_size, opened_by)
+       VALUES ($1::text, $2::text, $3::int, 'verify', 0, $4::timestamptz, $5::int, $6::int, current_setting('application_name'))
+       RETURNING ${BATCH_COLUMNS}`,
       [args.registry, args.province, args.chunkSize, args.now, args.maxInFlight, args.batchSize ?? null],
     )
   ).rows[0]!;
@@ -108,10 +117,7 @@ export async function openBatch(tx: Queryable, args: NewBatch): Promise<{ batch:
   await tx.query('UPDATE batch SET people = $2::int WHERE id = $1::bigint', [batch.id, cut.rows[0]!.people]);
   let n = cut.rows[0]!.chunks;
   if (n === 0) {
-    if (!(await sharesOutstanding(tx, args.province))) {
-      await tx.query('DELETE FROM batch WHERE id = $1::bigint', [batch.id]);
-      return null;
-    }
+    // Nobody to verify: shares are owed (above), and one chunk of no range carries the share step.
     await tx.query(`INSERT INTO batch_chunk (batch_id, chunk_no, key_from, key_to) VALUES ($1::bigint, 0, '', '')`, [batch.id]);
     n = 1;
   }

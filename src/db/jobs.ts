@@ -65,17 +65,20 @@ export function workingConnectionName(role: 'run' | 'worker', worker: string): s
 }
 
 /**
- * Whether another process is at work on a batch: it holds chunk jobs of it (pg-boss's `active`) and a `ddcn run`
- * or `ddcn worker` other than this one is connected. A process that died leaves its jobs active until the takeover
- * time, but its connections go with it: that batch is resumed, not joined.
+ * Whether another process is at work on a batch: the process that opened it (or last resumed it) is still
+ * connected — a run that has just queued its chunks holds none yet — or a `ddcn run` or `ddcn worker` other than
+ * this one is connected while chunk jobs of it are in hand (pg-boss's `active`). A process that died leaves its jobs
+ * active until the takeover time, but its connections go with it: that batch is resumed, not joined.
  */
 export async function othersAtWork(q: Queryable, batchId: number): Promise<boolean> {
   const res = await q.query<{ yes: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pgboss.job WHERE name = ANY($1::text[]) AND state = 'active' AND (data->>'batchId')::bigint = $2::bigint)
-        AND EXISTS (SELECT 1 FROM pg_stat_activity
-                     WHERE datname = current_database()
-                       AND application_name LIKE ANY($3::text[])
-                       AND application_name <> current_setting('application_name')) AS yes`,
+    `SELECT EXISTS (SELECT 1 FROM batch b JOIN pg_stat_activity a ON a.application_name = b.opened_by AND a.datname = current_database()
+                     WHERE b.id = $2::bigint AND b.opened_by <> current_setting('application_name'))
+         OR (EXISTS (SELECT 1 FROM pgboss.job WHERE name = ANY($1::text[]) AND state = 'active' AND (data->>'batchId')::bigint = $2::bigint)
+             AND EXISTS (SELECT 1 FROM pg_stat_activity
+                          WHERE datname = current_database()
+                            AND application_name LIKE ANY($3::text[])
+                            AND application_name <> current_setting('application_name'))) AS yes`,
     // The names workingConnectionName gives, whatever the process: `ddcn-run %`, `ddcn-worker %`.
     [[CHUNK_QUEUE, WRITE_QUEUE], batchId, [workingConnectionName('run', '%'), workingConnectionName('worker', '%')]],
   );

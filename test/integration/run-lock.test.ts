@@ -6,7 +6,7 @@ import type { Db, Queryable, TransactionOptions } from '../../src/db/pool.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { formatFinishedFirst, formatSummary } from '../../src/cli/summary.js';
-import { stillFailed } from '../../src/db/batches.js';
+import { openBatch, stillFailed } from '../../src/db/batches.js';
 import { WRITE_LOOPS, workingConnectionName } from '../../src/db/jobs.js';
 import { InterruptedError } from '../../src/errors.js';
 import {
@@ -72,6 +72,32 @@ describe('two runs at once', () => {
     expect(b.batchId).toBe(a.batchId);
     expect([a.resumed, a.joined, b.resumed, b.joined]).toEqual([false, false, false, true]);
     expect(await rows(db, 'SELECT attempts FROM batch')).toEqual([{ attempts: 1 }]);
+  });
+
+  it('a run started a moment after another, its chunks queued and none taken yet, joins it; once that run is gone, the next resumes', async () => {
+    const { db, url, registryFile } = await setup();
+    const [one, two, three] = [1, 2, 3].map((pid) => createDb(url, { applicationName: workingConnectionName('run', `test:${pid}`) }));
+    onTestFinished(() => Promise.all([two!.close(), three!.close()]).then(() => undefined));
+    // The first run has opened the batch and queued its chunks: it is connected, and no chunk is in hand.
+    const opened = await one!.withTransaction((tx) => openBatch(tx, { registry: 'mock', province: null, chunkSize: 2, maxInFlight: null, batchSize: 1, now: new Date() }));
+    const config = { chunkSize: 2, batchSize: 1, concurrency: 1 };
+    const b = await runBatch(runDeps(two!, await mockRegistry(registryFile), config), { province: null });
+    expect(b.batchId).toBe(opened!.batch.id);
+    expect([b.resumed, b.joined]).toEqual([false, true]);
+    expect(await rows(db, 'SELECT attempts FROM batch')).toEqual([{ attempts: 1 }]);
+    // A batch whose opener's connections are gone is resumed (an attempt more), and its resumer is its opener then.
+    await db.query(`UPDATE batch SET phase = 'verify', finished_at = NULL`);
+    await one!.close();
+    const c = await runBatch(runDeps(three!, await mockRegistry(registryFile), config), { province: null });
+    expect([c.batchId, c.resumed, c.joined]).toEqual([opened!.batch.id, true, false]);
+    expect(await rows(db, 'SELECT attempts, opened_by FROM batch')).toEqual([{ attempts: 2, opened_by: workingConnectionName('run', 'test:3') }]);
+  });
+
+  it('uses up no batch id on a night with nothing to verify: the ids an operator sees follow one another', async () => {
+    const { db, registryFile } = await setup();
+    const first = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    for (let i = 0; i < 2; i++) expect((await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null })).batchId).toBeNull();
+    expect(await rows(db, 'SELECT last_value::int AS id FROM batch_id_seq')).toEqual([{ id: first.batchId }]);
   });
 
   /** Province 01's eight people and some of province 79 (two), with province 01's batch left open by a run that died. */
