@@ -44,15 +44,18 @@ afterAll(async () => {
 });
 
 describe('a database without participants', () => {
-  it('makes run, lists and report progress exit 1, naming the database and how to point at the right one', async () => {
+  it('makes run, lists, report progress, export results and lookup exit 1, naming the database and how to point at the right one', async () => {
     const at = { DATABASE_URL: empty.url, DDCN_HOME: path.join(dir, 'home') };
     const ran = await Promise.all([
       ddcn(['run', '--registry', 'mock', '--registry-data', registry], at),
       ddcn(['lists', '--out', path.join(dir, 'lists-empty')], at),
       ddcn(['report', 'progress', '--out', path.join(dir, 'empty.xlsx')], at),
+      ddcn(['export', 'results', '--out', '-'], at),
+      ddcn(['lookup', '012345678'], at),
     ]);
     for (const r of ran) {
       expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
       expect(r.stderr).toContain(`no participants in ${empty.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')}`);
       expect(r.stderr).toMatch(/DDCN_HOME=.*DATABASE_URL=/);
       expect(r.stderr).toContain('ddcn import participants FILE');
@@ -78,6 +81,18 @@ describe('a database without participants', () => {
 });
 
 // Runs the batch the tests below read (lists of verified people).
+describe('ddcn worker --batch-size', () => {
+  it('is not offered by the worker’s help, and said to be ignored when given: the batch keeps its run’s request size', async () => {
+    const help = await ddcn(['worker', '--help'], env);
+    expect(help.stdout).not.toContain('--batch-size');
+    expect((await ddcn(['run', '--help'], env)).stdout).toContain('--batch-size');
+    // Nothing listens on that port: the worker stops at once, having said it.
+    const given = await ddcn(['worker', '--registry', 'mock', '--registry-data', registry, '--batch-size', '7'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
+    expect(given.code).toBe(1);
+    expect(given.stderr).toContain('ddcn worker: --batch-size is ignored: a worker sends requests of the size its batch was started with (ddcn run --batch-size)');
+  }, SLOW);
+});
+
 describe('the registry is an explicit choice', () => {
   it('ddcn run without --registry or DDCN_REGISTRY is a usage error listing the choices', async () => {
     const r = await ddcn(['run'], { ...env, DDCN_REGISTRY: ' ' });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { withContext } from '../context.js';
+import { requireParticipants } from '../checks.js';
 import { lookupNumber } from '../../db/results.js';
 import { normalizeNumber } from '../../domain/numbers.js';
 import { textTable } from '../table.js';
@@ -20,7 +21,11 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
         const code = /^\d{10}$/.test(digits) ? '; 10 digits is a mã số BHXH, and lookup takes an ID number (the portal and `ddcn export results` show people by code)' : '';
         throw new UsageError(`the number given (${[...raw].length} characters) is not a CMND (9 digits) or an ĐDCN/CCCD (12 digits)${code}`);
       }
-      const rows = await withContext(logLevel(), (deps) => lookupNumber(deps.db, n.value));
+      // On a database without participants (the wrong DDCN_HOME or DATABASE_URL), said so rather than "no one".
+      const rows = await withContext(logLevel(), async (deps, { database }) => {
+        await requireParticipants(database);
+        return lookupNumber(deps.db, n.value);
+      });
       if (o.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         return;

@@ -14,7 +14,13 @@ export interface SharedRunOptions extends RegistryOptions {
   workers: number;
 }
 
-export function addRegistryFlags(cmd: Command): Command {
+/**
+ * `who`: a worker sends requests of the size its batch was started with (`ddcn run --batch-size`, kept with the
+ * batch): its `--batch-size` is hidden and said to be ignored (registerWorker), rather than listed and silently
+ * without effect.
+ */
+export function addRegistryFlags(cmd: Command, who: 'run' | 'worker' = 'run'): Command {
+  const size = new Option('--batch-size <n>', `people per registry request (at most ${MAX_PEOPLE_PER_REQUEST})`).argParser(batchSize).default(DEFAULT_RUN_CONFIG.batchSize);
   return cmd
     .addOption(new Option('--registry <kind>', 'registry adapter (env DDCN_REGISTRY): http, the population registry API; file, the file exchange; mock, a test double reading --registry-data').choices([...REGISTRY_KINDS]))
     .option('--registry-data <file>', 'mock registry data (CSV: so_ddcn,so_cmnd,ho_ten,ngay_sinh,gioi_tinh)')
@@ -24,7 +30,7 @@ export function addRegistryFlags(cmd: Command): Command {
     .option('--registry-retries <n>', 'http: retries per request (env DDCN_REGISTRY_RETRIES; default 5)')
     .option('--outbox <dir>', 'file: folder for request files (env DDCN_REGISTRY_OUTBOX)')
     .option('--inbox <dir>', 'file: folder the answer files arrive in (env DDCN_REGISTRY_INBOX)')
-    .option('--batch-size <n>', `people per registry request (at most ${MAX_PEOPLE_PER_REQUEST})`, batchSize, DEFAULT_RUN_CONFIG.batchSize)
+    .addOption(who === 'worker' ? size.hideHelp() : size)
     .option('--concurrency <n>', 'registry requests in flight from this process', positiveInt('--concurrency'), DEFAULT_RUN_CONFIG.concurrency)
     .option('--workers <n>', 'chunks worked on at once by this process (at least 2, except verifying and sharing over HTTP)', positiveInt('--workers'), 1);
 }

@@ -18,7 +18,11 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
     cli
       .command('worker')
       .description('work on the chunks of any open batch until stopped (SIGTERM/SIGINT: finish or hand back the chunk in hand, exit 0); any number, on any machine with the same DATABASE_URL'),
-  ).action(async (o: SharedRunOptions) => {
+    'worker',
+  ).action(async (o: SharedRunOptions, cmd: Command) => {
+    if (cmd.getOptionValueSource('batchSize') === 'cli') {
+      process.stderr.write('ddcn worker: --batch-size is ignored: a worker sends requests of the size its batch was started with (ddcn run --batch-size)\n');
+    }
     const settings = registrySettings(o);
     const takeover = takeoverSeconds();
     const stop = new AbortController();
