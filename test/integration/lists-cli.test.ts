@@ -41,6 +41,14 @@ beforeAll(async () => {
     });
     await wb.xlsx.writeFile(path.join(dir, 'no-codes.xlsx'));
     ran.noCodes = await ddcn(['import', 'corrections', path.join(dir, 'no-codes.xlsx')], env);
+    // The form filled in with a day that does not exist: its one filled row refused, nothing applied.
+    const refused = new ExcelJS.Workbook();
+    await refused.xlsx.readFile(path.join(dir, 'lists/079/DV0790001/mau02.xlsx'));
+    refused.worksheets[0]!.eachRow((r) => {
+      if (/^\d{10}$/.test(r.getCell(2).text)) r.getCell(11).value = '31/02/1965';
+    });
+    await refused.xlsx.writeFile(path.join(dir, 'refused.xlsx'));
+    ran.refused = await ddcn(['import', 'corrections', path.join(dir, 'refused.xlsx')], env);
     ran.report = await ddcn(['report', 'progress', '--out', path.join(dir, 'mau03.xlsx'), '--period', 'month', '--province', '079'], env);
   };
   const alongside = async () => {
@@ -71,6 +79,12 @@ describe('ddcn lists, import corrections/targets, report progress on the command
   it('reads back a Mẫu 02 nobody filled in: recognised, nothing applied', () => {
     expect(ran.corrections!.code, ran.corrections!.stderr).toBe(0);
     expect(ran.corrections!.stderr).toMatch(/\(unit DV0790001\).*1 rows read · 0 people corrected \(0 values\) · 0 unchanged · 1 not filled in · 0 rejected/);
+  });
+
+  it('exits 1 for a Mẫu 02 whose every row filled in was refused, so that the nightly script does not file it as done', () => {
+    expect(ran.refused!.code, ran.refused!.stderr).toBe(1);
+    expect(ran.refused!.stderr).toMatch(/1 rows read · 0 people corrected \(0 values\) · 0 unchanged · 0 not filled in · 1 rejected/);
+    expect(ran.refused!.stderr).toContain('nothing from ' + path.join(dir, 'refused.xlsx') + ' was applied: all 1 rows filled in were refused');
   });
 
   it('exits 1 on a Mẫu 02 whose table holds nobody: not a night to file the sheet as done', () => {

@@ -190,6 +190,17 @@ describe('an import that takes nothing from its file', () => {
     expect(rejected.stderr).toContain(`2 rows read · 0 new · 0 updated · 0 unchanged · 2 rejected`);
     expect(rejected.stderr).toContain(`ddcn: no row of ${wrong} was imported: all 2 were rejected (the reasons are in ${wrong}.rejects.csv)`);
     expect((await filled.db.query('SELECT ma_so_bhxh, ho_ten, src_hash FROM participant ORDER BY 1')).rows).toEqual(before.rows);
+    // Targets the same way: a header alone, or no province known.
+    const targetsHeader = path.join(dir, 'targets-header.csv');
+    await writeFile(targetsHeader, 'ma_tinh,chi_tieu_vssid\n');
+    const noTargets = await ddcn(['import', 'targets', targetsHeader], env);
+    expect(noTargets.code, noTargets.stderr).toBe(1);
+    expect(noTargets.stderr).toContain(`ddcn: ${targetsHeader} has a header and no data rows: no target was imported; check the file`);
+    const unknown = path.join(dir, 'targets-unknown.csv');
+    await writeFile(unknown, 'ma_tinh,chi_tieu_vssid\n099,10\n');
+    const refused = await ddcn(['import', 'targets', unknown], env);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain(`ddcn: no row of ${unknown} was imported: all 1 were rejected (the reasons are in ${unknown}.rejects.csv)`);
   }, SLOW);
 });
 

@@ -27,6 +27,14 @@ export function registerImportMore(imp: Command, logLevel: () => string | undefi
             'column (2) holds no codes; compare it with the Mẫu 02 that `ddcn lists` wrote and have the unit fill in that one',
         );
       }
+      // Every row filled in was refused: nothing of what the unit sent was applied, and the nightly script must not
+      // file it as done either (a blank form, nothing filled in, is a unit with nothing to correct: exit 0).
+      if (r.rejected > 0 && r.corrected === 0 && r.unchanged === 0) {
+        throw new UserError(
+          `nothing from ${file} was applied: all ${r.rejected} rows filled in were refused (the reasons are in ${r.rejectsFile}); ` +
+            'send them back to the unit to correct, and import the corrected Mẫu 02 again',
+        );
+      }
     });
 
   imp
@@ -40,5 +48,10 @@ export function registerImportMore(imp: Command, logLevel: () => string | undefi
         `targets from ${file}: ${r.rowsRead} rows read · ${r.imported} imported · ${r.rejected} rejected` +
           (r.rejected ? ` (see ${r.rejectsFile})` : '') + '\n',
       );
+      // As for participants: a file that gave nothing is not a success.
+      if (r.rowsRead === 0) throw new UserError(`${file} has a header and no data rows: no target was imported; check the file`);
+      if (r.imported === 0) {
+        throw new UserError(`no row of ${file} was imported: all ${r.rowsRead} were rejected (the reasons are in ${r.rejectsFile}); correct the file and import it again`);
+      }
     });
 }
