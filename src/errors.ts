@@ -46,6 +46,7 @@ const FILE_ERRORS: Record<string, string> = {
   EPERM: 'permission denied (check the permissions of the file and its folders)',
   EISDIR: 'it is a folder, not a file',
   ENOTDIR: 'a part of the path is not a folder',
+  EEXIST: 'a file of that name is in the way (a part of the path is a file, not a folder)',
   ELOOP: 'too many symbolic links in the path',
   ENAMETOOLONG: 'the path is too long',
   ENOSPC: 'no space left on the device',
@@ -63,6 +64,17 @@ export function fileErrorWords(err: unknown): string {
 /** `cannot open FILE: why`, for a file the user named. */
 export function cannotOpen(file: string, err: unknown): UserError {
   return new UserError(`cannot open ${file}: ${fileErrorWords(err)}`, { cause: err });
+}
+
+/** `cannot write PATH: why`, for an output the user named (a folder to make, a file to write). */
+export function cannotWrite(file: string, err: unknown): UserError {
+  return new UserError(`cannot write ${file}: ${fileErrorWords(err)}`, { cause: err });
+}
+
+/** Whether `err` is a file-system error of the operator's to fix (permissions, space, path), not a fault of ours. */
+export function fileSystemError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code !== undefined && code in FILE_ERRORS;
 }
 
 /**

@@ -8,6 +8,7 @@ import { FILE_NAMES, FolderClaims, pathSegment, provinceDir, provinceLabel, unit
 import { failureReason, InlineSink, type FileFailed, type ListSink } from '../reports/list-sink.js';
 import { WorkerSink } from '../reports/worker-sink.js';
 import type { Deps } from './deps.js';
+import { cannotWrite } from '../errors.js';
 
 export interface ListsOptions {
   out: string;
@@ -60,7 +61,9 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
   const out = path.resolve(opts.out);
   const scope: ListScope = { province: opts.province, unit: opts.unit, district: opts.district ?? null };
   const issuedAt = deps.now().toISOString();
-  await mkdir(out, { recursive: true });
+  await mkdir(out, { recursive: true }).catch((err: unknown) => {
+    throw cannotWrite(out, err);
+  });
 
   return deps.db.withSession((session) =>
     // Every file of one run shows the same moment, however long the run takes.

@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { outputIsFolder } from '../errors.js';
+import { cannotWrite, outputIsFolder } from '../errors.js';
 
 /**
  * Readies the path of an output file (`--out`) before anything is worked out for it: a folder given instead of a
@@ -10,6 +10,8 @@ import { outputIsFolder } from '../errors.js';
 export async function prepareOutputFile(out: string, example: string): Promise<string> {
   if ((await stat(out).catch(() => null))?.isDirectory()) throw outputIsFolder(out, path.join(out, example));
   const file = path.resolve(out);
-  await mkdir(path.dirname(file), { recursive: true });
+  await mkdir(path.dirname(file), { recursive: true }).catch((err: unknown) => {
+    throw cannotWrite(path.dirname(file), err);
+  });
   return file;
 }

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { format } from 'fast-csv';
-import { cannotOpen, UserError } from '../errors.js';
+import { cannotOpen, UsageError } from '../errors.js';
 import { csvText } from '../domain/spreadsheet-text.js';
 
 /** What a reject keeps of a cell: a whole value up to this size; beyond it, the start and the length. */
@@ -28,7 +28,7 @@ export class RejectsFile {
   static async open(path: string, header: readonly string[] | null, options: { bom?: boolean; input?: string } = {}): Promise<RejectsFile> {
     if (options.input !== undefined && (await sameFile(path, options.input))) {
       // Opening it would empty the file being imported: the night's export, gone, and the import told to go again.
-      throw new UserError(`the rejects file ${path} is the file being imported; give --rejects another path (default: FILE.rejects.csv)`);
+      throw new UsageError(`the rejects file ${path} is the file being imported; give --rejects another path (default: FILE.rejects.csv)`);
     }
     // Its folder is made, as `export results --out` and `lists --out` make theirs (`--rejects rejects/today.csv`).
     try {

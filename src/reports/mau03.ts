@@ -12,6 +12,7 @@ import { rateDown } from '../domain/rates.js';
 import { lineHeight, lines } from './list-layout.js';
 import { PAGE_FOOTER, printSetup, S } from './styles.js';
 import { formatDate, placeDateLine, vnDate, type CalendarDate } from './vn-date.js';
+import { cannotWrite, fileSystemError } from '../errors.js';
 
 export const MAU03_TITLE = 'BÁO CÁO TIẾN ĐỘ CẬP NHẬT SỐ ĐDCN/CCCD VÀ CÀI ĐẶT, PHÊ DUYỆT, SỬ DỤNG ỨNG DỤNG VssID';
 
@@ -152,7 +153,7 @@ export async function writeMau03(file: string, report: ProgressReport): Promise<
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw fileSystemError(err) ? cannotWrite(file, err) : err;
   }
 }
 

@@ -7,7 +7,7 @@ import { closeSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'n
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Db, Queryable, Session } from '../../src/db/pool.js';
-import { UserError } from '../../src/errors.js';
+import { UsageError, UserError } from '../../src/errors.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { databasePerFile, deps, rows, useTempDir, writeParticipants, type ParticipantInput } from '../helpers/pipeline.js';
 import { capturedLog } from '../helpers/log.js';
@@ -97,7 +97,7 @@ describe('an import that cannot finish', () => {
     symlinkSync(file, link);
     for (const rejects of [file, path.relative(process.cwd(), file), link]) {
       const err = await importParticipants(deps(db), file, rejects).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(UserError);
+      expect(err).toBeInstanceOf(UsageError); // exit 2: a flag that does not fit
       expect((err as Error).message).toBe(`the rejects file ${rejects} is the file being imported; give --rejects another path (default: FILE.rejects.csv)`);
       expect(readFileSync(file, 'utf8')).toBe(before);
     }

@@ -236,6 +236,20 @@ describe('an output or a port given wrong', () => {
     const intoFolder = await ddcn(['export', 'results', '--out', dir], env);
     expect(intoFolder.code).toBe(1);
     expect(intoFolder.stderr).toContain(`--out ${dir} is a folder; give a file name`);
+    // A folder that cannot be made or written in (here: a file on the way, or a file system that takes no file):
+    // what to check, not the system call's words.
+    const file = path.join(dir, 'participants.csv');
+    const [reportUnder, listsUnder, exportUnder, reportProc] = await Promise.all([
+      ddcn(['report', 'progress', '--out', path.join(file, 'm.xlsx')], env),
+      ddcn(['lists', '--out', path.join(file, 'lists')], env),
+      ddcn(['export', 'results', '--out', path.join(file, 'sub', 'e.csv')], env),
+      ddcn(['report', 'progress', '--out', '/proc/ddcn-mau03.xlsx'], env),
+    ]);
+    for (const [r, where] of [[reportUnder, file], [listsUnder, path.join(file, 'lists')], [exportUnder, path.join(file, 'sub')], [reportProc, '/proc/ddcn-mau03.xlsx']] as const) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^ddcn: cannot write ${where.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .* \\[E[A-Z]+\\]$`, 'm'));
+      expect(r.stderr).not.toContain('failed:');
+    }
     // Mẫu 03 under a name that is not a workbook's, or as of a day still to come: usage errors, nothing written.
     const [csv, future] = await Promise.all([
       ddcn(['report', 'progress', '--out', path.join(dir, 'mau03.csv')], env),

@@ -24,7 +24,14 @@ function xlsxOut(value: string): string {
   return value;
 }
 
-const isFolder = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+// A path through a file (ENOTDIR) is no folder either: writing there is refused later, with what to check.
+const isFolder = (p: string): boolean => {
+  try {
+    return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
+};
 
 export function registerReport(cli: Command, logLevel: () => string | undefined): void {
   cli
