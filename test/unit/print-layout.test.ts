@@ -169,12 +169,16 @@ describe('Mẫu 03 as a download and as a file', () => {
   });
 
   it('reports why the file cannot be written, the write’s own error, and leaves no temporary file behind', async () => {
-    // No folder to write into: the error is the write's, not that of cleaning up a temporary file never made.
-    await expect(writeMau03(path.join(dir, 'no-such-folder', 'mau03.xlsx'), report)).rejects.toMatchObject({ code: 'ENOENT', syscall: 'open' });
+    // No folder to write into: said in words an operator acts on; the cause is the write's own error, not that of
+    // cleaning up a temporary file never made.
+    const missing = path.join(dir, 'no-such-folder', 'mau03.xlsx');
+    await expect(writeMau03(missing, report)).rejects.toMatchObject({
+      message: `cannot write ${missing}: no such file (check the path) [ENOENT]`, cause: { code: 'ENOENT', syscall: 'open' },
+    });
     // A folder in the file's place: the workbook is written, cannot be moved there, and is removed.
     const taken = path.join(dir, 'taken');
     await mkdir(path.join(taken, 'mau03.xlsx'), { recursive: true });
-    await expect(writeMau03(path.join(taken, 'mau03.xlsx'), report)).rejects.toMatchObject({ code: 'EISDIR' });
+    await expect(writeMau03(path.join(taken, 'mau03.xlsx'), report)).rejects.toMatchObject({ cause: { code: 'EISDIR' } });
     expect(await readdir(taken)).toEqual(['mau03.xlsx']);
   });
 });
