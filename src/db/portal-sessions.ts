@@ -17,11 +17,20 @@ export async function createSession(q: Queryable, login: string, now: Date, ip: 
 /** A session's last-seen time is written again only once it is this old: most requests then write nothing. */
 export const TOUCH_EVERY_MS = 60_000;
 
+/** How old a session's last-seen time may grow before it is written again: a minute, or half a shorter timeout. */
+const touchEvery = (idleMs: number) => Math.min(TOUCH_EVERY_MS, idleMs / 2);
+
 /**
- * The signed-in user of a session token, or null when the session is unknown, idle longer than `idleMs`, or its
- * account is disabled. A live session's last-seen time moves on at most once a minute (or half the idle time, when
- * that is shorter: else a one-minute timeout would end sessions in use): a request that would move it by less reads
- * only, so it needs no commit to disk (the idle timeout is then up to that much generous).
+ * How long after its last-seen time a session ends: the timeout, and the time a last use may lie after the last-seen
+ * time written (touchEvery). A session so lasts at least the timeout after it was last used, and at most that long
+ * and a minute (half of a timeout under two minutes).
+ */
+const lifetimeMs = (idleMs: number) => idleMs + touchEvery(idleMs);
+
+/**
+ * The signed-in user of a session token, or null when the session is unknown, idle longer than `idleMs` (see
+ * lifetimeMs), or its account is disabled. A live session's last-seen time moves on at most once a minute: a request
+ * that would move it by less reads only, so it needs no commit to disk.
  */
 export async function sessionUser(q: Queryable, token: string, now: Date, idleMs: number): Promise<PortalUser | null> {
   const res = await q.query<PortalUser>(
@@ -36,7 +45,7 @@ export async function sessionUser(q: Queryable, token: string, now: Date, idleMs
      )
      SELECT login, role, ma_tinh AS "maTinh", ma_huyen AS "maHuyen", ma_don_vi AS "maDonVi", disabled,
             failed_logins AS "failedLogins", locked_until AS "lockedUntil", created_at AS "createdAt" FROM s`,
-    [sha256(token), now, idleMs, Math.min(TOUCH_EVERY_MS, idleMs / 2)],
+    [sha256(token), now, lifetimeMs(idleMs), touchEvery(idleMs)],
   );
   return res.rows[0] ?? null;
 }
@@ -49,7 +58,7 @@ export async function deleteSession(q: Queryable, token: string): Promise<void> 
 export async function deleteIdleSessions(q: Queryable, now: Date, idleMs: number): Promise<number> {
   const res = await q.query(
     `DELETE FROM portal_session WHERE last_seen_at <= $1::timestamptz - make_interval(secs => $2::double precision / 1000)`,
-    [now, idleMs],
+    [now, lifetimeMs(idleMs)],
   );
   return res.rowCount ?? 0;
 }

@@ -76,6 +76,9 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
           'cache-control': 'no-store',
           'content-security-policy': "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
           'x-content-type-options': 'nosniff',
+          'x-frame-options': 'SAMEORIGIN',
+          'referrer-policy': 'no-referrer',
+          ...(ctx.settings.secureCookies ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
         })
         .send(eta.render('error', pageData({ user: null, scope: null, sessionToken: null }, { title: 'Không thực hiện được', message: notFound().message, links: [] }))),
   });

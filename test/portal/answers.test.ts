@@ -89,6 +89,9 @@ describe('requests the framework or the body reader refuses', () => {
       expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(r.headers['cache-control']).toBe('no-store');
       expect(r.headers['content-security-policy']).toContain("default-src 'none'");
+      // As helmet gives the pages (no hook ran for this request).
+      const page = await app.app.inject({ url: '/login' });
+      for (const h of ['x-frame-options', 'referrer-policy', 'x-content-type-options']) expect(r.headers[h], h).toBe(page.headers[h]);
       expect(r.body).toContain('Không tìm thấy trang hoặc dữ liệu này.');
     }
   });

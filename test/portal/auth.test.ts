@@ -152,7 +152,7 @@ describe('portal sign-in', () => {
     expect((await c.get('/units')).status).toBe(303);
   });
 
-  it('writes a session\'s last-seen time at most once a minute, and ends it within the minute before the timeout', async () => {
+  it('writes a session\'s last-seen time at most once a minute, and ends it after the timeout since its last use, within a minute more', async () => {
     const t0 = new Date('2024-06-03T01:00:00Z').getTime();
     let now = new Date(t0);
     const { db, app } = await setUp({ idleMinutes: 30 }, () => now);
@@ -164,10 +164,14 @@ describe('portal sign-in', () => {
     now = new Date(t0 + 61_000);
     expect((await c.get('/units')).status).toBe(200);
     expect(await lastSeen()).toBe(t0 + 61_000);
-    now = new Date(t0 + 61_000 + 50_000); // not written…
+    const lastUse = t0 + 61_000 + 50_000; // not written…
+    now = new Date(lastUse);
     expect((await c.get('/units')).status).toBe(200);
     expect(await lastSeen()).toBe(t0 + 61_000);
-    now = new Date(t0 + 61_000 + 30 * 60_000 + 1_000); // …so 29 min 11 s after the last request the session is over
+    now = new Date(lastUse + 30 * 60_000 - 1_000); // …yet 29 min 59 s after that use the session is alive,
+    expect((await c.get('/units')).status).toBe(200);
+    expect(await lastSeen()).toBe(lastUse + 30 * 60_000 - 1_000);
+    now = new Date(now.getTime() + 30 * 60_000 + 61_000); // and 31 min 1 s after the last use it is over
     expect((await c.get('/units')).status).toBe(303);
   });
 
@@ -180,7 +184,13 @@ describe('portal sign-in', () => {
       now = new Date(t0 + s * 1000);
       expect((await c.get('/units')).status, `${s} s`).toBe(200);
     }
-    now = new Date(now.getTime() + 61_000);
+    // Used at 29 s past a write and not written: alive 59 s after that use (a full minute unused is the timeout)…
+    now = new Date(t0 + 229_000);
+    expect((await c.get('/units')).status).toBe(200);
+    now = new Date(t0 + 288_000);
+    expect((await c.get('/units')).status).toBe(200);
+    // …and over once a minute and a half has passed with no use.
+    now = new Date(now.getTime() + 91_000);
     expect((await c.get('/units')).status).toBe(303);
   });
 });

@@ -52,7 +52,7 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
           try {
             watch!.begin();
             const done = await runWorker(
-              { ...deps, registry, queue, worker: workerName(), config: { chunkSize: DEFAULT_RUN_CONFIG.chunkSize, batchSize: o.batchSize, concurrency: o.concurrency } },
+              { ...deps, registry, queue, worker: workerName(), config: { chunkSize: DEFAULT_RUN_CONFIG.chunkSize, batchSize: DEFAULT_RUN_CONFIG.batchSize, concurrency: o.concurrency } },
               { workers: o.workers, stop: stop.signal, graceMs: GRACE_MS, lost: lost.signal },
             );
             process.stderr.write(`worker stopped: ${done.jobs} chunk steps done\n`);
