@@ -243,8 +243,10 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
         cell.style = LEVEL_STYLE[row.assessment.level];
       } else {
         const value = c.value!(row);
-        // The cell holds the rate rounded down to what its format shows (0.0%): 0.9995 would display 100.0%.
-        cell.value = c.kind === 'percent' && typeof value === 'number' ? rateDown(value) : value;
+        // The cell holds the rate rounded down to what its format shows (0.0%): 0.9995 would display 100.0%. No
+        // figure (no target, so no rate against it; no one, so no rate) is a dash, as on the portal's dashboard: an
+        // empty cell reads as a figure forgotten.
+        cell.value = value === null ? '–' : c.kind === 'percent' ? rateDown(value) : value;
         cell.style = c.kind === 'percent' ? (isTotal ? S.totalPercent : S.percent) : isTotal ? S.totalCount : S.count;
       }
       cell.style = atLeast(cell.style);

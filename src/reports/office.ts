@@ -39,7 +39,10 @@ export function officeName(maTinh: string | null): string {
 
 /** The place in the date line above the signatures, or dots to fill in. */
 export function placeName(maTinh: string | null): string {
-  return province(maTinh)?.name ?? '……………';
+  const p = province(maTinh);
+  if (p === null) return '……………';
+  // `Hồ Chí Minh, ngày …` would name the man, not the city: the city is named in full.
+  return p.name === 'Hồ Chí Minh' ? 'Thành phố Hồ Chí Minh' : p.name;
 }
 
 export const PARENT_OFFICE = 'BẢO HIỂM XÃ HỘI VIỆT NAM';

@@ -67,9 +67,13 @@ export function formatDateTime(t: Date): string {
   return `${formatDate(vnDate(t))} ${two(local.getUTCHours())}:${two(local.getUTCMinutes())}`;
 }
 
-/** The place-and-date line above a signature: `Hà Nội, ngày 03 tháng 06 năm 2024`. */
+/**
+ * The place-and-date line above a signature: `Hà Nội, ngày 03 tháng 6 năm 2024`, `…, ngày 12 tháng 02 năm 2025`.
+ * As Nghị định 30/2020/NĐ-CP writes the date of a document (and the plan's own `ngày 12 tháng 8 năm 2022`): a zero
+ * before a day under 10 and before months 1 and 2 only.
+ */
 export function placeDateLine(place: string, d: CalendarDate): string {
-  return `${place}, ngày ${two(d.day)} tháng ${two(d.month)} năm ${d.year}`;
+  return `${place}, ngày ${two(d.day)} tháng ${d.month <= 2 ? two(d.month) : String(d.month)} năm ${d.year}`;
 }
 
 /** The same line left blank for the person who signs: `………, ngày … tháng … năm ……`. */

@@ -142,10 +142,10 @@ describe('ddcn lists', () => {
     let place = '';
     let signer = '';
     ws.eachRow((row) => row.eachCell((cell) => {
-      if (/, ngày \d\d tháng \d\d năm \d{4}$/.test(cell.text)) place = cell.text;
+      if (/, ngày \d\d tháng \d{1,2} năm \d{4}$/.test(cell.text)) place = cell.text;
       if (cell.text === 'GIÁM ĐỐC') signer = cell.text;
     }));
-    expect(place).toBe('Hồ Chí Minh, ngày 03 tháng 06 năm 2024');
+    expect(place).toBe('Thành phố Hồ Chí Minh, ngày 03 tháng 6 năm 2024');
     expect(signer).toBe('GIÁM ĐỐC');
   });
 

@@ -203,7 +203,7 @@ describe('report progress (Mẫu 03)', () => {
     const hcm = await report('2024-06-03', 'month', '079');
     expect(hcm.rows.map((r) => [r.label, r.values[C.total], r.values[C.matched], r.values[C.target]])).toEqual([
       ['Quận 1 (760)', 3, 1, 6],
-      ['Quận 3 (770)', 2, 1, null],
+      ['Quận 3 (770)', 2, 1, '–'], // no target of its own: a dash, not an empty cell
     ]);
     expect(hcm.total.values[C.target]).toBe(10);
     expect(hcm.text('A2')).toBe('BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH');

@@ -345,10 +345,11 @@ describe('list files written as SpreadsheetML', () => {
     expect(ws.pageSetup.printTitlesRow).toBe('11:12');
     let dated = '';
     let datedRow = 0;
-    ws.eachRow((r) => r.eachCell((c) => void (/, ngày \d\d tháng \d\d năm \d{4}$/.test(c.text) && (dated = c.text) && (datedRow = r.number))));
-    expect(dated).toBe('Hồ Chí Minh, ngày 03 tháng 06 năm 2024');
-    // The date and the right-hand signature over the last two columns (16 + 24 characters, the 40 the block needs).
-    for (const r of [datedRow, datedRow + 1, datedRow + 2]) expect(ws.model.merges).toContain(`K${r}:L${r}`);
+    ws.eachRow((r) => r.eachCell((c) => void (/, ngày \d\d tháng \d{1,2} năm \d{4}$/.test(c.text) && (dated = c.text) && (datedRow = r.number))));
+    expect(dated).toBe('Thành phố Hồ Chí Minh, ngày 03 tháng 6 năm 2024');
+    // The date and the right-hand signature over the last columns wide enough for the date on one line (its 47
+    // characters and two: the last three columns, 16 + 24 + 16).
+    for (const r of [datedRow, datedRow + 1, datedRow + 2]) expect(ws.model.merges).toContain(`J${r}:L${r}`);
   });
 
   it('gives each person a row tall enough for its wrapped text, and a one-line row no taller than usual', async () => {

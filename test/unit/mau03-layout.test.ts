@@ -53,7 +53,7 @@ describe('Mẫu 03, head and foot', () => {
       8: { 1: 'Phạm vi: toàn quốc, theo BHXH tỉnh, thành phố', 15: 'Đơn vị tính: người' },
     });
     expect(texts(ws, [25, 26, 27])).toEqual({
-      25: { 14: 'Hà Nội, ngày 15 tháng 08 năm 2024' },
+      25: { 14: 'Hà Nội, ngày 15 tháng 8 năm 2024' },
       26: { 1: 'NGƯỜI LẬP BIỂU', 14: 'GIÁM ĐỐC' },
       27: { 1: '(Ký, ghi rõ họ tên)', 14: '(Ký, ghi rõ họ tên, đóng dấu)' },
     });
@@ -66,7 +66,7 @@ describe('Mẫu 03, head and foot', () => {
       6: { 1: 'Kỳ báo cáo: tuần từ ngày 09/08/2024 đến ngày 15/08/2024' },
       8: { 1: 'Phạm vi: BHXH THÀNH PHỐ HỒ CHÍ MINH, theo quận, huyện', 15: 'Đơn vị tính: người' },
     });
-    expect(texts(ws, [25])).toEqual({ 25: { 14: 'Hồ Chí Minh, ngày 15 tháng 08 năm 2024' } });
+    expect(texts(ws, [25])).toEqual({ 25: { 14: 'Thành phố Hồ Chí Minh, ngày 15 tháng 8 năm 2024' } });
   });
 
   it('merges the blocks of the head, the notes and the signatures, and nothing else', async () => {

@@ -212,7 +212,14 @@ describe('dates and places on the forms', () => {
     expect(officeName('075')).toBe('BẢO HIỂM XÃ HỘI TỈNH ĐỒNG NAI');
     expect(officeName('99')).toBe('BẢO HIỂM XÃ HỘI TỈNH (MÃ 99)');
     expect(provinceLabel('001')).toBe('Hà Nội');
-    expect(placeDateLine(placeName('01'), { year: 2024, month: 6, day: 3 })).toBe('Hà Nội, ngày 03 tháng 06 năm 2024');
+    expect(placeDateLine(placeName('01'), { year: 2024, month: 6, day: 3 })).toBe('Hà Nội, ngày 03 tháng 6 năm 2024');
+    // A zero before a day under 10 and months 1 and 2 only (Nghị định 30/2020; the plan's `ngày 12 tháng 8 năm 2022`).
+    expect(placeDateLine(placeName('01'), { year: 2022, month: 8, day: 12 })).toBe('Hà Nội, ngày 12 tháng 8 năm 2022');
+    expect(placeDateLine(placeName('01'), { year: 2025, month: 2, day: 12 })).toBe('Hà Nội, ngày 12 tháng 02 năm 2025');
+    expect(placeDateLine(placeName('01'), { year: 2025, month: 1, day: 5 })).toBe('Hà Nội, ngày 05 tháng 01 năm 2025');
+    expect(placeDateLine(placeName('01'), { year: 2025, month: 12, day: 31 })).toBe('Hà Nội, ngày 31 tháng 12 năm 2025');
+    // The city, not the man.
+    expect(placeDateLine(placeName('79'), { year: 2025, month: 10, day: 1 })).toBe('Thành phố Hồ Chí Minh, ngày 01 tháng 10 năm 2025');
   });
   it('says so where a unit has no province or district code, and leaves the place to fill in', () => {
     expect([provinceLabel(null), provinceLabel('99'), provinceLabel('ab')]).toEqual(['(chưa có mã tỉnh)', 'Tỉnh mã 99', 'Tỉnh mã ab']);
