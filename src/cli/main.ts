@@ -56,6 +56,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   // The reader of stdout gone is no failure of the command's (below): nothing is said.
   if (failed && stdoutState.readerGone && isEpipe(failed.err)) return READER_GONE;
+  // stdout itself failed under the command (a full disk): said as such, not as the system call's words.
+  if (failed && stdoutState.failed && failed.err === stdoutState.failed) {
+    process.stderr.write(`ddcn: failed: cannot write to standard output: ${stdoutState.failed.message}\n`);
+    return 1;
+  }
   const code = failed ? exitCodeOf(failed.err) : 0;
   await flushStdout();
   return afterStdout(code);
@@ -89,8 +94,9 @@ function exitCodeOf(err: unknown): number {
  * drop it.
  */
 async function flushStdout(): Promise<void> {
-  if (process.stdout.writableLength === 0) return;
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  // A failed last write reports its error on a later tick: let it arrive before the exit code is decided.
+  await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -106,6 +112,9 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   else stdoutState.failed ??= err;
 });
 const isEpipe = (err: unknown) => (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+// stderr into the same pipe (`2>&1 | head`), gone with it: what is said there is lost, and the command goes on to its
+// ordinary end rather than dying of an unhandled error on its way out.
+process.stderr.on('error', () => undefined);
 
 /** The exit code once stdout is accounted for: the command's, or 141 when the reader went, or 1 when stdout failed. */
 function afterStdout(code: number): number {

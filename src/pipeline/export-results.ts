@@ -27,6 +27,9 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
   const rows = await deps.db.withSession(async (s) => {
     const copy = s.copyOut(resultsCopySql(batchId));
     await pipeline(copy, target, { end: out !== '-' });
+    // stdout is not ended (the process writes on): its last rows written out before the count is reported, so that a
+    // reader gone meanwhile (`| head`) is not told every row was written.
+    if (out === '-') await new Promise<void>((resolve, reject) => process.stdout.write('', (err) => (err ? reject(err) : resolve())));
     // pg-copy-streams counts the rows COPY sent (its CopyToStreamQuery's rowCount, from the command tag).
     return (copy as unknown as { rowCount: number }).rowCount;
   });

@@ -78,6 +78,13 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
           'x-content-type-options': 'nosniff',
           'x-frame-options': 'SAMEORIGIN',
           'referrer-policy': 'no-referrer',
+          'cross-origin-opener-policy': 'same-origin',
+          'cross-origin-resource-policy': 'same-origin',
+          'origin-agent-cluster': '?1',
+          'x-dns-prefetch-control': 'off',
+          'x-download-options': 'noopen',
+          'x-permitted-cross-domain-policies': 'none',
+          'x-xss-protection': '0',
           ...(ctx.settings.secureCookies ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
         })
         .send(eta.render('error', pageData({ user: null, scope: null, sessionToken: null }, { title: 'Không thực hiện được', message: notFound().message, links: [] }))),

@@ -136,7 +136,7 @@ export function bottomBlock(form: Form, spec: ListFileSpec, lastRow: number): Gr
   r += 1;
   const left = span(form, 36);
   const dateLine = form.datedOnIssue ? placeDateLine(placeName(spec.unit.maTinh), vnDate(new Date(spec.issuedAt))) : BLANK_PLACE_DATE_LINE;
-  // Wide enough for the date line on one line (`Thành phố Hồ Chí Minh, ngày 30 tháng 12 năm 2024`: 49 characters).
+  // Wide enough for the date line on one line (`Thành phố Hồ Chí Minh, ngày 30 tháng 12 năm 2024`: 48 characters).
   const right = span(form, Math.max(40, dateLine.length + 2), true);
   const rightCol = n - right + 1;
   grid.put(r++, rightCol, dateLine, S.signDate, right);

@@ -61,6 +61,20 @@ describe('stdout into a pipe', () => {
     expect(head.stderr).toBe('');
   }, 60_000);
 
+  it('says a full disk under stdout and exits 1, for a streamed export and for a last write alike; stderr into the gone pipe too ends 141', async () => {
+    const run = (script: string) =>
+      new Promise<string>((resolve, reject) => {
+        execFile('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, DATABASE_URL: t.url, DDCN_LOG_LEVEL: 'warn' }, timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+      });
+    const tsx = `"${ROOT}/node_modules/.bin/tsx" src/cli/main.ts`;
+    for (const command of ['export results --out -', 'lookup 100000001 --json']) {
+      const said = await run(`${tsx} ${command} 2>&1 >/dev/full; echo "rc=$?"`);
+      expect(said, command).toContain('ddcn: failed: cannot write to standard output: ENOSPC');
+      expect(said, command).toContain('rc=1');
+    }
+    expect(await run(`${tsx} export results --out - 2>&1 | head -c 100 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`)).toBe('rc=141\n');
+  }, 60_000);
+
   it('stops the embedded server all the same when the reader goes: the command ends the ordinary way, then 141', async () => {
     const home = path.join(dir, 'home');
     const env = { DATABASE_URL: undefined, DDCN_HOME: home };

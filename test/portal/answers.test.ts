@@ -91,7 +91,11 @@ describe('requests the framework or the body reader refuses', () => {
       expect(r.headers['content-security-policy']).toContain("default-src 'none'");
       // As helmet gives the pages (no hook ran for this request).
       const page = await app.app.inject({ url: '/login' });
-      for (const h of ['x-frame-options', 'referrer-policy', 'x-content-type-options']) expect(r.headers[h], h).toBe(page.headers[h]);
+      const helmet = [
+        'x-frame-options', 'referrer-policy', 'x-content-type-options', 'cross-origin-opener-policy', 'cross-origin-resource-policy',
+        'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection',
+      ];
+      for (const h of helmet) expect(r.headers[h], h).toBe(page.headers[h]);
       expect(r.body).toContain('Không tìm thấy trang hoặc dữ liệu này.');
     }
   });
