@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
+import helmetHeaders from 'helmet';
 import multipart from '@fastify/multipart';
 import view from '@fastify/view';
 import { Eta } from 'eta';
@@ -59,6 +60,20 @@ export interface Portal {
 
 export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   const eta = new Eta({ views: VIEWS, cache: true });
+  // No script at all; styles only from our own file.
+  const directives = {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'none'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    // Behind HTTPS only: on a plain-HTTP office network it would send the stylesheet and forms to https://.
+    upgradeInsecureRequests: ctx.settings.secureCookies ? [] : null,
+  };
+  const headerOptions = { contentSecurityPolicy: { directives }, hsts: ctx.settings.secureCookies };
+  // The same headers for an answer the framework makes before any hook (frameworkErrors), by helmet itself.
+  const notFoundHeaders = helmetHeaders({ ...headerOptions, contentSecurityPolicy: { directives: { ...directives, defaultSrc: ["'none'"], fontSrc: null } } });
   const app = Fastify({
     logger: false, // requests are logged by our own hook, without query strings or bodies
     // A hop count (proxy-addr's: hop 0 is the socket's address): Fastify's `true` would take the leftmost
@@ -66,50 +81,23 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
     trustProxy: ctx.settings.trustProxy > 0 ? (_address: string, hop: number) => hop < ctx.settings.trustProxy : false,
     bodyLimit: FORM_LIMIT,
     // A path that is not UTF-8 once decoded (`/units/%FF`) names nothing: our 404 page rather than the framework's
-    // JSON. No hook or plugin has run for it (no session, no helmet, no view): the signed-out page, made here, under
-    // a policy stricter than the pages' (it shows nothing but the message and the stylesheet).
-    frameworkErrors: (_err, _req, reply) =>
-      (reply as FastifyReply)
-        .code(404)
-        .headers({
-          'content-type': 'text/html; charset=utf-8',
-          'cache-control': 'no-store',
-          'content-security-policy': "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
-          'x-content-type-options': 'nosniff',
-          'x-frame-options': 'SAMEORIGIN',
-          'referrer-policy': 'no-referrer',
-          'cross-origin-opener-policy': 'same-origin',
-          'cross-origin-resource-policy': 'same-origin',
-          'origin-agent-cluster': '?1',
-          'x-dns-prefetch-control': 'off',
-          'x-download-options': 'noopen',
-          'x-permitted-cross-domain-policies': 'none',
-          'x-xss-protection': '0',
-          ...(ctx.settings.secureCookies ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
-        })
-        .send(eta.render('error', pageData({ user: null, scope: null, sessionToken: null }, { title: 'Không thực hiện được', message: notFound().message, links: [] }))),
+    // JSON. No hook or plugin has run for it (no session, no helmet, no view): the signed-out page, made here, with
+    // the pages' helmet headers under a policy stricter than theirs (it shows nothing but the message and the
+    // stylesheet).
+    frameworkErrors: (_err, req, reply) =>
+      notFoundHeaders(req.raw, reply.raw, () =>
+        (reply as FastifyReply)
+          .code(404)
+          .headers({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+          .send(eta.render('error', pageData({ user: null, scope: null, sessionToken: null }, { title: 'Không thực hiện được', message: notFound().message, links: [] }))),
+      ),
   });
   const routes: PortalRoute[] = [];
   app.addHook('onRoute', (r) => {
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
   });
 
-  await app.register(helmet, {
-    // No script at all; styles only from our own file.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        // Behind HTTPS only: on a plain-HTTP office network it would send the stylesheet and forms to https://.
-        upgradeInsecureRequests: ctx.settings.secureCookies ? [] : null,
-      },
-    },
-    hsts: ctx.settings.secureCookies,
-  });
+  await app.register(helmet, headerOptions);
   // Forms and uploads only (docs/interface.md): a JSON or plain-text body is refused (415) before anything reads it.
   app.removeAllContentTypeParsers();
   await app.register(cookie);
