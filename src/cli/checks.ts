@@ -2,6 +2,7 @@ import { codeExists, hasParticipants, knownCodes, provinceEverHad, type CodeKind
 import type { Database } from '../db/connect.js';
 import { nearestCodes } from '../domain/nearest-codes.js';
 import { cccdProvinceCode } from '../domain/provinces.js';
+import { statSync, type Stats } from 'node:fs';
 import { UserError } from '../errors.js';
 
 /**
@@ -69,4 +70,27 @@ function otherProvinceForm(code: string): string | null {
   if (/^\d{2}$/.test(code)) return cccdProvinceCode(code);
   if (/^0\d{2}$/.test(code)) return code.slice(1);
   return null;
+}
+
+/**
+ * What is on disk at an `--out` path, or undefined when nothing is — also when a file stands in the path (ENOTDIR):
+ * writing there is refused later, with what to check (cannotWrite).
+ */
+export function onDisk(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Nothing taken from a file is a failure for cron, not a night that carries on as if the file had come: a header
+ * without rows (`nothing` says what was not imported, and what to check), or every row rejected.
+ */
+export function requireSomethingImported(file: string, r: { rowsRead: number; rejected: number; rejectsFile: string }, nothing: string): void {
+  if (r.rowsRead === 0) throw new UserError(`${file} has a header and no data rows: ${nothing}`);
+  if (r.rejected === r.rowsRead) {
+    throw new UserError(`no row of ${file} was imported: all ${r.rowsRead} were rejected (the reasons are in ${r.rejectsFile}); correct the file and import it again`);
+  }
 }

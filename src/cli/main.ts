@@ -15,6 +15,7 @@ import { registerLists } from './commands/lists.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerUsers } from './commands/users.js';
+import { stdoutWritten } from '../pipeline/output-file.js';
 
 function program(): Command {
   const cli = new Command('ddcn')
@@ -89,12 +90,11 @@ function exitCodeOf(err: unknown): number {
 }
 
 /**
- * Whatever a command wrote to stdout, written out before the process exits: a pipe whose reader is slower than us
- * (`ddcn export results --out - | gzip`) still holds the end of it in the stream's buffer, and process.exit would
- * drop it.
+ * Whatever a command wrote to stdout, written out before the process exits (`ddcn export results --out - | gzip`).
+ * Its failure is told by the stream's error event (below), not here.
  */
 async function flushStdout(): Promise<void> {
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  await stdoutWritten().catch(() => undefined);
   // A failed last write reports its error on a later tick: let it arrive before the exit code is decided.
   await new Promise<void>((resolve) => setImmediate(resolve));
 }

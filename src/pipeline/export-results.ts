@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { batchExists, resultsCopySql } from '../db/results.js';
 import { cannotOpen, UserError } from '../errors.js';
 import { once } from 'node:events';
-import { prepareOutputFile } from './output-file.js';
+import { prepareOutputFile, stdoutWritten } from './output-file.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -29,7 +29,7 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
     await pipeline(copy, target, { end: out !== '-' });
     // stdout is not ended (the process writes on): its last rows written out before the count is reported, so that a
     // reader gone meanwhile (`| head`) is not told every row was written.
-    if (out === '-') await new Promise<void>((resolve, reject) => process.stdout.write('', (err) => (err ? reject(err) : resolve())));
+    if (out === '-') await stdoutWritten();
     // pg-copy-streams counts the rows COPY sent (its CopyToStreamQuery's rowCount, from the command tag).
     return (copy as unknown as { rowCount: number }).rowCount;
   });

@@ -15,3 +15,11 @@ export async function prepareOutputFile(out: string, example: string): Promise<s
   });
   return file;
 }
+
+/**
+ * Resolves once stdout has taken everything written to it so far (rejects with its error, a reader gone or a full
+ * disk): a pipe slower than this process still holds the end in the stream's buffer, which process.exit would drop.
+ */
+export function stdoutWritten(): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write('', (err) => (err ? reject(err) : resolve())));
+}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
+import { requireSomethingImported } from '../checks.js';
 import { UserError } from '../../errors.js';
 import { importCorrections } from '../../pipeline/corrections.js';
 import { importTargets } from '../../pipeline/targets.js';
@@ -48,10 +49,6 @@ export function registerImportMore(imp: Command, logLevel: () => string | undefi
         `targets from ${file}: ${r.rowsRead} rows read · ${r.imported} imported · ${r.rejected} rejected` +
           (r.rejected ? ` (see ${r.rejectsFile})` : '') + '\n',
       );
-      // As for participants: a file that gave nothing is not a success.
-      if (r.rowsRead === 0) throw new UserError(`${file} has a header and no data rows: no target was imported; check the file`);
-      if (r.imported === 0) {
-        throw new UserError(`no row of ${file} was imported: all ${r.rowsRead} were rejected (the reasons are in ${r.rejectsFile}); correct the file and import it again`);
-      }
+      requireSomethingImported(file, r, 'no target was imported; check the file');
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
-import { UserError } from '../../errors.js';
+import { requireSomethingImported } from '../checks.js';
 import { importParticipants } from '../../pipeline/import-participants.js';
 
 /** `ddcn import …`; returns the `import` command so other inputs (corrections, targets) can be added to it. */
@@ -19,11 +19,7 @@ export function registerImport(cli: Command, logLevel: () => string | undefined)
           `${r.updated} updated · ${r.unchanged} unchanged · ${r.rejected} rejected` +
           (r.rejected ? ` (see ${r.rejectsFile})` : '') + '\n',
       );
-      // Nothing taken from a file is a failure for cron, not a night that carries on as if the export had come.
-      if (r.rowsRead === 0) throw new UserError(`${file} has a header and no data rows: nothing was imported; check the export`);
-      if (r.rejected === r.rowsRead) {
-        throw new UserError(`no row of ${file} was imported: all ${r.rowsRead} were rejected (the reasons are in ${r.rejectsFile}); correct the file and import it again`);
-      }
+      requireSomethingImported(file, r, 'nothing was imported; check the export');
     });
 
   return imp;

@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
-import { requireCode, requireParticipants } from '../checks.js';
+import { onDisk, requireCode, requireParticipants } from '../checks.js';
 import { unitInProvince } from '../../db/codes.js';
 import { generateLists } from '../../pipeline/lists.js';
 import { UsageError, UserError } from '../../errors.js';
@@ -25,15 +24,7 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
     .action(async (o: { out: string; province?: string; unit?: string; workers?: number }) => {
       const started = Date.now();
       // A file where the folder of lists should go: said before anything else (mkdir would fail with EEXIST).
-      // A path through a file (ENOTDIR) is neither: making the folder is refused later, with what to check.
-      const found = (() => {
-        try {
-          return statSync(o.out, { throwIfNoEntry: false });
-        } catch {
-          return undefined;
-        }
-      })();
-      if (found?.isDirectory() === false) throw new UserError(`--out ${o.out} is a file; give a folder for the lists (it is made if missing)`);
+      if (onDisk(o.out)?.isDirectory() === false) throw new UserError(`--out ${o.out} is a file; give a folder for the lists (it is made if missing)`);
       const r = await withContext(logLevel(), async (deps, { database }) => {
         await requireParticipants(database);
         const province = await requireCode(database, 'province', o.province);

@@ -1,9 +1,8 @@
-import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../../errors.js';
 import { withContext } from '../context.js';
-import { requireCode, requireParticipants } from '../checks.js';
+import { onDisk, requireCode, requireParticipants } from '../checks.js';
 import { percentDown } from '../summary.js';
 import { progressReport } from '../../pipeline/progress-report.js';
 import { formatDate, parseIsoDate, startOfDay, type CalendarDate } from '../../reports/vn-date.js';
@@ -24,14 +23,7 @@ function xlsxOut(value: string): string {
   return value;
 }
 
-// A path through a file (ENOTDIR) is no folder either: writing there is refused later, with what to check.
-const isFolder = (p: string): boolean => {
-  try {
-    return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  } catch {
-    return false;
-  }
-};
+const isFolder = (p: string): boolean => onDisk(p)?.isDirectory() ?? false;
 
 export function registerReport(cli: Command, logLevel: () => string | undefined): void {
   cli
