@@ -21,7 +21,7 @@ const arg = process.argv.indexOf('--people');
 const sizes = (arg > 0 ? process.argv[arg + 1]! : '5000,40000').split(',').map(Number).filter((n) => n > 0);
 const parg = process.argv.indexOf('--participants');
 const participants = parg > 0 ? Number(process.argv[parg + 1]) : 120_000;
-const UNIT = { maTinh: '079', maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
+const UNIT = { maTinh: '079', maHuyen: null, maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
 const person = (i: number): ListRow => ({
   maSoBhxh: String(7_900_000_000 + i).padStart(10, '0'), hoTen: `Nguyễn Thị Phương Thảo ${i}`, ngaySinh: '1990-03-05', gioiTinh: 'F',
   soGiayTo: '012345678', soDdcn: null, vssid: false, email: null, status: 'MISMATCHED', fields: ['dob', 'name'], findings: [],

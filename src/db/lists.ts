@@ -21,6 +21,9 @@ export interface ListDbRow extends ListRow {
 export interface UnitRecord {
   tenDonVi: string;
   diaChi: string;
+  /** The unit's managing office: its province, and its district when a district office manages it. */
+  maTinh: string | null;
+  maHuyen: string | null;
 }
 
 export async function unitRecords(q: Queryable, scope: ListScope): Promise<Map<string, UnitRecord>> {
@@ -30,12 +33,12 @@ export async function unitRecords(q: Queryable, scope: ListScope): Promise<Map<s
     ? `EXISTS (SELECT 1 FROM participant p WHERE p.ma_don_vi = unit.ma_don_vi AND p.ma_tinh = $2::text)`
     : `ma_don_vi IN (SELECT DISTINCT ma_don_vi FROM participant WHERE ma_tinh = $2::text)`;
   const res = await q.query<UnitRecord & { maDonVi: string }>(
-    `SELECT ma_don_vi AS "maDonVi", ten_don_vi AS "tenDonVi", dia_chi AS "diaChi" FROM unit
+    `SELECT ma_don_vi AS "maDonVi", ten_don_vi AS "tenDonVi", dia_chi AS "diaChi", ma_tinh AS "maTinh", ma_huyen AS "maHuyen" FROM unit
       WHERE ($1::text IS NULL OR ma_don_vi = $1::text)
         AND ($2::text IS NULL OR ${inProvince})`,
     [scope.unit, scope.province],
   );
-  return new Map(res.rows.map((r) => [r.maDonVi, { tenDonVi: r.tenDonVi, diaChi: r.diaChi }]));
+  return new Map(res.rows.map(({ maDonVi, ...unit }) => [maDonVi, unit]));
 }
 
 // The registry's disclosed values and the conflict partners come from the verification that set the outcome.

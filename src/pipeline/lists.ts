@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { forEachEscalationPage, forEachListPage, unitRecords, type ListDbRow, type ListScope } from '../db/lists.js';
+import { forEachEscalationPage, forEachListPage, unitRecords, type ListDbRow, type ListScope, type UnitRecord } from '../db/lists.js';
 import type { Queryable } from '../db/pool.js';
 import type { FormKind, ListFileSpec, UnitInfo } from '../reports/list-row.js';
+import { issuingDistrict } from '../reports/office.js';
 import { FILE_NAMES, FolderClaims, pathSegment, provinceDir, provinceLabel, unitDir, unitLabel } from '../reports/list-paths.js';
 import { failureReason, InlineSink, type FileFailed, type ListSink } from '../reports/list-sink.js';
 import { WorkerSink } from '../reports/worker-sink.js';
@@ -166,7 +167,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
                 const spec: ListFileSpec = {
                   path: path.join(provinceDir(out, r.maTinh), FILE_NAMES['ho-tro']),
                   form: 'ho-tro',
-                  unit: { maTinh: r.maTinh, maDonVi: null, tenDonVi: '', diaChi: '' },
+                  unit: { maTinh: r.maTinh, maHuyen: null, maDonVi: null, tenDonVi: '', diaChi: '' },
                   issuedAt,
                 };
                 return { key, spec, owner: provinceLabel(r.maTinh), id: null, buffer: [], failed: false };
@@ -192,9 +193,15 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
   );
 }
 
-function specFor(out: string, form: 'mau01' | 'mau02', r: ListDbRow, units: Map<string, { tenDonVi: string; diaChi: string }>, issuedAt: string): ListFileSpec {
+function specFor(out: string, form: 'mau01' | 'mau02', r: ListDbRow, units: Map<string, UnitRecord>, issuedAt: string): ListFileSpec {
   const known = r.maDonVi === null ? undefined : units.get(r.maDonVi);
-  const unit: UnitInfo = { maTinh: r.maTinh, maDonVi: r.maDonVi, tenDonVi: known?.tenDonVi ?? '', diaChi: known?.diaChi ?? '' };
+  const unit: UnitInfo = {
+    maTinh: r.maTinh,
+    maHuyen: issuingDistrict(r.maTinh, known),
+    maDonVi: r.maDonVi,
+    tenDonVi: known?.tenDonVi ?? '',
+    diaChi: known?.diaChi ?? '',
+  };
   return { path: path.join(unitDir(out, r.maTinh, r.maDonVi), FILE_NAMES[form]), form, unit, issuedAt };
 }
 

@@ -2,7 +2,7 @@
 // head and the numbered row (1)…(n); the notes, the date line and the signatures below.
 import type { CellValue, FormColumn, ListForm } from './list-form.js';
 import type { ListFileSpec } from './list-row.js';
-import { officeName, PARENT_OFFICE, placeName } from './office.js';
+import { issuingOffices, placeName } from './office.js';
 import { S as STYLES } from './styles.js';
 import { BLANK_PLACE_DATE_LINE, formatDate, placeDateLine, vnDate } from './vn-date.js';
 import { Grid } from './xlsx/grid.js';
@@ -101,11 +101,14 @@ export function topBlock(form: Form, spec: ListFileSpec): Top {
   const numbered = headTop + form.headRows;
   const total = totalWidth(form);
 
-  const left = span(form, 40);
+  const [above, issuer] = issuingOffices(spec.unit.maTinh, spec.unit.maHuyen);
+  // Wide enough for the office lines on one line each: capitals in bold take ~1.2 of a width unit each
+  // (`BẢO HIỂM XÃ HỘI THÀNH PHỐ PHAN RANG-THÁP CHÀM`, 45 characters, the longest district office).
+  const left = span(form, Math.max(40, Math.ceil(Math.max(above.length, issuer.length) * 1.2)));
   const right = span(form, 18, true);
-  grid.put(1, 1, PARENT_OFFICE, S.office, left);
+  grid.put(1, 1, above, S.office, left);
   if (form.formNo) grid.put(1, n - right + 1, form.formNo, S.formNo, right);
-  grid.put(2, 1, officeName(spec.unit.maTinh), S.officeBold, left);
+  grid.put(2, 1, issuer, S.officeBold, left);
   grid.put(3, 1, '――――――――', S.office, left);
   grid.put(5, 1, form.title, S.title, n);
   grid.height(5, 18 * lines(form.title, total * 0.9) + 4);
@@ -135,7 +138,7 @@ export function bottomBlock(form: Form, spec: ListFileSpec, lastRow: number): Gr
   }
   r += 1;
   const left = span(form, 36);
-  const dateLine = form.datedOnIssue ? placeDateLine(placeName(spec.unit.maTinh), vnDate(new Date(spec.issuedAt))) : BLANK_PLACE_DATE_LINE;
+  const dateLine = form.datedOnIssue ? placeDateLine(placeName(spec.unit.maTinh, spec.unit.maHuyen), vnDate(new Date(spec.issuedAt))) : BLANK_PLACE_DATE_LINE;
   // Wide enough for the date line on one line (`Thành phố Hồ Chí Minh, ngày 30 tháng 12 năm 2024`: 48 characters).
   const right = span(form, Math.max(40, dateLine.length + 2), true);
   const rightCol = n - right + 1;

@@ -3,6 +3,8 @@ export type { EscalationRow, ListRow, VerificationDetail } from '../domain/list-
 
 export interface UnitInfo {
   maTinh: string | null;
+  /** The district office that manages the unit and issues its lists, or null: the province office issues them. */
+  maHuyen: string | null;
   maDonVi: string | null;
   tenDonVi: string;
   diaChi: string;

@@ -6,8 +6,8 @@ import ExcelJS from 'exceljs';
 import type { HeadCell } from './list-form.js';
 import { columnLetter } from './list-form.js';
 import type { Assessment } from './milestones.js';
-import { officeName, PARENT_OFFICE, placeName } from './office.js';
-import { districtLabel, districtName } from './districts.js';
+import { issuingOffices, officeName, PARENT_OFFICE, placeName } from './office.js';
+import { districtLabel } from './districts.js';
 import { rateDown } from '../domain/rates.js';
 import { lineHeight, lines } from './list-layout.js';
 import { PAGE_FOOTER, printSetup, S } from './styles.js';
@@ -174,11 +174,8 @@ export function reportScope(report: ProgressReport): string {
 function issuers(report: ProgressReport): [string, string] {
   const w = report.within;
   if (w?.kind === 'unit') return [w.maTinh ? officeName(w.maTinh) : PARENT_OFFICE, (w.tenDonVi || `Đơn vị ${w.maDonVi}`).toLocaleUpperCase('vi')];
-  if (w?.kind === 'district') {
-    const name = districtName(w.maTinh, w.maHuyen);
-    return [officeName(w.maTinh), name ? `BẢO HIỂM XÃ HỘI ${name.toLocaleUpperCase('vi')}` : `BẢO HIỂM XÃ HỘI QUẬN, HUYỆN (MÃ ${w.maHuyen})`];
-  }
-  return [PARENT_OFFICE, report.province === null ? 'TRUNG TÂM CÔNG NGHỆ THÔNG TIN' : officeName(report.province)];
+  if (w?.kind === 'district') return issuingOffices(w.maTinh, w.maHuyen);
+  return report.province === null ? [PARENT_OFFICE, 'TRUNG TÂM CÔNG NGHỆ THÔNG TIN'] : issuingOffices(report.province);
 }
 
 function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
@@ -280,7 +277,8 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
     ws.getRow(r++).height = heightFor(note, widthOf(1, n));
   }
   r += 1;
-  const place = report.within?.kind === 'unit' ? placeName(report.within.maTinh) : report.province === null ? 'Hà Nội' : placeName(report.province);
+  const w = report.within;
+  const place = w?.kind === 'unit' ? placeName(w.maTinh) : w?.kind === 'district' ? placeName(w.maTinh, w.maHuyen) : report.province === null ? 'Hà Nội' : placeName(report.province);
   put(ws, r++, n - 4, placeDateLine(place, vnDate(report.issuedAt)), S.signDate, 5);
   put(ws, r, 1, 'NGƯỜI LẬP BIỂU', S.signTitle, 4);
   put(ws, r++, n - 4, 'GIÁM ĐỐC', S.signTitle, 5);

@@ -1,5 +1,8 @@
 // The social-insurance office that issues a form, named from the province code (mã tỉnh) the data carries.
 import { cccdProvinceCode, cccdProvinceName } from '../domain/provinces.js';
+import { districtName } from './districts.js';
+
+export const PARENT_OFFICE = 'BẢO HIỂM XÃ HỘI VIỆT NAM';
 
 // Centrally governed cities are "thành phố", everything else "tỉnh".
 const CITIES = new Set(['001', '031', '048', '079', '092']);
@@ -37,12 +40,43 @@ export function officeName(maTinh: string | null): string {
   return `BẢO HIỂM XÃ HỘI ${p.city ? 'THÀNH PHỐ' : 'TỈNH'} ${p.name.toLocaleUpperCase('vi')}`;
 }
 
-/** The place in the date line above the signatures, or dots to fill in. */
-export function placeName(maTinh: string | null): string {
+/** A district office in capitals: `BẢO HIỂM XÃ HỘI QUẬN BA ĐÌNH`, with the code for one not in the reference list. */
+export function districtOfficeName(maTinh: string, maHuyen: string): string {
+  const name = districtName(maTinh, maHuyen);
+  return name ? `BẢO HIỂM XÃ HỘI ${name.toLocaleUpperCase('vi')}` : `BẢO HIỂM XÃ HỘI QUẬN, HUYỆN (MÃ ${maHuyen})`;
+}
+
+/**
+ * The two lines at the top left of a form: the office above, then the issuing office (bold). A province office
+ * issues under Bảo hiểm xã hội Việt Nam; a district office (`maHuyen`) under its province's office.
+ */
+export function issuingOffices(maTinh: string | null, maHuyen: string | null = null): [above: string, issuer: string] {
+  if (maTinh !== null && maHuyen !== null) return [officeName(maTinh), districtOfficeName(maTinh, maHuyen)];
+  return [PARENT_OFFICE, officeName(maTinh)];
+}
+
+/**
+ * The district office that issues a unit's list of the people of `province`: the unit's own district office when
+ * it is of that province; else (no district, or a unit managed in another province) null, the province office.
+ */
+export function issuingDistrict(province: string | null, unit: { maTinh: string | null; maHuyen: string | null } | undefined): string | null {
+  if (province === null || !unit?.maTinh || !unit.maHuyen) return null;
+  return cccdProvinceCode(unit.maTinh) === cccdProvinceCode(province) ? unit.maHuyen : null;
+}
+
+/**
+ * The place in the date line above the signatures, or dots to fill in. A district office's is its district, named
+ * in full as the reference list names it (`Quận Ba Đình`, `Quận 1`, `Huyện Gia Lâm`): Nghị định 30/2020 writes a
+ * name made of digits or a person's name in full, and the level word keeps every other name plain too.
+ */
+export function placeName(maTinh: string | null, maHuyen: string | null = null): string {
+  if (maTinh !== null && maHuyen !== null) {
+    const name = districtName(maTinh, maHuyen);
+    if (name !== null) return name;
+  }
   const p = province(maTinh);
   if (p === null) return '……………';
   // `Hồ Chí Minh, ngày …` would name the man, not the city: the city is named in full.
   return p.name === 'Hồ Chí Minh' ? 'Thành phố Hồ Chí Minh' : p.name;
 }
 
-export const PARENT_OFFICE = 'BẢO HIỂM XÃ HỘI VIỆT NAM';

@@ -91,8 +91,9 @@ describe('ddcn lists', () => {
     await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
     const ws = await sheetOf(path.join(out, '079/DV0790001/mau01.xlsx'));
 
-    expect(text(ws, 'A1')).toBe('BẢO HIỂM XÃ HỘI VIỆT NAM');
-    expect(text(ws, 'A2')).toBe('BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH');
+    // Sao Mai is managed by a district office (079/760): it issues the list, under its province's office
+    expect(text(ws, 'A1')).toBe('BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH');
+    expect(text(ws, 'A2')).toBe('BẢO HIỂM XÃ HỘI QUẬN 1');
     expect(text(ws, 'I1')).toBe('Mẫu số 01');
     expect(text(ws, 'A5')).toBe(
       'DANH SÁCH NGƯỜI THAM GIA ĐÃ ĐƯỢC CƠ QUAN BHXH ĐỒNG BỘ VỚI CSDL QUỐC GIA VỀ DÂN CƯ VÀ SỬ DỤNG THẺ CĂN CƯỚC CÔNG DÂN KHI ĐI KHÁM CHỮA BỆNH THAY THẾ THẺ BHYT',
@@ -145,8 +146,29 @@ describe('ddcn lists', () => {
       if (/, ngày \d\d tháng \d{1,2} năm \d{4}$/.test(cell.text)) place = cell.text;
       if (cell.text === 'GIÁM ĐỐC') signer = cell.text;
     }));
-    expect(place).toBe('Thành phố Hồ Chí Minh, ngày 03 tháng 6 năm 2024');
+    expect(place).toBe('Quận 1, ngày 03 tháng 6 năm 2024');
     expect(signer).toBe('GIÁM ĐỐC');
+  });
+
+  it('heads a list with the province office where no district office manages the unit, or where it manages it in another province', async () => {
+    const { db, out } = await verified();
+    await db.query(`UPDATE unit SET ma_huyen = NULL WHERE ma_don_vi = 'DV0010001'`);
+    // the people the district office 079/760 manages, filed under province 001: that province's office issues their list
+    await db.query(`UPDATE participant SET ma_tinh = '001', ma_huyen = NULL WHERE ma_so_bhxh = '0790000001'`);
+    await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+    const heads = async (file: string) => {
+      const ws = await sheetOf(path.join(out, file));
+      let place = '';
+      ws.eachRow((row) => row.eachCell((cell) => {
+        if (/, ngày \d\d tháng \d{1,2} năm \d{4}$/.test(cell.text)) place = cell.text;
+      }));
+      return [text(ws, 'A1'), text(ws, 'A2'), place];
+    };
+    expect(await heads('001/DV0010001/mau01.xlsx')).toEqual(['BẢO HIỂM XÃ HỘI VIỆT NAM', 'BẢO HIỂM XÃ HỘI THÀNH PHỐ HÀ NỘI', 'Hà Nội, ngày 03 tháng 6 năm 2024']);
+    expect(await heads('001/DV0790001/mau01.xlsx')).toEqual(['BẢO HIỂM XÃ HỘI VIỆT NAM', 'BẢO HIỂM XÃ HỘI THÀNH PHỐ HÀ NỘI', 'Hà Nội, ngày 03 tháng 6 năm 2024']);
+    expect(await heads('079/DV0790001/mau01.xlsx')).toEqual(['BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH', 'BẢO HIỂM XÃ HỘI QUẬN 1', 'Quận 1, ngày 03 tháng 6 năm 2024']);
+    // people with no unit: the province office
+    expect((await heads('079/_chua-co-ma-don-vi/mau02.xlsx')).slice(0, 2)).toEqual(['BẢO HIỂM XÃ HỘI VIỆT NAM', 'BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH']);
   });
 
   it('lays Mẫu 02 out with the field-level differences in column 9 and input help in columns 10–13', async () => {

@@ -55,6 +55,7 @@ describe('portal downloads', () => {
     open = await portal(db, {}, () => NOW);
     const office = await signedIn(open.app, 'tinh-001');
     const unit = await signedIn(open.app, 'dv-hn1');
+    const district = await signedIn(open.app, 'huyen-001-005');
     let compared = 0;
     for (const code of ['HN0010001', 'HN0010002']) {
       for (const form of ['mau01', 'mau02'] as const) {
@@ -67,7 +68,13 @@ describe('portal downloads', () => {
         expect(asked.status).toBe(200);
         expect(await xlsxText(asked.raw)).toContain(code);
         expect(asked.raw.equals(written)).toBe(true);
-        if (code === 'HN0010001') expect((await unit.get(`/units/${code}/${form}.xlsx`)).raw.equals(written)).toBe(true);
+        if (code === 'HN0010001') {
+          expect((await unit.get(`/units/${code}/${form}.xlsx`)).raw.equals(written)).toBe(true);
+          // every one of Hoa Sen's people is of its district office (001/005): the same file for that office
+          expect((await district.get(`/units/${code}/${form}.xlsx`)).raw.equals(written)).toBe(true);
+          // which issues it, under the province's office (Hoa Sen is managed by 001/005, Quận Cầu Giấy)
+          expect(await xlsxText(asked.raw)).toMatch(/^BẢO HIỂM XÃ HỘI THÀNH PHỐ HÀ NỘI\n(.*\n)*BẢO HIỂM XÃ HỘI QUẬN CẦU GIẤY\n/);
+        }
         compared += 1;
       }
     }

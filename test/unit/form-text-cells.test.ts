@@ -9,7 +9,7 @@ import type { EscalationRow, FormKind, ListRow } from '../../src/reports/list-ro
 
 const dir = tempDirPerFile('ddcn-text-cells-');
 
-const UNIT = { maTinh: '079', maDonVi: '0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
+const UNIT = { maTinh: '079', maHuyen: null, maDonVi: '0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
 
 // Numbers that lose something as numbers: leading zeros (9- and 12-digit), a year-only and a month/year date.
 const LAN: ListRow = {

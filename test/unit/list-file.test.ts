@@ -16,7 +16,7 @@ import type { EscalationRow, FormKind, ListFileSpec, ListRow } from '../../src/r
 
 const dir = tempDirPerFile('ddcn-list-file-');
 
-const UNIT = { maTinh: '079', maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai & Cộng sự', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
+const UNIT = { maTinh: '079', maHuyen: null, maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai & Cộng sự', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
 const ISSUED = '2024-06-03T01:30:00.000Z';
 
 const person = (i: number, over: Partial<ListRow> = {}): ListRow => ({
@@ -96,7 +96,7 @@ describe('list files written as SpreadsheetML', () => {
     expect(ws.name).toBe('Mẫu 02');
     expect(ws.getCell('A7').text).toBe('Tên đơn vị: Công ty TNHH Sao Mai & Cộng sự');
     expect(ws.model.merges).toEqual(expect.arrayContaining([
-      'A1:D1', 'M1:N1', 'A5:N5', 'A11:A13', 'C11:H11', 'J11:M11', 'G12:H12', 'I11:I13', 'N11:N13', // head
+      'A1:E1', 'M1:N1', 'A5:N5', 'A11:A13', 'C11:H11', 'J11:M11', 'G12:H12', 'I11:I13', 'N11:N13', // head
       'A19:N19', 'A20:N20', 'J26:N26', 'A27:D27', 'J28:N28', // notes and signatures under the 3 people
     ]));
     // a merged block carries its style in every cell, so the borders run round it

@@ -69,6 +69,19 @@ describe('Mẫu 03, head and foot', () => {
     expect(texts(ws, [25])).toEqual({ 25: { 14: 'Thành phố Hồ Chí Minh, ngày 15 tháng 8 năm 2024' } });
   });
 
+  it("a district office's report: from that office, under its province's, signed in its district", async () => {
+    const ws = await sheet({ ...report('79', 'week'), within: { kind: 'district', maTinh: '79', maHuyen: '760' } });
+    expect(texts(ws, [1, 2, 8])).toEqual({
+      1: { 1: 'BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH', 16: 'Mẫu số 03' },
+      2: { 1: 'BẢO HIỂM XÃ HỘI QUẬN 1' },
+      8: { 1: 'Phạm vi: Quận 1 (760), BHXH THÀNH PHỐ HỒ CHÍ MINH', 15: 'Đơn vị tính: người' },
+    });
+    expect(texts(ws, [25])).toEqual({ 25: { 14: 'Quận 1, ngày 15 tháng 8 năm 2024' } });
+    // a district code not in the reference list: named by its code, signed in the province
+    const unknown = await sheet({ ...report('79', 'week'), within: { kind: 'district', maTinh: '79', maHuyen: '999' } });
+    expect(texts(unknown, [2, 25])).toEqual({ 2: { 1: 'BẢO HIỂM XÃ HỘI QUẬN, HUYỆN (MÃ 999)' }, 25: { 14: 'Thành phố Hồ Chí Minh, ngày 15 tháng 8 năm 2024' } });
+  });
+
   it('merges the blocks of the head, the notes and the signatures, and nothing else', async () => {
     const ws = await sheet(report(null, 'month'));
     expect(merges(ws)).toEqual([

@@ -83,10 +83,16 @@ function overflowing(ws: ExcelJS.Worksheet): string[] {
   const problems: string[] = [];
   ws.eachRow((row) => {
     row.eachCell((cell) => {
-      if (typeof cell.value !== 'string' || !cell.alignment?.wrapText || cell.isMerged && cell.master !== cell) return;
+      if (typeof cell.value !== 'string' || cell.isMerged && cell.master !== cell) return;
       const range = merged.get(cell.address) ?? { cols: [Number(cell.col)], rows: [Number(cell.row)] };
       const width = range.cols.reduce((s, c) => s + widthOf(c), 0);
       const size = cell.font?.size ?? 11;
+      if (!cell.alignment?.wrapText) {
+        // A line that does not wrap is cut at its block's edge: it must fit, capitals taking ~1.2 of a width unit.
+        const need = cell.value.length * (cell.value === cell.value.toLocaleUpperCase('vi') ? 1.2 : 1);
+        if (need > (width * 11) / size) problems.push(`${cell.address} needs ${need.toFixed(1)} characters on one line, has ${width}: ${cell.value.slice(0, 40)}`);
+        return;
+      }
       const need = linesNeeded(cell.value, width, size) * size * 1.25;
       const have = range.rows.reduce((s, r) => s + heightOf(r), 0);
       if (have < need) problems.push(`${cell.address} needs ${need.toFixed(1)} pt, has ${have} pt: ${cell.value.slice(0, 40)}`);
@@ -137,7 +143,7 @@ describe('Mẫu 03 prints', () => {
   });
 });
 
-const UNIT = { maTinh: '079', maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai & Cộng sự', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
+const UNIT = { maTinh: '079', maHuyen: null, maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai & Cộng sự', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
 const person = (i: number, over: Partial<ListRow>): ListRow => ({
   maSoBhxh: `079${String(i).padStart(7, '0')}`, hoTen: `Nguyễn Thị Phương Thảo ${i}`, ngaySinh: '1990-03-05', gioiTinh: 'F',
   soGiayTo: '012345678', soDdcn: null, vssid: i % 2 === 0, email: i % 2 === 0 ? `nguyen.thi.phuong.thao.${i}@congty-saomai.example.vn` : null,
@@ -204,6 +210,22 @@ describe('Mẫu 02 prints', () => {
     expect(column9.find((v) => v.startsWith('Đã chuyển TT CNTT hỗ trợ ngày 02/06/2024'))).toBeDefined();
     // Column 9 is printed in the body's size, not a smaller one.
     expect(ws.getCell(ws.rowCount - 10, 9).font?.size ?? 11).toBeGreaterThanOrEqual(11);
+  });
+});
+
+describe('the lists of a district office print', () => {
+  it('with the longest office name on one line, on each form', async () => {
+    // Thành phố Phan Rang-Tháp Chàm (58/582): `BẢO HIỂM XÃ HỘI THÀNH PHỐ PHAN RANG-THÁP CHÀM`, 45 characters
+    const unit = { ...UNIT, maTinh: '58', maHuyen: '582' };
+    for (const form of ['mau01', 'mau02'] as const) {
+      const file = path.join(dir, `district-${form}.xlsx`);
+      const w = ListFileWriter.open({ path: file, form, unit, issuedAt: '2024-06-03T01:30:00.000Z' });
+      w.add([person(1, form === 'mau01' ? { status: 'MATCHED', soDdcn: '079090000001', fields: [], detail: null } : {})]);
+      expect(await w.close()).toBe(1);
+      const ws = await sheetOf(file);
+      expect([ws.getCell('A1').value, ws.getCell('A2').value]).toEqual(['BẢO HIỂM XÃ HỘI TỈNH NINH THUẬN', 'BẢO HIỂM XÃ HỘI THÀNH PHỐ PHAN RANG-THÁP CHÀM']);
+      expectPrintable(ws);
+    }
   });
 });
 

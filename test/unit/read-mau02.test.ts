@@ -13,7 +13,7 @@ import { compressEntry, zipArchive } from '../../src/reports/xlsx/zip.js';
 
 const dir = tempDirPerFile('ddcn-read-mau02-');
 
-const UNIT = { maTinh: '079', maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
+const UNIT = { maTinh: '079', maHuyen: null, maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
 const person = (i: number): ListRow => ({
   maSoBhxh: `079000000${i}`, hoTen: `Nguyễn Văn ${i}`, ngaySinh: '1990-03-05', gioiTinh: 'M', soGiayTo: '012345678', soDdcn: null,
   vssid: false, email: null, status: 'MISMATCHED', fields: ['dob'], findings: [], detail: { registry: { ngaySinh: '1990-03-06' } },

@@ -15,7 +15,7 @@ import type { Worker } from 'node:worker_threads';
 
 const dir = tempDirPerFile('ddcn-worker-sink-');
 
-const UNIT = { maTinh: '079', maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
+const UNIT = { maTinh: '079', maHuyen: null, maDonVi: 'DV0790001', tenDonVi: 'Công ty TNHH Sao Mai', diaChi: 'Số 12 Nguyễn Huệ, Quận 1' };
 const spec = (name: string, form: FormKind = 'mau01'): ListFileSpec => ({ path: path.join(dir, name), form, unit: UNIT, issuedAt: '2024-06-03T01:30:00.000Z' });
 const person = (i: number): ListRow => ({
   maSoBhxh: `079${String(i).padStart(7, '0')}`, hoTen: `Nguyễn Văn ${i}`, ngaySinh: '1990-03-05', gioiTinh: 'M', soGiayTo: '012345678',

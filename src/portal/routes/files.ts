@@ -8,6 +8,8 @@ import { forEachUnitListPage } from '../../db/lists.js';
 import { unitInScope } from '../../db/portal-queries.js';
 import { scopeDistrict, scopeProvince } from '../../db/portal-scope.js';
 import { FILE_NAMES } from '../../reports/list-paths.js';
+import type { ListFileSpec } from '../../reports/list-row.js';
+import { issuingDistrict } from '../../reports/office.js';
 import type { ProgressReport } from '../../reports/mau03.js';
 import type { BytesFile, ListWorkerPool } from '../../reports/worker-sink.js';
 import { vnDate } from '../../reports/vn-date.js';
@@ -80,9 +82,12 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
     // A province or district office: its province's people of the unit, as `ddcn lists` files them. The unit itself
     // and the national account: the unit's people of every province, as its page lists them (a unit whose people
     // some other province manages too), under the unit's own province's heading.
+    // The issuing office: a district account's is its own; else the unit's district office when it manages the
+    // people on the file (issuingDistrict), as `ddcn lists` heads them.
     const province = scopeProvince(scope);
-    const spec = {
-      path: FILE_NAMES[form], form, unit: { maTinh: province ?? unit.maTinh, maDonVi: code, tenDonVi: unit.tenDonVi, diaChi: unit.diaChi },
+    const maHuyen = scope.role === 'district' ? scope.maHuyen : issuingDistrict(province ?? unit.maTinh, unit);
+    const spec: ListFileSpec = {
+      path: FILE_NAMES[form], form, unit: { maTinh: province ?? unit.maTinh, maHuyen, maDonVi: code, tenDonVi: unit.tenDonVi, diaChi: unit.diaChi },
       issuedAt: now.toISOString(),
     };
     const made: { file?: BytesFile } = {};
