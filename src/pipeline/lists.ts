@@ -31,6 +31,8 @@ export interface ListsResult {
   workers: number;
   /** Files that could not be written, with why; every other file was. */
   failed: FileFailed[];
+  /** When nobody in scope is on a list: the people in scope not verified yet (PENDING), who are on none. */
+  pending?: number;
 }
 
 const PAGE_ROWS = 5_000;
@@ -75,7 +77,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
       const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers, failed: [] };
       const failed: FileFailed[] = [];
       try {
-        if (deps.progress) deps.progress.start('lists', await countListRows(tx, scope));
+        if (deps.progress) deps.progress.start('lists', await countInScope(tx, scope, ON_A_LIST));
         let group: OpenGroup | null = null;
         let lastUnit = '';
         // Directories made this run: a unit's Mẫu 01 and Mẫu 02 share one. Each is given to one unit (or, for
@@ -187,6 +189,9 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
       } finally {
         await sink.close();
       }
+      // Nobody on a list: the people in scope all wait for verification (every other outcome is on one), which
+      // the summary says rather than a bare "0 files". Counted only then: the scope may be the whole country.
+      if (result.rows === 0) result.pending = await countInScope(tx, scope, ['PENDING']);
       log.info({ ...result.files, units: result.units, rows: result.rows, removed: result.removed, workers, failed: result.failed.length }, 'lists written');
       return result;
     }, { snapshot: true }),
@@ -205,13 +210,15 @@ function specFor(out: string, form: 'mau01' | 'mau02', r: ListDbRow, units: Map<
   return { path: path.join(unitDir(out, r.maTinh, r.maDonVi), FILE_NAMES[form]), form, unit, issuedAt };
 }
 
-async function countListRows(tx: Queryable, scope: ListScope): Promise<number> {
+const ON_A_LIST = ['MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT'];
+
+async function countInScope(tx: Queryable, scope: ListScope, statuses: string[]): Promise<number> {
   const res = await tx.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM participant
-      WHERE status IN ('MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT')
+      WHERE status = ANY($4::text[])
         AND ($1::text IS NULL OR ma_tinh = $1::text) AND ($2::text IS NULL OR ma_don_vi = $2::text)
         AND ($3::text IS NULL OR ma_huyen = $3::text)`,
-    [scope.province, scope.unit, scope.district ?? null],
+    [scope.province, scope.unit, scope.district ?? null, statuses],
   );
   return res.rows[0]!.n;
 }

@@ -336,3 +336,23 @@ describe('a database that cannot be reached', () => {
     }
   }, SLOW);
 });
+
+describe('lists before anyone is verified', () => {
+  it('says that everyone in scope waits for verification and what to run, rather than a bare "wrote 0 files"', async () => {
+    const waiting = await createTestDatabase();
+    onTestFinished(() => waiting.drop());
+    const at = { DATABASE_URL: waiting.url, DDCN_HOME: path.join(dir, 'home') };
+    expect((await ddcn(['import', 'participants', path.join(dir, 'participants.csv'), '--rejects', path.join(dir, 'waiting.rejects.csv')], at)).code).toBe(0);
+    const all = await ddcn(['lists', '--out', path.join(dir, 'lists-waiting')], at);
+    expect(all.code, all.stderr).toBe(0); // nothing failed: the first night of a file exchange is like this
+    expect(all.stderr).toContain('no lists: nobody on file is verified yet — 3 participants wait for verification (PENDING). Run ddcn run');
+    expect(all.stderr).not.toContain('wrote 0 files');
+    const one = await ddcn(['lists', '--out', path.join(dir, 'lists-waiting'), '--unit', 'TB0001A'], at);
+    expect(one.stderr).toContain('no lists: nobody of unit TB0001A is verified yet — 1 participant waits for verification (PENDING).');
+    // Once verified, the usual summary.
+    expect((await ddcn(['run', '--registry', 'mock', '--registry-data', registry], at)).code).toBe(0);
+    const after = await ddcn(['lists', '--out', path.join(dir, 'lists-waiting')], at);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).toMatch(/wrote 3 files for 3 units/);
+  }, SLOW);
+});

@@ -36,6 +36,17 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
         return generateLists(deps, { out: o.out, province: province ?? null, unit: unit ?? null, workers: o.workers });
       });
       const files = r.files.mau01 + r.files.mau02 + r.files['ho-tro'];
+      if (r.pending !== undefined) {
+        // Not a failure (on the first night of a file exchange everyone may still wait for the answers), but not a
+        // bare "wrote 0 files" either: the operator is told why there is nothing to send, and what comes next.
+        const scope = o.unit !== undefined ? `of unit ${o.unit}` : o.province !== undefined ? `of province ${o.province}` : 'on file';
+        process.stderr.write(
+          `no lists: nobody ${scope} is verified yet — ${r.pending} participant${r.pending === 1 ? ' waits' : 's wait'} for verification (PENDING). ` +
+            `Run ddcn run (people go on Mẫu 01 or Mẫu 02 once the registry has answered for them), then ddcn lists again` +
+            (r.removed ? `; ${r.removed} outdated list files were removed from ${o.out}` : '') + '.\n',
+        );
+        return;
+      }
       process.stderr.write(
         `wrote ${files} files for ${r.units} units to ${o.out} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
           `${r.files.mau01} Mẫu 01 · ${r.files.mau02} Mẫu 02 · ${r.files['ho-tro']} đề nghị hỗ trợ · ${r.rows} rows` +
