@@ -348,8 +348,8 @@ describe('list files written as SpreadsheetML', () => {
     ws.eachRow((r) => r.eachCell((c) => void (/, ngày \d\d tháng \d{1,2} năm \d{4}$/.test(c.text) && (dated = c.text) && (datedRow = r.number))));
     expect(dated).toBe('Thành phố Hồ Chí Minh, ngày 03 tháng 6 năm 2024');
     // The date and the right-hand signature over the last columns wide enough for the date on one line (its 47
-    // characters and two: the last three columns, 16 + 24 + 16).
-    for (const r of [datedRow, datedRow + 1, datedRow + 2]) expect(ws.model.merges).toContain(`J${r}:L${r}`);
+    // characters and two: the last four columns, 30 + 11 + 17 + 10).
+    for (const r of [datedRow, datedRow + 1, datedRow + 2]) expect(ws.model.merges).toContain(`I${r}:L${r}`);
   });
 
   it('gives each person a row tall enough for its wrapped text, and a one-line row no taller than usual', async () => {
