@@ -355,8 +355,12 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
 
   const rows: ReturnedRow[] = [];
   let footer = false;
-  for (let n = numberedRow + 1; n <= last; n++) {
-    const row = sheet.getRow(n);
+  // The rows that hold something, not every number up to the last: a spreadsheet may write empty rows far below
+  // (LibreOffice, after a row is deleted, writes the sheet's last two), and a row without a value is no one's.
+  const below: ExcelJS.Row[] = [];
+  sheet.eachRow((row, n) => void (n > numberedRow && below.push(row)));
+  for (const row of below) {
+    const n = row.number;
     const values = row.values as ExcelJS.CellValue[];
     // The notes and signatures under the table are not people. From the first of them (a row without a code in
     // column (2) that reads as one: a note merged across the row fills (2) with the note), a row is read only

@@ -123,6 +123,10 @@ describe('what a part makes a reader build', () => {
       expect([ref, sheetExtent(Buffer.from(`<mergeCells><mergeCell ${ref}/></mergeCells>`)).merged]).toEqual([ref, whole]);
     }
     expect(sheetExtent(Buffer.from("<row r='1000000'><c r=' $B$1000000'/></row>"))).toMatchObject({ rows: 1_000_000, columns: 2 });
+    // An empty row far below (LibreOffice writes the last two after a row is deleted) is one row, not a million;
+    // a cell without an address is in its row, and a row without a number follows the one before.
+    expect(sheetExtent(Buffer.from('<row r="20"><c r="B20"/></row><row r="1048575" ht="12.8" customHeight="1"/><row r="1048576" ht="12.8"></row>')).rows).toBe(20);
+    expect(sheetExtent(Buffer.from('<row r="30"><c/></row><row><c/></row><row r="1048576"/>')).rows).toBe(31);
     // exceljs keeps an entry per cell of a validated range, builds the cells of a defined name, a column per <col>.
     const validations = '<dataValidations><dataValidation type="list" sqref="J15:M20 $A$1:$XFD$1048576"><formula1>"Nam,Nữ"</formula1></dataValidation></dataValidations>';
     expect(sheetExtent(Buffer.from(validations)).validated).toBe(4 * 6 + 16_384 * 1_048_576);

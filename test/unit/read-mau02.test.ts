@@ -50,6 +50,17 @@ function cellWith(ws: ExcelJS.Worksheet, re: RegExp): ExcelJS.Cell {
 }
 
 describe('reading a returned Mẫu 02', () => {
+  it('reads a list saved by LibreOffice after a row was deleted, with the empty rows it writes at the sheet\'s end', async () => {
+    const file = await returned('row-deleted', (ws) => {
+      ws.getCell(`L${FIRST + 1}`).value = 'Nữ';
+      ws.spliceRows(FIRST, 1); // the first person deleted: the second moves up
+      // What LibreOffice writes then: the sheet's last two rows, empty, at its own default height.
+      for (const n of [1_048_575, 1_048_576]) ws.getRow(n).height = 12.8;
+    });
+    const rows = await rowsOf(file);
+    expect(rows.map((r) => [r.line, r.maSoBhxh, r.sex])).toEqual([[FIRST, '0790000002', 'Nữ']]);
+  });
+
   it('names the Excel error a formula left in an input column, the last one (13) too, also where the formula was filled down, and reads rich text as text', async () => {
     const file = await returned('formula-error', (ws) => {
       ws.getCell(`K${FIRST}`).value = { formula: '1/0', result: { error: '#DIV/0!' }, shareType: 'shared', ref: `K${FIRST}:K${FIRST + 1}` } as ExcelJS.CellValue;

@@ -13,7 +13,7 @@ export const SHEET_COLUMNS = 16_384;
 const SHEET_ROWS = 1_048_576;
 
 export interface SheetExtent {
-  rows: number; // the highest row number, or the count of rows written without one
+  rows: number; // the highest row number holding a cell, or the count of rows written without one
   columns: number; // the highest column number a cell or a range names
   columnDefinitions: number; // the highest column a `<col min max>` reaches: a column object each (LibreOffice writes to 1 024 or 16 384)
   merges: number; // merged ranges: exceljs compares each with every earlier one
@@ -58,16 +58,21 @@ export function sheetExtent(xml: Buffer): SheetExtent {
     });
   const e: SheetExtent = { rows: 0, columns: 0, columnDefinitions: 0, merges: 0, merged: 0, validated: 0, named: 0 };
   let rowElements = 0;
+  // The number of the row being read: it counts once a cell is in it. An empty `<row r="1048576" ht="12.8"/>` builds
+  // one row object, not a million: LibreOffice writes the sheet's last two rows so after a row is deleted, when the
+  // sheet's default height is not its own (ddcn's 15 pt against its 12.8).
+  let rowNumber = 0;
   // `[^<>]*`: a tag's attributes end at its `>`, and a pattern never reads past the next `<` (linear on any text).
   for (const m of text.matchAll(/<(?:\w+:)?(row|c|mergeCell|dataValidation|col|definedName)\b([^<>]*)>([^<]*)/g)) {
     const [, tag, attrs, body] = m as unknown as [string, string, string, string];
     if (tag === 'row') {
       rowElements += 1;
       const r = attribute(attrs, 'r');
-      if (r !== null) e.rows = Math.max(e.rows, address(r)?.[1] ?? 0);
+      rowNumber = r === null ? rowNumber + 1 : (address(r)?.[1] ?? 0);
     } else if (tag === 'c') {
       const r = attribute(attrs, 'r');
       const at = r === null ? null : address(r);
+      e.rows = Math.max(e.rows, rowNumber);
       if (at) [e.columns, e.rows] = [Math.max(e.columns, at[0]), Math.max(e.rows, at[1])];
     } else if (tag === 'col') {
       e.columnDefinitions = Math.max(e.columnDefinitions, Number(attribute(attrs, 'max') ?? 0) || 0, Number(attribute(attrs, 'min') ?? 0) || 0);
