@@ -3,8 +3,25 @@
 import type { Queryable } from './pool.js';
 import { correctionCountsAsOf, mergeCounts, outcomeCountsAsOf, type CountsArgs, type GroupCounts } from './reports.js';
 
-/** A cut-off this far behind the clock is past for good: nothing can still be written with an earlier time. */
+/**
+ * A cut-off this far behind the clock is past for good: nothing can still be written with an earlier time — but
+ * for an import of participants under way, whose state rows all carry its start however long it runs (a national
+ * file, most of an hour): a cut-off after its start is not past until it ends (settled(), below).
+ */
 const SETTLED_MS = 5 * 60_000;
+/** An import unfinished this long after its start died (Ctrl-C, a crash): it holds no cut-off back any more. */
+const IMPORT_DEAD_MS = 24 * 3_600_000;
+
+/** Whether `cutoff` is past for good (see SETTLED_MS): no figure as of it can change any more. */
+async function settled(q: Queryable, cutoff: Date, now: Date): Promise<boolean> {
+  if (cutoff.getTime() > now.getTime() - SETTLED_MS) return false;
+  const res = await q.query(
+    `SELECT 1 FROM import_run WHERE kind = 'participants' AND finished_at IS NULL
+        AND started_at < $1::timestamptz AND started_at > $2::timestamptz LIMIT 1`,
+    [cutoff, new Date(now.getTime() - IMPORT_DEAD_MS)],
+  );
+  return res.rowCount === 0;
+}
 
 export interface CacheLimits {
   /** Figures worked out longer ago than this are dropped (and worked out again when asked for). */
@@ -80,7 +97,7 @@ export const cachedCountsAsOf =
   async (q: Queryable, args: CountsArgs): Promise<GroupCounts[]> => {
     const narrow = `p=${args.province ?? ''};d=${args.district ?? ''};u=${args.unit ?? ''}`;
     const working = workingOn.get(db) ?? workingOn.set(db, new Map()).get(db)!;
-    const print = args.cutoff.getTime() <= now.getTime() - SETTLED_MS ? { outcomes: 'past', corrections: 'past' } : await fingerprints(q);
+    const print = (await settled(q, args.cutoff, now)) ? { outcomes: 'past', corrections: 'past' } : await fingerprints(q);
     const part = async <T>(name: string, fingerprint: string, count: () => Promise<T>): Promise<T> => {
       const key = `${name}:${narrow}`;
       const flight = `${args.cutoff.toISOString()}|${key}|${fingerprint}`;

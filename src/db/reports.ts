@@ -134,6 +134,16 @@ const importChange = (args: CountsArgs) =>
         join: ' LEFT JOIN ch ON ch.ma_so_bhxh = s.ma_so_bhxh',
         version: 'ch.version',
       };
+/**
+ * An outcome (`x`, a verification row) in effect before the cutoff: applied, and written by then. Until its chunk's
+ * write step, an outcome is only stored: the person is still PENDING, nobody's number is written, and a MATCHED
+ * claim may yet be settled as a CONFLICT (before that, both parties would count as matched) — so it counts from the
+ * moment its chunk was written, as participant, the lists and the results have it. A holder outside the batch
+ * (chunk -1) is written when the conflicts are settled, the time it carries.
+ */
+const IN_EFFECT = `x.applied AND x.verified_at < $1::timestamptz AND (x.chunk_no = -1 OR EXISTS (
+         SELECT 1 FROM batch_chunk bc WHERE bc.batch_id = x.batch_id AND bc.chunk_no = x.chunk_no AND bc.written_at < $1::timestamptz))`;
+
 /** A person's outcome as of the cutoff, from `v` (the last applied) and the version an import changed them to. */
 const statusAsOf = (changed: string) => `CASE WHEN v.status IS NULL OR ${changed} > v.data_version THEN 'PENDING' ELSE v.status END`;
 
@@ -149,9 +159,9 @@ export async function outcomeCountsAsOf(q: Queryable, args: CountsArgs): Promise
      ), v AS (
        -- The last outcome applied (one row per batch and person, so the order is total). DISTINCT ON sorts once;
        -- an ordered array_agg sorted each person's outcomes apart, a million small sorts nationally.
-       SELECT DISTINCT ON (ma_so_bhxh) ma_so_bhxh, status, data_version
-         FROM verification WHERE applied AND verified_at < $1::timestamptz ${and}
-        ORDER BY ma_so_bhxh, verified_at DESC, batch_id DESC
+       SELECT DISTINCT ON (x.ma_so_bhxh) x.ma_so_bhxh, x.status, x.data_version
+         FROM verification x WHERE ${IN_EFFECT} ${and}
+        ORDER BY x.ma_so_bhxh, x.verified_at DESC, x.batch_id DESC
      )${changed.set}, o AS (
        SELECT s.*, ${statusAsOf(changed.version)} AS status
          FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh${changed.join}
@@ -196,7 +206,7 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
                   (array_agg(x.data_version ORDER BY x.verified_at DESC, x.batch_id DESC))[1] AS data_version,
                   max(x.data_version) FILTER (WHERE x.status <> 'PENDING') AS verified_version
              FROM verification x
-            WHERE x.ma_so_bhxh = c.ma_so_bhxh AND x.applied AND x.verified_at < $1::timestamptz) v
+            WHERE x.ma_so_bhxh = c.ma_so_bhxh AND ${IN_EFFECT}) v
          CROSS JOIN LATERAL (
            SELECT max(st.changed_version) AS version FROM participant_state st
             WHERE st.ma_so_bhxh = c.ma_so_bhxh AND st.changed_version IS NOT NULL AND st.valid_from < $1::timestamptz) ch

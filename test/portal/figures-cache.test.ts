@@ -44,7 +44,9 @@ async function wholeHistoryCounts(q: Queryable, args: CountsArgs) {
        SELECT ma_so_bhxh, (array_agg(status ORDER BY verified_at DESC, batch_id DESC))[1] AS status,
               (array_agg(data_version ORDER BY verified_at DESC, batch_id DESC))[1] AS data_version,
               max(data_version) FILTER (WHERE status <> 'PENDING') AS verified_version
-         FROM verification WHERE applied AND verified_at < $1::timestamptz GROUP BY ma_so_bhxh
+         FROM verification x WHERE applied AND verified_at < $1::timestamptz AND (chunk_no = -1 OR EXISTS (
+                SELECT 1 FROM batch_chunk bc WHERE bc.batch_id = x.batch_id AND bc.chunk_no = x.chunk_no AND bc.written_at < $1::timestamptz))
+        GROUP BY ma_so_bhxh
      ), c AS (
        SELECT ma_so_bhxh, max(data_version) AS version FROM participant_correction WHERE changed_at < $1::timestamptz GROUP BY ma_so_bhxh
      ), ch AS (
@@ -133,6 +135,26 @@ describe('dashboard figures through the cache', () => {
     await importParticipants(day1, await writeParticipants(dir, PEOPLE.map((p) => (p === mover ? { ...p, ma_don_vi: 'HN0010002' } : p)), 'moved.csv'));
     expect(unitOf(mover.ma_so_bhxh)).not.toBe('HN0010002');
     expect(await unitTotal()).toBe(before + 1);
+  });
+
+  it('as of a moment an import under way began before are not settled until it ends (its rows carry its start)', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    await importParticipants({ ...deps(db), now: at(DAY1) }, await writeParticipants(dir, PEOPLE.slice(0, 5)));
+    // A second import began on day 1 at 03:00 and runs on; its rows, stamped 03:00, commit as it goes.
+    const later = '2024-06-03T05:00:00Z';
+    const read = cachedCountsAsOf(db, new Date(later));
+    const args = { cutoff: new Date('2024-06-03T04:00:00Z'), province: null };
+    const id = (await rows<{ id: string }>(db, `INSERT INTO import_run (kind, file_name, started_at) VALUES ('participants', 'big.csv', $1::timestamptz) RETURNING id`, [DAY1]))[0]!.id;
+    const total = async () => (await read(db, args)).reduce((n, g) => n + g.total, 0);
+    expect(await total()).toBe(5);
+    await figuresStored();
+    expect((await rows<{ fingerprint: string }>(db, `SELECT DISTINCT fingerprint FROM figures_cache`)).map((r) => r.fingerprint)).not.toContain('past');
+    // The rest of its rows come in, with its start; it ends: as of 04:00, every one of them is counted.
+    await importParticipants({ ...deps(db), now: at(DAY1) }, await writeParticipants(dir, PEOPLE));
+    await db.query(`UPDATE import_run SET finished_at = $2::timestamptz WHERE id = $1::bigint`, [id, later]);
+    expect(await total()).toBe(PEOPLE.length);
+    expect(await total()).toEqual((await countsAsOf(db, args)).reduce((n, g) => n + g.total, 0));
   });
 
   it('are worked out once for visitors asking at the same time', async () => {
