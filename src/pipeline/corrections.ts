@@ -132,17 +132,24 @@ export async function importCorrections(
   };
 
   let chunk: CorrectionInput[] = [];
+  // Rows with nothing in (10)–(13): looked at only for a correction typed over (3)–(6) instead (blankOutcome).
+  let blanks: ReturnedRow[] = [];
   const flush = async () => {
     // Stryker disable next-line ConditionalExpression: a shortcut: an empty chunk reads, locks and applies nobody
-    if (chunk.length === 0) return;
+    if (chunk.length === 0 && blanks.length === 0) return;
     const rows = chunk;
+    const blankRows = blanks;
     chunk = [];
+    blanks = [];
     const outcomes = await deps.db.withTransaction(async (tx) => {
       // Columns (1)–(9) must still be what we sent for the code in column (2); read and locked with the rows.
-      const people = await listRowsOf(tx, rows.map((r) => r.maSoBhxh));
+      const people = await listRowsOf(tx, [...rows.map((r) => r.maSoBhxh), ...blankRows.map((r) => codeOf(r))]);
       const recorded = await recordedCorrections(tx, rows.map((r) => r.maSoBhxh));
       const allowed = correctable ? await correctable(tx, [...people.keys()]) : null;
-      const edited: CorrectionOutcome[] = [];
+      const edited: Array<CorrectionOutcome | { line: number; kind: 'empty' }> = blankRows.map((r) => {
+        const person = allowed && !allowed.has(codeOf(r)) ? undefined : people.get(codeOf(r));
+        return blankOutcome(r, person, form.unit);
+      });
       const asSent = rows.filter((r) => {
         if (allowed && !allowed.has(r.maSoBhxh)) {
           // Stryker disable next-line StringLiteral: the outcomes loop counts applied and unchanged and rejects everything else, with the same reason
@@ -182,6 +189,7 @@ export async function importCorrections(
         result.corrected += 1;
         result.fields += o.fields;
       } else if (o.kind === 'unchanged') result.unchanged += 1;
+      else if (o.kind === 'empty') result.empty += 1;
       else await reject(raw.get(o.line)!, o.reason);
       raw.delete(o.line);
     }
@@ -192,10 +200,12 @@ export async function importCorrections(
     for (const r of form.rows) {
       const checked = checkReturnedRow(r, deps.now());
       if (checked.kind === 'empty') {
-        if (r.maSoBhxh) {
-          result.rowsRead += 1;
-          result.empty += 1;
-        }
+        if (!r.maSoBhxh) continue;
+        result.rowsRead += 1;
+        raw.set(r.line, r);
+        blanks.push(r);
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: how many rows go to one transaction, not what is found
+        if (chunk.length + blanks.length >= chunkRows) await flush();
         continue;
       }
       result.rowsRead += 1;
@@ -216,7 +226,7 @@ export async function importCorrections(
       raw.set(r.line, r);
       chunk.push(checked.input);
       // Stryker disable next-line ConditionalExpression,EqualityOperator: how many rows go to one transaction, not what is applied: duplicates are found over the whole file
-      if (chunk.length >= chunkRows) await flush();
+      if (chunk.length + blanks.length >= chunkRows) await flush();
     }
     await flush();
   } finally {
@@ -230,6 +240,29 @@ export async function importCorrections(
     'corrections imported',
   );
   return result;
+}
+
+const codeOf = (r: ReturnedRow) => r.maSoBhxh.replace(/[\s.]/g, '');
+
+/**
+ * A row with nothing in (10)–(13): not filled in — unless a value of (3)–(6), what the office holds, was typed over
+ * instead (the clerk corrected the person where they read the mistake). That would be dropped without a word: it is
+ * refused, saying to write it in (10)–(13). Only for a person of the unit still on Mẫu 02 (a list older than a
+ * change of the person's data could differ there too: the reason says to take the newest list then).
+ */
+function blankOutcome(r: ReturnedRow, person: (ListRow & { maDonVi: string | null }) | undefined, unit: string): { line: number; kind: 'empty' } | CorrectionOutcome {
+  if (!person || person.maDonVi !== unit || person.status === 'MATCHED') return { line: r.line, kind: 'empty' };
+  const typedOver = editedColumns(r, person).filter((k) => k >= 3 && k <= 6);
+  if (typedOver.length === 0) return { line: r.line, kind: 'empty' };
+  const cols = typedOver.map((k) => `(${k})`).join(', ');
+  const into = typedOver.map((k) => `(${k + 7})`).join(', ');
+  return {
+    line: r.line,
+    kind: 'rejected',
+    reason:
+      `Cột ${cols} khác với danh sách đã gửi cho mã số BHXH ${person.maSoBhxh}, còn cột (10)–(13) để trống: điều chỉnh chưa được ghi nhận — ` +
+      `không sửa từ cột (1) đến cột (9), ghi thông tin đúng vào cột ${into}; nếu danh sách đã cũ, dùng danh sách mới nhất`,
+  };
 }
 
 /** Whether every value a row gives is one a recorded correction of that person wrote (`recorded`: `field value` keys). */

@@ -99,6 +99,29 @@ describe('import corrections checks each row against what was sent', () => {
     expect((await rows(db, `SELECT so_giay_to FROM participant WHERE ma_so_bhxh = '0790000005'`))[0]).toEqual({ so_giay_to: '079070000055' });
   });
 
+  it('refuses a correction typed over (3)–(6) with (10)–(13) left empty, rather than counting it "not filled in"', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const before = await state(db);
+    const file = await returned(mau02, dir, (_ws, row) => {
+      row('0790000003').getCell(5).value = 'Nữ'; // the sex corrected where the clerk read it
+      row('0790000005').getCell(4).value = '15/07/1970';
+      row('0790000005').getCell(6).value = '079070000055';
+    });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 0, rejected: 2 });
+    expect(r.empty).toBeGreaterThan(0); // the others, untouched, are not filled in
+    expect(await state(db)).toEqual(before);
+    const why = await rejectsByCode(r.rejectsFile);
+    expect(why.get('0790000003')).toBe(
+      'Cột (5) khác với danh sách đã gửi cho mã số BHXH 0790000003, còn cột (10)–(13) để trống: điều chỉnh chưa được ghi nhận — ' +
+        'không sửa từ cột (1) đến cột (9), ghi thông tin đúng vào cột (12); nếu danh sách đã cũ, dùng danh sách mới nhất',
+    );
+    expect(why.get('0790000005')).toMatch(/^Cột \(4\), \(6\) khác .* ghi thông tin đúng vào cột \(11\), \(13\);/);
+    // Returned again as sent: nothing refused.
+    const again = await importCorrections(deps(db), await returned(mau02, dir, () => undefined));
+    expect(again).toMatchObject({ corrected: 0, rejected: 0 });
+  });
+
   it('refuses over-long values, control characters, a right-to-left override and Excel error values', async () => {
     const { db, dir, mau02 } = await listsOutHere();
     const before = await state(db);
