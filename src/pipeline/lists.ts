@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { forEachEscalationPage, forEachListPage, unitRecords, type ListDbRow, type ListScope, type UnitRecord } from '../db/lists.js';
 import type { Queryable } from '../db/pool.js';
@@ -33,6 +33,8 @@ export interface ListsResult {
   failed: FileFailed[];
   /** When nobody in scope is on a list: the people in scope not verified yet (PENDING), who are on none. */
   pending?: number;
+  /** Outdated list files (of an earlier run, no longer with rows) that could not be removed, with why. */
+  notRemoved: Array<{ path: string; reason: string }>;
 }
 
 const PAGE_ROWS = 5_000;
@@ -74,7 +76,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
       const units = await unitRecords(tx, scope);
       const workers = opts.workers ?? (units.size >= WORKERS_FROM_UNITS ? Math.min(availableParallelism(), 4) : 0);
       const sink: ListSink = workers > 0 ? new WorkerSink(workers) : new InlineSink();
-      const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers, failed: [] };
+      const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers, failed: [], notRemoved: [] };
       const failed: FileFailed[] = [];
       try {
         if (deps.progress) deps.progress.start('lists', await countInScope(tx, scope, ON_A_LIST));
@@ -185,7 +187,9 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
           log.warn({ form: f.spec.form, maTinh: f.spec.unit.maTinh, maDonVi: f.spec.unit.maDonVi, reason: f.reason }, 'list file not written');
         }
         deps.progress?.end();
-        result.removed = await removeStale(out, scope, new Set(done.map((d) => d.path)));
+        // The earlier version of a file that could not be written now goes too: out of date, it must not be
+        // taken for this run's (its failure is said either way).
+        ({ removed: result.removed, notRemoved: result.notRemoved } = await removeStale(out, scope, new Set(done.map((d) => d.path))));
       } finally {
         await sink.close();
       }
@@ -240,12 +244,20 @@ async function isFile(file: string): Promise<boolean> {
  * List files of an earlier run in the same scope that this run did not write again: their unit has no rows on
  * that form any more, and an outdated list must not be sent. Only our own file names are touched.
  */
-async function removeStale(out: string, scope: ListScope, written: Set<string>): Promise<number> {
+async function removeStale(out: string, scope: ListScope, keep: Set<string>): Promise<{ removed: number; notRemoved: ListsResult['notRemoved'] }> {
   let removed = 0;
+  const notRemoved: ListsResult['notRemoved'] = [];
+  // One that cannot be removed (a folder made read-only) is said and the others still are: never a crash that
+  // hides which files were written.
   const drop = async (file: string) => {
-    if (!written.has(file) && (await isFile(file))) {
-      await rm(file);
-      removed += 1;
+    if (!keep.has(file) && (await isFile(file))) {
+      try {
+        // unlink, not rm: rm takes a file it may not remove for a folder and says ENOTDIR.
+        await unlink(file);
+        removed += 1;
+      } catch (err) {
+        notRemoved.push({ path: file, reason: failureReason(err) });
+      }
     }
   };
   const provinces = scope.province !== null ? [pathSegment(scope.province, '')] : await dirs(out);
@@ -258,5 +270,5 @@ async function removeStale(out: string, scope: ListScope, written: Set<string>):
       await drop(path.join(pDir, u, FILE_NAMES.mau02));
     }
   }
-  return removed;
+  return { removed, notRemoved };
 }

@@ -1,5 +1,7 @@
 // `ddcn lists`: Mẫu 01 / Mẫu 02 as the plan prints them, opened with exceljs the way a clerk's Excel would.
+import { execFile } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +73,8 @@ async function files(dir: string): Promise<string[]> {
   }
   return out.sort();
 }
+
+const execFileAsync = promisify(execFile);
 
 describe('ddcn lists', () => {
   it('writes Mẫu 01 and Mẫu 02 per unit under DIR/<ma_tinh>/<ma_don_vi>/, only where the form has rows', async () => {
@@ -253,6 +257,28 @@ describe('ddcn lists', () => {
     const u = await generateLists(deps(db), { out, province: null, unit: 'DV0790001', workers: 0 });
     expect(u).toMatchObject({ units: 1, rows: 8, removed: 0 });
     expect(await files(out)).toEqual(['001/DV0010001/mau01.xlsx', '079/DV0790001/mau01.xlsx', '079/DV0790001/mau02.xlsx']);
+  });
+
+  it('says which outdated list could not be removed, and writes and removes the others', async (ctx) => {
+    const { db, out } = await verified();
+    const stale = path.join(out, '001/DV0010001/mau02.xlsx');
+    const gone = path.join(out, '079/XX0000000/mau01.xlsx');
+    for (const f of [stale, gone]) {
+      await mkdir(path.dirname(f), { recursive: true });
+      await writeFile(f, 'an outdated list');
+    }
+    // The file cannot be removed, even by root: the immutable attribute (ext4, xfs…); elsewhere nothing to test.
+    const locked = await execFileAsync('chattr', ['+i', stale]).then(() => true, () => false);
+    if (!locked) return ctx.skip();
+    try {
+      const r = await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+      expect(r.notRemoved).toEqual([{ path: stale, reason: 'EPERM' }]);
+      expect(r).toMatchObject({ removed: 1, failed: [] });
+      expect(await files(out)).toEqual(expect.arrayContaining(['001/DV0010001/mau01.xlsx', '001/DV0010001/mau02.xlsx', '079/DV0790001/mau02.xlsx']));
+      expect(await files(out)).not.toContain('079/XX0000000/mau01.xlsx');
+    } finally {
+      await execFileAsync('chattr', ['-i', stale]);
+    }
   });
 
   it('writes an escalation list of more people than go to a writer at once, whole and in order, in this thread and in workers', async () => {

@@ -52,12 +52,22 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
           `${r.files.mau01} Mẫu 01 · ${r.files.mau02} Mẫu 02 · ${r.files['ho-tro']} đề nghị hỗ trợ · ${r.rows} rows` +
           (r.removed ? ` · ${r.removed} outdated list files removed` : '') + '\n',
       );
-      if (r.failed.length) throw new UserError(notWritten(r.failed));
+      const problems = [r.failed.length ? notWritten(r.failed) : '', r.notRemoved.length ? notRemoved(r.notRemoved) : ''].filter(Boolean);
+      if (problems.length) throw new UserError(problems.join('\n'));
     });
 }
 
 /** Shown at most, so that a broken disk does not bury the terminal; the log has every one. */
 const LISTED = 20;
+
+function notRemoved(files: Array<{ path: string; reason: string }>): string {
+  const lines = files.slice(0, LISTED).map((f) => `  ${f.path}: ${f.reason}`);
+  if (files.length > LISTED) lines.push(`  … and ${files.length - LISTED} more`);
+  return (
+    `${files.length} outdated list file${files.length === 1 ? '' : 's'} (of an earlier run, whose people are on no such list now) could not be removed:\n` +
+    `${lines.join('\n')}\nRemove ${files.length === 1 ? 'it' : 'them'} (or fix the folder's permissions and run ddcn lists again), so that nobody sends an out-of-date list.`
+  );
+}
 
 function notWritten(failed: FileFailed[]): string {
   const lines = failed.slice(0, LISTED).map((f) => `  ${FILE_NAMES[f.spec.form]} of ${f.spec.form === 'ho-tro' ? provinceLabel(f.spec.unit.maTinh) : unitLabel(f.spec.unit.maTinh, f.spec.unit.maDonVi)}: ${f.reason}`);
