@@ -49,6 +49,8 @@ beforeAll(async () => {
     ran.run = await ddcn(['--log-level', 'debug', 'run', '--registry', 'mock', '--registry-data', registry, '--chunk-size', '2', '--batch-size', '1'], env);
     ran.export = await ddcn(['export', 'results', '--out', path.join(dir, 'results.csv')], env);
     ran.lookup = await ddcn(['lookup', '012.345.678', '--json'], env);
+    // The ĐDCN as a spreadsheet's number cell keeps it, its two leading zeros lost; and one nobody has.
+    [ran.lookupTen, ran.lookupTenNobody] = await Promise.all([ddcn(['lookup', '1090000001', '--json'], env), ddcn(['lookup', '1090000009'], env)]);
   };
   // Commands that fail before touching data run alongside, to keep the suite fast.
   const alongside = async () => {
@@ -101,6 +103,11 @@ describe('ddcn command line', () => {
     expect(JSON.parse(ran.lookup!.stdout)).toEqual([
       { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', so_ddcn: '001090000001', former_numbers: ['012345678'] },
     ]);
+    // 10 digits of a province 001–008 number: read as the import reads them, the two zeros put back.
+    expect(ran.lookupTen!.code, ran.lookupTen!.stderr).toBe(0);
+    expect(JSON.parse(ran.lookupTen!.stdout)).toEqual(JSON.parse(ran.lookup!.stdout));
+    expect(ran.lookupTenNobody!.code).toBe(0);
+    expect(ran.lookupTenNobody!.stderr).toContain('no participant has or had that number (10 digits, read as a ĐDCN that lost its two leading zeros');
   });
 
   it('writes pino JSON logs on stderr that never contain names, dates of birth or ID numbers', () => {

@@ -4,6 +4,7 @@ import { withContext } from '../context.js';
 import { requireParticipants } from '../checks.js';
 import { lookupNumber } from '../../db/results.js';
 import { normalizeNumber } from '../../domain/numbers.js';
+import { isCccdProvinceCode } from '../../domain/provinces.js';
 import { textTable } from '../table.js';
 
 export function registerLookup(cli: Command, logLevel: () => string | undefined): void {
@@ -13,10 +14,13 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
     .argument('<number>', 'the number, as typed (spaces and dots are ignored)')
     .option('--json', 'print a JSON array')
     .action(async (raw: string, o: { json?: boolean }) => {
-      const n = normalizeNumber(raw);
+      const digits = raw.replace(/[\s.]/g, '');
+      // 10 digits: a ĐDCN of province 001–008 whose two leading zeros a spreadsheet dropped, as the import reads it
+      // when it fits the person (here there is no person to fit: looked up as such when its province exists).
+      const lostTwoZeros = /^\d{10}$/.test(digits) && isCccdProvinceCode(`00${digits[0]}`);
+      const n = normalizeNumber(raw) ?? (lostTwoZeros ? { value: `00${digits}` } : null);
       // Not echoed: a mistyped ID number is still one (personal data stays out of messages).
       if (!n) {
-        const digits = raw.replace(/[\s.]/g, '');
         // A social-insurance code is the usual slip: said as such, without repeating it.
         const code = /^\d{10}$/.test(digits) ? '; 10 digits is a mã số BHXH, and lookup takes an ID number (the portal and `ddcn export results` show people by code)' : '';
         throw new UsageError(`the number given (${[...raw].length} characters) is not a CMND (9 digits) or an ĐDCN/CCCD (12 digits)${code}`);
@@ -31,7 +35,8 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
         return;
       }
       if (rows.length === 0) {
-        process.stderr.write('no participant has or had that number\n');
+        const read = lostTwoZeros ? ' (10 digits, read as a ĐDCN that lost its two leading zeros; a mã số BHXH is not looked up here)' : '';
+        process.stderr.write(`no participant has or had that number${read}\n`);
         return;
       }
       if (process.stdout.isTTY) {
