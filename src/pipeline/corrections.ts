@@ -109,15 +109,16 @@ export async function importCorrections(
   correctable?: Correctable,
   /**
    * `chunkRows`: rows per transaction (default 500); tests make it small to cross chunk boundaries. `form`: the file
-   * as already read (the portal reads it within its own limits to check it first).
+   * as already read (the portal reads it within its own limits to check it first). `source`: what the corrections
+   * record as their file (default: the file's absolute path; the portal's upload: its name as sent, see ho-tro.ts).
    */
-  options: { chunkRows?: number; form?: ReturnedForm } = {},
+  options: { chunkRows?: number; form?: ReturnedForm; source?: string } = {},
 ): Promise<CorrectionsResult> {
   const chunkRows = options.chunkRows ?? CHUNK_ROWS;
   if (!Number.isSafeInteger(chunkRows) || chunkRows < 1) throw new Error(`chunkRows must be a positive whole number, got ${chunkRows}`);
   const log = deps.log.child({ stage: 'corrections' });
   const form = options.form ?? (await openReturnedMau02(file));
-  const sourceFile = path.resolve(file);
+  const sourceFile = options.source ?? path.resolve(file);
   // With a byte-order mark: the office staff who read the reasons open it in Excel, which needs it for Vietnamese.
   const rejects = await RejectsFile.open(rejectsFile, REJECTS_HEADER, { bom: true, input: file });
   const importId = await startImportRun(deps.db, 'corrections', sourceFile, deps.now());

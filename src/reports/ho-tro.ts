@@ -8,6 +8,24 @@ import { mismatchText } from './mismatch-text.js';
 import { officeInText } from './office.js';
 import { formatDateTime } from './vn-date.js';
 
+/** How a correction sent as a file on the portal names its source: `upload:LOGIN/NAME`. */
+export const PORTAL_UPLOAD = 'upload:';
+
+/**
+ * Column (11): where the last correction came from. A returned file by its name and row; one sent on the portal by
+ * the name it was sent under, and the account (`upload:LOGIN/NAME`, corrections.ts in the portal); one typed into
+ * the portal's form (`web:LOGIN`, no row) by the account.
+ */
+export function correctionSource(file: string, row: number): string {
+  if (file.startsWith('web:')) return `Nhập trên cổng thông tin (tài khoản ${file.slice(4)})`;
+  if (file.startsWith(PORTAL_UPLOAD)) {
+    const rest = file.slice(PORTAL_UPLOAD.length);
+    const slash = rest.indexOf('/');
+    return `${rest.slice(slash + 1)}, dòng ${row} (gửi trên cổng thông tin, tài khoản ${rest.slice(0, slash)})`;
+  }
+  return `${path.basename(file)}, dòng ${row}`;
+}
+
 export const HO_TRO_TITLE =
   'DANH SÁCH NGƯỜI THAM GIA ĐÃ ĐIỀU CHỈNH THÔNG TIN THEO HỒ SƠ NHƯNG VẪN CHƯA KHỚP VỚI CSDL QUỐC GIA VỀ DÂN CƯ ĐỀ NGHỊ HỖ TRỢ';
 
@@ -64,7 +82,7 @@ export const HO_TRO: ListForm<EscalationRow> = {
     r.tenDonVi,
     mismatchText(r),
     formatDateTime(new Date(r.correctedAt)),
-    `${path.basename(r.sourceFile)}, dòng ${r.sourceRow}`,
+    correctionSource(r.sourceFile, r.sourceRow),
     null,
   ],
   notes: [

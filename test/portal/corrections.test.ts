@@ -48,6 +48,10 @@ describe('portal corrections', () => {
     expect(rejects.body).toContain('0010000003');
     expect(rejects.body).toContain('Cột (11) ngày tháng năm sinh ""31/02/1979"" không hợp lệ'); // CSV-quoted
     expect(await history(db)).toEqual([{ ma_so_bhxh: '0010000002', field: 'name', new_value: 'Trần Thị Bính', source: 'upload', changed_by: 'dv-hn1' }]);
+    // Recorded under the name it was sent with (the escalation list names it), not the portal's temporary copy.
+    expect(await rows(db, 'SELECT source_file, source_row FROM participant_correction')).toEqual([
+      { source_file: 'upload:dv-hn1/Mẫu 02 đã điền.xlsx', source_row: expect.any(Number) },
+    ]);
 
     // The office sees the correction counted, then the run moves the person to Mẫu 01.
     const office = await signedIn(app, 'tinh-001');

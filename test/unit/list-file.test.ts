@@ -6,6 +6,7 @@ import { inflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { tempDirPerFile } from '../helpers/temp-dir.js';
+import { correctionSource } from '../../src/reports/ho-tro.js';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import { lines, RowHeights } from '../../src/reports/list-layout.js';
 import { MAU01 } from '../../src/reports/mau01.js';
@@ -89,6 +90,14 @@ async function sheetXml(file: string): Promise<string> {
   const e = localHeaders(zip).find((h) => h.name === 'xl/worksheets/sheet1.xml')!;
   return inflateRawSync(zip.subarray(e.data, e.data + e.compressedSize)).toString('utf8');
 }
+
+describe('the escalation list, column (11)', () => {
+  it('names where the last correction came from: a returned file and row, a file sent on the portal, the portal\'s form', () => {
+    expect(correctionSource('/srv/ddcn/in/DV0790001/mau02.xlsx', 15)).toBe('mau02.xlsx, dòng 15');
+    expect(correctionSource('upload:dv-hn1/Mẫu 02 đã điền.xlsx', 18)).toBe('Mẫu 02 đã điền.xlsx, dòng 18 (gửi trên cổng thông tin, tài khoản dv-hn1)');
+    expect(correctionSource('web:tinh-001', 0)).toBe('Nhập trên cổng thông tin (tài khoản tinh-001)');
+  });
+});
 
 describe('list files written as SpreadsheetML', () => {
   it('lays out Mẫu 02 with merges, frozen panes, print titles and page setup, centred on the page', async () => {

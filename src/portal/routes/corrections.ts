@@ -14,6 +14,7 @@ import { findUpload, recordUpload } from '../../db/portal-uploads.js';
 import { uploadsReadable } from '../../db/portal-scope.js';
 import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
+import { PORTAL_UPLOAD } from '../../reports/ho-tro.js';
 import { openReturnedMau02, RETURNED_HEAP_MB, RETURNED_UNPACKED_LIMIT, ReturnedFileError, type ReturnedForm } from '../../reports/read-mau02.js';
 import type { PortalContext } from '../context.js';
 import { DOWNLOAD, HttpError, notFound } from '../errors.js';
@@ -123,7 +124,11 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
       // Only the unit's people within the user's scope: a district office's sheet of a unit spread over several
       // districts changes nobody of the other districts (docs/interface.md, scopes).
       // The form as read above, within the portal's limits: not read a second time.
-      const result = await importCorrections({ ...ctx.deps, progress: undefined }, file, rejects, (tx, codes) => unitPeopleInScope(tx, scope, code, codes), { form });
+      const result = await importCorrections({ ...ctx.deps, progress: undefined }, file, rejects, (tx, codes) => unitPeopleInScope(tx, scope, code, codes), {
+        form,
+        // The file as its sender named it, not the temporary copy it was read from (the escalation list names it).
+        source: `${PORTAL_UPLOAD}${user.login}/${original}`,
+      });
       const rejectsCsv = await readFile(rejects);
       const id = await ctx.deps.db.withTransaction(async (tx) => {
         const id = await recordUpload(tx, { login: user.login, maDonVi: code, at: now, fileName: original, result, rejectsCsv });
