@@ -1,7 +1,7 @@
-import { codeExists, hasParticipants, knownCodes, provinceEverHad, type CodeKind } from '../db/codes.js';
+import { codeExists, hasParticipants, knownCodes, provinceEverHad, provinceHasTarget, type CodeKind } from '../db/codes.js';
 import type { Database } from '../db/connect.js';
 import { nearestCodes } from '../domain/nearest-codes.js';
-import { cccdProvinceCode } from '../domain/provinces.js';
+import { cccdProvinceCode, isCccdProvinceCode, provinceKey } from '../domain/provinces.js';
 import { statSync, type Stats } from 'node:fs';
 import { UserError } from '../errors.js';
 
@@ -33,8 +33,12 @@ export async function requireCode(
   database: Database,
   kind: CodeKind,
   code: string | undefined,
-  /** A province that had participants before and has none now is taken (a report of past dates); else said so. */
-  opts: { formerProvince?: boolean } = {},
+  /**
+   * `formerProvince`: a province that had participants before and has none now is taken (a report of past dates);
+   * else said so. `targeted`: a province with a VssID target and nobody in it yet is taken (its report: a row of
+   * zeros against its target, as the national report shows it).
+   */
+  opts: { formerProvince?: boolean; targeted?: boolean } = {},
 ): Promise<string | undefined> {
   if (code === undefined || (await codeExists(database.db, kind, code))) return code;
   const other = kind === 'province' ? otherProvinceForm(code) : null;
@@ -49,6 +53,7 @@ export async function requireCode(
       );
     }
   }
+  if (kind === 'province' && opts.targeted && isCccdProvinceCode(provinceKey(code)) && (await provinceHasTarget(database.db, provinceKey(code)))) return code;
   const known = await knownCodes(database.db, kind);
   const near = nearestCodes(code, known);
   const { noun, flag } = NAMES[kind];

@@ -31,6 +31,12 @@ export async function codeExists(db: Queryable, kind: CodeKind, code: string): P
  * Whether a province had participants at some time (a state row: every participant's province is written into
  * participant_state, and kept there when they move). Its figures of those days can still be reported.
  */
+/** Whether a VssID target was ever imported for the province (stored in the 3-digit form, as `key`). */
+export async function provinceHasTarget(db: Queryable, key: string): Promise<boolean> {
+  const r = await db.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM vssid_target WHERE ma_tinh = $1::text) AS any', [key]);
+  return r.rows[0]!.any;
+}
+
 export async function provinceEverHad(db: Queryable, code: string): Promise<boolean> {
   const r = await db.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM participant_state WHERE ma_tinh = $1::text) AS any', [code]);
   return r.rows[0]!.any;

@@ -3,7 +3,7 @@ import { progressFigures } from '../pipeline/progress-report.js';
 import { cachedCountsAsOf } from '../db/figures-cache.js';
 import type { Deps } from '../pipeline/deps.js';
 import type { ProgressReport } from '../reports/mau03.js';
-import { parseIsoDate, startOfDay, type CalendarDate } from '../reports/vn-date.js';
+import { EARLIEST_REPORT_YEAR, parseIsoDate, startOfDay, type CalendarDate } from '../reports/vn-date.js';
 import type { Scope } from '../db/portal-scope.js';
 import { HttpError } from './errors.js';
 import { unitNameInScope } from '../db/portal-queries.js';
@@ -21,6 +21,7 @@ export function figureQuery(query: Record<string, unknown>, now: Date): FigureQu
     // Well formed but not in the calendar (2026-02-30): the form is right, the day is not.
     throw new HttpError(400, /^\d{4}-\d{2}-\d{2}$/.test(rawDate) ? `Ngày báo cáo ${rawDate} không có trong lịch.` : 'Ngày báo cáo phải có dạng YYYY-MM-DD, ví dụ 2024-06-30.');
   }
+  if (asOf && asOf.year < EARLIEST_REPORT_YEAR) throw new HttpError(400, `Ngày báo cáo trước năm ${EARLIEST_REPORT_YEAR}, khi chưa có số liệu: kiểm tra lại năm.`);
   // As `ddcn report progress --as-of` (the same rule): figures of a day still to come would be today's under a later date.
   if (asOf && startOfDay(asOf) > now) {
     throw new HttpError(400, 'Ngày báo cáo không được sau hôm nay.');

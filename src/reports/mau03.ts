@@ -281,7 +281,8 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
   const place = w?.kind === 'unit' ? placeName(w.maTinh) : w?.kind === 'district' ? placeName(w.maTinh, w.maHuyen) : report.province === null ? 'Hà Nội' : placeName(report.province);
   put(ws, r++, n - 4, placeDateLine(place, vnDate(report.issuedAt)), S.signDate, 5);
   put(ws, r, 1, 'NGƯỜI LẬP BIỂU', S.signTitle, 4);
-  put(ws, r++, n - 4, 'GIÁM ĐỐC', S.signTitle, 5);
+  // A unit's own report (the portal's unit accounts) is signed by its head, as its Mẫu 02 is; an office's by its director.
+  put(ws, r++, n - 4, w?.kind === 'unit' ? 'THỦ TRƯỞNG ĐƠN VỊ' : 'GIÁM ĐỐC', S.signTitle, 5);
   put(ws, r, 1, '(Ký, ghi rõ họ tên)', S.signHint, 4);
   // Stryker disable next-line UpdateOperator: r is not read after the last line
   put(ws, r++, n - 4, '(Ký, ghi rõ họ tên, đóng dấu)', S.signHint, 5);

@@ -56,6 +56,12 @@ export function parseIsoDate(raw: string): CalendarDate | null {
 
 const two = (n: number) => String(n).padStart(2, '0');
 
+/**
+ * The first year a report may be as of: figures are kept from when ddcn first ran (long after); an earlier as-of is
+ * a slip of the year (`0024-06-30`), and a report of zeros under it would be taken for figures.
+ */
+export const EARLIEST_REPORT_YEAR = 2000;
+
 /** `dd/mm/yyyy`, the way dates are written on the forms. */
 export function formatDate(d: CalendarDate): string {
   return `${two(d.day)}/${two(d.month)}/${d.year}`;

@@ -52,9 +52,10 @@ beforeAll(async () => {
     ran.report = await ddcn(['report', 'progress', '--out', path.join(dir, 'mau03.xlsx'), '--period', 'month', '--province', '079'], env);
   };
   const alongside = async () => {
-    [ran.help, ran.badDate, ran.notXlsx] = await Promise.all([
+    [ran.help, ran.badDate, ran.earlyDate, ran.notXlsx] = await Promise.all([
       ddcn(['report', 'progress', '--help'], env),
       ddcn(['report', 'progress', '--out', path.join(dir, 'x.xlsx'), '--as-of', '2024-02-30'], env),
+      ddcn(['report', 'progress', '--out', path.join(dir, 'x.xlsx'), '--as-of', '0024-06-30'], env),
       ddcn(['import', 'corrections', participants], env),
     ]);
   };
@@ -105,7 +106,9 @@ describe('ddcn lists, import corrections/targets, report progress on the command
     expect(ran.help!.code).toBe(0);
     expect(ran.help!.stdout).toContain('--as-of <date>');
     expect(ran.badDate!.code).toBe(2);
-    expect(ran.badDate!.stderr).toContain('--as-of must be a date YYYY-MM-DD, got "2024-02-30"');
+    expect(ran.badDate!.stderr).toContain('--as-of 2024-02-30 is not a day of the calendar');
+    expect(ran.earlyDate!.code).toBe(2);
+    expect(ran.earlyDate!.stderr).toContain('--as-of 0024-06-30 is before 2000, before any figures were kept: check the year');
     expect(ran.notXlsx!.code).toBe(1);
     expect(ran.notXlsx!.stderr).toContain('is not an .xlsx workbook');
   });

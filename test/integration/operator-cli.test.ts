@@ -356,3 +356,19 @@ describe('lists before anyone is verified', () => {
     expect(after.stderr).toMatch(/wrote 3 files for 3 units/);
   }, SLOW);
 });
+
+describe('a province with a VssID target and nobody in it yet', () => {
+  it('has its Mẫu 03, a row of zeros against its target, as the national report shows it; a province with neither is still refused', async () => {
+    const targets = path.join(dir, 'chi-tieu-002.csv');
+    await writeFile(targets, 'ma_tinh,chi_tieu_vssid\n002,100\n');
+    expect((await ddcn(['import', 'targets', targets], env)).code).toBe(0);
+    const [withTarget, without] = await Promise.all([
+      ddcn(['report', 'progress', '--out', path.join(dir, 'mau03-002.xlsx'), '--province', '02'], env),
+      ddcn(['report', 'progress', '--out', path.join(dir, 'mau03-003.xlsx'), '--province', '003'], env),
+    ]);
+    expect(withTarget.code, withTarget.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'mau03-002.xlsx'))).toBe(true);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toMatch(/no province 003 in /);
+  }, SLOW);
+});

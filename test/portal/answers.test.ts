@@ -138,8 +138,11 @@ describe('error pages', () => {
     const day = await office.get('/?as_of=2026-02-30');
     expect(day.status).toBe(400);
     expect(day.body).toContain('Ngày báo cáo 2026-02-30 không có trong lịch.');
-    // Years 1–99 are days of the calendar too (JavaScript's Date.UTC took them for 1901–1999).
-    expect((await office.get('/?as_of=0001-01-01')).body).not.toContain('không có trong lịch');
+    // Years 1–99 are days of the calendar too (JavaScript's Date.UTC took them for 1901–1999), but no figures were
+    // kept then: a slip of the year, said as such.
+    const early = await office.get('/?as_of=0001-01-01');
+    expect(early.body).not.toContain('không có trong lịch');
+    expect([early.status, early.body.includes('Ngày báo cáo trước năm 2000, khi chưa có số liệu: kiểm tra lại năm.')]).toEqual([400, true]);
     expect((await office.get('/?as_of=30/02/2026')).body).toContain('phải có dạng YYYY-MM-DD');
     // A parameter given twice is neither one nor the other: said so, never today's figures under the link's date.
     const twice = await office.get('/?as_of=2024-06-01&period=week&as_of=2024-06-30');

@@ -82,6 +82,11 @@ describe('Mẫu 03, head and foot', () => {
     expect(texts(unknown, [2, 25])).toEqual({ 2: { 1: 'BẢO HIỂM XÃ HỘI QUẬN, HUYỆN (MÃ 999)' }, 25: { 14: 'Thành phố Hồ Chí Minh, ngày 15 tháng 8 năm 2024' } });
   });
 
+  it("a unit's own report: signed by the unit's head, as its Mẫu 02", async () => {
+    const ws = await sheet({ ...report('79', 'week'), within: { kind: 'unit', maDonVi: 'DV0790001', tenDonVi: 'Công ty Sao Mai', maTinh: '79' } });
+    expect(texts(ws, [2, 26])).toEqual({ 2: { 1: 'CÔNG TY SAO MAI' }, 26: { 1: 'NGƯỜI LẬP BIỂU', 14: 'THỦ TRƯỞNG ĐƠN VỊ' } });
+  });
+
   it('merges the blocks of the head, the notes and the signatures, and nothing else', async () => {
     const ws = await sheet(report(null, 'month'));
     expect(merges(ws)).toEqual([

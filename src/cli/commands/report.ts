@@ -5,11 +5,15 @@ import { withContext } from '../context.js';
 import { onDisk, requireCode, requireParticipants } from '../checks.js';
 import { percentDown } from '../summary.js';
 import { progressReport } from '../../pipeline/progress-report.js';
-import { formatDate, parseIsoDate, startOfDay, type CalendarDate } from '../../reports/vn-date.js';
+import { EARLIEST_REPORT_YEAR, formatDate, parseIsoDate, startOfDay, type CalendarDate } from '../../reports/vn-date.js';
 
 function asOfDate(value: string): CalendarDate {
   const d = parseIsoDate(value);
-  if (!d) throw new UsageError(`--as-of must be a date YYYY-MM-DD, got "${value}"`);
+  if (!d) {
+    // Well formed but not in the calendar (2025-02-29): the form is right, the day is not.
+    throw new UsageError(/^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? `--as-of ${value.trim()} is not a day of the calendar` : `--as-of must be a date YYYY-MM-DD, got "${value}"`);
+  }
+  if (d.year < EARLIEST_REPORT_YEAR) throw new UsageError(`--as-of ${value.trim()} is before ${EARLIEST_REPORT_YEAR}, before any figures were kept: check the year`);
   // Figures of a day to come would be today's under that day's heading: a typo in the year, most likely.
   if (startOfDay(d) > new Date()) throw new UsageError(`--as-of ${value} is a day still to come (in Vietnam); give today or a past day`);
   return d;
@@ -39,7 +43,7 @@ export function registerReport(cli: Command, logLevel: () => string | undefined)
       const r = await withContext(logLevel(), async (deps, { database }) => {
         await requireParticipants(database);
         // A province that had people on an earlier day is reported too: its figures of that day, or of now (0).
-        const province = await requireCode(database, 'province', o.province, { formerProvince: true });
+        const province = await requireCode(database, 'province', o.province, { formerProvince: true, targeted: true });
         return progressReport(deps, { out: o.out, period: o.period, asOf: o.asOf ?? null, province: province ?? null });
       });
       const rate = r.total.matchedRate === null ? '-' : percentDown(r.total.matchedRate);
