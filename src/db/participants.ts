@@ -241,14 +241,16 @@ export async function upsertStagedParticipants(
   // Fields whose column the file does not have: what is on file (before the rows held back for their sex code move).
   if (!waiting && kept.length) {
     // A person who keeps their unit is not "without a unit" (the finding the row's empty value gave); one who keeps
-    // an e-mail or VssID flag keeps what was found about it.
+    // an e-mail or VssID flag keeps what was found about it, and one who keeps a field whose value an earlier file
+    // gave too long or with a control character (not stored) keeps that finding (its `column`).
     const ownUnit = kept.includes('ma_don_vi') ? `(e.f <> '{"field": "unit", "code": "missing"}'::jsonb OR p.ma_don_vi IS NULL)` : 'true';
     const keptFields = kept.filter((c) => c === 'email' || c === 'vssid');
     await tx.query(
       `UPDATE staging s SET ${kept.map((c) => `${c} = p.${c}`).join(', ')},
-              findings = ${findingsWhere('s.findings', ownUnit)} || ${findingsWhere('p.findings', `e.f->>'field' = ANY($1::text[])`)}
+              findings = ${findingsWhere('s.findings', ownUnit)}
+                || ${findingsWhere('p.findings', `e.f->>'field' = ANY($1::text[]) OR e.f->>'column' = ANY($2::text[])`)}
          FROM participant p WHERE p.ma_so_bhxh = s.ma_so_bhxh`,
-      [keptFields],
+      [keptFields, kept],
     );
   }
   // Stryker disable next-line ConditionalExpression: in the waiting pass staging is empty: moving its rows moves none

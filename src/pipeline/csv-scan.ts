@@ -5,6 +5,7 @@
 // because the shared machine ran at a load average of 25–30: this reader 3.5 s, fast-csv 30.9 s (papaparse and
 // udsv were not installed; the script measures them when they are).
 import { StringDecoder } from 'node:string_decoder';
+import { CONTROL } from './table-row.js';
 
 /** One record: the physical line it starts on (1 = first line of the file), its fields, or why it is refused. */
 export interface CsvRecord {
@@ -13,6 +14,8 @@ export interface CsvRecord {
   problem?: string;
   /** The record's text as read (its lines joined by \n). */
   text?: string;
+  /** A field holds a control character (table-row.ts CONTROL): for the reader of the table to judge, not a problem. */
+  control?: true;
 }
 
 /** The longest physical line kept; longer ones are rejected without being held (memory stays bounded). */
@@ -82,22 +85,6 @@ export function splitRecord(text: string, sep: Separator = ','): { cells: string
     }
   }
   return problem ? { cells, open: false, problem } : { cells, open: false };
-}
-
-/** C0 controls other than tab, and DEL: never part of a name, a code or an address. */
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
-
-function controlProblem(cells: string[]): string | undefined {
-  for (let i = 0; i < cells.length; i++) {
-    const m = CONTROL.exec(cells[i]!);
-    if (m) {
-      const code = m[0].charCodeAt(0);
-      const what = code === 0 ? 'a NUL byte' : `the control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-      return `field ${i + 1} contains ${what}`;
-    }
-  }
-  return undefined;
 }
 
 interface Pending {
@@ -286,10 +273,12 @@ export class CsvScanner {
       (this.expected !== undefined && cells.length !== this.expected
         ? `has ${cells.length} fields, the header has ${this.expected}`
         : undefined) ??
-      // One look at the whole text first: nearly every line is clean, and then the cells need no look of their own.
-      (CONTROL.test(text) ? controlProblem(cells) : undefined) ??
       (text.includes('\uFFFD') ? NOT_UTF8 : undefined);
     if (why) rec.problem = why;
+    // A control character is a bad value, not a broken line: which field holds it, and what that means, is for the
+    // table's reader to decide (a participant's key, another value). One look at the whole text: nearly every line
+    // is clean, and the cells then need no look of their own.
+    else if (CONTROL.test(text)) rec.control = true;
     this.out.push(rec);
   }
 }

@@ -2,7 +2,7 @@
 // that reads the second half of a large CSV (import-keys.ts): whether the row is rejected, and otherwise its key
 // and the line that goes to the file's key table (createFileKeyTable).
 import { hash } from 'node:crypto';
-import { keyOf, lengthProblem, limitsChecker, rawReader } from './participant-row.js';
+import { COLUMN_LIMITS, keyOf, keyValueProblem } from './participant-row.js';
 import type { TableRow } from './table-row.js';
 
 /** A row the first reading accepts: its key and its sex code as written (only `0` and `2` are counted). */
@@ -12,20 +12,24 @@ export interface Screened {
 }
 
 /**
- * For a file with this header: the checks that can reject a row on its first reading (its reading problem, the
- * column lengths, the key). Everything else is decided only for rows that are new or changed.
+ * For a file with this header: the checks that can reject a row on its first reading (its reading problem, the key:
+ * its length, a control character in it, its digits). Everything else is decided only for rows that are new or
+ * changed: a value other than the key that is too long or holds a control character does not reject the row
+ * (participant-row.ts unfitValues).
  */
 export function rowScreen(header: readonly string[]): (row: TableRow) => Screened | { reason: string } {
-  const readRaw = rawReader(header);
-  const withinLimits = limitsChecker(header);
   const keyAt = header.indexOf('ma_so_bhxh');
   const sexAt = header.indexOf('gioi_tinh');
+  // As a control character in the key was always said: by the field's place in the line.
+  const keyField = `field ${keyAt + 1}`;
   return (row) => {
     if (row.problem) return { reason: row.problem };
-    const k = keyOf(row.cells[keyAt] ?? '');
-    const problem = (withinLimits(row.cells) ? null : lengthProblem(readRaw(row.cells))) ?? ('reason' in k ? k.reason : null);
-    // Stryker disable next-line LogicalOperator: a row without a key always has a problem (the key's reason), so the first test alone decides
-    if (problem !== null || !('key' in k)) return { reason: problem ?? 'ma_so_bhxh must be 10 digits' };
+    const cell = row.cells[keyAt] ?? '';
+    // Looked at closer only in a row the reader marked for a control character (TableRow.control), or a long key.
+    const problem = row.control || cell.length > COLUMN_LIMITS.ma_so_bhxh ? keyValueProblem(cell, keyField) : null;
+    if (problem !== null) return { reason: problem };
+    const k = keyOf(cell);
+    if (!('key' in k)) return { reason: k.reason };
     // Stryker disable next-line StringLiteral: neither text is 0 or 2, the only sex codes counted
     return { key: k.key, sex: sexAt >= 0 ? row.cells[sexAt]!.trim() : '' };
   };

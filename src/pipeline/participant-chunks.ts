@@ -173,11 +173,13 @@ export const STAGING_COPY = `COPY staging (line, ma_so_bhxh, ho_ten, ngay_sinh, 
  * bulk path adds it at the end, in finishBulkLoad).
  */
 export function stageRow(r: KeyedRow, srcHash: string, now: Date, zeroSuffix = ''): { line: string } | { reason: string } {
-  const res = normalizeParticipantRow(r.raw, now);
+  // Control characters are looked for only in a row its reader marked (TableRow.control).
+  const res = normalizeParticipantRow(r.raw, now, r.row.control === true);
   if (!res.ok) return { reason: res.reason };
   const rec = res.record;
-  // `0` for sex is decided once the whole file has been read (1/0 file, or ISO 5218 "unknown"): the row waits.
-  const sexCode = r.raw.gioi_tinh?.trim() === '0' ? '0' : null;
+  // `0` for sex is decided once the whole file has been read (1/0 file, or ISO 5218 "unknown"): the row waits. Not a
+  // `0` beside a control character (`\v0` trims to `0`): that value is not taken (unfitValues).
+  const sexCode = r.raw.gioi_tinh?.trim() === '0' && !(r.row.control && rec.findings.some((f) => f.field === 'sex' && f.code === 'control')) ? '0' : null;
   if (sexCode) srcHash += zeroSuffix;
   const findings = sexCode ? rec.findings.filter((f) => f.field !== 'sex') : rec.findings;
   return {

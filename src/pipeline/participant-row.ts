@@ -5,6 +5,7 @@ import { parseSex } from '../domain/sex.js';
 import { normalizeNumber } from '../domain/numbers.js';
 import type { Sex } from '../domain/types.js';
 import type { Finding } from '../domain/finding.js';
+import { CONTROL, controlIn } from './table-row.js';
 
 export const PARTICIPANT_COLUMNS = [
   'ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to', 'ma_don_vi', 'ten_don_vi',
@@ -16,14 +17,23 @@ export type ParticipantColumn = (typeof PARTICIPANT_COLUMNS)[number];
 export const IDENTITY_COLUMNS = ['ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to'] as const;
 
 /**
- * The longest value each column may hold, in characters. A longer one rejects the row: it is not a name, a code or
- * an address but a broken export, and storing it would only carry the damage on (a 3 000-character unit code once
- * stopped the import at the index size limit). The registry refuses names over 200 characters.
+ * The longest value each column may hold, in characters. A longer one is not a name, a code or an address but a
+ * broken export, and storing it would only carry the damage on (a 150 MB cell stored as a name; a 3 000-character
+ * unit code once stopped the import at the index size limit): a key over its limit rejects the row, any other
+ * value over its limit is not stored (the field is taken as empty, with a `too_long` finding). The registry
+ * refuses names over 200 characters.
  */
 export const COLUMN_LIMITS: Readonly<Record<ParticipantColumn, number>> = {
   ma_so_bhxh: 20, ho_ten: 200, ngay_sinh: 20, gioi_tinh: 10, so_giay_to: 20, ma_don_vi: 50, ten_don_vi: 500,
   dia_chi_don_vi: 500, ma_tinh: 10, ma_huyen: 10, vssid: 10, email: 254,
 };
+
+/** The field of a finding about each column other than the key. */
+const FINDING_FIELD: Readonly<Record<Exclude<ParticipantColumn, 'ma_so_bhxh'>, Finding['field']>> = {
+  ho_ten: 'name', ngay_sinh: 'dob', gioi_tinh: 'sex', so_giay_to: 'id_number', ma_don_vi: 'unit', ten_don_vi: 'unit',
+  dia_chi_don_vi: 'unit', ma_tinh: 'office', ma_huyen: 'office', vssid: 'vssid', email: 'email',
+};
+const VALUE_COLUMNS = PARTICIPANT_COLUMNS.filter((c): c is Exclude<ParticipantColumn, 'ma_so_bhxh'> => c !== 'ma_so_bhxh');
 
 /**
  * Reads a row's cells into the columns by name, for a file with this header: a column the file lacks is undefined.
@@ -42,28 +52,51 @@ export function rawReader(header: readonly string[]): (cells: readonly string[])
 }
 
 /**
- * For a file with this header: whether every cell of a row is within its column's limit (COLUMN_LIMITS), looking
- * only at lengths; lengthProblem says which one is not. (A row is checked before it is read into columns.)
+ * Why a key cannot be read as it stands, before its digits are looked at: longer than its column's limit, or holding
+ * a control character. Names the column, never the value. (The key alone: any other value too long, or with a
+ * control character, is not stored but does not reject the row: unfitValues.)
  */
-export function limitsChecker(header: readonly string[]): (cells: readonly string[]) => boolean {
-  const checks = PARTICIPANT_COLUMNS.map((c) => [header.indexOf(c), COLUMN_LIMITS[c]] as const).filter(([i]) => i >= 0);
-  const at = Int32Array.from(checks.map(([i]) => i));
-  const max = Int32Array.from(checks.map(([, m]) => m));
-  return (cells) => {
-    for (let j = 0; j < at.length; j++) if ((cells[at[j]!] ?? '').length > max[j]!) return false;
-    return true;
-  };
+export function keyValueProblem(key: string | undefined, field = 'ma_so_bhxh'): string | null {
+  if (key === undefined) return null;
+  const control = controlIn(key);
+  if (control) return `${field} contains ${control}`;
+  if (key.length > COLUMN_LIMITS.ma_so_bhxh) return `ma_so_bhxh is ${key.length} characters long; at most ${COLUMN_LIMITS.ma_so_bhxh} are accepted`;
+  return null;
 }
 
-/** Why a row cannot be imported because of a value's length, or null. Names the column, never the value. */
-export function lengthProblem(raw: Partial<Record<ParticipantColumn, string>>): string | null {
-  for (const c of PARTICIPANT_COLUMNS) {
+/**
+ * The row's values with each one other than the key that cannot be stored taken as empty, a finding for each: over
+ * its column's limit (`too_long`, with its length), or holding a control character (`control`; looked for only when
+ * `controls`, which the readers mark per row: TableRow.control). The row itself, untouched, when every value fits:
+ * nearly every row, which costs a look at its lengths.
+ *
+ * A value with a control character is taken as empty rather than stored without it. Such a character comes from a
+ * damaged export (a NUL in the middle of a name), and what stood around it cannot be trusted: it may have replaced
+ * a letter or a digit rather than been added. Stripped, `DV0\u00011` would be the unit code `DV01`, maybe another
+ * unit's (the person on its list, their data sent to another employer), a date or a number another one that looks
+ * right and that nobody would question; empty, the unit is asked on Mẫu 02 to declare it again. The same rule as
+ * for an over-long value: a value known to be damaged is never stored, nor quoted.
+ */
+export function unfitValues(
+  raw: Partial<Record<ParticipantColumn, string>>,
+  findings: Finding[],
+  controls: boolean,
+): Partial<Record<ParticipantColumn, string>> {
+  let out = raw;
+  for (const c of VALUE_COLUMNS) {
     const v = raw[c];
-    if (v !== undefined && v.length > COLUMN_LIMITS[c]) {
-      return `${c} is ${v.length} characters long; at most ${COLUMN_LIMITS[c]} are accepted`;
-    }
+    if (v === undefined) continue;
+    const tooLong = v.length > COLUMN_LIMITS[c];
+    if (!tooLong && !(controls && CONTROL.test(v))) continue;
+    if (out === raw) out = { ...raw };
+    out[c] = '';
+    findings.push(
+      tooLong
+        ? { field: FINDING_FIELD[c], code: 'too_long', column: c, length: v.length, limit: COLUMN_LIMITS[c] }
+        : { field: FINDING_FIELD[c], code: 'control', column: c },
+    );
   }
-  return null;
+  return out;
 }
 
 // A data-quality problem in a non-key field: the row is imported and the finding ends up on Mẫu 02.
@@ -120,20 +153,22 @@ export type RowResult = { ok: true; record: ParticipantRecord } | { ok: false; r
 
 /**
  * Validates and normalises one input row. Only a bad key rejects the row; other problems become findings.
- * `now`: the clock, so that a birth date after it is a finding rather than a date.
+ * `now`: the clock, so that a birth date after it is a finding rather than a date. `controls`: whether a value may
+ * hold a control character (TableRow.control; when in doubt, true: it is then looked for in every value).
  */
-export function normalizeParticipantRow(raw: Partial<Record<ParticipantColumn, string>>, now?: Date): RowResult {
-  const tooLong = lengthProblem(raw);
-  if (tooLong) return { ok: false, reason: tooLong };
-  const k = keyOf(raw.ma_so_bhxh);
+export function normalizeParticipantRow(given: Partial<Record<ParticipantColumn, string>>, now?: Date, controls = true): RowResult {
+  const keyProblem = keyValueProblem(given.ma_so_bhxh);
+  if (keyProblem) return { ok: false, reason: keyProblem };
+  const k = keyOf(given.ma_so_bhxh);
   if (!('key' in k)) return { ok: false, reason: k.reason };
+  const findings: Finding[] = [];
+  const raw = unfitValues(given, findings, controls);
   const r = {
     ma_so_bhxh: k.key, ho_ten: text(raw.ho_ten), ngay_sinh: text(raw.ngay_sinh), gioi_tinh: text(raw.gioi_tinh),
     so_giay_to: text(raw.so_giay_to), ma_don_vi: text(raw.ma_don_vi), ten_don_vi: text(raw.ten_don_vi),
     dia_chi_don_vi: text(raw.dia_chi_don_vi), ma_tinh: text(raw.ma_tinh), ma_huyen: text(raw.ma_huyen),
     vssid: text(raw.vssid), email: text(raw.email),
   };
-  const findings: Finding[] = [];
 
   const hoTen = cleanName(legacy(findings, 'name', r.ho_ten));
   const tenDonVi = legacy(findings, 'unit', r.ten_don_vi);

@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
-import { firstRowForMessage, looksLikeData } from './table-row.js';
+import { CONTROL, firstRowForMessage, looksLikeData } from './table-row.js';
 import { CsvScanner, NOT_UTF8, type CsvRecord, type Separator } from './csv-scan.js';
 import { type SmallWorkbook, unreadableWorkbook } from './read-xlsx.js';
 import { limitMet, readInThread, type ThreadLimits } from '../reports/xlsx/read-thread.js';
@@ -393,6 +393,8 @@ async function openXlsx(file: string): Promise<Table> {
         row.problem = 'a cell could not be read (unresolved shared string); open and save the file in Excel, then import again';
       else if (vals.length - 1 > header.length && vals.slice(header.length + 1).some((v) => cellText(v).trim() !== ''))
         row.problem = `has values beyond the ${header.length} header columns`;
+      // As the CSV reader marks it (csv-scan.ts): Excel keeps a control character typed or pasted into a cell.
+      else if (cells.some((c) => CONTROL.test(c))) row.control = true;
       yield row;
     }
   }

@@ -1,7 +1,7 @@
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
 import { cellText, notADate, notADateProblem } from '../reports/cell-text.js';
-import type { TableRow } from './table-row.js';
+import { CONTROL, type TableRow } from './table-row.js';
 
 /**
  * Reads the first visible sheet of a workbook held in memory (small workbooks: see openXlsx): merged cells take
@@ -48,6 +48,8 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
     const notDate = l.notDates.find((i) => i < header.length);
     if (notDate !== undefined) row.problem = notADateProblem(header[notDate]!);
     else if (l.cells.slice(header.length).some((c) => c.trim() !== '')) row.problem = `has values beyond the ${header.length} header columns`;
+    // As the CSV reader marks it (csv-scan.ts): Excel keeps a control character typed or pasted into a cell.
+    else if (row.cells.some((c) => CONTROL.test(c))) row.control = true;
     rows.push(row);
   }
   return { header, rows };

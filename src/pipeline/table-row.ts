@@ -6,6 +6,32 @@ export interface TableRow {
   problem?: string;
   /** The record as it stood in the file, when the reader has it (CSV): what the import's change check hashes. */
   text?: string;
+  /**
+   * A cell holds a control character (CONTROL). Not a problem of the row: what it means is the reader's to decide
+   * (a participant's key with one rejects the row, another value is not stored; a target's row is rejected).
+   */
+  control?: true;
+}
+
+/** C0 controls other than tab, and DEL: never part of a name, a code or an address. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+export const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+/** The first control character of `value` as a reject's reason says it, or undefined when it has none. */
+export function controlIn(value: string): string | undefined {
+  const m = CONTROL.exec(value);
+  if (!m) return undefined;
+  const code = m[0].charCodeAt(0);
+  return code === 0 ? 'a NUL byte' : `the control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Why a row with a control character in a cell is rejected where any is (`field N contains …`), or undefined. */
+export function controlProblem(cells: readonly string[]): string | undefined {
+  for (let i = 0; i < cells.length; i++) {
+    const what = controlIn(cells[i]!);
+    if (what) return `field ${i + 1} contains ${what}`;
+  }
+  return undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import { isCccdProvinceCode, provinceKey } from '../domain/provinces.js';
 import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
 import { openTable } from './read-table.js';
-import { firstRowForMessage } from './table-row.js';
+import { controlProblem, firstRowForMessage } from './table-row.js';
 import { RejectsFile } from './rejects-file.js';
 
 export interface TargetsResult {
@@ -53,7 +53,8 @@ export async function importTargets(deps: Deps, file: string, rejectsFile = `${f
       const maHuyen = cell('ma_huyen');
       const chiTieu = parseTarget(cell('chi_tieu_vssid'));
       const key = `${maTinh}\u0000${maHuyen}`;
-      const reason = row.problem
+      // A control character anywhere rejects a target's row (a participant's is judged field by field).
+      const reason = (row.problem ?? (row.control ? controlProblem(row.cells) : undefined))
         ?? (maTinh === '' ? 'ma_tinh is empty'
           : !isCccdProvinceCode(maTinh) ? `no province ${given}: ma_tinh is a province's code, 01 to 96 (or 001 to 096)`
           : chiTieu === null ? `chi_tieu_vssid must be a whole number of accounts, got "${cell('chi_tieu_vssid')}"`

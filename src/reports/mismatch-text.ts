@@ -50,6 +50,27 @@ function refusedLine(refused: NonNullable<NonNullable<ListRow['detail']>['refuse
   return `${why.charAt(0).toUpperCase()}${why.slice(1)}: đề nghị kê khai lại tại cột ${where}`;
 }
 
+/** The columns of the participants file a value may be dropped from on import (Finding `column`), as column 9 names them. */
+const COLUMN_LABEL: Readonly<Record<string, string>> = {
+  ho_ten: 'Họ và tên', ngay_sinh: 'Ngày sinh', gioi_tinh: 'Giới tính', so_giay_to: 'Số CMND/ĐDCN', ma_don_vi: 'Mã đơn vị',
+  ten_don_vi: 'Tên đơn vị', dia_chi_don_vi: 'Địa chỉ đơn vị', ma_tinh: 'Mã tỉnh', ma_huyen: 'Mã huyện',
+  vssid: 'Thông tin đăng ký VssID', email: 'Email',
+};
+
+/** Whether a finding says a value of the file was not stored (too long, or with a control character). */
+const dropped = (f: Finding): boolean => f.code === 'too_long' || f.code === 'control';
+
+/**
+ * A value the import did not store, too long or with a control character: what it was (its length, never its
+ * text) and where to declare it again — columns 10–13 for the fields the registry compares, else with the office.
+ */
+function droppedLine(f: Finding): string {
+  const what = COLUMN_LABEL[f.column ?? ''] ?? (f.field === 'name' ? 'Họ và tên' : 'Thông tin');
+  const why = f.code === 'too_long' ? `dài ${f.length ?? '?'} ký tự (tối đa ${f.limit ?? '?'})` : 'có ký tự điều khiển (tệp dữ liệu hỏng)';
+  const input = (ORDER as string[]).includes(f.field) ? INPUT_COLUMN[f.field as Field] : null;
+  return `${what} ${why}: không lưu — ${input ? `đề nghị kê khai lại tại cột ${input}` : 'đề nghị kê khai lại với cơ quan BHXH'}`;
+}
+
 /** A hint that only lists words of the registry's name, which the line shows already, adds nothing. */
 function repeats(hint: string, registryName: string): boolean {
   // Stryker disable next-line Regex: the empty words a looser split leaves are no registry words: the hint is added exactly when it was
@@ -111,7 +132,8 @@ export function mismatchLines(row: ListRow): string[] {
   for (const f of uncompared ? (['name', 'dob', 'sex'] as const) : []) {
     if (refused?.fields.includes(f) || corrected.has(f)) continue;
     const finding = row.findings.find((x) => x.field === f && (x.code === 'invalid' || x.code === 'missing'));
-    if (!finding) continue;
+    // A value not stored on import: its own line below says it and where to write it.
+    if (!finding || row.findings.some((x) => x.field === f && dropped(x))) continue;
     const label = LABEL[f].charAt(0).toUpperCase() + LABEL[f].slice(1);
     lines.push(
       finding.code === 'invalid'
@@ -130,6 +152,11 @@ export function mismatchLines(row: ListRow): string[] {
     if (f.code !== 'converted' || !f.from) continue;
     const what = f.field === 'name' ? 'Họ và tên' : 'Tên/địa chỉ đơn vị';
     lines.push(`${what}: tên chuyển từ ${ENCODING_LABEL[f.from]} (trong tệp: ${f.value ?? ''})`);
+  }
+  // Values the import did not store (too long, or with a control character): said, so that the unit declares them
+  // again; a field corrected since is the next run's to judge.
+  for (const f of row.findings) {
+    if (dropped(f) && !corrected.has(f.field as Field)) lines.push(droppedLine(f));
   }
   if (lines.length === 0) lines.push('Chưa khớp với CSDL dân cư');
   return lines;
