@@ -36,12 +36,18 @@ function file(sexZero: '1/2' | '1/0'): ParticipantInput[] {
   people[10] = person(11, { ho_ten: 'NguyÔn V¨n Hïng' }); // TCVN3
   people[13] = person(14, { ngay_sinh: '31/02/1990', so_giay_to: '12345' }); // findings
   people[16] = person(17, { ma_don_vi: 'DV2', ten_don_vi: '', dia_chi_don_vi: 'Số 9 Mới' });
+  // Values not stored, with a finding each (too long; a control character): the rows are imported all the same.
+  people[21] = person(22, { ho_ten: 'A'.repeat(275), email: `${'x'.repeat(300)}@b.vn` });
+  people[22] = person(23, { ho_ten: 'Lê\u0000Thị', ma_tinh: '01234567890', ngay_sinh: '01/\u000102/1990' });
+  people[23] = person(24, { ma_don_vi: 'U'.repeat(3000), ten_don_vi: 'Tên\u0001hỏng', dia_chi_don_vi: 'D'.repeat(501) });
   if (sexZero === '1/0') for (const p of people) p.gioi_tinh = p.gioi_tinh === '2' ? '0' : '1';
   else people[19] = person(20, { gioi_tinh: '0' });
   return [
     ...people,
     person(3, { ho_ten: 'Người Khác Ba' }), // duplicate of line 4, in a later chunk
     person(25, { ma_so_bhxh: '12345' }), // rejected key
+    person(27, { ma_so_bhxh: '0100000027\u0001' }), // rejected key: a control character
+    person(28, { ma_so_bhxh: `0100000028${' '.repeat(11)}` }), // rejected key: 21 characters
     person(26, { gioi_tinh: '0', ma_don_vi: 'DV1', ten_don_vi: 'Công ty Một Cuối' }),
     person(3, { ho_ten: 'Người Khác Ba Nữa' }),
     person(20, { ho_ten: 'Người Khác Hai Mươi', gioi_tinh: '1' }), // duplicate of a first line whose sex may be 0
@@ -101,7 +107,7 @@ describe('import participants: the bulk path and the chunked path end in the sam
     ]);
     const chunked = await importParticipants(deps(chunkedDb.db), input, path.join(dir, 'chunked.rejects.csv'), { chunkSize: 4, bulk: false });
 
-    expect(counts(bulk)).toEqual({ rowsRead: 30, inserted: 25, updated: 0, unchanged: 0, rejected: 5 });
+    expect(counts(bulk)).toEqual({ rowsRead: 32, inserted: 25, updated: 0, unchanged: 0, rejected: 7 });
     expect(counts(chunked)).toEqual(counts(bulk));
     expect([bulk.bulk, chunked.bulk]).toEqual([true, false]);
     expect(await rejectsOf(chunked)).toEqual(await rejectsOf(bulk));
@@ -111,6 +117,21 @@ describe('import participants: the bulk path and the chunked path end in the sam
     expect(state.unit.find((u) => u.ma_don_vi === 'DV2')).toMatchObject({ ten_don_vi: 'Công ty 2', dia_chi: 'Số 2 Lý Thường Kiệt', ma_tinh: '01', ma_huyen: '002' });
     expect(state.unit.find((u) => u.ma_don_vi === 'DV1')).toMatchObject({ ten_don_vi: 'Công ty Một Cuối' });
     expect(state.participant.find((p) => p.ma_so_bhxh === '0100000011')).toMatchObject({ ho_ten: 'Nguyễn Văn Hùng' });
+    // The values not stored: the fields empty, a finding each, the unit's name and address those of its other lines.
+    const unfit = (n: number) => state.participant.find((p) => p.ma_so_bhxh === `01000000${n}`) as { findings: Array<{ code: string; column?: string }> };
+    expect(unfit(22)).toMatchObject({ ho_ten: '', email: null });
+    expect(unfit(23)).toMatchObject({ ho_ten: '', ma_tinh: null, ngay_sinh: null });
+    expect(unfit(24)).toMatchObject({ ma_don_vi: null });
+    expect([22, 23, 24].map((n) => unfit(n).findings.filter((f) => f.column).map((f) => `${f.column} ${f.code}`))).toEqual([
+      ['ho_ten too_long', 'email too_long'],
+      ['ho_ten control', 'ngay_sinh control', 'ma_tinh too_long'],
+      ['ma_don_vi too_long', 'ten_don_vi control', 'dia_chi_don_vi too_long'],
+    ]);
+    expect(state.unit.map((u) => u.ma_don_vi)).toEqual(['DV0', 'DV1', 'DV2']);
+    expect((await rejectsOf(bulk)).filter((r) => ['28', '29'].includes(r[0]!)).map((r) => r.slice(0, 2))).toEqual([
+      ['28', 'field 1 contains the control character U+0001'],
+      ['29', 'ma_so_bhxh is 21 characters long; at most 20 are accepted'],
+    ]);
 
     // Then the same changed file on each: the chunked path on both, from the same state.
     // Person 2 renamed, and person 4's name with a space after it (the same name once trimmed): in a 1/0 file both
@@ -126,7 +147,7 @@ describe('import participants: the bulk path and the chunked path end in the sam
       await importParticipants(later(bulkDb.db), again, path.join(dir, 'b2.csv')),
       await importParticipants(later(chunkedDb.db), again, path.join(dir, 'c2.csv'), { chunkSize: 4 }),
     ];
-    expect(counts(b2)).toEqual({ rowsRead: 31, inserted: 1, updated: 2, unchanged: 23, rejected: 5 });
+    expect(counts(b2)).toEqual({ rowsRead: 33, inserted: 1, updated: 2, unchanged: 23, rejected: 7 });
     expect(counts(c2)).toEqual(counts(b2));
     expect(await endState(chunkedDb.db)).toEqual(await endState(bulkDb.db));
   });
@@ -164,7 +185,7 @@ describe('import participants: the bulk path and the chunked path end in the sam
     expect(warned()).toEqual([]);
     await importParticipants(deps(chunkedDb.db), b, path.join(dir, 'r3.csv')); // fresh
     // The even people (sex 0 in the file): 13 rows, each read again, and the new person.
-    expect(counts(second)).toEqual({ rowsRead: 31, inserted: 1, updated: 13, unchanged: 12, rejected: 5 });
+    expect(counts(second)).toEqual({ rowsRead: 33, inserted: 1, updated: 13, unchanged: 12, rejected: 7 });
     const fresh = await sexes(chunkedDb.db);
     expect(fresh.map((r) => r.gioi_tinh)).toEqual([null, null, 'F']);
     expect(fresh[0]!.findings).toEqual([{ field: 'sex', code: 'invalid', value: '0' }]);
@@ -172,7 +193,7 @@ describe('import participants: the bulk path and the chunked path end in the sam
 
     // And back: the 1/0 file again reads its 0 rows as Nữ.
     const third = await importParticipants({ ...deps(bulkDb.db), log, now: () => new Date(Date.parse('2024-06-05T01:30:00Z')) }, a, path.join(dir, 'r4.csv'));
-    expect(counts(third)).toMatchObject({ updated: 13, rejected: 5 });
+    expect(counts(third)).toMatchObject({ updated: 13, rejected: 7 });
     expect(warned()).toEqual([{ msg: CHANGED_READING, n: 13, readAs: 'F (file uses 1/0)', before: 'unknown (file used 1/2)' }]);
     expect((await sexes(bulkDb.db)).map((r) => r.gioi_tinh)).toEqual(['F', 'F', 'F']);
 
@@ -180,7 +201,7 @@ describe('import participants: the bulk path and the chunked path end in the sam
     // file that is not 1/0 still reads its 0 rows again.
     await bulkDb.db.query(`UPDATE participant SET src_hash = regexp_replace(src_hash, '[|]0=.$', '')`);
     const upgraded = await importParticipants({ ...deps(bulkDb.db), log, now: () => new Date(Date.parse('2024-06-06T01:30:00Z')) }, b, path.join(dir, 'r5.csv'));
-    expect(counts(upgraded)).toMatchObject({ updated: 13, rejected: 5 });
+    expect(counts(upgraded)).toMatchObject({ updated: 13, rejected: 7 });
     expect(warned()).toEqual([]); // no reading was stored: nothing to compare with
     expect(await sexes(bulkDb.db)).toEqual(fresh);
   });

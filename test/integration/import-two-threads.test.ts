@@ -40,6 +40,10 @@ function damaged(count: number, at: (i: number) => string | undefined = () => un
     else if (i % 733 === 0) out.push(line(i, { ma_don_vi: 'X'.repeat(80) }));
     else if (i % 811 === 0) out.push(line(i - 600));
     else if (i % 907 === 0) out.push(`${line(i)},extra`);
+    // The key with a control character or over its limit: rejected. Another value so: imported, not stored.
+    else if (i % 1013 === 0) out.push(line(i, { ma_so_bhxh: `01${String(i).padStart(8, '0')}\u0007` }));
+    else if (i % 1019 === 0) out.push(line(i, { ma_so_bhxh: `01${String(i).padStart(8, '0')}${' '.repeat(12)}` }));
+    else if (i % 523 === 0) out.push(line(i, { email: `${'e'.repeat(260)}@b.vn`, ma_huyen: '\u001f001' }));
     else out.push(line(i));
   }
   return out;

@@ -128,6 +128,21 @@ describe('import: values too long or with control characters in fields other tha
     }
   });
 
+  it('keeps the finding about a value not stored while later files leave its column out', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    await importFile(db, await writeCsv(dir));
+    const narrow = path.join(dir, 'narrow.csv');
+    const columns = PARTICIPANT_COLUMNS.filter((c) => c !== 'ma_tinh' && c !== 'ma_don_vi');
+    await writeFile(narrow, `${columns.join(',')}\n${[5, 7].map((i) => columns.map((c) => person(i)[c]).join(',')).join('\n')}\n`);
+    await importFile(db, narrow);
+    const got = (await stored(db)).filter((p) => [code(5), code(7)].includes(p.ma_so_bhxh));
+    expect(got.map((p) => [p.ma_tinh, p.ma_don_vi, p.findings])).toEqual([
+      [null, 'DV0790001', [{ field: 'office', code: 'too_long', column: 'ma_tinh', length: 11, limit: 10 }]],
+      ['079', null, [{ field: 'unit', code: 'missing' }, { field: 'unit', code: 'too_long', column: 'ma_don_vi', length: 3000, limit: 50 }]],
+    ]);
+  });
+
   it('reads an .xlsx the same way: over-long values and control characters typed into cells', async () => {
     const { db } = database();
     const dir = await useTempDir();
