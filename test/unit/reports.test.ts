@@ -17,6 +17,33 @@ const person = (over: Partial<ListRow>): ListRow => ({
 });
 
 describe('Mẫu 02 column 9: what does not match', () => {
+  it('names each value the import did not store (too long, a control character), its length, never its text', () => {
+    const findings: Finding[] = [
+      { field: 'name', code: 'too_long', column: 'ho_ten', length: 275, limit: 200 }, { field: 'name', code: 'missing' },
+      { field: 'email', code: 'too_long', column: 'email', length: 305, limit: 254 },
+      { field: 'unit', code: 'control', column: 'ma_don_vi' }, { field: 'unit', code: 'missing' },
+      { field: 'office', code: 'too_long', column: 'ma_tinh', length: 11, limit: 10 },
+      { field: 'sex', code: 'control', column: 'gioi_tinh' }, { field: 'sex', code: 'missing' },
+    ];
+    const dropped = [
+      'Họ và tên dài 275 ký tự (tối đa 200): không lưu — đề nghị kê khai lại tại cột 10',
+      'Email dài 305 ký tự (tối đa 254): không lưu — đề nghị kê khai lại với cơ quan BHXH',
+      'Mã đơn vị có ký tự điều khiển (tệp dữ liệu hỏng): không lưu — đề nghị kê khai lại với cơ quan BHXH',
+      'Mã tỉnh dài 11 ký tự (tối đa 10): không lưu — đề nghị kê khai lại với cơ quan BHXH',
+      'Giới tính có ký tự điều khiển (tệp dữ liệu hỏng): không lưu — đề nghị kê khai lại tại cột 12',
+    ];
+    // Compared: the registry's name beside none held; then what was not stored.
+    expect(mismatchLines(person({ hoTen: '', gioiTinh: null, fields: ['name', 'sex'], findings, detail: { registry: { hoTen: 'Trần Văn Ba', gioiTinh: 'M' } } }))).toEqual([
+      'Họ và tên: (chưa có) — CSDL dân cư: Trần Văn Ba', 'Giới tính: (chưa có) — CSDL dân cư: Nam', ...dropped,
+    ]);
+    // Not compared (no number): no "(chưa có) — kê khai bổ sung" line besides the one that says why.
+    expect(mismatchLines(person({ status: 'MISSING_ID', soGiayTo: null, hoTen: '', gioiTinh: null, findings }))).toEqual(['Chưa có số ĐDCN/CCCD', ...dropped]);
+    // A field corrected since: the next run's to judge.
+    expect(mismatchLines(person({ hoTen: '', fields: ['name'], findings: findings.slice(0, 2), correctedSince: { on: '03/06/2024', fields: ['name'] } }))).toEqual([
+      'Đã nhận điều chỉnh họ và tên ngày 03/06/2024: chờ đối chiếu lại với CSDL dân cư',
+    ]);
+  });
+
   it('gives one line per field in a fixed order, with the registry value at the precision each side holds', () => {
     const row = person({
       ngaySinh: '1966', gioiTinh: 'F', fields: ['sex', 'dob', 'name'],
