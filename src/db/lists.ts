@@ -204,9 +204,9 @@ export async function forEachEscalationPage(
  * The people of `codes` as a Mẫu 02 shows them now, with their unit and outcome, locked for the caller's
  * transaction: what a returned row's columns (1)–(9) are checked against before its corrections are applied.
  */
-export async function listRowsOf(q: Queryable, codes: string[]): Promise<Map<string, ListRow & { maDonVi: string | null }>> {
-  const res = await q.query<ListRow & { maDonVi: string | null }>(
-    `SELECT p.ma_don_vi AS "maDonVi", ${PERSON_COLUMNS}, ${COLUMN9_STATE}
+export async function listRowsOf(q: Queryable, codes: string[]): Promise<Map<string, ListRow & { maDonVi: string | null; updatedAt: Date }>> {
+  const res = await q.query<ListRow & { maDonVi: string | null; updatedAt: Date }>(
+    `SELECT p.ma_don_vi AS "maDonVi", p.updated_at AS "updatedAt", ${PERSON_COLUMNS}, ${COLUMN9_STATE}
        FROM participant p ${LAST_VERIFICATION} ${CORRECTIONS}
       WHERE p.ma_so_bhxh = ANY($1::text[])
       FOR UPDATE OF p`,

@@ -11,6 +11,7 @@ import { capitalisedName } from '../domain/correction-rules.js';
 import { parseBirthDate } from '../domain/dates.js';
 import { RejectsFile } from './rejects-file.js';
 import type { ListRow } from '../domain/list-row.js';
+import { endOfDay, type CalendarDate } from '../reports/vn-date.js';
 
 export interface CorrectionsResult {
   importId: number;
@@ -149,7 +150,7 @@ export async function importCorrections(
       const allowed = correctable ? await correctable(tx, [...people.keys()]) : null;
       const edited: Array<CorrectionOutcome | { line: number; kind: 'empty' }> = blankRows.map((r) => {
         const person = allowed && !allowed.has(codeOf(r)) ? undefined : people.get(codeOf(r));
-        return blankOutcome(r, person, form.unit);
+        return blankOutcome(r, person, form.unit, form.issuedOn ?? null);
       });
       const asSent = rows.filter((r) => {
         if (allowed && !allowed.has(r.maSoBhxh)) {
@@ -248,11 +249,20 @@ const codeOf = (r: ReturnedRow) => r.maSoBhxh.replace(/[\s.]/g, '');
 /**
  * A row with nothing in (10)–(13): not filled in — unless a value of (3)–(6), what the office holds, was typed over
  * instead (the clerk corrected the person where they read the mistake). That would be dropped without a word: it is
- * refused, saying to write it in (10)–(13). Only for a person of the unit still on Mẫu 02 (a list older than a
- * change of the person's data could differ there too: the reason says to take the newest list then).
+ * refused, saying to write it in (10)–(13). Only for a person of the unit still on Mẫu 02 whose data has not
+ * changed after the list's day (`issuedOn`, its "Số liệu đến ngày"; unknown: not looked at): a later change (a
+ * night's export, a correction on the portal) makes an untouched row of an older list differ too, which is no one's
+ * doing and stays "not filled in". (The list gives its day, not its hour: a change later on that same day is still
+ * taken for typing, the reason then saying to use the newest list.)
  */
-function blankOutcome(r: ReturnedRow, person: (ListRow & { maDonVi: string | null }) | undefined, unit: string): { line: number; kind: 'empty' } | CorrectionOutcome {
+function blankOutcome(
+  r: ReturnedRow,
+  person: (ListRow & { maDonVi: string | null; updatedAt: Date }) | undefined,
+  unit: string,
+  issuedOn: CalendarDate | null,
+): { line: number; kind: 'empty' } | CorrectionOutcome {
   if (!person || person.maDonVi !== unit || person.status === 'MATCHED') return { line: r.line, kind: 'empty' };
+  if (issuedOn === null || person.updatedAt >= endOfDay(issuedOn)) return { line: r.line, kind: 'empty' };
   const typedOver = editedColumns(r, person).filter((k) => k >= 3 && k <= 6);
   if (typedOver.length === 0) return { line: r.line, kind: 'empty' };
   const cols = typedOver.map((k) => `(${k})`).join(', ');

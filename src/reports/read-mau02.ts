@@ -5,6 +5,7 @@ import { open } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
 import { cellText, notADate } from './cell-text.js';
+import { parseIsoDate, type CalendarDate } from './vn-date.js';
 import { INPUT_COLUMNS } from './mau02.js';
 import { unpackedWithin, xlsxPartSizes } from './xlsx/part-sizes.js';
 import { limitMet, readInThread } from './xlsx/read-thread.js';
@@ -26,11 +27,14 @@ export interface ReturnedRow {
 export interface ReturnedForm {
   unit: string; // Mã đơn vị
   rows: readonly ReturnedRow[];
+  /** The day of the data the list was made from (`(Số liệu đến ngày 03/06/2024)` under its title), when it reads. */
+  issuedOn?: CalendarDate | null;
 }
 
 /** How far down the table head may be. */
 const HEAD_SEARCH_ROWS = 60;
 const FORM_NO = /^mẫu số\s*0?2$/i;
+const ISSUED_LINE = /Số liệu đến ngày (\d{2})\/(\d{2})\/(\d{4})/;
 const TITLE_PART = 'CHƯA KHỚP VỚI CSDL QUỐC GIA VỀ DÂN CƯ';
 const UNIT_LINE = /^mã đơn vị\s*:\s*(.*)$/i;
 const COLUMN_NO = /^\((\d{1,2})\)$/;
@@ -304,6 +308,7 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
   let formNo = false;
   let title = false;
   let unit: string | null = null;
+  let issuedOn: CalendarDate | null = null;
   let columns: Map<number, number> | null = null; // column number on the form → sheet column
   let numberedRow = 0;
   for (let n = 1; n <= Math.min(last, HEAD_SEARCH_ROWS) && !columns; n++) {
@@ -317,6 +322,8 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
       // The cell's text is trimmed and `\s*` takes the spaces after the colon: the code has none around it.
       const u = UNIT_LINE.exec(t);
       if (u && unit === null) unit = u[1]!;
+      const day = ISSUED_LINE.exec(t);
+      if (day && issuedOn === null) issuedOn = parseIsoDate(`${day[3]}-${day[2]}-${day[1]}`);
       const no = COLUMN_NO.exec(t);
       if (no) numbered.set(Number(no[1]), c);
     }
@@ -391,5 +398,5 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
       number: cut(at(values, INPUT_COLUMNS.number), INPUT_MAX.number),
     });
   }
-  return { unit, rows };
+  return { unit, rows, issuedOn };
 }

@@ -120,6 +120,11 @@ describe('import corrections checks each row against what was sent', () => {
     // Returned again as sent: nothing refused.
     const again = await importCorrections(deps(db), await returned(mau02, dir, () => undefined));
     expect(again).toMatchObject({ corrected: 0, rejected: 0 });
+    // A person whose data changed on a later day than the list's (a night's export, a correction on the portal): the
+    // old list's untouched row differs from the data now, which nobody typed — not filled in, not refused.
+    await db.query(`UPDATE participant SET ho_ten = 'Phạm Văn Hưng', updated_at = now() + interval '2 days' WHERE ma_so_bhxh = '0790000003'`);
+    const later = await importCorrections(deps(db), await returned(mau02, dir, () => undefined));
+    expect(later).toMatchObject({ corrected: 0, rejected: 0 });
   });
 
   it('refuses over-long values, control characters, a right-to-left override and Excel error values', async () => {
