@@ -53,7 +53,7 @@ export async function requireCode(
       );
     }
   }
-  if (kind === 'province' && opts.targeted && isCccdProvinceCode(provinceKey(code)) && (await provinceHasTarget(database.db, provinceKey(code)))) return code;
+  if (kind === 'province' && opts.targeted && isCccdProvinceCode(provinceKey(code)) && (await provinceHasTarget(database.db, provinceKey(code)))) return provinceKey(code);
   const known = await knownCodes(database.db, kind);
   const near = nearestCodes(code, known);
   const { noun, flag } = NAMES[kind];

@@ -31,9 +31,10 @@ export async function codeExists(db: Queryable, kind: CodeKind, code: string): P
  * Whether a province had participants at some time (a state row: every participant's province is written into
  * participant_state, and kept there when they move). Its figures of those days can still be reported.
  */
-/** Whether a VssID target was ever imported for the province (stored in the 3-digit form, as `key`). */
+/** Whether a VssID target was ever imported for the province `key` (3 digits; an older ddcn stored 2 as given). */
 export async function provinceHasTarget(db: Queryable, key: string): Promise<boolean> {
-  const r = await db.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM vssid_target WHERE ma_tinh = $1::text) AS any', [key]);
+  const forms = [key, key.replace(/^0(?=\d\d$)/, '')];
+  const r = await db.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM vssid_target WHERE ma_tinh = ANY($1::text[])) AS any', [forms]);
   return r.rows[0]!.any;
 }
 

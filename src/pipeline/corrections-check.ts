@@ -15,6 +15,9 @@ import { INPUT_MAX, type ReturnedRow } from '../reports/read-mau02.js';
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]|_x[0-9A-Fa-f]{4}_/u;
 
+/** `text` without the characters UNSAFE finds (a file name a clerk's system gave, printed on a form). */
+export const withoutUnsafe = (text: string): string => text.replace(new RegExp(UNSAFE.source, 'gu'), '');
+
 /** The longest value each input column takes: the name as the form's own validation allows, the others by form. */
 const MAX_CHARS: Record<10 | 11 | 12 | 13, number> = { 10: INPUT_MAX.name, 11: INPUT_MAX.dob, 12: INPUT_MAX.sex, 13: INPUT_MAX.number };
 const LABEL: Record<10 | 11 | 12 | 13, string> = { 10: 'họ và tên', 11: 'ngày tháng năm sinh', 12: 'giới tính', 13: 'số ĐDCN' };

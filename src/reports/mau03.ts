@@ -194,9 +194,13 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
   ws.columns = COLUMNS.map((c) => ({ width: c.width }));
 
   const [parent, office] = issuers(report);
-  put(ws, 1, 1, parent, S.office, 4);
-  put(ws, 2, 1, office, S.officeBold, 4);
-  put(ws, 3, 1, '――――――――', S.office, 4);
+  // As on the lists (list-layout.ts topBlock): wide enough for the office lines on one line each, capitals in bold
+  // taking ~1.2 of a width unit (a district office's name under its province's reaches 45 characters).
+  const need = Math.max(40, Math.ceil(Math.max(parent.length, office.length) * 1.2));
+  const officeCols = Math.min(n - 3, COLUMNS.findIndex((_, i) => widthOf(1, i + 1) >= need) + 1 || n - 3);
+  put(ws, 1, 1, parent, S.office, officeCols);
+  put(ws, 2, 1, office, S.officeBold, officeCols);
+  put(ws, 3, 1, '――――――――', S.office, officeCols);
   put(ws, 1, n - 2, 'Mẫu số 03', S.formNo, 3);
   put(ws, 5, 1, MAU03_TITLE, S.title, n);
   // Stryker disable next-line ArithmeticOperator: the title fits one line either way: the same height
@@ -279,12 +283,17 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
   r += 1;
   const w = report.within;
   const place = w?.kind === 'unit' ? placeName(w.maTinh) : w?.kind === 'district' ? placeName(w.maTinh, w.maHuyen) : report.province === null ? 'Hà Nội' : placeName(report.province);
-  put(ws, r++, n - 4, placeDateLine(place, vnDate(report.issuedAt)), S.signDate, 5);
+  const dateLine = placeDateLine(place, vnDate(report.issuedAt));
+  // The last five columns, or more for a long place (`Thành phố Phan Rang-Tháp Chàm, ngày …`): the line on one line.
+  let right = 5;
+  while (right < n - 4 && widthOf(n - right + 1, right) < dateLine.length + 2) right += 1;
+  const at = n - right + 1;
+  put(ws, r++, at, dateLine, S.signDate, right);
   put(ws, r, 1, 'NGƯỜI LẬP BIỂU', S.signTitle, 4);
   // A unit's own report (the portal's unit accounts) is signed by its head, as its Mẫu 02 is; an office's by its director.
-  put(ws, r++, n - 4, w?.kind === 'unit' ? 'THỦ TRƯỞNG ĐƠN VỊ' : 'GIÁM ĐỐC', S.signTitle, 5);
+  put(ws, r++, at, w?.kind === 'unit' ? 'THỦ TRƯỞNG ĐƠN VỊ' : 'GIÁM ĐỐC', S.signTitle, right);
   put(ws, r, 1, '(Ký, ghi rõ họ tên)', S.signHint, 4);
   // Stryker disable next-line UpdateOperator: r is not read after the last line
-  put(ws, r++, n - 4, '(Ký, ghi rõ họ tên, đóng dấu)', S.signHint, 5);
+  put(ws, r++, at, '(Ký, ghi rõ họ tên, đóng dấu)', S.signHint, right);
   return wb;
 }

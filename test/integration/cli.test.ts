@@ -106,6 +106,7 @@ describe('ddcn command line', () => {
     // 10 digits of a province 001–008 number: read as the import reads them, the two zeros put back.
     expect(ran.lookupTen!.code, ran.lookupTen!.stderr).toBe(0);
     expect(JSON.parse(ran.lookupTen!.stdout)).toEqual(JSON.parse(ran.lookup!.stdout));
+    expect(ran.lookupTen!.stderr).toContain('10 digits read as a ĐDCN that lost its two leading zeros');
     expect(ran.lookupTenNobody!.code).toBe(0);
     expect(ran.lookupTenNobody!.stderr).toContain('no participant has or had that number (10 digits, read as a ĐDCN that lost its two leading zeros');
   });

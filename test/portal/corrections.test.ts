@@ -38,7 +38,8 @@ describe('portal corrections', () => {
       '0010000002': { 10: 'Trần Thị Bính' }, // the registry's spelling
       '0010000003': { 11: '31/02/1979' }, // no such day
     });
-    const res = await unit.upload('/units/HN0010001/corrections', { name: 'Mẫu 02 đã điền.xlsx', body: returned });
+    // Its name with a right-to-left override (it would print the rest of the escalation list's cell backwards).
+    const res = await unit.upload('/units/HN0010001/corrections', { name: 'Mẫu 02\u202e đã điền.xlsx', body: returned });
     expect(res.status).toBe(200);
     expect(res.body).toContain('1 người được điều chỉnh');
     expect(res.body).toContain('1 dòng không nhận');
@@ -48,7 +49,8 @@ describe('portal corrections', () => {
     expect(rejects.body).toContain('0010000003');
     expect(rejects.body).toContain('Cột (11) ngày tháng năm sinh ""31/02/1979"" không hợp lệ'); // CSV-quoted
     expect(await history(db)).toEqual([{ ma_so_bhxh: '0010000002', field: 'name', new_value: 'Trần Thị Bính', source: 'upload', changed_by: 'dv-hn1' }]);
-    // Recorded under the name it was sent with (the escalation list names it), not the portal's temporary copy.
+    // Recorded under the name it was sent with (the escalation list names it), not the portal's temporary copy, and
+    // without the override.
     expect(await rows(db, 'SELECT source_file, source_row FROM participant_correction')).toEqual([
       { source_file: 'upload:dv-hn1/Mẫu 02 đã điền.xlsx', source_row: expect.any(Number) },
     ]);

@@ -213,6 +213,20 @@ describe('Mẫu 02 prints', () => {
   });
 });
 
+describe('Mẫu 03 of a district office prints', () => {
+  it('with the longest office name on one line', async () => {
+    const file = path.join(dir, 'mau03-district.xlsx');
+    await writeMau03(file, {
+      province: '58', period: 'week', from: { year: 2024, month: 8, day: 12 }, asOf: { year: 2024, month: 8, day: 15 },
+      issuedAt: new Date('2024-08-15T03:00:00Z'), rows: [progressRow('Thành phố Phan Rang-Tháp Chàm (582)', 1000, 900)],
+      total: progressRow('Tổng cộng', 1000, 900), within: { kind: 'district', maTinh: '58', maHuyen: '582' },
+    });
+    const ws = await sheetOf(file);
+    expect([ws.getCell('A1').value, ws.getCell('A2').value]).toEqual(['BẢO HIỂM XÃ HỘI TỈNH NINH THUẬN', 'BẢO HIỂM XÃ HỘI THÀNH PHỐ PHAN RANG-THÁP CHÀM']);
+    expectPrintable(ws);
+  });
+});
+
 describe('the lists of a district office print', () => {
   it('with the longest office name on one line, on each form', async () => {
     // Thành phố Phan Rang-Tháp Chàm (58/582): `BẢO HIỂM XÃ HỘI THÀNH PHỐ PHAN RANG-THÁP CHÀM`, 45 characters

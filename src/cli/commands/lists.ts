@@ -43,14 +43,15 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
         process.stderr.write(
           `no lists: nobody ${scope} is verified yet — ${r.pending} participant${r.pending === 1 ? ' waits' : 's wait'} for verification (PENDING). ` +
             `Run ddcn run (people go on Mẫu 01 or Mẫu 02 once the registry has answered for them), then ddcn lists again` +
-            (r.removed ? `; ${r.removed} outdated list files were removed from ${o.out}` : '') + '.\n',
+            (r.removed ? `; ${r.removed} outdated list file${r.removed === 1 ? ' was' : 's were'} removed from ${o.out}` : '') + '.\n',
         );
+        if (r.notRemoved.length) throw new UserError(notRemoved(r.notRemoved));
         return;
       }
       process.stderr.write(
         `wrote ${files} files for ${r.units} units to ${o.out} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
           `${r.files.mau01} Mẫu 01 · ${r.files.mau02} Mẫu 02 · ${r.files['ho-tro']} đề nghị hỗ trợ · ${r.rows} rows` +
-          (r.removed ? ` · ${r.removed} outdated list files removed` : '') + '\n',
+          (r.removed ? ` · ${r.removed} outdated list file${r.removed === 1 ? '' : 's'} removed` : '') + '\n',
       );
       const problems = [r.failed.length ? notWritten(r.failed) : '', r.notRemoved.length ? notRemoved(r.notRemoved) : ''].filter(Boolean);
       if (problems.length) throw new UserError(problems.join('\n'));

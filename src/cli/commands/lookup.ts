@@ -30,6 +30,8 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
         await requireParticipants(database);
         return lookupNumber(deps.db, n.value);
       });
+      // Said whatever was found: 10 digits may also be a mã số BHXH someone meant.
+      if (lostTwoZeros && rows.length > 0) process.stderr.write('10 digits read as a ĐDCN that lost its two leading zeros (a mã số BHXH is not looked up here)\n');
       if (o.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         return;

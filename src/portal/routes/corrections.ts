@@ -14,6 +14,7 @@ import { findUpload, recordUpload } from '../../db/portal-uploads.js';
 import { uploadsReadable } from '../../db/portal-scope.js';
 import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
+import { withoutUnsafe } from '../../pipeline/corrections-check.js';
 import { PORTAL_UPLOAD } from '../../reports/ho-tro.js';
 import { openReturnedMau02, RETURNED_HEAP_MB, RETURNED_UNPACKED_LIMIT, ReturnedFileError, type ReturnedForm } from '../../reports/read-mau02.js';
 import type { PortalContext } from '../context.js';
@@ -96,7 +97,9 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const part = (req.body as Record<string, unknown> | null)?.file as MultipartFile | undefined;
     if (!part || typeof part !== 'object' || !('filename' in part) || !part.filename) throw await refuse(new HttpError(400, 'Chưa chọn tệp Mẫu số 02 (.xlsx) để gửi.'));
     if (!/\.xlsx$/i.test(part.filename)) throw await refuse(new HttpError(415, 'Chỉ nhận tệp Excel .xlsx (Mẫu số 02 do hệ thống lập, đã điền cột (10)–(13)).'));
-    const original = path.basename(part.filename).slice(0, 200);
+    // Shown on the result page and printed on the escalation list: without control or direction-changing characters
+    // (a U+202E would print the rest of that cell backwards).
+    const original = withoutUnsafe(path.basename(part.filename)).slice(0, 200);
     const bytes = await part.toBuffer();
     const digest = hash('sha256', bytes, 'base64');
     const inFlight = uploading.get(user.login);
