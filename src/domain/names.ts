@@ -14,9 +14,21 @@ const UNTIDY_SPACE = /\s{2,}|[^\S ]/g;
 const ETH = /[\u00d0\u00f0]/g;
 const fromEth = (c: string) => (c === '\u00d0' ? 'Đ' : 'đ');
 
-/** Display/storage form: NFC, trimmed, inner whitespace collapsed, Ð/ð as Đ/đ, case kept as given. */
-export function cleanName(raw: string): string {
+/**
+ * Apostrophes other than `'`: ’ and ‘ (Word's and LibreOffice's autocorrect put them in place of `'` as it is typed)
+ * and ʼ (the modifier letter, from some keyboards). Names of the Central Highlands have one (`H'Hen Niê`, `Y'…`,
+ * `K'…`) and the registry writes `'`: the same name with ’ does not match it, and looks the same on every list.
+ */
+const TYPOGRAPHIC_APOSTROPHE = /[\u2018\u2019\u02bc]/g;
+
+/** NFC, trimmed, inner whitespace collapsed, Ð/ð as Đ/đ, case kept as given. */
+function tidyName(raw: string): string {
   return raw.normalize('NFC').replace(INVISIBLE, '').replace(ETH, fromEth).trim().replace(UNTIDY_SPACE, ' ');
+}
+
+/** Display/storage form: tidied (tidyName), and any apostrophe as `'`. */
+export function cleanName(raw: string): string {
+  return tidyName(raw).replace(TYPOGRAPHIC_APOSTROPHE, "'");
 }
 
 /**
@@ -24,9 +36,11 @@ export function cleanName(raw: string): string {
  * same order of parts, ignoring Unicode form, case, stray spaces and where the tone mark sits (`hoà` = `hòa`).
  * Each word's tone marks are pulled out and appended after the toneless word, so only their placement is lost;
  * vowel marks (ư ơ ă â ê ô) and đ stay part of the word.
+ * An apostrophe is compared as written, not as cleanName stores it: the registry tells ’ from `'`, and a name stored
+ * with ’ before cleanName made it `'` must differ from the same name with `'`, so that a unit's `'` is a correction.
  */
 export function nameKey(raw: string): string {
-  const words = cleanName(raw).toLowerCase().split(' ');
+  const words = tidyName(raw).toLowerCase().split(' ');
   return words.map(wordKey).join(' ');
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { importCorrections } from '../../src/pipeline/corrections.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { generateLists } from '../../src/pipeline/lists.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { databasePerFile, deps, mockRegistry, rows, runDeps, type ParticipantInput, type RegistryInput } from '../helpers/pipeline.js';
@@ -144,6 +145,40 @@ describe('import corrections, as clerks fill the sheet in', () => {
     expect(r).toMatchObject({ corrected: 1, unchanged: 1, rejected: 0 });
     expect(await person(db, '0790000003')).toMatchObject({ ho_ten: 'Phạm Văn Hưng' });
     expect(await person(db, '0790000001')).toMatchObject({ ho_ten: 'Đỗ Văn Bốn' });
+  });
+
+  it("stores ’ (autocorrect's apostrophe) as ', from the export and from column (10), and takes ' for a name stored with ’", async () => {
+    const { db } = database();
+    const highlands: ParticipantInput[] = [
+      // The export itself carries the ’, and so does what a clerk's autocorrect types into column (10).
+      { ma_so_bhxh: '0790000009', ho_ten: 'H\u2019Hen Niê', ngay_sinh: '1990', gioi_tinh: 'Nữ', so_giay_to: '023456790', ...UNIT },
+      { ma_so_bhxh: '0790000010', ho_ten: 'H Lan Mlô', ngay_sinh: '1991', gioi_tinh: 'Nữ', so_giay_to: '023456791', ...UNIT },
+      { ma_so_bhxh: '0790000011', ho_ten: 'Y Bih Ksor', ngay_sinh: '1985', gioi_tinh: 'Nam', so_giay_to: '023456792', ...UNIT },
+    ];
+    const registry: RegistryInput[] = [
+      { so_ddcn: '079190000009', so_cmnd: '023456790', ho_ten: "H'Hen Niê", ngay_sinh: '1990', gioi_tinh: 'Nữ' },
+      { so_ddcn: '079191000010', so_cmnd: '023456791', ho_ten: "H'Lan Mlô", ngay_sinh: '1991', gioi_tinh: 'Nữ' },
+      { so_ddcn: '079085000011', so_cmnd: '023456792', ho_ten: "Y'Bih Ksor", ngay_sinh: '1985', gioi_tinh: 'Nam' },
+    ];
+    const { dir } = await listsOut(db, highlands, registry, 'DV0790001');
+    expect(await person(db, '0790000009')).toMatchObject({ ho_ten: "H'Hen Niê", status: 'MATCHED' });
+    // A name an older ddcn stored with the ’ a unit typed. The export as it was, imported again, changes nobody: the
+    // import knows an unchanged line by its text, before anything in it is cleaned.
+    await db.query("UPDATE participant SET ho_ten = 'Y\u2019Bih Ksor' WHERE ma_so_bhxh = '0790000011'");
+    expect(await importParticipants(deps(db), path.join(dir, 'participants.csv'))).toMatchObject({ updated: 0, unchanged: 3 });
+    const lists = path.join(dir, 'lists-2');
+    await generateLists(deps(db), { out: lists, province: null, unit: null, workers: 0 });
+    const file = await returned(path.join(lists, '079/DV0790001/mau02.xlsx'), dir, (_ws, row) => {
+      row('0790000010').getCell(10).value = 'H\u2019Lan Mlô';
+      // ' in place of ’ is a correction (the registry tells them apart), not the same name.
+      row('0790000011').getCell(10).value = "Y'Bih Ksor";
+    });
+    expect(await importCorrections(deps(db), file)).toMatchObject({ corrected: 2, unchanged: 0, rejected: 0 });
+    await runBatch(runDeps(db, await mockRegistry(path.join(dir, 'registry.csv'))), { province: null });
+    expect(await rows(db, "SELECT ma_so_bhxh, ho_ten, status FROM participant WHERE ma_so_bhxh IN ('0790000010', '0790000011') ORDER BY 1")).toEqual([
+      { ma_so_bhxh: '0790000010', ho_ten: "H'Lan Mlô", status: 'MATCHED' },
+      { ma_so_bhxh: '0790000011', ho_ten: "Y'Bih Ksor", status: 'MATCHED' },
+    ]);
   });
 
   it('refuses a year alone in place of a whole date the registry compared, unless it holds only the year', async () => {

@@ -23,6 +23,13 @@ describe('cleanName', () => {
     expect(cleanName('\u00d0inh V\u0103n \u00d0\u00f0ng')).toBe('Đinh Văn Đđng');
     expect(nameKey('\u00d0\u1ed7 \u00f0\u1ee9c')).toBe(nameKey('Đỗ đức'));
   });
+
+  it("stores ’ and ‘ (autocorrect's apostrophes) and ʼ as ', the registry's: H’Hen Niê is H'Hen Niê", () => {
+    expect(cleanName('H\u2019Hen Niê')).toBe("H'Hen Niê");
+    expect(cleanName('Y\u2018Bih Ksor')).toBe("Y'Bih Ksor");
+    expect(cleanName('K\u02bcBrơi')).toBe("K'Brơi");
+    expect(nameKey(cleanName('H\u2019Hen Niê'))).toBe(nameKey("H'Hen Niê"));
+  });
 });
 
 describe('nameKey: names that match', () => {
@@ -87,6 +94,11 @@ describe('nameKey: names that do not match', () => {
 
   it('does not match when a tone sits on another word', () => {
     expect(nameKey('Hòa An')).not.toBe(nameKey('Hoa Àn'));
+  });
+
+  it("tells a name stored with ’ (before cleanName made it ') from the same name with ': the registry does, and ' in its place is a correction", () => {
+    expect(nameKey('H\u2019Hen Niê')).not.toBe(nameKey("H'Hen Niê"));
+    expect(nameKey('  h\u2019hen  NIÊ')).toBe(nameKey('H\u2019Hen Niê'));
   });
 
   it('does not join or split parts', () => {
