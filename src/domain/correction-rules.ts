@@ -59,11 +59,16 @@ export function precisionProblem(
 }
 
 /**
- * A name typed all in lower case (`hồ minh toàn`), as a clerk in a hurry does: every word capitalised, as names
- * are written on papers and lists — after a space, a hyphen or an apostrophe (`Y-Bih`, `H'Hen`, `Jean-Pierre`).
- * Any other name is kept as typed (upper case is how the CCCD prints names).
+ * A name typed all in lower case (`hồ minh toàn`), as a clerk in a hurry does, or with only its first letter
+ * capitalised (`Hồ minh toàn`: LibreOffice's autocorrect capitalises the first letter of what it takes for a
+ * sentence): every word capitalised, as names are written on papers and lists — after a space, a hyphen or an
+ * apostrophe (`Y-Bih`, `H'Hen`, `Jean-Pierre`). A name with any other capital (`McDonald`, `van der Berg`,
+ * `Nguyễn thị LAN`) is kept as typed: its capitals were typed on purpose (upper case is how the CCCD prints names).
  */
 export function capitalisedName(name: string): string {
-  if (name !== name.toLocaleLowerCase('vi') || name === name.toLocaleUpperCase('vi')) return name;
+  // Everything after the first letter: a capital there was typed, not put in by autocorrect. (A name in capitals
+  // has them there too; one of a single capital letter is the same capitalised.)
+  const rest = name.replace(/^\P{L}*\p{L}/u, '');
+  if (rest !== rest.toLocaleLowerCase('vi')) return name;
   return name.replace(/(^|[\s'’-])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toLocaleUpperCase('vi'));
 }

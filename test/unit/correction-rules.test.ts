@@ -14,6 +14,18 @@ describe('correction rules', () => {
     expect(capitalisedName('van der Berg')).toBe('van der Berg');
   });
 
+  it('capitalises a name whose first letter alone is a capital (LibreOffice\'s autocorrect), and no name with another capital', () => {
+    expect(capitalisedName('Hồ minh toàn')).toBe('Hồ Minh Toàn');
+    expect(capitalisedName("H'hen niê")).toBe("H'Hen Niê");
+    expect(capitalisedName('Ksor y-bih')).toBe('Ksor Y-Bih');
+    expect(capitalisedName('Đỗ')).toBe('Đỗ');
+    expect(capitalisedName('Hồ Minh Toàn')).toBe('Hồ Minh Toàn');
+    expect(capitalisedName('Nguyễn thị LAN')).toBe('Nguyễn thị LAN');
+    expect(capitalisedName('Nguyễn Thị lan')).toBe('Nguyễn Thị lan');
+    expect(capitalisedName('McDonald')).toBe('McDonald');
+    expect(capitalisedName('nguyễn Văn An')).toBe('nguyễn Văn An');
+  });
+
   it('counts the year a number is born in by Vietnam\'s calendar', () => {
     const newYearsNightUtc = new Date('2026-12-31T18:00:00Z'); // 01:00 on 1 January 2027 in Vietnam
     expect(ddcnProblem('079327000001', { sex: null, dobKey: null }, newYearsNightUtc)).toBeNull(); // a girl of 2027
