@@ -3,6 +3,7 @@
 // row `(1) … (14)`, so a sheet that gained a row above the table or was re-saved by LibreOffice still reads.
 import { open } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
+import { MAX_BIRTH_YEAR } from '../domain/dates.js';
 import { cannotOpen, UserError } from '../errors.js';
 import { cellText, notADate } from './cell-text.js';
 import { parseIsoDate, type CalendarDate } from './vn-date.js';
@@ -107,17 +108,22 @@ function excelError(v: ExcelJS.CellValue): string | null {
 
 // Excel's day 0 is 1899-12-30 (counting its phantom 29/02/1900, which no birth date reaches back to).
 const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
-const LAST_EXCEL_SERIAL = 2_958_465; // 31/12/9999
+const DAY_MS = 86_400_000;
+/** 73 415, 31/12/2100: past the last birth year taken, a number is no serial date of birth. */
+const LAST_BIRTH_SERIAL = (Date.UTC(MAX_BIRTH_YEAR, 11, 31) - EXCEL_EPOCH_MS) / DAY_MS;
 
 /**
  * Column (11), a date of birth. A date typed into a cell formatted as a date arrives as a Date; a date pasted
  * into our text-formatted column arrives as its serial number (31512 for 10/04/1986). A whole number from 1880 to
- * 2100 is a year, as typed; a larger one up to Excel's last day is a serial date. Either way, dd/mm/yyyy.
+ * 2100 is a year, as typed; a larger one up to 31/12/2100 is a serial date. Either way, dd/mm/yyyy. A number past
+ * that is none: a cell formatted as a date would have made it a Date, so it was typed into a General or text cell —
+ * `02011995` for 02/01/1995 arrives as 2011995, its leading zero lost — and it is kept as typed, to be refused as no
+ * date (not shown as 26/08/7408, a date the clerk never typed).
  */
 function dobText(v: ExcelJS.CellValue): string {
   const raw = v !== null && typeof v === 'object' && !(v instanceof Date) && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
   let date: Date | null = raw instanceof Date ? raw : null;
-  if (typeof raw === 'number' && Number.isInteger(raw) && raw > 2100 && raw <= LAST_EXCEL_SERIAL) date = new Date(EXCEL_EPOCH_MS + raw * 86_400_000);
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw > MAX_BIRTH_YEAR && raw <= LAST_BIRTH_SERIAL) date = new Date(EXCEL_EPOCH_MS + raw * DAY_MS);
   if (!date || Number.isNaN(date.getTime())) return text(v);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(date.getUTCDate())}/${pad(date.getUTCMonth() + 1)}/${date.getUTCFullYear()}`;

@@ -85,9 +85,13 @@ describe('reading a returned Mẫu 02', () => {
   });
 
   it('reads a birth date typed as a date, pasted as a serial number, or typed as a year, as dd/mm/yyyy or the year', async () => {
-    // Excel counts days from 30/12/1899: 31512 is 10/04/1986, 2 958 465 its last day, 31/12/9999.
-    // A serial with a time of day (31512.5) or a serial typed as text ('31512') is no date: kept as typed.
-    const dobs: ExcelJS.CellValue[] = [31512, new Date(Date.UTC(1986, 3, 10)), 1986, 2100, 2101, 2958465, 2958466, '05/03/1990', 1986.5, 31512.5, '31512'];
+    // Excel counts days from 30/12/1899: 31512 is 10/04/1986, 73 415 is 31/12/2100 (the last birth year taken).
+    // A serial with a time of day (31512.5) or a serial typed as text ('31512') is no date: kept as typed. So is a
+    // larger number, in a cell that no date format made a date: 02011995 typed for 02/01/1995 (2011995) is not
+    // 26/08/7408, a date the clerk never typed.
+    const dobs: ExcelJS.CellValue[] = [
+      31512, new Date(Date.UTC(1986, 3, 10)), 1986, 2100, 2101, 73415, 73416, 2011995, 2958465, '05/03/1990', 1986.5, 31512.5, '31512',
+    ];
     const file = await returned('dates', (ws) => {
       dobs.forEach((v, i) => {
         ws.getCell(FIRST + i, 2).value = `07900000${10 + i}`;
@@ -96,8 +100,9 @@ describe('reading a returned Mẫu 02', () => {
     });
     const rows = (await rowsOf(file)).slice(0, dobs.length);
     expect(rows.map((r) => r.dob)).toEqual([
-      '10/04/1986', '10/04/1986', '1986', '2100', '01/10/1905', '31/12/9999', '2958466', '05/03/1990', '1986.5', '31512.5', '31512',
+      '10/04/1986', '10/04/1986', '1986', '2100', '01/10/1905', '31/12/2100', '73416', '2011995', '2958465', '05/03/1990', '1986.5', '31512.5', '31512',
     ]);
+    expect(rows.flatMap((r) => r.errors)).toEqual([]);
   });
 
   it('reads a birth date a formula gives (=DATE(…), a serial number or a date) as dd/mm/yyyy', async () => {
