@@ -113,20 +113,55 @@ const DAY_MS = 86_400_000;
 const LAST_BIRTH_SERIAL = (Date.UTC(MAX_BIRTH_YEAR, 11, 31) - EXCEL_EPOCH_MS) / DAY_MS;
 
 /**
- * Column (11), a date of birth. A date typed into a cell formatted as a date arrives as a Date; a date pasted
- * into our text-formatted column arrives as its serial number (31512 for 10/04/1986). A whole number from 1880 to
- * 2100 is a year, as typed; a larger one up to 31/12/2100 is a serial date. Either way, dd/mm/yyyy. A number past
- * that is none: a cell formatted as a date would have made it a Date, so it was typed into a General or text cell —
- * `02011995` for 02/01/1995 arrives as 2011995, its leading zero lost — and it is kept as typed, to be refused as no
- * date (not shown as 26/08/7408, a date the clerk never typed).
+ * Whether a number format shows the month as a number before the day, the year not first: `mm/dd/yy` (LibreOffice
+ * under English (USA) settings), `m/d/yyyy`, and Excel's built-in date format 14, which exceljs names `mm-dd-yy`.
+ * Excel shows format 14 in the short-date order of the computer that opens the file, which the file does not say:
+ * day first under Vietnamese settings, month first under English (USA) ones, where the date typed `10/07/1964` is
+ * 7 October. So it counts as month first, as the standard (ECMA-376) defines it: a date a Vietnamese Excel read
+ * right is refused too where its day could be a month, a retyped cell, rather than a wrong date taken unseen.
+ * Not `yyyy-mm-dd`, read year, month, day everywhere, nor a month shown by its name (`d-mmm-yy`).
  */
-function dobText(v: ExcelJS.CellValue): string {
+function monthBeforeDay(format: string | undefined): boolean {
+  // The section for positive numbers, without what is quoted or bracketed (colour, locale). (exceljs hands a format
+  // over with its escapes taken out: Excel's `mm\/dd\/yyyy` as `mm/dd/yyyy`.)
+  const code = (format ?? '').split(';')[0]!.replace(/"[^"]*"|\[[^\]]*\]/g, '').toLowerCase();
+  const parts = Array.from(code.matchAll(/d+|m+|y+|h+|s+/g), (m) => m[0]);
+  // m after an hour or before seconds is minutes; d beyond dd (ddd, dddd) is the day of the week.
+  const month = parts.findIndex((p, i) => p[0] === 'm' && parts[i - 1]?.[0] !== 'h' && parts[i + 1]?.[0] !== 's');
+  const day = parts.findIndex((p) => p === 'd' || p === 'dd');
+  // Stryker disable next-line EqualityOperator: the day and the month are different parts, never at the same place
+  return month >= 0 && parts[month]!.length <= 2 && day > month && parts[0]![0] !== 'y';
+}
+
+/** Why a date in a cell formatted month first is refused where its day could be its month (monthBeforeDay). */
+const MONTH_FIRST_PROBLEM =
+  'ngày trong ô định dạng tháng trước ngày (mm/dd/yy, hoặc ngày ngắn theo cài đặt máy tính), không rõ số nào là ngày, ' +
+  'số nào là tháng (định dạng cột là Text rồi gõ lại dạng dd/mm/yyyy)';
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Column (11), a date of birth, as text, and why it cannot be taken (for `errors`), if so.
+ * A date typed into a cell formatted as a date arrives as a Date, read as the date it shows, dd/mm/yyyy — unless its
+ * format shows the month first and its day could be a month (12 or less, not the month itself): the clerk typed
+ * `10/07/1964` for 10 July, the spreadsheet took 7 October, and which one is meant is not for us to guess. That row
+ * is refused, its date kept as shown (`10/07/1964`) for the rejects file; a day over 12 shows which number is which.
+ * A date pasted into our text-formatted column arrives as its serial number (31512 for 10/04/1986): a whole number
+ * from 1880 to 2100 is a year, as typed; a larger one up to 31/12/2100 is a serial date. A number past that is none:
+ * a cell formatted as a date would have made it a Date, so it was typed into a General or text cell — `02011995`
+ * for 02/01/1995 arrives as 2011995, its leading zero lost — and it is kept as typed, to be refused as no date.
+ */
+function dobOf(cell: ExcelJS.Cell): { text: string; problem: string | null } {
+  const v = cell.value;
   const raw = v !== null && typeof v === 'object' && !(v instanceof Date) && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
   let date: Date | null = raw instanceof Date ? raw : null;
   if (typeof raw === 'number' && Number.isInteger(raw) && raw > MAX_BIRTH_YEAR && raw <= LAST_BIRTH_SERIAL) date = new Date(EXCEL_EPOCH_MS + raw * DAY_MS);
-  if (!date || Number.isNaN(date.getTime())) return text(v);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(date.getUTCDate())}/${pad(date.getUTCMonth() + 1)}/${date.getUTCFullYear()}`;
+  if (!date || Number.isNaN(date.getTime())) return { text: text(v), problem: null };
+  const [day, month, year] = [date.getUTCDate(), date.getUTCMonth() + 1, date.getUTCFullYear()];
+  if (day <= 12 && day !== month && monthBeforeDay(cell.numFmt)) {
+    return { text: `${pad2(month)}/${pad2(day)}/${year}`, problem: MONTH_FIRST_PROBLEM };
+  }
+  return { text: `${pad2(day)}/${pad2(month)}/${year}`, problem: null };
 }
 
 async function checkReadable(file: string): Promise<void> {
@@ -392,6 +427,8 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
       const e = c === undefined ? null : excelError(values[c]);
       if (e) errors.push(`(${k}) ${e}`);
     }
+    const dob = dobOf(row.getCell(col.get(INPUT_COLUMNS.dob)!));
+    if (dob.problem) errors.push(`(${INPUT_COLUMNS.dob}) ${dob.problem}`);
     const shown = Array.from({ length: 9 }, (_, i) => (col.has(i + 1) ? at(values, i + 1) : ''));
     rows.push({
       line: n,
@@ -399,7 +436,7 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
       errors,
       maSoBhxh: cut(at(values, 2), INPUT_MAX.code),
       name: cut(at(values, INPUT_COLUMNS.name), INPUT_MAX.name),
-      dob: cut(dobText(values[col.get(INPUT_COLUMNS.dob)!]), INPUT_MAX.dob),
+      dob: cut(dob.text, INPUT_MAX.dob),
       sex: cut(at(values, INPUT_COLUMNS.sex), INPUT_MAX.sex),
       number: cut(at(values, INPUT_COLUMNS.number), INPUT_MAX.number),
     });

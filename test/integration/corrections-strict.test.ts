@@ -199,4 +199,38 @@ describe('import corrections checks each row against what was sent', () => {
       { ma_so_bhxh: '0790000005', ngay_sinh: '1970' },
     ]);
   });
+
+  it('refuses a date cell shown month first where its day could be a month, and a date typed as digits as what was typed', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const file = await returned(mau02, dir, (_ws, row) => {
+      // 12/03/1965 typed under English (USA) settings: stored as 3 December, shown `12/03/65` (LibreOffice's mm/dd/yy).
+      const a = row('0790000001').getCell(11);
+      a.value = new Date(Date.UTC(1965, 11, 3));
+      a.style = { ...a.style, numFmt: 'mm/dd/yy' }; // this cell only: the column's cells share one style object
+      // Shown `10/20/92`: one reading only.
+      const b = row('0790000002').getCell(11);
+      b.value = new Date(Date.UTC(1992, 9, 20));
+      b.style = { ...b.style, numFmt: 'mm/dd/yy' };
+      // 02011995 typed into a General cell: the number 2011995, its leading zero lost (not 26/08/7408).
+      const c = row('0790000005').getCell(11);
+      c.value = 2011995;
+      c.style = { ...c.style, numFmt: 'General' };
+    });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 1, rejected: 2 });
+    const [, ...lines] = await parseCsv((await readFile(r.rejectsFile, 'utf8')).replace(/^\uFEFF/, ''));
+    expect(lines.map((l) => [l[2], l[1], l[4]])).toEqual([
+      [
+        '0790000001',
+        'Ô có giá trị lỗi của Excel ở cột (11) ngày trong ô định dạng tháng trước ngày (mm/dd/yy, hoặc ngày ngắn theo cài đặt máy tính), ' +
+          'không rõ số nào là ngày, số nào là tháng (định dạng cột là Text rồi gõ lại dạng dd/mm/yyyy): ghi lại giá trị đúng',
+        '12/03/1965',
+      ],
+      ['0790000005', 'Cột (11) ngày tháng năm sinh "2011995" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy', '2011995'],
+    ]);
+    expect(await rows(db, `SELECT ma_so_bhxh, ngay_sinh FROM participant WHERE ma_so_bhxh IN ('0790000001', '0790000002') ORDER BY 1`)).toEqual([
+      { ma_so_bhxh: '0790000001', ngay_sinh: '1966' },
+      { ma_so_bhxh: '0790000002', ngay_sinh: '1992-10-20' },
+    ]);
+  });
 });

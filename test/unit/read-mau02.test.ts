@@ -105,6 +105,58 @@ describe('reading a returned Mẫu 02', () => {
     expect(rows.flatMap((r) => r.errors)).toEqual([]);
   });
 
+  it('reads a date cell as the date it shows, and refuses one whose format shows the month first where its day could be a month', async () => {
+    // A clerk's 10/07/1964 (10 July) in a spreadsheet under English (USA) settings: stored as 7 October, shown
+    // `10/07/64` with LibreOffice's `mm/dd/yy`. Format 14 is Excel's short date, shown in the computer's order
+    // (exceljs names it mm-dd-yy, and writes that as 14). A day over 12, or equal to the month, reads one way only.
+    const october7 = new Date(Date.UTC(1964, 9, 7));
+    const cells: Array<[ExcelJS.CellValue, string]> = [
+      [october7, 'mm/dd/yy'],
+      [october7, 'm/d/yyyy'],
+      [october7, 'mm-dd-yy'],
+      [october7, 'mm\\/dd\\/yyyy;@'],
+      [october7, '[$-409]m/d/yy h:mm AM/PM'],
+      [october7, '[Red]mm/dd/yy'],
+      [october7, '"Ngày sinh: "mm/dd/yyyy'],
+      [{ formula: 'DATE(1964,10,7)', result: october7 }, 'm/d/yyyy'],
+      [new Date(Date.UTC(1964, 6, 25)), 'mm/dd/yy'],
+      [new Date(Date.UTC(1964, 6, 7)), 'mm/dd/yy'],
+      [new Date(Date.UTC(1964, 6, 12)), 'm/d/yyyy'],
+      [new Date(Date.UTC(1964, 6, 13)), 'm/d/yyyy'],
+      [october7, 'dd/mm/yyyy'],
+      [october7, 'd/m/yy'],
+      [october7, 'dd\\/mm\\/yyyy;@'],
+      [october7, 'yyyy-mm-dd'],
+      [october7, 'd-mmm-yy'],
+      [october7, '[$-F800]dddd, mmmm dd, yyyy'],
+      [october7, 'mmm d, yyyy'],
+      [october7, 'dd/mm'],
+      [october7, 'h:mm dd/mm/yyyy'],
+      [october7, 'mm:ss dd/mm/yyyy'],
+      [october7, '"Ngày "d" tháng "m" năm "yyyy'],
+    ];
+    const file = await returned('date-formats', (ws) => {
+      cells.forEach(([v, numFmt], i) => {
+        ws.getCell(FIRST + i, 2).value = `07900000${10 + i}`;
+        const c = ws.getCell(FIRST + i, 11);
+        c.value = v;
+        c.style = { ...c.style, numFmt }; // this cell only: the column's cells share one style object
+      });
+    });
+    const rows = (await rowsOf(file)).slice(0, cells.length);
+    const refused = '(11) ngày trong ô định dạng tháng trước ngày (mm/dd/yy, hoặc ngày ngắn theo cài đặt máy tính), không rõ số nào là ngày, ' +
+      'số nào là tháng (định dạng cột là Text rồi gõ lại dạng dd/mm/yyyy)';
+    expect(rows.map((r) => [r.dob, r.errors])).toEqual([
+      // As shown, for the rejects file.
+      ...Array.from({ length: 8 }, () => ['10/07/1964', [refused]]),
+      ['25/07/1964', []],
+      ['07/07/1964', []],
+      ['07/12/1964', [refused]],
+      ['13/07/1964', []],
+      ...Array.from({ length: 11 }, () => ['07/10/1964', []]),
+    ]);
+  });
+
   it('reads a birth date a formula gives (=DATE(…), a serial number or a date) as dd/mm/yyyy', async () => {
     const dobs: ExcelJS.CellValue[] = [
       { formula: 'DATE(1990,2,1)', result: 32905 },
