@@ -1,7 +1,7 @@
 // Reads a Mẫu 02 that a unit filled in and sent back (Plan II.4). The form and the unit are recognised from
 // the sheet itself — the form number, the title, the `Mã đơn vị:` line — and the columns from the numbered
 // row `(1) … (14)`, so a sheet that gained a row above the table or was re-saved by LibreOffice still reads.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { MAX_BIRTH_YEAR } from '../domain/dates.js';
 import { cannotOpen, UserError } from '../errors.js';
@@ -164,6 +164,53 @@ function dobOf(cell: ExcelJS.Cell): { text: string; problem: string | null } {
   return { text: `${pad2(day)}/${pad2(month)}/${year}`, problem: null };
 }
 
+/** What an OLE compound file starts with: the container of an .xls, and of an .xlsx saved with a password. */
+const COMPOUND_FILE = Buffer.from('d0cf11e0a1b11ae1', 'hex');
+/** The compound file's header (in the first sector), of which the file check reads no more. */
+const COMPOUND_HEADER_BYTES = 512;
+/** The streams of a workbook saved with a password (MS-OFFCRYPTO): how it is encrypted, and the workbook encrypted. */
+const ENCRYPTION_STREAMS = new Set(['EncryptionInfo', 'EncryptedPackage']);
+/** Directory sectors looked through: a workbook saved with a password has a dozen entries, 3 sectors of 512 bytes. */
+const DIRECTORY_SECTORS_READ = 8;
+/** A directory entry: its name (UTF-16LE), then at 0x40 the name's length in bytes with its closing zero. */
+const DIRECTORY_ENTRY_BYTES = 128;
+/** The last sector number (MAXREGSECT): the FAT's numbers past it are markers (end of chain, free). */
+const LAST_SECTOR = 0xfffffffa;
+
+/**
+ * Whether a file is a workbook saved with a password (MS-CFB, MS-OFFCRYPTO): Excel and LibreOffice then write an OLE
+ * compound file, as for an .xls, whose directory holds the streams EncryptionInfo and EncryptedPackage — the .xlsx
+ * inside, encrypted. An .xls has neither. The directory's sectors are followed through the FAT sectors the header
+ * lists (the first 109, 7 MB of a file of 512-byte sectors), 8 of them at most, whatever the file claims.
+ */
+async function savedWithPassword(handle: FileHandle, header: Buffer): Promise<boolean> {
+  if (header.length < COMPOUND_HEADER_BYTES || !header.subarray(0, COMPOUND_FILE.length).equals(COMPOUND_FILE)) return false;
+  // Sectors of 4 096 bytes (version 4) or 512 (version 3, and taken for any other value: nothing is found in them).
+  const size = header.readUInt16LE(0x1e) === 12 ? 4096 : 512;
+  const perFatSector = size / 4;
+  /** Sector `n`, zeros past the file's end (a directory entry without a name, a FAT entry of 0). */
+  const sector = async (n: number) => {
+    const b = Buffer.alloc(size);
+    await handle.read(b, 0, size, (n + 1) * size);
+    return b;
+  };
+  let next = header.readUInt32LE(0x30);
+  for (let i = 0; i < DIRECTORY_SECTORS_READ; i++) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut: past the chain's end a sector read past the file holds no name, and its number is past the FAT sectors the header lists, which ends the loop below
+    if (next > LAST_SECTOR) return false;
+    const entries = await sector(next);
+    for (let e = 0; e + DIRECTORY_ENTRY_BYTES <= size; e += DIRECTORY_ENTRY_BYTES) {
+      const nameBytes = Math.min(entries.readUInt16LE(e + 0x40), 64);
+      if (ENCRYPTION_STREAMS.has(entries.toString('utf16le', e, e + nameBytes - 2))) return true;
+    }
+    // The next sector's number, in the FAT sector that the header lists for it from 0x4c.
+    const listed = 0x4c + 4 * Math.floor(next / perFatSector);
+    if (listed >= COMPOUND_HEADER_BYTES) return false;
+    next = (await sector(header.readUInt32LE(listed))).readUInt32LE((next % perFatSector) * 4);
+  }
+  return false;
+}
+
 async function checkReadable(file: string): Promise<void> {
   let handle;
   try {
@@ -176,11 +223,24 @@ async function checkReadable(file: string): Promise<void> {
     // Stryker disable next-line StringLiteral: cannotOpen words a known code (EISDIR) by the code; this message is shown nowhere
     throw cannotOpen(file, Object.assign(new Error('a folder'), { code: 'EISDIR' }));
   }
+  const head = Buffer.alloc(COMPOUND_HEADER_BYTES);
+  let bytesRead: number;
+  let locked: boolean;
+  try {
+    ({ bytesRead } = await handle.read(head, 0, head.length, 0));
+    locked = await savedWithPassword(handle, head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+  if (locked) {
+    throw new ReturnedFileError(
+      `${file} is a workbook saved with a password (encrypted), which cannot be read: open it, remove the password, save it as ` +
+        '"Excel Workbook (.xlsx)" and import it again',
+      'Tệp Excel có đặt mật khẩu (đã mã hoá) nên không đọc được. Mở tệp, bỏ mật khẩu, lưu lại dạng "Excel Workbook (.xlsx)" rồi gửi lại.',
+    );
+  }
   // An OpenDocument file (LibreOffice's .ods, sometimes renamed .xlsx) is a zip too: its first entry, stored
   // uncompressed, is `mimetype` naming it.
-  const head = Buffer.alloc(80);
-  const { bytesRead } = await handle.read(head, 0, head.length, 0);
-  await handle.close();
   const start = head.subarray(0, bytesRead).toString('latin1');
   if (!start.startsWith('PK') || start.includes('application/vnd.oasis.opendocument')) {
     throw new ReturnedFileError(

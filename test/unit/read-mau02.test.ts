@@ -49,6 +49,50 @@ function cellWith(ws: ExcelJS.Worksheet, re: RegExp): ExcelJS.Cell {
   return found;
 }
 
+/**
+ * An OLE compound file as Excel and LibreOffice write an .xls, or an .xlsx saved with a password (MS-CFB): the header,
+ * the FAT from sector 0, and the directory, its entries named `names`, from sector `at` on (the sectors between: the
+ * streams, here zeros). `shift`: 9 for sectors of 512 bytes (version 3), 12 for 4 096 (version 4). `edit` may damage
+ * the header or the FAT.
+ */
+function compoundFile(
+  names: string[], { shift = 9, at = 1, edit = () => undefined }: { shift?: number; at?: number; edit?: (header: Buffer, fat: Buffer) => void } = {},
+): Buffer {
+  const size = 2 ** shift;
+  const directorySectors = Math.ceil(names.length / (size / 128));
+  const end = at + directorySectors;
+  const fatSectors = Math.ceil(end / (size / 4));
+  if (fatSectors > at) throw new Error('the directory would overlap the FAT');
+  const header = Buffer.alloc(size);
+  Buffer.from('d0cf11e0a1b11ae1', 'hex').copy(header);
+  header.writeUInt16LE(0x3e, 0x18);
+  header.writeUInt16LE(shift === 9 ? 3 : 4, 0x1a);
+  header.writeUInt16LE(0xfffe, 0x1c);
+  header.writeUInt16LE(shift, 0x1e);
+  header.writeUInt16LE(6, 0x20);
+  header.writeUInt32LE(fatSectors, 0x2c);
+  header.writeUInt32LE(at, 0x30);
+  header.writeUInt32LE(4096, 0x38);
+  header.writeUInt32LE(0xfffffffe, 0x3c);
+  header.writeUInt32LE(0xfffffffe, 0x44);
+  header.fill(0xff, 0x4c, 512);
+  const fat = Buffer.alloc(fatSectors * size, 0xff);
+  for (let n = 0; n < fatSectors; n++) {
+    header.writeUInt32LE(n, 0x4c + 4 * n);
+    fat.writeUInt32LE(0xfffffffd, 4 * n);
+  }
+  for (let n = at; n < end; n++) fat.writeUInt32LE(n === end - 1 ? 0xfffffffe : n + 1, 4 * n);
+  const body = Buffer.alloc((end - fatSectors) * size);
+  names.forEach((name, i) => {
+    const e = (at - fatSectors) * size + i * 128;
+    body.write(name, e, 'utf16le');
+    body.writeUInt16LE(2 * name.length + 2, e + 0x40);
+    body[e + 0x42] = i === 0 ? 5 : 2; // the root, then streams
+  });
+  edit(header, fat);
+  return Buffer.concat([header, fat, body]);
+}
+
 describe('reading a returned Mẫu 02', () => {
   it('reads a list saved by LibreOffice after a row was deleted, with the empty rows it writes at the sheet\'s end', async () => {
     const file = await returned('row-deleted', (ws) => {
@@ -259,6 +303,48 @@ describe('reading a returned Mẫu 02', () => {
     const ods = path.join(dir, 'tra-ve.xlsx');
     await writeFile(ods, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(26), Buffer.from('mimetypeapplication/vnd.oasis.opendocument.spreadsheet')]));
     await expect(openReturnedMau02(ods)).rejects.toThrow(`${ods} is not an .xlsx workbook; save the returned Mẫu 02 as "Excel Workbook (.xlsx)"`);
+  });
+
+  it('tells a workbook saved with a password, which is no zip, to have its password removed; an .xls is still no .xlsx', async () => {
+    const write = async (name: string, bytes: Buffer) => {
+      const file = path.join(dir, name);
+      await writeFile(file, bytes);
+      return file;
+    };
+    const password = async (file: string) => {
+      const e = (await openReturnedMau02(file).catch((err: unknown) => err)) as ReturnedFileError;
+      expect(e).toBeInstanceOf(ReturnedFileError);
+      expect(e.message).toBe(
+        `${file} is a workbook saved with a password (encrypted), which cannot be read: open it, remove the password, save it as "Excel Workbook (.xlsx)" and import it again`,
+      );
+      expect(e.vi).toBe('Tệp Excel có đặt mật khẩu (đã mã hoá) nên không đọc được. Mở tệp, bỏ mật khẩu, lưu lại dạng "Excel Workbook (.xlsx)" rồi gửi lại.');
+    };
+    const notXlsx = async (file: string) => {
+      const e = (await openReturnedMau02(file).catch((err: unknown) => err)) as ReturnedFileError;
+      expect(e).toBeInstanceOf(ReturnedFileError);
+      expect(e.message).toBe(`${file} is not an .xlsx workbook; save the returned Mẫu 02 as "Excel Workbook (.xlsx)" and import it again`);
+      expect(e.vi).toMatch(/^Tệp không phải dạng Excel \.xlsx \(tệp \.ods, \.xls hoặc \.csv đổi tên\?\)/);
+    };
+    // As Excel writes one: the streams past the directory's first sector, found through the FAT; in a large file,
+    // the directory far in, its sectors' numbers in the FAT's second sector.
+    const encrypted = ['Root Entry', '\u0006DataSpaces', 'Version', 'DataSpaceMap', 'EncryptionInfo', 'EncryptedPackage'];
+    await password(await write('mat-khau.xlsx', compoundFile(encrypted)));
+    await password(await write('mat-khau-v4.xlsx', compoundFile(encrypted, { shift: 12 })));
+    await password(await write('mat-khau-lon.xlsx', compoundFile(encrypted, { at: 127 })));
+    await password(await write('chi-goi.xlsx', compoundFile(['Root Entry', 'EncryptedPackage'])));
+    // The directory's first 8 sectors are looked through, the last entry of each too (an encrypted workbook has a
+    // dozen entries).
+    const padded = (n: number) => ['Root Entry', ...Array.from({ length: n - 2 }, (_, i) => `s${i}`), 'EncryptionInfo'];
+    await password(await write('tam.xlsx', compoundFile(padded(32))));
+    await notXlsx(await write('chin.xls', compoundFile(padded(33))));
+    const xls = ['Root Entry', 'Workbook', '\u0001CompObj', '\u0001Ole', '\u0005SummaryInformation', '\u0005DocumentSummaryInformation'];
+    await notXlsx(await write('mau02.xls', compoundFile(xls)));
+    // Damaged: a directory whose sectors loop, one past the file's end (past the FAT sectors the header lists), a
+    // FAT sector missing, a file shorter than the header. Read no further.
+    await notXlsx(await write('vong.xls', compoundFile(xls, { edit: (_h, fat) => fat.writeUInt32LE(1, 4 * 2) })));
+    await notXlsx(await write('xa.xls', compoundFile(encrypted, { edit: (h) => h.writeUInt32LE(109 * 128, 0x30) })));
+    await notXlsx(await write('thieu-fat.xls', compoundFile(encrypted, { edit: (h) => h.writeUInt32LE(50, 0x4c) })));
+    await notXlsx(await write('ngan.xls', compoundFile(encrypted).subarray(0, 300)));
   });
 
   it('refuses a sheet whose unit line is empty, or whose columns are not numbered', async () => {
