@@ -2,16 +2,26 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 
+const PLAN_YEAR = 'DDCN_PLAN_YEAR must be the year of the milestones of Mẫu 03 (60 % by 30/6 … 100 % by 31/12), 2022 or later, e.g. 2026';
+
 const Env = z.object({
   DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgres:// URL' }).optional(),
   DDCN_HOME: z.string().default('.ddcn'),
   DDCN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // From the plan's own year (Plan 2207 is of 2022): a year outside is a typo, and would date every milestone wrong.
+  DDCN_PLAN_YEAR: z.coerce
+    .number({ message: PLAN_YEAR })
+    .int({ message: PLAN_YEAR })
+    .min(2022, { message: PLAN_YEAR })
+    .max(2100, { message: PLAN_YEAR })
+    .optional(),
 });
 
 export interface Config {
   databaseUrl: string | undefined;
   home: string;
   logLevel: string;
+  planYear: number | undefined; // unset: the year of the first participants import (src/pipeline/progress-report.ts)
 }
 
 /** Environment settings, validated once at start-up so a typo fails with a message instead of mid-run. */
@@ -20,11 +30,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     DATABASE_URL: env.DATABASE_URL || undefined,
     DDCN_HOME: env.DDCN_HOME || undefined,
     DDCN_LOG_LEVEL: env.DDCN_LOG_LEVEL || undefined,
+    DDCN_PLAN_YEAR: env.DDCN_PLAN_YEAR?.trim() || undefined,
   });
   if (!parsed.success) {
     throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }
-  return { databaseUrl: parsed.data.DATABASE_URL, home: path.resolve(parsed.data.DDCN_HOME), logLevel: parsed.data.DDCN_LOG_LEVEL };
+  return {
+    databaseUrl: parsed.data.DATABASE_URL,
+    home: path.resolve(parsed.data.DDCN_HOME),
+    logLevel: parsed.data.DDCN_LOG_LEVEL,
+    planYear: parsed.data.DDCN_PLAN_YEAR,
+  };
 }
 
 export function positiveInt(name: string) {

@@ -38,7 +38,10 @@ export async function withContext<T>(
   }
   const unregister = database.embedded ? stopOnInterrupt(() => database.stopServer()) : () => false;
   try {
-    return await fn({ db: database.db, log, now: () => new Date(), progress: ttyProgress(), runProgress: ttyRunProgress() }, { config, database, log });
+    return await fn(
+      { db: database.db, log, now: () => new Date(), planYear: config.planYear, progress: ttyProgress(), runProgress: ttyRunProgress() },
+      { config, database, log },
+    );
   } finally {
     unregister();
     await database.close();

@@ -27,3 +27,12 @@ export async function finishImportRun(q: Queryable, id: number, now: Date, c: Im
     [id, now, c.rowsRead, c.inserted ?? 0, c.updated ?? 0, c.unchanged ?? 0, c.rejected],
   );
 }
+
+/**
+ * When the first import of this kind started, or null before any. The first made, by id: the primary key's index
+ * finds it among the first rows, where a min(started_at) would read every import, the portal's one-person ones too.
+ */
+export async function firstImportAt(q: Queryable, kind: ImportKind): Promise<Date | null> {
+  const res = await q.query<{ started_at: Date }>('SELECT started_at FROM import_run WHERE kind = $1::text ORDER BY id LIMIT 1', [kind]);
+  return res.rows[0]?.started_at ?? null;
+}

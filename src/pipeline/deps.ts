@@ -19,6 +19,8 @@ export interface Deps {
   db: Db;
   log: Logger;
   now: () => Date;
+  /** The year of Mẫu 03's milestones (DDCN_PLAN_YEAR); unset: the year of the first participants import. */
+  planYear?: number;
   progress?: Progress;
   /** `ddcn run`'s progress: people per stage (verify, write, share). */
   runProgress?: RunProgress;

@@ -1,6 +1,7 @@
 import { prepareOutputFile } from './output-file.js';
 import { countsAsOf, type GroupCounts } from '../db/reports.js';
 import { targetsAsOf, type Target } from '../db/targets.js';
+import { firstImportAt } from '../db/import-runs.js';
 import { assess } from '../reports/milestones.js';
 import { writeMau03, type ProgressReport, type ProgressRow } from '../reports/mau03.js';
 import { provinceLabel } from '../reports/office.js';
@@ -53,7 +54,7 @@ function byDistrictsOnly(targets: Target[], keys: Array<string | null>): string[
 
 const ratio = (a: number, b: number | null) => (b ? a / b : null);
 
-function row(label: string, now: GroupCounts | undefined, before: GroupCounts | undefined, target: number | null, asOf: CalendarDate): ProgressRow {
+function row(label: string, now: GroupCounts | undefined, before: GroupCounts | undefined, target: number | null, asOf: CalendarDate, planYear: number): ProgressRow {
   const c = now ?? { total: 0, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: 0, vssid: 0, corrected: 0, rematched: 0, escalated: 0 };
   const matchedRate = ratio(c.matched, c.total);
   return {
@@ -73,7 +74,7 @@ function row(label: string, now: GroupCounts | undefined, before: GroupCounts | 
     vssid: c.vssid,
     vssidRate: ratio(c.vssid, target),
     vssidIncrease: c.vssid - (before?.vssid ?? 0),
-    assessment: assess(matchedRate, asOf),
+    assessment: assess(matchedRate, asOf, planYear),
   };
 }
 
@@ -107,7 +108,7 @@ export async function progressFigures(
   const start = startOfDay(from);
 
   const narrow = { province: opts.province, district: opts.district ?? null, unit: opts.unit ?? null };
-  const { now, before, targets, districtsOf } = await deps.db.withSession((s) =>
+  const { now, before, targets, districtsOf, firstImport } = await deps.db.withSession((s) =>
     // The national counts sort the whole history: in memory rather than in temporary files.
     s.withTransaction(
       async (tx) => {
@@ -121,11 +122,18 @@ export async function progressFigures(
             districtsOf.set(k, (await counts(tx, { province: k, district: null, unit: narrow.unit, cutoff })).filter((c) => c.total > 0).map((c) => c.key));
           }
         }
-        return { now, before: await counts(tx, { ...narrow, cutoff: start }), targets, districtsOf };
+        const firstImport = deps.planYear === undefined ? await firstImportAt(tx, 'participants') : null;
+        return { now, before: await counts(tx, { ...narrow, cutoff: start }), targets, districtsOf, firstImport };
       },
       { snapshot: true, workMem: '64MB' },
     ),
   );
+
+  // The year of column (18)'s milestones: DDCN_PLAN_YEAR, else the year the campaign began here, that of the first
+  // participants import. Not the as-of date's: from 1 January the milestones would start again, and an office that
+  // missed 100 % by 31/12 would read "Đạt mốc 60%" in green. The first import never changes, so a past date's report
+  // stays as it was; before any import (nobody to assess) the as-of date's year.
+  const planYear = deps.planYear ?? (firstImport ? vnDate(firstImport).year : asOf.year);
 
   // One row per province (per district in a province's report) that has people or a target: a province with a target
   // and nobody yet has its row of zeros, and the total counts its target on every day alike.
@@ -155,7 +163,7 @@ export async function progressFigures(
     targeted.add(province);
     return targetFor(targets, null, k, districtsOf.get(k));
   };
-  const rows = keys.map((k) => row(label(k), now.find((c) => c.key === k), before.find((c) => c.key === k), rowTarget(k), asOf));
+  const rows = keys.map((k) => row(label(k), now.find((c) => c.key === k), before.find((c) => c.key === k), rowTarget(k), asOf, planYear));
 
   const rowTargets = rows.map((r) => r.target).filter((t): t is number => t !== null);
   // A province's (or the nation's) total target is its rows' sum only when every row with people has one.
@@ -172,7 +180,7 @@ export async function progressFigures(
     escalated: sum(rows, (r) => r.escalated),
   };
   const total = {
-    ...row('Tổng cộng', totals, undefined, totalTarget, asOf),
+    ...row('Tổng cộng', totals, undefined, totalTarget, asOf, planYear),
     matchedIncrease: sum(rows, (r) => r.matchedIncrease),
     vssidIncrease: sum(rows, (r) => r.vssidIncrease),
   };

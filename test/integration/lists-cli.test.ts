@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ddcn, type Ran } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { writeParticipants, writeRegistry } from '../helpers/pipeline.js';
+import { vnDate } from '../../src/reports/vn-date.js';
 
 
+const thisYear = vnDate(new Date()).year;
 const unit = { ma_don_vi: 'DV0790001', ten_don_vi: 'Công ty Sao Mai', ma_tinh: '079', ma_huyen: '760' };
 let t: TestDatabase;
 let dir: string;
@@ -50,13 +52,16 @@ beforeAll(async () => {
     await refused.xlsx.writeFile(path.join(dir, 'refused.xlsx'));
     ran.refused = await ddcn(['import', 'corrections', path.join(dir, 'refused.xlsx')], env);
     ran.report = await ddcn(['report', 'progress', '--out', path.join(dir, 'mau03.xlsx'), '--period', 'month', '--province', '079'], env);
+    // A campaign of last year: its 31/12 is past.
+    ran.planYear = await ddcn(['report', 'progress', '--out', path.join(dir, 'mau03-plan.xlsx')], { ...env, DDCN_PLAN_YEAR: String(thisYear - 1) });
   };
   const alongside = async () => {
-    [ran.help, ran.badDate, ran.earlyDate, ran.notXlsx] = await Promise.all([
+    [ran.help, ran.badDate, ran.earlyDate, ran.notXlsx, ran.badPlanYear] = await Promise.all([
       ddcn(['report', 'progress', '--help'], env),
       ddcn(['report', 'progress', '--out', path.join(dir, 'x.xlsx'), '--as-of', '2024-02-30'], env),
       ddcn(['report', 'progress', '--out', path.join(dir, 'x.xlsx'), '--as-of', '0024-06-30'], env),
       ddcn(['import', 'corrections', participants], env),
+      ddcn(['report', 'progress', '--out', path.join(dir, 'y.xlsx')], { ...env, DDCN_PLAN_YEAR: '226' }),
     ]);
   };
   await Promise.all([inOrder(), alongside()]);
@@ -100,6 +105,19 @@ describe('ddcn lists, import corrections/targets, report progress on the command
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(path.join(dir, 'mau03.xlsx'));
     expect(wb.worksheets[0]!.getCell('B14').text).toBe('Quận 1 (760)');
+  });
+
+  it('assesses Mẫu 03 against the milestones of DDCN_PLAN_YEAR, and refuses a year that cannot be the campaign\'s', async () => {
+    expect(ran.planYear!.code, ran.planYear!.stderr).toBe(0);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(path.join(dir, 'mau03-plan.xlsx'));
+    const assessments: Record<string, string> = {};
+    wb.worksheets[0]!.eachRow((r) => {
+      assessments[r.getCell(2).text] = r.getCell(18).text;
+    });
+    expect(assessments['Tổng cộng']).toBe(`Chậm tiến độ: chưa đạt mốc 100% (hạn 31/12/${thisYear - 1})`); // 1 of 2 matched
+    expect(ran.badPlanYear!.code).toBe(2);
+    expect(ran.badPlanYear!.stderr).toContain('DDCN_PLAN_YEAR must be the year of the milestones of Mẫu 03');
   });
 
   it('exits 2 on a bad date and 1 on a file that is not a Mẫu 02, saying what to do', () => {

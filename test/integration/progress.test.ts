@@ -209,6 +209,29 @@ describe('report progress (Mẫu 03)', () => {
     expect(hcm.text('A2')).toBe('BẢO HIỂM XÃ HỘI THÀNH PHỐ HỒ CHÍ MINH');
   });
 
+  it("assesses column (18) against the campaign year's milestones, and keeps a province short of 100 % behind after its 31/12", async () => {
+    const { db, dir } = await history(); // participants first imported in June 2024; 4 of 7 matched since day 10
+    const report = async (asOf: string, planYear?: number) => {
+      const out = path.join(dir, `mau03-${asOf}-${planYear}.xlsx`);
+      await progressReport({ ...at(db, '2025-08-01T02:00:00Z'), planYear }, { out, period: 'week', asOf: day(asOf), province: null });
+      return readMau03(out);
+    };
+    expect((await report('2024-12-31')).total.assessment).toBe('Chậm tiến độ: chưa đạt mốc 80% (hạn 30/09)');
+    // 1 January does not start the milestones again: 100 % was due on 31/12/2024, the year of the first import.
+    for (const asOf of ['2025-01-01', '2025-07-15']) {
+      const r = await report(asOf);
+      expect([r.total.assessment, r.total.fill]).toEqual(['Chậm tiến độ: chưa đạt mốc 100% (hạn 31/12/2024)', 'FFFFC7CE']);
+      expect(r.rows.map((x) => x.assessment)).toEqual([
+        'Chậm tiến độ: chưa đạt mốc 100% (hạn 31/12/2024)', // Hà Nội: 1 of 2
+        'Chậm tiến độ: chưa đạt mốc 100% (hạn 31/12/2024)', // Hồ Chí Minh: 3 of 5
+      ]);
+    }
+    // A campaign of 2025 (DDCN_PLAN_YEAR): its own milestones, and 2024's dates ahead of them.
+    expect((await report('2025-01-01', 2025)).total.assessment).toBe('Đang thực hiện: cần đạt 60% trước 30/06/2025');
+    expect((await report('2025-07-15', 2025)).total.assessment).toBe('Chậm tiến độ: chưa đạt mốc 60% (hạn 30/06)');
+    expect((await report('2024-07-02', 2025)).total.assessment).toBe('Đang thực hiện: cần đạt 60% trước 30/06/2025');
+  });
+
   it('does not count an outcome for data that changed while it was being verified', async () => {
     const { db } = database();
     const dir = await useTempDir();

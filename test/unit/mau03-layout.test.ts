@@ -11,7 +11,7 @@ const AS_OF = { year: 2024, month: 8, day: 15 };
 const row = (label: string, total: number, matched: number): ProgressRow => ({
   label, total, matched, matchedRate: total ? matched / total : null, matchedIncrease: 120, mismatched: total - matched, missing: 0,
   conflict: 0, pending: 0, corrected: 12, rematched: 3, escalated: 1, target: 2_000_000, vssid: 1_234_567, vssidRate: 0.617,
-  vssidIncrease: 4_321, assessment: assess(total ? matched / total : null, AS_OF),
+  vssidIncrease: 4_321, assessment: assess(total ? matched / total : null, AS_OF, AS_OF.year),
 });
 const report = (province: string | null, period: 'week' | 'month', rows = [row('A', 1000, 900), row('B', 10, 0)]): ProgressReport => ({
   province, period, from: { year: 2024, month: 8, day: 9 }, asOf: AS_OF, issuedAt: new Date('2024-08-15T03:00:00Z'),

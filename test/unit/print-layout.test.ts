@@ -119,7 +119,7 @@ function expectPrintable(ws: ExcelJS.Worksheet) {
 const progressRow = (label: string, total: number, matched: number): ProgressRow => ({
   label, total, matched, matchedRate: total ? matched / total : null, matchedIncrease: 120, mismatched: total - matched, missing: 0,
   conflict: 0, pending: 0, corrected: 12, rematched: 3, escalated: 1, target: 2_000_000, vssid: 1_234_567, vssidRate: 0.617,
-  vssidIncrease: 4_321, assessment: assess(total ? matched / total : null, { year: 2024, month: 8, day: 15 }),
+  vssidIncrease: 4_321, assessment: assess(total ? matched / total : null, { year: 2024, month: 8, day: 15 }, 2024),
 });
 
 describe('Mẫu 03 prints', () => {

@@ -204,18 +204,39 @@ describe('checking a returned Mẫu 02 row', () => {
 });
 
 describe('milestones', () => {
-  const d = (month: number, day: number) => ({ year: 2024, month, day });
+  const d = (month: number, day: number, year = 2024) => ({ year, month, day });
+  const of2024 = (rate: number | null, asOf: { year: number; month: number; day: number }) => assess(rate, asOf, 2024);
   it('judges the verified rate against the next milestone, and a missed one as behind', () => {
-    expect(assess(0.5, d(6, 3))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2024' });
-    expect(assess(0.6, d(6, 30))).toEqual({ level: 'good', text: 'Đạt mốc 60% (hạn 30/06)' });
+    expect(of2024(0.5, d(6, 3))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2024' });
+    expect(of2024(0.6, d(6, 30))).toEqual({ level: 'good', text: 'Đạt mốc 60% (hạn 30/06)' });
     // The deadline day still counts: not behind on 30/06, and exactly 60% on 01/07 is on track for the next.
-    expect(assess(0.59, d(6, 30))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2024' });
-    expect(assess(0.6, d(7, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 80% trước 30/09/2024' });
-    expect(assess(0.59, d(7, 1))).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 60% (hạn 30/06)' });
-    expect(assess(0.7, d(7, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 80% trước 30/09/2024' });
-    expect(assess(0.85, d(10, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 100% trước 31/12/2024' });
-    expect(assess(1, d(12, 31))).toEqual({ level: 'good', text: 'Đạt mốc 100% (hạn 31/12)' });
-    expect(assess(null, d(1, 1))).toEqual({ level: 'none', text: 'Chưa có người tham gia' });
+    expect(of2024(0.59, d(6, 30))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2024' });
+    expect(of2024(0.6, d(7, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 80% trước 30/09/2024' });
+    expect(of2024(0.59, d(7, 1))).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 60% (hạn 30/06)' });
+    expect(of2024(0.7, d(7, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 80% trước 30/09/2024' });
+    expect(of2024(0.85, d(10, 1))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 100% trước 31/12/2024' });
+    expect(of2024(1, d(12, 31))).toEqual({ level: 'good', text: 'Đạt mốc 100% (hạn 31/12)' });
+    expect(of2024(null, d(1, 1))).toEqual({ level: 'none', text: 'Chưa có người tham gia' });
+  });
+
+  it('keeps an office short of 100 % behind after 31/12 of the plan year, and does not start the milestones again', () => {
+    // On the last day 80 % was missed and 100 % is still due that day.
+    expect(of2024(0.666, d(12, 31))).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 80% (hạn 30/09)' });
+    expect(of2024(0.85, d(12, 31))).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 100% trước 31/12/2024' });
+    // From 01/01: 100 % was due, whatever the rate short of it; the deadline carries its year.
+    for (const asOf of [d(1, 1, 2025), d(7, 1, 2025), d(12, 31, 2025), d(3, 1, 2026)]) {
+      expect(of2024(0.666, asOf)).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 100% (hạn 31/12/2024)' });
+      expect(of2024(0.999, asOf)).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 100% (hạn 31/12/2024)' });
+      expect(of2024(1, asOf)).toEqual({ level: 'good', text: 'Đạt mốc 100% (hạn 31/12/2024)' });
+      expect(of2024(null, asOf)).toEqual({ level: 'none', text: 'Chưa có người tham gia' });
+    }
+  });
+
+  it("reads a date before the plan year against the plan year's first milestone", () => {
+    expect(assess(0.3, d(12, 1, 2025), 2026)).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2026' });
+    expect(assess(0.6, d(12, 1, 2025), 2026)).toEqual({ level: 'good', text: 'Đạt mốc 60% (hạn 30/06/2026)' });
+    // The year, not only the day and month, decides: 01/07/2025 is before 30/06/2026.
+    expect(assess(0.3, d(7, 1, 2025), 2026)).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2026' });
   });
 });
 

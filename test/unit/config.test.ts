@@ -1,0 +1,21 @@
+// Environment settings read once at start-up (docs/interface.md, "Settings (environment)"): DDCN_PLAN_YEAR dates the
+// milestones of Mẫu 03, so a value that cannot be a campaign's year is refused rather than dating them all wrong.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/cli/config.js';
+import { UsageError } from '../../src/errors.js';
+
+describe('settings', () => {
+  it('take DDCN_PLAN_YEAR as a year, and leave it unset when empty', () => {
+    expect(loadConfig({}).planYear).toBeUndefined();
+    expect(loadConfig({ DDCN_PLAN_YEAR: '' }).planYear).toBeUndefined();
+    expect(loadConfig({ DDCN_PLAN_YEAR: '2026' }).planYear).toBe(2026);
+    expect(loadConfig({ DDCN_PLAN_YEAR: ' 2022 ' }).planYear).toBe(2022);
+  });
+
+  it('refuse a DDCN_PLAN_YEAR that is no year of the campaign, saying what to write', () => {
+    for (const v of ['226', '2021', '2101', '2026.5', 'năm nay']) {
+      expect(() => loadConfig({ DDCN_PLAN_YEAR: v }), v).toThrow(UsageError);
+      expect(() => loadConfig({ DDCN_PLAN_YEAR: v }), v).toThrow(/DDCN_PLAN_YEAR must be the year of the milestones of Mẫu 03 .* 2022 or later, e\.g\. 2026/);
+    }
+  });
+});
