@@ -19,6 +19,19 @@ export async function insertTargets(tx: Queryable, args: { importId: number; now
 }
 
 /**
+ * Whether anyone was ever recorded in this district of the province (`maTinh` in 3 digits; the participants' files
+ * may write it `079`, `79`, or `1` for `001`), so that Mẫu 03 has, or had, a row for it.
+ */
+export async function districtHasParticipants(q: Queryable, maTinh: string, maHuyen: string): Promise<boolean> {
+  const forms = [maTinh, maTinh.slice(1), maTinh.replace(/^0+/, '')];
+  const res = await q.query<{ found: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM participant_state WHERE ma_tinh = ANY($1::text[]) AND ma_huyen = $2::text) AS found',
+    [forms, maHuyen],
+  );
+  return res.rows[0]?.found === true;
+}
+
+/**
  * The targets in force before `cutoff`: per province/district the latest import before it, or — when targets
  * were first imported after that date — the first import, since a plan's targets hold from its start.
  */

@@ -32,3 +32,16 @@ export function districtLabel(maTinh: string, maHuyen: string | null): string {
   const name = districtName(maTinh, maHuyen);
   return name === null ? `Quận, huyện mã ${maHuyen}` : `${name} (${maHuyen})`;
 }
+
+/**
+ * The province (3-digit form) that has this district code in the list, or null. GSO numbers districts across the
+ * country, so a code is of one province at most: a target's district found under another is a slip of a column.
+ */
+export function provinceOfDistrict(maHuyen: string): string | null {
+  byKey ??= load();
+  for (const key of byKey.keys()) {
+    const [maTinh, code] = key.split('/') as [string, string];
+    if (code === maHuyen) return maTinh;
+  }
+  return null;
+}

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { targetsAsOf } from '../../src/db/targets.js';
 import { UserError } from '../../src/errors.js';
 import { progressFigures } from '../../src/pipeline/progress-report.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { importTargets } from '../../src/pipeline/targets.js';
-import { databasePerFile, deps, parseCsv, rows, useTempDir } from '../helpers/pipeline.js';
+import { databasePerFile, deps, parseCsv, rows, useTempDir, writeParticipants } from '../helpers/pipeline.js';
 
 const database = databasePerFile();
 const at = (iso: string) => ({ ...deps(database().db), now: () => new Date(iso) });
@@ -37,6 +38,56 @@ describe('import targets', () => {
     await writeFile(file, 'ma_tinh,chi_tieu_vssid\n01,990000\n');
     expect(await importTargets(at('2024-06-04T02:00:00Z'), file)).toMatchObject({ imported: 1, rejected: 0 });
     expect(await rows(database().db, `SELECT ma_tinh FROM vssid_target WHERE chi_tieu_vssid = 990000`)).toEqual([{ ma_tinh: '001' }]);
+  });
+
+  it("puts back a district code's leading zeros, so that 1 is Ba Đình (001) and 001 and 1 are one district", async () => {
+    const dir = await useTempDir();
+    const file = path.join(dir, 'so.csv');
+    // What a spreadsheet's number cells give for 001,001,7 and 001,002,9; and 001 twice.
+    await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n1,1,7\n1,2,9\n001,001,8\n01,03,4\n');
+    expect(await importTargets(at('2024-06-03T02:00:00Z'), file)).toMatchObject({ rowsRead: 4, imported: 3, rejected: 1 });
+    expect(await rows(database().db, 'SELECT ma_tinh, ma_huyen, chi_tieu_vssid FROM vssid_target ORDER BY 1, 2')).toEqual([
+      { ma_tinh: '001', ma_huyen: '001', chi_tieu_vssid: 7 },
+      { ma_tinh: '001', ma_huyen: '002', chi_tieu_vssid: 9 },
+      { ma_tinh: '001', ma_huyen: '003', chi_tieu_vssid: 4 },
+    ]);
+    const [, ...rejected] = await parseCsv(await readFile(`${file}.rejects.csv`, 'utf8'));
+    expect(rejected.map((x) => [x[0], x[1]])).toEqual([['4', 'duplicate ma_tinh/ma_huyen: already on line 2 of this file']]);
+    // Mẫu 03 of Hà Nội: Ba Đình with its target, no row "Quận, huyện mã 1".
+    const counts = async () => [group('001', 10, 5), group('002', 10, 5), group('003', 10, 1)];
+    const r = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: '001' }, counts);
+    expect(r.rows.map((x) => [x.label, x.target])).toEqual([['Quận Ba Đình (001)', 7], ['Quận Hoàn Kiếm (002)', 9], ['Quận Tây Hồ (003)', 4]]);
+    expect(r.total.target).toBe(20);
+  });
+
+  it("refuses a district that is not the province's, naming the province it is of, and takes a newer one its people are in", async () => {
+    const dir = await useTempDir();
+    const file = path.join(dir, 'huyen.csv');
+    // 500 is no district of any province in the list; 001 is Ba Đình, of Hà Nội; 790 is no district of HCMC in the
+    // list of 2019, but the demo data's people are recorded in it (as in a district made since).
+    const content = 'ma_tinh,ma_huyen,chi_tieu_vssid\n79,500,1\n079,001,5\n079,760,6\n079,790,8\n079,Q1,2\n';
+    await writeFile(file, content);
+    expect(await importTargets(at('2024-06-03T02:00:00Z'), file)).toMatchObject({ rowsRead: 5, imported: 1, rejected: 4 });
+    const reasons = async () => (await parseCsv(await readFile(`${file}.rejects.csv`, 'utf8'))).slice(1).map((x) => [x[0], x[1]]);
+    const newer = (code: string) =>
+      `no district ${code} in province 079: ma_huyen is the 3-digit code of one of its districts in reference/don-vi-hanh-chinh.csv, or of a newer one its participants are recorded in (import them first)`;
+    expect(await reasons()).toEqual([
+      ['2', newer('500')],
+      ['3', 'district 001 is not of province 079 but of 001 (Hà Nội): check ma_tinh and ma_huyen'],
+      ['5', newer('790')],
+      ['6', newer('Q1')],
+    ]);
+    // Once someone of HCMC (written 79, as the social-insurance software does) is recorded in 790, its target is taken.
+    await importParticipants(at('2024-06-03T03:00:00Z'), await writeParticipants(dir, [{
+      ma_so_bhxh: '0790000001', ho_ten: 'Trần Thị Lan', ngay_sinh: '12/03/1985', gioi_tinh: 'Nữ', so_giay_to: '023456781',
+      ma_don_vi: 'DV0790001', ten_don_vi: 'Công ty Sao Mai', ma_tinh: '79', ma_huyen: '790',
+    }]));
+    expect(await importTargets(at('2024-06-03T04:00:00Z'), file)).toMatchObject({ imported: 2, rejected: 3 });
+    expect((await reasons()).map(([line]) => line)).toEqual(['2', '3', '6']);
+    expect(await targetsAsOf(database().db, new Date('2024-06-04T00:00:00Z'))).toEqual([
+      { maTinh: '079', maHuyen: '760', chiTieu: 6 },
+      { maTinh: '079', maHuyen: '790', chiTieu: 8 },
+    ]);
   });
 
   it('keeps every import: a date uses the targets known then, and the first targets before they were imported', async () => {
@@ -80,10 +131,10 @@ describe('import targets', () => {
   it("gives a province without a target of its own its districts' sum only when every district with people has one", async () => {
     const dir = await useTempDir();
     const file = path.join(dir, 't.csv');
-    await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n079,790,300\n079,791,300\n001,,500\n');
+    await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n079,760,300\n079,761,300\n001,,500\n');
     await importTargets(at('2024-06-03T02:00:00Z'), file);
     // HCMC's people are in four districts, two of them with targets: 781 VssID accounts against 600 would read 130 %.
-    const byDistrict = [group('790', 500, 200), group('791', 500, 200), group('792', 300, 200), group('793', 300, 181)];
+    const byDistrict = [group('760', 500, 200), group('761', 500, 200), group('764', 300, 200), group('765', 300, 181)];
     const counts = async (_q: unknown, args: { province: string | null }) =>
       args.province === '079' ? byDistrict : args.province === null ? [group('001', 10, 1), group('079', 1600, 781)] : [];
     const nation = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: null }, counts);
@@ -93,7 +144,7 @@ describe('import targets', () => {
     expect(province.rows.map((x) => x.target)).toEqual([300, 300, null, null]);
     expect([province.total.target, province.total.vssidRate]).toEqual([null, null]);
     // Every district with people has its target: their sum is the province's.
-    await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n079,790,300\n079,791,300\n079,792,200\n079,793,200\n001,,500\n');
+    await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n079,760,300\n079,761,300\n079,764,200\n079,765,200\n001,,500\n');
     await importTargets(at('2024-06-04T02:00:00Z'), file);
     const covered = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: null }, counts);
     expect(covered.rows.map((x) => x.target)).toEqual([500, 1000]);
@@ -103,9 +154,9 @@ describe('import targets', () => {
   it('gives a province with a target and nobody yet its row of zeros, so that the total target is the same every day', async () => {
     const dir = await useTempDir();
     const file = path.join(dir, 't.csv');
-    await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n001,,500\n048,,300\n079,,1000\n079,790,600\n079,791,400\n');
+    await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n001,,500\n048,,300\n079,,1000\n079,760,600\n079,761,400\n');
     await importTargets(at('2024-06-03T02:00:00Z'), file);
-    const counts = async (_q: unknown, args: { province: string | null }) => (args.province === '79' ? [group('790', 10, 5)] : [group('001', 10, 1), group('79', 10, 5)]);
+    const counts = async (_q: unknown, args: { province: string | null }) => (args.province === '79' ? [group('760', 10, 5)] : [group('001', 10, 1), group('79', 10, 5)]);
     const nation = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: null }, counts);
     // 048 has nobody; HCMC's people write 79, its target 079: one row each.
     expect(nation.rows.map((x) => [x.label, x.total, x.target])).toEqual([['Hà Nội (001)', 10, 500], ['Đà Nẵng (048)', 0, 300], ['Hồ Chí Minh (79)', 10, 1000]]);
