@@ -32,16 +32,33 @@ export async function districtHasParticipants(q: Queryable, maTinh: string, maHu
 }
 
 /**
- * The targets in force before `cutoff`: per province/district the latest import before it, or — when targets
- * were first imported after that date — the first import, since a plan's targets hold from its start.
+ * The targets in force before `cutoff`. Each import is the whole assignment of the provinces it names: per province,
+ * the rows of its latest import before `cutoff` — its province row, its district rows, whichever that file gave; an
+ * older import's rows of that province no longer count, so a province target dropped for district targets (or a
+ * district dropped) is gone, rather than still read beside the new ones. Provinces a file does not name keep theirs.
+ * When a province's targets were first imported after that date, its first import, since a plan's targets hold from
+ * its start. Every import stays stored, so a past date gets the assignment of its time.
  */
 export async function targetsAsOf(q: Queryable, cutoff: Date): Promise<Target[]> {
   const res = await q.query<Target>(
-    // A province in either form (`79`, `079`: an older ddcn stored the file's): one target, the latest, in 3 digits.
-    `SELECT DISTINCT ON (p.ma_tinh, ma_huyen) p.ma_tinh AS "maTinh", ma_huyen AS "maHuyen", chi_tieu_vssid AS "chiTieu"
-       FROM vssid_target CROSS JOIN LATERAL (SELECT CASE WHEN ma_tinh ~ '^[0-9]{1,2}$' THEN lpad(ma_tinh, 3, '0') ELSE ma_tinh END AS ma_tinh) p
-      ORDER BY p.ma_tinh, ma_huyen, (valid_from < $1::timestamptz) DESC,
-               CASE WHEN valid_from < $1::timestamptz THEN valid_from END DESC NULLS LAST, valid_from`,
+    // A province in either form (`79`, `079`: an older ddcn stored the file's) is one province, in 3 digits; so is a
+    // district (`1`: an older ddcn kept a number cell's as it came). An import is its valid_from (and, for two at the
+    // same instant, the later id: ON CONFLICT gave the rows they share to it). Where an older ddcn's file wrote a code
+    // both ways, the one taken is the same on every run: by the codes as stored.
+    `WITH t AS (
+       SELECT CASE WHEN ma_tinh ~ '^[0-9]{1,2}$' THEN lpad(ma_tinh, 3, '0') ELSE ma_tinh END AS ma_tinh,
+              CASE WHEN ma_huyen ~ '^[0-9]{1,2}$' THEN lpad(ma_huyen, 3, '0') ELSE ma_huyen END AS ma_huyen,
+              ma_tinh || '/' || ma_huyen AS stored, chi_tieu_vssid, import_id, valid_from
+         FROM vssid_target
+     ), assignment AS (
+       SELECT DISTINCT ON (ma_tinh) ma_tinh, valid_from, import_id
+         FROM t
+        ORDER BY ma_tinh, (valid_from < $1::timestamptz) DESC,
+                 CASE WHEN valid_from < $1::timestamptz THEN valid_from END DESC NULLS LAST, valid_from, import_id DESC
+     )
+     SELECT DISTINCT ON (t.ma_tinh, t.ma_huyen) t.ma_tinh AS "maTinh", t.ma_huyen AS "maHuyen", t.chi_tieu_vssid AS "chiTieu"
+       FROM t JOIN assignment a ON a.ma_tinh = t.ma_tinh AND a.valid_from = t.valid_from AND a.import_id = t.import_id
+      ORDER BY t.ma_tinh, t.ma_huyen, t.stored`,
     [cutoff],
   );
   return res.rows;

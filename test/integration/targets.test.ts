@@ -103,6 +103,51 @@ describe('import targets', () => {
     expect(await targetsAsOf(q, new Date('2024-06-13T00:00:00Z'))).toEqual([{ maTinh: '079', maHuyen: '', chiTieu: 20 }]);
   });
 
+  it('takes each file as the whole assignment of the provinces it names: their older rows no longer count, the others keep theirs', async () => {
+    const dir = await useTempDir();
+    const file = path.join(dir, 't.csv');
+    const q = database().db;
+    const on = async (iso: string, content: string) => {
+      await writeFile(file, content);
+      await importTargets(at(iso), file);
+    };
+    await on('2024-06-03T02:00:00Z', 'ma_tinh,chi_tieu_vssid\n079,10\n001,4\n');
+    // HCMC's target is now given per district; Hà Nội is not in the file.
+    await on('2024-06-10T02:00:00Z', 'ma_tinh,ma_huyen,chi_tieu_vssid\n079,760,6\n079,770,9\n');
+    // Later still, Quận 3 is dropped.
+    await on('2024-06-20T02:00:00Z', 'ma_tinh,ma_huyen,chi_tieu_vssid\n079,760,7\n');
+    const asOf = async (iso: string) => (await targetsAsOf(q, new Date(iso))).map((t) => [t.maTinh, t.maHuyen, t.chiTieu]);
+    expect(await asOf('2024-06-05T00:00:00Z')).toEqual([['001', '', 4], ['079', '', 10]]);
+    expect(await asOf('2024-06-12T00:00:00Z')).toEqual([['001', '', 4], ['079', '760', 6], ['079', '770', 9]]);
+    expect(await asOf('2024-06-21T00:00:00Z')).toEqual([['001', '', 4], ['079', '760', 7]]);
+    // A province row again: the districts' are gone with it. Before the first import, the first.
+    await on('2024-06-25T02:00:00Z', 'ma_tinh,ma_huyen,chi_tieu_vssid\n079,,30\n');
+    expect(await asOf('2024-06-26T00:00:00Z')).toEqual([['001', '', 4], ['079', '', 30]]);
+    expect(await asOf('2024-06-01T00:00:00Z')).toEqual([['001', '', 4], ['079', '', 10]]);
+    expect(await asOf('2024-06-12T00:00:00Z')).toEqual([['001', '', 4], ['079', '760', 6], ['079', '770', 9]]); // as it was
+
+    // Mẫu 03 of HCMC on 12/06: the districts' targets and their sum, not the province's old 10.
+    const counts = async () => [group('760', 10, 3), group('770', 10, 3)];
+    const r = await progressFigures(at('2024-06-12T03:00:00Z'), { period: 'week', asOf: null, province: '079' }, counts);
+    expect([...r.rows.map((x) => [x.label, x.target]), ['total', r.total.target]]).toEqual([['Quận 1 (760)', 6], ['Quận 3 (770)', 9], ['total', 15]]);
+  });
+
+  it("reads a district an older ddcn stored as the file wrote it (1) as the district it is (001)", async () => {
+    const dir = await useTempDir();
+    const file = path.join(dir, 't.csv');
+    const q = database().db;
+    await writeFile(file, 'ma_tinh,chi_tieu_vssid\n001,20\n');
+    const first = await importTargets(at('2024-06-03T02:00:00Z'), file);
+    await q.query(
+      `INSERT INTO vssid_target (ma_tinh, ma_huyen, chi_tieu_vssid, valid_from, import_id) VALUES ('1', '1', 7, '2024-06-04T00:00:00Z', $1::bigint), ('1', '2', 9, '2024-06-04T00:00:00Z', $1::bigint)`,
+      [first.importId],
+    );
+    expect(await targetsAsOf(q, new Date('2024-06-05T00:00:00Z'))).toEqual([
+      { maTinh: '001', maHuyen: '001', chiTieu: 7 },
+      { maTinh: '001', maHuyen: '002', chiTieu: 9 },
+    ]);
+  });
+
   it('holds one target per province in either form of its code, the latest, also one an older ddcn stored as written', async () => {
     const dir = await useTempDir();
     const file = path.join(dir, 'hai-dang.csv');
