@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { parse } from 'fast-csv';
-import { cleanName } from '../domain/names.js';
+import { tidyName } from '../domain/names.js';
 import { dateKey, parseBirthDate, parseDateKey } from '../domain/dates.js';
 import { parseSex } from '../domain/sex.js';
 import { normalizeNumber } from '../domain/numbers.js';
@@ -60,7 +60,7 @@ export async function* readRegistryFile(file: string, stats: { skipped: number }
         stats.skipped += 1;
         continue;
       }
-      yield { soDdcn: ddcn.value, soCmnd: cmnd?.value ?? null, hoTen: cleanName(rec.ho_ten), ngaySinh: dateKey(dob), gioiTinh: sex };
+      yield { soDdcn: ddcn.value, soCmnd: cmnd?.value ?? null, hoTen: tidyName(rec.ho_ten), ngaySinh: dateKey(dob), gioiTinh: sex };
     }
   } catch (err) {
     if (err instanceof UserError) throw err;

@@ -33,6 +33,10 @@ export async function finishImportRun(q: Queryable, id: number, now: Date, c: Im
  * finds it among the first rows, where a min(started_at) would read every import, the portal's one-person ones too.
  */
 export async function firstImportAt(q: Queryable, kind: ImportKind): Promise<Date | null> {
-  const res = await q.query<{ started_at: Date }>('SELECT started_at FROM import_run WHERE kind = $1::text ORDER BY id LIMIT 1', [kind]);
+  // Completed only: a first try that failed, or was stopped, is no load of the campaign's data.
+  const res = await q.query<{ started_at: Date }>(
+    'SELECT started_at FROM import_run WHERE kind = $1::text AND finished_at IS NOT NULL ORDER BY id LIMIT 1',
+    [kind],
+  );
   return res.rows[0]?.started_at ?? null;
 }

@@ -22,7 +22,7 @@ const fromEth = (c: string) => (c === '\u00d0' ? 'Đ' : 'đ');
 const TYPOGRAPHIC_APOSTROPHE = /[\u2018\u2019\u02bc]/g;
 
 /** NFC, trimmed, inner whitespace collapsed, Ð/ð as Đ/đ, case kept as given. */
-function tidyName(raw: string): string {
+export function tidyName(raw: string): string {
   return raw.normalize('NFC').replace(INVISIBLE, '').replace(ETH, fromEth).trim().replace(UNTIDY_SPACE, ' ');
 }
 

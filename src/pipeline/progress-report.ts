@@ -54,6 +54,9 @@ function byDistrictsOnly(targets: Target[], keys: Array<string | null>): string[
 
 const ratio = (a: number, b: number | null) => (b ? a / b : null);
 
+/** The campaign a first load of participants on `day` belongs to: its year, or the next from October on. */
+export const campaignYear = (day: CalendarDate): number => (day.month >= 10 ? day.year + 1 : day.year);
+
 function row(label: string, now: GroupCounts | undefined, before: GroupCounts | undefined, target: number | null, asOf: CalendarDate, planYear: number): ProgressRow {
   const c = now ?? { total: 0, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: 0, vssid: 0, corrected: 0, rematched: 0, escalated: 0 };
   const matchedRate = ratio(c.matched, c.total);
@@ -132,8 +135,9 @@ export async function progressFigures(
   // The year of column (18)'s milestones: DDCN_PLAN_YEAR, else the year the campaign began here, that of the first
   // participants import. Not the as-of date's: from 1 January the milestones would start again, and an office that
   // missed 100 % by 31/12 would read "Đạt mốc 60%" in green. The first import never changes, so a past date's report
-  // stays as it was; before any import (nobody to assess) the as-of date's year.
-  const planYear = deps.planYear ?? (firstImport ? vnDate(firstImport).year : asOf.year);
+  // stays as it was; before any import (nobody to assess) the as-of date's year. A first load in the last quarter
+  // (October–December) is taken for the next year's campaign made ready: its milestones are then still ahead.
+  const planYear = deps.planYear ?? (firstImport ? campaignYear(vnDate(firstImport)) : asOf.year);
 
   // One row per province (per district in a province's report) that has people or a target: a province with a target
   // and nobody yet has its row of zeros, and the total counts its target on every day alike.

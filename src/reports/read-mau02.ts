@@ -159,7 +159,11 @@ function dobOf(cell: ExcelJS.Cell): { text: string; problem: string | null } {
   if (!date || Number.isNaN(date.getTime())) return { text: text(v), problem: null };
   const [day, month, year] = [date.getUTCDate(), date.getUTCMonth() + 1, date.getUTCFullYear()];
   if (day <= 12 && day !== month && monthBeforeDay(cell.numFmt)) {
-    return { text: `${pad2(month)}/${pad2(day)}/${year}`, problem: MONTH_FIRST_PROBLEM };
+    // Excel's built-in short date (id 14, which exceljs reads as mm-dd-yy) shows in each computer's own order: a
+    // Vietnamese Excel shows it day first, so that is how it is quoted back (the reason says the order is unknown);
+    // an explicit month-first format, as it was seen.
+    const shown = cell.numFmt === 'mm-dd-yy' ? `${pad2(day)}/${pad2(month)}/${year}` : `${pad2(month)}/${pad2(day)}/${year}`;
+    return { text: shown, problem: MONTH_FIRST_PROBLEM };
   }
   return { text: `${pad2(day)}/${pad2(month)}/${year}`, problem: null };
 }

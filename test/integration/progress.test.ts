@@ -230,6 +230,11 @@ describe('report progress (Mẫu 03)', () => {
     expect((await report('2025-01-01', 2025)).total.assessment).toBe('Đang thực hiện: cần đạt 60% trước 30/06/2025');
     expect((await report('2025-07-15', 2025)).total.assessment).toBe('Chậm tiến độ: chưa đạt mốc 60% (hạn 30/06)');
     expect((await report('2024-07-02', 2025)).total.assessment).toBe('Đang thực hiện: cần đạt 60% trước 30/06/2025');
+    // The first load made in December (data made ready for the next campaign), and a first try that failed before
+    // it: the campaign is the next year's, its milestones still ahead.
+    await db.query(`UPDATE import_run SET started_at = '2024-12-10T03:00:00Z' WHERE id = (SELECT min(id) FROM import_run WHERE kind = 'participants')`);
+    await db.query(`INSERT INTO import_run (kind, file_name, started_at) VALUES ('participants', 'failed.csv', '2024-01-05T03:00:00Z')`);
+    expect((await report('2025-01-01')).total.assessment).toBe('Đang thực hiện: cần đạt 60% trước 30/06/2025');
   });
 
   it('does not count an outcome for data that changed while it was being verified', async () => {

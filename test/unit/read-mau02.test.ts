@@ -191,8 +191,11 @@ describe('reading a returned Mẫu 02', () => {
     const refused = '(11) ngày trong ô định dạng tháng trước ngày (mm/dd/yy, hoặc ngày ngắn theo cài đặt máy tính), không rõ số nào là ngày, ' +
       'số nào là tháng (định dạng cột là Text rồi gõ lại dạng dd/mm/yyyy)';
     expect(rows.map((r) => [r.dob, r.errors])).toEqual([
-      // As shown, for the rejects file.
-      ...Array.from({ length: 8 }, () => ['10/07/1964', [refused]]),
+      // As shown, for the rejects file; Excel's short date (id 14) as a Vietnamese Excel shows it, day first.
+      ['10/07/1964', [refused]],
+      ['10/07/1964', [refused]],
+      ['07/10/1964', [refused]],
+      ...Array.from({ length: 5 }, () => ['10/07/1964', [refused]]),
       ['25/07/1964', []],
       ['07/07/1964', []],
       ['07/12/1964', [refused]],
