@@ -3,7 +3,7 @@
 // and the line that goes to the file's key table (createFileKeyTable).
 import { hash } from 'node:crypto';
 import { COLUMN_LIMITS, keyOf, keyValueProblem } from './participant-row.js';
-import type { TableRow } from './table-row.js';
+import { CONTROL, type TableRow } from './table-row.js';
 
 /** A row the first reading accepts: its key and its sex code as written (only `0` and `2` are counted). */
 export interface Screened {
@@ -30,8 +30,10 @@ export function rowScreen(header: readonly string[]): (row: TableRow) => Screene
     if (problem !== null) return { reason: problem };
     const k = keyOf(cell);
     if (!('key' in k)) return { reason: k.reason };
+    // A sex cell with a control character is not stored (unfitValues): it counts for no sex-code convention either.
+    const sex = sexAt >= 0 ? row.cells[sexAt]! : '';
     // Stryker disable next-line StringLiteral: neither text is 0 or 2, the only sex codes counted
-    return { key: k.key, sex: sexAt >= 0 ? row.cells[sexAt]!.trim() : '' };
+    return { key: k.key, sex: row.control && CONTROL.test(sex) ? '' : sex.trim() };
   };
 }
 
