@@ -101,6 +101,7 @@ describe('Ctrl-C during a command that stops where it is (import)', () => {
     const t = await createTestDatabase();
     databases.push(t);
     const dir = await mkdtemp(path.join(tmpdir(), 'ddcn-interrupt-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true })); // an 18 MB file
     const file = path.join(dir, 'participants.csv');
     await writeFile(file, bigFile());
     const p = startBin(['import', 'participants', file], { DATABASE_URL: t.url });
