@@ -27,10 +27,6 @@ export async function codeExists(db: Queryable, kind: CodeKind, code: string): P
   return r.rows[0]!.any;
 }
 
-/**
- * Whether a province had participants at some time (a state row: every participant's province is written into
- * participant_state, and kept there when they move). Its figures of those days can still be reported.
- */
 /** Whether a VssID target was ever imported for the province `key` (3 digits; an older ddcn stored 2 as given). */
 export async function provinceHasTarget(db: Queryable, key: string): Promise<boolean> {
   const forms = [key, key.replace(/^0(?=\d\d$)/, '')];
@@ -38,6 +34,10 @@ export async function provinceHasTarget(db: Queryable, key: string): Promise<boo
   return r.rows[0]!.any;
 }
 
+/**
+ * Whether a province had participants at some time (a state row: every participant's province is written into
+ * participant_state, and kept there when they move). Its figures of those days can still be reported.
+ */
 export async function provinceEverHad(db: Queryable, code: string): Promise<boolean> {
   const r = await db.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM participant_state WHERE ma_tinh = $1::text) AS any', [code]);
   return r.rows[0]!.any;

@@ -44,7 +44,7 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
   if (unsafe.length) return { kind: 'rejected', reason: unsafe.join('; ') };
   const res = normalizeParticipantRow({ ma_so_bhxh: r.maSoBhxh, ho_ten: r.name, ngay_sinh: r.dob, gioi_tinh: r.sex, so_giay_to: r.number }, now);
   if (!res.ok) {
-    const digits = r.maSoBhxh.replace(/[\s.]/g, '');
+    const digits = codeOf(r);
     const hint = /^\d{9}$/.test(digits) ? ' (mất số 0 ở đầu? định dạng cột là Văn bản)' : '';
     return { kind: 'rejected', reason: `Mã số BHXH "${r.maSoBhxh}" không hợp lệ: cần đủ 10 chữ số${hint}` };
   }
@@ -213,7 +213,7 @@ export async function importCorrections(
       result.rowsRead += 1;
       // Two rows for one person: which one the unit meant is not for us to guess, even if the first was rejected.
       // A code read cut (over its limit: refused) is no person's: it never makes another row a second one.
-      const code = r.maSoBhxh.length > INPUT_MAX.code ? '' : r.maSoBhxh.replace(/[\s.]/g, '');
+      const code = r.maSoBhxh.length > INPUT_MAX.code ? '' : codeOf(r);
       const earlier = firstLine.get(code);
       if (code && earlier !== undefined) {
         await reject(r, `Mã số BHXH đã có ở dòng ${earlier} của tệp này`);
@@ -244,6 +244,7 @@ export async function importCorrections(
   return result;
 }
 
+/** Column (2) as a code is compared: without the spaces and dots a clerk may type in it. */
 const codeOf = (r: ReturnedRow) => r.maSoBhxh.replace(/[\s.]/g, '');
 
 /**

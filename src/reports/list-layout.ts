@@ -2,7 +2,7 @@
 // head and the numbered row (1)…(n); the notes, the date line and the signatures below.
 import type { CellValue, FormColumn, ListForm } from './list-form.js';
 import type { ListFileSpec } from './list-row.js';
-import { issuingOffices, placeName } from './office.js';
+import { issuingOffices, officeBlockWidth, placeName } from './office.js';
 import { S as STYLES } from './styles.js';
 import { BLANK_PLACE_DATE_LINE, formatDate, placeDateLine, vnDate } from './vn-date.js';
 import { Grid } from './xlsx/grid.js';
@@ -102,9 +102,7 @@ export function topBlock(form: Form, spec: ListFileSpec): Top {
   const total = totalWidth(form);
 
   const [above, issuer] = issuingOffices(spec.unit.maTinh, spec.unit.maHuyen);
-  // Wide enough for the office lines on one line each: capitals in bold take ~1.2 of a width unit each
-  // (`BẢO HIỂM XÃ HỘI THÀNH PHỐ PHAN RANG-THÁP CHÀM`, 45 characters, the longest district office).
-  const left = span(form, Math.max(40, Math.ceil(Math.max(above.length, issuer.length) * 1.2)));
+  const left = span(form, officeBlockWidth(above, issuer));
   const right = span(form, 18, true);
   grid.put(1, 1, above, S.office, left);
   if (form.formNo) grid.put(1, n - right + 1, form.formNo, S.formNo, right);

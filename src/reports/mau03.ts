@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import type { HeadCell } from './list-form.js';
 import { columnLetter } from './list-form.js';
 import type { Assessment } from './milestones.js';
-import { issuingOffices, officeName, PARENT_OFFICE, placeName } from './office.js';
+import { issuingOffices, officeBlockWidth, officeName, PARENT_OFFICE, placeName } from './office.js';
 import { districtLabel } from './districts.js';
 import { rateDown } from '../domain/rates.js';
 import { lineHeight, lines } from './list-layout.js';
@@ -194,9 +194,8 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
   ws.columns = COLUMNS.map((c) => ({ width: c.width }));
 
   const [parent, office] = issuers(report);
-  // As on the lists (list-layout.ts topBlock): wide enough for the office lines on one line each, capitals in bold
-  // taking ~1.2 of a width unit (a district office's name under its province's reaches 45 characters).
-  const need = Math.max(40, Math.ceil(Math.max(parent.length, office.length) * 1.2));
+  // As on the lists (list-layout.ts topBlock): the columns from the left that hold the office lines on one line each.
+  const need = officeBlockWidth(parent, office);
   const officeCols = Math.min(n - 3, COLUMNS.findIndex((_, i) => widthOf(1, i + 1) >= need) + 1 || n - 3);
   put(ws, 1, 1, parent, S.office, officeCols);
   put(ws, 2, 1, office, S.officeBold, officeCols);

@@ -47,6 +47,13 @@ export function districtOfficeName(maTinh: string, maHuyen: string): string {
 }
 
 /**
+ * The width (in column-width units) the office lines need to stand on one line each: capitals in bold take ~1.2 of
+ * a unit each (`BẢO HIỂM XÃ HỘI THÀNH PHỐ PHAN RANG-THÁP CHÀM`, 45 characters, the longest district office), and
+ * never less than 40. The lists and Mẫu 03 both lay their office block out by it.
+ */
+export const officeBlockWidth = (...lines: string[]): number => Math.max(40, Math.ceil(Math.max(...lines.map((l) => l.length)) * 1.2));
+
+/**
  * The two lines at the top left of a form: the office above, then the issuing office (bold). A province office
  * issues under Bảo hiểm xã hội Việt Nam; a district office (`maHuyen`) under its province's office.
  */
