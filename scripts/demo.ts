@@ -51,11 +51,12 @@ if (!useDatabaseUrl && !hadDatabase && !existsSync(marker)) {
 }
 const env: NodeJS.ProcessEnv = { ...process.env, DDCN_HOME: home, DDCN_LOG_LEVEL: process.env.DDCN_LOG_LEVEL || 'warn' };
 if (!useDatabaseUrl) delete env.DATABASE_URL;
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+// The bin a user runs: one node process (the tsx command would start a second one for each command).
+const bin = path.join(root, 'bin', 'ddcn.js');
 
 function ddcn(args: string[]): string {
   process.stderr.write(`\n$ ddcn ${args.join(' ')}\n`);
-  const r = spawnSync(tsx, [path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   if (r.stdout) process.stderr.write(r.stdout);
   if (r.status !== 0) {
     process.stderr.write(`demo: "ddcn ${args[0]}" exited with ${r.status ?? r.signal}\n`);

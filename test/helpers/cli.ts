@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+/** The bin a user runs (`npm run ddcn`, `ddcn`): one node process, TypeScript loaded through tsx's API. */
+export const BIN = path.join(ROOT, 'bin/ddcn.js');
 
 export interface Ran {
   code: number;
@@ -14,8 +15,8 @@ export interface Ran {
 export function ddcn(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = execFile(
-      TSX,
-      ['src/cli/main.ts', ...args],
+      process.execPath,
+      [BIN, ...args],
       { cwd: ROOT, env: { ...process.env, DDCN_LOG_LEVEL: 'warn', ...env }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err && typeof err.code !== 'number') reject(err);

@@ -11,7 +11,7 @@ import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { deps, exportedResults, rows } from '../helpers/pipeline.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+export const BIN = path.join(ROOT, 'bin/ddcn.js');
 export const FIXTURE_PARTICIPANTS = path.join(ROOT, 'fixtures/participants.csv');
 export const FIXTURE_REGISTRY = path.join(ROOT, 'fixtures/registry.csv');
 
@@ -27,19 +27,19 @@ export interface Started {
   done: Promise<Ran>;
   stderrLines: AsyncIterable<string>;
   /**
-   * Signals the whole process group. `tsx` runs the program in a child node process and cannot pass SIGKILL on:
-   * killing only the tsx process would leave the real run going, orphaned.
+   * Signals the whole process group: the process and any it started (a SIGKILL of the process alone would leave
+   * them orphaned).
    */
   kill(signal: NodeJS.Signals): void;
 }
 
 /** Starts `ddcn ARGS` as its own process (group); `done` resolves when it exits (by itself or killed). */
 export function startDdcn(args: string[], env: Record<string, string>): Started {
-  const child = spawn(TSX, ['src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, DDCN_LOG_LEVEL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group, so that kill() reaches the node process tsx starts
+    detached: true, // its own process group, so that kill() reaches whatever it started too
   });
   let stdout = '';
   let stderr = '';

@@ -15,7 +15,7 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs the CLI with a terminal for stdout and stderr; `output` is everything it showed, with \n line ends. */
 function onTerminal(args: string[], env: Record<string, string>): Promise<Ran & { output: string }> {
-  const cmd = [path.join(ROOT, 'node_modules/.bin/tsx'), 'src/cli/main.ts', ...args].map(quote).join(' ');
+  const cmd = [process.execPath, path.join(ROOT, 'bin/ddcn.js'), ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
     const child = execFile(
       'script',

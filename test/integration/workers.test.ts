@@ -48,10 +48,7 @@ async function logged(p: Started, msg: string): Promise<void> {
   }
 }
 
-/**
- * SIGTERM to the ddcn process itself, as a service manager sends it (tsx, which the tests start it through, would
- * report a signal of its own as 143 whatever the program did).
- */
+/** SIGTERM to the ddcn process itself (the pid it logs), as a service manager sends it, once it has started. */
 async function terminate(p: Started): Promise<void> {
   const log = seen.get(p)!;
   let line: string | undefined;

@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { withContext } from '../context.js';
 import { requireSomethingImported } from '../checks.js';
 import { UserError } from '../../errors.js';
-import { importCorrections } from '../../pipeline/corrections.js';
-import { importTargets } from '../../pipeline/targets.js';
 
 /** `ddcn import corrections` and `ddcn import targets`, added to the `import` command of commands/import.ts. */
 export function registerImportMore(imp: Command, logLevel: () => string | undefined): void {
@@ -14,6 +12,8 @@ export function registerImportMore(imp: Command, logLevel: () => string | undefi
     .option('--rejects <path>', 'where to write rows that cannot be applied (default: FILE.rejects.csv)')
     .action(async (file: string, o: { rejects?: string }) => {
       const started = Date.now();
+      // Loaded on use, as for `import participants` (the Excel reader).
+      const { importCorrections } = await import('../../pipeline/corrections.js');
       const r = await withContext(logLevel(), (deps) => importCorrections(deps, file, o.rejects));
       process.stderr.write(
         `corrections from ${file} (unit ${r.unit}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.rowsRead} rows read · ` +
@@ -44,6 +44,7 @@ export function registerImportMore(imp: Command, logLevel: () => string | undefi
     .argument('<file>', 'targets file')
     .option('--rejects <path>', 'where to write rejected rows (default: FILE.rejects.csv)')
     .action(async (file: string, o: { rejects?: string }) => {
+      const { importTargets } = await import('../../pipeline/targets.js');
       const r = await withContext(logLevel(), (deps) => importTargets(deps, file, o.rejects));
       process.stderr.write(
         `targets from ${file}: ${r.rowsRead} rows read · ${r.imported} imported · ${r.rejected} rejected` +

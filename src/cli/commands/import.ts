@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
 import { requireSomethingImported } from '../checks.js';
-import { importParticipants } from '../../pipeline/import-participants.js';
 
 /** `ddcn import …`; returns the `import` command so other inputs (corrections, targets) can be added to it. */
 export function registerImport(cli: Command, logLevel: () => string | undefined): Command {
@@ -13,6 +12,8 @@ export function registerImport(cli: Command, logLevel: () => string | undefined)
     .option('--rejects <path>', 'where to write rejected rows (default: FILE.rejects.csv)')
     .action(async (file: string, o: { rejects?: string }) => {
       const started = Date.now();
+      // Loaded here, not with the CLI: the readers (exceljs for .xlsx) took ~0.6 s of every other command's start.
+      const { importParticipants } = await import('../../pipeline/import-participants.js');
       const r = await withContext(logLevel(), (deps) => importParticipants(deps, file, o.rejects));
       process.stderr.write(
         `imported ${file} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.rowsRead} rows read · ${r.inserted} new · ` +

@@ -4,7 +4,6 @@ import { UsageError } from '../../errors.js';
 import { withContext } from '../context.js';
 import { onDisk, requireCode, requireParticipants } from '../checks.js';
 import { percentDown } from '../summary.js';
-import { progressReport } from '../../pipeline/progress-report.js';
 import { EARLIEST_REPORT_YEAR, formatDate, parseIsoDate, startOfDay, type CalendarDate } from '../../reports/vn-date.js';
 
 function asOfDate(value: string): CalendarDate {
@@ -40,6 +39,8 @@ export function registerReport(cli: Command, logLevel: () => string | undefined)
     .option('--as-of <date>', 'figures at the end of this day, YYYY-MM-DD (default: today)', asOfDate)
     .option('--province <code>', 'one province office (ma_tinh): one row per district')
     .action(async (o: { out: string; period: 'week' | 'month'; asOf?: CalendarDate; province?: string }) => {
+      // Loaded here, not with the CLI (exceljs, as for `lists`).
+      const { progressReport } = await import('../../pipeline/progress-report.js');
       const r = await withContext(logLevel(), async (deps, { database }) => {
         await requireParticipants(database);
         // A province that had people on an earlier day is reported too: its figures of that day, or of now (0).
