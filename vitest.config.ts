@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -8,5 +9,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // two cores: one file per core keeps PostgreSQL and node from fighting
     maxWorkers: 2,
+    sequence: { sequencer: SlowestFirst },
   },
 });
