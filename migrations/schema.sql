@@ -196,6 +196,10 @@ CREATE TABLE public.portal_user (
   created_at timestamp with time zone NOT NULL,
   password_changed_at timestamp with time zone NOT NULL
 );
+CREATE TABLE public.province_form (
+  province_key text COLLATE "C" NOT NULL,
+  ma_tinh text COLLATE "C" NOT NULL
+);
 CREATE TABLE public.schema_migration (
   version integer NOT NULL,
   name text NOT NULL,
@@ -283,6 +287,9 @@ END);
 ALTER TABLE public.portal_user ADD CONSTRAINT portal_user_login_check CHECK (login ~ '^[a-z0-9._-]{2,64}$'::text);
 ALTER TABLE public.portal_user ADD CONSTRAINT portal_user_role_check CHECK (role = ANY (ARRAY['national'::text, 'province'::text, 'district'::text, 'unit'::text]));
 ALTER TABLE public.portal_user ADD CONSTRAINT portal_user_pkey PRIMARY KEY (login);
+ALTER TABLE public.province_form ADD CONSTRAINT province_form_check CHECK (ma_tinh ~ '^[0-9]{1,3}$'::text AND lpad(ma_tinh, 3, '0'::text) = province_key);
+ALTER TABLE public.province_form ADD CONSTRAINT province_form_province_key_check CHECK (province_key ~ '^[0-9]{3}$'::text);
+ALTER TABLE public.province_form ADD CONSTRAINT province_form_pkey PRIMARY KEY (province_key);
 ALTER TABLE public.schema_migration ADD CONSTRAINT schema_migration_pkey PRIMARY KEY (version);
 ALTER TABLE public.share_record ADD CONSTRAINT share_record_pkey PRIMARY KEY (ma_so_bhxh, so_ddcn);
 ALTER TABLE public.unit ADD CONSTRAINT unit_pkey PRIMARY KEY (ma_don_vi);

@@ -300,7 +300,7 @@ describe('ddcn migrate', () => {
     const url = withDatabase(serverUrl, name);
     const first = await ddcn(['migrate'], { DATABASE_URL: url });
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toMatch(/^applied 0001_init.sql, 0002_.*, 0032_figures_cache_outcomes_in_effect.sql\n$/m);
+    expect(first.stderr).toMatch(/^applied 0001_init.sql, 0002_.*, 0033_province_one_form.sql\n$/m);
     const again = await ddcn(['migrate'], { DATABASE_URL: url });
     expect(again.stderr).toContain('database schema is up to date');
 
