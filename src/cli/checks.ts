@@ -1,7 +1,8 @@
 import { codeExists, hasParticipants, knownCodes, provinceEverHad, provinceHasTarget, type CodeKind } from '../db/codes.js';
 import type { Database } from '../db/connect.js';
 import { nearestCodes } from '../domain/nearest-codes.js';
-import { cccdProvinceCode, isCccdProvinceCode, provinceKey } from '../domain/provinces.js';
+import { isCccdProvinceCode, provinceKey } from '../domain/provinces.js';
+import { provinceFormOnFile } from '../db/province-forms.js';
 import { statSync, type Stats } from 'node:fs';
 import { UserError } from '../errors.js';
 
@@ -26,8 +27,9 @@ const NAMES: Record<CodeKind, { noun: string; flag: string }> = {
 
 /**
  * A code given on the command line must exist: a typo would otherwise write nothing and exit 0. Returns the code as
- * the data writes it: a province given in the other of its two forms (`01` for `001`, or `079` for `79`: the
- * administrative code and the ĐDCN's three digits, domain/provinces.ts) is taken in the form on file.
+ * the data writes it: a province given in another of its forms (`01` or `1` for `001`, or `079` for `79`: the
+ * administrative code, the ĐDCN's three digits, a number cell without its zeros; domain/provinces.ts) is taken in
+ * the one form on file (province_form, migration 0033).
  */
 export async function requireCode(
   database: Database,
@@ -41,7 +43,8 @@ export async function requireCode(
   opts: { formerProvince?: boolean; targeted?: boolean } = {},
 ): Promise<string | undefined> {
   if (code === undefined || (await codeExists(database.db, kind, code))) return code;
-  const other = kind === 'province' ? otherProvinceForm(code) : null;
+  const onFile = kind === 'province' ? await provinceFormOnFile(database.db, code) : null;
+  const other = onFile === code ? null : onFile;
   if (other !== null && (await codeExists(database.db, kind, other))) return other;
   if (kind === 'province') {
     for (const form of [code, other]) {
@@ -69,13 +72,6 @@ export async function requireCode(
 
 /** Up to this many codes on file are all listed when none is near the one given. */
 const FEW_CODES = 10;
-
-/** `01` → `001`, `001` → `01`; null for a code that has no other form. */
-function otherProvinceForm(code: string): string | null {
-  if (/^\d{2}$/.test(code)) return cccdProvinceCode(code);
-  if (/^0\d{2}$/.test(code)) return code.slice(1);
-  return null;
-}
 
 /**
  * What is on disk at an `--out` path, or undefined when nothing is — also when a file stands in the path (ENOTDIR):

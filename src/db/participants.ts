@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import { settleProvinceForms } from './province-forms.js';
 import { SQLSTATE, sqlState } from './sqlstate.js';
 
 /**
@@ -236,8 +237,12 @@ export async function upsertStagedParticipants(
   const table = waiting ? 'staging_waiting' : 'staging';
   let held = 0;
   // The units first, from every row of the chunk, those held back for their sex code included: so each unit field
-  // ends as the last value the file gave it, whatever the chunks (the bulk load gives the same).
-  if (!waiting) await upsertUnits(tx, table, now);
+  // ends as the last value the file gave it, whatever the chunks (the bulk load gives the same). Before anything is
+  // written, each province in its form on file (the rows held back move with theirs).
+  if (!waiting) {
+    await settleProvinceForms(tx, 'staging');
+    await upsertUnits(tx, table, now);
+  }
   // Fields whose column the file does not have: what is on file (before the rows held back for their sex code move).
   if (!waiting && kept.length) {
     // A person who keeps their unit is not "without a unit" (the finding the row's empty value gave); one who keeps
@@ -514,6 +519,8 @@ export const SEGMENT_COPY = `COPY segment (line, ma_so_bhxh, ho_ten, ngay_sinh, 
  * the later lines taken out (dropDuplicateRows). Returns the rows inserted.
  */
 export async function loadSegment(tx: Queryable, now: Date): Promise<number> {
+  // Each province in its form on file (the first segment that has a province sets it), participants and units alike.
+  await settleProvinceForms(tx, 'segment');
   const res = await tx.query(
     `INSERT INTO participant (ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
                               vssid, email, findings, src_hash, created_at, updated_at)

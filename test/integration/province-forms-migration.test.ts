@@ -6,8 +6,9 @@ import pg from 'pg';
 import { expect, inject, it } from 'vitest';
 import { loadMigrations, migrate } from '../../src/db/migrate.js';
 import { createDb, type Db } from '../../src/db/pool.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runPrefix, withDatabase } from '../helpers/global-setup.js';
-import { rows } from '../helpers/pipeline.js';
+import { deps, rows, useTempDir, writeParticipants } from '../helpers/pipeline.js';
 
 const T0 = '2024-06-01T02:00:00Z';
 const T1 = '2024-06-05T02:00:00Z';
@@ -91,6 +92,15 @@ it('unifies every stored province code on the form most participants have, witho
     expect(history.filter((s) => s.ma_so_bhxh === '0100000003').map((s) => s.ma_tinh)).toEqual(['001', '001']);
     expect([...new Set(history.map((s) => s.ma_tinh))].sort()).toEqual(['0079', '001', '012', '79', 'HN', null].sort());
 
+    // And from now on the imports keep to it: a file writing 079 and 1 stores 79 and 001.
+    const dir = await useTempDir();
+    await importParticipants(deps(db), await writeParticipants(dir, [
+      { ma_so_bhxh: '7900000009', ho_ten: 'Trần Thị Lan', ngay_sinh: '1985', gioi_tinh: 'Nữ', so_giay_to: '', ma_tinh: '079' },
+      { ma_so_bhxh: '0100000009', ho_ten: 'Lê Văn Ba', ngay_sinh: '1971', gioi_tinh: 'Nam', so_giay_to: '', ma_tinh: '1' },
+    ]));
+    expect(await rows(db, `SELECT ma_tinh FROM participant WHERE ma_so_bhxh IN ('7900000009', '0100000009') ORDER BY 1`)).toEqual([
+      { ma_tinh: '001' }, { ma_tinh: '79' },
+    ]);
   } finally {
     await db.close();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -1,0 +1,51 @@
+// One form per province (migration 0033): a province's code written 79 or 079 (1, 01 or 001) is stored in the
+// form first on file, which province_form holds per province (the code in 3 digits).
+import type { Queryable } from './pool.js';
+
+/**
+ * SQL: a province's key for a numeric code of 1–3 digits (`79` → `079`), null for any other. (lpad alone would cut
+ * `1234` to `123`.)
+ */
+const KEY = (col: string) => `CASE WHEN ${col} ~ '^[0-9]{1,3}$' THEN lpad(${col}, 3, '0') END`;
+
+/**
+ * Puts the province codes of the rows in `table` (a chunk of the import, or a segment of its bulk load: rows
+ * with their file `line`) in the form on file, before they are written anywhere. A province new to the database
+ * takes the form of its first line in the table: the import writes its tables in the file's order, so that is its
+ * first line in the file, whichever thread read it. Decided here rather than by the readers for that reason, and
+ * because two imports at once must agree: the first to commit a province's form wins, the other waits for it
+ * (ON CONFLICT) and follows.
+ *
+ * One scan of the table, its forms grouped; rows are rewritten only when one of them is not the form on file,
+ * which data written one way throughout never has.
+ */
+export async function settleProvinceForms(q: Queryable, table: 'staging' | 'segment'): Promise<void> {
+  const res = await q.query<{ other: boolean }>(
+    `WITH forms AS MATERIALIZED (
+       SELECT ${KEY('ma_tinh')} AS province_key, ma_tinh, min(line) AS first FROM ${table} GROUP BY ma_tinh),
+     added AS (
+       INSERT INTO province_form (province_key, ma_tinh)
+       SELECT DISTINCT ON (province_key) province_key, ma_tinh FROM forms WHERE province_key IS NOT NULL ORDER BY province_key, first
+       ON CONFLICT (province_key) DO NOTHING
+       RETURNING province_key, ma_tinh)
+     -- What another import committed meanwhile is seen by neither (this statement's snapshot): rewritten below.
+     SELECT EXISTS (SELECT 1 FROM forms f LEFT JOIN province_form p ON p.province_key = f.province_key
+                                          LEFT JOIN added a ON a.province_key = f.province_key
+                     WHERE f.province_key IS NOT NULL AND f.ma_tinh IS DISTINCT FROM coalesce(p.ma_tinh, a.ma_tinh)) AS other`,
+  );
+  // Stryker disable next-line ConditionalExpression: a shortcut: with every form the one on file, the update below changes no row
+  if (!res.rows[0]!.other) return;
+  await q.query(
+    `UPDATE ${table} s SET ma_tinh = p.ma_tinh FROM province_form p
+      WHERE p.province_key = ${KEY('s.ma_tinh')} AND s.ma_tinh <> p.ma_tinh`,
+  );
+}
+
+/**
+ * The form on file of the province a code names (`079` → `79` when the data writes 79), or null when the code is
+ * not a number of 1–3 digits or no form of it is on file.
+ */
+export async function provinceFormOnFile(q: Queryable, code: string): Promise<string | null> {
+  const r = await q.query<{ ma_tinh: string }>(`SELECT ma_tinh FROM province_form WHERE province_key = ${KEY('$1::text')}`, [code]);
+  return r.rows[0]?.ma_tinh ?? null;
+}
