@@ -55,6 +55,9 @@ BEGIN
   -- The people concerned: every one who is, or was, in a losing form has a state row with it (index participant_state_office).
   CREATE TEMP TABLE form_person ON COMMIT DROP AS
   SELECT DISTINCT ma_so_bhxh FROM participant_state WHERE ma_tinh IN (SELECT form FROM form_losing);
+  -- Their sizes for the planner (a temporary table has no statistics): a few people are looked up by index.
+  ANALYZE form_losing;
+  ANALYZE form_person;
 
   -- A state row written for a change of form alone (79, then 079 in a later file) says, once the forms are one,
   -- that nothing changed: it goes. One that also recorded another change (district, VssID, unit, data) stays.
