@@ -76,9 +76,10 @@ const NAMES = new Map(CCCD_PROVINCES.map((p) => [p.code, p.name]));
 
 /**
  * A province code in the 3-digit form of the ĐDCN (`079`): the 2-digit administrative code the social-insurance
- * software uses (`79`) names the same province. Anything else is kept as it is, and names no province.
+ * software uses (`79`), and a number cell's `1` (a province on file in that form: src/db/province-forms.ts), name
+ * the same province. Anything else is kept as it is, and names no province.
  */
-export const cccdProvinceCode = (maTinh: string) => (maTinh.length === 2 ? `0${maTinh}` : maTinh);
+export const cccdProvinceCode = (maTinh: string): string => provinceKey(maTinh);
 
 export function isCccdProvinceCode(code: string): boolean {
   return NAMES.has(code);

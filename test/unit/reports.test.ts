@@ -260,6 +260,8 @@ describe('dates and places on the forms', () => {
     expect(officeName('075')).toBe('BẢO HIỂM XÃ HỘI TỈNH ĐỒNG NAI');
     expect(officeName('99')).toBe('BẢO HIỂM XÃ HỘI TỈNH (MÃ 99)');
     expect(provinceLabel('001')).toBe('Hà Nội');
+    // A province on file as a number cell wrote it (1: one form per province, the first on file).
+    expect([provinceLabel('1'), officeName('1'), placeName('1')]).toEqual(['Hà Nội', 'BẢO HIỂM XÃ HỘI THÀNH PHỐ HÀ NỘI', 'Hà Nội']);
     expect(placeDateLine(placeName('01'), { year: 2024, month: 6, day: 3 })).toBe('Hà Nội, ngày 03 tháng 6 năm 2024');
     // A zero before a day under 10 and months 1 and 2 only (Nghị định 30/2020; the plan's `ngày 12 tháng 8 năm 2022`).
     expect(placeDateLine(placeName('01'), { year: 2022, month: 8, day: 12 })).toBe('Hà Nội, ngày 12 tháng 8 năm 2022');
