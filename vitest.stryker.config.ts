@@ -1,5 +1,5 @@
 // The test set `npm run mutate` runs against each mutant: the whole suite except the tests that drive the code
-// through child processes (`ddcn …` via tsx, SIGKILL trials, `ddcn worker`s, the registry server as a process, a
+// through child processes (`node bin/ddcn.js …`, SIGKILL trials, `ddcn worker`s, the registry server as a process, a
 // browser) and two repeated trials. A mutant is only active in Stryker's own test process, so a child process
 // cannot kill one, and those tests take minutes.
 import { defineConfig, mergeConfig } from 'vitest/config';

@@ -16,11 +16,16 @@ import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerUsers } from './commands/users.js';
 import { stdoutWritten } from '../pipeline/output-file.js';
+import { readFileSync } from 'node:fs';
+
+/** The package's version, for `ddcn --version` (what an operator quotes when reporting a problem). */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function program(): Command {
   const cli = new Command('ddcn')
     .description('Reconcile social-insurance participants with the national population registry (Plan 2207/KH-BHXH)')
     .addOption(new Option('--log-level <level>', 'pino log level (logs go to stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .version(VERSION, '-V, --version', 'print the version of ddcn')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const logLevel = () => cli.opts<{ logLevel?: string }>().logLevel;

@@ -1,14 +1,14 @@
 // What an operator meets when something is set up wrong: a new, empty database (cron without DDCN_HOME), a
 // mistyped code, a missing output folder, no registry named. Each must fail loudly, saying what to do.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import pg from 'pg';
 import { withDatabase } from '../helpers/global-setup.js';
-import { ddcn as run } from '../helpers/cli.js';
+import { ROOT, ddcn as run } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { writeParticipants, writeRegistry, type ParticipantInput } from '../helpers/pipeline.js';
 
@@ -85,6 +85,9 @@ describe('ddcn worker --batch-size', () => {
   it('is not offered by the worker’s help, and said to be ignored when given: the batch keeps its run’s request size', async () => {
     const help = await ddcn(['worker', '--help'], env);
     expect(help.stdout).not.toContain('--batch-size');
+    // What an operator quotes when reporting a problem.
+    const version = await ddcn(['--version'], env);
+    expect([version.code, version.stdout]).toEqual([0, `${JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).version}\n`]);
     expect((await ddcn(['run', '--help'], env)).stdout).toContain('--batch-size');
     // Nothing listens on that port: the worker stops at once, having said it.
     const given = await ddcn(['worker', '--registry', 'mock', '--registry-data', registry, '--batch-size', '7'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
