@@ -20,24 +20,44 @@ const KEY = (col: string) => `CASE WHEN ${col} ~ '^[0-9]{1,3}$' THEN lpad(${col}
  * which data written one way throughout never has.
  */
 export async function settleProvinceForms(q: Queryable, table: 'staging' | 'segment'): Promise<void> {
-  const res = await q.query<{ other: boolean }>(
-    `WITH forms AS MATERIALIZED (
-       SELECT ${KEY('ma_tinh')} AS province_key, ma_tinh, min(line) AS first FROM ${table} GROUP BY ma_tinh),
-     added AS (
-       INSERT INTO province_form (province_key, ma_tinh)
-       SELECT DISTINCT ON (province_key) province_key, ma_tinh FROM forms WHERE province_key IS NOT NULL ORDER BY province_key, first
-       ON CONFLICT (province_key) DO NOTHING
-       RETURNING province_key, ma_tinh)
-     -- What another import committed meanwhile is seen by neither (this statement's snapshot): rewritten below.
-     SELECT EXISTS (SELECT 1 FROM forms f LEFT JOIN province_form p ON p.province_key = f.province_key
-                                          LEFT JOIN added a ON a.province_key = f.province_key
-                     WHERE f.province_key IS NOT NULL AND f.ma_tinh IS DISTINCT FROM coalesce(p.ma_tinh, a.ma_tinh)) AS other`,
+  const forms = await q.query<{ province_key: string; ma_tinh: string; on_file: string | null }>(
+    `SELECT f.province_key, f.ma_tinh, p.ma_tinh AS on_file
+       FROM (SELECT ${KEY('ma_tinh')} AS province_key, ma_tinh FROM ${table} GROUP BY ma_tinh) f
+       LEFT JOIN province_form p ON p.province_key = f.province_key
+      WHERE f.province_key IS NOT NULL`,
   );
+  const fresh = [...new Set(forms.rows.filter((f) => f.on_file === null).map((f) => f.province_key))];
   // Stryker disable next-line ConditionalExpression: a shortcut: with every form the one on file, the update below changes no row
-  if (!res.rows[0]!.other) return;
+  if (fresh.length === 0 && forms.rows.every((f) => f.ma_tinh === f.on_file)) return;
+  if (fresh.length > 0) await addProvinceForms(q, table, fresh);
   await q.query(
     `UPDATE ${table} s SET ma_tinh = p.ma_tinh FROM province_form p
       WHERE p.province_key = ${KEY('s.ma_tinh')} AND s.ma_tinh <> p.ma_tinh`,
+  );
+}
+
+/**
+ * Provinces new to the database take the form of their first line in `table`, not counting a later line of a key
+ * (a segment of the bulk load holds them until the end of the file rejects them: a rejected line must not give
+ * its province's form; a chunk never holds them). (Only a key's lines within the segment are seen: a line whose
+ * key an earlier segment had is not told apart here, as that would search the whole file so far.) Accounts of the
+ * portal made before their province was on file (`ddcn users add` on an empty database keeps the code as given)
+ * take the form too, or they would see nobody.
+ */
+async function addProvinceForms(q: Queryable, table: 'staging' | 'segment', keys: string[]): Promise<void> {
+  await q.query(
+    `INSERT INTO province_form (province_key, ma_tinh)
+     SELECT DISTINCT ON (province_key) province_key, ma_tinh FROM (
+       SELECT ${KEY('ma_tinh')} AS province_key, ma_tinh, line, min(line) OVER (PARTITION BY ma_so_bhxh) AS first FROM ${table}) t
+      WHERE province_key = ANY ($1::text[]) AND line = first
+      ORDER BY province_key, line
+     ON CONFLICT (province_key) DO NOTHING`,
+    [keys],
+  );
+  await q.query(
+    `UPDATE portal_user u SET ma_tinh = p.ma_tinh FROM province_form p
+      WHERE p.province_key = ANY ($1::text[]) AND p.province_key = ${KEY('u.ma_tinh')} AND u.ma_tinh <> p.ma_tinh`,
+    [keys],
   );
 }
 

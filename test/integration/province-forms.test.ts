@@ -155,3 +155,29 @@ describe('a province written one way throughout', () => {
     expect(await rows(db, 'SELECT DISTINCT ma_tinh FROM participant UNION SELECT ma_tinh FROM unit')).toEqual([{ ma_tinh: form }]);
   });
 });
+
+describe('the form a province takes when it first comes on file', () => {
+  it('is given to the accounts made before any participant was, so that they see their people', async () => {
+    const { db, url } = database();
+    const dir = await useTempDir();
+    // On an empty database the account's code cannot be checked: it is kept as given (79), then the data writes 079.
+    const hcm = await addProvinceAccount(url, 'tinh-hcm', '79');
+    await importParticipants(deps(db), await writeParticipants(dir, [person(1, '079', SG1), person(2, '079', SG2)]));
+    expect(await rows(db, 'SELECT ma_tinh FROM portal_user')).toEqual([{ ma_tinh: '079' }]);
+    expect(await dashboardTotal(db, 'tinh-hcm', hcm)).toBe(2);
+  });
+
+  it.each([
+    ['the bulk load', {}],
+    ['the chunked path', { bulk: false, chunkSize: 2 } as const],
+  ])('is not taken from a line rejected as a later line of its key (%s)', async (_, options) => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const first = person(1, '79', SG1);
+    // The second line repeats the first one's key (rejected) and is the first to name Hà Nội, as 001; then 01.
+    const file = await writeParticipants(dir, [first, { ...first, ma_tinh: '001', ...HN1 }, person(2, '01', HN2)]);
+    const r = await importParticipants(deps(db), file, undefined, options);
+    expect([r.inserted, r.rejected]).toEqual([2, 1]);
+    expect(await rows(db, 'SELECT ma_tinh FROM participant ORDER BY 1')).toEqual([{ ma_tinh: '01' }, { ma_tinh: '79' }]);
+  });
+});
