@@ -10,6 +10,7 @@ import { cellStyle, columnLetter, type ListForm } from './list-form.js';
 import type { FormKind, ListFileSpec } from './list-row.js';
 import { MAU01 } from './mau01.js';
 import { MAU02 } from './mau02.js';
+import { pageRoom, TablePages } from './page-fit.js';
 import { PAGE_FOOTER, printSetup } from './styles.js';
 import { packageParts, SHEET_PART } from './xlsx/package-parts.js';
 import { SharedStrings } from './xlsx/shared-strings.js';
@@ -43,6 +44,7 @@ export class ListFileWriter {
     private readonly top: Grid,
     private readonly firstDataRow: number,
     private readonly printTitles: string,
+    private readonly pages: TablePages,
     private readonly tmp: string,
   ) {
     this.refs = form.columns.map((_, i) => columnLetter(i + 1));
@@ -62,8 +64,9 @@ export class ListFileWriter {
       page: printSetup(printTitles),
       footer: PAGE_FOOTER.oddFooter,
     };
+    const pages = new TablePages(pageRoom(frame.widths, frame.page), grid.points(1, numbered), grid.points(headTop, numbered));
     const tmp = `${spec.path}.${process.pid}-${threadId}.tmp`;
-    return new ListFileWriter(spec, form, frame, grid, numbered + 1, printTitles, tmp);
+    return new ListFileWriter(spec, form, frame, grid, numbered + 1, printTitles, pages, tmp);
   }
 
   get path(): string {
@@ -82,7 +85,9 @@ export class ListFileWriter {
       this.stt += 1;
       const values = this.form.cells(r as never, this.stt);
       const row = this.firstDataRow + this.stt - 1;
-      let xml = `<row r="${row}" ht="${heights.of(values)}" customHeight="1">`;
+      const height = heights.of(values);
+      this.pages.add(height);
+      let xml = `<row r="${row}" ht="${height}" customHeight="1">`;
       for (let c = 0; c < n; c++) {
         const v = values[c] ?? null;
         const style = columns[c]!.oneWord ? STYLE_ID[cellStyle(columns[c]!, v)] : styleIds[c]!;
@@ -99,12 +104,18 @@ export class ListFileWriter {
     this.xml = '';
   }
 
-  /** Notes and signatures under the table: the finished workbook, kept in memory (the portal's downloads). */
+  /**
+   * Notes and signatures under the table, with a page break that keeps them on one page with the last rows:
+   * the finished workbook, kept in memory (the portal's downloads).
+   */
   bytes(): Buffer {
     const last = this.firstDataRow + this.stt - 1;
     const bottom = bottomBlock(this.form, this.spec, last);
     const validations = this.form.validations && this.stt > 0 ? this.form.validations(this.firstDataRow, last) : [];
-    const rest = bottom.rowsXml(this.strings) + sheetEnd(this.frame, [...this.top.merges, ...bottom.merges], validations);
+    // Down to the signers' hints, the row above the room to sign.
+    const breakBefore = this.pages.breakBefore(bottom.points(last + 1, bottom.lastRow - 1));
+    const breaksAfter = breakBefore === null ? [] : [this.firstDataRow + breakBefore - 2];
+    const rest = bottom.rowsXml(this.strings) + sheetEnd(this.frame, [...this.top.merges, ...bottom.merges], validations, breaksAfter);
     const sheet = this.sheet.finish(this.xml + rest);
     const strings = this.strings.finish();
     const issued = new Date(this.spec.issuedAt);

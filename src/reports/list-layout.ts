@@ -127,7 +127,10 @@ export function topBlock(form: Form, spec: ListFileSpec): Top {
   return { grid, headTop, numbered };
 }
 
-/** Notes and signatures, starting one row below the last person (`lastRow`). */
+/** Points under the signers' titles and hints, to sign and stamp in: the forms' last row, with no cells. */
+export const SIGNING_ROOM = 60;
+
+/** Notes and signatures, starting one row below the last person (`lastRow`); the last row is the room to sign. */
 export function bottomBlock(form: Form, spec: ListFileSpec, lastRow: number): Grid {
   const grid = new Grid();
   const n = form.columns.length;
@@ -150,6 +153,6 @@ export function bottomBlock(form: Form, spec: ListFileSpec, lastRow: number): Gr
   grid.put(r++, rightCol, signRight.title, S.signTitle, right);
   grid.put(r, 1, signLeft.hint, S.signHint, left);
   grid.put(r++, rightCol, signRight.hint, S.signHint, right);
-  grid.height(r, 60); // room to sign
+  grid.height(r, SIGNING_ROOM);
   return grid;
 }

@@ -9,7 +9,8 @@ import type { Assessment } from './milestones.js';
 import { issuingOffices, officeBlockWidth, officeName, PARENT_OFFICE, placeName } from './office.js';
 import { districtLabel } from './districts.js';
 import { rateDown } from '../domain/rates.js';
-import { lineHeight, lines } from './list-layout.js';
+import { lineHeight, lines, SIGNING_ROOM } from './list-layout.js';
+import { pageRoom, TablePages } from './page-fit.js';
 import { PAGE_FOOTER, printSetup, S } from './styles.js';
 import { formatDate, placeDateLine, vnDate, type CalendarDate } from './vn-date.js';
 import { cannotWrite, fileSystemError } from '../errors.js';
@@ -292,7 +293,26 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
   // A unit's own report (the portal's unit accounts) is signed by its head, as its Mẫu 02 is; an office's by its director.
   put(ws, r++, at, w?.kind === 'unit' ? 'THỦ TRƯỞNG ĐƠN VỊ' : 'GIÁM ĐỐC', S.signTitle, right);
   put(ws, r, 1, '(Ký, ghi rõ họ tên)', S.signHint, 4);
-  // Stryker disable next-line UpdateOperator: r is not read after the last line
   put(ws, r++, at, '(Ký, ghi rõ họ tên, đóng dấu)', S.signHint, right);
+  ws.getRow(r).height = SIGNING_ROOM; // room to sign and stamp, as on the lists
+  keepSignaturesWithTable(ws, { headTop, first, totalRow, hints: r - 1 });
   return wb;
+}
+
+/**
+ * A page break before the signatures' page (page-fit.ts), so that the notes and signatures print together with the
+ * last rows of the table, never on a page of their own. Rows `first`…`totalRow` are the table's; `hints` the
+ * signers' hints, above the room to sign.
+ */
+function keepSignaturesWithTable(ws: ExcelJS.Worksheet, rows: { headTop: number; first: number; totalRow: number; hints: number }): void {
+  const points = (from: number, to: number) => {
+    let sum = 0;
+    for (let r = from; r <= to; r++) sum += ws.getRow(r).height ?? 15;
+    return sum;
+  };
+  const pages = new TablePages(pageRoom(COLUMNS.map((c) => c.width), ws.pageSetup), points(1, rows.first - 1), points(rows.headTop, rows.first - 1));
+  for (let r = rows.first; r <= rows.totalRow; r++) pages.add(points(r, r));
+  const before = pages.breakBefore(points(rows.totalRow + 1, rows.hints));
+  // Under the row above that one, across every column (exceljs would write its own maximum, 16838, past Excel's 16384).
+  if (before !== null) ws.getRow(rows.first + before - 2).addPageBreak(1, 16384);
 }

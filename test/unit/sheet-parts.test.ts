@@ -63,6 +63,13 @@ describe('the worksheet XML after the rows', () => {
     );
   });
 
+  it('breaks the page by hand under the rows given, across every column, last as the schema orders it', () => {
+    expect(sheetEnd(frame(), [], [], [20])).toBe(
+      '</sheetData><pageSetup/><headerFooter><oddFooter>&amp;CTrang &amp;P/&amp;N</oddFooter></headerFooter>' +
+        '<rowBreaks count="1" manualBreakCount="1"><brk id="20" max="16383" man="1"/></rowBreaks></worksheet>',
+    );
+  });
+
   it('centres the print vertically alone, or horizontally alone', () => {
     expect(sheetEnd(frame({ page: { verticalCentered: true } }), [], [])).toContain(
       '<printOptions verticalCentered="1"/>',

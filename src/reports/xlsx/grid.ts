@@ -2,7 +2,7 @@
 // out of order, with merges and row heights, then written out row by row as the sheet needs them.
 import { columnLetter, type CellValue } from '../list-form.js';
 import type { SharedStrings } from './shared-strings.js';
-import { cellXml } from './sheet-parts.js';
+import { cellXml, DEFAULT_ROW_HEIGHT } from './sheet-parts.js';
 
 interface GridCell {
   value: CellValue;
@@ -27,6 +27,18 @@ export class Grid {
 
   height(row: number, points: number): void {
     this.heights.set(row, points);
+  }
+
+  /** Points of rows `first`…`last` as printed: each its height, or the default where it has none (or is not here). */
+  points(first: number, last: number): number {
+    let sum = 0;
+    for (let r = first; r <= last; r++) sum += this.heights.get(r) ?? DEFAULT_ROW_HEIGHT;
+    return sum;
+  }
+
+  /** The last row that holds a cell or a height. */
+  get lastRow(): number {
+    return Math.max(0, ...this.cells.keys(), ...this.heights.keys());
   }
 
   /** The `<row>` elements, in order. */

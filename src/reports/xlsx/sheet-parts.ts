@@ -68,8 +68,23 @@ function validationXml(range: string, v: ExcelJS.DataValidation): string {
   return `<dataValidation${attrs}>${formulae}</dataValidation>`;
 }
 
+/**
+ * A manual page break under each row of `breaksAfter` (as exceljs's addPageBreak writes it: the `id` of a break is
+ * the 1-based row above it, which is the 0-based row below it); across every column.
+ */
+function rowBreaksXml(breaksAfter: readonly number[]): string {
+  if (breaksAfter.length === 0) return '';
+  const n = breaksAfter.length;
+  return `<rowBreaks count="${n}" manualBreakCount="${n}">${breaksAfter.map((r) => `<brk id="${r}" max="16383" man="1"/>`).join('')}</rowBreaks>`;
+}
+
 /** From the closing </sheetData> to the end. */
-export function sheetEnd(f: SheetFrame, merges: readonly string[], validations: ReadonlyArray<[string, ExcelJS.DataValidation]>): string {
+export function sheetEnd(
+  f: SheetFrame,
+  merges: readonly string[],
+  validations: ReadonlyArray<[string, ExcelJS.DataValidation]>,
+  breaksAfter: readonly number[] = [],
+): string {
   const p = f.page;
   const m = p.margins;
   const num = (name: string, n: number | undefined) => (n === undefined ? '' : ` ${name}="${n}"`);
@@ -84,6 +99,7 @@ export function sheetEnd(f: SheetFrame, merges: readonly string[], validations: 
     `<pageSetup${num('paperSize', p.paperSize)}${p.orientation ? ` orientation="${p.orientation}"` : ''}` +
     `${num('fitToWidth', p.fitToWidth)}${num('fitToHeight', p.fitToHeight)}/>` +
     `<headerFooter><oddFooter>${xmlText(f.footer)}</oddFooter></headerFooter>` +
+    rowBreaksXml(breaksAfter) +
     '</worksheet>'
   );
 }
