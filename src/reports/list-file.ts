@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
 import { HO_TRO } from './ho-tro.js';
 import { bottomBlock, RowHeights, topBlock } from './list-layout.js';
-import { cellStyle, columnLetter, type ListForm } from './list-form.js';
+import { columnLetter, type ListForm } from './list-form.js';
 import type { FormKind, ListFileSpec } from './list-row.js';
 import { MAU01 } from './mau01.js';
 import { MAU02 } from './mau02.js';
@@ -79,7 +79,6 @@ export class ListFileWriter {
    */
   add(rows: readonly unknown[]): void {
     const { refs, styleIds, strings, heights } = this;
-    const columns = this.form.columns;
     const n = refs.length;
     for (const r of rows) {
       this.stt += 1;
@@ -88,11 +87,7 @@ export class ListFileWriter {
       const height = heights.of(values);
       this.pages.add(height);
       let xml = `<row r="${row}" ht="${height}" customHeight="1">`;
-      for (let c = 0; c < n; c++) {
-        const v = values[c] ?? null;
-        const style = columns[c]!.oneWord ? STYLE_ID[cellStyle(columns[c]!, v)] : styleIds[c]!;
-        xml += cellXml(`${refs[c]}${row}`, style, v, strings);
-      }
+      for (let c = 0; c < n; c++) xml += cellXml(`${refs[c]}${row}`, styleIds[c]!, values[c] ?? null, strings);
       this.xml += `${xml}</row>`;
       // Stryker disable next-line ConditionalExpression,EqualityOperator: when the sheet XML goes to the compressor changes memory and where deflate cuts, not the file's content
       if (this.xml.length >= PIECE_CHARS) this.flush();

@@ -7,13 +7,7 @@ import type { ListFileSpec } from './list-row.js';
 export interface FormColumn {
   width: number; // characters
   style: StyleName;
-  /** The style of a value with no space in it (an e-mail address), kept on one line; a sentence keeps `style`. */
-  oneWord?: StyleName;
 }
-
-/** The style of `value` in `column`. */
-export const cellStyle = (column: FormColumn, value: CellValue): StyleName =>
-  column.oneWord && typeof value === 'string' && !/\s/.test(value) ? column.oneWord : column.style;
 
 /** One cell of the table head; `row` counts from 0 at the first head row, `col` from 1. */
 export interface HeadCell {

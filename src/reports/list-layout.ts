@@ -1,6 +1,6 @@
 // The printed form around the table of people: office, form number, title and unit lines above; the two-level
 // head and the numbered row (1)…(n); the notes, the date line and the signatures below.
-import { cellStyle, type CellValue, type FormColumn, type ListForm } from './list-form.js';
+import type { CellValue, FormColumn, ListForm } from './list-form.js';
 import type { ListFileSpec } from './list-row.js';
 import { issuingOffices, officeBlockWidth, placeName } from './office.js';
 import { S as STYLES } from './styles.js';
@@ -57,10 +57,8 @@ export const lineHeight = (size: number): number => Math.ceil(size * 2.7) / 2;
 export class RowHeights {
   private readonly widths: number[];
   private readonly perLine: number[]; // points per line; 0 where the column's style does not wrap
-  private readonly columns: readonly FormColumn[];
 
   constructor(columns: readonly FormColumn[]) {
-    this.columns = columns;
     // Stryker disable next-line OptionalChaining: every style in styles.ts has a font
     const size = (c: FormColumn) => STYLES[c.style].font?.size ?? 11;
     // Widths count characters of the 11 pt default font; a column fits more of a smaller font's.
@@ -79,8 +77,6 @@ export class RowHeights {
       // Numbers are not wrapped (a narrow column shows ###), so only text counts.
       // Stryker disable next-line ConditionalExpression: a column that does not wrap has perLine 0, so its height is 0 whatever its lines
       if (typeof v !== 'string' || perLine === 0) continue;
-      // An e-mail address is kept on one line (styles.ts `email`): one line is the default height.
-      if (cellStyle(this.columns[c]!, v) !== this.columns[c]!.style) continue;
       const h = lines(v, this.widths[c]!) * perLine;
       // Stryker disable next-line EqualityOperator: taking a maximum: equal heights give the same maximum
       if (h > need) need = h;

@@ -50,7 +50,7 @@ export const MAU01: ListForm<ListRow> = {
     { width: 12, style: 'code' },
     { width: 8, style: 'center' },
     { width: 15, style: 'code' },
-    { width: 30, style: 'text', oneWord: 'email' },
+    { width: 30, style: 'text' },
     { width: 10, style: 'center' },
     { width: 20, style: 'text' },
   ],

@@ -62,10 +62,8 @@ export const MAU02: ListForm<ListRow> = {
   title: MAU02_TITLE,
   intro: unitIntro,
   // Fit to the width of A4 landscape, the sheet is scaled by about 1046 px / (7 px × Σ widths + 5 px a column):
-  // at Σ 170 that is 0.83, so the 11 pt text, column 9 included, prints at 9.1 pt. (At the earlier Σ 207 the body
-  // printed at 7.5 pt and column 9, then 10 pt, at 6.5 pt.) Names and column 9 wrap; rows grow to fit. An e-mail
-  // address in (7) stays on one line (styles.ts `email`): (7) is 19 wide (it was 15, Σ 166, 9.3 pt), so that an
-  // address of about 20 characters prints at the body's size, a longer one shrunk to the column.
+  // at Σ 166 that is 0.85, so the 11 pt text, column 9 included, prints at 9.3 pt. (At the earlier Σ 207 the body
+  // printed at 7.5 pt and column 9, then 10 pt, at 6.5 pt.) Names, e-mails and column 9 wrap; rows grow to fit.
   columns: [
     { width: 4, style: 'center' },
     { width: 11, style: 'code' },
@@ -73,7 +71,7 @@ export const MAU02: ListForm<ListRow> = {
     { width: 11, style: 'code' },
     { width: 5, style: 'center' },
     { width: 13, style: 'code' },
-    { width: 19, style: 'text', oneWord: 'email' },
+    { width: 15, style: 'text' },
     { width: 6, style: 'center' },
     { width: 33, style: 'text' },
     { width: 15, style: 'input' },

@@ -33,9 +33,6 @@ export const S = {
   text: { font: font(11), alignment: LEFT, border: BORDER, numFmt: TEXT_FORMAT } as Style,
   small: { font: font(10), alignment: LEFT, border: BORDER, numFmt: TEXT_FORMAT } as Style,
   input: { font: font(11), alignment: LEFT, border: BORDER, numFmt: TEXT_FORMAT, fill: solid('FFFFF9E6') } as Style,
-  // An e-mail address on one line, shrunk to its column when longer: wrapped, Excel and LibreOffice break it after
-  // its `@`, `-` or `.`, or inside a word, and a clerk reads two addresses, or a hyphen that is not there.
-  email: { font: font(11), alignment: { horizontal: 'left', vertical: 'middle', shrinkToFit: true }, border: BORDER, numFmt: TEXT_FORMAT } as Style,
   count: { font: font(11), alignment: { horizontal: 'right', vertical: 'middle' }, border: BORDER, numFmt: '#,##0' } as Style,
   percent: { font: font(11), alignment: { horizontal: 'right', vertical: 'middle' }, border: BORDER, numFmt: '0.0%' } as Style,
   totalLabel: { font: font(11, { bold: true }), alignment: CENTER, border: BORDER, fill: solid('FFF2F2F2') } as Style,

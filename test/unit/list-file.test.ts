@@ -390,16 +390,10 @@ describe('list files written as SpreadsheetML', () => {
       person(1, { email: 'p1@example.vn' }),
       person(2, { email: 'nguyen.thi.thanh.huong.phong.ke.toan.2024@congty-saomai.com.vn' }), // column (7), 30 wide
       person(3, { hoTen: 'Tôn Nữ Hoàng Thị Ngọc Bích Phương Thảo Nguyên' }), // column (3), 26 wide
-      person(4, { email: null }), // registered without an e-mail: the request for one, a sentence, wraps
     ]));
     expect(mau01.getRow(14).height).toBe(15);
-    // An e-mail address stays on one line, shrunk to its column, whatever its length: the row does not grow for it.
-    expect(mau01.getRow(15).height).toBe(15);
-    expect(mau01.getCell(15, 7).alignment).toMatchObject({ shrinkToFit: true });
-    expect(mau01.getCell(15, 7).alignment.wrapText).toBeFalsy();
+    expect(mau01.getRow(15).height).toBeGreaterThanOrEqual(3 * 15);
     expect(mau01.getRow(16).height).toBeGreaterThanOrEqual(2 * 15);
-    expect(mau01.getCell(17, 7).value).toBe('đề nghị kê khai bổ sung email');
-    expect(mau01.getCell(17, 7).alignment).toMatchObject({ wrapText: true });
   });
 
   it('counts lines by line breaks and by wrapping at the column width', () => {

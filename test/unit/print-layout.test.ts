@@ -87,8 +87,6 @@ function overflowing(ws: ExcelJS.Worksheet): string[] {
       const range = merged.get(cell.address) ?? { cols: [Number(cell.col)], rows: [Number(cell.row)] };
       const width = range.cols.reduce((s, c) => s + widthOf(c), 0);
       const size = cell.font?.size ?? 11;
-      // Shrunk to its cell by Excel and LibreOffice (an e-mail address): one line, whatever its length.
-      if (cell.alignment?.shrinkToFit) return;
       if (!cell.alignment?.wrapText) {
         // A line that does not wrap is cut at its block's edge: it must fit, capitals taking ~1.2 of a width unit.
         const need = cell.value.length * (cell.value === cell.value.toLocaleUpperCase('vi') ? 1.2 : 1);
