@@ -108,7 +108,9 @@ export class TablePages {
    */
   breakBefore(below: number): number | null {
     const block = below + ROOM_TO_SIGN;
-    if (this.used + block <= this.room.safe) {
+    // As LibreOffice prints (measured), not the safer estimate with Excel's: by that one, forms that fitted one
+    // page with room to sign went to two, one person on each (a review printed them).
+    if (this.used + block <= this.room.natural) {
       if (this.pages === 1) return null;
       if (this.rows - this.firstOnPage + 1 >= KEEP_ROWS) return this.firstOnPage;
     }
