@@ -46,7 +46,7 @@ export const HO_TRO: ListForm<EscalationRow> = {
   // 0.91, so the 10 pt of columns 9 and 11 at 9.1 pt and the rest at ~10 pt. (At the earlier Σ 200 it printed at
   // 0.72: 7.2 and 7.9 pt.) Names, units, column 9, the time and the file wrap; rows grow to fit.
   columns: [
-    { width: 4, style: 'center' },
+    { width: 4, style: 'stt' },
     { width: 11, style: 'code' },
     { width: 16, style: 'text' },
     { width: 11, style: 'code' },

@@ -65,7 +65,7 @@ export const MAU02: ListForm<ListRow> = {
   // at Σ 166 that is 0.85, so the 11 pt text, column 9 included, prints at 9.3 pt. (At the earlier Σ 207 the body
   // printed at 7.5 pt and column 9, then 10 pt, at 6.5 pt.) Names, e-mails and column 9 wrap; rows grow to fit.
   columns: [
-    { width: 4, style: 'center' },
+    { width: 4, style: 'stt' },
     { width: 11, style: 'code' },
     { width: 15, style: 'text' },
     { width: 11, style: 'code' },

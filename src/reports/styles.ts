@@ -29,6 +29,9 @@ export const S = {
   numbered: { font: font(11, { italic: true }), alignment: CENTER, border: BORDER } as Style,
   // table body
   center: { font: font(11), alignment: CENTER, border: BORDER } as Style,
+  // The row number in a column of 4: shrunk from 1 000 on (a unit of a thousand people and more), where Excel and
+  // LibreOffice would print ### for a number wider than its column.
+  stt: { font: font(11), alignment: { horizontal: 'center', vertical: 'middle', shrinkToFit: true }, border: BORDER } as Style,
   code: { font: font(11), alignment: CENTER, border: BORDER, numFmt: TEXT_FORMAT } as Style,
   text: { font: font(11), alignment: LEFT, border: BORDER, numFmt: TEXT_FORMAT } as Style,
   small: { font: font(10), alignment: LEFT, border: BORDER, numFmt: TEXT_FORMAT } as Style,

@@ -121,6 +121,8 @@ describe('list files written as SpreadsheetML', () => {
     expect(ws.getRow(5).height).toBeGreaterThan(15);
     expect(ws.getRow(29).height).toBe(60);
     expect(ws.getCell('A20').alignment).toMatchObject({ vertical: 'top', wrapText: true });
+    // Stt in a column of 4: shrunk to fit from 1 000 on, where it printed ### (a unit of a thousand people and more).
+    expect(ws.getCell('A15').alignment).toMatchObject({ horizontal: 'center', shrinkToFit: true });
   });
 
   it('puts the input rules on columns 10–13 of every person and nowhere else', async () => {

@@ -44,6 +44,7 @@ function alignmentXml(a: Partial<ExcelJS.Alignment>): string {
     a.horizontal ? ` horizontal="${a.horizontal}"` : '',
     a.vertical ? ` vertical="${VERTICAL[a.vertical] ?? a.vertical}"` : '',
     a.wrapText ? ' wrapText="1"' : '',
+    a.shrinkToFit ? ' shrinkToFit="1"' : '',
   ].join('');
   return `<alignment${attrs}/>`;
 }
