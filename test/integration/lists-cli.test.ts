@@ -101,7 +101,7 @@ describe('ddcn lists, import corrections/targets, report progress on the command
 
   it('writes Mẫu 03 for a province', async () => {
     expect(ran.report!.code, ran.report!.stderr).toBe(0);
-    expect(ran.report!.stderr).toMatch(/wrote Mẫu 03 .*: 1 districts, .*: 2 participants · 1 matched \(50\.0 %\) · 1 VssID/);
+    expect(ran.report!.stderr).toMatch(/wrote Mẫu 03 .*: 1 district, .*: 2 participants · 1 matched \(50\.0 %\) · 1 VssID/);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(path.join(dir, 'mau03.xlsx'));
     expect(wb.worksheets[0]!.getCell('B14').text).toBe('Quận 1 (760)');

@@ -49,7 +49,7 @@ export function registerReport(cli: Command, logLevel: () => string | undefined)
       });
       const rate = r.total.matchedRate === null ? '-' : percentDown(r.total.matchedRate);
       process.stderr.write(
-        `wrote Mẫu 03 to ${o.out}: ${r.rows.length} ${r.province === null ? 'provinces' : 'districts'}, ` +
+        `wrote Mẫu 03 to ${o.out}: ${r.rows.length} ${r.province === null ? 'province' : 'district'}${r.rows.length === 1 ? '' : 's'}, ` +
           `as of ${formatDate(r.asOf)} (${o.period} from ${formatDate(r.from)}): ${r.total.total} participants · ` +
           `${r.total.matched} matched (${rate}) · ${r.total.vssid} VssID\n`,
       );
