@@ -1,7 +1,8 @@
 // The forms as LibreOffice prints them to PDF, read back page by page with pdftotext: the notes and signatures on
 // the last page, whole, with rows of the table above them and room to sign, for tables that end near the bottom of
-// a page (each of these printed its signatures alone, or split, before the page break of page-fit.ts). Every file in one soffice run (a few seconds). Needs soffice and pdftotext (.ci/run
-// installs them); without them the test says so and is skipped.
+// a page (each of these printed its signatures alone, or split, before the page break of page-fit.ts). Every file
+// in one soffice run (a few seconds). Needs soffice and pdftotext (.ci/run installs them); without them the test
+// says so and is skipped.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirPerFile } from '../helpers/temp-dir.js';
