@@ -74,13 +74,6 @@ export const CCCD_PROVINCES: readonly CccdProvince[] = [
 
 const NAMES = new Map(CCCD_PROVINCES.map((p) => [p.code, p.name]));
 
-/**
- * A province code in the 3-digit form of the ĐDCN (`079`): the 2-digit administrative code the social-insurance
- * software uses (`79`), and a number cell's `1` (a province on file in that form: src/db/province-forms.ts), name
- * the same province. Anything else is kept as it is, and names no province.
- */
-export const cccdProvinceCode = (maTinh: string): string => provinceKey(maTinh);
-
 export function isCccdProvinceCode(code: string): boolean {
   return NAMES.has(code);
 }
@@ -90,7 +83,9 @@ export function cccdProvinceName(code: string): string | undefined {
 }
 
 /**
- * A province code as targets are kept and matched: 3 digits, the leading zeros a spreadsheet's number cell or the
- * 2-digit administrative form left out put back (`1`, `01` → `001`; `79` → `079`). Anything else as it is.
+ * A province code in the 3-digit form of the ĐDCN (`079`), as targets are kept and matched and the forms name a
+ * province: the leading zeros a spreadsheet's number cell or the 2-digit administrative code the social-insurance
+ * software uses left out put back (`1`, `01` → `001`; `79` → `079`). Anything else is kept as it is, and names no
+ * province.
  */
 export const provinceKey = (code: string): string => (/^\d{1,2}$/.test(code) ? code.padStart(3, '0') : code);

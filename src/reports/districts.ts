@@ -1,7 +1,7 @@
 // District names for Mẫu 03, from reference/don-vi-hanh-chinh.csv (GSO's list of 06/10/2019; see reference/README.md).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cccdProvinceCode } from '../domain/provinces.js';
+import { provinceKey } from '../domain/provinces.js';
 
 const FILE = fileURLToPath(new URL('../../reference/don-vi-hanh-chinh.csv', import.meta.url));
 
@@ -15,7 +15,7 @@ function load(): Map<string, string> {
   for (const row of rows) {
     const [maTinh, , , maHuyen, tenHuyen] = row.split(',');
     // Stryker disable next-line ConditionalExpression,LogicalOperator: every row of the file has all its fields; the check is for the type checker (and the empty row a final newline would make)
-    if (maTinh && maHuyen && tenHuyen) map.set(`${cccdProvinceCode(maTinh)}/${maHuyen}`, tenHuyen);
+    if (maTinh && maHuyen && tenHuyen) map.set(`${provinceKey(maTinh)}/${maHuyen}`, tenHuyen);
   }
   return map;
 }
@@ -23,7 +23,7 @@ function load(): Map<string, string> {
 /** `Quận Ba Đình`, or null for a code not in the list (or not of that province); `01` and `001` alike. */
 export function districtName(maTinh: string, maHuyen: string): string | null {
   byKey ??= load();
-  return byKey.get(`${cccdProvinceCode(maTinh)}/${maHuyen}`) ?? null;
+  return byKey.get(`${provinceKey(maTinh)}/${maHuyen}`) ?? null;
 }
 
 /** The row label of a district in a province report: its name and code, or the code alone. */

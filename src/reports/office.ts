@@ -1,5 +1,5 @@
 // The social-insurance office that issues a form, named from the province code (mã tỉnh) the data carries.
-import { cccdProvinceCode, cccdProvinceName } from '../domain/provinces.js';
+import { cccdProvinceName, provinceKey } from '../domain/provinces.js';
 import { districtName } from './districts.js';
 
 export const PARENT_OFFICE = 'BẢO HIỂM XÃ HỘI VIỆT NAM';
@@ -15,7 +15,7 @@ interface Province {
 /** The province a code names, or null for no code or one we do not know. */
 function province(maTinh: string | null): Province | null {
   if (maTinh === null) return null;
-  const key = cccdProvinceCode(maTinh);
+  const key = provinceKey(maTinh);
   const name = cccdProvinceName(key);
   return name === undefined ? null : { name, city: CITIES.has(key) };
 }
@@ -68,7 +68,7 @@ export function issuingOffices(maTinh: string | null, maHuyen: string | null = n
  */
 export function issuingDistrict(province: string | null, unit: { maTinh: string | null; maHuyen: string | null } | undefined): string | null {
   if (province === null || !unit?.maTinh || !unit.maHuyen) return null;
-  return cccdProvinceCode(unit.maTinh) === cccdProvinceCode(province) ? unit.maHuyen : null;
+  return provinceKey(unit.maTinh) === provinceKey(province) ? unit.maHuyen : null;
 }
 
 /**
