@@ -103,8 +103,8 @@ export class TablePages {
    * is printed under the table down to the signers' hints (notes, date line, titles); null when the whole form fits
    * on one page, or the table is one row (the first page keeps a row of the table under its title). On a longer
    * form the break is always there: where LibreOffice breaks anyway when the last page also holds what is under
-   * the table and at least KEEP_ROWS rows, so that Excel (whose pages hold less) ends the same way; else before
-   * the last KEEP_ROWS rows, so they go over with the signatures.
+   * the table and at least KEEP_ROWS rows, so that the last page is fixed whatever the reader's own pagination;
+   * else before the last KEEP_ROWS rows (fewer when they are very tall), so they go over with the signatures.
    */
   breakBefore(below: number): number | null {
     const block = below + ROOM_TO_SIGN;
