@@ -8,10 +8,9 @@ import { createInterface } from 'node:readline';
 import { expect } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { BIN, ROOT } from '../helpers/cli.js';
 import { deps, exportedResults, rows } from '../helpers/pipeline.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const BIN = path.join(ROOT, 'bin/ddcn.js');
 export const FIXTURE_PARTICIPANTS = path.join(ROOT, 'fixtures/participants.csv');
 export const FIXTURE_REGISTRY = path.join(ROOT, 'fixtures/registry.csv');
 

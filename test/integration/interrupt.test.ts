@@ -10,7 +10,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { importFixtures, ROOT, startDdcn, startRegistryServer, type Ran } from './http-harness.js';
+import { BIN, ROOT } from '../helpers/cli.js';
+import { importFixtures, startDdcn, startRegistryServer, type Ran } from './http-harness.js';
 
 /**
  * The installed bin (`node bin/ddcn.js`, tsx loaded in-process), in a process group of its own, like a command
@@ -18,7 +19,7 @@ import { importFixtures, ROOT, startDdcn, startRegistryServer, type Ran } from '
  * one within 30 ms, which on a loaded machine tested tsx rather than ddcn.
  */
 function startBin(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/ddcn.js'), ...args], {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, DDCN_LOG_LEVEL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

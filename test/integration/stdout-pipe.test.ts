@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
-import { ROOT } from '../helpers/cli.js';
+import { BIN, ROOT } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deps, writeParticipants, type ParticipantInput } from '../helpers/pipeline.js';
 
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 /** A shell pipeline of the real CLI into `reader`: the lines the reader saw, and ddcn's exit code and stderr. */
 function piped(reader: string, env: Record<string, string | undefined> = { DATABASE_URL: t.url }): Promise<{ lines: number; code: number; stderr: string }> {
-  const script = `node "${ROOT}/bin/ddcn.js" export results --out - 2>"${dir}/err" | ${reader} | wc -l; echo "\${PIPESTATUS[0]}"; cat "${dir}/err"`;
+  const script = `node "${BIN}" export results --out - 2>"${dir}/err" | ${reader} | wc -l; echo "\${PIPESTATUS[0]}"; cat "${dir}/err"`;
   return new Promise((resolve, reject) => {
     execFile('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, DDCN_LOG_LEVEL: 'warn', ...env }, timeout: 120_000 }, (err, stdout) => {
       if (err) return reject(err);
@@ -66,7 +66,7 @@ describe('stdout into a pipe', () => {
       new Promise<string>((resolve, reject) => {
         execFile('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, DATABASE_URL: t.url, DDCN_LOG_LEVEL: 'warn' }, timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
       });
-    const tsx = `node "${ROOT}/bin/ddcn.js"`;
+    const tsx = `node "${BIN}"`;
     for (const command of ['export results --out -', 'lookup 100000001 --json']) {
       const said = await run(`${tsx} ${command} 2>&1 >/dev/full; echo "rc=$?"`);
       expect(said, command).toContain('ddcn: failed: cannot write to standard output: ENOSPC');
@@ -79,7 +79,7 @@ describe('stdout into a pipe', () => {
     const home = path.join(dir, 'home');
     const env = { DATABASE_URL: undefined, DDCN_HOME: home };
     const imported = await new Promise<number>((resolve) => {
-      execFile(process.execPath, [`${ROOT}/bin/ddcn.js`, 'import', 'participants', participants, '--rejects', path.join(dir, 'r.csv')], { cwd: ROOT, env: { ...process.env, DDCN_LOG_LEVEL: 'warn', ...env } }, (err) => resolve(err ? Number(err.code) : 0));
+      execFile(process.execPath, [BIN, 'import', 'participants', participants, '--rejects', path.join(dir, 'r.csv')], { cwd: ROOT, env: { ...process.env, DDCN_LOG_LEVEL: 'warn', ...env } }, (err) => resolve(err ? Number(err.code) : 0));
     });
     expect(imported).toBe(0);
     const head = await piped('head -3', env);

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ddcn, ROOT, type Ran } from '../helpers/cli.js';
+import { BIN, ddcn, ROOT, type Ran } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { deps, mockRegistry, runDeps, writeParticipants, writeRegistry } from '../helpers/pipeline.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
@@ -15,7 +15,7 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs the CLI with a terminal for stdout and stderr; `output` is everything it showed, with \n line ends. */
 function onTerminal(args: string[], env: Record<string, string>): Promise<Ran & { output: string }> {
-  const cmd = [process.execPath, path.join(ROOT, 'bin/ddcn.js'), ...args].map(quote).join(' ');
+  const cmd = [process.execPath, BIN, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
     const child = execFile(
       'script',
