@@ -109,7 +109,10 @@ export function topBlock(form: Form, spec: ListFileSpec): Top {
   grid.put(2, 1, issuer, S.officeBold, left);
   grid.put(3, 1, '――――――――', S.office, left);
   grid.put(5, 1, form.title, S.title, n);
-  grid.height(5, 18 * lines(form.title, total * 0.9) + 4);
+  // 13 pt bold capitals: ~0.7 of them a width unit, as LibreOffice printed them (the escalation list's 122-character
+  // title, 155 units wide, on two lines of which the first held 107; Mẫu 02's 109, 166 wide, on one). At 0.9 that
+  // title was given one line's height, and its first line's accents were cut.
+  grid.height(5, 18 * lines(form.title, total * 0.7) + 4);
   grid.put(6, 1, `(Số liệu đến ngày ${formatDate(vnDate(new Date(spec.issuedAt)))})`, S.subtitle, n);
   intro.forEach((text, i) => grid.put(7 + i, 1, text, S.unitLine, n));
 
