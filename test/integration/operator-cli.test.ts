@@ -352,6 +352,9 @@ describe('lists before anyone is verified', () => {
     expect(all.stderr).not.toContain('wrote 0 files');
     const one = await ddcn(['lists', '--out', path.join(dir, 'lists-waiting'), '--unit', 'TB0001A'], at);
     expect(one.stderr).toContain('no lists: nobody of unit TB0001A is verified yet — 1 participant waits for verification (PENDING).');
+    // The province as on file (its folder of lists is 79/), however it was typed.
+    const province = await ddcn(['lists', '--out', path.join(dir, 'lists-waiting'), '--province', '079'], at);
+    expect(province.stderr).toContain('no lists: nobody of province 79 is verified yet — 1 participant waits for verification (PENDING).');
     // Once verified, the usual summary.
     expect((await ddcn(['run', '--registry', 'mock', '--registry-data', registry], at)).code).toBe(0);
     const after = await ddcn(['lists', '--out', path.join(dir, 'lists-waiting')], at);

@@ -34,13 +34,15 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
         if (province !== undefined && unit !== undefined && !(await unitInProvince(database.db, unit, province))) {
           throw new UserError(`unit ${unit} has nobody in province ${province}; give --unit alone, or the unit's own --province`);
         }
-        return generateLists(deps, { out: o.out, province: province ?? null, unit: unit ?? null, workers: o.workers });
+        const lists = await generateLists(deps, { out: o.out, province: province ?? null, unit: unit ?? null, workers: o.workers });
+        return { ...lists, province, unit };
       });
       const files = r.files.mau01 + r.files.mau02 + r.files['ho-tro'];
       if (r.pending !== undefined) {
         // Not a failure (on the first night of a file exchange everyone may still wait for the answers), but not a
         // bare "wrote 0 files" either: the operator is told why there is nothing to send, and what comes next.
-        const scope = o.unit !== undefined ? `of unit ${o.unit}` : o.province !== undefined ? `of province ${o.province}` : 'on file';
+        // The codes as on file (`--province 079` names the province the data writes 79): as the folders of lists.
+        const scope = r.unit !== undefined ? `of unit ${r.unit}` : r.province !== undefined ? `of province ${r.province}` : 'on file';
         process.stderr.write(
           `no lists: nobody ${scope} is verified yet — ${r.pending} participant${r.pending === 1 ? ' waits' : 's wait'} for verification (PENDING). ` +
             `Run ddcn run (people go on Mẫu 01 or Mẫu 02 once the registry has answered for them), then ddcn lists again` +
