@@ -1,5 +1,5 @@
 import type { Queryable } from './pool.js';
-import { settleProvinceForms } from './province-forms.js';
+import { type KnownProvinceForms, settleProvinceForms } from './province-forms.js';
 import { SQLSTATE, sqlState } from './sqlstate.js';
 
 /**
@@ -518,9 +518,18 @@ export const SEGMENT_COPY = `COPY segment (line, ma_so_bhxh, ho_ten, ngay_sinh, 
  * in, a key's later lines too: the primary key is built at the end (addBulkPrimaryKey), and only if it cannot be are
  * the later lines taken out (dropDuplicateRows). Returns the rows inserted.
  */
-export async function loadSegment(tx: Queryable, now: Date): Promise<number> {
+export async function loadSegment(
+  tx: Queryable,
+  now: Date,
+  /** The segment's ma_tinh values, and the forms on file as last read: a segment settled already is not looked at. */
+  provinces: { codes: Iterable<string | null>; known: KnownProvinceForms },
+): Promise<number> {
   // Each province in its form on file (the first segment that has a province sets it), participants and units alike.
-  await settleProvinceForms(tx, 'segment');
+  // Stryker disable next-line ConditionalExpression: a shortcut: a segment settled already, settled again, keeps the same rows
+  if (!provinces.known.settled(provinces.codes)) {
+    await settleProvinceForms(tx, 'segment');
+    await provinces.known.refresh(tx);
+  }
   const res = await tx.query(
     `INSERT INTO participant (ma_so_bhxh, ho_ten, ngay_sinh, gioi_tinh, so_giay_to, ma_don_vi, ma_tinh, ma_huyen,
                               vssid, email, findings, src_hash, created_at, updated_at)

@@ -172,7 +172,7 @@ export const STAGING_COPY = `COPY staging (line, ma_so_bhxh, ho_ten, ngay_sinh, 
  * `0` (sexZeroSuffix), added to a `0` row's hash when it is known already (the chunked path's second reading; the
  * bulk path adds it at the end, in finishBulkLoad).
  */
-export function stageRow(r: KeyedRow, srcHash: string, now: Date, zeroSuffix = ''): { line: string } | { reason: string } {
+export function stageRow(r: KeyedRow, srcHash: string, now: Date, zeroSuffix = ''): { line: string; maTinh: string | null } | { reason: string } {
   // Control characters are looked for only in a row its reader marked (TableRow.control).
   const res = normalizeParticipantRow(r.raw, now, r.row.control === true);
   if (!res.ok) return { reason: res.reason };
@@ -187,6 +187,7 @@ export function stageRow(r: KeyedRow, srcHash: string, now: Date, zeroSuffix = '
       r.row.line, rec.maSoBhxh, rec.hoTen, rec.ngaySinh, rec.gioiTinh, rec.soGiayTo, rec.maDonVi, rec.tenDonVi,
       rec.diaChiDonVi, rec.maTinh, rec.maHuyen, rec.vssid, rec.email, findings.length ? JSON.stringify(findings) : '[]', srcHash, sexCode,
     ]),
+    maTinh: rec.maTinh,
   };
 }
 

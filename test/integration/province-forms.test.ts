@@ -84,6 +84,8 @@ const stateForms = (db: Db) => rows<{ ma_tinh: string; n: number }>(db, 'SELECT 
 describe('a province written in two forms in one file', () => {
   it.each([
     ['the bulk load', {}],
+    // A later segment writing a province in the other form than the segment that put it on file.
+    ['the bulk load, in segments of 2', { chunkSize: 2 }],
     ['the chunked path, in chunks of 3', { bulk: false, chunkSize: 3 } as const],
   ])('is one province in the first line’s form: one folder, one line on Mẫu 03, one account that sees all (%s)', async (_, options) => {
     const { db, url } = database();
