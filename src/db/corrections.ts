@@ -171,6 +171,24 @@ function recordProblem(row: CorrectionInput, cur: Current, now: Date): string | 
  */
 export const correctionKey = (field: string, value: string): string => `${field} ${field === 'name' ? nameKey(value) : value}`;
 
+/**
+ * What corrections of `codes` made from `since` on replaced: per person, per field (`name`, `dob`, `sex`,
+ * `id_number`), the values before them (null: none) — what a list issued before them showed.
+ */
+export async function replacedSince(q: Queryable, codes: string[], since: Date): Promise<Map<string, Map<string, Array<string | null>>>> {
+  const res = await q.query<{ ma_so_bhxh: string; field: string; old_value: string | null }>(
+    'SELECT ma_so_bhxh, field, old_value FROM participant_correction WHERE ma_so_bhxh = ANY($1::text[]) AND changed_at >= $2',
+    [codes, since],
+  );
+  const out = new Map<string, Map<string, Array<string | null>>>();
+  for (const r of res.rows) {
+    const fields = out.get(r.ma_so_bhxh) ?? new Map<string, Array<string | null>>();
+    fields.set(r.field, [...(fields.get(r.field) ?? []), r.old_value]);
+    out.set(r.ma_so_bhxh, fields);
+  }
+  return out;
+}
+
 /** The corrections on record for these people, as correctionKey keys (what a returned row entered again matches). */
 export async function recordedCorrections(q: Queryable, codes: string[]): Promise<Map<string, Set<string>>> {
   const res = await q.query<{ ma_so_bhxh: string; field: string; new_value: string | null }>(

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
-import { applyCorrections, correctionKey, recordedCorrections, type CorrectionInput, type CorrectionOutcome } from '../db/corrections.js';
+import { applyCorrections, correctionKey, recordedCorrections, replacedSince, type CorrectionInput, type CorrectionOutcome } from '../db/corrections.js';
 import { listRowsOf } from '../db/lists.js';
 import { editedColumns, editedReason, unsafeValues } from './corrections-check.js';
 import { INPUT_MAX, openReturnedMau02, type ReturnedForm, type ReturnedRow } from '../reports/read-mau02.js';
@@ -11,7 +11,7 @@ import { capitalisedName } from '../domain/correction-rules.js';
 import { parseBirthDate } from '../domain/dates.js';
 import { RejectsFile } from './rejects-file.js';
 import type { ListRow } from '../domain/list-row.js';
-import { endOfDay, type CalendarDate } from '../reports/vn-date.js';
+import { endOfDay, startOfDay, type CalendarDate } from '../reports/vn-date.js';
 
 export interface CorrectionsResult {
   importId: number;
@@ -148,9 +148,12 @@ export async function importCorrections(
       const people = await listRowsOf(tx, [...rows.map((r) => r.maSoBhxh), ...blankRows.map((r) => codeOf(r))]);
       const recorded = await recordedCorrections(tx, rows.map((r) => r.maSoBhxh));
       const allowed = correctable ? await correctable(tx, [...people.keys()]) : null;
+      // What corrections from the list's day on replaced: an untouched row of a list entered that same day (two
+      // copies of one list, two clerks) shows the values before them, which nobody typed over.
+      const replaced = blankRows.length && form.issuedOn ? await replacedSince(tx, blankRows.map(codeOf), startOfDay(form.issuedOn)) : new Map();
       const edited: Array<CorrectionOutcome | { line: number; kind: 'empty' }> = blankRows.map((r) => {
         const person = allowed && !allowed.has(codeOf(r)) ? undefined : people.get(codeOf(r));
-        return blankOutcome(r, person, form.unit, form.issuedOn ?? null);
+        return blankOutcome(r, person, form.unit, form.issuedOn ?? null, replaced.get(codeOf(r)));
       });
       const asSent = rows.filter((r) => {
         if (allowed && !allowed.has(r.maSoBhxh)) {
@@ -254,17 +257,19 @@ const codeOf = (r: ReturnedRow) => r.maSoBhxh.replace(/[\s.]/g, '');
  * changed after the list's day (`issuedOn`, its "Số liệu đến ngày"; unknown: not looked at): a later change (a
  * night's export, a correction on the portal) makes an untouched row of an older list differ too, which is no one's
  * doing and stays "not filled in". (The list gives its day, not its hour: a change later on that same day is still
- * taken for typing, the reason then saying to use the newest list.)
+ * taken for typing, the reason then saying to use the newest list — unless a correction made from the list's day
+ * on explains it: the column shows the value that correction replaced, `replaced`.)
  */
 function blankOutcome(
   r: ReturnedRow,
   person: (ListRow & { maDonVi: string | null; updatedAt: Date }) | undefined,
   unit: string,
   issuedOn: CalendarDate | null,
+  replaced?: Map<string, Array<string | null>>,
 ): { line: number; kind: 'empty' } | CorrectionOutcome {
   if (!person || person.maDonVi !== unit || person.status === 'MATCHED') return { line: r.line, kind: 'empty' };
   if (issuedOn === null || person.updatedAt >= endOfDay(issuedOn)) return { line: r.line, kind: 'empty' };
-  const typedOver = editedColumns(r, person).filter((k) => k >= 3 && k <= 6);
+  const typedOver = editedColumns(r, person).filter((k) => k >= 3 && k <= 6 && !shownBefore(r, person, k, replaced));
   if (typedOver.length === 0) return { line: r.line, kind: 'empty' };
   const cols = typedOver.map((k) => `(${k})`).join(', ');
   const into = typedOver.map((k) => `(${k + 7})`).join(', ');
@@ -275,6 +280,20 @@ function blankOutcome(
       `Cột ${cols} khác với danh sách đã gửi cho mã số BHXH ${person.maSoBhxh}, còn cột (10)–(13) để trống: điều chỉnh chưa được ghi nhận — ` +
       `không sửa từ cột (1) đến cột (9), ghi thông tin đúng vào cột ${into}; nếu danh sách đã cũ, dùng danh sách mới nhất`,
   };
+}
+
+/** The field of columns (3)–(6) and the person's property it shows. */
+const SHOWN_FIELD: Record<number, [field: string, key: 'hoTen' | 'ngaySinh' | 'gioiTinh' | 'soGiayTo']> = {
+  3: ['name', 'hoTen'], 4: ['dob', 'ngaySinh'], 5: ['sex', 'gioiTinh'], 6: ['id_number', 'soGiayTo'],
+};
+
+/** Whether column `k` of the row shows what it did before a correction of its field (`replaced`: values before). */
+function shownBefore(r: ReturnedRow, person: ListRow, k: number, replaced: Map<string, Array<string | null>> | undefined): boolean {
+  const [field, key] = SHOWN_FIELD[k]!;
+  return (replaced?.get(field) ?? []).some((old) => {
+    const before: ListRow = { ...person, [key]: key === 'hoTen' ? (old ?? '') : old };
+    return !editedColumns(r, before).includes(k);
+  });
 }
 
 /** Whether every value a row gives is one a recorded correction of that person wrote (`recorded`: `field value` keys). */

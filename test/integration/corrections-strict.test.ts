@@ -127,6 +127,27 @@ describe('import corrections checks each row against what was sent', () => {
     expect(later).toMatchObject({ corrected: 0, rejected: 0 });
   });
 
+  it('two copies of one list filled in by two clerks, entered the day the list was made: the second refuses nobody', async () => {
+    // The portal's download is always of today: two clerks each fill in their half of a copy. Once the first copy is
+    // entered, the second's untouched rows of the people it corrected show their data before that correction —
+    // not typed over by anyone, and not "điều chỉnh chưa được ghi nhận" (it was).
+    const { db, dir, mau02 } = await listsOutHere();
+    const first = await returned(mau02, dir, (_ws, row) => {
+      row('0790000003').getCell(10).value = 'Phạm Văn Hưng';
+      row('0790000003').getCell(12).value = 'Nữ';
+    });
+    expect(await importCorrections(deps(db), first)).toMatchObject({ corrected: 1, rejected: 0 });
+    const second = await returned(mau02, dir, (_ws, row) => void (row('0790000005').getCell(13).value = '079070000055'));
+    const r = await importCorrections(deps(db), second);
+    expect(r).toMatchObject({ corrected: 1, rejected: 0 });
+    expect(await rejectsByCode(r.rejectsFile)).toEqual(new Map());
+    // A value typed over (3)–(6) that no correction explains is still refused.
+    const typed = await returned(mau02, dir, (_ws, row) => void (row('0790000003').getCell(4).value = '01/01/1960'));
+    const t = await importCorrections(deps(db), typed);
+    expect(t).toMatchObject({ corrected: 0, rejected: 1 });
+    expect((await rejectsByCode(t.rejectsFile)).get('0790000003')).toMatch(/^Cột \(4\) khác với danh sách đã gửi cho mã số BHXH 0790000003, còn cột \(10\)–\(13\) để trống/);
+  });
+
   it('refuses over-long values, control characters, a right-to-left override and Excel error values', async () => {
     const { db, dir, mau02 } = await listsOutHere();
     const before = await state(db);
