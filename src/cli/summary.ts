@@ -1,12 +1,20 @@
 import { rateDown } from '../domain/rates.js';
+import type { Counts } from '../db/batches.js';
 import type { FinishedBatch, RunResult } from '../pipeline/run.js';
 
 const scope = (province: string | null) => (province === null ? 'the whole country' : `province ${province}`);
 
+/**
+ * `2 CONFLICT`, and when some of them were not read by the batch but hold the number it found for someone it read,
+ * how many (else the outcomes add up to more than the people read, and the operator wonders who was counted twice).
+ */
+export const conflictText = (c: Pick<Counts, 'conflict' | 'conflictEarlier'>): string =>
+  `${c.conflict} CONFLICT${c.conflictEarlier ? ` (${c.conflictEarlier} of them verified in an earlier batch)` : ''}`;
+
 const countsOf = (b: Pick<FinishedBatch, 'counts' | 'shared'>) => {
   const c = b.counts;
   return (
-    `${c.read} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${c.conflict} CONFLICT · ` +
+    `${c.read} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${conflictText(c)} · ` +
     `${c.pending} PENDING · ${c.errors} errors · ${b.shared} shared`
   );
 };

@@ -32,6 +32,11 @@ export interface Counts {
   mismatched: number;
   missing: number;
   conflict: number;
+  /**
+   * Of `conflict`, the people from an earlier batch: they hold the number this batch found for someone it read
+   * (conflicts.ts), so the outcomes can add up to more than `read`.
+   */
+  conflictEarlier: number;
   pending: number;
   errors: number;
 }
@@ -150,6 +155,7 @@ export async function batchCounts(q: Queryable, batchId: number): Promise<Counts
                             count(*) FILTER (WHERE status = 'MISMATCHED')::int AS mismatched,
                             count(*) FILTER (WHERE status = 'MISSING_ID')::int AS missing,
                             count(*) FILTER (WHERE status = 'CONFLICT')::int AS conflict,
+                            count(*) FILTER (WHERE status = 'CONFLICT' AND chunk_no = -1)::int AS "conflictEarlier",
                             count(*) FILTER (WHERE status = 'PENDING')::int AS pending
                        FROM verification WHERE batch_id = b.id) v
       WHERE b.id = $1::bigint`,
@@ -158,7 +164,7 @@ export async function batchCounts(q: Queryable, batchId: number): Promise<Counts
   return res.rows[0]!;
 }
 
-export const NO_COUNTS: Counts = { read: 0, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: 0, errors: 0 };
+export const NO_COUNTS: Counts = { read: 0, matched: 0, mismatched: 0, missing: 0, conflict: 0, conflictEarlier: 0, pending: 0, errors: 0 };
 
 /** True while shares of matched people are outstanding (Plan I.4), so a run has work even when nobody needs verifying. */
 export async function sharesOutstanding(q: Queryable, province: string | null): Promise<boolean> {

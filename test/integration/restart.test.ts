@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch, type RunResult } from '../../src/pipeline/run.js';
+import { formatSummary } from '../../src/cli/summary.js';
 import {
   countingDb, crashingDb, deps, exportedResults, mockRegistry, rows, runDeps, SimulatedCrash, databasePerFile,
   writeParticipants, writeRegistry, type ParticipantInput, type RegistryInput,
@@ -139,8 +140,9 @@ beforeAll(async () => {
 describe('restart after a run dies part-way', () => {
   it('the uninterrupted reference run covers every outcome and several chunks', () => {
     // 12 people needed verification and were read; the earlier holder of Hùng's ĐDCN is not read, but it is
-    // counted among the conflicts, as a party to one.
-    expect(reference.result.counts).toMatchObject({ read: 12, matched: 6, mismatched: 2, missing: 1, conflict: 4, pending: 0 });
+    // counted among the conflicts, as a party to one, and the summary says so (13 outcomes for 12 people read).
+    expect(reference.result.counts).toMatchObject({ read: 12, matched: 6, mismatched: 2, missing: 1, conflict: 4, conflictEarlier: 1, pending: 0 });
+    expect(formatSummary(reference.result, 1)).toContain('12 read · 6 MATCHED · 2 MISMATCHED · 1 MISSING_ID · 4 CONFLICT (1 of them verified in an earlier batch) · 0 PENDING');
     expect(reference.state.batches).toEqual([
       { id: 1, phase: 'done', chunks: 1, shared: 1 },
       { id: 2, phase: 'done', chunks: 4, shared: 6 },

@@ -7,6 +7,7 @@ import { formatSeconds } from '../../run-progress.js';
 import { awaitingAnswers } from '../../adapters/file-exchange-store.js';
 import { resendAfterMs } from '../registry.js';
 import { vnTime } from '../../domain/vn-time.js';
+import { conflictText } from '../summary.js';
 
 const PHASE: Record<BatchStatus['phase'], string> = {
   verify: 'verify (asking the registry)',
@@ -64,7 +65,7 @@ export function formatStatus(s: BatchStatus, awaiting: Awaiting | null = null): 
     `chunks: ${s.chunks.verified}/${s.chunks.total} verified · ${s.chunks.written}/${s.chunks.total} written · ${s.chunks.shared}/${s.chunks.total} shared`,
     // Read: verified, or failed at the registry (those are PENDING); the rest of the batch's people are still to come.
     // (A batch made by an older ddcn has no total: 0.)
-    `people: ${c.read}${s.people >= c.read ? ` of ${s.people}` : ''} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${c.conflict} CONFLICT · ` +
+    `people: ${c.read}${s.people >= c.read ? ` of ${s.people}` : ''} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${conflictText(c)} · ` +
       `${c.pending} PENDING · ${c.errors} errors · ${c.shared} shared · ${s.peoplePerSecond} people/s`,
     s.workers.length ? 'workers (chunk steps done, last seen):' : 'workers: none has finished a chunk step yet',
     ...s.workers.map((w) => `  ${w.worker}  ${w.steps}  ${vnTime(w.lastSeen)}`),
