@@ -53,6 +53,9 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
   const reasons: string[] = [];
   // A value that cleaning leaves empty (zero-width or other invisible characters only) is no value: never "erase".
   if (r.name && !rec.hoTen) reasons.push(`Cột (10) ${NOTHING_READABLE}`);
+  // No name has a digit: one in (10) is a number typed or pasted into the wrong column (the CCCD, the date of birth),
+  // and taking it would replace the person's name with it.
+  else if (r.name && /\p{Nd}/u.test(rec.hoTen)) reasons.push(`Cột (10) họ và tên "${r.name}" có chữ số: chỉ ghi họ và tên (ngày sinh ghi ở cột (11), số ĐDCN ở cột (13))`);
   // Well formed but after today (parseBirthDate reads it; the import's finding is the same): said as such.
   if (r.dob && invalid('dob') && parseBirthDate(r.dob)) reasons.push(`Cột (11) ngày sinh "${r.dob}" là ngày sau hôm nay: ghi đúng ngày sinh`);
   else if (r.dob && invalid('dob')) reasons.push(`Cột (11) ngày tháng năm sinh "${r.dob}" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy`);

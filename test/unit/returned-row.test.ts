@@ -31,3 +31,20 @@ describe('a returned row with an unreadable code in column (2)', () => {
     });
   });
 });
+
+// A clerk who pastes the CCCD (or the date of birth) into column (10), or into the portal form's name field, must not
+// replace the person's name with it: no name has a digit.
+describe('a returned row with a digit in the name, column (10)', () => {
+  const row = { line: 15, shown: [], errors: [], maSoBhxh: '0100000001', name: '', dob: '', sex: '', number: '' };
+  it('is refused, saying where the number belongs', () => {
+    for (const name of ['001080999001', 'Lê Văn 2', '01/01/1980', 'Nguyễn Văn A１']) {
+      expect(checkReturnedRow({ ...row, name })).toEqual({
+        kind: 'rejected',
+        reason: `Cột (10) họ và tên "${name}" có chữ số: chỉ ghi họ và tên (ngày sinh ghi ở cột (11), số ĐDCN ở cột (13))`,
+      });
+    }
+  });
+  it('still takes a name without one, apostrophes and hyphens included', () => {
+    for (const name of ["H'Hen Niê", 'Nguyễn Thị Lan-Anh', 'Lê Văn Hùng']) expect(checkReturnedRow({ ...row, name }).kind).toBe('ok');
+  });
+});
