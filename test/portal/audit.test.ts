@@ -161,4 +161,15 @@ describe('portal audit trail', () => {
       'add tinh-079 (province)', 'disable tinh-079', 'reset-password tinh-079', 'enable tinh-079',
     ]);
   }, 600_000); // ten runs of the real CLI: each takes half a minute on a loaded machine
+
+  it('takes a district written without its leading zero (`--district 76`) as the data writes it, as a province', async () => {
+    const { db, url } = database();
+    const people = [
+      { ma_so_bhxh: '7900000002', ho_ten: 'Trần Văn Nam', ngay_sinh: '1986', gioi_tinh: 'Nam', so_giay_to: '023456783', ma_don_vi: 'SG0790002', ma_tinh: '079', ma_huyen: '076' },
+    ];
+    await importParticipants(deps(db), await writeParticipants(await useTempDir(), people));
+    const add = await ddcn(['users', 'add', 'huyen-076', '--role', 'district', '--province', '79', '--district', '76'], { DATABASE_URL: url });
+    expect(add.code, add.stderr).toBe(0);
+    expect((await ddcn(['users', 'list'], { DATABASE_URL: url })).stdout).toBe('huyen-076\tdistrict\t079/076\tactive\n');
+  }, 120_000);
 });

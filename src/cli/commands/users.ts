@@ -5,6 +5,7 @@ import { UsageError, UserError } from '../../errors.js';
 import { withContext } from '../context.js';
 import { requireCode } from '../checks.js';
 import { districtExists, hasParticipants } from '../../db/codes.js';
+import { districtKey } from '../../pipeline/targets.js';
 import type { Database } from '../../db/connect.js';
 import { audit } from '../../db/audit.js';
 import type { Scope } from '../../db/portal-scope.js';
@@ -31,10 +32,12 @@ async function scopeOnFile(database: Database, scope: Scope): Promise<Scope> {
   if (scope.role === 'province') return { ...scope, maTinh: (await requireCode(database, 'province', scope.maTinh))! };
   if (scope.role === 'district') {
     const maTinh = (await requireCode(database, 'province', scope.maTinh))!;
-    if (!(await districtExists(database.db, maTinh, scope.maHuyen))) {
-      throw new UserError(`no district ${scope.maHuyen} of province ${maTinh} in ${database.where}. Check --district.`);
+    // `--district 10` for the data's `010`, as `ddcn import targets` reads a district (a number cell's `1` is `001`):
+    // the code as given when the data writes it so, else its 3-digit form.
+    for (const maHuyen of new Set([scope.maHuyen, districtKey(scope.maHuyen)])) {
+      if (await districtExists(database.db, maTinh, maHuyen)) return { ...scope, maTinh, maHuyen };
     }
-    return { ...scope, maTinh };
+    throw new UserError(`no district ${scope.maHuyen} of province ${maTinh} in ${database.where}. Check --district.`);
   }
   if (scope.role === 'unit') return { ...scope, maDonVi: (await requireCode(database, 'unit', scope.maDonVi))! };
   return scope;
