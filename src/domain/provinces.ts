@@ -89,3 +89,10 @@ export function cccdProvinceName(code: string): string | undefined {
  * province.
  */
 export const provinceKey = (code: string): string => (/^\d{1,2}$/.test(code) ? code.padStart(3, '0') : code);
+
+/**
+ * A district code as targets are kept and matched and accounts are given: 3 digits, the leading zeros a
+ * spreadsheet's number cell left out put back (`1` → `001`), as provinceKey does for the province. Anything else as
+ * it is.
+ */
+export const districtKey = (code: string): string => (/^\d{1,2}$/.test(code) ? code.padStart(3, '0') : code);

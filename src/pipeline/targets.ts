@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
 import { districtHasParticipants, insertTargets, type Target } from '../db/targets.js';
-import { cccdProvinceName, isCccdProvinceCode, provinceKey } from '../domain/provinces.js';
+import { cccdProvinceName, districtKey, isCccdProvinceCode, provinceKey } from '../domain/provinces.js';
 import { districtName, provinceOfDistrict } from '../reports/districts.js';
 import { UserError } from '../errors.js';
 import type { Deps } from './deps.js';
@@ -27,12 +27,6 @@ export function parseTarget(raw: string): number | null {
   const n = Number(digits);
   return Number.isSafeInteger(n) && n <= 2_147_483_647 ? n : null;
 }
-
-/**
- * A district code as targets are kept and matched: 3 digits, the leading zeros a spreadsheet's number cell left out
- * put back (`1` → `001`), as provinceKey does for the province. Anything else as it is.
- */
-export const districtKey = (code: string): string => (/^\d{1,2}$/.test(code) ? code.padStart(3, '0') : code);
 
 /**
  * Why a target cannot be set for this district of the province, or null when it can. A district of the province in

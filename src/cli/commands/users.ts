@@ -5,7 +5,7 @@ import { UsageError, UserError } from '../../errors.js';
 import { withContext } from '../context.js';
 import { requireCode } from '../checks.js';
 import { districtExists, hasParticipants } from '../../db/codes.js';
-import { districtKey } from '../../pipeline/targets.js';
+import { districtKey } from '../../domain/provinces.js';
 import type { Database } from '../../db/connect.js';
 import { audit } from '../../db/audit.js';
 import type { Scope } from '../../db/portal-scope.js';
