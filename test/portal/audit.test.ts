@@ -38,6 +38,8 @@ describe('portal audit trail', () => {
     const sheet = await office.get('/units/HN0010002/mau02.xlsx');
     await office.get('/report/mau03.xlsx?period=month');
     await office.upload('/units/HN0010002/corrections', { name: 'tra-ve.xlsx', body: await fillMau02(sheet.raw, { '0010000012': { 10: 'Hoàng Văn Êm' } }) });
+    // A date that is none: refused before anything is written, audited by its status, never what was typed.
+    expect((await office.post('/units/HN0010002/people/0010000013', { ngay_sinh: '32/13/1980' })).status).toBe(422);
     await office.post('/units/HN0010002/people/0010000013', { so_ddcn: '001170000013' });
     await office.post('/logout', {});
 
@@ -52,12 +54,14 @@ describe('portal audit trail', () => {
       ['tinh-001', 'download', 'mau02 HN0010002', 'ok'],
       ['tinh-001', 'download', 'mau03 001 month 2024-06-03', 'ok'],
       ['tinh-001', 'upload', 'mau02 HN0010002 upload 1', 'ok: 1 corrected, 0 rejected'],
+      ['tinh-001', 'correct', 'HN0010002 0010000013', 'refused 422'],
       ['tinh-001', 'correct', 'HN0010002 0010000013', 'ok: 1 values'],
       ['tinh-001', 'logout', '', 'ok'],
     ]);
     expect(trail.every((r) => r.ip === '127.0.0.1')).toBe(true);
     // The number looked up is in no row and no log line.
     expect(JSON.stringify(trail)).not.toContain('012345612');
+    expect(JSON.stringify(trail)).not.toContain('32/13/1980');
     expect(logs).toContain('"stage":"login"');
     expect(logs).not.toContain('012345612');
     expect(logs).not.toContain('sai-mat-khau-nay');

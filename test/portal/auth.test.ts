@@ -119,6 +119,10 @@ describe('portal sign-in', () => {
       expect(limited.status).toBe(429);
       expect(limited.body).toContain('Quá nhiều lần thử');
       expect(limited.headers['retry-after']).toBe('50');
+      // Audited like any sign-in, by address (the login typed is not taken: it may be a password).
+      expect((await auditRows(db)).map((r) => [r.login, r.result])).toEqual([
+        [null, 'unknown-login'], [null, 'unknown-login'], [null, 'unknown-login'], [null, 'refused 429: too many attempts from this address'],
+      ]);
       now = new Date('2024-06-03T01:01:00Z'); // the next minute
       expect((await new Client(app).signIn('tw')).status).toBe(303);
     } finally {
@@ -137,7 +141,7 @@ describe('portal sign-in', () => {
     expect((await attempt(1)).status).toBe(401);
     expect((await attempt(2)).status).toBe(401);
     expect((await attempt(3)).status).toBe(429);
-    expect((await auditRows(db)).map((r) => r.ip)).toEqual(['192.0.2.9', '192.0.2.9']);
+    expect((await auditRows(db)).map((r) => r.ip)).toEqual(['192.0.2.9', '192.0.2.9', '192.0.2.9']); // the third, refused (429)
   });
 
   it('ends a session left idle longer than the timeout', async () => {

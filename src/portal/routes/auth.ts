@@ -33,6 +33,8 @@ export function registerAuth(app: FastifyInstance, ctx: PortalContext): void {
     if ((await countLoginAttempt(ctx.deps.db, req.ip, now)) > ctx.settings.loginsPerMinute) {
       // Without the login typed: it may be anything, a password typed in the wrong field too.
       log.warn({ ip: req.ip }, 'sign-in refused: too many attempts from this address');
+      // Audited as every sign-in is (a flood is what the trail is read for), by address only.
+      await audit(ctx.deps.db, { at: now, login: null, action: 'login', object: '', result: 'refused 429: too many attempts from this address', ip: req.ip });
       reply.header('retry-after', String(60 - now.getUTCSeconds()));
       throw new HttpError(429, 'Quá nhiều lần thử. Hãy đợi một phút rồi thử lại.');
     }

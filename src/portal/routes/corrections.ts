@@ -223,8 +223,12 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
       { line: 0, shown: [], errors: [], maSoBhxh: found.who, name: values.ho_ten, dob: values.ngay_sinh, sex: values.gioi_tinh, number: values.so_ddcn },
       now,
     );
-    if (checked.kind === 'empty') return render(reply.code(422), req, 'person', formPage(found, values, 'Chưa điền thông tin nào cần sửa.'));
-    if (checked.kind === 'rejected') return render(reply.code(422), req, 'person', formPage(found, values, checked.reason));
+    if (checked.kind !== 'ok') {
+      // Refused before anything was written, and audited as a refused upload is: by its status (the reason quotes
+      // what was typed, which the trail never holds).
+      await audit(ctx.deps.db, { at: now, login: found.user.login, action: 'correct', object: `${found.code} ${found.who}`, result: 'refused 422', ip: req.ip });
+      return render(reply.code(422), req, 'person', formPage(found, values, checked.kind === 'empty' ? 'Chưa điền thông tin nào cần sửa.' : checked.reason));
+    }
     const outcome = await ctx.deps.db.withTransaction(async (tx) => {
       const source = `web:${found.user.login}`;
       const importId = await startImportRun(tx, 'corrections-web', source, now);
