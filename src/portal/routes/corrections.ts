@@ -169,9 +169,9 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
   });
 
   /**
-   * The person of the form: on the unit's Mẫu 02 and in scope. A person of the unit in scope who is no longer on it
-   * (matched, or corrected and waiting for the next run — perhaps since the form was opened) gets `offForm`, a page
-   * that says so; anyone else is not found.
+   * The person of the form: on the unit's Mẫu 02 and in scope (a person corrected stays on it until the next run).
+   * A person of the unit in scope who is no longer on it (matched, or waiting for verification — perhaps since the
+   * form was opened) gets `offForm`, a page that says so; anyone else is not found.
    */
   const person = async (req: FastifyRequest) => {
     const { user, scope } = requireUser(req);
