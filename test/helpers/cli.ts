@@ -11,8 +11,11 @@ export interface Ran {
   stderr: string;
 }
 
-/** Runs the real CLI as a user would, with `env` added (DATABASE_URL at least); resolves with its exit code. */
-export function ddcn(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Ran> {
+/**
+ * Runs the real CLI as a user would, with `env` added (DATABASE_URL at least); resolves with its exit code. `input`:
+ * what is written to its stdin, which is then closed (else stdin stays open and unwritten).
+ */
+export function ddcn(args: string[], env: Record<string, string>, timeoutMs = 60_000, input?: string): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
@@ -23,5 +26,6 @@ export function ddcn(args: string[], env: Record<string, string>, timeoutMs = 60
         else resolve({ code: child.exitCode ?? (err?.code as number | undefined) ?? 0, stdout, stderr });
       },
     );
+    if (input !== undefined) child.stdin?.end(input);
   });
 }

@@ -166,6 +166,19 @@ describe('portal audit trail', () => {
     ]);
   }, 600_000); // ten runs of the real CLI: each takes half a minute on a loaded machine
 
+  it('takes a password on stdin as its one line (\\n or \\r\\n after it), and refuses a second line rather than keep a password nobody can type', async () => {
+    const { db, url } = database();
+    const env = { DATABASE_URL: url };
+    const twoLines = await ddcn(['users', 'add', 'tw-2', '--role', 'national', '--password-stdin'], env, 60_000, 'Mat-khau-dai-1234\n\n');
+    expect(twoLines.code).toBe(2);
+    expect(twoLines.stderr).toContain('the password on stdin must be one line, without tabs or other control characters: nothing was changed');
+    expect(await rows(db, 'SELECT login FROM portal_user')).toEqual([]);
+    expect((await ddcn(['users', 'add', 'tw-2', '--role', 'national', '--password-stdin'], env, 60_000, 'Mat-khau-dai-1234\r\n')).code).toBe(0);
+    expect((await ddcn(['users', 'reset-password', 'tw-2', '--password-stdin'], env, 60_000, 'Mat-khau\tmoi-5678\n')).code).toBe(2);
+    open = await buildPortal({ deps: { db, log: createLogger('silent'), now: () => new Date() }, settings: DEFAULT_PORTAL_SETTINGS });
+    expect((await new Client(open.app).signIn('tw-2', 'Mat-khau-dai-1234')).status).toBe(303);
+  }, 120_000);
+
   it('takes a district written without its leading zero (`--district 76`) as the data writes it, as a province', async () => {
     const { db, url } = database();
     const people = [

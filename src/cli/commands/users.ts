@@ -47,6 +47,12 @@ async function readPasswordStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
   const password = text.replace(/\r?\n$/, '');
+  // A second line (`echo` of a heredoc with a blank line after, say) or another control character would be part of
+  // a password nobody can type into the sign-in form: the account could never sign in.
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+  if (/[\u0000-\u001f\u007f]/.test(password)) {
+    throw new UsageError('the password on stdin must be one line, without tabs or other control characters: nothing was changed');
+  }
   if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password on stdin must have at least ${MIN_PASSWORD_LENGTH} characters`);
   return password;
 }
