@@ -26,6 +26,7 @@ const LABEL: Record<10 | 11 | 12 | 13, string> = { 10: 'họ và tên', 11: 'ng�
 export function unsafeValues(r: ReturnedRow): string[] {
   const reasons: string[] = [];
   if (r.errors.length) reasons.push(`Ô có giá trị lỗi của Excel ở cột ${r.errors.join(', ')}: ghi lại giá trị đúng`);
+  if (r.dobProblem) reasons.push(`Cột (11) ngày sinh "${r.dob}": ${r.dobProblem}`);
   if (UNSAFE.test(r.maSoBhxh)) reasons.push('Cột (2) có ký tự điều khiển hoặc ký tự đổi chiều văn bản');
   const inputs: Array<[10 | 11 | 12 | 13, string]> = [[10, r.name], [11, r.dob], [12, r.sex], [13, r.number]];
   for (const [col, value] of inputs) {

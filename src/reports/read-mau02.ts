@@ -18,6 +18,8 @@ export interface ReturnedRow {
   shown: string[];
   /** Cells of columns (1)–(13) holding an Excel error value (`#DIV/0!`, `#N/A`…): `(11) #N/A`. */
   errors: string[];
+  /** Why column (11)'s date cell cannot be read (a month-first format, dobOf), when so: no Excel error, but no date either. */
+  dobProblem?: string;
   maSoBhxh: string; // column (2)
   name: string; // (10)
   dob: string; // (11)
@@ -141,7 +143,7 @@ const MONTH_FIRST_PROBLEM =
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
 /**
- * Column (11), a date of birth, as text, and why it cannot be taken (for `errors`), if so.
+ * Column (11), a date of birth, as text, and why it cannot be taken (`dobProblem`), if so.
  * A date typed into a cell formatted as a date arrives as a Date, read as the date it shows, dd/mm/yyyy — unless its
  * format shows the month first and its day could be a month (12 or less, not the month itself): the clerk typed
  * `10/07/1964` for 10 July, the spreadsheet took 7 October, and which one is meant is not for us to guess. That row
@@ -492,12 +494,13 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
       if (e) errors.push(`(${k}) ${e}`);
     }
     const dob = dobOf(row.getCell(col.get(INPUT_COLUMNS.dob)!));
-    if (dob.problem) errors.push(`(${INPUT_COLUMNS.dob}) ${dob.problem}`);
+
     const shown = Array.from({ length: 9 }, (_, i) => (col.has(i + 1) ? at(values, i + 1) : ''));
     rows.push({
       line: n,
       shown,
       errors,
+      ...(dob.problem ? { dobProblem: dob.problem } : {}),
       maSoBhxh: cut(at(values, 2), INPUT_MAX.code),
       name: cut(at(values, INPUT_COLUMNS.name), INPUT_MAX.name),
       dob: cut(dob.text, INPUT_MAX.dob),

@@ -243,8 +243,9 @@ describe('import corrections checks each row against what was sent', () => {
     expect(lines.map((l) => [l[2], l[1], l[4]])).toEqual([
       [
         '0790000001',
-        'Ô có giá trị lỗi của Excel ở cột (11) ngày trong ô định dạng tháng trước ngày (mm/dd/yy, hoặc ngày ngắn theo cài đặt máy tính), ' +
-          'không rõ số nào là ngày, số nào là tháng (định dạng cột là Text rồi gõ lại dạng dd/mm/yyyy): ghi lại giá trị đúng',
+        // Not an Excel error value: a date whose day and month cannot be told apart, said as such.
+        'Cột (11) ngày sinh "12/03/1965": ngày trong ô định dạng tháng trước ngày (mm/dd/yy, hoặc ngày ngắn theo cài đặt máy tính), ' +
+          'không rõ số nào là ngày, số nào là tháng (định dạng cột là Text rồi gõ lại dạng dd/mm/yyyy)',
         '12/03/1965',
       ],
       ['0790000005', 'Cột (11) ngày tháng năm sinh "2011995" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy', '2011995'],
