@@ -131,9 +131,17 @@ export async function importCorrections(
     importId, unit: form.unit, rowsRead: 0, corrected: 0, fields: 0, unchanged: 0, empty: 0, rejected: 0, rejectsFile,
   };
   const raw = new Map<number, ReturnedRow>();
-  const reject = async (r: ReturnedRow, reason: string) => {
+  // Rows refused on reading wait for those refused in their chunk's transaction, so that the rejects file is in the
+  // sheet's order, as the clerk reads it beside the sheet (each flush writes the lines up to its last row).
+  let refused: Array<{ r: ReturnedRow; reason: string }> = [];
+  const reject = (r: ReturnedRow, reason: string) => {
     result.rejected += 1;
-    await rejects.add(r.line, reason, [r.maSoBhxh, r.name, r.dob, r.sex, r.number]);
+    refused.push({ r, reason });
+  };
+  const writeRefused = async () => {
+    const held = refused.sort((a, b) => a.r.line - b.r.line);
+    refused = [];
+    for (const { r, reason } of held) await rejects.add(r.line, reason, [r.maSoBhxh, r.name, r.dob, r.sex, r.number]);
   };
 
   let chunk: CorrectionInput[] = [];
@@ -141,7 +149,7 @@ export async function importCorrections(
   let blanks: ReturnedRow[] = [];
   const flush = async () => {
     // Stryker disable next-line ConditionalExpression: a shortcut: an empty chunk reads, locks and applies nobody
-    if (chunk.length === 0 && blanks.length === 0) return;
+    if (chunk.length === 0 && blanks.length === 0) return writeRefused();
     const rows = chunk;
     const blankRows = blanks;
     chunk = [];
@@ -198,9 +206,10 @@ export async function importCorrections(
         result.fields += o.fields;
       } else if (o.kind === 'unchanged') result.unchanged += 1;
       else if (o.kind === 'empty') result.empty += 1;
-      else await reject(raw.get(o.line)!, o.reason);
+      else reject(raw.get(o.line)!, o.reason);
       raw.delete(o.line);
     }
+    await writeRefused();
   };
 
   try {
@@ -222,13 +231,13 @@ export async function importCorrections(
       const code = r.maSoBhxh.length > INPUT_MAX.code ? '' : codeOf(r);
       const earlier = firstLine.get(code);
       if (code && earlier !== undefined) {
-        await reject(r, `Mã số BHXH đã có ở dòng ${earlier} của tệp này`);
+        reject(r, `Mã số BHXH đã có ở dòng ${earlier} của tệp này`);
         continue;
       }
       // Stryker disable next-line ConditionalExpression: an empty code is never looked up (the check above needs a code), so remembering it changes nothing
       if (code) firstLine.set(code, r.line);
       if (checked.kind === 'rejected') {
-        await reject(r, checked.reason);
+        reject(r, checked.reason);
         continue;
       }
       raw.set(r.line, r);
@@ -238,6 +247,8 @@ export async function importCorrections(
     }
     await flush();
   } finally {
+    // What was refused before a failure is in the rejects file all the same.
+    await writeRefused().catch(() => undefined);
     await finishImportRun(deps.db, importId, deps.now(), {
       rowsRead: result.rowsRead, updated: result.corrected, unchanged: result.unchanged + result.empty, rejected: result.rejected,
     });

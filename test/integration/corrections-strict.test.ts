@@ -99,6 +99,20 @@ describe('import corrections checks each row against what was sent', () => {
     expect((await rows(db, `SELECT so_giay_to FROM participant WHERE ma_so_bhxh = '0790000005'`))[0]).toEqual({ so_giay_to: '079070000055' });
   });
 
+  it('writes the rejects file in the sheet’s order, whether a row was refused on reading or against the data on file', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const file = await returned(mau02, dir, (_ws, row) => {
+      row('0790000003').getCell(4).value = '01/01/1960'; // (1)–(9) edited: refused against what was sent
+      row('0790000003').getCell(10).value = 'Phạm Văn Hưng';
+      row('0790000005').getCell(11).value = '32/13/1980'; // no date: refused as it is read
+    });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 0, rejected: 2 });
+    const [, ...lines] = await parseCsv((await readFile(r.rejectsFile, 'utf8')).replace(/^\uFEFF/, ''));
+    expect(lines.map((l) => l[2])).toEqual(['0790000003', '0790000005']);
+    expect(Number(lines[0]![0])).toBeLessThan(Number(lines[1]![0]));
+  });
+
   it('refuses a correction typed over (3)–(6) with (10)–(13) left empty, rather than counting it "not filled in"', async () => {
     const { db, dir, mau02 } = await listsOutHere();
     const before = await state(db);
