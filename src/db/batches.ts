@@ -178,6 +178,41 @@ export async function sharesOutstanding(q: Queryable, province: string | null): 
   return (res.rowCount ?? 0) > 0;
 }
 
+/** What another process failed of these batches: the people it left PENDING (by failure kind) and the shares it owes. */
+export interface FailedElsewhere {
+  worker: string;
+  people: number;
+  kinds: string[];
+  shareFailed: number;
+}
+
+/**
+ * The registry failures of these batches that processes other than `me` met (a `ddcn worker` with another token or
+ * URL than the run's fails every chunk it takes): the run's own registry client knows nothing of them, so its
+ * message would otherwise give no reason, or the wrong one.
+ */
+export async function failedElsewhere(q: Queryable, batchIds: number[], me: string): Promise<FailedElsewhere[]> {
+  const res = await q.query<FailedElsewhere>(
+    `WITH verify AS (
+       SELECT c.verified_by AS worker, count(*)::int AS people, array_agg(DISTINCT v.detail->>'error' ORDER BY v.detail->>'error') AS kinds
+         FROM verification v
+         JOIN participant p ON p.ma_so_bhxh = v.ma_so_bhxh AND p.last_batch_id = v.batch_id AND p.status = 'PENDING'
+         JOIN batch_chunk c ON c.batch_id = v.batch_id AND c.chunk_no = v.chunk_no
+        WHERE v.batch_id = ANY($1::bigint[]) AND v.detail ? 'error' AND c.verified_by IS DISTINCT FROM $2::text
+        GROUP BY 1),
+     share AS (
+       SELECT shared_by AS worker, sum(n_share_failed)::int AS share_failed FROM batch_chunk
+        WHERE batch_id = ANY($1::bigint[]) AND n_share_failed > 0 AND shared_by IS DISTINCT FROM $2::text
+        GROUP BY 1)
+     SELECT coalesce(v.worker, s.worker, '?') AS worker, coalesce(v.people, 0) AS people, coalesce(v.kinds, '{}') AS kinds,
+            coalesce(s.share_failed, 0) AS "shareFailed"
+       FROM verify v FULL JOIN share s ON s.worker = v.worker
+      ORDER BY 1`,
+    [batchIds, me],
+  );
+  return res.rows;
+}
+
 /**
  * The people the registry failed for in these batches who are PENDING still: those a later batch of the same run
  * verified are not (a province's batch finished first, then the whole country's, which asked for them again).
