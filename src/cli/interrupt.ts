@@ -91,7 +91,12 @@ export function handleSignals(): void {
         return;
       }
       if (controller.signal.aborted) {
-        if (Date.now() - first > SAME_SIGNAL_MS) process.exit(130);
+        if (Date.now() - first > SAME_SIGNAL_MS) {
+          // Stopped at once: the chunk steps in hand are rolled back, and the operator is still told what the next
+          // run does (the first signal's line comes only once the run has stopped cleanly, which this one cuts short).
+          process.stderr.write(`ddcn: ${interruptedError().message} (stopped at once by a second ${signal})\n`);
+          process.exit(130);
+        }
         return;
       }
       first = Date.now();

@@ -90,6 +90,28 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s during ddcn run', (signal) => 
   }, 120_000);
 });
 
+describe('a second Ctrl-C during ddcn run', () => {
+  it('still says what the next run does, and exits 130 at once', async () => {
+    // Answers slow enough that the chunk in hand is far from done when the second signal comes.
+    const slow = await startRegistryServer(['--latency-ms', '2000']);
+    onTestFinished(() => slow.stop().then(() => undefined));
+    const t = await createTestDatabase();
+    databases.push(t);
+    await importFixtures(t.db);
+    const args = ['run', '--registry', 'http', '--registry-url', slow.url, '--chunk-size', '40', '--batch-size', '10', '--concurrency', '1'];
+    const p = startBin(args, { DATABASE_URL: t.url });
+    for await (const line of p.stderrLines) if (line.includes('"msg":"batch started"')) break;
+    await sleep(500);
+    p.kill('SIGINT');
+    await sleep(1500); // more than a second later: "stop now", not a copy of the same Ctrl-C
+    p.kill('SIGINT');
+    const ran = await p.done;
+    expect(ran.code, ran.stderr).toBe(130);
+    const human = ran.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+    expect(human).toEqual(['ddcn: interrupted; the next ddcn run resumes batch 1 (stopped at once by a second SIGINT)']);
+  }, 120_000);
+});
+
 /** 300 000 rows (~4 s to import here): still being read when the signal comes, right after the reading began. */
 function bigFile(): string {
   const lines = ['ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to,ma_don_vi,ma_tinh'];
