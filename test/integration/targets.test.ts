@@ -60,6 +60,25 @@ describe('import targets', () => {
     expect(r.total.target).toBe(20);
   });
 
+  it("counts a participant whose district lost its leading zeros (5, a number cell) in that district (005), with its target", async () => {
+    const dir = await useTempDir();
+    // Hà Nội's target is its districts' sum; one participant's file wrote Cầu Giấy (005) as 5.
+    await importParticipants(at('2024-06-03T03:00:00Z'), await writeParticipants(dir, [
+      { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn An', ngay_sinh: '01/01/1990', gioi_tinh: 'Nam', ma_don_vi: 'DV1', ma_tinh: '001', ma_huyen: '001', vssid: '1' },
+      { ma_so_bhxh: '0100000002', ho_ten: 'Nguyễn Văn Bình', ngay_sinh: '01/01/1990', gioi_tinh: 'Nam', ma_don_vi: 'DV1', ma_tinh: '001', ma_huyen: '005', vssid: '1' },
+      { ma_so_bhxh: '0100000003', ho_ten: 'Nguyễn Văn Cường', ngay_sinh: '01/01/1990', gioi_tinh: 'Nam', ma_don_vi: 'DV1', ma_tinh: '001', ma_huyen: '5', vssid: '0' },
+    ]));
+    const file = path.join(dir, 't.csv');
+    await writeFile(file, 'ma_tinh,ma_huyen,chi_tieu_vssid\n001,001,10\n001,005,20\n');
+    expect(await importTargets(at('2024-06-03T04:00:00Z'), file)).toMatchObject({ imported: 2, rejected: 0 });
+    const province = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: '001' });
+    expect(province.rows.map((x) => [x.label, x.total, x.target])).toEqual([['Quận Ba Đình (001)', 1, 10], ['Quận Cầu Giấy (005)', 2, 20]]);
+    expect(province.total.target).toBe(30);
+    const nation = await progressFigures(at('2024-06-05T02:00:00Z'), { period: 'week', asOf: null, province: null });
+    expect(nation.rows.map((x) => [x.label, x.total, x.target])).toEqual([['Hà Nội (001)', 3, 30]]);
+    expect(nation.total.target).toBe(30);
+  });
+
   it("refuses a district that is not the province's, naming the province it is of, and takes a newer one its people are in", async () => {
     const dir = await useTempDir();
     const file = path.join(dir, 'huyen.csv');
