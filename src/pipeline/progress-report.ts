@@ -57,7 +57,7 @@ const ratio = (a: number, b: number | null) => (b ? a / b : null);
 /** The campaign a first load of participants on `day` belongs to: its year, or the next from October on. */
 export const campaignYear = (day: CalendarDate): number => (day.month >= 10 ? day.year + 1 : day.year);
 
-function row(label: string, now: GroupCounts | undefined, before: GroupCounts | undefined, target: number | null, asOf: CalendarDate, planYear: number): ProgressRow {
+function row(label: string, now: GroupCounts | undefined, before: GroupCounts | undefined, target: number | null, asOf: CalendarDate, planYear: number, dayOver = false): ProgressRow {
   const c = now ?? { total: 0, matched: 0, mismatched: 0, missing: 0, conflict: 0, pending: 0, vssid: 0, corrected: 0, rematched: 0, escalated: 0 };
   const matchedRate = ratio(c.matched, c.total);
   return {
@@ -77,7 +77,7 @@ function row(label: string, now: GroupCounts | undefined, before: GroupCounts | 
     vssid: c.vssid,
     vssidRate: ratio(c.vssid, target),
     vssidIncrease: c.vssid - (before?.vssid ?? 0),
-    assessment: assess(matchedRate, asOf, planYear),
+    assessment: assess(matchedRate, asOf, planYear, dayOver),
   };
 }
 
@@ -167,7 +167,10 @@ export async function progressFigures(
     targeted.add(province);
     return targetFor(targets, null, k, districtsOf.get(k));
   };
-  const rows = keys.map((k) => row(label(k), now.find((c) => c.key === k), before.find((c) => c.key === k), rowTarget(k), asOf, planYear));
+  // A past as-of day is over: its figures are final, and a milestone that fell on it is judged (milestones.ts).
+  const today = vnDate(issuedAt);
+  const dayOver = asOf.year * 10_000 + asOf.month * 100 + asOf.day < today.year * 10_000 + today.month * 100 + today.day;
+  const rows = keys.map((k) => row(label(k), now.find((c) => c.key === k), before.find((c) => c.key === k), rowTarget(k), asOf, planYear, dayOver));
 
   const rowTargets = rows.map((r) => r.target).filter((t): t is number => t !== null);
   // A province's (or the nation's) total target is its rows' sum only when every row with people has one.
@@ -184,7 +187,7 @@ export async function progressFigures(
     escalated: sum(rows, (r) => r.escalated),
   };
   const total = {
-    ...row('Tổng cộng', totals, undefined, totalTarget, asOf, planYear),
+    ...row('Tổng cộng', totals, undefined, totalTarget, asOf, planYear, dayOver),
     matchedIncrease: sum(rows, (r) => r.matchedIncrease),
     vssidIncrease: sum(rows, (r) => r.vssidIncrease),
   };

@@ -30,7 +30,7 @@ const ord = (year: number, d: { month: number; day: number }) => year * 10_000 +
  * (src/pipeline/progress-report.ts says which). A deadline is written with its year when it is not the as-of
  * date's, so that in January "hạn 31/12" cannot be read as the coming December.
  */
-export function assess(rate: number | null, asOf: CalendarDate, planYear: number): Assessment {
+export function assess(rate: number | null, asOf: CalendarDate, planYear: number, dayOver = false): Assessment {
   if (rate === null) return { level: 'none', text: 'Chưa có người tham gia' };
   const today = ord(asOf.year, asOf);
   const deadline = (m: Milestone) => (asOf.year === planYear ? dm(m) : `${dm(m)}/${planYear}`);
@@ -44,5 +44,8 @@ export function assess(rate: number | null, asOf: CalendarDate, planYear: number
   const last = MILESTONES.filter((m) => ord(planYear, m) < today).at(-1);
   if (rate >= next.rate) return { level: 'good', text: `Đạt mốc ${pct(next.rate)} (hạn ${deadline(next)})` };
   if (last && rate < last.rate) return { level: 'behind', text: `Chậm tiến độ: chưa đạt mốc ${pct(last.rate)} (hạn ${deadline(last)})` };
+  // `dayOver`: the as-of day has ended (a report of a past day: its figures are those at the end of it). A milestone
+  // falling on it is then due, not still ahead: the June, September and December reports are the ones it is judged on.
+  if (dayOver && ord(planYear, next) === today) return { level: 'behind', text: `Chậm tiến độ: chưa đạt mốc ${pct(next.rate)} (hạn ${deadline(next)})` };
   return { level: 'onTrack', text: `Đang thực hiện: cần đạt ${pct(next.rate)} trước ${dm(next)}/${planYear}` };
 }

@@ -219,6 +219,16 @@ describe('milestones', () => {
     expect(of2024(null, d(1, 1))).toEqual({ level: 'none', text: 'Chưa có người tham gia' });
   });
 
+  it('judges a milestone falling on a past as-of day, whose figures are those at its end: not still ahead', () => {
+    // The June, September and December reports (as of 30/06, 30/09, 31/12, made the next day or later).
+    expect(assess(0.59, d(6, 30), 2024, true)).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 60% (hạn 30/06)' });
+    expect(assess(0.6, d(6, 30), 2024, true)).toEqual({ level: 'good', text: 'Đạt mốc 60% (hạn 30/06)' });
+    expect(assess(0.85, d(12, 31), 2024, true)).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 100% (hạn 31/12)' });
+    expect(assess(0.7, d(9, 30), 2024, true)).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 80% (hạn 30/09)' });
+    // Any other past day reads as before.
+    expect(assess(0.5, d(6, 3), 2024, true)).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2024' });
+  });
+
   it('keeps an office short of 100 % behind after 31/12 of the plan year, and does not start the milestones again', () => {
     // On the last day 80 % was missed and 100 % is still due that day.
     expect(of2024(0.666, d(12, 31))).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 80% (hạn 30/09)' });
