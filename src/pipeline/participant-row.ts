@@ -3,6 +3,7 @@ import { cleanName } from '../domain/names.js';
 import { dateKey, isFutureBirthDate, parseBirthDate } from '../domain/dates.js';
 import { parseSex } from '../domain/sex.js';
 import { normalizeNumber } from '../domain/numbers.js';
+import { districtKey } from '../domain/provinces.js';
 import type { Sex } from '../domain/types.js';
 import type { Finding } from '../domain/finding.js';
 import { CONTROL, controlIn } from './table-row.js';
@@ -166,7 +167,9 @@ export function normalizeParticipantRow(given: Partial<Record<ParticipantColumn,
   const r = {
     ma_so_bhxh: k.key, ho_ten: text(raw.ho_ten), ngay_sinh: text(raw.ngay_sinh), gioi_tinh: text(raw.gioi_tinh),
     so_giay_to: text(raw.so_giay_to), ma_don_vi: text(raw.ma_don_vi), ten_don_vi: text(raw.ten_don_vi),
-    dia_chi_don_vi: text(raw.dia_chi_don_vi), ma_tinh: text(raw.ma_tinh), ma_huyen: text(raw.ma_huyen),
+    // A district of 1–2 digits lost its leading zeros in a spreadsheet's number cell (5 for Cầu Giấy 005): every
+    // district code is 3 digits, so it is stored as one, as targets and accounts take it.
+    dia_chi_don_vi: text(raw.dia_chi_don_vi), ma_tinh: text(raw.ma_tinh), ma_huyen: districtKey(text(raw.ma_huyen)),
     vssid: text(raw.vssid), email: text(raw.email),
   };
 
