@@ -1,5 +1,5 @@
 import { rateDown } from '../domain/rates.js';
-import type { Counts } from '../db/batches.js';
+import type { Counts, FailedElsewhere } from '../db/batches.js';
 import type { FinishedBatch, RunResult } from '../pipeline/run.js';
 
 const scope = (province: string | null) => (province === null ? 'the whole country' : `province ${province}`);
@@ -40,4 +40,33 @@ export function formatSummary(r: RunResult, seconds: number): string {
 /** A share as a percentage with one decimal, rounded down: 5 000 of 5 001 is 99.9 %, never a 100 % that is not. */
 export function percentDown(rate: number): string {
   return `${(rateDown(rate) * 100).toFixed(1)} %`;
+}
+
+const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
+
+/**
+ * The run's message when the registry left people PENDING or shares owed: `what` failed and `why` (the client's own
+ * failures), how many, what the next run does, and the failures another process of the batch met (`others`).
+ */
+export function registryFailureMessage(f: { what: string; why: string | null; errors: number; shareFailed: number; others: FailedElsewhere[] }): string {
+  const parts: string[] = [];
+  if (f.errors > 0) {
+    const [they, them] = f.errors === 1 ? ['It is', 'it'] : ['They are', 'them'];
+    parts.push(`${people(f.errors)} could not be verified. ${they} PENDING and the next \`ddcn run\` picks ${them} up.`);
+  }
+  // Matched and written; only their shares (Plan I.4) are owed, and the next run sends them.
+  if (f.shareFailed > 0) parts.push(`${f.shareFailed} matched ${f.shareFailed === 1 ? 'person' : 'people'} could not be shared; the next \`ddcn run\` shares them.`);
+  if (f.others.length) {
+    const each = f.others.map((o) => {
+      const said = [];
+      if (o.people) said.push(`${people(o.people)} left PENDING${o.kinds.length ? ` (${o.kinds.join(', ')})` : ''}`);
+      if (o.shareFailed) said.push(`${o.shareFailed} ${o.shareFailed === 1 ? 'share' : 'shares'} not made`);
+      return `${o.worker}: ${said.join(', ')}`;
+    });
+    parts.push(
+      `Failed by another process of this batch (${each.join('; ')}): see its log; a \`ddcn worker\` started with other ` +
+        'registry settings than this run (an old token, another URL) fails every chunk it takes, so restart it with the right ones.',
+    );
+  }
+  return `${f.what}${f.why ? ` (${f.why})` : ''}: ${parts.join(' ')}`;
 }

@@ -8,7 +8,7 @@ import { buildRegistry, registrySettings } from '../registry.js';
 import { runBatch, workerName } from '../../pipeline/run.js';
 import { workingConnectionName } from '../../db/jobs.js';
 import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
-import { formatFinishedFirst, formatSummary } from '../summary.js';
+import { formatFinishedFirst, formatSummary, registryFailureMessage } from '../summary.js';
 import { failedElsewhere, stillFailed } from '../../db/batches.js';
 import { HttpRegistry } from '../../adapters/http.js';
 import { FileExchangeRegistry } from '../../adapters/file-exchange.js';
@@ -77,28 +77,12 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             const shareFailed = result.shareFailed + first.filter((b) => !covered(b)).reduce((n, b) => n + b.shareFailed, 0);
             if (errors + shareFailed > 0) {
               const why = registry instanceof HttpRegistry || registry instanceof FileExchangeRegistry ? registry.failureSummary() : null;
-              const what = registry instanceof FileExchangeRegistry ? 'the file exchange failed' : 'the registry is unavailable';
-              const parts = [];
-              if (errors > 0) parts.push(`${errors} people could not be verified. They are PENDING and the next \`ddcn run\` picks them up.`);
-              // Matched and written; only their shares (Plan I.4) are owed, and the next run sends them.
-              if (shareFailed > 0) parts.push(`${shareFailed} matched people could not be shared; the next \`ddcn run\` shares them.`);
               // Failures met by another process (a worker started with an old token or another URL): named, so that
               // the operator looks at that process rather than at this run's registry settings, which may be right.
               const batchIds = [...first.map((b) => b.batchId), ...(result.batchId === null ? [] : [result.batchId])];
               const others = await failedElsewhere(deps.db, batchIds, workerName());
-              if (others.length) {
-                const each = others.map((o) => {
-                  const said = [];
-                  if (o.people) said.push(`${o.people} people left PENDING${o.kinds.length ? ` (${o.kinds.join(', ')})` : ''}`);
-                  if (o.shareFailed) said.push(`${o.shareFailed} shares not made`);
-                  return `${o.worker}: ${said.join(', ')}`;
-                });
-                parts.push(
-                  `Failed by another process of this batch (${each.join('; ')}): see its log; a \`ddcn worker\` started with other ` +
-                    'registry settings than this run (an old token, another URL) fails every chunk it takes, so restart it with the right ones.',
-                );
-              }
-              throw new RegistryUnavailableError(`${what}${why ? ` (${why})` : ''}: ${parts.join(' ')}`);
+              const what = registry instanceof FileExchangeRegistry ? 'the file exchange failed' : 'the registry is unavailable';
+              throw new RegistryUnavailableError(registryFailureMessage({ what, why, errors, shareFailed, others }));
             }
             if (exchange && waiting?.overdue) throw new UserError(exchange.overdueMessage(waiting));
           } finally {

@@ -1,0 +1,23 @@
+// What `ddcn run` says when the registry left people PENDING: how many, what the next run does, and who failed.
+import { describe, expect, it } from 'vitest';
+import { registryFailureMessage } from '../../src/cli/summary.js';
+
+describe("the run's registry failure message", () => {
+  it('counts one person as one and many as many, and says what the next run does', () => {
+    const one = registryFailureMessage({ what: 'the registry is unavailable', why: '1 registry request failed', errors: 1, shareFailed: 1, others: [] });
+    expect(one).toBe(
+      'the registry is unavailable (1 registry request failed): 1 person could not be verified. It is PENDING and the next `ddcn run` picks it up. ' +
+        '1 matched person could not be shared; the next `ddcn run` shares them.',
+    );
+    const many = registryFailureMessage({ what: 'the registry is unavailable', why: null, errors: 328, shareFailed: 0, others: [] });
+    expect(many).toBe('the registry is unavailable: 328 people could not be verified. They are PENDING and the next `ddcn run` picks them up.');
+  });
+
+  it('names another process of the batch that failed, with its failure kinds, so that the operator looks there', () => {
+    const m = registryFailureMessage({
+      what: 'the registry is unavailable', why: null, errors: 5, shareFailed: 0,
+      others: [{ worker: 'host-b:42', people: 1, kinds: ['RegistryAuthRejected'], shareFailed: 2 }],
+    });
+    expect(m).toContain('Failed by another process of this batch (host-b:42: 1 person left PENDING (RegistryAuthRejected), 2 shares not made): see its log;');
+  });
+});
