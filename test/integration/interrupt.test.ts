@@ -63,11 +63,14 @@ async function interruptedRun(signal: NodeJS.Signals) {
 }
 
 describe.each(['SIGINT', 'SIGTERM'] as const)('%s during ddcn run', (signal) => {
-  it('prints one line, exits 130, leaves every chunk whole, and the next run resumes the batch', async () => {
+  it('says at once what it finishes, then what the next run does, exits 130, leaves every chunk whole, and the next run resumes the batch', async () => {
     const { t, ran } = await interruptedRun(signal);
     expect(ran.code, ran.stderr).toBe(130);
     const human = ran.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
-    expect(human).toEqual(['ddcn: interrupted; the next ddcn run resumes batch 1']);
+    expect(human).toEqual([
+      `ddcn: stopping (${signal}): the chunk steps in hand finish first, within 30 s; a second Ctrl-C stops at once (the next run then does them again)`,
+      'ddcn: interrupted; the next ddcn run resumes batch 1',
+    ]);
     expect(ran.stderr).not.toMatch(/57P01|Unhandled|\n\s+at /);
 
     const chunks = await rows<{ chunk_no: number; done: boolean; written: number }>(
@@ -108,7 +111,10 @@ describe('a second Ctrl-C during ddcn run', () => {
     const ran = await p.done;
     expect(ran.code, ran.stderr).toBe(130);
     const human = ran.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
-    expect(human).toEqual(['ddcn: interrupted; the next ddcn run resumes batch 1 (stopped at once by a second SIGINT)']);
+    expect(human).toEqual([
+      'ddcn: stopping (SIGINT): the chunk steps in hand finish first, within 30 s; a second Ctrl-C stops at once (the next run then does them again)',
+      'ddcn: interrupted; the next ddcn run resumes batch 1 (stopped at once by a second SIGINT)',
+    ]);
   }, 120_000);
 });
 

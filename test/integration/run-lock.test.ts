@@ -175,6 +175,26 @@ describe('two runs at once', () => {
     expect(counting.most).toBeLessThanOrEqual(WRITE_LOOPS);
   });
 
+  it('interrupted while its last step is in hand: the step ends the batch, and the run returns it done, not "resumes batch N"', async () => {
+    const { db, registryFile } = await setup();
+    const stop = new AbortController();
+    // Ctrl-C while the last chunk's share is with the registry: that step still ends (each step ends or is undone
+    // whole), and with it the batch.
+    class InterruptedInShare extends SpyRegistry {
+      override async share(records: Parameters<SpyRegistry['share']>[0]): Promise<string[]> {
+        stop.abort();
+        await sleep(600); // the run sees the signal meanwhile (it looks every 200 ms)
+        return super.share(records);
+      }
+    }
+    const result = await runBatch(runDeps(db, new InterruptedInShare(await mockRegistry(registryFile)), { chunkSize: 100, batchSize: 50, concurrency: 1 }), {
+      province: null, signal: stop.signal,
+    });
+    expect(result.batchId).toBe(1);
+    expect(result.counts).toMatchObject({ read: 8, matched: 8, pending: 0 });
+    expect(await rows(db, 'SELECT phase FROM batch')).toEqual([{ phase: 'done' }]);
+  });
+
   it('interrupted between the two batches: says which was finished, and that the one asked was not started', async () => {
     const { db, registryFile, left } = await provinceBatchLeftOpen();
     const stop = new AbortController();

@@ -5,7 +5,7 @@ import { withContext } from '../context.js';
 import { requireCode, requireParticipants } from '../checks.js';
 import { claimInterrupts, noteBatch } from '../interrupt.js';
 import { buildRegistry, registrySettings } from '../registry.js';
-import { runBatch, workerName } from '../../pipeline/run.js';
+import { GRACE_MS, runBatch, workerName } from '../../pipeline/run.js';
 import { workingConnectionName } from '../../db/jobs.js';
 import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
 import { formatFinishedFirst, formatSummary, registryFailureMessage } from '../summary.js';
@@ -46,7 +46,9 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
         async (deps, { database, log }) => {
           await requireParticipants(database);
           const province = await requireCode(database, 'province', o.province);
-          const signal = claimInterrupts();
+          const signal = claimInterrupts(
+            `the chunk steps in hand finish first, within ${GRACE_MS / 1000} s; a second Ctrl-C stops at once (the next run then does them again)`,
+          );
           const registry = await buildRegistry(settings, deps.db, log, deps.now, rateLimitHooks(deps.db, log));
           watch!.begin();
           try {
