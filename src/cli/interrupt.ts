@@ -106,7 +106,8 @@ export function handleSignals(): void {
         return;
       }
       first = Date.now();
-      if (stoppingNote) process.stderr.write(`ddcn: stopping (${signal}): ${stoppingNote}\n`);
+      // On a terminal, below the progress line being drawn (it is redrawn under this one), not run on into it.
+      if (stoppingNote) process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}ddcn: stopping (${signal}): ${stoppingNote}\n`);
       controller.abort(interruptedError());
     });
   }
