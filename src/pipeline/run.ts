@@ -1,7 +1,8 @@
-import { batchCounts, getBatch, markResumed, NO_COUNTS, openBatch, type Counts } from '../db/batches.js';
+import { batchCounts, findUnfinishedBatch, getBatch, markResumed, NO_COUNTS, openBatch, type Batch, type Counts } from '../db/batches.js';
 import { othersAtWork, DEFAULT_TAKEOVER_SECONDS, JobQueue, type ChunkJob } from '../db/jobs.js';
 import { hostname } from 'node:os';
 import { InterruptedError, UsageError } from '../errors.js';
+import type { Queryable } from '../db/pool.js';
 import type { RunDeps } from './deps.js';
 import { queueOutstanding, workOnChunk, type WorkDeps } from './chunk-work.js';
 
@@ -101,6 +102,24 @@ export const GRACE_MS = 30_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A run with another registry than the open batch's: a usage error, before anything is done. */
+function registryMismatch(batch: Pick<Batch, 'id' | 'registry'>, kind: string): UsageError {
+  return new UsageError(
+    `batch ${batch.id} is open and was started with --registry ${batch.registry}, not ${kind}: run ddcn run ` +
+      `with the registry flags it was started with to finish it; a batch with another registry can start once it is done`,
+  );
+}
+
+/**
+ * Refuses a run whose registry is not the open batch's before its registry is set up (the file exchange makes its
+ * folders, the mock loads its data): a usage error is said with nothing done. runBatch checks it again as it opens
+ * the batch (another run may have opened one meanwhile).
+ */
+export async function checkOpenBatchRegistry(q: Queryable, kind: string): Promise<void> {
+  const open = await findUnfinishedBatch(q);
+  if (open && open.registry !== kind) throw registryMismatch(open, kind);
+}
+
 async function runWith(
   deps: WorkDeps & { queue: JobQueue },
   state: WorkState,
@@ -113,12 +132,7 @@ async function runWith(
     });
     if (!o) return null;
     // Before anything is marked: the open batch's answers must come from the registry it was started with.
-    if (o.resumed && o.batch.registry !== deps.registry.kind) {
-      throw new UsageError(
-        `batch ${o.batch.id} is open and was started with --registry ${o.batch.registry}, not ${deps.registry.kind}: run ddcn run ` +
-          `with the registry flags it was started with to finish it; a batch with another registry can start once it is done`,
-      );
-    }
+    if (o.resumed && o.batch.registry !== deps.registry.kind) throw registryMismatch(o.batch, deps.registry.kind);
     // An open batch whose chunks another process holds is joined, not resumed: that run is (or was) at work on it.
     const joined = o.resumed && (await othersAtWork(tx, o.batch.id));
     if (o.resumed && !joined) await markResumed(tx, o.batch.id);

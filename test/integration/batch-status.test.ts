@@ -1,5 +1,6 @@
 // `ddcn batch status`: what an operator reads while a batch runs (from any machine) and after it ended. Half-way,
 // the people line says how many of the batch's people are read, so that "0 PENDING" is not taken for "all done".
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,6 +73,8 @@ describe('ddcn batch status', () => {
       `ddcn: batch ${batchId} is open and was started with --registry mock, not file: run ddcn run with the registry flags it was started with`,
     );
     expect((await t.db.query('SELECT attempts FROM batch WHERE id = $1::bigint', [batchId])).rows).toEqual(attempts);
+    // Nothing done means no exchange folders made either.
+    expect(existsSync(path.join(dir, 'out')) || existsSync(path.join(dir, 'in'))).toBe(false);
 
     // Anyone may finish it: `ddcn run` joins the open batch and ends it.
     const done = await ddcn(['run', '--registry', 'mock', '--registry-data', registryFile], env);

@@ -5,7 +5,7 @@ import { withContext } from '../context.js';
 import { requireCode, requireParticipants } from '../checks.js';
 import { claimInterrupts, noteBatch } from '../interrupt.js';
 import { buildRegistry, registrySettings } from '../registry.js';
-import { GRACE_MS, runBatch, workerName } from '../../pipeline/run.js';
+import { checkOpenBatchRegistry, GRACE_MS, runBatch, workerName } from '../../pipeline/run.js';
 import { workingConnectionName } from '../../db/jobs.js';
 import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
 import { formatFinishedFirst, formatSummary, registryFailureMessage } from '../summary.js';
@@ -49,6 +49,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
           const signal = claimInterrupts(
             `the chunk steps in hand finish first, within ${GRACE_MS / 1000} s; a second Ctrl-C stops at once (the next run then does them again)`,
           );
+          await checkOpenBatchRegistry(deps.db, settings.kind);
           const registry = await buildRegistry(settings, deps.db, log, deps.now, rateLimitHooks(deps.db, log));
           watch!.begin();
           try {
