@@ -179,6 +179,18 @@ describe('portal audit trail', () => {
     expect((await new Client(open.app).signIn('tw-2', 'Mat-khau-dai-1234')).status).toBe(303);
   }, 120_000);
 
+  it('before any import, refuses a province or district that is no number of 1–3 digits, and keeps a district in 3 digits', async () => {
+    const { db, url } = database();
+    const env = { DATABASE_URL: url };
+    const bad = await ddcn(['users', 'add', 'tinh-x', '--role', 'province', '--province', 'abc'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--province abc: a province code is a number of 1–3 digits (79 or 079)');
+    expect((await ddcn(['users', 'add', 'huyen-x', '--role', 'district', '--province', '79', '--district', '0760'], env)).code).toBe(2);
+    const ok = await ddcn(['users', 'add', 'huyen-5', '--role', 'district', '--province', '1', '--district', '5'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(await rows(db, 'SELECT login, ma_tinh, ma_huyen FROM portal_user')).toEqual([{ login: 'huyen-5', ma_tinh: '1', ma_huyen: '005' }]);
+  }, 120_000);
+
   it('takes a district written without its leading zero (`--district 76`) as the data writes it, as a province', async () => {
     const { db, url } = database();
     const people = [

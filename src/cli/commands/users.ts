@@ -26,8 +26,16 @@ function checkLogin(login: string): string {
  */
 async function scopeOnFile(database: Database, scope: Scope): Promise<Scope> {
   if (!(await hasParticipants(database.db))) {
-    process.stderr.write('no participants on file yet: the account\'s codes are not checked\n');
-    return scope;
+    // Not against the data, but a province or district code is a number of 1–3 digits, whatever the data: `abc` or
+    // `0079` would make an account that can never see anyone.
+    const digits = (flag: string, code: string) => {
+      if (!/^[0-9]{1,3}$/.test(code)) throw new UsageError(`${flag} ${code}: a ${flag.slice(2)} code is a number of 1–3 digits (79 or 079)`);
+    };
+    if (scope.role === 'province' || scope.role === 'district') digits('--province', scope.maTinh);
+    if (scope.role === 'district') digits('--district', scope.maHuyen);
+    process.stderr.write('no participants on file yet: the account\'s codes are not checked against the data\n');
+    // A district in 3 digits, as the import stores districts (`5` is `005`).
+    return scope.role === 'district' ? { ...scope, maHuyen: districtKey(scope.maHuyen) } : scope;
   }
   if (scope.role === 'province') return { ...scope, maTinh: (await requireCode(database, 'province', scope.maTinh))! };
   if (scope.role === 'district') {
