@@ -73,8 +73,10 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function exitCodeOf(err: unknown): number {
-  // After Ctrl-C whatever failed (a query cut off as the server stopped) is the interruption itself: one line.
-  if (err instanceof InterruptedError || (interruption.aborted && !(err instanceof UsageError))) {
+  // After Ctrl-C whatever failed (a query cut off as the server stopped) is the interruption itself: one line. Not a
+  // UserError: a run whose last steps in hand ended its batch reports it done, and what it then finds (people the
+  // registry left PENDING, answers overdue) is said as by any finished run, not as "the next run resumes batch N".
+  if (err instanceof InterruptedError || (interruption.aborted && !(err instanceof UsageError) && !(err instanceof UserError))) {
     process.stderr.write(`ddcn: ${(err instanceof InterruptedError ? err : interruptedError()).message}\n`);
     return 130;
   }

@@ -118,6 +118,29 @@ describe('a second Ctrl-C during ddcn run', () => {
   }, 120_000);
 });
 
+describe('Ctrl-C while the last step of the batch is in hand, the registry having failed for some', () => {
+  it('reports the batch done and the people left PENDING (exit 1), not "the next ddcn run resumes batch N" (130)', async () => {
+    // Every third request or so fails and is not retried: some people are left PENDING; slow answers keep the
+    // share step (the batch's last) in hand when the signal comes.
+    const flaky = await startRegistryServer(['--latency-ms', '1500', '--fail-rate', '0.25', '--seed', '11']);
+    onTestFinished(() => flaky.stop().then(() => undefined));
+    const t = await createTestDatabase();
+    databases.push(t);
+    await importFixtures(t.db);
+    const args = ['run', '--registry', 'http', '--registry-url', flaky.url, '--registry-retries', '0', '--chunk-size', '400', '--batch-size', '50', '--concurrency', '1'];
+    const p = startBin(args, { DATABASE_URL: t.url, DDCN_LOG_LEVEL: 'debug' });
+    for await (const line of p.stderrLines) if (line.includes('"stage":"share"') && line.includes('"msg":"chunk step started"')) break;
+    await sleep(500);
+    p.kill('SIGINT');
+    const ran = await p.done;
+    expect(await rows(t.db, 'SELECT phase FROM batch')).toEqual([{ phase: 'done' }]);
+    expect(ran.stderr).toMatch(/^batch 1 done in .* [1-9][0-9]* PENDING/m);
+    expect(ran.stderr).not.toContain('resumes batch');
+    expect(ran.stderr).toMatch(/^ddcn: the registry is unavailable .*could not be verified/m);
+    expect(ran.code, ran.stderr).toBe(1);
+  }, 120_000);
+});
+
 /** 300 000 rows (~4 s to import here): still being read when the signal comes, right after the reading began. */
 function bigFile(): string {
   const lines = ['ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to,ma_don_vi,ma_tinh'];
