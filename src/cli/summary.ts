@@ -56,15 +56,20 @@ export function registryFailureMessage(f: { what: string; why: string | null; er
   }
   // Matched and written; only their shares (Plan I.4) are owed, and the next run sends them.
   if (f.shareFailed > 0) parts.push(`${f.shareFailed} matched ${f.shareFailed === 1 ? 'person' : 'people'} could not be shared; the next \`ddcn run\` shares them.`);
-  if (f.others.length) {
-    const each = f.others.map((o) => {
-      const said = [];
-      if (o.people) said.push(`${people(o.people)} left PENDING${o.kinds.length ? ` (${o.kinds.join(', ')})` : ''}`);
-      if (o.shareFailed) said.push(`${o.shareFailed} ${o.shareFailed === 1 ? 'share' : 'shares'} not made`);
-      return `${o.worker}: ${said.join(', ')}`;
-    });
+  const said = (list: FailedElsewhere[]) =>
+    list.map((o) => {
+      const what = [];
+      if (o.people) what.push(`${people(o.people)} left PENDING${o.kinds.length ? ` (${o.kinds.join(', ')})` : ''}`);
+      if (o.shareFailed) what.push(`${o.shareFailed} ${o.shareFailed === 1 ? 'share' : 'shares'} not made`);
+      return `${o.worker}: ${what.join(', ')}`;
+    }).join('; ');
+  // Before this run began: the run it resumes (stopped or died), or a worker then; no process to restart for that.
+  const before = f.others.filter((o) => o.before);
+  if (before.length) parts.push(`Failed before this run began, by the process that then worked on the batch (${said(before)}).`);
+  const during = f.others.filter((o) => !o.before);
+  if (during.length) {
     parts.push(
-      `Failed by another process of this batch (${each.join('; ')}): see its log; a \`ddcn worker\` started with other ` +
+      `Failed by another process of this batch (${said(during)}): see its log; a \`ddcn worker\` started with other ` +
         'registry settings than this run (an old token, another URL) fails every chunk it takes, so restart it with the right ones.',
     );
   }

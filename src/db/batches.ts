@@ -181,6 +181,8 @@ export async function sharesOutstanding(q: Queryable, province: string | null): 
 /** What another process failed of these batches: the people it left PENDING (by failure kind) and the shares it owes. */
 export interface FailedElsewhere {
   worker: string;
+  /** Failed before this run began: a run of the batch that stopped or died (the one this run resumes), or a worker then. */
+  before: boolean;
   people: number;
   kinds: string[];
   shareFailed: number;
@@ -191,24 +193,25 @@ export interface FailedElsewhere {
  * URL than the run's fails every chunk it takes): the run's own registry client knows nothing of them, so its
  * message would otherwise give no reason, or the wrong one.
  */
-export async function failedElsewhere(q: Queryable, batchIds: number[], me: string): Promise<FailedElsewhere[]> {
+export async function failedElsewhere(q: Queryable, batchIds: number[], me: string, since: Date): Promise<FailedElsewhere[]> {
   const res = await q.query<FailedElsewhere>(
     `WITH verify AS (
-       SELECT c.verified_by AS worker, count(*)::int AS people, array_agg(DISTINCT v.detail->>'error' ORDER BY v.detail->>'error') AS kinds
+       SELECT c.verified_by AS worker, c.verified_at < $3::timestamptz AS before, count(*)::int AS people,
+              array_agg(DISTINCT v.detail->>'error' ORDER BY v.detail->>'error') AS kinds
          FROM verification v
          JOIN participant p ON p.ma_so_bhxh = v.ma_so_bhxh AND p.last_batch_id = v.batch_id AND p.status = 'PENDING'
          JOIN batch_chunk c ON c.batch_id = v.batch_id AND c.chunk_no = v.chunk_no
         WHERE v.batch_id = ANY($1::bigint[]) AND v.detail ? 'error' AND c.verified_by IS DISTINCT FROM $2::text
-        GROUP BY 1),
+        GROUP BY 1, 2),
      share AS (
-       SELECT shared_by AS worker, sum(n_share_failed)::int AS share_failed FROM batch_chunk
+       SELECT shared_by AS worker, shared_at < $3::timestamptz AS before, sum(n_share_failed)::int AS share_failed FROM batch_chunk
         WHERE batch_id = ANY($1::bigint[]) AND n_share_failed > 0 AND shared_by IS DISTINCT FROM $2::text
-        GROUP BY 1)
-     SELECT coalesce(v.worker, s.worker, '?') AS worker, coalesce(v.people, 0) AS people, coalesce(v.kinds, '{}') AS kinds,
-            coalesce(s.share_failed, 0) AS "shareFailed"
-       FROM verify v FULL JOIN share s ON s.worker = v.worker
-      ORDER BY 1`,
-    [batchIds, me],
+        GROUP BY 1, 2)
+     SELECT coalesce(v.worker, s.worker, '?') AS worker, coalesce(v.before, s.before, false) AS before,
+            coalesce(v.people, 0) AS people, coalesce(v.kinds, '{}') AS kinds, coalesce(s.share_failed, 0) AS "shareFailed"
+       FROM verify v FULL JOIN share s ON s.worker = v.worker AND s.before = v.before
+      ORDER BY 2 DESC, 1`,
+    [batchIds, me, since],
   );
   return res.rows;
 }

@@ -16,8 +16,21 @@ describe("the run's registry failure message", () => {
   it('names another process of the batch that failed, with its failure kinds, so that the operator looks there', () => {
     const m = registryFailureMessage({
       what: 'the registry is unavailable', why: null, errors: 5, shareFailed: 0,
-      others: [{ worker: 'host-b:42', people: 1, kinds: ['RegistryAuthRejected'], shareFailed: 2 }],
+      others: [{ worker: 'host-b:42', before: false, people: 1, kinds: ['RegistryAuthRejected'], shareFailed: 2 }],
     });
     expect(m).toContain('Failed by another process of this batch (host-b:42: 1 person left PENDING (RegistryAuthRejected), 2 shares not made): see its log;');
+  });
+
+  it('says failures of the run it resumes (stopped or died) as such, not as a worker to restart', () => {
+    // The night's run interrupted during an outage, resumed the next night: its chunks were verified by the first
+    // run's process, which is gone; there is no worker to restart.
+    const m = registryFailureMessage({
+      what: 'the registry is unavailable', why: null, errors: 196, shareFailed: 0,
+      others: [{ worker: 'vm:1916', before: true, people: 196, kinds: ['RegistryServerError'], shareFailed: 0 }],
+    });
+    expect(m).toBe(
+      'the registry is unavailable: 196 people could not be verified. They are PENDING and the next `ddcn run` picks them up. ' +
+        'Failed before this run began, by the process that then worked on the batch (vm:1916: 196 people left PENDING (RegistryServerError)).',
+    );
   });
 });

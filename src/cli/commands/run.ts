@@ -83,7 +83,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
               // Failures met by another process (a worker started with an old token or another URL): named, so that
               // the operator looks at that process rather than at this run's registry settings, which may be right.
               const batchIds = [...first.map((b) => b.batchId), ...(result.batchId === null ? [] : [result.batchId])];
-              const others = await failedElsewhere(deps.db, batchIds, workerName());
+              const others = await failedElsewhere(deps.db, batchIds, workerName(), new Date(started));
               const what = registry instanceof FileExchangeRegistry ? 'the file exchange failed' : 'the registry is unavailable';
               throw new RegistryUnavailableError(registryFailureMessage({ what, why, errors, shareFailed, others }));
             }
