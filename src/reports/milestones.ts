@@ -43,9 +43,10 @@ export function assess(rate: number | null, asOf: CalendarDate, planYear: number
   }
   const last = MILESTONES.filter((m) => ord(planYear, m) < today).at(-1);
   if (rate >= next.rate) return { level: 'good', text: `Đạt mốc ${pct(next.rate)} (hạn ${deadline(next)})` };
-  if (last && rate < last.rate) return { level: 'behind', text: `Chậm tiến độ: chưa đạt mốc ${pct(last.rate)} (hạn ${deadline(last)})` };
   // `dayOver`: the as-of day has ended (a report of a past day: its figures are those at the end of it). A milestone
   // falling on it is then due, not still ahead: the June, September and December reports are the ones it is judged on.
+  // Before an earlier milestone missed too: the latest one due is said, as on the day after.
   if (dayOver && ord(planYear, next) === today) return { level: 'behind', text: `Chậm tiến độ: chưa đạt mốc ${pct(next.rate)} (hạn ${deadline(next)})` };
+  if (last && rate < last.rate) return { level: 'behind', text: `Chậm tiến độ: chưa đạt mốc ${pct(last.rate)} (hạn ${deadline(last)})` };
   return { level: 'onTrack', text: `Đang thực hiện: cần đạt ${pct(next.rate)} trước ${dm(next)}/${planYear}` };
 }

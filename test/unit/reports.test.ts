@@ -225,6 +225,10 @@ describe('milestones', () => {
     expect(assess(0.6, d(6, 30), 2024, true)).toEqual({ level: 'good', text: 'Đạt mốc 60% (hạn 30/06)' });
     expect(assess(0.85, d(12, 31), 2024, true)).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 100% (hạn 31/12)' });
     expect(assess(0.7, d(9, 30), 2024, true)).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 80% (hạn 30/09)' });
+    // Short of the day's milestone and of an earlier one too: the day's is said, as the next day's report says it.
+    expect(assess(0.5, d(9, 30), 2024, true)).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 80% (hạn 30/09)' });
+    expect(assess(0.5, d(10, 1), 2024)).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 80% (hạn 30/09)' });
+    expect(assess(0.666, d(12, 31), 2024, true)).toEqual({ level: 'behind', text: 'Chậm tiến độ: chưa đạt mốc 100% (hạn 31/12)' });
     // Any other past day reads as before.
     expect(assess(0.5, d(6, 3), 2024, true)).toEqual({ level: 'onTrack', text: 'Đang thực hiện: cần đạt 60% trước 30/06/2024' });
   });
