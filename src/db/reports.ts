@@ -107,10 +107,7 @@ const withMoves = (args: CountsArgs) =>
 const inScope = (args: CountsArgs) =>
   `($2::text IS NULL OR o.ma_tinh = $2::text) AND ($3::text IS NULL OR o.ma_huyen = $3::text)` +
   (args.unit ? ` AND (mv.left_unit = $4::text OR (mv.left_unit IS NULL AND cand.now_in))` : '');
-// A district written with 1 or 2 digits (`5`: a number cell of the participants' file lost its zeros) is the district
-// of its 3-digit form (`005`), as `ddcn import targets` and `users add --district` read it: one row on Mẫu 03, with
-// its target, rather than a row "Quận, huyện mã 5" without one that also takes away the province's sum of targets.
-const KEY = `CASE WHEN $2::text IS NULL THEN o.ma_tinh WHEN o.ma_huyen ~ '^[0-9]{1,2}$' THEN lpad(o.ma_huyen, 3, '0') ELSE o.ma_huyen END`;
+const KEY = `CASE WHEN $2::text IS NULL THEN o.ma_tinh ELSE o.ma_huyen END`;
 
 /**
  * Who had what the registry verifies changed by an import before the cutoff, and the data version it made

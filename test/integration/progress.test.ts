@@ -216,7 +216,8 @@ describe('report progress (Mẫu 03)', () => {
       await progressReport({ ...at(db, '2025-08-01T02:00:00Z'), planYear }, { out, period: 'week', asOf: day(asOf), province: null });
       return readMau03(out);
     };
-    expect((await report('2024-12-31')).total.assessment).toBe('Chậm tiến độ: chưa đạt mốc 80% (hạn 30/09)');
+    // As of 31/12, made once that day was over: the day's milestone, 100 %, is due (as the next day's report says).
+    expect((await report('2024-12-31')).total.assessment).toBe('Chậm tiến độ: chưa đạt mốc 100% (hạn 31/12)');
     // 1 January does not start the milestones again: 100 % was due on 31/12/2024, the year of the first import.
     for (const asOf of ['2025-01-01', '2025-07-15']) {
       const r = await report(asOf);

@@ -63,7 +63,7 @@ it('unifies every stored province code on the form most participants have, witho
     await mixedHistory(db);
     const stateBefore = await rows<{ id: number; ma_so_bhxh: string }>(db, 'SELECT id, ma_so_bhxh FROM participant_state ORDER BY id');
 
-    expect(await migrate(db)).toEqual([expect.stringMatching(/^0033_/)]);
+    expect(await migrate(db, new Date(), { migrations: (await loadMigrations()).filter((m) => m.version <= 33) })).toEqual([expect.stringMatching(/^0033_/)]);
 
     expect(await rows(db, 'SELECT ma_so_bhxh, ma_tinh FROM participant ORDER BY 1')).toEqual([
       { ma_so_bhxh: '0100000001', ma_tinh: '001' }, { ma_so_bhxh: '0100000002', ma_tinh: '001' }, { ma_so_bhxh: '0100000003', ma_tinh: '001' },
