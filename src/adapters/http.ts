@@ -117,6 +117,11 @@ export class HttpRegistry implements RegistryAdapter {
   }
 
   /** Why requests failed in this run, for the operator; null when none did. */
+  /** Whether the registry has refused this client's token (HTTP 401/403) on some request. */
+  get tokenRefused(): boolean {
+    return this.failures.has('RegistryAuthRejected');
+  }
+
   failureSummary(): string | null {
     // Stryker disable next-line ConditionalExpression: the breaker opens only after failures, all of them recorded: with no failure it has not opened
     if (this.failures.size === 0 && this.breaker.opened === 0) return null;

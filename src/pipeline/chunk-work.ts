@@ -23,6 +23,25 @@ export interface WorkDeps extends RunDeps {
   queue: Pick<JobQueue, 'enqueue'>;
   /** Who this is, for `ddcn batch status`: host and process id. */
   worker: string;
+  /**
+   * A `ddcn worker`'s: whether the registry has refused its token. Such a worker stops and hands back the step it
+   * was on (TokenRefusedError) rather than leave chunk after chunk PENDING for the run to report.
+   */
+  tokenRefused?: () => boolean;
+}
+
+/**
+ * A worker whose token the registry refuses (left with an old one after the token was rotated): a usage error
+ * (exit 2). The step it met it in is not recorded, so another worker or the next `ddcn run` does it.
+ */
+export class TokenRefusedError extends UsageError {
+  override name = 'TokenRefusedError';
+  constructor() {
+    super(
+      "the registry refused this worker's token (HTTP 401/403): it stopped and handed back the chunk it had, which another " +
+        'worker or the next ddcn run does; restart it with the right DDCN_REGISTRY_TOKEN (or --registry-token)',
+    );
+  }
 }
 
 const ORDER: Phase[] = ['verify', 'write', 'share', 'done'];
@@ -72,6 +91,7 @@ export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number
 async function verifyStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
   const people = await exportChunk(deps.db, { keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, province: batch.province });
   const outcomes = await verifyPeople(deps.registry, people, deps.config, deps.log, (n) => deps.runProgress?.advance('verify', n));
+  if (deps.tokenRefused?.()) throw new TokenRefusedError();
   await deps.db.withTransaction(async (tx) => {
     if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'verify'))) return;
     const now = deps.now();
@@ -100,6 +120,7 @@ async function writeStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promis
 
 async function shareStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
   const r = await shareMatched(deps, { batchId: batch.id, province: batch.province, after: chunk.shareAfter, upTo: chunk.shareUpTo });
+  if (deps.tokenRefused?.()) throw new TokenRefusedError();
   await deps.db.withTransaction(async (tx) => {
     if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'share'))) return;
     const now = deps.now();

@@ -1,7 +1,7 @@
 import type { ChunkJob, JobQueue } from '../db/jobs.js';
 import { findUnfinishedBatch } from '../db/batches.js';
 import { stepsDoneBy } from '../db/chunk-steps.js';
-import { RegistryMismatchError, workOnChunk, type WorkDeps } from './chunk-work.js';
+import { RegistryMismatchError, TokenRefusedError, workOnChunk, type WorkDeps } from './chunk-work.js';
 
 /** SQLSTATEs and socket errors that mean the database is gone, not that one statement failed. */
 const LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
@@ -47,7 +47,7 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
   const started = deps.now();
   let jobs = 0;
   let lost: unknown = null;
-  let mismatch: RegistryMismatchError | null = null;
+  let mismatch: RegistryMismatchError | TokenRefusedError | null = null;
   const ended = new AbortController();
   const onLost = (err: unknown) => {
     lost ??= err;
@@ -63,8 +63,9 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
       if ((await workOnChunk(deps, job)) > 0) jobs += 1; // the count if the database cannot say it at the end
     } catch (err) {
       if (lostDatabase(err)) onLost(err);
-      else if (err instanceof RegistryMismatchError) {
-        // A batch opened since with another registry: this worker stops taking its chunks (the one met goes back).
+      else if (err instanceof RegistryMismatchError || err instanceof TokenRefusedError) {
+        // A batch opened since with another registry, or a token the registry refuses: this worker stops taking
+        // chunks (the one met goes back).
         mismatch ??= err;
         ended.abort();
       } else deps.log.error({ err, batch: job.batchId, chunk: job.chunkNo, step: job.step }, 'chunk failed; it goes back to the queue');
@@ -76,7 +77,15 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
     deps.log.info({ worker: deps.worker, workers: opts.workers }, 'worker started: waiting for chunks');
   }
   if (!ended.signal.aborted) await new Promise<void>((resolve) => ended.signal.addEventListener('abort', () => resolve(), { once: true }));
-  deps.log.info({ jobs }, lost ? 'lost the database: stopping' : mismatch ? 'the open batch has another registry: stopping' : 'stopping: finishing the chunk in hand');
+  // (Set by the handler: the compiler sees only the null assigned above.)
+  const stopWith = mismatch as RegistryMismatchError | TokenRefusedError | null;
+  deps.log.info(
+    { jobs },
+    lost ? 'lost the database: stopping'
+    : stopWith instanceof TokenRefusedError ? 'the registry refused the token: stopping'
+    : stopWith ? 'the open batch has another registry: stopping'
+    : 'stopping: finishing the chunk in hand',
+  );
   const stopping = deps.queue.stop(lost ? 1000 : opts.graceMs).catch((err: unknown) => {
     if (!lost) throw err;
   });

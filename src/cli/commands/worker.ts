@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
 import { buildRegistry, registrySettings } from '../registry.js';
+import { HttpRegistry } from '../../adapters/http.js';
 import { runWorker } from '../../pipeline/worker.js';
 import { workerName } from '../../pipeline/run.js';
 import { JobQueue, workingConnectionName } from '../../db/jobs.js';
@@ -52,7 +53,10 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
           try {
             watch!.begin();
             const done = await runWorker(
-              { ...deps, registry, queue, worker: workerName(), config: { chunkSize: DEFAULT_RUN_CONFIG.chunkSize, batchSize: DEFAULT_RUN_CONFIG.batchSize, concurrency: o.concurrency } },
+              {
+                ...deps, registry, queue, worker: workerName(), config: { chunkSize: DEFAULT_RUN_CONFIG.chunkSize, batchSize: DEFAULT_RUN_CONFIG.batchSize, concurrency: o.concurrency },
+                tokenRefused: registry instanceof HttpRegistry ? () => registry.tokenRefused : undefined,
+              },
               { workers: o.workers, stop: stop.signal, graceMs: GRACE_MS, lost: lost.signal },
             );
             process.stderr.write(`worker stopped: ${done.jobs} chunk steps done\n`);
