@@ -2,6 +2,7 @@ import { inject } from 'vitest';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { createDb, type Db } from '../../src/db/pool.js';
+import { loadMigrations, migrate } from '../../src/db/migrate.js';
 import { runPrefix, templateDb, withDatabase } from './global-setup.js';
 
 export interface TestDatabase {
@@ -13,13 +14,27 @@ export interface TestDatabase {
 
 /** A fresh database cloned from the migrated template, so test files run in parallel without sharing rows. */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  return newDatabase(`TEMPLATE ${templateDb(inject('testRunPid'))}`);
+}
+
+/**
+ * A fresh database migrated up to `version` only, as an older ddcn left it: for the tests of a later migration,
+ * which then call migrate() themselves.
+ */
+export async function databaseAtMigration(version: number): Promise<TestDatabase> {
+  const t = await newDatabase('');
+  await migrate(t.db, new Date(), { migrations: (await loadMigrations()).filter((m) => m.version <= version) });
+  return t;
+}
+
+async function newDatabase(template: string): Promise<TestDatabase> {
   const serverUrl = inject('databaseUrl');
   const pid = inject('testRunPid');
   const name = `${runPrefix(pid)}${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateDb(pid)}`);
+    await admin.query(`CREATE DATABASE ${name} ${template}`);
   } finally {
     await admin.end();
   }

@@ -1,12 +1,10 @@
 // Migration 0034: district codes an earlier import stored without their leading zeros (5 for 005, from a
 // spreadsheet's number cell) are put in 3 digits wherever a district is kept, without history rows for a change
 // that is none; and the accounts, lists and Mẫu 03 then see one district.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { expect, inject, it } from 'vitest';
-import { loadMigrations, migrate } from '../../src/db/migrate.js';
-import { createDb, type Db } from '../../src/db/pool.js';
-import { runPrefix, withDatabase } from '../helpers/global-setup.js';
+import { expect, it } from 'vitest';
+import { migrate } from '../../src/db/migrate.js';
+import type { Db } from '../../src/db/pool.js';
+import { databaseAtMigration } from '../helpers/db.js';
 import { rows } from '../helpers/pipeline.js';
 
 const T0 = '2024-06-01T02:00:00Z';
@@ -43,14 +41,8 @@ async function shortDistricts(db: Db): Promise<void> {
 }
 
 it('puts every stored district of 1–2 digits in 3 digits, without history rows of its own', async () => {
-  const serverUrl = inject('databaseUrl');
-  const name = `${runPrefix(inject('testRunPid'))}dist_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const db = createDb(withDatabase(serverUrl, name));
+  const { db, drop } = await databaseAtMigration(33);
   try {
-    await migrate(db, new Date(), { migrations: (await loadMigrations()).filter((m) => m.version <= 33) });
     await shortDistricts(db);
     const stateBefore = await rows<{ id: number; ma_so_bhxh: string }>(db, 'SELECT id, ma_so_bhxh FROM participant_state ORDER BY id');
 
@@ -79,8 +71,6 @@ it('puts every stored district of 1–2 digits in 3 digits, without history rows
     expect(history.filter((s) => s.ma_so_bhxh === '0100000005').map((s) => s.ma_huyen)).toEqual(['005', '006']);
     expect([...new Set(history.map((s) => s.ma_huyen))].sort()).toEqual(['005', '006', '0760', '760', 'Q1', null].sort());
   } finally {
-    await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await drop();
   }
 });

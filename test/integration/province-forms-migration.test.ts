@@ -1,13 +1,11 @@
 // Migration 0033: a database that already holds a province in several forms (79 and 079; 1, 01 and 001) is made
 // one: per province the form most participants have (a tie: the 3-digit form), wherever a province code is stored,
 // without history rows for a change that is none.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { loadMigrations, migrate } from '../../src/db/migrate.js';
-import { createDb, type Db } from '../../src/db/pool.js';
+import type { Db } from '../../src/db/pool.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
-import { runPrefix, withDatabase } from '../helpers/global-setup.js';
+import { databaseAtMigration } from '../helpers/db.js';
 import { deps, rows, useTempDir, writeParticipants } from '../helpers/pipeline.js';
 
 const T0 = '2024-06-01T02:00:00Z';
@@ -52,14 +50,8 @@ async function mixedHistory(db: Db): Promise<void> {
 }
 
 it('unifies every stored province code on the form most participants have, without history rows of its own', async () => {
-  const serverUrl = inject('databaseUrl');
-  const name = `${runPrefix(inject('testRunPid'))}prov_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const db = createDb(withDatabase(serverUrl, name));
+  const { db, drop } = await databaseAtMigration(32);
   try {
-    await migrate(db, new Date(), { migrations: (await loadMigrations()).filter((m) => m.version <= 32) });
     await mixedHistory(db);
     const stateBefore = await rows<{ id: number; ma_so_bhxh: string }>(db, 'SELECT id, ma_so_bhxh FROM participant_state ORDER BY id');
 
@@ -102,8 +94,6 @@ it('unifies every stored province code on the form most participants have, witho
       { ma_tinh: '001' }, { ma_tinh: '79' },
     ]);
   } finally {
-    await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await drop();
   }
 });
