@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { openBatch } from '../../src/db/batches.js';
 import { batchStatus } from '../../src/db/batch-status.js';
 import { JobQueue } from '../../src/db/jobs.js';
-import { queueOutstanding, RegistryMismatchError } from '../../src/pipeline/chunk-work.js';
+import { queueOutstanding, RegistryMismatchError, TokenRefusedError } from '../../src/pipeline/chunk-work.js';
 import { runWorker } from '../../src/pipeline/worker.js';
 import { UsageError } from '../../src/errors.js';
 import { databasePerFile, FIXED_NOW, mockRegistry, rows, runDeps, SpyRegistry, useTempDir, writeParticipants, writeRegistry } from '../helpers/pipeline.js';
@@ -64,6 +64,31 @@ describe('a worker with another registry than the open batch', () => {
     const tries = await rows<{ most: number }>(db, `SELECT coalesce(max(retry_count), 0)::int AS most FROM pgboss.job`);
     expect(tries[0]!.most).toBeLessThanOrEqual(2); // at most the chunks each loop had in hand
   });
+});
+
+describe('a worker whose token the registry refuses, restarted by a service manager with the same token', () => {
+  it('hands its chunk back at once every time, without spending a retry: the run with the right token is not kept waiting', async () => {
+    const { db, deps } = await setUp();
+    await db.withTransaction(async (tx) => {
+      const o = (await openBatch(tx, { registry: 'mock', province: null, chunkSize: 2, maxInFlight: null, now: FIXED_NOW }))!;
+      await queueOutstanding(deps, tx, o.batch);
+    });
+    // Each start takes a chunk, meets the refusal and stops (exit 2); each hand-back used to double pg-boss's back-off
+    // on that chunk (after ten, held for half an hour).
+    for (let start = 0; start < 4; start++) {
+      const queue = start === 0 ? deps.queue : await JobQueue.open(db, { takeoverSeconds: 120, pollSeconds: 0.5 }, () => undefined);
+      const err = await runWorker({ ...deps, queue, tokenRefused: () => true }, { workers: 1, stop: new AbortController().signal, graceMs: 1000, lost: new AbortController().signal })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TokenRefusedError);
+    }
+    expect(await rows(db, `SELECT count(*)::int AS n FROM batch_chunk WHERE verified_at IS NOT NULL`)).toEqual([{ n: 0 }]);
+    const open = await rows<{ chunk: number; tries: number; now: boolean }>(
+      db,
+      `SELECT (data->>'chunkNo')::int AS chunk, retry_count AS tries, start_after <= now() AS now FROM pgboss.job
+        WHERE state IN ('created', 'retry') ORDER BY 1`,
+    );
+    expect(open).toEqual([{ chunk: 0, tries: 0, now: true }, { chunk: 1, tries: 0, now: true }]);
+  }, 60_000);
 });
 
 describe('a worker that stops', () => {
