@@ -29,13 +29,16 @@ BEGIN
 
   UPDATE unit SET ma_huyen = lpad(ma_huyen, 3, '0') WHERE ma_huyen ~ '^[0-9]{1,2}$';
   UPDATE portal_user SET ma_huyen = lpad(ma_huyen, 3, '0') WHERE ma_huyen ~ '^[0-9]{1,2}$';
-  IF NOT EXISTS (SELECT 1 FROM district_short) THEN
+
+  -- The people concerned: every one who is, or was, in a short code has a state row with it (index participant_state_office),
+  -- those of no province too (a row without ma_tinh: the scan above passes them by).
+  CREATE TEMP TABLE district_person ON COMMIT DROP AS
+  SELECT s.ma_so_bhxh FROM participant_state s JOIN district_short d USING (ma_tinh, ma_huyen)
+  UNION
+  SELECT s.ma_so_bhxh FROM participant_state s WHERE s.ma_tinh IS NULL AND s.ma_huyen ~ '^[0-9]{1,2}$';
+  IF NOT EXISTS (SELECT 1 FROM district_person) THEN
     RETURN;
   END IF;
-
-  -- The people concerned: every one who is, or was, in a short code has a state row with it (index participant_state_office).
-  CREATE TEMP TABLE district_person ON COMMIT DROP AS
-  SELECT DISTINCT s.ma_so_bhxh FROM participant_state s JOIN district_short d USING (ma_tinh, ma_huyen);
   ANALYZE district_person;
 
   -- A state row written for a change of writing alone (5, then 005 in a later file) says, once the codes are one,

@@ -12,11 +12,13 @@ const T1 = '2024-06-05T02:00:00Z';
 
 /** The data of a database before 0034, as earlier imports left it: each row as its file wrote its district. */
 async function shortDistricts(db: Db): Promise<void> {
-  const people: Array<[string, string, string | null, string]> = [
+  const people: Array<[string, string | null, string | null, string]> = [
     ['0100000001', '001', '5', 'HN1'], ['0100000002', '001', '005', 'HN1'], ['0100000003', '001', '05', 'HN2'],
     ['0100000004', '001', '5', 'HN2'], ['0100000005', '001', '5', 'HN2'],
     // Not a number of 1–2 digits, or none: as it is.
     ['7900000001', '079', '760', 'SG1'], ['7900000002', '079', 'Q1', 'SG1'], ['7900000003', '079', null, 'SG1'], ['7900000004', '079', '0760', 'SG1'],
+    // No province on file: its district in 3 digits all the same.
+    ['0200000001', null, '5', 'HN1'],
   ];
   for (const [key, tinh, huyen, unit] of people) {
     await db.query(
@@ -50,7 +52,7 @@ it('puts every stored district of 1–2 digits in 3 digits, without history rows
 
     expect(await rows(db, 'SELECT ma_so_bhxh, ma_huyen FROM participant ORDER BY 1')).toEqual([
       { ma_so_bhxh: '0100000001', ma_huyen: '005' }, { ma_so_bhxh: '0100000002', ma_huyen: '005' }, { ma_so_bhxh: '0100000003', ma_huyen: '005' },
-      { ma_so_bhxh: '0100000004', ma_huyen: '005' }, { ma_so_bhxh: '0100000005', ma_huyen: '006' },
+      { ma_so_bhxh: '0100000004', ma_huyen: '005' }, { ma_so_bhxh: '0100000005', ma_huyen: '006' }, { ma_so_bhxh: '0200000001', ma_huyen: '005' },
       { ma_so_bhxh: '7900000001', ma_huyen: '760' }, { ma_so_bhxh: '7900000002', ma_huyen: 'Q1' }, { ma_so_bhxh: '7900000003', ma_huyen: null },
       { ma_so_bhxh: '7900000004', ma_huyen: '0760' },
     ]);
