@@ -87,7 +87,10 @@ describe('a worker whose token the registry refuses, restarted by a service mana
       `SELECT (data->>'chunkNo')::int AS chunk, retry_count AS tries, start_after <= now() AS now FROM pgboss.job
         WHERE state IN ('created', 'retry') ORDER BY 1`,
     );
-    expect(open).toEqual([{ chunk: 0, tries: 0, now: true }, { chunk: 1, tries: 0, now: true }]);
+    // Both chunks waiting, at once, no retry spent. (A worker's second loop may have taken a chunk handed back a
+    // moment before, and handed it back again: a step queued twice is done once.)
+    expect([...new Set(open.map((o) => o.chunk))]).toEqual([0, 1]);
+    expect(open.filter((o) => o.tries !== 0 || !o.now)).toEqual([]);
   }, 60_000);
 });
 
