@@ -2,7 +2,8 @@
 -- (5 for Cầu Giấy, 005): every district code has 3 digits. Imports store such a code in 3 digits from now on
 -- (src/pipeline/participant-row.ts); what earlier imports stored is put in 3 digits here, wherever a district is kept
 -- (participants, their state history, units, portal accounts), so that one district is one code: its account, its
--- lists and Mẫu 03 see all its people, whichever way a file wrote it. (VssID targets were always stored in 3 digits.)
+-- lists and Mẫu 03 see all its people, whichever way a file wrote it. (VssID targets are read in 3 digits whatever
+-- they were stored in: src/db/targets.ts.)
 --
 -- Cheap on a database without such codes, nearly all of them: the districts on file are read from the state
 -- history's index, one probe per province and district (every participant's district has a state row), and
