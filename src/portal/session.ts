@@ -82,8 +82,22 @@ export async function checkCsrf(req: FastifyRequest): Promise<void> {
   throw new HttpError(403, 'Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.');
 }
 
-/** The signed-in user of a page, or a redirect to the sign-in page. */
+/** The signed-in user of a page, or a redirect to the sign-in page, which then leads back to the page asked. */
 export function requireUser(req: FastifyRequest): { user: PortalUser; scope: Scope } {
-  if (!req.user || !req.scope) throw new HttpError(401, 'Cần đăng nhập.', '/login');
+  if (!req.user || !req.scope) {
+    const back = localPath(req.url);
+    throw new HttpError(401, 'Cần đăng nhập.', back && back !== '/' ? `/login?next=${encodeURIComponent(back)}` : '/login');
+  }
   return { user: req.user, scope: req.scope };
+}
+
+/**
+ * `path` when it is a path of this portal to go back to after sign-in (`/units/DV0790001?trang=2`), else null: never
+ * another site (`//evil.example`, `/\evil.example`, `https://…`), nothing with control characters, nothing long.
+ */
+export function localPath(path: unknown): string | null {
+  if (typeof path !== 'string' || path.length > 1000 || !path.startsWith('/')) return null;
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (path.startsWith('//') || path.startsWith('/\\') || /[\u0000-\u001f\u007f\\]/.test(path)) return null;
+  return path;
 }

@@ -55,6 +55,29 @@ describe('portal sign-in', () => {
     expect(JSON.stringify(trail)).not.toContain(PASSWORD);
   });
 
+  it('leads back to the page asked before sign-in, and only to a page of the portal', async () => {
+    const { app } = await setUp();
+    const c = new Client(app);
+    const asked = await c.get('/units/HN0010002?trang=1');
+    expect(asked.status).toBe(303);
+    expect(asked.headers.location).toBe('/login?next=%2Funits%2FHN0010002%3Ftrang%3D1');
+    const form = await c.get(String(asked.headers.location));
+    expect(form.body).toContain('<input type="hidden" name="next" value="/units/HN0010002?trang=1">');
+    // A wrong password keeps where to go; the right one goes there.
+    expect((await c.post('/login', { login: 'tinh-001', password: 'sai-mat-khau-roi', next: '/units/HN0010002?trang=1' })).body)
+      .toContain('name="next" value="/units/HN0010002?trang=1"');
+    const ok = await c.post('/login', { login: 'tinh-001', password: PASSWORD, next: '/units/HN0010002?trang=1' });
+    expect([ok.status, ok.headers.location]).toEqual([303, '/units/HN0010002?trang=1']);
+    expect((await c.get('/units/HN0010002?trang=1')).status).toBe(200);
+    // Never to another site, whatever `next` a link carries.
+    for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', '/units\nx', 'units']) {
+      const other = new Client(app);
+      await other.get('/login');
+      const r = await other.post('/login', { login: 'tinh-001', password: PASSWORD, next });
+      expect([r.status, r.headers.location], next).toEqual([303, '/']);
+    }
+  });
+
   it('marks the cookie Secure when the HTTPS setting is on', async () => {
     const { app } = await setUp({ secureCookies: true });
     const ok = await new Client(app).signIn('tw');

@@ -116,7 +116,13 @@ describe('portal in a browser', () => {
       await phone.goBack();
       await phone.waitForLoadState();
       expect(await phone.locator('body').textContent()).not.toContain('Lê Văn Cường');
-      expect(phone.url()).toBe(`${base}/login`);
+      // The sign-in page, which leads back to that page once signed in again.
+      expect(phone.url()).toBe(`${base}/login?next=%2Funits%2FHN0010001`);
+      await phone.getByLabel('Tên đăng nhập').fill('dv-hn1');
+      await phone.getByLabel('Mật khẩu').fill(PASSWORD);
+      await phone.getByRole('button', { name: 'Đăng nhập' }).click();
+      await phone.waitForURL(`${base}/units/HN0010001`);
+      expect(await phone.locator('main').textContent()).toContain('Lê Văn Cường');
 
       // An office on a phone: the unit list as cards too.
       const officePhone = await signIn(base, 'tinh-001', { width: 390, height: 844 });

@@ -7,7 +7,7 @@ import type { PortalContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { dummyHash, verifyPassword } from '../passwords.js';
 import { render } from '../render.js';
-import { cookieOptions, formToken, PRE_COOKIE, SESSION_COOKIE } from '../session.js';
+import { cookieOptions, formToken, localPath, PRE_COOKIE, SESSION_COOKIE } from '../session.js';
 
 const FAILED = 'Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang bị khoá.';
 
@@ -19,9 +19,12 @@ const field = (req: FastifyRequest, name: string) => {
 export function registerAuth(app: FastifyInstance, ctx: PortalContext): void {
   const log = ctx.deps.log.child({ component: 'portal', stage: 'login' });
 
+  // `next`: the page asked before sign-in (requireUser), gone back to after it; only a path of this portal.
+  const nextOf = (v: unknown) => localPath(v) ?? '/';
   app.get('/login', async (req, reply) => {
-    if (req.user) return reply.redirect('/', 303);
-    return render(reply, req, 'login', { title: 'Đăng nhập', loginToken: formToken(ctx, req, reply), message: null, login: '' });
+    const next = nextOf((req.query as Record<string, unknown>).next);
+    if (req.user) return reply.redirect(next, 303);
+    return render(reply, req, 'login', { title: 'Đăng nhập', loginToken: formToken(ctx, req, reply), message: null, login: '', next });
   });
 
   app.post('/login', async (req, reply) => {
@@ -64,11 +67,11 @@ export function registerAuth(app: FastifyInstance, ctx: PortalContext): void {
     });
     log.info({ login: outcome.known ? login : undefined, ip: req.ip, result: outcome.result }, 'sign-in');
     if (!outcome.token) {
-      return render(reply.code(401), req, 'login', { title: 'Đăng nhập', loginToken: formToken(ctx, req, reply), message: FAILED, login });
+      return render(reply.code(401), req, 'login', { title: 'Đăng nhập', loginToken: formToken(ctx, req, reply), message: FAILED, login, next: nextOf(field(req, 'next')) });
     }
     reply.clearCookie(PRE_COOKIE, { path: '/' });
     reply.setCookie(SESSION_COOKIE, outcome.token, cookieOptions(ctx));
-    return reply.redirect('/', 303);
+    return reply.redirect(nextOf(field(req, 'next')), 303);
   });
 
   app.post('/logout', async (req, reply) => {
