@@ -135,6 +135,10 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
     if (req.body && typeof req.body === 'object' && Object.values(req.body as Record<string, unknown>).some(unsafe)) {
       throw new HttpError(400, 'Yêu cầu không hợp lệ.');
     }
+    // A form field sent twice (`ho_ten=a&ho_ten=b`, no browser's form does it): which one was meant is not for us to
+    // guess, nor to read it as none ("nothing filled in"), as a query parameter given twice.
+    const twice = req.body && typeof req.body === 'object' ? Object.entries(req.body as Record<string, unknown>).filter(([, v]) => Array.isArray(v)).map(([k]) => k) : [];
+    if (twice.length) throw new HttpError(400, `Trường ${twice.join(', ')} có nhiều hơn một giá trị trong biểu mẫu; mỗi trường chỉ gửi một lần.`);
   });
   // Nothing of ours is kept by a browser or a proxy but the stylesheet: a page with people's data must not come back
   // from the cache after sign-out (Back). Answers that say otherwise (the stylesheet) keep their own header.

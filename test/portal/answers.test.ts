@@ -149,6 +149,15 @@ describe('error pages', () => {
     expect(twice.status).toBe(400);
     expect(twice.body).toContain('Tham số as_of có nhiều hơn một giá trị trong địa chỉ; mỗi tham số chỉ ghi một lần.');
     expect((await office.get('/units?page=1&page=2')).body).toContain('Tham số page có nhiều hơn một giá trị');
+    // So is a form field sent twice: not read as "nothing filled in", and nothing is written.
+    const unit = await signedIn(app.app, 'dv-hn1');
+    await unit.get('/units/HN0010001/people/0010000003');
+    const form = await unit.request('POST', '/units/HN0010001/people/0010000003', {
+      body: new URLSearchParams([['_csrf', unit.csrf ?? ''], ['ho_ten', 'Lê Văn Cường'], ['ho_ten', 'Lê Văn Cương']]).toString(),
+      type: 'application/x-www-form-urlencoded',
+    });
+    expect(form.status).toBe(400);
+    expect(form.body).toContain('Trường ho_ten có nhiều hơn một giá trị trong biểu mẫu; mỗi trường chỉ gửi một lần.');
   });
 
   it('lead back to the unit when below a unit in scope, and reveal nothing of one out of scope', async () => {
