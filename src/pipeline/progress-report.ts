@@ -167,9 +167,9 @@ export async function progressFigures(
     targeted.add(province);
     return targetFor(targets, null, k, districtsOf.get(k));
   };
-  // A past as-of day is over: its figures are final, and a milestone that fell on it is judged (milestones.ts).
-  const today = vnDate(issuedAt);
-  const dayOver = asOf.year * 10_000 + asOf.month * 100 + asOf.day < today.year * 10_000 + today.month * 100 + today.day;
+  // A past as-of day is over (made at or after its cut-off): its figures are final, and a milestone that fell on it
+  // is judged (milestones.ts).
+  const dayOver = issuedAt >= cutoff;
   const rows = keys.map((k) => row(label(k), now.find((c) => c.key === k), before.find((c) => c.key === k), rowTarget(k), asOf, planYear, dayOver));
 
   const rowTargets = rows.map((r) => r.target).filter((t): t is number => t !== null);
