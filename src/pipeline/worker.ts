@@ -63,7 +63,8 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
   const started = deps.now();
   let jobs = 0;
   let lost: unknown = null;
-  let mismatch: RegistryMismatchError | TokenRefusedError | null = null;
+  // Why the worker stops of itself, set by the handler (asserted, so that the compiler does not take it for null).
+  let stopWith = null as RegistryMismatchError | TokenRefusedError | null;
   const ended = new AbortController();
   const onLost = (err: unknown) => {
     lost ??= err;
@@ -82,7 +83,7 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
       else if (err instanceof RegistryMismatchError || err instanceof TokenRefusedError) {
         // A batch opened since with another registry, or a token the registry refuses: this worker stops taking
         // chunks (the one met goes back).
-        mismatch ??= err;
+        stopWith ??= err;
         ended.abort();
         if (err instanceof TokenRefusedError && (await handBack(deps, job))) return;
       } else deps.log.error({ err, batch: job.batchId, chunk: job.chunkNo, step: job.step }, 'chunk failed; it goes back to the queue');
@@ -94,8 +95,6 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
     deps.log.info({ worker: deps.worker, workers: opts.workers }, 'worker started: waiting for chunks');
   }
   if (!ended.signal.aborted) await new Promise<void>((resolve) => ended.signal.addEventListener('abort', () => resolve(), { once: true }));
-  // (Set by the handler: the compiler sees only the null assigned above.)
-  const stopWith = mismatch as RegistryMismatchError | TokenRefusedError | null;
   deps.log.info(
     { jobs },
     lost ? 'lost the database: stopping'
@@ -108,7 +107,7 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
   });
   // A database that stopped answering leaves the queue's own queries hanging: the worker does not wait on them.
   await (lost ? Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 2000).unref())]) : stopping);
-  if (mismatch && !lost) throw mismatch;
+  if (stopWith && !lost) throw stopWith;
   if (lost) {
     throw new LostDatabaseError(lostDatabaseMessage((lost as Error).message ?? String(lost)), { cause: lost });
   }
