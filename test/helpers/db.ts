@@ -53,3 +53,17 @@ async function newDatabase(template: string): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * Participants written straight into the table, as an older ddcn's imports left them (`[ma_so_bhxh, ma_tinh,
+ * ma_huyen, ma_don_vi]`, each code as its file wrote it), at `at`: for the tests of a migration that rewrites them.
+ */
+export async function insertParticipantsAsStored(db: Db, people: Array<[string, string | null, string | null, string]>, at: string): Promise<void> {
+  for (const [key, tinh, huyen, unit] of people) {
+    await db.query(
+      `INSERT INTO participant (ma_so_bhxh, ho_ten, ma_don_vi, ma_tinh, ma_huyen, created_at, updated_at)
+       VALUES ($1::text, 'Người Thử', $4::text, $2::text, $3::text, $5::timestamptz, $5::timestamptz)`,
+      [key, tinh, huyen, unit, at],
+    );
+  }
+}

@@ -4,7 +4,7 @@
 import { expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
 import type { Db } from '../../src/db/pool.js';
-import { databaseAtMigration } from '../helpers/db.js';
+import { databaseAtMigration, insertParticipantsAsStored } from '../helpers/db.js';
 import { rows } from '../helpers/pipeline.js';
 
 const T0 = '2024-06-01T02:00:00Z';
@@ -20,13 +20,7 @@ async function shortDistricts(db: Db): Promise<void> {
     // No province on file: its district in 3 digits all the same.
     ['0200000001', null, '5', 'HN1'],
   ];
-  for (const [key, tinh, huyen, unit] of people) {
-    await db.query(
-      `INSERT INTO participant (ma_so_bhxh, ho_ten, ma_don_vi, ma_tinh, ma_huyen, created_at, updated_at)
-       VALUES ($1::text, 'Người Thử', $4::text, $2::text, $3::text, $5::timestamptz, $5::timestamptz)`,
-      [key, tinh, huyen, unit, T0],
-    );
-  }
+  await insertParticipantsAsStored(db, people, T0);
   // Later files: 0100000004 written 005 (a state row for that "change" alone); 0100000005 moved to 006 (a real one).
   await db.query(`UPDATE participant SET ma_huyen = '005', updated_at = $1::timestamptz WHERE ma_so_bhxh = '0100000004'`, [T1]);
   await db.query(`UPDATE participant SET ma_huyen = '6', updated_at = $1::timestamptz WHERE ma_so_bhxh = '0100000005'`, [T1]);

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { loadMigrations, migrate } from '../../src/db/migrate.js';
 import type { Db } from '../../src/db/pool.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
-import { databaseAtMigration } from '../helpers/db.js';
+import { databaseAtMigration, insertParticipantsAsStored } from '../helpers/db.js';
 import { deps, rows, useTempDir, writeParticipants } from '../helpers/pipeline.js';
 
 const T0 = '2024-06-01T02:00:00Z';
@@ -23,13 +23,7 @@ async function mixedHistory(db: Db): Promise<void> {
     // Not a number of 1–3 digits, or none: as it is.
     ['9900000001', 'HN', '001', 'X1'], ['9900000002', '0079', '760', 'X1'], ['9900000003', null, null, 'X1'],
   ];
-  for (const [key, tinh, huyen, unit] of people) {
-    await db.query(
-      `INSERT INTO participant (ma_so_bhxh, ho_ten, ma_don_vi, ma_tinh, ma_huyen, created_at, updated_at)
-       VALUES ($1::text, 'Người Thử', $4::text, $2::text, $3::text, $5::timestamptz, $5::timestamptz)`,
-      [key, tinh, huyen, unit, T0],
-    );
-  }
+  await insertParticipantsAsStored(db, people, T0);
   // Later files: 7900000005 written 079 (a state row for that "change" alone), 7900000004 moved to another
   // district and 0100000003 (1, then 001) to another unit, each in another form (state rows for real changes).
   await db.query(`UPDATE participant SET ma_tinh = '079', updated_at = $1::timestamptz WHERE ma_so_bhxh = '7900000005'`, [T1]);
