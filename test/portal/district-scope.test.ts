@@ -132,7 +132,7 @@ describe('a unit spread over two districts', () => {
     const found = await other.post('/lookup', { number: there.so_giay_to });
     expect(found.status).toBe(200);
     expect(found.body).toContain(there.ma_so_bhxh);
-    expect(found.body).toContain(`<td>${UNIT.ma_don_vi}</td>`);
+    expect(found.body).toContain(`<td data-label="Đơn vị">${UNIT.ma_don_vi}</td>`);
     expect(found.body).not.toContain(`href="/units/${UNIT.ma_don_vi}"`);
     expect((await other.get(`/units/${UNIT.ma_don_vi}`)).status).toBe(404);
     // The office that manages the unit gets the link.

@@ -1,0 +1,87 @@
+// The portal in a real browser, what a reviewer met in it (Debian's Chromium, as browser.test.ts): the look-up's
+// results on a phone, the dashboard's bars of an office far behind. Screenshots go to test-output/portal/.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Portal } from '../../src/portal/app.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { runBatch } from '../../src/pipeline/run.js';
+import { databasePerFile, deps, mockRegistry, runDeps, writeParticipants } from '../helpers/pipeline.js';
+import { ROOT } from '../helpers/cli.js';
+import { PASSWORD, portal, seed } from './harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-output', 'portal');
+const PHONE = { width: 375, height: 740 };
+const database = databasePerFile();
+let browser: Browser;
+let open: Portal;
+let base: string;
+let dir: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the browser test needs Debian's Chromium (apt-get install -y chromium; .ci/run does it)`);
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  await mkdir(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  await open?.app.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** The harness's people and accounts (the database is emptied before each test), and the portal over them. */
+async function start(): Promise<void> {
+  const { db } = database();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-it-'));
+  const { registryFile } = await seed(db, dir);
+  // A district of Hà Nội where nobody is matched yet (0 %): nobody there has a number.
+  await importParticipants(deps(db), await writeParticipants(dir, [
+    { ma_so_bhxh: '0010000031', ho_ten: 'Ngô Văn Phúc', ngay_sinh: '1988', gioi_tinh: 'Nam', so_giay_to: '', ma_don_vi: 'HN0010003', ten_don_vi: 'Công ty Sen Vàng', ma_tinh: '001', ma_huyen: '007' },
+  ]));
+  await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+  open = await portal(db);
+  base = (await open.app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+}
+
+async function signIn(login: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const context = await browser.newContext({ viewport, locale: 'vi-VN' });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Tên đăng nhập').fill(login);
+  await page.getByLabel('Mật khẩu').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(`${base}/`);
+  return page;
+}
+
+describe('portal in a browser, as its users meet it', () => {
+  it("an office on a phone reads the look-up's result whole: the unit's link is on the screen, not beyond its edge", async () => {
+    await start();
+    const phone = await signIn('tinh-001', PHONE);
+    await phone.goto(`${base}/lookup`);
+    await phone.getByLabel('Số CMND/ĐDCN').fill('012345602');
+    await phone.getByRole('button', { name: 'Tra cứu' }).click();
+    await expect.poll(() => phone.locator('table').count()).toBe(1);
+    await phone.screenshot({ path: path.join(SHOTS, 'lookup-phone.png'), fullPage: true });
+    const unit = (await phone.getByRole('link', { name: 'HN0010001' }).boundingBox())!;
+    expect(unit.x).toBeGreaterThanOrEqual(0);
+    expect(unit.x + unit.width).toBeLessThanOrEqual(PHONE.width);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    // Nor hidden in a frame that scrolls sideways: every cell is there to be read.
+    expect(await phone.locator('.table-wrap').evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
+    await phone.context().close();
+  }, 60_000);
+});
