@@ -84,4 +84,31 @@ describe('portal in a browser, as its users meet it', () => {
     expect(await phone.locator('.table-wrap').evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
     await phone.context().close();
   }, 60_000);
+
+  it("the dashboard's bar of an office far behind says its figure legibly: dark beside the bar, not white on the light background", async () => {
+    await start();
+    const office = await signIn('tinh-001');
+    await office.screenshot({ path: path.join(SHOTS, 'dashboard-behind.png'), fullPage: true });
+    const row = office.locator('table.figures').first().locator('tr', { hasText: '007' });
+    const bar = row.locator('svg.bar');
+    expect(await bar.locator('text').textContent()).toBe('0 %');
+    // The contrast of the figure's colour with what lies under it (WCAG 2: at least 4.5 for text this small).
+    const [text, under] = await bar.evaluate((svg) => {
+      const label = svg.querySelector('text')!;
+      const fg = svg.querySelector('.bar-fg')!;
+      const x = label.getBBox().x;
+      const behind = x >= Number(fg.getAttribute('width')) ? svg.querySelector('.bar-bg')! : fg;
+      return [getComputedStyle(label).fill, getComputedStyle(behind).fill];
+    });
+    const luminance = (css: string) => {
+      const [r, g, b] = css.match(/\d+/g)!.slice(0, 3).map((v) => {
+        const c = Number(v) / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    const [hi, lo] = [luminance(text), luminance(under)].sort((a, b) => b - a);
+    expect((hi! + 0.05) / (lo! + 0.05)).toBeGreaterThanOrEqual(4.5);
+    await office.context().close();
+  }, 60_000);
 });
