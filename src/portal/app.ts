@@ -18,7 +18,7 @@ import { checkCsrf, loadSession } from './session.js';
 import { pageData, render } from './render.js';
 import { registerAuth } from './routes/auth.js';
 import { registerDashboard } from './routes/dashboard.js';
-import { registerUnits } from './routes/units.js';
+import { registerUnits, unitPage } from './routes/units.js';
 import { registerFiles } from './routes/files.js';
 import { registerCorrections } from './routes/corrections.js';
 import { registerLookup } from './routes/lookup.js';
@@ -161,6 +161,14 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
    * exist).
    */
   const errorPage = async (req: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string, links: ErrorLink[] = []) => {
+    // A refused upload (no file, not .xlsx, too large, not this unit's Mẫu 02, another still being read): the unit's
+    // page again, the reason in its upload form, so that the clerk picks the right file there and then. Not for a
+    // 403 (a form of an ended session: the way is to sign in again), a 404 (a unit not in scope) or a failure of ours.
+    if (req.method === 'POST' && req.routeOptions.url === '/units/:ma_don_vi/corrections' && req.user && status >= 400 && status < 500 && status !== 403 && status !== 404) {
+      const code = (req.params as { ma_don_vi?: string } | undefined)?.ma_don_vi;
+      const shown = code ? await unitPage(ctx, req, reply.code(status), code, 1, message).catch(() => null) : null;
+      if (shown) return shown;
+    }
     const back = await unitLink(req).catch(() => null); // a page about a failure must not fail in turn
     return render(reply.code(status), req, 'error', { title, message, links: back ? [...links, back] : links });
   };

@@ -233,4 +233,40 @@ describe('portal corrections', () => {
     expect(nobody.body).toContain('Không đọc được dòng người tham gia nào trong bảng');
     expect(await history(db)).toEqual([]);
   });
+
+  it('answers a refused upload with the unit’s page, the reason beside the file field, so the clerk picks another file there and then', async () => {
+    const { db, app } = await setUp({ maxUploadBytes: 64 * 1024 });
+    const office = await signedIn(app, 'tinh-001');
+    const other = await office.get('/units/HN0010002/mau02.xlsx'); // another unit's Mẫu 02, in the same office
+    await office.get('/units/HN0010001');
+    const refusals: Array<[string, { name: string; body: Buffer }, number, string]> = [
+      ['a CSV', { name: 'mau02.csv', body: Buffer.from('a,b\n') }, 415, 'Chỉ nhận tệp Excel .xlsx'],
+      ['another unit’s form', { name: 'mau02.xlsx', body: other.raw }, 422, 'là Mẫu số 02 của đơn vị HN0010002'],
+      ['a file too large', { name: 'mau02.xlsx', body: Buffer.alloc(65 * 1024, 1) }, 413, 'Tệp quá lớn'],
+    ];
+    for (const [what, file, status, reason] of refusals) {
+      const res = await office.upload('/units/HN0010001/corrections', file);
+      expect([what, res.status]).toEqual([what, status]);
+      // The unit's page, its upload form included, under a title that says the file was not taken.
+      expect(res.body).toContain('<title>Chưa nhận tệp Mẫu số 02 — Đơn vị HN0010001 · ddcn</title>');
+      expect(res.body).toContain('<h1>Công ty Hoa Sen</h1>');
+      const form = /<form method="post" action="\/units\/HN0010001\/corrections"[\s\S]*?<\/form>/.exec(res.body)?.[0] ?? '';
+      // The reason is in the form, announced, and tied to the field, which has the focus.
+      expect(form).toMatch(new RegExp(`<p class="error" id="upload-error" role="alert">Chưa nhận tệp vừa gửi: [^<]*${reason}`));
+      expect(form).toMatch(/<input type="file" name="file"[^>]* aria-invalid="true" aria-describedby="upload-error" autofocus>/);
+    }
+    // The form sent from that page works: its token is the session's.
+    const sheet = await office.get('/units/HN0010001/mau02.xlsx');
+    await office.get('/units/HN0010001');
+    const ok = await office.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: await fillMau02(sheet.raw, { '0010000002': { 10: 'Trần Thị Bính' } }) });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('1 người được điều chỉnh');
+    expect(await history(db)).toHaveLength(1);
+    // A unit out of scope stays a 404 like any other, and a form of an ended session still says to sign in again.
+    expect((await office.upload('/units/SG0790001/corrections', { name: 'mau02.csv', body: Buffer.from('a') })).status).toBe(404);
+    await office.post('/logout', {});
+    const ended = await office.upload('/units/HN0010001/corrections', { name: 'mau02.csv', body: Buffer.from('a') });
+    expect(ended.status).toBe(403);
+    expect(ended.body).not.toContain('Công ty Hoa Sen');
+  });
 });

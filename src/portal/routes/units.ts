@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unitListRows, type ListDbRow } from '../../db/lists.js';
 import { unitInScope, unitsPage } from '../../db/portal-queries.js';
 import { scopeDistrict, scopeProvince, type Scope } from '../../db/portal-scope.js';
@@ -53,30 +53,41 @@ export function registerUnits(app: FastifyInstance, ctx: PortalContext): void {
   });
 
   app.get('/units/:ma_don_vi', async (req, reply) => {
-    const { scope } = requireUser(req);
     const { ma_don_vi: code } = req.params as { ma_don_vi: string };
-    // Two statements, no transaction around them (a BEGIN and a COMMIT were two of a page's five round trips): the
-    // counts and the list are each consistent; a run writing between them can at most make the list a person
-    // ahead of the counts until the next view.
     const page = pageNumber((req.query as Record<string, unknown>).page);
-    const unit = await unitInScope(ctx.deps.db, scope, code);
-    if (!unit) throw notFound();
-    const people = await mau02People(ctx.deps.db, scope, code, PEOPLE_PAGE_SIZE, (page - 1) * PEOPLE_PAGE_SIZE);
-    const onForm = unit.mismatched + unit.missing + unit.conflict;
-    const link = (p: number) => `/units/${encodeURIComponent(code)}?page=${p}`;
-    return render(reply, req, 'unit', {
-      title: `Đơn vị ${unit.maDonVi}`,
-      unit,
-      people: people.rows.map((r) => ({ ...r, column9: mismatchLines(r), statusText: STATUS_TEXT[r.status] ?? r.status })),
-      onForm,
-      first: (page - 1) * PEOPLE_PAGE_SIZE + 1,
-      page,
-      pages: Math.max(1, Math.ceil(onForm / PEOPLE_PAGE_SIZE)),
-      prev: page > 1 ? link(page - 1) : null,
-      next: people.more && page < MAX_PAGE ? link(page + 1) : null,
-      number,
-      maxUploadMb: Math.round(ctx.settings.maxUploadBytes / 1024 / 1024),
-      maxUploadRows: ctx.settings.maxUploadRows,
-    });
+    const shown = await unitPage(ctx, req, reply, code, page, null);
+    if (!shown) throw notFound();
+    return shown;
+  });
+}
+
+/**
+ * The page of a unit in the user's scope (null when it is not), page `page` of its Mẫu 02 people. `uploadError`: why
+ * the file just sent was refused, said in the upload form, beside the field, so that the clerk can pick another file
+ * at once rather than find the way back from an error page (the answer keeps the refusal's status).
+ */
+export async function unitPage(
+  ctx: PortalContext, req: FastifyRequest, reply: FastifyReply, code: string, page: number, uploadError: string | null,
+) {
+  const { scope } = requireUser(req);
+  const unit = await unitInScope(ctx.deps.db, scope, code);
+  if (!unit) return null;
+  const people = await mau02People(ctx.deps.db, scope, code, PEOPLE_PAGE_SIZE, (page - 1) * PEOPLE_PAGE_SIZE);
+  const onForm = unit.mismatched + unit.missing + unit.conflict;
+  const link = (p: number) => `/units/${encodeURIComponent(code)}?page=${p}`;
+  return render(reply, req, 'unit', {
+    title: uploadError ? `Chưa nhận tệp Mẫu số 02 — Đơn vị ${unit.maDonVi}` : `Đơn vị ${unit.maDonVi}`,
+    unit,
+    people: people.rows.map((r) => ({ ...r, column9: mismatchLines(r), statusText: STATUS_TEXT[r.status] ?? r.status })),
+    onForm,
+    first: (page - 1) * PEOPLE_PAGE_SIZE + 1,
+    page,
+    pages: Math.max(1, Math.ceil(onForm / PEOPLE_PAGE_SIZE)),
+    prev: page > 1 ? link(page - 1) : null,
+    next: people.more && page < MAX_PAGE ? link(page + 1) : null,
+    number,
+    maxUploadMb: Math.round(ctx.settings.maxUploadBytes / 1024 / 1024),
+    maxUploadRows: ctx.settings.maxUploadRows,
+    uploadError,
   });
 }
