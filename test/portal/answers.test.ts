@@ -14,6 +14,7 @@ import { deps, mockRegistry, rows, runDeps, writeParticipants } from '../helpers
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { importTargets } from '../../src/pipeline/targets.js';
 import { Client, PEOPLE, portal, seed, signedIn, xlsxText } from './harness.js';
+import { fillMau02 } from './fill-mau02.js';
 
 let t: TestDatabase;
 let db: Db;
@@ -216,6 +217,19 @@ describe('small things', () => {
     expect(r.status).toBe(200);
     expect(r.body).toContain('0 người được điều chỉnh');
     expect(r.body).not.toContain('sẽ được xác thực lại');
+  });
+
+  it('says, when every row filled in was refused, that nothing was taken and where the reasons are, not that nothing changed', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    const sheet = await unit.get('/units/HN0010001/mau02.xlsx');
+    await unit.get('/units/HN0010001');
+    const filled = await fillMau02(sheet.raw, { '0010000003': { 11: '31/02/1979' } }); // no such day
+    const r = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: filled });
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('0 người được điều chỉnh');
+    expect(r.body).toContain('1 dòng không nhận');
+    expect(r.body).not.toContain('không có thông tin nào thay đổi');
+    expect(r.body).toContain('Không có ai được điều chỉnh: các dòng đã điền đều không được nhận.');
   });
 
   it('offers a list download only for a form the unit has people on', async () => {
