@@ -81,6 +81,16 @@ describe('the unit list search', () => {
     expect(await found('hn001')).toEqual(['HN0010002']);
     expect(await found('BÌNH')).toEqual(['HN0010002']);
     expect(await found('0010')).toEqual([]); // the code's start, not any part of it
+    // A page past the end says so and leads to the first page, the search kept; not "no unit" and a previous page as
+    // empty as this one.
+    for (const [url, first] of [['/units?page=7', '/units?page=1'], ['/units?q=b%C3%ACnh&page=3', '/units?q=b%C3%ACnh&amp;page=1']] as const) {
+      const beyond = await office.get(url);
+      expect(beyond.status).toBe(200);
+      expect(beyond.body).toMatch(/Trang \d không có đơn vị nào/);
+      expect(beyond.body).not.toContain('Không có đơn vị nào');
+      expect(beyond.body).toContain(`<a href="${first}">Về trang đầu</a>`);
+      expect(beyond.body).not.toContain('Trang trước');
+    }
   });
 });
 

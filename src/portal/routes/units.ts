@@ -46,9 +46,12 @@ export function registerUnits(app: FastifyInstance, ctx: PortalContext): void {
     const page = pageNumber(query.page);
     const { units, more } = await unitsPage(ctx.deps.db, scope, { search, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE });
     const link = (p: number) => `/units?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(p) })}`;
+    // A page past the last (a link kept while units moved, a page number typed): it says so and leads to the first
+    // page, rather than "no unit" and a "previous page" that is as empty, and the one before it too.
+    const beyond = units.length === 0 && page > 1;
     return render(reply, req, 'units', {
-      title: 'Đơn vị quản lý', units, search: search ?? '', page,
-      prev: page > 1 ? link(page - 1) : null, next: more && page < MAX_PAGE ? link(page + 1) : null, number,
+      title: 'Đơn vị quản lý', units, search: search ?? '', page, beyond: beyond ? link(1) : null,
+      prev: page > 1 && !beyond ? link(page - 1) : null, next: more && page < MAX_PAGE ? link(page + 1) : null, number,
     });
   });
 
