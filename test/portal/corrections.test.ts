@@ -241,6 +241,9 @@ describe('portal corrections', () => {
     await office.get('/units/HN0010001');
     const refusals: Array<[string, { name: string; body: Buffer }, number, string]> = [
       ['a CSV', { name: 'mau02.csv', body: Buffer.from('a,b\n') }, 415, 'Chỉ nhận tệp Excel .xlsx'],
+      // What to do about it, not only what is wrong.
+      ['an .xls', { name: 'mau02.xls', body: Buffer.from('a,b\n') }, 415, 'mở bằng Excel, chọn Lưu thành &quot;Excel Workbook \\(.xlsx\\)&quot;'],
+      ['an empty file', { name: 'mau02.xlsx', body: Buffer.alloc(0) }, 422, 'Tệp đã chọn rỗng \\(0 byte\\)'],
       ['another unit’s form', { name: 'mau02.xlsx', body: other.raw }, 422, 'là Mẫu số 02 của đơn vị HN0010002'],
       ['a file too large', { name: 'mau02.xlsx', body: Buffer.alloc(65 * 1024, 1) }, 413, 'Tệp quá lớn'],
     ];

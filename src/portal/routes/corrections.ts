@@ -96,11 +96,17 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     };
     const part = (req.body as Record<string, unknown> | null)?.file as MultipartFile | undefined;
     if (!part || typeof part !== 'object' || !('filename' in part) || !part.filename) throw await refuse(new HttpError(400, 'Chưa chọn tệp Mẫu số 02 (.xlsx) để gửi.'));
-    if (!/\.xlsx$/i.test(part.filename)) throw await refuse(new HttpError(415, 'Chỉ nhận tệp Excel .xlsx (Mẫu số 02 do hệ thống lập, đã điền cột (10)–(13)).'));
+    if (!/\.xlsx$/i.test(part.filename)) {
+      throw await refuse(new HttpError(415, 'Chỉ nhận tệp Excel .xlsx (Mẫu số 02 do hệ thống lập, đã điền cột (10)–(13)). Tệp .xls, .ods hoặc .csv: mở bằng Excel, chọn Lưu thành "Excel Workbook (.xlsx)" rồi gửi tệp .xlsx đó.'));
+    }
     // Shown on the result page and printed on the escalation list: without control or direction-changing characters
     // (a U+202E would print the rest of that cell backwards).
     const original = withoutUnsafe(path.basename(part.filename)).slice(0, 200);
     const bytes = await part.toBuffer();
+    // A file of nothing (a download cut off, a copy made before it was saved): said as such, not "not an .xlsx".
+    if (bytes.length === 0) {
+      throw await refuse(new HttpError(422, 'Tệp đã chọn rỗng (0 byte): có thể tệp chưa được lưu xong hoặc tải về bị lỗi. Mở tệp Mẫu số 02 đã điền trong Excel, lưu lại rồi gửi lại. Không có thông tin nào được cập nhật.'));
+    }
     const digest = hash('sha256', bytes, 'base64');
     const inFlight = uploading.get(user.login);
     if (inFlight?.unit === code && inFlight.digest === digest) {
