@@ -24,3 +24,16 @@ export const notFound = () => new HttpError(404, 'Không tìm thấy trang hoặ
 
 /** The route options of a file download: GET only (a HEAD would make the file, and audit a download not received). */
 export const DOWNLOAD = { exposeHeadRoute: false } as const;
+
+/**
+ * `Content-Disposition` of a download named `name` (codes come from data files): `filename` in ASCII, every other
+ * character `_`, for any client; and, when the name has letters beyond ASCII (a unit code `ĐV-ĐẶC-01`), the name
+ * itself in `filename*` (RFC 6266), which browsers prefer: `mau02-ĐV-ĐẶC-01-….xlsx`, not `mau02-_V-__C-01-….xlsx`,
+ * the same for two units whose codes differ only in such letters. What a file name cannot hold (`/`, `\`, `:`,
+ * quotes, spaces, control characters) is `_` in both.
+ */
+export function attachment(name: string): string {
+  const safe = name.normalize('NFC').replace(/[^\p{L}\p{N}._-]/gu, '_');
+  const ascii = safe.replace(/[^A-Za-z0-9._-]/g, '_');
+  return ascii === safe ? `attachment; filename="${ascii}"` : `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(safe)}`;
+}

@@ -140,3 +140,22 @@ describe('the unit list search, as people type', () => {
     expect(await found('hn00101')).toEqual(Object.keys(names)); // the code's start
   });
 });
+
+describe('the downloads of a unit whose code is not plain ASCII', () => {
+  it('are named with the code as it is written (filename*), and an ASCII stand-in for older clients', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const unit = { ma_don_vi: 'ĐV-ĐẶC/01', ten_don_vi: 'Hợp tác xã Đặc Biệt', ma_tinh: '001', ma_huyen: '005' };
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: code(1), ho_ten: 'Phạm Văn Đặc', ngay_sinh: '1980', gioi_tinh: 'Nam', so_giay_to: '', ...unit }]));
+    await runBatch(runDeps(db, await mockRegistry(await writeRegistry(dir, []))), { province: null });
+    await insertUser(db, { login: 'tinh', scope: { role: 'province', maTinh: '001' }, passwordHash: await hashPassword(PASSWORD), now: new Date() });
+    open = await portal(db);
+    const office = await signedIn(open.app, 'tinh');
+    const file = await office.get(`/units/${encodeURIComponent(unit.ma_don_vi)}/mau02.xlsx`);
+    expect(file.status).toBe(200);
+    const [, ascii, utf8] = /^attachment; filename="([^"]+)"; filename\*=UTF-8''(\S+)$/.exec(String(file.headers['content-disposition'])) ?? [];
+    expect(ascii).toMatch(/^mau02-_V-__C_01-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    // The slash, which no file name can hold, is '_' in both.
+    expect(decodeURIComponent(utf8 ?? '')).toMatch(/^mau02-ĐV-ĐẶC_01-\d{4}-\d{2}-\d{2}\.xlsx$/);
+  });
+});

@@ -18,7 +18,7 @@ import { withoutUnsafe } from '../../pipeline/corrections-check.js';
 import { PORTAL_UPLOAD } from '../../reports/ho-tro.js';
 import { openReturnedMau02, RETURNED_HEAP_MB, RETURNED_UNPACKED_LIMIT, ReturnedFileError, type ReturnedForm } from '../../reports/read-mau02.js';
 import type { PortalContext } from '../context.js';
-import { DOWNLOAD, HttpError, notFound } from '../errors.js';
+import { attachment, DOWNLOAD, HttpError, notFound } from '../errors.js';
 import { render } from '../render.js';
 import { requireUser } from '../session.js';
 import { inTempDir } from '../temp.js';
@@ -169,7 +169,7 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     await audit(ctx.deps.db, { at: ctx.deps.now(), login: user.login, action: 'download', object: `rejects ${code} upload ${id}`, result: 'ok', ip: req.ip });
     return reply
       .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="mau02-${code.replace(/[^A-Za-z0-9_-]/g, '_')}-loi-${id}.csv"`)
+      .header('content-disposition', attachment(`mau02-${code}-loi-${id}.csv`))
       .header('cache-control', 'no-store')
       .send(upload.rejectsCsv);
   });

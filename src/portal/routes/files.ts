@@ -15,7 +15,7 @@ import type { BytesFile, ListWorkerPool } from '../../reports/worker-sink.js';
 import { vnDate } from '../../reports/vn-date.js';
 import type { PortalContext } from '../context.js';
 import { figureQuery, scopeFigures } from '../figures.js';
-import { DOWNLOAD, notFound } from '../errors.js';
+import { attachment, DOWNLOAD, notFound } from '../errors.js';
 import { requireUser } from '../session.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -28,13 +28,10 @@ const isoDay = (t: Date) => {
   return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 };
 
-/** A name safe in a header: codes come from data files. */
-const fileName = (form: string, code: string, day: string) => `${form}-${code.replace(/[^A-Za-z0-9_-]/g, '_')}-${day}.xlsx`;
-
 function sendXlsx(reply: FastifyReply, name: string, body: Buffer) {
   return reply
     .type(XLSX)
-    .header('content-disposition', `attachment; filename="${name}"`)
+    .header('content-disposition', attachment(name))
     .header('cache-control', 'no-store')
     .send(body);
 }
@@ -108,7 +105,7 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
     }
     await audit(ctx.deps.db, { at: now, login: user.login, action: 'download', object: `${form} ${code}`, result: body ? 'ok' : 'no-rows', ip: req.ip });
     if (!body) throw notFound(); // the form has no rows: there is no such file (docs/interface.md)
-    return sendXlsx(reply, fileName(form, code, isoDay(now)), body);
+    return sendXlsx(reply, `${form}-${code}-${isoDay(now)}.xlsx`, body);
   };
   // Downloads answer GET only: Fastify's HEAD would make the file, and audit a download nobody received.
   app.get('/units/:ma_don_vi/mau01.xlsx', DOWNLOAD, list('mau01'));
@@ -122,6 +119,6 @@ export function registerFiles(app: FastifyInstance, ctx: PortalContext, threads:
     const day = `${report.asOf.year}-${String(report.asOf.month).padStart(2, '0')}-${String(report.asOf.day).padStart(2, '0')}`;
     const scopeCode = scope.role === 'national' ? 'toan-quoc' : scope.role === 'province' ? scope.maTinh : scope.role === 'district' ? `${scope.maTinh}-${scope.maHuyen}` : scope.maDonVi;
     await audit(ctx.deps.db, { at: ctx.deps.now(), login: user.login, action: 'download', object: `mau03 ${scopeCode} ${q.period} ${day}`, result: 'ok', ip: req.ip });
-    return sendXlsx(reply, fileName('mau03', scopeCode, day), body);
+    return sendXlsx(reply, `mau03-${scopeCode}-${day}.xlsx`, body);
   });
 }
