@@ -232,6 +232,19 @@ describe('small things', () => {
     expect(r.body).toContain('Không có ai được điều chỉnh: các dòng đã điền đều không được nhận.');
   });
 
+  it('does not say every row was refused when the rest were the same as on file', async () => {
+    const unit = await signedIn(app.app, 'dv-hn1');
+    const sheet = await unit.get('/units/HN0010001/mau02.xlsx');
+    await unit.get('/units/HN0010001');
+    const [stored] = await rows<{ ho_ten: string }>(db, `SELECT ho_ten FROM participant WHERE ma_so_bhxh = '0010000002'`);
+    const filled = await fillMau02(sheet.raw, { '0010000002': { 10: stored!.ho_ten }, '0010000003': { 11: '31/02/1979' } });
+    const r = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: filled });
+    expect(r.body).toContain('1 dòng giống thông tin đang lưu');
+    expect(r.body).toContain('1 dòng không nhận');
+    expect(r.body).not.toContain('đều không được nhận');
+    expect(r.body).toContain('Không có ai được điều chỉnh: các dòng đã điền hoặc giống thông tin đang lưu, hoặc không được nhận.');
+  });
+
   it('offers a list download only for a form the unit has people on', async () => {
     // HN1: one matched (Mẫu 01), two on Mẫu 02. Its matched person moved away: no one on Mẫu 01 any more.
     const office = await signedIn(app.app, 'tw');
