@@ -1,0 +1,50 @@
+// `ddcn export results --out FILE` that fails half-way (a full disk, the database lost) must not leave a truncated
+// file under the name a nightly script reads, nor destroy the previous night's results.
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/pool.js';
+import { createLogger } from '../../src/log.js';
+import { exportResults } from '../../src/pipeline/export-results.js';
+import { tempDirPerFile } from '../helpers/temp-dir.js';
+
+const dir = tempDirPerFile('ddcn-export-file-');
+
+/** A database whose COPY sends some rows, then fails (`error`), or sends them all (no `error`). */
+function copyingDb(rows: string[], error?: Error): Db {
+  const copy = (): Readable => {
+    const stream = new Readable({ read() {} });
+    (stream as unknown as { rowCount: number }).rowCount = rows.length;
+    setImmediate(() => {
+      for (const row of rows) stream.push(row);
+      if (error) stream.destroy(error);
+      else stream.push(null);
+    });
+    return stream;
+  };
+  return { withSession: async <T>(fn: (s: unknown) => Promise<T>) => fn({ copyOut: copy }) } as unknown as Db;
+}
+
+const deps = (db: Db) => ({ db, log: createLogger('silent'), now: () => new Date() });
+
+describe('export results to a file', () => {
+  it('keeps the previous file whole when the export fails half-way, and leaves no temporary file', async () => {
+    const out = path.join(dir, 'results.csv');
+    const previous = 'ma_so_bhxh,status,fields,so_ddcn\n0100000001,MATCHED,,001090000001\n';
+    await writeFile(out, previous);
+    const failing = copyingDb(['ma_so_bhxh,status,fields,so_ddcn\n', '0100000001,MATC'], new Error('connection lost'));
+    await expect(exportResults(deps(failing), out, null)).rejects.toThrow('connection lost');
+    expect(await readFile(out, 'utf8')).toBe(previous);
+    expect(await readdir(dir)).toEqual(['results.csv']);
+  });
+
+  it('replaces the file once the export is whole', async () => {
+    const out = path.join(dir, 'whole.csv');
+    await writeFile(out, 'old\n');
+    const rows = ['ma_so_bhxh,status,fields,so_ddcn\n', '0100000002,PENDING,,\n'];
+    expect(await exportResults(deps(copyingDb(rows)), out, null)).toBe(2);
+    expect(await readFile(out, 'utf8')).toBe(rows.join(''));
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
