@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { forEachEscalationPage, forEachListPage, unitRecords, type ListDbRow, type ListScope, type UnitRecord } from '../db/lists.js';
 import type { Queryable } from '../db/pool.js';
@@ -10,6 +10,7 @@ import { failureReason, InlineSink, type FileFailed, type ListSink } from '../re
 import { WorkerSink } from '../reports/worker-sink.js';
 import type { Deps } from './deps.js';
 import { cannotWrite } from '../errors.js';
+import { makeFolders } from './output-file.js';
 
 export interface ListsOptions {
   out: string;
@@ -66,7 +67,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
   const out = path.resolve(opts.out);
   const scope: ListScope = { province: opts.province, unit: opts.unit, district: opts.district ?? null };
   const issuedAt = deps.now().toISOString();
-  await mkdir(out, { recursive: true }).catch((err: unknown) => {
+  await makeFolders(out).catch((err: unknown) => {
     throw cannotWrite(out, err);
   });
 
@@ -96,7 +97,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
           }
           if (made.has(dir)) return true;
           try {
-            await mkdir(dir, { recursive: true });
+            await makeFolders(dir);
           } catch (err) {
             failed.push({ spec, reason: failureReason(err) });
             return false;

@@ -10,7 +10,7 @@ import { cannotWrite, outputIsFolder } from '../errors.js';
 export async function prepareOutputFile(out: string, example: string): Promise<string> {
   if ((await stat(out).catch(() => null))?.isDirectory()) throw outputIsFolder(out, path.join(out, example));
   const file = path.resolve(out);
-  await mkdir(path.dirname(file), { recursive: true }).catch((err: unknown) => {
+  await makeFolders(path.dirname(file)).catch((err: unknown) => {
     throw cannotWrite(path.dirname(file), err);
   });
   return file;
@@ -22,4 +22,35 @@ export async function prepareOutputFile(out: string, example: string): Promise<s
  */
 export function stdoutWritten(): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write('', (err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * `mkdir -p`, one folder at a time. Node's `mkdir(…, { recursive: true })` answers ENOENT ("no such file (check the
+ * path)") for a folder on a read-only file system where the path is there and the cause is EROFS, and never returns
+ * on a file system that answers ENOENT to every mkdir (`/proc`, `/sys`): it makes the parent again and again, at
+ * full CPU. Here each folder is made by itself, so the error is the file system's own, and a folder that cannot be
+ * made although its parent is there fails once.
+ */
+export async function makeFolders(dir: string): Promise<void> {
+  const folder = path.resolve(dir);
+  try {
+    await mkdir(folder);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      // A file of that name is in the way: said as such, as mkdir -p does.
+      if ((await stat(folder)).isDirectory()) return;
+      throw err;
+    }
+    const parent = path.dirname(folder);
+    if (code !== 'ENOENT' || parent === folder) throw err;
+  }
+  await makeFolders(path.dirname(folder));
+  try {
+    await mkdir(folder);
+  } catch (err) {
+    // Made meanwhile by another process (two units' lists written at once): there, as wanted.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(await stat(folder)).isDirectory()) throw err;
+  }
 }

@@ -1,11 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { format } from 'fast-csv';
 import { cannotOpen, UsageError } from '../errors.js';
 import { csvText } from '../domain/spreadsheet-text.js';
+import { makeFolders } from './output-file.js';
 
 /** What a reject keeps of a cell: a whole value up to this size; beyond it, the start and the length. */
 const MAX_CELL = 4096;
@@ -32,7 +33,7 @@ export class RejectsFile {
     }
     // Its folder is made, as `export results --out` and `lists --out` make theirs (`--rejects rejects/today.csv`).
     try {
-      await mkdir(dirname(path), { recursive: true });
+      await makeFolders(dirname(path));
     } catch (err) {
       throw cannotOpen(path, err);
     }

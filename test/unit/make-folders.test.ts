@@ -1,0 +1,30 @@
+// `--out` folders are made one at a time: Node's recursive mkdir hides a read-only file system behind ENOENT ("no such
+// file (check the path)") and never returns where every mkdir answers ENOENT (/proc).
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeFolders, prepareOutputFile } from '../../src/pipeline/output-file.js';
+import { tempDirPerFile } from '../helpers/temp-dir.js';
+
+const dir = tempDirPerFile('ddcn-make-folders-');
+
+describe('makeFolders', () => {
+  it('makes every folder on the way, and leaves one already there', async () => {
+    const deep = path.join(dir, 'a', 'b', 'c');
+    await makeFolders(deep);
+    expect(statSync(deep).isDirectory()).toBe(true);
+    await makeFolders(deep);
+    await makeFolders(path.join(dir, 'a'));
+  });
+
+  it('says a file in the way as such', async () => {
+    writeFileSync(path.join(dir, 'file'), 'x');
+    await expect(makeFolders(path.join(dir, 'file'))).rejects.toMatchObject({ code: 'EEXIST' });
+    await expect(makeFolders(path.join(dir, 'file', 'sub'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it.runIf(process.platform === 'linux' && existsSync('/proc/self'))('fails once, rather than spin for ever, where mkdir always answers ENOENT (/proc)', async () => {
+    await expect(prepareOutputFile('/proc/ddcn-no-such/results.csv', 'results.csv')).rejects.toThrow('cannot write /proc/ddcn-no-such: no such file');
+    await expect(makeFolders('/proc/ddcn-no-such/lists')).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 5000);
+});
