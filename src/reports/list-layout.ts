@@ -114,7 +114,14 @@ export function topBlock(form: Form, spec: ListFileSpec): Top {
   // title was given one line's height, and its first line's accents were cut.
   grid.height(5, 18 * lines(form.title, total * 0.7) + 4);
   grid.put(6, 1, `(Số liệu đến ngày ${formatDate(vnDate(new Date(spec.issuedAt)))})`, S.subtitle, n);
-  intro.forEach((text, i) => grid.put(7 + i, 1, text, S.unitLine, n));
+  intro.forEach((text, i) => {
+    grid.put(7 + i, 1, text, S.unitLine, n);
+    // A unit's name or address longer than the line (150 characters of a branch's name, an address in an industrial
+    // park) wraps, on a row as tall as its lines: on one row of one line it was cut at the form's right edge, in
+    // print and on screen, and LibreOffice shrank the whole page to fit a still longer one.
+    const need = lines(text, total);
+    if (need > 1) grid.height(7 + i, need * lineHeight(12) + 2);
+  });
 
   for (const h of form.head) grid.put(headTop + h.row, h.col, h.text, h.input ? S.headInput : S.head, h.cols ?? 1, h.rows ?? 1);
   for (let r = 0; r < form.headRows; r++) {

@@ -22,7 +22,8 @@ export const S = {
   formNo: { font: font(11, { bold: true }), alignment: { horizontal: 'right', vertical: 'middle' } } as Style,
   title: { font: font(13, { bold: true }), alignment: CENTER } as Style,
   subtitle: { font: font(11, { italic: true }), alignment: CENTER } as Style,
-  unitLine: { font: font(12), alignment: { horizontal: 'left', vertical: 'middle' }, numFmt: TEXT_FORMAT } as Style,
+  // Wrapped: a branch's full name or an address in an industrial park runs past one line (list-layout.ts topBlock).
+  unitLine: { font: font(12), alignment: { horizontal: 'left', vertical: 'middle', wrapText: true }, numFmt: TEXT_FORMAT } as Style,
   head: { font: font(11, { bold: true }), alignment: CENTER, border: BORDER, fill: solid('FFF2F2F2') } as Style,
   headInput: { font: font(11, { bold: true }), alignment: CENTER, border: BORDER, fill: solid('FFFFF2CC') } as Style,
   // 11 pt, not 10: the forms are scaled to fit A4 landscape (about 0.86), and nothing may print under 9 pt.

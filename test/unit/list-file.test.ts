@@ -429,3 +429,29 @@ describe('list files written as SpreadsheetML', () => {
     expect(await readdir(taken)).toEqual(['mau01.xlsx']);
   });
 });
+
+describe("the unit's lines above the table", () => {
+  // A branch's full name and an address in an industrial park, 155 and 152 characters: on one row of one line they
+  // were cut at the form's right edge, in print (LibreOffice) and on screen.
+  const LONG_UNIT = {
+    ...UNIT,
+    tenDonVi: 'Chi nhánh Công ty Trách nhiệm hữu hạn Một thành viên Xổ số Kiến thiết và Dịch vụ In Thành phố Hồ Chí Minh tại Khu công nghệ cao Quận 9 - Văn phòng đại diện',
+    diaChi: 'Lô I-3b-1, Đường N2, Khu Công nghệ cao Thành phố Hồ Chí Minh, Phường Hiệp Phú, Thành phố Thủ Đức, Thành phố Hồ Chí Minh, Việt Nam (cổng số 2, tòa nhà B)',
+  };
+
+  it.each(['mau01', 'mau02'] as const)('wrap a long name or address onto a row as tall as its lines (%s)', async (form) => {
+    const spec: ListFileSpec = { path: path.join(dir, `long-unit-${form}.xlsx`), form, unit: LONG_UNIT, issuedAt: ISSUED };
+    const w = ListFileWriter.open(spec);
+    w.add([form === 'mau01' ? person(1) : unmatched(1)]);
+    await w.close();
+    const ws = await sheetOf(spec.path);
+    // Mẫu 02 is wider: its 161-character address line fits on one line.
+    for (const r of form === 'mau01' ? [7, 9] : [7]) {
+      expect(ws.getCell(r, 1).text).toMatch(/^(Tên đơn vị|Địa chỉ): .*(đại diện|tòa nhà B\))$/);
+      expect(ws.getCell(r, 1).alignment?.wrapText).toBe(true);
+      expect(ws.getRow(r).height).toBeGreaterThanOrEqual(2 * 16);
+    }
+    // The code's line is one line, as before.
+    expect(ws.getRow(8).height ?? 15).toBeLessThan(20);
+  });
+});
