@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { realpath, rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { batchExists, resultsCopySql } from '../db/results.js';
 import { cannotOpen, cannotWrite, fileSystemError, UserError } from '../errors.js';
@@ -20,7 +20,10 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
     throw new UserError(`there is no batch ${batchId}; \`ddcn run\` prints the id of each batch it starts`);
   }
   if (out === '-') return copyResults(deps, process.stdout, batchId, out);
-  const file = await prepareOutputFile(out, 'results.csv');
+  const prepared = await prepareOutputFile(out, 'results.csv');
+  // A symbolic link (a share's `results.csv` pointing at the current file) is written through, as before, not
+  // replaced by a file of its own.
+  const file = await realpath(prepared).catch(() => prepared);
   const tmp = `${file}.${process.pid}.tmp`;
   const stream = createWriteStream(tmp);
   try {

@@ -1,6 +1,6 @@
 // `ddcn export results --out FILE` that fails half-way (a full disk, the database lost) must not leave a truncated
 // file under the name a nightly script reads, nor destroy the previous night's results.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -46,5 +46,16 @@ describe('export results to a file', () => {
     expect(await exportResults(deps(copyingDb(rows)), out, null)).toBe(2);
     expect(await readFile(out, 'utf8')).toBe(rows.join(''));
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('writes through a symbolic link, leaving the link in place', async () => {
+    const real = path.join(dir, 'current.csv');
+    const link = path.join(dir, 'link.csv');
+    await writeFile(real, 'old\n');
+    await symlink(real, link);
+    const rows = ['ma_so_bhxh,status,fields,so_ddcn\n', '0100000003,PENDING,,\n'];
+    await exportResults(deps(copyingDb(rows)), link, null);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readFile(real, 'utf8')).toBe(rows.join(''));
   });
 });
