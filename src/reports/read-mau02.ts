@@ -442,6 +442,14 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
   if (!formNo || !title) {
     throw new UserError(`${file} is not a Mẫu số 02 (no "Mẫu số 02" and list title at the top of any visible sheet); import the list that \`ddcn lists\` wrote`);
   }
+  // Empty as `ddcn lists` writes it on the list of a province's people without a unit code (`_chua-co-ma-don-vi`): no
+  // unit can return it, and there is none to check its rows against. Said as such, with the way that does work.
+  if (unit === '') {
+    throw new ReturnedFileError(
+      `${file} is the Mẫu 02 of people without a unit code ("Mã đơn vị:" empty, as ddcn lists writes it): it cannot be returned with corrections; give them their unit code in the participants file and import it again, then their unit's Mẫu 02 lists them`,
+      'Đây là Mẫu số 02 của những người chưa có mã đơn vị (dòng "Mã đơn vị:" để trống): không nhận điều chỉnh qua danh sách này. Cần bổ sung mã đơn vị của họ trong dữ liệu người tham gia; sau đó họ có tên trong Mẫu số 02 của đơn vị mình.',
+    );
+  }
   if (!unit) throw new UserError(`${file}: the "Mã đơn vị:" line above the table is missing or empty`);
   if (!columns) throw new UserError(`${file}: no row numbering the columns (1) … (14) above the table`);
   const col = columns;

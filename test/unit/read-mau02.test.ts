@@ -353,8 +353,14 @@ describe('reading a returned Mẫu 02', () => {
   });
 
   it('refuses a sheet whose unit line is empty, or whose columns are not numbered', async () => {
+    // Empty as ddcn writes it on the list of people without a unit code: said as that list, and what to do instead.
     const noUnit = await returned('no-unit', (ws) => void (cellWith(ws, /^Mã đơn vị/).value = 'Mã đơn vị: '));
-    await expect(openReturnedMau02(noUnit)).rejects.toThrow(`${noUnit}: the "Mã đơn vị:" line above the table is missing or empty`);
+    await expect(openReturnedMau02(noUnit)).rejects.toThrow(
+      `${noUnit} is the Mẫu 02 of people without a unit code ("Mã đơn vị:" empty, as ddcn lists writes it): it cannot be returned with corrections; give them their unit code in the participants file and import it again, then their unit's Mẫu 02 lists them`,
+    );
+    // Taken out by hand: the line is missing.
+    const lineGone = await returned('line-gone', (ws) => void (cellWith(ws, /^Mã đơn vị/).value = null));
+    await expect(openReturnedMau02(lineGone)).rejects.toThrow(`${lineGone}: the "Mã đơn vị:" line above the table is missing or empty`);
     const unnumbered = await returned('unnumbered', (ws) => ws.getRow(FIRST - 1).eachCell((c) => void (c.value = null)));
     await expect(openReturnedMau02(unnumbered)).rejects.toThrow(`${unnumbered}: no row numbering the columns (1) … (14) above the table`);
   });
