@@ -35,8 +35,14 @@ const IN_PROGRESS_SUFFIXES = ['.partial', '.tmp', '.temp', '.filepart', '.part',
 export class ExchangeFileError extends Error {
   // Stryker disable next-line StringLiteral: the error's name is shown nowhere: the reason file and the log use its reason and message
   override name = 'ExchangeFileError';
-  constructor(readonly reason: 'checksum' | 'format' | 'ids' | 'request', message: string) {
+  /**
+   * The file ends before a whole trailer line: cut short, or, if it changed a moment ago, still being copied in
+   * place (scp, sftp put, a plain copy from a USB stick write under the final name).
+   */
+  readonly cutShort: boolean;
+  constructor(readonly reason: 'checksum' | 'format' | 'ids' | 'request', message: string, opts: { cutShort?: boolean } = {}) {
     super(message);
+    this.cutShort = opts.cutShort ?? false;
   }
 }
 
@@ -89,6 +95,7 @@ export async function parseExchangeFile(text: string, columns: readonly string[]
         throw new ExchangeFileError(
           'checksum',
           `${again.message} (the file has ${text.includes('\r\n') ? 'Windows line ends (CRLF)' : 'a byte-order mark'}: was it transferred in text mode? transfer answer files in binary mode)`,
+          { cutShort: again.cutShort },
         );
       }
       throw again;
@@ -101,7 +108,7 @@ async function parseExact(text: string, columns: readonly string[]): Promise<{ r
   const at = text.lastIndexOf('\n', end - 1) + 1;
   const last = text.slice(at, end);
   const m = /^#ddcn;sha256=([0-9a-f]{64});rows=(\d+)(?:;request_sha256=([0-9a-f]{64}))?$/.exec(last);
-  if (!m) throw new ExchangeFileError('checksum', 'no trailer line (#ddcn;sha256=…;rows=…): the file is incomplete or not ours');
+  if (!m) throw new ExchangeFileError('checksum', 'no trailer line (#ddcn;sha256=…;rows=…): the file is incomplete or not ours', { cutShort: true });
   const body = text.slice(0, at);
   if (sha256(body) !== m[1]) throw new ExchangeFileError('checksum', 'checksum does not match the content: the file was altered or cut short');
   const trailer: Trailer = { sha256: m[1]!, rows: Number(m[2]), ...(m[3] ? { request_sha256: m[3] } : {}) };

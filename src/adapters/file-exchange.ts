@@ -60,6 +60,13 @@ export const INBOX_LOCK = 2207_0016;
 const LOCK_POLL_MS = 100;
 
 export const DEFAULT_RESEND_AFTER_HOURS = 168;
+
+/**
+ * An answer file cut short (no whole trailer line) that changed less than this long ago is left in the inbox for a
+ * later look rather than refused: it may still be being copied in place. Past it, it is refused (a transfer that
+ * stopped half-way), and its people are asked for again.
+ */
+export const ANSWER_SETTLE_MS = 10 * 60_000;
 export const DEFAULT_ANSWER_DUE_HOURS = 48;
 
 /** Who waits for the registry's answers, as the database has it (whichever process sent their requests). */
@@ -84,6 +91,8 @@ export interface ExchangeStats {
   answered: number;
   ingested: number;
   refused: string[];
+  /** Answer files left in the inbox because they may still be being copied (ANSWER_SETTLE_MS). */
+  leftInInbox: string[];
   /** People asked for again because the answer to their last request was refused. */
   resent: number;
   shareFiles: number;
@@ -133,7 +142,7 @@ export async function writeUnderFreeName(tries: number, nameFor: () => string, w
 
 export class FileExchangeRegistry implements RegistryAdapter {
   readonly kind = 'file';
-  readonly stats: ExchangeStats = { requestFiles: 0, requested: 0, awaiting: 0, answered: 0, ingested: 0, refused: [], resent: 0, shareFiles: 0 };
+  readonly stats: ExchangeStats = { requestFiles: 0, requested: 0, awaiting: 0, answered: 0, ingested: 0, refused: [], leftInInbox: [], resent: 0, shareFiles: 0 };
   private prepared: Promise<void> | null = null;
   /** When the last look at the inbox ended, by the exchange's clock; null before the first or while it is under way. */
   private lookedAt: number | null = null;
@@ -433,9 +442,28 @@ export class FileExchangeRegistry implements RegistryAdapter {
   private async apply(session: Session, name: string, requestFile: string, req: RequestRecord | null): Promise<void> {
     const file = path.join(this.settings.inbox, name);
     // Read whole, so bounded first: an answer to one request (≤ 1000 people) is far below the bound.
-    const { size } = await stat(file);
+    const { size, mtimeMs } = await stat(file);
     if (size > DEFAULT_MAX_ANSWER_BYTES) throw new ExchangeFileError('format', `${size} bytes, more than an answer can be (${DEFAULT_MAX_ANSWER_BYTES}); not read`);
-    const { rows, trailer } = await parseExchangeFile(await readFile(file, 'utf8'), ANSWER_COLUMNS);
+    const text = await readFile(file, 'utf8');
+    const parsed: Awaited<ReturnType<typeof parseExchangeFile>> | Error = await parseExchangeFile(text, ANSWER_COLUMNS).catch((err: unknown) =>
+      err instanceof Error ? err : new Error(String(err)),
+    );
+    // Cut short and changed a moment ago: a transfer that writes under the final name (scp, sftp put, a copy from a
+    // USB stick) may still be writing it. Refused now, the whole answer would land in refused/ as the copy goes on
+    // there, and its people would wait a round trip more: left for a later look instead. Cut short: no whole
+    // trailer line, or a last line without its line end that fails (a cut just before `;request_sha256=`). The
+    // file's time is the file system's: a copy's is now until it ends (cp -p and sftp -p set the source's after).
+    const cutShort = parsed instanceof ExchangeFileError
+      ? parsed.cutShort || !text.endsWith('\n')
+      : !(parsed instanceof Error) && !parsed.trailer.request_sha256 && !text.endsWith('\n');
+    const changedAgo = Date.now() - mtimeMs;
+    if (cutShort && changedAgo < ANSWER_SETTLE_MS) {
+      this.stats.leftInInbox.push(name);
+      this.log.info({ file: name, changedSecondsAgo: Math.round(changedAgo / 1000) }, 'answer file cut short and changed a moment ago: left in the inbox, it may still be being copied');
+      return;
+    }
+    if (parsed instanceof Error) throw parsed;
+    const { rows, trailer } = parsed;
     if (!req) throw new ExchangeFileError('request', `answers ${requestFile}, which this database never sent`);
     if (req.state === 'refused') {
       throw new ExchangeFileError('request', `an answer to ${requestFile} was refused before and its people were asked for again in a new request file: only that request's answer counts`);
@@ -473,6 +501,9 @@ export class FileExchangeRegistry implements RegistryAdapter {
         (s.resent ? ` (their ${s.resent} people are asked for again)` : ''),
       `${s.requestFiles} request files written for ${s.requested} people`,
     ];
+    if (s.leftInInbox.length) {
+      parts.splice(2, 0, `${s.leftInInbox.length} left in the inbox: cut short and changed in the last ${ANSWER_SETTLE_MS / 60_000} minutes, still being copied? (a later run reads them)`);
+    }
     if (waiting?.people && waiting.oldest) {
       parts.push(
         `${waiting.people} people await answers in ${this.settings.inbox} (the oldest request, ${waiting.oldest.file}, written ` +

@@ -4,7 +4,7 @@
 import { copyFile, mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ABANDONED_KEPT_MS, FileExchangeRegistry, INBOX_LOCK, INBOX_LOOK_EVERY_MS, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
+import { ABANDONED_KEPT_MS, ANSWER_SETTLE_MS, FileExchangeRegistry, INBOX_LOCK, INBOX_LOOK_EVERY_MS, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../../src/adapters/http-body.js';
 import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS } from '../../src/adapters/file-exchange-format.js';
 import type { VerifyAnswer } from '../../src/adapters/types.js';
@@ -339,6 +339,41 @@ describe('file exchange answers', () => {
     );
   });
 
+  it('leaves an answer file being copied in place (cut short, changed a moment ago) for a later look, and refuses one cut short long ago', async () => {
+    const { db } = database();
+    const f = await folders();
+    const open = () => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    await (await open()).verify([person]);
+    const [request] = await files(f.outbox);
+    const whole = await answerTo(path.join(f.outbox, request!), ANSWERED);
+    const answerFile = path.join(f.inbox, answerFileFor(request!));
+    // scp or sftp put writes under the final name: the first look finds it cut short, anywhere (a line end too).
+    for (const cut of [0, whole.indexOf('\n') + 1, whole.length - 70, whole.indexOf(';request_sha256=')]) {
+      await writeFile(answerFile, whole.slice(0, cut));
+      const early = await open();
+      expect(await early.verify([person])).toEqual([]);
+      expect(early.stats).toMatchObject({ ingested: 0, refused: [], leftInInbox: [answerFileFor(request!)], requestFiles: 0 });
+      expect(early.summary(null)).toContain('1 left in the inbox: cut short and changed in the last 10 minutes, still being copied? (a later run reads them)');
+      expect(await files(f.inbox)).toEqual([answerFileFor(request!)]);
+    }
+    // The copy ends: the next look applies it.
+    await writeFile(answerFile, whole);
+    const later = await open();
+    expect(await later.verify([person])).toEqual(ANSWERED);
+    expect(later.stats).toMatchObject({ ingested: 1, refused: [], leftInInbox: [] });
+
+    // A transfer that stopped half-way long ago: refused, and its people asked for again.
+    const other = { ...person, requestId: '0100000002', soGiayTo: '012345679' };
+    await (await open()).verify([other]);
+    const second = (await files(f.outbox)).find((n) => n !== request)!;
+    const half = path.join(f.inbox, answerFileFor(second));
+    await writeFile(half, (await answerTo(path.join(f.outbox, second), [{ ...ANSWERED[0]!, requestId: other.requestId }])).slice(0, 100));
+    await ageFile(half, ANSWER_SETTLE_MS + 60_000);
+    const stale = await open();
+    expect(await stale.verify([other])).toEqual([]);
+    expect(stale.stats).toMatchObject({ refused: [answerFileFor(second)], leftInInbox: [], resent: 1, requestFiles: 1 });
+  });
+
   it('says which folder failed, and how, when a request or share file cannot be written', async () => {
     const { db } = database();
     const f = await folders();
@@ -391,6 +426,7 @@ describe('file exchange answers', () => {
     await (await open()).verify([{ ...other, hoTen: 'Nguyễn Văn Ân' }]); // request 2: the second, whose name changed
     const [first] = await files(f.outbox);
     await writeFile(path.join(f.inbox, first!.replace(/\.csv$/, '.answer.csv')), 'not an answer\n');
+    await ageFile(path.join(f.inbox, first!.replace(/\.csv$/, '.answer.csv')), ANSWER_SETTLE_MS); // not one being copied
     const again = await open();
     await again.verify([person, { ...other, hoTen: 'Nguyễn Văn Ân' }]);
     // The first is asked for again; the second still waits for request 2, which nothing refused.
@@ -568,6 +604,7 @@ describe('file exchange answers', () => {
     await mkdir(f.inbox, { recursive: true });
     const name = 'ddcn-req-00000001-abcdef.answer.csv';
     await writeFile(path.join(f.inbox, name), 'x'.repeat(DEFAULT_MAX_ANSWER_BYTES));
+    await ageFile(path.join(f.inbox, name), ANSWER_SETTLE_MS); // not one being copied
     await exchange.verify([]);
     expect(exchange.stats.refused).toEqual([name]);
     expect(await readFile(path.join(f.inbox, 'refused', `${name}.reason.txt`), 'utf8')).toMatch(/^refused \(checksum\): no trailer line/);
