@@ -102,6 +102,18 @@ export async function requestByFile(q: Queryable, fileName: string): Promise<Req
   return res.rows[0] ?? null;
 }
 
+/**
+ * The file of the outstanding request with this checksum (the latest, should two requests have asked exactly the
+ * same: their answers are the same), or null.
+ */
+export async function outstandingRequestByChecksum(q: Queryable, checksum: string): Promise<string | null> {
+  const res = await q.query<{ f: string }>(
+    `SELECT file_name AS f FROM exchange_request WHERE checksum = $1::text AND state = 'outstanding' ORDER BY id DESC LIMIT 1`,
+    [checksum],
+  );
+  return res.rows[0]?.f ?? null;
+}
+
 export async function knownFiles(q: Queryable, fileNames: string[]): Promise<Set<string>> {
   const res = await q.query<{ f: string }>('SELECT file_name AS f FROM exchange_request WHERE file_name = ANY($1::text[])', [fileNames]);
   return new Set(res.rows.map((r) => r.f));

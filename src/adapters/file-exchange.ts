@@ -19,7 +19,10 @@ import {
   REQUEST_COLUMNS, REQUEST_PREFIX, requestRow, sha256, SHARE_COLUMNS, SHARE_PREFIX, shareRow,
 } from './file-exchange-format.js';
 import { abandonedName, ensureDir, FileExistsError, goneMeanwhile, listFiles, moveInto, writeFileAtomic } from './file-exchange-fs.js';
-import { answersFor, awaitingAnswers, knownFiles, latestItems, markRefused, nextRequestId, recordAnswers, recordRequest, requestByFile, type RequestRecord } from './file-exchange-store.js';
+import {
+  answersFor, awaitingAnswers, knownFiles, latestItems, markRefused, nextRequestId, outstandingRequestByChecksum, recordAnswers, recordRequest, requestByFile,
+  type RequestRecord,
+} from './file-exchange-store.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from './http-body.js';
 import { answersMisfit } from './http-wire.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
@@ -425,11 +428,20 @@ export class FileExchangeRegistry implements RegistryAdapter {
   }
 
   private async ingest(session: Session, name: string): Promise<void> {
-    if (!name.endsWith(ANSWER_SUFFIX)) throw new ExchangeFileError('request', `not an answer file: answers are named <request file without .csv>${ANSWER_SUFFIX}`);
-    const requestFile = `${name.slice(0, -ANSWER_SUFFIX.length)}.csv`;
-    const req = await requestByFile(session, requestFile);
+    const named = name.endsWith(ANSWER_SUFFIX) ? `${name.slice(0, -ANSWER_SUFFIX.length)}.csv` : null;
+    let req = named === null ? null : await requestByFile(session, named);
+    // Renamed on its way (a copy's ` (1)` or `-2`, a name in capitals, a prefix the transfer added): its trailer
+    // names the request it answers by the request file's checksum. Taken so for an outstanding request only: an
+    // answered or refused one keeps its own answer file, and a stranger's name is refused as before.
+    const byChecksum = req ? null : await this.outstandingRequestOf(session, name);
+    if (byChecksum) {
+      this.log.warn({ file: name, request: byChecksum.fileName }, 'answer file not named after its request: applied to the request its trailer names by checksum');
+      req = byChecksum;
+    } else if (named === null) {
+      throw new ExchangeFileError('request', `not an answer file: answers are named <request file without .csv>${ANSWER_SUFFIX}`);
+    }
     try {
-      return await this.apply(session, name, requestFile, req);
+      return await this.apply(session, name, req?.fileName ?? named!, req);
     } catch (err) {
       // An answer to one of our outstanding requests that cannot be applied: the registry believes it answered, so
       // its people are sent again now (the run that is ingesting asks for them in a new request file) instead of
@@ -437,6 +449,16 @@ export class FileExchangeRegistry implements RegistryAdapter {
       if (err instanceof ExchangeFileError && req?.state === 'outstanding') await markRefused(session, req.id);
       throw err;
     }
+  }
+
+  /** The outstanding request whose checksum a readable exchange file's trailer names (request_sha256); else null. */
+  private async outstandingRequestOf(session: Session, name: string): Promise<RequestRecord | null> {
+    const file = path.join(this.settings.inbox, name);
+    if ((await stat(file)).size > DEFAULT_MAX_ANSWER_BYTES) return null;
+    const trailer = await parseExchangeFile(await readFile(file, 'utf8'), ANSWER_COLUMNS).then((p) => p.trailer, () => null);
+    if (!trailer?.request_sha256) return null;
+    const fileName = await outstandingRequestByChecksum(session, trailer.request_sha256);
+    return fileName === null ? null : requestByFile(session, fileName);
   }
 
   private async apply(session: Session, name: string, requestFile: string, req: RequestRecord | null): Promise<void> {

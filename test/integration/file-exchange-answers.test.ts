@@ -206,6 +206,36 @@ describe('file exchange answers', () => {
       .toBe('refused (request): not an answer file: answers are named <request file without .csv>.answer.csv\n');
   });
 
+  it('applies an answer file renamed on its way to the outstanding request its trailer names by checksum, and refuses it once that request is answered', async () => {
+    const { db } = database();
+    const f = await folders();
+    const open = () => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    const other = { ...person, requestId: '0100000002', soGiayTo: '012345679' };
+    await (await open()).verify([person]);
+    await (await open()).verify([other]);
+    const [one, two] = (await files(f.outbox)).sort();
+    const answers = [person, other].map((p) => ({ requestId: p.requestId, matched: true, soDdcn: `00109000000${p.requestId.slice(-1)}`, fields: [] }));
+    // A second copy made by a file manager, and a name turned to capitals by a transfer tool.
+    const copy = answerFileFor(one!).replace('.answer.csv', ' (1).answer.csv');
+    const capitals = answerFileFor(two!).toUpperCase();
+    await writeFile(path.join(f.inbox, copy), await answerTo(path.join(f.outbox, one!), [answers[0]!]));
+    await writeFile(path.join(f.inbox, capitals), await answerTo(path.join(f.outbox, two!), [answers[1]!]));
+    const logged = capturedLog('info');
+    const next = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, logged.log, () => FIXED_NOW);
+    expect(await next.verify([person, other])).toEqual(answers);
+    expect(next.stats).toMatchObject({ ingested: 2, refused: [], requestFiles: 0 });
+    expect(await files(path.join(f.inbox, 'done'))).toEqual([capitals, copy].sort());
+    expect(logged.lines.filter((l) => String(l.msg).startsWith('answer file not named after its request')).map((l) => [l.file, l.request]))
+      .toEqual([[capitals, two], [copy, one]]);
+
+    // The same file again under yet another name: its request is answered, so it is a stranger's, refused.
+    const again = 'ddcn-req-00000001-000000.answer.csv';
+    await writeFile(path.join(f.inbox, again), await answerTo(path.join(f.outbox, one!), [answers[0]!]));
+    const third = await open();
+    await third.verify([]);
+    expect(third.stats.refused).toEqual([again]);
+  });
+
   it('refuses an outbox or inbox that cannot be a folder, saying why', async () => {
     const { db } = database();
     const dir = await useTempDir();
