@@ -99,9 +99,17 @@ async function writePartial(tmp: string, name: string, text: string, exclusive: 
     // Stryker disable next-line StringLiteral: an empty encoding is Node's default, UTF-8
     await fh.writeFile(text, 'utf8');
     await fh.sync();
-  } finally {
-    await fh.close();
+  } catch (err) {
+    // A full disk or a quota: the dot file, ours (made by this open), is removed rather than left half written for
+    // the outbox's recovery to age for an hour and keep for a week, and the error names it: a write's error names
+    // no path, and the operator must know which folder's disk is full.
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    const e = err as NodeJS.ErrnoException;
+    if (e instanceof Error && e.path === undefined) e.path = tmp;
+    throw err;
   }
+  await fh.close();
 }
 
 /**

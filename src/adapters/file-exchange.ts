@@ -249,7 +249,10 @@ export class FileExchangeRegistry implements RegistryAdapter {
   private noted(err: unknown): never {
     const e = err as NodeJS.ErrnoException & { dest?: string };
     if (e?.syscall && e.code) {
-      const why = `${e.syscall} ${e.path ?? ''}${e.dest ? ` → ${e.dest}` : ''}: ${fileErrorWords(e)}`.replace(/ {2,}/g, ' ');
+      // One line per folder and error, not per file: a full or read-only outbox fails every request and share file
+      // of the run, each under its own name (interface.md: `open OUTBOX/.ddcn-req-….partial: …`).
+      const where = (p: string | undefined) => (p ?? '').replace(/(ddcn-(?:req|share)-)[^/]*?(\.partial|\.csv)$/, '$1…$2');
+      const why = `${e.syscall} ${where(e.path)}${e.dest ? ` → ${where(e.dest)}` : ''}: ${fileErrorWords(e)}`.replace(/ {2,}/g, ' ');
       this.failures.set(why, (this.failures.get(why) ?? 0) + 1);
     }
     throw err;

@@ -412,9 +412,12 @@ describe('file exchange answers', () => {
     await rm(f.outbox, { recursive: true });
     await writeFile(f.outbox, 'not a folder any more');
     await expect(exchange.verify([person])).rejects.toMatchObject({ code: 'ENOTDIR' });
-    await expect(exchange.share([{ requestId: '0100000001', maSoBhxh: '0100000001', soDdcn: '001090000001', vssid: true }])).rejects.toMatchObject({ code: 'ENOTDIR' });
+    // Every share file fails, each under its own name: one line for them all, however many (a night's run writes hundreds).
+    for (let i = 0; i < 3; i++) {
+      await expect(exchange.share([{ requestId: '0100000001', maSoBhxh: '0100000001', soDdcn: '001090000001', vssid: true }])).rejects.toMatchObject({ code: 'ENOTDIR' });
+    }
     expect(exchange.failureSummary()).toMatch(
-      new RegExp(`^scandir ${escape(f.outbox)}: a part of the path is not a folder \\[ENOTDIR\\]; open ${escape(f.outbox)}/\\.ddcn-share-\\d{8}T\\d{9}Z-[0-9a-f]{6}\\.csv\\.partial: a part of the path is not a folder \\[ENOTDIR\\]$`),
+      new RegExp(`^scandir ${escape(f.outbox)}: a part of the path is not a folder \\[ENOTDIR\\]; open ${escape(f.outbox)}/\\.ddcn-share-…\\.partial: a part of the path is not a folder \\[ENOTDIR\\] \\(3 times\\)$`),
     );
     expect(exchange.failureSummary()).not.toContain(person.soGiayTo);
   });
