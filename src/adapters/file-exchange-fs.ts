@@ -2,12 +2,20 @@
 import { mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Makes the folder if needed; refuses a path that exists and is not a folder. */
+/**
+ * Request, share and answer files hold names, dates of birth and ID numbers: readable by their owner and the
+ * transfer's group only (runbook, "The file exchange"), whatever the umask of the cron job or service that runs ddcn
+ * (022, everyone's default, made them readable by every user of the machine). A stricter umask still applies.
+ */
+export const FILE_MODE = 0o640;
+/** The exchange folders ddcn makes, and done/, refused/, answered/ in them: the same readers. */
+export const FOLDER_MODE = 0o750;
+
 /** Makes the folder if it is missing; true when it did not exist. */
 export async function ensureDir(dir: string, what: string): Promise<boolean> {
   let made: string | undefined;
   try {
-    made = await mkdir(dir, { recursive: true });
+    made = await mkdir(dir, { recursive: true, mode: FOLDER_MODE });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`${what} ${dir} cannot be used as a folder (${code ?? (err as Error).message})`, { cause: err });
@@ -90,7 +98,7 @@ export async function writeFileAtomic(
 async function writePartial(tmp: string, name: string, text: string, exclusive: boolean): Promise<void> {
   let fh;
   try {
-    fh = await open(tmp, exclusive ? 'wx' : 'w');
+    fh = await open(tmp, exclusive ? 'wx' : 'w', FILE_MODE);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new FileExistsError(name);
     throw err;
@@ -137,7 +145,7 @@ export async function listFiles(dir: string): Promise<string[]> {
 /** Moves a file into a sub-folder, keeping its name (with a suffix if the name is taken); returns the new path. */
 export async function moveInto(dir: string, name: string, sub: string, reason?: string): Promise<string> {
   const target = path.join(dir, sub);
-  await mkdir(target, { recursive: true });
+  await mkdir(target, { recursive: true, mode: FOLDER_MODE });
   let dest = path.join(target, name);
   // Stryker disable next-line ArrowFunction: () => undefined is as falsy as () => false: the loop stops the same
   for (let n = 1; await stat(dest).then(() => true, () => false); n++) dest = path.join(target, `${name}.${n}`);

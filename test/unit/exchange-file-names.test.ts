@@ -1,9 +1,9 @@
 // Share files over the file exchange are the delivery: a file written under a name already taken must never replace
 // the one there (its people would count as shared and never reach the registry).
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { abandonedName, FileExistsError, partialName, writeFileAtomic } from '../../src/adapters/file-exchange-fs.js';
+import { abandonedName, ensureDir, FileExistsError, moveInto, partialName, writeFileAtomic } from '../../src/adapters/file-exchange-fs.js';
 import { shareFileName, writeUnderFreeName } from '../../src/adapters/file-exchange.js';
 import { useTempDir } from '../helpers/pipeline.js';
 
@@ -130,5 +130,28 @@ describe('writing an exchange file whose commit or dot file goes wrong', () => {
       );
     expect(await writeUnderFreeName(3, () => names.shift()!, write)).toBe('s2.csv');
     expect(await files()).toEqual(['s2.csv']);
+  });
+});
+
+describe('the modes of exchange files and folders', () => {
+  it('writes files readable by owner and group only, and makes folders the same, under the everyday umask 022', async () => {
+    const before = process.umask(0o022);
+    try {
+      const outbox = path.join(dir, 'new', 'outbox');
+      expect(await ensureDir(outbox, 'outbox')).toBe(true);
+      await writeFileAtomic(outbox, 'ddcn-req-00000001-abcdef.csv', 'request_id,ho_ten\n');
+      const moved = await moveInto(outbox, 'ddcn-req-00000001-abcdef.csv', 'answered');
+      const mode = async (p: string) => (await stat(p)).mode & 0o777;
+      expect(await mode(path.join(dir, 'new'))).toBe(0o750);
+      expect(await mode(outbox)).toBe(0o750);
+      expect(await mode(path.join(outbox, 'answered'))).toBe(0o750);
+      expect(await mode(moved)).toBe(0o640);
+      // A stricter umask still applies.
+      process.umask(0o077);
+      await writeFileAtomic(outbox, 'ddcn-share-x.csv', 'request_id\n');
+      expect(await mode(path.join(outbox, 'ddcn-share-x.csv'))).toBe(0o600);
+    } finally {
+      process.umask(before);
+    }
   });
 });
