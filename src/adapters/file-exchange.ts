@@ -524,7 +524,8 @@ export class FileExchangeRegistry implements RegistryAdapter {
       `file exchange: ${s.ingested} answer files ingested`,
       `${s.refused.length} refused${s.refused.length ? ` (see ${path.join(this.settings.inbox, 'refused')})` : ''}` +
         (s.resent ? ` (their ${s.resent} people are asked for again)` : ''),
-      `${s.requestFiles} request files written for ${s.requested} people`,
+      // Where they are, for the operator who carries them to the registry (a USB stick, an SFTP drop).
+      `${s.requestFiles} request files written${s.requestFiles ? ` to ${this.settings.outbox}` : ''} for ${s.requested} people`,
     ];
     if (s.leftInInbox.length) {
       parts.splice(2, 0, `${s.leftInInbox.length} left in the inbox: cut short and changed in the last ${ANSWER_SETTLE_MS / 60_000} minutes, still being copied? (a later run reads them)`);

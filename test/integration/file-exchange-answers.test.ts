@@ -111,7 +111,7 @@ describe('file exchange answers', () => {
     // Who waits is read from the database, with the oldest request they wait on.
     expect(first.exchange.summary(await first.exchange.waiting())).toMatch(
       new RegExp(
-        `^file exchange: 0 answer files ingested · 0 refused · 7 request files written for 328 people · 328 people await answers in ${escape(f.inbox)} ` +
+        `^file exchange: 0 answer files ingested · 0 refused · 7 request files written to ${escape(f.outbox)} for 328 people · 328 people await answers in ${escape(f.inbox)} ` +
           `\\(the oldest request, ddcn-req-\\d{8}-[0-9a-f]{6}\\.csv, written 2024-06-03 08:30:00 \\(UTC\\+7\\)\\): PENDING until a later run ingests them$`,
       ),
     );
@@ -150,7 +150,7 @@ describe('file exchange answers', () => {
     expect(second.exchange.summary(await second.exchange.waiting())).toMatch(
       new RegExp(
         `^${escape(`file exchange: 5 answer files ingested · 2 refused (see ${refusedDir}) (their ${held} people are asked for again) · ` +
-          `${resentFiles} request file${resentFiles > 1 ? 's' : ''} written for ${held} people · ${held} people await answers in ${f.inbox}`)} \\(the oldest request, ddcn-req-0000000[89]-`,
+          `${resentFiles} request file${resentFiles > 1 ? 's' : ''} written to ${f.outbox} for ${held} people · ${held} people await answers in ${f.inbox}`)} \\(the oldest request, ddcn-req-0000000[89]-`,
       ),
     );
 

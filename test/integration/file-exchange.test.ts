@@ -214,7 +214,7 @@ describe('file exchange', () => {
     const first = await ddcn(args, env);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(
-      /4 request files written for 328 people · 328 people await answers in .*inbox \(the oldest request, ddcn-req-\d{8}-[0-9a-f]{6}\.csv, written [-\d: ]+ \(UTC\+7\)\): PENDING until a later run ingests them\n/,
+      /4 request files written to .*outbox for 328 people · 328 people await answers in .*inbox \(the oldest request, ddcn-req-\d{8}-[0-9a-f]{6}\.csv, written [-\d: ]+ \(UTC\+7\)\): PENDING until a later run ingests them\n/,
     );
     // The first night makes the folders, and says so (a mistyped path later would make them too).
     expect(first.stderr).toContain(`\ncreated the outbox ${f.outbox} and the inbox ${f.inbox}, which did not exist: if that is not the first night, check the path\n`);
