@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Db, Session } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../sleep.js';
-import { fileErrorWords } from '../errors.js';
+import { fileErrorWords, UsageError } from '../errors.js';
 import {
   ANSWER_COLUMNS, ANSWER_SUFFIX, answerFromRow, ExchangeFileError, formatExchangeFile, isInProgress, parseExchangeFile,
   REQUEST_COLUMNS, REQUEST_PREFIX, requestRow, sha256, SHARE_COLUMNS, SHARE_PREFIX, shareRow,
@@ -166,6 +166,13 @@ export class FileExchangeRegistry implements RegistryAdapter {
     const created = [];
     if (await ensureDir(settings.outbox, 'outbox')) created.push(`the outbox ${settings.outbox}`);
     if (await ensureDir(settings.inbox, 'inbox')) created.push(`the inbox ${settings.inbox}`);
+    // The same folder under two paths (a symbolic link, the share mounted twice) passes the settings' check of the
+    // paths: each run would then take its own request files in the inbox for answers and refuse them into
+    // refused/, before the registry could take them.
+    const [out, into] = await Promise.all([stat(settings.outbox), stat(settings.inbox)]);
+    if (out.dev === into.dev && out.ino === into.ino) {
+      throw new UsageError(`--inbox / DDCN_REGISTRY_INBOX: ${settings.inbox} is the outbox ${settings.outbox} under another path (a link, or the same share mounted twice): they must be different folders`);
+    }
     const registry = new FileExchangeRegistry(settings, db, log, now);
     registry.created = created;
     // A folder made now was not there: right on the first night, a mistyped path (or cron's working folder) later.

@@ -1,7 +1,7 @@
 // The registry over files, the answers an operator may find in the inbox besides the expected ones: an answer
 // applied before a crash that was not yet moved away, a second answer to a request already answered, an answer
 // naming another request's checksum, a row that is no answer; and the summary the operator reads after a run.
-import { copyFile, mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ABANDONED_KEPT_MS, ANSWER_SETTLE_MS, FileExchangeRegistry, INBOX_LOCK, INBOX_LOOK_EVERY_MS, STALE_PARTIAL_MS } from '../../src/adapters/file-exchange.js';
@@ -12,6 +12,7 @@ import { memoryDirectory } from '../../src/adapters/directory.js';
 import { MockRegistry } from '../../src/adapters/mock.js';
 import type { Db, Queryable } from '../../src/db/pool.js';
 import { createLogger } from '../../src/log.js';
+import { UsageError } from '../../src/errors.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { sleep } from '../../src/sleep.js';
 import { answerRequestFiles } from '../../src/registry-server/answer-files.js';
@@ -248,6 +249,22 @@ describe('file exchange answers', () => {
     expect(outbox?.cause).toMatchObject({ code: 'EEXIST' });
     const inbox = await open(path.join(dir, 'outbox'), path.join(plain, 'inbox'));
     expect(inbox?.message).toBe(`inbox ${path.join(plain, 'inbox')} cannot be used as a folder (ENOTDIR)`);
+  });
+
+  it('refuses an inbox that is the outbox under another path, before it takes its own request files for answers', async () => {
+    const { db } = database();
+    const f = await folders();
+    const link = path.join(path.dirname(f.outbox), 'inbox-link');
+    await symlink(f.outbox, link);
+    const open = () => FileExchangeRegistry.open({ outbox: f.outbox, inbox: link, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    const failed = await open().catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(UsageError);
+    expect((failed as Error).message).toBe(
+      `--inbox / DDCN_REGISTRY_INBOX: ${link} is the outbox ${f.outbox} under another path (a link, or the same share mounted twice): they must be different folders`,
+    );
+    // Two folders, one inside the other, are two folders.
+    const inside = path.join(f.outbox, 'in');
+    await FileExchangeRegistry.open({ outbox: f.outbox, inbox: inside, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
   });
 
   it('asks nothing for nobody, and keeps time by the clock when given none', async () => {
