@@ -103,7 +103,10 @@ export async function parseExchangeFile(text: string, columns: readonly string[]
   }
 }
 
-async function parseExact(text: string, columns: readonly string[]): Promise<{ rows: Record<string, string>[]; trailer: Trailer }> {
+async function parseExact(file: string, columns: readonly string[]): Promise<{ rows: Record<string, string>[]; trailer: Trailer }> {
+  // Empty lines after the trailer (`echo >>`, an editor or a transfer tool that ends the file with one more line end)
+  // change nothing the trailer covers: read as if they were not there, not refused as a file without its trailer.
+  const text = file.replace(/(?<=\n)\n+$/, '');
   const end = text.endsWith('\n') ? text.length - 1 : text.length;
   const at = text.lastIndexOf('\n', end - 1) + 1;
   const last = text.slice(at, end);

@@ -34,6 +34,16 @@ describe('exchange file format', () => {
     expect(back.trailer).toEqual({ sha256: sha256(text.slice(0, text.lastIndexOf('#'))), rows: 1 });
   });
 
+  it('reads a file with empty lines after its trailer, with LF or CRLF line ends', async () => {
+    const { text } = formatExchangeFile(REQUEST_COLUMNS, [['0100000001', 'An', '', '', '012345678']]);
+    for (const more of [`${text}\n`, `${text}\n\n\n`, `${text}\n`.replace(/\n/g, '\r\n')]) {
+      const back = await parseExchangeFile(more, REQUEST_COLUMNS);
+      expect(back.rows).toEqual([{ request_id: '0100000001', ho_ten: 'An', ngay_sinh: '', gioi_tinh: '', so_giay_to: '012345678' }]);
+    }
+    // Anything else after the trailer is no trailer.
+    await expect(parseExchangeFile(`${text}\n \n`, REQUEST_COLUMNS)).rejects.toMatchObject({ reason: 'checksum' });
+  });
+
   /** A file of this body with a trailer that fits it, so that only the body's own fault is left. */
   const signed = (body: string, rows: number) => `${body}#ddcn;sha256=${sha256(body)};rows=${rows}\n`;
   const HEADER = 'request_id,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n';
