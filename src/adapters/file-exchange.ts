@@ -258,7 +258,8 @@ export class FileExchangeRegistry implements RegistryAdapter {
     if (e?.syscall && e.code) {
       // One line per folder and error, not per file: a full or read-only outbox fails every request and share file
       // of the run, each under its own name (interface.md: `open OUTBOX/.ddcn-req-….partial: …`).
-      const where = (p: string | undefined) => (p ?? '').replace(/(ddcn-(?:req|share)-)[^/]*?(\.partial|\.csv)$/, '$1…$2');
+      // Only our dot files are shortened: an answer file that cannot be read is named whole, for the operator to fix.
+      const where = (p: string | undefined) => (p ?? '').replace(/(\/\.ddcn-(?:req|share)-)[^/]*(\.partial)$/, '$1…$2');
       const why = `${e.syscall} ${where(e.path)}${e.dest ? ` → ${where(e.dest)}` : ''}: ${fileErrorWords(e)}`.replace(/ {2,}/g, ' ');
       this.failures.set(why, (this.failures.get(why) ?? 0) + 1);
     }

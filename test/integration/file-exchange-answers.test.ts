@@ -437,6 +437,11 @@ describe('file exchange answers', () => {
       new RegExp(`^scandir ${escape(f.outbox)}: a part of the path is not a folder \\[ENOTDIR\\]; open ${escape(f.outbox)}/\\.ddcn-share-…\\.partial: a part of the path is not a folder \\[ENOTDIR\\] \\(3 times\\)$`),
     );
     expect(exchange.failureSummary()).not.toContain(person.soGiayTo);
+    // An answer file the ddcn user cannot read (uploaded 0600 by the transfer's user) is named whole, to be fixed.
+    const answer = path.join(f.inbox, 'ddcn-req-00000001-abcdef.answer.csv');
+    const unreadable = Object.assign(new Error('EACCES'), { code: 'EACCES', syscall: 'open', path: answer });
+    expect(() => (exchange as unknown as { noted(err: unknown): never }).noted(unreadable)).toThrow('EACCES');
+    expect(exchange.failureSummary()).toContain(`; open ${answer}: permission denied`);
   });
 
   it('tells who has waited past the due time for answers, from the database, whichever process sent them', async () => {
