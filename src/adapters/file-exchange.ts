@@ -428,6 +428,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
         try {
           await this.ingest(session, name);
         } catch (err) {
+          if (this.cannotRead(name, err)) continue;
           if (!(err instanceof ExchangeFileError)) throw err;
           const where = await moveInto(this.settings.inbox, name, 'refused', `refused (${err.reason}): ${err.message}`);
           this.stats.refused.push(name);
@@ -436,6 +437,32 @@ export class FileExchangeRegistry implements RegistryAdapter {
       }
       await session.query('SELECT pg_advisory_unlock($1::bigint)', [INBOX_LOCK]);
     });
+  }
+
+  /**
+   * An answer file this user may not open (the transfer's user uploaded it 0600): left in the inbox, noted for the
+   * run's last line, and the others taken. Failing the look instead stopped the whole exchange on that one file:
+   * no other answer applied and nobody new asked, night after night, until its permissions were fixed.
+   */
+  private cannotRead(name: string, err: unknown): boolean {
+    const e = err as NodeJS.ErrnoException;
+    if (!(e?.syscall === 'open' && (e.code === 'EACCES' || e.code === 'EPERM') && e.path === path.join(this.settings.inbox, name))) return false;
+    this.unreadable.set(name, fileErrorWords(e));
+    this.log.warn({ file: name, code: e.code }, 'answer file cannot be read: left in the inbox');
+    return true;
+  }
+
+  /** Answer files of the inbox this process could not read, and why (cannotRead). */
+  private readonly unreadable = new Map<string, string>();
+
+  /** The run's failure when answer files could not be read (cannotRead); null when none. */
+  unreadableMessage(): string | null {
+    if (this.unreadable.size === 0) return null;
+    const files = [...this.unreadable].map(([name, why]) => `${name}: ${why}`).join('; ');
+    return (
+      `cannot read ${this.unreadable.size} answer file${this.unreadable.size > 1 ? 's' : ''} in ${this.settings.inbox} (${files}): ` +
+      `let the user ddcn runs as read them (the transfer's umask or group); the other answers were applied, and the next run reads these`
+    );
   }
 
   private async ingest(session: Session, name: string): Promise<void> {

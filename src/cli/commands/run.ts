@@ -88,6 +88,8 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
               throw new RegistryUnavailableError(registryFailureMessage({ what, why, errors, shareFailed, others }));
             }
             if (exchange && waiting?.overdue) throw new UserError(exchange.overdueMessage(waiting));
+            const unreadable = exchange?.unreadableMessage();
+            if (unreadable) throw new UserError(unreadable);
           } finally {
             await registry.close();
           }
