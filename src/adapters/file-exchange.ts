@@ -426,8 +426,12 @@ export class FileExchangeRegistry implements RegistryAdapter {
       // A session that fails is discarded by withSession, and the lock with it.
       for (const name of await this.inboxFiles()) {
         try {
-          await this.ingest(session, name);
+          // Left again (still being copied), or taken at last: counted once, and only while it is left.
+          const left = this.stats.leftInInbox.filter((n) => n !== name);
+          if ((await this.ingest(session, name)) === 'left') left.push(name);
+          this.stats.leftInInbox = left;
         } catch (err) {
+          this.stats.leftInInbox = this.stats.leftInInbox.filter((n) => n !== name);
           if (this.cannotRead(name, err)) continue;
           if (!(err instanceof ExchangeFileError)) throw err;
           const where = await moveInto(this.settings.inbox, name, 'refused', `refused (${err.reason}): ${err.message}`);
@@ -465,7 +469,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     );
   }
 
-  private async ingest(session: Session, name: string): Promise<void> {
+  private async ingest(session: Session, name: string): Promise<'left' | undefined> {
     const named = name.endsWith(ANSWER_SUFFIX) ? `${name.slice(0, -ANSWER_SUFFIX.length)}.csv` : null;
     let req = named === null ? null : await requestByFile(session, named);
     // Renamed on its way (a copy's ` (1)` or `-2`, a name in capitals, a prefix the transfer added): its trailer
@@ -499,7 +503,8 @@ export class FileExchangeRegistry implements RegistryAdapter {
     return fileName === null ? null : requestByFile(session, fileName);
   }
 
-  private async apply(session: Session, name: string, requestFile: string, req: RequestRecord | null): Promise<void> {
+  /** Applies the answer file, or 'left' when it is left in the inbox for a later look (still being copied). */
+  private async apply(session: Session, name: string, requestFile: string, req: RequestRecord | null): Promise<'left' | undefined> {
     const file = path.join(this.settings.inbox, name);
     // Read whole, so bounded first: an answer to one request (≤ 1000 people) is far below the bound.
     const { size, mtimeMs } = await stat(file);
@@ -518,9 +523,8 @@ export class FileExchangeRegistry implements RegistryAdapter {
       : !(parsed instanceof Error) && !parsed.trailer.request_sha256 && !text.endsWith('\n');
     const changedAgo = Date.now() - mtimeMs;
     if (cutShort && changedAgo < ANSWER_SETTLE_MS) {
-      this.stats.leftInInbox.push(name);
       this.log.info({ file: name, changedSecondsAgo: Math.round(changedAgo / 1000) }, 'answer file cut short and changed a moment ago: left in the inbox, it may still be being copied');
-      return;
+      return 'left';
     }
     if (parsed instanceof Error) throw parsed;
     const { rows, trailer } = parsed;

@@ -403,11 +403,22 @@ describe('file exchange answers', () => {
       expect(early.summary(null)).toContain('1 left in the inbox: cut short and changed in the last 10 minutes, still being copied? (a later run reads them)');
       expect(await files(f.inbox)).toEqual([answerFileFor(request!)]);
     }
-    // The copy ends: the next look applies it.
+    // A worker that runs on: its looks a minute apart find the file still cut short (counted once), then whole.
+    const clock = { ms: FIXED_NOW.getTime() };
+    const worker = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(clock.ms));
+    expect(await worker.verify([person])).toEqual([]);
+    clock.ms += INBOX_LOOK_EVERY_MS;
+    await worker.verify([]);
+    await worker.close();
+    expect(worker.stats).toMatchObject({ ingested: 0, leftInInbox: [answerFileFor(request!)] });
+    // The copy ends: the next look applies it, and it is no longer said to be left.
     await writeFile(answerFile, whole);
-    const later = await open();
-    expect(await later.verify([person])).toEqual(ANSWERED);
-    expect(later.stats).toMatchObject({ ingested: 1, refused: [], leftInInbox: [] });
+    clock.ms += INBOX_LOOK_EVERY_MS;
+    await worker.verify([]);
+    await worker.close();
+    expect(await worker.verify([person])).toEqual(ANSWERED);
+    expect(worker.stats).toMatchObject({ ingested: 1, refused: [], leftInInbox: [] });
+    expect(worker.summary(null)).not.toContain('left in the inbox');
 
     // A transfer that stopped half-way long ago: refused, and its people asked for again.
     const other = { ...person, requestId: '0100000002', soGiayTo: '012345679' };
