@@ -522,7 +522,8 @@ export class FileExchangeRegistry implements RegistryAdapter {
       ? parsed.cutShort || !text.endsWith('\n')
       : !(parsed instanceof Error) && !parsed.trailer.request_sha256 && !text.endsWith('\n');
     const changedAgo = Date.now() - mtimeMs;
-    if (cutShort && changedAgo < ANSWER_SETTLE_MS) {
+    // A time far ahead (a file server's clock) is no sign of a copy under way: it would hold the file back for days.
+    if (cutShort && Math.abs(changedAgo) < ANSWER_SETTLE_MS) {
       this.log.info({ file: name, changedSecondsAgo: Math.round(changedAgo / 1000) }, 'answer file cut short and changed a moment ago: left in the inbox, it may still be being copied');
       return 'left';
     }

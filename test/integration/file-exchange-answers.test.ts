@@ -420,16 +420,20 @@ describe('file exchange answers', () => {
     expect(worker.stats).toMatchObject({ ingested: 1, refused: [], leftInInbox: [] });
     expect(worker.summary(null)).not.toContain('left in the inbox');
 
-    // A transfer that stopped half-way long ago: refused, and its people asked for again.
-    const other = { ...person, requestId: '0100000002', soGiayTo: '012345679' };
-    await (await open()).verify([other]);
-    const second = (await files(f.outbox)).find((n) => n !== request)!;
-    const half = path.join(f.inbox, answerFileFor(second));
-    await writeFile(half, (await answerTo(path.join(f.outbox, second), [{ ...ANSWERED[0]!, requestId: other.requestId }])).slice(0, 100));
-    await ageFile(half, ANSWER_SETTLE_MS + 60_000);
-    const stale = await open();
-    expect(await stale.verify([other])).toEqual([]);
-    expect(stale.stats).toMatchObject({ refused: [answerFileFor(second)], leftInInbox: [], resent: 1, requestFiles: 1 });
+    // A transfer that stopped half-way long ago: refused, and its people asked for again. So too one whose time is
+    // a day ahead (the file server's clock): no sign of a copy under way.
+    for (const [i, age] of [ANSWER_SETTLE_MS + 60_000, -24 * 3_600_000].entries()) {
+      const someone = { ...person, requestId: `010000001${i}`, soGiayTo: `01234560${i}` };
+      const before = await files(f.outbox);
+      await (await open()).verify([someone]);
+      const sent = (await files(f.outbox)).find((n) => !before.includes(n))!;
+      const half = path.join(f.inbox, answerFileFor(sent));
+      await writeFile(half, (await answerTo(path.join(f.outbox, sent), [{ ...ANSWERED[0]!, requestId: someone.requestId }])).slice(0, 100));
+      await ageFile(half, age);
+      const stale = await open();
+      expect(await stale.verify([someone])).toEqual([]);
+      expect(stale.stats).toMatchObject({ refused: [answerFileFor(sent)], leftInInbox: [], resent: 1, requestFiles: 1 });
+    }
   });
 
   it('says which folder failed, and how, when a request or share file cannot be written', async () => {
