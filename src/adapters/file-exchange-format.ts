@@ -85,6 +85,11 @@ export async function parseExchangeFile(text: string, columns: readonly string[]
     // A transfer in text mode (FTP ASCII, a Windows copy) turns LF into CRLF, and an editor may add a byte-order
     // mark: the content is the same, the bytes are not. Read as written if that fits its trailer; else say what
     // the transfer did rather than "altered or cut short", which sends the operator looking for the wrong thing.
+    // Saved as UTF-16 (Excel's "Unicode text", Notepad's "Unicode"): every other byte a zero, and its byte-order
+    // mark not UTF-8. No trailer can be found in it; said so, rather than "incomplete or not ours".
+    if (err instanceof ExchangeFileError && err.cutShort && (text.startsWith('\uFFFD\uFFFD') || text.includes('\u0000'))) {
+      throw new ExchangeFileError('format', `${err.message} (the file is not UTF-8 but UTF-16, as "Unicode" text is saved: save answer files as UTF-8)`, { cutShort: true });
+    }
     const changed = text.startsWith('\uFEFF') || text.includes('\r\n');
     if (!changed || !(err instanceof ExchangeFileError) || err.reason !== 'checksum') throw err;
     const restored = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');

@@ -34,6 +34,16 @@ describe('exchange file format', () => {
     expect(back.trailer).toEqual({ sha256: sha256(text.slice(0, text.lastIndexOf('#'))), rows: 1 });
   });
 
+  it('says a file saved as UTF-16 is not UTF-8, with or without its byte-order mark', async () => {
+    const { text } = formatExchangeFile(REQUEST_COLUMNS, [['0100000001', 'An', '', '', '012345678']]);
+    for (const bytes of [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), Buffer.from(text, 'utf16le')]) {
+      await expect(parseExchangeFile(bytes.toString('utf8'), REQUEST_COLUMNS)).rejects.toMatchObject({
+        reason: 'format',
+        message: 'no trailer line (#ddcn;sha256=…;rows=…): the file is incomplete or not ours (the file is not UTF-8 but UTF-16, as "Unicode" text is saved: save answer files as UTF-8)',
+      });
+    }
+  });
+
   it('reads a file with empty lines after its trailer, with LF or CRLF line ends', async () => {
     const { text } = formatExchangeFile(REQUEST_COLUMNS, [['0100000001', 'An', '', '', '012345678']]);
     for (const more of [`${text}\n`, `${text}\n\n\n`, `${text}\n`.replace(/\n/g, '\r\n')]) {
