@@ -128,6 +128,8 @@ describe('ddcn command line', () => {
   it('exits 2 on a usage error and says what is wrong', () => {
     const { badNumber } = ran;
     expect(badNumber!.stderr).toContain('the number given (3 characters) is not a CMND (9 digits)');
+    // A letter for a digit (O for 0), full-width digits: said, as the count of characters alone may look right.
+    expect(badNumber!.stderr).toContain('it holds 3 characters other than the digits 0–9');
     expect(badNumber!.stderr).not.toContain('abc');
     expect(badNumber!.stdout).toBe('');
     expect(badNumber!.code).toBe(2);

@@ -23,7 +23,11 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
       if (!n) {
         // A social-insurance code is the usual slip: said as such, without repeating it.
         const code = /^\d{10}$/.test(digits) ? '; 10 digits is a mã số BHXH, and lookup takes an ID number (the portal and `ddcn export results` show people by code)' : '';
-        throw new UsageError(`the number given (${[...raw].length} characters) is not a CMND (9 digits) or an ĐDCN/CCCD (12 digits)${code}`);
+        // A letter O for a zero, full-width digits from an Asian keyboard layout: said, rather than a count of
+        // characters that looks right (where they are is not said: that would give the number away).
+        const others = [...digits.replace(/^'/, '')].filter((c) => !/[0-9]/.test(c)).length;
+        const what = others ? `; it holds ${others} character${others > 1 ? 's' : ''} other than the digits 0–9 (a letter O typed for a zero, full-width digits, a dash?)` : '';
+        throw new UsageError(`the number given (${[...raw].length} characters) is not a CMND (9 digits) or an ĐDCN/CCCD (12 digits)${code}${what}`);
       }
       // On a database without participants (the wrong DDCN_HOME or DATABASE_URL), said so rather than "no one".
       const rows = await withContext(logLevel(), async (deps, { database }) => {
