@@ -10,6 +10,7 @@ import { issuingOffices, officeBlockWidth, officeName, PARENT_OFFICE, placeName 
 import { districtLabel } from './districts.js';
 import { rateDown } from '../domain/rates.js';
 import { lineHeight, lines, SIGNING_ROOM } from './list-layout.js';
+import { serifLines } from './serif-lines.js';
 import { pageRoom, TablePages } from './page-fit.js';
 import { PAGE_FOOTER, printSetup, S } from './styles.js';
 import { formatDate, placeDateLine, vnDate, type CalendarDate } from './vn-date.js';
@@ -81,7 +82,7 @@ const COLUMNS: Array<{ width: number; kind: Kind; value?: (r: ProgressRow) => nu
   { width: 9, kind: 'count', value: (r) => r.vssid },
   { width: 7, kind: 'percent', value: (r) => r.vssidRate },
   { width: 7, kind: 'count', value: (r) => r.vssidIncrease },
-  { width: 20, kind: 'assessment' },
+  { width: 27, kind: 'assessment' },
 ];
 
 /** Every font of the sheet at least this size, so that at the fit-to-width scale it prints at 9 pt or more. */
@@ -230,7 +231,10 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
   const writeRow = (r: number, row: ProgressRow, stt: number | null) => {
     const isTotal = stt === null;
     // As tall as its wrapped text (the unit's name, the assessment), so that no line runs into the next row.
-    ws.getRow(r).height = Math.max(heightFor(row.label, COLUMNS[1]!.width), heightFor(row.assessment.text, COLUMNS[17]!.width));
+    // The assessment is one of a few sentences, in the regular font: laid out by the font's widths (serif-lines.ts),
+    // where the count of characters gave most rows a line more than they print on.
+    const assessment = serifLines(row.assessment.text, COLUMNS[17]!.width, 11) * lineHeight(11) + 4;
+    ws.getRow(r).height = Math.max(heightFor(row.label, COLUMNS[1]!.width), assessment);
     COLUMNS.forEach((c, i) => {
       const cell = ws.getCell(r, i + 1);
       if (c.kind === 'stt') {
