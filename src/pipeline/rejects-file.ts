@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { format } from 'fast-csv';
-import { cannotOpen, UsageError } from '../errors.js';
+import { cannotOpen, cannotWrite, UsageError } from '../errors.js';
 import { csvText } from '../domain/spreadsheet-text.js';
 import { makeFolders } from './output-file.js';
 
@@ -19,6 +19,8 @@ export class RejectsFile {
   /** The formatter of the rows to come; null after append() until a row comes (an unused one ends with a bare line break). */
   private csv: ReturnType<typeof format> | null;
   private readonly out;
+  /** The first error writing the file (a full disk, a quota): every later write, and the close, say so. */
+  private failure: Error | null = null;
   count = 0;
 
   /**
@@ -53,14 +55,28 @@ export class RejectsFile {
     options: { bom?: boolean },
   ) {
     this.out = createWriteStream(path);
+    // Without a listener a failed write (ENOSPC) was an unhandled 'error' event: Node's stack trace, and the import
+    // stopped wherever it was. The error is kept and thrown by the next add or by close, naming the file.
+    this.out.on('error', (err) => this.fail(err));
     this.csv = this.formatter(options.bom ?? false);
     if (header) this.csv.write(header.map(csvText)); // the input's own header, text from outside too
   }
 
   private formatter(bom: boolean) {
     const csv = format({ includeEndRowDelimiter: true, writeBOM: bom });
+    csv.on('error', (err: Error) => (this.failure ??= err));
     csv.pipe(this.out, { end: false });
     return csv;
+  }
+
+  /** The file cannot be written: the formatter is stopped too, so that a write waiting for it to drain fails. */
+  private fail(err: Error): void {
+    this.failure ??= err;
+    this.csv?.destroy(err);
+  }
+
+  private failed(err: unknown): Error {
+    return cannotWrite(this.path, this.failure ?? err);
   }
 
   /**
@@ -72,8 +88,13 @@ export class RejectsFile {
     await part.close();
     // What this file's formatter holds reaches the file first; a new formatter takes the rows after.
     await this.endFormatter();
-    for await (const chunk of createReadStream(part.path)) {
-      if (!this.out.write(chunk)) await once(this.out, 'drain');
+    try {
+      for await (const chunk of createReadStream(part.path)) {
+        if (this.failure) throw this.failure;
+        if (!this.out.write(chunk)) await once(this.out, 'drain');
+      }
+    } catch (err) {
+      throw this.failed(err);
     }
     this.count += part.count;
     await rm(part.path, { force: true });
@@ -97,16 +118,23 @@ export class RejectsFile {
   }
 
   async add(line: number, reason: string, cells: readonly string[]): Promise<void> {
+    if (this.failure) throw this.failed(this.failure);
     this.count += 1;
     const row = [String(line), csvText(reason), ...cells.map((c) => csvText(cut(c)))];
     const csv = (this.csv ??= this.formatter(false));
-    if (!csv.write(row)) await once(csv, 'drain');
+    if (!csv.write(row)) await once(csv, 'drain').catch((err: unknown) => Promise.reject(this.failed(err)));
   }
 
+  /** Writes out what is held; throws `cannot write PATH: …` when the file could not be written whole. */
   async close(): Promise<void> {
-    await this.endFormatter();
-    if (!this.out.writableEnded) this.out.end();
-    await finished(this.out);
+    try {
+      await this.endFormatter();
+      if (!this.out.writableEnded) this.out.end();
+      await finished(this.out);
+    } catch (err) {
+      throw this.failed(err);
+    }
+    if (this.failure) throw this.failed(this.failure);
   }
 }
 

@@ -3,7 +3,7 @@
 // warned about by name; the debug log times each phase.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Db, Queryable, Session } from '../../src/db/pool.js';
@@ -102,6 +102,21 @@ describe('an import that cannot finish', () => {
       expect(readFileSync(file, 'utf8')).toBe(before);
     }
     expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
+  });
+
+  // /dev/full: every write fails with ENOSPC, as on a full disk. It was an unhandled 'error' event of the rejects
+  // file's stream: Node's stack trace instead of a message, the import stopped wherever it was.
+  it.runIf(existsSync('/dev/full'))('says that the rejects file cannot be written (a full disk), on either path, and keeps no row of that reading', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const people = Array.from({ length: 3000 }, (_, i) => person(i + 1, i % 3 === 0 ? { ma_so_bhxh: `BAD${i}` } : {}));
+    const file = await writeParticipants(dir, people);
+    for (const bulk of [undefined, false] as const) {
+      const err = await importParticipants(deps(db), file, '/dev/full', { bulk, chunkSize: 100 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as Error).message).toBe('cannot write /dev/full: no space left on the device [ENOSPC]');
+      expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
+    }
   });
 
   it('does not repeat a first row of data in its message when the header row is missing', async () => {
