@@ -12,7 +12,7 @@ export type { TableRow } from './table-row.js';
 
 import { unpackedWithin, xlsxPartSizes } from '../reports/xlsx/part-sizes.js';
 import { SHEET_COLUMNS, sheetExtent, type SheetExtent } from '../reports/xlsx/sheet-extent.js';
-import { cellText, notADate, notADateProblem } from '../reports/cell-text.js';
+import { cellText, notADate, notADateProblem, zeroPadded } from '../reports/cell-text.js';
 
 export interface Table {
   header: string[];
@@ -383,7 +383,7 @@ async function openXlsx(file: string): Promise<Table> {
       if (next.done) return;
       if (!next.value.hasValues) continue;
       const vals = next.value.values as ExcelJS.CellValue[];
-      const cells = header.map((_, i) => cellText(vals[i + 1]));
+      const cells = header.map((_, i) => zeroPadded(formulaResult(vals[i + 1]), next.value.getCell(i + 1).numFmt) ?? cellText(vals[i + 1]));
       const row: TableRow = { line: next.value.number, cells };
       const notDate = header.findIndex((_, i) => notADate(vals[i + 1]));
       if (notDate >= 0) row.problem = notADateProblem(header[notDate]!);
@@ -429,6 +429,9 @@ export async function readSmallInThread(file: string, given: Partial<ThreadLimit
   if (read.error.user) throw new UserError(read.error.message);
   throw new Error(read.error.message);
 }
+
+const formulaResult = (v: ExcelJS.CellValue): ExcelJS.CellValue =>
+  v !== null && typeof v === 'object' && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
 
 async function* inBatches(rows: AsyncIterable<TableRow>, size = 1000): AsyncGenerator<TableRow[]> {
   let batch: TableRow[] = [];

@@ -1,6 +1,6 @@
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
-import { cellText, notADate, notADateProblem } from '../reports/cell-text.js';
+import { cellText, notADate, notADateProblem, zeroPadded } from '../reports/cell-text.js';
 import { CONTROL, type TableRow } from './table-row.js';
 
 /**
@@ -66,5 +66,5 @@ function text(cell: ExcelJS.Cell): string {
   if (typeof value === 'number' && master.numFmt && DATE_FORMAT.test(master.numFmt) && value > 0 && value < 2_958_466) {
     return new Date(EXCEL_EPOCH + Math.round(value * 86_400_000)).toISOString().slice(0, 10);
   }
-  return cellText(value);
+  return zeroPadded(value, master.numFmt) ?? cellText(value);
 }

@@ -30,3 +30,14 @@ export function cellText(value: ExcelJS.CellValue): string {
   if ('error' in value) return '';
   return String(value);
 }
+
+/**
+ * A whole number in a cell whose format only pads it with zeros (`0000000000`, `00`, `000`) as Excel shows it: the
+ * old exports kept a mã số BHXH, a CMND or a province code as a number formatted so, and the sheet shows
+ * `0100000001` where the cell holds 100000001. Read without its format the key had 9 digits and was rejected as a
+ * lost leading zero, the operator told to format the column as Text, which changes nothing the cell holds.
+ */
+export function zeroPadded(value: ExcelJS.CellValue, numFmt: string | undefined): string | null {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || !numFmt || !/^0+$/.test(numFmt)) return null;
+  return value.toFixed(0).padStart(numFmt.length, '0');
+}

@@ -46,6 +46,32 @@ describe('import participants from .xlsx', () => {
     expect(got.map((p) => p.ngay_sinh)).toEqual(['1990-03-05', '1990-02-01', '1985-12-31', '1990-03-05', '1990-03-05']);
   });
 
+  it('reads a number formatted with zeros (0000000000) as the sheet shows it: a key, a CMND and office codes keep their leading zeros', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Danh sach');
+    ws.addRow([...PARTICIPANT_COLUMNS]);
+    // As old exports kept codes: numbers, shown with their zeros by a custom format. Row 3: no such format, a key
+    // whose zero is lost for good (still rejected); row 4: a format of fewer zeros than the number's digits.
+    const formats: Record<number, string> = { 1: '0000000000', 5: '000000000', 9: '00', 10: '000' };
+    for (const [i, key] of [100000001, 100000002, 1000000003].entries()) {
+      const row = ws.addRow([key, `Nguyễn Văn Số ${i}`, '05/03/1990', 'Nam', 12345678, 'TA0001A', 'Cty A', 'Hà Nội', 1, 1, '', '']);
+      if (i !== 1) for (const [c, f] of Object.entries(formats)) row.getCell(Number(c)).numFmt = i === 2 ? '00' : f;
+    }
+    const file = path.join(dir, 'people.xlsx');
+    await wb.xlsx.writeFile(file);
+
+    const result = await importParticipants(deps(db), file);
+    expect(result).toMatchObject({ inserted: 2, rejected: 1 });
+    expect(await rows(db, 'SELECT ma_so_bhxh, so_giay_to, ma_tinh, ma_huyen, findings FROM participant ORDER BY 1')).toEqual([
+      { ma_so_bhxh: '0100000001', so_giay_to: '012345678', ma_tinh: '01', ma_huyen: '001', findings: [] },
+      { ma_so_bhxh: '1000000003', so_giay_to: '012345678', ma_tinh: '01', ma_huyen: '001', findings: [{ field: 'id_number', code: 'repaired', value: '12345678' }] },
+    ]);
+    const [, rejected] = (await readFile(result.rejectsFile, 'utf8')).trim().split('\n');
+    expect(rejected).toMatch(/^3,ma_so_bhxh has 9 digits/);
+  });
+
   it('rejects, with the column, a row whose number was typed into a cell formatted as a date, and imports the others', async () => {
     const { db } = database();
     const dir = await useTempDir();
