@@ -322,7 +322,11 @@ async function openXlsx(file: string): Promise<Table> {
   // And what a sheet makes the reader build (sheet-extent.ts): a merged range or a far column costs cells by the
   // million whatever the file's size.
   let wide: SheetExtent | null = null;
-  const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT }, (_name, data) => {
+  // The tabs and their parts, for the streamed reader, which meets the sheets in the zip's order, hidden or not.
+  const book: { sheets?: string; rels?: string } = {};
+  const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT }, (name, data) => {
+    if (name === 'xl/workbook.xml') book.sheets = data.toString('utf8');
+    if (name === 'xl/_rels/workbook.xml.rels') book.rels = data.toString('utf8');
     if (wide) return;
     const e = sheetExtent(data);
     if (e.columns > XLSX_COLUMN_LIMIT || e.columnDefinitions > SHEET_COLUMNS || e.merges > XLSX_MERGES_LIMIT || e.merged + e.validated + e.named > XLSX_MERGED_LIMIT) wide = e;
@@ -349,8 +353,12 @@ async function openXlsx(file: string): Promise<Table> {
     }
     return withRows(checkHeader(file, header), batches());
   }
-  // Streamed: the first sheet in the file, and merged cells only in their top-left cell (exceljs's stream reader
-  // sees the merges after the rows). README says so.
+  // Streamed: the first visible sheet, as read whole, and merged cells only in their top-left cell (exceljs's stream
+  // reader sees the merges after the rows). README says so.
+  // The reader gives the sheets in the zip's order, hidden ones too: it took the first of them, so a large
+  // workbook whose first tab was a hidden copy of older data imported that copy, and said nothing of the sheet shown.
+  const wanted = firstVisibleSheetPart(book.sheets, book.rels);
+  if (wanted === 'none') throw new UserError(`${file} has no visible worksheet`);
   // Loaded only when a workbook is read: exceljs costs more than half a second at every start otherwise.
   const { default: Excel } = await import('exceljs');
   const reader = new Excel.stream.xlsx.WorkbookReader(file, {
@@ -358,12 +366,24 @@ async function openXlsx(file: string): Promise<Table> {
     hyperlinks: 'ignore',
     styles: 'cache',
     worksheets: 'emit',
+    entries: 'emit',
+  });
+  let part = 0; // the N of xl/worksheets/sheetN.xml, told just before the reader gives that sheet
+  (reader as unknown as NodeJS.EventEmitter).on('entry', (e: { type: string; id?: string }) => {
+    if (e.type === 'worksheet') part = Number(e.id);
   });
   const sheets = reader[Symbol.asyncIterator]();
-  const sheet = await sheets.next().catch((err: unknown) => {
+  const unreadable = (err: unknown) => {
     throw unreadableWorkbook(file, err);
-  });
-  if (sheet.done) throw new UserError(`${file} has no worksheet`);
+  };
+  let sheet = await sheets.next().catch(unreadable);
+  // Without the workbook's own list (a part named otherwise), the first sheet the reader does not mark hidden.
+  const hidden = (ws: unknown) => /^(hidden|veryHidden)$/.test(String((ws as { state?: string }).state));
+  while (!sheet.done && (wanted === null ? hidden(sheet.value) : part !== wanted)) {
+    for await (const _ of sheet.value as AsyncIterable<unknown>); // a sheet not read is passed over to its end
+    sheet = await sheets.next().catch(unreadable);
+  }
+  if (sheet.done) throw new UserError(`${file} has no visible worksheet`);
   const rowsIt = (sheet.value as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator]();
   let headerRow: ExcelJS.Row | undefined;
   for (;;) {
@@ -428,6 +448,25 @@ export async function readSmallInThread(file: string, given: Partial<ThreadLimit
   }
   if (read.error.user) throw new UserError(read.error.message);
   throw new Error(read.error.message);
+}
+
+/**
+ * The N of xl/worksheets/sheetN.xml of a workbook's first visible sheet, in the order of its tabs (workbook.xml and
+ * its relationships); 'none' when every sheet is hidden; null when the workbook does not say so in that form.
+ */
+export function firstVisibleSheetPart(workbook: string | undefined, rels: string | undefined): number | 'none' | null {
+  if (workbook === undefined || rels === undefined) return null;
+  const sheets = [...workbook.matchAll(/<(?:\w+:)?sheet\b([^>]*)>/g)].map((m) => m[1]!);
+  if (sheets.length === 0) return null;
+  const visible = sheets.find((a) => !/\bstate\s*=\s*["'](?:hidden|veryHidden)["']/.test(a));
+  if (visible === undefined) return 'none';
+  const id = /\s\w+:id\s*=\s*["']([^"']+)["']/.exec(visible)?.[1];
+  for (const m of rels.matchAll(/<(?:\w+:)?Relationship\b([^>]*)>/g)) {
+    if (/\sId\s*=\s*["']([^"']+)["']/.exec(m[1]!)?.[1] !== id) continue;
+    const n = /["'/]worksheets\/sheet(\d+)\.xml["']/.exec(m[1]!)?.[1];
+    return n === undefined ? null : Number(n);
+  }
+  return null;
 }
 
 const formulaResult = (v: ExcelJS.CellValue): ExcelJS.CellValue =>

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { PARTICIPANT_COLUMNS } from '../../src/pipeline/participant-row.js';
-import { readSmallInThread } from '../../src/pipeline/read-table.js';
+import { firstVisibleSheetPart, readSmallInThread } from '../../src/pipeline/read-table.js';
 import { compressEntry, zipArchive } from '../../src/reports/xlsx/zip.js';
 import { databasePerFile, deps, rows, useTempDir } from '../helpers/pipeline.js';
 import { withPart } from '../helpers/zip-parts.js';
@@ -70,6 +70,46 @@ describe('import participants from .xlsx', () => {
     ]);
     const [, rejected] = (await readFile(result.rejectsFile, 'utf8')).trim().split('\n');
     expect(rejected).toMatch(/^3,ma_so_bhxh has 9 digits/);
+  });
+
+  it('streams a large workbook (over 24 MB unpacked) from its first visible sheet, not from a hidden one before it', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = path.join(dir, 'large.xlsx');
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: false, useStyles: true });
+    const old = wb.addWorksheet('cu', { state: 'hidden' });
+    old.addRow([...PARTICIPANT_COLUMNS]).commit();
+    old.addRow(['0999999999', 'Không Được Đọc', '01/01/1990', 'Nam', '', 'XX', '', '', '01', '', '', '']).commit();
+    old.commit();
+    const ws = wb.addWorksheet('Danh sach');
+    ws.addRow([...PARTICIPANT_COLUMNS]).commit();
+    const n = 30_000;
+    for (let i = 1; i <= n; i++) {
+      // An address long enough that the sheet unpacks past the limit of a workbook read whole; keys as numbers
+      // shown with their zeros, as the streamed reader must read them too.
+      const row = ws.addRow([100_000_000 + i, `Nguyen Van ${(i * 7919).toString(36)}`, '1990', 'Nam', '', 'TA0001A', 'Cty A', `${(i * 31).toString(36)} `.repeat(150), '01', '', '', '']);
+      row.getCell(1).numFmt = '0000000000';
+      row.commit();
+    }
+    ws.commit();
+    await wb.commit();
+
+    const result = await importParticipants(deps(db), file, path.join(dir, 'rejects.csv'));
+    expect(result).toMatchObject({ rowsRead: n, inserted: n, rejected: 0 });
+    expect(await rows(db, 'SELECT count(*)::int AS n, min(ma_so_bhxh) AS first FROM participant')).toEqual([{ n, first: '0100000001' }]);
+  }, 60_000);
+
+  it('finds the first visible tab of a workbook, whatever the numbers of its sheet parts', () => {
+    const book = (tabs: string) => `<workbook xmlns:r="r"><sheets>${tabs}</sheets></workbook>`;
+    const rels =
+      '<Relationships><Relationship Id="rId1" Type="x/worksheet" Target="worksheets/sheet1.xml"/>' +
+      '<Relationship Id="rId2" Type="x/worksheet" Target="/xl/worksheets/sheet2.xml"/><Relationship Id="rId3" Target="styles.xml"/></Relationships>';
+    // Tabs moved: the second part is the first tab.
+    expect(firstVisibleSheetPart(book('<sheet name="b" sheetId="2" r:id="rId2"/><sheet name="a" sheetId="1" r:id="rId1"/>'), rels)).toBe(2);
+    expect(firstVisibleSheetPart(book('<sheet name="a" sheetId="1" state="veryHidden" r:id="rId1"/><sheet name="b" sheetId="2" r:id="rId2"/>'), rels)).toBe(2);
+    expect(firstVisibleSheetPart(book('<sheet name="a" sheetId="1" state="hidden" r:id="rId1"/>'), rels)).toBe('none');
+    expect(firstVisibleSheetPart(book('<sheet name="a" sheetId="1" r:id="rId3"/>'), rels)).toBeNull();
+    expect(firstVisibleSheetPart(undefined, rels)).toBeNull();
   });
 
   it('rejects, with the column, a row whose number was typed into a cell formatted as a date, and imports the others', async () => {
