@@ -113,7 +113,7 @@ export async function importParticipants(
   const screen = rowScreen(table.header);
 
   const now = deps.now();
-  const result = await deps.db.withSession(async (session) => {
+  const result = await deps.db.withSession((session) => inTurn(session, log, async () => {
     const importId = await startImportRun(session, 'participants', file, now);
     await createStagingTables(session);
     const headerKey = headerSalt(table.header);
@@ -246,7 +246,7 @@ export async function importParticipants(
       );
     }
     return { importId, rowsRead, ...counts, bulk: bulk !== null, readingThreads };
-  }).catch(async (err: unknown) => {
+  })).catch(async (err: unknown) => {
     await rejects.close().catch(() => undefined); // what was rejected until the failure, written out
     throw err;
   });
@@ -266,6 +266,27 @@ export async function importParticipants(
     'import finished',
   );
   return out;
+}
+
+/** The advisory lock under which participants are imported one file at a time. */
+const IMPORT_LOCK = 2207_0017;
+
+/**
+ * Runs one import of participants at a time on a database. Two at once each marked the file's lines against what
+ * was on file when it began and wrote over the other: the one that ended last reported as unchanged people the
+ * other had just rewritten, and the table was a mixture of the two files. The later one now waits, saying so, and
+ * then reads the table as the earlier one left it. The lock is the session's: a process that dies lets it go.
+ */
+async function inTurn<T>(session: Queryable, log: Deps['log'], fn: () => Promise<T>): Promise<T> {
+  const free = (await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [IMPORT_LOCK])).rows[0]!.ok;
+  if (!free) {
+    log.warn('another import of participants is running on this database: this one waits for it to end');
+    await session.query('SELECT pg_advisory_lock($1::bigint)', [IMPORT_LOCK]);
+  }
+  const result = await fn();
+  // A failure leaves the session to be discarded (withSession), which lets the lock go with it.
+  await session.query('SELECT pg_advisory_unlock($1::bigint)', [IMPORT_LOCK]);
+  return result;
 }
 
 /**

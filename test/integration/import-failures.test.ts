@@ -119,6 +119,50 @@ describe('an import that cannot finish', () => {
     }
   });
 
+  it('takes its turn behind an import still running, so that the one run last holds, counted as it wrote', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const people = (name: string) => Array.from({ length: 50 }, (_, i) => person(i + 1, { ho_ten: `${name} Số ${i + 1}` }));
+    const before = await writeParticipants(dir, people('Nguyễn Văn'), 'before.csv');
+    const edited = await writeParticipants(dir, people('Trần Văn'), 'edited.csv');
+    await importParticipants(deps(db), before, path.join(dir, 'r0.csv'));
+    // The edited file's import is held at its writing (another session holds the rows), then the earlier file is
+    // imported again: it began after, and ends last.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => (locked = r));
+    const holder = db.withTransaction(async (tx) => {
+      await tx.query('SELECT 1 FROM participant FOR UPDATE');
+      locked();
+      await held;
+    });
+    await holding;
+    const waitingFor = async (locktype: string) => {
+      for (let i = 0; i < 600; i++) {
+        const [w] = await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = $1', [locktype]);
+        if (w!.n > 0) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    };
+    const first = importParticipants(deps(db), edited, path.join(dir, 'r1.csv'));
+    expect(await waitingFor('transactionid')).toBe(true);
+    let secondDone = false;
+    const second = importParticipants(deps(db), before, path.join(dir, 'r2.csv')).finally(() => (secondDone = true));
+    // The second waits for the first (its lock), or — as before — read the table as the first had not yet written it.
+    for (let i = 0; i < 100 && !secondDone; i++) {
+      const [w] = await rows<{ n: number }>(db, "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'advisory'");
+      if (w!.n > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    release();
+    await holder;
+    expect(await first).toMatchObject({ updated: 50 });
+    expect(await second).toMatchObject({ updated: 50, unchanged: 0 });
+    expect(await rows(db, "SELECT count(*)::int AS n FROM participant WHERE ho_ten LIKE 'Nguyễn Văn Số %'")).toEqual([{ n: 50 }]);
+  });
+
   it('does not repeat a first row of data in its message when the header row is missing', async () => {
     const { db } = database();
     const dir = await useTempDir();
