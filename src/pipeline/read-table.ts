@@ -184,9 +184,31 @@ export async function lineStartFrom(file: string, pos: number): Promise<number |
   }
 }
 
+/**
+ * What a file that is no CSV text is, from its first bytes, for a message that says so: read as CSV, a compressed
+ * file or an old workbook was 'a row of 9 values that looks like data, not a header (is the header row missing?)'.
+ */
+function notCsv(file: string, head: Buffer): UserError | null {
+  if (head[0] === 0x1f && head[1] === 0x8b) return new UserError(`${file} is compressed (gzip): unpack it (gunzip) and import the CSV it holds`);
+  if (head.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1'))) {
+    return new UserError(`${file} is a zip archive (an .xlsx workbook, or files packed together): name a workbook FILE.xlsx, or unpack the archive and import the CSV it holds`);
+  }
+  if (head.subarray(0, 8).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))) {
+    return new UserError(`${file} is an old Excel workbook (.xls), not CSV text: save it as .xlsx or as "CSV UTF-8 (comma delimited)" and import that`);
+  }
+  // Lines that end in a carriage return alone (old Mac software): the whole file was one line, and so no header.
+  const cr = head.indexOf(13);
+  if (head.indexOf(10) < 0 && cr >= 0 && cr < head.length - 1) {
+    return new UserError(`${file}: its lines end in a carriage return alone (as old Macintosh software writes them), which this import does not read; ${SAVE_AS_UTF8}`);
+  }
+  return null;
+}
+
 async function openCsv(file: string): Promise<Table> {
   const head = await sniff(file);
   if (looksUtf16(head)) throw new UserError(`${file} is UTF-16 text; ${SAVE_AS_UTF8}`);
+  const other = notCsv(file, head);
+  if (other) throw other;
   const reading = new CsvReading(file);
   const it = csvRecords(reading)[Symbol.asyncIterator]();
   let first: CsvRecord | undefined;
@@ -269,6 +291,11 @@ const notBlank = (r: TableRow) => r.problem !== undefined || r.cells.some((c) =>
 
 /** A header naming a column twice cannot be read: which of the two holds the value? */
 function checkHeader(file: string, header: string[]): string[] {
+  // "Text (Tab delimited)": one column named with every name. Said so, instead of 'no "ma_so_bhxh" column. Found:
+  // ma_so_bhxh…'.
+  if (header.length === 1 && header[0]!.split('\t').length > 2) {
+    throw new UserError(`${file}: its fields are separated by tabs; ${SAVE_AS_UTF8} (commas, or semicolons, between fields)`);
+  }
   const seen = new Set<string>();
   const twice = [...new Set(header.filter((h) => h !== '' && (seen.has(h) || !seen.add(h))))];
   if (twice.length && looksLikeData(header)) {

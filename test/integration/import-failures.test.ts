@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, existsSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Db, Queryable, Session } from '../../src/db/pool.js';
 import { UsageError, UserError } from '../../src/errors.js';
@@ -161,6 +162,32 @@ describe('an import that cannot finish', () => {
     expect(await first).toMatchObject({ updated: 50 });
     expect(await second).toMatchObject({ updated: 50, unchanged: 0 });
     expect(await rows(db, "SELECT count(*)::int AS n FROM participant WHERE ho_ten LIKE 'Nguyễn Văn Số %'")).toEqual([{ n: 50 }]);
+  });
+
+  it('says what a file is when it is no CSV text of the kind read: compressed, a zip, an old .xls, CR line ends, tabs', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const header = 'ma_so_bhxh,ho_ten,ngay_sinh,gioi_tinh,so_giay_to';
+    const lines = [header, '0100000001,Nguyễn Văn An,1990,Nam,', '0100000002,Trần Thị Bình,1991,Nữ,'];
+    const files: Array<[string, Buffer | string, string]> = [
+      ['gz.csv', gzipSync(lines.join('\n') + '\n'), 'is compressed (gzip): unpack it (gunzip) and import the CSV it holds'],
+      ['zip.csv', Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(40)]), 'is a zip archive (an .xlsx workbook, or files packed together): name a workbook FILE.xlsx, or unpack the archive and import the CSV it holds'],
+      ['xls.csv', Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(40)]), 'is an old Excel workbook (.xls), not CSV text: save it as .xlsx or as "CSV UTF-8 (comma delimited)" and import that'],
+      ['mac.csv', lines.join('\r') + '\r', ': its lines end in a carriage return alone (as old Macintosh software writes them), which this import does not read; save it as "CSV UTF-8 (comma delimited)" and import again'],
+      ['tabs.csv', lines.map((l) => l.replaceAll(',', '\t')).join('\n') + '\n', ': its fields are separated by tabs; save it as "CSV UTF-8 (comma delimited)" and import again (commas, or semicolons, between fields)'],
+    ];
+    for (const [name, content, said] of files) {
+      const file = path.join(dir, name);
+      writeFileSync(file, content);
+      const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as Error).message).toBe(`${file}${said.startsWith(':') ? '' : ' '}${said}`);
+    }
+    // A file that ends in CR LF, or in a carriage return after its last line only, is read as before.
+    const crlf = path.join(dir, 'crlf.csv');
+    writeFileSync(crlf, lines.join('\r\n') + '\r\n');
+    expect(await importParticipants(deps(db), crlf)).toMatchObject({ inserted: 2, rejected: 0 });
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 2 }]);
   });
 
   it('does not repeat a first row of data in its message when the header row is missing', async () => {
