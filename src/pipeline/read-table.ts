@@ -351,9 +351,15 @@ async function openXlsx(file: string): Promise<Table> {
   let wide: SheetExtent | null = null;
   // The tabs and their parts, for the streamed reader, which meets the sheets in the zip's order, hidden or not.
   const book: { sheets?: string; rels?: string } = {};
+  const uncomputed = new Map<number, { count: number; first: string }>();
   const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT }, (name, data) => {
     if (name === 'xl/workbook.xml') book.sheets = data.toString('utf8');
     if (name === 'xl/_rels/workbook.xml.rels') book.rels = data.toString('utf8');
+    const sheetPart = /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(name);
+    if (sheetPart) {
+      const u = uncomputedFormulas(data);
+      if (u) uncomputed.set(Number(sheetPart[1]), u);
+    }
     if (wide) return;
     const e = sheetExtent(data);
     if (e.columns > XLSX_COLUMN_LIMIT || e.columnDefinitions > SHEET_COLUMNS || e.merges > XLSX_MERGES_LIMIT || e.merged + e.validated + e.named > XLSX_MERGED_LIMIT) wide = e;
@@ -373,6 +379,17 @@ async function openXlsx(file: string): Promise<Table> {
         `${XLSX_SMALL / 1024 / 1024} MB in all for a workbook that says it is smaller): save it again from Excel, or as "CSV UTF-8 (comma delimited)", and import it again`,
     );
   }
+  const wanted = firstVisibleSheetPart(book.sheets, book.rels);
+  // A workbook written by a program that does not calculate (a script's library) holds formulas without values: the
+  // readers take such a cell as empty, and `=F2&" "&G2` in ho_ten emptied the name of everyone on file, 'updated'.
+  // The whole file is refused: every formula of it is unknown. (An empty text Excel computed is kept as `<v></v>`.)
+  const notComputed = typeof wanted === 'number' ? uncomputed.get(wanted) : [...uncomputed.values()][0];
+  if (notComputed) {
+    throw new UserError(
+      `${file}: ${notComputed.count} formula cell${notComputed.count > 1 ? 's' : ''} (the first at ${notComputed.first}) ${notComputed.count > 1 ? 'have' : 'has'} no computed value: ` +
+        'the workbook was written by a program that does not calculate. Open it in Excel or LibreOffice, save it, and import it again; nothing was imported',
+    );
+  }
   if (small) {
     const { header, rows } = await readSmallInThread(file);
     async function* batches(): AsyncGenerator<TableRow[]> {
@@ -384,7 +401,6 @@ async function openXlsx(file: string): Promise<Table> {
   // reader sees the merges after the rows). README says so.
   // The reader gives the sheets in the zip's order, hidden ones too: it took the first of them, so a large
   // workbook whose first tab was a hidden copy of older data imported that copy, and said nothing of the sheet shown.
-  const wanted = firstVisibleSheetPart(book.sheets, book.rels);
   if (wanted === 'none') throw new UserError(`${file} has no visible worksheet`);
   // Loaded only when a workbook is read: exceljs costs more than half a second at every start otherwise.
   const { default: Excel } = await import('exceljs');
@@ -475,6 +491,21 @@ export async function readSmallInThread(file: string, given: Partial<ThreadLimit
   }
   if (read.error.user) throw new UserError(read.error.message);
   throw new Error(read.error.message);
+}
+
+/**
+ * The formula cells of a sheet's XML that hold no value (`<c r="B2"><f>…</f></c>`, no `<v>`): how many, and where the
+ * first is. Null when there are none. Excel and LibreOffice always keep a formula's last value, `<v></v>` for an
+ * empty text.
+ */
+export function uncomputedFormulas(xml: Buffer): { count: number; first: string } | null {
+  let count = 0;
+  let first = '';
+  // `[^<>]*`, `[^<]*`: never past the next tag, linear on any text.
+  for (const m of xml.toString('latin1').matchAll(/<(?:\w+:)?c\b([^<>]*)>\s*<(?:\w+:)?f\b[^<>]*(?:\/>|>[^<]*<\/(?:\w+:)?f>)\s*<\/(?:\w+:)?c>/g)) {
+    if (count++ === 0) first = /(?:^|\s)r\s*=\s*["']([^"']*)["']/.exec(m[1]!)?.[1] ?? '?';
+  }
+  return count ? { count, first } : null;
 }
 
 /**

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { PARTICIPANT_COLUMNS } from '../../src/pipeline/participant-row.js';
-import { firstVisibleSheetPart, readSmallInThread } from '../../src/pipeline/read-table.js';
+import { firstVisibleSheetPart, readSmallInThread, uncomputedFormulas } from '../../src/pipeline/read-table.js';
 import { compressEntry, zipArchive } from '../../src/reports/xlsx/zip.js';
 import { databasePerFile, deps, rows, useTempDir } from '../helpers/pipeline.js';
 import { withPart } from '../helpers/zip-parts.js';
@@ -110,6 +110,36 @@ describe('import participants from .xlsx', () => {
     expect(firstVisibleSheetPart(book('<sheet name="a" sheetId="1" state="hidden" r:id="rId1"/>'), rels)).toBe('none');
     expect(firstVisibleSheetPart(book('<sheet name="a" sheetId="1" r:id="rId3"/>'), rels)).toBeNull();
     expect(firstVisibleSheetPart(undefined, rels)).toBeNull();
+  });
+
+  it('refuses a workbook whose formulas were never computed (written by a program that does not calculate), leaving the names on file', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const write = async (name: (i: number) => ExcelJS.CellValue) => {
+      const wb = new ExcelJS.Workbook();
+      const ws = wb.addWorksheet('Danh sach');
+      ws.addRow(['ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to', 'ho', 'ten']);
+      for (let i = 1; i <= 3; i++) ws.addRow([`010000000${i}`, name(i), '1990', 'Nam', '', 'Nguyễn Văn', `Số ${i}`]);
+      const file = path.join(dir, 'people.xlsx');
+      await wb.xlsx.writeFile(file);
+      return file;
+    };
+    await importParticipants(deps(db), await write((i) => ({ formula: `F${i + 1}&" "&G${i + 1}`, result: `Nguyễn Văn Số ${i}` }) as ExcelJS.CellFormulaValue));
+    // The same sheet as a script's library writes it: the formulas alone. Read as empty, every name went.
+    const file = await write((i) => ({ formula: `F${i + 1}&" "&G${i + 1}` }) as ExcelJS.CellFormulaValue);
+    const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toBe(
+      `${file}: 3 formula cells (the first at B2) have no computed value: the workbook was written by a program that does not calculate. ` +
+        'Open it in Excel or LibreOffice, save it, and import it again; nothing was imported',
+    );
+    expect(await rows(db, 'SELECT ho_ten FROM participant ORDER BY 1')).toEqual([1, 2, 3].map((i) => ({ ho_ten: `Nguyễn Văn Số ${i}` })));
+  });
+
+  it('tells a formula never computed from one Excel computed to an empty text', () => {
+    const xml = (cells: string) => Buffer.from(`<worksheet><sheetData><row r="2">${cells}</row></sheetData></worksheet>`);
+    expect(uncomputedFormulas(xml('<c r="B2" t="str"><f>IF(A2="","",A2)</f><v></v></c><c r="C2"><f>1+1</f><v>2</v></c>'))).toBeNull();
+    expect(uncomputedFormulas(xml('<c r="B2"><f>A2</f></c><c r="C2" s="1"><f t="shared" si="0"/></c><c r="D2"><v>1</v></c>'))).toEqual({ count: 2, first: 'B2' });
   });
 
   it('rejects, with the column, a row whose number was typed into a cell formatted as a date, and imports the others', async () => {
