@@ -12,7 +12,8 @@ export type { TableRow } from './table-row.js';
 
 import { unpackedWithin, xlsxPartSizes } from '../reports/xlsx/part-sizes.js';
 import { SHEET_COLUMNS, sheetExtent, type SheetExtent } from '../reports/xlsx/sheet-extent.js';
-import { cellText, notADate, notADateProblem, zeroPadded } from '../reports/cell-text.js';
+import { cellErrorProblem, cellText, notADate, notADateProblem, zeroPadded } from '../reports/cell-text.js';
+import { columnLetter } from '../reports/list-form.js';
 
 export interface Table {
   header: string[];
@@ -352,6 +353,9 @@ async function openXlsx(file: string): Promise<Table> {
   // The tabs and their parts, for the streamed reader, which meets the sheets in the zip's order, hidden or not.
   const book: { sheets?: string; rels?: string } = {};
   const uncomputed = new Map<number, { count: number; first: string }>();
+  // Cells showing an error (#N/A), by sheet part and address: exceljs's stream reader drops a formula's error result,
+  // and the cell read as empty.
+  const errorCells = new Map<number, Map<string, string>>();
   const inflated = await unpackedWithin(file, { total: small ? XLSX_SMALL : Infinity, part: XLSX_PART_LIMIT }, (name, data) => {
     if (name === 'xl/workbook.xml') book.sheets = data.toString('utf8');
     if (name === 'xl/_rels/workbook.xml.rels') book.rels = data.toString('utf8');
@@ -359,6 +363,7 @@ async function openXlsx(file: string): Promise<Table> {
     if (sheetPart) {
       const u = uncomputedFormulas(data);
       if (u) uncomputed.set(Number(sheetPart[1]), u);
+      if (!small) errorCells.set(Number(sheetPart[1]), errorsOf(data));
     }
     if (wide) return;
     const e = sheetExtent(data);
@@ -427,6 +432,7 @@ async function openXlsx(file: string): Promise<Table> {
     sheet = await sheets.next().catch(unreadable);
   }
   if (sheet.done) throw new UserError(`${file} has no visible worksheet`);
+  const errors = errorCells.get(part) ?? new Map<string, string>();
   const rowsIt = (sheet.value as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator]();
   let headerRow: ExcelJS.Row | undefined;
   for (;;) {
@@ -449,7 +455,9 @@ async function openXlsx(file: string): Promise<Table> {
       const cells = header.map((_, i) => zeroPadded(formulaResult(vals[i + 1]), next.value.getCell(i + 1).numFmt) ?? cellText(vals[i + 1]));
       const row: TableRow = { line: next.value.number, cells };
       const notDate = header.findIndex((_, i) => notADate(vals[i + 1]));
+      const error = errors.size === 0 ? -1 : header.findIndex((_, i) => errors.has(`${columnLetter(i + 1)}${next.value.number}`));
       if (notDate >= 0) row.problem = notADateProblem(header[notDate]!);
+      else if (error >= 0) row.problem = cellErrorProblem(header[error]!, errors.get(`${columnLetter(error + 1)}${next.value.number}`)!);
       // exceljs's streaming reader sometimes hands back an unresolved shared-string reference for workbooks whose
       // zip entries are stored uncompressed: better a reject that says so than "[object Object]" in the data.
       else if (vals.some((v) => typeof v === 'object' && v !== null && 'sharedString' in v))
@@ -506,6 +514,19 @@ export function uncomputedFormulas(xml: Buffer): { count: number; first: string 
     if (count++ === 0) first = /(?:^|\s)r\s*=\s*["']([^"']*)["']/.exec(m[1]!)?.[1] ?? '?';
   }
   return count ? { count, first } : null;
+}
+
+/** The cells of a sheet's XML that show an error (`t="e"`), by address (`B2`), with the error's code (`#N/A`). */
+export function errorsOf(xml: Buffer): Map<string, string> {
+  const found = new Map<string, string>();
+  const text = xml.toString('latin1');
+  if (!/\st\s*=\s*["']e["']/.test(text)) return found;
+  for (const m of text.matchAll(/<(?:\w+:)?c\b([^<>]*)>(?:<(?:\w+:)?f\b[^<>]*(?:\/>|>[^<]*<\/(?:\w+:)?f>))?<(?:\w+:)?v>([^<]*)</g)) {
+    if (!/(?:^|\s)t\s*=\s*["']e["']/.test(m[1]!)) continue;
+    const ref = /(?:^|\s)r\s*=\s*["']([A-Za-z]+\d+)["']/.exec(m[1]!)?.[1];
+    if (ref) found.set(ref.toUpperCase(), m[2]!);
+  }
+  return found;
 }
 
 /**

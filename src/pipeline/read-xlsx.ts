@@ -1,6 +1,6 @@
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
-import { cellText, notADate, notADateProblem, zeroPadded } from '../reports/cell-text.js';
+import { cellError, cellErrorProblem, cellText, notADate, notADateProblem, zeroPadded } from '../reports/cell-text.js';
 import { CONTROL, type TableRow } from './table-row.js';
 
 /**
@@ -27,16 +27,20 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
   });
   const sheet = wb.worksheets.find((s) => s.state === 'visible');
   if (!sheet) throw new UserError(`${file} has no visible worksheet`);
-  const lines: Array<{ line: number; cells: string[]; notDates: number[] }> = [];
+  const lines: Array<{ line: number; cells: string[]; notDates: number[]; errors: Array<[number, string]> }> = [];
   sheet.eachRow({ includeEmpty: false }, (row, n) => {
     const cells: string[] = [];
     const notDates: number[] = [];
+    const errors: Array<[number, string]> = [];
     for (let c = 1; c <= row.cellCount; c++) {
       const cell = row.getCell(c);
-      if (notADate((cell.isMerged ? cell.master : cell).value)) notDates.push(c - 1);
+      const value = (cell.isMerged ? cell.master : cell).value;
+      if (notADate(value)) notDates.push(c - 1);
+      const error = cellError(value);
+      if (error !== null) errors.push([c - 1, error]);
       cells.push(text(cell));
     }
-    lines.push({ line: n, cells, notDates });
+    lines.push({ line: n, cells, notDates, errors });
   });
   const first = lines.findIndex((l) => l.cells.some((c) => c.trim() !== ''));
   if (first < 0) throw new UserError(`${file} is empty: the first visible sheet needs a header row and data rows`);
@@ -46,7 +50,9 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
     if (l.cells.every((c) => c.trim() === '')) continue;
     const row: TableRow = { line: l.line, cells: header.map((_, i) => l.cells[i] ?? '') };
     const notDate = l.notDates.find((i) => i < header.length);
+    const error = l.errors.find(([i]) => i < header.length);
     if (notDate !== undefined) row.problem = notADateProblem(header[notDate]!);
+    else if (error !== undefined) row.problem = cellErrorProblem(header[error[0]]!, error[1]);
     else if (l.cells.slice(header.length).some((c) => c.trim() !== '')) row.problem = `has values beyond the ${header.length} header columns`;
     // As the CSV reader marks it (csv-scan.ts): Excel keeps a control character typed or pasted into a cell.
     else if (row.cells.some((c) => CONTROL.test(c))) row.control = true;

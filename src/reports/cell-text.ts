@@ -41,3 +41,16 @@ export function zeroPadded(value: ExcelJS.CellValue, numFmt: string | undefined)
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || !numFmt || !/^0+$/.test(numFmt)) return null;
   return value.toFixed(0).padStart(numFmt.length, '0');
 }
+
+/**
+ * The error a cell shows (`#N/A`, `#REF!`…), as its value or its formula's result; null for any other value. Read as
+ * empty, a lookup that failed down a column (`=VLOOKUP(…)` giving #N/A) emptied the name of everyone on file.
+ */
+export function cellError(value: ExcelJS.CellValue): string | null {
+  const v = value !== null && typeof value === 'object' && 'result' in value ? (value.result as ExcelJS.CellValue) : value;
+  return v !== null && typeof v === 'object' && 'error' in v ? String(v.error) : null;
+}
+
+/** Why a row with such a cell in `column` is refused, for the operator (the error's code is no one's data). */
+export const cellErrorProblem = (column: string, error: string): string =>
+  `column ${column}: the cell shows the error ${error} (a formula that failed): correct it in the sheet and import again`;

@@ -87,7 +87,9 @@ describe('import participants from .xlsx', () => {
     for (let i = 1; i <= n; i++) {
       // An address long enough that the sheet unpacks past the limit of a workbook read whole; keys as numbers
       // shown with their zeros, as the streamed reader must read them too.
-      const row = ws.addRow([100_000_000 + i, `Nguyen Van ${(i * 7919).toString(36)}`, '1990', 'Nam', '', 'TA0001A', 'Cty A', `${(i * 31).toString(36)} `.repeat(150), '01', '', '', '']);
+      // Row 1 001: a lookup that failed (#N/A), refused rather than read as no name.
+      const name = i === 1000 ? { formula: 'VLOOKUP(A1001,X!A:B,2,0)', result: { error: '#N/A' } } : `Nguyen Van ${(i * 7919).toString(36)}`;
+      const row = ws.addRow([100_000_000 + i, name, '1990', 'Nam', '', 'TA0001A', 'Cty A', `${(i * 31).toString(36)} `.repeat(150), '01', '', '', '']);
       row.getCell(1).numFmt = '0000000000';
       row.commit();
     }
@@ -95,8 +97,10 @@ describe('import participants from .xlsx', () => {
     await wb.commit();
 
     const result = await importParticipants(deps(db), file, path.join(dir, 'rejects.csv'));
-    expect(result).toMatchObject({ rowsRead: n, inserted: n, rejected: 0 });
-    expect(await rows(db, 'SELECT count(*)::int AS n, min(ma_so_bhxh) AS first FROM participant')).toEqual([{ n, first: '0100000001' }]);
+    expect(result).toMatchObject({ rowsRead: n, inserted: n - 1, rejected: 1 });
+    expect(await rows(db, 'SELECT count(*)::int AS n, min(ma_so_bhxh) AS first FROM participant')).toEqual([{ n: n - 1, first: '0100000001' }]);
+    const [, rejected] = (await readFile(path.join(dir, 'rejects.csv'), 'utf8')).trim().split('\n');
+    expect(rejected).toMatch(/^1001,column ho_ten: the cell shows the error #N\/A \(a formula that failed\): correct it in the sheet and import again,0100001000,/);
   }, 60_000);
 
   it('finds the first visible tab of a workbook, whatever the numbers of its sheet parts', () => {
@@ -134,6 +138,30 @@ describe('import participants from .xlsx', () => {
         'Open it in Excel or LibreOffice, save it, and import it again; nothing was imported',
     );
     expect(await rows(db, 'SELECT ho_ten FROM participant ORDER BY 1')).toEqual([1, 2, 3].map((i) => ({ ho_ten: `Nguyễn Văn Số ${i}` })));
+  });
+
+  it('refuses a row whose cell shows an error (#N/A, #REF!), as a value or a formula\'s result, rather than read it as empty', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Danh sach');
+    ws.addRow(['ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to']);
+    ws.addRow(['0100000001', 'Nguyễn Văn An', '1990', 'Nam', '']);
+    ws.addRow(['0100000002', 'Trần Thị Bình', '1991', 'Nữ', '']);
+    const file = path.join(dir, 'people.xlsx');
+    await wb.xlsx.writeFile(file);
+    await importParticipants(deps(db), file);
+    ws.getCell('B2').value = { formula: 'VLOOKUP(A2,X!A:B,2,0)', result: { error: '#N/A' } } as ExcelJS.CellFormulaValue;
+    ws.getCell('B3').value = { error: '#REF!' } as ExcelJS.CellErrorValue;
+    await wb.xlsx.writeFile(file);
+    const result = await importParticipants(deps(db), file);
+    expect(result).toMatchObject({ updated: 0, rejected: 2 });
+    const [, ...rejected] = (await readFile(result.rejectsFile, 'utf8')).trim().split('\n');
+    expect(rejected.map((l) => l.split(',').slice(0, 2))).toEqual([
+      ['2', 'column ho_ten: the cell shows the error #N/A (a formula that failed): correct it in the sheet and import again'],
+      ['3', 'column ho_ten: the cell shows the error #REF! (a formula that failed): correct it in the sheet and import again'],
+    ]);
+    expect(await rows(db, 'SELECT ho_ten FROM participant ORDER BY 1')).toEqual([{ ho_ten: 'Nguyễn Văn An' }, { ho_ten: 'Trần Thị Bình' }]);
   });
 
   it('tells a formula never computed from one Excel computed to an empty text', () => {
