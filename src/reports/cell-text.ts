@@ -35,11 +35,17 @@ export function cellText(value: ExcelJS.CellValue): string {
  * A whole number in a cell whose format only pads it with zeros (`0000000000`, `00`, `000`) as Excel shows it: the
  * old exports kept a mã số BHXH, a CMND or a province code as a number formatted so, and the sheet shows
  * `0100000001` where the cell holds 100000001. Read without its format the key had 9 digits and was rejected as a
- * lost leading zero, the operator told to format the column as Text, which changes nothing the cell holds.
+ * lost leading zero, the operator told to format the column as Text, which changes nothing the cell holds. Null
+ * when the cell is no such number (read it as before).
  */
 export function zeroPadded(value: ExcelJS.CellValue, numFmt: string | undefined): string | null {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || !numFmt || !/^0+$/.test(numFmt)) return null;
-  return value.toFixed(0).padStart(numFmt.length, '0');
+  const digits = value.toFixed(0);
+  // At most two zeros: all a code loses (a key of province 01–09 one, a CCCD of 001–009 two). More is a shorter
+  // number in a column formatted for longer ones — a 9-digit CMND among 12-digit CCCDs shown as 000012345678 — and
+  // is read as it is.
+  if (numFmt.length - digits.length > 2) return null;
+  return digits.padStart(numFmt.length, '0');
 }
 
 /**

@@ -55,17 +55,24 @@ describe('import participants from .xlsx', () => {
     // As old exports kept codes: numbers, shown with their zeros by a custom format. Row 3: no such format, a key
     // whose zero is lost for good (still rejected); row 4: a format of fewer zeros than the number's digits.
     const formats: Record<number, string> = { 1: '0000000000', 5: '000000000', 9: '00', 10: '000' };
-    for (const [i, key] of [100000001, 100000002, 1000000003].entries()) {
+    for (const [i, key] of [100000001, 100000002, 1000000003, 100000004, 100000005].entries()) {
       const row = ws.addRow([key, `Nguyễn Văn Số ${i}`, '05/03/1990', 'Nam', 12345678, 'TA0001A', 'Cty A', 'Hà Nội', 1, 1, '', '']);
       if (i !== 1) for (const [c, f] of Object.entries(formats)) row.getCell(Number(c)).numFmt = i === 2 ? '00' : f;
     }
+    // Row 5: a CMND (lost zero: 8 digits) in a column formatted for 12-digit CCCDs is not made 000012345678; row 6:
+    // a CCCD of province 001 with both zeros shown.
+    ws.getCell('E5').numFmt = '000000000000';
+    ws.getCell('E6').value = 1090012345;
+    ws.getCell('E6').numFmt = '000000000000';
     const file = path.join(dir, 'people.xlsx');
     await wb.xlsx.writeFile(file);
 
     const result = await importParticipants(deps(db), file);
-    expect(result).toMatchObject({ inserted: 2, rejected: 1 });
+    expect(result).toMatchObject({ inserted: 4, rejected: 1 });
     expect(await rows(db, 'SELECT ma_so_bhxh, so_giay_to, ma_tinh, ma_huyen, findings FROM participant ORDER BY 1')).toEqual([
       { ma_so_bhxh: '0100000001', so_giay_to: '012345678', ma_tinh: '01', ma_huyen: '001', findings: [] },
+      { ma_so_bhxh: '0100000004', so_giay_to: '012345678', ma_tinh: '01', ma_huyen: '001', findings: [{ field: 'id_number', code: 'repaired', value: '12345678' }] },
+      { ma_so_bhxh: '0100000005', so_giay_to: '001090012345', ma_tinh: '01', ma_huyen: '001', findings: [] },
       { ma_so_bhxh: '1000000003', so_giay_to: '012345678', ma_tinh: '01', ma_huyen: '001', findings: [{ field: 'id_number', code: 'repaired', value: '12345678' }] },
     ]);
     const [, rejected] = (await readFile(result.rejectsFile, 'utf8')).trim().split('\n');
