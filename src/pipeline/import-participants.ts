@@ -102,18 +102,22 @@ export async function importParticipants(
   if (unknownColumns.length) log.warn({ unknownColumns }, 'columns ignored');
   if (missingColumns.length) log.warn({ missingColumns }, 'columns missing: new people get those fields empty, people on file keep theirs');
 
-  // With a byte-order mark, as the corrections' rejects: Excel then opens the Vietnamese text as UTF-8.
-  const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header], { bom: true, input: file }).catch(async (err: unknown) => {
-    await table.close?.();
-    throw err;
-  });
-  const reject = (row: TableRow, reason: string) => rejects.add(row.line, reason, row.cells);
   const columns = keyColumns(table.header);
   const readRaw = rawReader(table.header);
   const screen = rowScreen(table.header);
 
   const now = deps.now();
+  let opened: RejectsFile | undefined;
   const result = await deps.db.withSession((session) => inTurn(session, log, async () => {
+    // Made once it is this import's turn: an import waiting for another would otherwise empty the rejects file
+    // that one is writing (the same FILE.rejects.csv, a night's import still running when the next one starts).
+    // With a byte-order mark, as the corrections' rejects: Excel then opens the Vietnamese text as UTF-8.
+    const rejects = await RejectsFile.open(rejectsFile, ['line', 'reason', ...table.header], { bom: true, input: file }).catch(async (err: unknown) => {
+      await table.close?.();
+      throw err;
+    });
+    opened = rejects;
+    const reject = (row: TableRow, reason: string) => rejects.add(row.line, reason, row.cells);
     const importId = await startImportRun(session, 'participants', file, now);
     await createStagingTables(session);
     const headerKey = headerSalt(table.header);
@@ -245,14 +249,15 @@ export async function importParticipants(
         'sex code 0 is read otherwise than at the last import: those people are updated',
       );
     }
-    return { importId, rowsRead, ...counts, bulk: bulk !== null, readingThreads };
+    // Written out before the next import's turn, which may write the same file.
+    await rejects.close();
+    return { importId, rowsRead, ...counts, bulk: bulk !== null, readingThreads, rejected: rejects.count };
   })).catch(async (err: unknown) => {
-    await rejects.close().catch(() => undefined); // what was rejected until the failure, written out
+    await opened?.close().catch(() => undefined); // what was rejected until the failure, written out
     throw err;
   });
 
-  await rejects.close();
-  const out: ImportResult = { ...result, rejected: rejects.count, rejectsFile, unknownColumns };
+  const out: ImportResult = { ...result, rejectsFile, unknownColumns };
   log.info(
     {
       importId: out.importId,

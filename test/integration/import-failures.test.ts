@@ -125,8 +125,10 @@ describe('an import that cannot finish', () => {
     const dir = await useTempDir();
     const people = (name: string) => Array.from({ length: 50 }, (_, i) => person(i + 1, { ho_ten: `${name} Số ${i + 1}` }));
     const before = await writeParticipants(dir, people('Nguyễn Văn'), 'before.csv');
-    const edited = await writeParticipants(dir, people('Trần Văn'), 'edited.csv');
+    const edited = await writeParticipants(dir, [...people('Trần Văn'), person(51, { ma_so_bhxh: '12345' })], 'edited.csv');
     await importParticipants(deps(db), before, path.join(dir, 'r0.csv'));
+    // Both write the same rejects file, as a night's import still running when the next night's starts.
+    const rejectsFile = path.join(dir, 'rejects.csv');
     // The edited file's import is held at its writing (another session holds the rows), then the earlier file is
     // imported again: it began after, and ends last.
     let release!: () => void;
@@ -147,19 +149,21 @@ describe('an import that cannot finish', () => {
       }
       return false;
     };
-    const first = importParticipants(deps(db), edited, path.join(dir, 'r1.csv'));
+    const first = importParticipants(deps(db), edited, rejectsFile);
     expect(await waitingFor('transactionid')).toBe(true);
     let secondDone = false;
-    const second = importParticipants(deps(db), before, path.join(dir, 'r2.csv')).finally(() => (secondDone = true));
+    const second = importParticipants(deps(db), before, rejectsFile).finally(() => (secondDone = true));
     // The second waits for the first (its lock), or — as before — read the table as the first had not yet written it.
     for (let i = 0; i < 100 && !secondDone; i++) {
       const [w] = await rows<{ n: number }>(db, "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'advisory'");
       if (w!.n > 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    // While it waits, the first's rejects file is as the first wrote it, not emptied by the second.
+    expect(readFileSync(rejectsFile, 'utf8')).toMatch(/\n52,ma_so_bhxh must be 10 digits,12345,/);
     release();
     await holder;
-    expect(await first).toMatchObject({ updated: 50 });
+    expect(await first).toMatchObject({ updated: 50, rejected: 1 });
     expect(await second).toMatchObject({ updated: 50, unchanged: 0 });
     expect(await rows(db, "SELECT count(*)::int AS n FROM participant WHERE ho_ten LIKE 'Nguyễn Văn Số %'")).toEqual([{ n: 50 }]);
   });
