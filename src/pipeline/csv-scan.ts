@@ -109,8 +109,9 @@ export class CsvScanner {
   private out: CsvRecord[] = [];
   /** Fields per record, from the first record (the header); until then any count is accepted. */
   private expected: number | undefined;
-  /** Decided on the header's line (Separator). */
+  /** Decided on the header's line (Separator), or by a `sep=` line before it. */
   private sep: Separator = ',';
+  private hinted = false;
 
   /**
    * `from`: scan a part of a file that starts at a line start after `lines` physical lines, where a scanner of the
@@ -214,9 +215,20 @@ export class CsvScanner {
       return;
     }
     if (text.trim() === '') return; // blank lines are not records
+    // `sep=;` (or `sep=,`) on the first line, before the header: the hint some programs write for Excel, which
+    // takes it as the separator and does not show the line. It was read as the header ('no "ma_so_bhxh" column.
+    // Found: sep='). It is no record; the separator it names is the file's.
+    if (this.expected === undefined && !this.hinted && this.lineNo === lineNo && lineNo === 1) {
+      const hint = /^\uFEFF?sep=([,;])$/i.exec(text.trim());
+      if (hint) {
+        this.sep = hint[1] as Separator;
+        this.hinted = true;
+        return;
+      }
+    }
     // The header decides: semicolons when they cut it into more fields than commas do (a header cell may hold a
     // comma, `Ghi chú, nếu có`, in a file Excel wrote with semicolons; or a semicolon in a comma file).
-    if (this.expected === undefined && text.includes(';') && splitRecord(text, ';').cells.length > splitRecord(text, ',').cells.length) this.sep = ';';
+    if (this.expected === undefined && !this.hinted && text.includes(';') && splitRecord(text, ';').cells.length > splitRecord(text, ',').cells.length) this.sep = ';';
     if (this.resyncFrom) {
       const r = splitRecord(text, this.sep);
       if (r.open || r.problem || (this.expected !== undefined && r.cells.length !== this.expected)) {

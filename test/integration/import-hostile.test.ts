@@ -164,4 +164,14 @@ describe('legacy text', () => {
     expect(got.map((p) => p.findings.find((f) => f.code === 'converted')?.from ?? null)).toEqual(['TCVN3', 'VNI', 'UTF-8', null, null]);
     expect(got[0]!.findings.find((f) => f.code === 'converted')?.value).toBe('NguyÔn V¨n Hïng');
   });
+
+  it('takes a first line sep=; (the hint some programs write for Excel) as the separator, not as the header', async () => {
+    const semi = (l: string) => l.replaceAll(',', ';');
+    const text = ['\uFEFFsep=;', semi(HEADER), semi(line(1)).replace('Cty A', 'Cty A, chi nhánh 2'), semi(line(2)).replace(code(2), 'BAD')].join('\r\n') + '\r\n';
+    const { result, rejected, count, db } = await importText(text);
+    expect(count).toBe(1);
+    expect(result).toMatchObject({ rowsRead: 2, inserted: 1, rejected: 1 });
+    expect(rejected.map((r) => [r[0], r[1]])).toEqual([['4', 'ma_so_bhxh must be 10 digits']]); // physical lines: the hint is line 1
+    expect(await rows(db, 'SELECT u.ten_don_vi FROM participant p JOIN unit u USING (ma_don_vi)')).toEqual([{ ten_don_vi: 'Cty A, chi nhánh 2' }]);
+  });
 });
