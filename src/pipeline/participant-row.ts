@@ -136,7 +136,17 @@ export function keyOf(raw: string | undefined): { key: string } | { reason: stri
   if (KEY.test(key)) return { key };
   if (key === '') return { reason: 'ma_so_bhxh is empty' };
   if (NINE.test(key)) return { reason: 'ma_so_bhxh has 9 digits: a leading zero was probably lost; format the column as Text' };
-  return { reason: 'ma_so_bhxh must be 10 digits' };
+  return { reason: `ma_so_bhxh must be 10 digits${notDigits(key)}` };
+}
+
+/**
+ * What is in a key besides the digits 0–9, when that is what the eye cannot see: an invisible character (copied from
+ * a web page or a PDF), or digits of an East Asian input mode, which look like digits. Said by kind, never the value.
+ */
+function notDigits(key: string): string {
+  if (/[\u200B-\u200D\u2060\uFEFF\u00AD]/.test(key)) return '; it holds an invisible character (a zero-width space or a soft hyphen, copied from a web page or a PDF?)';
+  if (/[\uFF10-\uFF19]/.test(key)) return '; it holds full-width digits (typed in an East Asian input mode): retype them';
+  return '';
 }
 
 const text = (v: string | undefined): string => (v === undefined ? '' : v.trim());
