@@ -107,6 +107,11 @@ export async function importParticipants(
   const screen = rowScreen(table.header);
 
   const now = deps.now();
+  // A rejects file that cannot be written is said now, not after waiting for another import's turn.
+  await RejectsFile.check(rejectsFile, file).catch(async (err: unknown) => {
+    await table.close?.();
+    throw err;
+  });
   let opened: RejectsFile | undefined;
   const result = await deps.db.withSession((session) => inTurn(session, log, async () => {
     // Made once it is this import's turn: an import waiting for another would otherwise empty the rejects file

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { open as openFile, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
@@ -29,16 +29,7 @@ export class RejectsFile {
    * open in Excel, which needs it to show Vietnamese.
    */
   static async open(path: string, header: readonly string[] | null, options: { bom?: boolean; input?: string } = {}): Promise<RejectsFile> {
-    if (options.input !== undefined && (await sameFile(path, options.input))) {
-      // Opening it would empty the file being imported: the night's export, gone, and the import told to go again.
-      throw new UsageError(`the rejects file ${path} is the file being imported; give --rejects another path (default: FILE.rejects.csv)`);
-    }
-    // Its folder is made, as `export results --out` and `lists --out` make theirs (`--rejects rejects/today.csv`).
-    try {
-      await makeFolders(dirname(path));
-    } catch (err) {
-      throw cannotOpen(path, err);
-    }
+    await RejectsFile.check(path, options.input);
     const file = new RejectsFile(path, header, options);
     try {
       if (file.out.pending) await once(file.out, 'ready');
@@ -47,6 +38,26 @@ export class RejectsFile {
       throw cannotOpen(path, err);
     }
     return file;
+  }
+
+  /**
+   * What open() refuses, said without emptying the file: a path that is the input, a folder that cannot be made, a
+   * file that cannot be written. For an import that must wait its turn before it opens the file (another import may
+   * be writing the same one): a wrong path is said at once, not after the wait.
+   */
+  static async check(path: string, input?: string): Promise<void> {
+    if (input !== undefined && (await sameFile(path, input))) {
+      // Opening it would empty the file being imported: the night's export, gone, and the import told to go again.
+      throw new UsageError(`the rejects file ${path} is the file being imported; give --rejects another path (default: FILE.rejects.csv)`);
+    }
+    // Its folder is made, as `export results --out` and `lists --out` make theirs (`--rejects rejects/today.csv`).
+    try {
+      await makeFolders(dirname(path));
+      // Opened to append, which changes nothing of a file there (made empty where there was none), and closed.
+      await (await openFile(path, 'a')).close();
+    } catch (err) {
+      throw cannotOpen(path, err);
+    }
   }
 
   private constructor(

@@ -168,6 +168,23 @@ describe('an import that cannot finish', () => {
     expect(await rows(db, "SELECT count(*)::int AS n FROM participant WHERE ho_ten LIKE 'Nguyễn Văn Số %'")).toEqual([{ n: 50 }]);
   });
 
+  it('says a rejects file it cannot write at once, not after waiting for the import running before it', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = await writeParticipants(dir, [person(1)], 'p.csv');
+    // Another import holds the turn (its advisory lock, src/pipeline/import-participants.ts) for as long as the test.
+    await db.withSession(async (other) => {
+      await other.query('SELECT pg_advisory_lock($1::bigint)', [2207_0017]);
+      try {
+        const err = await importParticipants(deps(db), file, path.join(file, 'r.csv')).catch((e: unknown) => e);
+        expect((err as Error).message).toMatch(/^cannot open .*p\.csv\/r\.csv: /);
+      } finally {
+        await other.query('SELECT pg_advisory_unlock($1::bigint)', [2207_0017]);
+      }
+    });
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
+  }, 20_000);
+
   it('says what a file is when it is no CSV text of the kind read: compressed, a zip, an old .xls, CR line ends, tabs', async () => {
     const { db } = database();
     const dir = await useTempDir();
