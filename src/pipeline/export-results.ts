@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { realpath, rename, rm } from 'node:fs/promises';
+import { chmod, chown, realpath, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { batchExists, resultsCopySql } from '../db/results.js';
 import { cannotOpen, cannotWrite, fileSystemError, UserError } from '../errors.js';
@@ -24,14 +24,25 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
   // A symbolic link (a share's `results.csv` pointing at the current file) is written through, as before, not
   // replaced by a file of its own.
   const file = await realpath(prepared).catch(() => prepared);
+  const before = await stat(file).catch(() => null);
+  // A named pipe (a script reading the export as it comes) or a device (/dev/null) is written into, as before: a
+  // file renamed over it would replace the pipe or the device, and its reader would wait for ever.
+  if (before && !before.isFile()) return exportInPlace(deps, file, batchId, out);
   const tmp = `${file}.${process.pid}.tmp`;
-  const stream = createWriteStream(tmp);
+  // Owner-only until it has the permissions of the file it replaces; a new file gets the umask's, as before.
+  const stream = createWriteStream(tmp, { mode: before ? 0o600 : 0o666 });
   try {
     await once(stream, 'ready');
   } catch (err) {
     throw cannotOpen(out, err);
   }
   try {
+    // The file replaced keeps its permissions and owner (it holds ID numbers: an operator who made it readable by its
+    // owner only must not find it readable by everyone after the next export, under the umask 022).
+    if (before) {
+      await chown(tmp, before.uid, before.gid).catch(() => undefined); // only root may give a file away
+      await chmod(tmp, before.mode & 0o7777);
+    }
     const rows = await copyResults(deps, stream, batchId, out);
     await rename(tmp, file);
     return rows;
@@ -39,6 +50,22 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
     stream.destroy();
     await rm(tmp, { force: true });
     // A write that failed (a full disk, a quota) is said as for every output the user named.
+    throw fileSystemError(err) ? cannotWrite(out, err) : err;
+  }
+}
+
+/** Writes into `file` itself (a pipe, a device): what was written before a failure stays, as it can only. */
+async function exportInPlace(deps: Deps, file: string, batchId: number | null, out: string): Promise<number> {
+  const stream = createWriteStream(file);
+  try {
+    await once(stream, 'ready');
+  } catch (err) {
+    throw cannotOpen(out, err);
+  }
+  try {
+    return await copyResults(deps, stream, batchId, out);
+  } catch (err) {
+    stream.destroy();
     throw fileSystemError(err) ? cannotWrite(out, err) : err;
   }
 }

@@ -1,6 +1,8 @@
 // `ddcn export results --out FILE` that fails half-way (a full disk, the database lost) must not leave a truncated
 // file under the name a nightly script reads, nor destroy the previous night's results.
-import { lstat, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { chmod, lstat, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -58,4 +60,31 @@ describe('export results to a file', () => {
     expect((await lstat(link)).isSymbolicLink()).toBe(true);
     expect(await readFile(real, 'utf8')).toBe(rows.join(''));
   });
+
+  // results.csv holds ID numbers (so_ddcn): an operator who made it readable by its owner only must not find it
+  // readable by every user of the machine after the next night's export (a new file under the umask 022).
+  it('keeps the permissions of the file it replaces', async () => {
+    const out = path.join(dir, 'private.csv');
+    await writeFile(out, 'old\n');
+    await chmod(out, 0o600);
+    await exportResults(deps(copyingDb(['ma_so_bhxh,status,fields,so_ddcn\n'])), out, null);
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
+  });
+
+  // A named pipe (a script reading the export as it is written, `mkfifo`) or a device (/dev/null) is written into,
+  // as before the temporary file, not replaced by a regular file renamed over it.
+  it('writes into a named pipe rather than replacing it', async () => {
+    const fifo = path.join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    const rows = ['ma_so_bhxh,status,fields,so_ddcn\n', '0100000004,PENDING,,\n'];
+    const reading = (async () => {
+      let text = '';
+      for await (const chunk of createReadStream(fifo, 'utf8')) text += chunk;
+      return text;
+    })();
+    await exportResults(deps(copyingDb(rows)), fifo, null);
+    expect(await reading).toBe(rows.join(''));
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 10_000);
 });
