@@ -54,6 +54,15 @@ describe('exchange file format', () => {
     await expect(parseExchangeFile(`${text}\n \n`, REQUEST_COLUMNS)).rejects.toMatchObject({ reason: 'checksum' });
   });
 
+  // The answer files come from outside (bounded at 4 MB): the look for empty lines at the end must not cost the square
+  // of a run of empty lines elsewhere in the file (each of 1 MB of line ends tried as the start of the end's run).
+  it('reads a file with a long run of empty lines before its end in linear time', async () => {
+    const file = `${HEADER}${'\n'.repeat(1_000_000)}x\n`;
+    const started = Date.now();
+    await expect(parseExchangeFile(file, REQUEST_COLUMNS)).rejects.toMatchObject({ reason: 'checksum' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  }, 60_000);
+
   /** A file of this body with a trailer that fits it, so that only the body's own fault is left. */
   const signed = (body: string, rows: number) => `${body}#ddcn;sha256=${sha256(body)};rows=${rows}\n`;
   const HEADER = 'request_id,ho_ten,ngay_sinh,gioi_tinh,so_giay_to\n';
