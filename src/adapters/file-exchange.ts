@@ -424,9 +424,14 @@ export class FileExchangeRegistry implements RegistryAdapter {
         }
       }
       // A session that fails is discarded by withSession, and the lock with it.
-      for (const name of await this.inboxFiles()) {
+      const names = await this.inboxFiles();
+      // One the operator took out of the inbox meanwhile is no longer there to be read.
+      for (const gone of [...this.unreadable.keys()].filter((n) => !names.includes(n))) this.unreadable.delete(gone);
+      for (const name of names) {
         try {
-          // Left again (still being copied), or taken at last: counted once, and only while it is left.
+          // Left again (still being copied), or taken at last: counted once, and only while it is left. So too a file
+          // that could not be read: named only while it cannot (its permissions fixed between two looks of a run).
+          this.unreadable.delete(name);
           const left = this.stats.leftInInbox.filter((n) => n !== name);
           if ((await this.ingest(session, name)) === 'left') left.push(name);
           this.stats.leftInInbox = left;

@@ -1,10 +1,10 @@
 // An answer file the user ddcn runs as may not read (the transfer's user uploaded it 0600): it must not stop the
 // exchange. The other answers are applied, new people are asked, the file is left in the inbox, and the run is told
 // which file and why. Run as root, the tests cannot make a file unreadable: the file system's refusal is stood in for.
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { FileExchangeRegistry } from '../../src/adapters/file-exchange.js';
+import { FileExchangeRegistry, INBOX_LOOK_EVERY_MS } from '../../src/adapters/file-exchange.js';
 import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExchangeFile, REQUEST_COLUMNS } from '../../src/adapters/file-exchange-format.js';
 import { createLogger } from '../../src/log.js';
 import { databasePerFile, FIXED_NOW, useTempDir } from '../helpers/pipeline.js';
@@ -62,5 +62,54 @@ describe('an answer file that cannot be read', () => {
     const fixed = await open();
     expect(await fixed.verify([person])).toEqual([answerOf(person)]);
     expect(fixed.unreadableMessage()).toBeNull();
+  });
+
+  // A worker or a run that looks again (the operator fixed the permissions meanwhile): the file applied at a later look
+  // is no longer said to be unreadable, as a file left while being copied is no longer said to be left (ffc8759).
+  it('is no longer named once a later look of the same process has read it', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const f = { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
+    await Promise.all([mkdir(f.outbox), mkdir(f.inbox)]);
+    const open = () => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    await (await open()).verify([person]);
+    const [request] = await readdir(f.outbox);
+    const requestSha256 = (await parseExchangeFile(await readFile(path.join(f.outbox, request!), 'utf8'), REQUEST_COLUMNS)).trailer.sha256;
+    const answer = path.join(f.inbox, answerFileFor(request!));
+    await writeFile(answer, formatExchangeFile(ANSWER_COLUMNS, [answerRow(answerOf(person))], { requestSha256 }).text);
+    locked.add(answer);
+    const clock = { ms: FIXED_NOW.getTime() };
+    const running = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(clock.ms));
+    expect(await running.verify([])).toEqual([]);
+    expect(running.unreadableMessage()).not.toBeNull();
+    locked.delete(answer);
+    clock.ms += INBOX_LOOK_EVERY_MS;
+    await running.verify([]);
+    await running.close();
+    expect(await running.verify([person])).toEqual([answerOf(person)]);
+    expect(running.stats.ingested).toBe(1);
+    expect(running.unreadableMessage()).toBeNull();
+  });
+
+  it('is no longer named once the operator has taken it out of the inbox', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const f = { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
+    await Promise.all([mkdir(f.outbox), mkdir(f.inbox)]);
+    const unreadable = path.join(f.inbox, 'ddcn-req-00000009-abcdef.answer.csv');
+    await writeFile(unreadable, 'x\n');
+    await writeFile(path.join(f.inbox, 'other.txt'), 'x\n'); // keeps the inbox from being empty, refused at each look
+    locked.add(unreadable);
+    const clock = { ms: FIXED_NOW.getTime() };
+    const running = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(clock.ms));
+    await running.verify([]);
+    expect(running.unreadableMessage()).not.toBeNull();
+    await rm(unreadable);
+    await writeFile(path.join(f.inbox, 'another.txt'), 'x\n');
+    clock.ms += INBOX_LOOK_EVERY_MS;
+    await running.verify([]);
+    await running.close();
+    expect(running.stats.refused).toEqual(['other.txt', 'another.txt']);
+    expect(running.unreadableMessage()).toBeNull();
   });
 });
