@@ -40,6 +40,8 @@ const FORM_NO = /^mẫu số\s*0?2$/i;
 const ISSUED_LINE = /Số liệu đến ngày (\d{2})\/(\d{2})\/(\d{4})/;
 const TITLE_PART = 'CHƯA KHỚP VỚI CSDL QUỐC GIA VỀ DÂN CƯ';
 const UNIT_LINE = /^mã đơn vị\s*:\s*(.*)$/i;
+/** `Tên đơn vị: (chưa có mã đơn vị)`: the name line of the list of a province's people without a unit code (mau01.ts unitIntro). */
+const NO_UNIT_NAME = /^tên đơn vị\s*:\s*\(chưa có mã đơn vị\)$/i;
 const COLUMN_NO = /^\((\d{1,2})\)$/;
 // What follows the table: the notes, the place-and-date line, the signatures.
 const FOOTER = /^ghi chú|, ngày \S+ tháng \S+ năm \S+$|^người lập biểu$|^thủ trưởng đơn vị$|^\(ký, ghi rõ/i;
@@ -415,6 +417,7 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
   let formNo = false;
   let title = false;
   let unit: string | null = null;
+  let unitless = false;
   let issuedOn: CalendarDate | null = null;
   let columns: Map<number, number> | null = null; // column number on the form → sheet column
   let numberedRow = 0;
@@ -429,6 +432,7 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
       // The cell's text is trimmed and `\s*` takes the spaces after the colon: the code has none around it.
       const u = UNIT_LINE.exec(t);
       if (u && unit === null) unit = u[1]!;
+      if (NO_UNIT_NAME.test(t)) unitless = true;
       const day = ISSUED_LINE.exec(t);
       if (day && issuedOn === null) issuedOn = parseIsoDate(`${day[3]}-${day[2]}-${day[1]}`);
       const no = COLUMN_NO.exec(t);
@@ -444,7 +448,8 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
   }
   // Empty as `ddcn lists` writes it on the list of a province's people without a unit code (`_chua-co-ma-don-vi`): no
   // unit can return it, and there is none to check its rows against. Said as such, with the way that does work.
-  if (unit === '') {
+  // Its name line says so: a unit's own list whose code the clerk emptied is a missing code (below), not that list.
+  if (unit === '' && unitless) {
     throw new ReturnedFileError(
       `${file} is the Mẫu 02 of people without a unit code ("Mã đơn vị:" empty, as ddcn lists writes it): it cannot be returned with corrections; give them their unit code in the participants file and import it again, then their unit's Mẫu 02 lists them`,
       'Đây là Mẫu số 02 của những người chưa có mã đơn vị (dòng "Mã đơn vị:" để trống): không nhận điều chỉnh qua danh sách này. Cần bổ sung mã đơn vị của họ trong dữ liệu người tham gia; sau đó họ có tên trong Mẫu số 02 của đơn vị mình.',

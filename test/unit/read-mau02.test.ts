@@ -354,10 +354,17 @@ describe('reading a returned Mẫu 02', () => {
 
   it('refuses a sheet whose unit line is empty, or whose columns are not numbered', async () => {
     // Empty as ddcn writes it on the list of people without a unit code: said as that list, and what to do instead.
-    const noUnit = await returned('no-unit', (ws) => void (cellWith(ws, /^Mã đơn vị/).value = 'Mã đơn vị: '));
+    const noUnit = path.join(dir, 'no-unit.xlsx');
+    const w = ListFileWriter.open({ path: noUnit, form: 'mau02', unit: { ...UNIT, maDonVi: null, tenDonVi: '', diaChi: '' }, issuedAt: '2024-06-03T01:30:00.000Z' });
+    w.add([person(1)]);
+    await w.close();
     await expect(openReturnedMau02(noUnit)).rejects.toThrow(
       `${noUnit} is the Mẫu 02 of people without a unit code ("Mã đơn vị:" empty, as ddcn lists writes it): it cannot be returned with corrections; give them their unit code in the participants file and import it again, then their unit's Mẫu 02 lists them`,
     );
+    // A unit's own list whose code the clerk emptied (its name still there) is no such list: its code is missing,
+    // and the clerk is not to be told that the unit's list goes to no unit.
+    const emptied = await returned('code-emptied', (ws) => void (cellWith(ws, /^Mã đơn vị/).value = 'Mã đơn vị: '));
+    await expect(openReturnedMau02(emptied)).rejects.toThrow(`${emptied}: the "Mã đơn vị:" line above the table is missing or empty`);
     // Taken out by hand: the line is missing.
     const lineGone = await returned('line-gone', (ws) => void (cellWith(ws, /^Mã đơn vị/).value = null));
     await expect(openReturnedMau02(lineGone)).rejects.toThrow(`${lineGone}: the "Mã đơn vị:" line above the table is missing or empty`);
