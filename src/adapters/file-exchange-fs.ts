@@ -1,6 +1,7 @@
 // Writing and moving exchange files so that a reader never sees half a file and a crash leaves nothing ambiguous.
-import { mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeFolders } from '../pipeline/output-file.js';
 
 /**
  * Request, share and answer files hold names, dates of birth and ID numbers: readable by their owner and the
@@ -13,9 +14,11 @@ export const FOLDER_MODE = 0o750;
 
 /** Makes the folder if it is missing; true when it did not exist. */
 export async function ensureDir(dir: string, what: string): Promise<boolean> {
-  let made: string | undefined;
+  let made: boolean;
   try {
-    made = await mkdir(dir, { recursive: true, mode: FOLDER_MODE });
+    // One folder at a time, as the output folders (makeFolders): Node's recursive mkdir spins for ever at full CPU
+    // where every mkdir answers ENOENT (`--outbox /proc/…`), and says ENOENT for a read-only file system.
+    made = await makeFolders(dir, FOLDER_MODE);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`${what} ${dir} cannot be used as a folder (${code ?? (err as Error).message})`, { cause: err });
@@ -23,7 +26,7 @@ export async function ensureDir(dir: string, what: string): Promise<boolean> {
   // A guard: mkdir -p already fails (EEXIST) on a path that is not a folder, so this message is never seen.
   // Stryker disable next-line StringLiteral,ConditionalExpression: unreachable: mkdir -p already fails (EEXIST) on a path that is not a folder
   if (!(await stat(dir)).isDirectory()) throw new Error(`${what} ${dir} is not a folder`);
-  return made !== undefined;
+  return made;
 }
 
 // Stryker disable next-line BlockStatement: an fsync of the folder after a rename matters only if the machine loses power right then: no test of a running system can tell
@@ -145,7 +148,7 @@ export async function listFiles(dir: string): Promise<string[]> {
 /** Moves a file into a sub-folder, keeping its name (with a suffix if the name is taken); returns the new path. */
 export async function moveInto(dir: string, name: string, sub: string, reason?: string): Promise<string> {
   const target = path.join(dir, sub);
-  await mkdir(target, { recursive: true, mode: FOLDER_MODE });
+  await makeFolders(target, FOLDER_MODE);
   let dest = path.join(target, name);
   // Stryker disable next-line ArrowFunction: () => undefined is as falsy as () => false: the loop stops the same
   for (let n = 1; await stat(dest).then(() => true, () => false); n++) dest = path.join(target, `${name}.${n}`);

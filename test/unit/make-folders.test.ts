@@ -3,6 +3,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ensureDir } from '../../src/adapters/file-exchange-fs.js';
 import { makeFolders, prepareOutputFile } from '../../src/pipeline/output-file.js';
 import { tempDirPerFile } from '../helpers/temp-dir.js';
 
@@ -27,4 +28,19 @@ describe('makeFolders', () => {
     await expect(prepareOutputFile('/proc/ddcn-no-such/results.csv', 'results.csv')).rejects.toThrow('cannot write /proc/ddcn-no-such: no such file');
     await expect(makeFolders('/proc/ddcn-no-such/lists')).rejects.toMatchObject({ code: 'ENOENT' });
   }, 5000);
+
+  // The file exchange's folders too (`--outbox /proc/…`: `ddcn run` spun at full CPU, deaf to SIGTERM).
+  it.runIf(process.platform === 'linux' && existsSync('/proc/self'))('fails once for an exchange folder where mkdir always answers ENOENT (/proc)', async () => {
+    await expect(ensureDir('/proc/ddcn-no-such/outbox', 'outbox')).rejects.toThrow('outbox /proc/ddcn-no-such/outbox cannot be used as a folder (ENOENT)');
+  }, 5000);
+
+  it('makes the exchange folders 0750 all the way, and says whether it made them', async () => {
+    const deep = path.join(dir, 'x', 'outbox');
+    expect(await ensureDir(deep, 'outbox')).toBe(true);
+    expect(statSync(path.join(dir, 'x')).mode & 0o777).toBe(0o750 & ~process.umask());
+    expect(statSync(deep).mode & 0o777).toBe(0o750 & ~process.umask());
+    expect(await ensureDir(deep, 'outbox')).toBe(false);
+    writeFileSync(path.join(dir, 'x', 'f'), 'x');
+    await expect(ensureDir(path.join(dir, 'x', 'f'), 'inbox')).rejects.toThrow(`inbox ${path.join(dir, 'x', 'f')} cannot be used as a folder (EEXIST)`);
+  });
 });
