@@ -587,6 +587,17 @@ export class FileExchangeRegistry implements RegistryAdapter {
   }
 
   /** The run's failure when people have waited past the due time (see FileExchangeSettings.answerDueMs). */
+  /**
+   * The run's failure, from the file exchange, once its registry failures are said: answer files that could not be
+   * read and people waiting too long, together. Both at once are often one cause (the answer to the oldest request is
+   * the file that cannot be read): said only as overdue, the operator was sent to check the transfer and to ask again,
+   * whose answer the transfer makes unreadable in turn.
+   */
+  runFailure(waiting: Waiting | null): string | null {
+    const said = [this.unreadableMessage(), waiting?.overdue ? this.overdueMessage(waiting) : null].filter((m) => m !== null);
+    return said.length ? said.join('; and ') : null;
+  }
+
   overdueMessage(waiting: Waiting): string {
     const hours = Math.round(this.answerDueMs / 3_600_000);
     return (

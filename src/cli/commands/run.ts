@@ -87,9 +87,8 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
               const what = registry instanceof FileExchangeRegistry ? 'the file exchange failed' : 'the registry is unavailable';
               throw new RegistryUnavailableError(registryFailureMessage({ what, why, errors, shareFailed, others }));
             }
-            if (exchange && waiting?.overdue) throw new UserError(exchange.overdueMessage(waiting));
-            const unreadable = exchange?.unreadableMessage();
-            if (unreadable) throw new UserError(unreadable);
+            const failed = exchange?.runFailure(waiting);
+            if (failed) throw new UserError(failed);
           } finally {
             await registry.close();
           }
