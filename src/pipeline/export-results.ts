@@ -34,6 +34,13 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
   try {
     await once(stream, 'ready');
   } catch (err) {
+    // A file the user may write in a folder it may not (a share's results.csv made for it by the administrator):
+    // written in place, as before the temporary file, rather than not at all.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (before && (code === 'EACCES' || code === 'EPERM')) {
+      deps.log.warn({ out, code }, 'cannot make a temporary file beside the output: written in place (a failure half-way leaves it cut short)');
+      return exportInPlace(deps, file, batchId, out);
+    }
     throw cannotOpen(out, err);
   }
   try {

@@ -2,16 +2,33 @@
 // file under the name a nightly script reads, nor destroy the previous night's results.
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import { createLogger } from '../../src/log.js';
 import { exportResults } from '../../src/pipeline/export-results.js';
 import { tempDirPerFile } from '../helpers/temp-dir.js';
 
 const dir = tempDirPerFile('ddcn-export-file-');
+
+/** Folders in which making a file is refused as EACCES, as to a user who may write a file there but not the folder. */
+const lockedFolders = vi.hoisted(() => new Set<string>());
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const { PassThrough } = await import('node:stream');
+  const createWriteStream = ((file: string, ...rest: unknown[]) => {
+    if (typeof file === 'string' && lockedFolders.has(path.dirname(file)) && !fs.existsSync(file)) {
+      const err = Object.assign(new Error(`EACCES: permission denied, open '${file}'`), { code: 'EACCES', errno: -13, syscall: 'open', path: file });
+      const stream = new PassThrough();
+      setImmediate(() => stream.emit('error', err));
+      return stream;
+    }
+    return (fs.createWriteStream as (...a: unknown[]) => unknown)(file, ...rest);
+  }) as typeof fs.createWriteStream;
+  return { ...fs, createWriteStream, default: { ...fs, createWriteStream } };
+});
 
 /** A database whose COPY sends some rows, then fails (`error`), or sends them all (no `error`). */
 function copyingDb(rows: string[], error?: Error): Db {
@@ -87,4 +104,19 @@ describe('export results to a file', () => {
     expect((await lstat(fifo)).isFIFO()).toBe(true);
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   }, 10_000);
+
+  // Before the temporary file (21eaa8d) such a file was written: the export must not now fail for it.
+  it('writes in place a file it may write in a folder where it may not make one', async () => {
+    const share = path.join(dir, 'share');
+    await mkdir(share);
+    const out = path.join(share, 'results.csv');
+    await writeFile(out, 'old\n');
+    lockedFolders.add(share);
+    const rows = ['ma_so_bhxh,status,fields,so_ddcn\n', '0100000005,PENDING,,\n'];
+    expect(await exportResults(deps(copyingDb(rows)), out, null)).toBe(2);
+    expect(await readFile(out, 'utf8')).toBe(rows.join(''));
+    // A new file there cannot be made at all: said so.
+    await expect(exportResults(deps(copyingDb(rows)), path.join(share, 'new.csv'), null)).rejects.toThrow(`cannot open ${path.join(share, 'new.csv')}: permission denied`);
+    lockedFolders.delete(share);
+  });
 });
