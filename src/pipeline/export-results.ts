@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { batchExists, resultsCopySql } from '../db/results.js';
 import { cannotOpen, cannotWrite, fileSystemError, UserError } from '../errors.js';
 import { once } from 'node:events';
-import { prepareOutputFile, stdoutWritten } from './output-file.js';
+import { prepareOutputFile, removedOnExit, stdoutWritten } from './output-file.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -31,9 +31,12 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
   const tmp = `${file}.${process.pid}.tmp`;
   // Owner-only until it has the permissions of the file it replaces; a new file gets the umask's, as before.
   const stream = createWriteStream(tmp, { mode: before ? 0o600 : 0o666 });
+  // Removed if the process is ended before it is renamed (Ctrl-C): it holds the results, ID numbers with them.
+  const kept = removedOnExit(tmp);
   try {
     await once(stream, 'ready');
   } catch (err) {
+    kept();
     // A file the user may write in a folder it may not (a share's results.csv made for it by the administrator):
     // written in place, as before the temporary file, rather than not at all.
     const code = (err as NodeJS.ErrnoException).code;
@@ -52,10 +55,12 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
     }
     const rows = await copyResults(deps, stream, batchId, out);
     await rename(tmp, file);
+    kept();
     return rows;
   } catch (err) {
     stream.destroy();
     await rm(tmp, { force: true });
+    kept();
     // A write that failed (a full disk, a quota) is said as for every output the user named.
     throw fileSystemError(err) ? cannotWrite(out, err) : err;
   }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { cannotWrite, outputIsFolder } from '../errors.js';
@@ -56,4 +57,26 @@ export async function makeFolders(dir: string, mode?: number): Promise<boolean> 
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(await stat(folder)).isDirectory()) throw err;
     return false;
   }
+}
+
+/** Temporary files to remove should the process end before they are renamed into place or removed (removedOnExit). */
+const temporary = new Set<string>();
+
+/**
+ * Marks `file`, a temporary file being written, to be removed if the process ends first: a Ctrl-C or SIGTERM ends a
+ * command that does not claim the signals with process.exit(130) (cli/interrupt.ts), and an export's temporary file,
+ * the results with their ID numbers, was left beside the output, one more each time (its name holds the pid).
+ * Returns what unmarks it, once it is renamed or removed.
+ */
+export function removedOnExit(file: string): () => void {
+  if (temporary.size === 0) process.once('exit', removeTemporary);
+  temporary.add(file);
+  return () => {
+    temporary.delete(file);
+    if (temporary.size === 0) process.removeListener('exit', removeTemporary);
+  };
+}
+
+function removeTemporary(): void {
+  for (const file of temporary) rmSync(file, { force: true });
 }

@@ -1,5 +1,6 @@
 // `--out` folders are made one at a time: Node's recursive mkdir hides a read-only file system behind ENOENT ("no such
 // file (check the path)") and never returns where every mkdir answers ENOENT (/proc).
+import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,4 +44,22 @@ describe('makeFolders', () => {
     writeFileSync(path.join(dir, 'x', 'f'), 'x');
     await expect(ensureDir(path.join(dir, 'x', 'f'), 'inbox')).rejects.toThrow(`inbox ${path.join(dir, 'x', 'f')} cannot be used as a folder (EEXIST)`);
   });
+
+  // An export's temporary file holds the results (ID numbers): a Ctrl-C ends the command with process.exit(130),
+  // and the file was left beside the output, one more at each interruption.
+  it('removes a temporary file marked so when the process exits before it is renamed, and not one unmarked', () => {
+    const left = path.join(dir, 'results.csv.1.tmp');
+    const renamed = path.join(dir, 'results.csv.2.tmp');
+    const module = new URL('../../src/pipeline/output-file.ts', import.meta.url).href;
+    const script = `
+      import { writeFileSync } from 'node:fs';
+      import { removedOnExit } from ${JSON.stringify(module)};
+      for (const f of ${JSON.stringify([left, renamed])}) writeFileSync(f, 'x');
+      removedOnExit(${JSON.stringify(left)});
+      removedOnExit(${JSON.stringify(renamed)})();
+      process.exit(130);`;
+    expect(() => execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'pipe' })).toThrow();
+    expect(existsSync(left)).toBe(false);
+    expect(existsSync(renamed)).toBe(true);
+  }, 20_000);
 });
