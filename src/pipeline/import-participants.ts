@@ -113,7 +113,12 @@ export async function importParticipants(
     throw err;
   });
   let opened: RejectsFile | undefined;
-  const result = await deps.db.withSession((session) => inTurn(session, log, async () => {
+  // On a failure too, what was rejected until then is written out before the turn passes (the session, and the lock
+  // with it, goes once this returns): the next import may write the same file.
+  const closeRejects = async () => {
+    await opened?.close().catch(() => undefined);
+  };
+  const result = await deps.db.withSession((session) => inTurn(session, log, closeRejects, async () => {
     // Made once it is this import's turn: an import waiting for another would otherwise empty the rejects file
     // that one is writing (the same FILE.rejects.csv, a night's import still running when the next one starts).
     // With a byte-order mark, as the corrections' rejects: Excel then opens the Vietnamese text as UTF-8.
@@ -257,10 +262,7 @@ export async function importParticipants(
     // Written out before the next import's turn, which may write the same file.
     await rejects.close();
     return { importId, rowsRead, ...counts, bulk: bulk !== null, readingThreads, rejected: rejects.count };
-  })).catch(async (err: unknown) => {
-    await opened?.close().catch(() => undefined); // what was rejected until the failure, written out
-    throw err;
-  });
+  }));
 
   const out: ImportResult = { ...result, rejectsFile, unknownColumns };
   log.info(
@@ -287,13 +289,19 @@ const IMPORT_LOCK = 2207_0017;
  * other had just rewritten, and the table was a mixture of the two files. The later one now waits, saying so, and
  * then reads the table as the earlier one left it. The lock is the session's: a process that dies lets it go.
  */
-async function inTurn<T>(session: Queryable, log: Deps['log'], fn: () => Promise<T>): Promise<T> {
+async function inTurn<T>(session: Queryable, log: Deps['log'], onFailure: () => Promise<unknown>, fn: () => Promise<T>): Promise<T> {
   const free = (await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [IMPORT_LOCK])).rows[0]!.ok;
   if (!free) {
     log.warn('another import of participants is running on this database: this one waits for it to end');
     await session.query('SELECT pg_advisory_lock($1::bigint)', [IMPORT_LOCK]);
   }
-  const result = await fn();
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    await onFailure(); // while the turn is still this import's
+    throw err;
+  }
   // A failure leaves the session to be discarded (withSession), which lets the lock go with it.
   await session.query('SELECT pg_advisory_unlock($1::bigint)', [IMPORT_LOCK]);
   return result;

@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import { closeSync, existsSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { RejectsFile } from '../../src/pipeline/rejects-file.js';
 import type { Db, Queryable, Session } from '../../src/db/pool.js';
 import { UsageError, UserError } from '../../src/errors.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
@@ -50,6 +51,32 @@ describe('an import that cannot finish', () => {
     expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
     // The same file imports whole afterwards.
     expect(await importParticipants(deps(db), file, path.join(dir, 'rejects.csv'), { chunkSize: 3 })).toMatchObject({ rowsRead: 12, inserted: 12 });
+  });
+
+  // The next import, waiting for its turn, may write the same rejects file: the one that failed writes its own out
+  // before its session (and the lock with it) goes, as the one that succeeds does.
+  it('writes out its rejects file before letting the next import take its turn, when it fails too', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = await writeParticipants(dir, [...Array.from({ length: 6 }, (_, i) => person(i + 1)), person(7, { ma_so_bhxh: '123' })]);
+    const events: string[] = [];
+    const failing = failingSegment(db, 2);
+    const watched: Db = {
+      ...failing,
+      withSession: <T>(fn: (session: Session) => Promise<T>) => failing.withSession(fn).finally(() => events.push('lock let go')),
+    };
+    const original = RejectsFile.prototype.close;
+    const spy = vi.spyOn(RejectsFile.prototype, 'close').mockImplementation(async function (this: RejectsFile) {
+      events.push('rejects closed');
+      return original.call(this);
+    });
+    try {
+      await expect(importParticipants(deps(watched), file, path.join(dir, 'rejects.csv'), { chunkSize: 3 })).rejects.toThrow('Connection terminated unexpectedly');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(events[0]).toBe('rejects closed');
+    expect(events).toContain('lock let go');
   });
 
   it('refuses a file changed between its two readings (duplicates are read again from the file), importing nobody', async () => {
