@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { chmod, chown, realpath, rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { batchExists, resultsCopySql } from '../db/results.js';
-import { cannotOpen, cannotWrite, fileSystemError, UserError } from '../errors.js';
+import { cannotWrite, fileSystemError, UserError } from '../errors.js';
 import { once } from 'node:events';
 import { prepareOutputFile, removedOnExit, stdoutWritten } from './output-file.js';
 import type { Deps } from './deps.js';
@@ -44,7 +44,7 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
       deps.log.warn({ out, code }, 'cannot make a temporary file beside the output: written in place (a failure half-way leaves it cut short)');
       return exportInPlace(deps, file, batchId, out);
     }
-    throw cannotOpen(out, err);
+    throw cannotWrite(out, err);
   }
   try {
     // The file replaced keeps its permissions and owner (it holds ID numbers: an operator who made it readable by its
@@ -72,7 +72,7 @@ async function exportInPlace(deps: Deps, file: string, batchId: number | null, o
   try {
     await once(stream, 'ready');
   } catch (err) {
-    throw cannotOpen(out, err);
+    throw cannotWrite(out, err);
   }
   try {
     return await copyResults(deps, stream, batchId, out);

@@ -116,7 +116,7 @@ describe('export results to a file', () => {
     expect(await exportResults(deps(copyingDb(rows)), out, null)).toBe(2);
     expect(await readFile(out, 'utf8')).toBe(rows.join(''));
     // A new file there cannot be made at all: said so.
-    await expect(exportResults(deps(copyingDb(rows)), path.join(share, 'new.csv'), null)).rejects.toThrow(`cannot open ${path.join(share, 'new.csv')}: permission denied`);
+    await expect(exportResults(deps(copyingDb(rows)), path.join(share, 'new.csv'), null)).rejects.toThrow(`cannot write ${path.join(share, 'new.csv')}: permission denied`);
     lockedFolders.delete(share);
   });
 });
