@@ -236,6 +236,15 @@ export async function upsertStagedParticipants(
 ) {
   const table = waiting ? 'staging_waiting' : 'staging';
   let held = 0;
+  // The people of these rows first, locked in code order, so that what the statements below read of them (a
+  // correction that stays, a ĐDCN the run wrote, a field the file does not have) is what is on file when they are
+  // written: each statement reads as of its own start, while the upsert's row lock waits for a correction or a run's
+  // write step that commits meanwhile — and then wrote the values read before it, undoing them (a unit's correction
+  // lost, its history saying it was applied). Locked in one order, two transactions locking several of these rows
+  // wait for each other rather than deadlock.
+  await tx.query(
+    `SELECT 1 FROM participant p WHERE p.ma_so_bhxh IN (SELECT s.ma_so_bhxh FROM ${table} s) ORDER BY p.ma_so_bhxh FOR NO KEY UPDATE OF p`,
+  );
   // The units first, from every row of the chunk, those held back for their sex code included: so each unit field
   // ends as the last value the file gave it, whatever the chunks (the bulk load gives the same). Before anything is
   // written, each province in its form on file (the rows held back move with theirs).
