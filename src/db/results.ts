@@ -21,6 +21,18 @@ export async function batchExists(q: Queryable, batchId: number): Promise<boolea
   return ((await q.query('SELECT 1 FROM batch WHERE id = $1::bigint', [batchId])).rowCount ?? 0) > 0;
 }
 
+/**
+ * A batch still verifying: how many of its chunks are verified (null once they all are — its conflicts are then
+ * settled and its outcomes final, whatever is left to write and share — or when there is no such batch).
+ */
+export async function batchStillVerifying(q: Queryable, batchId: number): Promise<{ chunks: number; verified: number } | null> {
+  const res = await q.query<{ chunks: number; verified: number }>(
+    `SELECT chunks, chunks_verified AS verified FROM batch WHERE id = $1::bigint AND phase = 'verify'`,
+    [batchId],
+  );
+  return res.rows[0] ?? null;
+}
+
 export interface LookupRow {
   ma_so_bhxh: string;
   ho_ten: string;

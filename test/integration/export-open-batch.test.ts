@@ -1,0 +1,60 @@
+// `ddcn export results --batch ID` of a batch still verifying (its run still at work, or killed): the file holds the
+// outcomes of the chunks verified so far, before the batch's conflicts are settled. Said, rather than a bare
+// "exported N results of batch ID" a script archiving the batch takes for its result.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ddcn } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { deps, writeParticipants } from '../helpers/pipeline.js';
+
+const SLOW = 120_000;
+let dir: string;
+let t: TestDatabase;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-export-open-'));
+  t = await createTestDatabase();
+  env = { DATABASE_URL: t.url, DDCN_HOME: path.join(dir, 'home') };
+  const unit = { ma_don_vi: 'DV0790001', ten_don_vi: 'Công ty Sao Mai', ma_tinh: '079', ma_huyen: '760' };
+  await importParticipants(deps(t.db), await writeParticipants(dir, [
+    { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '1966', gioi_tinh: 'Nam', so_giay_to: '023456784', ...unit },
+    { ma_so_bhxh: '0790000002', ho_ten: 'Ngô Thị Sáu', ngay_sinh: '1992', gioi_tinh: 'Nữ', so_giay_to: '023456785', ...unit },
+  ]));
+  // A batch of two chunks, the first verified: its run was killed, or is still at work.
+  await t.db.query(
+    `INSERT INTO batch (registry, chunk_size, phase, chunks, chunks_verified, people, started_at) VALUES ('mock', 1, 'verify', 2, 1, 2, now())`,
+  );
+  await t.db.query(
+    `INSERT INTO verification (batch_id, ma_so_bhxh, chunk_no, data_version, so_giay_to, status, fields, so_ddcn, verified_at)
+     VALUES (1, '0790000001', 1, 1, '023456784', 'MATCHED', '{}', '079066000001', now())`,
+  );
+}, SLOW);
+
+afterAll(async () => {
+  await t?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('export results of a batch still verifying', () => {
+  it('writes its outcomes so far and says that the batch is not finished, and what to do', async () => {
+    const out = path.join(dir, 'batch-1.csv');
+    const r = await ddcn(['export', 'results', '--batch', '1', '--out', out], env, SLOW - 10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe('ma_so_bhxh,status,fields,so_ddcn\n0790000001,MATCHED,,079066000001\n');
+    expect(r.stderr).toContain(`exported 1 result of batch 1 to ${out}\n`);
+    expect(r.stderr).toContain('batch 1 is not finished (1 of 2 chunks verified): these are its outcomes so far');
+    expect(r.stderr).toContain('run `ddcn run` again with the registry flags it was started with');
+  }, SLOW);
+
+  it('says nothing more once every chunk is verified (its outcomes are final, whatever is left to write)', async () => {
+    await t.db.query(`UPDATE batch SET phase = 'write', chunks_verified = 2 WHERE id = 1`);
+    const out = path.join(dir, 'batch-1-written.csv');
+    const r = await ddcn(['export', 'results', '--batch', '1', '--out', out], env, SLOW - 10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`exported 1 result of batch 1 to ${out}\n`);
+  }, SLOW);
+});
