@@ -87,3 +87,19 @@ async function lookupRows(q: Queryable, number: string): Promise<LookupRow[]> {
   const res = await q.query<LookupRow>(`${lookupSelect('', '')} ORDER BY p.ma_so_bhxh`, [number]);
   return res.rows;
 }
+
+/**
+ * The open batch whose people `ddcn lists` of `province` (null: every province) files, if any: a batch of the whole
+ * country, or of that province (of any, for lists of the whole country). Null when every batch is done.
+ */
+export async function openBatchFor(
+  q: Queryable, province: string | null,
+): Promise<{ id: number; phase: string; chunks: number; verified: number; written: number } | null> {
+  const res = await q.query<{ id: string; phase: string; chunks: number; verified: number; written: number }>(
+    `SELECT id, phase, chunks, chunks_verified AS verified, chunks_written AS written FROM batch
+      WHERE phase <> 'done' AND ($1::text IS NULL OR province IS NULL OR province = $1::text) ORDER BY id DESC LIMIT 1`,
+    [province],
+  );
+  const b = res.rows[0];
+  return b ? { ...b, id: Number(b.id) } : null;
+}

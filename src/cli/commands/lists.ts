@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
+import { openBatchFor } from '../../db/results.js';
 import { onDisk, requireCode, requireParticipants } from '../checks.js';
 import { unitInProvince } from '../../db/codes.js';
 import { UsageError, UserError } from '../../errors.js';
@@ -35,7 +36,7 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
           throw new UserError(`unit ${unit} has nobody in province ${province}; give --unit alone, or the unit's own --province`);
         }
         const lists = await generateLists(deps, { out: o.out, province: province ?? null, unit: unit ?? null, workers: o.workers });
-        return { ...lists, province, unit };
+        return { ...lists, province, unit, open: await openBatchFor(database.db, province ?? null) };
       });
       const files = r.files.mau01 + r.files.mau02 + r.files['ho-tro'];
       if (r.pending !== undefined) {
@@ -56,6 +57,15 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
           `${r.files.mau01} Mẫu 01 · ${r.files.mau02} Mẫu 02 · ${r.files['ho-tro']} đề nghị hỗ trợ · ${r.rows} rows` +
           (r.removed ? ` · ${r.removed} outdated list file${r.removed === 1 ? '' : 's'} removed` : '') + '\n',
       );
+      // A batch at work (or whose run was killed) has written some of its people's outcomes and not the others': the
+      // lists are right as of now, but not the night's, which a clerk sending them out would take them for.
+      if (r.open) {
+        process.stderr.write(
+          `batch ${r.open.id} is not finished (${r.open.phase}: ${r.open.verified} of ${r.open.chunks} chunks verified, ${r.open.written} written): ` +
+            'the people it has not written yet are on these lists with their earlier outcome, or on none while PENDING. ' +
+            'Let it finish (a killed run: run `ddcn run` again with the registry flags it was started with), then run ddcn lists again.\n',
+        );
+      }
       const problems = [r.failed.length ? notWritten(r.failed) : '', r.notRemoved.length ? notRemoved(r.notRemoved) : ''].filter(Boolean);
       if (problems.length) throw new UserError(problems.join('\n'));
     });

@@ -1,3 +1,4 @@
+// `ddcn lists` while a batch is open (its run at work, or killed): the lists are as of now, partly the batch's.
 // `ddcn export results --batch ID` of a batch still verifying (its run still at work, or killed): the file holds the
 // outcomes of the chunks verified so far, before the batch's conflicts are settled. Said, rather than a bare
 // "exported N results of batch ID" a script archiving the batch takes for its result.
@@ -56,5 +57,23 @@ describe('export results of a batch still verifying', () => {
     const r = await ddcn(['export', 'results', '--batch', '1', '--out', out], env, SLOW - 10_000);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe(`exported 1 result of batch 1 to ${out}\n`);
+  }, SLOW);
+});
+
+describe('lists while a batch is open', () => {
+  it('writes the lists and says that the batch is not finished, and what to do', async () => {
+    await t.db.query(`UPDATE batch SET phase = 'verify', chunks_verified = 1 WHERE id = 1`);
+    // Someone verified by an earlier batch: on Mẫu 01.
+    await t.db.query(`UPDATE participant SET status = 'MATCHED', so_ddcn = '079092000002', so_giay_to = '079092000002', verified_version = data_version
+                       WHERE ma_so_bhxh = '0790000002'`);
+    const out = path.join(dir, 'lists');
+    const r = await ddcn(['lists', '--out', out], env, SLOW - 10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^wrote 1 files for 1 units to .* 1 Mẫu 01 · 0 Mẫu 02 · 0 đề nghị hỗ trợ · 1 rows\n/);
+    expect(r.stderr).toContain('batch 1 is not finished (verify: 1 of 2 chunks verified, 0 written): the people it has not written yet');
+    await t.db.query(`UPDATE batch SET phase = 'done', finished_at = now() WHERE id = 1`);
+    const again = await ddcn(['lists', '--out', out], env, SLOW - 10_000);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('not finished');
   }, SLOW);
 });
