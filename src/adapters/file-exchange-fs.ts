@@ -1,7 +1,7 @@
 // Writing and moving exchange files so that a reader never sees half a file and a crash leaves nothing ambiguous.
 import { open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { makeFolders } from '../pipeline/output-file.js';
+import { makeFolders } from '../make-folders.js';
 
 /**
  * Request, share and answer files hold names, dates of birth and ID numbers: readable by their owner and the

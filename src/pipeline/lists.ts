@@ -10,7 +10,7 @@ import { failureReason, InlineSink, type FileFailed, type ListSink } from '../re
 import { WorkerSink } from '../reports/worker-sink.js';
 import type { Deps } from './deps.js';
 import { cannotWrite } from '../errors.js';
-import { makeFolders } from './output-file.js';
+import { makeFolders } from '../make-folders.js';
 
 export interface ListsOptions {
   out: string;

@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { cannotWrite, outputIsFolder } from '../errors.js';
+import { makeFolders } from '../make-folders.js';
 
 /**
  * Readies the path of an output file (`--out`) before anything is worked out for it: a folder given instead of a
@@ -23,40 +24,6 @@ export async function prepareOutputFile(out: string, example: string): Promise<s
  */
 export function stdoutWritten(): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write('', (err) => (err ? reject(err) : resolve())));
-}
-
-/**
- * `mkdir -p`, one folder at a time. Node's `mkdir(…, { recursive: true })` answers ENOENT ("no such file (check the
- * path)") for a folder on a read-only file system where the path is there and the cause is EROFS, and never returns
- * on a file system that answers ENOENT to every mkdir (`/proc`, `/sys`): it makes the parent again and again, at
- * full CPU. Here each folder is made by itself, so the error is the file system's own, and a folder that cannot be
- * made although its parent is there fails once. `mode`: of the folders it makes (the umask applies). True when it made
- * the folder itself.
- */
-export async function makeFolders(dir: string, mode?: number): Promise<boolean> {
-  const folder = path.resolve(dir);
-  try {
-    await mkdir(folder, mode);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      // A file of that name is in the way: said as such, as mkdir -p does.
-      if ((await stat(folder)).isDirectory()) return false;
-      throw err;
-    }
-    const parent = path.dirname(folder);
-    if (code !== 'ENOENT' || parent === folder) throw err;
-  }
-  await makeFolders(path.dirname(folder), mode);
-  try {
-    await mkdir(folder, mode);
-    return true;
-  } catch (err) {
-    // Made meanwhile by another process (two units' lists written at once): there, as wanted.
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(await stat(folder)).isDirectory()) throw err;
-    return false;
-  }
 }
 
 /** Temporary files to remove should the process end before they are renamed into place or removed (removedOnExit). */

@@ -6,7 +6,7 @@ import { finished } from 'node:stream/promises';
 import { format } from 'fast-csv';
 import { cannotOpen, cannotWrite, UsageError } from '../errors.js';
 import { csvText } from '../domain/spreadsheet-text.js';
-import { makeFolders } from './output-file.js';
+import { makeFolders } from '../make-folders.js';
 
 /** What a reject keeps of a cell: a whole value up to this size; beyond it, the start and the length. */
 const MAX_CELL = 4096;

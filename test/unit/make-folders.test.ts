@@ -5,7 +5,8 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureDir } from '../../src/adapters/file-exchange-fs.js';
-import { makeFolders, prepareOutputFile } from '../../src/pipeline/output-file.js';
+import { makeFolders } from '../../src/make-folders.js';
+import { prepareOutputFile } from '../../src/pipeline/output-file.js';
 import { tempDirPerFile } from '../helpers/temp-dir.js';
 
 const dir = tempDirPerFile('ddcn-make-folders-');
