@@ -107,6 +107,10 @@ async function writePartial(tmp: string, name: string, text: string, exclusive: 
     throw err;
   }
   try {
+    // A dot file left by a crash is written over, and kept its mode: one made 0644 before ddcn made them 0640 (or by
+    // a copy) would have made the request readable by everyone. Taken down to FILE_MODE; a stricter mode stays.
+    const { mode } = await fh.stat();
+    if ((mode & 0o777 & ~FILE_MODE) !== 0) await fh.chmod(mode & FILE_MODE);
     // Stryker disable next-line StringLiteral: an empty encoding is Node's default, UTF-8
     await fh.writeFile(text, 'utf8');
     await fh.sync();
