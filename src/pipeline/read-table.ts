@@ -521,7 +521,8 @@ export function errorsOf(xml: Buffer): Map<string, string> {
   const found = new Map<string, string>();
   const text = xml.toString('latin1');
   if (!/\st\s*=\s*["']e["']/.test(text)) return found;
-  for (const m of text.matchAll(/<(?:\w+:)?c\b([^<>]*)>(?:<(?:\w+:)?f\b[^<>]*(?:\/>|>[^<]*<\/(?:\w+:)?f>))?<(?:\w+:)?v>([^<]*)</g)) {
+  // Blanks between the tags (a sheet written indented, by a program other than Excel) as none.
+  for (const m of text.matchAll(/<(?:\w+:)?c\b([^<>]*)>\s*(?:<(?:\w+:)?f\b[^<>]*(?:\/>|>[^<]*<\/(?:\w+:)?f>)\s*)?<(?:\w+:)?v>([^<]*)</g)) {
     if (!/(?:^|\s)t\s*=\s*["']e["']/.test(m[1]!)) continue;
     const ref = /(?:^|\s)r\s*=\s*["']([A-Za-z]+\d+)["']/.exec(m[1]!)?.[1];
     if (ref) found.set(ref.toUpperCase(), m[2]!);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { PARTICIPANT_COLUMNS } from '../../src/pipeline/participant-row.js';
-import { firstVisibleSheetPart, readSmallInThread, uncomputedFormulas } from '../../src/pipeline/read-table.js';
+import { errorsOf, firstVisibleSheetPart, readSmallInThread, uncomputedFormulas } from '../../src/pipeline/read-table.js';
 import { compressEntry, zipArchive } from '../../src/reports/xlsx/zip.js';
 import { databasePerFile, deps, rows, useTempDir } from '../helpers/pipeline.js';
 import { withPart } from '../helpers/zip-parts.js';
@@ -169,6 +169,16 @@ describe('import participants from .xlsx', () => {
       ['3', 'column ho_ten: the cell shows the error #REF! (a formula that failed): correct it in the sheet and import again'],
     ]);
     expect(await rows(db, 'SELECT ho_ten FROM participant ORDER BY 1')).toEqual([{ ho_ten: 'Nguyễn Văn An' }, { ho_ten: 'Trần Thị Bình' }]);
+  });
+
+  it('finds the cells showing an error in a sheet written indented as in one written as Excel writes it', () => {
+    const xml = (cells: string) => Buffer.from(`<worksheet><sheetData><row r="2">${cells}</row></sheetData></worksheet>`);
+    expect(errorsOf(xml('<c r="B2" t="e"><f>VLOOKUP(A2,X,2,0)</f><v>#N/A</v></c><c r="C2" t="e"><v>#REF!</v></c><c r="D2"><v>1</v></c>'))).toEqual(
+      new Map([['B2', '#N/A'], ['C2', '#REF!']]),
+    );
+    expect(errorsOf(xml('\n  <c r="B2" t="e">\n    <f>VLOOKUP(A2,X,2,0)</f>\n    <v>#N/A</v>\n  </c>\n  <c r="C2" t="e">\n    <v>#REF!</v>\n  </c>'))).toEqual(
+      new Map([['B2', '#N/A'], ['C2', '#REF!']]),
+    );
   });
 
   it('tells a formula never computed from one Excel computed to an empty text', () => {
