@@ -13,8 +13,13 @@ const LEADING_APOSTROPHE = /^\s*['‘’]/;
  * `person` is given and the padded number fits it (repairTwoLostZeros). Anything else (other lengths, other
  * characters, all zeros) → null.
  */
+/** What is left of a number as typed once what normalizeNumber ignores is taken out: a leading apostrophe, blanks, dots. */
+export function numberText(raw: string): string {
+  return raw.replace(LEADING_APOSTROPHE, '').replace(SEPARATORS, '');
+}
+
 export function normalizeNumber(raw: string, person?: { gioiTinh: Sex | null; birthYear: number | null }): NormalizedNumber | null {
-  const digits = raw.replace(LEADING_APOSTROPHE, '').replace(SEPARATORS, '');
+  const digits = numberText(raw);
   if (!/^\d+$/.test(digits) || /^0+$/.test(digits)) return null;
   if (digits.length === 10) {
     const padded = person ? repairTwoLostZeros(digits, person) : null;

@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { withContext } from '../context.js';
 import { requireParticipants } from '../checks.js';
 import { lookupNumber } from '../../db/results.js';
-import { normalizeNumber } from '../../domain/numbers.js';
+import { normalizeNumber, numberText } from '../../domain/numbers.js';
 import { isCccdProvinceCode } from '../../domain/provinces.js';
 import { textTable } from '../table.js';
 
@@ -14,7 +14,7 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
     .argument('<number>', 'the number, as typed (spaces and dots are ignored)')
     .option('--json', 'print a JSON array')
     .action(async (raw: string, o: { json?: boolean }) => {
-      const digits = raw.replace(/[\s.]/g, '');
+      const digits = numberText(raw); // as normalizeNumber reads it
       // 10 digits: a ĐDCN of province 001–008 whose two leading zeros a spreadsheet dropped, as the import reads it
       // when it fits the person (here there is no person to fit: looked up as such when its province exists).
       const lostTwoZeros = /^\d{10}$/.test(digits) && isCccdProvinceCode(`00${digits[0]}`);
@@ -25,7 +25,7 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
         const code = /^\d{10}$/.test(digits) ? '; 10 digits is a mã số BHXH, and lookup takes an ID number (the portal and `ddcn export results` show people by code)' : '';
         // A letter O for a zero, full-width digits from an Asian keyboard layout: said, rather than a count of
         // characters that looks right (where they are is not said: that would give the number away).
-        const others = [...digits.replace(/^'/, '')].filter((c) => !/[0-9]/.test(c)).length;
+        const others = [...digits].filter((c) => !/[0-9]/.test(c)).length;
         const what = others ? `; it holds ${others} character${others > 1 ? 's' : ''} other than the digits 0–9 (a letter O typed for a zero, full-width digits, a dash?)` : '';
         throw new UsageError(`the number given (${[...raw].length} characters) is not a CMND (9 digits) or an ĐDCN/CCCD (12 digits)${code}${what}`);
       }
