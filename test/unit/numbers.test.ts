@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { cccdCenturyDigit, checkCccdStructure, normalizeNumber } from '../../src/domain/numbers.js';
+import { cccdCenturyDigit, checkCccdStructure, normalizeNumber, numberText } from '../../src/domain/numbers.js';
 import { CCCD_PROVINCES, cccdProvinceName, isCccdProvinceCode } from '../../src/domain/provinces.js';
 import type { BirthDate } from '../../src/domain/types.js';
 
 const born = (year: number): BirthDate => ({ precision: 'year', year });
+
+describe('numberText', () => {
+  it('takes out what normalizeNumber ignores, and nothing else', () => {
+    expect(numberText('’01.2 3\u200b4')).toBe('01234');
+    expect(numberText("'0１2-3")).toBe('0１2-3');
+  });
+});
 
 describe('normalizeNumber', () => {
   it('reads 9 digits as an old CMND', () => {
