@@ -87,6 +87,15 @@ async function writeOutcomes(tx: Queryable, args: ChunkArgs, who: { chunk: boole
   const mine = `x.batch_id = $1::bigint
          AND (($6::boolean AND x.ma_so_bhxh BETWEEN $3::text AND $4::text AND x.chunk_no = $2::int) OR x.ma_so_bhxh = ANY($5::text[]))`;
   const params = [args.batchId, args.chunkNo, args.keyFrom, args.keyTo, who.parties, who.chunk];
+  // The people first, locked in code order, as an import locks its chunk's (upsertStagedParticipants): the update
+  // below takes them in the order the outcomes were stored (as the registry's answers came back), and an import
+  // holding one of them while waiting for another the update held deadlocked with it (one of the two rolled back).
+  // Stryker disable next-line StringLiteral: the lock order only matters against a concurrent import (tested)
+  await tx.query(
+    `SELECT 1 FROM participant p WHERE p.ma_so_bhxh IN (SELECT x.ma_so_bhxh FROM verification x WHERE ${mine})
+      ORDER BY p.ma_so_bhxh FOR NO KEY UPDATE OF p`,
+    params,
+  );
   const res = await tx.query<{ n: number; stored: number }>(
     `WITH updated AS (
        UPDATE participant p SET
