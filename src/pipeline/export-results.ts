@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { chmod, chown, realpath, rename, rm, stat } from 'node:fs/promises';
+import { chmod, chown, lstat, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { batchExists, resultsCopySql } from '../db/results.js';
 import { cannotWrite, fileSystemError, UserError } from '../errors.js';
@@ -20,10 +21,18 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
     throw new UserError(`there is no batch ${batchId}; \`ddcn run\` prints the id of each batch it starts`);
   }
   if (out === '-') return copyResults(deps, process.stdout, batchId, out);
+  // One of this process's descriptors (`--out /dev/stdout`, /dev/fd/3): written through it, as `-` is. What it
+  // resolves to may be a file a shell opened (`{ date; ddcn export results --out /dev/stdout; } >> night.log`), which
+  // a file renamed over it replaced: what was in it before lost, what the shell wrote after going to the old one.
+  const fd = descriptorOf(path.resolve(out));
+  if (fd === 1) return copyResults(deps, process.stdout, batchId, '-');
+  if (fd !== null) return copyResults(deps, createWriteStream(out, { fd, autoClose: false }), batchId, out);
   const prepared = await prepareOutputFile(out, 'results.csv');
   // A symbolic link (a share's `results.csv` pointing at the current file) is written through, as before, not
-  // replaced by a file of its own.
-  const file = await realpath(prepared).catch(() => prepared);
+  // replaced by a file of its own; so too one whose file is not there yet.
+  const file = await followLinks(prepared).catch((err: unknown) => {
+    throw cannotWrite(out, err);
+  });
   const before = await stat(file).catch(() => null);
   // A named pipe (a script reading the export as it comes) or a device (/dev/null) is written into, as before: a
   // file renamed over it would replace the pipe or the device, and its reader would wait for ever.
@@ -64,6 +73,31 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
     // A write that failed (a full disk, a quota) is said as for every output the user named.
     throw fileSystemError(err) ? cannotWrite(out, err) : err;
   }
+}
+
+/** The descriptor of this process that `file` names (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N), or null. */
+function descriptorOf(file: string): number | null {
+  const m = /^\/(?:dev\/(?:(stdout)|(stderr)|fd\/(\d+))|proc\/self\/fd\/(\d+))$/.exec(file);
+  if (!m) return null;
+  return m[1] ? 1 : m[2] ? 2 : Number(m[3] ?? m[4]);
+}
+
+/**
+ * Where `file` leads through its symbolic links: its real path, or, when there is no file at the end yet, the path
+ * the last link names (a link to the file to be made). A loop of links is an error (ELOOP), as realpath says it.
+ */
+async function followLinks(file: string): Promise<string> {
+  try {
+    return await realpath(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  let at = file;
+  for (let hops = 0; hops < 40; hops++) {
+    if (!(await lstat(at).catch(() => null))?.isSymbolicLink()) return at;
+    at = path.resolve(path.dirname(at), await readlink(at));
+  }
+  throw Object.assign(new Error(`ELOOP: too many symbolic links, ${file}`), { code: 'ELOOP' });
 }
 
 /** Writes into `file` itself (a pipe, a device): what was written before a failure stays, as it can only. */

@@ -1,7 +1,7 @@
 // `ddcn export results --out FILE` that fails half-way (a full disk, the database lost) must not leave a truncated
 // file under the name a nightly script reads, nor destroy the previous night's results.
 import { execFileSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -118,5 +118,43 @@ describe('export results to a file', () => {
     // A new file there cannot be made at all: said so.
     await expect(exportResults(deps(copyingDb(rows)), path.join(share, 'new.csv'), null)).rejects.toThrow(`cannot write ${path.join(share, 'new.csv')}: permission denied`);
     lockedFolders.delete(share);
+  });
+
+  // `--out /dev/stdout` (or /dev/fd/N) where that descriptor is a file a shell opened: the shell writes before and
+  // after the export through its own descriptor (`{ date; ddcn export results --out /dev/stdout; } >> night.log`).
+  it('writes through an open descriptor named as /dev/fd/N rather than renaming a file over what it resolves to', async () => {
+    const log = path.join(dir, 'night.log');
+    await writeFile(log, 'before\n');
+    const fd = openSync(log, 'a');
+    try {
+      const rows = ['ma_so_bhxh,status,fields,so_ddcn\n', '0100000006,PENDING,,\n'];
+      expect(await exportResults(deps(copyingDb(rows)), `/dev/fd/${fd}`, null)).toBe(2);
+      writeSync(fd, 'after\n');
+      expect(await readFile(log, 'utf8')).toBe(`before\n${rows.join('')}after\n`);
+    } finally {
+      closeSync(fd);
+    }
+    expect((await readdir(dir)).filter((f) => f.startsWith('night.log'))).toEqual(['night.log']);
+  });
+
+  // A share's results.csv that points at the file to be made (its folder there, the file not yet): written through.
+  it('writes through a symbolic link whose file is not there yet, rather than replacing the link', async () => {
+    const target = path.join(dir, 'current');
+    await mkdir(target);
+    const link = path.join(dir, 'share-results.csv');
+    await symlink(path.join(target, 'results.csv'), link);
+    const rows = ['ma_so_bhxh,status,fields,so_ddcn\n', '0100000007,PENDING,,\n'];
+    expect(await exportResults(deps(copyingDb(rows)), link, null)).toBe(2);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readFile(path.join(target, 'results.csv'), 'utf8')).toBe(rows.join(''));
+  });
+
+  it('says a loop of symbolic links, rather than replacing one of them with a file', async () => {
+    const a = path.join(dir, 'loop-a.csv');
+    const b = path.join(dir, 'loop-b.csv');
+    await symlink(b, a);
+    await symlink(a, b);
+    await expect(exportResults(deps(copyingDb(['x\n'])), a, null)).rejects.toThrow(`cannot write ${a}`);
+    expect((await lstat(a)).isSymbolicLink()).toBe(true);
   });
 });
