@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { chmod, chown, lstat, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -38,12 +38,11 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
   // file renamed over it would replace the pipe or the device, and its reader would wait for ever.
   if (before && !before.isFile()) return exportInPlace(deps, file, batchId, out);
   const tmp = `${file}.${process.pid}.tmp`;
-  // Owner-only until it has the permissions of the file it replaces; a new file gets the umask's, as before.
-  const stream = createWriteStream(tmp, { mode: before ? 0o600 : 0o666 });
   // Removed if the process is ended before it is renamed (Ctrl-C): it holds the results, ID numbers with them.
   const kept = removedOnExit(tmp);
+  let stream: WriteStream;
   try {
-    await once(stream, 'ready');
+    stream = await openTemporary(tmp);
   } catch (err) {
     kept();
     // A file the user may write in a folder it may not (a share's results.csv made for it by the administrator):
@@ -56,13 +55,16 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
     throw cannotWrite(out, err);
   }
   try {
+    // The mode it ends with: the replaced file's, or for a new file the umask's (as made), as before.
+    const mode = before ? before.mode & 0o7777 : (await stat(tmp)).mode & 0o7777;
+    // Owner-only while it is written: one left by a SIGKILL (the OOM killer, a service manager's stop timeout), which
+    // no exit handler removes, was readable by every user under the umask 022, one more each time.
+    await chmod(tmp, 0o600);
+    const rows = await copyResults(deps, stream, batchId, out);
     // The file replaced keeps its permissions and owner (it holds ID numbers: an operator who made it readable by its
     // owner only must not find it readable by everyone after the next export, under the umask 022).
-    if (before) {
-      await chown(tmp, before.uid, before.gid).catch(() => undefined); // only root may give a file away
-      await chmod(tmp, before.mode & 0o7777);
-    }
-    const rows = await copyResults(deps, stream, batchId, out);
+    if (before) await chown(tmp, before.uid, before.gid).catch(() => undefined); // only root may give a file away
+    await chmod(tmp, mode);
     await rename(tmp, file);
     kept();
     return rows;
@@ -72,6 +74,24 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
     kept();
     // A write that failed (a full disk, a quota) is said as for every output the user named.
     throw fileSystemError(err) ? cannotWrite(out, err) : err;
+  }
+}
+
+/**
+ * Makes the temporary file, never through what is already at its name: in a shared folder a symbolic link put there
+ * under the name (the pid is easy to guess) had the results written where it pointed, and was then renamed over the
+ * output. A file left there by an earlier process of the same pid (a SIGKILL, a reboot since) is removed first.
+ */
+async function openTemporary(tmp: string): Promise<WriteStream> {
+  for (let attempt = 0; ; attempt++) {
+    const stream = createWriteStream(tmp, { flags: 'wx' });
+    try {
+      await once(stream, 'ready');
+      return stream;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      await rm(tmp, { force: true });
+    }
   }
 }
 

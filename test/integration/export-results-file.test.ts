@@ -157,4 +157,44 @@ describe('export results to a file', () => {
     await expect(exportResults(deps(copyingDb(['x\n'])), a, null)).rejects.toThrow(`cannot write ${a}`);
     expect((await lstat(a)).isSymbolicLink()).toBe(true);
   });
+
+  // A SIGKILL (no exit handler runs) leaves the temporary file: it must not be readable by every user meanwhile.
+  it('keeps its temporary file owner-only while it is written, and gives the new file the umask\'s mode after', async () => {
+    const out = path.join(dir, 'modes.csv');
+    const seen: number[] = [];
+    const db = {
+      withSession: async <T>(fn: (s: unknown) => Promise<T>) => fn({
+        copyOut: () => {
+          const stream = new Readable({ read() {} });
+          (stream as unknown as { rowCount: number }).rowCount = 1;
+          setImmediate(async () => {
+            seen.push((await stat(`${out}.${process.pid}.tmp`)).mode & 0o777);
+            stream.push('x\n');
+            stream.push(null);
+          });
+          return stream;
+        },
+      }),
+    } as unknown as Db;
+    const umask = process.umask(0o022);
+    try {
+      await exportResults(deps(db), out, null);
+    } finally {
+      process.umask(umask);
+    }
+    expect(seen).toEqual([0o600]);
+    expect((await stat(out)).mode & 0o777).toBe(0o644);
+  });
+
+  it('does not write through a symbolic link planted at its temporary name', async () => {
+    const out = path.join(dir, 'planted.csv');
+    const elsewhere = path.join(dir, 'elsewhere.txt');
+    await writeFile(elsewhere, 'theirs\n');
+    await symlink(elsewhere, `${out}.${process.pid}.tmp`);
+    const rows = ['ma_so_bhxh,status,fields,so_ddcn\n', '0100000008,PENDING,,\n'];
+    await exportResults(deps(copyingDb(rows)), out, null);
+    expect(await readFile(elsewhere, 'utf8')).toBe('theirs\n');
+    expect((await lstat(out)).isFile()).toBe(true);
+    expect(await readFile(out, 'utf8')).toBe(rows.join(''));
+  });
 });
