@@ -90,15 +90,19 @@ async function lookupRows(q: Queryable, number: string): Promise<LookupRow[]> {
 
 /**
  * The open batch whose people `ddcn lists` of `province` (null: every province) files, if any: a batch of the whole
- * country, or of that province (of any, for lists of the whole country). Null when every batch is done.
+ * country, or of that province (of any, for lists of the whole country). With `unit` (lists of one unit), only a
+ * batch of a province the unit has people in, or of the whole country. Null when every batch is done.
  */
 export async function openBatchFor(
-  q: Queryable, province: string | null,
+  q: Queryable, province: string | null, unit: string | null = null,
 ): Promise<{ id: number; phase: string; chunks: number; verified: number; written: number } | null> {
   const res = await q.query<{ id: string; phase: string; chunks: number; verified: number; written: number }>(
-    `SELECT id, phase, chunks, chunks_verified AS verified, chunks_written AS written FROM batch
-      WHERE phase <> 'done' AND ($1::text IS NULL OR province IS NULL OR province = $1::text) ORDER BY id DESC LIMIT 1`,
-    [province],
+    `SELECT id, phase, chunks, chunks_verified AS verified, chunks_written AS written FROM batch b
+      WHERE phase <> 'done' AND ($1::text IS NULL OR province IS NULL OR province = $1::text)
+        AND ($2::text IS NULL OR province IS NULL
+             OR EXISTS (SELECT 1 FROM participant p WHERE p.ma_don_vi = $2::text AND p.ma_tinh = b.province))
+      ORDER BY id DESC LIMIT 1`,
+    [province, unit],
   );
   const b = res.rows[0];
   return b ? { ...b, id: Number(b.id) } : null;

@@ -76,4 +76,16 @@ describe('lists while a batch is open', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('not finished');
   }, SLOW);
+
+  it("says nothing of a province's batch to the lists of a unit that has nobody in that province", async () => {
+    await t.db.query(`INSERT INTO batch (registry, province, chunk_size, phase, chunks, chunks_verified, people, started_at)
+                      VALUES ('mock', '001', 1, 'verify', 2, 1, 2, now())`);
+    const out = path.join(dir, 'lists-unit');
+    const r = await ddcn(['lists', '--out', out, '--unit', 'DV0790001'], env, SLOW - 10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('not finished');
+    // The country's lists have that province's people on them: said.
+    const all = await ddcn(['lists', '--out', path.join(dir, 'lists-all')], env, SLOW - 10_000);
+    expect(all.stderr).toContain('batch 2 is not finished');
+  }, SLOW);
 });

@@ -38,7 +38,7 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
         // Looked at before the lists' snapshot is taken, as export results does: a batch open then has its outcomes
         // partly on them, even if it ends while they are written (a country's lists take minutes; looked at after,
         // a batch done meanwhile went unsaid).
-        const open = await openBatchFor(database.db, province ?? null);
+        const open = await openBatchFor(database.db, province ?? null, unit ?? null);
         const lists = await generateLists(deps, { out: o.out, province: province ?? null, unit: unit ?? null, workers: o.workers });
         return { ...lists, province, unit, open };
       });
