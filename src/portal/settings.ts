@@ -36,22 +36,46 @@ const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v
 const hops = z.union([z.enum(['true', 'false']).transform((v) => (v === 'true' ? 1 : 0)), z.coerce.number().int().min(0).max(9)]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** Whole-number settings: their bounds, and what they count, for the message that refuses a wrong value. */
+const WHOLE = {
+  DDCN_PORTAL_IDLE_MINUTES: [1, 24 * 60, 'minutes'],
+  DDCN_PORTAL_LOCKOUT_FAILURES: [1, 100, 'failed sign-ins'],
+  DDCN_PORTAL_LOCKOUT_MINUTES: [1, 24 * 60, 'minutes'],
+  DDCN_PORTAL_LOGINS_PER_MINUTE: [1, 10_000, 'sign-in attempts'],
+  DDCN_PORTAL_MAX_UPLOAD_MB: [1, 100, 'MB'],
+  DDCN_PORTAL_MAX_UPLOAD_ROWS: [1, 1_000_000, 'rows'],
+  DDCN_PORTAL_DB_CONNECTIONS: [2, 200, 'connections'],
+} as const;
+
+const whole = (name: keyof typeof WHOLE) => int(WHOLE[name][0], WHOLE[name][1]).optional();
+
 const Env = z.object({
   DDCN_PORTAL_SECURE_COOKIES: flag.optional(),
   DDCN_PORTAL_TRUST_PROXY: hops.optional(),
-  DDCN_PORTAL_IDLE_MINUTES: int(1, 24 * 60).optional(),
-  DDCN_PORTAL_LOCKOUT_FAILURES: int(1, 100).optional(),
-  DDCN_PORTAL_LOCKOUT_MINUTES: int(1, 24 * 60).optional(),
-  DDCN_PORTAL_LOGINS_PER_MINUTE: int(1, 10_000).optional(),
-  DDCN_PORTAL_MAX_UPLOAD_MB: int(1, 100).optional(),
-  DDCN_PORTAL_MAX_UPLOAD_ROWS: int(1, 1_000_000).optional(),
-  DDCN_PORTAL_DB_CONNECTIONS: int(2, 200).optional(),
+  DDCN_PORTAL_IDLE_MINUTES: whole('DDCN_PORTAL_IDLE_MINUTES'),
+  DDCN_PORTAL_LOCKOUT_FAILURES: whole('DDCN_PORTAL_LOCKOUT_FAILURES'),
+  DDCN_PORTAL_LOCKOUT_MINUTES: whole('DDCN_PORTAL_LOCKOUT_MINUTES'),
+  DDCN_PORTAL_LOGINS_PER_MINUTE: whole('DDCN_PORTAL_LOGINS_PER_MINUTE'),
+  DDCN_PORTAL_MAX_UPLOAD_MB: whole('DDCN_PORTAL_MAX_UPLOAD_MB'),
+  DDCN_PORTAL_MAX_UPLOAD_ROWS: whole('DDCN_PORTAL_MAX_UPLOAD_ROWS'),
+  DDCN_PORTAL_DB_CONNECTIONS: whole('DDCN_PORTAL_DB_CONNECTIONS'),
 });
+
+/** What a variable takes, said when its value is refused (zod's own words name neither the unit nor the range). */
+function expected(name: string): string {
+  if (name === 'DDCN_PORTAL_SECURE_COOKIES') return '1 (cookies only over HTTPS, behind a TLS proxy) or 0';
+  if (name === 'DDCN_PORTAL_TRUST_PROXY') return 'the number of your own proxies in front of the portal, 0 to 9 (true: 1, false: 0)';
+  const [min, max, unit] = WHOLE[name as keyof typeof WHOLE];
+  return `a whole number of ${unit} from ${min} to ${max}`;
+}
 
 export function portalSettings(env: NodeJS.ProcessEnv = process.env): PortalSettings {
   const raw = Object.fromEntries(Object.keys(Env.shape).map((k) => [k, env[k] || undefined]));
   const parsed = Env.safeParse(raw);
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!parsed.success) {
+    const names = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
+    throw new UsageError(names.map((n) => `${n} must be ${expected(n)}, got "${raw[n]}"`).join('; ') + ' (README, Configuration)');
+  }
   const e = parsed.data;
   const d = DEFAULT_PORTAL_SETTINGS;
   return {

@@ -36,3 +36,33 @@ describe('portal settings', () => {
     expect(() => portalSettings({ DDCN_PORTAL_SECURE_COOKIES: 'yes' })).toThrow(/DDCN_PORTAL_SECURE_COOKIES/);
   });
 });
+
+describe('a refused portal setting', () => {
+  const message = (env: Record<string, string>) => {
+    try {
+      portalSettings(env);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('not refused');
+  };
+
+  it('says what the variable takes and what it was given, not the validator’s words', () => {
+    expect(message({ DDCN_PORTAL_IDLE_MINUTES: 'abc' })).toBe(
+      'DDCN_PORTAL_IDLE_MINUTES must be a whole number of minutes from 1 to 1440, got "abc" (README, Configuration)',
+    );
+    expect(message({ DDCN_PORTAL_MAX_UPLOAD_MB: '1.5' })).toMatch(/^DDCN_PORTAL_MAX_UPLOAD_MB must be a whole number of MB from 1 to 100, got "1.5"/);
+    expect(message({ DDCN_PORTAL_DB_CONNECTIONS: '1' })).toMatch(/from 2 to 200, got "1"/);
+    expect(message({ DDCN_PORTAL_TRUST_PROXY: 'abc' })).toMatch(/^DDCN_PORTAL_TRUST_PROXY must be the number of your own proxies in front of the portal, 0 to 9/);
+    expect(message({ DDCN_PORTAL_SECURE_COOKIES: 'yes' })).toMatch(/^DDCN_PORTAL_SECURE_COOKIES must be 1 .* or 0, got "yes"/);
+    for (const m of [message({ DDCN_PORTAL_IDLE_MINUTES: 'abc' }), message({ DDCN_PORTAL_TRUST_PROXY: 'abc' })]) {
+      expect(m).not.toMatch(/Invalid input|expected|received/);
+    }
+  });
+
+  it('names every variable refused, each once', () => {
+    const m = message({ DDCN_PORTAL_IDLE_MINUTES: '0', DDCN_PORTAL_LOCKOUT_MINUTES: 'x' });
+    expect(m.match(/DDCN_PORTAL_IDLE_MINUTES/g)).toHaveLength(1);
+    expect(m).toMatch(/DDCN_PORTAL_LOCKOUT_MINUTES must be a whole number of minutes from 1 to 1440, got "x"/);
+  });
+});
