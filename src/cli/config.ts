@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 
-const PLAN_YEAR = 'DDCN_PLAN_YEAR must be the year of the milestones of Mẫu 03 (60 % by 30/6 … 100 % by 31/12), 2022 or later, e.g. 2026';
+const PLAN_YEAR = 'DDCN_PLAN_YEAR must be the year of the milestones of Mẫu 03 (60 % by 30/6 … 100 % by 31/12), a year from 2022 to 2100, e.g. 2026';
 
 const Env = z.object({
   DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgres:// URL' }).optional(),
@@ -33,7 +33,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     DDCN_PLAN_YEAR: env.DDCN_PLAN_YEAR?.trim() || undefined,
   });
   if (!parsed.success) {
-    throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    // A message of our own names its variable already (`DDCN_PLAN_YEAR must be …`); zod's own words do not.
+    const said = (i: { path: PropertyKey[]; message: string }) => {
+      const name = i.path.map(String).join('.');
+      return i.message.startsWith(name) ? i.message : `${name}: ${i.message}`;
+    };
+    throw new UsageError([...new Set(parsed.error.issues.map(said))].join('; '));
   }
   return {
     databaseUrl: parsed.data.DATABASE_URL,

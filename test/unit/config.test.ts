@@ -15,7 +15,21 @@ describe('settings', () => {
   it('refuse a DDCN_PLAN_YEAR that is no year of the campaign, saying what to write', () => {
     for (const v of ['226', '2021', '2101', '2026.5', 'năm nay']) {
       expect(() => loadConfig({ DDCN_PLAN_YEAR: v }), v).toThrow(UsageError);
-      expect(() => loadConfig({ DDCN_PLAN_YEAR: v }), v).toThrow(/DDCN_PLAN_YEAR must be the year of the milestones of Mẫu 03 .* 2022 or later, e\.g\. 2026/);
+      expect(() => loadConfig({ DDCN_PLAN_YEAR: v }), v).toThrow(/DDCN_PLAN_YEAR must be the year of the milestones of Mẫu 03 .* a year from 2022 to 2100, e\.g\. 2026/);
     }
+  });
+
+  it('name the variable once, not "DDCN_PLAN_YEAR: DDCN_PLAN_YEAR must …", and say it once per variable', () => {
+    for (const v of ['2101', 'năm nay']) {
+      let message = '';
+      try {
+        loadConfig({ DDCN_PLAN_YEAR: v });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message, v).toMatch(/^DDCN_PLAN_YEAR must be/);
+      expect(message.match(/DDCN_PLAN_YEAR/g), v).toHaveLength(1);
+    }
+    expect(() => loadConfig({ DDCN_LOG_LEVEL: 'verbose' })).toThrow(/^DDCN_LOG_LEVEL: /);
   });
 });
