@@ -83,7 +83,7 @@ for (const line of readFileSync(results, 'utf8').trim().split('\n').slice(1)) {
 const order = ['MATCHED', 'MISMATCHED', 'MISSING_ID', 'CONFLICT', 'PENDING'];
 process.stdout.write('\nOutcome per participant (Plan 2207):\n');
 for (const s of order) process.stdout.write(`  ${s.padEnd(11)} ${String(counts.get(s) ?? 0).padStart(5)}\n`);
-process.stdout.write(`\nResults:        ${results}\nMẫu 01 / 02:    ${lists}/<ma_tinh>/<ma_don_vi>/mau01.xlsx, mau02.xlsx\nMẫu 03:         ${report}\nRejected rows:  ${path.join(out, 'participants.rejects.csv')}\nDatabase:       ${useDatabaseUrl ? 'DATABASE_URL' : embeddedData()} \n`);
+process.stdout.write(`\nResults:        ${results}\nMẫu 01 / 02:    ${lists}/<ma_tinh>/<ma_don_vi>/mau01.xlsx, mau02.xlsx\nMẫu 03:         ${report}\nRejected rows:  ${path.join(out, 'participants.rejects.csv')}\nDatabase:       ${useDatabaseUrl ? 'DATABASE_URL' : embeddedData()}\n`);
 // As root in a private folder the data lives outside DDCN_HOME, which then says where (src/db/embedded-root.ts).
 function embeddedData(): string {
   const pointer = path.join(home, 'pg.location');

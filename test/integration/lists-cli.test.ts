@@ -78,7 +78,7 @@ describe('ddcn lists, import corrections/targets, report progress on the command
     expect(ran.targets!.stderr).toContain('1 rows read · 1 imported · 0 rejected');
     expect(ran.lists!.code, ran.lists!.stderr).toBe(0);
     expect(ran.lists!.stdout).toBe('');
-    expect(ran.lists!.stderr).toMatch(/wrote 2 files for 1 units .*: 1 Mẫu 01 · 1 Mẫu 02 · 0 đề nghị hỗ trợ · 2 rows/);
+    expect(ran.lists!.stderr).toMatch(/wrote 2 files for 1 unit .*: 1 Mẫu 01 · 1 Mẫu 02 · 0 đề nghị hỗ trợ · 2 rows/);
     expect((await readdir(path.join(dir, 'lists/079/DV0790001'))).filter((f) => f.endsWith('.xlsx')).sort()).toEqual(['mau01.xlsx', 'mau02.xlsx']);
   });
 

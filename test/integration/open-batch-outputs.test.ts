@@ -69,7 +69,7 @@ describe('lists while a batch is open', () => {
     const out = path.join(dir, 'lists');
     const r = await ddcn(['lists', '--out', out], env, SLOW - 10_000);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^wrote 1 files for 1 units to .* 1 Mẫu 01 · 0 Mẫu 02 · 0 đề nghị hỗ trợ · 1 rows\n/);
+    expect(r.stderr).toMatch(/^wrote 1 file for 1 unit to .* 1 Mẫu 01 · 0 Mẫu 02 · 0 đề nghị hỗ trợ · 1 row\n/);
     expect(r.stderr).toContain('batch 1 is not finished (verify: 1 of 2 chunks verified, 0 written): the people it has not written yet');
     await t.db.query(`UPDATE batch SET phase = 'done', finished_at = now() WHERE id = 1`);
     const again = await ddcn(['lists', '--out', out], env, SLOW - 10_000);

@@ -57,8 +57,8 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
         return;
       }
       process.stderr.write(
-        `wrote ${files} files for ${r.units} units to ${o.out} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
-          `${r.files.mau01} Mẫu 01 · ${r.files.mau02} Mẫu 02 · ${r.files['ho-tro']} đề nghị hỗ trợ · ${r.rows} rows` +
+        `wrote ${files} file${files === 1 ? '' : 's'} for ${r.units} unit${r.units === 1 ? '' : 's'} to ${o.out} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+          `${r.files.mau01} Mẫu 01 · ${r.files.mau02} Mẫu 02 · ${r.files['ho-tro']} đề nghị hỗ trợ · ${r.rows} row${r.rows === 1 ? '' : 's'}` +
           (r.removed ? ` · ${r.removed} outdated list file${r.removed === 1 ? '' : 's'} removed` : '') + '\n',
       );
       // A batch at work (or whose run was killed) has written some of its people's outcomes and not the others': the
