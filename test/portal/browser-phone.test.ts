@@ -1,20 +1,17 @@
 // The portal in a real browser, what a reviewer met in it (Debian's Chromium, as browser.test.ts): the look-up's
 // results on a phone, the dashboard's bars of an office far behind. Screenshots go to test-output/portal/.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Portal } from '../../src/portal/app.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { databasePerFile, deps, mockRegistry, runDeps, writeParticipants } from '../helpers/pipeline.js';
-import { ROOT } from '../helpers/cli.js';
+import { launchChromium, SHOTS } from './chromium.js';
 import { PASSWORD, portal, seed } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'test-output', 'portal');
 const PHONE = { width: 375, height: 740 };
 const database = databasePerFile();
 let browser: Browser;
@@ -23,14 +20,7 @@ let base: string;
 let dir: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the browser test needs Debian's Chromium (apt-get install -y chromium; .ci/run does it)`);
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
-  await mkdir(SHOTS, { recursive: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -2,33 +2,22 @@
 // Mẫu 02, the unit sends it back filled in, a run verifies again and the office sees the counts move; a unit
 // corrects a person in the form. Screenshots go to test-output/portal/ to be looked at.
 // Without /usr/bin/chromium this test FAILS: `.ci/run` installs it (apt-get install -y chromium).
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Portal } from '../../src/portal/app.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { databasePerFile, mockRegistry, runDeps, useTempDir } from '../helpers/pipeline.js';
-import { ROOT } from '../helpers/cli.js';
+import { launchChromium, SHOTS } from './chromium.js';
 import { fillMau02 } from './fill-mau02.js';
 import { PASSWORD, portal, seed } from './harness.js';
 import { readFile } from 'node:fs/promises';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'test-output', 'portal');
 const database = databasePerFile();
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the browser test needs Debian's Chromium (apt-get install -y chromium; .ci/run does it)`);
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
-  await mkdir(SHOTS, { recursive: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
