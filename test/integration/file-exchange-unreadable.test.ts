@@ -69,15 +69,7 @@ describe('an answer file that cannot be read', () => {
   it('is no longer named once a later look of the same process has read it', async () => {
     const { db } = database();
     const dir = await useTempDir();
-    const f = { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
-    await Promise.all([mkdir(f.outbox), mkdir(f.inbox)]);
-    const open = () => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
-    await (await open()).verify([person]);
-    const [request] = await readdir(f.outbox);
-    const requestSha256 = (await parseExchangeFile(await readFile(path.join(f.outbox, request!), 'utf8'), REQUEST_COLUMNS)).trailer.sha256;
-    const answer = path.join(f.inbox, answerFileFor(request!));
-    await writeFile(answer, formatExchangeFile(ANSWER_COLUMNS, [answerRow(answerOf(person))], { requestSha256 }).text);
-    locked.add(answer);
+    const { f, answer } = await unreadableAnswer(db, dir);
     const clock = { ms: FIXED_NOW.getTime() };
     const running = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(clock.ms));
     expect(await running.verify([])).toEqual([]);
@@ -96,20 +88,13 @@ describe('an answer file that cannot be read', () => {
   it('is named with the people overdue, when they are', async () => {
     const { db } = database();
     const dir = await useTempDir();
-    const f = { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
-    await Promise.all([mkdir(f.outbox), mkdir(f.inbox)]);
-    await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
-    const [request] = await readdir(f.outbox);
-    const requestSha256 = (await parseExchangeFile(await readFile(path.join(f.outbox, request!), 'utf8'), REQUEST_COLUMNS)).trailer.sha256;
-    const answer = path.join(f.inbox, answerFileFor(request!));
-    await writeFile(answer, formatExchangeFile(ANSWER_COLUMNS, [answerRow(answerOf(person))], { requestSha256 }).text);
-    locked.add(answer);
+    const { f, request, answer } = await unreadableAnswer(db, dir);
     const later = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => new Date(FIXED_NOW.getTime() + 50 * 3_600_000));
     expect(await later.verify([person])).toEqual([]);
     // As waiting() has it for the people of that request, 50 h on (they are not participants of this test's database).
-    const waiting = { people: 1, oldest: { file: request!, createdAt: FIXED_NOW }, overdue: true };
+    const waiting = { people: 1, oldest: { file: request, createdAt: FIXED_NOW }, overdue: true };
     const failure = later.runFailure(waiting)!;
-    expect(failure).toContain(`cannot read 1 answer file in ${f.inbox} (${answerFileFor(request!)}: permission denied`);
+    expect(failure).toContain(`cannot read 1 answer file in ${f.inbox} (${answerFileFor(request)}: permission denied`);
     expect(failure).toContain("1 people have waited more than 48 h for the registry's answers");
     expect(later.runFailure({ ...waiting, overdue: false })).toBe(later.unreadableMessage());
     locked.delete(answer);
@@ -137,3 +122,16 @@ describe('an answer file that cannot be read', () => {
     expect(running.unreadableMessage()).toBeNull();
   });
 });
+
+/** The person's request written under `dir`, and its answer in the inbox, which this process may not read. */
+async function unreadableAnswer(db: Parameters<typeof FileExchangeRegistry.open>[1], dir: string) {
+  const f = { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
+  await Promise.all([mkdir(f.outbox), mkdir(f.inbox)]);
+  await (await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW)).verify([person]);
+  const [request] = await readdir(f.outbox);
+  const requestSha256 = (await parseExchangeFile(await readFile(path.join(f.outbox, request!), 'utf8'), REQUEST_COLUMNS)).trailer.sha256;
+  const answer = path.join(f.inbox, answerFileFor(request!));
+  await writeFile(answer, formatExchangeFile(ANSWER_COLUMNS, [answerRow(answerOf(person))], { requestSha256 }).text);
+  locked.add(answer);
+  return { f, request: request!, answer };
+}

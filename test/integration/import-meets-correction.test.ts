@@ -42,28 +42,12 @@ describe('import participants meets a correction', () => {
       ...SAO_MAI_PEOPLE.map((p) => (p.ma_so_bhxh === '0790000003' ? { ...p, email: 'hung.pham@example.org' } : p)),
     ], 'night.csv');
 
-    const holder = new pg.Client({ connectionString: url });
-    await holder.connect();
-    try {
-      await holder.query('BEGIN');
-      await holder.query(`SELECT 1 FROM participant WHERE ma_so_bhxh = '0790000000' FOR UPDATE`);
-      const importing = importParticipants(deps(db), night, `${night}.rejects.csv`);
-      const watcher = new pg.Client({ connectionString: url });
-      await watcher.connect();
-      try {
-        await untilWaitingForALock(watcher);
-      } finally {
-        await watcher.end();
-      }
-      // Meanwhile the unit's Mẫu 02 comes back: its correction is applied and committed.
-      const corrected = await importCorrections(deps(db), sheet);
-      expect(corrected).toMatchObject({ corrected: 1, rejected: 0 });
-      await holder.query('ROLLBACK');
-      const imported = await importing;
-      expect(imported).toMatchObject({ updated: 2 });
-    } finally {
-      await holder.end();
-    }
+    // The import is held at the first person's row; meanwhile the unit's Mẫu 02 comes back: its correction is applied
+    // and committed.
+    const imported = await importMeanwhile(url, db, night, async () => {
+      expect(await importCorrections(deps(db), sheet)).toMatchObject({ corrected: 1, rejected: 0 });
+    });
+    expect(imported).toMatchObject({ updated: 2 });
 
     // As when the two come one after the other: the correction stays (the file still gives the name it replaced),
     // the person keeps the outcome of their last verification until the next run verifies the corrected name.
@@ -86,26 +70,11 @@ describe('import participants meets a correction', () => {
     await importParticipants(deps(db), await writeParticipants(dir, [OTHER, TAM], 'second.csv'));
     const night = await writeParticipants(dir, [{ ...OTHER, email: 'bay.ly@example.org' }, { ...TAM, email: 'tam.dinh@example.org' }], 'night.csv');
 
-    const holder = new pg.Client({ connectionString: url });
-    await holder.connect();
-    try {
-      await holder.query('BEGIN');
-      await holder.query(`SELECT 1 FROM participant WHERE ma_so_bhxh = '0790000000' FOR UPDATE`);
-      const importing = importParticipants(deps(db), night, `${night}.rejects.csv`);
-      const watcher = new pg.Client({ connectionString: url });
-      await watcher.connect();
-      try {
-        await untilWaitingForALock(watcher);
-      } finally {
-        await watcher.end();
-      }
+    const imported = await importMeanwhile(url, db, night, async () => {
       const run = await runBatch(runDeps(db, await mockRegistry(registry)), { province: null });
       expect(run.counts).toMatchObject({ read: 1, matched: 1 });
-      await holder.query('ROLLBACK');
-      expect(await importing).toMatchObject({ updated: 2 });
-    } finally {
-      await holder.end();
-    }
+    });
+    expect(imported).toMatchObject({ updated: 2 });
 
     // As when the two come one after the other: the ĐDCN stays on file and Tám stays MATCHED (the file's CMND is his
     // former number), with his new e-mail.
@@ -114,3 +83,29 @@ describe('import participants meets a correction', () => {
     ]);
   });
 });
+
+/**
+ * Imports `night` held at the row of 0790000000 (another session holds it) and, while the import waits there with
+ * its chunk's statement begun, does `meanwhile`; then lets the import go on and gives its result.
+ */
+async function importMeanwhile(url: string, db: Parameters<typeof deps>[0], night: string, meanwhile: () => Promise<void>) {
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query(`SELECT 1 FROM participant WHERE ma_so_bhxh = '0790000000' FOR UPDATE`);
+    const importing = importParticipants(deps(db), night, `${night}.rejects.csv`);
+    const watcher = new pg.Client({ connectionString: url });
+    await watcher.connect();
+    try {
+      await untilWaitingForALock(watcher);
+    } finally {
+      await watcher.end();
+    }
+    await meanwhile();
+    await holder.query('ROLLBACK');
+    return await importing;
+  } finally {
+    await holder.end();
+  }
+}
