@@ -210,11 +210,7 @@ describe('file exchange answers', () => {
   it('applies an answer file renamed on its way to the outstanding request its trailer names by checksum, and refuses it once that request is answered', async () => {
     const { db } = database();
     const f = await folders();
-    const open = () => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
-    const other = { ...person, requestId: '0100000002', soGiayTo: '012345679' };
-    await (await open()).verify([person]);
-    await (await open()).verify([other]);
-    const [one, two] = (await files(f.outbox)).sort();
+    const { open, other, one, two } = await twoRequests(db, f);
     const answers = [person, other].map((p) => ({ requestId: p.requestId, matched: true, soDdcn: `00109000000${p.requestId.slice(-1)}`, fields: [] }));
     // A second copy made by a file manager, and a name turned to capitals by a transfer tool.
     const copy = answerFileFor(one!).replace('.answer.csv', ' (1).answer.csv');
@@ -357,11 +353,7 @@ describe('file exchange answers', () => {
   it('reads an answer a transfer in text mode gave CRLF line ends or a byte-order mark; skips files a transfer tool is still writing', async () => {
     const { db } = database();
     const f = await folders();
-    const open = () => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
-    const other = { ...person, requestId: '0100000002', soGiayTo: '012345679' };
-    await (await open()).verify([person]);
-    await (await open()).verify([other]);
-    const [one, two] = (await files(f.outbox)).sort();
+    const { open, other, one, two } = await twoRequests(db, f);
     const answers = [person, other].map((p) => ({ requestId: p.requestId, matched: false, soDdcn: null, fields: ['name' as const] }));
     const crlf = (await answerTo(path.join(f.outbox, one!), [answers[0]!])).replace(/\n/g, '\r\n');
     await writeFile(path.join(f.inbox, answerFileFor(one!)), crlf);
@@ -796,3 +788,13 @@ describe('file exchange answers', () => {
     expect(await exchange.verify([person])).toEqual(ANSWERED);
   });
 });
+
+/** The person and another, each asked for in a request file of their own: the two files, in name order. */
+async function twoRequests(db: Parameters<typeof FileExchangeRegistry.open>[1], f: { outbox: string; inbox: string }) {
+  const open = () => FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+  const other = { ...person, requestId: '0100000002', soGiayTo: '012345679' };
+  await (await open()).verify([person]);
+  await (await open()).verify([other]);
+  const [one, two] = (await files(f.outbox)).sort();
+  return { open, other, one: one!, two: two! };
+}
