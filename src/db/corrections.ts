@@ -61,7 +61,8 @@ export async function applyCorrections(
         `SELECT p.ma_so_bhxh, p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to, p.ma_don_vi, p.status, p.data_version, p.findings, p.status_fields,
                 (SELECT v.detail->'registry'->>'ngaySinh' FROM verification v
                   WHERE v.batch_id = p.last_batch_id AND v.ma_so_bhxh = p.ma_so_bhxh) AS registry_dob
-           FROM participant p WHERE p.ma_so_bhxh = ANY($1::text[]) FOR UPDATE OF p`,
+           FROM participant p WHERE p.ma_so_bhxh = ANY($1::text[])
+          ORDER BY p.ma_so_bhxh FOR UPDATE OF p`, // locked in code order, as an import and the write step take them: no deadlock
         [args.rows.map((r) => r.maSoBhxh)],
       )
     ).rows.map((c) => [c.ma_so_bhxh, c]),

@@ -209,6 +209,7 @@ export async function listRowsOf(q: Queryable, codes: string[]): Promise<Map<str
     `SELECT p.ma_don_vi AS "maDonVi", p.updated_at AS "updatedAt", ${PERSON_COLUMNS}, ${COLUMN9_STATE}
        FROM participant p ${LAST_VERIFICATION} ${CORRECTIONS}
       WHERE p.ma_so_bhxh = ANY($1::text[])
+      ORDER BY p.ma_so_bhxh -- locked in code order, as an import and the write step take them: no deadlock with either
       FOR UPDATE OF p`,
     [codes],
   );
