@@ -51,6 +51,18 @@ describe('export results of a batch still verifying', () => {
     expect(r.stderr).toContain('run `ddcn run` again with the registry flags it was started with');
   }, SLOW);
 
+  it('says so too of an export of the current state while the batch is open, and nothing once it is done', async () => {
+    const out = path.join(dir, 'now.csv');
+    const r = await ddcn(['export', 'results', '--out', out], env, SLOW - 10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`exported 2 results to ${out}\n`);
+    expect(r.stderr).toContain('batch 1 is not finished (verify: 1 of 2 chunks verified, 0 written): the people it has not written yet have their earlier outcome');
+    await t.db.query(`UPDATE batch SET phase = 'done', finished_at = now() WHERE id = 1`);
+    const done = await ddcn(['export', 'results', '--out', out], env, SLOW - 10_000);
+    expect(done.stderr).toBe(`exported 2 results to ${out}\n`);
+    await t.db.query(`UPDATE batch SET phase = 'verify', finished_at = NULL WHERE id = 1`);
+  }, SLOW);
+
   it('says nothing more once every chunk is verified (its outcomes are final, whatever is left to write)', async () => {
     await t.db.query(`UPDATE batch SET phase = 'write', chunks_verified = 2 WHERE id = 1`);
     const out = path.join(dir, 'batch-1-written.csv');

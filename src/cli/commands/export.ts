@@ -3,7 +3,7 @@ import { positiveInt } from '../config.js';
 import { withContext } from '../context.js';
 import { requireParticipants } from '../checks.js';
 import { exportResults } from '../../pipeline/export-results.js';
-import { batchStillVerifying } from '../../db/results.js';
+import { batchStillVerifying, openBatchFor } from '../../db/results.js';
 
 export function registerExport(cli: Command, logLevel: () => string | undefined): void {
   cli
@@ -15,16 +15,25 @@ export function registerExport(cli: Command, logLevel: () => string | undefined)
     .option('--batch <id>', 'the outcomes of one batch instead of the current state', positiveInt('--batch'))
     .action(async (o: { out: string; batch?: number }) => {
       // On a database without participants (the wrong DDCN_HOME or DATABASE_URL), said so rather than 0 results.
-      const { rows, open } = await withContext(logLevel(), async (deps, { database }) => {
+      const { rows, open, current } = await withContext(logLevel(), async (deps, { database }) => {
         await requireParticipants(database);
         // Looked at before the outcomes are read: a batch still open then is said so, even if it ends meanwhile.
         const open = o.batch === undefined ? null : await batchStillVerifying(deps.db, o.batch);
-        return { rows: await exportResults(deps, o.out, o.batch ?? null), open };
+        // The current state while a batch is open: partly that batch's, as the lists say of themselves (lists.ts).
+        const current = o.batch === undefined ? await openBatchFor(deps.db, null) : null;
+        return { rows: await exportResults(deps, o.out, o.batch ?? null), open, current };
       });
       process.stderr.write(`exported ${rows} result${rows === 1 ? '' : 's'}${o.batch ? ` of batch ${o.batch}` : ''} to ${o.out === '-' ? 'stdout' : o.out}\n`);
       // A batch still verifying has the outcomes of the chunks verified so far, before its conflicts are settled: not
       // the batch's result, which a script archiving it must not take them for.
       if (open) process.stderr.write(`${unfinishedNote(o.batch!, open)}\n`);
+      if (current) {
+        process.stderr.write(
+          `batch ${current.id} is not finished (${current.phase}: ${current.verified} of ${current.chunks} chunks verified, ${current.written} written): ` +
+            'the people it has not written yet have their earlier outcome in this file. ' +
+            'Let it finish (a killed run: run `ddcn run` again with the registry flags it was started with), then export again.\n',
+        );
+      }
     });
 
 }
