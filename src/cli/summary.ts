@@ -75,3 +75,14 @@ export function registryFailureMessage(f: { what: string; why: string | null; er
   }
   return `${f.what}${f.why ? ` (${f.why})` : ''}: ${parts.join(' ')}`;
 }
+
+/**
+ * The line `ddcn lists` and `ddcn export results` add while a batch is open (its run at work, or killed): what the
+ * output holds of its people (`holds`), and what to do (`again`, the command to run once it is done).
+ */
+export function openBatchNote(b: { id: number; phase: string; chunks: number; verified: number; written: number }, holds: string, again: string): string {
+  return (
+    `batch ${b.id} is not finished (${b.phase}: ${b.verified} of ${b.chunks} chunks verified, ${b.written} written): ${holds}. ` +
+    `Let it finish (a killed run: run \`ddcn run\` again with the registry flags it was started with), then ${again}.\n`
+  );
+}

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { openBatchNote } from '../summary.js';
 import { positiveInt } from '../config.js';
 import { withContext } from '../context.js';
 import { requireParticipants } from '../checks.js';
@@ -28,11 +29,7 @@ export function registerExport(cli: Command, logLevel: () => string | undefined)
       // the batch's result, which a script archiving it must not take them for.
       if (open) process.stderr.write(`${unfinishedNote(o.batch!, open)}\n`);
       if (current) {
-        process.stderr.write(
-          `batch ${current.id} is not finished (${current.phase}: ${current.verified} of ${current.chunks} chunks verified, ${current.written} written): ` +
-            'the people it has not written yet have their earlier outcome in this file. ' +
-            'Let it finish (a killed run: run `ddcn run` again with the registry flags it was started with), then export again.\n',
-        );
+        process.stderr.write(openBatchNote(current, 'the people it has not written yet have their earlier outcome in this file', 'export again'));
       }
     });
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { openBatchNote } from '../summary.js';
 import { withContext } from '../context.js';
 import { openBatchFor } from '../../db/results.js';
 import { onDisk, requireCode, requireParticipants } from '../checks.js';
@@ -65,9 +66,7 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
       // lists are right as of now, but not the night's, which a clerk sending them out would take them for.
       if (r.open) {
         process.stderr.write(
-          `batch ${r.open.id} is not finished (${r.open.phase}: ${r.open.verified} of ${r.open.chunks} chunks verified, ${r.open.written} written): ` +
-            'the people it has not written yet are on these lists with their earlier outcome, or on none while PENDING. ' +
-            'Let it finish (a killed run: run `ddcn run` again with the registry flags it was started with), then run ddcn lists again.\n',
+          openBatchNote(r.open, 'the people it has not written yet are on these lists with their earlier outcome, or on none while PENDING', 'run ddcn lists again'),
         );
       }
       const problems = [r.failed.length ? notWritten(r.failed) : '', r.notRemoved.length ? notRemoved(r.notRemoved) : ''].filter(Boolean);
