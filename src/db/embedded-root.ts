@@ -6,10 +6,11 @@
 import { exec } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { makeFolders } from '../make-folders.js';
 
 const run = promisify(exec);
 
@@ -59,7 +60,7 @@ async function sharedDir(root: string, ...sub: string[]): Promise<string> {
   let dir = root;
   for (const part of ['', ...sub]) {
     dir = path.join(dir, part);
-    await mkdir(dir, { recursive: true });
+    await makeFolders(dir);
     await chmod(dir, 0o755);
   }
   return dir;

@@ -1,9 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { UserError, fileErrorWords } from '../errors.js';
+import { makeFolders } from '../make-folders.js';
 import EmbeddedPostgres from './embedded-postgres.js';
 import { postgresUser, reachableHome, reachableNative } from './embedded-root.js';
 import { INITDB_FLAGS, initCluster, startServer } from './postgres-process.js';
@@ -90,7 +92,11 @@ export async function startEmbedded(
   onLog: (msg: string) => void = () => undefined,
   options: EmbeddedOptions = {},
 ): Promise<EmbeddedServer> {
-  await mkdir(home, { recursive: true });
+  // One folder at a time (makeFolders): Node's recursive mkdir spins for ever at full CPU under /proc, and says ENOENT
+  // on a read-only disk. The message names the setting, which is what the operator changes.
+  await makeFolders(home).catch((err: unknown) => {
+    throw new UserError(`cannot make DDCN_HOME's folder ${home}: ${fileErrorWords(err)}; set DDCN_HOME to a folder ddcn may write (or DATABASE_URL to a server)`, { cause: err });
+  });
   // As root the server runs as `postgres` (PostgreSQL refuses root), from folders that user can reach.
   const user = process.getuid?.() === 0 ? await postgresUser() : null;
   const serverHome = user ? await reachableHome(path.resolve(home), user, options.sharedRoot) : { dir: path.resolve(home) };

@@ -2,9 +2,10 @@
 // runs the binaries inside its own package folder, which the `postgres` user cannot reach in a private clone, so
 // as root ddcn starts them itself, with the same arguments the package uses.
 import { spawn } from 'node:child_process';
-import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { makeFolders } from '../make-folders.js';
 import type { PostgresUser } from './embedded-root.js';
 
 /** UTF-8 whatever the environment's locale (cron often has none, which would give SQL_ASCII). */
@@ -39,7 +40,7 @@ function runToEnd(file: string, args: string[], spec: ClusterSpec): Promise<void
 }
 
 export async function initCluster(spec: ClusterSpec): Promise<void> {
-  await mkdir(spec.dataDir, { recursive: true });
+  await makeFolders(spec.dataDir);
   await chown(spec.dataDir, spec.user.uid, spec.user.gid);
   // The password file must be readable by postgres alone; a folder of its own under the system temp folder (1777).
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'ddcn-pw-'));

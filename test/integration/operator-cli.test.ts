@@ -78,6 +78,18 @@ describe('a database without participants', () => {
     expect(again.stderr).not.toContain('created a new');
     expect(again.stderr).toContain(`no participants in the embedded PostgreSQL in ${where}.`);
   }, SLOW);
+
+  it('says a DDCN_HOME that cannot be made, and names the setting, rather than hang or print a bare system error', async () => {
+    // /proc answers ENOENT to every mkdir: Node's recursive mkdir spun there at full CPU for ever.
+    for (const [home, why] of [
+      ['/proc/ddcn-home', 'no such file (check the path) [ENOENT]'],
+      [path.join(dir, 'a-file', 'home'), 'a part of the path is not a folder [ENOTDIR]'],
+    ]) {
+      await writeFile(path.join(dir, 'a-file'), '');
+      const r = await ddcn(['lookup', '012345678'], { DATABASE_URL: '', DDCN_HOME: home });
+      expect([r.code, r.stderr.trim()]).toEqual([1, `ddcn: cannot make DDCN_HOME's folder ${home}: ${why}; set DDCN_HOME to a folder ddcn may write (or DATABASE_URL to a server)`]);
+    }
+  }, SLOW);
 });
 
 // Runs the batch the tests below read (lists of verified people).
