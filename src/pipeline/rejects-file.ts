@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open as openFile, rm, stat } from 'node:fs/promises';
+import { access, constants, open as openFile, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
@@ -53,8 +53,12 @@ export class RejectsFile {
     // Its folder is made, as `export results --out` and `lists --out` make theirs (`--rejects rejects/today.csv`).
     try {
       await makeFolders(dirname(path));
-      // Opened to append, which changes nothing of a file there (made empty where there was none), and closed.
-      await (await openFile(path, 'a')).close();
+      // A file there is opened to append, which changes nothing of it, and closed. Where there is none, nothing is
+      // made, only its folder asked whether it takes a new file: an import stopped while it waited for its turn
+      // (Ctrl-C, cron's timeout) left an empty rejects file, which reads as "nothing was rejected".
+      if (await stat(path).then(() => true, (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? false : Promise.reject(err))))
+        await (await openFile(path, 'a')).close();
+      else await access(dirname(path), constants.W_OK | constants.X_OK);
     } catch (err) {
       throw cannotOpen(path, err);
     }

@@ -212,6 +212,33 @@ describe('an import that cannot finish', () => {
     expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
   }, 20_000);
 
+  it('makes no rejects file while it waits for its turn: one stopped then leaves none saying nothing was rejected', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = await writeParticipants(dir, [person(1), person(2, { ma_so_bhxh: '12345' })], 'p.csv');
+    const rejectsFile = path.join(dir, 'out', 'r.csv');
+    let importing!: Promise<unknown>;
+    await db.withSession(async (other) => {
+      await other.query('SELECT pg_advisory_lock($1::bigint)', [2207_0017]);
+      try {
+        importing = importParticipants(deps(db), file, rejectsFile);
+        let waiting = false;
+        for (let i = 0; i < 400 && !waiting; i++) {
+          const [w] = await rows<{ n: number }>(db, "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'advisory'");
+          waiting = w!.n > 0;
+          if (!waiting) await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(waiting).toBe(true);
+        // Its folder is made (a path that cannot be is said at once), the file is not.
+        expect([existsSync(path.dirname(rejectsFile)), existsSync(rejectsFile)]).toEqual([true, false]);
+      } finally {
+        await other.query('SELECT pg_advisory_unlock($1::bigint)', [2207_0017]);
+      }
+    });
+    expect(await importing).toMatchObject({ inserted: 1, rejected: 1 });
+    expect(readFileSync(rejectsFile, 'utf8')).toMatch(/\n3,ma_so_bhxh must be 10 digits,12345,/);
+  }, 20_000);
+
   it('says what a file is when it is no CSV text of the kind read: compressed, a zip, an old .xls, CR line ends, tabs', async () => {
     const { db } = database();
     const dir = await useTempDir();

@@ -84,7 +84,7 @@ describe('a database without participants', () => {
     for (const [home, why] of [
       ['/proc/ddcn-home', 'no such file (check the path) [ENOENT]'],
       [path.join(dir, 'a-file', 'home'), 'a part of the path is not a folder [ENOTDIR]'],
-    ]) {
+    ] as const) {
       await writeFile(path.join(dir, 'a-file'), '');
       const r = await ddcn(['lookup', '012345678'], { DATABASE_URL: '', DDCN_HOME: home });
       expect([r.code, r.stderr.trim()]).toEqual([1, `ddcn: cannot make DDCN_HOME's folder ${home}: ${why}; set DDCN_HOME to a folder ddcn may write (or DATABASE_URL to a server)`]);
