@@ -156,6 +156,18 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   });
 
   /**
+   * An error page's title, which is what a browser's tab, its history and a screen reader say first: by what
+   * happened (a 404 thrown for a unit out of scope reads as one of a page that does not exist, as it must).
+   */
+  const titleOf = (status: number): string =>
+    status === 404 ? 'Không tìm thấy'
+    : status === 403 ? 'Phiên làm việc đã hết hạn'
+    : status === 409 ? 'Thông tin đã thay đổi'
+    : status === 413 ? 'Nội dung gửi quá lớn'
+    : status === 429 ? 'Xin đợi rồi thử lại'
+    : status >= 500 ? 'Lỗi hệ thống'
+    : 'Không thực hiện được';
+  /**
    * An error page. Under /units/{code}, it also links back to that unit, when the unit is in the user's scope
    * (the same look-up as the pages: a 404 for a unit of another scope shows nothing more than a unit that does not
    * exist).
@@ -186,11 +198,11 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
     return unit ? { href: `/units/${encodeURIComponent(unit.maDonVi)}`, text: `« Về trang đơn vị ${unit.tenDonVi || unit.maDonVi}` } : null;
   };
 
-  app.setNotFoundHandler(async (req, reply) => errorPage(req, reply, 404, 'Không tìm thấy', 'Không tìm thấy trang hoặc dữ liệu này.'));
+  app.setNotFoundHandler(async (req, reply) => errorPage(req, reply, 404, titleOf(404), 'Không tìm thấy trang hoặc dữ liệu này.'));
   app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpError) {
       if (err.redirect && req.method === 'GET') return reply.redirect(err.redirect, 303);
-      return errorPage(req, reply, err.status, 'Không thực hiện được', err.message, err.links);
+      return errorPage(req, reply, err.status, titleOf(err.status), err.message, err.links);
     }
     const unreadable = readingBody.has(req) && !(err.statusCode && err.statusCode < 500);
     const status = unreadable ? 400 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -206,7 +218,7 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
       : status === 500 ? 'Có lỗi khi xử lý yêu cầu. Hãy thử lại; nếu vẫn lỗi, báo bộ phận CNTT.'
       : unreadable ? 'Nội dung gửi lên không đọc được (bị ngắt giữa chừng hoặc sai định dạng). Hãy gửi lại từ trang của hệ thống.'
       : 'Yêu cầu không hợp lệ.';
-    return errorPage(req, reply, status, 'Không thực hiện được', message);
+    return errorPage(req, reply, status, titleOf(status), message);
   });
 
   app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));

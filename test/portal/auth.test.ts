@@ -89,7 +89,8 @@ describe('portal sign-in', () => {
     const anon = new Client(app);
     await anon.get('/login');
     expect((await anon.post('/login', { login: 'tw', password: PASSWORD }, null)).status).toBe(403);
-    expect((await anon.post('/login', { login: 'tw', password: PASSWORD }, 'forged')).status).toBe(403);
+    const forged = await anon.post('/login', { login: 'tw', password: PASSWORD }, 'forged');
+    expect([forged.status, /<title>(.*)<\/title>/.exec(forged.body)?.[1]]).toEqual([403, 'Phiên làm việc đã hết hạn · ddcn']);
 
     const c = await signedIn(app, 'dv-hn1');
     const other = await signedIn(app, 'tw'); // a token of another session is not this session's

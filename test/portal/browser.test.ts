@@ -56,6 +56,13 @@ describe('portal in a browser', () => {
       // On a 1 280 px screen the whole Mẫu 03 tables show, the assessment and the VssID columns included.
       for (const wrap of await office.locator('.table-wrap').all()) expect(await wrap.evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
       expect(await office.locator('.table-wrap').count()).toBe(2);
+      // A keyboard's first stop is the skip link, shown when reached; it leads past the menu to the page itself.
+      await office.keyboard.press('Tab');
+      const skip = office.getByRole('link', { name: 'Bỏ qua, đến nội dung chính' });
+      await expect.poll(() => skip.evaluate((el) => el === document.activeElement)).toBe(true);
+      expect((await skip.boundingBox())!.x).toBeGreaterThanOrEqual(0);
+      await office.keyboard.press('Enter');
+      await expect.poll(() => office.evaluate(() => document.activeElement?.id)).toBe('main');
       await office.getByRole('link', { name: 'Đơn vị', exact: true }).click();
       await office.getByRole('link', { name: 'HN0010001' }).click();
       expect(await stat(office, 'đã khớp')).toBe('1');

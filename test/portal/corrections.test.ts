@@ -75,6 +75,13 @@ describe('portal corrections', () => {
     expect(bad.status).toBe(422);
     expect(bad.body).toContain('Cột (11) ngày tháng năm sinh &quot;31/02/1985&quot; không hợp lệ');
     expect(bad.body).toContain('Cột (12) giới tính &quot;X&quot; không hợp lệ');
+    // The fields the message names are marked, tied to it (a screen reader says it there), the first one focused.
+    const marked = (name: string) => new RegExp(`<(?:input|select) name="${name}" aria-invalid="true" aria-describedby="form-error"`).test(bad.body);
+    expect(['ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_ddcn'].map(marked)).toEqual([false, true, true, false]);
+    expect(bad.body).toMatch(/name="ngay_sinh" aria-invalid="true" aria-describedby="form-error" autofocus/);
+    expect(bad.body.match(/autofocus/g)).toHaveLength(1);
+    expect(bad.body).toContain('<p class="error" role="alert" id="form-error">');
+    expect(form.body).not.toContain('aria-invalid');
     expect(await history(db)).toEqual([]);
 
     expect((await unit.post('/units/HN0010001/people/0010000002', {})).status).toBe(422);

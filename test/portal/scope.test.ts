@@ -41,6 +41,8 @@ const markers = (w: Who) => [...w.foreign.flatMap((u) => [code(u), UNITS[u].ten_
 /** Out of scope: a 404 that tells nothing of the other scope (the error page names no foreign unit or person). */
 function expectNotFound(w: Who, r: { status: number; body: string }) {
   expect(r.status).toBe(404);
+  // Titled as a page that does not exist (the tab and a screen reader say the title first).
+  expect(r.body).toContain('<title>Không tìm thấy · ddcn</title>');
   expectNoLeak(w, r.body);
 }
 

@@ -209,6 +209,9 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     },
     values,
     message,
+    // The form's fields a refusal names (each of its reasons begins `Cột (N)`, checkReturnedRow): marked invalid
+    // and tied to the message, so that a screen reader says what is wrong where the clerk is.
+    invalid: new Set([...(message ?? '').matchAll(/(?:^|; )Cột \((1[0-3])\)/g)].map((m) => Number(m[1]))),
   });
 
   app.get('/units/:ma_don_vi/people/:ma_so_bhxh', async (req, reply) => {
