@@ -91,6 +91,8 @@ describe('the unit list search', () => {
       expect(beyond.body).toContain(`<a href="${first}">Về trang đầu</a>`);
       expect(beyond.body).not.toContain('Trang trước');
     }
+    // Beyond the pages it shows at all (1 000) a number is that last page, however many digits it has.
+    for (const page of ['1001', '9999999', '1'.padEnd(400, '0')]) expect((await office.get(`/units?page=${page}`)).body).toContain('Trang 1000 không có đơn vị nào');
   });
 });
 

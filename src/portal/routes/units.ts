@@ -23,8 +23,9 @@ export const STATUS_TEXT: Record<string, string> = {
   PENDING: 'Chưa xác thực',
 };
 
+/** `?page=` as a page number: past the last page allowed it is the last (`1001` and `9999999` alike), else 1. */
 export const pageNumber = (raw: unknown): number => {
-  const n = typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Number(raw) : 1;
+  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : 1;
   return Math.min(Math.max(n, 1), MAX_PAGE);
 };
 
