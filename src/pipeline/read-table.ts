@@ -66,6 +66,22 @@ async function sniff(file: string): Promise<Buffer> {
 
 const SAVE_AS_UTF8 = 'save it as "CSV UTF-8 (comma delimited)" and import again';
 
+/**
+ * UTF-32 with or without its byte-order mark (`FF FE 00 00` / `00 00 FE FF`, which UTF-16's test would take for
+ * UTF-16's): two NUL bytes side by side in every four, at the same places. Rare (a few converters write it); said as what it is,
+ * as UTF-16 is, rather than sent to look for a UTF-16 option no program offers for it.
+ */
+function looksUtf32(head: Buffer): boolean {
+  if ((head[0] === 0xff && head[1] === 0xfe && head[2] === 0 && head[3] === 0) || (head[0] === 0 && head[1] === 0 && head[2] === 0xfe && head[3] === 0xff)) return true;
+  const zeros = [0, 0, 0, 0];
+  for (let i = 0; i < head.length - (head.length % 4); i++) if (head[i] === 0) zeros[i % 4]! += 1;
+  const groups = Math.floor(head.length / 4);
+  // A character of the Basic Multilingual Plane (every Vietnamese letter) leaves two bytes of its four zero: the
+  // last two (little-endian) or the first two. UTF-16 never has two NULs side by side at every fourth byte.
+  const none = (i: number) => zeros[i] === groups;
+  return groups >= 2 && zeros.some((z) => z < groups) && ((none(2) && none(3)) || (none(0) && none(1)));
+}
+
 /** UTF-16 with or without its byte-order mark: many NUL bytes, nearly all on the same side of each pair. */
 function looksUtf16(head: Buffer): boolean {
   if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return true;
@@ -207,6 +223,7 @@ function notCsv(file: string, head: Buffer): UserError | null {
 
 async function openCsv(file: string): Promise<Table> {
   const head = await sniff(file);
+  if (looksUtf32(head)) throw new UserError(`${file} is UTF-32 text; ${SAVE_AS_UTF8}`);
   if (looksUtf16(head)) throw new UserError(`${file} is UTF-16 text; ${SAVE_AS_UTF8}`);
   const other = notCsv(file, head);
   if (other) throw other;

@@ -126,6 +126,29 @@ describe('import of hostile input', () => {
     expect((err as Error).message).not.toContain('\u0000');
   });
 
+  it('says UTF-32 as UTF-32, with or without its byte-order mark, either byte order; UTF-16 with a mark stays UTF-16', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const text = `${HEADER}\n${line(1, { name: 'Nguyễn Thị Đào' })}\n`;
+    const utf32 = (bom: boolean, bigEndian: boolean) => {
+      const points = [...(bom ? '\uFEFF' : '') + text].map((c) => c.codePointAt(0)!);
+      const out = Buffer.alloc(points.length * 4);
+      points.forEach((p, i) => (bigEndian ? out.writeUInt32BE(p, i * 4) : out.writeUInt32LE(p, i * 4)));
+      return out;
+    };
+    const utf16be = Buffer.from(`\uFEFF${text}`, 'utf16le').swap16();
+    for (const [name, bytes, says] of [
+      ['le-bom', utf32(true, false), 'UTF-32'], ['be', utf32(false, true), 'UTF-32'], ['le', utf32(false, false), 'UTF-32'],
+      ['16le-bom', Buffer.from(`\uFEFF${text}`, 'utf16le'), 'UTF-16'], ['16be-bom', utf16be, 'UTF-16'],
+    ] as const) {
+      const file = path.join(dir, `${name}.csv`);
+      await writeFile(file, bytes);
+      const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
+      expect([name, (err as Error).message]).toEqual([name, `${file} is ${says} text; save it as "CSV UTF-8 (comma delimited)" and import again`]);
+    }
+    expect(await rows(db, 'SELECT 1 FROM participant')).toHaveLength(0);
+  });
+
   it('rejects a second row for a code in a later chunk, naming the first line', async () => {
     const lines = [HEADER, line(1), line(2), line(3), line(4), line(5), line(2, { name: 'Bản sao' })];
     const { rejected, count } = await importText(lines.join('\n') + '\n', { chunkSize: 2 });
