@@ -94,6 +94,19 @@ function compoundFile(
 }
 
 describe('reading a returned Mẫu 02', () => {
+  it('reads a list whose every text was saved decomposed (NFD, as some Mac software saves Vietnamese), head lines too', async () => {
+    const file = await returned('nfd', (ws) => {
+      ws.getCell(`J${FIRST}`).value = 'Trần Thị Bích';
+      ws.eachRow((row) => row.eachCell((c) => void (typeof c.value === 'string' && (c.value = c.value.normalize('NFD')))));
+    });
+    expect(await readFile(file)).not.toContain(Buffer.from('Mẫu số 02'.normalize('NFC')));
+    const form = await openReturnedMau02(file);
+    expect(form.unit).toBe('DV0790001');
+    const rows: ReturnedRow[] = [];
+    for (const r of form.rows) rows.push(r);
+    expect(rows.map((r) => [r.maSoBhxh, r.name])).toEqual([['0790000001', 'Trần Thị Bích'], ['0790000002', '']]);
+  });
+
   it('reads a list saved by LibreOffice after a row was deleted, with the empty rows it writes at the sheet\'s end', async () => {
     const file = await returned('row-deleted', (ws) => {
       ws.getCell(`L${FIRST + 1}`).value = 'Nữ';
