@@ -13,6 +13,15 @@ describe('the confirmed share in a summary line', () => {
     expect(percentDown(0)).toBe('0.0 %');
   });
 
+  it('is never 0 % when someone is done: under a tenth of a per cent shows as 0.1 %', () => {
+    expect(percentDown(1 / 2000)).toBe('0.1 %');
+    expect(percentDown(1 / 1_000_000)).toBe('0.1 %');
+    expect(percentDown(1 / 1000)).toBe('0.1 %');
+    expect(percentDown(3 / 1000)).toBe('0.3 %'); // rounded down as before above it
+    expect(percent(1 / 2000)).toBe('0,1 %');
+    expect(percent(0)).toBe('0 %');
+  });
+
   it('is rounded down in the portal too, written the Vietnamese way', () => {
     expect(percent(1999 / 2000)).toBe('99,9 %');
     expect(percent(0.89668)).toBe('89,6 %');
