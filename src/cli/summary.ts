@@ -7,9 +7,11 @@ const scope = (province: string | null) => (province === null ? 'the whole count
 /**
  * `2 CONFLICT`, and when some of them were not read by the batch but hold the number it found for someone it read,
  * how many (else the outcomes add up to more than the people read, and the operator wonders who was counted twice).
+ * Not "verified in an earlier batch": a holder may never have been verified (imported with the ĐDCN itself, in a
+ * province no run has covered yet).
  */
 export const conflictText = (c: Pick<Counts, 'conflict' | 'conflictEarlier'>): string =>
-  `${c.conflict} CONFLICT${c.conflictEarlier ? ` (${c.conflictEarlier} of them verified in an earlier batch)` : ''}`;
+  `${c.conflict} CONFLICT${c.conflictEarlier ? ` (${c.conflictEarlier} of them not read by this batch: holding the number on file)` : ''}`;
 
 const countsOf = (b: Pick<FinishedBatch, 'counts' | 'shared'>) => {
   const c = b.counts;

@@ -33,7 +33,7 @@ export interface Counts {
   missing: number;
   conflict: number;
   /**
-   * Of `conflict`, the people from an earlier batch: they hold the number this batch found for someone it read
+   * Of `conflict`, the people from outside the batch (an earlier batch's, or never verified): they hold the number this batch found for someone it read
    * (conflicts.ts), so the outcomes can add up to more than `read`.
    */
   conflictEarlier: number;

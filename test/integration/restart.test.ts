@@ -142,7 +142,7 @@ describe('restart after a run dies part-way', () => {
     // 12 people needed verification and were read; the earlier holder of Hùng's ĐDCN is not read, but it is
     // counted among the conflicts, as a party to one, and the summary says so (13 outcomes for 12 people read).
     expect(reference.result.counts).toMatchObject({ read: 12, matched: 6, mismatched: 2, missing: 1, conflict: 4, conflictEarlier: 1, pending: 0 });
-    expect(formatSummary(reference.result, 1)).toContain('12 read · 6 MATCHED · 2 MISMATCHED · 1 MISSING_ID · 4 CONFLICT (1 of them verified in an earlier batch) · 0 PENDING');
+    expect(formatSummary(reference.result, 1)).toContain('12 read · 6 MATCHED · 2 MISMATCHED · 1 MISSING_ID · 4 CONFLICT (1 of them not read by this batch: holding the number on file) · 0 PENDING');
     expect(reference.state.batches).toEqual([
       { id: 1, phase: 'done', chunks: 1, shared: 1 },
       { id: 2, phase: 'done', chunks: 4, shared: 6 },
