@@ -63,6 +63,18 @@ const CORRECTIONS = `LEFT JOIN LATERAL (
      WHERE p.status IN ('MISMATCHED', 'MISSING_ID', 'CONFLICT') AND c.ma_so_bhxh = p.ma_so_bhxh) fix ON true`;
 
 /**
+ * SQL: no import has changed what the registry compares of person `p` since their last correction (of data version
+ * `version`): the data verified is still the data as the unit corrected it. A new value at the source replaces the
+ * correction (README, *Re-import*), and an import changing a compared field sets the person PENDING and records the
+ * version it made (participant_state.changed_version, migration 0028); verified on that data, a person no longer
+ * matching is an ordinary Mẫu 02 case of the new data, not one the unit's correction failed to settle: not on the
+ * escalation list, not told "Đã chuyển TT CNTT hỗ trợ" (which says not to correct again), not counted in Mẫu 03's
+ * (12)/(13). A later correction makes them the unit's correction again.
+ */
+export const CORRECTED_DATA_STANDS = (version: string, person = 'p.ma_so_bhxh') =>
+  `NOT EXISTS (SELECT 1 FROM participant_state st_ch WHERE st_ch.ma_so_bhxh = ${person} AND st_ch.changed_version > ${version})`;
+
+/**
  * What column (9) says beyond the outcome (read with CORRECTIONS). `escalatedOn`: the day a person went on the
  * escalation list (see forEachEscalationPage), the re-verification after their last correction, which the next
  * `ddcn lists` puts on de-nghi-ho-tro.xlsx — so that the unit does not send the same correction again.
@@ -70,7 +82,8 @@ const CORRECTIONS = `LEFT JOIN LATERAL (
  * comparing a corrected value with what the registry said of the old one. Null for everyone else.
  */
 const COLUMN9_STATE = `CASE WHEN fix.last_version <= p.verified_version AND p.status <> 'MISSING_ID'
-         THEN to_char(p.verified_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') END AS "escalatedOn",
+         THEN CASE WHEN ${CORRECTED_DATA_STANDS('fix.last_version')}
+                   THEN to_char(p.verified_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') END END AS "escalatedOn",
        CASE WHEN fix.pending_at IS NOT NULL THEN json_build_object(
          'on', to_char(fix.pending_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'), 'fields', fix.pending_fields) END AS "correctedSince"`;
 
@@ -191,6 +204,7 @@ export async function forEachEscalationPage(
       -- Not MISSING_ID: a person corrected without a number was never compared with the registry (Plan II.6.2
       -- escalates who still does not match once their data fits the dossier); the unit is still asked for it.
       WHERE p.status IN ('MISMATCHED', 'CONFLICT') AND p.verified_version >= f.data_version
+        AND ${CORRECTED_DATA_STANDS('f.data_version')}
         AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
         AND ($3::text IS NULL OR p.ma_huyen = $3::text)
       ORDER BY p.ma_tinh, p.ma_don_vi, p.ma_so_bhxh`,

@@ -195,7 +195,10 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
         GROUP BY ma_so_bhxh
      ), o AS (
        -- As outcomeCountsAsOf has it: an import change since the last outcome makes it not verified (statusAsOf).
-       SELECT c.ma_so_bhxh, s.ma_tinh, s.ma_huyen, ${statusAsOf('ch.version')} AS status, v.verified_version, c.version
+       SELECT c.ma_so_bhxh, s.ma_tinh, s.ma_huyen, ${statusAsOf('ch.version')} AS status, v.verified_version, c.version,
+              -- Verified on the data as corrected: no import changed a compared field since (CORRECTED_DATA_STANDS,
+              -- db/lists.ts, as of the cutoff): a new value at the source replaced the correction.
+              v.verified_version >= c.version AND (ch.version IS NULL OR ch.version < c.version) AS on_corrected
          FROM c
          CROSS JOIN LATERAL (
            SELECT ma_tinh, ma_huyen FROM participant_state st
@@ -213,8 +216,8 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
      )
      SELECT ${KEY} AS key,
             count(*)::int AS corrected,
-            count(*) FILTER (WHERE o.status = 'MATCHED' AND o.verified_version >= o.version)::int AS rematched,
-            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'CONFLICT') AND o.verified_version >= o.version)::int AS escalated
+            count(*) FILTER (WHERE o.status = 'MATCHED' AND o.on_corrected)::int AS rematched,
+            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'CONFLICT') AND o.on_corrected)::int AS escalated
        FROM o${withMoves(args)}
       WHERE ${inScope(args)}
       GROUP BY 1`,

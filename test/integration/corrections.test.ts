@@ -185,6 +185,52 @@ describe('import corrections: a returned Mẫu 02', () => {
     expect(figures).toMatchObject({ corrected: 2, escalated: 1 });
   });
 
+  it('takes off the IT centre\'s list who the source has given a new value since the correction: a new Mẫu 02 case, until corrected again', async () => {
+    const { db, dir, out, registryFile, mau02 } = await listsOut();
+    const returned = path.join(dir, 'mau02-tra-ve.xlsx');
+    await fillIn(mau02, returned, { '0790000003': { 10: 'Phạm Văn Hừng' } }); // still not the registry's name
+    expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 1, rejected: 0 });
+    await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    const read = async (f: string) => {
+      await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(path.join(out, f)).catch(() => undefined);
+      const found = new Map<string, string>();
+      wb.worksheets[0]?.eachRow((row) => {
+        const v = row.getCell(2).value;
+        if (typeof v === 'string' && /^\d{10}$/.test(v)) found.set(v, row.getCell(9).text);
+      });
+      return found;
+    };
+    expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000003']);
+
+    // Two days later the nightly export gives a new name at the source, which replaces the unit's correction
+    // (README, Re-import); verified on it, the person still differs. That is not the correction failing: the unit is
+    // asked again, as for anyone, and the IT centre is not.
+    const later = new Date('2024-06-05T01:00:00Z');
+    const renamed = PEOPLE.map((p) => (p.ma_so_bhxh === '0790000003' ? { ...p, ho_ten: 'Phạm Văn Hứng' } : p));
+    expect(await importParticipants({ ...deps(db), now: () => later }, await writeParticipants(dir, renamed, 'ngay-3.csv'))).toMatchObject({ updated: 1 });
+    const run = await runBatch({ ...runDeps(db, await mockRegistry(registryFile)), now: () => later }, { province: null });
+    expect(run.counts).toMatchObject({ read: 1, mismatched: 1 });
+    expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual([]);
+    const column9 = (await read('079/DV0790001/mau02.xlsx')).get('0790000003');
+    expect(column9).toContain('Họ và tên');
+    expect(column9).not.toContain('Đã chuyển TT CNTT hỗ trợ');
+    // Mẫu 03: still among those corrected (11); in (13) on the days it was on the list, not after.
+    const on = async (cutoff: string) => (await countsAsOf(db, { cutoff: new Date(cutoff), province: null }))[0];
+    expect(await on('2024-06-04T00:00:00Z')).toMatchObject({ corrected: 1, rematched: 0, escalated: 1 });
+    expect(await on('2030-01-01T00:00:00Z')).toMatchObject({ corrected: 1, rematched: 0, escalated: 0 });
+
+    // Corrected again by the unit, and still not matching: the IT centre's again.
+    const again = path.join(dir, 'mau02-lan-2.xlsx');
+    await fillIn(path.join(out, '079/DV0790001/mau02.xlsx'), again, { '0790000003': { 10: 'Phạm Văn Hừng' } });
+    expect(await importCorrections({ ...deps(db), now: () => later }, again)).toMatchObject({ corrected: 1, rejected: 0 });
+    await runBatch({ ...runDeps(db, await mockRegistry(registryFile)), now: () => later }, { province: null });
+    expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000003']);
+    expect((await read('079/DV0790001/mau02.xlsx')).get('0790000003')).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày /);
+    expect(await on('2030-01-01T00:00:00Z')).toMatchObject({ corrected: 1, escalated: 1 });
+  });
+
   it("keeps a correction while the nightly export still gives the value it replaced, whatever else of the person's line changes", async () => {
     const { db, dir, registryFile, mau02 } = await listsOut();
     const returned = path.join(dir, 'mau02-tra-ve.xlsx');
