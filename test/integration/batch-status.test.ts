@@ -54,6 +54,10 @@ describe('ddcn batch status', () => {
     expect(text.stdout).toContain(`batch ${batchId}: verify (asking the registry)`);
     expect(text.stdout).toContain('chunks: 1/2 verified · 0/2 written · 0/2 shared');
     expect(text.stdout).toContain('people: 3 of 6 read · 3 MATCHED · 0 MISMATCHED · 0 MISSING_ID · 0 CONFLICT · 0 PENDING · 0 errors');
+    // Not yet in effect: the participants are as they were (PENDING), and the status says so under its counts.
+    expect(text.stdout).toContain(
+      "\n  (the registry's answers so far: people take these outcomes, in export results, lists and Mẫu 03, only when their chunk is written: 0/2 written)\n",
+    );
     // Times as the offices read them: Vietnam's (the JSON keeps ISO in UTC).
     expect(text.stdout).toMatch(/\nstarted \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC\+7\)\n/);
     expect(text.stdout).toMatch(/workers \(chunk steps done, last seen\):\n {2}host-a:41 {2}1 {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC\+7\)/);
@@ -82,6 +86,7 @@ describe('ddcn batch status', () => {
     const after = await ddcn(['batch', 'status'], env);
     expect(after.stdout).toContain(`batch ${batchId}: done`);
     expect(after.stdout).not.toContain('at work now');
+    expect(after.stdout).not.toContain('answers so far');
     expect(after.stdout).toContain('people: 6 of 6 read · 4 MATCHED · 2 MISMATCHED · 0 MISSING_ID · 0 CONFLICT · 0 PENDING · 0 errors · 4 shared');
     // A batch made by an older ddcn kept no total: the count stands alone rather than "6 of 0".
     await t.db.query('UPDATE batch SET people = 0 WHERE id = $1::bigint', [batchId]);

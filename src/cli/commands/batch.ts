@@ -67,6 +67,11 @@ export function formatStatus(s: BatchStatus, awaiting: Awaiting | null = null): 
     // (A batch made by an older ddcn has no total: 0.)
     `people: ${c.read}${s.people >= c.read ? ` of ${s.people}` : ''} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${conflictText(c)} · ` +
       `${c.pending} PENDING · ${c.errors} errors · ${c.shared} shared · ${s.peoplePerSecond} people/s`,
+    // The counts are the registry's answers; the participants change only as chunks are written, after every chunk is
+    // verified and the conflicts settled. Said, so that a killed batch's 92 MATCHED is not read as 92 people done.
+    ...(s.phase !== 'done' && s.chunks.written < s.chunks.total
+      ? [`  (the registry's answers so far: people take these outcomes, in export results, lists and Mẫu 03, only when their chunk is written: ${s.chunks.written}/${s.chunks.total} written)`]
+      : []),
     s.workers.length ? 'workers (chunk steps done, last seen):' : 'workers: none has finished a chunk step yet',
     ...s.workers.map((w) => `  ${w.worker}  ${w.steps}  ${vnTime(w.lastSeen)}`),
     ...(s.phase === 'done' ? [] : activityLines(s)),
