@@ -16,6 +16,7 @@ import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerUsers } from './commands/users.js';
 import { stdoutWritten } from '../pipeline/output-file.js';
+import { withoutData } from '../log.js';
 import { readFileSync } from 'node:fs';
 
 /** The package's version, for `ddcn --version` (what an operator quotes when reporting a problem). */
@@ -91,8 +92,10 @@ function exitCodeOf(err: unknown): number {
     process.stderr.write(`ddcn: ${err.message}\n`);
     return 1;
   }
-  process.stderr.write(`ddcn: failed: ${(err as Error).message ?? String(err)}\n`);
-  if ((err as Error).cause) process.stderr.write(`  cause: ${String(((err as Error).cause as Error).message ?? (err as Error).cause)}\n`);
+  // A data exception's message quotes the value it could not read: masked, as in the logs.
+  const shown = withoutData(err) as Error;
+  process.stderr.write(`ddcn: failed: ${shown.message ?? String(err)}\n`);
+  if (shown.cause) process.stderr.write(`  cause: ${String((shown.cause as Error).message ?? shown.cause)}\n`);
   return 1;
 }
 

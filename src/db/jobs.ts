@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import PgBoss from 'pg-boss';
 import type { Db, Queryable } from './pool.js';
 import type { Step } from './chunk-steps.js';
+import { withoutData } from '../log.js';
 
 // pg-boss 10 does not await the complete()/fail() it sends after a job's callback: when the database is gone at
 // that moment (a worker losing its server) the rejection is unhandled, which ends a Node process. Those two calls
@@ -192,6 +193,10 @@ export class JobQueue {
         this.running += 1;
         try {
           await handler(job.data);
+        } catch (err) {
+          // pg-boss stores what a failed job threw in pgboss.job.output, every enumerable field of it: a PostgreSQL
+          // error's `detail` and `where` quote the rows (a COPY's line, a failing row), names and numbers included.
+          throw withoutData(err);
         } finally {
           this.inHand.delete(key);
           this.running -= 1;
