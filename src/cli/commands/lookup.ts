@@ -11,9 +11,13 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
   cli
     .command('lookup')
     .description('participants whose current or former number (CMND, ĐDCN/CCCD) is NUMBER')
-    .argument('<number>', 'the number, as typed (spaces and dots are ignored)')
+    .argument('[number]', 'the number, as typed (spaces and dots are ignored); better --number-stdin, as arguments show in ps')
     .option('--json', 'print a JSON array')
-    .action(async (raw: string, o: { json?: boolean }) => {
+    .option('--number-stdin', "read the number from stdin's one line instead: an argument shows in ps and the shell's history")
+    .action(async (given: string | undefined, o: { json?: boolean; numberStdin?: boolean }) => {
+      if (given !== undefined && o.numberStdin) throw new UsageError('give the number either as an argument or on stdin (--number-stdin), not both');
+      if (given === undefined && !o.numberStdin) throw new UsageError('give the number on stdin with --number-stdin (or as an argument, which other users see in ps)');
+      const raw = given ?? (await readNumberStdin());
       const digits = numberText(raw); // as normalizeNumber reads it
       // 10 digits: a ĐDCN of province 001–008 whose two leading zeros a spreadsheet dropped, as the import reads it
       // when it fits the person (here there is no person to fit: looked up as such when its province exists).
@@ -57,4 +61,16 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
       }
     });
 
+}
+
+/**
+ * The number from stdin (`--number-stdin`): an ID number given as an argument is in every other user's `ps` while the
+ * command runs and in the shell's history after it, where personal data must not be.
+ */
+async function readNumberStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  const lines = text.replace(/\r?\n$/, '').split(/\r?\n/);
+  if (lines.length !== 1) throw new UsageError('--number-stdin reads one line: the number');
+  return lines[0]!;
 }
