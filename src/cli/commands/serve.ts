@@ -22,14 +22,18 @@ export function registerServe(cli: Command, logLevel: () => string | undefined):
     .action(async (o: { port: number; host: string }) => {
       // Loaded here, not with the CLI: the portal's modules (Fastify and its plugins, the templates) added ~25 MB
       // to every other command, the nightly import's peak included.
-      const [{ buildPortal }, { portalSettings }, { warmNationalFigures }, { deleteIdleSessions }] = await Promise.all([
+      const [{ buildPortal }, { portalSettings }, { warmNationalFigures }, { deleteIdleSessions }, { sweepTempDirs }] = await Promise.all([
         import('../../portal/app.js'),
         import('../../portal/settings.js'),
         import('../../portal/figures.js'),
         import('../../db/portal-sessions.js'),
+        import('../../portal/temp.js'),
       ]);
       const settings = portalSettings();
       await withContext(logLevel(), async (deps, { log }) => {
+        // An upload's folder left by a portal that was killed holds a returned Mẫu 02 (names, ID numbers): removed.
+        const swept = sweepTempDirs();
+        if (swept) log.info({ folders: swept }, 'removed the upload folders a portal that died left in the temporary folder');
         const { app } = await buildPortal({ deps: { ...deps, progress: undefined }, settings });
         const address = await app.listen({ port: o.port, host: o.host }).catch((err: unknown) => {
           throw cannotListen(o.host, o.port, err);
