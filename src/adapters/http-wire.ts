@@ -37,7 +37,16 @@ export const WireVerifyRequest = z.object({
 });
 export type WireVerifyRequest = z.infer<typeof WireVerifyRequest>;
 
-const Disclosed = z.object({ ho_ten: z.string().optional(), ngay_sinh: dateKey.optional(), gioi_tinh: sex.optional() }).strict();
+/**
+ * A name the registry discloses: no longer than one it takes, and without control or direction-changing characters.
+ * One NUL in it failed the chunk's write (PostgreSQL's JSON takes no \u0000) and with it the whole run, chunk after
+ * chunk, over HTTP, and left an answer file neither applied nor refused; such an answer is now refused as malformed,
+ * as any other answer that does not fit, and its people stay PENDING. What it would print on Mẫu 02's column (9) could
+ * not be trusted anyway.
+ */
+const disclosedName = z.string().max(MAX_NAME_CHARS).regex(/^[^\p{Cc}\u200E\u200F\u202A-\u202E\u2066-\u2069]*$/u);
+
+const Disclosed = z.object({ ho_ten: disclosedName.optional(), ngay_sinh: dateKey.optional(), gioi_tinh: sex.optional() }).strict();
 
 export const WireAnswer = z.discriminatedUnion('matched', [
   z.object({ request_id: requestId, matched: z.literal(true), so_ddcn: ddcn, fields: z.array(z.enum(FIELDS)).max(0) }).strict(),

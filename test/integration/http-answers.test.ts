@@ -79,6 +79,12 @@ describe('HTTP adapter: what the caller is given', () => {
     await expect(adapter(twice.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryInvalidAnswer', message: 'verify answer does not fit the request (duplicate_id); not used' });
     await expect(adapter(twice.url).share(SHARE)).rejects.toMatchObject({ name: 'RegistryInvalidAnswer', message: 'share answer does not fit the request (duplicate_id); not used' });
 
+    // A disclosed name with a NUL (which the chunk's write could not store: the run failed, chunk after chunk).
+    const nul = await scripted((_q, res) => json(res, 200, { answers: [
+      { request_id: '0100000001', matched: false, so_ddcn: null, fields: ['name'], registry: { ho_ten: 'Nguyễn\u0000Văn Ân' } },
+    ] }));
+    await expect(adapter(nul.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryInvalidAnswer', message: 'verify answer does not fit the request (schema); not used' });
+
     const stranger = await scripted((_q, res) => json(res, 200, { acknowledged: ['0999999999'] }));
     await expect(adapter(stranger.url).share(SHARE)).rejects.toMatchObject({ message: 'share answer does not fit the request (unknown_id); not used' });
     const shapeless = await scripted((_q, res) => json(res, 200, { ok: true }));

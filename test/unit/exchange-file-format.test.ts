@@ -113,6 +113,12 @@ describe('exchange file format', () => {
     expect(answerFromRow(await through(ANSWER_COLUMNS, answerRow(nameOnly)))).toEqual(nameOnly);
     const sexOnly: VerifyAnswer = { requestId: '0100000005', matched: false, soDdcn: null, fields: ['sex'], registry: { gioiTinh: 'M' } };
     expect(answerFromRow(await through(ANSWER_COLUMNS, answerRow(sexOnly)))).toEqual(sexOnly);
+    // A disclosed name with a NUL, another control character or a direction override, or longer than a name may be,
+    // does not fit: the answer is refused as malformed (it failed the chunk's write, and the run, over and over).
+    for (const name of ['Trần\u0000Bình', 'Trần\u0007Bình', 'Trần \u202eBình', 'T'.repeat(201)]) {
+      expect(answerFromRow(await through(ANSWER_COLUMNS, ['0100000002', 'false', '', 'name', name, '', '']))).toBeNull();
+    }
+    expect(answerFromRow(await through(ANSWER_COLUMNS, ['0100000002', 'false', '', 'name', 'T'.repeat(200), '', '']))).not.toBeNull();
     // "matched" is true or false, nothing else.
     expect(answerFromRow(await through(ANSWER_COLUMNS, ['0100000001', 'yes', '001090000001', '', '', '', '']))).toBeNull();
     expect(answerFromRow(await through(ANSWER_COLUMNS, ['0100000001', 'no', '', 'name', '', '', '']))).toBeNull();
