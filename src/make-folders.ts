@@ -3,6 +3,15 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
+ * Files ddcn writes that hold personal data (names, dates of birth, ID numbers): the lists, the rejects files, the
+ * exported results, the exchange files. Readable by their owner and group only, whatever the umask of the cron job
+ * or shell that runs ddcn (022, everyone's default, made them readable by every user of the machine); a stricter
+ * umask still applies. The folders ddcn makes for them: the same readers.
+ */
+export const PRIVATE_FILE_MODE = 0o640;
+export const PRIVATE_FOLDER_MODE = 0o750;
+
+/**
  * `mkdir -p`, one folder at a time. Node's `mkdir(…, { recursive: true })` answers ENOENT ("no such file (check the
  * path)") for a folder on a read-only file system where the path is there and the cause is EROFS, and never returns
  * on a file system that answers ENOENT to every mkdir (`/proc`, `/sys`): it makes the parent again and again, at

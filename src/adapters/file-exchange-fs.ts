@@ -1,16 +1,16 @@
 // Writing and moving exchange files so that a reader never sees half a file and a crash leaves nothing ambiguous.
 import { open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { makeFolders } from '../make-folders.js';
+import { makeFolders, PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../make-folders.js';
 
 /**
  * Request, share and answer files hold names, dates of birth and ID numbers: readable by their owner and the
  * transfer's group only (runbook, "The file exchange"), whatever the umask of the cron job or service that runs ddcn
  * (022, everyone's default, made them readable by every user of the machine). A stricter umask still applies.
  */
-export const FILE_MODE = 0o640;
+export const FILE_MODE = PRIVATE_FILE_MODE;
 /** The exchange folders ddcn makes, and done/, refused/, answered/ in them: the same readers. */
-export const FOLDER_MODE = 0o750;
+export const FOLDER_MODE = PRIVATE_FOLDER_MODE;
 
 /** Makes the folder if it is missing; true when it did not exist. */
 export async function ensureDir(dir: string, what: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { chmod, chown, lstat, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { PRIVATE_FILE_MODE } from '../make-folders.js';
 import { pipeline } from 'node:stream/promises';
 import { batchExists, resultsCopySql } from '../db/results.js';
 import { cannotWrite, fileSystemError, UserError } from '../errors.js';
@@ -55,8 +56,9 @@ export async function exportResults(deps: Deps, out: string, batchId: number | n
     throw cannotWrite(out, err);
   }
   try {
-    // The mode it ends with: the replaced file's, or for a new file the umask's (as made), as before.
-    const mode = before ? before.mode & 0o7777 : (await stat(tmp)).mode & 0o7777;
+    // The mode it ends with: the replaced file's, or for a new file the umask's (as made) without the others' read
+    // (PRIVATE_FILE_MODE: ID numbers are not for every user of the machine).
+    const mode = before ? before.mode & 0o7777 : (await stat(tmp)).mode & PRIVATE_FILE_MODE;
     // Owner-only while it is written: one left by a SIGKILL (the OOM killer, a service manager's stop timeout), which
     // no exit handler removes, was readable by every user under the umask 022, one more each time.
     await chmod(tmp, 0o600);

@@ -10,7 +10,7 @@ import { failureReason, InlineSink, type FileFailed, type ListSink } from '../re
 import { WorkerSink } from '../reports/worker-sink.js';
 import type { Deps } from './deps.js';
 import { cannotWrite } from '../errors.js';
-import { makeFolders } from '../make-folders.js';
+import { makeFolders, PRIVATE_FOLDER_MODE } from '../make-folders.js';
 
 export interface ListsOptions {
   out: string;
@@ -67,7 +67,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
   const out = path.resolve(opts.out);
   const scope: ListScope = { province: opts.province, unit: opts.unit, district: opts.district ?? null };
   const issuedAt = deps.now().toISOString();
-  await makeFolders(out).catch((err: unknown) => {
+  await makeFolders(out, PRIVATE_FOLDER_MODE).catch((err: unknown) => {
     throw cannotWrite(out, err);
   });
 
@@ -97,7 +97,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
           }
           if (made.has(dir)) return true;
           try {
-            await makeFolders(dir);
+            await makeFolders(dir, PRIVATE_FOLDER_MODE);
           } catch (err) {
             failed.push({ spec, reason: failureReason(err) });
             return false;

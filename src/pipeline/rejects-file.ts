@@ -6,7 +6,7 @@ import { finished } from 'node:stream/promises';
 import { format } from 'fast-csv';
 import { cannotOpen, cannotWrite, UsageError } from '../errors.js';
 import { csvText } from '../domain/spreadsheet-text.js';
-import { makeFolders } from '../make-folders.js';
+import { makeFolders, PRIVATE_FILE_MODE } from '../make-folders.js';
 
 /** What a reject keeps of a cell: a whole value up to this size; beyond it, the start and the length. */
 const MAX_CELL = 4096;
@@ -69,7 +69,8 @@ export class RejectsFile {
     header: readonly string[] | null,
     options: { bom?: boolean },
   ) {
-    this.out = createWriteStream(path);
+    // Rows with names and ID numbers: owner and group only when made (one already there keeps its mode).
+    this.out = createWriteStream(path, { mode: PRIVATE_FILE_MODE });
     // Without a listener a failed write (ENOSPC) was an unhandled 'error' event: Node's stack trace, and the import
     // stopped wherever it was. The error is kept and thrown by the next add or by close, naming the file.
     this.out.on('error', (err) => this.fail(err));

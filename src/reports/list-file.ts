@@ -4,6 +4,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
+import { PRIVATE_FILE_MODE } from '../make-folders.js';
 import { HO_TRO } from './ho-tro.js';
 import { bottomBlock, RowHeights, topBlock } from './list-layout.js';
 import { columnLetter, type ListForm } from './list-form.js';
@@ -124,7 +125,7 @@ export class ListFileWriter {
       // Written under a temporary name and renamed: a file with the final name is always complete. Synchronously:
       // writes run on worker threads, and for a small file the promise API's four round trips to the thread pool
       // (open, write, close, rename) cost more CPU than the writing.
-      writeFileSync(this.tmp, zip);
+      writeFileSync(this.tmp, zip, { mode: PRIVATE_FILE_MODE }); // names and ID numbers: not for every user
       renameSync(this.tmp, this.spec.path);
       return this.stt;
     } catch (err) {

@@ -159,7 +159,7 @@ describe('export results to a file', () => {
   });
 
   // A SIGKILL (no exit handler runs) leaves the temporary file: it must not be readable by every user meanwhile.
-  it('keeps its temporary file owner-only while it is written, and gives the new file the umask\'s mode after', async () => {
+  it('keeps its temporary file owner-only while it is written, and gives the new file the umask\'s mode without the others\' read', async () => {
     const out = path.join(dir, 'modes.csv');
     const seen: number[] = [];
     const db = {
@@ -183,7 +183,8 @@ describe('export results to a file', () => {
       process.umask(umask);
     }
     expect(seen).toEqual([0o600]);
-    expect((await stat(out)).mode & 0o777).toBe(0o644);
+    // ID numbers: owner and group (0640) under the everyday umask 022, which made it 0644, readable by every user.
+    expect((await stat(out)).mode & 0o777).toBe(0o640);
   });
 
   it('does not write through a symbolic link planted at its temporary name', async () => {
