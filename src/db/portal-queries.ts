@@ -78,6 +78,18 @@ export async function unitsPage(
   return { units: res.rows.slice(0, args.limit), more: res.rows.length > args.limit };
 }
 
+/**
+ * The people of an office's scope without a unit code: counted in its dashboard, on no unit's row (their Mẫu 02 is
+ * the IT centre's `ddcn lists` folder `_chua-co-ma-don-vi`), so the unit list says how many, else its rows would not
+ * add up to the dashboard. Through the index on ma_don_vi (`IS NULL` is indexed).
+ */
+export async function unitlessInScope(q: Queryable, scope: Scope): Promise<number> {
+  const params: unknown[] = [];
+  const peopleScope = scopeCondition(scope, 'p', params);
+  const res = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM participant p WHERE p.ma_don_vi IS NULL AND ${peopleScope}`, params);
+  return res.rows[0]!.n;
+}
+
 /** One unit with its counts, or null when it does not exist or is outside the scope. */
 export async function unitInScope(q: Queryable, scope: Scope, maDonVi: string): Promise<UnitDetail | null> {
   const params: unknown[] = [maDonVi];

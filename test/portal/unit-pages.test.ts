@@ -161,3 +161,30 @@ describe('the downloads of a unit whose code is not plain ASCII', () => {
     expect(decodeURIComponent(utf8 ?? '')).toMatch(/^mau02-ĐV-ĐẶC_01-\d{4}-\d{2}-\d{2}\.xlsx$/);
   });
 });
+
+describe('the unit list of an office whose people include some without a unit code', () => {
+  it('says how many of its people have no unit (so no row), on its first page only, and a unit account is told nothing', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const person = (i: number, over: Record<string, string>) => ({
+      ma_so_bhxh: code(i), ho_ten: `Trần Văn Số ${i}`, ngay_sinh: '1990', gioi_tinh: 'Nam', so_giay_to: '', ...UNIT, ...over,
+    });
+    await importParticipants(deps(db), await writeParticipants(dir, [
+      person(1, {}), person(2, {}),
+      person(3, { ma_don_vi: '', ten_don_vi: '' }), person(4, { ma_don_vi: '', ten_don_vi: '', ma_huyen: '006' }),
+      person(5, { ma_don_vi: '', ten_don_vi: '', ma_tinh: '079', ma_huyen: '760' }), // another province's
+    ]));
+    const now = new Date();
+    for (const [login, scope] of [
+      ['tinh', { role: 'province', maTinh: '001' }], ['huyen', { role: 'district', maTinh: '001', maHuyen: '005' }],
+      ['dv', { role: 'unit', maDonVi: UNIT.ma_don_vi }],
+    ] as const) await insertUser(db, { login, scope, passwordHash: await hashPassword(PASSWORD), now });
+    open = await portal(db);
+    const note = (body: string) => /<p class="muted unitless">([\d.]+) người tham gia thuộc phạm vi quản lý chưa có mã đơn vị/.exec(body)?.[1] ?? null;
+    const province = await signedIn(open.app, 'tinh');
+    expect(note((await province.get('/units')).body)).toBe('2');
+    expect(note((await province.get('/units?q=HN')).body)).toBeNull(); // a search lists what it found, nothing else
+    expect(note((await (await signedIn(open.app, 'huyen')).get('/units')).body)).toBe('1');
+    expect((await (await signedIn(open.app, 'dv')).get('/units')).body).not.toContain('unitless');
+  });
+});

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unitListRows, type ListDbRow } from '../../db/lists.js';
-import { unitInScope, unitsPage } from '../../db/portal-queries.js';
+import { unitInScope, unitlessInScope, unitsPage } from '../../db/portal-queries.js';
 import { scopeDistrict, scopeProvince, type Scope } from '../../db/portal-scope.js';
 import { mismatchLines } from '../../reports/mismatch-text.js';
 import type { PortalContext } from '../context.js';
@@ -46,12 +46,14 @@ export function registerUnits(app: FastifyInstance, ctx: PortalContext): void {
     const search = typeof query.q === 'string' && query.q.trim() ? query.q.trim().slice(0, 100) : null;
     const page = pageNumber(query.page);
     const { units, more } = await unitsPage(ctx.deps.db, scope, { search, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE });
+    // On the list's first page, for an office: those of its people who have no unit code, and so no row here.
+    const unitless = scope.role !== 'unit' && search === null && page === 1 ? await unitlessInScope(ctx.deps.db, scope) : 0;
     const link = (p: number) => `/units?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(p) })}`;
     // A page past the last (a link kept while units moved, a page number typed): it says so and leads to the first
     // page, rather than "no unit" and a "previous page" that is as empty, and the one before it too.
     const beyond = units.length === 0 && page > 1;
     return render(reply, req, 'units', {
-      title: 'Đơn vị quản lý', units, search: search ?? '', page, beyond: beyond ? link(1) : null,
+      title: 'Đơn vị quản lý', units, unitless, search: search ?? '', page, beyond: beyond ? link(1) : null,
       prev: page > 1 && !beyond ? link(page - 1) : null, next: more && page < MAX_PAGE ? link(page + 1) : null, number,
     });
   });
