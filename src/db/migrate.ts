@@ -59,6 +59,15 @@ export class MigrationMismatchError extends UserError {
   override name = 'MigrationMismatchError';
 }
 
+/**
+ * The database records a migration newer than any this ddcn has: a newer ddcn migrated it, and this one (a machine not
+ * yet upgraded, or a rollback of the code alone) would write rows in the older ways the newer migrations changed
+ * (state history, province and district forms, …) while saying the schema is up to date. Nothing is done.
+ */
+export class MigrationNewerError extends UserError {
+  override name = 'MigrationNewerError';
+}
+
 export interface MigrateOptions {
   migrations?: Migration[];
   patience?: MigrationPatience;
@@ -142,6 +151,16 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
         throw new MigrationMismatchError(
           `the database has migration ${done.get(other.version)} applied where this ddcn has ${other.name}: it was migrated by ` +
             'another build of ddcn. Nothing was applied. Use this database with the build that migrated it, or this build with a database it made',
+        );
+      }
+      // Compared with the newest this ddcn has (not every number: numbers were left unused, and tests bring their own).
+      const newest = migrations.reduce<Migration | null>((a, m) => (a && a.version >= m.version ? a : m), null);
+      const ahead = newest ? [...done].filter(([version]) => version > newest.version).sort(([a], [b]) => a - b) : [];
+      if (newest && ahead.length) {
+        throw new MigrationNewerError(
+          `the database was migrated by a newer ddcn: it has migration ${ahead.map(([, name]) => name).join(', ')}, and this ddcn's newest ` +
+            `is ${newest.name}. Nothing was done. Run the newer ddcn on this machine too (docs/runbook.md, Upgrading); ` +
+            'to go back to this version, restore the backup taken before the upgrade',
         );
       }
       const applied: string[] = [];

@@ -8,6 +8,8 @@ import { DEFAULT_PATIENCE, MigrationBusyError, migrate, type Migration } from '.
 const MIGRATION_LOCK_FOR_TEST = 2207_0001;
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
+// The test migrations are numbered in the order the tests run: a database that has one newer than those a call
+// brings is refused (migrate-newer.test.ts).
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -63,8 +65,8 @@ describe('a migration that meets tables in use', () => {
     const batch = await holding('vssid_target');
     try {
       const m: Migration = {
-        version: 9004,
-        name: '9004_gives_way.sql',
+        version: 9002,
+        name: '9002_gives_way.sql',
         sql: `LOCK TABLE unit IN ACCESS EXCLUSIVE MODE;
               SELECT pg_sleep(0.2);
               LOCK TABLE vssid_target IN ACCESS EXCLUSIVE MODE;
@@ -81,10 +83,10 @@ describe('a migration that meets tables in use', () => {
       const read = await batch.query('SELECT count(*)::int AS n FROM unit'); // the batch needs unit: not cancelled
       expect(read.rows[0].n).toBe(0);
       await batch.query('COMMIT');
-      expect(await migrating).toEqual(['9004_gives_way.sql']);
+      expect(await migrating).toEqual(['9002_gives_way.sql']);
       expect(await hasColumn('unit', 'gave_way')).toBe(true);
       // Who held the tables is looked up after the attempt: by then the batch may have committed.
-      expect(said[0]).toMatch(/^migration 9004_gives_way\.sql: its tables are in use \(.+\); trying again in 0\.2 s \(attempt 2 of 9\)$/);
+      expect(said[0]).toMatch(/^migration 9002_gives_way\.sql: its tables are in use \(.+\); trying again in 0\.2 s \(attempt 2 of 9\)$/);
     } finally {
       await batch.end();
     }
@@ -98,8 +100,8 @@ describe('a migration that meets tables in use', () => {
       await batch.query('BEGIN');
       await batch.query('LOCK TABLE vssid_target IN ACCESS SHARE MODE');
       const m: Migration = {
-        version: 9002,
-        name: '9002_deadlock.sql',
+        version: 9003,
+        name: '9003_deadlock.sql',
         sql: `LOCK TABLE unit IN ACCESS EXCLUSIVE MODE;
               SELECT pg_sleep(0.3);
               LOCK TABLE vssid_target IN ACCESS EXCLUSIVE MODE;
@@ -110,7 +112,7 @@ describe('a migration that meets tables in use', () => {
       const blocked = batch.query('SELECT count(*) FROM unit'); // and the batch now waits for unit: a deadlock
       expect(await blocked).toBeDefined(); // the migration was cancelled and rolled back, so the batch reads on
       await batch.query('COMMIT');
-      expect(await migrating).toEqual(['9002_deadlock.sql']);
+      expect(await migrating).toEqual(['9003_deadlock.sql']);
       expect(await hasColumn('unit', 'after_deadlock')).toBe(true);
     } finally {
       await batch.end();
@@ -121,8 +123,8 @@ describe('a migration that meets tables in use', () => {
     const batch = await holding('unit');
     try {
       const m: Migration = {
-        version: 9003,
-        name: '9003_never_free.sql',
+        version: 9004,
+        name: '9004_never_free.sql',
         sql: 'CREATE TABLE never_free_marker (x int); ALTER TABLE unit ADD COLUMN never_free int',
       };
       const err = await migrate(database.db, new Date(), { migrations: [m], patience: { lockTimeoutMs: 100, retryWaitsMs: [50, 50] } }).catch(
@@ -130,11 +132,11 @@ describe('a migration that meets tables in use', () => {
       );
       expect(err).toBeInstanceOf(MigrationBusyError);
       expect((err as Error).message).toBe(
-        'migration 9003_never_free.sql could not take the tables it changes: other sessions kept using them ' +
+        'migration 9004_never_free.sql could not take the tables it changes: other sessions kept using them ' +
           '(ddcn run (a batch)). It was not applied. Stop them, or let the batch finish, then run `ddcn migrate` again',
       );
       await batch.query('COMMIT');
-      expect(await applied(9003)).toBe(false);
+      expect(await applied(9004)).toBe(false);
       expect(await hasColumn('unit', 'never_free')).toBe(false);
       expect((await database.db.query(`SELECT to_regclass('never_free_marker') AS t`)).rows[0]!.t).toBeNull();
     } finally {
