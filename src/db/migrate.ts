@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -66,6 +67,23 @@ export class MigrationMismatchError extends UserError {
  */
 export class MigrationNewerError extends UserError {
   override name = 'MigrationNewerError';
+}
+
+/**
+ * A migration's own statements failed (a row it cannot convert, a disk full, a schema it did not expect): its
+ * transaction rolled back whole, so the database is as it was before that migration. Said as the migration's failure,
+ * not as a database that cannot be reached, which is what the operator was told before.
+ */
+export class MigrationFailedError extends UserError {
+  override name = 'MigrationFailedError';
+}
+
+/**
+ * The server refused one of the migration's statements. Not the connection failing (no answer, class 08) or the
+ * server stopping it (57P…): those are not the migration's doing, and are said as a database that cannot be reached.
+ */
+function statementRefused(err: unknown): err is pg.DatabaseError {
+  return err instanceof pg.DatabaseError && !/^(08|57P)/.test(err.code ?? '08');
 }
 
 export interface MigrateOptions {
@@ -180,7 +198,16 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
             break;
           } catch (err) {
             const state = sqlState(err);
-            if (state !== SQLSTATE.lockNotAvailable && state !== SQLSTATE.deadlockDetected) throw err;
+            if (state !== SQLSTATE.lockNotAvailable && state !== SQLSTATE.deadlockDetected) {
+              if (signal?.aborted || !statementRefused(err)) throw err;
+              const before = applied.length ? `; applied before it: ${applied.join(', ')}` : '';
+              throw new MigrationFailedError(
+                `migration ${m.name} failed: ${err.message} (SQLSTATE ${state}). It was not applied: nothing of it was ` +
+                  `kept, the database is as it was before it${before}. Remove the cause (free disk space, …) and run \`ddcn migrate\` ` +
+                  'again; if it fails the same way, report this message',
+                { cause: err },
+              );
+            }
             const holders = await tableHolders(session);
             const wait = patience.retryWaitsMs[attempt];
             if (wait === undefined) {
