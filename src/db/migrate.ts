@@ -3,6 +3,7 @@ import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { withoutData } from '../log.js';
 import { sleep } from '../sleep.js';
 import type { Db, Queryable } from './pool.js';
 import { SQLSTATE, sqlState } from './sqlstate.js';
@@ -202,7 +203,7 @@ export async function migrate(db: Db, now: Date = new Date(), options: MigrateOp
               if (signal?.aborted || !statementRefused(err)) throw err;
               const before = applied.length ? `; applied before it: ${applied.join(', ')}` : '';
               throw new MigrationFailedError(
-                `migration ${m.name} failed: ${err.message} (SQLSTATE ${state}). It was not applied: nothing of it was ` +
+                `migration ${m.name} failed: ${(withoutData(err) as Error).message} (SQLSTATE ${state}). It was not applied: nothing of it was ` +
                   `kept, the database is as it was before it${before}. Remove the cause (free disk space, …) and run \`ddcn migrate\` ` +
                   'again; if it fails the same way, report this message',
                 { cause: err },
