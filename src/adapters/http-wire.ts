@@ -43,8 +43,10 @@ export type WireVerifyRequest = z.infer<typeof WireVerifyRequest>;
  * chunk, over HTTP, and left an answer file neither applied nor refused; such an answer is now refused as malformed,
  * as any other answer that does not fit, and its people stay PENDING. What it would print on Mẫu 02's column (9) could
  * not be trusted anyway.
+ * A lone surrogate (JSON's `\ud800` escape; a pair, a character beyond the Basic Multilingual Plane, is text) is no
+ * text either, and jsonb refuses it as it refuses the NUL.
  */
-const disclosedName = z.string().max(MAX_NAME_CHARS).regex(/^[^\p{Cc}\u200E\u200F\u202A-\u202E\u2066-\u2069]*$/u);
+const disclosedName = z.string().max(MAX_NAME_CHARS).regex(/^[^\p{Cc}\p{Cs}\u200E\u200F\u202A-\u202E\u2066-\u2069]*$/u);
 
 const Disclosed = z.object({ ho_ten: disclosedName.optional(), ngay_sinh: dateKey.optional(), gioi_tinh: sex.optional() }).strict();
 

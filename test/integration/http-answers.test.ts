@@ -84,6 +84,16 @@ describe('HTTP adapter: what the caller is given', () => {
       { request_id: '0100000001', matched: false, so_ddcn: null, fields: ['name'], registry: { ho_ten: 'Nguyễn\u0000Văn Ân' } },
     ] }));
     await expect(adapter(nul.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryInvalidAnswer', message: 'verify answer does not fit the request (schema); not used' });
+    // A lone surrogate (JSON's \ud800 escape) is no text PostgreSQL's jsonb takes either: the chunk's write failed
+    // ('invalid input syntax for type json'), and the run with it, as for the NUL.
+    const lone = await scripted((_q, res) => json(res, 200, { answers: [
+      { request_id: '0100000001', matched: false, so_ddcn: null, fields: ['name'], registry: { ho_ten: 'Nguy\ud800n Văn Ân' } },
+    ] }));
+    await expect(adapter(lone.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryInvalidAnswer', message: 'verify answer does not fit the request (schema); not used' });
+    // A name outside the Basic Multilingual Plane (a surrogate pair, as some rare Hán-Nôm characters are) is kept.
+    const pair = await scripted((_q, res) => json(res, 200, { answers: ASK.map((p) => (
+      { request_id: p.requestId, matched: false, so_ddcn: null, fields: ['name'], registry: { ho_ten: 'Nguyễn \u{20B9F}' } })) }));
+    expect((await adapter(pair.url).verify(ASK))[0]).toMatchObject({ registry: { hoTen: 'Nguyễn \u{20B9F}' } });
 
     const stranger = await scripted((_q, res) => json(res, 200, { acknowledged: ['0999999999'] }));
     await expect(adapter(stranger.url).share(SHARE)).rejects.toMatchObject({ message: 'share answer does not fit the request (unknown_id); not used' });
