@@ -39,6 +39,7 @@ const FROZEN: Array<[file: string, sha256: string]> = [
   ['0032_figures_cache_outcomes_in_effect.sql', '4f3231ab1ded870f'],
   ['0033_province_one_form.sql', '832aad5688ade2f3'],
   ['0034_district_three_digits.sql', 'b4139bb5b8d798f2'],
+  ['0035_figures_cache_corrected_data_stands.sql', '46e14c55704da28f'],
 ];
 
 describe('the released migrations', () => {
