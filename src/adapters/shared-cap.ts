@@ -69,14 +69,27 @@ export class SharedRegistryCap implements RegistryAdapter {
       if (this.inner.kind === 'http') await this.pause(this.db);
       return call();
     }
-    return this.db.withSession(async (session) => {
-      const slot = await this.takeSlot(session, slots);
-      try {
-        return await call();
-      } finally {
-        await session.query('SELECT pg_advisory_unlock($1::int, $2::int)', [-this.batch.id, slot]);
-      }
-    });
+    // The registry's answer, once given. The slot's session is idle while the request is out: should it be lost
+    // meanwhile (the connection dropped or ended by the server), letting go of the slot fails, but the server has let
+    // go of it with the session, and withSession drops a session that failed. The answer stands: thrown away, its
+    // people would be left PENDING under "the registry is unavailable", the registry having answered.
+    let answered = null as { value: T } | null;
+    try {
+      return await this.db.withSession(async (session) => {
+        const slot = await this.takeSlot(session, slots);
+        try {
+          const value = await call();
+          answered = { value };
+          return value;
+        } finally {
+          await session.query('SELECT pg_advisory_unlock($1::int, $2::int)', [-this.batch.id, slot]);
+        }
+      });
+    } catch (err) {
+      if (answered === null) throw err;
+      this.log.debug({ err }, "the registry answered, and the slot's session was lost: the slot went with it");
+      return answered.value;
+    }
   }
 
   /** One free slot of `slots`, tried from a random one on; waits for the batch's 429 pause first. */

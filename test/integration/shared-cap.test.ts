@@ -76,6 +76,37 @@ describe('registry requests shared by the processes of a batch', () => {
     }
   });
 
+  it("keeps the registry's answer when the slot's session is lost while the request is out", { timeout: 20_000 }, async () => {
+    // The session that holds the slot is idle while the request is out: a connection dropped then (killed by a DBA's
+    // script or an idle timeout, a proxy restarted) made the unlock fail, and that failure replaced the answer: its
+    // people were left PENDING under "the registry is unavailable", the registry having answered.
+    const { db, url } = database();
+    const other = await otherProcess(url);
+    try {
+      const batch = await newBatch(db, 1);
+      const seen = { now: 0, max: 0 };
+      const registry = new (class extends CountingRegistry {
+        override async verify(people: VerifyRequest[]): Promise<VerifyAnswer[]> {
+          // The server ends the session holding the slot while the request is in hand.
+          const ended = await other.query<{ n: number }>(
+            `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_locks
+              WHERE locktype = 'advisory' AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          );
+          expect(ended.rows[0]!.n).toBe(1);
+          return super.verify(people);
+        }
+      })(seen);
+      const { log } = capturedLog('debug');
+      const cap = SharedRegistryCap.of(registry, db, batch, log, 1);
+      const answers = await cap.verify([person(1), person(2)]);
+      expect(answers.map((a) => a.requestId)).toEqual([person(1).requestId, person(2).requestId]);
+      // The slot went with the session: the next request takes it again.
+      await expect(cap.verify([person(3)])).resolves.toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('one process is given the same cap for a batch each time it asks', async () => {
     const { db } = database();
     const batch = await newBatch(db, 3);
