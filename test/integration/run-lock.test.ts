@@ -283,7 +283,8 @@ describe('a run that fails', () => {
     const err = await runBatch(runDeps(failingOnce(db, 2), spy, { chunkSize: 1, batchSize: 1, concurrency: 1 }), { province: null }).catch(
       (e: unknown) => e,
     );
-    expect((err as Error).message).toBe('Connection terminated unexpectedly');
+    // A connection dropped is the database lost: said as such, the driver's words kept as the cause.
+    expect((err as Error).message).toMatch(/^lost the database \(Connection terminated unexpectedly\): this run stopped\./);
 
     const requestsAtFailure = spy.verifyRequests.length;
     const verifiedAtFailure = await rows(db, 'SELECT chunk_no FROM batch_chunk WHERE verified_at IS NOT NULL ORDER BY 1');
