@@ -157,11 +157,13 @@ export async function outcomeCountsAsOf(q: Queryable, args: CountsArgs): Promise
          FROM participant_state WHERE valid_from < $1::timestamptz ${and}
         ORDER BY ma_so_bhxh, valid_from DESC, id DESC
      ), v AS (
-       -- The last outcome applied (one row per batch and person, so the order is total). DISTINCT ON sorts once;
-       -- an ordered array_agg sorted each person's outcomes apart, a million small sorts nationally.
+       -- The last outcome applied: the latest batch's (one row per batch and person, so the order is total). Batches
+       -- follow one another; verified_at is the clock of whichever machine did the step, and a fast one stamped an
+       -- earlier batch later. DISTINCT ON sorts once; an ordered array_agg sorted each person's outcomes apart, a
+       -- million small sorts nationally.
        SELECT DISTINCT ON (x.ma_so_bhxh) x.ma_so_bhxh, x.status, x.data_version
          FROM verification x WHERE ${IN_EFFECT} ${and}
-        ORDER BY x.ma_so_bhxh, x.verified_at DESC, x.batch_id DESC
+        ORDER BY x.ma_so_bhxh, x.batch_id DESC
      )${changed.set}, o AS (
        SELECT s.*, ${statusAsOf(changed.version)} AS status
          FROM s LEFT JOIN v ON v.ma_so_bhxh = s.ma_so_bhxh${changed.join}
@@ -205,8 +207,8 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
             WHERE st.ma_so_bhxh = c.ma_so_bhxh AND st.valid_from < $1::timestamptz
             ORDER BY st.valid_from DESC, st.id DESC LIMIT 1) s
          CROSS JOIN LATERAL (
-           SELECT (array_agg(x.status ORDER BY x.verified_at DESC, x.batch_id DESC))[1] AS status,
-                  (array_agg(x.data_version ORDER BY x.verified_at DESC, x.batch_id DESC))[1] AS data_version,
+           SELECT (array_agg(x.status ORDER BY x.batch_id DESC))[1] AS status,
+                  (array_agg(x.data_version ORDER BY x.batch_id DESC))[1] AS data_version,
                   max(x.data_version) FILTER (WHERE x.status <> 'PENDING') AS verified_version
              FROM verification x
             WHERE x.ma_so_bhxh = c.ma_so_bhxh AND ${IN_EFFECT}) v
