@@ -191,12 +191,15 @@ export interface FailedElsewhere {
 /**
  * The registry failures of these batches that processes other than `me` met (a `ddcn worker` with another token or
  * URL than the run's fails every chunk it takes): the run's own registry client knows nothing of them, so its
- * message would otherwise give no reason, or the wrong one.
+ * message would otherwise give no reason, or the wrong one. `openedHere`: the batches this run opened itself, where
+ * nothing can have failed before it began. A step's time is the clock of the machine that did it: a worker whose
+ * clock is behind the run's would otherwise be told of as a process of the past (no process to restart) while it
+ * fails every chunk it takes.
  */
-export async function failedElsewhere(q: Queryable, batchIds: number[], me: string, since: Date): Promise<FailedElsewhere[]> {
+export async function failedElsewhere(q: Queryable, batchIds: number[], me: string, since: Date, openedHere: number[] = []): Promise<FailedElsewhere[]> {
   const res = await q.query<FailedElsewhere>(
     `WITH verify AS (
-       SELECT c.verified_by AS worker, c.verified_at < $3::timestamptz AS before, count(*)::int AS people,
+       SELECT c.verified_by AS worker, c.verified_at < $3::timestamptz AND c.batch_id <> ALL($4::bigint[]) AS before, count(*)::int AS people,
               array_agg(DISTINCT v.detail->>'error' ORDER BY v.detail->>'error') AS kinds
          FROM verification v
          JOIN participant p ON p.ma_so_bhxh = v.ma_so_bhxh AND p.last_batch_id = v.batch_id AND p.status = 'PENDING'
@@ -204,14 +207,14 @@ export async function failedElsewhere(q: Queryable, batchIds: number[], me: stri
         WHERE v.batch_id = ANY($1::bigint[]) AND v.detail ? 'error' AND c.verified_by IS DISTINCT FROM $2::text
         GROUP BY 1, 2),
      share AS (
-       SELECT shared_by AS worker, shared_at < $3::timestamptz AS before, sum(n_share_failed)::int AS share_failed FROM batch_chunk
+       SELECT shared_by AS worker, shared_at < $3::timestamptz AND batch_id <> ALL($4::bigint[]) AS before, sum(n_share_failed)::int AS share_failed FROM batch_chunk
         WHERE batch_id = ANY($1::bigint[]) AND n_share_failed > 0 AND shared_by IS DISTINCT FROM $2::text
         GROUP BY 1, 2)
      SELECT coalesce(v.worker, s.worker, '?') AS worker, coalesce(v.before, s.before, false) AS before,
             coalesce(v.people, 0) AS people, coalesce(v.kinds, '{}') AS kinds, coalesce(s.share_failed, 0) AS "shareFailed"
        FROM verify v FULL JOIN share s ON s.worker = v.worker AND s.before = v.before
       ORDER BY 2 DESC, 1`,
-    [batchIds, me, since],
+    [batchIds, me, since, openedHere],
   );
   return res.rows;
 }

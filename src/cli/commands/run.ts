@@ -83,7 +83,9 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
               // Failures met by another process (a worker started with an old token or another URL): named, so that
               // the operator looks at that process rather than at this run's registry settings, which may be right.
               const batchIds = [...first.map((b) => b.batchId), ...(result.batchId === null ? [] : [result.batchId])];
-              const others = await failedElsewhere(deps.db, batchIds, workerName(), new Date(started));
+              // The batch this run opened (not one it resumed or joined): whatever failed in it failed during this run.
+              const openedHere = result.batchId !== null && !result.resumed && !result.joined ? [result.batchId] : [];
+              const others = await failedElsewhere(deps.db, batchIds, workerName(), new Date(started), openedHere);
               const what = registry instanceof FileExchangeRegistry ? 'the file exchange failed' : 'the registry is unavailable';
               throw new RegistryUnavailableError(registryFailureMessage({ what, why, errors, shareFailed, others }));
             }
