@@ -103,6 +103,15 @@ export class JobQueue {
   private readonly workerIds: string[] = [];
   private stopping = false;
   private running = 0;
+  /**
+   * Chunk steps this process may have in hand at once: one per loop (work). pg-boss gives a loop back once its job
+   * outlives the expiry, the handler still running, and the loop takes another job: without this bound each loop took
+   * one more step every expiry, past the connections the pool is sized for (run-flags.ts poolSizeFor), and share
+   * steps (each holds a connection for its candidates and asks for another to send and record) then held every one of
+   * them waiting for one: the run and its workers hung, deaf to SIGTERM.
+   */
+  private free = 0;
+  private readonly waiting: Array<() => void> = [];
   /** The chunk steps this process is working on (batch:step:chunk), each settled when its handler is. */
   private readonly inHand = new Map<string, Promise<void>>();
 
@@ -173,38 +182,66 @@ export class JobQueue {
   async work(workers: number, handler: (job: ChunkJob) => Promise<void>): Promise<void> {
     const writers = Math.max(workers, WRITE_LOOPS);
     const loops = [...Array.from({ length: workers }, () => CHUNK_QUEUE), ...Array.from({ length: writers }, () => WRITE_QUEUE)];
+    this.free += loops.length;
+    const expiryMs = Math.max(1, Math.floor((this.opts.takeoverSeconds * 3) / 4)) * 1000;
     for (const name of loops) {
       const id = await this.boss.work<ChunkJob>(name, { batchSize: 1, pollingIntervalSeconds: this.opts.pollSeconds }, async ([job]) => {
         if (!job) return;
-        // A copy of a chunk step this process has in hand (a resumed or joined batch queues its phase again; pg-boss
-        // retries a job whose handler outlived its expiry, while that handler still runs) waits for it, then runs:
-        // it finds the step done and does nothing. Completing the copy unrun would lose the step should the one in
-        // hand fail after pg-boss stopped tracking it; running both at once would ask the registry twice.
-        const key = `${job.data.batchId}:${job.data.step}:${job.data.chunkNo}`;
-        // The entry is removed before it settles (below), so a waiter never finds the same one again.
-        for (let other = this.inHand.get(key); other; other = this.inHand.get(key)) await other;
-        // pg-boss's graceful stop waits only for loops that hold a job: a loop whose fetch was in flight when stop
-        // began (or that waited above) gets its job afterwards and would start it after stop() returned. Such a job
-        // is handed back instead.
-        if (this.stopping) throw new Error('this worker is stopping: chunk handed back');
-        // In the map before the handler is called: a handler that throws at once still settles and removes it.
-        let settle!: () => void;
-        this.inHand.set(key, new Promise<void>((resolve) => (settle = resolve)));
-        this.running += 1;
+        const taken = Date.now();
+        await this.takeTurn();
         try {
-          await handler(job.data);
+          // Waited for a step of this process that outlived its expiry: pg-boss has offered this job again meanwhile.
+          if (Date.now() - taken >= expiryMs) throw new Error('waited past its expiry for a step of this process to end: handed back');
+          await this.runJob(job.data, handler);
         } catch (err) {
           // pg-boss stores what a failed job threw in pgboss.job.output, every enumerable field of it: a PostgreSQL
           // error's `detail` and `where` quote the rows (a COPY's line, a failing row), names and numbers included.
           throw withoutData(err);
         } finally {
-          this.inHand.delete(key);
-          this.running -= 1;
-          settle();
-          for (const w of this.workerIds) this.boss.notifyWorker(w);
+          this.giveTurn();
         }
       });
       this.workerIds.push(id);
+    }
+  }
+
+  private takeTurn(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private giveTurn(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free += 1;
+  }
+
+  private async runJob(data: ChunkJob, handler: (job: ChunkJob) => Promise<void>): Promise<void> {
+    // A copy of a chunk step this process has in hand (a resumed or joined batch queues its phase again; pg-boss
+    // retries a job whose handler outlived its expiry, while that handler still runs) waits for it, then runs:
+    // it finds the step done and does nothing. Completing the copy unrun would lose the step should the one in
+    // hand fail after pg-boss stopped tracking it; running both at once would ask the registry twice.
+    const key = `${data.batchId}:${data.step}:${data.chunkNo}`;
+    // The entry is removed before it settles (below), so a waiter never finds the same one again.
+    for (let other = this.inHand.get(key); other; other = this.inHand.get(key)) await other;
+    // pg-boss's graceful stop waits only for loops that hold a job: a loop whose fetch was in flight when stop
+    // began (or that waited above) gets its job afterwards and would start it after stop() returned. Such a job
+    // is handed back instead.
+    if (this.stopping) throw new Error('this worker is stopping: chunk handed back');
+    // In the map before the handler is called: a handler that throws at once still settles and removes it.
+    let settle!: () => void;
+    this.inHand.set(key, new Promise<void>((resolve) => (settle = resolve)));
+    this.running += 1;
+    try {
+      await handler(data);
+    } finally {
+      this.inHand.delete(key);
+      this.running -= 1;
+      settle();
+      for (const w of this.workerIds) this.boss.notifyWorker(w);
     }
   }
 

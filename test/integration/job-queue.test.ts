@@ -154,3 +154,29 @@ describe('the job queue, a chunk step slower than its expiry', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('the job queue, steps slower than their expiry', () => {
+  // pg-boss gives a loop back once its job outlives the expiry, the handler still running. Each loop then took one job
+  // more every expiry: the steps in hand grew past the loops the pool is sized for, and with share steps (each holds
+  // a connection and asks for another) every connection of the process was held by a step waiting for one: the run
+  // and its workers hung, for good, deaf to SIGTERM.
+  it('never has more steps in hand than the process has loops', { timeout: 30_000 }, async () => {
+    const { db } = database();
+    const queue = await JobQueue.open(db, { takeoverSeconds: 2, pollSeconds: 0.5 }, () => undefined); // expiry 1 s
+    const jobs: ChunkJob[] = Array.from({ length: 8 }, (_, i) => ({ batchId: 1, step: 'write', chunkNo: i }));
+    await db.withTransaction((tx) => queue.enqueue(tx, jobs, 'mock'));
+    let held = 0;
+    let most = 0;
+    // One worker: one loop for the chunk queue and two (WRITE_LOOPS) for the write queue.
+    await queue.work(1, async () => {
+      held += 1;
+      most = Math.max(most, held);
+      await sleep(2_500);
+      held -= 1;
+    });
+    await sleep(6_000);
+    await queue.stop(5_000);
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(3);
+  });
+});
