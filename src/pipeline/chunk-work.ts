@@ -9,7 +9,7 @@ import { getBatch, type Batch, type Phase } from '../db/batches.js';
 import { chunkInfo, claimStep, finishStep, setPhase, stepComplete, type ChunkInfo, type Step } from '../db/chunk-steps.js';
 import { chunksToDo } from '../db/batches.js';
 import { settleConflicts } from '../db/conflicts.js';
-import type { ChunkJob, JobQueue } from '../db/jobs.js';
+import { chunksQueued, type ChunkJob, type JobQueue } from '../db/jobs.js';
 import type { Queryable } from '../db/pool.js';
 import { chunkCounts, exportChunk, storeOutcomes, writeChunk, writeParties } from '../db/verifications.js';
 import { SharedRegistryCap } from '../adapters/shared-cap.js';
@@ -160,16 +160,21 @@ async function startPhase(deps: WorkDeps, tx: Queryable, batch: Pick<Batch, 'id'
 }
 
 /**
- * For a batch being resumed: queues again the jobs of its current phase that are not done (a job queued twice does
- * its step once), and moves it on should it have stopped between two phases.
+ * For a batch being resumed or joined: queues again the jobs of its current phase that are not done, and moves it on
+ * should it have stopped between two phases. A job queued twice does its step once, but two processes working on
+ * copies at once would both ask the registry: so not a chunk whose job waits to be taken, nor, joining processes at
+ * work (`joined`), one whose job is handed back for a retry or in hand (a process that died meanwhile has its job
+ * offered again once it expires). Resuming, nobody else is at work: a job in hand is a dead process's, and one handed
+ * back may wait minutes for its back-off; those are queued again, to be done now.
  */
-export async function queueOutstanding(deps: WorkDeps, tx: Queryable, batch: Batch): Promise<void> {
+export async function queueOutstanding(deps: WorkDeps, tx: Queryable, batch: Batch, joined = false): Promise<void> {
   if (batch.phase === 'done') return;
   const step = batch.phase as Step;
   if (await stepComplete(tx, batch.id, step)) {
     await startPhase(deps, tx, batch, NEXT[step]);
     return;
   }
-  const chunks = await chunksToDo(tx, batch.id, step);
+  const queued = await chunksQueued(tx, batch.id, step, joined ? ['created', 'retry', 'active'] : ['created']);
+  const chunks = (await chunksToDo(tx, batch.id, step)).filter((c) => !queued.has(c));
   await deps.queue.enqueue(tx, chunks.map((chunkNo) => ({ batchId: batch.id, step, chunkNo })), batch.registry);
 }

@@ -144,7 +144,7 @@ async function runWith(
     // An open batch whose chunks another process holds is joined, not resumed: that run is (or was) at work on it.
     const joined = o.resumed && (await othersAtWork(tx, o.batch.id));
     if (o.resumed && !joined) await markResumed(tx, o.batch.id);
-    await queueOutstanding(deps, tx, o.batch);
+    await queueOutstanding(deps, tx, o.batch, joined);
     return { ...o, resumed: o.resumed && !joined, joined };
   });
   if (!opened) {

@@ -4,7 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { JobQueue, type ChunkJob } from '../../src/db/jobs.js';
 import type { Db } from '../../src/db/pool.js';
-import { databasePerFile, rows } from '../helpers/pipeline.js';
+import { openBatch } from '../../src/db/batches.js';
+import { importParticipants } from '../../src/pipeline/import-participants.js';
+import { queueOutstanding } from '../../src/pipeline/chunk-work.js';
+import { databasePerFile, deps, mockRegistry, rows, runDeps, useTempDir, writeParticipants, writeRegistry } from '../helpers/pipeline.js';
 
 const database = databasePerFile();
 
@@ -178,5 +181,40 @@ describe('the job queue, steps slower than their expiry', () => {
     await queue.stop(5_000);
     expect(most).toBeGreaterThan(0);
     expect(most).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('a batch resumed or joined again and again', () => {
+  it('queues again only the chunks that have no job waiting or in hand: no copies for processes to work on at once', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const people = Array.from({ length: 7 }, (_, i) => ({
+      ma_so_bhxh: `01000000${String(i + 1).padStart(2, '0')}`, ho_ten: `Nguyễn Văn Số ${i + 1}`, ngay_sinh: '1990', gioi_tinh: 'Nam', so_giay_to: `01234567${i + 1}`,
+    }));
+    await importParticipants(deps(db), await writeParticipants(dir, people));
+    const opened = await db.withTransaction((tx) => openBatch(tx, { registry: 'mock', province: null, chunkSize: 3, maxInFlight: null, now: new Date() }));
+    const batch = opened!.batch;
+    const queue = await JobQueue.open(db, { takeoverSeconds: 120 }, () => undefined);
+    try {
+      const work = { ...runDeps(db, await mockRegistry(await writeRegistry(dir, []))), queue, worker: 'host-a:1' };
+      const jobs = async () =>
+        (await rows<{ chunk: number; state: string }>(db, `SELECT (data->>'chunkNo')::int AS chunk, state FROM pgboss.job ORDER BY 1, 2`));
+      // Three runs join or resume the batch one after the other, none working on it: one job per chunk (3, 3, 1).
+      for (const joined of [false, true, false]) await db.withTransaction((tx) => queueOutstanding(work, tx, batch, joined));
+      expect(await jobs()).toEqual([0, 1, 2].map((chunk) => ({ chunk, state: 'created' })));
+      // A job that failed past its retries (or was lost) is queued again by the next run; the others are not.
+      await db.query(`UPDATE pgboss.job SET state = 'failed' WHERE (data->>'chunkNo')::int = 1`);
+      await db.withTransaction((tx) => queueOutstanding(work, tx, batch));
+      expect(await jobs()).toEqual([{ chunk: 0, state: 'created' }, { chunk: 1, state: 'created' }, { chunk: 1, state: 'failed' }, { chunk: 2, state: 'created' }]);
+      // A job in hand: a run joining processes at work leaves it to its process; a run resuming (nobody else at work:
+      // the process died) queues it again, to be done now rather than once it expires.
+      await db.query(`UPDATE pgboss.job SET state = 'active' WHERE (data->>'chunkNo')::int = 2`);
+      await db.withTransaction((tx) => queueOutstanding(work, tx, batch, true));
+      expect((await jobs()).filter((j) => j.chunk === 2)).toEqual([{ chunk: 2, state: 'active' }]);
+      await db.withTransaction((tx) => queueOutstanding(work, tx, batch, false));
+      expect((await jobs()).filter((j) => j.chunk === 2)).toEqual([{ chunk: 2, state: 'created' }, { chunk: 2, state: 'active' }]); // pg-boss's order of states
+    } finally {
+      await queue.stop(1_000);
+    }
   });
 });
