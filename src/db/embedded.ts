@@ -9,6 +9,7 @@ import { makeFolders } from '../make-folders.js';
 import EmbeddedPostgres from './embedded-postgres.js';
 import { postgresUser, reachableHome, reachableNative } from './embedded-root.js';
 import { INITDB_FLAGS, initCluster, startServer } from './postgres-process.js';
+import { processAlive as alive } from '../process-alive.js';
 
 export interface EmbeddedServer {
   url: string;
@@ -23,15 +24,6 @@ export interface EmbeddedServer {
 const USER = 'postgres';
 // Local only: the server listens on 127.0.0.1 and the data directory belongs to this installation.
 const PASSWORD = 'ddcn-embedded';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive as alive } from '../process-alive.js';
 
 // Synchronous on purpose. These are a few calls on a small, local, private folder, each some microseconds; through
 // the promise API each one is a trip back through the event loop, behind the callbacks of every other request
@@ -21,16 +22,6 @@ export async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> 
     return await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Whether a process of that id is alive on this machine (one of another user's counts as alive). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
