@@ -71,10 +71,13 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             if (exchange) process.stderr.write(exchange.summary(waiting) + '\n');
             // The people left PENDING by the registry when the run ends, in any batch it finished: a later batch of
             // the run may have verified again those an earlier one could not (and shared again its owed shares).
+            // Counted in the database, not from the batch's counts: a person whose request failed may have become
+            // CONFLICT when the batch settled its conflicts (someone else was given the number they hold), and is
+            // then not PENDING, as the message would say (9 439 said against 9 429 in a review).
             const first = result.finishedFirst;
-            const failedFirst = first.some((b) => b.counts.errors > 0);
-            const errors = !failedFirst
-              ? result.counts.errors
+            const failedAny = result.counts.errors > 0 || first.some((b) => b.counts.errors > 0);
+            const errors = !failedAny
+              ? 0
               : await stillFailed(deps.db, [...first.map((b) => b.batchId), ...(result.batchId === null ? [] : [result.batchId])]);
             const covered = (b: { province: string | null }) => result.province === null || result.province === b.province;
             const shareFailed = result.shareFailed + first.filter((b) => !covered(b)).reduce((n, b) => n + b.shareFailed, 0);
