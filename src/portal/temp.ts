@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { processAlive as alive } from '../process-alive.js';
@@ -12,12 +12,20 @@ import { processAlive as alive } from '../process-alive.js';
 const PREFIX = 'ddcn-portal-';
 
 /**
+ * This machine's name as a folder name takes it. With the process id it tells whose a folder is: portals in
+ * containers that share one temporary folder each have their own process ids, and a process id alive in one
+ * container says nothing of another's.
+ */
+const HOST = os.hostname().replace(/[^A-Za-z0-9.]/g, '_').slice(0, 64) || 'host';
+
+/**
  * A private folder for one request's files, removed when `fn` ends, whatever happens. Its name carries this
- * process's id, so that a portal killed while it held one (SIGKILL, the machine's OOM killer, a power cut) has its
- * folder removed by the next portal's sweepTempDirs: it holds a returned Mẫu 02 and its rejects, names and ID numbers.
+ * process's id and this machine's name, so that a portal killed while it held one (SIGKILL, the machine's OOM killer,
+ * a power cut) has its folder removed by the next portal's sweepTempDirs on the same machine: it holds a returned Mẫu
+ * 02 and its rejects, names and ID numbers.
  */
 export async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}@${HOST}-`));
   try {
     return await fn(dir);
   } finally {
@@ -26,9 +34,10 @@ export async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> 
 }
 
 /**
- * Removes the request folders (inTempDir) that portals which died left in `tmp`: those of this user whose process is
- * gone, and those named before the process id was in the name once a day old. Returns how many were removed. A
- * folder that cannot be read or removed is left: the sweep never stops the portal from starting.
+ * Removes the request folders (inTempDir) that portals which died left in `tmp`: those of this user and this machine
+ * whose process is gone, and, once a day old, those named otherwise (before the process was in the name, or of
+ * another machine's portal sharing the folder: an upload takes seconds, a day is far past any). Returns how many were
+ * removed. A folder that cannot be read or removed is left: the sweep never stops the portal from starting.
  */
 export function sweepTempDirs(tmp = os.tmpdir(), now = Date.now()): number {
   let names: string[];
@@ -43,10 +52,11 @@ export function sweepTempDirs(tmp = os.tmpdir(), now = Date.now()): number {
     if (!name.startsWith(PREFIX)) continue;
     const dir = path.join(tmp, name);
     try {
-      const st = statSync(dir);
+      const st = lstatSync(dir); // a link is not a folder of ours
       if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
-      const m = /^(\d+)-/.exec(name.slice(PREFIX.length));
-      const stale = m ? Number(m[1]) !== process.pid && !alive(Number(m[1])) : now - st.mtimeMs > 24 * 3600_000;
+      const m = /^(\d+)@([^-]+)-/.exec(name.slice(PREFIX.length));
+      const ours = m !== null && m[2] === HOST;
+      const stale = ours ? Number(m[1]) !== process.pid && !alive(Number(m[1])) : now - st.mtimeMs > 24 * 3600_000;
       if (!stale) continue;
       rmSync(dir, { recursive: true, force: true });
       removed += 1;
