@@ -114,6 +114,12 @@ export interface JobQueueOptions {
 }
 
 const JOB_RETRIES = 100;
+/**
+ * How long pg-boss lets a job be in hand before it offers it again: three quarters of the takeover time, so that a
+ * dead worker's chunk is taken up within it (maintenance runs every quarter).
+ */
+const expirySeconds = (takeoverSeconds: number) => Math.max(1, Math.floor((takeoverSeconds * 3) / 4));
+
 const START_LOCK = 2207_0014; // a chunk whose step keeps failing (the database away a while) is retried, with backoff
 
 export class JobQueue {
@@ -143,7 +149,7 @@ export class JobQueue {
    */
   static async open(db: Db, options: JobQueueOptions, onError: (err: Error) => void): Promise<JobQueue> {
     const opts = { pollSeconds: 0.5, ...options };
-    const expireInSeconds = Math.max(1, Math.floor((opts.takeoverSeconds * 3) / 4));
+    const expireInSeconds = expirySeconds(opts.takeoverSeconds);
     const boss = new PgBoss({
       db: { executeSql: async (text, values) => db.query(text, values) },
       expireInSeconds,
@@ -180,7 +186,7 @@ export class JobQueue {
    */
   async enqueue(tx: Queryable, jobs: ChunkJob[], registry: string): Promise<void> {
     if (jobs.length === 0) return;
-    const expireInSeconds = Math.max(1, Math.floor((this.opts.takeoverSeconds * 3) / 4));
+    const expireInSeconds = expirySeconds(this.opts.takeoverSeconds);
     await this.boss.insert(
       jobs.map((data) => ({
         name: queueFor(data.step, registry), data, expireInSeconds, retryLimit: JOB_RETRIES, retryDelay: 1, retryBackoff: true,
@@ -200,7 +206,7 @@ export class JobQueue {
     const writers = Math.max(workers, WRITE_LOOPS);
     const loops = [...Array.from({ length: workers }, () => CHUNK_QUEUE), ...Array.from({ length: writers }, () => WRITE_QUEUE)];
     this.free += loops.length;
-    const expiryMs = Math.max(1, Math.floor((this.opts.takeoverSeconds * 3) / 4)) * 1000;
+    const expiryMs = expirySeconds(this.opts.takeoverSeconds) * 1000;
     for (const name of loops) {
       const id = await this.boss.work<ChunkJob>(name, { batchSize: 1, pollingIntervalSeconds: this.opts.pollSeconds }, async ([job]) => {
         if (!job) return;
