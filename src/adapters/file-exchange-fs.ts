@@ -3,14 +3,9 @@ import { open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import { makeFolders, PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../make-folders.js';
 
-/**
- * Request, share and answer files hold names, dates of birth and ID numbers: readable by their owner and the
- * transfer's group only (runbook, "The file exchange"), whatever the umask of the cron job or service that runs ddcn
- * (022, everyone's default, made them readable by every user of the machine). A stricter umask still applies.
- */
-export const FILE_MODE = PRIVATE_FILE_MODE;
-/** The exchange folders ddcn makes, and done/, refused/, answered/ in them: the same readers. */
-export const FOLDER_MODE = PRIVATE_FOLDER_MODE;
+// Request, share and answer files hold names, dates of birth and ID numbers: written PRIVATE_FILE_MODE, readable by
+// their owner and the transfer's group only (runbook, "The file exchange"), and the exchange folders ddcn makes (and
+// done/, refused/, answered/ in them) PRIVATE_FOLDER_MODE, whatever the umask.
 
 /** Makes the folder if it is missing; true when it did not exist. */
 export async function ensureDir(dir: string, what: string): Promise<boolean> {
@@ -18,7 +13,7 @@ export async function ensureDir(dir: string, what: string): Promise<boolean> {
   try {
     // One folder at a time, as the output folders (makeFolders): Node's recursive mkdir spins for ever at full CPU
     // where every mkdir answers ENOENT (`--outbox /proc/…`), and says ENOENT for a read-only file system.
-    made = await makeFolders(dir, FOLDER_MODE);
+    made = await makeFolders(dir, PRIVATE_FOLDER_MODE);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`${what} ${dir} cannot be used as a folder (${code ?? (err as Error).message})`, { cause: err });
@@ -101,16 +96,16 @@ export async function writeFileAtomic(
 async function writePartial(tmp: string, name: string, text: string, exclusive: boolean): Promise<void> {
   let fh;
   try {
-    fh = await open(tmp, exclusive ? 'wx' : 'w', FILE_MODE);
+    fh = await open(tmp, exclusive ? 'wx' : 'w', PRIVATE_FILE_MODE);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new FileExistsError(name);
     throw err;
   }
   try {
     // A dot file left by a crash is written over, and kept its mode: one made 0644 before ddcn made them 0640 (or by
-    // a copy) would have made the request readable by everyone. Taken down to FILE_MODE; a stricter mode stays.
+    // a copy) would have made the request readable by everyone. Taken down to PRIVATE_FILE_MODE; a stricter mode stays.
     const { mode } = await fh.stat();
-    if ((mode & 0o777 & ~FILE_MODE) !== 0) await fh.chmod(mode & FILE_MODE);
+    if ((mode & 0o777 & ~PRIVATE_FILE_MODE) !== 0) await fh.chmod(mode & PRIVATE_FILE_MODE);
     // Stryker disable next-line StringLiteral: an empty encoding is Node's default, UTF-8
     await fh.writeFile(text, 'utf8');
     await fh.sync();
@@ -152,7 +147,7 @@ export async function listFiles(dir: string): Promise<string[]> {
 /** Moves a file into a sub-folder, keeping its name (with a suffix if the name is taken); returns the new path. */
 export async function moveInto(dir: string, name: string, sub: string, reason?: string): Promise<string> {
   const target = path.join(dir, sub);
-  await makeFolders(target, FOLDER_MODE);
+  await makeFolders(target, PRIVATE_FOLDER_MODE);
   let dest = path.join(target, name);
   // Stryker disable next-line ArrowFunction: () => undefined is as falsy as () => false: the loop stops the same
   for (let n = 1; await stat(dest).then(() => true, () => false); n++) dest = path.join(target, `${name}.${n}`);
