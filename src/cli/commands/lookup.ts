@@ -6,6 +6,7 @@ import { lookupNumber } from '../../db/results.js';
 import { normalizeNumber, numberText } from '../../domain/numbers.js';
 import { isCccdProvinceCode } from '../../domain/provinces.js';
 import { textTable } from '../table.js';
+import { stdinText } from '../stdin.js';
 
 export function registerLookup(cli: Command, logLevel: () => string | undefined): void {
   cli
@@ -68,9 +69,7 @@ export function registerLookup(cli: Command, logLevel: () => string | undefined)
  * command runs and in the shell's history after it, where personal data must not be.
  */
 async function readNumberStdin(): Promise<string> {
-  let text = '';
-  for await (const chunk of process.stdin) text += String(chunk);
-  const lines = text.replace(/\r?\n$/, '').split(/\r?\n/);
+  const lines = (await stdinText()).split(/\r?\n/);
   if (lines.length !== 1) throw new UsageError('--number-stdin reads one line: the number');
   return lines[0]!;
 }

@@ -11,6 +11,7 @@ import { audit } from '../../db/audit.js';
 import type { Scope } from '../../db/portal-scope.js';
 import { disableUser, enableUser, insertUser, listUsers, setPassword } from '../../db/portal-users.js';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from '../../portal/passwords.js';
+import { stdinText } from '../stdin.js';
 
 const LOGIN = /^[a-z0-9._-]{2,64}$/;
 
@@ -52,9 +53,7 @@ async function scopeOnFile(database: Database, scope: Scope): Promise<Scope> {
 }
 
 async function readPasswordStdin(): Promise<string> {
-  let text = '';
-  for await (const chunk of process.stdin) text += String(chunk);
-  const password = text.replace(/\r?\n$/, '');
+  const password = await stdinText();
   // A second line (`echo` of a heredoc with a blank line after, say) or another control character would be part of
   // a password nobody can type into the sign-in form: the account could never sign in.
   // eslint-disable-next-line no-control-regex -- control characters are what is looked for
