@@ -1,10 +1,10 @@
 // `ddcn run` whose database connections are reset under it (the server restarted, a proxy or a firewall sending
 // resets): it exits 1 saying it lost the database and that its batch stays open, as it does when the database goes
 // silent (workers.test.ts), rather than with the bare socket error; the next run resumes the batch.
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { dbRelay } from '../helpers/db-relay.js';
 import { ddcn, importFixtures, startDdcn, startRegistryServer } from './http-harness.js';
 
 const dbs: TestDatabase[] = [];
@@ -12,36 +12,6 @@ afterAll(async () => {
   for (const t of dbs) await t.drop().catch(() => undefined);
 });
 
-/** A TCP relay to the database whose `reset()` resets every connection through it and refuses new ones. */
-async function resettableRelay(url: string): Promise<{ url: string; reset: () => void; close: () => void }> {
-  const target = new URL(url);
-  let refused = false;
-  const sockets = new Set<Socket>();
-  const relay = createServer((client) => {
-    client.on('error', () => undefined);
-    if (refused) return void client.resetAndDestroy();
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    upstream.on('error', () => undefined);
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  const through = new URL(url);
-  through.hostname = '127.0.0.1';
-  through.port = String((relay.address() as AddressInfo).port);
-  return {
-    url: through.toString(),
-    reset: () => {
-      refused = true;
-      for (const s of sockets) s.resetAndDestroy();
-      sockets.clear();
-    },
-    close: () => {
-      for (const s of sockets) s.destroy();
-      relay.close();
-    },
-  };
-}
 
 describe('ddcn run losing its database to a reset', () => {
   it('exits 1 saying it lost the database and that the batch stays open; the next run finishes it', async () => {
@@ -49,7 +19,7 @@ describe('ddcn run losing its database to a reset', () => {
     dbs.push(t);
     await importFixtures(t.db);
     const registry = await startRegistryServer(['--latency-ms', '100']);
-    const relay = await resettableRelay(t.url);
+    const relay = await dbRelay(t.url);
     const flags = ['--registry', 'http', '--registry-url', registry.url, '--batch-size', '5', '--concurrency', '1', '--chunk-size', '20'];
     try {
       const run = startDdcn(['run', ...flags], { DATABASE_URL: relay.url, DDCN_LOG_LEVEL: 'info' });

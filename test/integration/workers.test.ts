@@ -2,13 +2,14 @@
 // process of its own, with latency). Workers are SIGKILLed at random moments and started again; one is stopped
 // with SIGTERM while it holds a chunk; a cap on requests in flight holds across all of them.
 import { createServer, type Server } from 'node:http';
-import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { rows } from '../helpers/pipeline.js';
 import { endState, expectEndState, importFixtures, seeded, startDdcn, startRegistryServer, type Started } from './http-harness.js';
+import { dbRelay } from '../helpers/db-relay.js';
 
 const SEED = 22070012;
 // Takeover of a killed worker's chunk after 4 s instead of 2 minutes, so that a trial takes seconds.
@@ -138,7 +139,7 @@ describe('ddcn worker', () => {
   it('cut off from the database without a word, exits 1 saying so; the others finish the batch, unhindered by what it held', async () => {
     const { db, url } = await freshDatabase();
     const slow = await startRegistryServer(['--latency-ms', '200']);
-    const relay = await freezableRelay(url);
+    const relay = await dbRelay(url);
     try {
       const w = worker(relay.url, slow.url, { DDCN_DATABASE_ANSWER_SECONDS: '2' });
       await logged(w, 'worker started: waiting for chunks');
@@ -174,7 +175,7 @@ describe('ddcn worker', () => {
         await db.query(`DELETE FROM schema_migration WHERE name = '0022_code_collation.sql'`);
         await other.query('BEGIN');
         await other.query('LOCK TABLE unit IN ACCESS SHARE MODE');
-        const relay = await freezableRelay(url);
+        const relay = await dbRelay(url);
         try {
           const p = watch(startDdcn([command, ...flags(server.url)], { DATABASE_URL: relay.url, DDCN_LOG_LEVEL: 'debug', ...ENV, DDCN_DATABASE_ANSWER_SECONDS: '2' }));
           const log = seen.get(p)!;
@@ -278,41 +279,3 @@ async function countingProxy(target: string): Promise<{ url: string; max: () => 
   };
 }
 
-/**
- * A TCP relay to the database of `url` that can be frozen: then nothing passes either way and no connection is
- * closed, on either side — as when a worker's machine is cut off. New connections are taken and left unanswered.
- */
-async function freezableRelay(url: string): Promise<{ url: string; freeze: () => void; close: () => void }> {
-  const target = new URL(url);
-  let frozen = false;
-  const sockets: Socket[] = [];
-  const relay = createNetServer((client) => {
-    sockets.push(client);
-    client.on('error', () => undefined);
-    if (frozen) return;
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    sockets.push(upstream);
-    upstream.on('error', () => undefined);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  const through = new URL(url);
-  through.hostname = '127.0.0.1';
-  through.port = String((relay.address() as AddressInfo).port);
-  return {
-    url: through.toString(),
-    freeze: () => {
-      frozen = true;
-      for (const s of sockets) {
-        s.unpipe();
-        s.pause();
-        // Not closed when the other side ends: the far end never hears of it.
-        s.removeAllListeners('end');
-      }
-    },
-    close: () => {
-      for (const s of sockets) s.destroy();
-      relay.close();
-    },
-  };
-}
