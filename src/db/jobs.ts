@@ -1,7 +1,6 @@
 // The job engine that carries a batch's chunks: pg-boss 10, on the same PostgreSQL (schema `pgboss`, installed
 // and upgraded by pg-boss itself). Why pg-boss over graphile-worker: see README, "The distributed run".
 import { createRequire } from 'node:module';
-import pLimit, { type LimitFunction } from 'p-limit';
 import PgBoss from 'pg-boss';
 import type { Db, Queryable } from './pool.js';
 import type { Step } from './chunk-steps.js';
@@ -134,7 +133,8 @@ export class JobQueue {
    * steps (each holds a connection for its candidates and asks for another to send and record) then held every one of
    * them waiting for one: the run and its workers hung, deaf to SIGTERM.
    */
-  private turns: LimitFunction | null = null;
+  private free = 0;
+  private readonly waiting: Array<() => void> = [];
   /** The chunk steps this process is working on (batch:step:chunk), each settled when its handler is. */
   private readonly inHand = new Map<string, Promise<void>>();
 
@@ -205,28 +205,41 @@ export class JobQueue {
   async work(workers: number, handler: (job: ChunkJob) => Promise<void>): Promise<void> {
     const writers = Math.max(workers, WRITE_LOOPS);
     const loops = [...Array.from({ length: workers }, () => CHUNK_QUEUE), ...Array.from({ length: writers }, () => WRITE_QUEUE)];
-    if (this.turns) this.turns.concurrency += loops.length;
-    else this.turns = pLimit(loops.length);
-    const turns = this.turns;
+    this.free += loops.length;
     const expiryMs = expirySeconds(this.opts.takeoverSeconds) * 1000;
     for (const name of loops) {
       const id = await this.boss.work<ChunkJob>(name, { batchSize: 1, pollingIntervalSeconds: this.opts.pollSeconds }, async ([job]) => {
         if (!job) return;
         const taken = Date.now();
+        await this.takeTurn();
         try {
-          await turns(async () => {
-            // Waited for a step of this process that outlived its expiry: pg-boss has offered this job again meanwhile.
-            if (Date.now() - taken >= expiryMs) throw new Error('waited past its expiry for a step of this process to end: handed back');
-            await this.runJob(job.data, handler);
-          });
+          // Waited for a step of this process that outlived its expiry: pg-boss has offered this job again meanwhile.
+          if (Date.now() - taken >= expiryMs) throw new Error('waited past its expiry for a step of this process to end: handed back');
+          await this.runJob(job.data, handler);
         } catch (err) {
           // pg-boss stores what a failed job threw in pgboss.job.output, every enumerable field of it: a PostgreSQL
           // error's `detail` and `where` quote the rows (a COPY's line, a failing row), names and numbers included.
           throw withoutData(err);
+        } finally {
+          this.giveTurn();
         }
       });
       this.workerIds.push(id);
     }
+  }
+
+  private takeTurn(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private giveTurn(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free += 1;
   }
 
   private async runJob(data: ChunkJob, handler: (job: ChunkJob) => Promise<void>): Promise<void> {
