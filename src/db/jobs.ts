@@ -186,15 +186,33 @@ export class JobQueue {
    */
   async enqueue(tx: Queryable, jobs: ChunkJob[], registry: string): Promise<void> {
     if (jobs.length === 0) return;
-    const expireInSeconds = expirySeconds(this.opts.takeoverSeconds);
     await this.boss.insert(
-      jobs.map((data) => ({
-        name: queueFor(data.step, registry), data, expireInSeconds, retryLimit: JOB_RETRIES, retryDelay: 1, retryBackoff: true,
-        // Writing and sharing wait on nothing but the verify phase: let them go first when a worker has a choice.
-        priority: data.step === 'verify' ? 0 : 1,
-      })),
+      jobs.map((data) => this.jobRow(queueFor(data.step, registry), data)),
       { db: { executeSql: async (text, values) => tx.query(text, values) } },
     );
+  }
+
+  private jobRow(name: string, data: ChunkJob) {
+    return {
+      name, data, expireInSeconds: expirySeconds(this.opts.takeoverSeconds), retryLimit: JOB_RETRIES, retryDelay: 1, retryBackoff: true,
+      // Writing and sharing wait on nothing but the verify phase: let them go first when a worker has a choice.
+      priority: data.step === 'verify' ? 0 : 1,
+    };
+  }
+
+  /**
+   * Puts a job this process took and will not work on back in its queue as a fresh job: available at once to any
+   * worker, none of its retries spent. Failed instead, pg-boss would hold it back for its back-off, longer each time
+   * (and a worker restarted again and again would push it to half an hour). False when it could not be queued: the
+   * caller then fails the job, which pg-boss retries.
+   */
+  async handBack(name: string, data: ChunkJob): Promise<boolean> {
+    try {
+      await this.boss.insert([this.jobRow(name, data)]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -215,7 +233,7 @@ export class JobQueue {
         try {
           // Waited for a step of this process that outlived its expiry: pg-boss has offered this job again meanwhile.
           if (Date.now() - taken >= expiryMs) throw new Error('waited past its expiry for a step of this process to end: handed back');
-          await this.runJob(job.data, handler);
+          await this.runJob(name, job.data, handler);
         } catch (err) {
           // pg-boss stores what a failed job threw in pgboss.job.output, every enumerable field of it: a PostgreSQL
           // error's `detail` and `where` quote the rows (a COPY's line, a failing row), names and numbers included.
@@ -242,7 +260,7 @@ export class JobQueue {
     else this.free += 1;
   }
 
-  private async runJob(data: ChunkJob, handler: (job: ChunkJob) => Promise<void>): Promise<void> {
+  private async runJob(name: string, data: ChunkJob, handler: (job: ChunkJob) => Promise<void>): Promise<void> {
     // A copy of a chunk step this process has in hand (a resumed or joined batch queues its phase again; pg-boss
     // retries a job whose handler outlived its expiry, while that handler still runs) waits for it, then runs:
     // it finds the step done and does nothing. Completing the copy unrun would lose the step should the one in
@@ -252,8 +270,11 @@ export class JobQueue {
     for (let other = this.inHand.get(key); other; other = this.inHand.get(key)) await other;
     // pg-boss's graceful stop waits only for loops that hold a job: a loop whose fetch was in flight when stop
     // began (or that waited above) gets its job afterwards and would start it after stop() returned. Such a job
-    // is handed back instead.
-    if (this.stopping) throw new Error('this worker is stopping: chunk handed back');
+    // is handed back instead, as a fresh job (the one taken completes).
+    if (this.stopping) {
+      if (await this.handBack(name, data)) return;
+      throw new Error('this worker is stopping: chunk handed back');
+    }
     // In the map before the handler is called: a handler that throws at once still settles and removes it.
     let settle!: () => void;
     this.inHand.set(key, new Promise<void>((resolve) => (settle = resolve)));
@@ -269,10 +290,9 @@ export class JobQueue {
   }
 
   /**
-   * Takes no new job, waits up to `graceMs` for the ones running, then hands back whatever is left (failed, so
-   * that another worker retries it at once) and closes pg-boss's connections.
+   * Takes no new job (one a loop fetched as stop began goes back as a fresh job: runJob) and waits for those in hand,
+   * `graceMs` at most; a second call waits for the first.
    */
-  /** Stops taking jobs and waits for those in hand, `graceMs` at most; a second call waits for the first. */
   stop(graceMs: number): Promise<void> {
     return (this.stopped ??= this.stopNow(graceMs));
   }

@@ -1,4 +1,4 @@
-import type { ChunkJob, JobQueue } from '../db/jobs.js';
+import { queueFor, type ChunkJob, type JobQueue } from '../db/jobs.js';
 import { findUnfinishedBatch } from '../db/batches.js';
 import { stepsDoneBy } from '../db/chunk-steps.js';
 import { RegistryMismatchError, TokenRefusedError, workOnChunk, type WorkDeps } from './chunk-work.js';
@@ -27,22 +27,6 @@ export function lostDatabaseMessage(reason: string, who: 'worker' | 'run' = 'wor
   return who === 'worker'
     ? `lost the database (${reason}): this worker stopped. Chunks it had are taken up by another worker once their expiry passes; start it again when the database is back.`
     : `lost the database (${reason}): this run stopped. Its batch stays open: a ddcn worker at work goes on with it, and the next ddcn run resumes it.`;
-}
-
-/**
- * The step a worker met a refused token in, queued again as a fresh job (available at once, none of its retries
- * spent) while the job it came in completes. Failed instead, each hand-back would double pg-boss's back-off: a worker
- * left with the old token under a service manager that restarts it meets the chunk again and again, and after ten
- * hand-backs the chunk is held for half an hour while the run with the right token waits for it. (A batch's chunk
- * steps are done once however often they are queued.) False when it could not be queued: the job then fails.
- */
-async function handBack(deps: WorkDeps & { queue: JobQueue }, job: ChunkJob): Promise<boolean> {
-  try {
-    await deps.queue.enqueue(deps.db, [job], deps.registry.kind);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The database went away under a worker: it stops, and says so (exit 1). */
@@ -85,7 +69,10 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
         // chunks (the one met goes back).
         stopWith ??= err;
         ended.abort();
-        if (err instanceof TokenRefusedError && (await handBack(deps, job))) return;
+        // The step goes back as a fresh job (JobQueue.handBack): failed instead, each hand-back would double
+        // pg-boss's back-off, and a worker left with the old token under a service manager that restarts it would
+        // after ten hand-backs hold the chunk for half an hour while the run with the right token waits for it.
+        if (err instanceof TokenRefusedError && (await deps.queue.handBack(queueFor(job.step, deps.registry.kind), job))) return;
       } else deps.log.error({ err, batch: job.batchId, chunk: job.chunkNo, step: job.step }, 'chunk failed; it goes back to the queue');
       throw err;
     }
