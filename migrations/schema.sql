@@ -340,8 +340,7 @@ AS $function$
 BEGIN
   INSERT INTO participant_state (ma_so_bhxh, valid_from, vssid, ma_tinh, ma_huyen, changed_version, left_unit)
   VALUES (NEW.ma_so_bhxh, NEW.updated_at, NEW.vssid, NEW.ma_tinh, NEW.ma_huyen,
-          CASE WHEN NEW.status = 'PENDING' AND OLD.status <> 'PENDING' AND NEW.data_version <> OLD.data_version
-               THEN NEW.data_version END,
+          CASE WHEN participant_state_data_moved(OLD, NEW) THEN NEW.data_version END,
           CASE WHEN OLD.ma_don_vi IS DISTINCT FROM NEW.ma_don_vi THEN coalesce(OLD.ma_don_vi, '') END);
   RETURN NULL;
 END $function$;
@@ -354,6 +353,16 @@ BEGIN
   SELECT n.ma_so_bhxh, n.updated_at, n.vssid, n.ma_tinh, n.ma_huyen FROM inserted n;
   RETURN NULL;
 END $function$;
+CREATE OR REPLACE FUNCTION public.participant_state_data_moved(o participant, n participant)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  SELECT n.status = 'PENDING' AND n.data_version <> o.data_version
+     AND (o.status <> 'PENDING'
+          OR (o.ngay_sinh, o.gioi_tinh, o.so_giay_to) IS DISTINCT FROM (n.ngay_sinh, n.gioi_tinh, n.so_giay_to)
+          OR name_key(o.ho_ten) IS DISTINCT FROM name_key(n.ho_ten))
+$function$;
 CREATE OR REPLACE FUNCTION public.search_fold(t text)
  RETURNS text
  LANGUAGE sql
@@ -369,6 +378,6 @@ AS $function$ BEGIN NEW.ten_don_vi_fold := search_fold(NEW.ten_don_vi); RETURN N
 -- triggers
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_update BEFORE DELETE OR UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
-CREATE TRIGGER participant_state_change AFTER UPDATE OF vssid, ma_tinh, ma_huyen, ma_don_vi, status ON participant FOR EACH ROW WHEN (old.vssid IS DISTINCT FROM new.vssid OR old.ma_tinh IS DISTINCT FROM new.ma_tinh OR old.ma_huyen IS DISTINCT FROM new.ma_huyen OR old.ma_don_vi IS DISTINCT FROM new.ma_don_vi OR new.status = 'PENDING'::text AND old.status <> 'PENDING'::text AND new.data_version <> old.data_version) EXECUTE FUNCTION participant_state_after_change();
+CREATE TRIGGER participant_state_change AFTER UPDATE OF vssid, ma_tinh, ma_huyen, ma_don_vi, status ON participant FOR EACH ROW WHEN (old.vssid IS DISTINCT FROM new.vssid OR old.ma_tinh IS DISTINCT FROM new.ma_tinh OR old.ma_huyen IS DISTINCT FROM new.ma_huyen OR old.ma_don_vi IS DISTINCT FROM new.ma_don_vi OR new.status = 'PENDING'::text AND new.data_version <> old.data_version AND participant_state_data_moved(old.*, new.*)) EXECUTE FUNCTION participant_state_after_change();
 CREATE TRIGGER participant_state_insert AFTER INSERT ON participant REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION participant_state_after_insert();
 CREATE TRIGGER unit_fold_name BEFORE INSERT OR UPDATE OF ten_don_vi ON unit FOR EACH ROW EXECUTE FUNCTION unit_fold_name();

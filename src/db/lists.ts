@@ -66,7 +66,8 @@ const CORRECTIONS = `LEFT JOIN LATERAL (
  * SQL: no import has changed what the registry compares of person `p` since their last correction (of data version
  * `version`): the data verified is still the data as the unit corrected it. A new value at the source replaces the
  * correction (README, *Re-import*), and an import changing a compared field sets the person PENDING and records the
- * version it made (participant_state.changed_version, migration 0028); verified on that data, a person no longer
+ * version it made (participant_state.changed_version, migration 0028; also for a person PENDING already, a registry
+ * failure after the correction: 0036); verified on that data, a person no longer
  * matching is an ordinary Mẫu 02 case of the new data, not one the unit's correction failed to settle: not on the
  * escalation list, not told "Đã chuyển TT CNTT hỗ trợ" (which says not to correct again), not counted in Mẫu 03's
  * (12)/(13). A later correction makes them the unit's correction again.

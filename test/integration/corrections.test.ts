@@ -14,7 +14,7 @@ import { generateLists } from '../../src/pipeline/lists.js';
 import { openReturnedMau02 } from '../../src/reports/read-mau02.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import {
-  databasePerFile, deps, exportedResults, FIXED_NOW, mockRegistry, parseCsv, rows, runDeps, useTempDir, writeParticipants, writeRegistry,
+  databasePerFile, deps, exportedResults, FIXED_NOW, mockRegistry, parseCsv, rows, runDeps, SpyRegistry, useTempDir, writeParticipants, writeRegistry,
   type ParticipantInput, type RegistryInput,
 } from '../helpers/pipeline.js';
 
@@ -229,6 +229,34 @@ describe('import corrections: a returned Mẫu 02', () => {
     expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000003']);
     expect((await read('079/DV0790001/mau02.xlsx')).get('0790000003')).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày /);
     expect(await on('2030-01-01T00:00:00Z')).toMatchObject({ corrected: 1, escalated: 1 });
+  });
+
+  it('takes off the IT centre\'s list who the source gave a new value while a registry failure kept them PENDING after the correction', async () => {
+    const { db, dir, out, registryFile, mau02 } = await listsOut();
+    const returned = path.join(dir, 'mau02-tra-ve.xlsx');
+    await fillIn(mau02, returned, { '0790000003': { 10: 'Phạm Văn Hừng' } }); // still not the registry's name
+    expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 1, rejected: 0 });
+    // The night after the correction the registry cannot be reached for that person: PENDING, nothing verified.
+    const down = new SpyRegistry(await mockRegistry(registryFile));
+    down.failVerify = () => true;
+    expect((await runBatch(runDeps(db, down), { province: null })).counts).toMatchObject({ pending: 1 });
+    // The next export gives a new name at the source, which replaces the correction, while the person is PENDING.
+    const later = new Date('2024-06-05T01:00:00Z');
+    const renamed = PEOPLE.map((p) => (p.ma_so_bhxh === '0790000003' ? { ...p, ho_ten: 'Phạm Văn Hứng' } : p));
+    expect(await importParticipants({ ...deps(db), now: () => later }, await writeParticipants(dir, renamed, 'ngay-3.csv'))).toMatchObject({ updated: 1 });
+    const run = await runBatch({ ...runDeps(db, await mockRegistry(registryFile)), now: () => later }, { province: null });
+    expect(run.counts).toMatchObject({ read: 1, mismatched: 1 });
+    // Verified on the source's new data, not on the unit's correction: the unit's case again, not the IT centre's.
+    await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+    const escalation = new ExcelJS.Workbook();
+    await escalation.xlsx.readFile(path.join(out, '079/de-nghi-ho-tro.xlsx')).catch(() => undefined);
+    const listed: string[] = [];
+    escalation.worksheets[0]?.eachRow((row) => {
+      const v = row.getCell(2).value;
+      if (typeof v === 'string' && /^\d{10}$/.test(v)) listed.push(v);
+    });
+    expect(listed).toEqual([]);
+    expect(await countsAsOf(db, { cutoff: new Date('2030-01-01T00:00:00Z'), province: null })).toEqual([expect.objectContaining({ corrected: 1, escalated: 0 })]);
   });
 
   it("keeps a correction while the nightly export still gives the value it replaced, whatever else of the person's line changes", async () => {
