@@ -21,6 +21,18 @@ const MAX_PAUSE_MS = 60_000;
 
 const caps = new WeakMap<RegistryAdapter, Map<number, SharedRegistryCap>>();
 
+/**
+ * The database failed before the registry was asked (reading the batch's 429 pause, taking a slot): nobody was asked.
+ * Not a registry failure, which leaves its people PENDING until the next run under "the registry is unavailable":
+ * the chunk step fails instead, and the job engine retries it. The database's error is the cause.
+ */
+export class RegistryGateError extends Error {
+  override name = 'RegistryGateError';
+  constructor(cause: unknown) {
+    super('the database failed before the registry was asked (reading its pause or taking a request slot): nobody was asked', { cause });
+  }
+}
+
 export class SharedRegistryCap implements RegistryAdapter {
   readonly kind: string;
   /** This process's own limit (--concurrency), before a slot is asked for: a request waiting here holds no connection. */
@@ -66,7 +78,7 @@ export class SharedRegistryCap implements RegistryAdapter {
     if (slots === null) {
       // Only the HTTP registry answers 429 (src/cli/commands/rate-limit.ts records its pause): with the mock or the
       // file exchange there is no pause to read, and reading it cost ~0.5 ms a request (1 M people: ~1 s of the verify phase).
-      if (this.inner.kind === 'http') await this.pause(this.db);
+      if (this.inner.kind === 'http') await this.pause(this.db).catch((err: unknown) => Promise.reject(new RegistryGateError(err)));
       return call();
     }
     // The registry's answer, once given. The slot's session is idle while the request is out: should it be lost
@@ -74,10 +86,12 @@ export class SharedRegistryCap implements RegistryAdapter {
     // go of it with the session, and withSession drops a session that failed. The answer stands: thrown away, its
     // people would be left PENDING under "the registry is unavailable", the registry having answered.
     let answered = null as { value: T } | null;
+    let asked = false;
     try {
       return await this.db.withSession(async (session) => {
         const slot = await this.takeSlot(session, slots);
         try {
+          asked = true;
           const value = await call();
           answered = { value };
           return value;
@@ -86,6 +100,7 @@ export class SharedRegistryCap implements RegistryAdapter {
         }
       });
     } catch (err) {
+      if (!asked) throw new RegistryGateError(err);
       if (answered === null) throw err;
       this.log.debug({ err }, "the registry answered, and the slot's session was lost: the slot went with it");
       return answered.value;

@@ -1,4 +1,5 @@
 import { recordShares, shareCandidates, type ShareCandidate } from '../db/shares.js';
+import { RegistryGateError } from '../adapters/shared-cap.js';
 import type { RunDeps } from './deps.js';
 import { FailedRequests } from './failed-requests.js';
 
@@ -38,6 +39,7 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
   };
 
   const failures = new FailedRequests(log, 'share');
+  let gateFailed: RegistryGateError | undefined;
   const send = (part: ShareCandidate[]) => {
     const p = (async () => {
       let acked: ShareCandidate[] = [];
@@ -49,8 +51,12 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
         deps.runProgress?.advance('share', part.length);
         failed += part.length - acked.length;
       } catch (err) {
-        failures.add(err, part.length);
-        failed += part.length;
+        // The database failed before the registry was asked: thrown once the requests in flight are in (below).
+        if (err instanceof RegistryGateError) gateFailed ??= err;
+        else {
+          failures.add(err, part.length);
+          failed += part.length;
+        }
       }
       acknowledged.push(...acked);
       // Stryker disable next-line ConditionalExpression,EqualityOperator: how many transactions record the acknowledged shares, not which: each once either way (a kill in between only has the next run tell the registry again)
@@ -73,6 +79,8 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
     await Promise.all(inFlight);
     await flush();
   });
+  // The step fails and is retried: what the registry acknowledged is recorded (above), the rest is shared again.
+  if (gateFailed) throw gateFailed;
   failures.warn('the next run shares these again');
   log.debug({ shared, failed, after: scope.after, upTo: scope.upTo }, 'insurance information shared');
   return { shared, failed };

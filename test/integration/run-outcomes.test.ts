@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lookupNumber } from '../../src/db/results.js';
+import type { Db, Session } from '../../src/db/pool.js';
+import { RegistryGateError } from '../../src/adapters/shared-cap.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { capturedLog } from '../helpers/log.js';
@@ -58,6 +60,27 @@ async function setup() {
 }
 
 describe('run: one batch against the mock registry', () => {
+  it('stops on a database failure taking a registry slot, as on any database failure, instead of leaving people PENDING under a registry failure', { timeout: 30_000 }, async () => {
+    const { db, dir, spy } = await setup();
+    let failures = 2;
+    const fail = (text: string) =>
+      text.includes('pg_try_advisory_lock') && failures-- > 0 ? Promise.reject(new Error('canceling statement due to statement timeout')) : undefined;
+    const flaky = {
+      ...db,
+      withSession: <T>(fn: (session: Session) => Promise<T>) =>
+        db.withSession((session) => fn({ ...session, query: (text: string, values?: unknown[]) => fail(text) ?? session.query(text, values) } as Session)),
+    } as Db;
+    const { log, lines } = capturedLog('debug');
+    // The run stops with the database's failure (the batch stays open); nothing was stored as the registry's.
+    await expect(runBatch({ ...runDeps(flaky, spy), log }, { province: null, maxInFlight: 2 })).rejects.toBeInstanceOf(RegistryGateError);
+    expect(await rows(db, `SELECT count(*)::int AS n FROM verification WHERE status = 'PENDING'`)).toEqual([{ n: 0 }]);
+    // The next run resumes the batch and settles everyone.
+    const result = await runBatch({ ...runDeps(flaky, spy), log }, { province: null, maxInFlight: 2 });
+    expect(result).toMatchObject({ resumed: true, counts: { pending: 0, errors: 0 } });
+    expect(asRows(await exportedResults(deps(db), dir))).toEqual(EXPECTED_RESULTS);
+    expect(lines.filter((l) => /registry requests failed/.test(String(l.msg)))).toEqual([]);
+  });
+
   it('gives every participant its outcome in the results export', async () => {
     const { db, dir, spy } = await setup();
     const result = await runBatch(runDeps(db, spy), { province: null });

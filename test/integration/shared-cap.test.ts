@@ -2,9 +2,9 @@
 // pause after a 429 that every process waits out. `ddcn worker`s are child processes (workers.test.ts); here two
 // caps on their own connection pools stand for two processes, so the cap's own code runs in the test process.
 import { describe, expect, it } from 'vitest';
-import { reportRateLimited, SharedRegistryCap } from '../../src/adapters/shared-cap.js';
+import { RegistryGateError, reportRateLimited, SharedRegistryCap } from '../../src/adapters/shared-cap.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from '../../src/adapters/types.js';
-import { createDb, type Db } from '../../src/db/pool.js';
+import { createDb, type Db, type Session } from '../../src/db/pool.js';
 import { databasePerFile } from '../helpers/pipeline.js';
 import { capturedLog } from '../helpers/log.js';
 
@@ -159,6 +159,30 @@ describe('registry requests shared by the processes of a batch', () => {
     const cap = SharedRegistryCap.of(new CountingRegistry({ now: 0, max: 0 }, kind), db, batch, log, 2);
     await expect(cap.share([{ requestId: '1', maSoBhxh: '0100000001', soDdcn: '001090000001', vssid: true }])).resolves.toEqual(['1']);
     expect(lines.filter((l) => l.msg === 'the registry asked to slow down: waiting')).toEqual([]);
+  });
+
+  // A database error there is not the registry's: counted as a failed request, its people were left PENDING under
+  // "the registry is unavailable" until the next run. It is a RegistryGateError, which fails the chunk step instead.
+  it.each([
+    ['its 429 pause', null, 'registry_backoff_until'],
+    ['a request slot', 2, 'pg_try_advisory_lock'],
+  ] as const)('says a database failure reading %s is not the registry\'s, and asks the registry nothing', async (_what, maxInFlight, failing) => {
+    const { db } = database();
+    const batch = await newBatch(db, maxInFlight);
+    const broken = new Error('canceling statement due to statement timeout');
+    const fail = (text: string) => (text.includes(failing) ? Promise.reject(broken) : undefined);
+    const flaky = {
+      ...db,
+      query: (text: string, values?: unknown[]) => fail(text) ?? db.query(text, values),
+      withSession: <T>(fn: (session: Session) => Promise<T>) =>
+        db.withSession((session) => fn({ ...session, query: (text: string, values?: unknown[]) => fail(text) ?? session.query(text, values) } as Session)),
+    } as Db;
+    const inner = new CountingRegistry({ now: 0, max: 0 });
+    const cap = SharedRegistryCap.of(inner, flaky, batch, capturedLog('debug').log, 2);
+    const err = await cap.verify([person(1)]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryGateError);
+    expect((err as Error).cause).toBe(broken);
+    expect(inner.sentAt).toEqual([]);
   });
 
   it('a pause that a later 429 asks for does not shorten one already recorded', async () => {
