@@ -17,10 +17,16 @@ import { registerServe } from './commands/serve.js';
 import { registerUsers } from './commands/users.js';
 import { stdoutWritten } from '../pipeline/output-file.js';
 import { withoutData } from '../log.js';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { MIGRATIONS_DIR } from '../db/migrate.js';
 
-/** The package's version, for `ddcn --version` (what an operator quotes when reporting a problem). */
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/**
+ * `ddcn --version`: what an operator quotes when reporting a problem, and compares between machines (runbook,
+ * *Version mismatch*): the package's version, which does not change with every commit, and the newest migration
+ * this ddcn has, which tells which database it works with.
+ */
+const VERSION = `${(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version} (newest migration ${
+  readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort().at(-1)?.replace(/\.sql$/, '') ?? 'none'})`;
 
 function program(): Command {
   const cli = new Command('ddcn')

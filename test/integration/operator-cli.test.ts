@@ -1,7 +1,7 @@
 // What an operator meets when something is set up wrong: a new, empty database (cron without DDCN_HOME), a
 // mistyped code, a missing output folder, no registry named. Each must fail loudly, saying what to do.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,7 +99,8 @@ describe('ddcn worker --batch-size', () => {
     expect(help.stdout).not.toContain('--batch-size');
     // What an operator quotes when reporting a problem.
     const version = await ddcn(['--version'], env);
-    expect([version.code, version.stdout]).toEqual([0, `${JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).version}\n`]);
+    const newest = (await readdir(path.join(ROOT, 'migrations'))).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort().at(-1)!.replace(/\.sql$/, '');
+    expect([version.code, version.stdout]).toEqual([0, `${JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).version} (newest migration ${newest})\n`]);
     expect((await ddcn(['run', '--help'], env)).stdout).toContain('--batch-size');
     // Nothing listens on that port: the worker stops at once, having said it.
     const given = await ddcn(['worker', '--registry', 'mock', '--registry-data', registry, '--batch-size', '7'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
