@@ -34,6 +34,10 @@ function program(): Command {
     .addOption(new Option('--log-level <level>', 'pino log level (logs go to stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .version(VERSION, '-V, --version', 'print the version of ddcn')
     .showHelpAfterError('(run with --help for usage)')
+    // A usage error starts `ddcn:` like every other failure, so that the runbook's morning grep (`^ddcn: `) finds it
+    // in the night's log: commander's own `error: unknown option …` did not. Set before the commands are added, which
+    // copy it.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'ddcn: ')) })
     .exitOverride();
   const logLevel = () => cli.opts<{ logLevel?: string }>().logLevel;
 

@@ -68,3 +68,16 @@ describe('the commands the runbook names', () => {
     expect(named.filter((n) => !contract.includes(`ddcn ${n}`))).toEqual([]);
   });
 });
+
+describe("the runbook's morning grep", () => {
+  // `grep -E '^ddcn: |"level":(40|50)' nightly.log` finds what went wrong: a flag mistyped in the crontab or the
+  // nightly script (exit 2) too. The argument parser's own `error: unknown option …` lines were not found by it.
+  const grep = /^ddcn: |"level":(40|50)/m;
+  it('finds a usage error of the argument parser', async () => {
+    for (const args of [['run', '--registy', 'http'], ['lists'], ['import', 'participant', 'x.csv'], ['report', 'progress', '--out', 'x.xlsx', '--period', 'year']]) {
+      const r = await ddcn(args, {});
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(grep);
+    }
+  }, 120_000);
+});
