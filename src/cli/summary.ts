@@ -50,11 +50,22 @@ const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
  * The run's message when the registry left people PENDING or shares owed: `what` failed and `why` (the client's own
  * failures), how many, what the next run does, and the failures another process of the batch met (`others`).
  */
-export function registryFailureMessage(f: { what: string; why: string | null; errors: number; shareFailed: number; others: FailedElsewhere[] }): string {
+export function registryFailureMessage(f: {
+  what: string;
+  why: string | null;
+  errors: number;
+  shareFailed: number;
+  others: FailedElsewhere[];
+  tokenRefused?: boolean;
+}): string {
   const parts: string[] = [];
   if (f.errors > 0) {
     const [they, them] = f.errors === 1 ? ['It is', 'it'] : ['They are', 'them'];
-    parts.push(`${people(f.errors)} could not be verified. ${they} PENDING and the next \`ddcn run\` picks ${them} up.`);
+    parts.push(
+      f.tokenRefused
+        ? `${people(f.errors)} could not be verified. ${they} PENDING, and the next \`ddcn run\` fails the same way until the token is replaced.`
+        : `${people(f.errors)} could not be verified. ${they} PENDING and the next \`ddcn run\` picks ${them} up.`,
+    );
   }
   // Matched and written; only their shares (Plan I.4) are owed, and the next run sends them.
   if (f.shareFailed > 0) parts.push(`${f.shareFailed} matched ${f.shareFailed === 1 ? 'person' : 'people'} could not be shared; the next \`ddcn run\` shares them.`);
@@ -73,6 +84,14 @@ export function registryFailureMessage(f: { what: string; why: string | null; er
     parts.push(
       `Failed by another process of this batch (${said(during)}): see its log; a \`ddcn worker\` started with other ` +
         'registry settings than this run (an old token, another URL) fails every chunk it takes, so restart it with the right ones.',
+    );
+  }
+  // A refused token is no outage that passes by itself: said first, with what to do (the runbook's exit-1 row tells
+  // the operator that PENDING people need nothing done, which is not so here).
+  if (f.tokenRefused) {
+    parts.push(
+      'Put the valid token in DDCN_REGISTRY_TOKEN (the settings file, not a command line) and run `ddcn run` again ' +
+        '(docs/runbook.md, Rotating the registry token).',
     );
   }
   return `${f.what}${f.why ? ` (${f.why})` : ''}: ${parts.join(' ')}`;

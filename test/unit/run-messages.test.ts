@@ -13,6 +13,17 @@ describe("the run's registry failure message", () => {
     expect(many).toBe('the registry is unavailable: 328 people could not be verified. They are PENDING and the next `ddcn run` picks them up.');
   });
 
+  it('says a refused token as such: the next run does not pick the people up until the token is replaced', () => {
+    // "the registry is unavailable … the next `ddcn run` picks them up" read, to an operator, as nothing to do; with a
+    // revoked token every night then fails the same way.
+    const m = registryFailureMessage({ what: 'the registry refused the token', why: null, errors: 241, shareFailed: 0, others: [], tokenRefused: true });
+    expect(m).toBe(
+      'the registry refused the token: 241 people could not be verified. They are PENDING, and the next `ddcn run` fails the same way until the token is replaced. ' +
+        'Put the valid token in DDCN_REGISTRY_TOKEN (the settings file, not a command line) and run `ddcn run` again (docs/runbook.md, Rotating the registry token).',
+    );
+    expect(m).not.toContain('picks them up');
+  });
+
   it('names another process of the batch that failed, with its failure kinds, so that the operator looks there', () => {
     const m = registryFailureMessage({
       what: 'the registry is unavailable', why: null, errors: 5, shareFailed: 0,

@@ -89,8 +89,10 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
               // The batch this run opened (not one it resumed or joined): whatever failed in it failed during this run.
               const openedHere = result.batchId !== null && !result.resumed && !result.joined ? [result.batchId] : [];
               const others = await failedElsewhere(deps.db, batchIds, workerName(), new Date(started), openedHere);
-              const what = registry instanceof FileExchangeRegistry ? 'the file exchange failed' : 'the registry is unavailable';
-              throw new RegistryUnavailableError(registryFailureMessage({ what, why, errors, shareFailed, others }));
+              const tokenRefused = registry instanceof HttpRegistry && registry.tokenRefused;
+              const what =
+                registry instanceof FileExchangeRegistry ? 'the file exchange failed' : tokenRefused ? 'the registry refused the token' : 'the registry is unavailable';
+              throw new RegistryUnavailableError(registryFailureMessage({ what, why, errors, shareFailed, others, tokenRefused }));
             }
             const failed = exchange?.runFailure(waiting);
             if (failed) throw new UserError(failed);
