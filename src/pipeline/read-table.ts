@@ -314,6 +314,16 @@ function checkHeader(file: string, header: string[]): string[] {
   if (header.length === 1 && header[0]!.split('\t').length > 2) {
     throw new UserError(`${file}: its fields are separated by tabs; ${SAVE_AS_UTF8} (commas, or semicolons, between fields)`);
   }
+  // A form ddcn wrote (a returned Mẫu 02 above all, put in the participants' or targets' place): its first row is the
+  // issuing office over merged cells, which read as a header naming one column many times. Said as what it is.
+  const form = header.map((h) => h.normalize('NFC')).find((h) => /^mẫu số 0[123]$/.test(h));
+  if (form) {
+    throw new UserError(
+      form === 'mẫu số 02'
+        ? `${file} is a Mẫu số 02 that ddcn wrote, not a table to import here: a returned Mẫu 02 is entered with \`ddcn import corrections ${file}\``
+        : `${file} is a ${form.replace('mẫu', 'Mẫu')} that ddcn wrote, not a table to import here; nothing was imported`,
+    );
+  }
   const seen = new Set<string>();
   const twice = [...new Set(header.filter((h) => h !== '' && (seen.has(h) || !seen.add(h))))];
   if (twice.length && looksLikeData(header)) {

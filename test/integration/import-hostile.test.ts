@@ -115,6 +115,16 @@ describe('import of hostile input', () => {
     expect((await rows(db, 'SELECT 1 FROM participant'))).toHaveLength(0);
   });
 
+  it('says a returned Mẫu 02 given as the participants file is one, with the command that enters it', async () => {
+    // Its first row, the issuing office over merged cells, had been read as a header naming a column many times.
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = path.join(dir, 'mau02.csv');
+    await writeFile(file, 'BẢO HIỂM XÃ HỘI VIỆT NAM,BẢO HIỂM XÃ HỘI VIỆT NAM,,Mẫu số 02,Mẫu số 02\n1,0100000001,,,\n');
+    await expect(importParticipants(deps(db), file)).rejects.toThrow(`is a Mẫu số 02 that ddcn wrote, not a table to import here: a returned Mẫu 02 is entered with \`ddcn import corrections ${file}\``);
+    expect(await rows(db, 'SELECT 1 FROM participant')).toEqual([]);
+  });
+
   it('refuses UTF-16 without a byte-order mark with a clean message', async () => {
     const { db } = database();
     const dir = await useTempDir();
