@@ -37,6 +37,11 @@ export interface RunOptions {
   maxInFlight?: number | null;
   /** A chunk whose worker died is taken up by another after this long (default DEFAULT_TAKEOVER_SECONDS). */
   takeoverSeconds?: number;
+  /**
+   * Whether the config's chunk and request sizes were asked for (a flag given), not defaults: only those are said to
+   * apply to the next batch when an open one keeps its own (default: both asked).
+   */
+  asked?: { chunkSize: boolean; batchSize: boolean };
   /** Ctrl-C: no new chunk job is taken; the ones in hand finish (each step is one transaction); then InterruptedError. */
   signal?: AbortSignal;
   /** Told the batch's id as soon as it is known (for the line printed on an interruption). */
@@ -161,10 +166,12 @@ async function runWith(
     log.warn({ province: batch.province }, 'the open batch covers another scope: finishing it first, then the one asked');
   }
   // Its chunks and its registry cap were set when it was opened: flags that differ apply to the next batch, said so.
-  if ((resumed || joined) && batch.chunkSize !== deps.config.chunkSize) {
+  // A resumed batch is run again as `batch status` says, often without the flags: their defaults are no request.
+  const asked = opts.asked ?? { chunkSize: true, batchSize: true };
+  if ((resumed || joined) && asked.chunkSize && batch.chunkSize !== deps.config.chunkSize) {
     log.warn({ chunkSize: batch.chunkSize, asked: deps.config.chunkSize }, 'the open batch keeps its chunk size; --chunk-size applies to the next batch');
   }
-  if ((resumed || joined) && batch.batchSize !== null && batch.batchSize !== deps.config.batchSize) {
+  if ((resumed || joined) && asked.batchSize && batch.batchSize !== null && batch.batchSize !== deps.config.batchSize) {
     log.warn({ batchSize: batch.batchSize, asked: deps.config.batchSize }, 'the open batch keeps its request size; --batch-size applies to the next batch');
   }
   if ((resumed || joined) && opts.maxInFlight !== null && batch.maxInFlight !== opts.maxInFlight) {

@@ -137,4 +137,16 @@ describe('a run resuming the open batch with other flags', () => {
     expect(spy.verifyRequests.map((req) => req.length)).toEqual([1, 1, 1, 1]);
     expect((await rows<{ chunks: number; max_in_flight: number }>(db, 'SELECT chunks, max_in_flight FROM batch WHERE id = $1', [id]))[0]).toEqual({ chunks: 2, max_in_flight: 3 });
   });
+
+  // `batch status` says to run again "with the flags it was started with"; run again without them, the defaults
+  // differ from the batch's own sizes, and that is no request to be told about.
+  it('says nothing of sizes it was not asked for (the flags left at their defaults)', async () => {
+    const { db, queue, deps } = await setUp();
+    await queue.stop(1000);
+    await db.withTransaction(async (tx) => openBatch(tx, { registry: 'mock', province: null, chunkSize: 2, maxInFlight: null, batchSize: 1, now: FIXED_NOW }));
+    const { lines, log } = capturedLog('warn');
+    const r = await runBatch({ ...deps, log }, { province: null, asked: { chunkSize: false, batchSize: false } });
+    expect(r).toMatchObject({ resumed: true });
+    expect(lines.filter((l) => /keeps its/.test(String(l.msg)))).toEqual([]);
+  });
 });

@@ -31,7 +31,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
     .option('--province <code>', 'only participants of this province office (ma_tinh)')
     .option('--chunk-size <n>', 'people per chunk (one job, one transaction per step)', positiveInt('--chunk-size'), DEFAULT_RUN_CONFIG.chunkSize)
     .option('--registry-max-in-flight <n>', 'registry requests in flight across every process of the batch (env DDCN_REGISTRY_MAX_IN_FLIGHT; default no cap)')
-    .action(async (o: RunOptions) => {
+    .action(async (o: RunOptions, command: Command) => {
       const started = Date.now();
       // Before the database opens, so that a wrong setting fails at once.
       const settings = registrySettings(o);
@@ -57,6 +57,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
               { ...deps, registry, config: { chunkSize: o.chunkSize, batchSize: o.batchSize, concurrency: o.concurrency } },
               {
                 province: province ?? null, workers: o.workers, maxInFlight: cap, takeoverSeconds: takeover, signal, onBatch: noteBatch,
+                asked: { chunkSize: command.getOptionValueSource('chunkSize') !== 'default', batchSize: command.getOptionValueSource('batchSize') !== 'default' },
                 // Said as each is done: a later failure or Ctrl-C must not lose what was finished.
                 onFinishedFirst: (b) => process.stderr.write(formatFinishedFirst(b) + '\n'),
               },
