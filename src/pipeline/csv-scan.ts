@@ -31,6 +31,21 @@ const NEEDS_SLOW_PATH = /"/;
 export const NOT_UTF8 = 'contains bytes that are not UTF-8; save the file as "CSV UTF-8"';
 
 /**
+ * The texts Excel writes into a CSV for a cell that shows an error: a formula that failed (`=VLOOKUP(…)` giving #N/A
+ * down a column) became a name, a date or a number of everyone it touched. No participant's or target's value is
+ * one, and a workbook's error cell refuses its row (cell-text.ts cellErrorProblem): so does its text here.
+ */
+const SPREADSHEET_ERRORS = new Set(['#N/A', '#VALUE!', '#REF!', '#DIV/0!', '#NUM!', '#NAME?', '#NULL!', '#SPILL!', '#CALC!', '#FIELD!', '#GETTING_DATA', '#BLOCKED!', '#CONNECT!', '#BUSY!', '#UNKNOWN!']);
+/** LibreOffice's own: `Err:502`. */
+const LIBREOFFICE_ERROR = /^Err:\d{3}$/;
+
+/** Why a record with a spreadsheet error's text in a field is refused, naming the field (the error is no one's data). */
+function spreadsheetError(cells: readonly string[]): string | undefined {
+  const at = cells.findIndex((c) => SPREADSHEET_ERRORS.has(c.trim().toUpperCase()) || LIBREOFFICE_ERROR.test(c.trim()));
+  return at < 0 ? undefined : `field ${at + 1}: ${cells[at]!.trim()} is a spreadsheet's error (a formula that failed), not a value: correct it in the sheet and export again`;
+}
+
+/**
  * What separates the fields: a comma, or a semicolon in a file whose header it cuts into more fields than the comma
  * does — what Excel writes as "CSV" (and "CSV UTF-8") where the list separator is `;`, as in Vietnamese regional
  * settings.
@@ -285,7 +300,9 @@ export class CsvScanner {
       (this.expected !== undefined && cells.length !== this.expected
         ? `has ${cells.length} fields, the header has ${this.expected}`
         : undefined) ??
-      (text.includes('\uFFFD') ? NOT_UTF8 : undefined);
+      (text.includes('\uFFFD') ? NOT_UTF8 : undefined) ??
+      // One look at the whole text first: hardly any line has a '#' or an 'Err:'.
+      (text.includes('#') || text.includes('Err:') ? spreadsheetError(cells) : undefined);
     if (why) rec.problem = why;
     // A control character is a bad value, not a broken line: which field holds it, and what that means, is for the
     // table's reader to decide (a participant's key, another value). One look at the whole text: nearly every line

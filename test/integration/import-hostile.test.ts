@@ -60,6 +60,19 @@ describe('import of hostile input', () => {
     expect(rejected[0]![1]).not.toMatch(/Nguyễn|Số/);
   });
 
+  // A column of =VLOOKUP(…) that failed, saved as CSV from Excel (or LibreOffice): the error's text took the place of
+  // the names and dates it looked up. A workbook's error cell refuses its row; its text in a CSV does the same.
+  it("rejects a row holding a spreadsheet error's text (#N/A, #VALUE!, Err:502) instead of storing it as a name or a date", async () => {
+    const lines = [HEADER, line(1, { name: '#N/A' }), line(2), line(3).replace('05/03/1990', '#VALUE!'), line(4, { name: 'Err:502' }), line(5, { name: 'Số #1 Nguyễn' })];
+    const { result, rejected, count } = await importText(lines.join('\n') + '\n');
+    expect([count, result.rejected]).toEqual([2, 3]);
+    expect(rejected.map((r) => [r[0], r[1]])).toEqual([
+      ['2', "field 2: #N/A is a spreadsheet's error (a formula that failed), not a value: correct it in the sheet and export again"],
+      ['4', "field 3: #VALUE! is a spreadsheet's error (a formula that failed), not a value: correct it in the sheet and export again"],
+      ['5', "field 2: Err:502 is a spreadsheet's error (a formula that failed), not a value: correct it in the sheet and export again"],
+    ]);
+  });
+
   it('rejects the lines a broken quote swallowed until one parses as a record again', async () => {
     // Line 3 opens a quote; lines 4–5 are fragments of it; line 6 is a record again.
     const lines = [HEADER, line(1), `${code(2)},"Trần Thị`, 'B, còn tiếp', 'nữa",x', line(6), line(7)];
