@@ -464,6 +464,27 @@ export class FileExchangeRegistry implements RegistryAdapter {
   /** Answer files of the inbox this process could not read, and why (cannotRead). */
   private readonly unreadable = new Map<string, string>();
 
+  /**
+   * The registry's answers to our outstanding requests that this process refused, and why (ingest). Their people
+   * are asked for again at once, so they never wait long on one request: a cause that stays (a transfer in text
+   * mode, a registry that writes another encoding or format) refuses every answer night after night, and without
+   * a failure of its own each of those nights exited 0 and the overdue check never fired.
+   */
+  private readonly refusedAnswers = new Map<string, string>();
+
+  /** The run's failure when answers to our requests were refused (refusedAnswers); null when none. */
+  refusedMessage(): string | null {
+    const n = this.refusedAnswers.size;
+    if (n === 0) return null;
+    const shown = [...this.refusedAnswers].slice(0, 3).map(([name, why]) => `${name}: ${why}`);
+    if (n > shown.length) shown.push(`${n - shown.length} more`);
+    return (
+      `the registry's answer${n > 1 ? 's' : ''} to ${n} request${n > 1 ? 's were' : ' was'} refused (${shown.join('; ')}): nothing in ` +
+      `${n > 1 ? 'them' : 'it'} was applied and the people are asked for again, but while the cause stays their next answers are refused ` +
+      `too: fix what the reasons in ${path.join(this.settings.inbox, 'refused')} say (docs/runbook.md, "The file exchange")`
+    );
+  }
+
   /** The run's failure when answer files could not be read (cannotRead); null when none. */
   unreadableMessage(): string | null {
     if (this.unreadable.size === 0) return null;
@@ -493,7 +514,10 @@ export class FileExchangeRegistry implements RegistryAdapter {
       // An answer to one of our outstanding requests that cannot be applied: the registry believes it answered, so
       // its people are sent again now (the run that is ingesting asks for them in a new request file) instead of
       // waiting the resend delay for nothing.
-      if (err instanceof ExchangeFileError && req?.state === 'outstanding') await markRefused(session, req.id);
+      if (err instanceof ExchangeFileError && req?.state === 'outstanding') {
+        await markRefused(session, req.id);
+        this.refusedAnswers.set(name, `${err.reason}: ${err.message}`);
+      }
       throw err;
     }
   }
@@ -588,13 +612,13 @@ export class FileExchangeRegistry implements RegistryAdapter {
 
   /** The run's failure when people have waited past the due time (see FileExchangeSettings.answerDueMs). */
   /**
-   * The run's failure, from the file exchange, once its registry failures are said: answer files that could not be
-   * read and people waiting too long, together. Both at once are often one cause (the answer to the oldest request is
+   * The run's failure, from the file exchange, once its registry failures are said: answers to our requests that
+   * were refused, answer files that could not be read and people waiting too long, together. Both at once are often one cause (the answer to the oldest request is
    * the file that cannot be read): said only as overdue, the operator was sent to check the transfer and to ask again,
    * whose answer the transfer makes unreadable in turn.
    */
   runFailure(waiting: Waiting | null): string | null {
-    const said = [this.unreadableMessage(), waiting?.overdue ? this.overdueMessage(waiting) : null].filter((m) => m !== null);
+    const said = [this.refusedMessage(), this.unreadableMessage(), waiting?.overdue ? this.overdueMessage(waiting) : null].filter((m) => m !== null);
     return said.length ? said.join('; and ') : null;
   }
 

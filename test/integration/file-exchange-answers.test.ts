@@ -451,6 +451,34 @@ describe('file exchange answers', () => {
     expect(exchange.failureSummary()).toContain(`; open ${answer}: permission denied`);
   });
 
+  // A cause that stays (a transfer that re-encodes, a registry writing another format) refuses the answer to every
+  // request, and the refused people are asked for again at once: they never wait long on one request, so the overdue
+  // check never fired, and night after night the run exited 0 with its people PENDING for ever.
+  it('fails the run when the answer to one of its requests is refused, and not for a stranger\'s file', async () => {
+    const { db } = database();
+    const f = await folders();
+    const answerFile = await askedAndAnswered(db, f);
+    // The answer altered on its way: it no longer fits its trailer's checksum.
+    const text = await readFile(path.join(f.inbox, answerFile), 'utf8');
+    await writeFile(path.join(f.inbox, answerFile), text.replace(/#ddcn;sha256=[0-9a-f]{64};/, `#ddcn;sha256=${'0'.repeat(64)};`));
+    await writeFile(path.join(f.inbox, 'ghi-chu.csv'), 'a note someone left here\n');
+    const next = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    expect(await next.verify([person])).toEqual([]);
+    expect(next.stats).toMatchObject({ refused: [answerFile, 'ghi-chu.csv'], resent: 1, requestFiles: 1 });
+    expect(next.runFailure(null)).toBe(
+      `the registry's answer to 1 request was refused (${answerFile}: checksum: checksum does not match the content: the file was altered or cut short): ` +
+        `nothing in it was applied and the people are asked for again, but while the cause stays their next answers are refused too: ` +
+        `fix what the reasons in ${path.join(f.inbox, 'refused')} say (docs/runbook.md, "The file exchange")`,
+    );
+    expect(next.runFailure(null)).not.toContain(person.hoTen);
+    // A stranger's file alone (not an answer to a request of ours): said in the summary, no failure.
+    await writeFile(path.join(f.inbox, 'ghi-chu-2.csv'), 'another note\n');
+    const later = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    await later.verify([]);
+    expect(later.stats.refused).toEqual(['ghi-chu-2.csv']);
+    expect(later.runFailure(null)).toBeNull();
+  });
+
   it('tells who has waited past the due time for answers, from the database, whichever process sent them', async () => {
     const { db } = database();
     await importFixtures(db);
