@@ -64,6 +64,9 @@ const LOCK_POLL_MS = 100;
 
 export const DEFAULT_RESEND_AFTER_HOURS = 168;
 
+/** An answer file's name as the registry gives it to a request of ours (`ddcn-req-<id>-<6 hex>.answer.csv`), unchanged. */
+const OUR_ANSWER_NAME = /^ddcn-req-\d{8,}-[0-9a-f]{6}\.answer\.csv$/;
+
 /**
  * An answer file cut short (no whole trailer line) that changed less than this long ago is left in the inbox for a
  * later look rather than refused: it may still be being copied in place. Past it, it is refused (a transfer that
@@ -501,7 +504,11 @@ export class FileExchangeRegistry implements RegistryAdapter {
     // Renamed on its way (a copy's ` (1)` or `-2`, a name in capitals, a prefix the transfer added): its trailer
     // names the request it answers by the request file's checksum. Taken so for an outstanding request only: an
     // answered or refused one keeps its own answer file, and a stranger's name is refused as before.
-    const byChecksum = req ? null : await this.outstandingRequestOf(session, name);
+    // Not one named in our own form for a request this database never sent: that is another database's answer (a
+    // staging copy pointed at the same folders), and with the same people and data its request is byte for byte one
+    // of ours. Taken by checksum, it was applied here and moved to done/ without a word, and the database that sent
+    // it waited for its answer until the overdue check. Refused as never sent, it is at least said.
+    const byChecksum = req || OUR_ANSWER_NAME.test(name) ? null : await this.outstandingRequestOf(session, name);
     if (byChecksum) {
       this.log.warn({ file: name, request: byChecksum.fileName }, 'answer file not named after its request: applied to the request its trailer names by checksum');
       req = byChecksum;

@@ -233,6 +233,26 @@ describe('file exchange answers', () => {
     expect(third.stats.refused).toEqual([again]);
   });
 
+  // Two databases sharing the folders (a staging copy of production): with the same people and data, their requests
+  // are byte for byte the same, and each one's answer names, by checksum, a request of the other.
+  it('does not take by checksum an answer named after a request another database sent', async () => {
+    const { db } = database();
+    const f = await folders();
+    const { open, one } = await twoRequests(db, f);
+    const answer = { requestId: person.requestId, matched: true, soDdcn: '001090000001', fields: [] };
+    const theirs = 'ddcn-req-00000001-ffffff.answer.csv'; // the other database's request 1, the same content as ours
+    expect(answerFileFor(one)).not.toBe(theirs);
+    await writeFile(path.join(f.inbox, theirs), await answerTo(path.join(f.outbox, one), [answer]));
+    const next = await open();
+    expect(await next.verify([person])).toEqual([]);
+    expect(next.stats).toMatchObject({ ingested: 0, refused: [theirs], resent: 0 });
+    expect(await readFile(path.join(f.inbox, 'refused', `${theirs}.reason.txt`), 'utf8'))
+      .toBe('refused (request): answers ddcn-req-00000001-ffffff.csv, which this database never sent\n');
+    // Ours, when it comes, is applied.
+    await writeFile(path.join(f.inbox, answerFileFor(one)), await answerTo(path.join(f.outbox, one), [answer]));
+    expect(await (await open()).verify([person])).toEqual([answer]);
+  });
+
   it('refuses an outbox or inbox that cannot be a folder, saying why', async () => {
     const { db } = database();
     const dir = await useTempDir();
