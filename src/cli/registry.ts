@@ -90,6 +90,14 @@ function fail(kind: string, error: z.ZodError, given: Record<string, unknown>): 
 
 const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
 
+/** DDCN_REGISTRY_ANSWER_DUE_HOURS alone, read as the file exchange's settings read it (`ddcn batch status`). */
+export function answerDueMs(env: NodeJS.ProcessEnv = process.env): number {
+  const given = { answerDueHours: blank(env.DDCN_REGISTRY_ANSWER_DUE_HOURS) };
+  const parsed = z.object({ answerDueHours: hours(DEFAULT_ANSWER_DUE_HOURS) }).safeParse(given);
+  if (!parsed.success) fail('file', parsed.error, given);
+  return parsed.data.answerDueHours * 3_600_000;
+}
+
 /** DDCN_REGISTRY_RESEND_AFTER_HOURS alone, read as the file exchange's settings read it (`ddcn batch status`). */
 export function resendAfterMs(env: NodeJS.ProcessEnv = process.env): number {
   const given = { resendAfterHours: blank(env.DDCN_REGISTRY_RESEND_AFTER_HOURS) };

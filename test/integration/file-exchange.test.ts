@@ -221,13 +221,18 @@ describe('file exchange', () => {
     // The batch is done; its PENDING people wait for answers, as batch status says (and --json gives).
     const status = await ddcn(['batch', 'status'], env);
     expect(status.stdout).toMatch(/\nfile exchange: 328 people await the registry's answers \(the oldest request, ddcn-req-\d{8}-[0-9a-f]{6}\.csv, written [-\d: ]+ \(UTC\+7\)\)\n/);
-    expect(JSON.parse((await ddcn(['batch', 'status', '--json'], env)).stdout).awaiting).toMatchObject({ people: 328 });
+    expect(JSON.parse((await ddcn(['batch', 'status', '--json'], env)).stdout).awaiting).toMatchObject({ people: 328, overdue: false });
+    expect(status.stdout).not.toContain('overdue');
     // Three days on, nothing answered (the transfer stopped): the night's run fails, saying who waits since when.
     await db.query(`UPDATE exchange_request SET created_at = created_at - interval '3 days'`);
     const stuck = await ddcn(args, env);
     expect(stuck.code, stuck.stderr).toBe(1);
     expect(stuck.stderr).toMatch(/\nddcn: 328 people have waited more than 48 h for the registry's answers \(the oldest request, ddcn-req-\d{8}-[0-9a-f]{6}\.csv, was written /);
     expect(stuck.stderr).toContain('0 request files written for 0 people');
+    // batch status, looked at while the answers are overdue, says so as the run does.
+    const late = await ddcn(['batch', 'status'], env);
+    expect(late.stdout).toMatch(/\nfile exchange: 328 people await the registry's answers \(the oldest request, .*\): more than 48 h, overdue: check that /);
+    expect(JSON.parse((await ddcn(['batch', 'status', '--json'], env)).stdout).awaiting).toMatchObject({ people: 328, overdue: true, dueHours: 48 });
     const answered = await ddcn(['registry', 'answer', '--data', FIXTURE_REGISTRY, '--outbox', f.outbox, '--inbox', f.inbox], env);
     expect(answered.code, answered.stderr).toBe(0);
     expect(answered.stderr).toContain('answered 4 request files (328 people)');

@@ -5,7 +5,7 @@ import { UserError } from '../../errors.js';
 import { positiveInt } from '../config.js';
 import { formatSeconds } from '../../run-progress.js';
 import { awaitingAnswers } from '../../adapters/file-exchange-store.js';
-import { resendAfterMs } from '../registry.js';
+import { answerDueMs, resendAfterMs } from '../registry.js';
 import { vnTime } from '../../domain/vn-time.js';
 import { conflictText } from '../summary.js';
 
@@ -17,7 +17,11 @@ const PHASE: Record<BatchStatus['phase'], string> = {
 };
 
 
-type Awaiting = Awaited<ReturnType<typeof awaitingAnswers>>;
+/**
+ * Who waits for answers, and whether they have waited past DDCN_REGISTRY_ANSWER_DUE_HOURS, as the run tells it: the
+ * status an operator looks at while answers are due said nothing of it, where the night's run exits 1.
+ */
+type Awaiting = Awaited<ReturnType<typeof awaitingAnswers>> & { overdue: boolean; dueHours: number };
 
 const ago = (t: Date, now: Date) => `${formatSeconds((now.getTime() - t.getTime()) / 1000)} ago`;
 
@@ -76,7 +80,12 @@ export function formatStatus(s: BatchStatus, awaiting: Awaiting | null = null): 
     ...s.workers.map((w) => `  ${w.worker}  ${w.steps}  ${vnTime(w.lastSeen)}`),
     ...(s.phase === 'done' ? [] : activityLines(s)),
     ...(awaiting?.people && awaiting.oldest
-      ? [`file exchange: ${awaiting.people} people await the registry's answers (the oldest request, ${awaiting.oldest.file}, written ${vnTime(awaiting.oldest.createdAt)})`]
+      ? [
+          `file exchange: ${awaiting.people} people await the registry's answers (the oldest request, ${awaiting.oldest.file}, written ${vnTime(awaiting.oldest.createdAt)})` +
+            (awaiting.overdue
+              ? `: more than ${awaiting.dueHours} h, overdue: check that the registry side takes the request files and answers into the inbox (docs/runbook.md, "The file exchange")`
+              : ''),
+        ]
       : []),
   ];
   return lines.join('\n') + '\n';
@@ -95,8 +104,14 @@ export function registerBatch(cli: Command, logLevel: () => string | undefined):
         const status = await batchStatus(deps.db, wanted, now);
         if (!status) throw new UserError(wanted === null ? 'no batch yet: start one with `ddcn run`' : `no batch ${wanted}; \`ddcn batch status\` shows the latest`);
         // Over the file exchange, PENDING people are mostly waiting for answers: how many, since when.
-        const awaiting =
+        const due = answerDueMs();
+        const waiting =
           status.registry === 'file' ? await awaitingAnswers(deps.db, { since: new Date(now.getTime() - resendAfterMs()), province: status.province }) : null;
+        const awaiting = waiting && {
+          ...waiting,
+          overdue: waiting.oldest !== null && now.getTime() - waiting.oldest.createdAt.getTime() > due,
+          dueHours: Math.round(due / 3_600_000),
+        };
         process.stdout.write(o.json ? JSON.stringify(awaiting ? { ...status, awaiting } : status) + '\n' : formatStatus(status, awaiting));
       });
     });
