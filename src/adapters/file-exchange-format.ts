@@ -90,6 +90,11 @@ export async function parseExchangeFile(text: string, columns: readonly string[]
     if (err instanceof ExchangeFileError && err.cutShort && (text.startsWith('\uFFFD\uFFFD') || text.includes('\u0000'))) {
       throw new ExchangeFileError('format', `${err.message} (the file is not UTF-8 but UTF-16, as "Unicode" text is saved: save answer files as UTF-8)`, { cutShort: true });
     }
+    // Saved in a one-byte encoding (Windows-1258, Latin-1, "ANSI"): its letters with marks are no UTF-8, read as U+FFFD,
+    // and the text no longer fits the checksum of its bytes. Said so, rather than "altered or cut short".
+    if (err instanceof ExchangeFileError && err.reason === 'checksum' && !err.cutShort && text.includes('\uFFFD')) {
+      throw new ExchangeFileError('checksum', `${err.message} (the file is not UTF-8: saved in another encoding, such as Windows-1258 or "ANSI"? save answer files as UTF-8)`);
+    }
     const changed = text.startsWith('\uFEFF') || text.includes('\r\n');
     if (!changed || !(err instanceof ExchangeFileError) || err.reason !== 'checksum') throw err;
     const restored = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');

@@ -44,6 +44,17 @@ describe('exchange file format', () => {
     }
   });
 
+  it('says a file saved in a one-byte encoding (Windows-1258, Latin-1) is not UTF-8', async () => {
+    const { text } = formatExchangeFile(REQUEST_COLUMNS, [['0100000001', 'Lê Thị Bình', '', '', '012345678']]);
+    const at = text.lastIndexOf('#ddcn');
+    const body = Buffer.from(text.slice(0, at), 'latin1'); // one byte a letter: ê is 0xEA, no UTF-8
+    const bytes = Buffer.concat([body, Buffer.from(`#ddcn;sha256=${sha256(body)};rows=1\n`)]);
+    await expect(parseExchangeFile(bytes.toString('utf8'), REQUEST_COLUMNS)).rejects.toMatchObject({
+      reason: 'checksum',
+      message: 'checksum does not match the content: the file was altered or cut short (the file is not UTF-8: saved in another encoding, such as Windows-1258 or "ANSI"? save answer files as UTF-8)',
+    });
+  });
+
   it('reads a file with empty lines after its trailer, with LF or CRLF line ends', async () => {
     const { text } = formatExchangeFile(REQUEST_COLUMNS, [['0100000001', 'An', '', '', '012345678']]);
     for (const more of [`${text}\n`, `${text}\n\n\n`, `${text}\n`.replace(/\n/g, '\r\n')]) {
