@@ -137,20 +137,11 @@ export async function goneMeanwhile<T>(op: Promise<T>): Promise<T | true> {
 
 const exists = async (file: string): Promise<boolean> => (await goneMeanwhile(stat(file))) !== true;
 
-/**
- * Plain files at the top of a folder, and symbolic links to plain files, sorted by name (sub-folders such as done/
- * and refused/ are not looked into). A link is read as the file it names and moved as a link: an answer a transfer
- * or an operator linked into the inbox was skipped without a word, its people said to await answers in the very
- * folder that held it, until the 48 h check sent the operator to look for a transfer that had worked.
- */
+/** Plain files at the top of a folder, sorted by name (sub-folders such as done/ and refused/ are not looked into). */
 export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const linked = await Promise.all(
-    entries.filter((e) => e.isSymbolicLink()).map(async (e) => ((await stat(path.join(dir, e.name)).catch(() => null))?.isFile() ? e.name : null)),
-  );
-  const names = [...entries.filter((e) => e.isFile()).map((e) => e.name), ...linked.filter((n) => n !== null)];
   // Stryker disable next-line MethodExpression: only the order files are handled in: each answer file is applied on its own, and a person's answer is that of their latest request
-  return names.sort();
+  return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
 }
 
 /** Moves a file into a sub-folder, keeping its name (with a suffix if the name is taken); returns the new path. */

@@ -253,21 +253,6 @@ describe('file exchange answers', () => {
     expect(await (await open()).verify([person])).toEqual([answer]);
   });
 
-  it('reads an answer linked into the inbox (a symbolic link) as the file it names, and moves the link', async () => {
-    const { db } = database();
-    const f = await folders();
-    const answerFile = await askedAndAnswered(db, f);
-    const elsewhere = path.join(path.dirname(f.inbox), 'fetched');
-    await mkdir(elsewhere);
-    await rename(path.join(f.inbox, answerFile), path.join(elsewhere, answerFile));
-    await symlink(path.join(elsewhere, answerFile), path.join(f.inbox, answerFile));
-    await symlink(path.join(elsewhere, 'nothing.csv'), path.join(f.inbox, 'dangling.csv')); // names no file: no answer
-    const next = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
-    expect(await next.verify([person])).toEqual(ANSWERED);
-    expect(next.stats).toMatchObject({ ingested: 1, refused: [] });
-    expect((await readdir(path.join(f.inbox, 'done'), { withFileTypes: true })).map((e) => [e.name, e.isSymbolicLink()])).toEqual([[answerFile, true]]);
-  });
-
   it('refuses an outbox or inbox that cannot be a folder, saying why', async () => {
     const { db } = database();
     const dir = await useTempDir();
