@@ -1,5 +1,5 @@
 // Writing and moving exchange files so that a reader never sees half a file and a crash leaves nothing ambiguous.
-import { open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeFolders, PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../make-folders.js';
 
@@ -137,11 +137,14 @@ export async function goneMeanwhile<T>(op: Promise<T>): Promise<T | true> {
 
 const exists = async (file: string): Promise<boolean> => (await goneMeanwhile(stat(file))) !== true;
 
-/** Plain files at the top of a folder, sorted by name (sub-folders such as done/ and refused/ are not looked into). */
-export async function listFiles(dir: string): Promise<string[]> {
+/**
+ * Plain files at the top of a folder, sorted by name (sub-folders such as done/ and refused/ are not looked into);
+ * with `links`, symbolic links too, not followed (the inbox refuses them, saying why: FileExchangeRegistry.ingest).
+ */
+export async function listFiles(dir: string, opts: { links?: boolean } = {}): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   // Stryker disable next-line MethodExpression: only the order files are handled in: each answer file is applied on its own, and a person's answer is that of their latest request
-  return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+  return entries.filter((e) => e.isFile() || (opts.links === true && e.isSymbolicLink())).map((e) => e.name).sort();
 }
 
 /** Moves a file into a sub-folder, keeping its name (with a suffix if the name is taken); returns the new path. */
@@ -150,9 +153,19 @@ export async function moveInto(dir: string, name: string, sub: string, reason?: 
   await makeFolders(target, PRIVATE_FOLDER_MODE);
   let dest = path.join(target, name);
   // Stryker disable next-line ArrowFunction: () => undefined is as falsy as () => false: the loop stops the same
-  for (let n = 1; await stat(dest).then(() => true, () => false); n++) dest = path.join(target, `${name}.${n}`);
-  // Stryker disable next-line StringLiteral: an empty encoding is Node's default, UTF-8
-  if (reason !== undefined) await writeFile(`${dest}.reason.txt`, `${reason}\n`, 'utf8');
+  // lstat: a link left there (even one to nothing) takes the name too.
+  for (let n = 1; await lstat(dest).then(() => true, () => false); n++) dest = path.join(target, `${name}.${n}`);
+  if (reason !== undefined) {
+    // Made new, private like every file ddcn writes: whatever has that name already (a link someone who writes the
+    // inbox put there, to make ddcn write over the file it names) is removed first, the link and not what it names.
+    const reasonFile = `${dest}.reason.txt`;
+    const write = () => writeFile(reasonFile, `${reason}\n`, { encoding: 'utf8', flag: 'wx', mode: PRIVATE_FILE_MODE });
+    await write().catch(async (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      await unlink(reasonFile);
+      await write();
+    });
+  }
   await rename(path.join(dir, name), dest);
   return dest;
 }

@@ -8,7 +8,7 @@
 // removed. An answer is recorded in one transaction and then moved to inbox/done; an answer file found again
 // after a crash is recognised by its checksum and only moved.
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db, Session } from '../db/pool.js';
 import type { Logger } from '../log.js';
@@ -409,7 +409,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
 
   /** The inbox's answer files, and whatever else is in it and not being written: refused if no answer. */
   private async inboxFiles(): Promise<string[]> {
-    return (await listFiles(this.settings.inbox)).filter((name) => !isInProgress(name));
+    return (await listFiles(this.settings.inbox, { links: true })).filter((name) => !isInProgress(name));
   }
 
   /**
@@ -499,6 +499,12 @@ export class FileExchangeRegistry implements RegistryAdapter {
   }
 
   private async ingest(session: Session, name: string): Promise<'left' | undefined> {
+    // A symbolic link (an answer linked in rather than copied): skipped, it left its people "awaiting answers" in the
+    // folder that held them, without a word; followed, it would let whoever writes the inbox have ddcn read any file
+    // ddcn may read and say of it in refused/ how long it is. Refused, saying what to do.
+    if ((await lstat(path.join(this.settings.inbox, name)).catch(() => null))?.isSymbolicLink()) {
+      throw new ExchangeFileError('format', 'a symbolic link, not a file: ddcn reads only answer files put in the inbox themselves; copy the answer in, do not link it');
+    }
     const named = name.endsWith(ANSWER_SUFFIX) ? `${name.slice(0, -ANSWER_SUFFIX.length)}.csv` : null;
     let req = named === null ? null : await requestByFile(session, named);
     // Renamed on its way (a copy's ` (1)` or `-2`, a name in capitals, a prefix the transfer added): its trailer

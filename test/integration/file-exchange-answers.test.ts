@@ -253,6 +253,26 @@ describe('file exchange answers', () => {
     expect(await (await open()).verify([person])).toEqual([answer]);
   });
 
+  // Skipped, a linked answer left its people "awaiting answers" in the very folder that held it, without a word.
+  it('refuses an answer linked into the inbox (a symbolic link), saying to copy it in, and applies nothing of it', async () => {
+    const { db } = database();
+    const f = await folders();
+    const answerFile = await askedAndAnswered(db, f);
+    const elsewhere = path.join(path.dirname(f.inbox), 'fetched');
+    await mkdir(elsewhere);
+    await rename(path.join(f.inbox, answerFile), path.join(elsewhere, answerFile));
+    await symlink(path.join(elsewhere, answerFile), path.join(f.inbox, answerFile));
+    await symlink(path.join(elsewhere, 'nothing.csv'), path.join(f.inbox, 'dangling.answer.csv'));
+    const next = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
+    expect(await next.verify([person])).toEqual([]);
+    expect(next.stats.refused.sort()).toEqual([answerFile, 'dangling.answer.csv'].sort());
+    const refused = await readdir(path.join(f.inbox, 'refused'), { withFileTypes: true });
+    expect(refused.filter((e) => e.isSymbolicLink()).map((e) => e.name).sort()).toEqual([answerFile, 'dangling.answer.csv'].sort());
+    expect(await readFile(path.join(f.inbox, 'refused', `${answerFile}.reason.txt`), 'utf8')).toContain('a symbolic link, not a file');
+    // The answer itself is untouched where it was.
+    expect((await readdir(elsewhere))).toEqual([answerFile]);
+  });
+
   it('refuses an outbox or inbox that cannot be a folder, saying why', async () => {
     const { db } = database();
     const dir = await useTempDir();

@@ -1,6 +1,6 @@
 // Share files over the file exchange are the delivery: a file written under a name already taken must never replace
 // the one there (its people would count as shared and never reach the registry).
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { abandonedName, ensureDir, FileExistsError, moveInto, partialName, writeFileAtomic } from '../../src/adapters/file-exchange-fs.js';
@@ -150,6 +150,29 @@ describe('the modes of exchange files and folders', () => {
       process.umask(0o077);
       await writeFileAtomic(outbox, 'ddcn-share-x.csv', 'request_id\n');
       expect(await mode(path.join(outbox, 'ddcn-share-x.csv'))).toBe(0o600);
+    } finally {
+      process.umask(before);
+    }
+  });
+});
+
+describe('the reason written beside a refused file', () => {
+  it('is a private file of its own, never the file a link planted under its name points to', async () => {
+    const before = process.umask(0o022);
+    try {
+      const inbox = path.join(dir, 'inbox');
+      await mkdir(path.join(inbox, 'refused'), { recursive: true });
+      const victim = path.join(dir, 'victim.txt');
+      await writeFile(victim, 'keep me');
+      await symlink(victim, path.join(inbox, 'refused', 'x.answer.csv.reason.txt'));
+      await writeFile(path.join(inbox, 'x.answer.csv'), 'not an answer');
+      const moved = await moveInto(inbox, 'x.answer.csv', 'refused', 'refused (format): not a readable CSV');
+      expect(moved).toBe(path.join(inbox, 'refused', 'x.answer.csv'));
+      expect(await readFile(victim, 'utf8')).toBe('keep me');
+      const reason = path.join(inbox, 'refused', 'x.answer.csv.reason.txt');
+      expect([await readFile(reason, 'utf8'), (await lstat(reason)).isSymbolicLink(), (await stat(reason)).mode & 0o777]).toEqual([
+        'refused (format): not a readable CSV\n', false, 0o640,
+      ]);
     } finally {
       process.umask(before);
     }
