@@ -64,6 +64,18 @@ const LOCK_POLL_MS = 100;
 
 export const DEFAULT_RESEND_AFTER_HOURS = 168;
 
+/** File system failures that leave an answer file in the inbox rather than stop the run (FileExchangeRegistry.cannotMove). */
+const MOVE_FAILURES = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT']);
+
+class MoveError extends Error {
+  constructor(
+    readonly sub: string,
+    override readonly cause: unknown,
+  ) {
+    super(`cannot move into ${sub}/`, { cause });
+  }
+}
+
 /** An answer file's name as the registry gives it to a request of ours (`ddcn-req-<id>-<6 hex>.answer.csv`), unchanged. */
 const OUR_ANSWER_NAME = /^ddcn-req-\d{8,}-[0-9a-f]{6}\.answer\.csv$/;
 
@@ -430,19 +442,22 @@ export class FileExchangeRegistry implements RegistryAdapter {
       const names = await this.inboxFiles();
       // One the operator took out of the inbox meanwhile is no longer there to be read.
       for (const gone of [...this.unreadable.keys()].filter((n) => !names.includes(n))) this.unreadable.delete(gone);
+      for (const gone of [...this.unmovable.keys()].filter((n) => !names.includes(n))) this.unmovable.delete(gone);
       for (const name of names) {
         try {
           // Left again (still being copied), or taken at last: counted once, and only while it is left. So too a file
           // that could not be read: named only while it cannot (its permissions fixed between two looks of a run).
           this.unreadable.delete(name);
+          this.unmovable.delete(name);
           const left = this.stats.leftInInbox.filter((n) => n !== name);
           if ((await this.ingest(session, name)) === 'left') left.push(name);
           this.stats.leftInInbox = left;
         } catch (err) {
           this.stats.leftInInbox = this.stats.leftInInbox.filter((n) => n !== name);
-          if (this.cannotRead(name, err)) continue;
+          if (this.cannotRead(name, err) || this.cannotMove(name, err)) continue;
           if (!(err instanceof ExchangeFileError)) throw err;
-          const where = await moveInto(this.settings.inbox, name, 'refused', `refused (${err.reason}): ${err.message}`);
+          const where = await this.moveOut(name, 'refused', `refused (${err.reason}): ${err.message}`).catch((e: unknown) => (this.cannotMove(name, e) ? null : Promise.reject(e)));
+          if (where === null) continue;
           this.stats.refused.push(name);
           this.log.warn({ file: name, reason: err.reason, detail: err.message, movedTo: where }, 'answer file refused; nothing in it was applied');
         }
@@ -466,6 +481,46 @@ export class FileExchangeRegistry implements RegistryAdapter {
 
   /** Answer files of the inbox this process could not read, and why (cannotRead). */
   private readonly unreadable = new Map<string, string>();
+
+  /**
+   * Moves a file of the inbox into done/ or refused/; a failure of the file system (a read-only or full inbox, a
+   * folder ddcn may not write) is a MoveError, which leaves the file where it is (cannotMove).
+   */
+  private async moveOut(name: string, sub: 'done' | 'refused', reason?: string): Promise<string> {
+    try {
+      return await moveInto(this.settings.inbox, name, sub, reason);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException)?.code;
+      if (code && MOVE_FAILURES.has(code)) throw new MoveError(sub, err);
+      throw err;
+    }
+  }
+
+  /**
+   * An answer file applied (or refused) whose move out of the inbox failed: left where it is, said at the end of the
+   * run (exit 1), and the other files and the run's requests go on. The next run applies it no second time (its
+   * request is answered with that file: only the move is done then). Thrown, the failure stopped every run before
+   * it asked anyone, for as long as the inbox could not be written.
+   */
+  private cannotMove(name: string, err: unknown): boolean {
+    if (!(err instanceof MoveError)) return false;
+    this.unmovable.set(name, `into ${err.sub}/: ${fileErrorWords(err.cause)}`);
+    this.log.warn({ file: name, to: err.sub, code: (err.cause as NodeJS.ErrnoException).code }, 'answer file cannot be moved out of the inbox: left there');
+    return true;
+  }
+
+  /** Answer files this process applied or refused and could not move out of the inbox, and why (cannotMove). */
+  private readonly unmovable = new Map<string, string>();
+
+  /** The run's failure when answer files could not be moved (cannotMove); null when none. */
+  unmovableMessage(): string | null {
+    if (this.unmovable.size === 0) return null;
+    const files = [...this.unmovable].map(([name, why]) => `${name} ${why}`).join('; ');
+    return (
+      `cannot move ${this.unmovable.size} answer file${this.unmovable.size > 1 ? 's' : ''} out of ${this.settings.inbox} (${files}): ` +
+      `each was read and applied or refused, and is left in place; let the user ddcn runs as write the inbox and its done/ and refused/ folders, and the next run moves them`
+    );
+  }
 
   /**
    * The registry's answers to our outstanding requests that this process refused, and why (ingest). Their people
@@ -578,7 +633,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     if (trailer.request_sha256 !== req.checksum) throw new ExchangeFileError('request', `request_sha256 in the trailer is not the checksum of ${requestFile}`);
     if (req.state === 'answered') {
       if (req.answerChecksum === trailer.sha256) {
-        await moveInto(this.settings.inbox, name, 'done'); // applied before a crash; only the move was missing
+        await this.moveOut(name, 'done'); // applied before a crash, or its move failed; only the move was missing
         return;
       }
       throw new ExchangeFileError('request', `${requestFile} was already answered by another file`);
@@ -594,9 +649,9 @@ export class FileExchangeRegistry implements RegistryAdapter {
     await session.withTransaction((tx) =>
       recordAnswers(tx, { requestId: req.id, answerFile: name, answerChecksum: trailer.sha256, now: this.now(), answers }),
     );
-    await moveInto(this.settings.inbox, name, 'done');
     this.stats.ingested += 1;
     this.log.info({ file: name, people: answers.length }, 'answer file ingested');
+    await this.moveOut(name, 'done');
   }
 
   /** For the operator, after the run: this process's files, then who waits for answers (from the database). */
@@ -631,7 +686,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
    * whose answer the transfer makes unreadable in turn.
    */
   runFailure(waiting: Waiting | null): string | null {
-    const said = [this.refusedMessage(), this.unreadableMessage(), waiting?.overdue ? this.overdueMessage(waiting) : null].filter((m) => m !== null);
+    const said = [this.refusedMessage(), this.unreadableMessage(), this.unmovableMessage(), waiting?.overdue ? this.overdueMessage(waiting) : null].filter((m) => m !== null);
     return said.length ? said.join('; and ') : null;
   }
 
