@@ -278,8 +278,8 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
     });
   }
 
-  // The blank rows between the table, the notes and the signatures a little lower than a line (10 pt): a report of two
-  // rows then fits one page (keepSignaturesWithTable).
+  // The blank rows between the table, the notes and the signatures a little lower than a line (10 pt): a report of one
+  // row then prints on one page, where its title, head and row were alone on page 1 and the rest on page 2.
   ws.getRow(totalRow + 1).height = SPACER;
   let r = totalRow + 2;
   put(ws, r++, 1, 'Ghi chú:', S.noteTitle, n);
@@ -306,18 +306,14 @@ function mau03Workbook(report: ProgressReport): ExcelJS.Workbook {
   return wb;
 }
 
+/** Points of the blank rows around the notes (writeMau03). */
+const SPACER = 10;
+
 /**
  * A page break before the signatures' page (page-fit.ts), so that the notes and signatures print together with the
  * last rows of the table, never on a page of their own. Rows `first`…`totalRow` are the table's; `hints` the
  * signers' hints, above the room to sign.
  */
-/**
- * The least scale of a report printed on one page rather than two, as a share of the scale that fits its width: the
- * 11 pt text prints at 9.6 pt fitted to the width in Excel (9.7 in LibreOffice), and at 9 pt or more this much smaller.
- */
-const SHRINK_AT_MOST = 0.94;
-const SPACER = 10;
-
 function keepSignaturesWithTable(ws: ExcelJS.Worksheet, rows: { headTop: number; first: number; totalRow: number; hints: number }): void {
   const points = (from: number, to: number) => {
     let sum = 0;
@@ -327,15 +323,6 @@ function keepSignaturesWithTable(ws: ExcelJS.Worksheet, rows: { headTop: number;
   const pages = new TablePages(pageRoom(COLUMNS.map((c) => c.width), ws.pageSetup), points(1, rows.first - 1), points(rows.headTop, rows.first - 1));
   for (let r = rows.first; r <= rows.totalRow; r++) pages.add(points(r, r));
   const below = points(rows.totalRow + 1, rows.hints);
-  // A report of one to a few rows (a district, a unit) printed over two pages (its title and head, notes and
-  // signatures take most of a landscape page): it is printed on one page, at most this much smaller.
-  if (pages.fitsOnePageShrunk(below, SHRINK_AT_MOST)) {
-    ws.pageSetup.fitToHeight = 1;
-    // Down to the room to sign, which holds no text: LibreOffice fits a page to its last text (a print area ending
-    // on an empty row too), and the page would end at the hints. A space there is text.
-    ws.getCell(rows.hints + 1, 1).value = ' ';
-    return;
-  }
   const before = pages.breakBefore(below);
   // Under the row above that one, across every column (exceljs would write its own maximum, 16838, past Excel's 16384).
   if (before !== null) ws.getRow(rows.first + before - 2).addPageBreak(1, 16384);

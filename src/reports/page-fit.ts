@@ -99,15 +99,6 @@ export class TablePages {
   }
 
   /**
-   * Whether the whole form, with `below` points under the table (as breakBefore), fits one page when printed at
-   * `least` of the scale that fits its width or more: a short form a little taller than a page, printed that much
-   * smaller on one page rather than with its title and first rows alone on the first.
-   */
-  fitsOnePageShrunk(below: number, least: number): boolean {
-    return this.pages === 1 && this.used + below + ROOM_TO_SIGN <= this.room.natural / least;
-  }
-
-  /**
    * The table row (from 1) before which a manual page break puts the signatures' page, given the points of what
    * is printed under the table down to the signers' hints (notes, date line, titles); null when the whole form fits
    * on one page, or the table is one row (the first page keeps a row of the table under its title). On a longer
