@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { RegistryAdapter } from '../adapters/types.js';
+import { RegistryGateError } from '../adapters/shared-cap.js';
 import type { VerifyRequest } from '../domain/registry.js';
 import type { ExportedPerson, Outcome } from '../domain/outcome.js';
 import type { Logger } from '../log.js';
@@ -38,17 +39,28 @@ export async function verifyPeople(
   const batches: VerifyRequest[][] = [];
   for (let i = 0; i < toSend.length; i += opts.batchSize) batches.push(toSend.slice(i, i + opts.batchSize));
 
-  const answered = await Promise.all(
+  // A database failure before a request (RegistryGateError) fails the step, which is retried: the requests still
+  // waiting for their turn are not sent (their answers would be thrown away and asked for again on the retry), and
+  // those in flight are waited for, so that none is still out when the step has failed.
+  let gateFailed: RegistryGateError | null = null;
+  const settled = await Promise.all(
     batches.map((batch) =>
       limit(async () => {
+        if (gateFailed) return null;
         try {
           return { batch, result: await verifySplittingRefusals(registry, batch) };
+        } catch (err) {
+          if (!(err instanceof RegistryGateError)) throw err;
+          gateFailed ??= err;
+          return null;
         } finally {
           onVerified(batch.length);
         }
       }),
     ),
   );
+  if (gateFailed) throw gateFailed;
+  const answered = settled.filter((a) => a !== null);
 
   const outcomes: Outcome[] = [...decided];
   const failures = new FailedRequests(log, 'registry');
