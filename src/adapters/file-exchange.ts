@@ -557,11 +557,13 @@ export class FileExchangeRegistry implements RegistryAdapter {
     // A symbolic link (an answer linked in rather than copied): skipped, it left its people "awaiting answers" in the
     // folder that held them, without a word; followed, it would let whoever writes the inbox have ddcn read any file
     // ddcn may read and say of it in refused/ how long it is. Refused, saying what to do.
-    if ((await lstat(path.join(this.settings.inbox, name)).catch(() => null))?.isSymbolicLink()) {
-      throw new ExchangeFileError('format', 'a symbolic link, not a file: ddcn reads only answer files put in the inbox themselves; copy the answer in, do not link it');
-    }
     const named = name.endsWith(ANSWER_SUFFIX) ? `${name.slice(0, -ANSWER_SUFFIX.length)}.csv` : null;
     let req = named === null ? null : await requestByFile(session, named);
+    if ((await lstat(path.join(this.settings.inbox, name)).catch(() => null))?.isSymbolicLink()) {
+      // Named after an outstanding request of ours, it is refused as its answer: its people are asked for again now,
+      // and the run fails (refusedAnswers), rather than leave them awaiting an answer put in refused/ until the resend.
+      throw await this.refusedAnswer(session, name, req, new ExchangeFileError('format', 'a symbolic link, not a file: ddcn reads only answer files put in the inbox themselves; copy the answer in, do not link it'));
+    }
     // Renamed on its way (a copy's ` (1)` or `-2`, a name in capitals, a prefix the transfer added): its trailer
     // names the request it answers by the request file's checksum. Taken so for an outstanding request only: an
     // answered or refused one keeps its own answer file, and a stranger's name is refused as before.
@@ -582,12 +584,17 @@ export class FileExchangeRegistry implements RegistryAdapter {
       // An answer to one of our outstanding requests that cannot be applied: the registry believes it answered, so
       // its people are sent again now (the run that is ingesting asks for them in a new request file) instead of
       // waiting the resend delay for nothing.
-      if (err instanceof ExchangeFileError && req?.state === 'outstanding') {
-        await markRefused(session, req.id);
-        this.refusedAnswers.set(name, `${err.reason}: ${err.message}`);
-      }
-      throw err;
+      throw err instanceof ExchangeFileError ? await this.refusedAnswer(session, name, req, err) : err;
     }
+  }
+
+  /** `err`, once an answer to one of our outstanding requests is marked refused and its people to be asked again. */
+  private async refusedAnswer(session: Session, name: string, req: RequestRecord | null, err: ExchangeFileError): Promise<ExchangeFileError> {
+    if (req?.state === 'outstanding') {
+      await markRefused(session, req.id);
+      this.refusedAnswers.set(name, `${err.reason}: ${err.message}`);
+    }
+    return err;
   }
 
   /** The outstanding request whose checksum a readable exchange file's trailer names (request_sha256); else null. */
