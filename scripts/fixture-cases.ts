@@ -106,9 +106,9 @@ export const CASES: readonly Case[] = [
   { what: 'ĐDCN says born 2002, record says 2001', p: p(quy.name, '01/01/2001', 'Nam', quy.ddcn), persons: [quy], status: 'MISMATCHED', fields: ['dob'] },
 ];
 
-/** Rows `ddcn import participants` must write to the rejects file. */
+/** Rows `ddcn import participants` must write to the rejects file, each with the reason it writes (word for word). */
 export const REJECTS: readonly { code: string; why: string; p: Case['p'] }[] = [
-  { code: '', why: 'ma_so_bhxh missing', p: p('Nguyễn Văn An', '10/10/1990', 'Nam', '187000001') },
-  { code: '01000A9002', why: 'ma_so_bhxh has a letter', p: p('Trần Thị Bích', '05/05/1985', 'Nữ', '187000002') },
-  { code: '100009003', why: 'ma_so_bhxh has 9 digits, not 10', p: p('Lê Văn Cường', '20/01/1978', 'Nam', '187000003') },
+  { code: '', why: 'ma_so_bhxh is empty', p: p('Nguyễn Văn An', '10/10/1990', 'Nam', '187000001') },
+  { code: '01000A9002', why: 'ma_so_bhxh must be 10 digits', p: p('Trần Thị Bích', '05/05/1985', 'Nữ', '187000002') },
+  { code: '100009003', why: 'ma_so_bhxh has 9 digits: a leading zero was probably lost; format the column as Text', p: p('Lê Văn Cường', '20/01/1978', 'Nam', '187000003') },
 ];

@@ -34,6 +34,11 @@ describe('acceptance: fixtures/participants.csv against fixtures/registry.csv', 
     const imported = await importParticipants(deps(db), PARTICIPANTS, path.join(dir, 'participants.rejects.csv'));
     const [, ...rejected] = await parseCsv(await readFile(imported.rejectsFile, 'utf8'));
     expect(rejected.map((r) => Number(r[0]))).toEqual([152, 313, 329]); // fixtures/README.md
+    // fixtures/README.md tells the operator what the rejects file says: the same line, number and reason, word for word.
+    const readme = await readFile(path.join(FIXTURES, 'README.md'), 'utf8');
+    const rejectTable = readme.split('## Rejected on import')[1]?.split('\n## ')[0] ?? '';
+    const documented = [...rejectTable.matchAll(/^\| (\d+) \| `([^`]*)` \| (.+) \|$/gm)].map((m) => [m[1], m[3], m[2]]);
+    expect(rejected.map((r) => [r[0], r[1], r[2]])).toEqual(documented);
     // Small chunks so that the fixture spans several of them, as a real run does.
     const result = await runBatch(runDeps(db, new MockRegistry(directory), { ...DEFAULT_RUN_CONFIG, chunkSize: 100, batchSize: 50 }), { province: null });
     expect(result.counts).toMatchObject({ pending: 0, errors: 0 });
