@@ -201,4 +201,26 @@ describe('portal audit trail', () => {
     expect(add.code, add.stderr).toBe(0);
     expect((await ddcn(['users', 'list'], { DATABASE_URL: url })).stdout).toBe('huyen-076\tdistrict\t079/076\tactive\n');
   }, 120_000);
+
+  it('says when there is no account to list, and when the account to enable was not disabled', async () => {
+    const { db, url } = database();
+    const env = { DATABASE_URL: url };
+    const empty = await ddcn(['users', 'list'], env);
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stdout).toBe(''); // stdout holds accounts only
+    expect(empty.stderr).toMatch(/^no accounts in .*: `ddcn users add LOGIN --role national\|province\|district\|unit` creates one$/m);
+    expect((await ddcn(['users', 'add', 'quoc-gia', '--role', 'national'], env)).code).toBe(0);
+    expect((await ddcn(['users', 'list'], env)).stderr).not.toContain('no accounts');
+
+    const active = await ddcn(['users', 'enable', 'quoc-gia'], env);
+    expect(active.code, active.stderr).toBe(0);
+    expect(active.stderr).toContain('account quoc-gia is active already (neither disabled nor locked out): nothing to enable;');
+    expect(active.stderr).not.toContain('account quoc-gia enabled');
+
+    await db.query(`UPDATE portal_user SET failed_logins = 5, locked_until = now() + interval '1 hour'`);
+    const locked = await ddcn(['users', 'enable', 'quoc-gia'], env);
+    expect(locked.code, locked.stderr).toBe(0);
+    expect(locked.stderr).toContain('account quoc-gia was not disabled, only locked out after failed sign-ins; the lock-out is lifted');
+    expect(await rows(db, 'SELECT failed_logins, locked_until FROM portal_user')).toEqual([{ failed_logins: 0, locked_until: null }]);
+  }, 120_000);
 });

@@ -9,7 +9,7 @@ import { districtKey } from '../../domain/provinces.js';
 import type { Database } from '../../db/connect.js';
 import { audit } from '../../db/audit.js';
 import type { Scope } from '../../db/portal-scope.js';
-import { disableUser, enableUser, insertUser, listUsers, setPassword } from '../../db/portal-users.js';
+import { disableUser, enableUser, findUser, insertUser, listUsers, setPassword } from '../../db/portal-users.js';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from '../../portal/passwords.js';
 import { stdinText } from '../stdin.js';
 
@@ -125,7 +125,10 @@ export function registerUsers(cli: Command, logLevel: () => string | undefined):
     .command('list')
     .description('the accounts: login, role, scope, state')
     .action(async () => {
-      const rows = await withContext(logLevel(), (deps) => listUsers(deps.db));
+      const { rows, where } = await withContext(logLevel(), async (deps, { database }) => ({ rows: await listUsers(deps.db), where: database.where }));
+      // Nothing on stdout (it holds the accounts, one a line), but not silence: an empty list looks like a failure,
+      // or like the wrong database, which is said.
+      if (rows.length === 0) process.stderr.write(`no accounts in ${where}: \`ddcn users add LOGIN --role national|province|district|unit\` creates one\n`);
       for (const u of rows) {
         const scope = [u.maTinh, u.maHuyen, u.maDonVi].filter(Boolean).join('/') || '-';
         const state = u.disabled ? 'disabled' : u.lockedUntil && u.lockedUntil > new Date() ? 'locked' : 'active';
@@ -175,12 +178,18 @@ export function registerUsers(cli: Command, logLevel: () => string | undefined):
     .description('enable a disabled account again (with the password it had; a lock-out is lifted too)')
     .argument('<login>', 'login name', checkLogin)
     .action(async (login: string) => {
-      await withContext(logLevel(), (deps) =>
+      const was = await withContext(logLevel(), (deps) =>
         deps.db.withTransaction(async (tx) => {
-          if (!(await enableUser(tx, login))) throw new UserError(`no account "${login}"; see \`ddcn users list\``);
+          const before = await findUser(tx, login, true);
+          if (!before) throw new UserError(`no account "${login}"; see \`ddcn users list\``);
+          await enableUser(tx, login);
           await audit(tx, { at: deps.now(), login: operator(), action: 'users', object: `enable ${login}`, result: 'ok', ip: null });
+          return before.disabled ? 'disabled' : before.lockedUntil && before.lockedUntil > deps.now() ? 'locked' : 'active';
         }),
       );
-      process.stderr.write(`account ${login} enabled; it signs in with its password (\`ddcn users reset-password ${login}\` gives it a new one)\n`);
+      const signsIn = `it signs in with its password (\`ddcn users reset-password ${login}\` gives it a new one)`;
+      if (was === 'disabled') process.stderr.write(`account ${login} enabled; ${signsIn}\n`);
+      else if (was === 'locked') process.stderr.write(`account ${login} was not disabled, only locked out after failed sign-ins; the lock-out is lifted: ${signsIn}\n`);
+      else process.stderr.write(`account ${login} is active already (neither disabled nor locked out): nothing to enable; ${signsIn}\n`);
     });
 }
