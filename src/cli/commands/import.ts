@@ -15,12 +15,13 @@ export function registerImport(cli: Command, logLevel: () => string | undefined)
       // Loaded here, not with the CLI: the readers (exceljs for .xlsx) took ~0.6 s of every other command's start.
       const { importParticipants } = await import('../../pipeline/import-participants.js');
       const r = await withContext(logLevel(), (deps) => importParticipants(deps, file, o.rejects));
+      // A file that gave nothing fails with its own line, without an `imported …` line before it that reads as a success.
+      requireSomethingImported(file, r, 'nothing was imported; check the export');
       process.stderr.write(
         `imported ${file} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.rowsRead} rows read · ${r.inserted} new · ` +
           `${r.updated} updated · ${r.unchanged} unchanged · ${r.rejected} rejected` +
           (r.rejected ? ` (see ${r.rejectsFile})` : '') + '\n',
       );
-      requireSomethingImported(file, r, 'nothing was imported; check the export');
     });
 
   return imp;
