@@ -78,12 +78,13 @@ export function fileSystemError(err: unknown): boolean {
 }
 
 /**
- * A server that cannot listen, said so: the port taken (another `ddcn serve` still running?) or not allowed (below
- * 1024 for a user that is not root). Anything else as it came.
+ * A server that cannot listen, said so: the port taken (another of the same `command` still running?) or not allowed
+ * (below 1024 for a user that is not root). Anything else as it came. `command`: the one that failed, `ddcn serve` or
+ * `ddcn registry serve`, which is also the likeliest holder of its port.
  */
-export function cannotListen(host: string, port: number, err: unknown): unknown {
+export function cannotListen(command: string, host: string, port: number, err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === 'EADDRINUSE') return new UserError(`cannot listen on ${host}:${port}: the port is in use (another ddcn serve?); stop that process or choose another --port`, { cause: err });
+  if (code === 'EADDRINUSE') return new UserError(`cannot listen on ${host}:${port}: the port is in use (another ${command}?); stop that process or choose another --port`, { cause: err });
   if (code === 'EACCES') return new UserError(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need root); choose another --port`, { cause: err });
   if (code === 'EADDRNOTAVAIL') return new UserError(`cannot listen on ${host}:${port}: no such address on this machine; check --host`, { cause: err });
   return err;

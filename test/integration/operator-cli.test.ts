@@ -293,14 +293,19 @@ describe('an output or a port given wrong', () => {
     expect(code.stderr).not.toContain('0100000001');
   }, SLOW);
 
-  it('a port in use: the server says so and exits 1', async () => {
+  it('a port in use: the server says so, naming its own command as the likely holder, and exits 1', async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
     const port = (taken.address() as net.AddressInfo).port;
-    const r = await ddcn(['registry', 'serve', '--data', registry, '--port', String(port)], env);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use (another ddcn serve?); stop that process or choose another --port`);
+    const [registryServer, portal] = await Promise.all([
+      ddcn(['registry', 'serve', '--data', registry, '--port', String(port)], env),
+      ddcn(['serve', '--port', String(port)], env),
+    ]);
+    expect(registryServer.code).toBe(1);
+    expect(registryServer.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use (another ddcn registry serve?); stop that process or choose another --port`);
+    expect(portal.code).toBe(1);
+    expect(portal.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use (another ddcn serve?); stop that process or choose another --port`);
   }, SLOW);
 });
 

@@ -64,7 +64,7 @@ export function registerRegistry(cli: Command, logLevel: () => string | undefine
       const log = createLogger(commandLogLevel(logLevel(), loadConfig()));
       const server = createRegistryServer({ registry: await loadRegistry(o.data), token: o.token, log, faults: o });
       const url = await server.listen(o.port, o.host).catch((err: unknown) => {
-        throw cannotListen(o.host, o.port, err);
+        throw cannotListen('ddcn registry serve', o.host, o.port, err);
       });
       process.stdout.write(`${url}\n`);
       log.info({ url, faults: { ...o, data: undefined, token: undefined } }, 'mock registry listening');

@@ -36,7 +36,7 @@ export function registerServe(cli: Command, logLevel: () => string | undefined):
         if (swept) log.info({ folders: swept }, 'removed the upload folders a portal that died left in the temporary folder');
         const { app } = await buildPortal({ deps: { ...deps, progress: undefined }, settings });
         const address = await app.listen({ port: o.port, host: o.host }).catch((err: unknown) => {
-          throw cannotListen(o.host, o.port, err);
+          throw cannotListen('ddcn serve', o.host, o.port, err);
         });
         process.stdout.write(`${address}\n`);
         log.info({ address }, 'portal listening');
