@@ -101,7 +101,12 @@ describe('ddcn worker --batch-size', () => {
     const version = await ddcn(['--version'], env);
     const newest = (await readdir(path.join(ROOT, 'migrations'))).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort().at(-1)!.replace(/\.sql$/, '');
     expect([version.code, version.stdout]).toEqual([0, `${JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).version} (newest migration ${newest})\n`]);
-    expect((await ddcn(['run', '--help'], env)).stdout).toContain('--batch-size');
+    const runHelp = (await ddcn(['run', '--help'], env)).stdout;
+    expect(runHelp).toContain('--batch-size');
+    // --workers said so that it does not read as a contradiction ("at least 2, except …" beside "default: 1").
+    const workers = runHelp.split(/\n(?= {2}-)/).find((o) => o.trimStart().startsWith('--workers'))!.replace(/\s+/g, ' ');
+    expect(workers).toContain('chunks this process works on at once: N for verifying and sharing over HTTP; N or 2, whichever is more, for the steps the database does');
+    expect(workers).not.toContain('at least 2');
     // Nothing listens on that port: the worker stops at once, having said it.
     const given = await ddcn(['worker', '--registry', 'mock', '--registry-data', registry, '--batch-size', '7'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
     expect(given.code).toBe(1);

@@ -32,7 +32,14 @@ export function addRegistryFlags(cmd: Command, who: 'run' | 'worker' = 'run'): C
     .option('--inbox <dir>', 'file: folder the answer files arrive in (env DDCN_REGISTRY_INBOX)')
     .addOption(who === 'worker' ? size.hideHelp() : size)
     .option('--concurrency <n>', 'registry requests in flight from this process', positiveInt('--concurrency'), DEFAULT_RUN_CONFIG.concurrency)
-    .option('--workers <n>', 'chunks worked on at once by this process (at least 2, except verifying and sharing over HTTP)', positiveInt('--workers'), 1);
+    // What --workers N means in README, "Running a batch": N chunk loops, and N or 2 loops for the database's steps.
+    .option(
+      '--workers <n>',
+      'chunks this process works on at once: N for verifying and sharing over HTTP; N or 2, whichever is more, for the steps ' +
+        'the database does (writing the ĐDCN, and verifying and sharing with the mock or the file exchange)',
+      positiveInt('--workers'),
+      1,
+    );
 }
 
 const whole = z.coerce.number().int().positive();
