@@ -10,7 +10,7 @@ import { ANSWER_COLUMNS, answerFileFor, answerRow, formatExchangeFile, parseExch
 import type { VerifyAnswer } from '../../src/adapters/types.js';
 import { memoryDirectory } from '../../src/adapters/directory.js';
 import { MockRegistry } from '../../src/adapters/mock.js';
-import type { Db, Queryable } from '../../src/db/pool.js';
+import type { Db, Queryable, Session } from '../../src/db/pool.js';
 import { createLogger } from '../../src/log.js';
 import { UsageError } from '../../src/errors.js';
 import { runBatch } from '../../src/pipeline/run.js';
@@ -810,7 +810,11 @@ describe('file exchange answers', () => {
   it('a worker that runs on looks at the inbox again once a minute has passed, without holding up its verify calls', async () => {
     const { db } = database();
     const f = await folders();
-    const { exchange, clock } = await lookedOnce(db, f);
+    // The looks at the inbox (the only sessions the exchange takes) wait while `held` is: a look under way stays so
+    // for as long as the test needs, however fast or loaded the machine.
+    let held: Promise<void> | null = null;
+    const gated = { ...db, withSession: async <T>(fn: (s: Session) => Promise<T>) => { await held; return db.withSession(fn); } } as Db;
+    const { exchange, clock } = await lookedOnce(gated, f);
     const answerFile = await askedAndAnswered(db, f);
     clock.ms += INBOX_LOOK_EVERY_MS - 1;
     expect(await exchange.verify([person])).toEqual([]); // asked and awaited: not sent again, the inbox not looked at
@@ -830,7 +834,11 @@ describe('file exchange answers', () => {
     await exchange.close();
     expect(await files(f.inbox)).toEqual([answerFile]); // a minute after that look, not before
     clock.ms += 1;
+    let release!: () => void;
+    held = new Promise<void>((resolve) => (release = resolve));
     expect(await exchange.verify([person])).toEqual([]); // the look starts; this call does not wait for it
+    expect(await files(f.inbox)).toEqual([answerFile]);
+    release();
     await exchange.close();
     expect(await files(path.join(f.inbox, 'done'))).toEqual([answerFile]);
     expect(await exchange.verify([person])).toEqual(ANSWERED);
