@@ -3,14 +3,16 @@
 -- registry failure the night after the unit's correction) whose corrected field the next export replaced got no
 -- mark: verified on the source's new data and still not matching, they were put on the IT centre's escalation list
 -- and counted in Mẫu 03's (13) as if the unit's correction had failed. Now the change is marked for a person PENDING
--- already too, when it is one the registry would compare differently (as the import decides it,
+-- already too (one verified before), when it is one the registry would compare differently (as the import decides it,
 -- db/participants.ts VERIFIED_DATA_MOVED: a name by its key). Corrections set no status and fire no mark, as before.
 CREATE OR REPLACE FUNCTION participant_state_data_moved(o participant, n participant) RETURNS boolean
   LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT n.status = 'PENDING' AND n.data_version <> o.data_version
      AND (o.status <> 'PENDING'
-          OR (o.ngay_sinh, o.gioi_tinh, o.so_giay_to) IS DISTINCT FROM (n.ngay_sinh, n.gioi_tinh, n.so_giay_to)
-          OR name_key(o.ho_ten) IS DISTINCT FROM name_key(n.ho_ten))
+          -- PENDING already: only someone verified before (never verified, nothing of theirs counts a version).
+          OR o.verified_version IS NOT NULL
+             AND ((o.ngay_sinh, o.gioi_tinh, o.so_giay_to) IS DISTINCT FROM (n.ngay_sinh, n.gioi_tinh, n.so_giay_to)
+                  OR name_key(o.ho_ten) IS DISTINCT FROM name_key(n.ho_ten)))
 $$;
 
 CREATE OR REPLACE FUNCTION participant_state_after_change() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -360,8 +360,10 @@ CREATE OR REPLACE FUNCTION public.participant_state_data_moved(o participant, n 
 AS $function$
   SELECT n.status = 'PENDING' AND n.data_version <> o.data_version
      AND (o.status <> 'PENDING'
-          OR (o.ngay_sinh, o.gioi_tinh, o.so_giay_to) IS DISTINCT FROM (n.ngay_sinh, n.gioi_tinh, n.so_giay_to)
-          OR name_key(o.ho_ten) IS DISTINCT FROM name_key(n.ho_ten))
+          -- PENDING already: only someone verified before (never verified, nothing of theirs counts a version).
+          OR o.verified_version IS NOT NULL
+             AND ((o.ngay_sinh, o.gioi_tinh, o.so_giay_to) IS DISTINCT FROM (n.ngay_sinh, n.gioi_tinh, n.so_giay_to)
+                  OR name_key(o.ho_ten) IS DISTINCT FROM name_key(n.ho_ten)))
 $function$;
 CREATE OR REPLACE FUNCTION public.search_fold(t text)
  RETURNS text

