@@ -141,6 +141,7 @@ export class JobQueue {
   private constructor(
     private readonly boss: PgBoss,
     private readonly opts: Required<JobQueueOptions>,
+    private readonly queries: { inFlight: number },
   ) {}
 
   /**
@@ -150,8 +151,20 @@ export class JobQueue {
   static async open(db: Db, options: JobQueueOptions, onError: (err: Error) => void): Promise<JobQueue> {
     const opts = { pollSeconds: 0.5, ...options };
     const expireInSeconds = expirySeconds(opts.takeoverSeconds);
+    // pg-boss's queries in flight (a job's fetch, the completion it sends unawaited after a handler): stop() waits
+    // for them (stopNow).
+    const queries = { inFlight: 0 };
     const boss = new PgBoss({
-      db: { executeSql: async (text, values) => db.query(text, values) },
+      db: {
+        executeSql: async (text, values) => {
+          queries.inFlight += 1;
+          try {
+            return await db.query(text, values);
+          } finally {
+            queries.inFlight -= 1;
+          }
+        },
+      },
       expireInSeconds,
       maintenanceIntervalSeconds: Math.max(1, Math.floor(opts.takeoverSeconds / 4)),
       monitorStateIntervalSeconds: 3600,
@@ -176,7 +189,7 @@ export class JobQueue {
         await session.query('SELECT pg_advisory_unlock($1::bigint)', [START_LOCK]);
       }
     });
-    return new JobQueue(boss, opts);
+    return new JobQueue(boss, opts, queries);
   }
 
   /**
@@ -229,6 +242,8 @@ export class JobQueue {
       const id = await this.boss.work<ChunkJob>(name, { batchSize: 1, pollingIntervalSeconds: this.opts.pollSeconds }, async ([job]) => {
         if (!job) return;
         const taken = Date.now();
+        // Counted from here, its turn still to come: a stop waits for it to be done or handed back (stopNow).
+        this.running += 1;
         await this.takeTurn();
         try {
           // Waited for a step of this process that outlived its expiry: pg-boss has offered this job again meanwhile.
@@ -240,6 +255,7 @@ export class JobQueue {
           throw withoutData(err);
         } finally {
           this.giveTurn();
+          this.running -= 1;
         }
       });
       this.workerIds.push(id);
@@ -278,12 +294,10 @@ export class JobQueue {
     // In the map before the handler is called: a handler that throws at once still settles and removes it.
     let settle!: () => void;
     this.inHand.set(key, new Promise<void>((resolve) => (settle = resolve)));
-    this.running += 1;
     try {
       await handler(data);
     } finally {
       this.inHand.delete(key);
-      this.running -= 1;
       settle();
       for (const w of this.workerIds) this.boss.notifyWorker(w);
     }
@@ -303,7 +317,10 @@ export class JobQueue {
     this.stopping = true;
     const until = Date.now() + graceMs;
     await this.boss.stop({ graceful: true, timeout: graceMs, wait: true });
-    // What pg-boss counted is done; a job that started in the same tick as stop is waited for too.
-    while (this.running > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    // What pg-boss counted is done. Its stop does not wait for a fetch in flight, whose job then reaches a handler
+    // after stop() returned (to be handed back, runJob), nor for the completion it sends after a handler: waited for
+    // too, with any job in hand or awaiting its turn, so that the hand-back and the completion are in before the
+    // caller closes the pool (else they are lost, and the job waits out its expiry in hand).
+    while ((this.running > 0 || this.queries.inFlight > 0) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -50,6 +50,10 @@ describe('the job queue, stopping', () => {
     expect(slow.fetching()).toBeGreaterThan(0);
     await queue.stop(5_000);
     const stoppedAt = Date.now();
+    // The fetch in flight was waited for: its job is done or handed back before stop() returns (the caller then
+    // closes the pool, and a hand-back after that is lost: the job would wait out its expiry, in hand).
+    expect(slow.fetching()).toBe(0);
+    expect(await rows(db, `SELECT state FROM pgboss.job WHERE name = $1 AND state = 'active'`, [queueName])).toEqual([]);
     await sleep(1_000); // every fetch in flight has answered by now
     expect(started.filter((t) => t >= stoppedAt)).toEqual([]);
     // The chunk is either done (started before stop returned) or back in the queue for another worker, never lost:
