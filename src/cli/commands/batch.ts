@@ -104,9 +104,10 @@ export function registerBatch(cli: Command, logLevel: () => string | undefined):
         const status = await batchStatus(deps.db, wanted, now);
         if (!status) throw new UserError(wanted === null ? 'no batch yet: start one with `ddcn run`' : `no batch ${wanted}; \`ddcn batch status\` shows the latest`);
         // Over the file exchange, PENDING people are mostly waiting for answers: how many, since when.
-        const due = answerDueMs();
+        // The file exchange's settings are read for its batches only: a bad one must not fail another batch's status.
         const waiting =
           status.registry === 'file' ? await awaitingAnswers(deps.db, { since: new Date(now.getTime() - resendAfterMs()), province: status.province }) : null;
+        const due = waiting ? answerDueMs() : 0;
         const awaiting = waiting && {
           ...waiting,
           overdue: waiting.oldest !== null && now.getTime() - waiting.oldest.createdAt.getTime() > due,
