@@ -68,7 +68,10 @@ export function registryFailureMessage(f: {
     );
   }
   // Matched and written; only their shares (Plan I.4) are owed, and the next run sends them.
-  if (f.shareFailed > 0) parts.push(`${f.shareFailed} matched ${f.shareFailed === 1 ? 'person' : 'people'} could not be shared; the next \`ddcn run\` shares them.`);
+  if (f.shareFailed > 0) {
+    const who = `${f.shareFailed} matched ${f.shareFailed === 1 ? 'person' : 'people'} could not be shared`;
+    parts.push(f.tokenRefused ? `${who}, and the next \`ddcn run\` fails the same way until the token is replaced.` : `${who}; the next \`ddcn run\` shares them.`);
+  }
   const said = (list: FailedElsewhere[]) =>
     list.map((o) => {
       const what = [];
@@ -86,8 +89,8 @@ export function registryFailureMessage(f: {
         'registry settings than this run (an old token, another URL) fails every chunk it takes, so restart it with the right ones.',
     );
   }
-  // A refused token is no outage that passes by itself: said first, with what to do (the runbook's exit-1 row tells
-  // the operator that PENDING people need nothing done, which is not so here).
+  // A refused token is no outage that passes by itself: said with what to do (the runbook's exit-1 row tells the
+  // operator that PENDING people need nothing done, which is not so here).
   if (f.tokenRefused) {
     parts.push(
       'Put the valid token in DDCN_REGISTRY_TOKEN (the settings file, not a command line) and run `ddcn run` again ' +

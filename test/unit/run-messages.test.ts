@@ -22,6 +22,9 @@ describe("the run's registry failure message", () => {
         'Put the valid token in DDCN_REGISTRY_TOKEN (the settings file, not a command line) and run `ddcn run` again (docs/runbook.md, Rotating the registry token).',
     );
     expect(m).not.toContain('picks them up');
+    // Only shares owed: not "the next run shares them" either.
+    const shares = registryFailureMessage({ what: 'the registry refused the token', why: null, errors: 0, shareFailed: 3, others: [], tokenRefused: true });
+    expect(shares).toMatch(/^the registry refused the token: 3 matched people could not be shared, and the next `ddcn run` fails the same way until the token is replaced\. Put the valid token/);
   });
 
   it('names another process of the batch that failed, with its failure kinds, so that the operator looks there', () => {
