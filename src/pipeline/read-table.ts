@@ -324,6 +324,11 @@ function checkHeader(file: string, header: string[]): string[] {
         : `${file} is a ${form.replace('mẫu', 'Mẫu')} that ddcn wrote, not a table to import here; nothing was imported`,
     );
   }
+  // Another form headed by its issuing office (the IT centre's escalation list, de-nghi-ho-tro.xlsx): no column of a
+  // table is named so.
+  if (header.some((h) => /^bảo hiểm xã hội /.test(h.normalize('NFC')))) {
+    throw new UserError(`${file} is a form that ddcn wrote (its first row names the issuing office), not a table to import here; nothing was imported`);
+  }
   const seen = new Set<string>();
   const twice = [...new Set(header.filter((h) => h !== '' && (seen.has(h) || !seen.add(h))))];
   if (twice.length && looksLikeData(header)) {

@@ -136,6 +136,10 @@ describe('import of hostile input', () => {
     await writeFile(file, 'BẢO HIỂM XÃ HỘI VIỆT NAM,BẢO HIỂM XÃ HỘI VIỆT NAM,,Mẫu số 02,Mẫu số 02\n1,0100000001,,,\n');
     await expect(importParticipants(deps(db), file)).rejects.toThrow(`is a Mẫu số 02 that ddcn wrote, not a table to import here: a returned Mẫu 02 is entered with \`ddcn import corrections ${file}\``);
     expect(await rows(db, 'SELECT 1 FROM participant')).toEqual([]);
+    // The escalation list, which has no Mẫu number: said as a form too, not as a header naming a column twice.
+    const hoTro = path.join(dir, 'de-nghi-ho-tro.csv');
+    await writeFile(hoTro, 'BẢO HIỂM XÃ HỘI VIỆT NAM,BẢO HIỂM XÃ HỘI VIỆT NAM,,,\n1,0100000001,,,\n');
+    await expect(importParticipants(deps(db), hoTro)).rejects.toThrow(`${hoTro} is a form that ddcn wrote (its first row names the issuing office), not a table to import here`);
   });
 
   it('refuses UTF-16 without a byte-order mark with a clean message', async () => {
