@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Db, Session } from '../db/pool.js';
+import type { Db, Queryable, Session } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../sleep.js';
 import { fileErrorWords, UsageError } from '../errors.js';
@@ -96,6 +96,18 @@ export interface Waiting {
   overdue: boolean;
 }
 
+
+/**
+ * Who waits at `now` for answers to requests sent within `resendAfterMs` (the later ones are asked again), and whether
+ * the oldest has waited past `answerDueMs`: the run's rule (waiting) and `ddcn batch status`'s.
+ */
+export async function waitingAt(
+  db: Queryable,
+  o: { now: Date; resendAfterMs: number; answerDueMs: number; province: string | null },
+): Promise<Waiting> {
+  const { people, oldest } = await awaitingAnswers(db, { since: new Date(o.now.getTime() - o.resendAfterMs), province: o.province });
+  return { people, oldest, overdue: oldest !== null && o.now.getTime() - oldest.createdAt.getTime() > o.answerDueMs };
+}
 
 /** What was sent for a person: an answer applies only while their data is still this. */
 export function fingerprint(r: VerifyRequest): string {
@@ -203,9 +215,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
    * yet due for resending, whoever sent it — a resumed batch's too.
    */
   async waiting(province: string | null = null): Promise<Waiting> {
-    const since = new Date(this.now().getTime() - this.settings.resendAfterMs);
-    const { people, oldest } = await awaitingAnswers(this.db, { since, province });
-    return { people, oldest, overdue: oldest !== null && this.now().getTime() - oldest.createdAt.getTime() > this.answerDueMs };
+    return waitingAt(this.db, { now: this.now(), resendAfterMs: this.settings.resendAfterMs, answerDueMs: this.answerDueMs, province });
   }
 
   private get answerDueMs(): number {
@@ -554,14 +564,14 @@ export class FileExchangeRegistry implements RegistryAdapter {
   }
 
   private async ingest(session: Session, name: string): Promise<'left' | undefined> {
-    // A symbolic link (an answer linked in rather than copied): skipped, it left its people "awaiting answers" in the
-    // folder that held them, without a word; followed, it would let whoever writes the inbox have ddcn read any file
-    // ddcn may read and say of it in refused/ how long it is. Refused, saying what to do.
     const named = name.endsWith(ANSWER_SUFFIX) ? `${name.slice(0, -ANSWER_SUFFIX.length)}.csv` : null;
     let req = named === null ? null : await requestByFile(session, named);
+    // A symbolic link (an answer linked in rather than copied): skipped, it left its people "awaiting answers" in the
+    // folder that held them, without a word; followed, it would let whoever writes the inbox have ddcn read any file
+    // ddcn may read and say of it in refused/ how long it is. Refused, saying what to do. Named after an outstanding
+    // request of ours, it is refused as its answer: its people are asked for again now, and the run fails
+    // (refusedAnswers), rather than leave them awaiting an answer put in refused/ until the resend.
     if ((await lstat(path.join(this.settings.inbox, name)).catch(() => null))?.isSymbolicLink()) {
-      // Named after an outstanding request of ours, it is refused as its answer: its people are asked for again now,
-      // and the run fails (refusedAnswers), rather than leave them awaiting an answer put in refused/ until the resend.
       throw await this.refusedAnswer(session, name, req, new ExchangeFileError('format', 'a symbolic link, not a file: ddcn reads only answer files put in the inbox themselves; copy the answer in, do not link it'));
     }
     // Renamed on its way (a copy's ` (1)` or `-2`, a name in capitals, a prefix the transfer added): its trailer

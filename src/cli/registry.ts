@@ -90,21 +90,21 @@ function fail(kind: string, error: z.ZodError, given: Record<string, unknown>): 
 
 const blank = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
 
-/** DDCN_REGISTRY_ANSWER_DUE_HOURS alone, read as the file exchange's settings read it (`ddcn batch status`). */
-export function answerDueMs(env: NodeJS.ProcessEnv = process.env): number {
-  const given = { answerDueHours: blank(env.DDCN_REGISTRY_ANSWER_DUE_HOURS) };
-  const parsed = z.object({ answerDueHours: hours(DEFAULT_ANSWER_DUE_HOURS) }).safeParse(given);
+/** One of the file exchange's hour settings alone, read as its settings read it (`ddcn batch status`), in ms. */
+function hoursSetting(env: NodeJS.ProcessEnv, name: string, key: 'resendAfterHours' | 'answerDueHours', fallback: number): number {
+  const given = { [key]: blank(env[name]) };
+  const parsed = z.object({ [key]: hours(fallback) }).safeParse(given);
   if (!parsed.success) fail('file', parsed.error, given);
-  return parsed.data.answerDueHours * 3_600_000;
+  return (parsed.data[key] as number) * 3_600_000;
 }
 
-/** DDCN_REGISTRY_RESEND_AFTER_HOURS alone, read as the file exchange's settings read it (`ddcn batch status`). */
-export function resendAfterMs(env: NodeJS.ProcessEnv = process.env): number {
-  const given = { resendAfterHours: blank(env.DDCN_REGISTRY_RESEND_AFTER_HOURS) };
-  const parsed = z.object({ resendAfterHours: hours(DEFAULT_RESEND_AFTER_HOURS) }).safeParse(given);
-  if (!parsed.success) fail('file', parsed.error, given);
-  return parsed.data.resendAfterHours * 3_600_000;
-}
+/** DDCN_REGISTRY_ANSWER_DUE_HOURS alone. */
+export const answerDueMs = (env: NodeJS.ProcessEnv = process.env): number =>
+  hoursSetting(env, 'DDCN_REGISTRY_ANSWER_DUE_HOURS', 'answerDueHours', DEFAULT_ANSWER_DUE_HOURS);
+
+/** DDCN_REGISTRY_RESEND_AFTER_HOURS alone. */
+export const resendAfterMs = (env: NodeJS.ProcessEnv = process.env): number =>
+  hoursSetting(env, 'DDCN_REGISTRY_RESEND_AFTER_HOURS', 'resendAfterHours', DEFAULT_RESEND_AFTER_HOURS);
 
 /** Registry settings from flags and environment, validated before anything starts, so a typo fails at once. */
 export function registrySettings(opts: RegistryOptions, env: NodeJS.ProcessEnv = process.env): RegistrySettings {

@@ -4,7 +4,7 @@ import { batchStatus, type BatchStatus } from '../../db/batch-status.js';
 import { UserError } from '../../errors.js';
 import { positiveInt } from '../config.js';
 import { formatSeconds } from '../../run-progress.js';
-import { awaitingAnswers } from '../../adapters/file-exchange-store.js';
+import { waitingAt, type Waiting } from '../../adapters/file-exchange.js';
 import { answerDueMs, resendAfterMs } from '../registry.js';
 import { vnTime } from '../../domain/vn-time.js';
 import { conflictText } from '../summary.js';
@@ -21,7 +21,7 @@ const PHASE: Record<BatchStatus['phase'], string> = {
  * Who waits for answers, and whether they have waited past DDCN_REGISTRY_ANSWER_DUE_HOURS, as the run tells it: the
  * status an operator looks at while answers are due said nothing of it, where the night's run exits 1.
  */
-type Awaiting = Awaited<ReturnType<typeof awaitingAnswers>> & { overdue: boolean; dueHours: number };
+type Awaiting = Waiting & { dueHours: number };
 
 const ago = (t: Date, now: Date) => `${formatSeconds((now.getTime() - t.getTime()) / 1000)} ago`;
 
@@ -105,13 +105,10 @@ export function registerBatch(cli: Command, logLevel: () => string | undefined):
         if (!status) throw new UserError(wanted === null ? 'no batch yet: start one with `ddcn run`' : `no batch ${wanted}; \`ddcn batch status\` shows the latest`);
         // Over the file exchange, PENDING people are mostly waiting for answers: how many, since when.
         // The file exchange's settings are read for its batches only: a bad one must not fail another batch's status.
-        const waiting =
-          status.registry === 'file' ? await awaitingAnswers(deps.db, { since: new Date(now.getTime() - resendAfterMs()), province: status.province }) : null;
-        const due = waiting ? answerDueMs() : 0;
-        const awaiting = waiting && {
-          ...waiting,
-          overdue: waiting.oldest !== null && now.getTime() - waiting.oldest.createdAt.getTime() > due,
-          dueHours: Math.round(due / 3_600_000),
+        const due = status.registry === 'file' ? { resendAfterMs: resendAfterMs(), answerDueMs: answerDueMs() } : null;
+        const awaiting = due && {
+          ...(await waitingAt(deps.db, { now, ...due, province: status.province })),
+          dueHours: Math.round(due.answerDueMs / 3_600_000),
         };
         process.stdout.write(o.json ? JSON.stringify(awaiting ? { ...status, awaiting } : status) + '\n' : formatStatus(status, awaiting));
       });
