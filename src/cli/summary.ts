@@ -50,6 +50,9 @@ const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
  * The run's message when the registry left people PENDING or shares owed: `what` failed and `why` (the client's own
  * failures), how many, what the next run does, and the failures another process of the batch met (`others`).
  */
+/** What the next run does while the registry refuses the token. */
+const UNTIL_REPLACED = 'the next `ddcn run` fails the same way until the token is replaced.';
+
 export function registryFailureMessage(f: {
   what: string;
   why: string | null;
@@ -63,14 +66,14 @@ export function registryFailureMessage(f: {
     const [they, them] = f.errors === 1 ? ['It is', 'it'] : ['They are', 'them'];
     parts.push(
       f.tokenRefused
-        ? `${people(f.errors)} could not be verified. ${they} PENDING, and the next \`ddcn run\` fails the same way until the token is replaced.`
+        ? `${people(f.errors)} could not be verified. ${they} PENDING, and ${UNTIL_REPLACED}`
         : `${people(f.errors)} could not be verified. ${they} PENDING and the next \`ddcn run\` picks ${them} up.`,
     );
   }
   // Matched and written; only their shares (Plan I.4) are owed, and the next run sends them.
   if (f.shareFailed > 0) {
     const who = `${f.shareFailed} matched ${f.shareFailed === 1 ? 'person' : 'people'} could not be shared`;
-    parts.push(f.tokenRefused ? `${who}, and the next \`ddcn run\` fails the same way until the token is replaced.` : `${who}; the next \`ddcn run\` shares them.`);
+    parts.push(f.tokenRefused ? `${who}, and ${UNTIL_REPLACED}` : `${who}; the next \`ddcn run\` shares them.`);
   }
   const said = (list: FailedElsewhere[]) =>
     list.map((o) => {
