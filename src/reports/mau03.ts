@@ -322,8 +322,7 @@ function keepSignaturesWithTable(ws: ExcelJS.Worksheet, rows: { headTop: number;
   };
   const pages = new TablePages(pageRoom(COLUMNS.map((c) => c.width), ws.pageSetup), points(1, rows.first - 1), points(rows.headTop, rows.first - 1));
   for (let r = rows.first; r <= rows.totalRow; r++) pages.add(points(r, r));
-  const below = points(rows.totalRow + 1, rows.hints);
-  const before = pages.breakBefore(below);
+  const before = pages.breakBefore(points(rows.totalRow + 1, rows.hints));
   // Under the row above that one, across every column (exceljs would write its own maximum, 16838, past Excel's 16384).
   if (before !== null) ws.getRow(rows.first + before - 2).addPageBreak(1, 16384);
 }
