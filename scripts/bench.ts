@@ -16,6 +16,7 @@ import { PARTICIPANT_COLUMNS, writeSynthetic } from './lib/synth.js';
 import { rawCopy } from './lib/raw-copy.js';
 import { sqlBaseline } from './lib/baseline.js';
 import { benchWorkDir, freshBenchDatabase } from './lib/bench-db.js';
+import { meterWork, type WorkCost } from './lib/work-meter.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +35,10 @@ if (!Number.isSafeInteger(n) || n <= 0) throw new Error('--participants must be 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 const say = (msg: string) =>
   process.stderr.write(`bench: ${msg} [rss ${mb(process.memoryUsage().rss)} MB, peak ${Math.round(process.resourceUsage().maxRSS / 1024)} MB]\n`);
+const round1 = (x: number) => Math.round(x * 10) / 10;
+// Where the time went: the run is bound by this process or by the server (README, Benchmark).
+const costText = (c: WorkCost) =>
+  `CPU ${c.selfCpuS.toFixed(1)} s in this process, ${c.restCpuS === null ? '?' : c.restCpuS.toFixed(1)} s elsewhere on the machine; ${Math.round(c.walMb)} MB of WAL`;
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const log = createLogger(process.env.DDCN_LOG_LEVEL ?? 'warn');
 const work = await benchWorkDir('ddcn-bench-');
@@ -98,19 +103,23 @@ try {
     await database.db.query('CHECKPOINT');
 
     t = process.hrtime.bigint();
+    const runMeter = await meterWork(database.db);
     const registry = new MockRegistry(directory);
     const result = await runBatch(
       { ...deps, registry, config: { ...DEFAULT_RUN_CONFIG, chunkSize: Number(values['chunk-size']) } },
       { province: null, workers },
     );
     const runS = seconds(t);
-    say(`run: ${runS.toFixed(1)} s ${JSON.stringify(result.counts)}`);
+    const runCost = await runMeter();
+    say(`run: ${runS.toFixed(1)} s ${JSON.stringify(result.counts)}; ${costText(runCost)}`);
     await database.db.query('CHECKPOINT');
 
     t = process.hrtime.bigint();
+    const baselineMeter = await meterWork(database.db);
     const baselineMatched = await sqlBaseline(database.db);
     const baselineS = seconds(t);
-    say(`SQL baseline: ${baselineS.toFixed(1)} s (${baselineMatched} matched)`);
+    const baselineCost = await baselineMeter();
+    say(`SQL baseline: ${baselineS.toFixed(1)} s (${baselineMatched} matched); ${costText(baselineCost)}`);
 
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     console.log(
@@ -123,6 +132,11 @@ try {
         registry_load_s: +registryLoadS.toFixed(2),
         matched: result.counts.matched,
         baseline_matched: baselineMatched,
+        run_cpu_self_s: round1(runCost.selfCpuS),
+        run_cpu_rest_s: runCost.restCpuS === null ? null : round1(runCost.restCpuS),
+        run_wal_mb: Math.round(runCost.walMb),
+        baseline_cpu_rest_s: baselineCost.restCpuS === null ? null : round1(baselineCost.restCpuS),
+        baseline_wal_mb: Math.round(baselineCost.walMb),
       }),
     );
   }
