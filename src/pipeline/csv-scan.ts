@@ -208,6 +208,10 @@ export class CsvScanner {
 
   private line(raw: string): void {
     this.lineNo += 1;
+    // The byte-order mark Excel's "CSV UTF-8" (and R, pandas' utf-8-sig) writes is no character of the first field: a
+    // quoted header behind it (`\uFEFF"ma_so_bhxh",…`) read as the text `"ma_so_bhxh"`, and the file had no key
+    // column. Only the file's first line can hold it (a part read from its middle starts past line 1).
+    if (this.lineNo === 1 && raw.charCodeAt(0) === 0xfeff) raw = raw.slice(1);
     // A preview (carryTooLong) is the line's first characters, its \r included, as when it is cut below.
     const text = !this.carryTooLong && raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     if (this.carryTooLong || text.length > MAX_LINE_CHARS) {

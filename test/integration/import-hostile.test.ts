@@ -215,6 +215,14 @@ describe('legacy text', () => {
     expect(got[0]!.findings.find((f) => f.code === 'converted')?.value).toBe('NguyÔn V¨n Hïng');
   });
 
+  it('reads a quoted header behind a byte-order mark (R, pandas utf-8-sig: every field quoted) as the header', async () => {
+    const quoted = (l: string) => l.split(',').map((c) => `"${c}"`).join(',');
+    const { result, rejected, count } = await importText(`\uFEFF${quoted(HEADER)}\r\n${quoted(line(1))}\r\n${quoted(line(2)).replace(code(2), 'BAD')}\r\n`);
+    expect(count).toBe(1);
+    expect(result).toMatchObject({ rowsRead: 2, inserted: 1, rejected: 1 });
+    expect(rejected.map((r) => [r[0], r[1]])).toEqual([['3', 'ma_so_bhxh must be 10 digits']]);
+  });
+
   it('takes a first line sep=; (the hint some programs write for Excel) as the separator, not as the header', async () => {
     const semi = (l: string) => l.replaceAll(',', ';');
     const text = ['\uFEFFsep=;', semi(HEADER), semi(line(1)).replace('Cty A', 'Cty A, chi nhánh 2'), semi(line(2)).replace(code(2), 'BAD')].join('\r\n') + '\r\n';
