@@ -4,7 +4,7 @@ import type ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
 import { CONTROL, firstRowForMessage, looksLikeData } from './table-row.js';
 import { CsvScanner, NOT_UTF8, type CsvRecord, type Separator } from './csv-scan.js';
-import { type SmallWorkbook, unreadableWorkbook } from './read-xlsx.js';
+import { type SmallWorkbook, tableCellText, unreadableWorkbook } from './read-xlsx.js';
 import { limitMet, readInThread, type ThreadLimits } from '../reports/xlsx/read-thread.js';
 import type { TableRow } from './table-row.js';
 
@@ -12,7 +12,7 @@ export type { TableRow } from './table-row.js';
 
 import { unpackedWithin, xlsxPartSizes } from '../reports/xlsx/part-sizes.js';
 import { SHEET_COLUMNS, sheetExtent, type SheetExtent } from '../reports/xlsx/sheet-extent.js';
-import { cellErrorProblem, cellText, notADate, notADateProblem, zeroPadded } from '../reports/cell-text.js';
+import { cellErrorProblem, cellText, notADate, notADateProblem } from '../reports/cell-text.js';
 import { columnLetter } from '../reports/list-form.js';
 
 export interface Table {
@@ -484,7 +484,9 @@ async function openXlsx(file: string): Promise<Table> {
       if (next.done) return;
       if (!next.value.hasValues) continue;
       const vals = next.value.values as ExcelJS.CellValue[];
-      const cells = header.map((_, i) => zeroPadded(formulaResult(vals[i + 1]), next.value.getCell(i + 1).numFmt) ?? cellText(vals[i + 1]));
+      // As a workbook read whole is read (read-xlsx.ts): a formula's date (`=DATE(1990,2,1)`, its result 32905 in a
+      // date-formatted cell) was its serial number here, no date, and the person's date of birth was not stored.
+      const cells = header.map((_, i) => tableCellText(vals[i + 1], next.value.getCell(i + 1).numFmt));
       const row: TableRow = { line: next.value.number, cells };
       const notDate = header.findIndex((_, i) => notADate(vals[i + 1]));
       const error = errors.size === 0 ? -1 : header.findIndex((_, i) => errors.has(`${columnLetter(i + 1)}${next.value.number}`));
@@ -581,8 +583,6 @@ export function firstVisibleSheetPart(workbook: string | undefined, rels: string
   return null;
 }
 
-const formulaResult = (v: ExcelJS.CellValue): ExcelJS.CellValue =>
-  v !== null && typeof v === 'object' && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
 
 async function* inBatches(rows: AsyncIterable<TableRow>, size = 1000): AsyncGenerator<TableRow[]> {
   let batch: TableRow[] = [];

@@ -67,10 +67,18 @@ const DATE_FORMAT = /(^|[^"\\])[dmy]/i;
 
 function text(cell: ExcelJS.Cell): string {
   const master = cell.isMerged ? cell.master : cell;
-  const v = master.value;
+  return tableCellText(master.value, master.numFmt);
+}
+
+/**
+ * The text of a participants sheet's cell, read whole or streamed alike: a formula's cached result; a number in a
+ * cell formatted as a date (what a formula such as `=DATE(1990,2,1)` leaves, 32905: the readers make a Date only
+ * of a plain value) as that date; a whole number formatted with zeros as the sheet shows it (zeroPadded).
+ */
+export function tableCellText(v: ExcelJS.CellValue, numFmt: string | undefined): string {
   const value = v !== null && typeof v === 'object' && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
-  if (typeof value === 'number' && master.numFmt && DATE_FORMAT.test(master.numFmt) && value > 0 && value < 2_958_466) {
+  if (typeof value === 'number' && numFmt && DATE_FORMAT.test(numFmt) && value > 0 && value < 2_958_466) {
     return new Date(EXCEL_EPOCH + Math.round(value * 86_400_000)).toISOString().slice(0, 10);
   }
-  return zeroPadded(value, master.numFmt) ?? cellText(value);
+  return zeroPadded(value, numFmt) ?? cellText(value);
 }

@@ -98,6 +98,11 @@ describe('import participants from .xlsx', () => {
       const name = i === 1000 ? { formula: 'VLOOKUP(A1001,X!A:B,2,0)', result: { error: '#N/A' } } : `Nguyen Van ${(i * 7919).toString(36)}`;
       const row = ws.addRow([100_000_000 + i, name, '1990', 'Nam', '', 'TA0001A', 'Cty A', `${(i * 31).toString(36)} `.repeat(150), '01', '', '', '']);
       row.getCell(1).numFmt = '0000000000';
+      // Rows 3 and 4: a date of birth a formula gives, its cached result a serial number or a date, formatted as a date.
+      if (i === 2 || i === 3) {
+        row.getCell(3).value = { formula: i === 2 ? 'DATE(1990,2,1)' : 'DATE(1985,12,31)', result: i === 2 ? 32905 : new Date(Date.UTC(1985, 11, 31)) } as ExcelJS.CellFormulaValue;
+        row.getCell(3).numFmt = 'dd/mm/yyyy';
+      }
       row.commit();
     }
     ws.commit();
@@ -106,6 +111,12 @@ describe('import participants from .xlsx', () => {
     const result = await importParticipants(deps(db), file, path.join(dir, 'rejects.csv'));
     expect(result).toMatchObject({ rowsRead: n, inserted: n - 1, rejected: 1 });
     expect(await rows(db, 'SELECT count(*)::int AS n, min(ma_so_bhxh) AS first FROM participant')).toEqual([{ n: n - 1, first: '0100000001' }]);
+    expect(await rows(db, "SELECT ma_so_bhxh, ngay_sinh, jsonb_path_query_array(findings, '$[*] ? (@.field == \"dob\")') AS dob FROM participant WHERE ma_so_bhxh <= '0100000004' ORDER BY 1")).toEqual([
+      { ma_so_bhxh: '0100000001', ngay_sinh: '1990', dob: [] },
+      { ma_so_bhxh: '0100000002', ngay_sinh: '1990-02-01', dob: [] },
+      { ma_so_bhxh: '0100000003', ngay_sinh: '1985-12-31', dob: [] },
+      { ma_so_bhxh: '0100000004', ngay_sinh: '1990', dob: [] },
+    ]);
     const [, rejected] = (await readFile(path.join(dir, 'rejects.csv'), 'utf8')).trim().split('\n');
     expect(rejected).toMatch(/^1001,column ho_ten: the cell shows the error #N\/A \(a formula that failed\): correct it in the sheet and import again,0100001000,/);
   }, 60_000);
