@@ -47,10 +47,13 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
   const header = lines[first]!.cells.map((h) => h.trim().toLowerCase());
   const rows: TableRow[] = [];
   for (const l of lines.slice(first + 1)) {
-    if (l.cells.every((c) => c.trim() === '')) continue;
-    const row: TableRow = { line: l.line, cells: header.map((_, i) => l.cells[i] ?? '') };
     const notDate = l.notDates.find((i) => i < header.length);
     const error = l.errors.find(([i]) => i < header.length);
+    // A row whose cells read as empty is no record, unless one of them shows an error or lost its number: a lookup
+    // that failed across the row (`#N/A` in every column, the key too) is someone the sheet meant, whose row was
+    // dropped without a word; it is rejected as any row with such a cell is.
+    if (notDate === undefined && error === undefined && l.cells.every((c) => c.trim() === '')) continue;
+    const row: TableRow = { line: l.line, cells: header.map((_, i) => l.cells[i] ?? '') };
     if (notDate !== undefined) row.problem = notADateProblem(header[notDate]!);
     else if (error !== undefined) row.problem = cellErrorProblem(header[error[0]]!, error[1]);
     else if (l.cells.slice(header.length).some((c) => c.trim() !== '')) row.problem = `has values beyond the ${header.length} header columns`;

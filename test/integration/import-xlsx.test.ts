@@ -182,6 +182,29 @@ describe('import participants from .xlsx', () => {
     expect(await rows(db, 'SELECT ho_ten FROM participant ORDER BY 1')).toEqual([{ ho_ten: 'Nguyễn Văn An' }, { ho_ten: 'Trần Thị Bình' }]);
   });
 
+  it('rejects a row whose every cell shows an error (a lookup that failed across the row, the key too), rather than pass it over as empty', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Danh sach');
+    ws.addRow(['ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to']);
+    ws.addRow(['0100000001', 'Nguyễn Văn An', '1990', 'Nam', '']);
+    const lookup = (row: number, col: number) => ({ formula: `VLOOKUP($X${row},Nguon!A:E,${col},0)`, result: { error: '#N/A' } }) as ExcelJS.CellFormulaValue;
+    ws.addRow([1, 2, 3, 4, 5].map((c) => lookup(3, c)));
+    ws.addRow([lookup(4, 1)]);
+    ws.addRow(['0100000005', 'Trần Thị Bình', '1991', 'Nữ', '']);
+    ws.addRow(['', '', '', '', '', { formula: 'X6', result: { error: '#N/A' } }]); // a helper column beside the table: no one's row
+    const file = path.join(dir, 'people.xlsx');
+    await wb.xlsx.writeFile(file);
+    const result = await importParticipants(deps(db), file);
+    expect(result).toMatchObject({ rowsRead: 4, inserted: 2, rejected: 2 });
+    const [, ...rejected] = (await readFile(result.rejectsFile, 'utf8')).trim().split('\n');
+    expect(rejected.map((l) => l.split(',').slice(0, 2))).toEqual([
+      ['3', 'column ma_so_bhxh: the cell shows the error #N/A (a formula that failed): correct it in the sheet and import again'],
+      ['4', 'column ma_so_bhxh: the cell shows the error #N/A (a formula that failed): correct it in the sheet and import again'],
+    ]);
+  });
+
   it('finds the cells showing an error in a sheet written indented as in one written as Excel writes it', () => {
     const xml = (cells: string) => Buffer.from(`<worksheet><sheetData><row r="2">${cells}</row></sheetData></worksheet>`);
     expect(errorsOf(xml('<c r="B2" t="e"><f>VLOOKUP(A2,X,2,0)</f><v>#N/A</v></c><c r="C2" t="e"><v>#REF!</v></c><c r="D2"><v>1</v></c>'))).toEqual(
