@@ -500,6 +500,9 @@ async function openXlsx(file: string): Promise<Table> {
         row.problem = `has values beyond the ${header.length} header columns`;
       // As the CSV reader marks it (csv-scan.ts): Excel keeps a control character typed or pasted into a cell.
       else if (cells.some((c) => CONTROL.test(c))) row.control = true;
+      // A row that only reads as empty (a formula filled down past the data giving "", cells of spaces) is no record,
+      // as in a workbook read whole and a CSV: it was 'ma_so_bhxh is empty', once for every such row.
+      else if (cells.every((c) => c.trim() === '')) continue;
       yield row;
     }
   }

@@ -105,6 +105,10 @@ describe('import participants from .xlsx', () => {
       }
       row.commit();
     }
+    // Below the data, rows that only read as empty, as in a workbook read whole: a formula filled down that gives "",
+    // and cells of spaces. No record, no reject.
+    ws.addRow(PARTICIPANT_COLUMNS.map(() => ({ formula: 'IF(X1="","",X1)', result: '' }))).commit();
+    ws.addRow(PARTICIPANT_COLUMNS.map(() => '  ')).commit();
     ws.commit();
     await wb.commit();
 
