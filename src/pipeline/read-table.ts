@@ -465,6 +465,9 @@ async function openXlsx(file: string): Promise<Table> {
   }
   if (sheet.done) throw new UserError(`${file} has no visible worksheet`);
   const errors = errorCells.get(part) ?? new Map<string, string>();
+  // The 1904 date system (old Macintosh Excel): a formula's date result, which the stream reader leaves a number, counts
+  // from 1904 as the reader's own Dates do.
+  const date1904 = /<(?:\w+:)?workbookPr\b[^>]*\sdate1904\s*=\s*["'](?:1|true)["']/.test(book.sheets ?? '');
   const rowsIt = (sheet.value as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator]();
   let headerRow: ExcelJS.Row | undefined;
   for (;;) {
@@ -486,7 +489,7 @@ async function openXlsx(file: string): Promise<Table> {
       const vals = next.value.values as ExcelJS.CellValue[];
       // As a workbook read whole is read (read-xlsx.ts): a formula's date (`=DATE(1990,2,1)`, its result 32905 in a
       // date-formatted cell) was its serial number here, no date, and the person's date of birth was not stored.
-      const cells = header.map((_, i) => tableCellText(vals[i + 1], next.value.getCell(i + 1).numFmt));
+      const cells = header.map((_, i) => tableCellText(vals[i + 1], next.value.getCell(i + 1).numFmt, date1904));
       const row: TableRow = { line: next.value.number, cells };
       const notDate = header.findIndex((_, i) => notADate(vals[i + 1]));
       const error = errors.size === 0 ? -1 : header.findIndex((_, i) => errors.has(`${columnLetter(i + 1)}${next.value.number}`));

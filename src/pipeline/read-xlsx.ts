@@ -25,6 +25,9 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
   await wb.xlsx.readFile(file).catch((err: unknown) => {
     throw unreadableWorkbook(file, err);
   });
+  // Dates of a workbook kept in the 1904 date system (old Macintosh Excel) count from 1904: exceljs makes its own
+  // Dates so, and a date-formatted number read here must be too.
+  const date1904 = (wb.properties as { date1904?: boolean }).date1904 === true;
   const sheet = wb.worksheets.find((s) => s.state === 'visible');
   if (!sheet) throw new UserError(`${file} has no visible worksheet`);
   const lines: Array<{ line: number; cells: string[]; notDates: number[]; errors: Array<[number, string]> }> = [];
@@ -38,7 +41,7 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
       if (notADate(value)) notDates.push(c - 1);
       const error = cellError(value);
       if (error !== null) errors.push([c - 1, error]);
-      cells.push(text(cell));
+      cells.push(text(cell, date1904));
     }
     lines.push({ line: n, cells, notDates, errors });
   });
@@ -66,11 +69,13 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
 
 /** Excel's day 0 is 1899-12-30 (its 1900 leap-year bug included); serials are days from there, UTC. */
 const EXCEL_EPOCH = Date.UTC(1899, 11, 30);
+/** Day 0 of the 1904 date system: 1 462 days later. */
+const EXCEL_1904_EPOCH = Date.UTC(1904, 0, 1);
 const DATE_FORMAT = /(^|[^"\\])[dmy]/i;
 
-function text(cell: ExcelJS.Cell): string {
+function text(cell: ExcelJS.Cell, date1904: boolean): string {
   const master = cell.isMerged ? cell.master : cell;
-  return tableCellText(master.value, master.numFmt);
+  return tableCellText(master.value, master.numFmt, date1904);
 }
 
 /**
@@ -78,10 +83,10 @@ function text(cell: ExcelJS.Cell): string {
  * cell formatted as a date (what a formula such as `=DATE(1990,2,1)` leaves, 32905: the readers make a Date only
  * of a plain value) as that date; a whole number formatted with zeros as the sheet shows it (zeroPadded).
  */
-export function tableCellText(v: ExcelJS.CellValue, numFmt: string | undefined): string {
+export function tableCellText(v: ExcelJS.CellValue, numFmt: string | undefined, date1904 = false): string {
   const value = v !== null && typeof v === 'object' && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
   if (typeof value === 'number' && numFmt && DATE_FORMAT.test(numFmt) && value > 0 && value < 2_958_466) {
-    return new Date(EXCEL_EPOCH + Math.round(value * 86_400_000)).toISOString().slice(0, 10);
+    return new Date((date1904 ? EXCEL_1904_EPOCH : EXCEL_EPOCH) + Math.round(value * 86_400_000)).toISOString().slice(0, 10);
   }
   return zeroPadded(value, numFmt) ?? cellText(value);
 }

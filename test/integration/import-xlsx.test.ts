@@ -125,6 +125,34 @@ describe('import participants from .xlsx', () => {
     expect(rejected).toMatch(/^1001,column ho_ten: the cell shows the error #N\/A \(a formula that failed\): correct it in the sheet and import again,0100001000,/);
   }, 60_000);
 
+  it('streams a workbook kept in the 1904 date system (old Macintosh Excel): a formula\'s date and a date cell count from 1904', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const written = path.join(dir, 'written.xlsx');
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: written, useSharedStrings: false, useStyles: true });
+    const ws = wb.addWorksheet('Danh sach');
+    ws.addRow([...PARTICIPANT_COLUMNS]).commit();
+    for (let i = 1; i <= 30_000; i++) {
+      const row = ws.addRow([`01${String(i).padStart(8, '0')}`, `Nguyen Van ${i}`, '1990', 'Nam', '', 'TA0001A', 'Cty A', `${(i * 31).toString(36)} `.repeat(150), '01', '', '', '']);
+      // 31 443 and 31 444 days from 01/01/1904: 01/02/1990 and 02/02/1990 (32 905 and 32 906 from 1900).
+      if (i === 1) row.getCell(3).value = { formula: 'DATE(1990,2,1)', result: 31_443 } as ExcelJS.CellFormulaValue;
+      if (i === 2) row.getCell(3).value = 31_444;
+      if (i <= 2) row.getCell(3).numFmt = 'dd/mm/yyyy';
+      row.commit();
+    }
+    ws.commit();
+    await wb.commit();
+    // exceljs's stream writer does not write the workbook's date system: set as Excel for Mac sets it.
+    const file = path.join(dir, 'mac.xlsx');
+    await writeFile(file, await withPart(await readFile(written), path.join(dir, 'scratch.xlsx'), 'xl/workbook.xml', (xml) => xml.replace('<workbookPr ', '<workbookPr date1904="1" ')));
+    await importParticipants(deps(db), file, path.join(dir, 'rejects.csv'));
+    expect(await rows(db, "SELECT ma_so_bhxh, ngay_sinh FROM participant WHERE ma_so_bhxh <= '0100000003' ORDER BY 1")).toEqual([
+      { ma_so_bhxh: '0100000001', ngay_sinh: '1990-02-01' },
+      { ma_so_bhxh: '0100000002', ngay_sinh: '1990-02-02' },
+      { ma_so_bhxh: '0100000003', ngay_sinh: '1990' },
+    ]);
+  }, 60_000);
+
   it('finds the first visible tab of a workbook, whatever the numbers of its sheet parts', () => {
     const book = (tabs: string) => `<workbook xmlns:r="r"><sheets>${tabs}</sheets></workbook>`;
     const rels =
