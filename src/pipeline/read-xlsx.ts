@@ -27,7 +27,7 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
   });
   // Dates of a workbook kept in the 1904 date system (old Macintosh Excel) count from 1904: exceljs makes its own
   // Dates so, and a date-formatted number read here must be too.
-  const date1904 = (wb.properties as { date1904?: boolean }).date1904 === true;
+  const date1904 = (wb.properties as { date1904?: boolean } | undefined)?.date1904 === true;
   const sheet = wb.worksheets.find((s) => s.state === 'visible');
   if (!sheet) throw new UserError(`${file} has no visible worksheet`);
   const lines: Array<{ line: number; cells: string[]; notDates: number[]; errors: Array<[number, string]> }> = [];

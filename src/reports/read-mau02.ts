@@ -115,6 +115,8 @@ const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
 const DAY_MS = 86_400_000;
 /** 73 415, 31/12/2100: past the last birth year taken, a number is no serial date of birth. */
 const LAST_BIRTH_SERIAL = (Date.UTC(MAX_BIRTH_YEAR, 11, 31) - EXCEL_EPOCH_MS) / DAY_MS;
+/** Day 0 of a workbook in the 1904 date system (old Macintosh Excel), whose serial numbers are 1 462 fewer. */
+const EXCEL_1904_EPOCH_MS = Date.UTC(1904, 0, 1);
 
 /**
  * Whether a number format shows the month as a number before the day, the year not first: `mm/dd/yy` (LibreOffice
@@ -155,11 +157,14 @@ const pad2 = (n: number) => String(n).padStart(2, '0');
  * a cell formatted as a date would have made it a Date, so it was typed into a General or text cell — `02011995`
  * for 02/01/1995 arrives as 2011995, its leading zero lost — and it is kept as typed, to be refused as no date.
  */
-function dobOf(cell: ExcelJS.Cell): { text: string; problem: string | null } {
+function dobOf(cell: ExcelJS.Cell, date1904: boolean): { text: string; problem: string | null } {
   const v = cell.value;
   const raw = v !== null && typeof v === 'object' && !(v instanceof Date) && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
   let date: Date | null = raw instanceof Date ? raw : null;
-  if (typeof raw === 'number' && Number.isInteger(raw) && raw > MAX_BIRTH_YEAR && raw <= LAST_BIRTH_SERIAL) date = new Date(EXCEL_EPOCH_MS + raw * DAY_MS);
+  // A serial of a workbook in the 1904 date system counts from 1904, as exceljs reads its date cells: from 1900 it was
+  // a date of birth four years and a day early, applied as the correction.
+  const epoch = date1904 ? EXCEL_1904_EPOCH_MS : EXCEL_EPOCH_MS;
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw > MAX_BIRTH_YEAR && raw <= LAST_BIRTH_SERIAL) date = new Date(epoch + raw * DAY_MS);
   if (!date || Number.isNaN(date.getTime())) return { text: text(v), problem: null };
   const [day, month, year] = [date.getUTCDate(), date.getUTCMonth() + 1, date.getUTCFullYear()];
   if (day <= 12 && day !== month && monthBeforeDay(cell.numFmt)) {
@@ -408,6 +413,7 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
       `Tệp có ${forms.length} trang tính Mẫu số 02 (${names}). Xoá các trang không dùng, chỉ giữ trang đã điền, rồi gửi lại.`,
     );
   }
+  const date1904 = (wb.properties as { date1904?: boolean } | undefined)?.date1904 === true;
   const ws = forms[0] ?? visible[0];
   if (!ws) throw new UserError(`${file} has no visible worksheet`);
   const sheet: ExcelJS.Worksheet = ws;
@@ -506,7 +512,7 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
       const e = c === undefined ? null : excelError(values[c]);
       if (e) errors.push(`(${k}) ${e}`);
     }
-    const dob = dobOf(row.getCell(col.get(INPUT_COLUMNS.dob)!));
+    const dob = dobOf(row.getCell(col.get(INPUT_COLUMNS.dob)!), date1904);
 
     const shown = Array.from({ length: 9 }, (_, i) => (col.has(i + 1) ? at(values, i + 1) : ''));
     rows.push({

@@ -162,6 +162,16 @@ describe('reading a returned Mẫu 02', () => {
     expect(rows.flatMap((r) => r.errors)).toEqual([]);
   });
 
+  it('reads a serial number pasted into a workbook of the 1904 date system (old Macintosh Excel) as the date it is there', async () => {
+    // 30 050 days from 01/01/1904 is 10/04/1986 (31 512 from 30/12/1899); a date cell is read as exceljs reads it.
+    const file = await returned('dates-1904', (ws) => {
+      (ws.workbook.properties as { date1904?: boolean }).date1904 = true;
+      ws.getCell(FIRST, 11).value = 30_050;
+      ws.getCell(FIRST + 1, 11).value = new Date(Date.UTC(1986, 3, 10));
+    });
+    expect((await rowsOf(file)).map((r) => r.dob)).toEqual(['10/04/1986', '10/04/1986']);
+  });
+
   it('reads a date cell as the date it shows, and refuses one whose format shows the month first where its day could be a month', async () => {
     // A clerk's 10/07/1964 (10 July) in a spreadsheet under English (USA) settings: stored as 7 October, shown
     // `10/07/64` with LibreOffice's `mm/dd/yy`. Format 14 is Excel's short date, shown in the computer's order
