@@ -218,6 +218,23 @@ function notCsv(file: string, head: Buffer): UserError | null {
   if (head.indexOf(10) < 0 && cr >= 0 && cr < head.length - 1) {
     return new UserError(`${file}: its lines end in a carriage return alone (as old Macintosh software writes them), which this import does not read; ${SAVE_AS_UTF8}`);
   }
+  // The same after a header that ends as Windows ends lines (a header file and an old program's rows put together):
+  // the rows were one line, rejected as 'has 201 fields' or as over-long, and the summary said '1 rejected' of them.
+  // Said of the file: carriage returns alone between the rows, and no line feed after the header's.
+  const nl = head.indexOf(10);
+  if (nl >= 0) {
+    const rows = head.subarray(nl + 1);
+    // Outside quotes (a carriage return inside a quoted field is the field's), and not the last byte read.
+    let quoted = false;
+    let alone = 0;
+    for (let i = 0; i < rows.length - 1; i++) {
+      if (rows[i] === 34) quoted = !quoted;
+      else if (rows[i] === 13 && !quoted) alone += 1;
+    }
+    if (rows.indexOf(10) < 0 && alone > 0) {
+      return new UserError(`${file}: its lines after the header end in a carriage return alone (as old Macintosh software writes them), which this import does not read; ${SAVE_AS_UTF8}`);
+    }
+  }
   return null;
 }
 

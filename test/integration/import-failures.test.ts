@@ -249,6 +249,9 @@ describe('an import that cannot finish', () => {
       ['zip.csv', Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(40)]), 'is a zip archive (an .xlsx workbook, or files packed together): name a workbook FILE.xlsx, or unpack the archive and import the CSV it holds'],
       ['xls.csv', Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(40)]), 'is an old Excel workbook (.xls), not CSV text: save it as .xlsx or as "CSV UTF-8 (comma delimited)" and import that'],
       ['mac.csv', lines.join('\r') + '\r', ': its lines end in a carriage return alone (as old Macintosh software writes them), which this import does not read; save it as "CSV UTF-8 (comma delimited)" and import again'],
+      // A header as Windows ends it, the rows as an old Macintosh program does (two files put together): the rows were
+      // one line, rejected as 'has 11 fields' and counted as one row.
+      ['mixed.csv', `${header}\r\n${lines.slice(1).join('\r')}\r`, ': its lines after the header end in a carriage return alone (as old Macintosh software writes them), which this import does not read; save it as "CSV UTF-8 (comma delimited)" and import again'],
       ['tabs.csv', lines.map((l) => l.replaceAll(',', '\t')).join('\n') + '\n', ': its fields are separated by tabs; save it as "CSV UTF-8 (comma delimited)" and import again (commas, or semicolons, between fields)'],
     ];
     for (const [name, content, said] of files) {
@@ -258,11 +261,15 @@ describe('an import that cannot finish', () => {
       expect(err).toBeInstanceOf(UserError);
       expect((err as Error).message).toBe(`${file}${said.startsWith(':') ? '' : ' '}${said}`);
     }
-    // A file that ends in CR LF, or in a carriage return after its last line only, is read as before.
+    // A file that ends in CR LF, or in a carriage return after its last line only, is read as before; so is one whose
+    // only row, without a line end, holds a carriage return in a field.
     const crlf = path.join(dir, 'crlf.csv');
     writeFileSync(crlf, lines.join('\r\n') + '\r\n');
     expect(await importParticipants(deps(db), crlf)).toMatchObject({ inserted: 2, rejected: 0 });
     expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 2 }]);
+    const one = path.join(dir, 'one.csv');
+    writeFileSync(one, `${header}\r\n0100000003,"Lê\rVăn Ba",1971,Nam,`);
+    expect(await importParticipants(deps(db), one)).toMatchObject({ inserted: 1, rejected: 0 });
   });
 
   it('does not repeat a first row of data in its message when the header row is missing', async () => {
