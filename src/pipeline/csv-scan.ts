@@ -35,7 +35,7 @@ export const NOT_UTF8 = 'contains bytes that are not UTF-8; save the file as "CS
  * down a column) became a name, a date or a number of everyone it touched. No participant's or target's value is
  * one, and a workbook's error cell refuses its row (cell-text.ts cellErrorProblem): so does its text here.
  */
-const SPREADSHEET_ERRORS = new Set(['#N/A', '#VALUE!', '#REF!', '#DIV/0!', '#NUM!', '#NAME?', '#NULL!', '#SPILL!', '#CALC!', '#FIELD!', '#GETTING_DATA', '#BLOCKED!', '#CONNECT!', '#BUSY!', '#UNKNOWN!']);
+const SPREADSHEET_ERRORS = new Set(['#ERROR!' /* Google Sheets': a formula it cannot parse */, '#N/A', '#VALUE!', '#REF!', '#DIV/0!', '#NUM!', '#NAME?', '#NULL!', '#SPILL!', '#CALC!', '#FIELD!', '#GETTING_DATA', '#BLOCKED!', '#CONNECT!', '#BUSY!', '#UNKNOWN!']);
 /** LibreOffice's own: `Err:502`. */
 const LIBREOFFICE_ERROR = /^Err:\d{3}$/;
 

@@ -63,13 +63,17 @@ describe('import of hostile input', () => {
   // A column of =VLOOKUP(…) that failed, saved as CSV from Excel (or LibreOffice): the error's text took the place of
   // the names and dates it looked up. A workbook's error cell refuses its row; its text in a CSV does the same.
   it("rejects a row holding a spreadsheet error's text (#N/A, #VALUE!, Err:502) instead of storing it as a name or a date", async () => {
-    const lines = [HEADER, line(1, { name: '#N/A' }), line(2), line(3).replace('05/03/1990', '#VALUE!'), line(4, { name: 'Err:502' }), line(5, { name: 'Số #1 Nguyễn' })];
+    const lines = [
+      HEADER, line(1, { name: '#N/A' }), line(2), line(3).replace('05/03/1990', '#VALUE!'), line(4, { name: 'Err:502' }), line(5, { name: 'Số #1 Nguyễn' }),
+      line(6).replace('05/03/1990', '#ERROR!'), // Google Sheets' text for a formula it cannot parse
+    ];
     const { result, rejected, count } = await importText(lines.join('\n') + '\n');
-    expect([count, result.rejected]).toEqual([2, 3]);
+    expect([count, result.rejected]).toEqual([2, 4]);
     expect(rejected.map((r) => [r[0], r[1]])).toEqual([
       ['2', "field 2: #N/A is a spreadsheet's error (a formula that failed), not a value: correct it in the sheet and export again"],
       ['4', "field 3: #VALUE! is a spreadsheet's error (a formula that failed), not a value: correct it in the sheet and export again"],
       ['5', "field 2: Err:502 is a spreadsheet's error (a formula that failed), not a value: correct it in the sheet and export again"],
+      ['7', "field 3: #ERROR! is a spreadsheet's error (a formula that failed), not a value: correct it in the sheet and export again"],
     ]);
   });
 
