@@ -56,6 +56,10 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
   // No name has a digit: one in (10) is a number typed or pasted into the wrong column (the CCCD, the date of birth),
   // and taking it would replace the person's name with it.
   else if (r.name && /\p{Nd}/u.test(rec.hoTen)) reasons.push(`Cột (10) họ và tên "${r.name}" có chữ số: chỉ ghi họ và tên (ngày sinh ghi ở cột (11), số ĐDCN ở cột (13))`);
+  // Nor a mark or a sign: what a clerk puts in a column to say "nothing to change" (`x`, `-`, `N/A`, `?`) or a
+  // spreadsheet's error typed or pasted as text (`#N/A`) was the person's new name, sent to the registry.
+  else if (r.name && NOT_IN_NAMES.test(rec.hoTen)) reasons.push(`Cột (10) họ và tên "${r.name}" có ký tự không có trong họ và tên: chỉ ghi họ và tên đầy đủ; để trống nếu không cần sửa`);
+  else if (r.name && [...rec.hoTen.matchAll(/\p{L}/gu)].length < 2) reasons.push(`Cột (10) họ và tên "${r.name}" không phải họ và tên: ghi họ và tên đầy đủ; để trống nếu không cần sửa`);
   // Well formed but after today (parseBirthDate reads it; the import's finding is the same): said as such.
   if (r.dob && invalid('dob') && parseBirthDate(r.dob)) reasons.push(`Cột (11) ngày sinh "${r.dob}" là ngày sau hôm nay: ghi đúng ngày sinh`);
   else if (r.dob && invalid('dob')) reasons.push(`Cột (11) ngày tháng năm sinh "${r.dob}" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy`);
@@ -79,6 +83,12 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
     },
   };
 }
+
+/**
+ * A character no name holds: punctuation and symbols other than the apostrophes (`H'Hen Niê`, stored as `'`), the
+ * hyphen and the dot some names are written with.
+ */
+const NOT_IN_NAMES = /[^\p{L}\p{M}\p{Zs}'’‘ʼ.\-]/u;
 
 const NOTHING_READABLE = 'không có ký tự nào đọc được (chỉ có ký tự ẩn, như khi dán từ trang web): xoá ô và gõ lại';
 

@@ -108,6 +108,31 @@ describe('import corrections, as clerks fill the sheet in', () => {
     expect(await person(db, '0790000003')).toMatchObject({ ho_ten: 'Phạm Văn Hùng' });
   });
 
+  it('refuses as a name the marks a clerk puts for "nothing to change" (x, -, N/A) and an error typed as text, and takes a name beside them', async () => {
+    const { db, dir, mau02 } = await listsOutHere();
+    const marks: Record<string, string> = { '0790000001': 'x', '0790000002': '-', '0790000005': 'N/A', '0790000006': '#N/A' };
+    const file = await returned(mau02, dir, (_ws, row) => {
+      for (const [code, mark] of Object.entries(marks)) row(code).getCell(10).value = mark;
+      row('0790000003').getCell(10).value = "Phạm Văn H'Hưng-Ly";
+    });
+    const r = await importCorrections(deps(db), file);
+    expect(r).toMatchObject({ corrected: 1, rejected: 4 });
+    const why = await rejectsByCode(r.rejectsFile);
+    expect(Object.keys(marks).map((code) => why.get(code))).toEqual([
+      'Cột (10) họ và tên "x" không phải họ và tên: ghi họ và tên đầy đủ; để trống nếu không cần sửa',
+      'Cột (10) họ và tên "-" không phải họ và tên: ghi họ và tên đầy đủ; để trống nếu không cần sửa',
+      'Cột (10) họ và tên "N/A" có ký tự không có trong họ và tên: chỉ ghi họ và tên đầy đủ; để trống nếu không cần sửa',
+      'Cột (10) họ và tên "#N/A" có ký tự không có trong họ và tên: chỉ ghi họ và tên đầy đủ; để trống nếu không cần sửa',
+    ]);
+    expect(await rows(db, "SELECT ma_so_bhxh, ho_ten FROM participant WHERE ma_so_bhxh IN ('0790000001', '0790000002', '0790000003', '0790000005', '0790000006') ORDER BY 1")).toEqual([
+      { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn' },
+      { ma_so_bhxh: '0790000002', ho_ten: 'Ngô Thị Sáu' },
+      { ma_so_bhxh: '0790000003', ho_ten: "Phạm Văn H'Hưng-Ly" },
+      { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm' },
+      { ma_so_bhxh: '0790000006', ho_ten: 'Trần Văn Sáu' },
+    ]);
+  });
+
   it('takes in column (13) only a number that can be this person\'s ĐDCN, saying what is wrong', async () => {
     const { db, dir, mau02 } = await listsOutHere();
     const first = await returned(mau02, dir, (_ws, row) => {
