@@ -40,14 +40,24 @@ const MONTH_FIRST = /^(\d{1,2})[/.-](\d{4})$/;
 const ISO_DAY = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
 const ISO_MONTH = /^(\d{4})-(\d{1,2})$/;
 const YEAR = /^(\d{4})$/;
+/** A date followed by the time 00:00, 0:00, 00:00:00 or 00:00:00.000, after a space or a `T`. */
+const MIDNIGHT = /^(\S+)[ T]0?0:00(?::00(?:\.0{1,3})?)?$/;
 
 /**
  * Accepts `dd/mm/yyyy`, `d/m/yyyy` (also with `-` or `.`), `mm/yyyy`, `m/yyyy`, `yyyy`, `yyyy-mm-dd`, `yyyy-mm`,
- * `yyyymmdd`; a day or month of `00` means unknown (`00/00/2003` → 2003, `00/05/2003` → 05/2003, `00/2003` → 2003).
+ * `yyyymmdd`, a whole date followed by the time of midnight (`05/03/1990 00:00:00`); a day or month of `00` means unknown (`00/00/2003` → 2003, `00/05/2003` → 05/2003, `00/2003` → 2003).
  * Null for anything else, impossible dates (31/02) and years outside 1880–2100.
  */
 export function parseBirthDate(raw: string): BirthDate | null {
   const s = raw.trim();
+  // A whole date with the time of midnight, as a database's or a spreadsheet's date-and-time column is exported
+  // (`05/03/1990 00:00:00`, `1990-03-05T00:00:00`): the date. Was unreadable, and the date of birth of everyone on
+  // file left out. Any other time is not read: a local midnight written in UTC is the day before at 17:00.
+  const midnight = MIDNIGHT.exec(s);
+  if (midnight) {
+    const d = parseBirthDate(midnight[1]!);
+    return d?.precision === 'day' ? d : null;
+  }
   // The year group is not optional in any of these patterns: once one matched, `m[n]!` is its text.
   let m: RegExpExecArray | null;
   if ((m = DAY_FIRST.exec(s))) {

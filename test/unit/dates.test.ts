@@ -40,6 +40,16 @@ describe('parseBirthDate', () => {
     expect(parseBirthDate('1990-03')).toEqual(month(1990, 3));
   });
 
+  it('reads a whole date with the time of midnight, as date-and-time columns are exported, and no other time', () => {
+    for (const t of ['05/03/1990 00:00:00', '05/03/1990 0:00', '1990-03-05T00:00:00', '1990-03-05 00:00', '1990-03-05T00:00:00.000', '19900305 00:00']) {
+      expect(parseBirthDate(t)).toEqual(day(1990, 3, 5));
+    }
+    // A local midnight written in UTC is the day before at 17:00: no date is guessed. Nor from a year or month and a time.
+    for (const t of ['1990-03-04T17:00:00', '05/03/1990 07:00', '05/03/1990 00:00:01', '1990 00:00:00', '03/1990 00:00', '05/03/1990 00:00:00Z', '31/02/1990 00:00']) {
+      expect(parseBirthDate(t)).toBeNull();
+    }
+  });
+
   it('ignores surrounding spaces', () => {
     expect(parseBirthDate('  05/03/1990 ')).toEqual(day(1990, 3, 5));
     expect(parseBirthDate('\t1990\u00a0')).toEqual(year(1990));
