@@ -88,7 +88,7 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
  * A character no name holds: punctuation and symbols other than the apostrophes (`H'Hen Niê`, stored as `'`), the
  * hyphen and the dot some names are written with.
  */
-const NOT_IN_NAMES = /[^\p{L}\p{M}\p{Zs}'’‘ʼ.\-]/u;
+const NOT_IN_NAMES = /[^\p{L}\p{M}\p{Zs}'’‘ʼ.-]/u;
 
 const NOTHING_READABLE = 'không có ký tự nào đọc được (chỉ có ký tự ẩn, như khi dán từ trang web): xoá ô và gõ lại';
 
