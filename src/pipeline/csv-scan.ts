@@ -27,6 +27,24 @@ const PREVIEW_CHARS = 200;
 
 const NEEDS_SLOW_PATH = /"/;
 
+/** What the decoder gives for bytes that are not UTF-8. */
+const UNREADABLE = '\uFFFD';
+/** U+FFFD in UTF-8. */
+const FFFD_BYTES = Buffer.from(UNREADABLE, 'utf8');
+/** What U+FFFD written in the file is read as until its line is taken (CsvScanner decode): a noncharacter of the same length in UTF-8. */
+const LITERAL_FFFD = '\uFDD0';
+const LITERAL_FFFD_BYTES = Buffer.from(LITERAL_FFFD, 'utf8');
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Why a record holding the character U+FFFD itself is rejected: the file is UTF-8, but the text says a letter was
+ * lost by a conversion before the export (`Nguy\uFFFDn`), which saving the file again does not bring back.
+ */
+function lostLetter(cells: readonly string[]): string {
+  const at = cells.findIndex((c) => c.includes(LITERAL_FFFD));
+  return `field ${at + 1} holds the character \uFFFD (U+FFFD), put where a conversion before the export lost a letter: correct the value where the file is exported from, and export again`;
+}
+
 /** Why a record whose text is not UTF-8 is rejected. */
 export const NOT_UTF8 = 'contains bytes that are not UTF-8; save the file as "CSV UTF-8"';
 
@@ -127,6 +145,10 @@ export class CsvScanner {
   /** Decided on the header's line (Separator), or by a `sep=` line before it. */
   private sep: Separator = ',';
   private hinted = false;
+  /** Bytes of a U+FFFD cut by the end of a read (decode). */
+  private held: Buffer = EMPTY;
+  /** Whether the file held the character U+FFFD itself, read as LITERAL_FFFD (decode). */
+  private literal = false;
 
   /**
    * `from`: scan a part of a file that starts at a line start after `lines` physical lines, where a scanner of the
@@ -155,12 +177,12 @@ export class CsvScanner {
   }
 
   push(buf: Buffer): CsvRecord[] {
-    this.take(this.decoder.write(buf));
+    this.take(this.decode(buf));
     return this.drain();
   }
 
   end(): CsvRecord[] {
-    this.take(this.decoder.end());
+    this.take(this.decode(Buffer.alloc(0)) + this.decoder.end());
     if (this.carry !== '' || this.carryTooLong) this.line(this.carry);
     this.carry = '';
     this.carryTooLong = false;
@@ -168,9 +190,45 @@ export class CsvScanner {
     return this.drain();
   }
 
+  /**
+   * Decodes the next bytes. The decoder gives U+FFFD for bytes that are not UTF-8 (NOT_UTF8), and a UTF-8 file may
+   * hold the character itself (EF BF BD: a letter a conversion lost before the export, `Nguy\uFFFDn`), whose row was
+   * rejected as 'bytes that are not UTF-8; save the file as "CSV UTF-8"', which the file already was: it is rejected
+   * saying what it is (lostLetter). So that the two read apart, the character's bytes
+   * are decoded as LITERAL_FFFD, a noncharacter, and given back as U+FFFD with the records (drain()). Its bytes cut between
+   * two reads wait for the next: a reading from a line start (the second thread's) gives the same text.
+   */
+  private decode(buf: Buffer): string {
+    let bytes = this.held.length ? Buffer.concat([this.held, buf]) : buf;
+    this.held = EMPTY;
+    if (buf.length > 0) {
+      // An end that may be the start of EF BF BD waits for the bytes after it.
+      const n = bytes.length;
+      const keep = bytes[n - 1] === 0xef ? 1 : n >= 2 && bytes[n - 2] === 0xef && bytes[n - 1] === 0xbf ? 2 : 0;
+      if (keep) {
+        this.held = Buffer.from(bytes.subarray(n - keep));
+        bytes = bytes.subarray(0, n - keep);
+      }
+    }
+    if (bytes.indexOf(FFFD_BYTES) >= 0) {
+      bytes = Buffer.from(bytes); // the caller's buffer is not changed
+      for (let i = bytes.indexOf(FFFD_BYTES); i >= 0; i = bytes.indexOf(FFFD_BYTES, i + 3)) LITERAL_FFFD_BYTES.copy(bytes, i);
+      this.literal = true;
+    }
+    return this.decoder.write(bytes);
+  }
+
   private drain(): CsvRecord[] {
     const out = this.out;
     this.out = [];
+    // The character U+FFFD the file held is itself again, once the records were judged (NOT_UTF8 is for the bytes
+    // that are not UTF-8 alone).
+    if (this.literal) {
+      for (const r of out) {
+        r.cells = r.cells.map((c) => c.replaceAll(LITERAL_FFFD, UNREADABLE));
+        if (r.text !== undefined) r.text = r.text.replaceAll(LITERAL_FFFD, UNREADABLE);
+      }
+    }
     return out;
   }
 
@@ -304,7 +362,8 @@ export class CsvScanner {
       (this.expected !== undefined && cells.length !== this.expected
         ? `has ${cells.length} fields, the header has ${this.expected}`
         : undefined) ??
-      (text.includes('\uFFFD') ? NOT_UTF8 : undefined) ??
+      (text.includes(UNREADABLE) ? NOT_UTF8 : undefined) ??
+      (this.literal && text.includes(LITERAL_FFFD) ? lostLetter(cells) : undefined) ??
       // One look at the whole text first: hardly any line has a '#' or an 'Err:'.
       (text.includes('#') || text.includes('Err:') ? spreadsheetError(cells) : undefined);
     if (why) rec.problem = why;

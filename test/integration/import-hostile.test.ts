@@ -219,6 +219,17 @@ describe('legacy text', () => {
     expect(got[0]!.findings.find((f) => f.code === 'converted')?.value).toBe('NguyÔn V¨n Hïng');
   });
 
+  it('says of a name holding the character U+FFFD itself that a letter was lost before the export, not that the file is not UTF-8', async () => {
+    const text = Buffer.concat([Buffer.from(`${HEADER}\n${line(1, { name: 'Nguy\uFFFDn Văn An' })}\n`), Buffer.from(line(2, { name: 'Nguy' })), Buffer.from([0xe5, 0x6e]), Buffer.from(`\n${line(3)}\n`)]);
+    const { result, rejected } = await importText(text);
+    expect(result).toMatchObject({ rowsRead: 3, inserted: 1, rejected: 2 });
+    expect(rejected.map((r) => [r[0], r[1]])).toEqual([
+      ['2', 'field 2 holds the character \uFFFD (U+FFFD), put where a conversion before the export lost a letter: correct the value where the file is exported from, and export again'],
+      ['3', 'contains bytes that are not UTF-8; save the file as "CSV UTF-8"'],
+    ]);
+    expect(rejected[0]![3]).toBe('Nguy\uFFFDn Văn An'); // the value as the file has it
+  });
+
   it('reads a quoted header behind a byte-order mark (R, pandas utf-8-sig: every field quoted) as the header', async () => {
     const quoted = (l: string) => l.split(',').map((c) => `"${c}"`).join(',');
     const { result, rejected, count } = await importText(`\uFEFF${quoted(HEADER)}\r\n${quoted(line(1))}\r\n${quoted(line(2)).replace(code(2), 'BAD')}\r\n`);

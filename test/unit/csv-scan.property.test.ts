@@ -2,7 +2,7 @@
 // or a reject), records are numbered by their physical line, and well-formed CSV always reads back as written.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvScanner, MAX_LINE_CHARS, type CsvRecord } from '../../src/pipeline/csv-scan.js';
+import { CsvScanner, MAX_LINE_CHARS, NOT_UTF8, type CsvRecord } from '../../src/pipeline/csv-scan.js';
 
 function scan(buf: Buffer, pieces = 1): CsvRecord[] {
   const s = new CsvScanner();
@@ -27,6 +27,24 @@ const csvField = fc.oneof(
 const quote = (v: string) => (/[",\n\r]/.test(v) || v !== v.trim() ? `"${v.replaceAll('"', '""')}"` : v);
 
 describe('CSV scanner properties', () => {
+  it('tells the character U+FFFD written in a UTF-8 file from bytes that are not UTF-8, wherever the reads are cut', () => {
+    const text = Buffer.concat([
+      Buffer.from('a,b\n1,Nguy\uFFFDn\n2,'),
+      Buffer.from([0xe0, 0x41]), // not UTF-8
+      Buffer.from('\n3,\uFFFD\uFFFD\n'),
+    ]);
+    for (let step = 1; step <= text.length; step++) {
+      const recs = scan(text, Math.ceil(text.length / step)).slice(1);
+      const lost = 'field 2 holds the character \uFFFD (U+FFFD), put where a conversion before the export lost a letter: correct the value where the file is exported from, and export again';
+      expect(recs.map((r) => [r.line, r.cells[1], r.problem ?? null])).toEqual([
+        [2, 'Nguy\uFFFDn', lost],
+        [3, '\uFFFDA', NOT_UTF8],
+        [4, '\uFFFD\uFFFD', lost],
+      ]);
+      expect(recs[0]!.text).toBe('1,Nguy\uFFFDn');
+    }
+  });
+
   it('reads well-formed CSV back exactly, however the bytes are cut into buffers', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5 }), fc.array(fc.array(csvField, { minLength: 5, maxLength: 5 }), { minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 40 }), (_, records, pieces) => {
