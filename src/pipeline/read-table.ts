@@ -606,7 +606,6 @@ export function firstVisibleSheetPart(workbook: string | undefined, rels: string
   return null;
 }
 
-
 async function* inBatches(rows: AsyncIterable<TableRow>, size = 1000): AsyncGenerator<TableRow[]> {
   let batch: TableRow[] = [];
   for await (const r of rows) {
