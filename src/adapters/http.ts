@@ -13,7 +13,7 @@ import { badRequest, DEFAULT_MAX_ANSWER_BYTES, readBounded } from './http-body.j
 import { answersMisfit, parseVerifyResponse, toWireRequest, toWireShare, WireShareResponse } from './http-wire.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetry, type FailureInfo, type RetryPolicy } from './retry.js';
 import { sleep as realSleep } from '../sleep.js';
-import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
+import { RegistryClosedError, type RegistryAdapter, type ShareRecord, type VerifyAnswer, type VerifyRequest } from './types.js';
 
 export interface HttpRegistrySettings {
   url: string; // base URL; endpoints are /v1/verify and /v1/share below it
@@ -113,7 +113,7 @@ export class HttpRegistry implements RegistryAdapter {
   }
 
   async close(): Promise<void> {
-    this.closing.abort(new Error('registry adapter closed'));
+    this.closing.abort(new RegistryClosedError());
   }
 
   /** Why requests failed in this run, for the operator; null when none did. */

@@ -11,7 +11,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { Db, Queryable } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../sleep.js';
-import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from './types.js';
+import { RegistryClosedError, type RegistryAdapter, type ShareRecord, type VerifyAnswer, type VerifyRequest } from './types.js';
 
 /** A wait for a free slot: short, and jittered so that waiting workers do not ask in step. */
 // Stryker disable next-line ArithmeticOperator: only how long a request waits before asking for a slot again; the cap and the answers are the same
@@ -26,6 +26,14 @@ const caps = new WeakMap<RegistryAdapter, Map<number, SharedRegistryCap>>();
  * Not a registry failure, which leaves its people PENDING until the next run under "the registry is unavailable":
  * the chunk step fails instead, and the job engine retries it. The database's error is the cause.
  */
+/**
+ * An error that fails the chunk step rather than leave its people PENDING: the database failed before the registry
+ * was asked (RegistryGateError), or the adapter was closed under the request as the process stopped
+ * (RegistryClosedError). Neither says anything of the registry.
+ */
+export const failsTheStep = (err: unknown): err is RegistryGateError | RegistryClosedError =>
+  err instanceof RegistryGateError || err instanceof RegistryClosedError;
+
 export class RegistryGateError extends Error {
   override name = 'RegistryGateError';
   constructor(cause: unknown) {

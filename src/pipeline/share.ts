@@ -1,5 +1,6 @@
 import { recordShares, shareCandidates, type ShareCandidate } from '../db/shares.js';
-import { RegistryGateError } from '../adapters/shared-cap.js';
+import { failsTheStep, type RegistryGateError } from '../adapters/shared-cap.js';
+import type { RegistryClosedError } from '../adapters/types.js';
 import type { RunDeps } from './deps.js';
 import { FailedRequests } from './failed-requests.js';
 
@@ -39,7 +40,7 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
   };
 
   const failures = new FailedRequests(log, 'share');
-  let gateFailed: RegistryGateError | undefined;
+  let gateFailed: RegistryGateError | RegistryClosedError | undefined;
   const send = (part: ShareCandidate[]) => {
     const p = (async () => {
       let acked: ShareCandidate[] = [];
@@ -51,8 +52,9 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
         deps.runProgress?.advance('share', part.length);
         failed += part.length - acked.length;
       } catch (err) {
-        // The database failed before the registry was asked: thrown once the requests in flight are in (below).
-        if (err instanceof RegistryGateError) gateFailed ??= err;
+        // The database failed before the registry was asked, or the process is stopping (the adapter closed): thrown
+        // once the requests in flight are in (below), not counted as shares that failed.
+        if (failsTheStep(err)) gateFailed ??= err;
         else {
           failures.add(err, part.length);
           failed += part.length;

@@ -4,7 +4,7 @@
 // person refused gets an outcome that says the record needs fixing (verify.ts). Called per registry request, so
 // it fits wherever requests are made.
 import { RegistryRefusedError } from '../adapters/http-errors.js';
-import { RegistryGateError } from '../adapters/shared-cap.js';
+import { failsTheStep } from '../adapters/shared-cap.js';
 import { WIRE_FIELD } from '../adapters/http-wire.js';
 import type { RegistryAdapter, VerifyAnswer, VerifyRequest } from '../adapters/types.js';
 import type { Field } from '../domain/types.js';
@@ -51,8 +51,9 @@ export async function verifySplittingRefusals(registry: RegistryAdapter, batch: 
     try {
       out.answers.push(...(await registry.verify(part, signal)));
     } catch (err) {
-      // The database failed before the registry was asked: the step fails and is retried (SharedRegistryCap).
-      if (err instanceof RegistryGateError) throw err;
+      // The database failed before the registry was asked, or the process is stopping: the step fails and is done
+      // again (SharedRegistryCap, RegistryClosedError).
+      if (failsTheStep(err)) throw err;
       if (!(err instanceof RegistryRefusedError)) {
         out.failed.push({ people: part, error: err });
         return;

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { RegistryAdapter } from '../adapters/types.js';
-import { RegistryGateError } from '../adapters/shared-cap.js';
+import { failsTheStep, type RegistryGateError } from '../adapters/shared-cap.js';
+import type { RegistryClosedError } from '../adapters/types.js';
 import type { VerifyRequest } from '../domain/registry.js';
 import type { ExportedPerson, Outcome } from '../domain/outcome.js';
 import type { Logger } from '../log.js';
@@ -41,8 +42,10 @@ export async function verifyPeople(
 
   // A database failure before a request (RegistryGateError) fails the step, which is retried: the requests still
   // waiting for their turn are not sent (their answers would be thrown away and asked for again on the retry), and
-  // those in flight are waited for, so that none is still out when the step has failed.
-  let gateFailed: RegistryGateError | null = null;
+  // those in flight are waited for, so that none is still out when the step has failed. So does the adapter closed
+  // under its requests as the process stops (RegistryClosedError): recorded PENDING, its people would have been
+  // told of as the registry's failures.
+  let gateFailed: RegistryGateError | RegistryClosedError | null = null;
   const settled = await Promise.all(
     batches.map((batch) =>
       limit(async () => {
@@ -50,7 +53,7 @@ export async function verifyPeople(
         try {
           return { batch, result: await verifySplittingRefusals(registry, batch) };
         } catch (err) {
-          if (!(err instanceof RegistryGateError)) throw err;
+          if (!failsTheStep(err)) throw err;
           gateFailed ??= err;
           return null;
         } finally {

@@ -2,6 +2,7 @@ import { queueFor, type ChunkJob, type JobQueue } from '../db/jobs.js';
 import { findUnfinishedBatch } from '../db/batches.js';
 import { stepsDoneBy } from '../db/chunk-steps.js';
 import { RegistryMismatchError, TokenRefusedError, workOnChunk, type WorkDeps } from './chunk-work.js';
+import { RegistryClosedError } from '../adapters/types.js';
 
 /** SQLSTATEs and socket errors that mean the database is gone, not that one statement failed. */
 const LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
@@ -73,6 +74,9 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
         // pg-boss's back-off, and a worker left with the old token under a service manager that restarts it would
         // after ten hand-backs hold the chunk for half an hour while the run with the right token waits for it.
         if (err instanceof TokenRefusedError && (await deps.queue.handBack(queueFor(job.step, deps.registry.kind), job))) return;
+      } else if (err instanceof RegistryClosedError) {
+        // Past the stop's grace, the registry client closed under the step's requests: nothing of it was recorded.
+        deps.log.warn({ batch: job.batchId, chunk: job.chunkNo, step: job.step }, 'stopped before the registry answered: nothing of the chunk was recorded; it goes back to the queue');
       } else deps.log.error({ err, batch: job.batchId, chunk: job.chunkNo, step: job.step }, 'chunk failed; it goes back to the queue');
       throw err;
     }

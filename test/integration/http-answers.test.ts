@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { serversClosedAfterEach } from '../helpers/test-servers.js';
 import { RegistryRefusedError } from '../../src/adapters/http-errors.js';
 import { HttpRegistry, type HttpRegistryHooks, type HttpRegistrySettings } from '../../src/adapters/http.js';
+import { RegistryClosedError } from '../../src/adapters/types.js';
+import { verifyPeople } from '../../src/pipeline/verify.js';
+import { capturedLog } from '../helpers/log.js';
 import type { Logger } from '../../src/log.js';
 import { createLogger } from '../../src/log.js';
 
@@ -201,7 +204,28 @@ describe('HTTP adapter: what the caller is given', () => {
     const second = a.share(SHARE).catch((e: unknown) => e);
     await until(() => s.seen.length === 3);
     await a.close();
-    for (const err of await Promise.all([first, second])) expect(err).toMatchObject({ message: 'registry adapter closed' });
+    for (const err of await Promise.all([first, second])) expect(err).toBeInstanceOf(RegistryClosedError);
+  }, 15_000);
+
+  it('fails the verify step when closed under its requests (a worker past its grace), instead of leaving its people PENDING as if the registry had failed', async () => {
+    const s = await scripted(() => undefined); // never answers
+    const a = adapter(s.url, { timeoutMs: 20_000 });
+    const { log, lines } = capturedLog('debug');
+    const people = ['0100000001', '0100000002', '0100000003'].map((code) => ({
+      maSoBhxh: code, hoTen: 'Nguyễn Văn An', ngaySinh: '1990-01-01', gioiTinh: 'M' as const, soGiayTo: '012345601', dataVersion: 1,
+    }));
+    const step = verifyPeople(a, people, { batchSize: 1, concurrency: 2 }, log).then(
+      (outcomes) => outcomes,
+      (e: unknown) => e,
+    );
+    await until(() => s.seen.length === 2);
+    await a.close();
+    const got = await step;
+    // Returned, the outcomes would be stored: three people PENDING, counted by the run as the registry's failures.
+    expect(got).toBeInstanceOf(RegistryClosedError);
+    // The request still waiting for its turn was not sent, and nobody was said to stay PENDING.
+    expect(s.seen).toHaveLength(2);
+    expect(lines.map((l) => l.msg)).not.toContain('registry requests failed; these people stay PENDING');
   }, 15_000);
 
   it('tells the run of every 429 with the wait it asked for (so other processes wait too), and waits through the sleep it was given', async () => {
