@@ -22,18 +22,31 @@ const MAX_PAUSE_MS = 60_000;
 const caps = new WeakMap<RegistryAdapter, Map<number, SharedRegistryCap>>();
 
 /**
- * The database failed before the registry was asked (reading the batch's 429 pause, taking a slot): nobody was asked.
- * Not a registry failure, which leaves its people PENDING until the next run under "the registry is unavailable":
- * the chunk step fails instead, and the job engine retries it. The database's error is the cause.
- */
-/**
  * An error that fails the chunk step rather than leave its people PENDING: the database failed before the registry
  * was asked (RegistryGateError), or the adapter was closed under the request as the process stopped
  * (RegistryClosedError). Neither says anything of the registry.
  */
-export const failsTheStep = (err: unknown): err is RegistryGateError | RegistryClosedError =>
-  err instanceof RegistryGateError || err instanceof RegistryClosedError;
+export const failsTheStep = (err: unknown): err is RegistryGateError | RegistryClosedError | StoppedWaitingError =>
+  err instanceof RegistryGateError || err instanceof RegistryClosedError || err instanceof StoppedWaitingError;
 
+/**
+ * The process was told to stop (SIGTERM to a worker) while a request waited for a slot of the batch's cap, or for
+ * the batch's 429 pause: nobody was asked. A step in hand has 30 s to finish; one that has not begun asking cannot
+ * know when a slot frees up, and waiting out the grace had pg-boss fail its job (a retry spent, and its back-off)
+ * instead of handing it back. The worker hands the chunk back at once (worker.ts).
+ */
+export class StoppedWaitingError extends Error {
+  override name = 'StoppedWaitingError';
+  constructor() {
+    super('stopped while waiting for a registry request slot or the registry\'s pause: nobody was asked');
+  }
+}
+
+/**
+ * The database failed before the registry was asked (reading the batch's 429 pause, taking a slot): nobody was asked.
+ * Not a registry failure, which leaves its people PENDING until the next run under "the registry is unavailable":
+ * the chunk step fails instead, and the job engine retries it. The database's error is the cause.
+ */
 export class RegistryGateError extends Error {
   override name = 'RegistryGateError';
   constructor(cause: unknown) {
@@ -52,17 +65,26 @@ export class SharedRegistryCap implements RegistryAdapter {
     private readonly batch: { id: number; maxInFlight: number | null },
     private readonly log: Logger,
     concurrency: number,
+    /** The process's stop (a worker's SIGTERM): a request not yet asked stops waiting for a slot or a pause. */
+    private readonly stopping?: AbortSignal,
   ) {
     this.kind = inner.kind;
     this.local = pLimit(concurrency);
   }
 
   /** One per process and batch, shared by the process's workers. */
-  static of(inner: RegistryAdapter, db: Db, batch: { id: number; maxInFlight: number | null }, log: Logger, concurrency: number): SharedRegistryCap {
+  static of(
+    inner: RegistryAdapter,
+    db: Db,
+    batch: { id: number; maxInFlight: number | null },
+    log: Logger,
+    concurrency: number,
+    stopping?: AbortSignal,
+  ): SharedRegistryCap {
     let byBatch = caps.get(inner);
     if (!byBatch) caps.set(inner, (byBatch = new Map()));
     let cap = byBatch.get(batch.id);
-    if (!cap) byBatch.set(batch.id, (cap = new SharedRegistryCap(inner, db, batch, log, concurrency)));
+    if (!cap) byBatch.set(batch.id, (cap = new SharedRegistryCap(inner, db, batch, log, concurrency, stopping)));
     return cap;
   }
 
@@ -86,7 +108,7 @@ export class SharedRegistryCap implements RegistryAdapter {
     if (slots === null) {
       // Only the HTTP registry answers 429 (src/cli/commands/rate-limit.ts records its pause): with the mock or the
       // file exchange there is no pause to read, and reading it cost ~0.5 ms a request (1 M people: ~1 s of the verify phase).
-      if (this.inner.kind === 'http') await this.pause(this.db).catch((err: unknown) => Promise.reject(new RegistryGateError(err)));
+      if (this.inner.kind === 'http') await this.pause(this.db).catch((err: unknown) => Promise.reject(this.notAsked(err)));
       return call();
     }
     // The registry's answer, once given. The slot's session is idle while the request is out: should it be lost
@@ -108,16 +130,27 @@ export class SharedRegistryCap implements RegistryAdapter {
         }
       });
     } catch (err) {
-      if (!asked) throw new RegistryGateError(err);
+      if (!asked) throw this.notAsked(err);
       if (answered === null) throw err;
       this.log.debug({ err }, "the registry answered, and the slot's session was lost: the slot went with it");
       return answered.value;
     }
   }
 
+  /** Why a request was not sent: the process stopping, or the database failing (the cause). */
+  private notAsked(err: unknown): StoppedWaitingError | RegistryGateError {
+    return err instanceof StoppedWaitingError ? err : new RegistryGateError(err);
+  }
+
+  /** Waits `ms`, or until the process is told to stop (StoppedWaitingError). */
+  private async wait(ms: number): Promise<void> {
+    await sleep(ms, this.stopping).catch(() => Promise.reject(new StoppedWaitingError()));
+  }
+
   /** One free slot of `slots`, tried from a random one on; waits for the batch's 429 pause first. */
   private async takeSlot(session: Queryable, slots: number): Promise<number> {
     for (;;) {
+      if (this.stopping?.aborted) throw new StoppedWaitingError();
       await this.pause(session);
       // Stryker disable next-line ArithmeticOperator: which free slot is tried first; the number of slots, hence the cap, is the same
       const start = Math.floor(Math.random() * slots);
@@ -127,7 +160,7 @@ export class SharedRegistryCap implements RegistryAdapter {
         const got = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', [-this.batch.id, slot]);
         if (got.rows[0]!.ok) return slot;
       }
-      await sleep(slotWaitMs());
+      await this.wait(slotWaitMs());
     }
   }
 
@@ -141,7 +174,7 @@ export class SharedRegistryCap implements RegistryAdapter {
     // Stryker disable next-line ConditionalExpression,EqualityOperator: null > 0 is false, and a pause ending this very millisecond sleeps 0 ms: the same waits
     if (ms !== null && ms > 0) {
       this.log.debug({ ms }, 'the registry asked to slow down: waiting');
-      await sleep(Math.min(ms, MAX_PAUSE_MS));
+      await this.wait(Math.min(ms, MAX_PAUSE_MS));
     }
   }
 }

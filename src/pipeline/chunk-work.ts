@@ -28,6 +28,11 @@ export interface WorkDeps extends RunDeps {
    * was on (TokenRefusedError) rather than leave chunk after chunk PENDING for the run to report.
    */
   tokenRefused?: () => boolean;
+  /**
+   * A `ddcn worker`'s stop (SIGTERM/SIGINT): a step whose requests still wait for a slot of the batch's cap, or for
+   * its 429 pause, stops waiting and is handed back (StoppedWaitingError) instead of sitting out the stop's grace.
+   */
+  stopping?: AbortSignal;
 }
 
 /**
@@ -73,7 +78,7 @@ export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number
   const log = deps.log.child({ batch: batch.id, chunk: chunk.chunkNo, stage: job.step });
   // Every registry through the process's limiter, the mock too: --concurrency is the requests in flight from this
   // process, however many chunk steps it works on at once (two verify or share steps with one worker, see queueFor).
-  const registry = SharedRegistryCap.of(deps.registry, deps.db, batch, deps.log, deps.config.concurrency);
+  const registry = SharedRegistryCap.of(deps.registry, deps.db, batch, deps.log, deps.config.concurrency, deps.stopping);
   // Requests of the size the batch was opened with, whoever does the step (a batch of an older ddcn: this process's).
   const config = batch.batchSize === null ? deps.config : { ...deps.config, batchSize: batch.batchSize };
   const stepDeps = { ...deps, registry, log, config };

@@ -3,6 +3,7 @@ import { findUnfinishedBatch } from '../db/batches.js';
 import { stepsDoneBy } from '../db/chunk-steps.js';
 import { RegistryMismatchError, TokenRefusedError, workOnChunk, type WorkDeps } from './chunk-work.js';
 import { RegistryClosedError } from '../adapters/types.js';
+import { StoppedWaitingError } from '../adapters/shared-cap.js';
 
 /** SQLSTATEs and socket errors that mean the database is gone, not that one statement failed. */
 const LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
@@ -62,7 +63,7 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
   else opts.stop.addEventListener('abort', () => ended.abort(), { once: true });
   const handler = async (job: ChunkJob) => {
     try {
-      if ((await workOnChunk(deps, job)) > 0) jobs += 1; // the count if the database cannot say it at the end
+      if ((await workOnChunk({ ...deps, stopping: opts.stop }, job)) > 0) jobs += 1; // the count if the database cannot say it at the end
     } catch (err) {
       if (lostDatabase(err)) onLost(err);
       else if (err instanceof RegistryMismatchError || err instanceof TokenRefusedError) {
@@ -74,6 +75,11 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
         // pg-boss's back-off, and a worker left with the old token under a service manager that restarts it would
         // after ten hand-backs hold the chunk for half an hour while the run with the right token waits for it.
         if (err instanceof TokenRefusedError && (await deps.queue.handBack(queueFor(job.step, deps.registry.kind), job))) return;
+      } else if (err instanceof StoppedWaitingError) {
+        // Told to stop while its requests waited for a slot of the batch's cap (or its 429 pause): nobody was asked,
+        // and the chunk goes back at once as a fresh job, for any worker to take without a back-off.
+        deps.log.info({ batch: job.batchId, chunk: job.chunkNo, step: job.step }, 'stopped while waiting for a registry slot: the chunk goes back to the queue');
+        if (await deps.queue.handBack(queueFor(job.step, deps.registry.kind), job)) return;
       } else if (err instanceof RegistryClosedError) {
         // Past the stop's grace, the registry client closed under the step's requests: nothing of it was recorded.
         deps.log.warn({ batch: job.batchId, chunk: job.chunkNo, step: job.step }, 'stopped before the registry answered: nothing of the chunk was recorded; it goes back to the queue');

@@ -2,7 +2,7 @@
 // pause after a 429 that every process waits out. `ddcn worker`s are child processes (workers.test.ts); here two
 // caps on their own connection pools stand for two processes, so the cap's own code runs in the test process.
 import { describe, expect, it } from 'vitest';
-import { RegistryGateError, reportRateLimited, SharedRegistryCap } from '../../src/adapters/shared-cap.js';
+import { RegistryGateError, reportRateLimited, SharedRegistryCap, StoppedWaitingError } from '../../src/adapters/shared-cap.js';
 import type { RegistryAdapter, ShareRecord, VerifyAnswer, VerifyRequest } from '../../src/adapters/types.js';
 import { createDb, type Db, type Session } from '../../src/db/pool.js';
 import { databasePerFile } from '../helpers/pipeline.js';
@@ -102,6 +102,40 @@ describe('registry requests shared by the processes of a batch', () => {
       expect(answers.map((a) => a.requestId)).toEqual([person(1).requestId, person(2).requestId]);
       // The slot went with the session: the next request takes it again.
       await expect(cap.verify([person(3)])).resolves.toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a request waiting for a slot stops waiting when its process is told to stop, and asks the registry nothing', { timeout: 20_000 }, async () => {
+    // A worker told to stop (SIGTERM) while a step's requests waited for a slot sat out the 30 s grace, and pg-boss
+    // then failed its job (a retry spent, and a back-off) where the worker hands it back (worker.ts).
+    const { db, url } = database();
+    const other = await otherProcess(url);
+    try {
+      const batch = await newBatch(db, 1);
+      // Another process holds the batch's only slot, its request out.
+      await other.withSession(async (holder: Session) => {
+        await holder.query('SELECT pg_advisory_lock($1::int, 0)', [-batch.id]);
+        const seen = { now: 0, max: 0 };
+        const inner = new CountingRegistry(seen);
+        const stop = new AbortController();
+        const cap = SharedRegistryCap.of(inner, db, batch, capturedLog('debug').log, 2, stop.signal);
+        const asked = cap.verify([person(1)]).then(
+          () => 'answered',
+          (err: unknown) => err,
+        );
+        // Still waiting for the slot after several tries (each a query on a session of its own).
+        await new Promise((r) => setTimeout(r, 200));
+        expect(inner.sentAt).toEqual([]);
+        stop.abort();
+        expect(await asked).toBeInstanceOf(StoppedWaitingError);
+        expect(inner.sentAt).toEqual([]);
+        // And stopped, a request of the same process is not sent either.
+        await expect(cap.share([{ requestId: '0000000002', maSoBhxh: '0000000002', soDdcn: '001090000001', vssid: false }])).rejects.toBeInstanceOf(StoppedWaitingError);
+        expect(inner.sentAt).toEqual([]);
+        await holder.query('SELECT pg_advisory_unlock($1::int, 0)', [-batch.id]);
+      });
     } finally {
       await other.close();
     }

@@ -15,6 +15,7 @@ import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { deps as baseDeps } from '../helpers/pipeline.js';
 import { capturedLog } from '../helpers/log.js';
 import { runBatch } from '../../src/pipeline/run.js';
+import { createDb } from '../../src/db/pool.js';
 
 const database = databasePerFile();
 
@@ -96,6 +97,40 @@ describe('a worker whose token the registry refuses, restarted by a service mana
 });
 
 describe('a worker that stops', () => {
+  it('hands back at once a chunk whose requests wait for a slot of the batch cap, without spending a retry', async () => {
+    const { db, deps } = await setUp();
+    const id = await db.withTransaction(async (tx) => {
+      const o = (await openBatch(tx, { registry: 'mock', province: null, chunkSize: 4, maxInFlight: 1, now: FIXED_NOW }))!;
+      await queueOutstanding(deps, tx, o.batch);
+      return o.batch.id;
+    });
+    // Another process holds the batch's only slot, its request out: this worker's step waits for it.
+    const other = await createDb(database().url);
+    try {
+      await other.withSession(async (holder) => {
+        await holder.query('SELECT pg_advisory_lock($1::int, 0)', [-id]);
+        const stop = new AbortController();
+        const { log, lines } = capturedLog('info');
+        const running = runWorker({ ...deps, log }, { workers: 1, stop: stop.signal, graceMs: 10_000, lost: new AbortController().signal });
+        for (let i = 0; i < 200 && (await rows(db, `SELECT 1 FROM pgboss.job WHERE state = 'active'`)).length === 0; i++) await sleep(50);
+        stop.abort();
+        await running;
+        expect(lines.map((l) => l.msg)).toContain('stopped while waiting for a registry slot: the chunk goes back to the queue');
+        await holder.query('SELECT pg_advisory_unlock($1::int, 0)', [-id]);
+      });
+    } finally {
+      await other.close();
+    }
+    // Nothing verified; the chunk waits for any worker, now, no retry spent. Waiting out the grace instead, pg-boss
+    // failed the job as it stopped: a retry spent, and the chunk held back by its back-off.
+    expect(await rows(db, `SELECT count(*)::int AS n FROM batch_chunk WHERE verified_at IS NOT NULL`)).toEqual([{ n: 0 }]);
+    const open = await rows<{ tries: number; now: boolean }>(
+      db,
+      `SELECT retry_count AS tries, start_after <= now() + interval '1 second' AS now FROM pgboss.job WHERE state IN ('created', 'retry')`,
+    );
+    expect(open).toEqual([{ tries: 0, now: true }]);
+  }, 60_000);
+
   it('says as many chunk steps done as batch status credits it with, share steps that had nobody to share too', async () => {
     const { db, deps } = await setUp();
     const id = await db.withTransaction(async (tx) => {
