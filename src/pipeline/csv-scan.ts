@@ -54,6 +54,13 @@ export const NOT_UTF8 = 'contains bytes that are not UTF-8; save the file as "CS
  * one, and a workbook's error cell refuses its row (cell-text.ts cellErrorProblem): so does its text here.
  */
 const SPREADSHEET_ERRORS = new Set(['#ERROR!' /* Google Sheets': a formula it cannot parse */, '#N/A', '#VALUE!', '#REF!', '#DIV/0!', '#NUM!', '#NAME?', '#NULL!', '#SPILL!', '#CALC!', '#FIELD!', '#GETTING_DATA', '#BLOCKED!', '#CONNECT!', '#BUSY!', '#UNKNOWN!']);
+/**
+ * A field written as a formula whose value is its text, `="0100000001"`: how exports made for Excel keep a number's
+ * leading zeros (Excel opens `0100000001` as the number 100000001). The text inside is the value. Written as
+ * `"=""0100000001"""` in CSV's quoting, the field reads the same.
+ */
+const EXCEL_TEXT = /^\s*="([^"]*)"\s*$/;
+
 /** LibreOffice's own: `Err:502`. */
 const LIBREOFFICE_ERROR = /^Err:\d{3}$/;
 
@@ -355,6 +362,13 @@ export class CsvScanner {
       this.expected = cells.length;
       this.out.push(problem ? { line, cells, problem, text } : { line, cells, text });
       return;
+    }
+    // One look at the whole text first: hardly any line has a `="`.
+    if (text.includes('="')) {
+      for (let k = 0; k < cells.length; k++) {
+        const m = EXCEL_TEXT.exec(cells[k]!);
+        if (m) cells[k] = m[1]!;
+      }
     }
     const rec: CsvRecord = { line, cells, text };
     const why =

@@ -123,6 +123,21 @@ describe('import of hostile input', () => {
     ]);
   });
 
+  it('takes a value written ="…" (how exports made for Excel keep leading zeros) as the text inside, quoted or not', async () => {
+    // Rejected before as 'ma_so_bhxh must be 10 digits': every row of such an export.
+    const wrapped = (i: number) => line(i).replace(code(i), `="${code(i)}"`).replace(',012345678,', ',="012345678",');
+    const quoted = (i: number) => line(i).replace(code(i), `"=""${code(i)}"""`).replace('Cty A', '"=""Cty A"""');
+    const { result, rejected, db } = await importText([HEADER, wrapped(1), quoted(2), line(3).replace(code(3), `="${code(3)}`)].join('\r\n') + '\r\n');
+    expect(result).toMatchObject({ rowsRead: 3, inserted: 2, rejected: 1 });
+    expect(await rows(db, 'SELECT ma_so_bhxh, so_giay_to FROM participant ORDER BY 1')).toEqual([
+      { ma_so_bhxh: code(1), so_giay_to: '012345678' },
+      { ma_so_bhxh: code(2), so_giay_to: '012345678' },
+    ]);
+    expect(await rows(db, 'SELECT DISTINCT ten_don_vi FROM unit')).toEqual([{ ten_don_vi: 'Cty A' }]);
+    // Not closed as the form is: the value as it was, refused as a key.
+    expect(rejected.map((r) => [r[0], r[1]])).toEqual([['4', 'ma_so_bhxh must be 10 digits']]);
+  });
+
   it('refuses a header that names a column twice, and imports nothing', async () => {
     const { db } = database();
     const dir = await useTempDir();
