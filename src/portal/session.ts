@@ -99,5 +99,12 @@ export function localPath(path: unknown): string | null {
   if (typeof path !== 'string' || path.length > 1000 || !path.startsWith('/')) return null;
   // eslint-disable-next-line no-control-regex -- control characters are what is refused
   if (path.startsWith('//') || path.startsWith('/\\') || /[\u0000-\u001f\u007f\\]/.test(path)) return null;
-  return path;
+  // As a Location header can carry it: a letter beyond ASCII or a space (`/units/ĐV 01`, from a link typed by hand
+  // whose `next` the browser sent percent-encoded and we read decoded) percent-encoded, as a browser would write
+  // it; a header holding it raw is refused by Node, and the sign-in that had just succeeded answered 500.
+  try {
+    return path.replace(/[^\u0021-\u007e]+/gu, (s) => encodeURIComponent(s));
+  } catch {
+    return null; // a lone surrogate: no character at all
+  }
 }

@@ -69,6 +69,15 @@ describe('portal sign-in', () => {
     const ok = await c.post('/login', { login: 'tinh-001', password: PASSWORD, next: '/units/HN0010002?trang=1' });
     expect([ok.status, ok.headers.location]).toEqual([303, '/units/HN0010002?trang=1']);
     expect((await c.get('/units/HN0010002?trang=1')).status).toBe(200);
+    // A link typed by hand with a letter beyond ASCII or a space in `next` (the browser sends it percent-encoded; it
+    // is read decoded): there all the same, written as a browser writes it — not a 500 once the password was right.
+    expect((await c.get('/login?next=%2Funits%2F%C4%90V%2001%3Fq%3D%E1%BA%BE')).headers.location).toBe('/units/%C4%90V%2001?q=%E1%BA%BE');
+    for (const next of ['/units/ĐV 01?q=Ế', '/units/%C4%90V%2001?q=%E1%BA%BE']) {
+      const other = new Client(app);
+      await other.get('/login');
+      const r = await other.post('/login', { login: 'tinh-001', password: PASSWORD, next });
+      expect([r.status, r.headers.location], next).toEqual([303, '/units/%C4%90V%2001?q=%E1%BA%BE']);
+    }
     // Never to another site, whatever `next` a link carries.
     for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', '/units\nx', 'units']) {
       const other = new Client(app);
