@@ -93,14 +93,23 @@ export async function setPassword(q: Queryable, login: string, passwordHash: str
   return res.rows[0] ?? null;
 }
 
-/** A failed sign-in: after `maxFailures` in a row the account is locked until `lockUntil`. */
-export async function recordFailedLogin(q: Queryable, login: string, maxFailures: number, lockUntil: Date): Promise<void> {
-  await q.query(
-    `UPDATE portal_user SET failed_logins = failed_logins + 1,
-            locked_until = CASE WHEN failed_logins + 1 >= $2::int THEN $3::timestamptz ELSE locked_until END
-      WHERE login = $1::text`,
-    [login, maxFailures, lockUntil],
+/**
+ * A failed sign-in: after `maxFailures` in a row the account is locked until `lockUntil`. A lock-out that is over
+ * (`locked_until` passed `now`) starts the count again: the failures it was for have been paid for, and the account
+ * has its `maxFailures` tries again, not one wrong password and another lock-out. True when this failure locks it.
+ */
+export async function recordFailedLogin(q: Queryable, login: string, maxFailures: number, now: Date, lockUntil: Date): Promise<boolean> {
+  const res = await q.query<{ locked: boolean }>(
+    `UPDATE portal_user u SET failed_logins = f.failures,
+            locked_until = CASE WHEN f.failures >= $2::int THEN $4::timestamptz WHEN f.over THEN NULL ELSE u.locked_until END
+       FROM (SELECT login, locked_until IS NOT NULL AND locked_until <= $3::timestamptz AS over,
+                    CASE WHEN locked_until IS NOT NULL AND locked_until <= $3::timestamptz THEN 1 ELSE failed_logins + 1 END AS failures
+               FROM portal_user WHERE login = $1::text) f
+      WHERE u.login = f.login
+      RETURNING f.failures >= $2::int AS locked`,
+    [login, maxFailures, now, lockUntil],
   );
+  return res.rows[0]?.locked ?? false;
 }
 
 export async function recordGoodLogin(q: Queryable, login: string): Promise<void> {

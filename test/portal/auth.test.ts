@@ -140,6 +140,36 @@ describe('portal sign-in', () => {
     expect(trail).toEqual(['wrong-password', 'wrong-password', 'wrong-password, locked', 'locked']);
   });
 
+  it('once a lock-out is over, gives the account its failures again: a single wrong password does not lock it anew', async () => {
+    let now = new Date('2024-06-03T01:00:00Z');
+    const { db, app } = await setUp({ lockoutFailures: 3, lockoutMinutes: 15 }, () => now);
+    const attempt = async (password: string) => {
+      now = new Date(now.getTime() + 1_000);
+      return (await new Client(app).signIn('huyen-001-005', password)).status;
+    };
+    for (let i = 0; i < 3; i++) expect(await attempt(`sai-${i}-mat-khau`)).toBe(401);
+    expect(await attempt(PASSWORD)).toBe(401); // locked
+    now = new Date('2024-06-03T01:16:00Z'); // the 15 minutes are over
+    // A clerk who mistypes once more (a 1 read as l on the printed password) may still sign in with the right one.
+    expect(await attempt('sai-lan-nua-mat-khau')).toBe(401);
+    expect(await attempt(PASSWORD)).toBe(303);
+    // And the count starts again: three failures in a row lock it again, for the right password too.
+    now = new Date('2024-06-03T02:00:00Z');
+    for (let i = 0; i < 3; i++) expect(await attempt(`sai-${i}-mat-khau`)).toBe(401);
+    now = new Date('2024-06-03T02:16:00Z');
+    expect(await attempt('sai-lan-nua-mat-khau')).toBe(401);
+    expect(await attempt('sai-lan-nua-mat-khau')).toBe(401);
+    expect(await attempt('sai-lan-nua-mat-khau')).toBe(401);
+    expect(await attempt(PASSWORD)).toBe(401);
+    const trail = (await auditRows(db)).filter((r) => r.login === 'huyen-001-005').map((r) => r.result);
+    expect(trail).toEqual([
+      'wrong-password', 'wrong-password', 'wrong-password, locked', 'locked',
+      'wrong-password', 'ok',
+      'wrong-password', 'wrong-password', 'wrong-password, locked',
+      'wrong-password', 'wrong-password', 'wrong-password, locked', 'locked',
+    ]);
+  });
+
   it('limits sign-in attempts per address, counted for every portal process on the database, per minute', async () => {
     let now = new Date('2024-06-03T01:00:10Z');
     const { db, app } = await setUp({ loginsPerMinute: 3 }, () => now);

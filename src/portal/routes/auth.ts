@@ -58,8 +58,7 @@ export function registerAuth(app: FastifyInstance, ctx: PortalContext): void {
       else if (locked) result = 'locked';
       else {
         const lockUntil = new Date(now.getTime() + ctx.settings.lockoutMinutes * 60_000);
-        await recordFailedLogin(tx, login, ctx.settings.lockoutFailures, lockUntil);
-        result = user.failedLogins + 1 >= ctx.settings.lockoutFailures ? 'wrong-password, locked' : 'wrong-password';
+        result = (await recordFailedLogin(tx, login, ctx.settings.lockoutFailures, now, lockUntil)) ? 'wrong-password, locked' : 'wrong-password';
       }
       // An account's login only: text typed for no account (a password in the wrong field, say) is kept nowhere.
       await audit(tx, { at: now, login: user ? login : null, action: 'login', object: '', result, ip: req.ip });
