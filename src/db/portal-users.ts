@@ -99,14 +99,15 @@ export async function setPassword(q: Queryable, login: string, passwordHash: str
  * has its `maxFailures` tries again, not one wrong password and another lock-out. True when this failure locks it.
  */
 export async function recordFailedLogin(q: Queryable, login: string, maxFailures: number, now: Date, lockUntil: Date): Promise<boolean> {
+  // One UPDATE of the row alone, its new values computed from the row itself (the caller holds it: findUser FOR
+  // UPDATE), so that it stays right whoever calls it without that lock.
+  const over = `(locked_until IS NOT NULL AND locked_until <= $3::timestamptz)`;
+  const failures = `CASE WHEN ${over} THEN 1 ELSE failed_logins + 1 END`;
   const res = await q.query<{ locked: boolean }>(
-    `UPDATE portal_user u SET failed_logins = f.failures,
-            locked_until = CASE WHEN f.failures >= $2::int THEN $4::timestamptz WHEN f.over THEN NULL ELSE u.locked_until END
-       FROM (SELECT login, locked_until IS NOT NULL AND locked_until <= $3::timestamptz AS over,
-                    CASE WHEN locked_until IS NOT NULL AND locked_until <= $3::timestamptz THEN 1 ELSE failed_logins + 1 END AS failures
-               FROM portal_user WHERE login = $1::text) f
-      WHERE u.login = f.login
-      RETURNING f.failures >= $2::int AS locked`,
+    `UPDATE portal_user SET failed_logins = ${failures},
+            locked_until = CASE WHEN ${failures} >= $2::int THEN $4::timestamptz WHEN ${over} THEN NULL ELSE locked_until END
+      WHERE login = $1::text
+      RETURNING failed_logins >= $2::int AS locked`,
     [login, maxFailures, now, lockUntil],
   );
   return res.rows[0]?.locked ?? false;
