@@ -76,6 +76,19 @@ export const CORRECTED_DATA_STANDS = (version: string, person = 'p.ma_so_bhxh') 
   `NOT EXISTS (SELECT 1 FROM participant_state st_ch WHERE st_ch.ma_so_bhxh = ${person} AND st_ch.changed_version > ${version})`;
 
 /**
+ * SQL: the outcome (`status`, `fields`, of a verification of the number `number`) is the registry not knowing a number
+ * that no correction of person `person` gave — it compared nothing else, as for MISSING_ID (docs/matching-rules.md):
+ * whatever the unit corrected (a name, a date) was never checked, and Mẫu 02 still asks the unit for the number. Such
+ * a person is not the IT centre's case (Plan II.6.2: still not matching although the data equals the dossier): not on
+ * the escalation list, not told "Đã chuyển TT CNTT hỗ trợ" (which says to wait and not correct again), not in Mẫu
+ * 03's (13). A number the unit gave that the registry does not know is.
+ */
+export const NUMBER_NEVER_COMPARED = (status: string, fields: string, number: string, person = 'p.ma_so_bhxh') =>
+  `(${status} = 'MISMATCHED' AND ${fields} = ARRAY['id_number']::text[]
+    AND NOT EXISTS (SELECT 1 FROM participant_correction nc
+                     WHERE nc.ma_so_bhxh = ${person} AND nc.field = 'id_number' AND nc.new_value = ${number}))`;
+
+/**
  * What column (9) says beyond the outcome (read with CORRECTIONS). `escalatedOn`: the day a person went on the
  * escalation list (see forEachEscalationPage), the re-verification after their last correction, which the next
  * `ddcn lists` puts on de-nghi-ho-tro.xlsx — so that the unit does not send the same correction again.
@@ -83,6 +96,7 @@ export const CORRECTED_DATA_STANDS = (version: string, person = 'p.ma_so_bhxh') 
  * comparing a corrected value with what the registry said of the old one. Null for everyone else.
  */
 const COLUMN9_STATE = `CASE WHEN fix.last_version <= p.verified_version AND p.status <> 'MISSING_ID'
+              AND NOT ${NUMBER_NEVER_COMPARED('p.status', 'p.status_fields', 'p.so_giay_to')}
          THEN CASE WHEN ${CORRECTED_DATA_STANDS('fix.last_version')}
                    THEN to_char(p.verified_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') END END AS "escalatedOn",
        CASE WHEN fix.pending_at IS NOT NULL THEN json_build_object(
@@ -206,6 +220,7 @@ export async function forEachEscalationPage(
       -- escalates who still does not match once their data fits the dossier); the unit is still asked for it.
       WHERE p.status IN ('MISMATCHED', 'CONFLICT') AND p.verified_version >= f.data_version
         AND ${CORRECTED_DATA_STANDS('f.data_version')}
+        AND NOT ${NUMBER_NEVER_COMPARED('p.status', 'p.status_fields', 'p.so_giay_to')}
         AND ($1::text IS NULL OR p.ma_tinh = $1::text) AND ($2::text IS NULL OR p.ma_don_vi = $2::text)
         AND ($3::text IS NULL OR p.ma_huyen = $3::text)
       ORDER BY p.ma_tinh, p.ma_don_vi, p.ma_so_bhxh`,

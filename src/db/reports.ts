@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import { NUMBER_NEVER_COMPARED } from './lists.js';
 
 /** Mẫu 03 figures of one group (a province, or a district in a province report) at one moment. */
 export interface GroupCounts {
@@ -200,7 +201,8 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
        SELECT c.ma_so_bhxh, s.ma_tinh, s.ma_huyen, ${statusAsOf('ch.version')} AS status, v.verified_version, c.version,
               -- Verified on the data as corrected: no import changed a compared field since (CORRECTED_DATA_STANDS,
               -- db/lists.ts, as of the cutoff): a new value at the source replaced the correction.
-              v.verified_version >= c.version AND (ch.version IS NULL OR ch.version < c.version) AS on_corrected
+              v.verified_version >= c.version AND (ch.version IS NULL OR ch.version < c.version) AS on_corrected,
+              ${NUMBER_NEVER_COMPARED(statusAsOf('ch.version'), "string_to_array(v.fields, ',')", 'v.number', 'c.ma_so_bhxh')} AS never_compared
          FROM c
          CROSS JOIN LATERAL (
            SELECT ma_tinh, ma_huyen FROM participant_state st
@@ -209,6 +211,9 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
          CROSS JOIN LATERAL (
            SELECT (array_agg(x.status ORDER BY x.batch_id DESC))[1] AS status,
                   (array_agg(x.data_version ORDER BY x.batch_id DESC))[1] AS data_version,
+                  -- What the last outcome found different, and the number it was about (NUMBER_NEVER_COMPARED).
+                  (array_agg(array_to_string(x.fields, ',') ORDER BY x.batch_id DESC))[1] AS fields,
+                  (array_agg(x.so_giay_to ORDER BY x.batch_id DESC))[1] AS number,
                   max(x.data_version) FILTER (WHERE x.status <> 'PENDING') AS verified_version
              FROM verification x
             WHERE x.ma_so_bhxh = c.ma_so_bhxh AND ${IN_EFFECT}) v
@@ -219,7 +224,7 @@ export async function correctionCountsAsOf(q: Queryable, args: CountsArgs): Prom
      SELECT ${KEY} AS key,
             count(*)::int AS corrected,
             count(*) FILTER (WHERE o.status = 'MATCHED' AND o.on_corrected)::int AS rematched,
-            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'CONFLICT') AND o.on_corrected)::int AS escalated
+            count(*) FILTER (WHERE o.status IN ('MISMATCHED', 'CONFLICT') AND o.on_corrected AND NOT o.never_compared)::int AS escalated
        FROM o${withMoves(args)}
       WHERE ${inScope(args)}
       GROUP BY 1`,

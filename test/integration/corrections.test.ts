@@ -185,6 +185,38 @@ describe('import corrections: a returned Mẫu 02', () => {
     expect(figures).toMatchObject({ corrected: 2, escalated: 1 });
   });
 
+  it('does not send to the IT centre someone whose number the registry does not know and the unit did not correct: nothing else was compared', async () => {
+    const { db, dir, out, registryFile, mau02 } = await listsOut();
+    const returned = path.join(dir, 'mau02-tra-ve.xlsx');
+    await fillIn(mau02, returned, {
+      // The registry does not know 099999999: it compared nothing; the unit wrote a date of birth, not the number.
+      '0790000005': { 11: '03/03/1970' },
+      // A number the unit gave from the card, which the registry does not know either: the IT centre's case.
+      '0790000002': { 13: '079192000002' },
+    });
+    expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 2, rejected: 0 });
+    const again = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    expect(again.counts).toMatchObject({ read: 2, mismatched: 2 });
+    await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+    const read = async (f: string) => {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(path.join(out, f));
+      const found = new Map<string, string>();
+      wb.worksheets[0]!.eachRow((row) => {
+        const v = row.getCell(2).value;
+        if (typeof v === 'string' && /^\d{10}$/.test(v)) found.set(v, row.getCell(9).text);
+      });
+      return found;
+    };
+    expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000002']);
+    // Mẫu 02 still asks the unit for Năm's number, and does not tell it to wait for the IT centre.
+    const list = await read('079/DV0790001/mau02.xlsx');
+    expect(list.get('0790000005')).toBe('Số CMND/ĐDCN: 099999999 — không có trong CSDL dân cư');
+    expect(list.get('0790000002')).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày /);
+    const [figures] = await countsAsOf(db, { cutoff: new Date('2030-01-01T00:00:00Z'), province: null });
+    expect(figures).toMatchObject({ corrected: 2, escalated: 1 });
+  });
+
   it('takes off the IT centre\'s list who the source has given a new value since the correction: a new Mẫu 02 case, until corrected again', async () => {
     const { db, dir, out, registryFile, mau02 } = await listsOut();
     const returned = path.join(dir, 'mau02-tra-ve.xlsx');
