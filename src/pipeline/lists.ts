@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { lstat, readdir, unlink } from 'node:fs/promises';
+import { lstat, readdir, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { forEachEscalationPage, forEachListPage, unitRecords, type ListDbRow, type ListScope, type UnitRecord } from '../db/lists.js';
 import type { Queryable } from '../db/pool.js';
@@ -71,136 +71,163 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
     throw cannotWrite(out, err);
   });
 
-  return deps.db.withSession((session) =>
+  return deps.db.withSession(async (session) => {
+    const unlock = await inTurn(session, log, out);
     // Every file of one run shows the same moment, however long the run takes.
-    session.withTransaction(async (tx) => {
-      const units = await unitRecords(tx, scope);
-      const workers = opts.workers ?? (units.size >= WORKERS_FROM_UNITS ? Math.min(availableParallelism(), 4) : 0);
-      const sink: ListSink = workers > 0 ? new WorkerSink(workers) : new InlineSink();
-      const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers, failed: [], notRemoved: [] };
-      const failed: FileFailed[] = [];
-      try {
-        if (deps.progress) deps.progress.start('lists', await countInScope(tx, scope, ON_A_LIST));
-        let group: OpenGroup | null = null;
-        let lastUnit = '';
-        // Directories made this run: a unit's Mẫu 01 and Mẫu 02 share one. Each is given to one unit (or, for
-        // the escalation list, one province) only: a second owner is refused rather than let overwrite the first.
-        const made = new Set<string>();
-        const claims = new FolderClaims();
-        /** False (and the file reported as failed) when the spec's folder is not its unit's to write in. */
-        const prepare = async (spec: ListFileSpec, owner: string): Promise<boolean> => {
-          const dir = path.dirname(spec.path);
-          const holder = claims.claim(dir, owner);
-          if (holder !== null) {
-            failed.push({ spec, reason: `its folder ${path.relative(out, dir)} is already that of ${holder}` });
-            return false;
-          }
-          if (made.has(dir)) return true;
-          try {
-            await makeFolders(dir, PRIVATE_FOLDER_MODE);
-          } catch (err) {
-            failed.push({ spec, reason: failureReason(err) });
-            return false;
-          }
-          made.add(dir);
-          return true;
-        };
-        const send = async (g: OpenGroup, ended: boolean) => {
-          if (g.failed) {
-            g.buffer = [];
-            return;
-          }
-          if (g.id === null) {
-            if (!(await prepare(g.spec, g.owner))) {
-              g.failed = true;
+    try {
+      return await session.withTransaction(async (tx) => {
+        const units = await unitRecords(tx, scope);
+        const workers = opts.workers ?? (units.size >= WORKERS_FROM_UNITS ? Math.min(availableParallelism(), 4) : 0);
+        const sink: ListSink = workers > 0 ? new WorkerSink(workers) : new InlineSink();
+        const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers, failed: [], notRemoved: [] };
+        const failed: FileFailed[] = [];
+        try {
+          if (deps.progress) deps.progress.start('lists', await countInScope(tx, scope, ON_A_LIST));
+          let group: OpenGroup | null = null;
+          let lastUnit = '';
+          // Directories made this run: a unit's Mẫu 01 and Mẫu 02 share one. Each is given to one unit (or, for
+          // the escalation list, one province) only: a second owner is refused rather than let overwrite the first.
+          const made = new Set<string>();
+          const claims = new FolderClaims();
+          /** False (and the file reported as failed) when the spec's folder is not its unit's to write in. */
+          const prepare = async (spec: ListFileSpec, owner: string): Promise<boolean> => {
+            const dir = path.dirname(spec.path);
+            const holder = claims.claim(dir, owner);
+            if (holder !== null) {
+              failed.push({ spec, reason: `its folder ${path.relative(out, dir)} is already that of ${holder}` });
+              return false;
+            }
+            if (made.has(dir)) return true;
+            try {
+              await makeFolders(dir, PRIVATE_FOLDER_MODE);
+            } catch (err) {
+              failed.push({ spec, reason: failureReason(err) });
+              return false;
+            }
+            made.add(dir);
+            return true;
+          };
+          const send = async (g: OpenGroup, ended: boolean) => {
+            if (g.failed) {
               g.buffer = [];
               return;
             }
-            g.id = await sink.begin(g.spec, g.buffer, ended);
-          } else {
-            await sink.rows(g.id, g.buffer, ended);
-          }
-          g.buffer = [];
-        };
-        /**
-         * Adds a row to the file of `key`, the rows coming ordered by file: at a new key the open file is ended and
-         * `open` makes the next. Rows go to the writer SEND_ROWS at a time.
-         */
-        const addRow = async (g: OpenGroup | null, key: string, open: () => OpenGroup, r: unknown): Promise<OpenGroup> => {
-          let to = g;
-          if (to?.key !== key) {
-            if (to) await send(to, true);
-            to = open();
-          }
-          to.buffer.push(r);
-          if (to.buffer.length >= SEND_ROWS) await send(to, false);
-          return to;
-        };
-        const dispatch = async (page: ListDbRow[]) => {
-          for (const r of page) {
-            const key = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}\u0000${r.form}`;
-            group = await addRow(group, key, () => {
-              const unitKey = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}`;
-              if (unitKey !== lastUnit) result.units += 1;
-              lastUnit = unitKey;
-              result.files[r.form] += 1;
-              return { key, spec: specFor(out, r.form, r, units, issuedAt), owner: unitLabel(r.maTinh, r.maDonVi), id: null, buffer: [], failed: false };
-            }, r);
-          }
-          result.rows += page.length;
-          deps.progress?.tick(result.rows);
-        };
-        // A page goes out to the writers while the database reads the next one; at most one page waits.
-        let dispatching: Promise<void> = Promise.resolve();
-        await forEachListPage(tx, scope, opts.pageRows ?? PAGE_ROWS, async (page) => {
-          await dispatching;
-          dispatching = dispatch(page);
-          dispatching.catch(() => undefined); // rethrown where it is awaited: before the next page, or after the last
-        });
-        await dispatching;
-        if (group) await send(group, true);
-
-        // The escalation list is per province: a run for one unit leaves it alone. Read and sent as a unit's lists
-        // are (pages, pieces of SEND_ROWS): a province's list is never held whole.
-        if (scope.unit === null) {
-          let list: OpenGroup | null = null;
-          await forEachEscalationPage(tx, scope, opts.pageRows ?? PAGE_ROWS, async (page) => {
+            if (g.id === null) {
+              if (!(await prepare(g.spec, g.owner))) {
+                g.failed = true;
+                g.buffer = [];
+                return;
+              }
+              g.id = await sink.begin(g.spec, g.buffer, ended);
+            } else {
+              await sink.rows(g.id, g.buffer, ended);
+            }
+            g.buffer = [];
+          };
+          /**
+           * Adds a row to the file of `key`, the rows coming ordered by file: at a new key the open file is ended and
+           * `open` makes the next. Rows go to the writer SEND_ROWS at a time.
+           */
+          const addRow = async (g: OpenGroup | null, key: string, open: () => OpenGroup, r: unknown): Promise<OpenGroup> => {
+            let to = g;
+            if (to?.key !== key) {
+              if (to) await send(to, true);
+              to = open();
+            }
+            to.buffer.push(r);
+            if (to.buffer.length >= SEND_ROWS) await send(to, false);
+            return to;
+          };
+          const dispatch = async (page: ListDbRow[]) => {
             for (const r of page) {
-              const key = r.maTinh ?? '';
-              list = await addRow(list, key, () => {
-                result.files['ho-tro'] += 1;
-                const spec: ListFileSpec = {
-                  path: path.join(provinceDir(out, r.maTinh), FILE_NAMES['ho-tro']),
-                  form: 'ho-tro',
-                  unit: { maTinh: r.maTinh, maHuyen: null, maDonVi: null, tenDonVi: '', diaChi: '' },
-                  issuedAt,
-                };
-                return { key, spec, owner: provinceLabel(r.maTinh), id: null, buffer: [], failed: false };
+              const key = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}\u0000${r.form}`;
+              group = await addRow(group, key, () => {
+                const unitKey = `${r.maTinh ?? ''}\u0000${r.maDonVi ?? ''}`;
+                if (unitKey !== lastUnit) result.units += 1;
+                lastUnit = unitKey;
+                result.files[r.form] += 1;
+                return { key, spec: specFor(out, r.form, r, units, issuedAt), owner: unitLabel(r.maTinh, r.maDonVi), id: null, buffer: [], failed: false };
               }, r);
             }
+            result.rows += page.length;
+            deps.progress?.tick(result.rows);
+          };
+          // A page goes out to the writers while the database reads the next one; at most one page waits.
+          let dispatching: Promise<void> = Promise.resolve();
+          await forEachListPage(tx, scope, opts.pageRows ?? PAGE_ROWS, async (page) => {
+            await dispatching;
+            dispatching = dispatch(page);
+            dispatching.catch(() => undefined); // rethrown where it is awaited: before the next page, or after the last
           });
-          if (list) await send(list, true);
+          await dispatching;
+          if (group) await send(group, true);
+
+          // The escalation list is per province: a run for one unit leaves it alone. Read and sent as a unit's lists
+          // are (pages, pieces of SEND_ROWS): a province's list is never held whole.
+          if (scope.unit === null) {
+            let list: OpenGroup | null = null;
+            await forEachEscalationPage(tx, scope, opts.pageRows ?? PAGE_ROWS, async (page) => {
+              for (const r of page) {
+                const key = r.maTinh ?? '';
+                list = await addRow(list, key, () => {
+                  result.files['ho-tro'] += 1;
+                  const spec: ListFileSpec = {
+                    path: path.join(provinceDir(out, r.maTinh), FILE_NAMES['ho-tro']),
+                    form: 'ho-tro',
+                    unit: { maTinh: r.maTinh, maHuyen: null, maDonVi: null, tenDonVi: '', diaChi: '' },
+                    issuedAt,
+                  };
+                  return { key, spec, owner: provinceLabel(r.maTinh), id: null, buffer: [], failed: false };
+                }, r);
+              }
+            });
+            if (list) await send(list, true);
+          }
+          const { done, failed: notWritten } = await sink.finish();
+          result.failed = [...failed, ...notWritten];
+          for (const f of result.failed) {
+            result.files[f.spec.form] -= 1;
+            log.warn({ form: f.spec.form, maTinh: f.spec.unit.maTinh, maDonVi: f.spec.unit.maDonVi, reason: f.reason }, 'list file not written');
+          }
+          deps.progress?.end();
+          // The earlier version of a file that could not be written now goes too: out of date, it must not be
+          // taken for this run's (its failure is said either way).
+          ({ removed: result.removed, notRemoved: result.notRemoved } = await removeStale(out, scope, new Set(done.map((d) => d.path))));
+        } finally {
+          await sink.close();
         }
-        const { done, failed: notWritten } = await sink.finish();
-        result.failed = [...failed, ...notWritten];
-        for (const f of result.failed) {
-          result.files[f.spec.form] -= 1;
-          log.warn({ form: f.spec.form, maTinh: f.spec.unit.maTinh, maDonVi: f.spec.unit.maDonVi, reason: f.reason }, 'list file not written');
-        }
-        deps.progress?.end();
-        // The earlier version of a file that could not be written now goes too: out of date, it must not be
-        // taken for this run's (its failure is said either way).
-        ({ removed: result.removed, notRemoved: result.notRemoved } = await removeStale(out, scope, new Set(done.map((d) => d.path))));
-      } finally {
-        await sink.close();
-      }
-      // Nobody on a list: the people in scope all wait for verification (every other outcome is on one), which
-      // the summary says rather than a bare "0 files". Counted only then: the scope may be the whole country.
-      if (result.rows === 0) result.pending = await countInScope(tx, scope, ['PENDING']);
-      log.info({ ...result.files, units: result.units, rows: result.rows, removed: result.removed, workers, failed: result.failed.length }, 'lists written');
-      return result;
-    }, { snapshot: true }),
-  );
+        // Nobody on a list: the people in scope all wait for verification (every other outcome is on one), which
+        // the summary says rather than a bare "0 files". Counted only then: the scope may be the whole country.
+        if (result.rows === 0) result.pending = await countInScope(tx, scope, ['PENDING']);
+        log.info({ ...result.files, units: result.units, rows: result.rows, removed: result.removed, workers, failed: result.failed.length }, 'lists written');
+        return result;
+      }, { snapshot: true });
+    } finally {
+      // The pool keeps a session that ended well: its lock must not stay with it. (One that failed is closed.)
+      await unlock().catch(() => undefined);
+    }
+  });
+}
+
+/** Advisory locks of two keys (class, object); this class is `ddcn lists`' folders. */
+const LISTS_FOLDER_LOCK_CLASS = 2207_0020;
+
+/**
+ * One `ddcn lists` at a time writes into a folder. Two at once each wrote their snapshot and then removed as
+ * outdated every list file it had not written itself: the one that ended last put back its older lists and removed
+ * the other's newer ones (a person matched in between still on Mẫu 01 while their Mẫu 02 was gone). The later run
+ * waits, saying so, and takes its snapshot once the earlier one is done. The lock is the session's (a process that
+ * dies lets it go), keyed on the folder as the file system resolves it, so that two spellings of one folder meet.
+ */
+async function inTurn(session: Queryable, log: Deps['log'], out: string): Promise<() => Promise<unknown>> {
+  const folder = await realpath(out).catch(() => out);
+  const key = [LISTS_FOLDER_LOCK_CLASS, folder];
+  const free = (await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, hashtext($2::text)) AS ok', key)).rows[0]!.ok;
+  if (!free) {
+    log.warn('another ddcn lists is writing into the same folder: this one waits for it to end, then writes the lists as of then');
+    await session.query('SELECT pg_advisory_lock($1::int, hashtext($2::text))', key);
+  }
+  return () => session.query('SELECT pg_advisory_unlock($1::int, hashtext($2::text))', key);
 }
 
 function specFor(out: string, form: 'mau01' | 'mau02', r: ListDbRow, units: Map<string, UnitRecord>, issuedAt: string): ListFileSpec {

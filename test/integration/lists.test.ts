@@ -346,3 +346,53 @@ describe('ddcn lists', () => {
     }
   });
 });
+
+describe('ddcn lists run twice at once into one folder', () => {
+  it('leaves the lists of the later data, never the earlier run\'s over the later one\'s', async () => {
+    const { db, dir, out } = await verified();
+    const folder = path.join(out, '001/DV0010001');
+    // Run A takes its snapshot (Lý Thị Chín MATCHED: on Mẫu 01), then is held before it writes.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let snapshotTaken!: () => void;
+    const taken = new Promise<void>((resolve) => (snapshotTaken = resolve));
+    const gated: typeof db = {
+      ...db,
+      withSession: (fn) => db.withSession((session) => fn({
+        ...session,
+        withTransaction: (f, o) => session.withTransaction(async (tx) => {
+          let first = true;
+          return f({
+            ...tx,
+            query: async (text: string, values?: unknown[]) => {
+              const r = await tx.query(text, values);
+              if (first) {
+                first = false;
+                snapshotTaken();
+                await held;
+              }
+              return r;
+            },
+          } as typeof tx);
+        }, o),
+      })),
+    };
+    const a = generateLists({ ...deps(db), db: gated }, { out, province: '001', unit: null, workers: 0 });
+    await taken;
+    // Meanwhile her name changes in the participants file and the registry no longer confirms her: Mẫu 02.
+    await importParticipants(deps(db), await writeParticipants(dir, PEOPLE.map((p) => (p.ma_so_bhxh === '0010000001' ? { ...p, ho_ten: 'Lý Thị Chính' } : p))));
+    await runBatch(runDeps(db, await mockRegistry(await writeRegistry(dir, REGISTRY))), { province: null });
+    // Run B starts on the new data. A is let go once B is done, or waits for A (a lock not granted yet).
+    let bDone = false;
+    const b = generateLists(deps(db), { out, province: '001', unit: null, workers: 0 }).finally(() => (bDone = true));
+    for (;;) {
+      const waiting = await db.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+      if (bDone || waiting.rowCount) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    release();
+    await Promise.all([a, b]);
+    expect(await readdir(folder)).toEqual(['mau02.xlsx']);
+    expect(personRow(await sheetOf(path.join(folder, 'mau02.xlsx')), '0010000001').getCell(3).text).toBe('Lý Thị Chính');
+  });
+});
