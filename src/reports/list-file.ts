@@ -1,7 +1,7 @@
 // Writes one list file (Mẫu 01, Mẫu 02 or the escalation list) as SpreadsheetML assembled here: the parts every
 // file shares are built once per thread, and a file costs its sheet, its strings and one zip. (Through exceljs a
 // file cost ~5 ms before its first row; with ~40 000 files a run, that was most of `ddcn lists`.)
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
 import { PRIVATE_FILE_MODE } from '../make-folders.js';
@@ -28,6 +28,21 @@ const PIECE_CHARS = 1 << 20;
 
 /** Zip times are local times without a zone; the files are Vietnamese (UTC+7 all year). */
 const VN_OFFSET_MS = 7 * 60 * 60 * 1000;
+
+/**
+ * Makes the temporary file, never through what is already at its name (O_EXCL): a symbolic link put there (the pid is
+ * easy to guess; a unit's folder may be shared with it) had the names and ID numbers written where it pointed, and
+ * was then renamed into the list's place. Whatever an earlier process of the same pid left there (a SIGKILL) goes.
+ */
+function writeTemporary(tmp: string, zip: Buffer): void {
+  try {
+    writeFileSync(tmp, zip, { mode: PRIVATE_FILE_MODE, flag: 'wx' }); // names and ID numbers: not for every user
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    rmSync(tmp, { force: true });
+    writeFileSync(tmp, zip, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  }
+}
 
 export class ListFileWriter {
   private stt = 0;
@@ -125,7 +140,7 @@ export class ListFileWriter {
       // Written under a temporary name and renamed: a file with the final name is always complete. Synchronously:
       // writes run on worker threads, and for a small file the promise API's four round trips to the thread pool
       // (open, write, close, rename) cost more CPU than the writing.
-      writeFileSync(this.tmp, zip, { mode: PRIVATE_FILE_MODE }); // names and ID numbers: not for every user
+      writeTemporary(this.tmp, zip);
       renameSync(this.tmp, this.spec.path);
       return this.stt;
     } catch (err) {

@@ -1,6 +1,7 @@
 // `ddcn lists`: Mẫu 01 / Mẫu 02 as the plan prints them, opened with exceljs the way a clerk's Excel would.
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { threadId } from 'node:worker_threads';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -394,5 +395,21 @@ describe('ddcn lists run twice at once into one folder', () => {
     await Promise.all([a, b]);
     expect(await readdir(folder)).toEqual(['mau02.xlsx']);
     expect(personRow(await sheetOf(path.join(folder, 'mau02.xlsx')), '0010000001').getCell(3).text).toBe('Lý Thị Chính');
+  });
+});
+
+describe('ddcn lists in a folder others can write into', () => {
+  it('never writes a list through a link put under its temporary name, nor leaves the link as the list', async () => {
+    const { db, dir, out } = await verified();
+    const folder = path.join(out, '001/DV0010001');
+    await mkdir(folder, { recursive: true });
+    // Someone with access to the unit's folder guesses the temporary name (pid and thread) and links it elsewhere.
+    const elsewhere = path.join(dir, 'elsewhere.xlsx');
+    await symlink(elsewhere, path.join(folder, `mau01.xlsx.${process.pid}-${threadId}.tmp`));
+    await generateLists(deps(db), { out, province: '001', unit: null, workers: 0 });
+    await expect(lstat(elsewhere)).rejects.toMatchObject({ code: 'ENOENT' }); // no names or ID numbers out there
+    expect((await lstat(path.join(folder, 'mau01.xlsx'))).isFile()).toBe(true);
+    expect(personRow(await sheetOf(path.join(folder, 'mau01.xlsx')), '0010000001').getCell(3).text).toBe('Lý Thị Chín');
+    expect(await readdir(folder)).toEqual(['mau01.xlsx']);
   });
 });
