@@ -291,12 +291,51 @@ async function removeStale(out: string, scope: ListScope, keep: Set<string>): Pr
   const provinces = scope.province !== null ? [pathSegment(scope.province, '')] : await dirs(out);
   for (const p of provinces) {
     const pDir = path.join(out, p);
-    if (scope.unit === null) await drop(path.join(pDir, FILE_NAMES['ho-tro']));
+    if (scope.unit === null) {
+      await drop(path.join(pDir, FILE_NAMES['ho-tro']));
+      await dropLeftovers(pDir, [FILE_NAMES['ho-tro']], notRemoved);
+    }
     const unitDirs = scope.unit !== null ? [pathSegment(scope.unit, '')] : await dirs(pDir);
     for (const u of unitDirs) {
       await drop(path.join(pDir, u, FILE_NAMES.mau01));
       await drop(path.join(pDir, u, FILE_NAMES.mau02));
+      await dropLeftovers(path.join(pDir, u), [FILE_NAMES.mau01, FILE_NAMES.mau02], notRemoved);
     }
   }
   return { removed, notRemoved };
+}
+
+/** A list's temporary file (ListFileWriter): `<name>.<pid>-<thread>.tmp`. */
+const TEMPORARY = /^(.+)\.(\d+)-\d+\.tmp$/;
+
+/** Whether process `pid` of this machine is still running (then its temporary files are its own). */
+function running(pid: number): boolean {
+  if (pid === process.pid) return false; // this run's own are all renamed or removed by now
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The temporary files of `names` in `dir` left by a run that was killed (SIGKILL, a reboot) between writing a list
+ * and renaming it into place: a list of an older day, names and ID numbers, which the office would send on with the
+ * folder. Runs into one folder take turns (inTurn), so a process still running is another database's: left alone.
+ */
+async function dropLeftovers(dir: string, names: string[], notRemoved: ListsResult['notRemoved']): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const m = TEMPORARY.exec(entry);
+    if (!m || !names.includes(m[1]!) || running(Number(m[2]))) continue;
+    const file = path.join(dir, entry);
+    if (!(await isFile(file))) continue;
+    await unlink(file).catch((err: unknown) => notRemoved.push({ path: file, reason: failureReason(err) }));
+  }
 }

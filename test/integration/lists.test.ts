@@ -1,5 +1,5 @@
 // `ddcn lists`: Mẫu 01 / Mẫu 02 as the plan prints them, opened with exceljs the way a clerk's Excel would.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { lstat, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
 import { promisify } from 'node:util';
@@ -411,5 +411,21 @@ describe('ddcn lists in a folder others can write into', () => {
     expect((await lstat(path.join(folder, 'mau01.xlsx'))).isFile()).toBe(true);
     expect(personRow(await sheetOf(path.join(folder, 'mau01.xlsx')), '0010000001').getCell(3).text).toBe('Lý Thị Chín');
     expect(await readdir(folder)).toEqual(['mau01.xlsx']);
+  });
+});
+
+describe('ddcn lists after a run that was killed', () => {
+  it('removes the temporary lists a killed run left in the folders, and leaves other files alone', async () => {
+    const { db, out } = await verified();
+    const folder = path.join(out, '001/DV0010001');
+    await mkdir(folder, { recursive: true });
+    // A run killed (SIGKILL) between writing a list and renaming it: its process is gone, its file stays.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    await writeFile(path.join(folder, `mau02.xlsx.${gone}-2.tmp`), 'a list of an older day');
+    await writeFile(path.join(out, '001', `de-nghi-ho-tro.xlsx.${gone}-0.tmp`), 'an escalation list of an older day');
+    await writeFile(path.join(folder, 'ghi-chu.tmp'), 'the office\'s own file');
+    await generateLists(deps(db), { out, province: '001', unit: null, workers: 0 });
+    expect(await readdir(folder)).toEqual(['ghi-chu.tmp', 'mau01.xlsx']);
+    expect(await readdir(path.join(out, '001'))).toEqual(['DV0010001']);
   });
 });
