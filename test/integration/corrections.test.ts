@@ -82,6 +82,18 @@ async function fillIn(file: string, saveAs: string, fills: Record<string, Fill>,
   return lines;
 }
 
+
+/** A list's column (9) by the person's code (column 2), as the unit reads it. */
+async function column9(out: string, f: string): Promise<Map<string, string>> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(path.join(out, f));
+  const found = new Map<string, string>();
+  wb.worksheets[0]!.eachRow((row) => {
+    const v = row.getCell(2).value;
+    if (typeof v === 'string' && /^\d{10}$/.test(v)) found.set(v, row.getCell(9).text);
+  });
+  return found;
+}
 describe('import corrections: a returned Mẫu 02', () => {
   it('applies columns 10–13, keeps the history, and the next run moves the corrected people to Mẫu 01', async () => {
     const { db, dir, out, registryFile, mau02 } = await listsOut();
@@ -166,18 +178,8 @@ describe('import corrections: a returned Mẫu 02', () => {
     const again = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
     expect(again.counts).toMatchObject({ read: 2, missing: 1, mismatched: 1 });
     await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
-    const read = async (f: string) => {
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.readFile(path.join(out, f));
-      const found = new Map<string, string>();
-      wb.worksheets[0]!.eachRow((row) => {
-        const v = row.getCell(2).value;
-        if (typeof v === 'string' && /^\d{10}$/.test(v)) found.set(v, row.getCell(9).text);
-      });
-      return found;
-    };
-    expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000003']);
-    const list = await read('079/DV0790001/mau02.xlsx');
+    expect([...(await column9(out, '079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000003']);
+    const list = await column9(out, '079/DV0790001/mau02.xlsx');
     expect(list.get('0790000002')).toBe('Chưa có số ĐDCN/CCCD');
     expect(list.get('0790000003')).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày /);
     // Mẫu 03's column (13) counts the same one.
@@ -198,19 +200,9 @@ describe('import corrections: a returned Mẫu 02', () => {
     const again = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
     expect(again.counts).toMatchObject({ read: 2, mismatched: 2 });
     await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
-    const read = async (f: string) => {
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.readFile(path.join(out, f));
-      const found = new Map<string, string>();
-      wb.worksheets[0]!.eachRow((row) => {
-        const v = row.getCell(2).value;
-        if (typeof v === 'string' && /^\d{10}$/.test(v)) found.set(v, row.getCell(9).text);
-      });
-      return found;
-    };
-    expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000002']);
+    expect([...(await column9(out, '079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000002']);
     // Mẫu 02 still asks the unit for Năm's number, and does not tell it to wait for the IT centre.
-    const list = await read('079/DV0790001/mau02.xlsx');
+    const list = await column9(out, '079/DV0790001/mau02.xlsx');
     expect(list.get('0790000005')).toBe('Số CMND/ĐDCN: 099999999 — không có trong CSDL dân cư');
     expect(list.get('0790000002')).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày /);
     const [figures] = await countsAsOf(db, { cutoff: new Date('2030-01-01T00:00:00Z'), province: null });
@@ -223,16 +215,10 @@ describe('import corrections: a returned Mẫu 02', () => {
     await fillIn(mau02, returned, { '0790000003': { 10: 'Phạm Văn Hừng' } }); // still not the registry's name
     expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 1, rejected: 0 });
     await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    // The lists made anew each time; a list not made this time (nobody on it) reads as empty.
     const read = async (f: string) => {
       await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.readFile(path.join(out, f)).catch(() => undefined);
-      const found = new Map<string, string>();
-      wb.worksheets[0]?.eachRow((row) => {
-        const v = row.getCell(2).value;
-        if (typeof v === 'string' && /^\d{10}$/.test(v)) found.set(v, row.getCell(9).text);
-      });
-      return found;
+      return column9(out, f).catch(() => new Map<string, string>());
     };
     expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000003']);
 
@@ -245,9 +231,9 @@ describe('import corrections: a returned Mẫu 02', () => {
     const run = await runBatch({ ...runDeps(db, await mockRegistry(registryFile)), now: () => later }, { province: null });
     expect(run.counts).toMatchObject({ read: 1, mismatched: 1 });
     expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual([]);
-    const column9 = (await read('079/DV0790001/mau02.xlsx')).get('0790000003');
-    expect(column9).toContain('Họ và tên');
-    expect(column9).not.toContain('Đã chuyển TT CNTT hỗ trợ');
+    const said = (await read('079/DV0790001/mau02.xlsx')).get('0790000003');
+    expect(said).toContain('Họ và tên');
+    expect(said).not.toContain('Đã chuyển TT CNTT hỗ trợ');
     // Mẫu 03: still among those corrected (11); in (13) on the days it was on the list, not after.
     const on = async (cutoff: string) => (await countsAsOf(db, { cutoff: new Date(cutoff), province: null }))[0];
     expect(await on('2024-06-04T00:00:00Z')).toMatchObject({ corrected: 1, rematched: 0, escalated: 1 });
