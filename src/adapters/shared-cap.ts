@@ -23,10 +23,13 @@ const caps = new WeakMap<RegistryAdapter, Map<number, SharedRegistryCap>>();
 
 /**
  * An error that fails the chunk step rather than leave its people PENDING: the database failed before the registry
- * was asked (RegistryGateError), or the adapter was closed under the request as the process stopped
- * (RegistryClosedError). Neither says anything of the registry.
+ * was asked (RegistryGateError), the adapter was closed under the request as the process stopped
+ * (RegistryClosedError), or the process was told to stop while the request waited for its turn (StoppedWaitingError).
+ * None says anything of the registry.
  */
-export const failsTheStep = (err: unknown): err is RegistryGateError | RegistryClosedError | StoppedWaitingError =>
+export type StepFailure = RegistryGateError | RegistryClosedError | StoppedWaitingError;
+
+export const failsTheStep = (err: unknown): err is StepFailure =>
   err instanceof RegistryGateError || err instanceof RegistryClosedError || err instanceof StoppedWaitingError;
 
 /**

@@ -1,6 +1,6 @@
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
-import { cellError, cellErrorProblem, cellText, notADate, notADateProblem, zeroPadded } from '../reports/cell-text.js';
+import { cellError, cellErrorProblem, cellText, excelEpochMs, notADate, notADateProblem, usesDate1904, zeroPadded } from '../reports/cell-text.js';
 import { CONTROL, type TableRow } from './table-row.js';
 
 /**
@@ -27,7 +27,7 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
   });
   // Dates of a workbook kept in the 1904 date system (old Macintosh Excel) count from 1904: exceljs makes its own
   // Dates so, and a date-formatted number read here must be too.
-  const date1904 = (wb.properties as { date1904?: boolean } | undefined)?.date1904 === true;
+  const date1904 = usesDate1904(wb);
   const sheet = wb.worksheets.find((s) => s.state === 'visible');
   if (!sheet) throw new UserError(`${file} has no visible worksheet`);
   const lines: Array<{ line: number; cells: string[]; notDates: number[]; errors: Array<[number, string]> }> = [];
@@ -67,10 +67,6 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
   return { header, rows };
 }
 
-/** Excel's day 0 is 1899-12-30 (its 1900 leap-year bug included); serials are days from there, UTC. */
-const EXCEL_EPOCH = Date.UTC(1899, 11, 30);
-/** Day 0 of the 1904 date system: 1 462 days later. */
-const EXCEL_1904_EPOCH = Date.UTC(1904, 0, 1);
 const DATE_FORMAT = /(^|[^"\\])[dmy]/i;
 
 function text(cell: ExcelJS.Cell, date1904: boolean): string {
@@ -86,7 +82,7 @@ function text(cell: ExcelJS.Cell, date1904: boolean): string {
 export function tableCellText(v: ExcelJS.CellValue, numFmt: string | undefined, date1904 = false): string {
   const value = v !== null && typeof v === 'object' && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
   if (typeof value === 'number' && numFmt && DATE_FORMAT.test(numFmt) && value > 0 && value < 2_958_466) {
-    return new Date((date1904 ? EXCEL_1904_EPOCH : EXCEL_EPOCH) + Math.round(value * 86_400_000)).toISOString().slice(0, 10);
+    return new Date(excelEpochMs(date1904) + Math.round(value * 86_400_000)).toISOString().slice(0, 10);
   }
   return zeroPadded(value, numFmt) ?? cellText(value);
 }

@@ -1,6 +1,5 @@
 import { recordShares, shareCandidates, type ShareCandidate } from '../db/shares.js';
-import { failsTheStep, type RegistryGateError } from '../adapters/shared-cap.js';
-import type { RegistryClosedError } from '../adapters/types.js';
+import { failsTheStep, type StepFailure } from '../adapters/shared-cap.js';
 import type { RunDeps } from './deps.js';
 import { FailedRequests } from './failed-requests.js';
 
@@ -40,7 +39,7 @@ export async function shareMatched(deps: RunDeps, scope: ShareScope): Promise<{ 
   };
 
   const failures = new FailedRequests(log, 'share');
-  let gateFailed: RegistryGateError | RegistryClosedError | undefined;
+  let gateFailed: StepFailure | undefined;
   const send = (part: ShareCandidate[]) => {
     const p = (async () => {
       let acked: ShareCandidate[] = [];

@@ -1,7 +1,6 @@
 import pLimit from 'p-limit';
 import type { RegistryAdapter } from '../adapters/types.js';
-import { failsTheStep, type RegistryGateError } from '../adapters/shared-cap.js';
-import type { RegistryClosedError } from '../adapters/types.js';
+import { failsTheStep, type StepFailure } from '../adapters/shared-cap.js';
 import type { VerifyRequest } from '../domain/registry.js';
 import type { ExportedPerson, Outcome } from '../domain/outcome.js';
 import type { Logger } from '../log.js';
@@ -45,7 +44,7 @@ export async function verifyPeople(
   // those in flight are waited for, so that none is still out when the step has failed. So does the adapter closed
   // under its requests as the process stops (RegistryClosedError): recorded PENDING, its people would have been
   // told of as the registry's failures.
-  let gateFailed: RegistryGateError | RegistryClosedError | null = null;
+  let gateFailed: StepFailure | null = null;
   const settled = await Promise.all(
     batches.map((batch) =>
       limit(async () => {

@@ -61,9 +61,11 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
   else opts.lost.addEventListener('abort', () => onLost(opts.lost.reason), { once: true });
   if (opts.stop.aborted) ended.abort();
   else opts.stop.addEventListener('abort', () => ended.abort(), { once: true });
+  // A step whose requests still wait for their turn stops waiting when the worker is told to stop (StoppedWaitingError).
+  const workDeps = { ...deps, stopping: opts.stop };
   const handler = async (job: ChunkJob) => {
     try {
-      if ((await workOnChunk({ ...deps, stopping: opts.stop }, job)) > 0) jobs += 1; // the count if the database cannot say it at the end
+      if ((await workOnChunk(workDeps, job)) > 0) jobs += 1; // the count if the database cannot say it at the end
     } catch (err) {
       if (lostDatabase(err)) onLost(err);
       else if (err instanceof RegistryMismatchError || err instanceof TokenRefusedError) {

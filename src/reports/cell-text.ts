@@ -1,5 +1,14 @@
 import type ExcelJS from 'exceljs';
 
+/**
+ * Day 0 of a workbook's serial dates, in ms (UTC): 1899-12-30 (Excel's 1900 leap-year bug included), or 1904-01-01 in a
+ * workbook kept in the 1904 date system (old Macintosh Excel), whose serials are 1 462 fewer.
+ */
+export const excelEpochMs = (date1904: boolean): number => (date1904 ? Date.UTC(1904, 0, 1) : Date.UTC(1899, 11, 30));
+
+/** Whether a workbook read whole keeps its dates in the 1904 date system (exceljs makes its own Dates so). */
+export const usesDate1904 = (wb: ExcelJS.Workbook): boolean => (wb.properties as { date1904?: boolean } | undefined)?.date1904 === true;
+
 /** The first moment after Excel's last day (31/12/9999, which may carry a time). */
 const AFTER_EXCEL_DAYS_MS = Date.UTC(10000, 0, 1);
 

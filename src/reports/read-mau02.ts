@@ -5,7 +5,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { MAX_BIRTH_YEAR } from '../domain/dates.js';
 import { cannotOpen, UserError } from '../errors.js';
-import { cellText, notADate } from './cell-text.js';
+import { cellText, excelEpochMs, notADate, usesDate1904 } from './cell-text.js';
 import { parseIsoDate, type CalendarDate } from './vn-date.js';
 import { INPUT_COLUMNS } from './mau02.js';
 import { unpackedWithin, xlsxPartSizes } from './xlsx/part-sizes.js';
@@ -110,13 +110,10 @@ function excelError(v: ExcelJS.CellValue): string | null {
   return null;
 }
 
-// Excel's day 0 is 1899-12-30 (counting its phantom 29/02/1900, which no birth date reaches back to).
-const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
+// Excel's day 0 (excelEpochMs) counts its phantom 29/02/1900, which no birth date reaches back to.
 const DAY_MS = 86_400_000;
 /** 73 415, 31/12/2100: past the last birth year taken, a number is no serial date of birth. */
-const LAST_BIRTH_SERIAL = (Date.UTC(MAX_BIRTH_YEAR, 11, 31) - EXCEL_EPOCH_MS) / DAY_MS;
-/** Day 0 of a workbook in the 1904 date system (old Macintosh Excel), whose serial numbers are 1 462 fewer. */
-const EXCEL_1904_EPOCH_MS = Date.UTC(1904, 0, 1);
+const LAST_BIRTH_SERIAL = (Date.UTC(MAX_BIRTH_YEAR, 11, 31) - excelEpochMs(false)) / DAY_MS;
 
 /**
  * Whether a number format shows the month as a number before the day, the year not first: `mm/dd/yy` (LibreOffice
@@ -163,7 +160,7 @@ function dobOf(cell: ExcelJS.Cell, date1904: boolean): { text: string; problem: 
   let date: Date | null = raw instanceof Date ? raw : null;
   // A serial of a workbook in the 1904 date system counts from 1904, as exceljs reads its date cells: from 1900 it was
   // a date of birth four years and a day early, applied as the correction.
-  const epoch = date1904 ? EXCEL_1904_EPOCH_MS : EXCEL_EPOCH_MS;
+  const epoch = excelEpochMs(date1904);
   if (typeof raw === 'number' && Number.isInteger(raw) && raw > MAX_BIRTH_YEAR && raw <= LAST_BIRTH_SERIAL) date = new Date(epoch + raw * DAY_MS);
   if (!date || Number.isNaN(date.getTime())) return { text: text(v), problem: null };
   const [day, month, year] = [date.getUTCDate(), date.getUTCMonth() + 1, date.getUTCFullYear()];
@@ -413,7 +410,7 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
       `Tệp có ${forms.length} trang tính Mẫu số 02 (${names}). Xoá các trang không dùng, chỉ giữ trang đã điền, rồi gửi lại.`,
     );
   }
-  const date1904 = (wb.properties as { date1904?: boolean } | undefined)?.date1904 === true;
+  const date1904 = usesDate1904(wb);
   const ws = forms[0] ?? visible[0];
   if (!ws) throw new UserError(`${file} has no visible worksheet`);
   const sheet: ExcelJS.Worksheet = ws;
