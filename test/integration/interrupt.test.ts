@@ -4,37 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { rows } from '../helpers/pipeline.js';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { BIN, ROOT } from '../helpers/cli.js';
-import { importFixtures, startDdcn, startRegistryServer, type Ran } from './http-harness.js';
-
-/**
- * The installed bin (`node bin/ddcn.js`, tsx loaded in-process), in a process group of its own, like a command
- * in a terminal. Not the tsx CLI: its parent process relays signals and SIGKILLs a child that has not confirmed
- * one within 30 ms, which on a loaded machine tested tsx rather than ddcn.
- */
-function startBin(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, DDCN_LOG_LEVEL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<Ran>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { done, stderrLines: createInterface({ input: child.stderr }), kill: (s: NodeJS.Signals) => process.kill(-child.pid!, s) };
-}
+import { importFixtures, startBin, startDdcn, startRegistryServer } from './http-harness.js';
 
 let server: Awaited<ReturnType<typeof startRegistryServer>>;
 const databases: TestDatabase[] = [];

@@ -2,35 +2,10 @@
 // (docs/interface.md) — also in the second or so while the modules load, before the command has taken the signals
 // over. They exited 130 there (the "interrupted" of any other command), which a service manager stopping a worker it
 // had just (re)started records as a failure: the chaos review met it in 3 of 80 signals sent to restarted workers.
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { serviceCommand } from '../../src/cli/interrupt.js';
-import { BIN, ROOT } from '../helpers/cli.js';
-import type { Ran } from './http-harness.js';
-
-function startBin(args: string[]) {
-  // A database nobody answers: the command never gets as far as using it before the signal.
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DDCN_LOG_LEVEL: '',
-      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
-      DDCN_REGISTRY: 'mock',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<Ran>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { done, kill: (s: NodeJS.Signals) => child.kill(s) };
-}
+import { startBin } from './http-harness.js';
 
 describe('a service command stopped while it starts', () => {
   for (const [args, signal] of [
@@ -42,7 +17,8 @@ describe('a service command stopped while it starts', () => {
       // The signal must come after node has started the bin (a process that got it even earlier died of it, and the
       // test tries again a little later) and while the modules still load (about a second).
       for (const delay of [400, 250, 600]) {
-        const p = startBin([...args]);
+        // A database nobody answers: the command never gets as far as using it before the signal.
+        const p = startBin([...args], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', DDCN_REGISTRY: 'mock' });
         await sleep(delay);
         p.kill(signal);
         const ran = await p.done;
