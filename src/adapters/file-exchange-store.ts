@@ -1,5 +1,6 @@
 // The file exchange's bookkeeping (migrations/0003_file_exchange.sql): requests written, who was in them, answers.
 import type { Queryable } from '../db/pool.js';
+import { NEEDS_VERIFICATION } from '../db/batches.js';
 import type { Field, Sex } from '../domain/types.js';
 import type { VerifyAnswer } from './types.js';
 
@@ -149,7 +150,8 @@ export async function recordAnswers(
 }
 
 /**
- * Who waits for the registry's answers: PENDING people (of a province, or all) whose latest request is outstanding
+ * Who waits for the registry's answers: people not verified yet (of a province, or all: PENDING, or keeping their
+ * last outcome meanwhile, db/verifications.ts KEEPS_LAST_OUTCOME) whose latest request is outstanding
  * and younger than the resend delay (`since`), and the oldest such request. Each person against their latest
  * request only: one sent again (after the resend delay, or because their data changed) is what they wait on, not
  * the first, whose answer may never come.
@@ -161,7 +163,7 @@ export async function awaitingAnswers(
   const res = await q.query<{ people: number; file: string | null; created_at: Date | null }>(
     `WITH latest AS (
        SELECT DISTINCT ON (i.ma_so_bhxh) i.ma_so_bhxh, i.request_id
-         FROM exchange_item i JOIN participant p ON p.ma_so_bhxh = i.ma_so_bhxh AND p.status = 'PENDING'
+         FROM exchange_item i JOIN participant p ON p.ma_so_bhxh = i.ma_so_bhxh AND ${NEEDS_VERIFICATION}
         WHERE $2::text IS NULL OR p.ma_tinh = $2::text
         ORDER BY i.ma_so_bhxh, i.request_id DESC
      ), waiting AS (

@@ -46,28 +46,43 @@ export function percentDown(rate: number): string {
 
 const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
 
+/** What the next run does while the registry refuses the token. */
+const UNTIL_REPLACED = 'the next `ddcn run` fails the same way until the token is replaced.';
+
+/**
+ * What became of the people a run could not verify: PENDING, or — those verified before (a unit's correction waiting
+ * for verification, a name changed only in capitals) — their last outcome kept, so that they stay on their list.
+ */
+function pendingOrKept(errors: number, kept: number): string {
+  const keep = (n: number) => `${n === 1 ? 'keeps' : 'keep'} ${n === 1 ? 'its' : 'their'} last outcome on the lists`;
+  if (kept === 0) return errors === 1 ? 'It is PENDING' : 'They are PENDING';
+  if (kept === errors) return `${errors === 1 ? 'It' : 'They'} ${keep(kept)} (verified before)`;
+  const pending = errors - kept;
+  return `${pending} ${pending === 1 ? 'is' : 'are'} PENDING, ${kept} verified before ${keep(kept)}`;
+}
+
 /**
  * The run's message when the registry left people PENDING or shares owed: `what` failed and `why` (the client's own
  * failures), how many, what the next run does, and the failures another process of the batch met (`others`).
  */
-/** What the next run does while the registry refuses the token. */
-const UNTIL_REPLACED = 'the next `ddcn run` fails the same way until the token is replaced.';
-
 export function registryFailureMessage(f: {
   what: string;
   why: string | null;
   errors: number;
+  /** Of `errors`, those verified before, who keep their last outcome (and list) until their data is verified. */
+  kept?: number;
   shareFailed: number;
   others: FailedElsewhere[];
   tokenRefused?: boolean;
 }): string {
   const parts: string[] = [];
   if (f.errors > 0) {
-    const [they, them] = f.errors === 1 ? ['It is', 'it'] : ['They are', 'them'];
+    const them = f.errors === 1 ? 'it' : 'them';
+    const state = pendingOrKept(f.errors, f.kept ?? 0);
     parts.push(
       f.tokenRefused
-        ? `${people(f.errors)} could not be verified. ${they} PENDING, and ${UNTIL_REPLACED}`
-        : `${people(f.errors)} could not be verified. ${they} PENDING and the next \`ddcn run\` picks ${them} up.`,
+        ? `${people(f.errors)} could not be verified. ${state}, and ${UNTIL_REPLACED}`
+        : `${people(f.errors)} could not be verified. ${state} and the next \`ddcn run\` picks ${them} up.`,
     );
   }
   // Matched and written; only their shares (Plan I.4) are owed, and the next run sends them.

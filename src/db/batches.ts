@@ -199,12 +199,13 @@ export interface FailedElsewhere {
 export async function failedElsewhere(q: Queryable, batchIds: number[], me: string, since: Date, openedHere: number[] = []): Promise<FailedElsewhere[]> {
   const res = await q.query<FailedElsewhere>(
     `WITH verify AS (
-       SELECT c.verified_by AS worker, c.verified_at < $3::timestamptz AND c.batch_id <> ALL($4::bigint[]) AS before, count(*)::int AS people,
+       SELECT c.verified_by AS worker, c.verified_at < $3::timestamptz AND c.batch_id <> ALL($4::bigint[]) AS before,
+              count(DISTINCT v.ma_so_bhxh)::int AS people,
               array_agg(DISTINCT v.detail->>'error' ORDER BY v.detail->>'error') AS kinds
          FROM verification v
-         JOIN participant p ON p.ma_so_bhxh = v.ma_so_bhxh AND p.last_batch_id = v.batch_id AND p.status = 'PENDING'
+         JOIN participant p ON p.ma_so_bhxh = v.ma_so_bhxh
          JOIN batch_chunk c ON c.batch_id = v.batch_id AND c.chunk_no = v.chunk_no
-        WHERE v.batch_id = ANY($1::bigint[]) AND v.detail ? 'error' AND c.verified_by IS DISTINCT FROM $2::text
+        WHERE v.batch_id = ANY($1::bigint[]) AND ${LEFT_UNVERIFIED} AND c.verified_by IS DISTINCT FROM $2::text
         GROUP BY 1, 2),
      share AS (
        SELECT shared_by AS worker, shared_at < $3::timestamptz AND batch_id <> ALL($4::bigint[]) AS before, sum(n_share_failed)::int AS share_failed FROM batch_chunk
@@ -220,15 +221,27 @@ export async function failedElsewhere(q: Queryable, batchIds: number[], me: stri
 }
 
 /**
- * The people the registry failed for in these batches who are PENDING still: those a later batch of the same run
- * verified are not (a province's batch finished first, then the whole country's, which asked for them again).
+ * The people the registry failed for in these batches who are not verified still (`people`), and of them those who
+ * keep their last outcome meanwhile (`kept`): those a later batch of the same run verified are not counted (a
+ * province's batch finished first, then the whole country's, which asked for them again), and who failed in both
+ * is counted once.
  */
-export async function stillFailed(q: Queryable, batchIds: number[]): Promise<number> {
-  const res = await q.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM verification v
-       JOIN participant p ON p.ma_so_bhxh = v.ma_so_bhxh AND p.last_batch_id = v.batch_id AND p.status = 'PENDING'
-      WHERE v.batch_id = ANY($1::bigint[]) AND v.detail ? 'error'`,
+export async function stillFailed(q: Queryable, batchIds: number[]): Promise<{ people: number; kept: number }> {
+  const res = await q.query<{ people: number; kept: number }>(
+    `SELECT count(DISTINCT v.ma_so_bhxh)::int AS people, count(DISTINCT v.ma_so_bhxh) FILTER (WHERE NOT v.applied)::int AS kept
+       FROM verification v JOIN participant p ON p.ma_so_bhxh = v.ma_so_bhxh
+      WHERE v.batch_id = ANY($1::bigint[]) AND ${LEFT_UNVERIFIED}`,
     [batchIds],
   );
-  return res.rows[0]!.n;
+  return res.rows[0]!;
 }
+
+/**
+ * An outcome of a failed request (`v`) whose person (`p`) is not verified since: written, PENDING still (they had no
+ * outcome before; settling the batch's conflicts may have made them CONFLICT instead), or — not applied, the person
+ * keeping their last outcome (KEEPS_LAST_OUTCOME, db/verifications.ts) — on data no outcome has decided on since. An
+ * outcome not applied because an import changed the person meanwhile is not counted: the new data is the next run's.
+ */
+const LEFT_UNVERIFIED = `v.status = 'PENDING' AND v.detail ? 'error' AND CASE
+         WHEN v.applied THEN p.last_batch_id = v.batch_id AND p.status = 'PENDING'
+         ELSE p.status <> 'PENDING' AND p.data_version = v.data_version AND p.verified_version IS DISTINCT FROM v.data_version END`;

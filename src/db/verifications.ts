@@ -77,7 +77,8 @@ export async function writeParties(tx: Queryable, args: { batchId: number; now: 
 /**
  * Plan I.3 from the stored outcomes, of the chunk's own people or of named conflict parties: write the
  * ĐDCN in place of the number on file, the old one into number_history, and set every person's current outcome —
- * unless their data changed since the export: the next run verifies the new data, and the stored outcome is
+ * unless the registry failed for someone who has an outcome already (KEEPS_LAST_OUTCOME), or their data changed
+ * since the export: the next run verifies the new data, and the stored outcome is
  * marked as never applied (Mẫu 03 reads outcomes as of a date from `verification`). One join of participant,
  * only while the data is still what was exported (same data_version, so the number on file is still the one
  * sent). Only when fewer people were updated than outcomes stored are the others looked for, in a statement of
@@ -106,7 +107,7 @@ async function writeOutcomes(tx: Queryable, args: ChunkArgs, who: { chunk: boole
          verified_at = x.verified_at,
          last_batch_id = x.batch_id
        FROM (SELECT * FROM verification x WHERE ${mine} ORDER BY x.ma_so_bhxh) x
-       WHERE p.ma_so_bhxh = x.ma_so_bhxh AND p.data_version = x.data_version
+       WHERE p.ma_so_bhxh = x.ma_so_bhxh AND p.data_version = x.data_version AND NOT ${KEEPS_LAST_OUTCOME}
        RETURNING p.ma_so_bhxh, x.so_giay_to AS old_number, x.status, x.so_ddcn
      ), replaced AS (
        INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
@@ -123,13 +124,25 @@ async function writeOutcomes(tx: Queryable, args: ChunkArgs, who: { chunk: boole
   // Stryker disable next-line ConditionalExpression: a shortcut: when every stored outcome was applied, the statement below finds no changed data to mark
   if (res.rows[0]!.n === res.rows[0]!.stored) return;
   // Exact, though imports may run meanwhile: the people just updated stay locked until this transaction ends,
-  // and the others' data_version had moved on already (it only grows).
+  // and the others' data_version had moved on already (it only grows), or they kept their last outcome — and an
+  // import changing one of those since the update moved their data_version on too.
   await tx.query(
     `UPDATE verification x SET applied = false FROM participant p
-      WHERE ${mine} AND p.ma_so_bhxh = x.ma_so_bhxh AND p.data_version <> x.data_version`,
+      WHERE ${mine} AND p.ma_so_bhxh = x.ma_so_bhxh AND (p.data_version <> x.data_version OR ${KEEPS_LAST_OUTCOME})`,
     params,
   );
 }
+
+/**
+ * A failed request (outcome `PENDING`) for someone who has an outcome already — a person whose unit's correction
+ * waits for verification, kept on Mẫu 02 with "Đã nhận điều chỉnh …", or a MATCHED person asked again because their
+ * name changed only in capitals: the registry decided nothing, so nothing of theirs is written. They keep their last
+ * outcome, number and list until a run verifies their data (their verified_version stays behind, so every run asks
+ * again), and the outcome row is marked not applied, which is how Mẫu 03 and the run's count of the people the
+ * registry failed for (db/batches.ts, LEFT_UNVERIFIED) know it. Written over them, PENDING took a corrected person off
+ * the unit's Mẫu 02 — the latest list no longer held them, and an older copy returned was refused as not the latest.
+ */
+const KEEPS_LAST_OUTCOME = `(x.status = 'PENDING' AND p.status <> 'PENDING')`;
 
 /** A PostgreSQL array literal of plain words, for COPY text format. */
 // Stryker disable next-line Regex,StringLiteral: the words are field names (name, dob, sex, id_number): none holds a quote or a backslash

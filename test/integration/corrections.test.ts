@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { applyCorrections, type CorrectionInput } from '../../src/db/corrections.js';
 import { startImportRun } from '../../src/db/import-runs.js';
 import { lookupNumber } from '../../src/db/results.js';
+import { stillFailed } from '../../src/db/batches.js';
 import { countsAsOf } from '../../src/db/reports.js';
 import { UserError } from '../../src/errors.js';
 import { importCorrections } from '../../src/pipeline/corrections.js';
@@ -249,16 +250,58 @@ describe('import corrections: a returned Mẫu 02', () => {
     expect(await on('2030-01-01T00:00:00Z')).toMatchObject({ corrected: 1, escalated: 1 });
   });
 
-  it('takes off the IT centre\'s list who the source gave a new value while a registry failure kept them PENDING after the correction', async () => {
+  it('keeps corrected people on Mẫu 02 and a matched one on Mẫu 01 when the registry fails for them, and verifies them the night after', async () => {
+    const { db, dir, out, registryFile, mau02 } = await listsOut();
+    const returned = path.join(dir, 'mau02-tra-ve.xlsx');
+    await fillIn(mau02, returned, { '0790000001': { 11: '12/03/1965' }, '0790000003': { 10: 'Phạm Văn Hừng' } });
+    expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 2, rejected: 0 });
+    // The same night's export writes a matched person's name in capitals: no change the registry would see, but she
+    // is asked again all the same.
+    const capitals = PEOPLE.map((p) => (p.ma_so_bhxh === '0790000004' ? { ...p, ho_ten: 'TRẦN THỊ LAN' } : p));
+    expect(await importParticipants(deps(db), await writeParticipants(dir, capitals, 'ngay-2.csv'))).toMatchObject({ updated: 1 });
+    const before = await rows(db, `SELECT ma_so_bhxh, status, status_fields, so_ddcn, so_giay_to, last_batch_id FROM participant ORDER BY 1`);
+    const figures = async () => (await countsAsOf(db, { cutoff: new Date('2030-01-01T00:00:00Z'), province: null }))[0];
+    const figuresBefore = await figures();
+
+    // The night's run: the registry cannot be reached for anyone.
+    const down = new SpyRegistry(await mockRegistry(registryFile));
+    down.failVerify = () => true;
+    const failed = await runBatch(runDeps(db, down), { province: null });
+    expect(down.sentCodes).toEqual(['0790000001', '0790000003', '0790000004']);
+    expect(failed.counts).toMatchObject({ read: 3, pending: 3, errors: 3 });
+    // Nothing of theirs changed: each keeps the outcome, number and list of their last verification…
+    expect(await rows(db, `SELECT ma_so_bhxh, status, status_fields, so_ddcn, so_giay_to, last_batch_id FROM participant ORDER BY 1`)).toEqual(before);
+    await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+    const told = await column9(out, '079/DV0790001/mau02.xlsx');
+    expect(told.get('0790000001')).toMatch(/^Đã nhận điều chỉnh/);
+    expect(told.get('0790000003')).toMatch(/^Đã nhận điều chỉnh/);
+    expect([...(await column9(out, '079/DV0790001/mau01.xlsx')).keys()]).toEqual(['0790000004']);
+    expect((await exportedResults(deps(db), dir)).rows.get('0790000004')).toMatchObject({ status: 'MATCHED', so_ddcn: '079185000001' });
+    // …and Mẫu 03 as the lists have it, while the run counts them as not verified, every one of them kept.
+    expect(await figures()).toEqual(figuresBefore);
+    expect(await stillFailed(db, [failed.batchId!])).toEqual({ people: 3, kept: 3 });
+
+    // The registry is back: the corrected data is verified, and the run has nobody left to report.
+    const run = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    expect(run.counts).toMatchObject({ read: 3, matched: 2, mismatched: 1, pending: 0 });
+    expect(await stillFailed(db, [failed.batchId!, run.batchId!])).toEqual({ people: 0, kept: 0 });
+    await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+    expect([...(await column9(out, '079/DV0790001/mau01.xlsx')).keys()]).toEqual(['0790000001', '0790000004']);
+    expect((await column9(out, '079/DV0790001/mau02.xlsx')).get('0790000003')).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày /);
+    expect(await rows(db, `SELECT count(*)::int AS n FROM number_history WHERE ma_so_bhxh = '0790000004'`)).toEqual([{ n: 1 }]);
+  });
+
+  it('takes off the IT centre\'s list who the source gave a new value while a registry failure left the correction unverified', async () => {
     const { db, dir, out, registryFile, mau02 } = await listsOut();
     const returned = path.join(dir, 'mau02-tra-ve.xlsx');
     await fillIn(mau02, returned, { '0790000003': { 10: 'Phạm Văn Hừng' } }); // still not the registry's name
     expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 1, rejected: 0 });
-    // The night after the correction the registry cannot be reached for that person: PENDING, nothing verified.
+    // The night after the correction the registry cannot be reached for that person: nothing verified (they keep
+    // their last outcome meanwhile).
     const down = new SpyRegistry(await mockRegistry(registryFile));
     down.failVerify = () => true;
     expect((await runBatch(runDeps(db, down), { province: null })).counts).toMatchObject({ pending: 1 });
-    // The next export gives a new name at the source, which replaces the correction, while the person is PENDING.
+    // The next export gives a new name at the source, which replaces the correction, before any run verified it.
     const later = new Date('2024-06-05T01:00:00Z');
     const renamed = PEOPLE.map((p) => (p.ma_so_bhxh === '0790000003' ? { ...p, ho_ten: 'Phạm Văn Hứng' } : p));
     expect(await importParticipants({ ...deps(db), now: () => later }, await writeParticipants(dir, renamed, 'ngay-3.csv'))).toMatchObject({ updated: 1 });

@@ -174,6 +174,34 @@ describe('file exchange', () => {
     expect((await exportedResults(deps(db), f.dir)).rows.get('0100000001')).toMatchObject({ status: 'MATCHED', so_ddcn: '001090000001' });
   });
 
+  it('keeps a matched person on their outcome while their new data waits for its answer, counted as waiting', async () => {
+    const { db } = database();
+    const f = await folders();
+    const person = (name: string): ParticipantInput => ({
+      ma_so_bhxh: '0100000001', ho_ten: name, ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ma_don_vi: 'TA0001A', ma_tinh: '01',
+    });
+    const reg = new MockRegistry(await memoryDirectory(await writeRegistry(f.dir, [
+      { so_ddcn: '001090000001', so_cmnd: '012345678', ho_ten: 'Trần Văn An', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
+    ])));
+    await importParticipants(deps(db), await writeParticipants(f.dir, [person('Trần Văn An')], 'first.csv'));
+    await run(db, f);
+    await answer(f, reg);
+    await run(db, f);
+    const matched = { status: 'MATCHED', so_ddcn: '001090000001' };
+    expect((await exportedResults(deps(db), f.dir)).rows.get('0100000001')).toMatchObject(matched);
+    // The name written in capitals by the next export: asked again, and MATCHED still while the answer is due.
+    await importParticipants(deps(db), await writeParticipants(f.dir, [person('TRẦN VĂN AN')], 'capitals.csv'));
+    const asked = await run(db, f);
+    expect([asked.result.counts.pending, asked.exchange.stats.requestFiles]).toEqual([1, 1]);
+    expect((await exportedResults(deps(db), f.dir)).rows.get('0100000001')).toMatchObject(matched);
+    expect((await asked.exchange.waiting()).people).toBe(1);
+    await answer(f, reg);
+    const answered = await run(db, f);
+    expect(answered.result.counts).toMatchObject({ matched: 1, pending: 0 });
+    expect((await answered.exchange.waiting()).people).toBe(0);
+    expect(await rows(db, `SELECT status, verified_version = data_version AS verified FROM participant`)).toEqual([{ status: 'MATCHED', verified: true }]);
+  });
+
   it('sends again a request left unanswered for longer than the resend delay', async () => {
     const { db } = database();
     await importFixtures(db);

@@ -13,6 +13,19 @@ describe("the run's registry failure message", () => {
     expect(many).toBe('the registry is unavailable: 328 people could not be verified. They are PENDING and the next `ddcn run` picks them up.');
   });
 
+  it('says who of them keep their last outcome on the lists (verified before), not that everyone is PENDING', () => {
+    const all = registryFailureMessage({ what: 'the registry is unavailable', why: null, errors: 2, kept: 2, shareFailed: 0, others: [] });
+    expect(all).toBe(
+      'the registry is unavailable: 2 people could not be verified. They keep their last outcome on the lists (verified before) and the next `ddcn run` picks them up.',
+    );
+    const some = registryFailureMessage({ what: 'the registry is unavailable', why: null, errors: 5, kept: 1, shareFailed: 0, others: [] });
+    expect(some).toBe(
+      'the registry is unavailable: 5 people could not be verified. 4 are PENDING, 1 verified before keeps its last outcome on the lists and the next `ddcn run` picks them up.',
+    );
+    const token = registryFailureMessage({ what: 'the registry refused the token', why: null, errors: 1, kept: 1, shareFailed: 0, others: [], tokenRefused: true });
+    expect(token).toMatch(/^the registry refused the token: 1 person could not be verified\. It keeps its last outcome on the lists \(verified before\), and the next `ddcn run` fails the same way/);
+  });
+
   it('says a refused token as such: the next run does not pick the people up until the token is replaced', () => {
     // "the registry is unavailable … the next `ddcn run` picks them up" read, to an operator, as nothing to do; with a
     // revoked token every night then fails the same way.

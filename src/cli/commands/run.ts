@@ -77,8 +77,8 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             // then not PENDING, as the message would say (9 439 said against 9 429 in a review).
             const first = result.finishedFirst;
             const failedAny = result.counts.errors > 0 || first.some((b) => b.counts.errors > 0);
-            const errors = !failedAny
-              ? 0
+            const { people: errors, kept } = !failedAny
+              ? { people: 0, kept: 0 }
               : await stillFailed(deps.db, [...first.map((b) => b.batchId), ...(result.batchId === null ? [] : [result.batchId])]);
             const covered = (b: { province: string | null }) => result.province === null || result.province === b.province;
             const shareFailed = result.shareFailed + first.filter((b) => !covered(b)).reduce((n, b) => n + b.shareFailed, 0);
@@ -93,7 +93,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
               const tokenRefused = registry instanceof HttpRegistry && registry.tokenRefused;
               const what =
                 registry instanceof FileExchangeRegistry ? 'the file exchange failed' : tokenRefused ? 'the registry refused the token' : 'the registry is unavailable';
-              throw new RegistryUnavailableError(registryFailureMessage({ what, why, errors, shareFailed, others, tokenRefused }));
+              throw new RegistryUnavailableError(registryFailureMessage({ what, why, errors, kept, shareFailed, others, tokenRefused }));
             }
             const failed = exchange?.runFailure(waiting);
             if (failed) throw new UserError(failed);
