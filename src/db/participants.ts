@@ -283,7 +283,8 @@ export async function upsertStagedParticipants(
             CASE WHEN fix.sex THEN cur.gioi_tinh ELSE s.gioi_tinh END,
             CASE WHEN cur.ma_so_bhxh IS NOT NULL
                   AND ((s.so_giay_to IS NULL AND cur.so_ddcn IS NOT NULL) OR fix.num
-                       OR EXISTS (SELECT 1 FROM number_history h WHERE h.ma_so_bhxh = s.ma_so_bhxh AND h.so_cu = s.so_giay_to))
+                       OR EXISTS (SELECT 1 FROM number_history h WHERE h.ma_so_bhxh = s.ma_so_bhxh AND h.so_cu = s.so_giay_to
+                                     AND h.source <> 'import'))
                  THEN cur.so_giay_to ELSE s.so_giay_to END,
             s.ma_don_vi, s.ma_tinh, s.ma_huyen, coalesce(s.vssid, false), s.email,
             -- What the row says about a field whose correction it keeps no longer holds (as when it was corrected).
@@ -322,7 +323,22 @@ export async function upsertStagedParticipants(
        -- A row whose data is the same but whose hash was not yet stored only takes the hash: not an update.
        updated_at = CASE WHEN ${CHANGED} THEN EXCLUDED.updated_at ELSE p.updated_at END
      WHERE ${CHANGED} OR p.src_hash IS DISTINCT FROM EXCLUDED.src_hash
-     RETURNING (xmax = 0) AS inserted, updated_at = $1::timestamptz AS changed)
+     RETURNING p.ma_so_bhxh, p.so_giay_to, (xmax = 0) AS inserted, updated_at = $1::timestamptz AS changed
+     ), replaced AS (
+       -- A number the file replaced (or left out) stays findable (ddcn lookup, the portal): into number_history, as
+       -- one the registry or a correction replaced, but a file giving it back later is followed (the EXISTS above
+       -- looks at theirs only). \`c\` is participant as this statement found it, before the upsert.
+       INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
+       SELECT w.ma_so_bhxh, c.so_giay_to, w.so_giay_to, 'import', NULL, $1::timestamptz
+         FROM w JOIN participant c ON c.ma_so_bhxh = w.ma_so_bhxh
+        WHERE NOT w.inserted AND c.so_giay_to IS NOT NULL AND c.so_giay_to IS DISTINCT FROM w.so_giay_to
+       ON CONFLICT (ma_so_bhxh, so_cu) DO NOTHING
+     ), revived AS (
+       -- A number the file gives back is no former number: its row goes (a number the registry or a correction
+       -- replaced stays, above, and is never given back). So no row of the import's holds the number on file, which
+       -- the run's write step and a correction put into the history as they replace it.
+       DELETE FROM number_history h USING w
+        WHERE NOT w.inserted AND h.ma_so_bhxh = w.ma_so_bhxh AND h.so_cu = w.so_giay_to AND h.source = 'import')
      SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE changed AND NOT inserted)::int AS updated FROM w`,
     [now],
   );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { lookupNumber } from '../../src/db/results.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import {
@@ -79,6 +80,41 @@ describe('re-import after the registry confirmed a participant', () => {
     expect(await rows(db, 'SELECT ma_so_bhxh, so_cu FROM number_history ORDER BY 1')).toEqual([
       { ma_so_bhxh: '0100000001', so_cu: '012345678' },
       { ma_so_bhxh: '0100000002', so_cu: '023456789' },
+    ]);
+  });
+});
+
+describe('a number the export replaces before the registry confirmed anyone', () => {
+  it('stays findable by ddcn lookup as a former number, and the export giving it back is followed', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const registryFile = await writeRegistry(dir, [
+      { so_ddcn: '001090000001', so_cmnd: '012345678', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
+    ]);
+    const number = async () => (await rows<{ so_giay_to: string | null }>(db, `SELECT so_giay_to FROM participant WHERE ma_so_bhxh = '0100000001'`))[0]!.so_giay_to;
+    const found = async (n: string) => (await lookupNumber(db, n)).map((r) => [r.ma_so_bhxh, r.former_numbers]);
+    await importParticipants(deps(db), await writeParticipants(dir, [HUNG], 'mot.csv'));
+    // The unit typed another number at the source: the old one is still how people look the worker up.
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ...HUNG, so_giay_to: '012345699' }], 'hai.csv'));
+    expect(await number()).toBe('012345699');
+    expect(await found('012345678')).toEqual([['0100000001', ['012345678']]]);
+    // Left empty the next night: both stay findable.
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ...HUNG, so_giay_to: '' }], 'ba.csv'));
+    expect(await number()).toBeNull();
+    expect(await found('012345699')).toEqual([['0100000001', ['012345678', '012345699']]]);
+    // The first number given back (the change was a mistake): followed, and no longer a former number.
+    await importParticipants(deps(db), await writeParticipants(dir, [HUNG], 'bon.csv'));
+    expect(await number()).toBe('012345678');
+    expect(await found('012345678')).toEqual([['0100000001', ['012345699']]]);
+
+    // The registry confirms it: the ĐDCN in its place, and the old CMND the file still gives keeps it there.
+    expect((await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null })).counts.matched).toBe(1);
+    await importParticipants(deps(db), await writeParticipants(dir, [HUNG], 'nam.csv'));
+    expect(await number()).toBe('001090000001');
+    expect(await found('012345678')).toEqual([['0100000001', ['012345678', '012345699']]]);
+    expect(await rows(db, `SELECT so_cu, so_moi, source FROM number_history ORDER BY so_cu`)).toEqual([
+      { so_cu: '012345678', so_moi: '001090000001', source: 'registry' },
+      { so_cu: '012345699', so_moi: null, source: 'import' },
     ]);
   });
 });
