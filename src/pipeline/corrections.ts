@@ -60,6 +60,9 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
   // spreadsheet's error typed or pasted as text (`#N/A`) was the person's new name, sent to the registry.
   else if (r.name && NOT_IN_NAMES.test(rec.hoTen)) reasons.push(`Cột (10) họ và tên "${r.name}" có ký tự không có trong họ và tên: chỉ ghi họ và tên đầy đủ; để trống nếu không cần sửa`);
   else if (r.name && [...rec.hoTen.matchAll(/\p{L}/gu)].length < 2) reasons.push(`Cột (10) họ và tên "${r.name}" không phải họ và tên: ghi họ và tên đầy đủ; để trống nếu không cần sửa`);
+  // Nor the words a clerk writes there for the same ("không", "như trên", "giữ nguyên"): made of letters, they
+  // passed the checks above and became the person's name.
+  else if (r.name && NO_CHANGE_WORDS.has(noteKey(rec.hoTen))) reasons.push(`Cột (10) họ và tên "${r.name}" là lời ghi chú, không phải họ và tên: để trống nếu không cần sửa`);
   // Well formed but after today (parseBirthDate reads it; the import's finding is the same): said as such.
   if (r.dob && invalid('dob') && parseBirthDate(r.dob)) reasons.push(`Cột (11) ngày sinh "${r.dob}" là ngày sau hôm nay: ghi đúng ngày sinh`);
   else if (r.dob && invalid('dob')) reasons.push(`Cột (11) ngày tháng năm sinh "${r.dob}" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy`);
@@ -89,6 +92,22 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
  * hyphen and the dot some names are written with.
  */
 const NOT_IN_NAMES = /[^\p{L}\p{M}\p{Zs}'’‘ʼ.-]/u;
+
+/**
+ * What clerks write in column (10) to say that the name is right, with and without tone marks, as the whole cell.
+ * No full name is one of these words alone; "Khổng" (a surname) is not "không": the marks are compared too.
+ */
+const NO_CHANGE_WORDS = new Set(
+  [
+    'không', 'khong', 'ko', 'không có', 'khong co', 'không đổi', 'khong doi', 'không thay đổi', 'khong thay doi',
+    'không sửa', 'khong sua', 'không cần sửa', 'khong can sua', 'không điều chỉnh', 'khong dieu chinh', 'như trên',
+    'nhu tren', 'nt', 'như cũ', 'nhu cu', 'giữ nguyên', 'giu nguyen', 'đúng', 'dung', 'đã đúng', 'da dung', 'đúng rồi',
+    'dung roi', 'tên đúng', 'ten dung', 'đúng tên', 'dung ten', 'ok', 'none', 'null', 'nil', 'no', 'na', 'trống', 'trong',
+  ].map((w) => w.normalize('NFC')),
+);
+
+/** A cell's text as NO_CHANGE_WORDS holds it: lower case, one space between words, no dot or space at the ends. */
+const noteKey = (name: string): string => name.normalize('NFC').toLowerCase().replace(/\s+/gu, ' ').replace(/^[\s.]+|[\s.]+$/gu, '');
 
 const NOTHING_READABLE = 'không có ký tự nào đọc được (chỉ có ký tự ẩn, như khi dán từ trang web): xoá ô và gõ lại';
 
