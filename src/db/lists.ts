@@ -56,7 +56,7 @@ const PERSON_COLUMNS = `p.ma_so_bhxh AS "maSoBhxh", p.ho_ten AS "hoTen", p.ngay_
  * last, the fields.
  */
 const CORRECTIONS = `LEFT JOIN LATERAL (
-    SELECT max(c.data_version) AS last_version,
+    SELECT max(c.data_version) AS last_version, max(c.changed_at) AS last_at,
            max(c.changed_at) FILTER (WHERE c.data_version > coalesce(p.verified_version, 0)) AS pending_at,
            array_agg(DISTINCT c.field) FILTER (WHERE c.data_version > coalesce(p.verified_version, 0)) AS pending_fields
       FROM participant_correction c
@@ -99,6 +99,11 @@ const COLUMN9_STATE = `CASE WHEN fix.last_version <= p.verified_version AND p.st
               AND NOT ${NUMBER_NEVER_COMPARED('p.status', 'p.status_fields', 'p.so_giay_to')}
          THEN CASE WHEN ${CORRECTED_DATA_STANDS('fix.last_version')}
                    THEN to_char(p.verified_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') END END AS "escalatedOn",
+       -- Verified since the last correction, but on data an import changed after it: the source's new values replaced
+       -- (some of) what the unit corrected, and the outcome is about them — said, or the unit sees its correction
+       -- come back as a mismatch with no word why.
+       CASE WHEN fix.last_version <= p.verified_version AND NOT ${CORRECTED_DATA_STANDS('fix.last_version')}
+            THEN to_char(fix.last_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') END AS "sourceChangedAfter",
        CASE WHEN fix.pending_at IS NOT NULL THEN json_build_object(
          'on', to_char(fix.pending_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'), 'fields', fix.pending_fields) END AS "correctedSince"`;
 

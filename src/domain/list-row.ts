@@ -28,6 +28,8 @@ export interface ListRow {
   detail: VerificationDetail | null;
   /** Mẫu 02: the day (dd/mm/yyyy) the person went on the IT centre's escalation list, if they did. */
   escalatedOn?: string | null;
+  /** Mẫu 02: the day (dd/mm/yyyy) of the unit's last correction, when an import changed the person's data after it. */
+  sourceChangedAfter?: string | null;
   /** Mẫu 02: corrections made since the last verification (the next run checks them): the day of the last, the fields. */
   correctedSince?: { on: string; fields: Field[] } | null;
 }

@@ -85,6 +85,11 @@ export function mismatchLines(row: ListRow): string[] {
   const lines: string[] = [];
   // First, so that the clerk sees it before sending the same correction again.
   if (row.escalatedOn) lines.push(`Đã chuyển TT CNTT hỗ trợ ngày ${row.escalatedOn}`);
+  // The unit's correction came back as a mismatch because the source changed the data since: said, so that the
+  // clerk reads what follows as about the new data, not as the registry refusing the correction.
+  if (row.sourceChangedAfter) {
+    lines.push(`Dữ liệu gốc đã thay đổi sau điều chỉnh ngày ${row.sourceChangedAfter} của đơn vị: kết quả dưới đây đối chiếu theo dữ liệu mới`);
+  }
   // A correction awaiting the next run: said, and what the registry said of the value it replaced is no longer shown.
   const corrected = new Set<Field>(row.correctedSince?.fields ?? []);
   if (row.correctedSince) {

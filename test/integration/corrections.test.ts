@@ -233,7 +233,8 @@ describe('import corrections: a returned Mẫu 02', () => {
     expect(run.counts).toMatchObject({ read: 1, mismatched: 1 });
     expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual([]);
     const said = (await read('079/DV0790001/mau02.xlsx')).get('0790000003');
-    expect(said).toContain('Họ và tên');
+    // Told why the corrected person is back: the source changed the data after the unit's correction.
+    expect(said).toMatch(/^Dữ liệu gốc đã thay đổi sau điều chỉnh ngày 03\/06\/2024 của đơn vị: kết quả dưới đây đối chiếu theo dữ liệu mới\nHọ và tên/);
     expect(said).not.toContain('Đã chuyển TT CNTT hỗ trợ');
     // Mẫu 03: still among those corrected (11); in (13) on the days it was on the list, not after.
     const on = async (cutoff: string) => (await countsAsOf(db, { cutoff: new Date(cutoff), province: null }))[0];
@@ -246,7 +247,9 @@ describe('import corrections: a returned Mẫu 02', () => {
     expect(await importCorrections({ ...deps(db), now: () => later }, again)).toMatchObject({ corrected: 1, rejected: 0 });
     await runBatch({ ...runDeps(db, await mockRegistry(registryFile)), now: () => later }, { province: null });
     expect([...(await read('079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000003']);
-    expect((await read('079/DV0790001/mau02.xlsx')).get('0790000003')).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày /);
+    const escalated = (await read('079/DV0790001/mau02.xlsx')).get('0790000003');
+    expect(escalated).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày /);
+    expect(escalated).not.toContain('Dữ liệu gốc đã thay đổi'); // the correction made since stands
     expect(await on('2030-01-01T00:00:00Z')).toMatchObject({ corrected: 1, escalated: 1 });
   });
 
