@@ -143,6 +143,19 @@ export async function applyCorrections(
       [args.now, renumbered.map((r) => r.code), renumbered.map((r) => r.c.old), renumbered.map((r) => r.c.new)],
     );
   }
+  // A number the export replaced (the import's row, db/participants.ts) that the unit gives back is the number on
+  // file again, no former one: as when the export gives it back (no row of the import's holds the number on file).
+  // Left, it took the place of the row the run's write step puts there as the ĐDCN replaces the number (ON CONFLICT
+  // DO NOTHING, db/verifications.ts), and an export then giving that number overwrote the ĐDCN with it.
+  const given = updates.flatMap((u) => u.changes.filter((c) => c.field === 'id_number').map((c) => ({ code: u.cur.ma_so_bhxh, number: c.new })));
+  // Stryker disable next-line ConditionalExpression: a shortcut: the delete of no numbers deletes nothing
+  if (given.length) {
+    await tx.query(
+      `DELETE FROM number_history h USING unnest($1::text[], $2::text[]) AS n(code, number)
+        WHERE h.ma_so_bhxh = n.code AND h.so_cu = n.number AND h.source = 'import'`,
+      [given.map((g) => g.code), given.map((g) => g.number)],
+    );
+  }
   return outcomes;
 }
 

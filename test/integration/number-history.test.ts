@@ -1,11 +1,13 @@
 // Plan I.3: the ĐDCN replaces the number on file and the old number stays searchable, whatever its length: the
 // 9-digit CMND, the 12-digit CMND some provinces issued, and numbers that lost a leading zero in a spreadsheet.
 import { describe, expect, it } from 'vitest';
+import { applyCorrections } from '../../src/db/corrections.js';
+import { startImportRun } from '../../src/db/import-runs.js';
 import { lookupNumber } from '../../src/db/results.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import {
-  databasePerFile, deps, mockRegistry, rows, runDeps, useTempDir, writeParticipants, writeRegistry,
+  databasePerFile, deps, FIXED_NOW, mockRegistry, rows, runDeps, useTempDir, writeParticipants, writeRegistry,
   type ParticipantInput, type RegistryInput,
 } from '../helpers/pipeline.js';
 
@@ -69,5 +71,41 @@ describe('number history: the old number stays searchable', () => {
       { ma_so_bhxh: '0100000004', ho_ten: 'Phạm Thị Bốn', so_ddcn: '001192000004', former_numbers: [] },
     ]);
     expect(await lookupNumber(db, '025123456788')).toEqual([]);
+  });
+});
+
+describe('number history: a number the export replaced, given back by a unit\'s correction', () => {
+  it('is replaced by the ĐDCN as any number on file, so an export that then gives it keeps the ĐDCN', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    // A 12-digit old CMND that is not the ĐDCN (docs: some provinces issued them), of the shape column (13) accepts.
+    const cmnd = '025090123456';
+    const typo = '025090999999';
+    const hung: ParticipantInput = { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: cmnd, ...unit };
+    const registry = await writeRegistry(dir, [
+      { so_ddcn: '001090000001', so_cmnd: cmnd, ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
+    ]);
+    const person = `SELECT status, so_giay_to, so_ddcn FROM participant WHERE ma_so_bhxh = '0100000001'`;
+    await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-1.csv'));
+    // The next export carries a typo: the registry does not know that number.
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ...hung, so_giay_to: typo }], 'ngay-2.csv'));
+    expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ mismatched: 1 });
+    // The unit writes the right number into column (13) of its Mẫu 02.
+    const applied = await db.withTransaction(async (tx) => applyCorrections(tx, {
+      importId: await startImportRun(tx, 'corrections', 'tra-ve.xlsx', FIXED_NOW), unit: 'TA0001A', sourceFile: 'tra-ve.xlsx', now: FIXED_NOW,
+      rows: [{ line: 14, maSoBhxh: '0100000001', hoTen: null, ngaySinh: null, gioiTinh: null, soGiayTo: cmnd, numberRepaired: false, rawNumber: cmnd }],
+    }));
+    expect(applied).toEqual([{ line: 14, kind: 'applied', fields: 1 }]);
+    // The number on file is no former number of the person's.
+    expect((await lookupNumber(db, cmnd)).map((r) => r.former_numbers)).toEqual([[typo]]);
+    // Verified on the corrected number: the ĐDCN in its place, the CMND a former number the registry replaced.
+    expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ matched: 1 });
+    expect(await rows(db, person)).toEqual([{ status: 'MATCHED', so_giay_to: '001090000001', so_ddcn: '001090000001' }]);
+    expect(await rows(db, `SELECT so_cu, so_moi, source FROM number_history WHERE so_cu = '${cmnd}'`)).toEqual([
+      { so_cu: cmnd, so_moi: '001090000001', source: 'registry' },
+    ]);
+    // The source fixes the typo as the unit said: the old CMND the export gives keeps the ĐDCN, as for anyone matched.
+    await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-3.csv'));
+    expect(await rows(db, person)).toEqual([{ status: 'MATCHED', so_giay_to: '001090000001', so_ddcn: '001090000001' }]);
   });
 });
