@@ -61,6 +61,13 @@ function pendingOrKept(errors: number, kept: number): string {
   return `${pending} ${pending === 1 ? 'is' : 'are'} PENDING, ${kept} verified before ${keep(kept)}`;
 }
 
+/** What became of the people another process could not verify, as pendingOrKept says it of the run's own. */
+function notVerified(n: number, kept: number): string {
+  if (kept === 0) return 'left PENDING';
+  if (kept === n) return 'not verified, keeping their last outcome';
+  return `not verified: ${n - kept} left PENDING, ${kept} keeping their last outcome`;
+}
+
 /**
  * The run's message when the registry left people PENDING or shares owed: `what` failed and `why` (the client's own
  * failures), how many, what the next run does, and the failures another process of the batch met (`others`).
@@ -93,7 +100,7 @@ export function registryFailureMessage(f: {
   const said = (list: FailedElsewhere[]) =>
     list.map((o) => {
       const what = [];
-      if (o.people) what.push(`${people(o.people)} left PENDING${o.kinds.length ? ` (${o.kinds.join(', ')})` : ''}`);
+      if (o.people) what.push(`${people(o.people)} ${notVerified(o.people, o.kept ?? 0)}${o.kinds.length ? ` (${o.kinds.join(', ')})` : ''}`);
       if (o.shareFailed) what.push(`${o.shareFailed} ${o.shareFailed === 1 ? 'share' : 'shares'} not made`);
       return `${o.worker}: ${what.join(', ')}`;
     }).join('; ');

@@ -184,6 +184,8 @@ export interface FailedElsewhere {
   /** Failed before this run began: a run of the batch that stopped or died (the one this run resumes), or a worker then. */
   before: boolean;
   people: number;
+  /** Of `people`, those who keep their last outcome (verified before, KEEPS_LAST_OUTCOME in db/verifications.ts). */
+  kept?: number;
   kinds: string[];
   shareFailed: number;
 }
@@ -200,7 +202,7 @@ export async function failedElsewhere(q: Queryable, batchIds: number[], me: stri
   const res = await q.query<FailedElsewhere>(
     `WITH verify AS (
        SELECT c.verified_by AS worker, c.verified_at < $3::timestamptz AND c.batch_id <> ALL($4::bigint[]) AS before,
-              count(DISTINCT v.ma_so_bhxh)::int AS people,
+              count(DISTINCT v.ma_so_bhxh)::int AS people, count(DISTINCT v.ma_so_bhxh) FILTER (WHERE NOT v.applied)::int AS kept,
               array_agg(DISTINCT v.detail->>'error' ORDER BY v.detail->>'error') AS kinds
          FROM verification v
          JOIN participant p ON p.ma_so_bhxh = v.ma_so_bhxh
@@ -212,7 +214,7 @@ export async function failedElsewhere(q: Queryable, batchIds: number[], me: stri
         WHERE batch_id = ANY($1::bigint[]) AND n_share_failed > 0 AND shared_by IS DISTINCT FROM $2::text
         GROUP BY 1, 2)
      SELECT coalesce(v.worker, s.worker, '?') AS worker, coalesce(v.before, s.before, false) AS before,
-            coalesce(v.people, 0) AS people, coalesce(v.kinds, '{}') AS kinds, coalesce(s.share_failed, 0) AS "shareFailed"
+            coalesce(v.people, 0) AS people, coalesce(v.kept, 0) AS kept, coalesce(v.kinds, '{}') AS kinds, coalesce(s.share_failed, 0) AS "shareFailed"
        FROM verify v FULL JOIN share s ON s.worker = v.worker AND s.before = v.before
       ORDER BY 2 DESC, 1`,
     [batchIds, me, since, openedHere],

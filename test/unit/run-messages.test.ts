@@ -48,6 +48,14 @@ describe("the run's registry failure message", () => {
     expect(m).toContain('Failed by another process of this batch (host-b:42: 1 person left PENDING (RegistryAuthRejected), 2 shares not made): see its log;');
   });
 
+  it("says of another process's people who of them keep their last outcome", () => {
+    const m = registryFailureMessage({
+      what: 'the registry is unavailable', why: null, errors: 5, kept: 2, shareFailed: 0,
+      others: [{ worker: 'host-b:42', before: false, people: 5, kept: 2, kinds: ['RegistryServerError'], shareFailed: 0 }],
+    });
+    expect(m).toContain('(host-b:42: 5 people not verified: 3 left PENDING, 2 keeping their last outcome (RegistryServerError))');
+  });
+
   it('says failures of the run it resumes (stopped or died) as such, not as a worker to restart', () => {
     // The night's run interrupted during an outage, resumed the next night: its chunks were verified by the first
     // run's process, which is gone; there is no worker to restart.
