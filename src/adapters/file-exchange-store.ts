@@ -159,21 +159,22 @@ export async function recordAnswers(
 export async function awaitingAnswers(
   q: Queryable,
   args: { since: Date; province: string | null },
-): Promise<{ people: number; oldest: { file: string; createdAt: Date } | null }> {
-  const res = await q.query<{ people: number; file: string | null; created_at: Date | null }>(
+): Promise<{ people: number; kept: number; oldest: { file: string; createdAt: Date } | null }> {
+  const res = await q.query<{ people: number; kept: number; file: string | null; created_at: Date | null }>(
     `WITH latest AS (
-       SELECT DISTINCT ON (i.ma_so_bhxh) i.ma_so_bhxh, i.request_id
+       SELECT DISTINCT ON (i.ma_so_bhxh) i.ma_so_bhxh, i.request_id, p.status <> 'PENDING' AS kept
          FROM exchange_item i JOIN participant p ON p.ma_so_bhxh = i.ma_so_bhxh AND ${NEEDS_VERIFICATION}
         WHERE $2::text IS NULL OR p.ma_tinh = $2::text
         ORDER BY i.ma_so_bhxh, i.request_id DESC
      ), waiting AS (
-       SELECT r.file_name, r.created_at, r.id FROM latest l JOIN exchange_request r ON r.id = l.request_id
+       SELECT r.file_name, r.created_at, r.id, l.kept FROM latest l JOIN exchange_request r ON r.id = l.request_id
         WHERE r.state = 'outstanding' AND r.created_at > $1::timestamptz
      )
-     SELECT (SELECT count(*) FROM waiting)::int AS people, o.file_name AS file, o.created_at
+     SELECT (SELECT count(*) FROM waiting)::int AS people, (SELECT count(*) FILTER (WHERE kept) FROM waiting)::int AS kept,
+            o.file_name AS file, o.created_at
        FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT file_name, created_at FROM waiting ORDER BY created_at, id LIMIT 1) o ON true`,
     [args.since, args.province],
   );
   const r = res.rows[0]!;
-  return { people: r.people, oldest: r.file && r.created_at ? { file: r.file, createdAt: r.created_at } : null };
+  return { people: r.people, kept: r.kept, oldest: r.file && r.created_at ? { file: r.file, createdAt: r.created_at } : null };
 }

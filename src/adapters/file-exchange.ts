@@ -90,6 +90,8 @@ export const DEFAULT_ANSWER_DUE_HOURS = 48;
 /** Who waits for the registry's answers, as the database has it (whichever process sent their requests). */
 export interface Waiting {
   people: number;
+  /** Of `people`, those verified before, who keep their last outcome meanwhile (db/verifications.ts KEEPS_LAST_OUTCOME). */
+  kept?: number;
   /** The oldest request they wait on (null: nobody waits). */
   oldest: { file: string; createdAt: Date } | null;
   /** Its people have waited longer than answerDueMs. */
@@ -105,8 +107,15 @@ export async function waitingAt(
   db: Queryable,
   o: { now: Date; resendAfterMs: number; answerDueMs: number; province: string | null },
 ): Promise<Waiting> {
-  const { people, oldest } = await awaitingAnswers(db, { since: new Date(o.now.getTime() - o.resendAfterMs), province: o.province });
-  return { people, oldest, overdue: oldest !== null && o.now.getTime() - oldest.createdAt.getTime() > o.answerDueMs };
+  const { people, kept, oldest } = await awaitingAnswers(db, { since: new Date(o.now.getTime() - o.resendAfterMs), province: o.province });
+  return { people, kept, oldest, overdue: oldest !== null && o.now.getTime() - oldest.createdAt.getTime() > o.answerDueMs };
+}
+
+/** What the people awaiting answers are meanwhile: PENDING, or (verified before) their last outcome kept. */
+function awaitingState(people: number, kept: number): string {
+  if (kept === 0) return 'PENDING';
+  if (kept === people) return 'keeping their last outcome (verified before)';
+  return `${people - kept} PENDING, ${kept} keeping their last outcome (verified before)`;
 }
 
 /** What was sent for a person: an answer applies only while their data is still this. */
@@ -687,7 +696,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     if (waiting?.people && waiting.oldest) {
       parts.push(
         `${waiting.people} people await answers in ${this.settings.inbox} (the oldest request, ${waiting.oldest.file}, written ` +
-          `${vnTime(waiting.oldest.createdAt)}): PENDING until a later run ingests them`,
+          `${vnTime(waiting.oldest.createdAt)}): ${awaitingState(waiting.people, waiting.kept ?? 0)} until a later run ingests them`,
       );
     }
     const lines = [parts.join(' · ')];

@@ -195,6 +195,10 @@ describe('file exchange', () => {
     expect([asked.result.counts.pending, asked.exchange.stats.requestFiles]).toEqual([1, 1]);
     expect((await exportedResults(deps(db), f.dir)).rows.get('0100000001')).toMatchObject(matched);
     expect((await asked.exchange.waiting()).people).toBe(1);
+    // Told as what she is meanwhile: not PENDING.
+    expect(asked.exchange.summary(await asked.exchange.waiting())).toMatch(
+      /· 1 people await answers in .* \(the oldest request, .*\): keeping their last outcome \(verified before\) until a later run ingests them$/,
+    );
     await answer(f, reg);
     const answered = await run(db, f);
     expect(answered.result.counts).toMatchObject({ matched: 1, pending: 0 });
