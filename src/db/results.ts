@@ -75,8 +75,10 @@ export async function lookupNumberAudited(
 /** The look-up's statement: `$1` is the number; `columns` and `condition` are added to its select and its WHERE. */
 function lookupSelect(columns: string, condition: string): string {
   return `SELECT p.ma_so_bhxh, p.ho_ten, CASE WHEN p.status = 'MATCHED' THEN p.so_ddcn END AS so_ddcn${columns},
+            -- The number on file is no former one, though a row may name it: one the export replaced and a run's ĐDCN
+            -- or a unit's correction gave back.
             coalesce((SELECT array_agg(h.so_cu ORDER BY h.changed_at, h.so_cu) FROM number_history h
-                       WHERE h.ma_so_bhxh = p.ma_so_bhxh), '{}') AS former_numbers
+                       WHERE h.ma_so_bhxh = p.ma_so_bhxh AND h.so_cu IS DISTINCT FROM p.so_giay_to), '{}') AS former_numbers
        FROM participant p
       -- One index look-up on each side: written as \`so_giay_to = $1 OR ma_so_bhxh IN (…)\` it read every participant.
       WHERE p.ma_so_bhxh IN (SELECT c.ma_so_bhxh FROM participant c WHERE c.so_giay_to = $1::text

@@ -113,7 +113,11 @@ async function writeOutcomes(tx: Queryable, args: ChunkArgs, who: { chunk: boole
        INSERT INTO number_history (ma_so_bhxh, so_cu, so_moi, source, batch_id, changed_at)
        SELECT ma_so_bhxh, old_number, so_ddcn, 'registry', $1::bigint, $7::timestamptz
          FROM updated WHERE status = 'MATCHED' AND old_number IS NOT NULL AND old_number <> so_ddcn
-       ON CONFLICT (ma_so_bhxh, so_cu) DO NOTHING
+       -- A row the import left for the number (the export replaced it once; db/participants.ts) gives way: kept, the
+       -- next export giving that number would not find it replaced by the registry, and would overwrite the ĐDCN.
+       ON CONFLICT (ma_so_bhxh, so_cu) DO UPDATE SET so_moi = EXCLUDED.so_moi, source = EXCLUDED.source, batch_id = EXCLUDED.batch_id,
+                                                  changed_at = EXCLUDED.changed_at
+        WHERE number_history.source = 'import'
      )
      SELECT (SELECT count(*) FROM updated)::int AS n,
             (SELECT count(*) FROM verification x WHERE ${mine})::int AS stored`,

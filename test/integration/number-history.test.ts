@@ -109,3 +109,26 @@ describe('number history: a number the export replaced, given back by a unit\'s 
     expect(await rows(db, person)).toEqual([{ status: 'MATCHED', so_giay_to: '001090000001', so_ddcn: '001090000001' }]);
   });
 });
+
+describe('number history: the ĐDCN written back in place of a number the export gave', () => {
+  it('is the number on file, no former one', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    // The registry knows both of the person's CMND, the 9-digit one and the 12-digit one issued later.
+    const registry = await writeRegistry(dir, [
+      { so_ddcn: '001090000001', so_cmnd: '012345678', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
+    ]);
+    const twelve = await writeRegistry(dir, [
+      { so_ddcn: '001090000001', so_cmnd: '025090123456', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
+    ], 'registry-12.csv');
+    const hung: ParticipantInput = { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
+    await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-1.csv'));
+    expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ matched: 1 });
+    // The source replaces the old CMND by the 12-digit one: the ĐDCN on file is replaced, the person verified again.
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ...hung, so_giay_to: '025090123456' }], 'ngay-2.csv'));
+    expect((await runBatch(runDeps(db, await mockRegistry(twelve)), { province: null })).counts).toMatchObject({ matched: 1 });
+    expect(await rows(db, `SELECT so_giay_to FROM participant`)).toEqual([{ so_giay_to: '001090000001' }]);
+    // Found by it as by any number on file; the CMND are its former numbers, the ĐDCN is not.
+    expect((await lookupNumber(db, '001090000001')).map((r) => r.former_numbers)).toEqual([['012345678', '025090123456']]);
+  });
+});
