@@ -301,7 +301,9 @@ export async function upsertStagedParticipants(
        -- field is kept when the row's value is one a correction replaced and what is on file is the last one made.
        -- (A number that replaced another is also kept through number_history, above: the row's old number.)
        LEFT JOIN LATERAL (
-         SELECT ${correctionStays('name', `coalesce(k.old_value, '') = coalesce(s.ho_ten, '')`, 'cur.ho_ten')} AS name,
+         -- A name by its key (name_key, as VERIFIED_DATA_MOVED): the name it replaced, written in capitals by the next
+         -- export, is the same value, not a new one at the source — taken as one, it undid the correction.
+         SELECT ${correctionStays('name', `(coalesce(k.old_value, '') = coalesce(s.ho_ten, '') OR name_key(k.old_value) = name_key(s.ho_ten))`, 'cur.ho_ten')} AS name,
                 ${correctionStays('dob', 'k.old_value IS NOT DISTINCT FROM s.ngay_sinh', 'cur.ngay_sinh')} AS dob,
                 -- A 0 in the file (sex_code 'z', settled) is the same text whichever way the file reads it now (Nữ in
                 -- a 1/0 file, unknown otherwise): a correction of what it was read as stays.

@@ -253,6 +253,26 @@ describe('import corrections: a returned Mẫu 02', () => {
     expect(await on('2030-01-01T00:00:00Z')).toMatchObject({ corrected: 1, escalated: 1 });
   });
 
+  it('keeps the unit\'s correction when the next export writes the name it replaced in capitals: the source did not change it', async () => {
+    const { db, dir, out, registryFile, mau02 } = await listsOut();
+    const returned = path.join(dir, 'mau02-tra-ve.xlsx');
+    await fillIn(mau02, returned, { '0790000003': { 10: 'Phạm Văn Hừng' } }); // still not the registry's name
+    expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 1, rejected: 0 });
+    await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+    // The nightly export writes the same old name, in capitals: the value the correction replaced, as the registry
+    // compares it (name_key). The correction stays, and Mẫu 02 does not say the source changed the data.
+    const later = new Date('2024-06-05T01:00:00Z');
+    const capitals = PEOPLE.map((p) => (p.ma_so_bhxh === '0790000003' ? { ...p, ho_ten: 'PHẠM VĂN HÙNG' } : p));
+    await importParticipants({ ...deps(db), now: () => later }, await writeParticipants(dir, capitals, 'ngay-3.csv'));
+    expect(await rows(db, `SELECT ho_ten, status FROM participant WHERE ma_so_bhxh = '0790000003'`)).toEqual([{ ho_ten: 'Phạm Văn Hừng', status: 'MISMATCHED' }]);
+    await runBatch({ ...runDeps(db, await mockRegistry(registryFile)), now: () => later }, { province: null });
+    await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+    expect([...(await column9(out, '079/de-nghi-ho-tro.xlsx')).keys()]).toEqual(['0790000003']);
+    const said = (await column9(out, '079/DV0790001/mau02.xlsx')).get('0790000003');
+    expect(said).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày /);
+    expect(said).not.toContain('Dữ liệu gốc đã thay đổi');
+  });
+
   it('keeps corrected people on Mẫu 02 and a matched one on Mẫu 01 when the registry fails for them, and verifies them the night after', async () => {
     const { db, dir, out, registryFile, mau02 } = await listsOut();
     const returned = path.join(dir, 'mau02-tra-ve.xlsx');
