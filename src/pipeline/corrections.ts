@@ -62,7 +62,7 @@ export function checkReturnedRow(r: ReturnedRow, now?: Date): Checked {
   else if (r.name && [...rec.hoTen.matchAll(/\p{L}/gu)].length < 2) reasons.push(`Cột (10) họ và tên "${r.name}" không phải họ và tên: ghi họ và tên đầy đủ; để trống nếu không cần sửa`);
   // Nor the words a clerk writes there for the same ("không", "như trên", "giữ nguyên"): made of letters, they
   // passed the checks above and became the person's name.
-  else if (r.name && NO_CHANGE_WORDS.has(noteKey(rec.hoTen))) reasons.push(`Cột (10) họ và tên "${r.name}" là lời ghi chú, không phải họ và tên: để trống nếu không cần sửa`);
+  else if (r.name && isNote(rec.hoTen)) reasons.push(`Cột (10) họ và tên "${r.name}" là lời ghi chú, không phải họ và tên: để trống nếu không cần sửa`);
   // Well formed but after today (parseBirthDate reads it; the import's finding is the same): said as such.
   if (r.dob && invalid('dob') && parseBirthDate(r.dob)) reasons.push(`Cột (11) ngày sinh "${r.dob}" là ngày sau hôm nay: ghi đúng ngày sinh`);
   else if (r.dob && invalid('dob')) reasons.push(`Cột (11) ngày tháng năm sinh "${r.dob}" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy`);
@@ -106,8 +106,32 @@ const NO_CHANGE_WORDS = new Set(
   ].map((w) => w.normalize('NFC')),
 );
 
-/** A cell's text as NO_CHANGE_WORDS holds it: lower case, one space between words, no dot or space at the ends. */
-const noteKey = (name: string): string => name.normalize('NFC').toLowerCase().replace(/\s+/gu, ' ').replace(/^[\s.]+|[\s.]+$/gu, '');
+/**
+ * The words a note for the same is made of, however worded ("Ko đổi", "Không thay đổi gì", "Giữ nguyên họ tên", "Họ
+ * tên đúng"): one opens it, in the surname's place, where no name has it (marks compared: "Khổng", "Hồ", "Nhữ"
+ * typed without them are not these), and every other word is one of NOTE_WORDS.
+ */
+const NOTE_OPENERS = new Set(['không', 'ko', 'k', 'giữ', 'giu', 'đúng', 'như', 'tên', 'họ', 'đã', 'vẫn'].map((w) => w.normalize('NFC')));
+const NOTE_WORDS = new Set(
+  [
+    ...NOTE_OPENERS, 'khong', 'có', 'co', 'gì', 'gi', 'đổi', 'doi', 'thay', 'sửa', 'sua', 'cần', 'can', 'điều', 'dieu', 'chỉnh',
+    'chinh', 'nguyên', 'nguyen', 'ten', 'và', 'dung', 'rồi', 'roi', 'trên', 'tren', 'cũ', 'cu', 'sai', 'đã', 'da', 'chính', 'xác',
+  ].map((w) => w.normalize('NFC')),
+);
+
+/**
+ * A cell's text as NO_CHANGE_WORDS holds it: compatibility letters as plain ones (full-width `ｋｏ`), lower case, one
+ * space between words, no dots (`n.t`).
+ */
+const noteKey = (name: string): string => name.normalize('NFKC').toLowerCase().replace(/\./gu, '').replace(/\s+/gu, ' ').trim();
+
+/** Whether column (10)'s text is a note for "nothing to change" rather than a name. */
+function isNote(name: string): boolean {
+  const key = noteKey(name);
+  if (NO_CHANGE_WORDS.has(key)) return true;
+  const words = key.split(' ');
+  return NOTE_OPENERS.has(words[0]!) && words.every((w) => NOTE_WORDS.has(w));
+}
 
 const NOTHING_READABLE = 'không có ký tự nào đọc được (chỉ có ký tự ẩn, như khi dán từ trang web): xoá ô và gõ lại';
 

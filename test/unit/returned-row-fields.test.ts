@@ -29,6 +29,24 @@ describe('checkReturnedRow', () => {
     expect(input({ name: 'Đỗ Văn Bốn' })).toMatchObject({ hoTen: 'Đỗ Văn Bốn', soGiayTo: null, numberRepaired: false });
     expect(input({ dob: '12/03/1965' })).toMatchObject({ ngaySinh: '1965-03-12', numberRepaired: false });
   });
+
+  it('refuses in column (10) a note for "nothing to change" however the clerk words or types it, and takes names of the same syllables', () => {
+    const reason = (name: string) => {
+      const c = checkReturnedRow({ ...row, name }, NOW);
+      return c.kind === 'rejected' ? c.reason : c.kind === 'ok' ? `taken as ${c.input.hoTen}` : c.kind;
+    };
+    const notes = [
+      'Ko đổi', 'ko sửa', 'Ko thay đổi', 'Ko cần sửa', 'k đổi', 'ko co', 'Không thay đổi gì', 'Không có thay đổi', 'không có gì', 'Không cần',
+      'Không sai', 'Giữ nguyên tên', 'giữ nguyên họ tên', 'Đúng họ tên', 'Họ tên đúng', 'Tên đúng rồi', 'Vẫn đúng', 'n.t', 'N.T.',
+      // Full-width letters (an Asian input method), and decomposed marks (as macOS writes them).
+      'ｋｈｏｎｇ', 'Ｋｏ', 'Không thay đổi gì'.normalize('NFD'),
+    ];
+    expect(notes.map(reason)).toEqual(notes.map((n) => `Cột (10) họ và tên "${n}" là lời ghi chú, không phải họ và tên: để trống nếu không cần sửa`));
+    // Names whose words a note uses too, typed with or without tone marks: the surname is no such word.
+    for (const name of ['Khổng Văn Hùng', 'Nguyễn Văn Không', 'Đỗ Thị Đúng', 'Hồ Dung', 'Ho Dung', 'Nhu Nguyen', 'Khong Van Hung', 'Nguyễn Thị Như Nguyên']) {
+      expect(reason(name)).toMatch(/^taken as /);
+    }
+  });
 });
 
 describe('importCorrections options', () => {
