@@ -108,51 +108,50 @@ describe('import corrections, as clerks fill the sheet in', () => {
     expect(await person(db, '0790000003')).toMatchObject({ ho_ten: 'Phạm Văn Hùng' });
   });
 
-  it('refuses as a name the words a clerk writes for "nothing to change" (không, như trên, giữ nguyên), tone marks or not, and takes a name like them', async () => {
+  /**
+   * A returned Mẫu 02 with `typed` in column (10) of four people and `name` in that of 0790000003: the reasons the
+   * rejects file gives the four (in their order), and the names on file of all five afterwards.
+   */
+  async function column10(typed: Record<string, string>, name: string) {
     const { db, dir, mau02 } = await listsOutHere();
-    const words: Record<string, string> = { '0790000001': 'không', '0790000002': 'Như trên.', '0790000005': 'giu  nguyen', '0790000006': 'ĐÚNG' };
     const file = await returned(mau02, dir, (_ws, row) => {
-      for (const [code, word] of Object.entries(words)) row(code).getCell(10).value = word;
-      row('0790000003').getCell(10).value = 'Khổng Văn Hùng';
+      for (const [code, value] of Object.entries(typed)) row(code).getCell(10).value = value;
+      row('0790000003').getCell(10).value = name;
     });
     const r = await importCorrections(deps(db), file);
     expect(r).toMatchObject({ corrected: 1, rejected: 4 });
     const why = await rejectsByCode(r.rejectsFile);
-    expect(Object.keys(words).map((code) => why.get(code))).toEqual(
-      Object.values(words).map((word) => `Cột (10) họ và tên "${word}" là lời ghi chú, không phải họ và tên: để trống nếu không cần sửa`),
+    const names = await rows<{ ma_so_bhxh: string; ho_ten: string }>(
+      db, "SELECT ma_so_bhxh, ho_ten FROM participant WHERE ma_so_bhxh IN ('0790000001', '0790000002', '0790000003', '0790000005', '0790000006') ORDER BY 1",
     );
-    expect(await rows(db, "SELECT ma_so_bhxh, ho_ten FROM participant WHERE ma_so_bhxh IN ('0790000001', '0790000002', '0790000003', '0790000005', '0790000006') ORDER BY 1")).toEqual([
-      { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn' },
-      { ma_so_bhxh: '0790000002', ho_ten: 'Ngô Thị Sáu' },
-      { ma_so_bhxh: '0790000003', ho_ten: 'Khổng Văn Hùng' },
-      { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm' },
-      { ma_so_bhxh: '0790000006', ho_ten: 'Trần Văn Sáu' },
-    ]);
+    return { reasons: Object.keys(typed).map((code) => why.get(code)), names };
+  }
+
+  /** The names on file of column10's five people when only 0790000003's was taken, as `name`. */
+  const unchangedBut = (name: string) => [
+    { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn' },
+    { ma_so_bhxh: '0790000002', ho_ten: 'Ngô Thị Sáu' },
+    { ma_so_bhxh: '0790000003', ho_ten: name },
+    { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm' },
+    { ma_so_bhxh: '0790000006', ho_ten: 'Trần Văn Sáu' },
+  ];
+
+  it('refuses as a name the words a clerk writes for "nothing to change" (không, như trên, giữ nguyên), tone marks or not, and takes a name like them', async () => {
+    const words: Record<string, string> = { '0790000001': 'không', '0790000002': 'Như trên.', '0790000005': 'giu  nguyen', '0790000006': 'ĐÚNG' };
+    const { reasons, names } = await column10(words, 'Khổng Văn Hùng');
+    expect(reasons).toEqual(Object.values(words).map((word) => `Cột (10) họ và tên "${word}" là lời ghi chú, không phải họ và tên: để trống nếu không cần sửa`));
+    expect(names).toEqual(unchangedBut('Khổng Văn Hùng'));
   });
 
   it('refuses as a name the marks a clerk puts for "nothing to change" (x, -, N/A) and an error typed as text, and takes a name beside them', async () => {
-    const { db, dir, mau02 } = await listsOutHere();
-    const marks: Record<string, string> = { '0790000001': 'x', '0790000002': '-', '0790000005': 'N/A', '0790000006': '#N/A' };
-    const file = await returned(mau02, dir, (_ws, row) => {
-      for (const [code, mark] of Object.entries(marks)) row(code).getCell(10).value = mark;
-      row('0790000003').getCell(10).value = "Phạm Văn H'Hưng-Ly";
-    });
-    const r = await importCorrections(deps(db), file);
-    expect(r).toMatchObject({ corrected: 1, rejected: 4 });
-    const why = await rejectsByCode(r.rejectsFile);
-    expect(Object.keys(marks).map((code) => why.get(code))).toEqual([
+    const { reasons, names } = await column10({ '0790000001': 'x', '0790000002': '-', '0790000005': 'N/A', '0790000006': '#N/A' }, "Phạm Văn H'Hưng-Ly");
+    expect(reasons).toEqual([
       'Cột (10) họ và tên "x" không phải họ và tên: ghi họ và tên đầy đủ; để trống nếu không cần sửa',
       'Cột (10) họ và tên "-" không phải họ và tên: ghi họ và tên đầy đủ; để trống nếu không cần sửa',
       'Cột (10) họ và tên "N/A" có ký tự không có trong họ và tên: chỉ ghi họ và tên đầy đủ; để trống nếu không cần sửa',
       'Cột (10) họ và tên "#N/A" có ký tự không có trong họ và tên: chỉ ghi họ và tên đầy đủ; để trống nếu không cần sửa',
     ]);
-    expect(await rows(db, "SELECT ma_so_bhxh, ho_ten FROM participant WHERE ma_so_bhxh IN ('0790000001', '0790000002', '0790000003', '0790000005', '0790000006') ORDER BY 1")).toEqual([
-      { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn' },
-      { ma_so_bhxh: '0790000002', ho_ten: 'Ngô Thị Sáu' },
-      { ma_so_bhxh: '0790000003', ho_ten: "Phạm Văn H'Hưng-Ly" },
-      { ma_so_bhxh: '0790000005', ho_ten: 'Vũ Văn Năm' },
-      { ma_so_bhxh: '0790000006', ho_ten: 'Trần Văn Sáu' },
-    ]);
+    expect(names).toEqual(unchangedBut("Phạm Văn H'Hưng-Ly"));
   });
 
   it('takes in column (13) only a number that can be this person\'s ĐDCN, saying what is wrong', async () => {
