@@ -284,7 +284,13 @@ export async function upsertStagedParticipants(
             CASE WHEN cur.ma_so_bhxh IS NOT NULL
                   AND ((s.so_giay_to IS NULL AND cur.so_ddcn IS NOT NULL) OR fix.num
                        OR EXISTS (SELECT 1 FROM number_history h WHERE h.ma_so_bhxh = s.ma_so_bhxh AND h.so_cu = s.so_giay_to
-                                     AND h.source <> 'import'))
+                                     AND h.source <> 'import'
+                                     -- Unless what is on file is what an export put there since (the ĐDCN it replaced
+                                     -- by another number, or left empty): kept, that number would stay though the
+                                     -- export no longer gives it. On a tie of time the registry's or correction's row wins.
+                                     AND NOT coalesce((SELECT g.source = 'import' FROM number_history g
+                                                        WHERE g.ma_so_bhxh = s.ma_so_bhxh AND g.so_moi IS NOT DISTINCT FROM cur.so_giay_to
+                                                        ORDER BY g.changed_at DESC, g.source = 'import' LIMIT 1), false)))
                  THEN cur.so_giay_to ELSE s.so_giay_to END,
             s.ma_don_vi, s.ma_tinh, s.ma_huyen, coalesce(s.vssid, false), s.email,
             -- What the row says about a field whose correction it keeps no longer holds (as when it was corrected).

@@ -132,3 +132,52 @@ describe('number history: the ĐDCN written back in place of a number the export
     expect((await lookupNumber(db, '001090000001')).map((r) => r.former_numbers)).toEqual([['012345678', '025090123456']]);
   });
 });
+
+describe('number history: the old CMND given back after the export replaced the ĐDCN', () => {
+  it('is followed: the number on file is the one the export gives, not the one the export gave before', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const cmnd = '012345678';
+    const typo = '012345699';
+    const hung: ParticipantInput = { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: cmnd, ...unit };
+    const registry = await writeRegistry(dir, [
+      { so_ddcn: '001090000001', so_cmnd: cmnd, ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
+    ]);
+    const person = `SELECT status, so_giay_to, so_ddcn FROM participant WHERE ma_so_bhxh = '0100000001'`;
+    await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-1.csv'));
+    expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ matched: 1 });
+    // The next export replaces the number by a typo: the ĐDCN on file goes, the registry does not know the typo.
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ...hung, so_giay_to: typo }], 'ngay-2.csv'));
+    expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ mismatched: 1 });
+    expect(await rows(db, person)).toEqual([{ status: 'MISMATCHED', so_giay_to: typo, so_ddcn: null }]);
+    // The source fixes the typo: the export gives the old CMND again. Kept against it, the typo would stay on file
+    // (a number neither the source nor the registry holds) and the person on Mẫu 02 for good.
+    await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-3.csv'));
+    expect(await rows(db, person)).toEqual([{ status: 'PENDING', so_giay_to: cmnd, so_ddcn: null }]);
+    expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ matched: 1 });
+    expect(await rows(db, person)).toEqual([{ status: 'MATCHED', so_giay_to: '001090000001', so_ddcn: '001090000001' }]);
+    // And then the old CMND keeps the ĐDCN, as for anyone matched.
+    await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-4.csv'));
+    expect(await rows(db, person)).toEqual([{ status: 'MATCHED', so_giay_to: '001090000001', so_ddcn: '001090000001' }]);
+  });
+
+  it('is followed after the export left the number empty', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const cmnd = '012345678';
+    const hung: ParticipantInput = { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: cmnd, ...unit };
+    const registry = await writeRegistry(dir, [
+      { so_ddcn: '001090000001', so_cmnd: cmnd, ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
+    ]);
+    const person = `SELECT status, so_giay_to FROM participant WHERE ma_so_bhxh = '0100000001'`;
+    await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-1.csv'));
+    await runBatch(runDeps(db, await mockRegistry(registry)), { province: null });
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ...hung, so_giay_to: '012345699' }], 'ngay-2.csv'));
+    await runBatch(runDeps(db, await mockRegistry(registry)), { province: null });
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ...hung, so_giay_to: '' }], 'ngay-3.csv'));
+    await runBatch(runDeps(db, await mockRegistry(registry)), { province: null });
+    expect(await rows(db, person)).toEqual([{ status: 'MISSING_ID', so_giay_to: null }]);
+    await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-4.csv'));
+    expect(await rows(db, person)).toEqual([{ status: 'PENDING', so_giay_to: cmnd }]);
+  });
+});
