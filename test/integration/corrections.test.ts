@@ -8,6 +8,7 @@ import { startImportRun } from '../../src/db/import-runs.js';
 import { lookupNumber } from '../../src/db/results.js';
 import { stillFailed } from '../../src/db/batches.js';
 import { countsAsOf } from '../../src/db/reports.js';
+import { capturedLog } from '../helpers/log.js';
 import { UserError } from '../../src/errors.js';
 import { importCorrections } from '../../src/pipeline/corrections.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
@@ -323,7 +324,11 @@ describe('import corrections: a returned Mẫu 02', () => {
     // their last outcome meanwhile).
     const down = new SpyRegistry(await mockRegistry(registryFile));
     down.failVerify = () => true;
-    expect((await runBatch(runDeps(db, down), { province: null })).counts).toMatchObject({ pending: 1 });
+    const { log, lines } = capturedLog('info');
+    expect((await runBatch({ ...runDeps(db, down), log }, { province: null })).counts).toMatchObject({ pending: 1 });
+    // The warning an operator greps for says what became of them as the run's last line does, not "stay PENDING".
+    const warned = lines.filter((l) => l.level === 40 && /registry requests failed/.test(String(l.msg))).map((l) => l.msg);
+    expect(warned).toEqual(['registry requests failed; these people are not verified: PENDING, or, verified before, keeping their last outcome']);
     // The next export gives a new name at the source, which replaces the correction, before any run verified it.
     const later = new Date('2024-06-05T01:00:00Z');
     const renamed = PEOPLE.map((p) => (p.ma_so_bhxh === '0790000003' ? { ...p, ho_ten: 'Phạm Văn Hứng' } : p));

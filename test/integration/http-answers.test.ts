@@ -10,7 +10,7 @@ import { serversClosedAfterEach } from '../helpers/test-servers.js';
 import { RegistryRefusedError } from '../../src/adapters/http-errors.js';
 import { HttpRegistry, type HttpRegistryHooks, type HttpRegistrySettings } from '../../src/adapters/http.js';
 import { RegistryClosedError } from '../../src/adapters/types.js';
-import { verifyPeople } from '../../src/pipeline/verify.js';
+import { NOT_VERIFIED, verifyPeople } from '../../src/pipeline/verify.js';
 import { capturedLog } from '../helpers/log.js';
 import type { Logger } from '../../src/log.js';
 import { createLogger } from '../../src/log.js';
@@ -225,7 +225,7 @@ describe('HTTP adapter: what the caller is given', () => {
     expect(got).toBeInstanceOf(RegistryClosedError);
     // The request still waiting for its turn was not sent, and nobody was said to stay PENDING.
     expect(s.seen).toHaveLength(2);
-    expect(lines.map((l) => l.msg)).not.toContain('registry requests failed; these people stay PENDING');
+    expect(lines.map((l) => l.msg)).not.toContain(`registry requests failed; ${NOT_VERIFIED}`);
   }, 15_000);
 
   it('tells the run of every 429 with the wait it asked for (so other processes wait too), and waits through the sleep it was given', async () => {
