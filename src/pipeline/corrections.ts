@@ -115,7 +115,7 @@ const NOTE_OPENERS = new Set(['không', 'ko', 'k', 'giữ', 'giu', 'đúng', 'nh
 const NOTE_WORDS = new Set(
   [
     ...NOTE_OPENERS, 'khong', 'có', 'co', 'gì', 'gi', 'đổi', 'doi', 'thay', 'sửa', 'sua', 'cần', 'can', 'điều', 'dieu', 'chỉnh',
-    'chinh', 'nguyên', 'nguyen', 'ten', 'và', 'dung', 'rồi', 'roi', 'trên', 'tren', 'cũ', 'cu', 'sai', 'đã', 'da', 'chính', 'xác',
+    'chinh', 'nguyên', 'nguyen', 'ten', 'và', 'dung', 'rồi', 'roi', 'trên', 'tren', 'cũ', 'cu', 'sai', 'đã', 'da', 'chính', 'xác', 'ghi', 'như', 'nhu', 'ạ', 'a',
   ].map((w) => w.normalize('NFC')),
 );
 

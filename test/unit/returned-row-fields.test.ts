@@ -38,6 +38,8 @@ describe('checkReturnedRow', () => {
     const notes = [
       'Ko đổi', 'ko sửa', 'Ko thay đổi', 'Ko cần sửa', 'k đổi', 'ko co', 'Không thay đổi gì', 'Không có thay đổi', 'không có gì', 'Không cần',
       'Không sai', 'Giữ nguyên tên', 'giữ nguyên họ tên', 'Đúng họ tên', 'Họ tên đúng', 'Tên đúng rồi', 'Vẫn đúng', 'n.t', 'N.T.',
+      // Longer ones (the operator walk-through's): the whole note is made of such words.
+      'Giữ nguyên như cũ', 'như trên đã ghi', 'Không thay đổi ạ',
       // Full-width letters (an Asian input method), and decomposed marks (as macOS writes them).
       'ｋｈｏｎｇ', 'Ｋｏ', 'Không thay đổi gì'.normalize('NFD'),
     ];
