@@ -1,5 +1,5 @@
 import type { Queryable } from './pool.js';
-import { batchCounts, getBatch, latestBatch, type Batch, type Counts } from './batches.js';
+import { batchCounts, getBatch, latestBatch, STILL_KEEPS, type Batch, type Counts } from './batches.js';
 import type { Step } from './chunk-steps.js';
 import { CHUNK_QUEUE, WRITE_QUEUE, workingConnectionName } from './jobs.js';
 
@@ -24,6 +24,8 @@ export interface BatchStatus {
   /** The people the batch set out to verify; `counts.read` of them are verified (or failed) so far. */
   people: number;
   counts: Counts & { shared: number; shareFailed: number };
+  /** Of `counts.pending`, those verified before who keep their last outcome (and list) meanwhile (db/verifications.ts). */
+  keptOutcome: number;
   /** People read (verified, or failed at the registry) per second, from the batch's start to its end (or to now). */
   peoplePerSecond: number;
   workers: WorkerSeen[];
@@ -141,6 +143,12 @@ export async function batchStatus(q: Queryable, id: number | null, now: Date): P
     [batch.id],
   );
   const counts = await batchCounts(q, batch.id);
+  // Stryker disable next-line ConditionalExpression: a shortcut: with nobody PENDING nobody keeps an outcome
+  const keptOutcome = counts.pending === 0 ? 0 : (await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM verification v JOIN participant p ON p.ma_so_bhxh = v.ma_so_bhxh
+      WHERE v.batch_id = $1::bigint AND v.status = 'PENDING' AND NOT v.applied AND ${STILL_KEEPS}`,
+    [batch.id],
+  )).rows[0]!.n;
   const activityNow = batch.phase === 'done' ? NO_ACTIVITY : await activity(q, batch.id);
   const checkedAt = (await q.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
   const seconds = Math.max(0.001, ((batch.finishedAt ?? now).getTime() - batch.startedAt.getTime()) / 1000);
@@ -150,6 +158,7 @@ export async function batchStatus(q: Queryable, id: number | null, now: Date): P
     chunks: { total: batch.chunks, ...chunkSteps },
     people,
     counts,
+    keptOutcome,
     peoplePerSecond: Math.round((counts.read / seconds) * 10) / 10,
     workers: workers.rows,
     lastStepAt: workers.rows[0]?.lastSeen ?? null,

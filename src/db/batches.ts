@@ -239,6 +239,12 @@ export async function stillFailed(q: Queryable, batchIds: number[]): Promise<{ p
 }
 
 /**
+ * Of a PENDING outcome not applied (`v`), its person (`p`) keeps their last outcome still: on the data it was about,
+ * which no outcome has decided on since (an import changing them meanwhile made it the next run's).
+ */
+export const STILL_KEEPS = `p.status <> 'PENDING' AND p.data_version = v.data_version AND p.verified_version IS DISTINCT FROM v.data_version`;
+
+/**
  * An outcome of a failed request (`v`) whose person (`p`) is not verified since: written, PENDING still (they had no
  * outcome before; settling the batch's conflicts may have made them CONFLICT instead), or — not applied, the person
  * keeping their last outcome (KEEPS_LAST_OUTCOME, db/verifications.ts) — on data no outcome has decided on since. An
@@ -246,4 +252,4 @@ export async function stillFailed(q: Queryable, batchIds: number[]): Promise<{ p
  */
 const LEFT_UNVERIFIED = `v.status = 'PENDING' AND v.detail ? 'error' AND CASE
          WHEN v.applied THEN p.last_batch_id = v.batch_id AND p.status = 'PENDING'
-         ELSE p.status <> 'PENDING' AND p.data_version = v.data_version AND p.verified_version IS DISTINCT FROM v.data_version END`;
+         ELSE ${STILL_KEEPS} END`;

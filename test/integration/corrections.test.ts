@@ -7,6 +7,8 @@ import { applyCorrections, type CorrectionInput } from '../../src/db/corrections
 import { startImportRun } from '../../src/db/import-runs.js';
 import { lookupNumber } from '../../src/db/results.js';
 import { stillFailed } from '../../src/db/batches.js';
+import { batchStatus } from '../../src/db/batch-status.js';
+import { formatStatus } from '../../src/cli/commands/batch.js';
 import { countsAsOf } from '../../src/db/reports.js';
 import { capturedLog } from '../helpers/log.js';
 import { UserError } from '../../src/errors.js';
@@ -304,11 +306,16 @@ describe('import corrections: a returned Mẫu 02', () => {
     // …and Mẫu 03 as the lists have it, while the run counts them as not verified, every one of them kept.
     expect(await figures()).toEqual(figuresBefore);
     expect(await stillFailed(db, [failed.batchId!])).toEqual({ people: 3, kept: 3 });
+    // `ddcn batch status` the morning after says the same of them.
+    const status = (await batchStatus(db, failed.batchId!, new Date()))!;
+    expect([status.counts.pending, status.keptOutcome]).toEqual([3, 3]);
+    expect(formatStatus(status)).toContain('(of the PENDING, 3 verified before keep their last outcome on the lists until a run verifies their data)');
 
     // The registry is back: the corrected data is verified, and the run has nobody left to report.
     const run = await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
     expect(run.counts).toMatchObject({ read: 3, matched: 2, mismatched: 1, pending: 0 });
     expect(await stillFailed(db, [failed.batchId!, run.batchId!])).toEqual({ people: 0, kept: 0 });
+    expect((await batchStatus(db, failed.batchId!, new Date()))!.keptOutcome).toBe(0); // verified since
     await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
     expect([...(await column9(out, '079/DV0790001/mau01.xlsx')).keys()]).toEqual(['0790000001', '0790000004']);
     expect((await column9(out, '079/DV0790001/mau02.xlsx')).get('0790000003')).toMatch(/^Đã chuyển TT CNTT hỗ trợ ngày /);

@@ -71,6 +71,11 @@ export function formatStatus(s: BatchStatus, awaiting: Awaiting | null = null): 
     // (A batch made by an older ddcn has no total: 0.)
     `people: ${c.read}${s.people >= c.read ? ` of ${s.people}` : ''} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${conflictText(c)} · ` +
       `${c.pending} PENDING · ${c.errors} errors · ${c.shared} shared · ${s.peoplePerSecond} people/s`,
+    // PENDING in this batch, yet on their lists with their last outcome: said, or the lists and Mẫu 03 (which count
+    // them by that outcome) look as if they contradicted this line.
+    ...(s.keptOutcome > 0
+      ? [`  (of the PENDING, ${s.keptOutcome} verified before ${s.keptOutcome === 1 ? 'keeps' : 'keep'} their last outcome on the lists until a run verifies their data)`]
+      : []),
     // The counts are the registry's answers; the participants change only as chunks are written, after every chunk is
     // verified and the conflicts settled. Said, so that a killed batch's 92 MATCHED is not read as 92 people done.
     ...(s.phase !== 'done' && s.chunks.written < s.chunks.total
