@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadMigrations } from '../../src/db/migrate.js';
 import { lookupNumber } from '../../src/db/results.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
@@ -115,6 +116,31 @@ describe('a number the export replaces before the registry confirmed anyone', ()
     expect(await rows(db, `SELECT so_cu, so_moi, source FROM number_history ORDER BY so_cu`)).toEqual([
       { so_cu: '012345678', so_moi: '001090000001', source: 'registry' },
       { so_cu: '012345699', so_moi: null, source: 'import' },
+    ]);
+  });
+});
+
+describe('dates of birth an older ddcn could not read', () => {
+  it('reads again, after migration 0038, the unchanged lines whose date had the time of midnight, and no other line', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const file = await writeParticipants(dir, [{ ...HUNG, ngay_sinh: '05/03/1990 00:00:00' }, { ...LAN, ngay_sinh: '31/02/1992' }], 'gio.csv');
+    await importParticipants(deps(db), file);
+    // As the ddcn before 9a8ee10 left them: the midnight date unread, a finding with its text, the line's hash stored.
+    await db.query(`UPDATE participant SET ngay_sinh = NULL, findings = '[{"field": "dob", "code": "invalid", "value": "05/03/1990 00:00:00"}]'
+                     WHERE ma_so_bhxh = '0100000001'`);
+    const dates = `SELECT ma_so_bhxh, ngay_sinh, findings FROM participant ORDER BY 1`;
+    const invalid = (value: string) => [{ field: 'dob', code: 'invalid', value }];
+    // The same export the next night: the line is unchanged, so it is not read again, and the date stays out.
+    expect(await importParticipants(deps(db), file)).toMatchObject({ unchanged: 2, updated: 0 });
+    expect((await rows<{ ngay_sinh: string | null }>(db, dates))[0]!.ngay_sinh).toBeNull();
+
+    const m = (await loadMigrations()).find((x) => x.name.startsWith('0038_'))!;
+    await db.withTransaction((tx) => tx.query(m.sql));
+    expect(await importParticipants(deps(db), file)).toMatchObject({ unchanged: 1, updated: 1 });
+    expect(await rows(db, dates)).toEqual([
+      { ma_so_bhxh: '0100000001', ngay_sinh: '1990-03-05', findings: [] },
+      { ma_so_bhxh: '0100000002', ngay_sinh: null, findings: invalid('31/02/1992') }, // still no date: untouched
     ]);
   });
 });

@@ -42,6 +42,7 @@ const FROZEN: Array<[file: string, sha256: string]> = [
   ['0035_figures_cache_corrected_data_stands.sql', '46e14c55704da28f'],
   ['0036_state_mark_pending_changes.sql', '31dbc114624a166b'],
   ['0037_figures_cache_number_never_compared.sql', 'd17bd82f75ac2c03'],
+  ['0038_reread_midnight_dates.sql', '19807b2e457c1bfe'],
 ];
 
 describe('the released migrations', () => {
