@@ -178,7 +178,7 @@ export async function sharesOutstanding(q: Queryable, province: string | null): 
   return (res.rowCount ?? 0) > 0;
 }
 
-/** What another process failed of these batches: the people it left PENDING (by failure kind) and the shares it owes. */
+/** What another process failed of these batches: the people it left unverified (by failure kind) and the shares it owes. */
 export interface FailedElsewhere {
   worker: string;
   /** Failed before this run began: a run of the batch that stopped or died (the one this run resumes), or a worker then. */

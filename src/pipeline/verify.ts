@@ -23,9 +23,10 @@ function errorKind(err: unknown): string {
 
 /**
  * Plan I.1–I.2 / II.1–II.2 for one chunk: pre-flight, then the registry in batches with bounded concurrency.
- * A failed registry request leaves its people PENDING with the error kind; nothing is guessed. A request the
- * registry refuses for someone's data is split until that person is alone (split-refused.ts): the others are
- * answered, and that person is MISMATCHED with a note that the record needs fixing.
+ * A failed registry request gives its people the outcome PENDING with the error kind; nothing is guessed (the write
+ * step keeps the last outcome of those verified before: db/verifications.ts). A request the registry refuses for
+ * someone's data is split until that person is alone (split-refused.ts): the others are answered, and that person
+ * is MISMATCHED with a note that the record needs fixing.
  */
 export async function verifyPeople(
   registry: RegistryAdapter,

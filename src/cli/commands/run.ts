@@ -70,7 +70,7 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             const exchange = registry instanceof FileExchangeRegistry ? registry : null;
             const waiting = exchange?.lookedAtInbox ? await exchange.waiting(result.province) : null;
             if (exchange) process.stderr.write(exchange.summary(waiting) + '\n');
-            // The people left PENDING by the registry when the run ends, in any batch it finished: a later batch of
+            // The people the registry failed for, not verified when the run ends, in any batch it finished: a later batch of
             // the run may have verified again those an earlier one could not (and shared again its owed shares).
             // Counted in the database, not from the batch's counts: a person whose request failed may have become
             // CONFLICT when the batch settled its conflicts (someone else was given the number they hold), and is
