@@ -74,6 +74,15 @@ describe('number history: the old number stays searchable', () => {
   });
 });
 
+/** Nguyễn Văn Hùng with the number `cmnd` on file, and a registry file that knows him by it (ĐDCN 001090000001). */
+async function hungKnownBy(dir: string, cmnd: string, registryName?: string) {
+  const hung: ParticipantInput = { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: cmnd, ...unit };
+  const registry = await writeRegistry(dir, [
+    { so_ddcn: '001090000001', so_cmnd: cmnd, ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
+  ], registryName);
+  return { hung, registry };
+}
+
 describe('number history: a number the export replaced, given back by a unit\'s correction', () => {
   it('is replaced by the ĐDCN as any number on file, so an export that then gives it keeps the ĐDCN', async () => {
     const { db } = database();
@@ -81,10 +90,7 @@ describe('number history: a number the export replaced, given back by a unit\'s 
     // A 12-digit old CMND that is not the ĐDCN (docs: some provinces issued them), of the shape column (13) accepts.
     const cmnd = '025090123456';
     const typo = '025090999999';
-    const hung: ParticipantInput = { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: cmnd, ...unit };
-    const registry = await writeRegistry(dir, [
-      { so_ddcn: '001090000001', so_cmnd: cmnd, ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
-    ]);
+    const { hung, registry } = await hungKnownBy(dir, cmnd);
     const person = `SELECT status, so_giay_to, so_ddcn FROM participant WHERE ma_so_bhxh = '0100000001'`;
     await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-1.csv'));
     // The next export carries a typo: the registry does not know that number.
@@ -115,13 +121,8 @@ describe('number history: the ĐDCN written back in place of a number the export
     const { db } = database();
     const dir = await useTempDir();
     // The registry knows both of the person's CMND, the 9-digit one and the 12-digit one issued later.
-    const registry = await writeRegistry(dir, [
-      { so_ddcn: '001090000001', so_cmnd: '012345678', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
-    ]);
-    const twelve = await writeRegistry(dir, [
-      { so_ddcn: '001090000001', so_cmnd: '025090123456', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
-    ], 'registry-12.csv');
-    const hung: ParticipantInput = { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
+    const { hung, registry } = await hungKnownBy(dir, '012345678');
+    const { registry: twelve } = await hungKnownBy(dir, '025090123456', 'registry-12.csv');
     await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-1.csv'));
     expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ matched: 1 });
     // The source replaces the old CMND by the 12-digit one: the ĐDCN on file is replaced, the person verified again.
@@ -139,10 +140,7 @@ describe('number history: the old CMND given back after the export replaced the 
     const dir = await useTempDir();
     const cmnd = '012345678';
     const typo = '012345699';
-    const hung: ParticipantInput = { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: cmnd, ...unit };
-    const registry = await writeRegistry(dir, [
-      { so_ddcn: '001090000001', so_cmnd: cmnd, ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
-    ]);
+    const { hung, registry } = await hungKnownBy(dir, cmnd);
     const person = `SELECT status, so_giay_to, so_ddcn FROM participant WHERE ma_so_bhxh = '0100000001'`;
     await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-1.csv'));
     expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ matched: 1 });
@@ -165,10 +163,7 @@ describe('number history: the old CMND given back after the export replaced the 
     const { db } = database();
     const dir = await useTempDir();
     const cmnd = '012345678';
-    const hung: ParticipantInput = { ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: cmnd, ...unit };
-    const registry = await writeRegistry(dir, [
-      { so_ddcn: '001090000001', so_cmnd: cmnd, ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam' },
-    ]);
+    const { hung, registry } = await hungKnownBy(dir, cmnd);
     const person = `SELECT status, so_giay_to FROM participant WHERE ma_so_bhxh = '0100000001'`;
     await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-1.csv'));
     await runBatch(runDeps(db, await mockRegistry(registry)), { province: null });
