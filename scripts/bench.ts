@@ -55,9 +55,11 @@ try {
   say(`generated in ${seconds(t).toFixed(1)} s: ${JSON.stringify(data.counts.byStatus)}`);
 
   t = process.hrtime.bigint();
+  const importMeter = await meterWork(database.db);
   const imported = await importParticipants(deps, data.participantsFile, path.join(work, 'rejects.csv'));
   const importS = seconds(t);
-  say(`import: ${importS.toFixed(1)} s (${imported.inserted} new, ${imported.rejected} rejected)`);
+  const importCost = await importMeter();
+  say(`import: ${importS.toFixed(1)} s (${imported.inserted} new, ${imported.rejected} rejected); ${costText(importCost)}`);
   const importPeakMb = Math.round(process.resourceUsage().maxRSS / 1024);
 
   // The nightly case: the same export again, nothing changed.
@@ -78,6 +80,8 @@ try {
     reimport_s: +reimportS.toFixed(2),
     raw_copy_s: +rawCopyS.toFixed(2),
     import_ratio: +(importS / rawCopyS).toFixed(2),
+    import_cpu_self_s: round1(importCost.selfCpuS),
+    import_cpu_rest_s: importCost.restCpuS === null ? null : round1(importCost.restCpuS),
     reimport_ratio: +(reimportS / rawCopyS).toFixed(2),
     import_peak_rss_mb: importPeakMb,
     // The process's peak after the re-import too (its first reading on two threads holds a second heap).
