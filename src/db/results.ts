@@ -90,14 +90,15 @@ async function lookupRows(q: Queryable, number: string): Promise<LookupRow[]> {
   return res.rows;
 }
 
+/** A batch not done yet, with how far it is. */
+export interface OpenBatch { id: number; phase: string; chunks: number; verified: number; written: number }
+
 /**
  * The open batch whose people `ddcn lists` of `province` (null: every province) files, if any: a batch of the whole
  * country, or of that province (of any, for lists of the whole country). With `unit` (lists of one unit), only a
  * batch of a province the unit has people in, or of the whole country. Null when every batch is done.
  */
-export async function openBatchFor(
-  q: Queryable, province: string | null, unit: string | null = null,
-): Promise<{ id: number; phase: string; chunks: number; verified: number; written: number } | null> {
+export async function openBatchFor(q: Queryable, province: string | null, unit: string | null = null): Promise<OpenBatch | null> {
   const res = await q.query<{ id: string; phase: string; chunks: number; verified: number; written: number }>(
     `SELECT id, phase, chunks, chunks_verified AS verified, chunks_written AS written FROM batch b
       WHERE phase <> 'done' AND ($1::text IS NULL OR province IS NULL OR province = $1::text)

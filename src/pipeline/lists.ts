@@ -3,6 +3,7 @@ import { lstat, readdir, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { forEachEscalationPage, forEachListPage, unitRecords, type ListDbRow, type ListScope, type UnitRecord } from '../db/lists.js';
 import type { Queryable } from '../db/pool.js';
+import { openBatchFor, type OpenBatch } from '../db/results.js';
 import type { FormKind, ListFileSpec, UnitInfo } from '../reports/list-row.js';
 import { issuingDistrict } from '../reports/office.js';
 import { FILE_NAMES, FolderClaims, pathSegment, provinceDir, provinceLabel, unitDir, unitLabel } from '../reports/list-paths.js';
@@ -36,6 +37,12 @@ export interface ListsResult {
   pending?: number;
   /** Outdated list files (of an earlier run, no longer with rows) that could not be removed, with why. */
   notRemoved: Array<{ path: string; reason: string }>;
+  /**
+   * A batch not done at the moment the lists are of (their snapshot), whose outcomes are then partly on them: looked
+   * at once this run's turn has come, in the lists' own snapshot (before, a run that waited for another lists into
+   * the same folder said what was open when it started waiting).
+   */
+  open: OpenBatch | null;
 }
 
 const PAGE_ROWS = 5_000;
@@ -76,10 +83,11 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
     // Every file of one run shows the same moment, however long the run takes.
     try {
       return await session.withTransaction(async (tx) => {
+        const open = await openBatchFor(tx, scope.province, scope.unit);
         const units = await unitRecords(tx, scope);
         const workers = opts.workers ?? (units.size >= WORKERS_FROM_UNITS ? Math.min(availableParallelism(), 4) : 0);
         const sink: ListSink = workers > 0 ? new WorkerSink(workers) : new InlineSink();
-        const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers, failed: [], notRemoved: [] };
+        const result: ListsResult = { units: 0, rows: 0, files: { mau01: 0, mau02: 0, 'ho-tro': 0 }, removed: 0, workers, failed: [], notRemoved: [], open };
         const failed: FileFailed[] = [];
         try {
           if (deps.progress) deps.progress.start('lists', await countInScope(tx, scope, ON_A_LIST));
@@ -210,7 +218,7 @@ export async function generateLists(deps: Deps, opts: ListsOptions): Promise<Lis
 }
 
 /** Advisory locks of two keys (class, object); this class is `ddcn lists`' folders. */
-const LISTS_FOLDER_LOCK_CLASS = 2207_0020;
+export const LISTS_FOLDER_LOCK_CLASS = 2207_0020;
 
 /**
  * One `ddcn lists` at a time writes into a folder. Two at once each wrote their snapshot and then removed as

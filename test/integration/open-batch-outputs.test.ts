@@ -2,7 +2,7 @@
 // `ddcn export results --batch ID` of a batch still verifying (its run still at work, or killed): the file holds the
 // outcomes of the chunks verified so far, before the batch's conflicts are settled. Said, rather than a bare
 // "exported N results of batch ID" a script archiving the batch takes for its result.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { ddcn } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { deps, writeParticipants } from '../helpers/pipeline.js';
+import { LISTS_FOLDER_LOCK_CLASS } from '../../src/pipeline/lists.js';
 
 const SLOW = 120_000;
 let dir: string;
@@ -99,5 +100,37 @@ describe('lists while a batch is open', () => {
     // The country's lists have that province's people on them: said.
     const all = await ddcn(['lists', '--out', path.join(dir, 'lists-all')], env, SLOW - 10_000);
     expect(all.stderr).toContain('batch 2 is not finished');
+  }, SLOW);
+
+  it('says what is open when its turn comes, not what was open when it began waiting for another lists into the folder', async () => {
+    const out = path.join(dir, 'lists-turn');
+    await mkdir(out);
+    // Another ddcn lists is writing into the same folder (its lock held here) while batches 1 and 2 are open.
+    await t.db.query(`UPDATE batch SET phase = 'verify', finished_at = NULL`);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const lock = [LISTS_FOLDER_LOCK_CLASS, await realpath(out)];
+    const other = t.db.withSession(async (s) => {
+      await s.query('SELECT pg_advisory_lock($1::int, hashtext($2::text))', lock);
+      locked();
+      await held;
+      await s.query('SELECT pg_advisory_unlock($1::int, hashtext($2::text))', lock);
+    });
+    await isLocked;
+    const waiting = ddcn(['lists', '--out', out], env, SLOW - 10_000);
+    while (!(await t.db.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rowCount) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The batches end while it waits: the lists it then writes hold their outcomes whole.
+    await t.db.query(`UPDATE batch SET phase = 'done', finished_at = now()`);
+    release();
+    await other;
+    const r = await waiting;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('another ddcn lists is writing into the same folder: this one waits for it to end');
+    expect(r.stderr).toMatch(/wrote 1 file for 1 unit/);
+    expect(r.stderr).not.toContain('not finished');
   }, SLOW);
 });

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { openBatchNote } from '../summary.js';
 import { withContext } from '../context.js';
-import { openBatchFor } from '../../db/results.js';
 import { onDisk, requireCode, requireParticipants } from '../checks.js';
 import { unitInProvince } from '../../db/codes.js';
 import { UsageError, UserError } from '../../errors.js';
@@ -36,12 +35,10 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
         if (province !== undefined && unit !== undefined && !(await unitInProvince(database.db, unit, province))) {
           throw new UserError(`unit ${unit} has nobody in province ${province}; give --unit alone, or the unit's own --province`);
         }
-        // Looked at before the lists' snapshot is taken, as export results does: a batch open then has its outcomes
-        // partly on them, even if it ends while they are written (a country's lists take minutes; looked at after,
-        // a batch done meanwhile went unsaid).
-        const open = await openBatchFor(database.db, province ?? null, unit ?? null);
+        // r.open: the batch open at the lists' snapshot, whose outcomes are then partly on them, even if it ends
+        // while they are written (a country's lists take minutes).
         const lists = await generateLists(deps, { out: o.out, province: province ?? null, unit: unit ?? null, workers: o.workers });
-        return { ...lists, province, unit, open };
+        return { ...lists, province, unit };
       });
       const files = r.files.mau01 + r.files.mau02 + r.files['ho-tro'];
       if (r.pending !== undefined) {
