@@ -448,7 +448,11 @@ export class FileExchangeRegistry implements RegistryAdapter {
    * waits for it up to `waitMs`, then leaves the files to that process. Nothing in the inbox: no lock taken.
    */
   private async ingestInbox(waitMs: number): Promise<void> {
-    if ((await this.inboxFiles()).length === 0) return;
+    const present = await this.inboxFiles();
+    if (present.length === 0) {
+      this.forgetGone(present);
+      return;
+    }
     await this.db.withSession(async (session) => {
       const lock = async () => (await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [INBOX_LOCK])).rows[0]!.ok;
       for (const until = Date.now() + waitMs; !(await lock()); await sleep(LOCK_POLL_MS)) {
@@ -459,9 +463,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
       }
       // A session that fails is discarded by withSession, and the lock with it.
       const names = await this.inboxFiles();
-      // One the operator took out of the inbox meanwhile is no longer there to be read.
-      for (const gone of [...this.unreadable.keys()].filter((n) => !names.includes(n))) this.unreadable.delete(gone);
-      for (const gone of [...this.unmovable.keys()].filter((n) => !names.includes(n))) this.unmovable.delete(gone);
+      this.forgetGone(names);
       for (const name of names) {
         try {
           // Left again (still being copied), or taken at last: counted once, and only while it is left. So too a file
@@ -483,6 +485,17 @@ export class FileExchangeRegistry implements RegistryAdapter {
       }
       await session.query('SELECT pg_advisory_unlock($1::bigint)', [INBOX_LOCK]);
     });
+  }
+
+  /**
+   * Forgets the files noted as unreadable, unmovable or another database's that are no longer in the inbox (`names`):
+   * one the operator took out meanwhile is no longer there to be read, and another database's answer, taken by that
+   * database meanwhile, no longer there to be left.
+   */
+  private forgetGone(names: string[]): void {
+    for (const gone of [...this.unreadable.keys()].filter((n) => !names.includes(n))) this.unreadable.delete(gone);
+    for (const gone of [...this.unmovable.keys()].filter((n) => !names.includes(n))) this.unmovable.delete(gone);
+    for (const gone of [...this.foreign].filter((n) => !names.includes(n))) this.foreign.delete(gone);
   }
 
   /**
@@ -562,6 +575,23 @@ export class FileExchangeRegistry implements RegistryAdapter {
     );
   }
 
+  /** Answer files in our own form to requests this database never sent, left in the inbox (ingest). */
+  private readonly foreign = new Set<string>();
+
+  /** The run's failure when the inbox holds answers to requests this database never sent (foreign); null when none. */
+  foreignMessage(): string | null {
+    const n = this.foreign.size;
+    if (n === 0) return null;
+    const shown = [...this.foreign].slice(0, 3);
+    if (n > shown.length) shown.push(`${n - shown.length} more`);
+    return (
+      `${n} answer file${n > 1 ? 's' : ''} in ${this.settings.inbox} answer${n > 1 ? ' requests' : 's a request'} this database never sent ` +
+      `(${shown.join(', ')}): another ddcn database (a test or staging copy) uses these folders, and ${n > 1 ? 'they are' : 'it is'} left in the inbox ` +
+      `for it; give each database folders of its own (--outbox, --inbox). If this database was restored from a backup, ` +
+      `${n > 1 ? 'they answer requests' : 'it answers a request'} sent after it: move ${n > 1 ? 'them' : 'it'} out of the inbox`
+    );
+  }
+
   /** The run's failure when answer files could not be read (cannotRead); null when none. */
   unreadableMessage(): string | null {
     if (this.unreadable.size === 0) return null;
@@ -572,7 +602,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     );
   }
 
-  private async ingest(session: Session, name: string): Promise<'left' | undefined> {
+  private async ingest(session: Session, name: string): Promise<'left' | 'foreign' | undefined> {
     const named = name.endsWith(ANSWER_SUFFIX) ? `${name.slice(0, -ANSWER_SUFFIX.length)}.csv` : null;
     let req = named === null ? null : await requestByFile(session, named);
     // A symbolic link (an answer linked in rather than copied): skipped, it left its people "awaiting answers" in the
@@ -583,14 +613,21 @@ export class FileExchangeRegistry implements RegistryAdapter {
     if ((await lstat(path.join(this.settings.inbox, name)).catch(() => null))?.isSymbolicLink()) {
       throw await this.refusedAnswer(session, name, req, new ExchangeFileError('format', 'a symbolic link, not a file: ddcn reads only answer files put in the inbox themselves; copy the answer in, do not link it'));
     }
+    // Named in our own form for a request this database never sent: the answer of another database that uses the
+    // same folders (a test or staging copy, whose request of the same number has another name), or of a request sent
+    // after the backup this database was restored from. With the same people and data that request is byte for byte
+    // one of ours: taken by checksum, it was applied here and moved to done/ without a word; refused into refused/,
+    // it was still lost to the database that sent it, which waited for its answer until the overdue check. Left in
+    // the inbox, that database takes it at its next look, and this run fails saying why (foreignMessage).
+    if (req === null && OUR_ANSWER_NAME.test(name)) {
+      if (!this.foreign.has(name)) this.log.warn({ file: name }, 'answer file to a request this database never sent: left in the inbox for the database that sent it');
+      this.foreign.add(name);
+      return 'foreign';
+    }
     // Renamed on its way (a copy's ` (1)` or `-2`, a name in capitals, a prefix the transfer added): its trailer
     // names the request it answers by the request file's checksum. Taken so for an outstanding request only: an
     // answered or refused one keeps its own answer file, and a stranger's name is refused as before.
-    // Not one named in our own form for a request this database never sent: that is another database's answer (a
-    // staging copy pointed at the same folders), and with the same people and data its request is byte for byte one
-    // of ours. Taken by checksum, it was applied here and moved to done/ without a word, and the database that sent
-    // it waited for its answer until the overdue check. Refused as never sent, it is at least said.
-    const byChecksum = req || OUR_ANSWER_NAME.test(name) ? null : await this.outstandingRequestOf(session, name);
+    const byChecksum = req ? null : await this.outstandingRequestOf(session, name);
     if (byChecksum) {
       this.log.warn({ file: name, request: byChecksum.fileName }, 'answer file not named after its request: applied to the request its trailer names by checksum');
       req = byChecksum;
@@ -693,6 +730,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     if (s.leftInInbox.length) {
       parts.splice(2, 0, `${s.leftInInbox.length} left in the inbox: cut short and changed in the last ${ANSWER_SETTLE_MS / 60_000} minutes, still being copied? (a later run reads them)`);
     }
+    if (this.foreign.size) parts.splice(2, 0, `${this.foreign.size} left in the inbox for another database (answers to requests this database never sent)`);
     if (waiting?.people && waiting.oldest) {
       parts.push(
         `${waiting.people} people await answers in ${this.settings.inbox} (the oldest request, ${waiting.oldest.file}, written ` +
@@ -707,12 +745,14 @@ export class FileExchangeRegistry implements RegistryAdapter {
   /** The run's failure when people have waited past the due time (see FileExchangeSettings.answerDueMs). */
   /**
    * The run's failure, from the file exchange, once its registry failures are said: answers to our requests that
-   * were refused, answer files that could not be read and people waiting too long, together. Both at once are often one cause (the answer to the oldest request is
+   * were refused, answer files that could not be read or moved, another database's answers left in the inbox and
+   * people waiting too long, together. Both at once are often one cause (the answer to the oldest request is
    * the file that cannot be read): said only as overdue, the operator was sent to check the transfer and to ask again,
    * whose answer the transfer makes unreadable in turn.
    */
   runFailure(waiting: Waiting | null): string | null {
-    const said = [this.refusedMessage(), this.unreadableMessage(), this.unmovableMessage(), waiting?.overdue ? this.overdueMessage(waiting) : null].filter((m) => m !== null);
+    const said = [this.refusedMessage(), this.unreadableMessage(), this.unmovableMessage(), this.foreignMessage(), waiting?.overdue ? this.overdueMessage(waiting) : null]
+      .filter((m) => m !== null);
     return said.length ? said.join('; and ') : null;
   }
 

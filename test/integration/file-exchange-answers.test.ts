@@ -188,7 +188,7 @@ describe('file exchange answers', () => {
       .toContain(`an answer to ${requestOf(c)} was refused before and its people were asked for again in a new request file: only that request's answer counts`);
   });
 
-  it('refuses a file that is no answer, and an answer to a request this database never sent, saying why in each reason file', async () => {
+  it('refuses a file that is no answer, saying why, and leaves an answer to a request this database never sent in the inbox, failing the run', async () => {
     const { db } = database();
     await importFixtures(db);
     const f = await folders();
@@ -199,12 +199,26 @@ describe('file exchange answers', () => {
     await copyFile(path.join(f.inbox, one!), path.join(f.inbox, stranger));
     await writeFile(path.join(f.inbox, 'ghi-chu.csv'), 'a note someone left here\n');
     const second = await run(db, f);
-    expect(second.exchange.stats.refused).toEqual(['ddcn-req-99999999-abcdef.answer.csv', 'ghi-chu.csv']);
-    const refusedDir = path.join(f.inbox, 'refused');
-    expect(await readFile(path.join(refusedDir, `${stranger}.reason.txt`), 'utf8'))
-      .toBe('refused (request): answers ddcn-req-99999999-abcdef.csv, which this database never sent\n');
-    expect(await readFile(path.join(refusedDir, 'ghi-chu.csv.reason.txt'), 'utf8'))
+    expect(second.exchange.stats.refused).toEqual(['ghi-chu.csv']);
+    expect(await readFile(path.join(f.inbox, 'refused', 'ghi-chu.csv.reason.txt'), 'utf8'))
       .toBe('refused (request): not an answer file: answers are named <request file without .csv>.answer.csv\n');
+    // Another database's answer (or one to a request sent after the backup this database was restored from): left for
+    // it, said in the summary, and the run fails saying what to do.
+    expect(await files(f.inbox)).toEqual([stranger]);
+    expect(second.exchange.summary(null)).toContain('1 left in the inbox for another database (answers to requests this database never sent)');
+    expect(second.exchange.runFailure(null)).toBe(
+      `1 answer file in ${f.inbox} answers a request this database never sent (${stranger}): another ddcn database (a test or staging copy) ` +
+        'uses these folders, and it is left in the inbox for it; give each database folders of its own (--outbox, --inbox). If this ' +
+        'database was restored from a backup, it answers a request sent after it: move it out of the inbox',
+    );
+    // Once its database has taken it, a long-running process (ddcn worker) says nothing of it at its next look.
+    const { exchange, clock } = await lookedOnce(db, f);
+    expect(exchange.runFailure(null)).toContain(stranger);
+    await rm(path.join(f.inbox, stranger));
+    clock.ms += INBOX_LOOK_EVERY_MS;
+    await exchange.verify([]);
+    await exchange.close(); // the look in the background has ended
+    expect(exchange.runFailure(null)).toBeNull();
   });
 
   it('applies an answer file renamed on its way to the outstanding request its trailer names by checksum, and refuses it once that request is answered', async () => {
@@ -225,8 +239,9 @@ describe('file exchange answers', () => {
     expect(logged.lines.filter((l) => String(l.msg).startsWith('answer file not named after its request')).map((l) => [l.file, l.request]))
       .toEqual([[capitals, two], [copy, one]]);
 
-    // The same file again under yet another name: its request is answered, so it is a stranger's, refused.
-    const again = 'ddcn-req-00000001-000000.answer.csv';
+    // The same file again under yet another name: its request is answered, so it is a stranger's, refused. (One
+    // named in our own form, `ddcn-req-00000001-000000.answer.csv`, would be another database's: left in the inbox.)
+    const again = answerFileFor(one!).replace('.answer.csv', ' (2).answer.csv');
     await writeFile(path.join(f.inbox, again), await answerTo(path.join(f.outbox, one!), [answers[0]!]));
     const third = await open();
     await third.verify([]);
@@ -235,7 +250,7 @@ describe('file exchange answers', () => {
 
   // Two databases sharing the folders (a staging copy of production): with the same people and data, their requests
   // are byte for byte the same, and each one's answer names, by checksum, a request of the other.
-  it('does not take by checksum an answer named after a request another database sent', async () => {
+  it('leaves to the other database an answer named after a request it sent, rather than taking it by checksum or refusing it', async () => {
     const { db } = database();
     const f = await folders();
     const { open, one } = await twoRequests(db, f);
@@ -245,12 +260,14 @@ describe('file exchange answers', () => {
     await writeFile(path.join(f.inbox, theirs), await answerTo(path.join(f.outbox, one), [answer]));
     const next = await open();
     expect(await next.verify([person])).toEqual([]);
-    expect(next.stats).toMatchObject({ ingested: 0, refused: [theirs], resent: 0 });
-    expect(await readFile(path.join(f.inbox, 'refused', `${theirs}.reason.txt`), 'utf8'))
-      .toBe('refused (request): answers ddcn-req-00000001-ffffff.csv, which this database never sent\n');
-    // Ours, when it comes, is applied.
+    expect(next.stats).toMatchObject({ ingested: 0, refused: [], resent: 0 });
+    expect(await files(f.inbox)).toEqual([theirs]);
+    expect(next.runFailure(null)).toContain(`answers a request this database never sent (${theirs}): another ddcn database`);
+    // Ours, when it comes, is applied; theirs is still left for them.
     await writeFile(path.join(f.inbox, answerFileFor(one)), await answerTo(path.join(f.outbox, one), [answer]));
-    expect(await (await open()).verify([person])).toEqual([answer]);
+    const last = await open();
+    expect(await last.verify([person])).toEqual([answer]);
+    expect(await files(f.inbox)).toEqual([theirs]);
   });
 
   // Skipped, a linked answer left its people "awaiting answers" in the very folder that held it, without a word.
@@ -736,7 +753,8 @@ describe('file exchange answers', () => {
     const f = await folders();
     const exchange = await FileExchangeRegistry.open({ ...f, resendAfterMs: WEEK }, db, log, () => FIXED_NOW);
     await mkdir(f.inbox, { recursive: true });
-    const name = 'ddcn-req-00000001-abcdef.answer.csv';
+    // Not in our own form (that of a request never sent would be another database's, left unread).
+    const name = 'ddcn-req-00000001-abcdef (1).answer.csv';
     await writeFile(path.join(f.inbox, name), 'x'.repeat(DEFAULT_MAX_ANSWER_BYTES));
     await ageFile(path.join(f.inbox, name), ANSWER_SETTLE_MS); // not one being copied
     await exchange.verify([]);

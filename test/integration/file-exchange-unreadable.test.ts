@@ -105,7 +105,9 @@ describe('an answer file that cannot be read', () => {
     const dir = await useTempDir();
     const f = { outbox: path.join(dir, 'outbox'), inbox: path.join(dir, 'inbox') };
     await Promise.all([mkdir(f.outbox), mkdir(f.inbox)]);
-    const unreadable = path.join(f.inbox, 'ddcn-req-00000009-abcdef.answer.csv');
+    // Renamed on its way, so read for its trailer (one in our own form for a request never sent would be another
+    // database's answer, left unread).
+    const unreadable = path.join(f.inbox, 'ddcn-req-00000009-abcdef (1).answer.csv');
     await writeFile(unreadable, 'x\n');
     await writeFile(path.join(f.inbox, 'other.txt'), 'x\n'); // keeps the inbox from being empty, refused at each look
     locked.add(unreadable);

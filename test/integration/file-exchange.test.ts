@@ -108,7 +108,8 @@ describe('file exchange', () => {
     for (const n of answers.slice(0, 3)) await writeFile(path.join(keep, n), await text(n));
 
     // 0: one character changed; 1: an extra answer for someone not asked, with a checksum that fits;
-    // 2: one answer left out; then a file that is not an answer, and an answer to a request we never sent.
+    // 2: one answer left out; then a file that is not an answer, and an answer to a request we never sent (another
+    // database's, left in the inbox for it).
     const [a, b, c] = answers as [string, string, string];
     await writeFile(path.join(f.inbox, a), (await text(a)).replace(',true,', ',fals,'));
     const rowsOf = async (n: string) => {
@@ -127,13 +128,14 @@ describe('file exchange', () => {
 
     const second = await run(db, f);
     expect(second.exchange.stats.ingested).toBe(answers.length - 3);
-    expect(second.exchange.stats.refused.sort()).toEqual([a, b, c, 'ddcn-req-99999999-abcdef.answer.csv', 'notes.txt'].sort());
+    expect(second.exchange.stats.refused.sort()).toEqual([a, b, c, 'notes.txt'].sort());
     const refused = path.join(f.inbox, 'refused');
     expect(await readFile(path.join(refused, `${a}.reason.txt`), 'utf8')).toMatch(/^refused \(checksum\)/);
     expect(await readFile(path.join(refused, `${b}.reason.txt`), 'utf8')).toMatch(/^refused \(ids\).*unknown_id/);
     expect(await readFile(path.join(refused, `${c}.reason.txt`), 'utf8')).toMatch(/^refused \(ids\).*missing_id/);
-    expect(await readFile(path.join(refused, 'ddcn-req-99999999-abcdef.answer.csv.reason.txt'), 'utf8')).toBe(
-      'refused (request): answers ddcn-req-99999999-abcdef.csv, which this database never sent\n',
+    expect(await readFile(path.join(f.inbox, 'ddcn-req-99999999-abcdef.answer.csv'), 'utf8')).toBe(await readFile(path.join(keep, a), 'utf8'));
+    expect(second.exchange.runFailure(null)).toContain(
+      `1 answer file in ${f.inbox} answers a request this database never sent (ddcn-req-99999999-abcdef.answer.csv): another ddcn database`,
     );
     expect(await readFile(path.join(refused, 'notes.txt.reason.txt'), 'utf8')).toMatch(/^refused \(request\): not an answer file: /);
     for (const n of writing) expect(await readFile(path.join(f.inbox, n), 'utf8')).toBe('half written');
@@ -274,5 +276,36 @@ describe('file exchange', () => {
     expect(second.stderr).not.toContain('await answers');
     expect(second.stderr).not.toContain('which did not exist');
     expect((await endState(db)).results).toBe(reference.results);
+  });
+
+  // A staging copy of production pointed at the same folders: the same people, so requests byte for byte alike.
+  it('two databases on one pair of folders: each takes its own answers, leaves the other\'s, and its run fails saying so', async () => {
+    const { db, url } = database();
+    const staging = await createTestDatabase();
+    try {
+      await importFixtures(db);
+      await importFixtures(staging.db);
+      const f = await folders();
+      const args = ['run', '--registry', 'file', '--outbox', f.outbox, '--inbox', f.inbox, '--batch-size', '100'];
+      const production = { DATABASE_URL: url };
+      expect((await ddcn(args, production)).code).toBe(0);
+      expect((await ddcn(args, { DATABASE_URL: staging.url })).code).toBe(0);
+      expect((await ddcn(['registry', 'answer', '--data', FIXTURE_REGISTRY, '--outbox', f.outbox, '--inbox', f.inbox], production)).stderr)
+        .toContain('answered 8 request files (656 people)');
+      const night = await ddcn(args, production);
+      expect(night.code, night.stderr).toBe(1);
+      expect(night.stderr).toMatch(/file exchange: 4 answer files ingested · 0 refused · 4 left in the inbox for another database \(answers to requests this database never sent\)/);
+      expect(night.stderr).toContain(`ddcn: 4 answer files in ${f.inbox} answer requests this database never sent (`);
+      expect(night.stderr).toContain('another ddcn database (a test or staging copy) uses these folders, and they are left in the inbox for it');
+      expect((await endState(db)).results).toBe(reference.results);
+      // The staging copy still finds its own answers there, and nothing of the other's is left.
+      const theirs = await ddcn(args, { DATABASE_URL: staging.url });
+      expect(theirs.code, theirs.stderr).toBe(0);
+      expect(theirs.stderr).toMatch(/file exchange: 4 answer files ingested · 0 refused/);
+      expect((await endState(staging.db)).results).toBe(reference.results);
+      expect(await files(f.inbox)).toEqual([]);
+    } finally {
+      await staging.drop();
+    }
   });
 });
