@@ -144,3 +144,44 @@ describe('dates of birth an older ddcn could not read', () => {
     ]);
   });
 });
+
+describe('fields an older ddcn stored as the export wrote them: ="…" and a typographic apostrophe', () => {
+  it('reads again, after migration 0039, the unchanged lines holding them, and no other line', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const registry = await writeRegistry(dir, [
+      { so_ddcn: '066190000001', ho_ten: "H'Hen Niê", ngay_sinh: '05/03/1990', gioi_tinh: 'Nữ' },
+      { so_ddcn: '001192000002', so_cmnd: '023456789', ho_ten: 'Lê Thị Lan', ngay_sinh: '12/04/1992', gioi_tinh: 'Nữ' },
+    ]);
+    const hhen: ParticipantInput = { ...HUNG, ho_ten: 'H’Hen Niê', gioi_tinh: 'Nữ', so_giay_to: '066190000001' };
+    const lan: ParticipantInput = { ...LAN, so_giay_to: '="023456789"', ma_tinh: '="01"' };
+    const file = await writeParticipants(dir, [hhen, lan, { ...HUNG, ma_so_bhxh: '0100000003', so_giay_to: '' }], 'excel.csv');
+    await importParticipants(deps(db), file);
+    // As the ddcn before 02c3a3d and 53a3432 left them: the name with ’, the number unread (a finding with its text),
+    // the province with its =" ", the lines' hashes stored.
+    await db.query(`UPDATE participant SET ho_ten = 'H’Hen Niê' WHERE ma_so_bhxh = '0100000001'`);
+    await db.query(`UPDATE participant SET so_giay_to = NULL, ma_tinh = '="01"',
+                           findings = '[{"field": "id_number", "code": "invalid", "value": "=\\"023456789\\""}]'
+                     WHERE ma_so_bhxh = '0100000002'`);
+    const people = `SELECT ma_so_bhxh, ho_ten, so_giay_to, ma_tinh, findings FROM participant ORDER BY 1`;
+    const before = await rows(db, people);
+    // The same export the next night: the lines are unchanged, so they are not read again, and what was stored stays.
+    expect(await importParticipants(deps(db), file)).toMatchObject({ unchanged: 3, updated: 0 });
+    expect(await rows(db, people)).toEqual(before);
+    expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ mismatched: 1, missing: 2 });
+
+    const m = (await loadMigrations()).find((x) => x.name.startsWith('0039_'))!;
+    await db.withTransaction((tx) => tx.query(m.sql));
+    expect(await importParticipants(deps(db), file)).toMatchObject({ unchanged: 1, updated: 2 });
+    expect(await rows(db, people)).toEqual([
+      { ma_so_bhxh: '0100000001', ho_ten: "H'Hen Niê", so_giay_to: '066190000001', ma_tinh: '01', findings: [] },
+      { ma_so_bhxh: '0100000002', ho_ten: 'Lê Thị Lan', so_giay_to: '023456789', ma_tinh: '01', findings: [] },
+      before[2], // untouched
+    ]);
+    // Both go back to the registry with what the file says, and match.
+    await runBatch(runDeps(db, await mockRegistry(registry)), { province: null });
+    expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => [r.ma_so_bhxh, r.status])).toEqual([
+      ['0100000001', 'MATCHED'], ['0100000002', 'MATCHED'], ['0100000003', 'MISSING_ID'],
+    ]);
+  });
+});
