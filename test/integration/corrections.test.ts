@@ -10,6 +10,7 @@ import { stillFailed } from '../../src/db/batches.js';
 import { batchStatus } from '../../src/db/batch-status.js';
 import { formatStatus } from '../../src/cli/commands/batch.js';
 import { countsAsOf } from '../../src/db/reports.js';
+import { loadMigrations } from '../../src/db/migrate.js';
 import { capturedLog } from '../helpers/log.js';
 import { UserError } from '../../src/errors.js';
 import { importCorrections } from '../../src/pipeline/corrections.js';
@@ -353,6 +354,35 @@ describe('import corrections: a returned Mẫu 02', () => {
     });
     expect(listed).toEqual([]);
     expect(await countsAsOf(db, { cutoff: new Date('2030-01-01T00:00:00Z'), province: null })).toEqual([expect.objectContaining({ corrected: 1, escalated: 0 })]);
+  });
+
+  it('after migration 0040, takes off the IT centre\'s list who an older ddcn left without the mark of that change (before 0036)', async () => {
+    const { db, dir, out, registryFile, mau02 } = await listsOut();
+    const returned = path.join(dir, 'mau02-tra-ve.xlsx');
+    await fillIn(mau02, returned, { '0790000003': { 10: 'Phạm Văn Hừng' }, '0790000001': { 11: '11/03/1965' } });
+    expect(await importCorrections(deps(db), returned)).toMatchObject({ corrected: 2, rejected: 0 });
+    const down = new SpyRegistry(await mockRegistry(registryFile));
+    down.failVerify = () => true;
+    expect((await runBatch(runDeps(db, down), { province: null })).counts).toMatchObject({ pending: 2 });
+    const later = new Date('2024-06-05T01:00:00Z');
+    const renamed = PEOPLE.map((p) => (p.ma_so_bhxh === '0790000003' ? { ...p, ho_ten: 'Phạm Văn Hứng' } : p));
+    expect(await importParticipants({ ...deps(db), now: () => later }, await writeParticipants(dir, renamed, 'ngay-3.csv'))).toMatchObject({ updated: 1 });
+    // As a ddcn before 0036 left it: the change made while PENDING wrote no mark (and no state row for it).
+    const marks = `SELECT ma_so_bhxh, changed_version FROM participant_state WHERE changed_version IS NOT NULL ORDER BY 1, 2`;
+    const byImport = await rows<{ ma_so_bhxh: string; changed_version: number }>(db, marks);
+    expect(byImport.map((m) => m.ma_so_bhxh)).toEqual(['0790000003']);
+    await db.query(`DELETE FROM participant_state WHERE changed_version IS NOT NULL`);
+
+    const m = (await loadMigrations()).find((x) => x.name.startsWith('0040_'))!;
+    await db.withTransaction((tx) => tx.query(m.sql));
+    // The person whose correction the export replaced has the mark back, of the version the import made; the one
+    // whose correction stands (a date, still not the registry's) has none: his correction failed, the IT centre's.
+    expect(await rows(db, marks)).toEqual(byImport);
+    const run = await runBatch({ ...runDeps(db, await mockRegistry(registryFile)), now: () => later }, { province: null });
+    expect(run.counts).toMatchObject({ read: 2, mismatched: 2 });
+    await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
+    expect([...(await column9(out, '079/de-nghi-ho-tro.xlsx').catch(() => new Map<string, string>())).keys()]).toEqual(['0790000001']);
+    expect((await countsAsOf(db, { cutoff: new Date('2030-01-01T00:00:00Z'), province: null }))[0]).toMatchObject({ corrected: 2, escalated: 1 });
   });
 
   it("keeps a correction while the nightly export still gives the value it replaced, whatever else of the person's line changes", async () => {
