@@ -13,11 +13,13 @@
 -- verification. One scan of participant; the rows are few (only those holding such a text).
 UPDATE participant p SET src_hash = NULL
  WHERE p.src_hash IS NOT NULL
-   AND (p.ho_ten ~ '[‘’ʼ]'
-        OR p.ho_ten ~ '^\s*="[^"]*"\s*$' OR p.ma_don_vi ~ '^\s*="[^"]*"\s*$' OR p.ma_tinh ~ '^\s*="[^"]*"\s*$'
-        OR p.ma_huyen ~ '^\s*="[^"]*"\s*$' OR p.email ~ '^\s*="[^"]*"\s*$'
+   AND (strpos(p.ho_ten, '’') + strpos(p.ho_ten, '‘') + strpos(p.ho_ten, 'ʼ') > 0
+        -- (strpos first, the expressions only where it finds one: 1.1 s for 1 M rows here, against 1.7 s.)
+        OR strpos(concat(p.ho_ten, p.ma_don_vi, p.ma_tinh, p.ma_huyen, p.email), '="') > 0
+           AND (p.ho_ten ~ '^\s*="[^"]*"\s*$' OR p.ma_don_vi ~ '^\s*="[^"]*"\s*$' OR p.ma_tinh ~ '^\s*="[^"]*"\s*$'
+                OR p.ma_huyen ~ '^\s*="[^"]*"\s*$' OR p.email ~ '^\s*="[^"]*"\s*$')
         -- A value the older ddcn could not read at all (a number, a date, a sex code, vssid) is in a finding.
-        OR strpos(p.findings::text, '=\"') > 0
+        OR p.findings <> '[]'::jsonb AND strpos(p.findings::text, '=\"') > 0
            AND EXISTS (SELECT 1 FROM jsonb_array_elements(p.findings) f WHERE f->>'value' ~ '^\s*="[^"]*"\s*$')
         -- The unit's name or address in that form, which its people's lines give (only a new or changed line).
         OR p.ma_don_vi IN (SELECT u.ma_don_vi FROM unit u
