@@ -74,6 +74,21 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   const headerOptions = { contentSecurityPolicy: { directives }, hsts: ctx.settings.secureCookies };
   // The same headers for an answer the framework makes before any hook (frameworkErrors), by helmet itself.
   const notFoundHeaders = helmetHeaders({ ...headerOptions, contentSecurityPolicy: { directives: { ...directives, defaultSrc: ["'none'"], fontSrc: null } } });
+  /**
+   * An error page's title, which is what a browser's tab, its history and a screen reader say first: by what
+   * happened (a 404 thrown for a unit out of scope reads as one of a page that does not exist, as it must).
+   */
+  const titleOf = (status: number): string =>
+    status === 404 ? 'Không tìm thấy'
+    : status === 400 ? 'Yêu cầu không hợp lệ'
+    : status === 401 ? 'Cần đăng nhập'
+    : status === 403 ? 'Phiên làm việc đã hết hạn'
+    : status === 409 ? 'Thông tin đã thay đổi'
+    : status === 413 ? 'Nội dung gửi quá lớn'
+    : status === 415 ? 'Định dạng không được nhận'
+    : status === 429 ? 'Xin đợi rồi thử lại'
+    : status >= 500 ? 'Lỗi hệ thống'
+    : 'Không thực hiện được';
   const app = Fastify({
     logger: false, // requests are logged by our own hook, without query strings or bodies
     // A hop count (proxy-addr's: hop 0 is the socket's address): Fastify's `true` would take the leftmost
@@ -89,7 +104,7 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
         (reply as FastifyReply)
           .code(404)
           .headers({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-          .send(eta.render('error', pageData({ user: null, scope: null, sessionToken: null }, { title: 'Không thực hiện được', message: notFound().message, links: [] }))),
+          .send(eta.render('error', pageData({ user: null, scope: null, sessionToken: null }, { title: titleOf(404), message: notFound().message, links: [] }))),
       ),
   });
   const routes: PortalRoute[] = [];
@@ -156,18 +171,6 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   });
 
   /**
-   * An error page's title, which is what a browser's tab, its history and a screen reader say first: by what
-   * happened (a 404 thrown for a unit out of scope reads as one of a page that does not exist, as it must).
-   */
-  const titleOf = (status: number): string =>
-    status === 404 ? 'Không tìm thấy'
-    : status === 403 ? 'Phiên làm việc đã hết hạn'
-    : status === 409 ? 'Thông tin đã thay đổi'
-    : status === 413 ? 'Nội dung gửi quá lớn'
-    : status === 429 ? 'Xin đợi rồi thử lại'
-    : status >= 500 ? 'Lỗi hệ thống'
-    : 'Không thực hiện được';
-  /**
    * An error page. Under /units/{code}, it also links back to that unit, when the unit is in the user's scope
    * (the same look-up as the pages: a 404 for a unit of another scope shows nothing more than a unit that does not
    * exist).
@@ -202,7 +205,7 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpError) {
       if (err.redirect && req.method === 'GET') return reply.redirect(err.redirect, 303);
-      return errorPage(req, reply, err.status, titleOf(err.status), err.message, err.links);
+      return errorPage(req, reply, err.status, err.title ?? titleOf(err.status), err.message, err.links);
     }
     const unreadable = readingBody.has(req) && !(err.statusCode && err.statusCode < 500);
     const status = unreadable ? 400 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;

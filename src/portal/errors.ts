@@ -6,7 +6,8 @@ export interface ErrorLink {
 
 /**
  * An answer other than 200 with a message for the user (Vietnamese); `redirect` sends a browser there instead (GET
- * only); `links` are offered on the error page.
+ * only); `links` are offered on the error page; `title` is the page's, when the status alone would not say what
+ * happened (app.ts, titleOf).
  */
 export class HttpError extends Error {
   constructor(
@@ -14,6 +15,7 @@ export class HttpError extends Error {
     message: string,
     readonly redirect?: string,
     readonly links: ErrorLink[] = [],
+    readonly title?: string,
   ) {
     super(message);
   }

@@ -79,7 +79,8 @@ export async function checkCsrf(req: FastifyRequest): Promise<void> {
   if (!req.user && req.url !== '/login') {
     throw new HttpError(403, 'Bạn đã đăng xuất hoặc phiên đã hết hạn: đăng nhập lại.', undefined, [{ href: '/login', text: 'Đăng nhập lại' }]);
   }
-  throw new HttpError(403, 'Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.');
+  // Titled as what it is: the session (if any) is still open, only the form is stale.
+  throw new HttpError(403, 'Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.', undefined, [], 'Biểu mẫu đã hết hạn');
 }
 
 /** The signed-in user of a page, or a redirect to the sign-in page, which then leads back to the page asked. */

@@ -17,6 +17,8 @@ import { Client, PEOPLE, portal, seed, signedIn, xlsxText } from './harness.js';
 import { fillMau02 } from './fill-mau02.js';
 
 let t: TestDatabase;
+/** A page's title, what a browser's tab and a screen reader say of it first. */
+const title = (html: string) => /<title>(.*)<\/title>/.exec(html)?.[1];
 let db: Db;
 let dir: string;
 let registryFile: string;
@@ -55,7 +57,9 @@ describe('bytes PostgreSQL cannot take', () => {
       expect(r.status, url).toBe(404);
       expect(r.body).toContain('Không tìm thấy trang hoặc dữ liệu này.');
     }
-    expect((await office.get('/units?q=Hoa%00Sen')).status).toBe(400);
+    const nul = await office.get('/units?q=Hoa%00Sen');
+    // Titled by what happened, as a browser's tab and a screen reader say it first.
+    expect([nul.status, title(nul.body)]).toEqual([400, 'Yêu cầu không hợp lệ · ddcn']);
     expect((await office.get('/?as_of=2024-01-01%00')).status).toBe(400);
     expect((await office.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần\u0000Bính' })).status).toBe(400);
     expect((await office.post('/lookup', { number: '012345602\u0000' })).status).toBe(400);
@@ -98,6 +102,7 @@ describe('requests the framework or the body reader refuses', () => {
       ];
       for (const h of helmet) expect(r.headers[h], h).toBe(page.headers[h]);
       expect(r.body).toContain('Không tìm thấy trang hoặc dữ liệu này.');
+      expect(title(r.body)).toBe('Không tìm thấy · ddcn'); // as every other 404's
     }
   });
 
@@ -184,11 +189,13 @@ describe('error pages', () => {
     expect(r.status).toBe(403);
     expect(r.body).toContain('Bạn đã đăng xuất hoặc phiên đã hết hạn: đăng nhập lại.');
     expect(r.body).toContain('<a href="/login">Đăng nhập lại</a>');
+    expect(title(r.body)).toBe('Phiên làm việc đã hết hạn · ddcn');
     // Signed in, a form without its token is still only "expired".
     const again = await signedIn(app.app, 'dv-hn1');
     const bad = await again.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bính' }, 'khong-dung');
     expect(bad.status).toBe(403);
     expect(bad.body).toContain('Biểu mẫu đã hết hạn');
+    expect(title(bad.body)).toBe('Biểu mẫu đã hết hạn · ddcn'); // not "session ended": it has not
   });
 });
 

@@ -99,7 +99,7 @@ describe('portal sign-in', () => {
     await anon.get('/login');
     expect((await anon.post('/login', { login: 'tw', password: PASSWORD }, null)).status).toBe(403);
     const forged = await anon.post('/login', { login: 'tw', password: PASSWORD }, 'forged');
-    expect([forged.status, /<title>(.*)<\/title>/.exec(forged.body)?.[1]]).toEqual([403, 'Phiên làm việc đã hết hạn · ddcn']);
+    expect([forged.status, /<title>(.*)<\/title>/.exec(forged.body)?.[1]]).toEqual([403, 'Biểu mẫu đã hết hạn · ddcn']);
 
     const c = await signedIn(app, 'dv-hn1');
     const other = await signedIn(app, 'tw'); // a token of another session is not this session's
