@@ -75,12 +75,16 @@ describe('portal corrections', () => {
     expect(bad.status).toBe(422);
     expect(bad.body).toContain('Cột (11) ngày tháng năm sinh &quot;31/02/1985&quot; không hợp lệ');
     expect(bad.body).toContain('Cột (12) giới tính &quot;X&quot; không hợp lệ');
-    // The fields the message names are marked, tied to it (a screen reader says it there), the first one focused.
-    const marked = (name: string) => new RegExp(`<(?:input|select) name="${name}" aria-invalid="true" aria-describedby="form-error"`).test(bad.body);
+    // The fields the reasons name are marked, each described by its own reason said under it, the first one
+    // focused; the reasons are listed at the top too, each a link to its field.
+    const marked = (name: string) => new RegExp(`<(?:input|select) name="${name}" id="f-${name}" aria-invalid="true" aria-describedby="e-${name}"`).test(bad.body);
     expect(['ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_ddcn'].map(marked)).toEqual([false, true, true, false]);
-    expect(bad.body).toMatch(/name="ngay_sinh" aria-invalid="true" aria-describedby="form-error" autofocus/);
+    expect(bad.body).toMatch(/name="ngay_sinh" id="f-ngay_sinh" aria-invalid="true" aria-describedby="e-ngay_sinh" autofocus/);
     expect(bad.body.match(/autofocus/g)).toHaveLength(1);
-    expect(bad.body).toContain('<p class="error" role="alert" id="form-error">');
+    const said = (name: string) => new RegExp(`<p class="field-error error" id="e-${name}">([^<]*)</p>`).exec(bad.body)?.[1];
+    expect(said('ngay_sinh')).toBe('Cột (11) ngày tháng năm sinh &quot;31/02/1985&quot; không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy');
+    expect(said('gioi_tinh')).toMatch(/^Cột \(12\) giới tính &quot;X&quot; không hợp lệ/);
+    expect(bad.body).toMatch(/<div class="error-summary" id="form-error" role="alert" tabindex="-1">[\s\S]*<a href="#f-ngay_sinh">Cột \(11\)[\s\S]*<a href="#f-gioi_tinh">Cột \(12\)/);
     expect(form.body).not.toContain('aria-invalid');
     expect(await history(db)).toEqual([]);
 

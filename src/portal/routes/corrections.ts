@@ -72,6 +72,19 @@ async function checkUpload(file: string, unit: string, maxRows: number): Promise
   return form;
 }
 
+/** The form's field of each of columns (10)–(13). */
+const FIELD_OF: Record<string, string> = { 10: 'ho_ten', 11: 'ngay_sinh', 12: 'gioi_tinh', 13: 'so_ddcn' };
+
+/**
+ * A refusal of the person form, reason by reason (checkReturnedRow joins them with `; `, each about a field beginning
+ * `Cột (N)`), with the field each names: the page lists them at the top, each a link to its field, and says each
+ * under its field, tied to it (aria-describedby), so that a screen reader says what is wrong where the clerk is.
+ */
+export function refusalReasons(message: string | null): Array<{ field: string | null; text: string }> {
+  if (!message) return [];
+  return message.split(/; (?=Cột \()/).map((text) => ({ field: FIELD_OF[/^Cột \((1[0-3])\)/.exec(text)?.[1] ?? ''] ?? null, text }));
+}
+
 export function registerCorrections(app: FastifyInstance, ctx: PortalContext): void {
   /**
    * Accounts with an upload being read and applied: one at a time each, so that one account cannot hold the portal's
@@ -209,9 +222,7 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     },
     values,
     message,
-    // The form's fields a refusal names (each of its reasons begins `Cột (N)`, checkReturnedRow): marked invalid
-    // and tied to the message, so that a screen reader says what is wrong where the clerk is.
-    invalid: new Set([...(message ?? '').matchAll(/(?:^|; )Cột \((1[0-3])\)/g)].map((m) => Number(m[1]))),
+    errors: refusalReasons(message),
   });
 
   app.get('/units/:ma_don_vi/people/:ma_so_bhxh', async (req, reply) => {
