@@ -307,8 +307,8 @@ describe('Mẫu 03 of a district or a unit', () => {
   it('shows the columns (12) re-verified and matched and (13) sent to the IT centre on the dashboard', async () => {
     const office = await signedIn(app.app, 'tinh-001');
     const r = await office.get('/');
-    expect(r.body).toContain('<th class="num">Xác thực lại khớp</th>');
-    expect(r.body).toContain('<th class="num">Chuyển TT CNTT hỗ trợ</th>');
+    expect(r.body).toContain('<th scope="col" class="num">Xác thực lại khớp</th>');
+    expect(r.body).toContain('<th scope="col" class="num">Chuyển TT CNTT hỗ trợ</th>');
     const total = /<tr class="total">([\s\S]*?)<\/tr>/.exec(r.body)![1]!;
     expect([...total.matchAll(/<td class="num">/g)]).toHaveLength(10);
   });
