@@ -4,7 +4,7 @@ import { figureQuery, scopeFigures } from '../figures.js';
 import { number, percent, render } from '../render.js';
 import { requireUser } from '../session.js';
 import { MILESTONES } from '../../reports/milestones.js';
-import { formatDate } from '../../reports/vn-date.js';
+import { EARLIEST_REPORT_YEAR, formatDate, vnDate, type CalendarDate } from '../../reports/vn-date.js';
 import { reportScope } from '../../reports/mau03.js';
 
 export function registerDashboard(app: FastifyInstance, ctx: PortalContext): void {
@@ -12,13 +12,18 @@ export function registerDashboard(app: FastifyInstance, ctx: PortalContext): voi
     const { scope } = requireUser(req);
     const q = figureQuery(req.query as Record<string, unknown>, ctx.deps.now());
     const report = await scopeFigures(ctx.deps, scope, q);
-    const isoAsOf = `${report.asOf.year}-${String(report.asOf.month).padStart(2, '0')}-${String(report.asOf.day).padStart(2, '0')}`;
+    const iso = (d: CalendarDate) => `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+    const isoAsOf = iso(report.asOf);
     return render(reply, req, 'dashboard', {
       title: 'Tổng quan tiến độ',
       report,
       // A district's or unit's figures say what they cover, as their Mẫu 03 does.
       coverage: report.within ? reportScope(report) : null,
       isoAsOf,
+      // The days figureQuery takes: the date field refuses another in the browser, with the field still in view, where
+      // it sent the clerk to an error page.
+      minAsOf: `${EARLIEST_REPORT_YEAR}-01-01`,
+      maxAsOf: iso(vnDate(ctx.deps.now())),
       period: q.period,
       asOfText: formatDate(report.asOf),
       fromText: formatDate(report.from),
