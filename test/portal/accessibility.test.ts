@@ -62,6 +62,19 @@ const focused = (page: Page) =>
     };
   });
 
+/** WCAG 2's contrast ratio of two CSS colours `rgb(r, g, b)`. */
+function contrast(a: string, b: string): number {
+  const luminance = (css: string) => {
+    const [r, g, bl] = css.match(/\d+/g)!.slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
 const fitsTheScreen = async (page: Page) => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(NARROW.width);
 
 describe('the portal with the keyboard only, 320 px wide, and read aloud', () => {
@@ -145,6 +158,13 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
     expect(await page.getByLabel('Đến ngày').evaluate((el: HTMLInputElement) => el.validity.rangeOverflow && el === document.activeElement)).toBe(true);
     expect(await page.title()).toBe('Tổng quan tiến độ · ddcn');
     expect(page.url()).toBe(`${base}/`);
+    // The assessment most offices read during the year is legible: its colour at least 4.5:1 on the page (WCAG AA).
+    await page.goto(`${base}/?as_of=2024-06-03`); // the seed's plan year (2024), before its first milestone
+    const assessment = page.locator('p.assessment');
+    expect(await assessment.textContent()).toMatch(/^Đang thực hiện/);
+    const [ink, paper] = await assessment.evaluate((el) => [getComputedStyle(el).color, getComputedStyle(document.body).backgroundColor]);
+    expect(contrast(ink!, paper!)).toBeGreaterThanOrEqual(4.5);
+    await page.goto(`${base}/`);
     // Mẫu 03's tables do not fit 320 px: each is a named region the keyboard reaches and scrolls.
     const progress = page.getByRole('region', { name: 'Tiến độ cập nhật số ĐDCN/CCCD theo đơn vị' });
     expect(await progress.getByRole('table', { name: 'Tiến độ cập nhật số ĐDCN/CCCD theo đơn vị' }).count()).toBe(1);
