@@ -105,6 +105,7 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
     await page.keyboard.press('Enter');
     await expect.poll(async () => (await focused(page)).name).toBe('ngay_sinh'); // (13) had it before the page was sent
     await page.screenshot({ path: path.join(SHOTS, 'person-refused-narrow.png'), fullPage: true });
+    expect(await page.title()).toBe('Chưa ghi điều chỉnh — 0010000002 · ddcn');
     await fitsTheScreen(page);
     // The first field refused has the focus, and is described by its own reason only; the other field by its own.
     expect(await focused(page)).toEqual({ name: 'ngay_sinh', description: 'Cột (11) ngày tháng năm sinh "31/02/1985" không hợp lệ: ghi dd/mm/yyyy, mm/yyyy hoặc yyyy' });
@@ -190,6 +191,7 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
     // (Polled whole: the field had the focus before the page was sent, too.)
     await expect.poll(() => focused(page)).toEqual({ name: 'number', description: 'Số cần tra phải là số CMND (9 chữ số) hoặc số ĐDCN/CCCD (12 chữ số).' });
     expect(await page.getByLabel('Số CMND/ĐDCN').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.title()).toBe('Số cần tra không hợp lệ — Tra cứu số CMND/ĐDCN · ddcn');
     await page.getByLabel('Số CMND/ĐDCN').fill('099999999');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Không có người tham gia nào trong phạm vi quản lý có hoặc đã từng có số này.');
@@ -203,6 +205,7 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
     await other.getByLabel('Mật khẩu').fill('sai-mat-khau');
     await other.keyboard.press('Enter');
     await expect.poll(() => focused(other)).toEqual({ name: 'password', description: 'Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang bị khoá.' });
+    expect(await other.title()).toBe('Đăng nhập không thành công · ddcn');
     await other.context().close();
   }, 120_000);
 });

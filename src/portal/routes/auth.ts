@@ -66,7 +66,7 @@ export function registerAuth(app: FastifyInstance, ctx: PortalContext): void {
     });
     log.info({ login: outcome.known ? login : undefined, ip: req.ip, result: outcome.result }, 'sign-in');
     if (!outcome.token) {
-      return render(reply.code(401), req, 'login', { title: 'Đăng nhập', loginToken: formToken(ctx, req, reply), message: FAILED, login, next: nextOf(field(req, 'next')) });
+      return render(reply.code(401), req, 'login', { title: 'Đăng nhập không thành công', loginToken: formToken(ctx, req, reply), message: FAILED, login, next: nextOf(field(req, 'next')) });
     }
     reply.clearCookie(PRE_COOKIE, { path: '/' });
     reply.setCookie(SESSION_COOKIE, outcome.token, cookieOptions(ctx));

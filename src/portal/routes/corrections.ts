@@ -209,7 +209,8 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     return { user, code, who, unit: found.unit, row: found.row };
   };
   const formPage = (found: { who: string; unit: UnitDetail; row: ListDbRow }, values: Record<string, string>, message: string | null) => ({
-    title: `Điều chỉnh thông tin ${found.who}`,
+    // A refusal says so first, in the title a browser's tab and a screen reader give (as a refused upload's page does).
+    title: message ? `Chưa ghi điều chỉnh — ${found.who}` : `Điều chỉnh thông tin ${found.who}`,
     unit: found.unit,
     person: {
       ...found.row,

@@ -28,7 +28,7 @@ export function registerLookup(app: FastifyInstance, ctx: PortalContext): void {
     if (!n) {
       await audit(ctx.deps.db, { at: ctx.deps.now(), login: user.login, action: 'lookup', object: '', result: 'invalid-number', ip: req.ip });
       return render(reply.code(422), req, 'lookup', {
-        title: 'Tra cứu số CMND/ĐDCN', rows: null, typedNumber: typeof raw === 'string' ? raw.slice(0, 20) : '',
+        title: 'Số cần tra không hợp lệ — Tra cứu số CMND/ĐDCN', rows: null, typedNumber: typeof raw === 'string' ? raw.slice(0, 20) : '',
         message: 'Số cần tra phải là số CMND (9 chữ số) hoặc số ĐDCN/CCCD (12 chữ số).',
       });
     }
