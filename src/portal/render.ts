@@ -27,10 +27,20 @@ export function render(reply: FastifyReply, req: FastifyRequest, page: string, d
   return reply.type('text/html; charset=utf-8').view(`${page}.eta`, pageData(req, data));
 }
 
-/** What every page's template is given besides its own data: who is signed in, and the token of the page's forms. */
-export function pageData(req: Pick<FastifyRequest, 'user' | 'scope' | 'sessionToken'>, data: Record<string, unknown>): Record<string, unknown> {
+/** The menu's entry a path is under (marked `aria-current` in the menu), by the path only. */
+export function section(url: string | undefined): string | null {
+  const path = (url ?? '').split('?')[0]!;
+  return path === '/' ? '/' : path === '/units' || path.startsWith('/units/') ? '/units' : path === '/lookup' ? '/lookup' : null;
+}
+
+/**
+ * What every page's template is given besides its own data: who is signed in, the token of the page's forms, and the
+ * menu's entry the page is under.
+ */
+export function pageData(req: Pick<FastifyRequest, 'user' | 'scope' | 'sessionToken'> & { url?: string }, data: Record<string, unknown>): Record<string, unknown> {
   const user = req.user;
   return {
+    section: section(req.url),
     user,
     scopeText: req.scope ? scopeText(req.scope) : '',
     isOffice: user !== null && user.role !== 'unit',

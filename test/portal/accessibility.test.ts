@@ -90,6 +90,8 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
 
     await page.goto(`${base}/units/HN0010001`);
     await fitsTheScreen(page);
+    // The menu says which of its entries the page is under (a screen reader: "current page"; underlined on the screen).
+    expect(await page.getByRole('navigation', { name: 'Trang chính' }).locator('[aria-current="page"]').allTextContents()).toEqual(['Đơn vị']);
     // The list is a table a screen reader can name, each column headed; each person's link says whose form it opens.
     const people = page.getByRole('table', { name: 'Người tham gia trên Mẫu số 02' });
     expect(await people.getByRole('columnheader').evaluateAll((ths) => ths.map((th) => [th.getAttribute('scope'), th.textContent!.trim() !== '']))).toEqual(
