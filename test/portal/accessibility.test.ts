@@ -102,6 +102,8 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
     await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/units/HN0010001/people/0010000002`);
 
+    // What is typed is another person's data: the browser neither keeps it nor offers it in the next person's form.
+    expect(await page.locator('form', { has: page.getByLabel('(13) Số ĐDCN') }).getAttribute('autocomplete')).toBe('off');
     await page.getByLabel('(11) Ngày tháng năm sinh').fill('31/02/1985');
     await page.getByLabel('(13) Số ĐDCN').fill('12');
     await page.keyboard.press('Enter');
