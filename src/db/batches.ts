@@ -41,8 +41,28 @@ export interface Counts {
   errors: number;
 }
 
-// Who a batch looks at: never verified, changed since the last verification, or still pending.
-export const NEEDS_VERIFICATION = `(p.status = 'PENDING' OR p.verified_version IS DISTINCT FROM p.data_version)`;
+/**
+ * A CONFLICT (conflicts.ts) that may be over: another party of the person's last outcome has had its data changed
+ * since (a new number from the export or a correction: the duplicate code resolved at the source), so it may no
+ * longer claim the number. The person's own data did not change, and nothing else would ever ask the registry for
+ * them again: they stayed CONFLICT, on Mẫu 02 as `… cũng gắn với một mã số BHXH khác`, however long ago the other
+ * code gave the number up. Asked again, they are MATCHED when nobody claims it any more, CONFLICT again when someone
+ * still does (then with the parties' current data, so not asked again until one of them changes once more).
+ * Evaluated only for people whose status is CONFLICT, a handful.
+ */
+const CONFLICT_PARTY_CHANGED = `(p.status = 'CONFLICT' AND EXISTS (
+    SELECT 1
+      FROM (SELECT c.batch_id, c.detail FROM verification c
+             WHERE c.ma_so_bhxh = p.ma_so_bhxh AND c.status <> 'PENDING'
+             ORDER BY c.batch_id DESC LIMIT 1) last
+     CROSS JOIN LATERAL jsonb_array_elements_text(last.detail -> 'conflictWith') AS w(code)
+      JOIN verification o ON o.batch_id = last.batch_id AND o.ma_so_bhxh = w.code
+      LEFT JOIN participant q ON q.ma_so_bhxh = w.code
+     WHERE q.data_version IS DISTINCT FROM o.data_version))`;
+
+// Who a batch looks at: never verified, changed since the last verification, still pending, or in a conflict whose
+// other party has changed since.
+export const NEEDS_VERIFICATION = `(p.status = 'PENDING' OR p.verified_version IS DISTINCT FROM p.data_version OR ${CONFLICT_PARTY_CHANGED})`;
 
 const BATCH_COLUMNS = `id, registry, province, chunk_size AS "chunkSize", phase, chunks, started_at AS "startedAt",
   finished_at AS "finishedAt", attempts, max_in_flight AS "maxInFlight", batch_size AS "batchSize"`;
@@ -240,9 +260,11 @@ export async function stillFailed(q: Queryable, batchIds: number[]): Promise<{ p
 
 /**
  * Of a PENDING outcome not applied (`v`), its person (`p`) keeps their last outcome still: on the data it was about,
- * which no outcome has decided on since (an import changing them meanwhile made it the next run's).
+ * which no outcome has decided on since (an import changing them meanwhile made it the next run's) — or, a CONFLICT
+ * asked again because another party changed (CONFLICT_PARTY_CHANGED), one the next run asks again still.
  */
-export const STILL_KEEPS = `p.status <> 'PENDING' AND p.data_version = v.data_version AND p.verified_version IS DISTINCT FROM v.data_version`;
+export const STILL_KEEPS = `p.status <> 'PENDING' AND p.data_version = v.data_version
+  AND (p.verified_version IS DISTINCT FROM v.data_version OR ${CONFLICT_PARTY_CHANGED})`;
 
 /**
  * An outcome of a failed request (`v`) whose person (`p`) is not verified since: written, PENDING still (they had no

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { stillFailed } from '../../src/db/batches.js';
 import { lookupNumber } from '../../src/db/results.js';
 import type { Db, Session } from '../../src/db/pool.js';
 import { RegistryGateError } from '../../src/adapters/shared-cap.js';
@@ -214,6 +215,58 @@ describe('run: conflicts with numbers already on file', () => {
       { ma_so_bhxh: '0100000001', so_giay_to: '001090000001', so_ddcn: null },
       { ma_so_bhxh: '0200000009', so_giay_to: '012345678', so_ddcn: null },
     ]);
+  });
+
+  it('verifies the earlier holder again once the other code no longer claims the number (the duplicate resolved at the source)', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const registry = await mockRegistry(await writeRegistry(dir, REGISTRY), { keepShared: true });
+    const hung = { ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }], 'first.csv'));
+    await runBatch(runDeps(db, registry), { province: null });
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }, { ma_so_bhxh: '0200000009', ...hung }], 'second.csv'));
+    await runBatch(runDeps(db, registry), { province: null });
+    const status = async () => [...(await exportedResults(deps(db), dir)).rows.values()].map((r) => [r.ma_so_bhxh, r.status, r.so_ddcn]);
+    expect(await status()).toEqual([['0100000001', 'CONFLICT', ''], ['0200000009', 'CONFLICT', '']]);
+    // A rerun with nothing changed finds nobody: the conflict stands.
+    expect((await runBatch(runDeps(db, registry), { province: null })).counts.read).toBe(0);
+
+    // The office resolves it: the second code now carries another person's number, which the registry does not know.
+    await importParticipants(
+      deps(db),
+      await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }, { ma_so_bhxh: '0200000009', ...hung, so_giay_to: '001090777777' }], 'third.csv'),
+    );
+    const third = await runBatch(runDeps(db, registry), { province: null });
+    // The holder, whose own data did not change, is asked again with it: nobody else claims its number now.
+    expect(third.counts).toMatchObject({ read: 2, matched: 1, mismatched: 1, conflict: 0 });
+    expect(await status()).toEqual([['0100000001', 'MATCHED', '001090000001'], ['0200000009', 'MISMATCHED', '']]);
+    expect((await runBatch(runDeps(db, registry), { province: null })).counts.read).toBe(0);
+  });
+
+  it('keeps the earlier holder CONFLICT, and counts it not verified, when the registry fails for it once the other code gave the number up', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const mock = await mockRegistry(await writeRegistry(dir, REGISTRY), { keepShared: true });
+    const hung = { ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }], 'first.csv'));
+    await runBatch(runDeps(db, mock), { province: null });
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }, { ma_so_bhxh: '0200000009', ...hung }], 'second.csv'));
+    await runBatch(runDeps(db, mock), { province: null });
+    await importParticipants(
+      deps(db),
+      await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }, { ma_so_bhxh: '0200000009', ...hung, so_giay_to: '001090777777' }], 'third.csv'),
+    );
+    const broken = new SpyRegistry(mock);
+    broken.failVerify = (batch) => batch.some((r) => r.requestId === '0100000001');
+    const failed = await runBatch(runDeps(db, broken, { chunkSize: 10, batchSize: 1, concurrency: 1 }), { province: null });
+    expect(failed.counts).toMatchObject({ read: 2, mismatched: 1, pending: 1, errors: 1 });
+    // The registry decided nothing: the holder keeps its outcome (and its place on Mẫu 02), and is counted among
+    // the people the next run asks again.
+    expect((await exportedResults(deps(db), dir)).rows.get('0100000001')).toMatchObject({ status: 'CONFLICT' });
+    expect(await stillFailed(db, [failed.batchId!])).toEqual({ people: 1, kept: 1 });
+    const next = await runBatch(runDeps(db, mock), { province: null });
+    expect(next.counts).toMatchObject({ read: 1, matched: 1 });
+    expect(await stillFailed(db, [failed.batchId!])).toEqual({ people: 0, kept: 0 });
   });
 
   it('marks both the new code and the earlier holder CONFLICT and writes nothing', async () => {
