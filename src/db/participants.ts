@@ -23,6 +23,15 @@ const correctionStays = (field: string, fromFile: string, onFile: string) =>
   `coalesce(bool_or(k.field = '${field}' AND (${fromFile}))
                   AND (array_agg(k.new_value ORDER BY k.changed_at DESC, k.id DESC) FILTER (WHERE k.field = '${field}'))[1] = ${onFile}, false)`;
 
+/**
+ * SQL: the name key of a stored name `v` as this ddcn reads it from a file (src/pipeline/csv-scan.ts EXCEL_TEXT, the
+ * text inside ="…"; src/domain/names.ts cleanName, ' for ’ ‘ ʼ), or NULL when `v` holds neither form (the key would be
+ * name_key(v)'s).
+ */
+const NAME_AS_READ_NOW = (v: string) =>
+  `CASE WHEN strpos(${v}, '="') + strpos(${v}, '’') + strpos(${v}, '‘') + strpos(${v}, 'ʼ') > 0
+        THEN name_key(translate(regexp_replace(${v}, '^\\s*="([^"]*)"\\s*$', '\\1'), '’‘ʼ', '''''''')) END`;
+
 /** A change of what the registry verifies (name, date of birth, sex, number): a new data version. */
 const VERIFIED_DATA_CHANGED = `(p.ho_ten, p.ngay_sinh, p.gioi_tinh, p.so_giay_to)
                    IS DISTINCT FROM (EXCLUDED.ho_ten, EXCLUDED.ngay_sinh, EXCLUDED.gioi_tinh, EXCLUDED.so_giay_to)`;
@@ -309,7 +318,11 @@ export async function upsertStagedParticipants(
        LEFT JOIN LATERAL (
          -- A name by its key (name_key, as VERIFIED_DATA_MOVED): the name it replaced, written in capitals by the next
          -- export, is the same value, not a new one at the source — taken as one, it undid the correction.
-         SELECT ${correctionStays('name', `(coalesce(k.old_value, '') = coalesce(s.ho_ten, '') OR name_key(k.old_value) = name_key(s.ho_ten))`, 'cur.ho_ten')} AS name,
+         -- A name an older ddcn stored as the export wrote it (="…", a typographic apostrophe: migration 0039 has such
+         -- lines read again) is the value the file gives as read now: taken for a new one, the re-read undid the
+         -- unit's correction of it.
+         SELECT ${correctionStays('name', `(coalesce(k.old_value, '') = coalesce(s.ho_ten, '') OR name_key(k.old_value) = name_key(s.ho_ten)
+                                             OR ${NAME_AS_READ_NOW('k.old_value')} = name_key(s.ho_ten))`, 'cur.ho_ten')} AS name,
                 ${correctionStays('dob', 'k.old_value IS NOT DISTINCT FROM s.ngay_sinh', 'cur.ngay_sinh')} AS dob,
                 -- A 0 in the file (sex_code 'z', settled) is the same text whichever way the file reads it now (Nữ in
                 -- a 1/0 file, unknown otherwise): a correction of what it was read as stays.

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { applyCorrections } from '../../src/db/corrections.js';
+import { startImportRun } from '../../src/db/import-runs.js';
 import { loadMigrations } from '../../src/db/migrate.js';
 import { lookupNumber } from '../../src/db/results.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import {
-  deps, exportedResults, mockRegistry, rows, runDeps, SpyRegistry, databasePerFile, useTempDir, writeParticipants, writeRegistry,
+  deps, exportedResults, FIXED_NOW, mockRegistry, rows, runDeps, SpyRegistry, databasePerFile, useTempDir, writeParticipants, writeRegistry,
   type ParticipantInput,
 } from '../helpers/pipeline.js';
 
@@ -183,5 +185,37 @@ describe('fields an older ddcn stored as the export wrote them: ="…" and a typ
     expect([...(await exportedResults(deps(db), dir)).rows.values()].map((r) => [r.ma_so_bhxh, r.status])).toEqual([
       ['0100000001', 'MATCHED'], ['0100000002', 'MATCHED'], ['0100000003', 'MISSING_ID'],
     ]);
+  });
+
+  it("keeps, after migration 0039, a unit's correction of a name an older ddcn stored as the export wrote it", async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    // The export's names are misspelt (a tone mark missing); one written ="…", one with a typographic apostrophe.
+    // Written for Excel, the province is in that form too.
+    const hung: ParticipantInput = { ...HUNG, ho_ten: '="Nguyễn Văn Hung"', ma_tinh: '="01"' };
+    const hhen: ParticipantInput = { ...LAN, ho_ten: 'H’Hen Nie', ngay_sinh: '05/03/1990', ma_tinh: '="01"' };
+    const file = await writeParticipants(dir, [hung, hhen], 'excel.csv');
+    await importParticipants(deps(db), file);
+    // As the ddcn before 53a3432 and 02c3a3d stored them.
+    await db.query(`UPDATE participant SET ho_ten = '="Nguyễn Văn Hung"', ma_tinh = '="01"' WHERE ma_so_bhxh = '0100000001'`);
+    await db.query(`UPDATE participant SET ho_ten = 'H’Hen Nie', ma_tinh = '="01"' WHERE ma_so_bhxh = '0100000002'`);
+    // The unit corrects both names from the dossiers (a returned Mẫu 02).
+    const row = (line: number, maSoBhxh: string, hoTen: string) =>
+      ({ line, maSoBhxh, hoTen, ngaySinh: null, gioiTinh: null, soGiayTo: null, numberRepaired: false, rawNumber: '' });
+    const applied = await db.withTransaction(async (tx) => applyCorrections(tx, {
+      importId: await startImportRun(tx, 'corrections', 'tra-ve.xlsx', FIXED_NOW), unit: 'TA0001A', sourceFile: 'tra-ve.xlsx', now: FIXED_NOW,
+      rows: [row(14, '0100000001', 'Nguyễn Văn Hùng'), row(15, '0100000002', "H'Hen Niê")],
+    }));
+    expect(applied.map((a) => a.kind)).toEqual(['applied', 'applied']);
+    const names = `SELECT ma_so_bhxh, ho_ten FROM participant ORDER BY 1`;
+    const corrected = await rows(db, names);
+    expect(corrected).toEqual([{ ma_so_bhxh: '0100000001', ho_ten: 'Nguyễn Văn Hùng' }, { ma_so_bhxh: '0100000002', ho_ten: "H'Hen Niê" }]);
+
+    const m = (await loadMigrations()).find((x) => x.name.startsWith('0039_'))!;
+    await db.withTransaction((tx) => tx.query(m.sql));
+    // The same export again: the lines are read again, and still give the names the units corrected, as they were.
+    expect(await importParticipants(deps(db), file)).toMatchObject({ updated: 2 });
+    expect(await rows(db, names)).toEqual(corrected);
+    expect(await rows(db, `SELECT DISTINCT ma_tinh FROM participant`)).toEqual([{ ma_tinh: '01' }]);
   });
 });
