@@ -261,10 +261,11 @@ export async function stillFailed(q: Queryable, batchIds: number[]): Promise<{ p
 /**
  * Of a PENDING outcome not applied (`v`), its person (`p`) keeps their last outcome still: on the data it was about,
  * which no outcome has decided on since (an import changing them meanwhile made it the next run's) — or, a CONFLICT
- * asked again because another party changed (CONFLICT_PARTY_CHANGED), one the next run asks again still.
+ * asked again because another party changed (CONFLICT_PARTY_CHANGED), one the next run asks again still, if no later
+ * batch gave them an outcome since (last_batch_id): a party changing after that later outcome is not this request's.
  */
 export const STILL_KEEPS = `p.status <> 'PENDING' AND p.data_version = v.data_version
-  AND (p.verified_version IS DISTINCT FROM v.data_version OR ${CONFLICT_PARTY_CHANGED})`;
+  AND (p.verified_version IS DISTINCT FROM v.data_version OR (p.last_batch_id < v.batch_id AND ${CONFLICT_PARTY_CHANGED}))`;
 
 /**
  * An outcome of a failed request (`v`) whose person (`p`) is not verified since: written, PENDING still (they had no

@@ -269,6 +269,33 @@ describe('run: conflicts with numbers already on file', () => {
     expect(await stillFailed(db, [failed.batchId!])).toEqual({ people: 0, kept: 0 });
   });
 
+  it('does not count as keeping its outcome a holder a later batch verified, once the other code gives the number up', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const mock = await mockRegistry(await writeRegistry(dir, REGISTRY), { keepShared: true });
+    const hung = { ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
+    const both = (first: typeof hung, second: typeof hung) => [{ ma_so_bhxh: '0100000001', ...first }, { ma_so_bhxh: '0200000009', ...second }];
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }], 'first.csv'));
+    await runBatch(runDeps(db, mock), { province: null });
+    await importParticipants(deps(db), await writeParticipants(dir, both(hung, hung), 'second.csv'));
+    await runBatch(runDeps(db, mock), { province: null });
+    // The holder's name written in capitals (a new data version, the same for the registry); the registry fails.
+    await importParticipants(deps(db), await writeParticipants(dir, both({ ...hung, ho_ten: 'NGUYỄN VĂN HÙNG' }, hung), 'third.csv'));
+    const broken = new SpyRegistry(mock);
+    broken.failVerify = () => true;
+    const failed = await runBatch(runDeps(db, broken), { province: null });
+    // Both asked (the other code because the holder changed), both keep their CONFLICT.
+    expect(await stillFailed(db, [failed.batchId!])).toEqual({ people: 2, kept: 2 });
+    // The next run verifies both on that data: the conflict stands, and nobody of the failed batch is unverified.
+    expect((await runBatch(runDeps(db, mock), { province: null })).counts).toMatchObject({ read: 2, conflict: 2 });
+    expect(await stillFailed(db, [failed.batchId!])).toEqual({ people: 0, kept: 0 });
+    // The other code gives the number up: the holder is asked again by the next run, but the failed batch's request
+    // was decided on by the run after it, and its count (ddcn batch status) stays as it was.
+    await importParticipants(deps(db), await writeParticipants(dir, both({ ...hung, ho_ten: 'NGUYỄN VĂN HÙNG' }, { ...hung, so_giay_to: '001090777777' }), 'fourth.csv'));
+    expect(await stillFailed(db, [failed.batchId!])).toEqual({ people: 0, kept: 0 });
+    expect((await runBatch(runDeps(db, mock), { province: null })).counts).toMatchObject({ read: 2, matched: 1, mismatched: 1 });
+  });
+
   it('marks both the new code and the earlier holder CONFLICT and writes nothing', async () => {
     const { db } = database();
     const dir = await useTempDir();
