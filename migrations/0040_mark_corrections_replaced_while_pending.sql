@@ -4,7 +4,8 @@
 -- put on the IT centre's escalation list and counted in Mẫu 03's (13) as if the unit's correction had failed, for good.
 -- Those people get the mark now: someone whose latest correction (of a name, a date, a sex or a number) is no longer
 -- what is on file — so an import replaced it, as neither the run nor another correction did — and who has no mark
--- of a change after it. The registry replaces a number it knows with the ĐDCN (number_history): not a replacement.
+-- of a change after it. The registry replaces a number it knows with the ĐDCN (number_history, or an outcome that
+-- matched that number and gave the number on file): not a replacement.
 -- The mark's version is the data version the next outcome is of: the current one for a person still PENDING, else
 -- the one they were verified on since; its row is dated at the person's last change of data and carries the state
 -- the person had then (the state history otherwise unchanged). Reads the corrections once; the rows are few. The
@@ -30,6 +31,12 @@ WITH latest AS (
                 ELSE p.so_giay_to IS DISTINCT FROM c.new_value
                      AND NOT EXISTS (SELECT 1 FROM number_history h
                                       WHERE h.ma_so_bhxh = p.ma_so_bhxh AND h.so_cu = c.new_value AND h.source = 'registry')
+                     -- Nor where the history kept no row of it: the number an earlier correction had replaced (its row
+                     -- of that number stays, and the registry's gives way), matched by the registry, which put the
+                     -- ĐDCN on file in its place.
+                     AND NOT EXISTS (SELECT 1 FROM verification x
+                                      WHERE x.ma_so_bhxh = p.ma_so_bhxh AND x.status = 'MATCHED' AND x.applied
+                                        AND x.so_giay_to = c.new_value AND x.so_ddcn = p.so_giay_to)
               END)
      AND NOT EXISTS (SELECT 1 FROM participant_state s
                       WHERE s.ma_so_bhxh = l.ma_so_bhxh AND s.changed_version > l.data_version)

@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyCorrections } from '../../src/db/corrections.js';
 import { startImportRun } from '../../src/db/import-runs.js';
+import { loadMigrations } from '../../src/db/migrate.js';
+import { countsAsOf } from '../../src/db/reports.js';
 import { lookupNumber } from '../../src/db/results.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
@@ -174,5 +176,38 @@ describe('number history: the old CMND given back after the export replaced the 
     expect(await rows(db, person)).toEqual([{ status: 'MISSING_ID', so_giay_to: null }]);
     await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-4.csv'));
     expect(await rows(db, person)).toEqual([{ status: 'PENDING', so_giay_to: cmnd }]);
+  });
+});
+
+describe('migration 0040 and a number the registry replaced', () => {
+  it("marks no change for a unit's number the registry replaced by the ĐDCN, when an earlier correction had taken that number away", async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const cmnd = '025090123456';
+    const registry = await writeRegistry(dir, [{ ...REGISTRY[0]!, so_cmnd: cmnd }]);
+    const hung: ParticipantInput = { ...PEOPLE[0]!, so_giay_to: cmnd, ngay_sinh: '06/03/1990' }; // the export's date is wrong
+    const typo = '025090999999';
+    await importParticipants(deps(db), await writeParticipants(dir, [hung], 'ngay-1.csv'));
+    expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ mismatched: 1 });
+    const correct = (at: Date, ngaySinh: string | null, soGiayTo: string) => db.withTransaction(async (tx) => applyCorrections(tx, {
+      importId: await startImportRun(tx, 'corrections', 'tra-ve.xlsx', at), unit: 'TA0001A', sourceFile: 'tra-ve.xlsx', now: at,
+      rows: [{ line: 14, maSoBhxh: '0100000001', hoTen: null, ngaySinh, gioiTinh: null, soGiayTo, numberRepaired: false, rawNumber: soGiayTo }],
+    }));
+    // The unit first gives a wrong number, then the date and the number of the file back: the registry matches.
+    expect(await correct(new Date('2024-06-03T02:00:00Z'), null, typo)).toEqual([{ line: 14, kind: 'applied', fields: 1 }]);
+    expect(await correct(new Date('2024-06-03T03:00:00Z'), '1990-03-05', cmnd)).toEqual([{ line: 14, kind: 'applied', fields: 2 }]);
+    expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ matched: 1 });
+    // The next export writes the name in capitals: asked again, the same for the registry.
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ...hung, ho_ten: 'NGUYỄN VĂN HÙNG' }], 'ngay-2.csv'));
+    expect((await runBatch(runDeps(db, await mockRegistry(registry)), { province: null })).counts).toMatchObject({ read: 1, matched: 1 });
+    expect(await rows(db, `SELECT status, so_giay_to FROM participant WHERE ma_so_bhxh = '0100000001'`)).toEqual([{ status: 'MATCHED', so_giay_to: '001090000001' }]);
+    const figures = async () => (await countsAsOf(db, { cutoff: new Date('2030-01-01T00:00:00Z'), province: null }))[0];
+    expect(await figures()).toMatchObject({ corrected: 1, rematched: 1 });
+
+    const m = (await loadMigrations()).find((x) => x.name.startsWith('0040_'))!;
+    await db.withTransaction((tx) => tx.query(m.sql));
+    // No import replaced the unit's number: the registry did. Still counted in Mẫu 03's (12).
+    expect(await rows(db, `SELECT count(*)::int AS n FROM participant_state WHERE changed_version IS NOT NULL`)).toEqual([{ n: 0 }]);
+    expect(await figures()).toMatchObject({ corrected: 1, rematched: 1 });
   });
 });
