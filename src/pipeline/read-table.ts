@@ -4,7 +4,7 @@ import type ExcelJS from 'exceljs';
 import { cannotOpen, UserError } from '../errors.js';
 import { CONTROL, firstRowForMessage, looksLikeData } from './table-row.js';
 import { CsvScanner, NOT_UTF8, type CsvRecord, type Separator } from './csv-scan.js';
-import { type SmallWorkbook, tableCellText, unreadableWorkbook } from './read-xlsx.js';
+import { monthFirstDate, monthFirstProblem, type SmallWorkbook, tableCellText, unreadableWorkbook } from './read-xlsx.js';
 import { limitMet, readInThread, type ThreadLimits } from '../reports/xlsx/read-thread.js';
 import type { TableRow } from './table-row.js';
 
@@ -506,12 +506,15 @@ async function openXlsx(file: string): Promise<Table> {
       const vals = next.value.values as ExcelJS.CellValue[];
       // As a workbook read whole is read (read-xlsx.ts): a formula's date (`=DATE(1990,2,1)`, its result 32905 in a
       // date-formatted cell) was its serial number here, no date, and the person's date of birth was not stored.
-      const cells = header.map((_, i) => tableCellText(vals[i + 1], next.value.getCell(i + 1).numFmt, date1904));
+      const shown = header.map((_, i) => monthFirstDate(vals[i + 1], next.value.getCell(i + 1).numFmt, date1904));
+      const cells = header.map((_, i) => shown[i] ?? tableCellText(vals[i + 1], next.value.getCell(i + 1).numFmt, date1904));
       const row: TableRow = { line: next.value.number, cells };
       const notDate = header.findIndex((_, i) => notADate(vals[i + 1]));
       const error = errors.size === 0 ? -1 : header.findIndex((_, i) => errors.has(`${columnLetter(i + 1)}${next.value.number}`));
+      const monthFirst = shown.findIndex((t) => t !== null);
       if (notDate >= 0) row.problem = notADateProblem(header[notDate]!);
       else if (error >= 0) row.problem = cellErrorProblem(header[error]!, errors.get(`${columnLetter(error + 1)}${next.value.number}`)!);
+      else if (monthFirst >= 0) row.problem = monthFirstProblem(header[monthFirst]!);
       // exceljs's streaming reader sometimes hands back an unresolved shared-string reference for workbooks whose
       // zip entries are stored uncompressed: better a reject that says so than "[object Object]" in the data.
       else if (vals.some((v) => typeof v === 'object' && v !== null && 'sharedString' in v))

@@ -1,6 +1,6 @@
 import type ExcelJS from 'exceljs';
 import { UserError } from '../errors.js';
-import { cellError, cellErrorProblem, cellText, excelEpochMs, notADate, notADateProblem, usesDate1904, zeroPadded } from '../reports/cell-text.js';
+import { cellError, cellErrorProblem, cellText, excelEpochMs, monthBeforeDay, notADate, notADateProblem, usesDate1904, zeroPadded } from '../reports/cell-text.js';
 import { CONTROL, type TableRow } from './table-row.js';
 
 /**
@@ -30,20 +30,24 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
   const date1904 = usesDate1904(wb);
   const sheet = wb.worksheets.find((s) => s.state === 'visible');
   if (!sheet) throw new UserError(`${file} has no visible worksheet`);
-  const lines: Array<{ line: number; cells: string[]; notDates: number[]; errors: Array<[number, string]> }> = [];
+  const lines: Array<{ line: number; cells: string[]; notDates: number[]; errors: Array<[number, string]>; monthFirst: number[] }> = [];
   sheet.eachRow({ includeEmpty: false }, (row, n) => {
     const cells: string[] = [];
     const notDates: number[] = [];
     const errors: Array<[number, string]> = [];
+    const monthFirst: number[] = [];
     for (let c = 1; c <= row.cellCount; c++) {
       const cell = row.getCell(c);
-      const value = (cell.isMerged ? cell.master : cell).value;
+      const master = cell.isMerged ? cell.master : cell;
+      const value = master.value;
       if (notADate(value)) notDates.push(c - 1);
+      const shown = monthFirstDate(value, master.numFmt, date1904);
+      if (shown !== null) monthFirst.push(c - 1);
       const error = cellError(value);
       if (error !== null) errors.push([c - 1, error]);
-      cells.push(text(cell, date1904));
+      cells.push(shown ?? text(cell, date1904));
     }
-    lines.push({ line: n, cells, notDates, errors });
+    lines.push({ line: n, cells, notDates, errors, monthFirst });
   });
   const first = lines.findIndex((l) => l.cells.some((c) => c.trim() !== ''));
   if (first < 0) throw new UserError(`${file} is empty: the first visible sheet needs a header row and data rows`);
@@ -52,6 +56,7 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
   for (const l of lines.slice(first + 1)) {
     const notDate = l.notDates.find((i) => i < header.length);
     const error = l.errors.find(([i]) => i < header.length);
+    const monthFirst = l.monthFirst.find((i) => i < header.length);
     // A row whose cells read as empty is no record, unless one of them shows an error or lost its number: a lookup
     // that failed across the row (`#N/A` in every column, the key too) is someone the sheet meant, whose row was
     // dropped without a word; it is rejected as any row with such a cell is.
@@ -59,6 +64,7 @@ export async function readSmallXlsx(file: string): Promise<SmallWorkbook> {
     const row: TableRow = { line: l.line, cells: header.map((_, i) => l.cells[i] ?? '') };
     if (notDate !== undefined) row.problem = notADateProblem(header[notDate]!);
     else if (error !== undefined) row.problem = cellErrorProblem(header[error[0]]!, error[1]);
+    else if (monthFirst !== undefined) row.problem = monthFirstProblem(header[monthFirst]!);
     else if (l.cells.slice(header.length).some((c) => c.trim() !== '')) row.problem = `has values beyond the ${header.length} header columns`;
     // As the CSV reader marks it (csv-scan.ts): Excel keeps a control character typed or pasted into a cell.
     else if (row.cells.some((c) => CONTROL.test(c))) row.control = true;
@@ -86,3 +92,30 @@ export function tableCellText(v: ExcelJS.CellValue, numFmt: string | undefined, 
   }
   return zeroPadded(value, numFmt) ?? cellText(value);
 }
+
+/**
+ * Whether a cell holds a date (a date cell, or a number formatted as a date) in a format that writes the month
+ * first (`mm/dd/yy`, `m/d/yyyy`) and whose day could be its month (12 or less, not the month itself). LibreOffice
+ * under English (USA) settings — the default of an English install — reads `02/07/1987`, typed or opened from a CSV,
+ * as 7 February and saves it so: read as the date it holds, such a sheet gave a third of its people the wrong date
+ * of birth ("updated"), taking their confirmation with it. Which date the office meant cannot be known, so the row
+ * is refused (monthFirstProblem), as column (11) of a returned Mẫu 02 is (read-mau02.ts). Excel's built-in short
+ * date (format 14, exceljs's `mm-dd-yy`) is not: it shows in the order of each computer's settings, and the dates a
+ * Vietnamese Excel saves with it were typed day first and are read right. Such a date is given as the cell shows it,
+ * `02/07/1987`, for the rejects file; null for any other cell.
+ */
+export function monthFirstDate(v: ExcelJS.CellValue, numFmt: string | undefined, date1904 = false): string | null {
+  if (!numFmt || numFmt === 'mm-dd-yy' || !monthBeforeDay(numFmt)) return null;
+  const value = v !== null && typeof v === 'object' && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
+  let date: Date | null = value instanceof Date ? value : null;
+  if (typeof value === 'number' && value > 0 && value < 2_958_466) date = new Date(excelEpochMs(date1904) + Math.round(value * 86_400_000));
+  if (!date || Number.isNaN(date.getTime())) return null;
+  const [day, month] = [date.getUTCDate(), date.getUTCMonth() + 1];
+  const pad2 = (n: number) => String(n).padStart(2, '0');
+  return day <= 12 && day !== month ? `${pad2(month)}/${pad2(day)}/${date.getUTCFullYear()}` : null;
+}
+
+/** Why a row with such a cell in `column` is refused (monthFirstDate), for the operator (no value is shown). */
+export const monthFirstProblem = (column: string): string =>
+  `column ${column}: a date in a cell formatted month first (mm/dd/yy, as LibreOffice or Excel under English (USA) settings saves a date typed or opened from a CSV) ` +
+  'whose day is 12 or less: which number is the day and which the month cannot be known; format the column as Text, type the date as dd/mm/yyyy and import again';

@@ -5,7 +5,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { MAX_BIRTH_YEAR } from '../domain/dates.js';
 import { cannotOpen, UserError } from '../errors.js';
-import { cellText, excelEpochMs, notADate, usesDate1904 } from './cell-text.js';
+import { cellText, excelEpochMs, monthBeforeDay, notADate, usesDate1904 } from './cell-text.js';
 import { parseIsoDate, type CalendarDate } from './vn-date.js';
 import { INPUT_COLUMNS } from './mau02.js';
 import { unpackedWithin, xlsxPartSizes } from './xlsx/part-sizes.js';
@@ -114,27 +114,6 @@ function excelError(v: ExcelJS.CellValue): string | null {
 const DAY_MS = 86_400_000;
 /** 73 415, 31/12/2100: past the last birth year taken, a number is no serial date of birth. */
 const LAST_BIRTH_SERIAL = (Date.UTC(MAX_BIRTH_YEAR, 11, 31) - excelEpochMs(false)) / DAY_MS;
-
-/**
- * Whether a number format shows the month as a number before the day, the year not first: `mm/dd/yy` (LibreOffice
- * under English (USA) settings), `m/d/yyyy`, and Excel's built-in date format 14, which exceljs names `mm-dd-yy`.
- * Excel shows format 14 in the short-date order of the computer that opens the file, which the file does not say:
- * day first under Vietnamese settings, month first under English (USA) ones, where the date typed `10/07/1964` is
- * 7 October. So it counts as month first, as the standard (ECMA-376) defines it: a date a Vietnamese Excel read
- * right is refused too where its day could be a month, a retyped cell, rather than a wrong date taken unseen.
- * Not `yyyy-mm-dd`, read year, month, day everywhere, nor a month shown by its name (`d-mmm-yy`).
- */
-function monthBeforeDay(format: string | undefined): boolean {
-  // The section for positive numbers, without what is quoted or bracketed (colour, locale). (exceljs hands a format
-  // over with its escapes taken out: Excel's `mm\/dd\/yyyy` as `mm/dd/yyyy`.)
-  const code = (format ?? '').split(';')[0]!.replace(/"[^"]*"|\[[^\]]*\]/g, '').toLowerCase();
-  const parts = Array.from(code.matchAll(/d+|m+|y+|h+|s+/g), (m) => m[0]);
-  // m after an hour or before seconds is minutes; d beyond dd (ddd, dddd) is the day of the week.
-  const month = parts.findIndex((p, i) => p[0] === 'm' && parts[i - 1]?.[0] !== 'h' && parts[i + 1]?.[0] !== 's');
-  const day = parts.findIndex((p) => p === 'd' || p === 'dd');
-  // Stryker disable next-line EqualityOperator: the day and the month are different parts, never at the same place
-  return month >= 0 && parts[month]!.length <= 2 && day > month && parts[0]![0] !== 'y';
-}
 
 /** Why a date in a cell formatted month first is refused where its day could be its month (monthBeforeDay). */
 const MONTH_FIRST_PROBLEM =

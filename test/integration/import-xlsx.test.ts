@@ -103,6 +103,12 @@ describe('import participants from .xlsx', () => {
         row.getCell(3).value = { formula: i === 2 ? 'DATE(1990,2,1)' : 'DATE(1985,12,31)', result: i === 2 ? 32905 : new Date(Date.UTC(1985, 11, 31)) } as ExcelJS.CellFormulaValue;
         row.getCell(3).numFmt = 'dd/mm/yyyy';
       }
+      // Row 5: a date LibreOffice under English (USA) settings made of `02/07/1987` (7 February, shown mm/dd/yy):
+      // refused, which number is the day cannot be known.
+      if (i === 4) {
+        row.getCell(3).value = new Date(Date.UTC(1987, 1, 7));
+        row.getCell(3).numFmt = 'mm/dd/yy';
+      }
       row.commit();
     }
     // Below the data, rows that only read as empty, as in a workbook read whole: a formula filled down that gives "",
@@ -113,15 +119,15 @@ describe('import participants from .xlsx', () => {
     await wb.commit();
 
     const result = await importParticipants(deps(db), file, path.join(dir, 'rejects.csv'));
-    expect(result).toMatchObject({ rowsRead: n, inserted: n - 1, rejected: 1 });
-    expect(await rows(db, 'SELECT count(*)::int AS n, min(ma_so_bhxh) AS first FROM participant')).toEqual([{ n: n - 1, first: '0100000001' }]);
+    expect(result).toMatchObject({ rowsRead: n, inserted: n - 2, rejected: 2 });
+    expect(await rows(db, 'SELECT count(*)::int AS n, min(ma_so_bhxh) AS first FROM participant')).toEqual([{ n: n - 2, first: '0100000001' }]);
     expect(await rows(db, "SELECT ma_so_bhxh, ngay_sinh, jsonb_path_query_array(findings, '$[*] ? (@.field == \"dob\")') AS dob FROM participant WHERE ma_so_bhxh <= '0100000004' ORDER BY 1")).toEqual([
       { ma_so_bhxh: '0100000001', ngay_sinh: '1990', dob: [] },
       { ma_so_bhxh: '0100000002', ngay_sinh: '1990-02-01', dob: [] },
       { ma_so_bhxh: '0100000003', ngay_sinh: '1985-12-31', dob: [] },
-      { ma_so_bhxh: '0100000004', ngay_sinh: '1990', dob: [] },
     ]);
-    const [, rejected] = (await readFile(path.join(dir, 'rejects.csv'), 'utf8')).trim().split('\n');
+    const [, monthFirst, rejected] = (await readFile(path.join(dir, 'rejects.csv'), 'utf8')).trim().split('\n');
+    expect(monthFirst).toMatch(/^5,"column ngay_sinh: a date in a cell formatted month first \(mm\/dd\/yy, .*: which number is the day and which the month cannot be known; .*",0100000004,Nguyen Van [0-9a-z]+,02\/07\/1987,Nam,/);
     expect(rejected).toMatch(/^1001,column ho_ten: the cell shows the error #N\/A \(a formula that failed\): correct it in the sheet and import again,0100001000,/);
   }, 60_000);
 
@@ -212,6 +218,49 @@ describe('import participants from .xlsx', () => {
       ['3', 'column ho_ten: the cell shows the error #REF! (a formula that failed): correct it in the sheet and import again'],
     ]);
     expect(await rows(db, 'SELECT ho_ten FROM participant ORDER BY 1')).toEqual([{ ho_ten: 'Nguyễn Văn An' }, { ho_ten: 'Trần Thị Bình' }]);
+  });
+
+  it('refuses a date shown month first (mm/dd/yy, LibreOffice under English (USA) settings) whose day could be its month, keeping the date on file', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Danh sach');
+    ws.addRow(['ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to']);
+    const people = ['Nguyễn Văn An', 'Trần Thị Bình', 'Lê Văn Cường', 'Phạm Thị Dung', 'Hoàng Văn Em', 'Đỗ Thị Phương'];
+    const dates = ['02/07/1987', '13/05/1990', '25/12/1990', '03/03/1991', '31/12/1985', '02/07/1987'];
+    people.forEach((name, i) => ws.addRow([`010000000${i + 1}`, name, dates[i], i % 2 ? 'Nữ' : 'Nam', '']));
+    const file = path.join(dir, 'people.xlsx');
+    await wb.xlsx.writeFile(file);
+    await importParticipants(deps(db), file);
+    // The office opens its file in LibreOffice Calc set to English (USA) and types the dates again, or opens the CSV
+    // export there: `02/07/1987` becomes 7 February, saved as a date cell formatted `mm/dd/yy` (what LibreOffice
+    // 7.4 writes, numFmt 166); `13/05/1990` is no date there and stays text.
+    const cell = (ref: string, d: Date, numFmt: string) => {
+      ws.getCell(ref).value = d;
+      ws.getCell(ref).numFmt = numFmt;
+    };
+    cell('C2', new Date(Date.UTC(1987, 1, 7)), 'mm/dd/yy'); // 2 July typed, 7 February held: refused
+    cell('C4', new Date(Date.UTC(1990, 11, 25)), 'mm/dd/yy'); // a day over 12 reads one way only
+    cell('C5', new Date(Date.UTC(1991, 2, 3)), 'mm/dd/yy'); // day and month the same
+    cell('C6', new Date(Date.UTC(1985, 11, 31)), 'mm-dd-yy'); // Excel's built-in short date (14), as a Vietnamese Excel saves it
+    cell('C7', new Date(Date.UTC(1987, 6, 2)), 'dd/mm/yy'); // LibreOffice under Vietnamese settings
+    await wb.xlsx.writeFile(file);
+    const result = await importParticipants(deps(db), file);
+    expect(result).toMatchObject({ rowsRead: 6, rejected: 1 });
+    const [, ...rejected] = (await readFile(result.rejectsFile, 'utf8')).trim().split('\n');
+    expect(rejected).toEqual([
+      '2,"column ngay_sinh: a date in a cell formatted month first (mm/dd/yy, as LibreOffice or Excel under English (USA) settings saves a date typed or opened from a CSV) ' +
+        'whose day is 12 or less: which number is the day and which the month cannot be known; format the column as Text, type the date as dd/mm/yyyy and import again",' +
+        '0100000001,Nguyễn Văn An,02/07/1987,Nam,',
+    ]);
+    expect(await rows(db, 'SELECT ma_so_bhxh, ngay_sinh FROM participant ORDER BY 1')).toEqual([
+      { ma_so_bhxh: '0100000001', ngay_sinh: '1987-07-02' },
+      { ma_so_bhxh: '0100000002', ngay_sinh: '1990-05-13' },
+      { ma_so_bhxh: '0100000003', ngay_sinh: '1990-12-25' },
+      { ma_so_bhxh: '0100000004', ngay_sinh: '1991-03-03' },
+      { ma_so_bhxh: '0100000005', ngay_sinh: '1985-12-31' },
+      { ma_so_bhxh: '0100000006', ngay_sinh: '1987-07-02' },
+    ]);
   });
 
   it('rejects a row whose every cell shows an error (a lookup that failed across the row, the key too), rather than pass it over as empty', async () => {
