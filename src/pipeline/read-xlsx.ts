@@ -98,8 +98,10 @@ export function tableCellText(v: ExcelJS.CellValue, numFmt: string | undefined, 
  * first (`mm/dd/yy`, `m/d/yyyy`) and whose day could be its month (12 or less, not the month itself). LibreOffice
  * under English (USA) settings — the default of an English install — reads `02/07/1987`, typed or opened from a CSV,
  * as 7 February and saves it so: read as the date it holds, such a sheet gave a third of its people the wrong date
- * of birth ("updated"), taking their confirmation with it. Which date the office meant cannot be known, so the row
- * is refused (monthFirstProblem), as column (11) of a returned Mẫu 02 is (read-mau02.ts). Excel's built-in short
+ * of birth ("updated"), taking their confirmation with it. The same CSV opened with the column set to Date (DMY)
+ * holds 2 July, and is saved with the same mm/dd/yy: which date the office meant cannot be known, so the row is
+ * refused (monthFirstProblem), as column (11) of a returned Mẫu 02 is (read-mau02.ts); formatted dd/mm/yyyy, the
+ * column shows the office each date as it will be read, and is taken. Excel's built-in short
  * date (format 14, exceljs's `mm-dd-yy`) is not: it shows in the order of each computer's settings, and the dates a
  * Vietnamese Excel saves with it were typed day first and are read right. Such a date is given as the cell shows it,
  * `02/07/1987`, for the rejects file; null for any other cell.
@@ -118,4 +120,5 @@ export function monthFirstDate(v: ExcelJS.CellValue, numFmt: string | undefined,
 /** Why a row with such a cell in `column` is refused (monthFirstDate), for the operator (no value is shown). */
 export const monthFirstProblem = (column: string): string =>
   `column ${column}: a date in a cell formatted month first (mm/dd/yy, as LibreOffice or Excel under English (USA) settings saves a date typed or opened from a CSV) ` +
-  'whose day is 12 or less: which number is the day and which the month cannot be known; format the column as Text, type the date as dd/mm/yyyy and import again';
+  'whose day is 12 or less: which number is the day and which the month cannot be known; format the column as dd/mm/yyyy (Format Cells) and check that ' +
+  'the dates show as meant, or format it as Text and type the dates as dd/mm/yyyy, then import again';

@@ -250,7 +250,8 @@ describe('import participants from .xlsx', () => {
     const [, ...rejected] = (await readFile(result.rejectsFile, 'utf8')).trim().split('\n');
     expect(rejected).toEqual([
       '2,"column ngay_sinh: a date in a cell formatted month first (mm/dd/yy, as LibreOffice or Excel under English (USA) settings saves a date typed or opened from a CSV) ' +
-        'whose day is 12 or less: which number is the day and which the month cannot be known; format the column as Text, type the date as dd/mm/yyyy and import again",' +
+        'whose day is 12 or less: which number is the day and which the month cannot be known; format the column as dd/mm/yyyy (Format Cells) and check that ' +
+        'the dates show as meant, or format it as Text and type the dates as dd/mm/yyyy, then import again",' +
         '0100000001,Nguyễn Văn An,02/07/1987,Nam,',
     ]);
     expect(await rows(db, 'SELECT ma_so_bhxh, ngay_sinh FROM participant ORDER BY 1')).toEqual([
