@@ -1,4 +1,5 @@
 import type ExcelJS from 'exceljs';
+import { MAX_BIRTH_YEAR } from '../domain/dates.js';
 import { UserError } from '../errors.js';
 import { cellError, cellErrorProblem, cellText, excelEpochMs, monthBeforeDay, notADate, notADateProblem, usesDate1904, zeroPadded } from '../reports/cell-text.js';
 import { CONTROL, type TableRow } from './table-row.js';
@@ -87,10 +88,25 @@ function text(cell: ExcelJS.Cell, date1904: boolean): string {
  */
 export function tableCellText(v: ExcelJS.CellValue, numFmt: string | undefined, date1904 = false): string {
   const value = v !== null && typeof v === 'object' && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
+  const year = typedYear(value, numFmt, date1904);
+  if (year !== null) return year;
   if (typeof value === 'number' && numFmt && DATE_FORMAT.test(numFmt) && value > 0 && value < 2_958_466) {
     return new Date(excelEpochMs(date1904) + Math.round(value * 86_400_000)).toISOString().slice(0, 10);
   }
   return zeroPadded(value, numFmt) ?? cellText(value);
+}
+
+/**
+ * A year typed into a cell formatted as a date (`1975` in a column formatted dd/mm/yyyy, for someone whose year of
+ * birth alone is known): the cell holds the number 1975, which the sheet shows as 28/05/1905 and the reader hands
+ * over as that date. A whole number up to 2100 is no date of birth (none is in 1900–1905): it is the number typed,
+ * read as a year, as column (11) of a returned Mẫu 02 reads it (read-mau02.ts); it was 1905-05-28, "updated".
+ */
+function typedYear(value: ExcelJS.CellValue, numFmt: string | undefined, date1904: boolean): string | null {
+  let serial = Number.NaN;
+  if (value instanceof Date) serial = (value.getTime() - excelEpochMs(date1904)) / 86_400_000;
+  else if (typeof value === 'number' && numFmt && DATE_FORMAT.test(numFmt)) serial = value;
+  return Number.isInteger(serial) && serial > 0 && serial <= MAX_BIRTH_YEAR ? String(serial) : null;
 }
 
 /**
@@ -109,6 +125,7 @@ export function tableCellText(v: ExcelJS.CellValue, numFmt: string | undefined, 
 export function monthFirstDate(v: ExcelJS.CellValue, numFmt: string | undefined, date1904 = false): string | null {
   if (!numFmt || numFmt === 'mm-dd-yy' || !monthBeforeDay(numFmt)) return null;
   const value = v !== null && typeof v === 'object' && 'result' in v ? (v.result as ExcelJS.CellValue) : v;
+  if (typedYear(value, numFmt, date1904) !== null) return null;
   let date: Date | null = value instanceof Date ? value : null;
   if (typeof value === 'number' && value > 0 && value < 2_958_466) date = new Date(excelEpochMs(date1904) + Math.round(value * 86_400_000));
   if (!date || Number.isNaN(date.getTime())) return null;

@@ -264,6 +264,30 @@ describe('import participants from .xlsx', () => {
     ]);
   });
 
+  it('reads a year typed into a column formatted as a date as that year, not as a day of 1905', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Danh sach');
+    ws.addRow(['ma_so_bhxh', 'ho_ten', 'ngay_sinh', 'gioi_tinh', 'so_giay_to']);
+    ws.addRow(['0100000001', 'Trần Đức Minh', 1975, 'Nam', '']);
+    ws.addRow(['0100000002', 'Lê Thị Hoa', 1990, 'Nữ', '']);
+    ws.addRow(['0100000003', 'Phạm Văn Nam', new Date(Date.UTC(1987, 6, 2)), 'Nam', '']);
+    // The office formatted the column dd/mm/yyyy (or mm/dd/yy, LibreOffice under English (USA) settings): the years
+    // typed for people whose year of birth alone is known are the numbers 1975 and 1990, shown 28/05/1905, 12/06/1905.
+    ws.getCell('C2').numFmt = 'dd/mm/yyyy';
+    ws.getCell('C3').numFmt = 'mm/dd/yy';
+    ws.getCell('C4').numFmt = 'dd/mm/yyyy';
+    const file = path.join(dir, 'years.xlsx');
+    await wb.xlsx.writeFile(file);
+    expect(await importParticipants(deps(db), file)).toMatchObject({ inserted: 3, rejected: 0 });
+    expect(await rows(db, "SELECT ma_so_bhxh, ngay_sinh, jsonb_path_query_array(findings, '$[*] ? (@.field == \"dob\")') AS dob FROM participant ORDER BY 1")).toEqual([
+      { ma_so_bhxh: '0100000001', ngay_sinh: '1975', dob: [] },
+      { ma_so_bhxh: '0100000002', ngay_sinh: '1990', dob: [] },
+      { ma_so_bhxh: '0100000003', ngay_sinh: '1987-07-02', dob: [] },
+    ]);
+  });
+
   it('rejects a row whose every cell shows an error (a lookup that failed across the row, the key too), rather than pass it over as empty', async () => {
     const { db } = database();
     const dir = await useTempDir();
