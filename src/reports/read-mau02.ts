@@ -140,6 +140,10 @@ function dobOf(cell: ExcelJS.Cell, date1904: boolean): { text: string; problem: 
   // A serial of a workbook in the 1904 date system counts from 1904, as exceljs reads its date cells: from 1900 it was
   // a date of birth four years and a day early, applied as the correction.
   const epoch = excelEpochMs(date1904);
+  // A year typed into a cell formatted as a date (`1986`, which the sheet then shows as 08/06/1905) arrives as the
+  // Date of that serial: the number typed is the year, as it is in a text cell; it was applied as 08/06/1905.
+  const serial = date ? (date.getTime() - epoch) / DAY_MS : Number.NaN;
+  if (Number.isInteger(serial) && serial > 0 && serial <= MAX_BIRTH_YEAR) return { text: String(serial), problem: null };
   if (typeof raw === 'number' && Number.isInteger(raw) && raw > MAX_BIRTH_YEAR && raw <= LAST_BIRTH_SERIAL) date = new Date(epoch + raw * DAY_MS);
   if (!date || Number.isNaN(date.getTime())) return { text: text(v), problem: null };
   const [day, month, year] = [date.getUTCDate(), date.getUTCMonth() + 1, date.getUTCFullYear()];

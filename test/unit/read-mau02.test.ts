@@ -229,6 +229,27 @@ describe('reading a returned Mẫu 02', () => {
     expect(rows.every((r) => r.errors.length === 0)).toBe(true);
   });
 
+  it('reads a year typed into a column (11) cell formatted as a date as the year, not as a day of 1905', async () => {
+    // The clerk formatted (11) as a date (LibreOffice: Format Cells, Date) and typed `1986` for someone whose year of
+    // birth alone is known: the cell holds the number 1986, shown 08/06/1905, which exceljs hands over as that Date.
+    // A real date in such a cell is still a date; a whole number past 2100 is a date too (2101 is 01/10/1905).
+    const cells: Array<[ExcelJS.CellValue, string]> = [
+      [1986, 'dd/mm/yyyy'], [1964, 'mm/dd/yy'], [2100, 'dd/mm/yyyy'], [31512, 'dd/mm/yyyy'], [2101, 'dd/mm/yyyy'],
+    ];
+    const file = await returned('year-in-date-cell', (ws) => {
+      cells.forEach(([v, numFmt], i) => {
+        ws.getCell(FIRST + i, 2).value = `07900000${10 + i}`;
+        const c = ws.getCell(FIRST + i, 11);
+        c.value = v;
+        c.style = { ...c.style, numFmt };
+      });
+    });
+    const rows = (await rowsOf(file)).slice(0, cells.length);
+    expect(rows.map((r) => [r.dob, r.dobProblem ?? null])).toEqual([
+      ['1986', null], ['1964', null], ['2100', null], ['10/04/1986', null], ['01/10/1905', null],
+    ]);
+  });
+
   it('reads a birth date a formula gives (=DATE(…), a serial number or a date) as dd/mm/yyyy', async () => {
     const dobs: ExcelJS.CellValue[] = [
       { formula: 'DATE(1990,2,1)', result: 32905 },
