@@ -134,6 +134,12 @@ describe('what a part makes a reader build', () => {
     expect(sheetExtent(Buffer.from('<cols><col min="15" max="30000000"/></cols>')).columnDefinitions).toBe(30_000_000);
     // A print area over whole columns is page setup, not cells.
     expect(sheetExtent(Buffer.from(`<definedName name="_xlnm.Print_Area" localSheetId="0">'Mẫu 02'!$A:$N</definedName>`)).named).toBe(0);
+    // Any other name over whole columns is one entry for exceljs (LibreOffice's autofilter on columns selected by their
+    // headers: `_xlnm._FilterDatabase` = `$A:$N`), over whole rows one cell a row; a range down to the sheet's last
+    // row is every cell of it.
+    const named = (ref: string) => sheetExtent(Buffer.from(`<definedName function="false" hidden="true" localSheetId="0" name="_xlnm._FilterDatabase">${ref}</definedName>`)).named;
+    expect([named("&apos;Mẫu 02&apos;!$A:$N"), named("'Mẫu 02'!A:N"), named("'Mẫu 02'!$11:$14"), named("'Mẫu 02'!$A$14:$N$1048576")])
+      .toEqual([1, 1, 4, 14 * (1_048_576 - 13)]);
   });
 
   it('reads malformed text in time linear in its length', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { tempDirPerFile } from '../helpers/temp-dir.js';
+import { withPart } from '../helpers/zip-parts.js';
 import { UserError } from '../../src/errors.js';
 import { ListFileWriter } from '../../src/reports/list-file.js';
 import type { ListRow } from '../../src/reports/list-row.js';
@@ -333,6 +334,19 @@ describe('reading a returned Mẫu 02', () => {
     await expect(openReturnedMau02(mau01)).rejects.toThrow(
       `${mau01} is not a Mẫu số 02 (no "Mẫu số 02" and list title at the top of any visible sheet); import the list that \`ddcn lists\` wrote`,
     );
+  });
+
+  it('reads a list on which the clerk set an autofilter on whole columns, as LibreOffice names it (_xlnm._FilterDatabase = $A:$N)', async () => {
+    // LibreOffice: columns A–N selected by their headers, Data → AutoFilter, saved as .xlsx. The name is no cell per
+    // row for exceljs; counted as 14 680 064 cells in named ranges, the whole list was refused.
+    const filled = await returned('autofilter', (ws) => {
+      ws.getCell(FIRST, 10).value = 'Nguyễn Văn Một';
+    });
+    const file = path.join(dir, 'autofilter-columns.xlsx');
+    await writeFile(file, await withPart(await readFile(filled), path.join(dir, 'autofilter.scratch.xlsx'), 'xl/workbook.xml', (xml) =>
+      xml.replace('</sheets>', `</sheets><definedNames><definedName function="false" hidden="true" localSheetId="0" name="_xlnm._FilterDatabase" vbProcedure="false">&apos;Mẫu 02&apos;!$A:$N</definedName></definedNames>`)));
+    const rows = await rowsOf(file);
+    expect(rows.map((r) => [r.maSoBhxh, r.name])).toEqual([['0790000001', 'Nguyễn Văn Một'], ['0790000002', '']]);
   });
 
   it('finds the Mẫu 02 behind a sheet the clerk put in front of it, and refuses an OpenDocument file as not .xlsx', async () => {

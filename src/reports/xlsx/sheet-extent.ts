@@ -46,6 +46,24 @@ function area(ranges: string[]): { cells: number; row: number; column: number } 
   return { cells, row, column };
 }
 
+/**
+ * The cells exceljs builds for a defined name's ranges (its DefinedNames.addEx): a range of whole columns (`$A:$N`,
+ * no row number) is one entry, not a cell per row — LibreOffice names the range of an autofilter set on columns
+ * selected by their headers `_xlnm._FilterDatabase` = `$A:$N`, and the returned Mẫu 02 of a clerk who did so was
+ * refused as 14 680 064 cells in named ranges; a range of whole rows (`$11:$14`) one cell per row. Any other range,
+ * or one whose ends differ in kind, counts all its cells (area).
+ */
+function namedCells(ranges: string[]): number {
+  let cells = 0;
+  for (const range of ranges) {
+    const [a, b = a] = range.split(':').map(address);
+    if (a && b && a[1] === 0 && b[1] === 0 && a[0] > 0 && b[0] > 0) cells += 1;
+    else if (a && b && a[0] === 0 && b[0] === 0 && a[1] > 0 && b[1] > 0) cells += Math.abs(b[1] - a[1]) + 1;
+    else cells += area([range]).cells;
+  }
+  return cells;
+}
+
 const attribute = (attrs: string, name: string): string | null =>
   new RegExp(`(?:^|\\s)${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(attrs)?.slice(1).find((v) => v !== undefined) ?? null;
 
@@ -79,7 +97,7 @@ export function sheetExtent(xml: Buffer): SheetExtent {
     } else if (tag === 'definedName') {
       // A print area or print titles goes to the page setup, not to cells (whole columns are common there).
       if (/^_xlnm\.Print_(Area|Titles)$/.test(attribute(attrs, 'name') ?? '')) continue;
-      e.named += area(body.match(/\$?[A-Za-z]{0,3}\$?\d*:\$?[A-Za-z]{0,3}\$?\d*/g) ?? []).cells;
+      e.named += namedCells(body.match(/\$?[A-Za-z]{0,3}\$?\d*:\$?[A-Za-z]{0,3}\$?\d*/g) ?? []);
     } else {
       const a = area((attribute(attrs, tag === 'mergeCell' ? 'ref' : 'sqref') ?? '').trim().split(/\s+/).filter(Boolean));
       if (tag === 'mergeCell') [e.merges, e.merged] = [e.merges + 1, e.merged + a.cells];
