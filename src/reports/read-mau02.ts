@@ -288,14 +288,20 @@ async function checkUnpackedSize(file: string, limit: number, maxRows: number): 
   if (inflated === 'unreadable') throw damaged();
   if (extent) {
     const e: SheetExtent = extent;
+    // Named ranges a clerk never made: a spreadsheet names the range of an autofilter (LibreOffice's filter on
+    // A14:N1048576, set from the numbered row down to the sheet's end), which is what they can undo.
+    const named = e.named > cells;
     throw new ReturnedFileError(
       `${file}: a part reaches row ${e.rows}, column ${e.columns}, with ${e.merges} merged ranges (${e.merged} cells), ${e.validated} cells under ` +
         `data validation and ${e.named} in named ranges (at most ${maxRows} rows, ${RETURNED_COLUMN_LIMIT} columns, ${RETURNED_MERGES_LIMIT} ` +
         `merged ranges, ${cells} cells in all): remove what was added beyond the list, or copy the list into ` +
-        'the Mẫu 02 the office sent, and import it again',
+        'the Mẫu 02 the office sent, and import it again' +
+        (named ? ' (an AutoFilter set down to the sheet\'s last row names such a range: turn the filter off, Data → AutoFilter, and save again)' : ''),
       `Trang tính vượt quá kích thước của Mẫu số 02 (đến dòng ${e.rows}, cột ${e.columns}, ${e.merges} vùng gộp ô, ` +
         `${e.validated} ô có kiểm tra dữ liệu, ${e.named} ô trong vùng đặt tên). ` +
-        'Xoá phần thêm ngoài danh sách (hoặc chép danh sách sang Mẫu số 02 đã nhận) rồi gửi lại.',
+        (named
+          ? 'Thường do bộ lọc (AutoFilter) đặt đến dòng cuối trang tính: tắt bộ lọc (Dữ liệu → Lọc tự động / Data → AutoFilter), lưu lại rồi gửi lại.'
+          : 'Xoá phần thêm ngoài danh sách (hoặc chép danh sách sang Mẫu số 02 đã nhận) rồi gửi lại.'),
     );
   }
   if (inflated === 'over') {

@@ -347,6 +347,15 @@ describe('reading a returned Mẫu 02', () => {
       xml.replace('</sheets>', `</sheets><definedNames><definedName function="false" hidden="true" localSheetId="0" name="_xlnm._FilterDatabase" vbProcedure="false">&apos;Mẫu 02&apos;!$A:$N</definedName></definedNames>`)));
     const rows = await rowsOf(file);
     expect(rows.map((r) => [r.maSoBhxh, r.name])).toEqual([['0790000001', 'Nguyễn Văn Một'], ['0790000002', '']]);
+    // Set from the numbered row down to the sheet's last row (A14:N1048576), the filter's name is 14.7 million cells
+    // exceljs would build (1.7 GB): refused, saying what the clerk did and how to undo it.
+    const down = path.join(dir, 'autofilter-down.xlsx');
+    await writeFile(down, await withPart(await readFile(filled), path.join(dir, 'autofilter.scratch.xlsx'), 'xl/workbook.xml', (xml) =>
+      xml.replace('</sheets>', `</sheets><definedNames><definedName hidden="true" localSheetId="0" name="_xlnm._FilterDatabase">&apos;Mẫu 02&apos;!$A$14:$N$1048576</definedName></definedNames>`)));
+    const err = await openReturnedMau02(down).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ReturnedFileError);
+    expect((err as ReturnedFileError).message).toMatch(/ in named ranges .*\(an AutoFilter set down to the sheet's last row names such a range: turn the filter off, Data → AutoFilter, and save again\)$/);
+    expect((err as ReturnedFileError).vi).toMatch(/ô trong vùng đặt tên\)\. Thường do bộ lọc \(AutoFilter\) đặt đến dòng cuối trang tính: tắt bộ lọc \(Dữ liệu → Lọc tự động \/ Data → AutoFilter\), lưu lại rồi gửi lại\.$/);
   });
 
   it('finds the Mẫu 02 behind a sheet the clerk put in front of it, and refuses an OpenDocument file as not .xlsx', async () => {
