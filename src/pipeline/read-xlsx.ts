@@ -93,8 +93,17 @@ export function tableCellText(v: ExcelJS.CellValue, numFmt: string | undefined, 
   if (typeof value === 'number' && numFmt && DATE_FORMAT.test(numFmt) && value > 0 && value < 2_958_466) {
     return new Date(excelEpochMs(date1904) + Math.round(value * 86_400_000)).toISOString().slice(0, 10);
   }
-  return zeroPadded(value, numFmt) ?? cellText(value);
+  return (zeroPadded(value, numFmt) ?? cellText(value)).replace(TYPED_APOSTROPHE, '');
 }
+
+/**
+ * The apostrophe typed before a value to keep it text (`'0100000002`, `'079`): Excel never stores it, but LibreOffice
+ * keeps it as part of the text in a cell formatted as Text — the format an office gives its code columns to keep
+ * their zeros. Read as typed, the key was refused as no 10 digits and `'079` was stored as a province of its own (the
+ * people's lists filed under it). It is not part of any value (its autocorrected forms ‘ ’ neither); a number on
+ * file already read without it (numberText).
+ */
+const TYPED_APOSTROPHE = /^['‘’](?=\S)/;
 
 /**
  * A year typed into a cell formatted as a date (`1975` in a column formatted dd/mm/yyyy, for someone whose year of

@@ -288,6 +288,26 @@ describe('import participants from .xlsx', () => {
     ]);
   });
 
+  it('reads a code typed with a leading apostrophe into a Text cell, which LibreOffice keeps as part of the text, without it', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Danh sach');
+    ws.addRow([...PARTICIPANT_COLUMNS]);
+    // The office formatted its code columns as Text (LibreOffice), and typed `'` first from Excel habit: LibreOffice
+    // stores `'0100000002`, `'079` as the cells' text (autocorrected, `’`). A name's own apostrophe stays.
+    ws.addRow(["'0100000001", "H'Hen Niê", '05/03/1990', 'Nữ', "'079190000001", "'TA0001A", 'Cty A', 'Hà Nội', "'079", "'760", '', '']);
+    ws.addRow(['’0100000002', 'Nguyễn Văn An', '05/03/1990', 'Nam', '', 'TA0001A', 'Cty A', 'Hà Nội', '’079', '760', '', '']);
+    for (const c of [1, 5, 6, 9, 10]) ws.getColumn(c).numFmt = '@';
+    const file = path.join(dir, 'apostrophes.xlsx');
+    await wb.xlsx.writeFile(file);
+    expect(await importParticipants(deps(db), file)).toMatchObject({ inserted: 2, rejected: 0 });
+    expect(await rows(db, 'SELECT ma_so_bhxh, ho_ten, so_giay_to, ma_don_vi, ma_tinh, ma_huyen FROM participant ORDER BY 1')).toEqual([
+      { ma_so_bhxh: '0100000001', ho_ten: "H'Hen Niê", so_giay_to: '079190000001', ma_don_vi: 'TA0001A', ma_tinh: '079', ma_huyen: '760' },
+      { ma_so_bhxh: '0100000002', ho_ten: 'Nguyễn Văn An', so_giay_to: null, ma_don_vi: 'TA0001A', ma_tinh: '079', ma_huyen: '760' },
+    ]);
+  });
+
   it('rejects a row whose every cell shows an error (a lookup that failed across the row, the key too), rather than pass it over as empty', async () => {
     const { db } = database();
     const dir = await useTempDir();
