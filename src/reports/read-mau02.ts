@@ -62,6 +62,16 @@ const text = (v: ExcelJS.CellValue): string => {
 };
 
 /**
+ * A value of columns (10)–(13) without the apostrophe typed before it to keep it text (`'Lê Văn Hùng`, `'10/04/1986`,
+ * `'Nữ`): Excel never stores it, but LibreOffice keeps it as part of the text in a cell formatted as Text, as these
+ * columns are sent. Read as typed, the name was stored with the apostrophe (and sent so to the registry), the date and
+ * the sex refused. It is part of no value (nor its autocorrected forms ‘ ’); a name's own apostrophe is inside it.
+ */
+function typed(t: string): string {
+  return t.replace(/^['‘’](?=\S)/, '');
+}
+
+/**
  * At most `max` characters and one more, so that a longer text stays longer than `max`; a surrogate pair is never
  * split (the cut then keeps both halves).
  */
@@ -507,10 +517,10 @@ export async function readReturnedSheet(file: string): Promise<ReturnedForm> {
       errors,
       ...(dob.problem ? { dobProblem: dob.problem } : {}),
       maSoBhxh: cut(at(values, 2), INPUT_MAX.code),
-      name: cut(at(values, INPUT_COLUMNS.name), INPUT_MAX.name),
-      dob: cut(dob.text, INPUT_MAX.dob),
-      sex: cut(at(values, INPUT_COLUMNS.sex), INPUT_MAX.sex),
-      number: cut(at(values, INPUT_COLUMNS.number), INPUT_MAX.number),
+      name: cut(typed(at(values, INPUT_COLUMNS.name)), INPUT_MAX.name),
+      dob: cut(typed(dob.text), INPUT_MAX.dob),
+      sex: cut(typed(at(values, INPUT_COLUMNS.sex)), INPUT_MAX.sex),
+      number: cut(typed(at(values, INPUT_COLUMNS.number)), INPUT_MAX.number),
     });
   }
   return { unit, rows, issuedOn };

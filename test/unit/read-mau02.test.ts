@@ -336,6 +336,20 @@ describe('reading a returned Mẫu 02', () => {
     );
   });
 
+  it('reads (10)–(13) typed with a leading apostrophe, which LibreOffice keeps in their Text cells, without it', async () => {
+    // From Excel habit, `'` typed first to keep a value text: LibreOffice stores it in a cell formatted as Text (as
+    // (10)–(13) are sent), or `’` once autocorrected. A name's own apostrophe, and a lone one, stay.
+    const file = await returned('apostrophes', (ws) => {
+      const [a, b] = [ws.getRow(FIRST), ws.getRow(FIRST + 1)];
+      [a.getCell(10).value, a.getCell(11).value, a.getCell(12).value, a.getCell(13).value] = ["'Nguyễn Văn Mới", "'10/04/1986", '’Nữ', "'079090000123"];
+      [b.getCell(10).value, b.getCell(11).value, b.getCell(12).value] = ["H'Hen Niê", '‘1986', "'"];
+    });
+    expect((await rowsOf(file)).map((r) => [r.name, r.dob, r.sex, r.number])).toEqual([
+      ['Nguyễn Văn Mới', '10/04/1986', 'Nữ', '079090000123'],
+      ["H'Hen Niê", '1986', "'", ''],
+    ]);
+  });
+
   it('reads a list on which the clerk set an autofilter on whole columns, as LibreOffice names it (_xlnm._FilterDatabase = $A:$N)', async () => {
     // LibreOffice: columns A–N selected by their headers, Data → AutoFilter, saved as .xlsx. The name is no cell per
     // row for exceljs; counted as 14 680 064 cells in named ranges, the whole list was refused.
