@@ -197,11 +197,27 @@ describe('run: one batch against the mock registry', () => {
 });
 
 describe('run: conflicts with numbers already on file', () => {
+  const hung = { ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
+  /**
+   * Hùng verified as 0100000001, then a second code with his data: both CONFLICT. `both` writes the two codes' lines
+   * of a later export.
+   */
+  async function twoCodesInConflict() {
+    const { db } = database();
+    const dir = await useTempDir();
+    const mock = await mockRegistry(await writeRegistry(dir, REGISTRY), { keepShared: true });
+    const both = (first: typeof hung, second: typeof hung) => [{ ma_so_bhxh: '0100000001', ...first }, { ma_so_bhxh: '0200000009', ...second }];
+    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }], 'first.csv'));
+    await runBatch(runDeps(db, mock), { province: null });
+    await importParticipants(deps(db), await writeParticipants(dir, both(hung, hung), 'second.csv'));
+    await runBatch(runDeps(db, mock), { province: null });
+    return { db, dir, mock, both };
+  }
+
   it('marks CONFLICT an earlier holder that is not in the batch at all: its confirmation withdrawn, the number on file left', async () => {
     const { db } = database();
     const dir = await useTempDir();
     const registry = await mockRegistry(await writeRegistry(dir, REGISTRY), { keepShared: true });
-    const hung = { ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
     await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }], 'first.csv'));
     await runBatch(runDeps(db, registry), { province: null });
     // Only the new code comes in the next file: the holder is unchanged, so it is not in the next batch.
@@ -218,24 +234,14 @@ describe('run: conflicts with numbers already on file', () => {
   });
 
   it('verifies the earlier holder again once the other code no longer claims the number (the duplicate resolved at the source)', async () => {
-    const { db } = database();
-    const dir = await useTempDir();
-    const registry = await mockRegistry(await writeRegistry(dir, REGISTRY), { keepShared: true });
-    const hung = { ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
-    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }], 'first.csv'));
-    await runBatch(runDeps(db, registry), { province: null });
-    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }, { ma_so_bhxh: '0200000009', ...hung }], 'second.csv'));
-    await runBatch(runDeps(db, registry), { province: null });
+    const { db, dir, mock: registry, both } = await twoCodesInConflict();
     const status = async () => [...(await exportedResults(deps(db), dir)).rows.values()].map((r) => [r.ma_so_bhxh, r.status, r.so_ddcn]);
     expect(await status()).toEqual([['0100000001', 'CONFLICT', ''], ['0200000009', 'CONFLICT', '']]);
     // A rerun with nothing changed finds nobody: the conflict stands.
     expect((await runBatch(runDeps(db, registry), { province: null })).counts.read).toBe(0);
 
     // The office resolves it: the second code now carries another person's number, which the registry does not know.
-    await importParticipants(
-      deps(db),
-      await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }, { ma_so_bhxh: '0200000009', ...hung, so_giay_to: '001090777777' }], 'third.csv'),
-    );
+    await importParticipants(deps(db), await writeParticipants(dir, both(hung, { ...hung, so_giay_to: '001090777777' }), 'third.csv'));
     const third = await runBatch(runDeps(db, registry), { province: null });
     // The holder, whose own data did not change, is asked again with it: nobody else claims its number now.
     expect(third.counts).toMatchObject({ read: 2, matched: 1, mismatched: 1, conflict: 0 });
@@ -244,18 +250,8 @@ describe('run: conflicts with numbers already on file', () => {
   });
 
   it('keeps the earlier holder CONFLICT, and counts it not verified, when the registry fails for it once the other code gave the number up', async () => {
-    const { db } = database();
-    const dir = await useTempDir();
-    const mock = await mockRegistry(await writeRegistry(dir, REGISTRY), { keepShared: true });
-    const hung = { ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
-    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }], 'first.csv'));
-    await runBatch(runDeps(db, mock), { province: null });
-    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }, { ma_so_bhxh: '0200000009', ...hung }], 'second.csv'));
-    await runBatch(runDeps(db, mock), { province: null });
-    await importParticipants(
-      deps(db),
-      await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }, { ma_so_bhxh: '0200000009', ...hung, so_giay_to: '001090777777' }], 'third.csv'),
-    );
+    const { db, dir, mock, both } = await twoCodesInConflict();
+    await importParticipants(deps(db), await writeParticipants(dir, both(hung, { ...hung, so_giay_to: '001090777777' }), 'third.csv'));
     const broken = new SpyRegistry(mock);
     broken.failVerify = (batch) => batch.some((r) => r.requestId === '0100000001');
     const failed = await runBatch(runDeps(db, broken, { chunkSize: 10, batchSize: 1, concurrency: 1 }), { province: null });
@@ -270,15 +266,7 @@ describe('run: conflicts with numbers already on file', () => {
   });
 
   it('does not count as keeping its outcome a holder a later batch verified, once the other code gives the number up', async () => {
-    const { db } = database();
-    const dir = await useTempDir();
-    const mock = await mockRegistry(await writeRegistry(dir, REGISTRY), { keepShared: true });
-    const hung = { ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
-    const both = (first: typeof hung, second: typeof hung) => [{ ma_so_bhxh: '0100000001', ...first }, { ma_so_bhxh: '0200000009', ...second }];
-    await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }], 'first.csv'));
-    await runBatch(runDeps(db, mock), { province: null });
-    await importParticipants(deps(db), await writeParticipants(dir, both(hung, hung), 'second.csv'));
-    await runBatch(runDeps(db, mock), { province: null });
+    const { db, dir, mock, both } = await twoCodesInConflict();
     // The holder's name written in capitals (a new data version, the same for the registry); the registry fails.
     await importParticipants(deps(db), await writeParticipants(dir, both({ ...hung, ho_ten: 'NGUYỄN VĂN HÙNG' }, hung), 'third.csv'));
     const broken = new SpyRegistry(mock);
@@ -300,7 +288,6 @@ describe('run: conflicts with numbers already on file', () => {
     const { db } = database();
     const dir = await useTempDir();
     const registry = await mockRegistry(await writeRegistry(dir, REGISTRY), { keepShared: true });
-    const hung = { ho_ten: 'Nguyễn Văn Hùng', ngay_sinh: '05/03/1990', gioi_tinh: 'Nam', so_giay_to: '012345678', ...unit };
     await importParticipants(deps(db), await writeParticipants(dir, [{ ma_so_bhxh: '0100000001', ...hung }], 'first.csv'));
     const first = await runBatch(runDeps(db, registry), { province: null });
     expect((await exportedResults(deps(db), dir)).rows.get('0100000001')).toMatchObject({ status: 'MATCHED', so_ddcn: '001090000001' });
