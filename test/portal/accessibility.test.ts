@@ -1,53 +1,28 @@
 // The portal with the keyboard only, on a 320 px screen, and as a screen reader reads it (Debian's Chromium, as
-// browser.test.ts): what a clerk who does not use a mouse, or does not see the page, meets on the way through it.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+// web.browser.test.ts): what a clerk who does not use a mouse, or does not see the page, meets on the way through it.
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Portal } from '../../src/portal/app.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { databasePerFile } from '../helpers/pipeline.js';
-import { launchChromium, SHOTS } from './chromium.js';
+import { SHOTS } from './chromium.js';
+import { portalInBrowser } from './in-browser.js';
 import { fillMau02 } from './fill-mau02.js';
-import { PASSWORD, portal, seed } from './harness.js';
+import { PASSWORD } from './harness.js';
 
 const NARROW = { width: 320, height: 700 };
 const database = databasePerFile();
-let browser: Browser;
-let open: Portal;
-let base: string;
-let dir: string;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  await open?.app.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-async function start(): Promise<void> {
-  const { db } = database();
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-it-'));
-  await seed(db, dir);
-  open = await portal(db);
-  base = (await open.app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
-}
+const web = portalInBrowser(database);
+const start = () => web.start();
 
 /** Signed in with the keyboard: typed, then Enter. */
 async function signIn(login: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: NARROW, locale: 'vi-VN' });
+  const context = await web.browser.newContext({ viewport: NARROW, locale: 'vi-VN' });
   const page = await context.newPage();
-  await page.goto(`${base}/login`);
+  await page.goto(`${web.base}/login`);
   await page.getByLabel('Tên đăng nhập').fill(login);
   await page.getByLabel('Mật khẩu').fill(PASSWORD);
   await page.keyboard.press('Enter');
-  await page.waitForURL(`${base}/`);
+  await page.waitForURL(`${web.base}/`);
   return page;
 }
 
@@ -88,7 +63,7 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
       .toEqual(['Tổng quan', 'rgb(255, 255, 255)', '3px']);
     expect(await page.getByRole('navigation', { name: 'Trang chính' }).getByRole('link').allTextContents()).toEqual(['Tổng quan', 'Đơn vị']);
 
-    await page.goto(`${base}/units/HN0010001`);
+    await page.goto(`${web.base}/units/HN0010001`);
     await fitsTheScreen(page);
     // The menu says which of its entries the page is under (a screen reader: "current page"; underlined on the screen).
     expect(await page.getByRole('navigation', { name: 'Trang chính' }).locator('[aria-current="page"]').allTextContents()).toEqual(['Đơn vị']);
@@ -100,7 +75,7 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
     expect(await people.getByRole('link', { name: 'Điều chỉnh', exact: true }).count()).toBe(0);
     await people.getByRole('link', { name: 'Điều chỉnh thông tin Trần Thị Bích (0010000002)' }).focus();
     await page.keyboard.press('Enter');
-    await page.waitForURL(`${base}/units/HN0010001/people/0010000002`);
+    await page.waitForURL(`${web.base}/units/HN0010001/people/0010000002`);
 
     // What is typed is another person's data: the browser neither keeps it nor offers it in the next person's form.
     expect(await page.locator('form', { has: page.getByLabel('(13) Số ĐDCN') }).getAttribute('autocomplete')).toBe('off');
@@ -140,8 +115,8 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
     expect(await page.getByRole('status').textContent()).toContain('Đã ghi 1 thông tin điều chỉnh cho người tham gia 0010000002');
 
     // A sheet sent back: its result too.
-    const sheet = await (await page.request.get(`${base}/units/HN0010001/mau02.xlsx`)).body();
-    await page.goto(`${base}/units/HN0010001`);
+    const sheet = await (await page.request.get(`${web.base}/units/HN0010001/mau02.xlsx`)).body();
+    await page.goto(`${web.base}/units/HN0010001`);
     await page.getByLabel(/^Tệp Mẫu số 02/).setInputFiles({
       name: 'mau02-da-dien.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
       buffer: await fillMau02(sheet, { '0010000003': { 13: '001079000003' } }),
@@ -162,14 +137,14 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
     await page.getByRole('button', { name: 'Xem' }).press('Enter');
     expect(await page.getByLabel('Đến ngày').evaluate((el: HTMLInputElement) => el.validity.rangeOverflow && el === document.activeElement)).toBe(true);
     expect(await page.title()).toBe('Tổng quan tiến độ · ddcn');
-    expect(page.url()).toBe(`${base}/`);
+    expect(page.url()).toBe(`${web.base}/`);
     // The assessment most offices read during the year is legible: its colour at least 4.5:1 on the page (WCAG AA).
-    await page.goto(`${base}/?as_of=2024-06-03`); // the seed's plan year (2024), before its first milestone
+    await page.goto(`${web.base}/?as_of=2024-06-03`); // the seed's plan year (2024), before its first milestone
     const assessment = page.locator('p.assessment');
     expect(await assessment.textContent()).toMatch(/^Đang thực hiện/);
     const [ink, paper] = await assessment.evaluate((el) => [getComputedStyle(el).color, getComputedStyle(document.body).backgroundColor]);
     expect(contrast(ink!, paper!)).toBeGreaterThanOrEqual(4.5);
-    await page.goto(`${base}/`);
+    await page.goto(`${web.base}/`);
     // Mẫu 03's tables do not fit 320 px: each is a named region the keyboard reaches and scrolls.
     const progress = page.getByRole('region', { name: 'Tiến độ cập nhật số ĐDCN/CCCD theo đơn vị' });
     expect(await progress.getByRole('table', { name: 'Tiến độ cập nhật số ĐDCN/CCCD theo đơn vị' }).count()).toBe(1);
@@ -183,13 +158,13 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
     await expect.poll(() => progress.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
 
     // The list of units: a named table, its columns headed, its pages a navigation of their own beside the menu.
-    await page.goto(`${base}/units`);
+    await page.goto(`${web.base}/units`);
     await fitsTheScreen(page);
     const units = page.getByRole('table', { name: 'Đơn vị quản lý: số người tham gia theo tình trạng' });
     expect(await units.getByRole('columnheader').evaluateAll((ths) => ths.every((th) => th.getAttribute('scope') === 'col'))).toBe(true);
     expect(await page.getByRole('navigation', { name: 'Phân trang' }).textContent()).toContain('Trang 1');
 
-    await page.goto(`${base}/lookup`);
+    await page.goto(`${web.base}/lookup`);
     await page.getByLabel('Số CMND/ĐDCN').fill('12ab');
     await page.keyboard.press('Enter');
     // (Polled whole: the field had the focus before the page was sent, too.)
@@ -203,8 +178,8 @@ describe('the portal with the keyboard only, 320 px wide, and read aloud', () =>
     await page.context().close();
 
     // A sign-in refused: the password field has the focus (the name stays typed), the reason said there.
-    const other = await (await browser.newContext({ viewport: NARROW, locale: 'vi-VN' })).newPage();
-    await other.goto(`${base}/login`);
+    const other = await (await web.browser.newContext({ viewport: NARROW, locale: 'vi-VN' })).newPage();
+    await other.goto(`${web.base}/login`);
     await other.getByLabel('Tên đăng nhập').fill('tinh-001');
     await other.getByLabel('Mật khẩu').fill('sai-mat-khau');
     await other.keyboard.press('Enter');

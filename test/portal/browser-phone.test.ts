@@ -1,59 +1,37 @@
 // The portal in a real browser, what a reviewer met in it (Debian's Chromium, as browser.test.ts): the look-up's
 // results on a phone, the dashboard's bars of an office far behind. Screenshots go to test-output/portal/.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Portal } from '../../src/portal/app.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { databasePerFile, deps, mockRegistry, runDeps, writeParticipants } from '../helpers/pipeline.js';
-import { launchChromium, SHOTS } from './chromium.js';
-import { PASSWORD, portal, seed } from './harness.js';
+import { SHOTS } from './chromium.js';
+import { portalInBrowser } from './in-browser.js';
+import { PASSWORD } from './harness.js';
 
 const PHONE = { width: 375, height: 740 };
 const database = databasePerFile();
-let browser: Browser;
-let open: Portal;
-let base: string;
-let dir: string;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  await open?.app.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const web = portalInBrowser(database);
 
 /** The harness's people and accounts (the database is emptied before each test), and the portal over them. */
-async function start(): Promise<void> {
-  const { db } = database();
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-it-'));
-  const { registryFile } = await seed(db, dir);
-  // A district of Hà Nội where nobody is matched yet (0 %): nobody there has a number.
-  await importParticipants(deps(db), await writeParticipants(dir, [
-    { ma_so_bhxh: '0010000031', ho_ten: 'Ngô Văn Phúc', ngay_sinh: '1988', gioi_tinh: 'Nam', so_giay_to: '', ma_don_vi: 'HN0010003', ten_don_vi: 'Công ty Sen Vàng', ma_tinh: '001', ma_huyen: '007' },
-  ]));
-  await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
-  open = await portal(db);
-  base = (await open.app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
-}
+const start = () =>
+  web.start(async (db, dir, { registryFile }) => {
+    // A district of Hà Nội where nobody is matched yet (0 %): nobody there has a number.
+    await importParticipants(deps(db), await writeParticipants(dir, [
+      { ma_so_bhxh: '0010000031', ho_ten: 'Ngô Văn Phúc', ngay_sinh: '1988', gioi_tinh: 'Nam', so_giay_to: '', ma_don_vi: 'HN0010003', ten_don_vi: 'Công ty Sen Vàng', ma_tinh: '001', ma_huyen: '007' },
+    ]));
+    await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
+  });
 
 async function signIn(login: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const context = await browser.newContext({ viewport, locale: 'vi-VN' });
+  const context = await web.browser.newContext({ viewport, locale: 'vi-VN' });
   const page = await context.newPage();
-  await page.goto(`${base}/login`);
+  await page.goto(`${web.base}/login`);
   await page.getByLabel('Tên đăng nhập').fill(login);
   await page.getByLabel('Mật khẩu').fill(PASSWORD);
   await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(`${base}/`);
+  await page.waitForURL(`${web.base}/`);
   return page;
 }
 
@@ -61,7 +39,7 @@ describe('portal in a browser, as its users meet it', () => {
   it("an office on a phone reads the look-up's result whole: the unit's link is on the screen, not beyond its edge", async () => {
     await start();
     const phone = await signIn('tinh-001', PHONE);
-    await phone.goto(`${base}/lookup`);
+    await phone.goto(`${web.base}/lookup`);
     await phone.getByLabel('Số CMND/ĐDCN').fill('012345602');
     await phone.getByRole('button', { name: 'Tra cứu' }).click();
     await expect.poll(() => phone.locator('table').count()).toBe(1);
