@@ -1,7 +1,9 @@
 import type ExcelJS from 'exceljs';
-import { MAX_BIRTH_YEAR } from '../domain/dates.js';
 import { UserError } from '../errors.js';
-import { cellError, cellErrorProblem, cellText, excelEpochMs, monthBeforeDay, notADate, notADateProblem, usesDate1904, zeroPadded } from '../reports/cell-text.js';
+import {
+  cellError, cellErrorProblem, cellText, excelEpochMs, monthBeforeDay, notADate, notADateProblem, usesDate1904, withoutTypedApostrophe, yearTypedAsDate,
+  zeroPadded,
+} from '../reports/cell-text.js';
 import { CONTROL, type TableRow } from './table-row.js';
 
 /**
@@ -93,29 +95,13 @@ export function tableCellText(v: ExcelJS.CellValue, numFmt: string | undefined, 
   if (typeof value === 'number' && numFmt && DATE_FORMAT.test(numFmt) && value > 0 && value < 2_958_466) {
     return new Date(excelEpochMs(date1904) + Math.round(value * 86_400_000)).toISOString().slice(0, 10);
   }
-  return (zeroPadded(value, numFmt) ?? cellText(value)).replace(TYPED_APOSTROPHE, '');
+  return withoutTypedApostrophe(zeroPadded(value, numFmt) ?? cellText(value));
 }
 
-/**
- * The apostrophe typed before a value to keep it text (`'0100000002`, `'079`): Excel never stores it, but LibreOffice
- * keeps it as part of the text in a cell formatted as Text — the format an office gives its code columns to keep
- * their zeros. Read as typed, the key was refused as no 10 digits and `'079` was stored as a province of its own (the
- * people's lists filed under it). It is not part of any value (its autocorrected forms ‘ ’ neither); a number on
- * file already read without it (numberText).
- */
-const TYPED_APOSTROPHE = /^['‘’](?=\S)/;
-
-/**
- * A year typed into a cell formatted as a date (`1975` in a column formatted dd/mm/yyyy, for someone whose year of
- * birth alone is known): the cell holds the number 1975, which the sheet shows as 28/05/1905 and the reader hands
- * over as that date. A whole number up to 2100 is no date of birth (none is in 1900–1905): it is the number typed,
- * read as a year, as column (11) of a returned Mẫu 02 reads it (read-mau02.ts); it was 1905-05-28, "updated".
- */
+/** A year typed into a date cell, or into a number cell formatted as a date (yearTypedAsDate); null for another cell. */
 function typedYear(value: ExcelJS.CellValue, numFmt: string | undefined, date1904: boolean): string | null {
-  let serial = Number.NaN;
-  if (value instanceof Date) serial = (value.getTime() - excelEpochMs(date1904)) / 86_400_000;
-  else if (typeof value === 'number' && numFmt && DATE_FORMAT.test(numFmt)) serial = value;
-  return Number.isInteger(serial) && serial > 0 && serial <= MAX_BIRTH_YEAR ? String(serial) : null;
+  if (value instanceof Date) return yearTypedAsDate(value, date1904);
+  return typeof value === 'number' && numFmt && DATE_FORMAT.test(numFmt) ? yearTypedAsDate(value, date1904) : null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type ExcelJS from 'exceljs';
+import { MAX_BIRTH_YEAR } from '../domain/dates.js';
 
 /**
  * Day 0 of a workbook's serial dates, in ms (UTC): 1899-12-30 (Excel's 1900 leap-year bug included), or 1904-01-01 in a
@@ -90,3 +91,23 @@ export function monthBeforeDay(format: string | undefined): boolean {
   // Stryker disable next-line EqualityOperator: the day and the month are different parts, never at the same place
   return month >= 0 && parts[month]!.length <= 2 && day > month && parts[0]![0] !== 'y';
 }
+
+/**
+ * The year typed into a cell formatted as a date (`1975` in a column formatted dd/mm/yyyy, for someone whose year of
+ * birth alone is known): the cell holds the number 1975, which the sheet shows as 28/05/1905 and exceljs hands over as
+ * that Date. A whole serial up to MAX_BIRTH_YEAR is no date of birth (none is in 1900–1905): it is the number typed,
+ * given as that year; null for any other Date or number. Both readers of workbooks read it so (read-xlsx.ts,
+ * read-mau02.ts): taken as the date, it was stored as 1905-05-28, "updated".
+ */
+export function yearTypedAsDate(value: Date | number, date1904: boolean): string | null {
+  const serial = value instanceof Date ? (value.getTime() - excelEpochMs(date1904)) / 86_400_000 : value;
+  return Number.isInteger(serial) && serial > 0 && serial <= MAX_BIRTH_YEAR ? String(serial) : null;
+}
+
+/**
+ * A cell's text without the apostrophe typed before it to keep it text (`'0100000002`, `'079`, `'Lê Văn Hùng`):
+ * Excel never stores it, but LibreOffice keeps it as part of the text in a cell formatted as Text — the format an
+ * office gives its code columns, and the columns (10)–(13) of Mẫu 02 are sent in. It is part of no value (nor its
+ * autocorrected forms ‘ ’); a name's own apostrophe (`H'Hen Niê`) is inside it.
+ */
+export const withoutTypedApostrophe = (text: string): string => text.replace(/^['‘’](?=\S)/, '');

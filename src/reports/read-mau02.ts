@@ -5,7 +5,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { MAX_BIRTH_YEAR } from '../domain/dates.js';
 import { cannotOpen, UserError } from '../errors.js';
-import { cellText, excelEpochMs, monthBeforeDay, notADate, usesDate1904 } from './cell-text.js';
+import { cellText, excelEpochMs, monthBeforeDay, notADate, usesDate1904, withoutTypedApostrophe as typed, yearTypedAsDate } from './cell-text.js';
 import { parseIsoDate, type CalendarDate } from './vn-date.js';
 import { INPUT_COLUMNS } from './mau02.js';
 import { unpackedWithin, xlsxPartSizes } from './xlsx/part-sizes.js';
@@ -60,16 +60,6 @@ const text = (v: ExcelJS.CellValue): string => {
   const s = t.length > 2 * CELL_TEXT_MAX ? t : t.trim().normalize('NFC');
   return s.length > CELL_TEXT_MAX ? cut(s, CELL_TEXT_MAX) : s.trim();
 };
-
-/**
- * A value of columns (10)–(13) without the apostrophe typed before it to keep it text (`'Lê Văn Hùng`, `'10/04/1986`,
- * `'Nữ`): Excel never stores it, but LibreOffice keeps it as part of the text in a cell formatted as Text, as these
- * columns are sent. Read as typed, the name was stored with the apostrophe (and sent so to the registry), the date and
- * the sex refused. It is part of no value (nor its autocorrected forms ‘ ’); a name's own apostrophe is inside it.
- */
-function typed(t: string): string {
-  return t.replace(/^['‘’](?=\S)/, '');
-}
 
 /**
  * At most `max` characters and one more, so that a longer text stays longer than `max`; a surrogate pair is never
@@ -152,8 +142,8 @@ function dobOf(cell: ExcelJS.Cell, date1904: boolean): { text: string; problem: 
   const epoch = excelEpochMs(date1904);
   // A year typed into a cell formatted as a date (`1986`, which the sheet then shows as 08/06/1905) arrives as the
   // Date of that serial: the number typed is the year, as it is in a text cell; it was applied as 08/06/1905.
-  const serial = date ? (date.getTime() - epoch) / DAY_MS : Number.NaN;
-  if (Number.isInteger(serial) && serial > 0 && serial <= MAX_BIRTH_YEAR) return { text: String(serial), problem: null };
+  const typedYear = date ? yearTypedAsDate(date, date1904) : null;
+  if (typedYear !== null) return { text: typedYear, problem: null };
   if (typeof raw === 'number' && Number.isInteger(raw) && raw > MAX_BIRTH_YEAR && raw <= LAST_BIRTH_SERIAL) date = new Date(epoch + raw * DAY_MS);
   if (!date || Number.isNaN(date.getTime())) return { text: text(v), problem: null };
   const [day, month, year] = [date.getUTCDate(), date.getUTCMonth() + 1, date.getUTCFullYear()];
