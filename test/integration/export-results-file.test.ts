@@ -10,6 +10,7 @@ import type { Db } from '../../src/db/pool.js';
 import { createLogger } from '../../src/log.js';
 import { exportResults } from '../../src/pipeline/export-results.js';
 import { tempDirPerFile } from '../helpers/temp-dir.js';
+import { underUmask } from '../helpers/umask.js';
 
 const dir = tempDirPerFile('ddcn-export-file-');
 
@@ -176,15 +177,15 @@ describe('export results to a file', () => {
         },
       }),
     } as unknown as Db;
-    const umask = process.umask(0o022);
+    const umask = underUmask(0o022);
     try {
       await exportResults(deps(db), out, null);
     } finally {
-      process.umask(umask);
+      umask.restore();
     }
     expect(seen).toEqual([0o600]);
     // ID numbers: owner and group (0640) under the everyday umask 022, which made it 0644, readable by every user.
-    expect((await stat(out)).mode & 0o777).toBe(0o640);
+    expect((await stat(out)).mode & 0o777).toBe(0o640 & ~umask.inEffect);
   });
 
   it('does not write through a symbolic link planted at its temporary name', async () => {

@@ -7,12 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { generateLists } from '../../src/pipeline/lists.js';
 import { runBatch } from '../../src/pipeline/run.js';
+import { underUmask } from '../helpers/umask.js';
 import { databasePerFile, deps, mockRegistry, runDeps, useTempDir, writeParticipants, writeRegistry } from '../helpers/pipeline.js';
 
 const database = databasePerFile();
 const modeOf = async (p: string) => (await stat(p)).mode & 0o777;
-const umask = process.umask();
-afterEach(() => void process.umask(umask));
+let restore: () => void = () => undefined;
+afterEach(() => restore());
 
 const PEOPLE = [
   { ma_so_bhxh: '0790000001', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '1966', gioi_tinh: 'Nam', so_giay_to: '023456784', ma_don_vi: 'DV0790001', ma_tinh: '079' },
@@ -24,21 +25,25 @@ describe('files with personal data', () => {
   it('are made owner-and-group only under the umask 022, and owner only under 077: lists, their folders, the rejects file', async () => {
     const { db } = database();
     const dir = await useTempDir();
-    process.umask(0o022);
+    const usual = underUmask(0o022);
+    restore = usual.restore;
+    const mode = (m: number) => m & ~usual.inEffect;
     const rejects = path.join(dir, 'rejects.csv');
     expect(await importParticipants(deps(db), await writeParticipants(dir, PEOPLE), rejects)).toMatchObject({ rejected: 1 });
-    expect(await modeOf(rejects)).toBe(0o640);
+    expect(await modeOf(rejects)).toBe(mode(0o640));
     const registry = await writeRegistry(dir, [{ so_ddcn: '079066000004', so_cmnd: '023456784', ho_ten: 'Đỗ Văn Bốn', ngay_sinh: '1966', gioi_tinh: 'Nam' }]);
     await runBatch(runDeps(db, await mockRegistry(registry)), { province: null });
     const out = path.join(dir, 'lists');
     await generateLists(deps(db), { out, province: null, unit: null, workers: 0 });
-    expect(await Promise.all([out, path.join(out, '079'), path.join(out, '079/DV0790001')].map(modeOf))).toEqual([0o750, 0o750, 0o750]);
-    expect(await Promise.all(['mau01.xlsx', 'mau02.xlsx'].map((f) => modeOf(path.join(out, '079/DV0790001', f))))).toEqual([0o640, 0o640]);
+    expect(await Promise.all([out, path.join(out, '079'), path.join(out, '079/DV0790001')].map(modeOf))).toEqual([mode(0o750), mode(0o750), mode(0o750)]);
+    expect(await Promise.all(['mau01.xlsx', 'mau02.xlsx'].map((f) => modeOf(path.join(out, '079/DV0790001', f))))).toEqual([mode(0o640), mode(0o640)]);
 
-    process.umask(0o077);
+    usual.restore();
+    const stricter = underUmask(0o077);
+    restore = stricter.restore;
     const strict = path.join(dir, 'strict');
     await generateLists(deps(db), { out: strict, province: null, unit: null, workers: 0 });
-    expect(await modeOf(path.join(strict, '079/DV0790001'))).toBe(0o700);
-    expect(await modeOf(path.join(strict, '079/DV0790001/mau02.xlsx'))).toBe(0o600);
+    expect(await modeOf(path.join(strict, '079/DV0790001'))).toBe(0o750 & ~stricter.inEffect);
+    expect(await modeOf(path.join(strict, '079/DV0790001/mau02.xlsx'))).toBe(0o640 & ~stricter.inEffect);
   });
 });

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { abandonedName, ensureDir, FileExistsError, moveInto, partialName, writeFileAtomic } from '../../src/adapters/file-exchange-fs.js';
 import { shareFileName, writeUnderFreeName } from '../../src/adapters/file-exchange.js';
 import { useTempDir } from '../helpers/pipeline.js';
+import { underUmask } from '../helpers/umask.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -135,30 +136,32 @@ describe('writing an exchange file whose commit or dot file goes wrong', () => {
 
 describe('the modes of exchange files and folders', () => {
   it('writes files readable by owner and group only, and makes folders the same, under the everyday umask 022', async () => {
-    const before = process.umask(0o022);
+    let umask = underUmask(0o022);
     try {
       const outbox = path.join(dir, 'new', 'outbox');
       expect(await ensureDir(outbox, 'outbox')).toBe(true);
       await writeFileAtomic(outbox, 'ddcn-req-00000001-abcdef.csv', 'request_id,ho_ten\n');
       const moved = await moveInto(outbox, 'ddcn-req-00000001-abcdef.csv', 'answered');
       const mode = async (p: string) => (await stat(p)).mode & 0o777;
-      expect(await mode(path.join(dir, 'new'))).toBe(0o750);
-      expect(await mode(outbox)).toBe(0o750);
-      expect(await mode(path.join(outbox, 'answered'))).toBe(0o750);
-      expect(await mode(moved)).toBe(0o640);
+      const usual = umask.inEffect;
+      expect(await mode(path.join(dir, 'new'))).toBe(0o750 & ~usual);
+      expect(await mode(outbox)).toBe(0o750 & ~usual);
+      expect(await mode(path.join(outbox, 'answered'))).toBe(0o750 & ~usual);
+      expect(await mode(moved)).toBe(0o640 & ~usual);
       // A stricter umask still applies.
-      process.umask(0o077);
+      umask.restore();
+      umask = underUmask(0o077);
       await writeFileAtomic(outbox, 'ddcn-share-x.csv', 'request_id\n');
-      expect(await mode(path.join(outbox, 'ddcn-share-x.csv'))).toBe(0o600);
+      expect(await mode(path.join(outbox, 'ddcn-share-x.csv'))).toBe(0o640 & ~umask.inEffect);
     } finally {
-      process.umask(before);
+      umask.restore();
     }
   });
 });
 
 describe('the reason written beside a refused file', () => {
   it('is a private file of its own, never the file a link planted under its name points to', async () => {
-    const before = process.umask(0o022);
+    const umask = underUmask(0o022);
     try {
       const inbox = path.join(dir, 'inbox');
       await mkdir(path.join(inbox, 'refused'), { recursive: true });
@@ -171,10 +174,10 @@ describe('the reason written beside a refused file', () => {
       expect(await readFile(victim, 'utf8')).toBe('keep me');
       const reason = path.join(inbox, 'refused', 'x.answer.csv.reason.txt');
       expect([await readFile(reason, 'utf8'), (await lstat(reason)).isSymbolicLink(), (await stat(reason)).mode & 0o777]).toEqual([
-        'refused (format): not a readable CSV\n', false, 0o640,
+        'refused (format): not a readable CSV\n', false, 0o640 & ~umask.inEffect,
       ]);
     } finally {
-      process.umask(before);
+      umask.restore();
     }
   });
 });
