@@ -21,6 +21,8 @@ export interface UploadRecord {
   unchanged: number;
   empty: number;
   rejected: number;
+  /** Values changed, counted from the corrections the upload's import recorded. */
+  fields: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function recordUpload(
 export async function findUpload(q: Queryable, maDonVi: string, id: number, uploader: string | null): Promise<(UploadRecord & { rejectsCsv: Buffer }) | null> {
   const res = await q.query<UploadRecord & { rejectsCsv: Buffer }>(
     `SELECT id, login, ma_don_vi AS "maDonVi", at, file_name AS "fileName", rows_read AS "rowsRead", corrected, unchanged, empty, rejected,
+            (SELECT count(*)::int FROM participant_correction c WHERE c.import_id = portal_upload.import_id) AS fields,
             rejects_csv AS "rejectsCsv"
        FROM portal_upload WHERE ma_don_vi = $1::text AND id = $2::bigint AND ($3::text IS NULL OR login = $3::text)`,
     [maDonVi, id, uploader],

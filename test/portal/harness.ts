@@ -126,7 +126,18 @@ export class Client {
     return this.request('POST', url, { body: new URLSearchParams(all).toString(), type: 'application/x-www-form-urlencoded' });
   }
 
-  upload(url: string, file: { name: string; body: Buffer }, csrf: string | null | undefined = undefined) {
+  /**
+   * A file sent with the upload form. Its answer as a browser shows it: a 303 (the result's own page) is followed,
+   * `redirectedFrom` then keeping the POST's own answer.
+   */
+  async upload(url: string, file: { name: string; body: Buffer }, csrf: string | null | undefined = undefined): Promise<Answer & { redirectedFrom?: Answer }> {
+    const posted = await this.uploadOnly(url, file, csrf);
+    const location = posted.status === 303 ? String(posted.headers.location ?? '') : '';
+    return location ? { ...(await this.get(location)), redirectedFrom: posted } : posted;
+  }
+
+  /** The upload's POST alone, its answer as it came. */
+  uploadOnly(url: string, file: { name: string; body: Buffer }, csrf: string | null | undefined = undefined) {
     const token = csrf === undefined ? this.csrf : csrf;
     const boundary = '----ddcntest' + Math.random().toString(16).slice(2);
     const parts: Buffer[] = [];

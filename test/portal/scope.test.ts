@@ -177,6 +177,22 @@ const CASES: Record<string, Case> = {
       expectNotFound(w, await c.get(`/units/${code(w.own)}/uploads/${uploads[f]}/rejects.csv`));
     }
   },
+  'GET /units/:ma_don_vi/uploads/:id': async (c, w) => {
+    // Its own upload's result, where the upload's POST led: what was read, applied and refused.
+    const sent = await c.upload(`/units/${code(w.own)}/corrections`, { name: 'mau02.xlsx', body: badDate[w.own]! });
+    const mine = Number(/^\/units\/[^/]+\/uploads\/(\d+)$/.exec(String(sent.redirectedFrom?.headers.location))![1]);
+    const own = await c.get(`/units/${code(w.own)}/uploads/${mine}`);
+    expect(own.status).toBe(200);
+    expect(own.body).toContain('1 dòng không nhận');
+    // Another account's upload for a unit in scope: as its rejects, only its sender (and the national account).
+    const others = await c.get(`/units/${code(w.own)}/uploads/${uploads[w.own]}`);
+    if (w.national) expect(others.status).toBe(200);
+    else expectNotFound(w, others);
+    for (const f of w.foreign) {
+      expectNotFound(w, await c.get(`/units/${code(f)}/uploads/${uploads[f]}`));
+      expectNotFound(w, await c.get(`/units/${code(w.own)}/uploads/${uploads[f]}`));
+    }
+  },
   'GET /units/:ma_don_vi/people/:ma_so_bhxh': async (c, w) => {
     expect((await c.get(`/units/${code(w.own)}/people/${mismatched(w.own).ma_so_bhxh}`)).status).toBe(200);
     for (const f of w.foreign) {

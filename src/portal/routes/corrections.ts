@@ -85,6 +85,9 @@ export function refusalReasons(message: string | null): Array<{ field: string | 
   return message.split(/; (?=Cột \()/).map((text) => ({ field: FIELD_OF[/^Cột \((1[0-3])\)/.exec(text)?.[1] ?? ''] ?? null, text }));
 }
 
+/** The page of an upload's result, where its POST leads. */
+const resultPage = (code: string, id: number) => `/units/${encodeURIComponent(code)}/uploads/${id}`;
+
 export function registerCorrections(app: FastifyInstance, ctx: PortalContext): void {
   /**
    * Accounts with an upload being read and applied: one at a time each, so that one account cannot hold the portal's
@@ -128,7 +131,7 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
         throw err instanceof HttpError ? await refuse(err) : err;
       });
       await audit(ctx.deps.db, { at: now, login: user.login, action: 'upload', object: `mau02 ${code} upload ${first.id}`, result: 'same file as the upload in progress: shown its result', ip: req.ip });
-      return render(reply, req, 'upload-result', { title: 'Kết quả gửi Mẫu số 02', unit, upload: first.result, uploadId: first.id, fileName: original });
+      return reply.redirect(resultPage(code, first.id), 303);
     }
     if (inFlight) {
       throw await refuse(new HttpError(429, 'Tệp gửi trước của tài khoản này đang được xử lý. Chờ kết quả của tệp đó rồi gửi tiếp.'));
@@ -169,7 +172,21 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     } finally {
       uploading.delete(user.login);
     }
-    return render(reply, req, 'upload-result', { title: 'Kết quả gửi Mẫu số 02', unit, upload: done.result, uploadId: done.id, fileName: original });
+    // Its result on a page of its own (Post/Redirect/Get): reloading it, or coming Back to it, asks for that page again
+    // and never sends the file a second time — which would be read and applied anew, the result then saying that
+    // nobody was corrected (all now on file), or putting back values corrected since.
+    return reply.redirect(resultPage(code, done.id), 303);
+  });
+
+  app.get('/units/:ma_don_vi/uploads/:id', async (req, reply) => {
+    const { user, scope } = requireUser(req);
+    const { ma_don_vi: code, id } = req.params as { ma_don_vi: string; id: string };
+    if (!/^\d{1,15}$/.test(id)) throw notFound();
+    // Read as its rejects are: by the account that sent the file (and the national one) only.
+    const unit = await unitInScope(ctx.deps.db, scope, code);
+    const upload = unit ? await findUpload(ctx.deps.db, code, Number(id), uploadsReadable(scope, user.login)) : null;
+    if (!unit || !upload) throw notFound();
+    return render(reply, req, 'upload-result', { title: 'Kết quả gửi Mẫu số 02', unit, upload, uploadId: upload.id, fileName: upload.fileName });
   });
 
   app.get('/units/:ma_don_vi/uploads/:id/rejects.csv', DOWNLOAD, async (req, reply) => {

@@ -1,0 +1,69 @@
+// A returned Mẫu 02 sent in a real browser (Debian's Chromium, as browser.test.ts), and what the clerk does next:
+// reload the result, go Back. Screenshots go to test-output/portal/.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { databasePerFile, rows } from '../helpers/pipeline.js';
+import { SHOTS } from './chromium.js';
+import { fillMau02 } from './fill-mau02.js';
+import { portalInBrowser } from './in-browser.js';
+import { PASSWORD } from './harness.js';
+
+const database = databasePerFile();
+const web = portalInBrowser(database);
+
+async function signIn(login: string): Promise<Page> {
+  const context = await web.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(`${web.base}/login`);
+  await page.getByLabel('Tên đăng nhập').fill(login);
+  await page.getByLabel('Mật khẩu').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(`${web.base}/`);
+  return page;
+}
+
+/** The unit's Mẫu 02 as downloaded from its page, filled in by `fills`, saved in `dir` where the clerk picks it. */
+async function filledIn(page: Page, dir: string, fills: Parameters<typeof fillMau02>[1]): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải Mẫu số 02 (.xlsx)' }).click()]);
+  const returned = path.join(dir, 'mau02-da-dien.xlsx');
+  await writeFile(returned, await fillMau02(await readFile((await download.path())!), fills));
+  return returned;
+}
+
+const count = async (sql: string) => (await rows<{ n: number }>(database().db, sql))[0]!.n;
+
+describe('a returned Mẫu 02 sent in a browser', () => {
+  it('reloading the result page (F5) shows the same result and sends nothing again; Back leads to the unit’s page', async () => {
+    await web.start();
+    const clerk = await signIn('dv-hn1');
+    await clerk.goto(`${web.base}/units/HN0010001`);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-it-upload-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const returned = await filledIn(clerk, dir, { '0010000002': { 10: 'Trần Thị Bính' } });
+    await clerk.locator('input[type=file]').setInputFiles(returned);
+    await clerk.getByRole('button', { name: 'Gửi' }).click();
+    await expect.poll(() => clerk.locator('h1').textContent()).toBe('Kết quả gửi Mẫu số 02');
+    const shown = await clerk.locator('[role=status]').textContent();
+    expect(shown).toContain('1 người được điều chỉnh (1 thông tin)');
+    const corrections = `SELECT count(*)::int AS n FROM participant_correction`;
+    const uploads = `SELECT count(*)::int AS n FROM portal_upload`;
+    expect([await count(corrections), await count(uploads)]).toEqual([1, 1]);
+
+    // F5: the same result, not "0 corrected, 1 the same as on file" of the file read and applied a second time.
+    await clerk.reload();
+    await expect.poll(() => clerk.locator('h1').textContent()).toBe('Kết quả gửi Mẫu số 02');
+    expect(await clerk.locator('[role=status]').textContent()).toBe(shown);
+    expect([await count(corrections), await count(uploads)]).toEqual([1, 1]);
+    await clerk.screenshot({ path: path.join(SHOTS, 'upload-result-reloaded.png'), fullPage: true });
+
+    // Back: the unit's page, where the file was picked (not a form sent again).
+    await clerk.goBack();
+    await clerk.waitForURL(`${web.base}/units/HN0010001`);
+    expect(await clerk.locator('h1').textContent()).toBe('Công ty Hoa Sen');
+    expect([await count(corrections), await count(uploads)]).toEqual([1, 1]);
+    await clerk.context().close();
+  }, 60_000);
+});
