@@ -14,8 +14,8 @@ import { PASSWORD } from './harness.js';
 const database = databasePerFile();
 const web = portalInBrowser(database);
 
-async function signIn(login: string): Promise<Page> {
-  const context = await web.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', acceptDownloads: true });
+async function signIn(login: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const context = await web.browser.newContext({ viewport, locale: 'vi-VN', acceptDownloads: true });
   const page = await context.newPage();
   await page.goto(`${web.base}/login`);
   await page.getByLabel('Tên đăng nhập').fill(login);
@@ -26,9 +26,9 @@ async function signIn(login: string): Promise<Page> {
 }
 
 /** The unit's Mẫu 02 as downloaded from its page, filled in by `fills`, saved in `dir` where the clerk picks it. */
-async function filledIn(page: Page, dir: string, fills: Parameters<typeof fillMau02>[1]): Promise<string> {
+async function filledIn(page: Page, dir: string, fills: Parameters<typeof fillMau02>[1], name = 'mau02-da-dien.xlsx'): Promise<string> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải Mẫu số 02 (.xlsx)' }).click()]);
-  const returned = path.join(dir, 'mau02-da-dien.xlsx');
+  const returned = path.join(dir, name);
   await writeFile(returned, await fillMau02(await readFile((await download.path())!), fills));
   return returned;
 }
@@ -65,5 +65,22 @@ describe('a returned Mẫu 02 sent in a browser', () => {
     expect(await clerk.locator('h1').textContent()).toBe('Công ty Hoa Sen');
     expect([await count(corrections), await count(uploads)]).toEqual([1, 1]);
     await clerk.context().close();
+  }, 60_000);
+
+  it('shows a long file name, as a clerk’s system names a copy, within a phone’s screen', async () => {
+    await web.start();
+    const phone = await signIn('dv-hn1', { width: 320, height: 700 });
+    await phone.goto(`${web.base}/units/HN0010001`);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-it-upload-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const name = 'Mau02_HN0010001_da_dien_xong_gui_lai_BHXH_quan_Hoan_Kiem_ban_cuoi_cung.xlsx';
+    await phone.locator('input[type=file]').setInputFiles(await filledIn(phone, dir, { '0010000002': { 10: 'Trần Thị Bính' } }, name));
+    await phone.getByRole('button', { name: 'Gửi' }).click();
+    await expect.poll(() => phone.locator('h1').textContent()).toBe('Kết quả gửi Mẫu số 02');
+    expect(await phone.locator('[role=status] strong').textContent()).toBe(name);
+    await phone.screenshot({ path: path.join(SHOTS, 'upload-result-phone.png'), fullPage: true });
+    // Nothing beyond the screen's edge: the page does not scroll sideways.
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await phone.context().close();
   }, 60_000);
 });
