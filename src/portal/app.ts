@@ -14,7 +14,7 @@ import { Eta } from 'eta';
 import type { PortalContext } from './context.js';
 import { HttpError, notFound, type ErrorLink } from './errors.js';
 import { unitNameInScope } from '../db/portal-queries.js';
-import { checkCsrf, loadSession } from './session.js';
+import { checkCsrf, loadSession, sentSignedOut, signedOut } from './session.js';
 import { pageData, render } from './render.js';
 import { registerAuth } from './routes/auth.js';
 import { registerDashboard } from './routes/dashboard.js';
@@ -143,6 +143,11 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
   // the sender's fault, said as such (400), not a failure of ours: the request is between these two hooks.
   const readingBody = new WeakSet<FastifyRequest>();
   app.addHook('preParsing', async (req) => {
+    // A file sent after its session ended (signed out in another tab, idle past the timeout) is answered as that
+    // before it is read: read first, a file over the size was refused as "too large" and the clerk, told to send a
+    // smaller one, was told only then to sign in again. Nor does a sender without a session have the portal take in
+    // megabytes it will refuse (the body is let go unread).
+    if (sentSignedOut(req) && String(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) throw signedOut();
     readingBody.add(req);
   });
   app.addHook('preValidation', async (req) => {

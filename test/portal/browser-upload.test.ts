@@ -83,4 +83,28 @@ describe('a returned Mẫu 02 sent in a browser', () => {
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
     await phone.context().close();
   }, 60_000);
+
+  it('a file sent after signing out in another tab is answered "signed out", whatever its size, and the clerk signs in again there', async () => {
+    await web.start();
+    const clerk = await signIn('dv-hn1');
+    await clerk.goto(`${web.base}/units/HN0010001`);
+    const other = await clerk.context().newPage();
+    await other.goto(`${web.base}/`);
+    await other.getByRole('button', { name: 'Đăng xuất' }).click();
+    await other.waitForURL(`${web.base}/login`);
+    // Over the 5 MB a file may have: read first, it was refused as too large, and the clerk sent a smaller one in vain.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-it-upload-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const large = path.join(dir, 'mau02-da-dien.xlsx');
+    await writeFile(large, Buffer.alloc(6 * 1024 * 1024, 1));
+    await clerk.locator('input[type=file]').setInputFiles(large);
+    await clerk.getByRole('button', { name: 'Gửi' }).click();
+    await expect.poll(() => clerk.locator('h1').textContent()).toBe('Phiên làm việc đã hết hạn');
+    expect(await clerk.locator('[role=alert]').textContent()).toBe('Bạn đã đăng xuất hoặc phiên đã hết hạn: đăng nhập lại.');
+    expect(await clerk.locator('main').textContent()).not.toContain('Công ty Hoa Sen');
+    await clerk.getByRole('link', { name: 'Đăng nhập lại' }).click();
+    await clerk.waitForURL(/\/login/);
+    expect(await count(`SELECT count(*)::int AS n FROM portal_upload`)).toBe(0);
+    await clerk.context().close();
+  }, 60_000);
 });
