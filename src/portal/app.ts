@@ -147,7 +147,7 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
     // before it is read: read first, a file over the size was refused as "too large" and the clerk, told to send a
     // smaller one, was told only then to sign in again. Nor does a sender without a session have the portal take in
     // megabytes it will refuse (the body is let go unread).
-    if (sentSignedOut(req) && String(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) throw signedOut();
+    if (sentSignedOut(req) && String(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) throw signedOut(req);
     readingBody.add(req);
   });
   app.addHook('preValidation', async (req) => {

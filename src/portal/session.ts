@@ -70,9 +70,15 @@ function submittedToken(req: FastifyRequest): string | null {
 /** A POST of a signed-in page's form (any but the sign-in's) that came without a session. */
 export const sentSignedOut = (req: FastifyRequest): boolean => req.method === 'POST' && !req.user && req.url !== '/login';
 
-/** What a form sent after its session ended is told: that, and the way to sign in again. */
-export const signedOut = () =>
-  new HttpError(403, 'Bạn đã đăng xuất hoặc phiên đã hết hạn: đăng nhập lại.', undefined, [{ href: '/login', text: 'Đăng nhập lại' }]);
+/**
+ * What a form sent after its session ended is told: that, and the way to sign in again — back to the page the form
+ * was on, where it is filled in again (a file is picked again on its unit's page), not to the dashboard.
+ */
+export function signedOut(req: FastifyRequest): HttpError {
+  const page = localPath(req.url.split('?')[0]!.replace(/\/corrections$/, ''));
+  const back = page && page !== '/' && page !== '/logout' ? `/login?next=${encodeURIComponent(page)}` : '/login';
+  return new HttpError(403, 'Bạn đã đăng xuất hoặc phiên đã hết hạn: đăng nhập lại.', undefined, [{ href: back, text: 'Đăng nhập lại' }]);
+}
 
 /** preHandler of every POST: 403 unless `_csrf` matches the token of this browser's session or pre-session. */
 export async function checkCsrf(req: FastifyRequest): Promise<void> {
@@ -83,7 +89,7 @@ export async function checkCsrf(req: FastifyRequest): Promise<void> {
   if (want && got && want.length === got.length && timingSafeEqual(want, got)) return;
   // A form of a signed-in page sent after the session ended (signed out in another tab, idle, disabled): say so,
   // rather than blame the form.
-  if (sentSignedOut(req)) throw signedOut();
+  if (sentSignedOut(req)) throw signedOut(req);
   // Titled as what it is: the session (if any) is still open, only the form is stale.
   throw new HttpError(403, 'Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và gửi lại.', undefined, [], 'Biểu mẫu đã hết hạn');
 }

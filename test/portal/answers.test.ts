@@ -191,7 +191,8 @@ describe('error pages', () => {
     const r = await unit.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bính' }, token);
     expect(r.status).toBe(403);
     expect(r.body).toContain('Bạn đã đăng xuất hoặc phiên đã hết hạn: đăng nhập lại.');
-    expect(r.body).toContain('<a href="/login">Đăng nhập lại</a>');
+    // Once signed in again, back to the form's page, to fill it in there.
+    expect(r.body).toContain('<a href="/login?next=%2Funits%2FHN0010001%2Fpeople%2F0010000002">Đăng nhập lại</a>');
     expect(title(r.body)).toBe('Phiên làm việc đã hết hạn · ddcn');
     // Signed in, a form without its token is still only "expired".
     const again = await signedIn(app.app, 'dv-hn1');

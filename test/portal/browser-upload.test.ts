@@ -102,9 +102,14 @@ describe('a returned Mẫu 02 sent in a browser', () => {
     await expect.poll(() => clerk.locator('h1').textContent()).toBe('Phiên làm việc đã hết hạn');
     expect(await clerk.locator('[role=alert]').textContent()).toBe('Bạn đã đăng xuất hoặc phiên đã hết hạn: đăng nhập lại.');
     expect(await clerk.locator('main').textContent()).not.toContain('Công ty Hoa Sen');
-    await clerk.getByRole('link', { name: 'Đăng nhập lại' }).click();
-    await clerk.waitForURL(/\/login/);
     expect(await count(`SELECT count(*)::int AS n FROM portal_upload`)).toBe(0);
+    // Signed in again, back on the unit's page, where the file is picked again (not on the dashboard).
+    await clerk.getByRole('link', { name: 'Đăng nhập lại' }).click();
+    await clerk.getByLabel('Tên đăng nhập').fill('dv-hn1');
+    await clerk.getByLabel('Mật khẩu').fill(PASSWORD);
+    await clerk.getByRole('button', { name: 'Đăng nhập' }).click();
+    await clerk.waitForURL(`${web.base}/units/HN0010001`);
+    expect(await clerk.getByRole('button', { name: 'Gửi' }).count()).toBe(1);
     await clerk.context().close();
   }, 60_000);
 });
