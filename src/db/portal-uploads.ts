@@ -59,3 +59,16 @@ export async function findUpload(q: Queryable, maDonVi: string, id: number, uplo
   );
   return res.rows[0] ?? null;
 }
+
+/**
+ * The values one person's correction typed into the portal's form recorded (import `importId`, made by `login`): 0
+ * when it changed nothing; null when that is no such correction of that account (a number typed into the address).
+ */
+export async function webCorrectionFields(q: Queryable, importId: number, login: string, maSoBhxh: string): Promise<number | null> {
+  const res = await q.query<{ fields: number }>(
+    `SELECT (SELECT count(*)::int FROM participant_correction c WHERE c.ma_so_bhxh = $3::text AND c.import_id = r.id) AS fields
+       FROM import_run r WHERE r.id = $1::bigint AND r.kind = 'corrections-web' AND r.file_name = 'web:' || $2::text`,
+    [importId, login, maSoBhxh],
+  );
+  return res.rows[0]?.fields ?? null;
+}

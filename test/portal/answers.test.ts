@@ -354,7 +354,7 @@ describe('a person matched after the form was opened', () => {
     // Another clerk corrects the person and the night's run matches them, while this form stays open.
     const other = await signedIn(app.app, 'dv-hn1');
     await other.get('/units/HN0010001/people/0010000002');
-    expect((await other.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bính' })).status).toBe(200);
+    expect((await other.submit('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bính' })).status).toBe(200);
     await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
     expect((await rows<{ status: string }>(db, `SELECT status FROM participant WHERE ma_so_bhxh = '0010000002'`))[0]!.status).toBe('MATCHED');
     const sent = await unit.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bính' });

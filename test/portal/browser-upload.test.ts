@@ -1,5 +1,6 @@
-// A returned Mẫu 02 sent in a real browser (Debian's Chromium, as browser.test.ts), and what the clerk does next:
-// reload the result, go Back. Screenshots go to test-output/portal/.
+// A returned Mẫu 02 sent in a real browser (Debian's Chromium, as browser.test.ts), or one person's correction typed
+// into its form, and what the clerk does next: reload the result, go Back, sign in again. Screenshots go to
+// test-output/portal/.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,5 +112,36 @@ describe('a returned Mẫu 02 sent in a browser', () => {
     await clerk.waitForURL(`${web.base}/units/HN0010001`);
     expect(await clerk.getByRole('button', { name: 'Gửi' }).count()).toBe(1);
     await clerk.context().close();
+  }, 60_000);
+
+  it('reloading the page of a correction typed into the form shows what was saved and sends nothing again, even after another’s correction', async () => {
+    await web.start();
+    const clerk = await signIn('dv-hn1');
+    await clerk.goto(`${web.base}/units/HN0010001/people/0010000002`);
+    await clerk.getByLabel('(10) Họ và tên').fill('Trần Thị Bính');
+    await clerk.getByRole('button', { name: 'Ghi điều chỉnh' }).click();
+    await expect.poll(() => clerk.locator('h1').textContent()).toBe('Đã ghi điều chỉnh');
+    const shown = await clerk.locator('main').textContent();
+    expect(shown).toContain('Đã ghi 1 thông tin điều chỉnh cho người tham gia 0010000002');
+    // Meanwhile the office corrects the same person otherwise.
+    const office = await signIn('tinh-001');
+    await office.goto(`${web.base}/units/HN0010001/people/0010000002`);
+    await office.getByLabel('(10) Họ và tên').fill('Trần Thị Bình');
+    await office.getByRole('button', { name: 'Ghi điều chỉnh' }).click();
+    await expect.poll(() => office.locator('h1').textContent()).toBe('Đã ghi điều chỉnh');
+    const names = `SELECT new_value AS n FROM participant_correction ORDER BY id`;
+    expect(await rows(database().db, names)).toEqual([{ n: 'Trần Thị Bính' }, { n: 'Trần Thị Bình' }]);
+
+    // F5 on the clerk's page: what was saved, again; the clerk's name is not sent again over the office's.
+    await clerk.reload();
+    await expect.poll(() => clerk.locator('h1').textContent()).toBe('Đã ghi điều chỉnh');
+    expect(await clerk.locator('main').textContent()).toBe(shown);
+    expect(await rows(database().db, names)).toEqual([{ n: 'Trần Thị Bính' }, { n: 'Trần Thị Bình' }]);
+    await clerk.goBack();
+    await clerk.waitForURL(`${web.base}/units/HN0010001/people/0010000002`);
+    expect(await clerk.getByLabel('(10) Họ và tên').inputValue()).toBe('');
+    expect(await rows(database().db, names)).toHaveLength(2);
+    await clerk.context().close();
+    await office.context().close();
   }, 60_000);
 });

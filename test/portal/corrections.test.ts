@@ -90,12 +90,12 @@ describe('portal corrections', () => {
 
     expect((await unit.post('/units/HN0010001/people/0010000002', {})).status).toBe(422);
     // The name on file typed again: nothing recorded, and the page's heading says so.
-    const same = await unit.post('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bích' });
+    const same = await unit.submit('/units/HN0010001/people/0010000002', { ho_ten: 'Trần Thị Bích' });
     expect(same.status).toBe(200);
     expect(same.body).toContain('<h1>Không có gì thay đổi</h1>');
     expect(same.body).not.toContain('Đã ghi điều chỉnh');
     expect(await history(db)).toEqual([]);
-    const ok = await unit.post('/units/HN0010001/people/0010000002', { ho_ten: '  Trần Thị   Bính ' });
+    const ok = await unit.submit('/units/HN0010001/people/0010000002', { ho_ten: '  Trần Thị   Bính ' });
     expect(ok.status).toBe(200);
     expect(ok.body).toContain('Đã ghi 1 thông tin điều chỉnh');
     expect(await history(db)).toEqual([{ ma_so_bhxh: '0010000002', field: 'name', new_value: 'Trần Thị Bính', source: 'web', changed_by: 'dv-hn1' }]);

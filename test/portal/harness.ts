@@ -126,14 +126,22 @@ export class Client {
     return this.request('POST', url, { body: new URLSearchParams(all).toString(), type: 'application/x-www-form-urlencoded' });
   }
 
+  /** A form sent, its answer as a browser shows it: a 303 is followed, `redirectedFrom` keeping the POST's answer. */
+  async submit(url: string, fields: Record<string, string>): Promise<Answer & { redirectedFrom?: Answer }> {
+    return this.followed(await this.post(url, fields));
+  }
+
+  private async followed(posted: Answer): Promise<Answer & { redirectedFrom?: Answer }> {
+    const location = posted.status === 303 ? String(posted.headers.location ?? '') : '';
+    return location ? { ...(await this.get(location)), redirectedFrom: posted } : posted;
+  }
+
   /**
    * A file sent with the upload form. Its answer as a browser shows it: a 303 (the result's own page) is followed,
    * `redirectedFrom` then keeping the POST's own answer.
    */
   async upload(url: string, file: { name: string; body: Buffer }, csrf: string | null | undefined = undefined): Promise<Answer & { redirectedFrom?: Answer }> {
-    const posted = await this.uploadOnly(url, file, csrf);
-    const location = posted.status === 303 ? String(posted.headers.location ?? '') : '';
-    return location ? { ...(await this.get(location)), redirectedFrom: posted } : posted;
+    return this.followed(await this.uploadOnly(url, file, csrf));
   }
 
   /** The upload's POST alone, its answer as it came. */

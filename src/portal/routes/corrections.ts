@@ -10,7 +10,7 @@ import { applyCorrections } from '../../db/corrections.js';
 import { finishImportRun, startImportRun } from '../../db/import-runs.js';
 import { unitInScope, unitPeopleInScope, unitPersonInScope, type UnitDetail } from '../../db/portal-queries.js';
 import type { ListDbRow } from '../../db/lists.js';
-import { findUpload, recordUpload } from '../../db/portal-uploads.js';
+import { findUpload, recordUpload, webCorrectionFields } from '../../db/portal-uploads.js';
 import { uploadsReadable } from '../../db/portal-scope.js';
 import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
@@ -225,6 +225,10 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     if ('status' in found) return { offForm: { title: 'Không cần điều chỉnh', unit: found.unit, who, status: found.status } };
     return { user, code, who, unit: found.unit, row: found.row };
   };
+  const savedPage = (unit: UnitDetail, who: string, fields: number) =>
+    fields === 0
+      ? { title: 'Không có gì thay đổi', unit, who, fields, message: 'Thông tin đã điền giống thông tin đang lưu: không có gì thay đổi.' }
+      : { title: 'Đã ghi điều chỉnh', unit, who, fields, message: null };
   const formPage = (found: { who: string; unit: UnitDetail; row: ListDbRow }, values: Record<string, string>, message: string | null) => ({
     // A refusal says so first, in the title a browser's tab and a screen reader give (as a refused upload's page does).
     title: message ? `Chưa ghi điều chỉnh — ${found.who}` : `Điều chỉnh thông tin ${found.who}`,
@@ -245,6 +249,14 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
 
   app.get('/units/:ma_don_vi/people/:ma_so_bhxh', async (req, reply) => {
     const found = await person(req);
+    // Where a correction saved leads (`?da_ghi=` its import): what it recorded, however often reloaded.
+    const saved = (req.query as Record<string, unknown>).da_ghi;
+    if (typeof saved === 'string' && /^\d{1,15}$/.test(saved)) {
+      const { user } = requireUser(req);
+      const { ma_so_bhxh: who } = req.params as { ma_so_bhxh: string };
+      const fields = await webCorrectionFields(ctx.deps.db, Number(saved), user.login, who);
+      if (fields !== null) return render(reply, req, 'person-saved', savedPage(found.offForm?.unit ?? found.unit!, who, fields));
+    }
     if (found.offForm) return render(reply, req, 'person-off-form', found.offForm);
     return render(reply, req, 'person', formPage(found, { ho_ten: '', ngay_sinh: '', gioi_tinh: '', so_ddcn: '' }, null));
   });
@@ -275,11 +287,12 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
       await tx.query(`UPDATE participant_correction SET source = 'web', changed_by = $2::text WHERE import_id = $1::bigint`, [importId, found.user.login]);
       const result = o!.kind === 'applied' ? `ok: ${o!.fields} values` : o!.kind;
       await audit(tx, { at: now, login: found.user.login, action: 'correct', object: `${found.code} ${found.who}`, result, ip: req.ip });
-      return o!;
+      return { ...o!, importId };
     });
     if (outcome.kind === 'rejected') return render(reply.code(422), req, 'person', formPage(found, values, outcome.reason));
-    const message = outcome.kind === 'unchanged' ? 'Thông tin đã điền giống thông tin đang lưu: không có gì thay đổi.' : null;
-    const title = outcome.kind === 'unchanged' ? 'Không có gì thay đổi' : 'Đã ghi điều chỉnh';
-    return render(reply, req, 'person-saved', { title, unit: found.unit, who: found.who, outcome, message });
+    // What was saved on a page of its own (Post/Redirect/Get): reloading it, or coming Back to it, never sends the
+    // form again — which said "nothing changed" of what had just been saved, or put back what someone corrected
+    // since the form was sent.
+    return reply.redirect(`/units/${encodeURIComponent(found.code)}/people/${encodeURIComponent(found.who)}?da_ghi=${outcome.importId}`, 303);
   });
 }
