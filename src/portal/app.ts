@@ -147,7 +147,12 @@ export async function buildPortal(ctx: PortalContext): Promise<Portal> {
     // before it is read: read first, a file over the size was refused as "too large" and the clerk, told to send a
     // smaller one, was told only then to sign in again. Nor does a sender without a session have the portal take in
     // megabytes it will refuse (the body is let go unread).
-    if (sentSignedOut(req) && String(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) throw signedOut(req);
+    if (String(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) {
+      if (sentSignedOut(req)) throw signedOut(req);
+      // Only the upload's form sends a file. Anywhere else — the sign-in's form above all, which anyone may send — a
+      // multipart body is refused before it is read, not taken in up to an upload's size to be refused after.
+      if (req.routeOptions.url !== '/units/:ma_don_vi/corrections') throw new HttpError(415, 'Biểu mẫu này không nhận tệp gửi kèm. Hãy gửi lại từ trang của hệ thống.');
+    }
     readingBody.add(req);
   });
   app.addHook('preValidation', async (req) => {

@@ -110,18 +110,34 @@ describe('requests the framework or the body reader refuses', () => {
     const unit = await signedIn(app.app, 'dv-hn1');
     await unit.get('/units/HN0010001');
     const cut = '--XX\r\nContent-Disposition: form-data; name="file"; filename="mau02.xlsx"\r\n\r\nPK';
-    for (const [who, url, type, body] of [
-      ['signed out', '/login', 'multipart/form-data', 'x'],
-      ['signed in', '/units/HN0010001/corrections', 'multipart/form-data; boundary=XX', cut],
-    ] as const) {
-      const r = who === 'signed in' ? await unit.request('POST', url, { body, type }) : await new Client(app.app).request('POST', url, { body, type });
-      expect(r.status, `${who} ${url}`).toBe(400);
+    for (const type of ['multipart/form-data; boundary=XX', 'multipart/form-data']) {
+      const r = await unit.request('POST', '/units/HN0010001/corrections', { body: cut, type });
+      expect(r.status, type).toBe(400);
       expect(r.body).toContain('Nội dung gửi lên không đọc được (bị ngắt giữa chừng hoặc sai định dạng). Hãy gửi lại từ trang của hệ thống.');
     }
     // Signed out, a form's file is not read at all: the answer is that the session ended (docs/interface.md).
     const out = await new Client(app.app).request('POST', '/logout', { body: cut, type: 'multipart/form-data; boundary=XX' });
     expect(out.status).toBe(403);
     expect(out.body).toContain('Bạn đã đăng xuất hoặc phiên đã hết hạn: đăng nhập lại.');
+  });
+
+  it('refuses a file sent to any form but the upload’s before reading it: the sign-in’s, which anyone may send, above all', async () => {
+    // 4 MB under a sign-in form's fields: read, it was held in memory up to an upload's size (5 MB), for anyone.
+    const boundary = 'XX';
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="login"\r\n\r\ndv-hn1\r\n`),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.xlsx"\r\n\r\n`),
+      Buffer.alloc(4 * 1024 * 1024, 1),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const visitor = new Client(app.app);
+    await visitor.get('/login');
+    for (const [who, c, url] of [['signed out', visitor, '/login'], ['signed in', await signedIn(app.app, 'tinh-001'), '/lookup']] as const) {
+      const r = await c.request('POST', url, { body, type: `multipart/form-data; boundary=${boundary}` });
+      expect(r.status, `${who} ${url}`).toBe(415);
+      expect(r.body).toContain('<title>Định dạng không được nhận · ddcn</title>');
+      expect(r.body).toContain('Biểu mẫu này không nhận tệp gửi kèm. Hãy gửi lại từ trang của hệ thống.');
+    }
   });
 
   it('answers HEAD on a download with 404: no file made, no download audited', async () => {
