@@ -255,7 +255,8 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
       const { user } = requireUser(req);
       const { ma_so_bhxh: who } = req.params as { ma_so_bhxh: string };
       const fields = await webCorrectionFields(ctx.deps.db, Number(saved), user.login, who);
-      if (fields !== null) return render(reply, req, 'person-saved', savedPage(found.offForm?.unit ?? found.unit!, who, fields));
+      // Shown even once the person has left the form (a run matched them since): it says what was saved then.
+      if (fields !== null) return render(reply, req, 'person-saved', savedPage(found.offForm ? found.offForm.unit : found.unit, who, fields));
     }
     if (found.offForm) return render(reply, req, 'person-off-form', found.offForm);
     return render(reply, req, 'person', formPage(found, { ho_ten: '', ngay_sinh: '', gioi_tinh: '', so_ddcn: '' }, null));
