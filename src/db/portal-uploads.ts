@@ -21,8 +21,8 @@ export interface UploadRecord {
   unchanged: number;
   empty: number;
   rejected: number;
-  /** Values changed, counted from the corrections the upload's import recorded. */
-  fields: number;
+  /** The import of `ddcn import corrections` it was (its corrections carry it). */
+  importId: number;
 }
 
 /**
@@ -52,12 +52,17 @@ export async function recordUpload(
 export async function findUpload(q: Queryable, maDonVi: string, id: number, uploader: string | null): Promise<(UploadRecord & { rejectsCsv: Buffer }) | null> {
   const res = await q.query<UploadRecord & { rejectsCsv: Buffer }>(
     `SELECT id, login, ma_don_vi AS "maDonVi", at, file_name AS "fileName", rows_read AS "rowsRead", corrected, unchanged, empty, rejected,
-            (SELECT count(*)::int FROM participant_correction c WHERE c.import_id = portal_upload.import_id) AS fields,
-            rejects_csv AS "rejectsCsv"
+            import_id::int AS "importId", rejects_csv AS "rejectsCsv"
        FROM portal_upload WHERE ma_don_vi = $1::text AND id = $2::bigint AND ($3::text IS NULL OR login = $3::text)`,
     [maDonVi, id, uploader],
   );
   return res.rows[0] ?? null;
+}
+
+/** The values an import of corrections changed (an upload's result page says how many). */
+export async function importedFields(q: Queryable, importId: number): Promise<number> {
+  const res = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM participant_correction WHERE import_id = $1::bigint`, [importId]);
+  return res.rows[0]!.n;
 }
 
 /**

@@ -10,7 +10,7 @@ import { applyCorrections } from '../../db/corrections.js';
 import { finishImportRun, startImportRun } from '../../db/import-runs.js';
 import { unitInScope, unitPeopleInScope, unitPersonInScope, type UnitDetail } from '../../db/portal-queries.js';
 import type { ListDbRow } from '../../db/lists.js';
-import { findUpload, recordUpload, webCorrectionFields } from '../../db/portal-uploads.js';
+import { findUpload, importedFields, recordUpload, webCorrectionFields } from '../../db/portal-uploads.js';
 import { uploadsReadable } from '../../db/portal-scope.js';
 import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
@@ -186,7 +186,8 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const unit = await unitInScope(ctx.deps.db, scope, code);
     const upload = unit ? await findUpload(ctx.deps.db, code, Number(id), uploadsReadable(scope, user.login)) : null;
     if (!unit || !upload) throw notFound();
-    return render(reply, req, 'upload-result', { title: 'Kết quả gửi Mẫu số 02', unit, upload, uploadId: upload.id, fileName: upload.fileName });
+    const fields = await importedFields(ctx.deps.db, upload.importId);
+    return render(reply, req, 'upload-result', { title: 'Kết quả gửi Mẫu số 02', unit, upload: { ...upload, fields }, uploadId: upload.id, fileName: upload.fileName });
   });
 
   app.get('/units/:ma_don_vi/uploads/:id/rejects.csv', DOWNLOAD, async (req, reply) => {
