@@ -69,6 +69,18 @@ describe('portal sign-in', () => {
     const ok = await c.post('/login', { login: 'tinh-001', password: PASSWORD, next: '/units/HN0010002?trang=1' });
     expect([ok.status, ok.headers.location]).toEqual([303, '/units/HN0010002?trang=1']);
     expect((await c.get('/units/HN0010002?trang=1')).status).toBe(200);
+    // A file asked while signed out leads back to the page that offers it: sent on to the file, the browser kept
+    // showing the sign-in form, filled in, and the clerk took the file for not received.
+    const files: Array<[string, string]> = [
+      ['/units/HN0010001/mau02.xlsx', '/units/HN0010001'],
+      ['/units/HN0010001/uploads/7/rejects.csv', '/units/HN0010001/uploads/7'],
+      ['/report/mau03.xlsx?as_of=2026-06-30&period=week', '/?as_of=2026-06-30&period=week'],
+      ['/audit.csv', '/login'],
+    ];
+    for (const [file, page] of files) {
+      const r = await new Client(app).get(file);
+      expect([file, r.status, r.headers.location]).toEqual([file, 303, page === '/login' ? page : `/login?next=${encodeURIComponent(page)}`]);
+    }
     // A link typed by hand with a letter beyond ASCII or a space in `next` (the browser sends it percent-encoded; it
     // is read decoded): there all the same, written as a browser writes it — not a 500 once the password was right.
     expect((await c.get('/login?next=%2Funits%2F%C4%90V%2001%3Fq%3D%E1%BA%BE')).headers.location).toBe('/units/%C4%90V%2001?q=%E1%BA%BE');

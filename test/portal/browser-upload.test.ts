@@ -144,4 +144,22 @@ describe('a returned Mẫu 02 sent in a browser', () => {
     await clerk.context().close();
     await office.context().close();
   }, 60_000);
+
+  it('a download asked after the session ended: signed in again, the clerk is on the page that offers it, not left on the sign-in form', async () => {
+    await web.start();
+    const clerk = await signIn('dv-hn1');
+    await clerk.goto(`${web.base}/units/HN0010001`);
+    const other = await clerk.context().newPage();
+    await other.goto(`${web.base}/`);
+    await other.getByRole('button', { name: 'Đăng xuất' }).click();
+    await other.close();
+    await clerk.getByRole('link', { name: 'Tải Mẫu số 02 (.xlsx)' }).click();
+    await clerk.waitForURL(/\/login\?next=/);
+    await clerk.getByLabel('Tên đăng nhập').fill('dv-hn1');
+    await clerk.getByLabel('Mật khẩu').fill(PASSWORD);
+    await clerk.getByRole('button', { name: 'Đăng nhập' }).click();
+    await clerk.waitForURL(`${web.base}/units/HN0010001`);
+    expect(await clerk.locator('h1').textContent()).toBe('Công ty Hoa Sen');
+    await clerk.context().close();
+  }, 60_000);
 });
