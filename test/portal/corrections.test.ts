@@ -249,6 +249,7 @@ describe('portal corrections', () => {
     const { db, app } = await setUp({ maxUploadBytes: 64 * 1024 });
     const office = await signedIn(app, 'tinh-001');
     const other = await office.get('/units/HN0010002/mau02.xlsx'); // another unit's Mẫu 02, in the same office
+    const mau01 = await office.get('/units/HN0010001/mau01.xlsx'); // the other list of the unit's page
     await office.get('/units/HN0010001');
     const refusals: Array<[string, { name: string; body: Buffer }, number, string]> = [
       ['a CSV', { name: 'mau02.csv', body: Buffer.from('a,b\n') }, 415, 'Chỉ nhận tệp Excel .xlsx'],
@@ -256,6 +257,8 @@ describe('portal corrections', () => {
       ['an .xls', { name: 'mau02.xls', body: Buffer.from('a,b\n') }, 415, 'mở bằng Excel, chọn Lưu thành &quot;Excel Workbook \\(.xlsx\\)&quot;'],
       ['an empty file', { name: 'mau02.xlsx', body: Buffer.alloc(0) }, 422, 'Tệp đã chọn rỗng \\(0 byte\\)'],
       ['another unit’s form', { name: 'mau02.xlsx', body: other.raw }, 422, 'là Mẫu số 02 của đơn vị HN0010002'],
+      // Like every refusal, it says that nothing was applied.
+      ['the unit’s Mẫu 01', { name: 'mau01.xlsx', body: mau01.raw }, 422, 'Tệp không phải Mẫu số 02 do hệ thống lập [^<]* Không có thông tin nào được cập nhật'],
       ['a file too large', { name: 'mau02.xlsx', body: Buffer.alloc(65 * 1024, 1) }, 413, 'Tệp quá lớn'],
     ];
     for (const [what, file, status, reason] of refusals) {

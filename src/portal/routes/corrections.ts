@@ -55,7 +55,7 @@ async function checkUpload(file: string, unit: string, maxRows: number): Promise
   } catch (err) {
     if (err instanceof ReturnedFileError) throw new HttpError(422, `${err.vi} Không có thông tin nào được cập nhật.`);
     if (err instanceof UserError) {
-      throw new HttpError(422, 'Tệp không phải Mẫu số 02 do hệ thống lập (không đọc được tiêu đề, dòng "Mã đơn vị:" hoặc dòng đánh số cột). Hãy tải Mẫu số 02 của đơn vị, điền cột (10)–(13) và lưu dạng Excel (.xlsx).');
+      throw new HttpError(422, 'Tệp không phải Mẫu số 02 do hệ thống lập (không đọc được tiêu đề, dòng "Mã đơn vị:" hoặc dòng đánh số cột). Không có thông tin nào được cập nhật; hãy tải Mẫu số 02 của đơn vị, điền cột (10)–(13), lưu dạng Excel (.xlsx) rồi gửi lại.');
     }
     throw err;
   }
