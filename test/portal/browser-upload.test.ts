@@ -162,4 +162,32 @@ describe('a returned Mẫu 02 sent in a browser', () => {
     expect(await clerk.locator('h1').textContent()).toBe('Công ty Hoa Sen');
     await clerk.context().close();
   }, 60_000);
+
+  it('a person’s form sent after another’s correction of that person is not written over it: the form again, with what is on file now', async () => {
+    await web.start();
+    const clerk = await signIn('dv-hn1');
+    await clerk.goto(`${web.base}/units/HN0010001/people/0010000002`);
+    // While the clerk's form is open, the office corrects the person.
+    const office = await signIn('tinh-001');
+    await office.goto(`${web.base}/units/HN0010001/people/0010000002`);
+    await office.getByLabel('(10) Họ và tên').fill('Trần Thị Bính');
+    await office.getByRole('button', { name: 'Ghi điều chỉnh' }).click();
+    await expect.poll(() => office.locator('h1').textContent()).toBe('Đã ghi điều chỉnh');
+    const names = `SELECT new_value AS n FROM participant_correction ORDER BY id`;
+
+    await clerk.getByLabel('(10) Họ và tên').fill('Trần Thị Bình');
+    await clerk.getByRole('button', { name: 'Ghi điều chỉnh' }).click();
+    await expect.poll(() => clerk.title()).toBe('Chưa ghi điều chỉnh — 0010000002 · ddcn');
+    expect(await clerk.locator('.error-summary').textContent()).toContain('thông tin đang lưu của người này đã thay đổi sau khi trang được mở');
+    expect(await clerk.locator('.stored').textContent()).toContain('Trần Thị Bính'); // what is on file now
+    expect(await clerk.getByLabel('(10) Họ và tên').inputValue()).toBe('Trần Thị Bình'); // what was typed, kept
+    expect(await rows(database().db, names)).toEqual([{ n: 'Trần Thị Bính' }]);
+    await clerk.screenshot({ path: path.join(SHOTS, 'person-changed-since.png'), fullPage: true });
+    // Seen, and sent again: written.
+    await clerk.getByRole('button', { name: 'Ghi điều chỉnh' }).click();
+    await expect.poll(() => clerk.locator('h1').textContent()).toBe('Đã ghi điều chỉnh');
+    expect(await rows(database().db, names)).toEqual([{ n: 'Trần Thị Bính' }, { n: 'Trần Thị Bình' }]);
+    await clerk.context().close();
+    await office.context().close();
+  }, 60_000);
 });

@@ -72,6 +72,10 @@ async function checkUpload(file: string, unit: string, maxRows: number): Promise
   return form;
 }
 
+/** A person's form sent after what it showed as on file had changed. */
+const CHANGED_SINCE =
+  'Chưa ghi điều chỉnh: thông tin đang lưu của người này đã thay đổi sau khi trang được mở (vừa có điều chỉnh khác được ghi). Xem lại thông tin đang lưu ở trên; nếu vẫn cần sửa, bấm Ghi điều chỉnh để gửi lại.';
+
 /** The form's field of each of columns (10)–(13). */
 const FIELD_OF: Record<string, string> = { 10: 'ho_ten', 11: 'ngay_sinh', 12: 'gioi_tinh', 13: 'so_ddcn' };
 
@@ -226,6 +230,12 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     if ('status' in found) return { offForm: { title: 'Không cần điều chỉnh', unit: found.unit, who, status: found.status } };
     return { user, code, who, unit: found.unit, row: found.row };
   };
+  /**
+   * What the form showed as on file, as its hidden field `dang_luu` carries it back: a form sent after someone else's
+   * correction of the person (or an import) changed it would otherwise write over that unseen — where a returned sheet
+   * whose columns (3)–(9) no longer match is refused, saying to take the newest list.
+   */
+  const onFile = (row: ListDbRow) => hash('sha256', JSON.stringify([row.hoTen, row.ngaySinh, row.gioiTinh, row.soGiayTo]), 'base64url').slice(0, 22);
   const savedPage = (unit: UnitDetail, who: string, fields: number) =>
     fields === 0
       ? { title: 'Không có gì thay đổi', unit, who, fields, message: 'Thông tin đã điền giống thông tin đang lưu: không có gì thay đổi.' }
@@ -246,6 +256,7 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     values,
     message,
     errors: refusalReasons(message),
+    onFile: onFile(found.row),
   });
 
   app.get('/units/:ma_don_vi/people/:ma_so_bhxh', async (req, reply) => {
@@ -268,6 +279,13 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const found = await person(req);
     if (found.offForm) return render(reply.code(409), req, 'person-off-form', found.offForm);
     const values = { ho_ten: text(req, 'ho_ten'), ngay_sinh: text(req, 'ngay_sinh'), gioi_tinh: text(req, 'gioi_tinh'), so_ddcn: text(req, 'so_ddcn') };
+    // Changed since the form was opened: nothing written; the form again, with what is on file now and what was typed
+    // (a form without the field — a script's — is taken as before).
+    const shown = text(req, 'dang_luu');
+    if (shown && shown !== onFile(found.row)) {
+      await audit(ctx.deps.db, { at: ctx.deps.now(), login: found.user.login, action: 'correct', object: `${found.code} ${found.who}`, result: 'refused 409: changed since the form was opened', ip: req.ip });
+      return render(reply.code(409), req, 'person', formPage(found, values, CHANGED_SINCE));
+    }
     // Exactly the check of a returned sheet's row (columns 10–13).
     // A form has no columns (1)–(9) to compare and no Excel error cells.
     const now = ctx.deps.now();
