@@ -97,7 +97,7 @@ export async function checkCsrf(req: FastifyRequest): Promise<void> {
 /** The signed-in user of a page, or a redirect to the sign-in page, which then leads back to the page asked. */
 export function requireUser(req: FastifyRequest): { user: PortalUser; scope: Scope } {
   if (!req.user || !req.scope) {
-    const back = localPath(pageOffering(req.url));
+    const back = localPath(pageOffering(req.url, req.routeOptions.url));
     throw new HttpError(401, 'Cần đăng nhập.', back && back !== '/' ? `/login?next=${encodeURIComponent(back)}` : '/login');
   }
   return { user: req.user, scope: req.scope };
@@ -109,10 +109,11 @@ export function requireUser(req: FastifyRequest): { user: PortalUser; scope: Sco
  * same day, the audit trail the dashboard. A browser sent on to a file keeps the page it was on, which was the sign-in
  * form: the clerk, just signed in, saw that form again, filled in, and the file only in the downloads bar.
  */
-export function pageOffering(url: string): string {
+export function pageOffering(url: string, route: string | undefined): string {
+  // By the route, not the address: a unit whose code ends in `.csv` has a page.
+  if (!/\.(xlsx|csv)$/.test(route ?? '')) return url;
   const at = url.indexOf('?');
   const [path, query] = at < 0 ? [url, ''] : [url.slice(0, at), url.slice(at)];
-  if (!/\.(xlsx|csv)$/i.test(path)) return url;
   const page = path.replace(/\/[^/]*$/, '');
   return page === '' || page === '/report' ? `/${query}` : page;
 }

@@ -76,6 +76,7 @@ describe('portal sign-in', () => {
       ['/units/HN0010001/uploads/7/rejects.csv', '/units/HN0010001/uploads/7'],
       ['/report/mau03.xlsx?as_of=2026-06-30&period=week', '/?as_of=2026-06-30&period=week'],
       ['/audit.csv', '/login'],
+      ['/units/DV.csv', '/units/DV.csv'], // a unit's page, whatever its code ends with
     ];
     for (const [file, page] of files) {
       const r = await new Client(app).get(file);
