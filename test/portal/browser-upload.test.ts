@@ -36,7 +36,7 @@ async function filledIn(page: Page, dir: string, fills: Parameters<typeof fillMa
 
 const count = async (sql: string) => (await rows<{ n: number }>(database().db, sql))[0]!.n;
 
-describe('a returned Mẫu 02 sent in a browser', () => {
+describe('a returned Mẫu 02 or a person’s form sent in a browser, and what the clerk does next', () => {
   it('reloading the result page (F5) shows the same result and sends nothing again; Back leads to the unit’s page', async () => {
     await web.start();
     const clerk = await signIn('dv-hn1');
