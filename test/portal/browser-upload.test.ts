@@ -190,4 +190,23 @@ describe('a returned Mẫu 02 or a person’s form sent in a browser, and what t
     await clerk.context().close();
     await office.context().close();
   }, 60_000);
+
+  it('the address a refused upload leaves, opened again, is the unit’s page, not “not found”', async () => {
+    await web.start();
+    const clerk = await signIn('dv-hn1');
+    await clerk.goto(`${web.base}/units/HN0010001`);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-it-upload-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const csv = path.join(dir, 'mau02.csv');
+    await writeFile(csv, 'ma_so_bhxh,ho_ten\n');
+    await clerk.locator('input[type=file]').setInputFiles(csv);
+    await clerk.getByRole('button', { name: 'Gửi' }).click();
+    await expect.poll(() => clerk.locator('#upload-error').textContent()).toContain('Chỉ nhận tệp Excel .xlsx');
+    expect(clerk.url()).toBe(`${web.base}/units/HN0010001/corrections`);
+    // Enter in the address bar (or the address sent to a colleague): a GET of it.
+    await clerk.goto(clerk.url());
+    await clerk.waitForURL(`${web.base}/units/HN0010001`);
+    expect(await clerk.locator('h1').textContent()).toBe('Công ty Hoa Sen');
+    await clerk.context().close();
+  }, 60_000);
 });

@@ -177,6 +177,12 @@ const CASES: Record<string, Case> = {
       expectNotFound(w, await c.get(`/units/${code(w.own)}/uploads/${uploads[f]}/rejects.csv`));
     }
   },
+  'GET /units/:ma_don_vi/corrections': async (c, w) => {
+    // The address a refused upload leaves: its unit's page, for a unit in scope only.
+    const own = await c.get(`/units/${code(w.own)}/corrections`);
+    expect([own.status, own.headers.location]).toEqual([303, `/units/${code(w.own)}`]);
+    for (const f of w.foreign) expectNotFound(w, await c.get(`/units/${code(f)}/corrections`));
+  },
   'GET /units/:ma_don_vi/uploads/:id': async (c, w) => {
     // Its own upload's result, where the upload's POST led: what was read, applied and refused.
     const sent = await c.upload(`/units/${code(w.own)}/corrections`, { name: 'mau02.xlsx', body: badDate[w.own]! });

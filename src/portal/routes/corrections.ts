@@ -182,6 +182,15 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     return reply.redirect(resultPage(code, done.id), 303);
   });
 
+  // The address a refused upload leaves in the address bar (its answer is the unit's page): opened again (Enter there,
+  // a link sent to a colleague), it is that unit's page, not "not found".
+  app.get('/units/:ma_don_vi/corrections', async (req, reply) => {
+    const { scope } = requireUser(req);
+    const { ma_don_vi: code } = req.params as { ma_don_vi: string };
+    if (!(await unitInScope(ctx.deps.db, scope, code))) throw notFound();
+    return reply.redirect(`/units/${encodeURIComponent(code)}`, 303);
+  });
+
   app.get('/units/:ma_don_vi/uploads/:id', async (req, reply) => {
     const { user, scope } = requireUser(req);
     const { ma_don_vi: code, id } = req.params as { ma_don_vi: string; id: string };
