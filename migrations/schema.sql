@@ -304,6 +304,7 @@ CREATE INDEX audit_log_at ON public.audit_log USING btree (at, id);
 CREATE INDEX exchange_item_person ON public.exchange_item USING btree (ma_so_bhxh, request_id DESC);
 CREATE INDEX figures_cache_computed ON public.figures_cache USING btree (computed_at);
 CREATE INDEX number_history_so_cu ON public.number_history USING btree (so_cu);
+CREATE INDEX participant_correction_import ON public.participant_correction USING btree (import_id);
 CREATE INDEX participant_correction_person ON public.participant_correction USING btree (ma_so_bhxh, changed_at);
 CREATE INDEX participant_so_giay_to ON public.participant USING btree (so_giay_to);
 CREATE INDEX participant_state_changed ON public.participant_state USING btree (ma_so_bhxh) INCLUDE (changed_version, valid_from) WHERE (changed_version IS NOT NULL);

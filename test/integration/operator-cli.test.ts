@@ -328,7 +328,7 @@ describe('ddcn migrate', () => {
     const url = withDatabase(serverUrl, name);
     const first = await ddcn(['migrate'], { DATABASE_URL: url });
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toMatch(/^applied 0001_init.sql, 0002_.*, 0034_district_three_digits.sql, 0035_figures_cache_corrected_data_stands.sql, 0036_state_mark_pending_changes.sql, 0037_figures_cache_number_never_compared.sql, 0038_reread_midnight_dates.sql, 0039_reread_excel_text_and_apostrophes.sql, 0040_mark_corrections_replaced_while_pending.sql\n$/m);
+    expect(first.stderr).toMatch(/^applied 0001_init.sql, 0002_.*, 0034_district_three_digits.sql, 0035_figures_cache_corrected_data_stands.sql, 0036_state_mark_pending_changes.sql, 0037_figures_cache_number_never_compared.sql, 0038_reread_midnight_dates.sql, 0039_reread_excel_text_and_apostrophes.sql, 0040_mark_corrections_replaced_while_pending.sql, 0041_index_corrections_by_import.sql\n$/m);
     const again = await ddcn(['migrate'], { DATABASE_URL: url });
     expect(again.stderr).toContain('database schema is up to date');
 

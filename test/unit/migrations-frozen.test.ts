@@ -45,6 +45,7 @@ const FROZEN: Array<[file: string, sha256: string]> = [
   ['0038_reread_midnight_dates.sql', '19807b2e457c1bfe'],
   ['0039_reread_excel_text_and_apostrophes.sql', '9b72e14fd0b9e6ce'],
   ['0040_mark_corrections_replaced_while_pending.sql', '171513777780e510'],
+  ['0041_index_corrections_by_import.sql', '872b9c1265d7fdde'],
 ];
 
 describe('the released migrations', () => {
