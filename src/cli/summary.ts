@@ -13,11 +13,19 @@ const scope = (province: string | null) => (province === null ? 'the whole count
 export const conflictText = (c: Pick<Counts, 'conflict' | 'conflictEarlier'>): string =>
   `${c.conflict} CONFLICT${c.conflictEarlier ? ` (${c.conflictEarlier} of them not read by this batch: holding the number on file)` : ''}`;
 
+/**
+ * The answers the batch could not apply, their people's data changed while it ran (an import, a unit's correction):
+ * counted in MATCHED and the others as the registry gave them, yet those people are PENDING on file. Said, or a night
+ * that says "0 PENDING" and exits 0 has people PENDING in export results, off the lists Mẫu 01 was expected to hold.
+ */
+export const changedText = (c: Pick<Counts, 'changed'>): string =>
+  c.changed ? ` · ${c.changed} not applied (data changed during the batch: the next run verifies ${c.changed === 1 ? 'it' : 'them'})` : '';
+
 const countsOf = (b: Pick<FinishedBatch, 'counts' | 'shared'>) => {
   const c = b.counts;
   return (
     `${c.read} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${conflictText(c)} · ` +
-    `${c.pending} PENDING · ${c.errors} errors · ${b.shared} shared`
+    `${c.pending} PENDING · ${c.errors} errors · ${b.shared} shared${changedText(c)}`
   );
 };
 

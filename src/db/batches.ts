@@ -39,6 +39,11 @@ export interface Counts {
   conflictEarlier: number;
   pending: number;
   errors: number;
+  /**
+   * Of the outcomes above (not PENDING), those not applied: the person's data changed while the batch ran (an import,
+   * a unit's correction), so the answer was about data no longer on file: the next run verifies them.
+   */
+  changed: number;
 }
 
 /**
@@ -176,7 +181,8 @@ export async function batchCounts(q: Queryable, batchId: number): Promise<Counts
                             count(*) FILTER (WHERE status = 'MISSING_ID')::int AS missing,
                             count(*) FILTER (WHERE status = 'CONFLICT')::int AS conflict,
                             count(*) FILTER (WHERE status = 'CONFLICT' AND chunk_no = -1)::int AS "conflictEarlier",
-                            count(*) FILTER (WHERE status = 'PENDING')::int AS pending
+                            count(*) FILTER (WHERE status = 'PENDING')::int AS pending,
+                            count(*) FILTER (WHERE status <> 'PENDING' AND NOT applied)::int AS changed
                        FROM verification WHERE batch_id = b.id) v
       WHERE b.id = $1::bigint`,
     [batchId],
@@ -184,7 +190,7 @@ export async function batchCounts(q: Queryable, batchId: number): Promise<Counts
   return res.rows[0]!;
 }
 
-export const NO_COUNTS: Counts = { read: 0, matched: 0, mismatched: 0, missing: 0, conflict: 0, conflictEarlier: 0, pending: 0, errors: 0 };
+export const NO_COUNTS: Counts = { read: 0, matched: 0, mismatched: 0, missing: 0, conflict: 0, conflictEarlier: 0, pending: 0, errors: 0, changed: 0 };
 
 /** True while shares of matched people are outstanding (Plan I.4), so a run has work even when nobody needs verifying. */
 export async function sharesOutstanding(q: Queryable, province: string | null): Promise<boolean> {

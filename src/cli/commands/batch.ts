@@ -7,7 +7,7 @@ import { formatSeconds } from '../../run-progress.js';
 import { waitingAt, type Waiting } from '../../adapters/file-exchange.js';
 import { answerDueMs, resendAfterMs } from '../registry.js';
 import { vnTime } from '../../domain/vn-time.js';
-import { conflictText } from '../summary.js';
+import { changedText, conflictText } from '../summary.js';
 
 const PHASE: Record<BatchStatus['phase'], string> = {
   verify: 'verify (asking the registry)',
@@ -70,7 +70,7 @@ export function formatStatus(s: BatchStatus, awaiting: Awaiting | null = null): 
     // Read: verified, or failed at the registry (those are PENDING); the rest of the batch's people are still to come.
     // (A batch made by an older ddcn has no total: 0.)
     `people: ${c.read}${s.people >= c.read ? ` of ${s.people}` : ''} read · ${c.matched} MATCHED · ${c.mismatched} MISMATCHED · ${c.missing} MISSING_ID · ${conflictText(c)} · ` +
-      `${c.pending} PENDING · ${c.errors} errors · ${c.shared} shared · ${s.peoplePerSecond} people/s`,
+      `${c.pending} PENDING · ${c.errors} errors · ${c.shared} shared · ${s.peoplePerSecond} people/s${changedText(c)}`,
     // PENDING in this batch, yet on their lists with their last outcome: said, or the lists and Mẫu 03 (which count
     // them by that outcome) look as if they contradicted this line.
     ...(s.keptOutcome > 0
