@@ -5,7 +5,7 @@ import { InterruptedError, UsageError } from '../errors.js';
 import type { Queryable } from '../db/pool.js';
 import type { RunDeps } from './deps.js';
 import { queueOutstanding, workOnChunk, type WorkDeps } from './chunk-work.js';
-import { LostDatabaseError, lostDatabase, lostDatabaseMessage } from './worker.js';
+import { LostDatabaseError, lostDatabase, lostDatabaseMessage, lostReason } from './worker.js';
 
 export interface RunResult {
   batchId: number | null; // null: nothing to do
@@ -94,7 +94,7 @@ export async function runBatch(deps: RunDeps, opts: RunOptions): Promise<RunResu
     // The database gone under the run (its connections reset, the server stopped) is said as a silent loss is
     // (cli/db-watch.ts): what it left behind and what to do, not the socket error alone.
     if (lostDatabase(err) && !(err instanceof LostDatabaseError)) {
-      throw new LostDatabaseError(lostDatabaseMessage((err as Error).message ?? String(err), 'run'), { cause: err });
+      throw new LostDatabaseError(lostDatabaseMessage(lostReason(err), 'run'), { cause: err });
     }
     throw err;
   } finally {

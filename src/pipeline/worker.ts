@@ -8,12 +8,31 @@ import { StoppedWaitingError } from '../adapters/shared-cap.js';
 /** SQLSTATEs and socket errors that mean the database is gone, not that one statement failed. */
 const LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
-export function lostDatabase(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; cause?: unknown } | null;
-  if (!e) return false;
+type Chained = { code?: string; message?: string; cause?: unknown };
+
+/** This error itself, not one under it, says the database is gone. */
+function ownLoss(e: Chained): boolean {
   if (e.code && LOST.has(e.code)) return true;
-  if (/Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e.message ?? '')) return true;
+  return /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(e.message ?? '');
+}
+
+export function lostDatabase(err: unknown): boolean {
+  const e = err as Chained | null;
+  if (!e) return false;
+  if (ownLoss(e)) return true;
   return e.cause !== undefined && e.cause !== err && lostDatabase(e.cause);
+}
+
+/**
+ * Why the database is taken for lost, as said to the operator: the database's own error, wherever it is in the chain.
+ * A step's error that carries it as its cause (RegistryGateError: lost while a request read the batch's pause or took
+ * a slot of its cap) says nothing of the database, and a worker cut off by a reset said only that.
+ */
+export function lostReason(err: unknown): string {
+  for (let e = err as Chained | null | undefined, depth = 0; e && depth < 10; e = e.cause as Chained | undefined, depth++) {
+    if (ownLoss(e)) return e.message ?? String(e);
+  }
+  return (err as Error | null)?.message ?? String(err);
 }
 
 /**
@@ -108,7 +127,7 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
   await (lost ? Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 2000).unref())]) : stopping);
   if (stopWith && !lost) throw stopWith;
   if (lost) {
-    throw new LostDatabaseError(lostDatabaseMessage((lost as Error).message ?? String(lost)), { cause: lost });
+    throw new LostDatabaseError(lostDatabaseMessage(lostReason(lost)), { cause: lost });
   }
   // The steps it is credited with, as `ddcn batch status` lists them (a share step that had nobody to share is
   // one; a job whose step another worker had done meanwhile is none).
