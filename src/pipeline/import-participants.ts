@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
 import { copyRows } from '../db/copy-rows.js';
 import {
@@ -76,6 +78,8 @@ export async function importParticipants(
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1)
     throw new Error(`chunkSize must be a positive whole number, got ${chunkSize}`);
   const log = deps.log.child({ stage: 'import' });
+  // Before it is opened: a file that grows from here on was read only as far as its writer had got (below).
+  const before = await stat(file).catch(() => null);
   const table = await openTable(file);
   if (!table.header.includes('ma_so_bhxh')) {
     await table.close?.();
@@ -194,6 +198,15 @@ export async function importParticipants(
           loader!.dropWorkerRows();
         }
         worker = null;
+      }
+      // A file still being written when the night's import began (the export or its copy not finished) was read up
+      // to where its writer had got, its last line cut short: imported so, the rest of the export would be missing
+      // without a word and the night would go on as if it had come whole. Said here, before anything is written.
+      if (before && changedSince(before, await stat(file).catch(() => null))) {
+        throw new UserError(
+          `${file} changed while it was being read (still being written or copied?): nothing was imported; ` +
+            'import it again once it is complete (a transfer that writes under another name and renames at the end avoids this)',
+        );
       }
     } catch (err) {
       await worker?.discard();
@@ -340,4 +353,9 @@ async function rejectDuplicates(
     while (!(await dups.next()).done); // the COPY is read to its end, so that the transaction can roll back
     throw new UserError(`${file} changed while it was being imported; import it again`);
   }
+}
+
+/** Whether the file at a path is no longer the one `before` describes: grown, cut, rewritten or replaced. */
+function changedSince(before: Stats, now: Stats | null): boolean {
+  return now === null || now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ino !== before.ino;
 }
