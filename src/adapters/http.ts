@@ -49,6 +49,9 @@ function networkCode(err: unknown): string | undefined {
   return cause?.code ?? cause?.errors?.[0]?.code;
 }
 
+/** Statuses that say the address has no such API (not found, method not allowed): a wrong registry URL. */
+const NO_API_THERE = new Set([404, 405]);
+
 function classify(err: unknown): FailureInfo {
   if (err instanceof RegistryRateLimitedError) return { retryable: true, rateLimitedFor: err.retryAfterMs };
   // Stryker disable next-line ConditionalExpression: any other error would get retryable: undefined, as falsy as the false below, which is not reached anyway
@@ -122,6 +125,9 @@ export class HttpRegistry implements RegistryAdapter {
     return this.failures.has('RegistryAuthRejected');
   }
 
+  /** Whether the registry URL answered that it has no such API (HTTP 404/405) on some request. */
+  addressWrong = false;
+
   failureSummary(): string | null {
     // Stryker disable next-line ConditionalExpression: the breaker opens only after failures, all of them recorded: with no failure it has not opened
     if (this.failures.size === 0 && this.breaker.opened === 0) return null;
@@ -165,6 +171,7 @@ export class HttpRegistry implements RegistryAdapter {
       if (!(err instanceof RegistryCircuitOpenError)) {
         this.failures.set(kind, (this.failures.get(kind) ?? 0) + 1);
         if (err instanceof RegistryRequestError && !err.retryable) this.notRetried.add(kind);
+        if (err instanceof RegistryRejectedError && NO_API_THERE.has(err.status)) this.addressWrong = true;
         this.lastError = (err as Error).message;
       }
       throw err;
@@ -200,6 +207,14 @@ export class HttpRegistry implements RegistryAdapter {
     if (status >= 500 || status === 408) throw new RegistryServerError(status, `${endpoint}: HTTP ${status}`);
     if (status === 400) throw badRequest(endpoint, text);
     if (status === 413) throw new RegistryRejectedError(status, `${endpoint}: HTTP 413, request too large; lower --batch-size`);
+    // Another service, or the API under another path, at that address: every request fails so until the URL is
+    // corrected. The address without what a URL may carry besides (a user and password, a query).
+    if (NO_API_THERE.has(status)) {
+      throw new RegistryRejectedError(
+        status,
+        `${endpoint}: HTTP ${status} at ${url.origin}${url.pathname}: no registry API there; check --registry-url / DDCN_REGISTRY_URL (the API's base URL, to which ddcn adds v1/${endpoint})`,
+      );
+    }
     // Stryker disable next-line ConditionalExpression: a 1xx status is never a final answer: Node's fetch handles 100-199 itself and hands back the answer that follows
     if (status < 200 || status >= 300) throw new RegistryRejectedError(status, `${endpoint}: HTTP ${status}`);
     let json: unknown;

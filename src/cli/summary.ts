@@ -56,6 +56,9 @@ const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
 
 /** What the next run does while the registry refuses the token. */
 const UNTIL_REPLACED = 'the next `ddcn run` fails the same way until the token is replaced.';
+/** What the next run does while the registry URL names no registry API. */
+const UNTIL_CORRECTED =
+  'the next `ddcn run` fails the same way until the registry URL is corrected: set the API\'s base URL in DDCN_REGISTRY_URL (or --registry-url) and run `ddcn run` again.';
 
 /**
  * What became of the people a run could not verify: PENDING, or — those verified before (a unit's correction waiting
@@ -89,6 +92,8 @@ export function registryFailureMessage(f: {
   shareFailed: number;
   others: FailedElsewhere[];
   tokenRefused?: boolean;
+  /** The registry URL has no registry API (HTTP 404/405): every run fails so until it is corrected. */
+  addressWrong?: boolean;
 }): string {
   const parts: string[] = [];
   if (f.errors > 0) {
@@ -97,13 +102,17 @@ export function registryFailureMessage(f: {
     parts.push(
       f.tokenRefused
         ? `${people(f.errors)} could not be verified. ${state}, and ${UNTIL_REPLACED}`
-        : `${people(f.errors)} could not be verified. ${state} and the next \`ddcn run\` picks ${them} up.`,
+        : f.addressWrong
+          ? `${people(f.errors)} could not be verified. ${state}, and ${UNTIL_CORRECTED}`
+          : `${people(f.errors)} could not be verified. ${state} and the next \`ddcn run\` picks ${them} up.`,
     );
   }
   // Matched and written; only their shares (Plan I.4) are owed, and the next run sends them.
   if (f.shareFailed > 0) {
     const who = `${f.shareFailed} matched ${f.shareFailed === 1 ? 'person' : 'people'} could not be shared`;
-    parts.push(f.tokenRefused ? `${who}, and ${UNTIL_REPLACED}` : `${who}; the next \`ddcn run\` shares them.`);
+    parts.push(
+      f.tokenRefused ? `${who}, and ${UNTIL_REPLACED}` : f.addressWrong ? `${who}, and ${UNTIL_CORRECTED}` : `${who}; the next \`ddcn run\` shares them.`,
+    );
   }
   const said = (list: FailedElsewhere[]) =>
     list.map((o) => {

@@ -282,6 +282,23 @@ describe('HTTP adapter: what the caller is given', () => {
     if (status !== 429) expect(a.failureSummary()).toBe(`1 registry request failed (1 × ${name}, not retried); last error: ${message}`);
   });
 
+  it.each([404, 405])('says an HTTP %i as a registry URL with no registry API there, not as an outage', async (status) => {
+    // A base URL with a path too many (…/api/v1) or another service on the port answered "the registry is
+    // unavailable … the next run picks them up": every night then failed the same way, each one read as an outage.
+    const s = await scripted((_q, res) => json(res, status, { error: { code: 'x', message: 'no' } }));
+    const a = adapter(`${s.url}/api/?key=k`);
+    const message =
+      `verify: HTTP ${status} at ${new URL(s.url).origin}/api/v1/verify: no registry API there; ` +
+      'check --registry-url / DDCN_REGISTRY_URL (the API\'s base URL, to which ddcn adds v1/verify)';
+    await expect(a.verify(ASK)).rejects.toMatchObject({ name: 'RegistryRequestRejected', message });
+    expect(a.failureSummary()).toBe(`1 registry request failed (1 × RegistryRequestRejected, not retried); last error: ${message}`);
+    expect(a.addressWrong).toBe(true);
+    // Another refusal says nothing of the address.
+    const other = adapter((await scripted((_q, res) => json(res, 418, {}))).url);
+    await expect(other.verify(ASK)).rejects.toMatchObject({ message: 'verify: HTTP 418' });
+    expect(other.addressWrong).toBe(false);
+  });
+
   it('does not open the circuit breaker for a refusal of one person\'s data: the registry is working', async () => {
     let n = 0;
     const s = await scripted((_q, res, body) => {

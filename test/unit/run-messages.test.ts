@@ -40,6 +40,16 @@ describe("the run's registry failure message", () => {
     expect(shares).toMatch(/^the registry refused the token: 3 matched people could not be shared, and the next `ddcn run` fails the same way until the token is replaced\. Put the valid token/);
   });
 
+  it('says a registry URL with no registry API as such: the next run fails the same way until the URL is corrected', () => {
+    const m = registryFailureMessage({ what: 'the registry URL has no registry API', why: null, errors: 241, shareFailed: 0, others: [], addressWrong: true });
+    expect(m).toBe(
+      'the registry URL has no registry API: 241 people could not be verified. They are PENDING, and the next `ddcn run` fails the same way until the registry URL is corrected: ' +
+        "set the API's base URL in DDCN_REGISTRY_URL (or --registry-url) and run `ddcn run` again.",
+    );
+    const shares = registryFailureMessage({ what: 'the registry URL has no registry API', why: null, errors: 0, shareFailed: 3, others: [], addressWrong: true });
+    expect(shares).toMatch(/^the registry URL has no registry API: 3 matched people could not be shared, and the next `ddcn run` fails the same way until the registry URL is corrected/);
+  });
+
   it('names another process of the batch that failed, with its failure kinds, so that the operator looks there', () => {
     const m = registryFailureMessage({
       what: 'the registry is unavailable', why: null, errors: 5, shareFailed: 0,

@@ -91,9 +91,17 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
               const openedHere = result.batchId !== null && !result.resumed && !result.joined ? [result.batchId] : [];
               const others = await failedElsewhere(deps.db, batchIds, workerName(), new Date(started), openedHere);
               const tokenRefused = registry instanceof HttpRegistry && registry.tokenRefused;
+              // A URL with no registry API behind it is no outage that passes by itself: said as what it is.
+              const addressWrong = registry instanceof HttpRegistry && registry.addressWrong && !tokenRefused;
               const what =
-                registry instanceof FileExchangeRegistry ? 'the file exchange failed' : tokenRefused ? 'the registry refused the token' : 'the registry is unavailable';
-              throw new RegistryUnavailableError(registryFailureMessage({ what, why, errors, kept, shareFailed, others, tokenRefused }));
+                registry instanceof FileExchangeRegistry
+                  ? 'the file exchange failed'
+                  : tokenRefused
+                    ? 'the registry refused the token'
+                    : addressWrong
+                      ? 'the registry URL has no registry API'
+                      : 'the registry is unavailable';
+              throw new RegistryUnavailableError(registryFailureMessage({ what, why, errors, kept, shareFailed, others, tokenRefused, addressWrong }));
             }
             const failed = exchange?.runFailure(waiting);
             if (failed) throw new UserError(failed);
