@@ -2,17 +2,18 @@ import { rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { cannotWrite, outputIsFolder } from '../errors.js';
-import { makeFolders } from '../make-folders.js';
+import { makeFolders, PRIVATE_FOLDER_MODE } from '../make-folders.js';
 
 /**
  * Readies the path of an output file (`--out`) before anything is worked out for it: a folder given instead of a
  * file is said so (with `example` as the name to add), and the folders on the way are made, so that
- * `--out reports/2024-06/mau03.xlsx` just works. Returns the absolute path.
+ * `--out reports/2024-06/mau03.xlsx` just works, owner and group only as the folders of the other files with
+ * personal data (the exported results hold every ID number on file). Returns the absolute path.
  */
 export async function prepareOutputFile(out: string, example: string): Promise<string> {
   if ((await stat(out).catch(() => null))?.isDirectory()) throw outputIsFolder(out, path.join(out, example));
   const file = path.resolve(out);
-  await makeFolders(path.dirname(file)).catch((err: unknown) => {
+  await makeFolders(path.dirname(file), PRIVATE_FOLDER_MODE).catch((err: unknown) => {
     throw cannotWrite(path.dirname(file), err);
   });
   return file;

@@ -6,7 +6,7 @@ import { finished } from 'node:stream/promises';
 import { format } from 'fast-csv';
 import { cannotOpen, cannotWrite, UsageError } from '../errors.js';
 import { csvText } from '../domain/spreadsheet-text.js';
-import { makeFolders, PRIVATE_FILE_MODE } from '../make-folders.js';
+import { makeFolders, PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../make-folders.js';
 
 /** What a reject keeps of a cell: a whole value up to this size; beyond it, the start and the length. */
 const MAX_CELL = 4096;
@@ -52,7 +52,7 @@ export class RejectsFile {
     }
     // Its folder is made, as `export results --out` and `lists --out` make theirs (`--rejects rejects/today.csv`).
     try {
-      await makeFolders(dirname(path));
+      await makeFolders(dirname(path), PRIVATE_FOLDER_MODE);
       // A file there is opened to append, which changes nothing of it, and closed. Where there is none, nothing is
       // made, only its folder asked whether it takes a new file: an import stopped while it waited for its turn
       // (Ctrl-C, cron's timeout) left an empty rejects file, which reads as "nothing was rejected".

@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { exportResults } from '../../src/pipeline/export-results.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { generateLists } from '../../src/pipeline/lists.js';
 import { runBatch } from '../../src/pipeline/run.js';
@@ -45,5 +46,19 @@ describe('files with personal data', () => {
     await generateLists(deps(db), { out: strict, province: null, unit: null, workers: 0 });
     expect(await modeOf(path.join(strict, '079/DV0790001'))).toBe(0o750 & ~stricter.inEffect);
     expect(await modeOf(path.join(strict, '079/DV0790001/mau02.xlsx'))).toBe(0o640 & ~stricter.inEffect);
+  });
+
+  it('make the folders they are put in owner-and-group only too: the rejects file\'s and the exported results\'', async () => {
+    // `--rejects /srv/ddcn/out/2026-12-08/participants.rejects.csv` and `export results --out …/results.csv` made
+    // their folders 0755 under the umask 022, as the lists' folders were before.
+    const { db } = database();
+    const dir = await useTempDir();
+    process.umask(0o022);
+    const rejects = path.join(dir, 'night', 'rejects', 'participants.rejects.csv');
+    await importParticipants(deps(db), await writeParticipants(dir, PEOPLE), rejects);
+    expect(await Promise.all([path.join(dir, 'night'), path.dirname(rejects)].map(modeOf))).toEqual([0o750, 0o750]);
+    const results = path.join(dir, 'export', 'today', 'results.csv');
+    await exportResults(deps(db), results, null);
+    expect(await Promise.all([path.join(dir, 'export'), path.dirname(results), results].map(modeOf))).toEqual([0o750, 0o750, 0o640]);
   });
 });
