@@ -4,8 +4,16 @@ import { UsageError } from '../errors.js';
 
 const PLAN_YEAR = 'DDCN_PLAN_YEAR must be the year of the milestones of Mẫu 03 (60 % by 30/6 … 100 % by 31/12), a year from 2022 to 2100, e.g. 2026';
 
+const DATABASE_URL = 'DATABASE_URL must be a postgres:// URL (postgres://USER:PASSWORD@HOST:5432/DATABASE)';
+
 const Env = z.object({
-  DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgres:// URL' }).optional(),
+  // The scheme too: `mysql://h/db` or `http://h:5432/db` was taken, and the connection to it failed as a database not
+  // answering (exit 1, "check that the server is running"), rather than as the setting it is (exit 2).
+  DATABASE_URL: z
+    .string()
+    .url({ message: DATABASE_URL })
+    .refine((u) => /^postgres(ql)?:\/\//i.test(u), { message: DATABASE_URL })
+    .optional(),
   DDCN_HOME: z.string().default('.ddcn'),
   DDCN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // From the plan's own year (Plan 2207 is of 2022): a year outside is a typo, and would date every milestone wrong.

@@ -32,4 +32,12 @@ describe('settings', () => {
     }
     expect(() => loadConfig({ DDCN_LOG_LEVEL: 'verbose' })).toThrow(/^DDCN_LOG_LEVEL: /);
   });
+
+  it('refuse a DATABASE_URL of another scheme as a setting (exit 2), as one that is no URL, without echoing it', () => {
+    for (const v of ['mysql://ddcn:pw@db/ddcn', 'http://db.internal:5432/ddcn', 'db.internal:5432/ddcn']) {
+      expect(() => loadConfig({ DATABASE_URL: v }), v).toThrow(UsageError);
+      expect(() => loadConfig({ DATABASE_URL: v }), v).toThrow(/^DATABASE_URL must be a postgres:\/\/ URL \(postgres:\/\/USER:PASSWORD@HOST:5432\/DATABASE\)$/);
+    }
+    for (const v of ['postgres://ddcn:pw@db/ddcn', 'postgresql://db/ddcn', 'POSTGRES://db/ddcn']) expect(loadConfig({ DATABASE_URL: v }).databaseUrl, v).toBe(v);
+  });
 });
