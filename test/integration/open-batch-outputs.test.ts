@@ -74,6 +74,17 @@ describe('export results of a batch still verifying', () => {
 });
 
 describe('lists while a batch is open', () => {
+  it('with nobody verified yet, says the batch at work on them rather than "Run ddcn run", which would start another', async () => {
+    await t.db.query(`UPDATE batch SET phase = 'verify', chunks_verified = 1 WHERE id = 1`);
+    const r = await ddcn(['lists', '--out', path.join(dir, 'lists-none')], env, SLOW - 10_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(
+      'no lists: nobody on file is verified yet — 2 participants wait for verification (PENDING).\n' +
+        'batch 1 is not finished (verify: 1 of 2 chunks verified, 0 written): its people go on Mẫu 01 or Mẫu 02 as it writes their outcomes. ' +
+        'Let it finish (a killed run: run `ddcn run` again with the registry flags it was started with), then run ddcn lists again.\n',
+    );
+  }, SLOW);
+
   it('writes the lists and says that the batch is not finished, and what to do', async () => {
     await t.db.query(`UPDATE batch SET phase = 'verify', chunks_verified = 1 WHERE id = 1`);
     // Someone verified by an earlier batch: on Mẫu 01.

@@ -46,11 +46,16 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
         // bare "wrote 0 files" either: the operator is told why there is nothing to send, and what comes next.
         // The codes as on file (`--province 079` names the province the data writes 79): as the folders of lists.
         const scope = r.unit !== undefined ? `of unit ${r.unit}` : r.province !== undefined ? `of province ${r.province}` : 'on file';
+        // A batch at work on them (lists run while the night's run is going): "Run ddcn run" would start a second.
+        const next = r.open ? '' : 'Run ddcn run (people go on Mẫu 01 or Mẫu 02 once the registry has answered for them), then ddcn lists again';
+        const removed = r.removed ? `${r.removed} outdated list file${r.removed === 1 ? ' was' : 's were'} removed from ${o.out}` : '';
         process.stderr.write(
-          `no lists: nobody ${scope} is verified yet — ${r.pending} participant${r.pending === 1 ? ' waits' : 's wait'} for verification (PENDING). ` +
-            `Run ddcn run (people go on Mẫu 01 or Mẫu 02 once the registry has answered for them), then ddcn lists again` +
-            (r.removed ? `; ${r.removed} outdated list file${r.removed === 1 ? ' was' : 's were'} removed from ${o.out}` : '') + '.\n',
+          `no lists: nobody ${scope} is verified yet — ${r.pending} participant${r.pending === 1 ? ' waits' : 's wait'} for verification (PENDING).` +
+            ([next, removed].some(Boolean) ? ` ${[next, removed].filter(Boolean).join('; ')}.` : '') + '\n',
         );
+        if (r.open) {
+          process.stderr.write(openBatchNote(r.open, 'its people go on Mẫu 01 or Mẫu 02 as it writes their outcomes', 'run ddcn lists again'));
+        }
         if (r.notRemoved.length) throw new UserError(notRemoved(r.notRemoved));
         return;
       }
