@@ -258,7 +258,10 @@ async function openCsv(file: string): Promise<Table> {
       if (next.done) break;
       [first, ...rest] = next.value;
     }
-    if (!first) throw new UserError(`${file} is empty: expected a header row and data rows`);
+    // Said with what to do: at night an empty file is most often an export that failed, or one just begun.
+    if (!first) {
+      throw new UserError(`${file} is empty: expected a header row and data rows; nothing was imported. Check the export (failed, or still being written?) and import it again`);
+    }
     if (first.problem) throw new UserError(`${file}: the header row cannot be read (${first.problem}); ${SAVE_AS_UTF8}`);
     header = checkHeader(file, first.cells.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim().toLowerCase()));
     await notUtf8(file, rest);

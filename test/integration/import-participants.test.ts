@@ -156,15 +156,16 @@ describe('import participants from CSV', () => {
     expect(row!.slice(0, 3)).toEqual(['2', 'ma_so_bhxh must be 10 digits', '12345']);
   });
 
-  it('refuses an empty file with a message that says it is empty', async () => {
+  it('refuses an empty file with a message that says it is empty, that nothing was imported, and what to do', async () => {
     const { db } = database();
     const dir = await useTempDir();
     const file = path.join(dir, 'empty.csv');
     await writeFile(file, '');
     const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toMatch(/empty/);
-    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toBe(
+      `${file} is empty: expected a header row and data rows; nothing was imported. Check the export (failed, or still being written?) and import it again`,
+    );
     expect(await rows(db, 'SELECT 1 FROM participant')).toHaveLength(0);
   });
 
