@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { finishImportRun, startImportRun } from '../db/import-runs.js';
 import { copyRows } from '../db/copy-rows.js';
@@ -208,6 +209,15 @@ export async function importParticipants(
             'import it again once it is complete (a transfer that writes under another name and renames at the end avoids this)',
         );
       }
+      // An export or a copy that stopped part-way (a full disk, a transfer cut off) ends in the middle of a line,
+      // which alone was rejected while the rest of the export was missing without a word (exit 0).
+      const cut = table.csv ? await cutLastLine(file, rejects.last) : null;
+      if (cut !== null) {
+        throw new UserError(
+          `${file} ends in the middle of line ${cut} (cut short: an export or a copy that did not finish?): nothing was imported; ` +
+            'import it again once it is complete',
+        );
+      }
     } catch (err) {
       await worker?.discard();
       await table.close?.(); // the file, when its reading had not begun
@@ -358,4 +368,30 @@ async function rejectDuplicates(
 /** Whether the file at a path is no longer the one `before` describes: grown, cut, rewritten or replaced. */
 function changedSince(before: Stats, now: Stats | null): boolean {
   return now === null || now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ino !== before.ino;
+}
+
+/** The reasons a line cut short by the end of the file is rejected for: too few fields, or a quote left open. */
+const CUT_LINE = /^has \d+ fields?, the header has \d+$|^unbalanced quote from line \d+$/;
+
+/**
+ * The number of the file's last line when it was cut short: the file does not end in a line break, and that line
+ * is rejected for too few fields or an open quote. Null otherwise (a last line without a line break that reads whole
+ * is a complete file). Reads the file through only in that case.
+ */
+async function cutLastLine(file: string, last: { line: number; reason: string } | null): Promise<number | null> {
+  if (last === null || !CUT_LINE.test(last.reason)) return null;
+  const handle = await open(file);
+  try {
+    const { size } = await handle.stat();
+    const end = Buffer.alloc(1);
+    await handle.read(end, 0, 1, size - 1);
+    if (end[0] === 0x0a || end[0] === 0x0d) return null;
+  } finally {
+    await handle.close();
+  }
+  let breaks = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) breaks += 1;
+  }
+  return last.line === breaks + 1 ? last.line : null;
 }

@@ -22,6 +22,8 @@ export class RejectsFile {
   /** The first error writing the file (a full disk, a quota): every later write, and the close, say so. */
   private failure: Error | null = null;
   count = 0;
+  /** The rejected line that comes last in the file, with its reason (a cut last line is told apart by it). */
+  last: { line: number; reason: string } | null = null;
 
   /**
    * Makes the file, or says why it cannot (`cannot open PATH: no such folder…`) rather than failing later in the
@@ -113,6 +115,7 @@ export class RejectsFile {
       throw this.failed(err);
     }
     this.count += part.count;
+    if (part.last && part.last.line > (this.last?.line ?? 0)) this.last = part.last;
     await rm(part.path, { force: true });
   }
 
@@ -136,6 +139,7 @@ export class RejectsFile {
   async add(line: number, reason: string, cells: readonly string[]): Promise<void> {
     if (this.failure) throw this.failed(this.failure);
     this.count += 1;
+    if (line > (this.last?.line ?? 0)) this.last = { line, reason };
     const row = [String(line), csvText(reason), ...cells.map((c) => csvText(cut(c)))];
     const csv = (this.csv ??= this.formatter(false));
     if (!csv.write(row)) await once(csv, 'drain').catch((err: unknown) => Promise.reject(this.failed(err)));

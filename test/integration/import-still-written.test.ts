@@ -1,6 +1,7 @@
-// A participants file still being written when the night's import starts (the export, or its copy, not finished):
-// the import read it up to where the writer had got and said "imported" (exit 0), its last line among the rejects,
-// the rest of the export missing without a word. Now it fails, nothing imported, and says to import it again.
+// A participants file still being written when the night's import starts (the export, or its copy, not finished),
+// or one whose export or copy stopped part-way, in the middle of a line: the import read what there was and said
+// "imported" (exit 0), its cut last line among the rejects, the rest of the export missing without a word. Now it
+// fails, nothing imported, and says to import it again once complete.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,5 +55,31 @@ describe('a participants file still being written', () => {
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/changed while it was being read \(still being written or copied\?\): nothing was imported/);
     expect(await rows(db, "SELECT count(*)::int AS n, count(*) FILTER (WHERE ho_ten LIKE 'Trần%')::int AS new FROM participant")).toEqual([{ n: 5, new: 0 }]);
+  });
+
+  it('fails a file cut short in the middle of its last line, naming the line, on either path', async () => {
+    const { db } = database();
+    const dir = await useTempDir();
+    const whole = participantsCsv(Array.from({ length: 4 }, (_, i) => person(i + 1)));
+    const file = path.join(dir, 'cut.csv');
+    // Cut within the fourth person's name (line 5), and within a quoted field that never closes.
+    for (const cut of [whole.slice(0, whole.lastIndexOf('\n', whole.length - 2) + 16), `${whole}0100000009,"Lê Văn`]) {
+      writeFileSync(file, cut);
+      const line = cut.split('\n').length;
+      const err = await importParticipants(deps(db), file).catch((e: unknown) => e);
+      expect((err as Error).message).toBe(
+        `${file} ends in the middle of line ${line} (cut short: an export or a copy that did not finish?): nothing was imported; import it again once it is complete`,
+      );
+      expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
+    }
+    // A whole file without the last line break imports as before, and so does a last line rejected for its key.
+    writeFileSync(file, whole.trimEnd());
+    expect(await importParticipants(deps(db), file)).toMatchObject({ rowsRead: 4, inserted: 4, rejected: 0 });
+    writeFileSync(file, `${whole}12345,Lê Văn Tám,1990,Nam,,TA0001A,,,01,,,`);
+    expect(await importParticipants(deps(db), file)).toMatchObject({ rowsRead: 5, unchanged: 4, rejected: 1 });
+    // Cut short on the chunked path (people on file now): refused before anyone is changed.
+    writeFileSync(file, participantsCsv(Array.from({ length: 4 }, (_, i) => person(i + 1, 'Trần Thị Mới'))).slice(0, -20));
+    await expect(importParticipants(deps(db), file)).rejects.toThrow(/ends in the middle of line 5 \(cut short/);
+    expect(await rows(db, "SELECT count(*)::int AS n FROM participant WHERE ho_ten LIKE 'Trần%'")).toEqual([{ n: 0 }]);
   });
 });
