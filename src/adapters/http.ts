@@ -202,6 +202,11 @@ export class HttpRegistry implements RegistryAdapter {
       throw new RegistryRateLimitedError(parseRetryAfter(retryAfter, this.now()), `${endpoint}: HTTP 429, rate limited`);
     }
     if (status === 401 || status === 403) {
+      // No token at all (the settings file not read, under cron): "refused the token" sent the operator to check one
+      // that was never sent.
+      if (!this.settings.token) {
+        throw new RegistryAuthError(`${endpoint}: HTTP ${status}; the registry asks for a token and none was given (set DDCN_REGISTRY_TOKEN)`);
+      }
       throw new RegistryAuthError(`${endpoint}: HTTP ${status}; the registry refused the token (check --registry-token / DDCN_REGISTRY_TOKEN)`);
     }
     if (status >= 500 || status === 408) throw new RegistryServerError(status, `${endpoint}: HTTP ${status}`);

@@ -276,10 +276,18 @@ describe('HTTP adapter: what the caller is given', () => {
     [429, 'RegistryRateLimited', 'verify: HTTP 429, rate limited'],
   ])('tells the operator what an HTTP %i means and what to do', async (status, name, message) => {
     const s = await scripted((_q, res) => json(res, status, { error: { code: 'x', message: 'no' } }));
-    const a = adapter(s.url);
+    const a = adapter(s.url, { token: 'old' });
     await expect(a.verify(ASK)).rejects.toMatchObject({ name, message });
     // A refused token or request is not retried (a retry cannot help), and the summary does not say it was.
     if (status !== 429) expect(a.failureSummary()).toBe(`1 registry request failed (1 × ${name}, not retried); last error: ${message}`);
+  });
+
+  it('says an HTTP 401 to a request without a token as a token missing, not one refused', async () => {
+    const s = await scripted((_q, res) => json(res, 401, { error: { code: 'x', message: 'no' } }));
+    const message = 'verify: HTTP 401; the registry asks for a token and none was given (set DDCN_REGISTRY_TOKEN)';
+    await expect(adapter(s.url, { token: undefined }).verify(ASK)).rejects.toMatchObject({ name: 'RegistryAuthRejected', message });
+    await expect(adapter(s.url, { token: '' }).verify(ASK)).rejects.toMatchObject({ message });
+    await expect(adapter(s.url, { token: 'old' }).verify(ASK)).rejects.toMatchObject({ message: expect.stringContaining('the registry refused the token') });
   });
 
   it.each([404, 405])('says an HTTP %i as a registry URL with no registry API there, not as an outage', async (status) => {
