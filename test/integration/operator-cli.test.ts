@@ -63,6 +63,17 @@ describe('a database without participants', () => {
     expect(existsSync(path.join(dir, 'empty.xlsx'))).toBe(false);
   }, SLOW);
 
+  it('makes import corrections exit 1 too, rather than refuse every row as "no such participant" for the unit to fix', async () => {
+    const at = { DATABASE_URL: empty.url, DDCN_HOME: path.join(dir, 'home') };
+    const returned = path.join(dir, 'returned-mau02.xlsx');
+    await writeFile(returned, 'never read');
+    const r = await ddcn(['import', 'corrections', returned], at);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`no participants in ${empty.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')}`);
+    expect(r.stderr).toContain('ddcn import participants FILE');
+    expect(existsSync(`${returned}.rejects.csv`)).toBe(false);
+  }, SLOW);
+
   it('says on stderr when a command creates a new embedded database, and where', async () => {
     // DDCN_HOME directly under the temp folder: as root the server runs as "postgres", which must reach it.
     const home = await mkdtemp(path.join(os.tmpdir(), 'ddcn-new-home-'));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withContext } from '../context.js';
-import { requireSomethingImported } from '../checks.js';
+import { requireParticipants, requireSomethingImported } from '../checks.js';
 import { UserError } from '../../errors.js';
 
 /** `ddcn import corrections` and `ddcn import targets`, added to the `import` command of commands/import.ts. */
@@ -14,7 +14,12 @@ export function registerImportMore(imp: Command, logLevel: () => string | undefi
       const started = Date.now();
       // Loaded on use, as for `import participants` (the Excel reader).
       const { importCorrections } = await import('../../pipeline/corrections.js');
-      const r = await withContext(logLevel(), (deps) => importCorrections(deps, file, o.rejects));
+      const r = await withContext(logLevel(), async (deps, { database }) => {
+        // On the wrong database (cron without DDCN_HOME: a new, empty one) every row was refused as "no participant
+        // with this code", in the rejects the office sends back to the unit, and the sheet filed as failed.
+        await requireParticipants(database);
+        return importCorrections(deps, file, o.rejects);
+      });
       process.stderr.write(
         `corrections from ${file} (unit ${r.unit}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.rowsRead} rows read · ` +
           `${r.corrected} people corrected (${r.fields} values) · ${r.unchanged} unchanged · ${r.empty} not filled in · ${r.rejected} rejected` +
