@@ -49,6 +49,14 @@ function networkCode(err: unknown): string | undefined {
   return cause?.code ?? cause?.errors?.[0]?.code;
 }
 
+/**
+ * What OpenSSL says when an https:// address answers in plain HTTP (`wrong version number`, `packet length too long`):
+ * a URL written https:// for a server that has no TLS, which every retry and every night meets again, and which
+ * "the registry is unavailable" alone did not point at.
+ */
+const NO_TLS_THERE = /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST)$/;
+const NO_TLS_HINT = 'no TLS at this address: check that --registry-url / DDCN_REGISTRY_URL is https:// only if the registry speaks TLS';
+
 /** Statuses that say the address has no such API (not found, method not allowed): a wrong registry URL. */
 const NO_API_THERE = new Set([404, 405]);
 
@@ -196,7 +204,9 @@ export class HttpRegistry implements RegistryAdapter {
       if (err instanceof RegistryRequestError) throw err;
       if (outer.aborted) throw err;
       if (timeout.aborted) throw new RegistryTimeoutError(`${endpoint}: no complete answer within ${this.settings.timeoutMs} ms`, { cause: err });
-      throw new RegistryUnreachableError(`${endpoint}: ${networkCode(err) ?? (err as Error).message} at ${url.origin}`, { cause: err });
+      const code = networkCode(err);
+      const hint = code !== undefined && NO_TLS_THERE.test(code) ? ` (${NO_TLS_HINT})` : '';
+      throw new RegistryUnreachableError(`${endpoint}: ${code ?? (err as Error).message} at ${url.origin}${hint}`, { cause: err });
     }
     if (status === 429) {
       throw new RegistryRateLimitedError(parseRetryAfter(retryAfter, this.now()), `${endpoint}: HTTP 429, rate limited`);

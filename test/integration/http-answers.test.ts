@@ -186,6 +186,15 @@ describe('HTTP adapter: what the caller is given', () => {
     await expect(adapter(s.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryUnreachable', message: `verify: ECONNREFUSED at ${s.url}`, cause: { message: 'fetch failed' } });
   });
 
+  it('says an https:// address whose server answers in plain HTTP as such, with what to check', async () => {
+    const s = await scripted((_q, res) => json(res, 200, {}));
+    const https = s.url.replace(/^http:/, 'https:');
+    await expect(adapter(https).verify(ASK)).rejects.toMatchObject({
+      name: 'RegistryUnreachable',
+      message: `verify: ERR_SSL_WRONG_VERSION_NUMBER at ${https} (no TLS at this address: check that --registry-url / DDCN_REGISTRY_URL is https:// only if the registry speaks TLS)`,
+    });
+  });
+
   it('reports a registry address it may not connect to (a port fetch refuses, no system error code) as unreachable', async () => {
     await expect(adapter('http://127.0.0.1:1').verify(ASK)).rejects.toMatchObject({ name: 'RegistryUnreachable', message: 'verify: fetch failed at http://127.0.0.1:1' });
   });
