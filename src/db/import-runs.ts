@@ -40,3 +40,20 @@ export async function firstImportAt(q: Queryable, kind: ImportKind): Promise<Dat
   );
   return res.rows[0]?.started_at ?? null;
 }
+
+/** The advisory lock under which participants are imported one file at a time (pipeline/import-participants.ts). */
+export const IMPORT_LOCK = 2207_0017;
+
+/**
+ * Whether an import of participants is at work on the database now (its lock is held by some session). A bigint
+ * advisory key shows in pg_locks as its high and low 32 bits, objsubid 1.
+ */
+export async function importAtWork(db: Queryable): Promise<boolean> {
+  const r = await db.query<{ held: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+                      AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid
+                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS held`,
+    [IMPORT_LOCK],
+  );
+  return r.rows[0]!.held;
+}

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { finishImportRun, startImportRun } from '../db/import-runs.js';
+import { finishImportRun, IMPORT_LOCK, startImportRun } from '../db/import-runs.js';
 import { copyRows } from '../db/copy-rows.js';
 import {
   createFileKeyTable,
@@ -302,9 +302,6 @@ export async function importParticipants(
   );
   return out;
 }
-
-/** The advisory lock under which participants are imported one file at a time. */
-const IMPORT_LOCK = 2207_0017;
 
 /**
  * Runs one import of participants at a time on a database. Two at once each marked the file's lines against what

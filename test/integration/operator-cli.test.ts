@@ -376,6 +376,31 @@ describe('a database that cannot be reached', () => {
   }, SLOW);
 });
 
+describe('a run beside an import of participants', () => {
+  it('says that the import was at work, and that the people it changes are verified by the next run', async () => {
+    const t = await createTestDatabase();
+    onTestFinished(() => t.drop());
+    const at = { DATABASE_URL: t.url, DDCN_HOME: path.join(dir, 'home') };
+    expect((await ddcn(['import', 'participants', path.join(dir, 'participants.csv'), '--rejects', path.join(dir, 'beside.rejects.csv')], at)).code).toBe(0);
+    // The import's turn, held as an import at work holds it.
+    const importing = new pg.Client({ connectionString: t.url });
+    await importing.connect();
+    onTestFinished(() => importing.end());
+    await importing.query('SELECT pg_advisory_lock(22070017::bigint)');
+    const r = await ddcn(['run', '--registry', 'mock', '--registry-data', registry], at);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'an import of participants was at work on this database during this run: the people it changed after this batch read them are PENDING again ' +
+        '(the counts above are of their earlier data), and the next `ddcn run` verifies them.',
+    );
+    await importing.query('SELECT pg_advisory_unlock(22070017::bigint)');
+    await t.db.query(`UPDATE participant SET ho_ten = ho_ten || ' ' WHERE ma_so_bhxh = '0100000001'`);
+    const alone = await ddcn(['run', '--registry', 'mock', '--registry-data', registry], at);
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(alone.stderr).not.toContain('an import of participants was at work');
+  }, SLOW);
+});
+
 describe('lists before anyone is verified', () => {
   it('says that everyone in scope waits for verification and what to run, rather than a bare "wrote 0 files"', async () => {
     const waiting = await createTestDatabase();

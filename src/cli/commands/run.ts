@@ -6,6 +6,7 @@ import { requireCode, requireParticipants } from '../checks.js';
 import { claimInterrupts, noteBatch } from '../interrupt.js';
 import { buildRegistry, registrySettings } from '../registry.js';
 import { checkOpenBatchRegistry, GRACE_MS, runBatch, workerName } from '../../pipeline/run.js';
+import { importAtWork } from '../../db/import-runs.js';
 import { workingConnectionName } from '../../db/jobs.js';
 import { DEFAULT_RUN_CONFIG } from '../../pipeline/deps.js';
 import { formatFinishedFirst, formatSummary, registryFailureMessage } from '../summary.js';
@@ -15,6 +16,12 @@ import { FileExchangeRegistry } from '../../adapters/file-exchange.js';
 import { addRegistryFlags, answerSeconds, maxInFlight, poolSizeFor, takeoverSeconds, type SharedRunOptions } from './run-flags.js';
 import { rateLimitHooks } from './rate-limit.js';
 import { watchForLostDatabase, type LostWatch } from '../db-watch.js';
+
+/** Said after the summary of a run that met an import of participants at work. */
+export const IMPORT_BESIDE =
+  'an import of participants was at work on this database during this run: the people it changed after this batch ' +
+  'read them are PENDING again (the counts above are of their earlier data), and the next `ddcn run` verifies them. ' +
+  'Run the night\'s steps one after another (docs/runbook.md, The nightly sequence)';
 
 interface RunOptions extends SharedRunOptions {
   province?: string;
@@ -50,6 +57,9 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             `the chunk steps in hand finish first, within ${GRACE_MS / 1000} s; a second Ctrl-C stops at once (the next run then does them again)`,
           );
           await checkOpenBatchRegistry(deps.db, settings.kind);
+          // A run beside the night's import (two cron lines that overlapped, a step started by hand) verifies people
+          // the import then changes: its summary counts them MATCHED, and they are PENDING again once it is over.
+          let importSeen = await importAtWork(deps.db);
           const registry = await buildRegistry(settings, deps.db, log, deps.now, rateLimitHooks(deps.db, log));
           watch!.begin();
           try {
@@ -65,6 +75,8 @@ export function registerRun(cli: Command, logLevel: () => string | undefined): v
             if (result.batchId !== null) process.stdout.write(`${result.batchId}\n`);
             const seconds = result.finishedFirst.length ? result.seconds : (Date.now() - started) / 1000;
             process.stderr.write(formatSummary(result, seconds) + '\n');
+            importSeen ||= await importAtWork(deps.db);
+            if (importSeen) process.stderr.write(IMPORT_BESIDE + '\n');
             // Who waits for answers, of the scope run, once this run has read the inbox (a run with nobody to verify
             // has not: answers may be there, for the next run to read).
             const exchange = registry instanceof FileExchangeRegistry ? registry : null;
