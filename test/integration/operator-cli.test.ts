@@ -377,7 +377,7 @@ describe('a database that cannot be reached', () => {
 });
 
 describe('a run beside an import of participants', () => {
-  it('says that the import was at work, and that the people it changes are verified by the next run', async () => {
+  it('says that the import was at work, and that the people it changes are verified by the next run (lists: written again)', async () => {
     const t = await createTestDatabase();
     onTestFinished(() => t.drop());
     const at = { DATABASE_URL: t.url, DDCN_HOME: path.join(dir, 'home') };
@@ -393,7 +393,14 @@ describe('a run beside an import of participants', () => {
       'an import of participants was at work on this database during this run: the people it changed after this batch read them are PENDING again ' +
         '(the counts above are of their earlier data), and the next `ddcn run` verifies them.',
     );
+    const lists = await ddcn(['lists', '--out', path.join(dir, 'lists-beside')], at);
+    expect(lists.code, lists.stderr).toBe(0);
+    expect(lists.stderr).toContain(
+      'an import of participants was at work on this database while these lists were written: the people it changes are on them with their outcome ' +
+        'before the change, or on none; once it is over (and the run after it), run ddcn lists again\n',
+    );
     await importing.query('SELECT pg_advisory_unlock(22070017::bigint)');
+    expect((await ddcn(['lists', '--out', path.join(dir, 'lists-beside')], at)).stderr).not.toContain('an import of participants');
     await t.db.query(`UPDATE participant SET ho_ten = ho_ten || ' ' WHERE ma_so_bhxh = '0100000001'`);
     const alone = await ddcn(['run', '--registry', 'mock', '--registry-data', registry], at);
     expect(alone.code, alone.stderr).toBe(0);

@@ -3,9 +3,14 @@ import { openBatchNote } from '../summary.js';
 import { withContext } from '../context.js';
 import { onDisk, requireCode, requireParticipants } from '../checks.js';
 import { unitInProvince } from '../../db/codes.js';
+import { importAtWork } from '../../db/import-runs.js';
 import { UsageError, UserError } from '../../errors.js';
 import { FILE_NAMES, provinceLabel, unitLabel } from '../../reports/list-paths.js';
 import type { FileFailed } from '../../reports/list-sink.js';
+
+const IMPORT_BESIDE_LISTS =
+  'an import of participants was at work on this database while these lists were written: the people it changes are on ' +
+  'them with their outcome before the change, or on none; once it is over (and the run after it), run ddcn lists again';
 
 function workerCount(value: string): number {
   const n = Number(value);
@@ -37,8 +42,11 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
         }
         // r.open: the batch open at the lists' snapshot, whose outcomes are then partly on them, even if it ends
         // while they are written (a country's lists take minutes).
+        // Lists written beside the night's import hold, of the people it changes, their outcome before the change
+        // (or, PENDING, none): said, as of an open batch.
+        const importBefore = await importAtWork(database.db);
         const lists = await generateLists(deps, { out: o.out, province: province ?? null, unit: unit ?? null, workers: o.workers });
-        return { ...lists, province, unit };
+        return { ...lists, province, unit, importSeen: importBefore || (await importAtWork(database.db)) };
       });
       const files = r.files.mau01 + r.files.mau02 + r.files['ho-tro'];
       if (r.pending !== undefined) {
@@ -56,6 +64,7 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
         if (r.open) {
           process.stderr.write(openBatchNote(r.open, 'its people go on Mẫu 01 or Mẫu 02 as it writes their outcomes', 'run ddcn lists again'));
         }
+        if (r.importSeen) process.stderr.write(`${IMPORT_BESIDE_LISTS}\n`);
         if (r.notRemoved.length) throw new UserError(notRemoved(r.notRemoved));
         return;
       }
@@ -71,6 +80,7 @@ export function registerLists(cli: Command, logLevel: () => string | undefined):
           openBatchNote(r.open, 'the people it has not written yet are on these lists with their earlier outcome, or on none while PENDING', 'run ddcn lists again'),
         );
       }
+      if (r.importSeen) process.stderr.write(`${IMPORT_BESIDE_LISTS}\n`);
       const problems = [r.failed.length ? notWritten(r.failed) : '', r.notRemoved.length ? notRemoved(r.notRemoved) : ''].filter(Boolean);
       if (problems.length) throw new UserError(problems.join('\n'));
     });
