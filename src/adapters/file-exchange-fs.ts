@@ -1,6 +1,7 @@
 // Writing and moving exchange files so that a reader never sees half a file and a crash leaves nothing ambiguous.
 import { lstat, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileErrorWords, fileSystemError, UserError } from '../errors.js';
 import { makeFolders, PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../make-folders.js';
 
 // Request, share and answer files hold names, dates of birth and ID numbers: written PRIVATE_FILE_MODE, readable by
@@ -15,7 +16,10 @@ export async function ensureDir(dir: string, what: string): Promise<boolean> {
     // where every mkdir answers ENOENT (`--outbox /proc/…`), and says ENOENT for a read-only file system.
     made = await makeFolders(dir, PRIVATE_FOLDER_MODE);
   } catch (err) {
+    // Said as any output folder that cannot be made (`cannot write PATH: what to check [CODE]`), the operator's to
+    // fix: it was an internal failure (`ddcn: failed: …` and the system's own error under it), with nothing to do.
     const code = (err as NodeJS.ErrnoException).code;
+    if (fileSystemError(err)) throw new UserError(`cannot write ${dir} (the ${what}): ${fileErrorWords(err)}`, { cause: err });
     throw new Error(`${what} ${dir} cannot be used as a folder (${code ?? (err as Error).message})`, { cause: err });
   }
   // A guard: mkdir -p already fails (EEXIST) on a path that is not a folder, so this message is never seen.

@@ -12,7 +12,7 @@ import { memoryDirectory } from '../../src/adapters/directory.js';
 import { MockRegistry } from '../../src/adapters/mock.js';
 import type { Db, Queryable, Session } from '../../src/db/pool.js';
 import { createLogger } from '../../src/log.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError, UserError } from '../../src/errors.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { sleep } from '../../src/sleep.js';
 import { answerRequestFiles } from '../../src/registry-server/answer-files.js';
@@ -302,10 +302,13 @@ describe('file exchange answers', () => {
     const open = (outbox: string, inbox: string) => FileExchangeRegistry.open({ outbox, inbox, resendAfterMs: WEEK }, db, log).then(() => null, (e: unknown) => e as Error);
 
     const outbox = await open(plain, path.join(dir, 'inbox'));
-    expect(outbox?.message).toBe(`outbox ${plain} cannot be used as a folder (EEXIST)`);
+    // The operator's to fix, said as any output folder is: a UserError, printed without the system's own error.
+    expect(outbox).toBeInstanceOf(UserError);
+    expect(outbox?.message).toBe(`cannot write ${plain} (the outbox): a file of that name is in the way (a part of the path is a file, not a folder) [EEXIST]`);
     expect(outbox?.cause).toMatchObject({ code: 'EEXIST' });
     const inbox = await open(path.join(dir, 'outbox'), path.join(plain, 'inbox'));
-    expect(inbox?.message).toBe(`inbox ${path.join(plain, 'inbox')} cannot be used as a folder (ENOTDIR)`);
+    expect(inbox).toBeInstanceOf(UserError);
+    expect(inbox?.message).toBe(`cannot write ${path.join(plain, 'inbox')} (the inbox): a part of the path is not a folder [ENOTDIR]`);
   });
 
   it('refuses an inbox that is the outbox under another path, before it takes its own request files for answers', async () => {

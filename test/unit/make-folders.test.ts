@@ -33,7 +33,7 @@ describe('makeFolders', () => {
 
   // The file exchange's folders too (`--outbox /proc/…`: `ddcn run` spun at full CPU, deaf to SIGTERM).
   it.runIf(process.platform === 'linux' && existsSync('/proc/self'))('fails once for an exchange folder where mkdir always answers ENOENT (/proc)', async () => {
-    await expect(ensureDir('/proc/ddcn-no-such/outbox', 'outbox')).rejects.toThrow('outbox /proc/ddcn-no-such/outbox cannot be used as a folder (ENOENT)');
+    await expect(ensureDir('/proc/ddcn-no-such/outbox', 'outbox')).rejects.toThrow('cannot write /proc/ddcn-no-such/outbox (the outbox): no such file (check the path) [ENOENT]');
   }, 5000);
 
   it('makes the exchange folders 0750 all the way, and says whether it made them', async () => {
@@ -43,7 +43,7 @@ describe('makeFolders', () => {
     expect(statSync(deep).mode & 0o777).toBe(0o750 & ~process.umask());
     expect(await ensureDir(deep, 'outbox')).toBe(false);
     writeFileSync(path.join(dir, 'x', 'f'), 'x');
-    await expect(ensureDir(path.join(dir, 'x', 'f'), 'inbox')).rejects.toThrow(`inbox ${path.join(dir, 'x', 'f')} cannot be used as a folder (EEXIST)`);
+    await expect(ensureDir(path.join(dir, 'x', 'f'), 'inbox')).rejects.toThrow(`cannot write ${path.join(dir, 'x', 'f')} (the inbox): a file of that name is in the way (a part of the path is a file, not a folder) [EEXIST]`);
   });
 
   // An export's temporary file holds the results (ID numbers): a Ctrl-C ends the command with process.exit(130),
