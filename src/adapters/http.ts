@@ -57,6 +57,15 @@ function networkCode(err: unknown): string | undefined {
 const NO_TLS_THERE = /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST)$/;
 const NO_TLS_HINT = 'no TLS at this address: check that --registry-url / DDCN_REGISTRY_URL is https:// only if the registry speaks TLS';
 
+/**
+ * What a refused connection or an unknown host name means for the address, which the system's code alone does not
+ * say: a wrong host or port in the URL fails every night as an outage would.
+ */
+const ADDRESS_HINTS: Record<string, string> = {
+  ECONNREFUSED: 'nobody listens at this address: the registry is down, or --registry-url / DDCN_REGISTRY_URL names the wrong host or port',
+  ENOTFOUND: 'no such host name: check the host in --registry-url / DDCN_REGISTRY_URL',
+};
+
 /** Statuses that say the address has no such API (not found, method not allowed): a wrong registry URL. */
 const NO_API_THERE = new Set([404, 405]);
 
@@ -205,7 +214,7 @@ export class HttpRegistry implements RegistryAdapter {
       if (outer.aborted) throw err;
       if (timeout.aborted) throw new RegistryTimeoutError(`${endpoint}: no complete answer within ${this.settings.timeoutMs} ms`, { cause: err });
       const code = networkCode(err);
-      const hint = code !== undefined && NO_TLS_THERE.test(code) ? ` (${NO_TLS_HINT})` : '';
+      const hint = code === undefined ? '' : NO_TLS_THERE.test(code) ? ` (${NO_TLS_HINT})` : ADDRESS_HINTS[code] ? ` (${ADDRESS_HINTS[code]})` : '';
       throw new RegistryUnreachableError(`${endpoint}: ${code ?? (err as Error).message} at ${url.origin}${hint}`, { cause: err });
     }
     if (status === 429) {

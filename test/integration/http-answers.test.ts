@@ -183,7 +183,18 @@ describe('HTTP adapter: what the caller is given', () => {
   it('reports a registry nobody listens at by the system\'s code', async () => {
     const s = await scripted(() => undefined);
     await new Promise((ok) => opened.pop()!.close(ok));
-    await expect(adapter(s.url).verify(ASK)).rejects.toMatchObject({ name: 'RegistryUnreachable', message: `verify: ECONNREFUSED at ${s.url}`, cause: { message: 'fetch failed' } });
+    await expect(adapter(s.url).verify(ASK)).rejects.toMatchObject({
+      name: 'RegistryUnreachable',
+      message: `verify: ECONNREFUSED at ${s.url} (nobody listens at this address: the registry is down, or --registry-url / DDCN_REGISTRY_URL names the wrong host or port)`,
+      cause: { message: 'fetch failed' },
+    });
+  });
+
+  it('reports a host name that does not resolve as such, pointing at the URL', async () => {
+    await expect(adapter('http://ddcn-no-such-host.invalid').verify(ASK)).rejects.toMatchObject({
+      name: 'RegistryUnreachable',
+      message: 'verify: ENOTFOUND at http://ddcn-no-such-host.invalid (no such host name: check the host in --registry-url / DDCN_REGISTRY_URL)',
+    });
   });
 
   it('says an https:// address whose server answers in plain HTTP as such, with what to check', async () => {
