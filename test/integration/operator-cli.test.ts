@@ -296,6 +296,18 @@ describe('an output or a port given wrong', () => {
     expect(existsSync(path.join(dir, 'mau03.csv')) || existsSync(path.join(dir, 'later.xlsx'))).toBe(false);
   }, SLOW);
 
+  it('Mẫu 03 as of a day before the first import: exit 1, saying so, rather than a report of zeros', async () => {
+    // The import of beforeAll was today: a day of last year is a year mistyped.
+    const lastYear = new Date(Date.now() - 400 * 86_400_000).toISOString().slice(0, 10);
+    const [y, m, d] = lastYear.split('-');
+    const r = await ddcn(['report', 'progress', '--out', path.join(dir, 'last-year.xlsx'), '--as-of', lastYear], env);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(`^ddcn: nobody was on file at the end of ${d}/${m}/${y}: the first import of participants was on \\d{2}/\\d{2}/\\d{4}; check the year of --as-of \\(nothing was written\\)$`, 'm'),
+    );
+    expect(existsSync(path.join(dir, 'last-year.xlsx'))).toBe(false);
+  }, SLOW);
+
   it('a request size the registry never takes, and a code where a number goes: usage errors that say so', async () => {
     const [tooBig, code] = await Promise.all([
       ddcn(['run', '--registry', 'mock', '--registry-data', registry, '--batch-size', '1001'], env),

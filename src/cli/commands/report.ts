@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { UsageError } from '../../errors.js';
+import { UsageError, UserError } from '../../errors.js';
+import { firstImportAt } from '../../db/import-runs.js';
 import { withContext } from '../context.js';
 import { onDisk, requireCode, requireParticipants } from '../checks.js';
 import { percentDown } from '../summary.js';
-import { EARLIEST_REPORT_YEAR, formatDate, parseIsoDate, startOfDay, type CalendarDate } from '../../reports/vn-date.js';
+import { EARLIEST_REPORT_YEAR, endOfDay, formatDate, parseIsoDate, startOfDay, vnDate, type CalendarDate } from '../../reports/vn-date.js';
 
 function asOfDate(value: string): CalendarDate {
   const d = parseIsoDate(value);
@@ -45,6 +46,15 @@ export function registerReport(cli: Command, logLevel: () => string | undefined)
         await requireParticipants(database);
         // A province that had people on an earlier day is reported too: its figures of that day, or of now (0).
         const province = await requireCode(database, 'province', o.province, { formerProvince: true, targeted: true });
+        // A day before the first import (a year mistyped: 2025 for 2026) is an empty Mẫu 03, every figure 0, written
+        // as if it were a report; an office sent it would read that nothing was done.
+        const first = o.asOf ? await firstImportAt(database.db, 'participants') : null;
+        if (o.asOf && first && first > endOfDay(o.asOf)) {
+          throw new UserError(
+            `nobody was on file at the end of ${formatDate(o.asOf)}: the first import of participants was on ${formatDate(vnDate(first))}; ` +
+              'check the year of --as-of (nothing was written)',
+          );
+        }
         return progressReport(deps, { out: o.out, period: o.period, asOf: o.asOf ?? null, province: province ?? null });
       });
       const rate = r.total.matchedRate === null ? '-' : percentDown(r.total.matchedRate);
