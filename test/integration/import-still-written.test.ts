@@ -7,13 +7,25 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
-import { databasePerFile, deps, participantsCsv, rows, useTempDir, type ParticipantInput } from '../helpers/pipeline.js';
+import {
+  databasePerFile,
+  deps,
+  participantsCsv,
+  rows,
+  useTempDir,
+  type ParticipantInput,
+} from '../helpers/pipeline.js';
 
 const database = databasePerFile();
 
 const person = (i: number, name = 'Nguyễn Văn Số'): ParticipantInput => ({
-  ma_so_bhxh: `01${String(i).padStart(8, '0')}`, ho_ten: `${name} ${i}`, ngay_sinh: '1990', gioi_tinh: 'Nam',
-  so_giay_to: `0${String(i).padStart(8, '0')}`, ma_don_vi: 'TA0001A', ma_tinh: '01',
+  ma_so_bhxh: `01${String(i).padStart(8, '0')}`,
+  ho_ten: `${name} ${i}`,
+  ngay_sinh: '1990',
+  gioi_tinh: 'Nam',
+  so_giay_to: `0${String(i).padStart(8, '0')}`,
+  ma_don_vi: 'TA0001A',
+  ma_tinh: '01',
 });
 
 /**
@@ -50,11 +62,21 @@ describe('a participants file still being written', () => {
     writeFileSync(first, participantsCsv(Array.from({ length: 5 }, (_, i) => person(i + 1))));
     await importParticipants(deps(db), first);
     const file = path.join(dir, 'participants.csv');
-    const progress = exportUnderWay(file, Array.from({ length: 6 }, (_, i) => person(i + 1, 'Trần Thị Mới')));
+    const progress = exportUnderWay(
+      file,
+      Array.from({ length: 6 }, (_, i) => person(i + 1, 'Trần Thị Mới')),
+    );
     const err = await importParticipants({ ...deps(db), progress }, file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toMatch(/changed while it was being read \(still being written or copied\?\): nothing was imported/);
-    expect(await rows(db, "SELECT count(*)::int AS n, count(*) FILTER (WHERE ho_ten LIKE 'Trần%')::int AS new FROM participant")).toEqual([{ n: 5, new: 0 }]);
+    expect((err as Error).message).toMatch(
+      /changed while it was being read \(still being written or copied\?\): nothing was imported/,
+    );
+    expect(
+      await rows(
+        db,
+        "SELECT count(*)::int AS n, count(*) FILTER (WHERE ho_ten LIKE 'Trần%')::int AS new FROM participant",
+      ),
+    ).toEqual([{ n: 5, new: 0 }]);
   });
 
   it('fails a file cut short in the middle of its last line, naming the line, on either path', async () => {
@@ -78,7 +100,10 @@ describe('a participants file still being written', () => {
     writeFileSync(file, `${whole}12345,Lê Văn Tám,1990,Nam,,TA0001A,,,01,,,`);
     expect(await importParticipants(deps(db), file)).toMatchObject({ rowsRead: 5, unchanged: 4, rejected: 1 });
     // Cut short on the chunked path (people on file now): refused before anyone is changed.
-    writeFileSync(file, participantsCsv(Array.from({ length: 4 }, (_, i) => person(i + 1, 'Trần Thị Mới'))).slice(0, -20));
+    writeFileSync(
+      file,
+      participantsCsv(Array.from({ length: 4 }, (_, i) => person(i + 1, 'Trần Thị Mới'))).slice(0, -20),
+    );
     await expect(importParticipants(deps(db), file)).rejects.toThrow(/ends in the middle of line 5 \(cut short/);
     expect(await rows(db, "SELECT count(*)::int AS n FROM participant WHERE ho_ten LIKE 'Trần%'")).toEqual([{ n: 0 }]);
   });
