@@ -53,12 +53,14 @@ describe('files with personal data', () => {
     // their folders 0755 under the umask 022, as the lists' folders were before.
     const { db } = database();
     const dir = await useTempDir();
-    process.umask(0o022);
+    const usual = underUmask(0o022);
+    restore = usual.restore;
+    const mode = (m: number) => m & ~usual.inEffect;
     const rejects = path.join(dir, 'night', 'rejects', 'participants.rejects.csv');
     await importParticipants(deps(db), await writeParticipants(dir, PEOPLE), rejects);
-    expect(await Promise.all([path.join(dir, 'night'), path.dirname(rejects)].map(modeOf))).toEqual([0o750, 0o750]);
+    expect(await Promise.all([path.join(dir, 'night'), path.dirname(rejects)].map(modeOf))).toEqual([mode(0o750), mode(0o750)]);
     const results = path.join(dir, 'export', 'today', 'results.csv');
     await exportResults(deps(db), results, null);
-    expect(await Promise.all([path.join(dir, 'export'), path.dirname(results), results].map(modeOf))).toEqual([0o750, 0o750, 0o640]);
+    expect(await Promise.all([path.join(dir, 'export'), path.dirname(results), results].map(modeOf))).toEqual([mode(0o750), mode(0o750), mode(0o640)]);
   });
 });
