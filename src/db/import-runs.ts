@@ -29,6 +29,16 @@ export async function finishImportRun(q: Queryable, id: number, now: Date, c: Im
 }
 
 /**
+ * Takes back the row of an import that failed before it wrote anything (a participants file refused once read: cut
+ * short, changed while it was read). Left unfinished, it stood for an import at work for a day: every Mẫu 03 cut-off
+ * after its start kept out of the portal's figures cache (figures-cache.ts), the dashboard working its figures out
+ * again on every visit after a night whose file was refused.
+ */
+export async function dropImportRun(q: Queryable, id: number): Promise<void> {
+  await q.query('DELETE FROM import_run WHERE id = $1::bigint AND finished_at IS NULL', [id]);
+}
+
+/**
  * When the first import of this kind started, or null before any. The first made, by id: the primary key's index
  * finds it among the first rows, where a min(started_at) would read every import, the portal's one-person ones too.
  */

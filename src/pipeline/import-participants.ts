@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { finishImportRun, IMPORT_LOCK, startImportRun } from '../db/import-runs.js';
+import { dropImportRun, finishImportRun, IMPORT_LOCK, startImportRun } from '../db/import-runs.js';
 import { copyRows } from '../db/copy-rows.js';
 import {
   createFileKeyTable,
@@ -222,6 +222,9 @@ export async function importParticipants(
       await worker?.discard();
       await table.close?.(); // the file, when its reading had not begun
       await (bulk ?? loader)!.abort();
+      // Nothing of it is on file (the bulk load rolled back; the chunked path writes after this reading): its row goes
+      // too, or it would stand for an import at work. A session lost with the database cannot, and needs not say so.
+      await dropImportRun(session, importId).catch(() => undefined);
       throw err;
     }
     // Sex written as 0: Nữ only in a file that uses 1/0 throughout; anywhere else unknown, and said so.

@@ -52,6 +52,8 @@ describe('a participants file still being written', () => {
         'import it again once it is complete (a transfer that writes under another name and renames at the end avoids this)',
     );
     expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 0 }]);
+    // Nor is an import left standing as if at work: the portal's Mẫu 03 figures would not be cached for a day.
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM import_run WHERE finished_at IS NULL')).toEqual([{ n: 0 }]);
     expect(await importParticipants(deps(db), file)).toMatchObject({ rowsRead: 5, inserted: 5, rejected: 0 });
   });
 
@@ -106,5 +108,6 @@ describe('a participants file still being written', () => {
     );
     await expect(importParticipants(deps(db), file)).rejects.toThrow(/ends in the middle of line 5 \(cut short/);
     expect(await rows(db, "SELECT count(*)::int AS n FROM participant WHERE ho_ten LIKE 'Trần%'")).toEqual([{ n: 0 }]);
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM import_run WHERE finished_at IS NULL')).toEqual([{ n: 0 }]);
   });
 });
