@@ -112,6 +112,11 @@ export async function waitingAt(
 }
 
 /** What the people awaiting answers are meanwhile: PENDING, or (verified before) their last outcome kept. */
+/** `1 answer file`, `2 answer files`, `1 person`, `0 people`: the summary read by the operator every night. */
+function counted(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function awaitingState(people: number, kept: number): string {
   if (kept === 0) return 'PENDING';
   if (kept === people) return 'keeping their last outcome (verified before)';
@@ -721,11 +726,11 @@ export class FileExchangeRegistry implements RegistryAdapter {
   summary(waiting: Waiting | null): string {
     const s = this.stats;
     const parts = [
-      `file exchange: ${s.ingested} answer files ingested`,
+      `file exchange: ${counted(s.ingested, 'answer file')} ingested`,
       `${s.refused.length} refused${s.refused.length ? ` (see ${path.join(this.settings.inbox, 'refused')})` : ''}` +
-        (s.resent ? ` (their ${s.resent} people are asked for again)` : ''),
+        (s.resent ? ` (${s.resent === 1 ? 'its 1 person is' : `their ${s.resent} people are`} asked for again)` : ''),
       // Where they are, for the operator who carries them to the registry (a USB stick, an SFTP drop).
-      `${s.requestFiles} request files written${s.requestFiles ? ` to ${this.settings.outbox}` : ''} for ${s.requested} people`,
+      `${counted(s.requestFiles, 'request file')} written${s.requestFiles ? ` to ${this.settings.outbox}` : ''} for ${counted(s.requested, 'person', 'people')}`,
     ];
     if (s.leftInInbox.length) {
       parts.splice(2, 0, `${s.leftInInbox.length} left in the inbox: cut short and changed in the last ${ANSWER_SETTLE_MS / 60_000} minutes, still being copied? (a later run reads them)`);
@@ -733,7 +738,7 @@ export class FileExchangeRegistry implements RegistryAdapter {
     if (this.foreign.size) parts.splice(2, 0, `${this.foreign.size} left in the inbox for another database (answers to requests this database never sent)`);
     if (waiting?.people && waiting.oldest) {
       parts.push(
-        `${waiting.people} people await answers in ${this.settings.inbox} (the oldest request, ${waiting.oldest.file}, written ` +
+        `${counted(waiting.people, 'person awaits', 'people await')} answers in ${this.settings.inbox} (the oldest request, ${waiting.oldest.file}, written ` +
           `${vnTime(waiting.oldest.createdAt)}): ${awaitingState(waiting.people, waiting.kept ?? 0)} until a later run ingests them`,
       );
     }
