@@ -29,6 +29,11 @@ export interface WorkDeps extends RunDeps {
    */
   tokenRefused?: () => boolean;
   /**
+   * A `ddcn worker`'s: whether its registry URL has answered that it has no registry API there (HTTP 404/405), as a
+   * refused token: it stops and hands back its step (RegistryUrlWrongError).
+   */
+  addressWrong?: () => boolean;
+  /**
    * A `ddcn worker`'s stop (SIGTERM/SIGINT): a step whose requests still wait for a slot of the batch's cap, or for
    * its 429 pause, stops waiting and is handed back (StoppedWaitingError) instead of sitting out the stop's grace.
    */
@@ -47,6 +52,27 @@ export class TokenRefusedError extends UsageError {
         'worker or the next ddcn run does; restart it with the right DDCN_REGISTRY_TOKEN (or --registry-token)',
     );
   }
+}
+
+/**
+ * A worker started with a registry URL that has no registry API (another service, or the API under another path):
+ * a usage error (exit 2), as a refused token. It failed every chunk it took, night after night, leaving their people
+ * PENDING for the run to report as another process's failures.
+ */
+export class RegistryUrlWrongError extends UsageError {
+  override name = 'RegistryUrlWrongError';
+  constructor() {
+    super(
+      "this worker's registry URL has no registry API (HTTP 404/405): it stopped and handed back the chunk it had, which " +
+        'another worker or the next ddcn run does; restart it with the right DDCN_REGISTRY_URL (or --registry-url)',
+    );
+  }
+}
+
+/** A worker's registry settings shown wrong by the registry's answers: it stops (see the two errors above). */
+function checkSettings(deps: WorkDeps): void {
+  if (deps.tokenRefused?.()) throw new TokenRefusedError();
+  if (deps.addressWrong?.()) throw new RegistryUrlWrongError();
 }
 
 const ORDER: Phase[] = ['verify', 'write', 'share', 'done'];
@@ -96,7 +122,7 @@ export async function workOnChunk(deps: WorkDeps, job: ChunkJob): Promise<number
 async function verifyStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
   const people = await exportChunk(deps.db, { keyFrom: chunk.keyFrom, keyTo: chunk.keyTo, province: batch.province });
   const outcomes = await verifyPeople(deps.registry, people, deps.config, deps.log, (n) => deps.runProgress?.advance('verify', n));
-  if (deps.tokenRefused?.()) throw new TokenRefusedError();
+  checkSettings(deps);
   await deps.db.withTransaction(async (tx) => {
     if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'verify'))) return;
     const now = deps.now();
@@ -125,7 +151,7 @@ async function writeStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promis
 
 async function shareStep(deps: WorkDeps, batch: Batch, chunk: ChunkInfo): Promise<number> {
   const r = await shareMatched(deps, { batchId: batch.id, province: batch.province, after: chunk.shareAfter, upTo: chunk.shareUpTo });
-  if (deps.tokenRefused?.()) throw new TokenRefusedError();
+  checkSettings(deps);
   await deps.db.withTransaction(async (tx) => {
     if (!(await claimStep(tx, batch.id, chunk.chunkNo, 'share'))) return;
     const now = deps.now();

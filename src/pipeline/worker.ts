@@ -1,7 +1,7 @@
 import { queueFor, type ChunkJob, type JobQueue } from '../db/jobs.js';
 import { findUnfinishedBatch } from '../db/batches.js';
 import { stepsDoneBy } from '../db/chunk-steps.js';
-import { RegistryMismatchError, TokenRefusedError, workOnChunk, type WorkDeps } from './chunk-work.js';
+import { RegistryMismatchError, RegistryUrlWrongError, TokenRefusedError, workOnChunk, type WorkDeps } from './chunk-work.js';
 import { RegistryClosedError } from '../adapters/types.js';
 import { StoppedWaitingError } from '../adapters/shared-cap.js';
 
@@ -69,7 +69,7 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
   let jobs = 0;
   let lost: unknown = null;
   // Why the worker stops of itself, set by the handler (asserted, so that the compiler does not take it for null).
-  let stopWith = null as RegistryMismatchError | TokenRefusedError | null;
+  let stopWith = null as RegistryMismatchError | TokenRefusedError | RegistryUrlWrongError | null;
   const ended = new AbortController();
   const onLost = (err: unknown) => {
     lost ??= err;
@@ -87,15 +87,16 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
       if ((await workOnChunk(workDeps, job)) > 0) jobs += 1; // the count if the database cannot say it at the end
     } catch (err) {
       if (lostDatabase(err)) onLost(err);
-      else if (err instanceof RegistryMismatchError || err instanceof TokenRefusedError) {
-        // A batch opened since with another registry, or a token the registry refuses: this worker stops taking
-        // chunks (the one met goes back).
+      else if (err instanceof RegistryMismatchError || err instanceof TokenRefusedError || err instanceof RegistryUrlWrongError) {
+        // A batch opened since with another registry, a token the registry refuses, or a URL with no registry API:
+        // this worker stops taking chunks (the one met goes back).
         stopWith ??= err;
         ended.abort();
         // The step goes back as a fresh job (JobQueue.handBack): failed instead, each hand-back would double
         // pg-boss's back-off, and a worker left with the old token under a service manager that restarts it would
         // after ten hand-backs hold the chunk for half an hour while the run with the right token waits for it.
-        if (err instanceof TokenRefusedError && (await deps.queue.handBack(queueFor(job.step, deps.registry.kind), job))) return;
+        const settings = err instanceof TokenRefusedError || err instanceof RegistryUrlWrongError;
+        if (settings && (await deps.queue.handBack(queueFor(job.step, deps.registry.kind), job))) return;
       } else if (err instanceof StoppedWaitingError) {
         // Told to stop while its requests waited for a slot of the batch's cap (or its 429 pause): nobody was asked,
         // and the chunk goes back at once as a fresh job, for any worker to take without a back-off.
@@ -117,6 +118,7 @@ export async function runWorker(deps: WorkDeps & { queue: JobQueue }, opts: { wo
     { jobs },
     lost ? 'lost the database: stopping'
     : stopWith instanceof TokenRefusedError ? 'the registry refused the token: stopping'
+    : stopWith instanceof RegistryUrlWrongError ? 'the registry URL has no registry API: stopping'
     : stopWith ? 'the open batch has another registry: stopping'
     : 'stopping: finishing the chunk in hand',
   );

@@ -2,7 +2,8 @@
 // worker not restarted) it stops at its first refusal, exit 2 saying why, and hands back the chunk it had: the run
 // does it, and the night ends complete. With a registry it cannot reach (another URL) it fails every chunk it takes,
 // so the run ends with people PENDING; the run's own registry client met no failure, so its message must name the
-// process that did and why, instead of "the registry is unavailable" with no reason.
+// process that did and why, instead of "the registry is unavailable" with no reason. With a URL that has no registry
+// API (a path mistyped), it stops as with an old token.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databasePerFile, rows } from '../helpers/pipeline.js';
@@ -44,6 +45,26 @@ describe('a worker with other registry settings than the run', () => {
       expect(stopped!.code, stopped!.stderr).toBe(2);
       expect(stopped!.stderr).toContain("ddcn: the registry refused this worker's token (HTTP 401/403): it stopped and handed back the chunk it had");
       expect(stopped!.stderr).toContain('restart it with the right DDCN_REGISTRY_TOKEN');
+    } finally {
+      worker.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('at a URL with no registry API (404): stops at once (exit 2, saying why), hands its chunk back, and the run ends complete', async () => {
+    // A path mistyped in DDCN_REGISTRY_URL on one machine: it failed every chunk it took, night after night.
+    const { db, url } = database();
+    await importFixtures(db);
+    const flags = ['--registry', 'http', '--batch-size', '5'];
+    const { worker } = await waitingWorker([...flags, '--registry-url', `${server.url}/khong-co/`], { ...env(url), DDCN_REGISTRY_TOKEN: 'good-token' });
+    try {
+      const run = await ddcn(['run', ...flags, '--registry-url', server.url, '--chunk-size', '20'], { ...env(url), DDCN_REGISTRY_TOKEN: 'good-token' });
+      expect(run.code, run.stderr).toBe(0);
+      expect(await rows(db, `SELECT count(*)::int AS n FROM participant WHERE status = 'PENDING'`)).toEqual([{ n: 0 }]);
+      const stopped = await Promise.race([worker.done, sleep(30_000).then(() => null)]);
+      expect(stopped, 'the worker stopped by itself').not.toBeNull();
+      expect(stopped!.code, stopped!.stderr).toBe(2);
+      expect(stopped!.stderr).toContain("ddcn: this worker's registry URL has no registry API (HTTP 404/405): it stopped and handed back the chunk it had");
+      expect(stopped!.stderr).toContain('restart it with the right DDCN_REGISTRY_URL');
     } finally {
       worker.kill('SIGKILL');
     }

@@ -58,6 +58,7 @@ export function registerWorker(cli: Command, logLevel: () => string | undefined)
               {
                 ...deps, registry, queue, worker: workerName(), config: { chunkSize: DEFAULT_RUN_CONFIG.chunkSize, batchSize: DEFAULT_RUN_CONFIG.batchSize, concurrency: o.concurrency },
                 tokenRefused: registry instanceof HttpRegistry ? () => registry.tokenRefused : undefined,
+                addressWrong: registry instanceof HttpRegistry ? () => registry.addressWrong : undefined,
               },
               { workers: o.workers, stop: stop.signal, graceMs: GRACE_MS, lost: lost.signal },
             );
