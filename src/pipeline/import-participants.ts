@@ -4,6 +4,7 @@ import type { Stats } from 'node:fs';
 import { dropImportRun, finishImportRun, IMPORT_LOCK, startImportRun } from '../db/import-runs.js';
 import { copyRows } from '../db/copy-rows.js';
 import {
+  countParticipants,
   createFileKeyTable,
   createStagingTables,
   DUPLICATE_LINES_SQL,
@@ -34,6 +35,12 @@ export interface ImportResult {
   rejected: number;
   rejectsFile: string;
   unknownColumns: string[];
+  /**
+   * People on file before the import whom the file did not name (or named only on rejected lines): kept as they were,
+   * since an import never removes anyone. Said, so that an export that lost people (cut at a line break, a filter
+   * gone wrong) does not pass for a night's file.
+   */
+  notInFile: number;
   /** Whether the bulk path loaded the file (participant was empty). */
   bulk: boolean;
   /** Threads of the first reading: 2 when a worker thread read the second half of a large CSV (import-keys.ts). */
@@ -135,6 +142,8 @@ export async function importParticipants(
     const reject = (row: TableRow, reason: string) => rejects.add(row.line, reason, row.cells);
     const importId = await startImportRun(session, 'participants', file, now);
     await createStagingTables(session);
+    // Who is on file before this file is read (imports take turns): those it does not name are counted at the end.
+    const onFileBefore = await countParticipants(session);
     const headerKey = headerSalt(table.header);
     const bulk =
       options.bulk === false ? null : await BulkLoader.begin(session, now, headerKey, reject, options.chunkSize);
@@ -287,7 +296,9 @@ export async function importParticipants(
     }
     // Written out before the next import's turn, which may write the same file.
     await rejects.close();
-    return { importId, rowsRead, ...counts, bulk: bulk !== null, readingThreads, rejected: rejects.count };
+    // Everyone on file the file named on a line that was loaded is updated or unchanged; the rest it did not name.
+    const notInFile = Math.max(0, onFileBefore - counts.updated - counts.unchanged);
+    return { importId, rowsRead, ...counts, notInFile, bulk: bulk !== null, readingThreads, rejected: rejects.count };
   }));
 
   const out: ImportResult = { ...result, rejectsFile, unknownColumns };
@@ -299,6 +310,7 @@ export async function importParticipants(
       updated: out.updated,
       unchanged: out.unchanged,
       rejected: out.rejected,
+      notInFile: out.notInFile,
       readingThreads: out.readingThreads,
     },
     'import finished',

@@ -6,6 +6,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
+import { ddcn } from './http-harness.js';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import {
   databasePerFile,
@@ -110,4 +111,25 @@ describe('a participants file still being written', () => {
     expect(await rows(db, "SELECT count(*)::int AS n FROM participant WHERE ho_ten LIKE 'Trần%'")).toEqual([{ n: 0 }]);
     expect(await rows(db, 'SELECT count(*)::int AS n FROM import_run WHERE finished_at IS NULL')).toEqual([{ n: 0 }]);
   });
+
+  it('cut at a line break, imports what it holds, and counts the people on file it no longer names', async () => {
+    // A cut at a line break looks like a shorter export; the summary says how many on file the file did not name,
+    // who are kept as they were (an import never removes anyone).
+    const { db, url } = database();
+    const dir = await useTempDir();
+    const whole = path.join(dir, 'whole.csv');
+    writeFileSync(whole, participantsCsv(Array.from({ length: 6 }, (_, i) => person(i + 1))));
+    expect(await importParticipants(deps(db), whole)).toMatchObject({ inserted: 6, notInFile: 0 });
+    const cut = path.join(dir, 'cut.csv');
+    const lines = participantsCsv(Array.from({ length: 6 }, (_, i) => person(i + 1))).split('\n');
+    // Four of the six, one of them on a line rejected for its key.
+    writeFileSync(cut, [...lines.slice(0, 4), lines[4]!.replace(/^\d+/, '12345'), ''].join('\n'));
+    const ran = await ddcn(['import', 'participants', cut], { DATABASE_URL: url });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).toMatch(/4 rows read · 0 new · 0 updated · 3 unchanged · 1 rejected \(see .*\) · 3 on file not in this file \(kept as they were\)\n/);
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 6 }]);
+    // The whole file again: nobody left out, nothing said.
+    const again = await ddcn(['import', 'participants', whole], { DATABASE_URL: url });
+    expect(again.stderr).toMatch(/6 rows read · 0 new · 0 updated · 6 unchanged · 0 rejected\n/);
+  }, 60_000);
 });

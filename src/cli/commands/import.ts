@@ -20,7 +20,9 @@ export function registerImport(cli: Command, logLevel: () => string | undefined)
       process.stderr.write(
         `imported ${file} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.rowsRead} rows read · ${r.inserted} new · ` +
           `${r.updated} updated · ${r.unchanged} unchanged · ${r.rejected} rejected` +
-          (r.rejected ? ` (see ${r.rejectsFile})` : '') + '\n',
+          (r.rejected ? ` (see ${r.rejectsFile})` : '') +
+          // An import adds and updates, never removes: people the file left out stay as they were, and are counted here.
+          (r.notInFile ? ` · ${r.notInFile} on file not in this file (kept as they were)` : '') + '\n',
       );
     });
 
