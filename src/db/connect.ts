@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import { createDb, type Db } from './pool.js';
 import { migrate } from './migrate.js';
+import { SQLSTATE, sqlState } from './sqlstate.js';
 import { startEmbedded } from './embedded.js';
 
 export interface Database {
@@ -62,6 +63,17 @@ export async function openDatabase(opts: ConnectOptions): Promise<Database> {
     // The server answered and the migrations said what is wrong (tables in use, another build's database): neither
     // the URL nor the server is at fault.
     if (err instanceof UserError || opts.signal?.aborted) throw err;
+    // The server answered, and has no connection left for this process (max_connections, a role's or the database's
+    // CONNECTION LIMIT): neither the URL nor the server's being down, which the words below would have the operator
+    // check. Most often the workers of many machines, each with its pool (README, The distributed run, Connections).
+    if (sqlState(err) === SQLSTATE.tooManyConnections) {
+      throw new UserError(
+        `the database server has no connection left for this process (${(err as Error).message}; ${redactUrl(url)}): every ddcn run, worker ` +
+          'and portal keeps connections of its own (README, "Connections"); stop idle sessions, run fewer workers per machine ' +
+          '(--workers, --concurrency), or raise max_connections on the server (or the role\'s or database\'s CONNECTION LIMIT)',
+        { cause: err },
+      );
+    }
     throw new Error(`cannot prepare the database (${redactUrl(url)}): ${(err as Error).message}. Check DATABASE_URL and that the server is running.`, { cause: err });
   }
   // Once: an interruption may stop the server while the command's own close() is on its way.

@@ -9,6 +9,7 @@ export const SQLSTATE = {
   invalidCatalogName: '3D000',
   cannotConnectNow: '57P03',
   adminShutdown: '57P01',
+  tooManyConnections: '53300',
 } as const;
 
 export function sqlState(err: unknown): string | undefined {
