@@ -63,6 +63,10 @@ describe('portal sign-in', () => {
     expect(asked.headers.location).toBe('/login?next=%2Funits%2FHN0010002%3Ftrang%3D1');
     const form = await c.get(String(asked.headers.location));
     expect(form.body).toContain('<input type="hidden" name="next" value="/units/HN0010002?trang=1">');
+    // Said why the sign-in form came instead of the page, and that the page follows; not on the plain sign-in page.
+    const why = 'Trang bạn mở cần đăng nhập (phiên làm việc có thể đã hết hạn). Đăng nhập để tiếp tục: hệ thống sẽ đưa bạn về đúng trang đó.';
+    expect(form.body).toContain(why);
+    expect((await c.get('/login')).body).not.toContain(why);
     // A wrong password keeps where to go; the right one goes there.
     expect((await c.post('/login', { login: 'tinh-001', password: 'sai-mat-khau-roi', next: '/units/HN0010002?trang=1' })).body)
       .toContain('name="next" value="/units/HN0010002?trang=1"');
