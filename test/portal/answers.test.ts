@@ -240,9 +240,15 @@ describe('small things', () => {
     const unit = await signedIn(app.app, 'dv-hn1');
     const sheet = await unit.get('/units/HN0010001/mau02.xlsx');
     await unit.get('/units/HN0010001');
+    const sent = new Date();
     const r = await unit.upload('/units/HN0010001/corrections', { name: 'mau02.xlsx', body: sheet.raw }); // nothing filled in
     expect(r.status).toBe(200);
     expect(r.body).toContain('0 người được điều chỉnh');
+    // Which sending this is, in Vietnam's time (a page kept open, or come back to, the next day).
+    const at = /của đơn vị HN0010001, gửi lúc (\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):/.exec(r.body);
+    expect(at, 'the time it was sent').not.toBeNull();
+    const [, d, mo, y, h, mi] = at!.map(Number);
+    expect(Math.abs(Date.UTC(y!, mo! - 1, d!, h! - 7, mi!) - sent.getTime())).toBeLessThan(2 * 60_000);
     expect(r.body).not.toContain('sẽ được xác thực lại');
   });
 

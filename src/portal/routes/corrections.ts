@@ -24,6 +24,7 @@ import { requireUser } from '../session.js';
 import { inTempDir } from '../temp.js';
 import { mau02People, STATUS_TEXT } from './units.js';
 import { mismatchLines } from '../../reports/mismatch-text.js';
+import { formatDateTime } from '../../reports/vn-date.js';
 import { birthDateText } from '../../reports/mau01.js';
 import { sexLabel } from '../../domain/sex.js';
 
@@ -200,7 +201,10 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const upload = unit ? await findUpload(ctx.deps.db, code, Number(id), uploadsReadable(scope, user.login)) : null;
     if (!unit || !upload) throw notFound();
     const fields = await importedFields(ctx.deps.db, upload.importId);
-    return render(reply, req, 'upload-result', { title: 'Kết quả gửi Mẫu số 02', unit, upload: { ...upload, fields }, uploadId: upload.id, fileName: upload.fileName });
+    // When it was sent (Vietnam time): a result page kept open, or come back to, says which sending it is.
+    return render(reply, req, 'upload-result', {
+      title: 'Kết quả gửi Mẫu số 02', unit, upload: { ...upload, fields }, uploadId: upload.id, fileName: upload.fileName, sentAt: formatDateTime(upload.at),
+    });
   });
 
   app.get('/units/:ma_don_vi/uploads/:id/rejects.csv', DOWNLOAD, async (req, reply) => {
