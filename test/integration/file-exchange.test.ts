@@ -199,7 +199,7 @@ describe('file exchange', () => {
     expect((await asked.exchange.waiting()).people).toBe(1);
     // Told as what she is meanwhile: not PENDING.
     expect(asked.exchange.summary(await asked.exchange.waiting())).toMatch(
-      /· 1 people await answers in .* \(the oldest request, .*\): keeping their last outcome \(verified before\) until a later run ingests them$/,
+      /· 1 person awaits answers in .* \(the oldest request, .*\): keeping their last outcome \(verified before\) until a later run ingests them$/,
     );
     await answer(f, reg);
     const answered = await run(db, f);
