@@ -388,16 +388,20 @@ const CUT_LINE = /^has \d+ fields?, the header has \d+$|^unbalanced quote from l
 /**
  * The number of the file's last line when it was cut short: the file does not end in a line break, and that line
  * is rejected for too few fields or an open quote. Null otherwise (a last line without a line break that reads whole
- * is a complete file). Reads the file through only in that case.
+ * is a complete file, and so is one whose last line is only DOS's end-of-file mark). Reads the file through only in that case.
  */
 async function cutLastLine(file: string, last: { line: number; reason: string } | null): Promise<number | null> {
   if (last === null || !CUT_LINE.test(last.reason)) return null;
   const handle = await open(file);
   try {
     const { size } = await handle.stat();
-    const end = Buffer.alloc(1);
-    await handle.read(end, 0, 1, size - 1);
-    if (end[0] === 0x0a || end[0] === 0x0d) return null;
+    const end = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(end, 0, 2, Math.max(0, size - 2));
+    const [before, last] = bytesRead === 2 ? [end[0], end[1]] : [undefined, end[0]];
+    if (last === 0x0a || last === 0x0d) return null;
+    // A line of only Ctrl-Z is the end-of-file mark of DOS tools (`copy /a`, and `copy a.csv+b.csv` joining two
+    // exports), after a whole last line: that line alone is rejected, as it always was, not the file refused as cut.
+    if (last === 0x1a && (before === 0x0a || before === 0x0d)) return null;
   } finally {
     await handle.close();
   }

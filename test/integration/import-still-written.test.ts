@@ -112,6 +112,21 @@ describe('a participants file still being written', () => {
     expect(await rows(db, 'SELECT count(*)::int AS n FROM import_run WHERE finished_at IS NULL')).toEqual([{ n: 0 }]);
   });
 
+  it('imports a whole file that ends in a DOS end-of-file mark (Ctrl-Z), as before: only that line rejected', async () => {
+    // `copy /a`, and `copy a.csv+b.csv` joining two exports on Windows, add Ctrl-Z after the last line break: a line
+    // of one field, too few, after which nothing is cut. Refused as "ends in the middle of line 6", the night's whole
+    // file was not imported, and again every night the same tool wrote it.
+    const { db } = database();
+    const file = path.join(await useTempDir(), 'joined.csv');
+    writeFileSync(file, `${participantsCsv(Array.from({ length: 4 }, (_, i) => person(i + 1)))}\x1a`);
+    expect(await importParticipants(deps(db), file)).toMatchObject({ rowsRead: 5, inserted: 4, rejected: 1 });
+    expect(await rows(db, 'SELECT count(*)::int AS n FROM participant')).toEqual([{ n: 4 }]);
+    // Ctrl-Z after a line cut short is no sign of a whole file: still refused.
+    const cut = participantsCsv(Array.from({ length: 4 }, (_, i) => person(i + 1, 'Trần Thị Mới'))).slice(0, -20);
+    writeFileSync(file, `${cut}\x1a`);
+    await expect(importParticipants(deps(db), file)).rejects.toThrow(/ends in the middle of line 5 \(cut short/);
+  });
+
   it('cut at a line break, imports what it holds, and counts the people on file it no longer names', async () => {
     // A cut at a line break looks like a shorter export; the summary says how many on file the file did not name,
     // who are kept as they were (an import never removes anyone).
