@@ -12,7 +12,8 @@ const Env = z.object({
   DATABASE_URL: z
     .string()
     .url({ message: DATABASE_URL })
-    .refine((u) => /^postgres(ql)?:\/\//i.test(u), { message: DATABASE_URL })
+    // node-postgres's own form for a Unix socket (`socket:/var/run/postgresql?db=ddcn`) is a PostgreSQL address too.
+    .refine((u) => /^(postgres(ql)?:\/\/|socket:)/i.test(u), { message: DATABASE_URL })
     .optional(),
   DDCN_HOME: z.string().default('.ddcn'),
   DDCN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -38,6 +38,7 @@ describe('settings', () => {
       expect(() => loadConfig({ DATABASE_URL: v }), v).toThrow(UsageError);
       expect(() => loadConfig({ DATABASE_URL: v }), v).toThrow(/^DATABASE_URL must be a postgres:\/\/ URL \(postgres:\/\/USER:PASSWORD@HOST:5432\/DATABASE\)$/);
     }
-    for (const v of ['postgres://ddcn:pw@db/ddcn', 'postgresql://db/ddcn', 'POSTGRES://db/ddcn']) expect(loadConfig({ DATABASE_URL: v }).databaseUrl, v).toBe(v);
+    // A Unix socket in node-postgres's form, as used before the scheme was checked: still taken.
+    for (const v of ['postgres://ddcn:pw@db/ddcn', 'postgresql://db/ddcn', 'POSTGRES://db/ddcn', 'socket:/var/run/postgresql?db=ddcn']) expect(loadConfig({ DATABASE_URL: v }).databaseUrl, v).toBe(v);
   });
 });
