@@ -111,12 +111,12 @@ export async function waitingAt(
   return { people, kept, oldest, overdue: oldest !== null && o.now.getTime() - oldest.createdAt.getTime() > o.answerDueMs };
 }
 
-/** What the people awaiting answers are meanwhile: PENDING, or (verified before) their last outcome kept. */
 /** `1 answer file`, `2 answer files`, `1 person`, `0 people`: the summary read by the operator every night. */
 function counted(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** What the people awaiting answers are meanwhile: PENDING, or (verified before) their last outcome kept. */
 function awaitingState(people: number, kept: number): string {
   if (kept === 0) return 'PENDING';
   if (kept === people) return 'keeping their last outcome (verified before)';
