@@ -377,9 +377,13 @@ async function rejectDuplicates(
   }
 }
 
-/** Whether the file at a path is no longer the one `before` describes: grown, cut, rewritten or replaced. */
+/**
+ * Whether the file at a path is no longer the one `before` describes: grown, cut, rewritten or replaced. Written to,
+ * its modification time moves on; one that goes back is a backup putting the file's times back with utime(), to the
+ * whole second (Bacula's keepatime, cpio -a), which changed nothing in it.
+ */
 function changedSince(before: Stats, now: Stats | null): boolean {
-  return now === null || now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ino !== before.ino;
+  return now === null || now.size !== before.size || now.mtimeMs > before.mtimeMs || now.ino !== before.ino;
 }
 
 /** The reasons a line cut short by the end of the file is rejected for: too few fields, or a quote left open. */

@@ -2,7 +2,7 @@
 // or one whose export or copy stopped part-way, in the middle of a line: the import read what there was and said
 // "imported" (exit 0), its cut last line among the rejects, the rest of the export missing without a word. Now it
 // fails, nothing imported, and says to import it again once complete.
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
@@ -110,6 +110,18 @@ describe('a participants file still being written', () => {
     await expect(importParticipants(deps(db), file)).rejects.toThrow(/ends in the middle of line 5 \(cut short/);
     expect(await rows(db, "SELECT count(*)::int AS n FROM participant WHERE ho_ten LIKE 'Trần%'")).toEqual([{ n: 0 }]);
     expect(await rows(db, 'SELECT count(*)::int AS n FROM import_run WHERE finished_at IS NULL')).toEqual([{ n: 0 }]);
+  });
+
+  it('imports a file whose times a backup put back while it was read (its modification time cut to the second)', async () => {
+    // A backup that keeps access times (Bacula's keepatime, cpio -a) sets both times back with utime(), to the whole
+    // second: the modification time goes back by its fraction, nothing in the file changed. Taken for a file still
+    // being written, the night's import was refused whenever the backup passed over the folder meanwhile.
+    const { db } = database();
+    const file = path.join(await useTempDir(), 'participants.csv');
+    writeFileSync(file, participantsCsv(Array.from({ length: 3 }, (_, i) => person(i + 1))));
+    utimesSync(file, 1_765_000_000.25, 1_765_000_000.75);
+    const progress = { start: () => utimesSync(file, 1_765_000_000, 1_765_000_000), tick() {}, end() {} };
+    expect(await importParticipants({ ...deps(db), progress }, file)).toMatchObject({ rowsRead: 3, inserted: 3 });
   });
 
   it('imports a whole file that ends in a DOS end-of-file mark (Ctrl-Z), as before: only that line rejected', async () => {
