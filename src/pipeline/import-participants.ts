@@ -401,11 +401,11 @@ async function cutLastLine(file: string, last: { line: number; reason: string } 
     const { size } = await handle.stat();
     const end = Buffer.alloc(2);
     const { bytesRead } = await handle.read(end, 0, 2, Math.max(0, size - 2));
-    const [before, last] = bytesRead === 2 ? [end[0], end[1]] : [undefined, end[0]];
-    if (last === 0x0a || last === 0x0d) return null;
+    const [penultimate, final] = bytesRead === 2 ? [end[0], end[1]] : [undefined, end[0]];
+    if (final === 0x0a || final === 0x0d) return null;
     // A line of only Ctrl-Z is the end-of-file mark of DOS tools (`copy /a`, and `copy a.csv+b.csv` joining two
     // exports), after a whole last line: that line alone is rejected, as it always was, not the file refused as cut.
-    if (last === 0x1a && (before === 0x0a || before === 0x0d)) return null;
+    if (final === 0x1a && (penultimate === 0x0a || penultimate === 0x0d)) return null;
   } finally {
     await handle.close();
   }

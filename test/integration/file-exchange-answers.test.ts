@@ -207,10 +207,10 @@ describe('file exchange answers', () => {
     expect(await files(f.inbox)).toEqual([stranger]);
     expect(second.exchange.summary(null)).toContain('1 left in the inbox for another database (answers to requests this database never sent)');
     // One of each is said as one, in the night's log: it read "1 answer files ingested … 1 request files written … for 1 people".
-    Object.assign(second.exchange.stats, { ingested: 1, refused: [], resent: 1, requestFiles: 1, requested: 1 });
+    Object.assign(second.exchange.stats, { ingested: 1, refused: ['ddcn-req-00000002-abcdef.answer.csv'], resent: 1, requestFiles: 1, requested: 1 });
     const oldest = { file: 'ddcn-req-00000001-abcdef.csv', createdAt: new Date('2026-12-07T20:00:00Z') };
     expect(second.exchange.summary({ people: 1, oldest, overdue: false })).toMatch(
-      /^file exchange: 1 answer file ingested · 0 refused \(its 1 person is asked for again\) · 1 left in the inbox for another database .* · 1 request file written to .* for 1 person · 1 person awaits answers in /,
+      /^file exchange: 1 answer file ingested · 1 refused \(see .*\) \(its 1 person is asked for again\) · 1 left in the inbox for another database .* · 1 request file written to .* for 1 person · 1 person awaits answers in /,
     );
     expect(second.exchange.runFailure(null)).toBe(
       `1 answer file in ${f.inbox} answers a request this database never sent (${stranger}): another ddcn database (a test or staging copy) ` +
