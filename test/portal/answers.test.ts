@@ -169,6 +169,17 @@ describe('error pages', () => {
     expect(early.body).not.toContain('không có trong lịch');
     expect([early.status, early.body.includes('Ngày báo cáo trước năm 2000, khi chưa có số liệu: kiểm tra lại năm.')]).toEqual([400, true]);
     expect((await office.get('/?as_of=30/02/2026')).body).toContain('phải có dạng YYYY-MM-DD');
+    // A day before the first import (a year mistyped): its zeros are said to be that, not shown as nothing done.
+    const first = (await rows<{ first: Date }>(db, `SELECT started_at AS first FROM import_run WHERE kind = 'participants' ORDER BY id LIMIT 1`))[0]!.first;
+    const vnDay = (t: Date) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh' }).format(t); // dd/mm/yyyy
+    const twoDaysEarlier = new Date(first.getTime() - 2 * 86_400_000);
+    const [d, m, y] = vnDay(twoDaysEarlier).split('/');
+    const before = await office.get(`/?as_of=${y}-${m}-${d}`);
+    expect(before.status).toBe(200);
+    expect(before.body).toContain(
+      `Ngày ${d}/${m}/${y} là trước lần nhập danh sách người tham gia đầu tiên (ngày ${vnDay(first)}): khi đó chưa có ai trên hệ thống, nên các số liệu dưới đây đều bằng 0.`,
+    );
+    expect((await office.get('/')).body).not.toContain('trước lần nhập danh sách người tham gia đầu tiên');
     // A parameter given twice is neither one nor the other: said so, never today's figures under the link's date.
     const twice = await office.get('/?as_of=2024-06-01&period=week&as_of=2024-06-30');
     expect(twice.status).toBe(400);
