@@ -1,14 +1,12 @@
 // The portal in a real browser, what a reviewer met in it (Debian's Chromium, as browser.test.ts): the look-up's
 // results on a phone, the dashboard's bars of an office far behind. Screenshots go to test-output/portal/.
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { importParticipants } from '../../src/pipeline/import-participants.js';
 import { runBatch } from '../../src/pipeline/run.js';
 import { databasePerFile, deps, mockRegistry, runDeps, writeParticipants } from '../helpers/pipeline.js';
 import { SHOTS } from './chromium.js';
 import { portalInBrowser } from './in-browser.js';
-import { PASSWORD } from './harness.js';
 
 const PHONE = { width: 375, height: 740 };
 const database = databasePerFile();
@@ -24,21 +22,11 @@ const start = () =>
     await runBatch(runDeps(db, await mockRegistry(registryFile)), { province: null });
   });
 
-async function signIn(login: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const context = await web.browser.newContext({ viewport, locale: 'vi-VN' });
-  const page = await context.newPage();
-  await page.goto(`${web.base}/login`);
-  await page.getByLabel('Tên đăng nhập').fill(login);
-  await page.getByLabel('Mật khẩu').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(`${web.base}/`);
-  return page;
-}
 
 describe('portal in a browser, as its users meet it', () => {
   it("an office on a phone reads the look-up's result whole: the unit's link is on the screen, not beyond its edge", async () => {
     await start();
-    const phone = await signIn('tinh-001', PHONE);
+    const phone = await web.signIn('tinh-001', PHONE);
     await phone.goto(`${web.base}/lookup`);
     await phone.getByLabel('Số CMND/ĐDCN').fill('012345602');
     await phone.getByRole('button', { name: 'Tra cứu' }).click();
@@ -55,7 +43,7 @@ describe('portal in a browser, as its users meet it', () => {
 
   it("the dashboard's bar of an office far behind says its figure legibly: dark beside the bar, not white on the light background", async () => {
     await start();
-    const office = await signIn('tinh-001');
+    const office = await web.signIn('tinh-001');
     await office.screenshot({ path: path.join(SHOTS, 'dashboard-behind.png'), fullPage: true });
     const row = office.locator('table.figures').first().locator('tr', { hasText: '007' });
     const bar = row.locator('svg.bar');

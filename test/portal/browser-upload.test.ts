@@ -15,15 +15,14 @@ import { PASSWORD } from './harness.js';
 const database = databasePerFile();
 const web = portalInBrowser(database);
 
-async function signIn(login: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const context = await web.browser.newContext({ viewport, locale: 'vi-VN', acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto(`${web.base}/login`);
-  await page.getByLabel('Tên đăng nhập').fill(login);
-  await page.getByLabel('Mật khẩu').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(`${web.base}/`);
-  return page;
+
+/** The session of `page`'s browser ended from another tab of it (Đăng xuất there), `page` left as it was. */
+async function signOutInAnotherTab(page: Page): Promise<void> {
+  const other = await page.context().newPage();
+  await other.goto(`${web.base}/`);
+  await other.getByRole('button', { name: 'Đăng xuất' }).click();
+  await other.waitForURL(`${web.base}/login`);
+  await other.close();
 }
 
 /** The unit's Mẫu 02 as downloaded from its page, filled in by `fills`, saved in `dir` where the clerk picks it. */
@@ -39,7 +38,7 @@ const count = async (sql: string) => (await rows<{ n: number }>(database().db, s
 describe('a returned Mẫu 02 or a person’s form sent in a browser, and what the clerk does next', () => {
   it('reloading the result page (F5) shows the same result and sends nothing again; Back leads to the unit’s page', async () => {
     await web.start();
-    const clerk = await signIn('dv-hn1');
+    const clerk = await web.signIn('dv-hn1');
     await clerk.goto(`${web.base}/units/HN0010001`);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-it-upload-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
@@ -70,7 +69,7 @@ describe('a returned Mẫu 02 or a person’s form sent in a browser, and what t
 
   it('shows a long file name, as a clerk’s system names a copy, within a phone’s screen', async () => {
     await web.start();
-    const phone = await signIn('dv-hn1', { width: 320, height: 700 });
+    const phone = await web.signIn('dv-hn1', { width: 320, height: 700 });
     await phone.goto(`${web.base}/units/HN0010001`);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-it-upload-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
@@ -87,12 +86,9 @@ describe('a returned Mẫu 02 or a person’s form sent in a browser, and what t
 
   it('a file sent after signing out in another tab is answered "signed out", whatever its size, and the clerk signs in again there', async () => {
     await web.start();
-    const clerk = await signIn('dv-hn1');
+    const clerk = await web.signIn('dv-hn1');
     await clerk.goto(`${web.base}/units/HN0010001`);
-    const other = await clerk.context().newPage();
-    await other.goto(`${web.base}/`);
-    await other.getByRole('button', { name: 'Đăng xuất' }).click();
-    await other.waitForURL(`${web.base}/login`);
+    await signOutInAnotherTab(clerk);
     // Over the 5 MB a file may have: read first, it was refused as too large, and the clerk sent a smaller one in vain.
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-it-upload-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
@@ -116,7 +112,7 @@ describe('a returned Mẫu 02 or a person’s form sent in a browser, and what t
 
   it('reloading the page of a correction typed into the form shows what was saved and sends nothing again, even after another’s correction', async () => {
     await web.start();
-    const clerk = await signIn('dv-hn1');
+    const clerk = await web.signIn('dv-hn1');
     await clerk.goto(`${web.base}/units/HN0010001/people/0010000002`);
     await clerk.getByLabel('(10) Họ và tên').fill('Trần Thị Bính');
     await clerk.getByRole('button', { name: 'Ghi điều chỉnh' }).click();
@@ -124,7 +120,7 @@ describe('a returned Mẫu 02 or a person’s form sent in a browser, and what t
     const shown = await clerk.locator('main').textContent();
     expect(shown).toContain('Đã ghi 1 thông tin điều chỉnh cho người tham gia 0010000002');
     // Meanwhile the office corrects the same person otherwise.
-    const office = await signIn('tinh-001');
+    const office = await web.signIn('tinh-001');
     await office.goto(`${web.base}/units/HN0010001/people/0010000002`);
     await office.getByLabel('(10) Họ và tên').fill('Trần Thị Bình');
     await office.getByRole('button', { name: 'Ghi điều chỉnh' }).click();
@@ -147,12 +143,9 @@ describe('a returned Mẫu 02 or a person’s form sent in a browser, and what t
 
   it('a download asked after the session ended: signed in again, the clerk is on the page that offers it, not left on the sign-in form', async () => {
     await web.start();
-    const clerk = await signIn('dv-hn1');
+    const clerk = await web.signIn('dv-hn1');
     await clerk.goto(`${web.base}/units/HN0010001`);
-    const other = await clerk.context().newPage();
-    await other.goto(`${web.base}/`);
-    await other.getByRole('button', { name: 'Đăng xuất' }).click();
-    await other.close();
+    await signOutInAnotherTab(clerk);
     await clerk.getByRole('link', { name: 'Tải Mẫu số 02 (.xlsx)' }).click();
     await clerk.waitForURL(/\/login\?next=/);
     await clerk.getByLabel('Tên đăng nhập').fill('dv-hn1');
@@ -165,10 +158,10 @@ describe('a returned Mẫu 02 or a person’s form sent in a browser, and what t
 
   it('a person’s form sent after another’s correction of that person is not written over it: the form again, with what is on file now', async () => {
     await web.start();
-    const clerk = await signIn('dv-hn1');
+    const clerk = await web.signIn('dv-hn1');
     await clerk.goto(`${web.base}/units/HN0010001/people/0010000002`);
     // While the clerk's form is open, the office corrects the person.
-    const office = await signIn('tinh-001');
+    const office = await web.signIn('tinh-001');
     await office.goto(`${web.base}/units/HN0010001/people/0010000002`);
     await office.getByLabel('(10) Họ và tên').fill('Trần Thị Bính');
     await office.getByRole('button', { name: 'Ghi điều chỉnh' }).click();
@@ -193,7 +186,7 @@ describe('a returned Mẫu 02 or a person’s form sent in a browser, and what t
 
   it('the address a refused upload leaves, opened again, is the unit’s page, not “not found”', async () => {
     await web.start();
-    const clerk = await signIn('dv-hn1');
+    const clerk = await web.signIn('dv-hn1');
     await clerk.goto(`${web.base}/units/HN0010001`);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ddcn-it-upload-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));

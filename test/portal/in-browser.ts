@@ -3,13 +3,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Db } from '../../src/db/pool.js';
 import type { Portal } from '../../src/portal/app.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { launchChromium } from './chromium.js';
-import { portal, seed } from './harness.js';
+import { PASSWORD, portal, seed } from './harness.js';
 
 /**
  * Launches Chromium once for the file; `start()` seeds the test's database (then `more`: people of its own), starts
@@ -24,6 +24,17 @@ export function portalInBrowser(database: () => TestDatabase) {
     get browser(): Browser {
       if (!browser) throw new Error('portalInBrowser(): Chromium runs only inside the tests');
       return browser;
+    },
+    /** A browser context of its own signed in as `login` (the form filled in, its button clicked), on the dashboard. */
+    async signIn(login: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+      const context = await web.browser.newContext({ viewport, locale: 'vi-VN', acceptDownloads: true });
+      const page = await context.newPage();
+      await page.goto(`${web.base}/login`);
+      await page.getByLabel('Tên đăng nhập').fill(login);
+      await page.getByLabel('Mật khẩu').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Đăng nhập' }).click();
+      await page.waitForURL(`${web.base}/`);
+      return page;
     },
     async start(more?: (db: Db, dir: string, seeded: Awaited<ReturnType<typeof seed>>) => Promise<void>): Promise<void> {
       const { db } = database();
