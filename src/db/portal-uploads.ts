@@ -44,25 +44,29 @@ export async function recordUpload(
 }
 
 /**
- * An upload of this unit (the caller has checked the unit is in the user's scope) made by `uploader` (null: by
- * anyone, for the national account). Its rejects hold the rows as the uploader's file had them — names, dates and
- * numbers typed in, people of other provinces or districts for a unit account's sheet — so another office with the
- * unit in scope must not read them: only the account that sent the file, as its result page offers.
+ * Which uploads `uploader` may read: of this unit (the caller has checked the unit is in the user's scope), made by
+ * `uploader` (null: by anyone, for the national account). Their rejects hold the rows as the uploader's file had them
+ * — names, dates and numbers typed in, people of other provinces or districts for a unit account's sheet — so another
+ * office with the unit in scope must not read them: only the account that sent the file, as its result page offers.
  */
-export async function findUpload(q: Queryable, maDonVi: string, id: number, uploader: string | null): Promise<(UploadRecord & { rejectsCsv: Buffer }) | null> {
-  const res = await q.query<UploadRecord & { rejectsCsv: Buffer }>(
+const READABLE_UPLOAD = 'ma_don_vi = $1::text AND id = $2::bigint AND ($3::text IS NULL OR login = $3::text)';
+
+/** An upload's result (UploadRecord), with the values its corrections changed (`fields`), as READABLE_UPLOAD allows. */
+export async function findUpload(q: Queryable, maDonVi: string, id: number, uploader: string | null): Promise<(UploadRecord & { fields: number }) | null> {
+  const res = await q.query<UploadRecord & { fields: number }>(
     `SELECT id, login, ma_don_vi AS "maDonVi", at, file_name AS "fileName", rows_read AS "rowsRead", corrected, unchanged, empty, rejected,
-            import_id::int AS "importId", rejects_csv AS "rejectsCsv"
-       FROM portal_upload WHERE ma_don_vi = $1::text AND id = $2::bigint AND ($3::text IS NULL OR login = $3::text)`,
+            import_id::int AS "importId",
+            (SELECT count(*)::int FROM participant_correction c WHERE c.import_id = u.import_id) AS fields
+       FROM portal_upload u WHERE ${READABLE_UPLOAD}`,
     [maDonVi, id, uploader],
   );
   return res.rows[0] ?? null;
 }
 
-/** The values an import of corrections changed (an upload's result page says how many). */
-export async function importedFields(q: Queryable, importId: number): Promise<number> {
-  const res = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM participant_correction WHERE import_id = $1::bigint`, [importId]);
-  return res.rows[0]!.n;
+/** An upload's rejects file, as READABLE_UPLOAD allows; null when there is no such upload for `uploader`. */
+export async function uploadRejects(q: Queryable, maDonVi: string, id: number, uploader: string | null): Promise<Buffer | null> {
+  const res = await q.query<{ rejects: Buffer }>(`SELECT rejects_csv AS rejects FROM portal_upload WHERE ${READABLE_UPLOAD}`, [maDonVi, id, uploader]);
+  return res.rows[0]?.rejects ?? null;
 }
 
 /**

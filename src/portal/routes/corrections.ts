@@ -10,7 +10,7 @@ import { applyCorrections } from '../../db/corrections.js';
 import { finishImportRun, startImportRun } from '../../db/import-runs.js';
 import { unitInScope, unitPeopleInScope, unitPersonInScope, type UnitDetail } from '../../db/portal-queries.js';
 import type { ListDbRow } from '../../db/lists.js';
-import { findUpload, importedFields, recordUpload, webCorrectionFields } from '../../db/portal-uploads.js';
+import { findUpload, recordUpload, uploadRejects, webCorrectionFields } from '../../db/portal-uploads.js';
 import { uploadsReadable } from '../../db/portal-scope.js';
 import { UserError } from '../../errors.js';
 import { checkReturnedRow, importCorrections } from '../../pipeline/corrections.js';
@@ -200,10 +200,9 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const unit = await unitInScope(ctx.deps.db, scope, code);
     const upload = unit ? await findUpload(ctx.deps.db, code, Number(id), uploadsReadable(scope, user.login)) : null;
     if (!unit || !upload) throw notFound();
-    const fields = await importedFields(ctx.deps.db, upload.importId);
     // When it was sent (Vietnam time): a result page kept open, or come back to, says which sending it is.
     return render(reply, req, 'upload-result', {
-      title: 'Kết quả gửi Mẫu số 02', unit, upload: { ...upload, fields }, uploadId: upload.id, fileName: upload.fileName, sentAt: formatDateTime(upload.at),
+      title: 'Kết quả gửi Mẫu số 02', unit, upload, uploadId: upload.id, fileName: upload.fileName, sentAt: formatDateTime(upload.at),
     });
   });
 
@@ -212,14 +211,14 @@ export function registerCorrections(app: FastifyInstance, ctx: PortalContext): v
     const { ma_don_vi: code, id } = req.params as { ma_don_vi: string; id: string };
     if (!/^\d{1,15}$/.test(id)) throw notFound();
     const unit = await unitInScope(ctx.deps.db, scope, code);
-    const upload = unit ? await findUpload(ctx.deps.db, code, Number(id), uploadsReadable(scope, user.login)) : null;
-    if (!upload) throw notFound();
+    const rejects = unit ? await uploadRejects(ctx.deps.db, code, Number(id), uploadsReadable(scope, user.login)) : null;
+    if (!rejects) throw notFound();
     await audit(ctx.deps.db, { at: ctx.deps.now(), login: user.login, action: 'download', object: `rejects ${code} upload ${id}`, result: 'ok', ip: req.ip });
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', attachment(`mau02-${code}-loi-${id}.csv`))
       .header('cache-control', 'no-store')
-      .send(upload.rejectsCsv);
+      .send(rejects);
   });
 
   /**
