@@ -96,23 +96,20 @@ export function registryFailureMessage(f: {
   addressWrong?: boolean;
 }): string {
   const parts: string[] = [];
+  // Settings the registry has shown wrong fail every run the same way until they are mended: said instead of "the
+  // next run picks them up".
+  const until = f.tokenRefused ? UNTIL_REPLACED : f.addressWrong ? UNTIL_CORRECTED : null;
   if (f.errors > 0) {
     const them = f.errors === 1 ? 'it' : 'them';
     const state = pendingOrKept(f.errors, f.kept ?? 0);
     parts.push(
-      f.tokenRefused
-        ? `${people(f.errors)} could not be verified. ${state}, and ${UNTIL_REPLACED}`
-        : f.addressWrong
-          ? `${people(f.errors)} could not be verified. ${state}, and ${UNTIL_CORRECTED}`
-          : `${people(f.errors)} could not be verified. ${state} and the next \`ddcn run\` picks ${them} up.`,
+      `${people(f.errors)} could not be verified. ${state}` + (until ? `, and ${until}` : ` and the next \`ddcn run\` picks ${them} up.`),
     );
   }
   // Matched and written; only their shares (Plan I.4) are owed, and the next run sends them.
   if (f.shareFailed > 0) {
     const who = `${f.shareFailed} matched ${f.shareFailed === 1 ? 'person' : 'people'} could not be shared`;
-    parts.push(
-      f.tokenRefused ? `${who}, and ${UNTIL_REPLACED}` : f.addressWrong ? `${who}, and ${UNTIL_CORRECTED}` : `${who}; the next \`ddcn run\` shares them.`,
-    );
+    parts.push(until ? `${who}, and ${until}` : `${who}; the next \`ddcn run\` shares them.`);
   }
   const said = (list: FailedElsewhere[]) =>
     list.map((o) => {
