@@ -49,21 +49,20 @@ function networkCode(err: unknown): string | undefined {
   return cause?.code ?? cause?.errors?.[0]?.code;
 }
 
-/**
- * What OpenSSL says when an https:// address answers in plain HTTP (`wrong version number`, `packet length too long`):
- * a URL written https:// for a server that has no TLS, which every retry and every night meets again, and which
- * "the registry is unavailable" alone did not point at.
- */
-const NO_TLS_THERE = /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST)$/;
 const NO_TLS_HINT = 'no TLS at this address: check that --registry-url / DDCN_REGISTRY_URL is https:// only if the registry speaks TLS';
 
 /**
- * What a refused connection or an unknown host name means for the address, which the system's code alone does not
- * say: a wrong host or port in the URL fails every night as an outage would.
+ * What a connection's failure code means for the address, which the code alone does not say: a wrong host, port or
+ * scheme in the URL fails every retry and every night as an outage would. A refused connection, an unknown host name,
+ * and what OpenSSL says when an https:// address answers in plain HTTP (`wrong version number`, `packet length too
+ * long`): a URL written https:// for a server that has no TLS.
  */
 const ADDRESS_HINTS: Record<string, string> = {
   ECONNREFUSED: 'nobody listens at this address: the registry is down, or --registry-url / DDCN_REGISTRY_URL names the wrong host or port',
   ENOTFOUND: 'no such host name: check the host in --registry-url / DDCN_REGISTRY_URL',
+  ERR_SSL_WRONG_VERSION_NUMBER: NO_TLS_HINT,
+  ERR_SSL_PACKET_LENGTH_TOO_LONG: NO_TLS_HINT,
+  ERR_SSL_HTTP_REQUEST: NO_TLS_HINT,
 };
 
 /** Statuses that say the address has no such API (not found, method not allowed): a wrong registry URL. */
@@ -214,7 +213,7 @@ export class HttpRegistry implements RegistryAdapter {
       if (outer.aborted) throw err;
       if (timeout.aborted) throw new RegistryTimeoutError(`${endpoint}: no complete answer within ${this.settings.timeoutMs} ms`, { cause: err });
       const code = networkCode(err);
-      const hint = code === undefined ? '' : NO_TLS_THERE.test(code) ? ` (${NO_TLS_HINT})` : ADDRESS_HINTS[code] ? ` (${ADDRESS_HINTS[code]})` : '';
+      const hint = code !== undefined && Object.hasOwn(ADDRESS_HINTS, code) ? ` (${ADDRESS_HINTS[code]})` : '';
       throw new RegistryUnreachableError(`${endpoint}: ${code ?? (err as Error).message} at ${url.origin}${hint}`, { cause: err });
     }
     if (status === 429) {
