@@ -48,6 +48,18 @@ function lostLetter(cells: readonly string[]): string {
 /** Why a record whose text is not UTF-8 is rejected. */
 export const NOT_UTF8 = 'contains bytes that are not UTF-8; save the file as "CSV UTF-8"';
 
+/** A record whose fields do not number the header's. */
+const fieldCountProblem = (got: number, header: number) => `has ${got} fields, the header has ${header}`;
+/** A line of a record whose quote never closed properly, or one read after it before the scanner resynchronised. */
+const unbalancedProblem = (from: number) => `unbalanced quote from line ${from}`;
+
+/**
+ * Whether a record's problem is one a last line cut short by the end of the file gets: too few fields, or a quote left
+ * open (the two problems above). The import tells a file cut in the middle of a line by it (import-participants.ts).
+ */
+export const cutShortProblem = (problem: string): boolean =>
+  /^has \d+ fields?, the header has \d+$|^unbalanced quote from line \d+$/.test(problem);
+
 /**
  * The texts Excel writes into a CSV for a cell that shows an error: a formula that failed (`=VLOOKUP(…)` giving #N/A
  * down a column) became a name, a date or a number of everyone it touched. No participant's or target's value is
@@ -316,7 +328,7 @@ export class CsvScanner {
     if (this.resyncFrom) {
       const r = splitRecord(text, this.sep);
       if (r.open || r.problem || (this.expected !== undefined && r.cells.length !== this.expected)) {
-        this.out.push({ line: lineNo, cells: r.open ? [text] : r.cells, problem: `unbalanced quote from line ${this.resyncFrom}` });
+        this.out.push({ line: lineNo, cells: r.open ? [text] : r.cells, problem: unbalancedProblem(this.resyncFrom) });
         return;
       }
       this.resyncFrom = 0;
@@ -351,7 +363,7 @@ export class CsvScanner {
   private unbalanced(): void {
     const p = this.pending!;
     this.pending = null;
-    this.out.push({ line: p.start, cells: [p.lines[0]!], problem: `unbalanced quote from line ${p.start}` });
+    this.out.push({ line: p.start, cells: [p.lines[0]!], problem: unbalancedProblem(p.start) });
     this.resyncFrom = p.start;
     for (let i = 1; i < p.lines.length; i++) this.feed(p.start + i, p.lines[i]!);
   }
@@ -374,7 +386,7 @@ export class CsvScanner {
     const why =
       problem ??
       (this.expected !== undefined && cells.length !== this.expected
-        ? `has ${cells.length} fields, the header has ${this.expected}`
+        ? fieldCountProblem(cells.length, this.expected)
         : undefined) ??
       (text.includes(UNREADABLE) ? NOT_UTF8 : undefined) ??
       (this.literal && text.includes(LITERAL_FFFD) ? lostLetter(cells) : undefined) ??

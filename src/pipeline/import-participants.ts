@@ -23,6 +23,7 @@ import { IDENTITY_COLUMNS, keyOf, PARTICIPANT_COLUMNS, rawReader } from './parti
 import { headerSalt, rowScreen } from './first-reading.js';
 import { type KeysWorker, startKeysWorker } from './import-keys.js';
 import { openTable, type TableRow } from './read-table.js';
+import { cutShortProblem } from './csv-scan.js';
 import { firstRowForMessage } from './table-row.js';
 import { RejectsFile } from './rejects-file.js';
 
@@ -386,16 +387,13 @@ function changedSince(before: Stats, now: Stats | null): boolean {
   return now === null || now.size !== before.size || now.mtimeMs > before.mtimeMs || now.ino !== before.ino;
 }
 
-/** The reasons a line cut short by the end of the file is rejected for: too few fields, or a quote left open. */
-const CUT_LINE = /^has \d+ fields?, the header has \d+$|^unbalanced quote from line \d+$/;
-
 /**
  * The number of the file's last line when it was cut short: the file does not end in a line break, and that line
  * is rejected for too few fields or an open quote. Null otherwise (a last line without a line break that reads whole
  * is a complete file, and so is one whose last line is only DOS's end-of-file mark). Reads the file through only in that case.
  */
 async function cutLastLine(file: string, last: { line: number; reason: string } | null): Promise<number | null> {
-  if (last === null || !CUT_LINE.test(last.reason)) return null;
+  if (last === null || !cutShortProblem(last.reason)) return null;
   const handle = await open(file);
   try {
     const { size } = await handle.stat();
