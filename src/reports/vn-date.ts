@@ -33,6 +33,14 @@ export function endOfDay(d: CalendarDate): Date {
   return new Date(startOfDay(d).getTime() + DAY_MS);
 }
 
+/**
+ * Whether `instant` comes after the whole of day `d` in Vietnam: nothing then is in figures as of `d`, whose cut-off
+ * is endOfDay(d), exclusive. `report progress --as-of` and the portal's dashboard tell a day before the first import so.
+ */
+export function afterDay(instant: Date, d: CalendarDate): boolean {
+  return instant.getTime() >= endOfDay(d).getTime();
+}
+
 export function addDays(d: CalendarDate, days: number): CalendarDate {
   const t = new Date(utcMs(d) + days * DAY_MS);
   return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };

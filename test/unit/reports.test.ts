@@ -9,7 +9,7 @@ import type { ListRow } from '../../src/reports/list-row.js';
 import { assess } from '../../src/reports/milestones.js';
 import { mismatchLines } from '../../src/reports/mismatch-text.js';
 import { officeName, placeName, provinceLabel } from '../../src/reports/office.js';
-import { addDays, endOfDay, parseIsoDate, placeDateLine, vnDate, weekday } from '../../src/reports/vn-date.js';
+import { addDays, afterDay, endOfDay, parseIsoDate, placeDateLine, vnDate, weekday } from '../../src/reports/vn-date.js';
 
 const person = (over: Partial<ListRow>): ListRow => ({
   maSoBhxh: '0100000001', hoTen: 'Nguyễn Văn Hùng', ngaySinh: '1990-03-05', gioiTinh: 'M', soGiayTo: '012345678', soDdcn: null,
@@ -259,6 +259,9 @@ describe('dates and places on the forms', () => {
     expect(vnDate(new Date('2024-06-03T16:59:59Z'))).toEqual({ year: 2024, month: 6, day: 3 });
     expect(vnDate(new Date('2024-06-03T17:00:00Z'))).toEqual({ year: 2024, month: 6, day: 4 });
     expect(endOfDay({ year: 2024, month: 6, day: 3 }).toISOString()).toBe('2024-06-03T17:00:00.000Z');
+    // An import at midnight after the day is not in its figures (their cut-off is exclusive); one a moment before is.
+    expect(afterDay(new Date('2024-06-03T17:00:00Z'), { year: 2024, month: 6, day: 3 })).toBe(true);
+    expect(afterDay(new Date('2024-06-03T16:59:59.999Z'), { year: 2024, month: 6, day: 3 })).toBe(false);
     expect(weekday({ year: 2024, month: 6, day: 9 })).toBe(7);
     expect(parseIsoDate('2024-02-30')).toBeNull();
     expect(parseIsoDate('2024-02-29')).toEqual({ year: 2024, month: 2, day: 29 });

@@ -5,7 +5,7 @@ import { firstImportAt } from '../../db/import-runs.js';
 import { withContext } from '../context.js';
 import { onDisk, requireCode, requireParticipants } from '../checks.js';
 import { percentDown } from '../summary.js';
-import { EARLIEST_REPORT_YEAR, endOfDay, formatDate, parseIsoDate, startOfDay, vnDate, type CalendarDate } from '../../reports/vn-date.js';
+import { afterDay, EARLIEST_REPORT_YEAR, formatDate, parseIsoDate, startOfDay, vnDate, type CalendarDate } from '../../reports/vn-date.js';
 
 function asOfDate(value: string): CalendarDate {
   const d = parseIsoDate(value);
@@ -49,7 +49,7 @@ export function registerReport(cli: Command, logLevel: () => string | undefined)
         // A day before the first import (a year mistyped: 2025 for 2026) is an empty Mẫu 03, every figure 0, written
         // as if it were a report; an office sent it would read that nothing was done.
         const first = o.asOf ? await firstImportAt(database.db, 'participants') : null;
-        if (o.asOf && first && first > endOfDay(o.asOf)) {
+        if (o.asOf && first && afterDay(first, o.asOf)) {
           throw new UserError(
             `nobody was on file at the end of ${formatDate(o.asOf)}: the first import of participants was on ${formatDate(vnDate(first))}; ` +
               'check the year of --as-of (nothing was written)',

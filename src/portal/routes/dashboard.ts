@@ -4,7 +4,7 @@ import { figureQuery, scopeFigures } from '../figures.js';
 import { number, percent, render } from '../render.js';
 import { requireUser } from '../session.js';
 import { MILESTONES } from '../../reports/milestones.js';
-import { EARLIEST_REPORT_YEAR, formatDate, vnDate, type CalendarDate } from '../../reports/vn-date.js';
+import { afterDay, EARLIEST_REPORT_YEAR, formatDate, vnDate, type CalendarDate } from '../../reports/vn-date.js';
 import { reportScope } from '../../reports/mau03.js';
 import { firstImportAt } from '../../db/import-runs.js';
 
@@ -18,7 +18,6 @@ export function registerDashboard(app: FastifyInstance, ctx: PortalContext): voi
     // A day before the first import of participants has nobody on file: its figures are all 0, which an office would
     // read as nothing done (the CLI's `report progress --as-of` refuses such a day). Said above them.
     const first = await firstImportAt(ctx.deps.db, 'participants');
-    const firstDay = first ? iso(vnDate(first)) : null;
     return render(reply, req, 'dashboard', {
       title: 'Tổng quan tiến độ',
       report,
@@ -28,7 +27,7 @@ export function registerDashboard(app: FastifyInstance, ctx: PortalContext): voi
       // The days figureQuery takes: the date field refuses another in the browser, with the field still in view, where
       // it sent the clerk to an error page.
       minAsOf: `${EARLIEST_REPORT_YEAR}-01-01`,
-      beforeFirst: firstDay !== null && isoAsOf < firstDay ? formatDate(vnDate(first!)) : null,
+      beforeFirst: first && afterDay(first, report.asOf) ? formatDate(vnDate(first)) : null,
       maxAsOf: iso(vnDate(ctx.deps.now())),
       period: q.period,
       asOfText: formatDate(report.asOf),
