@@ -31,31 +31,27 @@ async function waitingWorker(flags: string[], extra: Record<string, string>): Pr
 }
 
 describe('a worker with other registry settings than the run', () => {
-  it('with a token the registry refuses: stops at once (exit 2, saying why), hands its chunk back, and the run ends complete', async () => {
-    const { db, url } = database();
-    await importFixtures(db);
-    const flags = ['--registry', 'http', '--registry-url', server.url, '--batch-size', '5'];
-    const { worker } = await waitingWorker(flags, { ...env(url), DDCN_REGISTRY_TOKEN: 'old-token' });
-    try {
-      const run = await ddcn(['run', ...flags, '--chunk-size', '20'], { ...env(url), DDCN_REGISTRY_TOKEN: 'good-token' });
-      expect(run.code, run.stderr).toBe(0);
-      expect(await rows(db, `SELECT count(*)::int AS n FROM participant WHERE status = 'PENDING'`)).toEqual([{ n: 0 }]);
-      const stopped = await Promise.race([worker.done, sleep(30_000).then(() => null)]);
-      expect(stopped, 'the worker stopped by itself').not.toBeNull();
-      expect(stopped!.code, stopped!.stderr).toBe(2);
-      expect(stopped!.stderr).toContain("ddcn: the registry refused this worker's token (HTTP 401/403): it stopped and handed back the chunk it had");
-      expect(stopped!.stderr).toContain('restart it with the right DDCN_REGISTRY_TOKEN');
-    } finally {
-      worker.kill('SIGKILL');
-    }
-  }, 90_000);
-
-  it('at a URL with no registry API (404): stops at once (exit 2, saying why), hands its chunk back, and the run ends complete', async () => {
-    // A path mistyped in DDCN_REGISTRY_URL on one machine: it failed every chunk it took, night after night.
+  // An old token (rotated, the worker not restarted), or a path mistyped in DDCN_REGISTRY_URL on one machine: it failed
+  // every chunk it took, night after night.
+  it.each([
+    {
+      settings: 'a token the registry refuses',
+      worker: () => ({ url: server.url, token: 'old-token' }),
+      said: "ddcn: the registry refused this worker's token (HTTP 401/403): it stopped and handed back the chunk it had",
+      restart: 'restart it with the right DDCN_REGISTRY_TOKEN',
+    },
+    {
+      settings: 'a URL with no registry API (404)',
+      worker: () => ({ url: `${server.url}/khong-co/`, token: 'good-token' }),
+      said: "ddcn: this worker's registry URL has no registry API (HTTP 404/405): it stopped and handed back the chunk it had",
+      restart: 'restart it with the right DDCN_REGISTRY_URL',
+    },
+  ])('with $settings: stops at once (exit 2, saying why), hands its chunk back, and the run ends complete', async ({ worker: settings, said, restart }) => {
     const { db, url } = database();
     await importFixtures(db);
     const flags = ['--registry', 'http', '--batch-size', '5'];
-    const { worker } = await waitingWorker([...flags, '--registry-url', `${server.url}/khong-co/`], { ...env(url), DDCN_REGISTRY_TOKEN: 'good-token' });
+    const own = settings();
+    const { worker } = await waitingWorker([...flags, '--registry-url', own.url], { ...env(url), DDCN_REGISTRY_TOKEN: own.token });
     try {
       const run = await ddcn(['run', ...flags, '--registry-url', server.url, '--chunk-size', '20'], { ...env(url), DDCN_REGISTRY_TOKEN: 'good-token' });
       expect(run.code, run.stderr).toBe(0);
@@ -63,8 +59,8 @@ describe('a worker with other registry settings than the run', () => {
       const stopped = await Promise.race([worker.done, sleep(30_000).then(() => null)]);
       expect(stopped, 'the worker stopped by itself').not.toBeNull();
       expect(stopped!.code, stopped!.stderr).toBe(2);
-      expect(stopped!.stderr).toContain("ddcn: this worker's registry URL has no registry API (HTTP 404/405): it stopped and handed back the chunk it had");
-      expect(stopped!.stderr).toContain('restart it with the right DDCN_REGISTRY_URL');
+      expect(stopped!.stderr).toContain(said);
+      expect(stopped!.stderr).toContain(restart);
     } finally {
       worker.kill('SIGKILL');
     }
